@@ -1,0 +1,92 @@
+# oci-toolkit: one static library from common/, four tools linked against it.
+PREFIX ?= /usr/local
+DESTDIR ?=
+BINDIR ?= $(PREFIX)/bin
+CC ?= cc
+PKG_CONFIG ?= pkg-config
+VERSION := 0.1.0
+
+PKGS := libarchive libcurl openssl jansson libseccomp libcap libzstd zlib
+PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+CHECK_CFLAGS := $(shell $(PKG_CONFIG) --cflags check 2>/dev/null)
+CHECK_LIBS := $(shell $(PKG_CONFIG) --libs check 2>/dev/null)
+
+# ISA-L's igzip speeds up gzip inflate; used when its header is present.
+HAVE_ISAL := $(shell printf '\#include <isa-l/igzip_lib.h>\nint main(void){return 0;}' | $(CC) -x c - -o /dev/null -lisal 2>/dev/null && echo 1)
+ifeq ($(HAVE_ISAL),1)
+ISAL_CFLAGS := -DHAVE_ISAL=1
+ISAL_LIBS := -lisal
+endif
+
+CFLAGS ?= -O2 -g
+WARN := -Wall -Wextra -Wno-unused-parameter -Wshadow -Wformat=2 -Wstrict-prototypes -Wno-format-truncation
+ifeq ($(DEVELOPER),1)
+WARN += -Werror
+endif
+ifeq ($(SANITIZE),1)
+CFLAGS += -O1 -fsanitize=address,undefined -fno-omit-frame-pointer
+LDFLAGS += -fsanitize=address,undefined
+endif
+ALL_CFLAGS := -std=gnu11 -D_GNU_SOURCE -DOCI_VERSION=\"$(VERSION)\" -I. $(WARN) $(PKG_CFLAGS) $(ISAL_CFLAGS) $(CFLAGS)
+ALL_LIBS := $(PKG_LIBS) $(ISAL_LIBS) -lpthread
+
+COMMON_SRC := $(sort $(wildcard common/*.c))
+COMMON_OBJ := $(COMMON_SRC:.c=.o)
+LIB := libocitk.a
+
+TOOLS := oci-fetch oci-unpack oci-bundle oci-run
+FETCH_OBJ := $(patsubst %.c,%.o,$(sort $(wildcard fetch/*.c)))
+UNPACK_OBJ := $(patsubst %.c,%.o,$(sort $(wildcard unpack/*.c)))
+BUNDLE_OBJ := $(patsubst %.c,%.o,$(sort $(wildcard bundle/*.c)))
+RUN_OBJ := $(patsubst %.c,%.o,$(sort $(wildcard run/*.c)))
+
+UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BIN := $(UNIT_SRC:.c=)
+
+.PHONY: all clean check unit integration install deps demo format bench
+all: $(TOOLS)
+
+%.o: %.c $(wildcard common/*.h) $(wildcard $(dir $<)*.h)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(LIB): $(COMMON_OBJ)
+	rm -f $@
+	ar rcs $@ $^
+
+oci-fetch: $(FETCH_OBJ) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $(FETCH_OBJ) $(LIB) $(ALL_LIBS)
+oci-unpack: $(UNPACK_OBJ) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $(UNPACK_OBJ) $(LIB) $(ALL_LIBS)
+oci-bundle: $(BUNDLE_OBJ) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $(BUNDLE_OBJ) $(LIB) $(ALL_LIBS)
+oci-run: $(RUN_OBJ) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $(RUN_OBJ) $(LIB) $(ALL_LIBS)
+
+tests/unit/test_%: tests/unit/test_%.c $(LIB)
+	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(CHECK_LIBS) $(ALL_LIBS)
+
+unit: $(UNIT_BIN)
+
+# One summary line for unit and integration tests together; non-zero on any failure.
+check: all unit
+	@tests/run.sh $(T)
+
+bench: all
+	@for b in tests/bench/*.sh; do echo "== $$b"; bash $$b || exit 1; done
+
+deps:
+	@tests/lib/deps.sh
+
+demo: deps all
+	@examples/quickstart.sh
+
+install: all
+	install -d $(DESTDIR)$(BINDIR)
+	install -m 0755 $(TOOLS) $(DESTDIR)$(BINDIR)/
+
+format:
+	clang-format -i $(wildcard common/*.[ch] fetch/*.[ch] unpack/*.[ch] bundle/*.[ch] run/*.[ch] tests/unit/*.c)
+
+clean:
+	rm -f $(TOOLS) $(LIB) common/*.o fetch/*.o unpack/*.o bundle/*.o run/*.o $(UNIT_BIN)

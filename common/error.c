@@ -1,0 +1,171 @@
+/* The common error type: formatting, context, and conversion from library errors. */
+#include "common/error.h"
+
+#include <archive.h>
+#include <curl/curl.h>
+#include <errno.h>
+#include <openssl/err.h>
+#include <stdio.h>
+#include <string.h>
+
+int oci_err_v(oci_error *err, int code, const char *fmt, va_list ap)
+{
+	if (!err)
+		return -1;
+	err->code = code ? code : OCI_E_INTERNAL;
+	err->sys_errno = 0;
+	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	return -1;
+}
+
+int oci_err(oci_error *err, int code, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	oci_err_v(err, code, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static void append(oci_error *err, const char *suffix)
+{
+	size_t len = strlen(err->msg);
+	if (len < sizeof(err->msg) - 1)
+		snprintf(err->msg + len, sizeof(err->msg) - len, "%s", suffix);
+}
+
+int oci_err_errno(oci_error *err, int errnum, const char *fmt, ...)
+{
+	va_list ap;
+	int code = OCI_E_IO;
+	if (errnum == ENOENT)
+		code = OCI_E_NOTFOUND;
+	else if (errnum == EEXIST)
+		code = OCI_E_EXISTS;
+	else if (errnum == EXDEV || errnum == ELOOP)
+		code = OCI_E_UNSAFE;
+	if (!err)
+		return -1;
+	va_start(ap, fmt);
+	oci_err_v(err, code, fmt, ap);
+	va_end(ap);
+	err->sys_errno = errnum;
+	append(err, ": ");
+	append(err, strerror(errnum));
+	return -1;
+}
+
+int oci_err_prefix(oci_error *err, const char *fmt, ...)
+{
+	char prefix[OCI_ERR_MSG_MAX];
+	char old[OCI_ERR_MSG_MAX];
+	va_list ap;
+	if (!err)
+		return -1;
+	va_start(ap, fmt);
+	vsnprintf(prefix, sizeof(prefix), fmt, ap);
+	va_end(ap);
+	memcpy(old, err->msg, sizeof(old));
+	snprintf(err->msg, sizeof(err->msg), "%s: %s", prefix, old);
+	if (!err->code)
+		err->code = OCI_E_INTERNAL;
+	return -1;
+}
+
+void oci_err_clear(oci_error *err)
+{
+	if (err) {
+		err->code = OCI_OK;
+		err->sys_errno = 0;
+		err->msg[0] = '\0';
+	}
+}
+
+const char *oci_err_code_name(int code)
+{
+	static const char *names[] = {
+		[OCI_OK] = "ok",
+		[OCI_E_INVALID] = "invalid",
+		[OCI_E_IO] = "io",
+		[OCI_E_NOTFOUND] = "not found",
+		[OCI_E_EXISTS] = "exists",
+		[OCI_E_DIGEST] = "digest mismatch",
+		[OCI_E_LIMIT] = "limit exceeded",
+		[OCI_E_UNSUPPORTED] = "unsupported",
+		[OCI_E_UNSAFE] = "unsafe",
+		[OCI_E_NET] = "network",
+		[OCI_E_AUTH] = "authentication",
+		[OCI_E_TLS] = "tls",
+		[OCI_E_STATE] = "state",
+		[OCI_E_INTERNAL] = "internal",
+	};
+	if (code < 0 || code > OCI_E_INTERNAL)
+		return "unknown";
+	return names[code];
+}
+
+int oci_err_archive(oci_error *err, struct archive *a, const char *fmt, ...)
+{
+	va_list ap;
+	const char *s = a ? archive_error_string(a) : NULL;
+	int e = a ? archive_errno(a) : 0;
+	if (!err)
+		return -1;
+	va_start(ap, fmt);
+	oci_err_v(err, OCI_E_INVALID, fmt, ap);
+	va_end(ap);
+	if (e == ENOSPC || e == EIO || e == EDQUOT) {
+		err->code = OCI_E_IO;
+		err->sys_errno = e;
+	}
+	append(err, ": ");
+	append(err, s ? s : (e ? strerror(e) : "archive error"));
+	return -1;
+}
+
+int oci_err_curl(oci_error *err, int curl_code, const char *errbuf, const char *fmt, ...)
+{
+	va_list ap;
+	int code = OCI_E_NET;
+	if (!err)
+		return -1;
+	switch (curl_code) {
+	case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_SSL_CERTPROBLEM:
+	case CURLE_SSL_CIPHER:
+	case CURLE_SSL_CACERT_BADFILE:
+	case CURLE_SSL_ISSUER_ERROR:
+		code = OCI_E_TLS;
+		break;
+	default:
+		break;
+	}
+	va_start(ap, fmt);
+	oci_err_v(err, code, fmt, ap);
+	va_end(ap);
+	append(err, ": ");
+	append(err, errbuf && *errbuf ? errbuf : curl_easy_strerror((CURLcode)curl_code));
+	return -1;
+}
+
+int oci_err_openssl(oci_error *err, const char *fmt, ...)
+{
+	va_list ap;
+	char buf[256];
+	unsigned long e = ERR_get_error();
+	if (!err) {
+		ERR_clear_error();
+		return -1;
+	}
+	va_start(ap, fmt);
+	oci_err_v(err, OCI_E_INTERNAL, fmt, ap);
+	va_end(ap);
+	if (e) {
+		ERR_error_string_n(e, buf, sizeof(buf));
+		append(err, ": ");
+		append(err, buf);
+	}
+	ERR_clear_error();
+	return -1;
+}

@@ -1,0 +1,59 @@
+/* OCI image layout directories: oci-layout, index.json, blobs/<alg>/<hex>.
+ *
+ * Blobs are written through a temporary file, hashed while written, verified against the
+ * expected digest and size, and renamed into place only when they match, so a layout never
+ * holds a blob whose name lies about its content. */
+#ifndef OCI_LAYOUT_H
+#define OCI_LAYOUT_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "common/digest.h"
+#include "common/error.h"
+#include "common/media.h"
+
+typedef struct oci_layout {
+	int dirfd;
+	char *path;
+} oci_layout;
+
+/* Open a layout; with create, make the directory, oci-layout and an empty index.json if absent.
+ * Refuses a directory whose oci-layout is missing or has an unknown imageLayoutVersion. */
+int oci_layout_open(const char *path, bool create, oci_layout *l, oci_error *err);
+void oci_layout_release(oci_layout *l);
+
+bool oci_layout_has_blob(oci_layout *l, const oci_digest *d, int64_t size);
+/* Open a blob for reading (O_NOFOLLOW, regular files only). */
+int oci_layout_open_blob(oci_layout *l, const oci_digest *d, oci_error *err);
+/* Read a small blob (manifest, config) with a size cap, verified against its digest. */
+int oci_layout_read_blob(oci_layout *l, const oci_digest *d, size_t max, char **out, size_t *len, oci_error *err);
+/* Write a whole buffer as a blob; its digest is computed (sha256) and returned in out. */
+int oci_layout_put_blob(oci_layout *l, const void *data, size_t len, oci_digest *out, oci_error *err);
+
+/* Streaming blob writer: bytes are hashed as written; commit verifies and renames. */
+typedef struct oci_blob_writer {
+	oci_layout *layout;
+	int fd;
+	char tmpname[96];
+	oci_hasher *hasher;
+	oci_digest want;
+	int64_t want_size;
+} oci_blob_writer;
+
+int oci_blob_writer_start(oci_layout *l, const oci_digest *want, int64_t want_size, oci_blob_writer *w,
+			  oci_error *err);
+int oci_blob_writer_write(oci_blob_writer *w, const void *data, size_t len, oci_error *err);
+int oci_blob_writer_commit(oci_blob_writer *w, oci_error *err);
+/* Drop a writer that will not be committed (removes its temporary file). Safe after commit. */
+void oci_blob_writer_abort(oci_blob_writer *w);
+
+/* index.json */
+json_t *oci_layout_read_index(oci_layout *l, oci_error *err); /* new reference */
+/* Add or replace the manifest entry with the given ref name (tag), writing index.json atomically.
+ * name may be NULL (entry without a ref name). */
+int oci_layout_add_manifest(oci_layout *l, const oci_descriptor *d, const char *name, oci_error *err);
+/* Resolve "tag" or "@digest" or NULL (the only manifest) to a descriptor in index.json. */
+int oci_layout_resolve(oci_layout *l, const char *name, oci_descriptor *out, json_t **index_doc, oci_error *err);
+#endif

@@ -1,0 +1,117 @@
+/* Logging for people: levels, an optional log file, text or runc-style JSON lines. */
+#include "common/log.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/util.h"
+
+static struct {
+	const char *prog;
+	int level;
+	int format;
+	int fd;
+} logger = {"oci", OCI_LOG_WARN, OCI_LOG_TEXT, -1};
+
+static const char *level_names[] = {"error", "warning", "info", "debug"};
+
+void oci_log_init(const char *prog)
+{
+	const char *slash = strrchr(prog, '/');
+	logger.prog = slash ? slash + 1 : prog;
+}
+
+void oci_log_set_level(int level)
+{
+	logger.level = level;
+}
+
+int oci_log_get_level(void)
+{
+	return logger.level;
+}
+
+const char *oci_log_prog(void)
+{
+	return logger.prog;
+}
+
+int oci_log_fd(void)
+{
+	return logger.fd;
+}
+
+int oci_log_set_format(const char *name, oci_error *err)
+{
+	if (!strcmp(name, "text"))
+		logger.format = OCI_LOG_TEXT;
+	else if (!strcmp(name, "json"))
+		logger.format = OCI_LOG_JSON;
+	else
+		return oci_err(err, OCI_E_INVALID, "unknown log format '%s' (expected text or json)", name);
+	return 0;
+}
+
+int oci_log_set_file(const char *path, oci_error *err)
+{
+	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return oci_err_errno(err, errno, "cannot open log file '%s'", path);
+	if (logger.fd >= 0)
+		close(logger.fd);
+	logger.fd = fd;
+	return 0;
+}
+
+static void write_line(int level, const char *msg)
+{
+	char tbuf[64];
+	if (logger.fd < 0) {
+		dprintf(STDERR_FILENO, "%s: %s\n", logger.prog, msg);
+		return;
+	}
+	oci_time_rfc3339(tbuf, sizeof(tbuf));
+	if (logger.format == OCI_LOG_JSON) {
+		json_t *o = json_pack("{s:s,s:s,s:s}", "level", level_names[level], "msg", msg, "time", tbuf);
+		char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
+		if (s) {
+			size_t len = strlen(s);
+			s[len] = '\n';
+			/* One write per line so concurrent writers do not interleave. */
+			if (write(logger.fd, s, len + 1) < 0) {
+				/* nowhere left to report it */
+			}
+			s[len] = '\0';
+		}
+		free(s);
+		json_decref(o);
+	} else {
+		dprintf(logger.fd, "time=\"%s\" level=%s msg=\"%s\"\n", tbuf, level_names[level], msg);
+	}
+}
+
+void oci_log(int level, const char *fmt, ...)
+{
+	char msg[4096];
+	va_list ap;
+	if (level > logger.level)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	write_line(level < 0 ? 0 : level > OCI_LOG_DEBUG ? OCI_LOG_DEBUG : level, msg);
+}
+
+void oci_log_error_final(const oci_error *err)
+{
+	const char *msg = err && err->msg[0] ? err->msg : "unknown error";
+	if (logger.fd >= 0)
+		write_line(OCI_LOG_ERROR, msg);
+	/* runc prints errors on stderr too, so callers without --log see them. */
+	dprintf(STDERR_FILENO, "%s: %s\n", logger.prog, msg);
+}

@@ -1,0 +1,316 @@
+/* Small helpers every tool uses: scoped cleanup, bounded reads, atomic writes. */
+#include "common/util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+void oci_closep(int *fd)
+{
+	if (*fd >= 0) {
+		int saved = errno;
+		close(*fd);
+		errno = saved;
+		*fd = -1;
+	}
+}
+
+void oci_fclosep(FILE **f)
+{
+	if (*f)
+		fclose(*f);
+}
+
+void oci_closedirp(DIR **d)
+{
+	if (*d)
+		closedir(*d);
+}
+
+void *oci_malloc(size_t n, oci_error *err)
+{
+	void *p = malloc(n ? n : 1);
+	if (!p)
+		oci_err_errno(err, ENOMEM, "cannot allocate %zu bytes", n);
+	return p;
+}
+
+void *oci_calloc(size_t n, size_t size, oci_error *err)
+{
+	void *p = calloc(n ? n : 1, size ? size : 1);
+	if (!p)
+		oci_err_errno(err, ENOMEM, "cannot allocate %zu bytes", n * size);
+	return p;
+}
+
+char *oci_strdup(const char *s, oci_error *err)
+{
+	char *p = strdup(s);
+	if (!p)
+		oci_err_errno(err, ENOMEM, "cannot allocate a string");
+	return p;
+}
+
+char *oci_asprintf(oci_error *err, const char *fmt, ...)
+{
+	va_list ap;
+	char *p = NULL;
+	va_start(ap, fmt);
+	if (vasprintf(&p, fmt, ap) < 0) {
+		p = NULL;
+		oci_err_errno(err, ENOMEM, "cannot allocate a string");
+	}
+	va_end(ap);
+	return p;
+}
+
+int oci_write_all(int fd, const void *buf, size_t len, oci_error *err)
+{
+	const char *p = buf;
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return oci_err_errno(err, errno, "write failed");
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int oci_read_fd(int fd, size_t max, char **out, size_t *len, oci_error *err)
+{
+	size_t cap = 4096, used = 0;
+	cleanup_free char *buf = oci_malloc(cap + 1, err);
+	if (!buf)
+		return -1;
+	for (;;) {
+		if (used == cap) {
+			if (cap > max)
+				return oci_err(err, OCI_E_LIMIT, "input larger than the %zu byte limit", max);
+			size_t ncap = cap * 2;
+			char *nbuf = realloc(buf, ncap + 1);
+			if (!nbuf)
+				return oci_err_errno(err, ENOMEM, "cannot allocate %zu bytes", ncap);
+			buf = nbuf;
+			cap = ncap;
+		}
+		ssize_t n = read(fd, buf + used, cap - used);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return oci_err_errno(err, errno, "read failed");
+		}
+		if (n == 0)
+			break;
+		used += (size_t)n;
+		if (used > max)
+			return oci_err(err, OCI_E_LIMIT, "input larger than the %zu byte limit", max);
+	}
+	buf[used] = '\0';
+	*out = steal_pointer(&buf);
+	if (len)
+		*len = used;
+	return 0;
+}
+
+int oci_read_file_at(int dirfd, const char *path, size_t max, char **out, size_t *len, oci_error *err)
+{
+	cleanup_close int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return oci_err_errno(err, errno, "cannot open '%s'", path);
+	if (oci_read_fd(fd, max, out, len, err) < 0)
+		return oci_err_prefix(err, "'%s'", path);
+	return 0;
+}
+
+int oci_write_file_atomic(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
+			  oci_error *err)
+{
+	char tmp[4096];
+	const char *slash = strrchr(name, '/');
+	int n;
+	if (slash)
+		n = snprintf(tmp, sizeof(tmp), "%.*s/.tmp-%s.%d", (int)(slash - name), name, slash + 1,
+			     (int)getpid());
+	else
+		n = snprintf(tmp, sizeof(tmp), ".tmp-%s.%d", name, (int)getpid());
+	if (n < 0 || (size_t)n >= sizeof(tmp))
+		return oci_err(err, OCI_E_INVALID, "path too long: '%s'", name);
+	cleanup_close int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
+	if (fd < 0)
+		return oci_err_errno(err, errno, "cannot create '%s'", tmp);
+	if (oci_write_all(fd, data, len, err) < 0 || fchmod(fd, mode) < 0 || fsync(fd) < 0) {
+		if (!err || !err->code)
+			oci_err_errno(err, errno, "cannot write '%s'", tmp);
+		unlinkat(dirfd, tmp, 0);
+		return oci_err_prefix(err, "'%s'", name);
+	}
+	if (renameat(dirfd, tmp, dirfd, name) < 0) {
+		int e = errno;
+		unlinkat(dirfd, tmp, 0);
+		return oci_err_errno(err, e, "cannot rename to '%s'", name);
+	}
+	return 0;
+}
+
+int oci_mkdir_p(const char *path, mode_t mode, oci_error *err)
+{
+	char buf[4096];
+	if (strlen(path) >= sizeof(buf))
+		return oci_err(err, OCI_E_INVALID, "path too long: '%s'", path);
+	strcpy(buf, path);
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, mode) < 0 && errno != EEXIST)
+			return oci_err_errno(err, errno, "cannot create directory '%s'", buf);
+		*p = '/';
+	}
+	if (mkdir(buf, mode) < 0 && errno != EEXIST)
+		return oci_err_errno(err, errno, "cannot create directory '%s'", buf);
+	return 0;
+}
+
+static int remove_children(int dfd, dev_t dev, oci_error *err)
+{
+	DIR *d = fdopendir(dfd);
+	if (!d) {
+		close(dfd);
+		return oci_err_errno(err, errno, "cannot read directory");
+	}
+	cleanup_closedir DIR *dir = d;
+	struct dirent *de;
+	int ret = 0;
+	while ((de = readdir(dir))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		struct stat st;
+		if (fstatat(dirfd(dir), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			continue;
+		if (S_ISDIR(st.st_mode)) {
+			if (st.st_dev != dev) {
+				ret = oci_err(err, OCI_E_UNSAFE, "'%s' is a mount point, not removed", de->d_name);
+				continue;
+			}
+			int sub = openat(dirfd(dir), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			if (sub < 0 || remove_children(sub, dev, err) < 0) {
+				ret = -1;
+				continue;
+			}
+			if (unlinkat(dirfd(dir), de->d_name, AT_REMOVEDIR) < 0 && errno != ENOENT)
+				ret = oci_err_errno(err, errno, "cannot remove '%s'", de->d_name);
+		} else if (unlinkat(dirfd(dir), de->d_name, 0) < 0 && errno != ENOENT) {
+			ret = oci_err_errno(err, errno, "cannot remove '%s'", de->d_name);
+		}
+	}
+	return ret;
+}
+
+int oci_remove_tree_at(int dirfd, const char *name, oci_error *err)
+{
+	struct stat st;
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+		if (errno == ENOENT)
+			return 0;
+		return oci_err_errno(err, errno, "cannot stat '%s'", name);
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		if (unlinkat(dirfd, name, 0) < 0 && errno != ENOENT)
+			return oci_err_errno(err, errno, "cannot remove '%s'", name);
+		return 0;
+	}
+	int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return oci_err_errno(err, errno, "cannot open '%s'", name);
+	if (remove_children(fd, st.st_dev, err) < 0)
+		return oci_err_prefix(err, "cannot remove '%s'", name);
+	if (unlinkat(dirfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
+		return oci_err_errno(err, errno, "cannot remove '%s'", name);
+	return 0;
+}
+
+int oci_flush_stdout(oci_error *err)
+{
+	if (fflush(stdout) != 0 || ferror(stdout))
+		return oci_err_errno(err, errno ? errno : EIO, "cannot write to standard output");
+	return 0;
+}
+
+int oci_parse_u64(const char *s, uint64_t max, uint64_t *out)
+{
+	uint64_t v = 0;
+	if (!s || !*s)
+		return -1;
+	for (const char *p = s; *p; p++) {
+		if (*p < '0' || *p > '9')
+			return -1;
+		unsigned d = (unsigned)(*p - '0');
+		if (v > (UINT64_MAX - d) / 10)
+			return -1;
+		v = v * 10 + d;
+	}
+	if (v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int oci_parse_size(const char *s, uint64_t *out)
+{
+	char num[32];
+	size_t n = strlen(s);
+	uint64_t mult = 1, v;
+	if (n == 0 || n >= sizeof(num))
+		return -1;
+	memcpy(num, s, n + 1);
+	char last = num[n - 1];
+	if (last == 'b' || last == 'B') {
+		num[--n] = '\0';
+		if (n == 0)
+			return -1;
+		last = num[n - 1];
+	}
+	switch (last) {
+	case 'k': case 'K': mult = 1ULL << 10; break;
+	case 'm': case 'M': mult = 1ULL << 20; break;
+	case 'g': case 'G': mult = 1ULL << 30; break;
+	case 't': case 'T': mult = 1ULL << 40; break;
+	default: break;
+	}
+	if (mult != 1)
+		num[--n] = '\0';
+	if (oci_parse_u64(num, UINT64_MAX / mult, &v) < 0)
+		return -1;
+	*out = v * mult;
+	return 0;
+}
+
+bool oci_str_has_prefix(const char *s, const char *prefix)
+{
+	return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+bool oci_str_has_suffix(const char *s, const char *suffix)
+{
+	size_t ls = strlen(s), lx = strlen(suffix);
+	return ls >= lx && strcmp(s + ls - lx, suffix) == 0;
+}
+
+void oci_time_rfc3339(char *buf, size_t len)
+{
+	struct timespec ts;
+	struct tm tm;
+	char base[32];
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf, len, "%s.%09ldZ", base, ts.tv_nsec);
+}

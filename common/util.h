@@ -1,0 +1,87 @@
+/* Small helpers every tool uses: scoped cleanup, bounded reads, atomic writes. */
+#ifndef OCI_UTIL_H
+#define OCI_UTIL_H
+
+#include <dirent.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/types.h>
+
+#include "common/error.h"
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+static inline void oci_freep(void *p)
+{
+	free(*(void **)p);
+}
+void oci_closep(int *fd);
+void oci_fclosep(FILE **f);
+void oci_closedirp(DIR **d);
+static inline void oci_strvfreep(char ***p)
+{
+	if (*p) {
+		for (char **s = *p; *s; s++)
+			free(*s);
+		free(*p);
+	}
+}
+
+#define cleanup_free     __attribute__((cleanup(oci_freep)))
+#define cleanup_close    __attribute__((cleanup(oci_closep)))
+#define cleanup_fclose   __attribute__((cleanup(oci_fclosep)))
+#define cleanup_closedir __attribute__((cleanup(oci_closedirp)))
+#define cleanup_strv     __attribute__((cleanup(oci_strvfreep)))
+
+/* Hand a scoped value to the caller: returns *pp and clears it so cleanup does nothing. */
+#define steal_pointer(pp)                                                                          \
+	({                                                                                         \
+		__typeof__(*(pp)) _v = *(pp);                                                      \
+		*(pp) = NULL;                                                                      \
+		_v;                                                                                \
+	})
+#define steal_fd(pfd)                                                                              \
+	({                                                                                         \
+		int _fd = *(pfd);                                                                  \
+		*(pfd) = -1;                                                                       \
+		_fd;                                                                               \
+	})
+
+/* Allocation that reports failure through err instead of exiting. */
+void *oci_malloc(size_t n, oci_error *err);
+void *oci_calloc(size_t n, size_t size, oci_error *err);
+char *oci_strdup(const char *s, oci_error *err);
+char *oci_asprintf(oci_error *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Write all of buf to fd, retrying on EINTR and short writes. */
+int oci_write_all(int fd, const void *buf, size_t len, oci_error *err);
+/* Read up to max bytes of fd into a new NUL-terminated buffer; more than max is OCI_E_LIMIT. */
+int oci_read_fd(int fd, size_t max, char **out, size_t *len, oci_error *err);
+/* Same, for a file at dirfd/path (AT_FDCWD for plain paths). */
+int oci_read_file_at(int dirfd, const char *path, size_t max, char **out, size_t *len, oci_error *err);
+/* Write data to dirfd/name through a temporary file in the same directory, fsync'd, then
+ * renamed over name: readers see the old or the new content, never a part. */
+int oci_write_file_atomic(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
+			  oci_error *err);
+/* mkdir -p for a plain host path. */
+int oci_mkdir_p(const char *path, mode_t mode, oci_error *err);
+/* rm -rf below dirfd/name without following symlinks or crossing mount points. */
+int oci_remove_tree_at(int dirfd, const char *name, oci_error *err);
+
+/* Flush stdout and report a write error (EPIPE, ENOSPC) instead of hiding it. */
+int oci_flush_stdout(oci_error *err);
+
+/* Parse a non-negative decimal integer with an upper bound, whole string only. */
+int oci_parse_u64(const char *s, uint64_t max, uint64_t *out);
+/* Parse sizes like 512, 64k, 4M, 2G (powers of 1024). */
+int oci_parse_size(const char *s, uint64_t *out);
+
+bool oci_str_has_prefix(const char *s, const char *prefix);
+bool oci_str_has_suffix(const char *s, const char *suffix);
+
+/* RFC 3339 UTC timestamp with nanoseconds, as runc writes it: 2024-01-02T03:04:05.123456789Z */
+void oci_time_rfc3339(char *buf, size_t len);
+#endif

@@ -1,0 +1,62 @@
+# Shared helpers for the bats integration tests: load with `load ../lib/common`.
+TOP=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
+OCI_FETCH=${OCI_FETCH:-$TOP/oci-fetch}
+OCI_UNPACK=${OCI_UNPACK:-$TOP/oci-unpack}
+OCI_BUNDLE=${OCI_BUNDLE:-$TOP/oci-bundle}
+OCI_RUN=${OCI_RUN:-$TOP/oci-run}
+# The runtime under test; RUNTIME=runc (or crun) runs the same runtime tests against a peer.
+RUNTIME=${RUNTIME:-$OCI_RUN}
+export TOP OCI_FETCH OCI_UNPACK OCI_BUNDLE OCI_RUN RUNTIME
+
+require_root() {
+	[ "$(id -u)" = 0 ] || skip "needs root"
+}
+
+require_cmd() {
+	local c
+	for c in "$@"; do
+		command -v "$c" >/dev/null 2>&1 || skip "needs $c"
+	done
+}
+
+# assert_success / assert_failure after `run`, printing what the command said when they fail.
+assert_success() {
+	if [ "$status" -ne 0 ]; then
+		echo "expected success, got exit $status; output:" >&2
+		printf '%s\n' "$output" >&2
+		return 1
+	fi
+}
+
+assert_failure() {
+	if [ "$status" -eq 0 ]; then
+		echo "expected failure, got exit 0; output:" >&2
+		printf '%s\n' "$output" >&2
+		return 1
+	fi
+	if [ -n "${1:-}" ] && [ "$status" -ne "$1" ]; then
+		echo "expected exit $1, got $status; output:" >&2
+		printf '%s\n' "$output" >&2
+		return 1
+	fi
+}
+
+# assert_output_contains STRING: the last `run` output contains STRING.
+assert_output_contains() {
+	if [[ "$output" != *"$1"* ]]; then
+		echo "output does not contain '$1':" >&2
+		printf '%s\n' "$output" >&2
+		return 1
+	fi
+}
+
+# assert_one_line_error PROG: the failure printed exactly one line and it starts with "PROG: ".
+assert_one_line_error() {
+	local n
+	n=$(printf '%s\n' "$output" | grep -c .)
+	if [ "$n" -ne 1 ] || [[ "$output" != "$1: "* ]]; then
+		echo "expected one error line starting with '$1: ', got:" >&2
+		printf '%s\n' "$output" >&2
+		return 1
+	fi
+}
