@@ -1,0 +1,308 @@
+/* Paths inside a root directory that never leave it, whatever symlinks and ".." say.
+ *
+ * The kernel does this for us with openat2(RESOLVE_IN_ROOT); on kernels without it (or
+ * under a seccomp filter that refuses it) we walk the path one component at a time with
+ * O_NOFOLLOW, expanding symlinks by hand against the root and clamping ".." at the root. */
+#include "common/safepath.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "common/util.h"
+
+bool oci_safepath_force_fallback = false;
+
+#define MAX_SYMLINKS 40
+#define MAX_DEPTH    256
+
+static int sys_openat2(int dirfd, const char *path, struct open_how *how)
+{
+#ifdef SYS_openat2
+	return (int)syscall(SYS_openat2, dirfd, path, how, sizeof(*how));
+#else
+	errno = ENOSYS;
+	return -1;
+#endif
+}
+
+int oci_path_clean(const char *in, char *out, size_t len)
+{
+	size_t o = 0;
+	const char *p = in;
+	if (len == 0)
+		return -1;
+	while (*p) {
+		while (*p == '/')
+			p++;
+		if (!*p)
+			break;
+		const char *e = strchr(p, '/');
+		size_t n = e ? (size_t)(e - p) : strlen(p);
+		if (n == 1 && p[0] == '.') {
+			/* skip */
+		} else if (n == 2 && p[0] == '.' && p[1] == '.') {
+			while (o > 0 && out[o - 1] != '/')
+				o--;
+			if (o > 0)
+				o--;
+		} else {
+			if (o + (o ? 1 : 0) + n + 1 > len)
+				return -1;
+			if (o)
+				out[o++] = '/';
+			memcpy(out + o, p, n);
+			o += n;
+		}
+		p += n;
+	}
+	out[o] = '\0';
+	return 0;
+}
+
+/* A stack of directory fds from the root down to the current directory. */
+struct walk {
+	int fds[MAX_DEPTH];
+	int depth; /* fds[0] is a dup of the root */
+};
+
+static void walk_reset(struct walk *w)
+{
+	while (w->depth > 0)
+		close(w->fds[w->depth--]);
+}
+
+static void walk_free(struct walk *w)
+{
+	walk_reset(w);
+	close(w->fds[0]);
+}
+
+/* Replace `rest` by target + "/" + rest. */
+static int splice_target(char **rest, const char *target, oci_error *err)
+{
+	char *n = oci_asprintf(err, "%s/%s", target, *rest);
+	if (!n)
+		return -1;
+	free(*rest);
+	*rest = n;
+	return 0;
+}
+
+/* The fallback walk. follow_last: expand a symlink in the last component. */
+static int walk_open(int rootfd, const char *path, int flags, mode_t mode, bool follow_last, oci_error *err)
+{
+	struct walk w = {.depth = 0};
+	int links = 0, ret = -1;
+	w.fds[0] = fcntl(rootfd, F_DUPFD_CLOEXEC, 3);
+	if (w.fds[0] < 0)
+		return oci_err_errno(err, errno, "cannot duplicate root fd");
+	cleanup_free char *rest = oci_strdup(path, err);
+	if (!rest)
+		goto out;
+	for (;;) {
+		char *p = rest;
+		while (*p == '/')
+			p++;
+		if (!*p) {
+			/* Path ended on a directory (or was empty): reopen it with the wanted flags. */
+			if (flags & O_CREAT && !(flags & O_DIRECTORY)) {
+				oci_err_errno(err, EISDIR, "cannot create '%s'", path);
+				goto out;
+			}
+			ret = openat(w.fds[w.depth], ".", (flags & ~(O_CREAT | O_EXCL | O_NOFOLLOW)) | O_CLOEXEC);
+			if (ret < 0)
+				oci_err_errno(err, errno, "cannot open '%s'", path);
+			goto out;
+		}
+		char *slash = strchr(p, '/');
+		char comp[NAME_MAX + 1];
+		size_t n = slash ? (size_t)(slash - p) : strlen(p);
+		if (n > NAME_MAX) {
+			oci_err_errno(err, ENAMETOOLONG, "cannot open '%s'", path);
+			goto out;
+		}
+		memcpy(comp, p, n);
+		comp[n] = '\0';
+		/* Remaining path after this component ("" when it was the last one). */
+		char *after = slash ? slash + 1 : p + n;
+		while (*after == '/')
+			after++;
+		bool last = *after == '\0';
+		memmove(rest, after, strlen(after) + 1);
+
+		if (!strcmp(comp, "."))
+			continue;
+		if (!strcmp(comp, "..")) {
+			if (w.depth > 0)
+				close(w.fds[w.depth--]);
+			continue;
+		}
+		int cur = w.fds[w.depth];
+		struct stat st;
+		bool exists = fstatat(cur, comp, &st, AT_SYMLINK_NOFOLLOW) == 0;
+		if (!exists && errno != ENOENT) {
+			oci_err_errno(err, errno, "cannot open '%s'", path);
+			goto out;
+		}
+		if (exists && S_ISLNK(st.st_mode) && (!last || follow_last)) {
+			char target[4096];
+			ssize_t tl = readlinkat(cur, comp, target, sizeof(target) - 1);
+			if (tl < 0) {
+				oci_err_errno(err, errno, "cannot read link '%s'", comp);
+				goto out;
+			}
+			target[tl] = '\0';
+			if (++links > MAX_SYMLINKS) {
+				oci_err_errno(err, ELOOP, "cannot open '%s'", path);
+				goto out;
+			}
+			if (target[0] == '/')
+				walk_reset(&w);
+			if (splice_target(&rest, target, err) < 0)
+				goto out;
+			continue;
+		}
+		if (last) {
+			ret = openat(cur, comp, flags | O_NOFOLLOW | O_CLOEXEC, mode);
+			if (ret < 0)
+				oci_err_errno(err, errno, "cannot open '%s'", path);
+			goto out;
+		}
+		if (!exists) {
+			oci_err_errno(err, ENOENT, "cannot open '%s'", path);
+			goto out;
+		}
+		if (!S_ISDIR(st.st_mode)) {
+			oci_err_errno(err, ENOTDIR, "cannot open '%s'", path);
+			goto out;
+		}
+		if (w.depth + 1 >= MAX_DEPTH) {
+			oci_err_errno(err, ENAMETOOLONG, "cannot open '%s'", path);
+			goto out;
+		}
+		int fd = openat(cur, comp, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0) {
+			oci_err_errno(err, errno, "cannot open '%s'", path);
+			goto out;
+		}
+		w.fds[++w.depth] = fd;
+	}
+out:
+	walk_free(&w);
+	return ret;
+}
+
+int oci_safe_open(int rootfd, const char *path, int flags, mode_t mode, oci_error *err)
+{
+	if (!oci_safepath_force_fallback) {
+		struct open_how how = {
+			.flags = (uint64_t)(flags | O_CLOEXEC),
+			.mode = (flags & (O_CREAT | O_TMPFILE)) ? mode : 0,
+			.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+		};
+		const char *p = *path ? path : ".";
+		int fd = sys_openat2(rootfd, p, &how);
+		if (fd >= 0)
+			return fd;
+		if (errno != ENOSYS && errno != EPERM && errno != E2BIG && errno != EAGAIN)
+			return oci_err_errno(err, errno, "cannot open '%s'", path);
+		if (errno == EAGAIN) {
+			/* A concurrent rename raced the lookup: the walk below is still safe. */
+		}
+	}
+	return walk_open(rootfd, path, flags, mode, !(flags & O_NOFOLLOW), err);
+}
+
+int oci_safe_open_parent(int rootfd, const char *path, const char **leaf, char *leafbuf, size_t leaflen,
+			 oci_error *err)
+{
+	char clean[4096];
+	size_t n = strlen(path);
+	if (n >= sizeof(clean))
+		return oci_err(err, OCI_E_INVALID, "path too long: '%.64s...'", path);
+	memcpy(clean, path, n + 1);
+	while (n > 0 && clean[n - 1] == '/')
+		clean[--n] = '\0';
+	char *slash = strrchr(clean, '/');
+	const char *name = slash ? slash + 1 : clean;
+	if (!*name || !strcmp(name, ".") || !strcmp(name, ".."))
+		return oci_err(err, OCI_E_UNSAFE, "'%s': has no parent directory inside the root", path);
+	if (strlen(name) >= leaflen)
+		return oci_err_errno(err, ENAMETOOLONG, "'%s'", path);
+	strcpy(leafbuf, name);
+	if (leaf)
+		*leaf = leafbuf;
+	if (slash)
+		*slash = '\0';
+	else
+		clean[0] = '\0';
+	int fd = oci_safe_open(rootfd, clean, O_RDONLY | O_DIRECTORY, 0, err);
+	if (fd < 0)
+		return oci_err_prefix(err, "parent of '%s'", path);
+	return fd;
+}
+
+int oci_safe_mkdir_p(int rootfd, const char *path, mode_t mode, oci_error *err)
+{
+	char prefix[4096];
+	size_t n = strlen(path), o = 0;
+	if (n >= sizeof(prefix))
+		return oci_err(err, OCI_E_INVALID, "path too long: '%.64s...'", path);
+	cleanup_close int cur = oci_safe_open(rootfd, "", O_PATH | O_DIRECTORY, 0, err);
+	if (cur < 0)
+		return -1;
+	const char *p = path;
+	while (*p) {
+		while (*p == '/')
+			p++;
+		if (!*p)
+			break;
+		const char *e = strchr(p, '/');
+		size_t len = e ? (size_t)(e - p) : strlen(p);
+		if (o)
+			prefix[o++] = '/';
+		memcpy(prefix + o, p, len);
+		o += len;
+		prefix[o] = '\0';
+		p += len;
+		char comp[NAME_MAX + 1];
+		if (len > NAME_MAX)
+			return oci_err_errno(err, ENAMETOOLONG, "cannot create '%s'", path);
+		memcpy(comp, prefix + o - len, len);
+		comp[len] = '\0';
+		if (strcmp(comp, ".") && strcmp(comp, "..") && mkdirat(cur, comp, mode) < 0 && errno != EEXIST)
+			return oci_err_errno(err, errno, "cannot create directory '%s'", prefix);
+		/* Resolve the whole prefix again from the root: comp may be a symlink, which must
+		 * resolve inside the root, not relative to where it sits. */
+		int next = oci_safe_open(rootfd, prefix, O_PATH | O_DIRECTORY, 0, err);
+		if (next < 0)
+			return oci_err_prefix(err, "cannot create directory '%s'", path);
+		close(cur);
+		cur = next;
+	}
+	return steal_fd(&cur);
+}
+
+int oci_safe_lstat(int rootfd, const char *path, struct stat *st, oci_error *err)
+{
+	char leafbuf[NAME_MAX + 1];
+	const char *leaf;
+	char clean[4096];
+	if (oci_path_clean(path, clean, sizeof(clean)) == 0 && !clean[0]) {
+		if (fstat(rootfd, st) < 0)
+			return oci_err_errno(err, errno, "cannot stat the root");
+		return 0;
+	}
+	cleanup_close int dfd = oci_safe_open_parent(rootfd, path, &leaf, leafbuf, sizeof(leafbuf), err);
+	if (dfd < 0)
+		return -1;
+	if (fstatat(dfd, leaf, st, AT_SYMLINK_NOFOLLOW) < 0)
+		return oci_err_errno(err, errno, "cannot stat '%s'", path);
+	return 0;
+}
