@@ -1,0 +1,328 @@
+/* OCI image layout directories: oci-layout, index.json and verified, atomically written blobs. */
+#include "common/layout.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/json.h"
+#include "common/util.h"
+
+#define OCI_LAYOUT_FILE    "{\"imageLayoutVersion\":\"1.0.0\"}"
+#define EMPTY_INDEX        "{\n  \"schemaVersion\": 2,\n  \"manifests\": []\n}\n"
+
+int oci_layout_open(const char *path, bool create, oci_layout *l, oci_error *err)
+{
+	memset(l, 0, sizeof(*l));
+	l->dirfd = -1;
+	if (create && oci_mkdir_p(path, 0755, err) < 0)
+		return -1;
+	cleanup_close int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return oci_err_errno(err, errno, "cannot open layout '%s'", path);
+	cleanup_free char *ver = NULL;
+	if (oci_read_file_at(fd, "oci-layout", 4096, &ver, NULL, NULL) < 0) {
+		if (!create)
+			return oci_err(err, OCI_E_INVALID, "'%s' is not an OCI image layout (no oci-layout file)", path);
+		if (oci_write_file_atomic(fd, "oci-layout", OCI_LAYOUT_FILE, strlen(OCI_LAYOUT_FILE), 0644, err) < 0)
+			return oci_err_prefix(err, "layout '%s'", path);
+	} else {
+		cleanup_json json_t *j = oci_json_loadb(ver, strlen(ver), 4096, 4, "oci-layout", err);
+		const char *v = NULL;
+		if (!j || oci_json_get_string(j, "", "imageLayoutVersion", true, &v, err) < 0)
+			return oci_err_prefix(err, "layout '%s'", path);
+		if (strncmp(v, "1.", 2))
+			return oci_err(err, OCI_E_UNSUPPORTED, "layout '%s': unsupported imageLayoutVersion '%s'", path, v);
+	}
+	if (faccessat(fd, "index.json", F_OK, AT_SYMLINK_NOFOLLOW) < 0) {
+		if (!create)
+			return oci_err(err, OCI_E_INVALID, "'%s' is not an OCI image layout (no index.json)", path);
+		if (oci_write_file_atomic(fd, "index.json", EMPTY_INDEX, strlen(EMPTY_INDEX), 0644, err) < 0)
+			return oci_err_prefix(err, "layout '%s'", path);
+	}
+	if (create) {
+		if (mkdirat(fd, "blobs", 0755) < 0 && errno != EEXIST)
+			return oci_err_errno(err, errno, "cannot create '%s/blobs'", path);
+	}
+	l->path = oci_strdup(path, err);
+	if (!l->path)
+		return -1;
+	l->dirfd = steal_fd(&fd);
+	return 0;
+}
+
+void oci_layout_release(oci_layout *l)
+{
+	if (l->dirfd >= 0)
+		close(l->dirfd);
+	l->dirfd = -1;
+	free(l->path);
+	l->path = NULL;
+}
+
+bool oci_layout_has_blob(oci_layout *l, const oci_digest *d, int64_t size)
+{
+	char p[256];
+	struct stat st;
+	if (fstatat(l->dirfd, oci_digest_blob_path(d, p, sizeof(p)), &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return false;
+	return S_ISREG(st.st_mode) && (size < 0 || st.st_size == size);
+}
+
+int oci_layout_open_blob(oci_layout *l, const oci_digest *d, oci_error *err)
+{
+	char p[256], ds[OCI_DIGEST_STR_MAX];
+	struct stat st;
+	int fd = openat(l->dirfd, oci_digest_blob_path(d, p, sizeof(p)), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return oci_err_errno(err, errno, "blob %s", oci_digest_str(d, ds));
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return oci_err(err, OCI_E_INVALID, "blob %s: not a regular file", oci_digest_str(d, ds));
+	}
+	return fd;
+}
+
+int oci_layout_read_blob(oci_layout *l, const oci_digest *d, size_t max, char **out, size_t *len, oci_error *err)
+{
+	char ds[OCI_DIGEST_STR_MAX];
+	cleanup_close int fd = oci_layout_open_blob(l, d, err);
+	cleanup_free char *buf = NULL;
+	size_t n;
+	oci_digest got;
+	if (fd < 0)
+		return -1;
+	if (oci_read_fd(fd, max, &buf, &n, err) < 0)
+		return oci_err_prefix(err, "blob %s", oci_digest_str(d, ds));
+	if (oci_digest_buffer(d->alg, buf, n, &got, err) < 0)
+		return -1;
+	if (oci_digest_verify(d, -1, &got, n, oci_digest_str(d, ds), err) < 0)
+		return -1;
+	*out = steal_pointer(&buf);
+	if (len)
+		*len = n;
+	return 0;
+}
+
+int oci_blob_writer_start(oci_layout *l, const oci_digest *want, int64_t want_size, oci_blob_writer *w,
+			  oci_error *err)
+{
+	static unsigned counter;
+	memset(w, 0, sizeof(*w));
+	w->fd = -1;
+	w->layout = l;
+	w->want_size = want_size;
+	if (want)
+		w->want = *want;
+	int alg = want ? want->alg : OCI_DIGEST_SHA256;
+	char dir[32];
+	snprintf(dir, sizeof(dir), "blobs/%s", oci_digest_alg_name(alg));
+	if ((mkdirat(l->dirfd, "blobs", 0755) < 0 && errno != EEXIST) ||
+	    (mkdirat(l->dirfd, dir, 0755) < 0 && errno != EEXIST))
+		return oci_err_errno(err, errno, "cannot create '%s/%s'", l->path, dir);
+	snprintf(w->tmpname, sizeof(w->tmpname), "blobs/.tmp-%d-%u", (int)getpid(), __atomic_fetch_add(&counter, 1, __ATOMIC_RELAXED));
+	w->fd = openat(l->dirfd, w->tmpname, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (w->fd < 0)
+		return oci_err_errno(err, errno, "cannot create '%s/%s'", l->path, w->tmpname);
+	w->hasher = oci_hasher_new(alg, err);
+	if (!w->hasher) {
+		oci_blob_writer_abort(w);
+		return -1;
+	}
+	return 0;
+}
+
+int oci_blob_writer_write(oci_blob_writer *w, const void *data, size_t len, oci_error *err)
+{
+	if (w->want_size >= 0 && oci_hasher_bytes(w->hasher) + len > (uint64_t)w->want_size) {
+		char ds[OCI_DIGEST_STR_MAX];
+		return oci_err(err, OCI_E_DIGEST, "blob %s: more data than the %lld bytes expected",
+			       w->want.alg ? oci_digest_str(&w->want, ds) : "(new)", (long long)w->want_size);
+	}
+	if (oci_hasher_update(w->hasher, data, len, err) < 0)
+		return -1;
+	if (oci_write_all(w->fd, data, len, err) < 0)
+		return oci_err_prefix(err, "cannot write '%s/%s'", w->layout->path, w->tmpname);
+	return 0;
+}
+
+int oci_blob_writer_commit(oci_blob_writer *w, oci_error *err)
+{
+	char p[256], ds[OCI_DIGEST_STR_MAX];
+	oci_digest got;
+	uint64_t size = oci_hasher_bytes(w->hasher);
+	if (oci_hasher_final(w->hasher, &got, err) < 0)
+		goto fail;
+	if (w->want.alg) {
+		if (oci_digest_verify(&w->want, w->want_size, &got, size, oci_digest_str(&w->want, ds), err) < 0)
+			goto fail;
+	} else {
+		w->want = got;
+	}
+	if (fsync(w->fd) < 0) {
+		oci_err_errno(err, errno, "cannot write '%s/%s'", w->layout->path, w->tmpname);
+		goto fail;
+	}
+	close(w->fd);
+	w->fd = -1;
+	if (renameat(w->layout->dirfd, w->tmpname, w->layout->dirfd, oci_digest_blob_path(&got, p, sizeof(p))) < 0) {
+		oci_err_errno(err, errno, "cannot store blob %s", oci_digest_str(&got, ds));
+		goto fail;
+	}
+	w->tmpname[0] = '\0';
+	oci_hasher_free(w->hasher);
+	w->hasher = NULL;
+	return 0;
+fail:
+	oci_blob_writer_abort(w);
+	return -1;
+}
+
+void oci_blob_writer_abort(oci_blob_writer *w)
+{
+	if (w->fd >= 0)
+		close(w->fd);
+	w->fd = -1;
+	if (w->tmpname[0] && w->layout)
+		unlinkat(w->layout->dirfd, w->tmpname, 0);
+	w->tmpname[0] = '\0';
+	oci_hasher_free(w->hasher);
+	w->hasher = NULL;
+}
+
+int oci_layout_put_blob(oci_layout *l, const void *data, size_t len, oci_digest *out, oci_error *err)
+{
+	oci_blob_writer w;
+	oci_digest d;
+	if (oci_digest_buffer(OCI_DIGEST_SHA256, data, len, &d, err) < 0)
+		return -1;
+	if (out)
+		*out = d;
+	if (oci_layout_has_blob(l, &d, (int64_t)len))
+		return 0;
+	if (oci_blob_writer_start(l, &d, (int64_t)len, &w, err) < 0 || oci_blob_writer_write(&w, data, len, err) < 0) {
+		oci_blob_writer_abort(&w);
+		return -1;
+	}
+	return oci_blob_writer_commit(&w, err);
+}
+
+json_t *oci_layout_read_index(oci_layout *l, oci_error *err)
+{
+	json_t *j = oci_json_load_file_at(l->dirfd, "index.json", OCI_JSON_MAX_SIZE, err);
+	if (!j) {
+		oci_err_prefix(err, "layout '%s'", l->path);
+		return NULL;
+	}
+	if (!json_is_object(j) || !json_is_array(json_object_get(j, "manifests"))) {
+		json_decref(j);
+		oci_err(err, OCI_E_INVALID, "layout '%s': index.json: manifests: expected an array", l->path);
+		return NULL;
+	}
+	return j;
+}
+
+static const char *ref_name(json_t *entry)
+{
+	json_t *a = json_object_get(entry, "annotations");
+	json_t *n = a ? json_object_get(a, OCI_ANNOT_REF_NAME) : NULL;
+	return n && json_is_string(n) ? json_string_value(n) : NULL;
+}
+
+int oci_layout_add_manifest(oci_layout *l, const oci_descriptor *d, const char *name, oci_error *err)
+{
+	cleanup_json json_t *idx = oci_layout_read_index(l, err);
+	if (!idx)
+		return -1;
+	json_t *arr = json_object_get(idx, "manifests");
+	char want[OCI_DIGEST_STR_MAX];
+	oci_digest_str(&d->digest, want);
+	/* One entry per name: replace an older image under this tag. Without a name, do not
+	 * add a second entry for the same digest. */
+	for (size_t i = json_array_size(arr); i-- > 0;) {
+		json_t *e = json_array_get(arr, i);
+		const char *n = ref_name(e);
+		json_t *dg = json_object_get(e, "digest");
+		if ((name && n && !strcmp(n, name)) ||
+		    (!name && !n && dg && json_is_string(dg) && !strcmp(json_string_value(dg), want)))
+			json_array_remove(arr, i);
+	}
+	json_t *e = oci_descriptor_to_json(d, err);
+	if (!e)
+		return -1;
+	if (name) {
+		json_t *ann = json_object_get(e, "annotations");
+		if (!ann) {
+			ann = json_object();
+			json_object_set_new(e, "annotations", ann);
+		} else {
+			ann = json_deep_copy(ann);
+			json_object_set_new(e, "annotations", ann);
+		}
+		json_object_set_new(ann, OCI_ANNOT_REF_NAME, json_string(name));
+	}
+	json_array_append_new(arr, e);
+	if (!json_object_get(idx, "schemaVersion"))
+		json_object_set_new(idx, "schemaVersion", json_integer(2));
+	cleanup_free char *s = oci_json_dump_pretty(idx, err);
+	if (!s)
+		return -1;
+	return oci_write_file_atomic(l->dirfd, "index.json", s, strlen(s), 0644, err);
+}
+
+int oci_layout_resolve(oci_layout *l, const char *name, oci_descriptor *out, json_t **index_doc, oci_error *err)
+{
+	json_t *idx = oci_layout_read_index(l, err);
+	json_t *arr, *e, *found = NULL;
+	size_t i;
+	oci_digest want;
+	bool by_digest = name && name[0] == '@';
+	if (!idx)
+		return -1;
+	if (by_digest && oci_digest_parse(name + 1, &want, err) < 0) {
+		json_decref(idx);
+		return -1;
+	}
+	arr = json_object_get(idx, "manifests");
+	json_array_foreach(arr, i, e) {
+		const char *n = ref_name(e);
+		json_t *dg = json_object_get(e, "digest");
+		char ws[OCI_DIGEST_STR_MAX];
+		if (!name) {
+			if (found) {
+				json_decref(idx);
+				return oci_err(err, OCI_E_INVALID, "layout '%s' holds several images: name one with :TAG or @DIGEST",
+					       l->path);
+			}
+			found = e;
+		} else if (by_digest) {
+			if (dg && json_is_string(dg) && !strcmp(json_string_value(dg), oci_digest_str(&want, ws)))
+				found = e;
+		} else if (n && !strcmp(n, name)) {
+			found = e;
+		}
+	}
+	if (!found) {
+		json_decref(idx);
+		if (!name)
+			return oci_err(err, OCI_E_NOTFOUND, "layout '%s' holds no image", l->path);
+		return oci_err(err, OCI_E_NOTFOUND, "layout '%s': no image named '%s'", l->path, name);
+	}
+	if (oci_descriptor_parse(found, "index.json", out, err) < 0) {
+		json_decref(idx);
+		return oci_err_prefix(err, "layout '%s'", l->path);
+	}
+	if (index_doc)
+		*index_doc = idx;
+	else
+		json_decref(idx);
+	/* Without the index document, borrowed annotations must not dangle. */
+	if (!index_doc) {
+		out->annotations = NULL;
+		out->urls = NULL;
+	}
+	return 0;
+}
