@@ -47,14 +47,16 @@ _registry_make_token_key() {
 		>/dev/null 2>&1
 }
 
-# _registry_wait_http URL [CA]: waits until URL answers HTTP at all (any status).
+# _registry_wait_http URL [CA] [PID]: waits until URL answers HTTP at all (any status);
+# gives up early when PID dies.
 _registry_wait_http() {
-	local url=$1 ca=${2:-} i code
+	local url=$1 ca=${2:-} pid=${3:-} i code
 	local args=(-s -o /dev/null -w '%{http_code}' --max-time 2)
 	[ -n "$ca" ] && args+=(--cacert "$ca")
 	for i in $(seq 1 100); do
 		code=$(curl "${args[@]}" "$url" 2>/dev/null) || code=000
 		[ "$code" != 000 ] && return 0
+		if [ -n "$pid" ] && ! kill -0 "$pid" 2>/dev/null; then return 1; fi
 		sleep 0.1
 	done
 	return 1
@@ -142,9 +144,12 @@ $tlscfg
 $authcfg
 EOF
 		# 3>&- so bats does not wait for the server's copy of its output fd.
-		docker-registry serve "$d/config.yml" >"$d/registry.log" 2>&1 3>&- &
+		# docker-registry reads REGISTRY_* variables as config overrides: hide ours.
+		local unset_args=() v
+		for v in $(compgen -e | grep '^REGISTRY_'); do unset_args+=(-u "$v"); done
+		env "${unset_args[@]}" docker-registry serve "$d/config.yml" >"$d/registry.log" 2>&1 3>&- &
 		pid=$!
-		if _registry_wait_http "$scheme://127.0.0.1:$port/v2/" "$([ $tls = 1 ] && echo "$d/ca.pem")"; then
+		if _registry_wait_http "$scheme://127.0.0.1:$port/v2/" "$([ $tls = 1 ] && echo "$d/ca.pem")" "$pid"; then
 			break
 		fi
 		_registry_kill "$pid"
@@ -160,7 +165,7 @@ EOF
 	local token_pid=""
 	if [ $mode = token ]; then
 		local tls_args=()
-		[ $tls = 1 ] && tls_args=(--cert "$d/server.pem" --key "$d/server.key")
+		[ $tls = 1 ] && tls_args=(--tls-cert "$d/server.pem" --tls-key "$d/server.key")
 		REGISTRY_USER=$user REGISTRY_PASS=$pass \
 			python3 "$REGISTRY_LIB_DIR/token-issuer.py" --port "$token_port" \
 			--key "$d/token.key" --cert "$d/token.pem" --service "$service" \
@@ -168,7 +173,7 @@ EOF
 			>"$d/token-issuer.out" 2>&1 3>&- &
 		token_pid=$!
 		echo "$token_pid" >"$d/token.pid"
-		if ! _registry_wait_http "$token_realm" "$([ $tls = 1 ] && echo "$d/ca.pem")"; then
+		if ! _registry_wait_http "$token_realm?probe=1" "$([ $tls = 1 ] && echo "$d/ca.pem")" "$token_pid"; then
 			echo "registry_start: token issuer did not come up:" >&2
 			cat "$d/token-issuer.out" >&2
 			_registry_kill "$token_pid"
