@@ -1,6 +1,7 @@
 /* Image references: parsing, validation against the distribution grammar, normalisation. */
 #include "common/ref.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>
@@ -204,7 +205,13 @@ const char *oci_ref_registry_host(const oci_ref *r)
 bool oci_ref_is_local(const oci_ref *r)
 {
 	const char *d = r->domain;
-	return !strncmp(d, "localhost", 9) && (d[9] == '\0' || d[9] == ':') ? true
-	       : !strncmp(d, "127.", 4)                                    ? true
-	       : !strncmp(d, "[::1]", 5);
+	char host[OCI_REF_NAME_MAX + 1];
+	struct in_addr a;
+	if (!strncmp(d, "localhost", 9) && (d[9] == '\0' || d[9] == ':'))
+		return true;
+	if (!strcmp(d, "[::1]") || !strncmp(d, "[::1]:", 6))
+		return true;
+	/* 127.0.0.0/8 only as an IPv4 address: "127.example.com" is a remote host. */
+	snprintf(host, sizeof(host), "%.*s", (int)strcspn(d, ":"), d);
+	return inet_pton(AF_INET, host, &a) == 1 && (ntohl(a.s_addr) >> 24) == 127;
 }
