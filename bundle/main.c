@@ -1,23 +1,220 @@
-/* oci-bundle: placeholder main until its issue lands (--help and --version only). */
+/* oci-bundle: write, edit and validate a runtime bundle's config.json. One option table;
+ * the work is in cmd.c (commands) and edit.c (the edit flags). */
 #include <stdio.h>
 #include <string.h>
 
+#include "bundle/cmd.h"
+#include "common/cli.h"
 #include "common/error.h"
 #include "common/log.h"
+#include "common/spec.h"
+#include "common/util.h"
+
+enum {
+	O_HELP = 'h',
+	O_BUNDLE = 'b',
+	O_ENV = 'e',
+	O_MEMORY = 'm',
+	O_USER = 'u',
+	O_VERSION = 256,
+	O_ROOTLESS,
+	O_FORCE,
+	O_IMAGE_CONFIG,
+	O_FROM_IMAGE,
+	O_ENTRYPOINT,
+	O_ARGS,
+	O_TERMINAL,
+	O_NO_TERMINAL,
+	O_CWD,
+	O_HOSTNAME,
+	O_READONLY,
+	O_NO_READONLY,
+	O_MOUNT,
+	O_TMPFS,
+	O_CPUS,
+	O_PIDS,
+	O_CAP_ADD,
+	O_CAP_DROP,
+	O_NET,
+	O_ANNOTATION,
+};
+
+static const oci_cli_option options[] = {
+	{"annotation", 0, OCI_ARG_REQUIRED, "K=V", "set an annotation", O_ANNOTATION},
+	{"args", 0, OCI_ARG_REQUIRED, "ARG", "process argument (repeat for each; or give them after --)", O_ARGS},
+	{"bundle", 'b', OCI_ARG_REQUIRED, "DIR", "bundle directory (default: the current directory)", O_BUNDLE},
+	{"cap-add", 0, OCI_ARG_REQUIRED, "CAP", "add a capability to every set (or ALL)", O_CAP_ADD},
+	{"cap-drop", 0, OCI_ARG_REQUIRED, "CAP", "drop a capability from every set (or ALL)", O_CAP_DROP},
+	{"cpus", 0, OCI_ARG_REQUIRED, "N", "CPU quota in CPUs (e.g. 1.5), over a 100ms period", O_CPUS},
+	{"cwd", 0, OCI_ARG_REQUIRED, "DIR", "working directory of the process", O_CWD},
+	{"entrypoint", 0, OCI_ARG_REQUIRED, "ARG", "spec from image: replace the Entrypoint (repeat; '' for none)",
+	 O_ENTRYPOINT},
+	{"env", 'e', OCI_ARG_REQUIRED, "K=V", "set an environment variable", O_ENV},
+	{"force", 'f', OCI_ARG_NONE, NULL, "spec: replace an existing config.json", O_FORCE},
+	{"from-image", 0, OCI_ARG_NONE, NULL, "spec: derive the process from BUNDLE/image-config.json", O_FROM_IMAGE},
+	{"help", 'h', OCI_ARG_NONE, NULL, "show this help", O_HELP},
+	{"hostname", 0, OCI_ARG_REQUIRED, "NAME", "container hostname (adds a uts namespace)", O_HOSTNAME},
+	{"image-config", 0, OCI_ARG_REQUIRED, "FILE", "spec: derive the process from an image config ('-': stdin)",
+	 O_IMAGE_CONFIG},
+	{"memory", 'm', OCI_ARG_REQUIRED, "SIZE", "memory limit (e.g. 512M, 2G)", O_MEMORY},
+	{"mount", 0, OCI_ARG_REQUIRED, "SPEC", "add a mount: type=bind,src=PATH,dst=PATH[,options=OPT,OPT...]", O_MOUNT},
+	{"net", 0, OCI_ARG_REQUIRED, "MODE", "network: host, none (own namespace) or ns:PATH", O_NET},
+	{"no-readonly-rootfs", 0, OCI_ARG_NONE, NULL, "make the root filesystem writable", O_NO_READONLY},
+	{"no-terminal", 0, OCI_ARG_NONE, NULL, "no terminal for the process", O_NO_TERMINAL},
+	{"pids-limit", 0, OCI_ARG_REQUIRED, "N", "maximum number of processes (-1: unlimited)", O_PIDS},
+	{"readonly-rootfs", 0, OCI_ARG_NONE, NULL, "make the root filesystem read-only", O_READONLY},
+	{"rootless", 0, OCI_ARG_NONE, NULL, "spec: a config for an unprivileged user (as runc spec --rootless)",
+	 O_ROOTLESS},
+	{"terminal", 0, OCI_ARG_NONE, NULL, "give the process a terminal", O_TERMINAL},
+	{"tmpfs", 0, OCI_ARG_REQUIRED, "DST[:OPTS]", "add a tmpfs mount (nosuid,noexec,nodev then OPTS)", O_TMPFS},
+	{"user", 'u', OCI_ARG_REQUIRED, "USER", "UID[:GID] or NAME[:GROUP], resolved in the rootfs", O_USER},
+	{"version", 0, OCI_ARG_NONE, NULL, "print the version", O_VERSION},
+};
+
+static const char usage[] = "oci-bundle COMMAND [OPTIONS] [-- ARGS...]";
+static const char description[] =
+	"Write, edit and validate a runtime bundle's config.json.\n\n"
+	"Commands:\n"
+	"  spec [--rootless] [--force] [--image-config FILE | --from-image] [EDITS] [-- ARGS...]\n"
+	"                    write BUNDLE/config.json: runc's default spec, or the process of an image\n"
+	"  edit [EDITS] [-- ARGS...]   change BUNDLE/config.json, keeping everything else\n"
+	"  validate [DIR]    print every problem of DIR/config.json with its JSON path";
+
+/* Index of the "--" that ends the options (skipping values of options that take one). */
+static int find_dashdash(int argc, char **argv, int first)
+{
+	for (int i = first; i < argc; i++) {
+		const char *a = argv[i];
+		if (!strcmp(a, "--"))
+			return i;
+		if (a[0] != '-' || !a[1] || strchr(a, '='))
+			continue;
+		for (size_t k = 0; k < ARRAY_SIZE(options); k++) {
+			const oci_cli_option *o = &options[k];
+			bool match = (a[1] == '-' && !strcmp(a + 2, o->long_name)) ||
+				     (a[1] != '-' && !strcmp(a + 1, o->long_name)) ||
+				     (a[1] != '-' && !a[2] && o->short_name == a[1]);
+			if (match && o->arg == OCI_ARG_REQUIRED) {
+				i++;
+				break;
+			}
+		}
+	}
+	return argc;
+}
+
+static int add(bundle_strv *s, const char *v, oci_error *err)
+{
+	return bundle_strv_add(s, (char *)v, err);
+}
+
+static int parse(bundle_opts *o, int argc, char **argv, int first, oci_error *err)
+{
+	oci_cli c;
+	int id, dd = find_dashdash(argc, argv, first);
+	bundle_edits *e = &o->edits;
+	oci_cli_init(&c, options, ARRAY_SIZE(options), dd, argv, first, false);
+	while ((id = oci_cli_next(&c, err)) > 0) {
+		const char *a = c.optarg;
+		int r = 0;
+		switch (id) {
+		case O_HELP:
+			oci_cli_help(stdout, usage, description, options, ARRAY_SIZE(options));
+			exit(oci_flush_stdout(err) < 0 ? 1 : 0);
+		case O_VERSION:
+			printf("oci-bundle version %s\nspec: %s\n", OCI_VERSION, OCI_RUNTIME_SPEC_VERSION);
+			exit(oci_flush_stdout(err) < 0 ? 1 : 0);
+		case O_BUNDLE: o->bundle = a; break;
+		case O_ROOTLESS: o->rootless = true; break;
+		case O_FORCE: o->force = true; break;
+		case O_IMAGE_CONFIG: o->image_config = a; break;
+		case O_FROM_IMAGE: o->from_image = true; break;
+		case O_ENTRYPOINT:
+			o->entrypoint_set = true;
+			if (*a)
+				r = add(&o->entrypoint, a, err);
+			break;
+		case O_ARGS: e->args_set = true; r = add(&e->args, a, err); break;
+		case O_TERMINAL: e->terminal = 1; break;
+		case O_NO_TERMINAL: e->terminal = 0; break;
+		case O_ENV: r = add(&e->env, a, err); break;
+		case O_CWD: e->cwd = a; break;
+		case O_HOSTNAME: e->hostname = a; break;
+		case O_READONLY: e->readonly_rootfs = 1; break;
+		case O_NO_READONLY: e->readonly_rootfs = 0; break;
+		case O_MOUNT: r = add(&e->mounts, a, err); break;
+		case O_TMPFS: r = add(&e->tmpfs, a, err); break;
+		case O_MEMORY: e->memory = a; break;
+		case O_CPUS: e->cpus = a; break;
+		case O_PIDS: e->pids_limit = a; break;
+		case O_CAP_ADD: r = add(&e->cap_add, a, err); break;
+		case O_CAP_DROP: r = add(&e->cap_drop, a, err); break;
+		case O_USER: e->user = a; break;
+		case O_NET: e->net = a; break;
+		case O_ANNOTATION: r = add(&e->annotations, a, err); break;
+		default: r = oci_err(err, OCI_E_INTERNAL, "unhandled option %d", id);
+		}
+		if (r < 0)
+			return -1;
+	}
+	if (id < 0)
+		return -1;
+	o->operands = argv + c.index;
+	o->n_operands = dd - c.index;
+	if (o->image_config && o->from_image)
+		return oci_err(err, OCI_E_INVALID, "--image-config and --from-image exclude each other");
+	if (dd < argc) {
+		if (e->args.n)
+			return oci_err(err, OCI_E_INVALID, "give the process arguments with --args or after --, not both");
+		e->args_set = true;
+		for (int i = dd + 1; i < argc; i++)
+			if (add(&e->args, argv[i], err) < 0)
+				return -1;
+	}
+	return 0;
+}
 
 int main(int argc, char **argv)
 {
 	oci_error err = OCI_ERROR_INIT;
+	bundle_opts o = {.bundle = "."};
+	int ret = 1, r;
 	oci_log_init("oci-bundle");
-	if (argc > 1 && !strcmp(argv[1], "--version")) {
-		printf("oci-bundle version %s\n", OCI_VERSION);
-		return 0;
+	bundle_edits_init(&o.edits);
+	if (argc < 2) {
+		oci_cli_help(stderr, usage, description, options, ARRAY_SIZE(options));
+		return 1;
 	}
-	if (argc > 1 && !strcmp(argv[1], "--help")) {
-		printf("Usage: oci-bundle [OPTIONS]\n");
-		return 0;
+	const char *cmd = argv[1];
+	if (cmd[0] == '-') {
+		/* --help / --version before a command */
+		if (parse(&o, argc, argv, 1, &err) == 0)
+			oci_err(&err, OCI_E_INVALID, "no command given (spec, edit or validate)");
+		goto out;
 	}
-	oci_err(&err, OCI_E_UNSUPPORTED, "not built yet");
-	oci_log_error_final(&err);
-	return 1;
+	if (parse(&o, argc, argv, 2, &err) < 0)
+		goto out;
+	if (!strcmp(cmd, "spec") || !strcmp(cmd, "edit")) {
+		if (o.n_operands)
+			oci_err(&err, OCI_E_INVALID, "%s: unexpected argument '%s' (process arguments go after --)", cmd,
+				o.operands[0]);
+		else if (!strcmp(cmd, "spec"))
+			ret = bundle_cmd_spec(&o, &err) < 0;
+		else
+			ret = bundle_cmd_edit(&o, &err) < 0;
+	} else if (!strcmp(cmd, "validate")) {
+		if (!bundle_edits_empty(&o.edits) || o.rootless || o.force || o.from_image || o.image_config ||
+		    o.entrypoint_set)
+			oci_err(&err, OCI_E_INVALID, "validate takes only --bundle or a directory");
+		else if ((r = bundle_cmd_validate(&o, &err)) >= 0)
+			ret = r > 0;
+	} else {
+		oci_err(&err, OCI_E_INVALID, "unknown command '%s' (spec, edit or validate)", cmd);
+	}
+out:
+	if (ret && err.code)
+		oci_log_error_final(&err);
+	bundle_strv_release(&o.entrypoint);
+	bundle_edits_release(&o.edits);
+	return ret;
 }

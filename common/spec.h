@@ -10,13 +10,16 @@
 
 /* The runtime-spec version this toolkit implements (config.json ociVersion, state JSON). */
 #define OCI_RUNTIME_SPEC_VERSION "1.2.0"
+/* The PATH of runc's default spec, also the base of image-derived environments. */
+#define OCI_SPEC_DEFAULT_PATH "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 /* runc spec's default config (rootless: runc spec --rootless for the calling uid/gid). */
 json_t *oci_spec_default(bool rootless, oci_error *err);
 
 /* Options for deriving a process from an image config ("config" object of the image config). */
 typedef struct oci_spec_image_opts {
-	char **entrypoint; /* overrides the image Entrypoint when non-NULL (may be empty vector) */
+	char **entrypoint; /* overrides the image Entrypoint when non-NULL (may be empty vector);
+			    * like docker run --entrypoint it also drops the image's Cmd */
 	char **args;       /* overrides the image Cmd when non-NULL */
 	char **env;        /* K=V on top of the image's Env */
 	const char *user;  /* overrides the image User */
@@ -25,7 +28,15 @@ typedef struct oci_spec_image_opts {
 
 /* Apply an image config to spec: process.args/env/cwd/user (resolved through rootfs_fd's
  * /etc/passwd and /etc/group, read safely inside the rootfs), annotations from StopSignal,
- * Labels and ExposedPorts, Volumes. rootfs_fd may be -1 when User is numeric. */
+ * Labels and ExposedPorts, Volumes. rootfs_fd may be -1 when User is numeric.
+ *
+ * image_config is the whole image config blob (its "config" object is used, and os,
+ * architecture, author, created become annotations) or just its "config" object.
+ * process.terminal becomes false (docker run without -t); env = the default PATH, the image
+ * Env over it, opts->env over that, plus HOME from passwd ("/" without an entry) when unset;
+ * WorkingDir must not be inside /proc or /sys; Volumes become tmpfs mounts (nosuid, nodev,
+ * mode=755) which, unlike docker's volumes, start empty. No Entrypoint, Cmd nor opts->args
+ * is an error. On error spec may be partly changed: apply to a copy to keep the original. */
 int oci_spec_apply_image(json_t *spec, json_t *image_config, int rootfs_fd, const oci_spec_image_opts *opts,
 			 oci_error *err);
 
@@ -33,4 +44,28 @@ int oci_spec_apply_image(json_t *spec, json_t *image_config, int rootfs_fd, cons
  * problem is appended to problems (a JSON array) as a string "json.path: message". bundle_dirfd
  * (or -1) is used to check that root.path exists. Returns the number of problems, -1 on error. */
 int oci_spec_validate(json_t *spec, int bundle_dirfd, json_t *problems, oci_error *err);
+
+/* ---- helpers for the edits oci-bundle and oci-run make ---- */
+struct oci_user;
+
+/* obj[key] as an object / array, created (appended) when absent; a wrong type is an error
+ * naming path.key. */
+json_t *oci_spec_object(json_t *obj, const char *path, const char *key, oci_error *err);
+json_t *oci_spec_array(json_t *obj, const char *path, const char *key, oci_error *err);
+/* Set KEY=VALUE in process.env, in place when KEY is there (unless !replace: then keep it). */
+int oci_spec_env_set(json_t *spec, const char *kv, bool replace, oci_error *err);
+/* process.args = args (NULL-terminated, at least one). */
+int oci_spec_set_args(json_t *spec, char *const *args, oci_error *err);
+/* process.user uid/gid/additionalGids from a resolved user (common/passwd.h), keeping umask. */
+int oci_spec_set_user(json_t *spec, const struct oci_user *u, oci_error *err);
+/* Check a working directory: absolute, lexically cleaned into out, not in /proc or /sys. */
+int oci_spec_check_cwd(const char *cwd, char *out, size_t outlen, oci_error *err);
+
+/* Capability names: known to this toolkit (CAP_CHOWN .. CAP_CHECKPOINT_RESTORE). */
+extern const char *const oci_spec_capabilities[];
+extern const size_t oci_spec_n_capabilities;
+/* Normalise "net_admin" / "CAP_NET_ADMIN" to "CAP_NET_ADMIN" in out; -1 when unknown. */
+int oci_spec_capability_name(const char *in, char *out, size_t outlen);
+/* Namespace types of the runtime-spec (pid, network, mount, ipc, uts, user, cgroup, time). */
+bool oci_spec_namespace_known(const char *type);
 #endif
