@@ -1,0 +1,388 @@
+/* Unit tests for common/util.c: bounded reads, atomic writes, size parsing, a tree removal
+ * that never follows symlinks out, timestamps, and stdout errors that are not hidden. */
+#include <check.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <regex.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/util.h"
+
+static char tmpdir[256];
+
+static void setup(void)
+{
+	snprintf(tmpdir, sizeof(tmpdir), "/tmp/test_util.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+}
+
+static void teardown(void)
+{
+	oci_remove_tree_at(AT_FDCWD, tmpdir, NULL);
+}
+
+static void put(const char *rel, const char *content)
+{
+	char p[512];
+	snprintf(p, sizeof(p), "%s/%s", tmpdir, rel);
+	FILE *f = fopen(p, "w");
+	ck_assert_msg(f != NULL, "%s: %s", p, strerror(errno));
+	fputs(content, f);
+	fclose(f);
+}
+
+static char *get(const char *rel)
+{
+	static char buf[4096];
+	char p[512];
+	snprintf(p, sizeof(p), "%s/%s", tmpdir, rel);
+	FILE *f = fopen(p, "r");
+	if (!f)
+		return NULL;
+	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	return buf;
+}
+
+static int count_entries(const char *rel)
+{
+	char p[512];
+	int n = 0;
+	snprintf(p, sizeof(p), "%s/%s", tmpdir, rel);
+	DIR *d = opendir(p);
+	ck_assert_msg(d != NULL, "%s", p);
+	struct dirent *de;
+	while ((de = readdir(d)))
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+			n++;
+	closedir(d);
+	return n;
+}
+
+static int open_tmpdir(void)
+{
+	int fd = open(tmpdir, O_RDONLY | O_DIRECTORY);
+	ck_assert_int_ge(fd, 0);
+	return fd;
+}
+
+START_TEST(test_read_fd_cap)
+{
+	oci_error err = OCI_ERROR_INIT;
+	char big[10000];
+	for (size_t i = 0; i < sizeof(big); i++)
+		big[i] = (char)('a' + i % 26);
+	put("small", "hello");
+	char p[512];
+	snprintf(p, sizeof(p), "%s/big", tmpdir);
+	FILE *f = fopen(p, "w");
+	fwrite(big, 1, sizeof(big), f);
+	fclose(f);
+
+	char *out = NULL;
+	size_t len = 0;
+	int dfd = open_tmpdir();
+	ck_assert_int_eq(oci_read_file_at(dfd, "small", 5, &out, &len, &err), 0);
+	ck_assert_uint_eq(len, 5);
+	ck_assert_str_eq(out, "hello"); /* NUL-terminated */
+	free(out);
+	ck_assert_int_lt(oci_read_file_at(dfd, "small", 4, &out, &len, &err), 0);
+	ck_assert_int_eq(err.code, OCI_E_LIMIT);
+	ck_assert_msg(strstr(err.msg, "'small'") && strstr(err.msg, "4 byte limit"), "%s", err.msg);
+
+	/* Exactly at the cap across buffer growth, and one byte over. */
+	ck_assert_int_eq(oci_read_file_at(dfd, "big", sizeof(big), &out, &len, &err), 0);
+	ck_assert_uint_eq(len, sizeof(big));
+	ck_assert(!memcmp(out, big, sizeof(big)));
+	ck_assert_int_eq(out[len], '\0');
+	free(out);
+	ck_assert_int_lt(oci_read_file_at(dfd, "big", sizeof(big) - 1, &out, &len, &err), 0);
+	ck_assert_int_eq(err.code, OCI_E_LIMIT);
+	ck_assert_int_lt(oci_read_file_at(dfd, "big", 4096, &out, &len, &err), 0);
+	ck_assert_int_eq(err.code, OCI_E_LIMIT);
+
+	/* An endless stream is cut at the cap instead of filling memory. */
+	int zfd = open("/dev/zero", O_RDONLY);
+	ck_assert_int_lt(oci_read_fd(zfd, 1 << 20, &out, &len, &err), 0);
+	ck_assert_int_eq(err.code, OCI_E_LIMIT);
+	close(zfd);
+
+	ck_assert_int_lt(oci_read_file_at(dfd, "missing", 10, &out, &len, &err), 0);
+	ck_assert_int_eq(err.code, OCI_E_NOTFOUND);
+	ck_assert_msg(strstr(err.msg, "'missing'"), "%s", err.msg);
+	close(dfd);
+}
+END_TEST
+
+START_TEST(test_write_file_atomic)
+{
+	oci_error err = OCI_ERROR_INIT;
+	struct stat st;
+	char p[512], q[512];
+	int dfd = open_tmpdir();
+	mode_t old = umask(022);
+	ck_assert_int_eq(oci_write_file_atomic(dfd, "state.json", "{\"a\":1}", 7, 0640, &err), 0);
+	ck_assert_str_eq(get("state.json"), "{\"a\":1}");
+	ck_assert_int_eq(fstatat(dfd, "state.json", &st, 0), 0);
+	ck_assert_int_eq(st.st_mode & 07777, 0640);
+	/* The mode is exact, not narrowed by the umask. */
+	ck_assert_int_eq(oci_write_file_atomic(dfd, "open", "x", 1, 0666, &err), 0);
+	ck_assert_int_eq(fstatat(dfd, "open", &st, 0), 0);
+	ck_assert_int_eq(st.st_mode & 07777, 0666);
+	umask(old);
+	ck_assert_int_eq(count_entries("."), 2); /* no temporary left */
+
+	/* Replacing: a reader holding the old file (here: a hard link) still sees the old
+	 * content whole, the name now has the new content. */
+	snprintf(p, sizeof(p), "%s/state.json", tmpdir);
+	snprintf(q, sizeof(q), "%s/old", tmpdir);
+	ck_assert_int_eq(link(p, q), 0);
+	ck_assert_int_eq(oci_write_file_atomic(dfd, "state.json", "{\"a\":2,\"b\":3}", 13, 0600, &err), 0);
+	ck_assert_str_eq(get("state.json"), "{\"a\":2,\"b\":3}");
+	ck_assert_str_eq(get("old"), "{\"a\":1}");
+
+	/* In a subdirectory. */
+	ck_assert_int_eq(mkdirat(dfd, "sub", 0755), 0);
+	ck_assert_int_eq(oci_write_file_atomic(dfd, "sub/index.json", "[]", 2, 0644, &err), 0);
+	ck_assert_str_eq(get("sub/index.json"), "[]");
+	ck_assert_int_eq(count_entries("sub"), 1);
+
+	/* A symlink at the name is replaced, its target is not written through. */
+	put("target", "orig");
+	ck_assert_int_eq(symlinkat("target", dfd, "link"), 0);
+	ck_assert_int_eq(oci_write_file_atomic(dfd, "link", "new", 3, 0644, &err), 0);
+	ck_assert_str_eq(get("target"), "orig");
+	ck_assert_int_eq(fstatat(dfd, "link", &st, AT_SYMLINK_NOFOLLOW), 0);
+	ck_assert(S_ISREG(st.st_mode));
+
+	/* Failure (a directory is in the way) reports the name and leaves no temporary. */
+	ck_assert_int_eq(mkdirat(dfd, "sub/dir", 0755), 0);
+	ck_assert_int_eq(mkdirat(dfd, "sub/dir/x", 0755), 0);
+	ck_assert_int_lt(oci_write_file_atomic(dfd, "sub/dir", "x", 1, 0644, &err), 0);
+	ck_assert_msg(strstr(err.msg, "sub/dir"), "%s", err.msg);
+	ck_assert_int_eq(count_entries("sub"), 2);
+	ck_assert_int_lt(oci_write_file_atomic(dfd, "nodir/x", "x", 1, 0644, &err), 0);
+	ck_assert_int_eq(err.code, OCI_E_NOTFOUND);
+	close(dfd);
+}
+END_TEST
+
+START_TEST(test_parse_size)
+{
+	static const struct {
+		const char *s;
+		uint64_t v;
+	} ok[] = {
+		{"0", 0},
+		{"12", 12},
+		{"512", 512},
+		{"64k", 64 << 10},
+		{"64K", 64 << 10},
+		{"4M", 4 << 20},
+		{"4m", 4 << 20},
+		{"4MB", 4 << 20},
+		{"1g", 1ULL << 30},
+		{"2G", 2ULL << 30},
+		{"3t", 3ULL << 40},
+		{"100b", 100},
+		{"16777215T", 16777215ULL << 40},
+	};
+	static const char *bad[] = {"", "M", "b", "MB", "-1", "+1", "1.5G", "4X", "4 M", " 4", "4M ", "k4",
+				    "0x10", "16777216T", "18446744073709551616", "99999999999999999999G"};
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		uint64_t v = 12345;
+		ck_assert_msg(oci_parse_size(ok[i].s, &v) == 0, "'%s' refused", ok[i].s);
+		ck_assert_msg(v == ok[i].v, "'%s' = %llu", ok[i].s, (unsigned long long)v);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		uint64_t v = 12345;
+		ck_assert_msg(oci_parse_size(bad[i], &v) < 0, "'%s' accepted as %llu", bad[i], (unsigned long long)v);
+		ck_assert_msg(v == 12345, "'%s' changed the output on failure", bad[i]);
+	}
+}
+END_TEST
+
+START_TEST(test_parse_u64)
+{
+	uint64_t v = 7;
+	ck_assert_int_eq(oci_parse_u64("0", 10, &v), 0);
+	ck_assert_uint_eq(v, 0);
+	ck_assert_int_eq(oci_parse_u64("10", 10, &v), 0);
+	ck_assert_uint_eq(v, 10);
+	ck_assert_int_lt(oci_parse_u64("11", 10, &v), 0);
+	ck_assert_uint_eq(v, 10);
+	ck_assert_int_eq(oci_parse_u64("18446744073709551615", UINT64_MAX, &v), 0);
+	ck_assert(v == UINT64_MAX);
+	ck_assert_int_lt(oci_parse_u64("18446744073709551616", UINT64_MAX, &v), 0);
+	ck_assert_int_lt(oci_parse_u64("99999999999999999999", UINT64_MAX, &v), 0);
+	ck_assert_int_lt(oci_parse_u64("184467440737095516150", UINT64_MAX, &v), 0);
+	ck_assert_int_lt(oci_parse_u64("", UINT64_MAX, &v), 0);
+	ck_assert_int_lt(oci_parse_u64(NULL, UINT64_MAX, &v), 0);
+	ck_assert_int_lt(oci_parse_u64("-1", UINT64_MAX, &v), 0);
+	ck_assert_int_lt(oci_parse_u64("1 ", UINT64_MAX, &v), 0);
+	ck_assert_int_lt(oci_parse_u64("1a", UINT64_MAX, &v), 0);
+	ck_assert_int_eq(oci_parse_u64("007", UINT64_MAX, &v), 0);
+	ck_assert_uint_eq(v, 7);
+}
+END_TEST
+
+START_TEST(test_remove_tree_stays_inside)
+{
+	oci_error err = OCI_ERROR_INIT;
+	char p[512];
+	int dfd = open_tmpdir();
+	/* outside/ holds what must survive; victim/ links to it in several ways. */
+	ck_assert_int_eq(mkdirat(dfd, "outside", 0755), 0);
+	ck_assert_int_eq(mkdirat(dfd, "outside/keep", 0755), 0);
+	put("outside/keep/file", "precious");
+	put("outside/file", "precious too");
+	ck_assert_int_eq(oci_mkdir_p((snprintf(p, sizeof(p), "%s/victim/a/b/c", tmpdir), p), 0700, &err), 0);
+	put("victim/a/b/c/f", "x");
+	put("victim/a/f", "x");
+	snprintf(p, sizeof(p), "%s/outside", tmpdir);
+	ck_assert_int_eq(symlinkat(p, dfd, "victim/abs-dir"), 0);
+	ck_assert_int_eq(symlinkat("../../../outside", dfd, "victim/a/b/rel-dir"), 0);
+	ck_assert_int_eq(symlinkat("../outside/file", dfd, "victim/file-link"), 0);
+	ck_assert_int_eq(symlinkat("/nonexistent", dfd, "victim/dangling"), 0);
+
+	ck_assert_msg(oci_remove_tree_at(dfd, "victim", &err) == 0, "%s", err.msg);
+	ck_assert_int_lt(faccessat(dfd, "victim", F_OK, AT_SYMLINK_NOFOLLOW), 0);
+	ck_assert_str_eq(get("outside/keep/file"), "precious");
+	ck_assert_str_eq(get("outside/file"), "precious too");
+	ck_assert_int_eq(count_entries("outside"), 2);
+
+	/* A symlink given as the tree itself is removed, not followed. */
+	ck_assert_int_eq(symlinkat("outside", dfd, "top-link"), 0);
+	ck_assert_int_eq(oci_remove_tree_at(dfd, "top-link", &err), 0);
+	ck_assert_int_lt(faccessat(dfd, "top-link", F_OK, AT_SYMLINK_NOFOLLOW), 0);
+	ck_assert_int_eq(count_entries("outside"), 2);
+
+	/* Absent is fine (rm -rf), a plain file is removed. */
+	ck_assert_int_eq(oci_remove_tree_at(dfd, "nothing-here", &err), 0);
+	ck_assert_int_eq(oci_remove_tree_at(dfd, "outside/file", &err), 0);
+	ck_assert_int_eq(count_entries("outside"), 1);
+	close(dfd);
+}
+END_TEST
+
+START_TEST(test_mkdir_p)
+{
+	oci_error err = OCI_ERROR_INIT;
+	char p[512];
+	struct stat st;
+	snprintf(p, sizeof(p), "%s/a/b//c/", tmpdir);
+	ck_assert_int_eq(oci_mkdir_p(p, 0755, &err), 0);
+	ck_assert_int_eq(oci_mkdir_p(p, 0755, &err), 0); /* again: already there */
+	snprintf(p, sizeof(p), "%s/a/b/c", tmpdir);
+	ck_assert_int_eq(stat(p, &st), 0);
+	ck_assert(S_ISDIR(st.st_mode));
+	put("file", "x");
+	snprintf(p, sizeof(p), "%s/file/sub", tmpdir);
+	ck_assert_int_lt(oci_mkdir_p(p, 0755, &err), 0);
+	ck_assert_msg(strstr(err.msg, "file/sub") && strstr(err.msg, strerror(ENOTDIR)), "%s", err.msg);
+}
+END_TEST
+
+START_TEST(test_time_rfc3339)
+{
+	char buf[64];
+	regex_t re;
+	ck_assert_int_eq(regcomp(&re, "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{9}Z$", REG_EXTENDED),
+			 0);
+	time_t before = time(NULL);
+	oci_time_rfc3339(buf, sizeof(buf));
+	time_t after = time(NULL);
+	ck_assert_msg(regexec(&re, buf, 0, NULL, 0) == 0, "'%s'", buf);
+	regfree(&re);
+	/* It is UTC and now. */
+	struct tm tm = {0};
+	ck_assert_ptr_nonnull(strptime(buf, "%Y-%m-%dT%H:%M:%S", &tm));
+	time_t t = timegm(&tm);
+	ck_assert_msg(t >= before && t <= after, "%s is not now", buf);
+}
+END_TEST
+
+START_TEST(test_strings_and_cleanup)
+{
+	ck_assert(oci_str_has_prefix("sha256:abc", "sha256:"));
+	ck_assert(oci_str_has_prefix("x", ""));
+	ck_assert(!oci_str_has_prefix("sha", "sha256:"));
+	ck_assert(oci_str_has_suffix("a.tar.gz", ".gz"));
+	ck_assert(!oci_str_has_suffix("gz", ".gz"));
+	ck_assert(oci_str_has_suffix("x", ""));
+
+	int fd;
+	{
+		cleanup_close int inner = open("/dev/null", O_RDONLY);
+		fd = inner;
+		ck_assert_int_ge(fd, 0);
+	}
+	ck_assert_int_lt(fcntl(fd, F_GETFD), 0); /* closed at end of scope */
+	{
+		cleanup_close int inner = open("/dev/null", O_RDONLY);
+		fd = steal_fd(&inner);
+	}
+	ck_assert_int_ge(fcntl(fd, F_GETFD), 0); /* handed out, still open */
+	close(fd);
+	cleanup_free char *s = NULL;
+	{
+		cleanup_free char *inner = strdup("kept");
+		s = steal_pointer(&inner);
+		ck_assert_ptr_null(inner);
+	}
+	ck_assert_str_eq(s, "kept");
+}
+END_TEST
+
+START_TEST(test_flush_stdout_reports_errors)
+{
+	oci_error err = OCI_ERROR_INIT;
+	int saved = dup(STDOUT_FILENO);
+	int full = open("/dev/full", O_WRONLY);
+	ck_assert_int_ge(full, 0);
+	fflush(stdout);
+	dup2(full, STDOUT_FILENO);
+	close(full);
+	printf("data that cannot be written\n");
+	int r = oci_flush_stdout(&err);
+	dup2(saved, STDOUT_FILENO);
+	close(saved);
+	clearerr(stdout);
+	ck_assert_int_lt(r, 0);
+	ck_assert_int_eq(err.sys_errno, ENOSPC);
+	ck_assert_msg(strstr(err.msg, "standard output"), "%s", err.msg);
+}
+END_TEST
+
+static Suite *util_suite(void)
+{
+	Suite *s = suite_create("util");
+	TCase *tc = tcase_create("core");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_read_fd_cap);
+	tcase_add_test(tc, test_write_file_atomic);
+	tcase_add_test(tc, test_parse_size);
+	tcase_add_test(tc, test_parse_u64);
+	tcase_add_test(tc, test_remove_tree_stays_inside);
+	tcase_add_test(tc, test_mkdir_p);
+	tcase_add_test(tc, test_time_rfc3339);
+	tcase_add_test(tc, test_strings_and_cleanup);
+	tcase_add_test(tc, test_flush_stdout_reports_errors);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(util_suite());
+	srunner_run_all(sr, CK_ENV);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}
