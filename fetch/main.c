@@ -1,23 +1,201 @@
-/* oci-fetch: placeholder main until its issue lands (--help and --version only). */
+/* oci-fetch: pull an image from a registry and write it as an oci-archive stream on stdout
+ * or into an OCI layout. Parses options and hands over to pull.c. */
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include <curl/curl.h>
+
+#include "common/cli.h"
 #include "common/error.h"
 #include "common/log.h"
+#include "common/util.h"
+#include "fetch/pull.h"
+
+enum {
+	OPT_ALL_PLATFORMS = 256,
+	OPT_CACERT,
+	OPT_CACHE,
+	OPT_CERT,
+	OPT_CERT_DIR,
+	OPT_CREDS,
+	OPT_DEBUG,
+	OPT_DIGEST_FILE,
+	OPT_INSECURE,
+	OPT_KEY,
+	OPT_NO_CACHE,
+	OPT_PLAIN_HTTP,
+	OPT_PLATFORM,
+	OPT_PRINT_DIGEST,
+	OPT_USERNAME,
+	OPT_VERSION,
+};
+
+static const oci_cli_option options[] = {
+	{"all-platforms", 0, OCI_ARG_NONE, NULL, "write every platform of an index (needs -o)", OPT_ALL_PLATFORMS},
+	{"cache", 0, OCI_ARG_REQUIRED, "DIR", "blob cache directory (default ~/.cache/oci-toolkit/blobs)", OPT_CACHE},
+	{"cacert", 0, OCI_ARG_REQUIRED, "FILE", "also trust the CA certificates in FILE (PEM)", OPT_CACERT},
+	{"cert", 0, OCI_ARG_REQUIRED, "FILE", "client certificate (PEM), with --key", OPT_CERT},
+	{"cert-dir", 0, OCI_ARG_REQUIRED, "DIR", "use *.crt, *.cert and *.key from DIR (as certs.d/<host>/)", OPT_CERT_DIR},
+	{"creds", 0, OCI_ARG_REQUIRED, "USER:PASS", "registry credentials", OPT_CREDS},
+	{"debug", 0, OCI_ARG_NONE, NULL, "log each request (never credentials)", OPT_DEBUG},
+	{"digest-file", 0, OCI_ARG_REQUIRED, "FILE", "write the manifest digest to FILE", OPT_DIGEST_FILE},
+	{"help", 'h', OCI_ARG_NONE, NULL, "show this help", 'h'},
+	{"insecure", 0, OCI_ARG_NONE, NULL, "do not verify the registry's TLS certificate", OPT_INSECURE},
+	{"jobs", 'j', OCI_ARG_REQUIRED, "N", "parallel layer downloads (default 4)", 'j'},
+	{"key", 0, OCI_ARG_REQUIRED, "FILE", "client certificate key (PEM)", OPT_KEY},
+	{"no-cache", 0, OCI_ARG_NONE, NULL, "do not use or fill the blob cache", OPT_NO_CACHE},
+	{"output", 'o', OCI_ARG_REQUIRED, "DEST", "write to an OCI layout: DIR or oci:DIR[:TAG] (default: stream on stdout)", 'o'},
+	{"plain-http", 0, OCI_ARG_NONE, NULL, "talk HTTP, not HTTPS (default for localhost and 127.0.0.1)", OPT_PLAIN_HTTP},
+	{"platform", 0, OCI_ARG_REQUIRED, "OS/ARCH[/VAR]", "platform to pick from an index (default: this host's)", OPT_PLATFORM},
+	{"print-digest", 0, OCI_ARG_NONE, NULL, "print the manifest digest (on stderr when streaming)", OPT_PRINT_DIGEST},
+	{"quiet", 'q', OCI_ARG_NONE, NULL, "no progress output", 'q'},
+	{"username", 0, OCI_ARG_REQUIRED, "USER", "registry user; the password is read from stdin", OPT_USERNAME},
+	{"version", 0, OCI_ARG_NONE, NULL, "print the version", OPT_VERSION},
+};
+
+static const char usage[] = "oci-fetch [OPTIONS] IMAGE";
+static const char description[] =
+	"Pull IMAGE (name[:tag][@digest]) from its registry, verify every blob, and write it as an\n"
+	"oci-archive stream on stdout (oci-layout, index.json, manifest, config, layers bottom to top)\n"
+	"or into an OCI layout directory.";
+
+/* "oci:DIR[:TAG]" or "DIR". */
+static int parse_output(char *arg, oci_pull_opts *o, oci_error *err)
+{
+	if (!oci_str_has_prefix(arg, "oci:")) {
+		o->layout_dir = arg;
+		return 0;
+	}
+	char *dir = arg + 4;
+	char *colon = strrchr(dir, ':');
+	if (colon && !strchr(colon, '/')) {
+		*colon = '\0';
+		if (!colon[1])
+			return oci_err(err, OCI_E_INVALID, "--output: empty tag");
+		o->layout_tag = colon + 1;
+	}
+	if (!*dir)
+		return oci_err(err, OCI_E_INVALID, "--output: empty directory");
+	o->layout_dir = dir;
+	return 0;
+}
+
+static char *read_password(oci_error *err)
+{
+	char buf[4097];
+	size_t n = 0;
+	while (n < sizeof(buf) - 1) {
+		ssize_t r = read(STDIN_FILENO, buf + n, sizeof(buf) - 1 - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return oci_err_errno(err, errno, "--username: reading the password from stdin"), NULL;
+		if (r == 0)
+			break;
+		n += (size_t)r;
+		if (memchr(buf, '\n', n))
+			break;
+	}
+	buf[n] = '\0';
+	buf[strcspn(buf, "\r\n")] = '\0';
+	char *p = strdup(buf);
+	explicit_bzero(buf, sizeof(buf));
+	if (!p)
+		oci_err(err, OCI_E_IO, "out of memory");
+	return p;
+}
 
 int main(int argc, char **argv)
 {
 	oci_error err = OCI_ERROR_INIT;
+	oci_pull_opts o;
+	oci_cli c;
+	bool quiet = false;
+	char *password = NULL;
+	int id, ret = 1;
+	memset(&o, 0, sizeof(o));
+	o.jobs = 4;
 	oci_log_init("oci-fetch");
-	if (argc > 1 && !strcmp(argv[1], "--version")) {
-		printf("oci-fetch version %s\n", OCI_VERSION);
-		return 0;
+	oci_cli_init(&c, options, ARRAY_SIZE(options), argc, argv, 1, false);
+	while ((id = oci_cli_next(&c, &err)) > 0) {
+		uint64_t n;
+		switch (id) {
+		case 'h':
+			oci_cli_help(stdout, usage, description, options, ARRAY_SIZE(options));
+			return oci_flush_stdout(&err) < 0 ? 1 : 0;
+		case OPT_VERSION:
+			printf("oci-fetch version %s\n", OCI_VERSION);
+			return oci_flush_stdout(&err) < 0 ? 1 : 0;
+		case OPT_ALL_PLATFORMS: o.all_platforms = true; break;
+		case OPT_CACHE: o.cache_dir = c.optarg; break;
+		case OPT_CACERT: o.reg.tls.cacert = c.optarg; break;
+		case OPT_CERT: o.reg.tls.cert = c.optarg; break;
+		case OPT_CERT_DIR: o.reg.tls.cert_dir = c.optarg; break;
+		case OPT_CREDS: o.reg.creds = c.optarg; break;
+		case OPT_DEBUG: oci_log_set_level(OCI_LOG_DEBUG); break;
+		case OPT_DIGEST_FILE: o.digest_file = c.optarg; break;
+		case OPT_INSECURE: o.reg.tls.insecure = true; break;
+		case 'j':
+			if (oci_parse_u64(c.optarg, 64, &n) < 0 || n == 0) {
+				oci_err(&err, OCI_E_INVALID, "--jobs: expected a number from 1 to 64, got '%s'", c.optarg);
+				goto fail;
+			}
+			o.jobs = (int)n;
+			break;
+		case OPT_KEY: o.reg.tls.key = c.optarg; break;
+		case OPT_NO_CACHE: o.no_cache = true; break;
+		case 'o':
+			if (parse_output((char *)c.optarg, &o, &err) < 0)
+				goto fail;
+			break;
+		case OPT_PLAIN_HTTP: o.reg.plain_http = true; break;
+		case OPT_PLATFORM: o.platform = c.optarg; break;
+		case OPT_PRINT_DIGEST: o.print_digest = true; break;
+		case 'q': quiet = true; break;
+		case OPT_USERNAME: o.reg.username = c.optarg; break;
+		}
 	}
-	if (argc > 1 && !strcmp(argv[1], "--help")) {
-		printf("Usage: oci-fetch [OPTIONS]\n");
-		return 0;
+	if (id < 0)
+		goto fail;
+	if (c.argc - c.index != 1) {
+		oci_err(&err, OCI_E_INVALID, c.argc == c.index ? "missing IMAGE (see --help)" : "expected one IMAGE, got %d",
+			c.argc - c.index);
+		goto fail;
 	}
-	oci_err(&err, OCI_E_UNSUPPORTED, "not built yet");
+	o.image = argv[c.index];
+	if (o.reg.creds && o.reg.username) {
+		oci_err(&err, OCI_E_INVALID, "--creds and --username are exclusive");
+		goto fail;
+	}
+	if (o.cache_dir && o.no_cache) {
+		oci_err(&err, OCI_E_INVALID, "--cache and --no-cache are exclusive");
+		goto fail;
+	}
+	if (o.reg.username) {
+		if (!(password = read_password(&err)))
+			goto fail;
+		o.reg.password = password;
+	}
+	o.progress = !quiet && isatty(STDERR_FILENO) && oci_log_get_level() < OCI_LOG_DEBUG;
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		oci_err(&err, OCI_E_INTERNAL, "cannot initialise libcurl");
+		goto fail;
+	}
+	if (oci_pull(&o, &err) == 0 && (o.layout_dir ? oci_flush_stdout(&err) : 0) == 0)
+		ret = 0;
+	curl_global_cleanup();
+	if (ret == 0)
+		goto out;
+fail:
 	oci_log_error_final(&err);
-	return 1;
+	ret = 1;
+out:
+	if (password) {
+		explicit_bzero(password, strlen(password));
+		free(password);
+	}
+	return ret;
 }

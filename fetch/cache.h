@@ -1,0 +1,44 @@
+/* Content-addressed blob store: <root>/<alg>/<hex>. Used as the shared download cache, as a
+ * private temporary store (--no-cache), and directly over a layout's blobs/ directory. */
+#ifndef OCI_FETCH_CACHE_H
+#define OCI_FETCH_CACHE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/digest.h"
+#include "common/error.h"
+
+typedef struct oci_cache {
+	int dirfd;
+	char *path;
+	bool temporary; /* removed by release */
+	bool locking;   /* shared between processes: per-blob lock files */
+	unsigned seq;
+} oci_cache;
+
+/* $XDG_CACHE_HOME/oci-toolkit/blobs (~/.cache/...), /var/cache/oci-toolkit/blobs for root. */
+char *oci_cache_default_dir(oci_error *err);
+int oci_cache_open(oci_cache *c, const char *path, bool locking, oci_error *err);
+/* A private store in $TMPDIR (or /var/tmp), removed by release. */
+int oci_cache_open_temp(oci_cache *c, oci_error *err);
+void oci_cache_release(oci_cache *c);
+
+/* Look a blob up. With verify, its size and digest are checked and a corrupt entry is removed
+ * (and reported as absent); without, only the size. Returns 1 with *fd open for reading,
+ * 0 when absent, -1 on error. */
+int oci_cache_get(oci_cache *c, const oci_digest *d, int64_t size, bool verify, int *fd, oci_error *err);
+/* A new temporary file next to where d will live, open read-write; name receives its
+ * path relative to the store. */
+int oci_cache_tmp(oci_cache *c, const oci_digest *d, char *name, size_t len, oci_error *err);
+/* Atomically move a complete, verified temporary file into place. */
+int oci_cache_commit(oci_cache *c, const char *tmpname, const oci_digest *d, oci_error *err);
+void oci_cache_discard(oci_cache *c, const char *tmpname);
+/* Per-blob inter-process lock (flock): 1 when taken (*lockfd set), 0 when another process
+ * holds it, -1 on error. Without locking, always 1 with *lockfd = -1. */
+int oci_cache_trylock(oci_cache *c, const oci_digest *d, int *lockfd, oci_error *err);
+void oci_cache_unlock(int *lockfd);
+/* Hard-link a present blob to dirfd/name (false when that is not possible). */
+bool oci_cache_link(oci_cache *c, const oci_digest *d, int dirfd, const char *name);
+#endif

@@ -1,0 +1,56 @@
+/* One HTTP request at a time over libcurl: bounded response bodies, the response headers
+ * the registry protocol needs, and helpers for URLs, redirects and retry decisions. */
+#ifndef OCI_FETCH_HTTP_H
+#define OCI_FETCH_HTTP_H
+
+#include <curl/curl.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "common/digest.h"
+#include "common/error.h"
+#include "fetch/tls.h"
+
+#define OCI_HTTP_USER_AGENT "oci-fetch/" OCI_VERSION
+
+typedef struct oci_http_resp {
+	long status;
+	char *body; /* NUL-terminated, at most max_body bytes */
+	size_t len;
+	bool too_big;
+	char content_type[128];
+	char docker_digest[OCI_DIGEST_STR_MAX + 8];
+	char www_auth[2048]; /* the first WWW-Authenticate value */
+	char location[4096];
+	long retry_after; /* seconds, -1 when absent */
+	long long content_range_start; /* from Content-Range, -1 when absent */
+} oci_http_resp;
+
+void oci_http_resp_init(oci_http_resp *r);
+void oci_http_resp_release(oci_http_resp *r);
+/* Record one response header line into r (used by header callbacks). A new status line
+ * (after a 100 Continue or a redirect) resets the recorded headers. */
+void oci_http_resp_header(oci_http_resp *r, const char *line, size_t len);
+
+/* Settings every request shares: user agent, protocols, timeouts, TLS, no signals. */
+int oci_http_setup(CURL *e, const oci_tls *tls, oci_error *err);
+
+/* Perform one request (no redirects followed). method is "GET" or "HEAD"; extra headers
+ * (Accept, Authorization, Range) are given in hdrs. Returns 0 with r->status set, or -1 on
+ * a transport failure (err set, *curl_code the CURLcode). */
+int oci_http_perform(CURL *e, const char *method, const char *url, struct curl_slist *hdrs, size_t max_body,
+		     oci_http_resp *r, int *curl_code, oci_error *err);
+
+/* Whether a transfer error or status is worth retrying (connection trouble, 5xx, 429). */
+bool oci_http_retryable_code(int curl_code);
+bool oci_http_retryable_status(long status);
+/* Backoff before attempt n (1-based): 200 ms doubling, capped at 5 s, or Retry-After (capped at 60 s). */
+long oci_http_backoff_ms(int attempt, long retry_after);
+
+/* "scheme://host:port" of a URL into buf; false if it cannot be parsed. */
+bool oci_http_origin(const char *url, char *buf, size_t len);
+/* Absolute URL for a Location header relative to base (new string). */
+char *oci_http_resolve(const char *base, const char *location, oci_error *err);
+/* The error a registry put in a JSON error body ({"errors":[{"code","message"}]}), or NULL. */
+const char *oci_http_error_message(const oci_http_resp *r, char *buf, size_t len);
+#endif

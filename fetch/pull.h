@@ -1,0 +1,28 @@
+/* Pulling an image: resolve the reference, pick the platform, fetch and verify the manifest
+ * and config, download the layers in parallel into the blob store, and write an oci-archive
+ * stream (in streaming order) or an OCI layout. */
+#ifndef OCI_FETCH_PULL_H
+#define OCI_FETCH_PULL_H
+
+#include <stdbool.h>
+
+#include "common/error.h"
+#include "fetch/registry.h"
+
+typedef struct oci_pull_opts {
+	const char *image;
+	oci_registry_opts reg;
+	const char *platform; /* "os/arch[/variant]", NULL for the host's */
+	bool all_platforms;
+	const char *cache_dir; /* NULL: the default cache */
+	bool no_cache;
+	int jobs;
+	bool progress;
+	const char *layout_dir; /* NULL: stream to stdout */
+	const char *layout_tag; /* NULL: the reference's tag */
+	const char *digest_file;
+	bool print_digest;
+} oci_pull_opts;
+
+int oci_pull(const oci_pull_opts *o, oci_error *err);
+#endif

@@ -1,0 +1,297 @@
+/* A registry client for one repository (distribution API v2). Requests go one at a time
+ * through a kept-alive handle; redirects are followed by hand so that the Authorization
+ * header is only ever sent to the registry's own origin. */
+#include "fetch/registry.h"
+
+#include <ctype.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "common/json.h"
+#include "common/log.h"
+#include "common/util.h"
+
+#define MAX_REDIRECTS 5
+
+int oci_registry_init(oci_registry *r, const oci_ref *ref, const oci_registry_opts *o, oci_error *err)
+{
+	memset(r, 0, sizeof(*r));
+	r->ref = *ref;
+	r->max_attempts = o->max_attempts > 0 ? o->max_attempts : 6;
+	snprintf(r->host, sizeof(r->host), "%s", oci_ref_registry_host(ref));
+	r->tls_on = !(o->plain_http || oci_ref_is_local(ref));
+	snprintf(r->base, sizeof(r->base), "%s://%s", r->tls_on ? "https" : "http", r->host);
+	if (!oci_http_origin(r->base, r->origin, sizeof(r->origin)))
+		return oci_err(err, OCI_E_INVALID, "%s: cannot make a URL of this registry host", r->host);
+	snprintf(r->scope, sizeof(r->scope), "repository:%s:pull", ref->path);
+	if (oci_tls_init(&r->tls, &o->tls, r->host, err) < 0)
+		return -1;
+	r->auth.tls = &r->tls;
+	r->auth.registry_tls = r->tls_on;
+	if (o->creds) {
+		if (oci_creds_from_string(o->creds, &r->auth.creds, err) < 0)
+			return -1;
+		r->auth.have_creds = true;
+	} else if (o->username) {
+		if (!o->password || !*o->password)
+			return oci_err(err, OCI_E_INVALID, "--username: no password on stdin");
+		r->auth.creds.user = strdup(o->username);
+		r->auth.creds.secret = strdup(o->password);
+		if (!r->auth.creds.user || !r->auth.creds.secret)
+			return oci_err(err, OCI_E_IO, "out of memory");
+		snprintf(r->auth.creds.source, sizeof(r->auth.creds.source), "--username");
+		r->auth.have_creds = true;
+	} else {
+		int f = oci_creds_lookup(ref->domain, &r->auth.creds, err);
+		if (f < 0)
+			return -1;
+		r->auth.have_creds = f > 0;
+	}
+	r->share = curl_share_init();
+	if (r->share) {
+		curl_share_setopt(r->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
+		curl_share_setopt(r->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
+	}
+	r->easy = curl_easy_init();
+	if (!r->easy)
+		return oci_err(err, OCI_E_INTERNAL, "cannot start libcurl");
+	if (oci_http_setup(r->easy, &r->tls, err) < 0)
+		return -1;
+	if (r->share)
+		curl_easy_setopt(r->easy, CURLOPT_SHARE, r->share);
+	return 0;
+}
+
+void oci_registry_release(oci_registry *r)
+{
+	if (r->easy)
+		curl_easy_cleanup(r->easy);
+	if (r->share)
+		curl_share_cleanup(r->share);
+	oci_auth_release(&r->auth);
+	oci_tls_release(&r->tls);
+	memset(r, 0, sizeof(*r));
+}
+
+bool oci_registry_same_origin(oci_registry *r, const char *url)
+{
+	char o[sizeof(r->origin)];
+	return oci_http_origin(url, o, sizeof(o)) && !strcmp(o, r->origin);
+}
+
+static struct curl_slist *make_headers(oci_registry *r, const char *url, const char *accept, bool *ok)
+{
+	struct curl_slist *h = NULL, *n;
+	*ok = true;
+	if (accept) {
+		char line[512];
+		snprintf(line, sizeof(line), "Accept: %s", accept);
+		if (!(n = curl_slist_append(h, line)))
+			goto oom;
+		h = n;
+	}
+	const char *auth = oci_auth_header(&r->auth);
+	if (auth && oci_registry_same_origin(r, url)) {
+		if (!(n = curl_slist_append(h, auth)))
+			goto oom;
+		h = n;
+	}
+	return h;
+oom:
+	*ok = false;
+	curl_slist_free_all(h);
+	return NULL;
+}
+
+static int status_error(oci_registry *r, const char *what, const oci_http_resp *resp, oci_error *err)
+{
+	char buf[512];
+	const char *m = oci_http_error_message(resp, buf, sizeof(buf));
+	int code = OCI_E_NET;
+	if (resp->status == 404)
+		code = OCI_E_NOTFOUND;
+	else if (resp->status == 401 || resp->status == 403)
+		code = OCI_E_AUTH;
+	if (m)
+		return oci_err(err, code, "%s: %s", what, m);
+	if (resp->status == 404)
+		return oci_err(err, code, "%s: not found", what);
+	return oci_err(err, code, "%s: HTTP %ld", what, resp->status);
+}
+
+int oci_registry_reauth(oci_registry *r, const char *www_authenticate, oci_error *err)
+{
+	if (!www_authenticate)
+		return oci_auth_refresh(&r->auth, err);
+	return oci_auth_challenge(&r->auth, www_authenticate, r->scope, err);
+}
+
+int oci_registry_get(oci_registry *r, const char *method, const char *path, const char *accept, size_t max_body,
+		     oci_http_resp *resp, oci_error *err)
+{
+	cleanup_free char *url = oci_asprintf(err, "%s%s", r->base, path);
+	if (!url)
+		return -1;
+	int redirects = 0, auth_tries = 0;
+	for (int attempt = 1;; attempt++) {
+		if (oci_auth_refresh(&r->auth, err) < 0)
+			return -1;
+		bool ok;
+		struct curl_slist *h = make_headers(r, url, accept, &ok);
+		if (!ok)
+			return oci_err(err, OCI_E_IO, "out of memory");
+		int cc = 0;
+		int rc = oci_http_perform(r->easy, method, url, h, max_body, resp, &cc, err);
+		curl_slist_free_all(h);
+		if (rc < 0) {
+			if (oci_http_retryable_code(cc) && attempt < r->max_attempts) {
+				long ms = oci_http_backoff_ms(attempt, -1);
+				log_debug("%s: %s; retrying in %ld ms", path, err->msg, ms);
+				usleep((useconds_t)ms * 1000);
+				continue;
+			}
+			return oci_err_prefix(err, "%s", r->host);
+		}
+		long st = resp->status;
+		if (st >= 200 && st < 300)
+			return 0;
+		if (st == 401 && auth_tries < 3 && oci_registry_same_origin(r, url)) {
+			auth_tries++;
+			if (oci_registry_reauth(r, resp->www_auth, err) < 0)
+				return -1;
+			attempt--;
+			continue;
+		}
+		if ((st == 301 || st == 302 || st == 303 || st == 307 || st == 308) && resp->location[0]) {
+			if (++redirects > MAX_REDIRECTS)
+				return oci_err(err, OCI_E_NET, "%s: too many redirects", path);
+			char *next = oci_http_resolve(url, resp->location, err);
+			if (!next)
+				return -1;
+			log_debug("redirected to %s%s", next,
+				  oci_registry_same_origin(r, next) ? "" : " (another origin: no credentials)");
+			free(url);
+			url = next;
+			attempt--;
+			continue;
+		}
+		if (oci_http_retryable_status(st) && attempt < r->max_attempts) {
+			long ms = oci_http_backoff_ms(attempt, resp->retry_after);
+			log_debug("%s: HTTP %ld; retrying in %ld ms", path, st, ms);
+			usleep((useconds_t)ms * 1000);
+			continue;
+		}
+		return status_error(r, path, resp, err);
+	}
+}
+
+int oci_registry_get_manifest(oci_registry *r, const char *reference, const oci_digest *want, int64_t want_size,
+			      char **body, size_t *len, oci_digest *out_digest, char *media_type, size_t mt_len,
+			      oci_error *err)
+{
+	char refstr[512];
+	oci_ref_str(&r->ref, refstr, sizeof(refstr));
+	cleanup_free char *path = oci_asprintf(err, "/v2/%s/manifests/%s", r->ref.path, reference);
+	if (!path)
+		return -1;
+	oci_http_resp resp;
+	oci_http_resp_init(&resp);
+	if (oci_registry_get(r, "GET", path, OCI_MANIFEST_ACCEPT, OCI_JSON_MAX_SIZE, &resp, err) < 0) {
+		oci_http_resp_release(&resp);
+		if (err->code == OCI_E_LIMIT)
+			return oci_err_prefix(err, "%s: manifest %s", refstr, reference);
+		/* "127.0.0.1:5000/nope:latest: manifest unknown": drop the URL path. */
+		const char *m = strstr(err->msg, ": ");
+		if (m && oci_str_has_prefix(err->msg, "/v2/"))
+			memmove(err->msg, m + 2, strlen(m + 2) + 1);
+		return oci_err_prefix(err, "%s", want ? reference : refstr);
+	}
+	oci_digest got;
+	if (oci_digest_buffer(want ? want->alg : OCI_DIGEST_SHA256, resp.body ? resp.body : "", resp.len, &got, err) < 0)
+		goto fail;
+	if (want) {
+		char what[160];
+		snprintf(what, sizeof(what), "%s: manifest", refstr);
+		if (oci_digest_verify(want, want_size, &got, resp.len, what, err) < 0)
+			goto fail;
+	} else if (resp.docker_digest[0]) {
+		oci_digest hd;
+		oci_error e2 = OCI_ERROR_INIT;
+		if (oci_digest_parse(resp.docker_digest, &hd, &e2) == 0) {
+			oci_digest g2 = got;
+			if (hd.alg != got.alg &&
+			    oci_digest_buffer(hd.alg, resp.body ? resp.body : "", resp.len, &g2, err) < 0)
+				goto fail;
+			char what[160];
+			snprintf(what, sizeof(what), "%s: manifest (Docker-Content-Digest)", refstr);
+			if (oci_digest_verify(&hd, -1, &g2, resp.len, what, err) < 0)
+				goto fail;
+		}
+	}
+	if (!resp.len) {
+		oci_err(err, OCI_E_INVALID, "%s: empty manifest", refstr);
+		goto fail;
+	}
+	*out_digest = got;
+	snprintf(media_type, mt_len, "%s", resp.content_type);
+	*len = resp.len;
+	*body = steal_pointer(&resp.body);
+	oci_http_resp_release(&resp);
+	return 0;
+fail:
+	oci_http_resp_release(&resp);
+	return -1;
+}
+
+char *oci_registry_blob_url(oci_registry *r, const oci_digest *d, oci_error *err)
+{
+	char ds[OCI_DIGEST_STR_MAX];
+	return oci_asprintf(err, "%s/v2/%s/blobs/%s", r->base, r->ref.path, oci_digest_str(d, ds));
+}
+
+int oci_registry_get_blob(oci_registry *r, const oci_descriptor *d, size_t max, char **body, size_t *len,
+			  oci_error *err)
+{
+	char ds[OCI_DIGEST_STR_MAX], what[128];
+	oci_digest_str(&d->digest, ds);
+	snprintf(what, sizeof(what), "blob %s", ds);
+	if (d->size < 0 || (uint64_t)d->size > max)
+		return oci_err(err, OCI_E_LIMIT, "%s: size %lld over the %zu-byte limit", what, (long long)d->size, max);
+	cleanup_free char *path = oci_asprintf(err, "/v2/%s/blobs/%s", r->ref.path, ds);
+	if (!path)
+		return -1;
+	oci_http_resp resp;
+	oci_http_resp_init(&resp);
+	if (oci_registry_get(r, "GET", path, NULL, (size_t)d->size, &resp, err) < 0) {
+		oci_http_resp_release(&resp);
+		const char *m = strstr(err->msg, ": ");
+		if (m && oci_str_has_prefix(err->msg, "/v2/"))
+			memmove(err->msg, m + 2, strlen(m + 2) + 1);
+		return oci_err_prefix(err, "%s", what);
+	}
+	oci_digest got;
+	if (oci_digest_buffer(d->digest.alg, resp.body ? resp.body : "", resp.len, &got, err) < 0 ||
+	    oci_digest_verify(&d->digest, d->size, &got, resp.len, what, err) < 0) {
+		oci_http_resp_release(&resp);
+		return -1;
+	}
+	*len = resp.len;
+	*body = resp.body ? steal_pointer(&resp.body) : calloc(1, 1);
+	oci_http_resp_release(&resp);
+	return *body ? 0 : oci_err(err, OCI_E_IO, "out of memory");
+}
+
+int oci_registry_setup_blob(oci_registry *r, CURL *e, const char *url, struct curl_slist **hdrs, oci_error *err)
+{
+	if (oci_http_setup(e, &r->tls, err) < 0)
+		return -1;
+	if (r->share)
+		curl_easy_setopt(e, CURLOPT_SHARE, r->share);
+	bool ok;
+	*hdrs = make_headers(r, url, NULL, &ok);
+	if (!ok)
+		return oci_err(err, OCI_E_IO, "out of memory");
+	curl_easy_setopt(e, CURLOPT_URL, url);
+	return 0;
+}

@@ -1,0 +1,79 @@
+/* Parallel blob downloads (libcurl multi) into a blob store, with retries, resume by Range,
+ * redirects and re-authentication, each blob hashed while it arrives. A consumer thread
+ * (the archive writer) can follow each blob's bytes as they land, in its own order. */
+#ifndef OCI_FETCH_TRANSFER_H
+#define OCI_FETCH_TRANSFER_H
+
+#include <curl/curl.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "common/digest.h"
+#include "common/error.h"
+#include "fetch/cache.h"
+#include "fetch/http.h"
+#include "fetch/registry.h"
+
+struct oci_xfer_set;
+
+typedef struct oci_xfer {
+	struct oci_xfer_set *set;
+	/* set by the caller */
+	oci_digest digest;
+	int64_t size;
+	char what[64]; /* "layer 2/3" */
+	/* shared with consumers, under the set's mutex */
+	int fd;         /* readable content (temporary file, then the stored blob) */
+	uint64_t avail; /* bytes of fd that are written */
+	bool done;      /* complete and verified */
+	bool cached;    /* was already in the store */
+	/* private to the downloader */
+	int state;
+	char tmpname[128];
+	oci_hasher *h;
+	uint64_t have, skip;
+	bool body_started;
+	bool no_range; /* the server sent a bad Content-Range: ask for the whole blob */
+	CURL *e;
+	struct curl_slist *hdrs;
+	char *url;
+	oci_http_resp resp;
+	char errbody[1024];
+	size_t errlen;
+	int attempts, auth_tries, redirects;
+	int64_t not_before;
+	int lockfd;
+	oci_error werr;
+	bool werr_set;
+} oci_xfer;
+
+typedef struct oci_xfer_set {
+	oci_registry *reg;
+	oci_cache *store;
+	int jobs;
+	bool progress; /* a status line on stderr */
+	size_t n;
+	oci_xfer *x;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	bool cancel; /* the consumer failed: stop */
+	bool failed; /* a download failed: err says why */
+	oci_error err;
+	uint64_t total, received, from_cache;
+	int retries; /* counts retried/resumed requests, for --debug */
+} oci_xfer_set;
+
+int oci_xfer_set_init(oci_xfer_set *s, oci_registry *reg, oci_cache *store, int jobs, size_t n, oci_error *err);
+void oci_xfer_set_release(oci_xfer_set *s);
+/* Check the store for each blob (verifying what is there); those found are done at once. */
+int oci_xfer_lookup(oci_xfer_set *s, oci_error *err);
+/* Download every missing blob; returns when all are done or one failed (or on cancel). */
+int oci_xfer_run(oci_xfer_set *s, oci_error *err);
+/* Consumer side: wait until blob i has more than `seen` bytes available or is done (then
+ * *done is true: the whole blob is verified). Returns the bytes available, or -1 when the
+ * transfers failed or were cancelled. */
+int64_t oci_xfer_wait(oci_xfer_set *s, size_t i, uint64_t seen, bool *done);
+/* Consumer side: stop the downloads (the consumer failed). */
+void oci_xfer_cancel(oci_xfer_set *s);
+#endif
