@@ -40,6 +40,27 @@ static void rotate(char **argv, int to, int from)
 	argv[to] = x;
 }
 
+/* The option in the word arg that takes the next argv element as its argument, or NULL;
+ * *is_long says whether it was spelt as a long option. */
+static const oci_cli_option *wants_next(oci_cli *c, const char *arg, bool *is_long)
+{
+	*is_long = arg[1] == '-' || (strlen(arg) > 2 && find_long(c, arg + 1, strcspn(arg + 1, "=")));
+	if (*is_long) {
+		const char *name = arg + (arg[1] == '-' ? 2 : 1);
+		size_t len = strcspn(name, "=");
+		const oci_cli_option *o = find_long(c, name, len);
+		return o && o->arg == OCI_ARG_REQUIRED && name[len] != '=' ? o : NULL;
+	}
+	for (const char *p = arg + 1; *p; p++) {
+		const oci_cli_option *o = find_short(c, (unsigned char)*p);
+		if (!o)
+			return NULL;
+		if (o->arg != OCI_ARG_NONE)
+			return !p[1] && o->arg == OCI_ARG_REQUIRED ? o : NULL;
+	}
+	return NULL;
+}
+
 int oci_cli_next(oci_cli *c, oci_error *err)
 {
 	c->optarg = NULL;
@@ -85,8 +106,19 @@ int oci_cli_next(oci_cli *c, oci_error *err)
 	}
 	if (scan >= c->argc)
 		return 0;
-	if (scan != c->index)
+	if (scan != c->index) {
+		/* Move the option in front of the operands, and its argument with it. */
+		bool is_long;
+		const oci_cli_option *o = wants_next(c, c->argv[scan], &is_long);
+		if (o && scan + 1 >= c->argc) {
+			if (is_long)
+				return oci_err(err, OCI_E_INVALID, "option '--%s' needs an argument", o->long_name);
+			return oci_err(err, OCI_E_INVALID, "option '-%c' needs an argument", o->short_name);
+		}
 		rotate(c->argv, c->index, scan);
+		if (o)
+			rotate(c->argv, c->index + 1, scan + 1);
+	}
 	char *arg = c->argv[c->index];
 	if (arg[1] == '-' || (strlen(arg) > 2 && find_long(c, arg + 1, strcspn(arg + 1, "=")))) {
 		const char *name = arg + (arg[1] == '-' ? 2 : 1);
