@@ -259,7 +259,13 @@ int oci_passwd_resolve(int rootfd, const char *spec, oci_user *out, oci_error *e
 		u.uid = uid;
 		u.gid = 0;
 	}
-	if (group_arg || matched) {
+	if (group_arg && all_digits(group_arg)) {
+		/* A numeric group is that gid whatever /etc/group says: no need to read it. */
+		if (oci_passwd_parse_id(group_arg, &u.gid) < 0) {
+			oci_err(err, OCI_E_INVALID, "gid '%s' out of range (0-%u)", group_arg, OCI_PASSWD_MAX_ID);
+			goto fail;
+		}
+	} else if (group_arg || matched) {
 		if (oci_passwd_read_file(rootfd, "/etc/group", &group, &group_len, err) < 0)
 			goto fail;
 		if (scan_groups(group, group_len, group_arg, matched, &u, err) < 0)

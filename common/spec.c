@@ -437,7 +437,7 @@ static int image_args(json_t *spec, json_t *cfg, const oci_spec_image_opts *opts
 	size_t ne = strv_len(use_entry), nc = strv_len(use_cmd);
 	if (ne + nc == 0)
 		return oci_err(err, OCI_E_INVALID,
-			       "the image config has neither Entrypoint nor Cmd: give the command to run");
+			       "neither Entrypoint nor Cmd is set: give the command to run");
 	cleanup_free char **all = oci_calloc(ne + nc + 1, sizeof(char *), err);
 	if (!all)
 		return -1;
