@@ -1,23 +1,302 @@
-/* oci-unpack: placeholder main until its issue lands (--help and --version only). */
+/* oci-unpack: verify an image and apply its layers into a root filesystem, safely.
+ *
+ *   oci-fetch IMAGE | oci-unpack rootfs
+ *   oci-unpack --layout DIR[:tag|@digest] rootfs
+ *   oci-unpack -i image.tar rootfs          (oci-archive or docker save)
+ *   oci-unpack --layer layer.tar.gz rootfs  (one layer onto an existing rootfs)
+ *
+ * Options and dispatch only; the work is in the modules of this folder. */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include "common/cli.h"
 #include "common/error.h"
+#include "common/json.h"
 #include "common/log.h"
+#include "common/spec.h"
+#include "common/util.h"
+#include "unpack/unpack.h"
+
+enum {
+	OPT_LAYOUT = 256,
+	OPT_LAYER,
+	OPT_REF,
+	OPT_PLATFORM,
+	OPT_IMAGE_CONFIG,
+	OPT_BUNDLE,
+	OPT_MAX_BYTES,
+	OPT_MAX_FILES,
+	OPT_MAX_PADDING,
+	OPT_ZSTD_WLOG,
+	OPT_ROOTLESS,
+	OPT_UID_MAP,
+	OPT_GID_MAP,
+	OPT_ZLIB,
+	OPT_DEBUG,
+	OPT_VERSION,
+};
+
+static const oci_cli_option options[] = {
+	{"bundle", 0, OCI_ARG_REQUIRED, "DIR", "unpack into DIR/rootfs, write DIR/image-config.json and DIR/config.json", OPT_BUNDLE},
+	{"debug", 0, OCI_ARG_NONE, NULL, "print debug messages", OPT_DEBUG},
+	{"gid-map", 0, OCI_ARG_REQUIRED, "IN:OUT:N", "map image gids IN.. to OUT.. (repeatable)", OPT_GID_MAP},
+	{"help", 'h', OCI_ARG_NONE, NULL, "show this help", 'h'},
+	{"image-config", 0, OCI_ARG_REQUIRED, "FILE", "write the verified image config JSON to FILE", OPT_IMAGE_CONFIG},
+	{"input", 'i', OCI_ARG_REQUIRED, "FILE", "read the image archive from FILE instead of stdin", 'i'},
+	{"layer", 0, OCI_ARG_REQUIRED, "FILE", "apply one layer tar (plain, gzip or zstd) onto the existing DEST", OPT_LAYER},
+	{"layout", 0, OCI_ARG_REQUIRED, "DIR[:TAG|@DIGEST]", "read the image from an OCI layout directory", OPT_LAYOUT},
+	{"max-bytes", 0, OCI_ARG_REQUIRED, "SIZE", "refuse more uncompressed data than SIZE (default 64G)", OPT_MAX_BYTES},
+	{"max-files", 0, OCI_ARG_REQUIRED, "N", "refuse more than N entries (default 4194304)", OPT_MAX_FILES},
+	{"max-padding", 0, OCI_ARG_REQUIRED, "SIZE", "refuse more than SIZE bytes after a layer's tar end (default 4M)", OPT_MAX_PADDING},
+	{"platform", 0, OCI_ARG_REQUIRED, "OS/ARCH[/VAR]", "image to pick from a multi-platform index (default: host)", OPT_PLATFORM},
+	{"quiet", 'q', OCI_ARG_NONE, NULL, "no progress messages", 'q'},
+	{"ref", 0, OCI_ARG_REQUIRED, "TAG|@DIGEST", "image to pick in index.json or manifest.json", OPT_REF},
+	{"rootless", 0, OCI_ARG_NONE, NULL, "unprivileged unpack (the default when not root)", OPT_ROOTLESS},
+	{"uid-map", 0, OCI_ARG_REQUIRED, "IN:OUT:N", "map image uids IN.. to OUT.. (repeatable)", OPT_UID_MAP},
+	{"version", 0, OCI_ARG_NONE, NULL, "print the version", OPT_VERSION},
+	{"zlib", 0, OCI_ARG_NONE, NULL, "inflate gzip with zlib even when ISA-L is available", OPT_ZLIB},
+	{"zstd-window-log-max", 0, OCI_ARG_REQUIRED, "N", "largest zstd window accepted, as log2 (default 27)", OPT_ZSTD_WLOG},
+};
+
+#define USAGE "oci-unpack [OPTIONS] DEST"
+#define DESCRIPTION                                                                                \
+	"Verify an image (an oci-archive on stdin or -i, an OCI layout, or a docker save archive)\n" \
+	"and apply its layers into DEST, a new or empty directory, published only when complete."
+
+typedef struct cmd {
+	const char *input, *layout, *layer, *image_config, *bundle;
+	unpack_input in;
+	unpack_opts opts;
+} cmd;
+
+static int write_file(const char *path, const char *data, size_t len, oci_error *err)
+{
+	cleanup_free char *copy = oci_strdup(path, err);
+	if (!copy)
+		return -1;
+	char *slash = strrchr(copy, '/');
+	const char *name = slash ? slash + 1 : copy;
+	const char *dir = slash ? (slash == copy ? "/" : copy) : ".";
+	if (slash)
+		*slash = '\0';
+	cleanup_close int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return oci_err_errno(err, errno, "cannot open directory of '%s'", path);
+	return oci_write_file_atomic(dfd, name, data, len, 0644, err);
+}
+
+/* --bundle: DIR/config.json from runc's defaults and the image config (common/spec.c). */
+static int write_bundle_config(cmd *c, int rootfd, oci_error *err)
+{
+	cleanup_json json_t *img = oci_json_loadb(c->in.config_blob, c->in.config_len, OCI_JSON_MAX_SIZE,
+						  OCI_JSON_MAX_DEPTH, "image config", err);
+	if (!img)
+		return -1;
+	cleanup_json json_t *spec = oci_spec_default(c->opts.rootless, err);
+	if (!spec)
+		return oci_err_prefix(err, "bundle config");
+	oci_spec_image_opts o = {0};
+	if (oci_spec_apply_image(spec, img, rootfd, &o, err) < 0)
+		return oci_err_prefix(err, "bundle config");
+	cleanup_free char *text = oci_json_dump_pretty(spec, err);
+	cleanup_free char *path = oci_asprintf(err, "%s/config.json", c->bundle);
+	if (!text || !path)
+		return -1;
+	return write_file(path, text, strlen(text), err);
+}
+
+static int do_layer(cmd *c, const char *dest, oci_error *err)
+{
+	unpack_root r;
+	cleanup_close int rootfd = open(dest, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	cleanup_close int fd = -1;
+	if (rootfd < 0)
+		return oci_err_errno(err, errno, "cannot open the root filesystem '%s'", dest);
+	fd = open(c->layer, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return oci_err_errno(err, errno, "cannot open '%s'", c->layer);
+	unpack_root_init(&r, rootfd, &c->opts, err);
+	unpack_layer_desc ld = {.index = 0, .count = 1, .compression = -1, .size = -1, .name = c->layer};
+	int ret = unpack_layer_apply_fd(&r, &ld, fd, err);
+	if (ret == 0)
+		ret = unpack_root_finish(&r, err);
+	unpack_root_release(&r);
+	if (ret < 0)
+		oci_err_prefix(err, "'%s' is partially modified and must be discarded", dest);
+	return ret;
+}
+
+static int do_image(cmd *c, const char *dest, oci_error *err)
+{
+	unpack_stage st;
+	unpack_root r;
+	int ret = -1;
+	cleanup_close int infd = -1;
+	cleanup_free char *bundle_rootfs = NULL;
+
+	if (c->bundle) {
+		if (mkdir(c->bundle, 0755) < 0 && errno != EEXIST)
+			return oci_err_errno(err, errno, "cannot create bundle '%s'", c->bundle);
+		bundle_rootfs = oci_asprintf(err, "%s/rootfs", c->bundle);
+		if (!bundle_rootfs)
+			return -1;
+		dest = bundle_rootfs;
+	}
+	if (!c->layout) {
+		if (c->input) {
+			infd = open(c->input, O_RDONLY | O_CLOEXEC);
+			if (infd < 0)
+				return oci_err_errno(err, errno, "cannot open '%s'", c->input);
+		} else {
+			if (isatty(0))
+				return oci_err(err, OCI_E_INVALID, "no image: stdin is a terminal (pipe an oci-archive, or use -i FILE or --layout DIR)");
+			infd = fcntl(0, F_DUPFD_CLOEXEC, 3);
+		}
+	}
+	unpack_signals_install();
+	if (unpack_stage_begin(&st, dest, err) < 0) {
+		unpack_stage_abort(&st);
+		return -1;
+	}
+	unpack_root_init(&r, st.rootfd, &c->opts, err);
+	if (c->layout)
+		ret = unpack_layout(&r, c->layout, &c->in, err);
+	else
+		ret = unpack_stream(&r, infd, st.spoolfd, &c->in, err);
+	if (ret == 0)
+		ret = unpack_root_finish(&r, err);
+	if (ret == 0 && c->image_config)
+		ret = write_file(c->image_config, c->in.config_blob, c->in.config_len, err);
+	if (ret == 0 && c->bundle) {
+		cleanup_free char *p = oci_asprintf(err, "%s/image-config.json", c->bundle);
+		ret = p ? write_file(p, c->in.config_blob, c->in.config_len, err) : -1;
+		if (ret == 0)
+			ret = write_bundle_config(c, st.rootfd, err);
+	}
+	if (ret == 0)
+		ret = unpack_stage_publish(&st, err);
+	unpack_root_release(&r);
+	unpack_stage_abort(&st);
+	return ret;
+}
+
+static int parse_args(cmd *c, int argc, char **argv, const char **dest, oci_error *err)
+{
+	oci_cli cli;
+	int id;
+	uint64_t v;
+	oci_cli_init(&cli, options, ARRAY_SIZE(options), argc, argv, 1, false);
+	while ((id = oci_cli_next(&cli, err)) > 0) {
+		const char *a = cli.optarg;
+		switch (id) {
+		case 'h':
+			oci_cli_help(stdout, USAGE, DESCRIPTION, options, ARRAY_SIZE(options));
+			exit(oci_flush_stdout(err) < 0 ? 1 : 0);
+		case OPT_VERSION:
+			printf("oci-unpack version %s\n", OCI_VERSION);
+			exit(oci_flush_stdout(err) < 0 ? 1 : 0);
+		case 'i':
+			c->input = a;
+			break;
+		case 'q':
+			break;
+		case OPT_DEBUG:
+			oci_log_set_level(OCI_LOG_DEBUG);
+			break;
+		case OPT_LAYOUT:
+			c->layout = a;
+			break;
+		case OPT_LAYER:
+			c->layer = a;
+			break;
+		case OPT_REF:
+			c->in.ref = a;
+			break;
+		case OPT_PLATFORM:
+			if (oci_platform_parse(a, &c->in.platform, err) < 0)
+				return oci_err_prefix(err, "--platform");
+			break;
+		case OPT_IMAGE_CONFIG:
+			c->image_config = a;
+			break;
+		case OPT_BUNDLE:
+			c->bundle = a;
+			break;
+		case OPT_MAX_BYTES:
+			if (oci_parse_size(a, &c->opts.max_bytes) < 0)
+				return oci_err(err, OCI_E_INVALID, "--max-bytes: invalid size '%s'", a);
+			break;
+		case OPT_MAX_PADDING:
+			if (oci_parse_size(a, &c->opts.max_padding) < 0)
+				return oci_err(err, OCI_E_INVALID, "--max-padding: invalid size '%s'", a);
+			break;
+		case OPT_MAX_FILES:
+			if (oci_parse_u64(a, UINT64_MAX, &c->opts.max_files) < 0)
+				return oci_err(err, OCI_E_INVALID, "--max-files: invalid number '%s'", a);
+			break;
+		case OPT_ZSTD_WLOG:
+			if (oci_parse_u64(a, 31, &v) < 0 || v < 10)
+				return oci_err(err, OCI_E_INVALID, "--zstd-window-log-max: expected 10..31, got '%s'", a);
+			c->opts.zstd_window_log = (int)v;
+			break;
+		case OPT_ROOTLESS:
+			c->opts.rootless = true;
+			break;
+		case OPT_UID_MAP:
+			if (unpack_parse_idmap(a, c->opts.uid_maps, &c->opts.n_uid_maps, err) < 0)
+				return oci_err_prefix(err, "--uid-map");
+			break;
+		case OPT_GID_MAP:
+			if (unpack_parse_idmap(a, c->opts.gid_maps, &c->opts.n_gid_maps, err) < 0)
+				return oci_err_prefix(err, "--gid-map");
+			break;
+		case OPT_ZLIB:
+			c->opts.use_zlib = true;
+			break;
+		}
+	}
+	if (id < 0)
+		return -1;
+	int nops = argc - cli.index;
+	if (c->bundle) {
+		if (nops != 0)
+			return oci_err(err, OCI_E_INVALID, "--bundle DIR takes no DEST operand (see --help)");
+	} else if (nops != 1) {
+		return oci_err(err, OCI_E_INVALID, "expected one DEST operand (see --help)");
+	}
+	*dest = nops ? argv[cli.index] : NULL;
+	if ((c->layout != NULL) + (c->input != NULL) + (c->layer != NULL) > 1)
+		return oci_err(err, OCI_E_INVALID, "--layout, --input and --layer are exclusive");
+	if (c->layer && (c->bundle || c->image_config))
+		return oci_err(err, OCI_E_INVALID, "--layer applies one layer: --bundle and --image-config need an image");
+	return 0;
+}
 
 int main(int argc, char **argv)
 {
 	oci_error err = OCI_ERROR_INIT;
+	cmd c = {0};
+	const char *dest = NULL;
 	oci_log_init("oci-unpack");
-	if (argc > 1 && !strcmp(argv[1], "--version")) {
-		printf("oci-unpack version %s\n", OCI_VERSION);
-		return 0;
+	umask(0);
+	c.opts.max_bytes = UNPACK_DEFAULT_MAX_BYTES;
+	c.opts.max_files = UNPACK_DEFAULT_MAX_FILES;
+	c.opts.max_padding = UNPACK_DEFAULT_MAX_PADDING;
+	c.opts.zstd_window_log = UNPACK_DEFAULT_ZSTD_WLOG;
+	c.opts.rootless = geteuid() != 0;
+	oci_platform_host(&c.in.platform);
+	int ret = parse_args(&c, argc, argv, &dest, &err);
+	if (ret == 0)
+		ret = c.layer ? do_layer(&c, dest, &err) : do_image(&c, dest, &err);
+	free(c.in.config_blob);
+	if (ret < 0) {
+		oci_log_error_final(&err);
+		return unpack_interrupted ? 128 + unpack_interrupted : 1;
 	}
-	if (argc > 1 && !strcmp(argv[1], "--help")) {
-		printf("Usage: oci-unpack [OPTIONS]\n");
-		return 0;
-	}
-	oci_err(&err, OCI_E_UNSUPPORTED, "not built yet");
-	oci_log_error_final(&err);
-	return 1;
+	return 0;
 }

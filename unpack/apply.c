@@ -1,0 +1,593 @@
+/* Create one tar entry inside the root filesystem, safely, whatever the archive says.
+ *
+ * Every entry is resolved afresh from the root (common/safepath.h: openat2 RESOLVE_IN_ROOT),
+ * so a symlink planted by an earlier entry or layer can never lead a write outside the root,
+ * and nothing is cached across entries. The leaf itself is never followed: it is removed and
+ * created anew with O_EXCL / mkdirat / symlinkat / linkat / mknodat in its parent's fd, and
+ * metadata is set through the new file's fd or with AT_SYMLINK_NOFOLLOW. Directory modes and
+ * times are applied at the very end, deepest first, so that creating children cannot change a
+ * directory's mtime and a read-only directory cannot block its own contents. */
+#include <archive.h>
+#include <archive_entry.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "common/safepath.h"
+#include "common/util.h"
+#include "unpack/unpack.h"
+
+int unpack_clean_name(const char *name, char *out, size_t len, oci_error *err)
+{
+	size_t o = 0;
+	const char *p = name;
+	if (!name || !*name)
+		return oci_err(err, OCI_E_INVALID, "empty name");
+	if (name[0] == '/')
+		return oci_err(err, OCI_E_UNSAFE, "absolute path");
+	while (*p) {
+		while (*p == '/')
+			p++;
+		if (!*p)
+			break;
+		const char *e = strchr(p, '/');
+		size_t n = e ? (size_t)(e - p) : strlen(p);
+		if (n == 1 && p[0] == '.') {
+			/* skip */
+		} else if (n == 2 && p[0] == '.' && p[1] == '.') {
+			if (o == 0)
+				return oci_err(err, OCI_E_UNSAFE, "path escapes the root");
+			while (o > 0 && out[o - 1] != '/')
+				o--;
+			if (o > 0)
+				o--;
+		} else {
+			if (n > NAME_MAX)
+				return oci_err_errno(err, ENAMETOOLONG, "name component too long");
+			if (o + (o ? 1 : 0) + n + 1 > len)
+				return oci_err_errno(err, ENAMETOOLONG, "path too long");
+			if (o)
+				out[o++] = '/';
+			memcpy(out + o, p, n);
+			o += n;
+		}
+		p += n;
+	}
+	out[o] = '\0';
+	return 0;
+}
+
+int unpack_root_init(unpack_root *r, int rootfd, const unpack_opts *opts, oci_error *err)
+{
+	memset(r, 0, sizeof(*r));
+	r->rootfd = rootfd;
+	r->opts = opts;
+	return 0;
+}
+
+void unpack_root_release(unpack_root *r)
+{
+	unpack_strmap_clear(&r->layer_paths);
+	unpack_strmap_clear(&r->dir_index);
+	for (size_t i = 0; i < r->n_opaque; i++)
+		free(r->opaque[i]);
+	free(r->opaque);
+	for (size_t i = 0; i < r->n_dirs; i++)
+		free(r->dirs[i].path);
+	free(r->dirs);
+	memset(r, 0, sizeof(*r));
+	r->rootfd = -1;
+}
+
+int unpack_root_mark(unpack_root *r, const char *path, oci_error *err)
+{
+	char buf[PATH_MAX];
+	if (unpack_strmap_put(&r->layer_paths, path, 1, err) < 0)
+		return -1;
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (char *s = strrchr(buf, '/'); s; s = strrchr(buf, '/')) {
+		*s = '\0';
+		if (unpack_strmap_get(&r->layer_paths, buf, NULL))
+			break;
+		if (unpack_strmap_put(&r->layer_paths, buf, 2, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+void unpack_root_forget(unpack_root *r, const char *path)
+{
+	size_t n = strlen(path);
+	for (size_t i = 0; i < r->n_dirs; i++) {
+		const char *p = r->dirs[i].path;
+		if (!strncmp(p, path, n) && (p[n] == '\0' || p[n] == '/'))
+			r->dirs[i].dead = true;
+	}
+}
+
+static void entry_times(struct archive_entry *e, struct timespec ts[2])
+{
+	ts[1].tv_sec = archive_entry_mtime(e);
+	ts[1].tv_nsec = archive_entry_mtime_nsec(e);
+	if (archive_entry_atime_is_set(e)) {
+		ts[0].tv_sec = archive_entry_atime(e);
+		ts[0].tv_nsec = archive_entry_atime_nsec(e);
+	} else {
+		ts[0] = ts[1];
+	}
+}
+
+static int record_dir(unpack_root *r, const char *path, mode_t mode, struct archive_entry *e, oci_error *err)
+{
+	uint32_t idx;
+	struct timespec ts[2];
+	entry_times(e, ts);
+	if (!unpack_strmap_get(&r->dir_index, path, &idx)) {
+		if (r->n_dirs == r->cap_dirs) {
+			size_t ncap = r->cap_dirs ? r->cap_dirs * 2 : 256;
+			unpack_dirmeta *n = realloc(r->dirs, ncap * sizeof(*n));
+			if (!n)
+				return oci_err_errno(err, ENOMEM, "cannot record directory");
+			r->dirs = n;
+			r->cap_dirs = ncap;
+		}
+		idx = (uint32_t)r->n_dirs;
+		r->dirs[idx].path = oci_strdup(path, err);
+		if (!r->dirs[idx].path)
+			return -1;
+		if (unpack_strmap_put(&r->dir_index, path, idx, err) < 0) {
+			free(r->dirs[idx].path);
+			return -1;
+		}
+		r->n_dirs++;
+	}
+	r->dirs[idx].mode = mode & 07777;
+	r->dirs[idx].atime = ts[0];
+	r->dirs[idx].mtime = ts[1];
+	r->dirs[idx].dead = false;
+	return 0;
+}
+
+static int depth_of(const char *p)
+{
+	int d = *p ? 1 : 0;
+	for (; *p; p++)
+		d += *p == '/';
+	return d;
+}
+
+static int cmp_depth_desc(const void *a, const void *b, void *arg)
+{
+	const unpack_dirmeta *dirs = arg;
+	int da = depth_of(dirs[*(const size_t *)a].path), db = depth_of(dirs[*(const size_t *)b].path);
+	return db - da;
+}
+
+int unpack_root_finish(unpack_root *r, oci_error *err)
+{
+	cleanup_free size_t *order = oci_calloc(r->n_dirs + 1, sizeof(*order), err);
+	size_t n = 0;
+	if (!order)
+		return -1;
+	for (size_t i = 0; i < r->n_dirs; i++)
+		if (!r->dirs[i].dead)
+			order[n++] = i;
+	qsort_r(order, n, sizeof(*order), cmp_depth_desc, r->dirs);
+	for (size_t k = 0; k < n; k++) {
+		const unpack_dirmeta *d = &r->dirs[order[k]];
+		struct timespec ts[2] = {d->atime, d->mtime};
+		cleanup_close int fd = -1;
+		if (!*d->path) {
+			fd = fcntl(r->rootfd, F_DUPFD_CLOEXEC, 3);
+		} else {
+			char leafbuf[NAME_MAX + 1];
+			const char *leaf;
+			oci_error e2 = OCI_ERROR_INIT;
+			cleanup_close int pfd =
+				oci_safe_open_parent(r->rootfd, d->path, &leaf, leafbuf, sizeof(leafbuf), &e2);
+			if (pfd < 0)
+				continue; /* removed since: nothing to restore */
+			fd = openat(pfd, leaf, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			if (fd < 0)
+				continue;
+		}
+		if (fd < 0)
+			return oci_err_errno(err, errno, "cannot open directory '%s'", d->path);
+		if (fchmod(fd, d->mode) < 0)
+			return oci_err_errno(err, errno, "cannot chmod directory '%s'", d->path);
+		if (futimens(fd, ts) < 0)
+			return oci_err_errno(err, errno, "cannot set times of directory '%s'", d->path);
+	}
+	return 0;
+}
+
+/* ---- ownership, modes, xattrs ---- */
+
+static int entry_owner(unpack_root *r, struct archive_entry *e, uid_t *uid, gid_t *gid, oci_error *err)
+{
+	la_int64_t u = archive_entry_uid(e), g = archive_entry_gid(e);
+	uint32_t mu, mg;
+	if (u < 0 || u >= UINT32_MAX || g < 0 || g >= UINT32_MAX)
+		return oci_err(err, OCI_E_INVALID, "invalid owner %lld:%lld", (long long)u, (long long)g);
+	mu = (uint32_t)u;
+	mg = (uint32_t)g;
+	if (r->opts->n_uid_maps && unpack_map_id(r->opts->uid_maps, r->opts->n_uid_maps, mu, &mu) < 0)
+		return oci_err(err, OCI_E_INVALID, "uid %u is not in --uid-map", mu);
+	if (r->opts->n_gid_maps && unpack_map_id(r->opts->gid_maps, r->opts->n_gid_maps, mg, &mg) < 0)
+		return oci_err(err, OCI_E_INVALID, "gid %u is not in --gid-map", mg);
+	*uid = mu;
+	*gid = mg;
+	return 0;
+}
+
+/* Whether ownership is applied with chown: as root, or rootless with explicit id maps. */
+static bool do_chown(unpack_root *r)
+{
+	return !r->opts->rootless || r->opts->n_uid_maps || r->opts->n_gid_maps;
+}
+
+/* Rootless: remember the image's owner of a regular file or directory in an xattr. */
+static int rootless_owner(unpack_root *r, int fd, struct archive_entry *e, oci_error *err)
+{
+	unsigned char buf[32];
+	la_int64_t u = archive_entry_uid(e), g = archive_entry_gid(e);
+	if (do_chown(r) || (u == 0 && g == 0) || u < 0 || g < 0 || u >= UINT32_MAX || g >= UINT32_MAX)
+		return 0;
+	size_t n = unpack_rootless_xattr((uint32_t)u, (uint32_t)g, buf, sizeof(buf));
+	if (fsetxattr(fd, "user.rootlesscontainers", buf, n, 0) < 0) {
+		if (errno == ENOTSUP || errno == EOPNOTSUPP) {
+			if (!r->warned_xattr)
+				log_warn("this filesystem has no user xattrs: image owners are not recorded");
+			r->warned_xattr = true;
+			return 0;
+		}
+		return oci_err_errno(err, errno, "cannot set xattr 'user.rootlesscontainers'");
+	}
+	return 0;
+}
+
+static bool xattr_allowed(unpack_root *r, const char *name)
+{
+	if (oci_str_has_prefix(name, "user.overlay.") || oci_str_has_prefix(name, "trusted.overlay."))
+		return false;
+	if (oci_str_has_prefix(name, "user."))
+		return !(r->opts->rootless && !strcmp(name, "user.rootlesscontainers"));
+	if (!strcmp(name, "security.capability"))
+		return true;
+	if (oci_str_has_prefix(name, "trusted."))
+		return !r->opts->rootless;
+	return false;
+}
+
+static int apply_xattrs(unpack_root *r, struct archive_entry *e, int fd, oci_error *err)
+{
+	const char *name;
+	const void *val;
+	size_t size;
+	if (archive_entry_xattr_reset(e) == 0)
+		return 0;
+	while (archive_entry_xattr_next(e, &name, &val, &size) == ARCHIVE_OK) {
+		if (!xattr_allowed(r, name)) {
+			log_debug("dropping xattr '%s'", name);
+			continue;
+		}
+		if (fsetxattr(fd, name, val, size, 0) < 0) {
+			if (errno == ENOTSUP || errno == EOPNOTSUPP || (r->opts->rootless && errno == EPERM)) {
+				if (!r->warned_xattr)
+					log_warn("cannot set xattr '%s': %s (ignored)", name, strerror(errno));
+				r->warned_xattr = true;
+				continue;
+			}
+			return oci_err_errno(err, errno, "cannot set xattr '%s'", name);
+		}
+	}
+	return 0;
+}
+
+/* chmod without following a symlink in the leaf: through an O_PATH fd of what was created. */
+static int chmod_at_nofollow(int pfd, const char *leaf, mode_t mode, oci_error *err)
+{
+	cleanup_close int fd = openat(pfd, leaf, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	char proc[64];
+	struct stat st;
+	if (fd < 0 || fstat(fd, &st) < 0)
+		return oci_err_errno(err, errno, "cannot open");
+	if (S_ISLNK(st.st_mode))
+		return 0;
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	if (chmod(proc, mode) < 0)
+		return oci_err_errno(err, errno, "cannot chmod");
+	return 0;
+}
+
+/* The metadata of a node that has no fd of its own (symlink, device, fifo). */
+static int meta_at(unpack_root *r, struct archive_entry *e, int pfd, const char *leaf, bool is_link,
+		   oci_error *err)
+{
+	struct timespec ts[2];
+	if (do_chown(r)) {
+		uid_t u;
+		gid_t g;
+		if (entry_owner(r, e, &u, &g, err) < 0)
+			return -1;
+		if (fchownat(pfd, leaf, u, g, AT_SYMLINK_NOFOLLOW) < 0)
+			return oci_err_errno(err, errno, "cannot chown");
+	}
+	if (!is_link && chmod_at_nofollow(pfd, leaf, archive_entry_perm(e) & 07777, err) < 0)
+		return -1;
+	entry_times(e, ts);
+	if (utimensat(pfd, leaf, ts, AT_SYMLINK_NOFOLLOW) < 0)
+		return oci_err_errno(err, errno, "cannot set times");
+	return 0;
+}
+
+/* Metadata through an fd: owner first (chown clears setuid and capabilities), then mode, xattrs. */
+static int meta_fd(unpack_root *r, struct archive_entry *e, int fd, bool is_dir, oci_error *err)
+{
+	if (do_chown(r)) {
+		uid_t u;
+		gid_t g;
+		if (entry_owner(r, e, &u, &g, err) < 0)
+			return -1;
+		if (fchown(fd, u, g) < 0)
+			return oci_err_errno(err, errno, "cannot chown");
+	} else if (rootless_owner(r, fd, e, err) < 0) {
+		return -1;
+	}
+	if (!is_dir && fchmod(fd, archive_entry_perm(e) & 07777) < 0)
+		return oci_err_errno(err, errno, "cannot chmod");
+	return apply_xattrs(r, e, fd, err);
+}
+
+/* ---- creating entries ---- */
+
+/* The parent directory of an entry, created (0755) when the archive did not list it. */
+static int open_parent(unpack_root *r, const char *dir, oci_error *err)
+{
+	oci_error e2 = OCI_ERROR_INIT;
+	int fd = oci_safe_open(r->rootfd, dir, O_PATH | O_DIRECTORY, 0, &e2);
+	if (fd >= 0)
+		return fd;
+	if (e2.sys_errno != ENOENT) {
+		*err = e2;
+		return -1;
+	}
+	return oci_safe_mkdir_p(r->rootfd, dir, 0755, err);
+}
+
+/* Make room for a new leaf: remove what is there unless it is a directory and a directory is
+ * wanted. Returns 1 when an existing directory is kept, 0 when the name is free. */
+static int clear_leaf(unpack_root *r, int pfd, const char *leaf, const char *path, bool want_dir,
+		      oci_error *err)
+{
+	struct stat st;
+	if (fstatat(pfd, leaf, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+		if (errno == ENOENT)
+			return 0;
+		return oci_err_errno(err, errno, "cannot stat");
+	}
+	if (S_ISDIR(st.st_mode)) {
+		if (want_dir)
+			return 1;
+		if (oci_remove_tree_at(pfd, leaf, err) < 0)
+			return -1;
+		unpack_root_forget(r, path);
+		return 0;
+	}
+	if (unlinkat(pfd, leaf, 0) < 0 && errno != ENOENT)
+		return oci_err_errno(err, errno, "cannot remove the existing file");
+	return 0;
+}
+
+static int write_data(unpack_root *r, struct archive *a, struct archive_entry *e, int fd, oci_error *err)
+{
+	off_t end = 0;
+	for (;;) {
+		const void *buf;
+		size_t size;
+		la_int64_t off;
+		int rc = archive_read_data_block(a, &buf, &size, &off);
+		if (rc == ARCHIVE_EOF)
+			break;
+		if (rc < ARCHIVE_WARN)
+			return oci_err_archive(err, a, "cannot read data");
+		const char *p = buf;
+		while (size > 0) {
+			ssize_t w = pwrite(fd, p, size, off);
+			if (w < 0) {
+				if (errno == EINTR && !unpack_interrupted)
+					continue;
+				return oci_err_errno(err, errno, "cannot write");
+			}
+			p += w;
+			size -= (size_t)w;
+			off += w;
+		}
+		if (off > end)
+			end = off;
+	}
+	la_int64_t want = archive_entry_size(e);
+	if (archive_entry_size_is_set(e) && want > end) {
+		if ((uint64_t)want > r->opts->max_bytes)
+			return oci_err(err, OCI_E_LIMIT, "sparse file of %lld bytes is over the --max-bytes limit",
+				       (long long)want);
+		if (ftruncate(fd, want) < 0)
+			return oci_err_errno(err, errno, "cannot extend sparse file");
+	}
+	return 0;
+}
+
+static int make_file(unpack_root *r, struct archive *a, struct archive_entry *e, int pfd, const char *leaf,
+		     const char *path, oci_error *err)
+{
+	struct timespec ts[2];
+	if (clear_leaf(r, pfd, leaf, path, false, err) < 0)
+		return -1;
+	cleanup_close int fd = openat(pfd, leaf, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return oci_err_errno(err, errno, "cannot create");
+	if (write_data(r, a, e, fd, err) < 0 || meta_fd(r, e, fd, false, err) < 0)
+		return -1;
+	entry_times(e, ts);
+	if (futimens(fd, ts) < 0)
+		return oci_err_errno(err, errno, "cannot set times");
+	return 0;
+}
+
+static int make_dir(unpack_root *r, struct archive_entry *e, int pfd, const char *leaf, const char *path,
+		    oci_error *err)
+{
+	int kept = clear_leaf(r, pfd, leaf, path, true, err);
+	if (kept < 0)
+		return -1;
+	if (!kept && mkdirat(pfd, leaf, 0700) < 0)
+		return oci_err_errno(err, errno, "cannot create directory");
+	cleanup_close int fd = openat(pfd, leaf, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return oci_err_errno(err, errno, "cannot open directory");
+	if (meta_fd(r, e, fd, true, err) < 0)
+		return -1;
+	return record_dir(r, path, archive_entry_perm(e), e, err);
+}
+
+static int make_symlink(unpack_root *r, struct archive_entry *e, int pfd, const char *leaf, const char *path,
+			oci_error *err)
+{
+	const char *target = archive_entry_symlink(e);
+	if (!target || !*target)
+		return oci_err(err, OCI_E_INVALID, "symlink with an empty target");
+	if (clear_leaf(r, pfd, leaf, path, false, err) < 0)
+		return -1;
+	if (symlinkat(target, pfd, leaf) < 0)
+		return oci_err_errno(err, errno, "cannot create symlink");
+	return meta_at(r, e, pfd, leaf, true, err);
+}
+
+static int make_hardlink(unpack_root *r, const char *hl, int pfd, const char *leaf, const char *path,
+			 oci_error *err)
+{
+	char tpath[PATH_MAX], tleafbuf[NAME_MAX + 1];
+	const char *tleaf;
+	struct stat st;
+	if (unpack_clean_name(hl, tpath, sizeof(tpath), err) < 0)
+		return oci_err_prefix(err, "hardlink target '%s'", hl);
+	if (!tpath[0])
+		return oci_err(err, OCI_E_UNSAFE, "hardlink to the root directory");
+	if (!strcmp(tpath, path))
+		return 0; /* a link to itself: nothing to do */
+	cleanup_close int tpfd = oci_safe_open_parent(r->rootfd, tpath, &tleaf, tleafbuf, sizeof(tleafbuf), err);
+	if (tpfd < 0)
+		return oci_err_prefix(err, "hardlink target '%s'", hl);
+	if (fstatat(tpfd, tleaf, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return oci_err_errno(err, errno, "hardlink target '%s'", hl);
+	if (S_ISDIR(st.st_mode))
+		return oci_err(err, OCI_E_UNSAFE, "hardlink target '%s' is a directory", hl);
+	if (clear_leaf(r, pfd, leaf, path, false, err) < 0)
+		return -1;
+	if (linkat(tpfd, tleaf, pfd, leaf, 0) < 0)
+		return oci_err_errno(err, errno, "cannot link to '%s'", hl);
+	return 0;
+}
+
+static int make_node(unpack_root *r, struct archive_entry *e, int pfd, const char *leaf, const char *path,
+		     oci_error *err)
+{
+	mode_t type = archive_entry_filetype(e);
+	mode_t perm = archive_entry_perm(e) & 07777;
+	if (clear_leaf(r, pfd, leaf, path, false, err) < 0)
+		return -1;
+	if (r->opts->rootless && type != AE_IFIFO) {
+		/* As umoci --rootless does: an empty regular file stands in for the device. */
+		log_debug("rootless: empty file instead of device '%s'", path);
+		cleanup_close int fd = openat(pfd, leaf, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		struct timespec ts[2];
+		if (fd < 0)
+			return oci_err_errno(err, errno, "cannot create");
+		if (meta_fd(r, e, fd, false, err) < 0)
+			return -1;
+		entry_times(e, ts);
+		if (futimens(fd, ts) < 0)
+			return oci_err_errno(err, errno, "cannot set times");
+		return 0;
+	}
+	if (mknodat(pfd, leaf, type | perm, archive_entry_rdev(e)) < 0)
+		return oci_err_errno(err, errno, "cannot create %s", type == AE_IFIFO ? "fifo" : "device node");
+	return meta_at(r, e, pfd, leaf, false, err);
+}
+
+static int apply_root_dir(unpack_root *r, struct archive_entry *e, oci_error *err)
+{
+	mode_t type = archive_entry_filetype(e);
+	if (archive_entry_hardlink(e) || type != AE_IFDIR)
+		return oci_err(err, OCI_E_UNSAFE, "cannot replace the root directory with a non-directory");
+	if (meta_fd(r, e, r->rootfd, true, err) < 0)
+		return -1;
+	return record_dir(r, "", archive_entry_perm(e), e, err);
+}
+
+static int apply_entry(unpack_root *r, struct archive *a, struct archive_entry *e, const char *name,
+		       oci_error *err)
+{
+	char path[PATH_MAX];
+	if (unpack_clean_name(name, path, sizeof(path), err) < 0)
+		return -1;
+	if (++r->files > r->opts->max_files)
+		return oci_err(err, OCI_E_LIMIT, "more than %llu entries (see --max-files)",
+			       (unsigned long long)r->opts->max_files);
+	if (!path[0])
+		return apply_root_dir(r, e, err);
+
+	char *slash = strrchr(path, '/');
+	const char *leaf = slash ? slash + 1 : path;
+	int w = unpack_whiteout(r, path, leaf, err);
+	if (w != 0)
+		return w < 0 ? -1 : 0;
+
+	if (unpack_root_mark(r, path, err) < 0)
+		return -1;
+	char dir[PATH_MAX];
+	size_t dlen = slash ? (size_t)(slash - path) : 0;
+	memcpy(dir, path, dlen);
+	dir[dlen] = '\0';
+	cleanup_close int pfd = open_parent(r, dir, err);
+	if (pfd < 0)
+		return -1;
+
+	const char *hl = archive_entry_hardlink(e);
+	if (hl)
+		return make_hardlink(r, hl, pfd, leaf, path, err);
+	switch (archive_entry_filetype(e)) {
+	case AE_IFREG:
+		return make_file(r, a, e, pfd, leaf, path, err);
+	case AE_IFDIR:
+		return make_dir(r, e, pfd, leaf, path, err);
+	case AE_IFLNK:
+		return make_symlink(r, e, pfd, leaf, path, err);
+	case AE_IFCHR:
+	case AE_IFBLK:
+	case AE_IFIFO:
+		return make_node(r, e, pfd, leaf, path, err);
+	case AE_IFSOCK:
+		return 0; /* sockets are not restored, as tar does */
+	default:
+		return oci_err(err, OCI_E_UNSUPPORTED, "unsupported entry type 0%o", archive_entry_filetype(e));
+	}
+}
+
+int unpack_apply_entry(unpack_root *r, struct archive *a, struct archive_entry *e, oci_error *err)
+{
+	const char *name = archive_entry_pathname(e);
+	if (!name)
+		name = "";
+	if (apply_entry(r, a, e, name, err) < 0)
+		return oci_err_prefix(err, "entry '%s'", name);
+	return 0;
+}

@@ -1,0 +1,348 @@
+/* Which image to unpack and in what order: index.json picks a manifest (by ref, then by
+ * platform through a nested index), the manifest names the config and the layers, the config
+ * gives the diff_ids. Documents are capped in size and verified before they are parsed.
+ * Blobs that did not arrive in streaming order are taken from a directory (the spool, or an
+ * OCI layout) as soon as they are due. Also the OCI layout input. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/json.h"
+#include "common/layout.h"
+#include "common/log.h"
+#include "common/util.h"
+#include "unpack/unpack.h"
+
+void unpack_image_init(unpack_image *img, unpack_root *root)
+{
+	memset(img, 0, sizeof(*img));
+	img->root = root;
+	img->blobdirfd = -1;
+	oci_platform_host(&img->platform);
+}
+
+void unpack_image_release(unpack_image *img)
+{
+	oci_manifest_release(&img->manifest);
+	oci_image_config_release(&img->config);
+	free(img->config_blob);
+	img->config_blob = NULL;
+}
+
+static const char *short_digest(const oci_digest *d, char *buf, size_t len)
+{
+	return oci_digest_short(d, buf, len);
+}
+
+int unpack_image_set_index(unpack_image *img, const char *buf, size_t len, oci_error *err)
+{
+	cleanup_json json_t *doc = oci_json_loadb(buf, len, OCI_JSON_MAX_SIZE, OCI_JSON_MAX_DEPTH, "index.json", err);
+	oci_index idx;
+	const oci_descriptor *pick = NULL;
+	if (!doc)
+		return -1;
+	if (oci_index_parse(doc, OCI_MT_INDEX, &idx, err) < 0)
+		return oci_err_prefix(err, "index.json");
+	const char *ref = img->ref;
+	if (ref && ref[0] == '@') {
+		oci_digest want;
+		if (oci_digest_parse(ref + 1, &want, err) < 0) {
+			oci_index_release(&idx);
+			return oci_err_prefix(err, "reference '%s'", ref);
+		}
+		for (size_t i = 0; i < idx.n_manifests && !pick; i++)
+			if (oci_digest_equal(&idx.manifests[i].digest, &want))
+				pick = &idx.manifests[i];
+	} else if (ref) {
+		for (size_t i = 0; i < idx.n_manifests && !pick; i++) {
+			json_t *a = idx.manifests[i].annotations;
+			json_t *v = a ? json_object_get(a, OCI_ANNOT_REF_NAME) : NULL;
+			if (json_is_string(v) && !strcmp(json_string_value(v), ref))
+				pick = &idx.manifests[i];
+		}
+	} else if (idx.n_manifests == 1) {
+		pick = &idx.manifests[0];
+	} else {
+		/* Several images: a multi-platform index.json picks by platform, as oci-fetch does. */
+		oci_index_select(&idx, &img->platform, &pick, NULL);
+		if (!pick) {
+			size_t n = idx.n_manifests;
+			oci_index_release(&idx);
+			return oci_err(err, OCI_E_INVALID, "index.json lists %zu images: choose one with --ref TAG", n);
+		}
+	}
+	if (!pick) {
+		oci_index_release(&idx);
+		return oci_err(err, OCI_E_NOTFOUND, "index.json: no image '%s'", ref);
+	}
+	img->want = *pick;
+	img->want.annotations = img->want.urls = NULL;
+	img->have_want = true;
+	oci_index_release(&idx);
+	return 0;
+}
+
+static bool is_layer_from(unpack_image *img, const oci_digest *d, size_t from)
+{
+	for (size_t i = from; i < img->manifest.n_layers; i++)
+		if (oci_digest_equal(&img->manifest.layers[i].digest, d))
+			return true;
+	return false;
+}
+
+int unpack_image_blob_role(unpack_image *img, const oci_digest *d)
+{
+	if (img->have_want)
+		return oci_digest_equal(&img->want.digest, d) ? UNPACK_BLOB_DOC : UNPACK_BLOB_LATER;
+	if (!img->have_manifest)
+		return UNPACK_BLOB_LATER;
+	if (!img->have_config)
+		return oci_digest_equal(&img->manifest.config.digest, d)
+			       ? UNPACK_BLOB_CONFIG
+			       : (is_layer_from(img, d, 0) ? UNPACK_BLOB_LATER : UNPACK_BLOB_UNNEEDED);
+	if (img->next_layer < img->manifest.n_layers &&
+	    oci_digest_equal(&img->manifest.layers[img->next_layer].digest, d))
+		return UNPACK_BLOB_LAYER_NOW;
+	return is_layer_from(img, d, img->next_layer) ? UNPACK_BLOB_LATER : UNPACK_BLOB_UNNEEDED;
+}
+
+bool unpack_image_layer_reused(unpack_image *img)
+{
+	return is_layer_from(img, &img->manifest.layers[img->next_layer].digest, img->next_layer + 1);
+}
+
+static int take_manifest(unpack_image *img, json_t *doc, oci_error *err)
+{
+	char ds[32];
+	if (oci_manifest_parse(doc, img->want.media_type[0] ? img->want.media_type : NULL, &img->manifest, err) < 0)
+		return -1;
+	int kind = oci_media_kind(img->manifest.config.media_type);
+	if (kind != OCI_KIND_CONFIG)
+		return oci_err(err, OCI_E_UNSUPPORTED, "config media type '%s' is not an image config",
+			       img->manifest.config.media_type);
+	for (size_t i = 0; i < img->manifest.n_layers; i++) {
+		const oci_descriptor *l = &img->manifest.layers[i];
+		if (oci_media_layer_info(l->media_type, NULL, NULL, err) < 0)
+			return oci_err_prefix(err, "layer %zu/%zu %s", i + 1, img->manifest.n_layers,
+					      short_digest(&l->digest, ds, sizeof(ds)));
+		if (l->size < 0)
+			return oci_err(err, OCI_E_INVALID, "layers[%zu]: negative size", i);
+	}
+	img->manifest_digest = img->want.digest;
+	img->have_manifest = true;
+	return 0;
+}
+
+int unpack_image_take_doc(unpack_image *img, const oci_digest *d, const char *buf, size_t len, oci_error *err)
+{
+	char ds[32], what[64];
+	oci_digest got;
+	short_digest(d, ds, sizeof(ds));
+	bool is_config = !img->have_want;
+	int64_t want_size = is_config ? img->manifest.config.size : img->want.size;
+	snprintf(what, sizeof(what), "%s %s", is_config ? "config" : "manifest", ds);
+	if (oci_digest_buffer(d->alg, buf, len, &got, err) < 0 || oci_digest_verify(d, want_size, &got, len, what, err) < 0)
+		return -1;
+	cleanup_json json_t *doc = oci_json_loadb(buf, len, OCI_JSON_MAX_SIZE, OCI_JSON_MAX_DEPTH, what, err);
+	if (!doc)
+		return -1;
+	if (is_config) {
+		if (oci_image_config_parse(doc, &img->config, err) < 0)
+			return oci_err_prefix(err, "%s", what);
+		if (img->config.n_diff_ids != img->manifest.n_layers)
+			return oci_err(err, OCI_E_INVALID, "%s: %zu diff_ids for %zu layers", what,
+				       img->config.n_diff_ids, img->manifest.n_layers);
+		img->config_blob = oci_malloc(len + 1, err);
+		if (!img->config_blob)
+			return -1;
+		memcpy(img->config_blob, buf, len);
+		img->config_blob[len] = '\0';
+		img->config_len = len;
+		img->have_config = true;
+		return 0;
+	}
+	const char *mt = img->want.media_type[0] ? img->want.media_type : NULL;
+	if (!mt) {
+		json_t *v = json_object_get(doc, "mediaType");
+		mt = json_is_string(v) ? json_string_value(v) : NULL;
+	}
+	if (oci_media_kind(mt) == OCI_KIND_INDEX) {
+		oci_index idx;
+		const oci_descriptor *pick;
+		if (oci_index_parse(doc, mt, &idx, err) < 0)
+			return oci_err_prefix(err, "index %s", ds);
+		if (oci_index_select(&idx, &img->platform, &pick, err) < 0) {
+			oci_index_release(&idx);
+			return oci_err_prefix(err, "index %s", ds);
+		}
+		img->want = *pick;
+		img->want.annotations = img->want.urls = NULL;
+		oci_index_release(&idx);
+		return 0;
+	}
+	img->have_want = false;
+	if (take_manifest(img, doc, err) < 0)
+		return oci_err_prefix(err, "manifest %s", ds);
+	return 0;
+}
+
+void unpack_image_layer_desc(unpack_image *img, unpack_layer_desc *ld)
+{
+	const oci_descriptor *l = &img->manifest.layers[img->next_layer];
+	memset(ld, 0, sizeof(*ld));
+	ld->index = img->next_layer;
+	ld->count = img->manifest.n_layers;
+	oci_media_layer_info(l->media_type, &ld->compression, NULL, NULL);
+	ld->has_digest = true;
+	ld->digest = l->digest;
+	ld->size = l->size;
+	ld->has_diff_id = true;
+	ld->diff_id = img->config.diff_ids[img->next_layer];
+}
+
+/* A blob from the spool ("alg-hex") or a layout ("blobs/alg/hex"); -1 with errno ENOENT when absent. */
+static int open_blob(unpack_image *img, const oci_digest *d)
+{
+	char path[OCI_DIGEST_STR_MAX + 16];
+	if (img->blobdirfd < 0) {
+		errno = ENOENT;
+		return -1;
+	}
+	if (img->blobdir_is_layout)
+		oci_digest_blob_path(d, path, sizeof(path));
+	else
+		snprintf(path, sizeof(path), "%s-%s", oci_digest_alg_name(d->alg), d->hex);
+	int fd = openat(img->blobdirfd, path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd >= 0 && img->blobdir_is_layout) {
+		struct stat st;
+		if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+			close(fd);
+			errno = EINVAL;
+			return -1;
+		}
+	}
+	return fd;
+}
+
+static int take_doc_from_fd(unpack_image *img, const oci_digest *d, int64_t size, int fd, oci_error *err)
+{
+	cleanup_free char *buf = NULL;
+	size_t len;
+	char ds[32];
+	if (size > (int64_t)OCI_JSON_MAX_SIZE)
+		return oci_err(err, OCI_E_LIMIT, "%s %s: %lld bytes is over the size cap of %u bytes",
+			       img->have_want ? "manifest" : "config", short_digest(d, ds, sizeof(ds)),
+			       (long long)size, OCI_JSON_MAX_SIZE);
+	if (oci_read_fd(fd, OCI_JSON_MAX_SIZE, &buf, &len, err) < 0)
+		return oci_err_prefix(err, "%s %s", img->have_want ? "manifest" : "config",
+				      short_digest(d, ds, sizeof(ds)));
+	return unpack_image_take_doc(img, d, buf, len, err);
+}
+
+int unpack_image_advance(unpack_image *img, oci_error *err)
+{
+	for (;;) {
+		if (unpack_check_interrupted(err) < 0)
+			return -1;
+		const oci_digest *d;
+		int64_t size;
+		if (img->have_want) {
+			d = &img->want.digest;
+			size = img->want.size;
+		} else if (img->have_manifest && !img->have_config) {
+			d = &img->manifest.config.digest;
+			size = img->manifest.config.size;
+		} else if (img->have_config && img->next_layer < img->manifest.n_layers) {
+			cleanup_close int fd = open_blob(img, &img->manifest.layers[img->next_layer].digest);
+			unpack_layer_desc ld;
+			if (fd < 0)
+				return 0;
+			unpack_image_layer_desc(img, &ld);
+			if (unpack_layer_apply_fd(img->root, &ld, fd, err) < 0)
+				return -1;
+			img->next_layer++;
+			continue;
+		} else {
+			return 0;
+		}
+		cleanup_close int fd = open_blob(img, d);
+		if (fd < 0)
+			return 0;
+		if (take_doc_from_fd(img, d, size, fd, err) < 0)
+			return -1;
+	}
+}
+
+int unpack_image_check_done(unpack_image *img, oci_error *err)
+{
+	char ds[32];
+	if (img->have_want)
+		return oci_err(err, OCI_E_NOTFOUND, "manifest %s is missing from the image",
+			       short_digest(&img->want.digest, ds, sizeof(ds)));
+	if (!img->have_manifest)
+		return oci_err(err, OCI_E_NOTFOUND, "no index.json in the image");
+	if (!img->have_config)
+		return oci_err(err, OCI_E_NOTFOUND, "config %s is missing from the image",
+			       short_digest(&img->manifest.config.digest, ds, sizeof(ds)));
+	if (img->next_layer < img->manifest.n_layers) {
+		const oci_descriptor *l = &img->manifest.layers[img->next_layer];
+		bool nd = false;
+		oci_media_layer_info(l->media_type, NULL, &nd, NULL);
+		return oci_err(err, OCI_E_NOTFOUND, "layer %zu/%zu %s: %sblob is missing from the image",
+			       img->next_layer + 1, img->manifest.n_layers, short_digest(&l->digest, ds, sizeof(ds)),
+			       nd ? "non-distributable layer: its " : "");
+	}
+	return 0;
+}
+
+/* DIR, DIR:tag or DIR@digest. */
+int unpack_layout(unpack_root *r, const char *arg, unpack_input *in, oci_error *err)
+{
+	cleanup_free char *path = oci_strdup(arg, err);
+	const char *ref = in->ref;
+	struct stat st;
+	if (!path)
+		return -1;
+	if (stat(path, &st) < 0) {
+		char *at = strrchr(path, '@');
+		char *slash = strrchr(path, '/');
+		char *colon = strrchr(path, ':');
+		if (at && (!slash || at > slash)) {
+			ref = arg + (at - path);
+			*at = '\0';
+		} else if (colon && (!slash || colon > slash)) {
+			ref = arg + (colon - path) + 1;
+			*colon = '\0';
+		}
+	}
+	oci_layout l;
+	char *idx = NULL;
+	size_t len;
+	unpack_image img;
+	if (oci_layout_open(path, false, &l, err) < 0)
+		return -1;
+	unpack_image_init(&img, r);
+	img.platform = in->platform;
+	img.ref = ref;
+	img.blobdirfd = l.dirfd;
+	img.blobdir_is_layout = true;
+	int ret = -1;
+	if (oci_read_file_at(l.dirfd, "index.json", OCI_JSON_MAX_SIZE, &idx, &len, err) < 0 ||
+	    unpack_image_set_index(&img, idx, len, err) < 0 || unpack_image_advance(&img, err) < 0 ||
+	    unpack_image_check_done(&img, err) < 0)
+		goto out;
+	in->config_blob = steal_pointer(&img.config_blob);
+	in->config_len = img.config_len;
+	ret = 0;
+out:
+	free(idx);
+	unpack_image_release(&img);
+	oci_layout_release(&l);
+	if (ret < 0)
+		oci_err_prefix(err, "layout '%s'", path);
+	return ret;
+}

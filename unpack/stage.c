@@ -1,0 +1,200 @@
+/* All or nothing: the root filesystem is built in a private (0700) staging directory next to
+ * DEST, on the same filesystem, and renamed into place only when every layer verified. On an
+ * error or SIGINT/SIGTERM/SIGHUP the staging directory is removed and DEST is as it was
+ * (absent, or the empty directory it was). When DEST is an empty mount point, which cannot be
+ * replaced by rename, staging happens inside it and the finished entries are moved up. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/util.h"
+#include "unpack/unpack.h"
+
+volatile sig_atomic_t unpack_interrupted;
+
+static void on_signal(int sig)
+{
+	unpack_interrupted = sig;
+}
+
+void unpack_signals_install(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal; /* no SA_RESTART: blocking reads return EINTR */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+}
+
+int unpack_check_interrupted(oci_error *err)
+{
+	if (!unpack_interrupted)
+		return 0;
+	return oci_err(err, OCI_E_IO, "interrupted by signal %d", (int)unpack_interrupted);
+}
+
+static bool dir_is_empty(int fd)
+{
+	int d2 = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (d2 < 0)
+		return false;
+	DIR *d = fdopendir(d2);
+	if (!d) {
+		close(d2);
+		return false;
+	}
+	struct dirent *de;
+	bool empty = true;
+	while ((de = readdir(d)))
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..")) {
+			empty = false;
+			break;
+		}
+	closedir(d);
+	return empty;
+}
+
+int unpack_stage_begin(unpack_stage *s, const char *dest, oci_error *err)
+{
+	char buf[PATH_MAX];
+	struct stat st, pst;
+	memset(s, 0, sizeof(*s));
+	s->parentfd = s->destfd = s->tmpfd = s->rootfd = s->spoolfd = -1;
+	size_t n = strlen(dest);
+	if (n == 0 || n >= sizeof(buf))
+		return oci_err(err, OCI_E_INVALID, "invalid destination '%s'", dest);
+	memcpy(buf, dest, n + 1);
+	while (n > 1 && buf[n - 1] == '/')
+		buf[--n] = '\0';
+	char *slash = strrchr(buf, '/');
+	const char *name = slash ? slash + 1 : buf;
+	if (!*name || !strcmp(name, ".") || !strcmp(name, ".."))
+		return oci_err(err, OCI_E_INVALID, "invalid destination '%s': name a directory to create", dest);
+	s->dest = oci_strdup(dest, err);
+	s->name = oci_strdup(name, err);
+	if (!s->dest || !s->name)
+		return -1;
+	if (slash == buf)
+		s->parentfd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	else if (slash) {
+		*slash = '\0';
+		s->parentfd = open(buf, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	} else
+		s->parentfd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (s->parentfd < 0)
+		return oci_err_errno(err, errno, "'%s': cannot open its parent directory", dest);
+	if (fstatat(s->parentfd, s->name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+		if (!S_ISDIR(st.st_mode))
+			return oci_err(err, OCI_E_EXISTS, "'%s' exists and is not a directory", dest);
+		s->destfd = openat(s->parentfd, s->name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (s->destfd < 0)
+			return oci_err_errno(err, errno, "cannot open '%s'", dest);
+		if (!dir_is_empty(s->destfd))
+			return oci_err(err, OCI_E_EXISTS, "'%s' exists and is not empty", dest);
+		if (fstat(s->parentfd, &pst) == 0 && pst.st_dev != st.st_dev)
+			s->inside = true;
+	} else if (errno != ENOENT) {
+		return oci_err_errno(err, errno, "cannot stat '%s'", dest);
+	}
+	int where = s->inside ? s->destfd : s->parentfd;
+	for (int tries = 0;; tries++) {
+		unsigned char rnd[6];
+		if (getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd))
+			return oci_err_errno(err, errno, "getrandom");
+		snprintf(s->tmpname, sizeof(s->tmpname), ".%.24s.oci-unpack-%02x%02x%02x%02x%02x%02x",
+			 s->inside ? "staging" : s->name, rnd[0], rnd[1], rnd[2], rnd[3], rnd[4], rnd[5]);
+		if (mkdirat(where, s->tmpname, 0700) == 0)
+			break;
+		if (errno != EEXIST || tries > 10)
+			return oci_err_errno(err, errno, "cannot create a staging directory next to '%s'", dest);
+	}
+	s->tmpfd = openat(where, s->tmpname, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (s->tmpfd < 0 || mkdirat(s->tmpfd, "rootfs", 0755) < 0 || mkdirat(s->tmpfd, "spool", 0700) < 0)
+		return oci_err_errno(err, errno, "cannot create a staging directory next to '%s'", dest);
+	s->rootfd = openat(s->tmpfd, "rootfs", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	s->spoolfd = openat(s->tmpfd, "spool", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (s->rootfd < 0 || s->spoolfd < 0)
+		return oci_err_errno(err, errno, "cannot open the staging directory");
+	return 0;
+}
+
+/* Mount-point destination: move each top-level entry of the staged root into DEST and give
+ * DEST the root directory's metadata. */
+static int publish_inside(unpack_stage *s, oci_error *err)
+{
+	int d2 = openat(s->rootfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	struct stat st;
+	if (d2 < 0)
+		return oci_err_errno(err, errno, "cannot read the staging directory");
+	DIR *d = fdopendir(d2);
+	if (!d) {
+		close(d2);
+		return oci_err_errno(err, errno, "cannot read the staging directory");
+	}
+	cleanup_closedir DIR *dc = d;
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if (renameat(s->rootfd, de->d_name, s->destfd, de->d_name) < 0)
+			return oci_err_errno(err, errno, "cannot move '%s' into '%s'", de->d_name, s->dest);
+	}
+	if (fstat(s->rootfd, &st) == 0) {
+		struct timespec ts[2] = {st.st_atim, st.st_mtim};
+		if (fchown(s->destfd, st.st_uid, st.st_gid) < 0 && geteuid() == 0)
+			return oci_err_errno(err, errno, "cannot chown '%s'", s->dest);
+		if (fchmod(s->destfd, st.st_mode & 07777) < 0)
+			return oci_err_errno(err, errno, "cannot chmod '%s'", s->dest);
+		(void)futimens(s->destfd, ts);
+	}
+	return 0;
+}
+
+int unpack_stage_publish(unpack_stage *s, oci_error *err)
+{
+	if (unpack_check_interrupted(err) < 0)
+		return -1;
+	if (s->inside) {
+		if (publish_inside(s, err) < 0)
+			return -1;
+	} else if (renameat(s->tmpfd, "rootfs", s->parentfd, s->name) < 0) {
+		if (errno == ENOTEMPTY || errno == EEXIST)
+			return oci_err(err, OCI_E_EXISTS, "'%s' is no longer empty", s->dest);
+		return oci_err_errno(err, errno, "cannot rename the staged root filesystem to '%s'", s->dest);
+	}
+	unpack_stage_abort(s); /* removes what is left: the spool */
+	return 0;
+}
+
+void unpack_stage_abort(unpack_stage *s)
+{
+	oci_error e2 = OCI_ERROR_INIT;
+	int where = s->inside ? s->destfd : s->parentfd;
+	if (s->tmpname[0] && where >= 0)
+		oci_remove_tree_at(where, s->tmpname, &e2);
+	s->tmpname[0] = '\0';
+	if (s->rootfd >= 0)
+		close(s->rootfd);
+	if (s->spoolfd >= 0)
+		close(s->spoolfd);
+	if (s->tmpfd >= 0)
+		close(s->tmpfd);
+	if (s->destfd >= 0)
+		close(s->destfd);
+	if (s->parentfd >= 0)
+		close(s->parentfd);
+	s->rootfd = s->spoolfd = s->tmpfd = s->destfd = s->parentfd = -1;
+	free(s->dest);
+	free(s->name);
+	s->dest = s->name = NULL;
+}

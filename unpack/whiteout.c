@@ -1,0 +1,164 @@
+/* Whiteouts with the image-spec's exact semantics.
+ *
+ * `.wh.NAME` removes NAME as left by lower layers (a NAME created by this same layer stays);
+ * `.wh..wh..opq` makes its directory opaque: everything lower layers put in it is hidden, but
+ * entries of this layer survive even when they came before the marker. Opaque directories are
+ * therefore pruned when the layer ends, keeping the paths the layer touched. Whiteout files
+ * themselves never reach the root filesystem. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/safepath.h"
+#include "common/util.h"
+#include "unpack/unpack.h"
+
+#define WH_PREFIX ".wh."
+#define WH_OPAQUE ".wh..wh..opq"
+
+static int add_opaque(unpack_root *r, const char *dir, oci_error *err)
+{
+	if (r->n_opaque == r->cap_opaque) {
+		size_t ncap = r->cap_opaque ? r->cap_opaque * 2 : 16;
+		char **n = realloc(r->opaque, ncap * sizeof(*n));
+		if (!n)
+			return oci_err_errno(err, ENOMEM, "cannot record opaque directory");
+		r->opaque = n;
+		r->cap_opaque = ncap;
+	}
+	r->opaque[r->n_opaque] = oci_strdup(dir, err);
+	if (!r->opaque[r->n_opaque])
+		return -1;
+	r->n_opaque++;
+	return 0;
+}
+
+int unpack_whiteout(unpack_root *r, const char *path, const char *leaf, oci_error *err)
+{
+	char dir[PATH_MAX], victim[PATH_MAX];
+	if (strncmp(leaf, WH_PREFIX, strlen(WH_PREFIX)))
+		return 0;
+	size_t dlen = leaf > path ? (size_t)(leaf - path - 1) : 0;
+	memcpy(dir, path, dlen);
+	dir[dlen] = '\0';
+	if (!strcmp(leaf, WH_OPAQUE)) {
+		if (unpack_root_mark(r, dir[0] ? dir : "", err) < 0 && dir[0])
+			return -1;
+		return add_opaque(r, dir, err) < 0 ? -1 : 1;
+	}
+	const char *name = leaf + strlen(WH_PREFIX);
+	if (!strncmp(name, WH_PREFIX, strlen(WH_PREFIX)))
+		return 1; /* other aufs metadata (.wh..wh.plnk, ...): ignored, as docker does */
+	if (!*name || !strcmp(name, ".") || !strcmp(name, ".."))
+		return oci_err(err, OCI_E_UNSAFE, "invalid whiteout name '%s'", leaf);
+	snprintf(victim, sizeof(victim), "%s%s%s", dir, dir[0] ? "/" : "", name);
+	uint32_t v;
+	if (unpack_strmap_get(&r->layer_paths, victim, &v) && v == 1)
+		return 1; /* created by this layer: only a later layer can hide it */
+	oci_error e2 = OCI_ERROR_INIT;
+	cleanup_close int pfd = oci_safe_open(r->rootfd, dir, O_PATH | O_DIRECTORY, 0, &e2);
+	if (pfd < 0) {
+		if (e2.sys_errno == ENOENT || e2.sys_errno == ENOTDIR)
+			return 1; /* nothing below to hide */
+		*err = e2;
+		return -1;
+	}
+	if (oci_remove_tree_at(pfd, name, err) < 0)
+		return -1;
+	unpack_root_forget(r, victim);
+	return 1;
+}
+
+/* Remove from dfd (the directory at dpath) everything this layer did not touch. */
+static int prune(unpack_root *r, int dfd, const char *dpath, int depth, oci_error *err)
+{
+	if (depth > PATH_MAX / 2)
+		return oci_err(err, OCI_E_LIMIT, "'%s': directories nested too deeply", dpath);
+	int dup = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dup < 0)
+		return oci_err_errno(err, errno, "cannot open '%s'", dpath);
+	DIR *d = fdopendir(dup);
+	if (!d) {
+		close(dup);
+		return oci_err_errno(err, errno, "cannot read '%s'", dpath);
+	}
+	cleanup_closedir DIR *dc = d;
+	char **names = NULL;
+	size_t n = 0, cap = 0;
+	int ret = 0;
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 64;
+			char **nn = realloc(names, cap * sizeof(*nn));
+			if (!nn) {
+				ret = oci_err_errno(err, ENOMEM, "cannot read '%s'", dpath);
+				goto out;
+			}
+			names = nn;
+		}
+		names[n] = strdup(de->d_name);
+		if (!names[n]) {
+			ret = oci_err_errno(err, ENOMEM, "cannot read '%s'", dpath);
+			goto out;
+		}
+		n++;
+	}
+	for (size_t i = 0; i < n && ret == 0; i++) {
+		char child[PATH_MAX];
+		struct stat st;
+		snprintf(child, sizeof(child), "%s%s%s", dpath, dpath[0] ? "/" : "", names[i]);
+		if (unpack_strmap_get(&r->layer_paths, child, NULL)) {
+			if (fstatat(dfd, names[i], &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode)) {
+				cleanup_close int cfd =
+					openat(dfd, names[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+				if (cfd < 0)
+					ret = oci_err_errno(err, errno, "cannot open '%s'", child);
+				else
+					ret = prune(r, cfd, child, depth + 1, err);
+			}
+			continue;
+		}
+		if (oci_remove_tree_at(dfd, names[i], err) < 0)
+			ret = -1;
+		else
+			unpack_root_forget(r, child);
+	}
+out:
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	return ret;
+}
+
+int unpack_whiteout_opaque_finish(unpack_root *r, oci_error *err)
+{
+	for (size_t i = 0; i < r->n_opaque; i++) {
+		oci_error e2 = OCI_ERROR_INIT;
+		const char *dir = r->opaque[i];
+		cleanup_close int fd = oci_safe_open(r->rootfd, dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW, 0, &e2);
+		if (fd < 0)
+			continue; /* gone or not a directory any more: nothing to hide */
+		if (prune(r, fd, dir, 0, err) < 0)
+			return oci_err_prefix(err, "opaque directory '%s'", dir);
+	}
+	return 0;
+}
+
+int unpack_root_end_layer(unpack_root *r, oci_error *err)
+{
+	int ret = unpack_whiteout_opaque_finish(r, err);
+	for (size_t i = 0; i < r->n_opaque; i++)
+		free(r->opaque[i]);
+	r->n_opaque = 0;
+	unpack_strmap_clear(&r->layer_paths);
+	return ret;
+}
