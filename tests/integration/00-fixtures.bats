@@ -338,3 +338,126 @@ check_diff_ids() {
 	[ "$(jq -r '.layers[1].digest' "$m")" = "sha256:$(sha256sum <"$BATS_TEST_TMPDIR/l.tar.gz" | cut -d' ' -f1)" ]
 	check_diff_ids "$o" "$dg"
 }
+
+# tar_names TAR: "name type linkname" per member, exactly as stored
+tar_names() {
+	python3 -c 'import sys, tarfile
+for m in tarfile.open(sys.argv[1]): print(m.name, m.type.decode(), m.linkname)' "$1"
+}
+
+@test "hostile.py lists its cases and writes each one" {
+	run "$HOSTILE" --list
+	assert_success
+	local c n=0
+	for c in dotdot abs dotdot-mid symlink-root-then-file symlink-dotdot-then-file \
+		dir-swapped-for-symlink chmod-through-symlink hardlink-shadow hardlink-dotdot \
+		hardlink-through-symlink whiteout-dotdot whiteout-empty whiteout-escape \
+		whiteout-through-symlink symlink-named-dot symlink-named-slash gzip-bomb \
+		zstd-huge-window tar-padding many-files; do
+		grep -q "^$c " <<<"$output"
+	done
+	for c in $(awk '$2 == "tar" {print $1}' <<<"$output"); do
+		"$HOSTILE" "$c" "$BATS_TEST_TMPDIR/$c.tar"
+		n=$((n + 1))
+	done
+	[ "$n" -ge 16 ]
+	# names are written verbatim, not cleaned
+	[ "$(tar -tf "$BATS_TEST_TMPDIR/dotdot-mid.tar" 2>/dev/null | tail -1)" = a/../../x ]
+	[ "$(tar_names "$BATS_TEST_TMPDIR/hardlink-shadow.tar")" = "h 1 /etc/shadow" ]
+	[ "$(tar_names "$BATS_TEST_TMPDIR/abs.tar")" = "/abs-escape 0 " ]
+	tar -tvf "$BATS_TEST_TMPDIR/dir-swapped-for-symlink.tar" | awk '{print $1}' | tr '\n' ' ' |
+		grep -q '^d.* l.* -'
+	"$HOSTILE" whiteout-through-symlink "$BATS_TEST_TMPDIR/w.tar" --target "$BATS_TEST_TMPDIR/victim"
+	[ "$(tar_names "$BATS_TEST_TMPDIR/w.tar" | head -1)" = "s 2 $BATS_TEST_TMPDIR/victim" ]
+	run "$HOSTILE" no-such-case "$BATS_TEST_TMPDIR/x"
+	assert_failure
+	assert_one_line_error hostile.py
+}
+
+@test "hostile.py: bombs are small on disk and huge inflated" {
+	"$HOSTILE" gzip-bomb "$BATS_TEST_TMPDIR/bomb.gz" --size 64M
+	[ "$(stat -c %s "$BATS_TEST_TMPDIR/bomb.gz")" -lt 200000 ]
+	[ "$(gzip -dc "$BATS_TEST_TMPDIR/bomb.gz" | wc -c)" = $((64 * 1024 * 1024 + 512 + 1024)) ]
+	gzip -dc "$BATS_TEST_TMPDIR/bomb.gz" | tar -tv | grep -q ' 67108864 .* zeros$'
+	"$HOSTILE" tar-padding "$BATS_TEST_TMPDIR/pad.gz" --size 32M
+	[ "$(gzip -dc "$BATS_TEST_TMPDIR/pad.gz" | wc -c)" = $((4 * 512 + 32 * 1024 * 1024)) ]
+	"$HOSTILE" zstd-huge-window "$BATS_TEST_TMPDIR/w.zst"
+	run zstd -qdc "$BATS_TEST_TMPDIR/w.zst"
+	assert_failure # the default decoder limit refuses a 2 GiB window
+	zstd -qdc --long=31 --memory=2048MB "$BATS_TEST_TMPDIR/w.zst" | tar -t | grep -qx small
+	"$HOSTILE" many-files "$BATS_TEST_TMPDIR/many.gz" --count 5000
+	[ "$(gzip -dc "$BATS_TEST_TMPDIR/many.gz" | tar -t | grep -c '/[0-9]\{7\}$')" = 5000 ]
+	# wrapped into an image with correct digests
+	"$HOSTILE" dotdot "$BATS_TEST_TMPDIR/d.tar" --image "$BATS_TEST_TMPDIR/img" >/dev/null
+	check_diff_ids "$BATS_TEST_TMPDIR/img" "$(jq -r '.manifests[0].digest' "$BATS_TEST_TMPDIR/img/index.json")"
+}
+
+@test "treecmp.sh: identical trees match; mode, owner, content, links, xattrs differ" {
+	local a=$BATS_TEST_TMPDIR/a b=$BATS_TEST_TMPDIR/b
+	mkdir -p "$a/d/sub"
+	echo hello >"$a/d/f"
+	ln "$a/d/f" "$a/d/sub/hl"
+	ln -s ../f "$a/d/sub/link"
+	mkfifo "$a/d/fifo"
+	echo x >"$a/suid"
+	chmod 4755 "$a/suid"
+	chmod 1777 "$a/d/sub"
+	setfattr -n user.k -v v "$a/d/f" 2>/dev/null || true
+	[ "$(id -u)" = 0 ] && mknod "$a/d/null" c 1 3 && chown 1000:1000 "$a/d/f"
+	cp -a "$a" "$b"
+	run "$TOP/tests/lib/treecmp.sh" "$a" "$b"
+	assert_success
+	[ -z "$output" ]
+
+	chmod 0755 "$b/suid"
+	run "$TOP/tests/lib/treecmp.sh" "$a" "$b"
+	assert_failure 1
+	[ "$output" = "/suid: mode: 4755 != 0755" ]
+	chmod 4755 "$b/suid"
+
+	echo hellO >"$b/d/sub/hl" # same size, other content, through the hardlink
+	touch -r "$a/d/f" "$b/d/f"
+	run "$TOP/tests/lib/treecmp.sh" "$a" "$b"
+	assert_failure 1
+	assert_output_contains "/d/f: sha256: "
+	assert_output_contains "/d/sub/hl: sha256: "
+	# a broken hardlink group shows even when contents match
+	rm "$b/d/sub/hl"
+	cp -a "$a/d/sub/hl" "$b/d/sub/hl"
+	cp -a "$a/d/f" "$b/d/f"
+	run "$TOP/tests/lib/treecmp.sh" "$a" "$b"
+	assert_failure 1
+	assert_output_contains "/d/f: hardlinks: /d/f,/d/sub/hl != -"
+
+	rm -rf "$b" && cp -a "$a" "$b"
+	ln -sfn /etc "$b/d/sub/link"
+	rm "$b/d/fifo"
+	run "$TOP/tests/lib/treecmp.sh" "$a" "$b"
+	assert_failure 1
+	assert_output_contains "/d/sub/link: target: ../f != /etc"
+	assert_output_contains "only in A: /d/fifo (fifo)"
+	run "$TOP/tests/lib/treecmp.sh" --ignore /d "$a" "$b"
+	assert_success
+
+	if [ "$(id -u)" = 0 ]; then
+		rm -rf "$b" && cp -a "$a" "$b"
+		chown 0:0 "$b/d/f"
+		run "$TOP/tests/lib/treecmp.sh" "$a" "$b"
+		assert_failure 1
+		assert_output_contains "/d/f: owner: 1000:1000 != 0:0"
+		run "$TOP/tests/lib/treecmp.sh" --no-owner "$a" "$b"
+		assert_success
+		rm -f "$b/d/null" && mknod "$b/d/null" c 1 5
+		run "$TOP/tests/lib/treecmp.sh" --no-owner "$a" "$b"
+		assert_output_contains "/d/null: device: 1:3 != 1:5"
+	fi
+	if getfattr -n user.k "$a/d/f" >/dev/null 2>&1; then
+		rm -rf "$b" && cp -a "$a" "$b"
+		setfattr -n user.k -v w "$b/d/f"
+		run "$TOP/tests/lib/treecmp.sh" "$a" "$b"
+		assert_failure 1
+		assert_output_contains "/d/f: xattr user.k: 76 != 77"
+	fi
+	run "$TOP/tests/lib/treecmp.sh" "$a"
+	assert_failure 2
+}

@@ -1,0 +1,358 @@
+#!/usr/bin/env python3
+"""Writes hand-made hostile layers for oci-unpack's safety tests: tar headers are crafted
+byte by byte (no library cleans the names), so each case is exactly the attack it names.
+
+Usage: hostile.py CASE OUTFILE [--target PATH] [--size SIZE] [--count N] [--gzip]
+                                [--image LAYOUT [--no-base]]
+       hostile.py --list
+
+Most cases write an uncompressed tar; gzip-bomb, tar-padding and many-files write gzip,
+zstd-huge-window writes zstd (--gzip compresses any tar case). --target replaces the
+outside path a case aims at (shown in --list), so a test can aim it at a victim it owns.
+--image LAYOUT also wraps the layer into an OCI image layout (on top of the busybox base
+unless --no-base) with correct digests, through mkimage.py --layer-blob.
+"""
+
+import argparse
+import gzip
+import os
+import subprocess
+import sys
+import zlib
+
+MTIME = 1700000000
+REG, LNK, SYM, CHR, DIR, FIFO = b"0", b"1", b"2", b"3", b"5", b"6"
+
+
+def octal(n, width):
+    return (b"%0*o" % (width - 1, n)) + b"\0"
+
+
+def header(name, typ=REG, size=0, mode=0o644, link="", uid=0, gid=0, major=0, minor=0):
+    """One ustar header; NAME and LINK are written verbatim (no normalisation)."""
+    name_b, link_b = name.encode(), link.encode()
+    if len(name_b) > 100 or len(link_b) > 100:
+        raise ValueError("name too long for a plain ustar header: %r" % name)
+    h = bytearray(512)
+    h[0:len(name_b)] = name_b
+    h[100:108] = octal(mode, 8)
+    h[108:116] = octal(uid, 8)
+    h[116:124] = octal(gid, 8)
+    h[124:136] = octal(size, 12)
+    h[136:148] = octal(MTIME, 12)
+    h[148:156] = b" " * 8
+    h[156:157] = typ
+    h[157:157 + len(link_b)] = link_b
+    h[257:263] = b"ustar\0"
+    h[263:265] = b"00"
+    h[329:337] = octal(major, 8)
+    h[337:345] = octal(minor, 8)
+    chk = sum(h)
+    h[148:156] = b"%06o\0 " % chk
+    return bytes(h)
+
+
+def member(name, typ=REG, data=b"", **kw):
+    if isinstance(data, str):
+        data = data.encode()
+    out = header(name, typ, len(data) if typ == REG else 0, **kw)
+    if typ == REG and data:
+        out += data + bytes(-len(data) % 512)
+    return out
+
+
+def end():
+    return bytes(1024)
+
+
+def tar(*members):
+    return b"".join(members) + end()
+
+
+def parse_size(s):
+    mult = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
+    s = s.strip().upper().rstrip("B").rstrip("I")
+    if s and s[-1] in mult:
+        return int(s[:-1]) * mult[s[-1]]
+    return int(s)
+
+
+# ------------------------------------------------------------------ streaming compressors
+
+
+class GzipZeros:
+    """Writes a single-member gzip stream: a prefix, then N zero bytes, then a suffix,
+    without holding the zeros in memory (full flushes make every 1 MiB chunk identical)."""
+
+    def __init__(self, out):
+        self.out = out
+        self.c = zlib.compressobj(9, zlib.DEFLATED, -15)
+        self.crc = 0
+        self.size = 0
+        out.write(b"\x1f\x8b\x08\x00" + (0).to_bytes(4, "little") + b"\x02\xff")
+
+    def data(self, b):
+        self.out.write(self.c.compress(b) + self.c.flush(zlib.Z_FULL_FLUSH))
+        self.crc = zlib.crc32(b, self.crc)
+        self.size += len(b)
+
+    def zeros(self, n):
+        chunk = bytes(1 << 20)
+        cached = None
+        n_done = 0
+        while n >= len(chunk):
+            # after a full flush the stream holds no history, so every chunk of zeros
+            # compresses to the same bytes: compress two, then repeat the second
+            if cached is None or n_done < 2:
+                cached = self.c.compress(chunk) + self.c.flush(zlib.Z_FULL_FLUSH)
+                n_done += 1
+            self.out.write(cached)
+            self.crc = zlib.crc32(chunk, self.crc)
+            self.size += len(chunk)
+            n -= len(chunk)
+        if n:
+            self.data(bytes(n))
+
+    def close(self):
+        self.out.write(self.c.flush(zlib.Z_FINISH))
+        self.out.write((self.crc & 0xffffffff).to_bytes(4, "little"))
+        self.out.write((self.size & 0xffffffff).to_bytes(4, "little"))
+
+
+def zstd_raw_frame(payload, window_log):
+    """A zstd frame of raw (stored) blocks whose header declares a 2^window_log window and
+    no content size, so a decoder honouring it would reserve that much memory."""
+    out = bytearray(b"\x28\xb5\x2f\xfd")
+    out.append(0x00)  # FHD: no content size, not single-segment, no checksum, no dict
+    out.append((window_log - 10) << 3)  # window descriptor: exponent, mantissa 0
+    maxblk = 128 << 10
+    pos = 0
+    while True:
+        blk = payload[pos:pos + maxblk]
+        pos += len(blk)
+        last = 1 if pos >= len(payload) else 0
+        hdr = (len(blk) << 3) | (0 << 1) | last  # block type 0 = raw
+        out += hdr.to_bytes(3, "little") + blk
+        if last:
+            break
+    return bytes(out)
+
+
+# ------------------------------------------------------------------ cases
+
+CASES = {}
+
+
+def case(name, fmt, desc):
+    def reg(fn):
+        CASES[name] = (fmt, desc, fn)
+        return fn
+    return reg
+
+
+@case("dotdot", "tar", "file '../x' (lands beside the rootfs)")
+def c_dotdot(a):
+    return tar(member("../x", data="escaped\n"))
+
+
+@case("abs", "tar", "file '/abs-escape' (absolute name; lands at the host's /abs-escape)")
+def c_abs(a):
+    return tar(member("/abs-escape", data="escaped\n"))
+
+
+@case("dotdot-mid", "tar", "dir 'a/', file 'a/../../x' (lands beside the rootfs)")
+def c_dotdot_mid(a):
+    return tar(member("a/", DIR, mode=0o755), member("a/../../x", data="escaped\n"))
+
+
+@case("symlink-root-then-file", "tar",
+      "symlink 's' -> TARGET (default '/'), then file 's/tmp/escaped' "
+      "(with --target: 's/escaped')")
+def c_symlink_root(a):
+    t = a.target or "/"
+    return tar(member("s", SYM, link=t, mode=0o777),
+               member("s/escaped" if a.target else "s/tmp/escaped", data="escaped\n"))
+
+
+@case("symlink-dotdot-then-file", "tar", "symlink 's' -> '..', then file 's/escaped'")
+def c_symlink_dotdot(a):
+    return tar(member("s", SYM, link="..", mode=0o777), member("s/escaped", data="escaped\n"))
+
+
+@case("dir-swapped-for-symlink", "tar",
+      "dir 'd/', symlink 'd' -> TARGET (default '/'), then file 'd/escaped'")
+def c_dir_swapped(a):
+    return tar(member("d/", DIR, mode=0o755), member("d", SYM, link=a.target or "/", mode=0o777),
+               member("d/escaped", data="escaped\n"))
+
+
+@case("chmod-through-symlink", "tar",
+      "symlink 'l' -> TARGET (default '/etc/passwd-target-outside'), then dir 'l/' mode 0777, "
+      "then hardlink 'h' -> 'l' (TARGET's mode must not change, 'h' must not link TARGET)")
+def c_chmod_symlink(a):
+    t = a.target or "/etc/passwd-target-outside"
+    return tar(member("l", SYM, link=t, mode=0o777), member("l/", DIR, mode=0o777),
+               member("h", LNK, link="l", mode=0o777))
+
+
+@case("overwrite-through-symlink", "tar",
+      "symlink 'l' -> TARGET (default '/etc/passwd-target-outside'), then file 'l' mode 04777 "
+      "with content 'overwritten' (TARGET must keep its content and mode)")
+def c_overwrite_symlink(a):
+    t = a.target or "/etc/passwd-target-outside"
+    return tar(member("l", SYM, link=t, mode=0o777),
+               member("l", data="overwritten\n", mode=0o4777))
+
+
+@case("hardlink-shadow", "tar", "hardlink 'h' -> TARGET (default '/etc/shadow')")
+def c_hardlink_shadow(a):
+    return tar(member("h", LNK, link=a.target or "/etc/shadow"))
+
+
+@case("hardlink-dotdot", "tar", "hardlink 'h' -> '../x' (a file beside the rootfs)")
+def c_hardlink_dotdot(a):
+    return tar(member("h", LNK, link="../x"))
+
+
+@case("hardlink-through-symlink", "tar",
+      "symlink 's' -> TARGET (default '/etc'), then hardlink 'h' -> 's/shadow'")
+def c_hardlink_symlink(a):
+    return tar(member("s", SYM, link=a.target or "/etc", mode=0o777),
+               member("h", LNK, link="s/shadow"))
+
+
+@case("whiteout-dotdot", "tar", "whiteout '.wh..' (would remove the rootfs' parent)")
+def c_wh_dotdot(a):
+    return tar(member(".wh..", data=b""))
+
+
+@case("whiteout-dotdot-sub", "tar", "dir 'a/', whiteout 'a/.wh..' (would remove the rootfs)")
+def c_wh_dotdot_sub(a):
+    return tar(member("a/", DIR, mode=0o755), member("a/.wh..", data=b""))
+
+
+@case("whiteout-empty", "tar", "whiteout '.wh.' (names nothing: would remove the rootfs)")
+def c_wh_empty(a):
+    return tar(member(".wh.", data=b""))
+
+
+@case("whiteout-escape", "tar", "whiteout '../.wh.x' (would remove x beside the rootfs)")
+def c_wh_escape(a):
+    return tar(member("../.wh.x", data=b""))
+
+
+@case("whiteout-through-symlink", "tar",
+      "symlink 's' -> TARGET (default '/tmp'), then whiteout 's/.wh.victim' "
+      "(would remove TARGET/victim)")
+def c_wh_symlink(a):
+    return tar(member("s", SYM, link=a.target or "/tmp", mode=0o777),
+               member("s/.wh.victim", data=b""))
+
+
+@case("symlink-named-dot", "tar",
+      "symlink '.' -> TARGET (default '/'), then file 'dot-escaped'")
+def c_sym_dot(a):
+    return tar(member(".", SYM, link=a.target or "/", mode=0o777),
+               member("dot-escaped", data="escaped\n"))
+
+
+@case("symlink-named-slash", "tar",
+      "symlink '/' -> TARGET (default '/tmp'), then file 'slash-escaped'")
+def c_sym_slash(a):
+    return tar(member("/", SYM, link=a.target or "/tmp", mode=0o777),
+               member("slash-escaped", data="escaped\n"))
+
+
+@case("symlink-loop", "tar", "symlinks 'a' -> 'b', 'b' -> 'a', then file 'a/x'")
+def c_sym_loop(a):
+    return tar(member("a", SYM, link="b", mode=0o777), member("b", SYM, link="a", mode=0o777),
+               member("a/x", data="loop\n"))
+
+
+@case("gzip-bomb", "gzip",
+      "gzip of a tar holding file 'zeros' of SIZE (default 2G) zero bytes; ~1/1000 the size")
+def c_gzip_bomb(a, out):
+    n = parse_size(a.size or "2G")
+    g = GzipZeros(out)
+    g.data(header("zeros", REG, n))
+    g.zeros(n + (-n % 512) + 1024)
+    g.close()
+
+
+@case("zstd-huge-window", "zstd",
+      "zstd frame declaring a 2 GiB window (log 31), no content size, holding a small tar")
+def c_zstd_window(a, out):
+    out.write(zstd_raw_frame(tar(member("small", data="small\n")), 31))
+
+
+@case("tar-padding", "gzip",
+      "gzip of a valid one-file tar followed by SIZE (default 1G) zero bytes after the end")
+def c_tar_padding(a, out):
+    n = parse_size(a.size or "1G")
+    g = GzipZeros(out)
+    g.data(tar(member("small", data="small\n")))
+    g.zeros(n)
+    g.close()
+
+
+@case("many-files", "gzip",
+      "gzip of a tar with COUNT (default 100000) empty files 'many/NNN/NNNNNNN'")
+def c_many_files(a, out):
+    count = a.count or 100000
+    with gzip.GzipFile(filename="", mode="wb", fileobj=out, mtime=0, compresslevel=6) as g:
+        g.write(member("many/", DIR, mode=0o755))
+        for i in range(count):
+            if i % 1000 == 0:
+                g.write(member("many/%03d/" % (i // 1000), DIR, mode=0o755))
+            g.write(header("many/%03d/%07d" % (i // 1000, i)))
+        g.write(end())
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("case", nargs="?")
+    ap.add_argument("outfile", nargs="?")
+    ap.add_argument("--list", action="store_true", help="list the cases")
+    ap.add_argument("--target", help="outside path the case aims at")
+    ap.add_argument("--size", help="bytes for gzip-bomb/tar-padding (e.g. 100M, 2G)")
+    ap.add_argument("--count", type=int, help="entries for many-files")
+    ap.add_argument("--gzip", action="store_true", help="gzip a tar case")
+    ap.add_argument("--image", help="also wrap the layer into this OCI layout")
+    ap.add_argument("--no-base", action="store_true", help="with --image: no busybox base")
+    a = ap.parse_args()
+    if a.list:
+        for name, (fmt, desc, _) in CASES.items():
+            print("%-26s %-5s %s" % (name, fmt, desc))
+        return 0
+    if not a.case or not a.outfile:
+        ap.error("need CASE and OUTFILE (or --list)")
+    if a.case not in CASES:
+        sys.stderr.write("hostile.py: unknown case '%s' (see --list)\n" % a.case)
+        return 1
+    fmt, _, fn = CASES[a.case]
+    tmp = a.outfile + ".part"
+    with open(tmp, "wb") as out:
+        if fmt == "tar":
+            data = fn(a)
+            if a.gzip:
+                with gzip.GzipFile(filename="", mode="wb", fileobj=out, mtime=0) as g:
+                    g.write(data)
+            else:
+                out.write(data)
+        else:
+            fn(a, out)
+    os.rename(tmp, a.outfile)
+    if a.image:
+        cmd = [sys.executable, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                            "mkimage.py"), a.image, "--layer-blob", a.outfile]
+        if a.no_base:
+            cmd.append("--no-base")
+        r = subprocess.run(cmd, stdout=subprocess.PIPE)
+        if r.returncode != 0:
+            return 1
+        sys.stdout.write(r.stdout.decode())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
