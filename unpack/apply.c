@@ -15,7 +15,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/openat2.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
 #include <unistd.h>
@@ -349,18 +351,43 @@ static int meta_fd(unpack_root *r, struct archive_entry *e, int fd, bool is_dir,
 
 /* ---- creating entries ---- */
 
-/* The parent directory of an entry, created (0755) when the archive did not list it. */
+int unpack_open_beneath(int rootfd, const char *path, int flags, oci_error *err)
+{
+#ifdef SYS_openat2
+	struct open_how how = {
+		.flags = (uint64_t)(flags | O_CLOEXEC),
+		.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS,
+	};
+	int fd = (int)syscall(SYS_openat2, rootfd, *path ? path : ".", &how, sizeof(how));
+	if (fd >= 0)
+		return fd;
+	if (errno == EXDEV)
+		return oci_err(err, OCI_E_UNSAFE, "path escapes the root through a symlink in '%s'", path);
+	if (errno != ENOSYS && errno != EPERM && errno != E2BIG && errno != EAGAIN)
+		return oci_err_errno(err, errno, "cannot open '%s'", path);
+#endif
+	/* No openat2: symlinks are confined to the root instead of refused. */
+	return oci_safe_open(rootfd, path, flags, 0, err);
+}
+
+/* The parent directory of an entry, created (0755) when the archive did not list it. A parent
+ * reached through a symlink that leads out of the root (absolute, or ".." above it) is refused:
+ * on the host it would escape, and no honest layer needs it. */
 static int open_parent(unpack_root *r, const char *dir, oci_error *err)
 {
 	oci_error e2 = OCI_ERROR_INIT;
-	int fd = oci_safe_open(r->rootfd, dir, O_PATH | O_DIRECTORY, 0, &e2);
+	int fd = unpack_open_beneath(r->rootfd, dir, O_PATH | O_DIRECTORY, &e2);
 	if (fd >= 0)
 		return fd;
 	if (e2.sys_errno != ENOENT) {
 		*err = e2;
 		return -1;
 	}
-	return oci_safe_mkdir_p(r->rootfd, dir, 0755, err);
+	fd = oci_safe_mkdir_p(r->rootfd, dir, 0755, err);
+	if (fd < 0)
+		return -1;
+	close(fd);
+	return unpack_open_beneath(r->rootfd, dir, O_PATH | O_DIRECTORY, err);
 }
 
 /* Make room for a new leaf: remove what is there unless it is a directory and a directory is
@@ -483,7 +510,14 @@ static int make_hardlink(unpack_root *r, const char *hl, int pfd, const char *le
 		return oci_err(err, OCI_E_UNSAFE, "hardlink to the root directory");
 	if (!strcmp(tpath, path))
 		return 0; /* a link to itself: nothing to do */
-	cleanup_close int tpfd = oci_safe_open_parent(r->rootfd, tpath, &tleaf, tleafbuf, sizeof(tleafbuf), err);
+	char *tslash = strrchr(tpath, '/');
+	snprintf(tleafbuf, sizeof(tleafbuf), "%s", tslash ? tslash + 1 : tpath);
+	tleaf = tleafbuf;
+	if (tslash)
+		*tslash = '\0';
+	else
+		tpath[0] = '\0';
+	cleanup_close int tpfd = unpack_open_beneath(r->rootfd, tpath, O_PATH | O_DIRECTORY, err);
 	if (tpfd < 0)
 		return oci_err_prefix(err, "hardlink target '%s'", hl);
 	if (fstatat(tpfd, tleaf, &st, AT_SYMLINK_NOFOLLOW) < 0)

@@ -48,8 +48,14 @@ int unpack_whiteout(unpack_root *r, const char *path, const char *leaf, oci_erro
 	memcpy(dir, path, dlen);
 	dir[dlen] = '\0';
 	if (!strcmp(leaf, WH_OPAQUE)) {
-		if (unpack_root_mark(r, dir[0] ? dir : "", err) < 0 && dir[0])
+		oci_error e3 = OCI_ERROR_INIT;
+		int fd = unpack_open_beneath(r->rootfd, dir, O_PATH, &e3);
+		if (fd < 0 && e3.code == OCI_E_UNSAFE) {
+			*err = e3;
 			return -1;
+		}
+		if (fd >= 0)
+			close(fd);
 		return add_opaque(r, dir, err) < 0 ? -1 : 1;
 	}
 	const char *name = leaf + strlen(WH_PREFIX);
@@ -62,9 +68,9 @@ int unpack_whiteout(unpack_root *r, const char *path, const char *leaf, oci_erro
 	if (unpack_strmap_get(&r->layer_paths, victim, &v) && v == 1)
 		return 1; /* created by this layer: only a later layer can hide it */
 	oci_error e2 = OCI_ERROR_INIT;
-	cleanup_close int pfd = oci_safe_open(r->rootfd, dir, O_PATH | O_DIRECTORY, 0, &e2);
+	cleanup_close int pfd = unpack_open_beneath(r->rootfd, dir, O_PATH | O_DIRECTORY, &e2);
 	if (pfd < 0) {
-		if (e2.sys_errno == ENOENT || e2.sys_errno == ENOTDIR)
+		if (e2.code != OCI_E_UNSAFE && (e2.sys_errno == ENOENT || e2.sys_errno == ENOTDIR))
 			return 1; /* nothing below to hide */
 		*err = e2;
 		return -1;

@@ -1,0 +1,188 @@
+#!/usr/bin/env bats
+# oci-unpack core: stream input (oci-archive from mkimage and from oci-fetch through a real
+# registry), digest and diff_id verification, atomic publish into a new or empty DEST.
+
+load ../lib/common
+load ../lib/registry
+load ../lib/images
+
+setup_file() {
+	export IMG3=$BATS_FILE_TMPDIR/img3
+	python3 "$MKIMAGE" "$IMG3" --layers 3 --oci-archive "$BATS_FILE_TMPDIR/img3.tar" >/dev/null
+}
+
+setup() {
+	cd "$BATS_TEST_TMPDIR"
+}
+
+teardown() {
+	registry_stop || true
+}
+
+# Rewrite a blob inside an oci-archive copy: python edits the tar member in place.
+corrupt_blob() { # ARCHIVE OUT DIGEST_HEX MODE(flip|same-size)
+	python3 - "$@" <<'PY'
+import sys, tarfile, io
+src, out, hexd = sys.argv[1:4]
+with tarfile.open(src) as t, tarfile.open(out, "w", format=tarfile.PAX_FORMAT) as o:
+    for m in t.getmembers():
+        data = t.extractfile(m).read() if m.isfile() else None
+        if m.name == "blobs/sha256/" + hexd:
+            b = bytearray(data); b[len(b) // 2] ^= 0xff; data = bytes(b)
+        o.addfile(m, io.BytesIO(data) if data is not None else None)
+PY
+}
+
+@test "unpack: a 3-layer oci-archive on stdin gives the image's files" {
+	run "$OCI_UNPACK" rootfs <"$BATS_FILE_TMPDIR/img3.tar"
+	assert_success
+	[ -x rootfs/bin/busybox ]
+	[ "$(cat rootfs/etc/layer)" = 3 ]
+	[ -f rootfs/layers/2.txt ] && [ -f rootfs/layers/3.txt ]
+	[ "$(stat -c %a rootfs/tmp)" = 1777 ]
+	# nothing but DEST is left next to it: the staging directory is gone
+	[ "$(ls -A . | tr '\n' ' ')" = "rootfs " ]
+}
+
+@test "unpack: -i FILE, --layout DIR and --layout DIR:tag give the same tree as the stream" {
+	"$OCI_UNPACK" rootfs <"$BATS_FILE_TMPDIR/img3.tar"
+	run "$OCI_UNPACK" -i "$BATS_FILE_TMPDIR/img3.tar" r2
+	assert_success
+	run "$OCI_UNPACK" --layout "$IMG3" r3
+	assert_success
+	run "$OCI_UNPACK" --layout "$IMG3:latest" r4
+	assert_success
+	run "$TOP/tests/lib/treecmp.sh" --mtime rootfs r2
+	assert_success
+	run "$TOP/tests/lib/treecmp.sh" --mtime rootfs r3
+	assert_success
+	run "$TOP/tests/lib/treecmp.sh" --mtime rootfs r4
+	assert_success
+	run "$OCI_UNPACK" --layout "$IMG3:nosuchtag" r5
+	assert_failure
+	assert_one_line_error oci-unpack
+	assert_output_contains "no image 'nosuchtag'"
+	[ ! -e r5 ]
+}
+
+@test "unpack: an existing empty DEST is filled; a non-empty one is refused untouched" {
+	mkdir empty full
+	touch full/keep
+	run "$OCI_UNPACK" -i "$BATS_FILE_TMPDIR/img3.tar" empty
+	assert_success
+	[ -x empty/bin/busybox ]
+	run "$OCI_UNPACK" -i "$BATS_FILE_TMPDIR/img3.tar" full
+	assert_failure
+	assert_one_line_error oci-unpack
+	assert_output_contains "'full' exists and is not empty"
+	[ "$(ls -A full)" = keep ]
+}
+
+@test "unpack: a corrupted layer fails naming the layer, and DEST does not exist" {
+	local hex
+	hex=$(jq -r '.layers[1].digest' "$IMG3/blobs/sha256/$(jq -r '.manifests[0].digest' "$IMG3/index.json" | cut -d: -f2)" | cut -d: -f2)
+	corrupt_blob "$BATS_FILE_TMPDIR/img3.tar" bad.tar "$hex"
+	run "$OCI_UNPACK" -i bad.tar rootfs
+	assert_failure
+	assert_one_line_error oci-unpack
+	assert_output_contains "layer 2/3 sha256:${hex:0:12}"
+	[ ! -e rootfs ]
+	[ "$(ls -A . | tr '\n' ' ')" = "bad.tar " ]
+	# and an existing empty DEST stays an empty directory
+	mkdir rootfs
+	run "$OCI_UNPACK" -i bad.tar rootfs
+	assert_failure
+	[ -d rootfs ] && [ -z "$(ls -A rootfs)" ]
+}
+
+@test "unpack: a diff_id mismatch in the config is caught" {
+	local m cfg
+	cp -r "$IMG3" lay
+	m=$(jq -r '.manifests[0].digest' lay/index.json | cut -d: -f2)
+	cfg=$(jq -r '.config.digest' "lay/blobs/sha256/$m" | cut -d: -f2)
+	# a config whose second diff_id is the first one's: valid JSON, wrong content hash
+	jq -c '.rootfs.diff_ids[1] = .rootfs.diff_ids[0]' "lay/blobs/sha256/$cfg" >newcfg
+	local nd ns
+	nd=$(sha256sum newcfg | cut -d' ' -f1)
+	ns=$(stat -c %s newcfg)
+	mv newcfg "lay/blobs/sha256/$nd"
+	jq -c ".config.digest = \"sha256:$nd\" | .config.size = $ns" "lay/blobs/sha256/$m" >newman
+	local md ms
+	md=$(sha256sum newman | cut -d' ' -f1)
+	ms=$(stat -c %s newman)
+	mv newman "lay/blobs/sha256/$md"
+	jq -c ".manifests[0].digest = \"sha256:$md\" | .manifests[0].size = $ms" lay/index.json >idx && mv idx lay/index.json
+	run "$OCI_UNPACK" --layout lay rootfs
+	assert_failure
+	assert_one_line_error oci-unpack
+	assert_output_contains "layer 2/3"
+	assert_output_contains "diff_id"
+	[ ! -e rootfs ]
+}
+
+@test "unpack: a truncated stream fails and leaves nothing" {
+	head -c 600000 "$BATS_FILE_TMPDIR/img3.tar" >trunc.tar
+	run "$OCI_UNPACK" rootfs <trunc.tar
+	assert_failure
+	assert_one_line_error oci-unpack
+	[ ! -e rootfs ]
+	[ "$(ls -A . | tr '\n' ' ')" = "trunc.tar " ]
+}
+
+@test "unpack: SIGTERM while waiting for the stream removes the staging directory" {
+	mkfifo pipe
+	"$OCI_UNPACK" rootfs <pipe 3>&- &
+	local pid=$!
+	exec 4>pipe
+	head -c 1000000 "$BATS_FILE_TMPDIR/img3.tar" >&4
+	sleep 0.5
+	ls -A | grep -q oci-unpack # the staging directory exists meanwhile
+	kill -TERM $pid
+	local rc=0
+	wait $pid || rc=$?
+	exec 4>&-
+	[ "$rc" = 143 ]
+	[ ! -e rootfs ]
+	[ "$(ls -A . | tr '\n' ' ')" = "pipe " ]
+}
+
+@test "unpack: --image-config writes the verified config blob" {
+	run "$OCI_UNPACK" --image-config cfg.json rootfs <"$BATS_FILE_TMPDIR/img3.tar"
+	assert_success
+	local m want
+	m=$(jq -r '.manifests[0].digest' "$IMG3/index.json" | cut -d: -f2)
+	want=$(jq -r '.config.digest' "$IMG3/blobs/sha256/$m")
+	[ "sha256:$(sha256sum cfg.json | cut -d' ' -f1)" = "$want" ]
+}
+
+@test "unpack: not an image, and a bad option, are one-line errors" {
+	echo hello >junk
+	run "$OCI_UNPACK" -i junk rootfs
+	assert_failure
+	assert_one_line_error oci-unpack
+	[ ! -e rootfs ]
+	tar cf empty.tar junk
+	run "$OCI_UNPACK" -i empty.tar rootfs
+	assert_failure
+	assert_one_line_error oci-unpack
+	assert_output_contains "no index.json"
+	run "$OCI_UNPACK" --max-bytes lots rootfs
+	assert_failure
+	assert_one_line_error oci-unpack
+	run "$OCI_UNPACK"
+	assert_failure
+	assert_one_line_error oci-unpack
+}
+
+@test "unpack: oci-fetch | oci-unpack from a real registry equals the layout's unpack" {
+	require_cmd docker-registry
+	registry_start plain
+	image_push "$IMG3" test/img3 v1
+	"$OCI_FETCH" -q --no-cache "$REGISTRY/test/img3:v1" | "$OCI_UNPACK" rootfs
+	local rc=("${PIPESTATUS[@]}")
+	registry_stop || true
+	[ "${rc[*]}" = "0 0" ]
+	"$OCI_UNPACK" --layout "$IMG3" ref
+	run "$TOP/tests/lib/treecmp.sh" --mtime rootfs ref
+	assert_success
+}
