@@ -1,0 +1,254 @@
+#!/usr/bin/env bats
+# oci-bundle spec from an image config: process args/env/cwd/user as `docker run IMAGE` would
+# set them, annotations and volumes, and the hostile-rootfs cases of user resolution.
+
+load ../lib/common
+load 30-bundle-lib
+
+setup() {
+	require_cmd jq
+	B=$BATS_TEST_TMPDIR/bundle
+	mkdir -p "$B"
+	make_rootfs "$B/rootfs"
+}
+
+teardown() {
+	runc_cleanup
+}
+
+# image CONFIG_OBJECT_JSON: writes $B/image-config.json, a whole image config blob around it
+# (as oci-unpack --bundle writes it).
+image() {
+	jq -n --argjson c "$1" '{architecture: "amd64", os: "linux", created: "2023-11-14T22:13:20Z",
+		config: $c, rootfs: {type: "layers", diff_ids: []}}' >"$B/image-config.json"
+}
+
+args() {
+	jq -c .process.args "$B/config.json"
+}
+
+@test "Entrypoint only, Cmd only, both: args as docker run builds them; runc runs them" {
+	image '{"Entrypoint":["/bin/echo","from-entrypoint"]}'
+	"$OCI_BUNDLE" spec -b "$B" --from-image
+	[ "$(args)" = '["/bin/echo","from-entrypoint"]' ]
+	[ "$(jq .process.terminal "$B/config.json")" = false ]
+
+	image '{"Cmd":["/bin/echo","from-cmd"]}'
+	"$OCI_BUNDLE" spec -b "$B" --from-image --force
+	[ "$(args)" = '["/bin/echo","from-cmd"]' ]
+
+	image '{"Entrypoint":["/bin/echo","ep"],"Cmd":["cmd1","cmd2"]}'
+	"$OCI_BUNDLE" spec -b "$B" --from-image --force
+	[ "$(args)" = '["/bin/echo","ep","cmd1","cmd2"]' ]
+	if [ "$(id -u)" = 0 ] && command -v runc >/dev/null; then
+		runc_run "$B"
+		assert_success
+		[ "$output" = "ep cmd1 cmd2" ]
+	fi
+
+	# -- replaces Cmd, keeps the Entrypoint; --entrypoint replaces it and drops Cmd
+	"$OCI_BUNDLE" spec -b "$B" --from-image --force -- x y
+	[ "$(args)" = '["/bin/echo","ep","x","y"]' ]
+	"$OCI_BUNDLE" spec -b "$B" --from-image --force --args z
+	[ "$(args)" = '["/bin/echo","ep","z"]' ]
+	"$OCI_BUNDLE" spec -b "$B" --from-image --force --entrypoint /bin/true
+	[ "$(args)" = '["/bin/true"]' ]
+	"$OCI_BUNDLE" spec -b "$B" --from-image --force --entrypoint '' -- /bin/sh -c 'echo x'
+	[ "$(args)" = '["/bin/sh","-c","echo x"]' ]
+}
+
+@test "an image with neither Entrypoint nor Cmd is a clear error unless args are given" {
+	image '{"Env":["A=1"]}'
+	run "$OCI_BUNDLE" spec -b "$B" --from-image
+	assert_failure
+	assert_one_line_error oci-bundle
+	assert_output_contains "neither Entrypoint nor Cmd"
+	[ ! -e "$B/config.json" ]
+	"$OCI_BUNDLE" spec -b "$B" --from-image -- /bin/true
+	[ "$(args)" = '["/bin/true"]' ]
+}
+
+@test "--image-config FILE (or - for stdin) and --from-image read the same config" {
+	image '{"Cmd":["/bin/true"],"WorkingDir":"/tmp"}'
+	"$OCI_BUNDLE" spec -b "$B" --from-image
+	mv "$B/config.json" "$B/a.json"
+	"$OCI_BUNDLE" spec -b "$B" --image-config "$B/image-config.json"
+	cmp "$B/a.json" "$B/config.json"
+	"$OCI_BUNDLE" spec -b "$B" --force --image-config - <"$B/image-config.json"
+	cmp "$B/a.json" "$B/config.json"
+	# just the "config" object is fine too
+	jq .config "$B/image-config.json" >"$B/bare.json"
+	"$OCI_BUNDLE" spec -b "$B" --force --image-config "$B/bare.json"
+	diff <(jq 'del(.annotations)' "$B/a.json") <(jq 'del(.annotations)' "$B/config.json")
+	run "$OCI_BUNDLE" spec -b "$B" --force --image-config "$B/nope.json"
+	assert_failure
+	assert_one_line_error oci-bundle
+	echo '{"config": {"Cmd": "not-an-array"}}' >"$B/bad.json"
+	run "$OCI_BUNDLE" spec -b "$B" --force --image-config "$B/bad.json"
+	assert_failure
+	assert_one_line_error oci-bundle
+	assert_output_contains "config.Cmd: expected an array"
+}
+
+@test "Env over the default PATH, --env on top, HOME from passwd, WorkingDir" {
+	image '{"Cmd":["/bin/env"],"Env":["PATH=/bin:/usr/bin","LANG=C.UTF-8","X=image"],"WorkingDir":"/home/app/../tmp"}'
+	"$OCI_BUNDLE" spec -b "$B" --from-image --env X=flag --env Y=2
+	[ "$(jq -c .process.env "$B/config.json")" = '["PATH=/bin:/usr/bin","LANG=C.UTF-8","X=flag","Y=2","HOME=/root"]' ]
+	[ "$(jq -r .process.cwd "$B/config.json")" = /home/tmp ]
+	# no Env at all: runc's default PATH, no TERM (no terminal)
+	image '{"Cmd":["/bin/env"]}'
+	"$OCI_BUNDLE" spec -b "$B" --from-image --force --cwd /home/app
+	[ "$(jq -c .process.env "$B/config.json")" = '["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin","HOME=/root"]' ]
+	[ "$(jq -r .process.cwd "$B/config.json")" = /home/app ]
+	image '{"Cmd":["/bin/env"],"Env":["HOME=/custom"]}'
+	"$OCI_BUNDLE" spec -b "$B" --from-image --force
+	[ "$(jq -c .process.env "$B/config.json")" = '["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin","HOME=/custom"]' ]
+}
+
+@test "User as name, uid, uid:gid, name:group; groups and HOME; runc agrees" {
+	image '{"Cmd":["/bin/sh","-c","id; echo $HOME"],"User":"app"}'
+	"$OCI_BUNDLE" spec -b "$B" --from-image
+	[ "$(jq -c .process.user "$B/config.json")" = '{"uid":1000,"gid":1000,"additionalGids":[50]}' ]
+	jq -e '.process.env | index("HOME=/home/app")' "$B/config.json"
+	if [ "$(id -u)" = 0 ] && command -v runc >/dev/null; then
+		runc_run "$B"
+		assert_success
+		[ "${lines[0]}" = "uid=1000(app) gid=1000(app) groups=50(staff)" ]
+		[ "${lines[1]}" = /home/app ]
+	fi
+	image '{"Cmd":["/bin/id"],"User":"1000"}'
+	"$OCI_BUNDLE" spec -b "$B" --from-image --force
+	[ "$(jq -c .process.user "$B/config.json")" = '{"uid":1000,"gid":1000,"additionalGids":[50]}' ]
+	image '{"Cmd":["/bin/id"],"User":"1000:10"}'
+	"$OCI_BUNDLE" spec -b "$B" --from-image --force
+	[ "$(jq -c .process.user "$B/config.json")" = '{"uid":1000,"gid":10}' ]
+	image '{"Cmd":["/bin/id"],"User":"daemon:staff"}'
+	"$OCI_BUNDLE" spec -b "$B" --from-image --force
+	[ "$(jq -c .process.user "$B/config.json")" = '{"uid":1,"gid":50}' ]
+	# a uid without a passwd entry: gid 0 and HOME=/ (as docker)
+	image '{"Cmd":["/bin/id"],"User":"4242"}'
+	"$OCI_BUNDLE" spec -b "$B" --from-image --force
+	[ "$(jq -c .process.user "$B/config.json")" = '{"uid":4242,"gid":0}' ]
+	jq -e '.process.env | index("HOME=/")' "$B/config.json"
+	# no User: root, with root's groups
+	image '{"Cmd":["/bin/id"]}'
+	"$OCI_BUNDLE" spec -b "$B" --from-image --force
+	[ "$(jq -c .process.user "$B/config.json")" = '{"uid":0,"gid":0,"additionalGids":[10]}' ]
+	# --user overrides the image's User
+	image '{"Cmd":["/bin/id"],"User":"app"}'
+	"$OCI_BUNDLE" spec -b "$B" --from-image --force --user daemon
+	[ "$(jq -c .process.user "$B/config.json")" = '{"uid":1,"gid":1}' ]
+}
+
+@test "an unknown user or group is an error, never root; uids over 2^32-2 are refused" {
+	for u in mallory app:nosuchgroup 4294967295 4294967296 99999999999999999999 "app:"; do
+		image "$(jq -n --arg u "$u" '{Cmd: ["/bin/id"], User: $u}')"
+		run "$OCI_BUNDLE" spec -b "$B" --from-image --force
+		assert_failure
+		assert_one_line_error oci-bundle
+		assert_output_contains "user '$u'"
+		[ ! -e "$B/config.json" ]
+	done
+	# a name cannot be resolved without a rootfs
+	rm -rf "$B/rootfs"
+	image '{"Cmd":["/bin/id"],"User":"app"}'
+	run "$OCI_BUNDLE" spec -b "$B" --from-image
+	assert_failure
+	assert_one_line_error oci-bundle
+}
+
+@test "/etc/passwd or /etc a symlink to the host's files is never read" {
+	image '{"Cmd":["/bin/id"],"User":"root"}'
+	rm "$B/rootfs/etc/passwd"
+	ln -s /etc/passwd "$B/rootfs/etc/passwd"
+	run "$OCI_BUNDLE" spec -b "$B" --from-image
+	assert_failure
+	assert_one_line_error oci-bundle
+	assert_output_contains "/etc/passwd"
+	[ ! -e "$B/config.json" ]
+	# a user only the host knows must not resolve through a relative escape either
+	hostuser=$(head -1 /etc/passwd | cut -d: -f1)
+	rm "$B/rootfs/etc/passwd"
+	ln -s ../../../../../../../../../etc/passwd "$B/rootfs/etc/passwd"
+	image "$(jq -n --arg u "$hostuser" '{Cmd: ["/bin/id"], User: $u}')"
+	run "$OCI_BUNDLE" spec -b "$B" --from-image
+	assert_failure
+	[ ! -e "$B/config.json" ]
+	# /etc itself pointing at the host's /etc
+	mv "$B/rootfs/etc" "$B/rootfs/etc.old"
+	ln -s /etc "$B/rootfs/etc"
+	image '{"Cmd":["/bin/id"],"User":"daemon"}'
+	run "$OCI_BUNDLE" spec -b "$B" --from-image
+	assert_failure
+	assert_one_line_error oci-bundle
+	# a FIFO does not hang the lookup and is refused
+	rm "$B/rootfs/etc"
+	mv "$B/rootfs/etc.old" "$B/rootfs/etc"
+	rm "$B/rootfs/etc/passwd" "$B/rootfs/etc/group"
+	echo 'daemon:x:1:1::/:/bin/false' >"$B/rootfs/etc/passwd"
+	mkfifo "$B/rootfs/etc/group"
+	run timeout 10 "$OCI_BUNDLE" spec -b "$B" --from-image
+	assert_failure 1
+	assert_output_contains "not a regular file"
+}
+
+@test "a huge /etc/group is capped (error), not read into memory" {
+	image '{"Cmd":["/bin/id"],"User":"app"}'
+	truncate -s 64M "$B/rootfs/etc/group"
+	run "$OCI_BUNDLE" spec -b "$B" --from-image
+	assert_failure
+	assert_one_line_error oci-bundle
+	assert_output_contains "/etc/group"
+	assert_output_contains "limit"
+	[ ! -e "$B/config.json" ]
+}
+
+@test "WorkingDir inside /proc (the CVE-2024-21626 fd leak) is rejected" {
+	for wd in /proc/self/fd/7 /../proc/self/fd/7 /proc /sys/fs/cgroup /a/../../proc/1/cwd; do
+		image "$(jq -n --arg w "$wd" '{Cmd: ["/bin/pwd"], WorkingDir: $w}')"
+		run "$OCI_BUNDLE" spec -b "$B" --from-image --force
+		assert_failure
+		assert_one_line_error oci-bundle
+		assert_output_contains "working directory"
+		[ ! -e "$B/config.json" ]
+	done
+	run "$OCI_BUNDLE" spec -b "$B" --image-config /dev/null --cwd /proc/self/fd/7 -- /bin/pwd
+	assert_failure
+}
+
+@test "StopSignal, Labels, ExposedPorts as annotations; Volumes as tmpfs mounts" {
+	image '{"Cmd":["/bin/sh","-c","mount | grep \" /data \"; touch /data/x && echo writable"],
+		"StopSignal":"SIGQUIT","Labels":{"maintainer":"me","version":"1.0"},
+		"ExposedPorts":{"80/tcp":{},"53/udp":{}},"Volumes":{"/data":{}}}'
+	"$OCI_BUNDLE" spec -b "$B" --from-image --annotation extra=1
+	C=$B/config.json
+	[ "$(jq -r '.annotations["org.opencontainers.image.stopSignal"]' "$C")" = SIGQUIT ]
+	[ "$(jq -r '.annotations["org.opencontainers.image.exposedPorts"]' "$C")" = 53/udp,80/tcp ]
+	[ "$(jq -r '.annotations.maintainer' "$C")" = me ]
+	[ "$(jq -r '.annotations.version' "$C")" = 1.0 ]
+	[ "$(jq -r '.annotations["org.opencontainers.image.architecture"]' "$C")" = amd64 ]
+	[ "$(jq -r '.annotations.extra' "$C")" = 1 ]
+	[ "$(jq -c '.mounts[-1]' "$C")" = '{"destination":"/data","type":"tmpfs","source":"tmpfs","options":["nosuid","nodev","mode=755"]}' ]
+	run "$OCI_BUNDLE" validate "$B"
+	assert_success
+	if [ "$(id -u)" = 0 ] && command -v runc >/dev/null; then
+		# the rootfs stays read-only, the volume is writable
+		runc_run "$B"
+		assert_success
+		[[ "${lines[0]}" == "tmpfs on /data type tmpfs"* ]]
+		[ "${lines[1]}" = writable ]
+		[ ! -e "$B/rootfs/data/x" ]
+	fi
+}
+
+@test "edit flags apply on top of an image-derived config" {
+	image '{"Cmd":["/bin/sh","-c","hostname"],"User":"app"}'
+	"$OCI_BUNDLE" spec -b "$B" --from-image --hostname imgbox --terminal --memory 32M
+	[ "$(jq -r .hostname "$B/config.json")" = imgbox ]
+	[ "$(jq .process.terminal "$B/config.json")" = true ]
+	[ "$(jq .linux.resources.memory.limit "$B/config.json")" = 33554432 ]
+	[ "$(jq -c .process.user "$B/config.json")" = '{"uid":1000,"gid":1000,"additionalGids":[50]}' ]
+	run "$OCI_BUNDLE" spec -b "$B" --force --entrypoint /bin/sh
+	assert_failure
+	assert_one_line_error oci-bundle
+}
