@@ -400,7 +400,7 @@ static int edit_user(json_t *spec, const char *user, int rootfs_fd, oci_error *e
 
 int bundle_edits_apply(json_t *spec, const bundle_edits *e, int rootfs_fd, bool skip_process, oci_error *err)
 {
-	json_t *process, *root, *ann;
+	json_t *process, *root, *ann = NULL;
 	char cwd[4096];
 	if (!json_is_object(spec))
 		return oci_err(err, OCI_E_INVALID, "config.json: expected an object");

@@ -441,7 +441,8 @@ static int image_args(json_t *spec, json_t *cfg, const oci_spec_image_opts *opts
 	cleanup_free char **all = oci_calloc(ne + nc + 1, sizeof(char *), err);
 	if (!all)
 		return -1;
-	memcpy(all, use_entry, ne * sizeof(char *));
+	if (ne)
+		memcpy(all, use_entry, ne * sizeof(char *));
 	if (nc)
 		memcpy(all + ne, use_cmd, nc * sizeof(char *));
 	return oci_spec_set_args(spec, all, err);
