@@ -12,6 +12,7 @@ Layers, bottom to top:
   --features: two more layers, see FEATURES below (whiteouts, opaque dir, hardlinks,
      symlinks, device node, fifo, xattr, setuid, owners, dir->file, file->symlink)
   --size-mb N: one more layer with /data/random.bin (N MiB from a seeded PRNG)
+  --small-files N: one more layer with N small text files under /files/NNNN/
   --layer-tar FILE: FILE (an uncompressed tar) as one more layer, compressed as asked
   --layer-blob FILE: FILE used as-is as one more layer (gzip/zstd/tar told by its magic)
 """
@@ -238,6 +239,22 @@ def feature_layers():
     return [l1, l2]
 
 
+def small_files_entries(n, seed=7):
+    """N files of 0..16 KiB of compressible pseudo-text in 100-file directories: the shape of
+    a real rootfs, for unpack benchmarks."""
+    rng = random.Random(seed)
+    words = [("w%d" % i).encode() * (1 + i % 5) for i in range(512)]
+    pool = b" ".join(rng.choice(words) for _ in range(1 << 17))
+    ents = [d("files")]
+    for i in range(n):
+        if i % 100 == 0:
+            ents.append(d("files/%04d" % (i // 100)))
+        size = rng.randrange(0, 16384)
+        off = rng.randrange(0, len(pool) - size)
+        ents.append(f("files/%04d/%06d" % (i // 100, i), pool[off:off + size]))
+    return ents
+
+
 def random_writer(mib, seed=42):
     def w(out):
         rng = random.Random(seed)
@@ -458,6 +475,11 @@ def build_image(lay, args, types, platform, shared):
             shared["random"] = build_layer(lay, ents, comp, types, min(level, 1),
                                            "%d MiB random data" % mib)
         layers.append(shared["random"])
+    if args.small_files:
+        if "small" not in shared:
+            shared["small"] = build_layer(lay, small_files_entries(args.small_files), comp,
+                                          types, level, "%d small files" % args.small_files)
+        layers.append(shared["small"])
     for i, t in enumerate(args.layer_tar):
         key = ("tar", i)
         if key not in shared:
@@ -601,6 +623,8 @@ def main():
     ap.add_argument("--platforms", default="linux/" + host_arch(),
                     help="comma-separated; more than one writes an index")
     ap.add_argument("--size-mb", type=int, default=0)
+    ap.add_argument("--small-files", type=int, default=0,
+                    help="add a layer of N small text files under /files (benchmarks)")
     ap.add_argument("--entrypoint", help="JSON array")
     ap.add_argument("--cmd", help='JSON array (default ["/bin/sh"])')
     ap.add_argument("--user")

@@ -184,6 +184,15 @@ EOF
 		: >"$d/token.log"
 	fi
 
+	# Watchdog: if the shell that started the registry dies without registry_stop (an
+	# interrupted bats run), take the servers down with it.
+	local owner=$BASHPID
+	(
+		while kill -0 "$owner" 2>/dev/null && kill -0 "$pid" 2>/dev/null; do sleep 1; done
+		kill "$pid" $token_pid 2>/dev/null
+	) </dev/null >/dev/null 2>&1 3>&- &
+	disown $! 2>/dev/null || true
+
 	cat >"$d/env" <<EOF
 export REGISTRY=127.0.0.1:$port
 export REGISTRY_URL=$scheme://127.0.0.1:$port
