@@ -419,6 +419,7 @@ static int fetch_token(oci_auth *a, oci_error *err)
 	oci_http_resp r;
 	oci_http_resp_init(&r);
 	char *url = NULL;
+	cleanup_free char *scopes = NULL;
 	size_t cap = strlen(a->realm) + 3 * (strlen(a->service) + strlen(a->scopes)) + 64;
 	url = malloc(cap);
 	if (!url) {
@@ -431,7 +432,7 @@ static int fetch_token(oci_auth *a, oci_error *err)
 		n += snprintf(url + n, cap - (size_t)n, "service=%s", s ? s : "");
 		curl_free(s);
 	}
-	cleanup_free char *scopes = strdup(a->scopes);
+	scopes = strdup(a->scopes);
 	char *save = NULL;
 	for (char *s = scopes ? strtok_r(scopes, " ", &save) : NULL; s; s = strtok_r(NULL, " ", &save)) {
 		char *es = curl_easy_escape(e, s, 0);
@@ -483,8 +484,8 @@ static int fetch_token(oci_auth *a, oci_error *err)
 			goto out;
 		}
 		json_int_t exp = json_integer_value(json_object_get(j, "expires_in"));
-		if (exp < 60)
-			exp = 60; /* the distribution spec's minimum */
+		if (exp <= 0)
+			exp = 60; /* the distribution spec's default */
 		wipe_free(a->token);
 		a->token = strdup(tok);
 		explicit_bzero((char *)tok, strlen(tok));
@@ -492,7 +493,7 @@ static int fetch_token(oci_auth *a, oci_error *err)
 			oci_err(err, OCI_E_IO, "out of memory");
 			goto out;
 		}
-		a->expires = time(NULL) + exp - 10;
+		a->expires = time(NULL) + exp - (exp > 30 ? 10 : exp / 3); /* renew a little early */
 		wipe_free(a->header);
 		a->header = oci_asprintf(err, "Authorization: Bearer %s", a->token);
 		if (!a->header)

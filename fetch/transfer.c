@@ -221,6 +221,8 @@ static int start(oci_xfer_set *s, CURLM *m, oci_xfer *x, char *url, oci_error *e
 			return -1;
 	}
 	xfer_drop_handle(x, m);
+	if (oci_registry_reauth(s->reg, NULL, err) < 0) /* renew an expired token */
+		return -1;
 	x->url = url ? url : oci_registry_blob_url(s->reg, &x->digest, err);
 	if (!x->url)
 		return -1;

@@ -1,0 +1,296 @@
+#!/usr/bin/env bats
+# oci-fetch against a plain-HTTP registry: the oci-archive stream (exact streaming order,
+# verified blobs), layouts, references (tags, digests, pins), platforms, errors, the cache.
+
+bats_require_minimum_version 1.5.0
+load ../lib/common
+load ../lib/registry
+load ../lib/images
+load ../lib/fetch
+
+setup_file() {
+	require_cmd docker-registry jq curl
+	registry_start plain
+	image_push_busybox test/one latest >/dev/null
+	export ONE_DIGEST=$IMAGE_DIGEST
+	image_push_busybox test/multi v1 --layers 3 >/dev/null
+	export MULTI_DIGEST=$IMAGE_DIGEST
+	image_push_busybox test/docker v1 --format docker --layers 2 >/dev/null
+	image_push_busybox test/arch v1 --platforms linux/amd64,linux/arm64 >/dev/null
+	export ARCH_DIGEST=$IMAGE_DIGEST
+	export REGISTRY_ENV=$REGISTRY_DIR
+}
+
+teardown_file() {
+	registry_stop
+}
+
+setup() {
+	registry_use "$REGISTRY_ENV"
+	T=$BATS_TEST_TMPDIR
+	export XDG_CACHE_HOME=$T/xdg # never the user's real cache
+}
+
+@test "stream: single-layer image in streaming order, every blob verified" {
+	run -0 bash -c "'$OCI_FETCH' --cache '$T/c' $REGISTRY/test/one:latest >'$T/s.tar'"
+	check_stream "$T/s.tar" "$T/x"
+	[ "$(jq -r '.manifests[0].digest' "$T/x/index.json")" = "$ONE_DIGEST" ]
+	[ "$(jq -r '.manifests[0].annotations["org.opencontainers.image.ref.name"]' "$T/x/index.json")" = latest ]
+	[ "$(jq -r .imageLayoutVersion "$T/x/oci-layout")" = 1.0.0 ]
+	[ "$(jq '.manifests | length' "$T/x/index.json")" = 1 ]
+}
+
+@test "stream: multi-layer image, layers bottom to top; skopeo reads the stream" {
+	require_cmd skopeo
+	"$OCI_FETCH" --cache "$T/c" "$REGISTRY/test/multi:v1" >"$T/s.tar"
+	check_stream "$T/s.tar" "$T/x"
+	[ "$(grep -c blobs/ "$T/x.order")" = 5 ]
+	run -0 skopeo inspect "oci-archive:$T/s.tar"
+	[ "$(jq -r .Digest <<<"$output")" = "$MULTI_DIGEST" ]
+	[ "$(jq '.Layers | length' <<<"$output")" = 3 ]
+}
+
+@test "stream: the same image gives the same bytes (with and without a warm cache)" {
+	"$OCI_FETCH" --no-cache "$REGISTRY/test/multi:v1" >"$T/a.tar"
+	"$OCI_FETCH" --cache "$T/c" "$REGISTRY/test/multi:v1" >"$T/b.tar"
+	"$OCI_FETCH" --cache "$T/c" "$REGISTRY/test/multi:v1" >"$T/c.tar"
+	cmp "$T/a.tar" "$T/b.tar"
+	cmp "$T/b.tar" "$T/c.tar"
+}
+
+@test "refuses to write the image stream to a terminal" {
+	require_cmd script
+	run script -qec "'$OCI_FETCH' --no-cache $REGISTRY/test/one:latest" /dev/null
+	assert_failure
+	assert_output_contains "refusing to write an image stream to a terminal"
+}
+
+@test "layout: -o DIR writes a verified layout that umoci and skopeo read" {
+	require_cmd skopeo umoci
+	run -0 "$OCI_FETCH" --cache "$T/c" -o "$T/lay" "$REGISTRY/test/multi:v1"
+	[ -z "$output" ]
+	check_layout "$T/lay"
+	[ "$(jq -r '.manifests[0].annotations["org.opencontainers.image.ref.name"]' "$T/lay/index.json")" = v1 ]
+	run -0 skopeo inspect "oci:$T/lay:v1"
+	[ "$(jq -r .Digest <<<"$output")" = "$MULTI_DIGEST" ]
+	umoci unpack --image "$T/lay:v1" "$T/bundle" >/dev/null
+	[ -x "$T/bundle/rootfs/bin/busybox" ]
+	[ -f "$T/bundle/rootfs/layers/3.txt" ]
+}
+
+@test "layout: blob for blob what skopeo copy writes" {
+	require_cmd skopeo
+	"$OCI_FETCH" --no-cache -o "$T/ours" "$REGISTRY/test/multi:v1"
+	skopeo copy -q --src-tls-verify=false "docker://$REGISTRY/test/multi:v1" "oci:$T/theirs:v1"
+	diff <(cd "$T/ours/blobs/sha256" && ls) <(cd "$T/theirs/blobs/sha256" && ls)
+	for f in "$T"/theirs/blobs/sha256/*; do cmp "$f" "$T/ours/blobs/sha256/$(basename "$f")"; done
+	[ "$(jq -r '.manifests[0].digest' "$T/ours/index.json")" = "$(jq -r '.manifests[0].digest' "$T/theirs/index.json")" ]
+}
+
+@test "layout: --output oci:DIR:TAG names the tag and updates an existing layout" {
+	"$OCI_FETCH" --no-cache --output "oci:$T/lay:first" "$REGISTRY/test/one:latest"
+	"$OCI_FETCH" --no-cache --output "oci:$T/lay:second" "$REGISTRY/test/multi:v1"
+	check_layout "$T/lay"
+	run -0 jq -r '.manifests[] | .annotations["org.opencontainers.image.ref.name"] + " " + .digest' "$T/lay/index.json"
+	assert_output_contains "first $ONE_DIGEST"
+	assert_output_contains "second $MULTI_DIGEST"
+	# pulling a tag again replaces its entry instead of adding one
+	"$OCI_FETCH" --no-cache --output "oci:$T/lay:first" "$REGISTRY/test/multi:v1"
+	[ "$(jq '.manifests | length' "$T/lay/index.json")" = 2 ]
+	[ "$(jq -r '.manifests[] | select(.annotations["org.opencontainers.image.ref.name"]=="first") | .digest' "$T/lay/index.json")" = "$MULTI_DIGEST" ]
+}
+
+@test "--no-cache into a layout downloads straight into it and leaves no temporary files" {
+	TMPDIR=$T/tmp
+	mkdir -p "$TMPDIR"
+	TMPDIR=$TMPDIR "$OCI_FETCH" --no-cache -o "$T/lay" "$REGISTRY/test/multi:v1"
+	TMPDIR=$TMPDIR "$OCI_FETCH" --no-cache "$REGISTRY/test/multi:v1" >/dev/null
+	check_layout "$T/lay"
+	[ -z "$(ls -A "$T/tmp")" ]
+	[ -z "$(find "$T/lay" -name '.partial-*')" ]
+	[ ! -e "$T/xdg" ]
+}
+
+@test "docker schema2 image pulls as it is (manifest bytes unchanged)" {
+	"$OCI_FETCH" --no-cache -o "$T/lay" "$REGISTRY/test/docker:v1"
+	check_layout "$T/lay"
+	[ "$(jq -r '.manifests[0].mediaType' "$T/lay/index.json")" = application/vnd.docker.distribution.manifest.v2+json ]
+	"$OCI_FETCH" --no-cache "$REGISTRY/test/docker:v1" >"$T/s.tar"
+	check_stream "$T/s.tar" "$T/x"
+}
+
+@test "digest references: name@digest, and name:tag@digest pins the digest" {
+	"$OCI_FETCH" --no-cache "$REGISTRY/test/multi@$MULTI_DIGEST" >"$T/s.tar"
+	check_stream "$T/s.tar" "$T/x"
+	[ "$(jq -r '.manifests[0].digest' "$T/x/index.json")" = "$MULTI_DIGEST" ]
+	# the tag says "latest" (test/one) but the pinned digest wins
+	"$OCI_FETCH" --no-cache -o "$T/lay" "$REGISTRY/test/multi:other@$MULTI_DIGEST"
+	[ "$(jq -r '.manifests[0].digest' "$T/lay/index.json")" = "$MULTI_DIGEST" ]
+	[ "$(jq -r '.manifests[0].annotations["org.opencontainers.image.ref.name"]' "$T/lay/index.json")" = other ]
+	# a digest the repository does not have
+	run "$OCI_FETCH" --no-cache "$REGISTRY/test/multi@sha256:$(printf x | sha256sum | cut -d' ' -f1)"
+	assert_failure
+	assert_one_line_error oci-fetch
+	assert_output_contains "manifest unknown"
+}
+
+@test "multi-platform index: host platform by default, --platform picks, unknown lists them" {
+	"$OCI_FETCH" --no-cache --platform linux/arm64 -o "$T/arm" "$REGISTRY/test/arch:v1"
+	m=$(jq -r '.manifests[0].digest' "$T/arm/index.json")
+	want=$(curl -s -H 'Accept: application/vnd.oci.image.index.v1+json' "$REGISTRY_URL/v2/test/arch/manifests/v1" |
+		jq -r '.manifests[] | select(.platform.architecture=="arm64") | .digest')
+	[ "$m" = "$want" ]
+	cfg=$(jq -r .config.digest "$T/arm/blobs/sha256/${m#sha256:}")
+	[ "$(jq -r .architecture "$T/arm/blobs/sha256/${cfg#sha256:}")" = arm64 ]
+	# default: this host's platform
+	"$OCI_FETCH" --no-cache -o "$T/host" "$REGISTRY/test/arch:v1"
+	m=$(jq -r '.manifests[0].digest' "$T/host/index.json")
+	cfg=$(jq -r .config.digest "$T/host/blobs/sha256/${m#sha256:}")
+	case $(uname -m) in x86_64) a=amd64 ;; aarch64) a=arm64 ;; *) a=$(uname -m) ;; esac
+	[ "$(jq -r .architecture "$T/host/blobs/sha256/${cfg#sha256:}")" = "$a" ]
+	run "$OCI_FETCH" --no-cache --platform linux/s390x "$REGISTRY/test/arch:v1"
+	assert_failure
+	assert_one_line_error oci-fetch
+	assert_output_contains linux/amd64
+	assert_output_contains linux/arm64
+}
+
+@test "--all-platforms writes the whole index to a layout (and needs one)" {
+	require_cmd skopeo
+	"$OCI_FETCH" --no-cache --all-platforms -o "$T/all" "$REGISTRY/test/arch:v1"
+	check_layout "$T/all"
+	[ "$(jq -r '.manifests[0].digest' "$T/all/index.json")" = "$ARCH_DIGEST" ]
+	idx=$T/all/blobs/sha256/${ARCH_DIGEST#sha256:}
+	for m in $(jq -r '.manifests[].digest' "$idx"); do
+		[ -f "$T/all/blobs/sha256/${m#sha256:}" ]
+		cfg=$(jq -r .config.digest "$T/all/blobs/sha256/${m#sha256:}")
+		[ -f "$T/all/blobs/sha256/${cfg#sha256:}" ]
+	done
+	skopeo inspect --override-arch arm64 "oci:$T/all:v1" >/dev/null
+	run "$OCI_FETCH" --no-cache --all-platforms "$REGISTRY/test/arch:v1"
+	assert_failure
+	assert_one_line_error oci-fetch
+}
+
+@test "unknown name or tag: one clear line, nothing written" {
+	run "$OCI_FETCH" --no-cache -o "$T/lay" "$REGISTRY/nope:latest"
+	assert_failure
+	[ "$output" = "oci-fetch: $REGISTRY/nope:latest: manifest unknown" ] || [ "$output" = "oci-fetch: $REGISTRY/nope:latest: name unknown" ] || {
+		echo "$output"
+		false
+	}
+	run "$OCI_FETCH" --no-cache "$REGISTRY/test/one:nosuchtag"
+	assert_failure
+	assert_one_line_error oci-fetch
+	assert_output_contains "$REGISTRY/test/one:nosuchtag: manifest unknown"
+	[ ! -e "$T/lay" ]
+}
+
+@test "bad usage and bad references: one line each" {
+	run "$OCI_FETCH"
+	assert_failure
+	assert_one_line_error oci-fetch
+	run "$OCI_FETCH" --jobs 0 x
+	assert_failure
+	assert_one_line_error oci-fetch
+	run "$OCI_FETCH" --no-cache "Bad/UPPER:case"
+	assert_failure
+	assert_one_line_error oci-fetch
+	run "$OCI_FETCH" --no-cache "127.0.0.1:1/x:latest"
+	assert_failure
+	assert_one_line_error oci-fetch
+	run -0 "$OCI_FETCH" --help
+	assert_output_contains "--platform"
+	assert_output_contains "--no-cache"
+}
+
+@test "--digest-file and --print-digest report the manifest digest" {
+	run -0 "$OCI_FETCH" --no-cache --print-digest --digest-file "$T/d" -o "$T/lay" "$REGISTRY/test/multi:v1"
+	[ "$output" = "$MULTI_DIGEST" ]
+	[ "$(cat "$T/d")" = "$MULTI_DIGEST" ]
+	# streaming: the digest goes to stderr, the stream stays clean
+	"$OCI_FETCH" --no-cache --print-digest "$REGISTRY/test/one:latest" >"$T/s.tar" 2>"$T/err"
+	[ "$(cat "$T/err")" = "$ONE_DIGEST" ]
+	check_stream "$T/s.tar" "$T/x"
+}
+
+@test "cache: a second pull downloads no layer bytes (registry access log)" {
+	"$OCI_FETCH" --cache "$T/c" "$REGISTRY/test/multi:v1" >/dev/null
+	layers=$(curl -s -H 'Accept: application/vnd.oci.image.manifest.v1+json' "$REGISTRY_URL/v2/test/multi/manifests/v1" | jq -r '.layers[].digest')
+	declare -A before
+	for l in $layers; do
+		before[$l]=$(blob_gets test/multi "$l")
+		[ "${before[$l]}" -ge 1 ]
+		[ -f "$T/c/sha256/${l#sha256:}" ]
+	done
+	"$OCI_FETCH" --cache "$T/c" "$REGISTRY/test/multi:v1" >"$T/s.tar"
+	"$OCI_FETCH" --cache "$T/c" -o "$T/lay" "$REGISTRY/test/multi:v1"
+	for l in $layers; do
+		[ "$(blob_gets test/multi "$l")" = "${before[$l]}" ]
+	done
+	check_stream "$T/s.tar" "$T/x"
+	check_layout "$T/lay"
+}
+
+@test "cache: the default is \$XDG_CACHE_HOME/oci-toolkit/blobs" {
+	"$OCI_FETCH" "$REGISTRY/test/one:latest" >/dev/null
+	[ -n "$(ls "$T/xdg/oci-toolkit/blobs/sha256/")" ]
+	for f in "$T"/xdg/oci-toolkit/blobs/sha256/*; do
+		[ "$(sha256sum <"$f" | cut -d' ' -f1)" = "$(basename "$f")" ]
+	done
+}
+
+@test "cache: a corrupt cached blob is detected and fetched again" {
+	"$OCI_FETCH" --cache "$T/c" "$REGISTRY/test/one:latest" >/dev/null
+	l=$(curl -s -H 'Accept: application/vnd.oci.image.manifest.v1+json' "$REGISTRY_URL/v2/test/one/manifests/latest" | jq -r '.layers[0].digest')
+	f=$T/c/sha256/${l#sha256:}
+	n=$(blob_gets test/one "$l")
+	# flip one byte in the middle, same size
+	python3 -c 'import sys; p=sys.argv[1]; b=bytearray(open(p,"rb").read()); b[len(b)//2]^=0xff; open(p,"wb").write(b)' "$f"
+	"$OCI_FETCH" --cache "$T/c" "$REGISTRY/test/one:latest" >"$T/s.tar" 2>/dev/null
+	check_stream "$T/s.tar" "$T/x"
+	[ "$(blob_gets test/one "$l")" = $((n + 1)) ]
+	[ "$(sha256sum <"$f" | cut -d' ' -f1)" = "${l#sha256:}" ]
+}
+
+@test "cache: concurrent pulls of the same image are safe" {
+	for i in 1 2 3; do
+		"$OCI_FETCH" --cache "$T/c" "$REGISTRY/test/multi:v1" >"$T/s$i.tar" 2>"$T/e$i" &
+	done
+	wait
+	for i in 1 2 3; do
+		[ ! -s "$T/e$i" ] || cat "$T/e$i"
+		check_stream "$T/s$i.tar" "$T/x$i"
+	done
+	cmp "$T/s1.tar" "$T/s2.tar"
+	cmp "$T/s1.tar" "$T/s3.tar"
+	[ -z "$(find "$T/c" -name '.partial-*')" ]
+}
+
+@test "a corrupted blob in the registry is rejected: one line naming it, no bad blob kept" {
+	printf 'unique %s\n' "$RANDOM$RANDOM$BATS_TEST_NUMBER" >"$T/u.txt"
+	tar -C "$T" -cf "$T/u.tar" u.txt
+	image_push_busybox test/bad v1 --no-base --layer-tar "$T/u.tar" --compression none >/dev/null
+	l=$(curl -s -H 'Accept: application/vnd.oci.image.manifest.v1+json' "$REGISTRY_URL/v2/test/bad/manifests/v1" | jq -r '.layers[-1].digest')
+	p=$(image_blob_path "$l")
+	python3 -c 'import sys; p=sys.argv[1]; b=bytearray(open(p,"rb").read()); b[100]^=0x01; open(p,"wb").write(b)' "$p"
+	run "$OCI_FETCH" --cache "$T/c" -o "$T/lay" "$REGISTRY/test/bad:v1"
+	assert_failure
+	assert_one_line_error oci-fetch
+	assert_output_contains "blob $l"
+	assert_output_contains "digest mismatch"
+	[ ! -e "$T/c/sha256/${l#sha256:}" ]
+	[ ! -e "$T/lay/blobs/sha256/${l#sha256:}" ]
+	[ -z "$(find "$T/c" -name '.partial-*')" ]
+	[ "$(jq '.manifests | length' "$T/lay/index.json" 2>/dev/null || echo 0)" = 0 ]
+	# streaming: fails, and the stream never holds the whole bad blob
+	run bash -c "'$OCI_FETCH' --no-cache $REGISTRY/test/bad:v1 2>'$T/err' >'$T/s.tar'"
+	assert_failure
+	grep -q "digest mismatch" "$T/err"
+	[ "$(wc -l <"$T/err")" = 1 ]
+	# the bad blob's entry is cut short (its last bytes wait for verification): tar sees a truncated archive
+	tar -tvf "$T/s.tar" 2>/dev/null | grep -q "${l#sha256:}"
+	mkdir "$T/x"
+	run tar -C "$T/x" -xf "$T/s.tar"
+	assert_failure
+}

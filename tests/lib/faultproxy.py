@@ -1,0 +1,249 @@
+#!/usr/bin/env python3
+"""A fault-injecting reverse proxy for the fetch tests: it forwards every request to the
+upstream registry and, for blob GETs (/v2/.../blobs/<digest>), injects faults in order:
+
+  --cut N            the first N blob responses send half the body, then drop the connection
+  --fail500 N        the next N blob requests get 500
+  --fail429 N        the next N blob requests get 429 with Retry-After: --retry-after (default 1)
+  --scope401 N       the next N blob requests get 401 insufficient_scope (needs --realm, --service)
+  --no-range         ignore Range headers (always answer 200 with the whole blob)
+  --redirect         answer blob GETs with 307 to a second listener (--redirect-port) that serves
+                     the blob itself, fetched upstream with --upstream-auth if given; it logs
+                     whether the client sent it an Authorization header
+  --min-size BYTES   only blobs at least this large get --cut (default 0)
+
+Every request is logged to --log as one line:
+  "<listener> <METHOD> <path> range=<Range|-> auth=<yes|no> action=<pass|cut|500|429|401|redirect>"
+Start: faultproxy.py --port P --upstream http://127.0.0.1:R [options]; prints "ready" on stdout.
+"""
+
+import argparse
+import base64
+import http.client
+import http.server
+import re
+import socket
+import sys
+import threading
+import urllib.parse
+
+BLOB_RE = re.compile(r"^/v2/.+/blobs/(sha256|sha512):[0-9a-f]+$")
+HOP = {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailers",
+       "transfer-encoding", "upgrade", "host"}
+
+
+class State:
+    def __init__(self, args):
+        self.args = args
+        self.lock = threading.Lock()
+        self.left = {"cut": args.cut, "500": args.fail500, "429": args.fail429, "401": args.scope401}
+
+    def take(self, size):
+        with self.lock:
+            if self.left["cut"] > 0 and size >= self.args.min_size:
+                self.left["cut"] -= 1
+                return "cut"
+            for k in ("500", "429", "401"):
+                if self.left[k] > 0:
+                    self.left[k] -= 1
+                    return k
+        return None
+
+    def log(self, line):
+        with self.lock, open(self.args.log, "a") as fp:
+            fp.write(line + "\n")
+
+
+def upstream_conn(args):
+    u = urllib.parse.urlsplit(args.upstream)
+    if u.scheme == "https":
+        import ssl
+        ctx = ssl.create_default_context(cafile=args.upstream_ca) if args.upstream_ca else ssl._create_unverified_context()
+        return http.client.HTTPSConnection(u.hostname, u.port, context=ctx, timeout=60)
+    return http.client.HTTPConnection(u.hostname, u.port, timeout=60)
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    listener = "main"
+
+    def log_message(self, fmt, *a):
+        pass
+
+    def _log(self, action):
+        st = self.server.state
+        st.log("%s %s %s range=%s auth=%s action=%s" % (
+            self.listener, self.command, self.path, self.headers.get("Range", "-"),
+            "yes" if self.headers.get("Authorization") else "no", action))
+
+    def _send_simple(self, code, headers=(), body=b""):
+        self.send_response(code)
+        for k, v in headers:
+            self.send_header(k, v)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def _forward(self, extra_auth=None, fault=None, drop_auth=False):
+        args = self.server.state.args
+        headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP}
+        if args.no_range:
+            headers.pop("Range", None)
+        if drop_auth:
+            headers.pop("Authorization", None)
+        if extra_auth:
+            headers["Authorization"] = extra_auth
+        body = None
+        n = int(self.headers.get("Content-Length") or 0)
+        if n:
+            body = self.rfile.read(n)
+        c = upstream_conn(args)
+        c.request(self.command, self.path, body=body, headers=headers)
+        r = c.getresponse()
+        length = r.getheader("Content-Length")
+        self.send_response(r.status)
+        for k, v in r.getheaders():
+            if k.lower() in HOP or k.lower() == "content-length":
+                continue
+            self.send_header(k, v)
+        data_len = int(length) if length is not None else None
+        if data_len is None and self.command != "HEAD":
+            data = r.read()
+            data_len = len(data)
+        else:
+            data = None
+        self.send_header("Content-Length", str(data_len if data_len is not None else 0))
+        self.end_headers()
+        if self.command == "HEAD":
+            c.close()
+            return
+        if data is not None:
+            self.wfile.write(data)
+            c.close()
+            return
+        limit = data_len // 2 if fault == "cut" else data_len
+        sent = 0
+        while sent < limit:
+            chunk = r.read(min(65536, limit - sent))
+            if not chunk:
+                break
+            self.wfile.write(chunk)
+            sent += len(chunk)
+        c.close()
+        if fault == "cut":
+            self.wfile.flush()
+            self.close_connection = True
+            try:
+                self.connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def _blob_size(self):
+        """HEAD the blob upstream (with the client's credentials) to learn its size."""
+        args = self.server.state.args
+        headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP}
+        headers.pop("Range", None)
+        c = upstream_conn(args)
+        c.request("HEAD", self.path, headers=headers)
+        r = c.getresponse()
+        r.read()
+        c.close()
+        if r.status != 200:
+            return -1
+        return int(r.getheader("Content-Length") or 0)
+
+    def do_HEAD(self):
+        self._log("pass")
+        self._forward()
+
+    def do_POST(self):
+        self._log("pass")
+        self._forward()
+
+    do_PUT = do_POST
+    do_PATCH = do_POST
+
+    def do_GET(self):
+        st = self.server.state
+        args = st.args
+        path = urllib.parse.urlsplit(self.path).path
+        if self.listener == "redirect":
+            auth = None
+            if args.upstream_auth:
+                auth = "Basic " + base64.b64encode(args.upstream_auth.encode()).decode()
+            self._log("serve")
+            self._forward(extra_auth=auth, drop_auth=True)
+            return
+        if not BLOB_RE.match(path):
+            self._log("pass")
+            self._forward()
+            return
+        if args.redirect:
+            self._log("redirect")
+            loc = "http://127.0.0.1:%d%s" % (args.redirect_port, self.path)
+            self._send_simple(307, [("Location", loc)])
+            return
+        size = self._blob_size() if args.cut else 0
+        fault = st.take(size)
+        self._log(fault or "pass")
+        if fault == "500":
+            self._send_simple(500, [("Content-Type", "text/plain")], b"injected failure\n")
+        elif fault == "429":
+            self._send_simple(429, [("Retry-After", str(args.retry_after)), ("Content-Type", "text/plain")],
+                              b"slow down\n")
+        elif fault == "401":
+            m = re.match(r"^/v2/(.+)/blobs/", path)
+            ch = 'Bearer realm="%s",service="%s",scope="repository:%s:pull",error="insufficient_scope"' % (
+                args.realm, args.service, m.group(1))
+            self._send_simple(401, [("WWW-Authenticate", ch), ("Content-Type", "application/json")],
+                              b'{"errors":[{"code":"DENIED","message":"insufficient scope"}]}')
+        else:
+            self._forward(fault=fault)
+
+
+class RedirectHandler(Handler):
+    listener = "redirect"
+
+
+class Server(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--port", type=int, required=True)
+    ap.add_argument("--upstream", required=True)
+    ap.add_argument("--upstream-ca")
+    ap.add_argument("--log", required=True)
+    ap.add_argument("--cut", type=int, default=0)
+    ap.add_argument("--min-size", type=int, default=0)
+    ap.add_argument("--fail500", type=int, default=0)
+    ap.add_argument("--fail429", type=int, default=0)
+    ap.add_argument("--retry-after", type=int, default=1)
+    ap.add_argument("--scope401", type=int, default=0)
+    ap.add_argument("--realm", default="")
+    ap.add_argument("--service", default="")
+    ap.add_argument("--no-range", action="store_true")
+    ap.add_argument("--redirect", action="store_true")
+    ap.add_argument("--redirect-port", type=int, default=0)
+    ap.add_argument("--upstream-auth")
+    args = ap.parse_args()
+    state = State(args)
+    open(args.log, "a").close()
+    servers = [Server(("127.0.0.1", args.port), Handler)]
+    if args.redirect:
+        servers.append(Server(("127.0.0.1", args.redirect_port), RedirectHandler))
+    for s in servers:
+        s.state = state
+        threading.Thread(target=s.serve_forever, daemon=True).start()
+    print("ready", flush=True)
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        pass
+
+
+if __name__ == "__main__":
+    main()

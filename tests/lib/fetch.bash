@@ -1,0 +1,80 @@
+# Helpers for the oci-fetch integration tests (10-14-fetch-*.bats). Load after common,
+# registry and images: `load ../lib/fetch`.
+#
+#   check_layout DIR            every blob's content matches its name; index.json names blobs present
+#   check_stream FILE DIR       extract the oci-archive FILE into DIR, check the streaming order
+#                               (oci-layout, index.json, manifest, config, layers) and the blobs
+#   blob_gets REPO DIGEST       how many GETs of that blob the current registry has logged
+#   proxy_start ARGS...         start tests/lib/faultproxy.py in front of $REGISTRY_URL; exports
+#                               PROXY (127.0.0.1:PORT), PROXY_LOG, PROXY_PID, PROXY_PORT2
+#   proxy_stop                  stop it
+#   free_port                   a free TCP port on 127.0.0.1
+
+FETCH_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+
+free_port() {
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+
+check_layout() {
+	local dir=$1 f dg
+	[ -f "$dir/oci-layout" ] || { echo "no oci-layout in $dir" >&2; return 1; }
+	for f in "$dir"/blobs/sha256/*; do
+		[ -f "$f" ] || { echo "no blobs in $dir" >&2; return 1; }
+		[ "$(sha256sum <"$f" | cut -d' ' -f1)" = "$(basename "$f")" ] || {
+			echo "blob $f does not match its name" >&2
+			return 1
+		}
+	done
+	for dg in $(jq -r '.manifests[].digest' "$dir/index.json"); do
+		[ -f "$dir/blobs/sha256/${dg#sha256:}" ] || { echo "index.json names missing $dg" >&2; return 1; }
+	done
+}
+
+check_stream() {
+	local file=$1 dir=$2 m cfg
+	mkdir -p "$dir"
+	tar -C "$dir" -xf "$file" || return 1
+	check_layout "$dir" || return 1
+	m=$(jq -r '.manifests[0].digest' "$dir/index.json")
+	cfg=$(jq -r '.config.digest' "$dir/blobs/sha256/${m#sha256:}")
+	{
+		echo oci-layout
+		echo index.json
+		echo "blobs/sha256/${m#sha256:}"
+		echo "blobs/sha256/${cfg#sha256:}"
+		jq -r '.layers[].digest' "$dir/blobs/sha256/${m#sha256:}" | awk '!seen[$0]++' | sed 's,^sha256:,blobs/sha256/,'
+	} >"$dir.want-order"
+	tar -tf "$file" >"$dir.order"
+	diff -u "$dir.want-order" "$dir.order" >&2
+}
+
+blob_gets() {
+	grep -c "\"GET /v2/$1/blobs/$2 HTTP/1.1\" 20[06]" "$REGISTRY_LOG" || true
+}
+
+proxy_start() {
+	PROXY_PORT=$(free_port)
+	PROXY_PORT2=$(free_port)
+	PROXY_LOG=$BATS_TEST_TMPDIR/proxy.log
+	python3 "$FETCH_LIB_DIR/faultproxy.py" --port "$PROXY_PORT" --redirect-port "$PROXY_PORT2" \
+		--upstream "$REGISTRY_URL" --log "$PROXY_LOG" "$@" >"$BATS_TEST_TMPDIR/proxy.out" 2>&1 3>&- &
+	PROXY_PID=$!
+	local i
+	for i in $(seq 1 50); do
+		grep -q ready "$BATS_TEST_TMPDIR/proxy.out" 2>/dev/null && break
+		sleep 0.1
+	done
+	grep -q ready "$BATS_TEST_TMPDIR/proxy.out" || { cat "$BATS_TEST_TMPDIR/proxy.out" >&2; return 1; }
+	PROXY=127.0.0.1:$PROXY_PORT
+	export PROXY PROXY_LOG PROXY_PID PROXY_PORT PROXY_PORT2
+}
+
+proxy_stop() {
+	if [ -n "${PROXY_PID:-}" ]; then
+		kill "$PROXY_PID" 2>/dev/null
+		wait "$PROXY_PID" 2>/dev/null
+		PROXY_PID=
+	fi
+	return 0
+}
