@@ -252,3 +252,25 @@ args() {
 	assert_failure
 	assert_one_line_error oci-bundle
 }
+
+@test "oci-unpack --bundle and oci-bundle spec --from-image write the same runnable config" {
+	require_cmd python3
+	python3 "$TOP/tests/lib/mkimage.py" "$BATS_TEST_TMPDIR/img" --user app --entrypoint '["/bin/sh","-c"]' \
+		--cmd '["id; pwd; echo $HOME"]' >/dev/null
+	rm -rf "$B"
+	run "$OCI_UNPACK" -q --layout "$BATS_TEST_TMPDIR/img" --bundle "$B"
+	assert_success
+	run "$OCI_BUNDLE" validate "$B"
+	assert_success
+	mv "$B/config.json" "$B/from-unpack.json"
+	"$OCI_BUNDLE" spec -b "$B" --from-image
+	cmp "$B/from-unpack.json" "$B/config.json"
+	[ "$(jq -c .process.args "$B/config.json")" = '["/bin/sh","-c","id; pwd; echo $HOME"]' ]
+	if [ "$(id -u)" = 0 ] && command -v runc >/dev/null; then
+		runc_run "$B"
+		assert_success
+		[ "${lines[0]}" = "uid=1000(app) gid=1000(app) groups=50(staff)" ]
+		[ "${lines[1]}" = / ]
+		[ "${lines[2]}" = /home/app ]
+	fi
+}
