@@ -1,0 +1,210 @@
+#!/usr/bin/env bats
+# oci-unpack against hand-made hostile layers (tests/lib/hostile.py): every case must leave
+# everything outside DEST exactly as it was, and fail (or, where the archive only replaces its
+# own symlink, succeed) with one error line naming the entry. Every outside path a case aims at
+# is redirected (--target) to a victim the test owns, so a regression cannot harm the host.
+
+load ../lib/common
+load ../lib/images
+
+setup() {
+	cd "$BATS_TEST_TMPDIR"
+	mkdir -p work/victim/etc work/victim/tmp
+	echo secret >work/victim/etc/shadow
+	echo original >work/victim/etc/passwd-target
+	chmod 0640 work/victim/etc/passwd-target
+	echo victim >work/victim/tmp/victim
+	echo beside >work/x
+	cd work
+	V=$PWD/victim
+}
+
+# A listing of everything under work/ except DEST: type, mode, size, content hash, link target.
+snapshot() {
+	find . -path ./rootfs -prune -o -path ./L -prune -o -name '*.tar' -prune -o -name '*.gz' -prune \
+		-o -name '*.zst' -prune -o -printf '%p %y %m %U %s %l\n' | sort
+	find . -path ./rootfs -prune -o -path ./L -prune -o -type f -name '*' -not -name '*.tar' \
+		-not -name '*.gz' -not -name '*.zst' -print0 | sort -z | xargs -0 -r sha256sum
+}
+
+# hostile CASE [hostile.py options]: build the case as an image layout (no base layer), unpack it.
+hostile() {
+	local c=$1
+	shift
+	python3 "$HOSTILE" "$c" "$c.layer" --image L --no-base "$@" >/dev/null
+	before=$(snapshot)
+	run "$OCI_UNPACK" --layout L ${UNPACK_ARGS:-} rootfs
+	after=$(snapshot)
+}
+
+# The case failed with one line naming the entry, nothing outside DEST changed, DEST is absent.
+refused() {
+	assert_failure
+	assert_one_line_error oci-unpack
+	assert_output_contains "entry '$1"
+	[ -n "${2:-}" ] && assert_output_contains "$2"
+	[ "$before" = "$after" ] || { diff <(echo "$before") <(echo "$after") >&2; return 1; }
+	[ ! -e rootfs ]
+	! ls -A | grep -q oci-unpack
+}
+
+@test "hostile: '../x' escapes the root" {
+	hostile dotdot
+	refused ../x "path escapes the root"
+}
+
+@test "hostile: '/abs' is an absolute name" {
+	hostile abs
+	refused /abs-escape "absolute path"
+	[ ! -e /abs-escape ]
+}
+
+@test "hostile: 'a/../../x' escapes the root" {
+	hostile dotdot-mid
+	refused a/../../x "path escapes the root"
+}
+
+@test "hostile: a symlink to / then a file through it" {
+	hostile symlink-root-then-file --target "$V"
+	refused s/escaped "escapes the root through a symlink"
+	[ ! -e "$V/escaped" ]
+}
+
+@test "hostile: a symlink to .. then a file through it" {
+	hostile symlink-dotdot-then-file
+	refused s/escaped "escapes the root through a symlink"
+}
+
+@test "hostile: a directory swapped for a symlink, then written through" {
+	hostile dir-swapped-for-symlink --target "$V"
+	refused d/escaped "escapes the root through a symlink"
+	[ ! -e "$V/escaped" ]
+}
+
+@test "hostile: chmod and hardlink through a symlink pointing outside change nothing outside" {
+	hostile chmod-through-symlink --target "$V/etc/passwd-target"
+	refused h
+	[ "$(stat -c %a "$V/etc/passwd-target")" = 640 ]
+	[ "$(stat -c %h "$V/etc/passwd-target")" = 1 ]
+}
+
+@test "hostile: a file over a symlink pointing outside replaces the symlink, not its target" {
+	hostile overwrite-through-symlink --target "$V/etc/passwd-target"
+	assert_success
+	[ "$before" = "$after" ]
+	[ "$(cat "$V/etc/passwd-target")" = original ]
+	[ "$(stat -c %a "$V/etc/passwd-target")" = 640 ]
+	[ -f rootfs/l ] && [ ! -L rootfs/l ] && [ "$(cat rootfs/l)" = overwritten ]
+}
+
+@test "hostile: a hardlink to an absolute path (/etc/shadow)" {
+	hostile hardlink-shadow --target "$V/etc/shadow"
+	refused h "absolute path"
+	[ "$(stat -c %h "$V/etc/shadow")" = 1 ]
+}
+
+@test "hostile: a hardlink to ../x" {
+	hostile hardlink-dotdot
+	refused h "path escapes the root"
+	[ "$(stat -c %h x)" = 1 ]
+}
+
+@test "hostile: a hardlink through a symlink pointing outside" {
+	hostile hardlink-through-symlink --target "$V/etc"
+	refused h "escapes the root through a symlink"
+	[ "$(stat -c %h "$V/etc/shadow")" = 1 ]
+}
+
+@test "hostile: whiteouts '.wh..', 'a/.wh..', '.wh.' and '../.wh.x'" {
+	hostile whiteout-dotdot
+	refused .wh.. "invalid whiteout name"
+	rm -rf L
+	hostile whiteout-dotdot-sub
+	refused a/.wh.. "invalid whiteout name"
+	rm -rf L
+	hostile whiteout-empty
+	refused .wh. "invalid whiteout name"
+	rm -rf L
+	hostile whiteout-escape
+	refused ../.wh.x "path escapes the root"
+	[ -f x ]
+}
+
+@test "hostile: a whiteout reached through a symlink pointing outside" {
+	hostile whiteout-through-symlink --target "$V/tmp"
+	refused s/.wh.victim "escapes the root through a symlink"
+	[ -f "$V/tmp/victim" ]
+}
+
+@test "hostile: symlinks named '.' and '/'" {
+	hostile symlink-named-dot --target "$V"
+	refused . "cannot replace the root"
+	rm -rf L
+	hostile symlink-named-slash --target "$V/tmp"
+	refused / "absolute path"
+}
+
+@test "hostile: a symlink loop" {
+	hostile symlink-loop
+	refused a/x "symbolic links"
+}
+
+@test "hostile: a gzip bomb stops at --max-bytes" {
+	# the default quota (64G) would accept 300M; a small one must stop it early
+	UNPACK_ARGS="--max-bytes 64M" hostile gzip-bomb --size 300M
+	refused "zeros'" "over the limit of 67108864 bytes"
+}
+
+@test "hostile: too many files stop at --max-files" {
+	UNPACK_ARGS="--max-files 1000" hostile many-files --count 3000
+	refused many/ "more than 1000 entries"
+}
+
+@test "hostile: a zstd frame with a 2 GiB window is refused" {
+	hostile zstd-huge-window
+	assert_failure
+	assert_one_line_error oci-unpack
+	assert_output_contains "layer 1/1"
+	assert_output_contains "zstd"
+	[ "$before" = "$after" ]
+	[ ! -e rootfs ]
+}
+
+@test "hostile: gigabytes of padding after the tar end marker are refused without reading them all" {
+	hostile tar-padding --size 2G
+	assert_failure
+	assert_one_line_error oci-unpack
+	assert_output_contains "bytes of data after the end of the tar archive"
+	[ "$before" = "$after" ]
+	[ ! -e rootfs ]
+}
+
+@test "hostile: a manifest over the size cap and a digest like sha256:../../x" {
+	python3 "$MKIMAGE" img >/dev/null
+	# a descriptor pointing at a 5 MiB "manifest"
+	head -c 5242880 /dev/zero >big
+	local d s
+	d=$(sha256sum big | cut -d' ' -f1)
+	s=$(stat -c %s big)
+	mv big "img/blobs/sha256/$d"
+	jq -c ".manifests[0].digest = \"sha256:$d\" | .manifests[0].size = $s" img/index.json >i && mv i img/index.json
+	run "$OCI_UNPACK" --layout img rootfs
+	assert_failure
+	assert_one_line_error oci-unpack
+	assert_output_contains "over the size cap"
+	[ ! -e rootfs ]
+	jq -c '.manifests[0].digest = "sha256:../../x"' img/index.json >i && mv i img/index.json
+	run "$OCI_UNPACK" --layout img rootfs
+	assert_failure
+	assert_one_line_error oci-unpack
+	assert_output_contains "sha256:../../x"
+	[ ! -e rootfs ]
+	# the same name inside an oci-archive stream
+	mkdir -p arch/blobs/sha256 && echo x >arch/oci-layout
+	(cd arch && tar cf ../a.tar oci-layout --transform 's|^oci-layout$|blobs/sha256/../../x|' oci-layout)
+	run "$OCI_UNPACK" -i a.tar rootfs
+	assert_failure
+	assert_one_line_error oci-unpack
+	assert_output_contains "invalid blob name"
+	[ ! -e rootfs ]
+}
