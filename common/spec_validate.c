@@ -366,6 +366,41 @@ static void check_mappings(struct vctx *c, json_t *obj, const char *path, const 
 	}
 }
 
+static bool id_mapped(json_t *maps, json_int_t id)
+{
+	size_t i;
+	json_t *m;
+	json_array_foreach(maps, i, m) {
+		json_int_t c = json_integer_value(json_object_get(m, "containerID"));
+		json_int_t n = json_integer_value(json_object_get(m, "size"));
+		if (id >= c && id < c + n)
+			return true;
+	}
+	return false;
+}
+
+/* In a new user namespace the process's ids must be mapped, or the runtime cannot switch to
+ * them (a rootless bundle from an image whose User is not root is the usual case). */
+static void check_mapped(struct vctx *c, json_t *spec, json_t *maps, const char *which, const char *path)
+{
+	json_t *user = json_object_get(json_object_get(spec, "process"), "user"), *v;
+	size_t i;
+	if (!json_is_array(maps) || !json_array_size(maps) || !json_is_object(user))
+		return;
+	json_t *id = json_object_get(user, which);
+	if (json_is_integer(id) && !id_mapped(maps, json_integer_value(id)))
+		problem(c, which[0] == 'u' ? "process.user.uid" : "process.user.gid",
+			"%" JSON_INTEGER_FORMAT " is not mapped by %s", json_integer_value(id), path);
+	if (!strcmp(which, "gid")) {
+		json_array_foreach(json_object_get(user, "additionalGids"), i, v) {
+			char ip[64];
+			PATHF(ip, "process.user.additionalGids[%zu]", i);
+			if (json_is_integer(v) && !id_mapped(maps, json_integer_value(v)))
+				problem(c, ip, "%" JSON_INTEGER_FORMAT " is not mapped by %s", json_integer_value(v), path);
+		}
+	}
+}
+
 static void check_resources(struct vctx *c, json_t *linux_)
 {
 	char ip[1024];
@@ -455,6 +490,8 @@ static void check_linux(struct vctx *c, json_t *spec)
 			problem(c, "linux.uidMappings", "a new user namespace needs at least one uid mapping");
 		if (!json_is_array(gm) || !json_array_size(gm))
 			problem(c, "linux.gidMappings", "a new user namespace needs at least one gid mapping");
+		check_mapped(c, spec, um, "uid", "linux.uidMappings");
+		check_mapped(c, spec, gm, "gid", "linux.gidMappings");
 	} else {
 		if (json_array_size(um))
 			problem(c, "linux.uidMappings", "uid mappings given without a new user namespace");

@@ -262,6 +262,14 @@ runnable_bundle() {
 	"$OCI_BUNDLE" spec --bundle "$B" --rootless
 	run "$OCI_BUNDLE" validate "$B"
 	assert_success
+	# a user the namespace does not map cannot be switched to
+	"$OCI_BUNDLE" edit -b "$B" --user app
+	run "$OCI_BUNDLE" validate "$B"
+	assert_failure
+	assert_output_contains "process.user.uid: 1000 is not mapped by linux.uidMappings"
+	assert_output_contains "process.user.gid: 1000 is not mapped by linux.gidMappings"
+	assert_output_contains "process.user.additionalGids[0]: 50 is not mapped by linux.gidMappings"
+	"$OCI_BUNDLE" edit -b "$B" --user 0:0
 	jq 'del(.linux.uidMappings)' "$B/config.json" >"$B/c" && mv "$B/c" "$B/config.json"
 	run "$OCI_BUNDLE" validate "$B"
 	assert_failure

@@ -94,6 +94,15 @@ START_TEST(test_default_rootless)
 	json_t *problems = json_array();
 	ck_assert_int_eq(oci_spec_validate(s, -1, problems, &err), 0);
 	json_decref(problems);
+	/* ids the user namespace does not map cannot be used */
+	json_t *u = json_object_get(json_object_get(s, "process"), "user");
+	json_object_set_new(u, "uid", json_integer(1000));
+	json_object_set_new(u, "additionalGids", json_pack("[i]", 50));
+	problems = json_array();
+	ck_assert_int_eq(oci_spec_validate(s, -1, problems, &err), 2);
+	ck_assert_str_eq(str_at(problems, 0), "process.user.uid: 1000 is not mapped by linux.uidMappings");
+	ck_assert_str_eq(str_at(problems, 1), "process.user.additionalGids[0]: 50 is not mapped by linux.gidMappings");
+	json_decref(problems);
 	json_decref(s);
 }
 END_TEST
