@@ -138,9 +138,12 @@ static int do_image(cmd *c, const char *dest, oci_error *err)
 	int ret = -1;
 	cleanup_close int infd = -1;
 	cleanup_free char *bundle_rootfs = NULL;
+	bool made_bundle = false;
 
 	if (c->bundle) {
-		if (mkdir(c->bundle, 0755) < 0 && errno != EEXIST)
+		if (mkdir(c->bundle, 0755) == 0)
+			made_bundle = true;
+		else if (errno != EEXIST)
 			return oci_err_errno(err, errno, "cannot create bundle '%s'", c->bundle);
 		bundle_rootfs = oci_asprintf(err, "%s/rootfs", c->bundle);
 		if (!bundle_rootfs)
@@ -182,6 +185,18 @@ static int do_image(cmd *c, const char *dest, oci_error *err)
 		ret = unpack_stage_publish(&st, err);
 	unpack_root_release(&r);
 	unpack_stage_abort(&st);
+	if (ret < 0 && c->bundle) {
+		/* leave the bundle directory as it was */
+		cleanup_free char *p1 = oci_asprintf(NULL, "%s/image-config.json", c->bundle);
+		cleanup_free char *p2 = oci_asprintf(NULL, "%s/config.json", c->bundle);
+		struct stat sb;
+		if (p1 && p2 && stat(dest, &sb) < 0) {
+			unlink(p1);
+			unlink(p2);
+			if (made_bundle)
+				rmdir(c->bundle);
+		}
+	}
 	return ret;
 }
 

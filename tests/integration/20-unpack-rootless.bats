@@ -1,0 +1,75 @@
+#!/usr/bin/env bats
+# oci-unpack as an unprivileged user: files owned by the caller, device nodes replaced by empty
+# files and image owners kept in user.rootlesscontainers, exactly as umoci --rootless does;
+# --uid-map/--gid-map as root; --bundle output.
+
+load ../lib/common
+load ../lib/images
+
+TREECMP=$BATS_TEST_DIRNAME/../lib/treecmp.sh
+
+setup() {
+	cd "$BATS_TEST_TMPDIR"
+	chmod 755 "$BATS_TEST_TMPDIR"
+	mkdir -m 777 w
+	python3 "$MKIMAGE" w/img --features --oci-archive w/img.tar >/dev/null
+	chmod -R a+rX w
+}
+
+as_nobody() {
+	setpriv --reuid=65534 --regid=65534 --clear-groups "$@"
+}
+
+@test "rootless: an unprivileged unpack equals umoci unpack --rootless" {
+	require_root
+	require_cmd setpriv umoci getfattr
+	# a tmp dir that nobody can traverse would make this test meaningless
+	as_nobody test -w w || skip "test directory not reachable by nobody"
+	run as_nobody "$OCI_UNPACK" -i w/img.tar w/r
+	assert_success
+	as_nobody umoci unpack --rootless --image w/img:latest w/u >/dev/null 2>&1
+	run "$TREECMP" --no-owner w/r w/u/rootfs
+	assert_success
+	# everything belongs to the caller; image owners survive in the xattr
+	[ -z "$(find w/r ! -user 65534)" ]
+	[ "$(getfattr --only-values -n user.rootlesscontainers w/r/home/app | od -An -tx1 | tr -d ' \n')" = 08e80710e807 ]
+	# no device node was created, an empty regular file stands in
+	[ -z "$(find w/r -type c -o -type b)" ]
+	[ -f w/r/dev/mynull ] && [ ! -s w/r/dev/mynull ]
+	[ -p w/r/feat/fifo ]
+	! find w/r -name '.wh.*' | grep -q .
+}
+
+@test "rootless: --uid-map/--gid-map shift owners as root" {
+	require_root
+	run "$OCI_UNPACK" --uid-map 0:100000:65536 --gid-map 0:200000:65536 -i w/img.tar r
+	assert_success
+	[ "$(stat -c %u:%g r/bin/busybox)" = 100000:200000 ]
+	[ "$(stat -c %u:%g r/home/app)" = 101000:201000 ]
+	run "$OCI_UNPACK" --uid-map 0:100000:10 -i w/img.tar r2
+	assert_failure
+	assert_one_line_error oci-unpack
+	assert_output_contains "is not in --uid-map"
+	[ ! -e r2 ]
+	run "$OCI_UNPACK" --uid-map 0:1 -i w/img.tar r3
+	assert_failure
+	assert_one_line_error oci-unpack
+}
+
+@test "bundle: --bundle writes rootfs, image-config.json and a config.json for the image" {
+	run "$OCI_UNPACK" --bundle b -i w/img.tar
+	assert_success
+	[ -x b/rootfs/bin/busybox ]
+	jq -e '.rootfs.diff_ids | length > 1' b/image-config.json >/dev/null
+	jq -e '.process.args[0] == "/bin/sh" and .root.path == "rootfs"' b/config.json >/dev/null
+	# a second run refuses the non-empty rootfs and keeps the bundle as it is
+	run "$OCI_UNPACK" --bundle b -i w/img.tar
+	assert_failure
+	assert_one_line_error oci-unpack
+	[ -x b/rootfs/bin/busybox ]
+	# a failed bundle unpack leaves no bundle behind
+	head -c 100000 w/img.tar >t.tar
+	run "$OCI_UNPACK" --bundle nb -i t.tar
+	assert_failure
+	[ ! -e nb ]
+}
