@@ -50,10 +50,10 @@ _registry_make_token_key() {
 # _registry_wait_http URL [CA] [PID]: waits until URL answers HTTP at all (any status);
 # gives up early when PID dies.
 _registry_wait_http() {
-	local url=$1 ca=${2:-} pid=${3:-} i code
+	local url=$1 ca=${2:-} pid=${3:-} code
 	local args=(-s -o /dev/null -w '%{http_code}' --max-time 2)
 	[ -n "$ca" ] && args+=(--cacert "$ca")
-	for i in $(seq 1 100); do
+	for _ in $(seq 1 100); do
 		code=$(curl "${args[@]}" "$url" 2>/dev/null) || code=000
 		[ "$code" != 000 ] && return 0
 		if [ -n "$pid" ] && ! kill -0 "$pid" 2>/dev/null; then return 1; fi
@@ -63,10 +63,10 @@ _registry_wait_http() {
 }
 
 _registry_kill() {
-	local pid=$1 i
+	local pid=$1
 	[ -n "$pid" ] || return 0
 	kill "$pid" 2>/dev/null || return 0
-	for i in $(seq 1 50); do
+	for _ in $(seq 1 50); do
 		kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null; return 0; }
 		sleep 0.1
 	done
@@ -89,7 +89,7 @@ registry_start() {
 	d=$(mktemp -d "$base/registry.XXXXXX") || return 1
 	mkdir -p "$d/storage"
 	local scheme=http tlscfg="" authcfg=""
-	if [ $tls = 1 ]; then
+	if [ "$tls" = 1 ]; then
 		_registry_make_tls "$d" || { echo "registry_start: cannot make TLS certificates" >&2; return 1; }
 		scheme=https
 		tlscfg="  tls:
@@ -97,17 +97,17 @@ registry_start() {
     key: $d/server.key"
 	fi
 	local user="" pass="" token_port="" token_realm="" service="oci-toolkit-test-registry"
-	if [ $mode != plain ]; then
+	if [ "$mode" != plain ]; then
 		user=tester
 		pass="s3cret-$RANDOM$RANDOM"
 	fi
-	if [ $mode = basic ]; then
+	if [ "$mode" = basic ]; then
 		htpasswd -Bbn "$user" "$pass" >"$d/htpasswd" 2>/dev/null || return 1
 		authcfg="auth:
   htpasswd:
     realm: oci-toolkit-test
     path: $d/htpasswd"
-	elif [ $mode = token ]; then
+	elif [ "$mode" = token ]; then
 		_registry_make_token_key "$d" || { echo "registry_start: cannot make token key" >&2; return 1; }
 		token_port=$(_registry_free_port)
 		token_realm="$scheme://127.0.0.1:$token_port/token"
@@ -119,8 +119,8 @@ registry_start() {
     rootcertbundle: $d/token.pem"
 	fi
 
-	local try port pid
-	for try in 1 2 3; do
+	local port pid
+	for _ in 1 2 3; do
 		port=$(_registry_free_port)
 		cat >"$d/config.yml" <<EOF
 version: 0.1
@@ -149,7 +149,7 @@ EOF
 		for v in $(compgen -e | grep '^REGISTRY_'); do unset_args+=(-u "$v"); done
 		env "${unset_args[@]}" docker-registry serve "$d/config.yml" >"$d/registry.log" 2>&1 3>&- &
 		pid=$!
-		if _registry_wait_http "$scheme://127.0.0.1:$port/v2/" "$([ $tls = 1 ] && echo "$d/ca.pem")" "$pid"; then
+		if _registry_wait_http "$scheme://127.0.0.1:$port/v2/" "$([ "$tls" = 1 ] && echo "$d/ca.pem")" "$pid"; then
 			break
 		fi
 		_registry_kill "$pid"
@@ -163,9 +163,9 @@ EOF
 	echo "$pid" >"$d/registry.pid"
 
 	local token_pid=""
-	if [ $mode = token ]; then
+	if [ "$mode" = token ]; then
 		local tls_args=()
-		[ $tls = 1 ] && tls_args=(--tls-cert "$d/server.pem" --tls-key "$d/server.key")
+		[ "$tls" = 1 ] && tls_args=(--tls-cert "$d/server.pem" --tls-key "$d/server.key")
 		REGISTRY_USER=$user REGISTRY_PASS=$pass \
 			python3 "$REGISTRY_LIB_DIR/token-issuer.py" --port "$token_port" \
 			--key "$d/token.key" --cert "$d/token.pem" --service "$service" \
@@ -173,7 +173,7 @@ EOF
 			>"$d/token-issuer.out" 2>&1 3>&- &
 		token_pid=$!
 		echo "$token_pid" >"$d/token.pid"
-		if ! _registry_wait_http "$token_realm?probe=1" "$([ $tls = 1 ] && echo "$d/ca.pem")" "$token_pid"; then
+		if ! _registry_wait_http "$token_realm?probe=1" "$([ "$tls" = 1 ] && echo "$d/ca.pem")" "$token_pid"; then
 			echo "registry_start: token issuer did not come up:" >&2
 			cat "$d/token-issuer.out" >&2
 			_registry_kill "$token_pid"
@@ -201,12 +201,12 @@ export REGISTRY_DIR=$d
 export REGISTRY_STORAGE=$d/storage
 export REGISTRY_LOG=$d/registry.log
 export REGISTRY_PID=$pid
-export REGISTRY_CA=$([ $tls = 1 ] && echo "$d/ca.pem")
+export REGISTRY_CA=$([ "$tls" = 1 ] && echo "$d/ca.pem")
 export REGISTRY_USER=$user
 export REGISTRY_PASS=$pass
 export REGISTRY_TOKEN_REALM=$token_realm
-export REGISTRY_TOKEN_SERVICE=$([ $mode = token ] && echo "$service")
-export REGISTRY_TOKEN_LOG=$([ $mode = token ] && echo "$d/token.log")
+export REGISTRY_TOKEN_SERVICE=$([ "$mode" = token ] && echo "$service")
+export REGISTRY_TOKEN_LOG=$([ "$mode" = token ] && echo "$d/token.log")
 export REGISTRY_TOKEN_PID=$token_pid
 EOF
 	registry_use "$d"
