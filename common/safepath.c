@@ -83,10 +83,10 @@ static void walk_free(struct walk *w)
 	close(w->fds[0]);
 }
 
-/* Replace `rest` by target + "/" + rest. */
-static int splice_target(char **rest, const char *target, oci_error *err)
+/* Replace `rest` by target + "/" + rest (no '/' when rest is empty and the link had none). */
+static int splice_target(char **rest, const char *target, bool trailing_slash, oci_error *err)
 {
-	char *n = oci_asprintf(err, "%s/%s", target, *rest);
+	char *n = oci_asprintf(err, "%s%s%s", target, **rest || trailing_slash ? "/" : "", *rest);
 	if (!n)
 		return -1;
 	free(*rest);
@@ -134,6 +134,9 @@ static int walk_open(int rootfd, const char *path, int flags, mode_t mode, bool 
 		while (*after == '/')
 			after++;
 		bool last = *after == '\0';
+		/* "name/" must be a directory, and a symlink there is followed even with
+		 * O_NOFOLLOW, as the kernel does. */
+		bool trailing_slash = last && slash;
 		memmove(rest, after, strlen(after) + 1);
 
 		if (!strcmp(comp, "."))
@@ -150,7 +153,7 @@ static int walk_open(int rootfd, const char *path, int flags, mode_t mode, bool 
 			oci_err_errno(err, errno, "cannot open '%s'", path);
 			goto out;
 		}
-		if (exists && S_ISLNK(st.st_mode) && (!last || follow_last)) {
+		if (exists && S_ISLNK(st.st_mode) && (!last || follow_last || trailing_slash)) {
 			char target[4096];
 			ssize_t tl = readlinkat(cur, comp, target, sizeof(target) - 1);
 			if (tl < 0) {
@@ -164,12 +167,16 @@ static int walk_open(int rootfd, const char *path, int flags, mode_t mode, bool 
 			}
 			if (target[0] == '/')
 				walk_reset(&w);
-			if (splice_target(&rest, target, err) < 0)
+			if (splice_target(&rest, target, trailing_slash, err) < 0)
 				goto out;
 			continue;
 		}
 		if (last) {
-			ret = openat(cur, comp, flags | O_NOFOLLOW | O_CLOEXEC, mode);
+			if (trailing_slash && (flags & O_CREAT)) {
+				oci_err_errno(err, EISDIR, "cannot open '%s'", path);
+				goto out;
+			}
+			ret = openat(cur, comp, flags | (trailing_slash ? O_DIRECTORY : 0) | O_NOFOLLOW | O_CLOEXEC, mode);
 			if (ret < 0)
 				oci_err_errno(err, errno, "cannot open '%s'", path);
 			goto out;
@@ -231,7 +238,9 @@ int oci_safe_open_parent(int rootfd, const char *path, const char **leaf, char *
 		clean[--n] = '\0';
 	char *slash = strrchr(clean, '/');
 	const char *name = slash ? slash + 1 : clean;
-	if (!*name || !strcmp(name, ".") || !strcmp(name, ".."))
+	if (!*name)
+		return oci_err(err, OCI_E_INVALID, "'%s': has no parent directory inside the root", path);
+	if (!strcmp(name, ".") || !strcmp(name, ".."))
 		return oci_err(err, OCI_E_UNSAFE, "'%s': has no parent directory inside the root", path);
 	if (strlen(name) >= leaflen)
 		return oci_err_errno(err, ENAMETOOLONG, "'%s'", path);

@@ -12,11 +12,13 @@
 #include "common/layout.h"
 #include "common/util.h"
 
+/* Per-run directory, removed by main() even when a test fails before its teardown. */
+static char base[64];
 static char tmpdir[256], lpath[300];
 
 static void setup(void)
 {
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/test_layout.XXXXXX");
+	snprintf(tmpdir, sizeof(tmpdir), "%s/t.XXXXXX", base);
 	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
 	snprintf(lpath, sizeof(lpath), "%s/img", tmpdir);
 }
@@ -339,9 +341,13 @@ static Suite *layout_suite(void)
 
 int main(void)
 {
+	snprintf(base, sizeof(base), "/tmp/test_layout.XXXXXX");
+	if (!mkdtemp(base))
+		return 1;
 	SRunner *sr = srunner_create(layout_suite());
 	srunner_run_all(sr, CK_ENV);
 	int failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
+	oci_remove_tree_at(AT_FDCWD, base, NULL);
 	return failed ? 1 : 0;
 }

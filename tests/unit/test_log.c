@@ -12,11 +12,13 @@
 #include "common/log.h"
 #include "common/util.h"
 
+/* Per-run directory, removed by main() even when a test fails before its teardown. */
+static char base[64];
 static char tmpdir[256], logpath[300], errpath[300];
 
 static void setup(void)
 {
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/test_log.XXXXXX");
+	snprintf(tmpdir, sizeof(tmpdir), "%s/t.XXXXXX", base);
 	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
 	snprintf(logpath, sizeof(logpath), "%s/log.json", tmpdir);
 	snprintf(errpath, sizeof(errpath), "%s/stderr", tmpdir);
@@ -242,9 +244,13 @@ static Suite *log_suite(void)
 
 int main(void)
 {
+	snprintf(base, sizeof(base), "/tmp/test_log.XXXXXX");
+	if (!mkdtemp(base))
+		return 1;
 	SRunner *sr = srunner_create(log_suite());
 	srunner_run_all(sr, CK_ENV);
 	int failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
+	oci_remove_tree_at(AT_FDCWD, base, NULL);
 	return failed ? 1 : 0;
 }

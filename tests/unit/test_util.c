@@ -13,11 +13,13 @@
 
 #include "common/util.h"
 
+/* Per-run directory, removed by main() even when a test fails before its teardown. */
+static char base[64];
 static char tmpdir[256];
 
 static void setup(void)
 {
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/test_util.XXXXXX");
+	snprintf(tmpdir, sizeof(tmpdir), "%s/t.XXXXXX", base);
 	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
 }
 
@@ -380,9 +382,13 @@ static Suite *util_suite(void)
 
 int main(void)
 {
+	snprintf(base, sizeof(base), "/tmp/test_util.XXXXXX");
+	if (!mkdtemp(base))
+		return 1;
 	SRunner *sr = srunner_create(util_suite());
 	srunner_run_all(sr, CK_ENV);
 	int failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
+	oci_remove_tree_at(AT_FDCWD, base, NULL);
 	return failed ? 1 : 0;
 }

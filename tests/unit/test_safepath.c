@@ -1,0 +1,420 @@
+/* Unit tests for common/safepath.c: whatever an image's symlinks and ".." say, a path opened,
+ * created or stat'ed inside a root stays inside it. Every test runs twice: through openat2
+ * (RESOLVE_IN_ROOT) and through the manual walk used on kernels without it. */
+#include <check.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/safepath.h"
+#include "common/util.h"
+
+/* Per-run directory, removed by main() even when a test fails before its teardown. */
+static char base[64];
+static char tmpdir[256], rootpath[300], outpath[300];
+static int rootfd = -1;
+
+static void mk(const char *rel, const char *content)
+{
+	int fd = openat(rootfd, rel, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	ck_assert_msg(fd >= 0, "%s: %s", rel, strerror(errno));
+	ck_assert_int_eq(write(fd, content, strlen(content)), (ssize_t)strlen(content));
+	close(fd);
+}
+
+static void ln(const char *target, const char *rel)
+{
+	ck_assert_msg(symlinkat(target, rootfd, rel) == 0, "%s: %s", rel, strerror(errno));
+}
+
+/* root/ is the container root; outside/ is a sibling that symlinks point at and that must
+ * never gain an entry. The host's /etc/passwd exists; the root's etc/ has no passwd. */
+static void setup(void)
+{
+	char p[400];
+	snprintf(tmpdir, sizeof(tmpdir), "%s/t.XXXXXX", base);
+	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+	snprintf(rootpath, sizeof(rootpath), "%s/root", tmpdir);
+	snprintf(outpath, sizeof(outpath), "%s/outside", tmpdir);
+	ck_assert_int_eq(mkdir(rootpath, 0755), 0);
+	ck_assert_int_eq(mkdir(outpath, 0755), 0);
+	rootfd = open(rootpath, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	ck_assert_int_ge(rootfd, 0);
+	ck_assert_int_eq(mkdirat(rootfd, "etc", 0755), 0);
+	ck_assert_int_eq(mkdirat(rootfd, "dir", 0755), 0);
+	ck_assert_int_eq(mkdirat(rootfd, "dir/sub", 0755), 0);
+	mk("etc/hostname", "inside");
+	mk("dir/sub/file", "inner");
+	ln("/etc", "abs");                  /* absolute: must mean root/etc */
+	ln(outpath, "absout");              /* absolute path of outside/: root/<tmp>/outside */
+	ln("../../..", "up");               /* climbs above the root: clamped */
+	ln("../outside", "relout");         /* relative escape to the sibling */
+	ln("dir/sub", "rel");
+	ln("/", "toroot");
+	ln("loop2", "loop1");
+	ln("loop1", "loop2");
+	ln("self", "self");
+	ln("/newfile", "dangling");
+	ln("../../../../../..", "dir/sub/deepup");
+	snprintf(p, sizeof(p), "%s/outside/marker", tmpdir);
+	ln(p, "dir/marker-link");
+}
+
+static void teardown(void)
+{
+	if (rootfd >= 0)
+		close(rootfd);
+	oci_remove_tree_at(AT_FDCWD, tmpdir, NULL);
+}
+
+static void set_mode(int fallback)
+{
+	oci_safepath_force_fallback = fallback != 0;
+}
+
+static void assert_outside_untouched(void)
+{
+	DIR *d = opendir(outpath);
+	struct dirent *de;
+	ck_assert_ptr_nonnull(d);
+	while ((de = readdir(d)))
+		ck_assert_msg(!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."), "outside/%s was created",
+			      de->d_name);
+	closedir(d);
+	d = opendir(tmpdir);
+	while ((de = readdir(d)))
+		ck_assert_msg(!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") || !strcmp(de->d_name, "root") ||
+				      !strcmp(de->d_name, "outside"),
+			      "%s/%s was created", tmpdir, de->d_name);
+	closedir(d);
+}
+
+/* Read the file at path inside the root, or return NULL with *e = errno-ish error. */
+static const char *read_in(const char *path, oci_error *err)
+{
+	static char buf[256];
+	int fd = oci_safe_open(rootfd, path, O_RDONLY, 0, err);
+	if (fd < 0)
+		return NULL;
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	buf[n < 0 ? 0 : n] = '\0';
+	return buf;
+}
+
+static void expect_content(const char *path, const char *want)
+{
+	oci_error err = OCI_ERROR_INIT;
+	const char *got = read_in(path, &err);
+	ck_assert_msg(got != NULL, "[%s] '%s': %s", oci_safepath_force_fallback ? "walk" : "openat2", path, err.msg);
+	ck_assert_msg(!strcmp(got, want), "[%s] '%s': read '%s', want '%s'",
+		      oci_safepath_force_fallback ? "walk" : "openat2", path, got, want);
+}
+
+static void expect_errno(const char *path, int flags, int want_errno)
+{
+	oci_error err = OCI_ERROR_INIT;
+	int fd = oci_safe_open(rootfd, path, flags, 0644, &err);
+	if (fd >= 0)
+		close(fd);
+	ck_assert_msg(fd < 0, "[%s] '%s' opened", oci_safepath_force_fallback ? "walk" : "openat2", path);
+	ck_assert_msg(err.sys_errno == want_errno, "[%s] '%s': %s (errno %d, want %d)",
+		      oci_safepath_force_fallback ? "walk" : "openat2", path, err.msg, err.sys_errno, want_errno);
+	ck_assert_msg(strstr(err.msg, path), "message '%s' does not name '%s'", err.msg, path);
+}
+
+START_TEST(test_absolute_symlinks_stay_inside)
+{
+	set_mode(_i);
+	expect_content("abs/hostname", "inside");
+	expect_content("/abs/hostname", "inside");
+	expect_content("/etc/hostname", "inside");
+	expect_content("toroot/etc/hostname", "inside");
+	expect_content("toroot/toroot/abs/hostname", "inside");
+	/* The host's /etc/passwd exists; root/etc/passwd does not. */
+	expect_errno("abs/passwd", O_RDONLY, ENOENT);
+	expect_errno("toroot/etc/passwd", O_RDONLY, ENOENT);
+	/* A symlink naming the real outside directory by its absolute path finds nothing. */
+	expect_errno("absout/marker", O_RDONLY, ENOENT);
+	expect_errno("dir/marker-link", O_RDONLY, ENOENT);
+	assert_outside_untouched();
+}
+END_TEST
+
+START_TEST(test_dotdot_is_clamped)
+{
+	set_mode(_i);
+	expect_content("../../../../etc/hostname", "inside");
+	expect_content("up/etc/hostname", "inside");
+	expect_content("up/up/up/dir/sub/file", "inner");
+	expect_content("dir/sub/deepup/etc/hostname", "inside");
+	expect_content("dir/../../dir/../../dir/sub/file", "inner");
+	expect_content("rel/file", "inner");
+	/* ".." after a symlink goes to the target's parent, as the kernel does. */
+	expect_content("rel/../sub/file", "inner");
+	expect_content("rel/../../etc/hostname", "inside");
+	expect_errno("relout/x", O_RDONLY, ENOENT);
+	expect_errno("../outside/marker", O_RDONLY, ENOENT);
+	assert_outside_untouched();
+}
+END_TEST
+
+START_TEST(test_symlink_loops)
+{
+	oci_error err = OCI_ERROR_INIT;
+	set_mode(_i);
+	expect_errno("loop1", O_RDONLY, ELOOP);
+	expect_errno("loop2/x", O_RDONLY, ELOOP);
+	expect_errno("self", O_RDONLY, ELOOP);
+	expect_errno("dir/../self/a/b", O_RDONLY | O_CREAT, ELOOP);
+	ck_assert_int_lt(oci_safe_open(rootfd, "loop1", O_RDONLY, 0, &err), 0);
+	ck_assert_int_eq(err.code, OCI_E_UNSAFE);
+	/* With O_NOFOLLOW a final symlink is refused; O_PATH|O_NOFOLLOW opens the link itself. */
+	expect_errno("abs", O_RDONLY | O_NOFOLLOW, ELOOP);
+	int fd = oci_safe_open(rootfd, "abs", O_PATH | O_NOFOLLOW, 0, &err);
+	ck_assert_msg(fd >= 0, "%s", err.msg);
+	struct stat st;
+	ck_assert_int_eq(fstatat(fd, "", &st, AT_EMPTY_PATH), 0);
+	ck_assert(S_ISLNK(st.st_mode));
+	close(fd);
+}
+END_TEST
+
+START_TEST(test_create_stays_inside)
+{
+	oci_error err = OCI_ERROR_INIT;
+	struct stat st;
+	int fd;
+	set_mode(_i);
+	/* A dangling absolute symlink is created in the root, not on the host. */
+	fd = oci_safe_open(rootfd, "dangling", O_WRONLY | O_CREAT, 0600, &err);
+	ck_assert_msg(fd >= 0, "%s", err.msg);
+	ck_assert_int_eq(write(fd, "new", 3), 3);
+	close(fd);
+	expect_content("newfile", "new");
+	ck_assert_int_lt(access("/newfile", F_OK), 0);
+	fd = oci_safe_open(rootfd, "toroot/created", O_WRONLY | O_CREAT | O_EXCL, 0600, &err);
+	ck_assert_msg(fd >= 0, "%s", err.msg);
+	close(fd);
+	ck_assert_int_eq(fstatat(rootfd, "created", &st, 0), 0);
+	ck_assert_int_eq(st.st_mode & 0777, 0600);
+	fd = oci_safe_open(rootfd, "up/../../created2", O_WRONLY | O_CREAT, 0644, &err);
+	ck_assert_msg(fd >= 0, "%s", err.msg);
+	close(fd);
+	ck_assert_int_eq(fstatat(rootfd, "created2", &st, 0), 0);
+	expect_errno("toroot/created", O_WRONLY | O_CREAT | O_EXCL, EEXIST);
+	/* Through links to outside/: nothing appears there. */
+	expect_errno("relout/evil", O_WRONLY | O_CREAT, ENOENT);
+	expect_errno("absout/evil", O_WRONLY | O_CREAT, ENOENT);
+	expect_errno("dir/sub/file/x", O_WRONLY | O_CREAT, ENOTDIR);
+	assert_outside_untouched();
+}
+END_TEST
+
+START_TEST(test_mkdir_p)
+{
+	oci_error err = OCI_ERROR_INIT;
+	struct stat a, b;
+	set_mode(_i);
+	int fd = oci_safe_mkdir_p(rootfd, "toroot/a/b", 0755, &err);
+	ck_assert_msg(fd >= 0, "%s", err.msg);
+	ck_assert_int_eq(fstat(fd, &a), 0);
+	close(fd);
+	ck_assert_int_eq(fstatat(rootfd, "a/b", &b, AT_SYMLINK_NOFOLLOW), 0);
+	ck_assert(S_ISDIR(b.st_mode));
+	ck_assert(a.st_ino == b.st_ino && a.st_dev == b.st_dev);
+	ck_assert_int_lt(access("/a/b", F_OK) == 0 && access("/a/b/.oci-test", F_OK) == 0, 1);
+
+	fd = oci_safe_mkdir_p(rootfd, "up/../x//y/./z/", 0700, &err);
+	ck_assert_msg(fd >= 0, "%s", err.msg);
+	close(fd);
+	ck_assert_int_eq(fstatat(rootfd, "x/y/z", &b, 0), 0);
+	ck_assert_int_eq(b.st_mode & 0777, 0700);
+	/* Existing directories, through a relative symlink. */
+	fd = oci_safe_mkdir_p(rootfd, "rel/new", 0755, &err);
+	ck_assert_msg(fd >= 0, "%s", err.msg);
+	close(fd);
+	ck_assert_int_eq(fstatat(rootfd, "dir/sub/new", &b, 0), 0);
+	/* Through links to outside/: refused or kept inside, never outside. */
+	ck_assert_int_lt(oci_safe_mkdir_p(rootfd, "absout/x/y", 0755, &err), 0);
+	ck_assert_int_lt(oci_safe_mkdir_p(rootfd, "relout/x", 0755, &err), 0);
+	ck_assert_int_lt(oci_safe_mkdir_p(rootfd, "dir/sub/file/x", 0755, &err), 0);
+	ck_assert_int_eq(err.sys_errno, ENOTDIR);
+	ck_assert_int_lt(oci_safe_mkdir_p(rootfd, "loop1/x", 0755, &err), 0);
+	ck_assert_int_eq(err.sys_errno, ELOOP);
+	/* The empty path is the root itself. */
+	fd = oci_safe_mkdir_p(rootfd, "", 0755, &err);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(fstat(fd, &a), 0);
+	ck_assert_int_eq(fstat(rootfd, &b), 0);
+	ck_assert(a.st_ino == b.st_ino);
+	close(fd);
+	assert_outside_untouched();
+}
+END_TEST
+
+START_TEST(test_open_parent)
+{
+	oci_error err = OCI_ERROR_INIT;
+	char leafbuf[256];
+	const char *leaf = NULL;
+	struct stat a, b;
+	set_mode(_i);
+	static const char *refused[] = {"", "/", "//", "..", ".", "a/..", "dir/.", "../", "./"};
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		int fd = oci_safe_open_parent(rootfd, refused[i], &leaf, leafbuf, sizeof(leafbuf), &err);
+		if (fd >= 0)
+			close(fd);
+		ck_assert_msg(fd < 0, "'%s' has a parent", refused[i]);
+		/* The root has no parent (invalid request); a "." or ".." leaf is an escape attempt. */
+		ck_assert_msg(err.code == (i < 3 ? OCI_E_INVALID : OCI_E_UNSAFE), "'%s': code %d", refused[i], err.code);
+		ck_assert_msg(strstr(err.msg, "no parent directory"), "%s", err.msg);
+	}
+	/* abs/passwd: the parent is the root's etc/, never the host's. */
+	int fd = oci_safe_open_parent(rootfd, "abs/passwd", &leaf, leafbuf, sizeof(leafbuf), &err);
+	ck_assert_msg(fd >= 0, "%s", err.msg);
+	ck_assert_str_eq(leaf, "passwd");
+	ck_assert_int_eq(fstat(fd, &a), 0);
+	ck_assert_int_eq(fstatat(rootfd, "etc", &b, 0), 0);
+	ck_assert(a.st_ino == b.st_ino && a.st_dev == b.st_dev);
+	ck_assert_int_lt(faccessat(fd, leaf, F_OK, 0), 0);
+	close(fd);
+	fd = oci_safe_open_parent(rootfd, "dir/sub/", &leaf, leafbuf, sizeof(leafbuf), &err);
+	ck_assert_msg(fd >= 0, "%s", err.msg);
+	ck_assert_str_eq(leaf, "sub");
+	ck_assert_int_eq(fstat(fd, &a), 0);
+	ck_assert_int_eq(fstatat(rootfd, "dir", &b, 0), 0);
+	ck_assert(a.st_ino == b.st_ino);
+	close(fd);
+	/* The leaf is not followed: a symlink leaf is returned as a name in its parent. */
+	fd = oci_safe_open_parent(rootfd, "up/up/abs", &leaf, leafbuf, sizeof(leafbuf), &err);
+	ck_assert_msg(fd >= 0, "%s", err.msg);
+	ck_assert_str_eq(leaf, "abs");
+	ck_assert_int_eq(fstat(fd, &a), 0);
+	ck_assert_int_eq(fstat(rootfd, &b), 0);
+	ck_assert(a.st_ino == b.st_ino);
+	close(fd);
+	fd = oci_safe_open_parent(rootfd, "loop1/x", &leaf, leafbuf, sizeof(leafbuf), &err);
+	ck_assert_int_lt(fd, 0);
+	ck_assert_int_eq(err.sys_errno, ELOOP);
+}
+END_TEST
+
+START_TEST(test_lstat)
+{
+	oci_error err = OCI_ERROR_INIT;
+	struct stat st, root;
+	set_mode(_i);
+	ck_assert_int_eq(oci_safe_lstat(rootfd, "abs", &st, &err), 0);
+	ck_assert(S_ISLNK(st.st_mode));
+	ck_assert_int_eq(oci_safe_lstat(rootfd, "up/dir/sub/file", &st, &err), 0);
+	ck_assert(S_ISREG(st.st_mode));
+	ck_assert_int_eq(st.st_size, 5);
+	ck_assert_int_lt(oci_safe_lstat(rootfd, "abs/passwd", &st, &err), 0);
+	ck_assert_int_eq(err.code, OCI_E_NOTFOUND);
+	ck_assert_int_eq(fstat(rootfd, &root), 0);
+	ck_assert_int_eq(oci_safe_lstat(rootfd, "", &st, &err), 0);
+	ck_assert(st.st_ino == root.st_ino);
+	ck_assert_int_eq(oci_safe_lstat(rootfd, "/", &st, &err), 0);
+	ck_assert(st.st_ino == root.st_ino);
+	ck_assert_int_eq(oci_safe_lstat(rootfd, "../..", &st, &err), 0);
+	ck_assert(st.st_ino == root.st_ino);
+}
+END_TEST
+
+/* Both resolvers must agree on every path: same inode, or same errno. */
+START_TEST(test_both_resolvers_agree)
+{
+	static const char *paths[] = {
+		"", ".", "/", "..", "abs", "abs/", "abs/hostname", "abs/passwd", "up", "up/dir", "rel", "rel/..",
+		"rel/../..", "rel/file", "rel/file/", "dir/sub/deepup", "toroot", "dangling", "absout", "relout",
+		"loop1", "self", "dir//sub///file", "./dir/./sub/../sub/file", "dir/marker-link", "nonexistent",
+		"nonexistent/x", "dir/sub/file/x", "etc/hostname/..", "dangling/", "toroot/", "loop1/", "etc/hostname/",
+		"nonexistent/", "up/dir/sub/deepup/abs/",
+	};
+	static const int flagsets[] = {O_PATH, O_PATH | O_NOFOLLOW, O_RDONLY, O_RDONLY | O_DIRECTORY};
+	for (size_t f = 0; f < sizeof(flagsets) / sizeof(flagsets[0]); f++) {
+		for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+			struct stat st[2];
+			int res[2];
+			for (int mode = 0; mode < 2; mode++) {
+				oci_error err = OCI_ERROR_INIT;
+				set_mode(mode);
+				int fd = oci_safe_open(rootfd, paths[i], flagsets[f], 0, &err);
+				if (fd >= 0) {
+					ck_assert_int_eq(fstatat(fd, "", &st[mode], AT_EMPTY_PATH), 0);
+					close(fd);
+					res[mode] = 0;
+				} else {
+					res[mode] = err.sys_errno ? err.sys_errno : -1;
+				}
+			}
+			ck_assert_msg(res[0] == res[1], "'%s' flags %#x: openat2 %d, walk %d", paths[i], flagsets[f],
+				      res[0], res[1]);
+			if (res[0] == 0)
+				ck_assert_msg(st[0].st_ino == st[1].st_ino && st[0].st_dev == st[1].st_dev,
+					      "'%s' flags %#x: different files", paths[i], flagsets[f]);
+		}
+	}
+	assert_outside_untouched();
+}
+END_TEST
+
+START_TEST(test_path_clean)
+{
+	static const struct {
+		const char *in, *out;
+	} cases[] = {
+		{"", ""},           {"/", ""},           {"a", "a"},         {"/a/b/", "a/b"},
+		{"a//b", "a/b"},    {"./a/./b/.", "a/b"}, {"a/../../x", "x"}, {"../../x", "x"},
+		{"a/b/../c", "a/c"}, {"a/b/../..", ""},   {"..", ""},         {"/../etc/passwd", "etc/passwd"},
+		{"a/..b/c", "a/..b/c"}, {"...", "..."},   {"a/b/c/../../../../d", "d"},
+	};
+	char out[64];
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		ck_assert_msg(oci_path_clean(cases[i].in, out, sizeof(out)) == 0, "'%s' failed", cases[i].in);
+		ck_assert_msg(!strcmp(out, cases[i].out), "'%s' -> '%s', want '%s'", cases[i].in, out, cases[i].out);
+	}
+	/* Results that do not fit are refused, not truncated. */
+	ck_assert_int_lt(oci_path_clean("abcdefgh/ijkl", out, 13), 0);
+	ck_assert_int_eq(oci_path_clean("abcdefgh/ijkl", out, 14), 0);
+	ck_assert_str_eq(out, "abcdefgh/ijkl");
+	ck_assert_int_lt(oci_path_clean("x", out, 0), 0);
+}
+END_TEST
+
+static Suite *safepath_suite(void)
+{
+	Suite *s = suite_create("safepath");
+	TCase *tc = tcase_create("core");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	/* Loop index 0: openat2; 1: the fallback walk. */
+	tcase_add_loop_test(tc, test_absolute_symlinks_stay_inside, 0, 2);
+	tcase_add_loop_test(tc, test_dotdot_is_clamped, 0, 2);
+	tcase_add_loop_test(tc, test_symlink_loops, 0, 2);
+	tcase_add_loop_test(tc, test_create_stays_inside, 0, 2);
+	tcase_add_loop_test(tc, test_mkdir_p, 0, 2);
+	tcase_add_loop_test(tc, test_open_parent, 0, 2);
+	tcase_add_loop_test(tc, test_lstat, 0, 2);
+	tcase_add_test(tc, test_both_resolvers_agree);
+	tcase_add_test(tc, test_path_clean);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	snprintf(base, sizeof(base), "/tmp/test_safepath.XXXXXX");
+	if (!mkdtemp(base))
+		return 1;
+	SRunner *sr = srunner_create(safepath_suite());
+	srunner_run_all(sr, CK_ENV);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	oci_remove_tree_at(AT_FDCWD, base, NULL);
+	return failed ? 1 : 0;
+}
