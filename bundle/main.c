@@ -78,7 +78,11 @@ static const char description[] =
 	"  spec [--rootless] [--force] [--image-config FILE | --from-image] [EDITS] [-- ARGS...]\n"
 	"                    write BUNDLE/config.json: runc's default spec, or the process of an image\n"
 	"  edit [EDITS] [-- ARGS...]   change BUNDLE/config.json, keeping everything else\n"
-	"  validate [DIR]    print every problem of DIR/config.json with its JSON path";
+	"  validate [DIR]    print every problem of DIR/config.json with its JSON path\n\n"
+	"From an image, args = Entrypoint + Cmd (--args or -- replace Cmd, --entrypoint both), env =\n"
+	"the default PATH + Env + --env, User resolved in BUNDLE/rootfs's /etc/passwd and /etc/group,\n"
+	"no terminal; StopSignal, Labels and ExposedPorts become annotations, and Volumes become\n"
+	"tmpfs mounts (empty, unlike docker's volumes: the image's files there are hidden).";
 
 /* Index of the "--" that ends the options (skipping values of options that take one). */
 static int find_dashdash(int argc, char **argv, int first)
@@ -182,8 +186,8 @@ int main(int argc, char **argv)
 	oci_log_init("oci-bundle");
 	bundle_edits_init(&o.edits);
 	if (argc < 2) {
-		oci_cli_help(stderr, usage, description, options, ARRAY_SIZE(options));
-		return 1;
+		oci_err(&err, OCI_E_INVALID, "no command given (spec, edit or validate; see --help)");
+		goto out;
 	}
 	const char *cmd = argv[1];
 	if (cmd[0] == '-') {

@@ -80,6 +80,9 @@ runnable_bundle() {
 	assert_failure
 	assert_one_line_error oci-bundle
 	assert_output_contains "nope"
+	run "$OCI_BUNDLE"
+	assert_failure
+	assert_one_line_error oci-bundle
 	run "$OCI_BUNDLE" frobnicate
 	assert_failure
 	assert_one_line_error oci-bundle
