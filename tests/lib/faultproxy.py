@@ -11,6 +11,7 @@ upstream registry and, for blob GETs (/v2/.../blobs/<digest>), injects faults in
                      the blob itself, fetched upstream with --upstream-auth if given; it logs
                      whether the client sent it an Authorization header
   --min-size BYTES   only blobs at least this large get --cut (default 0)
+  --delay MS         wait MS milliseconds before answering each blob GET
 
 Every request is logged to --log as one line:
   "<listener> <METHOD> <path> range=<Range|-> auth=<yes|no> action=<pass|cut|500|429|401|redirect>"
@@ -25,6 +26,7 @@ import re
 import socket
 import sys
 import threading
+import time
 import urllib.parse
 
 BLOB_RE = re.compile(r"^/v2/.+/blobs/(sha256|sha512):[0-9a-f]+$")
@@ -184,6 +186,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             loc = "http://127.0.0.1:%d%s" % (args.redirect_port, self.path)
             self._send_simple(307, [("Location", loc)])
             return
+        if args.delay:
+            time.sleep(args.delay / 1000.0)
         size = self._blob_size() if args.cut else 0
         fault = st.take(size)
         self._log(fault or "pass")
@@ -226,6 +230,7 @@ def main():
     ap.add_argument("--realm", default="")
     ap.add_argument("--service", default="")
     ap.add_argument("--no-range", action="store_true")
+    ap.add_argument("--delay", type=int, default=0)
     ap.add_argument("--redirect", action="store_true")
     ap.add_argument("--redirect-port", type=int, default=0)
     ap.add_argument("--upstream-auth")

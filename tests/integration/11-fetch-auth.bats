@@ -1,0 +1,172 @@
+#!/usr/bin/env bats
+# oci-fetch authentication against the real registry in basic-auth and bearer-token modes:
+# flags, auth files, credential helpers, token scope renewal and expiry, failures, and
+# credentials that never leave the registry's origin or show up in output.
+
+bats_require_minimum_version 1.5.0
+load ../lib/common
+load ../lib/registry
+load ../lib/images
+load ../lib/fetch
+
+setup_file() {
+	require_cmd docker-registry jq curl htpasswd openssl
+	registry_start basic
+	image_push_busybox test/one latest >/dev/null
+	export BASIC_ENV=$REGISTRY_DIR
+	TOKEN_EXPIRES_IN=2 registry_start token
+	image_push_busybox test/one latest >/dev/null
+	image_push_busybox test/multi v1 --layers 3 >/dev/null
+	export TOKEN_ENV=$REGISTRY_DIR
+}
+
+teardown_file() {
+	registry_stop
+}
+
+setup() {
+	T=$BATS_TEST_TMPDIR
+	export HOME=$T/home XDG_CACHE_HOME=$T/xdg
+	unset DOCKER_CONFIG REGISTRY_AUTH_FILE XDG_RUNTIME_DIR XDG_CONFIG_HOME
+	mkdir -p "$HOME"
+}
+
+teardown() {
+	proxy_stop
+}
+
+@test "basic: no credentials is a clear authentication error" {
+	registry_use "$BASIC_ENV"
+	run "$OCI_FETCH" --no-cache "$REGISTRY/test/one:latest"
+	assert_failure
+	assert_one_line_error oci-fetch
+	assert_output_contains "authentication required"
+}
+
+@test "basic: --creds good works, bad is refused, and the password never shows (even --debug)" {
+	registry_use "$BASIC_ENV"
+	run -0 bash -c "'$OCI_FETCH' --debug --no-cache --creds '$REGISTRY_USER:$REGISTRY_PASS' $REGISTRY/test/one:latest 2>'$T/err' >'$T/s.tar'"
+	check_stream "$T/s.tar" "$T/x"
+	! grep -q "$REGISTRY_PASS" "$T/err"
+	! grep -qi "authorization" "$T/err"
+	grep -q "GET http://$REGISTRY/v2/test/one/manifests/latest" "$T/err"
+	run "$OCI_FETCH" --debug --no-cache --creds "$REGISTRY_USER:wrong-$REGISTRY_PASS" "$REGISTRY/test/one:latest"
+	assert_failure
+	[[ "$output" != *"$REGISTRY_PASS"* ]]
+	[ "$(printf '%s\n' "$output" | tail -1)" = "oci-fetch: $REGISTRY/test/one:latest: authentication failed: credentials refused" ]
+}
+
+@test "basic: --username reads the password from stdin" {
+	registry_use "$BASIC_ENV"
+	run -0 bash -c "printf '%s\n' '$REGISTRY_PASS' | '$OCI_FETCH' --no-cache --username '$REGISTRY_USER' -o '$T/lay' $REGISTRY/test/one:latest"
+	check_layout "$T/lay"
+	run bash -c "printf 'nope\n' | '$OCI_FETCH' --no-cache --username '$REGISTRY_USER' $REGISTRY/test/one:latest >/dev/null"
+	assert_failure
+	assert_one_line_error oci-fetch
+	assert_output_contains "authentication failed"
+}
+
+@test "basic: credentials from ~/.docker/config.json, \$DOCKER_CONFIG, \$REGISTRY_AUTH_FILE, XDG_RUNTIME_DIR" {
+	registry_use "$BASIC_ENV"
+	auth=$(printf '%s:%s' "$REGISTRY_USER" "$REGISTRY_PASS" | base64 -w0)
+	mkdir -p "$HOME/.docker"
+	printf '{"auths":{"http://%s":{"auth":"%s"}}}' "$REGISTRY" "$auth" >"$HOME/.docker/config.json"
+	"$OCI_FETCH" --no-cache -o "$T/l1" "$REGISTRY/test/one:latest"
+	check_layout "$T/l1"
+	rm "$HOME/.docker/config.json"
+	mkdir -p "$T/dc"
+	printf '{"auths":{"%s":{"auth":"%s"}}}' "$REGISTRY" "$auth" >"$T/dc/config.json"
+	DOCKER_CONFIG=$T/dc "$OCI_FETCH" --no-cache -o "$T/l2" "$REGISTRY/test/one:latest"
+	printf '{"auths":{"%s":{"username":"%s","password":"%s"}}}' "$REGISTRY" "$REGISTRY_USER" "$REGISTRY_PASS" >"$T/auth.json"
+	REGISTRY_AUTH_FILE=$T/auth.json "$OCI_FETCH" --no-cache -o "$T/l3" "$REGISTRY/test/one:latest"
+	mkdir -p "$T/run/containers"
+	cp "$T/auth.json" "$T/run/containers/auth.json"
+	XDG_RUNTIME_DIR=$T/run "$OCI_FETCH" --no-cache -o "$T/l4" "$REGISTRY/test/one:latest"
+	# an entry for another registry is not used for this one
+	printf '{"auths":{"other.example:5000":{"auth":"%s"}}}' "$auth" >"$T/auth.json"
+	run env REGISTRY_AUTH_FILE="$T/auth.json" "$OCI_FETCH" --no-cache "$REGISTRY/test/one:latest"
+	assert_failure
+	assert_output_contains "authentication required"
+	# a broken auth file is an error that names it
+	printf '{"auths":' >"$T/auth.json"
+	run env REGISTRY_AUTH_FILE="$T/auth.json" "$OCI_FETCH" --no-cache "$REGISTRY/test/one:latest"
+	assert_failure
+	assert_one_line_error oci-fetch
+	assert_output_contains "$T/auth.json"
+}
+
+@test "basic: credential helper (credHelpers and credsStore) through docker-credential-test" {
+	registry_use "$BASIC_ENV"
+	export PATH=$TOP/tests/lib:$PATH CRED_TEST_LOG=$T/helper.log
+	export CRED_TEST_SERVER=$REGISTRY CRED_TEST_USER=$REGISTRY_USER CRED_TEST_SECRET=$REGISTRY_PASS
+	mkdir -p "$T/dc"
+	printf '{"credHelpers":{"%s":"test"}}' "$REGISTRY" >"$T/dc/config.json"
+	DOCKER_CONFIG=$T/dc "$OCI_FETCH" --no-cache -o "$T/l1" "$REGISTRY/test/one:latest"
+	check_layout "$T/l1"
+	grep -qx "get $REGISTRY" "$T/helper.log"
+	printf '{"credsStore":"test"}' >"$T/dc/config.json"
+	DOCKER_CONFIG=$T/dc "$OCI_FETCH" --no-cache -o "$T/l2" "$REGISTRY/test/one:latest"
+	[ "$(grep -c . "$T/helper.log")" = 2 ]
+	# the helper knows nothing for this registry: anonymous, then refused
+	CRED_TEST_SERVER=elsewhere run env DOCKER_CONFIG="$T/dc" "$OCI_FETCH" --no-cache "$REGISTRY/test/one:latest"
+	assert_failure
+	assert_output_contains "authentication required"
+	# a helper that is not installed
+	printf '{"credsStore":"nosuchhelper"}' >"$T/dc/config.json"
+	run env DOCKER_CONFIG="$T/dc" "$OCI_FETCH" --no-cache "$REGISTRY/test/one:latest"
+	assert_failure
+	assert_one_line_error oci-fetch
+	assert_output_contains "docker-credential-nosuchhelper"
+}
+
+@test "basic: a blob redirect to another server does not carry the Authorization header" {
+	registry_use "$BASIC_ENV"
+	proxy_start --redirect --upstream-auth "$REGISTRY_USER:$REGISTRY_PASS"
+	"$OCI_FETCH" --no-cache --creds "$REGISTRY_USER:$REGISTRY_PASS" -o "$T/lay" "$PROXY/test/one:latest"
+	check_layout "$T/lay"
+	# every blob went through the redirect; the registry's origin got credentials, the other did not
+	grep -q "^main GET /v2/test/one/blobs/.* auth=yes action=redirect" "$PROXY_LOG"
+	grep -q "^redirect GET /v2/test/one/blobs/.* action=serve" "$PROXY_LOG"
+	! grep -q "^redirect .* auth=yes" "$PROXY_LOG"
+	[ "$(grep -c '^redirect GET' "$PROXY_LOG")" = "$(grep -c '^main GET .*action=redirect' "$PROXY_LOG")" ]
+}
+
+@test "token: anonymous pull gets a pull-scoped token from the realm" {
+	registry_use "$TOKEN_ENV"
+	: >"$REGISTRY_TOKEN_LOG"
+	"$OCI_FETCH" --no-cache "$REGISTRY/test/multi:v1" >"$T/s.tar"
+	check_stream "$T/s.tar" "$T/x"
+	grep -q "^GET user=- scope=repository:test/multi:pull status=200" "$REGISTRY_TOKEN_LOG"
+}
+
+@test "token: credentials go to the realm; bad ones fail clearly without leaking" {
+	registry_use "$TOKEN_ENV"
+	: >"$REGISTRY_TOKEN_LOG"
+	"$OCI_FETCH" --no-cache --creds "$REGISTRY_USER:$REGISTRY_PASS" -o "$T/lay" "$REGISTRY/test/one:latest"
+	check_layout "$T/lay"
+	grep -q "^GET user=$REGISTRY_USER scope=repository:test/one:pull status=200" "$REGISTRY_TOKEN_LOG"
+	run "$OCI_FETCH" --debug --no-cache --creds "$REGISTRY_USER:bad-secret-value" "$REGISTRY/test/one:latest"
+	assert_failure
+	[ "$(printf '%s\n' "$output" | tail -1)" = "oci-fetch: $REGISTRY/test/one:latest: authentication failed: token server refused the credentials (HTTP 401)" ]
+	[[ "$output" != *bad-secret-value* ]]
+}
+
+@test "token: renewed on insufficient_scope from the registry" {
+	registry_use "$TOKEN_ENV"
+	: >"$REGISTRY_TOKEN_LOG"
+	proxy_start --scope401 1 --realm "$REGISTRY_TOKEN_REALM" --service "$REGISTRY_TOKEN_SERVICE"
+	"$OCI_FETCH" --no-cache -o "$T/lay" "$PROXY/test/multi:v1"
+	check_layout "$T/lay"
+	grep -q "action=401" "$PROXY_LOG"
+	[ "$(grep -c 'status=200' "$REGISTRY_TOKEN_LOG")" -ge 2 ]
+}
+
+@test "token: renewed when it expires during a pull" {
+	registry_use "$TOKEN_ENV"
+	: >"$REGISTRY_TOKEN_LOG"
+	# tokens live 2 s (TOKEN_EXPIRES_IN above); each blob answer takes 1.2 s
+	proxy_start --delay 1200
+	"$OCI_FETCH" --no-cache --jobs 1 -o "$T/lay" "$PROXY/test/multi:v1"
+	check_layout "$T/lay"
+	[ "$(grep -c 'status=200' "$REGISTRY_TOKEN_LOG")" -ge 2 ]
+}
