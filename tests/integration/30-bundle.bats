@@ -61,6 +61,17 @@ runnable_bundle() {
 	fi
 }
 
+@test "oci-run spec writes the same config.json as oci-bundle spec" {
+	[ -x "$OCI_RUN" ] || skip "oci-run not built"
+	mkdir "$B/run" "$B/run-rootless"
+	"$OCI_RUN" spec --bundle "$B/run"
+	"$OCI_BUNDLE" spec --bundle "$B"
+	cmp "$B/config.json" "$B/run/config.json"
+	"$OCI_RUN" spec --rootless --bundle "$B/run-rootless"
+	"$OCI_BUNDLE" spec --rootless --force --bundle "$B"
+	cmp "$B/config.json" "$B/run-rootless/config.json"
+}
+
 @test "spec refuses to replace config.json unless --force" {
 	echo '{"mine":true}' >"$B/config.json"
 	run "$OCI_BUNDLE" spec --bundle "$B"
