@@ -1,10 +1,7 @@
 /* The common error type: formatting, context, and conversion from library errors. */
 #include "common/error.h"
 
-#include <archive.h>
-#include <curl/curl.h>
 #include <errno.h>
-#include <openssl/err.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -27,7 +24,7 @@ int oci_err(oci_error *err, int code, const char *fmt, ...)
 	return -1;
 }
 
-static void append(oci_error *err, const char *suffix)
+void oci_err_append(oci_error *err, const char *suffix)
 {
 	size_t len = strlen(err->msg);
 	if (len < sizeof(err->msg) - 1)
@@ -50,8 +47,8 @@ int oci_err_errno(oci_error *err, int errnum, const char *fmt, ...)
 	oci_err_v(err, code, fmt, ap);
 	va_end(ap);
 	err->sys_errno = errnum;
-	append(err, ": ");
-	append(err, strerror(errnum));
+	oci_err_append(err, ": ");
+	oci_err_append(err, strerror(errnum));
 	return -1;
 }
 
@@ -104,68 +101,3 @@ const char *oci_err_code_name(int code)
 	return names[code];
 }
 
-int oci_err_archive(oci_error *err, struct archive *a, const char *fmt, ...)
-{
-	va_list ap;
-	const char *s = a ? archive_error_string(a) : NULL;
-	int e = a ? archive_errno(a) : 0;
-	if (!err)
-		return -1;
-	va_start(ap, fmt);
-	oci_err_v(err, OCI_E_INVALID, fmt, ap);
-	va_end(ap);
-	if (e == ENOSPC || e == EIO || e == EDQUOT) {
-		err->code = OCI_E_IO;
-		err->sys_errno = e;
-	}
-	append(err, ": ");
-	append(err, s ? s : (e ? strerror(e) : "archive error"));
-	return -1;
-}
-
-int oci_err_curl(oci_error *err, int curl_code, const char *errbuf, const char *fmt, ...)
-{
-	va_list ap;
-	int code = OCI_E_NET;
-	if (!err)
-		return -1;
-	switch (curl_code) {
-	case CURLE_PEER_FAILED_VERIFICATION:
-	case CURLE_SSL_CONNECT_ERROR:
-	case CURLE_SSL_CERTPROBLEM:
-	case CURLE_SSL_CIPHER:
-	case CURLE_SSL_CACERT_BADFILE:
-	case CURLE_SSL_ISSUER_ERROR:
-		code = OCI_E_TLS;
-		break;
-	default:
-		break;
-	}
-	va_start(ap, fmt);
-	oci_err_v(err, code, fmt, ap);
-	va_end(ap);
-	append(err, ": ");
-	append(err, errbuf && *errbuf ? errbuf : curl_easy_strerror((CURLcode)curl_code));
-	return -1;
-}
-
-int oci_err_openssl(oci_error *err, const char *fmt, ...)
-{
-	va_list ap;
-	char buf[256];
-	unsigned long e = ERR_get_error();
-	if (!err) {
-		ERR_clear_error();
-		return -1;
-	}
-	va_start(ap, fmt);
-	oci_err_v(err, OCI_E_INTERNAL, fmt, ap);
-	va_end(ap);
-	if (e) {
-		ERR_error_string_n(e, buf, sizeof(buf));
-		append(err, ": ");
-		append(err, buf);
-	}
-	ERR_clear_error();
-	return -1;
-}

@@ -45,6 +45,8 @@ int oci_err_errno(oci_error *err, int errnum, const char *fmt, ...) __attribute_
 int oci_err_prefix(oci_error *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void oci_err_clear(oci_error *err);
 const char *oci_err_code_name(int code);
+/* Append text to the message (used by the library-specific converters). */
+void oci_err_append(oci_error *err, const char *suffix);
 
 /* Conversions from the libraries' own errors (see error.c). Each returns -1. */
 struct archive;
