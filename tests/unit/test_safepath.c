@@ -15,7 +15,7 @@
 
 /* Per-run directory, removed by main() even when a test fails before its teardown. */
 static char base[64];
-static char tmpdir[256], rootpath[300], outpath[300];
+static char tmpdir[256], rootpath[300], outpath[300], mirror[300];
 static int rootfd = -1;
 
 static void mk(const char *rel, const char *content)
@@ -31,8 +31,14 @@ static void ln(const char *target, const char *rel)
 	ck_assert_msg(symlinkat(target, rootfd, rel) == 0, "%s: %s", rel, strerror(errno));
 }
 
-/* root/ is the container root; outside/ is a sibling that symlinks point at and that must
- * never gain an entry. The host's /etc/passwd exists; the root's etc/ has no passwd. */
+/* Creation tests escape (if the code is broken) only as far as tmpdir: paths that would
+ * climb higher ("up/...") are used for reads only.
+ * root/ is the container root; outside/ is a sibling that symlinks point at and that must
+ * never gain an entry. The host's /etc/passwd exists; the root's etc/ has no passwd.
+ * Inside the root, <root>/<outside's absolute path> also exists (the "mirror"), so targets
+ * that a broken resolver would create on the host are named by outside/'s absolute path:
+ * a correct resolver creates them in the mirror, a broken one in outside/, which is
+ * checked, and never anywhere else on the host. */
 static void setup(void)
 {
 	char p[400];
@@ -42,9 +48,13 @@ static void setup(void)
 	snprintf(outpath, sizeof(outpath), "%s/outside", tmpdir);
 	ck_assert_int_eq(mkdir(rootpath, 0755), 0);
 	ck_assert_int_eq(mkdir(outpath, 0755), 0);
+	snprintf(p, sizeof(p), "%s%s", rootpath, outpath);
+	ck_assert_int_eq(oci_mkdir_p(p, 0755, NULL), 0);
+	snprintf(mirror, sizeof(mirror), "%s", outpath + 1);
 	rootfd = open(rootpath, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	ck_assert_int_ge(rootfd, 0);
 	ck_assert_int_eq(mkdirat(rootfd, "etc", 0755), 0);
+	ck_assert_int_eq(mkdirat(rootfd, "outside", 0755), 0); /* where "../outside" must land */
 	ck_assert_int_eq(mkdirat(rootfd, "dir", 0755), 0);
 	ck_assert_int_eq(mkdirat(rootfd, "dir/sub", 0755), 0);
 	mk("etc/hostname", "inside");
@@ -58,8 +68,11 @@ static void setup(void)
 	ln("loop2", "loop1");
 	ln("loop1", "loop2");
 	ln("self", "self");
-	ln("/newfile", "dangling");
+	snprintf(p, sizeof(p), "%s/newfile", outpath);
+	ln(p, "dangling");
 	ln("../../../../../..", "dir/sub/deepup");
+	ln("/etc", "dir/sub/etclink");      /* absolute, from below the top: restarts at the root */
+	ln("/dir/sub/../../created-abs", "dir/sub/absnew");
 	snprintf(p, sizeof(p), "%s/outside/marker", tmpdir);
 	ln(p, "dir/marker-link");
 }
@@ -135,6 +148,9 @@ START_TEST(test_absolute_symlinks_stay_inside)
 	expect_content("/etc/hostname", "inside");
 	expect_content("toroot/etc/hostname", "inside");
 	expect_content("toroot/toroot/abs/hostname", "inside");
+	expect_content("dir/sub/etclink/hostname", "inside");
+	expect_content("rel/etclink/hostname", "inside");
+	expect_errno("dir/sub/etclink/passwd", O_RDONLY, ENOENT);
 	/* The host's /etc/passwd exists; root/etc/passwd does not. */
 	expect_errno("abs/passwd", O_RDONLY, ENOENT);
 	expect_errno("toroot/etc/passwd", O_RDONLY, ENOENT);
@@ -188,6 +204,7 @@ START_TEST(test_create_stays_inside)
 {
 	oci_error err = OCI_ERROR_INIT;
 	struct stat st;
+	char p[600];
 	int fd;
 	set_mode(_i);
 	/* A dangling absolute symlink is created in the root, not on the host. */
@@ -195,21 +212,39 @@ START_TEST(test_create_stays_inside)
 	ck_assert_msg(fd >= 0, "%s", err.msg);
 	ck_assert_int_eq(write(fd, "new", 3), 3);
 	close(fd);
-	expect_content("newfile", "new");
-	ck_assert_int_lt(access("/newfile", F_OK), 0);
-	fd = oci_safe_open(rootfd, "toroot/created", O_WRONLY | O_CREAT | O_EXCL, 0600, &err);
+	snprintf(p, sizeof(p), "%s/newfile", mirror);
+	expect_content(p, "new");
+	assert_outside_untouched();
+	/* Through a symlink to "/" and one naming outside/ by its absolute path. */
+	snprintf(p, sizeof(p), "toroot/%s/created", mirror);
+	fd = oci_safe_open(rootfd, p, O_WRONLY | O_CREAT | O_EXCL, 0600, &err);
 	ck_assert_msg(fd >= 0, "%s", err.msg);
 	close(fd);
-	ck_assert_int_eq(fstatat(rootfd, "created", &st, 0), 0);
+	snprintf(p, sizeof(p), "%s/created", mirror);
+	ck_assert_int_eq(fstatat(rootfd, p, &st, 0), 0);
 	ck_assert_int_eq(st.st_mode & 0777, 0600);
-	fd = oci_safe_open(rootfd, "up/../../created2", O_WRONLY | O_CREAT, 0644, &err);
+	expect_errno("absout/created", O_WRONLY | O_CREAT | O_EXCL, EEXIST);
+	fd = oci_safe_open(rootfd, "absout/evil", O_WRONLY | O_CREAT, 0644, &err);
 	ck_assert_msg(fd >= 0, "%s", err.msg);
 	close(fd);
-	ck_assert_int_eq(fstatat(rootfd, "created2", &st, 0), 0);
-	expect_errno("toroot/created", O_WRONLY | O_CREAT | O_EXCL, EEXIST);
-	/* Through links to outside/: nothing appears there. */
-	expect_errno("relout/evil", O_WRONLY | O_CREAT, ENOENT);
-	expect_errno("absout/evil", O_WRONLY | O_CREAT, ENOENT);
+	snprintf(p, sizeof(p), "%s/evil", mirror);
+	ck_assert_int_eq(fstatat(rootfd, p, &st, 0), 0);
+	/* ".." above the root lands in the root's outside/, not the sibling. */
+	fd = oci_safe_open(rootfd, "dir/../../outside/created2", O_WRONLY | O_CREAT, 0644, &err);
+	ck_assert_msg(fd >= 0, "%s", err.msg);
+	close(fd);
+	ck_assert_int_eq(fstatat(rootfd, "outside/created2", &st, 0), 0);
+	assert_outside_untouched();
+	fd = oci_safe_open(rootfd, "relout/evil", O_WRONLY | O_CREAT, 0644, &err);
+	ck_assert_msg(fd >= 0, "%s", err.msg);
+	close(fd);
+	ck_assert_int_eq(fstatat(rootfd, "outside/evil", &st, 0), 0);
+	/* An absolute symlink below the top, through a relative one. */
+	fd = oci_safe_open(rootfd, "rel/absnew", O_WRONLY | O_CREAT, 0644, &err);
+	ck_assert_msg(fd >= 0, "%s", err.msg);
+	close(fd);
+	ck_assert_int_eq(fstatat(rootfd, "created-abs", &st, AT_SYMLINK_NOFOLLOW), 0);
+	ck_assert(S_ISREG(st.st_mode));
 	expect_errno("dir/sub/file/x", O_WRONLY | O_CREAT, ENOTDIR);
 	assert_outside_untouched();
 }
@@ -219,17 +254,27 @@ START_TEST(test_mkdir_p)
 {
 	oci_error err = OCI_ERROR_INIT;
 	struct stat a, b;
+	char p[600];
 	set_mode(_i);
-	int fd = oci_safe_mkdir_p(rootfd, "toroot/a/b", 0755, &err);
+	/* Through a symlink to "/": created in the root's mirror of outside/. */
+	snprintf(p, sizeof(p), "toroot/%s/a/b", mirror);
+	int fd = oci_safe_mkdir_p(rootfd, p, 0755, &err);
 	ck_assert_msg(fd >= 0, "%s", err.msg);
 	ck_assert_int_eq(fstat(fd, &a), 0);
 	close(fd);
-	ck_assert_int_eq(fstatat(rootfd, "a/b", &b, AT_SYMLINK_NOFOLLOW), 0);
+	snprintf(p, sizeof(p), "%s/a/b", mirror);
+	ck_assert_int_eq(fstatat(rootfd, p, &b, AT_SYMLINK_NOFOLLOW), 0);
 	ck_assert(S_ISDIR(b.st_mode));
 	ck_assert(a.st_ino == b.st_ino && a.st_dev == b.st_dev);
-	ck_assert_int_lt(access("/a/b", F_OK) == 0 && access("/a/b/.oci-test", F_OK) == 0, 1);
+	assert_outside_untouched();
+	fd = oci_safe_mkdir_p(rootfd, "absout/c/d", 0755, &err);
+	ck_assert_msg(fd >= 0, "%s", err.msg);
+	close(fd);
+	snprintf(p, sizeof(p), "%s/c/d", mirror);
+	ck_assert_int_eq(fstatat(rootfd, p, &b, AT_SYMLINK_NOFOLLOW), 0);
+	assert_outside_untouched();
 
-	fd = oci_safe_mkdir_p(rootfd, "up/../x//y/./z/", 0700, &err);
+	fd = oci_safe_mkdir_p(rootfd, "dir/../../x//y/./z/", 0700, &err);
 	ck_assert_msg(fd >= 0, "%s", err.msg);
 	close(fd);
 	ck_assert_int_eq(fstatat(rootfd, "x/y/z", &b, 0), 0);
@@ -239,9 +284,13 @@ START_TEST(test_mkdir_p)
 	ck_assert_msg(fd >= 0, "%s", err.msg);
 	close(fd);
 	ck_assert_int_eq(fstatat(rootfd, "dir/sub/new", &b, 0), 0);
-	/* Through links to outside/: refused or kept inside, never outside. */
-	ck_assert_int_lt(oci_safe_mkdir_p(rootfd, "absout/x/y", 0755, &err), 0);
-	ck_assert_int_lt(oci_safe_mkdir_p(rootfd, "relout/x", 0755, &err), 0);
+	/* A relative escape stays in the root. */
+	fd = oci_safe_mkdir_p(rootfd, "relout/x", 0755, &err);
+	ck_assert_msg(fd >= 0, "%s", err.msg);
+	close(fd);
+	ck_assert_int_eq(fstatat(rootfd, "outside/x", &b, 0), 0);
+	assert_outside_untouched();
+	/* Refused: a file in the way, a loop. */
 	ck_assert_int_lt(oci_safe_mkdir_p(rootfd, "dir/sub/file/x", 0755, &err), 0);
 	ck_assert_int_eq(err.sys_errno, ENOTDIR);
 	ck_assert_int_lt(oci_safe_mkdir_p(rootfd, "loop1/x", 0755, &err), 0);
@@ -334,7 +383,7 @@ START_TEST(test_both_resolvers_agree)
 		"rel/../..", "rel/file", "rel/file/", "dir/sub/deepup", "toroot", "dangling", "absout", "relout",
 		"loop1", "self", "dir//sub///file", "./dir/./sub/../sub/file", "dir/marker-link", "nonexistent",
 		"nonexistent/x", "dir/sub/file/x", "etc/hostname/..", "dangling/", "toroot/", "loop1/", "etc/hostname/",
-		"nonexistent/", "up/dir/sub/deepup/abs/",
+		"nonexistent/", "up/dir/sub/deepup/abs/", "dir/sub/etclink", "rel/etclink/hostname", "dir/sub/absnew",
 	};
 	static const int flagsets[] = {O_PATH, O_PATH | O_NOFOLLOW, O_RDONLY, O_RDONLY | O_DIRECTORY};
 	for (size_t f = 0; f < sizeof(flagsets) / sizeof(flagsets[0]); f++) {
