@@ -14,21 +14,39 @@
 
 #define MAX_REDIRECTS 5
 
+static int set_base(oci_registry *r, bool tls, oci_error *err)
+{
+	r->tls_on = tls;
+	r->auth.registry_tls = tls;
+	snprintf(r->base, sizeof(r->base), "%s://%s", tls ? "https" : "http", r->host);
+	if (!oci_http_origin(r->base, r->origin, sizeof(r->origin)))
+		return oci_err(err, OCI_E_INVALID, "%s: cannot make a URL of this registry host", r->host);
+	return 0;
+}
+
 int oci_registry_init(oci_registry *r, const oci_ref *ref, const oci_registry_opts *o, oci_error *err)
 {
 	memset(r, 0, sizeof(*r));
 	r->ref = *ref;
 	r->max_attempts = o->max_attempts > 0 ? o->max_attempts : 6;
 	snprintf(r->host, sizeof(r->host), "%s", oci_ref_registry_host(ref));
-	r->tls_on = !(o->plain_http || oci_ref_is_local(ref));
-	snprintf(r->base, sizeof(r->base), "%s://%s", r->tls_on ? "https" : "http", r->host);
-	if (!oci_http_origin(r->base, r->origin, sizeof(r->origin)))
-		return oci_err(err, OCI_E_INVALID, "%s: cannot make a URL of this registry host", r->host);
+	/* Loopback registries speak plain HTTP unless TLS settings say otherwise. */
+	bool tls_asked = o->tls.cacert || o->tls.cert || o->tls.cert_dir || o->tls.insecure;
+	r->tls_on = !o->plain_http && (!oci_ref_is_local(ref) || tls_asked);
+	r->tls_implicit = !o->plain_http && !r->tls_on;
+	if (set_base(r, r->tls_on, err) < 0)
+		return -1;
 	snprintf(r->scope, sizeof(r->scope), "repository:%s:pull", ref->path);
 	if (oci_tls_init(&r->tls, &o->tls, r->host, err) < 0)
 		return -1;
 	r->auth.tls = &r->tls;
 	r->auth.registry_tls = r->tls_on;
+	if (!r->tls_on && r->tls_implicit) {
+		/* certs.d/<host>/ holding something also means TLS */
+		r->tls_on = r->tls.ca_blob || r->tls.cert;
+		if (set_base(r, r->tls_on, err) < 0)
+			return -1;
+	}
 	if (o->creds) {
 		if (oci_creds_from_string(o->creds, &r->auth.creds, err) < 0)
 			return -1;
@@ -115,6 +133,8 @@ static int status_error(oci_registry *r, const char *what, const oci_http_resp *
 		code = OCI_E_AUTH;
 	if (m)
 		return oci_err(err, code, "%s: %s", what, m);
+	if (resp->status == 400 && resp->body && strstr(resp->body, "HTTP request to an HTTPS server"))
+		return oci_err(err, code, "%s: the registry speaks HTTPS, not plain HTTP", r->host);
 	if (resp->status == 404)
 		return oci_err(err, code, "%s: not found", what);
 	return oci_err(err, code, "%s: HTTP %ld", what, resp->status);
@@ -151,11 +171,24 @@ int oci_registry_get(oci_registry *r, const char *method, const char *path, cons
 				usleep((useconds_t)ms * 1000);
 				continue;
 			}
-			return oci_err_prefix(err, "%s", r->host);
+			return -1;
 		}
 		long st = resp->status;
 		if (st >= 200 && st < 300)
 			return 0;
+		if (st == 400 && r->tls_implicit && !r->tls_on && resp->body &&
+		    strstr(resp->body, "HTTP request to an HTTPS server")) {
+			/* a loopback registry that speaks TLS: switch to https (and verify it) */
+			log_debug("%s speaks HTTPS; switching", r->host);
+			if (set_base(r, true, err) < 0)
+				return -1;
+			free(url);
+			url = oci_asprintf(err, "%s%s", r->base, path);
+			if (!url)
+				return -1;
+			attempt--;
+			continue;
+		}
 		if (st == 401 && auth_tries < 3 && oci_registry_same_origin(r, url)) {
 			auth_tries++;
 			if (oci_registry_reauth(r, resp->www_auth, err) < 0)

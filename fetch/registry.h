@@ -18,7 +18,7 @@
 
 typedef struct oci_registry_opts {
 	oci_tls_opts tls;
-	bool plain_http;
+	bool plain_http; /* forced; loopback registries default to it unless TLS options are given */
 	const char *creds;    /* "user:pass" */
 	const char *username; /* with password */
 	const char *password;
@@ -32,6 +32,7 @@ typedef struct oci_registry {
 	char origin[OCI_REF_NAME_MAX + 32]; /* normalised origin of base, for redirect checks */
 	char scope[OCI_REF_NAME_MAX + 32];  /* "repository:<path>:pull" */
 	bool tls_on;
+	bool tls_implicit; /* a loopback registry in plain HTTP by default (may turn out to speak TLS) */
 	oci_tls tls;
 	oci_auth auth;
 	CURL *easy; /* for one-at-a-time requests; keeps its connection */
