@@ -10,14 +10,14 @@
 enum { OPT_ROOT = 256, OPT_LOG_FORMAT, OPT_COLOR };
 
 static const oci_cli_option opts[] = {
-	{"bundle", 'b', OCI_ARG_REQUIRED, "DIR", "path to the bundle directory", 'b'},
-	{"detach", 'd', OCI_ARG_NONE, NULL, "detach from the container's process", 'd'},
-	{"quiet", 'q', OCI_ARG_NONE, NULL, "print nothing but errors", 'q'},
-	{"pid-file", 0, OCI_ARG_REQUIRED, "FILE", "write the container's pid to FILE", 'p'},
-	{"root", 0, OCI_ARG_REQUIRED, "DIR", "state directory", OPT_ROOT},
-	{"log-format", 0, OCI_ARG_REQUIRED, NULL, "text or json", OPT_LOG_FORMAT},
-	{"color", 0, OCI_ARG_OPTIONAL, "WHEN", "colour output", OPT_COLOR},
-	{"help", 'h', OCI_ARG_NONE, NULL, "show this help", 'h'},
+    {"bundle", 'b', OCI_ARG_REQUIRED, "DIR", "path to the bundle directory", 'b'},
+    {"detach", 'd', OCI_ARG_NONE, NULL, "detach from the container's process", 'd'},
+    {"quiet", 'q', OCI_ARG_NONE, NULL, "print nothing but errors", 'q'},
+    {"pid-file", 0, OCI_ARG_REQUIRED, "FILE", "write the container's pid to FILE", 'p'},
+    {"root", 0, OCI_ARG_REQUIRED, "DIR", "state directory", OPT_ROOT},
+    {"log-format", 0, OCI_ARG_REQUIRED, NULL, "text or json", OPT_LOG_FORMAT},
+    {"color", 0, OCI_ARG_OPTIONAL, "WHEN", "colour output", OPT_COLOR},
+    {"help", 'h', OCI_ARG_NONE, NULL, "show this help", 'h'},
 };
 
 /* Parse a space-separated command line; record "id=arg" per option and the operands. */
@@ -45,7 +45,8 @@ static struct result parse(const char *line, bool stop_at_nonopt)
 	int id;
 	while ((id = oci_cli_next(&c, &err)) > 0) {
 		char one[128];
-		snprintf(one, sizeof(one), "%s%d=%s", r.opts[0] ? " " : "", id, c.optarg ? c.optarg : "(null)");
+		snprintf(one, sizeof(one), "%s%d=%s", r.opts[0] ? " " : "", id,
+			 c.optarg ? c.optarg : "(null)");
 		strcat(r.opts, one);
 	}
 	r.rc = id;
@@ -66,16 +67,16 @@ static struct result parse(const char *line, bool stop_at_nonopt)
 		ck_assert_msg(_r.rc == 0, "'%s': %s", line, _r.err);                               \
 		ck_assert_msg(!strcmp(_r.opts, want_opts), "'%s': options '%s', want '%s'", line,  \
 			      _r.opts, want_opts);                                                 \
-		ck_assert_msg(!strcmp(_r.operands, want_operands), "'%s': operands '%s', want '%s'", \
-			      line, _r.operands, want_operands);                                   \
+		ck_assert_msg(!strcmp(_r.operands, want_operands),                                 \
+			      "'%s': operands '%s', want '%s'", line, _r.operands, want_operands); \
 	} while (0)
 
 #define EXPECT_ERROR(line, want_msg)                                                               \
 	do {                                                                                       \
 		struct result _r = parse(line, false);                                             \
 		ck_assert_msg(_r.rc < 0, "'%s' accepted", line);                                   \
-		ck_assert_msg(!strcmp(_r.err, want_msg), "'%s': error '%s', want '%s'", line, _r.err, \
-			      want_msg);                                                           \
+		ck_assert_msg(!strcmp(_r.err, want_msg), "'%s': error '%s', want '%s'", line,      \
+			      _r.err, want_msg);                                                   \
 	} while (0)
 
 START_TEST(test_long_and_short)
@@ -89,7 +90,8 @@ START_TEST(test_long_and_short)
 	EXPECT("--detach --quiet", "100=(null) 113=(null)", "");
 	EXPECT("--color", "258=(null)", "");
 	EXPECT("--color=always x", "258=always", "x");
-	EXPECT("--color never", "258=(null)", "never"); /* optional arguments only attach with '=' */
+	EXPECT("--color never", "258=(null)",
+	       "never"); /* optional arguments only attach with '=' */
 	EXPECT("--log-format json x", "257=json", "x");
 	EXPECT("", "", "");
 	EXPECT("- x", "", "- x"); /* a lone '-' is an operand (stdin) */
@@ -177,15 +179,22 @@ START_TEST(test_help_lists_every_option)
 	oci_cli_help(f, "oci-run run [OPTIONS] ID", "Create and start a container.", opts,
 		     sizeof(opts) / sizeof(opts[0]));
 	fclose(f);
-	ck_assert_msg(!strncmp(buf, "Usage: oci-run run [OPTIONS] ID\n\nCreate and start a container.\n", 63), "%s",
-		      buf);
+	ck_assert_msg(
+	    !strncmp(buf, "Usage: oci-run run [OPTIONS] ID\n\nCreate and start a container.\n", 63),
+	    "%s", buf);
 	static const char *want[] = {
-		"  -b, --bundle DIR ",   "path to the bundle directory\n",
-		"  -d, --detach ",       "detach from the container's process\n",
-		"  -q, --quiet ",        "      --pid-file FILE ",
-		"write the container's pid to FILE\n", "      --root DIR ",
-		"      --log-format VALUE ", "      --color[=WHEN] ",
-		"  -h, --help ",         "show this help\n",
+	    "  -b, --bundle DIR ",
+	    "path to the bundle directory\n",
+	    "  -d, --detach ",
+	    "detach from the container's process\n",
+	    "  -q, --quiet ",
+	    "      --pid-file FILE ",
+	    "write the container's pid to FILE\n",
+	    "      --root DIR ",
+	    "      --log-format VALUE ",
+	    "      --color[=WHEN] ",
+	    "  -h, --help ",
+	    "show this help\n",
 	};
 	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
 		ck_assert_msg(strstr(buf, want[i]), "help lacks '%s':\n%s", want[i], buf);

@@ -49,22 +49,23 @@ END_TEST
 
 START_TEST(test_parse_invalid)
 {
-	expect_bad("sha256:BA7816BF8F01CFEA414140DE5DAE2223B00361A396177A9CB410FF61F20015AD", OCI_E_INVALID,
-		   "lower-case hex");
+	expect_bad("sha256:BA7816BF8F01CFEA414140DE5DAE2223B00361A396177A9CB410FF61F20015AD",
+		   OCI_E_INVALID, "lower-case hex");
 	expect_bad("sha256:" ABC_SHA256 "0", OCI_E_INVALID, "needs 64 hex digits, got 65");
 	expect_bad("sha256:ba7816bf", OCI_E_INVALID, "needs 64 hex digits, got 8");
 	expect_bad("sha256:", OCI_E_INVALID, "got 0");
 	expect_bad("sha512:" ABC_SHA256, OCI_E_INVALID, "sha512 needs 128");
 	expect_bad("sha384:" ABC_SHA256, OCI_E_UNSUPPORTED, "unsupported algorithm 'sha384'");
-	expect_bad("md5:d41d8cd98f00b204e9800998ecf8427e", OCI_E_UNSUPPORTED, "unsupported algorithm");
+	expect_bad("md5:d41d8cd98f00b204e9800998ecf8427e", OCI_E_UNSUPPORTED,
+		   "unsupported algorithm");
 	expect_bad("SHA256:" ABC_SHA256, OCI_E_UNSUPPORTED, "unsupported algorithm");
 	expect_bad(":" ABC_SHA256, OCI_E_UNSUPPORTED, "unsupported algorithm");
 	expect_bad("sha256:../../x", OCI_E_INVALID, "invalid digest");
 	/* Exactly 64 characters, but a path. */
-	expect_bad("sha256:../../../../../../../../../../../../../../../../../etc/passwd000", OCI_E_INVALID,
-		   "lower-case hex");
-	expect_bad("sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f2001/ad", OCI_E_INVALID,
-		   "lower-case hex");
+	expect_bad("sha256:../../../../../../../../../../../../../../../../../etc/passwd000",
+		   OCI_E_INVALID, "lower-case hex");
+	expect_bad("sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f2001/ad",
+		   OCI_E_INVALID, "lower-case hex");
 	expect_bad(ABC_SHA256, OCI_E_INVALID, "expected algorithm:hex");
 	expect_bad("", OCI_E_INVALID, "expected algorithm:hex");
 	expect_bad("sha256:" ABC_SHA256 "\n", OCI_E_INVALID, "got 65");
@@ -151,7 +152,8 @@ START_TEST(test_verify)
 
 	ck_assert_int_lt(oci_digest_verify(&want, 4, &got, 3, "layer 1", &err), 0);
 	ck_assert_int_eq(err.code, OCI_E_DIGEST);
-	ck_assert_msg(strstr(err.msg, "layer 1: size mismatch: expected 4 bytes, got 3"), "%s", err.msg);
+	ck_assert_msg(strstr(err.msg, "layer 1: size mismatch: expected 4 bytes, got 3"), "%s",
+		      err.msg);
 
 	oci_err_clear(&err);
 	ck_assert_int_lt(oci_digest_verify(&other, 3, &got, 3, "config", &err), 0);

@@ -71,14 +71,17 @@ START_TEST(test_errno_mapping)
 		int errnum;
 		int code;
 	} cases[] = {
-		{ENOENT, OCI_E_NOTFOUND}, {EEXIST, OCI_E_EXISTS}, {EACCES, OCI_E_IO}, {ENOSPC, OCI_E_IO},
-		{ELOOP, OCI_E_UNSAFE},    {EXDEV, OCI_E_UNSAFE},  {EIO, OCI_E_IO},
+	    {ENOENT, OCI_E_NOTFOUND}, {EEXIST, OCI_E_EXISTS}, {EACCES, OCI_E_IO},
+	    {ENOSPC, OCI_E_IO},	      {ELOOP, OCI_E_UNSAFE},  {EXDEV, OCI_E_UNSAFE},
+	    {EIO, OCI_E_IO},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		oci_error err = OCI_ERROR_INIT;
 		char want[256];
-		ck_assert_int_eq(oci_err_errno(&err, cases[i].errnum, "cannot open '%s'", "x/y"), -1);
-		ck_assert_msg(err.code == cases[i].code, "errno %d: code %d", cases[i].errnum, err.code);
+		ck_assert_int_eq(oci_err_errno(&err, cases[i].errnum, "cannot open '%s'", "x/y"),
+				 -1);
+		ck_assert_msg(err.code == cases[i].code, "errno %d: code %d", cases[i].errnum,
+			      err.code);
 		ck_assert_int_eq(err.sys_errno, cases[i].errnum);
 		snprintf(want, sizeof(want), "cannot open 'x/y': %s", strerror(cases[i].errnum));
 		ck_assert_str_eq(err.msg, want);
@@ -86,7 +89,8 @@ START_TEST(test_errno_mapping)
 	oci_error err = OCI_ERROR_INIT;
 	oci_err_errno(&err, ENOENT, "cannot open '%s'", "config.json");
 	oci_err_prefix(&err, "bundle '%s'", "/b");
-	ck_assert_str_eq(err.msg, "bundle '/b': cannot open 'config.json': No such file or directory");
+	ck_assert_str_eq(err.msg,
+			 "bundle '/b': cannot open 'config.json': No such file or directory");
 	ck_assert(ends_with(err.msg, strerror(ENOENT)));
 	/* A later non-errno error resets sys_errno. */
 	oci_err(&err, OCI_E_INVALID, "bad");
@@ -145,7 +149,8 @@ START_TEST(test_curl)
 	oci_err_curl(&err, CURLE_COULDNT_CONNECT, "", "GET %s", "http://127.0.0.1:1/v2/");
 	ck_assert_int_eq(err.code, OCI_E_NET);
 	char want[256];
-	snprintf(want, sizeof(want), "GET http://127.0.0.1:1/v2/: %s", curl_easy_strerror(CURLE_COULDNT_CONNECT));
+	snprintf(want, sizeof(want), "GET http://127.0.0.1:1/v2/: %s",
+		 curl_easy_strerror(CURLE_COULDNT_CONNECT));
 	ck_assert_str_eq(err.msg, want);
 	/* curl's error buffer is more precise than the code's text, so it wins. */
 	oci_err_curl(&err, CURLE_COULDNT_CONNECT, "Failed to connect to 127.0.0.1 port 1", "GET x");
@@ -154,10 +159,11 @@ START_TEST(test_curl)
 	ck_assert_int_eq(err.code, OCI_E_NET);
 	ck_assert_int_gt(strlen(err.msg), strlen("GET x: "));
 	/* Certificate problems are TLS errors, so main can say so. */
-	oci_err_curl(&err, CURLE_PEER_FAILED_VERIFICATION, "SSL certificate problem: unable to get local issuer",
-		     "GET https://r/v2/");
+	oci_err_curl(&err, CURLE_PEER_FAILED_VERIFICATION,
+		     "SSL certificate problem: unable to get local issuer", "GET https://r/v2/");
 	ck_assert_int_eq(err.code, OCI_E_TLS);
-	ck_assert_str_eq(err.msg, "GET https://r/v2/: SSL certificate problem: unable to get local issuer");
+	ck_assert_str_eq(err.msg,
+			 "GET https://r/v2/: SSL certificate problem: unable to get local issuer");
 	oci_err_curl(&err, CURLE_SSL_CACERT_BADFILE, NULL, "x");
 	ck_assert_int_eq(err.code, OCI_E_TLS);
 }

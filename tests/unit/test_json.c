@@ -34,7 +34,8 @@ START_TEST(test_size_cap)
 	json_decref(j);
 	ck_assert_ptr_null(oci_json_loadb(doc, strlen(doc), 18, 8, "manifest sha256:ab", &err));
 	ck_assert_int_eq(err.code, OCI_E_LIMIT);
-	ck_assert_msg(strstr(err.msg, "manifest sha256:ab: 19 bytes is over the 18 byte limit"), "%s", err.msg);
+	ck_assert_msg(strstr(err.msg, "manifest sha256:ab: 19 bytes is over the 18 byte limit"),
+		      "%s", err.msg);
 
 	/* Through a file descriptor: the cap stops the read, not only the parse. */
 	char tmpl[] = "/tmp/test_json.XXXXXX";
@@ -142,10 +143,11 @@ END_TEST
 START_TEST(test_getters)
 {
 	oci_error err = OCI_ERROR_INIT;
-	json_t *j = load("{\"process\": {\"args\": [\"sh\", 1], \"cwd\": \"/\", \"terminal\": true, \"uid\": 7,"
-			 " \"unknownKey\": {\"deep\": [1,2,3]}, \"env\": null, \"user\": {}},"
-			 " \"futureField\": 1}",
-			 &err);
+	json_t *j = load(
+	    "{\"process\": {\"args\": [\"sh\", 1], \"cwd\": \"/\", \"terminal\": true, \"uid\": 7,"
+	    " \"unknownKey\": {\"deep\": [1,2,3]}, \"env\": null, \"user\": {}},"
+	    " \"futureField\": 1}",
+	    &err);
 	ck_assert_msg(j != NULL, "%s", err.msg);
 	json_t *proc = NULL, *arr = NULL;
 	const char *cwd = NULL;
@@ -163,7 +165,8 @@ START_TEST(test_getters)
 
 	/* Optional and absent (or null): 0, output untouched. */
 	const char *untouched = "keep";
-	ck_assert_int_eq(oci_json_get_string(proc, "process", "hostname", false, &untouched, &err), 0);
+	ck_assert_int_eq(oci_json_get_string(proc, "process", "hostname", false, &untouched, &err),
+			 0);
 	ck_assert_str_eq(untouched, "keep");
 	ck_assert_int_eq(oci_json_get_string(proc, "process", "env", false, &untouched, &err), 0);
 	ck_assert_str_eq(untouched, "keep");
@@ -196,7 +199,8 @@ END_TEST
 START_TEST(test_strv)
 {
 	oci_error err = OCI_ERROR_INIT;
-	json_t *j = load("{\"ok\": [\"a\", \"b c\", \"\"], \"empty\": [], \"bad\": [\"a\", \"b\", {}]}", &err);
+	json_t *j = load(
+	    "{\"ok\": [\"a\", \"b c\", \"\"], \"empty\": [], \"bad\": [\"a\", \"b\", {}]}", &err);
 	ck_assert_ptr_nonnull(j);
 	char **v = NULL;
 	ck_assert_int_eq(oci_json_get_strv(j, "process", "ok", true, &v, &err), 1);

@@ -88,7 +88,10 @@ START_TEST(test_create_and_open)
 	ck_assert_int_eq(err.code, OCI_E_NOTFOUND);
 
 	/* An unknown layout version is refused. */
-	ck_assert_int_eq(oci_write_file_atomic(dfd, "oci-layout", "{\"imageLayoutVersion\":\"2.0.0\"}", 30, 0644, &err), 0);
+	ck_assert_int_eq(oci_write_file_atomic(dfd, "oci-layout",
+					       "{\"imageLayoutVersion\":\"2.0.0\"}", 30, 0644,
+					       &err),
+			 0);
 	ck_assert_int_lt(oci_layout_open(lpath, false, &l, &err), 0);
 	ck_assert_int_eq(err.code, OCI_E_UNSUPPORTED);
 	ck_assert_msg(strstr(err.msg, "2.0.0"), "%s", err.msg);
@@ -105,16 +108,21 @@ START_TEST(test_put_read_verify)
 	size_t len = 0;
 	open_new(&l);
 	ck_assert_int_eq(oci_layout_put_blob(&l, "abc", 3, &d, &err), 0);
-	ck_assert_int_eq(oci_digest_parse("sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
-					  &abc, &err),
-			 0);
+	ck_assert_int_eq(
+	    oci_digest_parse(
+		"sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad", &abc,
+		&err),
+	    0);
 	ck_assert(oci_digest_equal(&d, &abc));
 	ck_assert(oci_layout_has_blob(&l, &d, 3));
 	ck_assert(oci_layout_has_blob(&l, &d, -1));
 	ck_assert(!oci_layout_has_blob(&l, &d, 4));
-	ck_assert_int_eq(faccessat(l.dirfd, "blobs/sha256/ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
-				   F_OK, 0),
-			 0);
+	ck_assert_int_eq(
+	    faccessat(
+		l.dirfd,
+		"blobs/sha256/ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
+		F_OK, 0),
+	    0);
 	/* Putting it again is a no-op. */
 	ck_assert_int_eq(oci_layout_put_blob(&l, "abc", 3, &d, &err), 0);
 	ck_assert_int_eq(count_in(&l, "blobs/sha256"), 1);
@@ -263,7 +271,8 @@ START_TEST(test_index_tags)
 	/* The ref name is the standard annotation, visible to other tools. */
 	json_t *idx = NULL;
 	ck_assert_int_eq(oci_layout_resolve(&l, "latest", &got, &idx, &err), 0);
-	ck_assert_str_eq(json_string_value(json_object_get(got.annotations, OCI_ANNOT_REF_NAME)), "latest");
+	ck_assert_str_eq(json_string_value(json_object_get(got.annotations, OCI_ANNOT_REF_NAME)),
+			 "latest");
 	json_decref(idx);
 
 	ck_assert_int_eq(oci_layout_add_manifest(&l, &b, "v2", &err), 0);
@@ -314,11 +323,13 @@ START_TEST(test_bad_index)
 	oci_error err = OCI_ERROR_INIT;
 	oci_descriptor got;
 	open_new(&l);
-	ck_assert_int_eq(oci_write_file_atomic(l.dirfd, "index.json", "{\"manifests\": {}}", 17, 0644, &err), 0);
+	ck_assert_int_eq(
+	    oci_write_file_atomic(l.dirfd, "index.json", "{\"manifests\": {}}", 17, 0644, &err), 0);
 	ck_assert_int_lt(oci_layout_resolve(&l, "latest", &got, NULL, &err), 0);
 	ck_assert_int_eq(err.code, OCI_E_INVALID);
 	ck_assert_msg(strstr(err.msg, "manifests"), "%s", err.msg);
-	ck_assert_int_eq(oci_write_file_atomic(l.dirfd, "index.json", "{\"manifests\": [", 15, 0644, &err), 0);
+	ck_assert_int_eq(
+	    oci_write_file_atomic(l.dirfd, "index.json", "{\"manifests\": [", 15, 0644, &err), 0);
 	ck_assert_int_lt(oci_layout_resolve(&l, "latest", &got, NULL, &err), 0);
 	ck_assert_msg(strstr(err.msg, "index.json"), "%s", err.msg);
 	oci_layout_release(&l);

@@ -67,7 +67,8 @@ static void check_json_line(const char *line, const char *level, const char *msg
 	ck_assert_str_eq(json_string_value(json_object_get(j, "msg")), msg);
 	const char *t = json_string_value(json_object_get(j, "time"));
 	ck_assert_ptr_nonnull(t);
-	regcomp(&re, "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{9}Z$", REG_EXTENDED);
+	regcomp(&re, "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{9}Z$",
+		REG_EXTENDED);
 	ck_assert_msg(regexec(&re, t, 0, NULL, 0) == 0, "time '%s'", t);
 	regfree(&re);
 	json_decref(j);
@@ -120,7 +121,8 @@ START_TEST(test_json_invalid_utf8_not_lost)
 	json_t *j = json_loads(l[0], 0, &jerr);
 	ck_assert_msg(j != NULL, "not JSON: '%s'", l[0]);
 	const char *msg = json_string_value(json_object_get(j, "msg"));
-	ck_assert_msg(msg && strstr(msg, "cannot create 'usr/") && strstr(msg, "/x': denied"), "msg '%s'", msg);
+	ck_assert_msg(msg && strstr(msg, "cannot create 'usr/") && strstr(msg, "/x': denied"),
+		      "msg '%s'", msg);
 	json_decref(j);
 }
 END_TEST
@@ -170,7 +172,8 @@ START_TEST(test_text_format_and_append)
 	ck_assert_msg(regexec(&re, l[1], 0, NULL, 0) == 0, "'%s'", l[1]);
 	regfree(&re);
 	/* One message is one line, whatever it contains. */
-	ck_assert_msg(oci_str_has_suffix(l[2], " level=warning msg=\"two\\nlines \\\"quoted\\\"\""), "'%s'", l[2]);
+	ck_assert_msg(oci_str_has_suffix(l[2], " level=warning msg=\"two\\nlines \\\"quoted\\\"\""),
+		      "'%s'", l[2]);
 
 	ck_assert_int_lt(oci_log_set_format("xml", &err), 0);
 	ck_assert_int_eq(err.code, OCI_E_INVALID);
@@ -232,7 +235,8 @@ static Suite *log_suite(void)
 	Suite *s = suite_create("log");
 	TCase *tc = tcase_create("core");
 	tcase_add_checked_fixture(tc, setup, teardown);
-	/* First: there is no way to drop a log file once set, so this also holds with CK_FORK=no. */
+	/* First: there is no way to drop a log file once set, so this also holds with CK_FORK=no.
+	 */
 	tcase_add_test(tc, test_stderr_without_log_file);
 	tcase_add_test(tc, test_json_lines);
 	tcase_add_test(tc, test_json_invalid_utf8_not_lost);

@@ -15,7 +15,8 @@
 static json_t *load(const char *s)
 {
 	oci_error err = OCI_ERROR_INIT;
-	json_t *j = oci_json_loadb(s, strlen(s), OCI_JSON_MAX_SIZE, OCI_JSON_MAX_DEPTH, "test", &err);
+	json_t *j =
+	    oci_json_loadb(s, strlen(s), OCI_JSON_MAX_SIZE, OCI_JSON_MAX_DEPTH, "test", &err);
 	ck_assert_msg(j != NULL, "%s", err.msg);
 	return j;
 }
@@ -50,24 +51,32 @@ START_TEST(test_layer_info)
 		int comp;
 		bool nd;
 	} cases[] = {
-		{OCI_MT_LAYER, OCI_COMP_NONE, false},          {OCI_MT_LAYER_GZIP, OCI_COMP_GZIP, false},
-		{OCI_MT_LAYER_ZSTD, OCI_COMP_ZSTD, false},     {OCI_MT_LAYER_ND, OCI_COMP_NONE, true},
-		{OCI_MT_LAYER_ND_GZIP, OCI_COMP_GZIP, true},   {OCI_MT_LAYER_ND_ZSTD, OCI_COMP_ZSTD, true},
-		{DOCKER_MT_LAYER_GZIP, OCI_COMP_GZIP, false},  {DOCKER_MT_LAYER_FOREIGN, OCI_COMP_GZIP, true},
+	    {OCI_MT_LAYER, OCI_COMP_NONE, false},
+	    {OCI_MT_LAYER_GZIP, OCI_COMP_GZIP, false},
+	    {OCI_MT_LAYER_ZSTD, OCI_COMP_ZSTD, false},
+	    {OCI_MT_LAYER_ND, OCI_COMP_NONE, true},
+	    {OCI_MT_LAYER_ND_GZIP, OCI_COMP_GZIP, true},
+	    {OCI_MT_LAYER_ND_ZSTD, OCI_COMP_ZSTD, true},
+	    {DOCKER_MT_LAYER_GZIP, OCI_COMP_GZIP, false},
+	    {DOCKER_MT_LAYER_FOREIGN, OCI_COMP_GZIP, true},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		int comp = -1;
 		bool nd = !cases[i].nd;
 		oci_error err = OCI_ERROR_INIT;
-		ck_assert_msg(oci_media_layer_info(cases[i].mt, &comp, &nd, &err) == 0, "%s: %s", cases[i].mt, err.msg);
+		ck_assert_msg(oci_media_layer_info(cases[i].mt, &comp, &nd, &err) == 0, "%s: %s",
+			      cases[i].mt, err.msg);
 		ck_assert_msg(comp == cases[i].comp, "%s: compression %d", cases[i].mt, comp);
 		ck_assert_msg(nd == cases[i].nd, "%s: nondistributable %d", cases[i].mt, nd);
 	}
 	oci_error err = OCI_ERROR_INIT;
 	int comp = 42;
-	ck_assert_int_lt(oci_media_layer_info("application/vnd.oci.image.layer.v1.tar+bzip2", &comp, NULL, &err), 0);
+	ck_assert_int_lt(
+	    oci_media_layer_info("application/vnd.oci.image.layer.v1.tar+bzip2", &comp, NULL, &err),
+	    0);
 	ck_assert_int_eq(err.code, OCI_E_UNSUPPORTED);
-	ck_assert_str_eq(err.msg, "unsupported layer media type 'application/vnd.oci.image.layer.v1.tar+bzip2'");
+	ck_assert_str_eq(
+	    err.msg, "unsupported layer media type 'application/vnd.oci.image.layer.v1.tar+bzip2'");
 	ck_assert_int_eq(comp, 42);
 	ck_assert_int_lt(oci_media_layer_info(OCI_MT_CONFIG, NULL, NULL, &err), 0);
 	ck_assert_int_eq(err.code, OCI_E_UNSUPPORTED);
@@ -88,7 +97,8 @@ START_TEST(test_platforms)
 	ck_assert_str_eq(oci_platform_str(&p, buf, sizeof(buf)), "linux/arm64/v8");
 	ck_assert_int_eq(oci_platform_parse("linux/arm/v7", &p, &err), 0);
 	ck_assert_str_eq(oci_platform_str(&p, buf, sizeof(buf)), "linux/arm/v7");
-	static const char *bad[] = {"linux", "linux/", "/amd64", "linux/arm/", "linux/arm/v7/x", ""};
+	static const char *bad[] = {"linux",	  "linux/",	    "/amd64",
+				    "linux/arm/", "linux/arm/v7/x", ""};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		ck_assert_msg(oci_platform_parse(bad[i], &p, &err) < 0, "'%s' accepted", bad[i]);
 		ck_assert_int_eq(err.code, OCI_E_INVALID);
@@ -121,11 +131,14 @@ START_TEST(test_manifest)
 	oci_manifest m;
 	oci_error err = OCI_ERROR_INIT;
 	json_t *doc = load("{\"schemaVersion\": 2, \"mediaType\": \"" OCI_MT_MANIFEST "\","
-			   " \"config\": {\"mediaType\": \"" OCI_MT_CONFIG "\", \"digest\": \"sha256:" H1 "\", \"size\": 123},"
+			   " \"config\": {\"mediaType\": \"" OCI_MT_CONFIG
+			   "\", \"digest\": \"sha256:" H1 "\", \"size\": 123},"
 			   " \"layers\": ["
-			   "  {\"mediaType\": \"" OCI_MT_LAYER_GZIP "\", \"digest\": \"sha256:" H2 "\", \"size\": 1000,"
+			   "  {\"mediaType\": \"" OCI_MT_LAYER_GZIP "\", \"digest\": \"sha256:" H2
+			   "\", \"size\": 1000,"
 			   "   \"annotations\": {\"a\": \"b\"}, \"futureKey\": 1},"
-			   "  {\"mediaType\": \"" OCI_MT_LAYER_ZSTD "\", \"digest\": \"sha256:" H3 "\", \"size\": 0}],"
+			   "  {\"mediaType\": \"" OCI_MT_LAYER_ZSTD "\", \"digest\": \"sha256:" H3
+			   "\", \"size\": 0}],"
 			   " \"annotations\": {\"x\": \"y\"}, \"unknown\": [1, 2]}");
 	ck_assert_msg(oci_manifest_parse(doc, NULL, &m, &err) == 0, "%s", err.msg);
 	ck_assert_str_eq(m.media_type, OCI_MT_MANIFEST);
@@ -166,36 +179,41 @@ START_TEST(test_manifest_errors_name_the_path)
 		const char *doc;
 		const char *msg;
 	} cases[] = {
-		{"{\"schemaVersion\":2,\"layers\":[]}", "config: missing"},
-		{"{\"schemaVersion\":2,\"config\":{\"mediaType\":\"" OCI_MT_CONFIG "\",\"digest\":\"sha256:" H1
-		 "\",\"size\":1}}",
-		 "layers: missing"},
-		{"{\"schemaVersion\":2,\"config\":{\"mediaType\":\"" OCI_MT_CONFIG "\",\"digest\":\"sha256:" H1
-		 "\",\"size\":1},\"layers\":{}}",
-		 "layers: expected an array"},
-		{"{\"schemaVersion\":2,\"config\":{\"mediaType\":\"" OCI_MT_CONFIG "\",\"digest\":\"sha256:" H1
-		 "\",\"size\":\"1\"},\"layers\":[]}",
-		 "config.size: expected an integer"},
-		{"{\"schemaVersion\":2,\"config\":{\"mediaType\":\"" OCI_MT_CONFIG "\",\"digest\":\"sha256:" H1
-		 "\",\"size\":-1},\"layers\":[]}",
-		 "config.size: negative"},
-		{"{\"schemaVersion\":2,\"config\":{\"mediaType\":\"" OCI_MT_CONFIG "\",\"digest\":\"sha256:" H1
-		 "\",\"size\":1},\"layers\":[{\"mediaType\":\"" OCI_MT_LAYER "\",\"digest\":\"sha256:../../etc/passwd\",\"size\":1}]}",
-		 "layers[0].digest: invalid digest"},
-		{"{\"schemaVersion\":2,\"config\":{\"mediaType\":\"" OCI_MT_CONFIG "\",\"digest\":\"sha256:" H1
-		 "\",\"size\":1},\"layers\":[{\"mediaType\":\"" OCI_MT_LAYER "\",\"digest\":\"sha256:" H2
-		 "\",\"size\":1},\"oops\"]}",
-		 "layers[1]: expected an object"},
-		{"{\"schemaVersion\":2,\"config\":{\"mediaType\":\"" OCI_MT_CONFIG "\",\"digest\":\"sha256:" H1
-		 "\",\"size\":1},\"layers\":[{\"digest\":\"sha256:" H2 "\",\"size\":1}]}",
-		 "layers[0].mediaType: missing"},
+	    {"{\"schemaVersion\":2,\"layers\":[]}", "config: missing"},
+	    {"{\"schemaVersion\":2,\"config\":{\"mediaType\":\"" OCI_MT_CONFIG
+	     "\",\"digest\":\"sha256:" H1 "\",\"size\":1}}",
+	     "layers: missing"},
+	    {"{\"schemaVersion\":2,\"config\":{\"mediaType\":\"" OCI_MT_CONFIG
+	     "\",\"digest\":\"sha256:" H1 "\",\"size\":1},\"layers\":{}}",
+	     "layers: expected an array"},
+	    {"{\"schemaVersion\":2,\"config\":{\"mediaType\":\"" OCI_MT_CONFIG
+	     "\",\"digest\":\"sha256:" H1 "\",\"size\":\"1\"},\"layers\":[]}",
+	     "config.size: expected an integer"},
+	    {"{\"schemaVersion\":2,\"config\":{\"mediaType\":\"" OCI_MT_CONFIG
+	     "\",\"digest\":\"sha256:" H1 "\",\"size\":-1},\"layers\":[]}",
+	     "config.size: negative"},
+	    {"{\"schemaVersion\":2,\"config\":{\"mediaType\":\"" OCI_MT_CONFIG
+	     "\",\"digest\":\"sha256:" H1
+	     "\",\"size\":1},\"layers\":[{\"mediaType\":\"" OCI_MT_LAYER
+	     "\",\"digest\":\"sha256:../../etc/passwd\",\"size\":1}]}",
+	     "layers[0].digest: invalid digest"},
+	    {"{\"schemaVersion\":2,\"config\":{\"mediaType\":\"" OCI_MT_CONFIG
+	     "\",\"digest\":\"sha256:" H1
+	     "\",\"size\":1},\"layers\":[{\"mediaType\":\"" OCI_MT_LAYER
+	     "\",\"digest\":\"sha256:" H2 "\",\"size\":1},\"oops\"]}",
+	     "layers[1]: expected an object"},
+	    {"{\"schemaVersion\":2,\"config\":{\"mediaType\":\"" OCI_MT_CONFIG
+	     "\",\"digest\":\"sha256:" H1 "\",\"size\":1},\"layers\":[{\"digest\":\"sha256:" H2
+	     "\",\"size\":1}]}",
+	     "layers[0].mediaType: missing"},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		oci_manifest m;
 		oci_error err = OCI_ERROR_INIT;
 		json_t *doc = load(cases[i].doc);
 		ck_assert_msg(oci_manifest_parse(doc, NULL, &m, &err) < 0, "case %zu accepted", i);
-		ck_assert_msg(strstr(err.msg, cases[i].msg), "case %zu: '%s' lacks '%s'", i, err.msg, cases[i].msg);
+		ck_assert_msg(strstr(err.msg, cases[i].msg), "case %zu: '%s' lacks '%s'", i,
+			      err.msg, cases[i].msg);
 		ck_assert_ptr_null(m.doc);
 		json_decref(doc);
 	}
@@ -207,9 +225,10 @@ START_TEST(test_schema1_refused)
 	oci_manifest m;
 	oci_index idx;
 	oci_error err = OCI_ERROR_INIT;
-	json_t *doc = load("{\"schemaVersion\": 1, \"name\": \"library/busybox\", \"tag\": \"latest\","
-			   " \"architecture\": \"amd64\", \"fsLayers\": [{\"blobSum\": \"sha256:" H1 "\"}],"
-			   " \"history\": [], \"signatures\": []}");
+	json_t *doc =
+	    load("{\"schemaVersion\": 1, \"name\": \"library/busybox\", \"tag\": \"latest\","
+		 " \"architecture\": \"amd64\", \"fsLayers\": [{\"blobSum\": \"sha256:" H1 "\"}],"
+		 " \"history\": [], \"signatures\": []}");
 	ck_assert_int_lt(oci_manifest_parse(doc, NULL, &m, &err), 0);
 	ck_assert_int_eq(err.code, OCI_E_UNSUPPORTED);
 	ck_assert_msg(strstr(err.msg, "schema 1"), "%s", err.msg);
@@ -231,8 +250,10 @@ START_TEST(test_schema1_refused)
 }
 END_TEST
 
-#define ENTRY(mt, hex, plat) "{\"mediaType\":\"" mt "\",\"digest\":\"sha256:" hex "\",\"size\":500" plat "}"
-#define PLAT(os, arch, extra) ",\"platform\":{\"os\":\"" os "\",\"architecture\":\"" arch "\"" extra "}"
+#define ENTRY(mt, hex, plat)                                                                       \
+	"{\"mediaType\":\"" mt "\",\"digest\":\"sha256:" hex "\",\"size\":500" plat "}"
+#define PLAT(os, arch, extra)                                                                      \
+	",\"platform\":{\"os\":\"" os "\",\"architecture\":\"" arch "\"" extra "}"
 
 START_TEST(test_index_select)
 {
@@ -240,11 +261,17 @@ START_TEST(test_index_select)
 	oci_platform want;
 	const oci_descriptor *d = NULL;
 	oci_error err = OCI_ERROR_INIT;
-	json_t *doc = load("{\"schemaVersion\":2,\"mediaType\":\"" OCI_MT_INDEX "\",\"manifests\":["
-			   ENTRY(OCI_MT_MANIFEST, H1, PLAT("linux", "amd64", "")) ","
-			   ENTRY(OCI_MT_MANIFEST, H2, PLAT("linux", "arm64", "")) ","
-			   ENTRY(OCI_MT_MANIFEST, H3, PLAT("linux", "arm", ",\"variant\":\"v6\"")) ","
-			   ENTRY(OCI_MT_MANIFEST, H4, PLAT("unknown", "unknown", "")) "]}");
+	json_t *doc = load(
+	    "{\"schemaVersion\":2,\"mediaType\":\"" OCI_MT_INDEX
+	    "\",\"manifests\":[" ENTRY(OCI_MT_MANIFEST, H1, PLAT("linux", "amd64", "")) "," ENTRY(
+		OCI_MT_MANIFEST, H2,
+		PLAT("linux", "arm64",
+		     "")) "," ENTRY(OCI_MT_MANIFEST, H3,
+				    PLAT("linux", "arm",
+					 ",\"variant\":\"v6\"")) "," ENTRY(OCI_MT_MANIFEST, H4,
+									   PLAT("unknown",
+										"unknown",
+										"")) "]}");
 	ck_assert_msg(oci_index_parse(doc, NULL, &idx, &err) == 0, "%s", err.msg);
 	ck_assert_uint_eq(idx.n_manifests, 4);
 	ck_assert(idx.manifests[0].has_platform);
@@ -266,8 +293,8 @@ START_TEST(test_index_select)
 	oci_platform_parse("linux/arm/v7", &want, &err);
 	ck_assert_int_lt(oci_index_select(&idx, &want, &d, &err), 0);
 	ck_assert_int_eq(err.code, OCI_E_NOTFOUND);
-	ck_assert_str_eq(err.msg,
-			 "no image for platform linux/arm/v7 (available: linux/amd64, linux/arm64, linux/arm/v6)");
+	ck_assert_str_eq(err.msg, "no image for platform linux/arm/v7 (available: linux/amd64, "
+				  "linux/arm64, linux/arm/v6)");
 	ck_assert_ptr_null(d);
 	oci_platform_parse("linux/s390x", &want, &err);
 	ck_assert_int_lt(oci_index_select(&idx, &want, &d, &err), 0);
@@ -276,9 +303,10 @@ START_TEST(test_index_select)
 	json_decref(doc);
 
 	/* A Docker manifest list works the same; nested indexes are not picked as images. */
-	doc = load("{\"schemaVersion\":2,\"mediaType\":\"" DOCKER_MT_LIST "\",\"manifests\":["
-		   ENTRY(OCI_MT_INDEX, H1, PLAT("linux", "amd64", "")) ","
-		   ENTRY(DOCKER_MT_MANIFEST, H2, PLAT("linux", "amd64", "")) "]}");
+	doc =
+	    load("{\"schemaVersion\":2,\"mediaType\":\"" DOCKER_MT_LIST
+		 "\",\"manifests\":[" ENTRY(OCI_MT_INDEX, H1, PLAT("linux", "amd64", "")) "," ENTRY(
+		     DOCKER_MT_MANIFEST, H2, PLAT("linux", "amd64", "")) "]}");
 	ck_assert_msg(oci_index_parse(doc, NULL, &idx, &err) == 0, "%s", err.msg);
 	oci_platform_parse("linux/amd64", &want, &err);
 	ck_assert_int_eq(oci_index_select(&idx, &want, &d, &err), 0);
@@ -287,10 +315,15 @@ START_TEST(test_index_select)
 	json_decref(doc);
 
 	/* Errors name the entry. */
-	doc = load("{\"schemaVersion\":2,\"manifests\":[" ENTRY(OCI_MT_MANIFEST, H1, PLAT("linux", "amd64", "")) ","
-		   "{\"mediaType\":\"" OCI_MT_MANIFEST "\",\"digest\":\"sha256:" H2 "\",\"size\":1,\"platform\":{\"os\":\"linux\"}}]}");
+	doc = load("{\"schemaVersion\":2,\"manifests\":[" ENTRY(
+	    OCI_MT_MANIFEST, H1,
+	    PLAT("linux", "amd64", "")) ","
+					"{\"mediaType\":\"" OCI_MT_MANIFEST
+					"\",\"digest\":\"sha256:" H2
+					"\",\"size\":1,\"platform\":{\"os\":\"linux\"}}]}");
 	ck_assert_int_lt(oci_index_parse(doc, NULL, &idx, &err), 0);
-	ck_assert_msg(strstr(err.msg, "manifests[1].platform.architecture: missing"), "%s", err.msg);
+	ck_assert_msg(strstr(err.msg, "manifests[1].platform.architecture: missing"), "%s",
+		      err.msg);
 	json_decref(doc);
 	doc = load("{\"schemaVersion\":2,\"mediaType\":\"" OCI_MT_INDEX "\"}");
 	ck_assert_int_lt(oci_index_parse(doc, NULL, &idx, &err), 0);
@@ -314,7 +347,8 @@ START_TEST(test_descriptor_round_trip)
 	ck_assert_int_eq(back.size, 500);
 	ck_assert(back.has_platform);
 	ck_assert_str_eq(back.platform.variant, "v7");
-	ck_assert_str_eq(json_string_value(json_object_get(back.annotations, OCI_ANNOT_REF_NAME)), "v1");
+	ck_assert_str_eq(json_string_value(json_object_get(back.annotations, OCI_ANNOT_REF_NAME)),
+			 "v1");
 	json_decref(out);
 	json_decref(j);
 }
@@ -326,7 +360,8 @@ START_TEST(test_image_config)
 	oci_error err = OCI_ERROR_INIT;
 	json_t *doc = load("{\"architecture\":\"amd64\",\"os\":\"linux\","
 			   "\"config\":{\"Entrypoint\":[\"/bin/sh\"],\"Env\":[\"PATH=/bin\"]},"
-			   "\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"sha256:" H1 "\",\"sha256:" H2 "\"]},"
+			   "\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"sha256:" H1
+			   "\",\"sha256:" H2 "\"]},"
 			   "\"history\":[{\"created_by\":\"x\"}]}");
 	ck_assert_msg(oci_image_config_parse(doc, &c, &err) == 0, "%s", err.msg);
 	ck_assert_str_eq(c.os, "linux");
@@ -343,19 +378,22 @@ START_TEST(test_image_config)
 		const char *doc;
 		const char *msg;
 	} bad[] = {
-		{"{\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"sha256:" H1 "\",\"sha256:XYZ\"]}}",
-		 "image config: rootfs.diff_ids[1]: invalid digest"},
-		{"{\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[7]}}", "image config: rootfs.diff_ids[0]: expected a string"},
-		{"{\"rootfs\":{\"type\":\"layers\"}}", "rootfs.diff_ids: missing"},
-		{"{\"rootfs\":{\"type\":\"zfs\",\"diff_ids\":[]}}", "rootfs.type: expected \"layers\""},
-		{"{\"os\":\"linux\"}", "rootfs: missing"},
-		{"{\"os\":1,\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[]}}", "os: expected a string"},
-		{"[]", "image config: expected an object"},
+	    {"{\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"sha256:" H1 "\",\"sha256:XYZ\"]}}",
+	     "image config: rootfs.diff_ids[1]: invalid digest"},
+	    {"{\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[7]}}",
+	     "image config: rootfs.diff_ids[0]: expected a string"},
+	    {"{\"rootfs\":{\"type\":\"layers\"}}", "rootfs.diff_ids: missing"},
+	    {"{\"rootfs\":{\"type\":\"zfs\",\"diff_ids\":[]}}", "rootfs.type: expected \"layers\""},
+	    {"{\"os\":\"linux\"}", "rootfs: missing"},
+	    {"{\"os\":1,\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[]}}",
+	     "os: expected a string"},
+	    {"[]", "image config: expected an object"},
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		doc = load(bad[i].doc);
 		ck_assert_msg(oci_image_config_parse(doc, &c, &err) < 0, "case %zu accepted", i);
-		ck_assert_msg(strstr(err.msg, bad[i].msg), "case %zu: '%s' lacks '%s'", i, err.msg, bad[i].msg);
+		ck_assert_msg(strstr(err.msg, bad[i].msg), "case %zu: '%s' lacks '%s'", i, err.msg,
+			      bad[i].msg);
 		ck_assert_ptr_null(c.diff_ids);
 		json_decref(doc);
 	}

@@ -9,8 +9,8 @@
 #define HEX64 "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 
 /* Parse s and compare the normalised string form. */
-static void expect_ref(const char *s, const char *domain, const char *path, const char *tag, bool has_digest,
-		       const char *full)
+static void expect_ref(const char *s, const char *domain, const char *path, const char *tag,
+		       bool has_digest, const char *full)
 {
 	oci_ref r;
 	oci_error err = OCI_ERROR_INIT;
@@ -36,11 +36,13 @@ static void expect_bad(const char *s, const char *what)
 
 START_TEST(test_docker_hub_normalisation)
 {
-	expect_ref("busybox", "docker.io", "library/busybox", "latest", false, "docker.io/library/busybox:latest");
+	expect_ref("busybox", "docker.io", "library/busybox", "latest", false,
+		   "docker.io/library/busybox:latest");
 	expect_ref("busybox:1.36", "docker.io", "library/busybox", "1.36", false,
 		   "docker.io/library/busybox:1.36");
 	expect_ref("foo/bar", "docker.io", "foo/bar", "latest", false, "docker.io/foo/bar:latest");
-	expect_ref("index.docker.io/foo/bar", "docker.io", "foo/bar", "latest", false, "docker.io/foo/bar:latest");
+	expect_ref("index.docker.io/foo/bar", "docker.io", "foo/bar", "latest", false,
+		   "docker.io/foo/bar:latest");
 	expect_ref("index.docker.io/busybox", "docker.io", "library/busybox", "latest", false,
 		   "docker.io/library/busybox:latest");
 	expect_ref("docker.io/busybox", "docker.io", "library/busybox", "latest", false,
@@ -52,16 +54,20 @@ END_TEST
 
 START_TEST(test_hosts_and_ports)
 {
-	expect_ref("localhost:5000/x", "localhost:5000", "x", "latest", false, "localhost:5000/x:latest");
+	expect_ref("localhost:5000/x", "localhost:5000", "x", "latest", false,
+		   "localhost:5000/x:latest");
 	expect_ref("localhost/x", "localhost", "x", "latest", false, "localhost/x:latest");
 	expect_ref("[::1]:5000/x:t", "[::1]:5000", "x", "t", false, "[::1]:5000/x:t");
 	expect_ref("127.0.0.1:40123/a/b/c:v1", "127.0.0.1:40123", "a/b/c", "v1", false,
 		   "127.0.0.1:40123/a/b/c:v1");
-	expect_ref("quay.io/org/app", "quay.io", "org/app", "latest", false, "quay.io/org/app:latest");
+	expect_ref("quay.io/org/app", "quay.io", "org/app", "latest", false,
+		   "quay.io/org/app:latest");
 	/* Without '.', ':' or "localhost" the first component is part of the path. */
-	expect_ref("myhost/app", "docker.io", "myhost/app", "latest", false, "docker.io/myhost/app:latest");
+	expect_ref("myhost/app", "docker.io", "myhost/app", "latest", false,
+		   "docker.io/myhost/app:latest");
 	/* No '/' before the colon: "5000" is a tag, not a port. */
-	expect_ref("foo:5000", "docker.io", "library/foo", "5000", false, "docker.io/library/foo:5000");
+	expect_ref("foo:5000", "docker.io", "library/foo", "5000", false,
+		   "docker.io/library/foo:5000");
 	/* Separators the grammar allows inside a component. */
 	expect_ref("a.b/c_d/e__f/g--h/i.j-k", "a.b", "c_d/e__f/g--h/i.j-k", "latest", false,
 		   "a.b/c_d/e__f/g--h/i.j-k:latest");
@@ -75,7 +81,8 @@ START_TEST(test_digests)
 	char buf[512];
 	expect_ref("example.com/a/b:t@sha256:" HEX64, "example.com", "a/b", "t", true,
 		   "example.com/a/b:t@sha256:" HEX64);
-	expect_ref("x@sha256:" HEX64, "docker.io", "library/x", "", true, "docker.io/library/x@sha256:" HEX64);
+	expect_ref("x@sha256:" HEX64, "docker.io", "library/x", "", true,
+		   "docker.io/library/x@sha256:" HEX64);
 	ck_assert_int_eq(oci_ref_parse("example.com/a/b:t@sha256:" HEX64, &r, &err), 0);
 	ck_assert_int_eq(r.digest.alg, OCI_DIGEST_SHA256);
 	ck_assert_str_eq(r.digest.hex, HEX64);
@@ -107,7 +114,8 @@ START_TEST(test_bad_references)
 	/* 128 characters is the longest valid tag. */
 	tag129[128] = '\0';
 	snprintf(buf, sizeof(buf), "busybox:%s", tag129);
-	expect_ref(buf, "docker.io", "library/busybox", tag129, false, strcat(strcpy(longname, "docker.io/library/"), buf));
+	expect_ref(buf, "docker.io", "library/busybox", tag129, false,
+		   strcat(strcpy(longname, "docker.io/library/"), buf));
 	expect_bad("busybox:a/b", "registry host"); /* a ':' before the last '/' is a port */
 	expect_bad("busybox:-x", "invalid tag");
 	expect_bad("busybox:.x", "invalid tag");
@@ -146,9 +154,11 @@ START_TEST(test_bad_digest_is_not_a_path)
 	oci_error err = OCI_ERROR_INIT;
 	ck_assert_int_lt(oci_ref_parse("x@sha256:../../../../etc/passwd", &r, &err), 0);
 	ck_assert_int_eq(r.has_digest, 0);
-	ck_assert_int_lt(oci_ref_parse("x@sha256:" "0123456789ABCDEF0123456789abcdef0123456789abcdef0123456789abcdef", &r,
-				       &err),
-			 0);
+	ck_assert_int_lt(
+	    oci_ref_parse("x@sha256:"
+			  "0123456789ABCDEF0123456789abcdef0123456789abcdef0123456789abcdef",
+			  &r, &err),
+	    0);
 	ck_assert_ptr_nonnull(strstr(err.msg, "lower-case hex"));
 	ck_assert_int_lt(oci_ref_parse("x@md5:0123456789abcdef0123456789abcdef", &r, &err), 0);
 	ck_assert_ptr_nonnull(strstr(err.msg, "unsupported algorithm"));
@@ -162,26 +172,27 @@ START_TEST(test_local_and_registry_host)
 		bool local;
 		const char *host;
 	} cases[] = {
-		{"busybox", false, "registry-1.docker.io"},
-		{"index.docker.io/foo/bar", false, "registry-1.docker.io"},
-		{"localhost/x", true, "localhost"},
-		{"localhost:5000/x", true, "localhost:5000"},
-		{"127.0.0.1:5000/x", true, "127.0.0.1:5000"},
-		{"127.1.2.3/x", true, "127.1.2.3"},
-		{"[::1]:5000/x", true, "[::1]:5000"},
-		{"localhost.example.com/x", false, "localhost.example.com"},
-		{"localhostx.com/x", false, "localhostx.com"},
-		/* A DNS name that merely starts with "127." is not loopback: no plain-HTTP default. */
-		{"127.example.com/x", false, "127.example.com"},
-		{"10.0.0.1:5000/x", false, "10.0.0.1:5000"},
-		{"quay.io/x", false, "quay.io"},
+	    {"busybox", false, "registry-1.docker.io"},
+	    {"index.docker.io/foo/bar", false, "registry-1.docker.io"},
+	    {"localhost/x", true, "localhost"},
+	    {"localhost:5000/x", true, "localhost:5000"},
+	    {"127.0.0.1:5000/x", true, "127.0.0.1:5000"},
+	    {"127.1.2.3/x", true, "127.1.2.3"},
+	    {"[::1]:5000/x", true, "[::1]:5000"},
+	    {"localhost.example.com/x", false, "localhost.example.com"},
+	    {"localhostx.com/x", false, "localhostx.com"},
+	    /* A DNS name that merely starts with "127." is not loopback: no plain-HTTP default. */
+	    {"127.example.com/x", false, "127.example.com"},
+	    {"10.0.0.1:5000/x", false, "10.0.0.1:5000"},
+	    {"quay.io/x", false, "quay.io"},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		oci_ref r;
 		oci_error err = OCI_ERROR_INIT;
-		ck_assert_msg(oci_ref_parse(cases[i].ref, &r, &err) == 0, "%s: %s", cases[i].ref, err.msg);
-		ck_assert_msg(oci_ref_is_local(&r) == cases[i].local, "%s: is_local %d", cases[i].ref,
-			      oci_ref_is_local(&r));
+		ck_assert_msg(oci_ref_parse(cases[i].ref, &r, &err) == 0, "%s: %s", cases[i].ref,
+			      err.msg);
+		ck_assert_msg(oci_ref_is_local(&r) == cases[i].local, "%s: is_local %d",
+			      cases[i].ref, oci_ref_is_local(&r));
 		ck_assert_str_eq(oci_ref_registry_host(&r), cases[i].host);
 	}
 }

@@ -59,10 +59,10 @@ static void setup(void)
 	ck_assert_int_eq(mkdirat(rootfd, "dir/sub", 0755), 0);
 	mk("etc/hostname", "inside");
 	mk("dir/sub/file", "inner");
-	ln("/etc", "abs");                  /* absolute: must mean root/etc */
-	ln(outpath, "absout");              /* absolute path of outside/: root/<tmp>/outside */
-	ln("../../..", "up");               /* climbs above the root: clamped */
-	ln("../outside", "relout");         /* relative escape to the sibling */
+	ln("/etc", "abs");	    /* absolute: must mean root/etc */
+	ln(outpath, "absout");	    /* absolute path of outside/: root/<tmp>/outside */
+	ln("../../..", "up");	    /* climbs above the root: clamped */
+	ln("../outside", "relout"); /* relative escape to the sibling */
 	ln("dir/sub", "rel");
 	ln("/", "toroot");
 	ln("loop2", "loop1");
@@ -71,7 +71,7 @@ static void setup(void)
 	snprintf(p, sizeof(p), "%s/newfile", outpath);
 	ln(p, "dangling");
 	ln("../../../../../..", "dir/sub/deepup");
-	ln("/etc", "dir/sub/etclink");      /* absolute, from below the top: restarts at the root */
+	ln("/etc", "dir/sub/etclink"); /* absolute, from below the top: restarts at the root */
 	ln("/dir/sub/../../created-abs", "dir/sub/absnew");
 	snprintf(p, sizeof(p), "%s/outside/marker", tmpdir);
 	ln(p, "dir/marker-link");
@@ -95,13 +95,13 @@ static void assert_outside_untouched(void)
 	struct dirent *de;
 	ck_assert_ptr_nonnull(d);
 	while ((de = readdir(d)))
-		ck_assert_msg(!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."), "outside/%s was created",
-			      de->d_name);
+		ck_assert_msg(!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."),
+			      "outside/%s was created", de->d_name);
 	closedir(d);
 	d = opendir(tmpdir);
 	while ((de = readdir(d)))
-		ck_assert_msg(!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") || !strcmp(de->d_name, "root") ||
-				      !strcmp(de->d_name, "outside"),
+		ck_assert_msg(!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") ||
+				  !strcmp(de->d_name, "root") || !strcmp(de->d_name, "outside"),
 			      "%s/%s was created", tmpdir, de->d_name);
 	closedir(d);
 }
@@ -123,7 +123,8 @@ static void expect_content(const char *path, const char *want)
 {
 	oci_error err = OCI_ERROR_INIT;
 	const char *got = read_in(path, &err);
-	ck_assert_msg(got != NULL, "[%s] '%s': %s", oci_safepath_force_fallback ? "walk" : "openat2", path, err.msg);
+	ck_assert_msg(got != NULL, "[%s] '%s': %s",
+		      oci_safepath_force_fallback ? "walk" : "openat2", path, err.msg);
 	ck_assert_msg(!strcmp(got, want), "[%s] '%s': read '%s', want '%s'",
 		      oci_safepath_force_fallback ? "walk" : "openat2", path, got, want);
 }
@@ -134,9 +135,11 @@ static void expect_errno(const char *path, int flags, int want_errno)
 	int fd = oci_safe_open(rootfd, path, flags, 0644, &err);
 	if (fd >= 0)
 		close(fd);
-	ck_assert_msg(fd < 0, "[%s] '%s' opened", oci_safepath_force_fallback ? "walk" : "openat2", path);
+	ck_assert_msg(fd < 0, "[%s] '%s' opened", oci_safepath_force_fallback ? "walk" : "openat2",
+		      path);
 	ck_assert_msg(err.sys_errno == want_errno, "[%s] '%s': %s (errno %d, want %d)",
-		      oci_safepath_force_fallback ? "walk" : "openat2", path, err.msg, err.sys_errno, want_errno);
+		      oci_safepath_force_fallback ? "walk" : "openat2", path, err.msg,
+		      err.sys_errno, want_errno);
 	ck_assert_msg(strstr(err.msg, path), "message '%s' does not name '%s'", err.msg, path);
 }
 
@@ -315,12 +318,15 @@ START_TEST(test_open_parent)
 	set_mode(_i);
 	static const char *refused[] = {"", "/", "//", "..", ".", "a/..", "dir/.", "../", "./"};
 	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
-		int fd = oci_safe_open_parent(rootfd, refused[i], &leaf, leafbuf, sizeof(leafbuf), &err);
+		int fd =
+		    oci_safe_open_parent(rootfd, refused[i], &leaf, leafbuf, sizeof(leafbuf), &err);
 		if (fd >= 0)
 			close(fd);
 		ck_assert_msg(fd < 0, "'%s' has a parent", refused[i]);
-		/* The root has no parent (invalid request); a "." or ".." leaf is an escape attempt. */
-		ck_assert_msg(err.code == (i < 3 ? OCI_E_INVALID : OCI_E_UNSAFE), "'%s': code %d", refused[i], err.code);
+		/* The root has no parent (invalid request); a "." or ".." leaf is an escape
+		 * attempt. */
+		ck_assert_msg(err.code == (i < 3 ? OCI_E_INVALID : OCI_E_UNSAFE), "'%s': code %d",
+			      refused[i], err.code);
 		ck_assert_msg(strstr(err.msg, "no parent directory"), "%s", err.msg);
 	}
 	/* abs/passwd: the parent is the root's etc/, never the host's. */
@@ -379,13 +385,47 @@ END_TEST
 START_TEST(test_both_resolvers_agree)
 {
 	static const char *paths[] = {
-		"", ".", "/", "..", "abs", "abs/", "abs/hostname", "abs/passwd", "up", "up/dir", "rel", "rel/..",
-		"rel/../..", "rel/file", "rel/file/", "dir/sub/deepup", "toroot", "dangling", "absout", "relout",
-		"loop1", "self", "dir//sub///file", "./dir/./sub/../sub/file", "dir/marker-link", "nonexistent",
-		"nonexistent/x", "dir/sub/file/x", "etc/hostname/..", "dangling/", "toroot/", "loop1/", "etc/hostname/",
-		"nonexistent/", "up/dir/sub/deepup/abs/", "dir/sub/etclink", "rel/etclink/hostname", "dir/sub/absnew",
+	    "",
+	    ".",
+	    "/",
+	    "..",
+	    "abs",
+	    "abs/",
+	    "abs/hostname",
+	    "abs/passwd",
+	    "up",
+	    "up/dir",
+	    "rel",
+	    "rel/..",
+	    "rel/../..",
+	    "rel/file",
+	    "rel/file/",
+	    "dir/sub/deepup",
+	    "toroot",
+	    "dangling",
+	    "absout",
+	    "relout",
+	    "loop1",
+	    "self",
+	    "dir//sub///file",
+	    "./dir/./sub/../sub/file",
+	    "dir/marker-link",
+	    "nonexistent",
+	    "nonexistent/x",
+	    "dir/sub/file/x",
+	    "etc/hostname/..",
+	    "dangling/",
+	    "toroot/",
+	    "loop1/",
+	    "etc/hostname/",
+	    "nonexistent/",
+	    "up/dir/sub/deepup/abs/",
+	    "dir/sub/etclink",
+	    "rel/etclink/hostname",
+	    "dir/sub/absnew",
 	};
-	static const int flagsets[] = {O_PATH, O_PATH | O_NOFOLLOW, O_RDONLY, O_RDONLY | O_DIRECTORY};
+	static const int flagsets[] = {O_PATH, O_PATH | O_NOFOLLOW, O_RDONLY,
+				       O_RDONLY | O_DIRECTORY};
 	for (size_t f = 0; f < sizeof(flagsets) / sizeof(flagsets[0]); f++) {
 		for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
 			struct stat st[2];
@@ -395,18 +435,20 @@ START_TEST(test_both_resolvers_agree)
 				set_mode(mode);
 				int fd = oci_safe_open(rootfd, paths[i], flagsets[f], 0, &err);
 				if (fd >= 0) {
-					ck_assert_int_eq(fstatat(fd, "", &st[mode], AT_EMPTY_PATH), 0);
+					ck_assert_int_eq(fstatat(fd, "", &st[mode], AT_EMPTY_PATH),
+							 0);
 					close(fd);
 					res[mode] = 0;
 				} else {
 					res[mode] = err.sys_errno ? err.sys_errno : -1;
 				}
 			}
-			ck_assert_msg(res[0] == res[1], "'%s' flags %#x: openat2 %d, walk %d", paths[i], flagsets[f],
-				      res[0], res[1]);
+			ck_assert_msg(res[0] == res[1], "'%s' flags %#x: openat2 %d, walk %d",
+				      paths[i], flagsets[f], res[0], res[1]);
 			if (res[0] == 0)
-				ck_assert_msg(st[0].st_ino == st[1].st_ino && st[0].st_dev == st[1].st_dev,
-					      "'%s' flags %#x: different files", paths[i], flagsets[f]);
+				ck_assert_msg(
+				    st[0].st_ino == st[1].st_ino && st[0].st_dev == st[1].st_dev,
+				    "'%s' flags %#x: different files", paths[i], flagsets[f]);
 		}
 	}
 	assert_outside_untouched();
@@ -418,15 +460,28 @@ START_TEST(test_path_clean)
 	static const struct {
 		const char *in, *out;
 	} cases[] = {
-		{"", ""},           {"/", ""},           {"a", "a"},         {"/a/b/", "a/b"},
-		{"a//b", "a/b"},    {"./a/./b/.", "a/b"}, {"a/../../x", "x"}, {"../../x", "x"},
-		{"a/b/../c", "a/c"}, {"a/b/../..", ""},   {"..", ""},         {"/../etc/passwd", "etc/passwd"},
-		{"a/..b/c", "a/..b/c"}, {"...", "..."},   {"a/b/c/../../../../d", "d"},
+	    {"", ""},
+	    {"/", ""},
+	    {"a", "a"},
+	    {"/a/b/", "a/b"},
+	    {"a//b", "a/b"},
+	    {"./a/./b/.", "a/b"},
+	    {"a/../../x", "x"},
+	    {"../../x", "x"},
+	    {"a/b/../c", "a/c"},
+	    {"a/b/../..", ""},
+	    {"..", ""},
+	    {"/../etc/passwd", "etc/passwd"},
+	    {"a/..b/c", "a/..b/c"},
+	    {"...", "..."},
+	    {"a/b/c/../../../../d", "d"},
 	};
 	char out[64];
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		ck_assert_msg(oci_path_clean(cases[i].in, out, sizeof(out)) == 0, "'%s' failed", cases[i].in);
-		ck_assert_msg(!strcmp(out, cases[i].out), "'%s' -> '%s', want '%s'", cases[i].in, out, cases[i].out);
+		ck_assert_msg(oci_path_clean(cases[i].in, out, sizeof(out)) == 0, "'%s' failed",
+			      cases[i].in);
+		ck_assert_msg(!strcmp(out, cases[i].out), "'%s' -> '%s', want '%s'", cases[i].in,
+			      out, cases[i].out);
 	}
 	/* Results that do not fit are refused, not truncated. */
 	ck_assert_int_lt(oci_path_clean("abcdefgh/ijkl", out, 13), 0);

@@ -145,7 +145,8 @@ START_TEST(test_write_file_atomic)
 	snprintf(p, sizeof(p), "%s/state.json", tmpdir);
 	snprintf(q, sizeof(q), "%s/old", tmpdir);
 	ck_assert_int_eq(link(p, q), 0);
-	ck_assert_int_eq(oci_write_file_atomic(dfd, "state.json", "{\"a\":2,\"b\":3}", 13, 0600, &err), 0);
+	ck_assert_int_eq(
+	    oci_write_file_atomic(dfd, "state.json", "{\"a\":2,\"b\":3}", 13, 0600, &err), 0);
 	ck_assert_str_eq(get("state.json"), "{\"a\":2,\"b\":3}");
 	ck_assert_str_eq(get("old"), "{\"a\":1}");
 
@@ -181,22 +182,36 @@ START_TEST(test_parse_size)
 		const char *s;
 		uint64_t v;
 	} ok[] = {
-		{"0", 0},
-		{"12", 12},
-		{"512", 512},
-		{"64k", 64 << 10},
-		{"64K", 64 << 10},
-		{"4M", 4 << 20},
-		{"4m", 4 << 20},
-		{"4MB", 4 << 20},
-		{"1g", 1ULL << 30},
-		{"2G", 2ULL << 30},
-		{"3t", 3ULL << 40},
-		{"100b", 100},
-		{"16777215T", 16777215ULL << 40},
+	    {"0", 0},
+	    {"12", 12},
+	    {"512", 512},
+	    {"64k", 64 << 10},
+	    {"64K", 64 << 10},
+	    {"4M", 4 << 20},
+	    {"4m", 4 << 20},
+	    {"4MB", 4 << 20},
+	    {"1g", 1ULL << 30},
+	    {"2G", 2ULL << 30},
+	    {"3t", 3ULL << 40},
+	    {"100b", 100},
+	    {"16777215T", 16777215ULL << 40},
 	};
-	static const char *bad[] = {"", "M", "b", "MB", "-1", "+1", "1.5G", "4X", "4 M", " 4", "4M ", "k4",
-				    "0x10", "16777216T", "18446744073709551616", "99999999999999999999G"};
+	static const char *bad[] = {"",
+				    "M",
+				    "b",
+				    "MB",
+				    "-1",
+				    "+1",
+				    "1.5G",
+				    "4X",
+				    "4 M",
+				    " 4",
+				    "4M ",
+				    "k4",
+				    "0x10",
+				    "16777216T",
+				    "18446744073709551616",
+				    "99999999999999999999G"};
 	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
 		uint64_t v = 12345;
 		ck_assert_msg(oci_parse_size(ok[i].s, &v) == 0, "'%s' refused", ok[i].s);
@@ -204,7 +219,8 @@ START_TEST(test_parse_size)
 	}
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		uint64_t v = 12345;
-		ck_assert_msg(oci_parse_size(bad[i], &v) < 0, "'%s' accepted as %llu", bad[i], (unsigned long long)v);
+		ck_assert_msg(oci_parse_size(bad[i], &v) < 0, "'%s' accepted as %llu", bad[i],
+			      (unsigned long long)v);
 		ck_assert_msg(v == 12345, "'%s' changed the output on failure", bad[i]);
 	}
 }
@@ -244,7 +260,8 @@ START_TEST(test_remove_tree_stays_inside)
 	ck_assert_int_eq(mkdirat(dfd, "outside/keep", 0755), 0);
 	put("outside/keep/file", "precious");
 	put("outside/file", "precious too");
-	ck_assert_int_eq(oci_mkdir_p((snprintf(p, sizeof(p), "%s/victim/a/b/c", tmpdir), p), 0700, &err), 0);
+	ck_assert_int_eq(
+	    oci_mkdir_p((snprintf(p, sizeof(p), "%s/victim/a/b/c", tmpdir), p), 0700, &err), 0);
 	put("victim/a/b/c/f", "x");
 	put("victim/a/f", "x");
 	snprintf(p, sizeof(p), "%s/outside", tmpdir);
@@ -287,7 +304,8 @@ START_TEST(test_mkdir_p)
 	put("file", "x");
 	snprintf(p, sizeof(p), "%s/file/sub", tmpdir);
 	ck_assert_int_lt(oci_mkdir_p(p, 0755, &err), 0);
-	ck_assert_msg(strstr(err.msg, "file/sub") && strstr(err.msg, strerror(ENOTDIR)), "%s", err.msg);
+	ck_assert_msg(strstr(err.msg, "file/sub") && strstr(err.msg, strerror(ENOTDIR)), "%s",
+		      err.msg);
 }
 END_TEST
 
@@ -295,8 +313,10 @@ START_TEST(test_time_rfc3339)
 {
 	char buf[64];
 	regex_t re;
-	ck_assert_int_eq(regcomp(&re, "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{9}Z$", REG_EXTENDED),
-			 0);
+	ck_assert_int_eq(
+	    regcomp(&re, "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{9}Z$",
+		    REG_EXTENDED),
+	    0);
 	time_t before = time(NULL);
 	oci_time_rfc3339(buf, sizeof(buf));
 	time_t after = time(NULL);
