@@ -1,0 +1,100 @@
+#!/usr/bin/env bats
+# oci-fetch under faults, through tests/lib/faultproxy.py in front of the real registry:
+# transfers cut mid-blob (resumed by Range), 500s, 429 with Retry-After, servers that
+# ignore Range, a registry that stays broken or is down, and a consumer that goes away.
+
+bats_require_minimum_version 1.5.0
+load ../lib/common
+load ../lib/registry
+load ../lib/images
+load ../lib/fetch
+
+setup_file() {
+	require_cmd docker-registry jq curl python3
+	registry_start plain
+	image_push_busybox test/multi v1 --layers 3 >/dev/null
+	export REGISTRY_ENV=$REGISTRY_DIR
+	"$OCI_FETCH" --no-cache "$REGISTRY/test/multi:v1" >"$BATS_FILE_TMPDIR/clean.tar"
+	BASE=$(curl -s -H 'Accept: application/vnd.oci.image.manifest.v1+json' "$REGISTRY_URL/v2/test/multi/manifests/v1" | jq -r '.layers[0].digest')
+	export BASE CLEAN=$BATS_FILE_TMPDIR/clean.tar
+}
+
+teardown_file() {
+	registry_stop
+}
+
+setup() {
+	registry_use "$REGISTRY_ENV"
+	T=$BATS_TEST_TMPDIR
+	export XDG_CACHE_HOME=$T/xdg
+}
+
+teardown() {
+	proxy_stop
+}
+
+@test "a blob transfer cut mid-way is resumed with a Range request" {
+	proxy_start --cut 1 --min-size 100000
+	"$OCI_FETCH" --cache "$T/c" "$PROXY/test/multi:v1" >"$T/s.tar"
+	cmp "$CLEAN" "$T/s.tar"
+	check_stream "$T/s.tar" "$T/x"
+	grep -q "GET /v2/test/multi/blobs/$BASE range=- .*action=cut" "$PROXY_LOG"
+	grep -q "GET /v2/test/multi/blobs/$BASE range=bytes=[1-9][0-9]*- .*action=pass" "$PROXY_LOG"
+	grep -q "\"GET /v2/test/multi/blobs/$BASE HTTP/1.1\" 206" "$REGISTRY_LOG"
+	[ -z "$(find "$T/c" -name '.partial-*')" ]
+}
+
+@test "a server that ignores Range: the prefix already received is skipped" {
+	proxy_start --cut 1 --min-size 100000 --no-range
+	"$OCI_FETCH" --no-cache -o "$T/lay" "$PROXY/test/multi:v1"
+	check_layout "$T/lay"
+	grep -q "action=cut" "$PROXY_LOG"
+	[ "$(grep -c "blobs/$BASE" "$PROXY_LOG")" = 2 ]
+}
+
+@test "500 and 429 (Retry-After) are retried; Retry-After is honoured" {
+	proxy_start --fail500 2 --fail429 1 --retry-after 2
+	start=$(date +%s%N)
+	"$OCI_FETCH" --no-cache "$PROXY/test/multi:v1" >"$T/s.tar"
+	end=$(date +%s%N)
+	cmp "$CLEAN" "$T/s.tar"
+	[ "$(grep -c 'action=500' "$PROXY_LOG")" = 2 ]
+	[ "$(grep -c 'action=429' "$PROXY_LOG")" = 1 ]
+	[ $(((end - start) / 1000000)) -ge 2000 ]
+}
+
+@test "cut, 500 and 429 together while streaming: the stream is still exact" {
+	proxy_start --cut 2 --fail500 1 --fail429 1 --retry-after 0
+	"$OCI_FETCH" --jobs 2 --no-cache "$PROXY/test/multi:v1" >"$T/s.tar"
+	cmp "$CLEAN" "$T/s.tar"
+}
+
+@test "a registry that keeps failing: a clear error after the retries, nothing left behind" {
+	proxy_start --fail500 100
+	run "$OCI_FETCH" --cache "$T/c" -o "$T/lay" "$PROXY/test/multi:v1"
+	assert_failure
+	assert_one_line_error oci-fetch
+	assert_output_contains "HTTP 500"
+	[ "$(grep -c 'action=500' "$PROXY_LOG")" -ge 5 ]
+	[ -z "$(find "$T/c" -name '.partial-*')" ]
+	[ -z "$(ls -A "$T/c/sha256")" ]
+}
+
+@test "a registry that is down: one line" {
+	port=$(free_port)
+	run "$OCI_FETCH" --no-cache "127.0.0.1:$port/test/multi:v1"
+	assert_failure
+	assert_one_line_error oci-fetch
+	assert_output_contains "127.0.0.1:$port"
+}
+
+@test "a consumer that goes away: error on write, no hang, no partial cache entries" {
+	run bash -c "set -o pipefail; timeout 60 '$OCI_FETCH' --cache '$T/c' $REGISTRY/test/multi:v1 | head -c 1000 >/dev/null"
+	assert_failure
+	[ "$status" -ne 124 ]
+	[ -z "$(find "$T/c" -name '.partial-*')" ]
+	run bash -c "timeout 60 '$OCI_FETCH' --no-cache $REGISTRY/test/multi:v1 2>&1 >/dev/full"
+	assert_failure
+	assert_one_line_error oci-fetch
+	assert_output_contains "No space left on device"
+}
