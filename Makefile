@@ -54,6 +54,8 @@ $(LIB): $(COMMON_OBJ)
 	rm -f $@
 	ar rcs $@ $^
 
+# a fetch header change rebuilds every fetch object (the pattern rule cannot see $(dir $<))
+$(FETCH_OBJ): $(wildcard fetch/*.h)
 oci-fetch: $(FETCH_OBJ) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $(FETCH_OBJ) $(LIB) $(ALL_LIBS)
 oci-unpack: $(UNPACK_OBJ) $(LIB)

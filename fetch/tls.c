@@ -1,5 +1,5 @@
 /* TLS settings for registry connections. libcurl takes one CA source, so the system bundle
- * and every extra CA (--cacert, certs.d/<host>/*.crt) are joined into one in-memory PEM blob:
+ * and every extra CA (--cacert, the *.crt files of certs.d/<host>) are joined into one in-memory PEM blob:
  * extra CAs add to the system trust, as Docker and skopeo do, instead of replacing it. */
 #include "fetch/tls.h"
 

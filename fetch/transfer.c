@@ -18,6 +18,7 @@
 enum { X_PENDING = 0, X_WAITLOCK, X_ACTIVE, X_RETRY, X_DONE, X_FAILED };
 
 #define MAX_REDIRECTS 5
+#define XFER_BUF (512u << 10) /* libcurl hands over 16 KiB at a time: write and hash in bigger pieces */
 
 static int64_t now_ms(void)
 {
@@ -73,6 +74,7 @@ void oci_xfer_set_release(oci_xfer_set *s)
 		oci_cache_unlock(&x->lockfd);
 		if (x->h)
 			oci_hasher_free(x->h);
+		free(x->buf);
 		oci_http_resp_release(&x->resp);
 	}
 	free(s->x);
@@ -137,10 +139,41 @@ static size_t header_cb(char *buf, size_t size, size_t n, void *ud)
 	return size * n;
 }
 
+/* Write the buffered bytes at their offset, hash them, and let the consumer see them. */
+static int flush(oci_xfer *x)
+{
+	oci_xfer_set *s = x->set;
+	size_t off = 0;
+	if (!x->buflen)
+		return 0;
+	while (off < x->buflen) {
+		ssize_t w = pwrite(x->fd, x->buf + off, x->buflen - off, (off_t)(x->have + off));
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			oci_err_errno(&x->werr, errno, "writing '%s'", x->tmpname);
+			x->werr_set = true;
+			return -1;
+		}
+		off += (size_t)w;
+	}
+	if (oci_hasher_update(x->h, x->buf, x->buflen, &x->werr) < 0) {
+		x->werr_set = true;
+		return -1;
+	}
+	pthread_mutex_lock(&s->mu);
+	x->have += x->buflen;
+	x->avail = x->have;
+	s->received += x->buflen;
+	pthread_cond_broadcast(&s->cv);
+	pthread_mutex_unlock(&s->mu);
+	x->buflen = 0;
+	return 0;
+}
+
 static size_t write_cb(char *buf, size_t size, size_t n, void *ud)
 {
 	oci_xfer *x = ud;
-	oci_xfer_set *s = x->set;
 	size_t len = size * n;
 	long st = 0;
 	curl_easy_getinfo(x->e, CURLINFO_RESPONSE_CODE, &st);
@@ -176,33 +209,22 @@ static size_t write_cb(char *buf, size_t size, size_t n, void *ud)
 	}
 	if (!l)
 		return len;
-	if (x->have + l > (uint64_t)x->size) {
+	if (x->have + x->buflen + l > (uint64_t)x->size) {
 		oci_err(&x->werr, OCI_E_DIGEST, "size mismatch: more than the expected %lld bytes", (long long)x->size);
 		x->werr_set = true;
 		return 0;
 	}
-	size_t off = 0;
-	while (off < l) {
-		ssize_t w = pwrite(x->fd, p + off, l - off, (off_t)(x->have + off));
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			oci_err_errno(&x->werr, errno, "writing '%s'", x->tmpname);
-			x->werr_set = true;
-			return 0;
-		}
-		off += (size_t)w;
-	}
-	if (oci_hasher_update(x->h, p, l, &x->werr) < 0) {
-		x->werr_set = true;
+	if (x->buflen + l > XFER_BUF && flush(x) < 0)
 		return 0;
+	while (l) {
+		size_t c = XFER_BUF - x->buflen < l ? XFER_BUF - x->buflen : l;
+		memcpy(x->buf + x->buflen, p, c);
+		x->buflen += c;
+		p += c;
+		l -= c;
+		if (x->buflen == XFER_BUF && flush(x) < 0)
+			return 0;
 	}
-	pthread_mutex_lock(&s->mu);
-	x->have += l;
-	x->avail = x->have;
-	s->received += l;
-	pthread_cond_broadcast(&s->cv);
-	pthread_mutex_unlock(&s->mu);
 	return len;
 }
 
@@ -218,6 +240,9 @@ static int start(oci_xfer_set *s, CURLM *m, oci_xfer *x, char *url, oci_error *e
 		pthread_mutex_unlock(&s->mu);
 		x->h = oci_hasher_new(x->digest.alg, err);
 		if (!x->h)
+			return -1;
+		x->buf = oci_malloc(XFER_BUF, err);
+		if (!x->buf)
 			return -1;
 	}
 	xfer_drop_handle(x, m);
@@ -281,6 +306,10 @@ static int complete(oci_xfer_set *s, CURLM *m, oci_xfer *x, CURLcode rc, oci_err
 {
 	long st = 0;
 	curl_easy_getinfo(x->e, CURLINFO_RESPONSE_CODE, &st);
+	/* what arrived before an error is a good prefix to resume from */
+	if (!x->werr_set)
+		flush(x);
+	x->buflen = 0;
 	if (x->werr_set) {
 		*err = x->werr;
 		x->werr_set = false;
@@ -474,7 +503,9 @@ int oci_xfer_run(oci_xfer_set *s, oci_error *err)
 		}
 		CURLMsg *msg;
 		int left;
+		bool finished_some = false;
 		while ((msg = curl_multi_info_read(m, &left))) {
+			finished_some = true;
 			if (msg->msg != CURLMSG_DONE)
 				continue;
 			oci_xfer *x = NULL;
@@ -488,6 +519,8 @@ int oci_xfer_run(oci_xfer_set *s, oci_error *err)
 			progress(s, t0, false);
 			last_progress = now;
 		}
+		if (finished_some)
+			continue; /* start the next transfers (or finish) without waiting */
 		int timeout = (int)(next_wake - now_ms());
 		if (timeout < 1)
 			timeout = 1;

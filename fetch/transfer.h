@@ -32,7 +32,9 @@ typedef struct oci_xfer {
 	int state;
 	char tmpname[128];
 	oci_hasher *h;
-	uint64_t have, skip;
+	uint64_t have, skip; /* have: bytes in the file (and hashed) */
+	char *buf;            /* received bytes not yet written out */
+	size_t buflen;
 	bool body_started;
 	bool no_range; /* the server sent a bad Content-Range: ask for the whole blob */
 	CURL *e;
