@@ -1,0 +1,208 @@
+/* Unit tests for fetch/auth.c: WWW-Authenticate parsing and the credential lookup in
+ * docker/containers auth files, which decide what oci-fetch sends and to whom. The module
+ * is compiled in directly (unit tests link only the common library). */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fetch/auth.c"
+#include "fetch/http.c"
+#include "fetch/tls.c"
+
+static char dir[] = "/tmp/test_fetch_auth.XXXXXX";
+
+static void write_file(const char *name, const char *content)
+{
+	char p[256];
+	snprintf(p, sizeof(p), "%s/%s", dir, name);
+	FILE *f = fopen(p, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs(content, f);
+	fclose(f);
+}
+
+static void setup(void)
+{
+	strcpy(dir, "/tmp/test_fetch_auth.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	unsetenv("REGISTRY_AUTH_FILE");
+	unsetenv("XDG_RUNTIME_DIR");
+	unsetenv("XDG_CONFIG_HOME");
+	unsetenv("DOCKER_CONFIG");
+	setenv("HOME", dir, 1);
+}
+
+static void teardown(void)
+{
+	char cmd[300];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+START_TEST(challenge_bearer)
+{
+	oci_challenge c;
+	oci_error err = OCI_ERROR_INIT;
+	ck_assert_int_eq(oci_challenge_parse("Bearer realm=\"https://auth.docker.io/token\",service=\"registry.docker.io\","
+					     "scope=\"repository:library/busybox:pull\",error=\"insufficient_scope\"",
+					     &c, &err),
+			 0);
+	ck_assert_str_eq(c.scheme, "bearer");
+	ck_assert_str_eq(c.realm, "https://auth.docker.io/token");
+	ck_assert_str_eq(c.service, "registry.docker.io");
+	ck_assert_str_eq(c.scope, "repository:library/busybox:pull");
+	ck_assert_str_eq(c.error, "insufficient_scope");
+}
+END_TEST
+
+START_TEST(challenge_basic_and_odd)
+{
+	oci_challenge c;
+	oci_error err = OCI_ERROR_INIT;
+	ck_assert_int_eq(oci_challenge_parse("Basic realm=\"Registry Realm\"", &c, &err), 0);
+	ck_assert_str_eq(c.scheme, "basic");
+	ck_assert_str_eq(c.realm, "Registry Realm");
+	/* unquoted values, spaces after commas, escaped quotes, unknown keys ignored */
+	ck_assert_int_eq(oci_challenge_parse("BEARER realm=http://r/t, service=s, foo=\"a\\\"b\", scope=\"x y\"", &c, &err), 0);
+	ck_assert_str_eq(c.scheme, "bearer");
+	ck_assert_str_eq(c.realm, "http://r/t");
+	ck_assert_str_eq(c.service, "s");
+	ck_assert_str_eq(c.scope, "x y");
+	ck_assert_int_eq(oci_challenge_parse("", &c, &err), -1);
+	ck_assert_int_eq(err.code, OCI_E_AUTH);
+}
+END_TEST
+
+START_TEST(creds_docker_config)
+{
+	oci_creds c = {0};
+	oci_error err = OCI_ERROR_INIT;
+	char d[300];
+	snprintf(d, sizeof(d), "%s/.docker", dir);
+	ck_assert_int_eq(mkdir(d, 0700), 0);
+	/* "user:pa:ss" -> a password containing a colon */
+	write_file(".docker/config.json", "{\"auths\":{\"https://reg.example:5000/v1/\":{\"auth\":\"dXNlcjpwYTpzcw==\"},"
+					  "\"https://index.docker.io/v1/\":{\"auth\":\"aHViOmh1YnB3\"}}}");
+	ck_assert_int_eq(oci_creds_lookup("reg.example:5000", &c, &err), 1);
+	ck_assert_str_eq(c.user, "user");
+	ck_assert_str_eq(c.secret, "pa:ss");
+	oci_creds_release(&c);
+	ck_assert_int_eq(oci_creds_lookup("docker.io", &c, &err), 1);
+	ck_assert_str_eq(c.user, "hub");
+	ck_assert_str_eq(c.secret, "hubpw");
+	oci_creds_release(&c);
+	ck_assert_int_eq(oci_creds_lookup("other.example", &c, &err), 0);
+	ck_assert_int_eq(oci_creds_lookup("reg.example", &c, &err), 0); /* the port is part of the name */
+}
+END_TEST
+
+START_TEST(creds_order_and_errors)
+{
+	oci_creds c = {0};
+	oci_error err = OCI_ERROR_INIT;
+	char p[300];
+	write_file("auth.json", "{\"auths\":{\"r.example\":{\"username\":\"first\",\"password\":\"p1\"}}}");
+	write_file("config.json", "{\"auths\":{\"r.example\":{\"username\":\"second\",\"password\":\"p2\"}}}");
+	snprintf(p, sizeof(p), "%s/auth.json", dir);
+	setenv("REGISTRY_AUTH_FILE", p, 1);
+	setenv("DOCKER_CONFIG", dir, 1);
+	ck_assert_int_eq(oci_creds_lookup("r.example", &c, &err), 1);
+	ck_assert_str_eq(c.user, "first");
+	oci_creds_release(&c);
+	unsetenv("REGISTRY_AUTH_FILE");
+	ck_assert_int_eq(oci_creds_lookup("r.example", &c, &err), 1);
+	ck_assert_str_eq(c.user, "second");
+	oci_creds_release(&c);
+	write_file("config.json", "{\"auths\":{\"r.example\":{\"auth\":\"bm9jb2xvbg==\"}}}"); /* "nocolon" */
+	ck_assert_int_eq(oci_creds_lookup("r.example", &c, &err), -1);
+	ck_assert_ptr_nonnull(strstr(err.msg, "config.json"));
+	write_file("config.json", "{\"credHelpers\":{\"r.example\":\"../../bin/sh\"}}");
+	ck_assert_int_eq(oci_creds_lookup("r.example", &c, &err), -1);
+	ck_assert_ptr_nonnull(strstr(err.msg, "bad credential helper name"));
+}
+END_TEST
+
+START_TEST(creds_from_string)
+{
+	oci_creds c = {0};
+	oci_error err = OCI_ERROR_INIT;
+	ck_assert_int_eq(oci_creds_from_string("u:p:q", &c, &err), 0);
+	ck_assert_str_eq(c.user, "u");
+	ck_assert_str_eq(c.secret, "p:q");
+	oci_creds_release(&c);
+	ck_assert_int_eq(oci_creds_from_string("nouser", &c, &err), -1);
+	ck_assert_int_eq(oci_creds_from_string(":p", &c, &err), -1);
+}
+END_TEST
+
+START_TEST(scopes_merge)
+{
+	oci_auth a;
+	memset(&a, 0, sizeof(a));
+	merge_scopes(&a, "repository:a:pull");
+	merge_scopes(&a, "repository:a:pull repository:b:pull");
+	merge_scopes(&a, "repository:a:pul");
+	ck_assert_str_eq(a.scopes, "repository:a:pull repository:b:pull repository:a:pul");
+}
+END_TEST
+
+START_TEST(http_helpers)
+{
+	char o[256];
+	oci_error err = OCI_ERROR_INIT;
+	ck_assert(oci_http_origin("HTTP://Example.COM/v2/x", o, sizeof(o)));
+	ck_assert_str_eq(o, "http://example.com:80");
+	ck_assert(oci_http_origin("https://127.0.0.1:5000/v2/", o, sizeof(o)));
+	ck_assert_str_eq(o, "https://127.0.0.1:5000");
+	char *u = oci_http_resolve("http://a:1/v2/x/blobs/sha256:1", "/elsewhere?sig=1", &err);
+	ck_assert_str_eq(u, "http://a:1/elsewhere?sig=1");
+	free(u);
+	ck_assert_ptr_null(oci_http_resolve("http://a:1/", "file:///etc/passwd", &err));
+	ck_assert_int_eq(oci_http_backoff_ms(1, -1), 200);
+	ck_assert_int_eq(oci_http_backoff_ms(3, -1), 800);
+	ck_assert_int_eq(oci_http_backoff_ms(20, -1), 5000);
+	ck_assert_int_eq(oci_http_backoff_ms(1, 2), 2000);
+	ck_assert_int_eq(oci_http_backoff_ms(1, 99999), 60000);
+	oci_http_resp r;
+	oci_http_resp_init(&r);
+	const char *h1 = "Docker-Content-Digest: sha256:abc\r\n";
+	const char *h2 = "retry-after: 7\r\n";
+	const char *h3 = "Content-Range: bytes 100-199/200\r\n";
+	const char *h4 = "Content-Type: application/json; charset=utf-8\r\n";
+	oci_http_resp_header(&r, h1, strlen(h1));
+	oci_http_resp_header(&r, h2, strlen(h2));
+	oci_http_resp_header(&r, h3, strlen(h3));
+	oci_http_resp_header(&r, h4, strlen(h4));
+	ck_assert_str_eq(r.docker_digest, "sha256:abc");
+	ck_assert_int_eq(r.retry_after, 7);
+	ck_assert_int_eq(r.content_range_start, 100);
+	ck_assert_str_eq(r.content_type, "application/json");
+	r.body = (char *)"{\"errors\":[{\"code\":\"MANIFEST_UNKNOWN\",\"message\":\"manifest unknown\"}]}";
+	r.len = strlen(r.body);
+	char buf[64];
+	ck_assert_str_eq(oci_http_error_message(&r, buf, sizeof(buf)), "manifest unknown");
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("fetch_auth");
+	TCase *tc = tcase_create("core");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, challenge_bearer);
+	tcase_add_test(tc, challenge_basic_and_odd);
+	tcase_add_test(tc, creds_docker_config);
+	tcase_add_test(tc, creds_order_and_errors);
+	tcase_add_test(tc, creds_from_string);
+	tcase_add_test(tc, scopes_merge);
+	tcase_add_test(tc, http_helpers);
+	suite_add_tcase(s, tc);
+	SRunner *sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}
