@@ -39,10 +39,12 @@ other_ca() {
 		-keyout "$1/other.key" -out "$1/other.pem" >/dev/null 2>&1
 }
 
-@test "--cacert: TLS registry with the test CA" {
+@test "--cacert: TLS registry with the test CA, over HTTP/2" {
 	"$OCI_FETCH" --no-cache --cacert "$REGISTRY_CA" "$REGISTRY/test/one:latest" >"$T/s.tar"
 	check_stream "$T/s.tar" "$T/x"
-	grep -q '"GET /v2/test/one/manifests/latest HTTP/2.0" 200\|"GET /v2/test/one/manifests/latest HTTP/1.1" 200' "$REGISTRY_LOG"
+	grep -q '"GET /v2/test/one/manifests/latest HTTP/2.0" 200 .*oci-fetch' "$REGISTRY_LOG"
+	! grep 'oci-fetch' "$REGISTRY_LOG" | grep -q 'HTTP/1.1'
+
 }
 
 @test "unknown CA: fails with one clear TLS line" {
