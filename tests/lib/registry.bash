@@ -67,11 +67,12 @@ _registry_kill() {
 	[ -n "$pid" ] || return 0
 	kill "$pid" 2>/dev/null || return 0
 	for _ in $(seq 1 50); do
-		kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null; return 0; }
+		kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null || true; return 0; }
 		sleep 0.1
 	done
-	kill -9 "$pid" 2>/dev/null
-	wait "$pid" 2>/dev/null
+	kill -9 "$pid" 2>/dev/null || true
+	# A killed child's wait status is non-zero: that is expected, not a failure under set -e.
+	wait "$pid" 2>/dev/null || true
 	return 0
 }
 
@@ -223,8 +224,8 @@ registry_stop() {
 	if [ $# -gt 0 ]; then dirs=("$@"); else read -r -a dirs <<<"${REGISTRY_DIRS:-}"; fi
 	for d in "${dirs[@]}"; do
 		[ -d "$d" ] || continue
-		[ -f "$d/token.pid" ] && _registry_kill "$(cat "$d/token.pid")"
-		[ -f "$d/registry.pid" ] && _registry_kill "$(cat "$d/registry.pid")"
+		if [ -f "$d/token.pid" ]; then _registry_kill "$(cat "$d/token.pid")"; fi
+		if [ -f "$d/registry.pid" ]; then _registry_kill "$(cat "$d/registry.pid")"; fi
 		rm -f "$d/token.pid" "$d/registry.pid"
 	done
 	if [ $# -eq 0 ]; then REGISTRY_DIRS=""; fi
