@@ -1,0 +1,203 @@
+/* Cgroup placement: the container gets <mount>/<cgroupsPath> (default /oci-run/<id>) in
+ * every cgroup hierarchy mounted on the host, so `kill --all`, delete and (later) resource
+ * limits can find all of its processes. cpuset directories need cpus/mems copied from their
+ * parent before a process may join. */
+#include "run/cgroup.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/util.h"
+
+static int copy_cpuset(const char *dir, const char *file)
+{
+	char buf[4096], p[4200];
+	snprintf(p, sizeof(p), "%s/%s", dir, file);
+	int fd = open(p, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n > 1)
+		return 0; /* already set */
+	char parent[4096];
+	snprintf(parent, sizeof(parent), "%s", dir);
+	char *slash = strrchr(parent, '/');
+	if (!slash)
+		return -1;
+	*slash = '\0';
+	char pp[4200];
+	snprintf(pp, sizeof(pp), "%s/%s", parent, file);
+	fd = open(pp, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	fd = open(p, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	ssize_t w = write(fd, buf, (size_t)n);
+	close(fd);
+	return w == n ? 0 : -1;
+}
+
+/* mkdir every level of rel below mnt; for cpuset initialise each new level. */
+static int make_dirs(const char *mnt, const char *rel, bool cpuset, char *out, size_t outlen, oci_error *err)
+{
+	snprintf(out, outlen, "%s", mnt);
+	const char *p = rel;
+	while (*p) {
+		while (*p == '/')
+			p++;
+		size_t n = strcspn(p, "/");
+		if (!n)
+			break;
+		size_t l = strlen(out);
+		snprintf(out + l, outlen - l, "/%.*s", (int)n, p);
+		if (mkdir(out, 0755) < 0 && errno != EEXIST)
+			return oci_err_errno(err, errno, "cannot create cgroup '%s'", out);
+		if (cpuset) {
+			copy_cpuset(out, "cpuset.cpus");
+			copy_cpuset(out, "cpuset.mems");
+		}
+		p += n;
+	}
+	return 0;
+}
+
+json_t *oci_cgroup_create(json_t *spec, const char *id, bool systemd, oci_error *err)
+{
+	char rel[4096];
+	const char *cp = json_string_value(json_object_get(json_object_get(spec, "linux"), "cgroupsPath"));
+	if (cp && cp[0] && systemd && strchr(cp, ':')) {
+		/* slice:prefix:name as runc's systemd driver takes it, placed as a plain path. */
+		char slice[256] = "", prefix[256] = "", name[1024] = "";
+		sscanf(cp, "%255[^:]:%255[^:]:%1023s", slice, prefix, name);
+		snprintf(rel, sizeof(rel), "/%s/%s-%s.scope", slice[0] ? slice : "system.slice", prefix, name);
+	} else if (cp && cp[0]) {
+		snprintf(rel, sizeof(rel), "%s%s", cp[0] == '/' ? "" : "/", cp);
+	} else {
+		snprintf(rel, sizeof(rel), "/oci-run/%s", id);
+	}
+	if (strstr(rel, "/../") || oci_str_has_suffix(rel, "/.."))
+		return oci_err(err, OCI_E_INVALID, "linux.cgroupsPath: '..' not allowed"), NULL;
+	json_t *dirs = json_array();
+	cleanup_fclose FILE *f = fopen("/proc/self/mountinfo", "re");
+	if (!f) {
+		json_decref(dirs);
+		return oci_err_errno(err, errno, "cannot read mountinfo"), NULL;
+	}
+	char line[4096];
+	while (fgets(line, sizeof(line), f)) {
+		/* id parent maj:min root mountpoint opts ... - fstype source superopts */
+		char mnt[1024], fstype[64], super[1024];
+		char *dash = strstr(line, " - ");
+		if (!dash || sscanf(line, "%*s %*s %*s %*s %1023s", mnt) != 1 ||
+		    sscanf(dash + 3, "%63s %*s %1023s", fstype, super) != 2)
+			continue;
+		if (strcmp(fstype, "cgroup") && strcmp(fstype, "cgroup2"))
+			continue;
+		if (!oci_str_has_prefix(mnt, "/sys/fs/cgroup"))
+			continue;
+		bool cpuset = !strcmp(fstype, "cgroup") && (strstr(super, ",cpuset") || !strncmp(super, "cpuset", 6));
+		char dir[8192];
+		if (make_dirs(mnt, rel, cpuset, dir, sizeof(dir), err) < 0) {
+			oci_cgroup_destroy(dirs, NULL);
+			json_decref(dirs);
+			return NULL;
+		}
+		json_array_append_new(dirs, json_string(dir));
+	}
+	return dirs;
+}
+
+int oci_cgroup_enter(json_t *dirs, pid_t pid, oci_error *err)
+{
+	size_t i;
+	json_t *v;
+	char buf[32];
+	int n = snprintf(buf, sizeof(buf), "%d", (int)pid);
+	json_array_foreach(dirs, i, v) {
+		char p[8300];
+		snprintf(p, sizeof(p), "%s/cgroup.procs", json_string_value(v));
+		int fd = open(p, O_WRONLY | O_CLOEXEC);
+		if (fd < 0 || write(fd, buf, (size_t)n) != n) {
+			int e = errno;
+			if (fd >= 0)
+				close(fd);
+			return oci_err_errno(err, e, "cannot join cgroup '%s'", json_string_value(v));
+		}
+		close(fd);
+	}
+	return 0;
+}
+
+int oci_cgroup_destroy(json_t *dirs, oci_error *err)
+{
+	size_t i;
+	json_t *v;
+	int ret = 0;
+	json_array_foreach(dirs, i, v) {
+		const char *d = json_string_value(v);
+		for (int tries = 0; rmdir(d) < 0; tries++) {
+			if (errno == ENOENT)
+				break;
+			if (errno != EBUSY || tries >= 200) {
+				ret = oci_err_errno(err, errno, "cannot remove cgroup '%s'", d);
+				break;
+			}
+			struct timespec ts = {0, 5 * 1000 * 1000};
+			nanosleep(&ts, NULL);
+		}
+	}
+	return ret;
+}
+
+int oci_cgroup_pids(json_t *dirs, pid_t **out, size_t *n, oci_error *err)
+{
+	*out = NULL;
+	*n = 0;
+	size_t i;
+	json_t *v;
+	json_array_foreach(dirs, i, v) {
+		char p[8300];
+		snprintf(p, sizeof(p), "%s/cgroup.procs", json_string_value(v));
+		cleanup_free char *data = NULL;
+		size_t len;
+		if (oci_read_file_at(AT_FDCWD, p, 1u << 22, &data, &len, NULL) < 0 || len == 0)
+			continue;
+		size_t cap = 16;
+		pid_t *pids = oci_calloc(cap, sizeof(pid_t), err);
+		if (!pids)
+			return -1;
+		for (char *s = data; *s;) {
+			char *end;
+			long x = strtol(s, &end, 10);
+			if (end == s)
+				break;
+			if (*n == cap) {
+				cap *= 2;
+				pid_t *np = realloc(pids, cap * sizeof(pid_t));
+				if (!np) {
+					free(pids);
+					return oci_err(err, OCI_E_INTERNAL, "out of memory");
+				}
+				pids = np;
+			}
+			pids[(*n)++] = (pid_t)x;
+			s = end;
+			while (*s == '\n')
+				s++;
+		}
+		*out = pids;
+		return 0;
+	}
+	return 0;
+}

@@ -1,0 +1,60 @@
+/* CVE-2019-5736: a container process that can open /proc/PID/exe of a runtime process
+ * inside it could overwrite the host's runtime binary. The init is made non-dumpable, and
+ * create/run execute from a sealed memfd copy of the binary (runc's approach), so even a
+ * process with CAP_SYS_PTRACE only ever reaches an anonymous, write-sealed file. */
+#include "run/cloned_binary.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/sendfile.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/util.h"
+
+#define SEALS (F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE)
+
+static int is_cloned(void)
+{
+	cleanup_close int fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	int seals = fcntl(fd, F_GET_SEALS);
+	return seals >= 0 && (seals & SEALS) == SEALS;
+}
+
+int oci_cloned_binary_ensure(int argc, char **argv, oci_error *err)
+{
+	(void)argc;
+	const char *off = getenv("OCI_RUN_NO_CLONED_BINARY");
+	if (off && !strcmp(off, "1"))
+		return 0;
+	if (is_cloned())
+		return 0;
+	cleanup_close int exe = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+	if (exe < 0)
+		return oci_err_errno(err, errno, "cannot open /proc/self/exe");
+	struct stat st;
+	if (fstat(exe, &st) < 0)
+		return oci_err_errno(err, errno, "cannot stat /proc/self/exe");
+	cleanup_close int mfd = memfd_create("oci-run", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (mfd < 0)
+		return oci_err_errno(err, errno, "memfd_create");
+	off_t left = st.st_size;
+	while (left > 0) {
+		ssize_t n = sendfile(mfd, exe, NULL, (size_t)left);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return oci_err_errno(err, n < 0 ? errno : EIO, "cannot copy the runtime binary");
+		left -= n;
+	}
+	if (fcntl(mfd, F_ADD_SEALS, SEALS) < 0)
+		return oci_err_errno(err, errno, "cannot seal the runtime binary copy");
+	extern char **environ;
+	fexecve(mfd, argv, environ);
+	return oci_err_errno(err, errno, "cannot re-execute the runtime");
+}

@@ -1,0 +1,543 @@
+/* The container lifecycle on the runtime's side: create (clone the init into its
+ * namespaces, place it in cgroups, run the runtime's hooks, record the state), start (the
+ * exec fifo handshake), kill, delete, and run = create + start + wait.
+ *
+ * There is no long-lived shim: once create returns, the only process is the container's
+ * init, blocked on exec.fifo in the state directory; its pid and start time are recorded so
+ * the status can always be derived from /proc (created while the fifo exists, running, or
+ * stopped when the pid is gone, a zombie, or reused). */
+#include "run/container.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/sched.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/json.h"
+#include "common/log.h"
+#include "common/spec.h"
+#include "common/util.h"
+#include "run/cgroup.h"
+#include "run/hooks.h"
+#include "run/init.h"
+#include "run/signals.h"
+#include "run/state.h"
+#include "run/sync.h"
+#include "run/terminal.h"
+
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+
+
+static const struct {
+	const char *type;
+	int flag;
+} ns_types[] = {
+	{"pid", CLONE_NEWPID},   {"network", CLONE_NEWNET}, {"mount", CLONE_NEWNS},     {"ipc", CLONE_NEWIPC},
+	{"uts", CLONE_NEWUTS},   {"user", CLONE_NEWUSER},   {"cgroup", CLONE_NEWCGROUP}, {"time", CLONE_NEWTIME},
+};
+
+static char *state_json(const oci_state *st, const char *status)
+{
+	json_t *j = json_pack("{s:s,s:s,s:s,s:I,s:s}", "ociVersion", OCI_RUNTIME_SPEC_VERSION, "id", st->id, "status",
+			      status, "pid", (json_int_t)st->pid, "bundle", st->bundle);
+	if (!j)
+		return NULL;
+	if (st->annotations)
+		json_object_set(j, "annotations", st->annotations);
+	char *s = json_dumps(j, JSON_COMPACT);
+	json_decref(j);
+	return s;
+}
+
+static int write_maps(pid_t pid, json_t *linux_, oci_error *err)
+{
+	static const char *const keys[] = {"uidMappings", "gidMappings"};
+	static const char *const files[] = {"uid_map", "gid_map"};
+	for (int k = 0; k < 2; k++) {
+		char buf[4096];
+		size_t used = 0;
+		size_t i;
+		json_t *m;
+		json_array_foreach(json_object_get(linux_, keys[k]), i, m) {
+			json_int_t c = json_integer_value(json_object_get(m, "containerID"));
+			json_int_t h = json_integer_value(json_object_get(m, "hostID"));
+			json_int_t s = json_integer_value(json_object_get(m, "size"));
+			int n = snprintf(buf + used, sizeof(buf) - used, "%lld %lld %lld\n", (long long)c, (long long)h,
+					 (long long)s);
+			if (n < 0 || (size_t)n >= sizeof(buf) - used)
+				return oci_err(err, OCI_E_LIMIT, "linux.%s: too many mappings", keys[k]);
+			used += (size_t)n;
+		}
+		if (!used)
+			return oci_err(err, OCI_E_INVALID, "linux.%s: required with a new user namespace", keys[k]);
+		char path[64];
+		snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, files[k]);
+		cleanup_close int fd = open(path, O_WRONLY | O_CLOEXEC);
+		if (fd < 0 || write(fd, buf, used) != (ssize_t)used)
+			return oci_err_errno(err, errno, "cannot write %s", files[k]);
+	}
+	return 0;
+}
+
+static pid_t clone_init(unsigned long flags)
+{
+	struct clone_args ca;
+	memset(&ca, 0, sizeof(ca));
+	ca.flags = flags;
+	ca.exit_signal = SIGCHLD;
+	long r = syscall(SYS_clone3, &ca, sizeof(ca));
+	if (r < 0 && errno == ENOSYS && !(flags & CLONE_NEWTIME))
+		r = syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, NULL);
+	return (pid_t)r;
+}
+
+static int write_pid_file(const char *path, pid_t pid, oci_error *err)
+{
+	char buf[32];
+	int n = snprintf(buf, sizeof(buf), "%d", (int)pid);
+	if (oci_write_file_atomic(AT_FDCWD, path, buf, (size_t)n, 0644, err) < 0)
+		return oci_err_prefix(err, "pid file");
+	return 0;
+}
+
+/* Kill every process of the container and wait until the init is gone. */
+static void kill_all_and_wait(const oci_state *st, bool is_child)
+{
+	if (st->pid > 0 && oci_proc_start_time(st->pid, NULL) == st->pid_start) {
+		kill(st->pid, SIGKILL);
+	}
+	if (!st->own_pidns && st->cgroups) {
+		pid_t *pids = NULL;
+		size_t n = 0;
+		if (oci_cgroup_pids(st->cgroups, &pids, &n, NULL) == 0)
+			for (size_t i = 0; i < n; i++)
+				kill(pids[i], SIGKILL);
+		free(pids);
+	}
+	if (is_child) {
+		waitpid(st->pid, NULL, 0);
+		return;
+	}
+	for (int i = 0; i < 2000; i++) {
+		bool zombie;
+		uint64_t s = oci_proc_start_time(st->pid, &zombie);
+		if (s != st->pid_start || zombie)
+			return;
+		struct timespec ts = {0, 1000 * 1000};
+		nanosleep(&ts, NULL);
+	}
+}
+
+/* Remove what a container left: cgroups, state directory; poststop hooks when asked. */
+static int destroy(int rootfd, int dirfd, const oci_state *st, bool poststop, oci_error *err)
+{
+	if (st->cgroups && oci_cgroup_destroy(st->cgroups, err) < 0)
+		return -1;
+	if (poststop && st->hooks) {
+		cleanup_free char *s = state_json(st, "stopped");
+		oci_error herr = OCI_ERROR_INIT;
+		if (s && oci_hooks_run(st->hooks, "poststop", s, &herr) < 0)
+			log_warn("%s", herr.msg);
+	}
+	(void)dirfd;
+	if (oci_remove_tree_at(rootfd, st->id, err) < 0)
+		return oci_err_prefix(err, "cannot remove state of '%s'", st->id);
+	return 0;
+}
+
+static int start_locked(int dirfd, oci_state *st, json_t *hooks, oci_error *err)
+{
+	int status = oci_state_status(dirfd, st);
+	if (status == OCI_STATUS_STOPPED)
+		return oci_err(err, OCI_E_STATE, "cannot start a container that has stopped");
+	if (status != OCI_STATUS_CREATED)
+		return oci_err(err, OCI_E_STATE, "cannot start an already running container");
+	cleanup_close int fifo = openat(dirfd, OCI_EXEC_FIFO, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fifo < 0) {
+		if (errno == ENXIO)
+			return oci_err(err, OCI_E_STATE, "container init is not waiting for start");
+		return oci_err_errno(err, errno, "cannot open exec fifo");
+	}
+	if (write(fifo, "0", 1) != 1)
+		return oci_err_errno(err, errno, "cannot start the container");
+	unlinkat(dirfd, OCI_EXEC_FIFO, 0);
+	if (hooks) {
+		cleanup_free char *s = state_json(st, "running");
+		oci_error herr = OCI_ERROR_INIT;
+		if (s && oci_hooks_run(hooks, "poststart", s, &herr) < 0)
+			log_warn("%s", herr.msg);
+	}
+	return 0;
+}
+
+int oci_container_create(const oci_run_global *g, const oci_create_opts *opts, int *exit_status, oci_error *err)
+{
+	if (oci_state_check_id(opts->id, err) < 0)
+		return -1;
+	cleanup_close int bundlefd = open(opts->bundle, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (bundlefd < 0)
+		return oci_err_errno(err, errno, "bundle '%s'", opts->bundle);
+	cleanup_json json_t *spec = oci_json_load_file_at(bundlefd, "config.json", OCI_JSON_MAX_SIZE, err);
+	if (!spec)
+		return oci_err_prefix(err, "bundle '%s'", opts->bundle);
+	{
+		cleanup_json json_t *problems = json_array();
+		int n = oci_spec_validate(spec, bundlefd, problems, err);
+		if (n < 0)
+			return -1;
+		if (n > 0)
+			return oci_err(err, OCI_E_INVALID, "config.json: %s%s",
+				       json_string_value(json_array_get(problems, 0)), n > 1 ? " (and more)" : "");
+	}
+	json_t *process = json_object_get(spec, "process");
+	json_t *linux_ = json_object_get(spec, "linux");
+	if (!json_is_object(process))
+		return oci_err(err, OCI_E_INVALID, "config.json: process: missing");
+	const char *root_path = json_string_value(json_object_get(json_object_get(spec, "root"), "path"));
+	if (!root_path)
+		return oci_err(err, OCI_E_INVALID, "config.json: root.path: missing");
+	cleanup_free char *rootfs_rel = root_path[0] == '/' ? oci_strdup(root_path, err)
+							    : oci_asprintf(err, "%s/%s", opts->bundle, root_path);
+	if (!rootfs_rel)
+		return -1;
+	cleanup_free char *rootfs = realpath(rootfs_rel, NULL);
+	if (!rootfs)
+		return oci_err_errno(err, errno, "rootfs '%s'", rootfs_rel);
+	bool terminal = json_is_true(json_object_get(process, "terminal"));
+	if (terminal && !opts->console_socket && !opts->foreground)
+		return oci_err(err, OCI_E_INVALID,
+			       "cannot allocate tty if oci-run will detach without setting console socket");
+	if (!terminal && opts->console_socket)
+		return oci_err(err, OCI_E_INVALID, "cannot use console socket if oci-run will not detach or allocate tty");
+
+	/* Namespaces: new ones are cloned at once; ones with a path are joined. */
+	oci_init_args ia;
+	memset(&ia, 0, sizeof(ia));
+	ia.join_fds[0] = -1;
+	ia.join_user_fd = -1;
+	int njoin = 0;
+	unsigned long flags = 0;
+	cleanup_close int join_pid_fd = -1;
+	bool have_mount = false, own_pidns = false;
+	size_t i;
+	json_t *ns;
+	json_array_foreach(json_object_get(linux_, "namespaces"), i, ns) {
+		const char *type = json_string_value(json_object_get(ns, "type"));
+		const char *path = json_string_value(json_object_get(ns, "path"));
+		int flag = 0;
+		for (size_t k = 0; type && k < ARRAY_SIZE(ns_types); k++)
+			if (!strcmp(type, ns_types[k].type))
+				flag = ns_types[k].flag;
+		if (!flag)
+			return oci_err(err, OCI_E_INVALID, "linux.namespaces[%zu].type: unknown '%s'", i,
+				       type ? type : "");
+		if (flag == CLONE_NEWNS)
+			have_mount = true;
+		if (!path || !path[0]) {
+			if (flag == CLONE_NEWPID)
+				own_pidns = true;
+			if (flag == CLONE_NEWCGROUP)
+				ia.new_cgroupns = true;
+			else
+				flags |= (unsigned long)flag;
+			continue;
+		}
+		int fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			return oci_err_errno(err, errno, "linux.namespaces[%zu]: cannot open '%s'", i, path);
+		if (flag == CLONE_NEWPID) {
+			join_pid_fd = fd;
+		} else if (flag == CLONE_NEWUSER) {
+			ia.join_user_fd = fd;
+		} else if (njoin < 7) {
+			ia.join_fds[njoin] = fd;
+			ia.join_types[njoin] = flag;
+			ia.join_fds[++njoin] = -1;
+		} else {
+			close(fd);
+			return oci_err(err, OCI_E_LIMIT, "linux.namespaces: too many");
+		}
+	}
+	if (!have_mount)
+		return oci_err(err, OCI_E_INVALID, "linux.namespaces: a mount namespace is required");
+	ia.userns = flags & CLONE_NEWUSER;
+
+	cleanup_close int rootfd = oci_state_open_root(g->root, true, err);
+	if (rootfd < 0)
+		return -1;
+	cleanup_close int dirfd = oci_state_create_dir(rootfd, opts->id, err);
+	if (dirfd < 0)
+		return -1;
+
+	oci_state st;
+	memset(&st, 0, sizeof(st));
+	char created[64];
+	oci_time_rfc3339(created, sizeof(created));
+	st.id = (char *)opts->id;
+	st.bundle = (char *)opts->bundle;
+	st.rootfs = rootfs;
+	st.created = created;
+	st.owner = geteuid();
+	st.own_pidns = own_pidns;
+	st.annotations = json_object_get(spec, "annotations");
+	st.hooks = json_object_get(spec, "hooks");
+	pid_t pid = -1;
+	int ret = -1;
+	int socks[2] = {-1, -1};
+	int master = -1;
+	cleanup_close int fifo = -1;
+	sigset_t oldmask;
+	bool blocked = false;
+	cleanup_free char *sj = NULL;
+
+	if (mkfifoat(dirfd, OCI_EXEC_FIFO, 0622) < 0) {
+		oci_err_errno(err, errno, "cannot create exec fifo");
+		goto fail;
+	}
+	fifo = openat(dirfd, OCI_EXEC_FIFO, O_RDWR | O_CLOEXEC);
+	if (fifo < 0) {
+		oci_err_errno(err, errno, "cannot open exec fifo");
+		goto fail;
+	}
+	st.cgroups = oci_cgroup_create(spec, opts->id, g->systemd_cgroup, err);
+	if (!st.cgroups)
+		goto fail;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, socks) < 0) {
+		oci_err_errno(err, errno, "socketpair");
+		goto fail;
+	}
+	if (join_pid_fd >= 0 && setns(join_pid_fd, CLONE_NEWPID) < 0) {
+		oci_err_errno(err, errno, "cannot join the pid namespace");
+		goto fail;
+	}
+	/* Signals are read from a signalfd by the foreground loop; the init unblocks them. */
+	oci_signals_block(&oldmask);
+	blocked = true;
+	pid = clone_init(flags);
+	if (pid < 0) {
+		oci_err_errno(err, errno, "cannot create the container's namespaces");
+		goto fail;
+	}
+	if (pid == 0) {
+		close(socks[0]);
+		ia.spec = spec;
+		ia.opts = opts;
+		ia.rootfs = rootfs;
+		ia.sync = socks[1];
+		ia.fifo = fifo;
+		oci_init_main(&ia);
+	}
+	close(socks[1]);
+	socks[1] = -1;
+	st.pid = pid;
+	st.pid_start = oci_proc_start_time(pid, NULL);
+	/* Recorded before anything else can fail: a runtime killed from here on leaves a state
+	 * that `delete --force` can clean. */
+	if (oci_state_write(dirfd, &st, err) < 0)
+		goto fail;
+	if (ia.userns && write_maps(pid, linux_, err) < 0)
+		goto fail;
+	if (oci_cgroup_enter(st.cgroups, pid, err) < 0)
+		goto fail;
+	sj = state_json(&st, "creating");
+	if (!sj) {
+		oci_err(err, OCI_E_INTERNAL, "cannot build state");
+		goto fail;
+	}
+	if (oci_sync_send(socks[0], OCI_SYNC_GO, sj, strlen(sj), -1, err) < 0)
+		goto fail;
+	for (;;) {
+		char buf[OCI_SYNC_MAX + 1];
+		int fd = -1;
+		int t = oci_sync_recv(socks[0], buf, sizeof(buf), &fd, err);
+		if (t < 0)
+			goto fail;
+		if (t == 0) {
+			oci_err(err, OCI_E_STATE, "container init exited during setup");
+			goto fail;
+		}
+		if (t == OCI_SYNC_ERROR) {
+			oci_err(err, OCI_E_INVALID, "%s", buf);
+			goto fail;
+		}
+		if (t == OCI_SYNC_HOOKS) {
+			if (oci_hooks_run(st.hooks, "prestart", sj, err) < 0 ||
+			    oci_hooks_run(st.hooks, "createRuntime", sj, err) < 0)
+				goto fail;
+			if (oci_sync_send(socks[0], OCI_SYNC_HOOKS_DONE, NULL, 0, -1, err) < 0)
+				goto fail;
+		} else if (t == OCI_SYNC_PTY) {
+			if (opts->console_socket) {
+				int r = oci_terminal_send(opts->console_socket, fd, buf, err);
+				close(fd);
+				if (r < 0)
+					goto fail;
+			} else {
+				master = fd;
+			}
+		} else if (t == OCI_SYNC_READY) {
+			if (fd >= 0)
+				close(fd);
+			break;
+		}
+	}
+	close(socks[0]);
+	socks[0] = -1;
+	if (opts->pid_file && write_pid_file(opts->pid_file, pid, err) < 0)
+		goto fail;
+
+	if (!opts->foreground && !opts->detach) {
+		ret = 0;
+		goto out;
+	}
+	if (start_locked(dirfd, &st, st.hooks, err) < 0)
+		goto fail;
+	if (opts->detach) {
+		ret = 0;
+		goto out;
+	}
+	/* Foreground: let kill/delete in while we wait. */
+	flock(dirfd, LOCK_UN);
+	if (oci_signals_wait(pid, master, exit_status, err) < 0)
+		goto fail;
+	if (master >= 0)
+		close(master);
+	master = -1;
+	flock(dirfd, LOCK_EX);
+	kill_all_and_wait(&st, false);
+	ret = destroy(rootfd, dirfd, &st, true, err);
+	json_decref(st.cgroups);
+	if (blocked)
+		sigprocmask(SIG_SETMASK, &oldmask, NULL);
+	return ret;
+
+fail:
+	if (pid > 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+	}
+	{
+		oci_error e2 = OCI_ERROR_INIT;
+		if (st.cgroups)
+			oci_cgroup_destroy(st.cgroups, &e2);
+		oci_remove_tree_at(rootfd, opts->id, &e2);
+	}
+out:
+	if (socks[0] >= 0)
+		close(socks[0]);
+	if (socks[1] >= 0)
+		close(socks[1]);
+	if (master >= 0)
+		close(master);
+	if (st.cgroups)
+		json_decref(st.cgroups);
+	if (blocked)
+		sigprocmask(SIG_SETMASK, &oldmask, NULL);
+	return ret;
+}
+
+int oci_container_start(const oci_run_global *g, const char *id, oci_error *err)
+{
+	if (oci_state_check_id(id, err) < 0)
+		return -1;
+	cleanup_close int rootfd = oci_state_open_root(g->root, false, err);
+	if (rootfd < 0)
+		return oci_err(err, OCI_E_NOTFOUND, "container '%s' does not exist", id);
+	cleanup_close int dirfd = oci_state_open_dir(rootfd, id, true, err);
+	if (dirfd < 0)
+		return -1;
+	oci_state st;
+	if (oci_state_read(dirfd, &st, err) < 0)
+		return oci_err_prefix(err, "container '%s'", id);
+	int r = start_locked(dirfd, &st, st.hooks, err);
+	oci_state_release(&st);
+	return r;
+}
+
+int oci_container_kill(const oci_run_global *g, const char *id, int sig, bool all, oci_error *err)
+{
+	if (oci_state_check_id(id, err) < 0)
+		return -1;
+	cleanup_close int rootfd = oci_state_open_root(g->root, false, err);
+	if (rootfd < 0)
+		return oci_err(err, OCI_E_NOTFOUND, "container '%s' does not exist", id);
+	cleanup_close int dirfd = oci_state_open_dir(rootfd, id, false, err);
+	if (dirfd < 0)
+		return -1;
+	oci_state st;
+	if (oci_state_read(dirfd, &st, err) < 0)
+		return oci_err_prefix(err, "container '%s'", id);
+	int ret = 0;
+	if (oci_state_status(dirfd, &st) == OCI_STATUS_STOPPED) {
+		ret = oci_err(err, OCI_E_STATE, "container '%s' is not running", id);
+	} else if (all && st.cgroups) {
+		pid_t *pids = NULL;
+		size_t n = 0;
+		if (oci_cgroup_pids(st.cgroups, &pids, &n, err) < 0) {
+			ret = -1;
+		} else {
+			for (size_t k = 0; k < n; k++)
+				kill(pids[k], sig);
+			if (n == 0 && kill(st.pid, sig) < 0)
+				ret = oci_err_errno(err, errno, "cannot send signal %d to '%s'", sig, id);
+		}
+		free(pids);
+	} else if (kill(st.pid, sig) < 0) {
+		ret = oci_err_errno(err, errno, "cannot send signal %d to '%s'", sig, id);
+	}
+	oci_state_release(&st);
+	return ret;
+}
+
+int oci_container_delete(const oci_run_global *g, const char *id, bool force, oci_error *err)
+{
+	if (oci_state_check_id(id, err) < 0)
+		return -1;
+	cleanup_close int rootfd = oci_state_open_root(g->root, false, err);
+	if (rootfd < 0) {
+		if (force)
+			return 0;
+		return oci_err(err, OCI_E_NOTFOUND, "container '%s' does not exist", id);
+	}
+	cleanup_close int dirfd = oci_state_open_dir(rootfd, id, true, err);
+	if (dirfd < 0) {
+		if (force && err->code == OCI_E_NOTFOUND) {
+			oci_err_clear(err);
+			return 0;
+		}
+		return -1;
+	}
+	oci_state st;
+	if (oci_state_read(dirfd, &st, err) < 0) {
+		/* A runtime killed before it wrote the state: nothing runs, just remove. */
+		if (!force)
+			return oci_err_prefix(err, "container '%s'", id);
+		oci_err_clear(err);
+		return oci_remove_tree_at(rootfd, id, err);
+	}
+	int status = oci_state_status(dirfd, &st);
+	int ret;
+	if (status == OCI_STATUS_RUNNING && !force) {
+		ret = oci_err(err, OCI_E_STATE, "cannot delete container '%s' that is not stopped: running", id);
+	} else {
+		/* A created container is deleted without --force, as runc does. */
+		if (status != OCI_STATUS_STOPPED || st.cgroups)
+			kill_all_and_wait(&st, false);
+		ret = destroy(rootfd, dirfd, &st, true, err);
+	}
+	oci_state_release(&st);
+	return ret;
+}

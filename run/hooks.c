@@ -1,0 +1,98 @@
+/* OCI hooks (prestart, createRuntime, createContainer, startContainer, poststart, poststop):
+ * fork + exec of the hook's path with its args and env, the state JSON on stdin, stdout sent
+ * to stderr so it never mixes with a command's data, and a timeout enforced with a pidfd. */
+#include "run/hooks.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/json.h"
+#include "common/util.h"
+
+static int run_one(json_t *hook, const char *jp, const char *state_json, oci_error *err)
+{
+	const char *path = NULL;
+	int64_t timeout = 0;
+	cleanup_strv char **args = NULL, **env = NULL;
+	if (oci_json_get_string(hook, jp, "path", true, &path, err) < 0 ||
+	    oci_json_get_strv(hook, jp, "args", false, &args, err) < 0 ||
+	    oci_json_get_strv(hook, jp, "env", false, &env, err) < 0 ||
+	    oci_json_get_int(hook, jp, "timeout", false, &timeout, err) < 0)
+		return -1;
+	if (json_object_get(hook, "timeout") && timeout <= 0)
+		return oci_err(err, OCI_E_INVALID, "%s.timeout: must be positive", jp);
+	int p[2];
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return oci_err_errno(err, errno, "%s: pipe", jp);
+	pid_t pid = fork();
+	if (pid < 0) {
+		close(p[0]);
+		close(p[1]);
+		return oci_err_errno(err, errno, "%s: fork", jp);
+	}
+	if (pid == 0) {
+		sigset_t none;
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		dup2(p[0], STDIN_FILENO);
+		dup2(STDERR_FILENO, STDOUT_FILENO);
+		char *def_argv[] = {(char *)path, NULL};
+		char *no_env[] = {NULL};
+		execve(path, args ? args : def_argv, env ? env : no_env);
+		dprintf(STDERR_FILENO, "hook '%s': %s\n", path, strerror(errno));
+		_exit(127);
+	}
+	close(p[0]);
+	/* The hook may not read its stdin: ignore EPIPE. */
+	signal(SIGPIPE, SIG_IGN);
+	oci_write_all(p[1], state_json, strlen(state_json), NULL);
+	close(p[1]);
+	int status = 0;
+	if (timeout > 0) {
+		int pfd = (int)syscall(SYS_pidfd_open, pid, 0);
+		struct pollfd pf = {.fd = pfd, .events = POLLIN};
+		int r;
+		do
+			r = poll(&pf, 1, (int)(timeout * 1000));
+		while (r < 0 && errno == EINTR);
+		if (pfd >= 0)
+			close(pfd);
+		if (r == 0) {
+			kill(pid, SIGKILL);
+			waitpid(pid, NULL, 0);
+			return oci_err(err, OCI_E_STATE, "%s: hook '%s' timed out after %llds", jp, path,
+				       (long long)timeout);
+		}
+	}
+	while (waitpid(pid, &status, 0) < 0) {
+		if (errno != EINTR)
+			return oci_err_errno(err, errno, "%s: wait", jp);
+	}
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		return 0;
+	if (WIFSIGNALED(status))
+		return oci_err(err, OCI_E_STATE, "%s: hook '%s' killed by signal %d", jp, path, WTERMSIG(status));
+	return oci_err(err, OCI_E_STATE, "%s: hook '%s' exited with status %d", jp, path, WEXITSTATUS(status));
+}
+
+int oci_hooks_run(json_t *hooks, const char *name, const char *state_json, oci_error *err)
+{
+	json_t *list = json_object_get(hooks, name);
+	size_t i;
+	json_t *h;
+	json_array_foreach(list, i, h) {
+		char jp[64];
+		snprintf(jp, sizeof(jp), "hooks.%s[%zu]", name, i);
+		if (run_one(h, jp, state_json, err) < 0)
+			return -1;
+	}
+	return 0;
+}

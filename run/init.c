@@ -1,0 +1,162 @@
+/* The container's init, from clone to exec.
+ *
+ * It was cloned into its new namespaces by the runtime and talks to it over the sync
+ * socket: wait for GO (uid/gid maps written, cgroups joined), join namespaces given by path,
+ * build the filesystem, let the runtime run prestart/createRuntime, run createContainer,
+ * pivot_root, finish the process environment, hand over the pty, report READY, and block
+ * reading exec.fifo. `start` writes one byte there; then startContainer hooks run and the
+ * container process is exec'd in place, as pid 1 of its namespace. Before READY every error
+ * goes back to the runtime as one message; after it there is nobody left to tell but stderr. */
+#include "run/init.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "common/util.h"
+#include "run/hooks.h"
+#include "run/mounts.h"
+#include "run/process.h"
+#include "run/signals.h"
+#include "run/sync.h"
+#include "run/terminal.h"
+
+static __attribute__((noreturn)) void fail(oci_init_args *a, const oci_error *err)
+{
+	if (a->sync >= 0)
+		oci_sync_send(a->sync, OCI_SYNC_ERROR, err->msg, strlen(err->msg), -1, NULL);
+	else
+		dprintf(STDERR_FILENO, "%s: %s\n", oci_log_prog(), err->msg);
+	_exit(a->sync >= 0 ? 1 : 127);
+}
+
+/* Close every inherited fd that is not stdio, preserved, or one of ours. */
+static void close_inherited(oci_init_args *a)
+{
+	DIR *d = opendir("/proc/self/fd");
+	if (!d)
+		return;
+	int keep_max = 3 + a->opts->preserve_fds;
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		int fd = atoi(de->d_name);
+		if (fd < keep_max || fd == dirfd(d) || fd == a->sync || fd == a->fifo || fd == a->join_user_fd ||
+		    fd == oci_log_fd())
+			continue;
+		bool ours = false;
+		for (int i = 0; a->join_fds[i] >= 0; i++)
+			if (a->join_fds[i] == fd)
+				ours = true;
+		if (!ours)
+			close(fd);
+	}
+	closedir(d);
+}
+
+void oci_init_main(oci_init_args *a)
+{
+	oci_error err = OCI_ERROR_INIT;
+	char state[OCI_SYNC_MAX + 1];
+	json_t *spec = a->spec;
+	json_t *process = json_object_get(spec, "process");
+	json_t *hooks = json_object_get(spec, "hooks");
+
+	/* Until READY the runtime owns us: if it dies, so do we. */
+	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	/* Nothing in the container may open our /proc/PID/exe (CVE-2019-5736). */
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	close_inherited(a);
+
+	if (oci_sync_expect(a->sync, OCI_SYNC_GO, state, sizeof(state), NULL, &err) < 0)
+		_exit(1);
+
+	if (a->join_user_fd >= 0 && setns(a->join_user_fd, CLONE_NEWUSER) < 0) {
+		oci_err_errno(&err, errno, "cannot join the user namespace");
+		fail(a, &err);
+	}
+	if (a->join_user_fd >= 0)
+		close(a->join_user_fd);
+	for (int i = 0; a->join_fds[i] >= 0; i++) {
+		if (setns(a->join_fds[i], a->join_types[i]) < 0) {
+			oci_err_errno(&err, errno, "cannot join namespace (type 0x%x)", a->join_types[i]);
+			fail(a, &err);
+		}
+		close(a->join_fds[i]);
+	}
+	if ((a->userns || a->join_user_fd >= 0) && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)) {
+		oci_err_errno(&err, errno, "cannot become root in the user namespace (is uid 0 mapped?)");
+		fail(a, &err);
+	}
+	if (a->new_cgroupns && unshare(CLONE_NEWCGROUP) < 0) {
+		oci_err_errno(&err, errno, "cannot create the cgroup namespace");
+		fail(a, &err);
+	}
+	if (oci_process_oom_score(process, &err) < 0 || oci_process_rlimits(process, &err) < 0)
+		fail(a, &err);
+
+	const char *bundle = a->opts->bundle;
+	oci_mount_ctx mctx = {.spec = spec, .rootfs = a->rootfs, .bundle = bundle, .userns = a->userns,
+			      .new_cgroupns = a->new_cgroupns};
+	if (oci_mounts_prepare(&mctx, &err) < 0)
+		fail(a, &err);
+
+	if (oci_sync_send(a->sync, OCI_SYNC_HOOKS, NULL, 0, -1, &err) < 0 ||
+	    oci_sync_expect(a->sync, OCI_SYNC_HOOKS_DONE, NULL, 0, NULL, &err) < 0)
+		_exit(1);
+	if (oci_hooks_run(hooks, "createContainer", state, &err) < 0)
+		fail(a, &err);
+
+	if (oci_mounts_pivot(a->rootfs, a->opts->no_pivot, &err) < 0 || oci_process_sysctl(spec, &err) < 0 ||
+	    oci_mounts_finalize(spec, &err) < 0 || oci_process_identity(spec, &err) < 0)
+		fail(a, &err);
+
+	if (json_is_true(json_object_get(process, "terminal"))) {
+		int master, slave;
+		char name[128];
+		if (oci_terminal_open(&master, &slave, name, sizeof(name), &err) < 0 ||
+		    oci_mounts_console(name, &err) < 0 || oci_terminal_attach(slave, &err) < 0)
+			fail(a, &err);
+		if (oci_sync_send(a->sync, OCI_SYNC_PTY, name, strlen(name), master, &err) < 0)
+			_exit(1);
+		close(master);
+		if (slave > 2)
+			close(slave);
+	}
+
+	if (oci_process_make_cwd(process, &err) < 0 || oci_process_set_user(process, &err) < 0)
+		fail(a, &err);
+	cleanup_free char *exe = oci_process_lookup(process, &err);
+	if (!exe || oci_process_fds(a->opts->preserve_fds, &err) < 0)
+		fail(a, &err);
+
+	/* From here on we outlive the runtime's create. */
+	prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
+	if (oci_sync_send(a->sync, OCI_SYNC_READY, NULL, 0, -1, &err) < 0)
+		_exit(1);
+	close(a->sync);
+	a->sync = -1;
+
+	char c;
+	ssize_t n;
+	do
+		n = read(a->fifo, &c, 1);
+	while (n < 0 && errno == EINTR);
+	if (n != 1)
+		_exit(1);
+	close(a->fifo);
+
+	if (oci_hooks_run(hooks, "startContainer", state, &err) < 0)
+		fail(a, &err);
+	oci_signals_reset();
+	oci_process_exec(process, exe, &err);
+	fail(a, &err);
+}

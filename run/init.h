@@ -1,0 +1,27 @@
+/* The container's init before it execs the container process: it runs in the namespaces
+ * the runtime cloned it into, builds the filesystem, talks to the runtime over the sync
+ * socket, then blocks on the exec fifo until `start`. */
+#ifndef OCI_RUN_INIT_H
+#define OCI_RUN_INIT_H
+
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "run/container.h"
+
+typedef struct oci_init_args {
+	json_t *spec;
+	const oci_create_opts *opts;
+	const char *rootfs;
+	int sync;     /* our end of the sync socketpair */
+	int fifo;     /* exec.fifo opened O_RDWR: we block reading it until start writes */
+	bool userns;  /* a new user namespace */
+	bool new_cgroupns;
+	int join_fds[8]; /* namespaces to join by path (fds), -1 terminated */
+	int join_types[8];
+	int join_user_fd; /* user namespace to join, or -1 */
+} oci_init_args;
+
+/* Never returns. */
+__attribute__((noreturn)) void oci_init_main(oci_init_args *a);
+#endif

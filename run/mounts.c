@@ -1,0 +1,642 @@
+/* The container's filesystem view, built by its init in its own mount namespace.
+ *
+ * Every destination is resolved inside the rootfs (common/safepath.h: openat2 with
+ * RESOLVE_IN_ROOT) and created there without following a symlink out; the mount is then made
+ * on the resolved O_PATH fd through /proc/self/fd/N, so a symlink swapped in later cannot
+ * redirect it (the CVE-2021-30465 / CVE-2024-45310 class). Bind mounts use the new mount API
+ * (open_tree + mount_setattr + move_mount): the attributes are set on the detached copy and
+ * it is attached to the fd, with no window where a writable mount is visible. */
+#include "run/mounts.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "common/json.h"
+#include "common/safepath.h"
+#include "common/util.h"
+
+#ifndef OPEN_TREE_CLONE
+#define OPEN_TREE_CLONE 1
+#endif
+#ifndef AT_RECURSIVE
+#define AT_RECURSIVE 0x8000
+#endif
+#ifndef MOVE_MOUNT_F_EMPTY_PATH
+#define MOVE_MOUNT_F_EMPTY_PATH 0x00000004
+#endif
+#ifndef MOVE_MOUNT_T_EMPTY_PATH
+#define MOVE_MOUNT_T_EMPTY_PATH 0x00000040
+#endif
+#define OCI_MOUNT_ATTR_RDONLY      0x00000001
+#define OCI_MOUNT_ATTR_NOSUID      0x00000002
+#define OCI_MOUNT_ATTR_NODEV       0x00000004
+#define OCI_MOUNT_ATTR_NOEXEC      0x00000008
+#define OCI_MOUNT_ATTR__ATIME      0x00000070
+#define OCI_MOUNT_ATTR_NOATIME     0x00000010
+#define OCI_MOUNT_ATTR_STRICTATIME 0x00000020
+#define OCI_MOUNT_ATTR_NODIRATIME  0x00000080
+
+struct oci_mount_attr {
+	uint64_t attr_set;
+	uint64_t attr_clr;
+	uint64_t propagation;
+	uint64_t userns_fd;
+};
+
+static int sys_open_tree(int dfd, const char *path, unsigned flags)
+{
+	return (int)syscall(SYS_open_tree, dfd, path, flags);
+}
+static int sys_move_mount(int from_dfd, const char *from, int to_dfd, const char *to, unsigned flags)
+{
+	return (int)syscall(SYS_move_mount, from_dfd, from, to_dfd, to, flags);
+}
+static int sys_mount_setattr(int dfd, const char *path, unsigned flags, struct oci_mount_attr *attr)
+{
+	return (int)syscall(SYS_mount_setattr, dfd, path, flags, attr, sizeof(*attr));
+}
+
+static const struct {
+	const char *name;
+	bool clear;
+	unsigned long flag;
+} mount_flags[] = {
+	{"async", true, MS_SYNCHRONOUS},   {"atime", true, MS_NOATIME},        {"bind", false, MS_BIND},
+	{"defaults", false, 0},            {"dev", true, MS_NODEV},            {"diratime", true, MS_NODIRATIME},
+	{"dirsync", false, MS_DIRSYNC},    {"exec", true, MS_NOEXEC},          {"mand", false, MS_MANDLOCK},
+	{"noatime", false, MS_NOATIME},    {"nodev", false, MS_NODEV},         {"nodiratime", false, MS_NODIRATIME},
+	{"noexec", false, MS_NOEXEC},      {"nomand", true, MS_MANDLOCK},      {"norelatime", true, MS_RELATIME},
+	{"nostrictatime", true, MS_STRICTATIME}, {"nosuid", false, MS_NOSUID}, {"rbind", false, MS_BIND | MS_REC},
+	{"relatime", false, MS_RELATIME},  {"remount", false, MS_REMOUNT},     {"ro", false, MS_RDONLY},
+	{"rw", true, MS_RDONLY},           {"strictatime", false, MS_STRICTATIME}, {"suid", true, MS_NOSUID},
+	{"sync", false, MS_SYNCHRONOUS},
+};
+
+static const struct {
+	const char *name;
+	unsigned long flag;
+} propagation_flags[] = {
+	{"private", MS_PRIVATE},   {"rprivate", MS_PRIVATE | MS_REC},   {"shared", MS_SHARED},
+	{"rshared", MS_SHARED | MS_REC}, {"slave", MS_SLAVE},          {"rslave", MS_SLAVE | MS_REC},
+	{"unbindable", MS_UNBINDABLE}, {"runbindable", MS_UNBINDABLE | MS_REC},
+};
+
+int oci_mount_parse_options(json_t *options, unsigned long *flags, unsigned long *propagation,
+			    bool *recursive_bind, char *data, size_t datalen, oci_error *err)
+{
+	size_t used = 0;
+	*flags = 0;
+	*propagation = 0;
+	*recursive_bind = false;
+	data[0] = '\0';
+	size_t i;
+	json_t *v;
+	json_array_foreach(options, i, v) {
+		const char *o = json_string_value(v);
+		if (!o)
+			return oci_err(err, OCI_E_INVALID, "options[%zu]: expected a string", i);
+		bool found = false;
+		for (size_t k = 0; k < ARRAY_SIZE(mount_flags); k++) {
+			if (strcmp(o, mount_flags[k].name))
+				continue;
+			found = true;
+			if (mount_flags[k].clear)
+				*flags &= ~mount_flags[k].flag;
+			else
+				*flags |= mount_flags[k].flag;
+			if (!strcmp(o, "rbind"))
+				*recursive_bind = true;
+		}
+		for (size_t k = 0; !found && k < ARRAY_SIZE(propagation_flags); k++) {
+			if (!strcmp(o, propagation_flags[k].name)) {
+				*propagation = propagation_flags[k].flag;
+				found = true;
+			}
+		}
+		if (found)
+			continue;
+		size_t n = strlen(o);
+		if (used + n + 2 > datalen)
+			return oci_err(err, OCI_E_LIMIT, "mount options too long");
+		if (used)
+			data[used++] = ',';
+		memcpy(data + used, o, n + 1);
+		used += n;
+	}
+	return 0;
+}
+
+static uint64_t attrs_from_flags(unsigned long f, uint64_t *clr)
+{
+	uint64_t a = 0;
+	*clr = 0;
+	if (f & MS_RDONLY)
+		a |= OCI_MOUNT_ATTR_RDONLY;
+	if (f & MS_NOSUID)
+		a |= OCI_MOUNT_ATTR_NOSUID;
+	if (f & MS_NODEV)
+		a |= OCI_MOUNT_ATTR_NODEV;
+	if (f & MS_NOEXEC)
+		a |= OCI_MOUNT_ATTR_NOEXEC;
+	if (f & MS_NODIRATIME)
+		a |= OCI_MOUNT_ATTR_NODIRATIME;
+	if (f & (MS_NOATIME | MS_STRICTATIME | MS_RELATIME)) {
+		*clr |= OCI_MOUNT_ATTR__ATIME;
+		if (f & MS_NOATIME)
+			a |= OCI_MOUNT_ATTR_NOATIME;
+		else if (f & MS_STRICTATIME)
+			a |= OCI_MOUNT_ATTR_STRICTATIME;
+	}
+	return a;
+}
+
+static void fd_path(char *buf, size_t len, int fd)
+{
+	snprintf(buf, len, "/proc/self/fd/%d", fd);
+}
+
+/* Bind src (host path) onto the O_PATH target fd with flags applied to the new mount. */
+static int bind_onto(const char *src, int target, unsigned long flags, bool recursive, oci_error *err)
+{
+	cleanup_close int tree = sys_open_tree(AT_FDCWD, src, OPEN_TREE_CLONE | O_CLOEXEC | (recursive ? AT_RECURSIVE : 0));
+	if (tree < 0)
+		return oci_err_errno(err, errno, "cannot clone '%s'", src);
+	uint64_t clr;
+	struct oci_mount_attr attr = {0};
+	attr.attr_set = attrs_from_flags(flags, &clr);
+	attr.attr_clr = clr;
+	if ((attr.attr_set || attr.attr_clr) && sys_mount_setattr(tree, "", AT_EMPTY_PATH, &attr) < 0)
+		return oci_err_errno(err, errno, "cannot set attributes of '%s'", src);
+	if (sys_move_mount(tree, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+		return oci_err_errno(err, errno, "cannot attach '%s'", src);
+	return 0;
+}
+
+/* Create dest inside the root as a directory (or a file when want_file) and return an O_PATH
+ * fd of it. A symlink anywhere in dest resolves inside the root; a final symlink to a file is
+ * refused for file binds (O_NOFOLLOW). */
+static int make_dest(int rootfd, const char *dest, bool want_file, oci_error *err)
+{
+	if (!want_file)
+		return oci_safe_mkdir_p(rootfd, dest, 0755, err);
+	char leafbuf[256];
+	const char *leaf;
+	char parent[4096];
+	const char *slash = strrchr(dest, '/');
+	if (slash && slash != dest) {
+		snprintf(parent, sizeof(parent), "%.*s", (int)(slash - dest), dest);
+		cleanup_close int p = oci_safe_mkdir_p(rootfd, parent, 0755, err);
+		if (p < 0)
+			return -1;
+	}
+	cleanup_close int pfd = oci_safe_open_parent(rootfd, dest, &leaf, leafbuf, sizeof(leafbuf), err);
+	if (pfd < 0)
+		return -1;
+	int fd = openat(pfd, leaf, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (fd >= 0) {
+		struct stat st;
+		if (fstat(fd, &st) == 0 && S_ISLNK(st.st_mode)) {
+			close(fd);
+			return oci_err(err, OCI_E_UNSAFE, "'%s' is a symlink in the rootfs", dest);
+		}
+		return fd;
+	}
+	if (errno != ENOENT)
+		return oci_err_errno(err, errno, "cannot open '%s'", dest);
+	int c = openat(pfd, leaf, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (c < 0)
+		return oci_err_errno(err, errno, "cannot create '%s'", dest);
+	close(c);
+	fd = openat(pfd, leaf, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return oci_err_errno(err, errno, "cannot open '%s'", dest);
+	return fd;
+}
+
+/* /proc and /sys must be real directories in the rootfs: a symlink there could send the
+ * procfs (and the runtime's later writes through it) anywhere. */
+static int check_special_dest(int rootfd, const char *type, const char *dest, oci_error *err)
+{
+	struct stat st;
+	oci_error e2 = OCI_ERROR_INIT;
+	if (strcmp(type, "proc") && strcmp(type, "sysfs"))
+		return 0;
+	if (oci_safe_lstat(rootfd, dest, &st, &e2) < 0)
+		return 0; /* missing: created below */
+	if (S_ISLNK(st.st_mode))
+		return oci_err(err, OCI_E_UNSAFE, "'%s' in the rootfs is a symlink: refusing to mount %s there", dest,
+			       type);
+	if (!S_ISDIR(st.st_mode))
+		return oci_err(err, OCI_E_UNSAFE, "'%s' in the rootfs is not a directory: refusing to mount %s there",
+			       dest, type);
+	return 0;
+}
+
+/* cgroup v1 (and the empty v2 of a hybrid host): a tmpfs with each hierarchy below it, either
+ * mounted afresh (new cgroup namespace: rooted at the container's cgroup) or bound from the
+ * container's own cgroup directory. */
+static int mount_cgroups(int rootfd, const char *dest, int target, unsigned long flags, bool new_ns, oci_error *err)
+{
+	char tpath[64], line[4096];
+	fd_path(tpath, sizeof(tpath), target);
+	if (mount("tmpfs", tpath, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=755") < 0)
+		return oci_err_errno(err, errno, "cannot mount tmpfs for cgroups");
+	/* target still names the covered directory: resolve dest again to reach the tmpfs. */
+	cleanup_close int dir = oci_safe_open(rootfd, dest, O_PATH | O_DIRECTORY | O_CLOEXEC, 0, err);
+	if (dir < 0)
+		return -1;
+	cleanup_fclose FILE *f = fopen("/proc/self/cgroup", "re");
+	if (!f)
+		return oci_err_errno(err, errno, "cannot read /proc/self/cgroup");
+	while (fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = '\0';
+		char *c1 = strchr(line, ':');
+		char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+		if (!c2)
+			continue;
+		*c2 = '\0';
+		const char *ctrls = c1 + 1, *path = c2 + 1;
+		const char *name = *ctrls ? ctrls : "unified";
+		if (!strncmp(name, "name=", 5))
+			name += 5;
+		char host[4200];
+		snprintf(host, sizeof(host), "/sys/fs/cgroup/%s", name);
+		struct stat st;
+		if (stat(host, &st) < 0 || !S_ISDIR(st.st_mode))
+			continue;
+		if (mkdirat(dir, name, 0755) < 0 && errno != EEXIST)
+			return oci_err_errno(err, errno, "cannot create cgroup directory '%s'", name);
+		cleanup_close int sub = openat(dir, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (sub < 0)
+			return oci_err_errno(err, errno, "cannot open cgroup directory '%s'", name);
+		char spath[64];
+		fd_path(spath, sizeof(spath), sub);
+		unsigned long mf = MS_NOSUID | MS_NODEV | MS_NOEXEC | (flags & MS_RDONLY);
+		if (new_ns) {
+			int r = *ctrls ? mount("cgroup", spath, "cgroup", mf, ctrls) : mount("cgroup2", spath, "cgroup2", mf, NULL);
+			if (r < 0)
+				return oci_err_errno(err, errno, "cannot mount cgroup '%s'", name);
+		} else {
+			char src[8400];
+			snprintf(src, sizeof(src), "%s%s", host, path);
+			if (bind_onto(src, sub, mf, false, err) < 0)
+				return -1;
+		}
+	}
+	if (flags & MS_RDONLY) {
+		struct oci_mount_attr attr = {.attr_set = OCI_MOUNT_ATTR_RDONLY};
+		sys_mount_setattr(dir, "", AT_EMPTY_PATH, &attr);
+	}
+	return 0;
+}
+
+static int do_mount(const oci_mount_ctx *ctx, int rootfd, json_t *m, size_t idx, oci_error *err)
+{
+	const char *dest = NULL, *type = "", *source = "";
+	json_t *options = NULL;
+	char path[32];
+	snprintf(path, sizeof(path), "mounts[%zu]", idx);
+	if (oci_json_get_string(m, path, "destination", true, &dest, err) < 0 ||
+	    oci_json_get_string(m, path, "type", false, &type, err) < 0 ||
+	    oci_json_get_string(m, path, "source", false, &source, err) < 0 ||
+	    oci_json_get_array(m, path, "options", false, &options, err) < 0)
+		return -1;
+	unsigned long flags = 0, prop = 0;
+	bool rbind = false;
+	char data[4096];
+	if (options && oci_mount_parse_options(options, &flags, &prop, &rbind, data, sizeof(data), err) < 0)
+		return oci_err_prefix(err, "%s", path);
+	if (!options)
+		data[0] = '\0';
+	bool is_bind = !strcmp(type, "bind") || (flags & MS_BIND);
+	if (check_special_dest(rootfd, type, dest, err) < 0)
+		return -1;
+
+	char src[4096];
+	bool src_is_file = false;
+	if (is_bind) {
+		if (source[0] != '/')
+			snprintf(src, sizeof(src), "%s/%s", ctx->bundle, source);
+		else
+			snprintf(src, sizeof(src), "%s", source);
+		struct stat st;
+		if (stat(src, &st) < 0)
+			return oci_err_errno(err, errno, "mount '%s': source '%s'", dest, src);
+		src_is_file = !S_ISDIR(st.st_mode);
+	}
+	cleanup_close int target = make_dest(rootfd, dest, src_is_file, err);
+	if (target < 0)
+		return oci_err_prefix(err, "mount '%s'", dest);
+	char tpath[64];
+	fd_path(tpath, sizeof(tpath), target);
+
+	if (is_bind) {
+		if (bind_onto(src, target, flags, rbind, err) < 0)
+			return oci_err_prefix(err, "mount '%s'", dest);
+	} else if (!strcmp(type, "cgroup")) {
+		if (mount_cgroups(rootfd, dest, target, flags, ctx->new_cgroupns, err) < 0)
+			return oci_err_prefix(err, "mount '%s'", dest);
+	} else {
+		unsigned long mf = flags & ~(MS_BIND | MS_REC | MS_REMOUNT);
+		if (mount(source, tpath, type, mf, data[0] ? data : NULL) < 0) {
+			int e = errno;
+			/* sysfs cannot be mounted in a user namespace that does not own the network
+			 * namespace: bind the host's /sys instead, as runc does. */
+			if (!strcmp(type, "sysfs") && (e == EPERM || e == EBUSY)) {
+				if (bind_onto("/sys", target, mf | MS_RDONLY, true, err) < 0)
+					return oci_err_prefix(err, "mount '%s'", dest);
+			} else if (!strcmp(type, "mqueue") && e == EPERM) {
+				if (bind_onto("/dev/mqueue", target, mf, false, err) < 0)
+					return oci_err_prefix(err, "mount '%s'", dest);
+			} else {
+				return oci_err_errno(err, e, "cannot mount %s on '%s'", type[0] ? type : source, dest);
+			}
+		}
+	}
+	if (prop) {
+		/* The fd still names the covered directory: reopen dest to reach the new mount. */
+		cleanup_close int fresh = oci_safe_open(rootfd, dest, O_PATH | O_CLOEXEC, 0, err);
+		if (fresh < 0)
+			return oci_err_prefix(err, "mount '%s'", dest);
+		fd_path(tpath, sizeof(tpath), fresh);
+		if (mount(NULL, tpath, NULL, prop, NULL) < 0)
+			return oci_err_errno(err, errno, "cannot set propagation of '%s'", dest);
+	}
+	return 0;
+}
+
+static const struct {
+	const char *name;
+	unsigned maj, min;
+} default_devices[] = {
+	{"null", 1, 3}, {"zero", 1, 5}, {"full", 1, 7}, {"random", 1, 8}, {"urandom", 1, 9}, {"tty", 5, 0},
+};
+
+/* Create one device node at dev inside the root: mknod, or (in a user namespace, where mknod
+ * is not allowed) an empty file with the host's node bound over it. */
+static int make_device(int rootfd, const char *path, mode_t type, unsigned maj, unsigned min, mode_t mode,
+		       uid_t uid, gid_t gid, bool bind, oci_error *err)
+{
+	char leafbuf[256], parent[4096];
+	const char *leaf;
+	const char *slash = strrchr(path, '/');
+	if (slash && slash != path) {
+		snprintf(parent, sizeof(parent), "%.*s", (int)(slash - path), path);
+		cleanup_close int p = oci_safe_mkdir_p(rootfd, parent, 0755, err);
+		if (p < 0)
+			return -1;
+	}
+	cleanup_close int pfd = oci_safe_open_parent(rootfd, path, &leaf, leafbuf, sizeof(leafbuf), err);
+	if (pfd < 0)
+		return -1;
+	unlinkat(pfd, leaf, 0);
+	if (!bind && mknodat(pfd, leaf, type | (mode & 07777), makedev(maj, min)) == 0) {
+		if (fchownat(pfd, leaf, uid, gid, AT_SYMLINK_NOFOLLOW) < 0)
+			return oci_err_errno(err, errno, "cannot chown device '%s'", path);
+		/* mknod is subject to umask: set the mode exactly. */
+		char p2[64];
+		cleanup_close int nfd = openat(pfd, leaf, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		if (nfd >= 0) {
+			fd_path(p2, sizeof(p2), nfd);
+			chmod(p2, mode & 07777);
+		}
+		return 0;
+	}
+	if (!bind && errno != EPERM)
+		return oci_err_errno(err, errno, "cannot create device '%s'", path);
+	int c = openat(pfd, leaf, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0000);
+	if (c < 0)
+		return oci_err_errno(err, errno, "cannot create '%s'", path);
+	close(c);
+	cleanup_close int target = openat(pfd, leaf, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (target < 0)
+		return oci_err_errno(err, errno, "cannot open '%s'", path);
+	char host[4096];
+	snprintf(host, sizeof(host), "%s", path);
+	if (bind_onto(host, target, 0, false, err) < 0)
+		return oci_err_prefix(err, "device '%s'", path);
+	return 0;
+}
+
+static int setup_dev(const oci_mount_ctx *ctx, int rootfd, oci_error *err)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(default_devices); i++) {
+		char p[64];
+		snprintf(p, sizeof(p), "/dev/%s", default_devices[i].name);
+		if (make_device(rootfd, p, S_IFCHR, default_devices[i].maj, default_devices[i].min, 0666, 0, 0,
+				ctx->userns, err) < 0)
+			return -1;
+	}
+	json_t *linux_ = json_object_get(ctx->spec, "linux");
+	json_t *devs = json_object_get(linux_, "devices");
+	size_t i;
+	json_t *d;
+	json_array_foreach(devs, i, d) {
+		char jp[40];
+		snprintf(jp, sizeof(jp), "linux.devices[%zu]", i);
+		const char *path = NULL, *type = NULL;
+		int64_t maj = 0, min = 0, mode = 0666, uid = 0, gid = 0;
+		if (oci_json_get_string(d, jp, "path", true, &path, err) < 0 ||
+		    oci_json_get_string(d, jp, "type", true, &type, err) < 0 ||
+		    oci_json_get_int(d, jp, "major", false, &maj, err) < 0 ||
+		    oci_json_get_int(d, jp, "minor", false, &min, err) < 0 ||
+		    oci_json_get_int(d, jp, "fileMode", false, &mode, err) < 0 ||
+		    oci_json_get_int(d, jp, "uid", false, &uid, err) < 0 ||
+		    oci_json_get_int(d, jp, "gid", false, &gid, err) < 0)
+			return -1;
+		mode_t t;
+		if (!strcmp(type, "c") || !strcmp(type, "u"))
+			t = S_IFCHR;
+		else if (!strcmp(type, "b"))
+			t = S_IFBLK;
+		else if (!strcmp(type, "p"))
+			t = S_IFIFO;
+		else
+			return oci_err(err, OCI_E_INVALID, "%s.type: unknown device type '%s'", jp, type);
+		if (make_device(rootfd, path, t, (unsigned)maj, (unsigned)min, (mode_t)mode, (uid_t)uid, (gid_t)gid,
+				ctx->userns && t != S_IFIFO, err) < 0)
+			return -1;
+	}
+	static const struct {
+		const char *target, *name;
+	} links[] = {
+		{"/proc/self/fd", "fd"},     {"/proc/self/fd/0", "stdin"},  {"/proc/self/fd/1", "stdout"},
+		{"/proc/self/fd/2", "stderr"}, {"/proc/kcore", "core"},
+	};
+	cleanup_close int dev = oci_safe_open(rootfd, "/dev", O_PATH | O_DIRECTORY | O_CLOEXEC, 0, err);
+	if (dev < 0)
+		return -1;
+	for (size_t k = 0; k < ARRAY_SIZE(links); k++)
+		if (symlinkat(links[k].target, dev, links[k].name) < 0 && errno != EEXIST)
+			return oci_err_errno(err, errno, "cannot create /dev/%s", links[k].name);
+	/* /dev/ptmx must be the container's devpts multiplexer. */
+	struct stat st;
+	if (fstatat(dev, "pts/ptmx", &st, AT_SYMLINK_NOFOLLOW) == 0) {
+		unlinkat(dev, "ptmx", 0);
+		if (symlinkat("pts/ptmx", dev, "ptmx") < 0)
+			return oci_err_errno(err, errno, "cannot create /dev/ptmx");
+	}
+	return 0;
+}
+
+static unsigned long rootfs_propagation(json_t *spec)
+{
+	const char *p = json_string_value(json_object_get(json_object_get(spec, "linux"), "rootfsPropagation"));
+	if (p)
+		for (size_t k = 0; k < ARRAY_SIZE(propagation_flags); k++)
+			if (!strcmp(p, propagation_flags[k].name))
+				return propagation_flags[k].flag;
+	return 0;
+}
+
+int oci_mounts_prepare(const oci_mount_ctx *ctx, oci_error *err)
+{
+	unsigned long prop = rootfs_propagation(ctx->spec);
+	/* Nothing done here may propagate back to the host. */
+	unsigned long first = prop ? prop : (MS_SLAVE | MS_REC);
+	if (first & MS_SHARED)
+		first = MS_SLAVE | MS_REC;
+	if (mount(NULL, "/", NULL, first | MS_REC, NULL) < 0)
+		return oci_err_errno(err, errno, "cannot make / private to the container");
+	if (mount(ctx->rootfs, ctx->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
+		return oci_err_errno(err, errno, "cannot bind the rootfs '%s'", ctx->rootfs);
+	cleanup_close int rootfd = open(ctx->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd < 0)
+		return oci_err_errno(err, errno, "cannot open the rootfs '%s'", ctx->rootfs);
+	json_t *mounts = json_object_get(ctx->spec, "mounts");
+	bool dev_is_tmpfs = false;
+	size_t i;
+	json_t *m;
+	json_array_foreach(mounts, i, m) {
+		if (do_mount(ctx, rootfd, m, i, err) < 0)
+			return -1;
+		const char *d = json_string_value(json_object_get(m, "destination"));
+		const char *t = json_string_value(json_object_get(m, "type"));
+		if (d && !strcmp(d, "/dev"))
+			dev_is_tmpfs = !(t && !strcmp(t, "bind"));
+	}
+	if (dev_is_tmpfs && setup_dev(ctx, rootfd, err) < 0)
+		return oci_err_prefix(err, "/dev");
+	return 0;
+}
+
+int oci_mounts_pivot(const char *rootfs, bool no_pivot, oci_error *err)
+{
+	if (no_pivot) {
+		if (chdir(rootfs) < 0)
+			return oci_err_errno(err, errno, "cannot enter the rootfs");
+		if (mount(rootfs, "/", NULL, MS_MOVE, NULL) < 0)
+			return oci_err_errno(err, errno, "cannot move the rootfs to /");
+		if (chroot(".") < 0)
+			return oci_err_errno(err, errno, "cannot chroot");
+		if (chdir("/") < 0)
+			return oci_err_errno(err, errno, "cannot chdir to /");
+		return 0;
+	}
+	cleanup_close int oldroot = open("/", O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+	cleanup_close int newroot = open(rootfs, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+	if (oldroot < 0 || newroot < 0)
+		return oci_err_errno(err, errno, "cannot open the roots for pivot_root");
+	if (fchdir(newroot) < 0)
+		return oci_err_errno(err, errno, "cannot enter the rootfs");
+	/* pivot_root(".", ".") stacks the old root under the new one; unmount it right away. */
+	if (syscall(SYS_pivot_root, ".", ".") < 0)
+		return oci_err_errno(err, errno, "pivot_root");
+	if (fchdir(oldroot) < 0)
+		return oci_err_errno(err, errno, "cannot enter the old root");
+	if (mount(NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) < 0)
+		return oci_err_errno(err, errno, "cannot make the old root a slave");
+	if (umount2(".", MNT_DETACH) < 0)
+		return oci_err_errno(err, errno, "cannot unmount the old root");
+	if (chdir("/") < 0)
+		return oci_err_errno(err, errno, "cannot chdir to /");
+	return 0;
+}
+
+static int readonly_path(const char *p, oci_error *err)
+{
+	cleanup_close int tree = sys_open_tree(AT_FDCWD, p, OPEN_TREE_CLONE | AT_RECURSIVE | O_CLOEXEC);
+	if (tree < 0) {
+		if (errno == ENOENT)
+			return 0;
+		return oci_err_errno(err, errno, "readonlyPaths: cannot clone '%s'", p);
+	}
+	struct oci_mount_attr attr = {.attr_set = OCI_MOUNT_ATTR_RDONLY};
+	if (sys_mount_setattr(tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr) < 0)
+		return oci_err_errno(err, errno, "readonlyPaths: cannot make '%s' read-only", p);
+	if (sys_move_mount(tree, "", AT_FDCWD, p, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+		return oci_err_errno(err, errno, "readonlyPaths: cannot attach '%s'", p);
+	return 0;
+}
+
+static int mask_path(const char *p, oci_error *err)
+{
+	struct stat st;
+	if (lstat(p, &st) < 0) {
+		if (errno == ENOENT)
+			return 0;
+		return oci_err_errno(err, errno, "maskedPaths: '%s'", p);
+	}
+	if (S_ISDIR(st.st_mode)) {
+		if (mount("tmpfs", p, "tmpfs", MS_RDONLY, "size=0k") < 0)
+			return oci_err_errno(err, errno, "maskedPaths: cannot mask '%s'", p);
+		return 0;
+	}
+	if (mount("/dev/null", p, NULL, MS_BIND, NULL) < 0)
+		return oci_err_errno(err, errno, "maskedPaths: cannot mask '%s'", p);
+	return 0;
+}
+
+int oci_mounts_finalize(json_t *spec, oci_error *err)
+{
+	json_t *linux_ = json_object_get(spec, "linux");
+	size_t i;
+	json_t *v;
+	json_array_foreach(json_object_get(linux_, "readonlyPaths"), i, v) {
+		const char *p = json_string_value(v);
+		if (p && readonly_path(p, err) < 0)
+			return -1;
+	}
+	json_t *masked = json_object_get(linux_, "maskedPaths");
+	if (json_array_size(masked) > 0) {
+		/* Bind-mounting anything else than the null device would expose it instead. */
+		struct stat st;
+		if (stat("/dev/null", &st) < 0 || !S_ISCHR(st.st_mode) || st.st_rdev != makedev(1, 3))
+			return oci_err(err, OCI_E_UNSAFE,
+				       "maskedPaths: /dev/null in the container is not the null device (1:3)");
+	}
+	json_array_foreach(masked, i, v) {
+		const char *p = json_string_value(v);
+		if (p && mask_path(p, err) < 0)
+			return -1;
+	}
+	if (json_is_true(json_object_get(json_object_get(spec, "root"), "readonly"))) {
+		struct oci_mount_attr attr = {.attr_set = OCI_MOUNT_ATTR_RDONLY};
+		if (sys_mount_setattr(AT_FDCWD, "/", 0, &attr) < 0)
+			return oci_err_errno(err, errno, "cannot make the root read-only");
+	}
+	unsigned long prop = rootfs_propagation(spec);
+	if (prop && mount(NULL, "/", NULL, prop, NULL) < 0)
+		return oci_err_errno(err, errno, "cannot set rootfsPropagation");
+	return 0;
+}
+
+int oci_mounts_console(const char *slave, oci_error *err)
+{
+	int fd = open("/dev/console", O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0 && errno != EEXIST && errno != ENXIO && errno != EACCES)
+		return oci_err_errno(err, errno, "cannot create /dev/console");
+	if (fd >= 0)
+		close(fd);
+	if (mount(slave, "/dev/console", NULL, MS_BIND, NULL) < 0)
+		return oci_err_errno(err, errno, "cannot bind the terminal over /dev/console");
+	return 0;
+}

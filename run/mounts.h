@@ -1,0 +1,33 @@
+/* The container's filesystem view, built by its init inside the new mount namespace: the
+ * rootfs bind, config mounts in order (each destination resolved inside the rootfs), /dev,
+ * pivot_root, then masked and read-only paths. */
+#ifndef OCI_RUN_MOUNTS_H
+#define OCI_RUN_MOUNTS_H
+
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "common/error.h"
+
+typedef struct oci_mount_ctx {
+	json_t *spec;
+	const char *rootfs; /* absolute host path */
+	const char *bundle;
+	bool userns;        /* devices are bind-mounted instead of created */
+	bool new_cgroupns;
+	const char *const *cgroup_rel; /* unused for now: per-controller cgroup of the container */
+} oci_mount_ctx;
+
+/* Propagation, the rootfs bind mount, the config's mounts and /dev. Before pivot_root. */
+int oci_mounts_prepare(const oci_mount_ctx *ctx, oci_error *err);
+/* Make the rootfs the root (pivot_root, or MS_MOVE + chroot with no_pivot). */
+int oci_mounts_pivot(const char *rootfs, bool no_pivot, oci_error *err);
+/* After pivot_root: readonlyPaths, maskedPaths, root.readonly, rootfsPropagation. */
+int oci_mounts_finalize(json_t *spec, oci_error *err);
+/* Bind the pty slave (a path inside the container) over /dev/console. */
+int oci_mounts_console(const char *slave, oci_error *err);
+
+/* Parse mount options into flags, propagation flags and data (comma-joined leftovers). */
+int oci_mount_parse_options(json_t *options, unsigned long *flags, unsigned long *propagation,
+			    bool *recursive_bind, char *data, size_t datalen, oci_error *err);
+#endif

@@ -1,0 +1,322 @@
+/* The container process's execution environment, applied by the init just before exec:
+ * resource limits, identity, capabilities (libcap), and an fd table that holds only stdio
+ * and --preserve-fds, so no runtime fd leaks into the container (the CVE-2024-21626 class). */
+#include "run/process.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <linux/close_range.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/capability.h>
+#include <sys/personality.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "common/json.h"
+#include "common/log.h"
+#include "common/util.h"
+
+static const struct {
+	const char *name;
+	int resource;
+} rlimit_names[] = {
+	{"RLIMIT_AS", RLIMIT_AS},         {"RLIMIT_CORE", RLIMIT_CORE},         {"RLIMIT_CPU", RLIMIT_CPU},
+	{"RLIMIT_DATA", RLIMIT_DATA},     {"RLIMIT_FSIZE", RLIMIT_FSIZE},       {"RLIMIT_LOCKS", RLIMIT_LOCKS},
+	{"RLIMIT_MEMLOCK", RLIMIT_MEMLOCK}, {"RLIMIT_MSGQUEUE", RLIMIT_MSGQUEUE}, {"RLIMIT_NICE", RLIMIT_NICE},
+	{"RLIMIT_NOFILE", RLIMIT_NOFILE}, {"RLIMIT_NPROC", RLIMIT_NPROC},       {"RLIMIT_RSS", RLIMIT_RSS},
+	{"RLIMIT_RTPRIO", RLIMIT_RTPRIO}, {"RLIMIT_RTTIME", RLIMIT_RTTIME},     {"RLIMIT_SIGPENDING", RLIMIT_SIGPENDING},
+	{"RLIMIT_STACK", RLIMIT_STACK},
+};
+
+int oci_process_rlimits(json_t *process, oci_error *err)
+{
+	size_t i;
+	json_t *r;
+	json_array_foreach(json_object_get(process, "rlimits"), i, r) {
+		char jp[40];
+		snprintf(jp, sizeof(jp), "process.rlimits[%zu]", i);
+		const char *type = NULL;
+		int64_t soft = 0, hard = 0;
+		if (oci_json_get_string(r, jp, "type", true, &type, err) < 0 ||
+		    oci_json_get_int(r, jp, "soft", true, &soft, err) < 0 ||
+		    oci_json_get_int(r, jp, "hard", true, &hard, err) < 0)
+			return -1;
+		int res = -1;
+		for (size_t k = 0; k < ARRAY_SIZE(rlimit_names); k++)
+			if (!strcmp(type, rlimit_names[k].name))
+				res = rlimit_names[k].resource;
+		if (res < 0)
+			return oci_err(err, OCI_E_INVALID, "%s.type: unknown rlimit '%s'", jp, type);
+		struct rlimit rl = {.rlim_cur = (rlim_t)soft, .rlim_max = (rlim_t)hard};
+		if (setrlimit(res, &rl) < 0) {
+			int e = errno;
+			struct rlimit cur;
+			getrlimit(res, &cur);
+			if (e == EPERM && rl.rlim_max > cur.rlim_max)
+				return oci_err(err, OCI_E_INVALID,
+					       "rlimit %s: cannot raise the hard limit to %llu above the runtime's own (%llu)",
+					       type, (unsigned long long)rl.rlim_max, (unsigned long long)cur.rlim_max);
+			return oci_err_errno(err, e, "rlimit %s: soft %lld hard %lld", type, (long long)soft,
+					     (long long)hard);
+		}
+	}
+	return 0;
+}
+
+int oci_process_oom_score(json_t *process, oci_error *err)
+{
+	json_t *v = json_object_get(process, "oomScoreAdj");
+	if (!json_is_integer(v))
+		return 0;
+	char buf[32];
+	int n = snprintf(buf, sizeof(buf), "%lld", (long long)json_integer_value(v));
+	cleanup_close int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+	if (fd < 0 || write(fd, buf, (size_t)n) != n)
+		return oci_err_errno(err, errno, "cannot set oomScoreAdj %s", buf);
+	return 0;
+}
+
+int oci_process_sysctl(json_t *spec, oci_error *err)
+{
+	json_t *sysctl = json_object_get(json_object_get(spec, "linux"), "sysctl");
+	const char *key;
+	json_t *v;
+	json_object_foreach(sysctl, key, v) {
+		const char *val = json_string_value(v);
+		if (!val)
+			return oci_err(err, OCI_E_INVALID, "linux.sysctl.%s: expected a string", key);
+		if (strstr(key, "..") || strchr(key, '/'))
+			return oci_err(err, OCI_E_INVALID, "linux.sysctl: invalid key '%s'", key);
+		char path[512];
+		int n = snprintf(path, sizeof(path), "/proc/sys/%s", key);
+		if (n < 0 || (size_t)n >= sizeof(path))
+			return oci_err(err, OCI_E_INVALID, "linux.sysctl: key too long");
+		for (char *p = path + 10; *p; p++)
+			if (*p == '.')
+				*p = '/';
+		cleanup_close int fd = open(path, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0 || oci_write_all(fd, val, strlen(val), NULL) < 0)
+			return oci_err_errno(err, errno, "cannot set sysctl %s=%s", key, val);
+	}
+	return 0;
+}
+
+int oci_process_identity(json_t *spec, oci_error *err)
+{
+	const char *h = json_string_value(json_object_get(spec, "hostname"));
+	if (h && h[0] && sethostname(h, strlen(h)) < 0)
+		return oci_err_errno(err, errno, "cannot set hostname '%s'", h);
+	const char *d = json_string_value(json_object_get(spec, "domainname"));
+	if (d && d[0] && setdomainname(d, strlen(d)) < 0)
+		return oci_err_errno(err, errno, "cannot set domainname '%s'", d);
+	json_t *pers = json_object_get(json_object_get(spec, "linux"), "personality");
+	const char *dom = json_string_value(json_object_get(pers, "domain"));
+	if (dom) {
+		unsigned long p;
+		if (!strcmp(dom, "LINUX"))
+			p = PER_LINUX;
+		else if (!strcmp(dom, "LINUX32"))
+			p = PER_LINUX32;
+		else
+			return oci_err(err, OCI_E_INVALID, "linux.personality.domain: unknown '%s'", dom);
+		if (personality(p) < 0)
+			return oci_err_errno(err, errno, "cannot set personality %s", dom);
+	}
+	return 0;
+}
+
+static const char *cwd_of(json_t *process)
+{
+	const char *cwd = json_string_value(json_object_get(process, "cwd"));
+	return cwd && cwd[0] ? cwd : "/";
+}
+
+int oci_process_make_cwd(json_t *process, oci_error *err)
+{
+	const char *cwd = cwd_of(process);
+	struct stat st;
+	/* We are inside the new root: the path cannot lead outside it. */
+	if (stat(cwd, &st) == 0)
+		return 0;
+	if (oci_mkdir_p(cwd, 0755, err) < 0)
+		return oci_err_prefix(err, "process.cwd");
+	return 0;
+}
+
+/* Fill a capability list into set for one flag; unknown names are skipped like runc does. */
+static int caps_from_json(json_t *list, cap_t caps, cap_flag_t flag, bool *present, oci_error *err)
+{
+	size_t i;
+	json_t *v;
+	json_array_foreach(list, i, v) {
+		const char *name = json_string_value(v);
+		cap_value_t c;
+		if (!name)
+			return oci_err(err, OCI_E_INVALID, "process.capabilities: expected strings");
+		if (cap_from_name(name, &c) < 0 || c > cap_max_bits() - 1) {
+			log_debug("unknown capability '%s' ignored", name);
+			continue;
+		}
+		if (present)
+			present[c] = true;
+		if (caps && cap_set_flag(caps, flag, 1, &c, CAP_SET) < 0)
+			return oci_err_errno(err, errno, "cannot set capability '%s'", name);
+	}
+	return 0;
+}
+
+int oci_process_set_user(json_t *process, oci_error *err)
+{
+	json_t *user = json_object_get(process, "user");
+	int64_t uid = 0, gid = 0, umask_v = 022;
+	if (oci_json_get_int(user, "process.user", "uid", false, &uid, err) < 0 ||
+	    oci_json_get_int(user, "process.user", "gid", false, &gid, err) < 0 ||
+	    oci_json_get_int(user, "process.user", "umask", false, &umask_v, err) < 0)
+		return -1;
+	json_t *capsj = json_object_get(process, "capabilities");
+	int last = cap_max_bits();
+	bool bounding[64] = {false};
+	if (last > 64)
+		last = 64;
+	if (caps_from_json(json_object_get(capsj, "bounding"), NULL, CAP_EFFECTIVE, bounding, err) < 0)
+		return -1;
+	for (int c = 0; c < last; c++)
+		if (!bounding[c] && prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0 && errno != EINVAL)
+			return oci_err_errno(err, errno, "cannot drop capability %d from the bounding set", c);
+
+	json_t *ag = json_object_get(user, "additionalGids");
+	size_t n = json_array_size(ag);
+	gid_t groups[n ? n : 1];
+	for (size_t i = 0; i < n; i++)
+		groups[i] = (gid_t)json_integer_value(json_array_get(ag, i));
+	if (setgroups(n, groups) < 0 && !(errno == EPERM && n == 0))
+		return oci_err_errno(err, errno, "cannot set additional groups");
+	if (setresgid((gid_t)gid, (gid_t)gid, (gid_t)gid) < 0)
+		return oci_err_errno(err, errno, "cannot set gid %lld", (long long)gid);
+	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
+		return oci_err_errno(err, errno, "cannot keep capabilities");
+	if (setresuid((uid_t)uid, (uid_t)uid, (uid_t)uid) < 0)
+		return oci_err_errno(err, errno, "cannot set uid %lld", (long long)uid);
+	prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0);
+
+	cap_t caps = cap_init();
+	if (!caps)
+		return oci_err_errno(err, errno, "cap_init");
+	if (caps_from_json(json_object_get(capsj, "effective"), caps, CAP_EFFECTIVE, NULL, err) < 0 ||
+	    caps_from_json(json_object_get(capsj, "permitted"), caps, CAP_PERMITTED, NULL, err) < 0 ||
+	    caps_from_json(json_object_get(capsj, "inheritable"), caps, CAP_INHERITABLE, NULL, err) < 0) {
+		cap_free(caps);
+		return -1;
+	}
+	if (cap_set_proc(caps) < 0) {
+		int e = errno;
+		cap_free(caps);
+		return oci_err_errno(err, e, "cannot set capabilities");
+	}
+	cap_free(caps);
+	size_t i;
+	json_t *v;
+	json_array_foreach(json_object_get(capsj, "ambient"), i, v) {
+		cap_value_t c;
+		const char *name = json_string_value(v);
+		/* An ambient capability that is not also inheritable cannot be raised: runc skips it. */
+		if (name && cap_from_name(name, &c) == 0 && prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, c, 0, 0) < 0)
+			log_debug("cannot raise ambient capability %s: %s", name, strerror(errno));
+	}
+	umask((mode_t)umask_v & 0777);
+	const char *cwd = cwd_of(process);
+	if (chdir(cwd) < 0)
+		return oci_err_errno(err, errno, "cannot chdir to '%s'", cwd);
+	return 0;
+}
+
+static const char *env_get(json_t *process, const char *name)
+{
+	size_t nl = strlen(name), i;
+	json_t *v;
+	json_array_foreach(json_object_get(process, "env"), i, v) {
+		const char *s = json_string_value(v);
+		if (s && !strncmp(s, name, nl) && s[nl] == '=')
+			return s + nl + 1;
+	}
+	return NULL;
+}
+
+static bool is_executable(const char *p)
+{
+	struct stat st;
+	return stat(p, &st) == 0 && S_ISREG(st.st_mode) && access(p, X_OK) == 0;
+}
+
+char *oci_process_lookup(json_t *process, oci_error *err)
+{
+	json_t *args = json_object_get(process, "args");
+	const char *a0 = json_string_value(json_array_get(args, 0));
+	if (!a0 || !a0[0])
+		return oci_err(err, OCI_E_INVALID, "process.args: must not be empty"), NULL;
+	if (strchr(a0, '/')) {
+		if (!is_executable(a0))
+			return oci_err_errno(err, errno ? errno : EACCES, "exec: '%s'", a0), NULL;
+		return oci_strdup(a0, err);
+	}
+	const char *path = env_get(process, "PATH");
+	if (!path)
+		path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+	while (*path) {
+		size_t n = strcspn(path, ":");
+		char cand[4096];
+		snprintf(cand, sizeof(cand), "%.*s/%s", (int)(n ? n : 1), n ? path : ".", a0);
+		if (is_executable(cand))
+			return oci_strdup(cand, err);
+		path += n;
+		if (*path == ':')
+			path++;
+	}
+	oci_err(err, OCI_E_NOTFOUND, "exec: \"%s\": executable file not found in $PATH", a0);
+	return NULL;
+}
+
+int oci_process_fds(int preserve_fds, oci_error *err)
+{
+	unsigned first = 3u + (unsigned)preserve_fds;
+	if (syscall(SYS_close_range, first, ~0u, CLOSE_RANGE_CLOEXEC) < 0) {
+		/* Old kernel: walk /proc/self/fd. */
+		cleanup_closedir DIR *d = opendir("/proc/self/fd");
+		if (!d)
+			return oci_err_errno(err, errno, "cannot list open fds");
+		struct dirent *de;
+		while ((de = readdir(d))) {
+			int fd = atoi(de->d_name);
+			if (fd >= (int)first && fd != dirfd(d))
+				fcntl(fd, F_SETFD, FD_CLOEXEC);
+		}
+	}
+	for (int fd = 3; fd < (int)first; fd++) {
+		int fl = fcntl(fd, F_GETFD);
+		if (fl >= 0 && (fl & FD_CLOEXEC))
+			fcntl(fd, F_SETFD, fl & ~FD_CLOEXEC);
+	}
+	return 0;
+}
+
+int oci_process_exec(json_t *process, const char *path, oci_error *err)
+{
+	cleanup_strv char **argv = NULL, **envp = NULL;
+	if (oci_json_get_strv(process, "process", "args", true, &argv, err) < 0 ||
+	    oci_json_get_strv(process, "process", "env", false, &envp, err) < 0)
+		return -1;
+	if (!envp) {
+		envp = calloc(1, sizeof(char *));
+		if (!envp)
+			return oci_err(err, OCI_E_INTERNAL, "out of memory");
+	}
+	if (json_is_true(json_object_get(process, "noNewPrivileges")) && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return oci_err_errno(err, errno, "cannot set no_new_privs");
+	execve(path, argv, envp);
+	return oci_err_errno(err, errno, "exec '%s'", path);
+}

@@ -1,0 +1,30 @@
+/* The container process's execution environment: rlimits, user and groups, capabilities,
+ * no_new_privs, umask, cwd, the executable found in the container's PATH, and an fd table
+ * holding only stdio and the preserved fds. */
+#ifndef OCI_RUN_PROCESS_H
+#define OCI_RUN_PROCESS_H
+
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "common/error.h"
+
+/* setrlimit for process.rlimits; a hard limit above ours that we cannot raise is a clear error. */
+int oci_process_rlimits(json_t *process, oci_error *err);
+/* oom_score_adj, written to /proc/self/oom_score_adj. */
+int oci_process_oom_score(json_t *process, oci_error *err);
+/* linux.sysctl written under /proc/sys (inside the container, after pivot_root). */
+int oci_process_sysctl(json_t *spec, oci_error *err);
+/* hostname, domainname, personality. */
+int oci_process_identity(json_t *spec, oci_error *err);
+/* Create cwd (inside the new root) if needed. */
+int oci_process_make_cwd(json_t *process, oci_error *err);
+/* Bounding set, groups, uid/gid, capability sets, ambient, umask, chdir(cwd). */
+int oci_process_set_user(json_t *process, oci_error *err);
+/* Look args[0] up in the process's PATH (from its env). Returns a new string. */
+char *oci_process_lookup(json_t *process, oci_error *err);
+/* Mark every fd >= 3 + preserve_fds close-on-exec, and clear it on the preserved ones. */
+int oci_process_fds(int preserve_fds, oci_error *err);
+/* no_new_privs when asked, then execve. Returns only on failure. */
+int oci_process_exec(json_t *process, const char *path, oci_error *err);
+#endif

@@ -1,0 +1,158 @@
+/* Signals: parsing for `kill`, and the foreground loop of `run`: every signal the runtime
+ * receives except SIGCHLD, SIGWINCH and SIGURG goes to the container's init, SIGWINCH
+ * resizes its terminal, and the init's exit becomes the runtime's exit status. */
+#include "run/signals.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "common/util.h"
+#include "run/container.h"
+#include "run/terminal.h"
+
+static const struct {
+	const char *name;
+	int num;
+} signal_names[] = {
+	{"ABRT", SIGABRT}, {"ALRM", SIGALRM}, {"BUS", SIGBUS},     {"CHLD", SIGCHLD},   {"CLD", SIGCHLD},
+	{"CONT", SIGCONT}, {"FPE", SIGFPE},   {"HUP", SIGHUP},     {"ILL", SIGILL},     {"INT", SIGINT},
+	{"IO", SIGIO},     {"IOT", SIGIOT},   {"KILL", SIGKILL},   {"PIPE", SIGPIPE},   {"POLL", SIGPOLL},
+	{"PROF", SIGPROF}, {"PWR", SIGPWR},   {"QUIT", SIGQUIT},   {"SEGV", SIGSEGV},   {"STKFLT", SIGSTKFLT},
+	{"STOP", SIGSTOP}, {"SYS", SIGSYS},   {"TERM", SIGTERM},   {"TRAP", SIGTRAP},   {"TSTP", SIGTSTP},
+	{"TTIN", SIGTTIN}, {"TTOU", SIGTTOU}, {"URG", SIGURG},     {"USR1", SIGUSR1},   {"USR2", SIGUSR2},
+	{"VTALRM", SIGVTALRM}, {"WINCH", SIGWINCH}, {"XCPU", SIGXCPU}, {"XFSZ", SIGXFSZ},
+};
+
+int oci_signal_parse(const char *s, oci_error *err)
+{
+	uint64_t n;
+	if (oci_parse_u64(s, 64, &n) == 0) {
+		if (n == 0 || (int)n > SIGRTMAX)
+			return oci_err(err, OCI_E_INVALID, "invalid signal '%s'", s);
+		return (int)n;
+	}
+	const char *name = s;
+	if (!strncasecmp(name, "SIG", 3))
+		name += 3;
+	for (size_t i = 0; i < ARRAY_SIZE(signal_names); i++)
+		if (!strcasecmp(name, signal_names[i].name))
+			return signal_names[i].num;
+	if (!strncasecmp(name, "RTMIN", 5) || !strncasecmp(name, "RTMAX", 5)) {
+		int base = !strncasecmp(name, "RTMIN", 5) ? SIGRTMIN : SIGRTMAX;
+		int off = 0;
+		if (name[5]) {
+			char *end;
+			off = (int)strtol(name + 5, &end, 10);
+			if (*end)
+				return oci_err(err, OCI_E_INVALID, "unknown signal '%s'", s);
+		}
+		int sig = base + off;
+		if (sig >= SIGRTMIN && sig <= SIGRTMAX)
+			return sig;
+	}
+	return oci_err(err, OCI_E_INVALID, "unknown signal '%s'", s);
+}
+
+void oci_signals_block(sigset_t *old)
+{
+	sigset_t all;
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, old);
+}
+
+void oci_signals_reset(void)
+{
+	struct sigaction sa = {.sa_handler = SIG_DFL};
+	sigemptyset(&sa.sa_mask);
+	for (int s = 1; s < NSIG; s++)
+		if (s != SIGKILL && s != SIGSTOP)
+			sigaction(s, &sa, NULL);
+	sigset_t none;
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
+/* Copy what is readable from in to out; returns 0 at EOF/EIO, 1 otherwise. */
+static int pump(int in, int out)
+{
+	char buf[8192];
+	ssize_t n = read(in, buf, sizeof(buf));
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return 1;
+	if (n <= 0)
+		return 0;
+	oci_write_all(out, buf, (size_t)n, NULL);
+	return 1;
+}
+
+static int decode(int st)
+{
+	if (WIFEXITED(st))
+		return WEXITSTATUS(st);
+	if (WIFSIGNALED(st))
+		return 128 + WTERMSIG(st);
+	return 255;
+}
+
+int oci_signals_wait(pid_t pid, int master, int *status, oci_error *err)
+{
+	sigset_t all;
+	sigfillset(&all);
+	cleanup_close int sfd = signalfd(-1, &all, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (sfd < 0)
+		return oci_err_errno(err, errno, "signalfd");
+	bool in_open = master >= 0, master_open = master >= 0;
+	if (master >= 0) {
+		fcntl(master, F_SETFL, fcntl(master, F_GETFL) | O_NONBLOCK);
+		oci_terminal_raw(master);
+	}
+	int st;
+	for (;;) {
+		pid_t w = waitpid(pid, &st, WNOHANG);
+		if (w == pid)
+			break;
+		if (w < 0 && errno == ECHILD) {
+			oci_terminal_restore();
+			return oci_err(err, OCI_E_STATE, "lost the container process");
+		}
+		struct pollfd pf[3] = {{.fd = sfd, .events = POLLIN},
+				       {.fd = in_open ? STDIN_FILENO : -1, .events = POLLIN},
+				       {.fd = master_open ? master : -1, .events = POLLIN}};
+		if (poll(pf, 3, -1) < 0 && errno != EINTR)
+			break;
+		if (pf[0].revents & POLLIN) {
+			struct signalfd_siginfo si;
+			while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
+				int sig = (int)si.ssi_signo;
+				if (sig == SIGCHLD || sig == SIGURG)
+					continue;
+				if (sig == SIGWINCH) {
+					if (master >= 0)
+						oci_terminal_resize(master);
+					continue;
+				}
+				kill(pid, sig);
+			}
+		}
+		if (pf[1].revents & (POLLIN | POLLHUP | POLLERR))
+			in_open = pump(STDIN_FILENO, master);
+		if (pf[2].revents & (POLLIN | POLLHUP | POLLERR))
+			master_open = pump(master, STDOUT_FILENO);
+	}
+	/* Drain what the container wrote before it exited. */
+	while (master_open && pump(master, STDOUT_FILENO)) {
+		struct pollfd pf = {.fd = master, .events = POLLIN};
+		if (poll(&pf, 1, 0) <= 0)
+			break;
+	}
+	oci_terminal_restore();
+	*status = decode(st);
+	return 0;
+}

@@ -1,0 +1,18 @@
+/* Signals: names and numbers as `kill` takes them, and the foreground loop of `run` that
+ * forwards the runtime's signals to the container, relays its terminal and reaps it. */
+#ifndef OCI_RUN_SIGNALS_H
+#define OCI_RUN_SIGNALS_H
+
+#include <signal.h>
+#include <sys/types.h>
+
+#include "common/error.h"
+
+/* Block every signal (they are then read from a signalfd); old receives the previous mask. */
+void oci_signals_block(sigset_t *old);
+/* Reset all dispositions to default and unblock everything (in the child before exec). */
+void oci_signals_reset(void);
+/* Wait for pid while forwarding signals and relaying master (-1: none) to stdin/stdout.
+ * *status is the shell-style exit status: the exit code, or 128+N when killed by signal N. */
+int oci_signals_wait(pid_t pid, int master, int *status, oci_error *err);
+#endif

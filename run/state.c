@@ -1,0 +1,222 @@
+/* Container state on disk: <root>/<id>/state.json, written atomically, with the directory
+ * flock()ed by whoever changes it; readers (state, list) never need the lock because a rename
+ * replaces the whole file. */
+#include "run/state.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/json.h"
+#include "common/spec.h"
+#include "common/util.h"
+
+void oci_state_release(oci_state *st)
+{
+	free(st->id);
+	free(st->bundle);
+	free(st->rootfs);
+	free(st->created);
+	if (st->annotations)
+		json_decref(st->annotations);
+	if (st->hooks)
+		json_decref(st->hooks);
+	if (st->cgroups)
+		json_decref(st->cgroups);
+	memset(st, 0, sizeof(*st));
+}
+
+int oci_state_check_id(const char *id, oci_error *err)
+{
+	size_t n = strlen(id);
+	if (n == 0 || n > 1024 || id[0] == '.')
+		return oci_err(err, OCI_E_INVALID, "invalid container id '%s'", id);
+	for (const char *p = id; *p; p++) {
+		char c = *p;
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+		      c == '+' || c == '-' || c == '.'))
+			return oci_err(err, OCI_E_INVALID, "invalid container id '%s'", id);
+	}
+	return 0;
+}
+
+int oci_state_open_root(const char *root, bool create, oci_error *err)
+{
+	int fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT && create) {
+		if (oci_mkdir_p(root, 0700, err) < 0)
+			return oci_err_prefix(err, "state root");
+		fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	}
+	if (fd < 0)
+		return oci_err_errno(err, errno, "cannot open state root '%s'", root);
+	return fd;
+}
+
+int oci_state_create_dir(int rootfd, const char *id, oci_error *err)
+{
+	if (mkdirat(rootfd, id, 0711) < 0) {
+		if (errno == EEXIST)
+			return oci_err(err, OCI_E_EXISTS, "container with id '%s' already exists", id);
+		return oci_err_errno(err, errno, "cannot create state directory for '%s'", id);
+	}
+	int fd = openat(rootfd, id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return oci_err_errno(err, errno, "cannot open state directory for '%s'", id);
+	if (flock(fd, LOCK_EX) < 0) {
+		int e = errno;
+		close(fd);
+		return oci_err_errno(err, e, "cannot lock state directory for '%s'", id);
+	}
+	return fd;
+}
+
+int oci_state_open_dir(int rootfd, const char *id, bool exclusive, oci_error *err)
+{
+	int fd = openat(rootfd, id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return oci_err(err, OCI_E_NOTFOUND, "container '%s' does not exist", id);
+		return oci_err_errno(err, errno, "cannot open state directory for '%s'", id);
+	}
+	if (flock(fd, exclusive ? LOCK_EX : LOCK_SH) < 0) {
+		int e = errno;
+		close(fd);
+		return oci_err_errno(err, e, "cannot lock state directory for '%s'", id);
+	}
+	return fd;
+}
+
+int oci_state_write(int dirfd, const oci_state *st, oci_error *err)
+{
+	cleanup_json json_t *j = json_pack("{s:s,s:I,s:I,s:s,s:s,s:s,s:I,s:b}", "id", st->id, "pid", (json_int_t)st->pid,
+					  "pid_start", (json_int_t)st->pid_start, "bundle", st->bundle, "rootfs",
+					  st->rootfs, "created", st->created, "owner", (json_int_t)st->owner,
+					  "own_pidns", st->own_pidns);
+	if (!j)
+		return oci_err(err, OCI_E_INTERNAL, "cannot build state");
+	if (st->annotations)
+		json_object_set(j, "annotations", st->annotations);
+	if (st->hooks)
+		json_object_set(j, "hooks", st->hooks);
+	if (st->cgroups)
+		json_object_set(j, "cgroups", st->cgroups);
+	cleanup_free char *s = json_dumps(j, JSON_COMPACT);
+	if (!s)
+		return oci_err(err, OCI_E_INTERNAL, "cannot serialise state");
+	/* No fsync needed for correctness of readers; the helper does one anyway. */
+	return oci_write_file_atomic(dirfd, OCI_STATE_FILE, s, strlen(s), 0600, err);
+}
+
+static char *dup_str(json_t *j, const char *key)
+{
+	const char *s = json_string_value(json_object_get(j, key));
+	return strdup(s ? s : "");
+}
+
+int oci_state_read(int dirfd, oci_state *st, oci_error *err)
+{
+	memset(st, 0, sizeof(*st));
+	cleanup_json json_t *j = oci_json_load_file_at(dirfd, OCI_STATE_FILE, OCI_JSON_MAX_SIZE, err);
+	if (!j)
+		return -1;
+	st->id = dup_str(j, "id");
+	st->bundle = dup_str(j, "bundle");
+	st->rootfs = dup_str(j, "rootfs");
+	st->created = dup_str(j, "created");
+	if (!st->id || !st->bundle || !st->rootfs || !st->created) {
+		oci_state_release(st);
+		return oci_err(err, OCI_E_INTERNAL, "out of memory");
+	}
+	st->pid = (pid_t)json_integer_value(json_object_get(j, "pid"));
+	st->pid_start = (uint64_t)json_integer_value(json_object_get(j, "pid_start"));
+	st->owner = (uid_t)json_integer_value(json_object_get(j, "owner"));
+	st->own_pidns = json_is_true(json_object_get(j, "own_pidns"));
+	json_t *a = json_object_get(j, "annotations");
+	if (json_is_object(a))
+		st->annotations = json_incref(a);
+	json_t *h = json_object_get(j, "hooks");
+	if (json_is_object(h))
+		st->hooks = json_incref(h);
+	json_t *c = json_object_get(j, "cgroups");
+	if (json_is_array(c))
+		st->cgroups = json_incref(c);
+	return 0;
+}
+
+uint64_t oci_proc_start_time(pid_t pid, bool *zombie)
+{
+	char path[64], buf[1024];
+	if (zombie)
+		*zombie = false;
+	if (pid <= 0)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	/* The command name may contain spaces and parentheses: parse after the last ')'. */
+	char *p = strrchr(buf, ')');
+	if (!p || p[1] != ' ')
+		return 0;
+	p += 2;
+	char state = *p;
+	if (zombie)
+		*zombie = state == 'Z' || state == 'X';
+	/* p is at field 3; start time is field 22. */
+	for (int field = 3; field < 22; field++) {
+		p = strchr(p, ' ');
+		if (!p)
+			return 0;
+		p++;
+	}
+	return strtoull(p, NULL, 10);
+}
+
+int oci_state_status(int dirfd, const oci_state *st)
+{
+	bool zombie;
+	uint64_t start = oci_proc_start_time(st->pid, &zombie);
+	if (start == 0 || start != st->pid_start || zombie)
+		return OCI_STATUS_STOPPED;
+	if (faccessat(dirfd, OCI_EXEC_FIFO, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+		return OCI_STATUS_CREATED;
+	return OCI_STATUS_RUNNING;
+}
+
+const char *oci_status_name(int status)
+{
+	switch (status) {
+	case OCI_STATUS_CREATING:
+		return "creating";
+	case OCI_STATUS_CREATED:
+		return "created";
+	case OCI_STATUS_RUNNING:
+		return "running";
+	default:
+		return "stopped";
+	}
+}
+
+json_t *oci_state_to_json(const oci_state *st, int status, bool for_list, const char *owner_name)
+{
+	json_t *j = json_pack("{s:s,s:s,s:I,s:s,s:s,s:s,s:s}", "ociVersion", OCI_RUNTIME_SPEC_VERSION, "id", st->id,
+			      "pid", (json_int_t)(status == OCI_STATUS_STOPPED ? 0 : st->pid), "status",
+			      oci_status_name(status), "bundle", st->bundle, "rootfs", st->rootfs, "created",
+			      st->created);
+	if (!j)
+		return NULL;
+	if (st->annotations && json_object_size(st->annotations) > 0)
+		json_object_set(j, "annotations", st->annotations);
+	json_object_set_new(j, "owner", json_string(for_list && owner_name ? owner_name : ""));
+	return j;
+}

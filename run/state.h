@@ -1,0 +1,56 @@
+/* Container state on disk: one directory per container under --root holding state.json
+ * (written atomically) and exec.fifo while the init waits for start; the directory itself is
+ * the lock (flock) that serialises create/start/kill/delete of one container. */
+#ifndef OCI_RUN_STATE_H
+#define OCI_RUN_STATE_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "common/error.h"
+
+#define OCI_STATE_FILE "state.json"
+#define OCI_EXEC_FIFO  "exec.fifo"
+
+enum oci_status { OCI_STATUS_CREATING = 0, OCI_STATUS_CREATED, OCI_STATUS_RUNNING, OCI_STATUS_STOPPED };
+
+typedef struct oci_state {
+	char *id;
+	pid_t pid;
+	uint64_t pid_start; /* /proc/PID/stat field 22: guards against pid reuse */
+	char *bundle;
+	char *rootfs;
+	char *created;
+	uid_t owner;
+	json_t *annotations; /* may be NULL */
+	json_t *hooks;       /* config hooks, for poststop at delete (may be NULL) */
+	json_t *cgroups;     /* array of cgroup directories to remove at delete */
+	bool own_pidns;      /* the container has its own pid namespace */
+} oci_state;
+
+void oci_state_release(oci_state *st);
+
+/* Ids: letters, digits, '_', '+', '-', '.', not starting with '.', at most 1024 bytes. */
+int oci_state_check_id(const char *id, oci_error *err);
+
+/* Open (mkdir -p) the root; returns an O_DIRECTORY fd. */
+int oci_state_open_root(const char *root, bool create, oci_error *err);
+/* Create <root>/<id> exclusively and lock it; returns its fd (lock held while open). */
+int oci_state_create_dir(int rootfd, const char *id, oci_error *err);
+/* Open and lock <root>/<id> (shared or exclusive). OCI_E_NOTFOUND when it does not exist. */
+int oci_state_open_dir(int rootfd, const char *id, bool exclusive, oci_error *err);
+
+int oci_state_write(int dirfd, const oci_state *st, oci_error *err);
+int oci_state_read(int dirfd, oci_state *st, oci_error *err);
+
+/* Start time of pid (or 0 when it is gone); *zombie set when it is a zombie. */
+uint64_t oci_proc_start_time(pid_t pid, bool *zombie);
+/* Status from the recorded pid, its start time and the exec fifo. */
+int oci_state_status(int dirfd, const oci_state *st);
+const char *oci_status_name(int status);
+
+/* runc's state JSON (the one `state` prints and hooks read). status < 0: derive it. */
+json_t *oci_state_to_json(const oci_state *st, int status, bool for_list, const char *owner_name);
+#endif

@@ -1,0 +1,105 @@
+/* Runtime <-> init messages: one datagram per message on a SOCK_SEQPACKET socketpair, so no
+ * framing is needed, and an fd rides along in SCM_RIGHTS when there is one. */
+#include "run/sync.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+int oci_sync_send(int sock, int type, const void *data, size_t len, int fd, oci_error *err)
+{
+	char buf[OCI_SYNC_MAX + sizeof(int32_t)];
+	int32_t t = type;
+	if (len > OCI_SYNC_MAX)
+		len = OCI_SYNC_MAX;
+	memcpy(buf, &t, sizeof(t));
+	if (len)
+		memcpy(buf + sizeof(t), data, len);
+	struct iovec iov = {.iov_base = buf, .iov_len = sizeof(t) + len};
+	union {
+		char b[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
+	if (fd >= 0) {
+		memset(&u, 0, sizeof(u));
+		msg.msg_control = u.b;
+		msg.msg_controllen = sizeof(u.b);
+		struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	}
+	ssize_t n;
+	do
+		n = sendmsg(sock, &msg, MSG_NOSIGNAL);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return oci_err_errno(err, errno, "cannot talk to the container init");
+	return 0;
+}
+
+int oci_sync_recv(int sock, char *out, size_t outlen, int *fd, oci_error *err)
+{
+	char buf[OCI_SYNC_MAX + sizeof(int32_t)];
+	union {
+		char b[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct iovec iov = {.iov_base = buf, .iov_len = sizeof(buf)};
+	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.b, .msg_controllen = sizeof(u.b)};
+	if (fd)
+		*fd = -1;
+	ssize_t n;
+	do
+		n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return oci_err_errno(err, errno, "cannot talk to the container init");
+	if (n == 0)
+		return 0;
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
+			int f;
+			memcpy(&f, CMSG_DATA(c), sizeof(int));
+			if (fd)
+				*fd = f;
+			else
+				close(f);
+		}
+	}
+	if ((size_t)n < sizeof(int32_t))
+		return oci_err(err, OCI_E_INTERNAL, "short message from the container init");
+	int32_t t;
+	memcpy(&t, buf, sizeof(t));
+	size_t len = (size_t)n - sizeof(t);
+	if (out && outlen) {
+		if (len >= outlen)
+			len = outlen - 1;
+		memcpy(out, buf + sizeof(t), len);
+		out[len] = '\0';
+	}
+	return t;
+}
+
+int oci_sync_expect(int sock, int type, char *buf, size_t buflen, int *fd, oci_error *err)
+{
+	char tmp[OCI_SYNC_MAX + 1];
+	if (!buf) {
+		buf = tmp;
+		buflen = sizeof(tmp);
+	}
+	int t = oci_sync_recv(sock, buf, buflen, fd, err);
+	if (t < 0)
+		return -1;
+	if (t == 0)
+		return oci_err(err, OCI_E_STATE, "container init exited during setup");
+	if (t == OCI_SYNC_ERROR)
+		return oci_err(err, OCI_E_INVALID, "%s", buf);
+	if (t != type)
+		return oci_err(err, OCI_E_INTERNAL, "unexpected message %d from the container init", t);
+	return 0;
+}

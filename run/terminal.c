@@ -1,0 +1,109 @@
+/* Terminals: the pty is allocated by the init from the container's own devpts (so the
+ * slave's name is valid inside), its master handed to the runtime; the runtime either
+ * passes it to --console-socket or relays it in the foreground with the caller's terminal in
+ * raw mode. */
+#include "run/terminal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "common/util.h"
+
+int oci_terminal_open(int *master, int *slave, char *slave_path, size_t len, oci_error *err)
+{
+	int m = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (m < 0)
+		return oci_err_errno(err, errno, "cannot open /dev/ptmx");
+	int unlock = 0;
+	if (ioctl(m, TIOCSPTLCK, &unlock) < 0 || ptsname_r(m, slave_path, len) != 0) {
+		int e = errno;
+		close(m);
+		return oci_err_errno(err, e, "cannot set up the pty");
+	}
+	/* TIOCGPTPEER opens the peer of this very master, whatever sits at the path. */
+	int s = ioctl(m, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (s < 0)
+		s = open(slave_path, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (s < 0) {
+		int e = errno;
+		close(m);
+		return oci_err_errno(err, e, "cannot open the pty slave '%s'", slave_path);
+	}
+	*master = m;
+	*slave = s;
+	return 0;
+}
+
+int oci_terminal_attach(int slave, oci_error *err)
+{
+	if (setsid() < 0)
+		return oci_err_errno(err, errno, "setsid");
+	if (ioctl(slave, TIOCSCTTY, 0) < 0)
+		return oci_err_errno(err, errno, "cannot set the controlling terminal");
+	for (int fd = 0; fd < 3; fd++)
+		if (dup2(slave, fd) < 0)
+			return oci_err_errno(err, errno, "cannot attach the terminal");
+	return 0;
+}
+
+int oci_terminal_send(const char *path, int master, const char *name, oci_error *err)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return oci_err(err, OCI_E_INVALID, "console socket path too long: '%s'", path);
+	strcpy(sa.sun_path, path);
+	cleanup_close int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (s < 0 || connect(s, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		return oci_err_errno(err, errno, "cannot connect to console socket '%s'", path);
+	union {
+		char b[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	memset(&u, 0, sizeof(u));
+	struct iovec iov = {.iov_base = (void *)name, .iov_len = strlen(name)};
+	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.b, .msg_controllen = sizeof(u.b)};
+	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &master, sizeof(int));
+	if (sendmsg(s, &msg, MSG_NOSIGNAL) < 0)
+		return oci_err_errno(err, errno, "cannot send the terminal to '%s'", path);
+	return 0;
+}
+
+static struct termios saved;
+static int saved_ok;
+
+void oci_terminal_resize(int master)
+{
+	struct winsize ws;
+	if (ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0)
+		ioctl(master, TIOCSWINSZ, &ws);
+}
+
+void oci_terminal_raw(int master)
+{
+	if (!isatty(STDIN_FILENO) || tcgetattr(STDIN_FILENO, &saved) < 0)
+		return;
+	struct termios raw = saved;
+	cfmakeraw(&raw);
+	if (tcsetattr(STDIN_FILENO, TCSANOW, &raw) == 0)
+		saved_ok = 1;
+	oci_terminal_resize(master);
+}
+
+void oci_terminal_restore(void)
+{
+	if (saved_ok)
+		tcsetattr(STDIN_FILENO, TCSANOW, &saved);
+	saved_ok = 0;
+}

@@ -1,0 +1,21 @@
+/* Terminals: the container's pty (allocated inside it), handing the master to a
+ * --console-socket, and the foreground relay in raw mode with window-size changes. */
+#ifndef OCI_RUN_TERMINAL_H
+#define OCI_RUN_TERMINAL_H
+
+#include <stddef.h>
+
+#include "common/error.h"
+
+/* Open a pty from /dev/ptmx (the container's devpts); slave_path gets its name. */
+int oci_terminal_open(int *master, int *slave, char *slave_path, size_t len, oci_error *err);
+/* Make slave the controlling terminal and stdio of the calling process (after setsid). */
+int oci_terminal_attach(int slave, oci_error *err);
+/* Send master as exactly one fd in one SCM_RIGHTS message to the unix socket at path. */
+int oci_terminal_send(const char *path, int master, const char *name, oci_error *err);
+/* Put stdin in raw mode if it is a terminal (saved for oci_terminal_restore) and copy its size. */
+void oci_terminal_raw(int master);
+void oci_terminal_restore(void);
+/* Copy the size of stdin's terminal to master. */
+void oci_terminal_resize(int master);
+#endif

@@ -1,0 +1,246 @@
+#!/usr/bin/env bats
+# oci-run lifecycle: the seed workflow (spec, create, list, start, list, delete), state and
+# list output, run exit status, run -d with a pid file, kill, delete. Runs against any
+# runtime: RUNTIME=runc tests/run.sh 40-run.
+
+load ../lib/common
+load 40-run-lib
+
+setup() {
+	require_root
+	setup_bundle
+}
+
+teardown() {
+	cleanup_containers
+}
+
+@test "seed workflow: spec, create, list, start, list, delete" {
+	mkdir -p "$BATS_TEST_TMPDIR/seed" && cd "$BATS_TEST_TMPDIR/seed"
+	run "$OCI_BUNDLE" spec
+	assert_success
+	B=$PWD
+	edit_config ".root.path = \"$(shared_rootfs)\" | .process.args = [\"sleep\", \"5\"] | .process.terminal = false"
+	rt create seed </dev/null >/dev/null 2>"$BATS_TEST_TMPDIR/err" || { cat "$BATS_TEST_TMPDIR/err"; false; }
+	run rt list
+	assert_success
+	[[ "${lines[0]}" == "ID"*"PID"*"STATUS"*"BUNDLE"*"CREATED"*"OWNER" ]]
+	[[ "${lines[1]}" =~ ^seed\ +[1-9][0-9]*\ +created\ +$PWD\ + ]]
+	run rt start seed
+	assert_success
+	run rt list
+	[[ "${lines[1]}" =~ ^seed\ +[1-9][0-9]*\ +running\ +$PWD\ + ]]
+	pid=$(rt_state_field seed pid)
+	[ -d /proc/"$pid" ]
+	run rt delete seed
+	assert_failure
+	run rt kill seed KILL
+	assert_success
+	wait_status seed stopped
+	run rt delete seed
+	assert_success
+	run rt list -q
+	assert_success
+	[ -z "$output" ]
+	[ ! -d /proc/"$pid" ] || [ "$(awk '{print $3}' /proc/"$pid"/stat 2>/dev/null)" = Z ] || ! grep -q sleep /proc/"$pid"/cmdline
+}
+
+@test "state JSON has runc's fields in runc's order" {
+	set_args sleep 10
+	rt_create "$CID"
+	run rt state "$CID"
+	assert_success
+	keys=$(jq -c 'keys_unsorted' <<<"$output")
+	[ "$keys" = '["ociVersion","id","pid","status","bundle","rootfs","created","owner"]' ]
+	[ "$(jq -r .id <<<"$output")" = "$CID" ]
+	[ "$(jq -r .status <<<"$output")" = created ]
+	[ "$(jq -r .bundle <<<"$output")" = "$B" ]
+	[ "$(jq -r .rootfs <<<"$output")" = "$(shared_rootfs)" ]
+	jq -r .created <<<"$output" | grep -Eq '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]+Z$'
+	pid=$(jq -r .pid <<<"$output")
+	[ "$pid" -gt 1 ] && [ -d "/proc/$pid" ]
+	# The init waits in the container's namespaces before start.
+	[ "$(readlink /proc/$pid/ns/pid)" != "$(readlink /proc/self/ns/pid)" ]
+}
+
+@test "annotations appear in state" {
+	edit_config '.annotations = {"org.example.key": "value"}'
+	set_args sleep 10
+	rt_create "$CID"
+	run rt state "$CID"
+	assert_success
+	[ "$(jq -r '.annotations["org.example.key"]' <<<"$output")" = value ]
+}
+
+@test "list --format json and -q" {
+	set_args sleep 10
+	rt_create "$CID"
+	run rt list --format json
+	assert_success
+	[ "$(jq -r '.[0].id' <<<"$output")" = "$CID" ]
+	[ "$(jq -r '.[0].status' <<<"$output")" = created ]
+	[ "$(jq -r '.[0].owner' <<<"$output")" = root ]
+	[ "$(jq -c '.[0] | keys_unsorted' <<<"$output")" = '["ociVersion","id","pid","status","bundle","rootfs","created","owner"]' ]
+	run rt list -q
+	[ "$output" = "$CID" ]
+	rt delete --force "$CID"
+	run rt list --format json
+	assert_success
+	[ "$output" = null ]
+}
+
+@test "start twice fails; create with an existing id fails" {
+	set_args sleep 10
+	rt_create "$CID"
+	run rt start "$CID"
+	assert_success
+	run rt start "$CID"
+	assert_failure
+	run rt create --bundle "$B" "$CID"
+	assert_failure
+	[ "$(rt_state_field "$CID" status)" = running ]
+}
+
+@test "run exits with the container's status" {
+	set_args sh -c 'echo out; echo err >&2; exit 7'
+	cd "$B"
+	run rt run "$CID"
+	[ "$status" -eq 7 ]
+	assert_output_contains out
+	assert_output_contains err
+	# run removes the container when it exits.
+	run rt list -q
+	[ -z "$output" ]
+}
+
+@test "run exits with 128+N when the container is killed by signal N" {
+	cd "$B"
+	set_args sleep 30
+	(sleep 0.5; rt kill "$CID" KILL) &
+	run rt run "$CID"
+	wait
+	[ "$status" -eq 137 ]
+}
+
+@test "run forwards signals to the container" {
+	set_args sh -c 'trap "echo got-term; exit 42" TERM; echo ready; while :; do sleep 0.1; done'
+	cd "$B"
+	"$RUNTIME" --root "$ROOT" run "$CID" >"$BATS_TEST_TMPDIR/out" 2>&1 </dev/null &
+	rpid=$!
+	for i in $(seq 100); do grep -q ready "$BATS_TEST_TMPDIR/out" && break; sleep 0.05; done
+	kill -TERM "$rpid"
+	wait "$rpid" && st=0 || st=$?
+	[ "$st" -eq 42 ]
+	grep -q got-term "$BATS_TEST_TMPDIR/out"
+}
+
+@test "run -d --pid-file: detached, pid file is the decimal pid without newline" {
+	set_args sleep 30
+	cd "$B"
+	# The container inherits run's stdio: keep it off bats' pipes.
+	rt run -d --pid-file "$BATS_TEST_TMPDIR/pid" "$CID" </dev/null >"$BATS_TEST_TMPDIR/out" 2>&1
+	[ -f "$BATS_TEST_TMPDIR/pid" ]
+	[ "$(wc -l <"$BATS_TEST_TMPDIR/pid")" -eq 0 ]
+	pid=$(cat "$BATS_TEST_TMPDIR/pid")
+	[[ "$pid" =~ ^[0-9]+$ ]]
+	[ "$pid" = "$(rt_state_field "$CID" pid)" ]
+	[ "$(rt_state_field "$CID" status)" = running ]
+	grep -q sleep "/proc/$pid/cmdline"
+	# no temporary files left beside the pid file
+	[ "$(ls "$BATS_TEST_TMPDIR" | grep -c pid)" -eq 1 ]
+}
+
+@test "a container that exits on its own is stopped, then deleted" {
+	set_args true
+	rt_create "$CID"
+	rt start "$CID"
+	wait_status "$CID" stopped
+	[ "$(rt_state_field "$CID" pid)" = 0 ]
+	run rt delete "$CID"
+	assert_success
+	run rt state "$CID"
+	assert_failure
+}
+
+@test "kill accepts names with and without SIG, and numbers" {
+	set_args sh -c 'trap "echo usr1 >>/dev/shm/sig" USR1; trap "echo hup >>/dev/shm/sig" HUP; while :; do sleep 0.05; done'
+	rt_create "$CID"
+	rt start "$CID"
+	pid=$(rt_state_field "$CID" pid)
+	sleep 0.3
+	run rt kill "$CID" SIGUSR1
+	assert_success
+	run rt kill "$CID" HUP
+	assert_success
+	sleep 0.3
+	[ "$(grep -c usr1 /proc/$pid/root/dev/shm/sig)" -eq 1 ]
+	[ "$(grep -c hup /proc/$pid/root/dev/shm/sig)" -eq 1 ]
+	run rt kill "$CID" 9
+	assert_success
+	wait_status "$CID" stopped
+	run rt kill "$CID" NOSUCHSIGNAL
+	assert_failure
+}
+
+@test "kill --all reaches every process of the container" {
+	set_args sh -c 'sleep 100 & sleep 100 & wait'
+	rt_create "$CID"
+	rt start "$CID"
+	sleep 0.3
+	pid=$(rt_state_field "$CID" pid)
+	kids=$(cat /proc/$pid/task/$pid/children)
+	[ -n "$kids" ]
+	run rt kill --all "$CID" KILL
+	assert_success
+	wait_status "$CID" stopped
+	for k in $kids; do ! grep -q sleep /proc/$k/cmdline 2>/dev/null; done
+}
+
+@test "delete: running fails without --force, --force kills, missing with --force is fine" {
+	set_args sleep 30
+	rt_create "$CID"
+	rt start "$CID"
+	pid=$(rt_state_field "$CID" pid)
+	run rt delete "$CID"
+	assert_failure
+	[ -d /proc/$pid ]
+	run rt delete --force "$CID"
+	assert_success
+	! grep -q sleep /proc/$pid/cmdline 2>/dev/null
+	run rt delete --force "$CID"
+	assert_success
+	run rt delete "$CID"
+	assert_failure
+	run rt delete --force nosuchcontainer
+	assert_success
+}
+
+@test "delete of a created container kills its waiting init" {
+	set_args sleep 30
+	rt_create "$CID"
+	pid=$(rt_state_field "$CID" pid)
+	run rt delete "$CID"
+	assert_success
+	sleep 0.1
+	[ ! -d /proc/$pid ] || [ "$(awk '{print $3}' /proc/$pid/stat)" = Z ]
+}
+
+@test "state of a missing container fails with one line" {
+	run rt state nosuchcontainer
+	assert_failure
+	[ "${#lines[@]}" -eq 1 ]
+	assert_output_contains "does not exist"
+}
+
+@test "errors: bad bundle, bad id, bad executable" {
+	run rt create --bundle "$BATS_TEST_TMPDIR/nope" "$CID"
+	assert_failure
+	run rt create --bundle "$B" "../evil"
+	assert_failure
+	set_args /no/such/binary
+	run rt create --bundle "$B" "$CID" </dev/null
+	assert_failure
+	[ "${#lines[@]}" -eq 1 ]
+	run rt list -q
+	[ -z "$output" ]
+}
