@@ -47,15 +47,20 @@ UNIT_BIN := $(UNIT_SRC:.c=)
 .PHONY: all clean check unit integration install deps demo format bench
 all: $(TOOLS)
 
-%.o: %.c $(wildcard common/*.h) $(wildcard $(dir $<)*.h)
+%.o: %.c $(wildcard common/*.h)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+# A tool's objects depend on that tool's own headers.
+$(FETCH_OBJ): $(wildcard fetch/*.h)
+$(UNPACK_OBJ): $(wildcard unpack/*.h)
+$(BUNDLE_OBJ): $(wildcard bundle/*.h)
+$(RUN_OBJ): $(wildcard run/*.h)
 
 $(LIB): $(COMMON_OBJ)
 	rm -f $@
 	ar rcs $@ $^
 
 # a fetch header change rebuilds every fetch object (the pattern rule cannot see $(dir $<))
-$(FETCH_OBJ): $(wildcard fetch/*.h)
 oci-fetch: $(FETCH_OBJ) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $(FETCH_OBJ) $(LIB) $(ALL_LIBS)
 oci-unpack: $(UNPACK_OBJ) $(LIB)
