@@ -60,7 +60,6 @@ $(LIB): $(COMMON_OBJ)
 	rm -f $@
 	ar rcs $@ $^
 
-# a fetch header change rebuilds every fetch object (the pattern rule cannot see $(dir $<))
 oci-fetch: $(FETCH_OBJ) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $(FETCH_OBJ) $(LIB) $(ALL_LIBS)
 oci-unpack: $(UNPACK_OBJ) $(LIB)
