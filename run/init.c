@@ -116,7 +116,8 @@ void oci_init_main(oci_init_args *a)
 		fail(a, &err);
 
 	if (oci_mounts_pivot(a->rootfs, a->opts->no_pivot, &err) < 0 || oci_process_sysctl(spec, &err) < 0 ||
-	    oci_mounts_finalize(spec, &err) < 0 || oci_process_identity(spec, &err) < 0)
+	    oci_process_make_cwd(process, &err) < 0 || oci_mounts_finalize(spec, &err) < 0 ||
+	    oci_process_identity(spec, &err) < 0)
 		fail(a, &err);
 
 	if (json_is_true(json_object_get(process, "terminal"))) {
@@ -132,7 +133,7 @@ void oci_init_main(oci_init_args *a)
 			close(slave);
 	}
 
-	if (oci_process_make_cwd(process, &err) < 0 || oci_process_set_user(process, &err) < 0)
+	if (oci_process_set_user(process, &err) < 0)
 		fail(a, &err);
 	cleanup_free char *exe = oci_process_lookup(process, &err);
 	if (!exe || oci_process_fds(a->opts->preserve_fds, &err) < 0)

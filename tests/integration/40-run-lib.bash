@@ -37,6 +37,7 @@ default_spec() {
 setup_bundle() {
 	B=$BATS_TEST_TMPDIR/bundle
 	ROOT=$BATS_TEST_TMPDIR/state
+	rm -rf "$B"
 	mkdir -p "$B"
 	default_spec "$B"
 	if [ "${1:-}" = private ]; then
@@ -60,6 +61,15 @@ set_args() {
 	local j
 	j=$(printf '%s\n' "$@" | jq -R . | jq -s .)
 	edit_config ".process.args = $j"
+}
+
+# make_traversable PATH: o+x on every parent of PATH (for ids mapped in a user namespace).
+make_traversable() {
+	local p=$1
+	while [ "$p" != / ] && [ -n "$p" ]; do
+		chmod o+x "$p"
+		p=$(dirname "$p")
+	done
 }
 
 rt() {

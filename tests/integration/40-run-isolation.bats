@@ -1,0 +1,282 @@
+#!/usr/bin/env bats
+# oci-run isolation: namespaces, mounts, /dev, masked and read-only paths, the process's
+# identity and limits, fd hygiene, and mount destinations that try to leave the rootfs.
+# Runtime-agnostic: RUNTIME=runc runs the same checks against runc.
+
+load ../lib/common
+load 40-run-lib
+
+setup() {
+	require_root
+	setup_bundle
+	cd "$B"
+}
+
+teardown() {
+	cleanup_containers
+}
+
+# in_container CMD: run `sh -c CMD` in the foreground; output and status in bats' run.
+in_container() {
+	set_args sh -c "$1"
+	run rt run "$CID" </dev/null
+}
+
+@test "namespaces: hostname, pid 1, only lo in a new net ns, own ipc and uts" {
+	edit_config '.hostname = "box1"'
+	in_container 'hostname; echo pid=$$; ls /sys/class/net; for n in ipc uts mnt; do readlink /proc/self/ns/$n; done'
+	assert_success
+	[ "${lines[0]}" = box1 ]
+	[ "${lines[1]}" = pid=1 ]
+	[ "${lines[2]}" = lo ]
+	[ "${#lines[@]}" -eq 6 ]
+	[ "${lines[3]}" != "$(readlink /proc/self/ns/ipc)" ]
+	[ "${lines[4]}" != "$(readlink /proc/self/ns/uts)" ]
+	[ "${lines[5]}" != "$(readlink /proc/self/ns/mnt)" ]
+	[ "$(hostname)" != box1 ]
+}
+
+@test "namespaces: joining the host's network namespace by path" {
+	edit_config '(.linux.namespaces[] | select(.type == "network")) |= {type: "network", path: "/proc/'$$'/ns/net"}'
+	in_container 'readlink /proc/self/ns/net'
+	assert_success
+	[ "$output" = "$(readlink /proc/$$/ns/net)" ]
+}
+
+@test "mounts: proc, sysfs read-only, tmpfs with options, bind ro and rw" {
+	mkdir -p "$BATS_TEST_TMPDIR/ro" "$BATS_TEST_TMPDIR/rw"
+	echo hello >"$BATS_TEST_TMPDIR/ro/file"
+	edit_config ".mounts += [
+		{destination: \"/scratch\", type: \"tmpfs\", source: \"tmpfs\", options: [\"nosuid\", \"size=1m\", \"mode=1777\"]},
+		{destination: \"/data/ro\", type: \"bind\", source: \"$BATS_TEST_TMPDIR/ro\", options: [\"bind\", \"ro\"]},
+		{destination: \"/data/rw\", type: \"bind\", source: \"$BATS_TEST_TMPDIR/rw\", options: [\"rbind\", \"rw\"]}]"
+	in_container 'grep -E " /proc | /sys | /scratch " /proc/self/mountinfo | awk "{print \$5, \$6, \$9}"; cat /data/ro/file; touch /data/ro/x 2>/dev/null && echo ro-writable; echo w >/data/rw/new; touch /scratch/ok && echo scratch-ok; touch /sys/x 2>/dev/null && echo sys-writable; true'
+	assert_success
+	[[ "$output" == *"/proc rw,"*" proc"* ]]
+	[[ "$output" == *"/sys ro,"*" sysfs"* ]]
+	[[ "$output" == *"/scratch rw,nosuid"*" tmpfs"* ]]
+	assert_output_contains hello
+	assert_output_contains scratch-ok
+	[[ "$output" != *ro-writable* ]]
+	[[ "$output" != *sys-writable* ]]
+	[ "$(cat "$BATS_TEST_TMPDIR/rw/new")" = w ]
+	[ ! -e "$BATS_TEST_TMPDIR/ro/x" ]
+}
+
+@test "mounts: a file bind mount creates its destination file" {
+	echo content >"$BATS_TEST_TMPDIR/onefile"
+	edit_config ".mounts += [{destination: \"/etc/injected\", type: \"bind\", source: \"$BATS_TEST_TMPDIR/onefile\", options: [\"bind\", \"ro\"]}]"
+	setup_private=1
+	edit_config '.root.readonly = false'
+	in_container 'cat /etc/injected'
+	assert_success
+	[ "$output" = content ]
+}
+
+@test "/dev: default devices, links, pts, shm, nothing from the host" {
+	in_container 'for d in null zero full random urandom tty; do stat -c "%n %F %t:%T %a" /dev/$d; done; for l in fd stdin ptmx; do readlink /dev/$l; done; ls /dev/pts; grep -E " /dev/(pts|shm|mqueue) " /proc/self/mountinfo | awk "{print \$5}"; echo x >/dev/null && echo null-ok; ls /dev | wc -l'
+	assert_success
+	assert_output_contains "/dev/null character special file 1:3 666"
+	assert_output_contains "/dev/zero character special file 1:5 666"
+	assert_output_contains "/dev/full character special file 1:7 666"
+	assert_output_contains "/dev/random character special file 1:8 666"
+	assert_output_contains "/dev/urandom character special file 1:9 666"
+	assert_output_contains "/dev/tty character special file 5:0 666"
+	assert_output_contains "/proc/self/fd"
+	assert_output_contains "/proc/self/fd/0"
+	assert_output_contains "pts/ptmx"
+	assert_output_contains "/dev/pts"
+	assert_output_contains "/dev/shm"
+	assert_output_contains null-ok
+	# a handful of entries, not the host's /dev
+	n=${lines[-1]}
+	[ "$n" -lt 25 ]
+}
+
+@test "linux.devices are created with their mode" {
+	edit_config '.linux.devices = [{path: "/dev/mydev", type: "c", major: 1, minor: 5, fileMode: 432, uid: 0, gid: 0}]'
+	in_container 'stat -c "%F %t:%T %a" /dev/mydev; head -c 4 /dev/mydev | od -An -tx1'
+	assert_success
+	assert_output_contains "character special file 1:5 660"
+	assert_output_contains "00 00 00 00"
+}
+
+@test "maskedPaths and readonlyPaths" {
+	# (the masked /proc/kcore is not in every kernel: /proc/timer_list and /proc/keys are)
+	[ -e /proc/timer_list ] && [ -d /sys/firmware ] || skip "kernel without /proc/timer_list"
+	in_container 'cat /proc/timer_list /proc/keys | wc -c; ls /sys/firmware 2>&1 | wc -l; { echo 1 >/proc/sys/kernel/domainname; } 2>/dev/null && echo sys-writable; grep -E " /proc/sys " /proc/self/mountinfo | awk "{print \$6}"; true'
+	assert_success
+	[ "${lines[0]}" = 0 ]
+	[ "${lines[1]}" = 0 ]
+	[[ "$output" != *sys-writable* ]]
+	[[ "${lines[2]}" == ro,* ]]
+}
+
+@test "maskedPaths hides a file of the rootfs" {
+	edit_config '.linux.maskedPaths += ["/etc/passwd"]'
+	in_container 'wc -c </etc/passwd'
+	assert_success
+	[ "$output" = 0 ]
+}
+
+@test "process: user, groups, umask, caps, noNewPrivileges, rlimits, oomScoreAdj, cwd, env" {
+	edit_config '.process.user = {uid: 1000, gid: 1000, additionalGids: [5, 6], umask: 63}
+		| .process.rlimits = [{type: "RLIMIT_NOFILE", soft: 100, hard: 200}]
+		| .process.oomScoreAdj = 123
+		| .process.cwd = "/tmp/work/dir"
+		| .process.env += ["FOO=bar baz"]'
+	in_container 'grep -E "^(Uid|Gid|Groups|CapBnd|CapEff|NoNewPrivs):" /proc/self/status; umask; ulimit -Sn; ulimit -Hn; cat /proc/self/oom_score_adj; pwd; echo "$FOO"'
+	assert_success
+	assert_output_contains "$(printf 'Uid:\t1000\t1000\t1000\t1000')"
+	assert_output_contains "$(printf 'Gid:\t1000\t1000\t1000\t1000')"
+	assert_output_contains "$(printf 'Groups:\t5 6')"
+	assert_output_contains "$(printf 'CapBnd:\t0000000020000420')"
+	assert_output_contains "$(printf 'NoNewPrivs:\t1')"
+	assert_output_contains "0077"
+	[ "$(printf '%s\n' "${lines[@]}" | grep -xc 100)" -eq 1 ]
+	[ "$(printf '%s\n' "${lines[@]}" | grep -xc 200)" -eq 1 ]
+	assert_output_contains 123
+	assert_output_contains /tmp/work/dir
+	assert_output_contains "bar baz"
+}
+
+@test "process: noNewPrivileges false, full capabilities for root" {
+	edit_config '.process.noNewPrivileges = false
+		| .process.capabilities.bounding += ["CAP_SYS_ADMIN"] | .process.capabilities.effective += ["CAP_SYS_ADMIN"]
+		| .process.capabilities.permitted += ["CAP_SYS_ADMIN"]'
+	in_container 'grep -E "^(CapEff|NoNewPrivs):" /proc/self/status'
+	assert_success
+	assert_output_contains "$(printf 'NoNewPrivs:\t0')"
+	assert_output_contains "$(printf 'CapEff:\t0000000020200420')"
+}
+
+@test "rlimit above the runtime's hard limit is a clear error" {
+	require_cmd setpriv
+	edit_config '.process.rlimits = [{type: "RLIMIT_NOFILE", soft: 1024, hard: 8192}]'
+	set_args true
+	# Without CAP_SYS_RESOURCE the runtime cannot raise a hard limit above its own.
+	run setpriv --bounding-set -sys_resource bash -c "ulimit -Sn 1024; ulimit -Hn 4096; exec \"$RUNTIME\" --root \"$ROOT\" run $CID </dev/null"
+	assert_failure
+	if is_oci_run; then
+		assert_one_line_error oci-run
+		assert_output_contains "RLIMIT_NOFILE"
+		assert_output_contains "8192"
+	fi
+	run rt list -q
+	[ -z "$output" ]
+}
+
+@test "args are looked up in the container's PATH" {
+	set_args busybox echo found-it
+	run rt run "$CID" </dev/null
+	assert_success
+	[ "$output" = found-it ]
+	set_args no-such-command
+	run rt run "$CID" </dev/null
+	assert_failure
+}
+
+@test "fd hygiene: only stdio reaches the container, --preserve-fds passes more" {
+	echo one >"$BATS_TEST_TMPDIR/f1"
+	echo two >"$BATS_TEST_TMPDIR/f2"
+	set_args sh -c 'ls /proc/self/fd | tr "\n" " "'
+	run bash -c "exec 7<'$BATS_TEST_TMPDIR/f1' 9<'$BATS_TEST_TMPDIR/f2'; \"$RUNTIME\" --root \"$ROOT\" run $CID </dev/null"
+	assert_success
+	# 3 is ls's own directory fd
+	[ "$output" = "0 1 2 3 " ]
+	set_args sh -c 'cat <&3; cat <&4; ls /proc/self/fd | tr "\n" " "'
+	run bash -c "exec 3<'$BATS_TEST_TMPDIR/f1' 4<'$BATS_TEST_TMPDIR/f2' 7</dev/null; \"$RUNTIME\" --root \"$ROOT\" run --preserve-fds 2 $CID </dev/null"
+	assert_success
+	[ "${lines[0]}" = one ]
+	[ "${lines[1]}" = two ]
+	[ "${lines[2]}" = "0 1 2 3 4 5 " ]
+}
+
+@test "mount destinations with symlinks stay inside the rootfs" {
+	setup_bundle private
+	cd "$B"
+	outside=$BATS_TEST_TMPDIR/outside
+	mkdir -p "$outside"
+	ln -s "$outside" "$B/rootfs/abs"
+	ln -s ../../../../../../../../../../../../"$outside" "$B/rootfs/rel"
+	echo secret >"$BATS_TEST_TMPDIR/src"
+	edit_config ".mounts += [
+		{destination: \"/abs/m1\", type: \"tmpfs\", source: \"tmpfs\"},
+		{destination: \"/rel/m2\", type: \"tmpfs\", source: \"tmpfs\"},
+		{destination: \"/rel/f3\", type: \"bind\", source: \"$BATS_TEST_TMPDIR/src\", options: [\"bind\"]}]"
+	in_container "grep -E ' $outside/(m1|m2|f3) ' /proc/self/mountinfo | wc -l; cat $outside/f3"
+	assert_success
+	[ "${lines[0]}" = 3 ]
+	[ "${lines[1]}" = secret ]
+	# nothing was created on the host side of the symlinks
+	[ -z "$(ls -A "$outside")" ]
+	[ -d "$B/rootfs/$outside/m1" ] && [ -d "$B/rootfs/$outside/m2" ] && [ -f "$B/rootfs/$outside/f3" ]
+}
+
+@test "/proc that is a symlink in the rootfs is refused" {
+	setup_bundle private
+	cd "$B"
+	rmdir "$B/rootfs/proc"
+	ln -s /tmp "$B/rootfs/proc"
+	set_args true
+	run rt run "$CID" </dev/null
+	assert_failure
+	assert_output_contains proc
+	run rt list -q
+	[ -z "$output" ]
+}
+
+@test "root.readonly: the rootfs is read-only unless asked otherwise" {
+	setup_bundle private
+	cd "$B"
+	in_container 'touch /newfile 2>/dev/null && echo writable || echo readonly'
+	[ "$output" = readonly ]
+	edit_config '.root.readonly = false'
+	in_container 'touch /newfile && echo writable'
+	[ "$output" = writable ]
+	[ -f "$B/rootfs/newfile" ]
+}
+
+@test "--no-pivot runs in the rootfs too" {
+	set_args sh -c 'ls /bin/busybox; ls /work 2>&1 >/dev/null | wc -l'
+	run rt run --no-pivot "$CID" </dev/null
+	assert_success
+	[ "${lines[0]}" = /bin/busybox ]
+	[ "${lines[1]}" = 1 ]
+}
+
+@test "linux.sysctl is applied inside the container" {
+	edit_config '.linux.sysctl = {"net.ipv4.ip_forward": "1"}'
+	in_container 'cat /proc/sys/net/ipv4/ip_forward'
+	assert_success
+	[ "$output" = 1 ]
+}
+
+@test "user namespace: uid/gid mappings" {
+	edit_config '.linux.namespaces += [{type: "user"}]
+		| .linux.uidMappings = [{containerID: 0, hostID: 100000, size: 65536}]
+		| .linux.gidMappings = [{containerID: 0, hostID: 100000, size: 65536}]'
+	set_args sh -c 'id -u; cat /proc/self/uid_map; stat -c %u /proc/$$ ; sleep 2'
+	# the mapped root must be able to reach the rootfs
+	make_traversable "$(shared_rootfs)"
+	rt_create "$CID" || { cat "$BATS_TEST_TMPDIR/create.err"; false; }
+	pid=$(rt_state_field "$CID" pid)
+	[ "$(stat -c %u /proc/$pid)" = 100000 ]
+	rt start "$CID"
+	wait_status "$CID" stopped
+	run cat "$BATS_TEST_TMPDIR/create.out"
+	[ "${lines[0]}" = 0 ]
+	[[ "${lines[1]}" =~ ^\ +0\ +100000\ +65536$ ]]
+}
+
+@test "cgroups: the container joins linux.cgroupsPath, removed at delete" {
+	edit_config ".linux.cgroupsPath = \"/ocitest-$CID\""
+	set_args sleep 30
+	rt_create "$CID"
+	pid=$(rt_state_field "$CID" pid)
+	grep -qx "$pid" /sys/fs/cgroup/pids/ocitest-$CID/cgroup.procs
+	grep -qx "$pid" /sys/fs/cgroup/memory/ocitest-$CID/cgroup.procs
+	rt delete --force "$CID"
+	[ ! -d /sys/fs/cgroup/pids/ocitest-$CID ]
+	[ ! -d /sys/fs/cgroup/memory/ocitest-$CID ]
+}
