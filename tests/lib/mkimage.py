@@ -15,6 +15,12 @@ Layers, bottom to top:
   --small-files N: one more layer with N small text files under /files/NNNN/
   --layer-tar FILE: FILE (an uncompressed tar) as one more layer, compressed as asked
   --layer-blob FILE: FILE used as-is as one more layer (gzip/zstd/tar told by its magic)
+  --base-dir DIR: layer 1 is the directory tree DIR instead of the busybox base
+  --layer-dir DIR: DIR as one more layer, right after the base (repeatable, in order)
+  A directory layer keeps what the tree has: numeric owners, modes incl. setuid/sticky,
+  mtimes (whole seconds), hardlinks, symlinks, devices, fifos, user.* / trusted.* /
+  security.capability xattrs. Names are sorted, parents before children; files named
+  .wh.NAME or .wh..wh..opq in DIR are written as they are, so they act as whiteouts.
 """
 
 import argparse
@@ -160,6 +166,43 @@ def write_tar(entries, path):
                 else:
                     ti.size = 0
                     tf.addfile(ti)
+
+
+def write_dir_tar(root, path):
+    """A layer tar of the directory tree ROOT (see --base-dir / --layer-dir)."""
+    with open(path, "wb") as out:
+        with tarfile.open(fileobj=out, mode="w", format=tarfile.PAX_FORMAT,
+                          encoding="utf-8", errors="surrogateescape") as tf:
+            def add(full, rel):
+                ti = tf.gettarinfo(full, arcname=rel)
+                if ti is None:  # sockets are not archived
+                    return
+                ti.uname, ti.gname = "", ""
+                ti.mtime = int(os.lstat(full).st_mtime)
+                pax = {}
+                try:
+                    names = os.listxattr(full, follow_symlinks=False)
+                except OSError:
+                    names = []
+                for x in sorted(names):
+                    if x.startswith(("user.", "trusted.")) or x == "security.capability":
+                        v = os.getxattr(full, x, follow_symlinks=False)
+                        pax["SCHILY.xattr." + x] = v.decode("utf-8", "surrogateescape")
+                if pax:
+                    ti.pax_headers = pax
+                if ti.isreg():
+                    with open(full, "rb") as fp:
+                        tf.addfile(ti, fp)
+                else:
+                    tf.addfile(ti)
+                if ti.isdir():
+                    walk(full, rel)
+
+            def walk(full_dir, rel_dir):
+                for n in sorted(os.listdir(full_dir)):
+                    add(os.path.join(full_dir, n), rel_dir + "/" + n if rel_dir else n)
+
+            walk(root, "")
 
 
 def base_entries(platform):
@@ -382,6 +425,14 @@ def layer_from_tar(lay, tarpath, comp, types, level, comment, keep=False):
     return Layer(digest, size, diff_id, types[comp], comment)
 
 
+def dir_layer(lay, root, comp, types, level):
+    fd, tarpath = tempfile.mkstemp(dir=lay.tmp, suffix=".tar")
+    os.close(fd)
+    write_dir_tar(root, tarpath)
+    return layer_from_tar(lay, tarpath, comp, types, level,
+                          "directory " + os.path.basename(os.path.normpath(root)))
+
+
 def layer_from_blob(lay, path, types, comment):
     kind = sniff(path)
     diff_id = diff_id_of_blob(path, kind)
@@ -453,9 +504,18 @@ def build_image(lay, args, types, platform, shared):
     arch, variant = parse_platform(platform)
     comp, level = args.compression, args.gzip_level
     layers = []
-    if not args.no_base:
+    if args.base_dir:
+        if "base-dir" not in shared:
+            shared["base-dir"] = dir_layer(lay, args.base_dir, comp, types, level)
+        layers.append(shared["base-dir"])
+    elif not args.no_base:
         layers.append(build_layer(lay, base_entries(platform), comp, types, level,
                                   "busybox base"))
+    for i, ddir in enumerate(args.layer_dir):
+        key = ("dir", i)
+        if key not in shared:
+            shared[key] = dir_layer(lay, ddir, comp, types, level)
+        layers.append(shared[key])
     for k in range(2, args.layers + 1):
         key = ("extra", k)
         if key not in shared:
@@ -639,6 +699,9 @@ def main():
     ap.add_argument("--tag", default="latest", help="ref name in index.json")
     ap.add_argument("--name", default="busybox", help="repository for --docker-archive")
     ap.add_argument("--no-base", action="store_true", help="omit the busybox base layer")
+    ap.add_argument("--base-dir", help="make the base layer from this directory tree")
+    ap.add_argument("--layer-dir", action="append", default=[],
+                    help="add a directory tree as a layer after the base (repeatable)")
     ap.add_argument("--layer-tar", action="append", default=[],
                     help="add an uncompressed tar as a layer (repeatable)")
     ap.add_argument("--layer-blob", action="append", default=[],
@@ -663,7 +726,10 @@ def main():
                 ok = False
             if not ok:
                 die("--entrypoint/--cmd: expected a JSON array, got '%s'" % v)
-    if not os.path.exists(BUSYBOX) and not args.no_base:
+    for dd in ([args.base_dir] if args.base_dir else []) + args.layer_dir:
+        if not os.path.isdir(dd):
+            die("'%s' is not a directory" % dd)
+    if not os.path.exists(BUSYBOX) and not args.no_base and not args.base_dir:
         die("%s not found (install busybox-static)" % BUSYBOX)
 
     tmpdir = None
