@@ -20,6 +20,7 @@ enum {
 	OPT_CACHE,
 	OPT_CERT,
 	OPT_CERT_DIR,
+	OPT_CHUNK_SIZE,
 	OPT_CREDS,
 	OPT_DEBUG,
 	OPT_DIGEST_FILE,
@@ -39,6 +40,8 @@ static const oci_cli_option options[] = {
 	{"cacert", 0, OCI_ARG_REQUIRED, "FILE", "also trust the CA certificates in FILE (PEM)", OPT_CACERT},
 	{"cert", 0, OCI_ARG_REQUIRED, "FILE", "client certificate (PEM), with --key", OPT_CERT},
 	{"cert-dir", 0, OCI_ARG_REQUIRED, "DIR", "use *.crt, *.cert and *.key from DIR (as certs.d/<host>/)", OPT_CERT_DIR},
+	{"chunk-size", 0, OCI_ARG_REQUIRED, "SIZE",
+	 "fetch blobs over twice SIZE as parallel Range requests of SIZE bytes (default 16M; 0: never)", OPT_CHUNK_SIZE},
 	{"creds", 0, OCI_ARG_REQUIRED, "USER:PASS", "registry credentials", OPT_CREDS},
 	{"debug", 0, OCI_ARG_NONE, NULL, "log each request (never credentials)", OPT_DEBUG},
 	{"digest-file", 0, OCI_ARG_REQUIRED, "FILE", "write the manifest digest to FILE", OPT_DIGEST_FILE},
@@ -118,6 +121,7 @@ int main(int argc, char **argv)
 	int id, ret = 1;
 	memset(&o, 0, sizeof(o));
 	o.jobs = 4;
+	o.chunk_size = -1;
 	oci_log_init("oci-fetch");
 	oci_cli_init(&c, options, ARRAY_SIZE(options), argc, argv, 1, false);
 	while ((id = oci_cli_next(&c, &err)) > 0) {
@@ -134,6 +138,14 @@ int main(int argc, char **argv)
 		case OPT_CACERT: o.reg.tls.cacert = c.optarg; break;
 		case OPT_CERT: o.reg.tls.cert = c.optarg; break;
 		case OPT_CERT_DIR: o.reg.tls.cert_dir = c.optarg; break;
+		case OPT_CHUNK_SIZE:
+			if (oci_parse_size(c.optarg, &n) < 0 || n > (1ull << 40) || (n && n < 4096)) {
+				oci_err(&err, OCI_E_INVALID, "--chunk-size: expected 0 or a size from 4k to 1T, got '%s'",
+					c.optarg);
+				goto fail;
+			}
+			o.chunk_size = (int64_t)n;
+			break;
 		case OPT_CREDS: o.reg.creds = c.optarg; break;
 		case OPT_DEBUG: oci_log_set_level(OCI_LOG_DEBUG); break;
 		case OPT_DIGEST_FILE: o.digest_file = c.optarg; break;

@@ -225,6 +225,8 @@ static int plan_layers(pull *p, oci_error *err)
 	}
 	p->xs_init = true;
 	p->xs.progress = p->o->progress;
+	if (p->o->chunk_size >= 0)
+		p->xs.chunk_size = (uint64_t)p->o->chunk_size;
 	for (size_t k = 0; k < n; k++) {
 		p->xs.x[k].digest = uniq[k]->digest;
 		p->xs.x[k].size = uniq[k]->size;
@@ -552,8 +554,9 @@ int oci_pull(const oci_pull_opts *o, oci_error *err)
 		goto out;
 	if (report_digest(&p, err) < 0)
 		goto out;
-	log_debug("done: %zu layers, %llu bytes downloaded, %llu from the store, %d retries", p.xs.n,
-		  (unsigned long long)p.xs.received, (unsigned long long)p.xs.from_cache, p.xs.retries);
+	log_debug("done: %zu layers, %llu bytes downloaded, %llu from the store, %d Range chunk requests, %d retries",
+		  p.xs.n, (unsigned long long)p.xs.received, (unsigned long long)p.xs.from_cache, p.xs.range_requests,
+		  p.xs.retries);
 	ret = 0;
 out:
 	pull_release(&p);

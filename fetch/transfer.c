@@ -2,7 +2,14 @@
  * (bottom layer first) so the in-order archive writer is rarely kept waiting; each is hashed
  * as it arrives and written at its offset, so an interrupted transfer resumes with a Range
  * request from where it stopped (and a server that ignores Range has its prefix skipped);
- * 5xx, 429 (Retry-After) and connection errors are retried with backoff. */
+ * 5xx, 429 (Retry-After) and connection errors are retried with backoff.
+ *
+ * A blob over twice the chunk size is split into Range requests ("parts") that run at once,
+ * each written at its own offset into the same file. Only the first part is asked for until
+ * the server has answered it with 206: a server that ignores Range sends the whole blob in
+ * that first answer, which then simply becomes a single GET. The hash follows the contiguous
+ * prefix of the file (inline while a part writes at the hash front, otherwise read back),
+ * and consumers only ever see that hashed prefix, so the stream stays in order. */
 #include "fetch/transfer.h"
 
 #include <errno.h>
@@ -15,7 +22,8 @@
 #include "common/log.h"
 #include "common/util.h"
 
-enum { X_PENDING = 0, X_WAITLOCK, X_ACTIVE, X_RETRY, X_DONE, X_FAILED };
+enum { X_PENDING = 0, X_WAITLOCK, X_ACTIVE, X_DONE, X_FAILED };
+enum { P_IDLE = 0, P_ACTIVE, P_RETRY, P_DONE };
 
 #define MAX_REDIRECTS 5
 #define XFER_BUF (512u << 10) /* libcurl hands over 16 KiB at a time: write and hash in bigger pieces */
@@ -27,12 +35,20 @@ static int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+size_t oci_xfer_plan_parts(int64_t size, uint64_t chunk)
+{
+	if (chunk == 0 || size <= 0 || (uint64_t)size <= 2 * chunk)
+		return 1;
+	return (size_t)(((uint64_t)size + chunk - 1) / chunk);
+}
+
 int oci_xfer_set_init(oci_xfer_set *s, oci_registry *reg, oci_cache *store, int jobs, size_t n, oci_error *err)
 {
 	memset(s, 0, sizeof(*s));
 	s->reg = reg;
 	s->store = store;
 	s->jobs = jobs > 0 ? jobs : 4;
+	s->chunk_size = OCI_XFER_CHUNK_DEFAULT;
 	s->n = n;
 	s->x = n ? oci_calloc(n, sizeof(*s->x), err) : NULL;
 	if (n && !s->x)
@@ -41,32 +57,42 @@ int oci_xfer_set_init(oci_xfer_set *s, oci_registry *reg, oci_cache *store, int 
 		s->x[i].set = s;
 		s->x[i].fd = -1;
 		s->x[i].lockfd = -1;
-		oci_http_resp_init(&s->x[i].resp);
 	}
 	pthread_mutex_init(&s->mu, NULL);
 	pthread_cond_init(&s->cv, NULL);
 	return 0;
 }
 
-static void xfer_drop_handle(oci_xfer *x, CURLM *m)
+static void part_drop_handle(oci_xfer_part *p, CURLM *m)
 {
-	if (x->e) {
+	if (p->e) {
 		if (m)
-			curl_multi_remove_handle(m, x->e);
-		curl_easy_cleanup(x->e);
-		x->e = NULL;
+			curl_multi_remove_handle(m, p->e);
+		curl_easy_cleanup(p->e);
+		p->e = NULL;
 	}
-	curl_slist_free_all(x->hdrs);
-	x->hdrs = NULL;
-	free(x->url);
-	x->url = NULL;
+	curl_slist_free_all(p->hdrs);
+	p->hdrs = NULL;
+	free(p->url);
+	p->url = NULL;
+}
+
+static void part_release(oci_xfer_part *p, CURLM *m)
+{
+	part_drop_handle(p, m);
+	free(p->buf);
+	p->buf = NULL;
+	p->buflen = 0;
+	oci_http_resp_release(&p->resp);
 }
 
 void oci_xfer_set_release(oci_xfer_set *s)
 {
 	for (size_t i = 0; i < s->n; i++) {
 		oci_xfer *x = &s->x[i];
-		xfer_drop_handle(x, NULL);
+		for (size_t k = 0; k < x->n_parts; k++)
+			part_release(&x->parts[k], NULL);
+		free(x->parts);
 		if (!x->done && x->tmpname[0])
 			oci_cache_discard(s->store, x->tmpname);
 		if (x->fd >= 0)
@@ -74,10 +100,9 @@ void oci_xfer_set_release(oci_xfer_set *s)
 		oci_cache_unlock(&x->lockfd);
 		if (x->h)
 			oci_hasher_free(x->h);
-		free(x->buf);
-		oci_http_resp_release(&x->resp);
 	}
 	free(s->x);
+	free(s->scratch);
 	pthread_mutex_destroy(&s->mu);
 	pthread_cond_destroy(&s->cv);
 	memset(s, 0, sizeof(*s));
@@ -94,6 +119,7 @@ static void xfer_finish(oci_xfer_set *s, oci_xfer *x, int fd, bool cached)
 	x->done = true;
 	x->cached = cached;
 	x->state = X_DONE;
+	x->t_end = now_ms();
 	if (cached)
 		s->from_cache += (uint64_t)x->size;
 	pthread_cond_broadcast(&s->cv);
@@ -134,164 +160,285 @@ int oci_xfer_lookup(oci_xfer_set *s, oci_error *err)
 
 static size_t header_cb(char *buf, size_t size, size_t n, void *ud)
 {
-	oci_xfer *x = ud;
-	oci_http_resp_header(&x->resp, buf, size * n);
+	oci_xfer_part *p = ud;
+	oci_http_resp_header(&p->resp, buf, size * n);
 	return size * n;
 }
 
-/* Write the buffered bytes at their offset, hash them, and let the consumer see them. */
-static int flush(oci_xfer *x)
+/* The end of the contiguous written prefix of the file. */
+static uint64_t written_prefix(const oci_xfer *x)
+{
+	uint64_t end = 0;
+	for (size_t k = 0; k < x->parts_enabled; k++) {
+		const oci_xfer_part *p = &x->parts[k];
+		end = p->start + p->have;
+		if (p->have < p->len)
+			break;
+	}
+	return end;
+}
+
+/* Hash what other parts wrote once the prefix reaches it, and let consumers see it. */
+static int hash_catch_up(oci_xfer *x, oci_error *err)
 {
 	oci_xfer_set *s = x->set;
+	uint64_t end = written_prefix(x);
+	while (x->hashed < end) {
+		if (!s->scratch && !(s->scratch = oci_malloc(XFER_BUF, err)))
+			return -1;
+		size_t want = end - x->hashed < XFER_BUF ? (size_t)(end - x->hashed) : XFER_BUF;
+		ssize_t r = pread(x->fd, s->scratch, want, (off_t)x->hashed);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return oci_err_errno(err, r < 0 ? errno : EIO, "reading back '%s'", x->tmpname);
+		if (oci_hasher_update(x->h, s->scratch, (size_t)r, err) < 0)
+			return -1;
+		x->hashed += (uint64_t)r;
+	}
+	pthread_mutex_lock(&s->mu);
+	x->avail = x->hashed;
+	pthread_cond_broadcast(&s->cv);
+	pthread_mutex_unlock(&s->mu);
+	return 0;
+}
+
+/* Write the part's buffered bytes at their offset; hash them at once when they extend the
+ * hashed prefix. */
+static int flush(oci_xfer_part *p)
+{
+	oci_xfer *x = p->x;
+	oci_xfer_set *s = x->set;
 	size_t off = 0;
-	if (!x->buflen)
+	if (!p->buflen)
 		return 0;
-	while (off < x->buflen) {
-		ssize_t w = pwrite(x->fd, x->buf + off, x->buflen - off, (off_t)(x->have + off));
+	uint64_t at = p->start + p->have;
+	while (off < p->buflen) {
+		ssize_t w = pwrite(x->fd, p->buf + off, p->buflen - off, (off_t)(at + off));
 		if (w < 0) {
 			if (errno == EINTR)
 				continue;
-			oci_err_errno(&x->werr, errno, "writing '%s'", x->tmpname);
-			x->werr_set = true;
+			oci_err_errno(&p->werr, errno, "writing '%s'", x->tmpname);
+			p->werr_set = true;
 			return -1;
 		}
 		off += (size_t)w;
 	}
-	if (oci_hasher_update(x->h, x->buf, x->buflen, &x->werr) < 0) {
-		x->werr_set = true;
+	if (at == x->hashed) {
+		if (oci_hasher_update(x->h, p->buf, p->buflen, &p->werr) < 0) {
+			p->werr_set = true;
+			return -1;
+		}
+		x->hashed += p->buflen;
+	}
+	p->have += p->buflen;
+	x->received += p->buflen;
+	pthread_mutex_lock(&s->mu);
+	s->received += p->buflen;
+	pthread_mutex_unlock(&s->mu);
+	p->buflen = 0;
+	if (hash_catch_up(x, &p->werr) < 0) {
+		p->werr_set = true;
 		return -1;
 	}
-	pthread_mutex_lock(&s->mu);
-	x->have += x->buflen;
-	x->avail = x->have;
-	s->received += x->buflen;
-	pthread_cond_broadcast(&s->cv);
-	pthread_mutex_unlock(&s->mu);
-	x->buflen = 0;
 	return 0;
+}
+
+static bool sent_range(const oci_xfer_part *p)
+{
+	return p->ranged || (p->have > 0 && !p->no_range);
 }
 
 static size_t write_cb(char *buf, size_t size, size_t n, void *ud)
 {
-	oci_xfer *x = ud;
+	oci_xfer_part *p = ud;
+	oci_xfer *x = p->x;
 	size_t len = size * n;
 	long st = 0;
-	curl_easy_getinfo(x->e, CURLINFO_RESPONSE_CODE, &st);
+	curl_easy_getinfo(p->e, CURLINFO_RESPONSE_CODE, &st);
 	if (st != 200 && st != 206) {
-		size_t room = sizeof(x->errbody) - 1 - x->errlen;
+		size_t room = sizeof(p->errbody) - 1 - p->errlen;
 		size_t c = len < room ? len : room;
-		memcpy(x->errbody + x->errlen, buf, c);
-		x->errlen += c;
-		x->errbody[x->errlen] = '\0';
+		memcpy(p->errbody + p->errlen, buf, c);
+		p->errlen += c;
+		p->errbody[p->errlen] = '\0';
 		return len;
 	}
-	if (!x->body_started) {
-		x->body_started = true;
+	if (!p->body_started) {
+		p->body_started = true;
+		p->skip = 0;
 		if (st == 206) {
-			if (x->resp.content_range_start != (long long)x->have) {
-				oci_err(&x->werr, OCI_E_NET, "bad Content-Range from the server (asked from byte %llu)",
-					(unsigned long long)x->have);
-				x->werr_set = true;
+			if (p->resp.content_range_start != (long long)(p->start + p->have)) {
+				oci_err(&p->werr, OCI_E_NET, "bad Content-Range from the server (asked from byte %llu)",
+					(unsigned long long)(p->start + p->have));
+				p->werr_set = true;
 				return 0;
 			}
-			x->skip = 0;
+			if (p->ranged && !x->range_ok) {
+				/* Range works: the other chunks can go now */
+				x->range_ok = true;
+				x->parts_enabled = x->n_parts;
+			}
+		} else if (p == &x->parts[0] && p->ranged && !x->range_ok) {
+			/* the server ignores Range: this answer is the whole blob, take it as one GET */
+			log_debug("%s: the server ignores Range; one request for the whole blob", x->what);
+			x->n_parts = x->parts_enabled = 1;
+			p->ranged = false;
+			p->len = (uint64_t)x->size;
+			p->skip = p->have;
 		} else {
-			x->skip = x->have; /* the server ignored Range: drop what we already have */
+			p->skip = p->start + p->have; /* the server ignored Range: drop what we have */
 		}
 	}
-	const char *p = buf;
+	const char *d = buf;
 	size_t l = len;
-	if (x->skip) {
-		size_t d = x->skip < l ? (size_t)x->skip : l;
-		x->skip -= d;
-		p += d;
-		l -= d;
+	if (p->skip) {
+		size_t k = p->skip < l ? (size_t)p->skip : l;
+		p->skip -= k;
+		d += k;
+		l -= k;
 	}
 	if (!l)
 		return len;
-	if (x->have + x->buflen + l > (uint64_t)x->size) {
-		oci_err(&x->werr, OCI_E_DIGEST, "size mismatch: more than the expected %lld bytes", (long long)x->size);
-		x->werr_set = true;
-		return 0;
+	uint64_t room = p->len - p->have - p->buflen;
+	bool fill_stop = false;
+	if (l > room) {
+		if (st == 200 && sent_range(p) && p->start + p->len < (uint64_t)x->size) {
+			/* a whole-blob answer to a chunk request: keep the chunk's bytes, stop there */
+			l = (size_t)room;
+			fill_stop = true;
+		} else if (p->start + p->len < (uint64_t)x->size) {
+			oci_err(&p->werr, OCI_E_NET, "the server sent more than the %llu bytes asked for",
+				(unsigned long long)p->len);
+			p->werr_set = true;
+			return 0;
+		} else {
+			oci_err(&p->werr, OCI_E_DIGEST, "size mismatch: more than the expected %lld bytes",
+				(long long)x->size);
+			p->werr_set = true;
+			return 0;
+		}
 	}
-	if (x->buflen + l > XFER_BUF && flush(x) < 0)
+	if (p->buflen + l > XFER_BUF && flush(p) < 0)
 		return 0;
 	while (l) {
-		size_t c = XFER_BUF - x->buflen < l ? XFER_BUF - x->buflen : l;
-		memcpy(x->buf + x->buflen, p, c);
-		x->buflen += c;
-		p += c;
+		size_t c = XFER_BUF - p->buflen < l ? XFER_BUF - p->buflen : l;
+		memcpy(p->buf + p->buflen, d, c);
+		p->buflen += c;
+		d += c;
 		l -= c;
-		if (x->buflen == XFER_BUF && flush(x) < 0)
+		if (p->buflen == XFER_BUF && flush(p) < 0)
 			return 0;
+	}
+	if (fill_stop) {
+		if (flush(p) < 0)
+			return 0;
+		p->filled = true;
+		return 0; /* ends this transfer (a write error that complete() knows about) */
 	}
 	return len;
 }
 
-/* Begin (or resume) the request for x; url NULL means the registry's blob URL. */
-static int start(oci_xfer_set *s, CURLM *m, oci_xfer *x, char *url, oci_error *err)
+/* Open the temporary file and the hasher, and plan the parts. */
+static int xfer_begin(oci_xfer_set *s, oci_xfer *x, oci_error *err)
 {
-	if (x->fd < 0) {
-		int fd = oci_cache_tmp(s->store, &x->digest, x->tmpname, sizeof(x->tmpname), err);
-		if (fd < 0)
-			return -1;
-		pthread_mutex_lock(&s->mu);
-		x->fd = fd;
-		pthread_mutex_unlock(&s->mu);
-		x->h = oci_hasher_new(x->digest.alg, err);
-		if (!x->h)
-			return -1;
-		x->buf = oci_malloc(XFER_BUF, err);
-		if (!x->buf)
-			return -1;
+	int fd = oci_cache_tmp(s->store, &x->digest, x->tmpname, sizeof(x->tmpname), err);
+	if (fd < 0)
+		return -1;
+	pthread_mutex_lock(&s->mu);
+	x->fd = fd;
+	pthread_mutex_unlock(&s->mu);
+	x->h = oci_hasher_new(x->digest.alg, err);
+	if (!x->h)
+		return -1;
+	size_t n = oci_xfer_plan_parts(x->size, s->chunk_size);
+	x->parts = oci_calloc(n, sizeof(*x->parts), err);
+	if (!x->parts)
+		return -1;
+	x->n_parts = n;
+	x->parts_enabled = 1;
+	for (size_t k = 0; k < n; k++) {
+		oci_xfer_part *p = &x->parts[k];
+		p->x = x;
+		p->start = k * s->chunk_size;
+		p->len = n == 1 ? (uint64_t)x->size
+				: (k + 1 == n ? (uint64_t)x->size - p->start : s->chunk_size);
+		p->ranged = n > 1;
+		oci_http_resp_init(&p->resp);
 	}
-	xfer_drop_handle(x, m);
-	if (oci_registry_reauth(s->reg, NULL, err) < 0) /* renew an expired token */
-		return -1;
-	x->url = url ? url : oci_registry_blob_url(s->reg, &x->digest, err);
-	if (!x->url)
-		return -1;
-	x->e = curl_easy_init();
-	if (!x->e)
-		return oci_err(err, OCI_E_INTERNAL, "cannot start libcurl");
-	if (oci_registry_setup_blob(s->reg, x->e, x->url, &x->hdrs, err) < 0)
-		return -1;
-	if (x->have > 0 && !x->no_range) {
-		char range[64];
-		snprintf(range, sizeof(range), "Range: bytes=%llu-", (unsigned long long)x->have);
-		struct curl_slist *h = curl_slist_append(x->hdrs, range);
-		if (!h)
-			return oci_err(err, OCI_E_IO, "out of memory");
-		x->hdrs = h;
+	if (n > 1) {
+		char sz[32];
+		oci_progress_human((uint64_t)x->size, sz, sizeof(sz));
+		log_debug("%s: %s in %zu Range chunks", x->what, sz, n);
 	}
-	oci_http_resp_release(&x->resp);
-	x->body_started = false;
-	x->errlen = 0;
-	x->errbody[0] = '\0';
-	curl_easy_setopt(x->e, CURLOPT_HTTPHEADER, x->hdrs);
-	curl_easy_setopt(x->e, CURLOPT_HEADERFUNCTION, header_cb);
-	curl_easy_setopt(x->e, CURLOPT_HEADERDATA, x);
-	curl_easy_setopt(x->e, CURLOPT_WRITEFUNCTION, write_cb);
-	curl_easy_setopt(x->e, CURLOPT_WRITEDATA, x);
-	curl_easy_setopt(x->e, CURLOPT_PRIVATE, x);
-	curl_easy_setopt(x->e, CURLOPT_BUFFERSIZE, 256L * 1024);
-	curl_easy_setopt(x->e, CURLOPT_PIPEWAIT, 1L);
-	if (curl_multi_add_handle(m, x->e) != CURLM_OK)
-		return oci_err(err, OCI_E_INTERNAL, "cannot add a transfer");
-	log_debug("%s: GET %s%s", x->what, x->url, x->have ? " (resuming)" : "");
+	x->t_start = now_ms();
 	x->state = X_ACTIVE;
 	return 0;
 }
 
-static void schedule_retry(oci_xfer_set *s, oci_xfer *x, CURLM *m, long retry_after, const char *why)
+/* Begin (or resume) the request for part p; url NULL means the registry's blob URL. */
+static int start(oci_xfer_set *s, CURLM *m, oci_xfer_part *p, char *url, oci_error *err)
 {
-	long ms = oci_http_backoff_ms(x->attempts, retry_after);
+	oci_xfer *x = p->x;
+	if (!p->buf && !(p->buf = oci_malloc(XFER_BUF, err)))
+		return -1;
+	part_drop_handle(p, m);
+	if (oci_registry_reauth(s->reg, NULL, err) < 0) /* renew an expired token */
+		return -1;
+	p->url = url ? url : oci_registry_blob_url(s->reg, &x->digest, err);
+	if (!p->url)
+		return -1;
+	p->e = curl_easy_init();
+	if (!p->e)
+		return oci_err(err, OCI_E_INTERNAL, "cannot start libcurl");
+	if (oci_registry_setup_blob(s->reg, p->e, p->url, &p->hdrs, err) < 0)
+		return -1;
+	char range[80] = "";
+	if (sent_range(p)) {
+		uint64_t from = p->start + p->have;
+		if (p->ranged)
+			snprintf(range, sizeof(range), "Range: bytes=%llu-%llu", (unsigned long long)from,
+				 (unsigned long long)(p->start + p->len - 1));
+		else
+			snprintf(range, sizeof(range), "Range: bytes=%llu-", (unsigned long long)from);
+		struct curl_slist *h = curl_slist_append(p->hdrs, range);
+		if (!h)
+			return oci_err(err, OCI_E_IO, "out of memory");
+		p->hdrs = h;
+		if (p->ranged)
+			s->range_requests++;
+	}
+	oci_http_resp_release(&p->resp);
+	p->body_started = false;
+	p->filled = false;
+	p->errlen = 0;
+	p->errbody[0] = '\0';
+	curl_easy_setopt(p->e, CURLOPT_HTTPHEADER, p->hdrs);
+	curl_easy_setopt(p->e, CURLOPT_HEADERFUNCTION, header_cb);
+	curl_easy_setopt(p->e, CURLOPT_HEADERDATA, p);
+	curl_easy_setopt(p->e, CURLOPT_WRITEFUNCTION, write_cb);
+	curl_easy_setopt(p->e, CURLOPT_WRITEDATA, p);
+	curl_easy_setopt(p->e, CURLOPT_PRIVATE, p);
+	curl_easy_setopt(p->e, CURLOPT_BUFFERSIZE, 256L * 1024);
+	curl_easy_setopt(p->e, CURLOPT_PIPEWAIT, 1L);
+	if (curl_multi_add_handle(m, p->e) != CURLM_OK)
+		return oci_err(err, OCI_E_INTERNAL, "cannot add a transfer");
+	log_debug("%s: GET %s%s%s%s", x->what, p->url, range[0] ? " (" : "", range[0] ? range + 7 : "",
+		  range[0] ? ")" : "");
+	p->state = P_ACTIVE;
+	return 0;
+}
+
+static void schedule_retry(oci_xfer_set *s, oci_xfer_part *p, CURLM *m, long retry_after, const char *why)
+{
+	long ms = oci_http_backoff_ms(p->attempts, retry_after);
 	char ds[OCI_DIGEST_STR_MAX];
-	log_debug("%s %s: %s at byte %llu; retry %d in %ld ms", x->what, oci_digest_short(&x->digest, ds, sizeof(ds)),
-		  why, (unsigned long long)x->have, x->attempts, ms);
-	xfer_drop_handle(x, m);
-	x->state = X_RETRY;
-	x->not_before = now_ms() + ms;
+	log_debug("%s %s: %s at byte %llu; retry %d in %ld ms", p->x->what,
+		  oci_digest_short(&p->x->digest, ds, sizeof(ds)), why, (unsigned long long)(p->start + p->have),
+		  p->attempts, ms);
+	part_drop_handle(p, m);
+	p->state = P_RETRY;
+	p->not_before = now_ms() + ms;
 	s->retries++;
 }
 
@@ -301,126 +448,193 @@ static int what_err(oci_xfer *x, oci_error *err)
 	return oci_err_prefix(err, "%s: blob %s", x->what, oci_digest_str(&x->digest, ds));
 }
 
-/* A request of x finished; decide what comes next. */
-static int complete(oci_xfer_set *s, CURLM *m, oci_xfer *x, CURLcode rc, oci_error *err)
+/* Every part is in: verify the whole blob and move it into the store. */
+static int xfer_complete(oci_xfer_set *s, CURLM *m, oci_xfer *x, oci_error *err)
 {
+	if (x->parts_enabled < x->n_parts)
+		return 0;
+	for (size_t k = 0; k < x->n_parts; k++)
+		if (x->parts[k].state != P_DONE)
+			return 0;
+	if (hash_catch_up(x, err) < 0) {
+		what_err(x, err);
+		return xfer_fail(s, x, err);
+	}
+	oci_digest got;
+	char ds[OCI_DIGEST_STR_MAX], what[128];
+	snprintf(what, sizeof(what), "%s: blob %s", x->what, oci_digest_str(&x->digest, ds));
+	if (oci_hasher_final(x->h, &got, err) < 0 || oci_digest_verify(&x->digest, x->size, &got, x->hashed, what, err) < 0)
+		return xfer_fail(s, x, err);
+	if (oci_cache_commit(s->store, x->tmpname, &x->digest, err) < 0)
+		return xfer_fail(s, x, err);
+	x->tmpname[0] = '\0';
+	oci_cache_unlock(&x->lockfd);
+	for (size_t k = 0; k < x->n_parts; k++)
+		part_release(&x->parts[k], m);
+	xfer_finish(s, x, x->fd, false);
+	return 0;
+}
+
+/* A request of part p finished; decide what comes next. */
+static int complete(oci_xfer_set *s, CURLM *m, oci_xfer_part *p, CURLcode rc, oci_error *err)
+{
+	oci_xfer *x = p->x;
 	long st = 0;
-	curl_easy_getinfo(x->e, CURLINFO_RESPONSE_CODE, &st);
+	curl_easy_getinfo(p->e, CURLINFO_RESPONSE_CODE, &st);
 	/* what arrived before an error is a good prefix to resume from */
-	if (!x->werr_set)
-		flush(x);
-	x->buflen = 0;
-	if (x->werr_set) {
-		*err = x->werr;
-		x->werr_set = false;
-		if (err->code == OCI_E_NET && ++x->attempts < s->reg->max_attempts) {
-			x->no_range = true; /* ask for everything and skip what we have */
-			schedule_retry(s, x, m, -1, "bad Content-Range");
+	if (!p->werr_set)
+		flush(p);
+	p->buflen = 0;
+	if (p->werr_set) {
+		*err = p->werr;
+		p->werr_set = false;
+		if (err->code == OCI_E_NET && ++p->attempts < s->reg->max_attempts) {
+			if (!p->ranged)
+				p->no_range = true; /* ask for everything and skip what we have */
+			schedule_retry(s, p, m, -1, err->msg);
 			return 0;
 		}
 		what_err(x, err);
 		return xfer_fail(s, x, err);
 	}
+	if (p->filled)
+		rc = CURLE_OK;
 	if (rc != CURLE_OK) {
-		if (oci_http_retryable_code(rc) && ++x->attempts < s->reg->max_attempts) {
-			schedule_retry(s, x, m, -1, curl_easy_strerror(rc));
+		if (oci_http_retryable_code(rc) && ++p->attempts < s->reg->max_attempts) {
+			schedule_retry(s, p, m, -1, curl_easy_strerror(rc));
 			return 0;
 		}
-		oci_err_curl(err, rc, NULL, "%s", x->url);
+		oci_err_curl(err, rc, NULL, "%s", p->url);
 		what_err(x, err);
 		return xfer_fail(s, x, err);
 	}
 	if (st == 200 || st == 206) {
-		if (x->have < (uint64_t)x->size) {
+		if (p->have < p->len) {
 			/* the connection ended cleanly but early (no Content-Length): resume */
-			if (++x->attempts < s->reg->max_attempts) {
-				schedule_retry(s, x, m, -1, "short body");
+			if (++p->attempts < s->reg->max_attempts) {
+				schedule_retry(s, p, m, -1, "short body");
 				return 0;
 			}
 			oci_err(err, OCI_E_DIGEST, "size mismatch: expected %lld bytes, got %llu", (long long)x->size,
-				(unsigned long long)x->have);
+				(unsigned long long)x->hashed);
 			what_err(x, err);
 			return xfer_fail(s, x, err);
 		}
-		oci_digest got;
-		char ds[OCI_DIGEST_STR_MAX], what[128];
-		snprintf(what, sizeof(what), "%s: blob %s", x->what, oci_digest_str(&x->digest, ds));
-		if (oci_hasher_final(x->h, &got, err) < 0 ||
-		    oci_digest_verify(&x->digest, x->size, &got, x->have, what, err) < 0)
-			return xfer_fail(s, x, err);
-		if (oci_cache_commit(s->store, x->tmpname, &x->digest, err) < 0)
-			return xfer_fail(s, x, err);
-		x->tmpname[0] = '\0';
-		oci_cache_unlock(&x->lockfd);
-		xfer_drop_handle(x, m);
-		xfer_finish(s, x, x->fd, false);
-		return 0;
+		p->state = P_DONE;
+		part_drop_handle(p, m);
+		free(p->buf);
+		p->buf = NULL;
+		return xfer_complete(s, m, x, err);
 	}
-	if ((st == 301 || st == 302 || st == 303 || st == 307 || st == 308) && x->resp.location[0]) {
-		if (++x->redirects > MAX_REDIRECTS) {
+	if ((st == 301 || st == 302 || st == 303 || st == 307 || st == 308) && p->resp.location[0]) {
+		if (++p->redirects > MAX_REDIRECTS) {
 			oci_err(err, OCI_E_NET, "too many redirects");
 			what_err(x, err);
 			return xfer_fail(s, x, err);
 		}
-		char *next = oci_http_resolve(x->url, x->resp.location, err);
+		char *next = oci_http_resolve(p->url, p->resp.location, err);
 		if (!next)
 			return xfer_fail(s, x, err);
 		log_debug("%s: redirected to %s%s", x->what, next,
 			  oci_registry_same_origin(s->reg, next) ? "" : " (another origin: no credentials)");
-		if (start(s, m, x, next, err) < 0)
+		if (start(s, m, p, next, err) < 0)
 			return xfer_fail(s, x, err);
 		return 0;
 	}
-	if (st == 401 && x->auth_tries < 3 && oci_registry_same_origin(s->reg, x->url)) {
-		x->auth_tries++;
-		if (oci_registry_reauth(s->reg, x->resp.www_auth, err) < 0)
+	if (st == 401 && p->auth_tries < 3 && oci_registry_same_origin(s->reg, p->url)) {
+		p->auth_tries++;
+		if (oci_registry_reauth(s->reg, p->resp.www_auth, err) < 0) {
+			what_err(x, err);
 			return xfer_fail(s, x, err);
-		if (start(s, m, x, NULL, err) < 0)
+		}
+		if (start(s, m, p, NULL, err) < 0)
 			return xfer_fail(s, x, err);
 		return 0;
 	}
-	if (oci_http_retryable_status(st) && ++x->attempts < s->reg->max_attempts) {
+	if (oci_http_retryable_status(st) && ++p->attempts < s->reg->max_attempts) {
 		char why[32];
 		snprintf(why, sizeof(why), "HTTP %ld", st);
-		schedule_retry(s, x, m, x->resp.retry_after, why);
+		schedule_retry(s, p, m, p->resp.retry_after, why);
 		return 0;
 	}
 	oci_http_resp r;
 	oci_http_resp_init(&r);
 	r.status = st;
-	r.body = x->errbody;
-	r.len = x->errlen;
+	r.body = p->errbody;
+	r.len = p->errlen;
 	char buf[256];
 	const char *msg = oci_http_error_message(&r, buf, sizeof(buf));
+	if (!msg && st == 429)
+		msg = "HTTP 429 Too Many Requests: still rate-limited after every retry";
+	else if (!msg && st >= 500)
+		msg = (snprintf(buf, sizeof(buf), "HTTP %ld: server error after every retry", st), buf);
 	oci_err(err, st == 404 ? OCI_E_NOTFOUND : (st == 401 || st == 403) ? OCI_E_AUTH : OCI_E_NET, "%s",
 		msg ? msg : (snprintf(buf, sizeof(buf), "HTTP %ld", st), buf));
 	what_err(x, err);
 	return xfer_fail(s, x, err);
 }
 
-static void human(uint64_t n, char *buf, size_t len)
+static void progress(oci_xfer_set *s, bool final)
 {
-	if (n >= (1u << 30))
-		snprintf(buf, len, "%.2f GiB", (double)n / (1u << 30));
-	else if (n >= (1u << 20))
-		snprintf(buf, len, "%.1f MiB", (double)n / (1u << 20));
-	else
-		snprintf(buf, len, "%.1f KiB", (double)n / 1024);
+	oci_progress_line *lines = calloc(s->n, sizeof(*lines));
+	char(*labels)[96] = calloc(s->n, sizeof(*labels));
+	if (!lines || !labels) {
+		free(lines);
+		free(labels);
+		return;
+	}
+	int64_t now = now_ms();
+	for (size_t i = 0; i < s->n; i++) {
+		oci_xfer *x = &s->x[i];
+		char ds[OCI_DIGEST_STR_MAX];
+		snprintf(labels[i], sizeof(labels[i]), "%s %s", x->what, oci_digest_short(&x->digest, ds, sizeof(ds)));
+		oci_progress_line *l = &lines[i];
+		l->label = labels[i];
+		l->total = (uint64_t)x->size;
+		l->done = x->state == X_DONE ? (uint64_t)x->size : x->hashed;
+		int64_t t1 = x->state == X_DONE ? x->t_end : now;
+		if (x->received && t1 - x->t_start > 50)
+			l->rate = (uint64_t)((double)x->received * 1000.0 / (double)(t1 - x->t_start));
+		switch (x->state) {
+		case X_DONE: l->status = x->cached ? "cached" : "verified"; break;
+		case X_FAILED: l->status = "failed"; break;
+		case X_ACTIVE: l->status = x->parts_enabled > 1 ? "downloading (ranges)" : "downloading"; break;
+		case X_WAITLOCK: l->status = "waiting for another pull"; break;
+		default: l->status = final ? "stopped" : "waiting"; break;
+		}
+	}
+	oci_progress_draw(&s->pg, lines, s->n);
+	free(lines);
+	free(labels);
 }
 
-static void progress(oci_xfer_set *s, int64_t start_ms, bool final)
+/* Take the next pending blob's lock; 1 when it is to be downloaded now. */
+static int claim(oci_xfer_set *s, oci_xfer *x, oci_error *err)
 {
-	size_t done = 0;
-	for (size_t i = 0; i < s->n; i++)
-		done += s->x[i].state == X_DONE;
-	char a[32], b[32], c[32];
-	uint64_t got = s->received + s->from_cache;
-	double secs = (double)(now_ms() - start_ms) / 1000.0;
-	human(got, a, sizeof(a));
-	human(s->total, b, sizeof(b));
-	human(secs > 0.05 ? (uint64_t)((double)s->received / secs) : 0, c, sizeof(c));
-	fprintf(stderr, "\r\033[Klayers %zu/%zu  %s / %s  %s/s%s", done, s->n, a, b, c, final ? "\n" : "");
-	fflush(stderr);
+	int r = oci_cache_trylock(s->store, &x->digest, &x->lockfd, err);
+	if (r < 0)
+		return what_err(x, err);
+	if (r == 0) {
+		if (x->state == X_PENDING)
+			log_debug("%s: another process is downloading it; waiting", x->what);
+		x->state = X_WAITLOCK;
+		return 0;
+	}
+	if (x->state == X_WAITLOCK) {
+		/* the other process finished (or gave up): is the blob there now? */
+		int fd = -1;
+		int g = oci_cache_get(s->store, &x->digest, x->size, true, &fd, err);
+		if (g < 0)
+			return -1;
+		if (g > 0) {
+			oci_cache_unlock(&x->lockfd);
+			xfer_finish(s, x, fd, true);
+			return 0;
+		}
+	}
+	if (xfer_begin(s, x, err) < 0)
+		return what_err(x, err);
+	return 1;
 }
 
 int oci_xfer_run(oci_xfer_set *s, oci_error *err)
@@ -431,7 +645,9 @@ int oci_xfer_run(oci_xfer_set *s, oci_error *err)
 	curl_multi_setopt(m, CURLMOPT_PIPELINING, (long)CURLPIPE_MULTIPLEX);
 	curl_multi_setopt(m, CURLMOPT_MAX_HOST_CONNECTIONS, (long)s->jobs);
 	int ret = 0;
-	int64_t t0 = now_ms(), last_progress = 0;
+	int64_t last_progress = 0;
+	if (s->progress)
+		oci_progress_init(&s->pg, STDERR_FILENO);
 	for (;;) {
 		pthread_mutex_lock(&s->mu);
 		bool stop = s->cancel || s->failed;
@@ -443,55 +659,43 @@ int oci_xfer_run(oci_xfer_set *s, oci_error *err)
 		bool all_done = true;
 		int64_t next_wake = now + 200;
 		for (size_t i = 0; i < s->n; i++) {
-			int st = s->x[i].state;
-			active += st == X_ACTIVE;
-			all_done &= st == X_DONE;
+			oci_xfer *x = &s->x[i];
+			all_done &= x->state == X_DONE;
+			for (size_t k = 0; k < x->n_parts; k++)
+				active += x->parts[k].state == P_ACTIVE;
 		}
 		if (all_done)
 			break;
-		for (size_t i = 0; i < s->n && active < s->jobs; i++) {
+		/* fill the free request slots, bottom layer (and lowest chunk) first */
+		for (size_t i = 0; i < s->n && active < s->jobs && !s->failed; i++) {
 			oci_xfer *x = &s->x[i];
-			if (x->state == X_RETRY && x->not_before > now) {
-				if (x->not_before < next_wake)
-					next_wake = x->not_before;
-				continue;
-			}
 			if (x->state == X_PENDING || x->state == X_WAITLOCK) {
-				int r = oci_cache_trylock(s->store, &x->digest, &x->lockfd, err);
-				if (r < 0) {
+				int c = claim(s, x, err);
+				if (c < 0) {
+					xfer_fail(s, x, err);
+					break;
+				}
+				if (c == 0)
+					continue;
+			}
+			if (x->state != X_ACTIVE)
+				continue;
+			for (size_t k = 0; k < x->parts_enabled && active < s->jobs; k++) {
+				oci_xfer_part *p = &x->parts[k];
+				if (p->state == P_RETRY && p->not_before > now) {
+					if (p->not_before < next_wake)
+						next_wake = p->not_before;
+					continue;
+				}
+				if (p->state != P_IDLE && p->state != P_RETRY)
+					continue;
+				if (start(s, m, p, NULL, err) < 0) {
 					what_err(x, err);
 					xfer_fail(s, x, err);
 					break;
 				}
-				if (r == 0) {
-					if (x->state == X_PENDING)
-						log_debug("%s: another process is downloading it; waiting", x->what);
-					x->state = X_WAITLOCK;
-					continue;
-				}
-				if (x->state == X_WAITLOCK) {
-					/* the other process finished (or gave up): is the blob there now? */
-					int fd = -1;
-					int g = oci_cache_get(s->store, &x->digest, x->size, true, &fd, err);
-					if (g < 0) {
-						xfer_fail(s, x, err);
-						break;
-					}
-					if (g > 0) {
-						oci_cache_unlock(&x->lockfd);
-						xfer_finish(s, x, fd, true);
-						continue;
-					}
-				}
-			} else if (x->state != X_RETRY) {
-				continue;
+				active++;
 			}
-			if (start(s, m, x, NULL, err) < 0) {
-				what_err(x, err);
-				xfer_fail(s, x, err);
-				break;
-			}
-			active++;
 		}
 		if (s->failed)
 			break;
@@ -508,19 +712,24 @@ int oci_xfer_run(oci_xfer_set *s, oci_error *err)
 			finished_some = true;
 			if (msg->msg != CURLMSG_DONE)
 				continue;
-			oci_xfer *x = NULL;
-			curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&x);
+			oci_xfer_part *p = NULL;
+			curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&p);
 			oci_error e = OCI_ERROR_INIT;
-			complete(s, m, x, msg->data.result, &e);
+			complete(s, m, p, msg->data.result, &e);
 		}
 		if (s->failed)
 			break;
 		if (s->progress && now - last_progress >= 250) {
-			progress(s, t0, false);
+			progress(s, false);
 			last_progress = now;
 		}
-		if (finished_some)
-			continue; /* start the next transfers (or finish) without waiting */
+		/* start the next transfers (or the chunks a 206 just allowed) without waiting */
+		bool more = finished_some;
+		for (size_t i = 0; i < s->n && !more; i++)
+			for (size_t k = 1; k < s->x[i].parts_enabled && !more; k++)
+				more = s->x[i].parts[k].state == P_IDLE && active < s->jobs;
+		if (more)
+			continue;
 		int timeout = (int)(next_wake - now_ms());
 		if (timeout < 1)
 			timeout = 1;
@@ -528,10 +737,11 @@ int oci_xfer_run(oci_xfer_set *s, oci_error *err)
 			timeout = 200;
 		curl_multi_poll(m, NULL, 0, timeout, NULL);
 	}
-	if (s->progress)
-		progress(s, t0, true);
+	if (s->progress && s->n)
+		progress(s, true);
 	for (size_t i = 0; i < s->n; i++)
-		xfer_drop_handle(&s->x[i], m);
+		for (size_t k = 0; k < s->x[i].n_parts; k++)
+			part_drop_handle(&s->x[i].parts[k], m);
 	curl_multi_cleanup(m);
 	pthread_mutex_lock(&s->mu);
 	if (s->failed) {

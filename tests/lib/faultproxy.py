@@ -7,6 +7,8 @@ upstream registry and, for blob GETs (/v2/.../blobs/<digest>), injects faults in
   --fail429 N        the next N blob requests get 429 with Retry-After: --retry-after (default 1)
   --scope401 N       the next N blob requests get 401 insufficient_scope (needs --realm, --service)
   --no-range         ignore Range headers (always answer 200 with the whole blob)
+  --range-once       honour Range only on the first ranged request for each blob; later
+                     ranged requests for it get the whole blob (200), like a flaky cache
   --redirect         answer blob GETs with 307 to a second listener (--redirect-port) that serves
                      the blob itself, fetched upstream with --upstream-auth if given; it logs
                      whether the client sent it an Authorization header
@@ -14,7 +16,8 @@ upstream registry and, for blob GETs (/v2/.../blobs/<digest>), injects faults in
   --delay MS         wait MS milliseconds before answering each blob GET
 
 Every request is logged to --log as one line:
-  "<listener> <METHOD> <path> range=<Range|-> auth=<yes|no> action=<pass|cut|500|429|401|redirect>"
+  "<listener> <METHOD> <path> range=<Range|-> auth=<yes|no> action=<pass|cut|500|429|401|redirect> inflight=N"
+where inflight counts the GETs of that same blob being answered at that moment (this one included).
 Start: faultproxy.py --port P --upstream http://127.0.0.1:R [options]; prints "ready" on stdout.
 """
 
@@ -39,6 +42,26 @@ class State:
         self.args = args
         self.lock = threading.Lock()
         self.left = {"cut": args.cut, "500": args.fail500, "429": args.fail429, "401": args.scope401}
+        self.inflight = {}
+        self.ranged = set()
+
+    def enter(self, path):
+        with self.lock:
+            self.inflight[path] = self.inflight.get(path, 0) + 1
+
+    def leave(self, path):
+        with self.lock:
+            self.inflight[path] -= 1
+
+    def drop_range(self, path, has_range):
+        """--range-once: whether to ignore this request's Range header."""
+        if not self.args.range_once or not has_range:
+            return False
+        with self.lock:
+            if path in self.ranged:
+                return True
+            self.ranged.add(path)
+            return False
 
     def take(self, size):
         with self.lock:
@@ -74,9 +97,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     def _log(self, action):
         st = self.server.state
-        st.log("%s %s %s range=%s auth=%s action=%s" % (
+        with st.lock:
+            n = st.inflight.get(self.path, 0)
+        st.log("%s %s %s range=%s auth=%s action=%s inflight=%d" % (
             self.listener, self.command, self.path, self.headers.get("Range", "-"),
-            "yes" if self.headers.get("Authorization") else "no", action))
+            "yes" if self.headers.get("Authorization") else "no", action, n))
 
     def _send_simple(self, code, headers=(), body=b""):
         self.send_response(code)
@@ -87,10 +112,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if self.command != "HEAD":
             self.wfile.write(body)
 
-    def _forward(self, extra_auth=None, fault=None, drop_auth=False):
+    def _forward(self, extra_auth=None, fault=None, drop_auth=False, drop_range=False):
         args = self.server.state.args
         headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP}
-        if args.no_range:
+        if args.no_range or drop_range:
             headers.pop("Range", None)
         if drop_auth:
             headers.pop("Authorization", None)
@@ -168,6 +193,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     def do_GET(self):
         st = self.server.state
+        st.enter(self.path)
+        try:
+            self._get()
+        finally:
+            st.leave(self.path)
+
+    def _get(self):
+        st = self.server.state
         args = st.args
         path = urllib.parse.urlsplit(self.path).path
         if self.listener == "redirect":
@@ -203,7 +236,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self._send_simple(401, [("WWW-Authenticate", ch), ("Content-Type", "application/json")],
                               b'{"errors":[{"code":"DENIED","message":"insufficient scope"}]}')
         else:
-            self._forward(fault=fault)
+            self._forward(fault=fault, drop_range=st.drop_range(path, "Range" in self.headers))
 
 
 class RedirectHandler(Handler):
@@ -230,6 +263,7 @@ def main():
     ap.add_argument("--realm", default="")
     ap.add_argument("--service", default="")
     ap.add_argument("--no-range", action="store_true")
+    ap.add_argument("--range-once", action="store_true")
     ap.add_argument("--delay", type=int, default=0)
     ap.add_argument("--redirect", action="store_true")
     ap.add_argument("--redirect-port", type=int, default=0)
