@@ -593,8 +593,8 @@ static void progress(oci_xfer_set *s, bool final)
 		l->total = (uint64_t)x->size;
 		l->done = x->state == X_DONE ? (uint64_t)x->size : x->hashed;
 		int64_t t1 = x->state == X_DONE ? x->t_end : now;
-		if (x->received && t1 - x->t_start > 50)
-			l->rate = (uint64_t)((double)x->received * 1000.0 / (double)(t1 - x->t_start));
+		if (x->received)
+			l->rate = (uint64_t)((double)x->received * 1000.0 / (double)(t1 > x->t_start ? t1 - x->t_start : 1));
 		switch (x->state) {
 		case X_DONE: l->status = x->cached ? "cached" : "verified"; break;
 		case X_FAILED: l->status = "failed"; break;
