@@ -13,7 +13,9 @@ CHECK_CFLAGS := $(shell $(PKG_CONFIG) --cflags check 2>/dev/null)
 CHECK_LIBS := $(shell $(PKG_CONFIG) --libs check 2>/dev/null)
 
 # ISA-L's igzip speeds up gzip inflate; used when its header is present.
-HAVE_ISAL := $(shell printf '\#include <isa-l/igzip_lib.h>\nint main(void){return 0;}' | $(CC) -x c - -o /dev/null -lisal 2>/dev/null && echo 1)
+# ('\#' inside $(shell) reaches the shell as a backslash with make >= 4.3: use a variable.)
+HASH := \#
+HAVE_ISAL := $(shell printf '$(HASH)include <isa-l/igzip_lib.h>\nint main(void){return 0;}' | $(CC) -x c - -o /dev/null -lisal 2>/dev/null && echo 1)
 ifeq ($(HAVE_ISAL),1)
 ISAL_CFLAGS := -DHAVE_ISAL=1
 ISAL_LIBS := -lisal

@@ -1,21 +1,28 @@
 #!/usr/bin/env bash
-# Benchmark: oci-fetch vs `skopeo copy` pulling the same multi-layer image (>= 100 MB) from
-# the local test registry into an OCI layout, cold cache, same run. Prints wall times (hyperfine),
-# peak RSS (/usr/bin/time), and the ratio oci-fetch/skopeo (target: <= 0.5).
+# Benchmark: oci-fetch vs `skopeo copy` pulling the same multi-layer image (>= 100 MB: the
+# Debian minbase image of tests/lib/debian-image.sh, with a random-data layer on top when its
+# compressed size is under FETCH_BENCH_MB) from the local test registry into an OCI layout,
+# cold cache, same run. Prints median wall times over several runs (hyperfine, with min/max),
+# the load average so noise is visible, peak RSS (/usr/bin/time), and the ratio
+# oci-fetch/skopeo (target: <= 0.5).
 #
-#   FETCH_BENCH_MB=N      size of the big random layer (default 96; a second 48 MB one is added)
-#   FETCH_BENCH_RUNS=N    hyperfine runs (default 5)
+#   FETCH_BENCH_MB=N      least compressed image size in MiB (default 100)
+#   FETCH_BENCH_RUNS=N    hyperfine runs (default 7)
 #   FETCH_BENCH_BIG_MB=N  also pull an image with one N MiB layer and report oci-fetch's peak RSS
 #                         (e.g. 1024 for the "under 32 MiB for a 1 GiB layer" target)
 set -euo pipefail
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 OCI_FETCH=${OCI_FETCH:-$TOP/oci-fetch}
-MB=${FETCH_BENCH_MB:-96}
-RUNS=${FETCH_BENCH_RUNS:-5}
+MB=${FETCH_BENCH_MB:-100}
+RUNS=${FETCH_BENCH_RUNS:-7}
 for c in docker-registry skopeo hyperfine jq curl python3; do
-	command -v "$c" >/dev/null || { echo "fetch bench: needs $c" >&2; exit 1; }
+	command -v "$c" >/dev/null || { echo "fetch bench: skipped: needs $c"; exit 0; }
 done
 [ -x "$OCI_FETCH" ] || { echo "fetch bench: build oci-fetch first (make)" >&2; exit 1; }
+rc=0
+LAYOUT=$("$TOP/tests/lib/debian-image.sh" --min-mb "$MB") || rc=$?
+[ $rc = 77 ] && { echo "fetch bench: skipped: no Debian image (see the line above)"; exit 0; }
+[ $rc = 0 ] || exit 1
 
 W=$(mktemp -d /var/tmp/oci-fetch-bench.XXXXXX)
 export BATS_FILE_TMPDIR=$W
@@ -28,26 +35,22 @@ cleanup() {
 	rm -rf "$W"
 }
 trap cleanup EXIT
+loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
 
-echo "fetch bench: building the image (${MB} MiB + 48 MiB random layers, busybox base, 2 small layers)..."
-mkdir -p "$W/extra"
-head -c $((48 << 20)) /dev/urandom >"$W/extra/blob.bin"
-tar -C "$W/extra" -cf "$W/extra.tar" blob.bin
-rm -f "$W/extra/blob.bin"
 registry_start plain >/dev/null
-image_push_busybox bench/big v1 --layers 3 --size-mb "$MB" --layer-tar "$W/extra.tar" --gzip-level 1 >/dev/null
-rm -f "$W/extra.tar"
+image_push "$LAYOUT" bench/big v1 >/dev/null
 IMG=$REGISTRY/bench/big:v1
 size=$(curl -s -H 'Accept: application/vnd.oci.image.manifest.v1+json' "$REGISTRY_URL/v2/bench/big/manifests/v1" |
 	jq '[.layers[].size] | add')
 nl=$(curl -s -H 'Accept: application/vnd.oci.image.manifest.v1+json' "$REGISTRY_URL/v2/bench/big/manifests/v1" |
 	jq '.layers | length')
-echo "fetch bench: image $IMG: $nl layers, $((size / 1048576)) MiB compressed"
+echo "fetch bench: image $IMG (Debian minbase + 2 layers + random data): $nl layers, $((size / 1048576)) MiB compressed"
 
 # warm the registry's page cache once so neither tool pays for the first read
 curl -s -o /dev/null "$REGISTRY_URL/v2/bench/big/manifests/v1"
 "$OCI_FETCH" -q --no-cache "$IMG" >/dev/null
 
+echo "fetch bench: load average before: $(loadavg) ($(nproc) CPUs)"
 hyperfine --style basic --runs "$RUNS" --export-json "$W/h.json" \
 	--prepare "rm -rf $W/of $W/sk $W/cache" \
 	-n oci-fetch "$OCI_FETCH -q --cache $W/cache -o $W/of $IMG" \
@@ -70,10 +73,13 @@ else
 	echo "fetch bench: WARNING: the blob sets differ"
 fi
 
-t_of=$(jq '.results[] | select(.command=="oci-fetch") | .mean' "$W/h.json")
-t_nc=$(jq '.results[] | select(.command=="oci-fetch-nocache") | .mean' "$W/h.json")
-t_sk=$(jq '.results[] | select(.command=="skopeo") | .mean' "$W/h.json")
-printf 'fetch bench: wall  oci-fetch %.3fs (--no-cache %.3fs), skopeo %.3fs\n' "$t_of" "$t_nc" "$t_sk"
+echo "fetch bench: load average after: $(loadavg)"
+med() { jq -r --arg c "$1" '.results[] | select(.command==$c) | "\(.median) \(.min) \(.max)"' "$W/h.json"; }
+read -r t_of of_min of_max < <(med oci-fetch)
+read -r t_nc nc_min nc_max < <(med oci-fetch-nocache)
+read -r t_sk sk_min sk_max < <(med skopeo)
+printf 'fetch bench: median wall  oci-fetch %.3fs (min %.3f max %.3f), --no-cache %.3fs (min %.3f max %.3f), skopeo %.3fs (min %.3f max %.3f)\n' \
+	"$t_of" "$of_min" "$of_max" "$t_nc" "$nc_min" "$nc_max" "$t_sk" "$sk_min" "$sk_max"
 printf 'fetch bench: peak RSS  oci-fetch %d KiB (stream to stdout %d KiB), skopeo %d KiB\n' "$r_of" "$r_st" "$r_sk"
 ratio=$(python3 -c "print('%.2f' % ($t_of / $t_sk))")
 echo "fetch bench: ratio oci-fetch/skopeo = $ratio (target <= 0.5)"

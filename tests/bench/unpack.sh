@@ -1,14 +1,28 @@
 #!/usr/bin/env bash
-# Benchmark (not a test): time to a root filesystem for the same multi-layer image (~200 MB
-# uncompressed: busybox base, 3 small layers, 120 MB of host /usr/share and python files,
-# 40 MB incompressible data) served by a local registry:
+# Benchmark (not a test): time to a root filesystem for the same 100+ MB multi-layer Debian
+# image (tests/lib/debian-image.sh: debootstrap minbase, a cleanup layer of whiteouts and
+# opaque directories, a small app layer, random data on top to pass 100 MB compressed),
+# served by a local registry:
 #   oci-fetch | oci-unpack              (ours: download, verify, inflate, extract in one pass)
 #   skopeo copy + umoci unpack          (the peers)
-#   tar -xzf of the layer blobs on disk (the floor: no download, no verification)
-# plus oci-unpack from a layout with igzip vs zlib. Prints medians of RUNS runs and ratios.
+#   tar -xzf of the layer blobs on disk (the floor: no download, no verification, no whiteouts)
+# plus oci-unpack from a layout with igzip vs zlib. Configurations run round-robin, RUNS
+# rounds (default 5), and the median of each is compared; min/max and the load average show
+# how noisy the machine was.
+#   RUNS=N  OCI_FETCH=PATH  OCI_UNPACK=PATH (e.g. an older build, for before/after figures)
 set -euo pipefail
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
-RUNS=${RUNS:-3}
+RUNS=${RUNS:-5}
+OCI_FETCH=${OCI_FETCH:-$TOP/oci-fetch}
+OCI_UNPACK=${OCI_UNPACK:-$TOP/oci-unpack}
+for c in docker-registry skopeo umoci jq curl python3 bc; do
+	command -v "$c" >/dev/null || { echo "unpack bench: skipped: needs $c"; exit 0; }
+done
+rc=0
+IMG=$("$TOP/tests/lib/debian-image.sh" --min-mb 100) || rc=$?
+[ $rc = 77 ] && { echo "unpack bench: skipped: no Debian image (see the line above)"; exit 0; }
+[ $rc = 0 ] || exit 1
+
 BATS_TEST_TMPDIR=$(mktemp -d /var/tmp/oci-bench-unpack.XXXXXX)
 W=$BATS_TEST_TMPDIR
 export BATS_TEST_TMPDIR
@@ -16,69 +30,94 @@ export BATS_TEST_TMPDIR
 . "$TOP/tests/lib/registry.bash"
 # shellcheck disable=SC1091
 . "$TOP/tests/lib/images.bash"
-cleanup() { registry_stop >/dev/null 2>&1 || true; rm -rf "$W"; }
+cleanup() {
+	registry_stop >/dev/null 2>&1 || true
+	mountpoint -q "$W/fs" 2>/dev/null && umount "$W/fs"
+	rm -rf "$W"
+}
 trap cleanup EXIT
 
-echo "building the image..."
-tar -C / -cf "$W/usr.tar" usr/share/perl usr/share/doc usr/lib/python3 usr/share/locale 2>/dev/null || true
-truncate -s "<130M" "$W/usr.tar" 2>/dev/null || true
-python3 - "$W/usr.tar" <<'PY'
-# keep a valid tar of at most ~120 MB
-import sys, tarfile
-src = sys.argv[1]
-out = src + ".cut"
-total = 0
-with tarfile.open(src, errorlevel=0) as t, tarfile.open(out, "w") as o:
-    try:
-        for m in t:
-            if total > 120 << 20:
-                break
-            f = t.extractfile(m) if m.isfile() else None
-            o.addfile(m, f)
-            total += m.size
-    except (tarfile.ReadError, OSError):
-        pass
-PY
-mv "$W/usr.tar.cut" "$W/usr.tar"
-python3 "$TOP/tests/lib/mkimage.py" "$W/img" --layers 4 --size-mb 40 --layer-tar "$W/usr.tar" >/dev/null
-rm -f "$W/usr.tar"
-layers=$(jq -r ".layers[].digest" "$W/img/blobs/sha256/$(jq -r '.manifests[0].digest' "$W/img/index.json" | cut -d: -f2)" | tr "\n" " ")
-csize=0
-for l in $layers; do csize=$((csize + $(stat -c %s "$W/img/blobs/sha256/${l#sha256:}"))); done
+manifest=$(jq -r '.manifests[0].digest' "$IMG/index.json")
+layers=$(jq -r ".layers[].digest" "$IMG/blobs/sha256/${manifest#sha256:}" | tr "\n" " ")
+csize=$(jq '[.layers[].size] | add' "$IMG/blobs/sha256/${manifest#sha256:}")
 registry_start plain >/dev/null
-image_push "$W/img" bench/img v1 >/dev/null
+image_push "$IMG" bench/debian v1 >/dev/null
+REF=$REGISTRY/bench/debian:v1
+# warm the registry's storage in the page cache once, for every configuration alike
+"$OCI_FETCH" -q --no-cache "$REF" >/dev/null
 
-median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 now() { date +%s.%N; }
-timeit() { # NAME PREP-CMD CMD: runs PREP (untimed) then CMD, RUNS times; prints the median
-	local name=$1 prep=$2 cmd=$3 i t0 t1
-	for i in $(seq "$RUNS"); do
-		eval "$prep"
-		sync
-		t0=$(now)
-		eval "$cmd" >/dev/null 2>&1 || { echo "$name: failed" >&2; exit 1; }
-		t1=$(now)
-		echo "$t1 - $t0" | bc
-	done | median
+loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
+# The outputs go to a fresh journaled ext4 (a sparse loop file) when root: the figures then
+# do not depend on what the host filesystem went through before (on ext4 without a journal,
+# as on some VMs, creating files within minutes of deleting thousands scans the recently
+# deleted inodes, recently_deleted() in the kernel, and that swamps everything). Without
+# root, outputs are moved aside rather than deleted until the end, for the same reason.
+O=$W
+if [ "$(id -u)" = 0 ] && command -v mkfs.ext4 >/dev/null; then
+	truncate -s 32G "$W/fs.img"
+	mkfs.ext4 -q -F "$W/fs.img"
+	mkdir "$W/fs"
+	mount -o loop "$W/fs.img" "$W/fs" && O=$W/fs
+fi
+trash=0
+clean() {
+	local d
+	mkdir -p "$O/trash"
+	for d in out sk bundle; do
+		[ -e "$O/$d" ] && mv "$O/$d" "$O/trash/$((trash += 1))"
+	done
+	return 0
 }
 
-clean() { rm -rf "$W/out" "$W/sk" "$W/bundle"; }
-ours=$(timeit "oci-fetch|oci-unpack" clean \
-	"'$TOP/oci-fetch' -q --no-cache '$REGISTRY/bench/img:v1' | '$TOP/oci-unpack' '$W/out'")
-ours_zlib=$(timeit "oci-fetch|oci-unpack --zlib" clean \
-	"'$TOP/oci-fetch' -q --no-cache '$REGISTRY/bench/img:v1' | '$TOP/oci-unpack' --zlib '$W/out'")
-layout_isal=$(timeit "oci-unpack --layout (igzip)" clean "'$TOP/oci-unpack' --layout '$W/img' '$W/out'")
-layout_zlib=$(timeit "oci-unpack --layout --zlib" clean "'$TOP/oci-unpack' --zlib --layout '$W/img' '$W/out'")
-peers=$(timeit "skopeo copy + umoci unpack" clean \
-	"skopeo copy -q --src-tls-verify=false docker://$REGISTRY/bench/img:v1 oci:$W/sk:latest && umoci unpack --image $W/sk:latest $W/bundle")
-floor=$(timeit "tar -xzf (layers on disk)" "clean; mkdir $W/out" \
-	"for l in $layers; do tar -xzf $W/img/blobs/sha256/\${l#sha256:} -C $W/out || exit 1; done")
+NAMES=(ours ours_zlib layout_isal layout_zlib peers floor)
+declare -A LABEL=(
+	[ours]="oci-fetch | oci-unpack"
+	[ours_zlib]="oci-fetch | oci-unpack --zlib"
+	[layout_isal]="oci-unpack --layout (igzip)"
+	[layout_zlib]="oci-unpack --layout --zlib"
+	[peers]="skopeo copy + umoci unpack"
+	[floor]="tar -xzf (floor)"
+)
+declare -A CMD=(
+	[ours]="'$OCI_FETCH' -q --no-cache '$REF' | '$OCI_UNPACK' '$O/out'"
+	[ours_zlib]="'$OCI_FETCH' -q --no-cache '$REF' | '$OCI_UNPACK' --zlib '$O/out'"
+	[layout_isal]="'$OCI_UNPACK' --layout '$IMG' '$O/out'"
+	[layout_zlib]="'$OCI_UNPACK' --zlib --layout '$IMG' '$O/out'"
+	[peers]="skopeo copy -q --src-tls-verify=false docker://$REF oci:$O/sk:latest && umoci unpack --image $O/sk:latest $O/bundle"
+	[floor]="mkdir '$O/out' && for l in $layers; do tar -xzf '$IMG/blobs/sha256/'\${l#sha256:} -C '$O/out' || exit 1; done"
+)
+declare -A T
+echo "unpack bench: $(echo "$layers" | wc -w) layers, $((csize >> 20)) MiB compressed; $RUNS rounds; output on $(df --output=fstype "$O" | tail -1) $O"
+echo "unpack bench: load average before: $(loadavg)"
+for i in $(seq "$RUNS"); do
+	for n in "${NAMES[@]}"; do
+		clean
+		sync
+		t0=$(now)
+		bash -c "set -o pipefail; ${CMD[$n]}" >/dev/null 2>"$W/err" || {
+			echo "unpack bench: ${LABEL[$n]}: failed: $(tail -1 "$W/err")" >&2
+			exit 1
+		}
+		t1=$(now)
+		T[$n]="${T[$n]:-} $(echo "$t1 - $t0" | bc)"
+	done
+	echo "unpack bench: round $i/$RUNS done, load average $(loadavg)"
+done
 clean
 
-printf 'image: %s layers, %d MB compressed\n' "$(echo $layers | wc -w)" $((csize >> 20))
-printf '%-34s %8.2f s\n' "oci-fetch | oci-unpack" "$ours" "oci-fetch | oci-unpack --zlib" "$ours_zlib" \
-	"oci-unpack --layout (igzip)" "$layout_isal" "oci-unpack --layout --zlib" "$layout_zlib" \
-	"skopeo copy + umoci unpack" "$peers" "tar -xzf (floor)" "$floor"
-printf 'ratio ours / (skopeo+umoci): %.2f (target <= 0.40)\n' "$(echo "$ours / $peers" | bc -l)"
-printf 'ratio ours / tar -xzf floor: %.2f (target <= 1.00)\n' "$(echo "$ours / $floor" | bc -l)"
-printf 'ratio igzip / zlib (layout):  %.2f\n' "$(echo "$layout_isal / $layout_zlib" | bc -l)"
+stats() { # prints "median min max" of its arguments
+	printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)], a[1], a[NR]}'
+}
+declare -A MED
+printf '%-32s %8s %8s %8s\n' "" median min max
+for n in "${NAMES[@]}"; do
+	# shellcheck disable=SC2086
+	read -r med lo hi < <(stats ${T[$n]})
+	MED[$n]=$med
+	printf '%-32s %7.2fs %7.2fs %7.2fs\n' "${LABEL[$n]}" "$med" "$lo" "$hi"
+done
+echo "load average after: $(loadavg) ($(nproc) CPUs)"
+printf 'ratio ours / (skopeo+umoci): %.2f (target <= 0.40)\n' "$(echo "${MED[ours]} / ${MED[peers]}" | bc -l)"
+printf 'ratio ours / tar -xzf floor: %.2f (target <= 1.00)\n' "$(echo "${MED[ours]} / ${MED[floor]}" | bc -l)"
+printf 'ratio igzip / zlib (layout):  %.2f\n' "$(echo "${MED[layout_isal]} / ${MED[layout_zlib]}" | bc -l)"
