@@ -450,7 +450,7 @@ static int fetch_token(oci_auth *a, oci_error *err)
 	int cc = 0;
 	for (int attempt = 1;; attempt++) {
 		if (oci_http_perform(e, "GET", url, hdrs, TOKEN_MAX, &r, &cc, err) < 0) {
-			if (attempt < 4 && oci_http_retryable_code(cc)) {
+			if (attempt < oci_http_attempts_for(cc, 4) && oci_http_retryable_code(cc)) {
 				usleep((useconds_t)oci_http_backoff_ms(attempt, -1) * 1000);
 				continue;
 			}

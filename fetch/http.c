@@ -119,7 +119,8 @@ int oci_http_setup(CURL *e, const oci_tls *tls, oci_error *err)
 	rc |= curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
 	rc |= curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
 	rc |= curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
-	rc |= curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, 30L);
+	/* bounded: an unreachable registry is an error in seconds, not a hang */
+	rc |= curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, 10L);
 	/* A stalled transfer (under 1 KiB/s for 30 s) fails and is retried. */
 	rc |= curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1024L);
 	rc |= curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, 30L);
@@ -156,8 +157,12 @@ int oci_http_perform(CURL *e, const char *method, const char *url, struct curl_s
 		*curl_code = rc;
 	if (rc == CURLE_WRITE_ERROR && r->too_big)
 		return oci_err(err, OCI_E_LIMIT, "response larger than %zu bytes", max_body);
-	if (rc != CURLE_OK)
-		return oci_err_curl(err, rc, errbuf, "%s", url);
+	if (rc != CURLE_OK) {
+		oci_err_curl(err, rc, errbuf, "%s", url);
+		if (rc == CURLE_PEER_FAILED_VERIFICATION)
+			oci_err_append(err, " (trust its CA with --cacert or certs.d/<host>/ca.crt, or use --insecure)");
+		return -1;
+	}
 	return 0;
 }
 
@@ -178,6 +183,38 @@ bool oci_http_retryable_code(int c)
 	default:
 		return false;
 	}
+}
+
+int oci_http_attempts_for(int c, int max)
+{
+	int n = max;
+	if (c == CURLE_COULDNT_RESOLVE_HOST)
+		n = 2;
+	else if (c == CURLE_COULDNT_CONNECT)
+		n = 4;
+	return n < max ? n : max;
+}
+
+const char *oci_http_status_text(long status, char *buf, size_t len)
+{
+	const char *t = "";
+	switch (status) {
+	case 400: t = " Bad Request"; break;
+	case 401: t = " Unauthorized"; break;
+	case 403: t = " Forbidden"; break;
+	case 404: t = " Not Found"; break;
+	case 405: t = " Method Not Allowed"; break;
+	case 408: t = " Request Timeout"; break;
+	case 416: t = " Range Not Satisfiable"; break;
+	case 429: t = " Too Many Requests"; break;
+	case 500: t = " Internal Server Error"; break;
+	case 502: t = " Bad Gateway"; break;
+	case 503: t = " Service Unavailable"; break;
+	case 504: t = " Gateway Timeout"; break;
+	default: break;
+	}
+	snprintf(buf, len, "HTTP %ld%s", status, t);
+	return buf;
 }
 
 bool oci_http_retryable_status(long s)

@@ -44,6 +44,12 @@ int oci_http_perform(CURL *e, const char *method, const char *url, struct curl_s
 /* Whether a transfer error or status is worth retrying (connection trouble, 5xx, 429). */
 bool oci_http_retryable_code(int curl_code);
 bool oci_http_retryable_status(long status);
+/* How many attempts a transport error deserves, at most max: a host name that does not
+ * resolve is tried twice, a server that cannot be reached four times (so an unreachable
+ * registry fails in seconds, not minutes), anything else max times. */
+int oci_http_attempts_for(int curl_code, int max);
+/* "HTTP 429 Too Many Requests" into buf. */
+const char *oci_http_status_text(long status, char *buf, size_t len);
 /* Backoff before attempt n (1-based): 200 ms doubling, capped at 5 s, or Retry-After (capped at 60 s). */
 long oci_http_backoff_ms(int attempt, long retry_after);
 

@@ -36,18 +36,18 @@ enum {
 
 static const oci_cli_option options[] = {
 	{"all-platforms", 0, OCI_ARG_NONE, NULL, "write every platform of an index (needs -o)", OPT_ALL_PLATFORMS},
-	{"cache", 0, OCI_ARG_REQUIRED, "DIR", "blob cache directory (default ~/.cache/oci-toolkit/blobs)", OPT_CACHE},
+	{"cache", 0, OCI_ARG_REQUIRED, "DIR", "blob cache (default $XDG_CACHE_HOME/oci-toolkit/blobs; root: /var/cache/oci-toolkit/blobs)", OPT_CACHE},
 	{"cacert", 0, OCI_ARG_REQUIRED, "FILE", "also trust the CA certificates in FILE (PEM)", OPT_CACERT},
 	{"cert", 0, OCI_ARG_REQUIRED, "FILE", "client certificate (PEM), with --key", OPT_CERT},
 	{"cert-dir", 0, OCI_ARG_REQUIRED, "DIR", "use *.crt, *.cert and *.key from DIR (as certs.d/<host>/)", OPT_CERT_DIR},
 	{"chunk-size", 0, OCI_ARG_REQUIRED, "SIZE",
-	 "fetch blobs over twice SIZE as parallel Range requests of SIZE bytes (default 16M; 0: never)", OPT_CHUNK_SIZE},
+	 "split blobs over 2*SIZE into parallel Range requests of SIZE (default 16M; 0: never)", OPT_CHUNK_SIZE},
 	{"creds", 0, OCI_ARG_REQUIRED, "USER:PASS", "registry credentials", OPT_CREDS},
 	{"debug", 0, OCI_ARG_NONE, NULL, "log each request (never credentials)", OPT_DEBUG},
 	{"digest-file", 0, OCI_ARG_REQUIRED, "FILE", "write the manifest digest to FILE", OPT_DIGEST_FILE},
 	{"help", 'h', OCI_ARG_NONE, NULL, "show this help", 'h'},
 	{"insecure", 0, OCI_ARG_NONE, NULL, "do not verify the registry's TLS certificate", OPT_INSECURE},
-	{"jobs", 'j', OCI_ARG_REQUIRED, "N", "parallel layer downloads (default 4)", 'j'},
+	{"jobs", 'j', OCI_ARG_REQUIRED, "N", "parallel requests: layers and Range chunks (default 4)", 'j'},
 	{"key", 0, OCI_ARG_REQUIRED, "FILE", "client certificate key (PEM)", OPT_KEY},
 	{"no-cache", 0, OCI_ARG_NONE, NULL, "do not use or fill the blob cache", OPT_NO_CACHE},
 	{"output", 'o', OCI_ARG_REQUIRED, "DEST", "write to an OCI layout: DIR or oci:DIR[:TAG] (default: stream on stdout)", 'o'},
@@ -63,7 +63,15 @@ static const char usage[] = "oci-fetch [OPTIONS] IMAGE";
 static const char description[] =
 	"Pull IMAGE (name[:tag][@digest]) from its registry, verify every blob, and write it as an\n"
 	"oci-archive stream on stdout (oci-layout, index.json, manifest, config, layers bottom to top)\n"
-	"or into an OCI layout directory.";
+	"or into an OCI layout directory.\n"
+	"\n"
+	"IMAGE is normalised as Docker does (busybox = docker.io/library/busybox:latest, served by\n"
+	"registry-1.docker.io); hosts may be names, IPv4 or [IPv6] with a port. Credentials come from\n"
+	"--creds/--username, else $REGISTRY_AUTH_FILE, $XDG_RUNTIME_DIR/containers/auth.json,\n"
+	"$XDG_CONFIG_HOME/containers/auth.json, $DOCKER_CONFIG/config.json or ~/.docker/config.json\n"
+	"(auths, identitytoken, credHelpers, credsStore). CAs and client certificates also come from\n"
+	"/etc/docker/certs.d/HOST/ and /etc/containers/certs.d/HOST/. Progress bars go to stderr when\n"
+	"it is a terminal.";
 
 /* "oci:DIR[:TAG]" or "DIR". */
 static int parse_output(char *arg, oci_pull_opts *o, oci_error *err)

@@ -116,7 +116,7 @@ static int fetch_manifest(pull *p, pulled_manifest *pm, const char *reference, c
 	if (oci_manifest_parse(doc, pm->media_type, &pm->m, err) < 0)
 		return oci_err_prefix(err, "%s", what);
 	if (oci_registry_get_blob(&p->reg, &pm->m.config, OCI_JSON_MAX_SIZE, &pm->config, &pm->config_len, err) < 0)
-		return oci_err_prefix(err, "config");
+		return oci_err_prefix(err, "%s: config", p->refstr);
 	cleanup_json json_t *cfg =
 		oci_json_loadb(pm->config, pm->config_len, OCI_JSON_MAX_SIZE, OCI_JSON_MAX_DEPTH, "image config", err);
 	if (!cfg)

@@ -122,22 +122,29 @@ oom:
 	return NULL;
 }
 
-static int status_error(oci_registry *r, const char *what, const oci_http_resp *resp, oci_error *err)
+static int status_error(oci_registry *r, const char *what, const oci_http_resp *resp, int attempts, oci_error *err)
 {
-	char buf[512];
+	char buf[512], st[64];
 	const char *m = oci_http_error_message(resp, buf, sizeof(buf));
 	int code = OCI_E_NET;
 	if (resp->status == 404)
 		code = OCI_E_NOTFOUND;
 	else if (resp->status == 401 || resp->status == 403)
 		code = OCI_E_AUTH;
+	oci_http_status_text(resp->status, st, sizeof(st));
+	if (m && oci_http_retryable_status(resp->status))
+		return oci_err(err, code, "%s: %s (%s, gave up after %d attempts)", what, m, st, attempts);
 	if (m)
 		return oci_err(err, code, "%s: %s", what, m);
 	if (resp->status == 400 && resp->body && strstr(resp->body, "HTTP request to an HTTPS server"))
 		return oci_err(err, code, "%s: the registry speaks HTTPS, not plain HTTP", r->host);
 	if (resp->status == 404)
 		return oci_err(err, code, "%s: not found", what);
-	return oci_err(err, code, "%s: HTTP %ld", what, resp->status);
+	if (code == OCI_E_AUTH)
+		return oci_err(err, code, "%s: authentication failed (%s)", what, st);
+	if (oci_http_retryable_status(resp->status))
+		return oci_err(err, code, "%s: %s, gave up after %d attempts", what, st, attempts);
+	return oci_err(err, code, "%s: %s", what, st);
 }
 
 int oci_registry_reauth(oci_registry *r, const char *www_authenticate, oci_error *err)
@@ -165,7 +172,7 @@ int oci_registry_get(oci_registry *r, const char *method, const char *path, cons
 		int rc = oci_http_perform(r->easy, method, url, h, max_body, resp, &cc, err);
 		curl_slist_free_all(h);
 		if (rc < 0) {
-			if (oci_http_retryable_code(cc) && attempt < r->max_attempts) {
+			if (oci_http_retryable_code(cc) && attempt < oci_http_attempts_for(cc, r->max_attempts)) {
 				long ms = oci_http_backoff_ms(attempt, -1);
 				log_debug("%s: %s; retrying in %ld ms", path, err->msg, ms);
 				usleep((useconds_t)ms * 1000);
@@ -215,7 +222,7 @@ int oci_registry_get(oci_registry *r, const char *method, const char *path, cons
 			usleep((useconds_t)ms * 1000);
 			continue;
 		}
-		return status_error(r, path, resp, err);
+		return status_error(r, path, resp, attempt, err);
 	}
 }
 
@@ -238,7 +245,10 @@ int oci_registry_get_manifest(oci_registry *r, const char *reference, const oci_
 		const char *m = strstr(err->msg, ": ");
 		if (m && oci_str_has_prefix(err->msg, "/v2/"))
 			memmove(err->msg, m + 2, strlen(m + 2) + 1);
-		return oci_err_prefix(err, "%s", want ? reference : refstr);
+		/* a manifest an index names, or the one the user asked for */
+		if (want && !(r->ref.has_digest && oci_digest_equal(want, &r->ref.digest)))
+			return oci_err_prefix(err, "%s: manifest %s", refstr, reference);
+		return oci_err_prefix(err, "%s", refstr);
 	}
 	oci_digest got;
 	if (oci_digest_buffer(want ? want->alg : OCI_DIGEST_SHA256, resp.body ? resp.body : "", resp.len, &got, err) < 0)

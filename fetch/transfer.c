@@ -500,7 +500,7 @@ static int complete(oci_xfer_set *s, CURLM *m, oci_xfer_part *p, CURLcode rc, oc
 	if (p->filled)
 		rc = CURLE_OK;
 	if (rc != CURLE_OK) {
-		if (oci_http_retryable_code(rc) && ++p->attempts < s->reg->max_attempts) {
+		if (oci_http_retryable_code(rc) && ++p->attempts < oci_http_attempts_for(rc, s->reg->max_attempts)) {
 			schedule_retry(s, p, m, -1, curl_easy_strerror(rc));
 			return 0;
 		}
@@ -562,14 +562,16 @@ static int complete(oci_xfer_set *s, CURLM *m, oci_xfer_part *p, CURLcode rc, oc
 	r.status = st;
 	r.body = p->errbody;
 	r.len = p->errlen;
-	char buf[256];
+	char buf[256], stt[64];
 	const char *msg = oci_http_error_message(&r, buf, sizeof(buf));
-	if (!msg && st == 429)
-		msg = "HTTP 429 Too Many Requests: still rate-limited after every retry";
-	else if (!msg && st >= 500)
-		msg = (snprintf(buf, sizeof(buf), "HTTP %ld: server error after every retry", st), buf);
-	oci_err(err, st == 404 ? OCI_E_NOTFOUND : (st == 401 || st == 403) ? OCI_E_AUTH : OCI_E_NET, "%s",
-		msg ? msg : (snprintf(buf, sizeof(buf), "HTTP %ld", st), buf));
+	int code = st == 404 ? OCI_E_NOTFOUND : (st == 401 || st == 403) ? OCI_E_AUTH : OCI_E_NET;
+	oci_http_status_text(st, stt, sizeof(stt));
+	if (oci_http_retryable_status(st))
+		oci_err(err, code, "%s%s%s, gave up after %d attempts", msg ? msg : "", msg ? ": " : "", stt, p->attempts);
+	else if (code == OCI_E_AUTH)
+		oci_err(err, code, "authentication failed: %s", msg ? msg : stt);
+	else
+		oci_err(err, code, "%s", msg ? msg : stt);
 	what_err(x, err);
 	return xfer_fail(s, x, err);
 }

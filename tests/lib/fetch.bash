@@ -9,6 +9,8 @@
 #                               PROXY (127.0.0.1:PORT), PROXY_LOG, PROXY_PID, PROXY_PORT2
 #   proxy_stop                  stop it
 #   free_port                   a free TCP port on 127.0.0.1
+#   registry6_start / _stop     the current registry's storage served on [::1]:PORT ($REGISTRY6)
+#   have_ipv6_loopback          whether ::1 can be used here
 
 FETCH_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
@@ -76,6 +78,45 @@ proxy_stop() {
 		# a killed child's status is non-zero: expected, also under set -e in a test body
 		wait "$PROXY_PID" 2>/dev/null || true
 		PROXY_PID=
+	fi
+	return 0
+}
+
+# have_ipv6_loopback: true when ::1 can be bound here
+have_ipv6_loopback() {
+	python3 -c 'import socket; s=socket.socket(socket.AF_INET6); s.bind(("::1",0)); s.close()' 2>/dev/null
+}
+
+# registry6_start: a second docker-registry serving the current registry's storage on
+# [::1]:PORT (same images); exports REGISTRY6 ([::1]:PORT), REGISTRY6_LOG, REGISTRY6_PID.
+registry6_start() {
+	local port d=$BATS_TEST_TMPDIR/registry6 v unset_args=()
+	port=$(python3 -c 'import socket; s=socket.socket(socket.AF_INET6); s.bind(("::1",0)); print(s.getsockname()[1]); s.close()') || return 1
+	mkdir -p "$d"
+	sed -e "s/^  addr: .*/  addr: \"[::1]:$port\"/" "$REGISTRY_DIR/config.yml" >"$d/config.yml"
+	for v in $(compgen -e | grep '^REGISTRY_'); do unset_args+=(-u "$v"); done
+	env "${unset_args[@]}" docker-registry serve "$d/config.yml" >"$d/registry.log" 2>&1 3>&- &
+	REGISTRY6_PID=$!
+	REGISTRY6="[::1]:$port"
+	REGISTRY6_LOG=$d/registry.log
+	export REGISTRY6 REGISTRY6_LOG REGISTRY6_PID
+	local i
+	for i in $(seq 1 100); do
+		curl -s -o /dev/null --max-time 2 "http://$REGISTRY6/v2/" && return 0
+		kill -0 "$REGISTRY6_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	echo "registry6_start: docker-registry did not come up on $REGISTRY6:" >&2
+	tail -5 "$REGISTRY6_LOG" >&2
+	return 1
+}
+
+# registry6_stop: stop the registry started by registry6_start
+registry6_stop() {
+	if [ -n "${REGISTRY6_PID:-}" ]; then
+		kill "$REGISTRY6_PID" 2>/dev/null || true
+		wait "$REGISTRY6_PID" 2>/dev/null || true
+		REGISTRY6_PID=
 	fi
 	return 0
 }
