@@ -199,6 +199,8 @@ static int run_helper(const char *name, const char *host, oci_creds *c, oci_erro
 	if (user && secret && *secret) {
 		r = creds_set(c, user, strlen(user), secret, err);
 		snprintf(c->source, sizeof(c->source), "credential helper %s", prog);
+		/* docker's convention: the user "<token>" means the secret is an identity token */
+		c->identity_token = r > 0 && !strcmp(user, "<token>");
 	}
 	json_t *s = json_object_get(j, "Secret");
 	if (json_is_string(s))
@@ -247,15 +249,21 @@ static int lookup_file(const char *path, const char *host, oci_creds *c, oci_err
 			const char *a = json_string_value(json_object_get(v, "auth"));
 			const char *u = json_string_value(json_object_get(v, "username"));
 			const char *p = json_string_value(json_object_get(v, "password"));
+			const char *it = json_string_value(json_object_get(v, "identitytoken"));
 			int r = 0;
-			if (a && *a)
+			if (it && *it) {
+				/* an OAuth2 refresh token (docker login to a token server) wins over auth */
+				r = creds_set(c, "<token>", 7, it, err);
+				c->identity_token = r > 0;
+			} else if (a && *a)
 				r = decode_auth(a, c, err);
 			else if (u && p)
 				r = creds_set(c, u, strlen(u), p, err);
 			if (r < 0)
 				return oci_err_prefix(err, "auth file '%s': auths.\"%s\"", path, key);
 			if (r > 0) {
-				snprintf(c->source, sizeof(c->source), "%s", path);
+				snprintf(c->source, sizeof(c->source), "%s%s", path,
+					 c->identity_token ? " (identity token)" : "");
 				return 1;
 			}
 		}
@@ -418,7 +426,7 @@ static int fetch_token(oci_auth *a, oci_error *err)
 	struct curl_slist *hdrs = NULL;
 	oci_http_resp r;
 	oci_http_resp_init(&r);
-	char *url = NULL;
+	char *url = NULL, *form = NULL;
 	cleanup_free char *scopes = NULL;
 	size_t cap = strlen(a->realm) + 3 * (strlen(a->service) + strlen(a->scopes)) + 64;
 	url = malloc(cap);
@@ -441,6 +449,43 @@ static int fetch_token(oci_auth *a, oci_error *err)
 	}
 	if (oci_http_setup(e, a->tls, err) < 0)
 		goto out;
+	bool oauth = send_creds && a->creds.identity_token;
+	if (oauth) {
+		/* OAuth2 refresh-token grant: POST the identity token to the realm itself */
+		char *rt = curl_easy_escape(e, a->creds.secret, 0);
+		char *sv = curl_easy_escape(e, a->service, 0);
+		char *sc = curl_easy_escape(e, a->scopes, 0);
+		if (rt && sv && sc)
+			form = oci_asprintf(err, "grant_type=refresh_token&client_id=oci-fetch&service=%s&scope=%s&refresh_token=%s",
+					    sv, sc, rt);
+		else
+			oci_err(err, OCI_E_IO, "out of memory");
+		if (rt)
+			explicit_bzero(rt, strlen(rt));
+		curl_free(rt);
+		curl_free(sv);
+		curl_free(sc);
+		if (!form)
+			goto out;
+		hdrs = curl_slist_append(NULL, "Accept: application/json");
+		int cc = 0;
+		for (int attempt = 1;; attempt++) {
+			if (oci_http_post_form(e, a->realm, hdrs, form, TOKEN_MAX, &r, &cc, err) < 0) {
+				if (attempt < oci_http_attempts_for(cc, 4) && oci_http_retryable_code(cc)) {
+					usleep((useconds_t)oci_http_backoff_ms(attempt, -1) * 1000);
+					continue;
+				}
+				oci_err_prefix(err, "token request");
+				goto out;
+			}
+			if (attempt < 4 && oci_http_retryable_status(r.status)) {
+				usleep((useconds_t)oci_http_backoff_ms(attempt, r.retry_after) * 1000);
+				continue;
+			}
+			break;
+		}
+		goto answered;
+	}
 	if (send_creds) {
 		curl_easy_setopt(e, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
 		curl_easy_setopt(e, CURLOPT_USERNAME, a->creds.user);
@@ -463,9 +508,18 @@ static int fetch_token(oci_auth *a, oci_error *err)
 		}
 		break;
 	}
-	if (r.status == 401 || r.status == 403) {
-		oci_err(err, OCI_E_AUTH, "authentication failed: token server refused %s (HTTP %ld)",
-			send_creds ? "the credentials" : "anonymous access", r.status);
+answered:
+	if (r.status == 401 || r.status == 403 || (oauth && r.status == 400)) {
+		char why[160] = "";
+		if (oauth) {
+			json_error_t je;
+			cleanup_json json_t *ej = r.body ? json_loadb(r.body, r.len, 0, &je) : NULL;
+			const char *e1 = json_string_value(json_object_get(ej, "error"));
+			if (e1 && strlen(e1) < 64 && !strpbrk(e1, "\r\n"))
+				snprintf(why, sizeof(why), ": %s", e1);
+		}
+		oci_err(err, OCI_E_AUTH, "authentication failed: token server refused %s (HTTP %ld%s)",
+			oauth ? "the identity token" : send_creds ? "the credentials" : "anonymous access", r.status, why);
 		goto out;
 	}
 	if (r.status != 200) {
@@ -476,6 +530,16 @@ static int fetch_token(oci_auth *a, oci_error *err)
 		cleanup_json json_t *j = oci_json_loadb(r.body, r.len, TOKEN_MAX, 8, "token response", err);
 		if (!j)
 			goto out;
+		const char *nrt = oauth ? json_string_value(json_object_get(j, "refresh_token")) : NULL;
+		if (nrt && *nrt) {
+			/* a rotated refresh token replaces the old one (for renewals in this run) */
+			char *copy = strdup(nrt);
+			if (copy) {
+				wipe_free(a->creds.secret);
+				a->creds.secret = copy;
+			}
+			explicit_bzero((char *)nrt, strlen(nrt));
+		}
 		const char *tok = json_string_value(json_object_get(j, "token"));
 		if (!tok || !*tok)
 			tok = json_string_value(json_object_get(j, "access_token"));
@@ -498,7 +562,8 @@ static int fetch_token(oci_auth *a, oci_error *err)
 		a->header = oci_asprintf(err, "Authorization: Bearer %s", a->token);
 		if (!a->header)
 			goto out;
-		log_debug("got a bearer token for scope '%s' (expires in %llds)", a->scopes, (long long)exp);
+		log_debug("got a bearer token for scope '%s' (expires in %llds)%s", a->scopes, (long long)exp,
+			  oauth ? " with the identity token" : "");
 	}
 	ret = 0;
 out:
@@ -508,6 +573,7 @@ out:
 	curl_slist_free_all(hdrs);
 	curl_easy_cleanup(e);
 	free(url);
+	wipe_free(form);
 	return ret;
 }
 
@@ -521,6 +587,10 @@ int oci_auth_challenge(oci_auth *a, const char *www_authenticate, const char *de
 	if (!strcmp(c.scheme, "basic")) {
 		if (!a->have_creds)
 			return oci_err(err, OCI_E_AUTH, "authentication required (use --creds, --username or an auth file)");
+		if (a->creds.identity_token)
+			return oci_err(err, OCI_E_AUTH,
+				       "authentication failed: the registry asks for basic auth, and an identity token "
+				       "only works with a token server");
 		if (a->scheme == OCI_AUTH_BASIC)
 			return oci_err(err, OCI_E_AUTH, "authentication failed: credentials refused");
 		a->scheme = OCI_AUTH_BASIC;

@@ -14,6 +14,7 @@ typedef struct oci_creds {
 	char *user;
 	char *secret;
 	char source[512]; /* where they came from, for --debug (never the secret) */
+	bool identity_token; /* secret is an OAuth2 refresh token ("identitytoken", helper user "<token>") */
 } oci_creds;
 
 /* "user:pass" (--creds). */

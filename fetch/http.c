@@ -141,7 +141,7 @@ int oci_http_perform(CURL *e, const char *method, const char *url, struct curl_s
 	curl_easy_setopt(e, CURLOPT_URL, url);
 	curl_easy_setopt(e, CURLOPT_HTTPHEADER, hdrs);
 	curl_easy_setopt(e, CURLOPT_NOBODY, !strcmp(method, "HEAD") ? 1L : 0L);
-	if (strcmp(method, "HEAD"))
+	if (!strcmp(method, "GET"))
 		curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
 	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, header_cb);
 	curl_easy_setopt(e, CURLOPT_HEADERDATA, r);
@@ -164,6 +164,16 @@ int oci_http_perform(CURL *e, const char *method, const char *url, struct curl_s
 		return -1;
 	}
 	return 0;
+}
+
+int oci_http_post_form(CURL *e, const char *url, struct curl_slist *hdrs, const char *form, size_t max_body,
+		       oci_http_resp *r, int *curl_code, oci_error *err)
+{
+	curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, (long)strlen(form));
+	curl_easy_setopt(e, CURLOPT_POSTFIELDS, form);
+	int rc = oci_http_perform(e, "POST", url, hdrs, max_body, r, curl_code, err);
+	curl_easy_setopt(e, CURLOPT_POSTFIELDS, NULL);
+	return rc;
 }
 
 bool oci_http_retryable_code(int c)

@@ -35,11 +35,16 @@ void oci_http_resp_header(oci_http_resp *r, const char *line, size_t len);
 /* Settings every request shares: user agent, protocols, timeouts, TLS, no signals. */
 int oci_http_setup(CURL *e, const oci_tls *tls, oci_error *err);
 
-/* Perform one request (no redirects followed). method is "GET" or "HEAD"; extra headers
+/* Perform one request (no redirects followed). method is "GET" or "HEAD" (or "POST" through
+ * oci_http_post_form); extra headers
  * (Accept, Authorization, Range) are given in hdrs. Returns 0 with r->status set, or -1 on
  * a transport failure (err set, *curl_code the CURLcode). */
 int oci_http_perform(CURL *e, const char *method, const char *url, struct curl_slist *hdrs, size_t max_body,
 		     oci_http_resp *r, int *curl_code, oci_error *err);
+
+/* POST an application/x-www-form-urlencoded body (OAuth2 token requests); as above. */
+int oci_http_post_form(CURL *e, const char *url, struct curl_slist *hdrs, const char *form, size_t max_body,
+		       oci_http_resp *r, int *curl_code, oci_error *err);
 
 /* Whether a transfer error or status is worth retrying (connection trouble, 5xx, 429). */
 bool oci_http_retryable_code(int curl_code);

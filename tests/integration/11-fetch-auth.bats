@@ -170,3 +170,44 @@ teardown() {
 	check_layout "$T/lay"
 	[ "$(grep -c 'status=200' "$REGISTRY_TOKEN_LOG")" -ge 2 ]
 }
+
+@test "token: an identity token (auth.json identitytoken, helper user <token>) uses the OAuth2 refresh-token grant" {
+	registry_use "$TOKEN_ENV"
+	# what `docker login` keeps from a token server: a refresh token from a password grant
+	rt=$(registry_curl -sf -X POST "$REGISTRY_TOKEN_REALM" --data-urlencode grant_type=password \
+		--data-urlencode "username=$REGISTRY_USER" --data-urlencode "password=$REGISTRY_PASS" \
+		--data-urlencode access_type=offline --data-urlencode "service=$REGISTRY_TOKEN_SERVICE" \
+		--data-urlencode client_id=test | jq -r .refresh_token)
+	[ -n "$rt" ] && [ "$rt" != null ]
+	: >"$REGISTRY_TOKEN_LOG"
+	printf '{"auths":{"%s":{"auth":"%s","identitytoken":"%s"}}}' "$REGISTRY" \
+		"$(printf '%s:' "$REGISTRY_USER" | base64 -w0)" "$rt" >"$T/auth.json"
+	REGISTRY_AUTH_FILE=$T/auth.json "$OCI_FETCH" --debug --no-cache -o "$T/lay" "$REGISTRY/test/one:latest" 2>"$T/err"
+	check_layout "$T/lay"
+	# the token came from the refresh grant, as the token's user; no GET (basic) token request
+	grep -q "^POST user=$REGISTRY_USER scope=repository:test/one:pull status=200 grant=refresh_token" "$REGISTRY_TOKEN_LOG"
+	! grep -q "^GET" "$REGISTRY_TOKEN_LOG"
+	! grep -qF "$rt" "$T/err"
+	# a credential helper that answers with the user "<token>" means the same
+	export PATH=$TOP/tests/lib:$PATH CRED_TEST_LOG=$T/helper.log
+	export CRED_TEST_SERVER=$REGISTRY CRED_TEST_USER='<token>' CRED_TEST_SECRET=$rt
+	mkdir -p "$T/dc"
+	printf '{"credHelpers":{"%s":"test"}}' "$REGISTRY" >"$T/dc/config.json"
+	: >"$REGISTRY_TOKEN_LOG"
+	DOCKER_CONFIG=$T/dc "$OCI_FETCH" --no-cache "$REGISTRY/test/multi:v1" >"$T/s.tar"
+	check_stream "$T/s.tar" "$T/x"
+	grep -q "^POST user=$REGISTRY_USER scope=repository:test/multi:pull status=200 grant=refresh_token" "$REGISTRY_TOKEN_LOG"
+	! grep -q "^GET" "$REGISTRY_TOKEN_LOG"
+	# a refresh token the server does not know: one line, and the token is never shown
+	CRED_TEST_SECRET=not-a-known-refresh-token run env DOCKER_CONFIG="$T/dc" "$OCI_FETCH" --debug --no-cache "$REGISTRY/test/one:latest"
+	assert_failure
+	[ "$(printf '%s\n' "$output" | tail -1)" = "oci-fetch: $REGISTRY/test/one:latest: authentication failed: token server refused the identity token (HTTP 401: invalid_grant)" ]
+	[[ "$output" != *not-a-known-refresh-token* ]]
+	# a basic-auth registry cannot take an identity token
+	registry_use "$BASIC_ENV"
+	printf '{"auths":{"%s":{"identitytoken":"%s"}}}' "$REGISTRY" "$rt" >"$T/auth.json"
+	run env REGISTRY_AUTH_FILE="$T/auth.json" "$OCI_FETCH" --no-cache "$REGISTRY/test/one:latest"
+	assert_failure
+	assert_one_line_error oci-fetch
+	assert_output_contains "identity token"
+}

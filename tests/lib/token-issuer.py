@@ -3,12 +3,16 @@
 fetch is tested against the real Docker Hub flow without the network.
 
 GET  /token?service=S&scope=repository:NAME:pull,push[&scope=...]   (optional basic auth)
-POST /token  (form: grant_type=password, username, password, service, scope) -- OAuth2 style
+POST /token  (form: grant_type=password, username, password, service, scope) -- OAuth2 style;
+             with access_type=offline the reply also carries a "refresh_token" (an identity token)
+POST /token  (form: grant_type=refresh_token, refresh_token, service, scope) -- the identity-token
+             flow: a refresh token issued above acts as its user's credentials (401 otherwise)
 Anonymous clients get pull on every repository; REGISTRY_USER/REGISTRY_PASS get pull,push;
 wrong credentials get 401. Replies {"token","access_token","expires_in","issued_at"}.
 Tokens are RS256 JWTs signed with `openssl dgst -sha256 -sign KEY`; the certificate is in the
 JWT header's x5c. TOKEN_EXPIRES_IN (seconds, default 300) sets the lifetime. Every request is
-logged as one line to --log: "METHOD user=USER|- scope=SCOPE[ SCOPE...] status=CODE".
+logged as one line to --log: "METHOD user=USER|- scope=SCOPE[ SCOPE...] status=CODE", with
+" grant=refresh_token" appended for refresh-token requests.
 """
 
 import argparse
@@ -39,6 +43,7 @@ class Issuer:
                              check=True, capture_output=True).stdout
         self.x5c = base64.b64encode(der).decode()
         self.lock = threading.Lock()
+        self.refresh_tokens = {}  # refresh token -> user
 
     def sign(self, access, sub):
         now = int(time.time())
@@ -89,13 +94,20 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
-    def handle_token(self, params, user, password, method):
+    def handle_token(self, params, user, password, method, offline=False, refresh=None):
         iss = self.server.issuer
         scopes = []
         for s in params.get("scope", []):
             scopes += s.split(" ")
         authed = False
-        if user is not None:
+        if refresh is not None:
+            with iss.lock:
+                user = iss.refresh_tokens.get(refresh)
+            if user is None:
+                iss.log("%s user=- scope=%s status=401 grant=refresh_token" % (method, " ".join(scopes)))
+                return self.reply(401, {"error": "invalid_grant"})
+            authed = True
+        elif user is not None:
             if user != iss.user or password != iss.password or not iss.user:
                 iss.log("%s user=%s scope=%s status=401" % (method, user, " ".join(scopes)))
                 return self.reply(401, {"errors": [{"code": "UNAUTHORIZED",
@@ -103,10 +115,16 @@ class Handler(http.server.BaseHTTPRequestHandler):
                                   {"WWW-Authenticate": 'Basic realm="oci-toolkit-token"'})
             authed = True
         token, now = iss.sign(grant(scopes, authed), user or "")
-        iss.log("%s user=%s scope=%s status=200" % (method, user or "-", " ".join(scopes)))
+        iss.log("%s user=%s scope=%s status=200%s" % (method, user or "-", " ".join(scopes),
+                                                      " grant=refresh_token" if refresh is not None else ""))
         issued = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now))
-        return self.reply(200, {"token": token, "access_token": token,
-                                "expires_in": iss.expires_in, "issued_at": issued})
+        reply = {"token": token, "access_token": token, "expires_in": iss.expires_in, "issued_at": issued}
+        if offline and authed:
+            rt = uuid.uuid4().hex
+            with iss.lock:
+                iss.refresh_tokens[rt] = user
+            reply["refresh_token"] = rt
+        return self.reply(200, reply)
 
     def do_GET(self):
         u = urllib.parse.urlsplit(self.path)
@@ -131,12 +149,16 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if u.path != "/token":
             return self.reply(404, {"error": "not found"})
         params = urllib.parse.parse_qs(body)
-        if params.get("grant_type", [""])[0] != "password":
+        grant_type = params.get("grant_type", [""])[0]
+        if grant_type == "refresh_token":
+            return self.handle_token(params, None, None, "POST", refresh=params.get("refresh_token", [""])[0])
+        if grant_type != "password":
             self.server.issuer.log("POST user=- scope= status=400")
             return self.reply(400, {"error": "unsupported_grant_type"})
         user = params.get("username", [None])[0]
         password = params.get("password", [""])[0]
-        return self.handle_token(params, user, password, "POST")
+        offline = params.get("access_type", [""])[0] == "offline"
+        return self.handle_token(params, user, password, "POST", offline=offline)
 
 
 def main():

@@ -125,6 +125,51 @@ START_TEST(creds_order_and_errors)
 }
 END_TEST
 
+START_TEST(creds_identity_token)
+{
+	oci_creds c = {0};
+	oci_error err = OCI_ERROR_INIT;
+	setenv("DOCKER_CONFIG", dir, 1);
+	/* docker keeps "auth" as base64("user:") beside the identity token: the token wins */
+	write_file("config.json", "{\"auths\":{\"r.example\":{\"auth\":\"dXNlcjo=\",\"identitytoken\":\"rt-123\"}}}");
+	ck_assert_int_eq(oci_creds_lookup("r.example", &c, &err), 1);
+	ck_assert(c.identity_token);
+	ck_assert_str_eq(c.secret, "rt-123");
+	oci_creds_release(&c);
+	ck_assert(!c.identity_token);
+	/* an empty identitytoken is no identity token */
+	write_file("config.json", "{\"auths\":{\"r.example\":{\"auth\":\"dTpw\",\"identitytoken\":\"\"}}}");
+	ck_assert_int_eq(oci_creds_lookup("r.example", &c, &err), 1);
+	ck_assert(!c.identity_token);
+	ck_assert_str_eq(c.user, "u");
+	oci_creds_release(&c);
+	/* with an identity token, a basic challenge is an error, not the token sent as a password */
+	oci_auth a;
+	memset(&a, 0, sizeof(a));
+	ck_assert_int_eq(creds_set(&a.creds, "<token>", 7, "rt", &err), 1);
+	a.creds.identity_token = true;
+	a.have_creds = true;
+	ck_assert_int_eq(oci_auth_challenge(&a, "Basic realm=\"x\"", NULL, &err), -1);
+	ck_assert_int_eq(err.code, OCI_E_AUTH);
+	ck_assert_ptr_nonnull(strstr(err.msg, "identity token"));
+	ck_assert_ptr_null(a.header);
+	oci_auth_release(&a);
+	unsetenv("DOCKER_CONFIG");
+}
+END_TEST
+
+START_TEST(http_status_and_attempts)
+{
+	char b[64];
+	ck_assert_str_eq(oci_http_status_text(429, b, sizeof(b)), "HTTP 429 Too Many Requests");
+	ck_assert_str_eq(oci_http_status_text(599, b, sizeof(b)), "HTTP 599");
+	ck_assert_int_eq(oci_http_attempts_for(CURLE_COULDNT_RESOLVE_HOST, 6), 2);
+	ck_assert_int_eq(oci_http_attempts_for(CURLE_COULDNT_CONNECT, 6), 4);
+	ck_assert_int_eq(oci_http_attempts_for(CURLE_COULDNT_CONNECT, 3), 3);
+	ck_assert_int_eq(oci_http_attempts_for(CURLE_RECV_ERROR, 6), 6);
+}
+END_TEST
+
 START_TEST(creds_from_string)
 {
 	oci_creds c = {0};
@@ -197,6 +242,8 @@ int main(void)
 	tcase_add_test(tc, creds_docker_config);
 	tcase_add_test(tc, creds_order_and_errors);
 	tcase_add_test(tc, creds_from_string);
+	tcase_add_test(tc, creds_identity_token);
+	tcase_add_test(tc, http_status_and_attempts);
 	tcase_add_test(tc, scopes_merge);
 	tcase_add_test(tc, http_helpers);
 	suite_add_tcase(s, tc);
