@@ -158,7 +158,7 @@ int oci_xfer_lookup(oci_xfer_set *s, oci_error *err)
 	return 0;
 }
 
-static size_t header_cb(char *buf, size_t size, size_t n, void *ud)
+static size_t part_header_cb(char *buf, size_t size, size_t n, void *ud)
 {
 	oci_xfer_part *p = ud;
 	oci_http_resp_header(&p->resp, buf, size * n);
@@ -249,7 +249,7 @@ static bool sent_range(const oci_xfer_part *p)
 	return p->ranged || (p->have > 0 && !p->no_range);
 }
 
-static size_t write_cb(char *buf, size_t size, size_t n, void *ud)
+static size_t part_write_cb(char *buf, size_t size, size_t n, void *ud)
 {
 	oci_xfer_part *p = ud;
 	oci_xfer *x = p->x;
@@ -414,9 +414,9 @@ static int start(oci_xfer_set *s, CURLM *m, oci_xfer_part *p, char *url, oci_err
 	p->errlen = 0;
 	p->errbody[0] = '\0';
 	curl_easy_setopt(p->e, CURLOPT_HTTPHEADER, p->hdrs);
-	curl_easy_setopt(p->e, CURLOPT_HEADERFUNCTION, header_cb);
+	curl_easy_setopt(p->e, CURLOPT_HEADERFUNCTION, part_header_cb);
 	curl_easy_setopt(p->e, CURLOPT_HEADERDATA, p);
-	curl_easy_setopt(p->e, CURLOPT_WRITEFUNCTION, write_cb);
+	curl_easy_setopt(p->e, CURLOPT_WRITEFUNCTION, part_write_cb);
 	curl_easy_setopt(p->e, CURLOPT_WRITEDATA, p);
 	curl_easy_setopt(p->e, CURLOPT_PRIVATE, p);
 	curl_easy_setopt(p->e, CURLOPT_BUFFERSIZE, 256L * 1024);
