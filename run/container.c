@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/sched.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -174,6 +175,11 @@ static int start_locked(int dirfd, oci_state *st, json_t *hooks, oci_error *err)
 	if (write(fifo, "0", 1) != 1)
 		return oci_err_errno(err, errno, "cannot start the container");
 	unlinkat(dirfd, OCI_EXEC_FIFO, 0);
+	/* The init holds the fifo until its exec closes it (close-on-exec): a write end with no
+	 * reader left polls POLLERR. So poststart runs after the container process started. */
+	struct pollfd pf = {.fd = fifo, .events = 0};
+	while (poll(&pf, 1, -1) < 0 && errno == EINTR)
+		;
 	if (hooks) {
 		cleanup_free char *s = state_json(st, "running");
 		oci_error herr = OCI_ERROR_INIT;
@@ -342,6 +348,9 @@ int oci_container_create(const oci_run_global *g, const oci_create_opts *opts, i
 	}
 	close(socks[1]);
 	socks[1] = -1;
+	/* Only the init may hold the fifo's read side: start relies on it closing at exec. */
+	close(fifo);
+	fifo = -1;
 	st.pid = pid;
 	st.pid_start = oci_proc_start_time(pid, NULL);
 	/* Recorded before anything else can fail: a runtime killed from here on leaves a state

@@ -153,7 +153,7 @@ void oci_init_main(oci_init_args *a)
 	while (n < 0 && errno == EINTR);
 	if (n != 1)
 		_exit(1);
-	close(a->fifo);
+	/* a->fifo stays open until exec closes it: that tells `start` the process is running. */
 
 	if (oci_hooks_run(hooks, "startContainer", state, &err) < 0)
 		fail(a, &err);

@@ -1,0 +1,135 @@
+#!/usr/bin/env bats
+# oci-run hooks (order, state on stdin, failure semantics, timeout) and --log/--log-format.
+
+load ../lib/common
+load 40-run-lib
+
+setup() {
+	require_root
+	setup_bundle
+	cd "$B"
+	HL=$BATS_TEST_TMPDIR/hooklog
+	mkdir -p "$HL"
+	chmod 777 "$HL"
+	# the container sees the log directory at /hooklog (startContainer runs inside)
+	edit_config ".mounts += [{destination: \"/hooklog\", type: \"bind\", source: \"$HL\", options: [\"bind\"]}]"
+}
+
+teardown() {
+	cleanup_containers
+}
+
+# hook NAME [EXIT]: a hook that logs its name and the id/status of the state on its stdin.
+hook() {
+	local log=$HL/log
+	[ "$1" = startContainer ] && log=/hooklog/log
+	jq -n --arg name "$1" --arg log "$log" --argjson rc "${2:-0}" \
+		'{path: "/bin/sh", args: ["sh", "-c", "read -r s; id=$(echo \"$s\" | grep -o \"\\\"id\\\":\\\"[^\\\"]*\\\"\"); echo \"\($name) $id\" >>\($log); exit \($rc)"]}'
+}
+
+set_hooks() {
+	local j
+	j=$(jq -n --argjson pre "$(hook prestart)" --argjson cr "$(hook createRuntime)" \
+		--argjson cc "$(hook createContainer)" --argjson sc "$(hook startContainer)" \
+		--argjson ps "$(hook poststart)" --argjson pst "$(hook poststop)" \
+		'{prestart: [$pre], createRuntime: [$cr], createContainer: [$cc], startContainer: [$sc], poststart: [$ps], poststop: [$pst]}')
+	edit_config ".hooks = $j"
+}
+
+@test "hooks run in lifecycle order with the state on stdin" {
+	is_oci_run || skip "runc 1.1 runs poststart hooks at create"
+	set_hooks
+	set_args sleep 30
+	rt_create "$CID" || { cat "$BATS_TEST_TMPDIR/create.err"; false; }
+	run cut -d' ' -f1 "$HL/log"
+	[ "$(echo $output)" = "prestart createRuntime createContainer" ]
+	rt start "$CID"
+	run cut -d' ' -f1 "$HL/log"
+	[ "$(echo $output)" = "prestart createRuntime createContainer startContainer poststart" ]
+	rt delete --force "$CID"
+	run cut -d' ' -f1 "$HL/log"
+	[ "$(echo $output)" = "prestart createRuntime createContainer startContainer poststart poststop" ]
+	# every hook saw the container's id
+	[ "$(grep -c "\"id\":\"$CID\"" "$HL/log")" -eq 6 ]
+}
+
+@test "a failing prestart hook fails create and leaves nothing behind" {
+	edit_config ".hooks = {prestart: [$(hook prestart 3)]}"
+	set_args sleep 30
+	run rt create --bundle "$B" "$CID" </dev/null
+	assert_failure
+	if is_oci_run; then
+		assert_one_line_error oci-run
+		assert_output_contains "hooks.prestart[0]"
+	fi
+	run rt list -q
+	[ -z "$output" ]
+	[ ! -e "$ROOT/$CID" ]
+}
+
+@test "a failing createContainer hook fails create" {
+	edit_config ".hooks = {createContainer: [$(hook createContainer 1)]}"
+	set_args true
+	run rt run "$CID" </dev/null
+	assert_failure
+	run rt list -q
+	[ -z "$output" ]
+}
+
+@test "a failing poststart hook is only a warning (runtime-spec; runc kills the container)" {
+	is_oci_run || skip "runc 1.1 runs poststart hooks at create and fails it"
+	edit_config ".hooks = {poststart: [$(hook poststart 1)]}"
+	set_args sleep 30
+	rt_create "$CID"
+	run rt start "$CID"
+	if is_oci_run; then
+		assert_success
+		[ "$(rt_state_field "$CID" status)" = running ]
+	fi
+	grep -q poststart "$HL/log"
+}
+
+@test "a failing poststop hook does not stop delete" {
+	edit_config ".hooks = {poststop: [$(hook poststop 1)]}"
+	set_args true
+	rt_create "$CID"
+	rt start "$CID"
+	wait_status "$CID" stopped
+	run rt delete "$CID"
+	if is_oci_run; then
+		assert_success
+	fi
+	grep -q poststop "$HL/log"
+	rt delete --force "$CID" 2>/dev/null || true
+	run rt list -q
+	[ -z "$output" ]
+}
+
+@test "a hook that exceeds its timeout fails create" {
+	edit_config '.hooks = {createRuntime: [{path: "/bin/sleep", args: ["sleep", "20"], timeout: 1}]}'
+	set_args true
+	SECONDS=0
+	run rt create --bundle "$B" "$CID" </dev/null
+	assert_failure
+	[ "$SECONDS" -lt 10 ]
+	run rt list -q
+	[ -z "$output" ]
+}
+
+@test "--log --log-format json writes one JSON object per line" {
+	run "$RUNTIME" --root "$ROOT" --log "$BATS_TEST_TMPDIR/log.json" --log-format json state nosuchcontainer
+	assert_failure
+	[ -s "$BATS_TEST_TMPDIR/log.json" ]
+	while read -r line; do
+		jq -e 'has("level") and has("msg") and has("time")' <<<"$line" >/dev/null
+	done <"$BATS_TEST_TMPDIR/log.json"
+	jq -e 'select(.level == "error") | .msg | test("not exist")' "$BATS_TEST_TMPDIR/log.json" >/dev/null
+}
+
+@test "--log with the text format" {
+	run "$RUNTIME" --root "$ROOT" --log "$BATS_TEST_TMPDIR/log.txt" --log-format text state nosuchcontainer
+	assert_failure
+	grep -q 'level=error' "$BATS_TEST_TMPDIR/log.txt"
+	run "$RUNTIME" --log-format yaml list
+	assert_failure
+}

@@ -1,0 +1,98 @@
+#!/usr/bin/env bats
+# oci-run terminals: the pty master handed to --console-socket (one fd, one SCM_RIGHTS
+# message), and the default terminal config run interactively in the foreground under tmux.
+
+load ../lib/common
+load 40-run-lib
+
+setup() {
+	require_root
+	setup_bundle
+	cd "$B"
+	# unix socket paths are short: keep them out of the long bats paths
+	SOCKDIR=$(mktemp -d /tmp/ocirun-sock.XXXXXX)
+}
+
+teardown() {
+	[ -n "${RECV_PID:-}" ] && kill "$RECV_PID" 2>/dev/null
+	[ -n "${TMUX_SESSION:-}" ] && tmux kill-session -t "$TMUX_SESSION" 2>/dev/null
+	cleanup_containers
+	rm -rf "$SOCKDIR"
+}
+
+start_receiver() {
+	python3 "$BATS_TEST_DIRNAME/40-run-console-socket.py" "$SOCKDIR/console.sock" "$SOCKDIR/ready" "${1:-}" \
+		>"$SOCKDIR/recv.out" 2>"$SOCKDIR/recv.err" &
+	RECV_PID=$!
+	for i in $(seq 100); do [ -e "$SOCKDIR/ready" ] && return 0; sleep 0.05; done
+	return 1
+}
+
+@test "--console-socket receives the pty master; the container's stdio is that terminal" {
+	require_cmd python3
+	edit_config '.process.terminal = true'
+	set_args sh -c 'tty; [ -t 1 ] && echo is-a-tty; stat -c %t:%T /dev/console'
+	start_receiver
+	rt create --bundle "$B" --console-socket "$SOCKDIR/console.sock" "$CID" </dev/null >"$SOCKDIR/create.out" 2>&1 || {
+		cat "$SOCKDIR/create.out" "$SOCKDIR/recv.err"
+		false
+	}
+	rt start "$CID"
+	wait "$RECV_PID" || { cat "$SOCKDIR/recv.err"; false; }
+	RECV_PID=
+	run cat "$SOCKDIR/recv.out"
+	[[ "${lines[0]}" == pty-name:* ]]
+	assert_output_contains /dev/pts/0
+	assert_output_contains is-a-tty
+	# /dev/console is the same pty (unix98 pty major 136)
+	assert_output_contains "88:0"
+}
+
+@test "terminal without --console-socket when detaching is an error" {
+	edit_config '.process.terminal = true'
+	set_args true
+	run rt create --bundle "$B" "$CID" </dev/null
+	assert_failure
+	run rt list -q
+	[ -z "$output" ]
+}
+
+@test "run of the default terminal config works interactively under tmux" {
+	require_cmd tmux
+	edit_config '.process.terminal = true | .process.args = ["sh"]'
+	TMUX_SESSION=ocirun$$
+	tmux new-session -d -s "$TMUX_SESSION" -x 100 -y 30 \
+		"cd '$B' && '$RUNTIME' --root '$ROOT' run $CID; echo exit-status=\$? >'$SOCKDIR/status'; sleep 30"
+	for i in $(seq 100); do
+		tmux capture-pane -p -t "$TMUX_SESSION" | grep -q '#' && break
+		sleep 0.05
+	done
+	tmux send-keys -t "$TMUX_SESSION" 'echo answer=$((6*7)); stty size; tty' Enter
+	sleep 0.5
+	tmux send-keys -t "$TMUX_SESSION" 'exit 5' Enter
+	for i in $(seq 100); do [ -s "$SOCKDIR/status" ] && break; sleep 0.05; done
+	run tmux capture-pane -p -t "$TMUX_SESSION"
+	assert_output_contains answer=42
+	# the window size reached the container's terminal
+	assert_output_contains "30 100"
+	assert_output_contains /dev/pts/0
+	[ "$(cat "$SOCKDIR/status")" = exit-status=5 ]
+}
+
+@test "run in the foreground forwards SIGWINCH as a new terminal size" {
+	require_cmd tmux
+	edit_config '.process.terminal = true | .process.args = ["sh"]'
+	TMUX_SESSION=ocirunw$$
+	tmux new-session -d -s "$TMUX_SESSION" -x 100 -y 30 "cd '$B' && '$RUNTIME' --root '$ROOT' run $CID; sleep 30"
+	for i in $(seq 100); do
+		tmux capture-pane -p -t "$TMUX_SESSION" | grep -q '#' && break
+		sleep 0.05
+	done
+	tmux resize-window -t "$TMUX_SESSION" -x 90 -y 20 2>/dev/null || tmux resize-pane -t "$TMUX_SESSION" -x 90 -y 20
+	sleep 0.3
+	tmux send-keys -t "$TMUX_SESSION" 'stty size' Enter
+	sleep 0.5
+	run tmux capture-pane -p -t "$TMUX_SESSION"
+	assert_output_contains "20 90"
+	tmux send-keys -t "$TMUX_SESSION" 'exit' Enter
+}
