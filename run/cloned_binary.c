@@ -26,14 +26,49 @@ static int is_cloned(void)
 	return seals >= 0 && (seals & SEALS) == SEALS;
 }
 
-int oci_cloned_binary_ensure(int argc, char **argv, oci_error *err)
+bool oci_cloned_binary_needed(json_t *spec, bool new_pidns)
 {
-	(void)argc;
-	const char *off = getenv("OCI_RUN_NO_CLONED_BINARY");
-	if (off && !strcmp(off, "1"))
-		return 0;
+	const char *force = getenv("OCI_RUN_FORCE_CLONED_BINARY");
+	if (force && !strcmp(force, "1"))
+		return true;
+	if (!new_pidns)
+		return true;
+	json_t *hooks = json_object_get(spec, "hooks");
+	if (json_array_size(json_object_get(hooks, "startContainer")) > 0)
+		return true;
+	json_t *caps = json_object_get(json_object_get(spec, "process"), "capabilities");
+	const char *k;
+	json_t *list;
+	json_object_foreach(caps, k, list) {
+		size_t i;
+		json_t *v;
+		json_array_foreach(list, i, v) {
+			const char *name = json_string_value(v);
+			if (name && !strcmp(name, "CAP_SYS_PTRACE"))
+				return true;
+		}
+	}
+	return false;
+}
+
+int oci_cloned_binary_ensure(oci_error *err)
+{
 	if (is_cloned())
 		return 0;
+	/* argv again, from the kernel's copy. */
+	cleanup_free char *cmdline = NULL;
+	size_t len = 0;
+	if (oci_read_file_at(AT_FDCWD, "/proc/self/cmdline", 1u << 20, &cmdline, &len, err) < 0)
+		return -1;
+	size_t argc = 0;
+	for (size_t i = 0; i < len; i++)
+		argc += cmdline[i] == '\0';
+	cleanup_free char **argv = oci_calloc(argc + 1, sizeof(char *), err);
+	if (!argv)
+		return -1;
+	size_t k = 0;
+	for (size_t i = 0; i < len && k < argc; i += strlen(cmdline + i) + 1)
+		argv[k++] = cmdline + i;
 	cleanup_close int exe = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
 	if (exe < 0)
 		return oci_err_errno(err, errno, "cannot open /proc/self/exe");

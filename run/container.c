@@ -30,6 +30,7 @@
 #include "common/spec.h"
 #include "common/util.h"
 #include "run/cgroup.h"
+#include "run/cloned_binary.h"
 #include "run/hooks.h"
 #include "run/init.h"
 #include "run/signals.h"
@@ -109,7 +110,7 @@ static int write_pid_file(const char *path, pid_t pid, oci_error *err)
 {
 	char buf[32];
 	int n = snprintf(buf, sizeof(buf), "%d", (int)pid);
-	if (oci_write_file_atomic(AT_FDCWD, path, buf, (size_t)n, 0644, err) < 0)
+	if (oci_state_write_file(AT_FDCWD, path, buf, (size_t)n, 0644, err) < 0)
 		return oci_err_prefix(err, "pid file");
 	return 0;
 }
@@ -280,6 +281,10 @@ int oci_container_create(const oci_run_global *g, const oci_create_opts *opts, i
 	if (!have_mount)
 		return oci_err(err, OCI_E_INVALID, "linux.namespaces: a mount namespace is required");
 	ia.userns = flags & CLONE_NEWUSER;
+
+	/* CVE-2019-5736: run from a sealed copy when the container could reach our binary. */
+	if (oci_cloned_binary_needed(spec, own_pidns) && oci_cloned_binary_ensure(err) < 0)
+		return -1;
 
 	cleanup_close int rootfd = oci_state_open_root(g->root, true, err);
 	if (rootfd < 0)

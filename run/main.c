@@ -8,7 +8,6 @@
 #include "common/cli.h"
 #include "common/error.h"
 #include "common/log.h"
-#include "run/cloned_binary.h"
 #include "run/commands.h"
 
 enum { OPT_ROOT = 256, OPT_LOG, OPT_LOG_FORMAT, OPT_DEBUG, OPT_SYSTEMD_CGROUP, OPT_CRIU, OPT_ROOTLESS, OPT_HELP,
@@ -112,11 +111,6 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
 		if (strcmp(commands[i].name, name) || !commands[i].fn)
 			continue;
-		if (!strcmp(name, "create") || !strcmp(name, "run")) {
-			/* Re-executes from a sealed copy when needed; returns only on error. */
-			if (oci_cloned_binary_ensure(argc, argv, &err) < 0)
-				goto fail;
-		}
 		int r = commands[i].fn(&g, argc - cli.index, argv + cli.index, &err);
 		if (r < 0)
 			goto fail;

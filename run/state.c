@@ -108,8 +108,34 @@ int oci_state_write(int dirfd, const oci_state *st, oci_error *err)
 	cleanup_free char *s = json_dumps(j, JSON_COMPACT);
 	if (!s)
 		return oci_err(err, OCI_E_INTERNAL, "cannot serialise state");
-	/* No fsync needed for correctness of readers; the helper does one anyway. */
-	return oci_write_file_atomic(dirfd, OCI_STATE_FILE, s, strlen(s), 0600, err);
+	return oci_state_write_file(dirfd, OCI_STATE_FILE, s, strlen(s), 0600, err);
+}
+
+int oci_state_write_file(int dirfd, const char *name, const void *data, size_t len, mode_t mode, oci_error *err)
+{
+	char tmp[4200];
+	const char *slash = strrchr(name, '/');
+	int n = slash ? snprintf(tmp, sizeof(tmp), "%.*s/.%s.tmp%d", (int)(slash - name), name, slash + 1, (int)getpid())
+		      : snprintf(tmp, sizeof(tmp), ".%s.tmp%d", name, (int)getpid());
+	if (n < 0 || (size_t)n >= sizeof(tmp))
+		return oci_err(err, OCI_E_INVALID, "path too long: '%s'", name);
+	int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, mode);
+	if (fd < 0)
+		return oci_err_errno(err, errno, "cannot create '%s'", tmp);
+	if (oci_write_all(fd, data, len, err) < 0 || fchmod(fd, mode) < 0) {
+		if (!err || !err->code)
+			oci_err_errno(err, errno, "cannot write '%s'", tmp);
+		close(fd);
+		unlinkat(dirfd, tmp, 0);
+		return -1;
+	}
+	close(fd);
+	if (renameat(dirfd, tmp, dirfd, name) < 0) {
+		int e = errno;
+		unlinkat(dirfd, tmp, 0);
+		return oci_err_errno(err, e, "cannot rename to '%s'", name);
+	}
+	return 0;
 }
 
 static char *dup_str(json_t *j, const char *key)

@@ -42,6 +42,9 @@ int oci_state_create_dir(int rootfd, const char *id, oci_error *err);
 /* Open and lock <root>/<id> (shared or exclusive). OCI_E_NOTFOUND when it does not exist. */
 int oci_state_open_dir(int rootfd, const char *id, bool exclusive, oci_error *err);
 
+/* Atomic replace (temporary file + rename) without fsync: state lives for one boot, and
+ * readers only need to never see a partial file. Also used for --pid-file. */
+int oci_state_write_file(int dirfd, const char *name, const void *data, size_t len, mode_t mode, oci_error *err);
 int oci_state_write(int dirfd, const oci_state *st, oci_error *err);
 int oci_state_read(int dirfd, oci_state *st, oci_error *err);
 

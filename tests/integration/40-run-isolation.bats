@@ -280,3 +280,23 @@ in_container() {
 	[ ! -d /sys/fs/cgroup/pids/ocitest-$CID ]
 	[ ! -d /sys/fs/cgroup/memory/ocitest-$CID ]
 }
+
+@test "CVE-2019-5736: a container sharing the host pid ns cannot reach the runtime binary" {
+	# No pid namespace and CAP_SYS_PTRACE: the container can see and trace its parent, the
+	# runtime; what it finds at /proc/PPID/exe must be a sealed copy, never the host binary.
+	edit_config 'del(.linux.namespaces[] | select(.type == "pid"))
+		| .process.capabilities.bounding += ["CAP_SYS_PTRACE"] | .process.capabilities.effective += ["CAP_SYS_PTRACE"]
+		| .process.capabilities.permitted += ["CAP_SYS_PTRACE"]
+		| .process.noNewPrivileges = false'
+	bin=$(readlink -f "$(command -v "$RUNTIME")")
+	sum=$(sha256sum <"$bin")
+	in_container 'readlink /proc/$PPID/exe; { echo pwned >>/proc/$PPID/exe; } 2>/dev/null && echo WRITABLE; true'
+	assert_success
+	[[ "$output" != *WRITABLE* ]]
+	if is_oci_run; then
+		# (runc 1.1 clones only its init; its foreground parent is the host binary, busy)
+		[ "${lines[0]}" != "$bin" ]
+		[[ "${lines[0]}" == *memfd* ]]
+	fi
+	[ "$(sha256sum <"$bin")" = "$sum" ]
+}
