@@ -244,3 +244,38 @@ teardown() {
 	run rt list -q
 	[ -z "$output" ]
 }
+
+@test "concurrent creates of one id: exactly one wins; list works meanwhile" {
+	is_oci_run || skip "runc 1.1 races here (several creates may fail or both report success)"
+	set_args sleep 30
+	for i in 1 2 3 4 5; do
+		(rt create --bundle "$B" "$CID" </dev/null >/dev/null 2>&1 && echo won >>"$BATS_TEST_TMPDIR/wins") &
+	done
+	rt list >/dev/null
+	wait
+	[ "$(wc -l <"$BATS_TEST_TMPDIR/wins")" -eq 1 ]
+	[ "$(rt_state_field "$CID" status)" = created ]
+}
+
+@test "a runtime killed during create leaves a state that delete --force cleans" {
+	is_oci_run || skip "runc 1.1 leaves the cgroup of a create killed in a hook behind"
+	edit_config '.hooks = {createRuntime: [{path: "/bin/sleep", args: ["sleep", "30"]}]} | .linux.cgroupsPath = "/ocitest-'"$CID"'"'
+	set_args sleep 30
+	"$RUNTIME" --root "$ROOT" create --bundle "$B" "$CID" </dev/null >/dev/null 2>&1 &
+	rpid=$!
+	for i in $(seq 100); do [ -n "$(pgrep -P "$rpid" -x sleep)" ] && break; sleep 0.05; done
+	hook=$(pgrep -P "$rpid" -x sleep)
+	[ -n "$hook" ]
+	# the init's pid is recorded before any hook runs
+	pid=$(jq -r .pid "$ROOT/$CID/state.json")
+	[ -d /proc/"$pid" ]
+	kill -KILL "$rpid"
+	wait "$rpid" || true
+	kill -KILL "$hook" 2>/dev/null || true
+	run rt delete --force "$CID"
+	assert_success
+	[ ! -e "$ROOT/$CID" ]
+	[ ! -d /sys/fs/cgroup/pids/ocitest-$CID ]
+	sleep 0.1
+	[ ! -d /proc/"$pid" ] || [ "$(awk '{print $3}' /proc/"$pid"/stat)" = Z ]
+}
