@@ -124,3 +124,12 @@ big_gets() {
 	[ -z "$(find "$T/c" -name '.partial-*')" ]
 	[ ! -e "$T/lay/blobs/sha256/${BIG#sha256:}" ]
 }
+
+@test "chunks follow a redirect to blob storage, each with its own range" {
+	proxy_start --redirect
+	"$OCI_FETCH" --no-cache --chunk-size 8M "$PROXY/test/big:v1" >"$T/s.tar"
+	cmp "$WHOLE" "$T/s.tar"
+	chunks=$(((BIG_SIZE + (8 << 20) - 1) / (8 << 20)))
+	[ "$(grep -c "^main GET /v2/test/big/blobs/$BIG range=bytes=.*action=redirect" "$PROXY_LOG")" = "$chunks" ]
+	[ "$(grep -c "^redirect GET /v2/test/big/blobs/$BIG range=bytes=[0-9]*-[0-9]* .*action=serve" "$PROXY_LOG")" = "$chunks" ]
+}
