@@ -85,7 +85,8 @@ int oci_archive_out_begin(oci_archive_out *a, const char *name, uint64_t size, o
 			n += pax_record(pax + n, sizeof(pax) - n, "size", num);
 		}
 		char pname[100];
-		snprintf(pname, sizeof(pname), "PaxHeaders/%.80s", strrchr(name, '/') ? strrchr(name, '/') + 1 : name);
+		snprintf(pname, sizeof(pname), "PaxHeaders/%.80s",
+			 strrchr(name, '/') ? strrchr(name, '/') + 1 : name);
 		if (header(a, pname, n, 'x', err) < 0 || put(a, pax, n, err) < 0)
 			return -1;
 		if (n % BLOCK && put(a, zeros, BLOCK - n % BLOCK, err) < 0)
@@ -108,16 +109,19 @@ int oci_archive_out_end(oci_archive_out *a, oci_error *err)
 {
 	if (a->entry_written != a->entry_size)
 		return oci_err(err, OCI_E_INTERNAL, "archive entry short: %llu of %llu bytes",
-			       (unsigned long long)a->entry_written, (unsigned long long)a->entry_size);
+			       (unsigned long long)a->entry_written,
+			       (unsigned long long)a->entry_size);
 	size_t pad = (size_t)(a->entry_size % BLOCK);
 	if (pad && put(a, zeros, BLOCK - pad, err) < 0)
 		return -1;
 	return 0;
 }
 
-int oci_archive_out_file(oci_archive_out *a, const char *name, const void *data, size_t len, oci_error *err)
+int oci_archive_out_file(oci_archive_out *a, const char *name, const void *data, size_t len,
+			 oci_error *err)
 {
-	if (oci_archive_out_begin(a, name, len, err) < 0 || oci_archive_out_data(a, data, len, err) < 0)
+	if (oci_archive_out_begin(a, name, len, err) < 0 ||
+	    oci_archive_out_data(a, data, len, err) < 0)
 		return -1;
 	return oci_archive_out_end(a, err);
 }

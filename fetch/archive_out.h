@@ -10,7 +10,7 @@
 
 typedef struct oci_archive_out {
 	int fd;
-	uint64_t entry_size;    /* size announced in the current entry's header */
+	uint64_t entry_size;	/* size announced in the current entry's header */
 	uint64_t entry_written; /* bytes of it written so far */
 } oci_archive_out;
 
@@ -21,7 +21,8 @@ int oci_archive_out_data(oci_archive_out *a, const void *data, size_t len, oci_e
 /* Close the current entry (padding); fails if fewer bytes than announced were written. */
 int oci_archive_out_end(oci_archive_out *a, oci_error *err);
 /* A whole entry from memory. */
-int oci_archive_out_file(oci_archive_out *a, const char *name, const void *data, size_t len, oci_error *err);
+int oci_archive_out_file(oci_archive_out *a, const char *name, const void *data, size_t len,
+			 oci_error *err);
 /* The end-of-archive marker. */
 int oci_archive_out_finish(oci_archive_out *a, oci_error *err);
 #endif

@@ -40,7 +40,8 @@ void oci_creds_release(oci_creds *c)
 	memset(c, 0, sizeof(*c));
 }
 
-static int creds_set(oci_creds *c, const char *user, size_t ulen, const char *secret, oci_error *err)
+static int creds_set(oci_creds *c, const char *user, size_t ulen, const char *secret,
+		     oci_error *err)
 {
 	c->user = strndup(user, ulen);
 	c->secret = strdup(secret);
@@ -77,7 +78,8 @@ static void normalise_key(const char *key, char *out, size_t len)
 
 static bool is_docker_hub(const char *h)
 {
-	return !strcmp(h, "docker.io") || !strcmp(h, "index.docker.io") || !strcmp(h, "registry-1.docker.io");
+	return !strcmp(h, "docker.io") || !strcmp(h, "index.docker.io") ||
+	       !strcmp(h, "registry-1.docker.io");
 }
 
 static bool key_matches(const char *key, const char *host)
@@ -176,7 +178,8 @@ static int run_helper(const char *name, const char *host, oci_creds *c, oci_erro
 		return oci_err_prefix(err, "credential helper '%s'", prog);
 	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
 		if (WIFEXITED(st) && WEXITSTATUS(st) == 127)
-			return oci_err(err, OCI_E_AUTH, "credential helper '%s' not found in PATH", prog);
+			return oci_err(err, OCI_E_AUTH, "credential helper '%s' not found in PATH",
+				       prog);
 		if (buf && strstr(buf, "credentials not found")) {
 			explicit_bzero(buf, len);
 			return 0;
@@ -191,7 +194,8 @@ static int run_helper(const char *name, const char *host, oci_creds *c, oci_erro
 	if (!j || !json_is_object(j)) {
 		if (j)
 			json_decref(j);
-		return oci_err(err, OCI_E_AUTH, "credential helper '%s': output is not a JSON object", prog);
+		return oci_err(err, OCI_E_AUTH,
+			       "credential helper '%s': output is not a JSON object", prog);
 	}
 	const char *user = json_string_value(json_object_get(j, "Username"));
 	const char *secret = json_string_value(json_object_get(j, "Secret"));
@@ -232,7 +236,8 @@ static int lookup_file(const char *path, const char *host, oci_creds *c, oci_err
 	/* credHelpers[host] wins over auths, as in docker */
 	json_t *helpers = json_object_get(j, "credHelpers");
 	if (json_is_object(helpers)) {
-		json_object_foreach (helpers, key, v) {
+		json_object_foreach(helpers, key, v)
+		{
 			if (key_matches(key, host) && json_is_string(v)) {
 				int r = run_helper(json_string_value(v), host, c, err);
 				if (r < 0)
@@ -243,7 +248,8 @@ static int lookup_file(const char *path, const char *host, oci_creds *c, oci_err
 	}
 	json_t *auths = json_object_get(j, "auths");
 	if (json_is_object(auths)) {
-		json_object_foreach (auths, key, v) {
+		json_object_foreach(auths, key, v)
+		{
 			if (!key_matches(key, host) || !json_is_object(v))
 				continue;
 			const char *a = json_string_value(json_object_get(v, "auth"));
@@ -252,7 +258,8 @@ static int lookup_file(const char *path, const char *host, oci_creds *c, oci_err
 			const char *it = json_string_value(json_object_get(v, "identitytoken"));
 			int r = 0;
 			if (it && *it) {
-				/* an OAuth2 refresh token (docker login to a token server) wins over auth */
+				/* an OAuth2 refresh token (docker login to a token server) wins
+				 * over auth */
 				r = creds_set(c, "<token>", 7, it, err);
 				c->identity_token = r > 0;
 			} else if (a && *a)
@@ -260,7 +267,8 @@ static int lookup_file(const char *path, const char *host, oci_creds *c, oci_err
 			else if (u && p)
 				r = creds_set(c, u, strlen(u), p, err);
 			if (r < 0)
-				return oci_err_prefix(err, "auth file '%s': auths.\"%s\"", path, key);
+				return oci_err_prefix(err, "auth file '%s': auths.\"%s\"", path,
+						      key);
 			if (r > 0) {
 				snprintf(c->source, sizeof(c->source), "%s%s", path,
 					 c->identity_token ? " (identity token)" : "");
@@ -405,7 +413,8 @@ static void merge_scopes(oci_auth *a, const char *add)
 			continue;
 		size_t cur = strlen(a->scopes);
 		if (cur + sl + 2 < sizeof(a->scopes))
-			snprintf(a->scopes + cur, sizeof(a->scopes) - cur, "%s%s", cur ? " " : "", s);
+			snprintf(a->scopes + cur, sizeof(a->scopes) - cur, "%s%s", cur ? " " : "",
+				 s);
 	}
 }
 
@@ -413,11 +422,13 @@ static int fetch_token(oci_auth *a, oci_error *err)
 {
 	bool realm_tls = oci_str_has_prefix(a->realm, "https://");
 	if (!realm_tls && !oci_str_has_prefix(a->realm, "http://"))
-		return oci_err(err, OCI_E_AUTH, "token realm '%.200s' is not an http(s) URL", a->realm);
+		return oci_err(err, OCI_E_AUTH, "token realm '%.200s' is not an http(s) URL",
+			       a->realm);
 	bool send_creds = a->have_creds;
 	if (send_creds && a->registry_tls && !realm_tls)
 		return oci_err(err, OCI_E_AUTH,
-			       "token realm '%.200s' is plain http: refusing to send the credentials of a TLS registry",
+			       "token realm '%.200s' is plain http: refusing to send the "
+			       "credentials of a TLS registry",
 			       a->realm);
 	CURL *e = curl_easy_init();
 	if (!e)
@@ -442,9 +453,11 @@ static int fetch_token(oci_auth *a, oci_error *err)
 	}
 	scopes = strdup(a->scopes);
 	char *save = NULL;
-	for (char *s = scopes ? strtok_r(scopes, " ", &save) : NULL; s; s = strtok_r(NULL, " ", &save)) {
+	for (char *s = scopes ? strtok_r(scopes, " ", &save) : NULL; s;
+	     s = strtok_r(NULL, " ", &save)) {
 		char *es = curl_easy_escape(e, s, 0);
-		n += snprintf(url + n, cap - (size_t)n, "%sscope=%s", url[n - 1] == '?' ? "" : "&", es ? es : "");
+		n += snprintf(url + n, cap - (size_t)n, "%sscope=%s", url[n - 1] == '?' ? "" : "&",
+			      es ? es : "");
 		curl_free(es);
 	}
 	if (oci_http_setup(e, a->tls, err) < 0)
@@ -456,7 +469,9 @@ static int fetch_token(oci_auth *a, oci_error *err)
 		char *sv = curl_easy_escape(e, a->service, 0);
 		char *sc = curl_easy_escape(e, a->scopes, 0);
 		if (rt && sv && sc)
-			form = oci_asprintf(err, "grant_type=refresh_token&client_id=oci-fetch&service=%s&scope=%s&refresh_token=%s",
+			form = oci_asprintf(err,
+					    "grant_type=refresh_token&client_id=oci-fetch&service=%"
+					    "s&scope=%s&refresh_token=%s",
 					    sv, sc, rt);
 		else
 			oci_err(err, OCI_E_IO, "out of memory");
@@ -470,8 +485,10 @@ static int fetch_token(oci_auth *a, oci_error *err)
 		hdrs = curl_slist_append(NULL, "Accept: application/json");
 		int cc = 0;
 		for (int attempt = 1;; attempt++) {
-			if (oci_http_post_form(e, a->realm, hdrs, form, TOKEN_MAX, &r, &cc, err) < 0) {
-				if (attempt < oci_http_attempts_for(cc, 4) && oci_http_retryable_code(cc)) {
+			if (oci_http_post_form(e, a->realm, hdrs, form, TOKEN_MAX, &r, &cc, err) <
+			    0) {
+				if (attempt < oci_http_attempts_for(cc, 4) &&
+				    oci_http_retryable_code(cc)) {
 					usleep((useconds_t)oci_http_backoff_ms(attempt, -1) * 1000);
 					continue;
 				}
@@ -479,7 +496,8 @@ static int fetch_token(oci_auth *a, oci_error *err)
 				goto out;
 			}
 			if (attempt < 4 && oci_http_retryable_status(r.status)) {
-				usleep((useconds_t)oci_http_backoff_ms(attempt, r.retry_after) * 1000);
+				usleep((useconds_t)oci_http_backoff_ms(attempt, r.retry_after) *
+				       1000);
 				continue;
 			}
 			break;
@@ -518,8 +536,12 @@ answered:
 			if (e1 && strlen(e1) < 64 && !strpbrk(e1, "\r\n"))
 				snprintf(why, sizeof(why), ": %s", e1);
 		}
-		oci_err(err, OCI_E_AUTH, "authentication failed: token server refused %s (HTTP %ld%s)",
-			oauth ? "the identity token" : send_creds ? "the credentials" : "anonymous access", r.status, why);
+		oci_err(err, OCI_E_AUTH,
+			"authentication failed: token server refused %s (HTTP %ld%s)",
+			oauth	     ? "the identity token"
+			: send_creds ? "the credentials"
+				     : "anonymous access",
+			r.status, why);
 		goto out;
 	}
 	if (r.status != 200) {
@@ -527,12 +549,15 @@ answered:
 		goto out;
 	}
 	{
-		cleanup_json json_t *j = oci_json_loadb(r.body, r.len, TOKEN_MAX, 8, "token response", err);
+		cleanup_json json_t *j =
+		    oci_json_loadb(r.body, r.len, TOKEN_MAX, 8, "token response", err);
 		if (!j)
 			goto out;
-		const char *nrt = oauth ? json_string_value(json_object_get(j, "refresh_token")) : NULL;
+		const char *nrt =
+		    oauth ? json_string_value(json_object_get(j, "refresh_token")) : NULL;
 		if (nrt && *nrt) {
-			/* a rotated refresh token replaces the old one (for renewals in this run) */
+			/* a rotated refresh token replaces the old one (for renewals in this run)
+			 */
 			char *copy = strdup(nrt);
 			if (copy) {
 				wipe_free(a->creds.secret);
@@ -557,13 +582,14 @@ answered:
 			oci_err(err, OCI_E_IO, "out of memory");
 			goto out;
 		}
-		a->expires = time(NULL) + exp - (exp > 30 ? 10 : exp / 3); /* renew a little early */
+		a->expires =
+		    time(NULL) + exp - (exp > 30 ? 10 : exp / 3); /* renew a little early */
 		wipe_free(a->header);
 		a->header = oci_asprintf(err, "Authorization: Bearer %s", a->token);
 		if (!a->header)
 			goto out;
-		log_debug("got a bearer token for scope '%s' (expires in %llds)%s", a->scopes, (long long)exp,
-			  oauth ? " with the identity token" : "");
+		log_debug("got a bearer token for scope '%s' (expires in %llds)%s", a->scopes,
+			  (long long)exp, oauth ? " with the identity token" : "");
 	}
 	ret = 0;
 out:
@@ -577,22 +603,28 @@ out:
 	return ret;
 }
 
-int oci_auth_challenge(oci_auth *a, const char *www_authenticate, const char *default_scope, oci_error *err)
+int oci_auth_challenge(oci_auth *a, const char *www_authenticate, const char *default_scope,
+		       oci_error *err)
 {
 	oci_challenge c;
 	if (!www_authenticate || !*www_authenticate)
-		return oci_err(err, OCI_E_AUTH, "authentication required, but the registry sent no challenge");
+		return oci_err(err, OCI_E_AUTH,
+			       "authentication required, but the registry sent no challenge");
 	if (oci_challenge_parse(www_authenticate, &c, err) < 0)
 		return -1;
 	if (!strcmp(c.scheme, "basic")) {
 		if (!a->have_creds)
-			return oci_err(err, OCI_E_AUTH, "authentication required (use --creds, --username or an auth file)");
+			return oci_err(
+			    err, OCI_E_AUTH,
+			    "authentication required (use --creds, --username or an auth file)");
 		if (a->creds.identity_token)
 			return oci_err(err, OCI_E_AUTH,
-				       "authentication failed: the registry asks for basic auth, and an identity token "
+				       "authentication failed: the registry asks for basic auth, "
+				       "and an identity token "
 				       "only works with a token server");
 		if (a->scheme == OCI_AUTH_BASIC)
-			return oci_err(err, OCI_E_AUTH, "authentication failed: credentials refused");
+			return oci_err(err, OCI_E_AUTH,
+				       "authentication failed: credentials refused");
 		a->scheme = OCI_AUTH_BASIC;
 		return set_basic_header(a, err);
 	}
@@ -606,7 +638,8 @@ int oci_auth_challenge(oci_auth *a, const char *www_authenticate, const char *de
 	merge_scopes(a, default_scope);
 	merge_scopes(a, c.scope);
 	/* A token we just got for these very scopes was refused: trying again cannot help. */
-	if (same_realm && !strcmp(before, a->scopes) && a->token && time(NULL) < a->expires && a->failures++ >= 1)
+	if (same_realm && !strcmp(before, a->scopes) && a->token && time(NULL) < a->expires &&
+	    a->failures++ >= 1)
 		return oci_err(err, OCI_E_AUTH, "authentication failed: %s",
 			       c.error[0] ? c.error : "the registry refused the token");
 	a->scheme = OCI_AUTH_BEARER;

@@ -13,8 +13,9 @@
 typedef struct oci_creds {
 	char *user;
 	char *secret;
-	char source[512]; /* where they came from, for --debug (never the secret) */
-	bool identity_token; /* secret is an OAuth2 refresh token ("identitytoken", helper user "<token>") */
+	char source[512];    /* where they came from, for --debug (never the secret) */
+	bool identity_token; /* secret is an OAuth2 refresh token ("identitytoken", helper user
+				"<token>") */
 } oci_creds;
 
 /* "user:pass" (--creds). */
@@ -57,7 +58,8 @@ void oci_auth_release(oci_auth *a);
 /* React to a 401: set up basic auth or fetch a bearer token for the challenge's scope
  * (merged with the scopes asked before, and with default_scope). Fails with OCI_E_AUTH when
  * nothing new can be tried (bad credentials, token refused). */
-int oci_auth_challenge(oci_auth *a, const char *www_authenticate, const char *default_scope, oci_error *err);
+int oci_auth_challenge(oci_auth *a, const char *www_authenticate, const char *default_scope,
+		       oci_error *err);
 /* Refresh an expired bearer token (no-op otherwise). */
 int oci_auth_refresh(oci_auth *a, oci_error *err);
 /* The Authorization header line for requests to the registry, or NULL. */

@@ -26,7 +26,8 @@ char *oci_cache_default_dir(oci_error *err)
 		return oci_asprintf(err, "%s/oci-toolkit/blobs", x);
 	if (home && *home)
 		return oci_asprintf(err, "%s/.cache/oci-toolkit/blobs", home);
-	return oci_err(err, OCI_E_INVALID, "no cache directory: set HOME or XDG_CACHE_HOME, or use --cache/--no-cache"),
+	return oci_err(err, OCI_E_INVALID,
+		       "no cache directory: set HOME or XDG_CACHE_HOME, or use --cache/--no-cache"),
 	       NULL;
 }
 
@@ -58,11 +59,13 @@ int oci_cache_open(oci_cache *c, const char *path, bool locking, oci_error *err)
 int oci_cache_open_temp(oci_cache *c, oci_error *err)
 {
 	const char *t = getenv("TMPDIR");
-	cleanup_free char *tmpl = oci_asprintf(err, "%s/oci-fetch.XXXXXX", t && *t ? t : "/var/tmp");
+	cleanup_free char *tmpl =
+	    oci_asprintf(err, "%s/oci-fetch.XXXXXX", t && *t ? t : "/var/tmp");
 	if (!tmpl)
 		return -1;
 	if (!mkdtemp(tmpl))
-		return oci_err_errno(err, errno, "cannot make a temporary directory in '%s'", t && *t ? t : "/var/tmp");
+		return oci_err_errno(err, errno, "cannot make a temporary directory in '%s'",
+				     t && *t ? t : "/var/tmp");
 	if (oci_cache_open(c, tmpl, false, err) < 0) {
 		rmdir(tmpl);
 		return -1;
@@ -78,7 +81,8 @@ void oci_cache_release(oci_cache *c)
 		char *slash = strrchr(c->path, '/');
 		if (slash) {
 			*slash = '\0';
-			int pfd = open(*c->path ? c->path : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+			int pfd =
+			    open(*c->path ? c->path : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 			if (pfd >= 0) {
 				oci_remove_tree_at(pfd, slash + 1, &e);
 				close(pfd);
@@ -97,7 +101,8 @@ static void blob_name(const oci_digest *d, char *buf, size_t len)
 	snprintf(buf, len, "%s/%s", oci_digest_alg_name(d->alg), d->hex);
 }
 
-int oci_cache_get(oci_cache *c, const oci_digest *d, int64_t size, bool verify, int *fd, oci_error *err)
+int oci_cache_get(oci_cache *c, const oci_digest *d, int64_t size, bool verify, int *fd,
+		  oci_error *err)
 {
 	char name[OCI_DIGEST_STR_MAX + 8];
 	blob_name(d, name, sizeof(name));
@@ -140,8 +145,10 @@ int oci_cache_tmp(oci_cache *c, const oci_digest *d, char *name, size_t len, oci
 	if (mkdir_alg(c, alg, err) < 0)
 		return -1;
 	for (int i = 0; i < 100; i++) {
-		snprintf(name, len, "%s/.partial-%.16s-%d-%u", alg, d->hex, (int)getpid(), c->seq++);
-		int fd = openat(c->dirfd, name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
+		snprintf(name, len, "%s/.partial-%.16s-%d-%u", alg, d->hex, (int)getpid(),
+			 c->seq++);
+		int fd = openat(c->dirfd, name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
+				0644);
 		if (fd >= 0)
 			return fd;
 		if (errno != EEXIST)

@@ -14,7 +14,7 @@ typedef struct oci_cache {
 	int dirfd;
 	char *path;
 	bool temporary; /* removed by release */
-	bool locking;   /* shared between processes: per-blob lock files */
+	bool locking;	/* shared between processes: per-blob lock files */
 	unsigned seq;
 } oci_cache;
 
@@ -28,7 +28,8 @@ void oci_cache_release(oci_cache *c);
 /* Look a blob up. With verify, its size and digest are checked and a corrupt entry is removed
  * (and reported as absent); without, only the size. Returns 1 with *fd open for reading,
  * 0 when absent, -1 on error. */
-int oci_cache_get(oci_cache *c, const oci_digest *d, int64_t size, bool verify, int *fd, oci_error *err);
+int oci_cache_get(oci_cache *c, const oci_digest *d, int64_t size, bool verify, int *fd,
+		  oci_error *err);
 /* A new temporary file next to where d will live, open read-write; name receives its
  * path relative to the store. */
 int oci_cache_tmp(oci_cache *c, const oci_digest *d, char *name, size_t len, oci_error *err);

@@ -53,7 +53,8 @@ void oci_http_resp_header(oci_http_resp *r, const char *line, size_t len)
 		v++, vlen--;
 #define IS(name) (nlen == strlen(name) && !strncasecmp(line, name, nlen))
 	if (IS("Content-Type"))
-		copy_value(r->content_type, sizeof(r->content_type), v, strcspn(v, ";\r\n") < vlen ? strcspn(v, ";\r\n") : vlen);
+		copy_value(r->content_type, sizeof(r->content_type), v,
+			   strcspn(v, ";\r\n") < vlen ? strcspn(v, ";\r\n") : vlen);
 	else if (IS("Docker-Content-Digest"))
 		copy_value(r->docker_digest, sizeof(r->docker_digest), v, vlen);
 	else if (IS("WWW-Authenticate") && !r->www_auth[0])
@@ -132,8 +133,8 @@ int oci_http_setup(CURL *e, const oci_tls *tls, oci_error *err)
 	return oci_tls_apply(tls, e, err);
 }
 
-int oci_http_perform(CURL *e, const char *method, const char *url, struct curl_slist *hdrs, size_t max_body,
-		     oci_http_resp *r, int *curl_code, oci_error *err)
+int oci_http_perform(CURL *e, const char *method, const char *url, struct curl_slist *hdrs,
+		     size_t max_body, oci_http_resp *r, int *curl_code, oci_error *err)
 {
 	char errbuf[CURL_ERROR_SIZE] = "";
 	body_sink sink = {.r = r, .max = max_body};
@@ -160,14 +161,15 @@ int oci_http_perform(CURL *e, const char *method, const char *url, struct curl_s
 	if (rc != CURLE_OK) {
 		oci_err_curl(err, rc, errbuf, "%s", url);
 		if (rc == CURLE_PEER_FAILED_VERIFICATION)
-			oci_err_append(err, " (trust its CA with --cacert or certs.d/<host>/ca.crt, or use --insecure)");
+			oci_err_append(err, " (trust its CA with --cacert or "
+					    "certs.d/<host>/ca.crt, or use --insecure)");
 		return -1;
 	}
 	return 0;
 }
 
-int oci_http_post_form(CURL *e, const char *url, struct curl_slist *hdrs, const char *form, size_t max_body,
-		       oci_http_resp *r, int *curl_code, oci_error *err)
+int oci_http_post_form(CURL *e, const char *url, struct curl_slist *hdrs, const char *form,
+		       size_t max_body, oci_http_resp *r, int *curl_code, oci_error *err)
 {
 	curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, (long)strlen(form));
 	curl_easy_setopt(e, CURLOPT_POSTFIELDS, form);
@@ -209,19 +211,44 @@ const char *oci_http_status_text(long status, char *buf, size_t len)
 {
 	const char *t = "";
 	switch (status) {
-	case 400: t = " Bad Request"; break;
-	case 401: t = " Unauthorized"; break;
-	case 403: t = " Forbidden"; break;
-	case 404: t = " Not Found"; break;
-	case 405: t = " Method Not Allowed"; break;
-	case 408: t = " Request Timeout"; break;
-	case 416: t = " Range Not Satisfiable"; break;
-	case 429: t = " Too Many Requests"; break;
-	case 500: t = " Internal Server Error"; break;
-	case 502: t = " Bad Gateway"; break;
-	case 503: t = " Service Unavailable"; break;
-	case 504: t = " Gateway Timeout"; break;
-	default: break;
+	case 400:
+		t = " Bad Request";
+		break;
+	case 401:
+		t = " Unauthorized";
+		break;
+	case 403:
+		t = " Forbidden";
+		break;
+	case 404:
+		t = " Not Found";
+		break;
+	case 405:
+		t = " Method Not Allowed";
+		break;
+	case 408:
+		t = " Request Timeout";
+		break;
+	case 416:
+		t = " Range Not Satisfiable";
+		break;
+	case 429:
+		t = " Too Many Requests";
+		break;
+	case 500:
+		t = " Internal Server Error";
+		break;
+	case 502:
+		t = " Bad Gateway";
+		break;
+	case 503:
+		t = " Service Unavailable";
+		break;
+	case 504:
+		t = " Gateway Timeout";
+		break;
+	default:
+		break;
 	}
 	snprintf(buf, len, "HTTP %ld%s", status, t);
 	return buf;

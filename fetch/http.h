@@ -22,7 +22,7 @@ typedef struct oci_http_resp {
 	char docker_digest[OCI_DIGEST_STR_MAX + 8];
 	char www_auth[2048]; /* the first WWW-Authenticate value */
 	char location[4096];
-	long retry_after; /* seconds, -1 when absent */
+	long retry_after;	       /* seconds, -1 when absent */
 	long long content_range_start; /* from Content-Range, -1 when absent */
 } oci_http_resp;
 
@@ -39,12 +39,12 @@ int oci_http_setup(CURL *e, const oci_tls *tls, oci_error *err);
  * oci_http_post_form); extra headers
  * (Accept, Authorization, Range) are given in hdrs. Returns 0 with r->status set, or -1 on
  * a transport failure (err set, *curl_code the CURLcode). */
-int oci_http_perform(CURL *e, const char *method, const char *url, struct curl_slist *hdrs, size_t max_body,
-		     oci_http_resp *r, int *curl_code, oci_error *err);
+int oci_http_perform(CURL *e, const char *method, const char *url, struct curl_slist *hdrs,
+		     size_t max_body, oci_http_resp *r, int *curl_code, oci_error *err);
 
 /* POST an application/x-www-form-urlencoded body (OAuth2 token requests); as above. */
-int oci_http_post_form(CURL *e, const char *url, struct curl_slist *hdrs, const char *form, size_t max_body,
-		       oci_http_resp *r, int *curl_code, oci_error *err);
+int oci_http_post_form(CURL *e, const char *url, struct curl_slist *hdrs, const char *form,
+		       size_t max_body, oci_http_resp *r, int *curl_code, oci_error *err);
 
 /* Whether a transfer error or status is worth retrying (connection trouble, 5xx, 429). */
 bool oci_http_retryable_code(int curl_code);
@@ -55,7 +55,8 @@ bool oci_http_retryable_status(long status);
 int oci_http_attempts_for(int curl_code, int max);
 /* "HTTP 429 Too Many Requests" into buf. */
 const char *oci_http_status_text(long status, char *buf, size_t len);
-/* Backoff before attempt n (1-based): 200 ms doubling, capped at 5 s, or Retry-After (capped at 60 s). */
+/* Backoff before attempt n (1-based): 200 ms doubling, capped at 5 s, or Retry-After (capped at 60
+ * s). */
 long oci_http_backoff_ms(int attempt, long retry_after);
 
 /* "scheme://host:port" of a URL into buf; false if it cannot be parsed. */

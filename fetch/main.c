@@ -35,43 +35,58 @@ enum {
 };
 
 static const oci_cli_option options[] = {
-	{"all-platforms", 0, OCI_ARG_NONE, NULL, "write every platform of an index (needs -o)", OPT_ALL_PLATFORMS},
-	{"cache", 0, OCI_ARG_REQUIRED, "DIR", "blob cache (default $XDG_CACHE_HOME/oci-toolkit/blobs; root: /var/cache/oci-toolkit/blobs)", OPT_CACHE},
-	{"cacert", 0, OCI_ARG_REQUIRED, "FILE", "also trust the CA certificates in FILE (PEM)", OPT_CACERT},
-	{"cert", 0, OCI_ARG_REQUIRED, "FILE", "client certificate (PEM), with --key", OPT_CERT},
-	{"cert-dir", 0, OCI_ARG_REQUIRED, "DIR", "use *.crt, *.cert and *.key from DIR (as certs.d/<host>/)", OPT_CERT_DIR},
-	{"chunk-size", 0, OCI_ARG_REQUIRED, "SIZE",
-	 "split blobs over 2*SIZE into parallel Range requests of SIZE (default 16M; 0: never)", OPT_CHUNK_SIZE},
-	{"creds", 0, OCI_ARG_REQUIRED, "USER:PASS", "registry credentials", OPT_CREDS},
-	{"debug", 0, OCI_ARG_NONE, NULL, "log each request (never credentials)", OPT_DEBUG},
-	{"digest-file", 0, OCI_ARG_REQUIRED, "FILE", "write the manifest digest to FILE", OPT_DIGEST_FILE},
-	{"help", 'h', OCI_ARG_NONE, NULL, "show this help", 'h'},
-	{"insecure", 0, OCI_ARG_NONE, NULL, "do not verify the registry's TLS certificate", OPT_INSECURE},
-	{"jobs", 'j', OCI_ARG_REQUIRED, "N", "parallel requests: layers and Range chunks (default 4)", 'j'},
-	{"key", 0, OCI_ARG_REQUIRED, "FILE", "client certificate key (PEM)", OPT_KEY},
-	{"no-cache", 0, OCI_ARG_NONE, NULL, "do not use or fill the blob cache", OPT_NO_CACHE},
-	{"output", 'o', OCI_ARG_REQUIRED, "DEST", "write to an OCI layout: DIR or oci:DIR[:TAG] (default: stream on stdout)", 'o'},
-	{"plain-http", 0, OCI_ARG_NONE, NULL, "talk HTTP, not HTTPS (default for localhost and 127.0.0.1)", OPT_PLAIN_HTTP},
-	{"platform", 0, OCI_ARG_REQUIRED, "OS/ARCH[/VAR]", "platform to pick from an index (default: this host's)", OPT_PLATFORM},
-	{"print-digest", 0, OCI_ARG_NONE, NULL, "print the manifest digest (on stderr when streaming)", OPT_PRINT_DIGEST},
-	{"quiet", 'q', OCI_ARG_NONE, NULL, "no progress output", 'q'},
-	{"username", 0, OCI_ARG_REQUIRED, "USER", "registry user; the password is read from stdin", OPT_USERNAME},
-	{"version", 0, OCI_ARG_NONE, NULL, "print the version", OPT_VERSION},
+    {"all-platforms", 0, OCI_ARG_NONE, NULL, "write every platform of an index (needs -o)",
+     OPT_ALL_PLATFORMS},
+    {"cache", 0, OCI_ARG_REQUIRED, "DIR",
+     "blob cache (default $XDG_CACHE_HOME/oci-toolkit/blobs; root: /var/cache/oci-toolkit/blobs)",
+     OPT_CACHE},
+    {"cacert", 0, OCI_ARG_REQUIRED, "FILE", "also trust the CA certificates in FILE (PEM)",
+     OPT_CACERT},
+    {"cert", 0, OCI_ARG_REQUIRED, "FILE", "client certificate (PEM), with --key", OPT_CERT},
+    {"cert-dir", 0, OCI_ARG_REQUIRED, "DIR",
+     "use *.crt, *.cert and *.key from DIR (as certs.d/<host>/)", OPT_CERT_DIR},
+    {"chunk-size", 0, OCI_ARG_REQUIRED, "SIZE",
+     "split blobs over 2*SIZE into parallel Range requests of SIZE (default 16M; 0: never)",
+     OPT_CHUNK_SIZE},
+    {"creds", 0, OCI_ARG_REQUIRED, "USER:PASS", "registry credentials", OPT_CREDS},
+    {"debug", 0, OCI_ARG_NONE, NULL, "log each request (never credentials)", OPT_DEBUG},
+    {"digest-file", 0, OCI_ARG_REQUIRED, "FILE", "write the manifest digest to FILE",
+     OPT_DIGEST_FILE},
+    {"help", 'h', OCI_ARG_NONE, NULL, "show this help", 'h'},
+    {"insecure", 0, OCI_ARG_NONE, NULL, "do not verify the registry's TLS certificate",
+     OPT_INSECURE},
+    {"jobs", 'j', OCI_ARG_REQUIRED, "N", "parallel requests: layers and Range chunks (default 4)",
+     'j'},
+    {"key", 0, OCI_ARG_REQUIRED, "FILE", "client certificate key (PEM)", OPT_KEY},
+    {"no-cache", 0, OCI_ARG_NONE, NULL, "do not use or fill the blob cache", OPT_NO_CACHE},
+    {"output", 'o', OCI_ARG_REQUIRED, "DEST",
+     "write to an OCI layout: DIR or oci:DIR[:TAG] (default: stream on stdout)", 'o'},
+    {"plain-http", 0, OCI_ARG_NONE, NULL,
+     "talk HTTP, not HTTPS (default for localhost and 127.0.0.1)", OPT_PLAIN_HTTP},
+    {"platform", 0, OCI_ARG_REQUIRED, "OS/ARCH[/VAR]",
+     "platform to pick from an index (default: this host's)", OPT_PLATFORM},
+    {"print-digest", 0, OCI_ARG_NONE, NULL, "print the manifest digest (on stderr when streaming)",
+     OPT_PRINT_DIGEST},
+    {"quiet", 'q', OCI_ARG_NONE, NULL, "no progress output", 'q'},
+    {"username", 0, OCI_ARG_REQUIRED, "USER", "registry user; the password is read from stdin",
+     OPT_USERNAME},
+    {"version", 0, OCI_ARG_NONE, NULL, "print the version", OPT_VERSION},
 };
 
 static const char usage[] = "oci-fetch [OPTIONS] IMAGE";
 static const char description[] =
-	"Pull IMAGE (name[:tag][@digest]) from its registry, verify every blob, and write it as an\n"
-	"oci-archive stream on stdout (oci-layout, index.json, manifest, config, layers bottom to top)\n"
-	"or into an OCI layout directory.\n"
-	"\n"
-	"IMAGE is normalised as Docker does (busybox = docker.io/library/busybox:latest, served by\n"
-	"registry-1.docker.io); hosts may be names, IPv4 or [IPv6] with a port. Credentials come from\n"
-	"--creds/--username, else $REGISTRY_AUTH_FILE, $XDG_RUNTIME_DIR/containers/auth.json,\n"
-	"$XDG_CONFIG_HOME/containers/auth.json, $DOCKER_CONFIG/config.json or ~/.docker/config.json\n"
-	"(auths, identitytoken, credHelpers, credsStore). CAs and client certificates also come from\n"
-	"/etc/docker/certs.d/HOST/ and /etc/containers/certs.d/HOST/. Progress bars go to stderr when\n"
-	"it is a terminal.";
+    "Pull IMAGE (name[:tag][@digest]) from its registry, verify every blob, and write it as an\n"
+    "oci-archive stream on stdout (oci-layout, index.json, manifest, config, layers bottom to "
+    "top)\n"
+    "or into an OCI layout directory.\n"
+    "\n"
+    "IMAGE is normalised as Docker does (busybox = docker.io/library/busybox:latest, served by\n"
+    "registry-1.docker.io); hosts may be names, IPv4 or [IPv6] with a port. Credentials come from\n"
+    "--creds/--username, else $REGISTRY_AUTH_FILE, $XDG_RUNTIME_DIR/containers/auth.json,\n"
+    "$XDG_CONFIG_HOME/containers/auth.json, $DOCKER_CONFIG/config.json or ~/.docker/config.json\n"
+    "(auths, identitytoken, credHelpers, credsStore). CAs and client certificates also come from\n"
+    "/etc/docker/certs.d/HOST/ and /etc/containers/certs.d/HOST/. Progress bars go to stderr when\n"
+    "it is a terminal.";
 
 /* "oci:DIR[:TAG]" or "DIR". */
 static int parse_output(char *arg, oci_pull_opts *o, oci_error *err)
@@ -103,7 +118,9 @@ static char *read_password(oci_error *err)
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0)
-			return oci_err_errno(err, errno, "--username: reading the password from stdin"), NULL;
+			return oci_err_errno(err, errno,
+					     "--username: reading the password from stdin"),
+			       NULL;
 		if (r == 0)
 			break;
 		n += (size_t)r;
@@ -141,47 +158,86 @@ int main(int argc, char **argv)
 		case OPT_VERSION:
 			printf("oci-fetch version %s\n", OCI_VERSION);
 			return oci_flush_stdout(&err) < 0 ? 1 : 0;
-		case OPT_ALL_PLATFORMS: o.all_platforms = true; break;
-		case OPT_CACHE: o.cache_dir = c.optarg; break;
-		case OPT_CACERT: o.reg.tls.cacert = c.optarg; break;
-		case OPT_CERT: o.reg.tls.cert = c.optarg; break;
-		case OPT_CERT_DIR: o.reg.tls.cert_dir = c.optarg; break;
+		case OPT_ALL_PLATFORMS:
+			o.all_platforms = true;
+			break;
+		case OPT_CACHE:
+			o.cache_dir = c.optarg;
+			break;
+		case OPT_CACERT:
+			o.reg.tls.cacert = c.optarg;
+			break;
+		case OPT_CERT:
+			o.reg.tls.cert = c.optarg;
+			break;
+		case OPT_CERT_DIR:
+			o.reg.tls.cert_dir = c.optarg;
+			break;
 		case OPT_CHUNK_SIZE:
-			if (oci_parse_size(c.optarg, &n) < 0 || n > (1ull << 40) || (n && n < 4096)) {
-				oci_err(&err, OCI_E_INVALID, "--chunk-size: expected 0 or a size from 4k to 1T, got '%s'",
-					c.optarg);
+			if (oci_parse_size(c.optarg, &n) < 0 || n > (1ull << 40) ||
+			    (n && n < 4096)) {
+				oci_err(
+				    &err, OCI_E_INVALID,
+				    "--chunk-size: expected 0 or a size from 4k to 1T, got '%s'",
+				    c.optarg);
 				goto fail;
 			}
 			o.chunk_size = (int64_t)n;
 			break;
-		case OPT_CREDS: o.reg.creds = c.optarg; break;
-		case OPT_DEBUG: oci_log_set_level(OCI_LOG_DEBUG); break;
-		case OPT_DIGEST_FILE: o.digest_file = c.optarg; break;
-		case OPT_INSECURE: o.reg.tls.insecure = true; break;
+		case OPT_CREDS:
+			o.reg.creds = c.optarg;
+			break;
+		case OPT_DEBUG:
+			oci_log_set_level(OCI_LOG_DEBUG);
+			break;
+		case OPT_DIGEST_FILE:
+			o.digest_file = c.optarg;
+			break;
+		case OPT_INSECURE:
+			o.reg.tls.insecure = true;
+			break;
 		case 'j':
 			if (oci_parse_u64(c.optarg, 64, &n) < 0 || n == 0) {
-				oci_err(&err, OCI_E_INVALID, "--jobs: expected a number from 1 to 64, got '%s'", c.optarg);
+				oci_err(&err, OCI_E_INVALID,
+					"--jobs: expected a number from 1 to 64, got '%s'",
+					c.optarg);
 				goto fail;
 			}
 			o.jobs = (int)n;
 			break;
-		case OPT_KEY: o.reg.tls.key = c.optarg; break;
-		case OPT_NO_CACHE: o.no_cache = true; break;
+		case OPT_KEY:
+			o.reg.tls.key = c.optarg;
+			break;
+		case OPT_NO_CACHE:
+			o.no_cache = true;
+			break;
 		case 'o':
 			if (parse_output((char *)c.optarg, &o, &err) < 0)
 				goto fail;
 			break;
-		case OPT_PLAIN_HTTP: o.reg.plain_http = true; break;
-		case OPT_PLATFORM: o.platform = c.optarg; break;
-		case OPT_PRINT_DIGEST: o.print_digest = true; break;
-		case 'q': quiet = true; break;
-		case OPT_USERNAME: o.reg.username = c.optarg; break;
+		case OPT_PLAIN_HTTP:
+			o.reg.plain_http = true;
+			break;
+		case OPT_PLATFORM:
+			o.platform = c.optarg;
+			break;
+		case OPT_PRINT_DIGEST:
+			o.print_digest = true;
+			break;
+		case 'q':
+			quiet = true;
+			break;
+		case OPT_USERNAME:
+			o.reg.username = c.optarg;
+			break;
 		}
 	}
 	if (id < 0)
 		goto fail;
 	if (c.argc - c.index != 1) {
-		oci_err(&err, OCI_E_INVALID, c.argc == c.index ? "missing IMAGE (see --help)" : "expected one IMAGE, got %d",
+		oci_err(&err, OCI_E_INVALID,
+			c.argc == c.index ? "missing IMAGE (see --help)"
+					  : "expected one IMAGE, got %d",
 			c.argc - c.index);
 		goto fail;
 	}

@@ -78,25 +78,29 @@ static int doc_kind(const char *content_type, json_t *doc, char *mt, size_t len,
 		if (own)
 			snprintf(mt, len, "%s", own);
 		else
-			snprintf(mt, len, "%s", json_object_get(doc, "manifests") ? OCI_MT_INDEX : OCI_MT_MANIFEST);
+			snprintf(mt, len, "%s",
+				 json_object_get(doc, "manifests") ? OCI_MT_INDEX
+								   : OCI_MT_MANIFEST);
 		k = oci_media_kind(mt);
 	}
 	json_t *sv = json_object_get(doc, "schemaVersion");
 	if (k == OCI_KIND_SCHEMA1 || (json_is_integer(sv) && json_integer_value(sv) == 1))
-		return oci_err(err, OCI_E_UNSUPPORTED, "Docker manifest schema 1 is deprecated and not supported");
+		return oci_err(err, OCI_E_UNSUPPORTED,
+			       "Docker manifest schema 1 is deprecated and not supported");
 	if (k != OCI_KIND_INDEX && k != OCI_KIND_MANIFEST)
 		return oci_err(err, OCI_E_UNSUPPORTED, "unsupported manifest media type '%s'", mt);
 	return k;
 }
 
 /* Fetch, verify and parse one image manifest and its config. */
-static int fetch_manifest(pull *p, pulled_manifest *pm, const char *reference, const oci_digest *want, int64_t want_size,
-			  char *body, size_t len, const char *ctype, oci_error *err)
+static int fetch_manifest(pull *p, pulled_manifest *pm, const char *reference,
+			  const oci_digest *want, int64_t want_size, char *body, size_t len,
+			  const char *ctype, oci_error *err)
 {
 	char mt[128];
 	if (!body) {
-		if (oci_registry_get_manifest(&p->reg, reference, want, want_size, &body, &len, &pm->digest, mt, sizeof(mt),
-					      err) < 0)
+		if (oci_registry_get_manifest(&p->reg, reference, want, want_size, &body, &len,
+					      &pm->digest, mt, sizeof(mt), err) < 0)
 			return -1;
 		ctype = mt;
 	}
@@ -105,20 +109,23 @@ static int fetch_manifest(pull *p, pulled_manifest *pm, const char *reference, c
 	char ds[OCI_DIGEST_STR_MAX + 16];
 	char what[96];
 	snprintf(what, sizeof(what), "manifest %s", short_digest(&pm->digest, ds, sizeof(ds)));
-	cleanup_json json_t *doc = oci_json_loadb(body, len, OCI_JSON_MAX_SIZE, OCI_JSON_MAX_DEPTH, what, err);
+	cleanup_json json_t *doc =
+	    oci_json_loadb(body, len, OCI_JSON_MAX_SIZE, OCI_JSON_MAX_DEPTH, what, err);
 	if (!doc)
 		return -1;
 	int k = doc_kind(ctype, doc, pm->media_type, sizeof(pm->media_type), err);
 	if (k < 0)
 		return oci_err_prefix(err, "%s", what);
 	if (k != OCI_KIND_MANIFEST)
-		return oci_err(err, OCI_E_UNSUPPORTED, "%s: an index inside an index is not supported", what);
+		return oci_err(err, OCI_E_UNSUPPORTED,
+			       "%s: an index inside an index is not supported", what);
 	if (oci_manifest_parse(doc, pm->media_type, &pm->m, err) < 0)
 		return oci_err_prefix(err, "%s", what);
-	if (oci_registry_get_blob(&p->reg, &pm->m.config, OCI_JSON_MAX_SIZE, &pm->config, &pm->config_len, err) < 0)
+	if (oci_registry_get_blob(&p->reg, &pm->m.config, OCI_JSON_MAX_SIZE, &pm->config,
+				  &pm->config_len, err) < 0)
 		return oci_err_prefix(err, "%s: config", p->refstr);
-	cleanup_json json_t *cfg =
-		oci_json_loadb(pm->config, pm->config_len, OCI_JSON_MAX_SIZE, OCI_JSON_MAX_DEPTH, "image config", err);
+	cleanup_json json_t *cfg = oci_json_loadb(pm->config, pm->config_len, OCI_JSON_MAX_SIZE,
+						  OCI_JSON_MAX_DEPTH, "image config", err);
 	if (!cfg)
 		return -1;
 	return 0;
@@ -129,11 +136,12 @@ static int resolve(pull *p, oci_error *err)
 	char reference[OCI_DIGEST_STR_MAX + OCI_REF_TAG_MAX];
 	oci_ref_manifest_ref(&p->ref, reference, sizeof(reference));
 	char ctype[128];
-	if (oci_registry_get_manifest(&p->reg, reference, p->ref.has_digest ? &p->ref.digest : NULL, -1, &p->top_body,
-				      &p->top_len, &p->top_digest, ctype, sizeof(ctype), err) < 0)
+	if (oci_registry_get_manifest(&p->reg, reference, p->ref.has_digest ? &p->ref.digest : NULL,
+				      -1, &p->top_body, &p->top_len, &p->top_digest, ctype,
+				      sizeof(ctype), err) < 0)
 		return -1;
-	cleanup_json json_t *doc = oci_json_loadb(p->top_body, p->top_len, OCI_JSON_MAX_SIZE, OCI_JSON_MAX_DEPTH,
-						  "manifest", err);
+	cleanup_json json_t *doc = oci_json_loadb(p->top_body, p->top_len, OCI_JSON_MAX_SIZE,
+						  OCI_JSON_MAX_DEPTH, "manifest", err);
 	if (!doc)
 		return oci_err_prefix(err, "%s", p->refstr);
 	int k = doc_kind(ctype, doc, p->top_mt, sizeof(p->top_mt), err);
@@ -149,7 +157,8 @@ static int resolve(pull *p, oci_error *err)
 			return -1;
 		memcpy(copy, p->top_body, p->top_len + 1);
 		p->man[0].digest = p->top_digest;
-		return fetch_manifest(p, &p->man[0], NULL, NULL, -1, copy, p->top_len, p->top_mt, err);
+		return fetch_manifest(p, &p->man[0], NULL, NULL, -1, copy, p->top_len, p->top_mt,
+				      err);
 	}
 	p->top_is_index = true;
 	if (oci_index_parse(doc, p->top_mt, &p->idx, err) < 0)
@@ -182,10 +191,12 @@ static int resolve(pull *p, oci_error *err)
 		char ds[OCI_DIGEST_STR_MAX];
 		oci_digest_str(&d->digest, ds);
 		if (oci_media_kind(d->media_type) != OCI_KIND_MANIFEST)
-			return oci_err(err, OCI_E_UNSUPPORTED, "%s: index entry %zu: unsupported media type '%s'", p->refstr,
-				       i, d->media_type);
+			return oci_err(err, OCI_E_UNSUPPORTED,
+				       "%s: index entry %zu: unsupported media type '%s'",
+				       p->refstr, i, d->media_type);
 		p->man[p->n_man].digest = d->digest;
-		if (fetch_manifest(p, &p->man[p->n_man++], ds, &d->digest, d->size, NULL, 0, NULL, err) < 0)
+		if (fetch_manifest(p, &p->man[p->n_man++], ds, &d->digest, d->size, NULL, 0, NULL,
+				   err) < 0)
 			return -1;
 	}
 	return 0;
@@ -203,7 +214,8 @@ static int plan_layers(pull *p, oci_error *err)
 	size_t n = 0;
 	for (size_t i = 0; i < p->n_man; i++) {
 		pulled_manifest *pm = &p->man[i];
-		pm->layer_xfer = oci_calloc(pm->m.n_layers ? pm->m.n_layers : 1, sizeof(size_t), err);
+		pm->layer_xfer =
+		    oci_calloc(pm->m.n_layers ? pm->m.n_layers : 1, sizeof(size_t), err);
 		if (!pm->layer_xfer) {
 			free(uniq);
 			return -1;
@@ -252,7 +264,8 @@ static int open_store(pull *p, oci_error *err)
 		if (oci_cache_open_temp(&p->store, err) < 0)
 			return -1;
 	} else {
-		cleanup_free char *dir = p->o->cache_dir ? oci_strdup(p->o->cache_dir, err) : oci_cache_default_dir(err);
+		cleanup_free char *dir =
+		    p->o->cache_dir ? oci_strdup(p->o->cache_dir, err) : oci_cache_default_dir(err);
 		if (!dir || oci_cache_open(&p->store, dir, true, err) < 0)
 			return -1;
 	}
@@ -272,7 +285,8 @@ typedef struct stream_job {
 
 static char *stream_index_json(pull *p, oci_error *err)
 {
-	cleanup_json json_t *idx = json_pack("{s:i,s:s,s:[]}", "schemaVersion", 2, "mediaType", OCI_MT_INDEX, "manifests");
+	cleanup_json json_t *idx =
+	    json_pack("{s:i,s:s,s:[]}", "schemaVersion", 2, "mediaType", OCI_MT_INDEX, "manifests");
 	oci_descriptor d;
 	memset(&d, 0, sizeof(d));
 	snprintf(d.media_type, sizeof(d.media_type), "%s", p->man[0].media_type);
@@ -311,12 +325,14 @@ static int stream_blob(stream_job *j, size_t k, char *buf, oci_error *err)
 		/* the last byte waits for verification */
 		uint64_t limit = done ? size : (seen < size ? seen : size - 1);
 		while (written < limit) {
-			size_t want = limit - written < COPY_BUF ? (size_t)(limit - written) : COPY_BUF;
+			size_t want =
+			    limit - written < COPY_BUF ? (size_t)(limit - written) : COPY_BUF;
 			ssize_t r = pread(x->fd, buf, want, (off_t)written);
 			if (r < 0 && errno == EINTR)
 				continue;
 			if (r <= 0)
-				return oci_err_errno(err, r < 0 ? errno : EIO, "%s: reading the downloaded blob", x->what);
+				return oci_err_errno(err, r < 0 ? errno : EIO,
+						     "%s: reading the downloaded blob", x->what);
 			if (oci_archive_out_data(&j->out, buf, (size_t)r, err) < 0)
 				return -1;
 			written += (uint64_t)r;
@@ -338,12 +354,14 @@ static void *stream_thread(void *arg)
 	j->rc = -1;
 	if (!index || !buf)
 		goto out;
-	if (oci_archive_out_file(&j->out, "oci-layout", layout_file, strlen(layout_file), err) < 0 ||
+	if (oci_archive_out_file(&j->out, "oci-layout", layout_file, strlen(layout_file), err) <
+		0 ||
 	    oci_archive_out_file(&j->out, "index.json", index, strlen(index), err) < 0 ||
-	    oci_archive_out_file(&j->out, oci_digest_blob_path(&pm->digest, name, sizeof(name)), pm->body, pm->len, err) <
-		    0 ||
-	    oci_archive_out_file(&j->out, oci_digest_blob_path(&pm->m.config.digest, name, sizeof(name)), pm->config,
-				 pm->config_len, err) < 0)
+	    oci_archive_out_file(&j->out, oci_digest_blob_path(&pm->digest, name, sizeof(name)),
+				 pm->body, pm->len, err) < 0 ||
+	    oci_archive_out_file(&j->out,
+				 oci_digest_blob_path(&pm->m.config.digest, name, sizeof(name)),
+				 pm->config, pm->config_len, err) < 0)
 		goto out;
 	for (size_t l = 0; l < pm->m.n_layers; l++) {
 		size_t k = pm->layer_xfer[l];
@@ -367,7 +385,8 @@ out:
 static int write_stream(pull *p, oci_error *err)
 {
 	if (p->o->all_platforms)
-		return oci_err(err, OCI_E_INVALID, "--all-platforms needs an output layout (-o DIR)");
+		return oci_err(err, OCI_E_INVALID,
+			       "--all-platforms needs an output layout (-o DIR)");
 	stream_job j;
 	memset(&j, 0, sizeof(j));
 	j.p = p;
@@ -434,7 +453,8 @@ static int copy_into_layout(pull *p, oci_xfer *x, oci_error *err)
 	return 0;
 }
 
-static int put_small(pull *p, const void *data, size_t len, const oci_digest *want, const char *what, oci_error *err)
+static int put_small(pull *p, const void *data, size_t len, const oci_digest *want,
+		     const char *what, oci_error *err)
 {
 	if (oci_layout_has_blob(&p->layout, want, (int64_t)len))
 		return 0;
@@ -453,14 +473,16 @@ static int write_layout(pull *p, oci_error *err)
 	if (oci_xfer_lookup(&p->xs, err) < 0 || oci_xfer_run(&p->xs, err) < 0)
 		return -1;
 	if (mkdirat(p->layout.dirfd, "blobs/sha256", 0755) < 0 && errno != EEXIST)
-		return oci_err_errno(err, errno, "layout '%s': mkdir 'blobs/sha256'", p->layout.path);
+		return oci_err_errno(err, errno, "layout '%s': mkdir 'blobs/sha256'",
+				     p->layout.path);
 	if (!p->store_is_layout)
 		for (size_t k = 0; k < p->xs.n; k++)
 			if (copy_into_layout(p, &p->xs.x[k], err) < 0)
 				return oci_err_prefix(err, "layout '%s'", p->layout.path);
 	for (size_t i = 0; i < p->n_man; i++) {
 		pulled_manifest *pm = &p->man[i];
-		if (put_small(p, pm->config, pm->config_len, &pm->m.config.digest, "config", err) < 0 ||
+		if (put_small(p, pm->config, pm->config_len, &pm->m.config.digest, "config", err) <
+			0 ||
 		    put_small(p, pm->body, pm->len, &pm->digest, "manifest", err) < 0)
 			return oci_err_prefix(err, "layout '%s'", p->layout.path);
 	}
@@ -505,7 +527,8 @@ static void pull_release(pull *p)
 
 static int report_digest(pull *p, oci_error *err)
 {
-	const oci_digest *d = (p->o->all_platforms && p->top_is_index) ? &p->top_digest : &p->man[0].digest;
+	const oci_digest *d =
+	    (p->o->all_platforms && p->top_is_index) ? &p->top_digest : &p->man[0].digest;
 	char ds[OCI_DIGEST_STR_MAX];
 	oci_digest_str(d, ds);
 	if (p->o->digest_file &&
@@ -531,9 +554,11 @@ int oci_pull(const oci_pull_opts *o, oci_error *err)
 	oci_ref_str(&p.ref, p.refstr, sizeof(p.refstr));
 	if (!o->layout_dir && isatty(STDOUT_FILENO))
 		return oci_err(err, OCI_E_INVALID,
-			       "refusing to write an image stream to a terminal: redirect stdout or use -o DIR");
+			       "refusing to write an image stream to a terminal: redirect stdout "
+			       "or use -o DIR");
 	if (o->all_platforms && !o->layout_dir)
-		return oci_err(err, OCI_E_INVALID, "--all-platforms needs an output layout (-o DIR)");
+		return oci_err(err, OCI_E_INVALID,
+			       "--all-platforms needs an output layout (-o DIR)");
 	/* a consumer that goes away is an error on write, not a silent death */
 	signal(SIGPIPE, SIG_IGN);
 	if (oci_registry_init(&p.reg, &p.ref, &o->reg, err) < 0) {
@@ -554,9 +579,10 @@ int oci_pull(const oci_pull_opts *o, oci_error *err)
 		goto out;
 	if (report_digest(&p, err) < 0)
 		goto out;
-	log_debug("done: %zu layers, %llu bytes downloaded, %llu from the store, %d Range chunk requests, %d retries",
-		  p.xs.n, (unsigned long long)p.xs.received, (unsigned long long)p.xs.from_cache, p.xs.range_requests,
-		  p.xs.retries);
+	log_debug("done: %zu layers, %llu bytes downloaded, %llu from the store, %d Range chunk "
+		  "requests, %d retries",
+		  p.xs.n, (unsigned long long)p.xs.received, (unsigned long long)p.xs.from_cache,
+		  p.xs.range_requests, p.xs.retries);
 	ret = 0;
 out:
 	pull_release(&p);

@@ -18,7 +18,8 @@ typedef struct oci_pull_opts {
 	const char *cache_dir; /* NULL: the default cache */
 	bool no_cache;
 	int jobs;
-	int64_t chunk_size; /* split blobs over twice this into Range requests; 0: never; <0: default */
+	int64_t
+	    chunk_size; /* split blobs over twice this into Range requests; 0: never; <0: default */
 	bool progress;
 	const char *layout_dir; /* NULL: stream to stdout */
 	const char *layout_tag; /* NULL: the reference's tag */

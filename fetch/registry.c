@@ -20,11 +20,13 @@ static int set_base(oci_registry *r, bool tls, oci_error *err)
 	r->auth.registry_tls = tls;
 	snprintf(r->base, sizeof(r->base), "%s://%s", tls ? "https" : "http", r->host);
 	if (!oci_http_origin(r->base, r->origin, sizeof(r->origin)))
-		return oci_err(err, OCI_E_INVALID, "%s: cannot make a URL of this registry host", r->host);
+		return oci_err(err, OCI_E_INVALID, "%s: cannot make a URL of this registry host",
+			       r->host);
 	return 0;
 }
 
-int oci_registry_init(oci_registry *r, const oci_ref *ref, const oci_registry_opts *o, oci_error *err)
+int oci_registry_init(oci_registry *r, const oci_ref *ref, const oci_registry_opts *o,
+		      oci_error *err)
 {
 	memset(r, 0, sizeof(*r));
 	r->ref = *ref;
@@ -98,7 +100,8 @@ bool oci_registry_same_origin(oci_registry *r, const char *url)
 	return oci_http_origin(url, o, sizeof(o)) && !strcmp(o, r->origin);
 }
 
-static struct curl_slist *make_headers(oci_registry *r, const char *url, const char *accept, bool *ok)
+static struct curl_slist *make_headers(oci_registry *r, const char *url, const char *accept,
+				       bool *ok)
 {
 	struct curl_slist *h = NULL, *n;
 	*ok = true;
@@ -122,7 +125,8 @@ oom:
 	return NULL;
 }
 
-static int status_error(oci_registry *r, const char *what, const oci_http_resp *resp, int attempts, oci_error *err)
+static int status_error(oci_registry *r, const char *what, const oci_http_resp *resp, int attempts,
+			oci_error *err)
 {
 	char buf[512], st[64];
 	const char *m = oci_http_error_message(resp, buf, sizeof(buf));
@@ -133,10 +137,12 @@ static int status_error(oci_registry *r, const char *what, const oci_http_resp *
 		code = OCI_E_AUTH;
 	oci_http_status_text(resp->status, st, sizeof(st));
 	if (m && oci_http_retryable_status(resp->status))
-		return oci_err(err, code, "%s: %s (%s, gave up after %d attempts)", what, m, st, attempts);
+		return oci_err(err, code, "%s: %s (%s, gave up after %d attempts)", what, m, st,
+			       attempts);
 	if (m)
 		return oci_err(err, code, "%s: %s", what, m);
-	if (resp->status == 400 && resp->body && strstr(resp->body, "HTTP request to an HTTPS server"))
+	if (resp->status == 400 && resp->body &&
+	    strstr(resp->body, "HTTP request to an HTTPS server"))
 		return oci_err(err, code, "%s: the registry speaks HTTPS, not plain HTTP", r->host);
 	if (resp->status == 404)
 		return oci_err(err, code, "%s: not found", what);
@@ -154,8 +160,8 @@ int oci_registry_reauth(oci_registry *r, const char *www_authenticate, oci_error
 	return oci_auth_challenge(&r->auth, www_authenticate, r->scope, err);
 }
 
-int oci_registry_get(oci_registry *r, const char *method, const char *path, const char *accept, size_t max_body,
-		     oci_http_resp *resp, oci_error *err)
+int oci_registry_get(oci_registry *r, const char *method, const char *path, const char *accept,
+		     size_t max_body, oci_http_resp *resp, oci_error *err)
 {
 	cleanup_free char *url = oci_asprintf(err, "%s%s", r->base, path);
 	if (!url)
@@ -172,7 +178,8 @@ int oci_registry_get(oci_registry *r, const char *method, const char *path, cons
 		int rc = oci_http_perform(r->easy, method, url, h, max_body, resp, &cc, err);
 		curl_slist_free_all(h);
 		if (rc < 0) {
-			if (oci_http_retryable_code(cc) && attempt < oci_http_attempts_for(cc, r->max_attempts)) {
+			if (oci_http_retryable_code(cc) &&
+			    attempt < oci_http_attempts_for(cc, r->max_attempts)) {
 				long ms = oci_http_backoff_ms(attempt, -1);
 				log_debug("%s: %s; retrying in %ld ms", path, err->msg, ms);
 				usleep((useconds_t)ms * 1000);
@@ -203,14 +210,17 @@ int oci_registry_get(oci_registry *r, const char *method, const char *path, cons
 			attempt--;
 			continue;
 		}
-		if ((st == 301 || st == 302 || st == 303 || st == 307 || st == 308) && resp->location[0]) {
+		if ((st == 301 || st == 302 || st == 303 || st == 307 || st == 308) &&
+		    resp->location[0]) {
 			if (++redirects > MAX_REDIRECTS)
 				return oci_err(err, OCI_E_NET, "%s: too many redirects", path);
 			char *next = oci_http_resolve(url, resp->location, err);
 			if (!next)
 				return -1;
 			log_debug("redirected to %s%s", next,
-				  oci_registry_same_origin(r, next) ? "" : " (another origin: no credentials)");
+				  oci_registry_same_origin(r, next)
+				      ? ""
+				      : " (another origin: no credentials)");
 			free(url);
 			url = next;
 			attempt--;
@@ -226,9 +236,9 @@ int oci_registry_get(oci_registry *r, const char *method, const char *path, cons
 	}
 }
 
-int oci_registry_get_manifest(oci_registry *r, const char *reference, const oci_digest *want, int64_t want_size,
-			      char **body, size_t *len, oci_digest *out_digest, char *media_type, size_t mt_len,
-			      oci_error *err)
+int oci_registry_get_manifest(oci_registry *r, const char *reference, const oci_digest *want,
+			      int64_t want_size, char **body, size_t *len, oci_digest *out_digest,
+			      char *media_type, size_t mt_len, oci_error *err)
 {
 	char refstr[512];
 	oci_ref_str(&r->ref, refstr, sizeof(refstr));
@@ -237,7 +247,8 @@ int oci_registry_get_manifest(oci_registry *r, const char *reference, const oci_
 		return -1;
 	oci_http_resp resp;
 	oci_http_resp_init(&resp);
-	if (oci_registry_get(r, "GET", path, OCI_MANIFEST_ACCEPT, OCI_JSON_MAX_SIZE, &resp, err) < 0) {
+	if (oci_registry_get(r, "GET", path, OCI_MANIFEST_ACCEPT, OCI_JSON_MAX_SIZE, &resp, err) <
+	    0) {
 		oci_http_resp_release(&resp);
 		if (err->code == OCI_E_LIMIT)
 			return oci_err_prefix(err, "%s: manifest %s", refstr, reference);
@@ -251,7 +262,8 @@ int oci_registry_get_manifest(oci_registry *r, const char *reference, const oci_
 		return oci_err_prefix(err, "%s", refstr);
 	}
 	oci_digest got;
-	if (oci_digest_buffer(want ? want->alg : OCI_DIGEST_SHA256, resp.body ? resp.body : "", resp.len, &got, err) < 0)
+	if (oci_digest_buffer(want ? want->alg : OCI_DIGEST_SHA256, resp.body ? resp.body : "",
+			      resp.len, &got, err) < 0)
 		goto fail;
 	if (want) {
 		char what[160];
@@ -264,10 +276,12 @@ int oci_registry_get_manifest(oci_registry *r, const char *reference, const oci_
 		if (oci_digest_parse(resp.docker_digest, &hd, &e2) == 0) {
 			oci_digest g2 = got;
 			if (hd.alg != got.alg &&
-			    oci_digest_buffer(hd.alg, resp.body ? resp.body : "", resp.len, &g2, err) < 0)
+			    oci_digest_buffer(hd.alg, resp.body ? resp.body : "", resp.len, &g2,
+					      err) < 0)
 				goto fail;
 			char what[160];
-			snprintf(what, sizeof(what), "%s: manifest (Docker-Content-Digest)", refstr);
+			snprintf(what, sizeof(what), "%s: manifest (Docker-Content-Digest)",
+				 refstr);
 			if (oci_digest_verify(&hd, -1, &g2, resp.len, what, err) < 0)
 				goto fail;
 		}
@@ -293,14 +307,15 @@ char *oci_registry_blob_url(oci_registry *r, const oci_digest *d, oci_error *err
 	return oci_asprintf(err, "%s/v2/%s/blobs/%s", r->base, r->ref.path, oci_digest_str(d, ds));
 }
 
-int oci_registry_get_blob(oci_registry *r, const oci_descriptor *d, size_t max, char **body, size_t *len,
-			  oci_error *err)
+int oci_registry_get_blob(oci_registry *r, const oci_descriptor *d, size_t max, char **body,
+			  size_t *len, oci_error *err)
 {
 	char ds[OCI_DIGEST_STR_MAX], what[128];
 	oci_digest_str(&d->digest, ds);
 	snprintf(what, sizeof(what), "blob %s", ds);
 	if (d->size < 0 || (uint64_t)d->size > max)
-		return oci_err(err, OCI_E_LIMIT, "%s: size %lld over the %zu-byte limit", what, (long long)d->size, max);
+		return oci_err(err, OCI_E_LIMIT, "%s: size %lld over the %zu-byte limit", what,
+			       (long long)d->size, max);
 	cleanup_free char *path = oci_asprintf(err, "/v2/%s/blobs/%s", r->ref.path, ds);
 	if (!path)
 		return -1;
@@ -325,7 +340,8 @@ int oci_registry_get_blob(oci_registry *r, const oci_descriptor *d, size_t max, 
 	return *body ? 0 : oci_err(err, OCI_E_IO, "out of memory");
 }
 
-int oci_registry_setup_blob(oci_registry *r, CURL *e, const char *url, struct curl_slist **hdrs, oci_error *err)
+int oci_registry_setup_blob(oci_registry *r, CURL *e, const char *url, struct curl_slist **hdrs,
+			    oci_error *err)
 {
 	if (oci_http_setup(e, &r->tls, err) < 0)
 		return -1;

@@ -18,7 +18,8 @@
 
 typedef struct oci_registry_opts {
 	oci_tls_opts tls;
-	bool plain_http; /* forced; loopback registries default to it unless TLS options are given */
+	bool
+	    plain_http; /* forced; loopback registries default to it unless TLS options are given */
 	const char *creds;    /* "user:pass" */
 	const char *username; /* with password */
 	const char *password;
@@ -27,12 +28,14 @@ typedef struct oci_registry_opts {
 
 typedef struct oci_registry {
 	oci_ref ref;
-	char host[OCI_REF_NAME_MAX + 1]; /* what to connect to: "registry-1.docker.io", "127.0.0.1:5000" */
-	char base[OCI_REF_NAME_MAX + 16]; /* "https://host" */
+	char host[OCI_REF_NAME_MAX +
+		  1]; /* what to connect to: "registry-1.docker.io", "127.0.0.1:5000" */
+	char base[OCI_REF_NAME_MAX + 16];   /* "https://host" */
 	char origin[OCI_REF_NAME_MAX + 32]; /* normalised origin of base, for redirect checks */
 	char scope[OCI_REF_NAME_MAX + 32];  /* "repository:<path>:pull" */
 	bool tls_on;
-	bool tls_implicit; /* a loopback registry in plain HTTP by default (may turn out to speak TLS) */
+	bool tls_implicit; /* a loopback registry in plain HTTP by default (may turn out to speak
+			      TLS) */
 	oci_tls tls;
 	oci_auth auth;
 	CURL *easy; /* for one-at-a-time requests; keeps its connection */
@@ -40,24 +43,25 @@ typedef struct oci_registry {
 	int max_attempts;
 } oci_registry;
 
-int oci_registry_init(oci_registry *r, const oci_ref *ref, const oci_registry_opts *o, oci_error *err);
+int oci_registry_init(oci_registry *r, const oci_ref *ref, const oci_registry_opts *o,
+		      oci_error *err);
 void oci_registry_release(oci_registry *r);
 
 /* GET (or HEAD) path below base ("/v2/<name>/manifests/<ref>") with auth, redirects and retries.
  * Success is any 2xx; 404 is OCI_E_NOTFOUND with the registry's own message. */
-int oci_registry_get(oci_registry *r, const char *method, const char *path, const char *accept, size_t max_body,
-		     oci_http_resp *resp, oci_error *err);
+int oci_registry_get(oci_registry *r, const char *method, const char *path, const char *accept,
+		     size_t max_body, oci_http_resp *resp, oci_error *err);
 
 /* Fetch a manifest or index by tag or digest ("sha256:..."), verified: against want when given
  * (digest and size), else against the Docker-Content-Digest header when the registry sends
  * one. Fills out_digest and media_type (from Content-Type or the document). */
-int oci_registry_get_manifest(oci_registry *r, const char *reference, const oci_digest *want, int64_t want_size,
-			      char **body, size_t *len, oci_digest *out_digest, char *media_type, size_t mt_len,
-			      oci_error *err);
+int oci_registry_get_manifest(oci_registry *r, const char *reference, const oci_digest *want,
+			      int64_t want_size, char **body, size_t *len, oci_digest *out_digest,
+			      char *media_type, size_t mt_len, oci_error *err);
 
 /* Fetch a small blob (config) into memory, verified against its descriptor. */
-int oci_registry_get_blob(oci_registry *r, const oci_descriptor *d, size_t max, char **body, size_t *len,
-			  oci_error *err);
+int oci_registry_get_blob(oci_registry *r, const oci_descriptor *d, size_t max, char **body,
+			  size_t *len, oci_error *err);
 
 /* "<base>/v2/<name>/blobs/<digest>" (new string). */
 char *oci_registry_blob_url(oci_registry *r, const oci_digest *d, oci_error *err);
@@ -65,7 +69,8 @@ char *oci_registry_blob_url(oci_registry *r, const oci_digest *d, oci_error *err
 bool oci_registry_same_origin(oci_registry *r, const char *url);
 /* Set up a handle for a blob transfer from url: shared connections, TLS, Authorization only
  * when url is on the registry's origin. *hdrs receives the header list (free it after). */
-int oci_registry_setup_blob(oci_registry *r, CURL *e, const char *url, struct curl_slist **hdrs, oci_error *err);
+int oci_registry_setup_blob(oci_registry *r, CURL *e, const char *url, struct curl_slist **hdrs,
+			    oci_error *err);
 /* React to a 401 from a transfer (or refresh an expired token). */
 int oci_registry_reauth(oci_registry *r, const char *www_authenticate, oci_error *err);
 #endif

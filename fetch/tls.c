@@ -1,6 +1,6 @@
 /* TLS settings for registry connections. libcurl takes one CA source, so the system bundle
- * and every extra CA (--cacert, the *.crt files of certs.d/<host>) are joined into one in-memory PEM blob:
- * extra CAs add to the system trust, as Docker and skopeo do, instead of replacing it. */
+ * and every extra CA (--cacert, the *.crt files of certs.d/<host>) are joined into one in-memory
+ * PEM blob: extra CAs add to the system trust, as Docker and skopeo do, instead of replacing it. */
 #include "fetch/tls.h"
 
 #include <dirent.h>
@@ -16,9 +16,9 @@
 #define CA_FILE_MAX (8u << 20)
 
 static const char *const system_bundles[] = {
-	"/etc/ssl/certs/ca-certificates.crt",
-	"/etc/pki/tls/certs/ca-bundle.crt",
-	"/etc/ssl/cert.pem",
+    "/etc/ssl/certs/ca-certificates.crt",
+    "/etc/pki/tls/certs/ca-bundle.crt",
+    "/etc/ssl/cert.pem",
 };
 
 static int append_file(oci_tls *t, const char *path, bool required, oci_error *err)
@@ -90,11 +90,14 @@ static int scan_dir(oci_tls *t, const char *dir, bool required, oci_error *err)
 			if (add_ca(t, p, err) < 0)
 				return -1;
 		} else if (oci_str_has_suffix(n, ".cert") && !t->cert) {
-			cleanup_free char *k = oci_asprintf(err, "%s/%.*s.key", dir, (int)(strlen(n) - 5), n);
+			cleanup_free char *k =
+			    oci_asprintf(err, "%s/%.*s.key", dir, (int)(strlen(n) - 5), n);
 			if (!k)
 				return -1;
 			if (access(k, R_OK) != 0)
-				return oci_err(err, OCI_E_TLS, "client certificate '%s' has no matching key '%s'", p, k);
+				return oci_err(err, OCI_E_TLS,
+					       "client certificate '%s' has no matching key '%s'",
+					       p, k);
 			t->cert = steal_pointer(&p);
 			t->key = steal_pointer(&k);
 		}
@@ -123,7 +126,8 @@ int oci_tls_init(oci_tls *t, const oci_tls_opts *o, const char *host, oci_error 
 	if (o->cert_dir)
 		return scan_dir(t, o->cert_dir, true, err);
 	const char *env = getenv("OCI_CERTS_D");
-	cleanup_free char *parents = oci_strdup(env ? env : "/etc/docker/certs.d:/etc/containers/certs.d", err);
+	cleanup_free char *parents =
+	    oci_strdup(env ? env : "/etc/docker/certs.d:/etc/containers/certs.d", err);
 	if (!parents)
 		return -1;
 	char *save = NULL;
@@ -152,7 +156,8 @@ int oci_tls_apply(const oci_tls *t, CURL *e, oci_error *err)
 		rc |= curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
 		rc |= curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
 	} else if (t->ca_blob) {
-		struct curl_blob b = {.data = t->ca_blob, .len = t->ca_len, .flags = CURL_BLOB_NOCOPY};
+		struct curl_blob b = {
+		    .data = t->ca_blob, .len = t->ca_len, .flags = CURL_BLOB_NOCOPY};
 		rc |= curl_easy_setopt(e, CURLOPT_CAINFO_BLOB, &b);
 	}
 	if (t->cert) {

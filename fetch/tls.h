@@ -14,7 +14,7 @@ typedef struct oci_tls_opts {
 	const char *cert;     /* --cert: client certificate (PEM) */
 	const char *key;      /* --key: its private key */
 	const char *cert_dir; /* --cert-dir: *.crt, *.cert, *.key as in certs.d/<host>/ */
-	bool insecure;        /* --insecure: do not verify the server */
+	bool insecure;	      /* --insecure: do not verify the server */
 } oci_tls_opts;
 
 typedef struct oci_tls {

@@ -26,7 +26,8 @@ enum { X_PENDING = 0, X_WAITLOCK, X_ACTIVE, X_DONE, X_FAILED };
 enum { P_IDLE = 0, P_ACTIVE, P_RETRY, P_DONE };
 
 #define MAX_REDIRECTS 5
-#define XFER_BUF (512u << 10) /* libcurl hands over 16 KiB at a time: write and hash in bigger pieces */
+#define XFER_BUF                                                                                   \
+	(512u << 10) /* libcurl hands over 16 KiB at a time: write and hash in bigger pieces */
 
 static int64_t now_ms(void)
 {
@@ -42,7 +43,8 @@ size_t oci_xfer_plan_parts(int64_t size, uint64_t chunk)
 	return (size_t)(((uint64_t)size + chunk - 1) / chunk);
 }
 
-int oci_xfer_set_init(oci_xfer_set *s, oci_registry *reg, oci_cache *store, int jobs, size_t n, oci_error *err)
+int oci_xfer_set_init(oci_xfer_set *s, oci_registry *reg, oci_cache *store, int jobs, size_t n,
+		      oci_error *err)
 {
 	memset(s, 0, sizeof(*s));
 	s->reg = reg;
@@ -191,7 +193,8 @@ static int hash_catch_up(oci_xfer *x, oci_error *err)
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0)
-			return oci_err_errno(err, r < 0 ? errno : EIO, "reading back '%s'", x->tmpname);
+			return oci_err_errno(err, r < 0 ? errno : EIO, "reading back '%s'",
+					     x->tmpname);
 		if (oci_hasher_update(x->h, s->scratch, (size_t)r, err) < 0)
 			return -1;
 		x->hashed += (uint64_t)r;
@@ -269,7 +272,8 @@ static size_t part_write_cb(char *buf, size_t size, size_t n, void *ud)
 		p->skip = 0;
 		if (st == 206) {
 			if (p->resp.content_range_start != (long long)(p->start + p->have)) {
-				oci_err(&p->werr, OCI_E_NET, "bad Content-Range from the server (asked from byte %llu)",
+				oci_err(&p->werr, OCI_E_NET,
+					"bad Content-Range from the server (asked from byte %llu)",
 					(unsigned long long)(p->start + p->have));
 				p->werr_set = true;
 				return 0;
@@ -280,14 +284,17 @@ static size_t part_write_cb(char *buf, size_t size, size_t n, void *ud)
 				x->parts_enabled = x->n_parts;
 			}
 		} else if (p == &x->parts[0] && p->ranged && !x->range_ok) {
-			/* the server ignores Range: this answer is the whole blob, take it as one GET */
-			log_debug("%s: the server ignores Range; one request for the whole blob", x->what);
+			/* the server ignores Range: this answer is the whole blob, take it as one
+			 * GET */
+			log_debug("%s: the server ignores Range; one request for the whole blob",
+				  x->what);
 			x->n_parts = x->parts_enabled = 1;
 			p->ranged = false;
 			p->len = (uint64_t)x->size;
 			p->skip = p->have;
 		} else {
-			p->skip = p->start + p->have; /* the server ignored Range: drop what we have */
+			p->skip =
+			    p->start + p->have; /* the server ignored Range: drop what we have */
 		}
 	}
 	const char *d = buf;
@@ -304,16 +311,19 @@ static size_t part_write_cb(char *buf, size_t size, size_t n, void *ud)
 	bool fill_stop = false;
 	if (l > room) {
 		if (st == 200 && sent_range(p) && p->start + p->len < (uint64_t)x->size) {
-			/* a whole-blob answer to a chunk request: keep the chunk's bytes, stop there */
+			/* a whole-blob answer to a chunk request: keep the chunk's bytes, stop
+			 * there */
 			l = (size_t)room;
 			fill_stop = true;
 		} else if (p->start + p->len < (uint64_t)x->size) {
-			oci_err(&p->werr, OCI_E_NET, "the server sent more than the %llu bytes asked for",
+			oci_err(&p->werr, OCI_E_NET,
+				"the server sent more than the %llu bytes asked for",
 				(unsigned long long)p->len);
 			p->werr_set = true;
 			return 0;
 		} else {
-			oci_err(&p->werr, OCI_E_DIGEST, "size mismatch: more than the expected %lld bytes",
+			oci_err(&p->werr, OCI_E_DIGEST,
+				"size mismatch: more than the expected %lld bytes",
 				(long long)x->size);
 			p->werr_set = true;
 			return 0;
@@ -397,10 +407,12 @@ static int start(oci_xfer_set *s, CURLM *m, oci_xfer_part *p, char *url, oci_err
 	if (sent_range(p)) {
 		uint64_t from = p->start + p->have;
 		if (p->ranged)
-			snprintf(range, sizeof(range), "Range: bytes=%llu-%llu", (unsigned long long)from,
+			snprintf(range, sizeof(range), "Range: bytes=%llu-%llu",
+				 (unsigned long long)from,
 				 (unsigned long long)(p->start + p->len - 1));
 		else
-			snprintf(range, sizeof(range), "Range: bytes=%llu-", (unsigned long long)from);
+			snprintf(range, sizeof(range), "Range: bytes=%llu-",
+				 (unsigned long long)from);
 		struct curl_slist *h = curl_slist_append(p->hdrs, range);
 		if (!h)
 			return oci_err(err, OCI_E_IO, "out of memory");
@@ -423,19 +435,20 @@ static int start(oci_xfer_set *s, CURLM *m, oci_xfer_part *p, char *url, oci_err
 	curl_easy_setopt(p->e, CURLOPT_PIPEWAIT, 1L);
 	if (curl_multi_add_handle(m, p->e) != CURLM_OK)
 		return oci_err(err, OCI_E_INTERNAL, "cannot add a transfer");
-	log_debug("%s: GET %s%s%s%s", x->what, p->url, range[0] ? " (" : "", range[0] ? range + 7 : "",
-		  range[0] ? ")" : "");
+	log_debug("%s: GET %s%s%s%s", x->what, p->url, range[0] ? " (" : "",
+		  range[0] ? range + 7 : "", range[0] ? ")" : "");
 	p->state = P_ACTIVE;
 	return 0;
 }
 
-static void schedule_retry(oci_xfer_set *s, oci_xfer_part *p, CURLM *m, long retry_after, const char *why)
+static void schedule_retry(oci_xfer_set *s, oci_xfer_part *p, CURLM *m, long retry_after,
+			   const char *why)
 {
 	long ms = oci_http_backoff_ms(p->attempts, retry_after);
 	char ds[OCI_DIGEST_STR_MAX];
 	log_debug("%s %s: %s at byte %llu; retry %d in %ld ms", p->x->what,
-		  oci_digest_short(&p->x->digest, ds, sizeof(ds)), why, (unsigned long long)(p->start + p->have),
-		  p->attempts, ms);
+		  oci_digest_short(&p->x->digest, ds, sizeof(ds)), why,
+		  (unsigned long long)(p->start + p->have), p->attempts, ms);
 	part_drop_handle(p, m);
 	p->state = P_RETRY;
 	p->not_before = now_ms() + ms;
@@ -463,7 +476,8 @@ static int xfer_complete(oci_xfer_set *s, CURLM *m, oci_xfer *x, oci_error *err)
 	oci_digest got;
 	char ds[OCI_DIGEST_STR_MAX], what[128];
 	snprintf(what, sizeof(what), "%s: blob %s", x->what, oci_digest_str(&x->digest, ds));
-	if (oci_hasher_final(x->h, &got, err) < 0 || oci_digest_verify(&x->digest, x->size, &got, x->hashed, what, err) < 0)
+	if (oci_hasher_final(x->h, &got, err) < 0 ||
+	    oci_digest_verify(&x->digest, x->size, &got, x->hashed, what, err) < 0)
 		return xfer_fail(s, x, err);
 	if (oci_cache_commit(s->store, x->tmpname, &x->digest, err) < 0)
 		return xfer_fail(s, x, err);
@@ -500,7 +514,8 @@ static int complete(oci_xfer_set *s, CURLM *m, oci_xfer_part *p, CURLcode rc, oc
 	if (p->filled)
 		rc = CURLE_OK;
 	if (rc != CURLE_OK) {
-		if (oci_http_retryable_code(rc) && ++p->attempts < oci_http_attempts_for(rc, s->reg->max_attempts)) {
+		if (oci_http_retryable_code(rc) &&
+		    ++p->attempts < oci_http_attempts_for(rc, s->reg->max_attempts)) {
 			schedule_retry(s, p, m, -1, curl_easy_strerror(rc));
 			return 0;
 		}
@@ -515,8 +530,8 @@ static int complete(oci_xfer_set *s, CURLM *m, oci_xfer_part *p, CURLcode rc, oc
 				schedule_retry(s, p, m, -1, "short body");
 				return 0;
 			}
-			oci_err(err, OCI_E_DIGEST, "size mismatch: expected %lld bytes, got %llu", (long long)x->size,
-				(unsigned long long)x->hashed);
+			oci_err(err, OCI_E_DIGEST, "size mismatch: expected %lld bytes, got %llu",
+				(long long)x->size, (unsigned long long)x->hashed);
 			what_err(x, err);
 			return xfer_fail(s, x, err);
 		}
@@ -526,7 +541,8 @@ static int complete(oci_xfer_set *s, CURLM *m, oci_xfer_part *p, CURLcode rc, oc
 		p->buf = NULL;
 		return xfer_complete(s, m, x, err);
 	}
-	if ((st == 301 || st == 302 || st == 303 || st == 307 || st == 308) && p->resp.location[0]) {
+	if ((st == 301 || st == 302 || st == 303 || st == 307 || st == 308) &&
+	    p->resp.location[0]) {
 		if (++p->redirects > MAX_REDIRECTS) {
 			oci_err(err, OCI_E_NET, "too many redirects");
 			what_err(x, err);
@@ -536,7 +552,9 @@ static int complete(oci_xfer_set *s, CURLM *m, oci_xfer_part *p, CURLcode rc, oc
 		if (!next)
 			return xfer_fail(s, x, err);
 		log_debug("%s: redirected to %s%s", x->what, next,
-			  oci_registry_same_origin(s->reg, next) ? "" : " (another origin: no credentials)");
+			  oci_registry_same_origin(s->reg, next)
+			      ? ""
+			      : " (another origin: no credentials)");
 		if (start(s, m, p, next, err) < 0)
 			return xfer_fail(s, x, err);
 		return 0;
@@ -567,7 +585,8 @@ static int complete(oci_xfer_set *s, CURLM *m, oci_xfer_part *p, CURLcode rc, oc
 	int code = st == 404 ? OCI_E_NOTFOUND : (st == 401 || st == 403) ? OCI_E_AUTH : OCI_E_NET;
 	oci_http_status_text(st, stt, sizeof(stt));
 	if (oci_http_retryable_status(st))
-		oci_err(err, code, "%s%s%s, gave up after %d attempts", msg ? msg : "", msg ? ": " : "", stt, p->attempts);
+		oci_err(err, code, "%s%s%s, gave up after %d attempts", msg ? msg : "",
+			msg ? ": " : "", stt, p->attempts);
 	else if (code == OCI_E_AUTH)
 		oci_err(err, code, "authentication failed: %s", msg ? msg : stt);
 	else
@@ -589,20 +608,32 @@ static void progress(oci_xfer_set *s, bool final)
 	for (size_t i = 0; i < s->n; i++) {
 		oci_xfer *x = &s->x[i];
 		char ds[OCI_DIGEST_STR_MAX];
-		snprintf(labels[i], sizeof(labels[i]), "%s %s", x->what, oci_digest_short(&x->digest, ds, sizeof(ds)));
+		snprintf(labels[i], sizeof(labels[i]), "%s %s", x->what,
+			 oci_digest_short(&x->digest, ds, sizeof(ds)));
 		oci_progress_line *l = &lines[i];
 		l->label = labels[i];
 		l->total = (uint64_t)x->size;
 		l->done = x->state == X_DONE ? (uint64_t)x->size : x->hashed;
 		int64_t t1 = x->state == X_DONE ? x->t_end : now;
 		if (x->received)
-			l->rate = (uint64_t)((double)x->received * 1000.0 / (double)(t1 > x->t_start ? t1 - x->t_start : 1));
+			l->rate = (uint64_t)((double)x->received * 1000.0 /
+					     (double)(t1 > x->t_start ? t1 - x->t_start : 1));
 		switch (x->state) {
-		case X_DONE: l->status = x->cached ? "cached" : "verified"; break;
-		case X_FAILED: l->status = "failed"; break;
-		case X_ACTIVE: l->status = x->parts_enabled > 1 ? "downloading (ranges)" : "downloading"; break;
-		case X_WAITLOCK: l->status = "waiting for another pull"; break;
-		default: l->status = final ? "stopped" : "waiting"; break;
+		case X_DONE:
+			l->status = x->cached ? "cached" : "verified";
+			break;
+		case X_FAILED:
+			l->status = "failed";
+			break;
+		case X_ACTIVE:
+			l->status = x->parts_enabled > 1 ? "downloading (ranges)" : "downloading";
+			break;
+		case X_WAITLOCK:
+			l->status = "waiting for another pull";
+			break;
+		default:
+			l->status = final ? "stopped" : "waiting";
+			break;
 		}
 	}
 	oci_progress_draw(&s->pg, lines, s->n);

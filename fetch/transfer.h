@@ -27,14 +27,14 @@ struct oci_xfer_set;
 typedef struct oci_xfer_part {
 	struct oci_xfer *x;
 	uint64_t start, len; /* the range [start, start + len) */
-	uint64_t have;       /* bytes of the range in the file */
-	uint64_t skip;       /* bytes of the response to drop (a server that ignored Range) */
+	uint64_t have;	     /* bytes of the range in the file */
+	uint64_t skip;	     /* bytes of the response to drop (a server that ignored Range) */
 	int state;
-	bool ranged;    /* a chunk: always send Range, even from its first byte */
-	bool no_range;  /* the server sent a bad Content-Range: ask for the whole blob */
+	bool ranged;   /* a chunk: always send Range, even from its first byte */
+	bool no_range; /* the server sent a bad Content-Range: ask for the whole blob */
 	bool body_started;
-	bool filled;    /* got its whole range from a longer (200) answer; stopped early */
-	char *buf;      /* received bytes not yet written out */
+	bool filled; /* got its whole range from a longer (200) answer; stopped early */
+	char *buf;   /* received bytes not yet written out */
 	size_t buflen;
 	CURL *e;
 	struct curl_slist *hdrs;
@@ -55,17 +55,17 @@ typedef struct oci_xfer {
 	int64_t size;
 	char what[64]; /* "layer 2/3" */
 	/* shared with consumers, under the set's mutex */
-	int fd;         /* readable content (temporary file, then the stored blob) */
+	int fd;		/* readable content (temporary file, then the stored blob) */
 	uint64_t avail; /* bytes of fd that are written and hashed, from the start */
-	bool done;      /* complete and verified */
-	bool cached;    /* was already in the store */
+	bool done;	/* complete and verified */
+	bool cached;	/* was already in the store */
 	/* private to the downloader */
 	int state;
 	char tmpname[128];
 	oci_hasher *h;
 	uint64_t hashed; /* the hash has seen [0, hashed) */
 	oci_xfer_part *parts;
-	size_t n_parts;       /* planned */
+	size_t n_parts;	      /* planned */
 	size_t parts_enabled; /* 1 until the server has shown it honours Range */
 	bool range_ok;
 	uint64_t received; /* bytes downloaded for this blob (progress) */
@@ -76,9 +76,9 @@ typedef struct oci_xfer {
 typedef struct oci_xfer_set {
 	oci_registry *reg;
 	oci_cache *store;
-	int jobs;            /* requests at once */
+	int jobs;	     /* requests at once */
 	uint64_t chunk_size; /* 0: never split a blob */
-	bool progress;       /* progress bars on stderr */
+	bool progress;	     /* progress bars on stderr */
 	oci_progress pg;
 	size_t n;
 	oci_xfer *x;
@@ -89,11 +89,12 @@ typedef struct oci_xfer_set {
 	bool failed; /* a download failed: err says why */
 	oci_error err;
 	uint64_t total, received, from_cache;
-	int retries;       /* counts retried/resumed requests, for --debug */
+	int retries;	    /* counts retried/resumed requests, for --debug */
 	int range_requests; /* chunk requests sent, for --debug */
 } oci_xfer_set;
 
-int oci_xfer_set_init(oci_xfer_set *s, oci_registry *reg, oci_cache *store, int jobs, size_t n, oci_error *err);
+int oci_xfer_set_init(oci_xfer_set *s, oci_registry *reg, oci_cache *store, int jobs, size_t n,
+		      oci_error *err);
 void oci_xfer_set_release(oci_xfer_set *s);
 /* Check the store for each blob (verifying what is there); those found are done at once. */
 int oci_xfer_lookup(oci_xfer_set *s, oci_error *err);

@@ -46,10 +46,12 @@ START_TEST(challenge_bearer)
 {
 	oci_challenge c;
 	oci_error err = OCI_ERROR_INIT;
-	ck_assert_int_eq(oci_challenge_parse("Bearer realm=\"https://auth.docker.io/token\",service=\"registry.docker.io\","
-					     "scope=\"repository:library/busybox:pull\",error=\"insufficient_scope\"",
-					     &c, &err),
-			 0);
+	ck_assert_int_eq(
+	    oci_challenge_parse(
+		"Bearer realm=\"https://auth.docker.io/token\",service=\"registry.docker.io\","
+		"scope=\"repository:library/busybox:pull\",error=\"insufficient_scope\"",
+		&c, &err),
+	    0);
 	ck_assert_str_eq(c.scheme, "bearer");
 	ck_assert_str_eq(c.realm, "https://auth.docker.io/token");
 	ck_assert_str_eq(c.service, "registry.docker.io");
@@ -66,7 +68,10 @@ START_TEST(challenge_basic_and_odd)
 	ck_assert_str_eq(c.scheme, "basic");
 	ck_assert_str_eq(c.realm, "Registry Realm");
 	/* unquoted values, spaces after commas, escaped quotes, unknown keys ignored */
-	ck_assert_int_eq(oci_challenge_parse("BEARER realm=http://r/t, service=s, foo=\"a\\\"b\", scope=\"x y\"", &c, &err), 0);
+	ck_assert_int_eq(
+	    oci_challenge_parse("BEARER realm=http://r/t, service=s, foo=\"a\\\"b\", scope=\"x y\"",
+				&c, &err),
+	    0);
 	ck_assert_str_eq(c.scheme, "bearer");
 	ck_assert_str_eq(c.realm, "http://r/t");
 	ck_assert_str_eq(c.service, "s");
@@ -84,8 +89,9 @@ START_TEST(creds_docker_config)
 	snprintf(d, sizeof(d), "%s/.docker", dir);
 	ck_assert_int_eq(mkdir(d, 0700), 0);
 	/* "user:pa:ss" -> a password containing a colon */
-	write_file(".docker/config.json", "{\"auths\":{\"https://reg.example:5000/v1/\":{\"auth\":\"dXNlcjpwYTpzcw==\"},"
-					  "\"https://index.docker.io/v1/\":{\"auth\":\"aHViOmh1YnB3\"}}}");
+	write_file(".docker/config.json",
+		   "{\"auths\":{\"https://reg.example:5000/v1/\":{\"auth\":\"dXNlcjpwYTpzcw==\"},"
+		   "\"https://index.docker.io/v1/\":{\"auth\":\"aHViOmh1YnB3\"}}}");
 	ck_assert_int_eq(oci_creds_lookup("reg.example:5000", &c, &err), 1);
 	ck_assert_str_eq(c.user, "user");
 	ck_assert_str_eq(c.secret, "pa:ss");
@@ -95,7 +101,8 @@ START_TEST(creds_docker_config)
 	ck_assert_str_eq(c.secret, "hubpw");
 	oci_creds_release(&c);
 	ck_assert_int_eq(oci_creds_lookup("other.example", &c, &err), 0);
-	ck_assert_int_eq(oci_creds_lookup("reg.example", &c, &err), 0); /* the port is part of the name */
+	ck_assert_int_eq(oci_creds_lookup("reg.example", &c, &err),
+			 0); /* the port is part of the name */
 }
 END_TEST
 
@@ -104,8 +111,10 @@ START_TEST(creds_order_and_errors)
 	oci_creds c = {0};
 	oci_error err = OCI_ERROR_INIT;
 	char p[300];
-	write_file("auth.json", "{\"auths\":{\"r.example\":{\"username\":\"first\",\"password\":\"p1\"}}}");
-	write_file("config.json", "{\"auths\":{\"r.example\":{\"username\":\"second\",\"password\":\"p2\"}}}");
+	write_file("auth.json",
+		   "{\"auths\":{\"r.example\":{\"username\":\"first\",\"password\":\"p1\"}}}");
+	write_file("config.json",
+		   "{\"auths\":{\"r.example\":{\"username\":\"second\",\"password\":\"p2\"}}}");
 	snprintf(p, sizeof(p), "%s/auth.json", dir);
 	setenv("REGISTRY_AUTH_FILE", p, 1);
 	setenv("DOCKER_CONFIG", dir, 1);
@@ -116,7 +125,8 @@ START_TEST(creds_order_and_errors)
 	ck_assert_int_eq(oci_creds_lookup("r.example", &c, &err), 1);
 	ck_assert_str_eq(c.user, "second");
 	oci_creds_release(&c);
-	write_file("config.json", "{\"auths\":{\"r.example\":{\"auth\":\"bm9jb2xvbg==\"}}}"); /* "nocolon" */
+	write_file("config.json",
+		   "{\"auths\":{\"r.example\":{\"auth\":\"bm9jb2xvbg==\"}}}"); /* "nocolon" */
 	ck_assert_int_eq(oci_creds_lookup("r.example", &c, &err), -1);
 	ck_assert_ptr_nonnull(strstr(err.msg, "config.json"));
 	write_file("config.json", "{\"credHelpers\":{\"r.example\":\"../../bin/sh\"}}");
@@ -131,19 +141,23 @@ START_TEST(creds_identity_token)
 	oci_error err = OCI_ERROR_INIT;
 	setenv("DOCKER_CONFIG", dir, 1);
 	/* docker keeps "auth" as base64("user:") beside the identity token: the token wins */
-	write_file("config.json", "{\"auths\":{\"r.example\":{\"auth\":\"dXNlcjo=\",\"identitytoken\":\"rt-123\"}}}");
+	write_file(
+	    "config.json",
+	    "{\"auths\":{\"r.example\":{\"auth\":\"dXNlcjo=\",\"identitytoken\":\"rt-123\"}}}");
 	ck_assert_int_eq(oci_creds_lookup("r.example", &c, &err), 1);
 	ck_assert(c.identity_token);
 	ck_assert_str_eq(c.secret, "rt-123");
 	oci_creds_release(&c);
 	ck_assert(!c.identity_token);
 	/* an empty identitytoken is no identity token */
-	write_file("config.json", "{\"auths\":{\"r.example\":{\"auth\":\"dTpw\",\"identitytoken\":\"\"}}}");
+	write_file("config.json",
+		   "{\"auths\":{\"r.example\":{\"auth\":\"dTpw\",\"identitytoken\":\"\"}}}");
 	ck_assert_int_eq(oci_creds_lookup("r.example", &c, &err), 1);
 	ck_assert(!c.identity_token);
 	ck_assert_str_eq(c.user, "u");
 	oci_creds_release(&c);
-	/* with an identity token, a basic challenge is an error, not the token sent as a password */
+	/* with an identity token, a basic challenge is an error, not the token sent as a password
+	 */
 	oci_auth a;
 	memset(&a, 0, sizeof(a));
 	ck_assert_int_eq(creds_set(&a.creds, "<token>", 7, "rt", &err), 1);
@@ -225,7 +239,8 @@ START_TEST(http_helpers)
 	ck_assert_int_eq(r.retry_after, 7);
 	ck_assert_int_eq(r.content_range_start, 100);
 	ck_assert_str_eq(r.content_type, "application/json");
-	r.body = (char *)"{\"errors\":[{\"code\":\"MANIFEST_UNKNOWN\",\"message\":\"manifest unknown\"}]}";
+	r.body = (char *)"{\"errors\":[{\"code\":\"MANIFEST_UNKNOWN\",\"message\":\"manifest "
+			 "unknown\"}]}";
 	r.len = strlen(r.body);
 	char buf[64];
 	ck_assert_str_eq(oci_http_error_message(&r, buf, sizeof(buf)), "manifest unknown");

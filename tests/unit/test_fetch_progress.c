@@ -18,18 +18,24 @@
 START_TEST(format_line)
 {
 	char buf[400];
-	oci_progress_line l = {.label = "layer 1/2 sha256:0123456789ab", .status = "downloading",
-			       .done = 512 << 10, .total = 1 << 20, .rate = 3u << 20};
+	oci_progress_line l = {.label = "layer 1/2 sha256:0123456789ab",
+			       .status = "downloading",
+			       .done = 512 << 10,
+			       .total = 1 << 20,
+			       .rate = 3u << 20};
 	size_t n = oci_progress_format(&l, 0, buf, sizeof(buf));
 	ck_assert_uint_eq(n, strlen(buf));
-	ck_assert_str_eq(buf, "layer 1/2 sha256:0123456789ab [============>           ] 512.0 KiB / 1.0 MiB  3.0 MiB/s  "
+	ck_assert_str_eq(buf, "layer 1/2 sha256:0123456789ab [============>           ] 512.0 KiB "
+			      "/ 1.0 MiB  3.0 MiB/s  "
 			      "downloading");
 	/* no rate known yet; done */
 	l.rate = 0;
 	l.done = l.total;
 	l.status = "verified";
 	oci_progress_format(&l, 0, buf, sizeof(buf));
-	ck_assert_str_eq(buf, "layer 1/2 sha256:0123456789ab [========================] 1.0 MiB / 1.0 MiB  verified");
+	ck_assert_str_eq(
+	    buf,
+	    "layer 1/2 sha256:0123456789ab [========================] 1.0 MiB / 1.0 MiB  verified");
 	/* never wider than the terminal (a wrapped line would break the redraw) */
 	n = oci_progress_format(&l, 20, buf, sizeof(buf));
 	ck_assert_uint_eq(n, 20);
@@ -88,7 +94,8 @@ START_TEST(range_plan)
 {
 	const uint64_t M = 1u << 20;
 	ck_assert_uint_eq(oci_xfer_plan_parts(0, 16 * M), 1);
-	ck_assert_uint_eq(oci_xfer_plan_parts((int64_t)(32 * M), 16 * M), 1); /* not over twice the chunk */
+	ck_assert_uint_eq(oci_xfer_plan_parts((int64_t)(32 * M), 16 * M),
+			  1); /* not over twice the chunk */
 	ck_assert_uint_eq(oci_xfer_plan_parts((int64_t)(32 * M + 1), 16 * M), 3);
 	ck_assert_uint_eq(oci_xfer_plan_parts((int64_t)(40 * M), 16 * M), 3);
 	ck_assert_uint_eq(oci_xfer_plan_parts((int64_t)(48 * M), 16 * M), 3);
