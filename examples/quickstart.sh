@@ -9,6 +9,7 @@ TOP=$(cd "$(dirname "$0")/.." && pwd)
 PATH=$TOP:$PATH
 WORK=${WORK:-$(mktemp -d /tmp/oci-demo.XXXXXX)}
 ID=oci-demo-$$
+mkdir -p "$WORK"
 
 cleanup() {
 	oci-run delete --force "$ID" >/dev/null 2>&1 || true
