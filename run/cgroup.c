@@ -48,9 +48,11 @@ static int copy_cpuset(const char *dir, const char *file)
 	return w == n ? 0 : -1;
 }
 
-/* mkdir every level of rel below mnt; for cpuset initialise each new level. */
+/* mkdir every level of rel below mnt; for cpuset initialise each new level. Returns 1 (no
+ * error) when an unprivileged caller may not write there: no cgroup was delegated to it. */
 static int make_dirs(const char *mnt, const char *rel, bool cpuset, char *out, size_t outlen, oci_error *err)
 {
+	bool unprivileged = geteuid() != 0;
 	snprintf(out, outlen, "%s", mnt);
 	const char *p = rel;
 	while (*p) {
@@ -61,13 +63,61 @@ static int make_dirs(const char *mnt, const char *rel, bool cpuset, char *out, s
 			break;
 		size_t l = strlen(out);
 		snprintf(out + l, outlen - l, "/%.*s", (int)n, p);
-		if (mkdir(out, 0755) < 0 && errno != EEXIST)
+		if (mkdir(out, 0755) < 0 && errno != EEXIST) {
+			if (unprivileged && (errno == EACCES || errno == EPERM || errno == EROFS))
+				return 1;
 			return oci_err_errno(err, errno, "cannot create cgroup '%s'", out);
+		}
 		if (cpuset) {
 			copy_cpuset(out, "cpuset.cpus");
 			copy_cpuset(out, "cpuset.mems");
 		}
 		p += n;
+	}
+	if (unprivileged) {
+		char procs[8300];
+		snprintf(procs, sizeof(procs), "%s/cgroup.procs", out);
+		if (access(procs, W_OK) < 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* linux.resources keys that need a cgroup controller to be applied ("devices" is left out:
+ * without a writable cgroup an unprivileged container only gets bind-mounted devices). */
+static const struct {
+	const char *key, *controller;
+} resource_controllers[] = {
+	{"memory", "memory"}, {"cpu", "cpu"},     {"pids", "pids"},        {"blockIO", "blkio"},
+	{"hugepageLimits", "hugetlb"}, {"network", "net_cls"}, {"rdma", "rdma"}, {"unified", NULL},
+};
+
+static bool requested(json_t *v)
+{
+	return (json_is_object(v) && json_object_size(v) > 0) || (json_is_array(v) && json_array_size(v) > 0);
+}
+
+/* An unprivileged caller's resources must find their controller in a cgroup it could create. */
+static int check_resources(json_t *spec, json_t *placed, const char *rel, oci_error *err)
+{
+	json_t *res = json_object_get(json_object_get(spec, "linux"), "resources");
+	for (size_t i = 0; i < ARRAY_SIZE(resource_controllers); i++) {
+		if (!requested(json_object_get(res, resource_controllers[i].key)))
+			continue;
+		const char *want = resource_controllers[i].controller;
+		bool ok = false;
+		size_t k;
+		json_t *v;
+		json_array_foreach(placed, k, v) {
+			const char *opts = json_string_value(json_object_get(v, "opts"));
+			if (!want ? !strcmp(opts, "cgroup2") : strstr(opts, want) != NULL)
+				ok = true;
+		}
+		if (!ok)
+			return oci_err(err, OCI_E_AUTH,
+				       "linux.resources.%s: cannot be applied: no writable %s cgroup '%s' for an "
+				       "unprivileged user (delegate one, or drop linux.resources)",
+				       resource_controllers[i].key, want ? want : "unified", rel);
 	}
 	return 0;
 }
@@ -89,9 +139,11 @@ json_t *oci_cgroup_create(json_t *spec, const char *id, bool systemd, oci_error 
 	if (strstr(rel, "/../") || oci_str_has_suffix(rel, "/.."))
 		return oci_err(err, OCI_E_INVALID, "linux.cgroupsPath: '..' not allowed"), NULL;
 	json_t *dirs = json_array();
+	json_t *placed = json_array(); /* mount options of each hierarchy we could use */
 	cleanup_fclose FILE *f = fopen("/proc/self/mountinfo", "re");
 	if (!f) {
 		json_decref(dirs);
+		json_decref(placed);
 		return oci_err_errno(err, errno, "cannot read mountinfo"), NULL;
 	}
 	char line[4096];
@@ -108,13 +160,27 @@ json_t *oci_cgroup_create(json_t *spec, const char *id, bool systemd, oci_error 
 			continue;
 		bool cpuset = !strcmp(fstype, "cgroup") && (strstr(super, ",cpuset") || !strncmp(super, "cpuset", 6));
 		char dir[8192];
-		if (make_dirs(mnt, rel, cpuset, dir, sizeof(dir), err) < 0) {
+		int r = make_dirs(mnt, rel, cpuset, dir, sizeof(dir), err);
+		if (r < 0) {
 			oci_cgroup_destroy(dirs, NULL);
 			json_decref(dirs);
+			json_decref(placed);
 			return NULL;
 		}
+		if (r > 0)
+			continue;
 		json_array_append_new(dirs, json_string(dir));
+		char what[1100];
+		snprintf(what, sizeof(what), "%s", !strcmp(fstype, "cgroup2") ? "cgroup2" : super);
+		json_array_append_new(placed, json_pack("{s:s}", "opts", what));
 	}
+	if (geteuid() != 0 && check_resources(spec, placed, rel, err) < 0) {
+		oci_cgroup_destroy(dirs, NULL);
+		json_decref(dirs);
+		json_decref(placed);
+		return NULL;
+	}
+	json_decref(placed);
 	return dirs;
 }
 

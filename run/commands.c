@@ -148,10 +148,15 @@ static int load(int rootfd, const char *id, oci_state *st, int *status, uid_t *o
 {
 	cleanup_close int dirfd = openat(rootfd, id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (dirfd < 0) {
-		if (errno == ENOENT)
+		int e = errno;
+		if (e == EACCES && oci_state_check_owner(rootfd, -1, id, err) < 0)
+			return -1;
+		if (e == ENOENT)
 			return oci_err(err, OCI_E_NOTFOUND, "container '%s' does not exist", id);
-		return oci_err_errno(err, errno, "container '%s'", id);
+		return oci_err_errno(err, e, "container '%s'", id);
 	}
+	if (oci_state_check_owner(rootfd, dirfd, id, err) < 0)
+		return -1;
 	if (oci_state_read(dirfd, st, err) < 0)
 		return oci_err_prefix(err, "container '%s'", id);
 	*status = oci_state_status(dirfd, st);
@@ -180,9 +185,12 @@ int oci_cmd_state(const oci_run_global *g, int argc, char **argv, oci_error *err
 		return 0;
 	if (oci_state_check_id(id, err) < 0)
 		return -1;
-	cleanup_close int rootfd = open(g->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (rootfd < 0)
-		return oci_err(err, OCI_E_NOTFOUND, "container '%s' does not exist", id);
+	cleanup_close int rootfd = oci_state_open_root(g->root, false, err);
+	if (rootfd < 0) {
+		if (err->code == OCI_E_NOTFOUND)
+			return oci_err(err, OCI_E_NOTFOUND, "container '%s' does not exist", id);
+		return -1;
+	}
 	oci_state st;
 	int status;
 	uid_t owner;
@@ -233,12 +241,17 @@ int oci_cmd_list(const oci_run_global *g, int argc, char **argv, oci_error *err)
 	/* Collect the ids in name order, as runc does. */
 	char **ids = NULL;
 	size_t n = 0, cap = 0;
-	cleanup_close int rootfd = open(g->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	cleanup_close int rootfd = oci_state_open_root(g->root, false, err);
+	if (rootfd < 0 && err->code != OCI_E_NOTFOUND)
+		return -1;
+	oci_err_clear(err);
 	if (rootfd >= 0) {
 		cleanup_closedir DIR *d = fdopendir(dup(rootfd));
 		struct dirent *de;
 		while (d && (de = readdir(d))) {
-			if (de->d_name[0] == '.' || oci_state_check_id(de->d_name, NULL) < 0)
+			/* Only the caller's own containers (another user's are 0700 anyway). */
+			if (de->d_name[0] == '.' || oci_state_check_id(de->d_name, NULL) < 0 ||
+			    oci_state_check_owner(rootfd, -1, de->d_name, NULL) < 0)
 				continue;
 			if (n == cap) {
 				cap = cap ? cap * 2 : 16;

@@ -37,6 +37,7 @@
 #include "run/state.h"
 #include "run/sync.h"
 #include "run/terminal.h"
+#include "run/userns.h"
 
 #ifndef CLONE_NEWTIME
 #define CLONE_NEWTIME 0x00000080
@@ -62,36 +63,6 @@ static char *state_json(const oci_state *st, const char *status)
 	char *s = json_dumps(j, JSON_COMPACT);
 	json_decref(j);
 	return s;
-}
-
-static int write_maps(pid_t pid, json_t *linux_, oci_error *err)
-{
-	static const char *const keys[] = {"uidMappings", "gidMappings"};
-	static const char *const files[] = {"uid_map", "gid_map"};
-	for (int k = 0; k < 2; k++) {
-		char buf[4096];
-		size_t used = 0;
-		size_t i;
-		json_t *m;
-		json_array_foreach(json_object_get(linux_, keys[k]), i, m) {
-			json_int_t c = json_integer_value(json_object_get(m, "containerID"));
-			json_int_t h = json_integer_value(json_object_get(m, "hostID"));
-			json_int_t s = json_integer_value(json_object_get(m, "size"));
-			int n = snprintf(buf + used, sizeof(buf) - used, "%lld %lld %lld\n", (long long)c, (long long)h,
-					 (long long)s);
-			if (n < 0 || (size_t)n >= sizeof(buf) - used)
-				return oci_err(err, OCI_E_LIMIT, "linux.%s: too many mappings", keys[k]);
-			used += (size_t)n;
-		}
-		if (!used)
-			return oci_err(err, OCI_E_INVALID, "linux.%s: required with a new user namespace", keys[k]);
-		char path[64];
-		snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, files[k]);
-		cleanup_close int fd = open(path, O_WRONLY | O_CLOEXEC);
-		if (fd < 0 || write(fd, buf, used) != (ssize_t)used)
-			return oci_err_errno(err, errno, "cannot write %s", files[k]);
-	}
-	return 0;
 }
 
 static pid_t clone_init(unsigned long flags)
@@ -339,7 +310,14 @@ int oci_container_create(const oci_run_global *g, const oci_create_opts *opts, i
 	blocked = true;
 	pid = clone_init(flags);
 	if (pid < 0) {
-		oci_err_errno(err, errno, "cannot create the container's namespaces");
+		int e = errno;
+		if ((flags & CLONE_NEWUSER) && (e == ENOSPC || ((e == EPERM || e == EACCES) && geteuid() != 0)))
+			oci_userns_clone_error(e, err);
+		else if (e == EPERM && geteuid() != 0)
+			oci_err_errno(err, e, "cannot create the container's namespaces without a user namespace "
+					      "(an unprivileged user needs one: oci-bundle spec --rootless)");
+		else
+			oci_err_errno(err, e, "cannot create the container's namespaces");
 		goto fail;
 	}
 	if (pid == 0) {
@@ -362,7 +340,7 @@ int oci_container_create(const oci_run_global *g, const oci_create_opts *opts, i
 	 * that `delete --force` can clean. */
 	if (oci_state_write(dirfd, &st, err) < 0)
 		goto fail;
-	if (ia.userns && write_maps(pid, linux_, err) < 0)
+	if (ia.userns && oci_userns_write_maps(pid, linux_, err) < 0)
 		goto fail;
 	if (oci_cgroup_enter(st.cgroups, pid, err) < 0)
 		goto fail;
@@ -463,13 +441,22 @@ out:
 	return ret;
 }
 
+/* A missing state root means a missing container; any other failure (another user's root
+ * that we may not open) is reported as it is. */
+static int not_found_or_error(const char *id, oci_error *err)
+{
+	if (err->code == OCI_E_NOTFOUND)
+		return oci_err(err, OCI_E_NOTFOUND, "container '%s' does not exist", id);
+	return -1;
+}
+
 int oci_container_start(const oci_run_global *g, const char *id, oci_error *err)
 {
 	if (oci_state_check_id(id, err) < 0)
 		return -1;
 	cleanup_close int rootfd = oci_state_open_root(g->root, false, err);
 	if (rootfd < 0)
-		return oci_err(err, OCI_E_NOTFOUND, "container '%s' does not exist", id);
+		return not_found_or_error(id, err);
 	cleanup_close int dirfd = oci_state_open_dir(rootfd, id, true, err);
 	if (dirfd < 0)
 		return -1;
@@ -487,7 +474,7 @@ int oci_container_kill(const oci_run_global *g, const char *id, int sig, bool al
 		return -1;
 	cleanup_close int rootfd = oci_state_open_root(g->root, false, err);
 	if (rootfd < 0)
-		return oci_err(err, OCI_E_NOTFOUND, "container '%s' does not exist", id);
+		return not_found_or_error(id, err);
 	cleanup_close int dirfd = oci_state_open_dir(rootfd, id, false, err);
 	if (dirfd < 0)
 		return -1;
@@ -522,9 +509,11 @@ int oci_container_delete(const oci_run_global *g, const char *id, bool force, oc
 		return -1;
 	cleanup_close int rootfd = oci_state_open_root(g->root, false, err);
 	if (rootfd < 0) {
-		if (force)
+		if (force && err->code == OCI_E_NOTFOUND) {
+			oci_err_clear(err);
 			return 0;
-		return oci_err(err, OCI_E_NOTFOUND, "container '%s' does not exist", id);
+		}
+		return not_found_or_error(id, err);
 	}
 	cleanup_close int dirfd = oci_state_open_dir(rootfd, id, true, err);
 	if (dirfd < 0) {

@@ -72,12 +72,21 @@ void oci_init_main(oci_init_args *a)
 
 	/* Until READY the runtime owns us: if it dies, so do we. */
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-	/* Nothing in the container may open our /proc/PID/exe (CVE-2019-5736). */
-	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	close_inherited(a);
 
 	if (oci_sync_expect(a->sync, OCI_SYNC_GO, state, sizeof(state), NULL, &err) < 0)
 		_exit(1);
+	/* Nothing in the container may open our /proc/PID/exe (CVE-2019-5736). Only now: a
+	 * non-dumpable process's /proc files belong to root, and an unprivileged runtime (or
+	 * newuidmap for it) could not have written our id maps. */
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	/* Our own session, as runc's init: a terminal the caller closes (SIGHUP to its
+	 * session) or job control in its shell never reaches the container. A terminal
+	 * container gets its session from oci_terminal_attach. */
+	if (!json_is_true(json_object_get(process, "terminal")) && setsid() < 0) {
+		oci_err_errno(&err, errno, "setsid");
+		fail(a, &err);
+	}
 
 	if (a->join_user_fd >= 0 && setns(a->join_user_fd, CLONE_NEWUSER) < 0) {
 		oci_err_errno(&err, errno, "cannot join the user namespace");

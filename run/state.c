@@ -52,14 +52,21 @@ int oci_state_open_root(const char *root, bool create, oci_error *err)
 			return oci_err_prefix(err, "state root");
 		fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	}
-	if (fd < 0)
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return oci_err(err, OCI_E_NOTFOUND, "state root '%s' does not exist", root);
+		if (errno == EACCES && geteuid() != 0 && !strncmp(root, "/run/oci-run", 12))
+			return oci_err_errno(err, errno, "cannot open state root '%s' (set XDG_RUNTIME_DIR or --root)",
+					     root);
 		return oci_err_errno(err, errno, "cannot open state root '%s'", root);
+	}
 	return fd;
 }
 
 int oci_state_create_dir(int rootfd, const char *id, oci_error *err)
 {
-	if (mkdirat(rootfd, id, 0711) < 0) {
+	/* 0700: another user must not even read a container's state (its bundle, its pid). */
+	if (mkdirat(rootfd, id, 0700) < 0) {
 		if (errno == EEXIST)
 			return oci_err(err, OCI_E_EXISTS, "container with id '%s' already exists", id);
 		return oci_err_errno(err, errno, "cannot create state directory for '%s'", id);
@@ -75,13 +82,37 @@ int oci_state_create_dir(int rootfd, const char *id, oci_error *err)
 	return fd;
 }
 
+int oci_state_check_owner(int rootfd, int dirfd, const char *id, oci_error *err)
+{
+	struct stat sb;
+	int r = dirfd >= 0 ? fstat(dirfd, &sb) : fstatat(rootfd, id, &sb, AT_SYMLINK_NOFOLLOW);
+	if (r < 0) {
+		if (errno == ENOENT)
+			return oci_err(err, OCI_E_NOTFOUND, "container '%s' does not exist", id);
+		return oci_err_errno(err, errno, "container '%s'", id);
+	}
+	if (!S_ISDIR(sb.st_mode))
+		return oci_err(err, OCI_E_INVALID, "container '%s': state is not a directory", id);
+	if (sb.st_uid != geteuid())
+		return oci_err(err, OCI_E_AUTH, "container '%s' belongs to uid %u, not to uid %u: permission denied", id,
+			       (unsigned)sb.st_uid, (unsigned)geteuid());
+	return 0;
+}
+
 int oci_state_open_dir(int rootfd, const char *id, bool exclusive, oci_error *err)
 {
 	int fd = openat(rootfd, id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0) {
-		if (errno == ENOENT)
+		int e = errno;
+		if (e == EACCES && oci_state_check_owner(rootfd, -1, id, err) < 0)
+			return -1;
+		if (e == ENOENT)
 			return oci_err(err, OCI_E_NOTFOUND, "container '%s' does not exist", id);
-		return oci_err_errno(err, errno, "cannot open state directory for '%s'", id);
+		return oci_err_errno(err, e, "cannot open state directory for '%s'", id);
+	}
+	if (oci_state_check_owner(rootfd, fd, id, err) < 0) {
+		close(fd);
+		return -1;
 	}
 	if (flock(fd, exclusive ? LOCK_EX : LOCK_SH) < 0) {
 		int e = errno;

@@ -35,11 +35,16 @@ void oci_state_release(oci_state *st);
 /* Ids: letters, digits, '_', '+', '-', '.', not starting with '.', at most 1024 bytes. */
 int oci_state_check_id(const char *id, oci_error *err);
 
-/* Open (mkdir -p) the root; returns an O_DIRECTORY fd. */
+/* Open (mkdir -p, 0700) the root; returns an O_DIRECTORY fd. OCI_E_NOTFOUND when missing. */
 int oci_state_open_root(const char *root, bool create, oci_error *err);
 /* Create <root>/<id> exclusively and lock it; returns its fd (lock held while open). */
 int oci_state_create_dir(int rootfd, const char *id, oci_error *err);
-/* Open and lock <root>/<id> (shared or exclusive). OCI_E_NOTFOUND when it does not exist. */
+/* A container's state directory must belong to the caller (OCI_E_AUTH otherwise), whoever
+ * the caller is: a user's state must not steer root's delete (hooks, cgroup paths) and a
+ * user must not touch another's. dirfd, when >= 0, is the opened directory. */
+int oci_state_check_owner(int rootfd, int dirfd, const char *id, oci_error *err);
+/* Open and lock <root>/<id> (shared or exclusive), checking its owner. OCI_E_NOTFOUND when it
+ * does not exist. */
 int oci_state_open_dir(int rootfd, const char *id, bool exclusive, oci_error *err);
 
 /* Atomic replace (temporary file + rename) without fsync: state lives for one boot, and

@@ -1,0 +1,221 @@
+/* User namespace maps for the container's init, written by the runtime while the init waits
+ * for GO. An unprivileged user may map only its own uid and gid, and only after writing
+ * "deny" to setgroups (so a group it was dropped from cannot be regained); any other mapping
+ * goes through the setuid helpers newuidmap/newgidmap (package uidmap), which check it against
+ * /etc/subuid and /etc/subgid. Their error line is kept for ours. */
+#include "run/userns.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "common/util.h"
+
+#define MAX_MAPS 340 /* the kernel takes at most 340 lines per map */
+
+typedef struct idmap {
+	unsigned long long c[MAX_MAPS], h[MAX_MAPS], s[MAX_MAPS];
+	size_t n;
+} idmap;
+
+static int parse_maps(json_t *list, const char *key, idmap *m, oci_error *err)
+{
+	size_t i;
+	json_t *v;
+	m->n = 0;
+	json_array_foreach(list, i, v)
+	{
+		json_t *c = json_object_get(v, "containerID"), *h = json_object_get(v, "hostID"),
+		       *s = json_object_get(v, "size");
+		if (!json_is_integer(c) || !json_is_integer(h) || !json_is_integer(s) ||
+		    json_integer_value(c) < 0 || json_integer_value(h) < 0 ||
+		    json_integer_value(s) <= 0 || json_integer_value(c) > 0xffffffffLL ||
+		    json_integer_value(h) > 0xffffffffLL || json_integer_value(s) > 0xffffffffLL)
+			return oci_err(err, OCI_E_INVALID,
+				       "linux.%s[%zu]: containerID, hostID and size must be 32-bit "
+				       "ids (size > 0)",
+				       key, i);
+		if (m->n == MAX_MAPS)
+			return oci_err(err, OCI_E_LIMIT, "linux.%s: more than %d mappings", key,
+				       MAX_MAPS);
+		m->c[m->n] = (unsigned long long)json_integer_value(c);
+		m->h[m->n] = (unsigned long long)json_integer_value(h);
+		m->s[m->n] = (unsigned long long)json_integer_value(s);
+		m->n++;
+	}
+	if (!m->n)
+		return oci_err(err, OCI_E_INVALID, "linux.%s: required with a new user namespace",
+			       key);
+	return 0;
+}
+
+static int write_proc(pid_t pid, const char *file, const char *data, size_t len, oci_error *err)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
+	cleanup_close int fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return oci_err_errno(err, errno, "cannot open %s", path);
+	ssize_t w = write(fd, data, len);
+	if (w != (ssize_t)len)
+		return oci_err_errno(err, w < 0 ? errno : EIO, "cannot write %s", path);
+	return 0;
+}
+
+static int write_direct(pid_t pid, const char *file, const idmap *m, const char *key,
+			oci_error *err)
+{
+	char buf[MAX_MAPS * 36];
+	size_t used = 0;
+	for (size_t i = 0; i < m->n; i++)
+		used += (size_t)snprintf(buf + used, sizeof(buf) - used, "%llu %llu %llu\n",
+					 m->c[i], m->h[i], m->s[i]);
+	if (write_proc(pid, file, buf, used, err) < 0)
+		return oci_err_prefix(err, "linux.%s", key);
+	return 0;
+}
+
+/* newuidmap PID c h s ...: its stderr is captured for our one-line error. */
+static int run_helper(const char *helper, pid_t pid, const idmap *m, const char *key,
+		      oci_error *err)
+{
+	char *argv[2 + 3 * MAX_MAPS + 1];
+	char nums[1 + 3 * MAX_MAPS][24];
+	size_t k = 0, a = 0;
+	argv[a++] = (char *)helper;
+	snprintf(nums[k], sizeof(nums[k]), "%d", (int)pid);
+	argv[a++] = nums[k++];
+	for (size_t i = 0; i < m->n; i++) {
+		const unsigned long long v[3] = {m->c[i], m->h[i], m->s[i]};
+		for (int j = 0; j < 3; j++) {
+			snprintf(nums[k], sizeof(nums[k]), "%llu", v[j]);
+			argv[a++] = nums[k++];
+		}
+	}
+	argv[a] = NULL;
+	int p[2];
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return oci_err_errno(err, errno, "pipe");
+	pid_t child = fork();
+	if (child < 0) {
+		close(p[0]);
+		close(p[1]);
+		return oci_err_errno(err, errno, "fork");
+	}
+	if (child == 0) {
+		sigset_t none;
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		dup2(p[1], STDERR_FILENO);
+		int devnull = open("/dev/null", O_RDWR);
+		if (devnull >= 0) {
+			dup2(devnull, STDIN_FILENO);
+			dup2(devnull, STDOUT_FILENO);
+		}
+		execvp(helper, argv);
+		dprintf(STDERR_FILENO, "%s",
+			errno == ENOENT ? "not found (install the uidmap package)"
+					: strerror(errno));
+		_exit(127);
+	}
+	close(p[1]);
+	char msg[512];
+	size_t used = 0;
+	ssize_t n;
+	while ((n = read(p[0], msg + used, sizeof(msg) - 1 - used)) > 0 ||
+	       (n < 0 && errno == EINTR))
+		if (n > 0)
+			used += (size_t)n;
+	close(p[0]);
+	msg[used] = '\0';
+	int st;
+	while (waitpid(child, &st, 0) < 0)
+		if (errno != EINTR)
+			return oci_err_errno(err, errno, "wait for %s", helper);
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+		return 0;
+	/* One line: the helper's first line, without its own "newuidmap: " prefix. */
+	msg[strcspn(msg, "\n")] = '\0';
+	const char *text = msg;
+	size_t hl = strlen(helper);
+	if (!strncmp(text, helper, hl) && text[hl] == ':')
+		text += hl + 1 + (text[hl + 1] == ' ');
+	return oci_err(err, OCI_E_AUTH,
+		       "linux.%s: %s failed: %s (the ranges must be yours in /etc/%s)", key, helper,
+		       *text ? text : "no reason given",
+		       !strcmp(helper, "newuidmap") ? "subuid" : "subgid");
+}
+
+int oci_userns_write_maps(pid_t pid, json_t *linux_, oci_error *err)
+{
+	idmap uids, gids;
+	if (parse_maps(json_object_get(linux_, "uidMappings"), "uidMappings", &uids, err) < 0 ||
+	    parse_maps(json_object_get(linux_, "gidMappings"), "gidMappings", &gids, err) < 0)
+		return -1;
+	if (geteuid() == 0)
+		return write_direct(pid, "uid_map", &uids, "uidMappings", err) < 0 ||
+			       write_direct(pid, "gid_map", &gids, "gidMappings", err) < 0
+			   ? -1
+			   : 0;
+	bool own_uid = uids.n == 1 && uids.s[0] == 1 && uids.h[0] == geteuid();
+	bool own_gid = gids.n == 1 && gids.s[0] == 1 && gids.h[0] == getegid();
+	if (own_uid ? write_direct(pid, "uid_map", &uids, "uidMappings", err)
+		    : run_helper("newuidmap", pid, &uids, "uidMappings", err))
+		return -1;
+	if (own_gid) {
+		if (write_proc(pid, "setgroups", "deny", 4, err) < 0 ||
+		    write_direct(pid, "gid_map", &gids, "gidMappings", err) < 0)
+			return -1;
+		return 0;
+	}
+	return run_helper("newgidmap", pid, &gids, "gidMappings", err);
+}
+
+/* The value of a sysctl as a short string, or NULL when the knob does not exist. */
+static const char *sysctl_value(const char *path, char *buf, size_t len)
+{
+	cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	ssize_t n = read(fd, buf, len - 1);
+	if (n <= 0)
+		return NULL;
+	buf[n] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	return buf;
+}
+
+int oci_userns_clone_error(int errnum, oci_error *err)
+{
+	char v1[32], v2[32], v3[32];
+	const char *clone =
+	    sysctl_value("/proc/sys/kernel/unprivileged_userns_clone", v1, sizeof(v1));
+	const char *apparmor =
+	    sysctl_value("/proc/sys/kernel/apparmor_restrict_unprivileged_userns", v2, sizeof(v2));
+	const char *max = sysctl_value("/proc/sys/user/max_user_namespaces", v3, sizeof(v3));
+	const char *base = "cannot create a user namespace";
+	if (errnum == ENOSPC || (max && !strcmp(max, "0")))
+		return oci_err(err, OCI_E_UNSUPPORTED,
+			       "%s: %s: the limit of user namespaces is reached (sysctl "
+			       "user.max_user_namespaces = %s)",
+			       base, strerror(errnum), max ? max : "?");
+	if (clone && !strcmp(clone, "0"))
+		return oci_err(err, OCI_E_UNSUPPORTED,
+			       "%s: %s: unprivileged user namespaces are disabled (sysctl "
+			       "kernel.unprivileged_userns_clone = 0)",
+			       base, strerror(errnum));
+	if (apparmor && strcmp(apparmor, "0"))
+		return oci_err(err, OCI_E_UNSUPPORTED,
+			       "%s: %s: AppArmor restricts unprivileged user namespaces (sysctl "
+			       "kernel.apparmor_restrict_unprivileged_userns = %s)",
+			       base, strerror(errnum), apparmor);
+	return oci_err(
+	    err, OCI_E_UNSUPPORTED,
+	    "%s: %s (check sysctl kernel.unprivileged_userns_clone and user.max_user_namespaces)",
+	    base, strerror(errnum));
+}
