@@ -37,6 +37,7 @@ enum {
 	OPT_UID_MAP,
 	OPT_GID_MAP,
 	OPT_ZLIB,
+	OPT_NO_THREADS,
 	OPT_DEBUG,
 	OPT_VERSION,
 };
@@ -53,6 +54,7 @@ static const oci_cli_option options[] = {
 	{"max-bytes", 0, OCI_ARG_REQUIRED, "SIZE", "refuse more uncompressed data than SIZE (default 64G)", OPT_MAX_BYTES},
 	{"max-files", 0, OCI_ARG_REQUIRED, "N", "refuse more than N entries (default 4194304)", OPT_MAX_FILES},
 	{"max-padding", 0, OCI_ARG_REQUIRED, "SIZE", "refuse more than SIZE bytes after a layer's tar end (default 4M)", OPT_MAX_PADDING},
+	{"no-threads", 0, OCI_ARG_NONE, NULL, "inflate on the main thread (no decoder thread)", OPT_NO_THREADS},
 	{"platform", 0, OCI_ARG_REQUIRED, "OS/ARCH[/VAR]", "image to pick from a multi-platform index (default: host)", OPT_PLATFORM},
 	{"quiet", 'q', OCI_ARG_NONE, NULL, "no progress messages", 'q'},
 	{"ref", 0, OCI_ARG_REQUIRED, "TAG|@DIGEST", "image to pick in index.json or manifest.json", OPT_REF},
@@ -66,7 +68,9 @@ static const oci_cli_option options[] = {
 #define USAGE "oci-unpack [OPTIONS] DEST"
 #define DESCRIPTION                                                                                \
 	"Verify an image (an oci-archive on stdin or -i, an OCI layout, or a docker save archive)\n" \
-	"and apply its layers into DEST, a new or empty directory, published only when complete."
+	"and apply its layers into DEST, a new or empty directory, published only when complete.\n" \
+	"Like tar and umoci, it does not fsync what it writes: run sync(1) when the tree must\n" \
+	"survive a power loss."
 
 typedef struct cmd {
 	const char *input, *layout, *layer, *image_config, *bundle;
@@ -272,6 +276,9 @@ static int parse_args(cmd *c, int argc, char **argv, const char **dest, oci_erro
 			break;
 		case OPT_ZLIB:
 			c->opts.use_zlib = true;
+			break;
+		case OPT_NO_THREADS:
+			c->opts.no_threads = true;
 			break;
 		}
 	}

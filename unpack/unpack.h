@@ -38,6 +38,7 @@ typedef struct unpack_opts {
 	int zstd_window_log;
 	bool rootless; /* not root: no chown, no device nodes, owners kept in an xattr */
 	bool use_zlib; /* force zlib even when ISA-L is built in (benchmarks) */
+	bool no_threads; /* inflate on the calling thread (benchmarks, tests) */
 	size_t n_uid_maps, n_gid_maps;
 	unpack_idmap uid_maps[UNPACK_MAX_IDMAPS], gid_maps[UNPACK_MAX_IDMAPS];
 } unpack_opts;
