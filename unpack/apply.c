@@ -4,7 +4,10 @@
  * so a symlink planted by an earlier entry or layer can never lead a write outside the root,
  * and nothing is cached across entries. The leaf itself is never followed: it is removed and
  * created anew with O_EXCL / mkdirat / symlinkat / linkat / mknodat in its parent's fd, and
- * metadata is set through the new file's fd or with AT_SYMLINK_NOFOLLOW. Directory modes and
+ * metadata is set through the new file's fd or with AT_SYMLINK_NOFOLLOW. A new regular file,
+ * the common case, costs one openat2 (parents resolved beneath the root, leaf created with
+ * O_EXCL), its writes, fchown and futimens; everything else, and any surprise on that path,
+ * goes the general way: parent fd, make room, create. Directory modes and
  * times are applied at the very end, deepest first, so that creating children cannot change a
  * directory's mtime and a read-only directory cannot block its own contents. */
 #include <archive.h>
@@ -331,7 +334,16 @@ static int meta_at(unpack_root *r, struct archive_entry *e, int pfd, const char 
 	return 0;
 }
 
-/* Metadata through an fd: owner first (chown clears setuid and capabilities), then mode, xattrs. */
+/* The mode a regular file is created with: its own permissions, minus setuid/setgid/sticky
+ * (chown would clear them; they are set after it) and minus group/other write (nobody else
+ * may open it for writing before its owner and mode are final). */
+static mode_t create_mode(struct archive_entry *e)
+{
+	return archive_entry_perm(e) & 0755;
+}
+
+/* Metadata through an fd: owner first (chown clears setuid and capabilities), then mode, xattrs.
+ * A regular file created with create_mode() needs no chmod unless its mode has more bits. */
 static int meta_fd(unpack_root *r, struct archive_entry *e, int fd, bool is_dir, oci_error *err)
 {
 	if (do_chown(r)) {
@@ -344,7 +356,8 @@ static int meta_fd(unpack_root *r, struct archive_entry *e, int fd, bool is_dir,
 	} else if (rootless_owner(r, fd, e, err) < 0) {
 		return -1;
 	}
-	if (!is_dir && fchmod(fd, archive_entry_perm(e) & 07777) < 0)
+	mode_t perm = archive_entry_perm(e) & 07777;
+	if (!is_dir && perm != create_mode(e) && fchmod(fd, perm) < 0)
 		return oci_err_errno(err, errno, "cannot chmod");
 	return apply_xattrs(r, e, fd, err);
 }
@@ -452,15 +465,10 @@ static int write_data(unpack_root *r, struct archive *a, struct archive_entry *e
 	return 0;
 }
 
-static int make_file(unpack_root *r, struct archive *a, struct archive_entry *e, int pfd, const char *leaf,
-		     const char *path, oci_error *err)
+/* Data, owner, mode, xattrs and times of a regular file just created as fd. */
+static int fill_file(unpack_root *r, struct archive *a, struct archive_entry *e, int fd, oci_error *err)
 {
 	struct timespec ts[2];
-	if (clear_leaf(r, pfd, leaf, path, false, err) < 0)
-		return -1;
-	cleanup_close int fd = openat(pfd, leaf, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return oci_err_errno(err, errno, "cannot create");
 	if (write_data(r, a, e, fd, err) < 0 || meta_fd(r, e, fd, false, err) < 0)
 		return -1;
 	entry_times(e, ts);
@@ -469,14 +477,51 @@ static int make_file(unpack_root *r, struct archive *a, struct archive_entry *e,
 	return 0;
 }
 
+static int make_file(unpack_root *r, struct archive *a, struct archive_entry *e, int pfd, const char *leaf,
+		     const char *path, oci_error *err)
+{
+	if (clear_leaf(r, pfd, leaf, path, false, err) < 0)
+		return -1;
+	cleanup_close int fd =
+		openat(pfd, leaf, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, create_mode(e));
+	if (fd < 0)
+		return oci_err_errno(err, errno, "cannot create");
+	return fill_file(r, a, e, fd, err);
+}
+
+/* The common case of a regular file, in one lookup: create PATH where nothing is yet, with
+ * one openat2 that resolves its parents beneath the root (a symlink leading out fails) and
+ * never follows the leaf (O_EXCL). Returns the new fd, or -1 when the general path must be
+ * taken (the name exists, a parent is missing, a symlink leads out, no openat2...), which
+ * then does the same checks again and reports them. */
+static int create_file_fast(unpack_root *r, const char *path, mode_t mode)
+{
+#ifdef SYS_openat2
+	struct open_how how = {
+		.flags = (uint64_t)(O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC),
+		.mode = mode,
+		.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS,
+	};
+	return (int)syscall(SYS_openat2, r->rootfd, path, &how, sizeof(how));
+#else
+	errno = ENOSYS;
+	return -1;
+#endif
+}
+
 static int make_dir(unpack_root *r, struct archive_entry *e, int pfd, const char *leaf, const char *path,
 		    oci_error *err)
 {
-	int kept = clear_leaf(r, pfd, leaf, path, true, err);
-	if (kept < 0)
-		return -1;
-	if (!kept && mkdirat(pfd, leaf, 0700) < 0)
-		return oci_err_errno(err, errno, "cannot create directory");
+	/* mkdir first: the name is usually free, or already the directory wanted. */
+	if (mkdirat(pfd, leaf, 0700) < 0) {
+		if (errno != EEXIST)
+			return oci_err_errno(err, errno, "cannot create directory");
+		int kept = clear_leaf(r, pfd, leaf, path, true, err);
+		if (kept < 0)
+			return -1;
+		if (!kept && mkdirat(pfd, leaf, 0700) < 0)
+			return oci_err_errno(err, errno, "cannot create directory");
+	}
 	cleanup_close int fd = openat(pfd, leaf, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return oci_err_errno(err, errno, "cannot open directory");
@@ -491,10 +536,15 @@ static int make_symlink(unpack_root *r, struct archive_entry *e, int pfd, const 
 	const char *target = archive_entry_symlink(e);
 	if (!target || !*target)
 		return oci_err(err, OCI_E_INVALID, "symlink with an empty target");
-	if (clear_leaf(r, pfd, leaf, path, false, err) < 0)
-		return -1;
-	if (symlinkat(target, pfd, leaf) < 0)
-		return oci_err_errno(err, errno, "cannot create symlink");
+	/* symlinkat never follows the leaf: try it first, make room only when the name is taken */
+	if (symlinkat(target, pfd, leaf) < 0) {
+		if (errno != EEXIST)
+			return oci_err_errno(err, errno, "cannot create symlink");
+		if (clear_leaf(r, pfd, leaf, path, false, err) < 0)
+			return -1;
+		if (symlinkat(target, pfd, leaf) < 0)
+			return oci_err_errno(err, errno, "cannot create symlink");
+	}
 	return meta_at(r, e, pfd, leaf, true, err);
 }
 
@@ -541,7 +591,8 @@ static int make_node(unpack_root *r, struct archive_entry *e, int pfd, const cha
 	if (r->opts->rootless && type != AE_IFIFO) {
 		/* As umoci --rootless does: an empty regular file stands in for the device. */
 		log_debug("rootless: empty file instead of device '%s'", path);
-		cleanup_close int fd = openat(pfd, leaf, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		cleanup_close int fd =
+			openat(pfd, leaf, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, create_mode(e));
 		struct timespec ts[2];
 		if (fd < 0)
 			return oci_err_errno(err, errno, "cannot create");
@@ -587,6 +638,12 @@ static int apply_entry(unpack_root *r, struct archive *a, struct archive_entry *
 
 	if (unpack_root_mark(r, path, err) < 0)
 		return -1;
+	const char *hl = archive_entry_hardlink(e);
+	if (!hl && archive_entry_filetype(e) == AE_IFREG) {
+		cleanup_close int fd = create_file_fast(r, path, create_mode(e));
+		if (fd >= 0)
+			return fill_file(r, a, e, fd, err);
+	}
 	char dir[PATH_MAX];
 	size_t dlen = slash ? (size_t)(slash - path) : 0;
 	memcpy(dir, path, dlen);
@@ -595,7 +652,6 @@ static int apply_entry(unpack_root *r, struct archive *a, struct archive_entry *
 	if (pfd < 0)
 		return -1;
 
-	const char *hl = archive_entry_hardlink(e);
 	if (hl)
 		return make_hardlink(r, hl, pfd, leaf, path, err);
 	switch (archive_entry_filetype(e)) {
