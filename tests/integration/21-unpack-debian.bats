@@ -3,7 +3,8 @@
 # of whiteouts, opaque directories, type changes, owners, setuid, xattrs, hardlinks, devices
 # (tests/lib/debian-image.sh, cached). Through a real registry, `oci-fetch | oci-unpack` must
 # give the tree `skopeo copy` + `umoci unpack` gives, and so must `oci-unpack --layout` of
-# skopeo's layout.
+# skopeo's layout; the threaded and single-threaded, igzip and zlib paths agree; a corrupt
+# or interrupted 90 MB layer leaves nothing behind.
 
 load ../lib/common
 load ../lib/registry
@@ -28,6 +29,7 @@ setup_file() {
 	# the peers' tree, once for the file
 	skopeo copy -q --src-tls-verify=false "docker://$DEBIAN_REF" "oci:$BATS_FILE_TMPDIR/sk:v1" >/dev/null
 	umoci unpack --image "$BATS_FILE_TMPDIR/sk:v1" "$BATS_FILE_TMPDIR/umoci" >/dev/null 2>&1
+	"$OCI_FETCH" -q --no-cache "$DEBIAN_REF" >"$BATS_FILE_TMPDIR/debian.tar"
 }
 
 teardown_file() {
@@ -88,4 +90,61 @@ check_debian_tree() {
 	assert_success
 	run "$TREECMP" rootfs "$BATS_FILE_TMPDIR/umoci/rootfs"
 	assert_success
+}
+
+@test "debian: --no-threads and --zlib give the same tree as the default" {
+	"$OCI_UNPACK" rootfs <"$BATS_FILE_TMPDIR/debian.tar"
+	run "$OCI_UNPACK" --no-threads --zlib -i "$BATS_FILE_TMPDIR/debian.tar" r2
+	assert_success
+	run "$TREECMP" --mtime rootfs r2
+	assert_success
+	rm -rf r2
+	run "$OCI_UNPACK" --no-threads --layout "$DEBIAN_LAYOUT" r2
+	assert_success
+	run "$TREECMP" --mtime rootfs r2
+	assert_success
+	rm -rf r2
+}
+
+@test "debian: a byte flipped in the middle of the 90 MB base layer fails and leaves nothing" {
+	cp "$BATS_FILE_TMPDIR/debian.tar" bad.tar
+	python3 - bad.tar "$DEBIAN_LAYOUT" <<'PY'
+import json, sys, tarfile
+path, layout = sys.argv[1:3]
+idx = json.load(open(layout + "/index.json"))
+m = json.load(open(layout + "/blobs/sha256/" + idx["manifests"][0]["digest"].split(":")[1]))
+base = "blobs/sha256/" + m["layers"][0]["digest"].split(":")[1]
+with tarfile.open(path) as t:
+    mem = t.getmember(base)
+    off = mem.offset_data + mem.size // 2
+with open(path, "r+b") as f:
+    f.seek(off)
+    b = f.read(1)
+    f.seek(off)
+    f.write(bytes([b[0] ^ 0xff]))
+PY
+	run "$OCI_UNPACK" rootfs <bad.tar
+	assert_failure
+	assert_one_line_error oci-unpack
+	assert_output_contains "layer 1/3"
+	[ ! -e rootfs ]
+	[ "$(ls -A . | tr '\n' ' ')" = "bad.tar " ]
+}
+
+@test "debian: SIGTERM in the middle of a layer with the stream stalled stops at once, leaves nothing" {
+	mkfifo pipe
+	"$OCI_UNPACK" rootfs <pipe 3>&- &
+	local pid=$!
+	exec 4>pipe
+	head -c 40000000 "$BATS_FILE_TMPDIR/debian.tar" >&4
+	sleep 1
+	ls -A | grep -q oci-unpack # staging meanwhile
+	local t0=$SECONDS rc=0
+	kill -TERM $pid
+	wait $pid || rc=$?
+	exec 4>&-
+	[ "$rc" = 143 ]
+	[ $((SECONDS - t0)) -le 2 ]
+	[ ! -e rootfs ]
+	[ "$(ls -A . | tr '\n' ' ')" = "pipe " ]
 }
