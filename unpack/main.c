@@ -163,6 +163,9 @@ static int do_image(cmd *c, const char *dest, oci_error *err)
 			if (isatty(0))
 				return oci_err(err, OCI_E_INVALID, "no image: stdin is a terminal (pipe an oci-archive, or use -i FILE or --layout DIR)");
 			infd = fcntl(0, F_DUPFD_CLOEXEC, 3);
+			/* A bigger pipe: fewer wake-ups between oci-fetch and us (best effort). */
+			if (infd >= 0)
+				(void)fcntl(infd, F_SETPIPE_SZ, 1 << 20);
 		}
 	}
 	unpack_signals_install();
