@@ -323,9 +323,9 @@ static void *decoder_thread(void *arg)
 			break;
 		const void *b;
 		d->out = p->out[slot].buf;
-		ssize_t n = unpack_interrupted ? -1 : produce(d, &b);
+		ssize_t n = produce(d, &b); /* interruptions are the caller's thread's business */
 		pthread_mutex_lock(&p->mu);
-		if (n < 0 && !p->stop && !unpack_interrupted)
+		if (n < 0 && !p->stop)
 			p->failed = true;
 		else if (n <= 0)
 			p->done = true;
