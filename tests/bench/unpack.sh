@@ -30,9 +30,11 @@ export BATS_TEST_TMPDIR
 . "$TOP/tests/lib/registry.bash"
 # shellcheck disable=SC1091
 . "$TOP/tests/lib/images.bash"
+LOOPDEV=
 cleanup() {
 	registry_stop >/dev/null 2>&1 || true
 	mountpoint -q "$W/fs" 2>/dev/null && umount "$W/fs"
+	[ -n "${LOOPDEV:-}" ] && losetup -d "$LOOPDEV"
 	rm -rf "$W"
 }
 trap cleanup EXIT
@@ -58,7 +60,9 @@ if [ "$(id -u)" = 0 ] && command -v mkfs.ext4 >/dev/null; then
 	truncate -s 32G "$W/fs.img"
 	mkfs.ext4 -q -F "$W/fs.img"
 	mkdir "$W/fs"
-	mount -o loop "$W/fs.img" "$W/fs" && O=$W/fs
+	# direct I/O: the loop device writes straight to disk, not into a second page cache
+	# whose writeback would spill into the next timed run
+	LOOPDEV=$(losetup -f --show --direct-io=on "$W/fs.img") && mount "$LOOPDEV" "$W/fs" && O=$W/fs
 fi
 trash=0
 clean() {
@@ -100,9 +104,12 @@ for i in $(seq "$RUNS"); do
 			exit 1
 		}
 		t1=$(now)
-		T[$n]="${T[$n]:-} $(echo "$t1 - $t0" | bc)"
+		t=$(echo "$t1 - $t0" | bc)
+		T[$n]="${T[$n]:-} $t"
+		line="${line:-}$(printf ' %s %.2f' "$n" "$t")"
 	done
-	echo "unpack bench: round $i/$RUNS done, load average $(loadavg)"
+	echo "unpack bench: round $i/$RUNS:$line; load average $(loadavg)"
+	line=
 done
 clean
 
