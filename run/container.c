@@ -468,6 +468,29 @@ int oci_container_start(const oci_run_global *g, const char *id, oci_error *err)
 	return r;
 }
 
+/* Signal every process in init's pid namespace (children first: the init last, by the caller). */
+static void kill_pidns(pid_t init, int sig)
+{
+	char path[64], ns[64], other[64];
+	snprintf(path, sizeof(path), "/proc/%d/ns/pid", (int)init);
+	ssize_t l = readlink(path, ns, sizeof(ns) - 1);
+	if (l <= 0)
+		return;
+	ns[l] = '\0';
+	cleanup_closedir DIR *d = opendir("/proc");
+	struct dirent *de;
+	while (d && (de = readdir(d))) {
+		char *end;
+		long p = strtol(de->d_name, &end, 10);
+		if (*end || p <= 0 || p == init)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%ld/ns/pid", p);
+		ssize_t m = readlink(path, other, sizeof(other) - 1);
+		if (m == l && !memcmp(ns, other, (size_t)l))
+			kill((pid_t)p, sig);
+	}
+}
+
 int oci_container_kill(const oci_run_global *g, const char *id, int sig, bool all, oci_error *err)
 {
 	if (oci_state_check_id(id, err) < 0)
@@ -484,14 +507,17 @@ int oci_container_kill(const oci_run_global *g, const char *id, int sig, bool al
 	int ret = 0;
 	if (oci_state_status(dirfd, &st) == OCI_STATUS_STOPPED) {
 		ret = oci_err(err, OCI_E_STATE, "container '%s' is not running", id);
-	} else if (all && st.cgroups) {
+	} else if (all) {
 		pid_t *pids = NULL;
 		size_t n = 0;
-		if (oci_cgroup_pids(st.cgroups, &pids, &n, err) < 0) {
+		if (st.cgroups && oci_cgroup_pids(st.cgroups, &pids, &n, err) < 0) {
 			ret = -1;
 		} else {
 			for (size_t k = 0; k < n; k++)
 				kill(pids[k], sig);
+			/* No cgroup (rootless): the container's pid namespace holds its processes. */
+			if (n == 0 && st.own_pidns)
+				kill_pidns(st.pid, sig);
 			if (n == 0 && kill(st.pid, sig) < 0)
 				ret = oci_err_errno(err, errno, "cannot send signal %d to '%s'", sig, id);
 		}
