@@ -131,6 +131,36 @@ static int fetch_manifest(pull *p, pulled_manifest *pm, const char *reference,
 	return 0;
 }
 
+/* A single-platform image has no index to choose from: when --platform names another
+ * platform than the image's config says, refuse instead of silently pulling it. */
+static int check_single_platform(pull *p, const pulled_manifest *pm, oci_error *err)
+{
+	oci_platform want, have;
+	const char *os = NULL, *arch = NULL, *variant = NULL;
+	char ws[128], hs[128];
+	if (!p->o->platform)
+		return 0;
+	if (oci_platform_parse(p->o->platform, &want, err) < 0)
+		return oci_err_prefix(err, "--platform");
+	cleanup_json json_t *cfg = oci_json_loadb(pm->config, pm->config_len, OCI_JSON_MAX_SIZE,
+						  OCI_JSON_MAX_DEPTH, "image config", err);
+	if (!cfg || oci_json_get_string(cfg, "", "os", false, &os, err) < 0 ||
+	    oci_json_get_string(cfg, "", "architecture", false, &arch, err) < 0 ||
+	    oci_json_get_string(cfg, "", "variant", false, &variant, err) < 0)
+		return oci_err_prefix(err, "%s: image config", p->refstr);
+	if (!os || !arch)
+		return 0; /* the config does not say: nothing to compare */
+	memset(&have, 0, sizeof(have));
+	snprintf(have.os, sizeof(have.os), "%s", os);
+	snprintf(have.arch, sizeof(have.arch), "%s", arch);
+	snprintf(have.variant, sizeof(have.variant), "%s", variant ? variant : "");
+	if (!oci_platform_match(&want, &have))
+		return oci_err(err, OCI_E_NOTFOUND, "%s: no image for platform %s (the image is %s only)",
+			       p->refstr, oci_platform_str(&want, ws, sizeof(ws)),
+			       oci_platform_str(&have, hs, sizeof(hs)));
+	return 0;
+}
+
 static int resolve(pull *p, oci_error *err)
 {
 	char reference[OCI_DIGEST_STR_MAX + OCI_REF_TAG_MAX];
@@ -157,8 +187,10 @@ static int resolve(pull *p, oci_error *err)
 			return -1;
 		memcpy(copy, p->top_body, p->top_len + 1);
 		p->man[0].digest = p->top_digest;
-		return fetch_manifest(p, &p->man[0], NULL, NULL, -1, copy, p->top_len, p->top_mt,
-				      err);
+		if (fetch_manifest(p, &p->man[0], NULL, NULL, -1, copy, p->top_len, p->top_mt,
+				   err) < 0)
+			return -1;
+		return check_single_platform(p, &p->man[0], err);
 	}
 	p->top_is_index = true;
 	if (oci_index_parse(doc, p->top_mt, &p->idx, err) < 0)

@@ -155,6 +155,17 @@ setup() {
 	assert_output_contains linux/arm64
 }
 
+@test "single-platform image: a matching --platform pulls it, another platform is refused" {
+	case $(uname -m) in x86_64) a=amd64 ;; aarch64) a=arm64 ;; *) skip "no image platform for $(uname -m)" ;; esac
+	"$OCI_FETCH" --no-cache --platform "linux/$a" -o "$T/same" "$REGISTRY/test/one:latest"
+	[ "$(jq -r '.manifests[0].digest' "$T/same/index.json")" = "$ONE_DIGEST" ]
+	run "$OCI_FETCH" --no-cache --platform linux/s390x -o "$T/other" "$REGISTRY/test/one:latest"
+	assert_failure
+	assert_one_line_error oci-fetch
+	assert_output_contains "no image for platform linux/s390x (the image is linux/$a only)"
+	[ ! -e "$T/other/index.json" ] || [ "$(jq '.manifests | length' "$T/other/index.json")" = 0 ]
+}
+
 @test "--all-platforms writes the whole index to a layout (and needs one)" {
 	require_cmd skopeo
 	"$OCI_FETCH" --no-cache --all-platforms -o "$T/all" "$REGISTRY/test/arch:v1"
