@@ -31,12 +31,14 @@ static int sys_openat2(int dirfd, const char *path, struct open_how *how)
 #endif
 }
 
-int oci_path_clean(const char *in, char *out, size_t len)
+/* Lexical cleaning shared by both public forms. strict: ".." above the start is an
+ * error instead of being clamped. Returns 0, or -ENAMETOOLONG / -EXDEV. */
+static int clean_path(const char *in, char *out, size_t len, bool strict)
 {
 	size_t o = 0;
 	const char *p = in;
 	if (len == 0)
-		return -1;
+		return -ENAMETOOLONG;
 	while (*p) {
 		while (*p == '/')
 			p++;
@@ -47,13 +49,15 @@ int oci_path_clean(const char *in, char *out, size_t len)
 		if (n == 1 && p[0] == '.') {
 			/* skip */
 		} else if (n == 2 && p[0] == '.' && p[1] == '.') {
+			if (o == 0 && strict)
+				return -EXDEV;
 			while (o > 0 && out[o - 1] != '/')
 				o--;
 			if (o > 0)
 				o--;
 		} else {
-			if (o + (o ? 1 : 0) + n + 1 > len)
-				return -1;
+			if (n > NAME_MAX || o + (o ? 1 : 0) + n + 1 > len)
+				return -ENAMETOOLONG;
 			if (o)
 				out[o++] = '/';
 			memcpy(out + o, p, n);
@@ -62,6 +66,25 @@ int oci_path_clean(const char *in, char *out, size_t len)
 		p += n;
 	}
 	out[o] = '\0';
+	return 0;
+}
+
+int oci_path_clean(const char *in, char *out, size_t len)
+{
+	return clean_path(in, out, len, false) == 0 ? 0 : -1;
+}
+
+int oci_path_clean_beneath(const char *in, char *out, size_t len, oci_error *err)
+{
+	if (!in || !*in)
+		return oci_err(err, OCI_E_INVALID, "empty name");
+	if (in[0] == '/')
+		return oci_err(err, OCI_E_UNSAFE, "absolute path");
+	int r = clean_path(in, out, len, true);
+	if (r == -EXDEV)
+		return oci_err(err, OCI_E_UNSAFE, "path escapes the root");
+	if (r < 0)
+		return oci_err_errno(err, ENAMETOOLONG, "path or name component too long");
 	return 0;
 }
 

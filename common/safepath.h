@@ -36,4 +36,7 @@ int oci_safe_lstat(int rootfd, const char *path, struct stat *st, oci_error *err
 /* Lexically clean a path: collapse "//", ".", and ".." (never above the start), strip leading
  * '/'. "a/../../x" becomes "x". Returns 0, or -1 when the result does not fit. */
 int oci_path_clean(const char *in, char *out, size_t len);
+/* The strict form for names from archives: an absolute path or a ".." that would climb
+ * above the start is an error (OCI_E_UNSAFE) instead of being clamped. */
+int oci_path_clean_beneath(const char *in, char *out, size_t len, oci_error *err);
 #endif

@@ -30,46 +30,6 @@
 #include "common/util.h"
 #include "unpack/unpack.h"
 
-int unpack_clean_name(const char *name, char *out, size_t len, oci_error *err)
-{
-	size_t o = 0;
-	const char *p = name;
-	if (!name || !*name)
-		return oci_err(err, OCI_E_INVALID, "empty name");
-	if (name[0] == '/')
-		return oci_err(err, OCI_E_UNSAFE, "absolute path");
-	while (*p) {
-		while (*p == '/')
-			p++;
-		if (!*p)
-			break;
-		const char *e = strchr(p, '/');
-		size_t n = e ? (size_t)(e - p) : strlen(p);
-		if (n == 1 && p[0] == '.') {
-			/* skip */
-		} else if (n == 2 && p[0] == '.' && p[1] == '.') {
-			if (o == 0)
-				return oci_err(err, OCI_E_UNSAFE, "path escapes the root");
-			while (o > 0 && out[o - 1] != '/')
-				o--;
-			if (o > 0)
-				o--;
-		} else {
-			if (n > NAME_MAX)
-				return oci_err_errno(err, ENAMETOOLONG, "name component too long");
-			if (o + (o ? 1 : 0) + n + 1 > len)
-				return oci_err_errno(err, ENAMETOOLONG, "path too long");
-			if (o)
-				out[o++] = '/';
-			memcpy(out + o, p, n);
-			o += n;
-		}
-		p += n;
-	}
-	out[o] = '\0';
-	return 0;
-}
-
 int unpack_root_init(unpack_root *r, int rootfd, const unpack_opts *opts, oci_error *err)
 {
 	memset(r, 0, sizeof(*r));
@@ -554,7 +514,7 @@ static int make_hardlink(unpack_root *r, const char *hl, int pfd, const char *le
 	char tpath[PATH_MAX], tleafbuf[NAME_MAX + 1];
 	const char *tleaf;
 	struct stat st;
-	if (unpack_clean_name(hl, tpath, sizeof(tpath), err) < 0)
+	if (oci_path_clean_beneath(hl, tpath, sizeof(tpath), err) < 0)
 		return oci_err_prefix(err, "hardlink target '%s'", hl);
 	if (!tpath[0])
 		return oci_err(err, OCI_E_UNSAFE, "hardlink to the root directory");
@@ -622,7 +582,7 @@ static int apply_entry(unpack_root *r, struct archive *a, struct archive_entry *
 		       oci_error *err)
 {
 	char path[PATH_MAX];
-	if (unpack_clean_name(name, path, sizeof(path), err) < 0)
+	if (oci_path_clean_beneath(name, path, sizeof(path), err) < 0)
 		return -1;
 	if (++r->files > r->opts->max_files)
 		return oci_err(err, OCI_E_LIMIT, "more than %llu entries (see --max-files)",

@@ -94,9 +94,6 @@ int unpack_root_mark(unpack_root *r, const char *path, oci_error *err);
 /* openat2(RESOLVE_BENEATH): a symlink leading out of the root is an OCI_E_UNSAFE error. */
 int unpack_open_beneath(int rootfd, const char *path, int flags, oci_error *err);
 
-/* Lexically clean an entry name into out: strips "./" and "//", resolves ".." and fails
- * (OCI_E_UNSAFE) when the name is absolute or climbs above the root. */
-int unpack_clean_name(const char *name, char *out, size_t len, oci_error *err);
 
 /* ---- whiteouts (whiteout.c) ---- */
 /* If leaf is a whiteout name, handle it and return 1; 0 when it is an ordinary entry. */
