@@ -200,6 +200,10 @@ static int remove_children(int dfd, dev_t dev, oci_error *err)
 				ret = oci_err(err, OCI_E_UNSAFE, "'%s' is a mount point, not removed", de->d_name);
 				continue;
 			}
+			/* An unprivileged owner cannot empty a directory without write and search
+			 * permission on it (an image's 0555 dirs): grant them to ourselves first. */
+			if ((st.st_mode & 0700) != 0700 && st.st_uid == geteuid())
+				fchmodat(dirfd(dir), de->d_name, (st.st_mode & 07777) | 0700, 0);
 			int sub = openat(dirfd(dir), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 			if (sub < 0 || remove_children(sub, dev, err) < 0) {
 				ret = -1;
@@ -227,6 +231,8 @@ int oci_remove_tree_at(int dirfd, const char *name, oci_error *err)
 			return oci_err_errno(err, errno, "cannot remove '%s'", name);
 		return 0;
 	}
+	if ((st.st_mode & 0700) != 0700 && st.st_uid == geteuid())
+		fchmodat(dirfd, name, (st.st_mode & 07777) | 0700, 0);
 	int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return oci_err_errno(err, errno, "cannot open '%s'", name);

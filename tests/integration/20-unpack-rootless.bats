@@ -73,3 +73,27 @@ as_nobody() {
 	assert_failure
 	[ ! -e nb ]
 }
+
+@test "rootless: a failed unpack removes its staging tree even with read-only directories in it" {
+	require_root
+	require_cmd setpriv
+	as_nobody test -w w || skip "test directory not reachable by nobody"
+	# layer 2: a directory without write permission holding a file; layer 3: a hostile entry
+	python3 - w/ro.tar <<'PY'
+import sys, tarfile, io
+with tarfile.open(sys.argv[1], "w", format=tarfile.PAX_FORMAT) as t:
+    d = tarfile.TarInfo("ro"); d.type = tarfile.DIRTYPE; d.mode = 0o555; t.addfile(d)
+    f = tarfile.TarInfo("ro/f"); f.size = 2; f.mode = 0o444; t.addfile(f, io.BytesIO(b"x\n"))
+    d2 = tarfile.TarInfo("ro/sub"); d2.type = tarfile.DIRTYPE; d2.mode = 0o500; t.addfile(d2)
+    f2 = tarfile.TarInfo("ro/sub/g"); f2.size = 0; t.addfile(f2, io.BytesIO(b""))
+PY
+	python3 "$HOSTILE" dotdot w/bad.tar
+	python3 "$MKIMAGE" --layer-tar w/ro.tar --layer-tar w/bad.tar --oci-archive w/img2.tar >/dev/null
+	chmod -R a+rX w
+	run as_nobody "$OCI_UNPACK" -i w/img2.tar w/r2
+	assert_failure
+	assert_one_line_error oci-unpack
+	# neither DEST nor any staging directory is left next to it
+	[ ! -e w/r2 ]
+	[ -z "$(ls -A w | grep -v -e '^img' -e '\.tar$')" ]
+}

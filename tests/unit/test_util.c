@@ -7,7 +7,9 @@
 #include <regex.h>
 #include <stdio.h>
 #include <string.h>
+#include <grp.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -290,6 +292,44 @@ START_TEST(test_remove_tree_stays_inside)
 }
 END_TEST
 
+/* An unprivileged owner can remove a tree whose directories deny it write or search
+ * permission (a rootless unpack of an image with 0555 and 0000 directories). */
+START_TEST(test_remove_tree_unwritable_dirs)
+{
+	if (geteuid() != 0)
+		return; /* needs root to become another user; the owner's own case is covered */
+	ck_assert_int_eq(chmod(base, 0711), 0);
+	ck_assert_int_eq(chmod(tmpdir, 0777), 0);
+	pid_t pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		char p[512];
+		oci_error err = OCI_ERROR_INIT;
+		if (setgroups(0, NULL) < 0 || setresgid(65534, 65534, 65534) < 0 ||
+		    setresuid(65534, 65534, 65534) < 0)
+			_exit(10);
+		snprintf(p, sizeof(p), "%s/t/a/b", tmpdir);
+		if (oci_mkdir_p(p, 0755, &err) < 0)
+			_exit(11);
+		put("t/a/b/f", "x");
+		put("t/a/g", "x");
+		snprintf(p, sizeof(p), "%s/t/a/b", tmpdir);
+		chmod(p, 0500);
+		snprintf(p, sizeof(p), "%s/t/a", tmpdir);
+		chmod(p, 0555);
+		snprintf(p, sizeof(p), "%s/t", tmpdir);
+		chmod(p, 0);
+		int dfd = open(tmpdir, O_RDONLY | O_DIRECTORY);
+		if (oci_remove_tree_at(dfd, "t", &err) < 0)
+			_exit(12);
+		_exit(faccessat(dfd, "t", F_OK, AT_SYMLINK_NOFOLLOW) == 0 ? 13 : 0);
+	}
+	int status;
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child status %d", status);
+}
+END_TEST
+
 START_TEST(test_mkdir_p)
 {
 	oci_error err = OCI_ERROR_INIT;
@@ -392,6 +432,7 @@ static Suite *util_suite(void)
 	tcase_add_test(tc, test_parse_size);
 	tcase_add_test(tc, test_parse_u64);
 	tcase_add_test(tc, test_remove_tree_stays_inside);
+	tcase_add_test(tc, test_remove_tree_unwritable_dirs);
 	tcase_add_test(tc, test_mkdir_p);
 	tcase_add_test(tc, test_time_rfc3339);
 	tcase_add_test(tc, test_strings_and_cleanup);
