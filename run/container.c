@@ -176,9 +176,22 @@ int oci_container_create(const oci_run_global *g, const oci_create_opts *opts, i
 		int n = oci_spec_validate(spec, bundlefd, problems, err);
 		if (n < 0)
 			return -1;
-		if (n > 0)
-			return oci_err(err, OCI_E_INVALID, "config.json: %s%s",
-				       json_string_value(json_array_get(problems, 0)), n > 1 ? " (and more)" : "");
+		if (n > 0) {
+			/* Every problem at once, on one line, as oci-bundle validate lists them. */
+			char all[OCI_ERR_MSG_MAX];
+			size_t used = 0, k;
+			json_t *p;
+			all[0] = '\0';
+			json_array_foreach(problems, k, p) {
+				int w = snprintf(all + used, sizeof(all) - used, "%s%s", k ? "; " : "", json_string_value(p));
+				if (w < 0 || (size_t)w >= sizeof(all) - used)
+					break;
+				used += (size_t)w;
+			}
+			if (n == 1)
+				return oci_err(err, OCI_E_INVALID, "config.json: %s", all);
+			return oci_err(err, OCI_E_INVALID, "config.json: %d problems: %s", n, all);
+		}
 	}
 	json_t *process = json_object_get(spec, "process");
 	json_t *linux_ = json_object_get(spec, "linux");
@@ -229,6 +242,8 @@ int oci_container_create(const oci_run_global *g, const oci_create_opts *opts, i
 				own_pidns = true;
 			if (flag == CLONE_NEWCGROUP)
 				ia.new_cgroupns = true;
+			else if (flag == CLONE_NEWTIME)
+				ia.new_timens = true;
 			else
 				flags |= (unsigned long)flag;
 			continue;
@@ -251,6 +266,8 @@ int oci_container_create(const oci_run_global *g, const oci_create_opts *opts, i
 	}
 	if (!have_mount)
 		return oci_err(err, OCI_E_INVALID, "linux.namespaces: a mount namespace is required");
+	if (json_object_size(json_object_get(linux_, "timeOffsets")) > 0 && !ia.new_timens)
+		return oci_err(err, OCI_E_INVALID, "linux.timeOffsets: needs a new time namespace in linux.namespaces");
 	ia.userns = flags & CLONE_NEWUSER;
 
 	/* CVE-2019-5736: run from a sealed copy when the container could reach our binary. */

@@ -12,11 +12,16 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/keyctl.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "common/log.h"
@@ -60,6 +65,72 @@ static void close_inherited(oci_init_args *a)
 			close(fd);
 	}
 	closedir(d);
+}
+
+/* A new time namespace: unshare it (only our children would enter it), write the clock
+ * offsets while nobody is inside yet, then enter it ourselves. */
+static int enter_timens(json_t *offsets, oci_error *err)
+{
+	char buf[256];
+	size_t used = 0;
+	const char *clock;
+	json_t *o;
+	json_object_foreach(offsets, clock, o) {
+		if (strcmp(clock, "monotonic") && strcmp(clock, "boottime"))
+			return oci_err(err, OCI_E_INVALID, "linux.timeOffsets.%s: unknown clock (monotonic or boottime)",
+				       clock);
+		json_t *secs = json_object_get(o, "secs"), *ns = json_object_get(o, "nanosecs");
+		if ((secs && !json_is_integer(secs)) || (ns && !json_is_integer(ns)) || json_integer_value(ns) < 0 ||
+		    json_integer_value(ns) >= 1000000000)
+			return oci_err(err, OCI_E_INVALID,
+				       "linux.timeOffsets.%s: secs must be an integer, nanosecs in [0, 999999999]", clock);
+		int w = snprintf(buf + used, sizeof(buf) - used, "%s %lld %lld\n", clock,
+				 (long long)json_integer_value(secs), (long long)json_integer_value(ns));
+		if (w < 0 || (size_t)w >= sizeof(buf) - used)
+			return oci_err(err, OCI_E_LIMIT, "linux.timeOffsets: too long");
+		used += (size_t)w;
+	}
+	if (unshare(CLONE_NEWTIME) < 0)
+		return oci_err_errno(err, errno, "cannot create the time namespace");
+	if (used) {
+		cleanup_close int fd = open("/proc/self/timens_offsets", O_WRONLY | O_CLOEXEC);
+		if (fd < 0 || write(fd, buf, used) != (ssize_t)used)
+			return oci_err_errno(err, errno, "linux.timeOffsets: cannot write timens_offsets");
+	}
+	cleanup_close int ns = open("/proc/self/ns/time_for_children", O_RDONLY | O_CLOEXEC);
+	if (ns < 0 || setns(ns, CLONE_NEWTIME) < 0)
+		return oci_err_errno(err, errno, "cannot enter the time namespace");
+	return 0;
+}
+
+/* A session keyring of the container's own, named after it as runc names it, so that keys
+ * of the runtime's session never reach the container. Kernels without keyrings are fine. */
+static int join_keyring(const char *id, bool userns, oci_error *err)
+{
+	char name[1100];
+	snprintf(name, sizeof(name), "_ses.%s", id);
+	long key = syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, name, 0, 0, 0);
+	if (key < 0) {
+		if (errno == ENOSYS || errno == EACCES)
+			return 0;
+		return oci_err_errno(err, errno, "cannot join a session keyring");
+	}
+	/* The container's processes, whatever their uid, may search it: "other" search in a
+	 * user namespace (ids there are not the key's), "user" search otherwise. */
+	char desc[1200];
+	long n = syscall(SYS_keyctl, KEYCTL_DESCRIBE, key, desc, sizeof(desc) - 1, 0);
+	if (n > 0) {
+		desc[n < (long)sizeof(desc) ? n : (long)sizeof(desc) - 1] = '\0';
+		/* "type;uid;gid;perm;description" */
+		char *p = strchr(desc, ';');
+		p = p ? strchr(p + 1, ';') : NULL;
+		p = p ? strchr(p + 1, ';') : NULL;
+		if (p) {
+			unsigned long perm = strtoul(p + 1, NULL, 16) | (userns ? 0x8u : 0x80000u);
+			syscall(SYS_keyctl, KEYCTL_SETPERM, key, perm, 0, 0);
+		}
+	}
+	return 0;
 }
 
 void oci_init_main(oci_init_args *a)
@@ -109,6 +180,10 @@ void oci_init_main(oci_init_args *a)
 		oci_err_errno(&err, errno, "cannot create the cgroup namespace");
 		fail(a, &err);
 	}
+	if (a->new_timens && enter_timens(json_object_get(json_object_get(spec, "linux"), "timeOffsets"), &err) < 0)
+		fail(a, &err);
+	if (!a->opts->no_new_keyring && join_keyring(a->opts->id, a->userns || a->join_user_fd >= 0, &err) < 0)
+		fail(a, &err);
 	if (oci_process_oom_score(process, &err) < 0 || oci_process_rlimits(process, &err) < 0)
 		fail(a, &err);
 

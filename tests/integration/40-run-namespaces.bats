@@ -1,0 +1,115 @@
+#!/usr/bin/env bats
+# oci-run namespaces beyond the basic set: time (linux.timeOffsets), cgroup, namespaces
+# joined by path (an `ip netns` namespace, another container's), the session keyring, and
+# create reporting every config problem at once. Runs against any runtime (RUNTIME=runc);
+# what a runtime does not support is skipped with its reason.
+
+load ../lib/common
+load 40-run-lib
+
+setup() {
+	require_root
+	setup_bundle
+}
+
+teardown() {
+	cleanup_containers
+	[ -z "${NETNS:-}" ] || ip netns del "$NETNS" 2>/dev/null || true
+}
+
+# runtime_has_ns TYPE: the runtime's `features` lists the namespace type.
+runtime_has_ns() {
+	rt features 2>/dev/null | jq -e --arg t "$1" '.linux.namespaces | index($t)' >/dev/null
+}
+
+@test "time namespace: linux.timeOffsets shift the container's boottime and monotonic clocks" {
+	runtime_has_ns time || skip "$(basename "$RUNTIME") has no time namespace"
+	edit_config '.linux.namespaces += [{type: "time"}]
+		| .linux.timeOffsets = {boottime: {secs: 1000000, nanosecs: 0}, monotonic: {secs: 2000000, nanosecs: 0}}'
+	set_args sh -c 'readlink /proc/self/ns/time; cut -d. -f1 /proc/uptime'
+	host_up=$(cut -d. -f1 /proc/uptime)
+	run rt run --bundle "$B" "$CID"
+	assert_success
+	[ "${lines[0]}" != "$(readlink /proc/self/ns/time)" ]
+	# uptime counts boottime: the host's plus the offset
+	[ "${lines[1]}" -ge $((host_up + 1000000)) ] && [ "${lines[1]}" -lt $((host_up + 1000000 + 60)) ]
+	# offsets without a new time namespace are refused
+	edit_config '.linux.namespaces |= map(select(.type != "time"))'
+	run rt run --bundle "$B" "$CID"
+	assert_failure
+	is_oci_run || return 0
+	assert_one_line_error oci-run
+	assert_output_contains "linux.timeOffsets"
+}
+
+@test "cgroup namespace: the container sees its own cgroup as the root" {
+	edit_config ".linux.cgroupsPath = \"/oci-ns-$CID\""
+	set_args cat /proc/self/cgroup
+	run rt run --bundle "$B" "$CID"
+	assert_success
+	# without a cgroup namespace the container sees where it is
+	[[ "$output" == *":pids:/oci-ns-$CID"* ]]
+	edit_config '.linux.namespaces += [{type: "cgroup"}]'
+	set_args sh -c 'readlink /proc/self/ns/cgroup; cat /proc/self/cgroup'
+	run rt run --bundle "$B" "$CID"
+	assert_success
+	[ "${lines[0]}" != "$(readlink /proc/self/ns/cgroup)" ]
+	[[ "$output" == *":pids:/"$'\n'* ]] || [[ "$output" == *":pids:/" ]]
+	[[ "$output" != *"oci-ns-$CID"* ]]
+}
+
+@test "network namespace joined by path: one made with ip netns add" {
+	require_cmd ip
+	NETNS=oci-$CID
+	ip netns add "$NETNS"
+	ip -n "$NETNS" link set lo up
+	# a dummy interface marks the namespace when the module is there
+	dummy=0
+	ip -n "$NETNS" link add oci0 type dummy 2>/dev/null && dummy=1
+	inode=$(stat -L -c %i "/run/netns/$NETNS")
+	edit_config ".linux.namespaces |= map(if .type == \"network\" then .path = \"/run/netns/$NETNS\" else . end)"
+	set_args sh -c 'readlink /proc/self/ns/net; cat /proc/net/dev'
+	run rt run --bundle "$B" "$CID"
+	assert_success
+	[ "${lines[0]}" = "net:[$inode]" ]
+	[ "$dummy" = 0 ] || assert_output_contains "oci0:"
+	# a path that is not a network namespace is an error
+	edit_config '.linux.namespaces |= map(if .type == "network" then .path = "/etc/hostname" else . end)'
+	run rt run --bundle "$B" "$CID"
+	assert_failure
+}
+
+@test "network namespace joined by path: another container's" {
+	set_args sleep 100
+	rt_create "$CID-a" || { cat "$BATS_TEST_TMPDIR/create.err"; false; }
+	apid=$(rt_state_field "$CID-a" pid)
+	edit_config ".linux.namespaces |= map(if .type == \"network\" then .path = \"/proc/$apid/ns/net\" else . end)"
+	set_args readlink /proc/self/ns/net
+	run rt run --bundle "$B" "$CID-b"
+	assert_success
+	[ "$output" = "$(readlink /proc/$apid/ns/net)" ]
+	[ "$output" != "$(readlink /proc/self/ns/net)" ]
+}
+
+@test "session keyring: a keyring of the container's own unless --no-new-keyring" {
+	[ -r /proc/keys ] || skip "no /proc/keys (kernel without keyrings)"
+	set_args sleep 100
+	rt_create "$CID" || { cat "$BATS_TEST_TMPDIR/create.err"; false; }
+	grep -q " _ses\.$CID: " /proc/keys
+	rt delete --force "$CID"
+	rt_create --no-new-keyring "$CID-n" || { cat "$BATS_TEST_TMPDIR/create.err"; false; }
+	! grep -q " _ses\.$CID-n: " /proc/keys
+}
+
+@test "create reports every problem of config.json at once" {
+	is_oci_run || skip "the message format is oci-run's"
+	edit_config '.hostname = 7 | .process.cwd = "relative" | .linux.namespaces += [{type: "bogus"}]'
+	run rt create --bundle "$B" "$CID"
+	assert_failure
+	assert_one_line_error oci-run
+	assert_output_contains "3 problems"
+	assert_output_contains "hostname"
+	assert_output_contains "process.cwd"
+	assert_output_contains "linux.namespaces"
+	[ ! -e "$ROOT/$CID" ]
+}
