@@ -71,6 +71,7 @@ setup() {
 }
 
 teardown() {
+	[ -z "${TMUX_SESSION:-}" ] || tmux kill-session -t "$TMUX_SESSION" 2>/dev/null || true
 	[ -n "${T:-}" ] && [ -f "$W/roots" ] || return 0
 	local root id u
 	for u in $U1 $U2; do
@@ -383,4 +384,27 @@ EOF
 	assert_output_contains "cannot create a user namespace"
 	assert_output_contains "user.max_user_namespaces"
 	[ -z "$(ls -A "$T/state")" ]
+}
+
+@test "rootless: the default terminal config of spec --rootless runs interactively under tmux" {
+	require_cmd tmux
+	user_bundle "$T/b" rootless/busybox
+	ucfg '.process.terminal = true | .process.args = ["sh"]'
+	TMUX_SESSION=ocirl$$
+	tmux new-session -d -s "$TMUX_SESSION" -x 100 -y 30 \
+		"cd '$B' && runuser -u $U1 -- env -i HOME=/home/$U1 XDG_RUNTIME_DIR=/run/user/$UID1 '$OCI_RUN' --root '$T/state' run c12; echo exit-status=\$? >'$T/status'; sleep 30"
+	echo "$T/state" >>"$W/roots"
+	for i in $(seq 100); do
+		tmux capture-pane -p -t "$TMUX_SESSION" | grep -q '#' && break
+		sleep 0.05
+	done
+	tmux send-keys -t "$TMUX_SESSION" 'echo answer=$((6*7)) uid=$(id -u); stty size; tty' Enter
+	sleep 0.5
+	tmux send-keys -t "$TMUX_SESSION" 'exit 4' Enter
+	for i in $(seq 100); do [ -s "$T/status" ] && break; sleep 0.05; done
+	run tmux capture-pane -p -t "$TMUX_SESSION"
+	assert_output_contains "answer=42 uid=0"
+	assert_output_contains "30 100"
+	assert_output_contains /dev/pts/0
+	[ "$(cat "$T/status")" = exit-status=4 ]
 }
