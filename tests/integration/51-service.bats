@@ -30,11 +30,33 @@ service_args() {
 	set_args sh -c "trap 'exit ${1:-0}' TERM; sleep 1000 & wait"
 }
 
-# exec_start: ExecStart of mycontainer.service, run from WorkingDirectory = the bundle, with
-# stdio on files (systemd gives the journal), as systemd's forking start does.
+# unit_cmd UNIT KEY: the command of KEY (ExecStart, ExecStop...) in examples/systemd/UNIT,
+# for this test: the runtime under test with its state root, our pid file and id. A leading
+# "-" (failure ignored by systemd) is dropped: the tests want to see the status.
+unit_cmd() {
+	local line
+	line=$(sed -n "s/^$2=//p" "$TOP/examples/systemd/$1" | head -1)
+	[ -n "$line" ] || { echo "$1 has no $2" >&2; return 1; }
+	line=${line#-}
+	line=${line//\/usr\/local\/bin\/oci-run/$RUNTIME --root $ROOT}
+	line=${line//\/run\/mycontainerid.pid/$PF}
+	echo "${line//mycontainerid/$CID}"
+}
+
+# unit_run UNIT KEY: run that command from WorkingDirectory (the bundle), with stdio on files
+# (systemd gives the journal), setting status and output as bats' run does.
+unit_run() {
+	local cmd
+	cmd=$(unit_cmd "$1" "$2") || return 1
+	status=0
+	# shellcheck disable=SC2086 # the unit's command line is split on spaces, as systemd does
+	(cd "$B" && exec $cmd) </dev/null >"$BATS_TEST_TMPDIR/$2.out" 2>"$BATS_TEST_TMPDIR/$2.err" || status=$?
+	output=$(cat "$BATS_TEST_TMPDIR/$2.out" "$BATS_TEST_TMPDIR/$2.err")
+}
+
 exec_start() {
-	(cd "$B" && exec "$RUNTIME" --root "$ROOT" run -d --pid-file "$PF" "$CID") \
-		</dev/null >"$BATS_TEST_TMPDIR/start.out" 2>"$BATS_TEST_TMPDIR/start.err"
+	unit_run mycontainer.service ExecStart
+	[ "$status" = 0 ] || { echo "$output" >&2; return 1; }
 }
 
 # nothing_left PIDNS: no state, no live process in the container's pid namespace (a zombie
@@ -57,10 +79,14 @@ nothing_left() {
 
 @test "Type=forking: run -d --pid-file, the pid is the container's init; kill TERM, delete --force: nothing left" {
 	service_args 0
+	# the unit is a forking one that reads the pid file its ExecStart writes
+	grep -qx Type=forking "$TOP/examples/systemd/mycontainer.service"
+	grep -qx PIDFile=/run/mycontainerid.pid "$TOP/examples/systemd/mycontainer.service"
+	[[ "$(unit_cmd mycontainer.service ExecStart)" == *" run -d --pid-file $PF $CID" ]]
 	# ExecStartPre=-oci-run delete --force: no such container yet, exit 0
-	run rt delete --force "$CID"
+	unit_run mycontainer.service ExecStartPre
 	assert_success
-	exec_start || { cat "$BATS_TEST_TMPDIR/start.err"; false; }
+	exec_start
 	# the pid file is there when ExecStart exits: decimal, no newline
 	[ -f "$PF" ]
 	pid=$(cat "$PF")
@@ -77,28 +103,29 @@ nothing_left() {
 	# placed in its cgroup
 	grep -qx "$pid" /sys/fs/cgroup/pids"$CG"/cgroup.procs
 	# ExecStop=oci-run kill ID TERM
-	run rt kill "$CID" TERM
+	unit_run mycontainer.service ExecStop
 	assert_success
 	wait_status "$CID" stopped
 	# ExecStopPost=oci-run delete --force ID
-	run rt delete --force "$CID"
+	unit_run mycontainer.service ExecStopPost
 	assert_success
 	nothing_left "$ns"
 }
 
 @test "Type=forking: a container that exits on its own is stopped, and ExecStopPost deletes it" {
 	set_args sh -c 'sleep 0.3; exit 3'
-	exec_start || { cat "$BATS_TEST_TMPDIR/start.err"; false; }
+	exec_start
 	pid=$(cat "$PF")
 	ns=$(readlink /proc/$pid/ns/pid)
 	wait_status "$CID" stopped
 	run rt state "$CID"
 	assert_success
 	[ "$(jq -r .pid <<<"$output")" = 0 ]
-	run rt delete "$CID"
+	unit_run mycontainer.service ExecStopPost
 	assert_success
 	nothing_left "$ns"
-	run rt delete --force "$CID"
+	# a second stop finds nothing and is still fine
+	unit_run mycontainer.service ExecStopPost
 	assert_success
 }
 
@@ -138,7 +165,13 @@ nothing_left() {
 @test "Type=simple: SIGTERM to the foreground runtime reaches the container, its exit status is the unit's" {
 	# a container that traps TERM exits with its own code
 	service_args 42
-	"$RUNTIME" --root "$ROOT" run --bundle "$B" "$CID" </dev/null >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" &
+	grep -qx Type=simple "$TOP/examples/systemd/mycontainer-foreground.service"
+	cmd=$(unit_cmd mycontainer-foreground.service ExecStart)
+	[[ "$cmd" == *" run $CID" ]]
+	unit_run mycontainer-foreground.service ExecStartPre
+	assert_success
+	# shellcheck disable=SC2086
+	(cd "$B" && exec $cmd) </dev/null >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" &
 	RTPID=$!
 	wait_status "$CID" running
 	pid=$(rt_state_field "$CID" pid)
@@ -149,7 +182,7 @@ nothing_left() {
 	RTPID=
 	[ "$st" = 42 ] || { echo "exit $st" >&2; cat "$BATS_TEST_TMPDIR/err" >&2; false; }
 	# ExecStopPost=-oci-run delete --force: the foreground runtime already removed it
-	run rt delete --force "$CID"
+	unit_run mycontainer-foreground.service ExecStopPost
 	assert_success
 	nothing_left "$ns"
 }
