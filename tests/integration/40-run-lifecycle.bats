@@ -116,7 +116,7 @@ teardown() {
 @test "run exits with 128+N when the container is killed by signal N" {
 	cd "$B"
 	set_args sleep 30
-	(sleep 0.5; rt kill "$CID" KILL) &
+	(wait_status "$CID" running && rt kill "$CID" KILL) &
 	run rt run "$CID"
 	wait
 	[ "$status" -eq 137 ]
@@ -163,16 +163,17 @@ teardown() {
 }
 
 @test "kill accepts names with and without SIG, and numbers" {
-	set_args sh -c 'trap "echo usr1 >>/dev/shm/sig" USR1; trap "echo hup >>/dev/shm/sig" HUP; while :; do sleep 0.05; done'
+	set_args sh -c 'trap "echo usr1 >>/dev/shm/sig" USR1; trap "echo hup >>/dev/shm/sig" HUP; touch /dev/shm/ready; while :; do sleep 0.05; done'
 	rt_create "$CID"
 	rt start "$CID"
 	pid=$(rt_state_field "$CID" pid)
-	sleep 0.3
+	# the traps are set once the container says so (a fixed sleep flakes under load)
+	for i in $(seq 200); do [ -e /proc/$pid/root/dev/shm/ready ] && break; sleep 0.05; done
 	run rt kill "$CID" SIGUSR1
 	assert_success
 	run rt kill "$CID" HUP
 	assert_success
-	sleep 0.3
+	for i in $(seq 200); do [ "$(grep -c hup /proc/$pid/root/dev/shm/sig 2>/dev/null)" = 1 ] && break; sleep 0.05; done
 	[ "$(grep -c usr1 /proc/$pid/root/dev/shm/sig)" -eq 1 ]
 	[ "$(grep -c hup /proc/$pid/root/dev/shm/sig)" -eq 1 ]
 	run rt kill "$CID" 9
@@ -186,8 +187,8 @@ teardown() {
 	set_args sh -c 'sleep 100 & sleep 100 & wait'
 	rt_create "$CID"
 	rt start "$CID"
-	sleep 0.3
 	pid=$(rt_state_field "$CID" pid)
+	for i in $(seq 200); do [ "$(wc -w </proc/$pid/task/$pid/children)" = 2 ] && break; sleep 0.05; done
 	kids=$(cat /proc/$pid/task/$pid/children)
 	[ -n "$kids" ]
 	run rt kill --all "$CID" KILL
