@@ -47,7 +47,6 @@ teardown_file() {
 			done <"$W/roots"
 		fi
 	done
-	[ -z "${DELEGATED:-}" ] || rmdir "$DELEGATED" 2>/dev/null || true
 	registry_stop
 	for u in $U1 $U2; do
 		id -u "$u" >/dev/null 2>&1 || continue
@@ -81,6 +80,10 @@ teardown() {
 			done
 		done <"$W/roots"
 	done
+	if [ -n "${DELEGATED:-}" ] && [ -d "$DELEGATED" ]; then
+		find "$DELEGATED" -mindepth 1 -depth -type d -exec rmdir {} + 2>/dev/null || true
+		rmdir "$DELEGATED" 2>/dev/null || true
+	fi
 }
 
 # as_user USER CMD...: CMD as USER with a clean environment of its own (HOME, XDG_RUNTIME_DIR).
