@@ -354,3 +354,15 @@ int oci_registry_setup_blob(oci_registry *r, CURL *e, const char *url, struct cu
 	curl_easy_setopt(e, CURLOPT_URL, url);
 	return 0;
 }
+
+int oci_registry_setup_foreign(oci_registry *r, CURL *e, const char *url, oci_error *err)
+{
+	oci_tls t = r->tls;
+	t.cert = t.key = NULL;
+	/* no shared TLS sessions either: one resumed from the registry's would carry its client
+	 * certificate along */
+	if (oci_http_setup(e, &t, err) < 0)
+		return -1;
+	curl_easy_setopt(e, CURLOPT_URL, url);
+	return 0;
+}

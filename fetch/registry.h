@@ -71,6 +71,10 @@ bool oci_registry_same_origin(oci_registry *r, const char *url);
  * when url is on the registry's origin. *hdrs receives the header list (free it after). */
 int oci_registry_setup_blob(oci_registry *r, CURL *e, const char *url, struct curl_slist **hdrs,
 			    oci_error *err);
+/* Set up a handle for a URL that is not the registry's (a foreign layer's "urls"): nothing
+ * of the registry's credentials goes there, not even its client certificate, whatever the
+ * URL's origin. */
+int oci_registry_setup_foreign(oci_registry *r, CURL *e, const char *url, oci_error *err);
 /* React to a 401 from a transfer (or refresh an expired token). */
 int oci_registry_reauth(oci_registry *r, const char *www_authenticate, oci_error *err);
 #endif

@@ -9,11 +9,17 @@
  * the server has answered it with 206: a server that ignores Range sends the whole blob in
  * that first answer, which then simply becomes a single GET. The hash follows the contiguous
  * prefix of the file (inline while a part writes at the hash front, otherwise read back),
- * and consumers only ever see that hashed prefix, so the stream stays in order. */
+ * and consumers only ever see that hashed prefix, so the stream stays in order.
+ *
+ * A non-distributable (foreign) layer whose blob the registry does not have (404) is fetched
+ * from the URLs of its descriptor instead, in order, with plain GETs that never carry the
+ * registry's credentials (also after a redirect, also to the registry's own origin); each
+ * source is verified like any blob, and a wrong one makes way for the next. */
 #include "fetch/transfer.h"
 
 #include <errno.h>
 #include <stdio.h>
+#include <strings.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -59,6 +65,7 @@ int oci_xfer_set_init(oci_xfer_set *s, oci_registry *reg, oci_cache *store, int 
 		s->x[i].set = s;
 		s->x[i].fd = -1;
 		s->x[i].lockfd = -1;
+		s->x[i].url_idx = -1;
 	}
 	pthread_mutex_init(&s->mu, NULL);
 	pthread_cond_init(&s->cv, NULL);
@@ -200,7 +207,8 @@ static int hash_catch_up(oci_xfer *x, oci_error *err)
 		x->hashed += (uint64_t)r;
 	}
 	pthread_mutex_lock(&s->mu);
-	x->avail = x->hashed;
+	/* bytes from a foreign URL wait for verification: the next URL may replace them */
+	x->avail = x->url_idx >= 0 ? 0 : x->hashed;
 	pthread_cond_broadcast(&s->cv);
 	pthread_mutex_unlock(&s->mu);
 	return 0;
@@ -393,15 +401,24 @@ static int start(oci_xfer_set *s, CURLM *m, oci_xfer_part *p, char *url, oci_err
 	if (!p->buf && !(p->buf = oci_malloc(XFER_BUF, err)))
 		return -1;
 	part_drop_handle(p, m);
-	if (oci_registry_reauth(s->reg, NULL, err) < 0) /* renew an expired token */
+	bool foreign = x->url_idx >= 0;
+	if (!foreign && oci_registry_reauth(s->reg, NULL, err) < 0) /* renew an expired token */
 		return -1;
-	p->url = url ? url : oci_registry_blob_url(s->reg, &x->digest, err);
+	if (url)
+		p->url = url;
+	else if (foreign)
+		p->url =
+		    oci_strdup(json_string_value(json_array_get(x->urls, (size_t)x->url_idx)), err);
+	else
+		p->url = oci_registry_blob_url(s->reg, &x->digest, err);
 	if (!p->url)
 		return -1;
 	p->e = curl_easy_init();
 	if (!p->e)
 		return oci_err(err, OCI_E_INTERNAL, "cannot start libcurl");
-	if (oci_registry_setup_blob(s->reg, p->e, p->url, &p->hdrs, err) < 0)
+	int su = foreign ? oci_registry_setup_foreign(s->reg, p->e, p->url, err)
+			 : oci_registry_setup_blob(s->reg, p->e, p->url, &p->hdrs, err);
+	if (su < 0)
 		return -1;
 	char range[80] = "";
 	if (sent_range(p)) {
@@ -461,6 +478,97 @@ static int what_err(oci_xfer *x, oci_error *err)
 	return oci_err_prefix(err, "%s: blob %s", x->what, oci_digest_str(&x->digest, ds));
 }
 
+/* Append "where: why" to the list of sources a foreign layer was tried from. Both come from
+ * the image or a server: what is not printable ASCII is shown as '?'. */
+static void note_tried(oci_xfer *x, const char *where, const char *why)
+{
+	size_t n = strlen(x->tried), wl = strlen(where);
+	if (!strncmp(why, where, wl) && !strncmp(why + wl, ": ", 2))
+		why += wl + 2; /* libcurl's messages start with the URL */
+	char line[sizeof(x->tried)];
+	snprintf(line, sizeof(line), "%s%s: %s", n ? "; " : "", where, why);
+	for (char *c = line; *c; c++)
+		if ((unsigned char)*c < 0x20 || (unsigned char)*c >= 0x7f)
+			*c = '?';
+	snprintf(x->tried + n, sizeof(x->tried) - n, "%s", line);
+}
+
+static bool is_http_url(const char *u)
+{
+	return !strncasecmp(u, "http://", 7) || !strncasecmp(u, "https://", 8);
+}
+
+/* Start over from the next usable URL of a foreign layer: 1 when one is set up, 0 when none
+ * is left, -1 on a local error. */
+static int next_url(oci_xfer_set *s, CURLM *m, oci_xfer *x, oci_error *err)
+{
+	size_t n = json_array_size(x->urls);
+	for (x->url_idx++; (size_t)x->url_idx < n; x->url_idx++) {
+		const char *u = json_string_value(json_array_get(x->urls, (size_t)x->url_idx));
+		char where[32];
+		snprintf(where, sizeof(where), "urls[%d]", x->url_idx);
+		if (!u)
+			note_tried(x, where, "not a string");
+		else if (!is_http_url(u))
+			note_tried(x, u, "not an http(s) URL");
+		else
+			break;
+	}
+	if ((size_t)x->url_idx >= n)
+		return 0;
+	for (size_t k = 0; k < x->n_parts; k++)
+		part_release(&x->parts[k], m);
+	oci_xfer_part *p = &x->parts[0];
+	memset(p, 0, sizeof(*p));
+	p->x = x;
+	p->len = (uint64_t)x->size;
+	oci_http_resp_init(&p->resp);
+	x->n_parts = x->parts_enabled = 1;
+	x->range_ok = false;
+	if (ftruncate(x->fd, 0) < 0)
+		return oci_err_errno(err, errno, "truncating '%s'", x->tmpname);
+	oci_hasher_free(x->h);
+	x->h = oci_hasher_new(x->digest.alg, err);
+	if (!x->h)
+		return -1;
+	x->hashed = 0;
+	pthread_mutex_lock(&s->mu);
+	x->avail = 0;
+	pthread_mutex_unlock(&s->mu);
+	log_debug("%s: trying urls[%d] of the non-distributable layer (no credentials sent)",
+		  x->what, x->url_idx);
+	return 1;
+}
+
+/* The current source of blob x failed with err (without the blob prefix). A foreign layer
+ * the registry does not have, or whose URL failed, moves on to its next URL; otherwise, or
+ * when no URL is left, the blob fails. */
+static int source_failed(oci_xfer_set *s, CURLM *m, oci_xfer *x, oci_error *err)
+{
+	bool urls = json_array_size(x->urls) > 0;
+	if (x->url_idx >= 0) {
+		note_tried(x, json_string_value(json_array_get(x->urls, (size_t)x->url_idx)),
+			   err->msg);
+	} else if (err->code == OCI_E_NOTFOUND && (x->nondist || urls) && !x->range_ok &&
+		   x->hashed == 0) {
+		note_tried(x, "registry", err->msg);
+	} else {
+		what_err(x, err);
+		return xfer_fail(s, x, err);
+	}
+	int r = next_url(s, m, x, err);
+	if (r > 0)
+		return 0;
+	if (r == 0) {
+		if (!urls)
+			note_tried(x, "urls", "none in its descriptor");
+		oci_err(err, OCI_E_NOTFOUND, "%s: no source served it (%s)",
+			x->nondist ? "non-distributable layer" : "blob with urls", x->tried);
+	}
+	what_err(x, err);
+	return xfer_fail(s, x, err);
+}
+
 /* Every part is in: verify the whole blob and move it into the store. */
 static int xfer_complete(oci_xfer_set *s, CURLM *m, oci_xfer *x, oci_error *err)
 {
@@ -476,9 +584,15 @@ static int xfer_complete(oci_xfer_set *s, CURLM *m, oci_xfer *x, oci_error *err)
 	oci_digest got;
 	char ds[OCI_DIGEST_STR_MAX], what[128];
 	snprintf(what, sizeof(what), "%s: blob %s", x->what, oci_digest_str(&x->digest, ds));
-	if (oci_hasher_final(x->h, &got, err) < 0 ||
-	    oci_digest_verify(&x->digest, x->size, &got, x->hashed, what, err) < 0)
+	if (oci_hasher_final(x->h, &got, err) < 0)
 		return xfer_fail(s, x, err);
+	if (x->url_idx >= 0) {
+		/* a wrong blob at a foreign URL: the next URL may have the right one */
+		if (oci_digest_verify(&x->digest, x->size, &got, x->hashed, "content", err) < 0)
+			return source_failed(s, m, x, err);
+	} else if (oci_digest_verify(&x->digest, x->size, &got, x->hashed, what, err) < 0) {
+		return xfer_fail(s, x, err);
+	}
 	if (oci_cache_commit(s->store, x->tmpname, &x->digest, err) < 0)
 		return xfer_fail(s, x, err);
 	x->tmpname[0] = '\0';
@@ -508,8 +622,7 @@ static int complete(oci_xfer_set *s, CURLM *m, oci_xfer_part *p, CURLcode rc, oc
 			schedule_retry(s, p, m, -1, err->msg);
 			return 0;
 		}
-		what_err(x, err);
-		return xfer_fail(s, x, err);
+		return source_failed(s, m, x, err);
 	}
 	if (p->filled)
 		rc = CURLE_OK;
@@ -520,8 +633,7 @@ static int complete(oci_xfer_set *s, CURLM *m, oci_xfer_part *p, CURLcode rc, oc
 			return 0;
 		}
 		oci_err_curl(err, rc, NULL, "%s", p->url);
-		what_err(x, err);
-		return xfer_fail(s, x, err);
+		return source_failed(s, m, x, err);
 	}
 	if (st == 200 || st == 206) {
 		if (p->have < p->len) {
@@ -532,8 +644,7 @@ static int complete(oci_xfer_set *s, CURLM *m, oci_xfer_part *p, CURLcode rc, oc
 			}
 			oci_err(err, OCI_E_DIGEST, "size mismatch: expected %lld bytes, got %llu",
 				(long long)x->size, (unsigned long long)x->hashed);
-			what_err(x, err);
-			return xfer_fail(s, x, err);
+			return source_failed(s, m, x, err);
 		}
 		p->state = P_DONE;
 		part_drop_handle(p, m);
@@ -545,21 +656,22 @@ static int complete(oci_xfer_set *s, CURLM *m, oci_xfer_part *p, CURLcode rc, oc
 	    p->resp.location[0]) {
 		if (++p->redirects > MAX_REDIRECTS) {
 			oci_err(err, OCI_E_NET, "too many redirects");
-			what_err(x, err);
-			return xfer_fail(s, x, err);
+			return source_failed(s, m, x, err);
 		}
 		char *next = oci_http_resolve(p->url, p->resp.location, err);
 		if (!next)
-			return xfer_fail(s, x, err);
+			return source_failed(s, m, x, err);
 		log_debug("%s: redirected to %s%s", x->what, next,
-			  oci_registry_same_origin(s->reg, next)
+			  x->url_idx >= 0 ? " (a foreign layer's URL: no credentials)"
+			  : oci_registry_same_origin(s->reg, next)
 			      ? ""
 			      : " (another origin: no credentials)");
 		if (start(s, m, p, next, err) < 0)
-			return xfer_fail(s, x, err);
+			return source_failed(s, m, x, err);
 		return 0;
 	}
-	if (st == 401 && p->auth_tries < 3 && oci_registry_same_origin(s->reg, p->url)) {
+	if (st == 401 && x->url_idx < 0 && p->auth_tries < 3 &&
+	    oci_registry_same_origin(s->reg, p->url)) {
 		p->auth_tries++;
 		if (oci_registry_reauth(s->reg, p->resp.www_auth, err) < 0) {
 			what_err(x, err);
@@ -591,8 +703,7 @@ static int complete(oci_xfer_set *s, CURLM *m, oci_xfer_part *p, CURLcode rc, oc
 		oci_err(err, code, "authentication failed: %s", msg ? msg : stt);
 	else
 		oci_err(err, code, "%s", msg ? msg : stt);
-	what_err(x, err);
-	return xfer_fail(s, x, err);
+	return source_failed(s, m, x, err);
 }
 
 static void progress(oci_xfer_set *s, bool final)

@@ -6,6 +6,7 @@
 #define OCI_FETCH_TRANSFER_H
 
 #include <curl/curl.h>
+#include <jansson.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -71,6 +72,13 @@ typedef struct oci_xfer {
 	uint64_t received; /* bytes downloaded for this blob (progress) */
 	int64_t t_start, t_end;
 	int lockfd;
+	/* A non-distributable (foreign) layer: when the registry does not have it, the URLs of
+	 * its descriptor are tried in order, without the registry's credentials, and its bytes
+	 * are shown to consumers only once verified (another source may still replace them). */
+	bool nondist;
+	json_t *urls;	  /* set by the caller, borrowed from the manifest; may be NULL */
+	int url_idx;	  /* -1: the registry; else the URL being tried */
+	char tried[1024]; /* why each source failed, for the final error */
 } oci_xfer;
 
 typedef struct oci_xfer_set {

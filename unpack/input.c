@@ -277,6 +277,33 @@ int unpack_image_advance(unpack_image *img, oci_error *err)
 	}
 }
 
+/* "urls: A, B" for an error message: a foreign layer's blob is not shipped with the image, its
+ * descriptor says where it may be fetched from (oci-fetch does). The URLs come from the image:
+ * bytes that are not printable ASCII are shown as '?', and the list is cut to fit. */
+static const char *describe_urls(json_t *urls, char *buf, size_t len)
+{
+	size_t n = 0, i;
+	json_t *u;
+	if (!json_is_array(urls) || json_array_size(urls) == 0) {
+		snprintf(buf, len, "its descriptor has no urls");
+		return buf;
+	}
+	n = (size_t)snprintf(buf, len, "urls: ");
+	json_array_foreach (urls, i, u) {
+		const char *s = json_is_string(u) ? json_string_value(u) : "(not a string)";
+		if (i && n + 2 < len) {
+			memcpy(buf + n, ", ", 2);
+			n += 2;
+		}
+		for (; *s && n + 1 < len; s++)
+			buf[n++] = (*s > 0x20 && *s < 0x7f) ? *s : '?';
+	}
+	buf[n < len ? n : len - 1] = '\0';
+	if (n + 1 >= len && len > 4)
+		memcpy(buf + len - 4, "...", 4);
+	return buf;
+}
+
 int unpack_image_check_done(unpack_image *img, oci_error *err)
 {
 	char ds[32];
@@ -291,10 +318,14 @@ int unpack_image_check_done(unpack_image *img, oci_error *err)
 	if (img->next_layer < img->manifest.n_layers) {
 		const oci_descriptor *l = &img->manifest.layers[img->next_layer];
 		bool nd = false;
+		char urls[512];
 		oci_media_layer_info(l->media_type, NULL, &nd, NULL);
-		return oci_err(err, OCI_E_NOTFOUND, "layer %zu/%zu %s: %sblob is missing from the image",
-			       img->next_layer + 1, img->manifest.n_layers, short_digest(&l->digest, ds, sizeof(ds)),
-			       nd ? "non-distributable layer: its " : "");
+		if (nd)
+			return oci_err(err, OCI_E_NOTFOUND, "layer %zu/%zu %s: non-distributable layer is not in the image (%s)",
+				       img->next_layer + 1, img->manifest.n_layers, short_digest(&l->digest, ds, sizeof(ds)),
+				       describe_urls(l->urls, urls, sizeof(urls)));
+		return oci_err(err, OCI_E_NOTFOUND, "layer %zu/%zu %s: blob is missing from the image", img->next_layer + 1,
+			       img->manifest.n_layers, short_digest(&l->digest, ds, sizeof(ds)));
 	}
 	return 0;
 }

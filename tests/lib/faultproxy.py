@@ -14,6 +14,11 @@ upstream registry and, for blob GETs (/v2/.../blobs/<digest>), injects faults in
                      whether the client sent it an Authorization header
   --min-size BYTES   only blobs at least this large get --cut (default 0)
   --delay MS         wait MS milliseconds before answering each blob GET
+  --files DIR        GET/HEAD of a path outside /v2/ is answered from DIR (a foreign layer's
+                     URL on the registry's own origin): the file DIR/<path> (action=file), or
+                     a 302 to the URL held in DIR/<path>.redirect (action=file-redirect), or
+                     404 (action=nofile); Range is ignored
+  --files-port P     also serve --files (only that) on a second listener, port P ("files")
 
 Every request is logged to --log as one line:
   "<listener> <METHOD> <path> range=<Range|-> auth=<yes|no> action=<pass|cut|500|429|401|redirect> inflight=N"
@@ -25,6 +30,7 @@ import argparse
 import base64
 import http.client
 import http.server
+import os
 import re
 import socket
 import sys
@@ -180,7 +186,35 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return -1
         return int(r.getheader("Content-Length") or 0)
 
+    def _files_request(self):
+        """Whether --files answers this request (on this listener)."""
+        args = self.server.state.args
+        path = urllib.parse.urlsplit(self.path).path
+        return bool(args.files) and (self.listener == "files" or not path.startswith("/v2/"))
+
+    def _serve_file(self):
+        args = self.server.state.args
+        path = urllib.parse.unquote(urllib.parse.urlsplit(self.path).path)
+        parts = [p for p in path.split("/") if p]
+        full = os.path.join(args.files, *parts) if parts and ".." not in parts else None
+        if full and os.path.isfile(full):
+            self._log("file")
+            with open(full, "rb") as fp:
+                data = fp.read()
+            self._send_simple(200, [("Content-Type", "application/octet-stream")], data)
+        elif full and os.path.isfile(full + ".redirect"):
+            self._log("file-redirect")
+            with open(full + ".redirect") as fp:
+                loc = fp.read().strip()
+            self._send_simple(302, [("Location", loc)])
+        else:
+            self._log("nofile")
+            self._send_simple(404, [("Content-Type", "text/plain")], b"no such file\n")
+
     def do_HEAD(self):
+        if self._files_request():
+            self._serve_file()
+            return
         self._log("pass")
         self._forward()
 
@@ -203,6 +237,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
         st = self.server.state
         args = st.args
         path = urllib.parse.urlsplit(self.path).path
+        if self._files_request():
+            self._serve_file()
+            return
         if self.listener == "redirect":
             auth = None
             if args.upstream_auth:
@@ -243,6 +280,10 @@ class RedirectHandler(Handler):
     listener = "redirect"
 
 
+class FilesHandler(Handler):
+    listener = "files"
+
+
 class Server(http.server.ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
@@ -268,12 +309,16 @@ def main():
     ap.add_argument("--redirect", action="store_true")
     ap.add_argument("--redirect-port", type=int, default=0)
     ap.add_argument("--upstream-auth")
+    ap.add_argument("--files")
+    ap.add_argument("--files-port", type=int, default=0)
     args = ap.parse_args()
     state = State(args)
     open(args.log, "a").close()
     servers = [Server(("127.0.0.1", args.port), Handler)]
     if args.redirect:
         servers.append(Server(("127.0.0.1", args.redirect_port), RedirectHandler))
+    if args.files and args.files_port:
+        servers.append(Server(("127.0.0.1", args.files_port), FilesHandler))
     for s in servers:
         s.state = state
         threading.Thread(target=s.serve_forever, daemon=True).start()

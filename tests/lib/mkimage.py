@@ -17,6 +17,11 @@ Layers, bottom to top:
   --layer-blob FILE: FILE used as-is as one more layer (gzip/zstd/tar told by its magic)
   --base-dir DIR: layer 1 is the directory tree DIR instead of the busybox base
   --layer-dir DIR: DIR as one more layer, right after the base (repeatable, in order)
+  --foreign-layer N: the manifest's layer N (1-based) becomes non-distributable (OCI
+     ...nondistributable.v1.tar[+gzip|+zstd]) or foreign (Docker foreign.diff.tar.gzip), with
+     the --foreign-url URLs ({hex} in a URL is replaced by the blob's hex digest);
+     --foreign-omit leaves such blobs out of the layout and --oci-archive, as tools that
+     skip foreign layers do
   A directory layer keeps what the tree has: numeric owners, modes incl. setuid/sticky,
   mtimes (whole seconds), hardlinks, symlinks, devices, fifos, user.* / trusted.* /
   security.capability xattrs. Names are sorted, parents before children; files named
@@ -72,6 +77,13 @@ OCI = {
     "gzip": "application/vnd.oci.image.layer.v1.tar+gzip",
     "zstd": "application/vnd.oci.image.layer.v1.tar+zstd",
     "none": "application/vnd.oci.image.layer.v1.tar",
+}
+FOREIGN = {  # the non-distributable / foreign type for each plain layer type
+    OCI["gzip"]: "application/vnd.oci.image.layer.nondistributable.v1.tar+gzip",
+    OCI["zstd"]: "application/vnd.oci.image.layer.nondistributable.v1.tar+zstd",
+    OCI["none"]: "application/vnd.oci.image.layer.nondistributable.v1.tar",
+    "application/vnd.docker.image.rootfs.diff.tar.gzip":
+        "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip",
 }
 DOCKER = {
     "manifest": "application/vnd.docker.distribution.manifest.v2+json",
@@ -560,8 +572,10 @@ def build_image(lay, args, types, platform, shared):
     cdig, csize = lay.put_json(config)
     manifest = {"schemaVersion": 2, "mediaType": types["manifest"],
                 "config": {"mediaType": types["config"], "digest": cdig, "size": csize},
-                "layers": [{"mediaType": l.media, "digest": l.digest, "size": l.size}
-                           for l in layers]}
+                "layers": [layer_desc(args, i + 1, l) for i, l in enumerate(layers)]}
+    for n in args.foreign_layer:
+        if n < 1 or n > len(layers):
+            die("--foreign-layer %d: the image has %d layers" % (n, len(layers)))
     if args.annotation and types is OCI:
         manifest["annotations"] = kv_list(args.annotation, "--annotation")
     mdig, msize = lay.put_json(manifest)
@@ -570,6 +584,31 @@ def build_image(lay, args, types, platform, shared):
         plat["variant"] = variant
     return {"mediaType": types["manifest"], "digest": mdig, "size": msize, "platform": plat}, \
         config, layers
+
+
+def layer_desc(args, n, l):
+    """The manifest descriptor of layer N (1-based): non-distributable with --foreign-layer."""
+    desc = {"mediaType": l.media, "digest": l.digest, "size": l.size}
+    if n in args.foreign_layer:
+        if l.media not in FOREIGN:
+            die("--foreign-layer %d: no foreign media type for '%s'" % (n, l.media))
+        desc["mediaType"] = FOREIGN[l.media]
+        if args.foreign_url:
+            desc["urls"] = [u.replace("{hex}", l.digest.split(":", 1)[1])
+                            for u in args.foreign_url]
+    return desc
+
+
+def omit_foreign(lay, images):
+    """--foreign-omit: remove the blobs of foreign layers (unless a plain layer uses them)."""
+    foreign, plain = set(), set()
+    for desc, _, _ in images:
+        with open(lay.blob(desc["digest"])) as fp:
+            for ld in json.load(fp)["layers"]:
+                (foreign if ld["mediaType"] in FOREIGN.values() else plain).add(ld["digest"])
+    for dg in foreign - plain:
+        if os.path.exists(lay.blob(dg)):
+            os.unlink(lay.blob(dg))
 
 
 def write_layout(lay, args, types):
@@ -611,7 +650,7 @@ def write_oci_archive(lay, top, images, out):
         tar_add_file(tf, "index.json", os.path.join(lay.root, "index.json"))
 
         def blob(dg):
-            if dg in done:
+            if dg in done or not os.path.exists(lay.blob(dg)):  # --foreign-omit
                 return
             done.add(dg)
             tar_add_file(tf, "blobs/sha256/" + dg.split(":", 1)[1], lay.blob(dg))
@@ -706,6 +745,13 @@ def main():
                     help="add an uncompressed tar as a layer (repeatable)")
     ap.add_argument("--layer-blob", action="append", default=[],
                     help="add a layer blob as-is (repeatable)")
+    ap.add_argument("--foreign-layer", type=int, action="append", default=[],
+                    help="make layer N (1-based) non-distributable/foreign (repeatable)")
+    ap.add_argument("--foreign-url", action="append", default=[],
+                    help="a URL for the foreign layers' descriptors; {hex} is replaced by "
+                    "the blob's hex digest (repeatable, kept in order)")
+    ap.add_argument("--foreign-omit", action="store_true",
+                    help="leave the foreign layers' blobs out of the layout and archives")
     ap.add_argument("--docker-archive", help="also write a docker-save archive here")
     ap.add_argument("--oci-archive", help="also write a tar of the layout here")
     args = ap.parse_args()
@@ -718,6 +764,10 @@ def main():
         types = OCI
     if args.layers < 1:
         die("--layers must be at least 1")
+    if (args.foreign_url or args.foreign_omit) and not args.foreign_layer:
+        die("--foreign-url and --foreign-omit need --foreign-layer")
+    if args.foreign_omit and args.docker_archive:
+        die("--foreign-omit cannot write a --docker-archive")
     for v in [args.entrypoint, args.cmd]:
         if v is not None:
             try:
@@ -743,6 +793,8 @@ def main():
     try:
         lay = Layout(root)
         top, images = write_layout(lay, args, types)
+        if args.foreign_omit:
+            omit_foreign(lay, images)
         if args.oci_archive:
             write_oci_archive(lay, top, images, args.oci_archive)
         if args.docker_archive:
