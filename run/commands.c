@@ -16,6 +16,7 @@
 #include "common/json.h"
 #include "common/spec.h"
 #include "common/util.h"
+#include "run/seccomp.h"
 #include "run/state.h"
 
 
@@ -461,10 +462,10 @@ int oci_cmd_features(const oci_run_global *g, int argc, char **argv, oci_error *
 			cap_free(name);
 		}
 	}
-	json_t *lin = json_pack("{s:[ssssssss],s:o,s:{s:b,s:b,s:b,s:b,s:b},s:{s:b},s:{s:b},s:{s:b}}", "namespaces",
+	json_t *lin = json_pack("{s:[ssssssss],s:o,s:{s:b,s:b,s:b,s:b,s:b},s:o,s:{s:b},s:{s:b}}", "namespaces",
 				"cgroup", "ipc", "mount", "network", "pid", "time", "user", "uts", "capabilities", caps,
 				"cgroup", "v1", 1, "v2", 1, "systemd", 0, "systemdUser", 0, "rdma", 0, "seccomp",
-				"enabled", 0, "apparmor", "enabled", 0, "selinux", "enabled", 0);
+				oci_seccomp_features(), "apparmor", "enabled", 0, "selinux", "enabled", 0);
 	json_object_set_new(f, "linux", lin);
 	json_object_set_new(f, "annotations", json_pack("{s:s}", "org.opencontainers.runc.version", "oci-run " OCI_VERSION));
 	cleanup_free char *s = oci_json_dump_pretty(f, err);

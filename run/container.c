@@ -33,6 +33,7 @@
 #include "run/cloned_binary.h"
 #include "run/hooks.h"
 #include "run/init.h"
+#include "run/seccomp.h"
 #include "run/signals.h"
 #include "run/state.h"
 #include "run/sync.h"
@@ -277,6 +278,11 @@ int oci_container_create(const oci_run_global *g, const oci_create_opts *opts, i
 	cleanup_close int rootfd = oci_state_open_root(g->root, true, err);
 	if (rootfd < 0)
 		return -1;
+	/* Before anything of the container exists: a bad profile leaves nothing behind. */
+	cleanup_seccomp oci_seccomp seccomp;
+	if (oci_seccomp_compile(json_object_get(linux_, "seccomp"), rootfd, &seccomp, err) < 0)
+		return oci_err_prefix(err, "config.json");
+	ia.seccomp = &seccomp;
 	cleanup_close int dirfd = oci_state_create_dir(rootfd, opts->id, err);
 	if (dirfd < 0)
 		return -1;

@@ -29,6 +29,7 @@
 #include "run/hooks.h"
 #include "run/mounts.h"
 #include "run/process.h"
+#include "run/seccomp.h"
 #include "run/signals.h"
 #include "run/sync.h"
 #include "run/terminal.h"
@@ -217,6 +218,12 @@ void oci_init_main(oci_init_args *a)
 			close(slave);
 	}
 
+	/* runc's order: without no_new_privs installing a filter needs CAP_SYS_ADMIN, so it goes
+	 * in before the capabilities are dropped; with it, just before execve, so a profile need
+	 * not allow the init's own last syscalls. */
+	bool nnp = json_is_true(json_object_get(process, "noNewPrivileges"));
+	if (!nnp && oci_seccomp_load(a->seccomp, &err) < 0)
+		fail(a, &err);
 	if (oci_process_set_user(process, &err) < 0)
 		fail(a, &err);
 	cleanup_free char *exe = oci_process_lookup(process, &err);
@@ -242,6 +249,6 @@ void oci_init_main(oci_init_args *a)
 	if (oci_hooks_run(hooks, "startContainer", state, &err) < 0)
 		fail(a, &err);
 	oci_signals_reset();
-	oci_process_exec(process, exe, &err);
+	oci_process_exec_seccomp(process, exe, nnp ? a->seccomp : NULL, &err);
 	fail(a, &err);
 }

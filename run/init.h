@@ -21,6 +21,7 @@ typedef struct oci_init_args {
 	int join_fds[8]; /* namespaces to join by path (fds), -1 terminated */
 	int join_types[8];
 	int join_user_fd; /* user namespace to join, or -1 */
+	const struct oci_seccomp *seccomp; /* compiled linux.seccomp (empty: none) */
 } oci_init_args;
 
 /* Never returns. */

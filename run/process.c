@@ -20,6 +20,7 @@
 #include "common/json.h"
 #include "common/log.h"
 #include "common/util.h"
+#include "run/seccomp.h"
 
 static const struct {
 	const char *name;
@@ -306,6 +307,11 @@ int oci_process_fds(int preserve_fds, oci_error *err)
 
 int oci_process_exec(json_t *process, const char *path, oci_error *err)
 {
+	return oci_process_exec_seccomp(process, path, NULL, err);
+}
+
+int oci_process_exec_seccomp(json_t *process, const char *path, const struct oci_seccomp *late, oci_error *err)
+{
 	cleanup_strv char **argv = NULL, **envp = NULL;
 	if (oci_json_get_strv(process, "process", "args", true, &argv, err) < 0 ||
 	    oci_json_get_strv(process, "process", "env", false, &envp, err) < 0)
@@ -317,6 +323,8 @@ int oci_process_exec(json_t *process, const char *path, oci_error *err)
 	}
 	if (json_is_true(json_object_get(process, "noNewPrivileges")) && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return oci_err_errno(err, errno, "cannot set no_new_privs");
+	if (oci_seccomp_load(late, err) < 0)
+		return -1;
 	execve(path, argv, envp);
 	return oci_err_errno(err, errno, "exec '%s'", path);
 }

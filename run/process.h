@@ -27,4 +27,7 @@ char *oci_process_lookup(json_t *process, oci_error *err);
 int oci_process_fds(int preserve_fds, oci_error *err);
 /* no_new_privs when asked, then execve. Returns only on failure. */
 int oci_process_exec(json_t *process, const char *path, oci_error *err);
+/* The same, installing the seccomp filter late (after no_new_privs, just before execve). */
+struct oci_seccomp;
+int oci_process_exec_seccomp(json_t *process, const char *path, const struct oci_seccomp *late, oci_error *err);
 #endif
