@@ -232,19 +232,37 @@ static bool xattr_allowed(unpack_root *r, const char *name)
 	return false;
 }
 
-static int apply_xattrs(unpack_root *r, struct archive_entry *e, int fd, oci_error *err)
+/* The entry's allowed xattrs, through fd (a regular file or directory) or, when fd < 0, on
+ * leaf in the directory pfd without following it (a symlink, device or fifo: no fd can be
+ * opened for those that fsetxattr accepts). lsetxattr on "/proc/self/fd/<pfd>/<leaf>"
+ * resolves only the magic link to pfd itself, then one component that it does not follow.
+ * The kernel refuses user.* xattrs on such nodes (EPERM) and security.capability (EINVAL):
+ * they are skipped with a debug message, as umoci and GNU tar do. */
+static int apply_xattrs(unpack_root *r, struct archive_entry *e, int fd, int pfd, const char *leaf,
+			oci_error *err)
 {
 	const char *name;
 	const void *val;
 	size_t size;
+	char path[64 + NAME_MAX];
 	if (archive_entry_xattr_reset(e) == 0)
 		return 0;
+	if (fd < 0)
+		snprintf(path, sizeof(path), "/proc/self/fd/%d/%s", pfd, leaf);
 	while (archive_entry_xattr_next(e, &name, &val, &size) == ARCHIVE_OK) {
 		if (!xattr_allowed(r, name)) {
 			log_debug("dropping xattr '%s'", name);
 			continue;
 		}
-		if (fsetxattr(fd, name, val, size, 0) < 0) {
+		int rc = fd >= 0 ? fsetxattr(fd, name, val, size, 0) : lsetxattr(path, name, val, size, 0);
+		if (rc < 0 && fd < 0 &&
+		    ((errno == EPERM && oci_str_has_prefix(name, "user.")) ||
+		     (errno == EINVAL && !strcmp(name, "security.capability")))) {
+			log_debug("xattr '%s' cannot be set on a symlink or special file: %s (skipped)", name,
+				  strerror(errno));
+			continue;
+		}
+		if (rc < 0) {
 			if (errno == ENOTSUP || errno == EOPNOTSUPP || (r->opts->rootless && errno == EPERM)) {
 				if (!r->warned_xattr)
 					log_warn("cannot set xattr '%s': %s (ignored)", name, strerror(errno));
@@ -288,6 +306,8 @@ static int meta_at(unpack_root *r, struct archive_entry *e, int pfd, const char 
 	}
 	if (!is_link && chmod_at_nofollow(pfd, leaf, archive_entry_perm(e) & 07777, err) < 0)
 		return -1;
+	if (apply_xattrs(r, e, -1, pfd, leaf, err) < 0)
+		return -1;
 	entry_times(e, ts);
 	if (utimensat(pfd, leaf, ts, AT_SYMLINK_NOFOLLOW) < 0)
 		return oci_err_errno(err, errno, "cannot set times");
@@ -319,7 +339,7 @@ static int meta_fd(unpack_root *r, struct archive_entry *e, int fd, bool is_dir,
 	mode_t perm = archive_entry_perm(e) & 07777;
 	if (!is_dir && perm != create_mode(e) && fchmod(fd, perm) < 0)
 		return oci_err_errno(err, errno, "cannot chmod");
-	return apply_xattrs(r, e, fd, err);
+	return apply_xattrs(r, e, fd, -1, NULL, err);
 }
 
 /* ---- creating entries ---- */

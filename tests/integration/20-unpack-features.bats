@@ -41,6 +41,16 @@ with tarfile.open(out, "w", format=tarfile.PAX_FORMAT) as t:
 PY
 }
 
+# lxattrs PATH...: the xattrs of each PATH itself (a symlink is not followed), NAME=VALUE
+lxattrs() {
+	python3 -c '
+import os, sys
+for p in sys.argv[1:]:
+    for n in sorted(os.listxattr(p, follow_symlinks=False)):
+        print("%s=%s" % (n, os.getxattr(p, n, follow_symlinks=False).decode("utf-8", "replace")))
+' "$@"
+}
+
 @test "features: the --features image equals umoci unpack (owners, modes, links, devices, xattrs)" {
 	require_root
 	require_cmd umoci
@@ -54,6 +64,68 @@ PY
 	find rootfs -perm -4000 -type f | grep -q .
 	find rootfs -type c | grep -q .
 	find rootfs -type p | grep -q .
+}
+
+@test "features: xattrs on symlinks, fifos and devices (trusted.*, as root) equal umoci's; never on a link's target" {
+	require_root
+	require_cmd umoci
+	echo "outside the root" >"$BATS_TEST_TMPDIR/outside"
+	python3 - "$BATS_TEST_TMPDIR/x.tar" "$BATS_TEST_TMPDIR/outside" <<'PY'
+import io, sys, tarfile
+out, outside = sys.argv[1], sys.argv[2]
+def ti(name, kind, link="", pax=None, data=None):
+    t = tarfile.TarInfo(name); t.type = kind; t.linkname = link; t.mtime = 1700000000
+    t.mode = 0o755 if kind == tarfile.DIRTYPE else 0o644
+    if kind == tarfile.CHRTYPE:
+        t.devmajor, t.devminor = 1, 3
+    t.pax_headers = pax or {}
+    if data is not None:
+        t.size = len(data)
+    return t, (io.BytesIO(data) if data is not None else None)
+with tarfile.open(out, "w", format=tarfile.PAX_FORMAT) as tf:
+    for t, f in [
+        ti("x", tarfile.DIRTYPE),
+        ti("x/file", tarfile.REGTYPE, data=b"target\n", pax={"SCHILY.xattr.trusted.file": "on-file"}),
+        ti("x/link", tarfile.SYMTYPE, "file", {"SCHILY.xattr.trusted.sym": "on-link"}),
+        ti("x/out", tarfile.SYMTYPE, outside, {"SCHILY.xattr.trusted.evil": "not-outside"}),
+        ti("x/dangling", tarfile.SYMTYPE, "/nonexistent", {"SCHILY.xattr.trusted.d": "dangling"}),
+        ti("x/fifo", tarfile.FIFOTYPE, pax={"SCHILY.xattr.trusted.fifo": "on-fifo"}),
+        ti("x/null", tarfile.CHRTYPE, pax={"SCHILY.xattr.trusted.dev": "on-dev"}),
+    ]:
+        tf.addfile(t, f)
+PY
+	python3 "$MKIMAGE" img --layer-tar "$BATS_TEST_TMPDIR/x.tar" >/dev/null
+	"$OCI_UNPACK" -q --layout img rootfs
+	umoci unpack --image img:latest bundle >/dev/null 2>&1
+	run "$TREECMP" --xattr trusted. rootfs bundle/rootfs
+	assert_success
+	[ "$(lxattrs rootfs/x/link)" = trusted.sym=on-link ]
+	[ "$(lxattrs rootfs/x/dangling)" = trusted.d=dangling ]
+	[ "$(lxattrs rootfs/x/fifo)" = trusted.fifo=on-fifo ]
+	[ "$(lxattrs rootfs/x/null)" = trusted.dev=on-dev ]
+	# the link's xattr is on the link, not on what it points to, inside or outside the root
+	[ "$(lxattrs rootfs/x/file)" = trusted.file=on-file ]
+	[ "$(lxattrs rootfs/x/out)" = trusted.evil=not-outside ]
+	[ -z "$(lxattrs "$BATS_TEST_TMPDIR/outside")" ]
+}
+
+@test "features: user.* xattrs and security.capability on a symlink are skipped, as GNU tar does" {
+	python3 - x.tar <<'PY'
+import sys, tarfile
+with tarfile.open(sys.argv[1], "w", format=tarfile.PAX_FORMAT) as tf:
+    t = tarfile.TarInfo("link"); t.type = tarfile.SYMTYPE; t.linkname = "target"
+    t.pax_headers = {"SCHILY.xattr.user.skip": "x",
+                     "SCHILY.xattr.security.capability": "\x01\x00\x00\x02" + "\x00" * 12}
+    tf.addfile(t)
+    f = tarfile.TarInfo("fifo"); f.type = tarfile.FIFOTYPE; f.pax_headers = {"SCHILY.xattr.user.skip": "y"}
+    tf.addfile(f)
+PY
+	python3 "$MKIMAGE" img --layer-tar x.tar >/dev/null
+	run "$OCI_UNPACK" --debug --layout img rootfs
+	assert_success
+	assert_output_contains "xattr 'user.skip' cannot be set on a symlink or special file"
+	[ -L rootfs/link ] && [ -p rootfs/fifo ]
+	[ -z "$(lxattrs rootfs/link rootfs/fifo)" ]
 }
 
 @test "features: zstd layers give the same tree as gzip layers" {

@@ -3,13 +3,15 @@
 # peer's (umoci, skopeo+tar), so unpack tests check every attribute users rely on.
 # Compares, without following symlinks: type, permission bits incl. setuid/setgid/sticky,
 # uid/gid, size and sha256 of regular files, symlink targets, hardlink groups, device
-# numbers, and user.* / security.capability xattrs. Mtimes: regular files only by default.
+# numbers, and user.* / security.capability xattrs (of every node, symlinks included).
+# Mtimes: regular files only by default.
 # Prints one line per difference ("PATH: what: A-value != B-value", "only in A: PATH") and
 # exits 1 when there is any, 0 when the trees match, 2 on a usage error.
 #   --mtime         also compare mtimes of directories, symlinks and special files
 #   --no-mtime      compare no mtimes at all
 #   --no-owner      ignore uid/gid (e.g. rootless unpacks)
 #   --ignore PATH   skip PATH (relative to the root, e.g. /etc/hostname) and what it holds
+#   --xattr PREFIX  also compare xattrs whose names start with PREFIX (e.g. trusted.)
 exec python3 - "$@" <<'EOF'
 import hashlib
 import os
@@ -17,7 +19,7 @@ import stat
 import sys
 
 args = sys.argv[1:]
-opts = {"mtime": "files", "owner": True, "ignore": set()}
+opts = {"mtime": "files", "owner": True, "ignore": set(), "xattr": []}
 roots = []
 i = 0
 while i < len(args):
@@ -31,6 +33,9 @@ while i < len(args):
     elif a == "--ignore" and i + 1 < len(args):
         i += 1
         opts["ignore"].add("/" + args[i].strip("/"))
+    elif a == "--xattr" and i + 1 < len(args):
+        i += 1
+        opts["xattr"].append(args[i])
     elif a.startswith("-"):
         sys.stderr.write("treecmp.sh: unknown option '%s'\n" % a)
         sys.exit(2)
@@ -38,14 +43,16 @@ while i < len(args):
         roots.append(a)
     i += 1
 if len(roots) != 2:
-    sys.stderr.write("usage: treecmp.sh [--mtime|--no-mtime] [--no-owner] [--ignore PATH] A B\n")
+    sys.stderr.write("usage: treecmp.sh [--mtime|--no-mtime] [--no-owner] [--ignore PATH] "
+                     "[--xattr PREFIX] A B\n")
     sys.exit(2)
 for r in roots:
     if not os.path.isdir(r):
         sys.stderr.write("treecmp.sh: '%s' is not a directory\n" % r)
         sys.exit(2)
 
-KEEP_XATTR = lambda n: n.startswith("user.") or n == "security.capability"
+KEEP_XATTR = lambda n: (n.startswith("user.") or n == "security.capability" or
+                        any(n.startswith(p) for p in opts["xattr"]))
 
 
 def sha256(path):
