@@ -413,7 +413,8 @@ int oci_seccomp_compile(json_t *seccomp, int cache_rootfd, oci_seccomp *out, oci
 	json_t *jarchs = json_object_get(seccomp, "architectures");
 	if (jarchs && !json_is_null(jarchs) && !json_is_array(jarchs))
 		return oci_err(err, OCI_E_INVALID, "%s.architectures: expected an array", path);
-	uint32_t arch_list[ARRAY_SIZE(archs)];
+	size_t arch_list[ARRAY_SIZE(archs)]; /* indexes in archs[] */
+	size_t arch_at[ARRAY_SIZE(archs)];   /* and in linux.seccomp.architectures */
 	size_t narch = 0;
 	json_array_foreach(jarchs, i, v) {
 		const char *name = json_string_value(v);
@@ -428,9 +429,11 @@ int oci_seccomp_compile(json_t *seccomp, int cache_rootfd, oci_seccomp *out, oci
 				       name);
 		bool dup = false;
 		for (size_t d = 0; d < narch; d++)
-			dup |= arch_list[d] == archs[k].arch;
-		if (!dup)
-			arch_list[narch++] = archs[k].arch;
+			dup |= arch_list[d] == k;
+		if (!dup) {
+			arch_at[narch] = i;
+			arch_list[narch++] = k;
+		}
 	}
 	json_t *calls = json_object_get(seccomp, "syscalls");
 	if (calls && !json_is_null(calls) && !json_is_array(calls))
@@ -456,10 +459,12 @@ int oci_seccomp_compile(json_t *seccomp, int cache_rootfd, oci_seccomp *out, oci
 	if (!ctx)
 		return oci_err(err, OCI_E_UNSUPPORTED, "%s.defaultAction: not supported by this kernel", path);
 	for (size_t k = 0; k < narch; k++) {
-		int rc = seccomp_arch_add(ctx, arch_list[k]);
+		/* -EDOM: another byte order or word size than the native one cannot share a filter. */
+		int rc = seccomp_arch_add(ctx, archs[arch_list[k]].arch);
 		if (rc < 0 && rc != -EEXIST)
-			return oci_err(err, OCI_E_UNSUPPORTED, "%s.architectures: cannot add architecture: %s", path,
-				       strerror(-rc));
+			return oci_err(err, OCI_E_UNSUPPORTED, "%s.architectures[%zu]: cannot add '%s' to this filter: %s",
+				       path, arch_at[k], archs[arch_list[k]].name,
+				       rc == -EDOM ? "not compatible with the native architecture" : strerror(-rc));
 	}
 	/* The kernel walks a binary tree instead of a list of every syscall: cheaper syscalls in
 	 * the container for long profiles (libseccomp <= 2.5.4 misbehaves with it on an empty
