@@ -14,5 +14,9 @@ int oci_cmd_list(const oci_run_global *g, int argc, char **argv, oci_error *err)
 int oci_cmd_kill(const oci_run_global *g, int argc, char **argv, oci_error *err);
 int oci_cmd_delete(const oci_run_global *g, int argc, char **argv, oci_error *err);
 int oci_cmd_spec(const oci_run_global *g, int argc, char **argv, oci_error *err);
+/* run/exec.c */
+int oci_cmd_exec(const oci_run_global *g, int argc, char **argv, oci_error *err);
+/* run/ps.c */
+int oci_cmd_ps(const oci_run_global *g, int argc, char **argv, oci_error *err);
 int oci_cmd_features(const oci_run_global *g, int argc, char **argv, oci_error *err);
 #endif

@@ -32,9 +32,11 @@ static const struct {
 } commands[] = {
 	{"create", oci_cmd_create, "create a container"},
 	{"delete", oci_cmd_delete, "delete a container and what it holds"},
+	{"exec", oci_cmd_exec, "run another process in a container"},
 	{"features", oci_cmd_features, "show the features this runtime supports"},
 	{"kill", oci_cmd_kill, "send a signal to the container's init"},
 	{"list", oci_cmd_list, "list the containers"},
+	{"ps", oci_cmd_ps, "list the processes of a container"},
 	{"run", oci_cmd_run, "create and start a container"},
 	{"spec", oci_cmd_spec, "write a default config.json"},
 	{"start", oci_cmd_start, "start a created container"},

@@ -1,0 +1,542 @@
+/* oci-run exec: one more process in a created or running container, the way runc (and
+ * conmon and containerd's shim through it) expect: `exec [--process FILE] [-d] [--pid-file F]
+ * [--console-socket S] [--tty] ID [ARGS]`.
+ *
+ * Three processes take part. The runtime (P) makes itself a child subreaper, places a first
+ * child (C) in the container's cgroups, and C joins the init's namespaces found through
+ * /proc/PID/ns (the user namespace first, the mount namespace last, then the init's root):
+ * setns() of a pid namespace only applies to children, so C forks the process itself (G),
+ * reports its pid and exits. G is reparented to P, which either waits for it (foreground:
+ * signals forwarded, terminal relayed, its status is ours) or exits after writing the pid
+ * file (-d), handing G to P's own subreaper (conmon, containerd's shim). G finishes the
+ * process environment (rlimits, keyring, terminal, user, capabilities, fds) and execs; its
+ * errors come back over the sync socket, which closes at exec when all went well. */
+#include "run/commands.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <linux/keyctl.h>
+#include <sys/file.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "common/cli.h"
+#include "common/json.h"
+#include "common/log.h"
+#include "common/util.h"
+#include "run/cgroup.h"
+#include "run/cloned_binary.h"
+#include "run/process.h"
+#include "run/seccomp.h"
+#include "run/signals.h"
+#include "run/state.h"
+#include "run/sync.h"
+#include "run/terminal.h"
+
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+
+enum { E_CONSOLE = 256, E_CWD, E_ENV, E_TTY, E_USER, E_GIDS, E_PROCESS, E_DETACH, E_PIDFILE, E_CAP, E_NNP,
+       E_PRESERVE, E_LABEL, E_APPARMOR, E_CGROUP, E_IGNORE_PAUSED, E_HELP };
+
+static const oci_cli_option exec_options[] = {
+	{"additional-gids", 'g', OCI_ARG_REQUIRED, "GID", "add a supplementary group (repeatable)", E_GIDS},
+	{"apparmor", 0, OCI_ARG_REQUIRED, "PROFILE", "accepted for compatibility, unused", E_APPARMOR},
+	{"cap", 'c', OCI_ARG_REQUIRED, "CAP", "add a capability (repeatable)", E_CAP},
+	{"cgroup", 0, OCI_ARG_REQUIRED, "PATH", "accepted for compatibility, unused", E_CGROUP},
+	{"console-socket", 0, OCI_ARG_REQUIRED, "PATH", "unix socket that receives the pty master", E_CONSOLE},
+	{"cwd", 0, OCI_ARG_REQUIRED, "DIR", "working directory of the process (inside the container)", E_CWD},
+	{"detach", 'd', OCI_ARG_NONE, NULL, "return once the process has started", E_DETACH},
+	{"env", 'e', OCI_ARG_REQUIRED, "NAME=VALUE", "add an environment variable (repeatable)", E_ENV},
+	{"help", 'h', OCI_ARG_NONE, NULL, "show this help", E_HELP},
+	{"ignore-paused", 0, OCI_ARG_NONE, NULL, "accepted for compatibility", E_IGNORE_PAUSED},
+	{"no-new-privs", 0, OCI_ARG_NONE, NULL, "set no_new_privs for the process", E_NNP},
+	{"pid-file", 0, OCI_ARG_REQUIRED, "FILE", "write the process's pid to FILE", E_PIDFILE},
+	{"preserve-fds", 0, OCI_ARG_REQUIRED, "N", "pass N extra fds (3..3+N-1) to the process", E_PRESERVE},
+	{"process", 'p', OCI_ARG_REQUIRED, "FILE", "the process as runtime-spec JSON (other process options ignored)",
+	 E_PROCESS},
+	{"process-label", 0, OCI_ARG_REQUIRED, "LABEL", "accepted for compatibility, unused", E_LABEL},
+	{"tty", 't', OCI_ARG_NONE, NULL, "allocate a pseudo-terminal", E_TTY},
+	{"user", 'u', OCI_ARG_REQUIRED, "UID[:GID]", "user and group ids of the process", E_USER},
+};
+
+typedef struct exec_opts {
+	const char *id;
+	const char *process_file;
+	const char *pid_file;
+	const char *console_socket;
+	const char *cwd;
+	const char *user;
+	bool detach, tty, no_new_privs;
+	int preserve_fds;
+	json_t *env, *caps, *gids; /* from repeated options */
+	char **args;
+	int nargs;
+} exec_opts;
+
+/* The namespaces joined, in order: the user namespace gives the rights to join the others;
+ * the mount namespace comes last because joining it hides the host's /proc. */
+static const struct {
+	const char *name;
+	int flag;
+} ns_order[] = {
+	{"user", CLONE_NEWUSER}, {"ipc", CLONE_NEWIPC},       {"uts", CLONE_NEWUTS},   {"net", CLONE_NEWNET},
+	{"pid", CLONE_NEWPID},   {"cgroup", CLONE_NEWCGROUP}, {"time", CLONE_NEWTIME}, {"mnt", CLONE_NEWNS},
+};
+#define N_NS (sizeof(ns_order) / sizeof(ns_order[0]))
+
+/* The process to run: the --process file as it is, or the container's own process with
+ * ARGS and the command-line overrides (runc's rules). */
+static json_t *build_process(const exec_opts *o, json_t *spec, oci_error *err)
+{
+	json_t *p;
+	if (o->process_file) {
+		p = oci_json_load_file_at(AT_FDCWD, o->process_file, OCI_JSON_MAX_SIZE, err);
+		if (!p)
+			return oci_err_prefix(err, "--process"), NULL;
+		if (!json_is_object(p)) {
+			json_decref(p);
+			return oci_err(err, OCI_E_INVALID, "--process '%s': expected a JSON object", o->process_file),
+			       NULL;
+		}
+		return p;
+	}
+	json_t *base = json_object_get(spec, "process");
+	p = base ? json_deep_copy(base) : json_object();
+	json_t *args = json_array();
+	for (int i = 0; i < o->nargs; i++)
+		json_array_append_new(args, json_string(o->args[i]));
+	json_object_set_new(p, "args", args);
+	json_object_set_new(p, "terminal", json_boolean(o->tty));
+	if (o->cwd)
+		json_object_set_new(p, "cwd", json_string(o->cwd));
+	if (json_array_size(o->env)) {
+		json_t *env = json_object_get(p, "env");
+		if (!json_is_array(env))
+			json_object_set_new(p, "env", env = json_array());
+		json_array_extend(env, o->env);
+	}
+	if (o->no_new_privs)
+		json_object_set_new(p, "noNewPrivileges", json_true());
+	json_t *user = json_object_get(p, "user");
+	if (!json_is_object(user))
+		json_object_set_new(p, "user", user = json_object());
+	if (o->user) {
+		uint64_t uid, gid;
+		char ubuf[32];
+		const char *colon = strchr(o->user, ':');
+		snprintf(ubuf, sizeof(ubuf), "%.*s", colon ? (int)(colon - o->user) : (int)strlen(o->user), o->user);
+		if (oci_parse_u64(ubuf, UINT32_MAX, &uid) < 0 || (colon && oci_parse_u64(colon + 1, UINT32_MAX, &gid) < 0)) {
+			json_decref(p);
+			return oci_err(err, OCI_E_INVALID, "--user: expected UID[:GID] (numbers), got '%s'", o->user), NULL;
+		}
+		json_object_set_new(user, "uid", json_integer((json_int_t)uid));
+		if (colon)
+			json_object_set_new(user, "gid", json_integer((json_int_t)gid));
+	}
+	if (json_array_size(o->gids))
+		json_object_set(user, "additionalGids", o->gids);
+	if (json_array_size(o->caps)) {
+		json_t *caps = json_object_get(p, "capabilities");
+		if (!json_is_object(caps))
+			json_object_set_new(p, "capabilities", caps = json_object());
+		const char *sets[] = {"bounding", "effective", "permitted"};
+		for (size_t i = 0; i < ARRAY_SIZE(sets); i++) {
+			json_t *s = json_object_get(caps, sets[i]);
+			if (!json_is_array(s))
+				json_object_set_new(caps, sets[i], s = json_array());
+			json_array_extend(s, o->caps);
+		}
+	}
+	return p;
+}
+
+/* The container's session keyring (named as the init named it), so that the caller's keys
+ * never reach the process; kernels or users without keyrings are fine. */
+static void join_keyring(const char *id)
+{
+	char name[1100];
+	snprintf(name, sizeof(name), "_ses.%s", id);
+	syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, name, 0, 0, 0);
+}
+
+static __attribute__((noreturn)) void child_fail(int sync, const oci_error *err, int code)
+{
+	oci_sync_send(sync, OCI_SYNC_ERROR, err->msg, strlen(err->msg), -1, NULL);
+	_exit(code);
+}
+
+/* G: inside every namespace; finish the process and exec it. */
+static __attribute__((noreturn)) void exec_process(int sync, json_t *process, const oci_seccomp *seccomp,
+						    const exec_opts *o)
+{
+	oci_error err = OCI_ERROR_INIT;
+	if (oci_process_oom_score(process, &err) < 0 || oci_process_rlimits(process, &err) < 0)
+		child_fail(sync, &err, 1);
+	join_keyring(o->id);
+	bool terminal = json_is_true(json_object_get(process, "terminal"));
+	if (terminal) {
+		int master, slave;
+		char name[128];
+		if (oci_terminal_open(&master, &slave, name, sizeof(name), &err) < 0 ||
+		    oci_terminal_attach(slave, &err) < 0)
+			child_fail(sync, &err, 1);
+		if (oci_sync_send(sync, OCI_SYNC_PTY, name, strlen(name), master, &err) < 0)
+			_exit(1);
+		close(master);
+		if (slave > 2)
+			close(slave);
+	}
+	/* The container's filter, in the init's order (see run/init.c). */
+	bool nnp = json_is_true(json_object_get(process, "noNewPrivileges"));
+	if (!nnp && oci_seccomp_load(seccomp, &err) < 0)
+		child_fail(sync, &err, 1);
+	if (oci_process_set_user(process, &err) < 0)
+		child_fail(sync, &err, 1);
+	cleanup_free char *exe = oci_process_lookup(process, &err);
+	if (!exe)
+		child_fail(sync, &err, 127);
+	if (oci_process_fds(o->preserve_fds, &err) < 0)
+		child_fail(sync, &err, 1);
+	oci_signals_reset();
+	oci_process_exec_seccomp(process, exe, nnp ? seccomp : NULL, &err);
+	child_fail(sync, &err, err.sys_errno == ENOENT ? 127 : 126);
+}
+
+/* C: join the namespaces and the init's root, fork G, report its pid and exit. */
+static __attribute__((noreturn)) void join_and_fork(int sync, const int *nsfds, int rootfd, json_t *process,
+						     const oci_seccomp *seccomp, const exec_opts *o)
+{
+	oci_error err = OCI_ERROR_INIT;
+	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	/* Nothing in the container may open our /proc/PID/exe (CVE-2019-5736). */
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	if (oci_sync_expect(sync, OCI_SYNC_GO, NULL, 0, NULL, &err) < 0)
+		_exit(1);
+	for (size_t i = 0; i < N_NS; i++) {
+		if (nsfds[i] < 0)
+			continue;
+		if (setns(nsfds[i], ns_order[i].flag) < 0) {
+			oci_err_errno(&err, errno, "cannot join the container's %s namespace", ns_order[i].name);
+			child_fail(sync, &err, 1);
+		}
+	}
+	if (fchdir(rootfd) < 0 || chroot(".") < 0 || chdir("/") < 0) {
+		oci_err_errno(&err, errno, "cannot enter the container's root");
+		child_fail(sync, &err, 1);
+	}
+	pid_t g = fork();
+	if (g < 0) {
+		oci_err_errno(&err, errno, "cannot fork in the container");
+		child_fail(sync, &err, 1);
+	}
+	if (g == 0) {
+		prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
+		exec_process(sync, process, seccomp, o);
+	}
+	char buf[32];
+	int n = snprintf(buf, sizeof(buf), "%d", (int)g);
+	oci_sync_send(sync, OCI_SYNC_READY, buf, (size_t)n, -1, NULL);
+	_exit(0);
+}
+
+static int write_pid_file(const char *path, pid_t pid, oci_error *err)
+{
+	char buf[32];
+	int n = snprintf(buf, sizeof(buf), "%d", (int)pid);
+	if (oci_state_write_file(AT_FDCWD, path, buf, (size_t)n, 0644, err) < 0)
+		return oci_err_prefix(err, "pid file");
+	return 0;
+}
+
+static int do_exec(const oci_run_global *g, const exec_opts *o, int *exit_status, oci_error *err)
+{
+	if (oci_state_check_id(o->id, err) < 0)
+		return -1;
+	cleanup_close int rootfd = oci_state_open_root(g->root, false, err);
+	if (rootfd < 0) {
+		if (err->code == OCI_E_NOTFOUND)
+			return oci_err(err, OCI_E_NOTFOUND, "container '%s' does not exist", o->id);
+		return -1;
+	}
+	cleanup_close int dirfd = oci_state_open_dir(rootfd, o->id, false, err);
+	if (dirfd < 0)
+		return -1;
+	oci_state st;
+	if (oci_state_read(dirfd, &st, err) < 0)
+		return oci_err_prefix(err, "container '%s'", o->id);
+	int ret = -1;
+	int nsfds[N_NS];
+	int socks[2] = {-1, -1};
+	int proot = -1, master = -1;
+	pid_t c = -1, gpid = -1;
+	sigset_t oldmask;
+	bool blocked = false;
+	cleanup_json json_t *process = NULL, *spec = NULL;
+	cleanup_seccomp oci_seccomp seccomp;
+	memset(&seccomp, 0, sizeof(seccomp));
+	for (size_t i = 0; i < N_NS; i++)
+		nsfds[i] = -1;
+
+	int status = oci_state_status(dirfd, &st);
+	if (status != OCI_STATUS_RUNNING && status != OCI_STATUS_CREATED) {
+		oci_err(err, OCI_E_STATE, "cannot exec in a stopped container '%s'", o->id);
+		goto out;
+	}
+	{
+		/* The container's config: the base of the process and its seccomp profile. */
+		cleanup_free char *cfg = oci_asprintf(err, "%s/config.json", st.bundle);
+		if (!cfg)
+			goto out;
+		spec = oci_json_load_file_at(AT_FDCWD, cfg, OCI_JSON_MAX_SIZE, err);
+		if (!spec) {
+			oci_err_prefix(err, "container '%s': bundle '%s'", o->id, st.bundle);
+			goto out;
+		}
+	}
+	process = build_process(o, spec, err);
+	if (!process)
+		goto out;
+	if (oci_seccomp_compile(json_object_get(json_object_get(spec, "linux"), "seccomp"), rootfd, &seccomp, err) < 0) {
+		oci_err_prefix(err, "container '%s': config.json", o->id);
+		goto out;
+	}
+	bool terminal = json_is_true(json_object_get(process, "terminal"));
+	if (terminal && o->detach && !o->console_socket) {
+		oci_err(err, OCI_E_INVALID, "cannot allocate tty if oci-run will detach without setting console socket");
+		goto out;
+	}
+	if (!terminal && o->console_socket) {
+		oci_err(err, OCI_E_INVALID, "cannot use console socket if oci-run will not detach or allocate tty");
+		goto out;
+	}
+	{
+		cleanup_json json_t *pspec = json_pack("{s:O}", "process", process);
+		if (pspec && oci_cloned_binary_needed(pspec, st.own_pidns) && oci_cloned_binary_ensure(err) < 0)
+			goto out;
+	}
+
+	/* The init's namespaces that differ from ours, and its root. */
+	for (size_t i = 0; i < N_NS; i++) {
+		char p[64];
+		struct stat a, b;
+		snprintf(p, sizeof(p), "/proc/%d/ns/%s", (int)st.pid, ns_order[i].name);
+		if (stat(p, &a) < 0) {
+			if (errno == ENOENT && ns_order[i].flag == CLONE_NEWTIME)
+				continue; /* a kernel without time namespaces */
+			oci_err_errno(err, errno, "container '%s': cannot inspect '%s'", o->id, p);
+			goto out;
+		}
+		snprintf(p + 6, sizeof(p) - 6, "self/ns/%s", ns_order[i].name);
+		if (stat(p, &b) == 0 && a.st_ino == b.st_ino && a.st_dev == b.st_dev)
+			continue;
+		snprintf(p, sizeof(p), "/proc/%d/ns/%s", (int)st.pid, ns_order[i].name);
+		nsfds[i] = open(p, O_RDONLY | O_CLOEXEC);
+		if (nsfds[i] < 0) {
+			oci_err_errno(err, errno, "container '%s': cannot open '%s'", o->id, p);
+			goto out;
+		}
+	}
+	{
+		char p[64];
+		snprintf(p, sizeof(p), "/proc/%d/root", (int)st.pid);
+		proot = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (proot < 0) {
+			oci_err_errno(err, errno, "container '%s': cannot open its root", o->id);
+			goto out;
+		}
+	}
+	/* Everything above was opened through the recorded pid: make sure it is still the init. */
+	if (oci_proc_start_time(st.pid, NULL) != st.pid_start) {
+		oci_err(err, OCI_E_STATE, "cannot exec in a stopped container '%s'", o->id);
+		goto out;
+	}
+	/* Our lock is not needed any more: delete --force may proceed while the process runs. */
+	flock(dirfd, LOCK_UN);
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, socks) < 0) {
+		oci_err_errno(err, errno, "socketpair");
+		goto out;
+	}
+	/* G is reparented to us when C exits; with -d it goes on to our own subreaper. */
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0) {
+		oci_err_errno(err, errno, "cannot become a subreaper");
+		goto out;
+	}
+	oci_signals_block(&oldmask);
+	blocked = true;
+	c = fork();
+	if (c < 0) {
+		oci_err_errno(err, errno, "fork");
+		goto out;
+	}
+	if (c == 0) {
+		close(socks[0]);
+		join_and_fork(socks[1], nsfds, proot, process, &seccomp, o);
+	}
+	close(socks[1]);
+	socks[1] = -1;
+	if (oci_cgroup_enter(st.cgroups, c, err) < 0 || oci_sync_send(socks[0], OCI_SYNC_GO, NULL, 0, -1, err) < 0)
+		goto out;
+	/* Messages until both children closed the socket: C's pid report, G's pty or error. */
+	for (;;) {
+		char buf[OCI_SYNC_MAX + 1];
+		int fd = -1;
+		int t = oci_sync_recv(socks[0], buf, sizeof(buf), &fd, err);
+		if (t < 0)
+			goto out;
+		if (t == 0)
+			break;
+		if (t == OCI_SYNC_ERROR) {
+			oci_err(err, OCI_E_INVALID, "%s", buf);
+			goto out;
+		}
+		if (t == OCI_SYNC_READY) {
+			gpid = (pid_t)atoi(buf);
+			waitpid(c, NULL, 0);
+			c = -1;
+		} else if (t == OCI_SYNC_PTY) {
+			if (o->console_socket) {
+				int r = oci_terminal_send(o->console_socket, fd, buf, err);
+				close(fd);
+				if (r < 0)
+					goto out;
+			} else {
+				master = fd;
+			}
+		} else if (fd >= 0) {
+			close(fd);
+		}
+	}
+	if (gpid <= 0) {
+		oci_err(err, OCI_E_STATE, "the process could not be started in container '%s'", o->id);
+		goto out;
+	}
+	if (o->pid_file && write_pid_file(o->pid_file, gpid, err) < 0)
+		goto out;
+	if (o->detach) {
+		gpid = -1;
+		ret = 0;
+		goto out;
+	}
+	ret = oci_signals_wait(gpid, master, exit_status, err);
+	gpid = -1;
+
+out:
+	if (ret < 0 && gpid > 0) {
+		kill(gpid, SIGKILL);
+		waitpid(gpid, NULL, 0);
+	}
+	if (c > 0) {
+		kill(c, SIGKILL);
+		waitpid(c, NULL, 0);
+	}
+	for (size_t i = 0; i < N_NS; i++)
+		if (nsfds[i] >= 0)
+			close(nsfds[i]);
+	if (proot >= 0)
+		close(proot);
+	if (socks[0] >= 0)
+		close(socks[0]);
+	if (socks[1] >= 0)
+		close(socks[1]);
+	if (master >= 0)
+		close(master);
+	if (blocked)
+		sigprocmask(SIG_SETMASK, &oldmask, NULL);
+	oci_state_release(&st);
+	return ret;
+}
+
+int oci_cmd_exec(const oci_run_global *g, int argc, char **argv, oci_error *err)
+{
+	exec_opts o = {0};
+	oci_cli cli;
+	int opt;
+	cleanup_json json_t *env = json_array(), *caps = json_array(), *gids = json_array();
+	o.env = env;
+	o.caps = caps;
+	o.gids = gids;
+	/* Options stop at the id: what follows is the command and its own options. */
+	oci_cli_init(&cli, exec_options, ARRAY_SIZE(exec_options), argc, argv, 1, true);
+	while ((opt = oci_cli_next(&cli, err)) > 0) {
+		switch (opt) {
+		case E_CONSOLE:
+			o.console_socket = cli.optarg;
+			break;
+		case E_CWD:
+			if (cli.optarg[0] != '/')
+				return oci_err(err, OCI_E_INVALID, "--cwd: must be an absolute path, got '%s'", cli.optarg);
+			o.cwd = cli.optarg;
+			break;
+		case E_ENV:
+			if (!strchr(cli.optarg, '='))
+				return oci_err(err, OCI_E_INVALID, "--env: expected NAME=VALUE, got '%s'", cli.optarg);
+			json_array_append_new(env, json_string(cli.optarg));
+			break;
+		case E_TTY:
+			o.tty = true;
+			break;
+		case E_USER:
+			o.user = cli.optarg;
+			break;
+		case E_GIDS: {
+			uint64_t gid;
+			if (oci_parse_u64(cli.optarg, UINT32_MAX, &gid) < 0)
+				return oci_err(err, OCI_E_INVALID, "--additional-gids: invalid gid '%s'", cli.optarg);
+			json_array_append_new(gids, json_integer((json_int_t)gid));
+			break;
+		}
+		case E_PROCESS:
+			o.process_file = cli.optarg;
+			break;
+		case E_DETACH:
+			o.detach = true;
+			break;
+		case E_PIDFILE:
+			o.pid_file = cli.optarg;
+			break;
+		case E_CAP:
+			json_array_append_new(caps, json_string(cli.optarg));
+			break;
+		case E_NNP:
+			o.no_new_privs = true;
+			break;
+		case E_PRESERVE: {
+			uint64_t n;
+			if (oci_parse_u64(cli.optarg, 1u << 20, &n) < 0)
+				return oci_err(err, OCI_E_INVALID, "--preserve-fds: invalid number '%s'", cli.optarg);
+			o.preserve_fds = (int)n;
+			break;
+		}
+		case E_HELP:
+			oci_cli_help(stdout, "oci-run exec [OPTIONS] ID [COMMAND [ARGS...]]", NULL, exec_options,
+				     ARRAY_SIZE(exec_options));
+			return 0;
+		default:
+			break;
+		}
+	}
+	if (opt < 0)
+		return -1;
+	if (cli.index >= argc)
+		return oci_err(err, OCI_E_INVALID, "exec: expected a container id");
+	o.id = argv[cli.index];
+	o.args = argv + cli.index + 1;
+	o.nargs = argc - cli.index - 1;
+	if (!o.process_file && o.nargs == 0)
+		return oci_err(err, OCI_E_INVALID, "exec: expected a command after the container id (or --process)");
+	int status = 0;
+	if (do_exec(g, &o, &status, err) < 0)
+		return -1;
+	return o.detach ? 0 : status;
+}

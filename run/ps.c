@@ -1,0 +1,194 @@
+/* oci-run ps: the processes of a container, as runc prints them: `--format json` is the
+ * JSON array of host pids that containerd's shim reads for `ctr task ps`; the table runs the
+ * host's ps (default -ef, or the options given after the id) and keeps its header and the
+ * lines whose PID column belongs to the container. */
+#include "run/commands.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "common/cli.h"
+#include "common/util.h"
+#include "run/cgroup.h"
+#include "run/state.h"
+
+enum { P_FORMAT = 'f', P_HELP = 256 };
+
+static const oci_cli_option ps_options[] = {
+	{"format", 'f', OCI_ARG_REQUIRED, "FORMAT", "table (ps output) or json (pids)", P_FORMAT},
+	{"help", 'h', OCI_ARG_NONE, NULL, "show this help", P_HELP},
+};
+
+/* Without a cgroup (rootless), the container's own pid namespace holds its processes. */
+static int pidns_pids(pid_t init, pid_t **out, size_t *n, oci_error *err)
+{
+	char path[64], ns[64], other[64];
+	snprintf(path, sizeof(path), "/proc/%d/ns/pid", (int)init);
+	ssize_t l = readlink(path, ns, sizeof(ns) - 1);
+	if (l <= 0)
+		return 0;
+	cleanup_closedir DIR *d = opendir("/proc");
+	struct dirent *de;
+	size_t cap = 0;
+	while (d && (de = readdir(d))) {
+		char *end;
+		long p = strtol(de->d_name, &end, 10);
+		if (*end || p <= 0)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%ld/ns/pid", p);
+		ssize_t m = readlink(path, other, sizeof(other) - 1);
+		if (m != l || memcmp(ns, other, (size_t)l))
+			continue;
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 16;
+			pid_t *np = realloc(*out, cap * sizeof(pid_t));
+			if (!np)
+				return oci_err(err, OCI_E_INTERNAL, "out of memory");
+			*out = np;
+		}
+		(*out)[(*n)++] = (pid_t)p;
+	}
+	return 0;
+}
+
+static bool has_pid(const pid_t *pids, size_t n, long p)
+{
+	for (size_t i = 0; i < n; i++)
+		if (pids[i] == p)
+			return true;
+	return false;
+}
+
+/* Run ps with args and print the header and the lines of the container's pids. */
+static int ps_table(char **args, int nargs, const pid_t *pids, size_t n, oci_error *err)
+{
+	int pfd[2];
+	if (pipe2(pfd, O_CLOEXEC) < 0)
+		return oci_err_errno(err, errno, "pipe");
+	char *argv[nargs + 2];
+	char ef[] = "-ef";
+	argv[0] = (char *)"ps";
+	if (nargs == 0)
+		argv[1] = ef, argv[2] = NULL;
+	else {
+		for (int i = 0; i < nargs; i++)
+			argv[1 + i] = args[i];
+		argv[1 + nargs] = NULL;
+	}
+	fflush(stdout);
+	pid_t c = fork();
+	if (c < 0)
+		return oci_err_errno(err, errno, "fork");
+	if (c == 0) {
+		dup2(pfd[1], STDOUT_FILENO);
+		execvp("ps", argv);
+		dprintf(STDERR_FILENO, "oci-run: ps: cannot run 'ps': %s\n", strerror(errno));
+		_exit(127);
+	}
+	close(pfd[1]);
+	cleanup_fclose FILE *f = fdopen(pfd[0], "re");
+	if (!f) {
+		close(pfd[0]);
+		waitpid(c, NULL, 0);
+		return oci_err_errno(err, errno, "fdopen");
+	}
+	char line[8192];
+	int pid_col = -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (pid_col < 0) {
+			/* The header names the columns; find "PID". */
+			char copy[8192];
+			snprintf(copy, sizeof(copy), "%s", line);
+			int col = 0;
+			for (char *save, *tok = strtok_r(copy, " \t\n", &save); tok; tok = strtok_r(NULL, " \t\n", &save), col++)
+				if (!strcmp(tok, "PID"))
+					pid_col = col;
+			if (pid_col < 0) {
+				waitpid(c, NULL, 0);
+				return oci_err(err, OCI_E_INVALID, "ps: no PID column in the output of ps");
+			}
+			fputs(line, stdout);
+			continue;
+		}
+		char copy[8192];
+		snprintf(copy, sizeof(copy), "%s", line);
+		char *save, *tok = strtok_r(copy, " \t\n", &save);
+		for (int col = 0; tok && col < pid_col; col++)
+			tok = strtok_r(NULL, " \t\n", &save);
+		if (tok && has_pid(pids, n, strtol(tok, NULL, 10)))
+			fputs(line, stdout);
+	}
+	int st;
+	waitpid(c, &st, 0);
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+		return oci_err(err, OCI_E_IO, "ps: 'ps' failed (exit %d)", WIFEXITED(st) ? WEXITSTATUS(st) : 128);
+	return oci_flush_stdout(err);
+}
+
+int oci_cmd_ps(const oci_run_global *g, int argc, char **argv, oci_error *err)
+{
+	oci_cli cli;
+	int opt;
+	bool json = false;
+	oci_cli_init(&cli, ps_options, ARRAY_SIZE(ps_options), argc, argv, 1, true);
+	while ((opt = oci_cli_next(&cli, err)) > 0) {
+		if (opt == P_HELP) {
+			oci_cli_help(stdout, "oci-run ps [--format table|json] ID [PS OPTIONS]", NULL, ps_options,
+				     ARRAY_SIZE(ps_options));
+			return 0;
+		}
+		if (!strcmp(cli.optarg, "json"))
+			json = true;
+		else if (strcmp(cli.optarg, "table"))
+			return oci_err(err, OCI_E_INVALID, "invalid format option '%s'", cli.optarg);
+	}
+	if (opt < 0)
+		return -1;
+	if (cli.index >= argc)
+		return oci_err(err, OCI_E_INVALID, "ps: expected a container id");
+	const char *id = argv[cli.index];
+	if (json && cli.index + 1 < argc)
+		return oci_err(err, OCI_E_INVALID, "ps: ps options cannot be used with --format json");
+	if (oci_state_check_id(id, err) < 0)
+		return -1;
+	cleanup_close int rootfd = oci_state_open_root(g->root, false, err);
+	if (rootfd < 0) {
+		if (err->code == OCI_E_NOTFOUND)
+			return oci_err(err, OCI_E_NOTFOUND, "container '%s' does not exist", id);
+		return -1;
+	}
+	cleanup_close int dirfd = oci_state_open_dir(rootfd, id, false, err);
+	if (dirfd < 0)
+		return -1;
+	oci_state st;
+	if (oci_state_read(dirfd, &st, err) < 0)
+		return oci_err_prefix(err, "container '%s'", id);
+	pid_t *pids = NULL;
+	size_t n = 0;
+	int ret = 0;
+	if (oci_state_status(dirfd, &st) != OCI_STATUS_STOPPED) {
+		if (st.cgroups && json_array_size(st.cgroups) > 0)
+			ret = oci_cgroup_pids(st.cgroups, &pids, &n, err);
+		else if (st.own_pidns)
+			ret = pidns_pids(st.pid, &pids, &n, err);
+		else if ((pids = malloc(sizeof(pid_t))))
+			pids[n++] = st.pid;
+	}
+	if (ret == 0 && json) {
+		printf("[");
+		for (size_t i = 0; i < n; i++)
+			printf("%s%d", i ? "," : "", (int)pids[i]);
+		printf("]\n");
+		ret = oci_flush_stdout(err);
+	} else if (ret == 0) {
+		ret = ps_table(argv + cli.index + 1, argc - cli.index - 1, pids, n, err);
+	}
+	free(pids);
+	oci_state_release(&st);
+	return ret < 0 ? -1 : 0;
+}

@@ -1,0 +1,249 @@
+#!/usr/bin/env bats
+# oci-run exec: another process in a running container, as conmon and containerd's shim run
+# it (`exec --process FILE --detach --pid-file F [--tty --console-socket S] ID`) and as
+# people type it (`exec ID CMD...` with --env --cwd --user --tty). Runs against any runtime:
+# RUNTIME=runc tests/run.sh 42-run-exec.
+
+load ../lib/common
+load 40-run-lib
+
+setup() {
+	require_root
+	setup_bundle
+	# a private copy of the shared rootfs (quicker than building one per test)
+	cp -a "$(shared_rootfs)" "$B/rootfs"
+	edit_config '.root.path = "rootfs"'
+	edit_config '.hostname = "exec-box"'
+	set_args sleep 100
+	echo in-the-rootfs >"$B/rootfs/marker"
+	SOCKDIR=$(mktemp -d /tmp/ocirun-exec.XXXXXX)
+}
+
+teardown() {
+	[ -n "${RECV_PID:-}" ] && kill "$RECV_PID" 2>/dev/null
+	[ -n "${TMUX_SESSION:-}" ] && tmux kill-session -t "$TMUX_SESSION" 2>/dev/null
+	cleanup_containers
+	rm -rf "$SOCKDIR"
+}
+
+# start_container: run -d the sleeping container; $PID is its init.
+start_container() {
+	rt run -d --bundle "$B" "$CID" </dev/null >"$BATS_TEST_TMPDIR/run.out" 2>&1 || {
+		cat "$BATS_TEST_TMPDIR/run.out"
+		return 1
+	}
+	PID=$(rt_state_field "$CID" pid)
+}
+
+# process_json ARG...: a runtime-spec process object (what conmon and the shim write).
+process_json() {
+	local args
+	args=$(printf '%s\n' "$@" | jq -R . | jq -s -c .)
+	jq -n --argjson a "$args" '{terminal: false, user: {uid: 0, gid: 0}, args: $a,
+		env: ["PATH=/usr/sbin:/usr/bin:/sbin:/bin", "FROM_PROCESS=yes"], cwd: "/tmp",
+		capabilities: {bounding: ["CAP_KILL"], effective: ["CAP_KILL"], permitted: ["CAP_KILL"]}}'
+}
+
+@test "exec runs in the container's namespaces and root, with its output and exit status" {
+	start_container
+	run rt exec "$CID" sh -c 'hostname; cat /marker; for n in pid mnt net uts ipc; do readlink /proc/self/ns/$n; done; exit 7'
+	assert_failure 7
+	[ "${lines[0]}" = exec-box ]
+	[ "${lines[1]}" = in-the-rootfs ]
+	i=2
+	for n in pid mnt net uts ipc; do
+		[ "${lines[$i]}" = "$(readlink /proc/"$PID"/ns/$n)" ] || { echo "$n differs: ${lines[$i]}"; false; }
+		i=$((i + 1))
+	done
+	# and it sees the container's own processes: its init is pid 1 there
+	run rt exec "$CID" sh -c "tr '\\0' ' ' </proc/1/cmdline"
+	assert_success
+	[ "$output" = "sleep 100 " ]
+}
+
+@test "exec status of a process killed by a signal is 128+N" {
+	start_container
+	run rt exec "$CID" sh -c 'kill -9 $$'
+	assert_failure 137
+}
+
+@test "exec takes the container's process as the base: env, cwd, user, capabilities" {
+	edit_config '.process.env += ["FROM_CONFIG=1"] | .process.cwd = "/tmp"'
+	start_container
+	run rt exec "$CID" sh -c 'echo "$FROM_CONFIG"; pwd; id -u; grep CapBnd /proc/self/status'
+	assert_success
+	[ "${lines[0]}" = 1 ]
+	[ "${lines[1]}" = /tmp ]
+	[ "${lines[2]}" = 0 ]
+	[ "${lines[3]}" = "$(grep CapBnd /proc/"$PID"/status)" ]
+}
+
+@test "exec --env --cwd --user --additional-gids override the container's process" {
+	start_container
+	run rt exec --env EXTRA=42 --cwd /home/user --user 1000:1000 --additional-gids 65534 "$CID" \
+		sh -c 'echo "$EXTRA"; pwd; id -u; id -g; id -G; grep CapEff /proc/self/status'
+	assert_success
+	[ "${lines[0]}" = 42 ]
+	[ "${lines[1]}" = /home/user ]
+	[ "${lines[2]}" = 1000 ]
+	[ "${lines[3]}" = 1000 ]
+	[[ " ${lines[4]} " == *" 65534 "* ]]
+	# a non-root user keeps no effective capability
+	[[ "${lines[5]}" =~ CapEff:[[:space:]]+0+$ ]]
+}
+
+@test "exec --process FILE runs that process, other process options do not apply" {
+	start_container
+	process_json sh -c 'echo "$FROM_PROCESS:$FROM_CONFIG"; pwd; grep CapBnd /proc/self/status' >"$BATS_TEST_TMPDIR/p.json"
+	run rt exec --process "$BATS_TEST_TMPDIR/p.json" "$CID"
+	assert_success
+	[ "${lines[0]}" = "yes:" ]
+	[ "${lines[1]}" = /tmp ]
+	# CAP_KILL only: bit 5
+	[[ "${lines[2]}" =~ CapBnd:[[:space:]]+0+20$ ]]
+}
+
+@test "exec --detach --pid-file: the process runs on, in the container's cgroup, with its pid in the file" {
+	start_container
+	process_json sleep 77 >"$BATS_TEST_TMPDIR/p.json"
+	# (the detached process keeps the stdio it was given: not bats' pipe)
+	rt exec --process "$BATS_TEST_TMPDIR/p.json" --detach --pid-file "$BATS_TEST_TMPDIR/exec.pid" "$CID" \
+		</dev/null >"$BATS_TEST_TMPDIR/exec.out" 2>&1
+	[ ! -s "$BATS_TEST_TMPDIR/exec.out" ]
+	epid=$(cat "$BATS_TEST_TMPDIR/exec.pid")
+	# decimal, no newline
+	[[ "$(od -An -c "$BATS_TEST_TMPDIR/exec.pid" | tr -d ' ')" != *'\n'* ]]
+	[ "$(tr '\0' ' ' </proc/"$epid"/cmdline)" = "sleep 77 " ]
+	[ "$(readlink /proc/"$epid"/ns/pid)" = "$(readlink /proc/"$PID"/ns/pid)" ]
+	[ "$(readlink /proc/"$epid"/ns/mnt)" = "$(readlink /proc/"$PID"/ns/mnt)" ]
+	[ "$(cat /proc/"$epid"/cgroup)" = "$(cat /proc/"$PID"/cgroup)" ]
+	# delete --force takes the exec'd process down with the container
+	rt delete --force "$CID"
+	for i in $(seq 100); do [ -d /proc/"$epid" ] && [ "$(awk '{print $3}' /proc/"$epid"/stat 2>/dev/null)" != Z ] || break; sleep 0.05; done
+	! { [ -d /proc/"$epid" ] && [ "$(awk '{print $3}' /proc/"$epid"/stat)" != Z ]; }
+}
+
+@test "exec leaks no fd of the caller; --preserve-fds passes exactly the asked ones" {
+	start_container
+	exec 7>"$BATS_TEST_TMPDIR/leak"
+	run rt exec "$CID" ls /proc/self/fd
+	exec 7>&-
+	assert_success
+	# 0 1 2 and the fd ls opened for the directory
+	[ "$(echo $output)" = "0 1 2 3" ]
+	run rt exec --preserve-fds 1 "$CID" sh -c 'echo through-fd3 >&3' 3>"$BATS_TEST_TMPDIR/fd3"
+	assert_success
+	[ "$(cat "$BATS_TEST_TMPDIR/fd3")" = through-fd3 ]
+}
+
+@test "exec in the foreground forwards the runtime's signals to the process" {
+	start_container
+	# the runtime itself in the background (not a shell function's subshell)
+	"$RUNTIME" --root "$ROOT" exec "$CID" sh -c 'trap "echo got-term; exit 9" TERM; echo ready; while :; do sleep 0.1; done' \
+		>"$BATS_TEST_TMPDIR/out" 2>&1 </dev/null &
+	epid=$!
+	for i in $(seq 100); do grep -q ready "$BATS_TEST_TMPDIR/out" && break; sleep 0.05; done
+	kill -TERM "$epid"
+	st=0
+	wait "$epid" || st=$?
+	[ "$st" = 9 ]
+	grep -q got-term "$BATS_TEST_TMPDIR/out"
+}
+
+@test "exec --tty --console-socket hands one pty master; the process's stdio is that terminal" {
+	require_cmd python3
+	start_container
+	python3 "$BATS_TEST_DIRNAME/40-run-console-socket.py" "$SOCKDIR/console.sock" "$SOCKDIR/ready" \
+		>"$SOCKDIR/recv.out" 2>"$SOCKDIR/recv.err" &
+	RECV_PID=$!
+	for i in $(seq 100); do [ -e "$SOCKDIR/ready" ] && break; sleep 0.05; done
+	rt exec --tty --detach --console-socket "$SOCKDIR/console.sock" "$CID" sh -c 'tty; [ -t 0 ] && [ -t 1 ] && echo is-a-tty' \
+		</dev/null >"$SOCKDIR/exec.out" 2>&1 || { cat "$SOCKDIR/exec.out"; false; }
+	wait "$RECV_PID" || { cat "$SOCKDIR/recv.err"; false; }
+	RECV_PID=
+	run cat "$SOCKDIR/recv.out"
+	[[ "${lines[0]}" == pty-name:* ]]
+	[[ "${lines[1]}" == /dev/pts/[0-9]* ]]
+	assert_output_contains is-a-tty
+}
+
+@test "exec --tty in the foreground relays the terminal (under tmux)" {
+	require_cmd tmux
+	start_container
+	TMUX_SESSION=ociexec$$
+	tmux new-session -d -s "$TMUX_SESSION" -x 100 -y 30 \
+		"'$RUNTIME' --root '$ROOT' exec -t $CID sh; echo exit-status=\$? >'$SOCKDIR/status'; sleep 30"
+	for i in $(seq 100); do
+		tmux capture-pane -p -t "$TMUX_SESSION" | grep -q '#' && break
+		sleep 0.05
+	done
+	tmux send-keys -t "$TMUX_SESSION" 'echo answer=$((6*7)); stty size; hostname' Enter
+	sleep 0.5
+	tmux send-keys -t "$TMUX_SESSION" 'exit 6' Enter
+	for i in $(seq 100); do [ -s "$SOCKDIR/status" ] && break; sleep 0.05; done
+	run tmux capture-pane -p -t "$TMUX_SESSION"
+	assert_output_contains answer=42
+	assert_output_contains "30 100"
+	assert_output_contains exec-box
+	[ "$(cat "$SOCKDIR/status")" = exit-status=6 ]
+}
+
+@test "exec works in a created container before start" {
+	rt_create "$CID"
+	run rt exec "$CID" cat /marker
+	assert_success
+	[ "$output" = in-the-rootfs ]
+	[ "$(rt_state_field "$CID" status)" = created ]
+}
+
+@test "exec of a missing command, in a stopped or unknown container: a clear error, nothing left" {
+	start_container
+	run rt exec "$CID" no-such-command
+	assert_failure
+	assert_output_contains no-such-command
+	assert_output_contains "not found"
+	rt kill "$CID" KILL
+	wait_status "$CID" stopped
+	run rt exec "$CID" true
+	assert_failure
+	assert_output_contains stopped
+	run rt exec "nope-$CID" true
+	assert_failure
+	assert_output_contains "does not exist"
+	if is_oci_run; then
+		assert_output_contains "nope-$CID"
+		assert_one_line_error oci-run
+	fi
+}
+
+@test "exec joins the user namespace of a container that has one" {
+	edit_config '.linux.namespaces += [{"type": "user"}] | .linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}] | .linux.gidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]'
+	make_traversable "$B/rootfs"
+	chown -R 100000:100000 "$B/rootfs"
+	start_container
+	run rt exec "$CID" sh -c 'id -u; cat /proc/self/uid_map; readlink /proc/self/ns/user'
+	assert_success
+	[ "${lines[0]}" = 0 ]
+	[[ "${lines[1]}" =~ ^\ +0\ +100000\ +65536$ ]]
+	[ "${lines[2]}" = "$(readlink /proc/"$PID"/ns/user)" ]
+	# seen from the host, the process runs as the mapped id
+	process_json sleep 78 >"$BATS_TEST_TMPDIR/p.json"
+	rt exec --process "$BATS_TEST_TMPDIR/p.json" -d --pid-file "$BATS_TEST_TMPDIR/e.pid" "$CID" </dev/null >/dev/null 2>&1
+	[ "$(awk '/^Uid:/ {print $2}' /proc/"$(cat "$BATS_TEST_TMPDIR/e.pid")"/status)" = 100000 ]
+}
+
+@test "exec applies the container's seccomp filter to the new process" {
+	edit_config '.linux.seccomp = {defaultAction: "SCMP_ACT_ALLOW", architectures: ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_AARCH64"], syscalls: [{names: ["mkdir", "mkdirat"], action: "SCMP_ACT_ERRNO", errnoRet: 1}]}'
+	start_container
+	run rt exec "$CID" mkdir /tmp/denied
+	assert_failure
+	assert_output_contains "Operation not permitted"
+	run rt exec "$CID" sh -c 'grep Seccomp: /proc/self/status'
+	[[ "$output" =~ Seccomp:[[:space:]]+2 ]]
+	# and with noNewPrivileges (the filter goes in last, just before execve)
+	process_json mkdir /tmp/denied2 | jq '.noNewPrivileges = true' >"$BATS_TEST_TMPDIR/p.json"
+	run rt exec --process "$BATS_TEST_TMPDIR/p.json" "$CID"
+	assert_failure
+	assert_output_contains "Operation not permitted"
+	[ ! -e "$B/rootfs/tmp/denied" ] && [ ! -e "$B/rootfs/tmp/denied2" ]
+}
