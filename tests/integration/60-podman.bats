@@ -1,0 +1,152 @@
+#!/usr/bin/env bats
+# podman with oci-run as its OCI runtime (`podman --runtime oci-run`, through conmon):
+# run, exit status, detached containers with ps/stop/rm, exec, terminals through conmon's
+# console socket, kill, and nothing left behind. Offline: the busybox image is loaded from
+# an oci-archive made by tests/lib/mkimage.py; containers use --network none.
+
+bats_require_minimum_version 1.5.0
+load ../lib/common
+load ../lib/peers
+
+IMG=localhost/busybox:test
+
+setup_file() {
+	[ "$(id -u)" = 0 ] || return 0
+	command -v podman >/dev/null && command -v conmon >/dev/null || return 0
+	peers_init podman
+	podman_init
+}
+
+teardown_file() {
+	podman_cleanup
+	peers_cleanup_dir
+}
+
+setup() {
+	require_root
+	require_cmd podman conmon
+	: >"$PEER_DIR/runtime.log"
+}
+
+teardown() {
+	pm rm -af -t 0 >/dev/null 2>&1 || true
+}
+
+# oci-run's own view of the containers podman made through it.
+ocirun() {
+	"$OCI_RUN" --root "$PEER_DIR/oci-run-state" "$@"
+}
+
+@test "podman run --rm prints the container's output, through oci-run create/start/delete" {
+	run pm run --rm --network none "$IMG" echo hello from busybox
+	assert_success
+	[ "$output" = "hello from busybox" ]
+	runtime_log_has '^create --bundle .* --pid-file .* [0-9a-f]{64}$'
+	runtime_log_has '^start [0-9a-f]{64}$'
+	runtime_log_has '^delete --force [0-9a-f]{64}$'
+	# --rm left nothing in oci-run's state
+	run ocirun list -q
+	[ -z "$output" ]
+}
+
+@test "podman inspect names oci-run as the runtime of the container" {
+	id=$(pm create --network none "$IMG" true)
+	run pm inspect --format '{{.OCIRuntime}}' "$id"
+	assert_success
+	[ "$output" = "$PEER_RUNTIME" ]
+	pm start -a "$id"
+	runtime_log_has "^start $id\$"
+}
+
+@test "podman run: the container's exit status propagates" {
+	run pm run --rm --network none "$IMG" sh -c 'exit 3'
+	assert_failure 3
+	run pm run --rm --network none "$IMG" false
+	assert_failure 1
+	# (a signal death is in the kill test: pid 1 cannot kill itself)
+}
+
+@test "podman run -d, ps, stop, rm: the container runs under oci-run and stops on SIGTERM" {
+	id=$(pm run -d --network none --name pmd "$IMG" sh -c 'trap "echo got-term; exit 0" TERM; while :; do sleep 0.1; done')
+	run pm ps --format '{{.ID}} {{.Status}}'
+	assert_success
+	[[ "$output" == "${id:0:12} Up"* ]]
+	[ "$(ocirun state "$id" | jq -r .status)" = running ]
+	pid=$(ocirun state "$id" | jq -r .pid)
+	[ "$(tr '\0' ' ' </proc/"$pid"/cmdline)" = "sh -c trap \"echo got-term; exit 0\" TERM; while :; do sleep 0.1; done " ]
+	run pm stop -t 5 pmd
+	assert_success
+	runtime_log_has "^kill $id 15\$"
+	run pm ps -a --format '{{.Status}}'
+	[[ "$output" == "Exited (0)"* ]]
+	run pm logs pmd
+	assert_output_contains got-term
+	run pm rm pmd
+	assert_success
+	run ocirun list -q
+	[ -z "$output" ]
+	[ ! -d /proc/"$pid" ] || [ "$(awk '{print $3}' /proc/"$pid"/stat)" = Z ]
+}
+
+@test "podman exec: output, exit status, user, env, workdir, missing command" {
+	pm run -d --network none --name pmx "$IMG" sleep 100 >/dev/null
+	run pm exec pmx sh -c 'echo in-exec; exit 4'
+	assert_failure 4
+	[ "$output" = in-exec ]
+	runtime_log_has '^exec --pid-file .* --process .* --detach [0-9a-f]{64}$'
+	run pm exec -u 1000:1000 -e FOO=bar -w /tmp pmx sh -c 'id -u; echo $FOO; pwd'
+	assert_success
+	[ "$(echo $output)" = "1000 bar /tmp" ]
+	# the exec'd process shares the container's pid namespace: sleep is its pid 1
+	run pm exec pmx sh -c "tr '\\0' ' ' </proc/1/cmdline"
+	[ "$output" = "sleep 100 " ]
+	# podman maps the runtime's "not found" to 127, as with runc
+	run -127 pm exec pmx no-such-command
+	assert_output_contains no-such-command
+}
+
+@test "podman run -t and exec -t: the pty travels through conmon's console socket" {
+	run pm run --rm -t --network none "$IMG" sh -c 'tty; [ -t 0 ] && echo stdin-is-tty'
+	assert_success
+	runtime_log_has '^create --bundle .* --console-socket .* [0-9a-f]{64}$'
+	[[ "$(tr -d '\r' <<<"$output")" == /dev/pts/0*stdin-is-tty* ]]
+	pm run -d --network none --name pmt "$IMG" sleep 100 >/dev/null
+	run pm exec -t pmt tty
+	assert_success
+	runtime_log_has '^exec .* --tty --console-socket .* [0-9a-f]{64}$'
+	[[ "$(tr -d '\r' <<<"$output")" == /dev/pts/[0-9]* ]]
+}
+
+@test "podman kill sends the signal through oci-run kill" {
+	pm run -d --network none --name pmk "$IMG" sh -c 'trap "exit 42" USR1; while :; do sleep 0.1; done' >/dev/null
+	id=$(pm inspect --format '{{.ID}}' pmk)
+	run pm kill -s USR1 pmk
+	assert_success
+	runtime_log_has "^kill $id 10\$"
+	run pm wait pmk
+	assert_success
+	[ "$output" = 42 ]
+	pm start pmk >/dev/null
+	run pm kill pmk
+	assert_success
+	run pm wait pmk
+	[ "$output" = 137 ]
+}
+
+@test "after podman rm -af nothing of oci-run is left: state, processes, mounts" {
+	pm run -d --network none --name pml1 "$IMG" sleep 100 >/dev/null
+	pm run -d --network none --name pml2 "$IMG" sleep 100 >/dev/null
+	pm exec -d pml1 sleep 99
+	pids=$(for c in $(ocirun list -q); do ocirun ps --format json "$c" | jq -r '.[]'; done)
+	[ "$(wc -w <<<"$pids")" -ge 3 ]
+	run pm rm -af -t 0
+	assert_success
+	run ocirun list -q
+	[ -z "$output" ]
+	for p in $pids; do
+		[ ! -d /proc/"$p" ] || [ "$(awk '{print $3}' /proc/"$p"/stat)" = Z ]
+	done
+	! pgrep -f "conmon.*$PEER_DIR" >/dev/null
+	run peers_mounts
+	[ -z "$output" ]
+}
