@@ -137,7 +137,9 @@ serve() {
 
 @test "no URL serves the right blob: one error naming the layer, its digest and that it is non-distributable; nothing kept" {
 	proxy_start --files "$FILES" --files-port "$FILES_PORT"
+	closed=$(free_port)
 	foreign_image foreign/none v1 --foreign-url "file:///etc/passwd" \
+		--foreign-url "http://127.0.0.1:$closed/down" \
 		--foreign-url "http://127.0.0.1:$FILES_PORT/bad/{hex}" \
 		--foreign-url "http://127.0.0.1:$FILES_PORT/missing/{hex}"
 	serve "bad/$FHEX"
@@ -147,7 +149,7 @@ serve() {
 	assert_one_line_error oci-fetch
 	assert_output_contains "layer 2/3: blob $FD: non-distributable layer: no source served it"
 	assert_output_contains "registry: blob unknown to registry"
-	assert_output_contains "file:///etc/passwd: not an http(s) URL"
+	assert_output_contains "file:///etc/passwd: not an http(s) URL; http://127.0.0.1:$closed/down: "
 	assert_output_contains "http://127.0.0.1:$FILES_PORT/bad/$FHEX: size mismatch"
 	assert_output_contains "http://127.0.0.1:$FILES_PORT/missing/$FHEX: HTTP 404"
 	[ ! -e "$T/c/sha256/$FHEX" ]
