@@ -8,8 +8,8 @@
  *
  * libseccomp needs ~13 ms for podman's default profile on x86_64 (three architectures),
  * more than a whole `run` of oci-run: the generated program is cached under the state root,
- * keyed by the SHA-256 of the canonical profile, libseccomp's version and the kernel. The
- * profile is still checked in full on every create; only the BPF generation is skipped. */
+ * keyed by the canonical profile, libseccomp's version and the kernel. The profile is still
+ * checked in full on every create; only the BPF generation is skipped. */
 #include "run/seccomp.h"
 
 #include <dirent.h>
@@ -26,10 +26,8 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
-#include "common/digest.h"
 #include "common/log.h"
 #include "common/util.h"
-#include "run/state.h"
 
 #ifndef SECCOMP_FILTER_FLAG_SPEC_ALLOW
 #define SECCOMP_FILTER_FLAG_SPEC_ALLOW (1UL << 2)
@@ -298,42 +296,64 @@ static int export_bpf(scmp_filter_ctx ctx, oci_seccomp *out, oci_error *err)
 	return set_program(out, buf, size, err);
 }
 
-/* The cache key: everything the generated program depends on. */
-static int cache_key(json_t *seccomp, char *hex, size_t hexlen, oci_error *err)
+/* The cache key is the text of everything the generated program depends on: the canonical
+ * profile, libseccomp's version, the kernel. A cache file holds the key in full before the
+ * program and is used only when its key is the same text, so the file name can come from a
+ * cheap hash (no collision can select another profile's program) and no crypto library has
+ * to start up on every create. */
+typedef struct cache_key {
+	char *text;
+	size_t len;
+	char name[32];
+} cache_key;
+
+static const char cache_magic[16] = "oci-run-bpf-v1\n";
+
+static void cache_key_release(cache_key *k)
 {
+	free(k->text);
+}
+
+static int cache_key_make(json_t *seccomp, cache_key *k, oci_error *err)
+{
+	memset(k, 0, sizeof(*k));
 	cleanup_free char *canon = json_dumps(seccomp, JSON_COMPACT | JSON_SORT_KEYS);
 	if (!canon)
 		return oci_err(err, OCI_E_INTERNAL, "seccomp: cannot serialise the profile");
 	const struct scmp_version *v = seccomp_version();
 	struct utsname u;
 	uname(&u);
-	char extra[512];
-	int n = snprintf(extra, sizeof(extra), "\noci-run %s bpf 1 libseccomp %u.%u.%u %s %s", OCI_VERSION, v->major,
-			 v->minor, v->micro, u.machine, u.release);
-	cleanup_hasher oci_hasher *h = oci_hasher_new(OCI_DIGEST_SHA256, err);
-	oci_digest d;
-	if (!h || oci_hasher_update(h, canon, strlen(canon), err) < 0 ||
-	    oci_hasher_update(h, extra, (size_t)n, err) < 0 || oci_hasher_final(h, &d, err) < 0)
+	k->text = oci_asprintf(err, "oci-run %s libseccomp %u.%u.%u %s %s\n%s", OCI_VERSION, v->major, v->minor,
+			       v->micro, u.machine, u.release, canon);
+	if (!k->text)
 		return -1;
-	snprintf(hex, hexlen, "%s", d.hex);
+	k->len = strlen(k->text);
+	uint64_t h = 0xcbf29ce484222325ULL; /* FNV-1a */
+	for (size_t i = 0; i < k->len; i++)
+		h = (h ^ (unsigned char)k->text[i]) * 0x100000001b3ULL;
+	snprintf(k->name, sizeof(k->name), "%016llx", (unsigned long long)h);
 	return 0;
 }
 
-/* A cached program, trusted only when it is a regular file of ours that nobody else may
- * write, of a plausible size. Anything else is a miss. */
-static bool cache_read(int rootfd, const char *key, oci_seccomp *out)
+/* A cached program, trusted only from a regular file of ours that nobody else may write,
+ * holding exactly our key and a plausible program. Anything else is a miss. */
+static bool cache_read(int rootfd, const cache_key *k, oci_seccomp *out)
 {
 	cleanup_close int dfd = openat(rootfd, CACHE_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (dfd < 0)
 		return false;
-	cleanup_close int fd = openat(dfd, key, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	cleanup_close int fd = openat(dfd, k->name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	struct stat st;
+	size_t head = sizeof(cache_magic) + k->len;
 	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 022) ||
-	    st.st_size <= 0 || st.st_size > (off_t)(BPF_MAXINSNS * sizeof(struct sock_filter)))
+	    (size_t)st.st_size <= head || (size_t)st.st_size > head + BPF_MAXINSNS * sizeof(struct sock_filter))
 		return false;
-	char buf[BPF_MAXINSNS * sizeof(struct sock_filter)];
-	ssize_t n = pread(fd, buf, (size_t)st.st_size, 0);
-	if (n != st.st_size || set_program(out, buf, (size_t)n, NULL) < 0) {
+	size_t size = (size_t)st.st_size;
+	cleanup_free char *buf = malloc(size);
+	if (!buf || pread(fd, buf, size, 0) != (ssize_t)size || memcmp(buf, cache_magic, sizeof(cache_magic)) ||
+	    memcmp(buf + sizeof(cache_magic), k->text, k->len))
+		return false;
+	if (set_program(out, buf + head, size - head, NULL) < 0) {
 		memset(out, 0, sizeof(*out));
 		return false;
 	}
@@ -341,7 +361,7 @@ static bool cache_read(int rootfd, const char *key, oci_seccomp *out)
 }
 
 /* Best effort: a cache that cannot be written only costs the next create some time. */
-static void cache_write(int rootfd, const char *key, const oci_seccomp *s)
+static void cache_write(int rootfd, const cache_key *k, const oci_seccomp *s)
 {
 	if (mkdirat(rootfd, CACHE_DIR, 0700) < 0 && errno != EEXIST)
 		return;
@@ -359,14 +379,30 @@ static void cache_write(int rootfd, const char *key, const oci_seccomp *s)
 		if (n >= CACHE_MAX) {
 			rewinddir(d);
 			while ((de = readdir(d)))
-				if (de->d_name[0] != '.')
+				if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
 					unlinkat(dfd, de->d_name, 0);
 		}
 		closedir(d);
 	}
-	oci_error e = OCI_ERROR_INIT;
-	if (oci_state_write_file(dfd, key, s->insns, s->len * sizeof(struct sock_filter), 0600, &e) < 0)
-		log_debug("seccomp: cache not written: %s", e.msg);
+	size_t prog = s->len * sizeof(struct sock_filter), size = sizeof(cache_magic) + k->len + prog;
+	cleanup_free char *buf = malloc(size);
+	if (!buf)
+		return;
+	memcpy(buf, cache_magic, sizeof(cache_magic));
+	memcpy(buf + sizeof(cache_magic), k->text, k->len);
+	memcpy(buf + sizeof(cache_magic) + k->len, s->insns, prog);
+	/* Atomic: a concurrent create reads the old file, the new one, or none. */
+	char tmp[64];
+	snprintf(tmp, sizeof(tmp), ".%s.%d", k->name, (int)getpid());
+	int fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return;
+	bool ok = oci_write_all(fd, buf, size, NULL) == 0;
+	ok = close(fd) == 0 && ok;
+	if (!ok || renameat(dfd, tmp, dfd, k->name) < 0) {
+		log_debug("seccomp: cache not written");
+		unlinkat(dfd, tmp, 0);
+	}
 }
 
 int oci_seccomp_compile(json_t *seccomp, int cache_rootfd, oci_seccomp *out, oci_error *err)
@@ -447,10 +483,10 @@ int oci_seccomp_compile(json_t *seccomp, int cache_rootfd, oci_seccomp *out, oci
 		nnames += json_array_size(json_object_get(v, "names"));
 	}
 
-	char key[OCI_DIGEST_MAX_HEX + 1] = "";
-	if (cache_rootfd >= 0 && cache_key(seccomp, key, sizeof(key), err) < 0)
+	__attribute__((cleanup(cache_key_release))) cache_key key = {0};
+	if (cache_rootfd >= 0 && cache_key_make(seccomp, &key, err) < 0)
 		return -1;
-	if (key[0] && cache_read(cache_rootfd, key, out)) {
+	if (key.text && cache_read(cache_rootfd, &key, out)) {
 		out->flags = fl;
 		return 0;
 	}
@@ -480,8 +516,8 @@ int oci_seccomp_compile(json_t *seccomp, int cache_rootfd, oci_seccomp *out, oci
 	if (export_bpf(ctx, out, err) < 0)
 		return -1;
 	out->flags = fl;
-	if (key[0])
-		cache_write(cache_rootfd, key, out);
+	if (key.text)
+		cache_write(cache_rootfd, &key, out);
 	return 0;
 }
 

@@ -25,8 +25,9 @@ teardown() {
 }
 
 # in_container CMD: run `sh -c CMD` in the foreground; output and status in bats' run.
+# stderr goes to stdout inside: runc relays the two through separate pipes, out of order.
 in_container() {
-	set_args sh -c "$1"
+	set_args sh -c "exec 2>&1; $1"
 	run rt run "$CID" </dev/null
 }
 
