@@ -37,7 +37,7 @@
 #endif
 
 #define MAX_SYSCALL_ARGS 6
-#define MAX_CONDITIONS   64 /* per syscalls[] entry: more is not a real profile */
+#define MAX_CONDITIONS	 64 /* per syscalls[] entry: more is not a real profile */
 /* Errno values travel in the 16-bit data of SECCOMP_RET_ERRNO and the kernel caps them at
  * MAX_ERRNO: anything above would silently become another errno. */
 #define MAX_ERRNO_RET 4095
@@ -49,48 +49,49 @@ static const struct {
 	uint32_t action;
 	bool takes_errno;
 } actions[] = {
-	{"SCMP_ACT_ALLOW", SCMP_ACT_ALLOW, false},
-	{"SCMP_ACT_ERRNO", SCMP_ACT_ERRNO(0), true},
-	{"SCMP_ACT_KILL", SCMP_ACT_KILL, false},
-	{"SCMP_ACT_KILL_PROCESS", SCMP_ACT_KILL_PROCESS, false},
-	{"SCMP_ACT_KILL_THREAD", SCMP_ACT_KILL_THREAD, false},
-	{"SCMP_ACT_LOG", SCMP_ACT_LOG, false},
-	{"SCMP_ACT_TRACE", SCMP_ACT_TRACE(0), true},
-	{"SCMP_ACT_TRAP", SCMP_ACT_TRAP, false},
+    {"SCMP_ACT_ALLOW", SCMP_ACT_ALLOW, false},
+    {"SCMP_ACT_ERRNO", SCMP_ACT_ERRNO(0), true},
+    {"SCMP_ACT_KILL", SCMP_ACT_KILL, false},
+    {"SCMP_ACT_KILL_PROCESS", SCMP_ACT_KILL_PROCESS, false},
+    {"SCMP_ACT_KILL_THREAD", SCMP_ACT_KILL_THREAD, false},
+    {"SCMP_ACT_LOG", SCMP_ACT_LOG, false},
+    {"SCMP_ACT_TRACE", SCMP_ACT_TRACE(0), true},
+    {"SCMP_ACT_TRAP", SCMP_ACT_TRAP, false},
 };
 
 static const struct {
 	const char *name;
 	enum scmp_compare op;
 } operators[] = {
-	{"SCMP_CMP_EQ", SCMP_CMP_EQ}, {"SCMP_CMP_GE", SCMP_CMP_GE}, {"SCMP_CMP_GT", SCMP_CMP_GT},
-	{"SCMP_CMP_LE", SCMP_CMP_LE}, {"SCMP_CMP_LT", SCMP_CMP_LT}, {"SCMP_CMP_MASKED_EQ", SCMP_CMP_MASKED_EQ},
-	{"SCMP_CMP_NE", SCMP_CMP_NE},
+    {"SCMP_CMP_EQ", SCMP_CMP_EQ}, {"SCMP_CMP_GE", SCMP_CMP_GE},
+    {"SCMP_CMP_GT", SCMP_CMP_GT}, {"SCMP_CMP_LE", SCMP_CMP_LE},
+    {"SCMP_CMP_LT", SCMP_CMP_LT}, {"SCMP_CMP_MASKED_EQ", SCMP_CMP_MASKED_EQ},
+    {"SCMP_CMP_NE", SCMP_CMP_NE},
 };
 
 static const struct {
 	const char *name;
 	uint32_t arch;
 } archs[] = {
-	{"SCMP_ARCH_AARCH64", SCMP_ARCH_AARCH64},
-	{"SCMP_ARCH_ARM", SCMP_ARCH_ARM},
-	{"SCMP_ARCH_MIPS", SCMP_ARCH_MIPS},
-	{"SCMP_ARCH_MIPS64", SCMP_ARCH_MIPS64},
-	{"SCMP_ARCH_MIPS64N32", SCMP_ARCH_MIPS64N32},
-	{"SCMP_ARCH_MIPSEL", SCMP_ARCH_MIPSEL},
-	{"SCMP_ARCH_MIPSEL64", SCMP_ARCH_MIPSEL64},
-	{"SCMP_ARCH_MIPSEL64N32", SCMP_ARCH_MIPSEL64N32},
-	{"SCMP_ARCH_PARISC", SCMP_ARCH_PARISC},
-	{"SCMP_ARCH_PARISC64", SCMP_ARCH_PARISC64},
-	{"SCMP_ARCH_PPC", SCMP_ARCH_PPC},
-	{"SCMP_ARCH_PPC64", SCMP_ARCH_PPC64},
-	{"SCMP_ARCH_PPC64LE", SCMP_ARCH_PPC64LE},
-	{"SCMP_ARCH_RISCV64", SCMP_ARCH_RISCV64},
-	{"SCMP_ARCH_S390", SCMP_ARCH_S390},
-	{"SCMP_ARCH_S390X", SCMP_ARCH_S390X},
-	{"SCMP_ARCH_X32", SCMP_ARCH_X32},
-	{"SCMP_ARCH_X86", SCMP_ARCH_X86},
-	{"SCMP_ARCH_X86_64", SCMP_ARCH_X86_64},
+    {"SCMP_ARCH_AARCH64", SCMP_ARCH_AARCH64},
+    {"SCMP_ARCH_ARM", SCMP_ARCH_ARM},
+    {"SCMP_ARCH_MIPS", SCMP_ARCH_MIPS},
+    {"SCMP_ARCH_MIPS64", SCMP_ARCH_MIPS64},
+    {"SCMP_ARCH_MIPS64N32", SCMP_ARCH_MIPS64N32},
+    {"SCMP_ARCH_MIPSEL", SCMP_ARCH_MIPSEL},
+    {"SCMP_ARCH_MIPSEL64", SCMP_ARCH_MIPSEL64},
+    {"SCMP_ARCH_MIPSEL64N32", SCMP_ARCH_MIPSEL64N32},
+    {"SCMP_ARCH_PARISC", SCMP_ARCH_PARISC},
+    {"SCMP_ARCH_PARISC64", SCMP_ARCH_PARISC64},
+    {"SCMP_ARCH_PPC", SCMP_ARCH_PPC},
+    {"SCMP_ARCH_PPC64", SCMP_ARCH_PPC64},
+    {"SCMP_ARCH_PPC64LE", SCMP_ARCH_PPC64LE},
+    {"SCMP_ARCH_RISCV64", SCMP_ARCH_RISCV64},
+    {"SCMP_ARCH_S390", SCMP_ARCH_S390},
+    {"SCMP_ARCH_S390X", SCMP_ARCH_S390X},
+    {"SCMP_ARCH_X32", SCMP_ARCH_X32},
+    {"SCMP_ARCH_X86", SCMP_ARCH_X86},
+    {"SCMP_ARCH_X86_64", SCMP_ARCH_X86_64},
 };
 
 /* WAIT_KILLABLE_RECV is known but only means something with a notify listener. */
@@ -98,10 +99,10 @@ static const struct {
 	const char *name;
 	unsigned int flag;
 } flags[] = {
-	{"SECCOMP_FILTER_FLAG_TSYNC", SECCOMP_FILTER_FLAG_TSYNC},
-	{"SECCOMP_FILTER_FLAG_LOG", SECCOMP_FILTER_FLAG_LOG},
-	{"SECCOMP_FILTER_FLAG_SPEC_ALLOW", SECCOMP_FILTER_FLAG_SPEC_ALLOW},
-	{"SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV", SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV},
+    {"SECCOMP_FILTER_FLAG_TSYNC", SECCOMP_FILTER_FLAG_TSYNC},
+    {"SECCOMP_FILTER_FLAG_LOG", SECCOMP_FILTER_FLAG_LOG},
+    {"SECCOMP_FILTER_FLAG_SPEC_ALLOW", SECCOMP_FILTER_FLAG_SPEC_ALLOW},
+    {"SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV", SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV},
 };
 
 static void ctx_releasep(scmp_filter_ctx *ctx)
@@ -118,8 +119,8 @@ static bool flag_supported(unsigned int flag)
 }
 
 /* An unsigned integer member; absent keeps *out. */
-static int get_uint(json_t *obj, const char *path, const char *key, bool required, uint64_t max, uint64_t *out,
-		    oci_error *err)
+static int get_uint(json_t *obj, const char *path, const char *key, bool required, uint64_t max,
+		    uint64_t *out, oci_error *err)
 {
 	json_t *v = json_object_get(obj, key);
 	if (!v || json_is_null(v)) {
@@ -128,18 +129,19 @@ static int get_uint(json_t *obj, const char *path, const char *key, bool require
 		return 0;
 	}
 	if (!json_is_integer(v))
-		return oci_err(err, OCI_E_INVALID, "%s.%s: expected an unsigned integer", path, key);
+		return oci_err(err, OCI_E_INVALID, "%s.%s: expected an unsigned integer", path,
+			       key);
 	json_int_t n = json_integer_value(v);
 	if (n < 0 || (uint64_t)n > max)
-		return oci_err(err, OCI_E_INVALID, "%s.%s: %lld out of range (0 to %llu)", path, key, (long long)n,
-			       (unsigned long long)max);
+		return oci_err(err, OCI_E_INVALID, "%s.%s: %lld out of range (0 to %llu)", path,
+			       key, (long long)n, (unsigned long long)max);
 	*out = (uint64_t)n;
 	return 1;
 }
 
 /* obj[akey] (with obj[ekey] as its errno) as a libseccomp action. */
-static int parse_action(json_t *obj, const char *path, const char *akey, const char *ekey, uint32_t *out,
-			oci_error *err)
+static int parse_action(json_t *obj, const char *path, const char *akey, const char *ekey,
+			uint32_t *out, oci_error *err)
 {
 	json_t *a = json_object_get(obj, akey);
 	const char *name = json_string_value(a);
@@ -148,7 +150,8 @@ static int parse_action(json_t *obj, const char *path, const char *akey, const c
 	if (!name)
 		return oci_err(err, OCI_E_INVALID, "%s.%s: expected a string", path, akey);
 	if (!strcmp(name, "SCMP_ACT_NOTIFY"))
-		return oci_err(err, OCI_E_UNSUPPORTED, "%s.%s: seccomp notify is not supported", path, akey);
+		return oci_err(err, OCI_E_UNSUPPORTED, "%s.%s: seccomp notify is not supported",
+			       path, akey);
 	size_t k;
 	for (k = 0; k < ARRAY_SIZE(actions); k++)
 		if (!strcmp(name, actions[k].name))
@@ -160,8 +163,10 @@ static int parse_action(json_t *obj, const char *path, const char *akey, const c
 	if (r < 0)
 		return -1;
 	if (r > 0 && !actions[k].takes_errno)
-		return oci_err(err, OCI_E_INVALID, "%s.%s: %s takes no errno (only SCMP_ACT_ERRNO and SCMP_ACT_TRACE do)",
-			       path, ekey, name);
+		return oci_err(
+		    err, OCI_E_INVALID,
+		    "%s.%s: %s takes no errno (only SCMP_ACT_ERRNO and SCMP_ACT_TRACE do)", path,
+		    ekey, name);
 	*out = actions[k].action;
 	if (actions[k].takes_errno)
 		*out |= (uint32_t)eno;
@@ -189,7 +194,8 @@ static int parse_arg(json_t *a, const char *path, struct scmp_arg_cmp *c, oci_er
 	if (k == ARRAY_SIZE(operators))
 		return oci_err(err, OCI_E_INVALID, "%s.op: unknown operator '%s'", path, op);
 	/* For SCMP_CMP_MASKED_EQ value is the mask and valueTwo the value, as in runc. */
-	*c = (struct scmp_arg_cmp){.arg = (unsigned)index, .op = operators[k].op, .datum_a = value, .datum_b = value2};
+	*c = (struct scmp_arg_cmp){
+	    .arg = (unsigned)index, .op = operators[k].op, .datum_a = value, .datum_b = value2};
 	return 0;
 }
 
@@ -197,8 +203,8 @@ static int parse_arg(json_t *a, const char *path, struct scmp_arg_cmp *c, oci_er
  * test the same argument they become separate rules (runc's behaviour: libseccomp would AND
  * them, which for the same argument rarely means what the profile says). With ctx NULL the
  * entry is only checked. */
-static int add_syscalls(scmp_filter_ctx ctx, json_t *entry, const char *path, uint32_t default_action,
-			oci_error *err)
+static int add_syscalls(scmp_filter_ctx ctx, json_t *entry, const char *path,
+			uint32_t default_action, oci_error *err)
 {
 	if (!json_is_object(entry))
 		return oci_err(err, OCI_E_INVALID, "%s: expected an object", path);
@@ -215,7 +221,8 @@ static int add_syscalls(scmp_filter_ctx ctx, json_t *entry, const char *path, ui
 		return oci_err(err, OCI_E_INVALID, "%s.args: expected an array", path);
 	size_t nargs = json_array_size(args);
 	if (nargs > MAX_CONDITIONS)
-		return oci_err(err, OCI_E_LIMIT, "%s.args: more than %d conditions", path, MAX_CONDITIONS);
+		return oci_err(err, OCI_E_LIMIT, "%s.args: more than %d conditions", path,
+			       MAX_CONDITIONS);
 	struct scmp_arg_cmp conds[MAX_CONDITIONS];
 	unsigned per_index[MAX_SYSCALL_ARGS] = {0};
 	bool separate = false;
@@ -228,10 +235,12 @@ static int add_syscalls(scmp_filter_ctx ctx, json_t *entry, const char *path, ui
 	}
 	size_t i;
 	json_t *n;
-	json_array_foreach(names, i, n) {
+	json_array_foreach(names, i, n)
+	{
 		const char *name = json_string_value(n);
 		if (!name)
-			return oci_err(err, OCI_E_INVALID, "%s.names[%zu]: expected a string", path, i);
+			return oci_err(err, OCI_E_INVALID, "%s.names[%zu]: expected a string", path,
+				       i);
 		if (!ctx)
 			continue;
 		int nr = seccomp_syscall_resolve_name(name);
@@ -241,7 +250,8 @@ static int add_syscalls(scmp_filter_ctx ctx, json_t *entry, const char *path, ui
 			log_debug("seccomp: unknown syscall '%s' skipped", name);
 			continue;
 		}
-		/* A rule that repeats the default action changes nothing (libseccomp refuses it). */
+		/* A rule that repeats the default action changes nothing (libseccomp refuses it).
+		 */
 		if (action == default_action)
 			continue;
 		int rc = 0;
@@ -252,7 +262,8 @@ static int add_syscalls(scmp_filter_ctx ctx, json_t *entry, const char *path, ui
 				rc = seccomp_rule_add_array(ctx, action, nr, 1, &conds[j]);
 		}
 		if (rc < 0)
-			return oci_err(err, OCI_E_INVALID, "%s: syscall '%s': %s", path, name, strerror(-rc));
+			return oci_err(err, OCI_E_INVALID, "%s: syscall '%s': %s", path, name,
+				       strerror(-rc));
 	}
 	return 0;
 }
@@ -262,8 +273,10 @@ static int set_program(oci_seccomp *out, const void *data, size_t size, oci_erro
 {
 	size_t n = size / sizeof(struct sock_filter);
 	if (size % sizeof(struct sock_filter) || n == 0 || n > BPF_MAXINSNS)
-		return oci_err(err, OCI_E_LIMIT, "linux.seccomp: the filter has %zu instructions (the kernel takes 1 to %d)",
-			       n, BPF_MAXINSNS);
+		return oci_err(
+		    err, OCI_E_LIMIT,
+		    "linux.seccomp: the filter has %zu instructions (the kernel takes 1 to %d)", n,
+		    BPF_MAXINSNS);
 	out->insns = oci_malloc(size, err);
 	if (!out->insns)
 		return -1;
@@ -280,19 +293,23 @@ static int export_bpf(scmp_filter_ctx ctx, oci_seccomp *out, oci_error *err)
 		return oci_err_errno(err, errno, "seccomp: memfd_create");
 	int rc = seccomp_export_bpf(ctx, fd);
 	if (rc < 0)
-		return oci_err(err, OCI_E_INVALID, "linux.seccomp: cannot generate the filter: %s", strerror(-rc));
+		return oci_err(err, OCI_E_INVALID, "linux.seccomp: cannot generate the filter: %s",
+			       strerror(-rc));
 	struct stat st;
 	if (fstat(fd, &st) < 0)
 		return oci_err_errno(err, errno, "seccomp: fstat");
 	if (st.st_size <= 0 || st.st_size > (off_t)(BPF_MAXINSNS * sizeof(struct sock_filter)))
-		return oci_err(err, OCI_E_LIMIT, "linux.seccomp: the filter has %lld instructions (the kernel takes 1 to %d)",
-			       (long long)st.st_size / (long long)sizeof(struct sock_filter), BPF_MAXINSNS);
+		return oci_err(
+		    err, OCI_E_LIMIT,
+		    "linux.seccomp: the filter has %lld instructions (the kernel takes 1 to %d)",
+		    (long long)st.st_size / (long long)sizeof(struct sock_filter), BPF_MAXINSNS);
 	size_t size = (size_t)st.st_size;
 	cleanup_free char *buf = oci_malloc(size, err);
 	if (!buf)
 		return -1;
 	if (pread(fd, buf, size, 0) != (ssize_t)size)
-		return oci_err_errno(err, errno ? errno : EIO, "seccomp: cannot read the filter back");
+		return oci_err_errno(err, errno ? errno : EIO,
+				     "seccomp: cannot read the filter back");
 	return set_program(out, buf, size, err);
 }
 
@@ -323,8 +340,8 @@ static int cache_key_make(json_t *seccomp, cache_key *k, oci_error *err)
 	const struct scmp_version *v = seccomp_version();
 	struct utsname u;
 	uname(&u);
-	k->text = oci_asprintf(err, "oci-run %s libseccomp %u.%u.%u %s %s\n%s", OCI_VERSION, v->major, v->minor,
-			       v->micro, u.machine, u.release, canon);
+	k->text = oci_asprintf(err, "oci-run %s libseccomp %u.%u.%u %s %s\n%s", OCI_VERSION,
+			       v->major, v->minor, v->micro, u.machine, u.release, canon);
 	if (!k->text)
 		return -1;
 	k->len = strlen(k->text);
@@ -339,18 +356,21 @@ static int cache_key_make(json_t *seccomp, cache_key *k, oci_error *err)
  * holding exactly our key and a plausible program. Anything else is a miss. */
 static bool cache_read(int rootfd, const cache_key *k, oci_seccomp *out)
 {
-	cleanup_close int dfd = openat(rootfd, CACHE_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	cleanup_close int dfd =
+	    openat(rootfd, CACHE_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (dfd < 0)
 		return false;
 	cleanup_close int fd = openat(dfd, k->name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	struct stat st;
 	size_t head = sizeof(cache_magic) + k->len;
-	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 022) ||
-	    (size_t)st.st_size <= head || (size_t)st.st_size > head + BPF_MAXINSNS * sizeof(struct sock_filter))
+	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
+	    (st.st_mode & 022) || (size_t)st.st_size <= head ||
+	    (size_t)st.st_size > head + BPF_MAXINSNS * sizeof(struct sock_filter))
 		return false;
 	size_t size = (size_t)st.st_size;
 	cleanup_free char *buf = malloc(size);
-	if (!buf || pread(fd, buf, size, 0) != (ssize_t)size || memcmp(buf, cache_magic, sizeof(cache_magic)) ||
+	if (!buf || pread(fd, buf, size, 0) != (ssize_t)size ||
+	    memcmp(buf, cache_magic, sizeof(cache_magic)) ||
 	    memcmp(buf + sizeof(cache_magic), k->text, k->len))
 		return false;
 	if (set_program(out, buf + head, size - head, NULL) < 0) {
@@ -365,7 +385,8 @@ static void cache_write(int rootfd, const cache_key *k, const oci_seccomp *s)
 {
 	if (mkdirat(rootfd, CACHE_DIR, 0700) < 0 && errno != EEXIST)
 		return;
-	cleanup_close int dfd = openat(rootfd, CACHE_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	cleanup_close int dfd =
+	    openat(rootfd, CACHE_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	struct stat st;
 	if (dfd < 0 || fstat(dfd, &st) < 0 || st.st_uid != geteuid())
 		return;
@@ -384,7 +405,8 @@ static void cache_write(int rootfd, const cache_key *k, const oci_seccomp *s)
 		}
 		closedir(d);
 	}
-	size_t prog = s->len * sizeof(struct sock_filter), size = sizeof(cache_magic) + k->len + prog;
+	size_t prog = s->len * sizeof(struct sock_filter),
+	       size = sizeof(cache_magic) + k->len + prog;
 	cleanup_free char *buf = malloc(size);
 	if (!buf)
 		return;
@@ -417,7 +439,8 @@ int oci_seccomp_compile(json_t *seccomp, int cache_rootfd, oci_seccomp *out, oci
 	if (lp && !json_is_null(lp) && !json_is_string(lp))
 		return oci_err(err, OCI_E_INVALID, "%s.listenerPath: expected a string", path);
 	if (json_string_length(lp) > 0)
-		return oci_err(err, OCI_E_UNSUPPORTED, "%s.listenerPath: seccomp notify is not supported", path);
+		return oci_err(err, OCI_E_UNSUPPORTED,
+			       "%s.listenerPath: seccomp notify is not supported", path);
 
 	uint32_t def;
 	if (parse_action(seccomp, path, "defaultAction", "defaultErrnoRet", &def, err) < 0)
@@ -428,22 +451,28 @@ int oci_seccomp_compile(json_t *seccomp, int cache_rootfd, oci_seccomp *out, oci
 	json_t *jflags = json_object_get(seccomp, "flags");
 	if (jflags && !json_is_null(jflags) && !json_is_array(jflags))
 		return oci_err(err, OCI_E_INVALID, "%s.flags: expected an array", path);
-	json_array_foreach(jflags, i, v) {
+	json_array_foreach(jflags, i, v)
+	{
 		const char *name = json_string_value(v);
 		if (!name)
-			return oci_err(err, OCI_E_INVALID, "%s.flags[%zu]: expected a string", path, i);
+			return oci_err(err, OCI_E_INVALID, "%s.flags[%zu]: expected a string", path,
+				       i);
 		size_t k;
 		for (k = 0; k < ARRAY_SIZE(flags); k++)
 			if (!strcmp(name, flags[k].name))
 				break;
 		if (k == ARRAY_SIZE(flags))
-			return oci_err(err, OCI_E_INVALID, "%s.flags[%zu]: unknown flag '%s'", path, i, name);
-		if (flags[k].flag == SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV)
-			return oci_err(err, OCI_E_UNSUPPORTED,
-				       "%s.flags[%zu]: %s needs seccomp notify, which is not supported", path, i, name);
-		if (!flag_supported(flags[k].flag))
-			return oci_err(err, OCI_E_UNSUPPORTED, "%s.flags[%zu]: %s is not supported by this kernel", path,
+			return oci_err(err, OCI_E_INVALID, "%s.flags[%zu]: unknown flag '%s'", path,
 				       i, name);
+		if (flags[k].flag == SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV)
+			return oci_err(
+			    err, OCI_E_UNSUPPORTED,
+			    "%s.flags[%zu]: %s needs seccomp notify, which is not supported", path,
+			    i, name);
+		if (!flag_supported(flags[k].flag))
+			return oci_err(err, OCI_E_UNSUPPORTED,
+				       "%s.flags[%zu]: %s is not supported by this kernel", path, i,
+				       name);
 		fl |= flags[k].flag;
 	}
 	json_t *jarchs = json_object_get(seccomp, "architectures");
@@ -452,16 +481,19 @@ int oci_seccomp_compile(json_t *seccomp, int cache_rootfd, oci_seccomp *out, oci
 	size_t arch_list[ARRAY_SIZE(archs)]; /* indexes in archs[] */
 	size_t arch_at[ARRAY_SIZE(archs)];   /* and in linux.seccomp.architectures */
 	size_t narch = 0;
-	json_array_foreach(jarchs, i, v) {
+	json_array_foreach(jarchs, i, v)
+	{
 		const char *name = json_string_value(v);
 		if (!name)
-			return oci_err(err, OCI_E_INVALID, "%s.architectures[%zu]: expected a string", path, i);
+			return oci_err(err, OCI_E_INVALID,
+				       "%s.architectures[%zu]: expected a string", path, i);
 		size_t k;
 		for (k = 0; k < ARRAY_SIZE(archs); k++)
 			if (!strcmp(name, archs[k].name))
 				break;
 		if (k == ARRAY_SIZE(archs))
-			return oci_err(err, OCI_E_INVALID, "%s.architectures[%zu]: unknown architecture '%s'", path, i,
+			return oci_err(err, OCI_E_INVALID,
+				       "%s.architectures[%zu]: unknown architecture '%s'", path, i,
 				       name);
 		bool dup = false;
 		for (size_t d = 0; d < narch; d++)
@@ -475,7 +507,8 @@ int oci_seccomp_compile(json_t *seccomp, int cache_rootfd, oci_seccomp *out, oci
 	if (calls && !json_is_null(calls) && !json_is_array(calls))
 		return oci_err(err, OCI_E_INVALID, "%s.syscalls: expected an array", path);
 	size_t nnames = 0;
-	json_array_foreach(calls, i, v) {
+	json_array_foreach(calls, i, v)
+	{
 		char sp[64];
 		snprintf(sp, sizeof(sp), "%s.syscalls[%zu]", path, i);
 		if (add_syscalls(NULL, v, sp, def, err) < 0)
@@ -493,21 +526,26 @@ int oci_seccomp_compile(json_t *seccomp, int cache_rootfd, oci_seccomp *out, oci
 
 	__attribute__((cleanup(ctx_releasep))) scmp_filter_ctx ctx = seccomp_init(def);
 	if (!ctx)
-		return oci_err(err, OCI_E_UNSUPPORTED, "%s.defaultAction: not supported by this kernel", path);
+		return oci_err(err, OCI_E_UNSUPPORTED,
+			       "%s.defaultAction: not supported by this kernel", path);
 	for (size_t k = 0; k < narch; k++) {
-		/* -EDOM: another byte order or word size than the native one cannot share a filter. */
+		/* -EDOM: another byte order or word size than the native one cannot share a filter.
+		 */
 		int rc = seccomp_arch_add(ctx, archs[arch_list[k]].arch);
 		if (rc < 0 && rc != -EEXIST)
-			return oci_err(err, OCI_E_UNSUPPORTED, "%s.architectures[%zu]: cannot add '%s' to this filter: %s",
+			return oci_err(err, OCI_E_UNSUPPORTED,
+				       "%s.architectures[%zu]: cannot add '%s' to this filter: %s",
 				       path, arch_at[k], archs[arch_list[k]].name,
-				       rc == -EDOM ? "not compatible with the native architecture" : strerror(-rc));
+				       rc == -EDOM ? "not compatible with the native architecture"
+						   : strerror(-rc));
 	}
 	/* The kernel walks a binary tree instead of a list of every syscall: cheaper syscalls in
 	 * the container for long profiles (libseccomp <= 2.5.4 misbehaves with it on an empty
 	 * rule set; runc counts entries, but podman's profile has few entries of many names). */
 	if (nnames > 32)
 		seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
-	json_array_foreach(calls, i, v) {
+	json_array_foreach(calls, i, v)
+	{
 		char sp[64];
 		snprintf(sp, sizeof(sp), "%s.syscalls[%zu]", path, i);
 		if (add_syscalls(ctx, v, sp, def, err) < 0)
@@ -539,8 +577,8 @@ void oci_seccomp_release(oci_seccomp *s)
 
 json_t *oci_seccomp_features(void)
 {
-	json_t *f = json_object(), *a = json_array(), *o = json_array(), *ar = json_array(), *kf = json_array(),
-	       *sf = json_array();
+	json_t *f = json_object(), *a = json_array(), *o = json_array(), *ar = json_array(),
+	       *kf = json_array(), *sf = json_array();
 	if (!f || !a || !o || !ar || !kf || !sf) {
 		json_t *all[] = {f, a, o, ar, kf, sf};
 		for (size_t k = 0; k < ARRAY_SIZE(all); k++)

@@ -61,17 +61,21 @@ static int try_mkdir(void)
 START_TEST(test_errno_rules)
 {
 	oci_error err = OCI_ERROR_INIT;
-	ck_assert_int_eq(in_child("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"mkdir\",\"mkdirat\"],"
+	ck_assert_int_eq(in_child("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":["
+				  "\"mkdir\",\"mkdirat\"],"
 				  "\"action\":\"SCMP_ACT_ERRNO\"}]}",
 				  try_mkdir, &err),
 			 EPERM);
-	ck_assert_int_eq(in_child("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"mkdir\",\"mkdirat\"],"
+	ck_assert_int_eq(in_child("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":["
+				  "\"mkdir\",\"mkdirat\"],"
 				  "\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":28}]}",
 				  try_mkdir, &err),
 			 ENOSPC);
 	/* unknown names skipped; a rule repeating the default action is dropped, not an error */
-	ck_assert_int_eq(in_child("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"nope_nope\",\"mkdir\","
-				  "\"mkdirat\"],\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":5},{\"names\":[\"getpid\"],"
+	ck_assert_int_eq(in_child("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":["
+				  "\"nope_nope\",\"mkdir\","
+				  "\"mkdirat\"],\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":5},{"
+				  "\"names\":[\"getpid\"],"
 				  "\"action\":\"SCMP_ACT_ALLOW\"}]}",
 				  try_mkdir, &err),
 			 EIO);
@@ -93,27 +97,38 @@ static int try_personality(void)
 START_TEST(test_arg_conditions)
 {
 	oci_error err = OCI_ERROR_INIT;
-	ck_assert_int_eq(in_child("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"personality\"],"
-				  "\"action\":\"SCMP_ACT_ERRNO\",\"args\":[{\"index\":0,\"value\":8,\"op\":\"SCMP_CMP_EQ\"}]}]}",
-				  try_personality, &err),
-			 1);
+	ck_assert_int_eq(
+	    in_child(
+		"{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"personality\"],"
+		"\"action\":\"SCMP_ACT_ERRNO\",\"args\":[{\"index\":0,\"value\":8,\"op\":\"SCMP_"
+		"CMP_EQ\"}]}]}",
+		try_personality, &err),
+	    1);
 	/* same index twice: two rules, either blocks */
-	ck_assert_int_eq(in_child("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"personality\"],"
-				  "\"action\":\"SCMP_ACT_ERRNO\",\"args\":[{\"index\":0,\"value\":8,\"op\":\"SCMP_CMP_EQ\"},"
-				  "{\"index\":0,\"value\":0,\"op\":\"SCMP_CMP_EQ\"}]}]}",
-				  try_personality, &err),
-			 3);
+	ck_assert_int_eq(
+	    in_child(
+		"{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"personality\"],"
+		"\"action\":\"SCMP_ACT_ERRNO\",\"args\":[{\"index\":0,\"value\":8,\"op\":\"SCMP_"
+		"CMP_EQ\"},"
+		"{\"index\":0,\"value\":0,\"op\":\"SCMP_CMP_EQ\"}]}]}",
+		try_personality, &err),
+	    3);
 	/* MASKED_EQ: value is the mask, valueTwo the value: (arg & 0xff) == 8 */
-	ck_assert_int_eq(in_child("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"personality\"],"
-				  "\"action\":\"SCMP_ACT_ERRNO\",\"args\":[{\"index\":0,\"value\":255,\"valueTwo\":8,"
-				  "\"op\":\"SCMP_CMP_MASKED_EQ\"}]}]}",
-				  try_personality, &err),
-			 1);
+	ck_assert_int_eq(
+	    in_child(
+		"{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"personality\"],"
+		"\"action\":\"SCMP_ACT_ERRNO\",\"args\":[{\"index\":0,\"value\":255,\"valueTwo\":8,"
+		"\"op\":\"SCMP_CMP_MASKED_EQ\"}]}]}",
+		try_personality, &err),
+	    1);
 	/* GT: anything above 0 */
-	ck_assert_int_eq(in_child("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"personality\"],"
-				  "\"action\":\"SCMP_ACT_ERRNO\",\"args\":[{\"index\":0,\"value\":0,\"op\":\"SCMP_CMP_GT\"}]}]}",
-				  try_personality, &err),
-			 1);
+	ck_assert_int_eq(
+	    in_child(
+		"{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"personality\"],"
+		"\"action\":\"SCMP_ACT_ERRNO\",\"args\":[{\"index\":0,\"value\":0,\"op\":\"SCMP_"
+		"CMP_GT\"}]}]}",
+		try_personality, &err),
+	    1);
 }
 END_TEST
 
@@ -126,7 +141,8 @@ static int do_mkdir_killed(void)
 START_TEST(test_kill)
 {
 	oci_error err = OCI_ERROR_INIT;
-	ck_assert_int_eq(in_child("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"mkdir\",\"mkdirat\"],"
+	ck_assert_int_eq(in_child("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":["
+				  "\"mkdir\",\"mkdirat\"],"
 				  "\"action\":\"SCMP_ACT_KILL_PROCESS\"}]}",
 				  do_mkdir_killed, &err),
 			 128 + SIGSYS);
@@ -157,13 +173,15 @@ static int count_entries(int root)
 	return n;
 }
 
-static const char *PROFILE = "{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"defaultErrnoRet\":38,\"architectures\":"
-			     "[\"SCMP_ARCH_X86_64\",\"SCMP_ARCH_X86\",\"SCMP_ARCH_X32\"],\"syscalls\":[{\"names\":"
-			     "[\"read\",\"write\",\"exit_group\"],\"action\":\"SCMP_ACT_ALLOW\"}]}";
+static const char *PROFILE =
+    "{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"defaultErrnoRet\":38,\"architectures\":"
+    "[\"SCMP_ARCH_X86_64\",\"SCMP_ARCH_X86\",\"SCMP_ARCH_X32\"],\"syscalls\":[{\"names\":"
+    "[\"read\",\"write\",\"exit_group\"],\"action\":\"SCMP_ACT_ALLOW\"}]}";
 /* the same profile, keys in another order */
-static const char *PROFILE2 = "{\"syscalls\":[{\"action\":\"SCMP_ACT_ALLOW\",\"names\":[\"read\",\"write\","
-			      "\"exit_group\"]}],\"architectures\":[\"SCMP_ARCH_X86_64\",\"SCMP_ARCH_X86\","
-			      "\"SCMP_ARCH_X32\"],\"defaultErrnoRet\":38,\"defaultAction\":\"SCMP_ACT_ERRNO\"}";
+static const char *PROFILE2 =
+    "{\"syscalls\":[{\"action\":\"SCMP_ACT_ALLOW\",\"names\":[\"read\",\"write\","
+    "\"exit_group\"]}],\"architectures\":[\"SCMP_ARCH_X86_64\",\"SCMP_ARCH_X86\","
+    "\"SCMP_ARCH_X32\"],\"defaultErrnoRet\":38,\"defaultAction\":\"SCMP_ACT_ERRNO\"}";
 
 START_TEST(test_cache)
 {
@@ -207,7 +225,9 @@ START_TEST(test_cache)
 	ck_assert_int_eq(chmod(file, 0666), 0);
 	int fd = open(file, O_WRONLY);
 	struct sock_filter allow = BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
-	ck_assert_int_eq(pwrite(fd, &allow, sizeof(allow), st.st_size - (off_t)(a.len * sizeof(allow))), sizeof(allow));
+	ck_assert_int_eq(
+	    pwrite(fd, &allow, sizeof(allow), st.st_size - (off_t)(a.len * sizeof(allow))),
+	    sizeof(allow));
 	close(fd);
 	compile_cached(PROFILE, root, &c);
 	ck_assert(!memcmp(c.insns, nocache.insns, a.len * sizeof(*a.insns)));
@@ -220,7 +240,9 @@ START_TEST(test_cache)
 	 * miss, whatever program it holds */
 	fd = open(file, O_WRONLY);
 	ck_assert_int_eq(pwrite(fd, "X", 1, sizeof(cache_magic) + 3), 1);
-	ck_assert_int_eq(pwrite(fd, &allow, sizeof(allow), st.st_size - (off_t)(a.len * sizeof(allow))), sizeof(allow));
+	ck_assert_int_eq(
+	    pwrite(fd, &allow, sizeof(allow), st.st_size - (off_t)(a.len * sizeof(allow))),
+	    sizeof(allow));
 	close(fd);
 	compile_cached(PROFILE, root, &c);
 	ck_assert(!memcmp(c.insns, nocache.insns, a.len * sizeof(*a.insns)));
@@ -240,9 +262,10 @@ START_TEST(test_cache)
 		close(open(f, O_WRONLY | O_CREAT, 0600));
 	}
 	ck_assert_int_eq(count_entries(root), CACHE_MAX + 1);
-	compile_cached("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"mkdir\"],\"action\":"
-		       "\"SCMP_ACT_ERRNO\"}]}",
-		       root, &c);
+	compile_cached(
+	    "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"mkdir\"],\"action\":"
+	    "\"SCMP_ACT_ERRNO\"}]}",
+	    root, &c);
 	oci_seccomp_release(&c);
 	ck_assert_int_eq(count_entries(root), 1);
 
@@ -276,38 +299,50 @@ START_TEST(test_errors)
 		     "linux.seccomp.defaultErrnoRet: 4096 out of range (0 to 4095)");
 	assert_error("{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"defaultErrnoRet\":\"1\"}",
 		     "linux.seccomp.defaultErrnoRet: expected an unsigned integer");
-	assert_error("{\"defaultAction\":\"SCMP_ACT_NOTIFY\"}", "linux.seccomp.defaultAction: seccomp notify is not supported");
+	assert_error("{\"defaultAction\":\"SCMP_ACT_NOTIFY\"}",
+		     "linux.seccomp.defaultAction: seccomp notify is not supported");
 	assert_error("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"listenerPath\":\"/x\"}",
 		     "linux.seccomp.listenerPath: seccomp notify is not supported");
-	assert_error("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"flags\":[\"SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV\"]}",
-		     "linux.seccomp.flags[0]: SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV needs seccomp notify");
+	assert_error(
+	    "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"flags\":[\"SECCOMP_FILTER_FLAG_WAIT_KILLABLE_"
+	    "RECV\"]}",
+	    "linux.seccomp.flags[0]: SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV needs seccomp notify");
 	assert_error("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"flags\":\"SECCOMP_FILTER_FLAG_LOG\"}",
 		     "linux.seccomp.flags: expected an array");
 	assert_error("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"architectures\":[\"x86_64\"]}",
 		     "linux.seccomp.architectures[0]: unknown architecture 'x86_64'");
-	assert_error("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":{}}", "linux.seccomp.syscalls: expected an array");
+	assert_error("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":{}}",
+		     "linux.seccomp.syscalls: expected an array");
 	assert_error("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[1]}",
 		     "linux.seccomp.syscalls[0]: expected an object");
-	assert_error("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"action\":\"SCMP_ACT_ERRNO\"}]}",
-		     "linux.seccomp.syscalls[0].names: missing");
-	assert_error("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"a\",2],\"action\":\"SCMP_ACT_ERRNO\"}]}",
+	assert_error(
+	    "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"action\":\"SCMP_ACT_ERRNO\"}]}",
+	    "linux.seccomp.syscalls[0].names: missing");
+	assert_error("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"a\",2],"
+		     "\"action\":\"SCMP_ACT_ERRNO\"}]}",
 		     "linux.seccomp.syscalls[0].names[1]: expected a string");
-	assert_error("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"mkdir\"]}]}",
-		     "linux.seccomp.syscalls[0].action: missing");
-	assert_error("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"mkdir\"],\"action\":\"SCMP_ACT_ERRNO\","
+	assert_error(
+	    "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"mkdir\"]}]}",
+	    "linux.seccomp.syscalls[0].action: missing");
+	assert_error("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"mkdir\"],"
+		     "\"action\":\"SCMP_ACT_ERRNO\","
 		     "\"args\":{}}]}",
 		     "linux.seccomp.syscalls[0].args: expected an array");
-	assert_error("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"mkdir\"],\"action\":\"SCMP_ACT_ERRNO\","
+	assert_error("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"mkdir\"],"
+		     "\"action\":\"SCMP_ACT_ERRNO\","
 		     "\"args\":[{\"index\":0,\"op\":\"SCMP_CMP_EQ\"}]}]}",
 		     "linux.seccomp.syscalls[0].args[0].value: missing");
-	assert_error("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"mkdir\"],\"action\":\"SCMP_ACT_ERRNO\","
+	assert_error("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"mkdir\"],"
+		     "\"action\":\"SCMP_ACT_ERRNO\","
 		     "\"args\":[{\"index\":0,\"value\":-1,\"op\":\"SCMP_CMP_EQ\"}]}]}",
 		     "linux.seccomp.syscalls[0].args[0].value: -1 out of range");
-	assert_error("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"mkdir\"],\"action\":\"SCMP_ACT_ERRNO\","
+	assert_error("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"mkdir\"],"
+		     "\"action\":\"SCMP_ACT_ERRNO\","
 		     "\"args\":[{\"index\":0,\"value\":1}]}]}",
 		     "linux.seccomp.syscalls[0].args[0].op: missing");
 	/* the same problems are found whether the cache would hit or not: no libseccomp needed */
-	assert_error("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"mkdir\"],\"action\":\"SCMP_ACT_ERRNO\"},"
+	assert_error("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"mkdir\"],"
+		     "\"action\":\"SCMP_ACT_ERRNO\"},"
 		     "{\"names\":[\"rmdir\"],\"action\":\"SCMP_ACT_TRACE\",\"errnoRet\":99999}]}",
 		     "linux.seccomp.syscalls[1].errnoRet: 99999 out of range (0 to 4095)");
 }
