@@ -31,6 +31,7 @@
 #include "common/util.h"
 #include "run/cgroup.h"
 #include "run/cloned_binary.h"
+#include "run/freezer.h"
 #include "run/hooks.h"
 #include "run/init.h"
 #include "run/seccomp.h"
@@ -101,6 +102,9 @@ static void kill_all_and_wait(const oci_state *st, bool is_child)
 				kill(pids[i], SIGKILL);
 		free(pids);
 	}
+	/* Frozen (paused) tasks only die once thawed. */
+	if (st->cgroups)
+		oci_freezer_set(st->cgroups, false, NULL);
 	if (is_child) {
 		waitpid(st->pid, NULL, 0);
 		return;
@@ -582,8 +586,9 @@ int oci_container_delete(const oci_run_global *g, const char *id, bool force, oc
 	}
 	int status = oci_state_status(dirfd, &st);
 	int ret;
-	if (status == OCI_STATUS_RUNNING && !force) {
-		ret = oci_err(err, OCI_E_STATE, "cannot delete container '%s' that is not stopped: running", id);
+	if ((status == OCI_STATUS_RUNNING || status == OCI_STATUS_PAUSED) && !force) {
+		ret = oci_err(err, OCI_E_STATE, "cannot delete container '%s' that is not stopped: %s", id,
+			      oci_status_name(status));
 	} else {
 		/* A created container is deleted without --force, as runc does. */
 		if (status != OCI_STATUS_STOPPED || st.cgroups)

@@ -58,7 +58,7 @@ static const oci_cli_option exec_options[] = {
 	{"detach", 'd', OCI_ARG_NONE, NULL, "return once the process has started", E_DETACH},
 	{"env", 'e', OCI_ARG_REQUIRED, "NAME=VALUE", "add an environment variable (repeatable)", E_ENV},
 	{"help", 'h', OCI_ARG_NONE, NULL, "show this help", E_HELP},
-	{"ignore-paused", 0, OCI_ARG_NONE, NULL, "accepted for compatibility", E_IGNORE_PAUSED},
+	{"ignore-paused", 0, OCI_ARG_NONE, NULL, "exec even in a paused container", E_IGNORE_PAUSED},
 	{"no-new-privs", 0, OCI_ARG_NONE, NULL, "set no_new_privs for the process", E_NNP},
 	{"pid-file", 0, OCI_ARG_REQUIRED, "FILE", "write the process's pid to FILE", E_PIDFILE},
 	{"preserve-fds", 0, OCI_ARG_REQUIRED, "N", "pass N extra fds (3..3+N-1) to the process", E_PRESERVE},
@@ -76,7 +76,7 @@ typedef struct exec_opts {
 	const char *console_socket;
 	const char *cwd;
 	const char *user;
-	bool detach, tty, no_new_privs;
+	bool detach, tty, no_new_privs, ignore_paused;
 	int preserve_fds;
 	json_t *env, *caps, *gids; /* from repeated options */
 	char **args;
@@ -288,7 +288,11 @@ static int do_exec(const oci_run_global *g, const exec_opts *o, int *exit_status
 		nsfds[i] = -1;
 
 	int status = oci_state_status(dirfd, &st);
-	if (status != OCI_STATUS_RUNNING && status != OCI_STATUS_CREATED) {
+	if (status == OCI_STATUS_PAUSED && !o->ignore_paused) {
+		oci_err(err, OCI_E_STATE, "cannot exec in a paused container '%s' (use --ignore-paused to override)", o->id);
+		goto out;
+	}
+	if (status != OCI_STATUS_RUNNING && status != OCI_STATUS_CREATED && status != OCI_STATUS_PAUSED) {
 		oci_err(err, OCI_E_STATE, "cannot exec in a stopped container '%s'", o->id);
 		goto out;
 	}
@@ -510,6 +514,9 @@ int oci_cmd_exec(const oci_run_global *g, int argc, char **argv, oci_error *err)
 			break;
 		case E_NNP:
 			o.no_new_privs = true;
+			break;
+		case E_IGNORE_PAUSED:
+			o.ignore_paused = true;
 			break;
 		case E_PRESERVE: {
 			uint64_t n;

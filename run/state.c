@@ -14,6 +14,7 @@
 #include "common/json.h"
 #include "common/spec.h"
 #include "common/util.h"
+#include "run/freezer.h"
 
 void oci_state_release(oci_state *st)
 {
@@ -245,6 +246,9 @@ int oci_state_status(int dirfd, const oci_state *st)
 	uint64_t start = oci_proc_start_time(st->pid, &zombie);
 	if (start == 0 || start != st->pid_start || zombie)
 		return OCI_STATUS_STOPPED;
+	/* A created container may be paused too (runc's rule): frozen comes first. */
+	if (st->cgroups && oci_freezer_is_frozen(st->cgroups))
+		return OCI_STATUS_PAUSED;
 	if (faccessat(dirfd, OCI_EXEC_FIFO, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
 		return OCI_STATUS_CREATED;
 	return OCI_STATUS_RUNNING;
@@ -259,6 +263,8 @@ const char *oci_status_name(int status)
 		return "created";
 	case OCI_STATUS_RUNNING:
 		return "running";
+	case OCI_STATUS_PAUSED:
+		return "paused";
 	default:
 		return "stopped";
 	}

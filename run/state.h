@@ -14,7 +14,7 @@
 #define OCI_STATE_FILE "state.json"
 #define OCI_EXEC_FIFO  "exec.fifo"
 
-enum oci_status { OCI_STATUS_CREATING = 0, OCI_STATUS_CREATED, OCI_STATUS_RUNNING, OCI_STATUS_STOPPED };
+enum oci_status { OCI_STATUS_CREATING = 0, OCI_STATUS_CREATED, OCI_STATUS_RUNNING, OCI_STATUS_STOPPED, OCI_STATUS_PAUSED };
 
 typedef struct oci_state {
 	char *id;
@@ -55,7 +55,7 @@ int oci_state_read(int dirfd, oci_state *st, oci_error *err);
 
 /* Start time of pid (or 0 when it is gone); *zombie set when it is a zombie. */
 uint64_t oci_proc_start_time(pid_t pid, bool *zombie);
-/* Status from the recorded pid, its start time and the exec fifo. */
+/* Status from the recorded pid, its start time, the exec fifo and the freezer (paused). */
 int oci_state_status(int dirfd, const oci_state *st);
 const char *oci_status_name(int status);
 

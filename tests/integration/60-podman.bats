@@ -133,6 +133,26 @@ ocirun() {
 	[ "$output" = 137 ]
 }
 
+@test "podman pause and unpause go through oci-run pause/resume" {
+	pm run -d --network none --name pmp "$IMG" sh -c 'i=0; while :; do i=$((i+1)); echo $i >/tmp/count; sleep 0.02; done' >/dev/null
+	id=$(pm inspect --format '{{.ID}}' pmp)
+	pid=$(ocirun state "$id" | jq -r .pid)
+	for i in $(seq 100); do [ -s "/proc/$pid/root/tmp/count" ] && break; sleep 0.02; done
+	run pm pause pmp
+	assert_success
+	runtime_log_has "^pause $id\$"
+	[ "$(pm inspect --format '{{.State.Status}}' pmp)" = paused ]
+	[ "$(ocirun state "$id" | jq -r .status)" = paused ]
+	a=$(cat "/proc/$pid/root/tmp/count")
+	sleep 0.3
+	[ "$(cat "/proc/$pid/root/tmp/count")" = "$a" ]
+	run pm unpause pmp
+	assert_success
+	runtime_log_has "^resume $id\$"
+	sleep 0.3
+	[ "$(cat "/proc/$pid/root/tmp/count")" -gt "$a" ]
+}
+
 @test "after podman rm -af nothing of oci-run is left: state, processes, mounts" {
 	pm run -d --network none --name pml1 "$IMG" sleep 100 >/dev/null
 	pm run -d --network none --name pml2 "$IMG" sleep 100 >/dev/null

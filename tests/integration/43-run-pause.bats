@@ -1,0 +1,102 @@
+#!/usr/bin/env bats
+# oci-run pause / resume: every process of the container frozen through its cgroups and
+# thawed again, the "paused" status in state and list, and what a paused container allows
+# (delete only with --force, which still leaves nothing). Runs against any runtime:
+# RUNTIME=runc tests/run.sh 43-run-pause.
+
+load ../lib/common
+load 40-run-lib
+
+setup() {
+	require_root
+	setup_bundle
+	# a counter written to a tmpfs only the container sees; the host reads it through /proc
+	edit_config '.mounts += [{"destination": "/tmp", "type": "tmpfs", "source": "tmpfs", "options": ["nosuid", "nodev"]}]'
+	set_args sh -c 'i=0; while :; do i=$((i+1)); echo $i >/tmp/count; sleep 0.02; done'
+}
+
+teardown() {
+	cleanup_containers
+}
+
+count() {
+	cat "/proc/$PID/root/tmp/count"
+}
+
+@test "pause freezes every process, resume thaws them; state and list say paused" {
+	rt run -d --bundle "$B" "$CID" </dev/null >/dev/null 2>&1
+	PID=$(rt_state_field "$CID" pid)
+	for i in $(seq 100); do [ -s "/proc/$PID/root/tmp/count" ] && break; sleep 0.02; done
+	run rt pause "$CID"
+	assert_success
+	[ "$(rt_state_field "$CID" status)" = paused ]
+	run rt list
+	[[ "${lines[1]}" =~ ^$CID\ +$PID\ +paused\  ]]
+	a=$(count)
+	sleep 0.3
+	[ "$(count)" = "$a" ]
+	# the sleeping child is frozen too, not only the init
+	for p in $(rt ps --format json "$CID" | jq -r '.[]'); do
+		grep -Eq '^State:\s+[DS]' /proc/"$p"/status
+	done
+	run rt resume "$CID"
+	assert_success
+	[ "$(rt_state_field "$CID" status)" = running ]
+	sleep 0.3
+	[ "$(count)" -gt "$a" ]
+}
+
+@test "pause and resume of a created container; errors for the wrong states" {
+	rt_create "$CID"
+	run rt resume "$CID"
+	assert_failure
+	# runc's rule: a created container can be paused, and is then paused, not created
+	run rt pause "$CID"
+	assert_success
+	[ "$(rt_state_field "$CID" status)" = paused ]
+	run rt start "$CID"
+	assert_failure
+	rt resume "$CID"
+	[ "$(rt_state_field "$CID" status)" = created ]
+	rt start "$CID"
+	run rt resume "$CID"
+	assert_failure
+	rt kill "$CID" KILL
+	wait_status "$CID" stopped
+	run rt pause "$CID"
+	assert_failure
+	run rt pause "nope-$CID"
+	assert_failure
+	if is_oci_run; then
+		assert_one_line_error oci-run
+	fi
+}
+
+@test "a paused container is deleted only with --force, and then leaves nothing" {
+	rt run -d --bundle "$B" "$CID" </dev/null >/dev/null 2>&1
+	PID=$(rt_state_field "$CID" pid)
+	rt pause "$CID"
+	run rt delete "$CID"
+	assert_failure
+	assert_output_contains paused
+	[ "$(rt_state_field "$CID" status)" = paused ]
+	run rt delete --force "$CID"
+	assert_success
+	run rt list -q
+	[ -z "$output" ]
+	for i in $(seq 100); do [ -d /proc/"$PID" ] && [ "$(awk '{print $3}' /proc/"$PID"/stat)" != Z ] || break; sleep 0.05; done
+	! { [ -d /proc/"$PID" ] && [ "$(awk '{print $3}' /proc/"$PID"/stat)" != Z ]; }
+	# its cgroups are gone
+	! find /sys/fs/cgroup -maxdepth 4 -type d -name "$CID" 2>/dev/null | grep -q .
+}
+
+@test "exec into a paused container is refused unless --ignore-paused" {
+	rt run -d --bundle "$B" "$CID" </dev/null >/dev/null 2>&1
+	rt pause "$CID"
+	run rt exec "$CID" true
+	assert_failure
+	assert_output_contains paused
+	rt resume "$CID"
+	run rt exec "$CID" true
+	assert_success
+}
