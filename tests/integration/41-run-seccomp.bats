@@ -5,6 +5,7 @@
 # Runtime-agnostic: RUNTIME=runc runs the same checks against runc.
 
 load ../lib/common
+load ../lib/peers
 load 40-run-lib
 
 setup() {
@@ -22,6 +23,10 @@ writable_tmp() {
 
 teardown() {
 	cleanup_containers
+	if [ -n "${PEER_DIR:-}" ]; then
+		podman_cleanup
+		peers_cleanup_dir
+	fi
 }
 
 # in_container CMD: run `sh -c CMD` in the foreground; output and status in bats' run.
@@ -237,6 +242,21 @@ podman_setup() {
 	assert_output_contains "hostname: sethostname: Operation not permitted"
 	assert_output_contains "swapon: /tmp/swap: Operation not permitted"
 	[[ "$output" != *box2$'\n'* ]]
+}
+
+@test "podman drives the runtime with its own default profile: filtered, and unfiltered with seccomp=unconfined" {
+	require_cmd podman conmon capsh
+	# the engine's runtime wrapper runs the runtime under test
+	OCI_RUN=$RUNTIME peers_init seccomp
+	podman_init
+	run pm run --rm --network none localhost/busybox:test sh -c 'echo hi | cat; grep "^Seccomp:" /proc/self/status'
+	assert_success
+	[ "${lines[0]}" = hi ]
+	[ "${lines[1]}" = "Seccomp:	2" ]
+	run pm run --rm --network none --security-opt seccomp=unconfined localhost/busybox:test grep "^Seccomp:" /proc/self/status
+	assert_success
+	[ "$output" = "Seccomp:	0" ]
+	runtime_log_has '^create '
 }
 
 # bad_profile JQ MESSAGE: create with that linux.seccomp fails; oci-run says MESSAGE on one
