@@ -122,15 +122,58 @@ static int check_resources(json_t *spec, json_t *placed, const char *rel, oci_er
 	return 0;
 }
 
+/* Append the directories of a systemd slice ("a-b.slice" -> /a.slice/a-b.slice), runc's
+ * ExpandSlice: systemd nests a slice in the slices named by its dash-separated prefixes. */
+static int expand_slice(const char *slice, size_t n, char *out, size_t len, oci_error *err)
+{
+	if (n < 6 || strncmp(slice + n - 6, ".slice", 6) || memchr(slice, '/', n))
+		return oci_err(err, OCI_E_INVALID, "linux.cgroupsPath: invalid slice '%.*s'", (int)n, slice);
+	size_t base = n - 6;
+	if (base == 1 && slice[0] == '-')
+		return 0; /* the root slice */
+	if (base == 0 || slice[0] == '-' || slice[base - 1] == '-' || memmem(slice, base, "--", 2))
+		return oci_err(err, OCI_E_INVALID, "linux.cgroupsPath: invalid slice '%.*s'", (int)n, slice);
+	for (size_t i = 0; i <= base; i++) {
+		if (i < base && slice[i] != '-')
+			continue;
+		size_t l = strlen(out);
+		snprintf(out + l, len - l, "/%.*s.slice", (int)i, slice);
+	}
+	return 0;
+}
+
+/* --systemd-cgroup: "slice:prefix:name" as runc's systemd driver takes it (an empty slice is
+ * system.slice), placed at the path systemd would give it: <slices>/<prefix>-<name>.scope. */
+static int systemd_path(const char *cp, char *rel, size_t len, oci_error *err)
+{
+	const char *c1 = strchr(cp, ':');
+	const char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+	if (!c2 || strchr(c2 + 1, ':') || !c2[1])
+		return oci_err(err, OCI_E_INVALID,
+			       "linux.cgroupsPath: expected \"slice:prefix:name\" with --systemd-cgroup, got '%s'", cp);
+	rel[0] = '\0';
+	if (c1 == cp) {
+		if (expand_slice("system.slice", 12, rel, len, err) < 0)
+			return -1;
+	} else if (expand_slice(cp, (size_t)(c1 - cp), rel, len, err) < 0) {
+		return -1;
+	}
+	const char *name = c2 + 1;
+	size_t l = strlen(rel);
+	if (oci_str_has_suffix(name, ".slice"))
+		return expand_slice(name, strlen(name), rel, len, err);
+	if (strchr(name, '/') || memchr(c1 + 1, '/', (size_t)(c2 - c1 - 1)) || (size_t)snprintf(rel + l, len - l, "/%.*s-%s.scope", (int)(c2 - c1 - 1), c1 + 1, name) >= len - l)
+		return oci_err(err, OCI_E_INVALID, "linux.cgroupsPath: invalid unit name in '%s'", cp);
+	return 0;
+}
+
 json_t *oci_cgroup_create(json_t *spec, const char *id, bool systemd, oci_error *err)
 {
 	char rel[4096];
 	const char *cp = json_string_value(json_object_get(json_object_get(spec, "linux"), "cgroupsPath"));
 	if (cp && cp[0] && systemd && strchr(cp, ':')) {
-		/* slice:prefix:name as runc's systemd driver takes it, placed as a plain path. */
-		char slice[256] = "", prefix[256] = "", name[1024] = "";
-		sscanf(cp, "%255[^:]:%255[^:]:%1023s", slice, prefix, name);
-		snprintf(rel, sizeof(rel), "/%s/%s-%s.scope", slice[0] ? slice : "system.slice", prefix, name);
+		if (systemd_path(cp, rel, sizeof(rel), err) < 0)
+			return NULL;
 	} else if (cp && cp[0]) {
 		snprintf(rel, sizeof(rel), "%s%s", cp[0] == '/' ? "" : "/", cp);
 	} else {

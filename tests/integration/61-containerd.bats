@@ -33,6 +33,10 @@ teardown() {
 	cr task kill -s KILL "$T" >/dev/null 2>&1 || true
 	cr task rm -f "$T" >/dev/null 2>&1 || true
 	cr containers rm "$T" >/dev/null 2>&1 || true
+	# the slices a systemd-style cgroupsPath made (systemd would keep them too)
+	if [ -n "${SLICES_CREATED:-}" ]; then
+		find /sys/fs/cgroup -mindepth 2 -maxdepth 3 -depth -type d -name 'ocitest*.slice' -exec rmdir {} + 2>/dev/null || true
+	fi
 }
 
 # oci-run's own view of the shim's containers.
@@ -144,6 +148,21 @@ wait_task_status() {
 	sleep 0.3
 	c=$(cr task exec --exec-id r3 "$T" cat /tmp/count)
 	[ "$c" -gt "$b" ]
+}
+
+@test "--runc-systemd-cgroup: slice:prefix:name placed where systemd puts it, removed with the task" {
+	SLICES_CREATED=1
+	run cr_run --rm --runc-systemd-cgroup --cgroup "ocitest-nested.slice:ctr:$T" "$IMG" "$T" cat /proc/self/cgroup
+	assert_success
+	runtime_log_has "--systemd-cgroup create "
+	# every hierarchy: the slice nested in its parent slice, the scope named prefix-name
+	grep -q "^[0-9]*:memory:/ocitest.slice/ocitest-nested.slice/ctr-$T.scope\$" <<<"$output"
+	! grep -v "/ocitest.slice/ocitest-nested.slice/ctr-$T.scope\$" <<<"$output"
+	! find /sys/fs/cgroup -maxdepth 4 -name "ctr-$T.scope" | grep -q .
+	# a path that is not slice:prefix:name is refused in one clear line
+	run cr_run --rm --runc-systemd-cgroup --cgroup "ocitest.slice:$T" "$IMG" "$T" true
+	assert_failure
+	assert_output_contains "slice:prefix:name"
 }
 
 @test "after the tasks are removed nothing of oci-run is left: state, processes, mounts, shims" {
