@@ -22,6 +22,7 @@
 #include "common/json.h"
 #include "common/safepath.h"
 #include "common/util.h"
+#include "run/copyup.h"
 
 #ifndef OPEN_TREE_CLONE
 #define OPEN_TREE_CLONE 1
@@ -121,7 +122,8 @@ int oci_mount_parse_options(json_t *options, unsigned long *flags, unsigned long
 				found = true;
 			}
 		}
-		if (found)
+		/* tmpcopyup is done by do_mount once the tmpfs is there, never passed to the kernel. */
+		if (found || !strcmp(o, "tmpcopyup"))
 			continue;
 		size_t n = strlen(o);
 		if (used + n + 2 > datalen)
@@ -156,6 +158,16 @@ static uint64_t attrs_from_flags(unsigned long f, uint64_t *clr)
 			a |= OCI_MOUNT_ATTR_STRICTATIME;
 	}
 	return a;
+}
+
+static bool has_option(json_t *options, const char *name)
+{
+	size_t i;
+	json_t *v;
+	json_array_foreach(options, i, v)
+		if (json_string_value(v) && !strcmp(json_string_value(v), name))
+			return true;
+	return false;
 }
 
 static void fd_path(char *buf, size_t len, int fd)
@@ -451,6 +463,12 @@ static int do_mount(const oci_mount_ctx *ctx, int rootfd, json_t *m, size_t idx,
 			} else {
 				return oci_err_errno(err, e, "cannot mount %s on '%s'", type[0] ? type : source, dest);
 			}
+		}
+		if (!strcmp(type, "tmpfs") && has_option(options, "tmpcopyup")) {
+			/* target still names the covered directory: copy it into the new tmpfs. */
+			cleanup_close int fresh = oci_safe_open(rootfd, dest, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0, err);
+			if (fresh < 0 || oci_copyup(target, fresh, strstr(data, "mode=") != NULL, err) < 0)
+				return oci_err_prefix(err, "mount '%s'", dest);
 		}
 	}
 	if (prop) {

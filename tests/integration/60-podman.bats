@@ -117,6 +117,18 @@ ocirun() {
 	[[ "$(tr -d '\r' <<<"$output")" == /dev/pts/[0-9]* ]]
 }
 
+@test "podman --tmpfs over an image directory keeps its files (tmpcopyup); --read-only" {
+	run pm run --rm --network none --tmpfs /bin "$IMG" /bin/sh -c 'grep " /bin " /proc/mounts; ls -l /bin/sh; echo new >/bin/scratch && echo writable'
+	assert_success
+	[[ "${lines[0]}" == "tmpfs /bin tmpfs "* ]]
+	[[ "${lines[1]}" == *"/bin/sh -> busybox" ]]
+	[ "${lines[2]}" = writable ]
+	# --read-only: the root is read-only, podman's /tmp /run /var/tmp are tmpfs (tmpcopyup)
+	run pm run --rm --network none --read-only "$IMG" sh -c 'touch /x 2>/dev/null || echo root-ro; touch /tmp/y && echo tmp-rw'
+	assert_success
+	[ "$(echo $output)" = "root-ro tmp-rw" ]
+}
+
 @test "podman kill sends the signal through oci-run kill" {
 	pm run -d --network none --name pmk "$IMG" sh -c 'trap "exit 42" USR1; while :; do sleep 0.1; done' >/dev/null
 	id=$(pm inspect --format '{{.ID}}' pmk)

@@ -1,0 +1,51 @@
+#!/usr/bin/env bats
+# The tmpcopyup mount option (runc's and crun's, sent by podman for --tmpfs, --read-only's
+# /tmp /run /var/tmp): a tmpfs over a directory of the rootfs starts with that directory's
+# files, modes, owners and links, and never follows a link of the image out of the rootfs.
+# Runs against any runtime: RUNTIME=runc tests/run.sh 44-run-tmpcopyup.
+
+load ../lib/common
+load 40-run-lib
+
+setup() {
+	require_root
+	setup_bundle
+	cp -a "$(shared_rootfs)" "$B/rootfs"
+	edit_config '.root.path = "rootfs"'
+	mkdir -p "$B/rootfs/data/sub"
+	echo hello >"$B/rootfs/data/file"
+	chmod 604 "$B/rootfs/data/file"
+	chown 1000:1000 "$B/rootfs/data/file"
+	chmod 1777 "$B/rootfs/data/sub"
+	ln -s file "$B/rootfs/data/link"
+	ln -s /etc/shadow "$B/rootfs/data/abs-link"
+}
+
+teardown() {
+	cleanup_containers
+}
+
+@test "tmpcopyup: the tmpfs starts with the covered directory's tree" {
+	edit_config '.mounts += [{"destination": "/data", "type": "tmpfs", "source": "tmpfs", "options": ["rw", "rprivate", "nosuid", "nodev", "tmpcopyup"]}]'
+	set_args sh -c 'grep " /data " /proc/mounts; cat /data/file; stat -c "%a %u:%g" /data/file /data/sub; readlink /data/link; readlink /data/abs-link; echo x >/data/new && echo writable'
+	run rt run --bundle "$B" "$CID"
+	assert_success
+	[[ "${lines[0]}" == "tmpfs /data tmpfs "* ]]
+	[ "${lines[1]}" = hello ]
+	[ "${lines[2]}" = "604 1000:1000" ]
+	# (runc 1.1 loses the group/other write bits of copied directories to its umask)
+	if is_oci_run; then [ "${lines[3]}" = "1777 0:0" ]; else [[ "${lines[3]}" == "17"?[57]" 0:0" ]]; fi
+	[ "${lines[4]}" = file ]
+	[ "${lines[5]}" = /etc/shadow ]
+	[ "${lines[6]}" = writable ]
+	# the image's directory itself was not written to
+	[ ! -e "$B/rootfs/data/new" ]
+}
+
+@test "without tmpcopyup the tmpfs starts empty" {
+	edit_config '.mounts += [{"destination": "/data", "type": "tmpfs", "source": "tmpfs", "options": ["nosuid"]}]'
+	set_args sh -c 'ls -A /data | wc -l'
+	run rt run --bundle "$B" "$CID"
+	assert_success
+	[ "$output" = 0 ]
+}
