@@ -30,6 +30,8 @@ setup() {
 
 teardown() {
 	pm rm -af -t 0 >/dev/null 2>&1 || true
+	[ -z "${NETNS:-}" ] || ip netns delete "$NETNS" 2>/dev/null || true
+	[ -z "${TMUX_SESSION:-}" ] || tmux kill-session -t "$TMUX_SESSION" 2>/dev/null || true
 }
 
 # oci-run's own view of the containers podman made through it.
@@ -117,6 +119,30 @@ ocirun() {
 	[[ "$(tr -d '\r' <<<"$output")" == /dev/pts/[0-9]* ]]
 }
 
+@test "podman run -it: an interactive shell under tmux, input, window size and exit status" {
+	require_cmd tmux
+	TMUX_SESSION=ocipm$$
+	# the pm function, spelled out for tmux's shell
+	cmd="CONTAINERS_CONF='$CONTAINERS_CONF' podman --root '$PEER_DIR/podman/root' --runroot '$PEER_DIR/podman/run' --tmpdir '$PEER_DIR/podman/tmp' --runtime '$PEER_RUNTIME' --cgroup-manager cgroupfs --events-backend file --storage-driver overlay"
+	tmux new-session -d -s "$TMUX_SESSION" -x 100 -y 30 \
+		"$cmd run -it --rm --network none $IMG sh; echo exit-status=\$? >'$PEER_DIR/it-status'; sleep 30"
+	for i in $(seq 100); do
+		tmux capture-pane -p -t "$TMUX_SESSION" | grep -q '#' && break
+		sleep 0.05
+	done
+	tmux send-keys -t "$TMUX_SESSION" 'echo answer=$((6*7)); stty size' Enter
+	sleep 0.5
+	tmux send-keys -t "$TMUX_SESSION" 'exit 5' Enter
+	for i in $(seq 100); do [ -s "$PEER_DIR/it-status" ] && break; sleep 0.05; done
+	run tmux capture-pane -p -t "$TMUX_SESSION"
+	tmux kill-session -t "$TMUX_SESSION"
+	TMUX_SESSION=
+	assert_output_contains answer=42
+	assert_output_contains "30 100"
+	[ "$(cat "$PEER_DIR/it-status")" = exit-status=5 ]
+	runtime_log_has '^create --bundle .* --console-socket '
+}
+
 @test "podman --tmpfs over an image directory keeps its files (tmpcopyup); --read-only" {
 	run pm run --rm --network none --tmpfs /bin "$IMG" /bin/sh -c 'grep " /bin " /proc/mounts; ls -l /bin/sh; echo new >/bin/scratch && echo writable'
 	assert_success
@@ -127,6 +153,24 @@ ocirun() {
 	run pm run --rm --network none --read-only "$IMG" sh -c 'touch /x 2>/dev/null || echo root-ro; touch /tmp/y && echo tmp-rw'
 	assert_success
 	[ "$(echo $output)" = "root-ro tmp-rw" ]
+}
+
+@test "podman --uidmap: a user namespace, joined by exec too; --network ns:PATH joins a netns by path" {
+	pm run -d --network none --uidmap 0:200000:65536 --gidmap 0:200000:65536 --name pmu "$IMG" sleep 100 >/dev/null
+	id=$(pm inspect --format '{{.ID}}' pmu)
+	pid=$(ocirun state "$id" | jq -r .pid)
+	[ "$(awk '/^Uid:/ {print $2}' /proc/"$pid"/status)" = 200000 ]
+	run pm exec pmu sh -c 'id -u; cat /proc/self/uid_map; readlink /proc/self/ns/user'
+	assert_success
+	[ "${lines[0]}" = 0 ]
+	[[ "${lines[1]}" =~ ^\ +0\ +200000\ +65536$ ]]
+	[ "${lines[2]}" = "$(readlink /proc/"$pid"/ns/user)" ]
+	NETNS=ocipm$$
+	ip netns add "$NETNS"
+	ino=$(stat -L -c %i /run/netns/"$NETNS")
+	run pm run --rm --network ns:/run/netns/"$NETNS" "$IMG" readlink /proc/self/ns/net
+	assert_success
+	[ "$output" = "net:[$ino]" ]
 }
 
 @test "podman kill sends the signal through oci-run kill" {
