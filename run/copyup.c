@@ -23,7 +23,8 @@ static int copy_file(int from, int to, const char *name, const struct stat *st, 
 	cleanup_close int in = openat(from, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (in < 0)
 		return oci_err_errno(err, errno, "tmpcopyup: cannot open '%s'", name);
-	cleanup_close int out = openat(to, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	cleanup_close int out =
+	    openat(to, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (out < 0)
 		return oci_err_errno(err, errno, "tmpcopyup: cannot create '%s'", name);
 	for (off_t left = st->st_size; left > 0;) {
@@ -37,14 +38,16 @@ static int copy_file(int from, int to, const char *name, const struct stat *st, 
 		left -= n;
 	}
 	if (fchown(out, st->st_uid, st->st_gid) < 0 || fchmod(out, st->st_mode & 07777) < 0)
-		return oci_err_errno(err, errno, "tmpcopyup: cannot set owner or mode of '%s'", name);
+		return oci_err_errno(err, errno, "tmpcopyup: cannot set owner or mode of '%s'",
+				     name);
 	return 0;
 }
 
 static int copy_dir(int from, int to, int depth, oci_error *err)
 {
 	if (depth > COPYUP_MAX_DEPTH)
-		return oci_err(err, OCI_E_LIMIT, "tmpcopyup: directories nested deeper than %d", COPYUP_MAX_DEPTH);
+		return oci_err(err, OCI_E_LIMIT, "tmpcopyup: directories nested deeper than %d",
+			       COPYUP_MAX_DEPTH);
 	int dfd = openat(from, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)
 		return oci_err_errno(err, errno, "tmpcopyup: cannot read a directory");
@@ -63,15 +66,22 @@ static int copy_dir(int from, int to, int depth, oci_error *err)
 			return oci_err_errno(err, errno, "tmpcopyup: cannot stat '%s'", name);
 		if (S_ISDIR(st.st_mode)) {
 			if (mkdirat(to, name, 0700) < 0)
-				return oci_err_errno(err, errno, "tmpcopyup: cannot create '%s'", name);
-			cleanup_close int sub_from = openat(from, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-			cleanup_close int sub_to = openat(to, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+				return oci_err_errno(err, errno, "tmpcopyup: cannot create '%s'",
+						     name);
+			cleanup_close int sub_from =
+			    openat(from, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			cleanup_close int sub_to =
+			    openat(to, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 			if (sub_from < 0 || sub_to < 0)
-				return oci_err_errno(err, errno, "tmpcopyup: cannot open '%s'", name);
+				return oci_err_errno(err, errno, "tmpcopyup: cannot open '%s'",
+						     name);
 			if (copy_dir(sub_from, sub_to, depth + 1, err) < 0)
 				return oci_err_prefix(err, "%s", name);
-			if (fchown(sub_to, st.st_uid, st.st_gid) < 0 || fchmod(sub_to, st.st_mode & 07777) < 0)
-				return oci_err_errno(err, errno, "tmpcopyup: cannot set owner or mode of '%s'", name);
+			if (fchown(sub_to, st.st_uid, st.st_gid) < 0 ||
+			    fchmod(sub_to, st.st_mode & 07777) < 0)
+				return oci_err_errno(err, errno,
+						     "tmpcopyup: cannot set owner or mode of '%s'",
+						     name);
 		} else if (S_ISREG(st.st_mode)) {
 			if (copy_file(from, to, name, &st, err) < 0)
 				return -1;
@@ -79,15 +89,19 @@ static int copy_dir(int from, int to, int depth, oci_error *err)
 			char target[4096];
 			ssize_t n = readlinkat(from, name, target, sizeof(target) - 1);
 			if (n < 0)
-				return oci_err_errno(err, errno, "tmpcopyup: cannot read link '%s'", name);
+				return oci_err_errno(err, errno, "tmpcopyup: cannot read link '%s'",
+						     name);
 			target[n] = '\0';
-			if (symlinkat(target, to, name) < 0 || fchownat(to, name, st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW) < 0)
-				return oci_err_errno(err, errno, "tmpcopyup: cannot create link '%s'", name);
+			if (symlinkat(target, to, name) < 0 ||
+			    fchownat(to, name, st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW) < 0)
+				return oci_err_errno(err, errno,
+						     "tmpcopyup: cannot create link '%s'", name);
 		} else {
 			/* fifos, sockets and device nodes: the node itself */
 			if (mknodat(to, name, st.st_mode, st.st_rdev) < 0 ||
 			    fchownat(to, name, st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW) < 0)
-				return oci_err_errno(err, errno, "tmpcopyup: cannot create '%s'", name);
+				return oci_err_errno(err, errno, "tmpcopyup: cannot create '%s'",
+						     name);
 		}
 	}
 	return 0;
@@ -100,7 +114,8 @@ int oci_copyup(int from, int to, bool keep_root_mode, oci_error *err)
 		return oci_err_errno(err, errno, "tmpcopyup: cannot stat the covered directory");
 	if (copy_dir(from, to, 0, err) < 0)
 		return -1;
-	if (!keep_root_mode && (fchown(to, st.st_uid, st.st_gid) < 0 || fchmod(to, st.st_mode & 07777) < 0))
+	if (!keep_root_mode &&
+	    (fchown(to, st.st_uid, st.st_gid) < 0 || fchmod(to, st.st_mode & 07777) < 0))
 		return oci_err_errno(err, errno, "tmpcopyup: cannot set owner or mode");
 	return 0;
 }

@@ -45,28 +45,49 @@
 #define CLONE_NEWTIME 0x00000080
 #endif
 
-enum { E_CONSOLE = 256, E_CWD, E_ENV, E_TTY, E_USER, E_GIDS, E_PROCESS, E_DETACH, E_PIDFILE, E_CAP, E_NNP,
-       E_PRESERVE, E_LABEL, E_APPARMOR, E_CGROUP, E_IGNORE_PAUSED, E_HELP };
+enum {
+	E_CONSOLE = 256,
+	E_CWD,
+	E_ENV,
+	E_TTY,
+	E_USER,
+	E_GIDS,
+	E_PROCESS,
+	E_DETACH,
+	E_PIDFILE,
+	E_CAP,
+	E_NNP,
+	E_PRESERVE,
+	E_LABEL,
+	E_APPARMOR,
+	E_CGROUP,
+	E_IGNORE_PAUSED,
+	E_HELP
+};
 
 static const oci_cli_option exec_options[] = {
-	{"additional-gids", 'g', OCI_ARG_REQUIRED, "GID", "add a supplementary group (repeatable)", E_GIDS},
-	{"apparmor", 0, OCI_ARG_REQUIRED, "PROFILE", "accepted for compatibility, unused", E_APPARMOR},
-	{"cap", 'c', OCI_ARG_REQUIRED, "CAP", "add a capability (repeatable)", E_CAP},
-	{"cgroup", 0, OCI_ARG_REQUIRED, "PATH", "accepted for compatibility, unused", E_CGROUP},
-	{"console-socket", 0, OCI_ARG_REQUIRED, "PATH", "unix socket that receives the pty master", E_CONSOLE},
-	{"cwd", 0, OCI_ARG_REQUIRED, "DIR", "working directory of the process (inside the container)", E_CWD},
-	{"detach", 'd', OCI_ARG_NONE, NULL, "return once the process has started", E_DETACH},
-	{"env", 'e', OCI_ARG_REQUIRED, "NAME=VALUE", "add an environment variable (repeatable)", E_ENV},
-	{"help", 'h', OCI_ARG_NONE, NULL, "show this help", E_HELP},
-	{"ignore-paused", 0, OCI_ARG_NONE, NULL, "exec even in a paused container", E_IGNORE_PAUSED},
-	{"no-new-privs", 0, OCI_ARG_NONE, NULL, "set no_new_privs for the process", E_NNP},
-	{"pid-file", 0, OCI_ARG_REQUIRED, "FILE", "write the process's pid to FILE", E_PIDFILE},
-	{"preserve-fds", 0, OCI_ARG_REQUIRED, "N", "pass N extra fds (3..3+N-1) to the process", E_PRESERVE},
-	{"process", 'p', OCI_ARG_REQUIRED, "FILE", "the process as runtime-spec JSON (other process options ignored)",
-	 E_PROCESS},
-	{"process-label", 0, OCI_ARG_REQUIRED, "LABEL", "accepted for compatibility, unused", E_LABEL},
-	{"tty", 't', OCI_ARG_NONE, NULL, "allocate a pseudo-terminal", E_TTY},
-	{"user", 'u', OCI_ARG_REQUIRED, "UID[:GID]", "user and group ids of the process", E_USER},
+    {"additional-gids", 'g', OCI_ARG_REQUIRED, "GID", "add a supplementary group (repeatable)",
+     E_GIDS},
+    {"apparmor", 0, OCI_ARG_REQUIRED, "PROFILE", "accepted for compatibility, unused", E_APPARMOR},
+    {"cap", 'c', OCI_ARG_REQUIRED, "CAP", "add a capability (repeatable)", E_CAP},
+    {"cgroup", 0, OCI_ARG_REQUIRED, "PATH", "accepted for compatibility, unused", E_CGROUP},
+    {"console-socket", 0, OCI_ARG_REQUIRED, "PATH", "unix socket that receives the pty master",
+     E_CONSOLE},
+    {"cwd", 0, OCI_ARG_REQUIRED, "DIR", "working directory of the process (inside the container)",
+     E_CWD},
+    {"detach", 'd', OCI_ARG_NONE, NULL, "return once the process has started", E_DETACH},
+    {"env", 'e', OCI_ARG_REQUIRED, "NAME=VALUE", "add an environment variable (repeatable)", E_ENV},
+    {"help", 'h', OCI_ARG_NONE, NULL, "show this help", E_HELP},
+    {"ignore-paused", 0, OCI_ARG_NONE, NULL, "exec even in a paused container", E_IGNORE_PAUSED},
+    {"no-new-privs", 0, OCI_ARG_NONE, NULL, "set no_new_privs for the process", E_NNP},
+    {"pid-file", 0, OCI_ARG_REQUIRED, "FILE", "write the process's pid to FILE", E_PIDFILE},
+    {"preserve-fds", 0, OCI_ARG_REQUIRED, "N", "pass N extra fds (3..3+N-1) to the process",
+     E_PRESERVE},
+    {"process", 'p', OCI_ARG_REQUIRED, "FILE",
+     "the process as runtime-spec JSON (other process options ignored)", E_PROCESS},
+    {"process-label", 0, OCI_ARG_REQUIRED, "LABEL", "accepted for compatibility, unused", E_LABEL},
+    {"tty", 't', OCI_ARG_NONE, NULL, "allocate a pseudo-terminal", E_TTY},
+    {"user", 'u', OCI_ARG_REQUIRED, "UID[:GID]", "user and group ids of the process", E_USER},
 };
 
 typedef struct exec_opts {
@@ -89,8 +110,9 @@ static const struct {
 	const char *name;
 	int flag;
 } ns_order[] = {
-	{"user", CLONE_NEWUSER}, {"ipc", CLONE_NEWIPC},       {"uts", CLONE_NEWUTS},   {"net", CLONE_NEWNET},
-	{"pid", CLONE_NEWPID},   {"cgroup", CLONE_NEWCGROUP}, {"time", CLONE_NEWTIME}, {"mnt", CLONE_NEWNS},
+    {"user", CLONE_NEWUSER}, {"ipc", CLONE_NEWIPC}, {"uts", CLONE_NEWUTS},
+    {"net", CLONE_NEWNET},   {"pid", CLONE_NEWPID}, {"cgroup", CLONE_NEWCGROUP},
+    {"time", CLONE_NEWTIME}, {"mnt", CLONE_NEWNS},
 };
 #define N_NS (sizeof(ns_order) / sizeof(ns_order[0]))
 
@@ -105,7 +127,8 @@ static json_t *build_process(const exec_opts *o, json_t *spec, oci_error *err)
 			return oci_err_prefix(err, "--process"), NULL;
 		if (!json_is_object(p)) {
 			json_decref(p);
-			return oci_err(err, OCI_E_INVALID, "--process '%s': expected a JSON object", o->process_file),
+			return oci_err(err, OCI_E_INVALID, "--process '%s': expected a JSON object",
+				       o->process_file),
 			       NULL;
 		}
 		return p;
@@ -134,10 +157,14 @@ static json_t *build_process(const exec_opts *o, json_t *spec, oci_error *err)
 		uint64_t uid, gid;
 		char ubuf[32];
 		const char *colon = strchr(o->user, ':');
-		snprintf(ubuf, sizeof(ubuf), "%.*s", colon ? (int)(colon - o->user) : (int)strlen(o->user), o->user);
-		if (oci_parse_u64(ubuf, UINT32_MAX, &uid) < 0 || (colon && oci_parse_u64(colon + 1, UINT32_MAX, &gid) < 0)) {
+		snprintf(ubuf, sizeof(ubuf), "%.*s",
+			 colon ? (int)(colon - o->user) : (int)strlen(o->user), o->user);
+		if (oci_parse_u64(ubuf, UINT32_MAX, &uid) < 0 ||
+		    (colon && oci_parse_u64(colon + 1, UINT32_MAX, &gid) < 0)) {
 			json_decref(p);
-			return oci_err(err, OCI_E_INVALID, "--user: expected UID[:GID] (numbers), got '%s'", o->user), NULL;
+			return oci_err(err, OCI_E_INVALID,
+				       "--user: expected UID[:GID] (numbers), got '%s'", o->user),
+			       NULL;
 		}
 		json_object_set_new(user, "uid", json_integer((json_int_t)uid));
 		if (colon)
@@ -176,8 +203,8 @@ static __attribute__((noreturn)) void child_fail(int sync, const oci_error *err,
 }
 
 /* G: inside every namespace; finish the process and exec it. */
-static __attribute__((noreturn)) void exec_process(int sync, json_t *process, const oci_seccomp *seccomp,
-						    const exec_opts *o)
+static __attribute__((noreturn)) void exec_process(int sync, json_t *process,
+						   const oci_seccomp *seccomp, const exec_opts *o)
 {
 	oci_error err = OCI_ERROR_INIT;
 	if (oci_process_oom_score(process, &err) < 0 || oci_process_rlimits(process, &err) < 0)
@@ -213,8 +240,9 @@ static __attribute__((noreturn)) void exec_process(int sync, json_t *process, co
 }
 
 /* C: join the namespaces and the init's root, fork G, report its pid and exit. */
-static __attribute__((noreturn)) void join_and_fork(int sync, const int *nsfds, int rootfd, json_t *process,
-						     const oci_seccomp *seccomp, const exec_opts *o)
+static __attribute__((noreturn)) void join_and_fork(int sync, const int *nsfds, int rootfd,
+						    json_t *process, const oci_seccomp *seccomp,
+						    const exec_opts *o)
 {
 	oci_error err = OCI_ERROR_INIT;
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
@@ -226,7 +254,8 @@ static __attribute__((noreturn)) void join_and_fork(int sync, const int *nsfds, 
 		if (nsfds[i] < 0)
 			continue;
 		if (setns(nsfds[i], ns_order[i].flag) < 0) {
-			oci_err_errno(&err, errno, "cannot join the container's %s namespace", ns_order[i].name);
+			oci_err_errno(&err, errno, "cannot join the container's %s namespace",
+				      ns_order[i].name);
 			child_fail(sync, &err, 1);
 		}
 	}
@@ -289,10 +318,13 @@ static int do_exec(const oci_run_global *g, const exec_opts *o, int *exit_status
 
 	int status = oci_state_status(dirfd, &st);
 	if (status == OCI_STATUS_PAUSED && !o->ignore_paused) {
-		oci_err(err, OCI_E_STATE, "cannot exec in a paused container '%s' (use --ignore-paused to override)", o->id);
+		oci_err(err, OCI_E_STATE,
+			"cannot exec in a paused container '%s' (use --ignore-paused to override)",
+			o->id);
 		goto out;
 	}
-	if (status != OCI_STATUS_RUNNING && status != OCI_STATUS_CREATED && status != OCI_STATUS_PAUSED) {
+	if (status != OCI_STATUS_RUNNING && status != OCI_STATUS_CREATED &&
+	    status != OCI_STATUS_PAUSED) {
 		oci_err(err, OCI_E_STATE, "cannot exec in a stopped container '%s'", o->id);
 		goto out;
 	}
@@ -310,22 +342,27 @@ static int do_exec(const oci_run_global *g, const exec_opts *o, int *exit_status
 	process = build_process(o, spec, err);
 	if (!process)
 		goto out;
-	if (oci_seccomp_compile(json_object_get(json_object_get(spec, "linux"), "seccomp"), rootfd, &seccomp, err) < 0) {
+	if (oci_seccomp_compile(json_object_get(json_object_get(spec, "linux"), "seccomp"), rootfd,
+				&seccomp, err) < 0) {
 		oci_err_prefix(err, "container '%s': config.json", o->id);
 		goto out;
 	}
 	bool terminal = json_is_true(json_object_get(process, "terminal"));
 	if (terminal && o->detach && !o->console_socket) {
-		oci_err(err, OCI_E_INVALID, "cannot allocate tty if oci-run will detach without setting console socket");
+		oci_err(
+		    err, OCI_E_INVALID,
+		    "cannot allocate tty if oci-run will detach without setting console socket");
 		goto out;
 	}
 	if (!terminal && o->console_socket) {
-		oci_err(err, OCI_E_INVALID, "cannot use console socket if oci-run will not detach or allocate tty");
+		oci_err(err, OCI_E_INVALID,
+			"cannot use console socket if oci-run will not detach or allocate tty");
 		goto out;
 	}
 	{
 		cleanup_json json_t *pspec = json_pack("{s:O}", "process", process);
-		if (pspec && oci_cloned_binary_needed(pspec, st.own_pidns) && oci_cloned_binary_ensure(err) < 0)
+		if (pspec && oci_cloned_binary_needed(pspec, st.own_pidns) &&
+		    oci_cloned_binary_ensure(err) < 0)
 			goto out;
 	}
 
@@ -389,7 +426,8 @@ static int do_exec(const oci_run_global *g, const exec_opts *o, int *exit_status
 	}
 	close(socks[1]);
 	socks[1] = -1;
-	if (oci_cgroup_enter(st.cgroups, c, err) < 0 || oci_sync_send(socks[0], OCI_SYNC_GO, NULL, 0, -1, err) < 0)
+	if (oci_cgroup_enter(st.cgroups, c, err) < 0 ||
+	    oci_sync_send(socks[0], OCI_SYNC_GO, NULL, 0, -1, err) < 0)
 		goto out;
 	/* Messages until both children closed the socket: C's pid report, G's pty or error. */
 	for (;;) {
@@ -422,7 +460,8 @@ static int do_exec(const oci_run_global *g, const exec_opts *o, int *exit_status
 		}
 	}
 	if (gpid <= 0) {
-		oci_err(err, OCI_E_STATE, "the process could not be started in container '%s'", o->id);
+		oci_err(err, OCI_E_STATE, "the process could not be started in container '%s'",
+			o->id);
 		goto out;
 	}
 	if (o->pid_file && write_pid_file(o->pid_file, gpid, err) < 0)
@@ -479,12 +518,15 @@ int oci_cmd_exec(const oci_run_global *g, int argc, char **argv, oci_error *err)
 			break;
 		case E_CWD:
 			if (cli.optarg[0] != '/')
-				return oci_err(err, OCI_E_INVALID, "--cwd: must be an absolute path, got '%s'", cli.optarg);
+				return oci_err(err, OCI_E_INVALID,
+					       "--cwd: must be an absolute path, got '%s'",
+					       cli.optarg);
 			o.cwd = cli.optarg;
 			break;
 		case E_ENV:
 			if (!strchr(cli.optarg, '='))
-				return oci_err(err, OCI_E_INVALID, "--env: expected NAME=VALUE, got '%s'", cli.optarg);
+				return oci_err(err, OCI_E_INVALID,
+					       "--env: expected NAME=VALUE, got '%s'", cli.optarg);
 			json_array_append_new(env, json_string(cli.optarg));
 			break;
 		case E_TTY:
@@ -496,7 +538,8 @@ int oci_cmd_exec(const oci_run_global *g, int argc, char **argv, oci_error *err)
 		case E_GIDS: {
 			uint64_t gid;
 			if (oci_parse_u64(cli.optarg, UINT32_MAX, &gid) < 0)
-				return oci_err(err, OCI_E_INVALID, "--additional-gids: invalid gid '%s'", cli.optarg);
+				return oci_err(err, OCI_E_INVALID,
+					       "--additional-gids: invalid gid '%s'", cli.optarg);
 			json_array_append_new(gids, json_integer((json_int_t)gid));
 			break;
 		}
@@ -521,13 +564,14 @@ int oci_cmd_exec(const oci_run_global *g, int argc, char **argv, oci_error *err)
 		case E_PRESERVE: {
 			uint64_t n;
 			if (oci_parse_u64(cli.optarg, 1u << 20, &n) < 0)
-				return oci_err(err, OCI_E_INVALID, "--preserve-fds: invalid number '%s'", cli.optarg);
+				return oci_err(err, OCI_E_INVALID,
+					       "--preserve-fds: invalid number '%s'", cli.optarg);
 			o.preserve_fds = (int)n;
 			break;
 		}
 		case E_HELP:
-			oci_cli_help(stdout, "oci-run exec [OPTIONS] ID [COMMAND [ARGS...]]", NULL, exec_options,
-				     ARRAY_SIZE(exec_options));
+			oci_cli_help(stdout, "oci-run exec [OPTIONS] ID [COMMAND [ARGS...]]", NULL,
+				     exec_options, ARRAY_SIZE(exec_options));
 			return 0;
 		default:
 			break;
@@ -541,7 +585,8 @@ int oci_cmd_exec(const oci_run_global *g, int argc, char **argv, oci_error *err)
 	o.args = argv + cli.index + 1;
 	o.nargs = argc - cli.index - 1;
 	if (!o.process_file && o.nargs == 0)
-		return oci_err(err, OCI_E_INVALID, "exec: expected a command after the container id (or --process)");
+		return oci_err(err, OCI_E_INVALID,
+			       "exec: expected a command after the container id (or --process)");
 	int status = 0;
 	if (do_exec(g, &o, &status, err) < 0)
 		return -1;

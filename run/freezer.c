@@ -59,7 +59,8 @@ bool oci_freezer_is_frozen(json_t *dirs)
 {
 	size_t i;
 	json_t *v;
-	json_array_foreach(dirs, i, v) {
+	json_array_foreach(dirs, i, v)
+	{
 		const char *d = json_string_value(v);
 		char buf[64];
 		if (read_small(d, "freezer.state", buf, sizeof(buf)) == 0)
@@ -75,19 +76,23 @@ int oci_freezer_set(json_t *dirs, bool frozen, oci_error *err)
 	size_t i;
 	json_t *v;
 	bool any = false;
-	json_array_foreach(dirs, i, v) {
+	json_array_foreach(dirs, i, v)
+	{
 		const char *d = json_string_value(v);
 		char buf[64];
 		if (read_small(d, "freezer.state", buf, sizeof(buf)) == 0) {
 			any = true;
 			if (write_small(d, "freezer.state", frozen ? "FROZEN" : "THAWED", err) < 0)
 				return -1;
-			/* FREEZING until every task stopped: wait for the kernel to finish (5 s). */
+			/* FREEZING until every task stopped: wait for the kernel to finish (5 s).
+			 */
 			for (int t = 0; frozen && t < 1000; t++) {
-				if (read_small(d, "freezer.state", buf, sizeof(buf)) == 0 && !strncmp(buf, "FROZEN", 6))
+				if (read_small(d, "freezer.state", buf, sizeof(buf)) == 0 &&
+				    !strncmp(buf, "FROZEN", 6))
 					break;
 				if (t == 999)
-					return oci_err(err, OCI_E_STATE, "cgroup '%s' did not freeze", d);
+					return oci_err(err, OCI_E_STATE,
+						       "cgroup '%s' did not freeze", d);
 				struct timespec ts = {0, 5 * 1000 * 1000};
 				nanosleep(&ts, NULL);
 			}
@@ -102,28 +107,31 @@ int oci_freezer_set(json_t *dirs, bool frozen, oci_error *err)
 		}
 	}
 	if (!any && frozen)
-		return oci_err(err, OCI_E_UNSUPPORTED, "no freezer cgroup for this container (none mounted or delegated)");
+		return oci_err(err, OCI_E_UNSUPPORTED,
+			       "no freezer cgroup for this container (none mounted or delegated)");
 	return 0;
 }
 
 static const oci_cli_option id_options[] = {
-	{"help", 'h', OCI_ARG_NONE, NULL, "show this help", 'h'},
+    {"help", 'h', OCI_ARG_NONE, NULL, "show this help", 'h'},
 };
 
-static int pause_or_resume(const oci_run_global *g, int argc, char **argv, bool pause, oci_error *err)
+static int pause_or_resume(const oci_run_global *g, int argc, char **argv, bool pause,
+			   oci_error *err)
 {
 	oci_cli cli;
 	int opt;
 	oci_cli_init(&cli, id_options, ARRAY_SIZE(id_options), argc, argv, 1, false);
 	while ((opt = oci_cli_next(&cli, err)) > 0) {
-		oci_cli_help(stdout, pause ? "oci-run pause ID" : "oci-run resume ID", NULL, id_options,
-			     ARRAY_SIZE(id_options));
+		oci_cli_help(stdout, pause ? "oci-run pause ID" : "oci-run resume ID", NULL,
+			     id_options, ARRAY_SIZE(id_options));
 		return 0;
 	}
 	if (opt < 0)
 		return -1;
 	if (cli.index != argc - 1)
-		return oci_err(err, OCI_E_INVALID, "%s: expected exactly one container id", argv[0]);
+		return oci_err(err, OCI_E_INVALID, "%s: expected exactly one container id",
+			       argv[0]);
 	const char *id = argv[cli.index];
 	if (oci_state_check_id(id, err) < 0)
 		return -1;
@@ -142,9 +150,11 @@ static int pause_or_resume(const oci_run_global *g, int argc, char **argv, bool 
 	int status = oci_state_status(dirfd, &st);
 	int ret = 0;
 	if (pause && status != OCI_STATUS_RUNNING && status != OCI_STATUS_CREATED)
-		ret = oci_err(err, OCI_E_STATE, "container '%s' is not running: %s", id, oci_status_name(status));
+		ret = oci_err(err, OCI_E_STATE, "container '%s' is not running: %s", id,
+			      oci_status_name(status));
 	else if (!pause && status != OCI_STATUS_PAUSED)
-		ret = oci_err(err, OCI_E_STATE, "container '%s' is not paused: %s", id, oci_status_name(status));
+		ret = oci_err(err, OCI_E_STATE, "container '%s' is not paused: %s", id,
+			      oci_status_name(status));
 	else if (oci_freezer_set(st.cgroups, pause, err) < 0)
 		ret = oci_err_prefix(err, "container '%s'", id);
 	oci_state_release(&st);

@@ -20,8 +20,8 @@
 enum { P_FORMAT = 'f', P_HELP = 256 };
 
 static const oci_cli_option ps_options[] = {
-	{"format", 'f', OCI_ARG_REQUIRED, "FORMAT", "table (ps output) or json (pids)", P_FORMAT},
-	{"help", 'h', OCI_ARG_NONE, NULL, "show this help", P_HELP},
+    {"format", 'f', OCI_ARG_REQUIRED, "FORMAT", "table (ps output) or json (pids)", P_FORMAT},
+    {"help", 'h', OCI_ARG_NONE, NULL, "show this help", P_HELP},
 };
 
 /* Without a cgroup (rootless), the container's own pid namespace holds its processes. */
@@ -105,12 +105,14 @@ static int ps_table(char **args, int nargs, const pid_t *pids, size_t n, oci_err
 			char copy[8192];
 			snprintf(copy, sizeof(copy), "%s", line);
 			int col = 0;
-			for (char *save, *tok = strtok_r(copy, " \t\n", &save); tok; tok = strtok_r(NULL, " \t\n", &save), col++)
+			for (char *save, *tok = strtok_r(copy, " \t\n", &save); tok;
+			     tok = strtok_r(NULL, " \t\n", &save), col++)
 				if (!strcmp(tok, "PID"))
 					pid_col = col;
 			if (pid_col < 0) {
 				waitpid(c, NULL, 0);
-				return oci_err(err, OCI_E_INVALID, "ps: no PID column in the output of ps");
+				return oci_err(err, OCI_E_INVALID,
+					       "ps: no PID column in the output of ps");
 			}
 			fputs(line, stdout);
 			continue;
@@ -126,7 +128,8 @@ static int ps_table(char **args, int nargs, const pid_t *pids, size_t n, oci_err
 	int st;
 	waitpid(c, &st, 0);
 	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
-		return oci_err(err, OCI_E_IO, "ps: 'ps' failed (exit %d)", WIFEXITED(st) ? WEXITSTATUS(st) : 128);
+		return oci_err(err, OCI_E_IO, "ps: 'ps' failed (exit %d)",
+			       WIFEXITED(st) ? WEXITSTATUS(st) : 128);
 	return oci_flush_stdout(err);
 }
 
@@ -138,14 +141,15 @@ int oci_cmd_ps(const oci_run_global *g, int argc, char **argv, oci_error *err)
 	oci_cli_init(&cli, ps_options, ARRAY_SIZE(ps_options), argc, argv, 1, true);
 	while ((opt = oci_cli_next(&cli, err)) > 0) {
 		if (opt == P_HELP) {
-			oci_cli_help(stdout, "oci-run ps [--format table|json] ID [PS OPTIONS]", NULL, ps_options,
-				     ARRAY_SIZE(ps_options));
+			oci_cli_help(stdout, "oci-run ps [--format table|json] ID [PS OPTIONS]",
+				     NULL, ps_options, ARRAY_SIZE(ps_options));
 			return 0;
 		}
 		if (!strcmp(cli.optarg, "json"))
 			json = true;
 		else if (strcmp(cli.optarg, "table"))
-			return oci_err(err, OCI_E_INVALID, "invalid format option '%s'", cli.optarg);
+			return oci_err(err, OCI_E_INVALID, "invalid format option '%s'",
+				       cli.optarg);
 	}
 	if (opt < 0)
 		return -1;
@@ -153,7 +157,8 @@ int oci_cmd_ps(const oci_run_global *g, int argc, char **argv, oci_error *err)
 		return oci_err(err, OCI_E_INVALID, "ps: expected a container id");
 	const char *id = argv[cli.index];
 	if (json && cli.index + 1 < argc)
-		return oci_err(err, OCI_E_INVALID, "ps: ps options cannot be used with --format json");
+		return oci_err(err, OCI_E_INVALID,
+			       "ps: ps options cannot be used with --format json");
 	if (oci_state_check_id(id, err) < 0)
 		return -1;
 	cleanup_close int rootfd = oci_state_open_root(g->root, false, err);
