@@ -247,3 +247,10 @@ process_json() {
 	assert_output_contains "Operation not permitted"
 	[ ! -e "$B/rootfs/tmp/denied" ] && [ ! -e "$B/rootfs/tmp/denied2" ]
 }
+
+@test "exec reaches the container's root when it was created with --no-pivot (chroot)" {
+	rt run -d --no-pivot --bundle "$B" "$CID" </dev/null >"$BATS_TEST_TMPDIR/run.out" 2>&1 || { cat "$BATS_TEST_TMPDIR/run.out"; false; }
+	run rt exec "$CID" cat /marker
+	assert_success
+	[ "$output" = in-the-rootfs ]
+}
