@@ -78,6 +78,9 @@ podman_cleanup() {
 	[ -n "${PEER_DIR:-}" ] && [ -d "$PEER_DIR/podman" ] || return 0
 	pm rm -af -t 0 >/dev/null 2>&1 || true
 	pm system reset -f >/dev/null 2>&1 || true
+	# podman's cgroupfs parent (and its conmon group) when nothing uses them any more
+	# (rmdir fails on a cgroup that has processes or children)
+	find /sys/fs/cgroup -maxdepth 3 -depth -type d -path '*/libpod_parent*' -exec rmdir {} \; 2>/dev/null || true
 }
 
 # --- containerd --------------------------------------------------------------------------
@@ -153,5 +156,7 @@ containerd_stop() {
 	kill -9 "$CTR_PID" 2>/dev/null || true
 	wait "$CTR_PID" 2>/dev/null || true
 	for p in $(containerd_shims); do kill -9 "$p" 2>/dev/null || true; done
+	# the parent cgroup of ctr's default cgroupsPath /<namespace>/<id> (empty by now)
+	rmdir /sys/fs/cgroup/*/"$CTR_NS" /sys/fs/cgroup/unified/"$CTR_NS" 2>/dev/null || true
 	CTR_PID=
 }
