@@ -40,20 +40,20 @@ for f in tests/integration/*.bats; do
 	fi
 	log="tests/tmp/$(basename "$f" .bats).tap"
 	bats --tap "$f" >"$log" 2>&1
-	p=$(grep -cE '^ok [0-9]+' "$log" | tr -d ' ')
-	s=$(grep -cE '^ok [0-9]+ .*# skip' "$log" | tr -d ' ')
-	n=$(grep -cE '^not ok [0-9]+' "$log" | tr -d ' ')
-	plan=$(grep -E '^1\.\.[0-9]+' "$log" | head -1 | cut -d. -f3)
+	p=$(grep -acE '^ok [0-9]+' "$log" | tr -d ' ')
+	s=$(grep -acE '^ok [0-9]+ .*# skip' "$log" | tr -d ' ')
+	n=$(grep -acE '^not ok [0-9]+' "$log" | tr -d ' ')
+	plan=$(grep -aE '^1\.\.[0-9]+' "$log" | head -1 | cut -d. -f3)
 	# A file that died before finishing its plan counts its missing tests as failures.
 	if [ -n "$plan" ] && [ $((p + n)) -lt "$plan" ]; then n=$((plan - p)); fi
 	if [ -z "$plan" ]; then n=$((n + 1)); fi
 	passed=$((passed + p - s)); skipped=$((skipped + s)); failed=$((failed + n))
 	echo "integration $(basename "$f"): $((p - s)) passed, $n failed, $s skipped"
 	if [ "$n" -gt 0 ]; then
-		grep -A15 -E '^not ok' "$log" | sed 's/^/  /' | head -80
+		grep -a -A15 -E '^not ok' "$log" | sed 's/^/  /' | head -80
 		failed_names+=("$f")
 	fi
-	grep -E '^ok [0-9]+ .*# skip' "$log" | sed 's/^/  /'
+	grep -aE '^ok [0-9]+ .*# skip' "$log" | sed 's/^/  /'
 done
 
 [ ${#failed_names[@]} -gt 0 ] && echo "failing: ${failed_names[*]}"

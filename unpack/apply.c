@@ -561,6 +561,35 @@ static int make_hardlink(unpack_root *r, const char *hl, int pfd, const char *le
 	return 0;
 }
 
+/* As umoci --rootless does: an empty regular file stands in for a device node. */
+static int make_device_standin(unpack_root *r, struct archive_entry *e, int pfd, const char *leaf, oci_error *err)
+{
+	cleanup_close int fd =
+		openat(pfd, leaf, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, create_mode(e));
+	struct timespec ts[2];
+	if (fd < 0)
+		return oci_err_errno(err, errno, "cannot create");
+	if (meta_fd(r, e, fd, false, err) < 0)
+		return -1;
+	entry_times(e, ts);
+	if (futimens(fd, ts) < 0)
+		return oci_err_errno(err, errno, "cannot set times");
+	return 0;
+}
+
+/* Root inside a user namespace has uid 0 but may not mknod devices: the id map is not the
+ * whole range. */
+static bool in_user_namespace(void)
+{
+	static int cached = -1;
+	if (cached < 0) {
+		cleanup_free char *map = NULL;
+		cached = oci_read_file_at(AT_FDCWD, "/proc/self/uid_map", 4096, &map, NULL, NULL) == 0 &&
+			 !strstr(map, "4294967295");
+	}
+	return cached;
+}
+
 static int make_node(unpack_root *r, struct archive_entry *e, int pfd, const char *leaf, const char *path,
 		     oci_error *err)
 {
@@ -569,22 +598,16 @@ static int make_node(unpack_root *r, struct archive_entry *e, int pfd, const cha
 	if (clear_leaf(r, pfd, leaf, path, false, err) < 0)
 		return -1;
 	if (r->opts->rootless && type != AE_IFIFO) {
-		/* As umoci --rootless does: an empty regular file stands in for the device. */
 		log_debug("rootless: empty file instead of device '%s'", path);
-		cleanup_close int fd =
-			openat(pfd, leaf, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, create_mode(e));
-		struct timespec ts[2];
-		if (fd < 0)
-			return oci_err_errno(err, errno, "cannot create");
-		if (meta_fd(r, e, fd, false, err) < 0)
-			return -1;
-		entry_times(e, ts);
-		if (futimens(fd, ts) < 0)
-			return oci_err_errno(err, errno, "cannot set times");
-		return 0;
+		return make_device_standin(r, e, pfd, leaf, err);
 	}
-	if (mknodat(pfd, leaf, type | perm, archive_entry_rdev(e)) < 0)
+	if (mknodat(pfd, leaf, type | perm, archive_entry_rdev(e)) < 0) {
+		if (errno == EPERM && type != AE_IFIFO && in_user_namespace()) {
+			log_debug("user namespace: empty file instead of device '%s'", path);
+			return make_device_standin(r, e, pfd, leaf, err);
+		}
 		return oci_err_errno(err, errno, "cannot create %s", type == AE_IFIFO ? "fifo" : "device node");
+	}
 	return meta_at(r, e, pfd, leaf, false, err);
 }
 
