@@ -252,6 +252,19 @@ in_container() {
 	[ "$output" = 1 ]
 }
 
+@test "linux.personality LINUX32 makes uname report a 32-bit machine" {
+	[ "$(uname -m)" = x86_64 ] || skip "LINUX32 check written for x86_64 hosts"
+	is_oci_run || skip "runc 1.1 ignores linux.personality (added in runc 1.2)"
+	edit_config '.linux.personality = {domain: "LINUX32"}'
+	in_container 'uname -m'
+	assert_success
+	[ "$output" = i686 ]
+	edit_config '.linux.personality = {domain: "LINUX"}'
+	in_container 'uname -m'
+	assert_success
+	[ "$output" = x86_64 ]
+}
+
 @test "user namespace: uid/gid mappings" {
 	edit_config '.linux.namespaces += [{type: "user"}]
 		| .linux.uidMappings = [{containerID: 0, hostID: 100000, size: 65536}]
