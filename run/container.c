@@ -30,6 +30,7 @@
 #include "common/spec.h"
 #include "common/util.h"
 #include "run/cgroup.h"
+#include "run/resources.h"
 #include "run/cloned_binary.h"
 #include "run/freezer.h"
 #include "run/hooks.h"
@@ -323,6 +324,9 @@ int oci_container_create(const oci_run_global *g, const oci_create_opts *opts, i
 	}
 	st.cgroups = oci_cgroup_create(spec, opts->id, g->systemd_cgroup, err);
 	if (!st.cgroups)
+		goto fail;
+	/* Before the init joins: it never runs a moment without its limits and device list. */
+	if (oci_resources_apply(json_object_get(linux_, "resources"), st.cgroups, true, err) < 0)
 		goto fail;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, socks) < 0) {
 		oci_err_errno(err, errno, "socketpair");

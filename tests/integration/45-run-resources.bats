@@ -1,0 +1,142 @@
+#!/usr/bin/env bats
+# linux.resources applied to the container's cgroups: the devices list (a container with
+# CAP_MKNOD cannot open a host disk), memory, pids, cpu, cpuset, read back through the host's
+# cgroup files of the container's own cgroups (found in /proc/PID/cgroup); the cgroups go
+# away at delete; a value the kernel refuses fails create with one line and leaves nothing.
+# Runs against any runtime: RUNTIME=runc tests/run.sh 45-run-resources.
+
+load ../lib/common
+load 40-run-lib
+
+setup() {
+	require_root
+	setup_bundle
+}
+
+teardown() {
+	cleanup_containers
+}
+
+# cgroup_dir PID CONTROLLER: the host directory of PID's cgroup for a v1 controller.
+cgroup_dir() {
+	local rel
+	rel=$(awk -F: -v c="$2" '{ n = split($2, a, ","); for (i = 1; i <= n; i++) if (a[i] == c) print $3 }' "/proc/$1/cgroup")
+	[ -n "$rel" ] || return 1
+	echo "/sys/fs/cgroup/$2$rel"
+}
+
+# host_dev: "TYPE MAJOR MINOR" of a device node of the host that root can open there and that
+# is not among the default devices every container gets (a disk when one can be opened).
+host_dev() {
+	local d t
+	for d in /dev/zram0 /dev/sda /dev/vda /dev/nvme0n1 /dev/xvda /dev/loop0 /dev/vcs /dev/loop-control /dev/fuse; do
+		if [ -b "$d" ]; then t=b; elif [ -c "$d" ]; then t=c; else continue; fi
+		timeout 2 sh -c ": <$d" 2>/dev/null || continue
+		echo "$t $((0x$(stat -c %t "$d"))) $((0x$(stat -c %T "$d")))"
+		return 0
+	done
+	return 1
+}
+
+# with_mknod: CAP_MKNOD in every set, a tmpfs /tmp where device nodes may be opened.
+with_mknod() {
+	edit_config '.process.capabilities |= with_entries(.value += ["CAP_MKNOD"])'
+	edit_config '.mounts += [{"destination": "/tmp", "type": "tmpfs", "source": "tmpfs", "options": ["nosuid"]}]'
+}
+
+@test "devices: with CAP_MKNOD a host device can be created but not opened; /dev/null still works" {
+	read -r t maj min < <(host_dev) || skip "no openable device on the host"
+	with_mknod
+	edit_config '.linux.resources.devices = [{"allow": false, "access": "rwm"}]'
+	set_args sh -c "mknod /tmp/dev $t $maj $min && true </tmp/dev; echo rc=\$?; echo ok >/dev/null && head -c4 /dev/zero | wc -c"
+	run rt run --bundle "$B" "$CID" </dev/null
+	assert_success
+	assert_output_contains "Operation not permitted"
+	assert_output_contains "rc=1"
+	[ "${lines[-1]}" = 4 ]
+}
+
+@test "devices: an allow rule of the config opens exactly that device" {
+	read -r t maj min < <(host_dev) || skip "no openable device on the host"
+	with_mknod
+	edit_config ".linux.resources.devices = [{\"allow\": false, \"access\": \"rwm\"}, {\"allow\": true, \"type\": \"$t\", \"major\": $maj, \"minor\": $min, \"access\": \"r\"}]"
+	set_args sh -c "mknod /tmp/dev $t $maj $min && true </tmp/dev; echo read=\$?; true 1<>/tmp/dev; echo write=\$?"
+	run rt run --bundle "$B" "$CID" </dev/null
+	assert_success
+	assert_output_contains "read=0"
+	assert_output_contains "write=1"
+	assert_output_contains "Operation not permitted"
+}
+
+@test "memory, pids, cpu and cpuset limits are in the container's cgroups, removed at delete" {
+	edit_config '.linux.resources.memory = {"limit": 104857600, "reservation": 52428800, "swappiness": 10}'
+	edit_config '.linux.resources.pids = {"limit": 50}'
+	edit_config '.linux.resources.cpu = {"shares": 512, "quota": 50000, "period": 100000, "cpus": "0", "mems": "0"}'
+	set_args sleep 30
+	rt run -d --bundle "$B" "$CID" </dev/null >/dev/null 2>&1
+	pid=$(rt_state_field "$CID" pid)
+	mem=$(cgroup_dir "$pid" memory)
+	pids=$(cgroup_dir "$pid" pids)
+	cpu=$(cgroup_dir "$pid" cpu)
+	cpuset=$(cgroup_dir "$pid" cpuset)
+	[ "$(cat "$mem/memory.limit_in_bytes")" = 104857600 ]
+	[ "$(cat "$mem/memory.soft_limit_in_bytes")" = 52428800 ]
+	[ "$(cat "$mem/memory.swappiness")" = 10 ]
+	[ "$(cat "$pids/pids.max")" = 50 ]
+	[ "$(cat "$cpu/cpu.shares")" = 512 ]
+	[ "$(cat "$cpu/cpu.cfs_quota_us")" = 50000 ]
+	[ "$(cat "$cpu/cpu.cfs_period_us")" = 100000 ]
+	[ "$(cat "$cpuset/cpuset.cpus")" = 0 ]
+	# the container's process itself is bound by them
+	grep -q '^Cpus_allowed_list:[[:space:]]*0$' "/proc/$pid/status"
+	rt delete --force "$CID"
+	for d in "$mem" "$pids" "$cpu" "$cpuset"; do
+		[ ! -e "$d" ]
+	done
+}
+
+@test "pids.limit bounds a fork loop inside the container" {
+	edit_config '.linux.resources.pids = {"limit": 10}'
+	set_args sh -c '(for i in $(seq 30); do sleep 10 & done); n=0; for p in /proc/[0-9]*; do n=$((n+1)); done; echo procs=$n'
+	run timeout 30 "$RUNTIME" --root "$ROOT" run --bundle "$B" "$CID" </dev/null
+	assert_success
+	assert_output_contains "can't fork"
+	n=$(printf '%s\n' "$output" | sed -n 's/^procs=//p')
+	[ "$n" -ge 2 ] && [ "$n" -le 10 ]
+}
+
+@test "memory.limit: a process allocating beyond it is killed" {
+	edit_config '.linux.resources.memory = {"limit": 16777216, "swap": 16777216}'
+	edit_config '.mounts += [{"destination": "/tmp", "type": "tmpfs", "source": "tmpfs", "options": ["nosuid", "nodev"]}]'
+	# 64 MiB in a tmpfs is charged to the container's memory cgroup
+	set_args sh -c 'head -c 67108864 /dev/zero >/tmp/big; echo rc=$?'
+	run timeout 30 "$RUNTIME" --root "$ROOT" run --bundle "$B" "$CID" </dev/null
+	[[ "$output" != *rc=0* ]]
+}
+
+@test "a value the kernel refuses (cpuset.cpus 99) fails create with one line and leaves nothing" {
+	edit_config ".linux.cgroupsPath = \"/oci-test-$CID\""
+	edit_config '.linux.resources.cpu = {"cpus": "99"}'
+	run rt create --bundle "$B" "$CID" </dev/null
+	assert_failure
+	assert_output_contains "cpuset.cpus"
+	if is_oci_run; then
+		assert_one_line_error oci-run
+	fi
+	run rt list -q
+	[ -z "$output" ]
+	! ls -d /sys/fs/cgroup/*/"oci-test-$CID" 2>/dev/null
+}
+
+@test "a requested controller that is not mounted fails create with one line" {
+	is_oci_run || skip "oci-run's message"
+	ls /sys/fs/cgroup/net_cls* >/dev/null 2>&1 && skip "net_cls is mounted"
+	edit_config '.linux.resources.network = {"classID": 1048577}'
+	run rt create --bundle "$B" "$CID" </dev/null
+	assert_failure
+	assert_one_line_error oci-run
+	assert_output_contains "linux.resources.network.classID"
+	assert_output_contains "net_cls"
+	run rt list -q
+	[ -z "$output" ]
+}
