@@ -8,11 +8,10 @@ load ../lib/common
 load ../lib/registry
 load ../lib/images
 
-U1=ocitest
-U2=ocitest2
-
+# Users named after this run, so two runs of the suite on one machine never share them.
 setup_file() {
 	[ "$(id -u)" = 0 ] || return 0
+	export U1=ocit$$a U2=ocit$$b
 	local u uid
 	for u in $U1 $U2; do
 		userdel -r -f "$u" >/dev/null 2>&1 || true
