@@ -275,6 +275,7 @@ int oci_container_create(const oci_run_global *g, const oci_create_opts *opts, i
 	if (json_object_size(json_object_get(linux_, "timeOffsets")) > 0 && !ia.new_timens)
 		return oci_err(err, OCI_E_INVALID, "linux.timeOffsets: needs a new time namespace in linux.namespaces");
 	ia.userns = flags & CLONE_NEWUSER;
+	ia.new_netns = flags & CLONE_NEWNET;
 
 	/* CVE-2019-5736: run from a sealed copy when the container could reach our binary. */
 	if (oci_cloned_binary_needed(spec, own_pidns) && oci_cloned_binary_ensure(err) < 0)

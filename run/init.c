@@ -20,6 +20,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <linux/keyctl.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -134,6 +137,28 @@ static int join_keyring(const char *id, bool userns, oci_error *err)
 	return 0;
 }
 
+/* A new network namespace starts with lo down: bring it up as runc does, so the container
+ * can reach itself on 127.0.0.1 and ::1. */
+static int loopback_up(oci_error *err)
+{
+	cleanup_close int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return oci_err_errno(err, errno, "cannot bring up lo: socket");
+	struct ifreq ifr;
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
+	if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0)
+		return oci_err_errno(err, errno, "cannot bring up lo: SIOCGIFFLAGS");
+	if (ifr.ifr_flags & IFF_UP)
+		return 0;
+	ifr.ifr_flags |= IFF_UP;
+	if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
+		return oci_err_errno(err, errno, "cannot bring up lo: SIOCSIFFLAGS");
+	return 0;
+}
+
 void oci_init_main(oci_init_args *a)
 {
 	oci_error err = OCI_ERROR_INIT;
@@ -160,6 +185,10 @@ void oci_init_main(oci_init_args *a)
 		fail(a, &err);
 	}
 
+	/* Before joining a user namespace by path: we still hold the caps of the namespace
+	 * that owns the new network namespace. */
+	if (a->new_netns && loopback_up(&err) < 0)
+		fail(a, &err);
 	if (a->join_user_fd >= 0 && setns(a->join_user_fd, CLONE_NEWUSER) < 0) {
 		oci_err_errno(&err, errno, "cannot join the user namespace");
 		fail(a, &err);

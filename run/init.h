@@ -17,6 +17,7 @@ typedef struct oci_init_args {
 	int fifo;     /* exec.fifo opened O_RDWR: we block reading it until start writes */
 	bool userns;  /* a new user namespace */
 	bool new_cgroupns;
+	bool new_netns; /* lo is brought up in it */
 	bool new_timens; /* unshared by the init itself: offsets must be written before anyone enters */
 	int join_fds[8]; /* namespaces to join by path (fds), -1 terminated */
 	int join_types[8];

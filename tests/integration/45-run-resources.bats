@@ -140,3 +140,12 @@ with_mknod() {
 	run rt list -q
 	[ -z "$output" ]
 }
+
+@test "a new network namespace has lo up: 127.0.0.1 answers inside" {
+	set_args sh -c 'cat /sys/class/net/lo/operstate; ip link show lo; nc -l -p 5555 >/dev/null & sleep 0.3; echo hi | nc 127.0.0.1 5555 && echo connected'
+	run timeout 20 "$RUNTIME" --root "$ROOT" run --bundle "$B" "$CID" </dev/null
+	assert_success
+	[ "${lines[0]}" = unknown ]
+	[[ "${lines[1]}" =~ \<LOOPBACK,UP ]]
+	assert_output_contains connected
+}
