@@ -77,7 +77,10 @@ tests/unit/test_%: tests/unit/test_%.c $(LIB)
 unit: $(UNIT_BIN)
 
 # One summary line for unit and integration tests together; non-zero on any failure.
-check: all unit
+# deps runs first and the build in a sub-make, so pkg-config sees freshly installed packages.
+check:
+	@tests/lib/deps.sh
+	@$(MAKE) --no-print-directory all unit
 	@tests/run.sh $(T)
 
 bench: all
@@ -86,7 +89,9 @@ bench: all
 deps:
 	@tests/lib/deps.sh
 
-demo: deps all
+demo:
+	@tests/lib/deps.sh
+	@$(MAKE) --no-print-directory all
 	@examples/quickstart.sh
 
 install: all
