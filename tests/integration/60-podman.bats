@@ -90,6 +90,19 @@ ocirun() {
 	[ ! -d /proc/"$pid" ] || [ "$(awk '{print $3}' /proc/"$pid"/stat)" = Z ]
 }
 
+@test "podman run --memory 100m --pids-limit 50: the limits are in the container's cgroups" {
+	id=$(pm run -d --network none --memory 100m --pids-limit 50 "$IMG" sleep 100)
+	pid=$(ocirun state "$id" | jq -r .pid)
+	mem=$(awk -F: '$2 == "memory" {print $3}' /proc/"$pid"/cgroup)
+	pids=$(awk -F: '$2 == "pids" {print $3}' /proc/"$pid"/cgroup)
+	[ "$(cat /sys/fs/cgroup/memory"$mem"/memory.limit_in_bytes)" = 104857600 ]
+	[ "$(cat /sys/fs/cgroup/pids"$pids"/pids.max)" = 50 ]
+	# podman's device list (deny all, then its defaults) is enforced too
+	grep -qx 'c 1:3 rwm' /sys/fs/cgroup/devices"$(awk -F: '$2 == "devices" {print $3}' /proc/"$pid"/cgroup)"/devices.list
+	pm rm -f -t 0 "$id" >/dev/null
+	[ ! -e /sys/fs/cgroup/memory"$mem" ]
+}
+
 @test "podman exec: output, exit status, user, env, workdir, missing command" {
 	pm run -d --network none --name pmx "$IMG" sleep 100 >/dev/null
 	run pm exec pmx sh -c 'echo in-exec; exit 4'
