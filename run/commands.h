@@ -21,5 +21,7 @@ int oci_cmd_ps(const oci_run_global *g, int argc, char **argv, oci_error *err);
 /* run/freezer.c */
 int oci_cmd_pause(const oci_run_global *g, int argc, char **argv, oci_error *err);
 int oci_cmd_resume(const oci_run_global *g, int argc, char **argv, oci_error *err);
+/* run/update.c */
+int oci_cmd_update(const oci_run_global *g, int argc, char **argv, oci_error *err);
 int oci_cmd_features(const oci_run_global *g, int argc, char **argv, oci_error *err);
 #endif

@@ -43,6 +43,7 @@ static const struct {
 	{"spec", oci_cmd_spec, "write a default config.json"},
 	{"start", oci_cmd_start, "start a created container"},
 	{"state", oci_cmd_state, "print the state of a container"},
+	{"update", oci_cmd_update, "change the resource limits of a container"},
 };
 
 static void usage(FILE *f)

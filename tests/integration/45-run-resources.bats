@@ -149,3 +149,41 @@ with_mknod() {
 	[[ "${lines[1]}" =~ \<LOOPBACK,UP ]]
 	assert_output_contains connected
 }
+
+@test "update: options and a resources file change a running container's limits" {
+	edit_config '.linux.resources.memory = {"limit": 104857600} | .linux.resources.pids = {"limit": 50}'
+	set_args sleep 30
+	rt run -d --bundle "$B" "$CID" </dev/null >/dev/null 2>&1
+	pid=$(rt_state_field "$CID" pid)
+	mem=$(cgroup_dir "$pid" memory)
+	pids=$(cgroup_dir "$pid" pids)
+	cpu=$(cgroup_dir "$pid" cpu)
+	run rt update --memory 200m --pids-limit 20 --cpu-period 100000 --cpu-quota 30000 "$CID"
+	assert_success
+	[ "$(cat "$mem/memory.limit_in_bytes")" = 209715200 ]
+	[ "$(cat "$pids/pids.max")" = 20 ]
+	[ "$(cat "$cpu/cpu.cfs_quota_us")" = 30000 ]
+	# containerd's and podman's way: the linux.resources JSON on stdin
+	echo '{"memory": {"limit": 52428800}, "pids": {"limit": 7}}' | rt update -r - "$CID"
+	[ "$(cat "$mem/memory.limit_in_bytes")" = 52428800 ]
+	[ "$(cat "$pids/pids.max")" = 7 ]
+	# what was not named is left alone
+	[ "$(cat "$cpu/cpu.cfs_quota_us")" = 30000 ]
+}
+
+@test "update: a refused value and an unknown container fail with one line" {
+	is_oci_run || skip "oci-run's messages"
+	set_args sleep 30
+	rt run -d --bundle "$B" "$CID" </dev/null >/dev/null 2>&1
+	run rt update --cpuset-cpus 99 "$CID"
+	assert_failure
+	assert_one_line_error oci-run
+	assert_output_contains "cpuset.cpus"
+	run rt update --memory lots "$CID"
+	assert_failure
+	assert_one_line_error oci-run
+	run rt update --memory 1m "no-such-$CID"
+	assert_failure
+	assert_one_line_error oci-run
+	assert_output_contains "does not exist"
+}

@@ -1,0 +1,175 @@
+/* oci-run update: change a live container's resource limits, runc's command (containerd and
+ * podman call it as `update --resources FILE|- ID`). The resources JSON (runtime-spec
+ * linux.resources) is read first, the options override it, and run/resources.c writes only
+ * the keys given into the container's cgroups. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/cli.h"
+#include "common/spec.h"
+#include "common/util.h"
+#include "run/commands.h"
+#include "run/resources.h"
+#include "run/state.h"
+
+enum { U_RES = 'r', U_HELP = 'h', U_BLKIO = 256, U_CPU_PERIOD, U_CPU_QUOTA, U_CPU_SHARE, U_RT_PERIOD, U_RT_RUNTIME,
+       U_CPUS, U_MEMS, U_MEMORY, U_MEM_RES, U_MEM_SWAP, U_PIDS };
+
+static const oci_cli_option update_opts[] = {
+	{"resources", 'r', OCI_ARG_REQUIRED, "FILE", "linux.resources JSON to apply ('-' reads stdin)", U_RES},
+	{"blkio-weight", 0, OCI_ARG_REQUIRED, "N", "block IO weight (10-1000)", U_BLKIO},
+	{"cpu-period", 0, OCI_ARG_REQUIRED, "US", "CPU CFS period", U_CPU_PERIOD},
+	{"cpu-quota", 0, OCI_ARG_REQUIRED, "US", "CPU CFS quota (-1: none)", U_CPU_QUOTA},
+	{"cpu-share", 0, OCI_ARG_REQUIRED, "N", "CPU shares (relative weight)", U_CPU_SHARE},
+	{"cpu-rt-period", 0, OCI_ARG_REQUIRED, "US", "CPU realtime period", U_RT_PERIOD},
+	{"cpu-rt-runtime", 0, OCI_ARG_REQUIRED, "US", "CPU realtime runtime", U_RT_RUNTIME},
+	{"cpuset-cpus", 0, OCI_ARG_REQUIRED, "LIST", "CPUs to run on (0-3, 0,1)", U_CPUS},
+	{"cpuset-mems", 0, OCI_ARG_REQUIRED, "LIST", "memory nodes to allocate from", U_MEMS},
+	{"memory", 0, OCI_ARG_REQUIRED, "SIZE", "memory limit (100m, 1g; -1: none)", U_MEMORY},
+	{"memory-reservation", 0, OCI_ARG_REQUIRED, "SIZE", "memory soft limit", U_MEM_RES},
+	{"memory-swap", 0, OCI_ARG_REQUIRED, "SIZE", "memory plus swap limit (-1: unlimited swap)", U_MEM_SWAP},
+	{"pids-limit", 0, OCI_ARG_REQUIRED, "N", "maximum number of processes (-1: none)", U_PIDS},
+	{"help", 'h', OCI_ARG_NONE, NULL, "show this help", U_HELP},
+};
+
+static const struct {
+	int id;
+	const char *group, *key;
+	bool size; /* memory sizes take k/m/g suffixes */
+} int_opts[] = {
+	{U_BLKIO, "blockIO", "weight", false},      {U_CPU_PERIOD, "cpu", "period", false},
+	{U_CPU_QUOTA, "cpu", "quota", false},       {U_CPU_SHARE, "cpu", "shares", false},
+	{U_RT_PERIOD, "cpu", "realtimePeriod", false}, {U_RT_RUNTIME, "cpu", "realtimeRuntime", false},
+	{U_MEMORY, "memory", "limit", true},        {U_MEM_RES, "memory", "reservation", true},
+	{U_MEM_SWAP, "memory", "swap", true},       {U_PIDS, "pids", "limit", false},
+};
+
+static const char *opt_name(int id)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(update_opts); i++)
+		if (update_opts[i].id == id)
+			return update_opts[i].long_name;
+	return "?";
+}
+
+static int parse_value(const char *opt, const char *s, bool size, json_int_t *out, oci_error *err)
+{
+	uint64_t v = 0;
+	if (!strcmp(s, "-1")) {
+		*out = -1;
+		return 0;
+	}
+	if ((size ? oci_parse_size(s, &v) : oci_parse_u64(s, INT64_MAX, &v)) < 0 || v > INT64_MAX)
+		return oci_err(err, OCI_E_INVALID, "update: --%s: invalid value '%s'", opt, s);
+	*out = (json_int_t)v;
+	return 0;
+}
+
+static json_t *read_resources(const char *path, oci_error *err)
+{
+	cleanup_free char *data = NULL;
+	size_t len;
+	int r = !strcmp(path, "-") ? oci_read_fd(STDIN_FILENO, 1u << 20, &data, &len, err)
+				   : oci_read_file_at(AT_FDCWD, path, 1u << 20, &data, &len, err);
+	if (r < 0)
+		return oci_err_prefix(err, "update: --resources '%s'", path), NULL;
+	json_error_t je;
+	json_t *res = json_loadb(data, len, 0, &je);
+	if (!json_is_object(res)) {
+		json_decref(res);
+		return oci_err(err, OCI_E_INVALID, "update: --resources '%s': expected a JSON object%s%s", path,
+			       je.text[0] ? ": " : "", je.text),
+		       NULL;
+	}
+	return res;
+}
+
+static int set_int(json_t *res, const char *group, const char *key, json_int_t v, oci_error *err)
+{
+	json_t *g = oci_spec_object(res, "linux.resources", group, err);
+	if (!g)
+		return -1;
+	json_object_set_new(g, key, json_integer(v));
+	return 0;
+}
+
+int oci_cmd_update(const oci_run_global *g, int argc, char **argv, oci_error *err)
+{
+	oci_cli cli;
+	int opt;
+	const char *files = NULL;
+	const char *vals[U_PIDS + 1] = {0};
+	oci_cli_init(&cli, update_opts, ARRAY_SIZE(update_opts), argc, argv, 1, false);
+	while ((opt = oci_cli_next(&cli, err)) > 0) {
+		if (opt == U_HELP) {
+			oci_cli_help(stdout, "oci-run update [OPTIONS] ID", "Change the resource limits of a container.",
+				     update_opts, ARRAY_SIZE(update_opts));
+			return 0;
+		}
+		if (opt == U_RES)
+			files = cli.optarg;
+		else
+			vals[opt] = cli.optarg;
+	}
+	if (opt < 0)
+		return -1;
+	if (cli.index != argc - 1)
+		return oci_err(err, OCI_E_INVALID, "update: expected exactly one container id");
+	const char *id = argv[cli.index];
+	if (oci_state_check_id(id, err) < 0)
+		return -1;
+
+	json_t *res = files ? read_resources(files, err) : json_object();
+	if (!res)
+		return -1;
+	int ret = -1;
+	for (size_t i = 0; i < ARRAY_SIZE(int_opts); i++) {
+		json_int_t v = 0;
+		const char *s = vals[int_opts[i].id];
+		if (!s)
+			continue;
+		if (parse_value(opt_name(int_opts[i].id), s, int_opts[i].size, &v, err) < 0 ||
+		    set_int(res, int_opts[i].group, int_opts[i].key, v, err) < 0)
+			goto out;
+	}
+	if (vals[U_CPUS] || vals[U_MEMS]) {
+		json_t *cpu = oci_spec_object(res, "linux.resources", "cpu", err);
+		if (!cpu)
+			goto out;
+		if (vals[U_CPUS])
+			json_object_set_new(cpu, "cpus", json_string(vals[U_CPUS]));
+		if (vals[U_MEMS])
+			json_object_set_new(cpu, "mems", json_string(vals[U_MEMS]));
+	}
+
+	cleanup_close int rootfd = oci_state_open_root(g->root, false, err);
+	if (rootfd < 0) {
+		if (err->code == OCI_E_NOTFOUND)
+			oci_err(err, OCI_E_NOTFOUND, "container '%s' does not exist", id);
+		goto out;
+	}
+	cleanup_close int dirfd = oci_state_open_dir(rootfd, id, true, err);
+	if (dirfd < 0)
+		goto out;
+	oci_state st;
+	if (oci_state_read(dirfd, &st, err) < 0) {
+		oci_err_prefix(err, "container '%s'", id);
+		goto out;
+	}
+	int status = oci_state_status(dirfd, &st);
+	if (status == OCI_STATUS_STOPPED)
+		oci_err(err, OCI_E_STATE, "container '%s' is not running: %s", id, oci_status_name(status));
+	else if (!json_array_size(st.cgroups))
+		oci_err(err, OCI_E_STATE, "container '%s' has no cgroup to update", id);
+	else if (oci_resources_apply(res, st.cgroups, false, err) < 0)
+		oci_err_prefix(err, "container '%s'", id);
+	else
+		ret = 0;
+	oci_state_release(&st);
+out:
+	json_decref(res);
+	return ret;
+}
