@@ -420,6 +420,12 @@ static int apply_hugetlb(json_t *list, json_t *dirs, oci_error *err)
 				       "controller with page size '%s'", i, size);
 		if (write_int(d, file, limit, "hugepageLimits", err) < 0)
 			return -1;
+		/* the reservation limit too, where the kernel has it (runc does the same) */
+		char rsvd[160];
+		bool v1 = oci_str_has_suffix(file, ".limit_in_bytes");
+		snprintf(rsvd, sizeof(rsvd), "hugetlb.%s.rsvd.%s", size, v1 ? "limit_in_bytes" : "max");
+		if (has_file(d, rsvd) && write_int(d, rsvd, limit, "hugepageLimits", err) < 0)
+			return -1;
 	}
 	return 0;
 }

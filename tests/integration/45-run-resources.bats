@@ -187,3 +187,40 @@ with_mknod() {
 	assert_one_line_error oci-run
 	assert_output_contains "does not exist"
 }
+
+@test "memory swap and OOM killer, blkio weight, hugepage limits where the controllers exist" {
+	edit_config '.linux.resources.memory = {"limit": 104857600, "swap": 209715200, "disableOOMKiller": true}'
+	blkio=
+	# the weight files exist only below the root cgroup (and only with bfq or cfq)
+	probe=/sys/fs/cgroup/blkio/oci-probe-$$
+	if mkdir "$probe" 2>/dev/null; then
+		[ -e "$probe/blkio.bfq.weight" ] || [ -e "$probe/blkio.weight" ] && blkio=1
+		rmdir "$probe"
+	fi
+	if [ -n "$blkio" ]; then
+		edit_config '.linux.resources.blockIO = {"weight": 300}'
+	fi
+	huge=
+	if [ -e /sys/fs/cgroup/hugetlb/hugetlb.2MB.limit_in_bytes ]; then
+		huge=1
+		edit_config '.linux.resources.hugepageLimits = [{"pageSize": "2MB", "limit": 4194304}]'
+	fi
+	set_args sleep 30
+	rt run -d --bundle "$B" "$CID" </dev/null >/dev/null 2>&1
+	pid=$(rt_state_field "$CID" pid)
+	mem=$(cgroup_dir "$pid" memory)
+	[ "$(cat "$mem/memory.memsw.limit_in_bytes")" = 209715200 ]
+	grep -qx 'oom_kill_disable 1' "$mem/memory.oom_control"
+	if [ -n "$blkio" ]; then
+		d=$(cgroup_dir "$pid" blkio)
+		if [ -e "$d/blkio.bfq.weight" ]; then
+			grep -q 'default 300' "$d/blkio.bfq.weight" || [ "$(cat "$d/blkio.bfq.weight")" = 300 ]
+		else
+			[ "$(cat "$d/blkio.weight")" = 300 ]
+		fi
+	fi
+	if [ -n "$huge" ]; then
+		d=$(cgroup_dir "$pid" hugetlb)
+		[ "$(cat "$d/hugetlb.2MB.limit_in_bytes")" = 4194304 ]
+	fi
+}
