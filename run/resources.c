@@ -13,12 +13,16 @@
 #include <unistd.h>
 
 #include "common/util.h"
+#include "run/devices_bpf.h"
 
 /* runc's AllowedDevices (libcontainer/specconv), appended after the config's own rules:
  * mknod of anything, and the devices every container gets. */
-static const char *const default_devices[] = {
-	"c *:* m",   "b *:* m",   "c 1:3 rwm", "c 1:8 rwm",  "c 1:7 rwm",
-	"c 5:0 rwm", "c 1:5 rwm", "c 1:9 rwm", "c 136:* rwm", "c 5:2 rwm", "c 10:200 rwm",
+#define MRW (OCI_DEV_M | OCI_DEV_R | OCI_DEV_W)
+static const oci_device_rule default_devices[] = {
+	{'c', -1, -1, OCI_DEV_M, true}, {'b', -1, -1, OCI_DEV_M, true}, {'c', 1, 3, MRW, true},
+	{'c', 1, 8, MRW, true},         {'c', 1, 7, MRW, true},         {'c', 5, 0, MRW, true},
+	{'c', 1, 5, MRW, true},         {'c', 1, 9, MRW, true},         {'c', 136, -1, MRW, true},
+	{'c', 5, 2, MRW, true},         {'c', 10, 200, MRW, true},
 };
 
 static int write_file(const char *dir, const char *file, const char *val, const char *what, oci_error *err)
@@ -156,12 +160,12 @@ static int write_int(const char *dir, const char *file, int64_t v, const char *w
 	return write_file(dir, file, buf, what, err);
 }
 
-/* One device rule as a devices.allow/deny line; -1 on a bad value. */
-static int device_rule(json_t *d, size_t i, char *out, size_t len, bool *allow, oci_error *err)
+/* One rule of linux.resources.devices; -1 on a bad value. */
+static int device_rule(json_t *d, size_t i, oci_device_rule *r, oci_error *err)
 {
 	if (!json_is_object(d) || !json_is_boolean(json_object_get(d, "allow")))
 		return oci_err(err, OCI_E_INVALID, "linux.resources.devices[%zu].allow: expected a boolean", i);
-	*allow = json_is_true(json_object_get(d, "allow"));
+	r->allow = json_is_true(json_object_get(d, "allow"));
 	const char *type = json_string_value(json_object_get(d, "type"));
 	const char *access = json_string_value(json_object_get(d, "access"));
 	if (!type || !type[0])
@@ -169,19 +173,32 @@ static int device_rule(json_t *d, size_t i, char *out, size_t len, bool *allow, 
 	if (strlen(type) != 1 || !strchr("abc", type[0]))
 		return oci_err(err, OCI_E_INVALID, "linux.resources.devices[%zu].type: expected a, b or c, got '%s'", i,
 			       type);
+	r->type = type[0];
 	if (!access || !access[0])
 		access = "rwm";
 	if (strlen(access) > 3 || strspn(access, "rwm") != strlen(access))
 		return oci_err(err, OCI_E_INVALID, "linux.resources.devices[%zu].access: expected letters of rwm, got '%s'",
 			       i, access);
-	char maj[24] = "*", min[24] = "*";
+	r->access = (strchr(access, 'm') ? OCI_DEV_M : 0) | (strchr(access, 'r') ? OCI_DEV_R : 0) |
+		    (strchr(access, 'w') ? OCI_DEV_W : 0);
 	int64_t v;
-	if (get_int(d, "major", &v) && v >= 0)
-		snprintf(maj, sizeof(maj), "%" PRId64, v);
-	if (get_int(d, "minor", &v) && v >= 0)
-		snprintf(min, sizeof(min), "%" PRId64, v);
-	snprintf(out, len, "%s %s:%s %s", type, maj, min, access);
+	r->major = get_int(d, "major", &v) && v >= 0 ? v : -1;
+	r->minor = get_int(d, "minor", &v) && v >= 0 ? v : -1;
+	if (r->major > UINT32_MAX || r->minor > UINT32_MAX)
+		return oci_err(err, OCI_E_INVALID, "linux.resources.devices[%zu]: major or minor out of range", i);
 	return 0;
+}
+
+/* The devices.allow/deny line of a rule. */
+static void rule_line(const oci_device_rule *r, char *out, size_t len)
+{
+	char maj[24] = "*", min[24] = "*";
+	if (r->major >= 0)
+		snprintf(maj, sizeof(maj), "%" PRId64, r->major);
+	if (r->minor >= 0)
+		snprintf(min, sizeof(min), "%" PRId64, r->minor);
+	snprintf(out, len, "%c %s:%s %s%s%s", r->type, maj, min, r->access & OCI_DEV_R ? "r" : "",
+		 r->access & OCI_DEV_W ? "w" : "", r->access & OCI_DEV_M ? "m" : "");
 }
 
 static int apply_devices(json_t *list, json_t *dirs, bool create, oci_error *err)
@@ -194,41 +211,48 @@ static int apply_devices(json_t *list, json_t *dirs, bool create, oci_error *err
 	 * devices cgroup is not ours to write (runc ignores these errors when rootless). */
 	if (geteuid() != 0)
 		return 0;
-	const char *d = v1_dir(dirs, "devices.allow");
-	size_t i;
-	json_t *r;
-	char rule[96];
-	bool allow;
-	if (!d) {
-		/* v2 needs an eBPF program: until it exists, refuse anything but allow-all. */
-		bool all = false;
-		json_array_foreach(list, i, r) {
-			if (device_rule(r, i, rule, sizeof(rule), &allow, err) < 0)
-				return -1;
-			if (rule[0] == 'a')
-				all = allow;
-			else if (!allow)
-				all = false;
-		}
-		if (all)
-			return 0;
-		return oci_err(err, OCI_E_UNSUPPORTED,
-			       "linux.resources.devices: cannot be enforced: no v1 devices cgroup, and cgroup v2 "
-			       "device filtering (eBPF) is not supported by oci-run");
-	}
-	/* runc's v1 manager: a list that does not allow everything starts from deny-all. */
-	if (create && write_file(d, "devices.deny", "a", "devices", err) < 0)
+	size_t n = json_array_size(list) + (create ? ARRAY_SIZE(default_devices) : 0);
+	if (n > 1000)
+		return oci_err(err, OCI_E_LIMIT, "linux.resources.devices: too many rules");
+	cleanup_free oci_device_rule *rules = oci_calloc(n + 1, sizeof(*rules), err);
+	if (!rules)
 		return -1;
+	size_t i, k = 0;
+	json_t *r;
 	json_array_foreach(list, i, r) {
-		if (device_rule(r, i, rule, sizeof(rule), &allow, err) < 0)
-			return -1;
-		if (write_file(d, allow ? "devices.allow" : "devices.deny", rule, "devices", err) < 0)
+		if (device_rule(r, i, &rules[k++], err) < 0)
 			return -1;
 	}
 	if (create)
 		for (i = 0; i < ARRAY_SIZE(default_devices); i++)
-			if (write_file(d, "devices.allow", default_devices[i], "devices", err) < 0)
-				return -1;
+			rules[k++] = default_devices[i];
+
+	const char *d = v1_dir(dirs, "devices.allow");
+	const char *v2 = v2_root_dir(dirs);
+	if (!d && !v2)
+		return oci_err(err, OCI_E_UNSUPPORTED,
+			       "linux.resources.devices: cannot be enforced: no devices cgroup for this container");
+	if (!d && !create)
+		return oci_err(err, OCI_E_UNSUPPORTED, "linux.resources.devices: cannot be changed by update on cgroup v2");
+	/* On v2 the eBPF filter is the only guard; in a hybrid setup it backs the v1 list up
+	 * (where eBPF is not allowed to us, v1 alone still holds). */
+	if (v2 && create) {
+		oci_error e = OCI_ERROR_INIT;
+		if (oci_devices_bpf_attach(v2, rules, k, d ? &e : err) < 0 && !d)
+			return -1;
+		oci_err_clear(&e);
+	}
+	if (!d)
+		return 0;
+	/* runc's v1 manager: a list that does not allow everything starts from deny-all. */
+	if (create && write_file(d, "devices.deny", "a", "devices", err) < 0)
+		return -1;
+	for (i = 0; i < k; i++) {
+		char line[96];
+		rule_line(&rules[i], line, sizeof(line));
+		if (write_file(d, rules[i].allow ? "devices.allow" : "devices.deny", line, "devices", err) < 0)
+			return -1;
+	}
 	return 0;
 }
 

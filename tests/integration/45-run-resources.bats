@@ -224,3 +224,24 @@ with_mknod() {
 		[ "$(cat "$d/hugetlb.2MB.limit_in_bytes")" = 4194304 ]
 	fi
 }
+
+@test "the cgroup v2 device filter (eBPF) enforces the list on its own" {
+	is_oci_run || skip "runc filters devices with eBPF only on a pure cgroup v2 host"
+	[ -d /sys/fs/cgroup/unified ] || [ -e /sys/fs/cgroup/cgroup.controllers ] || skip "no cgroup v2 hierarchy"
+	read -r t maj min < <(host_dev) || skip "no openable device on the host"
+	with_mknod
+	edit_config ".linux.resources.devices = [{\"allow\": false, \"access\": \"rwm\"}, {\"allow\": true, \"type\": \"$t\", \"major\": $maj, \"minor\": $min, \"access\": \"r\"}]"
+	set_args sleep 30
+	rt run -d --bundle "$B" "$CID" </dev/null >/dev/null 2>&1
+	pid=$(rt_state_field "$CID" pid)
+	# open the v1 list wide: only the eBPF program of the v2 cgroup still guards
+	if v1=$(cgroup_dir "$pid" devices); then
+		echo a >"$v1/devices.allow"
+		grep -qx 'a \*:\* rwm' "$v1/devices.list"
+	fi
+	run rt exec "$CID" sh -c "mknod /tmp/dev $t $maj $min && true </tmp/dev; echo r=\$?; true 1<>/tmp/dev; echo rw=\$?; mknod /tmp/other $t $maj $((min + 1)); (true </tmp/other) 2>&1; head -c2 /dev/zero >/dev/null; echo null=\$?"
+	assert_output_contains "r=0"
+	assert_output_contains "rw=1"
+	assert_output_contains "can't open /tmp/other: Operation not permitted"
+	assert_output_contains "null=0"
+}

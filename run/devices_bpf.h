@@ -1,0 +1,27 @@
+/* The device allow list on cgroup v2: an eBPF program (BPF_PROG_TYPE_CGROUP_DEVICE) built
+ * from the rules, attached to the container's cgroup, as runc's devicefilter does. */
+#ifndef OCI_RUN_DEVICES_BPF_H
+#define OCI_RUN_DEVICES_BPF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/error.h"
+
+typedef struct oci_device_rule {
+	char type;       /* 'a', 'b' or 'c' */
+	int64_t major;   /* -1: any */
+	int64_t minor;   /* -1: any */
+	unsigned access; /* OCI_DEV_M | OCI_DEV_R | OCI_DEV_W */
+	bool allow;
+} oci_device_rule;
+
+#define OCI_DEV_M 1u
+#define OCI_DEV_R 2u
+#define OCI_DEV_W 4u
+
+/* Attach a program deciding by the last matching rule (deny when none matches); an allow
+ * rule must cover all the access asked, a deny rule refuses any access it names. */
+int oci_devices_bpf_attach(const char *cgroup_dir, const oci_device_rule *rules, size_t n, oci_error *err);
+#endif
