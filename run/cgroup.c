@@ -1,6 +1,6 @@
 /* Cgroup placement: the container gets <mount>/<cgroupsPath> (default /oci-run/<id>) in
- * every cgroup hierarchy mounted on the host, so `kill --all`, delete and (later) resource
- * limits can find all of its processes. cpuset directories need cpus/mems copied from their
+ * every cgroup hierarchy mounted on the host, so `kill --all`, delete and the resource
+ * limits (run/resources.c) reach all of its processes. cpuset directories need cpus/mems copied from their
  * parent before a process may join. */
 #include "run/cgroup.h"
 

@@ -1,6 +1,6 @@
 /* Cgroup placement of a container: one directory per mounted hierarchy (v1 controllers, the
- * v2 unified tree), created at create, joined by the init, removed at delete. Resource
- * limits come in their own issue and will be written here. */
+ * v2 unified tree), created at create, joined by the init, removed at delete. The
+ * limits of linux.resources are written into them by run/resources.c. */
 #ifndef OCI_RUN_CGROUP_H
 #define OCI_RUN_CGROUP_H
 
