@@ -103,6 +103,17 @@ ocirun() {
 	[ ! -e /sys/fs/cgroup/memory"$mem" ]
 }
 
+@test "podman update changes a running container's limits through oci-run update" {
+	id=$(pm run -d --network none --memory 100m "$IMG" sleep 100)
+	pid=$(ocirun state "$id" | jq -r .pid)
+	mem=$(awk -F: '$2 == "memory" {print $3}' /proc/"$pid"/cgroup)
+	run pm update --memory 200m --memory-swap 400m --cpu-shares 512 "$id"
+	assert_success
+	runtime_log_has "^update .*$id\$"
+	[ "$(cat /sys/fs/cgroup/memory"$mem"/memory.limit_in_bytes)" = 209715200 ]
+	[ "$(cat /sys/fs/cgroup/cpu"$(awk -F: '$2 == "cpu" || $2 == "cpu,cpuacct" {print $3}' /proc/"$pid"/cgroup)"/cpu.shares)" = 512 ]
+}
+
 @test "podman exec: output, exit status, user, env, workdir, missing command" {
 	pm run -d --network none --name pmx "$IMG" sleep 100 >/dev/null
 	run pm exec pmx sh -c 'echo in-exec; exit 4'
