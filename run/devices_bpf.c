@@ -39,7 +39,8 @@ static size_t rule_len(const oci_device_rule *r)
 	return (r->type != 'a') + 3 + (r->major >= 0) + (r->minor >= 0) + 2;
 }
 
-int oci_devices_bpf_attach(const char *cgroup_dir, const oci_device_rule *rules, size_t n, oci_error *err)
+int oci_devices_bpf_attach(const char *cgroup_dir, const oci_device_rule *rules, size_t n,
+			   oci_error *err)
 {
 	size_t cap = 8 + 2;
 	for (size_t i = 0; i < n; i++)
@@ -68,7 +69,8 @@ int oci_devices_bpf_attach(const char *cgroup_dir, const oci_device_rule *rules,
 		p[k++] = insn(BPF_ALU | BPF_MOV | BPF_X, R1, R3, 0, 0);
 		if (r->allow) {
 			/* every access asked must be in the rule */
-			p[k++] = insn(BPF_ALU | BPF_AND | BPF_K, R1, 0, 0, (int32_t)(~r->access & 7u));
+			p[k++] =
+			    insn(BPF_ALU | BPF_AND | BPF_K, R1, 0, 0, (int32_t)(~r->access & 7u));
 			p[k] = insn(BPF_JMP | BPF_JNE | BPF_K, R1, 0, TO_END, 0);
 		} else {
 			/* any access the rule names is refused */
@@ -99,17 +101,21 @@ int oci_devices_bpf_attach(const char *cgroup_dir, const oci_device_rule *rules,
 	attr.license = (uint64_t)(uintptr_t) "Apache";
 	cleanup_close int prog = (int)syscall(SYS_bpf, BPF_PROG_LOAD, &attr, sizeof(attr));
 	if (prog < 0)
-		return oci_err_errno(err, errno, "linux.resources.devices: cannot load the cgroup v2 device filter (eBPF)");
+		return oci_err_errno(
+		    err, errno,
+		    "linux.resources.devices: cannot load the cgroup v2 device filter (eBPF)");
 	cleanup_close int cg = open(cgroup_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (cg < 0)
-		return oci_err_errno(err, errno, "linux.resources.devices: cannot open cgroup '%s'", cgroup_dir);
+		return oci_err_errno(err, errno, "linux.resources.devices: cannot open cgroup '%s'",
+				     cgroup_dir);
 	memset(&attr, 0, sizeof(attr));
 	attr.target_fd = (uint32_t)cg;
 	attr.attach_bpf_fd = (uint32_t)prog;
 	attr.attach_type = BPF_CGROUP_DEVICE;
 	attr.attach_flags = BPF_F_ALLOW_MULTI;
 	if (syscall(SYS_bpf, BPF_PROG_ATTACH, &attr, sizeof(attr)) < 0)
-		return oci_err_errno(err, errno, "linux.resources.devices: cannot attach the device filter to '%s'",
-				     cgroup_dir);
+		return oci_err_errno(
+		    err, errno, "linux.resources.devices: cannot attach the device filter to '%s'",
+		    cgroup_dir);
 	return 0;
 }

@@ -10,9 +10,9 @@
 #include "common/error.h"
 
 typedef struct oci_device_rule {
-	char type;       /* 'a', 'b' or 'c' */
-	int64_t major;   /* -1: any */
-	int64_t minor;   /* -1: any */
+	char type;	 /* 'a', 'b' or 'c' */
+	int64_t major;	 /* -1: any */
+	int64_t minor;	 /* -1: any */
 	unsigned access; /* OCI_DEV_M | OCI_DEV_R | OCI_DEV_W */
 	bool allow;
 } oci_device_rule;
@@ -23,5 +23,6 @@ typedef struct oci_device_rule {
 
 /* Attach a program deciding by the last matching rule (deny when none matches); an allow
  * rule must cover all the access asked, a deny rule refuses any access it names. */
-int oci_devices_bpf_attach(const char *cgroup_dir, const oci_device_rule *rules, size_t n, oci_error *err);
+int oci_devices_bpf_attach(const char *cgroup_dir, const oci_device_rule *rules, size_t n,
+			   oci_error *err);
 #endif

@@ -19,13 +19,14 @@
  * mknod of anything, and the devices every container gets. */
 #define MRW (OCI_DEV_M | OCI_DEV_R | OCI_DEV_W)
 static const oci_device_rule default_devices[] = {
-	{'c', -1, -1, OCI_DEV_M, true}, {'b', -1, -1, OCI_DEV_M, true}, {'c', 1, 3, MRW, true},
-	{'c', 1, 8, MRW, true},         {'c', 1, 7, MRW, true},         {'c', 5, 0, MRW, true},
-	{'c', 1, 5, MRW, true},         {'c', 1, 9, MRW, true},         {'c', 136, -1, MRW, true},
-	{'c', 5, 2, MRW, true},         {'c', 10, 200, MRW, true},
+    {'c', -1, -1, OCI_DEV_M, true}, {'b', -1, -1, OCI_DEV_M, true}, {'c', 1, 3, MRW, true},
+    {'c', 1, 8, MRW, true},	    {'c', 1, 7, MRW, true},	    {'c', 5, 0, MRW, true},
+    {'c', 1, 5, MRW, true},	    {'c', 1, 9, MRW, true},	    {'c', 136, -1, MRW, true},
+    {'c', 5, 2, MRW, true},	    {'c', 10, 200, MRW, true},
 };
 
-static int write_file(const char *dir, const char *file, const char *val, const char *what, oci_error *err)
+static int write_file(const char *dir, const char *file, const char *val, const char *what,
+		      oci_error *err)
 {
 	char p[8400];
 	snprintf(p, sizeof(p), "%s/%s", dir, file);
@@ -35,7 +36,8 @@ static int write_file(const char *dir, const char *file, const char *val, const 
 		int e = errno;
 		if (fd >= 0)
 			close(fd);
-		return oci_err_errno(err, e, "linux.resources.%s: cannot write '%s' to '%s'", what, val, p);
+		return oci_err_errno(err, e, "linux.resources.%s: cannot write '%s' to '%s'", what,
+				     val, p);
 	}
 	close(fd);
 	return 0;
@@ -53,7 +55,8 @@ static const char *v1_dir(json_t *dirs, const char *probe)
 {
 	size_t i;
 	json_t *v;
-	json_array_foreach(dirs, i, v) {
+	json_array_foreach(dirs, i, v)
+	{
 		const char *d = json_string_value(v);
 		if (!has_file(d, "cgroup.controllers") && has_file(d, probe))
 			return d;
@@ -65,7 +68,8 @@ static const char *v2_root_dir(json_t *dirs)
 {
 	size_t i;
 	json_t *v;
-	json_array_foreach(dirs, i, v) {
+	json_array_foreach(dirs, i, v)
+	{
 		const char *d = json_string_value(v);
 		if (has_file(d, "cgroup.controllers"))
 			return d;
@@ -113,7 +117,8 @@ static bool v2_enable(const char *dir, const char *ctrl)
 		snprintf(p, sizeof(p), "%s/cgroup.controllers", path);
 		cleanup_free char *data = NULL;
 		size_t len;
-		if (oci_read_file_at(AT_FDCWD, p, sizeof(buf), &data, &len, NULL) < 0 || !word_in(data, ctrl)) {
+		if (oci_read_file_at(AT_FDCWD, p, sizeof(buf), &data, &len, NULL) < 0 ||
+		    !word_in(data, ctrl)) {
 			*levels[i] = '/';
 			return false;
 		}
@@ -140,8 +145,10 @@ static const char *v2_dir(json_t *dirs, const char *ctrl)
 
 static int missing(const char *what, const char *ctrl, oci_error *err)
 {
-	return oci_err(err, OCI_E_UNSUPPORTED, "linux.resources.%s: cannot be applied: no %s cgroup controller "
-					       "(not mounted, or no cgroup for this container)", what, ctrl);
+	return oci_err(err, OCI_E_UNSUPPORTED,
+		       "linux.resources.%s: cannot be applied: no %s cgroup controller "
+		       "(not mounted, or no cgroup for this container)",
+		       what, ctrl);
 }
 
 static bool get_int(json_t *obj, const char *key, int64_t *out)
@@ -164,28 +171,33 @@ static int write_int(const char *dir, const char *file, int64_t v, const char *w
 static int device_rule(json_t *d, size_t i, oci_device_rule *r, oci_error *err)
 {
 	if (!json_is_object(d) || !json_is_boolean(json_object_get(d, "allow")))
-		return oci_err(err, OCI_E_INVALID, "linux.resources.devices[%zu].allow: expected a boolean", i);
+		return oci_err(err, OCI_E_INVALID,
+			       "linux.resources.devices[%zu].allow: expected a boolean", i);
 	r->allow = json_is_true(json_object_get(d, "allow"));
 	const char *type = json_string_value(json_object_get(d, "type"));
 	const char *access = json_string_value(json_object_get(d, "access"));
 	if (!type || !type[0])
 		type = "a";
 	if (strlen(type) != 1 || !strchr("abc", type[0]))
-		return oci_err(err, OCI_E_INVALID, "linux.resources.devices[%zu].type: expected a, b or c, got '%s'", i,
+		return oci_err(err, OCI_E_INVALID,
+			       "linux.resources.devices[%zu].type: expected a, b or c, got '%s'", i,
 			       type);
 	r->type = type[0];
 	if (!access || !access[0])
 		access = "rwm";
 	if (strlen(access) > 3 || strspn(access, "rwm") != strlen(access))
-		return oci_err(err, OCI_E_INVALID, "linux.resources.devices[%zu].access: expected letters of rwm, got '%s'",
-			       i, access);
+		return oci_err(
+		    err, OCI_E_INVALID,
+		    "linux.resources.devices[%zu].access: expected letters of rwm, got '%s'", i,
+		    access);
 	r->access = (strchr(access, 'm') ? OCI_DEV_M : 0) | (strchr(access, 'r') ? OCI_DEV_R : 0) |
 		    (strchr(access, 'w') ? OCI_DEV_W : 0);
 	int64_t v;
 	r->major = get_int(d, "major", &v) && v >= 0 ? v : -1;
 	r->minor = get_int(d, "minor", &v) && v >= 0 ? v : -1;
 	if (r->major > UINT32_MAX || r->minor > UINT32_MAX)
-		return oci_err(err, OCI_E_INVALID, "linux.resources.devices[%zu]: major or minor out of range", i);
+		return oci_err(err, OCI_E_INVALID,
+			       "linux.resources.devices[%zu]: major or minor out of range", i);
 	return 0;
 }
 
@@ -219,7 +231,8 @@ static int apply_devices(json_t *list, json_t *dirs, bool create, oci_error *err
 		return -1;
 	size_t i, k = 0;
 	json_t *r;
-	json_array_foreach(list, i, r) {
+	json_array_foreach(list, i, r)
+	{
 		if (device_rule(r, i, &rules[k++], err) < 0)
 			return -1;
 	}
@@ -231,9 +244,11 @@ static int apply_devices(json_t *list, json_t *dirs, bool create, oci_error *err
 	const char *v2 = v2_root_dir(dirs);
 	if (!d && !v2)
 		return oci_err(err, OCI_E_UNSUPPORTED,
-			       "linux.resources.devices: cannot be enforced: no devices cgroup for this container");
+			       "linux.resources.devices: cannot be enforced: no devices cgroup for "
+			       "this container");
 	if (!d && !create)
-		return oci_err(err, OCI_E_UNSUPPORTED, "linux.resources.devices: cannot be changed by update on cgroup v2");
+		return oci_err(err, OCI_E_UNSUPPORTED,
+			       "linux.resources.devices: cannot be changed by update on cgroup v2");
 	/* On v2 the eBPF filter is the only guard; in a hybrid setup it backs the v1 list up
 	 * (where eBPF is not allowed to us, v1 alone still holds). */
 	if (v2 && create) {
@@ -250,7 +265,8 @@ static int apply_devices(json_t *list, json_t *dirs, bool create, oci_error *err
 	for (i = 0; i < k; i++) {
 		char line[96];
 		rule_line(&rules[i], line, sizeof(line));
-		if (write_file(d, rules[i].allow ? "devices.allow" : "devices.deny", line, "devices", err) < 0)
+		if (write_file(d, rules[i].allow ? "devices.allow" : "devices.deny", line,
+			       "devices", err) < 0)
 			return -1;
 	}
 	return 0;
@@ -274,13 +290,17 @@ static int apply_memory(json_t *m, json_t *dirs, oci_error *err)
 				c = strtoull(cur, NULL, 10);
 			swap_first = swap == -1 || c < (uint64_t)swap;
 		}
-		if (swap_first && write_int(d, "memory.memsw.limit_in_bytes", swap, "memory.swap", err) < 0)
+		if (swap_first &&
+		    write_int(d, "memory.memsw.limit_in_bytes", swap, "memory.swap", err) < 0)
 			return -1;
-		if (has_limit && write_int(d, "memory.limit_in_bytes", limit, "memory.limit", err) < 0)
+		if (has_limit &&
+		    write_int(d, "memory.limit_in_bytes", limit, "memory.limit", err) < 0)
 			return -1;
-		if (has_swap && !swap_first && write_int(d, "memory.memsw.limit_in_bytes", swap, "memory.swap", err) < 0)
+		if (has_swap && !swap_first &&
+		    write_int(d, "memory.memsw.limit_in_bytes", swap, "memory.swap", err) < 0)
 			return -1;
-		if (get_int(m, "reservation", &v) && write_int(d, "memory.soft_limit_in_bytes", v, "memory.reservation", err) < 0)
+		if (get_int(m, "reservation", &v) &&
+		    write_int(d, "memory.soft_limit_in_bytes", v, "memory.reservation", err) < 0)
 			return -1;
 		if (get_int(m, "swappiness", &v) && v >= 0 && v <= 100 &&
 		    write_int(d, "memory.swappiness", v, "memory.swappiness", err) < 0)
@@ -303,13 +323,16 @@ static int apply_memory(json_t *m, json_t *dirs, oci_error *err)
 		if (swap == -1 || limit <= 0)
 			snprintf(buf, sizeof(buf), "max");
 		else if (!has_limit || swap < limit)
-			return oci_err(err, OCI_E_INVALID, "linux.resources.memory.swap: must be at least the limit on cgroup v2");
+			return oci_err(
+			    err, OCI_E_INVALID,
+			    "linux.resources.memory.swap: must be at least the limit on cgroup v2");
 		else
 			snprintf(buf, sizeof(buf), "%" PRId64, swap - limit);
 		if (write_file(d, "memory.swap.max", buf, "memory.swap", err) < 0)
 			return -1;
 	}
-	if (get_int(m, "reservation", &v) && write_int(d, "memory.low", v, "memory.reservation", err) < 0)
+	if (get_int(m, "reservation", &v) &&
+	    write_int(d, "memory.low", v, "memory.reservation", err) < 0)
 		return -1;
 	return 0;
 }
@@ -357,9 +380,11 @@ static int apply_cpu(json_t *c, json_t *dirs, oci_error *err)
 		return 0;
 	const char *d = v1_dir(dirs, "cpu.shares");
 	if (d) {
-		if (has_rtp && write_int(d, "cpu.rt_period_us", rt_period, "cpu.realtimePeriod", err) < 0)
+		if (has_rtp &&
+		    write_int(d, "cpu.rt_period_us", rt_period, "cpu.realtimePeriod", err) < 0)
 			return -1;
-		if (has_rtr && write_int(d, "cpu.rt_runtime_us", rt_runtime, "cpu.realtimeRuntime", err) < 0)
+		if (has_rtr &&
+		    write_int(d, "cpu.rt_runtime_us", rt_runtime, "cpu.realtimeRuntime", err) < 0)
 			return -1;
 		if (has_shares && write_int(d, "cpu.shares", shares, "cpu.shares", err) < 0)
 			return -1;
@@ -369,9 +394,11 @@ static int apply_cpu(json_t *c, json_t *dirs, oci_error *err)
 			if (write_int(d, "cpu.cfs_period_us", period, "cpu.period", &e) < 0) {
 				oci_err_clear(&e);
 				if (!has_quota)
-					return write_int(d, "cpu.cfs_period_us", period, "cpu.period", err);
+					return write_int(d, "cpu.cfs_period_us", period,
+							 "cpu.period", err);
 				if (write_int(d, "cpu.cfs_quota_us", quota, "cpu.quota", err) < 0 ||
-				    write_int(d, "cpu.cfs_period_us", period, "cpu.period", err) < 0)
+				    write_int(d, "cpu.cfs_period_us", period, "cpu.period", err) <
+					0)
 					return -1;
 				return 0;
 			}
@@ -383,18 +410,23 @@ static int apply_cpu(json_t *c, json_t *dirs, oci_error *err)
 	if (!(d = v2_dir(dirs, "cpu")))
 		return missing("cpu", "cpu", err);
 	if (has_rtr || has_rtp)
-		return oci_err(err, OCI_E_UNSUPPORTED, "linux.resources.cpu.realtimeRuntime: not supported on cgroup v2");
+		return oci_err(err, OCI_E_UNSUPPORTED,
+			       "linux.resources.cpu.realtimeRuntime: not supported on cgroup v2");
 	if (has_shares) {
 		if (shares < 2 || shares > 262144)
-			return oci_err(err, OCI_E_INVALID, "linux.resources.cpu.shares: %" PRId64 " out of range 2..262144",
+			return oci_err(err, OCI_E_INVALID,
+				       "linux.resources.cpu.shares: %" PRId64
+				       " out of range 2..262144",
 				       shares);
-		if (write_int(d, "cpu.weight", 1 + ((shares - 2) * 9999) / 262142, "cpu.shares", err) < 0)
+		if (write_int(d, "cpu.weight", 1 + ((shares - 2) * 9999) / 262142, "cpu.shares",
+			      err) < 0)
 			return -1;
 	}
 	if (has_quota || has_period) {
 		char buf[64];
 		if (has_quota && quota > 0)
-			snprintf(buf, sizeof(buf), "%" PRId64 " %" PRId64, quota, has_period ? period : 100000);
+			snprintf(buf, sizeof(buf), "%" PRId64 " %" PRId64, quota,
+				 has_period ? period : 100000);
 		else
 			snprintf(buf, sizeof(buf), "max %" PRId64, has_period ? period : 100000);
 		if (write_file(d, "cpu.max", buf, "cpu.quota", err) < 0)
@@ -416,19 +448,22 @@ static int apply_blkio(json_t *b, json_t *dirs, oci_error *err)
 	if (!(d = v2_dir(dirs, "io")))
 		return missing("blockIO", "blkio", err);
 	/* runc's ConvertBlkIOToIOWeightValue */
-	return write_int(d, has_file(d, "io.bfq.weight") ? "io.bfq.weight" : "io.weight", 1 + (w - 10) * 9999 / 990,
-			 "blockIO.weight", err);
+	return write_int(d, has_file(d, "io.bfq.weight") ? "io.bfq.weight" : "io.weight",
+			 1 + (w - 10) * 9999 / 990, "blockIO.weight", err);
 }
 
 static int apply_hugetlb(json_t *list, json_t *dirs, oci_error *err)
 {
 	size_t i;
 	json_t *h;
-	json_array_foreach(list, i, h) {
+	json_array_foreach(list, i, h)
+	{
 		const char *size = json_string_value(json_object_get(h, "pageSize"));
 		int64_t limit;
 		if (!size || !size[0] || strchr(size, '/') || !get_int(h, "limit", &limit))
-			return oci_err(err, OCI_E_INVALID, "linux.resources.hugepageLimits[%zu]: expected pageSize and limit", i);
+			return oci_err(
+			    err, OCI_E_INVALID,
+			    "linux.resources.hugepageLimits[%zu]: expected pageSize and limit", i);
 		char file[128];
 		snprintf(file, sizeof(file), "hugetlb.%s.limit_in_bytes", size);
 		const char *d = v1_dir(dirs, file);
@@ -440,14 +475,17 @@ static int apply_hugetlb(json_t *list, json_t *dirs, oci_error *err)
 		}
 		if (!d)
 			return oci_err(err, OCI_E_UNSUPPORTED,
-				       "linux.resources.hugepageLimits[%zu]: cannot be applied: no hugetlb cgroup "
-				       "controller with page size '%s'", i, size);
+				       "linux.resources.hugepageLimits[%zu]: cannot be applied: no "
+				       "hugetlb cgroup "
+				       "controller with page size '%s'",
+				       i, size);
 		if (write_int(d, file, limit, "hugepageLimits", err) < 0)
 			return -1;
 		/* the reservation limit too, where the kernel has it (runc does the same) */
 		char rsvd[160];
 		bool v1 = oci_str_has_suffix(file, ".limit_in_bytes");
-		snprintf(rsvd, sizeof(rsvd), "hugetlb.%s.rsvd.%s", size, v1 ? "limit_in_bytes" : "max");
+		snprintf(rsvd, sizeof(rsvd), "hugetlb.%s.rsvd.%s", size,
+			 v1 ? "limit_in_bytes" : "max");
 		if (has_file(d, rsvd) && write_int(d, rsvd, limit, "hugepageLimits", err) < 0)
 			return -1;
 	}
@@ -466,11 +504,15 @@ static int apply_network(json_t *n, json_t *dirs, oci_error *err)
 	}
 	size_t i;
 	json_t *p;
-	json_array_foreach(json_object_get(n, "priorities"), i, p) {
+	json_array_foreach(json_object_get(n, "priorities"), i, p)
+	{
 		const char *name = json_string_value(json_object_get(p, "name"));
 		int64_t prio;
 		if (!name || !get_int(p, "priority", &prio))
-			return oci_err(err, OCI_E_INVALID, "linux.resources.network.priorities[%zu]: expected name and priority", i);
+			return oci_err(
+			    err, OCI_E_INVALID,
+			    "linux.resources.network.priorities[%zu]: expected name and priority",
+			    i);
 		const char *d = v1_dir(dirs, "net_prio.ifpriomap");
 		if (!d)
 			return missing("network.priorities", "net_prio", err);
@@ -488,13 +530,17 @@ static int apply_unified(json_t *u, json_t *dirs, oci_error *err)
 		return 0;
 	const char *d = v2_root_dir(dirs);
 	if (!d)
-		return oci_err(err, OCI_E_UNSUPPORTED, "linux.resources.unified: needs a cgroup v2 hierarchy");
+		return oci_err(err, OCI_E_UNSUPPORTED,
+			       "linux.resources.unified: needs a cgroup v2 hierarchy");
 	const char *key;
 	json_t *v;
-	json_object_foreach(u, key, v) {
+	json_object_foreach(u, key, v)
+	{
 		const char *val = json_string_value(v);
-		if (!val || strchr(key, '/') || !strcmp(key, ".") || !strcmp(key, "..") || !strchr(key, '.'))
-			return oci_err(err, OCI_E_INVALID, "linux.resources.unified.%s: invalid key or value", key);
+		if (!val || strchr(key, '/') || !strcmp(key, ".") || !strcmp(key, "..") ||
+		    !strchr(key, '.'))
+			return oci_err(err, OCI_E_INVALID,
+				       "linux.resources.unified.%s: invalid key or value", key);
 		char ctrl[64];
 		snprintf(ctrl, sizeof(ctrl), "%.*s", (int)(strchr(key, '.') - key), key);
 		if (strcmp(ctrl, "cgroup"))
@@ -523,9 +569,11 @@ int oci_resources_apply(json_t *res, json_t *dirs, bool create, oci_error *err)
 		return -1;
 	if (json_object_size(v = json_object_get(res, "blockIO")) && apply_blkio(v, dirs, err) < 0)
 		return -1;
-	if (json_array_size(v = json_object_get(res, "hugepageLimits")) && apply_hugetlb(v, dirs, err) < 0)
+	if (json_array_size(v = json_object_get(res, "hugepageLimits")) &&
+	    apply_hugetlb(v, dirs, err) < 0)
 		return -1;
-	if (json_object_size(v = json_object_get(res, "network")) && apply_network(v, dirs, err) < 0)
+	if (json_object_size(v = json_object_get(res, "network")) &&
+	    apply_network(v, dirs, err) < 0)
 		return -1;
 	return apply_unified(json_object_get(res, "unified"), dirs, err);
 }

@@ -15,24 +15,40 @@
 #include "run/resources.h"
 #include "run/state.h"
 
-enum { U_RES = 'r', U_HELP = 'h', U_BLKIO = 256, U_CPU_PERIOD, U_CPU_QUOTA, U_CPU_SHARE, U_RT_PERIOD, U_RT_RUNTIME,
-       U_CPUS, U_MEMS, U_MEMORY, U_MEM_RES, U_MEM_SWAP, U_PIDS };
+enum {
+	U_RES = 'r',
+	U_HELP = 'h',
+	U_BLKIO = 256,
+	U_CPU_PERIOD,
+	U_CPU_QUOTA,
+	U_CPU_SHARE,
+	U_RT_PERIOD,
+	U_RT_RUNTIME,
+	U_CPUS,
+	U_MEMS,
+	U_MEMORY,
+	U_MEM_RES,
+	U_MEM_SWAP,
+	U_PIDS
+};
 
 static const oci_cli_option update_opts[] = {
-	{"resources", 'r', OCI_ARG_REQUIRED, "FILE", "linux.resources JSON to apply ('-' reads stdin)", U_RES},
-	{"blkio-weight", 0, OCI_ARG_REQUIRED, "N", "block IO weight (10-1000)", U_BLKIO},
-	{"cpu-period", 0, OCI_ARG_REQUIRED, "US", "CPU CFS period", U_CPU_PERIOD},
-	{"cpu-quota", 0, OCI_ARG_REQUIRED, "US", "CPU CFS quota (-1: none)", U_CPU_QUOTA},
-	{"cpu-share", 0, OCI_ARG_REQUIRED, "N", "CPU shares (relative weight)", U_CPU_SHARE},
-	{"cpu-rt-period", 0, OCI_ARG_REQUIRED, "US", "CPU realtime period", U_RT_PERIOD},
-	{"cpu-rt-runtime", 0, OCI_ARG_REQUIRED, "US", "CPU realtime runtime", U_RT_RUNTIME},
-	{"cpuset-cpus", 0, OCI_ARG_REQUIRED, "LIST", "CPUs to run on (0-3, 0,1)", U_CPUS},
-	{"cpuset-mems", 0, OCI_ARG_REQUIRED, "LIST", "memory nodes to allocate from", U_MEMS},
-	{"memory", 0, OCI_ARG_REQUIRED, "SIZE", "memory limit (100m, 1g; -1: none)", U_MEMORY},
-	{"memory-reservation", 0, OCI_ARG_REQUIRED, "SIZE", "memory soft limit", U_MEM_RES},
-	{"memory-swap", 0, OCI_ARG_REQUIRED, "SIZE", "memory plus swap limit (-1: unlimited swap)", U_MEM_SWAP},
-	{"pids-limit", 0, OCI_ARG_REQUIRED, "N", "maximum number of processes (-1: none)", U_PIDS},
-	{"help", 'h', OCI_ARG_NONE, NULL, "show this help", U_HELP},
+    {"resources", 'r', OCI_ARG_REQUIRED, "FILE", "linux.resources JSON to apply ('-' reads stdin)",
+     U_RES},
+    {"blkio-weight", 0, OCI_ARG_REQUIRED, "N", "block IO weight (10-1000)", U_BLKIO},
+    {"cpu-period", 0, OCI_ARG_REQUIRED, "US", "CPU CFS period", U_CPU_PERIOD},
+    {"cpu-quota", 0, OCI_ARG_REQUIRED, "US", "CPU CFS quota (-1: none)", U_CPU_QUOTA},
+    {"cpu-share", 0, OCI_ARG_REQUIRED, "N", "CPU shares (relative weight)", U_CPU_SHARE},
+    {"cpu-rt-period", 0, OCI_ARG_REQUIRED, "US", "CPU realtime period", U_RT_PERIOD},
+    {"cpu-rt-runtime", 0, OCI_ARG_REQUIRED, "US", "CPU realtime runtime", U_RT_RUNTIME},
+    {"cpuset-cpus", 0, OCI_ARG_REQUIRED, "LIST", "CPUs to run on (0-3, 0,1)", U_CPUS},
+    {"cpuset-mems", 0, OCI_ARG_REQUIRED, "LIST", "memory nodes to allocate from", U_MEMS},
+    {"memory", 0, OCI_ARG_REQUIRED, "SIZE", "memory limit (100m, 1g; -1: none)", U_MEMORY},
+    {"memory-reservation", 0, OCI_ARG_REQUIRED, "SIZE", "memory soft limit", U_MEM_RES},
+    {"memory-swap", 0, OCI_ARG_REQUIRED, "SIZE", "memory plus swap limit (-1: unlimited swap)",
+     U_MEM_SWAP},
+    {"pids-limit", 0, OCI_ARG_REQUIRED, "N", "maximum number of processes (-1: none)", U_PIDS},
+    {"help", 'h', OCI_ARG_NONE, NULL, "show this help", U_HELP},
 };
 
 static const struct {
@@ -40,11 +56,11 @@ static const struct {
 	const char *group, *key;
 	bool size; /* memory sizes take k/m/g suffixes */
 } int_opts[] = {
-	{U_BLKIO, "blockIO", "weight", false},      {U_CPU_PERIOD, "cpu", "period", false},
-	{U_CPU_QUOTA, "cpu", "quota", false},       {U_CPU_SHARE, "cpu", "shares", false},
-	{U_RT_PERIOD, "cpu", "realtimePeriod", false}, {U_RT_RUNTIME, "cpu", "realtimeRuntime", false},
-	{U_MEMORY, "memory", "limit", true},        {U_MEM_RES, "memory", "reservation", true},
-	{U_MEM_SWAP, "memory", "swap", true},       {U_PIDS, "pids", "limit", false},
+    {U_BLKIO, "blockIO", "weight", false},	   {U_CPU_PERIOD, "cpu", "period", false},
+    {U_CPU_QUOTA, "cpu", "quota", false},	   {U_CPU_SHARE, "cpu", "shares", false},
+    {U_RT_PERIOD, "cpu", "realtimePeriod", false}, {U_RT_RUNTIME, "cpu", "realtimeRuntime", false},
+    {U_MEMORY, "memory", "limit", true},	   {U_MEM_RES, "memory", "reservation", true},
+    {U_MEM_SWAP, "memory", "swap", true},	   {U_PIDS, "pids", "limit", false},
 };
 
 static const char *opt_name(int id)
@@ -80,7 +96,8 @@ static json_t *read_resources(const char *path, oci_error *err)
 	json_t *res = json_loadb(data, len, 0, &je);
 	if (!json_is_object(res)) {
 		json_decref(res);
-		return oci_err(err, OCI_E_INVALID, "update: --resources '%s': expected a JSON object%s%s", path,
+		return oci_err(err, OCI_E_INVALID,
+			       "update: --resources '%s': expected a JSON object%s%s", path,
 			       je.text[0] ? ": " : "", je.text),
 		       NULL;
 	}
@@ -105,8 +122,9 @@ int oci_cmd_update(const oci_run_global *g, int argc, char **argv, oci_error *er
 	oci_cli_init(&cli, update_opts, ARRAY_SIZE(update_opts), argc, argv, 1, false);
 	while ((opt = oci_cli_next(&cli, err)) > 0) {
 		if (opt == U_HELP) {
-			oci_cli_help(stdout, "oci-run update [OPTIONS] ID", "Change the resource limits of a container.",
-				     update_opts, ARRAY_SIZE(update_opts));
+			oci_cli_help(stdout, "oci-run update [OPTIONS] ID",
+				     "Change the resource limits of a container.", update_opts,
+				     ARRAY_SIZE(update_opts));
 			return 0;
 		}
 		if (opt == U_RES)
@@ -161,7 +179,8 @@ int oci_cmd_update(const oci_run_global *g, int argc, char **argv, oci_error *er
 	}
 	int status = oci_state_status(dirfd, &st);
 	if (status == OCI_STATUS_STOPPED)
-		oci_err(err, OCI_E_STATE, "container '%s' is not running: %s", id, oci_status_name(status));
+		oci_err(err, OCI_E_STATE, "container '%s' is not running: %s", id,
+			oci_status_name(status));
 	else if (!json_array_size(st.cgroups))
 		oci_err(err, OCI_E_STATE, "container '%s' has no cgroup to update", id);
 	else if (oci_resources_apply(res, st.cgroups, false, err) < 0)
