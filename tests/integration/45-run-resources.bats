@@ -245,3 +245,13 @@ with_mknod() {
 	assert_output_contains "can't open /tmp/other: Operation not permitted"
 	assert_output_contains "null=0"
 }
+
+@test "devices: an allow-all rule after deny-all (podman --privileged) opens host devices" {
+	read -r t maj min < <(host_dev) || skip "no openable device on the host"
+	with_mknod
+	edit_config '.linux.resources.devices = [{"allow": false, "access": "rwm"}, {"allow": true, "access": "rwm"}]'
+	set_args sh -c "mknod /tmp/dev $t $maj $min && true </tmp/dev; echo rc=\$?"
+	run rt run --bundle "$B" "$CID" </dev/null
+	assert_success
+	[ "$output" = rc=0 ]
+}
