@@ -111,6 +111,8 @@ with_mknod() {
 	# 64 MiB in a tmpfs is charged to the container's memory cgroup
 	set_args sh -c 'head -c 67108864 /dev/zero >/tmp/big; echo rc=$?'
 	run timeout 30 "$RUNTIME" --root "$ROOT" run --bundle "$B" "$CID" </dev/null
+	# the memory cgroup's OOM killer ends the container: 128 + SIGKILL
+	assert_failure 137
 	[[ "$output" != *rc=0* ]]
 }
 
