@@ -484,17 +484,10 @@ static int not_found_or_error(const char *id, oci_error *err)
 
 int oci_container_start(const oci_run_global *g, const char *id, oci_error *err)
 {
-	if (oci_state_check_id(id, err) < 0)
-		return -1;
-	cleanup_close int rootfd = oci_state_open_root(g->root, false, err);
-	if (rootfd < 0)
-		return not_found_or_error(id, err);
-	cleanup_close int dirfd = oci_state_open_dir(rootfd, id, true, err);
+	oci_state st;
+	cleanup_close int dirfd = oci_state_load(g->root, id, true, NULL, &st, err);
 	if (dirfd < 0)
 		return -1;
-	oci_state st;
-	if (oci_state_read(dirfd, &st, err) < 0)
-		return oci_err_prefix(err, "container '%s'", id);
 	int r = start_locked(dirfd, &st, st.hooks, err);
 	oci_state_release(&st);
 	return r;
@@ -525,17 +518,10 @@ static void kill_pidns(pid_t init, int sig)
 
 int oci_container_kill(const oci_run_global *g, const char *id, int sig, bool all, oci_error *err)
 {
-	if (oci_state_check_id(id, err) < 0)
-		return -1;
-	cleanup_close int rootfd = oci_state_open_root(g->root, false, err);
-	if (rootfd < 0)
-		return not_found_or_error(id, err);
-	cleanup_close int dirfd = oci_state_open_dir(rootfd, id, false, err);
+	oci_state st;
+	cleanup_close int dirfd = oci_state_load(g->root, id, false, NULL, &st, err);
 	if (dirfd < 0)
 		return -1;
-	oci_state st;
-	if (oci_state_read(dirfd, &st, err) < 0)
-		return oci_err_prefix(err, "container '%s'", id);
 	int ret = 0;
 	if (oci_state_status(dirfd, &st) == OCI_STATUS_STOPPED) {
 		ret = oci_err(err, OCI_E_STATE, "container '%s' is not running", id);

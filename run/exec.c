@@ -289,20 +289,11 @@ static int write_pid_file(const char *path, pid_t pid, oci_error *err)
 
 static int do_exec(const oci_run_global *g, const exec_opts *o, int *exit_status, oci_error *err)
 {
-	if (oci_state_check_id(o->id, err) < 0)
-		return -1;
-	cleanup_close int rootfd = oci_state_open_root(g->root, false, err);
-	if (rootfd < 0) {
-		if (err->code == OCI_E_NOTFOUND)
-			return oci_err(err, OCI_E_NOTFOUND, "container '%s' does not exist", o->id);
-		return -1;
-	}
-	cleanup_close int dirfd = oci_state_open_dir(rootfd, o->id, false, err);
+	cleanup_close int rootfd = -1;
+	oci_state st;
+	cleanup_close int dirfd = oci_state_load(g->root, o->id, false, &rootfd, &st, err);
 	if (dirfd < 0)
 		return -1;
-	oci_state st;
-	if (oci_state_read(dirfd, &st, err) < 0)
-		return oci_err_prefix(err, "container '%s'", o->id);
 	int ret = -1;
 	int nsfds[N_NS];
 	int socks[2] = {-1, -1};

@@ -133,20 +133,10 @@ static int pause_or_resume(const oci_run_global *g, int argc, char **argv, bool 
 		return oci_err(err, OCI_E_INVALID, "%s: expected exactly one container id",
 			       argv[0]);
 	const char *id = argv[cli.index];
-	if (oci_state_check_id(id, err) < 0)
-		return -1;
-	cleanup_close int rootfd = oci_state_open_root(g->root, false, err);
-	if (rootfd < 0) {
-		if (err->code == OCI_E_NOTFOUND)
-			return oci_err(err, OCI_E_NOTFOUND, "container '%s' does not exist", id);
-		return -1;
-	}
-	cleanup_close int dirfd = oci_state_open_dir(rootfd, id, true, err);
+	oci_state st;
+	cleanup_close int dirfd = oci_state_load(g->root, id, true, NULL, &st, err);
 	if (dirfd < 0)
 		return -1;
-	oci_state st;
-	if (oci_state_read(dirfd, &st, err) < 0)
-		return oci_err_prefix(err, "container '%s'", id);
 	int status = oci_state_status(dirfd, &st);
 	int ret = 0;
 	if (pause && status != OCI_STATUS_RUNNING && status != OCI_STATUS_CREATED)

@@ -159,20 +159,10 @@ int oci_cmd_ps(const oci_run_global *g, int argc, char **argv, oci_error *err)
 	if (json && cli.index + 1 < argc)
 		return oci_err(err, OCI_E_INVALID,
 			       "ps: ps options cannot be used with --format json");
-	if (oci_state_check_id(id, err) < 0)
-		return -1;
-	cleanup_close int rootfd = oci_state_open_root(g->root, false, err);
-	if (rootfd < 0) {
-		if (err->code == OCI_E_NOTFOUND)
-			return oci_err(err, OCI_E_NOTFOUND, "container '%s' does not exist", id);
-		return -1;
-	}
-	cleanup_close int dirfd = oci_state_open_dir(rootfd, id, false, err);
+	oci_state st;
+	cleanup_close int dirfd = oci_state_load(g->root, id, false, NULL, &st, err);
 	if (dirfd < 0)
 		return -1;
-	oci_state st;
-	if (oci_state_read(dirfd, &st, err) < 0)
-		return oci_err_prefix(err, "container '%s'", id);
 	pid_t *pids = NULL;
 	size_t n = 0;
 	int ret = 0;

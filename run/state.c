@@ -206,6 +206,27 @@ int oci_state_read(int dirfd, oci_state *st, oci_error *err)
 	return 0;
 }
 
+int oci_state_load(const char *root, const char *id, bool exclusive, int *rootfd, oci_state *st,
+		   oci_error *err)
+{
+	if (oci_state_check_id(id, err) < 0)
+		return -1;
+	cleanup_close int rfd = oci_state_open_root(root, false, err);
+	if (rfd < 0) {
+		if (err->code == OCI_E_NOTFOUND)
+			return oci_err(err, OCI_E_NOTFOUND, "container '%s' does not exist", id);
+		return -1;
+	}
+	cleanup_close int dirfd = oci_state_open_dir(rfd, id, exclusive, err);
+	if (dirfd < 0)
+		return -1;
+	if (oci_state_read(dirfd, st, err) < 0)
+		return oci_err_prefix(err, "container '%s'", id);
+	if (rootfd)
+		*rootfd = steal_fd(&rfd);
+	return steal_fd(&dirfd);
+}
+
 uint64_t oci_proc_start_time(pid_t pid, bool *zombie)
 {
 	char path[64], buf[1024];

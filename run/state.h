@@ -46,6 +46,12 @@ int oci_state_check_owner(int rootfd, int dirfd, const char *id, oci_error *err)
 /* Open and lock <root>/<id> (shared or exclusive), checking its owner. OCI_E_NOTFOUND when it
  * does not exist. */
 int oci_state_open_dir(int rootfd, const char *id, bool exclusive, oci_error *err);
+/* For a command on an existing container: check id, open the state root and id's directory
+ * (locked as oci_state_open_dir), and read its state into st. A missing root is "container
+ * 'ID' does not exist". Returns the directory fd; *rootfd gets the root's fd when rootfd is
+ * not NULL (else it is closed). On error nothing stays open and st is untouched. */
+int oci_state_load(const char *root, const char *id, bool exclusive, int *rootfd, oci_state *st,
+		   oci_error *err);
 
 /* Atomic replace (temporary file + rename) without fsync: state lives for one boot, and
  * readers only need to never see a partial file. Also used for --pid-file. */

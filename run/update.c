@@ -163,20 +163,10 @@ int oci_cmd_update(const oci_run_global *g, int argc, char **argv, oci_error *er
 			json_object_set_new(cpu, "mems", json_string(vals[U_MEMS]));
 	}
 
-	cleanup_close int rootfd = oci_state_open_root(g->root, false, err);
-	if (rootfd < 0) {
-		if (err->code == OCI_E_NOTFOUND)
-			oci_err(err, OCI_E_NOTFOUND, "container '%s' does not exist", id);
-		goto out;
-	}
-	cleanup_close int dirfd = oci_state_open_dir(rootfd, id, true, err);
+	oci_state st;
+	cleanup_close int dirfd = oci_state_load(g->root, id, true, NULL, &st, err);
 	if (dirfd < 0)
 		goto out;
-	oci_state st;
-	if (oci_state_read(dirfd, &st, err) < 0) {
-		oci_err_prefix(err, "container '%s'", id);
-		goto out;
-	}
 	int status = oci_state_status(dirfd, &st);
 	if (status == OCI_STATUS_STOPPED)
 		oci_err(err, OCI_E_STATE, "container '%s' is not running: %s", id,
