@@ -8,6 +8,7 @@
 #include "common/cli.h"
 #include "common/error.h"
 #include "common/log.h"
+#include "common/spec.h"
 #include "run/commands.h"
 
 enum { OPT_ROOT = 256, OPT_LOG, OPT_LOG_FORMAT, OPT_DEBUG, OPT_SYSTEMD_CGROUP, OPT_CRIU, OPT_ROOTLESS, OPT_HELP,
@@ -92,7 +93,7 @@ int main(int argc, char **argv)
 			usage(stdout);
 			return 0;
 		case OPT_VERSION:
-			printf("oci-run version %s\nspec: %s\n", OCI_VERSION, "1.2.0");
+			printf("oci-run version %s\nspec: %s\n", OCI_VERSION, OCI_RUNTIME_SPEC_VERSION);
 			return 0;
 		}
 	}
