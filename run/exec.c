@@ -227,7 +227,11 @@ static __attribute__((noreturn)) void exec_process(int sync, json_t *process,
 	bool nnp = json_is_true(json_object_get(process, "noNewPrivileges"));
 	if (!nnp && oci_seccomp_load(seccomp, &err) < 0)
 		child_fail(sync, &err, 1);
-	if (oci_process_set_user(process, &err) < 0)
+	/* The state root and directory, the namespace fds and the init's root are host
+	 * directories: none may be open when the cwd is resolved (CVE-2024-21626). */
+	int keep[] = {sync, oci_log_fd()};
+	if (oci_process_close_fds(o->preserve_fds, keep, ARRAY_SIZE(keep), &err) < 0 ||
+	    oci_process_set_user(process, &err) < 0)
 		child_fail(sync, &err, 1);
 	cleanup_free char *exe = oci_process_lookup(process, &err);
 	if (!exe)
@@ -287,8 +291,27 @@ static int write_pid_file(const char *path, pid_t pid, oci_error *err)
 	return 0;
 }
 
+/* The preserved fds must be the caller's: one of ours (the state root, opened below) landing
+ * on a number the caller left closed would be handed to the process. */
+static int check_preserved(int preserve_fds, oci_error *err)
+{
+	for (int fd = 3; fd < 3 + preserve_fds; fd++)
+		if (fcntl(fd, F_GETFD) < 0 || fd == oci_log_fd())
+			return oci_err(err, OCI_E_INVALID, "--preserve-fds %d: fd %d is not open",
+				       preserve_fds, fd);
+	return 0;
+}
+
 static int do_exec(const oci_run_global *g, const exec_opts *o, int *exit_status, oci_error *err)
 {
+	if (check_preserved(o->preserve_fds, err) < 0)
+		return -1;
+	/* CVE-2019-5736: any process of the container that sees ours (the same uid after our
+	 * exec, CAP_SYS_PTRACE in the container's config, another container sharing its pid
+	 * namespace, an image whose entrypoint is /proc/self/exe) could reach our
+	 * /proc/PID/exe, so exec always runs from the sealed copy, before any work is done. */
+	if (oci_cloned_binary_ensure(err) < 0)
+		return -1;
 	cleanup_close int rootfd = -1;
 	oci_state st;
 	cleanup_close int dirfd = oci_state_load(g->root, o->id, false, &rootfd, &st, err);
@@ -349,12 +372,6 @@ static int do_exec(const oci_run_global *g, const exec_opts *o, int *exit_status
 		oci_err(err, OCI_E_INVALID,
 			"cannot use console socket if oci-run will not detach or allocate tty");
 		goto out;
-	}
-	{
-		cleanup_json json_t *pspec = json_pack("{s:O}", "process", process);
-		if (pspec && oci_cloned_binary_needed(pspec, st.own_pidns) &&
-		    oci_cloned_binary_ensure(err) < 0)
-			goto out;
 	}
 
 	/* The init's namespaces that differ from ours, and its root. */

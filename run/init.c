@@ -253,7 +253,11 @@ void oci_init_main(oci_init_args *a)
 	bool nnp = json_is_true(json_object_get(process, "noNewPrivileges"));
 	if (!nnp && oci_seccomp_load(a->seccomp, &err) < 0)
 		fail(a, &err);
-	if (oci_process_set_user(process, &err) < 0)
+	/* Whatever the mounts or hooks left open goes before the cwd is resolved: only the
+	 * sync socket, the exec fifo and the log stay (none is a directory) (CVE-2024-21626). */
+	int keep[] = {a->sync, a->fifo, oci_log_fd()};
+	if (oci_process_close_fds(a->opts->preserve_fds, keep, ARRAY_SIZE(keep), &err) < 0 ||
+	    oci_process_set_user(process, &err) < 0)
 		fail(a, &err);
 	cleanup_free char *exe = oci_process_lookup(process, &err);
 	if (!exe || oci_process_fds(a->opts->preserve_fds, &err) < 0)

@@ -6,6 +6,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <limits.h>
+#include <stdlib.h>
 #include <linux/close_range.h>
 #include <stdio.h>
 #include <string.h>
@@ -19,6 +21,7 @@
 
 #include "common/json.h"
 #include "common/log.h"
+#include "common/safepath.h"
 #include "common/util.h"
 #include "run/seccomp.h"
 
@@ -141,11 +144,16 @@ int oci_process_make_cwd(json_t *process, oci_error *err)
 {
 	const char *cwd = cwd_of(process);
 	struct stat st;
-	/* We are inside the new root: the path cannot lead outside it. */
 	if (stat(cwd, &st) == 0)
-		return 0;
-	if (oci_mkdir_p(cwd, 0755, err) < 0)
-		return oci_err_prefix(err, "process.cwd");
+		return 0; /* oci_process_chdir checks where it leads */
+	/* Created inside the root even when the path goes through a magic link (/proc/self/fd/N
+	 * of a runtime fd) or "..": never a directory on the host (CVE-2024-21626). */
+	cleanup_close int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (root < 0)
+		return oci_err_errno(err, errno, "process.cwd: cannot open the root");
+	cleanup_close int fd = oci_safe_mkdir_p(root, cwd, 0755, err);
+	if (fd < 0)
+		return oci_err_prefix(err, "process.cwd '%s'", cwd);
 	return 0;
 }
 
@@ -230,9 +238,22 @@ int oci_process_set_user(json_t *process, oci_error *err)
 			log_debug("cannot raise ambient capability %s: %s", name, strerror(errno));
 	}
 	umask((mode_t)umask_v & 0777);
+	return oci_process_chdir(process, err);
+}
+
+int oci_process_chdir(json_t *process, oci_error *err)
+{
 	const char *cwd = cwd_of(process);
 	if (chdir(cwd) < 0)
 		return oci_err_errno(err, errno, "cannot chdir to '%s'", cwd);
+	/* A cwd reached through a magic link to something outside our root (a host directory
+	 * fd, /proc/PID/cwd of a host process) has no path from the root: the kernel answers
+	 * "(unreachable)..." and glibc turns that into ENOENT (CVE-2024-21626). */
+	char buf[PATH_MAX];
+	if (!getcwd(buf, sizeof(buf)) || buf[0] != '/')
+		return oci_err(err, OCI_E_INVALID,
+			       "process.cwd '%s': the working directory is outside the container's root",
+			       cwd);
 	return 0;
 }
 
@@ -280,6 +301,44 @@ char *oci_process_lookup(json_t *process, oci_error *err)
 	}
 	oci_err(err, OCI_E_NOTFOUND, "exec: \"%s\": executable file not found in $PATH", a0);
 	return NULL;
+}
+
+static int cmp_int(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+	return (x > y) - (x < y);
+}
+
+/* close(2) every fd in [lo, hi]: close_range, or one by one on kernels before 5.9. */
+static void close_span(unsigned lo, unsigned hi)
+{
+	if (lo > hi)
+		return;
+	if (syscall(SYS_close_range, lo, hi, 0) == 0)
+		return;
+	struct rlimit rl;
+	unsigned max = getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < (1u << 20) ? (unsigned)rl.rlim_cur
+										     : (1u << 20);
+	for (unsigned fd = lo; fd <= hi && fd < max; fd++)
+		close((int)fd);
+}
+
+int oci_process_close_fds(int preserve_fds, const int *keep, size_t nkeep, oci_error *err)
+{
+	int sorted[8];
+	if (nkeep > ARRAY_SIZE(sorted))
+		return oci_err(err, OCI_E_INTERNAL, "too many fds to keep");
+	memcpy(sorted, keep, nkeep * sizeof(int));
+	qsort(sorted, nkeep, sizeof(int), cmp_int);
+	unsigned lo = 3u + (unsigned)preserve_fds;
+	for (size_t i = 0; i < nkeep; i++) {
+		if (sorted[i] < 0 || (unsigned)sorted[i] < lo)
+			continue;
+		close_span(lo, (unsigned)sorted[i] - 1);
+		lo = (unsigned)sorted[i] + 1;
+	}
+	close_span(lo, ~0u);
+	return 0;
 }
 
 int oci_process_fds(int preserve_fds, oci_error *err)

@@ -19,8 +19,14 @@ int oci_process_sysctl(json_t *spec, oci_error *err);
 int oci_process_identity(json_t *spec, oci_error *err);
 /* Create cwd (inside the new root) if needed. */
 int oci_process_make_cwd(json_t *process, oci_error *err);
-/* Bounding set, groups, uid/gid, capability sets, ambient, umask, chdir(cwd). */
+/* Bounding set, groups, uid/gid, capability sets, ambient, umask, then oci_process_chdir.
+ * Call oci_process_close_fds first: no runtime fd may be open when the cwd is resolved. */
 int oci_process_set_user(json_t *process, oci_error *err);
+/* chdir(process.cwd), refused unless the result is inside our root (CVE-2024-21626). */
+int oci_process_chdir(json_t *process, oci_error *err);
+/* Close every fd except stdio, the preserved ones (3 .. 3+preserve_fds-1) and the at most 8
+ * fds of keep[] (negative entries ignored): what the runtime itself still needs until exec. */
+int oci_process_close_fds(int preserve_fds, const int *keep, size_t nkeep, oci_error *err);
 /* Look args[0] up in the process's PATH (from its env). Returns a new string. */
 char *oci_process_lookup(json_t *process, oci_error *err);
 /* Mark every fd >= 3 + preserve_fds close-on-exec, and clear it on the preserved ones. */
