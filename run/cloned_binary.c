@@ -73,7 +73,8 @@ int oci_cloned_binary_ensure(oci_error *err)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
-			return oci_err_errno(err, n < 0 ? errno : EIO, "cannot copy the runtime binary");
+			return oci_err_errno(err, n < 0 ? errno : EIO,
+					     "cannot copy the runtime binary");
 		left -= n;
 	}
 	if (fcntl(mfd, F_ADD_SEALS, SEALS) < 0)

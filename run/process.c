@@ -251,9 +251,9 @@ int oci_process_chdir(json_t *process, oci_error *err)
 	 * "(unreachable)..." and glibc turns that into ENOENT (CVE-2024-21626). */
 	char buf[PATH_MAX];
 	if (!getcwd(buf, sizeof(buf)) || buf[0] != '/')
-		return oci_err(err, OCI_E_INVALID,
-			       "process.cwd '%s': the working directory is outside the container's root",
-			       cwd);
+		return oci_err(
+		    err, OCI_E_INVALID,
+		    "process.cwd '%s': the working directory is outside the container's root", cwd);
 	return 0;
 }
 
@@ -317,8 +317,9 @@ static void close_span(unsigned lo, unsigned hi)
 	if (syscall(SYS_close_range, lo, hi, 0) == 0)
 		return;
 	struct rlimit rl;
-	unsigned max = getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < (1u << 20) ? (unsigned)rl.rlim_cur
-										     : (1u << 20);
+	unsigned max = getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < (1u << 20)
+			   ? (unsigned)rl.rlim_cur
+			   : (1u << 20);
 	for (unsigned fd = lo; fd <= hi && fd < max; fd++)
 		close((int)fd);
 }

@@ -35,5 +35,6 @@ int oci_process_fds(int preserve_fds, oci_error *err);
 int oci_process_exec(json_t *process, const char *path, oci_error *err);
 /* The same, installing the seccomp filter late (after no_new_privs, just before execve). */
 struct oci_seccomp;
-int oci_process_exec_seccomp(json_t *process, const char *path, const struct oci_seccomp *late, oci_error *err);
+int oci_process_exec_seccomp(json_t *process, const char *path, const struct oci_seccomp *late,
+			     oci_error *err);
 #endif
