@@ -3,9 +3,8 @@
 # oci-run, runc and crun in one hyperfine run, with the ratio of each to crun's mean wall
 # time, and the peak RSS of the runtime (GNU time's maximum resident set size of the
 # command, which for oci-run is the runtime itself: its children are waited for by it).
-# Also oci-run forced to re-exec from its CVE-2019-5736 sealed copy (done when a container
-# could reach the runtime binary: no new pid namespace, startContainer hooks, CAP_SYS_PTRACE),
-# to show what that protection costs.
+# oci-run always re-executes from its CVE-2019-5736 sealed copy (as runc does), so its figure
+# includes that protection; OCI_RUN=an older build measures one without it.
 #   RUNS=N (hyperfine --runs, default 100)  OCI_RUN=PATH (e.g. an older build)
 set -euo pipefail
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
@@ -51,7 +50,6 @@ done
 
 hyperfine -N --warmup 5 --runs "$RUNS" --export-json "$W/h.json" \
 	-n oci-run "$OCI --root $W/state-oci-run run bench" \
-	-n oci-run-cloned-binary "env OCI_RUN_FORCE_CLONED_BINARY=1 $OCI --root $W/state-oci-run run bench" \
 	-n runc "runc --root $W/state-runc run bench" \
 	-n crun "crun --root $W/state-crun run bench" >"$W/h.out" 2>&1 || { cat "$W/h.out"; exit 1; }
 
@@ -67,12 +65,11 @@ echo "run bench: $RUNS runs each, /bin/true in a busybox bundle"
 crun_mean=$(jq '.results[] | select(.command == "crun") | .mean' "$W/h.json")
 crun_peak=$(peak crun --root "$W/state-crun" run bench)
 printf '  %-26s %10s %10s %12s %14s\n' runtime "mean ms" "stddev" "vs crun" "peak RSS KiB"
-for name in oci-run oci-run-cloned-binary runc crun; do
+for name in oci-run runc crun; do
 	mean=$(jq ".results[] | select(.command == \"$name\") | .mean" "$W/h.json")
 	sd=$(jq ".results[] | select(.command == \"$name\") | .stddev" "$W/h.json")
 	case $name in
 	oci-run) p=$(peak "$OCI" --root "$W/state-oci-run" run bench) ;;
-	oci-run-cloned-binary) p=$(OCI_RUN_FORCE_CLONED_BINARY=1 peak "$OCI" --root "$W/state-oci-run" run bench) ;;
 	runc) p=$(peak runc --root "$W/state-runc" run bench) ;;
 	crun) p=$crun_peak ;;
 	esac
