@@ -291,20 +291,9 @@ static int write_pid_file(const char *path, pid_t pid, oci_error *err)
 	return 0;
 }
 
-/* The preserved fds must be the caller's: one of ours (the state root, opened below) landing
- * on a number the caller left closed would be handed to the process. */
-static int check_preserved(int preserve_fds, oci_error *err)
-{
-	for (int fd = 3; fd < 3 + preserve_fds; fd++)
-		if (fcntl(fd, F_GETFD) < 0 || fd == oci_log_fd())
-			return oci_err(err, OCI_E_INVALID, "--preserve-fds %d: fd %d is not open",
-				       preserve_fds, fd);
-	return 0;
-}
-
 static int do_exec(const oci_run_global *g, const exec_opts *o, int *exit_status, oci_error *err)
 {
-	if (check_preserved(o->preserve_fds, err) < 0)
+	if (oci_process_check_preserved(o->preserve_fds, err) < 0)
 		return -1;
 	/* CVE-2019-5736: any process of the container that sees ours (the same uid after our
 	 * exec, CAP_SYS_PTRACE in the container's config, another container sharing its pid

@@ -342,6 +342,15 @@ int oci_process_close_fds(int preserve_fds, const int *keep, size_t nkeep, oci_e
 	return 0;
 }
 
+int oci_process_check_preserved(int preserve_fds, oci_error *err)
+{
+	for (int fd = 3; fd < 3 + preserve_fds; fd++)
+		if (fcntl(fd, F_GETFD) < 0 || fd == oci_log_fd())
+			return oci_err(err, OCI_E_INVALID, "--preserve-fds %d: fd %d is not open",
+				       preserve_fds, fd);
+	return 0;
+}
+
 int oci_process_fds(int preserve_fds, oci_error *err)
 {
 	unsigned first = 3u + (unsigned)preserve_fds;

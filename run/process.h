@@ -29,6 +29,10 @@ int oci_process_chdir(json_t *process, oci_error *err);
 int oci_process_close_fds(int preserve_fds, const int *keep, size_t nkeep, oci_error *err);
 /* Look args[0] up in the process's PATH (from its env). Returns a new string. */
 char *oci_process_lookup(json_t *process, oci_error *err);
+/* Before the runtime opens anything: fds 3 .. 3+preserve_fds-1 must be the caller's (open,
+ * and not our log), or one of ours (a state or bundle directory) would take a free number
+ * and be handed to the process as "preserved". */
+int oci_process_check_preserved(int preserve_fds, oci_error *err);
 /* Mark every fd >= 3 + preserve_fds close-on-exec, and clear it on the preserved ones. */
 int oci_process_fds(int preserve_fds, oci_error *err);
 /* no_new_privs when asked, then execve. Returns only on failure. */
