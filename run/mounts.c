@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -35,6 +36,9 @@
 #endif
 #ifndef MOVE_MOUNT_T_EMPTY_PATH
 #define MOVE_MOUNT_T_EMPTY_PATH 0x00000040
+#endif
+#ifndef PROC_SUPER_MAGIC
+#define PROC_SUPER_MAGIC 0x9fa0
 #endif
 #define OCI_MOUNT_ATTR_RDONLY      0x00000001
 #define OCI_MOUNT_ATTR_NOSUID      0x00000002
@@ -344,6 +348,45 @@ static int check_special_dest(int rootfd, const char *type, const char *dest, oc
 	return 0;
 }
 
+/* Nothing but procfs may be mounted on procfs (CVE-2019-16884, CVE-2019-19921,
+ * CVE-2023-27561, CVE-2025-52881): a volume over /proc or a part of it, reached by name or
+ * through a symlink (even one swapped in while we resolve), would receive the writes the
+ * runtime makes to /proc later (sysctls) and hide the masks. The check is on the fd the mount
+ * is made on, so it holds whatever the path says. Allowed, as runc allows: a source that is
+ * itself on procfs, and the files lxcfs-style tools bind over (by their resolved path). */
+static int check_proc_target(const oci_mount_ctx *ctx, int target, const char *dest, const char *type,
+			     bool is_bind, const char *src, oci_error *err)
+{
+	static const char *const allowed[] = {
+		"/proc/cpuinfo", "/proc/diskstats", "/proc/meminfo", "/proc/stat",    "/proc/swaps",
+		"/proc/uptime",  "/proc/loadavg",   "/proc/slabinfo", "/proc/net/dev", "/proc/sys/kernel/ns_last_pid",
+	};
+	struct statfs sfs;
+	if (!strcmp(type, "proc"))
+		return 0;
+	if (fstatfs(target, &sfs) < 0)
+		return oci_err_errno(err, errno, "mount '%s': cannot check the destination's filesystem", dest);
+	if (sfs.f_type != PROC_SUPER_MAGIC)
+		return 0;
+	if (is_bind && statfs(src, &sfs) == 0 && sfs.f_type == PROC_SUPER_MAGIC)
+		return 0;
+	char fdp[64], real[4096];
+	fd_path(fdp, sizeof(fdp), target);
+	ssize_t n = readlink(fdp, real, sizeof(real) - 1);
+	size_t rl = strlen(ctx->rootfs);
+	while (rl > 1 && ctx->rootfs[rl - 1] == '/')
+		rl--;
+	if (n > 0) {
+		real[n] = '\0';
+		if (!strncmp(real, ctx->rootfs, rl) && real[rl] == '/')
+			for (size_t k = 0; k < ARRAY_SIZE(allowed); k++)
+				if (!strcmp(real + rl, allowed[k]))
+					return 0;
+	}
+	return oci_err(err, OCI_E_UNSAFE, "mount '%s': the destination is inside /proc: only procfs may be mounted there",
+		       dest);
+}
+
 /* cgroup v1 (and the empty v2 of a hybrid host): a tmpfs with each hierarchy below it, either
  * mounted afresh (new cgroup namespace: rooted at the container's cgroup) or bound from the
  * container's own cgroup directory. */
@@ -439,6 +482,8 @@ static int do_mount(const oci_mount_ctx *ctx, int rootfd, json_t *m, size_t idx,
 	cleanup_close int target = make_dest(rootfd, dest, src_is_file, err);
 	if (target < 0)
 		return oci_err_prefix(err, "mount '%s'", dest);
+	if (check_proc_target(ctx, target, dest, type, is_bind, src, err) < 0)
+		return -1;
 	char tpath[64];
 	fd_path(tpath, sizeof(tpath), target);
 
