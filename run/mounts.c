@@ -729,20 +729,29 @@ static int readonly_path(const char *p, oci_error *err)
 	return 0;
 }
 
-static int mask_path(const char *p, oci_error *err)
+/* Mask p with the null device held in nullfd (verified once, bound by fd: a /dev/null
+ * swapped for a symlink meanwhile cannot put a procfs file there, CVE-2025-31133), on an
+ * O_NOFOLLOW fd of p (a symlink at p is covered itself, never followed). */
+static int mask_path(const char *p, int nullfd, oci_error *err)
 {
 	struct stat st;
-	if (lstat(p, &st) < 0) {
+	cleanup_close int target = open(p, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (target < 0) {
 		if (errno == ENOENT)
 			return 0;
 		return oci_err_errno(err, errno, "maskedPaths: '%s'", p);
 	}
+	if (fstat(target, &st) < 0)
+		return oci_err_errno(err, errno, "maskedPaths: '%s'", p);
+	char tpath[64];
+	fd_path(tpath, sizeof(tpath), target);
 	if (S_ISDIR(st.st_mode)) {
-		if (mount("tmpfs", p, "tmpfs", MS_RDONLY, "size=0k") < 0)
+		if (mount("tmpfs", tpath, "tmpfs", MS_RDONLY, "size=0k") < 0)
 			return oci_err_errno(err, errno, "maskedPaths: cannot mask '%s'", p);
 		return 0;
 	}
-	if (mount("/dev/null", p, NULL, MS_BIND, NULL) < 0)
+	cleanup_close int tree = sys_open_tree(nullfd, "", OPEN_TREE_CLONE | AT_EMPTY_PATH | O_CLOEXEC);
+	if (tree < 0 || sys_move_mount(tree, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
 		return oci_err_errno(err, errno, "maskedPaths: cannot mask '%s'", p);
 	return 0;
 }
@@ -758,16 +767,18 @@ int oci_mounts_finalize(json_t *spec, oci_error *err)
 			return -1;
 	}
 	json_t *masked = json_object_get(linux_, "maskedPaths");
+	cleanup_close int nullfd = -1;
 	if (json_array_size(masked) > 0) {
 		/* Bind-mounting anything else than the null device would expose it instead. */
 		struct stat st;
-		if (stat("/dev/null", &st) < 0 || !S_ISCHR(st.st_mode) || st.st_rdev != makedev(1, 3))
+		nullfd = open("/dev/null", O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		if (nullfd < 0 || fstat(nullfd, &st) < 0 || !S_ISCHR(st.st_mode) || st.st_rdev != makedev(1, 3))
 			return oci_err(err, OCI_E_UNSAFE,
 				       "maskedPaths: /dev/null in the container is not the null device (1:3)");
 	}
 	json_array_foreach(masked, i, v) {
 		const char *p = json_string_value(v);
-		if (p && mask_path(p, err) < 0)
+		if (p && mask_path(p, nullfd, err) < 0)
 			return -1;
 	}
 	if (json_is_true(json_object_get(json_object_get(spec, "root"), "readonly"))) {
@@ -781,14 +792,26 @@ int oci_mounts_finalize(json_t *spec, oci_error *err)
 	return 0;
 }
 
-int oci_mounts_console(const char *slave, oci_error *err)
+int oci_mounts_console(int slave, oci_error *err)
 {
-	int fd = open("/dev/console", O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0 && errno != EEXIST && errno != ENXIO && errno != EACCES)
+	/* Bind the pty we hold, never a path: /dev/pts/N may name something else than our pty
+	 * (a symlink to a procfs file in a /dev the container shares, CVE-2025-52565). */
+	struct stat st;
+	if (fstat(slave, &st) < 0 || !S_ISCHR(st.st_mode) || major(st.st_rdev) < 136 || major(st.st_rdev) > 143)
+		return oci_err(err, OCI_E_UNSAFE, "the terminal is not a pty slave: refusing to bind it over /dev/console");
+	int fd = open("/dev/console", O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0 && errno != EEXIST)
 		return oci_err_errno(err, errno, "cannot create /dev/console");
 	if (fd >= 0)
 		close(fd);
-	if (mount(slave, "/dev/console", NULL, MS_BIND, NULL) < 0)
+	/* ... and onto the file found there, not through a symlink swapped in. */
+	cleanup_close int target = open("/dev/console", O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (target < 0 || fstat(target, &st) < 0)
+		return oci_err_errno(err, errno, "cannot open /dev/console");
+	if (!S_ISREG(st.st_mode) && !S_ISCHR(st.st_mode))
+		return oci_err(err, OCI_E_UNSAFE, "/dev/console is not a file or a device: refusing to bind the terminal there");
+	cleanup_close int tree = sys_open_tree(slave, "", OPEN_TREE_CLONE | AT_EMPTY_PATH | O_CLOEXEC);
+	if (tree < 0 || sys_move_mount(tree, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
 		return oci_err_errno(err, errno, "cannot bind the terminal over /dev/console");
 	return 0;
 }
