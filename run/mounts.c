@@ -189,7 +189,10 @@ static int bind_onto(const char *src, int target, unsigned long flags, bool recu
 	struct oci_mount_attr attr = {0};
 	attr.attr_set = attrs_from_flags(flags, &clr);
 	attr.attr_clr = clr;
-	if ((attr.attr_set || attr.attr_clr) && sys_mount_setattr(tree, "", AT_EMPTY_PATH, &attr) < 0)
+	/* A read-only rbind is read-only all the way down: the submounts of a "rbind, ro" /sys
+	 * are the host's cgroup hierarchies (CVE-2023-25809). */
+	unsigned setattr_flags = AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0);
+	if ((attr.attr_set || attr.attr_clr) && sys_mount_setattr(tree, "", setattr_flags, &attr) < 0)
 		return oci_err_errno(err, errno, "cannot set attributes of '%s'", src);
 	if (sys_move_mount(tree, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
 		return oci_err_errno(err, errno, "cannot attach '%s'", src);
