@@ -238,7 +238,7 @@ void oci_init_main(oci_init_args *a)
 		int master, slave;
 		char name[128];
 		if (oci_terminal_open(&master, &slave, name, sizeof(name), &err) < 0 ||
-		    oci_mounts_console(name, &err) < 0 || oci_terminal_attach(slave, &err) < 0)
+		    oci_mounts_console(slave, &err) < 0 || oci_terminal_attach(slave, &err) < 0)
 			fail(a, &err);
 		if (oci_sync_send(a->sync, OCI_SYNC_PTY, name, strlen(name), master, &err) < 0)
 			_exit(1);

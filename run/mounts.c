@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -35,6 +36,9 @@
 #endif
 #ifndef MOVE_MOUNT_T_EMPTY_PATH
 #define MOVE_MOUNT_T_EMPTY_PATH 0x00000040
+#endif
+#ifndef PROC_SUPER_MAGIC
+#define PROC_SUPER_MAGIC 0x9fa0
 #endif
 #define OCI_MOUNT_ATTR_RDONLY      0x00000001
 #define OCI_MOUNT_ATTR_NOSUID      0x00000002
@@ -185,7 +189,10 @@ static int bind_onto(const char *src, int target, unsigned long flags, bool recu
 	struct oci_mount_attr attr = {0};
 	attr.attr_set = attrs_from_flags(flags, &clr);
 	attr.attr_clr = clr;
-	if ((attr.attr_set || attr.attr_clr) && sys_mount_setattr(tree, "", AT_EMPTY_PATH, &attr) < 0)
+	/* A read-only rbind is read-only all the way down: the submounts of a "rbind, ro" /sys
+	 * are the host's cgroup hierarchies (CVE-2023-25809). */
+	unsigned setattr_flags = AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0);
+	if ((attr.attr_set || attr.attr_clr) && sys_mount_setattr(tree, "", setattr_flags, &attr) < 0)
 		return oci_err_errno(err, errno, "cannot set attributes of '%s'", src);
 	if (sys_move_mount(tree, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
 		return oci_err_errno(err, errno, "cannot attach '%s'", src);
@@ -344,6 +351,45 @@ static int check_special_dest(int rootfd, const char *type, const char *dest, oc
 	return 0;
 }
 
+/* Nothing but procfs may be mounted on procfs (CVE-2019-16884, CVE-2019-19921,
+ * CVE-2023-27561, CVE-2025-52881): a volume over /proc or a part of it, reached by name or
+ * through a symlink (even one swapped in while we resolve), would receive the writes the
+ * runtime makes to /proc later (sysctls) and hide the masks. The check is on the fd the mount
+ * is made on, so it holds whatever the path says. Allowed, as runc allows: a source that is
+ * itself on procfs, and the files lxcfs-style tools bind over (by their resolved path). */
+static int check_proc_target(const oci_mount_ctx *ctx, int target, const char *dest, const char *type,
+			     bool is_bind, const char *src, oci_error *err)
+{
+	static const char *const allowed[] = {
+		"/proc/cpuinfo", "/proc/diskstats", "/proc/meminfo", "/proc/stat",    "/proc/swaps",
+		"/proc/uptime",  "/proc/loadavg",   "/proc/slabinfo", "/proc/net/dev", "/proc/sys/kernel/ns_last_pid",
+	};
+	struct statfs sfs;
+	if (!strcmp(type, "proc"))
+		return 0;
+	if (fstatfs(target, &sfs) < 0)
+		return oci_err_errno(err, errno, "mount '%s': cannot check the destination's filesystem", dest);
+	if (sfs.f_type != PROC_SUPER_MAGIC)
+		return 0;
+	if (is_bind && statfs(src, &sfs) == 0 && sfs.f_type == PROC_SUPER_MAGIC)
+		return 0;
+	char fdp[64], real[4096];
+	fd_path(fdp, sizeof(fdp), target);
+	ssize_t n = readlink(fdp, real, sizeof(real) - 1);
+	size_t rl = strlen(ctx->rootfs);
+	while (rl > 1 && ctx->rootfs[rl - 1] == '/')
+		rl--;
+	if (n > 0) {
+		real[n] = '\0';
+		if (!strncmp(real, ctx->rootfs, rl) && real[rl] == '/')
+			for (size_t k = 0; k < ARRAY_SIZE(allowed); k++)
+				if (!strcmp(real + rl, allowed[k]))
+					return 0;
+	}
+	return oci_err(err, OCI_E_UNSAFE, "mount '%s': the destination is inside /proc: only procfs may be mounted there",
+		       dest);
+}
+
 /* cgroup v1 (and the empty v2 of a hybrid host): a tmpfs with each hierarchy below it, either
  * mounted afresh (new cgroup namespace: rooted at the container's cgroup) or bound from the
  * container's own cgroup directory. */
@@ -439,6 +485,8 @@ static int do_mount(const oci_mount_ctx *ctx, int rootfd, json_t *m, size_t idx,
 	cleanup_close int target = make_dest(rootfd, dest, src_is_file, err);
 	if (target < 0)
 		return oci_err_prefix(err, "mount '%s'", dest);
+	if (check_proc_target(ctx, target, dest, type, is_bind, src, err) < 0)
+		return -1;
 	char tpath[64];
 	fd_path(tpath, sizeof(tpath), target);
 
@@ -684,20 +732,29 @@ static int readonly_path(const char *p, oci_error *err)
 	return 0;
 }
 
-static int mask_path(const char *p, oci_error *err)
+/* Mask p with the null device held in nullfd (verified once, bound by fd: a /dev/null
+ * swapped for a symlink meanwhile cannot put a procfs file there, CVE-2025-31133), on an
+ * O_NOFOLLOW fd of p (a symlink at p is covered itself, never followed). */
+static int mask_path(const char *p, int nullfd, oci_error *err)
 {
 	struct stat st;
-	if (lstat(p, &st) < 0) {
+	cleanup_close int target = open(p, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (target < 0) {
 		if (errno == ENOENT)
 			return 0;
 		return oci_err_errno(err, errno, "maskedPaths: '%s'", p);
 	}
+	if (fstat(target, &st) < 0)
+		return oci_err_errno(err, errno, "maskedPaths: '%s'", p);
+	char tpath[64];
+	fd_path(tpath, sizeof(tpath), target);
 	if (S_ISDIR(st.st_mode)) {
-		if (mount("tmpfs", p, "tmpfs", MS_RDONLY, "size=0k") < 0)
+		if (mount("tmpfs", tpath, "tmpfs", MS_RDONLY, "size=0k") < 0)
 			return oci_err_errno(err, errno, "maskedPaths: cannot mask '%s'", p);
 		return 0;
 	}
-	if (mount("/dev/null", p, NULL, MS_BIND, NULL) < 0)
+	cleanup_close int tree = sys_open_tree(nullfd, "", OPEN_TREE_CLONE | AT_EMPTY_PATH | O_CLOEXEC);
+	if (tree < 0 || sys_move_mount(tree, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
 		return oci_err_errno(err, errno, "maskedPaths: cannot mask '%s'", p);
 	return 0;
 }
@@ -713,16 +770,18 @@ int oci_mounts_finalize(json_t *spec, oci_error *err)
 			return -1;
 	}
 	json_t *masked = json_object_get(linux_, "maskedPaths");
+	cleanup_close int nullfd = -1;
 	if (json_array_size(masked) > 0) {
 		/* Bind-mounting anything else than the null device would expose it instead. */
 		struct stat st;
-		if (stat("/dev/null", &st) < 0 || !S_ISCHR(st.st_mode) || st.st_rdev != makedev(1, 3))
+		nullfd = open("/dev/null", O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		if (nullfd < 0 || fstat(nullfd, &st) < 0 || !S_ISCHR(st.st_mode) || st.st_rdev != makedev(1, 3))
 			return oci_err(err, OCI_E_UNSAFE,
 				       "maskedPaths: /dev/null in the container is not the null device (1:3)");
 	}
 	json_array_foreach(masked, i, v) {
 		const char *p = json_string_value(v);
-		if (p && mask_path(p, err) < 0)
+		if (p && mask_path(p, nullfd, err) < 0)
 			return -1;
 	}
 	if (json_is_true(json_object_get(json_object_get(spec, "root"), "readonly"))) {
@@ -736,14 +795,26 @@ int oci_mounts_finalize(json_t *spec, oci_error *err)
 	return 0;
 }
 
-int oci_mounts_console(const char *slave, oci_error *err)
+int oci_mounts_console(int slave, oci_error *err)
 {
-	int fd = open("/dev/console", O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0 && errno != EEXIST && errno != ENXIO && errno != EACCES)
+	/* Bind the pty we hold, never a path: /dev/pts/N may name something else than our pty
+	 * (a symlink to a procfs file in a /dev the container shares, CVE-2025-52565). */
+	struct stat st;
+	if (fstat(slave, &st) < 0 || !S_ISCHR(st.st_mode) || major(st.st_rdev) < 136 || major(st.st_rdev) > 143)
+		return oci_err(err, OCI_E_UNSAFE, "the terminal is not a pty slave: refusing to bind it over /dev/console");
+	int fd = open("/dev/console", O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0 && errno != EEXIST)
 		return oci_err_errno(err, errno, "cannot create /dev/console");
 	if (fd >= 0)
 		close(fd);
-	if (mount(slave, "/dev/console", NULL, MS_BIND, NULL) < 0)
+	/* ... and onto the file found there, not through a symlink swapped in. */
+	cleanup_close int target = open("/dev/console", O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (target < 0 || fstat(target, &st) < 0)
+		return oci_err_errno(err, errno, "cannot open /dev/console");
+	if (!S_ISREG(st.st_mode) && !S_ISCHR(st.st_mode))
+		return oci_err(err, OCI_E_UNSAFE, "/dev/console is not a file or a device: refusing to bind the terminal there");
+	cleanup_close int tree = sys_open_tree(slave, "", OPEN_TREE_CLONE | AT_EMPTY_PATH | O_CLOEXEC);
+	if (tree < 0 || sys_move_mount(tree, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
 		return oci_err_errno(err, errno, "cannot bind the terminal over /dev/console");
 	return 0;
 }

@@ -24,8 +24,8 @@ int oci_mounts_prepare(const oci_mount_ctx *ctx, oci_error *err);
 int oci_mounts_pivot(const char *rootfs, bool no_pivot, oci_error *err);
 /* After pivot_root: readonlyPaths, maskedPaths, root.readonly, rootfsPropagation. */
 int oci_mounts_finalize(json_t *spec, oci_error *err);
-/* Bind the pty slave (a path inside the container) over /dev/console. */
-int oci_mounts_console(const char *slave, oci_error *err);
+/* Bind the pty slave (an open fd of it) over /dev/console. */
+int oci_mounts_console(int slave, oci_error *err);
 
 /* Parse mount options into flags, propagation flags and data (comma-joined leftovers). */
 int oci_mount_parse_options(json_t *options, unsigned long *flags, unsigned long *propagation,
