@@ -161,6 +161,21 @@ teardown() {
 	[ "$(grep -c 'status=200' "$REGISTRY_TOKEN_LOG")" -ge 2 ]
 }
 
+@test "token: a challenge with 100 scopes that need URL escaping reaches the token server whole (issue 10 item 4)" {
+	registry_use "$TOKEN_ENV"
+	# two-character scopes of reserved characters: each escapes to three times its length,
+	# which overflowed the token URL buffer sized from the unescaped scopes
+	scopes=$(python3 -c 'import itertools; c=":/?#[]@!$&'"'"'()*+;=%"; print(" ".join(a + b for a, b in itertools.islice(itertools.product(c, c), 100)))')
+	[ "$(wc -w <<<"$scopes")" = 100 ]
+	proxy_start --scope401 1 --scope401-scope "$scopes" --realm "$REGISTRY_TOKEN_REALM" --service "$REGISTRY_TOKEN_SERVICE"
+	: >"$REGISTRY_TOKEN_LOG"
+	"$OCI_FETCH" --no-cache --jobs 1 -o "$T/lay" "$PROXY/test/multi:v1"
+	check_layout "$T/lay"
+	grep -q "action=401" "$PROXY_LOG"
+	# the renewed token was asked for with the repository's scope and every scope, in order
+	grep -qxF "GET user=- scope=repository:test/multi:pull $scopes status=200" "$REGISTRY_TOKEN_LOG"
+}
+
 @test "token: renewed when it expires during a pull" {
 	registry_use "$TOKEN_ENV"
 	: >"$REGISTRY_TOKEN_LOG"

@@ -6,6 +6,7 @@ upstream registry and, for blob GETs (/v2/.../blobs/<digest>), injects faults in
   --fail500 N        the next N blob requests get 500
   --fail429 N        the next N blob requests get 429 with Retry-After: --retry-after (default 1)
   --scope401 N       the next N blob requests get 401 insufficient_scope (needs --realm, --service)
+  --scope401-scope S the scope those 401s name (default "repository:<name>:pull")
   --no-range         ignore Range headers (always answer 200 with the whole blob)
   --range-once       honour Range only on the first ranged request for each blob; later
                      ranged requests for it get the whole blob (200), like a flaky cache
@@ -268,8 +269,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
                               b"slow down\n")
         elif fault == "401":
             m = re.match(r"^/v2/(.+)/blobs/", path)
-            ch = 'Bearer realm="%s",service="%s",scope="repository:%s:pull",error="insufficient_scope"' % (
-                args.realm, args.service, m.group(1))
+            scope = args.scope401_scope or "repository:%s:pull" % m.group(1)
+            ch = 'Bearer realm="%s",service="%s",scope="%s",error="insufficient_scope"' % (
+                args.realm, args.service, scope.replace("\\", "\\\\").replace('"', '\\"'))
             self._send_simple(401, [("WWW-Authenticate", ch), ("Content-Type", "application/json")],
                               b'{"errors":[{"code":"DENIED","message":"insufficient scope"}]}')
         else:
@@ -301,6 +303,7 @@ def main():
     ap.add_argument("--fail429", type=int, default=0)
     ap.add_argument("--retry-after", type=int, default=1)
     ap.add_argument("--scope401", type=int, default=0)
+    ap.add_argument("--scope401-scope", default="")
     ap.add_argument("--realm", default="")
     ap.add_argument("--service", default="")
     ap.add_argument("--no-range", action="store_true")
