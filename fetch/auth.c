@@ -1,7 +1,9 @@
 /* Registry authentication. Credentials come from flags or from the auth files docker and
  * podman write (including credential helpers); they are sent only to the registry itself
- * (basic auth) or to the token realm its challenge names (bearer), never to an http:// realm
- * of a TLS registry, and never logged. Secrets are wiped from memory when released. */
+ * (basic auth) or to the token realm its challenge names (bearer; as with Docker it may be
+ * another host), never to an http:// realm unless the registry is plain http and the realm
+ * on its own host, never along a redirect (token requests follow none), and never logged.
+ * Secrets are wiped from memory when released. */
 #include "fetch/auth.h"
 
 #include <ctype.h>
@@ -507,6 +509,15 @@ static int fetch_token(oci_auth *a, oci_error *err)
 		return oci_err(err, OCI_E_AUTH,
 			       "token realm '%.200s' is plain http: refusing to send the "
 			       "credentials of a TLS registry",
+			       a->realm);
+	/* A plain-http registry already gets its credentials in clear text (the user chose
+	 * that for this host); an http:// realm elsewhere would put them on the wire to a
+	 * host the user never named. */
+	if (send_creds && !realm_tls &&
+	    !(a->registry_url && oci_http_same_host(a->registry_url, a->realm)))
+		return oci_err(err, OCI_E_AUTH,
+			       "token realm '%.200s' is plain http on another host than the "
+			       "registry: refusing to send the credentials",
 			       a->realm);
 	CURL *e = curl_easy_init();
 	if (!e)

@@ -44,7 +44,9 @@ enum { OCI_AUTH_NONE = 0, OCI_AUTH_BASIC, OCI_AUTH_BEARER };
 typedef struct oci_auth {
 	oci_creds creds;
 	bool have_creds;
-	bool registry_tls; /* credentials never go to an http:// realm of a TLS registry */
+	bool registry_tls;	  /* credentials never go to an http:// realm of a TLS registry */
+	const char *registry_url; /* "http(s)://host:port": an http:// realm on another host never
+				     gets the credentials of a plain-http registry either */
 	const oci_tls *tls;
 	int scheme;
 	char realm[1024];

@@ -129,7 +129,10 @@ int oci_http_setup(CURL *e, const oci_tls *tls, oci_error *err)
 	rc |= curl_easy_setopt(e, CURLOPT_USERAGENT, OCI_HTTP_USER_AGENT);
 	rc |= curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
 	rc |= curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+	/* redirects are followed by hand (registry.c, transfer.c), so that Authorization goes
+	 * to the registry's own origin only; curl must never carry credentials along */
 	rc |= curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+	rc |= curl_easy_setopt(e, CURLOPT_UNRESTRICTED_AUTH, 0L);
 	/* bounded: an unreachable registry is an error in seconds, not a hang */
 	rc |= curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, 10L);
 	/* A stalled transfer (under 1 KiB/s for 30 s) fails and is retried. */
@@ -298,6 +301,25 @@ bool oci_http_origin(const char *url, char *buf, size_t len)
 	curl_free(port);
 	curl_url_cleanup(u);
 	return ok;
+}
+
+static char *url_host(const char *url)
+{
+	CURLU *u = curl_url();
+	char *host = NULL;
+	if (u && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK)
+		curl_url_get(u, CURLUPART_HOST, &host, 0);
+	curl_url_cleanup(u);
+	return host;
+}
+
+bool oci_http_same_host(const char *a, const char *b)
+{
+	char *ha = url_host(a), *hb = url_host(b);
+	bool same = ha && hb && !strcasecmp(ha, hb);
+	curl_free(ha);
+	curl_free(hb);
+	return same;
 }
 
 char *oci_http_resolve(const char *base, const char *location, oci_error *err)

@@ -63,6 +63,8 @@ long oci_http_backoff_ms(int attempt, long retry_after);
 
 /* "scheme://host:port" of a URL into buf; false if it cannot be parsed. */
 bool oci_http_origin(const char *url, char *buf, size_t len);
+/* Whether two URLs name the same host (case-insensitive; any scheme and port). */
+bool oci_http_same_host(const char *a, const char *b);
 /* Absolute URL for a Location header relative to base (new string). */
 char *oci_http_resolve(const char *base, const char *location, oci_error *err);
 /* Whether r is a redirect (301, 302, 303, 307, 308 with a Location). */

@@ -43,6 +43,7 @@ int oci_registry_init(oci_registry *r, const oci_ref *ref, const oci_registry_op
 		return -1;
 	r->auth.tls = &r->tls;
 	r->auth.registry_tls = r->tls_on;
+	r->auth.registry_url = r->base;
 	if (!r->tls_on && r->tls_implicit) {
 		/* certs.d/<host>/ holding something also means TLS */
 		r->tls_on = r->tls.ca_blob || r->tls.cert;

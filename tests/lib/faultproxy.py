@@ -13,6 +13,8 @@ upstream registry and, for blob GETs (/v2/.../blobs/<digest>), injects faults in
   --redirect         answer blob GETs with 307 to a second listener (--redirect-port) that serves
                      the blob itself, fetched upstream with --upstream-auth if given; it logs
                      whether the client sent it an Authorization header
+  --redirect-host H  the host name those redirects name (default 127.0.0.1; must reach it)
+  --upstream-bearer T  the redirect listener fetches upstream with "Authorization: Bearer T"
   --min-size BYTES   only blobs at least this large get --cut (default 0)
   --delay MS         wait MS milliseconds before answering each blob GET
   --files DIR        GET/HEAD of a path outside /v2/ is answered from DIR (a foreign layer's
@@ -245,6 +247,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             auth = None
             if args.upstream_auth:
                 auth = "Basic " + base64.b64encode(args.upstream_auth.encode()).decode()
+            elif args.upstream_bearer:
+                auth = "Bearer " + args.upstream_bearer
             self._log("serve")
             self._forward(extra_auth=auth, drop_auth=True)
             return
@@ -254,7 +258,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return
         if args.redirect:
             self._log("redirect")
-            loc = "http://127.0.0.1:%d%s" % (args.redirect_port, self.path)
+            loc = "http://%s:%d%s" % (args.redirect_host, args.redirect_port, self.path)
             self._send_simple(307, [("Location", loc)])
             return
         if args.delay:
@@ -312,6 +316,8 @@ def main():
     ap.add_argument("--redirect", action="store_true")
     ap.add_argument("--redirect-port", type=int, default=0)
     ap.add_argument("--upstream-auth")
+    ap.add_argument("--upstream-bearer")
+    ap.add_argument("--redirect-host", default="127.0.0.1")
     ap.add_argument("--files")
     ap.add_argument("--files-port", type=int, default=0)
     args = ap.parse_args()

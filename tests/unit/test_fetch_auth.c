@@ -389,6 +389,18 @@ START_TEST(http_helpers)
 }
 END_TEST
 
+START_TEST(http_same_host)
+{
+	ck_assert(oci_http_same_host("http://127.0.0.1:5000", "http://127.0.0.1:9/token"));
+	ck_assert(oci_http_same_host("http://Reg.Example:5000", "https://reg.example/token"));
+	ck_assert(!oci_http_same_host("http://127.0.0.1:5000", "http://localhost:5000/token"));
+	ck_assert(!oci_http_same_host("http://127.0.0.1:5000", "http://127.0.0.2:5000/token"));
+	ck_assert(!oci_http_same_host("http://r.example", "http://r.example.evil/token"));
+	ck_assert(!oci_http_same_host("http://r.example", "http://r.example@evil/token"));
+	ck_assert(!oci_http_same_host("http://r.example", "not a url"));
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("fetch_auth");
@@ -406,6 +418,7 @@ int main(void)
 	tcase_add_test(tc, challenge_too_long);
 	tcase_add_test(tc, www_authenticate_kept_whole);
 	tcase_add_test(tc, http_helpers);
+	tcase_add_test(tc, http_same_host);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
