@@ -270,7 +270,7 @@ int oci_registry_get_manifest(oci_registry *r, const char *reference, const oci_
 			      resp.len, &got, err) < 0)
 		goto fail;
 	if (want) {
-		char what[160];
+		char what[sizeof(refstr) + 48];
 		snprintf(what, sizeof(what), "%s: manifest", refstr);
 		if (oci_digest_verify(want, want_size, &got, resp.len, what, err) < 0)
 			goto fail;
@@ -283,7 +283,7 @@ int oci_registry_get_manifest(oci_registry *r, const char *reference, const oci_
 			    oci_digest_buffer(hd.alg, resp.body ? resp.body : "", resp.len, &g2,
 					      err) < 0)
 				goto fail;
-			char what[160];
+			char what[sizeof(refstr) + 48];
 			snprintf(what, sizeof(what), "%s: manifest (Docker-Content-Digest)",
 				 refstr);
 			if (oci_digest_verify(&hd, -1, &g2, resp.len, what, err) < 0)
@@ -314,7 +314,7 @@ char *oci_registry_blob_url(oci_registry *r, const oci_digest *d, oci_error *err
 int oci_registry_get_blob(oci_registry *r, const oci_descriptor *d, size_t max, char **body,
 			  size_t *len, oci_error *err)
 {
-	char ds[OCI_DIGEST_STR_MAX], what[128];
+	char ds[OCI_DIGEST_STR_MAX], what[OCI_DIGEST_STR_MAX + 8];
 	oci_digest_str(&d->digest, ds);
 	snprintf(what, sizeof(what), "blob %s", ds);
 	if (d->size < 0 || (uint64_t)d->size > max)
