@@ -55,7 +55,14 @@ int oci_digest_parse(const char *s, oci_digest *out, oci_error *err)
 
 const char *oci_digest_str(const oci_digest *d, char *buf)
 {
-	snprintf(buf, OCI_DIGEST_STR_MAX, "%s:%s", oci_digest_alg_name(d->alg), d->hex);
+	/* "sha512:" + 128 hex + NUL is exactly OCI_DIGEST_STR_MAX; an unknown algorithm has no
+	 * hex length, so "unknown:" fits too */
+	const char *name = oci_digest_alg_name(d->alg);
+	size_t nl = strlen(name), hl = strnlen(d->hex, hex_len(d->alg));
+	memcpy(buf, name, nl);
+	buf[nl] = ':';
+	memcpy(buf + nl + 1, d->hex, hl);
+	buf[nl + 1 + hl] = '\0';
 	return buf;
 }
 

@@ -2,6 +2,7 @@
 #include "common/error.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -63,7 +64,28 @@ int oci_err_prefix(oci_error *err, const char *fmt, ...)
 	vsnprintf(prefix, sizeof(prefix), fmt, ap);
 	va_end(ap);
 	memcpy(old, err->msg, sizeof(old));
-	snprintf(err->msg, sizeof(err->msg), "%s: %s", prefix, old);
+	old[sizeof(old) - 1] = '\0';
+	/* The message is one line of bounded size: when prefix and message do not fit, the end
+	 * is cut visibly ("...") rather than silently. */
+	size_t max = sizeof(err->msg) - 1, pl = strlen(prefix), ol = strlen(old);
+	if (pl > max - 5)
+		pl = max - 5;
+	size_t room = max - pl - 2;
+	bool cut = ol > room;
+	if (cut)
+		ol = room - 3;
+	char *p = err->msg;
+	memcpy(p, prefix, pl);
+	p += pl;
+	memcpy(p, ": ", 2);
+	p += 2;
+	memcpy(p, old, ol);
+	p += ol;
+	if (cut) {
+		memcpy(p, "...", 3);
+		p += 3;
+	}
+	*p = '\0';
 	if (!err->code)
 		err->code = OCI_E_INTERNAL;
 	return -1;

@@ -74,10 +74,10 @@ void oci_platform_host(oci_platform *p)
 		strcpy(p->variant, "v6");
 	} else if (!strcmp(m, "i686") || !strcmp(m, "i386"))
 		strcpy(p->arch, "386");
-	else if (!strcmp(m, "ppc64le") || !strcmp(m, "s390x") || !strcmp(m, "riscv64"))
-		snprintf(p->arch, sizeof(p->arch), "%s", m);
-	else
-		snprintf(p->arch, sizeof(p->arch), "%s", m);
+	else if (strlen(m) < sizeof(p->arch)) /* ppc64le, s390x, riscv64, ... as uname says */
+		memcpy(p->arch, m, strlen(m) + 1);
+	else /* longer than any architecture an image names: a cut name could match one */
+		strcpy(p->arch, "unknown");
 }
 
 static void default_variant(oci_platform *p)

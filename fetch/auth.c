@@ -1,7 +1,9 @@
 /* Registry authentication. Credentials come from flags or from the auth files docker and
  * podman write (including credential helpers); they are sent only to the registry itself
- * (basic auth) or to the token realm its challenge names (bearer), never to an http:// realm
- * of a TLS registry, and never logged. Secrets are wiped from memory when released. */
+ * (basic auth) or to the token realm its challenge names (bearer; as with Docker it may be
+ * another host), never to an http:// realm unless the registry is plain http and the realm
+ * on its own host, never along a redirect (token requests follow none), and never logged.
+ * Secrets are wiped from memory when released. */
 #include "fetch/auth.h"
 
 #include <ctype.h>
@@ -37,6 +39,7 @@ void oci_creds_release(oci_creds *c)
 {
 	wipe_free(c->user);
 	wipe_free(c->secret);
+	free(c->source);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -57,12 +60,18 @@ int oci_creds_from_string(const char *s, oci_creds *c, oci_error *err)
 	const char *colon = strchr(s, ':');
 	if (!colon || colon == s)
 		return oci_err(err, OCI_E_INVALID, "--creds: expected USER:PASSWORD");
-	snprintf(c->source, sizeof(c->source), "--creds");
-	return creds_set(c, s, (size_t)(colon - s), colon + 1, err) < 0 ? -1 : 0;
+	if (creds_set(c, s, (size_t)(colon - s), colon + 1, err) < 0)
+		return -1;
+	if (!(c->source = oci_strdup("--creds", err))) {
+		oci_creds_release(c);
+		return -1;
+	}
+	return 0;
 }
 
-/* "https://index.docker.io/v1/" -> "index.docker.io"; "host:5000/path" -> "host:5000". */
-static void normalise_key(const char *key, char *out, size_t len)
+/* "https://index.docker.io/v1/" -> "index.docker.io"; "host:5000/path" -> "host:5000".
+ * False when the key does not fit: a cut key could match another registry. */
+static bool normalise_key(const char *key, char *out, size_t len)
 {
 	if (oci_str_has_prefix(key, "https://"))
 		key += 8;
@@ -70,10 +79,11 @@ static void normalise_key(const char *key, char *out, size_t len)
 		key += 7;
 	size_t n = strcspn(key, "/");
 	if (n >= len)
-		n = len - 1;
+		return false;
 	for (size_t i = 0; i < n; i++)
 		out[i] = (char)tolower((unsigned char)key[i]);
 	out[n] = '\0';
+	return true;
 }
 
 static bool is_docker_hub(const char *h)
@@ -85,7 +95,8 @@ static bool is_docker_hub(const char *h)
 static bool key_matches(const char *key, const char *host)
 {
 	char k[512];
-	normalise_key(key, k, sizeof(k));
+	if (!normalise_key(key, k, sizeof(k)))
+		return false;
 	if (!strcmp(k, host))
 		return true;
 	return is_docker_hub(k) && is_docker_hub(host);
@@ -202,7 +213,10 @@ static int run_helper(const char *name, const char *host, oci_creds *c, oci_erro
 	int r = 0;
 	if (user && secret && *secret) {
 		r = creds_set(c, user, strlen(user), secret, err);
-		snprintf(c->source, sizeof(c->source), "credential helper %s", prog);
+		if (r > 0 && !(c->source = oci_asprintf(err, "credential helper %s", prog))) {
+			oci_creds_release(c);
+			r = -1;
+		}
 		/* docker's convention: the user "<token>" means the secret is an identity token */
 		c->identity_token = r > 0 && !strcmp(user, "<token>");
 	}
@@ -270,8 +284,13 @@ static int lookup_file(const char *path, const char *host, oci_creds *c, oci_err
 				return oci_err_prefix(err, "auth file '%s': auths.\"%s\"", path,
 						      key);
 			if (r > 0) {
-				snprintf(c->source, sizeof(c->source), "%s%s", path,
-					 c->identity_token ? " (identity token)" : "");
+				c->source =
+				    oci_asprintf(err, "%s%s", path,
+						 c->identity_token ? " (identity token)" : "");
+				if (!c->source) {
+					oci_creds_release(c);
+					return -1;
+				}
 				return 1;
 			}
 		}
@@ -288,26 +307,31 @@ static int lookup_file(const char *path, const char *host, oci_creds *c, oci_err
 
 int oci_creds_lookup(const char *host, oci_creds *c, oci_error *err)
 {
-	char paths[5][4096];
-	int n = 0;
-	const char *e;
-	if ((e = getenv("REGISTRY_AUTH_FILE")) && *e)
-		snprintf(paths[n++], sizeof(paths[0]), "%s", e);
-	if ((e = getenv("XDG_RUNTIME_DIR")) && *e)
-		snprintf(paths[n++], sizeof(paths[0]), "%s/containers/auth.json", e);
-	if ((e = getenv("XDG_CONFIG_HOME")) && *e)
-		snprintf(paths[n++], sizeof(paths[0]), "%s/containers/auth.json", e);
-	if ((e = getenv("DOCKER_CONFIG")) && *e)
-		snprintf(paths[n++], sizeof(paths[0]), "%s/config.json", e);
-	else if ((e = getenv("HOME")) && *e)
-		snprintf(paths[n++], sizeof(paths[0]), "%s/.docker/config.json", e);
-	for (int i = 0; i < n; i++) {
-		int r = lookup_file(paths[i], host, c, err);
+	static const struct {
+		const char *env, *suffix;
+		bool skip_next; /* $DOCKER_CONFIG replaces ~/.docker */
+	} where[] = {
+	    {"REGISTRY_AUTH_FILE", "", false},
+	    {"XDG_RUNTIME_DIR", "/containers/auth.json", false},
+	    {"XDG_CONFIG_HOME", "/containers/auth.json", false},
+	    {"DOCKER_CONFIG", "/config.json", true},
+	    {"HOME", "/.docker/config.json", false},
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(where); i++) {
+		const char *e = getenv(where[i].env);
+		if (!e || !*e)
+			continue;
+		cleanup_free char *path = oci_asprintf(err, "%s%s", e, where[i].suffix);
+		if (!path)
+			return -1;
+		int r = lookup_file(path, host, c, err);
 		if (r != 0) {
 			if (r > 0)
 				log_debug("credentials for %s from %s", host, c->source);
 			return r;
 		}
+		if (where[i].skip_next)
+			i++;
 	}
 	return 0;
 }
@@ -336,35 +360,40 @@ int oci_challenge_parse(const char *hdr, oci_challenge *c, oci_error *err)
 		if (kl < sizeof(key))
 			memcpy(key, p, kl);
 		p += kl + 1;
-		char val[1024];
-		size_t vl = 0;
-		if (*p == '"') {
-			p++;
-			while (*p && *p != '"') {
-				if (*p == '\\' && p[1])
-					p++;
-				if (vl < sizeof(val) - 1)
-					val[vl++] = *p;
-				p++;
-			}
-			if (*p == '"')
-				p++;
-		} else {
-			while (*p && *p != ',' && *p != ' ') {
-				if (vl < sizeof(val) - 1)
-					val[vl++] = *p;
-				p++;
-			}
-		}
-		val[vl] = '\0';
+		char *dst = NULL;
+		size_t cap = 0;
 		if (!strcasecmp(key, "realm"))
-			snprintf(c->realm, sizeof(c->realm), "%s", val);
+			dst = c->realm, cap = sizeof(c->realm);
 		else if (!strcasecmp(key, "service"))
-			snprintf(c->service, sizeof(c->service), "%s", val);
+			dst = c->service, cap = sizeof(c->service);
 		else if (!strcasecmp(key, "scope"))
-			snprintf(c->scope, sizeof(c->scope), "%s", val);
+			dst = c->scope, cap = sizeof(c->scope);
 		else if (!strcasecmp(key, "error"))
-			snprintf(c->error, sizeof(c->error), "%s", val);
+			dst = c->error, cap = sizeof(c->error);
+		/* values of unknown keys are skipped, not stored */
+		size_t vl = 0;
+		bool quoted = *p == '"';
+		if (quoted)
+			p++;
+		while (*p && (quoted ? *p != '"' : *p != ',' && *p != ' ')) {
+			if (quoted && *p == '\\' && p[1])
+				p++;
+			if (dst) {
+				if (vl + 1 >= cap)
+					return oci_err(
+					    err, OCI_E_AUTH,
+					    "bad WWW-Authenticate header: %s longer than "
+					    "%zu bytes",
+					    key, cap - 1);
+				dst[vl] = *p;
+			}
+			vl++;
+			p++;
+		}
+		if (quoted && *p == '"')
+			p++;
+		if (dst)
+			dst[vl] = '\0';
 	}
 	return 0;
 }
@@ -396,13 +425,14 @@ static int set_basic_header(oci_auth *a, oci_error *err)
 	return a->header ? 0 : -1;
 }
 
-/* Add each space-separated scope of add to a->scopes if missing. */
-static void merge_scopes(oci_auth *a, const char *add)
+/* Add each space-separated scope of add to a->scopes if missing; more than a->scopes holds is
+ * an error (a scope left out would only show up later as a refused token). */
+static int merge_scopes(oci_auth *a, const char *add, oci_error *err)
 {
-	cleanup_free char *copy = strdup(add ? add : "");
+	cleanup_free char *copy = oci_strdup(add ? add : "", err);
 	char *save = NULL;
 	if (!copy)
-		return;
+		return -1;
 	for (char *s = strtok_r(copy, " ", &save); s; s = strtok_r(NULL, " ", &save)) {
 		bool have = false;
 		size_t sl = strlen(s);
@@ -412,10 +442,60 @@ static void merge_scopes(oci_auth *a, const char *add)
 		if (have)
 			continue;
 		size_t cur = strlen(a->scopes);
-		if (cur + sl + 2 < sizeof(a->scopes))
-			snprintf(a->scopes + cur, sizeof(a->scopes) - cur, "%s%s", cur ? " " : "",
-				 s);
+		if (cur + sl + 2 > sizeof(a->scopes))
+			return oci_err(
+			    err, OCI_E_AUTH,
+			    "token scopes: more than %zu bytes asked for (scope '%.100s')",
+			    sizeof(a->scopes) - 1, s);
+		if (cur)
+			a->scopes[cur++] = ' ';
+		memcpy(a->scopes + cur, s, sl + 1);
 	}
+	return 0;
+}
+
+/* Append name=value to u's query, URL-encoded (curl keeps the first '=' as it is). */
+static int append_query(CURLU *u, const char *name, const char *value, oci_error *err)
+{
+	cleanup_free char *pair = oci_asprintf(err, "%s=%s", name, value);
+	if (!pair)
+		return -1;
+	if (curl_url_set(u, CURLUPART_QUERY, pair, CURLU_APPENDQUERY | CURLU_URLENCODE) !=
+	    CURLUE_OK)
+		return oci_err(err, OCI_E_IO, "token request URL: cannot add %s", name);
+	return 0;
+}
+
+char *oci_auth_token_url(const oci_auth *a, oci_error *err)
+{
+	CURLU *u = curl_url();
+	char *out = NULL, *res = NULL;
+	cleanup_free char *scopes = NULL;
+	if (!u) {
+		oci_err(err, OCI_E_IO, "out of memory");
+		return NULL;
+	}
+	if (curl_url_set(u, CURLUPART_URL, a->realm, 0) != CURLUE_OK) {
+		oci_err(err, OCI_E_AUTH, "token realm '%.200s' is not a valid URL", a->realm);
+		goto out;
+	}
+	if (a->service[0] && append_query(u, "service", a->service, err) < 0)
+		goto out;
+	if (!(scopes = oci_strdup(a->scopes, err)))
+		goto out;
+	char *save = NULL;
+	for (char *s = strtok_r(scopes, " ", &save); s; s = strtok_r(NULL, " ", &save))
+		if (append_query(u, "scope", s, err) < 0)
+			goto out;
+	if (curl_url_get(u, CURLUPART_URL, &out, 0) != CURLUE_OK) {
+		oci_err(err, OCI_E_AUTH, "token realm '%.200s' is not a valid URL", a->realm);
+		goto out;
+	}
+	res = oci_strdup(out, err);
+out:
+	curl_free(out);
+	curl_url_cleanup(u);
+	return res;
 }
 
 static int fetch_token(oci_auth *a, oci_error *err)
@@ -430,6 +510,15 @@ static int fetch_token(oci_auth *a, oci_error *err)
 			       "token realm '%.200s' is plain http: refusing to send the "
 			       "credentials of a TLS registry",
 			       a->realm);
+	/* A plain-http registry already gets its credentials in clear text (the user chose
+	 * that for this host); an http:// realm elsewhere would put them on the wire to a
+	 * host the user never named. */
+	if (send_creds && !realm_tls &&
+	    !(a->registry_url && oci_http_same_host(a->registry_url, a->realm)))
+		return oci_err(err, OCI_E_AUTH,
+			       "token realm '%.200s' is plain http on another host than the "
+			       "registry: refusing to send the credentials",
+			       a->realm);
 	CURL *e = curl_easy_init();
 	if (!e)
 		return oci_err(err, OCI_E_INTERNAL, "cannot start libcurl");
@@ -437,29 +526,10 @@ static int fetch_token(oci_auth *a, oci_error *err)
 	struct curl_slist *hdrs = NULL;
 	oci_http_resp r;
 	oci_http_resp_init(&r);
-	char *url = NULL, *form = NULL;
-	cleanup_free char *scopes = NULL;
-	size_t cap = strlen(a->realm) + 3 * (strlen(a->service) + strlen(a->scopes)) + 64;
-	url = malloc(cap);
-	if (!url) {
-		oci_err(err, OCI_E_IO, "out of memory");
+	char *form = NULL;
+	char *url = oci_auth_token_url(a, err);
+	if (!url)
 		goto out;
-	}
-	int n = snprintf(url, cap, "%s%c", a->realm, strchr(a->realm, '?') ? '&' : '?');
-	if (a->service[0]) {
-		char *s = curl_easy_escape(e, a->service, 0);
-		n += snprintf(url + n, cap - (size_t)n, "service=%s", s ? s : "");
-		curl_free(s);
-	}
-	scopes = strdup(a->scopes);
-	char *save = NULL;
-	for (char *s = scopes ? strtok_r(scopes, " ", &save) : NULL; s;
-	     s = strtok_r(NULL, " ", &save)) {
-		char *es = curl_easy_escape(e, s, 0);
-		n += snprintf(url + n, cap - (size_t)n, "%sscope=%s", url[n - 1] == '?' ? "" : "&",
-			      es ? es : "");
-		curl_free(es);
-	}
 	if (oci_http_setup(e, a->tls, err) < 0)
 		goto out;
 	bool oauth = send_creds && a->creds.identity_token;
@@ -633,18 +703,21 @@ int oci_auth_challenge(oci_auth *a, const char *www_authenticate, const char *de
 	if (!c.realm[0])
 		return oci_err(err, OCI_E_AUTH, "bearer challenge without a realm");
 	char before[sizeof(a->scopes)];
-	snprintf(before, sizeof(before), "%s", a->scopes);
+	memcpy(before, a->scopes, sizeof(before));
 	bool same_realm = a->scheme == OCI_AUTH_BEARER && !strcmp(a->realm, c.realm);
-	merge_scopes(a, default_scope);
-	merge_scopes(a, c.scope);
+	if (merge_scopes(a, default_scope, err) < 0 || merge_scopes(a, c.scope, err) < 0)
+		return -1;
 	/* A token we just got for these very scopes was refused: trying again cannot help. */
 	if (same_realm && !strcmp(before, a->scopes) && a->token && time(NULL) < a->expires &&
 	    a->failures++ >= 1)
 		return oci_err(err, OCI_E_AUTH, "authentication failed: %s",
 			       c.error[0] ? c.error : "the registry refused the token");
 	a->scheme = OCI_AUTH_BEARER;
-	snprintf(a->realm, sizeof(a->realm), "%s", c.realm);
-	snprintf(a->service, sizeof(a->service), "%s", c.service);
+	_Static_assert(sizeof(a->realm) == sizeof(c.realm) &&
+			   sizeof(a->service) == sizeof(c.service),
+		       "oci_auth keeps the challenge's realm and service whole");
+	memcpy(a->realm, c.realm, sizeof(a->realm));
+	memcpy(a->service, c.service, sizeof(a->service));
 	if (!strcmp(c.error, "insufficient_scope"))
 		log_debug("token scope renewal: %s", a->scopes);
 	return fetch_token(a, err);

@@ -13,7 +13,7 @@
 typedef struct oci_creds {
 	char *user;
 	char *secret;
-	char source[512];    /* where they came from, for --debug (never the secret) */
+	char *source;	     /* where they came from, for --debug (never the secret) */
 	bool identity_token; /* secret is an OAuth2 refresh token ("identitytoken", helper user
 				"<token>") */
 } oci_creds;
@@ -31,10 +31,12 @@ typedef struct oci_challenge {
 	char scheme[16]; /* "bearer" or "basic" (lower case) */
 	char realm[1024];
 	char service[256];
-	char scope[1024];
+	char scope[2048];
 	char error[64];
 } oci_challenge;
 
+/* Parse a WWW-Authenticate value. A realm, service, scope or error longer than its field is
+ * an error (OCI_E_AUTH), never cut. */
 int oci_challenge_parse(const char *hdr, oci_challenge *c, oci_error *err);
 
 enum { OCI_AUTH_NONE = 0, OCI_AUTH_BASIC, OCI_AUTH_BEARER };
@@ -42,7 +44,9 @@ enum { OCI_AUTH_NONE = 0, OCI_AUTH_BASIC, OCI_AUTH_BEARER };
 typedef struct oci_auth {
 	oci_creds creds;
 	bool have_creds;
-	bool registry_tls; /* credentials never go to an http:// realm of a TLS registry */
+	bool registry_tls;	  /* credentials never go to an http:// realm of a TLS registry */
+	const char *registry_url; /* "http(s)://host:port": an http:// realm on another host never
+				     gets the credentials of a plain-http registry either */
 	const oci_tls *tls;
 	int scheme;
 	char realm[1024];
@@ -60,6 +64,9 @@ void oci_auth_release(oci_auth *a);
  * nothing new can be tried (bad credentials, token refused). */
 int oci_auth_challenge(oci_auth *a, const char *www_authenticate, const char *default_scope,
 		       oci_error *err);
+/* The token request URL for the current realm, service and scopes (new string): the realm
+ * with service= and one scope= per scope appended to its query, each URL-encoded. */
+char *oci_auth_token_url(const oci_auth *a, oci_error *err);
 /* Refresh an expired bearer token (no-op otherwise). */
 int oci_auth_refresh(oci_auth *a, oci_error *err);
 /* The Authorization header line for requests to the registry, or NULL. */

@@ -39,6 +39,7 @@ void oci_http_resp_header(oci_http_resp *r, const char *line, size_t len)
 {
 	if (len >= 5 && !strncmp(line, "HTTP/", 5)) {
 		r->content_type[0] = r->docker_digest[0] = r->www_auth[0] = r->location[0] = '\0';
+		r->www_auth_too_long = r->location_too_long = false;
 		r->retry_after = -1;
 		r->content_range_start = -1;
 		return;
@@ -57,11 +58,20 @@ void oci_http_resp_header(oci_http_resp *r, const char *line, size_t len)
 			   strcspn(v, ";\r\n") < vlen ? strcspn(v, ";\r\n") : vlen);
 	else if (IS("Docker-Content-Digest"))
 		copy_value(r->docker_digest, sizeof(r->docker_digest), v, vlen);
-	else if (IS("WWW-Authenticate") && !r->www_auth[0])
-		copy_value(r->www_auth, sizeof(r->www_auth), v, vlen);
-	else if (IS("Location"))
-		copy_value(r->location, sizeof(r->location), v, vlen);
-	else if (IS("Retry-After")) {
+	else if (IS("WWW-Authenticate") && !r->www_auth[0] && !r->www_auth_too_long) {
+		/* a cut challenge would lose scopes: keep it whole or not at all */
+		while (vlen && isspace((unsigned char)v[vlen - 1]))
+			vlen--;
+		if (vlen < sizeof(r->www_auth))
+			copy_value(r->www_auth, sizeof(r->www_auth), v, vlen);
+		else
+			r->www_auth_too_long = true;
+	} else if (IS("Location")) {
+		while (vlen && isspace((unsigned char)v[vlen - 1]))
+			vlen--;
+		r->location_too_long = vlen >= sizeof(r->location);
+		copy_value(r->location, sizeof(r->location), v, r->location_too_long ? 0 : vlen);
+	} else if (IS("Retry-After")) {
 		char buf[32];
 		uint64_t n;
 		copy_value(buf, sizeof(buf), v, vlen);
@@ -119,7 +129,10 @@ int oci_http_setup(CURL *e, const oci_tls *tls, oci_error *err)
 	rc |= curl_easy_setopt(e, CURLOPT_USERAGENT, OCI_HTTP_USER_AGENT);
 	rc |= curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
 	rc |= curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+	/* redirects are followed by hand (registry.c, transfer.c), so that Authorization goes
+	 * to the registry's own origin only; curl must never carry credentials along */
 	rc |= curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+	rc |= curl_easy_setopt(e, CURLOPT_UNRESTRICTED_AUTH, 0L);
 	/* bounded: an unreachable registry is an error in seconds, not a hang */
 	rc |= curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, 10L);
 	/* A stalled transfer (under 1 KiB/s for 30 s) fails and is retried. */
@@ -290,6 +303,25 @@ bool oci_http_origin(const char *url, char *buf, size_t len)
 	return ok;
 }
 
+static char *url_host(const char *url)
+{
+	CURLU *u = curl_url();
+	char *host = NULL;
+	if (u && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK)
+		curl_url_get(u, CURLUPART_HOST, &host, 0);
+	curl_url_cleanup(u);
+	return host;
+}
+
+bool oci_http_same_host(const char *a, const char *b)
+{
+	char *ha = url_host(a), *hb = url_host(b);
+	bool same = ha && hb && !strcasecmp(ha, hb);
+	curl_free(ha);
+	curl_free(hb);
+	return same;
+}
+
 char *oci_http_resolve(const char *base, const char *location, oci_error *err)
 {
 	CURLU *u = curl_url();
@@ -308,6 +340,23 @@ char *oci_http_resolve(const char *base, const char *location, oci_error *err)
 	curl_free(out);
 	curl_url_cleanup(u);
 	return res;
+}
+
+bool oci_http_is_redirect(const oci_http_resp *r)
+{
+	long st = r->status;
+	return (st == 301 || st == 302 || st == 303 || st == 307 || st == 308) &&
+	       (r->location[0] || r->location_too_long);
+}
+
+char *oci_http_redirect_target(const char *base, const oci_http_resp *r, oci_error *err)
+{
+	if (r->location_too_long) {
+		oci_err(err, OCI_E_NET, "redirect Location longer than %zu bytes",
+			sizeof(r->location) - 1);
+		return NULL;
+	}
+	return oci_http_resolve(base, r->location, err);
 }
 
 const char *oci_http_error_message(const oci_http_resp *r, char *buf, size_t len)

@@ -20,8 +20,10 @@ typedef struct oci_http_resp {
 	bool too_big;
 	char content_type[128];
 	char docker_digest[OCI_DIGEST_STR_MAX + 8];
-	char www_auth[2048]; /* the first WWW-Authenticate value */
+	char www_auth[4096];	/* the first WWW-Authenticate value */
+	bool www_auth_too_long; /* it did not fit in www_auth (and is not there) */
 	char location[4096];
+	bool location_too_long;	       /* it did not fit in location (and is not there) */
 	long retry_after;	       /* seconds, -1 when absent */
 	long long content_range_start; /* from Content-Range, -1 when absent */
 } oci_http_resp;
@@ -61,8 +63,15 @@ long oci_http_backoff_ms(int attempt, long retry_after);
 
 /* "scheme://host:port" of a URL into buf; false if it cannot be parsed. */
 bool oci_http_origin(const char *url, char *buf, size_t len);
+/* Whether two URLs name the same host (case-insensitive; any scheme and port). */
+bool oci_http_same_host(const char *a, const char *b);
 /* Absolute URL for a Location header relative to base (new string). */
 char *oci_http_resolve(const char *base, const char *location, oci_error *err);
+/* Whether r is a redirect (301, 302, 303, 307, 308 with a Location). */
+bool oci_http_is_redirect(const oci_http_resp *r);
+/* The absolute URL r redirects to from base (new string); a Location too long to keep is an
+ * error, never followed cut. */
+char *oci_http_redirect_target(const char *base, const oci_http_resp *r, oci_error *err);
 /* The error a registry put in a JSON error body ({"errors":[{"code","message"}]}), or NULL. */
 const char *oci_http_error_message(const oci_http_resp *r, char *buf, size_t len);
 #endif

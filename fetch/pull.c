@@ -75,6 +75,9 @@ static int doc_kind(const char *content_type, json_t *doc, char *mt, size_t len,
 		snprintf(mt, len, "%s", content_type);
 	} else {
 		const char *own = json_string_value(json_object_get(doc, "mediaType"));
+		if (own && strlen(own) >= len)
+			return oci_err(err, OCI_E_INVALID, "mediaType: longer than %zu bytes",
+				       len - 1);
 		if (own)
 			snprintf(mt, len, "%s", own);
 		else
@@ -150,6 +153,10 @@ static int check_single_platform(pull *p, const pulled_manifest *pm, oci_error *
 		return oci_err_prefix(err, "%s: image config", p->refstr);
 	if (!os || !arch)
 		return 0; /* the config does not say: nothing to compare */
+	if (strlen(os) >= sizeof(have.os) || strlen(arch) >= sizeof(have.arch) ||
+	    (variant && strlen(variant) >= sizeof(have.variant)))
+		return oci_err(err, OCI_E_INVALID,
+			       "%s: image config: os, architecture or variant too long", p->refstr);
 	memset(&have, 0, sizeof(have));
 	snprintf(have.os, sizeof(have.os), "%s", os);
 	snprintf(have.arch, sizeof(have.arch), "%s", arch);

@@ -43,6 +43,7 @@ int oci_registry_init(oci_registry *r, const oci_ref *ref, const oci_registry_op
 		return -1;
 	r->auth.tls = &r->tls;
 	r->auth.registry_tls = r->tls_on;
+	r->auth.registry_url = r->base;
 	if (!r->tls_on && r->tls_implicit) {
 		/* certs.d/<host>/ holding something also means TLS */
 		r->tls_on = r->tls.ca_blob || r->tls.cert;
@@ -60,7 +61,8 @@ int oci_registry_init(oci_registry *r, const oci_ref *ref, const oci_registry_op
 		r->auth.creds.secret = strdup(o->password);
 		if (!r->auth.creds.user || !r->auth.creds.secret)
 			return oci_err(err, OCI_E_IO, "out of memory");
-		snprintf(r->auth.creds.source, sizeof(r->auth.creds.source), "--username");
+		if (!(r->auth.creds.source = oci_strdup("--username", err)))
+			return -1;
 		r->auth.have_creds = true;
 	} else {
 		int f = oci_creds_lookup(ref->domain, &r->auth.creds, err);
@@ -153,11 +155,14 @@ static int status_error(oci_registry *r, const char *what, const oci_http_resp *
 	return oci_err(err, code, "%s: %s", what, st);
 }
 
-int oci_registry_reauth(oci_registry *r, const char *www_authenticate, oci_error *err)
+int oci_registry_reauth(oci_registry *r, const oci_http_resp *resp, oci_error *err)
 {
-	if (!www_authenticate)
+	if (!resp)
 		return oci_auth_refresh(&r->auth, err);
-	return oci_auth_challenge(&r->auth, www_authenticate, r->scope, err);
+	if (resp->www_auth_too_long)
+		return oci_err(err, OCI_E_AUTH, "WWW-Authenticate header longer than %zu bytes",
+			       sizeof(resp->www_auth) - 1);
+	return oci_auth_challenge(&r->auth, resp->www_auth, r->scope, err);
 }
 
 int oci_registry_get(oci_registry *r, const char *method, const char *path, const char *accept,
@@ -205,16 +210,15 @@ int oci_registry_get(oci_registry *r, const char *method, const char *path, cons
 		}
 		if (st == 401 && auth_tries < 3 && oci_registry_same_origin(r, url)) {
 			auth_tries++;
-			if (oci_registry_reauth(r, resp->www_auth, err) < 0)
+			if (oci_registry_reauth(r, resp, err) < 0)
 				return -1;
 			attempt--;
 			continue;
 		}
-		if ((st == 301 || st == 302 || st == 303 || st == 307 || st == 308) &&
-		    resp->location[0]) {
+		if (oci_http_is_redirect(resp)) {
 			if (++redirects > MAX_REDIRECTS)
 				return oci_err(err, OCI_E_NET, "%s: too many redirects", path);
-			char *next = oci_http_resolve(url, resp->location, err);
+			char *next = oci_http_redirect_target(url, resp, err);
 			if (!next)
 				return -1;
 			log_debug("redirected to %s%s", next,
@@ -266,7 +270,7 @@ int oci_registry_get_manifest(oci_registry *r, const char *reference, const oci_
 			      resp.len, &got, err) < 0)
 		goto fail;
 	if (want) {
-		char what[160];
+		char what[sizeof(refstr) + 48];
 		snprintf(what, sizeof(what), "%s: manifest", refstr);
 		if (oci_digest_verify(want, want_size, &got, resp.len, what, err) < 0)
 			goto fail;
@@ -279,7 +283,7 @@ int oci_registry_get_manifest(oci_registry *r, const char *reference, const oci_
 			    oci_digest_buffer(hd.alg, resp.body ? resp.body : "", resp.len, &g2,
 					      err) < 0)
 				goto fail;
-			char what[160];
+			char what[sizeof(refstr) + 48];
 			snprintf(what, sizeof(what), "%s: manifest (Docker-Content-Digest)",
 				 refstr);
 			if (oci_digest_verify(&hd, -1, &g2, resp.len, what, err) < 0)
@@ -310,7 +314,7 @@ char *oci_registry_blob_url(oci_registry *r, const oci_digest *d, oci_error *err
 int oci_registry_get_blob(oci_registry *r, const oci_descriptor *d, size_t max, char **body,
 			  size_t *len, oci_error *err)
 {
-	char ds[OCI_DIGEST_STR_MAX], what[128];
+	char ds[OCI_DIGEST_STR_MAX], what[OCI_DIGEST_STR_MAX + 8];
 	oci_digest_str(&d->digest, ds);
 	snprintf(what, sizeof(what), "blob %s", ds);
 	if (d->size < 0 || (uint64_t)d->size > max)

@@ -75,6 +75,6 @@ int oci_registry_setup_blob(oci_registry *r, CURL *e, const char *url, struct cu
  * of the registry's credentials goes there, not even its client certificate, whatever the
  * URL's origin. */
 int oci_registry_setup_foreign(oci_registry *r, CURL *e, const char *url, oci_error *err);
-/* React to a 401 from a transfer (or refresh an expired token). */
-int oci_registry_reauth(oci_registry *r, const char *www_authenticate, oci_error *err);
+/* React to a 401 response from a transfer (or, with resp NULL, refresh an expired token). */
+int oci_registry_reauth(oci_registry *r, const oci_http_resp *resp, oci_error *err);
 #endif

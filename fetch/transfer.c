@@ -609,6 +609,7 @@ static int complete(oci_xfer_set *s, CURLM *m, oci_xfer_part *p, CURLcode rc, oc
 	oci_xfer *x = p->x;
 	long st = 0;
 	curl_easy_getinfo(p->e, CURLINFO_RESPONSE_CODE, &st);
+	p->resp.status = st;
 	/* what arrived before an error is a good prefix to resume from */
 	if (!p->werr_set)
 		flush(p);
@@ -652,13 +653,12 @@ static int complete(oci_xfer_set *s, CURLM *m, oci_xfer_part *p, CURLcode rc, oc
 		p->buf = NULL;
 		return xfer_complete(s, m, x, err);
 	}
-	if ((st == 301 || st == 302 || st == 303 || st == 307 || st == 308) &&
-	    p->resp.location[0]) {
+	if (oci_http_is_redirect(&p->resp)) {
 		if (++p->redirects > MAX_REDIRECTS) {
 			oci_err(err, OCI_E_NET, "too many redirects");
 			return source_failed(s, m, x, err);
 		}
-		char *next = oci_http_resolve(p->url, p->resp.location, err);
+		char *next = oci_http_redirect_target(p->url, &p->resp, err);
 		if (!next)
 			return source_failed(s, m, x, err);
 		log_debug("%s: redirected to %s%s", x->what, next,
@@ -673,7 +673,7 @@ static int complete(oci_xfer_set *s, CURLM *m, oci_xfer_part *p, CURLcode rc, oc
 	if (st == 401 && x->url_idx < 0 && p->auth_tries < 3 &&
 	    oci_registry_same_origin(s->reg, p->url)) {
 		p->auth_tries++;
-		if (oci_registry_reauth(s->reg, p->resp.www_auth, err) < 0) {
+		if (oci_registry_reauth(s->reg, &p->resp, err) < 0) {
 			what_err(x, err);
 			return xfer_fail(s, x, err);
 		}

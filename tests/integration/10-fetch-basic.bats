@@ -166,6 +166,15 @@ setup() {
 	[ ! -e "$T/other/index.json" ] || [ "$(jq '.manifests | length' "$T/other/index.json")" = 0 ]
 }
 
+@test "an image config whose architecture is too long to compare is refused, not cut" {
+	long=arch$(printf 'x%.0s' $(seq 1 40))
+	image_push_busybox test/longarch v1 --platforms "linux/$long" >/dev/null
+	run "$OCI_FETCH" --no-cache --platform linux/amd64 -o "$T/out" "$REGISTRY/test/longarch:v1"
+	assert_failure
+	assert_one_line_error oci-fetch
+	assert_output_contains "$REGISTRY/test/longarch:v1: image config: os, architecture or variant too long"
+}
+
 @test "--all-platforms writes the whole index to a layout (and needs one)" {
 	require_cmd skopeo
 	"$OCI_FETCH" --no-cache --all-platforms -o "$T/all" "$REGISTRY/test/arch:v1"

@@ -47,8 +47,8 @@ teardown() {
 	registry_use "$BASIC_ENV"
 	run -0 bash -c "'$OCI_FETCH' --debug --no-cache --creds '$REGISTRY_USER:$REGISTRY_PASS' $REGISTRY/test/one:latest 2>'$T/err' >'$T/s.tar'"
 	check_stream "$T/s.tar" "$T/x"
-	! grep -q "$REGISTRY_PASS" "$T/err"
-	! grep -qi "authorization" "$T/err"
+	! grep -q "$REGISTRY_PASS" "$T/err" || false
+	! grep -qi "authorization" "$T/err" || false
 	grep -q "GET http://$REGISTRY/v2/test/one/manifests/latest" "$T/err"
 	run "$OCI_FETCH" --debug --no-cache --creds "$REGISTRY_USER:wrong-$REGISTRY_PASS" "$REGISTRY/test/one:latest"
 	assert_failure
@@ -127,7 +127,7 @@ teardown() {
 	# every blob went through the redirect; the registry's origin got credentials, the other did not
 	grep -q "^main GET /v2/test/one/blobs/.* auth=yes action=redirect" "$PROXY_LOG"
 	grep -q "^redirect GET /v2/test/one/blobs/.* action=serve" "$PROXY_LOG"
-	! grep -q "^redirect .* auth=yes" "$PROXY_LOG"
+	! grep -q "^redirect .* auth=yes" "$PROXY_LOG" || false
 	[ "$(grep -c '^redirect GET' "$PROXY_LOG")" = "$(grep -c '^main GET .*action=redirect' "$PROXY_LOG")" ]
 }
 
@@ -161,6 +161,21 @@ teardown() {
 	[ "$(grep -c 'status=200' "$REGISTRY_TOKEN_LOG")" -ge 2 ]
 }
 
+@test "token: a challenge with 100 scopes that need URL escaping reaches the token server whole (issue 10 item 4)" {
+	registry_use "$TOKEN_ENV"
+	# two-character scopes of reserved characters: each escapes to three times its length,
+	# which overflowed the token URL buffer sized from the unescaped scopes
+	scopes=$(python3 -c 'import itertools; c=":/?#[]@!$&'"'"'()*+;=%"; print(" ".join(a + b for a, b in itertools.islice(itertools.product(c, c), 100)))')
+	[ "$(wc -w <<<"$scopes")" = 100 ]
+	proxy_start --scope401 1 --scope401-scope "$scopes" --realm "$REGISTRY_TOKEN_REALM" --service "$REGISTRY_TOKEN_SERVICE"
+	: >"$REGISTRY_TOKEN_LOG"
+	"$OCI_FETCH" --no-cache --jobs 1 -o "$T/lay" "$PROXY/test/multi:v1"
+	check_layout "$T/lay"
+	grep -q "action=401" "$PROXY_LOG"
+	# the renewed token was asked for with the repository's scope and every scope, in order
+	grep -qxF "GET user=- scope=repository:test/multi:pull $scopes status=200" "$REGISTRY_TOKEN_LOG"
+}
+
 @test "token: renewed when it expires during a pull" {
 	registry_use "$TOKEN_ENV"
 	: >"$REGISTRY_TOKEN_LOG"
@@ -186,8 +201,8 @@ teardown() {
 	check_layout "$T/lay"
 	# the token came from the refresh grant, as the token's user; no GET (basic) token request
 	grep -q "^POST user=$REGISTRY_USER scope=repository:test/one:pull status=200 grant=refresh_token" "$REGISTRY_TOKEN_LOG"
-	! grep -q "^GET" "$REGISTRY_TOKEN_LOG"
-	! grep -qF "$rt" "$T/err"
+	! grep -q "^GET" "$REGISTRY_TOKEN_LOG" || false
+	! grep -qF "$rt" "$T/err" || false
 	# a credential helper that answers with the user "<token>" means the same
 	export PATH=$TOP/tests/lib:$PATH CRED_TEST_LOG=$T/helper.log
 	export CRED_TEST_SERVER=$REGISTRY CRED_TEST_USER='<token>' CRED_TEST_SECRET=$rt
@@ -197,7 +212,7 @@ teardown() {
 	DOCKER_CONFIG=$T/dc "$OCI_FETCH" --no-cache "$REGISTRY/test/multi:v1" >"$T/s.tar"
 	check_stream "$T/s.tar" "$T/x"
 	grep -q "^POST user=$REGISTRY_USER scope=repository:test/multi:pull status=200 grant=refresh_token" "$REGISTRY_TOKEN_LOG"
-	! grep -q "^GET" "$REGISTRY_TOKEN_LOG"
+	! grep -q "^GET" "$REGISTRY_TOKEN_LOG" || false
 	# a refresh token the server does not know: one line, and the token is never shown
 	CRED_TEST_SECRET=not-a-known-refresh-token run env DOCKER_CONFIG="$T/dc" "$OCI_FETCH" --debug --no-cache "$REGISTRY/test/one:latest"
 	assert_failure
@@ -210,4 +225,61 @@ teardown() {
 	assert_failure
 	assert_one_line_error oci-fetch
 	assert_output_contains "identity token"
+}
+
+@test "token: credentials never go to an http:// realm on another host than the plain-http registry; anonymous pulls still use it (issue 10 item 14)" {
+	# a registry on 127.0.0.1 whose challenge names a realm on http://localhost:PORT
+	registry_start token --realm-host localhost
+	local d=$REGISTRY_DIR
+	image_push_busybox test/one latest >/dev/null
+	[[ "$REGISTRY_TOKEN_REALM" == http://localhost:* ]]
+	: >"$REGISTRY_TOKEN_LOG"
+	run "$OCI_FETCH" --no-cache --creds "$REGISTRY_USER:$REGISTRY_PASS" -o "$T/never" "$REGISTRY/test/one:latest"
+	assert_failure
+	assert_one_line_error oci-fetch
+	[ "$(printf '%s\n' "$output" | tail -1)" = "oci-fetch: $REGISTRY/test/one:latest: token realm '$REGISTRY_TOKEN_REALM' is plain http on another host than the registry: refusing to send the credentials" ]
+	# nothing reached the realm with (or without) the credentials
+	[ ! -s "$REGISTRY_TOKEN_LOG" ]
+	# the same through an auth file
+	printf '{"auths":{"%s":{"auth":"%s"}}}' "$REGISTRY" "$(printf '%s:%s' "$REGISTRY_USER" "$REGISTRY_PASS" | base64 -w0)" >"$T/auth.json"
+	run env REGISTRY_AUTH_FILE="$T/auth.json" "$OCI_FETCH" --no-cache "$REGISTRY/test/one:latest"
+	assert_failure
+	assert_output_contains "refusing to send the credentials"
+	[ ! -s "$REGISTRY_TOKEN_LOG" ]
+	# without credentials nothing secret is sent: the anonymous token comes from that realm
+	"$OCI_FETCH" --no-cache -o "$T/lay" "$REGISTRY/test/one:latest"
+	check_layout "$T/lay"
+	grep -q "^GET user=- scope=repository:test/one:pull status=200" "$REGISTRY_TOKEN_LOG"
+	! grep -q "user=$REGISTRY_USER" "$REGISTRY_TOKEN_LOG" || false
+	registry_stop "$d"
+}
+
+@test "token: a blob redirect to another host (blob storage) carries no bearer token (issue 10 item 14)" {
+	registry_use "$TOKEN_ENV"
+	# the storage side fetches the blob upstream with its own token
+	proxy_start --redirect --redirect-host localhost --upstream-bearer "$(registry_token test/one pull)"
+	"$OCI_FETCH" --no-cache --creds "$REGISTRY_USER:$REGISTRY_PASS" -o "$T/lay" "$PROXY/test/one:latest"
+	check_layout "$T/lay"
+	# the registry's origin got the token; every blob then went to localhost, without it
+	grep -q "^main GET /v2/test/one/blobs/.* auth=yes action=redirect" "$PROXY_LOG"
+	grep -q "^redirect GET /v2/test/one/blobs/.* auth=no action=serve" "$PROXY_LOG"
+	! grep -q "^redirect .* auth=yes" "$PROXY_LOG" || false
+	[ "$(grep -c '^redirect GET' "$PROXY_LOG")" = "$(grep -c '^main GET .*action=redirect' "$PROXY_LOG")" ]
+}
+
+@test "token: a token realm that redirects to another host does not get the credentials there (issue 10 item 14)" {
+	registry_use "$TOKEN_ENV"
+	# a realm on the registry's host (so it may get the credentials) that answers 302 to localhost
+	fport=$(free_port)
+	mkdir -p "$T/files"
+	echo "http://localhost:$fport/elsewhere" >"$T/files/token.redirect"
+	proxy_start --files "$T/files" --files-port "$fport" --scope401 1 \
+		--realm "http://127.0.0.1:$fport/token" --service "$REGISTRY_TOKEN_SERVICE"
+	run "$OCI_FETCH" --no-cache --creds "$REGISTRY_USER:$REGISTRY_PASS" "$PROXY/test/one:latest"
+	# the realm itself was asked, with the credentials; the redirect target never with them
+	grep -qE '^files GET /token\?.* auth=yes action=file-redirect' "$PROXY_LOG"
+	! grep -qE '^files GET /elsewhere.* auth=yes' "$PROXY_LOG" || false
+	assert_failure
+	assert_one_line_error oci-fetch
+	assert_output_contains "token request failed: HTTP 302"
 }

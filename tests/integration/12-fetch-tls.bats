@@ -43,7 +43,7 @@ other_ca() {
 	"$OCI_FETCH" --no-cache --cacert "$REGISTRY_CA" "$REGISTRY/test/one:latest" >"$T/s.tar"
 	check_stream "$T/s.tar" "$T/x"
 	grep -q '"GET /v2/test/one/manifests/latest HTTP/2.0" 200 .*oci-fetch' "$REGISTRY_LOG"
-	! grep 'oci-fetch' "$REGISTRY_LOG" | grep -q 'HTTP/1.1'
+	! grep 'oci-fetch' "$REGISTRY_LOG" | grep -q 'HTTP/1.1' || false
 
 }
 

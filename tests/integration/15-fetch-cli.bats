@@ -85,7 +85,7 @@ layer_digests() {
 	in_terminal "'$OCI_FETCH' --quiet --no-cache $REGISTRY/test/multi:v1 >'$T/s.tar'"
 	[ "$(cat "$T/rc")" = 0 ]
 	check_stream "$T/s.tar" "$T/x"
-	! grep -q . "$T/pane"
+	! grep -q . "$T/pane" || false
 	"$OCI_FETCH" --no-cache "$REGISTRY/test/multi:v1" >"$T/s2.tar" 2>"$T/err"
 	[ ! -s "$T/err" ]
 	"$OCI_FETCH" --cache "$T/c" -o "$T/lay" "$REGISTRY/test/multi:v1" 2>"$T/err"

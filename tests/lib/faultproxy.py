@@ -6,12 +6,15 @@ upstream registry and, for blob GETs (/v2/.../blobs/<digest>), injects faults in
   --fail500 N        the next N blob requests get 500
   --fail429 N        the next N blob requests get 429 with Retry-After: --retry-after (default 1)
   --scope401 N       the next N blob requests get 401 insufficient_scope (needs --realm, --service)
+  --scope401-scope S the scope those 401s name (default "repository:<name>:pull")
   --no-range         ignore Range headers (always answer 200 with the whole blob)
   --range-once       honour Range only on the first ranged request for each blob; later
                      ranged requests for it get the whole blob (200), like a flaky cache
   --redirect         answer blob GETs with 307 to a second listener (--redirect-port) that serves
                      the blob itself, fetched upstream with --upstream-auth if given; it logs
                      whether the client sent it an Authorization header
+  --redirect-host H  the host name those redirects name (default 127.0.0.1; must reach it)
+  --upstream-bearer T  the redirect listener fetches upstream with "Authorization: Bearer T"
   --min-size BYTES   only blobs at least this large get --cut (default 0)
   --delay MS         wait MS milliseconds before answering each blob GET
   --files DIR        GET/HEAD of a path outside /v2/ is answered from DIR (a foreign layer's
@@ -244,6 +247,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             auth = None
             if args.upstream_auth:
                 auth = "Basic " + base64.b64encode(args.upstream_auth.encode()).decode()
+            elif args.upstream_bearer:
+                auth = "Bearer " + args.upstream_bearer
             self._log("serve")
             self._forward(extra_auth=auth, drop_auth=True)
             return
@@ -253,7 +258,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return
         if args.redirect:
             self._log("redirect")
-            loc = "http://127.0.0.1:%d%s" % (args.redirect_port, self.path)
+            loc = "http://%s:%d%s" % (args.redirect_host, args.redirect_port, self.path)
             self._send_simple(307, [("Location", loc)])
             return
         if args.delay:
@@ -268,8 +273,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
                               b"slow down\n")
         elif fault == "401":
             m = re.match(r"^/v2/(.+)/blobs/", path)
-            ch = 'Bearer realm="%s",service="%s",scope="repository:%s:pull",error="insufficient_scope"' % (
-                args.realm, args.service, m.group(1))
+            scope = args.scope401_scope or "repository:%s:pull" % m.group(1)
+            ch = 'Bearer realm="%s",service="%s",scope="%s",error="insufficient_scope"' % (
+                args.realm, args.service, scope.replace("\\", "\\\\").replace('"', '\\"'))
             self._send_simple(401, [("WWW-Authenticate", ch), ("Content-Type", "application/json")],
                               b'{"errors":[{"code":"DENIED","message":"insufficient scope"}]}')
         else:
@@ -301,6 +307,7 @@ def main():
     ap.add_argument("--fail429", type=int, default=0)
     ap.add_argument("--retry-after", type=int, default=1)
     ap.add_argument("--scope401", type=int, default=0)
+    ap.add_argument("--scope401-scope", default="")
     ap.add_argument("--realm", default="")
     ap.add_argument("--service", default="")
     ap.add_argument("--no-range", action="store_true")
@@ -309,6 +316,8 @@ def main():
     ap.add_argument("--redirect", action="store_true")
     ap.add_argument("--redirect-port", type=int, default=0)
     ap.add_argument("--upstream-auth")
+    ap.add_argument("--upstream-bearer")
+    ap.add_argument("--redirect-host", default="127.0.0.1")
     ap.add_argument("--files")
     ap.add_argument("--files-port", type=int, default=0)
     args = ap.parse_args()

@@ -1,7 +1,11 @@
 # Registry fixture: runs Debian's docker-registry (the CNCF distribution server) on a free
 # 127.0.0.1 port so fetch tests talk to a real registry. Load with `load ../lib/registry`.
 #
-#   registry_start [plain|basic|token] [--tls]   start one; exports the REGISTRY_* variables
+#   registry_start [plain|basic|token] [--tls] [--realm-host H]
+#                                                start one; exports the REGISTRY_* variables
+#                                                (--realm-host: the host name the token realm
+#                                                names, default 127.0.0.1; it must reach
+#                                                127.0.0.1, e.g. localhost)
 #   registry_stop [DIR]                          stop the one in DIR, or every one started
 #   registry_use DIR                             make a started registry current again
 #   registry_curl [curl args...]                 curl with the current registry's CA
@@ -77,11 +81,14 @@ _registry_kill() {
 }
 
 registry_start() {
-	local mode=plain tls=0 a
-	for a in "$@"; do
+	local mode=plain tls=0 a realm_host=127.0.0.1
+	while [ $# -gt 0 ]; do
+		a=$1
+		shift
 		case $a in
 		plain | basic | token) mode=$a ;;
 		--tls) tls=1 ;;
+		--realm-host) realm_host=$1; shift ;;
 		*) echo "registry_start: unknown argument '$a'" >&2; return 1 ;;
 		esac
 	done
@@ -111,7 +118,7 @@ registry_start() {
 	elif [ "$mode" = token ]; then
 		_registry_make_token_key "$d" || { echo "registry_start: cannot make token key" >&2; return 1; }
 		token_port=$(_registry_free_port)
-		token_realm="$scheme://127.0.0.1:$token_port/token"
+		token_realm="$scheme://$realm_host:$token_port/token"
 		authcfg="auth:
   token:
     realm: $token_realm

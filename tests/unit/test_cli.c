@@ -25,7 +25,7 @@ struct result {
 	char opts[512];
 	char operands[256];
 	int rc;
-	char err[512];
+	char err[OCI_ERR_MSG_MAX];
 };
 
 static struct result parse(const char *line, bool stop_at_nonopt)

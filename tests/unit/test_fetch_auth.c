@@ -200,11 +200,153 @@ END_TEST
 START_TEST(scopes_merge)
 {
 	oci_auth a;
+	oci_error err = OCI_ERROR_INIT;
 	memset(&a, 0, sizeof(a));
-	merge_scopes(&a, "repository:a:pull");
-	merge_scopes(&a, "repository:a:pull repository:b:pull");
-	merge_scopes(&a, "repository:a:pul");
+	ck_assert_int_eq(merge_scopes(&a, "repository:a:pull", &err), 0);
+	ck_assert_int_eq(merge_scopes(&a, "repository:a:pull repository:b:pull", &err), 0);
+	ck_assert_int_eq(merge_scopes(&a, "repository:a:pul", &err), 0);
 	ck_assert_str_eq(a.scopes, "repository:a:pull repository:b:pull repository:a:pul");
+	/* scopes that do not fit are an error, not silently left out of the token request */
+	char big[600];
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	for (int i = 0; i < 3; i++) {
+		big[0] = (char)('a' + i);
+		ck_assert_int_eq(merge_scopes(&a, big, &err), 0);
+	}
+	big[0] = 'z';
+	ck_assert_int_eq(merge_scopes(&a, big, &err), -1);
+	ck_assert_int_eq(err.code, OCI_E_AUTH);
+	ck_assert_ptr_nonnull(strstr(err.msg, "token scopes"));
+}
+END_TEST
+
+/* Percent-escapes in upper case, as RFC 3986 prefers (libcurl versions differ in which case
+ * they write; servers decode both). */
+static void upper_escapes(char *s)
+{
+	for (; *s; s++)
+		if (*s == '%' && s[1] && s[2]) {
+			s[1] = (char)toupper((unsigned char)s[1]);
+			s[2] = (char)toupper((unsigned char)s[2]);
+		}
+}
+
+/* Item 4 of issue 10: ~30 short scopes that need URL escaping used to overflow the URL
+ * buffer sized from the unescaped lengths. The URL must hold every scope, exactly. */
+START_TEST(token_url_many_escaped_scopes)
+{
+	oci_auth a;
+	oci_error err = OCI_ERROR_INIT;
+	memset(&a, 0, sizeof(a));
+	strcpy(a.realm, "http://auth.example/token");
+	strcpy(a.service, "reg svc");
+	char want[8192] = "http://auth.example/token?service=reg+svc";
+	const char *special = ":/?#[]@!$&'()*+,;=%";
+	size_t ns = strlen(special);
+	for (size_t i = 0; i < 40; i++) {
+		char sc[3] = {special[i % ns], special[(i / ns + i) % ns], '\0'};
+		if (i)
+			strcat(a.scopes, " ");
+		strcat(a.scopes, sc);
+		strcat(want, "&scope=");
+		for (const char *c = sc; *c; c++)
+			sprintf(want + strlen(want), "%%%02X", (unsigned char)*c);
+	}
+	char *url = oci_auth_token_url(&a, &err);
+	ck_assert_ptr_nonnull(url);
+	upper_escapes(url);
+	ck_assert_str_eq(url, want);
+	free(url);
+	/* a realm with a query of its own keeps it; no service means no service= */
+	strcpy(a.realm, "https://auth.example/t?account=me");
+	a.service[0] = '\0';
+	strcpy(a.scopes, "repository:library/busybox:pull");
+	url = oci_auth_token_url(&a, &err);
+	ck_assert_ptr_nonnull(url);
+	upper_escapes(url);
+	ck_assert_str_eq(
+	    url, "https://auth.example/t?account=me&scope=repository%3Alibrary%2Fbusybox%3Apull");
+	free(url);
+	strcpy(a.realm, "http://[bad");
+	ck_assert_ptr_null(oci_auth_token_url(&a, &err));
+	ck_assert_int_eq(err.code, OCI_E_AUTH);
+}
+END_TEST
+
+/* A challenge value longer than its field is refused, never cut: a cut realm or scope
+ * would send the token request (and credentials) somewhere else, or ask for less. */
+START_TEST(challenge_too_long)
+{
+	oci_challenge c;
+	oci_error err = OCI_ERROR_INIT;
+	char hdr[4096];
+	char realm[1100];
+	memset(realm, 'a', sizeof(realm) - 1);
+	realm[sizeof(realm) - 1] = '\0';
+	snprintf(hdr, sizeof(hdr), "Bearer realm=\"https://%s/token\",service=\"s\"", realm);
+	ck_assert_int_eq(oci_challenge_parse(hdr, &c, &err), -1);
+	ck_assert_int_eq(err.code, OCI_E_AUTH);
+	ck_assert_ptr_nonnull(strstr(err.msg, "realm longer than 1023 bytes"));
+	/* unknown keys may be long: they are skipped */
+	snprintf(hdr, sizeof(hdr), "Bearer foo=\"%s\",realm=\"https://r/t\"", realm);
+	ck_assert_int_eq(oci_challenge_parse(hdr, &c, &err), 0);
+	ck_assert_str_eq(c.realm, "https://r/t");
+	/* exactly the field's size minus one fits */
+	realm[sizeof(c.error) - 1] = '\0';
+	snprintf(hdr, sizeof(hdr), "Bearer error=%s", realm);
+	ck_assert_int_eq(oci_challenge_parse(hdr, &c, &err), 0);
+	ck_assert_str_eq(c.error, realm);
+	realm[sizeof(c.error) - 1] = 'a';
+	realm[sizeof(c.error)] = '\0';
+	snprintf(hdr, sizeof(hdr), "Bearer error=%s", realm);
+	ck_assert_int_eq(oci_challenge_parse(hdr, &c, &err), -1);
+}
+END_TEST
+
+START_TEST(www_authenticate_kept_whole)
+{
+	oci_http_resp r;
+	oci_http_resp_init(&r);
+	size_t n = sizeof(r.www_auth) + 100;
+	char *line = malloc(n + 64);
+	ck_assert_ptr_nonnull(line);
+	strcpy(line, "WWW-Authenticate: Bearer scope=\"");
+	size_t l = strlen(line);
+	memset(line + l, 'x', n);
+	strcpy(line + l + n, "\"\r\n");
+	oci_http_resp_header(&r, line, strlen(line));
+	ck_assert(r.www_auth_too_long);
+	ck_assert_str_eq(r.www_auth, "");
+	free(line);
+	/* a new response starts afresh */
+	const char *st = "HTTP/1.1 401 Unauthorized\r\n";
+	const char *h = "WWW-Authenticate: Bearer realm=\"https://r/t\"\r\n";
+	oci_http_resp_header(&r, st, strlen(st));
+	oci_http_resp_header(&r, h, strlen(h));
+	ck_assert(!r.www_auth_too_long);
+	ck_assert_str_eq(r.www_auth, "Bearer realm=\"https://r/t\"");
+	/* a Location too long to keep is an error, not a redirect to a cut URL */
+	oci_http_resp_header(&r, st, strlen(st));
+	r.status = 307;
+	char *loc = malloc(sizeof(r.location) + 64);
+	ck_assert_ptr_nonnull(loc);
+	strcpy(loc, "Location: http://a/");
+	size_t ll = strlen(loc);
+	memset(loc + ll, 'x', sizeof(r.location));
+	strcpy(loc + ll + sizeof(r.location), "\r\n");
+	oci_http_resp_header(&r, loc, strlen(loc));
+	free(loc);
+	ck_assert(oci_http_is_redirect(&r));
+	oci_error err = OCI_ERROR_INIT;
+	ck_assert_ptr_null(oci_http_redirect_target("http://a/v2/", &r, &err));
+	ck_assert_ptr_nonnull(strstr(err.msg, "Location longer than"));
+	const char *l2 = "Location: /b?x=1\r\n";
+	oci_http_resp_header(&r, st, strlen(st));
+	oci_http_resp_header(&r, l2, strlen(l2));
+	char *u = oci_http_redirect_target("http://a/v2/", &r, &err);
+	ck_assert_str_eq(u, "http://a/b?x=1");
+	free(u);
 }
 END_TEST
 
@@ -247,6 +389,18 @@ START_TEST(http_helpers)
 }
 END_TEST
 
+START_TEST(http_same_host)
+{
+	ck_assert(oci_http_same_host("http://127.0.0.1:5000", "http://127.0.0.1:9/token"));
+	ck_assert(oci_http_same_host("http://Reg.Example:5000", "https://reg.example/token"));
+	ck_assert(!oci_http_same_host("http://127.0.0.1:5000", "http://localhost:5000/token"));
+	ck_assert(!oci_http_same_host("http://127.0.0.1:5000", "http://127.0.0.2:5000/token"));
+	ck_assert(!oci_http_same_host("http://r.example", "http://r.example.evil/token"));
+	ck_assert(!oci_http_same_host("http://r.example", "http://r.example@evil/token"));
+	ck_assert(!oci_http_same_host("http://r.example", "not a url"));
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("fetch_auth");
@@ -260,7 +414,11 @@ int main(void)
 	tcase_add_test(tc, creds_identity_token);
 	tcase_add_test(tc, http_status_and_attempts);
 	tcase_add_test(tc, scopes_merge);
+	tcase_add_test(tc, token_url_many_escaped_scopes);
+	tcase_add_test(tc, challenge_too_long);
+	tcase_add_test(tc, www_authenticate_kept_whole);
 	tcase_add_test(tc, http_helpers);
+	tcase_add_test(tc, http_same_host);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -41,7 +41,7 @@ static void ln(const char *target, const char *rel)
  * checked, and never anywhere else on the host. */
 static void setup(void)
 {
-	char p[400];
+	char p[sizeof(rootpath) + sizeof(outpath)];
 	snprintf(tmpdir, sizeof(tmpdir), "%s/t.XXXXXX", base);
 	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
 	snprintf(rootpath, sizeof(rootpath), "%s/root", tmpdir);
