@@ -45,6 +45,21 @@ int oci_spec_apply_image(json_t *spec, json_t *image_config, int rootfs_fd, cons
  * (or -1) is used to check that root.path exists. Returns the number of problems, -1 on error. */
 int oci_spec_validate(json_t *spec, int bundle_dirfd, json_t *problems, oci_error *err);
 
+/* Limits the kernel sets, checked by validation so create does not fail halfway. */
+#define OCI_SPEC_HOSTNAME_MAX	  64   /* hostname, domainname: HOST_NAME_MAX */
+#define OCI_SPEC_MOUNT_DATA_MAX	  4096 /* a mount's options, joined with ',' and NUL */
+#define OCI_SPEC_CGROUPS_PATH_MAX 4095
+#define OCI_SPEC_SYSCTL_KEY_MAX	  255
+
+/* Whether linux.sysctl may set key: a namespaced sysctl (runc's list: kernel.msg*, sem, shm*,
+ * fs.mqueue.* with an ipc namespace; net.* with a network one; kernel.hostname/domainname with
+ * a uts one), and the container has that namespace, new or (with check_paths, which stats the
+ * path from the caller's namespaces) joined by a path that is not the caller's own. Anything
+ * else would write the host's kernel. The message does not name linux.sysctl: add it. */
+int oci_spec_sysctl_check(json_t *spec, const char *key, bool check_paths, oci_error *err);
+/* linux.personality.domain ("LINUX", "LINUX32") as personality(2)'s value; -1 when unknown. */
+int oci_spec_personality(const char *domain, unsigned long *out);
+
 /* ---- helpers for the edits oci-bundle and oci-run make ---- */
 struct oci_user;
 

@@ -7,12 +7,16 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/personality.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include "common/spec_seccomp.h"
 #include "common/util.h"
 
 const char *const oci_spec_capabilities[] = {
@@ -61,7 +65,11 @@ static const char *const rlimits[] = {
 	"RLIMIT_STACK",
 };
 
-/* The collector: problems go into a JSON array; an allocation failure stops everything. */
+/* The collector: problems go into a JSON array; an allocation failure stops everything. Past
+ * MAX_LISTED problems they are only counted, so a hostile config cannot make the list (and
+ * the one-line error of create) grow without bound. */
+#define MAX_LISTED 100
+
 struct vctx {
 	json_t *problems;
 	int n;
@@ -70,6 +78,10 @@ struct vctx {
 
 __attribute__((format(printf, 3, 4))) static void problem(struct vctx *c, const char *path, const char *fmt, ...)
 {
+	if (c->n >= MAX_LISTED) {
+		c->n++;
+		return;
+	}
 	char msg[1024];
 	va_list ap;
 	va_start(ap, fmt);
@@ -93,6 +105,19 @@ __attribute__((format(printf, 3, 4))) static void problem(struct vctx *c, const 
 	if (!js || json_array_append_new(c->problems, js) < 0)
 		c->failed = true;
 	c->n++;
+}
+
+/* A message that already starts with its JSON path (from a parser shared with the runtime). */
+static void problem_msg(struct vctx *c, const char *msg)
+{
+	const char *colon = strstr(msg, ": ");
+	char path[1024];
+	if (!colon || (size_t)(colon - msg) >= sizeof(path)) {
+		problem(c, "", "%s", msg);
+		return;
+	}
+	snprintf(path, sizeof(path), "%.*s", (int)(colon - msg), msg);
+	problem(c, path, "%s", colon + 2);
 }
 
 enum vtype { V_STRING, V_BOOL, V_OBJECT, V_ARRAY, V_INT, V_UINT32, V_INT32, V_UINT64, V_INT64 };
@@ -228,7 +253,14 @@ static void check_process(struct vctx *c, json_t *spec)
 	check(c, user, "process.user", "uid", V_UINT32, true);
 	check(c, user, "process.user", "gid", V_UINT32, true);
 	check(c, user, "process.user", "umask", V_UINT32, false);
-	check_array_of(c, user, "process.user", "additionalGids", V_UINT32, false);
+	json_t *gids = check(c, user, "process.user", "additionalGids", V_ARRAY, false);
+	if (json_array_size(gids) > NGROUPS_MAX)
+		/* The kernel takes no more; the init must not even try to hold them. */
+		problem(c, "process.user.additionalGids",
+			"%zu groups, more than the kernel's limit of %d", json_array_size(gids),
+			NGROUPS_MAX);
+	else
+		check_array_of(c, user, "process.user", "additionalGids", V_UINT32, false);
 	check(c, user, "process.user", "username", V_STRING, false);
 
 	json_t *caps = check(c, process, "process", "capabilities", V_OBJECT, false);
@@ -318,7 +350,15 @@ static void check_mounts(struct vctx *c, json_t *spec)
 		check_abs_path(c, check(c, m, ip, "destination", V_STRING, true), dp);
 		check(c, m, ip, "type", V_STRING, false);
 		check(c, m, ip, "source", V_STRING, false);
-		check_array_of(c, m, ip, "options", V_STRING, false);
+		json_t *opts = check_array_of(c, m, ip, "options", V_STRING, false), *o;
+		size_t j, total = 0;
+		json_array_foreach(opts, j, o) total += json_string_length(o) + 1;
+		if (total > OCI_SPEC_MOUNT_DATA_MAX) {
+			char op[1100];
+			PATHF(op, "%s.options", ip);
+			problem(c, op, "%zu bytes together, more than a mount takes (%d)",
+				total - 1, OCI_SPEC_MOUNT_DATA_MAX - 1);
+		}
 		check(c, m, ip, "uidMappings", V_ARRAY, false);
 		check(c, m, ip, "gidMappings", V_ARRAY, false);
 	}
@@ -401,6 +441,76 @@ static void check_mapped(struct vctx *c, json_t *spec, json_t *maps, const char 
 	}
 }
 
+/* The kernel's own ceilings (NR_CPUS with MAXSMP, MAX_NUMNODES); the host's possible CPUs
+ * and nodes lower them when /sys tells. */
+#define CPUSET_MAX_CPUS	 8192
+#define CPUSET_MAX_NODES 1024
+
+/* The highest number in a sysfs list like "0-3,8" (the host's possible CPUs), or -1. */
+static long sysfs_list_max(const char *file)
+{
+	char buf[256];
+	cleanup_close int fd = open(file, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	long max = -1;
+	for (char *p = buf; *p;) {
+		if (*p >= '0' && *p <= '9') {
+			long v = strtol(p, &p, 10);
+			if (v > max)
+				max = v;
+		} else {
+			p++;
+		}
+	}
+	return max;
+}
+
+/* A cpuset list ("0-3,8"): ranges low to high, every number a CPU (node) this kernel can
+ * have, so cpuset.cpus does not refuse it after the cgroup exists. */
+static void check_cpuset(struct vctx *c, json_t *v, const char *path, const char *what,
+			 const char *sysfs, long ceiling)
+{
+	const char *s = json_string_value(v);
+	if (!s || !*s)
+		return;
+	long max = sysfs_list_max(sysfs);
+	if (max < 0 || max >= ceiling)
+		max = ceiling - 1;
+	for (const char *p = s;;) {
+		char *end;
+		if (*p < '0' || *p > '9')
+			goto bad;
+		unsigned long lo = strtoul(p, &end, 10), hi = lo;
+		p = end;
+		if (*p == '-') {
+			if (p[1] < '0' || p[1] > '9')
+				goto bad;
+			hi = strtoul(p + 1, &end, 10);
+			p = end;
+		}
+		if (lo > hi) {
+			problem(c, path, "'%s': range %lu-%lu goes down", s, lo, hi);
+			return;
+		}
+		if (hi > (unsigned long)max) {
+			problem(c, path, "'%s': %s %lu does not exist (the highest is %ld)", s,
+				what, hi, max);
+			return;
+		}
+		if (!*p)
+			return;
+		if (*p++ != ',')
+			goto bad;
+	}
+bad:
+	problem(c, path, "'%s' is not a list like 0-3,5", s);
+}
+
 static void check_resources(struct vctx *c, json_t *linux_)
 {
 	char ip[1024];
@@ -426,8 +536,15 @@ static void check_resources(struct vctx *c, json_t *linux_)
 	}
 	json_t *mem = check(c, res, "linux.resources", "memory", V_OBJECT, false);
 	static const char *const memk[] = {"limit", "reservation", "swap", "kernel", "kernelTCP"};
-	for (size_t k = 0; mem && k < ARRAY_SIZE(memk); k++)
-		check(c, mem, "linux.resources.memory", memk[k], V_INT64, false);
+	for (size_t k = 0; mem && k < ARRAY_SIZE(memk); k++) {
+		json_t *v = check(c, mem, "linux.resources.memory", memk[k], V_INT64, false);
+		/* -1 is "unlimited" (runc, docker); anything lower no cgroup version takes. */
+		if (v && json_integer_value(v) < -1) {
+			PATHF(ip, "linux.resources.memory.%s", memk[k]);
+			problem(c, ip, "%" JSON_INTEGER_FORMAT " is negative (-1 means unlimited)",
+				json_integer_value(v));
+		}
+	}
 	check(c, mem, "linux.resources.memory", "swappiness", V_UINT64, false);
 	check(c, mem, "linux.resources.memory", "disableOOMKiller", V_BOOL, false);
 	json_t *cpu = check(c, res, "linux.resources", "cpu", V_OBJECT, false);
@@ -436,14 +553,115 @@ static void check_resources(struct vctx *c, json_t *linux_)
 	check(c, cpu, "linux.resources.cpu", "period", V_UINT64, false);
 	check(c, cpu, "linux.resources.cpu", "realtimeRuntime", V_INT64, false);
 	check(c, cpu, "linux.resources.cpu", "realtimePeriod", V_UINT64, false);
-	check(c, cpu, "linux.resources.cpu", "cpus", V_STRING, false);
-	check(c, cpu, "linux.resources.cpu", "mems", V_STRING, false);
+	check_cpuset(c, check(c, cpu, "linux.resources.cpu", "cpus", V_STRING, false),
+		     "linux.resources.cpu.cpus", "CPU", "/sys/devices/system/cpu/possible",
+		     CPUSET_MAX_CPUS);
+	check_cpuset(c, check(c, cpu, "linux.resources.cpu", "mems", V_STRING, false),
+		     "linux.resources.cpu.mems", "memory node", "/sys/devices/system/node/possible",
+		     CPUSET_MAX_NODES);
 	json_t *pids = check(c, res, "linux.resources", "pids", V_OBJECT, false);
 	check(c, pids, "linux.resources.pids", "limit", V_INT64, true);
 	check(c, res, "linux.resources", "blockIO", V_OBJECT, false);
 	check(c, res, "linux.resources", "hugepageLimits", V_ARRAY, false);
 	check(c, res, "linux.resources", "network", V_OBJECT, false);
 	check(c, res, "linux.resources", "unified", V_OBJECT, false);
+}
+
+int oci_spec_personality(const char *domain, unsigned long *out)
+{
+	static const struct {
+		const char *name;
+		unsigned long value;
+	} domains[] = {{"LINUX", PER_LINUX}, {"LINUX32", PER_LINUX32}};
+	for (size_t k = 0; k < ARRAY_SIZE(domains); k++)
+		if (!strcmp(domain, domains[k].name)) {
+			*out = domains[k].value;
+			return 0;
+		}
+	return -1;
+}
+
+/* The sysctls the kernel keeps per namespace (runc's list): only those may be set, and only
+ * in a namespace of the container's own, or the write lands on the host's kernel. */
+static const struct {
+	const char *key; /* a whole key, or a prefix ending in '.' */
+	const char *ns;
+} sysctl_scopes[] = {
+    {"kernel.msgmax", "ipc"}, {"kernel.msgmnb", "ipc"},		 {"kernel.msgmni", "ipc"},
+    {"kernel.sem", "ipc"},    {"kernel.shmall", "ipc"},		 {"kernel.shmmax", "ipc"},
+    {"kernel.shmmni", "ipc"}, {"kernel.shm_rmid_forced", "ipc"}, {"fs.mqueue.", "ipc"},
+    {"net.", "network"},      {"kernel.hostname", "uts"},	 {"kernel.domainname", "uts"},
+};
+
+/* The linux.namespaces entry of a type, or NULL. */
+static json_t *namespace_entry(json_t *spec, const char *type)
+{
+	size_t i;
+	json_t *v;
+	json_array_foreach(json_object_get(json_object_get(spec, "linux"), "namespaces"), i, v)
+	{
+		const char *t = json_string_value(json_object_get(v, "type"));
+		if (t && !strcmp(t, type))
+			return v;
+	}
+	return NULL;
+}
+
+/* 1 when path is the namespace the caller is in itself (the host's, for a runtime started
+ * on the host), 0 when another, -1 (errno) when it cannot be told. */
+static int namespace_is_own(const char *path, const char *type)
+{
+	char own[64];
+	struct stat a, b;
+	snprintf(own, sizeof(own), "/proc/self/ns/%s",
+		 !strcmp(type, "network") ? "net"
+		 : !strcmp(type, "mount") ? "mnt"
+					  : type);
+	if (stat(path, &a) < 0 || stat(own, &b) < 0)
+		return -1;
+	return a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
+int oci_spec_sysctl_check(json_t *spec, const char *key, bool check_paths, oci_error *err)
+{
+	size_t len = strlen(key);
+	if (!len || len > OCI_SPEC_SYSCTL_KEY_MAX)
+		return oci_err(err, OCI_E_INVALID, "key must be 1 to %d bytes",
+			       OCI_SPEC_SYSCTL_KEY_MAX);
+	/* Components of /proc/sys/...: no '/', no empty ones (which is what ".." would be). */
+	for (const char *p = key; *p; p++)
+		if (*p == '/' || (unsigned char)*p <= ' ' || *p == 0x7f ||
+		    (*p == '.' && (p == key || !p[1] || p[1] == '.')))
+			return oci_err(
+			    err, OCI_E_INVALID,
+			    "invalid key (an empty component, '/' or a control character)");
+	const char *ns = NULL;
+	for (size_t k = 0; !ns && k < ARRAY_SIZE(sysctl_scopes); k++) {
+		const char *sk = sysctl_scopes[k].key;
+		size_t n = strlen(sk);
+		if (sk[n - 1] == '.' ? !strncmp(key, sk, n) : !strcmp(key, sk))
+			ns = sysctl_scopes[k].ns;
+	}
+	if (!ns)
+		return oci_err(err, OCI_E_UNSAFE,
+			       "not a namespaced sysctl: it would be set on the host");
+	json_t *entry = namespace_entry(spec, ns);
+	if (!entry)
+		return oci_err(err, OCI_E_UNSAFE,
+			       "needs its own %s namespace: without one it would "
+			       "be set on the host",
+			       ns);
+	const char *path = json_string_value(json_object_get(entry, "path"));
+	if (check_paths && path && *path) {
+		int own = namespace_is_own(path, ns);
+		if (own < 0)
+			return oci_err_errno(err, errno, "cannot check the %s namespace '%s'", ns,
+					     path);
+		if (own)
+			return oci_err(err, OCI_E_UNSAFE, "the %s namespace '%s' is the host's", ns,
+				       path);
+	}
+	return 0;
 }
 
 static void check_linux(struct vctx *c, json_t *spec)
@@ -501,9 +719,15 @@ static void check_linux(struct vctx *c, json_t *spec)
 	const char *host = json_string_value(json_object_get(spec, "hostname"));
 	if (host && *host && !has_uts)
 		problem(c, "hostname", "setting the hostname needs a new uts namespace");
+	if (host && strlen(host) > OCI_SPEC_HOSTNAME_MAX)
+		problem(c, "hostname", "%zu bytes, longer than the kernel takes (%d)", strlen(host),
+			OCI_SPEC_HOSTNAME_MAX);
 	const char *dom = json_string_value(json_object_get(spec, "domainname"));
 	if (dom && *dom && !has_uts)
 		problem(c, "domainname", "setting the domainname needs a new uts namespace");
+	if (dom && strlen(dom) > OCI_SPEC_HOSTNAME_MAX)
+		problem(c, "domainname", "%zu bytes, longer than the kernel takes (%d)",
+			strlen(dom), OCI_SPEC_HOSTNAME_MAX);
 
 	json_t *devs = check(c, linux_, "linux", "devices", V_ARRAY, false);
 	json_array_foreach(devs, i, v) {
@@ -524,7 +748,23 @@ static void check_linux(struct vctx *c, json_t *spec)
 		check(c, v, ip, "gid", V_UINT32, false);
 	}
 	check_resources(c, linux_);
-	check(c, linux_, "linux", "cgroupsPath", V_STRING, false);
+	const char *cgp =
+	    json_string_value(check(c, linux_, "linux", "cgroupsPath", V_STRING, false));
+	if (cgp) {
+		/* ".." anywhere (a path or systemd's slice:prefix:name) would leave the cgroup tree
+		 * the runtime was given. */
+		bool dotdot = false;
+		for (const char *p = cgp; *p;) {
+			size_t n = strcspn(p, "/:");
+			dotdot |= n == 2 && p[0] == '.' && p[1] == '.';
+			p += n + (p[n] != '\0');
+		}
+		if (dotdot)
+			problem(c, "linux.cgroupsPath", "'..' not allowed");
+		if (strlen(cgp) > OCI_SPEC_CGROUPS_PATH_MAX)
+			problem(c, "linux.cgroupsPath", "longer than %d bytes",
+				OCI_SPEC_CGROUPS_PATH_MAX);
+	}
 	const char *prop = json_string_value(check(c, linux_, "linux", "rootfsPropagation", V_STRING, false));
 	static const char *const props[] = {"private", "rprivate", "shared",     "rshared",
 					    "slave",   "rslave",   "unbindable", "runbindable"};
@@ -546,29 +786,25 @@ static void check_linux(struct vctx *c, json_t *spec)
 	json_t *sysctl = check(c, linux_, "linux", "sysctl", V_OBJECT, false);
 	const char *k;
 	json_object_foreach(sysctl, k, v) {
+		oci_error e = OCI_ERROR_INIT;
 		PATHF(ip, "linux.sysctl.%s", k);
 		check_value(c, v, ip, V_STRING, true);
+		if (oci_spec_sysctl_check(spec, k, true, &e) < 0)
+			problem(c, ip, "%s", e.msg);
 	}
-	json_t *sec = check(c, linux_, "linux", "seccomp", V_OBJECT, false);
-	if (sec) {
-		const char *da = json_string_value(check(c, sec, "linux.seccomp", "defaultAction", V_STRING, true));
-		if (da && strncmp(da, "SCMP_ACT_", 9))
-			problem(c, "linux.seccomp.defaultAction", "unknown action '%s'", da);
-		check_array_of(c, sec, "linux.seccomp", "architectures", V_STRING, false);
-		json_t *sc = check(c, sec, "linux.seccomp", "syscalls", V_ARRAY, false);
-		json_array_foreach(sc, i, v) {
-			PATHF(ip, "linux.seccomp.syscalls[%zu]", i);
-			if (!check_value(c, v, ip, V_OBJECT, true))
-				continue;
-			check_array_of(c, v, ip, "names", V_STRING, true);
-			const char *a = json_string_value(check(c, v, ip, "action", V_STRING, true));
-			if (a && strncmp(a, "SCMP_ACT_", 9))
-				problem(c, ip, "unknown action '%s'", a);
-			check(c, v, ip, "args", V_ARRAY, false);
-		}
-	}
+	/* The runtime's own parser of the profile: one problem, the first, with its path. */
+	oci_error serr = OCI_ERROR_INIT;
+	if (oci_spec_seccomp_check(json_object_get(linux_, "seccomp"), &serr) < 0)
+		problem_msg(c, serr.msg);
 	check(c, linux_, "linux", "mountLabel", V_STRING, false);
-	check(c, linux_, "linux", "personality", V_OBJECT, false);
+	json_t *pers = check(c, linux_, "linux", "personality", V_OBJECT, false);
+	const char *pd =
+	    json_string_value(check(c, pers, "linux.personality", "domain", V_STRING, true));
+	unsigned long pval;
+	if (pd && oci_spec_personality(pd, &pval) < 0)
+		problem(c, "linux.personality.domain", "unknown domain '%s' (LINUX or LINUX32)",
+			pd);
+	check_array_of(c, pers, "linux.personality", "flags", V_STRING, false);
 	check(c, linux_, "linux", "intelRdt", V_OBJECT, false);
 	check(c, linux_, "linux", "timeOffsets", V_OBJECT, false);
 }
@@ -601,6 +837,12 @@ int oci_spec_validate(json_t *spec, int bundle_dirfd, json_t *problems, oci_erro
 		if (!*k)
 			problem(&c, "annotations", "empty key");
 		check_value(&c, v, ip, V_STRING, true);
+	}
+	if (c.n > MAX_LISTED) {
+		char more[64];
+		snprintf(more, sizeof(more), "(%d more problems not listed)", c.n - MAX_LISTED);
+		if (json_array_append_new(problems, json_string(more)) < 0)
+			c.failed = true;
 	}
 	if (c.failed)
 		return oci_err_errno(err, ENOMEM, "cannot record validation problems");

@@ -22,6 +22,7 @@
 #include "common/json.h"
 #include "common/log.h"
 #include "common/safepath.h"
+#include "common/spec.h"
 #include "common/util.h"
 #include "run/seccomp.h"
 
@@ -94,8 +95,10 @@ int oci_process_sysctl(json_t *spec, oci_error *err)
 		const char *val = json_string_value(v);
 		if (!val)
 			return oci_err(err, OCI_E_INVALID, "linux.sysctl.%s: expected a string", key);
-		if (strstr(key, "..") || strchr(key, '/'))
-			return oci_err(err, OCI_E_INVALID, "linux.sysctl: invalid key '%s'", key);
+		/* Validation refused it already; checked again where the write happens (namespace
+		 * paths cannot be compared from inside the container). */
+		if (oci_spec_sysctl_check(spec, key, false, err) < 0)
+			return oci_err_prefix(err, "linux.sysctl.%s", key);
 		char path[512];
 		int n = snprintf(path, sizeof(path), "/proc/sys/%s", key);
 		if (n < 0 || (size_t)n >= sizeof(path))
@@ -122,11 +125,7 @@ int oci_process_identity(json_t *spec, oci_error *err)
 	const char *dom = json_string_value(json_object_get(pers, "domain"));
 	if (dom) {
 		unsigned long p;
-		if (!strcmp(dom, "LINUX"))
-			p = PER_LINUX;
-		else if (!strcmp(dom, "LINUX32"))
-			p = PER_LINUX32;
-		else
+		if (oci_spec_personality(dom, &p) < 0)
 			return oci_err(err, OCI_E_INVALID, "linux.personality.domain: unknown '%s'", dom);
 		if (personality(p) < 0)
 			return oci_err_errno(err, errno, "cannot set personality %s", dom);
@@ -198,9 +197,16 @@ int oci_process_set_user(json_t *process, oci_error *err)
 		if (!bounding[c] && prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0 && errno != EINVAL)
 			return oci_err_errno(err, errno, "cannot drop capability %d from the bounding set", c);
 
+	/* On the heap: the count comes from the config (validation caps it at NGROUPS_MAX, the
+	 * exec path reads a process.json of its own). */
 	json_t *ag = json_object_get(user, "additionalGids");
 	size_t n = json_array_size(ag);
-	gid_t groups[n ? n : 1];
+	if (n > NGROUPS_MAX)
+		return oci_err(err, OCI_E_LIMIT, "process.user.additionalGids: more than %d groups",
+			       NGROUPS_MAX);
+	cleanup_free gid_t *groups = oci_calloc(n ? n : 1, sizeof(gid_t), err);
+	if (!groups)
+		return -1;
 	for (size_t i = 0; i < n; i++)
 		groups[i] = (gid_t)json_integer_value(json_array_get(ag, i));
 	if (setgroups(n, groups) < 0 && !(errno == EPERM && n == 0))

@@ -27,83 +27,11 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "common/spec_seccomp.h"
 #include "common/util.h"
 
-#ifndef SECCOMP_FILTER_FLAG_SPEC_ALLOW
-#define SECCOMP_FILTER_FLAG_SPEC_ALLOW (1UL << 2)
-#endif
-#ifndef SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV
-#define SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV (1UL << 5)
-#endif
-
-#define MAX_SYSCALL_ARGS 6
-#define MAX_CONDITIONS	 64 /* per syscalls[] entry: more is not a real profile */
-/* Errno values travel in the 16-bit data of SECCOMP_RET_ERRNO and the kernel caps them at
- * MAX_ERRNO: anything above would silently become another errno. */
-#define MAX_ERRNO_RET 4095
-#define CACHE_DIR     ".seccomp-cache"
-#define CACHE_MAX     64 /* entries; a full cache is emptied before the next write */
-
-static const struct {
-	const char *name;
-	uint32_t action;
-	bool takes_errno;
-} actions[] = {
-    {"SCMP_ACT_ALLOW", SCMP_ACT_ALLOW, false},
-    {"SCMP_ACT_ERRNO", SCMP_ACT_ERRNO(0), true},
-    {"SCMP_ACT_KILL", SCMP_ACT_KILL, false},
-    {"SCMP_ACT_KILL_PROCESS", SCMP_ACT_KILL_PROCESS, false},
-    {"SCMP_ACT_KILL_THREAD", SCMP_ACT_KILL_THREAD, false},
-    {"SCMP_ACT_LOG", SCMP_ACT_LOG, false},
-    {"SCMP_ACT_TRACE", SCMP_ACT_TRACE(0), true},
-    {"SCMP_ACT_TRAP", SCMP_ACT_TRAP, false},
-};
-
-static const struct {
-	const char *name;
-	enum scmp_compare op;
-} operators[] = {
-    {"SCMP_CMP_EQ", SCMP_CMP_EQ}, {"SCMP_CMP_GE", SCMP_CMP_GE},
-    {"SCMP_CMP_GT", SCMP_CMP_GT}, {"SCMP_CMP_LE", SCMP_CMP_LE},
-    {"SCMP_CMP_LT", SCMP_CMP_LT}, {"SCMP_CMP_MASKED_EQ", SCMP_CMP_MASKED_EQ},
-    {"SCMP_CMP_NE", SCMP_CMP_NE},
-};
-
-static const struct {
-	const char *name;
-	uint32_t arch;
-} archs[] = {
-    {"SCMP_ARCH_AARCH64", SCMP_ARCH_AARCH64},
-    {"SCMP_ARCH_ARM", SCMP_ARCH_ARM},
-    {"SCMP_ARCH_MIPS", SCMP_ARCH_MIPS},
-    {"SCMP_ARCH_MIPS64", SCMP_ARCH_MIPS64},
-    {"SCMP_ARCH_MIPS64N32", SCMP_ARCH_MIPS64N32},
-    {"SCMP_ARCH_MIPSEL", SCMP_ARCH_MIPSEL},
-    {"SCMP_ARCH_MIPSEL64", SCMP_ARCH_MIPSEL64},
-    {"SCMP_ARCH_MIPSEL64N32", SCMP_ARCH_MIPSEL64N32},
-    {"SCMP_ARCH_PARISC", SCMP_ARCH_PARISC},
-    {"SCMP_ARCH_PARISC64", SCMP_ARCH_PARISC64},
-    {"SCMP_ARCH_PPC", SCMP_ARCH_PPC},
-    {"SCMP_ARCH_PPC64", SCMP_ARCH_PPC64},
-    {"SCMP_ARCH_PPC64LE", SCMP_ARCH_PPC64LE},
-    {"SCMP_ARCH_RISCV64", SCMP_ARCH_RISCV64},
-    {"SCMP_ARCH_S390", SCMP_ARCH_S390},
-    {"SCMP_ARCH_S390X", SCMP_ARCH_S390X},
-    {"SCMP_ARCH_X32", SCMP_ARCH_X32},
-    {"SCMP_ARCH_X86", SCMP_ARCH_X86},
-    {"SCMP_ARCH_X86_64", SCMP_ARCH_X86_64},
-};
-
-/* WAIT_KILLABLE_RECV is known but only means something with a notify listener. */
-static const struct {
-	const char *name;
-	unsigned int flag;
-} flags[] = {
-    {"SECCOMP_FILTER_FLAG_TSYNC", SECCOMP_FILTER_FLAG_TSYNC},
-    {"SECCOMP_FILTER_FLAG_LOG", SECCOMP_FILTER_FLAG_LOG},
-    {"SECCOMP_FILTER_FLAG_SPEC_ALLOW", SECCOMP_FILTER_FLAG_SPEC_ALLOW},
-    {"SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV", SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV},
-};
+#define CACHE_DIR ".seccomp-cache"
+#define CACHE_MAX 64 /* entries; a full cache is emptied before the next write */
 
 static void ctx_releasep(scmp_filter_ctx *ctx)
 {
@@ -118,118 +46,29 @@ static bool flag_supported(unsigned int flag)
 	return syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flag, NULL) < 0 && errno == EFAULT;
 }
 
-/* An unsigned integer member; absent keeps *out. */
-static int get_uint(json_t *obj, const char *path, const char *key, bool required, uint64_t max,
-		    uint64_t *out, oci_error *err)
-{
-	json_t *v = json_object_get(obj, key);
-	if (!v || json_is_null(v)) {
-		if (required)
-			return oci_err(err, OCI_E_INVALID, "%s.%s: missing", path, key);
-		return 0;
-	}
-	if (!json_is_integer(v))
-		return oci_err(err, OCI_E_INVALID, "%s.%s: expected an unsigned integer", path,
-			       key);
-	json_int_t n = json_integer_value(v);
-	if (n < 0 || (uint64_t)n > max)
-		return oci_err(err, OCI_E_INVALID, "%s.%s: %lld out of range (0 to %llu)", path,
-			       key, (long long)n, (unsigned long long)max);
-	*out = (uint64_t)n;
-	return 1;
-}
-
-/* obj[akey] (with obj[ekey] as its errno) as a libseccomp action. */
-static int parse_action(json_t *obj, const char *path, const char *akey, const char *ekey,
-			uint32_t *out, oci_error *err)
-{
-	json_t *a = json_object_get(obj, akey);
-	const char *name = json_string_value(a);
-	if (!a)
-		return oci_err(err, OCI_E_INVALID, "%s.%s: missing", path, akey);
-	if (!name)
-		return oci_err(err, OCI_E_INVALID, "%s.%s: expected a string", path, akey);
-	if (!strcmp(name, "SCMP_ACT_NOTIFY"))
-		return oci_err(err, OCI_E_UNSUPPORTED, "%s.%s: seccomp notify is not supported",
-			       path, akey);
-	size_t k;
-	for (k = 0; k < ARRAY_SIZE(actions); k++)
-		if (!strcmp(name, actions[k].name))
-			break;
-	if (k == ARRAY_SIZE(actions))
-		return oci_err(err, OCI_E_INVALID, "%s.%s: unknown action '%s'", path, akey, name);
-	uint64_t eno = EPERM;
-	int r = get_uint(obj, path, ekey, false, MAX_ERRNO_RET, &eno, err);
-	if (r < 0)
-		return -1;
-	if (r > 0 && !actions[k].takes_errno)
-		return oci_err(
-		    err, OCI_E_INVALID,
-		    "%s.%s: %s takes no errno (only SCMP_ACT_ERRNO and SCMP_ACT_TRACE do)", path,
-		    ekey, name);
-	*out = actions[k].action;
-	if (actions[k].takes_errno)
-		*out |= (uint32_t)eno;
-	return 0;
-}
-
-static int parse_arg(json_t *a, const char *path, struct scmp_arg_cmp *c, oci_error *err)
-{
-	if (!json_is_object(a))
-		return oci_err(err, OCI_E_INVALID, "%s: expected an object", path);
-	uint64_t index = 0, value = 0, value2 = 0;
-	if (get_uint(a, path, "index", true, MAX_SYSCALL_ARGS - 1, &index, err) < 0 ||
-	    get_uint(a, path, "value", true, INT64_MAX, &value, err) < 0 ||
-	    get_uint(a, path, "valueTwo", false, INT64_MAX, &value2, err) < 0)
-		return -1;
-	const char *op = json_string_value(json_object_get(a, "op"));
-	if (!json_object_get(a, "op"))
-		return oci_err(err, OCI_E_INVALID, "%s.op: missing", path);
-	if (!op)
-		return oci_err(err, OCI_E_INVALID, "%s.op: expected a string", path);
-	size_t k;
-	for (k = 0; k < ARRAY_SIZE(operators); k++)
-		if (!strcmp(op, operators[k].name))
-			break;
-	if (k == ARRAY_SIZE(operators))
-		return oci_err(err, OCI_E_INVALID, "%s.op: unknown operator '%s'", path, op);
-	/* For SCMP_CMP_MASKED_EQ value is the mask and valueTwo the value, as in runc. */
-	*c = (struct scmp_arg_cmp){
-	    .arg = (unsigned)index, .op = operators[k].op, .datum_a = value, .datum_b = value2};
-	return 0;
-}
-
-/* One syscalls[] entry: every name gets the same action and conditions. When two conditions
- * test the same argument they become separate rules (runc's behaviour: libseccomp would AND
- * them, which for the same argument rarely means what the profile says). With ctx NULL the
- * entry is only checked. */
+/* One syscalls[] entry (already checked by oci_spec_seccomp_check): every name gets the same
+ * action and conditions. When two conditions test the same argument they become separate
+ * rules (runc's behaviour: libseccomp would AND them, which for the same argument rarely means
+ * what the profile says). */
 static int add_syscalls(scmp_filter_ctx ctx, json_t *entry, const char *path,
 			uint32_t default_action, oci_error *err)
 {
-	if (!json_is_object(entry))
-		return oci_err(err, OCI_E_INVALID, "%s: expected an object", path);
 	json_t *names = json_object_get(entry, "names");
-	if (!names)
-		return oci_err(err, OCI_E_INVALID, "%s.names: missing", path);
-	if (!json_is_array(names))
-		return oci_err(err, OCI_E_INVALID, "%s.names: expected an array", path);
 	uint32_t action;
-	if (parse_action(entry, path, "action", "errnoRet", &action, err) < 0)
+	if (oci_spec_seccomp_action(entry, path, "action", "errnoRet", &action, err) < 0)
 		return -1;
 	json_t *args = json_object_get(entry, "args");
-	if (args && !json_is_null(args) && !json_is_array(args))
-		return oci_err(err, OCI_E_INVALID, "%s.args: expected an array", path);
 	size_t nargs = json_array_size(args);
-	if (nargs > MAX_CONDITIONS)
+	if (nargs > OCI_SECCOMP_MAX_CONDITIONS)
 		return oci_err(err, OCI_E_LIMIT, "%s.args: more than %d conditions", path,
-			       MAX_CONDITIONS);
-	struct scmp_arg_cmp conds[MAX_CONDITIONS];
-	unsigned per_index[MAX_SYSCALL_ARGS] = {0};
+			       OCI_SECCOMP_MAX_CONDITIONS);
+	struct scmp_arg_cmp conds[OCI_SECCOMP_MAX_CONDITIONS];
+	unsigned per_index[OCI_SECCOMP_MAX_ARGS] = {0};
 	bool separate = false;
 	for (size_t j = 0; j < nargs; j++) {
 		char ap[300];
 		snprintf(ap, sizeof(ap), "%s.args[%zu]", path, j);
-		if (parse_arg(json_array_get(args, j), ap, &conds[j], err) < 0)
+		if (oci_spec_seccomp_arg(json_array_get(args, j), ap, &conds[j], err) < 0)
 			return -1;
 		separate |= ++per_index[conds[j].arg] > 1;
 	}
@@ -241,8 +80,6 @@ static int add_syscalls(scmp_filter_ctx ctx, json_t *entry, const char *path,
 		if (!name)
 			return oci_err(err, OCI_E_INVALID, "%s.names[%zu]: expected a string", path,
 				       i);
-		if (!ctx)
-			continue;
 		int nr = seccomp_syscall_resolve_name(name);
 		if (nr == __NR_SCMP_ERROR) {
 			/* A syscall this libseccomp does not know: the kernel most likely does not
@@ -433,88 +270,50 @@ int oci_seccomp_compile(json_t *seccomp, int cache_rootfd, oci_seccomp *out, oci
 	memset(out, 0, sizeof(*out));
 	if (!seccomp || json_is_null(seccomp))
 		return 0;
-	if (!json_is_object(seccomp))
-		return oci_err(err, OCI_E_INVALID, "%s: expected an object", path);
-	json_t *lp = json_object_get(seccomp, "listenerPath");
-	if (lp && !json_is_null(lp) && !json_is_string(lp))
-		return oci_err(err, OCI_E_INVALID, "%s.listenerPath: expected a string", path);
-	if (json_string_length(lp) > 0)
-		return oci_err(err, OCI_E_UNSUPPORTED,
-			       "%s.listenerPath: seccomp notify is not supported", path);
-
+	/* The same check as oci_spec_validate's: what follows only needs the kernel. */
+	if (oci_spec_seccomp_check(seccomp, err) < 0)
+		return -1;
 	uint32_t def;
-	if (parse_action(seccomp, path, "defaultAction", "defaultErrnoRet", &def, err) < 0)
+	if (oci_spec_seccomp_action(seccomp, path, "defaultAction", "defaultErrnoRet", &def, err) <
+	    0)
 		return -1;
 	unsigned int fl = 0;
 	size_t i;
 	json_t *v;
-	json_t *jflags = json_object_get(seccomp, "flags");
-	if (jflags && !json_is_null(jflags) && !json_is_array(jflags))
-		return oci_err(err, OCI_E_INVALID, "%s.flags: expected an array", path);
-	json_array_foreach(jflags, i, v)
+	json_array_foreach(json_object_get(seccomp, "flags"), i, v)
 	{
-		const char *name = json_string_value(v);
-		if (!name)
-			return oci_err(err, OCI_E_INVALID, "%s.flags[%zu]: expected a string", path,
-				       i);
-		size_t k;
-		for (k = 0; k < ARRAY_SIZE(flags); k++)
-			if (!strcmp(name, flags[k].name))
-				break;
-		if (k == ARRAY_SIZE(flags))
-			return oci_err(err, OCI_E_INVALID, "%s.flags[%zu]: unknown flag '%s'", path,
-				       i, name);
-		if (flags[k].flag == SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV)
-			return oci_err(
-			    err, OCI_E_UNSUPPORTED,
-			    "%s.flags[%zu]: %s needs seccomp notify, which is not supported", path,
-			    i, name);
-		if (!flag_supported(flags[k].flag))
+		const oci_spec_seccomp_name *f = oci_spec_seccomp_lookup(
+		    oci_spec_seccomp_flags, oci_spec_seccomp_n_flags, json_string_value(v));
+		if (!f)
+			return oci_err(err, OCI_E_INTERNAL, "%s.flags[%zu]: unknown", path, i);
+		if (!flag_supported(f->value))
 			return oci_err(err, OCI_E_UNSUPPORTED,
 				       "%s.flags[%zu]: %s is not supported by this kernel", path, i,
-				       name);
-		fl |= flags[k].flag;
+				       f->name);
+		fl |= f->value;
 	}
-	json_t *jarchs = json_object_get(seccomp, "architectures");
-	if (jarchs && !json_is_null(jarchs) && !json_is_array(jarchs))
-		return oci_err(err, OCI_E_INVALID, "%s.architectures: expected an array", path);
-	size_t arch_list[ARRAY_SIZE(archs)]; /* indexes in archs[] */
-	size_t arch_at[ARRAY_SIZE(archs)];   /* and in linux.seccomp.architectures */
+	/* Each architecture once, remembering where the profile named it. */
+	const oci_spec_seccomp_name *arch_list[32];
+	size_t arch_at[32];
 	size_t narch = 0;
-	json_array_foreach(jarchs, i, v)
+	json_array_foreach(json_object_get(seccomp, "architectures"), i, v)
 	{
-		const char *name = json_string_value(v);
-		if (!name)
-			return oci_err(err, OCI_E_INVALID,
-				       "%s.architectures[%zu]: expected a string", path, i);
-		size_t k;
-		for (k = 0; k < ARRAY_SIZE(archs); k++)
-			if (!strcmp(name, archs[k].name))
-				break;
-		if (k == ARRAY_SIZE(archs))
-			return oci_err(err, OCI_E_INVALID,
-				       "%s.architectures[%zu]: unknown architecture '%s'", path, i,
-				       name);
+		const oci_spec_seccomp_name *a = oci_spec_seccomp_lookup(
+		    oci_spec_seccomp_archs, oci_spec_seccomp_n_archs, json_string_value(v));
+		if (!a)
+			return oci_err(err, OCI_E_INTERNAL, "%s.architectures[%zu]: unknown", path,
+				       i);
 		bool dup = false;
 		for (size_t d = 0; d < narch; d++)
-			dup |= arch_list[d] == k;
-		if (!dup) {
+			dup |= arch_list[d] == a;
+		if (!dup && narch < ARRAY_SIZE(arch_list)) {
 			arch_at[narch] = i;
-			arch_list[narch++] = k;
+			arch_list[narch++] = a;
 		}
 	}
 	json_t *calls = json_object_get(seccomp, "syscalls");
-	if (calls && !json_is_null(calls) && !json_is_array(calls))
-		return oci_err(err, OCI_E_INVALID, "%s.syscalls: expected an array", path);
 	size_t nnames = 0;
-	json_array_foreach(calls, i, v)
-	{
-		char sp[64];
-		snprintf(sp, sizeof(sp), "%s.syscalls[%zu]", path, i);
-		if (add_syscalls(NULL, v, sp, def, err) < 0)
-			return -1;
-		nnames += json_array_size(json_object_get(v, "names"));
-	}
+	json_array_foreach(calls, i, v) nnames += json_array_size(json_object_get(v, "names"));
 
 	__attribute__((cleanup(cache_key_release))) cache_key key = {0};
 	if (cache_rootfd >= 0 && cache_key_make(seccomp, &key, err) < 0)
@@ -531,11 +330,11 @@ int oci_seccomp_compile(json_t *seccomp, int cache_rootfd, oci_seccomp *out, oci
 	for (size_t k = 0; k < narch; k++) {
 		/* -EDOM: another byte order or word size than the native one cannot share a filter.
 		 */
-		int rc = seccomp_arch_add(ctx, archs[arch_list[k]].arch);
+		int rc = seccomp_arch_add(ctx, arch_list[k]->value);
 		if (rc < 0 && rc != -EEXIST)
 			return oci_err(err, OCI_E_UNSUPPORTED,
 				       "%s.architectures[%zu]: cannot add '%s' to this filter: %s",
-				       path, arch_at[k], archs[arch_list[k]].name,
+				       path, arch_at[k], arch_list[k]->name,
 				       rc == -EDOM ? "not compatible with the native architecture"
 						   : strerror(-rc));
 	}
@@ -585,18 +384,19 @@ json_t *oci_seccomp_features(void)
 			json_decref(all[k]);
 		return NULL;
 	}
-	for (size_t k = 0; k < ARRAY_SIZE(actions); k++)
-		json_array_append_new(a, json_string(actions[k].name));
-	for (size_t k = 0; k < ARRAY_SIZE(operators); k++)
-		json_array_append_new(o, json_string(operators[k].name));
-	for (size_t k = 0; k < ARRAY_SIZE(archs); k++)
-		json_array_append_new(ar, json_string(archs[k].name));
-	for (size_t k = 0; k < ARRAY_SIZE(flags); k++) {
-		if (flags[k].flag == SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV)
+	for (size_t k = 0; k < oci_spec_seccomp_n_actions; k++)
+		json_array_append_new(a, json_string(oci_spec_seccomp_actions[k].name));
+	for (size_t k = 0; k < oci_spec_seccomp_n_operators; k++)
+		json_array_append_new(o, json_string(oci_spec_seccomp_operators[k].name));
+	for (size_t k = 0; k < oci_spec_seccomp_n_archs; k++)
+		json_array_append_new(ar, json_string(oci_spec_seccomp_archs[k].name));
+	for (size_t k = 0; k < oci_spec_seccomp_n_flags; k++) {
+		const oci_spec_seccomp_name *fl = &oci_spec_seccomp_flags[k];
+		if (fl->value == SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV)
 			continue;
-		json_array_append_new(kf, json_string(flags[k].name));
-		if (flag_supported(flags[k].flag))
-			json_array_append_new(sf, json_string(flags[k].name));
+		json_array_append_new(kf, json_string(fl->name));
+		if (flag_supported(fl->value))
+			json_array_append_new(sf, json_string(fl->name));
 	}
 	json_object_set_new(f, "enabled", json_true());
 	json_object_set_new(f, "actions", a);

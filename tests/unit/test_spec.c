@@ -320,8 +320,8 @@ static void expect_problem(const char *edit_path, const char *json_value, const 
 		json_object_del(obj, tok);
 	json_t *p = problems_of(s, -1);
 	char *dump = json_dumps(p, 0);
-	ck_assert_msg(has_problem(p, problem_prefix), "%s=%s: expected '%s' in %s", edit_path,
-		      json_value ? json_value : "(deleted)", problem_prefix, dump);
+	ck_assert_msg(has_problem(p, problem_prefix), "%s=%.200s: expected '%s' in %.500s",
+		      edit_path, json_value ? json_value : "(deleted)", problem_prefix, dump);
 	free(dump);
 	json_decref(p);
 	json_decref(s);
@@ -377,6 +377,194 @@ START_TEST(test_validate_classes)
 }
 END_TEST
 
+/* What oci-run create refuses, validation refuses too (both run oci_spec_validate): the
+ * runtime's seccomp parser, personality, kernel limits, cgroup values, sysctl scope. */
+START_TEST(test_validate_as_runtime)
+{
+	expect_problem("linux.seccomp", "{\"defaultAction\":\"SCMP_ACT_FOO\"}",
+		       "linux.seccomp.defaultAction: unknown action 'SCMP_ACT_FOO'");
+	expect_problem("linux.seccomp",
+		       "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"architectures\":[\"x86_64\"]}",
+		       "linux.seccomp.architectures[0]: unknown architecture 'x86_64'");
+	expect_problem("linux.seccomp",
+		       "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"mkdir\"],"
+		       "\"action\":\"SCMP_ACT_ERRNO\",\"args\":[{\"index\":99,\"value\":1,\"op\":"
+		       "\"SCMP_CMP_EQ\"}]}]}",
+		       "linux.seccomp.syscalls[0].args[0].index: 99 out of range (0 to 5)");
+	expect_problem("linux.seccomp", "{\"defaultAction\":\"SCMP_ACT_NOTIFY\"}",
+		       "linux.seccomp.defaultAction: seccomp notify is not supported");
+	expect_problem("linux.personality", "{\"domain\":\"LINUX99\"}",
+		       "linux.personality.domain: unknown domain");
+	expect_problem("linux.personality", "{}", "linux.personality.domain: missing");
+	char big[10020];
+	snprintf(big, sizeof(big), "\"%0*d\"", 10000, 0);
+	expect_problem("hostname", big, "hostname: 10000 bytes, longer than the kernel takes (64)");
+	expect_problem("domainname", big, "domainname: 10000 bytes");
+	char opts[5100];
+	snprintf(opts, sizeof(opts), "[\"nosuid\",\"size=%0*d\"]", 5000, 1);
+	char mounts[5200];
+	snprintf(mounts, sizeof(mounts),
+		 "[{\"destination\":\"/x\",\"type\":\"tmpfs\",\"options\":%s}]", opts);
+	expect_problem("mounts", mounts,
+		       "mounts[0].options: 5012 bytes together, more than a mount takes (4095)");
+	expect_problem("linux.cgroupsPath", "\"/a/../../b\"",
+		       "linux.cgroupsPath: '..' not allowed");
+	expect_problem("linux.cgroupsPath", "\"..\"", "linux.cgroupsPath: '..' not allowed");
+	expect_problem("linux.cgroupsPath", "\"system.slice:..:x\"",
+		       "linux.cgroupsPath: '..' not allowed");
+	expect_problem("linux.resources", "{\"memory\":{\"limit\":-5}}",
+		       "linux.resources.memory.limit: -5 is negative (-1 means unlimited)");
+	expect_problem("linux.resources", "{\"memory\":{\"swap\":-2}}",
+		       "linux.resources.memory.swap: -2");
+	expect_problem("linux.resources", "{\"cpu\":{\"cpus\":\"0-999999\"}}",
+		       "linux.resources.cpu.cpus: '0-999999': CPU 999999 does not exist");
+	expect_problem("linux.resources", "{\"cpu\":{\"cpus\":\"0,,1\"}}",
+		       "linux.resources.cpu.cpus: '0,,1' is not a list");
+	expect_problem("linux.resources", "{\"cpu\":{\"cpus\":\"3-1\"}}",
+		       "linux.resources.cpu.cpus: '3-1': range 3-1 goes down");
+	expect_problem("linux.resources", "{\"cpu\":{\"mems\":\"0-\"}}",
+		       "linux.resources.cpu.mems: '0-' is not a list");
+	expect_problem("linux.resources", "{\"cpu\":{\"mems\":\"5000\"}}",
+		       "linux.resources.cpu.mems: '5000': memory node 5000");
+	/* sysctl: the key's shape, then its namespace */
+	expect_problem("linux.sysctl", "{\"kernel..msgmax\":\"1\"}",
+		       "linux.sysctl.kernel..msgmax: invalid key");
+	expect_problem("linux.sysctl", "{\"net/../kernel.core_pattern\":\"1\"}",
+		       "linux.sysctl.net/../kernel.core_pattern: invalid key");
+	expect_problem("linux.sysctl", "{\".net.x\":\"1\"}", "linux.sysctl..net.x: invalid key");
+	expect_problem("linux.sysctl", "{\"net.x.\":\"1\"}", "linux.sysctl.net.x.: invalid key");
+	expect_problem("linux.sysctl", "{\"\":\"1\"}", "linux.sysctl.: key must be 1 to 255 bytes");
+	expect_problem("linux.sysctl", "{\"kernel.core_pattern\":\"|/tmp/x %p\"}",
+		       "linux.sysctl.kernel.core_pattern: not a namespaced sysctl");
+	expect_problem("linux.sysctl", "{\"kernel.msgmax\":1}",
+		       "linux.sysctl.kernel.msgmax: expected a string");
+	expect_problem("linux.sysctl", "{\"vm.overcommit_memory\":\"1\"}",
+		       "linux.sysctl.vm.overcommit_memory: not a namespaced");
+	expect_problem("linux.sysctl", "{\"kernel.msgmaxx\":\"1\"}",
+		       "linux.sysctl.kernel.msgmaxx: not a namespaced");
+}
+END_TEST
+
+/* A spec with only the given namespaces and sysctls, checked for problems. */
+static json_t *sysctl_problems(const char *namespaces, const char *sysctl)
+{
+	oci_error err = OCI_ERROR_INIT;
+	json_t *s = oci_spec_default(false, &err);
+	json_t *l = json_object_get(s, "linux");
+	json_object_set_new(l, "namespaces", parse(namespaces));
+	json_object_set_new(l, "sysctl", parse(sysctl));
+	json_object_del(s, "hostname");
+	json_t *p = problems_of(s, -1);
+	json_decref(s);
+	return p;
+}
+
+START_TEST(test_validate_sysctl_scope)
+{
+	char own_net[64], own_ipc[64];
+	snprintf(own_net, sizeof(own_net), "/proc/%d/ns/net", (int)getpid());
+	snprintf(own_ipc, sizeof(own_ipc), "/proc/%d/ns/ipc", (int)getpid());
+	static const struct {
+		const char *ns, *sysctl, *problem; /* NULL: valid */
+	} cases[] = {
+	    {"[{\"type\":\"ipc\"}]",
+	     "{\"kernel.msgmax\":\"1\",\"kernel.sem\":\"1 2 3 4\",\"fs.mqueue.msg_max\":\"9\"}",
+	     NULL},
+	    {"[{\"type\":\"network\"}]", "{\"kernel.shm_rmid_forced\":\"1\"}",
+	     "linux.sysctl.kernel.shm_rmid_forced: needs its own ipc namespace"},
+	    {"[{\"type\":\"network\"}]", "{\"fs.mqueue.queues_max\":\"1\"}",
+	     "linux.sysctl.fs.mqueue.queues_max: needs its own ipc"},
+	    {"[{\"type\":\"network\"}]", "{\"net.ipv4.ip_forward\":\"1\"}", NULL},
+	    {"[{\"type\":\"ipc\"}]", "{\"net.ipv4.ip_forward\":\"1\"}",
+	     "linux.sysctl.net.ipv4.ip_forward: needs its own network namespace"},
+	    {"[{\"type\":\"uts\"}]", "{\"kernel.domainname\":\"a\",\"kernel.hostname\":\"b\"}",
+	     NULL},
+	    {"[{\"type\":\"ipc\"}]", "{\"kernel.hostname\":\"b\"}",
+	     "linux.sysctl.kernel.hostname: needs its own uts"},
+	    {"[{\"type\":\"network\",\"path\":\"/no/such/ns\"}]", "{\"net.core.somaxconn\":\"1\"}",
+	     "linux.sysctl.net.core.somaxconn: cannot check the network namespace '/no/such/ns'"},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		json_t *p = sysctl_problems(cases[i].ns, cases[i].sysctl);
+		char *dump = json_dumps(p, 0);
+		if (cases[i].problem)
+			ck_assert_msg(json_array_size(p) == 1 && has_problem(p, cases[i].problem),
+				      "case %zu: %s", i, dump);
+		else
+			ck_assert_msg(json_array_size(p) == 0, "case %zu: %s", i, dump);
+		free(dump);
+		json_decref(p);
+	}
+	/* joining the caller's own namespace is joining the host's */
+	char ns[128];
+	snprintf(ns, sizeof(ns), "[{\"type\":\"network\",\"path\":\"%s\"}]", own_net);
+	json_t *p = sysctl_problems(ns, "{\"net.core.somaxconn\":\"1\"}");
+	ck_assert(has_problem(p, "linux.sysctl.net.core.somaxconn: the network namespace '/proc/"));
+	json_decref(p);
+	snprintf(ns, sizeof(ns), "[{\"type\":\"ipc\",\"path\":\"%s\"}]", own_ipc);
+	p = sysctl_problems(ns, "{\"kernel.msgmax\":\"1\"}");
+	ck_assert(has_problem(p, "linux.sysctl.kernel.msgmax: the ipc namespace '/proc/"));
+	json_decref(p);
+	/* the runtime's own check (inside the container) does not look at paths */
+	oci_error err = OCI_ERROR_INIT;
+	json_t *s = parse("{\"linux\":{\"namespaces\":[{\"type\":\"network\",\"path\":\"/x\"}]}}");
+	ck_assert_int_eq(oci_spec_sysctl_check(s, "net.ipv4.ip_forward", false, &err), 0);
+	ck_assert_int_eq(oci_spec_sysctl_check(s, "kernel.core_pattern", false, &err), -1);
+	json_decref(s);
+}
+END_TEST
+
+START_TEST(test_validate_bounds)
+{
+	oci_error err = OCI_ERROR_INIT;
+	json_t *s = oci_spec_default(false, &err);
+	json_t *user = json_object_get(json_object_get(s, "process"), "user");
+	/* NGROUPS_MAX gids pass, one more is one problem (not one per gid) */
+	json_t *gids = json_array();
+	for (int i = 0; i < 65536; i++)
+		json_array_append_new(gids, json_integer(i));
+	json_object_set_new(user, "additionalGids", gids);
+	json_t *p = problems_of(s, -1);
+	ck_assert_uint_eq(json_array_size(p), 0);
+	json_decref(p);
+	json_array_append_new(gids, json_integer(1));
+	p = problems_of(s, -1);
+	ck_assert_uint_eq(json_array_size(p), 1);
+	ck_assert(has_problem(
+	    p, "process.user.additionalGids: 65537 groups, more than the kernel's limit of 65536"));
+	json_decref(p);
+	/* the valid edges */
+	json_object_del(user, "additionalGids");
+	json_object_set_new(
+	    s, "hostname",
+	    json_string("0123456789012345678901234567890123456789012345678901234567890123"));
+	json_object_set_new(
+	    json_object_get(s, "linux"), "resources",
+	    parse(
+		"{\"memory\":{\"limit\":-1,\"swap\":-1},\"cpu\":{\"cpus\":\"0\",\"mems\":\"0\"}}"));
+	json_object_set_new(json_object_get(s, "linux"), "cgroupsPath",
+			    json_string("/a..b/..c/d.."));
+	json_object_set_new(json_object_get(s, "linux"), "personality",
+			    parse("{\"domain\":\"LINUX32\",\"flags\":[]}"));
+	p = problems_of(s, -1);
+	char *dump = json_dumps(p, 0);
+	ck_assert_msg(json_array_size(p) == 0, "%s", dump);
+	free(dump);
+	json_decref(p);
+	/* a flood of problems is listed up to a bound, and counted in full */
+	json_t *args = json_array();
+	for (int i = 0; i < 5000; i++)
+		json_array_append_new(args, json_integer(i));
+	json_object_set_new(json_object_get(s, "process"), "args", args);
+	json_t *probs = json_array();
+	ck_assert_int_eq(oci_spec_validate(s, -1, probs, &err), 5000);
+	ck_assert_uint_eq(json_array_size(probs), 101);
+	ck_assert_str_eq(str_at(probs, 100), "(4900 more problems not listed)");
+	json_decref(probs);
+	json_decref(s);
+}
+END_TEST
+
 START_TEST(test_validate_rootfs_and_all)
 {
 	oci_error err = OCI_ERROR_INIT;
@@ -426,6 +614,9 @@ static Suite *spec_suite(void)
 	tcase_add_test(tc, test_helpers);
 	tcase_add_test(tc, test_validate_classes);
 	tcase_add_test(tc, test_validate_rootfs_and_all);
+	tcase_add_test(tc, test_validate_as_runtime);
+	tcase_add_test(tc, test_validate_sysctl_scope);
+	tcase_add_test(tc, test_validate_bounds);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,0 +1,259 @@
+/* linux.seccomp's vocabulary and the checks of a profile that need no kernel, shared by the
+ * validator (oci-bundle validate, oci-run create) and the filter builder in run/seccomp.c, so
+ * the two cannot disagree about what a profile means. */
+#include "common/spec_seccomp.h"
+
+#include <errno.h>
+#include <linux/seccomp.h>
+#include <string.h>
+
+#include "common/util.h"
+
+const oci_spec_seccomp_name oci_spec_seccomp_actions[] = {
+    {"SCMP_ACT_ALLOW", SCMP_ACT_ALLOW, false},
+    {"SCMP_ACT_ERRNO", SCMP_ACT_ERRNO(0), true},
+    {"SCMP_ACT_KILL", SCMP_ACT_KILL, false},
+    {"SCMP_ACT_KILL_PROCESS", SCMP_ACT_KILL_PROCESS, false},
+    {"SCMP_ACT_KILL_THREAD", SCMP_ACT_KILL_THREAD, false},
+    {"SCMP_ACT_LOG", SCMP_ACT_LOG, false},
+    {"SCMP_ACT_TRACE", SCMP_ACT_TRACE(0), true},
+    {"SCMP_ACT_TRAP", SCMP_ACT_TRAP, false},
+};
+const size_t oci_spec_seccomp_n_actions = ARRAY_SIZE(oci_spec_seccomp_actions);
+
+const oci_spec_seccomp_name oci_spec_seccomp_operators[] = {
+    {"SCMP_CMP_EQ", SCMP_CMP_EQ, false}, {"SCMP_CMP_GE", SCMP_CMP_GE, false},
+    {"SCMP_CMP_GT", SCMP_CMP_GT, false}, {"SCMP_CMP_LE", SCMP_CMP_LE, false},
+    {"SCMP_CMP_LT", SCMP_CMP_LT, false}, {"SCMP_CMP_MASKED_EQ", SCMP_CMP_MASKED_EQ, false},
+    {"SCMP_CMP_NE", SCMP_CMP_NE, false},
+};
+const size_t oci_spec_seccomp_n_operators = ARRAY_SIZE(oci_spec_seccomp_operators);
+
+const oci_spec_seccomp_name oci_spec_seccomp_archs[] = {
+    {"SCMP_ARCH_AARCH64", SCMP_ARCH_AARCH64, false},
+    {"SCMP_ARCH_ARM", SCMP_ARCH_ARM, false},
+    {"SCMP_ARCH_MIPS", SCMP_ARCH_MIPS, false},
+    {"SCMP_ARCH_MIPS64", SCMP_ARCH_MIPS64, false},
+    {"SCMP_ARCH_MIPS64N32", SCMP_ARCH_MIPS64N32, false},
+    {"SCMP_ARCH_MIPSEL", SCMP_ARCH_MIPSEL, false},
+    {"SCMP_ARCH_MIPSEL64", SCMP_ARCH_MIPSEL64, false},
+    {"SCMP_ARCH_MIPSEL64N32", SCMP_ARCH_MIPSEL64N32, false},
+    {"SCMP_ARCH_PARISC", SCMP_ARCH_PARISC, false},
+    {"SCMP_ARCH_PARISC64", SCMP_ARCH_PARISC64, false},
+    {"SCMP_ARCH_PPC", SCMP_ARCH_PPC, false},
+    {"SCMP_ARCH_PPC64", SCMP_ARCH_PPC64, false},
+    {"SCMP_ARCH_PPC64LE", SCMP_ARCH_PPC64LE, false},
+    {"SCMP_ARCH_RISCV64", SCMP_ARCH_RISCV64, false},
+    {"SCMP_ARCH_S390", SCMP_ARCH_S390, false},
+    {"SCMP_ARCH_S390X", SCMP_ARCH_S390X, false},
+    {"SCMP_ARCH_X32", SCMP_ARCH_X32, false},
+    {"SCMP_ARCH_X86", SCMP_ARCH_X86, false},
+    {"SCMP_ARCH_X86_64", SCMP_ARCH_X86_64, false},
+};
+const size_t oci_spec_seccomp_n_archs = ARRAY_SIZE(oci_spec_seccomp_archs);
+
+const oci_spec_seccomp_name oci_spec_seccomp_flags[] = {
+    {"SECCOMP_FILTER_FLAG_TSYNC", SECCOMP_FILTER_FLAG_TSYNC, false},
+    {"SECCOMP_FILTER_FLAG_LOG", SECCOMP_FILTER_FLAG_LOG, false},
+    {"SECCOMP_FILTER_FLAG_SPEC_ALLOW", SECCOMP_FILTER_FLAG_SPEC_ALLOW, false},
+    {"SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV", SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV, false},
+};
+const size_t oci_spec_seccomp_n_flags = ARRAY_SIZE(oci_spec_seccomp_flags);
+
+const oci_spec_seccomp_name *oci_spec_seccomp_lookup(const oci_spec_seccomp_name *table, size_t n,
+						     const char *name)
+{
+	for (size_t k = 0; name && k < n; k++)
+		if (!strcmp(name, table[k].name))
+			return &table[k];
+	return NULL;
+}
+
+/* An unsigned integer member; absent keeps *out and returns 0, present returns 1. */
+static int get_uint(json_t *obj, const char *path, const char *key, bool required, uint64_t max,
+		    uint64_t *out, oci_error *err)
+{
+	json_t *v = json_object_get(obj, key);
+	if (!v || json_is_null(v)) {
+		if (required)
+			return oci_err(err, OCI_E_INVALID, "%s.%s: missing", path, key);
+		return 0;
+	}
+	if (!json_is_integer(v))
+		return oci_err(err, OCI_E_INVALID, "%s.%s: expected an unsigned integer", path,
+			       key);
+	json_int_t n = json_integer_value(v);
+	if (n < 0 || (uint64_t)n > max)
+		return oci_err(err, OCI_E_INVALID, "%s.%s: %lld out of range (0 to %llu)", path,
+			       key, (long long)n, (unsigned long long)max);
+	*out = (uint64_t)n;
+	return 1;
+}
+
+int oci_spec_seccomp_action(json_t *obj, const char *path, const char *akey, const char *ekey,
+			    uint32_t *out, oci_error *err)
+{
+	json_t *a = json_object_get(obj, akey);
+	const char *name = json_string_value(a);
+	if (!a)
+		return oci_err(err, OCI_E_INVALID, "%s.%s: missing", path, akey);
+	if (!name)
+		return oci_err(err, OCI_E_INVALID, "%s.%s: expected a string", path, akey);
+	if (!strcmp(name, "SCMP_ACT_NOTIFY"))
+		return oci_err(err, OCI_E_UNSUPPORTED, "%s.%s: seccomp notify is not supported",
+			       path, akey);
+	const oci_spec_seccomp_name *act =
+	    oci_spec_seccomp_lookup(oci_spec_seccomp_actions, oci_spec_seccomp_n_actions, name);
+	if (!act)
+		return oci_err(err, OCI_E_INVALID, "%s.%s: unknown action '%s'", path, akey, name);
+	uint64_t eno = EPERM;
+	int r = get_uint(obj, path, ekey, false, OCI_SECCOMP_MAX_ERRNO, &eno, err);
+	if (r < 0)
+		return -1;
+	if (r > 0 && !act->takes_errno)
+		return oci_err(
+		    err, OCI_E_INVALID,
+		    "%s.%s: %s takes no errno (only SCMP_ACT_ERRNO and SCMP_ACT_TRACE do)", path,
+		    ekey, name);
+	*out = act->value;
+	if (act->takes_errno)
+		*out |= (uint32_t)eno;
+	return 0;
+}
+
+int oci_spec_seccomp_arg(json_t *a, const char *path, struct scmp_arg_cmp *c, oci_error *err)
+{
+	if (!json_is_object(a))
+		return oci_err(err, OCI_E_INVALID, "%s: expected an object", path);
+	uint64_t index = 0, value = 0, value2 = 0;
+	if (get_uint(a, path, "index", true, OCI_SECCOMP_MAX_ARGS - 1, &index, err) < 0 ||
+	    get_uint(a, path, "value", true, INT64_MAX, &value, err) < 0 ||
+	    get_uint(a, path, "valueTwo", false, INT64_MAX, &value2, err) < 0)
+		return -1;
+	const char *op = json_string_value(json_object_get(a, "op"));
+	if (!json_object_get(a, "op"))
+		return oci_err(err, OCI_E_INVALID, "%s.op: missing", path);
+	if (!op)
+		return oci_err(err, OCI_E_INVALID, "%s.op: expected a string", path);
+	const oci_spec_seccomp_name *o =
+	    oci_spec_seccomp_lookup(oci_spec_seccomp_operators, oci_spec_seccomp_n_operators, op);
+	if (!o)
+		return oci_err(err, OCI_E_INVALID, "%s.op: unknown operator '%s'", path, op);
+	/* For SCMP_CMP_MASKED_EQ value is the mask and valueTwo the value, as in runc. */
+	*c = (struct scmp_arg_cmp){.arg = (unsigned)index,
+				   .op = (enum scmp_compare)o->value,
+				   .datum_a = value,
+				   .datum_b = value2};
+	return 0;
+}
+
+/* An optional member that must be an array when present (null counts as absent). */
+static int opt_array(json_t *obj, const char *path, const char *key, json_t **out, oci_error *err)
+{
+	json_t *v = json_object_get(obj, key);
+	*out = NULL;
+	if (!v || json_is_null(v))
+		return 0;
+	if (!json_is_array(v))
+		return oci_err(err, OCI_E_INVALID, "%s.%s: expected an array", path, key);
+	*out = v;
+	return 0;
+}
+
+static int check_syscalls_entry(json_t *entry, const char *path, oci_error *err)
+{
+	if (!json_is_object(entry))
+		return oci_err(err, OCI_E_INVALID, "%s: expected an object", path);
+	json_t *names = json_object_get(entry, "names"), *args, *v;
+	if (!names)
+		return oci_err(err, OCI_E_INVALID, "%s.names: missing", path);
+	if (!json_is_array(names))
+		return oci_err(err, OCI_E_INVALID, "%s.names: expected an array", path);
+	uint32_t action;
+	if (oci_spec_seccomp_action(entry, path, "action", "errnoRet", &action, err) < 0 ||
+	    opt_array(entry, path, "args", &args, err) < 0)
+		return -1;
+	if (json_array_size(args) > OCI_SECCOMP_MAX_CONDITIONS)
+		return oci_err(err, OCI_E_LIMIT, "%s.args: more than %d conditions", path,
+			       OCI_SECCOMP_MAX_CONDITIONS);
+	size_t i;
+	json_array_foreach(args, i, v)
+	{
+		char ap[300];
+		struct scmp_arg_cmp c;
+		snprintf(ap, sizeof(ap), "%s.args[%zu]", path, i);
+		if (oci_spec_seccomp_arg(v, ap, &c, err) < 0)
+			return -1;
+	}
+	json_array_foreach(names, i, v)
+	{
+		if (!json_is_string(v))
+			return oci_err(err, OCI_E_INVALID, "%s.names[%zu]: expected a string", path,
+				       i);
+	}
+	return 0;
+}
+
+int oci_spec_seccomp_check(json_t *seccomp, oci_error *err)
+{
+	static const char path[] = "linux.seccomp";
+	json_t *lp, *list, *v;
+	size_t i;
+	if (!seccomp || json_is_null(seccomp))
+		return 0;
+	if (!json_is_object(seccomp))
+		return oci_err(err, OCI_E_INVALID, "%s: expected an object", path);
+	lp = json_object_get(seccomp, "listenerPath");
+	if (lp && !json_is_null(lp) && !json_is_string(lp))
+		return oci_err(err, OCI_E_INVALID, "%s.listenerPath: expected a string", path);
+	if (json_string_length(lp) > 0)
+		return oci_err(err, OCI_E_UNSUPPORTED,
+			       "%s.listenerPath: seccomp notify is not supported", path);
+	uint32_t def;
+	if (oci_spec_seccomp_action(seccomp, path, "defaultAction", "defaultErrnoRet", &def, err) <
+	    0)
+		return -1;
+	if (opt_array(seccomp, path, "flags", &list, err) < 0)
+		return -1;
+	json_array_foreach(list, i, v)
+	{
+		const char *name = json_string_value(v);
+		if (!name)
+			return oci_err(err, OCI_E_INVALID, "%s.flags[%zu]: expected a string", path,
+				       i);
+		const oci_spec_seccomp_name *f =
+		    oci_spec_seccomp_lookup(oci_spec_seccomp_flags, oci_spec_seccomp_n_flags, name);
+		if (!f)
+			return oci_err(err, OCI_E_INVALID, "%s.flags[%zu]: unknown flag '%s'", path,
+				       i, name);
+		if (f->value == SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV)
+			return oci_err(
+			    err, OCI_E_UNSUPPORTED,
+			    "%s.flags[%zu]: %s needs seccomp notify, which is not supported", path,
+			    i, name);
+	}
+	if (opt_array(seccomp, path, "architectures", &list, err) < 0)
+		return -1;
+	json_array_foreach(list, i, v)
+	{
+		const char *name = json_string_value(v);
+		if (!name)
+			return oci_err(err, OCI_E_INVALID,
+				       "%s.architectures[%zu]: expected a string", path, i);
+		if (!oci_spec_seccomp_lookup(oci_spec_seccomp_archs, oci_spec_seccomp_n_archs,
+					     name))
+			return oci_err(err, OCI_E_INVALID,
+				       "%s.architectures[%zu]: unknown architecture '%s'", path, i,
+				       name);
+	}
+	if (opt_array(seccomp, path, "syscalls", &list, err) < 0)
+		return -1;
+	json_array_foreach(list, i, v)
+	{
+		char sp[64];
+		snprintf(sp, sizeof(sp), "%s.syscalls[%zu]", path, i);
+		if (check_syscalls_entry(v, sp, err) < 0)
+			return -1;
+	}
+	return 0;
+}
