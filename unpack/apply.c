@@ -538,8 +538,10 @@ static int make_hardlink(unpack_root *r, const char *hl, int pfd, const char *le
 				      strlen(hl) > 200 ? "..." : "");
 	if (!tpath[0])
 		return oci_err(err, OCI_E_UNSAFE, "hardlink to the root directory");
+	/* GNU tar fails on a link to itself unless the name already exists (then it keeps it),
+	 * umoci always fails: nothing honest writes one, so refuse it rather than guess. */
 	if (!strcmp(tpath, path))
-		return 0; /* a link to itself: nothing to do */
+		return oci_err(err, OCI_E_INVALID, "hardlink to itself");
 	/* tpath becomes the target's parent directory ("" for the root), tleaf its name */
 	char *tslash = strrchr(tpath, '/');
 	const char *tleaf = tslash ? tslash + 1 : tpath;

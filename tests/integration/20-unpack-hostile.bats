@@ -120,6 +120,31 @@ refused() {
 	[ "$(stat -c %h "$V/etc/shadow")" = 1 ]
 }
 
+@test "hostile: a hardlink to itself is refused (also when the name exists)" {
+	hostile hardlink-self
+	refused x "hardlink to itself"
+	rm -rf L
+	hostile hardlink-self-existing
+	refused x "hardlink to itself"
+}
+
+@test "hostile: a hardlink to a later entry or to a directory is refused" {
+	hostile hardlink-later
+	refused h "No such file or directory"
+	rm -rf L
+	hostile hardlink-dir
+	refused h "is a directory"
+}
+
+@test "hostile: a hardlink to a symlink pointing outside links the symlink, not its target" {
+	hostile hardlink-to-symlink --target "$V/etc/shadow"
+	assert_success
+	[ "$before" = "$after" ]
+	[ "$(stat -c %h "$V/etc/shadow")" = 1 ]
+	[ -L rootfs/h ] && [ "$(readlink rootfs/h)" = "$V/etc/shadow" ]
+	[ "$(stat -c %i rootfs/h)" = "$(stat -c %i rootfs/s)" ]
+}
+
 # the deepest regular file under DIR, as "DEPTH NAME"
 deepest_file() {
 	find "$1" -type f -printf '%d %f\n' | sort -n | tail -1

@@ -293,6 +293,34 @@ def c_sym_loop(a):
                member("a/x", data="loop\n"))
 
 
+@case("hardlink-self", "tar", "hardlink 'x' -> 'x' (nothing named x yet)")
+def c_hardlink_self(a):
+    return tar(member("x", LNK, link="x"))
+
+
+@case("hardlink-self-existing", "tar", "file 'x', then hardlink 'x' -> './x'")
+def c_hardlink_self_existing(a):
+    return tar(member("x", data="x\n"), member("x", LNK, link="./x"))
+
+
+@case("hardlink-later", "tar", "hardlink 'h' -> 'later', then file 'later'")
+def c_hardlink_later(a):
+    return tar(member("h", LNK, link="later"), member("later", data="later\n"))
+
+
+@case("hardlink-dir", "tar", "dir 'd/', then hardlink 'h' -> 'd'")
+def c_hardlink_dir(a):
+    return tar(member("d/", DIR, mode=0o755), member("h", LNK, link="d"))
+
+
+@case("hardlink-to-symlink", "tar",
+      "symlink 's' -> TARGET (default '/etc/shadow'), then hardlink 'h' -> 's' "
+      "(links the symlink itself, never TARGET)")
+def c_hardlink_to_symlink(a):
+    return tar(member("s", SYM, link=a.target or "/etc/shadow", mode=0o777),
+               member("h", LNK, link="s"))
+
+
 def chain(top, depth):
     """Directory entries top/, top/top/, ... DEPTH levels deep; returns (entries, deepest)."""
     out, p = [], top
