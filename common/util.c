@@ -179,43 +179,128 @@ int oci_mkdir_p(const char *path, mode_t mode, oci_error *err)
 	return 0;
 }
 
-static int remove_children(int dfd, dev_t dev, oci_error *err)
+static void dirframe_free(oci_dirframe *f)
 {
-	DIR *d = fdopendir(dfd);
+	if (f->fd >= 0)
+		close(f->fd);
+	for (size_t i = 0; i < f->n; i++)
+		free(f->names[i]);
+	free(f->names);
+	free(f->path);
+	memset(f, 0, sizeof(*f));
+	f->fd = -1;
+}
+
+static int read_names(oci_dirframe *f, oci_error *err)
+{
+	int dup = fcntl(f->fd, F_DUPFD_CLOEXEC, 3);
+	if (dup < 0)
+		return oci_err_errno(err, errno, "cannot read directory");
+	DIR *d = fdopendir(dup);
 	if (!d) {
-		close(dfd);
+		close(dup);
 		return oci_err_errno(err, errno, "cannot read directory");
 	}
-	cleanup_closedir DIR *dir = d;
+	cleanup_closedir DIR *dc = d;
+	size_t cap = 0;
 	struct dirent *de;
-	int ret = 0;
-	while ((de = readdir(dir))) {
+	errno = 0;
+	while ((de = readdir(d))) {
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;
-		struct stat st;
-		if (fstatat(dirfd(dir), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-			continue;
-		if (S_ISDIR(st.st_mode)) {
-			if (st.st_dev != dev) {
-				ret = oci_err(err, OCI_E_UNSAFE, "'%s' is a mount point, not removed", de->d_name);
-				continue;
-			}
-			/* An unprivileged owner cannot empty a directory without write and search
-			 * permission on it (an image's 0555 dirs): grant them to ourselves first. */
-			if ((st.st_mode & 0700) != 0700 && st.st_uid == geteuid())
-				fchmodat(dirfd(dir), de->d_name, (st.st_mode & 07777) | 0700, 0);
-			int sub = openat(dirfd(dir), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-			if (sub < 0 || remove_children(sub, dev, err) < 0) {
-				ret = -1;
-				continue;
-			}
-			if (unlinkat(dirfd(dir), de->d_name, AT_REMOVEDIR) < 0 && errno != ENOENT)
-				ret = oci_err_errno(err, errno, "cannot remove '%s'", de->d_name);
-		} else if (unlinkat(dirfd(dir), de->d_name, 0) < 0 && errno != ENOENT) {
-			ret = oci_err_errno(err, errno, "cannot remove '%s'", de->d_name);
+		if (f->n == cap) {
+			size_t ncap = cap ? cap * 2 : 16;
+			char **nn = realloc(f->names, ncap * sizeof(*nn));
+			if (!nn)
+				return oci_err_errno(err, ENOMEM, "cannot read directory");
+			f->names = nn;
+			cap = ncap;
 		}
+		if (!(f->names[f->n] = oci_strdup(de->d_name, err)))
+			return -1;
+		f->n++;
+		errno = 0;
 	}
+	if (errno)
+		return oci_err_errno(err, errno, "cannot read directory");
+	return 0;
+}
+
+int oci_dirstack_push(oci_dirstack *s, int fd, char *path, oci_error *err)
+{
+	struct stat st;
+	if (s->depth == s->cap) {
+		size_t ncap = s->cap ? s->cap * 2 : 16;
+		oci_dirframe *n = realloc(s->f, ncap * sizeof(*n));
+		if (!n) {
+			close(fd);
+			free(path);
+			return oci_err_errno(err, ENOMEM, "cannot walk directory");
+		}
+		s->f = n;
+		s->cap = ncap;
+	}
+	oci_dirframe *f = &s->f[s->depth++];
+	memset(f, 0, sizeof(*f));
+	f->fd = fd;
+	f->path = path;
+	if (fstat(fd, &st) < 0) {
+		oci_err_errno(err, errno, "cannot stat directory");
+		goto fail;
+	}
+	f->dev = st.st_dev;
+	f->ino = st.st_ino;
+	if (read_names(f, err) < 0)
+		goto fail;
+	if (s->depth > OCI_DIRSTACK_OPEN) {
+		oci_dirframe *old = &s->f[s->depth - 1 - OCI_DIRSTACK_OPEN];
+		close(old->fd);
+		old->fd = -1;
+	}
+	return 0;
+fail:
+	dirframe_free(f);
+	s->depth--;
+	return -1;
+}
+
+int oci_dirstack_pop(oci_dirstack *s, oci_error *err)
+{
+	int ret = 0;
+	if (s->depth == 0)
+		return 0;
+	oci_dirframe *top = &s->f[s->depth - 1];
+	if (s->depth >= 2 && s->f[s->depth - 2].fd < 0) {
+		oci_dirframe *up = &s->f[s->depth - 2];
+		struct stat st;
+		int fd = openat(top->fd, "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0)
+			ret = oci_err_errno(err, errno, "cannot reopen a parent directory");
+		else if (fstat(fd, &st) < 0 || st.st_dev != up->dev || st.st_ino != up->ino) {
+			close(fd);
+			ret = oci_err(err, OCI_E_UNSAFE, "a directory was moved during the walk");
+		} else
+			up->fd = fd;
+	}
+	dirframe_free(top);
+	s->depth--;
 	return ret;
+}
+
+void oci_dirstack_release(oci_dirstack *s)
+{
+	while (s->depth > 0)
+		dirframe_free(&s->f[--s->depth]);
+	free(s->f);
+	memset(s, 0, sizeof(*s));
+}
+
+/* An unprivileged owner cannot empty a directory without write and search permission on it
+ * (an image's 0555 dirs): grant them to ourselves first. */
+static void make_removable(int dfd, const char *name, const struct stat *st)
+{
+	if ((st->st_mode & 0700) != 0700 && st->st_uid == geteuid())
+		fchmodat(dfd, name, (st->st_mode & 07777) | 0700, 0);
 }
 
 int oci_remove_tree_at(int dirfd, const char *name, oci_error *err)
@@ -231,12 +316,64 @@ int oci_remove_tree_at(int dirfd, const char *name, oci_error *err)
 			return oci_err_errno(err, errno, "cannot remove '%s'", name);
 		return 0;
 	}
-	if ((st.st_mode & 0700) != 0700 && st.st_uid == geteuid())
-		fchmodat(dirfd, name, (st.st_mode & 07777) | 0700, 0);
+	make_removable(dirfd, name, &st);
 	int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return oci_err_errno(err, errno, "cannot open '%s'", name);
-	if (remove_children(fd, st.st_dev, err) < 0)
+	oci_dirstack s = {0};
+	int ret = oci_dirstack_push(&s, fd, NULL, err);
+	while (s.depth > 0) {
+		size_t t = s.depth - 1;
+		oci_dirframe *top = &s.f[t];
+		if (top->next == top->n) {
+			/* emptied (or not): remove it from its parent, then go on there */
+			if (t == 0)
+				break;
+			bool failed = top->failed;
+			if (oci_dirstack_pop(&s, err) < 0) {
+				ret = -1;
+				break;
+			}
+			oci_dirframe *up = &s.f[t - 1];
+			const char *child = up->names[up->next - 1];
+			if (failed) {
+				up->failed = true;
+			} else if (unlinkat(up->fd, child, AT_REMOVEDIR) < 0 && errno != ENOENT) {
+				up->failed = true;
+				ret = oci_err_errno(err, errno, "cannot remove '%s'", child);
+			}
+			continue;
+		}
+		const char *nm = top->names[top->next++];
+		struct stat cst;
+		if (fstatat(top->fd, nm, &cst, AT_SYMLINK_NOFOLLOW) < 0)
+			continue;
+		if (!S_ISDIR(cst.st_mode)) {
+			if (unlinkat(top->fd, nm, 0) < 0 && errno != ENOENT) {
+				top->failed = true;
+				ret = oci_err_errno(err, errno, "cannot remove '%s'", nm);
+			}
+			continue;
+		}
+		if (cst.st_dev != st.st_dev) {
+			top->failed = true;
+			ret = oci_err(err, OCI_E_UNSAFE, "'%s' is a mount point, not removed", nm);
+			continue;
+		}
+		make_removable(top->fd, nm, &cst);
+		int sub = openat(top->fd, nm, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (sub < 0) {
+			top->failed = true;
+			ret = oci_err_errno(err, errno, "cannot open '%s'", nm);
+			continue;
+		}
+		if (oci_dirstack_push(&s, sub, NULL, err) < 0) {
+			s.f[t].failed = true;
+			ret = -1;
+		}
+	}
+	oci_dirstack_release(&s);
+	if (ret < 0)
 		return oci_err_prefix(err, "cannot remove '%s'", name);
 	if (unlinkat(dirfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
 		return oci_err_errno(err, errno, "cannot remove '%s'", name);

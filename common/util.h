@@ -68,8 +68,34 @@ int oci_write_file_atomic(int dirfd, const char *name, const void *data, size_t 
 			  oci_error *err);
 /* mkdir -p for a plain host path. */
 int oci_mkdir_p(const char *path, mode_t mode, oci_error *err);
-/* rm -rf below dirfd/name without following symlinks or crossing mount points. */
+/* rm -rf below dirfd/name without following symlinks or crossing mount points. Iterative:
+ * any depth, a bounded number of open fds. */
 int oci_remove_tree_at(int dirfd, const char *name, oci_error *err);
+
+/* A stack of directories for walking a tree without recursion, so no input can choose the
+ * depth of the C stack: the walk's depth is bounded only by memory, and at most
+ * OCI_DIRSTACK_OPEN of its fds are open at once (an ancestor beyond that is closed, and
+ * reopened through ".." on the way back up, checked by device and inode). Each frame holds its
+ * directory's entry names, read when it was pushed; the walker steps through them with next. */
+#define OCI_DIRSTACK_OPEN 64
+typedef struct oci_dirframe {
+	int fd; /* O_RDONLY | O_DIRECTORY; -1 while closed (only below the top frames) */
+	dev_t dev;
+	ino_t ino;
+	char **names; /* without "." and ".." */
+	size_t n, next;
+	char *path;  /* the walker's name for the directory (owned, may be NULL) */
+	bool failed; /* something in it could not be handled */
+} oci_dirframe;
+typedef struct oci_dirstack {
+	oci_dirframe *f;
+	size_t depth, cap;
+} oci_dirstack;
+/* Push the directory fd (taken over, as is path, even on error) and read its names. */
+int oci_dirstack_push(oci_dirstack *s, int fd, char *path, oci_error *err);
+/* Drop the top frame; the new top's fd is open again when this returns 0. */
+int oci_dirstack_pop(oci_dirstack *s, oci_error *err);
+void oci_dirstack_release(oci_dirstack *s);
 
 /* Flush stdout and report a write error (EPIPE, ENOSPC) instead of hiding it. */
 int oci_flush_stdout(oci_error *err);

@@ -531,33 +531,38 @@ static int make_symlink(unpack_root *r, struct archive_entry *e, int pfd, const 
 static int make_hardlink(unpack_root *r, const char *hl, int pfd, const char *leaf, const char *path,
 			 oci_error *err)
 {
-	char tpath[PATH_MAX], tleafbuf[NAME_MAX + 1];
-	const char *tleaf;
+	char tpath[PATH_MAX];
 	struct stat st;
 	if (oci_path_clean_beneath(hl, tpath, sizeof(tpath), err) < 0)
-		return oci_err_prefix(err, "hardlink target '%s'", hl);
+		return oci_err_prefix(err, "hardlink target '%.200s%s'", hl,
+				      strlen(hl) > 200 ? "..." : "");
 	if (!tpath[0])
 		return oci_err(err, OCI_E_UNSAFE, "hardlink to the root directory");
+	/* GNU tar fails on a link to itself unless the name already exists (then it keeps it),
+	 * umoci always fails: nothing honest writes one, so refuse it rather than guess. */
 	if (!strcmp(tpath, path))
-		return 0; /* a link to itself: nothing to do */
+		return oci_err(err, OCI_E_INVALID, "hardlink to itself");
+	/* tpath becomes the target's parent directory ("" for the root), tleaf its name */
 	char *tslash = strrchr(tpath, '/');
-	snprintf(tleafbuf, sizeof(tleafbuf), "%s", tslash ? tslash + 1 : tpath);
-	tleaf = tleafbuf;
+	const char *tleaf = tslash ? tslash + 1 : tpath;
+	const char *tdir = tslash ? tpath : "";
 	if (tslash)
 		*tslash = '\0';
-	else
-		tpath[0] = '\0';
-	cleanup_close int tpfd = unpack_open_beneath(r->rootfd, tpath, O_PATH | O_DIRECTORY, err);
+	cleanup_close int tpfd = unpack_open_beneath(r->rootfd, tdir, O_PATH | O_DIRECTORY, err);
 	if (tpfd < 0)
-		return oci_err_prefix(err, "hardlink target '%s'", hl);
+		return oci_err_prefix(err, "hardlink target '%.200s%s'", hl,
+				      strlen(hl) > 200 ? "..." : "");
 	if (fstatat(tpfd, tleaf, &st, AT_SYMLINK_NOFOLLOW) < 0)
-		return oci_err_errno(err, errno, "hardlink target '%s'", hl);
+		return oci_err_errno(err, errno, "hardlink target '%.200s%s'", hl,
+				     strlen(hl) > 200 ? "..." : "");
 	if (S_ISDIR(st.st_mode))
-		return oci_err(err, OCI_E_UNSAFE, "hardlink target '%s' is a directory", hl);
+		return oci_err(err, OCI_E_UNSAFE, "hardlink target '%.200s%s' is a directory", hl,
+			       strlen(hl) > 200 ? "..." : "");
 	if (clear_leaf(r, pfd, leaf, path, false, err) < 0)
 		return -1;
 	if (linkat(tpfd, tleaf, pfd, leaf, 0) < 0)
-		return oci_err_errno(err, errno, "cannot link to '%s'", hl);
+		return oci_err_errno(err, errno, "cannot link to '%.200s%s'", hl,
+				     strlen(hl) > 200 ? "..." : "");
 	return 0;
 }
 
@@ -681,6 +686,14 @@ int unpack_apply_entry(unpack_root *r, struct archive *a, struct archive_entry *
 	if (!name)
 		name = "";
 	if (apply_entry(r, a, e, name, err) < 0)
-		return oci_err_prefix(err, "entry '%s'", name);
+		return unpack_err_entry(err, name);
 	return 0;
+}
+
+int unpack_err_entry(oci_error *err, const char *name)
+{
+	size_t n = strlen(name);
+	if (n <= 256)
+		return oci_err_prefix(err, "entry '%s'", name);
+	return oci_err_prefix(err, "entry '%.200s...' (a name of %zu bytes)", name, n);
 }

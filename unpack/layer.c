@@ -648,7 +648,7 @@ static int read_entries(decoder *d, oci_error *err)
 				oci_error inner = d->err;
 				const char *name = archive_entry_pathname(e);
 				*err = inner;
-				oci_err_prefix(err, "entry '%s'", name ? name : "");
+				unpack_err_entry(err, name ? name : "");
 			}
 			ret = -1;
 			goto out;

@@ -82,6 +82,9 @@ int unpack_root_init(unpack_root *r, int rootfd, const unpack_opts *opts, oci_er
 void unpack_root_release(unpack_root *r);
 /* Apply one tar entry (its data is read from a). */
 int unpack_apply_entry(unpack_root *r, struct archive *a, struct archive_entry *e, oci_error *err);
+/* Prefix err with "entry 'NAME'"; a name too long to leave room for the reason in one error
+ * message is cut, and says how long it was. */
+int unpack_err_entry(oci_error *err, const char *name);
 /* End of a layer: opaque directories lose what lower layers put in them. */
 int unpack_root_end_layer(unpack_root *r, oci_error *err);
 /* After the last layer: directory modes and times, deepest first. */

@@ -41,12 +41,12 @@ static int add_opaque(unpack_root *r, const char *dir, oci_error *err)
 
 int unpack_whiteout(unpack_root *r, const char *path, const char *leaf, oci_error *err)
 {
-	char dir[PATH_MAX], victim[PATH_MAX];
 	if (strncmp(leaf, WH_PREFIX, strlen(WH_PREFIX)))
 		return 0;
 	size_t dlen = leaf > path ? (size_t)(leaf - path - 1) : 0;
-	memcpy(dir, path, dlen);
-	dir[dlen] = '\0';
+	cleanup_free char *dir = strndup(path, dlen);
+	if (!dir)
+		return oci_err_errno(err, ENOMEM, "cannot allocate a string");
 	if (!strcmp(leaf, WH_OPAQUE)) {
 		oci_error e3 = OCI_ERROR_INIT;
 		int fd = unpack_open_beneath(r->rootfd, dir, O_PATH, &e3);
@@ -63,7 +63,9 @@ int unpack_whiteout(unpack_root *r, const char *path, const char *leaf, oci_erro
 		return 1; /* other aufs metadata (.wh..wh.plnk, ...): ignored, as docker does */
 	if (!*name || !strcmp(name, ".") || !strcmp(name, ".."))
 		return oci_err(err, OCI_E_UNSAFE, "invalid whiteout name '%s'", leaf);
-	snprintf(victim, sizeof(victim), "%s%s%s", dir, dir[0] ? "/" : "", name);
+	cleanup_free char *victim = oci_asprintf(err, "%s%s%s", dir, dir[0] ? "/" : "", name);
+	if (!victim)
+		return -1;
 	uint32_t v;
 	if (unpack_strmap_get(&r->layer_paths, victim, &v) && v == 1)
 		return 1; /* created by this layer: only a later layer can hide it */
@@ -81,67 +83,45 @@ int unpack_whiteout(unpack_root *r, const char *path, const char *leaf, oci_erro
 	return 1;
 }
 
-/* Remove from dfd (the directory at dpath) everything this layer did not touch. */
-static int prune(unpack_root *r, int dfd, const char *dpath, int depth, oci_error *err)
+/* Remove from the opaque directory fd (at dir) everything this layer did not touch, keeping
+ * the paths it did. Iterative (common/util.h's directory stack): the depth is the layer's to
+ * choose, the C stack's is not. */
+static int prune(unpack_root *r, int fd, const char *dir, oci_error *err)
 {
-	if (depth > PATH_MAX / 2)
-		return oci_err(err, OCI_E_LIMIT, "'%s': directories nested too deeply", dpath);
-	int dup = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dup < 0)
-		return oci_err_errno(err, errno, "cannot open '%s'", dpath);
-	DIR *d = fdopendir(dup);
-	if (!d) {
-		close(dup);
-		return oci_err_errno(err, errno, "cannot read '%s'", dpath);
+	oci_dirstack s = {0};
+	char *top_path = oci_strdup(dir, err);
+	if (!top_path) {
+		close(fd);
+		return -1;
 	}
-	cleanup_closedir DIR *dc = d;
-	char **names = NULL;
-	size_t n = 0, cap = 0;
-	int ret = 0;
-	struct dirent *de;
-	while ((de = readdir(d))) {
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+	int ret = oci_dirstack_push(&s, fd, top_path, err);
+	while (ret == 0 && s.depth > 0) {
+		oci_dirframe *top = &s.f[s.depth - 1];
+		if (top->next == top->n) {
+			ret = oci_dirstack_pop(&s, err);
 			continue;
-		if (n == cap) {
-			cap = cap ? cap * 2 : 64;
-			char **nn = realloc(names, cap * sizeof(*nn));
-			if (!nn) {
-				ret = oci_err_errno(err, ENOMEM, "cannot read '%s'", dpath);
-				goto out;
-			}
-			names = nn;
 		}
-		names[n] = strdup(de->d_name);
-		if (!names[n]) {
-			ret = oci_err_errno(err, ENOMEM, "cannot read '%s'", dpath);
-			goto out;
-		}
-		n++;
-	}
-	for (size_t i = 0; i < n && ret == 0; i++) {
-		char child[PATH_MAX];
+		const char *name = top->names[top->next++];
+		cleanup_free char *child =
+		    oci_asprintf(err, "%s%s%s", top->path, top->path[0] ? "/" : "", name);
 		struct stat st;
-		snprintf(child, sizeof(child), "%s%s%s", dpath, dpath[0] ? "/" : "", names[i]);
-		if (unpack_strmap_get(&r->layer_paths, child, NULL)) {
-			if (fstatat(dfd, names[i], &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode)) {
-				cleanup_close int cfd =
-					openat(dfd, names[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-				if (cfd < 0)
-					ret = oci_err_errno(err, errno, "cannot open '%s'", child);
-				else
-					ret = prune(r, cfd, child, depth + 1, err);
-			}
-			continue;
-		}
-		if (oci_remove_tree_at(dfd, names[i], err) < 0)
+		if (!child) {
 			ret = -1;
-		else
-			unpack_root_forget(r, child);
+		} else if (!unpack_strmap_get(&r->layer_paths, child, NULL)) {
+			ret = oci_remove_tree_at(top->fd, name, err);
+			if (ret == 0)
+				unpack_root_forget(r, child);
+		} else if (fstatat(top->fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+			   S_ISDIR(st.st_mode)) {
+			int cfd =
+			    openat(top->fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			if (cfd < 0)
+				ret = oci_err_errno(err, errno, "cannot open '%s'", child);
+			else
+				ret = oci_dirstack_push(&s, cfd, steal_pointer(&child), err);
+		}
 	}
-out:
-	for (size_t i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
+	oci_dirstack_release(&s);
 	return ret;
 }
 
@@ -153,7 +133,7 @@ int unpack_whiteout_opaque_finish(unpack_root *r, oci_error *err)
 		cleanup_close int fd = oci_safe_open(r->rootfd, dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW, 0, &e2);
 		if (fd < 0)
 			continue; /* gone or not a directory any more: nothing to hide */
-		if (prune(r, fd, dir, 0, err) < 0)
+		if (prune(r, steal_fd(&fd), dir, err) < 0)
 			return oci_err_prefix(err, "opaque directory '%s'", dir);
 	}
 	return 0;

@@ -20,10 +20,13 @@ setup() {
 }
 
 # A listing of everything under work/ except DEST: type, mode, size, content hash, link target.
+# A staging directory left behind is not listed (refused() checks there is none).
 snapshot() {
-	find . -path ./rootfs -prune -o -path ./L -prune -o -name '*.tar' -prune -o -name '*.gz' -prune \
+	find . -path ./rootfs -prune -o -path ./L -prune -o -name '.rootfs.oci-unpack-*' -prune \
+		-o -name '*.tar' -prune -o -name '*.gz' -prune \
 		-o -name '*.zst' -prune -o -printf '%p %y %m %U %s %l\n' | sort
-	find . -path ./rootfs -prune -o -path ./L -prune -o -type f -name '*' -not -name '*.tar' \
+	find . -path ./rootfs -prune -o -path ./L -prune -o -name '.rootfs.oci-unpack-*' -prune \
+		-o -type f -name '*' -not -name '*.tar' \
 		-not -name '*.gz' -not -name '*.zst' -print0 | sort -z | xargs -0 -r sha256sum
 }
 
@@ -33,7 +36,9 @@ hostile() {
 	shift
 	python3 "$HOSTILE" "$c" "$c.layer" --image L --no-base "$@" >/dev/null
 	before=$(snapshot)
-	run "$OCI_UNPACK" --layout L ${UNPACK_ARGS:-} rootfs
+	# UNPACK_NOFILE: run with that many fds at most (1024 is a common default)
+	run bash -c 'ulimit -n "$1" && shift && exec "$@"' - "${UNPACK_NOFILE:-$(ulimit -n)}" \
+		"$OCI_UNPACK" --layout L ${UNPACK_ARGS:-} rootfs
 	after=$(snapshot)
 }
 
@@ -113,6 +118,78 @@ refused() {
 	hostile hardlink-through-symlink --target "$V/etc"
 	refused h "escapes the root through a symlink"
 	[ "$(stat -c %h "$V/etc/shadow")" = 1 ]
+}
+
+@test "hostile: a hardlink to itself is refused (also when the name exists)" {
+	hostile hardlink-self
+	refused x "hardlink to itself"
+	rm -rf L
+	hostile hardlink-self-existing
+	refused x "hardlink to itself"
+}
+
+@test "hostile: a hardlink to a later entry or to a directory is refused" {
+	hostile hardlink-later
+	refused h "No such file or directory"
+	rm -rf L
+	hostile hardlink-dir
+	refused h "is a directory"
+}
+
+@test "hostile: a hardlink to a symlink pointing outside links the symlink, not its target" {
+	hostile hardlink-to-symlink --target "$V/etc/shadow"
+	assert_success
+	[ "$before" = "$after" ]
+	[ "$(stat -c %h "$V/etc/shadow")" = 1 ]
+	[ -L rootfs/h ] && [ "$(readlink rootfs/h)" = "$V/etc/shadow" ]
+	[ "$(stat -c %i rootfs/h)" = "$(stat -c %i rootfs/s)" ]
+}
+
+# the deepest regular file under DIR, as "DEPTH NAME"
+deepest_file() {
+	find "$1" -type f -printf '%d %f\n' | sort -n | tail -1
+}
+
+@test "hostile: an opaque whiteout over a 2000-deep chain is pruned without recursion" {
+	# the issue's image: a 2000-deep chain, then an opaque whiteout above it and the same
+	# chain; a recursive prune with a PATH_MAX buffer per frame overflowed the stack (SIGSEGV)
+	hostile deep-opaque
+	[ "$status" -ne 139 ]
+	assert_success
+	[ "$before" = "$after" ]
+	! ls -A | grep -q oci-unpack
+	[ "$(deepest_file rootfs)" = "2001 new" ]
+	[ -z "$(find rootfs -name 'old*')" ]
+}
+
+@test "hostile: a tree 5700 directories deep (deeper than PATH_MAX) is applied with 1024 fds" {
+	# no entry name is longer than PATH_MAX: the depth comes through symlinks l1, l2
+	UNPACK_NOFILE=1024 hostile deep-tree
+	assert_success
+	[ "$before" = "$after" ]
+	! ls -A | grep -q oci-unpack
+	[ "$(deepest_file rootfs)" = "5701 deep" ]
+}
+
+@test "hostile: an opaque whiteout over a tree 5700 directories deep removes it all with 1024 fds" {
+	UNPACK_NOFILE=1024 hostile deep-symlinks
+	[ "$status" -ne 139 ]
+	assert_success
+	[ "$before" = "$after" ]
+	! ls -A | grep -q oci-unpack
+	[ "$(ls -A rootfs/c)" = kept ] && [ "$(cat rootfs/c/kept)" = kept ]
+	[ -L rootfs/l1 ] && [ -L rootfs/l2 ]
+}
+
+@test "hostile: a refusal after a tree 3800 directories deep removes the staging directory" {
+	UNPACK_NOFILE=1024 hostile deep-then-escape --count 2
+	refused ../x "path escapes the root"
+}
+
+@test "hostile: an entry name longer than PATH_MAX is refused in one line" {
+	# as umoci and GNU tar (File name too long), with nothing written
+	hostile deep-name
+	refused d/d/d/d "too long"
 }
 
 @test "hostile: whiteouts '.wh..', 'a/.wh..', '.wh.' and '../.wh.x'" {

@@ -6,7 +6,8 @@ Usage: hostile.py CASE OUTFILE [--target PATH] [--size SIZE] [--count N] [--gzip
                                 [--image LAYOUT [--no-base]]
        hostile.py --list
 
-Most cases write an uncompressed tar; gzip-bomb, tar-padding and many-files write gzip,
+Most cases write an uncompressed tar (the "layers" cases write one per layer: OUTFILE,
+OUTFILE.2, ...); gzip-bomb, tar-padding and many-files write gzip,
 zstd-huge-window writes zstd (--gzip compresses any tar case). --target replaces the
 outside path a case aims at (shown in --list), so a test can aim it at a victim it owns.
 --image LAYOUT also wraps the layer into an OCI image layout (on top of the busybox base
@@ -59,6 +60,29 @@ def member(name, typ=REG, data=b"", **kw):
     if typ == REG and data:
         out += data + bytes(-len(data) % 512)
     return out
+
+
+def pax_record(key, value):
+    body = (" %s=%s\n" % (key, value)).encode()
+    n = len(body) + 1
+    while len(str(n).encode()) + len(body) != n:
+        n = len(str(n).encode()) + len(body)
+    return str(n).encode() + body
+
+
+def long_member(name, typ=REG, data=b"", link="", **kw):
+    """member(), with a PAX extended header carrying NAME and LINK when ustar cannot."""
+    recs = b""
+    if len(name.encode()) > 100:
+        recs += pax_record("path", name)
+    if len(link.encode()) > 100:
+        recs += pax_record("linkpath", link)
+    if not recs:
+        return member(name, typ, data, link=link, **kw)
+    out = header("PaxHeader", b"x", len(recs)) + recs + bytes(-len(recs) % 512)
+    short = name if len(name.encode()) <= 100 else "long"
+    short_link = link if len(link.encode()) <= 100 else "long"
+    return out + member(short, typ, data, link=short_link, **kw)
 
 
 def end():
@@ -269,6 +293,102 @@ def c_sym_loop(a):
                member("a/x", data="loop\n"))
 
 
+@case("hardlink-self", "tar", "hardlink 'x' -> 'x' (nothing named x yet)")
+def c_hardlink_self(a):
+    return tar(member("x", LNK, link="x"))
+
+
+@case("hardlink-self-existing", "tar", "file 'x', then hardlink 'x' -> './x'")
+def c_hardlink_self_existing(a):
+    return tar(member("x", data="x\n"), member("x", LNK, link="./x"))
+
+
+@case("hardlink-later", "tar", "hardlink 'h' -> 'later', then file 'later'")
+def c_hardlink_later(a):
+    return tar(member("h", LNK, link="later"), member("later", data="later\n"))
+
+
+@case("hardlink-dir", "tar", "dir 'd/', then hardlink 'h' -> 'd'")
+def c_hardlink_dir(a):
+    return tar(member("d/", DIR, mode=0o755), member("h", LNK, link="d"))
+
+
+@case("hardlink-to-symlink", "tar",
+      "symlink 's' -> TARGET (default '/etc/shadow'), then hardlink 'h' -> 's' "
+      "(links the symlink itself, never TARGET)")
+def c_hardlink_to_symlink(a):
+    return tar(member("s", SYM, link=a.target or "/etc/shadow", mode=0o777),
+               member("h", LNK, link="s"))
+
+
+def chain(top, depth):
+    """Directory entries top/, top/top/, ... DEPTH levels deep; returns (entries, deepest)."""
+    out, p = [], top
+    for _ in range(depth):
+        out.append(long_member(p + "/", DIR, mode=0o755))
+        p += "/" + top.split("/")[-1]
+    return out, p[:-len(top.split("/")[-1]) - 1]
+
+
+@case("deep-opaque", "layers",
+      "layer 1: a COUNT (default 2000) deep chain 'a/a/.../a' with files 'old' at its bottom "
+      "and middle; layer 2: opaque whiteout 'a/.wh..wh..opq', the same chain, file 'new' at "
+      "its bottom (the prune must keep 'new', remove both 'old')")
+def c_deep_opaque(a):
+    depth = a.count or 2000
+    dirs, bottom = chain("a", depth)
+    mid = "/".join(["a"] * (depth // 2))
+    l1 = tar(*dirs, long_member(bottom + "/old", data="old\n"),
+             long_member(mid + "/old-mid", data="old\n"))
+    l2 = tar(member("a/.wh..wh..opq"), *dirs, long_member(bottom + "/new", data="new\n"))
+    return [l1, l2]
+
+
+def deep_by_symlinks(hops, per_hop):
+    """Directories HOPS*PER_HOP deep in the real tree, with no entry name over PATH_MAX: a
+    chain 'c/c/...', a symlink 'l1' to its bottom, a chain under 'l1/', 'l2' to that one's
+    bottom... and a file 'deep' at the very bottom. Returns the entries."""
+    out, base = [], "c"
+    out += chain("c", per_hop)[0]
+    bottom = "/".join(["c"] * per_hop)
+    for h in range(1, hops):
+        link = "l%d" % h
+        out.append(long_member(link, SYM, link=bottom, mode=0o777))
+        for k in range(1, per_hop + 1):
+            out.append(long_member(link + "/" + "/".join(["c"] * k) + "/", DIR, mode=0o755))
+        bottom = link + "/" + "/".join(["c"] * per_hop)
+    out.append(long_member(bottom + "/deep", data="deep\n"))
+    return out
+
+
+@case("deep-symlinks", "layers",
+      "layer 1: a tree COUNT (default 3) x 1900 directories deep (deeper than PATH_MAX as a "
+      "path) built through symlinks 'l1', 'l2'...; layer 2: opaque whiteout "
+      "'c/.wh..wh..opq' and file 'c/kept' (the whole deep tree must go)")
+def c_deep_symlinks(a):
+    l1 = tar(*deep_by_symlinks(a.count or 3, 1900))
+    return [l1, tar(member("c/.wh..wh..opq"), member("c/kept", data="kept\n"))]
+
+
+@case("deep-tree", "tar",
+      "a tree COUNT (default 3) x 1900 directories deep, as layer 1 of deep-symlinks")
+def c_deep_tree(a):
+    return tar(*deep_by_symlinks(a.count or 3, 1900))
+
+
+@case("deep-then-escape", "layers",
+      "layer 1: as deep-symlinks; layer 2: file '../x' (refused: the deep staging tree must "
+      "be removed)")
+def c_deep_then_escape(a):
+    return [tar(*deep_by_symlinks(a.count or 3, 1900)), tar(member("../x", data="escaped\n"))]
+
+
+@case("deep-name", "tar", "a directory chain as one entry name of COUNT (default 2500) levels, "
+      "longer than PATH_MAX")
+def c_deep_name(a):
+    return tar(long_member("/".join(["d"] * (a.count or 2500)) + "/", DIR, mode=0o755))
+
+
 @case("gzip-bomb", "gzip",
       "gzip of a tar holding file 'zeros' of SIZE (default 2G) zero bytes; ~1/1000 the size")
 def c_gzip_bomb(a, out):
@@ -331,8 +451,18 @@ def main():
         return 1
     fmt, _, fn = CASES[a.case]
     tmp = a.outfile + ".part"
+    blobs = [a.outfile]
     with open(tmp, "wb") as out:
-        if fmt == "tar":
+        if fmt == "layers":
+            # one file per layer: OUTFILE, OUTFILE.2, ...
+            for i, data in enumerate(fn(a)):
+                if i:
+                    blobs.append("%s.%d" % (a.outfile, i + 1))
+                    with open(blobs[-1], "wb") as o2:
+                        o2.write(data)
+                else:
+                    out.write(data)
+        elif fmt == "tar":
             data = fn(a)
             if a.gzip:
                 with gzip.GzipFile(filename="", mode="wb", fileobj=out, mtime=0) as g:
@@ -344,7 +474,9 @@ def main():
     os.rename(tmp, a.outfile)
     if a.image:
         cmd = [sys.executable, os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                                            "mkimage.py"), a.image, "--layer-blob", a.outfile]
+                                            "mkimage.py"), a.image]
+        for b in blobs:
+            cmd += ["--layer-blob", b]
         if a.no_base:
             cmd.append("--no-base")
         r = subprocess.run(cmd, stdout=subprocess.PIPE)

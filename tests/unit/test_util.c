@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <grp.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -294,6 +295,79 @@ END_TEST
 
 /* An unprivileged owner can remove a tree whose directories deny it write or search
  * permission (a rootless unpack of an image with 0555 and 0000 directories). */
+/* A chain far deeper than the fds a process may hold (and than PATH_MAX as a path), with a
+ * file at each level and a wide directory halfway down: removed whole, with no recursion. */
+START_TEST(test_remove_tree_deep)
+{
+	oci_error err = OCI_ERROR_INIT;
+	struct rlimit old, low = {.rlim_cur = 128, .rlim_max = 0};
+	int dfd = open_tmpdir();
+	ck_assert_int_eq(mkdirat(dfd, "deep", 0755), 0);
+	int cur = openat(dfd, "deep", O_RDONLY | O_DIRECTORY);
+	ck_assert_int_ge(cur, 0);
+	for (int i = 0; i < 1000; i++) {
+		int f = openat(cur, "f", O_WRONLY | O_CREAT, 0644);
+		ck_assert_int_ge(f, 0);
+		close(f);
+		if (i == 500)
+			for (int k = 0; k < 100; k++) {
+				char n[16];
+				snprintf(n, sizeof(n), "w%d", k);
+				ck_assert_int_eq(mkdirat(cur, n, k % 2 ? 0755 : 0500), 0);
+			}
+		ck_assert_int_eq(mkdirat(cur, "d", i % 7 ? 0755 : 0500), 0);
+		int next = openat(cur, "d", O_RDONLY | O_DIRECTORY);
+		ck_assert_int_ge(next, 0);
+		close(cur);
+		cur = next;
+	}
+	close(cur);
+	ck_assert_int_eq(getrlimit(RLIMIT_NOFILE, &old), 0);
+	low.rlim_max = old.rlim_max;
+	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &low), 0);
+	int rc = oci_remove_tree_at(dfd, "deep", &err);
+	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &old), 0);
+	ck_assert_msg(rc == 0, "%s", err.msg);
+	ck_assert_int_lt(faccessat(dfd, "deep", F_OK, AT_SYMLINK_NOFOLLOW), 0);
+	close(dfd);
+}
+END_TEST
+
+/* Climbing back to an ancestor whose fd was closed checks it is still the same directory. */
+START_TEST(test_dirstack_reopen_checks_parent)
+{
+	oci_error err = OCI_ERROR_INIT;
+	oci_dirstack s = {0};
+	int dfd = open_tmpdir();
+	char name[16];
+	ck_assert_int_eq(mkdirat(dfd, "a", 0755), 0);
+	int cur = openat(dfd, "a", O_RDONLY | O_DIRECTORY);
+	for (int i = 0; i <= OCI_DIRSTACK_OPEN + 1; i++) {
+		ck_assert_int_eq(oci_dirstack_push(&s, cur, NULL, &err), 0);
+		ck_assert_int_eq(mkdirat(cur, "d", 0755), 0);
+		cur = openat(cur, "d", O_RDONLY | O_DIRECTORY);
+		ck_assert_int_ge(cur, 0);
+	}
+	close(cur);
+	ck_assert_int_lt(s.f[0].fd, 0);
+	ck_assert_int_lt(s.f[1].fd, 0);
+	/* unchanged: the ancestors come back as they were */
+	for (int i = 0; i < OCI_DIRSTACK_OPEN; i++)
+		ck_assert_msg(oci_dirstack_pop(&s, &err) == 0, "%s", err.msg);
+	ck_assert_int_eq(s.depth, 2);
+	ck_assert_int_ge(s.f[1].fd, 0);
+	/* the first ancestor moved away and replaced: refused, not walked into */
+	ck_assert_int_eq(renameat(dfd, "a", dfd, "moved"), 0);
+	ck_assert_int_eq(mkdirat(dfd, "a", 0755), 0);
+	snprintf(name, sizeof(name), "moved/d");
+	ck_assert_int_eq(renameat(dfd, name, dfd, "a/d"), 0);
+	ck_assert_int_eq(oci_dirstack_pop(&s, &err), -1);
+	ck_assert_int_eq(err.code, OCI_E_UNSAFE);
+	oci_dirstack_release(&s);
+	close(dfd);
+}
+END_TEST
+
 START_TEST(test_remove_tree_unwritable_dirs)
 {
 	if (geteuid() != 0)
@@ -433,6 +507,8 @@ static Suite *util_suite(void)
 	tcase_add_test(tc, test_parse_u64);
 	tcase_add_test(tc, test_remove_tree_stays_inside);
 	tcase_add_test(tc, test_remove_tree_unwritable_dirs);
+	tcase_add_test(tc, test_remove_tree_deep);
+	tcase_add_test(tc, test_dirstack_reopen_checks_parent);
 	tcase_add_test(tc, test_mkdir_p);
 	tcase_add_test(tc, test_time_rfc3339);
 	tcase_add_test(tc, test_strings_and_cleanup);
