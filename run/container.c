@@ -19,7 +19,11 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/socket.h>
+#include <linux/magic.h>
+#include <linux/nsfs.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -54,6 +58,52 @@ static const struct {
 	{"pid", CLONE_NEWPID},   {"network", CLONE_NEWNET}, {"mount", CLONE_NEWNS},     {"ipc", CLONE_NEWIPC},
 	{"uts", CLONE_NEWUTS},   {"user", CLONE_NEWUSER},   {"cgroup", CLONE_NEWCGROUP}, {"time", CLONE_NEWTIME},
 };
+
+const char *oci_ns_name(int flag)
+{
+	for (size_t k = 0; k < ARRAY_SIZE(ns_types); k++)
+		if (ns_types[k].flag == flag)
+			return ns_types[k].type;
+	return "unknown";
+}
+
+/* Open a namespace to join by path. The path comes from the config: it may name a FIFO (a
+ * blocking open would hang create forever), a device, or a namespace of another type. So it is
+ * first opened O_PATH (no side effect on any file type), checked to be an nsfs file, only then
+ * opened for setns, and its type checked against the one the config names. */
+static int open_ns_path(const char *type, int flag, const char *path, oci_error *err)
+{
+	cleanup_close int pfd = open(path, O_PATH | O_CLOEXEC);
+	if (pfd < 0)
+		return oci_err_errno(err, errno, "linux.namespaces: '%s' path '%s'", type, path);
+	struct statfs sfs;
+	struct stat sb;
+	if (fstatfs(pfd, &sfs) < 0 || fstat(pfd, &sb) < 0)
+		return oci_err_errno(err, errno, "linux.namespaces: '%s' path '%s'", type, path);
+	if (sfs.f_type != NSFS_MAGIC || !S_ISREG(sb.st_mode))
+		return oci_err(err, OCI_E_INVALID,
+			       "linux.namespaces: '%s' path '%s': not a namespace file", type,
+			       path);
+	char self[64];
+	snprintf(self, sizeof(self), "/proc/self/fd/%d", pfd);
+	int fd = open(self, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return oci_err_errno(err, errno, "linux.namespaces: '%s' path '%s'", type, path);
+	int actual = ioctl(fd, NS_GET_NSTYPE);
+	if (actual < 0) {
+		int e = errno;
+		close(fd);
+		return oci_err_errno(
+		    err, e, "linux.namespaces: '%s' path '%s': cannot get its type", type, path);
+	}
+	if (actual != flag) {
+		close(fd);
+		return oci_err(err, OCI_E_INVALID,
+			       "linux.namespaces: '%s' path '%s': a %s namespace, not a %s one",
+			       type, path, oci_ns_name(actual), type);
+	}
+	return fd;
+}
 
 static char *state_json(const oci_state *st, const char *status)
 {
@@ -254,9 +304,9 @@ int oci_container_create(const oci_run_global *g, const oci_create_opts *opts, i
 				flags |= (unsigned long)flag;
 			continue;
 		}
-		int fd = open(path, O_RDONLY | O_CLOEXEC);
+		int fd = open_ns_path(type, flag, path, err);
 		if (fd < 0)
-			return oci_err_errno(err, errno, "linux.namespaces[%zu]: cannot open '%s'", i, path);
+			return -1;
 		if (flag == CLONE_NEWPID) {
 			join_pid_fd = fd;
 		} else if (flag == CLONE_NEWUSER) {
@@ -326,6 +376,15 @@ int oci_container_create(const oci_run_global *g, const oci_create_opts *opts, i
 	st.cgroups = oci_cgroup_create(spec, opts->id, g->systemd_cgroup, err);
 	if (!st.cgroups)
 		goto fail;
+	{
+		const char *frozen = oci_freezer_frozen_dir(st.cgroups);
+		if (frozen) {
+			oci_err(err, OCI_E_STATE,
+				"cgroup '%s' is frozen: thaw it before creating a container there",
+				frozen);
+			goto fail;
+		}
+	}
 	/* Before the init joins: it never runs a moment without its limits and device list. */
 	if (oci_resources_apply(json_object_get(linux_, "resources"), st.cgroups, true, err) < 0)
 		goto fail;

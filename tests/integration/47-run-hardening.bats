@@ -1,0 +1,223 @@
+#!/usr/bin/env bats
+# oci-run hardening (issue 10, items 7-11), each written as the attack and checked on the host:
+# namespace paths that are not namespaces (a FIFO used to hang create forever), recursive
+# read-only binds (rro, rbind+ro, the rootless /sys fallback), --no-pivot and a fresh procfs,
+# a pre-frozen cgroup (another hang), and delete --force with a corrupt or tampered state.
+# Every runtime call is bounded with timeout: a hang is a failure, not a stuck suite.
+# Runs against any runtime (RUNTIME=runc); where runc 1.1.5 itself misbehaves the test says so.
+
+load ../lib/common
+load 40-run-lib
+
+setup() {
+	require_root
+	setup_bundle
+	CG=ocihard-$CID
+	edit_config ".linux.cgroupsPath = \"/$CG\""
+}
+
+teardown() {
+	cleanup_containers
+	[ -z "${HOST_SLEEP:-}" ] || kill "$HOST_SLEEP" 2>/dev/null || true
+	[ -z "${SUBMNT:-}" ] || umount "$SUBMNT" 2>/dev/null || true
+	local d
+	for d in /sys/fs/cgroup/*/"$CG" /sys/fs/cgroup/*/ocihard-other-"$CID"; do
+		[ -d "$d" ] || continue
+		[ ! -f "$d/freezer.state" ] || echo THAWED >"$d/freezer.state" 2>/dev/null || true
+		[ ! -f "$d/cgroup.freeze" ] || echo 0 >"$d/cgroup.freeze" 2>/dev/null || true
+		rmdir "$d" 2>/dev/null || true
+	done
+}
+
+# rt_to ARGS...: the runtime bounded in time (it blocks signals while it waits: a hang would
+# otherwise stop the suite). Exit 124 or 137 means it hung.
+rt_to() {
+	timeout -k 5 60 "$RUNTIME" --root "$ROOT" "$@"
+}
+
+# assert_no_hang: the last `run rt_to ...` ended by itself.
+assert_no_hang() {
+	if [ "$status" -eq 124 ] || [ "$status" -eq 137 ]; then
+		echo "the runtime hung (killed by timeout)" >&2
+		return 1
+	fi
+}
+
+# assert_left_nothing: no state directory, no cgroup, no process of the container.
+assert_left_nothing() {
+	[ ! -e "$ROOT/$CID" ] || { echo "state left: $(ls -la "$ROOT/$CID")" >&2; return 1; }
+	local d
+	for d in /sys/fs/cgroup/*/"$CG"; do
+		[ ! -d "$d" ] || { echo "cgroup left: $d" >&2; return 1; }
+	done
+	! pgrep -f -- "$ROOT" >/dev/null || { echo "process left: $(pgrep -af -- "$ROOT")" >&2; return 1; }
+}
+
+# join_net PATH: the network namespace is joined by PATH.
+join_net() {
+	edit_config ".linux.namespaces |= map(if .type == \"network\" then .path = \"$1\" else . end)"
+}
+
+create_must_refuse() {
+	run rt_to create --bundle "$B" "$CID" </dev/null
+	assert_no_hang
+	assert_failure
+	assert_left_nothing
+}
+
+@test "namespace path: a FIFO is refused at once, not opened (create used to hang forever)" {
+	mkfifo "$BATS_TEST_TMPDIR/fifo"
+	join_net "$BATS_TEST_TMPDIR/fifo"
+	is_oci_run || skip "runc 1.1.5 opens namespace paths with a blocking open(2) and hangs (no fix in runc 1.1)"
+	create_must_refuse
+	assert_one_line_error oci-run
+	assert_output_contains "linux.namespaces: 'network' path '$BATS_TEST_TMPDIR/fifo': not a namespace file"
+}
+
+@test "namespace path: a regular file is refused with the namespace's name" {
+	echo x >"$BATS_TEST_TMPDIR/file"
+	join_net "$BATS_TEST_TMPDIR/file"
+	create_must_refuse
+	is_oci_run || return 0
+	assert_one_line_error oci-run
+	assert_output_contains "linux.namespaces: 'network' path '$BATS_TEST_TMPDIR/file': not a namespace file"
+}
+
+@test "namespace path: a namespace of another type is refused (a mount namespace given as network)" {
+	join_net "/proc/$$/ns/mnt"
+	create_must_refuse
+	is_oci_run || return 0
+	assert_one_line_error oci-run
+	assert_output_contains "linux.namespaces: 'network' path '/proc/$$/ns/mnt': a mount namespace, not a network one"
+}
+
+@test "namespace path: a real network namespace of the right type is still joined" {
+	join_net "/proc/$$/ns/net"
+	set_args readlink /proc/self/ns/net
+	run rt_to run --bundle "$B" "$CID" </dev/null
+	assert_success
+	[ "$output" = "$(readlink /proc/$$/ns/net)" ]
+}
+
+# mount_with_submount: $SRC is a host directory with a tmpfs mounted at $SRC/sub.
+mount_with_submount() {
+	SRC=$BATS_TEST_TMPDIR/src
+	mkdir -p "$SRC/sub"
+	mount -t tmpfs -o size=1m tmpfs "$SRC/sub"
+	SUBMNT=$SRC/sub
+	touch "$SRC/sub/host-was-here"
+}
+
+@test "rro: a recursive read-only bind is read-only in its submounts too" {
+	rt features 2>/dev/null | jq -e '.mountOptions | index("rro")' >/dev/null || skip "$(basename "$RUNTIME") does not list rro"
+	mount_with_submount
+	edit_config ".mounts += [{destination: \"/data\", type: \"bind\", source: \"$SRC\", options: [\"rbind\", \"rro\"]}]"
+	set_args sh -c 'touch /data/sub/x; touch /data/y; cat /data/sub/host-was-here && echo read-ok'
+	run rt_to run --bundle "$B" "$CID" </dev/null
+	assert_no_hang
+	assert_output_contains "touch: /data/sub/x: Read-only file system"
+	assert_output_contains "touch: /data/y: Read-only file system"
+	assert_output_contains read-ok
+	[ ! -e "$SRC/sub/x" ] && [ ! -e "$SRC/y" ]
+}
+
+@test "rbind + ro: every mount below the bind is read-only as well" {
+	is_oci_run || skip "runc 1.1.5 makes only the top mount of an rbind read-only (rro is its recursive option)"
+	mount_with_submount
+	edit_config ".mounts += [{destination: \"/data\", type: \"bind\", source: \"$SRC\", options: [\"rbind\", \"ro\"]}]"
+	set_args sh -c 'touch /data/sub/x; touch /data/y'
+	run rt_to run --bundle "$B" "$CID" </dev/null
+	assert_no_hang
+	assert_output_contains "touch: /data/sub/x: Read-only file system"
+	assert_output_contains "touch: /data/y: Read-only file system"
+	[ ! -e "$SRC/sub/x" ] && [ ! -e "$SRC/y" ]
+	# rrw undoes it below, ro still holds at the top
+	edit_config '.mounts[-1].options = ["rbind", "rrw", "ro"]'
+	set_args sh -c 'touch /data/sub/x && echo sub-written; touch /data/y'
+	run rt_to run --bundle "$B" "$CID" </dev/null
+	assert_output_contains sub-written
+	assert_output_contains "touch: /data/y: Read-only file system"
+	[ -e "$SRC/sub/x" ]
+}
+
+@test "recursive options: rnosuid, rnodev, rnoexec, rnoatime reach the submounts" {
+	is_oci_run || skip "runc 1.1.5 does not apply recursive attributes to bind mounts"
+	mount_with_submount
+	edit_config ".mounts += [{destination: \"/data\", type: \"bind\", source: \"$SRC\", options: [\"rbind\", \"rnosuid\", \"rnodev\", \"rnoexec\", \"rnoatime\"]}]"
+	set_args sh -c 'grep " /data/sub " /proc/self/mountinfo'
+	run rt_to run --bundle "$B" "$CID" </dev/null
+	assert_success
+	opts=$(awk '{print $6}' <<<"$output")
+	for o in nosuid nodev noexec noatime; do
+		[[ ",$opts," == *",$o,"* ]] || { echo "no $o in '$opts'" >&2; false; }
+	done
+}
+
+@test "features lists only mount options that create accepts" {
+	is_oci_run || skip "checks oci-run's own table"
+	run rt features
+	assert_success
+	for o in $(jq -r '.mountOptions[]' <<<"$output"); do
+		case $o in bind | rbind | remount) continue ;; esac
+		edit_config ".mounts = [.mounts[] | select(.destination != \"/opt\")] + [{destination: \"/opt\", type: \"tmpfs\", source: \"tmpfs\", options: [\"$o\"]}]"
+		run rt_to run --bundle "$B" "$CID-o" </dev/null
+		[ "$status" -eq 0 ] || { echo "option '$o': $output" >&2; false; }
+	done
+}
+
+@test "rootless /sys fallback: the host's /sys is bound read-only all the way down" {
+	# A user namespace that does not own the network namespace may not mount sysfs: the
+	# runtime binds the host's /sys instead; its submounts are the host's cgroup hierarchies.
+	is_oci_run || skip "runc 1.1.5 makes only the top mount of its /sys bind read-only"
+	edit_config '.linux.namespaces |= map(select(.type != "network")) + [{type: "user"}]
+		| .linux.uidMappings = [{containerID: 0, hostID: 100000, size: 65536}]
+		| .linux.gidMappings = [{containerID: 0, hostID: 100000, size: 65536}]'
+	make_traversable "$(shared_rootfs)"
+	set_args sh -c 'grep -c " /sys" /proc/self/mountinfo; awk "\$5 ~ /^\/sys(\/|\$)/ && \$6 !~ /(^|,)ro(,|\$)/ {print \"writable: \" \$5}" /proc/self/mountinfo; mkdir /sys/fs/cgroup/pids/x'
+	run rt_to run --bundle "$B" "$CID" </dev/null
+	assert_no_hang
+	# the fallback was taken: more than one mount under /sys
+	[ "${lines[0]}" -gt 1 ]
+	[[ "$output" != *writable:* ]]
+	assert_output_contains "Read-only file system"
+}
+
+@test "--no-pivot: a nested user namespace cannot mount a fresh procfs past the masks" {
+	# runc's test for the same hole: with MS_MOVE + chroot the host's /proc stays in the mount
+	# namespace, fully visible, so the kernel lets a new user namespace mount procfs, which
+	# shows what maskedPaths hide and makes readonlyPaths (/proc/sysrq-trigger) writable.
+	unshare -Ur true 2>/dev/null || skip "user namespaces are not available"
+	edit_config '.process.capabilities.bounding += ["CAP_SETFCAP"] | .process.capabilities.permitted += ["CAP_SETFCAP"]
+		| .process.capabilities.effective += ["CAP_SETFCAP"]'
+	set_args unshare -mrpf sh -c 'mount -t proc none /proc && echo MOUNTED'
+	run rt_to run --no-pivot --bundle "$B" "$CID" </dev/null
+	assert_no_hang
+	[[ "$output" != *MOUNTED* ]]
+	assert_output_contains "permission denied"
+	# the same container still runs with --no-pivot
+	set_args sh -c 'cat /proc/self/stat >/dev/null && echo ok'
+	run rt_to run --no-pivot --bundle "$B" "$CID" </dev/null
+	assert_success
+	[ "$output" = ok ]
+}
+
+@test "a frozen cgroup is refused at once (create used to hang with SIGTERM blocked)" {
+	[ -d /sys/fs/cgroup/freezer ] || [ -f /sys/fs/cgroup/cgroup.freeze ] || skip "no freezer"
+	if [ -d /sys/fs/cgroup/freezer ]; then
+		frozen=/sys/fs/cgroup/freezer/$CG
+		mkdir "$frozen"
+		echo FROZEN >"$frozen/freezer.state"
+	else
+		frozen=/sys/fs/cgroup/$CG
+		mkdir "$frozen"
+		echo 1 >"$frozen/cgroup.freeze"
+	fi
+	run rt_to create --bundle "$B" "$CID" </dev/null
+	assert_no_hang
+	assert_failure
+	is_oci_run || return 0
+	assert_one_line_error oci-run
+	assert_output_contains "cgroup '$frozen' is frozen"
+	[ ! -e "$ROOT/$CID" ]
+	! pgrep -f -- "$ROOT" >/dev/null
+}
