@@ -14,6 +14,7 @@
 
 #include "common/cli.h"
 #include "common/json.h"
+#include "common/log.h"
 #include "common/spec.h"
 #include "common/util.h"
 #include "run/mounts.h"
@@ -274,7 +275,10 @@ int oci_cmd_list(const oci_run_global *g, int argc, char **argv, oci_error *err)
 		int status;
 		uid_t owner;
 		oci_error e2 = OCI_ERROR_INIT;
-		if (ids[i] && load(rootfd, ids[i], &st, &status, &owner, &e2) == 0) {
+		if (ids[i] && load(rootfd, ids[i], &st, &status, &owner, &e2) < 0) {
+			/* Hidden, it could never be deleted by anyone reading the list. */
+			log_warn("%s", e2.msg);
+		} else if (ids[i]) {
 			struct passwd *pw = getpwuid(owner);
 			char ubuf[32];
 			snprintf(ubuf, sizeof(ubuf), "#%u", (unsigned)owner);

@@ -18,7 +18,7 @@ setup() {
 
 teardown() {
 	cleanup_containers
-	[ -z "${HOST_SLEEP:-}" ] || kill "$HOST_SLEEP" 2>/dev/null || true
+	if [ -n "${HOST_SLEEP:-}" ]; then kill "$HOST_SLEEP" 2>/dev/null; wait "$HOST_SLEEP" 2>/dev/null; fi || true
 	[ -z "${SUBMNT:-}" ] || umount "$SUBMNT" 2>/dev/null || true
 	local d
 	for d in /sys/fs/cgroup/*/"$CG" /sys/fs/cgroup/*/ocihard-other-"$CID"; do
@@ -50,7 +50,7 @@ assert_left_nothing() {
 	for d in /sys/fs/cgroup/*/"$CG"; do
 		[ ! -d "$d" ] || { echo "cgroup left: $d" >&2; return 1; }
 	done
-	! pgrep -f -- "$ROOT" >/dev/null || { echo "process left: $(pgrep -af -- "$ROOT")" >&2; return 1; }
+	! pgrep -f -- "$ROOT create.* $CID\$" >/dev/null || { echo "process left: $(pgrep -af -- "$ROOT")" >&2; return 1; }
 }
 
 # join_net PATH: the network namespace is joined by PATH.
@@ -218,6 +218,130 @@ mount_with_submount() {
 	is_oci_run || return 0
 	assert_one_line_error oci-run
 	assert_output_contains "cgroup '$frozen' is frozen"
-	[ ! -e "$ROOT/$CID" ]
-	! pgrep -f -- "$ROOT" >/dev/null
+	assert_left_nothing
+}
+
+# created_with_state: a created container $CID (init $INIT) whose state is then damaged.
+create_sleeper() {
+	set_args sleep 1000
+	rt_to create --bundle "$B" "$CID" </dev/null >/dev/null 2>"$BATS_TEST_TMPDIR/create.err" ||
+		{ cat "$BATS_TEST_TMPDIR/create.err"; false; }
+	INIT=$(rt_state_field "$CID" pid)
+	[ -d "/proc/$INIT" ]
+}
+
+# assert_container_gone: init dead, cgroups and state removed.
+assert_container_gone() {
+	local i
+	for i in $(seq 100); do
+		[ -d "/proc/$INIT" ] && ! grep -q '^State:\s*Z' "/proc/$INIT/status" 2>/dev/null || break
+		sleep 0.05
+	done
+	if [ -d "/proc/$INIT" ] && ! grep -q '^State:\s*Z' "/proc/$INIT/status" 2>/dev/null; then
+		echo "init $INIT still alive" >&2
+		return 1
+	fi
+	assert_left_nothing
+	for d in /sys/fs/cgroup/*/oci-run/"$CID"; do
+		[ ! -d "$d" ] || { echo "cgroup left: $d" >&2; return 1; }
+	done
+}
+
+# host_sleep_in_decoy: a host process ($HOST_SLEEP) in a cgroup of its own in each hierarchy.
+host_sleep_in_decoy() {
+	sleep 1000 </dev/null >/dev/null 2>&1 &
+	HOST_SLEEP=$!
+	HOST_START=$(awk '{print $22}' "/proc/$HOST_SLEEP/stat")
+	DECOY=()
+	local h
+	for h in pids freezer memory; do
+		[ -d "/sys/fs/cgroup/$h" ] || continue
+		mkdir -p "/sys/fs/cgroup/$h/ocihard-other-$CID"
+		echo "$HOST_SLEEP" >"/sys/fs/cgroup/$h/ocihard-other-$CID/cgroup.procs"
+		DECOY+=("/sys/fs/cgroup/$h/ocihard-other-$CID")
+	done
+	[ ${#DECOY[@]} -gt 0 ] || skip "no cgroup v1 hierarchy to put a decoy in"
+}
+
+assert_host_untouched() {
+	kill -0 "$HOST_SLEEP" || { echo "the host's sleep was killed" >&2; return 1; }
+	local d
+	for d in "${DECOY[@]}"; do
+		[ -d "$d" ] || { echo "decoy cgroup removed: $d" >&2; return 1; }
+		grep -qx "$HOST_SLEEP" "$d/cgroup.procs"
+	done
+	[ -d "$BATS_TEST_TMPDIR/victim" ] || { echo "a directory outside the state root was removed" >&2; return 1; }
+	[ -d "$BATS_TEST_TMPDIR/emptydir" ] || { echo "a non-cgroup directory was removed" >&2; return 1; }
+}
+
+@test "delete --force with a corrupt state.json kills the container and removes its cgroups; list warns" {
+	is_oci_run || skip "runc 1.1.5 cannot delete a container whose state.json does not parse (it leaves the init and its cgroups)"
+	# a healthy neighbour, in a cgroup of its own, is still listed
+	edit_config ".linux.cgroupsPath = \"/$CG-ok\""
+	set_args sleep 1000
+	rt_to create --bundle "$B" "$CID-ok" </dev/null >/dev/null 2>&1
+	edit_config ".linux.cgroupsPath = \"/$CG\""
+	create_sleeper
+	echo garbage >"$ROOT/$CID/state.json"
+	run rt_to list -q
+	assert_success
+	[ "$output" != "${output/$CID-ok/}" ]
+	run bash -c "timeout -k 5 60 '$RUNTIME' --root '$ROOT' list -q 2>&1 >/dev/null"
+	assert_output_contains "container '$CID': state.json"
+	run rt_to delete --force "$CID"
+	assert_no_hang
+	assert_success
+	assert_container_gone
+	# the neighbour was left alone
+	[ "$(rt_state_field "$CID-ok" status)" = created ]
+	rt_to delete --force "$CID-ok"
+}
+
+@test "delete --force with a corrupt state.json and no cgroup list falls back to the default cgroup path" {
+	is_oci_run || skip "runc 1.1.5 cannot delete a container whose state.json does not parse"
+	edit_config 'del(.linux.cgroupsPath)'
+	create_sleeper
+	[ -d "/sys/fs/cgroup/pids/oci-run/$CID" ] || skip "no default cgroup in the pids hierarchy"
+	echo '{"id": ' >"$ROOT/$CID/state.json"
+	rm -f "$ROOT/$CID/cgroups.json"
+	run rt_to delete --force "$CID"
+	assert_no_hang
+	assert_success
+	assert_container_gone
+}
+
+# tamper JQ: rewrite the container's state.json.
+tamper() {
+	jq "$1" "$ROOT/$CID/state.json" >"$BATS_TEST_TMPDIR/s.json" && cp "$BATS_TEST_TMPDIR/s.json" "$ROOT/$CID/state.json"
+}
+
+@test "delete --force with a tampered state.json kills neither a host process nor another cgroup, removes nothing outside" {
+	is_oci_run || skip "tampers with oci-run's state format"
+	create_sleeper
+	host_sleep_in_decoy
+	mkdir -p "$BATS_TEST_TMPDIR/victim" "$BATS_TEST_TMPDIR/emptydir"
+	cgs=$(printf '%s\n' "${DECOY[@]}" "$BATS_TEST_TMPDIR/emptydir" | jq -R . | jq -s -c .)
+	tamper ".pid = $HOST_SLEEP | .pid_start = $HOST_START | .cgroups = $cgs | .id = \"../victim\""
+	run rt_to delete --force "$CID"
+	assert_no_hang
+	assert_success
+	assert_host_untouched
+	assert_container_gone
+}
+
+@test "delete --force with state.json and cgroups.json both pointing at a host cgroup leaves it alone" {
+	is_oci_run || skip "tampers with oci-run's state format"
+	edit_config 'del(.linux.cgroupsPath)'
+	create_sleeper
+	host_sleep_in_decoy
+	mkdir -p "$BATS_TEST_TMPDIR/victim" "$BATS_TEST_TMPDIR/emptydir"
+	cgs=$(printf '%s\n' "${DECOY[@]}" | jq -R . | jq -s -c .)
+	tamper ".pid = $HOST_SLEEP | .pid_start = $HOST_START | .cgroups = $cgs"
+	echo "$cgs" >"$ROOT/$CID/cgroups.json"
+	run rt_to delete --force "$CID"
+	assert_no_hang
+	assert_success
+	assert_output_contains "holds pid $HOST_SLEEP of the host's mount namespace"
+	assert_host_untouched
+	assert_container_gone
 }
