@@ -4,14 +4,21 @@
  * parent before a process may join. */
 #include "run/cgroup.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/magic.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "common/json.h"
 #include "common/util.h"
 
 static int copy_cpuset(const char *dir, const char *file)
@@ -307,6 +314,255 @@ int oci_cgroup_pids(json_t *dirs, pid_t **out, size_t *n, oci_error *err)
 		}
 		*out = pids;
 		return 0;
+	}
+	return 0;
+}
+
+/* ---- delete: finding and emptying a container's cgroups without trusting its state ---- */
+
+/* The cgroup mount points under /sys/fs/cgroup (the only places the runtime creates cgroups). */
+static json_t *cgroup_mounts(void)
+{
+	json_t *mnts = json_array();
+	cleanup_fclose FILE *f = fopen("/proc/self/mountinfo", "re");
+	char line[4096];
+	while (mnts && f && fgets(line, sizeof(line), f)) {
+		char mnt[1024], fstype[64];
+		char *dash = strstr(line, " - ");
+		if (!dash || sscanf(line, "%*s %*s %*s %*s %1023s", mnt) != 1 ||
+		    sscanf(dash + 3, "%63s", fstype) != 1)
+			continue;
+		if ((!strcmp(fstype, "cgroup") || !strcmp(fstype, "cgroup2")) &&
+		    oci_str_has_prefix(mnt, "/sys/fs/cgroup"))
+			json_array_append_new(mnts, json_string(mnt));
+	}
+	return mnts;
+}
+
+json_t *oci_cgroup_default_dirs(const char *id)
+{
+	json_t *mnts = cgroup_mounts(), *dirs = json_array();
+	size_t i;
+	json_t *v;
+	json_array_foreach(mnts, i, v)
+	{
+		char d[8192];
+		snprintf(d, sizeof(d), "%s/oci-run/%s", json_string_value(v), id);
+		json_array_append_new(dirs, json_string(d));
+	}
+	json_decref(mnts);
+	return dirs;
+}
+
+/* rel ("/a/b") has no empty, "." or ".." component. */
+static bool clean_rel(const char *rel)
+{
+	if (rel[0] != '/' || !rel[1])
+		return false;
+	for (const char *p = rel; *p;) {
+		p++; /* past '/' */
+		size_t n = strcspn(p, "/");
+		if (n == 0 || (n == 1 && p[0] == '.') || (n == 2 && p[0] == '.' && p[1] == '.'))
+			return false;
+		p += n;
+	}
+	return true;
+}
+
+json_t *oci_cgroup_check_dirs(json_t *dirs, oci_error *err)
+{
+	if (!json_is_array(dirs))
+		return oci_err(err, OCI_E_INVALID, "not a list of cgroups"), NULL;
+	cleanup_json json_t *mnts = cgroup_mounts();
+	json_t *ok = json_array();
+	const char *first_rel = NULL;
+	size_t i;
+	json_t *v;
+	json_array_foreach(dirs, i, v)
+	{
+		const char *d = json_string_value(v), *rel = NULL;
+		size_t k;
+		json_t *m;
+		json_array_foreach(mnts, k, m)
+		{
+			const char *mp = json_string_value(m);
+			size_t l = strlen(mp);
+			if (d && !strncmp(d, mp, l) && d[l] == '/')
+				rel = d + l;
+		}
+		if (!rel || !clean_rel(rel)) {
+			json_decref(ok);
+			return oci_err(err, OCI_E_UNSAFE,
+				       "'%s' is not a cgroup below a hierarchy of /sys/fs/cgroup",
+				       d ? d : "(not a string)"),
+			       NULL;
+		}
+		if (first_rel && strcmp(rel, first_rel)) {
+			json_decref(ok);
+			return oci_err(err, OCI_E_UNSAFE, "'%s' and '%s' are different cgroups",
+				       first_rel, rel),
+			       NULL;
+		}
+		first_rel = rel;
+		struct stat sb;
+		struct statfs sf;
+		if (lstat(d, &sb) < 0 && errno == ENOENT)
+			continue; /* already gone */
+		if (!S_ISDIR(sb.st_mode) || statfs(d, &sf) < 0 ||
+		    (sf.f_type != CGROUP_SUPER_MAGIC && sf.f_type != CGROUP2_SUPER_MAGIC)) {
+			json_decref(ok);
+			return oci_err(err, OCI_E_UNSAFE, "'%s' is not a cgroup directory", d),
+			       NULL;
+		}
+		json_array_append_new(ok, json_string(d));
+	}
+	return ok;
+}
+
+/* Every directory of the subtrees of dirs, parents before children (walked with a heap
+ * list, not recursion: the depth is whatever is on disk). */
+static json_t *subtree(json_t *dirs)
+{
+	json_t *all = json_array();
+	size_t i;
+	json_t *v;
+	json_array_foreach(dirs, i, v) json_array_append(all, v);
+	for (i = 0; i < json_array_size(all) && i < 100000; i++) {
+		const char *d = json_string_value(json_array_get(all, i));
+		cleanup_closedir DIR *dir = opendir(d);
+		struct dirent *de;
+		while (dir && (de = readdir(dir))) {
+			if (de->d_type != DT_DIR || de->d_name[0] == '.')
+				continue;
+			char p[8300];
+			if ((size_t)snprintf(p, sizeof(p), "%s/%s", d, de->d_name) < sizeof(p))
+				json_array_append_new(all, json_string(p));
+		}
+	}
+	return all;
+}
+
+static void write_if_present(const char *dir, const char *file, const char *val)
+{
+	char p[8300];
+	snprintf(p, sizeof(p), "%s/%s", dir, file);
+	int fd = open(p, O_WRONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		if (write(fd, val, strlen(val)) < 0) {
+			/* nothing more to do: the kill below reports what stays */
+		}
+		close(fd);
+	}
+}
+
+bool oci_pid_in_own_mntns(pid_t pid)
+{
+	char p[64], a[64] = "", b[64] = "";
+	snprintf(p, sizeof(p), "/proc/%d/ns/mnt", (int)pid);
+	ssize_t la = readlink(p, a, sizeof(a) - 1),
+		lb = readlink("/proc/self/ns/mnt", b, sizeof(b) - 1);
+	return la > 0 && la == lb && !memcmp(a, b, (size_t)la);
+}
+
+/* One process to kill, held by a pidfd when the kernel has them: its pid cannot be reused
+ * between the check of its mount namespace and the signal. */
+struct victim {
+	pid_t pid;
+	int pidfd;
+};
+
+static void release_victims(struct victim *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (v[i].pidfd >= 0)
+			close(v[i].pidfd);
+	free(v);
+}
+
+int oci_cgroup_kill_tree(json_t *dirs, oci_error *err)
+{
+	cleanup_json json_t *all = subtree(dirs);
+	size_t i;
+	json_t *v;
+	/* Frozen tasks only die once thawed; every level, a child may be frozen by itself. */
+	json_array_foreach(all, i, v)
+	{
+		write_if_present(json_string_value(v), "freezer.state", "THAWED");
+		write_if_present(json_string_value(v), "cgroup.freeze", "0");
+	}
+	for (int round = 0; round < 400; round++) {
+		struct victim *vs = NULL;
+		size_t n = 0, cap = 0;
+		/* Every process is checked before any is signalled: a host cgroup is left whole. */
+		json_array_foreach(all, i, v)
+		{
+			cleanup_free char *data = NULL;
+			size_t len;
+			char p[8300];
+			snprintf(p, sizeof(p), "%s/cgroup.procs", json_string_value(v));
+			if (oci_read_file_at(AT_FDCWD, p, 1u << 22, &data, &len, NULL) < 0 ||
+			    len == 0)
+				continue;
+			for (char *s = data; *s;) {
+				char *end;
+				long x = strtol(s, &end, 10);
+				if (end == s || x <= 0)
+					break;
+				s = end;
+				while (*s == '\n')
+					s++;
+				int pfd = (int)syscall(SYS_pidfd_open, (pid_t)x, 0);
+				if (pfd < 0 && errno != ENOSYS)
+					continue; /* gone already */
+				if (oci_pid_in_own_mntns((pid_t)x)) {
+					if (pfd >= 0)
+						close(pfd);
+					release_victims(vs, n);
+					return oci_err(err, OCI_E_UNSAFE,
+						       "cgroup '%s' holds pid %ld of the host's "
+						       "mount namespace: not a "
+						       "container's cgroup, left alone",
+						       json_string_value(v), x);
+				}
+				if (n == cap) {
+					cap = cap ? cap * 2 : 16;
+					struct victim *nv = realloc(vs, cap * sizeof(*vs));
+					if (!nv) {
+						if (pfd >= 0)
+							close(pfd);
+						release_victims(vs, n);
+						return oci_err(err, OCI_E_INTERNAL,
+							       "out of memory");
+					}
+					vs = nv;
+				}
+				vs[n].pid = (pid_t)x;
+				vs[n++].pidfd = pfd;
+			}
+		}
+		for (size_t k = 0; k < n; k++) {
+			if (vs[k].pidfd >= 0)
+				syscall(SYS_pidfd_send_signal, vs[k].pidfd, SIGKILL, NULL, 0);
+			else
+				kill(vs[k].pid, SIGKILL);
+		}
+		release_victims(vs, n);
+		if (n == 0)
+			break;
+		struct timespec ts = {0, 5 * 1000 * 1000};
+		nanosleep(&ts, NULL);
+	}
+	/* Children before parents. */
+	for (size_t k = json_array_size(all); k-- > 0;) {
+		const char *d = json_string_value(json_array_get(all, k));
+		for (int tries = 0; rmdir(d) < 0; tries++) {
+			if (errno == ENOENT)
+				break;
+			if (errno != EBUSY || tries >= 200)
+				return oci_err_errno(err, errno, "cannot remove cgroup '%s'", d);
+			struct timespec ts = {0, 5 * 1000 * 1000};
+			nanosleep(&ts, NULL);
+		}
 	}
 	return 0;
 }

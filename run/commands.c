@@ -14,8 +14,10 @@
 
 #include "common/cli.h"
 #include "common/json.h"
+#include "common/log.h"
 #include "common/spec.h"
 #include "common/util.h"
+#include "run/mounts.h"
 #include "run/seccomp.h"
 #include "run/state.h"
 
@@ -273,7 +275,10 @@ int oci_cmd_list(const oci_run_global *g, int argc, char **argv, oci_error *err)
 		int status;
 		uid_t owner;
 		oci_error e2 = OCI_ERROR_INIT;
-		if (ids[i] && load(rootfd, ids[i], &st, &status, &owner, &e2) == 0) {
+		if (ids[i] && load(rootfd, ids[i], &st, &status, &owner, &e2) < 0) {
+			/* Hidden, it could never be deleted by anyone reading the list. */
+			log_warn("%s", e2.msg);
+		} else if (ids[i]) {
 			struct passwd *pw = getpwuid(owner);
 			char ubuf[32];
 			snprintf(ubuf, sizeof(ubuf), "#%u", (unsigned)owner);
@@ -444,14 +449,11 @@ int oci_cmd_features(const oci_run_global *g, int argc, char **argv, oci_error *
 	(void)argv;
 	if (argc > 1)
 		return oci_err(err, OCI_E_INVALID, "features: takes no arguments");
+	/* mountOptions come from run/mounts.c's tables: what is listed is what is applied. */
 	cleanup_json json_t *f = json_pack(
-		"{s:s,s:s,s:[ssssss],s:[sssssssssssssssssssssssssssssssss]}", "ociVersionMin", "1.0.0", "ociVersionMax",
-		OCI_RUNTIME_SPEC_VERSION, "hooks", "prestart", "createRuntime", "createContainer", "startContainer",
-		"poststart", "poststop", "mountOptions", "async", "atime", "bind", "defaults", "dev", "diratime",
-		"dirsync", "exec", "mand", "noatime", "nodev", "nodiratime", "noexec", "nomand", "norelatime",
-		"nostrictatime", "nosuid", "private", "rbind", "relatime", "remount", "ro", "rprivate", "rshared",
-		"rslave", "runbindable", "rw", "shared", "slave", "strictatime", "suid", "sync", "unbindable",
-		"tmpcopyup", "rro");
+	    "{s:s,s:s,s:[ssssss],s:o}", "ociVersionMin", "1.0.0", "ociVersionMax",
+	    OCI_RUNTIME_SPEC_VERSION, "hooks", "prestart", "createRuntime", "createContainer",
+	    "startContainer", "poststart", "poststop", "mountOptions", oci_mount_option_names());
 	json_t *caps = json_array();
 	for (int c = 0; c < cap_max_bits(); c++) {
 		char *name = cap_to_name(c);

@@ -19,7 +19,11 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/socket.h>
+#include <linux/magic.h>
+#include <linux/nsfs.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -54,6 +58,52 @@ static const struct {
 	{"pid", CLONE_NEWPID},   {"network", CLONE_NEWNET}, {"mount", CLONE_NEWNS},     {"ipc", CLONE_NEWIPC},
 	{"uts", CLONE_NEWUTS},   {"user", CLONE_NEWUSER},   {"cgroup", CLONE_NEWCGROUP}, {"time", CLONE_NEWTIME},
 };
+
+const char *oci_ns_name(int flag)
+{
+	for (size_t k = 0; k < ARRAY_SIZE(ns_types); k++)
+		if (ns_types[k].flag == flag)
+			return ns_types[k].type;
+	return "unknown";
+}
+
+/* Open a namespace to join by path. The path comes from the config: it may name a FIFO (a
+ * blocking open would hang create forever), a device, or a namespace of another type. So it is
+ * first opened O_PATH (no side effect on any file type), checked to be an nsfs file, only then
+ * opened for setns, and its type checked against the one the config names. */
+static int open_ns_path(const char *type, int flag, const char *path, oci_error *err)
+{
+	cleanup_close int pfd = open(path, O_PATH | O_CLOEXEC);
+	if (pfd < 0)
+		return oci_err_errno(err, errno, "linux.namespaces: '%s' path '%s'", type, path);
+	struct statfs sfs;
+	struct stat sb;
+	if (fstatfs(pfd, &sfs) < 0 || fstat(pfd, &sb) < 0)
+		return oci_err_errno(err, errno, "linux.namespaces: '%s' path '%s'", type, path);
+	if (sfs.f_type != NSFS_MAGIC || !S_ISREG(sb.st_mode))
+		return oci_err(err, OCI_E_INVALID,
+			       "linux.namespaces: '%s' path '%s': not a namespace file", type,
+			       path);
+	char self[64];
+	snprintf(self, sizeof(self), "/proc/self/fd/%d", pfd);
+	int fd = open(self, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return oci_err_errno(err, errno, "linux.namespaces: '%s' path '%s'", type, path);
+	int actual = ioctl(fd, NS_GET_NSTYPE);
+	if (actual < 0) {
+		int e = errno;
+		close(fd);
+		return oci_err_errno(
+		    err, e, "linux.namespaces: '%s' path '%s': cannot get its type", type, path);
+	}
+	if (actual != flag) {
+		close(fd);
+		return oci_err(err, OCI_E_INVALID,
+			       "linux.namespaces: '%s' path '%s': a %s namespace, not a %s one",
+			       type, path, oci_ns_name(actual), type);
+	}
+	return fd;
+}
 
 static char *state_json(const oci_state *st, const char *status)
 {
@@ -121,7 +171,7 @@ static void kill_all_and_wait(const oci_state *st, bool is_child)
 }
 
 /* Remove what a container left: cgroups, state directory; poststop hooks when asked. */
-static int destroy(int rootfd, int dirfd, const oci_state *st, bool poststop, oci_error *err)
+static int destroy(int rootfd, const char *id, const oci_state *st, bool poststop, oci_error *err)
 {
 	if (st->cgroups && oci_cgroup_destroy(st->cgroups, err) < 0)
 		return -1;
@@ -131,9 +181,8 @@ static int destroy(int rootfd, int dirfd, const oci_state *st, bool poststop, oc
 		if (s && oci_hooks_run(st->hooks, "poststop", s, &herr) < 0)
 			log_warn("%s", herr.msg);
 	}
-	(void)dirfd;
-	if (oci_remove_tree_at(rootfd, st->id, err) < 0)
-		return oci_err_prefix(err, "cannot remove state of '%s'", st->id);
+	if (oci_remove_tree_at(rootfd, id, err) < 0)
+		return oci_err_prefix(err, "cannot remove state of '%s'", id);
 	return 0;
 }
 
@@ -254,9 +303,9 @@ int oci_container_create(const oci_run_global *g, const oci_create_opts *opts, i
 				flags |= (unsigned long)flag;
 			continue;
 		}
-		int fd = open(path, O_RDONLY | O_CLOEXEC);
+		int fd = open_ns_path(type, flag, path, err);
 		if (fd < 0)
-			return oci_err_errno(err, errno, "linux.namespaces[%zu]: cannot open '%s'", i, path);
+			return -1;
 		if (flag == CLONE_NEWPID) {
 			join_pid_fd = fd;
 		} else if (flag == CLONE_NEWUSER) {
@@ -326,6 +375,24 @@ int oci_container_create(const oci_run_global *g, const oci_create_opts *opts, i
 	st.cgroups = oci_cgroup_create(spec, opts->id, g->systemd_cgroup, err);
 	if (!st.cgroups)
 		goto fail;
+	{
+		cleanup_free char *cj = json_dumps(st.cgroups, JSON_COMPACT);
+		if (!cj ||
+		    oci_state_write_file(dirfd, OCI_CGROUPS_FILE, cj, strlen(cj), 0600, err) < 0) {
+			if (!cj)
+				oci_err(err, OCI_E_INTERNAL, "cannot serialise the cgroups");
+			goto fail;
+		}
+	}
+	{
+		const char *frozen = oci_freezer_frozen_dir(st.cgroups);
+		if (frozen) {
+			oci_err(err, OCI_E_STATE,
+				"cgroup '%s' is frozen: thaw it before creating a container there",
+				frozen);
+			goto fail;
+		}
+	}
 	/* Before the init joins: it never runs a moment without its limits and device list. */
 	if (oci_resources_apply(json_object_get(linux_, "resources"), st.cgroups, true, err) < 0)
 		goto fail;
@@ -442,7 +509,7 @@ int oci_container_create(const oci_run_global *g, const oci_create_opts *opts, i
 	master = -1;
 	flock(dirfd, LOCK_EX);
 	kill_all_and_wait(&st, false);
-	ret = destroy(rootfd, dirfd, &st, true, err);
+	ret = destroy(rootfd, opts->id, &st, true, err);
 	json_decref(st.cgroups);
 	if (blocked)
 		sigprocmask(SIG_SETMASK, &oldmask, NULL);
@@ -547,6 +614,42 @@ int oci_container_kill(const oci_run_global *g, const char *id, int sig, bool al
 	return ret;
 }
 
+/* The cgroups of container id for delete, which trusts neither file of its state directory
+ * (corrupt, or written by someone else): the lists of cgroups.json, state.json and the
+ * default path, in that order, each used only when it passes oci_cgroup_check_dirs. With
+ * kill, the first one that oci_cgroup_kill_tree empties and removes is the container's; one
+ * holding a host process is left alone and the next is tried. Without kill, returns the first
+ * list that passes (for the status). */
+static json_t *delete_cgroups(int dirfd, const char *id, json_t *from_state, bool kill)
+{
+	cleanup_json json_t *file = oci_json_load_file_at(dirfd, OCI_CGROUPS_FILE, 1 << 20, NULL);
+	cleanup_json json_t *dflt = oci_cgroup_default_dirs(id);
+	json_t *cands[3] = {file, from_state, dflt};
+	const char *names[3] = {OCI_CGROUPS_FILE, OCI_STATE_FILE, "the default cgroup path"};
+	for (int k = 0; k < 3; k++) {
+		if (!cands[k] || (k == 2 && (cands[0] || cands[1]) && !kill))
+			continue;
+		oci_error e = OCI_ERROR_INIT;
+		json_t *ok = oci_cgroup_check_dirs(cands[k], &e);
+		if (ok && (!kill || json_array_size(ok) == 0 || oci_cgroup_kill_tree(ok, &e) == 0))
+			return ok;
+		if (ok)
+			json_decref(ok);
+		if (kill)
+			log_warn("container '%s': cgroups of %s not used: %s", id, names[k], e.msg);
+	}
+	return NULL;
+}
+
+/* The recorded init, only if it is still the process started then and, as a container's
+ * process, outside our mount namespace: a tampered pid must not reach a host process. */
+static bool init_is_container(const oci_state *st)
+{
+	if (st->pid <= 0 || oci_proc_start_time(st->pid, NULL) != st->pid_start)
+		return false;
+	return !oci_pid_in_own_mntns(st->pid);
+}
+
 int oci_container_delete(const oci_run_global *g, const char *id, bool force, oci_error *err)
 {
 	if (oci_state_check_id(id, err) < 0)
@@ -568,24 +671,50 @@ int oci_container_delete(const oci_run_global *g, const char *id, bool force, oc
 		return -1;
 	}
 	oci_state st;
-	if (oci_state_read(dirfd, &st, err) < 0) {
-		/* A runtime killed before it wrote the state: nothing runs, just remove. */
+	bool readable = oci_state_read(dirfd, &st, err) == 0;
+	if (!readable) {
 		if (!force)
 			return oci_err_prefix(err, "container '%s'", id);
+		/* A runtime killed before it wrote the state, or a damaged file: clean up from
+		 * what can be checked without it. */
+		log_warn("container '%s': %s", id, err->msg);
 		oci_err_clear(err);
-		return oci_remove_tree_at(rootfd, id, err);
+		memset(&st, 0, sizeof(st));
 	}
-	int status = oci_state_status(dirfd, &st);
-	int ret;
+	if (readable && strcmp(st.id, id))
+		log_warn("container '%s': state.json names '%s': ignored", id, st.id);
+	if (readable && !init_is_container(&st))
+		st.pid = 0; /* stopped, or not ours to kill */
+	json_t *from_state = st.cgroups;
+	st.cgroups = delete_cgroups(dirfd, id, from_state, false);
+	int status = readable ? oci_state_status(dirfd, &st) : OCI_STATUS_STOPPED;
+	int ret = 0;
 	if ((status == OCI_STATUS_RUNNING || status == OCI_STATUS_PAUSED) && !force) {
 		ret = oci_err(err, OCI_E_STATE, "cannot delete container '%s' that is not stopped: %s", id,
 			      oci_status_name(status));
 	} else {
 		/* A created container is deleted without --force, as runc does. */
-		if (status != OCI_STATUS_STOPPED || st.cgroups)
-			kill_all_and_wait(&st, false);
-		ret = destroy(rootfd, dirfd, &st, true, err);
+		if (st.pid > 0)
+			kill(st.pid, SIGKILL);
+		json_decref(delete_cgroups(dirfd, id, from_state, true));
+		for (int i = 0; st.pid > 0 && i < 2000; i++) {
+			bool zombie;
+			uint64_t s = oci_proc_start_time(st.pid, &zombie);
+			if (s != st.pid_start || zombie)
+				break;
+			struct timespec ts = {0, 1000 * 1000};
+			nanosleep(&ts, NULL);
+		}
+		json_decref(st.cgroups);
+		st.cgroups = NULL; /* removed by oci_cgroup_kill_tree */
+		/* Hooks only from a state that could be read. */
+		ret = destroy(rootfd, id, &st, readable, err);
 	}
-	oci_state_release(&st);
+	if (from_state)
+		json_decref(from_state);
+	if (readable)
+		oci_state_release(&st);
+	else if (st.cgroups)
+		json_decref(st.cgroups);
 	return ret;
 }

@@ -35,6 +35,9 @@ int oci_container_start(const oci_run_global *g, const char *id, oci_error *err)
 int oci_container_kill(const oci_run_global *g, const char *id, int sig, bool all, oci_error *err);
 int oci_container_delete(const oci_run_global *g, const char *id, bool force, oci_error *err);
 
+/* The config's name of a namespace type (CLONE_NEW* flag): "network", "mount", ... */
+const char *oci_ns_name(int flag);
+
 /* Signal names with or without "SIG" and numbers. Returns the number or -1. */
 int oci_signal_parse(const char *s, oci_error *err);
 #endif

@@ -71,6 +71,27 @@ bool oci_freezer_is_frozen(json_t *dirs)
 	return false;
 }
 
+const char *oci_freezer_frozen_dir(json_t *dirs)
+{
+	size_t i;
+	json_t *v;
+	json_array_foreach(dirs, i, v)
+	{
+		const char *d = json_string_value(v);
+		char buf[64];
+		/* v1 reports FROZEN also when only an ancestor is; FREEZING counts too. */
+		if (read_small(d, "freezer.state", buf, sizeof(buf)) == 0) {
+			if (strncmp(buf, "THAWED", 6))
+				return d;
+		} else if ((read_small(d, "cgroup.freeze", buf, sizeof(buf)) == 0 &&
+			    buf[0] == '1') ||
+			   v2_frozen(d)) {
+			return d;
+		}
+	}
+	return NULL;
+}
+
 int oci_freezer_set(json_t *dirs, bool frozen, oci_error *err)
 {
 	size_t i;

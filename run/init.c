@@ -197,7 +197,8 @@ void oci_init_main(oci_init_args *a)
 		close(a->join_user_fd);
 	for (int i = 0; a->join_fds[i] >= 0; i++) {
 		if (setns(a->join_fds[i], a->join_types[i]) < 0) {
-			oci_err_errno(&err, errno, "cannot join namespace (type 0x%x)", a->join_types[i]);
+			oci_err_errno(&err, errno, "cannot join the %s namespace",
+				      oci_ns_name(a->join_types[i]));
 			fail(a, &err);
 		}
 		close(a->join_fds[i]);

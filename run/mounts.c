@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -85,6 +86,33 @@ static const struct {
 	{"sync", false, MS_SYNCHRONOUS},
 };
 
+/* Options applied to the mount and every mount below it with mount_setattr(AT_RECURSIVE), as
+ * runc names them. An atime option replaces the whole atime mode (the kernel wants
+ * MOUNT_ATTR__ATIME cleared with it); "relatime" is the mode 0. */
+static const struct {
+	const char *name;
+	bool clear;
+	uint64_t attr;
+	bool atime;
+} recursive_flags[] = {
+    {"ratime", true, OCI_MOUNT_ATTR_NOATIME, true},
+    {"rdev", true, OCI_MOUNT_ATTR_NODEV, false},
+    {"rdiratime", true, OCI_MOUNT_ATTR_NODIRATIME, false},
+    {"rexec", true, OCI_MOUNT_ATTR_NOEXEC, false},
+    {"rnoatime", false, OCI_MOUNT_ATTR_NOATIME, true},
+    {"rnodev", false, OCI_MOUNT_ATTR_NODEV, false},
+    {"rnodiratime", false, OCI_MOUNT_ATTR_NODIRATIME, false},
+    {"rnoexec", false, OCI_MOUNT_ATTR_NOEXEC, false},
+    {"rnorelatime", true, 0, true},
+    {"rnostrictatime", true, OCI_MOUNT_ATTR_STRICTATIME, true},
+    {"rnosuid", false, OCI_MOUNT_ATTR_NOSUID, false},
+    {"rrelatime", false, 0, true},
+    {"rro", false, OCI_MOUNT_ATTR_RDONLY, false},
+    {"rrw", true, OCI_MOUNT_ATTR_RDONLY, false},
+    {"rstrictatime", false, OCI_MOUNT_ATTR_STRICTATIME, true},
+    {"rsuid", true, OCI_MOUNT_ATTR_NOSUID, false},
+};
+
 static const struct {
 	const char *name;
 	unsigned long flag;
@@ -94,13 +122,66 @@ static const struct {
 	{"unbindable", MS_UNBINDABLE}, {"runbindable", MS_UNBINDABLE | MS_REC},
 };
 
+static int cmp_name(const void *a, const void *b)
+{
+	return strcmp(json_string_value(*(json_t *const *)a),
+		      json_string_value(*(json_t *const *)b));
+}
+
+json_t *oci_mount_option_names(void)
+{
+	json_t *a = json_array();
+	if (!a)
+		return NULL;
+	for (size_t k = 0; k < ARRAY_SIZE(mount_flags); k++)
+		json_array_append_new(a, json_string(mount_flags[k].name));
+	for (size_t k = 0; k < ARRAY_SIZE(recursive_flags); k++)
+		json_array_append_new(a, json_string(recursive_flags[k].name));
+	for (size_t k = 0; k < ARRAY_SIZE(propagation_flags); k++)
+		json_array_append_new(a, json_string(propagation_flags[k].name));
+	json_array_append_new(a, json_string("tmpcopyup"));
+	size_t n = json_array_size(a);
+	json_t **items = calloc(n ? n : 1, sizeof(*items));
+	if (!items) {
+		json_decref(a);
+		return NULL;
+	}
+	for (size_t k = 0; k < n; k++)
+		items[k] = json_incref(json_array_get(a, k));
+	qsort(items, n, sizeof(*items), cmp_name);
+	json_array_clear(a);
+	for (size_t k = 0; k < n; k++)
+		json_array_append_new(a, items[k]);
+	free(items);
+	return a;
+}
+
+static void add_recursive(oci_mount_rec_attr *rec, size_t k)
+{
+	uint64_t attr = recursive_flags[k].attr;
+	if (recursive_flags[k].atime) {
+		rec->set &= ~(uint64_t)OCI_MOUNT_ATTR__ATIME;
+		rec->clr |= OCI_MOUNT_ATTR__ATIME;
+		if (!recursive_flags[k].clear)
+			rec->set |= attr;
+	} else if (recursive_flags[k].clear) {
+		rec->set &= ~attr;
+		rec->clr |= attr;
+	} else {
+		rec->clr &= ~attr;
+		rec->set |= attr;
+	}
+}
+
 int oci_mount_parse_options(json_t *options, unsigned long *flags, unsigned long *propagation,
-			    bool *recursive_bind, char *data, size_t datalen, oci_error *err)
+			    bool *recursive_bind, oci_mount_rec_attr *rec, char *data,
+			    size_t datalen, oci_error *err)
 {
 	size_t used = 0;
 	*flags = 0;
 	*propagation = 0;
 	*recursive_bind = false;
+	rec->set = rec->clr = 0;
 	data[0] = '\0';
 	size_t i;
 	json_t *v;
@@ -119,6 +200,12 @@ int oci_mount_parse_options(json_t *options, unsigned long *flags, unsigned long
 				*flags |= mount_flags[k].flag;
 			if (!strcmp(o, "rbind"))
 				*recursive_bind = true;
+		}
+		for (size_t k = 0; !found && k < ARRAY_SIZE(recursive_flags); k++) {
+			if (!strcmp(o, recursive_flags[k].name)) {
+				add_recursive(rec, k);
+				found = true;
+			}
 		}
 		for (size_t k = 0; !found && k < ARRAY_SIZE(propagation_flags); k++) {
 			if (!strcmp(o, propagation_flags[k].name)) {
@@ -179,21 +266,53 @@ static void fd_path(char *buf, size_t len, int fd)
 	snprintf(buf, len, "/proc/self/fd/%d", fd);
 }
 
-/* Bind src (host path) onto the O_PATH target fd with flags applied to the new mount. */
-static int bind_onto(const char *src, int target, unsigned long flags, bool recursive, oci_error *err)
+static int setattr_error(int e, const char *what, oci_error *err)
 {
-	cleanup_close int tree = sys_open_tree(AT_FDCWD, src, OPEN_TREE_CLONE | O_CLOEXEC | (recursive ? AT_RECURSIVE : 0));
+	if (e == ENOSYS)
+		return oci_err(err, OCI_E_UNSUPPORTED,
+			       "cannot set attributes of '%s': this kernel has no mount_setattr "
+			       "(Linux 5.12 or later "
+			       "is needed for recursive mount options)",
+			       what);
+	return oci_err_errno(err, e, "cannot set attributes of '%s'", what);
+}
+
+/* Recursive attributes (rro, rnosuid, ...) on the mount fd and every mount below it. */
+static int set_recursive(int fd, const oci_mount_rec_attr *rec, const char *what, oci_error *err)
+{
+	if (!rec || (!rec->set && !rec->clr))
+		return 0;
+	struct oci_mount_attr attr = {.attr_set = rec->set, .attr_clr = rec->clr};
+	if (sys_mount_setattr(fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr) < 0)
+		return setattr_error(errno, what, err);
+	return 0;
+}
+
+/* Bind src (host path) onto the O_PATH target fd with flags applied to the new mount and rec
+ * to it and everything below it. A recursive read-only bind is read-only all the way down:
+ * with only its top mount read-only, a submount of the source (a tmpfs, the host's cgroup
+ * hierarchies under /sys) would stay writable in the container. */
+static int bind_onto(const char *src, int target, unsigned long flags, bool recursive,
+		     const oci_mount_rec_attr *rec, oci_error *err)
+{
+	cleanup_close int tree = sys_open_tree(
+	    AT_FDCWD, src, OPEN_TREE_CLONE | O_CLOEXEC | (recursive ? AT_RECURSIVE : 0));
 	if (tree < 0)
 		return oci_err_errno(err, errno, "cannot clone '%s'", src);
+	oci_mount_rec_attr all = {0};
+	if (rec)
+		all = *rec;
+	if (recursive && (flags & MS_RDONLY) && !(all.clr & OCI_MOUNT_ATTR_RDONLY))
+		all.set |= OCI_MOUNT_ATTR_RDONLY;
+	/* Recursive first: the bind's own flags then apply to its top mount (rbind,rrw,ro). */
+	if (set_recursive(tree, &all, src, err) < 0)
+		return -1;
 	uint64_t clr;
 	struct oci_mount_attr attr = {0};
 	attr.attr_set = attrs_from_flags(flags, &clr);
 	attr.attr_clr = clr;
-	/* A read-only rbind is read-only all the way down: the submounts of a "rbind, ro" /sys
-	 * are the host's cgroup hierarchies (CVE-2023-25809). */
-	unsigned setattr_flags = AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0);
-	if ((attr.attr_set || attr.attr_clr) && sys_mount_setattr(tree, "", setattr_flags, &attr) < 0)
-		return oci_err_errno(err, errno, "cannot set attributes of '%s'", src);
+	if ((attr.attr_set || attr.attr_clr) && sys_mount_setattr(tree, "", AT_EMPTY_PATH, &attr) < 0)
+		return setattr_error(errno, src, err);
 	if (sys_move_mount(tree, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
 		return oci_err_errno(err, errno, "cannot attach '%s'", src);
 	return 0;
@@ -437,13 +556,14 @@ static int mount_cgroups(int rootfd, const char *dest, int target, unsigned long
 		} else {
 			char src[8400];
 			snprintf(src, sizeof(src), "%s%s", host, path);
-			if (bind_onto(src, sub, mf, false, err) < 0)
+			if (bind_onto(src, sub, mf, false, NULL, err) < 0)
 				return -1;
 		}
 	}
 	if (flags & MS_RDONLY) {
 		struct oci_mount_attr attr = {.attr_set = OCI_MOUNT_ATTR_RDONLY};
-		sys_mount_setattr(dir, "", AT_EMPTY_PATH, &attr);
+		if (sys_mount_setattr(dir, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr) < 0)
+			return setattr_error(errno, dest, err);
 	}
 	return 0;
 }
@@ -461,8 +581,10 @@ static int do_mount(const oci_mount_ctx *ctx, int rootfd, json_t *m, size_t idx,
 		return -1;
 	unsigned long flags = 0, prop = 0;
 	bool rbind = false;
+	oci_mount_rec_attr rec = {0};
 	char data[4096];
-	if (options && oci_mount_parse_options(options, &flags, &prop, &rbind, data, sizeof(data), err) < 0)
+	if (options && oci_mount_parse_options(options, &flags, &prop, &rbind, &rec, data,
+					       sizeof(data), err) < 0)
 		return oci_err_prefix(err, "%s", path);
 	if (!options)
 		data[0] = '\0';
@@ -491,7 +613,7 @@ static int do_mount(const oci_mount_ctx *ctx, int rootfd, json_t *m, size_t idx,
 	fd_path(tpath, sizeof(tpath), target);
 
 	if (is_bind) {
-		if (bind_onto(src, target, flags, rbind, err) < 0)
+		if (bind_onto(src, target, flags, rbind, &rec, err) < 0)
 			return oci_err_prefix(err, "mount '%s'", dest);
 	} else if (!strcmp(type, "cgroup")) {
 		if (mount_cgroups(rootfd, dest, target, flags, ctx->new_cgroupns, err) < 0)
@@ -503,10 +625,10 @@ static int do_mount(const oci_mount_ctx *ctx, int rootfd, json_t *m, size_t idx,
 			/* sysfs cannot be mounted in a user namespace that does not own the network
 			 * namespace: bind the host's /sys instead, as runc does. */
 			if (!strcmp(type, "sysfs") && (e == EPERM || e == EBUSY)) {
-				if (bind_onto("/sys", target, mf | MS_RDONLY, true, err) < 0)
+				if (bind_onto("/sys", target, mf | MS_RDONLY, true, &rec, err) < 0)
 					return oci_err_prefix(err, "mount '%s'", dest);
 			} else if (!strcmp(type, "mqueue") && e == EPERM) {
-				if (bind_onto("/dev/mqueue", target, mf, false, err) < 0)
+				if (bind_onto("/dev/mqueue", target, mf, false, &rec, err) < 0)
 					return oci_err_prefix(err, "mount '%s'", dest);
 			} else {
 				return oci_err_errno(err, e, "cannot mount %s on '%s'", type[0] ? type : source, dest);
@@ -518,6 +640,12 @@ static int do_mount(const oci_mount_ctx *ctx, int rootfd, json_t *m, size_t idx,
 			if (fresh < 0 || oci_copyup(target, fresh, strstr(data, "mode=") != NULL, err) < 0)
 				return oci_err_prefix(err, "mount '%s'", dest);
 		}
+	}
+	if (!is_bind && (rec.set || rec.clr)) {
+		/* The fd still names the covered directory: reopen dest to reach the new mount. */
+		cleanup_close int fresh = oci_safe_open(rootfd, dest, O_PATH | O_CLOEXEC, 0, err);
+		if (fresh < 0 || set_recursive(fresh, &rec, dest, err) < 0)
+			return oci_err_prefix(err, "mount '%s'", dest);
 	}
 	if (prop) {
 		/* The fd still names the covered directory: reopen dest to reach the new mount. */
@@ -576,7 +704,7 @@ static int make_device(int rootfd, const char *path, mode_t type, unsigned maj, 
 		return oci_err_errno(err, errno, "cannot open '%s'", path);
 	char host[4096];
 	snprintf(host, sizeof(host), "%s", path);
-	if (bind_onto(host, target, 0, false, err) < 0)
+	if (bind_onto(host, target, 0, false, NULL, err) < 0)
 		return oci_err_prefix(err, "device '%s'", path);
 	return 0;
 }
@@ -683,9 +811,112 @@ int oci_mounts_prepare(const oci_mount_ctx *ctx, oci_error *err)
 	return 0;
 }
 
+/* mountinfo escapes ' ', '\t', '\n' and '\\' as \ooo. */
+static void unescape_octal(char *s)
+{
+	char *o = s;
+	for (; *s; s++) {
+		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' &&
+		    s[3] >= '0' && s[3] <= '7') {
+			*o++ = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 + (s[3] - '0'));
+			s += 3;
+		} else {
+			*o++ = *s;
+		}
+	}
+	*o = '\0';
+}
+
+static void free_strv(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+/* --no-pivot keeps the old root in the container's mount namespace, only outside its chroot.
+ * The kernel lets a user namespace mount a new procfs or sysfs when one of the same type is
+ * already fully visible in the mount namespace: the host's /proc out there would do, and a
+ * fresh procfs shows everything maskedPaths hide. So, as runc does, every full procfs and
+ * sysfs mount outside the rootfs is unmounted, or covered with a tmpfs when it is locked. */
+static int hide_outer_pseudofs(const char *rootfs, oci_error *err)
+{
+	cleanup_fclose FILE *f = fopen("/proc/self/mountinfo", "re");
+	if (!f)
+		return oci_err_errno(err, errno, "cannot read /proc/self/mountinfo");
+	char **points = NULL;
+	size_t n = 0, cap = 0;
+	char *line = NULL;
+	size_t linecap = 0;
+	size_t rl = strlen(rootfs);
+	while (getline(&line, &linecap, f) > 0) {
+		/* id parent maj:min root mountpoint opts [optional...] - fstype source superopts */
+		char *dash = strstr(line, " - ");
+		if (!dash)
+			continue;
+		*dash = '\0';
+		char *save = NULL;
+		char *fields[5];
+		int k = 0;
+		for (char *t = strtok_r(line, " ", &save); t && k < 5;
+		     t = strtok_r(NULL, " ", &save))
+			fields[k++] = t;
+		char *fstype = strtok_r(dash + 3, " ", &save);
+		if (k < 5 || !fstype || strcmp(fields[3], "/") ||
+		    (strcmp(fstype, "proc") && strcmp(fstype, "sysfs")))
+			continue;
+		unescape_octal(fields[4]);
+		const char *mp = fields[4];
+		if (!strncmp(mp, rootfs, rl) && (mp[rl] == '/' || mp[rl] == '\0'))
+			continue;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 8;
+			char **nv = realloc(points, cap * sizeof(*points));
+			if (!nv) {
+				free(line);
+				free_strv(points, n);
+				return oci_err(err, OCI_E_INTERNAL, "out of memory");
+			}
+			points = nv;
+		}
+		if (!(points[n] = strdup(mp))) {
+			free(line);
+			free_strv(points, n);
+			return oci_err(err, OCI_E_INTERNAL, "out of memory");
+		}
+		n++;
+	}
+	free(line);
+	int ret = 0;
+	for (size_t i = 0; i < n && ret == 0; i++) {
+		const char *p = points[i];
+		/* Nothing unmounted here may propagate to the host. */
+		if (mount(NULL, p, NULL, MS_SLAVE | MS_REC, NULL) < 0) {
+			if (errno == ENOENT)
+				continue; /* below something already unmounted */
+			ret = oci_err_errno(err, errno, "--no-pivot: cannot make '%s' a slave", p);
+			break;
+		}
+		if (umount2(p, MNT_DETACH) == 0)
+			continue;
+		if (errno != EINVAL && errno != EPERM) {
+			ret = oci_err_errno(err, errno, "--no-pivot: cannot unmount '%s'", p);
+			break;
+		}
+		/* Locked into a user namespace's mount namespace: cover it instead. */
+		if (mount("tmpfs", p, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY,
+			  "size=0k") < 0)
+			ret = oci_err_errno(err, errno, "--no-pivot: cannot cover '%s'", p);
+	}
+	free_strv(points, n);
+	return ret;
+}
+
 int oci_mounts_pivot(const char *rootfs, bool no_pivot, oci_error *err)
 {
 	if (no_pivot) {
+		if (hide_outer_pseudofs(rootfs, err) < 0)
+			return -1;
 		if (chdir(rootfs) < 0)
 			return oci_err_errno(err, errno, "cannot enter the rootfs");
 		if (mount(rootfs, "/", NULL, MS_MOVE, NULL) < 0)

@@ -6,6 +6,7 @@
 
 #include <jansson.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "common/error.h"
 
@@ -27,7 +28,17 @@ int oci_mounts_finalize(json_t *spec, oci_error *err);
 /* Bind the pty slave (an open fd of it) over /dev/console. */
 int oci_mounts_console(int slave, oci_error *err);
 
-/* Parse mount options into flags, propagation flags and data (comma-joined leftovers). */
+/* mount_setattr(2) attributes (MOUNT_ATTR_*) to set and clear on a mount and every mount
+ * below it: the recursive options rro, rrw, rnosuid, rnodev, rnoexec, ratime, ... */
+typedef struct oci_mount_rec_attr {
+	uint64_t set, clr;
+} oci_mount_rec_attr;
+
+/* Parse mount options into flags, propagation flags, recursive attributes and data
+ * (comma-joined leftovers). */
 int oci_mount_parse_options(json_t *options, unsigned long *flags, unsigned long *propagation,
-			    bool *recursive_bind, char *data, size_t datalen, oci_error *err);
+			    bool *recursive_bind, oci_mount_rec_attr *rec, char *data,
+			    size_t datalen, oci_error *err);
+/* Every mount option oci-run understands, sorted (for `features`): from the same tables. */
+json_t *oci_mount_option_names(void);
 #endif

@@ -13,6 +13,9 @@
 
 #define OCI_STATE_FILE "state.json"
 #define OCI_EXEC_FIFO  "exec.fifo"
+/* The container's cgroup directories, written once at create: delete --force finds them
+ * when state.json is unreadable. */
+#define OCI_CGROUPS_FILE "cgroups.json"
 
 enum oci_status { OCI_STATUS_CREATING = 0, OCI_STATUS_CREATED, OCI_STATUS_RUNNING, OCI_STATUS_STOPPED, OCI_STATUS_PAUSED };
 
