@@ -28,18 +28,11 @@ static int is_cloned(void)
 	return seals >= 0 && (seals & SEALS) == SEALS;
 }
 
-bool oci_cloned_binary_needed(json_t *spec, bool new_pidns)
-{
-	/* Every exemption tried before had a way in: an entrypoint that is /proc/self/exe (or a
-	 * script whose interpreter is) makes the container's first process run our binary,
-	 * dumpable again after its exec and loading the container's own libraries; a process
-	 * of the container with CAP_SYS_PTRACE, or of another container sharing the pid
-	 * namespace, reaches a non-dumpable one too. So: always, as runc does. */
-	(void)spec;
-	(void)new_pidns;
-	return true;
-}
-
+/* Every exemption tried before had a way in: an entrypoint that is /proc/self/exe (or a
+ * script whose interpreter is) makes the container's first process run our binary, dumpable
+ * again after its exec and loading the container's own libraries; a process of the
+ * container with CAP_SYS_PTRACE, or of another container sharing the pid namespace,
+ * reaches a non-dumpable one too. So create, run and exec always use the copy, as runc. */
 int oci_cloned_binary_ensure(oci_error *err)
 {
 	if (is_cloned())

@@ -9,9 +9,6 @@
 
 #include "common/error.h"
 
-/* Whether create/run must run from the sealed copy: always (see cloned_binary.c for why each
- * former exemption was a way in); the arguments are unused and kept for the caller. */
-bool oci_cloned_binary_needed(json_t *spec, bool new_pidns);
 /* Re-exec from a sealed memfd unless already running from one. Returns 0 when running from
  * the copy, -1 on error; a successful re-exec does not return. */
 int oci_cloned_binary_ensure(oci_error *err);

@@ -36,6 +36,7 @@
 #include "run/cgroup.h"
 #include "run/resources.h"
 #include "run/cloned_binary.h"
+#include "run/process.h"
 #include "run/freezer.h"
 #include "run/hooks.h"
 #include "run/init.h"
@@ -218,7 +219,9 @@ static int start_locked(int dirfd, oci_state *st, json_t *hooks, oci_error *err)
 
 int oci_container_create(const oci_run_global *g, const oci_create_opts *opts, int *exit_status, oci_error *err)
 {
-	if (oci_state_check_id(opts->id, err) < 0)
+	/* Before anything is opened: a closed fd among the preserved ones would be taken by
+	 * the bundle or the state root and handed to the container (CVE-2024-21626 class). */
+	if (oci_process_check_preserved(opts->preserve_fds, err) < 0 || oci_state_check_id(opts->id, err) < 0)
 		return -1;
 	cleanup_close int bundlefd = open(opts->bundle, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (bundlefd < 0)
@@ -326,8 +329,8 @@ int oci_container_create(const oci_run_global *g, const oci_create_opts *opts, i
 	ia.userns = flags & CLONE_NEWUSER;
 	ia.new_netns = flags & CLONE_NEWNET;
 
-	/* CVE-2019-5736: run from a sealed copy when the container could reach our binary. */
-	if (oci_cloned_binary_needed(spec, own_pidns) && oci_cloned_binary_ensure(err) < 0)
+	/* CVE-2019-5736: always run from a sealed copy (cloned_binary.c says why). */
+	if (oci_cloned_binary_ensure(err) < 0)
 		return -1;
 
 	cleanup_close int rootfd = oci_state_open_root(g->root, true, err);
