@@ -22,7 +22,7 @@ ISAL_LIBS := -lisal
 endif
 
 CFLAGS ?= -O2 -g
-WARN := -Wall -Wextra -Wno-unused-parameter -Wshadow -Wformat=2 -Wstrict-prototypes -Wno-format-truncation
+WARN := -Wall -Wextra -Wno-unused-parameter -Wshadow -Wformat=2 -Wstrict-prototypes
 ifeq ($(DEVELOPER),1)
 WARN += -Werror
 endif
