@@ -252,6 +252,19 @@ static __attribute__((noreturn)) void join_and_fork(int sync, const int *nsfds, 
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 	/* Nothing in the container may open our /proc/PID/exe (CVE-2019-5736). */
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	/* The state root and directory are host directories: with CAP_SYS_PTRACE (or a pid
+	 * namespace shared with another container) a process of the container opens
+	 * /proc/G/fd/N and walks '..' to the host's root. Only what joining needs stays, and
+	 * that goes too before G exists (CVE-2024-21626 class). */
+	int keep[N_NS + 3];
+	size_t nkeep = 0;
+	keep[nkeep++] = sync;
+	keep[nkeep++] = rootfd;
+	keep[nkeep++] = oci_log_fd();
+	for (size_t i = 0; i < N_NS; i++)
+		keep[nkeep++] = nsfds[i];
+	if (oci_process_close_fds(o->preserve_fds, keep, nkeep, &err) < 0)
+		child_fail(sync, &err, 1);
 	if (oci_sync_expect(sync, OCI_SYNC_GO, NULL, 0, NULL, &err) < 0)
 		_exit(1);
 	for (size_t i = 0; i < N_NS; i++) {
@@ -267,6 +280,10 @@ static __attribute__((noreturn)) void join_and_fork(int sync, const int *nsfds, 
 		oci_err_errno(&err, errno, "cannot enter the container's root");
 		child_fail(sync, &err, 1);
 	}
+	for (size_t i = 0; i < N_NS; i++)
+		if (nsfds[i] >= 0)
+			close(nsfds[i]);
+	close(rootfd);
 	pid_t g = fork();
 	if (g < 0) {
 		oci_err_errno(&err, errno, "cannot fork in the container");

@@ -332,7 +332,7 @@ static void close_span(unsigned lo, unsigned hi)
 
 int oci_process_close_fds(int preserve_fds, const int *keep, size_t nkeep, oci_error *err)
 {
-	int sorted[8];
+	int sorted[16];
 	if (nkeep > ARRAY_SIZE(sorted))
 		return oci_err(err, OCI_E_INTERNAL, "too many fds to keep");
 	memcpy(sorted, keep, nkeep * sizeof(int));

@@ -24,7 +24,7 @@ int oci_process_make_cwd(json_t *process, oci_error *err);
 int oci_process_set_user(json_t *process, oci_error *err);
 /* chdir(process.cwd), refused unless the result is inside our root (CVE-2024-21626). */
 int oci_process_chdir(json_t *process, oci_error *err);
-/* Close every fd except stdio, the preserved ones (3 .. 3+preserve_fds-1) and the at most 8
+/* Close every fd except stdio, the preserved ones (3 .. 3+preserve_fds-1) and the at most 16
  * fds of keep[] (negative entries ignored): what the runtime itself still needs until exec. */
 int oci_process_close_fds(int preserve_fds, const int *keep, size_t nkeep, oci_error *err);
 /* Look args[0] up in the process's PATH (from its env). Returns a new string. */
