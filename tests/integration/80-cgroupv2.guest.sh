@@ -1,0 +1,136 @@
+# The guest half of 80-cgroupv2.bats, run by tests/lib/vm/vm.sh in a pure cgroup v2 guest
+# (busybox sh, root). Each `t NAME` block only records what it sees into out/NAME/; the bats
+# test of the same name asserts on it. Keep a block's name in step with its bats test.
+. ./guest-lib.sh
+
+t purev2
+grep -E '^[^ ]+ [^ ]+ cgroup2? ' /proc/mounts >"$T/mounts"
+cp /proc/self/cgroup "$T/self-cgroup"
+cp /sys/fs/cgroup/cgroup.controllers "$T/controllers"
+grep -cE '^cgroup[[:space:]]' /proc/filesystems >"$T/v1-fs" || true
+
+t run-status
+bundle sh -c 'exit 3'
+rec run3 rt run -b "$B" "$CID"
+bundle true
+rec run0 rt run -b "$B" "$CID"
+cleanup
+
+t oom
+bundle sh -c 'x=a; while :; do x=$x$x; done'
+edit '.linux.resources.memory = {"limit": 16777216, "swap": 16777216}'
+rec run rt run -b "$B" "$CID"
+put cgroup-left "$(ls -d /sys/fs/cgroup/oci-run/"$CID" /sys/fs/cgroup/"$CID" 2>/dev/null)"
+cleanup
+
+t lifecycle
+bundle sleep 1000
+rec create rt create -b "$B" "$CID"
+pid=$(state_field "$CID" pid)
+cg=$(cgroup_of "$pid")
+put pid "$pid"
+put cgroup "$cg"
+put status-created "$(state_field "$CID" status)"
+cp "$cg/cgroup.procs" "$T/procs" 2>/dev/null
+rec start rt start "$CID"
+put status-started "$(state_field "$CID" status)"
+rec kill rt kill "$CID" KILL
+wait_status "$CID" stopped
+put status-killed "$(state_field "$CID" status)"
+rec delete rt delete "$CID"
+put cgroup-after "$(ls -d "$cg" 2>/dev/null)"
+rec list rt list -q
+cleanup
+
+t delete-force
+bundle sleep 1000
+rec run rt run -d -b "$B" "$CID"
+cg=$(cgroup_of "$(state_field "$CID" pid)")
+put cgroup "$cg"
+rec delete rt delete --force "$CID"
+put cgroup-after "$(ls -d "$cg" 2>/dev/null)"
+rec list rt list -q
+cleanup
+
+t failed-create
+bundle sleep 1000
+edit '.linux.resources.memory.limit = 67108864 | .linux.resources.unified = {"memory.no-such-file": "1"}'
+rec create rt create -b "$B" "$CID"
+put cgroup-left "$(ls -d /sys/fs/cgroup/oci-run/"$CID" /sys/fs/cgroup/"$CID" 2>/dev/null)"
+rec list rt list -q
+cleanup
+
+t resources
+bundle sleep 1000
+edit '.linux.resources.memory.limit = 67108864 | .linux.resources.pids.limit = 42'
+edit '.linux.resources.cpu = {"quota": 50000, "period": 100000, "shares": 512}'
+rec run rt run -d -b "$B" "$CID"
+cg=$(cgroup_of "$(state_field "$CID" pid)")
+for f in memory.max pids.max cpu.max cpu.weight; do
+	cp "$cg/$f" "$T/$f" 2>/dev/null
+done
+cleanup
+
+t pause
+bundle sh -c 'i=0; while :; do i=$((i+1)); echo $i >/tmp/count; sleep 0.05; done'
+edit '.mounts += [{"destination": "/tmp", "type": "tmpfs", "source": "tmpfs", "options": ["nosuid", "nodev"]}]'
+rec run rt run -d -b "$B" "$CID"
+pid=$(state_field "$CID" pid)
+cg=$(cgroup_of "$pid")
+i=0
+while [ $i -lt 50 ] && ! [ -s "/proc/$pid/root/tmp/count" ]; do sleep 0.1; i=$((i + 1)); done
+rec pause rt pause "$CID"
+put status-paused "$(state_field "$CID" status)"
+cp "$cg/cgroup.freeze" "$T/freeze-paused"
+grep '^frozen ' "$cg/cgroup.events" >"$T/events-paused"
+a=$(cat "/proc/$pid/root/tmp/count")
+sleep 1
+put count-paused "$a $(cat "/proc/$pid/root/tmp/count")"
+rec resume rt resume "$CID"
+put status-resumed "$(state_field "$CID" status)"
+cp "$cg/cgroup.freeze" "$T/freeze-resumed"
+grep '^frozen ' "$cg/cgroup.events" >"$T/events-resumed"
+a=$(cat "/proc/$pid/root/tmp/count")
+sleep 1
+put count-resumed "$a $(cat "/proc/$pid/root/tmp/count")"
+cleanup
+
+t update
+bundle sleep 1000
+edit '.linux.resources.memory.limit = 67108864 | .linux.resources.pids.limit = 42'
+rec run rt run -d -b "$B" "$CID"
+cg=$(cgroup_of "$(state_field "$CID" pid)")
+rec update rt update --memory 134217728 --pids-limit 50 "$CID"
+cp "$cg/memory.max" "$T/memory.max"
+cp "$cg/pids.max" "$T/pids.max"
+cleanup
+
+t update-unlimited
+bundle sleep 1000
+rec run rt run -d -b "$B" "$CID"
+cg=$(cgroup_of "$(state_field "$CID" pid)")
+rec update rt update --memory 134217728 --pids-limit 50 "$CID"
+cp "$cg/memory.max" "$T/memory.max" 2>/dev/null
+cp "$cg/pids.max" "$T/pids.max" 2>/dev/null
+cleanup
+
+t exec-cgroup
+bundle sleep 1000
+rec run rt run -d -b "$B" "$CID"
+pid=$(state_field "$CID" pid)
+cp "/proc/$pid/cgroup" "$T/init-cgroup"
+rec exec rt exec "$CID" cat /proc/self/cgroup
+cleanup
+
+t devices
+bundle sh -c 'head -c 4 /dev/zero | wc -c; echo x >/dev/null && echo null-ok; mknod /tmp/mem c 1 1 && echo mknod-ok; head -c 1 /tmp/mem >/dev/null; echo mem=$?'
+edit '.mounts += [{"destination": "/tmp", "type": "tmpfs", "source": "tmpfs", "options": ["nosuid"]}]'
+edit '.process.capabilities |= with_entries(.value += ["CAP_MKNOD"])'
+rec run rt run -b "$B" "$CID"
+cleanup
+
+t cgroupns
+bundle cat /proc/self/cgroup
+edit '.linux.namespaces += [{"type": "cgroup"}]'
+rec run rt run -b "$B" "$CID"
+cleanup

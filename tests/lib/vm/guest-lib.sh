@@ -1,0 +1,117 @@
+# Helpers for guest test scripts (busybox sh, run as root by tests/lib/vm/stage2 in the
+# share's directory). A guest script only observes: each test gets a directory
+# out/<name>/ with one file per observation (a command's output and, in <key>.rc, its exit
+# status), and the bats file on the host asserts on them. Every runtime call is bounded,
+# and no runtime output is captured with $(...): create/run -d keep stdout open.
+# This busybox runs its applets before $PATH: call util-linux's setpriv as /bin/setpriv.
+
+OUT=/mnt/host/out
+RUNTIME=${RUNTIME:-oci-run}
+RT_ROOT=/run/rt
+RT_TIMEOUT=${RT_TIMEOUT:-30}
+CID=
+B=
+T=
+
+# t NAME: start the test NAME; what follows records into out/NAME/.
+t() {
+	T=$OUT/$1
+	mkdir -p "$T"
+	echo "== $1 at $(cut -d' ' -f1 /proc/uptime)s"
+	CID=c-$1
+}
+
+# put KEY VALUE...: record a value.
+put() {
+	local k=$1
+	shift
+	printf '%s\n' "$*" >"$T/$k"
+}
+
+# rec KEY CMD...: run CMD, stdout and stderr into KEY, exit status into KEY.rc. CMD is
+# usually rt (bounded); bound any other command that could block.
+rec() {
+	local k=$1
+	shift
+	"$@" </dev/null >"$T/$k" 2>&1
+	echo $? >"$T/$k.rc"
+}
+
+# rt ARGS...: the runtime under test with a private state root, bounded.
+rt() {
+	timeout -k 5 "$RT_TIMEOUT" "$RUNTIME" --root "$RT_ROOT" "$@"
+}
+
+# state_field ID FIELD: one field of `state` (through a file, never a pipe kept open).
+state_field() {
+	rt state "$1" >/tmp/state.json 2>/dev/null </dev/null || return 1
+	jq -r ".$2" /tmp/state.json
+}
+
+# wait_status ID STATUS: poll until the container has STATUS (10 s at most).
+wait_status() {
+	local i=0
+	while [ $i -lt 100 ]; do
+		[ "$(state_field "$1" status)" = "$2" ] && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
+}
+
+# cgroup_of PID: the directory of PID's cgroup in the guest's cgroup2 tree.
+cgroup_of() {
+	local rel
+	rel=$(sed -n 's/^0:://p' "/proc/$1/cgroup")
+	[ -n "$rel" ] || return 1
+	echo "/sys/fs/cgroup${rel%/}"
+}
+
+# make_rootfs DIR: a busybox root filesystem.
+make_rootfs() {
+	local r=$1 a
+	mkdir -p "$r/bin" "$r/dev" "$r/proc" "$r/sys" "$r/etc" "$r/tmp" "$r/root"
+	cp /bin/busybox "$r/bin/busybox"
+	for a in $(/bin/busybox --list); do
+		[ "$a" = busybox ] || ln -sf busybox "$r/bin/$a"
+	done
+	printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n' >"$r/etc/passwd"
+	printf 'root:x:0:\nnobody:x:65534:\n' >"$r/etc/group"
+}
+
+# bundle [ARG...]: a fresh bundle $B (the default spec, the shared read-only busybox root,
+# no terminal) running ARG... (default: true).
+bundle() {
+	[ -x /srv/rootfs/bin/busybox ] || make_rootfs /srv/rootfs
+	B=/srv/bundles/$CID
+	rm -rf "$B"
+	mkdir -p "$B"
+	# oci-run's spec for every runtime (runc's adds a cgroup namespace on v2), so that
+	# RUNTIME=runc runs the very same bundles
+	(cd "$B" && oci-run spec) || return 1
+	edit '.root.path = "/srv/rootfs" | .process.terminal = false | .process.args = ["true"]'
+	if [ $# -gt 0 ]; then
+		set_args "$@"
+	fi
+}
+
+# edit JQ-EXPRESSION: rewrite $B/config.json.
+edit() {
+	jq "$1" "$B/config.json" >"$B/config.json.new" && mv "$B/config.json.new" "$B/config.json"
+}
+
+# set_args ARG...: process.args.
+set_args() {
+	local j
+	j=$(for a in "$@"; do printf '%s\n' "$a"; done | jq -R . | jq -s -c .)
+	edit ".process.args = $j"
+}
+
+# cleanup: force-delete every container left by the current test.
+cleanup() {
+	local id
+	rt list -q </dev/null >/tmp/ids 2>/dev/null || return 0
+	for id in $(cat /tmp/ids); do
+		rt delete --force "$id" </dev/null >/dev/null 2>&1
+	done
+}

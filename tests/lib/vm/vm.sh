@@ -1,0 +1,180 @@
+#!/usr/bin/env bash
+# A throw-away qemu guest with a pure cgroup v2 kernel (Debian's 6.1 kernel booted with
+# cgroup_no_v1=all) for the tests that need one. Two commands:
+#
+#   vm.sh check                 exit 0 when a guest can be booted here; else one line why
+#   vm.sh run SHARE [TIMEOUT]   boot a guest that runs SHARE/test.sh as root and power off
+#
+# SHARE is a host directory shared with the guest over 9p at /mnt/host. The guest sources
+# SHARE/env (if any), runs `sh test.sh` in SHARE, its output going to SHARE/out/guest.log
+# and its files wherever the script writes them (by convention SHARE/out/), then writes
+# SHARE/out/.done holding the script's exit status. The console is SHARE/out/console.log.
+# `run` exits 0 when the guest finished the script (whatever its status), non-zero when the
+# guest never got there: a boot that hangs is killed after TIMEOUT seconds (default 180) and
+# retried once (what the first boot left is kept in SHARE/out.boot1).
+#
+# The initramfs (busybox-static, the built oci-run, jq, runc and setpriv when installed, their shared
+# libraries, the 9p modules, tests/lib/vm/{init,stage2}) is built into tests/tmp/vm/ and
+# kept while its inputs' hashes are the same. VM_KERNEL overrides the kernel image (its
+# modules must be in /lib/modules/<version>).
+set -euo pipefail
+
+VM_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+TOP=$(cd "$VM_DIR/../../.." && pwd)
+CACHE=$TOP/tests/tmp/vm
+OCI_RUN=${OCI_RUN:-$TOP/oci-run}
+# The modules the 9p share needs, each after what it depends on (checked against
+# modules.dep when the initramfs is built).
+MODULES=(virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci
+	netfs fscache 9pnet 9pnet_virtio 9p)
+
+die() {
+	echo "vm: $*" >&2
+	exit 1
+}
+
+# The newest Debian 6.1 kernel image, which has the modules we load and cgroup_no_v1.
+kernel() {
+	if [ -n "${VM_KERNEL:-}" ]; then
+		echo "$VM_KERNEL"
+		return
+	fi
+	local k
+	k=$(ls /boot/vmlinuz-6.1.*-amd64 2>/dev/null | sort -V | tail -1)
+	[ -n "$k" ] || return 1
+	echo "$k"
+}
+
+# why_not: one line saying what is missing to boot a guest, or nothing.
+why_not() {
+	local k
+	command -v qemu-system-x86_64 >/dev/null || { echo "needs qemu-system-x86_64 (package qemu-system-x86)"; return; }
+	k=$(kernel) || { echo "needs a Debian 6.1 kernel in /boot (package linux-image-amd64)"; return; }
+	[ -r "$k" ] || { echo "needs read access to $k (root)"; return; }
+	[ -d "/lib/modules/${k#/boot/vmlinuz-}" ] || { echo "needs /lib/modules/${k#/boot/vmlinuz-}"; return; }
+	[ -x /bin/busybox ] && ! ldd /bin/busybox >/dev/null 2>&1 || { echo "needs a static /bin/busybox (package busybox-static)"; return; }
+	command -v jq >/dev/null || { echo "needs jq"; return; }
+	[ -x "$OCI_RUN" ] || { echo "needs a built $OCI_RUN"; return; }
+}
+
+# add_bin DIR FILE [NAME]: FILE into DIR/bin, with its shared libraries at their own paths.
+add_bin() {
+	local dir=$1 f=$2 name=${3:-$(basename "$2")} lib
+	install -m 0755 "$f" "$dir/bin/$name"
+	for lib in $(ldd "$f" 2>/dev/null | grep -oE '/[^ ]+' || true); do
+		mkdir -p "$dir$(dirname "$lib")"
+		cp -L "$lib" "$dir$lib"
+	done
+}
+
+# initramfs: print the path of an initramfs for the current inputs, building it if needed.
+initramfs() {
+	local k ver mdir inputs key out tree m path
+	k=$(kernel)
+	ver=${k#/boot/vmlinuz-}
+	mdir=/lib/modules/$ver
+	# runc (to compare) and util-linux setpriv (busybox's cannot change uids) when installed
+	local extra=() f
+	for f in /usr/sbin/runc /usr/bin/setpriv; do
+		[ -x "$f" ] && extra+=("$f")
+	done
+	inputs=("$VM_DIR/init" "$VM_DIR/stage2" /bin/busybox "$OCI_RUN" "$(command -v jq)" "${extra[@]}")
+	for m in "${MODULES[@]}"; do
+		path=$(grep -E "/$m\.ko(\.[a-z]+)?:" "$mdir/modules.dep" | cut -d: -f1 | head -1)
+		if [ -z "$path" ]; then
+			grep -qE "/$m\.ko" "$mdir/modules.builtin" || die "module $m is neither in modules.dep nor built in"
+			continue
+		fi
+		inputs+=("$mdir/$path")
+	done
+	key=$( {
+		echo "$ver ${MODULES[*]}"
+		sha256sum "${inputs[@]}" | cut -d' ' -f1
+		for f in "$OCI_RUN" "$(command -v jq)" "${extra[@]}"; do ldd "$f" | grep -oE '/[^ ]+' | xargs -r sha256sum; done
+	} | sha256sum | cut -c1-16)
+	out=$CACHE/initramfs-$key.cpio
+	if [ -s "$out" ]; then
+		echo "$out"
+		return
+	fi
+	mkdir -p "$CACHE"
+	tree=$(mktemp -d "$CACHE/tree.XXXXXX")
+	mkdir -p "$tree"/{bin,sbin,etc,proc,sys,dev,lib/modules,root,srv}
+	mkdir -p "$tree/usr" && ln -s ../bin "$tree/usr/bin" && ln -s ../bin "$tree/usr/sbin"
+	install -m 0755 /bin/busybox "$tree/bin/busybox"
+	for m in $("$tree/bin/busybox" --list); do
+		[ "$m" = busybox ] || ln -sf busybox "$tree/bin/$m"
+	done
+	: >"$tree/etc/vm-modules"
+	for m in "${MODULES[@]}"; do
+		path=$(grep -E "/$m\.ko(\.[a-z]+)?:" "$mdir/modules.dep" | cut -d: -f1 | head -1)
+		[ -n "$path" ] || continue
+		case "$path" in *.ko) ;; *) die "$m: compressed module $path not supported" ;; esac
+		cp "$mdir/$path" "$tree/lib/modules/$m.ko"
+		echo "$m.ko" >>"$tree/etc/vm-modules"
+	done
+	add_bin "$tree" "$OCI_RUN" oci-run
+	add_bin "$tree" "$(command -v jq)"
+	for f in "${extra[@]}"; do
+		rm -f "$tree/bin/$(basename "$f")"
+		add_bin "$tree" "$f"
+	done
+	install -m 0755 "$VM_DIR/init" "$tree/init"
+	install -m 0755 "$VM_DIR/stage2" "$tree/stage2"
+	printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n' >"$tree/etc/passwd"
+	printf 'root:x:0:\nnobody:x:65534:\n' >"$tree/etc/group"
+	(cd "$tree" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) >"$out.new"
+	rm -rf "$tree"
+	find "$CACHE" -maxdepth 1 -name 'initramfs-*.cpio' ! -name "$(basename "$out")" -delete
+	mv "$out.new" "$out"
+	echo "$out"
+}
+
+# boot SHARE TIMEOUT: one boot; 0 when the guest wrote out/.done.
+boot() {
+	local share=$1 limit=$2 initrd k
+	initrd=$(initramfs)
+	k=$(kernel)
+	rm -rf "$share/out"
+	mkdir -p "$share/out"
+	timeout -k 5 "$limit" qemu-system-x86_64 \
+		-nographic -no-reboot -m 1024 -smp 1 \
+		-kernel "$k" -initrd "$initrd" \
+		-append "cgroup_no_v1=all console=ttyS0 panic=-1 quiet loglevel=3 vm_watchdog=$((limit - 10))" \
+		-fsdev "local,id=host,path=$share,security_model=none" \
+		-device virtio-9p-pci,fsdev=host,mount_tag=host \
+		-nic none -serial "file:$share/out/console.log" -monitor none -display none \
+		</dev/null >/dev/null 2>"$share/out/qemu.err" || true
+	[ -s "$share/out/.done" ]
+}
+
+case "${1:-}" in
+check)
+	r=$(why_not)
+	[ -z "$r" ] || { echo "$r"; exit 1; }
+	;;
+initramfs)
+	initramfs
+	;;
+run)
+	share=$(cd "${2:?usage: vm.sh run SHARE [TIMEOUT]}" && pwd)
+	limit=${3:-180}
+	[ -f "$share/test.sh" ] || die "no $share/test.sh"
+	r=$(why_not)
+	[ -z "$r" ] || die "$r"
+	start=$(date +%s)
+	if ! boot "$share" "$limit"; then
+		rm -rf "$share/out.boot1"
+		mv "$share/out" "$share/out.boot1"
+		echo "vm: guest did not finish in ${limit}s; retrying once" >&2
+		boot "$share" "$limit" || die "guest did not finish twice; console: $share/out/console.log"
+	fi
+	stage=$(sed -n 's/^vm: test stage at \([0-9.]*s\).*/\1/p' "$share/out/console.log" | head -1)
+	done_at=$(sed -n 's/^vm: done at \([0-9.]*s\).*/\1/p' "$share/out/console.log" | head -1)
+	echo "vm: guest finished in $(($(date +%s) - start))s wall (guest uptime: test stage at ${stage:-?}, done at ${done_at:-?}), script status $(cat "$share/out/.done")" >&2
+	;;
+*)
+	echo "usage: vm.sh check | vm.sh run SHARE [TIMEOUT] | vm.sh initramfs" >&2
+	exit 2
+	;;
+esac
