@@ -10,6 +10,7 @@ PKGS=(
 	jq curl openssl apache2-utils tmux iproute2 uidmap zstd python3 debootstrap clang-format
 	procps psmisc util-linux attr
 	podman containerd
+	qemu-system-x86 linux-image-amd64
 )
 missing=()
 for p in "${PKGS[@]}"; do
