@@ -162,3 +162,18 @@ setup_file() {
 	assert_success
 	[ "$output" = "0::/" ]
 }
+
+@test "rootless in a delegated v2 subtree: the container joins its cgroup there, gone at delete" {
+	vm_test rootless-delegated
+	vm_cmd run
+	assert_success
+	[ "${lines[0]}" = 0 ]
+	vm_cmd state
+	assert_success
+	pid=$(printf '%s\n' "$output" | jq -r .pid)
+	[ "$pid" -gt 0 ]
+	[ "$(vm_get procs)" = "$pid" ]
+	vm_cmd delete
+	assert_success
+	vm_is cgroup-after ""
+}

@@ -134,3 +134,21 @@ bundle cat /proc/self/cgroup
 edit '.linux.namespaces += [{"type": "cgroup"}]'
 rec run rt run -b "$B" "$CID"
 cleanup
+
+# last: it enables controllers at the root as a delegating systemd would
+t rootless-delegated
+delegate_v2 1000
+bundle sleep 1000
+B=/srv/bundles/rootless
+rm -rf "$B"
+mkdir -p "$B"
+(cd "$B" && oci-run spec --rootless)
+edit '.root.path = "/srv/rootfs" | .process.terminal = false | .process.args = ["sleep", "1000"]'
+edit '.linux.uidMappings[0].hostID = 1000 | .linux.gidMappings[0].hostID = 1000'
+edit '.linux.cgroupsPath = "/user1000/c1"'
+chmod -R a+rX "$B"
+rec run as_user 1000 "$RUNTIME --root /tmp/home1000/rt run -d -b $B rl >run.out 2>&1; echo \$?; cat run.out"
+cp /sys/fs/cgroup/user1000/c1/cgroup.procs "$T/procs" 2>/dev/null
+rec state as_user 1000 "$RUNTIME --root /tmp/home1000/rt state rl"
+rec delete as_user 1000 "$RUNTIME --root /tmp/home1000/rt delete --force rl"
+put cgroup-after "$(ls -d /sys/fs/cgroup/user1000/c1 2>/dev/null)"

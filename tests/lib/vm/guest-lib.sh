@@ -115,3 +115,23 @@ cleanup() {
 		rt delete --force "$id" </dev/null >/dev/null 2>&1
 	done
 }
+
+# delegate_v2 UID: a cgroup v2 subtree /user$UID owned by UID with memory and pids enabled,
+# and a leaf /user$UID/session for its shells, as systemd delegates one to a user session.
+delegate_v2() {
+	echo "+memory +pids" >/sys/fs/cgroup/cgroup.subtree_control
+	mkdir -p "/sys/fs/cgroup/user$1/session"
+	echo "+memory +pids" >"/sys/fs/cgroup/user$1/cgroup.subtree_control"
+	chown -R "$1:$1" "/sys/fs/cgroup/user$1"
+}
+
+# as_user UID SCRIPT: SCRIPT run by sh as UID (no groups, HOME and XDG_RUNTIME_DIR in a
+# fresh /tmp/home$UID) from its session cgroup, bounded; stdin from /dev/null.
+as_user() {
+	mkdir -p "/tmp/home$1"
+	chown "$1:$1" "/tmp/home$1"
+	HOME=/tmp/home$1 XDG_RUNTIME_DIR=/tmp/home$1 sh -c 'echo $$ >"$1" && shift && exec "$@"' \
+		sh "/sys/fs/cgroup/user$1/session/cgroup.procs" \
+		timeout -k 5 "$RT_TIMEOUT" /bin/setpriv --reuid "$1" --regid "$1" --clear-groups \
+		sh -c "cd /tmp/home$1 && $2" </dev/null
+}

@@ -169,8 +169,8 @@ run)
 		echo "vm: guest did not finish in ${limit}s; retrying once" >&2
 		boot "$share" "$limit" || die "guest did not finish twice; console: $share/out/console.log"
 	fi
-	stage=$(sed -n 's/^vm: test stage at \([0-9.]*s\).*/\1/p' "$share/out/console.log" | head -1)
-	done_at=$(sed -n 's/^vm: done at \([0-9.]*s\).*/\1/p' "$share/out/console.log" | head -1)
+	stage=$(grep -aoE 'vm: test stage at [0-9.]+s' "$share/out/console.log" | head -1 | cut -d' ' -f5)
+	done_at=$(grep -aoE 'vm: done at [0-9.]+s' "$share/out/console.log" | head -1 | cut -d' ' -f4)
 	echo "vm: guest finished in $(($(date +%s) - start))s wall (guest uptime: test stage at ${stage:-?}, done at ${done_at:-?}), script status $(cat "$share/out/.done")" >&2
 	;;
 *)
