@@ -23,17 +23,17 @@ VM_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 TOP=$(cd "$VM_DIR/../../.." && pwd)
 CACHE=$TOP/tests/tmp/vm
 OCI_RUN=${OCI_RUN:-$TOP/oci-run}
-# The modules the 9p share needs, each after what it depends on (checked against
-# modules.dep when the initramfs is built).
-MODULES=(virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci
-	netfs fscache 9pnet 9pnet_virtio 9p)
+# The modules the 9p share needs; what they depend on is read from modules.dep, and what the
+# kernel has built in is skipped.
+MODULES=(virtio_pci 9pnet_virtio 9p)
 
 die() {
 	echo "vm: $*" >&2
 	exit 1
 }
 
-# The newest Debian 6.1 kernel image, which has the modules we load and cgroup_no_v1.
+# The kernel image: the newest Debian 6.1 one (what this was made with), else the newest
+# /boot/vmlinuz-* whose modules are installed.
 kernel() {
 	if [ -n "${VM_KERNEL:-}" ]; then
 		echo "$VM_KERNEL"
@@ -41,8 +41,34 @@ kernel() {
 	fi
 	local k
 	k=$(ls /boot/vmlinuz-6.1.*-amd64 2>/dev/null | sort -V | tail -1)
+	if [ -z "$k" ]; then
+		for k in $(ls /boot/vmlinuz-* 2>/dev/null | sort -rV); do
+			[ -f "/lib/modules/${k#/boot/vmlinuz-}/modules.dep" ] && break
+			k=
+		done
+	fi
 	[ -n "$k" ] || return 1
 	echo "$k"
+}
+
+# module_paths MDIR: the paths (below MDIR) of MODULES and what they need, in load order.
+module_paths() {
+	local mdir=$1 m line d deps seen=" " out=()
+	for m in "${MODULES[@]}"; do
+		line=$(grep -E "(^|/)$m\.ko(\.[a-z]+)?:" "$mdir/modules.dep" | head -1)
+		if [ -z "$line" ]; then
+			grep -qE "(^|/)$m\.ko" "$mdir/modules.builtin" || die "module $m is neither in modules.dep nor built in"
+			continue
+		fi
+		# modules.dep lists what a module needs last-loaded-first
+		deps=$(echo "${line#*:}" | tr ' ' '\n' | grep . | tac || true)
+		for d in $deps "${line%%:*}"; do
+			[[ "$seen" == *" $d "* ]] && continue
+			seen+="$d "
+			out+=("$d")
+		done
+	done
+	printf '%s\n' "${out[@]}"
 }
 
 # why_not: one line saying what is missing to boot a guest, or nothing.
@@ -50,6 +76,7 @@ why_not() {
 	local k
 	command -v qemu-system-x86_64 >/dev/null || { echo "needs qemu-system-x86_64 (package qemu-system-x86)"; return; }
 	k=$(kernel) || { echo "needs a Debian 6.1 kernel in /boot (package linux-image-amd64)"; return; }
+	[ -e "$k" ] || { echo "no kernel image $k"; return; }
 	[ -r "$k" ] || { echo "needs read access to $k (root)"; return; }
 	[ -d "/lib/modules/${k#/boot/vmlinuz-}" ] || { echo "needs /lib/modules/${k#/boot/vmlinuz-}"; return; }
 	[ -x /bin/busybox ] && ! ldd /bin/busybox >/dev/null 2>&1 || { echo "needs a static /bin/busybox (package busybox-static)"; return; }
@@ -79,12 +106,9 @@ initramfs() {
 		[ -x "$f" ] && extra+=("$f")
 	done
 	inputs=("$VM_DIR/init" "$VM_DIR/stage2" /bin/busybox "$OCI_RUN" "$(command -v jq)" "${extra[@]}")
-	for m in "${MODULES[@]}"; do
-		path=$(grep -E "/$m\.ko(\.[a-z]+)?:" "$mdir/modules.dep" | cut -d: -f1 | head -1)
-		if [ -z "$path" ]; then
-			grep -qE "/$m\.ko" "$mdir/modules.builtin" || die "module $m is neither in modules.dep nor built in"
-			continue
-		fi
+	local mods
+	mods=$(module_paths "$mdir")
+	for path in $mods; do
 		inputs+=("$mdir/$path")
 	done
 	key=$( {
@@ -106,12 +130,17 @@ initramfs() {
 		[ "$m" = busybox ] || ln -sf busybox "$tree/bin/$m"
 	done
 	: >"$tree/etc/vm-modules"
-	for m in "${MODULES[@]}"; do
-		path=$(grep -E "/$m\.ko(\.[a-z]+)?:" "$mdir/modules.dep" | cut -d: -f1 | head -1)
-		[ -n "$path" ] || continue
-		case "$path" in *.ko) ;; *) die "$m: compressed module $path not supported" ;; esac
-		cp "$mdir/$path" "$tree/lib/modules/$m.ko"
-		echo "$m.ko" >>"$tree/etc/vm-modules"
+	for path in $mods; do
+		# uncompressed, so that busybox's insmod loads any of them
+		m=$(basename "$path")
+		case "$path" in
+		*.ko) cp "$mdir/$path" "$tree/lib/modules/$m" ;;
+		*.ko.xz) m=${m%.xz} && xz -dc "$mdir/$path" >"$tree/lib/modules/$m" ;;
+		*.ko.zst) m=${m%.zst} && zstd -qdc "$mdir/$path" >"$tree/lib/modules/$m" ;;
+		*.ko.gz) m=${m%.gz} && gzip -dc "$mdir/$path" >"$tree/lib/modules/$m" ;;
+		*) die "module $path: unknown compression" ;;
+		esac
+		echo "$m" >>"$tree/etc/vm-modules"
 	done
 	add_bin "$tree" "$OCI_RUN" oci-run
 	add_bin "$tree" "$(command -v jq)"
