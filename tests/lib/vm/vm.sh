@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # A throw-away qemu guest with a pure cgroup v2 kernel (Debian's 6.1 kernel booted with
-# cgroup_no_v1=all) for the tests that need one. Two commands:
+# cgroup_no_v1=all) for the tests that need one:
 #
 #   vm.sh check                 exit 0 when a guest can be booted here; else one line why
 #   vm.sh run SHARE [TIMEOUT]   boot a guest that runs SHARE/test.sh as root and power off
+#   vm.sh initramfs             build the initramfs (if needed) and print its path
 #
 # SHARE is a host directory shared with the guest over 9p at /mnt/host. The guest sources
 # SHARE/env (if any), runs `sh test.sh` in SHARE, its output going to SHARE/out/guest.log
@@ -13,9 +14,10 @@
 # guest never got there: a boot that hangs is killed after TIMEOUT seconds (default 180) and
 # retried once (what the first boot left is kept in SHARE/out.boot1).
 #
-# The initramfs (busybox-static, the built oci-run, jq, runc and setpriv when installed, their shared
-# libraries, the 9p modules, tests/lib/vm/{init,stage2}) is built into tests/tmp/vm/ and
-# kept while its inputs' hashes are the same. VM_KERNEL overrides the kernel image (its
+# The initramfs (busybox-static, the built oci-run, jq, runc and setpriv when installed,
+# their shared libraries, the 9p modules, tests/lib/vm/{init,stage2}) is built into
+# tests/tmp/vm/ and kept while its inputs' hashes are the same. The guest powers itself off
+# after 3/4 of TIMEOUT (a watchdog in stage2) if the host's timeout has not ended it. VM_KERNEL overrides the kernel image (its
 # modules must be in /lib/modules/<version>).
 set -euo pipefail
 
@@ -169,7 +171,7 @@ boot() {
 	timeout -k 5 "$limit" qemu-system-x86_64 \
 		-nographic -no-reboot -m 1024 -smp 1 \
 		-kernel "$k" -initrd "$initrd" \
-		-append "cgroup_no_v1=all console=ttyS0 panic=-1 quiet loglevel=3 vm_watchdog=$((limit - 10))" \
+		-append "cgroup_no_v1=all console=ttyS0 panic=-1 quiet loglevel=3 vm_watchdog=$((limit * 3 / 4))" \
 		-fsdev "local,id=host,path=$share,security_model=none" \
 		-device virtio-9p-pci,fsdev=host,mount_tag=host \
 		-nic none -serial "file:$share/out/console.log" -monitor none -display none \
