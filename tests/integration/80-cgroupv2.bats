@@ -73,6 +73,22 @@ setup_file() {
 	[ -z "$output" ]
 }
 
+@test "delete --force kills a process in a cgroup below the container's and removes both" {
+	vm_test delete-force-nested
+	vm_cmd run
+	assert_success
+	vm_cmd exec
+	assert_success
+	cg=$(vm_get cgroup)
+	vm_is exec-cgroup "0::${cg#/sys/fs/cgroup}/leaf"
+	vm_cmd delete
+	assert_success
+	vm_is exec-after ""
+	vm_is cgroup-after ""
+	vm_cmd list
+	[ -z "$output" ]
+}
+
 @test "a create that fails writing a resource leaves no cgroup and no container" {
 	vm_test failed-create
 	vm_cmd create

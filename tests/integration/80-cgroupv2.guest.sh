@@ -52,6 +52,24 @@ put cgroup-after "$(ls -d "$cg" 2>/dev/null)"
 rec list rt list -q
 cleanup
 
+t delete-force-nested
+bundle sleep 1000
+rec run rt run -d -b "$B" "$CID"
+cg=$(cgroup_of "$(state_field "$CID" pid)")
+put cgroup "$cg"
+# a process of the container (exec'd) moved into a cgroup below the container's own
+mkdir "$cg/leaf"
+rec exec rt exec -d --pid-file /tmp/exec.pid "$CID" sleep 1000
+xp=$(cat /tmp/exec.pid)
+echo "$xp" >"$cg/leaf/cgroup.procs"
+cp "/proc/$xp/cgroup" "$T/exec-cgroup"
+rec delete rt delete --force "$CID"
+sleep 0.5
+put exec-after "$(grep '^State:' "/proc/$xp/status" 2>/dev/null)"
+put cgroup-after "$(ls -d "$cg" 2>/dev/null)"
+rec list rt list -q
+cleanup
+
 t failed-create
 bundle sleep 1000
 edit '.linux.resources.memory.limit = 67108864 | .linux.resources.unified = {"memory.no-such-file": "1"}'
