@@ -94,11 +94,16 @@ FUZZ_OBJ_http := fetch/http fetch/tls
 FUZZ_OBJ_layer := $(FUZZ_UNPACK)
 FUZZ_OBJ_stream := $(FUZZ_UNPACK)
 FUZZ_OBJ_docker_save := $(FUZZ_UNPACK)
+FUZZ_OBJ_layout := $(FUZZ_UNPACK)
 FUZZ_OBJ_state := run/state run/freezer
 
-$(FUZZ_BUILD)/%.o: %.c $(wildcard common/*.h fetch/*.h unpack/*.h run/*.h tests/fuzz/*.h)
+$(FUZZ_BUILD)/%.o: %.c $(wildcard common/*.h)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -c -o $@ $<
+$(FUZZ_BUILD)/fetch/%.o: $(wildcard fetch/*.h)
+$(FUZZ_BUILD)/unpack/%.o: $(wildcard unpack/*.h)
+$(FUZZ_BUILD)/run/%.o: $(wildcard run/*.h)
+$(FUZZ_BUILD)/tests/fuzz/%.o: $(wildcard tests/fuzz/*.h fetch/*.h unpack/*.h run/*.h)
 
 $(FUZZ_LIB): $(COMMON_SRC:%.c=$(FUZZ_BUILD)/%.o)
 	rm -f $@

@@ -247,3 +247,32 @@ void fuzz_write_file(int dirfd, const char *name, const void *buf, size_t len)
 	}
 	close(fd);
 }
+
+const char *fuzz_spool_path(void)
+{
+	static char p[PATH_MAX];
+	snprintf(p, sizeof(p), "%s/spool", scratch);
+	return p;
+}
+
+char *fuzz_subst(const char *s, const char *key, const char *val)
+{
+	size_t kl = strlen(key), vl = strlen(val), n = 0;
+	for (const char *p = s; (p = strstr(p, key)); p += kl)
+		n++;
+	char *out = malloc(strlen(s) + n * vl + 1), *o = out;
+	if (!out)
+		abort();
+	for (const char *p = s, *hit;; p = hit + kl) {
+		hit = strstr(p, key);
+		size_t l = hit ? (size_t)(hit - p) : strlen(p);
+		memcpy(o, p, l);
+		o += l;
+		if (!hit)
+			break;
+		memcpy(o, val, vl);
+		o += vl;
+	}
+	*o = '\0';
+	return out;
+}

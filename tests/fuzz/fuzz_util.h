@@ -27,6 +27,10 @@ void fuzz_sandbox_init(int argc, char **argv);
 int fuzz_scratch_reset(int *spoolfd);
 /* abort() when anything appeared beside the root: an entry escaped it. */
 void fuzz_scratch_check(void);
+/* The scratch directory's spool/ as a path (valid after fuzz_scratch_reset). */
+const char *fuzz_spool_path(void);
+/* s with every occurrence of key replaced by val (a new string). */
+char *fuzz_subst(const char *s, const char *key, const char *val);
 /* Write a whole file at dirfd/name (creating parent directories of name); aborts on failure. */
 void fuzz_write_file(int dirfd, const char *name, const void *buf, size_t len);
 #endif
