@@ -28,7 +28,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char buf[512];
 	(void)oci_http_status_text(r.status, buf, sizeof(buf));
 	oci_error err = OCI_ERROR_INIT;
-	char *u = oci_http_resolve("https://registry.example:5000/v2/a/b/blobs/sha256:00", p[1], &err);
+	char *u =
+	    oci_http_resolve("https://registry.example:5000/v2/a/b/blobs/sha256:00", p[1], &err);
 	if (u) {
 		(void)oci_http_origin(u, buf, sizeof(buf));
 		free(u);

@@ -36,7 +36,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	oci_error err = OCI_ERROR_INIT;
 	unpack_root r;
 	unpack_root_init(&r, rootfd, &opts, &err);
-	unpack_layer_desc ld = {.index = 0, .count = 2, .compression = -1, .size = -1, .name = "fuzz"};
+	unpack_layer_desc ld = {
+	    .index = 0, .count = 2, .compression = -1, .size = -1, .name = "fuzz"};
 	int rc = unpack_layer_apply_fd(&r, &ld, fd, &err);
 	if (rc == 0 && lseek(fd, 0, SEEK_SET) == 0) {
 		ld.index = 1;

@@ -12,8 +12,8 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	oci_error err = OCI_ERROR_INIT;
-	json_t *doc = oci_json_loadb((const char *)data, size, OCI_JSON_MAX_SIZE, OCI_JSON_MAX_DEPTH,
-				     "fuzz", &err);
+	json_t *doc = oci_json_loadb((const char *)data, size, OCI_JSON_MAX_SIZE,
+				     OCI_JSON_MAX_DEPTH, "fuzz", &err);
 	if (!doc)
 		return 0;
 	(void)oci_json_depth(doc);

@@ -27,8 +27,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		(void)oci_ref_registry_host(&r);
 		(void)oci_ref_is_local(&r);
 		if (oci_ref_parse(full, &again, &err) < 0) {
-			fprintf(stderr, "'%s' normalises to '%s', which does not parse: %s\n", s, full,
-				err.msg);
+			fprintf(stderr, "'%s' normalises to '%s', which does not parse: %s\n", s,
+				full, err.msg);
 			abort();
 		}
 		oci_ref_str(&again, full2, sizeof(full2));

@@ -24,8 +24,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	oci_error err = OCI_ERROR_INIT;
-	json_t *spec = oci_json_loadb((const char *)data, size, OCI_JSON_MAX_SIZE, OCI_JSON_MAX_DEPTH,
-				      "config.json", &err);
+	json_t *spec = oci_json_loadb((const char *)data, size, OCI_JSON_MAX_SIZE,
+				      OCI_JSON_MAX_DEPTH, "config.json", &err);
 	if (!spec)
 		return 0;
 	json_t *problems = json_array();

@@ -37,8 +37,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	oci_error err = OCI_ERROR_INIT;
-	json_t *img = oci_json_loadb((const char *)data, size, OCI_JSON_MAX_SIZE, OCI_JSON_MAX_DEPTH,
-				     "image config", &err);
+	json_t *img = oci_json_loadb((const char *)data, size, OCI_JSON_MAX_SIZE,
+				     OCI_JSON_MAX_DEPTH, "image config", &err);
 	if (!img)
 		return 0;
 	json_t *spec = json_deep_copy(base);

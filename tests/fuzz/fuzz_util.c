@@ -119,8 +119,9 @@ void fuzz_sandbox_init(int argc, char **argv)
 	if (off && !strcmp(off, "1"))
 		return;
 	if (unshare(CLONE_NEWNS) < 0) {
-		fprintf(stderr, "fuzz harness: no mount namespace (%s): running without the "
-				"read-only sandbox\n",
+		fprintf(stderr,
+			"fuzz harness: no mount namespace (%s): running without the "
+			"read-only sandbox\n",
 			strerror(errno));
 		return;
 	}
