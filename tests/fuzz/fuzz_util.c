@@ -111,7 +111,11 @@ static void mount_scratch(void)
 
 void fuzz_sandbox_init(int argc, char **argv)
 {
-	const char *tmp = getenv("TMPDIR");
+	/* A harness started by a sandboxed one (libFuzzer's -minimize_crash runs itself) finds
+	 * the host read-only: it makes its scratch directory in its parent's. */
+	const char *tmp = getenv("FUZZ_SANDBOX_TMP");
+	if (!tmp || !*tmp)
+		tmp = getenv("TMPDIR");
 	snprintf(scratch, sizeof(scratch), "%s/ocitk-fuzz.XXXXXX", tmp && *tmp ? tmp : "/tmp");
 	if (!mkdtemp(scratch))
 		die("mkdtemp");
@@ -133,6 +137,7 @@ void fuzz_sandbox_init(int argc, char **argv)
 	keep_fuzzer_dirs_writable(argc, argv);
 	mount_scratch();
 	sandboxed = true;
+	setenv("FUZZ_SANDBOX_TMP", scratch, 1);
 }
 
 static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
