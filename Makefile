@@ -46,7 +46,7 @@ RUN_OBJ := $(patsubst %.c,%.o,$(sort $(wildcard run/*.c)))
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(UNIT_SRC:.c=)
 
-.PHONY: all clean check unit integration install deps demo format bench fuzz fuzz-build fuzz-smoke
+.PHONY: all clean check unit integration install deps demo format bench fuzz fuzz-build fuzz-smoke fuzz-crashes
 all: $(TOOLS)
 
 %.o: %.c $(wildcard common/*.h)
@@ -124,6 +124,10 @@ fuzz: fuzz-build
 
 fuzz-smoke: fuzz-build
 	@FUZZ_TIME=15 tests/fuzz/run.sh $(FUZZ)
+
+# Replay the reproducers in tests/fuzz/crashes/ (found, not fixed yet): non-zero while any crashes.
+fuzz-crashes: fuzz-build
+	@tests/fuzz/run.sh --crashes
 
 # One summary line for unit and integration tests together; non-zero on any failure.
 # deps runs first and the build in a sub-make, so pkg-config sees freshly installed packages.

@@ -5,8 +5,29 @@
 # Exit status is non-zero when any harness crashed; the crash files' paths are printed (they
 # are kept in FUZZ_ARTIFACTS, default tests/fuzz/build/artifacts/NAME/).
 #   FUZZ_LOGDIR  keep each harness's log and grown corpus there (default: a removed temp dir)
+#   --crashes    replay the reproducers in tests/fuzz/crashes/NAME-* instead (non-zero while
+#                any still crashes; once fixed, move it into tests/fuzz/corpus/NAME/)
 set -u
 cd "$(dirname "$0")/../.."
+if [ "${1:-}" = --crashes ]; then
+	bad=0
+	for f in tests/fuzz/crashes/*; do
+		[ -f "$f" ] || continue
+		n=$(basename "$f")
+		n=${n%%-*}
+		if tests/fuzz/build/fuzz_"$n" "$f" >/tmp/ocitk-fuzz-replay.log 2>&1; then
+			echo "fixed: $f (move it into tests/fuzz/corpus/$n/)"
+		else
+			bad=$((bad + 1))
+			echo "crashes: $f"
+			grep -aE 'runtime error|ERROR: AddressSanitizer|SUMMARY' /tmp/ocitk-fuzz-replay.log |
+				head -3 | sed 's/^/  /'
+		fi
+	done
+	rm -f /tmp/ocitk-fuzz-replay.log
+	[ $bad -eq 0 ]
+	exit
+fi
 time_each=${FUZZ_TIME:-60}
 artifacts=${FUZZ_ARTIFACTS:-$PWD/tests/fuzz/build/artifacts}
 names=("$@")
@@ -36,11 +57,13 @@ for n in "${names[@]}"; do
 	fi
 	mkdir -p "$work/$n/corpus" "$work/$n/tmp" "$artifacts/$n"
 	log=$work/$n.log
+	dict=
+	[ -f "tests/fuzz/$n.dict" ] && dict=-dict=tests/fuzz/$n.dict
 	start=$(date +%s)
 	TMPDIR=$work/$n/tmp \
 		ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=0} \
 		UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1} \
-		nice -n 10 "$bin" -max_total_time="$time_each" -timeout=30 -rss_limit_mb=2048 \
+		nice -n 10 "$bin" -max_total_time="$time_each" -timeout=30 -rss_limit_mb=2048 $dict \
 		-print_final_stats=1 -artifact_prefix="$artifacts/$n/" \
 		"$work/$n/corpus" "$seeds" >"$log" 2>&1
 	rc=$?
