@@ -147,27 +147,38 @@ static int rm_one(const char *path, const struct stat *st, int flag, struct FTW 
 	return remove(path) < 0 && errno != ENOENT ? -1 : 0;
 }
 
+/* Remove everything in the scratch directory; false when something is left. */
+static bool clear_scratch(void)
+{
+	bool ok = true;
+	DIR *d = opendir(scratch);
+	struct dirent *de;
+	char p[PATH_MAX];
+	if (!d)
+		return false;
+	while ((de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		snprintf(p, sizeof(p), "%s/%s", scratch, de->d_name);
+		if (nftw(p, rm_one, 64, FTW_DEPTH | FTW_PHYS | FTW_MOUNT) != 0)
+			ok = false;
+	}
+	closedir(d);
+	return ok;
+}
+
 int fuzz_scratch_reset(int *spoolfd)
 {
 	if (!scratch[0])
 		fuzz_sandbox_init(0, NULL);
-	if (sandboxed) {
-		/* A fresh tmpfs empties any tree, however deep or strange. */
+	/* Unlinking a small tree is much cheaper than a remount (umount waits for RCU); a fresh
+	 * tmpfs empties whatever that cannot, however deep or strange. */
+	if (!clear_scratch()) {
+		if (!sandboxed)
+			die("cannot empty the scratch directory");
 		if (umount2(scratch, MNT_DETACH) < 0)
 			die("umount scratch");
 		mount_scratch();
-	} else {
-		DIR *d = opendir(scratch);
-		struct dirent *de;
-		char p[PATH_MAX];
-		while (d && (de = readdir(d))) {
-			if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-				continue;
-			snprintf(p, sizeof(p), "%s/%s", scratch, de->d_name);
-			nftw(p, rm_one, 64, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
-		}
-		if (d)
-			closedir(d);
 	}
 	char p[PATH_MAX];
 	snprintf(p, sizeof(p), "%s/j1/j2/j3/root", scratch);
