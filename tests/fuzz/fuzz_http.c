@@ -39,6 +39,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		u = oci_http_resolve("http://127.0.0.1/v2/", r.location, &err);
 		free(u);
 	}
+	if (oci_http_is_redirect(&r)) {
+		u = oci_http_redirect_target("https://registry.example/v2/x/blobs/sha256:00", &r,
+					     &err);
+		if (u)
+			(void)oci_http_same_host(u, "https://registry.example/");
+		free(u);
+	}
+	(void)oci_http_same_host(p[1], "http://127.0.0.1:5000/v2/");
 	r.body = p[2];
 	r.len = len[2];
 	(void)oci_http_error_message(&r, buf, sizeof(buf));
