@@ -46,7 +46,7 @@ RUN_OBJ := $(patsubst %.c,%.o,$(sort $(wildcard run/*.c)))
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(UNIT_SRC:.c=)
 
-.PHONY: all clean check unit integration install deps demo format bench
+.PHONY: all clean check unit integration install deps demo format bench fuzz fuzz-build fuzz-smoke fuzz-crashes
 all: $(TOOLS)
 
 %.o: %.c $(wildcard common/*.h)
@@ -76,6 +76,59 @@ tests/unit/test_%: tests/unit/test_%.c $(LIB)
 
 unit: $(UNIT_BIN)
 
+# Fuzzing: libFuzzer harnesses tests/fuzz/fuzz_*.c. The library and tool sources they use are
+# compiled again with clang and the sanitizers into $(FUZZ_BUILD), so normal objects are
+# untouched. A harness links the common library plus the objects listed in FUZZ_OBJ_<name>.
+FUZZ_CC ?= clang
+FUZZ_TIME ?= 60
+FUZZ_BUILD := tests/fuzz/build
+FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+FUZZ_CFLAGS := -std=gnu11 -D_GNU_SOURCE -DOCI_VERSION=\"$(VERSION)\" -I. -O1 -g $(FUZZ_SAN) \
+	-fsanitize=fuzzer-no-link $(PKG_CFLAGS) $(ISAL_CFLAGS)
+FUZZ_NAMES := $(patsubst tests/fuzz/fuzz_%.c,%,$(filter-out tests/fuzz/fuzz_util.c,$(sort $(wildcard tests/fuzz/fuzz_*.c))))
+FUZZ_BIN := $(FUZZ_NAMES:%=$(FUZZ_BUILD)/fuzz_%)
+FUZZ_LIB := $(FUZZ_BUILD)/libocitk.a
+FUZZ_UNPACK := $(basename $(filter-out unpack/main.c,$(sort $(wildcard unpack/*.c))))
+FUZZ_OBJ_auth := fetch/auth tests/fuzz/stub_http
+FUZZ_OBJ_http := fetch/http fetch/tls
+FUZZ_OBJ_layer := $(FUZZ_UNPACK)
+FUZZ_OBJ_stream := $(FUZZ_UNPACK)
+FUZZ_OBJ_docker_save := $(FUZZ_UNPACK)
+FUZZ_OBJ_layout := $(FUZZ_UNPACK)
+FUZZ_OBJ_state := run/state run/freezer
+
+$(FUZZ_BUILD)/%.o: %.c $(wildcard common/*.h)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -c -o $@ $<
+$(FUZZ_BUILD)/fetch/%.o: $(wildcard fetch/*.h)
+$(FUZZ_BUILD)/unpack/%.o: $(wildcard unpack/*.h)
+$(FUZZ_BUILD)/run/%.o: $(wildcard run/*.h)
+$(FUZZ_BUILD)/tests/fuzz/%.o: $(wildcard tests/fuzz/*.h fetch/*.h unpack/*.h run/*.h)
+
+$(FUZZ_LIB): $(COMMON_SRC:%.c=$(FUZZ_BUILD)/%.o)
+	rm -f $@
+	ar rcs $@ $^
+
+define fuzz_rule
+$(FUZZ_BUILD)/fuzz_$(1): $(FUZZ_BUILD)/tests/fuzz/fuzz_$(1).o $(FUZZ_BUILD)/tests/fuzz/fuzz_util.o $(FUZZ_OBJ_$(1):%=$(FUZZ_BUILD)/%.o) $(FUZZ_LIB)
+	$(FUZZ_CC) -fsanitize=fuzzer $(FUZZ_SAN) -o $$@ $$^ $(ALL_LIBS)
+endef
+$(foreach f,$(FUZZ_NAMES),$(eval $(call fuzz_rule,$(f))))
+
+fuzz-build: $(FUZZ_BIN)
+
+# Each harness runs FUZZ_TIME seconds from its seed corpus (new inputs go to a scratch
+# directory); non-zero with the crash files' paths when any harness fails. FUZZ=NAME... picks.
+fuzz: fuzz-build
+	@FUZZ_TIME=$(FUZZ_TIME) tests/fuzz/run.sh $(FUZZ)
+
+fuzz-smoke: fuzz-build
+	@FUZZ_TIME=15 tests/fuzz/run.sh $(FUZZ)
+
+# Replay the reproducers in tests/fuzz/crashes/ (found, not fixed yet): non-zero while any crashes.
+fuzz-crashes: fuzz-build
+	@tests/fuzz/run.sh --crashes
+
 # One summary line for unit and integration tests together; non-zero on any failure.
 # deps runs first and the build in a sub-make, so pkg-config sees freshly installed packages.
 check:
@@ -103,3 +156,4 @@ format:
 
 clean:
 	rm -f $(TOOLS) $(LIB) common/*.o fetch/*.o unpack/*.o bundle/*.o run/*.o $(UNIT_BIN)
+	rm -rf $(FUZZ_BUILD)

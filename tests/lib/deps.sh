@@ -9,6 +9,7 @@ PKGS=(
 	docker-registry busybox-static skopeo umoci runc crun bats hyperfine
 	jq curl openssl apache2-utils tmux iproute2 uidmap zstd python3 debootstrap clang-format
 	procps psmisc util-linux attr
+	clang libclang-rt-14-dev llvm
 	podman containerd
 	qemu-system-x86 linux-image-amd64
 )
