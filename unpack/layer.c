@@ -226,10 +226,14 @@ static ssize_t next_gzip_isal(decoder *d)
 		s->next_out = d->out;
 		s->avail_out = OUT_CAP;
 		int rc = isal_inflate(s);
-		d->in += d->in_len - s->avail_in;
-		d->in_len = s->avail_in;
 		if (rc < 0)
 			return oci_err(&d->err, OCI_E_INVALID, "invalid gzip data (igzip error %d)", rc);
+		/* On bad data igzip can hand back more input than it was given (bits it had
+		 * buffered): never move the input pointer backwards out of our buffer. */
+		if (s->avail_in > d->in_len)
+			return oci_err(&d->err, OCI_E_INVALID, "invalid gzip data (igzip returned more input than it was given)");
+		d->in += d->in_len - s->avail_in;
+		d->in_len = s->avail_in;
 		if (s->block_state == ISAL_BLOCK_FINISH)
 			d->member_done = true;
 		size_t got = OUT_CAP - s->avail_out;
