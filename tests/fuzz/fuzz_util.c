@@ -18,6 +18,8 @@
 static char scratch[PATH_MAX];
 static bool sandboxed;
 
+static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw);
+
 static void die(const char *what)
 {
 	fprintf(stderr, "fuzz harness: %s: %s\n", what, strerror(errno));
@@ -119,6 +121,23 @@ void fuzz_sandbox_init(int argc, char **argv)
 	snprintf(scratch, sizeof(scratch), "%s/ocitk-fuzz.XXXXXX", tmp && *tmp ? tmp : "/tmp");
 	if (!mkdtemp(scratch))
 		die("mkdtemp");
+	/* The namespace cannot write to the host: a helper left outside removes the scratch
+	 * directory (empty as the host sees it) when the harness exits. */
+	int pfd[2];
+	if (pipe2(pfd, O_CLOEXEC) < 0)
+		die("pipe");
+	pid_t helper = fork();
+	if (helper < 0)
+		die("fork");
+	if (helper == 0) {
+		char c;
+		close(pfd[1]);
+		while (read(pfd[0], &c, 1) < 0 && errno == EINTR)
+			;
+		nftw(scratch, rm_one, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+		_exit(0);
+	}
+	close(pfd[0]);
 	const char *off = getenv("FUZZ_NO_SANDBOX");
 	if (off && !strcmp(off, "1"))
 		return;

@@ -11,20 +11,22 @@ set -u
 cd "$(dirname "$0")/../.."
 if [ "${1:-}" = --crashes ]; then
 	bad=0
+	TMPDIR=$(mktemp -d /tmp/ocitk-fuzz-replay.XXXXXX)
+	export TMPDIR
+	trap 'rm -rf "$TMPDIR"' EXIT
 	for f in tests/fuzz/crashes/*; do
 		[ -f "$f" ] || continue
 		n=$(basename "$f")
 		n=${n%%-*}
-		if tests/fuzz/build/fuzz_"$n" "$f" >/tmp/ocitk-fuzz-replay.log 2>&1; then
+		if tests/fuzz/build/fuzz_"$n" "$f" >"$TMPDIR/replay.log" 2>&1; then
 			echo "fixed: $f (move it into tests/fuzz/corpus/$n/)"
 		else
 			bad=$((bad + 1))
 			echo "crashes: $f"
-			grep -aE 'runtime error|ERROR: AddressSanitizer|SUMMARY' /tmp/ocitk-fuzz-replay.log |
+			grep -aE 'runtime error|ERROR: AddressSanitizer|SUMMARY' "$TMPDIR/replay.log" |
 				head -3 | sed 's/^/  /'
 		fi
 	done
-	rm -f /tmp/ocitk-fuzz-replay.log
 	[ $bad -eq 0 ]
 	exit
 fi
