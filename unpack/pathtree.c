@@ -62,7 +62,7 @@ static bool node_is(const unpack_pathtree *t, uint32_t id, uint32_t parent, cons
 }
 
 /* The slot holding (parent, name), or the empty slot where it would go. */
-static size_t find_slot(const unpack_pathtree *t, uint32_t parent, const char *name, size_t len)
+static size_t tree_slot(const unpack_pathtree *t, uint32_t parent, const char *name, size_t len)
 {
 	size_t mask = t->n_slots - 1;
 	size_t i = (size_t)hash_name(parent, name, len) & mask;
@@ -83,7 +83,7 @@ static int grow_slots(unpack_pathtree *t, oci_error *err)
 	t->n_slots = ncap;
 	for (uint32_t id = 1; id < t->n; id++) {
 		const unpack_pathnode *n = &t->nodes[id];
-		t->slots[find_slot(t, n->parent, node_name(t, n), n->name_len)] = id;
+		t->slots[tree_slot(t, n->parent, node_name(t, n), n->name_len)] = id;
 	}
 	return 0;
 }
@@ -133,7 +133,7 @@ uint32_t unpack_pathtree_child(const unpack_pathtree *t, uint32_t parent, const 
 {
 	if (parent == UNPACK_NODE_NONE || !t->n_slots)
 		return UNPACK_NODE_NONE;
-	uint32_t id = t->slots[find_slot(t, parent, name, len)];
+	uint32_t id = t->slots[tree_slot(t, parent, name, len)];
 	return unpack_pathtree_live(t, id) ? id : UNPACK_NODE_NONE;
 }
 
@@ -215,7 +215,7 @@ int unpack_pathtree_add(unpack_pathtree *t, const char *path, uint32_t fill, uin
 			return oci_err(err, OCI_E_INVALID, "cannot record path '%.200s'", path);
 		if ((t->n + 1) * 2 > t->n_slots && grow_slots(t, err) < 0)
 			return -1;
-		size_t slot = find_slot(t, id, path, len);
+		size_t slot = tree_slot(t, id, path, len);
 		uint32_t c = t->slots[slot];
 		if (c == UNPACK_NODE_NONE) {
 			if (new_node(t, id, path, len, fill, slot, &c, err) < 0)
