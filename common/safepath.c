@@ -280,6 +280,11 @@ int oci_safe_open_parent(int rootfd, const char *path, const char **leaf, char *
 	return fd;
 }
 
+/* The walk keeps its place: an ordinary component is opened (or made, then opened) in the
+ * directory reached so far with O_NOFOLLOW, so a path of n components costs O(n) lookups, not
+ * O(n^2). Only a component that is not a plain directory there (a symlink, "..") sends the walk
+ * back to the root to resolve the prefix whole, inside the root; the kernel's limit of 40
+ * symlinks per lookup bounds how often that can happen. Nothing is kept across calls. */
 int oci_safe_mkdir_p(int rootfd, const char *path, mode_t mode, oci_error *err)
 {
 	char prefix[4096];
@@ -308,13 +313,29 @@ int oci_safe_mkdir_p(int rootfd, const char *path, mode_t mode, oci_error *err)
 			return oci_err_errno(err, ENAMETOOLONG, "cannot create '%s'", path);
 		memcpy(comp, prefix + o - len, len);
 		comp[len] = '\0';
-		if (strcmp(comp, ".") && strcmp(comp, "..") && mkdirat(cur, comp, mode) < 0 && errno != EEXIST)
-			return oci_err_errno(err, errno, "cannot create directory '%s'", prefix);
-		/* Resolve the whole prefix again from the root: comp may be a symlink, which must
-		 * resolve inside the root, not relative to where it sits. */
-		int next = oci_safe_open(rootfd, prefix, O_PATH | O_DIRECTORY, 0, err);
-		if (next < 0)
-			return oci_err_prefix(err, "cannot create directory '%s'", path);
+		if (!strcmp(comp, "."))
+			continue;
+		int next = -1;
+		if (strcmp(comp, "..")) {
+			const int how = O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
+			next = openat(cur, comp, how);
+			if (next < 0 && errno == ENOENT) {
+				if (mkdirat(cur, comp, mode) < 0 && errno != EEXIST)
+					return oci_err_errno(
+					    err, errno, "cannot create directory '%s'", prefix);
+				next = openat(cur, comp, how);
+			}
+			if (next < 0 && errno != ENOTDIR && errno != ELOOP && errno != ENOENT)
+				return oci_err_errno(err, errno, "cannot create directory '%s'",
+						     prefix);
+		}
+		if (next < 0) {
+			/* Not a plain directory here: resolve the whole prefix from the root, where
+			 * a symlink's target (or "..") is confined to the root. */
+			next = oci_safe_open(rootfd, prefix, O_PATH | O_DIRECTORY, 0, err);
+			if (next < 0)
+				return oci_err_prefix(err, "cannot create directory '%s'", path);
+		}
 		close(cur);
 		cur = next;
 	}

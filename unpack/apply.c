@@ -30,23 +30,31 @@
 #include "common/util.h"
 #include "unpack/unpack.h"
 
+/* The nodes a path tree may hold: an entry usually names one new path (its leaf), and its
+ * parents are usually entries of their own; twice --max-files leaves room for parents no entry
+ * lists, while a layer of few entries with deep made-up parents stops with a clear error
+ * before its bookkeeping outgrows memory. */
+static size_t max_nodes(const unpack_opts *opts)
+{
+	uint64_t n = opts->max_files * 2 + 65536;
+	return n < UINT32_MAX - 1 ? (size_t)n : UINT32_MAX - 1;
+}
+
 int unpack_root_init(unpack_root *r, int rootfd, const unpack_opts *opts, oci_error *err)
 {
 	memset(r, 0, sizeof(*r));
 	r->rootfd = rootfd;
 	r->opts = opts;
+	unpack_pathtree_init(&r->layer_tree, max_nodes(opts));
+	unpack_pathtree_init(&r->dir_tree, max_nodes(opts));
 	return 0;
 }
 
 void unpack_root_release(unpack_root *r)
 {
-	unpack_strmap_clear(&r->layer_paths);
-	unpack_strmap_clear(&r->dir_index);
-	for (size_t i = 0; i < r->n_opaque; i++)
-		free(r->opaque[i]);
+	unpack_pathtree_release(&r->layer_tree);
+	unpack_pathtree_release(&r->dir_tree);
 	free(r->opaque);
-	for (size_t i = 0; i < r->n_dirs; i++)
-		free(r->dirs[i].path);
 	free(r->dirs);
 	memset(r, 0, sizeof(*r));
 	r->rootfd = -1;
@@ -54,28 +62,16 @@ void unpack_root_release(unpack_root *r)
 
 int unpack_root_mark(unpack_root *r, const char *path, oci_error *err)
 {
-	char buf[PATH_MAX];
-	if (unpack_strmap_put(&r->layer_paths, path, 1, err) < 0)
+	uint32_t id;
+	if (unpack_pathtree_add(&r->layer_tree, path, 2, &id, err) < 0)
 		return -1;
-	snprintf(buf, sizeof(buf), "%s", path);
-	for (char *s = strrchr(buf, '/'); s; s = strrchr(buf, '/')) {
-		*s = '\0';
-		if (unpack_strmap_get(&r->layer_paths, buf, NULL))
-			break;
-		if (unpack_strmap_put(&r->layer_paths, buf, 2, err) < 0)
-			return -1;
-	}
+	r->layer_tree.nodes[id].val = 1;
 	return 0;
 }
 
 void unpack_root_forget(unpack_root *r, const char *path)
 {
-	size_t n = strlen(path);
-	for (size_t i = 0; i < r->n_dirs; i++) {
-		const char *p = r->dirs[i].path;
-		if (!strncmp(p, path, n) && (p[n] == '\0' || p[n] == '/'))
-			r->dirs[i].dead = true;
-	}
+	unpack_pathtree_detach(&r->dir_tree, unpack_pathtree_find(&r->dir_tree, path));
 }
 
 static void entry_times(struct archive_entry *e, struct timespec ts[2])
@@ -92,10 +88,13 @@ static void entry_times(struct archive_entry *e, struct timespec ts[2])
 
 static int record_dir(unpack_root *r, const char *path, mode_t mode, struct archive_entry *e, oci_error *err)
 {
-	uint32_t idx;
+	uint32_t id;
 	struct timespec ts[2];
 	entry_times(e, ts);
-	if (!unpack_strmap_get(&r->dir_index, path, &idx)) {
+	if (unpack_pathtree_add(&r->dir_tree, path, 0, &id, err) < 0)
+		return -1;
+	unpack_pathnode *node = &r->dir_tree.nodes[id];
+	if (!node->val) {
 		if (r->n_dirs == r->cap_dirs) {
 			size_t ncap = r->cap_dirs ? r->cap_dirs * 2 : 256;
 			unpack_dirmeta *n = realloc(r->dirs, ncap * sizeof(*n));
@@ -104,36 +103,29 @@ static int record_dir(unpack_root *r, const char *path, mode_t mode, struct arch
 			r->dirs = n;
 			r->cap_dirs = ncap;
 		}
-		idx = (uint32_t)r->n_dirs;
-		r->dirs[idx].path = oci_strdup(path, err);
-		if (!r->dirs[idx].path)
-			return -1;
-		if (unpack_strmap_put(&r->dir_index, path, idx, err) < 0) {
-			free(r->dirs[idx].path);
-			return -1;
-		}
-		r->n_dirs++;
+		r->dirs[r->n_dirs].node = id;
+		node->val = (uint32_t)++r->n_dirs;
 	}
-	r->dirs[idx].mode = mode & 07777;
-	r->dirs[idx].atime = ts[0];
-	r->dirs[idx].mtime = ts[1];
-	r->dirs[idx].dead = false;
+	unpack_dirmeta *d = &r->dirs[node->val - 1];
+	d->mode = mode & 07777;
+	d->atime = ts[0];
+	d->mtime = ts[1];
 	return 0;
 }
 
-static int depth_of(const char *p)
+/* Whether dirs[i] still describes a directory: its node was not removed since, nor recorded
+ * again afresh. */
+static bool dir_live(const unpack_root *r, size_t i)
 {
-	int d = *p ? 1 : 0;
-	for (; *p; p++)
-		d += *p == '/';
-	return d;
+	uint32_t id = r->dirs[i].node;
+	return unpack_pathtree_live(&r->dir_tree, id) && r->dir_tree.nodes[id].val == i + 1;
 }
 
 static int cmp_depth_desc(const void *a, const void *b, void *arg)
 {
-	const unpack_dirmeta *dirs = arg;
-	int da = depth_of(dirs[*(const size_t *)a].path), db = depth_of(dirs[*(const size_t *)b].path);
-	return db - da;
+	const unpack_root *r = arg;
+	const unpack_dirmeta *da = &r->dirs[*(const size_t *)a], *db = &r->dirs[*(const size_t *)b];
+	return (int)r->dir_tree.nodes[db->node].depth - (int)r->dir_tree.nodes[da->node].depth;
 }
 
 int unpack_root_finish(unpack_root *r, oci_error *err)
@@ -143,21 +135,24 @@ int unpack_root_finish(unpack_root *r, oci_error *err)
 	if (!order)
 		return -1;
 	for (size_t i = 0; i < r->n_dirs; i++)
-		if (!r->dirs[i].dead)
+		if (dir_live(r, i))
 			order[n++] = i;
-	qsort_r(order, n, sizeof(*order), cmp_depth_desc, r->dirs);
+	qsort_r(order, n, sizeof(*order), cmp_depth_desc, r);
 	for (size_t k = 0; k < n; k++) {
 		const unpack_dirmeta *d = &r->dirs[order[k]];
 		struct timespec ts[2] = {d->atime, d->mtime};
 		cleanup_close int fd = -1;
-		if (!*d->path) {
+		cleanup_free char *path = unpack_pathtree_path(&r->dir_tree, d->node, err);
+		if (!path)
+			return -1;
+		if (!*path) {
 			fd = fcntl(r->rootfd, F_DUPFD_CLOEXEC, 3);
 		} else {
 			char leafbuf[NAME_MAX + 1];
 			const char *leaf;
 			oci_error e2 = OCI_ERROR_INIT;
-			cleanup_close int pfd =
-				oci_safe_open_parent(r->rootfd, d->path, &leaf, leafbuf, sizeof(leafbuf), &e2);
+			cleanup_close int pfd = oci_safe_open_parent(r->rootfd, path, &leaf,
+								     leafbuf, sizeof(leafbuf), &e2);
 			if (pfd < 0)
 				continue; /* removed since: nothing to restore */
 			fd = openat(pfd, leaf, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -165,11 +160,12 @@ int unpack_root_finish(unpack_root *r, oci_error *err)
 				continue;
 		}
 		if (fd < 0)
-			return oci_err_errno(err, errno, "cannot open directory '%s'", d->path);
+			return oci_err_errno(err, errno, "cannot open directory '%s'", path);
 		if (fchmod(fd, d->mode) < 0)
-			return oci_err_errno(err, errno, "cannot chmod directory '%s'", d->path);
+			return oci_err_errno(err, errno, "cannot chmod directory '%s'", path);
 		if (futimens(fd, ts) < 0)
-			return oci_err_errno(err, errno, "cannot set times of directory '%s'", d->path);
+			return oci_err_errno(err, errno, "cannot set times of directory '%s'",
+					     path);
 	}
 	return 0;
 }

@@ -12,15 +12,35 @@
 #include "common/util.h"
 #include "unpack/unpack.h"
 
+/* The digest named by "blobs/ALG/HEX", or -1. */
+static int blob_digest(const char *name, oci_digest *d)
+{
+	char dstr[OCI_DIGEST_STR_MAX + 8];
+	if (!oci_str_has_prefix(name, "blobs/"))
+		return -1;
+	const char *rest = name + 6, *slash = strchr(rest, '/');
+	if (!slash || slash - rest > 16 || strlen(slash + 1) > OCI_DIGEST_MAX_HEX)
+		return -1;
+	snprintf(dstr, sizeof(dstr), "%.*s:%s", (int)(slash - rest), rest, slash + 1);
+	return oci_digest_parse(dstr, d, NULL);
+}
+
 static int open_named(int spoolfd, unpack_strmap *names, const char *name, oci_error *err)
 {
 	uint32_t idx;
-	char spname[32];
+	char spname[OCI_DIGEST_STR_MAX + 8];
 	while (name[0] == '.' && name[1] == '/')
 		name += 2;
-	if (!unpack_strmap_get(names, name, &idx))
-		return oci_err(err, OCI_E_NOTFOUND, "'%s' is missing from the archive", name);
-	snprintf(spname, sizeof(spname), "n%u", idx);
+	if (unpack_strmap_get(names, name, &idx)) {
+		snprintf(spname, sizeof(spname), "n%u", idx);
+	} else {
+		/* Docker 25 and later save an OCI layout and name its blobs in manifest.json:
+		 * those were spooled by digest (stream.c), as ALG-HEX. */
+		oci_digest d;
+		if (blob_digest(name, &d) < 0)
+			return oci_err(err, OCI_E_NOTFOUND, "'%s' is missing from the archive", name);
+		snprintf(spname, sizeof(spname), "%s-%s", oci_digest_alg_name(d.alg), d.hex);
+	}
 	int fd = openat(spoolfd, spname, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return oci_err_errno(err, errno, "cannot open spooled '%s'", name);
@@ -99,14 +119,7 @@ int unpack_docker_save(unpack_root *r, int spoolfd, unpack_strmap *names, unpack
 			goto out;
 		}
 		/* Newer archives name layers blobs/sha256/HEX: verify that digest too. */
-		if (oci_str_has_prefix(lname, "blobs/")) {
-			char dstr[OCI_DIGEST_STR_MAX + 8];
-			const char *rest = lname + 6, *slash = strchr(rest, '/');
-			if (slash && slash - rest < 16) {
-				snprintf(dstr, sizeof(dstr), "%.*s:%s", (int)(slash - rest), rest, slash + 1);
-				ld.has_digest = oci_digest_parse(dstr, &ld.digest, NULL) == 0;
-			}
-		}
+		ld.has_digest = blob_digest(lname, &ld.digest) == 0;
 		cleanup_close int lfd = open_named(spoolfd, names, lname, err);
 		if (lfd < 0 || unpack_layer_apply_fd(r, &ld, lfd, err) < 0)
 			goto out;

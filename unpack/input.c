@@ -38,6 +38,13 @@ static const char *short_digest(const oci_digest *d, char *buf, size_t len)
 	return oci_digest_short(d, buf, len);
 }
 
+/* full is ref, or ends with "/" + ref. */
+static bool name_matches(const char *full, const char *ref)
+{
+	size_t n = strlen(full), k = strlen(ref);
+	return !strcmp(full, ref) || (n > k && full[n - k - 1] == '/' && !strcmp(full + n - k, ref));
+}
+
 int unpack_image_set_index(unpack_image *img, const char *buf, size_t len, oci_error *err)
 {
 	cleanup_json json_t *doc = oci_json_loadb(buf, len, OCI_JSON_MAX_SIZE, OCI_JSON_MAX_DEPTH, "index.json", err);
@@ -62,6 +69,12 @@ int unpack_image_set_index(unpack_image *img, const char *buf, size_t len, oci_e
 			json_t *a = idx.manifests[i].annotations;
 			json_t *v = a ? json_object_get(a, OCI_ANNOT_REF_NAME) : NULL;
 			if (json_is_string(v) && !strcmp(json_string_value(v), ref))
+				pick = &idx.manifests[i];
+			/* docker save (25 and later) and containerd name the image in full there
+			 * ("docker.io/library/busybox:latest"): "busybox:latest" picks it too, as it
+			 * picks the image of an older docker-save archive. */
+			v = a ? json_object_get(a, "io.containerd.image.name") : NULL;
+			if (!pick && json_is_string(v) && strchr(ref, ':') && name_matches(json_string_value(v), ref))
 				pick = &idx.manifests[i];
 		}
 	} else if (idx.n_manifests == 1) {

@@ -55,12 +55,55 @@ int unpack_strmap_put(unpack_strmap *m, const char *key, uint32_t val, oci_error
 bool unpack_strmap_get(const unpack_strmap *m, const char *key, uint32_t *val);
 void unpack_strmap_clear(unpack_strmap *m);
 
+/* ---- a tree of paths (pathtree.c) ---- */
+#define UNPACK_NODE_NONE UINT32_MAX
+typedef struct unpack_pathnode {
+	uint32_t parent, first_child, next, prev; /* ids; UNPACK_NODE_NONE when there is none */
+	uint32_t val;				  /* the owner's value; 0 until it sets one */
+	uint32_t name_off; /* in the tree's name arena (not NUL-terminated) */
+	uint16_t name_len;
+	uint16_t depth; /* components from the root (node 0, "") */
+	uint8_t flags;
+} unpack_pathnode;
+
+typedef struct unpack_pathtree {
+	unpack_pathnode *nodes;
+	size_t n, cap, max_nodes;
+	char *names;
+	size_t names_len, names_cap;
+	uint32_t *slots; /* open addressing: (parent, name) -> id */
+	size_t n_slots;
+} unpack_pathtree;
+
+/* An empty tree (the root, node 0, comes with the first add) of at most max_nodes nodes
+ * (OCI_E_LIMIT beyond). release frees it and leaves it empty, ready for reuse. */
+void unpack_pathtree_init(unpack_pathtree *t, size_t max_nodes);
+void unpack_pathtree_release(unpack_pathtree *t);
+/* Record a cleaned path ("" is the root) and return its node in *out. Nodes created (or
+ * brought back after a detach) on the way get val = fill, as does an existing node whose val
+ * is 0; other values are kept. Costs one step per component. */
+int unpack_pathtree_add(unpack_pathtree *t, const char *path, uint32_t fill, uint32_t *out,
+			oci_error *err);
+/* The node of a cleaned path, or of one name under parent; UNPACK_NODE_NONE when absent. */
+uint32_t unpack_pathtree_find(const unpack_pathtree *t, const char *path);
+uint32_t unpack_pathtree_child(const unpack_pathtree *t, uint32_t parent, const char *name,
+			       size_t len);
+/* Forget a node and everything below it (a later add brings nodes back, with fill). A
+ * detached subtree is never walked again: the cost is paid once per node recorded. */
+void unpack_pathtree_detach(unpack_pathtree *t, uint32_t id);
+/* Whether id is a node that was not detached since it was last added. */
+bool unpack_pathtree_live(const unpack_pathtree *t, uint32_t id);
+/* Flag a node as an opaque directory; false when it already was. */
+bool unpack_pathtree_set_opaque(unpack_pathtree *t, uint32_t id);
+/* A node's path, allocated. */
+char *unpack_pathtree_path(const unpack_pathtree *t, uint32_t id, oci_error *err);
+
 /* ---- the root filesystem being built (apply.c) ---- */
 typedef struct unpack_dirmeta {
-	char *path; /* cleaned, "" for the root */
+	uint32_t
+	    node; /* in unpack_root.dir_tree; stale once that node's val is not this index + 1 */
 	mode_t mode;
 	struct timespec atime, mtime;
-	bool dead; /* removed since recorded */
 } unpack_dirmeta;
 
 typedef struct unpack_root {
@@ -68,13 +111,14 @@ typedef struct unpack_root {
 	const unpack_opts *opts;
 	uint64_t bytes; /* uncompressed bytes read so far (all layers) */
 	uint64_t files; /* entries so far (all layers) */
-	/* Paths of the current layer: value 1 = an entry, 2 = only an ancestor of one. */
-	unpack_strmap layer_paths;
-	char **opaque; /* directories marked opaque in the current layer */
+	/* Paths of the current layer: val 1 = an entry, 2 = only an ancestor of one, 0 = neither
+	 * (an opaque directory's node). */
+	unpack_pathtree layer_tree;
+	uint32_t *opaque; /* layer_tree nodes of directories marked opaque in the current layer */
 	size_t n_opaque, cap_opaque;
 	unpack_dirmeta *dirs; /* directory modes and times, applied at the end */
 	size_t n_dirs, cap_dirs;
-	unpack_strmap dir_index; /* path -> index in dirs */
+	unpack_pathtree dir_tree; /* recorded directories: val = index in dirs + 1 */
 	bool warned_xattr;
 } unpack_root;
 
@@ -91,6 +135,7 @@ int unpack_root_end_layer(unpack_root *r, oci_error *err);
 int unpack_root_finish(unpack_root *r, oci_error *err);
 /* Forget recorded directory metadata at or below path (it was removed). */
 void unpack_root_forget(unpack_root *r, const char *path);
+
 /* Record path (and its ancestors) as part of the current layer. */
 int unpack_root_mark(unpack_root *r, const char *path, oci_error *err);
 

@@ -22,20 +22,24 @@
 #define WH_PREFIX ".wh."
 #define WH_OPAQUE ".wh..wh..opq"
 
+/* Remember dir as opaque once, however many markers name it: each prune reads the whole
+ * directory. Its node's val stays 0 unless an entry names it: a marker is not an entry. */
 static int add_opaque(unpack_root *r, const char *dir, oci_error *err)
 {
+	uint32_t id;
+	if (unpack_pathtree_add(&r->layer_tree, dir, 0, &id, err) < 0)
+		return -1;
+	if (!unpack_pathtree_set_opaque(&r->layer_tree, id))
+		return 0;
 	if (r->n_opaque == r->cap_opaque) {
 		size_t ncap = r->cap_opaque ? r->cap_opaque * 2 : 16;
-		char **n = realloc(r->opaque, ncap * sizeof(*n));
+		uint32_t *n = realloc(r->opaque, ncap * sizeof(*n));
 		if (!n)
 			return oci_err_errno(err, ENOMEM, "cannot record opaque directory");
 		r->opaque = n;
 		r->cap_opaque = ncap;
 	}
-	r->opaque[r->n_opaque] = oci_strdup(dir, err);
-	if (!r->opaque[r->n_opaque])
-		return -1;
-	r->n_opaque++;
+	r->opaque[r->n_opaque++] = id;
 	return 0;
 }
 
@@ -66,8 +70,8 @@ int unpack_whiteout(unpack_root *r, const char *path, const char *leaf, oci_erro
 	cleanup_free char *victim = oci_asprintf(err, "%s%s%s", dir, dir[0] ? "/" : "", name);
 	if (!victim)
 		return -1;
-	uint32_t v;
-	if (unpack_strmap_get(&r->layer_paths, victim, &v) && v == 1)
+	uint32_t v = unpack_pathtree_find(&r->layer_tree, victim);
+	if (v != UNPACK_NODE_NONE && r->layer_tree.nodes[v].val == 1)
 		return 1; /* created by this layer: only a later layer can hide it */
 	oci_error e2 = OCI_ERROR_INIT;
 	cleanup_close int pfd = unpack_open_beneath(r->rootfd, dir, O_PATH | O_DIRECTORY, &e2);
@@ -83,43 +87,78 @@ int unpack_whiteout(unpack_root *r, const char *path, const char *leaf, oci_erro
 	return 1;
 }
 
-/* Remove from the opaque directory fd (at dir) everything this layer did not touch, keeping
- * the paths it did. Iterative (common/util.h's directory stack): the depth is the layer's to
- * choose, the C stack's is not. */
-static int prune(unpack_root *r, int fd, const char *dir, oci_error *err)
+/* A directory of the prune walk: its nodes in the layer's paths and in the recorded
+ * directories (UNPACK_NODE_NONE where it has none). */
+typedef struct prune_frame {
+	uint32_t layer, dir;
+} prune_frame;
+
+static uint32_t child_of(const unpack_pathtree *t, uint32_t parent, const char *name)
+{
+	return unpack_pathtree_child(t, parent, name, strlen(name));
+}
+
+/* "PARENT/NAME" for a message, PARENT being a node of the layer's paths. */
+static char *child_path(unpack_root *r, uint32_t parent, const char *name)
+{
+	cleanup_free char *p = unpack_pathtree_path(&r->layer_tree, parent, NULL);
+	return oci_asprintf(NULL, "%s%s%s", p ? p : "?", p && *p ? "/" : "", name);
+}
+
+/* Remove from the opaque directory fd (layer_tree node top) everything this layer did not
+ * touch, keeping the paths it did. Iterative (common/util.h's directory stack): the depth is
+ * the layer's to choose, the C stack's is not. Each step finds a child by its parent's node and
+ * its name, so no path is built or compared; removed directories' metadata is forgotten by node
+ * the same way. */
+static int prune(unpack_root *r, int fd, uint32_t top_node, oci_error *err)
 {
 	oci_dirstack s = {0};
-	char *top_path = oci_strdup(dir, err);
-	if (!top_path) {
+	cleanup_free prune_frame *nodes = NULL;
+	size_t cap = 0;
+	cleanup_free char *top_path = unpack_pathtree_path(&r->layer_tree, top_node, err);
+	if (!top_path || !(nodes = oci_malloc(sizeof(*nodes), err))) {
 		close(fd);
 		return -1;
 	}
-	int ret = oci_dirstack_push(&s, fd, top_path, err);
+	cap = 1;
+	nodes[0] = (prune_frame){top_node, unpack_pathtree_find(&r->dir_tree, top_path)};
+	int ret = oci_dirstack_push(&s, fd, NULL, err);
 	while (ret == 0 && s.depth > 0) {
 		oci_dirframe *top = &s.f[s.depth - 1];
 		if (top->next == top->n) {
 			ret = oci_dirstack_pop(&s, err);
 			continue;
 		}
+		prune_frame here = nodes[s.depth - 1];
 		const char *name = top->names[top->next++];
-		cleanup_free char *child =
-		    oci_asprintf(err, "%s%s%s", top->path, top->path[0] ? "/" : "", name);
+		uint32_t kept = child_of(&r->layer_tree, here.layer, name);
+		uint32_t dir = child_of(&r->dir_tree, here.dir, name);
 		struct stat st;
-		if (!child) {
-			ret = -1;
-		} else if (!unpack_strmap_get(&r->layer_paths, child, NULL)) {
+		if (kept == UNPACK_NODE_NONE || !r->layer_tree.nodes[kept].val) {
 			ret = oci_remove_tree_at(top->fd, name, err);
 			if (ret == 0)
-				unpack_root_forget(r, child);
-		} else if (fstatat(top->fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-			   S_ISDIR(st.st_mode)) {
-			int cfd =
-			    openat(top->fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-			if (cfd < 0)
-				ret = oci_err_errno(err, errno, "cannot open '%s'", child);
-			else
-				ret = oci_dirstack_push(&s, cfd, steal_pointer(&child), err);
+				unpack_pathtree_detach(&r->dir_tree, dir);
+			continue;
 		}
+		if (fstatat(top->fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR(st.st_mode))
+			continue;
+		if (s.depth == cap) {
+			prune_frame *n = realloc(nodes, cap * 2 * sizeof(*n));
+			if (!n) {
+				ret = oci_err_errno(err, ENOMEM, "cannot walk directory");
+				break;
+			}
+			nodes = n;
+			cap *= 2;
+		}
+		int cfd = openat(top->fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (cfd < 0) {
+			cleanup_free char *p = child_path(r, here.layer, name);
+			ret = oci_err_errno(err, errno, "cannot open '%s'", p ? p : name);
+			break;
+		}
+		nodes[s.depth] = (prune_frame){kept, dir};
+		ret = oci_dirstack_push(&s, cfd, NULL, err);
 	}
 	oci_dirstack_release(&s);
 	return ret;
@@ -129,11 +168,13 @@ int unpack_whiteout_opaque_finish(unpack_root *r, oci_error *err)
 {
 	for (size_t i = 0; i < r->n_opaque; i++) {
 		oci_error e2 = OCI_ERROR_INIT;
-		const char *dir = r->opaque[i];
+		cleanup_free char *dir = unpack_pathtree_path(&r->layer_tree, r->opaque[i], err);
+		if (!dir)
+			return -1;
 		cleanup_close int fd = oci_safe_open(r->rootfd, dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW, 0, &e2);
 		if (fd < 0)
 			continue; /* gone or not a directory any more: nothing to hide */
-		if (prune(r, steal_fd(&fd), dir, err) < 0)
+		if (prune(r, steal_fd(&fd), r->opaque[i], err) < 0)
 			return oci_err_prefix(err, "opaque directory '%s'", dir);
 	}
 	return 0;
@@ -142,9 +183,7 @@ int unpack_whiteout_opaque_finish(unpack_root *r, oci_error *err)
 int unpack_root_end_layer(unpack_root *r, oci_error *err)
 {
 	int ret = unpack_whiteout_opaque_finish(r, err);
-	for (size_t i = 0; i < r->n_opaque; i++)
-		free(r->opaque[i]);
 	r->n_opaque = 0;
-	unpack_strmap_clear(&r->layer_paths);
+	unpack_pathtree_release(&r->layer_tree);
 	return ret;
 }

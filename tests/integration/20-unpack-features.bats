@@ -150,6 +150,45 @@ PY
 	assert_success
 }
 
+@test "features: a docker save archive of Docker 25+ (blobs/sha256/HEX) gives the same tree" {
+	# Docker 25 and later save an OCI layout inside (index.json after the blobs) and name the
+	# config and layers blobs/sha256/HEX in manifest.json; a docker-style --ref
+	# (busybox:latest) must pick the image, and without index.json the blobs, spooled by
+	# digest, must still be found by those names
+	"$OCI_UNPACK" --layout "$FEAT" gr
+	local l
+	for l in oci oci-noindex; do
+		python3 "$MKIMAGE" --features --layers 2 --docker-archive "d-$l.tar" \
+			--docker-archive-layout "$l" >/dev/null
+		tar tf "d-$l.tar" | grep -qx 'blobs/sha256/[0-9a-f]\{64\}'
+		! tar tf "d-$l.tar" | grep -q layer.tar
+		run "$OCI_UNPACK" -i "d-$l.tar" "dr-$l"
+		assert_success
+		run "$TREECMP" --mtime gr "dr-$l"
+		assert_success
+		run "$OCI_UNPACK" -i "d-$l.tar" --ref busybox:latest "dt-$l"
+		assert_success
+		run "$TREECMP" --mtime gr "dt-$l"
+		assert_success
+	done
+	# a layer blob that does not match its name is refused
+	python3 - d-oci-noindex.tar bad.tar <<'PY'
+import sys, tarfile, io
+with tarfile.open(sys.argv[1]) as i, tarfile.open(sys.argv[2], "w", format=tarfile.PAX_FORMAT) as o:
+    for m in i.getmembers():
+        data = i.extractfile(m).read() if m.isfile() else None
+        if data and m.name.startswith("blobs/") and data[257:262] == b"ustar":
+            data = data[:-1] + b"x"
+        o.addfile(m, io.BytesIO(data) if data is not None else None)
+PY
+	run "$OCI_UNPACK" -i bad.tar br
+	assert_failure
+	assert_one_line_error oci-unpack
+	assert_output_contains "layer 1/4 sha256:"
+	assert_output_contains "digest mismatch"
+	[ ! -e br ]
+}
+
 @test "features: an oci-archive written by skopeo (blobs before index.json) is spooled and unpacked" {
 	require_cmd skopeo
 	skopeo copy -q "oci:$FEAT:latest" oci-archive:sk.tar

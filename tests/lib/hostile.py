@@ -389,6 +389,45 @@ def c_deep_name(a):
     return tar(long_member("/".join(["d"] * (a.count or 2500)) + "/", DIR, mode=0o755))
 
 
+@case("long-names", "tar",
+      "COUNT (default 100) files, each under a fresh parent chain 'NNN/a/a/.../a' about 1990 "
+      "levels deep that no entry lists (the parents are made for it): 4 KiB of name each")
+def c_long_names(a):
+    depth = 1990
+    return tar(*[long_member("%03d/" % i + "a/" * depth + "f", data="f\n")
+                 for i in range(a.count or 100)])
+
+
+def many_dirs(count):
+    """Directory entries 'd/' and 'd/NNNNNNN/' (COUNT of them), as one gzip-ready tar body."""
+    return [member("d/", DIR, mode=0o755)] + \
+        [member("d/%07d/" % i, DIR, mode=0o755) for i in range(count)]
+
+
+@case("many-whiteouts", "layers",
+      "layer 1: COUNT (default 50000) directories 'd/NNNNNNN'; layer 2: a whiteout for "
+      "each, then 8 x COUNT whiteouts '.wh.d' and file 'kept' (each removal forgets the "
+      "directories recorded below it)")
+def c_many_whiteouts(a):
+    count = a.count or 50000
+    l2 = [member("d/.wh.%07d" % i) for i in range(count)]
+    l2 += [member(".wh.d")] * (8 * count)
+    return [gzip_bytes(tar(*many_dirs(count))), gzip_bytes(tar(*l2, member("kept", data="kept\n")))]
+
+
+@case("many-opaque", "layers",
+      "layer 1: COUNT (default 150000) directories 'd/NNNNNNN'; layer 2: opaque whiteout "
+      "'d/.wh..wh..opq' and file 'd/kept' (the prune removes every directory)")
+def c_many_opaque(a):
+    count = a.count or 150000
+    return [gzip_bytes(tar(*many_dirs(count))),
+            gzip_bytes(tar(member("d/.wh..wh..opq"), member("d/kept", data="kept\n")))]
+
+
+def gzip_bytes(data):
+    return gzip.compress(data, compresslevel=6, mtime=0)
+
+
 @case("gzip-bomb", "gzip",
       "gzip of a tar holding file 'zeros' of SIZE (default 2G) zero bytes; ~1/1000 the size")
 def c_gzip_bomb(a, out):

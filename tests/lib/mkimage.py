@@ -664,13 +664,25 @@ def write_oci_archive(lay, top, images, out):
                 blob(l.digest)
 
 
-def write_docker_archive(lay, images, out, repotag):
+def add_bytes(tf, name, data):
+    ti = tarfile.TarInfo(name)
+    ti.size, ti.mode, ti.mtime = len(data), 0o644, MTIME
+    tf.addfile(ti, io.BytesIO(data))
+
+
+def write_docker_archive(lay, images, out, repotag, layout="legacy"):
     """A `docker save` style archive of the first platform's image: manifest.json,
-    repositories, <config-hex>.json and <diffid-hex>/layer.tar (uncompressed)."""
+    repositories, and (legacy, before Docker 25) <config-hex>.json and <diffid-hex>/layer.tar,
+    or (oci, Docker 25 and later) an OCI layout inside: blobs/sha256/HEX for the config, the
+    uncompressed layers and their manifest, which manifest.json names, with index.json and
+    oci-layout after the blobs; oci-noindex is the same without index.json and oci-layout."""
     desc, config, layers = images[0]
     with open(lay.blob(desc["digest"])) as fp:
         manifest = json.load(fp)
     chex = manifest["config"]["digest"].split(":", 1)[1]
+    if layout != "legacy":
+        write_docker_archive_oci(lay, manifest, layers, out, repotag, layout == "oci")
+        return
     with tarfile.open(out, "w", format=tarfile.PAX_FORMAT) as tf:
         names = []
         for l in layers:
@@ -706,6 +718,68 @@ def write_docker_archive(lay, images, out, repotag):
         ti = tarfile.TarInfo("repositories")
         ti.size, ti.mode, ti.mtime = len(data), 0o644, MTIME
         tf.addfile(ti, io.BytesIO(data))
+
+
+def uncompressed_layer(lay, l):
+    """A layer blob as a temporary uncompressed tar file (the caller removes it)."""
+    kind = sniff(lay.blob(l.digest))
+    fd, tmp = tempfile.mkstemp(dir=lay.tmp)
+    os.close(fd)
+    if kind == "gzip":
+        with gzip.open(lay.blob(l.digest), "rb") as inp, open(tmp, "wb") as o:
+            shutil.copyfileobj(inp, o, 1 << 20)
+    elif kind == "zstd":
+        with open(tmp, "wb") as o:
+            subprocess.run(["zstd", "-q", "-d", "-c", "--long=31", "--memory=2048MB",
+                            lay.blob(l.digest)], stdout=o, check=True)
+    else:
+        shutil.copyfile(lay.blob(l.digest), tmp)
+    return tmp
+
+
+def write_docker_archive_oci(lay, manifest, layers, out, repotag, with_index):
+    repo, _, tag = repotag.rpartition(":")
+    cdigest = manifest["config"]["digest"]
+    with tarfile.open(out, "w", format=tarfile.PAX_FORMAT) as tf:
+        for d in ["blobs", "blobs/sha256"]:
+            ti = tarfile.TarInfo(d)
+            ti.type, ti.mode, ti.mtime = tarfile.DIRTYPE, 0o755, MTIME
+            tf.addfile(ti)
+        names, descs = [], []
+        for l in layers:
+            name = "blobs/sha256/" + l.diff_id.split(":", 1)[1]
+            if name not in names:
+                tmp = uncompressed_layer(lay, l)
+                tar_add_file(tf, name, tmp)
+                size = os.path.getsize(tmp)
+                os.unlink(tmp)
+            else:
+                size = descs[names.index(name)]["size"]
+            names.append(name)
+            descs.append({"mediaType": "application/vnd.oci.image.layer.v1.tar",
+                          "digest": l.diff_id, "size": size})
+        tar_add_file(tf, "blobs/sha256/" + cdigest.split(":", 1)[1], lay.blob(cdigest))
+        m = {"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+             "config": {"mediaType": "application/vnd.oci.image.config.v1+json",
+                        "digest": cdigest, "size": manifest["config"]["size"]},
+             "layers": descs}
+        mdata = json.dumps(m).encode()
+        mdigest = "sha256:" + hashlib.sha256(mdata).hexdigest()
+        add_bytes(tf, "blobs/sha256/" + mdigest.split(":", 1)[1], mdata)
+        if with_index:
+            add_bytes(tf, "index.json", json.dumps({
+                "schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json",
+                "manifests": [{"mediaType": m["mediaType"], "digest": mdigest,
+                               "size": len(mdata), "annotations": {
+                                   "io.containerd.image.name": "docker.io/library/" + repotag,
+                                   "org.opencontainers.image.ref.name": tag}}]}).encode())
+        add_bytes(tf, "manifest.json", json.dumps([{
+            "Config": "blobs/sha256/" + cdigest.split(":", 1)[1], "RepoTags": [repotag],
+            "Layers": names}]).encode())
+        if with_index:
+            add_bytes(tf, "oci-layout", b'{"imageLayoutVersion":"1.0.0"}')
+        add_bytes(tf, "repositories", json.dumps(
+            {repo: {tag: layers[-1].diff_id.split(":", 1)[1]}}).encode())
 
 
 def main():
@@ -753,6 +827,10 @@ def main():
     ap.add_argument("--foreign-omit", action="store_true",
                     help="leave the foreign layers' blobs out of the layout and archives")
     ap.add_argument("--docker-archive", help="also write a docker-save archive here")
+    ap.add_argument("--docker-archive-layout", choices=["legacy", "oci", "oci-noindex"],
+                    default="legacy", help="names inside --docker-archive: legacy "
+                    "(HEX/layer.tar, before Docker 25), oci (blobs/sha256/HEX with index.json, "
+                    "Docker 25 and later), oci-noindex (the same without index.json)")
     ap.add_argument("--oci-archive", help="also write a tar of the layout here")
     args = ap.parse_args()
 
@@ -798,7 +876,8 @@ def main():
         if args.oci_archive:
             write_oci_archive(lay, top, images, args.oci_archive)
         if args.docker_archive:
-            write_docker_archive(lay, images, args.docker_archive, args.name + ":" + args.tag)
+            write_docker_archive(lay, images, args.docker_archive, args.name + ":" + args.tag,
+                                 args.docker_archive_layout)
         lay.finish()
         print(top["digest"])
     finally:

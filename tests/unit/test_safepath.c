@@ -309,6 +309,42 @@ START_TEST(test_mkdir_p)
 }
 END_TEST
 
+/* A deep path is made in one walk that keeps its place: deeper than the fallback's walk can
+ * resolve from the root (it once resolved every prefix from the root, so this failed there),
+ * and a symlink met midway is still resolved inside the root. */
+START_TEST(test_mkdir_p_deep)
+{
+	oci_error err = OCI_ERROR_INIT;
+	struct stat st;
+	static char p[4096], q[4096];
+	set_mode(_i);
+	p[0] = '\0';
+	for (int i = 0; i < 100; i++)
+		strcat(p, "a/");
+	int fd = oci_safe_mkdir_p(rootfd, p, 0755, &err);
+	ck_assert_msg(fd >= 0, "%s", err.msg);
+	close(fd);
+	strcat(p, "s");
+	ck_assert_int_eq(symlinkat("/", rootfd, p), 0);
+	/* a/.../a/s/b/c/c/.../c: s leads to the root, b and the chain of c are made there */
+	strcat(p, "/b");
+	for (int i = 0; i < 1500; i++)
+		strcat(p, "/c");
+	fd = oci_safe_mkdir_p(rootfd, p, 0700, &err);
+	ck_assert_msg(fd >= 0, "%s", err.msg);
+	ck_assert_int_eq(fstat(fd, &st), 0);
+	close(fd);
+	strcpy(q, "b");
+	for (int i = 0; i < 1500; i++)
+		strcat(q, "/c");
+	struct stat st2;
+	ck_assert_int_eq(fstatat(rootfd, q, &st2, AT_SYMLINK_NOFOLLOW), 0);
+	ck_assert(S_ISDIR(st2.st_mode) && st.st_ino == st2.st_ino);
+	ck_assert_int_eq(st2.st_mode & 0777, 0700);
+	assert_outside_untouched();
+}
+END_TEST
+
 START_TEST(test_open_parent)
 {
 	oci_error err = OCI_ERROR_INIT;
@@ -533,6 +569,7 @@ static Suite *safepath_suite(void)
 	tcase_add_loop_test(tc, test_symlink_loops, 0, 2);
 	tcase_add_loop_test(tc, test_create_stays_inside, 0, 2);
 	tcase_add_loop_test(tc, test_mkdir_p, 0, 2);
+	tcase_add_loop_test(tc, test_mkdir_p_deep, 0, 2);
 	tcase_add_loop_test(tc, test_open_parent, 0, 2);
 	tcase_add_loop_test(tc, test_lstat, 0, 2);
 	tcase_add_test(tc, test_both_resolvers_agree);

@@ -1,11 +1,13 @@
-/* Unit tests for unpack/rootless.c (id maps, the user.rootlesscontainers encoding umoci reads)
- * and unpack/pathset.c (the string map behind whiteout and opaque bookkeeping). The module
+/* Unit tests for unpack/rootless.c (id maps, the user.rootlesscontainers encoding umoci reads),
+ * unpack/pathset.c (the string map of docker-save names) and unpack/pathtree.c (the trees
+ * behind whiteout, opaque and directory-metadata bookkeeping). The module
  * sources are compiled in, since unit tests link only the common library. */
 #include <check.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "unpack/pathset.c"
+#include "unpack/pathtree.c"
 #include "unpack/rootless.c"
 
 START_TEST(test_idmap_parse_and_map)
@@ -74,6 +76,92 @@ START_TEST(test_strmap)
 }
 END_TEST
 
+START_TEST(test_pathtree)
+{
+	unpack_pathtree t;
+	oci_error err = OCI_ERROR_INIT;
+	uint32_t a, b, c, id;
+	unpack_pathtree_init(&t, 1000);
+	ck_assert_uint_eq(unpack_pathtree_find(&t, ""), UNPACK_NODE_NONE); /* empty */
+	ck_assert_int_eq(unpack_pathtree_add(&t, "usr/lib/x", 2, &c, &err), 0);
+	t.nodes[c].val = 1;
+	ck_assert_uint_eq(t.n, 4); /* root, usr, lib, x */
+	ck_assert_int_eq(unpack_pathtree_add(&t, "usr/lib", 7, &b, &err), 0);
+	ck_assert_uint_eq(t.nodes[b].val, 2); /* kept */
+	ck_assert_uint_eq(t.nodes[b].depth, 2);
+	ck_assert_uint_eq(unpack_pathtree_find(&t, "usr/lib/x"), c);
+	ck_assert_uint_eq(unpack_pathtree_find(&t, "usr/li"), UNPACK_NODE_NONE);
+	ck_assert_uint_eq(unpack_pathtree_find(&t, "usr/lib/x/y"), UNPACK_NODE_NONE);
+	ck_assert_uint_eq(unpack_pathtree_child(&t, b, "x", 1), c);
+	cleanup_free char *p = unpack_pathtree_path(&t, c, &err);
+	ck_assert_str_eq(p, "usr/lib/x");
+	/* a sibling, then the subtree is detached: gone, the sibling stays */
+	ck_assert_int_eq(unpack_pathtree_add(&t, "usr/bin", 2, &a, &err), 0);
+	a = unpack_pathtree_find(&t, "usr");
+	unpack_pathtree_detach(&t, b);
+	ck_assert_uint_eq(unpack_pathtree_find(&t, "usr/lib"), UNPACK_NODE_NONE);
+	ck_assert_uint_eq(unpack_pathtree_find(&t, "usr/lib/x"), UNPACK_NODE_NONE);
+	ck_assert(!unpack_pathtree_live(&t, c));
+	ck_assert_uint_ne(unpack_pathtree_find(&t, "usr/bin"), UNPACK_NODE_NONE);
+	unpack_pathtree_detach(&t, b); /* again: nothing to do */
+	/* named again: the same nodes come back with fill, their old children do not */
+	ck_assert_int_eq(unpack_pathtree_add(&t, "usr/lib/y", 5, &id, &err), 0);
+	ck_assert_uint_eq(unpack_pathtree_find(&t, "usr/lib"), b);
+	ck_assert_uint_eq(t.nodes[b].val, 5);
+	ck_assert_uint_eq(unpack_pathtree_find(&t, "usr/lib/x"), UNPACK_NODE_NONE);
+	ck_assert_uint_eq(t.n, 6); /* + bin, y */
+	/* detaching usr flags every live node below it, and only those */
+	unpack_pathtree_detach(&t, a);
+	ck_assert(!unpack_pathtree_live(&t, id) && !unpack_pathtree_live(&t, b));
+	ck_assert_uint_eq(unpack_pathtree_find(&t, ""), 0);
+	/* opaque flags are set once */
+	ck_assert(unpack_pathtree_set_opaque(&t, 0));
+	ck_assert(!unpack_pathtree_set_opaque(&t, 0));
+	/* a deep path costs one node per component; the cap is an error */
+	unpack_pathtree_release(&t);
+	char deep[4096] = "";
+	for (int i = 0; i < 1500; i++)
+		strcat(deep, i ? "/d" : "d");
+	ck_assert_int_lt(unpack_pathtree_add(&t, deep, 2, &id, &err), 0);
+	ck_assert_int_eq(err.code, OCI_E_LIMIT);
+	unpack_pathtree_init(&t, 2000);
+	ck_assert_int_eq(unpack_pathtree_add(&t, deep, 2, &id, &err), 0);
+	ck_assert_uint_eq(t.n, 1501);
+	ck_assert_uint_eq(t.nodes[id].depth, 1500);
+	ck_assert_uint_eq(unpack_pathtree_find(&t, deep), id);
+	unpack_pathtree_release(&t);
+}
+END_TEST
+
+START_TEST(test_pathtree_many_siblings)
+{
+	/* 100000 children detached one by one, each looked up after: linear work */
+	unpack_pathtree t;
+	oci_error err = OCI_ERROR_INIT;
+	char key[32];
+	uint32_t id;
+	unpack_pathtree_init(&t, 200000);
+	for (int i = 0; i < 100000; i++) {
+		snprintf(key, sizeof(key), "d/%d", i);
+		ck_assert_int_eq(unpack_pathtree_add(&t, key, 1, &id, &err), 0);
+	}
+	for (int i = 0; i < 100000; i += 2) {
+		snprintf(key, sizeof(key), "d/%d", i);
+		unpack_pathtree_detach(&t, unpack_pathtree_find(&t, key));
+	}
+	for (int i = 0; i < 100000; i++) {
+		snprintf(key, sizeof(key), "d/%d", i);
+		ck_assert((unpack_pathtree_find(&t, key) == UNPACK_NODE_NONE) == !(i & 1));
+	}
+	size_t live = 0;
+	for (uint32_t c = t.nodes[unpack_pathtree_find(&t, "d")].first_child; c != UNPACK_NODE_NONE;
+	     c = t.nodes[c].next)
+		live++;
+	ck_assert_uint_eq(live, 50000);
+	unpack_pathtree_release(&t);
+}
+END_TEST
+
 static Suite *rootless_suite(void)
 {
 	Suite *s = suite_create("unpack_rootless");
@@ -81,6 +169,8 @@ static Suite *rootless_suite(void)
 	tcase_add_test(tc, test_idmap_parse_and_map);
 	tcase_add_test(tc, test_rootless_xattr_encoding);
 	tcase_add_test(tc, test_strmap);
+	tcase_add_test(tc, test_pathtree);
+	tcase_add_test(tc, test_pathtree_many_siblings);
 	suite_add_tcase(s, tc);
 	return s;
 }
