@@ -12,6 +12,7 @@
 #include "unpack/apply.c"
 #include "unpack/layer.c"
 #include "unpack/pathset.c"
+#include "unpack/pathtree.c"
 #include "unpack/rootless.c"
 #include "unpack/stage.c"
 #include "unpack/whiteout.c"
