@@ -100,10 +100,11 @@ FUZZ_OBJ_state := run/state run/freezer
 $(FUZZ_BUILD)/%.o: %.c $(wildcard common/*.h)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -c -o $@ $<
-$(FUZZ_BUILD)/fetch/%.o: $(wildcard fetch/*.h)
-$(FUZZ_BUILD)/unpack/%.o: $(wildcard unpack/*.h)
-$(FUZZ_BUILD)/run/%.o: $(wildcard run/*.h)
-$(FUZZ_BUILD)/tests/fuzz/%.o: $(wildcard tests/fuzz/*.h fetch/*.h unpack/*.h run/*.h)
+# Header dependencies on explicit targets (a pattern rule without a recipe adds none).
+$(patsubst %.c,$(FUZZ_BUILD)/%.o,$(wildcard fetch/*.c)): $(wildcard fetch/*.h)
+$(patsubst %.c,$(FUZZ_BUILD)/%.o,$(wildcard unpack/*.c)): $(wildcard unpack/*.h)
+$(patsubst %.c,$(FUZZ_BUILD)/%.o,$(wildcard run/*.c)): $(wildcard run/*.h)
+$(patsubst %.c,$(FUZZ_BUILD)/%.o,$(wildcard tests/fuzz/*.c)): $(wildcard tests/fuzz/*.h fetch/*.h unpack/*.h run/*.h)
 
 $(FUZZ_LIB): $(COMMON_SRC:%.c=$(FUZZ_BUILD)/%.o)
 	rm -f $@
