@@ -248,11 +248,16 @@ ocirun() {
 		[ ! -d /proc/"$p" ] || [ "$(awk '{print $3}' /proc/"$p"/stat)" = Z ]
 	done
 	! pgrep -f "conmon.*$PEER_DIR" >/dev/null
-	# podman's own storage mounts go in its asynchronous cleanup (conmon's exit command)
-	for i in $(seq 50); do
-		[ -z "$(peers_mounts)" ] && break
+	# podman's own storage mounts go in its asynchronous cleanup (conmon's exit command).
+	# The overlay driver's private bind of its home onto itself is the store's, not a
+	# container's: whichever podman process last opened the store may keep it.
+	container_mounts() {
+		peers_mounts | grep -vxF "$PEER_DIR/podman/root/overlay" || true
+	}
+	for i in $(seq 100); do
+		[ -z "$(container_mounts)" ] && break
 		sleep 0.1
 	done
-	run peers_mounts
+	run container_mounts
 	[ -z "$output" ]
 }
