@@ -13,14 +13,6 @@
 #include "tests/fuzz/fuzz_util.h"
 #include "unpack/unpack.h"
 
-static unpack_opts opts = {
-    .max_bytes = 16u << 20,
-    .max_files = 20000,
-    .max_padding = 1u << 20,
-    .zstd_window_log = 23,
-    .no_threads = true,
-};
-
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	oci_log_set_level(-1);
@@ -55,7 +47,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 
 	unpack_root r;
-	unpack_root_init(&r, rootfd, &opts, &err);
+	unpack_root_init(&r, rootfd, &fuzz_unpack_opts, &err);
 	unpack_input in = {0};
 	oci_platform_host(&in.platform);
 	/* An odd-sized manifest picks its image by tag (--ref), as with several images. */

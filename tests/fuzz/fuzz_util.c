@@ -26,6 +26,14 @@ static void die(const char *what)
 	abort();
 }
 
+const unpack_opts fuzz_unpack_opts = {
+    .max_bytes = 16u << 20,
+    .max_files = 20000,
+    .max_padding = 1u << 20,
+    .zstd_window_log = 23,
+    .no_threads = true,
+};
+
 void fuzz_split(const uint8_t *data, size_t size, char **parts, size_t *lens, size_t n)
 {
 	const size_t sl = strlen(FUZZ_SEP);

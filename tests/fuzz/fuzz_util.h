@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "unpack/unpack.h"
+
 /* Separator between the documents of one input ("passwd\n--\ngroup\n--\nuser"). */
 #define FUZZ_SEP "\n--\n"
 
@@ -31,6 +33,9 @@ void fuzz_scratch_check(void);
 const char *fuzz_spool_path(void);
 /* s with every occurrence of key replaced by val (a new string). */
 char *fuzz_subst(const char *s, const char *key, const char *val);
+/* The limits the unpack harnesses apply layers with: small enough that a hostile input
+ * stops quickly, one thread so a crash is reproducible. */
+extern const unpack_opts fuzz_unpack_opts;
 /* Write a whole file at dirfd/name (creating parent directories of name); aborts on failure. */
 void fuzz_write_file(int dirfd, const char *name, const void *buf, size_t len);
 #endif
