@@ -28,7 +28,8 @@ static int open_bundle(const char *dir, oci_error *err)
  * can be resolved). */
 static int open_rootfs(json_t *spec, int bundle_fd, const char *bundle, int *out, oci_error *err)
 {
-	const char *path = json_string_value(json_object_get(json_object_get(spec, "root"), "path"));
+	const char *path =
+	    json_string_value(json_object_get(json_object_get(spec, "root"), "path"));
 	*out = -1;
 	if (!path || !*path)
 		return 0;
@@ -36,13 +37,15 @@ static int open_rootfs(json_t *spec, int bundle_fd, const char *bundle, int *out
 	if (fd < 0) {
 		if (errno == ENOENT)
 			return 0;
-		return oci_err_errno(err, errno, "cannot open rootfs '%s' of bundle '%s'", path, bundle);
+		return oci_err_errno(err, errno, "cannot open rootfs '%s' of bundle '%s'", path,
+				     bundle);
 	}
 	*out = fd;
 	return 0;
 }
 
-static int write_config(int bundle_fd, const char *bundle, json_t *spec, mode_t mode, oci_error *err)
+static int write_config(int bundle_fd, const char *bundle, json_t *spec, mode_t mode,
+			oci_error *err)
 {
 	cleanup_free char *text = oci_json_dump_pretty(spec, err);
 	if (!text)
@@ -52,7 +55,7 @@ static int write_config(int bundle_fd, const char *bundle, json_t *spec, mode_t 
 	return 0;
 }
 
-static json_t *load_image_config(bundle_opts *o, int bundle_fd, oci_error *err)
+static json_t *load_image_config(oci_bundle_opts *o, int bundle_fd, oci_error *err)
 {
 	json_t *j;
 	if (o->image_config && !strcmp(o->image_config, "-"))
@@ -67,14 +70,16 @@ static json_t *load_image_config(bundle_opts *o, int bundle_fd, oci_error *err)
 	return j;
 }
 
-int bundle_cmd_spec(bundle_opts *o, oci_error *err)
+int oci_bundle_cmd_spec(oci_bundle_opts *o, oci_error *err)
 {
 	struct stat st;
 	cleanup_close int bundle_fd = open_bundle(o->bundle, err), rootfs_fd = -1;
 	if (bundle_fd < 0)
 		return -1;
 	if (!o->force && fstatat(bundle_fd, CONFIG, &st, AT_SYMLINK_NOFOLLOW) == 0)
-		return oci_err(err, OCI_E_EXISTS, "'%s/%s' already exists (use --force to replace it)", o->bundle, CONFIG);
+		return oci_err(err, OCI_E_EXISTS,
+			       "'%s/%s' already exists (use --force to replace it)", o->bundle,
+			       CONFIG);
 	cleanup_json json_t *spec = oci_spec_default(o->rootless, err);
 	if (!spec)
 		return -1;
@@ -86,11 +91,11 @@ int bundle_cmd_spec(bundle_opts *o, oci_error *err)
 		if (!img)
 			return -1;
 		oci_spec_image_opts io = {
-			.entrypoint = o->entrypoint_set ? o->entrypoint.v : NULL,
-			.args = o->edits.args_set ? o->edits.args.v : NULL,
-			.env = o->edits.env.v,
-			.user = o->edits.user,
-			.cwd = o->edits.cwd,
+		    .entrypoint = o->entrypoint_set ? o->entrypoint.v : NULL,
+		    .args = o->edits.args_set ? o->edits.args.v : NULL,
+		    .env = o->edits.env.v,
+		    .user = o->edits.user,
+		    .cwd = o->edits.cwd,
 		};
 		char *none[] = {NULL};
 		if (o->entrypoint_set && !io.entrypoint)
@@ -98,21 +103,24 @@ int bundle_cmd_spec(bundle_opts *o, oci_error *err)
 		if (oci_spec_apply_image(spec, img, rootfs_fd, &io, err) < 0)
 			return oci_err_prefix(err, "image config");
 	} else if (o->entrypoint_set) {
-		return oci_err(err, OCI_E_INVALID, "--entrypoint needs an image config (--image-config or --from-image)");
+		return oci_err(
+		    err, OCI_E_INVALID,
+		    "--entrypoint needs an image config (--image-config or --from-image)");
 	}
-	if (bundle_edits_apply(spec, &o->edits, rootfs_fd, from_image, err) < 0)
+	if (oci_bundle_edits_apply(spec, &o->edits, rootfs_fd, from_image, err) < 0)
 		return -1;
 	return write_config(bundle_fd, o->bundle, spec, 0644, err);
 }
 
-int bundle_cmd_edit(bundle_opts *o, oci_error *err)
+int oci_bundle_cmd_edit(oci_bundle_opts *o, oci_error *err)
 {
 	struct stat st;
-	if (bundle_edits_empty(&o->edits))
+	if (oci_bundle_edits_empty(&o->edits))
 		return oci_err(err, OCI_E_INVALID, "edit: no change given (see --help)");
 	if (o->rootless || o->force || o->from_image || o->image_config || o->entrypoint_set)
 		return oci_err(err, OCI_E_INVALID,
-			       "edit: --rootless, --force, --image-config, --from-image and --entrypoint are for spec");
+			       "edit: --rootless, --force, --image-config, --from-image and "
+			       "--entrypoint are for spec");
 	cleanup_close int bundle_fd = open_bundle(o->bundle, err), rootfs_fd = -1;
 	if (bundle_fd < 0)
 		return -1;
@@ -120,30 +128,34 @@ int bundle_cmd_edit(bundle_opts *o, oci_error *err)
 	if (fd < 0 || fstat(fd, &st) < 0)
 		return oci_err_errno(err, errno, "cannot open '%s/%s'", o->bundle, CONFIG);
 	if (!S_ISREG(st.st_mode))
-		return oci_err(err, OCI_E_INVALID, "'%s/%s' is not a regular file", o->bundle, CONFIG);
+		return oci_err(err, OCI_E_INVALID, "'%s/%s' is not a regular file", o->bundle,
+			       CONFIG);
 	cleanup_json json_t *spec = oci_json_load_fd(fd, OCI_JSON_MAX_SIZE, CONFIG, err);
 	if (!spec)
 		return oci_err_prefix(err, "bundle '%s'", o->bundle);
 	if (!json_is_object(spec))
-		return oci_err(err, OCI_E_INVALID, "'%s/%s': expected a JSON object", o->bundle, CONFIG);
+		return oci_err(err, OCI_E_INVALID, "'%s/%s': expected a JSON object", o->bundle,
+			       CONFIG);
 	if (o->edits.user && open_rootfs(spec, bundle_fd, o->bundle, &rootfs_fd, err) < 0)
 		return -1;
-	if (bundle_edits_apply(spec, &o->edits, rootfs_fd, false, err) < 0)
+	if (oci_bundle_edits_apply(spec, &o->edits, rootfs_fd, false, err) < 0)
 		return -1;
 	return write_config(bundle_fd, o->bundle, spec, st.st_mode & 07777, err);
 }
 
-int bundle_cmd_validate(bundle_opts *o, oci_error *err)
+int oci_bundle_cmd_validate(oci_bundle_opts *o, oci_error *err)
 {
 	const char *dir = o->n_operands ? o->operands[0] : o->bundle;
 	if (o->n_operands > 1)
 		return oci_err(err, OCI_E_INVALID, "validate: one bundle directory at most");
 	if (o->n_operands && strcmp(o->bundle, "."))
-		return oci_err(err, OCI_E_INVALID, "validate: give the bundle as --bundle or as an operand, not both");
+		return oci_err(err, OCI_E_INVALID,
+			       "validate: give the bundle as --bundle or as an operand, not both");
 	cleanup_close int bundle_fd = open_bundle(dir, err);
 	if (bundle_fd < 0)
 		return -1;
-	cleanup_json json_t *spec = oci_json_load_file_at(bundle_fd, CONFIG, OCI_JSON_MAX_SIZE, err);
+	cleanup_json json_t *spec =
+	    oci_json_load_file_at(bundle_fd, CONFIG, OCI_JSON_MAX_SIZE, err);
 	if (!spec)
 		return oci_err_prefix(err, "bundle '%s'", dir);
 	cleanup_json json_t *problems = json_array();
@@ -154,13 +166,13 @@ int bundle_cmd_validate(bundle_opts *o, oci_error *err)
 		return -1;
 	size_t i;
 	json_t *p;
-	json_array_foreach(problems, i, p)
-		printf("%s\n", json_string_value(p));
+	json_array_foreach(problems, i, p) printf("%s\n", json_string_value(p));
 	if (n == 0)
 		printf("%s is valid\n", CONFIG);
 	if (oci_flush_stdout(err) < 0)
 		return -1;
 	if (n > 0)
-		oci_err(err, OCI_E_INVALID, "'%s/%s': %d problem%s", dir, CONFIG, n, n == 1 ? "" : "s");
+		oci_err(err, OCI_E_INVALID, "'%s/%s': %d problem%s", dir, CONFIG, n,
+			n == 1 ? "" : "s");
 	return n;
 }

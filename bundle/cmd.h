@@ -1,4 +1,4 @@
-/* oci-bundle's commands: spec, edit, validate. main.c parses flags into bundle_opts. */
+/* oci-bundle's commands: spec, edit, validate. main.c parses flags into oci_bundle_opts. */
 #ifndef OCI_BUNDLE_CMD_H
 #define OCI_BUNDLE_CMD_H
 
@@ -10,21 +10,21 @@
 /* The file oci-unpack --bundle writes next to rootfs/: the image's config blob. */
 #define BUNDLE_IMAGE_CONFIG "image-config.json"
 
-typedef struct bundle_opts {
+typedef struct oci_bundle_opts {
 	const char *bundle; /* directory holding config.json; "." by default */
 	bool rootless;
 	bool force;
-	bool from_image;          /* read BUNDLE/image-config.json */
+	bool from_image;	  /* read BUNDLE/image-config.json */
 	const char *image_config; /* an image config file ("-" for stdin) */
 	bool entrypoint_set;
-	bundle_strv entrypoint;
-	bundle_edits edits;
+	oci_bundle_strv entrypoint;
+	oci_bundle_edits edits;
 	char **operands;
 	int n_operands;
-} bundle_opts;
+} oci_bundle_opts;
 
-int bundle_cmd_spec(bundle_opts *o, oci_error *err);
-int bundle_cmd_edit(bundle_opts *o, oci_error *err);
+int oci_bundle_cmd_spec(oci_bundle_opts *o, oci_error *err);
+int oci_bundle_cmd_edit(oci_bundle_opts *o, oci_error *err);
 /* Returns the number of problems (printed on stdout), or -1. */
-int bundle_cmd_validate(bundle_opts *o, oci_error *err);
+int oci_bundle_cmd_validate(oci_bundle_opts *o, oci_error *err);
 #endif

@@ -13,7 +13,7 @@
 #include "common/spec.h"
 #include "common/util.h"
 
-int bundle_strv_add(bundle_strv *s, char *item, oci_error *err)
+int oci_bundle_strv_add(oci_bundle_strv *s, char *item, oci_error *err)
 {
 	if (s->n + 1 >= s->cap) {
 		size_t ncap = s->cap ? s->cap * 2 : 8;
@@ -28,37 +28,39 @@ int bundle_strv_add(bundle_strv *s, char *item, oci_error *err)
 	return 0;
 }
 
-void bundle_strv_release(bundle_strv *s)
+void oci_bundle_strv_release(oci_bundle_strv *s)
 {
 	free(s->v);
 	memset(s, 0, sizeof(*s));
 }
 
-void bundle_edits_init(bundle_edits *e)
+void oci_bundle_edits_init(oci_bundle_edits *e)
 {
 	memset(e, 0, sizeof(*e));
 	e->terminal = -1;
 	e->readonly_rootfs = -1;
 }
 
-void bundle_edits_release(bundle_edits *e)
+void oci_bundle_edits_release(oci_bundle_edits *e)
 {
-	bundle_strv *all[] = {&e->args, &e->env, &e->mounts, &e->tmpfs, &e->cap_add, &e->cap_drop, &e->annotations};
+	oci_bundle_strv *all[] = {&e->args,    &e->env,	     &e->mounts,     &e->tmpfs,
+				  &e->cap_add, &e->cap_drop, &e->annotations};
 	for (size_t i = 0; i < ARRAY_SIZE(all); i++)
-		bundle_strv_release(all[i]);
+		oci_bundle_strv_release(all[i]);
 }
 
-bool bundle_edits_empty(const bundle_edits *e)
+bool oci_bundle_edits_empty(const oci_bundle_edits *e)
 {
-	return e->terminal < 0 && e->readonly_rootfs < 0 && !e->args_set && !e->env.n && !e->cwd && !e->hostname &&
-	       !e->user && !e->mounts.n && !e->tmpfs.n && !e->memory && !e->cpus && !e->pids_limit &&
-	       !e->cap_add.n && !e->cap_drop.n && !e->net && !e->annotations.n;
+	return e->terminal < 0 && e->readonly_rootfs < 0 && !e->args_set && !e->env.n && !e->cwd &&
+	       !e->hostname && !e->user && !e->mounts.n && !e->tmpfs.n && !e->memory && !e->cpus &&
+	       !e->pids_limit && !e->cap_add.n && !e->cap_drop.n && !e->net && !e->annotations.n;
 }
 
 static int check_dest(const char *what, const char *dst, oci_error *err)
 {
 	if (!dst || dst[0] != '/')
-		return oci_err(err, OCI_E_INVALID, "%s: destination '%s' is not an absolute path", what, dst ? dst : "");
+		return oci_err(err, OCI_E_INVALID, "%s: destination '%s' is not an absolute path",
+			       what, dst ? dst : "");
 	return 0;
 }
 
@@ -71,7 +73,7 @@ static int append_str(json_t *arr, const char *s, const char *what, oci_error *e
 
 /* type=bind,src=/a,dst=/b,options=rbind,ro: every token after options= is one more option
  * (so options keep their commas); bare tokens ("ro", "rbind") before it are options too. */
-json_t *bundle_parse_mount(const char *s, oci_error *err)
+json_t *oci_bundle_parse_mount(const char *s, oci_error *err)
 {
 	cleanup_free char *copy = oci_strdup(s, err);
 	cleanup_json json_t *opts = json_array();
@@ -99,9 +101,11 @@ json_t *bundle_parse_mount(const char *s, oci_error *err)
 			if (*val && append_str(opts, val, "--mount", err) < 0)
 				return NULL;
 		} else if (!in_opts && eq) {
-			oci_err(err, OCI_E_INVALID, "--mount '%s': unknown key '%.*s'", s, (int)kl, tok);
+			oci_err(err, OCI_E_INVALID, "--mount '%s': unknown key '%.*s'", s, (int)kl,
+				tok);
 			return NULL;
-		} else if (*tok && append_str(opts, !strcmp(tok, "readonly") ? "ro" : tok, "--mount", err) < 0) {
+		} else if (*tok && append_str(opts, !strcmp(tok, "readonly") ? "ro" : tok,
+					      "--mount", err) < 0) {
 			return NULL;
 		}
 #undef KEY
@@ -116,7 +120,8 @@ json_t *bundle_parse_mount(const char *s, oci_error *err)
 		type = "bind";
 	size_t i;
 	json_t *v;
-	json_array_foreach(opts, i, v) {
+	json_array_foreach(opts, i, v)
+	{
 		const char *o = json_string_value(v);
 		has_bind |= !strcmp(o, "bind") || !strcmp(o, "rbind");
 	}
@@ -129,7 +134,8 @@ json_t *bundle_parse_mount(const char *s, oci_error *err)
 		if (!has_bind)
 			json_array_insert_new(opts, 0, json_string("rbind"));
 	}
-	json_t *m = json_pack("{s:s,s:s,s:s}", "destination", dst, "type", type, "source", src && *src ? src : type);
+	json_t *m = json_pack("{s:s,s:s,s:s}", "destination", dst, "type", type, "source",
+			      src && *src ? src : type);
 	if (!m) {
 		oci_err(err, OCI_E_INVALID, "--mount '%s': not valid UTF-8", s);
 		return NULL;
@@ -141,7 +147,7 @@ json_t *bundle_parse_mount(const char *s, oci_error *err)
 
 /* DST[:opts] with docker's defaults (nosuid, noexec, nodev) before the given options, which
  * come later and so win (exec, dev...). */
-json_t *bundle_parse_tmpfs(const char *s, oci_error *err)
+json_t *oci_bundle_parse_tmpfs(const char *s, oci_error *err)
 {
 	cleanup_free char *copy = oci_strdup(s, err);
 	char *save = NULL;
@@ -152,14 +158,15 @@ json_t *bundle_parse_tmpfs(const char *s, oci_error *err)
 		*colon++ = '\0';
 	if (check_dest("--tmpfs", copy, err) < 0)
 		return NULL;
-	json_t *m = json_pack("{s:s,s:s,s:s,s:[s,s,s]}", "destination", copy, "type", "tmpfs", "source", "tmpfs",
-			      "options", "nosuid", "noexec", "nodev");
+	json_t *m = json_pack("{s:s,s:s,s:s,s:[s,s,s]}", "destination", copy, "type", "tmpfs",
+			      "source", "tmpfs", "options", "nosuid", "noexec", "nodev");
 	if (!m) {
 		oci_err(err, OCI_E_INVALID, "--tmpfs '%s': not valid UTF-8", s);
 		return NULL;
 	}
 	json_t *opts = json_object_get(m, "options");
-	for (char *tok = colon ? strtok_r(colon, ",", &save) : NULL; tok; tok = strtok_r(NULL, ",", &save))
+	for (char *tok = colon ? strtok_r(colon, ",", &save) : NULL; tok;
+	     tok = strtok_r(NULL, ",", &save))
 		if (*tok && append_str(opts, tok, "--tmpfs", err) < 0) {
 			json_decref(m);
 			return NULL;
@@ -167,7 +174,7 @@ json_t *bundle_parse_tmpfs(const char *s, oci_error *err)
 	return m;
 }
 
-int bundle_parse_cpus(const char *s, long long *quota)
+int oci_bundle_parse_cpus(const char *s, long long *quota)
 {
 	/* Fixed point with 5 decimals: 100000us period, no floating point rounding surprises. */
 	long long whole = 0, frac = 0, scale = 100000;
@@ -210,12 +217,16 @@ static int put_mount(json_t *spec, json_t *m, oci_error *err)
 		json_decref(m);
 		return -1;
 	}
-	json_array_foreach(mounts, i, old) {
+	json_array_foreach(mounts, i, old)
+	{
 		const char *od = json_string_value(json_object_get(old, "destination"));
 		if (od && !strcmp(od, dst))
-			return json_array_set_new(mounts, i, m) < 0 ? oci_err_errno(err, ENOMEM, "cannot allocate") : 0;
+			return json_array_set_new(mounts, i, m) < 0
+				   ? oci_err_errno(err, ENOMEM, "cannot allocate")
+				   : 0;
 	}
-	return json_array_append_new(mounts, m) < 0 ? oci_err_errno(err, ENOMEM, "cannot allocate") : 0;
+	return json_array_append_new(mounts, m) < 0 ? oci_err_errno(err, ENOMEM, "cannot allocate")
+						    : 0;
 }
 
 static int set_kv(json_t *obj, const char *key, json_t *v, oci_error *err)
@@ -236,7 +247,8 @@ static long ns_find(json_t *ns, const char *t)
 {
 	size_t i;
 	json_t *v;
-	json_array_foreach(ns, i, v) {
+	json_array_foreach(ns, i, v)
+	{
 		const char *s = json_string_value(json_object_get(v, "type"));
 		if (s && !strcmp(s, t))
 			return (long)i;
@@ -261,12 +273,16 @@ static int edit_net(json_t *spec, const char *mode, oci_error *err)
 	else if (oci_str_has_prefix(mode, "ns:") && mode[3] == '/')
 		entry = json_pack("{s:s,s:s}", "type", "network", "path", mode + 3);
 	else
-		return oci_err(err, OCI_E_INVALID, "--net '%s': expected host, none or ns:/ABSOLUTE/PATH", mode);
+		return oci_err(err, OCI_E_INVALID,
+			       "--net '%s': expected host, none or ns:/ABSOLUTE/PATH", mode);
 	if (!entry)
 		return oci_err(err, OCI_E_INVALID, "--net '%s': not valid UTF-8", mode);
 	if ((i = ns_find(ns, "network")) >= 0)
-		return json_array_set_new(ns, (size_t)i, entry) < 0 ? oci_err_errno(err, ENOMEM, "cannot allocate") : 0;
-	return json_array_append_new(ns, entry) < 0 ? oci_err_errno(err, ENOMEM, "cannot allocate") : 0;
+		return json_array_set_new(ns, (size_t)i, entry) < 0
+			   ? oci_err_errno(err, ENOMEM, "cannot allocate")
+			   : 0;
+	return json_array_append_new(ns, entry) < 0 ? oci_err_errno(err, ENOMEM, "cannot allocate")
+						    : 0;
 }
 
 static int edit_hostname(json_t *spec, const char *name, oci_error *err)
@@ -275,7 +291,8 @@ static int edit_hostname(json_t *spec, const char *name, oci_error *err)
 	if (!ns)
 		return -1;
 	/* A hostname needs its own UTS namespace (runc refuses it otherwise). */
-	if (ns_find(ns, "uts") < 0 && json_array_append_new(ns, json_pack("{s:s}", "type", "uts")) < 0)
+	if (ns_find(ns, "uts") < 0 &&
+	    json_array_append_new(ns, json_pack("{s:s}", "type", "uts")) < 0)
 		return oci_err_errno(err, ENOMEM, "cannot allocate");
 	if (json_object_set_new(spec, "hostname", json_string(name)) < 0)
 		return oci_err(err, OCI_E_INVALID, "--hostname: not valid UTF-8");
@@ -283,13 +300,15 @@ static int edit_hostname(json_t *spec, const char *name, oci_error *err)
 }
 
 /* runc sets these four; inheritable too when the config has it. */
-static const char *const cap_sets[] = {"bounding", "effective", "permitted", "ambient", "inheritable"};
+static const char *const cap_sets[] = {"bounding", "effective", "permitted", "ambient",
+				       "inheritable"};
 
 static long str_index(json_t *arr, const char *s)
 {
 	size_t i;
 	json_t *v;
-	json_array_foreach(arr, i, v) {
+	json_array_foreach(arr, i, v)
+	{
 		const char *x = json_string_value(v);
 		if (x && !strcmp(x, s))
 			return (long)i;
@@ -297,9 +316,11 @@ static long str_index(json_t *arr, const char *s)
 	return -1;
 }
 
-static int edit_caps(json_t *spec, const bundle_strv *add, const bundle_strv *drop, oci_error *err)
+static int edit_caps(json_t *spec, const oci_bundle_strv *add, const oci_bundle_strv *drop,
+		     oci_error *err)
 {
-	json_t *process = oci_spec_object(spec, "", "process", err), *caps, *sets[ARRAY_SIZE(cap_sets)];
+	json_t *process = oci_spec_object(spec, "", "process", err), *caps,
+	       *sets[ARRAY_SIZE(cap_sets)];
 	char name[64];
 	if (!process || !(caps = oci_spec_object(process, "process", "capabilities", err)))
 		return -1;
@@ -314,7 +335,8 @@ static int edit_caps(json_t *spec, const bundle_strv *add, const bundle_strv *dr
 	for (size_t i = 0; i < drop->n; i++) {
 		bool all = !strcasecmp(drop->v[i], "ALL");
 		if (!all && oci_spec_capability_name(drop->v[i], name, sizeof(name)) < 0)
-			return oci_err(err, OCI_E_INVALID, "--cap-drop: unknown capability '%s'", drop->v[i]);
+			return oci_err(err, OCI_E_INVALID, "--cap-drop: unknown capability '%s'",
+				       drop->v[i]);
 		for (size_t s = 0; s < ARRAY_SIZE(cap_sets); s++) {
 			long j;
 			if (!sets[s])
@@ -329,7 +351,8 @@ static int edit_caps(json_t *spec, const bundle_strv *add, const bundle_strv *dr
 	for (size_t i = 0; i < add->n; i++) {
 		bool all = !strcasecmp(add->v[i], "ALL");
 		if (!all && oci_spec_capability_name(add->v[i], name, sizeof(name)) < 0)
-			return oci_err(err, OCI_E_INVALID, "--cap-add: unknown capability '%s'", add->v[i]);
+			return oci_err(err, OCI_E_INVALID, "--cap-add: unknown capability '%s'",
+				       add->v[i]);
 		for (size_t k = 0; k < (all ? oci_spec_n_capabilities : 1); k++) {
 			const char *c = all ? oci_spec_capabilities[k] : name;
 			for (size_t s = 0; s < ARRAY_SIZE(cap_sets); s++)
@@ -349,22 +372,27 @@ static json_t *resources(json_t *spec, const char *key, oci_error *err)
 	return oci_spec_object(res, "linux.resources", key, err);
 }
 
-static int edit_limits(json_t *spec, const bundle_edits *e, oci_error *err)
+static int edit_limits(json_t *spec, const oci_bundle_edits *e, oci_error *err)
 {
 	json_t *o;
 	if (e->memory) {
 		uint64_t bytes;
 		if (oci_parse_size(e->memory, &bytes) < 0 || bytes == 0 || bytes > INT64_MAX)
-			return oci_err(err, OCI_E_INVALID, "--memory '%s': expected a size such as 512M or 2G", e->memory);
-		if (!(o = resources(spec, "memory", err)) || set_kv(o, "limit", json_integer((json_int_t)bytes), err) < 0)
+			return oci_err(err, OCI_E_INVALID,
+				       "--memory '%s': expected a size such as 512M or 2G",
+				       e->memory);
+		if (!(o = resources(spec, "memory", err)) ||
+		    set_kv(o, "limit", json_integer((json_int_t)bytes), err) < 0)
 			return -1;
 	}
 	if (e->cpus) {
 		long long quota;
-		if (bundle_parse_cpus(e->cpus, &quota) < 0)
-			return oci_err(err, OCI_E_INVALID, "--cpus '%s': expected a number of CPUs such as 1 or 0.5",
+		if (oci_bundle_parse_cpus(e->cpus, &quota) < 0)
+			return oci_err(err, OCI_E_INVALID,
+				       "--cpus '%s': expected a number of CPUs such as 1 or 0.5",
 				       e->cpus);
-		if (!(o = resources(spec, "cpu", err)) || set_kv(o, "quota", json_integer(quota), err) < 0 ||
+		if (!(o = resources(spec, "cpu", err)) ||
+		    set_kv(o, "quota", json_integer(quota), err) < 0 ||
 		    set_kv(o, "period", json_integer(100000), err) < 0)
 			return -1;
 	}
@@ -374,11 +402,13 @@ static int edit_limits(json_t *spec, const bundle_edits *e, oci_error *err)
 		if (!strcmp(e->pids_limit, "-1"))
 			v = -1; /* unlimited */
 		else if (oci_parse_u64(e->pids_limit, INT64_MAX, &n) < 0 || n == 0)
-			return oci_err(err, OCI_E_INVALID, "--pids-limit '%s': expected a positive number or -1",
+			return oci_err(err, OCI_E_INVALID,
+				       "--pids-limit '%s': expected a positive number or -1",
 				       e->pids_limit);
 		else
 			v = (json_int_t)n;
-		if (!(o = resources(spec, "pids", err)) || set_kv(o, "limit", json_integer(v), err) < 0)
+		if (!(o = resources(spec, "pids", err)) ||
+		    set_kv(o, "limit", json_integer(v), err) < 0)
 			return -1;
 	}
 	return 0;
@@ -398,7 +428,8 @@ static int edit_user(json_t *spec, const char *user, int rootfs_fd, oci_error *e
 	return r;
 }
 
-int bundle_edits_apply(json_t *spec, const bundle_edits *e, int rootfs_fd, bool skip_process, oci_error *err)
+int oci_bundle_edits_apply(json_t *spec, const oci_bundle_edits *e, int rootfs_fd,
+			   bool skip_process, oci_error *err)
 {
 	json_t *process, *root, *ann = NULL;
 	char cwd[4096];
@@ -431,12 +462,12 @@ int bundle_edits_apply(json_t *spec, const bundle_edits *e, int rootfs_fd, bool 
 	if (e->hostname && edit_hostname(spec, e->hostname, err) < 0)
 		return -1;
 	for (size_t i = 0; i < e->mounts.n; i++) {
-		json_t *m = bundle_parse_mount(e->mounts.v[i], err);
+		json_t *m = oci_bundle_parse_mount(e->mounts.v[i], err);
 		if (!m || put_mount(spec, m, err) < 0)
 			return -1;
 	}
 	for (size_t i = 0; i < e->tmpfs.n; i++) {
-		json_t *m = bundle_parse_tmpfs(e->tmpfs.v[i], err);
+		json_t *m = oci_bundle_parse_tmpfs(e->tmpfs.v[i], err);
 		if (!m || put_mount(spec, m, err) < 0)
 			return -1;
 	}
@@ -451,12 +482,14 @@ int bundle_edits_apply(json_t *spec, const bundle_edits *e, int rootfs_fd, bool 
 	for (size_t i = 0; i < e->annotations.n; i++) {
 		const char *kv = e->annotations.v[i], *eq = strchr(kv, '=');
 		if (!eq || eq == kv)
-			return oci_err(err, OCI_E_INVALID, "--annotation '%s': expected KEY=VALUE", kv);
+			return oci_err(err, OCI_E_INVALID, "--annotation '%s': expected KEY=VALUE",
+				       kv);
 		cleanup_free char *key = strndup(kv, (size_t)(eq - kv));
 		if (!key)
 			return oci_err_errno(err, ENOMEM, "cannot allocate");
 		if (json_object_set_new(ann, key, json_string(eq + 1)) < 0)
-			return oci_err(err, OCI_E_INVALID, "--annotation '%s': not valid UTF-8", kv);
+			return oci_err(err, OCI_E_INVALID, "--annotation '%s': not valid UTF-8",
+				       kv);
 	}
 	return 0;
 }

@@ -3,8 +3,8 @@
 
 #include <string.h>
 
-void oci_cli_init(oci_cli *c, const oci_cli_option *opts, size_t n_opts, int argc, char **argv, int first,
-		  bool stop_at_nonopt)
+void oci_cli_init(oci_cli *c, const oci_cli_option *opts, size_t n_opts, int argc, char **argv,
+		  int first, bool stop_at_nonopt)
 {
 	memset(c, 0, sizeof(*c));
 	c->opts = opts;
@@ -44,7 +44,8 @@ static void rotate(char **argv, int to, int from)
  * *is_long says whether it was spelt as a long option. */
 static const oci_cli_option *wants_next(oci_cli *c, const char *arg, bool *is_long)
 {
-	*is_long = arg[1] == '-' || (strlen(arg) > 2 && find_long(c, arg + 1, strcspn(arg + 1, "=")));
+	*is_long =
+	    arg[1] == '-' || (strlen(arg) > 2 && find_long(c, arg + 1, strcspn(arg + 1, "=")));
 	if (*is_long) {
 		const char *name = arg + (arg[1] == '-' ? 2 : 1);
 		size_t len = strcspn(name, "=");
@@ -76,7 +77,8 @@ int oci_cli_next(oci_cli *c, oci_error *err)
 				c->optarg = arg + c->pos;
 			} else if (o->arg == OCI_ARG_REQUIRED) {
 				if (c->index + 1 >= c->argc)
-					return oci_err(err, OCI_E_INVALID, "option '-%c' needs an argument", ch);
+					return oci_err(err, OCI_E_INVALID,
+						       "option '-%c' needs an argument", ch);
 				c->optarg = c->argv[++c->index];
 			}
 			c->pos = 0;
@@ -112,8 +114,10 @@ int oci_cli_next(oci_cli *c, oci_error *err)
 		const oci_cli_option *o = wants_next(c, c->argv[scan], &is_long);
 		if (o && scan + 1 >= c->argc) {
 			if (is_long)
-				return oci_err(err, OCI_E_INVALID, "option '--%s' needs an argument", o->long_name);
-			return oci_err(err, OCI_E_INVALID, "option '-%c' needs an argument", o->short_name);
+				return oci_err(err, OCI_E_INVALID,
+					       "option '--%s' needs an argument", o->long_name);
+			return oci_err(err, OCI_E_INVALID, "option '-%c' needs an argument",
+				       o->short_name);
 		}
 		rotate(c->argv, c->index, scan);
 		if (o)
@@ -125,14 +129,17 @@ int oci_cli_next(oci_cli *c, oci_error *err)
 		size_t len = strcspn(name, "=");
 		const oci_cli_option *o = find_long(c, name, len);
 		if (!o)
-			return oci_err(err, OCI_E_INVALID, "unknown option '--%.*s'", (int)len, name);
+			return oci_err(err, OCI_E_INVALID, "unknown option '--%.*s'", (int)len,
+				       name);
 		if (name[len] == '=') {
 			if (o->arg == OCI_ARG_NONE)
-				return oci_err(err, OCI_E_INVALID, "option '--%s' takes no argument", o->long_name);
+				return oci_err(err, OCI_E_INVALID,
+					       "option '--%s' takes no argument", o->long_name);
 			c->optarg = name + len + 1;
 		} else if (o->arg == OCI_ARG_REQUIRED) {
 			if (c->index + 1 >= c->argc)
-				return oci_err(err, OCI_E_INVALID, "option '--%s' needs an argument", o->long_name);
+				return oci_err(err, OCI_E_INVALID,
+					       "option '--%s' needs an argument", o->long_name);
 			c->optarg = c->argv[++c->index];
 		}
 		c->index++;
@@ -142,7 +149,8 @@ int oci_cli_next(oci_cli *c, oci_error *err)
 	return oci_cli_next(c, err);
 }
 
-void oci_cli_help(FILE *f, const char *usage, const char *description, const oci_cli_option *opts, size_t n_opts)
+void oci_cli_help(FILE *f, const char *usage, const char *description, const oci_cli_option *opts,
+		  size_t n_opts)
 {
 	fprintf(f, "Usage: %s\n", usage);
 	if (description && *description)
@@ -159,9 +167,11 @@ void oci_cli_help(FILE *f, const char *usage, const char *description, const oci
 			n = snprintf(left, sizeof(left), "      ");
 		n += snprintf(left + n, sizeof(left) - (size_t)n, "--%s", o->long_name);
 		if (o->arg == OCI_ARG_REQUIRED)
-			snprintf(left + n, sizeof(left) - (size_t)n, " %s", o->arg_name ? o->arg_name : "VALUE");
+			snprintf(left + n, sizeof(left) - (size_t)n, " %s",
+				 o->arg_name ? o->arg_name : "VALUE");
 		else if (o->arg == OCI_ARG_OPTIONAL)
-			snprintf(left + n, sizeof(left) - (size_t)n, "[=%s]", o->arg_name ? o->arg_name : "VALUE");
+			snprintf(left + n, sizeof(left) - (size_t)n, "[=%s]",
+				 o->arg_name ? o->arg_name : "VALUE");
 		fprintf(f, "%-34s %s\n", left, o->help ? o->help : "");
 	}
 }

@@ -21,7 +21,9 @@ static size_t hex_len(int alg)
 
 const char *oci_digest_alg_name(int alg)
 {
-	return alg == OCI_DIGEST_SHA256 ? "sha256" : alg == OCI_DIGEST_SHA512 ? "sha512" : "unknown";
+	return alg == OCI_DIGEST_SHA256	  ? "sha256"
+	       : alg == OCI_DIGEST_SHA512 ? "sha512"
+					  : "unknown";
 }
 
 int oci_digest_parse(const char *s, oci_digest *out, oci_error *err)
@@ -29,24 +31,28 @@ int oci_digest_parse(const char *s, oci_digest *out, oci_error *err)
 	const char *colon = s ? strchr(s, ':') : NULL;
 	int alg;
 	if (!colon)
-		return oci_err(err, OCI_E_INVALID, "invalid digest '%s': expected algorithm:hex", s ? s : "");
+		return oci_err(err, OCI_E_INVALID, "invalid digest '%s': expected algorithm:hex",
+			       s ? s : "");
 	size_t alen = (size_t)(colon - s);
 	if (alen == 6 && !strncmp(s, "sha256", 6))
 		alg = OCI_DIGEST_SHA256;
 	else if (alen == 6 && !strncmp(s, "sha512", 6))
 		alg = OCI_DIGEST_SHA512;
 	else
-		return oci_err(err, OCI_E_UNSUPPORTED, "invalid digest '%.80s': unsupported algorithm '%.*s'", s,
+		return oci_err(err, OCI_E_UNSUPPORTED,
+			       "invalid digest '%.80s': unsupported algorithm '%.*s'", s,
 			       (int)(alen > 32 ? 32 : alen), s);
 	const char *hex = colon + 1;
 	size_t n = strlen(hex);
 	if (n != hex_len(alg))
-		return oci_err(err, OCI_E_INVALID, "invalid digest '%.80s': %s needs %zu hex digits, got %zu", s,
+		return oci_err(err, OCI_E_INVALID,
+			       "invalid digest '%.80s': %s needs %zu hex digits, got %zu", s,
 			       oci_digest_alg_name(alg), hex_len(alg), n);
 	for (size_t i = 0; i < n; i++) {
 		char c = hex[i];
 		if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
-			return oci_err(err, OCI_E_INVALID, "invalid digest '%.80s': not lower-case hex", s);
+			return oci_err(err, OCI_E_INVALID,
+				       "invalid digest '%.80s': not lower-case hex", s);
 	}
 	out->alg = alg;
 	memcpy(out->hex, hex, n + 1);
@@ -85,7 +91,9 @@ const char *oci_digest_blob_path(const oci_digest *d, char *buf, size_t len)
 
 oci_hasher *oci_hasher_new(int alg, oci_error *err)
 {
-	const EVP_MD *md = alg == OCI_DIGEST_SHA256 ? EVP_sha256() : alg == OCI_DIGEST_SHA512 ? EVP_sha512() : NULL;
+	const EVP_MD *md = alg == OCI_DIGEST_SHA256   ? EVP_sha256()
+			   : alg == OCI_DIGEST_SHA512 ? EVP_sha512()
+						      : NULL;
 	if (!md) {
 		oci_err(err, OCI_E_UNSUPPORTED, "unsupported digest algorithm");
 		return NULL;
@@ -173,12 +181,13 @@ int oci_digest_fd(int alg, int fd, oci_digest *out, uint64_t *size, oci_error *e
 	return oci_hasher_final(h, out, err);
 }
 
-int oci_digest_verify(const oci_digest *want, int64_t want_size, const oci_digest *got, uint64_t got_size,
-		      const char *what, oci_error *err)
+int oci_digest_verify(const oci_digest *want, int64_t want_size, const oci_digest *got,
+		      uint64_t got_size, const char *what, oci_error *err)
 {
 	char a[OCI_DIGEST_STR_MAX], b[OCI_DIGEST_STR_MAX];
 	if (want_size >= 0 && (uint64_t)want_size != got_size)
-		return oci_err(err, OCI_E_DIGEST, "%s: size mismatch: expected %lld bytes, got %llu", what,
+		return oci_err(err, OCI_E_DIGEST,
+			       "%s: size mismatch: expected %lld bytes, got %llu", what,
 			       (long long)want_size, (unsigned long long)got_size);
 	if (!oci_digest_equal(want, got))
 		return oci_err(err, OCI_E_DIGEST, "%s: digest mismatch: expected %s, got %s", what,

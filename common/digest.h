@@ -17,8 +17,8 @@ enum oci_digest_alg { OCI_DIGEST_SHA256 = 1, OCI_DIGEST_SHA512 = 2 };
 #define OCI_DIGEST_STR_MAX (7 + OCI_DIGEST_MAX_HEX + 1) /* "sha512:" + hex + NUL */
 
 typedef struct oci_digest {
-	int alg;                           /* enum oci_digest_alg */
-	char hex[OCI_DIGEST_MAX_HEX + 1];  /* lower-case hex */
+	int alg;			  /* enum oci_digest_alg */
+	char hex[OCI_DIGEST_MAX_HEX + 1]; /* lower-case hex */
 } oci_digest;
 
 int oci_digest_parse(const char *s, oci_digest *out, oci_error *err);
@@ -52,6 +52,6 @@ int oci_digest_fd(int alg, int fd, oci_digest *out, uint64_t *size, oci_error *e
 
 /* Check a computed digest and size against what a descriptor says (size < 0: not checked).
  * The error names `what` and both digests. */
-int oci_digest_verify(const oci_digest *want, int64_t want_size, const oci_digest *got, uint64_t got_size,
-		      const char *what, oci_error *err);
+int oci_digest_verify(const oci_digest *want, int64_t want_size, const oci_digest *got,
+		      uint64_t got_size, const char *what, oci_error *err);
 #endif

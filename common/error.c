@@ -103,23 +103,22 @@ void oci_err_clear(oci_error *err)
 const char *oci_err_code_name(int code)
 {
 	static const char *names[] = {
-		[OCI_OK] = "ok",
-		[OCI_E_INVALID] = "invalid",
-		[OCI_E_IO] = "io",
-		[OCI_E_NOTFOUND] = "not found",
-		[OCI_E_EXISTS] = "exists",
-		[OCI_E_DIGEST] = "digest mismatch",
-		[OCI_E_LIMIT] = "limit exceeded",
-		[OCI_E_UNSUPPORTED] = "unsupported",
-		[OCI_E_UNSAFE] = "unsafe",
-		[OCI_E_NET] = "network",
-		[OCI_E_AUTH] = "authentication",
-		[OCI_E_TLS] = "tls",
-		[OCI_E_STATE] = "state",
-		[OCI_E_INTERNAL] = "internal",
+	    [OCI_OK] = "ok",
+	    [OCI_E_INVALID] = "invalid",
+	    [OCI_E_IO] = "io",
+	    [OCI_E_NOTFOUND] = "not found",
+	    [OCI_E_EXISTS] = "exists",
+	    [OCI_E_DIGEST] = "digest mismatch",
+	    [OCI_E_LIMIT] = "limit exceeded",
+	    [OCI_E_UNSUPPORTED] = "unsupported",
+	    [OCI_E_UNSAFE] = "unsafe",
+	    [OCI_E_NET] = "network",
+	    [OCI_E_AUTH] = "authentication",
+	    [OCI_E_TLS] = "tls",
+	    [OCI_E_STATE] = "state",
+	    [OCI_E_INTERNAL] = "internal",
 	};
 	if (code < 0 || code > OCI_E_INTERNAL)
 		return "unknown";
 	return names[code];
 }
-

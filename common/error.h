@@ -11,18 +11,18 @@
 
 enum oci_errcode {
 	OCI_OK = 0,
-	OCI_E_INVALID,     /* bad input: reference, JSON, option, config value */
-	OCI_E_IO,          /* a system call failed (errno kept in sys_errno) */
-	OCI_E_NOTFOUND,    /* name, tag, blob, container, file does not exist */
-	OCI_E_EXISTS,      /* something that must not exist does */
-	OCI_E_DIGEST,      /* digest or size mismatch */
-	OCI_E_LIMIT,       /* a size, depth or count cap was hit */
+	OCI_E_INVALID,	   /* bad input: reference, JSON, option, config value */
+	OCI_E_IO,	   /* a system call failed (errno kept in sys_errno) */
+	OCI_E_NOTFOUND,	   /* name, tag, blob, container, file does not exist */
+	OCI_E_EXISTS,	   /* something that must not exist does */
+	OCI_E_DIGEST,	   /* digest or size mismatch */
+	OCI_E_LIMIT,	   /* a size, depth or count cap was hit */
 	OCI_E_UNSUPPORTED, /* valid but not supported (schema1, unknown media type) */
-	OCI_E_UNSAFE,      /* a path escaping its root, a hostile entry */
-	OCI_E_NET,         /* network / HTTP failure */
-	OCI_E_AUTH,        /* authentication or authorization failure */
-	OCI_E_TLS,         /* certificate / TLS failure */
-	OCI_E_STATE,       /* wrong container state for the operation */
+	OCI_E_UNSAFE,	   /* a path escaping its root, a hostile entry */
+	OCI_E_NET,	   /* network / HTTP failure */
+	OCI_E_AUTH,	   /* authentication or authorization failure */
+	OCI_E_TLS,	   /* certificate / TLS failure */
+	OCI_E_STATE,	   /* wrong container state for the operation */
 	OCI_E_INTERNAL,
 };
 
@@ -34,13 +34,21 @@ typedef struct oci_error {
 	char msg[OCI_ERR_MSG_MAX];
 } oci_error;
 
-#define OCI_ERROR_INIT {0, 0, {0}}
+#define OCI_ERROR_INIT                                                                             \
+	{                                                                                          \
+		0, 0,                                                                              \
+		{                                                                                  \
+			0                                                                          \
+		}                                                                                  \
+	}
 
 /* Set err (if not NULL) and return -1. */
 int oci_err(oci_error *err, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 int oci_err_v(oci_error *err, int code, const char *fmt, va_list ap);
-/* Like oci_err with code OCI_E_IO (or NOTFOUND/EXISTS for ENOENT/EEXIST) and ": strerror(errnum)" appended. */
-int oci_err_errno(oci_error *err, int errnum, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Like oci_err with code OCI_E_IO (or NOTFOUND/EXISTS for ENOENT/EEXIST) and ": strerror(errnum)"
+ * appended. */
+int oci_err_errno(oci_error *err, int errnum, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 /* Prepend "context: " to the message; returns -1 so it can be used in return statements. */
 int oci_err_prefix(oci_error *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void oci_err_clear(oci_error *err);
@@ -50,7 +58,9 @@ void oci_err_append(oci_error *err, const char *suffix);
 
 /* Conversions from the libraries' own errors (see error.c). Each returns -1. */
 struct archive;
-int oci_err_archive(oci_error *err, struct archive *a, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-int oci_err_curl(oci_error *err, int curl_code, const char *errbuf, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+int oci_err_archive(oci_error *err, struct archive *a, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+int oci_err_curl(oci_error *err, int curl_code, const char *errbuf, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 int oci_err_openssl(oci_error *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 #endif

@@ -34,12 +34,13 @@ static int scan_depth(const char *buf, size_t len, int max_depth)
 	return 0;
 }
 
-json_t *oci_json_loadb(const char *buf, size_t len, size_t max_size, int max_depth, const char *what,
-		       oci_error *err)
+json_t *oci_json_loadb(const char *buf, size_t len, size_t max_size, int max_depth,
+		       const char *what, oci_error *err)
 {
 	json_error_t jerr;
 	if (len > max_size) {
-		oci_err(err, OCI_E_LIMIT, "%s: %zu bytes is over the %zu byte limit", what, len, max_size);
+		oci_err(err, OCI_E_LIMIT, "%s: %zu bytes is over the %zu byte limit", what, len,
+			max_size);
 		return NULL;
 	}
 	if (scan_depth(buf, len, max_depth) < 0) {
@@ -48,8 +49,8 @@ json_t *oci_json_loadb(const char *buf, size_t len, size_t max_size, int max_dep
 	}
 	json_t *j = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!j)
-		oci_err(err, OCI_E_INVALID, "%s: invalid JSON at line %d column %d: %s", what, jerr.line,
-			jerr.column, jerr.text);
+		oci_err(err, OCI_E_INVALID, "%s: invalid JSON at line %d column %d: %s", what,
+			jerr.line, jerr.column, jerr.text);
 	return j;
 }
 
@@ -80,7 +81,8 @@ int oci_json_depth(const json_t *j)
 	if (json_is_object(j)) {
 		const char *k;
 		json_t *v;
-		json_object_foreach((json_t *)j, k, v) {
+		json_object_foreach((json_t *)j, k, v)
+		{
 			int d = oci_json_depth(v);
 			if (d > best)
 				best = d;
@@ -90,7 +92,8 @@ int oci_json_depth(const json_t *j)
 	if (json_is_array(j)) {
 		size_t i;
 		json_t *v;
-		json_array_foreach(j, i, v) {
+		json_array_foreach(j, i, v)
+		{
 			int d = oci_json_depth(v);
 			if (d > best)
 				best = d;
@@ -109,11 +112,13 @@ static void key_path(char *buf, size_t len, const char *path, const char *key)
 }
 
 /* Shared lookup: returns 1 with *v set, 0 when absent and optional, -1 on error. */
-static int lookup(json_t *obj, const char *path, const char *key, bool required, json_t **v, oci_error *err)
+static int lookup(json_t *obj, const char *path, const char *key, bool required, json_t **v,
+		  oci_error *err)
 {
 	char kp[512];
 	if (!json_is_object(obj)) {
-		return oci_err(err, OCI_E_INVALID, "%s: expected an object", path && *path ? path : "(root)");
+		return oci_err(err, OCI_E_INVALID, "%s: expected an object",
+			       path && *path ? path : "(root)");
 	}
 	*v = json_object_get(obj, key);
 	if (!*v || json_is_null(*v)) {
@@ -133,8 +138,8 @@ static int type_error(const char *path, const char *key, const char *expected, o
 	return oci_err(err, OCI_E_INVALID, "%s: expected %s", kp, expected);
 }
 
-int oci_json_get_string(json_t *obj, const char *path, const char *key, bool required, const char **out,
-			oci_error *err)
+int oci_json_get_string(json_t *obj, const char *path, const char *key, bool required,
+			const char **out, oci_error *err)
 {
 	json_t *v;
 	int r = lookup(obj, path, key, required, &v, err);
@@ -146,7 +151,8 @@ int oci_json_get_string(json_t *obj, const char *path, const char *key, bool req
 	return 1;
 }
 
-int oci_json_get_bool(json_t *obj, const char *path, const char *key, bool required, bool *out, oci_error *err)
+int oci_json_get_bool(json_t *obj, const char *path, const char *key, bool required, bool *out,
+		      oci_error *err)
 {
 	json_t *v;
 	int r = lookup(obj, path, key, required, &v, err);
@@ -158,7 +164,8 @@ int oci_json_get_bool(json_t *obj, const char *path, const char *key, bool requi
 	return 1;
 }
 
-int oci_json_get_int(json_t *obj, const char *path, const char *key, bool required, int64_t *out, oci_error *err)
+int oci_json_get_int(json_t *obj, const char *path, const char *key, bool required, int64_t *out,
+		     oci_error *err)
 {
 	json_t *v;
 	int r = lookup(obj, path, key, required, &v, err);
@@ -208,7 +215,8 @@ int oci_json_get_strv(json_t *obj, const char *path, const char *key, bool requi
 	cleanup_strv char **vec = oci_calloc(json_array_size(arr) + 1, sizeof(char *), err);
 	if (!vec)
 		return -1;
-	json_array_foreach(arr, i, v) {
+	json_array_foreach(arr, i, v)
+	{
 		if (!json_is_string(v)) {
 			key_path(kp, sizeof(kp), path, key);
 			return oci_err(err, OCI_E_INVALID, "%s[%zu]: expected a string", kp, i);

@@ -23,8 +23,8 @@ static inline void oci_json_decrefp(json_t **j)
 
 /* Parse buf (len bytes) refusing more than max_size bytes or nesting deeper than max_depth.
  * what names the document in errors ("manifest sha256:..."). */
-json_t *oci_json_loadb(const char *buf, size_t len, size_t max_size, int max_depth, const char *what,
-		       oci_error *err);
+json_t *oci_json_loadb(const char *buf, size_t len, size_t max_size, int max_depth,
+		       const char *what, oci_error *err);
 json_t *oci_json_load_fd(int fd, size_t max_size, const char *what, oci_error *err);
 json_t *oci_json_load_file_at(int dirfd, const char *path, size_t max_size, oci_error *err);
 
@@ -34,10 +34,12 @@ int oci_json_depth(const json_t *j);
 /* Typed getters. path is the JSON path of obj ("" for the root, "process"); the key is
  * appended in errors. When the key is absent: required -> OCI_E_INVALID "path.key: missing",
  * otherwise return 0 and leave *out unchanged. Returns 1 when the value was found. */
-int oci_json_get_string(json_t *obj, const char *path, const char *key, bool required, const char **out,
-			oci_error *err);
-int oci_json_get_bool(json_t *obj, const char *path, const char *key, bool required, bool *out, oci_error *err);
-int oci_json_get_int(json_t *obj, const char *path, const char *key, bool required, int64_t *out, oci_error *err);
+int oci_json_get_string(json_t *obj, const char *path, const char *key, bool required,
+			const char **out, oci_error *err);
+int oci_json_get_bool(json_t *obj, const char *path, const char *key, bool required, bool *out,
+		      oci_error *err);
+int oci_json_get_int(json_t *obj, const char *path, const char *key, bool required, int64_t *out,
+		     oci_error *err);
 int oci_json_get_object(json_t *obj, const char *path, const char *key, bool required, json_t **out,
 			oci_error *err);
 int oci_json_get_array(json_t *obj, const char *path, const char *key, bool required, json_t **out,

@@ -11,8 +11,8 @@
 #include "common/json.h"
 #include "common/util.h"
 
-#define OCI_LAYOUT_FILE    "{\"imageLayoutVersion\":\"1.0.0\"}"
-#define EMPTY_INDEX        "{\n  \"schemaVersion\": 2,\n  \"manifests\": []\n}\n"
+#define OCI_LAYOUT_FILE "{\"imageLayoutVersion\":\"1.0.0\"}"
+#define EMPTY_INDEX	"{\n  \"schemaVersion\": 2,\n  \"manifests\": []\n}\n"
 
 int oci_layout_open(const char *path, bool create, oci_layout *l, oci_error *err)
 {
@@ -26,21 +26,28 @@ int oci_layout_open(const char *path, bool create, oci_layout *l, oci_error *err
 	cleanup_free char *ver = NULL;
 	if (oci_read_file_at(fd, "oci-layout", 4096, &ver, NULL, NULL) < 0) {
 		if (!create)
-			return oci_err(err, OCI_E_INVALID, "'%s' is not an OCI image layout (no oci-layout file)", path);
-		if (oci_write_file_atomic(fd, "oci-layout", OCI_LAYOUT_FILE, strlen(OCI_LAYOUT_FILE), 0644, err) < 0)
+			return oci_err(err, OCI_E_INVALID,
+				       "'%s' is not an OCI image layout (no oci-layout file)",
+				       path);
+		if (oci_write_file_atomic(fd, "oci-layout", OCI_LAYOUT_FILE,
+					  strlen(OCI_LAYOUT_FILE), 0644, err) < 0)
 			return oci_err_prefix(err, "layout '%s'", path);
 	} else {
-		cleanup_json json_t *j = oci_json_loadb(ver, strlen(ver), 4096, 4, "oci-layout", err);
+		cleanup_json json_t *j =
+		    oci_json_loadb(ver, strlen(ver), 4096, 4, "oci-layout", err);
 		const char *v = NULL;
 		if (!j || oci_json_get_string(j, "", "imageLayoutVersion", true, &v, err) < 0)
 			return oci_err_prefix(err, "layout '%s'", path);
 		if (strncmp(v, "1.", 2))
-			return oci_err(err, OCI_E_UNSUPPORTED, "layout '%s': unsupported imageLayoutVersion '%s'", path, v);
+			return oci_err(err, OCI_E_UNSUPPORTED,
+				       "layout '%s': unsupported imageLayoutVersion '%s'", path, v);
 	}
 	if (faccessat(fd, "index.json", F_OK, AT_SYMLINK_NOFOLLOW) < 0) {
 		if (!create)
-			return oci_err(err, OCI_E_INVALID, "'%s' is not an OCI image layout (no index.json)", path);
-		if (oci_write_file_atomic(fd, "index.json", EMPTY_INDEX, strlen(EMPTY_INDEX), 0644, err) < 0)
+			return oci_err(err, OCI_E_INVALID,
+				       "'%s' is not an OCI image layout (no index.json)", path);
+		if (oci_write_file_atomic(fd, "index.json", EMPTY_INDEX, strlen(EMPTY_INDEX), 0644,
+					  err) < 0)
 			return oci_err_prefix(err, "layout '%s'", path);
 	}
 	if (create) {
@@ -76,17 +83,20 @@ int oci_layout_open_blob(oci_layout *l, const oci_digest *d, oci_error *err)
 {
 	char p[256], ds[OCI_DIGEST_STR_MAX];
 	struct stat st;
-	int fd = openat(l->dirfd, oci_digest_blob_path(d, p, sizeof(p)), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	int fd = openat(l->dirfd, oci_digest_blob_path(d, p, sizeof(p)),
+			O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return oci_err_errno(err, errno, "blob %s", oci_digest_str(d, ds));
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
 		close(fd);
-		return oci_err(err, OCI_E_INVALID, "blob %s: not a regular file", oci_digest_str(d, ds));
+		return oci_err(err, OCI_E_INVALID, "blob %s: not a regular file",
+			       oci_digest_str(d, ds));
 	}
 	return fd;
 }
 
-int oci_layout_read_blob(oci_layout *l, const oci_digest *d, size_t max, char **out, size_t *len, oci_error *err)
+int oci_layout_read_blob(oci_layout *l, const oci_digest *d, size_t max, char **out, size_t *len,
+			 oci_error *err)
 {
 	char ds[OCI_DIGEST_STR_MAX];
 	cleanup_close int fd = oci_layout_open_blob(l, d, err);
@@ -107,8 +117,8 @@ int oci_layout_read_blob(oci_layout *l, const oci_digest *d, size_t max, char **
 	return 0;
 }
 
-int oci_blob_writer_start(oci_layout *l, const oci_digest *want, int64_t want_size, oci_blob_writer *w,
-			  oci_error *err)
+int oci_blob_writer_start(oci_layout *l, const oci_digest *want, int64_t want_size,
+			  oci_blob_writer *w, oci_error *err)
 {
 	static unsigned counter;
 	memset(w, 0, sizeof(*w));
@@ -123,7 +133,8 @@ int oci_blob_writer_start(oci_layout *l, const oci_digest *want, int64_t want_si
 	if ((mkdirat(l->dirfd, "blobs", 0755) < 0 && errno != EEXIST) ||
 	    (mkdirat(l->dirfd, dir, 0755) < 0 && errno != EEXIST))
 		return oci_err_errno(err, errno, "cannot create '%s/%s'", l->path, dir);
-	snprintf(w->tmpname, sizeof(w->tmpname), "blobs/.tmp-%d-%u", (int)getpid(), __atomic_fetch_add(&counter, 1, __ATOMIC_RELAXED));
+	snprintf(w->tmpname, sizeof(w->tmpname), "blobs/.tmp-%d-%u", (int)getpid(),
+		 __atomic_fetch_add(&counter, 1, __ATOMIC_RELAXED));
 	w->fd = openat(l->dirfd, w->tmpname, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 	if (w->fd < 0)
 		return oci_err_errno(err, errno, "cannot create '%s/%s'", l->path, w->tmpname);
@@ -140,7 +151,8 @@ int oci_blob_writer_write(oci_blob_writer *w, const void *data, size_t len, oci_
 	if (w->want_size >= 0 && oci_hasher_bytes(w->hasher) + len > (uint64_t)w->want_size) {
 		char ds[OCI_DIGEST_STR_MAX];
 		return oci_err(err, OCI_E_DIGEST, "blob %s: more data than the %lld bytes expected",
-			       w->want.alg ? oci_digest_str(&w->want, ds) : "(new)", (long long)w->want_size);
+			       w->want.alg ? oci_digest_str(&w->want, ds) : "(new)",
+			       (long long)w->want_size);
 	}
 	if (oci_hasher_update(w->hasher, data, len, err) < 0)
 		return -1;
@@ -157,7 +169,8 @@ int oci_blob_writer_commit(oci_blob_writer *w, oci_error *err)
 	if (oci_hasher_final(w->hasher, &got, err) < 0)
 		goto fail;
 	if (w->want.alg) {
-		if (oci_digest_verify(&w->want, w->want_size, &got, size, oci_digest_str(&w->want, ds), err) < 0)
+		if (oci_digest_verify(&w->want, w->want_size, &got, size,
+				      oci_digest_str(&w->want, ds), err) < 0)
 			goto fail;
 	} else {
 		w->want = got;
@@ -168,7 +181,8 @@ int oci_blob_writer_commit(oci_blob_writer *w, oci_error *err)
 	}
 	close(w->fd);
 	w->fd = -1;
-	if (renameat(w->layout->dirfd, w->tmpname, w->layout->dirfd, oci_digest_blob_path(&got, p, sizeof(p))) < 0) {
+	if (renameat(w->layout->dirfd, w->tmpname, w->layout->dirfd,
+		     oci_digest_blob_path(&got, p, sizeof(p))) < 0) {
 		oci_err_errno(err, errno, "cannot store blob %s", oci_digest_str(&got, ds));
 		goto fail;
 	}
@@ -193,7 +207,8 @@ void oci_blob_writer_abort(oci_blob_writer *w)
 	w->hasher = NULL;
 }
 
-int oci_layout_put_blob(oci_layout *l, const void *data, size_t len, oci_digest *out, oci_error *err)
+int oci_layout_put_blob(oci_layout *l, const void *data, size_t len, oci_digest *out,
+			oci_error *err)
 {
 	oci_blob_writer w;
 	oci_digest d;
@@ -203,7 +218,8 @@ int oci_layout_put_blob(oci_layout *l, const void *data, size_t len, oci_digest 
 		*out = d;
 	if (oci_layout_has_blob(l, &d, (int64_t)len))
 		return 0;
-	if (oci_blob_writer_start(l, &d, (int64_t)len, &w, err) < 0 || oci_blob_writer_write(&w, data, len, err) < 0) {
+	if (oci_blob_writer_start(l, &d, (int64_t)len, &w, err) < 0 ||
+	    oci_blob_writer_write(&w, data, len, err) < 0) {
 		oci_blob_writer_abort(&w);
 		return -1;
 	}
@@ -219,7 +235,8 @@ json_t *oci_layout_read_index(oci_layout *l, oci_error *err)
 	}
 	if (!json_is_object(j) || !json_is_array(json_object_get(j, "manifests"))) {
 		json_decref(j);
-		oci_err(err, OCI_E_INVALID, "layout '%s': index.json: manifests: expected an array", l->path);
+		oci_err(err, OCI_E_INVALID, "layout '%s': index.json: manifests: expected an array",
+			l->path);
 		return NULL;
 	}
 	return j;
@@ -232,7 +249,8 @@ static const char *ref_name(json_t *entry)
 	return n && json_is_string(n) ? json_string_value(n) : NULL;
 }
 
-int oci_layout_add_manifest(oci_layout *l, const oci_descriptor *d, const char *name, oci_error *err)
+int oci_layout_add_manifest(oci_layout *l, const oci_descriptor *d, const char *name,
+			    oci_error *err)
 {
 	cleanup_json json_t *idx = oci_layout_read_index(l, err);
 	if (!idx)
@@ -246,8 +264,8 @@ int oci_layout_add_manifest(oci_layout *l, const oci_descriptor *d, const char *
 		json_t *e = json_array_get(arr, i);
 		const char *n = ref_name(e);
 		json_t *dg = json_object_get(e, "digest");
-		if ((name && n && !strcmp(n, name)) ||
-		    (!name && !n && dg && json_is_string(dg) && !strcmp(json_string_value(dg), want)))
+		if ((name && n && !strcmp(n, name)) || (!name && !n && dg && json_is_string(dg) &&
+							!strcmp(json_string_value(dg), want)))
 			json_array_remove(arr, i);
 	}
 	json_t *e = oci_descriptor_to_json(d, err);
@@ -273,7 +291,8 @@ int oci_layout_add_manifest(oci_layout *l, const oci_descriptor *d, const char *
 	return oci_write_file_atomic(l->dirfd, "index.json", s, strlen(s), 0644, err);
 }
 
-int oci_layout_resolve(oci_layout *l, const char *name, oci_descriptor *out, json_t **index_doc, oci_error *err)
+int oci_layout_resolve(oci_layout *l, const char *name, oci_descriptor *out, json_t **index_doc,
+		       oci_error *err)
 {
 	json_t *idx = oci_layout_read_index(l, err);
 	json_t *arr, *e, *found = NULL;
@@ -287,19 +306,23 @@ int oci_layout_resolve(oci_layout *l, const char *name, oci_descriptor *out, jso
 		return -1;
 	}
 	arr = json_object_get(idx, "manifests");
-	json_array_foreach(arr, i, e) {
+	json_array_foreach(arr, i, e)
+	{
 		const char *n = ref_name(e);
 		json_t *dg = json_object_get(e, "digest");
 		char ws[OCI_DIGEST_STR_MAX];
 		if (!name) {
 			if (found) {
 				json_decref(idx);
-				return oci_err(err, OCI_E_INVALID, "layout '%s' holds several images: name one with :TAG or @DIGEST",
+				return oci_err(err, OCI_E_INVALID,
+					       "layout '%s' holds several images: name one with "
+					       ":TAG or @DIGEST",
 					       l->path);
 			}
 			found = e;
 		} else if (by_digest) {
-			if (dg && json_is_string(dg) && !strcmp(json_string_value(dg), oci_digest_str(&want, ws)))
+			if (dg && json_is_string(dg) &&
+			    !strcmp(json_string_value(dg), oci_digest_str(&want, ws)))
 				found = e;
 		} else if (n && !strcmp(n, name)) {
 			found = e;
@@ -309,7 +332,8 @@ int oci_layout_resolve(oci_layout *l, const char *name, oci_descriptor *out, jso
 		json_decref(idx);
 		if (!name)
 			return oci_err(err, OCI_E_NOTFOUND, "layout '%s' holds no image", l->path);
-		return oci_err(err, OCI_E_NOTFOUND, "layout '%s': no image named '%s'", l->path, name);
+		return oci_err(err, OCI_E_NOTFOUND, "layout '%s': no image named '%s'", l->path,
+			       name);
 	}
 	if (oci_descriptor_parse(found, "index.json", out, err) < 0) {
 		json_decref(idx);

@@ -28,9 +28,11 @@ bool oci_layout_has_blob(oci_layout *l, const oci_digest *d, int64_t size);
 /* Open a blob for reading (O_NOFOLLOW, regular files only). */
 int oci_layout_open_blob(oci_layout *l, const oci_digest *d, oci_error *err);
 /* Read a small blob (manifest, config) with a size cap, verified against its digest. */
-int oci_layout_read_blob(oci_layout *l, const oci_digest *d, size_t max, char **out, size_t *len, oci_error *err);
+int oci_layout_read_blob(oci_layout *l, const oci_digest *d, size_t max, char **out, size_t *len,
+			 oci_error *err);
 /* Write a whole buffer as a blob; its digest is computed (sha256) and returned in out. */
-int oci_layout_put_blob(oci_layout *l, const void *data, size_t len, oci_digest *out, oci_error *err);
+int oci_layout_put_blob(oci_layout *l, const void *data, size_t len, oci_digest *out,
+			oci_error *err);
 
 /* Streaming blob writer: bytes are hashed as written; commit verifies and renames. */
 typedef struct oci_blob_writer {
@@ -42,8 +44,8 @@ typedef struct oci_blob_writer {
 	int64_t want_size;
 } oci_blob_writer;
 
-int oci_blob_writer_start(oci_layout *l, const oci_digest *want, int64_t want_size, oci_blob_writer *w,
-			  oci_error *err);
+int oci_blob_writer_start(oci_layout *l, const oci_digest *want, int64_t want_size,
+			  oci_blob_writer *w, oci_error *err);
 int oci_blob_writer_write(oci_blob_writer *w, const void *data, size_t len, oci_error *err);
 int oci_blob_writer_commit(oci_blob_writer *w, oci_error *err);
 /* Drop a writer that will not be committed (removes its temporary file). Safe after commit. */
@@ -53,7 +55,9 @@ void oci_blob_writer_abort(oci_blob_writer *w);
 json_t *oci_layout_read_index(oci_layout *l, oci_error *err); /* new reference */
 /* Add or replace the manifest entry with the given ref name (tag), writing index.json atomically.
  * name may be NULL (entry without a ref name). */
-int oci_layout_add_manifest(oci_layout *l, const oci_descriptor *d, const char *name, oci_error *err);
+int oci_layout_add_manifest(oci_layout *l, const oci_descriptor *d, const char *name,
+			    oci_error *err);
 /* Resolve "tag" or "@digest" or NULL (the only manifest) to a descriptor in index.json. */
-int oci_layout_resolve(oci_layout *l, const char *name, oci_descriptor *out, json_t **index_doc, oci_error *err);
+int oci_layout_resolve(oci_layout *l, const char *name, oci_descriptor *out, json_t **index_doc,
+		       oci_error *err);
 #endif

@@ -53,7 +53,8 @@ int oci_log_set_format(const char *name, oci_error *err)
 	else if (!strcmp(name, "json"))
 		logger.format = OCI_LOG_JSON;
 	else
-		return oci_err(err, OCI_E_INVALID, "unknown log format '%s' (expected text or json)", name);
+		return oci_err(err, OCI_E_INVALID,
+			       "unknown log format '%s' (expected text or json)", name);
 	return 0;
 }
 
@@ -73,7 +74,11 @@ static void quote_text(const char *msg, char *out, size_t len)
 {
 	size_t o = 0;
 	for (const char *p = msg; *p && o + 3 < len; p++) {
-		char c = *p, e = c == '\n' ? 'n' : c == '\r' ? 'r' : c == '\t' ? 't' : c == '"' || c == '\\' ? c : 0;
+		char c = *p, e = c == '\n'		 ? 'n'
+				 : c == '\r'		 ? 'r'
+				 : c == '\t'		 ? 't'
+				 : c == '"' || c == '\\' ? c
+							 : 0;
 		if (e) {
 			out[o++] = '\\';
 			out[o++] = e;
@@ -93,15 +98,18 @@ static void write_line(int level, const char *msg)
 	}
 	oci_time_rfc3339(tbuf, sizeof(tbuf));
 	if (logger.format == OCI_LOG_JSON) {
-		json_t *o = json_pack("{s:s,s:s,s:s}", "level", level_names[level], "msg", msg, "time", tbuf);
+		json_t *o = json_pack("{s:s,s:s,s:s}", "level", level_names[level], "msg", msg,
+				      "time", tbuf);
 		if (!o) {
-			/* Not UTF-8 (a hostile file name): keep the line, with '?' for non-ASCII bytes. */
+			/* Not UTF-8 (a hostile file name): keep the line, with '?' for non-ASCII
+			 * bytes. */
 			char safe[4096];
 			size_t i;
 			for (i = 0; msg[i] && i < sizeof(safe) - 1; i++)
 				safe[i] = (unsigned char)msg[i] < 0x80 ? msg[i] : '?';
 			safe[i] = '\0';
-			o = json_pack("{s:s,s:s,s:s}", "level", level_names[level], "msg", safe, "time", tbuf);
+			o = json_pack("{s:s,s:s,s:s}", "level", level_names[level], "msg", safe,
+				      "time", tbuf);
 		}
 		char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
 		if (s) {
@@ -118,7 +126,8 @@ static void write_line(int level, const char *msg)
 	} else {
 		char q[8192];
 		quote_text(msg, q, sizeof(q));
-		dprintf(logger.fd, "time=\"%s\" level=%s msg=\"%s\"\n", tbuf, level_names[level], q);
+		dprintf(logger.fd, "time=\"%s\" level=%s msg=\"%s\"\n", tbuf, level_names[level],
+			q);
 	}
 }
 

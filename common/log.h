@@ -17,7 +17,7 @@ void oci_log_init(const char *prog);
 void oci_log_set_level(int level);
 int oci_log_get_level(void);
 int oci_log_set_format(const char *name, oci_error *err); /* "text" or "json" */
-int oci_log_set_file(const char *path, oci_error *err);   /* opened O_APPEND */
+int oci_log_set_file(const char *path, oci_error *err);	  /* opened O_APPEND */
 /* The log file's fd (or -1): a runtime that forks can keep logging to it. */
 int oci_log_fd(void);
 const char *oci_log_prog(void);

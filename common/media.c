@@ -33,14 +33,14 @@ int oci_media_layer_info(const char *mt, int *compression, bool *nondistributabl
 		int comp;
 		bool nd;
 	} layers[] = {
-		{OCI_MT_LAYER, OCI_COMP_NONE, false},
-		{OCI_MT_LAYER_GZIP, OCI_COMP_GZIP, false},
-		{OCI_MT_LAYER_ZSTD, OCI_COMP_ZSTD, false},
-		{OCI_MT_LAYER_ND, OCI_COMP_NONE, true},
-		{OCI_MT_LAYER_ND_GZIP, OCI_COMP_GZIP, true},
-		{OCI_MT_LAYER_ND_ZSTD, OCI_COMP_ZSTD, true},
-		{DOCKER_MT_LAYER_GZIP, OCI_COMP_GZIP, false},
-		{DOCKER_MT_LAYER_FOREIGN, OCI_COMP_GZIP, true},
+	    {OCI_MT_LAYER, OCI_COMP_NONE, false},
+	    {OCI_MT_LAYER_GZIP, OCI_COMP_GZIP, false},
+	    {OCI_MT_LAYER_ZSTD, OCI_COMP_ZSTD, false},
+	    {OCI_MT_LAYER_ND, OCI_COMP_NONE, true},
+	    {OCI_MT_LAYER_ND_GZIP, OCI_COMP_GZIP, true},
+	    {OCI_MT_LAYER_ND_ZSTD, OCI_COMP_ZSTD, true},
+	    {DOCKER_MT_LAYER_GZIP, OCI_COMP_GZIP, false},
+	    {DOCKER_MT_LAYER_FOREIGN, OCI_COMP_GZIP, true},
 	};
 	for (size_t i = 0; mt && i < ARRAY_SIZE(layers); i++) {
 		if (!strcmp(mt, layers[i].type)) {
@@ -51,7 +51,8 @@ int oci_media_layer_info(const char *mt, int *compression, bool *nondistributabl
 			return 0;
 		}
 	}
-	return oci_err(err, OCI_E_UNSUPPORTED, "unsupported layer media type '%s'", mt ? mt : "(none)");
+	return oci_err(err, OCI_E_UNSUPPORTED, "unsupported layer media type '%s'",
+		       mt ? mt : "(none)");
 }
 
 void oci_platform_host(oci_platform *p)
@@ -95,13 +96,16 @@ int oci_platform_parse(const char *s, oci_platform *p, oci_error *err)
 	strcpy(buf, s);
 	char *os = buf, *arch = strchr(buf, '/'), *variant = NULL;
 	if (!arch)
-		return oci_err(err, OCI_E_INVALID, "invalid platform '%s': expected os/arch[/variant]", s);
+		return oci_err(err, OCI_E_INVALID,
+			       "invalid platform '%s': expected os/arch[/variant]", s);
 	*arch++ = '\0';
 	if ((variant = strchr(arch, '/')))
 		*variant++ = '\0';
-	if (!*os || !*arch || (variant && (!*variant || strchr(variant, '/'))) || strlen(os) >= sizeof(p->os) ||
-	    strlen(arch) >= sizeof(p->arch) || (variant && strlen(variant) >= sizeof(p->variant)))
-		return oci_err(err, OCI_E_INVALID, "invalid platform '%s': expected os/arch[/variant]", s);
+	if (!*os || !*arch || (variant && (!*variant || strchr(variant, '/'))) ||
+	    strlen(os) >= sizeof(p->os) || strlen(arch) >= sizeof(p->arch) ||
+	    (variant && strlen(variant) >= sizeof(p->variant)))
+		return oci_err(err, OCI_E_INVALID,
+			       "invalid platform '%s': expected os/arch[/variant]", s);
 	strcpy(p->os, os);
 	strcpy(p->arch, arch);
 	if (variant)
@@ -127,7 +131,8 @@ bool oci_platform_match(const oci_platform *want, const oci_platform *have)
 	return !w.variant[0] || !strcmp(w.variant, h.variant);
 }
 
-static int copy_str(char *dst, size_t len, const char *src, const char *path, const char *key, oci_error *err)
+static int copy_str(char *dst, size_t len, const char *src, const char *path, const char *key,
+		    oci_error *err)
 {
 	if (strlen(src) >= len)
 		return oci_err(err, OCI_E_INVALID, "%s.%s: value too long", path, key);
@@ -163,9 +168,12 @@ int oci_descriptor_parse(json_t *j, const char *path, oci_descriptor *d, oci_err
 		    oci_json_get_string(plat, pp, "os.version", false, &osv, err) < 0)
 			return -1;
 		if (copy_str(d->platform.os, sizeof(d->platform.os), os, pp, "os", err) < 0 ||
-		    copy_str(d->platform.arch, sizeof(d->platform.arch), arch, pp, "architecture", err) < 0 ||
-		    (variant && copy_str(d->platform.variant, sizeof(d->platform.variant), variant, pp, "variant", err) < 0) ||
-		    (osv && copy_str(d->platform.os_version, sizeof(d->platform.os_version), osv, pp, "os.version", err) < 0))
+		    copy_str(d->platform.arch, sizeof(d->platform.arch), arch, pp, "architecture",
+			     err) < 0 ||
+		    (variant && copy_str(d->platform.variant, sizeof(d->platform.variant), variant,
+					 pp, "variant", err) < 0) ||
+		    (osv && copy_str(d->platform.os_version, sizeof(d->platform.os_version), osv,
+				     pp, "os.version", err) < 0))
 			return -1;
 		d->has_platform = true;
 	}
@@ -175,14 +183,15 @@ int oci_descriptor_parse(json_t *j, const char *path, oci_descriptor *d, oci_err
 json_t *oci_descriptor_to_json(const oci_descriptor *d, oci_error *err)
 {
 	char ds[OCI_DIGEST_STR_MAX];
-	json_t *j = json_pack("{s:s,s:s,s:I}", "mediaType", d->media_type, "digest", oci_digest_str(&d->digest, ds),
-			      "size", (json_int_t)d->size);
+	json_t *j = json_pack("{s:s,s:s,s:I}", "mediaType", d->media_type, "digest",
+			      oci_digest_str(&d->digest, ds), "size", (json_int_t)d->size);
 	if (!j) {
 		oci_err(err, OCI_E_INTERNAL, "cannot build a descriptor");
 		return NULL;
 	}
 	if (d->has_platform) {
-		json_t *p = json_pack("{s:s,s:s}", "architecture", d->platform.arch, "os", d->platform.os);
+		json_t *p =
+		    json_pack("{s:s,s:s}", "architecture", d->platform.arch, "os", d->platform.os);
 		if (p && d->platform.variant[0])
 			json_object_set_new(p, "variant", json_string(d->platform.variant));
 		if (p)
@@ -203,18 +212,23 @@ static int doc_media_type(json_t *doc, const char *given, char *out, size_t len,
 		own = json_string_value(v);
 	json_t *sv = json_object_get(doc, "schemaVersion");
 	if (sv && json_is_integer(sv) && json_integer_value(sv) == 1)
-		return oci_err(err, OCI_E_UNSUPPORTED,
-			       "image uses Docker manifest schema 1, which is deprecated and not supported");
+		return oci_err(
+		    err, OCI_E_UNSUPPORTED,
+		    "image uses Docker manifest schema 1, which is deprecated and not supported");
 	const char *mt = given && *given ? given : own;
 	if (!mt) {
 		/* OCI documents may omit mediaType: infer from the shape. */
 		mt = json_object_get(doc, "manifests") ? OCI_MT_INDEX : OCI_MT_MANIFEST;
 	}
-	if (given && *given && own && strcmp(given, own) && oci_media_kind(given) != OCI_KIND_SCHEMA1)
-		return oci_err(err, OCI_E_INVALID, "media type mismatch: transport says '%s', document says '%s'", given, own);
+	if (given && *given && own && strcmp(given, own) &&
+	    oci_media_kind(given) != OCI_KIND_SCHEMA1)
+		return oci_err(err, OCI_E_INVALID,
+			       "media type mismatch: transport says '%s', document says '%s'",
+			       given, own);
 	if (oci_media_kind(mt) == OCI_KIND_SCHEMA1)
-		return oci_err(err, OCI_E_UNSUPPORTED,
-			       "image uses Docker manifest schema 1, which is deprecated and not supported");
+		return oci_err(
+		    err, OCI_E_UNSUPPORTED,
+		    "image uses Docker manifest schema 1, which is deprecated and not supported");
 	snprintf(out, len, "%s", mt);
 	return 0;
 }
@@ -229,7 +243,8 @@ int oci_manifest_parse(json_t *doc, const char *media_type, oci_manifest *m, oci
 	if (doc_media_type(doc, media_type, m->media_type, sizeof(m->media_type), err) < 0)
 		return -1;
 	if (oci_media_kind(m->media_type) != OCI_KIND_MANIFEST)
-		return oci_err(err, OCI_E_UNSUPPORTED, "manifest: unexpected media type '%s'", m->media_type);
+		return oci_err(err, OCI_E_UNSUPPORTED, "manifest: unexpected media type '%s'",
+			       m->media_type);
 	if (oci_json_get_object(doc, "", "config", true, &cfg, err) < 0 ||
 	    oci_json_get_array(doc, "", "layers", true, &layers, err) < 0)
 		return -1;
@@ -237,11 +252,13 @@ int oci_manifest_parse(json_t *doc, const char *media_type, oci_manifest *m, oci
 		return -1;
 	m->n_layers = json_array_size(layers);
 	if (m->n_layers > 1000)
-		return oci_err(err, OCI_E_LIMIT, "manifest: %zu layers is over the limit of 1000", m->n_layers);
+		return oci_err(err, OCI_E_LIMIT, "manifest: %zu layers is over the limit of 1000",
+			       m->n_layers);
 	m->layers = oci_calloc(m->n_layers, sizeof(*m->layers), err);
 	if (!m->layers)
 		return -1;
-	json_array_foreach(layers, i, v) {
+	json_array_foreach(layers, i, v)
+	{
 		char path[32];
 		snprintf(path, sizeof(path), "layers[%zu]", i);
 		if (!json_is_object(v)) {
@@ -277,16 +294,19 @@ int oci_index_parse(json_t *doc, const char *media_type, oci_index *idx, oci_err
 	if (doc_media_type(doc, media_type, idx->media_type, sizeof(idx->media_type), err) < 0)
 		return -1;
 	if (oci_media_kind(idx->media_type) != OCI_KIND_INDEX)
-		return oci_err(err, OCI_E_UNSUPPORTED, "index: unexpected media type '%s'", idx->media_type);
+		return oci_err(err, OCI_E_UNSUPPORTED, "index: unexpected media type '%s'",
+			       idx->media_type);
 	if (oci_json_get_array(doc, "", "manifests", true, &arr, err) < 0)
 		return -1;
 	idx->n_manifests = json_array_size(arr);
 	if (idx->n_manifests > 10000)
-		return oci_err(err, OCI_E_LIMIT, "index: too many manifests (%zu)", idx->n_manifests);
+		return oci_err(err, OCI_E_LIMIT, "index: too many manifests (%zu)",
+			       idx->n_manifests);
 	idx->manifests = oci_calloc(idx->n_manifests, sizeof(*idx->manifests), err);
 	if (!idx->manifests)
 		return -1;
-	json_array_foreach(arr, i, v) {
+	json_array_foreach(arr, i, v)
+	{
 		char path[32];
 		snprintf(path, sizeof(path), "manifests[%zu]", i);
 		if (!json_is_object(v)) {
@@ -312,7 +332,8 @@ void oci_index_release(oci_index *idx)
 	idx->doc = NULL;
 }
 
-int oci_index_select(const oci_index *idx, const oci_platform *want, const oci_descriptor **out, oci_error *err)
+int oci_index_select(const oci_index *idx, const oci_platform *want, const oci_descriptor **out,
+		     oci_error *err)
 {
 	char avail[1024] = "", w[128];
 	size_t used = 0;
@@ -359,15 +380,18 @@ int oci_image_config_parse(json_t *doc, oci_image_config *c, oci_error *err)
 	    oci_json_get_array(rootfs, "rootfs", "diff_ids", true, &ids, err) < 0)
 		return oci_err_prefix(err, "image config");
 	if (strcmp(type, "layers"))
-		return oci_err(err, OCI_E_INVALID, "image config: rootfs.type: expected \"layers\", got \"%s\"", type);
+		return oci_err(err, OCI_E_INVALID,
+			       "image config: rootfs.type: expected \"layers\", got \"%s\"", type);
 	snprintf(c->os, sizeof(c->os), "%s", os ? os : "");
 	snprintf(c->arch, sizeof(c->arch), "%s", arch ? arch : "");
 	c->n_diff_ids = json_array_size(ids);
 	c->diff_ids = oci_calloc(c->n_diff_ids, sizeof(*c->diff_ids), err);
 	if (!c->diff_ids)
 		return -1;
-	json_array_foreach(ids, i, v) {
-		if (!json_is_string(v) || oci_digest_parse(json_string_value(v), &c->diff_ids[i], err) < 0) {
+	json_array_foreach(ids, i, v)
+	{
+		if (!json_is_string(v) ||
+		    oci_digest_parse(json_string_value(v), &c->diff_ids[i], err) < 0) {
 			if (!json_is_string(v))
 				oci_err(err, OCI_E_INVALID, "expected a string");
 			free(c->diff_ids);

@@ -10,21 +10,21 @@
 #include "common/digest.h"
 #include "common/error.h"
 
-#define OCI_MT_INDEX          "application/vnd.oci.image.index.v1+json"
-#define OCI_MT_MANIFEST       "application/vnd.oci.image.manifest.v1+json"
-#define OCI_MT_CONFIG         "application/vnd.oci.image.config.v1+json"
-#define OCI_MT_LAYER          "application/vnd.oci.image.layer.v1.tar"
-#define OCI_MT_LAYER_GZIP     "application/vnd.oci.image.layer.v1.tar+gzip"
-#define OCI_MT_LAYER_ZSTD     "application/vnd.oci.image.layer.v1.tar+zstd"
-#define OCI_MT_LAYER_ND       "application/vnd.oci.image.layer.nondistributable.v1.tar"
-#define OCI_MT_LAYER_ND_GZIP  "application/vnd.oci.image.layer.nondistributable.v1.tar+gzip"
-#define OCI_MT_LAYER_ND_ZSTD  "application/vnd.oci.image.layer.nondistributable.v1.tar+zstd"
-#define DOCKER_MT_LIST        "application/vnd.docker.distribution.manifest.list.v2+json"
-#define DOCKER_MT_MANIFEST    "application/vnd.docker.distribution.manifest.v2+json"
-#define DOCKER_MT_SCHEMA1     "application/vnd.docker.distribution.manifest.v1+json"
-#define DOCKER_MT_SCHEMA1_SIG "application/vnd.docker.distribution.manifest.v1+prettyjws"
-#define DOCKER_MT_CONFIG      "application/vnd.docker.container.image.v1+json"
-#define DOCKER_MT_LAYER_GZIP  "application/vnd.docker.image.rootfs.diff.tar.gzip"
+#define OCI_MT_INDEX		"application/vnd.oci.image.index.v1+json"
+#define OCI_MT_MANIFEST		"application/vnd.oci.image.manifest.v1+json"
+#define OCI_MT_CONFIG		"application/vnd.oci.image.config.v1+json"
+#define OCI_MT_LAYER		"application/vnd.oci.image.layer.v1.tar"
+#define OCI_MT_LAYER_GZIP	"application/vnd.oci.image.layer.v1.tar+gzip"
+#define OCI_MT_LAYER_ZSTD	"application/vnd.oci.image.layer.v1.tar+zstd"
+#define OCI_MT_LAYER_ND		"application/vnd.oci.image.layer.nondistributable.v1.tar"
+#define OCI_MT_LAYER_ND_GZIP	"application/vnd.oci.image.layer.nondistributable.v1.tar+gzip"
+#define OCI_MT_LAYER_ND_ZSTD	"application/vnd.oci.image.layer.nondistributable.v1.tar+zstd"
+#define DOCKER_MT_LIST		"application/vnd.docker.distribution.manifest.list.v2+json"
+#define DOCKER_MT_MANIFEST	"application/vnd.docker.distribution.manifest.v2+json"
+#define DOCKER_MT_SCHEMA1	"application/vnd.docker.distribution.manifest.v1+json"
+#define DOCKER_MT_SCHEMA1_SIG	"application/vnd.docker.distribution.manifest.v1+prettyjws"
+#define DOCKER_MT_CONFIG	"application/vnd.docker.container.image.v1+json"
+#define DOCKER_MT_LAYER_GZIP	"application/vnd.docker.image.rootfs.diff.tar.gzip"
 #define DOCKER_MT_LAYER_FOREIGN "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip"
 
 #define OCI_ANNOT_REF_NAME "org.opencontainers.image.ref.name"
@@ -35,7 +35,7 @@
 
 enum oci_media_kind {
 	OCI_KIND_UNKNOWN = 0,
-	OCI_KIND_INDEX,    /* OCI index or Docker manifest list */
+	OCI_KIND_INDEX,	   /* OCI index or Docker manifest list */
 	OCI_KIND_MANIFEST, /* OCI manifest or Docker schema2 */
 	OCI_KIND_CONFIG,
 	OCI_KIND_LAYER,
@@ -47,7 +47,8 @@ enum oci_compression { OCI_COMP_NONE = 0, OCI_COMP_GZIP, OCI_COMP_ZSTD };
 int oci_media_kind(const char *media_type);
 /* For a layer media type: its compression, whether it is non-distributable/foreign.
  * Returns -1 (OCI_E_UNSUPPORTED) for a type that is not a known layer type. */
-int oci_media_layer_info(const char *media_type, int *compression, bool *nondistributable, oci_error *err);
+int oci_media_layer_info(const char *media_type, int *compression, bool *nondistributable,
+			 oci_error *err);
 
 typedef struct oci_platform {
 	char os[32];
@@ -71,7 +72,7 @@ typedef struct oci_descriptor {
 	bool has_platform;
 	oci_platform platform;
 	json_t *annotations; /* borrowed from the parsed document, may be NULL */
-	json_t *urls;        /* borrowed, may be NULL */
+	json_t *urls;	     /* borrowed, may be NULL */
 } oci_descriptor;
 
 /* Parse a descriptor object; path names it in errors ("layers[2]"). */
@@ -103,11 +104,12 @@ typedef struct oci_index {
 int oci_index_parse(json_t *doc, const char *media_type, oci_index *idx, oci_error *err);
 void oci_index_release(oci_index *idx);
 /* Pick the entry for the platform; on no match the error lists the available platforms. */
-int oci_index_select(const oci_index *idx, const oci_platform *want, const oci_descriptor **out, oci_error *err);
+int oci_index_select(const oci_index *idx, const oci_platform *want, const oci_descriptor **out,
+		     oci_error *err);
 
 typedef struct oci_image_config {
 	json_t *doc;
-	json_t *config;     /* the "config" object (Entrypoint, Cmd, Env, ...), may be NULL */
+	json_t *config; /* the "config" object (Entrypoint, Cmd, Env, ...), may be NULL */
 	size_t n_diff_ids;
 	oci_digest *diff_ids;
 	char os[32];

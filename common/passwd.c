@@ -44,7 +44,8 @@ int oci_passwd_read_file(int rootfd, const char *path, char **out, size_t *len, 
 	if (len)
 		*len = 0;
 	/* O_NONBLOCK: a FIFO planted at /etc/passwd must not hang us before the type check. */
-	cleanup_close int fd = oci_safe_open(rootfd, path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY, 0, err);
+	cleanup_close int fd =
+	    oci_safe_open(rootfd, path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY, 0, err);
 	if (fd < 0) {
 		if (err && err->code == OCI_E_NOTFOUND) {
 			oci_err_clear(err);
@@ -57,7 +58,8 @@ int oci_passwd_read_file(int rootfd, const char *path, char **out, size_t *len, 
 	if (!S_ISREG(st.st_mode))
 		return oci_err(err, OCI_E_UNSAFE, "'%s' in the rootfs is not a regular file", path);
 	if ((uint64_t)st.st_size > OCI_PASSWD_MAX_SIZE)
-		return oci_err(err, OCI_E_LIMIT, "'%s' in the rootfs: %jd bytes is over the %u byte limit", path,
+		return oci_err(err, OCI_E_LIMIT,
+			       "'%s' in the rootfs: %jd bytes is over the %u byte limit", path,
 			       (intmax_t)st.st_size, OCI_PASSWD_MAX_SIZE);
 	if (oci_read_fd(fd, OCI_PASSWD_MAX_SIZE, out, len, err) < 0)
 		return oci_err_prefix(err, "'%s' in the rootfs", path);
@@ -66,7 +68,8 @@ int oci_passwd_read_file(int rootfd, const char *path, char **out, size_t *len, 
 
 /* Split one line (not NUL-terminated inside the buffer) into at most max ':' fields, in a
  * copy held by *copy. Returns the number of fields. */
-static size_t split_fields(const char *line, size_t n, char **copy, char **fields, size_t max, oci_error *err)
+static size_t split_fields(const char *line, size_t n, char **copy, char **fields, size_t max,
+			   oci_error *err)
 {
 	size_t k = 0;
 	char *c = oci_malloc(n + 1, err);
@@ -108,8 +111,8 @@ static bool next_line(const char *buf, size_t len, size_t *pos, const char **lin
 }
 
 /* Find the passwd entry: by uid when user is numeric, by name otherwise (first match wins). */
-static int find_passwd(const char *buf, size_t len, const char *user, bool numeric, uint32_t uid, oci_user *u,
-		       char **matched_name, oci_error *err)
+static int find_passwd(const char *buf, size_t len, const char *user, bool numeric, uint32_t uid,
+		       oci_user *u, char **matched_name, oci_error *err)
 {
 	size_t pos = 0, n;
 	const char *line;
@@ -165,7 +168,8 @@ static bool list_has(const char *list, const char *name)
 static int add_gid(oci_user *u, size_t *cap, uint32_t gid, oci_error *err)
 {
 	if (u->n_additional_gids >= OCI_PASSWD_MAX_GROUPS)
-		return oci_err(err, OCI_E_LIMIT, "user is in more than %u groups", OCI_PASSWD_MAX_GROUPS);
+		return oci_err(err, OCI_E_LIMIT, "user is in more than %u groups",
+			       OCI_PASSWD_MAX_GROUPS);
 	if (u->n_additional_gids == *cap) {
 		size_t ncap = *cap ? *cap * 2 : 8;
 		uint32_t *n = realloc(u->additional_gids, ncap * sizeof(*n));
@@ -180,15 +184,16 @@ static int add_gid(oci_user *u, size_t *cap, uint32_t gid, oci_error *err)
 
 /* Walk /etc/group: with group_arg, find that group (by gid when numeric, else by name) and
  * set u->gid; without it, collect the groups that list member as supplementary groups. */
-static int scan_groups(const char *buf, size_t len, const char *group_arg, const char *member, oci_user *u,
-		       oci_error *err)
+static int scan_groups(const char *buf, size_t len, const char *group_arg, const char *member,
+		       oci_user *u, oci_error *err)
 {
 	size_t pos = 0, n, cap = 0;
 	const char *line;
 	bool numeric = group_arg && all_digits(group_arg);
 	uint32_t want = 0;
 	if (numeric && oci_passwd_parse_id(group_arg, &want) < 0)
-		return oci_err(err, OCI_E_INVALID, "gid '%s' out of range (0-%u)", group_arg, OCI_PASSWD_MAX_ID);
+		return oci_err(err, OCI_E_INVALID, "gid '%s' out of range (0-%u)", group_arg,
+			       OCI_PASSWD_MAX_ID);
 	while (buf && next_line(buf, len, &pos, &line, &n)) {
 		cleanup_free char *copy = NULL;
 		char *f[4] = {0};
@@ -209,7 +214,9 @@ static int scan_groups(const char *buf, size_t len, const char *group_arg, const
 	}
 	if (group_arg) {
 		if (!numeric)
-			return oci_err(err, OCI_E_NOTFOUND, "group '%s' not found in the rootfs's /etc/group", group_arg);
+			return oci_err(err, OCI_E_NOTFOUND,
+				       "group '%s' not found in the rootfs's /etc/group",
+				       group_arg);
 		u->gid = want;
 	}
 	return 0;
@@ -236,13 +243,16 @@ int oci_passwd_resolve(int rootfd, const char *spec, oci_user *out, oci_error *e
 		return oci_err(err, OCI_E_INVALID, "user '%s': empty group", spec);
 	bool numeric = all_digits(user);
 	if (numeric && oci_passwd_parse_id(user, &uid) < 0)
-		return oci_err(err, OCI_E_INVALID, "user '%s': uid out of range (0-%u)", spec, OCI_PASSWD_MAX_ID);
+		return oci_err(err, OCI_E_INVALID, "user '%s': uid out of range (0-%u)", spec,
+			       OCI_PASSWD_MAX_ID);
 	if (rootfd < 0) {
 		if (!numeric || (group_arg && !all_digits(group_arg)))
-			return oci_err(err, OCI_E_INVALID, "user '%s': names need a rootfs to be resolved", spec);
+			return oci_err(err, OCI_E_INVALID,
+				       "user '%s': names need a rootfs to be resolved", spec);
 		u.uid = uid;
 		if (group_arg && oci_passwd_parse_id(group_arg, &u.gid) < 0)
-			return oci_err(err, OCI_E_INVALID, "user '%s': gid out of range (0-%u)", spec, OCI_PASSWD_MAX_ID);
+			return oci_err(err, OCI_E_INVALID, "user '%s': gid out of range (0-%u)",
+				       spec, OCI_PASSWD_MAX_ID);
 		*out = u;
 		return 0;
 	}
@@ -262,7 +272,8 @@ int oci_passwd_resolve(int rootfd, const char *spec, oci_user *out, oci_error *e
 	if (group_arg && all_digits(group_arg)) {
 		/* A numeric group is that gid whatever /etc/group says: no need to read it. */
 		if (oci_passwd_parse_id(group_arg, &u.gid) < 0) {
-			oci_err(err, OCI_E_INVALID, "gid '%s' out of range (0-%u)", group_arg, OCI_PASSWD_MAX_ID);
+			oci_err(err, OCI_E_INVALID, "gid '%s' out of range (0-%u)", group_arg,
+				OCI_PASSWD_MAX_ID);
 			goto fail;
 		}
 	} else if (group_arg || matched) {

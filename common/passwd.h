@@ -24,7 +24,7 @@ typedef struct oci_user {
 	uint32_t gid;
 	uint32_t *additional_gids; /* supplementary groups (only when no group was given) */
 	size_t n_additional_gids;
-	char *home;       /* home directory from passwd, NULL when the user has no entry */
+	char *home;	   /* home directory from passwd, NULL when the user has no entry */
 	bool found_passwd; /* the user has a passwd entry */
 } oci_user;
 

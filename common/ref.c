@@ -123,25 +123,30 @@ int oci_ref_parse(const char *s, oci_ref *out, oci_error *err)
 		*colon = '\0';
 		tag = colon + 1;
 		if (!valid_tag(tag))
-			return oci_err(err, OCI_E_INVALID, "invalid reference '%s': invalid tag '%s'", s, tag);
+			return oci_err(err, OCI_E_INVALID,
+				       "invalid reference '%s': invalid tag '%s'", s, tag);
 	}
-	/* Split the domain: the first component is a host only with '.', ':', '[' or "localhost". */
+	/* Split the domain: the first component is a host only with '.', ':', '[' or "localhost".
+	 */
 	char *first_slash = strchr(name, '/');
 	const char *path = name;
 	if (first_slash) {
 		size_t dlen = (size_t)(first_slash - name);
-		bool is_host = memchr(name, '.', dlen) || memchr(name, ':', dlen) || name[0] == '[' ||
-			       (dlen == 9 && !strncmp(name, "localhost", 9));
+		bool is_host = memchr(name, '.', dlen) || memchr(name, ':', dlen) ||
+			       name[0] == '[' || (dlen == 9 && !strncmp(name, "localhost", 9));
 		/* An upper-case first component can only be a host name. */
 		for (size_t k = 0; k < dlen && !is_host; k++)
 			if (isupper((unsigned char)name[k]))
 				is_host = true;
 		if (is_host) {
 			if (!valid_domain(name, dlen))
-				return oci_err(err, OCI_E_INVALID, "invalid reference '%s': invalid registry host '%.*s'",
-					       s, (int)dlen, name);
+				return oci_err(
+				    err, OCI_E_INVALID,
+				    "invalid reference '%s': invalid registry host '%.*s'", s,
+				    (int)dlen, name);
 			if (dlen >= sizeof(out->domain))
-				return oci_err(err, OCI_E_INVALID, "invalid reference '%s': host too long", s);
+				return oci_err(err, OCI_E_INVALID,
+					       "invalid reference '%s': host too long", s);
 			memcpy(out->domain, name, dlen);
 			out->domain[dlen] = '\0';
 			path = first_slash + 1;
@@ -151,25 +156,32 @@ int oci_ref_parse(const char *s, oci_ref *out, oci_error *err)
 		strcpy(out->domain, "docker.io");
 	/* Validate the path components. */
 	if (!*path)
-		return oci_err(err, OCI_E_INVALID, "invalid reference '%s': empty repository name", s);
+		return oci_err(err, OCI_E_INVALID, "invalid reference '%s': empty repository name",
+			       s);
 	for (const char *p = path; *p; p++)
 		if (isupper((unsigned char)*p))
-			return oci_err(err, OCI_E_INVALID, "invalid reference '%s': repository name must be lowercase", s);
+			return oci_err(err, OCI_E_INVALID,
+				       "invalid reference '%s': repository name must be lowercase",
+				       s);
 	const char *c = path;
 	for (;;) {
 		const char *e = strchr(c, '/');
 		size_t n = e ? (size_t)(e - c) : strlen(c);
 		if (!valid_component(c, n))
-			return oci_err(err, OCI_E_INVALID, "invalid reference '%s': invalid repository name component '%.*s'",
-				       s, (int)n, c);
+			return oci_err(
+			    err, OCI_E_INVALID,
+			    "invalid reference '%s': invalid repository name component '%.*s'", s,
+			    (int)n, c);
 		if (!e)
 			break;
 		c = e + 1;
 	}
 	bool library = !strcmp(out->domain, "docker.io") && !strchr(path, '/');
 	int n = snprintf(out->path, sizeof(out->path), "%s%s", library ? "library/" : "", path);
-	if (n < 0 || (size_t)n >= sizeof(out->path) || strlen(out->domain) + 1 + (size_t)n > OCI_REF_NAME_MAX)
-		return oci_err(err, OCI_E_INVALID, "invalid reference '%s': name longer than %d characters", s,
+	if (n < 0 || (size_t)n >= sizeof(out->path) ||
+	    strlen(out->domain) + 1 + (size_t)n > OCI_REF_NAME_MAX)
+		return oci_err(err, OCI_E_INVALID,
+			       "invalid reference '%s': name longer than %d characters", s,
 			       OCI_REF_NAME_MAX);
 	if (tag)
 		strcpy(out->tag, tag);

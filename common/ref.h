@@ -10,12 +10,12 @@
 #include "common/error.h"
 
 #define OCI_REF_NAME_MAX 255
-#define OCI_REF_TAG_MAX  128
+#define OCI_REF_TAG_MAX	 128
 
 typedef struct oci_ref {
 	char domain[OCI_REF_NAME_MAX + 1]; /* "docker.io", "localhost:5000", "[::1]:5000" */
 	char path[OCI_REF_NAME_MAX + 1];   /* "library/busybox" */
-	char tag[OCI_REF_TAG_MAX + 1];     /* "" when the reference pins only a digest */
+	char tag[OCI_REF_TAG_MAX + 1];	   /* "" when the reference pins only a digest */
 	bool has_digest;
 	oci_digest digest;
 } oci_ref;

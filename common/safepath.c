@@ -118,7 +118,8 @@ static int splice_target(char **rest, const char *target, bool trailing_slash, o
 }
 
 /* The fallback walk. follow_last: expand a symlink in the last component. */
-static int walk_open(int rootfd, const char *path, int flags, mode_t mode, bool follow_last, oci_error *err)
+static int walk_open(int rootfd, const char *path, int flags, mode_t mode, bool follow_last,
+		     oci_error *err)
 {
 	struct walk w = {.depth = 0};
 	int links = 0, ret = -1;
@@ -133,12 +134,14 @@ static int walk_open(int rootfd, const char *path, int flags, mode_t mode, bool 
 		while (*p == '/')
 			p++;
 		if (!*p) {
-			/* Path ended on a directory (or was empty): reopen it with the wanted flags. */
+			/* Path ended on a directory (or was empty): reopen it with the wanted
+			 * flags. */
 			if (flags & O_CREAT && !(flags & O_DIRECTORY)) {
 				oci_err_errno(err, EISDIR, "cannot create '%s'", path);
 				goto out;
 			}
-			ret = openat(w.fds[w.depth], ".", (flags & ~(O_CREAT | O_EXCL | O_NOFOLLOW)) | O_CLOEXEC);
+			ret = openat(w.fds[w.depth], ".",
+				     (flags & ~(O_CREAT | O_EXCL | O_NOFOLLOW)) | O_CLOEXEC);
 			if (ret < 0)
 				oci_err_errno(err, errno, "cannot open '%s'", path);
 			goto out;
@@ -199,7 +202,10 @@ static int walk_open(int rootfd, const char *path, int flags, mode_t mode, bool 
 				oci_err_errno(err, EISDIR, "cannot open '%s'", path);
 				goto out;
 			}
-			ret = openat(cur, comp, flags | (trailing_slash ? O_DIRECTORY : 0) | O_NOFOLLOW | O_CLOEXEC, mode);
+			ret = openat(cur, comp,
+				     flags | (trailing_slash ? O_DIRECTORY : 0) | O_NOFOLLOW |
+					 O_CLOEXEC,
+				     mode);
 			if (ret < 0)
 				oci_err_errno(err, errno, "cannot open '%s'", path);
 			goto out;
@@ -232,9 +238,9 @@ int oci_safe_open(int rootfd, const char *path, int flags, mode_t mode, oci_erro
 {
 	if (!oci_safepath_force_fallback) {
 		struct open_how how = {
-			.flags = (uint64_t)(flags | O_CLOEXEC),
-			.mode = (flags & (O_CREAT | O_TMPFILE)) ? mode : 0,
-			.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+		    .flags = (uint64_t)(flags | O_CLOEXEC),
+		    .mode = (flags & (O_CREAT | O_TMPFILE)) ? mode : 0,
+		    .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
 		};
 		const char *p = *path ? path : ".";
 		int fd = sys_openat2(rootfd, p, &how);
@@ -249,8 +255,8 @@ int oci_safe_open(int rootfd, const char *path, int flags, mode_t mode, oci_erro
 	return walk_open(rootfd, path, flags, mode, !(flags & O_NOFOLLOW), err);
 }
 
-int oci_safe_open_parent(int rootfd, const char *path, const char **leaf, char *leafbuf, size_t leaflen,
-			 oci_error *err)
+int oci_safe_open_parent(int rootfd, const char *path, const char **leaf, char *leafbuf,
+			 size_t leaflen, oci_error *err)
 {
 	char clean[4096];
 	size_t n = strlen(path);
@@ -262,9 +268,11 @@ int oci_safe_open_parent(int rootfd, const char *path, const char **leaf, char *
 	char *slash = strrchr(clean, '/');
 	const char *name = slash ? slash + 1 : clean;
 	if (!*name)
-		return oci_err(err, OCI_E_INVALID, "'%s': has no parent directory inside the root", path);
+		return oci_err(err, OCI_E_INVALID, "'%s': has no parent directory inside the root",
+			       path);
 	if (!strcmp(name, ".") || !strcmp(name, ".."))
-		return oci_err(err, OCI_E_UNSAFE, "'%s': has no parent directory inside the root", path);
+		return oci_err(err, OCI_E_UNSAFE, "'%s': has no parent directory inside the root",
+			       path);
 	if (strlen(name) >= leaflen)
 		return oci_err_errno(err, ENAMETOOLONG, "'%s'", path);
 	strcpy(leafbuf, name);
@@ -352,7 +360,8 @@ int oci_safe_lstat(int rootfd, const char *path, struct stat *st, oci_error *err
 			return oci_err_errno(err, errno, "cannot stat the root");
 		return 0;
 	}
-	cleanup_close int dfd = oci_safe_open_parent(rootfd, path, &leaf, leafbuf, sizeof(leafbuf), err);
+	cleanup_close int dfd =
+	    oci_safe_open_parent(rootfd, path, &leaf, leafbuf, sizeof(leafbuf), err);
 	if (dfd < 0)
 		return -1;
 	if (fstatat(dfd, leaf, st, AT_SYMLINK_NOFOLLOW) < 0)

@@ -23,8 +23,8 @@ int oci_safe_open(int rootfd, const char *path, int flags, mode_t mode, oci_erro
 /* Open the directory that contains path's last component, resolved inside the root, and
  * return it with *leaf pointing into path at that component. Trailing slashes are ignored;
  * "" or "/" has no parent (OCI_E_INVALID). Components "." and ".." in the leaf are refused. */
-int oci_safe_open_parent(int rootfd, const char *path, const char **leaf, char *leafbuf, size_t leaflen,
-			 oci_error *err);
+int oci_safe_open_parent(int rootfd, const char *path, const char **leaf, char *leafbuf,
+			 size_t leaflen, oci_error *err);
 
 /* mkdir -p inside the root: every component is created (mode) or must be a directory
  * (symlinks are followed inside the root). Returns an O_PATH|O_DIRECTORY fd, or -1. */

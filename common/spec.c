@@ -16,43 +16,49 @@
 
 /* runc 1.1's `runc spec`, key for key and in its order; only ociVersion is ours. */
 static const char default_spec[] =
-	"{\"ociVersion\":\"" OCI_RUNTIME_SPEC_VERSION "\","
-	"\"process\":{\"terminal\":true,\"user\":{\"uid\":0,\"gid\":0},\"args\":[\"sh\"],"
-	"\"env\":[\"" OCI_SPEC_DEFAULT_PATH "\",\"TERM=xterm\"],\"cwd\":\"/\","
-	"\"capabilities\":{"
-	"\"bounding\":[\"CAP_AUDIT_WRITE\",\"CAP_KILL\",\"CAP_NET_BIND_SERVICE\"],"
-	"\"effective\":[\"CAP_AUDIT_WRITE\",\"CAP_KILL\",\"CAP_NET_BIND_SERVICE\"],"
-	"\"permitted\":[\"CAP_AUDIT_WRITE\",\"CAP_KILL\",\"CAP_NET_BIND_SERVICE\"],"
-	"\"ambient\":[\"CAP_AUDIT_WRITE\",\"CAP_KILL\",\"CAP_NET_BIND_SERVICE\"]},"
-	"\"rlimits\":[{\"type\":\"RLIMIT_NOFILE\",\"hard\":1024,\"soft\":1024}],"
-	"\"noNewPrivileges\":true},"
-	"\"root\":{\"path\":\"rootfs\",\"readonly\":true},"
-	"\"hostname\":\"runc\","
-	"\"mounts\":["
-	"{\"destination\":\"/proc\",\"type\":\"proc\",\"source\":\"proc\"},"
-	"{\"destination\":\"/dev\",\"type\":\"tmpfs\",\"source\":\"tmpfs\","
-	"\"options\":[\"nosuid\",\"strictatime\",\"mode=755\",\"size=65536k\"]},"
-	"{\"destination\":\"/dev/pts\",\"type\":\"devpts\",\"source\":\"devpts\","
-	"\"options\":[\"nosuid\",\"noexec\",\"newinstance\",\"ptmxmode=0666\",\"mode=0620\",\"gid=5\"]},"
-	"{\"destination\":\"/dev/shm\",\"type\":\"tmpfs\",\"source\":\"shm\","
-	"\"options\":[\"nosuid\",\"noexec\",\"nodev\",\"mode=1777\",\"size=65536k\"]},"
-	"{\"destination\":\"/dev/mqueue\",\"type\":\"mqueue\",\"source\":\"mqueue\","
-	"\"options\":[\"nosuid\",\"noexec\",\"nodev\"]},"
-	"{\"destination\":\"/sys\",\"type\":\"sysfs\",\"source\":\"sysfs\","
-	"\"options\":[\"nosuid\",\"noexec\",\"nodev\",\"ro\"]},"
-	"{\"destination\":\"/sys/fs/cgroup\",\"type\":\"cgroup\",\"source\":\"cgroup\","
-	"\"options\":[\"nosuid\",\"noexec\",\"nodev\",\"relatime\",\"ro\"]}],"
-	"\"linux\":{"
-	"\"resources\":{\"devices\":[{\"allow\":false,\"access\":\"rwm\"}]},"
-	"\"namespaces\":[{\"type\":\"pid\"},{\"type\":\"network\"},{\"type\":\"ipc\"},{\"type\":\"uts\"},"
-	"{\"type\":\"mount\"}],"
-	"\"maskedPaths\":[\"/proc/acpi\",\"/proc/asound\",\"/proc/kcore\",\"/proc/keys\",\"/proc/latency_stats\","
-	"\"/proc/timer_list\",\"/proc/timer_stats\",\"/proc/sched_debug\",\"/sys/firmware\",\"/proc/scsi\"],"
-	"\"readonlyPaths\":[\"/proc/bus\",\"/proc/fs\",\"/proc/irq\",\"/proc/sys\",\"/proc/sysrq-trigger\"]}}";
+    "{\"ociVersion\":\"" OCI_RUNTIME_SPEC_VERSION "\","
+    "\"process\":{\"terminal\":true,\"user\":{\"uid\":0,\"gid\":0},\"args\":[\"sh\"],"
+    "\"env\":[\"" OCI_SPEC_DEFAULT_PATH "\",\"TERM=xterm\"],\"cwd\":\"/\","
+    "\"capabilities\":{"
+    "\"bounding\":[\"CAP_AUDIT_WRITE\",\"CAP_KILL\",\"CAP_NET_BIND_SERVICE\"],"
+    "\"effective\":[\"CAP_AUDIT_WRITE\",\"CAP_KILL\",\"CAP_NET_BIND_SERVICE\"],"
+    "\"permitted\":[\"CAP_AUDIT_WRITE\",\"CAP_KILL\",\"CAP_NET_BIND_SERVICE\"],"
+    "\"ambient\":[\"CAP_AUDIT_WRITE\",\"CAP_KILL\",\"CAP_NET_BIND_SERVICE\"]},"
+    "\"rlimits\":[{\"type\":\"RLIMIT_NOFILE\",\"hard\":1024,\"soft\":1024}],"
+    "\"noNewPrivileges\":true},"
+    "\"root\":{\"path\":\"rootfs\",\"readonly\":true},"
+    "\"hostname\":\"runc\","
+    "\"mounts\":["
+    "{\"destination\":\"/proc\",\"type\":\"proc\",\"source\":\"proc\"},"
+    "{\"destination\":\"/dev\",\"type\":\"tmpfs\",\"source\":\"tmpfs\","
+    "\"options\":[\"nosuid\",\"strictatime\",\"mode=755\",\"size=65536k\"]},"
+    "{\"destination\":\"/dev/pts\",\"type\":\"devpts\",\"source\":\"devpts\","
+    "\"options\":[\"nosuid\",\"noexec\",\"newinstance\",\"ptmxmode=0666\",\"mode=0620\",\"gid=5\"]}"
+    ","
+    "{\"destination\":\"/dev/shm\",\"type\":\"tmpfs\",\"source\":\"shm\","
+    "\"options\":[\"nosuid\",\"noexec\",\"nodev\",\"mode=1777\",\"size=65536k\"]},"
+    "{\"destination\":\"/dev/mqueue\",\"type\":\"mqueue\",\"source\":\"mqueue\","
+    "\"options\":[\"nosuid\",\"noexec\",\"nodev\"]},"
+    "{\"destination\":\"/sys\",\"type\":\"sysfs\",\"source\":\"sysfs\","
+    "\"options\":[\"nosuid\",\"noexec\",\"nodev\",\"ro\"]},"
+    "{\"destination\":\"/sys/fs/cgroup\",\"type\":\"cgroup\",\"source\":\"cgroup\","
+    "\"options\":[\"nosuid\",\"noexec\",\"nodev\",\"relatime\",\"ro\"]}],"
+    "\"linux\":{"
+    "\"resources\":{\"devices\":[{\"allow\":false,\"access\":\"rwm\"}]},"
+    "\"namespaces\":[{\"type\":\"pid\"},{\"type\":\"network\"},{\"type\":\"ipc\"},{\"type\":"
+    "\"uts\"},"
+    "{\"type\":\"mount\"}],"
+    "\"maskedPaths\":[\"/proc/acpi\",\"/proc/asound\",\"/proc/kcore\",\"/proc/keys\",\"/proc/"
+    "latency_stats\","
+    "\"/proc/timer_list\",\"/proc/timer_stats\",\"/proc/sched_debug\",\"/sys/firmware\",\"/proc/"
+    "scsi\"],"
+    "\"readonlyPaths\":[\"/proc/bus\",\"/proc/fs\",\"/proc/irq\",\"/proc/sys\",\"/proc/"
+    "sysrq-trigger\"]}}";
 
 static json_t *id_mapping(unsigned long host)
 {
-	return json_pack("[{s:i,s:I,s:i}]", "containerID", 0, "hostID", (json_int_t)host, "size", 1);
+	return json_pack("[{s:i,s:I,s:i}]", "containerID", 0, "hostID", (json_int_t)host, "size",
+			 1);
 }
 
 /* runc's ToRootless: map the caller to root in a user namespace, drop the network namespace
@@ -69,17 +75,20 @@ static int make_rootless(json_t *spec, oci_error *err)
 	size_t i;
 	if (!fresh || !fresh_ns)
 		goto nomem;
-	/* Rebuild "linux" so the keys come in runc's order: uidMappings, gidMappings, namespaces... */
+	/* Rebuild "linux" so the keys come in runc's order: uidMappings, gidMappings, namespaces...
+	 */
 	if (json_object_set_new(fresh, "uidMappings", id_mapping((unsigned long)geteuid())) < 0 ||
 	    json_object_set_new(fresh, "gidMappings", id_mapping((unsigned long)getegid())) < 0)
 		goto nomem;
-	json_array_foreach(ns, i, v) {
+	json_array_foreach(ns, i, v)
+	{
 		if (strcmp(json_string_value(json_object_get(v, "type")), "network") != 0)
 			json_array_append(fresh_ns, v);
 	}
 	if (json_array_append_new(fresh_ns, json_pack("{s:s}", "type", "user")) < 0)
 		goto nomem;
-	json_object_foreach(linux_, k, v) {
+	json_object_foreach(linux_, k, v)
+	{
 		if (!strcmp(k, "resources"))
 			continue;
 		if (!strcmp(k, "namespaces")) {
@@ -96,12 +105,14 @@ static int make_rootless(json_t *spec, oci_error *err)
 		goto nomem;
 	}
 	fresh = NULL;
-	json_array_foreach(mounts, i, m) {
+	json_array_foreach(mounts, i, m)
+	{
 		const char *dst = json_string_value(json_object_get(m, "destination"));
 		json_t *opts = json_object_get(m, "options");
 		if (!strcmp(dst, "/dev/pts")) {
 			size_t j;
-			json_array_foreach(opts, j, v) {
+			json_array_foreach(opts, j, v)
+			{
 				if (!strcmp(json_string_value(v), "gid=5")) {
 					json_array_remove(opts, j);
 					break;
@@ -143,7 +154,8 @@ json_t *oci_spec_object(json_t *obj, const char *path, const char *key, oci_erro
 	json_t *v = json_object_get(obj, key);
 	if (v && !json_is_null(v)) {
 		if (!json_is_object(v)) {
-			oci_err(err, OCI_E_INVALID, "%s%s%s: expected an object", path, *path ? "." : "", key);
+			oci_err(err, OCI_E_INVALID, "%s%s%s: expected an object", path,
+				*path ? "." : "", key);
 			return NULL;
 		}
 		return v;
@@ -162,7 +174,8 @@ json_t *oci_spec_array(json_t *obj, const char *path, const char *key, oci_error
 	json_t *v = json_object_get(obj, key);
 	if (v && !json_is_null(v)) {
 		if (!json_is_array(v)) {
-			oci_err(err, OCI_E_INVALID, "%s%s%s: expected an array", path, *path ? "." : "", key);
+			oci_err(err, OCI_E_INVALID, "%s%s%s: expected an array", path,
+				*path ? "." : "", key);
 			return NULL;
 		}
 		return v;
@@ -181,23 +194,27 @@ int oci_spec_env_set(json_t *spec, const char *kv, bool replace, oci_error *err)
 	json_t *process, *env, *v;
 	size_t i;
 	if (!eq || eq == kv)
-		return oci_err(err, OCI_E_INVALID, "environment variable '%s': expected KEY=VALUE", kv);
+		return oci_err(err, OCI_E_INVALID, "environment variable '%s': expected KEY=VALUE",
+			       kv);
 	if (!(process = oci_spec_object(spec, "", "process", err)) ||
 	    !(env = oci_spec_array(process, "process", "env", err)))
 		return -1;
 	size_t klen = (size_t)(eq - kv) + 1; /* including '=' */
-	json_array_foreach(env, i, v) {
+	json_array_foreach(env, i, v)
+	{
 		const char *s = json_string_value(v);
 		if (s && !strncmp(s, kv, klen)) {
 			if (!replace)
 				return 0;
 			return json_array_set_new(env, i, json_string(kv)) < 0
-				       ? oci_err(err, OCI_E_INVALID, "environment variable '%s': not valid UTF-8", kv)
-				       : 0;
+				   ? oci_err(err, OCI_E_INVALID,
+					     "environment variable '%s': not valid UTF-8", kv)
+				   : 0;
 		}
 	}
 	if (json_array_append_new(env, json_string(kv)) < 0)
-		return oci_err(err, OCI_E_INVALID, "environment variable '%s': not valid UTF-8", kv);
+		return oci_err(err, OCI_E_INVALID, "environment variable '%s': not valid UTF-8",
+			       kv);
 	return 0;
 }
 
@@ -209,7 +226,8 @@ int oci_spec_set_args(json_t *spec, char *const *args, oci_error *err)
 	for (size_t i = 0; args && args[i]; i++)
 		if (json_array_append_new(arr, json_string(args[i])) < 0) {
 			json_decref(arr);
-			return oci_err(err, OCI_E_INVALID, "argument '%s': not valid UTF-8", args[i]);
+			return oci_err(err, OCI_E_INVALID, "argument '%s': not valid UTF-8",
+				       args[i]);
 		}
 	if (json_array_size(arr) == 0) {
 		json_decref(arr);
@@ -219,14 +237,17 @@ int oci_spec_set_args(json_t *spec, char *const *args, oci_error *err)
 		json_decref(arr);
 		return -1;
 	}
-	return json_object_set_new(process, "args", arr) < 0 ? oci_err_errno(err, ENOMEM, "cannot allocate") : 0;
+	return json_object_set_new(process, "args", arr) < 0
+		   ? oci_err_errno(err, ENOMEM, "cannot allocate")
+		   : 0;
 }
 
 int oci_spec_check_cwd(const char *cwd, char *out, size_t outlen, oci_error *err)
 {
 	char clean[4096];
 	if (!cwd || cwd[0] != '/')
-		return oci_err(err, OCI_E_INVALID, "working directory '%s': must be an absolute path", cwd ? cwd : "");
+		return oci_err(err, OCI_E_INVALID,
+			       "working directory '%s': must be an absolute path", cwd ? cwd : "");
 	if (oci_path_clean(cwd, clean, sizeof(clean)) < 0)
 		return oci_err(err, OCI_E_INVALID, "working directory: path too long");
 	/* /proc/self/fd/N and friends are magic links to whatever the runtime has open: a
@@ -234,7 +255,8 @@ int oci_spec_check_cwd(const char *cwd, char *out, size_t outlen, oci_error *err
 	 * /proc or /sys, so refuse them outright. */
 	if (!strcmp(clean, "proc") || oci_str_has_prefix(clean, "proc/") || !strcmp(clean, "sys") ||
 	    oci_str_has_prefix(clean, "sys/"))
-		return oci_err(err, OCI_E_UNSAFE, "working directory '%s': refusing a path inside /proc or /sys", cwd);
+		return oci_err(err, OCI_E_UNSAFE,
+			       "working directory '%s': refusing a path inside /proc or /sys", cwd);
 	if (snprintf(out, outlen, "/%s", clean) >= (int)outlen)
 		return oci_err(err, OCI_E_INVALID, "working directory: path too long");
 	return 0;
@@ -294,9 +316,11 @@ static int image_annotations(json_t *spec, json_t *top, json_t *cfg, oci_error *
 	if (oci_json_get_object(cfg, "config", "Labels", false, &labels, err) < 0)
 		return -1;
 	if (labels) {
-		json_object_foreach(labels, k, v) {
+		json_object_foreach(labels, k, v)
+		{
 			if (!json_is_string(v))
-				return oci_err(err, OCI_E_INVALID, "config.Labels.%s: expected a string", k);
+				return oci_err(err, OCI_E_INVALID,
+					       "config.Labels.%s: expected a string", k);
 			if (add_annotation(ann, k, json_string_value(v), err) < 0)
 				return -1;
 		}
@@ -305,12 +329,12 @@ static int image_annotations(json_t *spec, json_t *top, json_t *cfg, oci_error *
 		static const struct {
 			const char *key, *annotation;
 		} ids[] = {
-			{"os", "org.opencontainers.image.os"},
-			{"architecture", "org.opencontainers.image.architecture"},
-			{"variant", "org.opencontainers.image.variant"},
-			{"os.version", "org.opencontainers.image.os.version"},
-			{"author", "org.opencontainers.image.author"},
-			{"created", "org.opencontainers.image.created"},
+		    {"os", "org.opencontainers.image.os"},
+		    {"architecture", "org.opencontainers.image.architecture"},
+		    {"variant", "org.opencontainers.image.variant"},
+		    {"os.version", "org.opencontainers.image.os.version"},
+		    {"author", "org.opencontainers.image.author"},
+		    {"created", "org.opencontainers.image.created"},
 		};
 		for (size_t i = 0; i < ARRAY_SIZE(ids); i++) {
 			s = NULL;
@@ -329,10 +353,12 @@ static int image_annotations(json_t *spec, json_t *top, json_t *cfg, oci_error *
 		return -1;
 	if (ports && json_object_size(ports)) {
 		size_t n = 0, total = 0;
-		cleanup_free const char **keys = oci_calloc(json_object_size(ports), sizeof(char *), err);
+		cleanup_free const char **keys =
+		    oci_calloc(json_object_size(ports), sizeof(char *), err);
 		if (!keys)
 			return -1;
-		json_object_foreach(ports, k, v) {
+		json_object_foreach(ports, k, v)
+		{
 			keys[n++] = k;
 			total += strlen(k) + 1;
 		}
@@ -367,21 +393,27 @@ static int image_volumes(json_t *spec, json_t *cfg, oci_error *err)
 		return 0;
 	if (!(mounts = oci_spec_array(spec, "", "mounts", err)))
 		return -1;
-	json_object_foreach(vols, k, v) {
+	json_object_foreach(vols, k, v)
+	{
 		if (k[0] != '/')
-			return oci_err(err, OCI_E_INVALID, "config.Volumes: '%s' is not an absolute path", k);
+			return oci_err(err, OCI_E_INVALID,
+				       "config.Volumes: '%s' is not an absolute path", k);
 		if (oci_path_clean(k, dst + 1, sizeof(dst) - 1) < 0 || !dst[1])
-			return oci_err(err, OCI_E_INVALID, "config.Volumes: '%s' is not a usable mount point", k);
+			return oci_err(err, OCI_E_INVALID,
+				       "config.Volumes: '%s' is not a usable mount point", k);
 		dst[0] = '/';
-		json_t *m = json_pack("{s:s,s:s,s:s,s:[s,s,s]}", "destination", dst, "type", "tmpfs", "source", "tmpfs",
-				      "options", "nosuid", "nodev", "mode=755");
+		json_t *m =
+		    json_pack("{s:s,s:s,s:s,s:[s,s,s]}", "destination", dst, "type", "tmpfs",
+			      "source", "tmpfs", "options", "nosuid", "nodev", "mode=755");
 		if (!m)
-			return oci_err(err, OCI_E_INVALID, "config.Volumes: '%s' is not valid UTF-8", k);
+			return oci_err(err, OCI_E_INVALID,
+				       "config.Volumes: '%s' is not valid UTF-8", k);
 		/* A volume over a mount the spec already has replaces nothing: skip it. */
 		bool dup = false;
 		size_t i;
 		json_t *old;
-		json_array_foreach(mounts, i, old) {
+		json_array_foreach(mounts, i, old)
+		{
 			const char *od = json_string_value(json_object_get(old, "destination"));
 			if (od && !strcmp(od, dst))
 				dup = true;
@@ -430,7 +462,8 @@ static int image_args(json_t *spec, json_t *cfg, const oci_spec_image_opts *opts
 {
 	cleanup_strv char **entry = NULL, **cmd = NULL;
 	char **use_entry, **use_cmd;
-	if (strv_from(cfg, "config", "Entrypoint", &entry, err) < 0 || strv_from(cfg, "config", "Cmd", &cmd, err) < 0)
+	if (strv_from(cfg, "config", "Entrypoint", &entry, err) < 0 ||
+	    strv_from(cfg, "config", "Cmd", &cmd, err) < 0)
 		return -1;
 	use_entry = opts && opts->entrypoint ? opts->entrypoint : entry;
 	use_cmd = opts && opts->args ? opts->args : (opts && opts->entrypoint ? NULL : cmd);
@@ -452,7 +485,8 @@ static bool env_has(json_t *spec, const char *key)
 {
 	json_t *env = json_object_get(json_object_get(spec, "process"), "env"), *v;
 	size_t i, n = strlen(key);
-	json_array_foreach(env, i, v) {
+	json_array_foreach(env, i, v)
+	{
 		const char *s = json_string_value(v);
 		if (s && !strncmp(s, key, n) && s[n] == '=')
 			return true;
@@ -460,8 +494,8 @@ static bool env_has(json_t *spec, const char *key)
 	return false;
 }
 
-int oci_spec_apply_image(json_t *spec, json_t *image_config, int rootfs_fd, const oci_spec_image_opts *opts,
-			 oci_error *err)
+int oci_spec_apply_image(json_t *spec, json_t *image_config, int rootfs_fd,
+			 const oci_spec_image_opts *opts, oci_error *err)
 {
 	json_t *cfg = NULL, *top = NULL, *process;
 	const char *user = NULL, *cwd = NULL;
@@ -471,8 +505,9 @@ int oci_spec_apply_image(json_t *spec, json_t *image_config, int rootfs_fd, cons
 	if (!json_is_object(image_config))
 		return oci_err(err, OCI_E_INVALID, "image config: expected an object");
 	/* Accept the whole image config (with its "config" object) or just that object. */
-	if (json_object_get(image_config, "rootfs") || json_object_get(image_config, "architecture") ||
-	    json_object_get(image_config, "os") || json_is_object(json_object_get(image_config, "config"))) {
+	if (json_object_get(image_config, "rootfs") ||
+	    json_object_get(image_config, "architecture") || json_object_get(image_config, "os") ||
+	    json_is_object(json_object_get(image_config, "config"))) {
 		top = image_config;
 		if (oci_json_get_object(image_config, "", "config", false, &cfg, err) < 0)
 			return oci_err_prefix(err, "image config");
@@ -496,7 +531,8 @@ int oci_spec_apply_image(json_t *spec, json_t *image_config, int rootfs_fd, cons
 	if (cwd && *cwd) {
 		/* A relative WorkingDir is relative to "/", as docker takes it. */
 		char abs[4096];
-		if (snprintf(abs, sizeof(abs), "%s%s", cwd[0] == '/' ? "" : "/", cwd) >= (int)sizeof(abs))
+		if (snprintf(abs, sizeof(abs), "%s%s", cwd[0] == '/' ? "" : "/", cwd) >=
+		    (int)sizeof(abs))
 			return oci_err(err, OCI_E_INVALID, "working directory: path too long");
 		if (oci_spec_check_cwd(abs, cwdbuf, sizeof(cwdbuf), err) < 0)
 			return -1;

@@ -20,8 +20,8 @@ json_t *oci_spec_default(bool rootless, oci_error *err);
 typedef struct oci_spec_image_opts {
 	char **entrypoint; /* overrides the image Entrypoint when non-NULL (may be empty vector);
 			    * like docker run --entrypoint it also drops the image's Cmd */
-	char **args;       /* overrides the image Cmd when non-NULL */
-	char **env;        /* K=V on top of the image's Env */
+	char **args;	   /* overrides the image Cmd when non-NULL */
+	char **env;	   /* K=V on top of the image's Env */
 	const char *user;  /* overrides the image User */
 	const char *cwd;   /* overrides WorkingDir */
 } oci_spec_image_opts;
@@ -37,8 +37,8 @@ typedef struct oci_spec_image_opts {
  * WorkingDir must not be inside /proc or /sys; Volumes become tmpfs mounts (nosuid, nodev,
  * mode=755) which, unlike docker's volumes, start empty. No Entrypoint, Cmd nor opts->args
  * is an error. On error spec may be partly changed: apply to a copy to keep the original. */
-int oci_spec_apply_image(json_t *spec, json_t *image_config, int rootfs_fd, const oci_spec_image_opts *opts,
-			 oci_error *err);
+int oci_spec_apply_image(json_t *spec, json_t *image_config, int rootfs_fd,
+			 const oci_spec_image_opts *opts, oci_error *err);
 
 /* Validate config.json: schema-level types plus the rules a schema cannot express. Every
  * problem is appended to problems (a JSON array) as a string "json.path: message". bundle_dirfd

@@ -20,17 +20,47 @@
 #include "common/util.h"
 
 const char *const oci_spec_capabilities[] = {
-	"CAP_CHOWN",           "CAP_DAC_OVERRIDE",   "CAP_DAC_READ_SEARCH", "CAP_FOWNER",
-	"CAP_FSETID",          "CAP_KILL",           "CAP_SETGID",          "CAP_SETUID",
-	"CAP_SETPCAP",         "CAP_LINUX_IMMUTABLE", "CAP_NET_BIND_SERVICE", "CAP_NET_BROADCAST",
-	"CAP_NET_ADMIN",       "CAP_NET_RAW",        "CAP_IPC_LOCK",        "CAP_IPC_OWNER",
-	"CAP_SYS_MODULE",      "CAP_SYS_RAWIO",      "CAP_SYS_CHROOT",      "CAP_SYS_PTRACE",
-	"CAP_SYS_PACCT",       "CAP_SYS_ADMIN",      "CAP_SYS_BOOT",        "CAP_SYS_NICE",
-	"CAP_SYS_RESOURCE",    "CAP_SYS_TIME",       "CAP_SYS_TTY_CONFIG",  "CAP_MKNOD",
-	"CAP_LEASE",           "CAP_AUDIT_WRITE",    "CAP_AUDIT_CONTROL",   "CAP_SETFCAP",
-	"CAP_MAC_OVERRIDE",    "CAP_MAC_ADMIN",      "CAP_SYSLOG",          "CAP_WAKE_ALARM",
-	"CAP_BLOCK_SUSPEND",   "CAP_AUDIT_READ",     "CAP_PERFMON",         "CAP_BPF",
-	"CAP_CHECKPOINT_RESTORE",
+    "CAP_CHOWN",
+    "CAP_DAC_OVERRIDE",
+    "CAP_DAC_READ_SEARCH",
+    "CAP_FOWNER",
+    "CAP_FSETID",
+    "CAP_KILL",
+    "CAP_SETGID",
+    "CAP_SETUID",
+    "CAP_SETPCAP",
+    "CAP_LINUX_IMMUTABLE",
+    "CAP_NET_BIND_SERVICE",
+    "CAP_NET_BROADCAST",
+    "CAP_NET_ADMIN",
+    "CAP_NET_RAW",
+    "CAP_IPC_LOCK",
+    "CAP_IPC_OWNER",
+    "CAP_SYS_MODULE",
+    "CAP_SYS_RAWIO",
+    "CAP_SYS_CHROOT",
+    "CAP_SYS_PTRACE",
+    "CAP_SYS_PACCT",
+    "CAP_SYS_ADMIN",
+    "CAP_SYS_BOOT",
+    "CAP_SYS_NICE",
+    "CAP_SYS_RESOURCE",
+    "CAP_SYS_TIME",
+    "CAP_SYS_TTY_CONFIG",
+    "CAP_MKNOD",
+    "CAP_LEASE",
+    "CAP_AUDIT_WRITE",
+    "CAP_AUDIT_CONTROL",
+    "CAP_SETFCAP",
+    "CAP_MAC_OVERRIDE",
+    "CAP_MAC_ADMIN",
+    "CAP_SYSLOG",
+    "CAP_WAKE_ALARM",
+    "CAP_BLOCK_SUSPEND",
+    "CAP_AUDIT_READ",
+    "CAP_PERFMON",
+    "CAP_BPF",
+    "CAP_CHECKPOINT_RESTORE",
 };
 const size_t oci_spec_n_capabilities = ARRAY_SIZE(oci_spec_capabilities);
 
@@ -48,7 +78,8 @@ int oci_spec_capability_name(const char *in, char *out, size_t outlen)
 	return -1;
 }
 
-static const char *const namespaces[] = {"pid", "network", "mount", "ipc", "uts", "user", "cgroup", "time"};
+static const char *const namespaces[] = {"pid", "network", "mount",  "ipc",
+					 "uts", "user",	   "cgroup", "time"};
 
 bool oci_spec_namespace_known(const char *type)
 {
@@ -59,10 +90,10 @@ bool oci_spec_namespace_known(const char *type)
 }
 
 static const char *const rlimits[] = {
-	"RLIMIT_AS",     "RLIMIT_CORE",    "RLIMIT_CPU",        "RLIMIT_DATA",     "RLIMIT_FSIZE",
-	"RLIMIT_LOCKS",  "RLIMIT_MEMLOCK", "RLIMIT_MSGQUEUE",   "RLIMIT_NICE",     "RLIMIT_NOFILE",
-	"RLIMIT_NPROC",  "RLIMIT_RSS",     "RLIMIT_RTPRIO",     "RLIMIT_RTTIME",   "RLIMIT_SIGPENDING",
-	"RLIMIT_STACK",
+    "RLIMIT_AS",     "RLIMIT_CORE",   "RLIMIT_CPU",	   "RLIMIT_DATA",
+    "RLIMIT_FSIZE",  "RLIMIT_LOCKS",  "RLIMIT_MEMLOCK",	   "RLIMIT_MSGQUEUE",
+    "RLIMIT_NICE",   "RLIMIT_NOFILE", "RLIMIT_NPROC",	   "RLIMIT_RSS",
+    "RLIMIT_RTPRIO", "RLIMIT_RTTIME", "RLIMIT_SIGPENDING", "RLIMIT_STACK",
 };
 
 /* The collector: problems go into a JSON array; an allocation failure stops everything. Past
@@ -76,7 +107,8 @@ struct vctx {
 	bool failed;
 };
 
-__attribute__((format(printf, 3, 4))) static void problem(struct vctx *c, const char *path, const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static void problem(struct vctx *c, const char *path,
+							  const char *fmt, ...)
 {
 	if (c->n >= MAX_LISTED) {
 		c->n++;
@@ -161,7 +193,8 @@ static bool type_ok(json_t *v, enum vtype t)
 	case V_INT64:
 		return json_is_integer(v);
 	case V_UINT32:
-		return json_is_integer(v) && json_integer_value(v) >= 0 && json_integer_value(v) <= 4294967295LL;
+		return json_is_integer(v) && json_integer_value(v) >= 0 &&
+		       json_integer_value(v) <= 4294967295LL;
 	case V_INT32:
 		return json_is_integer(v) && json_integer_value(v) >= -2147483648LL &&
 		       json_integer_value(v) <= 2147483647LL;
@@ -187,7 +220,8 @@ static json_t *check_value(struct vctx *c, json_t *v, const char *path, enum vty
 	return v;
 }
 
-static json_t *check(struct vctx *c, json_t *obj, const char *path, const char *key, enum vtype t, bool required)
+static json_t *check(struct vctx *c, json_t *obj, const char *path, const char *key, enum vtype t,
+		     bool required)
 {
 	char kp[1024];
 	if (!obj)
@@ -199,13 +233,14 @@ static json_t *check(struct vctx *c, json_t *obj, const char *path, const char *
 #define PATHF(buf, ...) snprintf(buf, sizeof(buf), __VA_ARGS__)
 
 /* An array whose items must all be of type t; returns the array when it is one. */
-static json_t *check_array_of(struct vctx *c, json_t *obj, const char *path, const char *key, enum vtype t,
-			      bool required)
+static json_t *check_array_of(struct vctx *c, json_t *obj, const char *path, const char *key,
+			      enum vtype t, bool required)
 {
 	char ip[1024];
 	size_t i;
 	json_t *v, *arr = check(c, obj, path, key, V_ARRAY, required);
-	json_array_foreach(arr, i, v) {
+	json_array_foreach(arr, i, v)
+	{
 		PATHF(ip, "%s%s%s[%zu]", path, *path ? "." : "", key, i);
 		check_value(c, v, ip, t, true);
 	}
@@ -224,7 +259,8 @@ static void check_env(struct vctx *c, json_t *obj, const char *path, const char 
 	char ip[1024];
 	size_t i;
 	json_t *v, *arr = check_array_of(c, obj, path, key, V_STRING, false);
-	json_array_foreach(arr, i, v) {
+	json_array_foreach(arr, i, v)
+	{
 		const char *s = json_string_value(v);
 		PATHF(ip, "%s.%s[%zu]", path, key, i);
 		if (s && (!strchr(s, '=') || s[0] == '='))
@@ -264,21 +300,26 @@ static void check_process(struct vctx *c, json_t *spec)
 	check(c, user, "process.user", "username", V_STRING, false);
 
 	json_t *caps = check(c, process, "process", "capabilities", V_OBJECT, false);
-	static const char *const sets[] = {"bounding", "effective", "inheritable", "permitted", "ambient"};
+	static const char *const sets[] = {"bounding", "effective", "inheritable", "permitted",
+					   "ambient"};
 	for (size_t s = 0; caps && s < ARRAY_SIZE(sets); s++) {
-		json_t *arr = check_array_of(c, caps, "process.capabilities", sets[s], V_STRING, false);
-		json_array_foreach(arr, i, v) {
+		json_t *arr =
+		    check_array_of(c, caps, "process.capabilities", sets[s], V_STRING, false);
+		json_array_foreach(arr, i, v)
+		{
 			char norm[64];
 			const char *name = json_string_value(v);
 			PATHF(ip, "process.capabilities.%s[%zu]", sets[s], i);
-			if (name && (strncmp(name, "CAP_", 4) || oci_spec_capability_name(name, norm, sizeof(norm)) < 0 ||
+			if (name && (strncmp(name, "CAP_", 4) ||
+				     oci_spec_capability_name(name, norm, sizeof(norm)) < 0 ||
 				     strcmp(norm, name)))
 				problem(c, ip, "unknown capability '%s'", name);
 		}
 	}
 
 	json_t *rl = check(c, process, "process", "rlimits", V_ARRAY, false);
-	json_array_foreach(rl, i, v) {
+	json_array_foreach(rl, i, v)
+	{
 		PATHF(ip, "process.rlimits[%zu]", i);
 		if (!check_value(c, v, ip, V_OBJECT, true))
 			continue;
@@ -303,8 +344,9 @@ static void check_process(struct vctx *c, json_t *spec)
 			}
 		}
 		json_t *soft = json_object_get(v, "soft"), *hard = json_object_get(v, "hard");
-		if (json_is_integer(soft) && json_is_integer(hard) && json_integer_value(soft) >= 0 &&
-		    json_integer_value(hard) >= 0 && json_integer_value(soft) > json_integer_value(hard))
+		if (json_is_integer(soft) && json_is_integer(hard) &&
+		    json_integer_value(soft) >= 0 && json_integer_value(hard) >= 0 &&
+		    json_integer_value(soft) > json_integer_value(hard))
 			problem(c, ip, "soft limit above the hard limit");
 	}
 	check(c, process, "process", "noNewPrivileges", V_BOOL, false);
@@ -341,7 +383,8 @@ static void check_mounts(struct vctx *c, json_t *spec)
 	char ip[1024];
 	size_t i;
 	json_t *m, *mounts = check(c, spec, "", "mounts", V_ARRAY, false);
-	json_array_foreach(mounts, i, m) {
+	json_array_foreach(mounts, i, m)
+	{
 		PATHF(ip, "mounts[%zu]", i);
 		if (!check_value(c, m, ip, V_OBJECT, true))
 			continue;
@@ -366,14 +409,15 @@ static void check_mounts(struct vctx *c, json_t *spec)
 
 static void check_hooks(struct vctx *c, json_t *spec)
 {
-	static const char *const kinds[] = {"prestart",        "createRuntime", "createContainer",
+	static const char *const kinds[] = {"prestart",	      "createRuntime", "createContainer",
 					    "startContainer", "poststart",     "poststop"};
 	char ip[1024];
 	json_t *hooks = check(c, spec, "", "hooks", V_OBJECT, false);
 	for (size_t k = 0; hooks && k < ARRAY_SIZE(kinds); k++) {
 		size_t i;
 		json_t *h, *arr = check(c, hooks, "hooks", kinds[k], V_ARRAY, false);
-		json_array_foreach(arr, i, h) {
+		json_array_foreach(arr, i, h)
+		{
 			PATHF(ip, "hooks.%s[%zu]", kinds[k], i);
 			if (!check_value(c, h, ip, V_OBJECT, true))
 				continue;
@@ -394,7 +438,8 @@ static void check_mappings(struct vctx *c, json_t *obj, const char *path, const 
 	char ip[1024];
 	size_t i;
 	json_t *m, *arr = check(c, obj, path, key, V_ARRAY, false);
-	json_array_foreach(arr, i, m) {
+	json_array_foreach(arr, i, m)
+	{
 		PATHF(ip, "%s.%s[%zu]", path, key, i);
 		if (!check_value(c, m, ip, V_OBJECT, true))
 			continue;
@@ -410,7 +455,8 @@ static bool id_mapped(json_t *maps, json_int_t id)
 {
 	size_t i;
 	json_t *m;
-	json_array_foreach(maps, i, m) {
+	json_array_foreach(maps, i, m)
+	{
 		json_int_t c = json_integer_value(json_object_get(m, "containerID"));
 		json_int_t n = json_integer_value(json_object_get(m, "size"));
 		if (id >= c && id < c + n)
@@ -421,7 +467,8 @@ static bool id_mapped(json_t *maps, json_int_t id)
 
 /* In a new user namespace the process's ids must be mapped, or the runtime cannot switch to
  * them (a rootless bundle from an image whose User is not root is the usual case). */
-static void check_mapped(struct vctx *c, json_t *spec, json_t *maps, const char *which, const char *path)
+static void check_mapped(struct vctx *c, json_t *spec, json_t *maps, const char *which,
+			 const char *path)
 {
 	json_t *user = json_object_get(json_object_get(spec, "process"), "user"), *v;
 	size_t i;
@@ -430,13 +477,16 @@ static void check_mapped(struct vctx *c, json_t *spec, json_t *maps, const char 
 	json_t *id = json_object_get(user, which);
 	if (json_is_integer(id) && !id_mapped(maps, json_integer_value(id)))
 		problem(c, which[0] == 'u' ? "process.user.uid" : "process.user.gid",
-			"%" JSON_INTEGER_FORMAT " is not mapped by %s", json_integer_value(id), path);
+			"%" JSON_INTEGER_FORMAT " is not mapped by %s", json_integer_value(id),
+			path);
 	if (!strcmp(which, "gid")) {
-		json_array_foreach(json_object_get(user, "additionalGids"), i, v) {
+		json_array_foreach(json_object_get(user, "additionalGids"), i, v)
+		{
 			char ip[64];
 			PATHF(ip, "process.user.additionalGids[%zu]", i);
 			if (json_is_integer(v) && !id_mapped(maps, json_integer_value(v)))
-				problem(c, ip, "%" JSON_INTEGER_FORMAT " is not mapped by %s", json_integer_value(v), path);
+				problem(c, ip, "%" JSON_INTEGER_FORMAT " is not mapped by %s",
+					json_integer_value(v), path);
 		}
 	}
 }
@@ -519,7 +569,8 @@ static void check_resources(struct vctx *c, json_t *linux_)
 	if (!res)
 		return;
 	json_t *devs = check(c, res, "linux.resources", "devices", V_ARRAY, false);
-	json_array_foreach(devs, i, d) {
+	json_array_foreach(devs, i, d)
+	{
 		PATHF(ip, "linux.resources.devices[%zu]", i);
 		if (!check_value(c, d, ip, V_OBJECT, true))
 			continue;
@@ -673,7 +724,8 @@ static void check_linux(struct vctx *c, json_t *spec)
 	if (!linux_)
 		return;
 	json_t *ns = check(c, linux_, "linux", "namespaces", V_ARRAY, false);
-	json_array_foreach(ns, i, v) {
+	json_array_foreach(ns, i, v)
+	{
 		PATHF(ip, "linux.namespaces[%zu]", i);
 		if (!check_value(c, v, ip, V_OBJECT, true))
 			continue;
@@ -689,7 +741,8 @@ static void check_linux(struct vctx *c, json_t *spec)
 			continue;
 		}
 		for (size_t j = 0; j < i; j++) {
-			const char *o = json_string_value(json_object_get(json_array_get(ns, j), "type"));
+			const char *o =
+			    json_string_value(json_object_get(json_array_get(ns, j), "type"));
 			if (o && !strcmp(o, t)) {
 				problem(c, ip, "namespace '%s' given twice", t);
 				break;
@@ -702,19 +755,24 @@ static void check_linux(struct vctx *c, json_t *spec)
 	}
 	check_mappings(c, linux_, "linux", "uidMappings");
 	check_mappings(c, linux_, "linux", "gidMappings");
-	json_t *um = json_object_get(linux_, "uidMappings"), *gm = json_object_get(linux_, "gidMappings");
+	json_t *um = json_object_get(linux_, "uidMappings"),
+	       *gm = json_object_get(linux_, "gidMappings");
 	if (new_userns) {
 		if (!json_is_array(um) || !json_array_size(um))
-			problem(c, "linux.uidMappings", "a new user namespace needs at least one uid mapping");
+			problem(c, "linux.uidMappings",
+				"a new user namespace needs at least one uid mapping");
 		if (!json_is_array(gm) || !json_array_size(gm))
-			problem(c, "linux.gidMappings", "a new user namespace needs at least one gid mapping");
+			problem(c, "linux.gidMappings",
+				"a new user namespace needs at least one gid mapping");
 		check_mapped(c, spec, um, "uid", "linux.uidMappings");
 		check_mapped(c, spec, gm, "gid", "linux.gidMappings");
 	} else {
 		if (json_array_size(um))
-			problem(c, "linux.uidMappings", "uid mappings given without a new user namespace");
+			problem(c, "linux.uidMappings",
+				"uid mappings given without a new user namespace");
 		if (json_array_size(gm))
-			problem(c, "linux.gidMappings", "gid mappings given without a new user namespace");
+			problem(c, "linux.gidMappings",
+				"gid mappings given without a new user namespace");
 	}
 	const char *host = json_string_value(json_object_get(spec, "hostname"));
 	if (host && *host && !has_uts)
@@ -730,7 +788,8 @@ static void check_linux(struct vctx *c, json_t *spec)
 			strlen(dom), OCI_SPEC_HOSTNAME_MAX);
 
 	json_t *devs = check(c, linux_, "linux", "devices", V_ARRAY, false);
-	json_array_foreach(devs, i, v) {
+	json_array_foreach(devs, i, v)
+	{
 		PATHF(ip, "linux.devices[%zu]", i);
 		if (!check_value(c, v, ip, V_OBJECT, true))
 			continue;
@@ -765,8 +824,9 @@ static void check_linux(struct vctx *c, json_t *spec)
 			problem(c, "linux.cgroupsPath", "longer than %d bytes",
 				OCI_SPEC_CGROUPS_PATH_MAX);
 	}
-	const char *prop = json_string_value(check(c, linux_, "linux", "rootfsPropagation", V_STRING, false));
-	static const char *const props[] = {"private", "rprivate", "shared",     "rshared",
+	const char *prop =
+	    json_string_value(check(c, linux_, "linux", "rootfsPropagation", V_STRING, false));
+	static const char *const props[] = {"private", "rprivate", "shared",	 "rshared",
 					    "slave",   "rslave",   "unbindable", "runbindable"};
 	if (prop && *prop) {
 		bool ok = false;
@@ -778,14 +838,16 @@ static void check_linux(struct vctx *c, json_t *spec)
 	static const char *const pathlists[] = {"maskedPaths", "readonlyPaths"};
 	for (size_t k = 0; k < ARRAY_SIZE(pathlists); k++) {
 		json_t *arr = check_array_of(c, linux_, "linux", pathlists[k], V_STRING, false);
-		json_array_foreach(arr, i, v) {
+		json_array_foreach(arr, i, v)
+		{
 			PATHF(ip, "linux.%s[%zu]", pathlists[k], i);
 			check_abs_path(c, v, ip);
 		}
 	}
 	json_t *sysctl = check(c, linux_, "linux", "sysctl", V_OBJECT, false);
 	const char *k;
-	json_object_foreach(sysctl, k, v) {
+	json_object_foreach(sysctl, k, v)
+	{
 		oci_error e = OCI_ERROR_INIT;
 		PATHF(ip, "linux.sysctl.%s", k);
 		check_value(c, v, ip, V_STRING, true);
@@ -831,7 +893,8 @@ int oci_spec_validate(json_t *spec, int bundle_dirfd, json_t *problems, oci_erro
 	json_t *ann = check(&c, spec, "", "annotations", V_OBJECT, false);
 	const char *k;
 	json_t *v;
-	json_object_foreach(ann, k, v) {
+	json_object_foreach(ann, k, v)
+	{
 		char ip[1024];
 		PATHF(ip, "annotations.%s", k);
 		if (!*k)

@@ -93,11 +93,13 @@ int oci_read_fd(int fd, size_t max, char **out, size_t *len, oci_error *err)
 	for (;;) {
 		if (used == cap) {
 			if (cap > max)
-				return oci_err(err, OCI_E_LIMIT, "input larger than the %zu byte limit", max);
+				return oci_err(err, OCI_E_LIMIT,
+					       "input larger than the %zu byte limit", max);
 			size_t ncap = cap * 2;
 			char *nbuf = realloc(buf, ncap + 1);
 			if (!nbuf)
-				return oci_err_errno(err, ENOMEM, "cannot allocate %zu bytes", ncap);
+				return oci_err_errno(err, ENOMEM, "cannot allocate %zu bytes",
+						     ncap);
 			buf = nbuf;
 			cap = ncap;
 		}
@@ -111,7 +113,8 @@ int oci_read_fd(int fd, size_t max, char **out, size_t *len, oci_error *err)
 			break;
 		used += (size_t)n;
 		if (used > max)
-			return oci_err(err, OCI_E_LIMIT, "input larger than the %zu byte limit", max);
+			return oci_err(err, OCI_E_LIMIT, "input larger than the %zu byte limit",
+				       max);
 	}
 	buf[used] = '\0';
 	*out = steal_pointer(&buf);
@@ -120,7 +123,8 @@ int oci_read_fd(int fd, size_t max, char **out, size_t *len, oci_error *err)
 	return 0;
 }
 
-int oci_read_file_at(int dirfd, const char *path, size_t max, char **out, size_t *len, oci_error *err)
+int oci_read_file_at(int dirfd, const char *path, size_t max, char **out, size_t *len,
+		     oci_error *err)
 {
 	cleanup_close int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
@@ -137,13 +141,14 @@ int oci_write_file_atomic(int dirfd, const char *name, const void *data, size_t 
 	const char *slash = strrchr(name, '/');
 	int n;
 	if (slash)
-		n = snprintf(tmp, sizeof(tmp), "%.*s/.tmp-%s.%d", (int)(slash - name), name, slash + 1,
-			     (int)getpid());
+		n = snprintf(tmp, sizeof(tmp), "%.*s/.tmp-%s.%d", (int)(slash - name), name,
+			     slash + 1, (int)getpid());
 	else
 		n = snprintf(tmp, sizeof(tmp), ".tmp-%s.%d", name, (int)getpid());
 	if (n < 0 || (size_t)n >= sizeof(tmp))
 		return oci_err(err, OCI_E_INVALID, "path too long: '%s'", name);
-	cleanup_close int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
+	cleanup_close int fd =
+	    openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
 	if (fd < 0)
 		return oci_err_errno(err, errno, "cannot create '%s'", tmp);
 	if (oci_write_all(fd, data, len, err) < 0 || fchmod(fd, mode) < 0 || fsync(fd) < 0) {
@@ -422,11 +427,24 @@ int oci_parse_size(const char *s, uint64_t *out)
 		last = num[n - 1];
 	}
 	switch (last) {
-	case 'k': case 'K': mult = 1ULL << 10; break;
-	case 'm': case 'M': mult = 1ULL << 20; break;
-	case 'g': case 'G': mult = 1ULL << 30; break;
-	case 't': case 'T': mult = 1ULL << 40; break;
-	default: break;
+	case 'k':
+	case 'K':
+		mult = 1ULL << 10;
+		break;
+	case 'm':
+	case 'M':
+		mult = 1ULL << 20;
+		break;
+	case 'g':
+	case 'G':
+		mult = 1ULL << 30;
+		break;
+	case 't':
+	case 'T':
+		mult = 1ULL << 40;
+		break;
+	default:
+		break;
 	}
 	if (mult != 1)
 		num[--n] = '\0';

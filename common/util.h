@@ -30,11 +30,11 @@ static inline void oci_strvfreep(char ***p)
 	}
 }
 
-#define cleanup_free     __attribute__((cleanup(oci_freep)))
-#define cleanup_close    __attribute__((cleanup(oci_closep)))
-#define cleanup_fclose   __attribute__((cleanup(oci_fclosep)))
+#define cleanup_free	 __attribute__((cleanup(oci_freep)))
+#define cleanup_close	 __attribute__((cleanup(oci_closep)))
+#define cleanup_fclose	 __attribute__((cleanup(oci_fclosep)))
 #define cleanup_closedir __attribute__((cleanup(oci_closedirp)))
-#define cleanup_strv     __attribute__((cleanup(oci_strvfreep)))
+#define cleanup_strv	 __attribute__((cleanup(oci_strvfreep)))
 
 /* Hand a scoped value to the caller: returns *pp and clears it so cleanup does nothing. */
 #define steal_pointer(pp)                                                                          \
@@ -61,7 +61,8 @@ int oci_write_all(int fd, const void *buf, size_t len, oci_error *err);
 /* Read up to max bytes of fd into a new NUL-terminated buffer; more than max is OCI_E_LIMIT. */
 int oci_read_fd(int fd, size_t max, char **out, size_t *len, oci_error *err);
 /* Same, for a file at dirfd/path (AT_FDCWD for plain paths). */
-int oci_read_file_at(int dirfd, const char *path, size_t max, char **out, size_t *len, oci_error *err);
+int oci_read_file_at(int dirfd, const char *path, size_t max, char **out, size_t *len,
+		     oci_error *err);
 /* Write data to dirfd/name through a temporary file in the same directory, fsync'd, then
  * renamed over name: readers see the old or the new content, never a part. */
 int oci_write_file_atomic(int dirfd, const char *name, const void *data, size_t len, mode_t mode,

@@ -162,8 +162,9 @@ static int check_single_platform(pull *p, const pulled_manifest *pm, oci_error *
 	snprintf(have.arch, sizeof(have.arch), "%s", arch);
 	snprintf(have.variant, sizeof(have.variant), "%s", variant ? variant : "");
 	if (!oci_platform_match(&want, &have))
-		return oci_err(err, OCI_E_NOTFOUND, "%s: no image for platform %s (the image is %s only)",
-			       p->refstr, oci_platform_str(&want, ws, sizeof(ws)),
+		return oci_err(err, OCI_E_NOTFOUND,
+			       "%s: no image for platform %s (the image is %s only)", p->refstr,
+			       oci_platform_str(&want, ws, sizeof(ws)),
 			       oci_platform_str(&have, hs, sizeof(hs)));
 	return 0;
 }

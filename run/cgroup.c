@@ -1,7 +1,7 @@
 /* Cgroup placement: the container gets <mount>/<cgroupsPath> (default /oci-run/<id>) in
  * every cgroup hierarchy mounted on the host, so `kill --all`, delete and the resource
- * limits (run/resources.c) reach all of its processes. cpuset directories need cpus/mems copied from their
- * parent before a process may join. */
+ * limits (run/resources.c) reach all of its processes. cpuset directories need cpus/mems copied
+ * from their parent before a process may join. */
 #include "run/cgroup.h"
 
 #include <dirent.h>
@@ -57,7 +57,8 @@ static int copy_cpuset(const char *dir, const char *file)
 
 /* mkdir every level of rel below mnt; for cpuset initialise each new level. Returns 1 (no
  * error) when an unprivileged caller may not write there: no cgroup was delegated to it. */
-static int make_dirs(const char *mnt, const char *rel, bool cpuset, char *out, size_t outlen, oci_error *err)
+static int make_dirs(const char *mnt, const char *rel, bool cpuset, char *out, size_t outlen,
+		     oci_error *err)
 {
 	bool unprivileged = geteuid() != 0;
 	snprintf(out, outlen, "%s", mnt);
@@ -95,13 +96,14 @@ static int make_dirs(const char *mnt, const char *rel, bool cpuset, char *out, s
 static const struct {
 	const char *key, *controller;
 } resource_controllers[] = {
-	{"memory", "memory"}, {"cpu", "cpu"},     {"pids", "pids"},        {"blockIO", "blkio"},
-	{"hugepageLimits", "hugetlb"}, {"network", "net_cls"}, {"rdma", "rdma"}, {"unified", NULL},
+    {"memory", "memory"},	   {"cpu", "cpu"},	   {"pids", "pids"}, {"blockIO", "blkio"},
+    {"hugepageLimits", "hugetlb"}, {"network", "net_cls"}, {"rdma", "rdma"}, {"unified", NULL},
 };
 
 static bool requested(json_t *v)
 {
-	return (json_is_object(v) && json_object_size(v) > 0) || (json_is_array(v) && json_array_size(v) > 0);
+	return (json_is_object(v) && json_object_size(v) > 0) ||
+	       (json_is_array(v) && json_array_size(v) > 0);
 }
 
 /* An unprivileged caller's resources must find their controller in a cgroup it could create. */
@@ -115,14 +117,16 @@ static int check_resources(json_t *spec, json_t *placed, const char *rel, oci_er
 		bool ok = false;
 		size_t k;
 		json_t *v;
-		json_array_foreach(placed, k, v) {
+		json_array_foreach(placed, k, v)
+		{
 			const char *opts = json_string_value(json_object_get(v, "opts"));
 			if (!want ? !strcmp(opts, "cgroup2") : strstr(opts, want) != NULL)
 				ok = true;
 		}
 		if (!ok)
 			return oci_err(err, OCI_E_AUTH,
-				       "linux.resources.%s: cannot be applied: no writable %s cgroup '%s' for an "
+				       "linux.resources.%s: cannot be applied: no writable %s "
+				       "cgroup '%s' for an "
 				       "unprivileged user (delegate one, or drop linux.resources)",
 				       resource_controllers[i].key, want ? want : "unified", rel);
 	}
@@ -134,12 +138,14 @@ static int check_resources(json_t *spec, json_t *placed, const char *rel, oci_er
 static int expand_slice(const char *slice, size_t n, char *out, size_t len, oci_error *err)
 {
 	if (n < 6 || strncmp(slice + n - 6, ".slice", 6) || memchr(slice, '/', n))
-		return oci_err(err, OCI_E_INVALID, "linux.cgroupsPath: invalid slice '%.*s'", (int)n, slice);
+		return oci_err(err, OCI_E_INVALID, "linux.cgroupsPath: invalid slice '%.*s'",
+			       (int)n, slice);
 	size_t base = n - 6;
 	if (base == 1 && slice[0] == '-')
 		return 0; /* the root slice */
 	if (base == 0 || slice[0] == '-' || slice[base - 1] == '-' || memmem(slice, base, "--", 2))
-		return oci_err(err, OCI_E_INVALID, "linux.cgroupsPath: invalid slice '%.*s'", (int)n, slice);
+		return oci_err(err, OCI_E_INVALID, "linux.cgroupsPath: invalid slice '%.*s'",
+			       (int)n, slice);
 	for (size_t i = 0; i <= base; i++) {
 		if (i < base && slice[i] != '-')
 			continue;
@@ -157,7 +163,9 @@ static int systemd_path(const char *cp, char *rel, size_t len, oci_error *err)
 	const char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
 	if (!c2 || strchr(c2 + 1, ':') || !c2[1])
 		return oci_err(err, OCI_E_INVALID,
-			       "linux.cgroupsPath: expected \"slice:prefix:name\" with --systemd-cgroup, got '%s'", cp);
+			       "linux.cgroupsPath: expected \"slice:prefix:name\" with "
+			       "--systemd-cgroup, got '%s'",
+			       cp);
 	rel[0] = '\0';
 	if (c1 == cp) {
 		if (expand_slice("system.slice", 12, rel, len, err) < 0)
@@ -169,15 +177,19 @@ static int systemd_path(const char *cp, char *rel, size_t len, oci_error *err)
 	size_t l = strlen(rel);
 	if (oci_str_has_suffix(name, ".slice"))
 		return expand_slice(name, strlen(name), rel, len, err);
-	if (strchr(name, '/') || memchr(c1 + 1, '/', (size_t)(c2 - c1 - 1)) || (size_t)snprintf(rel + l, len - l, "/%.*s-%s.scope", (int)(c2 - c1 - 1), c1 + 1, name) >= len - l)
-		return oci_err(err, OCI_E_INVALID, "linux.cgroupsPath: invalid unit name in '%s'", cp);
+	if (strchr(name, '/') || memchr(c1 + 1, '/', (size_t)(c2 - c1 - 1)) ||
+	    (size_t)snprintf(rel + l, len - l, "/%.*s-%s.scope", (int)(c2 - c1 - 1), c1 + 1,
+			     name) >= len - l)
+		return oci_err(err, OCI_E_INVALID, "linux.cgroupsPath: invalid unit name in '%s'",
+			       cp);
 	return 0;
 }
 
 json_t *oci_cgroup_create(json_t *spec, const char *id, bool systemd, oci_error *err)
 {
 	char rel[4096];
-	const char *cp = json_string_value(json_object_get(json_object_get(spec, "linux"), "cgroupsPath"));
+	const char *cp =
+	    json_string_value(json_object_get(json_object_get(spec, "linux"), "cgroupsPath"));
 	if (cp && cp[0] && systemd && strchr(cp, ':')) {
 		if (systemd_path(cp, rel, sizeof(rel), err) < 0)
 			return NULL;
@@ -208,7 +220,8 @@ json_t *oci_cgroup_create(json_t *spec, const char *id, bool systemd, oci_error 
 			continue;
 		if (!oci_str_has_prefix(mnt, "/sys/fs/cgroup"))
 			continue;
-		bool cpuset = !strcmp(fstype, "cgroup") && (strstr(super, ",cpuset") || !strncmp(super, "cpuset", 6));
+		bool cpuset = !strcmp(fstype, "cgroup") &&
+			      (strstr(super, ",cpuset") || !strncmp(super, "cpuset", 6));
 		char dir[8192];
 		int r = make_dirs(mnt, rel, cpuset, dir, sizeof(dir), err);
 		if (r < 0) {
@@ -240,7 +253,8 @@ int oci_cgroup_enter(json_t *dirs, pid_t pid, oci_error *err)
 	json_t *v;
 	char buf[32];
 	int n = snprintf(buf, sizeof(buf), "%d", (int)pid);
-	json_array_foreach(dirs, i, v) {
+	json_array_foreach(dirs, i, v)
+	{
 		char p[8300];
 		snprintf(p, sizeof(p), "%s/cgroup.procs", json_string_value(v));
 		int fd = open(p, O_WRONLY | O_CLOEXEC);
@@ -248,7 +262,8 @@ int oci_cgroup_enter(json_t *dirs, pid_t pid, oci_error *err)
 			int e = errno;
 			if (fd >= 0)
 				close(fd);
-			return oci_err_errno(err, e, "cannot join cgroup '%s'", json_string_value(v));
+			return oci_err_errno(err, e, "cannot join cgroup '%s'",
+					     json_string_value(v));
 		}
 		close(fd);
 	}
@@ -260,7 +275,8 @@ int oci_cgroup_destroy(json_t *dirs, oci_error *err)
 	size_t i;
 	json_t *v;
 	int ret = 0;
-	json_array_foreach(dirs, i, v) {
+	json_array_foreach(dirs, i, v)
+	{
 		const char *d = json_string_value(v);
 		for (int tries = 0; rmdir(d) < 0; tries++) {
 			if (errno == ENOENT)
@@ -282,7 +298,8 @@ int oci_cgroup_pids(json_t *dirs, pid_t **out, size_t *n, oci_error *err)
 	*n = 0;
 	size_t i;
 	json_t *v;
-	json_array_foreach(dirs, i, v) {
+	json_array_foreach(dirs, i, v)
+	{
 		char p[8300];
 		snprintf(p, sizeof(p), "%s/cgroup.procs", json_string_value(v));
 		cleanup_free char *data = NULL;

@@ -21,9 +21,23 @@
 #include "run/seccomp.h"
 #include "run/state.h"
 
-
-enum { O_BUNDLE = 'b', O_DETACH = 'd', O_QUIET = 'q', O_FORMAT = 'f', O_ALL = 'a', O_FORCE = 'F', O_PIDFILE = 256,
-       O_CONSOLE, O_NOPIVOT, O_NOKEYRING, O_PRESERVE, O_HELP, O_ROOTLESS, O_NOSUBREAPER, O_KEEP };
+enum {
+	OPT_BUNDLE = 'b',
+	OPT_DETACH = 'd',
+	OPT_QUIET = 'q',
+	OPT_FORMAT = 'f',
+	OPT_ALL = 'a',
+	OPT_FORCE = 'F',
+	OPT_PIDFILE = 256,
+	OPT_CONSOLE,
+	OPT_NOPIVOT,
+	OPT_NOKEYRING,
+	OPT_PRESERVE,
+	OPT_HELP,
+	OPT_ROOTLESS,
+	OPT_NOSUBREAPER,
+	OPT_KEEP
+};
 
 static int parse_help(const char *usage, const oci_cli_option *opts, size_t n)
 {
@@ -32,16 +46,19 @@ static int parse_help(const char *usage, const oci_cli_option *opts, size_t n)
 }
 
 static const oci_cli_option create_opts[] = {
-	{"bundle", 'b', OCI_ARG_REQUIRED, "DIR", "bundle directory (default: current directory)", O_BUNDLE},
-	{"console-socket", 0, OCI_ARG_REQUIRED, "PATH", "unix socket that receives the pty master", O_CONSOLE},
-	{"detach", 'd', OCI_ARG_NONE, NULL, "run: detach from the container's process", O_DETACH},
-	{"help", 'h', OCI_ARG_NONE, NULL, "show this help", O_HELP},
-	{"keep", 0, OCI_ARG_NONE, NULL, "accepted for compatibility", O_KEEP},
-	{"no-new-keyring", 0, OCI_ARG_NONE, NULL, "do not create a new session keyring", O_NOKEYRING},
-	{"no-pivot", 0, OCI_ARG_NONE, NULL, "use MS_MOVE + chroot instead of pivot_root", O_NOPIVOT},
-	{"no-subreaper", 0, OCI_ARG_NONE, NULL, "accepted for compatibility", O_NOSUBREAPER},
-	{"pid-file", 0, OCI_ARG_REQUIRED, "FILE", "write the container's pid to FILE", O_PIDFILE},
-	{"preserve-fds", 0, OCI_ARG_REQUIRED, "N", "pass N extra fds (3..3+N-1) to the container", O_PRESERVE},
+    {"bundle", 'b', OCI_ARG_REQUIRED, "DIR", "bundle directory (default: current directory)",
+     OPT_BUNDLE},
+    {"console-socket", 0, OCI_ARG_REQUIRED, "PATH", "unix socket that receives the pty master",
+     OPT_CONSOLE},
+    {"detach", 'd', OCI_ARG_NONE, NULL, "run: detach from the container's process", OPT_DETACH},
+    {"help", 'h', OCI_ARG_NONE, NULL, "show this help", OPT_HELP},
+    {"keep", 0, OCI_ARG_NONE, NULL, "accepted for compatibility", OPT_KEEP},
+    {"no-new-keyring", 0, OCI_ARG_NONE, NULL, "do not create a new session keyring", OPT_NOKEYRING},
+    {"no-pivot", 0, OCI_ARG_NONE, NULL, "use MS_MOVE + chroot instead of pivot_root", OPT_NOPIVOT},
+    {"no-subreaper", 0, OCI_ARG_NONE, NULL, "accepted for compatibility", OPT_NOSUBREAPER},
+    {"pid-file", 0, OCI_ARG_REQUIRED, "FILE", "write the container's pid to FILE", OPT_PIDFILE},
+    {"preserve-fds", 0, OCI_ARG_REQUIRED, "N", "pass N extra fds (3..3+N-1) to the container",
+     OPT_PRESERVE},
 };
 
 static int create_or_run(const oci_run_global *g, int argc, char **argv, bool run, oci_error *err)
@@ -53,42 +70,45 @@ static int create_or_run(const oci_run_global *g, int argc, char **argv, bool ru
 	oci_cli_init(&cli, create_opts, ARRAY_SIZE(create_opts), argc, argv, 1, false);
 	while ((opt = oci_cli_next(&cli, err)) > 0) {
 		switch (opt) {
-		case O_BUNDLE:
+		case OPT_BUNDLE:
 			bundle = cli.optarg;
 			break;
-		case O_CONSOLE:
+		case OPT_CONSOLE:
 			o.console_socket = cli.optarg;
 			break;
-		case O_DETACH:
+		case OPT_DETACH:
 			if (!run)
 				return oci_err(err, OCI_E_INVALID, "unknown option '--detach'");
 			o.detach = true;
 			break;
-		case O_PIDFILE:
+		case OPT_PIDFILE:
 			o.pid_file = cli.optarg;
 			break;
-		case O_NOPIVOT:
+		case OPT_NOPIVOT:
 			o.no_pivot = true;
 			break;
-		case O_NOKEYRING:
+		case OPT_NOKEYRING:
 			o.no_new_keyring = true;
 			break;
-		case O_PRESERVE: {
+		case OPT_PRESERVE: {
 			uint64_t n;
 			if (oci_parse_u64(cli.optarg, 1u << 20, &n) < 0)
-				return oci_err(err, OCI_E_INVALID, "--preserve-fds: invalid number '%s'", cli.optarg);
+				return oci_err(err, OCI_E_INVALID,
+					       "--preserve-fds: invalid number '%s'", cli.optarg);
 			o.preserve_fds = (int)n;
 			break;
 		}
-		case O_HELP:
-			return parse_help(run ? "oci-run run [OPTIONS] ID" : "oci-run create [OPTIONS] ID", create_opts,
-					  ARRAY_SIZE(create_opts));
+		case OPT_HELP:
+			return parse_help(run ? "oci-run run [OPTIONS] ID"
+					      : "oci-run create [OPTIONS] ID",
+					  create_opts, ARRAY_SIZE(create_opts));
 		}
 	}
 	if (opt < 0)
 		return -1;
 	if (cli.index != argc - 1)
-		return oci_err(err, OCI_E_INVALID, "%s: expected exactly one container id", run ? "run" : "create");
+		return oci_err(err, OCI_E_INVALID, "%s: expected exactly one container id",
+			       run ? "run" : "create");
 	o.id = argv[cli.index];
 	cleanup_free char *abs = realpath(bundle, NULL);
 	if (!abs)
@@ -112,7 +132,7 @@ int oci_cmd_run(const oci_run_global *g, int argc, char **argv, oci_error *err)
 }
 
 static const oci_cli_option id_opts[] = {
-	{"help", 'h', OCI_ARG_NONE, NULL, "show this help", O_HELP},
+    {"help", 'h', OCI_ARG_NONE, NULL, "show this help", OPT_HELP},
 };
 
 /* Commands taking only an id. */
@@ -122,7 +142,7 @@ static const char *one_id(int argc, char **argv, const char *usage, oci_error *e
 	int opt;
 	oci_cli_init(&cli, id_opts, ARRAY_SIZE(id_opts), argc, argv, 1, false);
 	while ((opt = oci_cli_next(&cli, err)) > 0) {
-		if (opt == O_HELP) {
+		if (opt == OPT_HELP) {
 			parse_help(usage, id_opts, ARRAY_SIZE(id_opts));
 			return "";
 		}
@@ -147,9 +167,11 @@ int oci_cmd_start(const oci_run_global *g, int argc, char **argv, oci_error *err
 }
 
 /* Read one container's state and status; rootfd may be -1 (opens g->root). */
-static int load(int rootfd, const char *id, oci_state *st, int *status, uid_t *owner, oci_error *err)
+static int load(int rootfd, const char *id, oci_state *st, int *status, uid_t *owner,
+		oci_error *err)
 {
-	cleanup_close int dirfd = openat(rootfd, id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	cleanup_close int dirfd =
+	    openat(rootfd, id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (dirfd < 0) {
 		int e = errno;
 		if (e == EACCES && oci_state_check_owner(rootfd, -1, id, err) < 0)
@@ -208,9 +230,9 @@ int oci_cmd_state(const oci_run_global *g, int argc, char **argv, oci_error *err
 }
 
 static const oci_cli_option list_opts[] = {
-	{"format", 'f', OCI_ARG_REQUIRED, "FORMAT", "table or json", O_FORMAT},
-	{"help", 'h', OCI_ARG_NONE, NULL, "show this help", O_HELP},
-	{"quiet", 'q', OCI_ARG_NONE, NULL, "print only the ids", O_QUIET},
+    {"format", 'f', OCI_ARG_REQUIRED, "FORMAT", "table or json", OPT_FORMAT},
+    {"help", 'h', OCI_ARG_NONE, NULL, "show this help", OPT_HELP},
+    {"quiet", 'q', OCI_ARG_NONE, NULL, "print only the ids", OPT_QUIET},
 };
 
 static int cmp_str(const void *a, const void *b)
@@ -225,15 +247,17 @@ int oci_cmd_list(const oci_run_global *g, int argc, char **argv, oci_error *err)
 	bool quiet = false, json = false;
 	oci_cli_init(&cli, list_opts, ARRAY_SIZE(list_opts), argc, argv, 1, false);
 	while ((opt = oci_cli_next(&cli, err)) > 0) {
-		if (opt == O_QUIET)
+		if (opt == OPT_QUIET)
 			quiet = true;
-		else if (opt == O_HELP)
-			return parse_help("oci-run list [OPTIONS]", list_opts, ARRAY_SIZE(list_opts));
-		else if (opt == O_FORMAT) {
+		else if (opt == OPT_HELP)
+			return parse_help("oci-run list [OPTIONS]", list_opts,
+					  ARRAY_SIZE(list_opts));
+		else if (opt == OPT_FORMAT) {
 			if (!strcmp(cli.optarg, "json"))
 				json = true;
 			else if (strcmp(cli.optarg, "table"))
-				return oci_err(err, OCI_E_INVALID, "invalid format option '%s'", cli.optarg);
+				return oci_err(err, OCI_E_INVALID, "invalid format option '%s'",
+					       cli.optarg);
 		}
 	}
 	if (opt < 0)
@@ -282,7 +306,8 @@ int oci_cmd_list(const oci_run_global *g, int argc, char **argv, oci_error *err)
 			struct passwd *pw = getpwuid(owner);
 			char ubuf[32];
 			snprintf(ubuf, sizeof(ubuf), "#%u", (unsigned)owner);
-			json_array_append_new(arr, oci_state_to_json(&st, status, true, pw ? pw->pw_name : ubuf));
+			json_array_append_new(
+			    arr, oci_state_to_json(&st, status, true, pw ? pw->pw_name : ubuf));
 			oci_state_release(&st);
 		}
 		free(ids[i]);
@@ -293,7 +318,7 @@ int oci_cmd_list(const oci_run_global *g, int argc, char **argv, oci_error *err)
 		size_t i;
 		json_t *v;
 		json_array_foreach(arr, i, v)
-			printf("%s\n", json_string_value(json_object_get(v, "id")));
+		    printf("%s\n", json_string_value(json_object_get(v, "id")));
 		ret = oci_flush_stdout(err);
 	} else if (json) {
 		if (json_array_size(arr) == 0) {
@@ -303,7 +328,8 @@ int oci_cmd_list(const oci_run_global *g, int argc, char **argv, oci_error *err)
 			ret = print_json(arr, JSON_COMPACT, true, err);
 		}
 	} else {
-		/* Go's tabwriter(minwidth 12, padding 3): each column as wide as its widest cell + 3. */
+		/* Go's tabwriter(minwidth 12, padding 3): each column as wide as its widest cell
+		 * + 3. */
 		const char *hdr[5] = {"ID", "PID", "STATUS", "BUNDLE", "CREATED"};
 		const char *keys[5] = {"id", "pid", "status", "bundle", "created"};
 		size_t w[5];
@@ -312,14 +338,17 @@ int oci_cmd_list(const oci_run_global *g, int argc, char **argv, oci_error *err)
 		size_t i;
 		json_t *v;
 		char num[32];
-		json_array_foreach(arr, i, v) {
+		json_array_foreach(arr, i, v)
+		{
 			for (int c = 0; c < 5; c++) {
 				json_t *f = json_object_get(v, keys[c]);
 				size_t l;
 				if (json_is_integer(f))
-					l = (size_t)snprintf(num, sizeof(num), "%lld", (long long)json_integer_value(f));
+					l = (size_t)snprintf(num, sizeof(num), "%lld",
+							     (long long)json_integer_value(f));
 				else
-					l = strlen(json_string_value(f) ? json_string_value(f) : "");
+					l = strlen(json_string_value(f) ? json_string_value(f)
+									: "");
 				if (l > w[c])
 					w[c] = l;
 			}
@@ -331,14 +360,17 @@ int oci_cmd_list(const oci_run_global *g, int argc, char **argv, oci_error *err)
 			printf("%-*s", (int)w[c], hdr[c]);
 		}
 		printf("OWNER\n");
-		json_array_foreach(arr, i, v) {
+		json_array_foreach(arr, i, v)
+		{
 			for (int c = 0; c < 5; c++) {
 				json_t *f = json_object_get(v, keys[c]);
 				if (json_is_integer(f)) {
-					snprintf(num, sizeof(num), "%lld", (long long)json_integer_value(f));
+					snprintf(num, sizeof(num), "%lld",
+						 (long long)json_integer_value(f));
 					printf("%-*s", (int)w[c], num);
 				} else {
-					printf("%-*s", (int)w[c], json_string_value(f) ? json_string_value(f) : "");
+					printf("%-*s", (int)w[c],
+					       json_string_value(f) ? json_string_value(f) : "");
 				}
 			}
 			printf("%s\n", json_string_value(json_object_get(v, "owner")));
@@ -350,8 +382,8 @@ int oci_cmd_list(const oci_run_global *g, int argc, char **argv, oci_error *err)
 }
 
 static const oci_cli_option kill_opts[] = {
-	{"all", 'a', OCI_ARG_NONE, NULL, "send the signal to every process of the container", O_ALL},
-	{"help", 'h', OCI_ARG_NONE, NULL, "show this help", O_HELP},
+    {"all", 'a', OCI_ARG_NONE, NULL, "send the signal to every process of the container", OPT_ALL},
+    {"help", 'h', OCI_ARG_NONE, NULL, "show this help", OPT_HELP},
 };
 
 int oci_cmd_kill(const oci_run_global *g, int argc, char **argv, oci_error *err)
@@ -361,10 +393,11 @@ int oci_cmd_kill(const oci_run_global *g, int argc, char **argv, oci_error *err)
 	bool all = false;
 	oci_cli_init(&cli, kill_opts, ARRAY_SIZE(kill_opts), argc, argv, 1, false);
 	while ((opt = oci_cli_next(&cli, err)) > 0) {
-		if (opt == O_ALL)
+		if (opt == OPT_ALL)
 			all = true;
-		else if (opt == O_HELP)
-			return parse_help("oci-run kill [--all] ID [SIGNAL]", kill_opts, ARRAY_SIZE(kill_opts));
+		else if (opt == OPT_HELP)
+			return parse_help("oci-run kill [--all] ID [SIGNAL]", kill_opts,
+					  ARRAY_SIZE(kill_opts));
 	}
 	if (opt < 0)
 		return -1;
@@ -378,8 +411,9 @@ int oci_cmd_kill(const oci_run_global *g, int argc, char **argv, oci_error *err)
 }
 
 static const oci_cli_option delete_opts[] = {
-	{"force", 'f', OCI_ARG_NONE, NULL, "kill the container first if it runs; a missing one is not an error", O_FORCE},
-	{"help", 'h', OCI_ARG_NONE, NULL, "show this help", O_HELP},
+    {"force", 'f', OCI_ARG_NONE, NULL,
+     "kill the container first if it runs; a missing one is not an error", OPT_FORCE},
+    {"help", 'h', OCI_ARG_NONE, NULL, "show this help", OPT_HELP},
 };
 
 int oci_cmd_delete(const oci_run_global *g, int argc, char **argv, oci_error *err)
@@ -389,10 +423,11 @@ int oci_cmd_delete(const oci_run_global *g, int argc, char **argv, oci_error *er
 	bool force = false;
 	oci_cli_init(&cli, delete_opts, ARRAY_SIZE(delete_opts), argc, argv, 1, false);
 	while ((opt = oci_cli_next(&cli, err)) > 0) {
-		if (opt == O_FORCE)
+		if (opt == OPT_FORCE)
 			force = true;
-		else if (opt == O_HELP)
-			return parse_help("oci-run delete [--force] ID", delete_opts, ARRAY_SIZE(delete_opts));
+		else if (opt == OPT_HELP)
+			return parse_help("oci-run delete [--force] ID", delete_opts,
+					  ARRAY_SIZE(delete_opts));
 	}
 	if (opt < 0)
 		return -1;
@@ -402,9 +437,9 @@ int oci_cmd_delete(const oci_run_global *g, int argc, char **argv, oci_error *er
 }
 
 static const oci_cli_option spec_opts[] = {
-	{"bundle", 'b', OCI_ARG_REQUIRED, "DIR", "write config.json in DIR", O_BUNDLE},
-	{"help", 'h', OCI_ARG_NONE, NULL, "show this help", O_HELP},
-	{"rootless", 0, OCI_ARG_NONE, NULL, "a config for an unprivileged user", O_ROOTLESS},
+    {"bundle", 'b', OCI_ARG_REQUIRED, "DIR", "write config.json in DIR", OPT_BUNDLE},
+    {"help", 'h', OCI_ARG_NONE, NULL, "show this help", OPT_HELP},
+    {"rootless", 0, OCI_ARG_NONE, NULL, "a config for an unprivileged user", OPT_ROOTLESS},
 };
 
 int oci_cmd_spec(const oci_run_global *g, int argc, char **argv, oci_error *err)
@@ -416,12 +451,13 @@ int oci_cmd_spec(const oci_run_global *g, int argc, char **argv, oci_error *err)
 	bool rootless = false;
 	oci_cli_init(&cli, spec_opts, ARRAY_SIZE(spec_opts), argc, argv, 1, false);
 	while ((opt = oci_cli_next(&cli, err)) > 0) {
-		if (opt == O_BUNDLE)
+		if (opt == OPT_BUNDLE)
 			bundle = cli.optarg;
-		else if (opt == O_ROOTLESS)
+		else if (opt == OPT_ROOTLESS)
 			rootless = true;
-		else if (opt == O_HELP)
-			return parse_help("oci-run spec [OPTIONS]", spec_opts, ARRAY_SIZE(spec_opts));
+		else if (opt == OPT_HELP)
+			return parse_help("oci-run spec [OPTIONS]", spec_opts,
+					  ARRAY_SIZE(spec_opts));
 	}
 	if (opt < 0)
 		return -1;
@@ -431,7 +467,8 @@ int oci_cmd_spec(const oci_run_global *g, int argc, char **argv, oci_error *err)
 	if (dfd < 0)
 		return oci_err_errno(err, errno, "bundle '%s'", bundle);
 	if (faccessat(dfd, "config.json", F_OK, AT_SYMLINK_NOFOLLOW) == 0)
-		return oci_err(err, OCI_E_EXISTS, "file '%s/config.json' exists: remove it first", bundle);
+		return oci_err(err, OCI_E_EXISTS, "file '%s/config.json' exists: remove it first",
+			       bundle);
 	cleanup_json json_t *spec = oci_spec_default(rootless, err);
 	if (!spec)
 		return -1;
@@ -464,12 +501,15 @@ int oci_cmd_features(const oci_run_global *g, int argc, char **argv, oci_error *
 			cap_free(name);
 		}
 	}
-	json_t *lin = json_pack("{s:[ssssssss],s:o,s:{s:b,s:b,s:b,s:b,s:b},s:o,s:{s:b},s:{s:b}}", "namespaces",
-				"cgroup", "ipc", "mount", "network", "pid", "time", "user", "uts", "capabilities", caps,
-				"cgroup", "v1", 1, "v2", 1, "systemd", 0, "systemdUser", 0, "rdma", 0, "seccomp",
-				oci_seccomp_features(), "apparmor", "enabled", 0, "selinux", "enabled", 0);
+	json_t *lin = json_pack(
+	    "{s:[ssssssss],s:o,s:{s:b,s:b,s:b,s:b,s:b},s:o,s:{s:b},s:{s:b}}", "namespaces",
+	    "cgroup", "ipc", "mount", "network", "pid", "time", "user", "uts", "capabilities", caps,
+	    "cgroup", "v1", 1, "v2", 1, "systemd", 0, "systemdUser", 0, "rdma", 0, "seccomp",
+	    oci_seccomp_features(), "apparmor", "enabled", 0, "selinux", "enabled", 0);
 	json_object_set_new(f, "linux", lin);
-	json_object_set_new(f, "annotations", json_pack("{s:s}", "org.opencontainers.runc.version", "oci-run " OCI_VERSION));
+	json_object_set_new(
+	    f, "annotations",
+	    json_pack("{s:s}", "org.opencontainers.runc.version", "oci-run " OCI_VERSION));
 	cleanup_free char *s = oci_json_dump_pretty(f, err);
 	if (!s)
 		return -1;

@@ -51,13 +51,13 @@
 #define CLONE_NEWTIME 0x00000080
 #endif
 
-
 static const struct {
 	const char *type;
 	int flag;
 } ns_types[] = {
-	{"pid", CLONE_NEWPID},   {"network", CLONE_NEWNET}, {"mount", CLONE_NEWNS},     {"ipc", CLONE_NEWIPC},
-	{"uts", CLONE_NEWUTS},   {"user", CLONE_NEWUSER},   {"cgroup", CLONE_NEWCGROUP}, {"time", CLONE_NEWTIME},
+    {"pid", CLONE_NEWPID},	 {"network", CLONE_NEWNET}, {"mount", CLONE_NEWNS},
+    {"ipc", CLONE_NEWIPC},	 {"uts", CLONE_NEWUTS},	    {"user", CLONE_NEWUSER},
+    {"cgroup", CLONE_NEWCGROUP}, {"time", CLONE_NEWTIME},
 };
 
 const char *oci_ns_name(int flag)
@@ -108,8 +108,9 @@ static int open_ns_path(const char *type, int flag, const char *path, oci_error 
 
 static char *state_json(const oci_state *st, const char *status)
 {
-	json_t *j = json_pack("{s:s,s:s,s:s,s:I,s:s}", "ociVersion", OCI_RUNTIME_SPEC_VERSION, "id", st->id, "status",
-			      status, "pid", (json_int_t)st->pid, "bundle", st->bundle);
+	json_t *j =
+	    json_pack("{s:s,s:s,s:s,s:I,s:s}", "ociVersion", OCI_RUNTIME_SPEC_VERSION, "id", st->id,
+		      "status", status, "pid", (json_int_t)st->pid, "bundle", st->bundle);
 	if (!j)
 		return NULL;
 	if (st->annotations)
@@ -217,16 +218,19 @@ static int start_locked(int dirfd, oci_state *st, json_t *hooks, oci_error *err)
 	return 0;
 }
 
-int oci_container_create(const oci_run_global *g, const oci_create_opts *opts, int *exit_status, oci_error *err)
+int oci_container_create(const oci_run_global *g, const oci_create_opts *opts, int *exit_status,
+			 oci_error *err)
 {
 	/* Before anything is opened: a closed fd among the preserved ones would be taken by
 	 * the bundle or the state root and handed to the container (CVE-2024-21626 class). */
-	if (oci_process_check_preserved(opts->preserve_fds, err) < 0 || oci_state_check_id(opts->id, err) < 0)
+	if (oci_process_check_preserved(opts->preserve_fds, err) < 0 ||
+	    oci_state_check_id(opts->id, err) < 0)
 		return -1;
 	cleanup_close int bundlefd = open(opts->bundle, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (bundlefd < 0)
 		return oci_err_errno(err, errno, "bundle '%s'", opts->bundle);
-	cleanup_json json_t *spec = oci_json_load_file_at(bundlefd, "config.json", OCI_JSON_MAX_SIZE, err);
+	cleanup_json json_t *spec =
+	    oci_json_load_file_at(bundlefd, "config.json", OCI_JSON_MAX_SIZE, err);
 	if (!spec)
 		return oci_err_prefix(err, "bundle '%s'", opts->bundle);
 	{
@@ -240,8 +244,10 @@ int oci_container_create(const oci_run_global *g, const oci_create_opts *opts, i
 			size_t used = 0, k;
 			json_t *p;
 			all[0] = '\0';
-			json_array_foreach(problems, k, p) {
-				int w = snprintf(all + used, sizeof(all) - used, "%s%s", k ? "; " : "", json_string_value(p));
+			json_array_foreach(problems, k, p)
+			{
+				int w = snprintf(all + used, sizeof(all) - used, "%s%s",
+						 k ? "; " : "", json_string_value(p));
 				if (w < 0 || (size_t)w >= sizeof(all) - used)
 					break;
 				used += (size_t)w;
@@ -255,11 +261,13 @@ int oci_container_create(const oci_run_global *g, const oci_create_opts *opts, i
 	json_t *linux_ = json_object_get(spec, "linux");
 	if (!json_is_object(process))
 		return oci_err(err, OCI_E_INVALID, "config.json: process: missing");
-	const char *root_path = json_string_value(json_object_get(json_object_get(spec, "root"), "path"));
+	const char *root_path =
+	    json_string_value(json_object_get(json_object_get(spec, "root"), "path"));
 	if (!root_path)
 		return oci_err(err, OCI_E_INVALID, "config.json: root.path: missing");
-	cleanup_free char *rootfs_rel = root_path[0] == '/' ? oci_strdup(root_path, err)
-							    : oci_asprintf(err, "%s/%s", opts->bundle, root_path);
+	cleanup_free char *rootfs_rel = root_path[0] == '/'
+					    ? oci_strdup(root_path, err)
+					    : oci_asprintf(err, "%s/%s", opts->bundle, root_path);
 	if (!rootfs_rel)
 		return -1;
 	cleanup_free char *rootfs = realpath(rootfs_rel, NULL);
@@ -267,10 +275,13 @@ int oci_container_create(const oci_run_global *g, const oci_create_opts *opts, i
 		return oci_err_errno(err, errno, "rootfs '%s'", rootfs_rel);
 	bool terminal = json_is_true(json_object_get(process, "terminal"));
 	if (terminal && !opts->console_socket && !opts->foreground)
-		return oci_err(err, OCI_E_INVALID,
-			       "cannot allocate tty if oci-run will detach without setting console socket");
+		return oci_err(
+		    err, OCI_E_INVALID,
+		    "cannot allocate tty if oci-run will detach without setting console socket");
 	if (!terminal && opts->console_socket)
-		return oci_err(err, OCI_E_INVALID, "cannot use console socket if oci-run will not detach or allocate tty");
+		return oci_err(
+		    err, OCI_E_INVALID,
+		    "cannot use console socket if oci-run will not detach or allocate tty");
 
 	/* Namespaces: new ones are cloned at once; ones with a path are joined. */
 	oci_init_args ia;
@@ -283,7 +294,8 @@ int oci_container_create(const oci_run_global *g, const oci_create_opts *opts, i
 	bool have_mount = false, own_pidns = false;
 	size_t i;
 	json_t *ns;
-	json_array_foreach(json_object_get(linux_, "namespaces"), i, ns) {
+	json_array_foreach(json_object_get(linux_, "namespaces"), i, ns)
+	{
 		const char *type = json_string_value(json_object_get(ns, "type"));
 		const char *path = json_string_value(json_object_get(ns, "path"));
 		int flag = 0;
@@ -291,7 +303,8 @@ int oci_container_create(const oci_run_global *g, const oci_create_opts *opts, i
 			if (!strcmp(type, ns_types[k].type))
 				flag = ns_types[k].flag;
 		if (!flag)
-			return oci_err(err, OCI_E_INVALID, "linux.namespaces[%zu].type: unknown '%s'", i,
+			return oci_err(err, OCI_E_INVALID,
+				       "linux.namespaces[%zu].type: unknown '%s'", i,
 				       type ? type : "");
 		if (flag == CLONE_NEWNS)
 			have_mount = true;
@@ -323,9 +336,11 @@ int oci_container_create(const oci_run_global *g, const oci_create_opts *opts, i
 		}
 	}
 	if (!have_mount)
-		return oci_err(err, OCI_E_INVALID, "linux.namespaces: a mount namespace is required");
+		return oci_err(err, OCI_E_INVALID,
+			       "linux.namespaces: a mount namespace is required");
 	if (json_object_size(json_object_get(linux_, "timeOffsets")) > 0 && !ia.new_timens)
-		return oci_err(err, OCI_E_INVALID, "linux.timeOffsets: needs a new time namespace in linux.namespaces");
+		return oci_err(err, OCI_E_INVALID,
+			       "linux.timeOffsets: needs a new time namespace in linux.namespaces");
 	ia.userns = flags & CLONE_NEWUSER;
 	ia.new_netns = flags & CLONE_NEWNET;
 
@@ -413,11 +428,14 @@ int oci_container_create(const oci_run_global *g, const oci_create_opts *opts, i
 	pid = clone_init(flags);
 	if (pid < 0) {
 		int e = errno;
-		if ((flags & CLONE_NEWUSER) && (e == ENOSPC || ((e == EPERM || e == EACCES) && geteuid() != 0)))
+		if ((flags & CLONE_NEWUSER) &&
+		    (e == ENOSPC || ((e == EPERM || e == EACCES) && geteuid() != 0)))
 			oci_userns_clone_error(e, err);
 		else if (e == EPERM && geteuid() != 0)
-			oci_err_errno(err, e, "cannot create the container's namespaces without a user namespace "
-					      "(an unprivileged user needs one: oci-bundle spec --rootless)");
+			oci_err_errno(
+			    err, e,
+			    "cannot create the container's namespaces without a user namespace "
+			    "(an unprivileged user needs one: oci-bundle spec --rootless)");
 		else
 			oci_err_errno(err, e, "cannot create the container's namespaces");
 		goto fail;
@@ -603,11 +621,13 @@ int oci_container_kill(const oci_run_global *g, const char *id, int sig, bool al
 		} else {
 			for (size_t k = 0; k < n; k++)
 				kill(pids[k], sig);
-			/* No cgroup (rootless): the container's pid namespace holds its processes. */
+			/* No cgroup (rootless): the container's pid namespace holds its processes.
+			 */
 			if (n == 0 && st.own_pidns)
 				kill_pidns(st.pid, sig);
 			if (n == 0 && kill(st.pid, sig) < 0)
-				ret = oci_err_errno(err, errno, "cannot send signal %d to '%s'", sig, id);
+				ret = oci_err_errno(err, errno, "cannot send signal %d to '%s'",
+						    sig, id);
 		}
 		free(pids);
 	} else if (kill(st.pid, sig) < 0) {
@@ -693,7 +713,8 @@ int oci_container_delete(const oci_run_global *g, const char *id, bool force, oc
 	int status = readable ? oci_state_status(dirfd, &st) : OCI_STATUS_STOPPED;
 	int ret = 0;
 	if ((status == OCI_STATUS_RUNNING || status == OCI_STATUS_PAUSED) && !force) {
-		ret = oci_err(err, OCI_E_STATE, "cannot delete container '%s' that is not stopped: %s", id,
+		ret = oci_err(err, OCI_E_STATE,
+			      "cannot delete container '%s' that is not stopped: %s", id,
 			      oci_status_name(status));
 	} else {
 		/* A created container is deleted without --force, as runc does. */

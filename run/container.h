@@ -23,14 +23,15 @@ typedef struct oci_create_opts {
 	const char *console_socket;
 	bool no_pivot;
 	bool no_new_keyring;
-	bool detach;       /* run -d */
-	bool foreground;   /* run without -d: the runtime relays the terminal and waits */
+	bool detach;	 /* run -d */
+	bool foreground; /* run without -d: the runtime relays the terminal and waits */
 	int preserve_fds;
 } oci_create_opts;
 
 /* create: the container's init is left waiting for start. With opts->foreground (run), the
  * container is also started and waited for; *exit_status receives its shell-style status. */
-int oci_container_create(const oci_run_global *g, const oci_create_opts *opts, int *exit_status, oci_error *err);
+int oci_container_create(const oci_run_global *g, const oci_create_opts *opts, int *exit_status,
+			 oci_error *err);
 int oci_container_start(const oci_run_global *g, const char *id, oci_error *err);
 int oci_container_kill(const oci_run_global *g, const char *id, int sig, bool all, oci_error *err);
 int oci_container_delete(const oci_run_global *g, const char *id, bool force, oci_error *err);

@@ -46,48 +46,51 @@
 #endif
 
 enum {
-	E_CONSOLE = 256,
-	E_CWD,
-	E_ENV,
-	E_TTY,
-	E_USER,
-	E_GIDS,
-	E_PROCESS,
-	E_DETACH,
-	E_PIDFILE,
-	E_CAP,
-	E_NNP,
-	E_PRESERVE,
-	E_LABEL,
-	E_APPARMOR,
-	E_CGROUP,
-	E_IGNORE_PAUSED,
-	E_HELP
+	OPT_CONSOLE = 256,
+	OPT_CWD,
+	OPT_ENV,
+	OPT_TTY,
+	OPT_USER,
+	OPT_GIDS,
+	OPT_PROCESS,
+	OPT_DETACH,
+	OPT_PIDFILE,
+	OPT_CAP,
+	OPT_NNP,
+	OPT_PRESERVE,
+	OPT_LABEL,
+	OPT_APPARMOR,
+	OPT_CGROUP,
+	OPT_IGNORE_PAUSED,
+	OPT_HELP
 };
 
 static const oci_cli_option exec_options[] = {
     {"additional-gids", 'g', OCI_ARG_REQUIRED, "GID", "add a supplementary group (repeatable)",
-     E_GIDS},
-    {"apparmor", 0, OCI_ARG_REQUIRED, "PROFILE", "accepted for compatibility, unused", E_APPARMOR},
-    {"cap", 'c', OCI_ARG_REQUIRED, "CAP", "add a capability (repeatable)", E_CAP},
-    {"cgroup", 0, OCI_ARG_REQUIRED, "PATH", "accepted for compatibility, unused", E_CGROUP},
+     OPT_GIDS},
+    {"apparmor", 0, OCI_ARG_REQUIRED, "PROFILE", "accepted for compatibility, unused",
+     OPT_APPARMOR},
+    {"cap", 'c', OCI_ARG_REQUIRED, "CAP", "add a capability (repeatable)", OPT_CAP},
+    {"cgroup", 0, OCI_ARG_REQUIRED, "PATH", "accepted for compatibility, unused", OPT_CGROUP},
     {"console-socket", 0, OCI_ARG_REQUIRED, "PATH", "unix socket that receives the pty master",
-     E_CONSOLE},
+     OPT_CONSOLE},
     {"cwd", 0, OCI_ARG_REQUIRED, "DIR", "working directory of the process (inside the container)",
-     E_CWD},
-    {"detach", 'd', OCI_ARG_NONE, NULL, "return once the process has started", E_DETACH},
-    {"env", 'e', OCI_ARG_REQUIRED, "NAME=VALUE", "add an environment variable (repeatable)", E_ENV},
-    {"help", 'h', OCI_ARG_NONE, NULL, "show this help", E_HELP},
-    {"ignore-paused", 0, OCI_ARG_NONE, NULL, "exec even in a paused container", E_IGNORE_PAUSED},
-    {"no-new-privs", 0, OCI_ARG_NONE, NULL, "set no_new_privs for the process", E_NNP},
-    {"pid-file", 0, OCI_ARG_REQUIRED, "FILE", "write the process's pid to FILE", E_PIDFILE},
+     OPT_CWD},
+    {"detach", 'd', OCI_ARG_NONE, NULL, "return once the process has started", OPT_DETACH},
+    {"env", 'e', OCI_ARG_REQUIRED, "NAME=VALUE", "add an environment variable (repeatable)",
+     OPT_ENV},
+    {"help", 'h', OCI_ARG_NONE, NULL, "show this help", OPT_HELP},
+    {"ignore-paused", 0, OCI_ARG_NONE, NULL, "exec even in a paused container", OPT_IGNORE_PAUSED},
+    {"no-new-privs", 0, OCI_ARG_NONE, NULL, "set no_new_privs for the process", OPT_NNP},
+    {"pid-file", 0, OCI_ARG_REQUIRED, "FILE", "write the process's pid to FILE", OPT_PIDFILE},
     {"preserve-fds", 0, OCI_ARG_REQUIRED, "N", "pass N extra fds (3..3+N-1) to the process",
-     E_PRESERVE},
+     OPT_PRESERVE},
     {"process", 'p', OCI_ARG_REQUIRED, "FILE",
-     "the process as runtime-spec JSON (other process options ignored)", E_PROCESS},
-    {"process-label", 0, OCI_ARG_REQUIRED, "LABEL", "accepted for compatibility, unused", E_LABEL},
-    {"tty", 't', OCI_ARG_NONE, NULL, "allocate a pseudo-terminal", E_TTY},
-    {"user", 'u', OCI_ARG_REQUIRED, "UID[:GID]", "user and group ids of the process", E_USER},
+     "the process as runtime-spec JSON (other process options ignored)", OPT_PROCESS},
+    {"process-label", 0, OCI_ARG_REQUIRED, "LABEL", "accepted for compatibility, unused",
+     OPT_LABEL},
+    {"tty", 't', OCI_ARG_NONE, NULL, "allocate a pseudo-terminal", OPT_TTY},
+    {"user", 'u', OCI_ARG_REQUIRED, "UID[:GID]", "user and group ids of the process", OPT_USER},
 };
 
 typedef struct exec_opts {
@@ -527,29 +530,29 @@ int oci_cmd_exec(const oci_run_global *g, int argc, char **argv, oci_error *err)
 	oci_cli_init(&cli, exec_options, ARRAY_SIZE(exec_options), argc, argv, 1, true);
 	while ((opt = oci_cli_next(&cli, err)) > 0) {
 		switch (opt) {
-		case E_CONSOLE:
+		case OPT_CONSOLE:
 			o.console_socket = cli.optarg;
 			break;
-		case E_CWD:
+		case OPT_CWD:
 			if (cli.optarg[0] != '/')
 				return oci_err(err, OCI_E_INVALID,
 					       "--cwd: must be an absolute path, got '%s'",
 					       cli.optarg);
 			o.cwd = cli.optarg;
 			break;
-		case E_ENV:
+		case OPT_ENV:
 			if (!strchr(cli.optarg, '='))
 				return oci_err(err, OCI_E_INVALID,
 					       "--env: expected NAME=VALUE, got '%s'", cli.optarg);
 			json_array_append_new(env, json_string(cli.optarg));
 			break;
-		case E_TTY:
+		case OPT_TTY:
 			o.tty = true;
 			break;
-		case E_USER:
+		case OPT_USER:
 			o.user = cli.optarg;
 			break;
-		case E_GIDS: {
+		case OPT_GIDS: {
 			uint64_t gid;
 			if (oci_parse_u64(cli.optarg, UINT32_MAX, &gid) < 0)
 				return oci_err(err, OCI_E_INVALID,
@@ -557,25 +560,25 @@ int oci_cmd_exec(const oci_run_global *g, int argc, char **argv, oci_error *err)
 			json_array_append_new(gids, json_integer((json_int_t)gid));
 			break;
 		}
-		case E_PROCESS:
+		case OPT_PROCESS:
 			o.process_file = cli.optarg;
 			break;
-		case E_DETACH:
+		case OPT_DETACH:
 			o.detach = true;
 			break;
-		case E_PIDFILE:
+		case OPT_PIDFILE:
 			o.pid_file = cli.optarg;
 			break;
-		case E_CAP:
+		case OPT_CAP:
 			json_array_append_new(caps, json_string(cli.optarg));
 			break;
-		case E_NNP:
+		case OPT_NNP:
 			o.no_new_privs = true;
 			break;
-		case E_IGNORE_PAUSED:
+		case OPT_IGNORE_PAUSED:
 			o.ignore_paused = true;
 			break;
-		case E_PRESERVE: {
+		case OPT_PRESERVE: {
 			uint64_t n;
 			if (oci_parse_u64(cli.optarg, 1u << 20, &n) < 0)
 				return oci_err(err, OCI_E_INVALID,
@@ -583,7 +586,7 @@ int oci_cmd_exec(const oci_run_global *g, int argc, char **argv, oci_error *err)
 			o.preserve_fds = (int)n;
 			break;
 		}
-		case E_HELP:
+		case OPT_HELP:
 			oci_cli_help(stdout, "oci-run exec [OPTIONS] ID [COMMAND [ARGS...]]", NULL,
 				     exec_options, ARRAY_SIZE(exec_options));
 			return 0;

@@ -68,8 +68,8 @@ static int run_one(json_t *hook, const char *jp, const char *state_json, oci_err
 		if (r == 0) {
 			kill(pid, SIGKILL);
 			waitpid(pid, NULL, 0);
-			return oci_err(err, OCI_E_STATE, "%s: hook '%s' timed out after %llds", jp, path,
-				       (long long)timeout);
+			return oci_err(err, OCI_E_STATE, "%s: hook '%s' timed out after %llds", jp,
+				       path, (long long)timeout);
 		}
 	}
 	while (waitpid(pid, &status, 0) < 0) {
@@ -79,8 +79,10 @@ static int run_one(json_t *hook, const char *jp, const char *state_json, oci_err
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		return 0;
 	if (WIFSIGNALED(status))
-		return oci_err(err, OCI_E_STATE, "%s: hook '%s' killed by signal %d", jp, path, WTERMSIG(status));
-	return oci_err(err, OCI_E_STATE, "%s: hook '%s' exited with status %d", jp, path, WEXITSTATUS(status));
+		return oci_err(err, OCI_E_STATE, "%s: hook '%s' killed by signal %d", jp, path,
+			       WTERMSIG(status));
+	return oci_err(err, OCI_E_STATE, "%s: hook '%s' exited with status %d", jp, path,
+		       WEXITSTATUS(status));
 }
 
 int oci_hooks_run(json_t *hooks, const char *name, const char *state_json, oci_error *err)
@@ -88,7 +90,8 @@ int oci_hooks_run(json_t *hooks, const char *name, const char *state_json, oci_e
 	json_t *list = json_object_get(hooks, name);
 	size_t i;
 	json_t *h;
-	json_array_foreach(list, i, h) {
+	json_array_foreach(list, i, h)
+	{
 		char jp[64];
 		snprintf(jp, sizeof(jp), "hooks.%s[%zu]", name, i);
 		if (run_one(h, jp, state_json, err) < 0)

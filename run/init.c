@@ -58,8 +58,8 @@ static void close_inherited(oci_init_args *a)
 		if (de->d_name[0] == '.')
 			continue;
 		int fd = atoi(de->d_name);
-		if (fd < keep_max || fd == dirfd(d) || fd == a->sync || fd == a->fifo || fd == a->join_user_fd ||
-		    fd == oci_log_fd())
+		if (fd < keep_max || fd == dirfd(d) || fd == a->sync || fd == a->fifo ||
+		    fd == a->join_user_fd || fd == oci_log_fd())
 			continue;
 		bool ours = false;
 		for (int i = 0; a->join_fds[i] >= 0; i++)
@@ -79,17 +79,22 @@ static int enter_timens(json_t *offsets, oci_error *err)
 	size_t used = 0;
 	const char *clock;
 	json_t *o;
-	json_object_foreach(offsets, clock, o) {
+	json_object_foreach(offsets, clock, o)
+	{
 		if (strcmp(clock, "monotonic") && strcmp(clock, "boottime"))
-			return oci_err(err, OCI_E_INVALID, "linux.timeOffsets.%s: unknown clock (monotonic or boottime)",
-				       clock);
+			return oci_err(
+			    err, OCI_E_INVALID,
+			    "linux.timeOffsets.%s: unknown clock (monotonic or boottime)", clock);
 		json_t *secs = json_object_get(o, "secs"), *ns = json_object_get(o, "nanosecs");
-		if ((secs && !json_is_integer(secs)) || (ns && !json_is_integer(ns)) || json_integer_value(ns) < 0 ||
-		    json_integer_value(ns) >= 1000000000)
+		if ((secs && !json_is_integer(secs)) || (ns && !json_is_integer(ns)) ||
+		    json_integer_value(ns) < 0 || json_integer_value(ns) >= 1000000000)
 			return oci_err(err, OCI_E_INVALID,
-				       "linux.timeOffsets.%s: secs must be an integer, nanosecs in [0, 999999999]", clock);
+				       "linux.timeOffsets.%s: secs must be an integer, nanosecs in "
+				       "[0, 999999999]",
+				       clock);
 		int w = snprintf(buf + used, sizeof(buf) - used, "%s %lld %lld\n", clock,
-				 (long long)json_integer_value(secs), (long long)json_integer_value(ns));
+				 (long long)json_integer_value(secs),
+				 (long long)json_integer_value(ns));
 		if (w < 0 || (size_t)w >= sizeof(buf) - used)
 			return oci_err(err, OCI_E_LIMIT, "linux.timeOffsets: too long");
 		used += (size_t)w;
@@ -99,7 +104,8 @@ static int enter_timens(json_t *offsets, oci_error *err)
 	if (used) {
 		cleanup_close int fd = open("/proc/self/timens_offsets", O_WRONLY | O_CLOEXEC);
 		if (fd < 0 || write(fd, buf, used) != (ssize_t)used)
-			return oci_err_errno(err, errno, "linux.timeOffsets: cannot write timens_offsets");
+			return oci_err_errno(err, errno,
+					     "linux.timeOffsets: cannot write timens_offsets");
 	}
 	cleanup_close int ns = open("/proc/self/ns/time_for_children", O_RDONLY | O_CLOEXEC);
 	if (ns < 0 || setns(ns, CLONE_NEWTIME) < 0)
@@ -203,23 +209,30 @@ void oci_init_main(oci_init_args *a)
 		}
 		close(a->join_fds[i]);
 	}
-	if ((a->userns || a->join_user_fd >= 0) && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)) {
-		oci_err_errno(&err, errno, "cannot become root in the user namespace (is uid 0 mapped?)");
+	if ((a->userns || a->join_user_fd >= 0) &&
+	    (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)) {
+		oci_err_errno(&err, errno,
+			      "cannot become root in the user namespace (is uid 0 mapped?)");
 		fail(a, &err);
 	}
 	if (a->new_cgroupns && unshare(CLONE_NEWCGROUP) < 0) {
 		oci_err_errno(&err, errno, "cannot create the cgroup namespace");
 		fail(a, &err);
 	}
-	if (a->new_timens && enter_timens(json_object_get(json_object_get(spec, "linux"), "timeOffsets"), &err) < 0)
+	if (a->new_timens &&
+	    enter_timens(json_object_get(json_object_get(spec, "linux"), "timeOffsets"), &err) < 0)
 		fail(a, &err);
-	if (!a->opts->no_new_keyring && join_keyring(a->opts->id, a->userns || a->join_user_fd >= 0, &err) < 0)
+	if (!a->opts->no_new_keyring &&
+	    join_keyring(a->opts->id, a->userns || a->join_user_fd >= 0, &err) < 0)
 		fail(a, &err);
 	if (oci_process_oom_score(process, &err) < 0 || oci_process_rlimits(process, &err) < 0)
 		fail(a, &err);
 
 	const char *bundle = a->opts->bundle;
-	oci_mount_ctx mctx = {.spec = spec, .rootfs = a->rootfs, .bundle = bundle, .userns = a->userns,
+	oci_mount_ctx mctx = {.spec = spec,
+			      .rootfs = a->rootfs,
+			      .bundle = bundle,
+			      .userns = a->userns,
 			      .new_cgroupns = a->new_cgroupns};
 	if (oci_mounts_prepare(&mctx, &err) < 0)
 		fail(a, &err);
@@ -230,9 +243,9 @@ void oci_init_main(oci_init_args *a)
 	if (oci_hooks_run(hooks, "createContainer", state, &err) < 0)
 		fail(a, &err);
 
-	if (oci_mounts_pivot(a->rootfs, a->opts->no_pivot, &err) < 0 || oci_process_sysctl(spec, &err) < 0 ||
-	    oci_process_make_cwd(process, &err) < 0 || oci_mounts_finalize(spec, &err) < 0 ||
-	    oci_process_identity(spec, &err) < 0)
+	if (oci_mounts_pivot(a->rootfs, a->opts->no_pivot, &err) < 0 ||
+	    oci_process_sysctl(spec, &err) < 0 || oci_process_make_cwd(process, &err) < 0 ||
+	    oci_mounts_finalize(spec, &err) < 0 || oci_process_identity(spec, &err) < 0)
 		fail(a, &err);
 
 	if (json_is_true(json_object_get(process, "terminal"))) {

@@ -13,15 +13,16 @@ typedef struct oci_init_args {
 	json_t *spec;
 	const oci_create_opts *opts;
 	const char *rootfs;
-	int sync;     /* our end of the sync socketpair */
-	int fifo;     /* exec.fifo opened O_RDWR: we block reading it until start writes */
-	bool userns;  /* a new user namespace */
+	int sync;    /* our end of the sync socketpair */
+	int fifo;    /* exec.fifo opened O_RDWR: we block reading it until start writes */
+	bool userns; /* a new user namespace */
 	bool new_cgroupns;
-	bool new_netns; /* lo is brought up in it */
-	bool new_timens; /* unshared by the init itself: offsets must be written before anyone enters */
+	bool new_netns;	 /* lo is brought up in it */
+	bool new_timens; /* unshared by the init itself: offsets must be written before anyone
+			    enters */
 	int join_fds[8]; /* namespaces to join by path (fds), -1 terminated */
 	int join_types[8];
-	int join_user_fd; /* user namespace to join, or -1 */
+	int join_user_fd;		   /* user namespace to join, or -1 */
 	const struct oci_seccomp *seccomp; /* compiled linux.seccomp (empty: none) */
 } oci_init_args;
 

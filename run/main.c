@@ -11,19 +11,31 @@
 #include "common/spec.h"
 #include "run/commands.h"
 
-enum { OPT_ROOT = 256, OPT_LOG, OPT_LOG_FORMAT, OPT_DEBUG, OPT_SYSTEMD_CGROUP, OPT_CRIU, OPT_ROOTLESS, OPT_HELP,
-       OPT_VERSION };
+enum {
+	OPT_ROOT = 256,
+	OPT_LOG,
+	OPT_LOG_FORMAT,
+	OPT_DEBUG,
+	OPT_SYSTEMD_CGROUP,
+	OPT_CRIU,
+	OPT_ROOTLESS,
+	OPT_HELP,
+	OPT_VERSION
+};
 
 static const oci_cli_option global_opts[] = {
-	{"root", 0, OCI_ARG_REQUIRED, "DIR", "state directory (default /run/oci-run, $XDG_RUNTIME_DIR/oci-run for users)", OPT_ROOT},
-	{"log", 0, OCI_ARG_REQUIRED, "FILE", "write log messages to FILE instead of stderr", OPT_LOG},
-	{"log-format", 0, OCI_ARG_REQUIRED, "FORMAT", "log file format: text or json", OPT_LOG_FORMAT},
-	{"debug", 0, OCI_ARG_NONE, NULL, "log debug messages", OPT_DEBUG},
-	{"systemd-cgroup", 0, OCI_ARG_NONE, NULL, "take cgroupsPath as slice:prefix:name", OPT_SYSTEMD_CGROUP},
-	{"criu", 0, OCI_ARG_REQUIRED, "PATH", "accepted for compatibility, unused", OPT_CRIU},
-	{"rootless", 0, OCI_ARG_REQUIRED, "VALUE", "accepted for compatibility (true|false|auto)", OPT_ROOTLESS},
-	{"help", 'h', OCI_ARG_NONE, NULL, "show this help", OPT_HELP},
-	{"version", 'v', OCI_ARG_NONE, NULL, "print the version", OPT_VERSION},
+    {"root", 0, OCI_ARG_REQUIRED, "DIR",
+     "state directory (default /run/oci-run, $XDG_RUNTIME_DIR/oci-run for users)", OPT_ROOT},
+    {"log", 0, OCI_ARG_REQUIRED, "FILE", "write log messages to FILE instead of stderr", OPT_LOG},
+    {"log-format", 0, OCI_ARG_REQUIRED, "FORMAT", "log file format: text or json", OPT_LOG_FORMAT},
+    {"debug", 0, OCI_ARG_NONE, NULL, "log debug messages", OPT_DEBUG},
+    {"systemd-cgroup", 0, OCI_ARG_NONE, NULL, "take cgroupsPath as slice:prefix:name",
+     OPT_SYSTEMD_CGROUP},
+    {"criu", 0, OCI_ARG_REQUIRED, "PATH", "accepted for compatibility, unused", OPT_CRIU},
+    {"rootless", 0, OCI_ARG_REQUIRED, "VALUE", "accepted for compatibility (true|false|auto)",
+     OPT_ROOTLESS},
+    {"help", 'h', OCI_ARG_NONE, NULL, "show this help", OPT_HELP},
+    {"version", 'v', OCI_ARG_NONE, NULL, "print the version", OPT_VERSION},
 };
 
 static const struct {
@@ -31,20 +43,20 @@ static const struct {
 	int (*fn)(const oci_run_global *g, int argc, char **argv, oci_error *err);
 	const char *help;
 } commands[] = {
-	{"create", oci_cmd_create, "create a container"},
-	{"delete", oci_cmd_delete, "delete a container and what it holds"},
-	{"exec", oci_cmd_exec, "run another process in a container"},
-	{"features", oci_cmd_features, "show the features this runtime supports"},
-	{"kill", oci_cmd_kill, "send a signal to the container's init"},
-	{"list", oci_cmd_list, "list the containers"},
-	{"pause", oci_cmd_pause, "freeze every process of a container"},
-	{"ps", oci_cmd_ps, "list the processes of a container"},
-	{"resume", oci_cmd_resume, "thaw a paused container"},
-	{"run", oci_cmd_run, "create and start a container"},
-	{"spec", oci_cmd_spec, "write a default config.json"},
-	{"start", oci_cmd_start, "start a created container"},
-	{"state", oci_cmd_state, "print the state of a container"},
-	{"update", oci_cmd_update, "change the resource limits of a container"},
+    {"create", oci_cmd_create, "create a container"},
+    {"delete", oci_cmd_delete, "delete a container and what it holds"},
+    {"exec", oci_cmd_exec, "run another process in a container"},
+    {"features", oci_cmd_features, "show the features this runtime supports"},
+    {"kill", oci_cmd_kill, "send a signal to the container's init"},
+    {"list", oci_cmd_list, "list the containers"},
+    {"pause", oci_cmd_pause, "freeze every process of a container"},
+    {"ps", oci_cmd_ps, "list the processes of a container"},
+    {"resume", oci_cmd_resume, "thaw a paused container"},
+    {"run", oci_cmd_run, "create and start a container"},
+    {"spec", oci_cmd_spec, "write a default config.json"},
+    {"start", oci_cmd_start, "start a created container"},
+    {"state", oci_cmd_state, "print the state of a container"},
+    {"update", oci_cmd_update, "change the resource limits of a container"},
 };
 
 static void usage(FILE *f)
@@ -65,7 +77,8 @@ int main(int argc, char **argv)
 	oci_cli cli;
 	int opt;
 	oci_log_init("oci-run");
-	oci_cli_init(&cli, global_opts, sizeof(global_opts) / sizeof(global_opts[0]), argc, argv, 1, true);
+	oci_cli_init(&cli, global_opts, sizeof(global_opts) / sizeof(global_opts[0]), argc, argv, 1,
+		     true);
 	while ((opt = oci_cli_next(&cli, &err)) > 0) {
 		switch (opt) {
 		case OPT_ROOT:
@@ -93,7 +106,8 @@ int main(int argc, char **argv)
 			usage(stdout);
 			return 0;
 		case OPT_VERSION:
-			printf("oci-run version %s\nspec: %s\n", OCI_VERSION, OCI_RUNTIME_SPEC_VERSION);
+			printf("oci-run version %s\nspec: %s\n", OCI_VERSION,
+			       OCI_RUNTIME_SPEC_VERSION);
 			return 0;
 		}
 	}

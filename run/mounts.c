@@ -41,12 +41,12 @@
 #ifndef PROC_SUPER_MAGIC
 #define PROC_SUPER_MAGIC 0x9fa0
 #endif
-#define OCI_MOUNT_ATTR_RDONLY      0x00000001
-#define OCI_MOUNT_ATTR_NOSUID      0x00000002
-#define OCI_MOUNT_ATTR_NODEV       0x00000004
-#define OCI_MOUNT_ATTR_NOEXEC      0x00000008
-#define OCI_MOUNT_ATTR__ATIME      0x00000070
-#define OCI_MOUNT_ATTR_NOATIME     0x00000010
+#define OCI_MOUNT_ATTR_RDONLY	   0x00000001
+#define OCI_MOUNT_ATTR_NOSUID	   0x00000002
+#define OCI_MOUNT_ATTR_NODEV	   0x00000004
+#define OCI_MOUNT_ATTR_NOEXEC	   0x00000008
+#define OCI_MOUNT_ATTR__ATIME	   0x00000070
+#define OCI_MOUNT_ATTR_NOATIME	   0x00000010
 #define OCI_MOUNT_ATTR_STRICTATIME 0x00000020
 #define OCI_MOUNT_ATTR_NODIRATIME  0x00000080
 
@@ -61,7 +61,8 @@ static int sys_open_tree(int dfd, const char *path, unsigned flags)
 {
 	return (int)syscall(SYS_open_tree, dfd, path, flags);
 }
-static int sys_move_mount(int from_dfd, const char *from, int to_dfd, const char *to, unsigned flags)
+static int sys_move_mount(int from_dfd, const char *from, int to_dfd, const char *to,
+			  unsigned flags)
 {
 	return (int)syscall(SYS_move_mount, from_dfd, from, to_dfd, to, flags);
 }
@@ -75,15 +76,31 @@ static const struct {
 	bool clear;
 	unsigned long flag;
 } mount_flags[] = {
-	{"async", true, MS_SYNCHRONOUS},   {"atime", true, MS_NOATIME},        {"bind", false, MS_BIND},
-	{"defaults", false, 0},            {"dev", true, MS_NODEV},            {"diratime", true, MS_NODIRATIME},
-	{"dirsync", false, MS_DIRSYNC},    {"exec", true, MS_NOEXEC},          {"mand", false, MS_MANDLOCK},
-	{"noatime", false, MS_NOATIME},    {"nodev", false, MS_NODEV},         {"nodiratime", false, MS_NODIRATIME},
-	{"noexec", false, MS_NOEXEC},      {"nomand", true, MS_MANDLOCK},      {"norelatime", true, MS_RELATIME},
-	{"nostrictatime", true, MS_STRICTATIME}, {"nosuid", false, MS_NOSUID}, {"rbind", false, MS_BIND | MS_REC},
-	{"relatime", false, MS_RELATIME},  {"remount", false, MS_REMOUNT},     {"ro", false, MS_RDONLY},
-	{"rw", true, MS_RDONLY},           {"strictatime", false, MS_STRICTATIME}, {"suid", true, MS_NOSUID},
-	{"sync", false, MS_SYNCHRONOUS},
+    {"async", true, MS_SYNCHRONOUS},
+    {"atime", true, MS_NOATIME},
+    {"bind", false, MS_BIND},
+    {"defaults", false, 0},
+    {"dev", true, MS_NODEV},
+    {"diratime", true, MS_NODIRATIME},
+    {"dirsync", false, MS_DIRSYNC},
+    {"exec", true, MS_NOEXEC},
+    {"mand", false, MS_MANDLOCK},
+    {"noatime", false, MS_NOATIME},
+    {"nodev", false, MS_NODEV},
+    {"nodiratime", false, MS_NODIRATIME},
+    {"noexec", false, MS_NOEXEC},
+    {"nomand", true, MS_MANDLOCK},
+    {"norelatime", true, MS_RELATIME},
+    {"nostrictatime", true, MS_STRICTATIME},
+    {"nosuid", false, MS_NOSUID},
+    {"rbind", false, MS_BIND | MS_REC},
+    {"relatime", false, MS_RELATIME},
+    {"remount", false, MS_REMOUNT},
+    {"ro", false, MS_RDONLY},
+    {"rw", true, MS_RDONLY},
+    {"strictatime", false, MS_STRICTATIME},
+    {"suid", true, MS_NOSUID},
+    {"sync", false, MS_SYNCHRONOUS},
 };
 
 /* Options applied to the mount and every mount below it with mount_setattr(AT_RECURSIVE), as
@@ -117,9 +134,10 @@ static const struct {
 	const char *name;
 	unsigned long flag;
 } propagation_flags[] = {
-	{"private", MS_PRIVATE},   {"rprivate", MS_PRIVATE | MS_REC},   {"shared", MS_SHARED},
-	{"rshared", MS_SHARED | MS_REC}, {"slave", MS_SLAVE},          {"rslave", MS_SLAVE | MS_REC},
-	{"unbindable", MS_UNBINDABLE}, {"runbindable", MS_UNBINDABLE | MS_REC},
+    {"private", MS_PRIVATE},	   {"rprivate", MS_PRIVATE | MS_REC},
+    {"shared", MS_SHARED},	   {"rshared", MS_SHARED | MS_REC},
+    {"slave", MS_SLAVE},	   {"rslave", MS_SLAVE | MS_REC},
+    {"unbindable", MS_UNBINDABLE}, {"runbindable", MS_UNBINDABLE | MS_REC},
 };
 
 static int cmp_name(const void *a, const void *b)
@@ -185,7 +203,8 @@ int oci_mount_parse_options(json_t *options, unsigned long *flags, unsigned long
 	data[0] = '\0';
 	size_t i;
 	json_t *v;
-	json_array_foreach(options, i, v) {
+	json_array_foreach(options, i, v)
+	{
 		const char *o = json_string_value(v);
 		if (!o)
 			return oci_err(err, OCI_E_INVALID, "options[%zu]: expected a string", i);
@@ -213,7 +232,8 @@ int oci_mount_parse_options(json_t *options, unsigned long *flags, unsigned long
 				found = true;
 			}
 		}
-		/* tmpcopyup is done by do_mount once the tmpfs is there, never passed to the kernel. */
+		/* tmpcopyup is done by do_mount once the tmpfs is there, never passed to the
+		 * kernel. */
 		if (found || !strcmp(o, "tmpcopyup"))
 			continue;
 		size_t n = strlen(o);
@@ -255,9 +275,8 @@ static bool has_option(json_t *options, const char *name)
 {
 	size_t i;
 	json_t *v;
-	json_array_foreach(options, i, v)
-		if (json_string_value(v) && !strcmp(json_string_value(v), name))
-			return true;
+	json_array_foreach(options, i, v) if (json_string_value(v) &&
+					      !strcmp(json_string_value(v), name)) return true;
 	return false;
 }
 
@@ -311,9 +330,11 @@ static int bind_onto(const char *src, int target, unsigned long flags, bool recu
 	struct oci_mount_attr attr = {0};
 	attr.attr_set = attrs_from_flags(flags, &clr);
 	attr.attr_clr = clr;
-	if ((attr.attr_set || attr.attr_clr) && sys_mount_setattr(tree, "", AT_EMPTY_PATH, &attr) < 0)
+	if ((attr.attr_set || attr.attr_clr) &&
+	    sys_mount_setattr(tree, "", AT_EMPTY_PATH, &attr) < 0)
 		return setattr_error(errno, src, err);
-	if (sys_move_mount(tree, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+	if (sys_move_mount(tree, "", target, "",
+			   MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
 		return oci_err_errno(err, errno, "cannot attach '%s'", src);
 	return 0;
 }
@@ -380,7 +401,8 @@ static int mkdir_in_root(int rootfd, const char *path, oci_error *err)
 			ssize_t tl = readlinkat(fd, "", target, sizeof(target) - 1);
 			close(fd);
 			if (tl < 0 || ++links > 40) {
-				oci_err(err, OCI_E_UNSAFE, "too many or unreadable symlinks in '%s'", path);
+				oci_err(err, OCI_E_UNSAFE,
+					"too many or unreadable symlinks in '%s'", path);
 				break;
 			}
 			target[tl] = '\0';
@@ -462,10 +484,12 @@ static int check_special_dest(int rootfd, const char *type, const char *dest, oc
 	if (oci_safe_lstat(rootfd, dest, &st, &e2) < 0)
 		return 0; /* missing: created below */
 	if (S_ISLNK(st.st_mode))
-		return oci_err(err, OCI_E_UNSAFE, "'%s' in the rootfs is a symlink: refusing to mount %s there", dest,
+		return oci_err(err, OCI_E_UNSAFE,
+			       "'%s' in the rootfs is a symlink: refusing to mount %s there", dest,
 			       type);
 	if (!S_ISDIR(st.st_mode))
-		return oci_err(err, OCI_E_UNSAFE, "'%s' in the rootfs is not a directory: refusing to mount %s there",
+		return oci_err(err, OCI_E_UNSAFE,
+			       "'%s' in the rootfs is not a directory: refusing to mount %s there",
 			       dest, type);
 	return 0;
 }
@@ -476,18 +500,22 @@ static int check_special_dest(int rootfd, const char *type, const char *dest, oc
  * runtime makes to /proc later (sysctls) and hide the masks. The check is on the fd the mount
  * is made on, so it holds whatever the path says. Allowed, as runc allows: a source that is
  * itself on procfs, and the files lxcfs-style tools bind over (by their resolved path). */
-static int check_proc_target(const oci_mount_ctx *ctx, int target, const char *dest, const char *type,
-			     bool is_bind, const char *src, oci_error *err)
+static int check_proc_target(const oci_mount_ctx *ctx, int target, const char *dest,
+			     const char *type, bool is_bind, const char *src, oci_error *err)
 {
 	static const char *const allowed[] = {
-		"/proc/cpuinfo", "/proc/diskstats", "/proc/meminfo", "/proc/stat",    "/proc/swaps",
-		"/proc/uptime",  "/proc/loadavg",   "/proc/slabinfo", "/proc/net/dev", "/proc/sys/kernel/ns_last_pid",
+	    "/proc/cpuinfo", "/proc/diskstats",
+	    "/proc/meminfo", "/proc/stat",
+	    "/proc/swaps",   "/proc/uptime",
+	    "/proc/loadavg", "/proc/slabinfo",
+	    "/proc/net/dev", "/proc/sys/kernel/ns_last_pid",
 	};
 	struct statfs sfs;
 	if (!strcmp(type, "proc"))
 		return 0;
 	if (fstatfs(target, &sfs) < 0)
-		return oci_err_errno(err, errno, "mount '%s': cannot check the destination's filesystem", dest);
+		return oci_err_errno(err, errno,
+				     "mount '%s': cannot check the destination's filesystem", dest);
 	if (sfs.f_type != PROC_SUPER_MAGIC)
 		return 0;
 	if (is_bind && statfs(src, &sfs) == 0 && sfs.f_type == PROC_SUPER_MAGIC)
@@ -505,21 +533,24 @@ static int check_proc_target(const oci_mount_ctx *ctx, int target, const char *d
 				if (!strcmp(real + rl, allowed[k]))
 					return 0;
 	}
-	return oci_err(err, OCI_E_UNSAFE, "mount '%s': the destination is inside /proc: only procfs may be mounted there",
-		       dest);
+	return oci_err(
+	    err, OCI_E_UNSAFE,
+	    "mount '%s': the destination is inside /proc: only procfs may be mounted there", dest);
 }
 
 /* cgroup v1 (and the empty v2 of a hybrid host): a tmpfs with each hierarchy below it, either
  * mounted afresh (new cgroup namespace: rooted at the container's cgroup) or bound from the
  * container's own cgroup directory. */
-static int mount_cgroups(int rootfd, const char *dest, int target, unsigned long flags, bool new_ns, oci_error *err)
+static int mount_cgroups(int rootfd, const char *dest, int target, unsigned long flags, bool new_ns,
+			 oci_error *err)
 {
 	char tpath[64], line[4096];
 	fd_path(tpath, sizeof(tpath), target);
 	if (mount("tmpfs", tpath, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=755") < 0)
 		return oci_err_errno(err, errno, "cannot mount tmpfs for cgroups");
 	/* target still names the covered directory: resolve dest again to reach the tmpfs. */
-	cleanup_close int dir = oci_safe_open(rootfd, dest, O_PATH | O_DIRECTORY | O_CLOEXEC, 0, err);
+	cleanup_close int dir =
+	    oci_safe_open(rootfd, dest, O_PATH | O_DIRECTORY | O_CLOEXEC, 0, err);
 	if (dir < 0)
 		return -1;
 	cleanup_fclose FILE *f = fopen("/proc/self/cgroup", "re");
@@ -542,15 +573,18 @@ static int mount_cgroups(int rootfd, const char *dest, int target, unsigned long
 		if (stat(host, &st) < 0 || !S_ISDIR(st.st_mode))
 			continue;
 		if (mkdirat(dir, name, 0755) < 0 && errno != EEXIST)
-			return oci_err_errno(err, errno, "cannot create cgroup directory '%s'", name);
-		cleanup_close int sub = openat(dir, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			return oci_err_errno(err, errno, "cannot create cgroup directory '%s'",
+					     name);
+		cleanup_close int sub =
+		    openat(dir, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (sub < 0)
 			return oci_err_errno(err, errno, "cannot open cgroup directory '%s'", name);
 		char spath[64];
 		fd_path(spath, sizeof(spath), sub);
 		unsigned long mf = MS_NOSUID | MS_NODEV | MS_NOEXEC | (flags & MS_RDONLY);
 		if (new_ns) {
-			int r = *ctrls ? mount("cgroup", spath, "cgroup", mf, ctrls) : mount("cgroup2", spath, "cgroup2", mf, NULL);
+			int r = *ctrls ? mount("cgroup", spath, "cgroup", mf, ctrls)
+				       : mount("cgroup2", spath, "cgroup2", mf, NULL);
 			if (r < 0)
 				return oci_err_errno(err, errno, "cannot mount cgroup '%s'", name);
 		} else {
@@ -631,13 +665,16 @@ static int do_mount(const oci_mount_ctx *ctx, int rootfd, json_t *m, size_t idx,
 				if (bind_onto("/dev/mqueue", target, mf, false, &rec, err) < 0)
 					return oci_err_prefix(err, "mount '%s'", dest);
 			} else {
-				return oci_err_errno(err, e, "cannot mount %s on '%s'", type[0] ? type : source, dest);
+				return oci_err_errno(err, e, "cannot mount %s on '%s'",
+						     type[0] ? type : source, dest);
 			}
 		}
 		if (!strcmp(type, "tmpfs") && has_option(options, "tmpcopyup")) {
 			/* target still names the covered directory: copy it into the new tmpfs. */
-			cleanup_close int fresh = oci_safe_open(rootfd, dest, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0, err);
-			if (fresh < 0 || oci_copyup(target, fresh, strstr(data, "mode=") != NULL, err) < 0)
+			cleanup_close int fresh =
+			    oci_safe_open(rootfd, dest, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0, err);
+			if (fresh < 0 ||
+			    oci_copyup(target, fresh, strstr(data, "mode=") != NULL, err) < 0)
 				return oci_err_prefix(err, "mount '%s'", dest);
 		}
 	}
@@ -663,13 +700,14 @@ static const struct {
 	const char *name;
 	unsigned maj, min;
 } default_devices[] = {
-	{"null", 1, 3}, {"zero", 1, 5}, {"full", 1, 7}, {"random", 1, 8}, {"urandom", 1, 9}, {"tty", 5, 0},
+    {"null", 1, 3},   {"zero", 1, 5},	 {"full", 1, 7},
+    {"random", 1, 8}, {"urandom", 1, 9}, {"tty", 5, 0},
 };
 
 /* Create one device node at dev inside the root: mknod, or (in a user namespace, where mknod
  * is not allowed) an empty file with the host's node bound over it. */
-static int make_device(int rootfd, const char *path, mode_t type, unsigned maj, unsigned min, mode_t mode,
-		       uid_t uid, gid_t gid, bool bind, oci_error *err)
+static int make_device(int rootfd, const char *path, mode_t type, unsigned maj, unsigned min,
+		       mode_t mode, uid_t uid, gid_t gid, bool bind, oci_error *err)
 {
 	char parent[4096];
 	const char *slash = strrchr(path, '/');
@@ -714,15 +752,16 @@ static int setup_dev(const oci_mount_ctx *ctx, int rootfd, oci_error *err)
 	for (size_t i = 0; i < ARRAY_SIZE(default_devices); i++) {
 		char p[64];
 		snprintf(p, sizeof(p), "/dev/%s", default_devices[i].name);
-		if (make_device(rootfd, p, S_IFCHR, default_devices[i].maj, default_devices[i].min, 0666, 0, 0,
-				ctx->userns, err) < 0)
+		if (make_device(rootfd, p, S_IFCHR, default_devices[i].maj, default_devices[i].min,
+				0666, 0, 0, ctx->userns, err) < 0)
 			return -1;
 	}
 	json_t *linux_ = json_object_get(ctx->spec, "linux");
 	json_t *devs = json_object_get(linux_, "devices");
 	size_t i;
 	json_t *d;
-	json_array_foreach(devs, i, d) {
+	json_array_foreach(devs, i, d)
+	{
 		char jp[40];
 		snprintf(jp, sizeof(jp), "linux.devices[%zu]", i);
 		const char *path = NULL, *type = NULL;
@@ -743,18 +782,21 @@ static int setup_dev(const oci_mount_ctx *ctx, int rootfd, oci_error *err)
 		else if (!strcmp(type, "p"))
 			t = S_IFIFO;
 		else
-			return oci_err(err, OCI_E_INVALID, "%s.type: unknown device type '%s'", jp, type);
-		if (make_device(rootfd, path, t, (unsigned)maj, (unsigned)min, (mode_t)mode, (uid_t)uid, (gid_t)gid,
-				ctx->userns && t != S_IFIFO, err) < 0)
+			return oci_err(err, OCI_E_INVALID, "%s.type: unknown device type '%s'", jp,
+				       type);
+		if (make_device(rootfd, path, t, (unsigned)maj, (unsigned)min, (mode_t)mode,
+				(uid_t)uid, (gid_t)gid, ctx->userns && t != S_IFIFO, err) < 0)
 			return -1;
 	}
 	static const struct {
 		const char *target, *name;
 	} links[] = {
-		{"/proc/self/fd", "fd"},     {"/proc/self/fd/0", "stdin"},  {"/proc/self/fd/1", "stdout"},
-		{"/proc/self/fd/2", "stderr"}, {"/proc/kcore", "core"},
+	    {"/proc/self/fd", "fd"},	   {"/proc/self/fd/0", "stdin"},
+	    {"/proc/self/fd/1", "stdout"}, {"/proc/self/fd/2", "stderr"},
+	    {"/proc/kcore", "core"},
 	};
-	cleanup_close int dev = oci_safe_open(rootfd, "/dev", O_PATH | O_DIRECTORY | O_CLOEXEC, 0, err);
+	cleanup_close int dev =
+	    oci_safe_open(rootfd, "/dev", O_PATH | O_DIRECTORY | O_CLOEXEC, 0, err);
 	if (dev < 0)
 		return -1;
 	for (size_t k = 0; k < ARRAY_SIZE(links); k++)
@@ -772,7 +814,8 @@ static int setup_dev(const oci_mount_ctx *ctx, int rootfd, oci_error *err)
 
 static unsigned long rootfs_propagation(json_t *spec)
 {
-	const char *p = json_string_value(json_object_get(json_object_get(spec, "linux"), "rootfsPropagation"));
+	const char *p =
+	    json_string_value(json_object_get(json_object_get(spec, "linux"), "rootfsPropagation"));
 	if (p)
 		for (size_t k = 0; k < ARRAY_SIZE(propagation_flags); k++)
 			if (!strcmp(p, propagation_flags[k].name))
@@ -798,7 +841,8 @@ int oci_mounts_prepare(const oci_mount_ctx *ctx, oci_error *err)
 	bool dev_is_tmpfs = false;
 	size_t i;
 	json_t *m;
-	json_array_foreach(mounts, i, m) {
+	json_array_foreach(mounts, i, m)
+	{
 		if (do_mount(ctx, rootfd, m, i, err) < 0)
 			return -1;
 		const char *d = json_string_value(json_object_get(m, "destination"));
@@ -949,7 +993,8 @@ int oci_mounts_pivot(const char *rootfs, bool no_pivot, oci_error *err)
 
 static int readonly_path(const char *p, oci_error *err)
 {
-	cleanup_close int tree = sys_open_tree(AT_FDCWD, p, OPEN_TREE_CLONE | AT_RECURSIVE | O_CLOEXEC);
+	cleanup_close int tree =
+	    sys_open_tree(AT_FDCWD, p, OPEN_TREE_CLONE | AT_RECURSIVE | O_CLOEXEC);
 	if (tree < 0) {
 		if (errno == ENOENT)
 			return 0;
@@ -984,8 +1029,10 @@ static int mask_path(const char *p, int nullfd, oci_error *err)
 			return oci_err_errno(err, errno, "maskedPaths: cannot mask '%s'", p);
 		return 0;
 	}
-	cleanup_close int tree = sys_open_tree(nullfd, "", OPEN_TREE_CLONE | AT_EMPTY_PATH | O_CLOEXEC);
-	if (tree < 0 || sys_move_mount(tree, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+	cleanup_close int tree =
+	    sys_open_tree(nullfd, "", OPEN_TREE_CLONE | AT_EMPTY_PATH | O_CLOEXEC);
+	if (tree < 0 || sys_move_mount(tree, "", target, "",
+				       MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
 		return oci_err_errno(err, errno, "maskedPaths: cannot mask '%s'", p);
 	return 0;
 }
@@ -995,7 +1042,8 @@ int oci_mounts_finalize(json_t *spec, oci_error *err)
 	json_t *linux_ = json_object_get(spec, "linux");
 	size_t i;
 	json_t *v;
-	json_array_foreach(json_object_get(linux_, "readonlyPaths"), i, v) {
+	json_array_foreach(json_object_get(linux_, "readonlyPaths"), i, v)
+	{
 		const char *p = json_string_value(v);
 		if (p && readonly_path(p, err) < 0)
 			return -1;
@@ -1006,11 +1054,14 @@ int oci_mounts_finalize(json_t *spec, oci_error *err)
 		/* Bind-mounting anything else than the null device would expose it instead. */
 		struct stat st;
 		nullfd = open("/dev/null", O_PATH | O_NOFOLLOW | O_CLOEXEC);
-		if (nullfd < 0 || fstat(nullfd, &st) < 0 || !S_ISCHR(st.st_mode) || st.st_rdev != makedev(1, 3))
-			return oci_err(err, OCI_E_UNSAFE,
-				       "maskedPaths: /dev/null in the container is not the null device (1:3)");
+		if (nullfd < 0 || fstat(nullfd, &st) < 0 || !S_ISCHR(st.st_mode) ||
+		    st.st_rdev != makedev(1, 3))
+			return oci_err(
+			    err, OCI_E_UNSAFE,
+			    "maskedPaths: /dev/null in the container is not the null device (1:3)");
 	}
-	json_array_foreach(masked, i, v) {
+	json_array_foreach(masked, i, v)
+	{
 		const char *p = json_string_value(v);
 		if (p && mask_path(p, nullfd, err) < 0)
 			return -1;
@@ -1031,8 +1082,11 @@ int oci_mounts_console(int slave, oci_error *err)
 	/* Bind the pty we hold, never a path: /dev/pts/N may name something else than our pty
 	 * (a symlink to a procfs file in a /dev the container shares, CVE-2025-52565). */
 	struct stat st;
-	if (fstat(slave, &st) < 0 || !S_ISCHR(st.st_mode) || major(st.st_rdev) < 136 || major(st.st_rdev) > 143)
-		return oci_err(err, OCI_E_UNSAFE, "the terminal is not a pty slave: refusing to bind it over /dev/console");
+	if (fstat(slave, &st) < 0 || !S_ISCHR(st.st_mode) || major(st.st_rdev) < 136 ||
+	    major(st.st_rdev) > 143)
+		return oci_err(
+		    err, OCI_E_UNSAFE,
+		    "the terminal is not a pty slave: refusing to bind it over /dev/console");
 	int fd = open("/dev/console", O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0 && errno != EEXIST)
 		return oci_err_errno(err, errno, "cannot create /dev/console");
@@ -1043,9 +1097,13 @@ int oci_mounts_console(int slave, oci_error *err)
 	if (target < 0 || fstat(target, &st) < 0)
 		return oci_err_errno(err, errno, "cannot open /dev/console");
 	if (!S_ISREG(st.st_mode) && !S_ISCHR(st.st_mode))
-		return oci_err(err, OCI_E_UNSAFE, "/dev/console is not a file or a device: refusing to bind the terminal there");
-	cleanup_close int tree = sys_open_tree(slave, "", OPEN_TREE_CLONE | AT_EMPTY_PATH | O_CLOEXEC);
-	if (tree < 0 || sys_move_mount(tree, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+		return oci_err(
+		    err, OCI_E_UNSAFE,
+		    "/dev/console is not a file or a device: refusing to bind the terminal there");
+	cleanup_close int tree =
+	    sys_open_tree(slave, "", OPEN_TREE_CLONE | AT_EMPTY_PATH | O_CLOEXEC);
+	if (tree < 0 || sys_move_mount(tree, "", target, "",
+				       MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
 		return oci_err_errno(err, errno, "cannot bind the terminal over /dev/console");
 	return 0;
 }

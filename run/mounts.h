@@ -14,7 +14,7 @@ typedef struct oci_mount_ctx {
 	json_t *spec;
 	const char *rootfs; /* absolute host path */
 	const char *bundle;
-	bool userns;        /* devices are bind-mounted instead of created */
+	bool userns; /* devices are bind-mounted instead of created */
 	bool new_cgroupns;
 	const char *const *cgroup_rel; /* unused for now: per-controller cgroup of the container */
 } oci_mount_ctx;

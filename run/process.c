@@ -30,19 +30,30 @@ static const struct {
 	const char *name;
 	int resource;
 } rlimit_names[] = {
-	{"RLIMIT_AS", RLIMIT_AS},         {"RLIMIT_CORE", RLIMIT_CORE},         {"RLIMIT_CPU", RLIMIT_CPU},
-	{"RLIMIT_DATA", RLIMIT_DATA},     {"RLIMIT_FSIZE", RLIMIT_FSIZE},       {"RLIMIT_LOCKS", RLIMIT_LOCKS},
-	{"RLIMIT_MEMLOCK", RLIMIT_MEMLOCK}, {"RLIMIT_MSGQUEUE", RLIMIT_MSGQUEUE}, {"RLIMIT_NICE", RLIMIT_NICE},
-	{"RLIMIT_NOFILE", RLIMIT_NOFILE}, {"RLIMIT_NPROC", RLIMIT_NPROC},       {"RLIMIT_RSS", RLIMIT_RSS},
-	{"RLIMIT_RTPRIO", RLIMIT_RTPRIO}, {"RLIMIT_RTTIME", RLIMIT_RTTIME},     {"RLIMIT_SIGPENDING", RLIMIT_SIGPENDING},
-	{"RLIMIT_STACK", RLIMIT_STACK},
+    {"RLIMIT_AS", RLIMIT_AS},
+    {"RLIMIT_CORE", RLIMIT_CORE},
+    {"RLIMIT_CPU", RLIMIT_CPU},
+    {"RLIMIT_DATA", RLIMIT_DATA},
+    {"RLIMIT_FSIZE", RLIMIT_FSIZE},
+    {"RLIMIT_LOCKS", RLIMIT_LOCKS},
+    {"RLIMIT_MEMLOCK", RLIMIT_MEMLOCK},
+    {"RLIMIT_MSGQUEUE", RLIMIT_MSGQUEUE},
+    {"RLIMIT_NICE", RLIMIT_NICE},
+    {"RLIMIT_NOFILE", RLIMIT_NOFILE},
+    {"RLIMIT_NPROC", RLIMIT_NPROC},
+    {"RLIMIT_RSS", RLIMIT_RSS},
+    {"RLIMIT_RTPRIO", RLIMIT_RTPRIO},
+    {"RLIMIT_RTTIME", RLIMIT_RTTIME},
+    {"RLIMIT_SIGPENDING", RLIMIT_SIGPENDING},
+    {"RLIMIT_STACK", RLIMIT_STACK},
 };
 
 int oci_process_rlimits(json_t *process, oci_error *err)
 {
 	size_t i;
 	json_t *r;
-	json_array_foreach(json_object_get(process, "rlimits"), i, r) {
+	json_array_foreach(json_object_get(process, "rlimits"), i, r)
+	{
 		char jp[40];
 		snprintf(jp, sizeof(jp), "process.rlimits[%zu]", i);
 		const char *type = NULL;
@@ -56,7 +67,8 @@ int oci_process_rlimits(json_t *process, oci_error *err)
 			if (!strcmp(type, rlimit_names[k].name))
 				res = rlimit_names[k].resource;
 		if (res < 0)
-			return oci_err(err, OCI_E_INVALID, "%s.type: unknown rlimit '%s'", jp, type);
+			return oci_err(err, OCI_E_INVALID, "%s.type: unknown rlimit '%s'", jp,
+				       type);
 		struct rlimit rl = {.rlim_cur = (rlim_t)soft, .rlim_max = (rlim_t)hard};
 		if (setrlimit(res, &rl) < 0) {
 			int e = errno;
@@ -64,10 +76,12 @@ int oci_process_rlimits(json_t *process, oci_error *err)
 			getrlimit(res, &cur);
 			if (e == EPERM && rl.rlim_max > cur.rlim_max)
 				return oci_err(err, OCI_E_INVALID,
-					       "rlimit %s: cannot raise the hard limit to %llu above the runtime's own (%llu)",
-					       type, (unsigned long long)rl.rlim_max, (unsigned long long)cur.rlim_max);
-			return oci_err_errno(err, e, "rlimit %s: soft %lld hard %lld", type, (long long)soft,
-					     (long long)hard);
+					       "rlimit %s: cannot raise the hard limit to %llu "
+					       "above the runtime's own (%llu)",
+					       type, (unsigned long long)rl.rlim_max,
+					       (unsigned long long)cur.rlim_max);
+			return oci_err_errno(err, e, "rlimit %s: soft %lld hard %lld", type,
+					     (long long)soft, (long long)hard);
 		}
 	}
 	return 0;
@@ -91,10 +105,12 @@ int oci_process_sysctl(json_t *spec, oci_error *err)
 	json_t *sysctl = json_object_get(json_object_get(spec, "linux"), "sysctl");
 	const char *key;
 	json_t *v;
-	json_object_foreach(sysctl, key, v) {
+	json_object_foreach(sysctl, key, v)
+	{
 		const char *val = json_string_value(v);
 		if (!val)
-			return oci_err(err, OCI_E_INVALID, "linux.sysctl.%s: expected a string", key);
+			return oci_err(err, OCI_E_INVALID, "linux.sysctl.%s: expected a string",
+				       key);
 		/* Validation refused it already; checked again where the write happens (namespace
 		 * paths cannot be compared from inside the container). */
 		if (oci_spec_sysctl_check(spec, key, false, err) < 0)
@@ -126,7 +142,8 @@ int oci_process_identity(json_t *spec, oci_error *err)
 	if (dom) {
 		unsigned long p;
 		if (oci_spec_personality(dom, &p) < 0)
-			return oci_err(err, OCI_E_INVALID, "linux.personality.domain: unknown '%s'", dom);
+			return oci_err(err, OCI_E_INVALID, "linux.personality.domain: unknown '%s'",
+				       dom);
 		if (personality(p) < 0)
 			return oci_err_errno(err, errno, "cannot set personality %s", dom);
 	}
@@ -161,11 +178,13 @@ static int caps_from_json(json_t *list, cap_t caps, cap_flag_t flag, bool *prese
 {
 	size_t i;
 	json_t *v;
-	json_array_foreach(list, i, v) {
+	json_array_foreach(list, i, v)
+	{
 		const char *name = json_string_value(v);
 		cap_value_t c;
 		if (!name)
-			return oci_err(err, OCI_E_INVALID, "process.capabilities: expected strings");
+			return oci_err(err, OCI_E_INVALID,
+				       "process.capabilities: expected strings");
 		if (cap_from_name(name, &c) < 0 || c > cap_max_bits() - 1) {
 			log_debug("unknown capability '%s' ignored", name);
 			continue;
@@ -191,11 +210,13 @@ int oci_process_set_user(json_t *process, oci_error *err)
 	bool bounding[64] = {false};
 	if (last > 64)
 		last = 64;
-	if (caps_from_json(json_object_get(capsj, "bounding"), NULL, CAP_EFFECTIVE, bounding, err) < 0)
+	if (caps_from_json(json_object_get(capsj, "bounding"), NULL, CAP_EFFECTIVE, bounding, err) <
+	    0)
 		return -1;
 	for (int c = 0; c < last; c++)
 		if (!bounding[c] && prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0 && errno != EINVAL)
-			return oci_err_errno(err, errno, "cannot drop capability %d from the bounding set", c);
+			return oci_err_errno(err, errno,
+					     "cannot drop capability %d from the bounding set", c);
 
 	/* On the heap: the count comes from the config (validation caps it at NGROUPS_MAX, the
 	 * exec path reads a process.json of its own). */
@@ -222,9 +243,12 @@ int oci_process_set_user(json_t *process, oci_error *err)
 	cap_t caps = cap_init();
 	if (!caps)
 		return oci_err_errno(err, errno, "cap_init");
-	if (caps_from_json(json_object_get(capsj, "effective"), caps, CAP_EFFECTIVE, NULL, err) < 0 ||
-	    caps_from_json(json_object_get(capsj, "permitted"), caps, CAP_PERMITTED, NULL, err) < 0 ||
-	    caps_from_json(json_object_get(capsj, "inheritable"), caps, CAP_INHERITABLE, NULL, err) < 0) {
+	if (caps_from_json(json_object_get(capsj, "effective"), caps, CAP_EFFECTIVE, NULL, err) <
+		0 ||
+	    caps_from_json(json_object_get(capsj, "permitted"), caps, CAP_PERMITTED, NULL, err) <
+		0 ||
+	    caps_from_json(json_object_get(capsj, "inheritable"), caps, CAP_INHERITABLE, NULL,
+			   err) < 0) {
 		cap_free(caps);
 		return -1;
 	}
@@ -236,11 +260,14 @@ int oci_process_set_user(json_t *process, oci_error *err)
 	cap_free(caps);
 	size_t i;
 	json_t *v;
-	json_array_foreach(json_object_get(capsj, "ambient"), i, v) {
+	json_array_foreach(json_object_get(capsj, "ambient"), i, v)
+	{
 		cap_value_t c;
 		const char *name = json_string_value(v);
-		/* An ambient capability that is not also inheritable cannot be raised: runc skips it. */
-		if (name && cap_from_name(name, &c) == 0 && prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, c, 0, 0) < 0)
+		/* An ambient capability that is not also inheritable cannot be raised: runc skips
+		 * it. */
+		if (name && cap_from_name(name, &c) == 0 &&
+		    prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, c, 0, 0) < 0)
 			log_debug("cannot raise ambient capability %s: %s", name, strerror(errno));
 	}
 	umask((mode_t)umask_v & 0777);
@@ -267,7 +294,8 @@ static const char *env_get(json_t *process, const char *name)
 {
 	size_t nl = strlen(name), i;
 	json_t *v;
-	json_array_foreach(json_object_get(process, "env"), i, v) {
+	json_array_foreach(json_object_get(process, "env"), i, v)
+	{
 		const char *s = json_string_value(v);
 		if (s && !strncmp(s, name, nl) && s[nl] == '=')
 			return s + nl + 1;
@@ -385,7 +413,8 @@ int oci_process_exec(json_t *process, const char *path, oci_error *err)
 	return oci_process_exec_seccomp(process, path, NULL, err);
 }
 
-int oci_process_exec_seccomp(json_t *process, const char *path, const struct oci_seccomp *late, oci_error *err)
+int oci_process_exec_seccomp(json_t *process, const char *path, const struct oci_seccomp *late,
+			     oci_error *err)
 {
 	cleanup_strv char **argv = NULL, **envp = NULL;
 	if (oci_json_get_strv(process, "process", "args", true, &argv, err) < 0 ||
@@ -396,7 +425,8 @@ int oci_process_exec_seccomp(json_t *process, const char *path, const struct oci
 		if (!envp)
 			return oci_err(err, OCI_E_INTERNAL, "out of memory");
 	}
-	if (json_is_true(json_object_get(process, "noNewPrivileges")) && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+	if (json_is_true(json_object_get(process, "noNewPrivileges")) &&
+	    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return oci_err_errno(err, errno, "cannot set no_new_privs");
 	if (oci_seccomp_load(late, err) < 0)
 		return -1;

@@ -17,11 +17,11 @@
 #include "run/cgroup.h"
 #include "run/state.h"
 
-enum { P_FORMAT = 'f', P_HELP = 256 };
+enum { OPT_FORMAT = 'f', OPT_HELP = 256 };
 
 static const oci_cli_option ps_options[] = {
-    {"format", 'f', OCI_ARG_REQUIRED, "FORMAT", "table (ps output) or json (pids)", P_FORMAT},
-    {"help", 'h', OCI_ARG_NONE, NULL, "show this help", P_HELP},
+    {"format", 'f', OCI_ARG_REQUIRED, "FORMAT", "table (ps output) or json (pids)", OPT_FORMAT},
+    {"help", 'h', OCI_ARG_NONE, NULL, "show this help", OPT_HELP},
 };
 
 /* Without a cgroup (rootless), the container's own pid namespace holds its processes. */
@@ -140,7 +140,7 @@ int oci_cmd_ps(const oci_run_global *g, int argc, char **argv, oci_error *err)
 	bool json = false;
 	oci_cli_init(&cli, ps_options, ARRAY_SIZE(ps_options), argc, argv, 1, true);
 	while ((opt = oci_cli_next(&cli, err)) > 0) {
-		if (opt == P_HELP) {
+		if (opt == OPT_HELP) {
 			oci_cli_help(stdout, "oci-run ps [--format table|json] ID [PS OPTIONS]",
 				     NULL, ps_options, ARRAY_SIZE(ps_options));
 			return 0;

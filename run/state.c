@@ -38,8 +38,8 @@ int oci_state_check_id(const char *id, oci_error *err)
 		return oci_err(err, OCI_E_INVALID, "invalid container id '%s'", id);
 	for (const char *p = id; *p; p++) {
 		char c = *p;
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-		      c == '+' || c == '-' || c == '.'))
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '_' || c == '+' || c == '-' || c == '.'))
 			return oci_err(err, OCI_E_INVALID, "invalid container id '%s'", id);
 	}
 	return 0;
@@ -57,8 +57,9 @@ int oci_state_open_root(const char *root, bool create, oci_error *err)
 		if (errno == ENOENT)
 			return oci_err(err, OCI_E_NOTFOUND, "state root '%s' does not exist", root);
 		if (errno == EACCES && geteuid() != 0 && !strncmp(root, "/run/oci-run", 12))
-			return oci_err_errno(err, errno, "cannot open state root '%s' (set XDG_RUNTIME_DIR or --root)",
-					     root);
+			return oci_err_errno(
+			    err, errno,
+			    "cannot open state root '%s' (set XDG_RUNTIME_DIR or --root)", root);
 		return oci_err_errno(err, errno, "cannot open state root '%s'", root);
 	}
 	return fd;
@@ -69,7 +70,8 @@ int oci_state_create_dir(int rootfd, const char *id, oci_error *err)
 	/* 0700: another user must not even read a container's state (its bundle, its pid). */
 	if (mkdirat(rootfd, id, 0700) < 0) {
 		if (errno == EEXIST)
-			return oci_err(err, OCI_E_EXISTS, "container with id '%s' already exists", id);
+			return oci_err(err, OCI_E_EXISTS, "container with id '%s' already exists",
+				       id);
 		return oci_err_errno(err, errno, "cannot create state directory for '%s'", id);
 	}
 	int fd = openat(rootfd, id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -95,8 +97,9 @@ int oci_state_check_owner(int rootfd, int dirfd, const char *id, oci_error *err)
 	if (!S_ISDIR(sb.st_mode))
 		return oci_err(err, OCI_E_INVALID, "container '%s': state is not a directory", id);
 	if (sb.st_uid != geteuid())
-		return oci_err(err, OCI_E_AUTH, "container '%s' belongs to uid %u, not to uid %u: permission denied", id,
-			       (unsigned)sb.st_uid, (unsigned)geteuid());
+		return oci_err(err, OCI_E_AUTH,
+			       "container '%s' belongs to uid %u, not to uid %u: permission denied",
+			       id, (unsigned)sb.st_uid, (unsigned)geteuid());
 	return 0;
 }
 
@@ -125,10 +128,10 @@ int oci_state_open_dir(int rootfd, const char *id, bool exclusive, oci_error *er
 
 int oci_state_write(int dirfd, const oci_state *st, oci_error *err)
 {
-	cleanup_json json_t *j = json_pack("{s:s,s:I,s:I,s:s,s:s,s:s,s:I,s:b}", "id", st->id, "pid", (json_int_t)st->pid,
-					  "pid_start", (json_int_t)st->pid_start, "bundle", st->bundle, "rootfs",
-					  st->rootfs, "created", st->created, "owner", (json_int_t)st->owner,
-					  "own_pidns", st->own_pidns);
+	cleanup_json json_t *j = json_pack(
+	    "{s:s,s:I,s:I,s:s,s:s,s:s,s:I,s:b}", "id", st->id, "pid", (json_int_t)st->pid,
+	    "pid_start", (json_int_t)st->pid_start, "bundle", st->bundle, "rootfs", st->rootfs,
+	    "created", st->created, "owner", (json_int_t)st->owner, "own_pidns", st->own_pidns);
 	if (!j)
 		return oci_err(err, OCI_E_INTERNAL, "cannot build state");
 	if (st->annotations)
@@ -143,11 +146,13 @@ int oci_state_write(int dirfd, const oci_state *st, oci_error *err)
 	return oci_state_write_file(dirfd, OCI_STATE_FILE, s, strlen(s), 0600, err);
 }
 
-int oci_state_write_file(int dirfd, const char *name, const void *data, size_t len, mode_t mode, oci_error *err)
+int oci_state_write_file(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
+			 oci_error *err)
 {
 	char tmp[4200];
 	const char *slash = strrchr(name, '/');
-	int n = slash ? snprintf(tmp, sizeof(tmp), "%.*s/.%s.tmp%d", (int)(slash - name), name, slash + 1, (int)getpid())
+	int n = slash ? snprintf(tmp, sizeof(tmp), "%.*s/.%s.tmp%d", (int)(slash - name), name,
+				 slash + 1, (int)getpid())
 		      : snprintf(tmp, sizeof(tmp), ".%s.tmp%d", name, (int)getpid());
 	if (n < 0 || (size_t)n >= sizeof(tmp))
 		return oci_err(err, OCI_E_INVALID, "path too long: '%s'", name);
@@ -179,7 +184,8 @@ static char *dup_str(json_t *j, const char *key)
 int oci_state_read(int dirfd, oci_state *st, oci_error *err)
 {
 	memset(st, 0, sizeof(*st));
-	cleanup_json json_t *j = oci_json_load_file_at(dirfd, OCI_STATE_FILE, OCI_JSON_MAX_SIZE, err);
+	cleanup_json json_t *j =
+	    oci_json_load_file_at(dirfd, OCI_STATE_FILE, OCI_JSON_MAX_SIZE, err);
 	if (!j)
 		return -1;
 	st->id = dup_str(j, "id");
@@ -293,10 +299,11 @@ const char *oci_status_name(int status)
 
 json_t *oci_state_to_json(const oci_state *st, int status, bool for_list, const char *owner_name)
 {
-	json_t *j = json_pack("{s:s,s:s,s:I,s:s,s:s,s:s,s:s}", "ociVersion", OCI_RUNTIME_SPEC_VERSION, "id", st->id,
-			      "pid", (json_int_t)(status == OCI_STATUS_STOPPED ? 0 : st->pid), "status",
-			      oci_status_name(status), "bundle", st->bundle, "rootfs", st->rootfs, "created",
-			      st->created);
+	json_t *j =
+	    json_pack("{s:s,s:s,s:I,s:s,s:s,s:s,s:s}", "ociVersion", OCI_RUNTIME_SPEC_VERSION, "id",
+		      st->id, "pid", (json_int_t)(status == OCI_STATUS_STOPPED ? 0 : st->pid),
+		      "status", oci_status_name(status), "bundle", st->bundle, "rootfs", st->rootfs,
+		      "created", st->created);
 	if (!j)
 		return NULL;
 	if (st->annotations && json_object_size(st->annotations) > 0)

@@ -17,7 +17,13 @@
  * when state.json is unreadable. */
 #define OCI_CGROUPS_FILE "cgroups.json"
 
-enum oci_status { OCI_STATUS_CREATING = 0, OCI_STATUS_CREATED, OCI_STATUS_RUNNING, OCI_STATUS_STOPPED, OCI_STATUS_PAUSED };
+enum oci_status {
+	OCI_STATUS_CREATING = 0,
+	OCI_STATUS_CREATED,
+	OCI_STATUS_RUNNING,
+	OCI_STATUS_STOPPED,
+	OCI_STATUS_PAUSED
+};
 
 typedef struct oci_state {
 	char *id;
@@ -28,9 +34,9 @@ typedef struct oci_state {
 	char *created;
 	uid_t owner;
 	json_t *annotations; /* may be NULL */
-	json_t *hooks;       /* config hooks, for poststop at delete (may be NULL) */
+	json_t *hooks;	     /* config hooks, for poststop at delete (may be NULL) */
 	json_t *cgroups;     /* array of cgroup directories to remove at delete */
-	bool own_pidns;      /* the container has its own pid namespace */
+	bool own_pidns;	     /* the container has its own pid namespace */
 } oci_state;
 
 void oci_state_release(oci_state *st);
@@ -58,7 +64,8 @@ int oci_state_load(const char *root, const char *id, bool exclusive, int *rootfd
 
 /* Atomic replace (temporary file + rename) without fsync: state lives for one boot, and
  * readers only need to never see a partial file. Also used for --pid-file. */
-int oci_state_write_file(int dirfd, const char *name, const void *data, size_t len, mode_t mode, oci_error *err);
+int oci_state_write_file(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
+			 oci_error *err);
 int oci_state_write(int dirfd, const oci_state *st, oci_error *err);
 int oci_state_read(int dirfd, oci_state *st, oci_error *err);
 

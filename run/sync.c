@@ -50,7 +50,8 @@ int oci_sync_recv(int sock, char *out, size_t outlen, int *fd, oci_error *err)
 		struct cmsghdr align;
 	} u;
 	struct iovec iov = {.iov_base = buf, .iov_len = sizeof(buf)};
-	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.b, .msg_controllen = sizeof(u.b)};
+	struct msghdr msg = {
+	    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.b, .msg_controllen = sizeof(u.b)};
 	if (fd)
 		*fd = -1;
 	ssize_t n;
@@ -100,6 +101,7 @@ int oci_sync_expect(int sock, int type, char *buf, size_t buflen, int *fd, oci_e
 	if (t == OCI_SYNC_ERROR)
 		return oci_err(err, OCI_E_INVALID, "%s", buf);
 	if (t != type)
-		return oci_err(err, OCI_E_INTERNAL, "unexpected message %d from the container init", t);
+		return oci_err(err, OCI_E_INTERNAL, "unexpected message %d from the container init",
+			       t);
 	return 0;
 }

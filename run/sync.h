@@ -8,12 +8,12 @@
 #include "common/error.h"
 
 enum oci_sync_type {
-	OCI_SYNC_GO = 1,      /* runtime -> init: ids mapped, cgroups joined; payload: state JSON */
-	OCI_SYNC_HOOKS,       /* init -> runtime: mounts done, run prestart/createRuntime now */
-	OCI_SYNC_HOOKS_DONE,  /* runtime -> init */
-	OCI_SYNC_PTY,         /* init -> runtime: the pty master (fd) */
-	OCI_SYNC_READY,       /* init -> runtime: waiting for start */
-	OCI_SYNC_ERROR,       /* init -> runtime: payload is the error message */
+	OCI_SYNC_GO = 1,     /* runtime -> init: ids mapped, cgroups joined; payload: state JSON */
+	OCI_SYNC_HOOKS,	     /* init -> runtime: mounts done, run prestart/createRuntime now */
+	OCI_SYNC_HOOKS_DONE, /* runtime -> init */
+	OCI_SYNC_PTY,	     /* init -> runtime: the pty master (fd) */
+	OCI_SYNC_READY,	     /* init -> runtime: waiting for start */
+	OCI_SYNC_ERROR,	     /* init -> runtime: payload is the error message */
 };
 
 #define OCI_SYNC_MAX 8192

@@ -16,39 +16,39 @@
 #include "run/state.h"
 
 enum {
-	U_RES = 'r',
-	U_HELP = 'h',
-	U_BLKIO = 256,
-	U_CPU_PERIOD,
-	U_CPU_QUOTA,
-	U_CPU_SHARE,
-	U_RT_PERIOD,
-	U_RT_RUNTIME,
-	U_CPUS,
-	U_MEMS,
-	U_MEMORY,
-	U_MEM_RES,
-	U_MEM_SWAP,
-	U_PIDS
+	OPT_RES = 'r',
+	OPT_HELP = 'h',
+	OPT_BLKIO = 256,
+	OPT_CPU_PERIOD,
+	OPT_CPU_QUOTA,
+	OPT_CPU_SHARE,
+	OPT_RT_PERIOD,
+	OPT_RT_RUNTIME,
+	OPT_CPUS,
+	OPT_MEMS,
+	OPT_MEMORY,
+	OPT_MEM_RES,
+	OPT_MEM_SWAP,
+	OPT_PIDS
 };
 
 static const oci_cli_option update_opts[] = {
     {"resources", 'r', OCI_ARG_REQUIRED, "FILE", "linux.resources JSON to apply ('-' reads stdin)",
-     U_RES},
-    {"blkio-weight", 0, OCI_ARG_REQUIRED, "N", "block IO weight (10-1000)", U_BLKIO},
-    {"cpu-period", 0, OCI_ARG_REQUIRED, "US", "CPU CFS period", U_CPU_PERIOD},
-    {"cpu-quota", 0, OCI_ARG_REQUIRED, "US", "CPU CFS quota (-1: none)", U_CPU_QUOTA},
-    {"cpu-share", 0, OCI_ARG_REQUIRED, "N", "CPU shares (relative weight)", U_CPU_SHARE},
-    {"cpu-rt-period", 0, OCI_ARG_REQUIRED, "US", "CPU realtime period", U_RT_PERIOD},
-    {"cpu-rt-runtime", 0, OCI_ARG_REQUIRED, "US", "CPU realtime runtime", U_RT_RUNTIME},
-    {"cpuset-cpus", 0, OCI_ARG_REQUIRED, "LIST", "CPUs to run on (0-3, 0,1)", U_CPUS},
-    {"cpuset-mems", 0, OCI_ARG_REQUIRED, "LIST", "memory nodes to allocate from", U_MEMS},
-    {"memory", 0, OCI_ARG_REQUIRED, "SIZE", "memory limit (100m, 1g; -1: none)", U_MEMORY},
-    {"memory-reservation", 0, OCI_ARG_REQUIRED, "SIZE", "memory soft limit", U_MEM_RES},
+     OPT_RES},
+    {"blkio-weight", 0, OCI_ARG_REQUIRED, "N", "block IO weight (10-1000)", OPT_BLKIO},
+    {"cpu-period", 0, OCI_ARG_REQUIRED, "US", "CPU CFS period", OPT_CPU_PERIOD},
+    {"cpu-quota", 0, OCI_ARG_REQUIRED, "US", "CPU CFS quota (-1: none)", OPT_CPU_QUOTA},
+    {"cpu-share", 0, OCI_ARG_REQUIRED, "N", "CPU shares (relative weight)", OPT_CPU_SHARE},
+    {"cpu-rt-period", 0, OCI_ARG_REQUIRED, "US", "CPU realtime period", OPT_RT_PERIOD},
+    {"cpu-rt-runtime", 0, OCI_ARG_REQUIRED, "US", "CPU realtime runtime", OPT_RT_RUNTIME},
+    {"cpuset-cpus", 0, OCI_ARG_REQUIRED, "LIST", "CPUs to run on (0-3, 0,1)", OPT_CPUS},
+    {"cpuset-mems", 0, OCI_ARG_REQUIRED, "LIST", "memory nodes to allocate from", OPT_MEMS},
+    {"memory", 0, OCI_ARG_REQUIRED, "SIZE", "memory limit (100m, 1g; -1: none)", OPT_MEMORY},
+    {"memory-reservation", 0, OCI_ARG_REQUIRED, "SIZE", "memory soft limit", OPT_MEM_RES},
     {"memory-swap", 0, OCI_ARG_REQUIRED, "SIZE", "memory plus swap limit (-1: unlimited swap)",
-     U_MEM_SWAP},
-    {"pids-limit", 0, OCI_ARG_REQUIRED, "N", "maximum number of processes (-1: none)", U_PIDS},
-    {"help", 'h', OCI_ARG_NONE, NULL, "show this help", U_HELP},
+     OPT_MEM_SWAP},
+    {"pids-limit", 0, OCI_ARG_REQUIRED, "N", "maximum number of processes (-1: none)", OPT_PIDS},
+    {"help", 'h', OCI_ARG_NONE, NULL, "show this help", OPT_HELP},
 };
 
 static const struct {
@@ -56,11 +56,16 @@ static const struct {
 	const char *group, *key;
 	bool size; /* memory sizes take k/m/g suffixes */
 } int_opts[] = {
-    {U_BLKIO, "blockIO", "weight", false},	   {U_CPU_PERIOD, "cpu", "period", false},
-    {U_CPU_QUOTA, "cpu", "quota", false},	   {U_CPU_SHARE, "cpu", "shares", false},
-    {U_RT_PERIOD, "cpu", "realtimePeriod", false}, {U_RT_RUNTIME, "cpu", "realtimeRuntime", false},
-    {U_MEMORY, "memory", "limit", true},	   {U_MEM_RES, "memory", "reservation", true},
-    {U_MEM_SWAP, "memory", "swap", true},	   {U_PIDS, "pids", "limit", false},
+    {OPT_BLKIO, "blockIO", "weight", false},
+    {OPT_CPU_PERIOD, "cpu", "period", false},
+    {OPT_CPU_QUOTA, "cpu", "quota", false},
+    {OPT_CPU_SHARE, "cpu", "shares", false},
+    {OPT_RT_PERIOD, "cpu", "realtimePeriod", false},
+    {OPT_RT_RUNTIME, "cpu", "realtimeRuntime", false},
+    {OPT_MEMORY, "memory", "limit", true},
+    {OPT_MEM_RES, "memory", "reservation", true},
+    {OPT_MEM_SWAP, "memory", "swap", true},
+    {OPT_PIDS, "pids", "limit", false},
 };
 
 static const char *opt_name(int id)
@@ -118,16 +123,16 @@ int oci_cmd_update(const oci_run_global *g, int argc, char **argv, oci_error *er
 	oci_cli cli;
 	int opt;
 	const char *files = NULL;
-	const char *vals[U_PIDS + 1] = {0};
+	const char *vals[OPT_PIDS + 1] = {0};
 	oci_cli_init(&cli, update_opts, ARRAY_SIZE(update_opts), argc, argv, 1, false);
 	while ((opt = oci_cli_next(&cli, err)) > 0) {
-		if (opt == U_HELP) {
+		if (opt == OPT_HELP) {
 			oci_cli_help(stdout, "oci-run update [OPTIONS] ID",
 				     "Change the resource limits of a container.", update_opts,
 				     ARRAY_SIZE(update_opts));
 			return 0;
 		}
-		if (opt == U_RES)
+		if (opt == OPT_RES)
 			files = cli.optarg;
 		else
 			vals[opt] = cli.optarg;
@@ -153,14 +158,14 @@ int oci_cmd_update(const oci_run_global *g, int argc, char **argv, oci_error *er
 		    set_int(res, int_opts[i].group, int_opts[i].key, v, err) < 0)
 			goto out;
 	}
-	if (vals[U_CPUS] || vals[U_MEMS]) {
+	if (vals[OPT_CPUS] || vals[OPT_MEMS]) {
 		json_t *cpu = oci_spec_object(res, "linux.resources", "cpu", err);
 		if (!cpu)
 			goto out;
-		if (vals[U_CPUS])
-			json_object_set_new(cpu, "cpus", json_string(vals[U_CPUS]));
-		if (vals[U_MEMS])
-			json_object_set_new(cpu, "mems", json_string(vals[U_MEMS]));
+		if (vals[OPT_CPUS])
+			json_object_set_new(cpu, "cpus", json_string(vals[OPT_CPUS]));
+		if (vals[OPT_MEMS])
+			json_object_set_new(cpu, "mems", json_string(vals[OPT_MEMS]));
 	}
 
 	oci_state st;

@@ -34,44 +34,45 @@
  * parents are usually entries of their own; twice --max-files leaves room for parents no entry
  * lists, while a layer of few entries with deep made-up parents stops with a clear error
  * before its bookkeeping outgrows memory. */
-static size_t max_nodes(const unpack_opts *opts)
+static size_t max_nodes(const oci_unpack_opts *opts)
 {
 	uint64_t n = opts->max_files * 2 + 65536;
 	return n < UINT32_MAX - 1 ? (size_t)n : UINT32_MAX - 1;
 }
 
-int unpack_root_init(unpack_root *r, int rootfd, const unpack_opts *opts, oci_error *err)
+int oci_unpack_root_init(oci_unpack_root *r, int rootfd, const oci_unpack_opts *opts,
+			 oci_error *err)
 {
 	memset(r, 0, sizeof(*r));
 	r->rootfd = rootfd;
 	r->opts = opts;
-	unpack_pathtree_init(&r->layer_tree, max_nodes(opts));
-	unpack_pathtree_init(&r->dir_tree, max_nodes(opts));
+	oci_unpack_pathtree_init(&r->layer_tree, max_nodes(opts));
+	oci_unpack_pathtree_init(&r->dir_tree, max_nodes(opts));
 	return 0;
 }
 
-void unpack_root_release(unpack_root *r)
+void oci_unpack_root_release(oci_unpack_root *r)
 {
-	unpack_pathtree_release(&r->layer_tree);
-	unpack_pathtree_release(&r->dir_tree);
+	oci_unpack_pathtree_release(&r->layer_tree);
+	oci_unpack_pathtree_release(&r->dir_tree);
 	free(r->opaque);
 	free(r->dirs);
 	memset(r, 0, sizeof(*r));
 	r->rootfd = -1;
 }
 
-int unpack_root_mark(unpack_root *r, const char *path, oci_error *err)
+int oci_unpack_root_mark(oci_unpack_root *r, const char *path, oci_error *err)
 {
 	uint32_t id;
-	if (unpack_pathtree_add(&r->layer_tree, path, 2, &id, err) < 0)
+	if (oci_unpack_pathtree_add(&r->layer_tree, path, 2, &id, err) < 0)
 		return -1;
 	r->layer_tree.nodes[id].val = 1;
 	return 0;
 }
 
-void unpack_root_forget(unpack_root *r, const char *path)
+void oci_unpack_root_forget(oci_unpack_root *r, const char *path)
 {
-	unpack_pathtree_detach(&r->dir_tree, unpack_pathtree_find(&r->dir_tree, path));
+	oci_unpack_pathtree_detach(&r->dir_tree, oci_unpack_pathtree_find(&r->dir_tree, path));
 }
 
 static void entry_times(struct archive_entry *e, struct timespec ts[2])
@@ -86,18 +87,19 @@ static void entry_times(struct archive_entry *e, struct timespec ts[2])
 	}
 }
 
-static int record_dir(unpack_root *r, const char *path, mode_t mode, struct archive_entry *e, oci_error *err)
+static int record_dir(oci_unpack_root *r, const char *path, mode_t mode, struct archive_entry *e,
+		      oci_error *err)
 {
 	uint32_t id;
 	struct timespec ts[2];
 	entry_times(e, ts);
-	if (unpack_pathtree_add(&r->dir_tree, path, 0, &id, err) < 0)
+	if (oci_unpack_pathtree_add(&r->dir_tree, path, 0, &id, err) < 0)
 		return -1;
-	unpack_pathnode *node = &r->dir_tree.nodes[id];
+	oci_unpack_pathnode *node = &r->dir_tree.nodes[id];
 	if (!node->val) {
 		if (r->n_dirs == r->cap_dirs) {
 			size_t ncap = r->cap_dirs ? r->cap_dirs * 2 : 256;
-			unpack_dirmeta *n = realloc(r->dirs, ncap * sizeof(*n));
+			oci_unpack_dirmeta *n = realloc(r->dirs, ncap * sizeof(*n));
 			if (!n)
 				return oci_err_errno(err, ENOMEM, "cannot record directory");
 			r->dirs = n;
@@ -106,7 +108,7 @@ static int record_dir(unpack_root *r, const char *path, mode_t mode, struct arch
 		r->dirs[r->n_dirs].node = id;
 		node->val = (uint32_t)++r->n_dirs;
 	}
-	unpack_dirmeta *d = &r->dirs[node->val - 1];
+	oci_unpack_dirmeta *d = &r->dirs[node->val - 1];
 	d->mode = mode & 07777;
 	d->atime = ts[0];
 	d->mtime = ts[1];
@@ -115,20 +117,21 @@ static int record_dir(unpack_root *r, const char *path, mode_t mode, struct arch
 
 /* Whether dirs[i] still describes a directory: its node was not removed since, nor recorded
  * again afresh. */
-static bool dir_live(const unpack_root *r, size_t i)
+static bool dir_live(const oci_unpack_root *r, size_t i)
 {
 	uint32_t id = r->dirs[i].node;
-	return unpack_pathtree_live(&r->dir_tree, id) && r->dir_tree.nodes[id].val == i + 1;
+	return oci_unpack_pathtree_live(&r->dir_tree, id) && r->dir_tree.nodes[id].val == i + 1;
 }
 
 static int cmp_depth_desc(const void *a, const void *b, void *arg)
 {
-	const unpack_root *r = arg;
-	const unpack_dirmeta *da = &r->dirs[*(const size_t *)a], *db = &r->dirs[*(const size_t *)b];
+	const oci_unpack_root *r = arg;
+	const oci_unpack_dirmeta *da = &r->dirs[*(const size_t *)a],
+				 *db = &r->dirs[*(const size_t *)b];
 	return (int)r->dir_tree.nodes[db->node].depth - (int)r->dir_tree.nodes[da->node].depth;
 }
 
-int unpack_root_finish(unpack_root *r, oci_error *err)
+int oci_unpack_root_finish(oci_unpack_root *r, oci_error *err)
 {
 	cleanup_free size_t *order = oci_calloc(r->n_dirs + 1, sizeof(*order), err);
 	size_t n = 0;
@@ -139,10 +142,10 @@ int unpack_root_finish(unpack_root *r, oci_error *err)
 			order[n++] = i;
 	qsort_r(order, n, sizeof(*order), cmp_depth_desc, r);
 	for (size_t k = 0; k < n; k++) {
-		const unpack_dirmeta *d = &r->dirs[order[k]];
+		const oci_unpack_dirmeta *d = &r->dirs[order[k]];
 		struct timespec ts[2] = {d->atime, d->mtime};
 		cleanup_close int fd = -1;
-		cleanup_free char *path = unpack_pathtree_path(&r->dir_tree, d->node, err);
+		cleanup_free char *path = oci_unpack_pathtree_path(&r->dir_tree, d->node, err);
 		if (!path)
 			return -1;
 		if (!*path) {
@@ -172,17 +175,21 @@ int unpack_root_finish(unpack_root *r, oci_error *err)
 
 /* ---- ownership, modes, xattrs ---- */
 
-static int entry_owner(unpack_root *r, struct archive_entry *e, uid_t *uid, gid_t *gid, oci_error *err)
+static int entry_owner(oci_unpack_root *r, struct archive_entry *e, uid_t *uid, gid_t *gid,
+		       oci_error *err)
 {
 	la_int64_t u = archive_entry_uid(e), g = archive_entry_gid(e);
 	uint32_t mu, mg;
 	if (u < 0 || u >= UINT32_MAX || g < 0 || g >= UINT32_MAX)
-		return oci_err(err, OCI_E_INVALID, "invalid owner %lld:%lld", (long long)u, (long long)g);
+		return oci_err(err, OCI_E_INVALID, "invalid owner %lld:%lld", (long long)u,
+			       (long long)g);
 	mu = (uint32_t)u;
 	mg = (uint32_t)g;
-	if (r->opts->n_uid_maps && unpack_map_id(r->opts->uid_maps, r->opts->n_uid_maps, mu, &mu) < 0)
+	if (r->opts->n_uid_maps &&
+	    oci_unpack_map_id(r->opts->uid_maps, r->opts->n_uid_maps, mu, &mu) < 0)
 		return oci_err(err, OCI_E_INVALID, "uid %u is not in --uid-map", mu);
-	if (r->opts->n_gid_maps && unpack_map_id(r->opts->gid_maps, r->opts->n_gid_maps, mg, &mg) < 0)
+	if (r->opts->n_gid_maps &&
+	    oci_unpack_map_id(r->opts->gid_maps, r->opts->n_gid_maps, mg, &mg) < 0)
 		return oci_err(err, OCI_E_INVALID, "gid %u is not in --gid-map", mg);
 	*uid = mu;
 	*gid = mg;
@@ -190,23 +197,25 @@ static int entry_owner(unpack_root *r, struct archive_entry *e, uid_t *uid, gid_
 }
 
 /* Whether ownership is applied with chown: as root, or rootless with explicit id maps. */
-static bool do_chown(unpack_root *r)
+static bool do_chown(oci_unpack_root *r)
 {
 	return !r->opts->rootless || r->opts->n_uid_maps || r->opts->n_gid_maps;
 }
 
 /* Rootless: remember the image's owner of a regular file or directory in an xattr. */
-static int rootless_owner(unpack_root *r, int fd, struct archive_entry *e, oci_error *err)
+static int rootless_owner(oci_unpack_root *r, int fd, struct archive_entry *e, oci_error *err)
 {
 	unsigned char buf[32];
 	la_int64_t u = archive_entry_uid(e), g = archive_entry_gid(e);
-	if (do_chown(r) || (u == 0 && g == 0) || u < 0 || g < 0 || u >= UINT32_MAX || g >= UINT32_MAX)
+	if (do_chown(r) || (u == 0 && g == 0) || u < 0 || g < 0 || u >= UINT32_MAX ||
+	    g >= UINT32_MAX)
 		return 0;
-	size_t n = unpack_rootless_xattr((uint32_t)u, (uint32_t)g, buf, sizeof(buf));
+	size_t n = oci_unpack_rootless_xattr((uint32_t)u, (uint32_t)g, buf, sizeof(buf));
 	if (fsetxattr(fd, "user.rootlesscontainers", buf, n, 0) < 0) {
 		if (errno == ENOTSUP || errno == EOPNOTSUPP) {
 			if (!r->warned_xattr)
-				log_warn("this filesystem has no user xattrs: image owners are not recorded");
+				log_warn("this filesystem has no user xattrs: image owners are not "
+					 "recorded");
 			r->warned_xattr = true;
 			return 0;
 		}
@@ -215,9 +224,10 @@ static int rootless_owner(unpack_root *r, int fd, struct archive_entry *e, oci_e
 	return 0;
 }
 
-static bool xattr_allowed(unpack_root *r, const char *name)
+static bool xattr_allowed(oci_unpack_root *r, const char *name)
 {
-	if (oci_str_has_prefix(name, "user.overlay.") || oci_str_has_prefix(name, "trusted.overlay."))
+	if (oci_str_has_prefix(name, "user.overlay.") ||
+	    oci_str_has_prefix(name, "trusted.overlay."))
 		return false;
 	if (oci_str_has_prefix(name, "user."))
 		return !(r->opts->rootless && !strcmp(name, "user.rootlesscontainers"));
@@ -234,8 +244,8 @@ static bool xattr_allowed(unpack_root *r, const char *name)
  * resolves only the magic link to pfd itself, then one component that it does not follow.
  * The kernel refuses user.* xattrs on such nodes (EPERM) and security.capability (EINVAL):
  * they are skipped with a debug message, as umoci and GNU tar do. */
-static int apply_xattrs(unpack_root *r, struct archive_entry *e, int fd, int pfd, const char *leaf,
-			oci_error *err)
+static int apply_xattrs(oci_unpack_root *r, struct archive_entry *e, int fd, int pfd,
+			const char *leaf, oci_error *err)
 {
 	const char *name;
 	const void *val;
@@ -250,18 +260,22 @@ static int apply_xattrs(unpack_root *r, struct archive_entry *e, int fd, int pfd
 			log_debug("dropping xattr '%s'", name);
 			continue;
 		}
-		int rc = fd >= 0 ? fsetxattr(fd, name, val, size, 0) : lsetxattr(path, name, val, size, 0);
+		int rc = fd >= 0 ? fsetxattr(fd, name, val, size, 0)
+				 : lsetxattr(path, name, val, size, 0);
 		if (rc < 0 && fd < 0 &&
 		    ((errno == EPERM && oci_str_has_prefix(name, "user.")) ||
 		     (errno == EINVAL && !strcmp(name, "security.capability")))) {
-			log_debug("xattr '%s' cannot be set on a symlink or special file: %s (skipped)", name,
-				  strerror(errno));
+			log_debug(
+			    "xattr '%s' cannot be set on a symlink or special file: %s (skipped)",
+			    name, strerror(errno));
 			continue;
 		}
 		if (rc < 0) {
-			if (errno == ENOTSUP || errno == EOPNOTSUPP || (r->opts->rootless && errno == EPERM)) {
+			if (errno == ENOTSUP || errno == EOPNOTSUPP ||
+			    (r->opts->rootless && errno == EPERM)) {
 				if (!r->warned_xattr)
-					log_warn("cannot set xattr '%s': %s (ignored)", name, strerror(errno));
+					log_warn("cannot set xattr '%s': %s (ignored)", name,
+						 strerror(errno));
 				r->warned_xattr = true;
 				continue;
 			}
@@ -288,8 +302,8 @@ static int chmod_at_nofollow(int pfd, const char *leaf, mode_t mode, oci_error *
 }
 
 /* The metadata of a node that has no fd of its own (symlink, device, fifo). */
-static int meta_at(unpack_root *r, struct archive_entry *e, int pfd, const char *leaf, bool is_link,
-		   oci_error *err)
+static int meta_at(oci_unpack_root *r, struct archive_entry *e, int pfd, const char *leaf,
+		   bool is_link, oci_error *err)
 {
 	struct timespec ts[2];
 	if (do_chown(r)) {
@@ -320,7 +334,7 @@ static mode_t create_mode(struct archive_entry *e)
 
 /* Metadata through an fd: owner first (chown clears setuid and capabilities), then mode, xattrs.
  * A regular file created with create_mode() needs no chmod unless its mode has more bits. */
-static int meta_fd(unpack_root *r, struct archive_entry *e, int fd, bool is_dir, oci_error *err)
+static int meta_fd(oci_unpack_root *r, struct archive_entry *e, int fd, bool is_dir, oci_error *err)
 {
 	if (do_chown(r)) {
 		uid_t u;
@@ -340,18 +354,19 @@ static int meta_fd(unpack_root *r, struct archive_entry *e, int fd, bool is_dir,
 
 /* ---- creating entries ---- */
 
-int unpack_open_beneath(int rootfd, const char *path, int flags, oci_error *err)
+int oci_unpack_open_beneath(int rootfd, const char *path, int flags, oci_error *err)
 {
 #ifdef SYS_openat2
 	struct open_how how = {
-		.flags = (uint64_t)(flags | O_CLOEXEC),
-		.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS,
+	    .flags = (uint64_t)(flags | O_CLOEXEC),
+	    .resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS,
 	};
 	int fd = (int)syscall(SYS_openat2, rootfd, *path ? path : ".", &how, sizeof(how));
 	if (fd >= 0)
 		return fd;
 	if (errno == EXDEV)
-		return oci_err(err, OCI_E_UNSAFE, "path escapes the root through a symlink in '%s'", path);
+		return oci_err(err, OCI_E_UNSAFE, "path escapes the root through a symlink in '%s'",
+			       path);
 	if (errno != ENOSYS && errno != EPERM && errno != E2BIG && errno != EAGAIN)
 		return oci_err_errno(err, errno, "cannot open '%s'", path);
 #endif
@@ -362,10 +377,10 @@ int unpack_open_beneath(int rootfd, const char *path, int flags, oci_error *err)
 /* The parent directory of an entry, created (0755) when the archive did not list it. A parent
  * reached through a symlink that leads out of the root (absolute, or ".." above it) is refused:
  * on the host it would escape, and no honest layer needs it. */
-static int open_parent(unpack_root *r, const char *dir, oci_error *err)
+static int open_parent(oci_unpack_root *r, const char *dir, oci_error *err)
 {
 	oci_error e2 = OCI_ERROR_INIT;
-	int fd = unpack_open_beneath(r->rootfd, dir, O_PATH | O_DIRECTORY, &e2);
+	int fd = oci_unpack_open_beneath(r->rootfd, dir, O_PATH | O_DIRECTORY, &e2);
 	if (fd >= 0)
 		return fd;
 	if (e2.sys_errno != ENOENT) {
@@ -376,13 +391,13 @@ static int open_parent(unpack_root *r, const char *dir, oci_error *err)
 	if (fd < 0)
 		return -1;
 	close(fd);
-	return unpack_open_beneath(r->rootfd, dir, O_PATH | O_DIRECTORY, err);
+	return oci_unpack_open_beneath(r->rootfd, dir, O_PATH | O_DIRECTORY, err);
 }
 
 /* Make room for a new leaf: remove what is there unless it is a directory and a directory is
  * wanted. Returns 1 when an existing directory is kept, 0 when the name is free. */
-static int clear_leaf(unpack_root *r, int pfd, const char *leaf, const char *path, bool want_dir,
-		      oci_error *err)
+static int clear_leaf(oci_unpack_root *r, int pfd, const char *leaf, const char *path,
+		      bool want_dir, oci_error *err)
 {
 	struct stat st;
 	if (fstatat(pfd, leaf, &st, AT_SYMLINK_NOFOLLOW) < 0) {
@@ -395,7 +410,7 @@ static int clear_leaf(unpack_root *r, int pfd, const char *leaf, const char *pat
 			return 1;
 		if (oci_remove_tree_at(pfd, leaf, err) < 0)
 			return -1;
-		unpack_root_forget(r, path);
+		oci_unpack_root_forget(r, path);
 		return 0;
 	}
 	if (unlinkat(pfd, leaf, 0) < 0 && errno != ENOENT)
@@ -403,7 +418,8 @@ static int clear_leaf(unpack_root *r, int pfd, const char *leaf, const char *pat
 	return 0;
 }
 
-static int write_data(unpack_root *r, struct archive *a, struct archive_entry *e, int fd, oci_error *err)
+static int write_data(oci_unpack_root *r, struct archive *a, struct archive_entry *e, int fd,
+		      oci_error *err)
 {
 	off_t end = 0;
 	for (;;) {
@@ -419,7 +435,7 @@ static int write_data(unpack_root *r, struct archive *a, struct archive_entry *e
 		while (size > 0) {
 			ssize_t w = pwrite(fd, p, size, off);
 			if (w < 0) {
-				if (errno == EINTR && !unpack_interrupted)
+				if (errno == EINTR && !oci_unpack_interrupted)
 					continue;
 				return oci_err_errno(err, errno, "cannot write");
 			}
@@ -433,7 +449,8 @@ static int write_data(unpack_root *r, struct archive *a, struct archive_entry *e
 	la_int64_t want = archive_entry_size(e);
 	if (archive_entry_size_is_set(e) && want > end) {
 		if ((uint64_t)want > r->opts->max_bytes)
-			return oci_err(err, OCI_E_LIMIT, "sparse file of %lld bytes is over the --max-bytes limit",
+			return oci_err(err, OCI_E_LIMIT,
+				       "sparse file of %lld bytes is over the --max-bytes limit",
 				       (long long)want);
 		if (ftruncate(fd, want) < 0)
 			return oci_err_errno(err, errno, "cannot extend sparse file");
@@ -442,7 +459,8 @@ static int write_data(unpack_root *r, struct archive *a, struct archive_entry *e
 }
 
 /* Data, owner, mode, xattrs and times of a regular file just created as fd. */
-static int fill_file(unpack_root *r, struct archive *a, struct archive_entry *e, int fd, oci_error *err)
+static int fill_file(oci_unpack_root *r, struct archive *a, struct archive_entry *e, int fd,
+		     oci_error *err)
 {
 	struct timespec ts[2];
 	if (write_data(r, a, e, fd, err) < 0 || meta_fd(r, e, fd, false, err) < 0)
@@ -453,13 +471,13 @@ static int fill_file(unpack_root *r, struct archive *a, struct archive_entry *e,
 	return 0;
 }
 
-static int make_file(unpack_root *r, struct archive *a, struct archive_entry *e, int pfd, const char *leaf,
-		     const char *path, oci_error *err)
+static int make_file(oci_unpack_root *r, struct archive *a, struct archive_entry *e, int pfd,
+		     const char *leaf, const char *path, oci_error *err)
 {
 	if (clear_leaf(r, pfd, leaf, path, false, err) < 0)
 		return -1;
 	cleanup_close int fd =
-		openat(pfd, leaf, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, create_mode(e));
+	    openat(pfd, leaf, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, create_mode(e));
 	if (fd < 0)
 		return oci_err_errno(err, errno, "cannot create");
 	return fill_file(r, a, e, fd, err);
@@ -470,13 +488,13 @@ static int make_file(unpack_root *r, struct archive *a, struct archive_entry *e,
  * never follows the leaf (O_EXCL). Returns the new fd, or -1 when the general path must be
  * taken (the name exists, a parent is missing, a symlink leads out, no openat2...), which
  * then does the same checks again and reports them. */
-static int create_file_fast(unpack_root *r, const char *path, mode_t mode)
+static int create_file_fast(oci_unpack_root *r, const char *path, mode_t mode)
 {
 #ifdef SYS_openat2
 	struct open_how how = {
-		.flags = (uint64_t)(O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC),
-		.mode = mode,
-		.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS,
+	    .flags = (uint64_t)(O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC),
+	    .mode = mode,
+	    .resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS,
 	};
 	return (int)syscall(SYS_openat2, r->rootfd, path, &how, sizeof(how));
 #else
@@ -485,8 +503,8 @@ static int create_file_fast(unpack_root *r, const char *path, mode_t mode)
 #endif
 }
 
-static int make_dir(unpack_root *r, struct archive_entry *e, int pfd, const char *leaf, const char *path,
-		    oci_error *err)
+static int make_dir(oci_unpack_root *r, struct archive_entry *e, int pfd, const char *leaf,
+		    const char *path, oci_error *err)
 {
 	/* mkdir first: the name is usually free, or already the directory wanted. */
 	if (mkdirat(pfd, leaf, 0700) < 0) {
@@ -506,8 +524,8 @@ static int make_dir(unpack_root *r, struct archive_entry *e, int pfd, const char
 	return record_dir(r, path, archive_entry_perm(e), e, err);
 }
 
-static int make_symlink(unpack_root *r, struct archive_entry *e, int pfd, const char *leaf, const char *path,
-			oci_error *err)
+static int make_symlink(oci_unpack_root *r, struct archive_entry *e, int pfd, const char *leaf,
+			const char *path, oci_error *err)
 {
 	const char *target = archive_entry_symlink(e);
 	if (!target || !*target)
@@ -524,8 +542,8 @@ static int make_symlink(unpack_root *r, struct archive_entry *e, int pfd, const 
 	return meta_at(r, e, pfd, leaf, true, err);
 }
 
-static int make_hardlink(unpack_root *r, const char *hl, int pfd, const char *leaf, const char *path,
-			 oci_error *err)
+static int make_hardlink(oci_unpack_root *r, const char *hl, int pfd, const char *leaf,
+			 const char *path, oci_error *err)
 {
 	char tpath[PATH_MAX];
 	struct stat st;
@@ -544,7 +562,8 @@ static int make_hardlink(unpack_root *r, const char *hl, int pfd, const char *le
 	const char *tdir = tslash ? tpath : "";
 	if (tslash)
 		*tslash = '\0';
-	cleanup_close int tpfd = unpack_open_beneath(r->rootfd, tdir, O_PATH | O_DIRECTORY, err);
+	cleanup_close int tpfd =
+	    oci_unpack_open_beneath(r->rootfd, tdir, O_PATH | O_DIRECTORY, err);
 	if (tpfd < 0)
 		return oci_err_prefix(err, "hardlink target '%.200s%s'", hl,
 				      strlen(hl) > 200 ? "..." : "");
@@ -563,10 +582,11 @@ static int make_hardlink(unpack_root *r, const char *hl, int pfd, const char *le
 }
 
 /* As umoci --rootless does: an empty regular file stands in for a device node. */
-static int make_device_standin(unpack_root *r, struct archive_entry *e, int pfd, const char *leaf, oci_error *err)
+static int make_device_standin(oci_unpack_root *r, struct archive_entry *e, int pfd,
+			       const char *leaf, oci_error *err)
 {
 	cleanup_close int fd =
-		openat(pfd, leaf, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, create_mode(e));
+	    openat(pfd, leaf, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, create_mode(e));
 	struct timespec ts[2];
 	if (fd < 0)
 		return oci_err_errno(err, errno, "cannot create");
@@ -585,14 +605,15 @@ static bool in_user_namespace(void)
 	static int cached = -1;
 	if (cached < 0) {
 		cleanup_free char *map = NULL;
-		cached = oci_read_file_at(AT_FDCWD, "/proc/self/uid_map", 4096, &map, NULL, NULL) == 0 &&
-			 !strstr(map, "4294967295");
+		cached =
+		    oci_read_file_at(AT_FDCWD, "/proc/self/uid_map", 4096, &map, NULL, NULL) == 0 &&
+		    !strstr(map, "4294967295");
 	}
 	return cached;
 }
 
-static int make_node(unpack_root *r, struct archive_entry *e, int pfd, const char *leaf, const char *path,
-		     oci_error *err)
+static int make_node(oci_unpack_root *r, struct archive_entry *e, int pfd, const char *leaf,
+		     const char *path, oci_error *err)
 {
 	mode_t type = archive_entry_filetype(e);
 	mode_t perm = archive_entry_perm(e) & 07777;
@@ -607,23 +628,25 @@ static int make_node(unpack_root *r, struct archive_entry *e, int pfd, const cha
 			log_debug("user namespace: empty file instead of device '%s'", path);
 			return make_device_standin(r, e, pfd, leaf, err);
 		}
-		return oci_err_errno(err, errno, "cannot create %s", type == AE_IFIFO ? "fifo" : "device node");
+		return oci_err_errno(err, errno, "cannot create %s",
+				     type == AE_IFIFO ? "fifo" : "device node");
 	}
 	return meta_at(r, e, pfd, leaf, false, err);
 }
 
-static int apply_root_dir(unpack_root *r, struct archive_entry *e, oci_error *err)
+static int apply_root_dir(oci_unpack_root *r, struct archive_entry *e, oci_error *err)
 {
 	mode_t type = archive_entry_filetype(e);
 	if (archive_entry_hardlink(e) || type != AE_IFDIR)
-		return oci_err(err, OCI_E_UNSAFE, "cannot replace the root directory with a non-directory");
+		return oci_err(err, OCI_E_UNSAFE,
+			       "cannot replace the root directory with a non-directory");
 	if (meta_fd(r, e, r->rootfd, true, err) < 0)
 		return -1;
 	return record_dir(r, "", archive_entry_perm(e), e, err);
 }
 
-static int apply_entry(unpack_root *r, struct archive *a, struct archive_entry *e, const char *name,
-		       oci_error *err)
+static int apply_entry(oci_unpack_root *r, struct archive *a, struct archive_entry *e,
+		       const char *name, oci_error *err)
 {
 	char path[PATH_MAX];
 	if (oci_path_clean_beneath(name, path, sizeof(path), err) < 0)
@@ -636,11 +659,11 @@ static int apply_entry(unpack_root *r, struct archive *a, struct archive_entry *
 
 	char *slash = strrchr(path, '/');
 	const char *leaf = slash ? slash + 1 : path;
-	int w = unpack_whiteout(r, path, leaf, err);
+	int w = oci_unpack_whiteout(r, path, leaf, err);
 	if (w != 0)
 		return w < 0 ? -1 : 0;
 
-	if (unpack_root_mark(r, path, err) < 0)
+	if (oci_unpack_root_mark(r, path, err) < 0)
 		return -1;
 	const char *hl = archive_entry_hardlink(e);
 	if (!hl && archive_entry_filetype(e) == AE_IFREG) {
@@ -672,21 +695,23 @@ static int apply_entry(unpack_root *r, struct archive *a, struct archive_entry *
 	case AE_IFSOCK:
 		return 0; /* sockets are not restored, as tar does */
 	default:
-		return oci_err(err, OCI_E_UNSUPPORTED, "unsupported entry type 0%o", archive_entry_filetype(e));
+		return oci_err(err, OCI_E_UNSUPPORTED, "unsupported entry type 0%o",
+			       archive_entry_filetype(e));
 	}
 }
 
-int unpack_apply_entry(unpack_root *r, struct archive *a, struct archive_entry *e, oci_error *err)
+int oci_unpack_apply_entry(oci_unpack_root *r, struct archive *a, struct archive_entry *e,
+			   oci_error *err)
 {
 	const char *name = archive_entry_pathname(e);
 	if (!name)
 		name = "";
 	if (apply_entry(r, a, e, name, err) < 0)
-		return unpack_err_entry(err, name);
+		return oci_unpack_err_entry(err, name);
 	return 0;
 }
 
-int unpack_err_entry(oci_error *err, const char *name)
+int oci_unpack_err_entry(oci_error *err, const char *name)
 {
 	size_t n = strlen(name);
 	if (n <= 256)

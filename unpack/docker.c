@@ -25,20 +25,21 @@ static int blob_digest(const char *name, oci_digest *d)
 	return oci_digest_parse(dstr, d, NULL);
 }
 
-static int open_named(int spoolfd, unpack_strmap *names, const char *name, oci_error *err)
+static int open_named(int spoolfd, oci_unpack_strmap *names, const char *name, oci_error *err)
 {
 	uint32_t idx;
 	char spname[OCI_DIGEST_STR_MAX + 8];
 	while (name[0] == '.' && name[1] == '/')
 		name += 2;
-	if (unpack_strmap_get(names, name, &idx)) {
+	if (oci_unpack_strmap_get(names, name, &idx)) {
 		snprintf(spname, sizeof(spname), "n%u", idx);
 	} else {
 		/* Docker 25 and later save an OCI layout and name its blobs in manifest.json:
 		 * those were spooled by digest (stream.c), as ALG-HEX. */
 		oci_digest d;
 		if (blob_digest(name, &d) < 0)
-			return oci_err(err, OCI_E_NOTFOUND, "'%s' is missing from the archive", name);
+			return oci_err(err, OCI_E_NOTFOUND, "'%s' is missing from the archive",
+				       name);
 		snprintf(spname, sizeof(spname), "%s-%s", oci_digest_alg_name(d.alg), d.hex);
 	}
 	int fd = openat(spoolfd, spname, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
@@ -51,7 +52,8 @@ static bool has_tag(json_t *img, const char *ref)
 {
 	json_t *tags = json_object_get(img, "RepoTags"), *v;
 	size_t i;
-	json_array_foreach(tags, i, v) {
+	json_array_foreach(tags, i, v)
+	{
 		const char *t = json_string_value(v);
 		if (!t)
 			continue;
@@ -64,7 +66,8 @@ static bool has_tag(json_t *img, const char *ref)
 	return false;
 }
 
-int unpack_docker_save(unpack_root *r, int spoolfd, unpack_strmap *names, unpack_input *in, oci_error *err)
+int oci_unpack_docker_save(oci_unpack_root *r, int spoolfd, oci_unpack_strmap *names,
+			   oci_unpack_input *in, oci_error *err)
 {
 	cleanup_close int mfd = open_named(spoolfd, names, "manifest.json", err);
 	if (mfd < 0)
@@ -78,20 +81,21 @@ int unpack_docker_save(unpack_root *r, int spoolfd, unpack_strmap *names, unpack
 	if (in->ref) {
 		size_t i;
 		json_t *v;
-		json_array_foreach(m, i, v)
-			if (!pick && has_tag(v, in->ref))
-				pick = v;
+		json_array_foreach(m, i, v) if (!pick && has_tag(v, in->ref)) pick = v;
 		if (!pick)
-			return oci_err(err, OCI_E_NOTFOUND, "manifest.json: no image tagged '%s'", in->ref);
+			return oci_err(err, OCI_E_NOTFOUND, "manifest.json: no image tagged '%s'",
+				       in->ref);
 	} else if (json_array_size(m) == 1) {
 		pick = json_array_get(m, 0);
 	} else {
-		return oci_err(err, OCI_E_INVALID, "manifest.json lists %zu images: choose one with --ref TAG",
+		return oci_err(err, OCI_E_INVALID,
+			       "manifest.json lists %zu images: choose one with --ref TAG",
 			       json_array_size(m));
 	}
 	const char *cfgname;
 	json_t *layers;
-	if (!json_is_object(pick) || oci_json_get_string(pick, "manifest.json", "Config", true, &cfgname, err) < 0 ||
+	if (!json_is_object(pick) ||
+	    oci_json_get_string(pick, "manifest.json", "Config", true, &cfgname, err) < 0 ||
 	    oci_json_get_array(pick, "manifest.json", "Layers", true, &layers, err) < 0)
 		return oci_err_prefix(err, "docker archive");
 
@@ -100,28 +104,36 @@ int unpack_docker_save(unpack_root *r, int spoolfd, unpack_strmap *names, unpack
 	size_t clen;
 	if (cfd < 0 || oci_read_fd(cfd, OCI_JSON_MAX_SIZE, &cbuf, &clen, err) < 0)
 		return oci_err_prefix(err, "config '%s'", cfgname);
-	cleanup_json json_t *cdoc = oci_json_loadb(cbuf, clen, OCI_JSON_MAX_SIZE, OCI_JSON_MAX_DEPTH, "config", err);
+	cleanup_json json_t *cdoc =
+	    oci_json_loadb(cbuf, clen, OCI_JSON_MAX_SIZE, OCI_JSON_MAX_DEPTH, "config", err);
 	oci_image_config cfg;
 	if (!cdoc || oci_image_config_parse(cdoc, &cfg, err) < 0)
 		return oci_err_prefix(err, "config '%s'", cfgname);
 	size_t n = json_array_size(layers);
 	int ret = -1;
 	if (n != cfg.n_diff_ids) {
-		oci_err(err, OCI_E_INVALID, "config '%s': %zu diff_ids for %zu layers", cfgname, cfg.n_diff_ids, n);
+		oci_err(err, OCI_E_INVALID, "config '%s': %zu diff_ids for %zu layers", cfgname,
+			cfg.n_diff_ids, n);
 		goto out;
 	}
 	for (size_t i = 0; i < n; i++) {
 		const char *lname = json_string_value(json_array_get(layers, i));
-		unpack_layer_desc ld = {.index = i, .count = n, .compression = -1, .has_diff_id = true,
-					.diff_id = cfg.diff_ids[i], .size = -1, .name = lname};
+		oci_unpack_layer_desc ld = {.index = i,
+					    .count = n,
+					    .compression = -1,
+					    .has_diff_id = true,
+					    .diff_id = cfg.diff_ids[i],
+					    .size = -1,
+					    .name = lname};
 		if (!lname) {
-			oci_err(err, OCI_E_INVALID, "manifest.json: Layers[%zu]: expected a string", i);
+			oci_err(err, OCI_E_INVALID, "manifest.json: Layers[%zu]: expected a string",
+				i);
 			goto out;
 		}
 		/* Newer archives name layers blobs/sha256/HEX: verify that digest too. */
 		ld.has_digest = blob_digest(lname, &ld.digest) == 0;
 		cleanup_close int lfd = open_named(spoolfd, names, lname, err);
-		if (lfd < 0 || unpack_layer_apply_fd(r, &ld, lfd, err) < 0)
+		if (lfd < 0 || oci_unpack_layer_apply_fd(r, &ld, lfd, err) < 0)
 			goto out;
 	}
 	in->config_blob = steal_pointer(&cbuf);

@@ -17,7 +17,7 @@
 #include "common/util.h"
 #include "unpack/unpack.h"
 
-void unpack_image_init(unpack_image *img, unpack_root *root)
+void oci_unpack_image_init(oci_unpack_image *img, oci_unpack_root *root)
 {
 	memset(img, 0, sizeof(*img));
 	img->root = root;
@@ -25,7 +25,7 @@ void unpack_image_init(unpack_image *img, unpack_root *root)
 	oci_platform_host(&img->platform);
 }
 
-void unpack_image_release(unpack_image *img)
+void oci_unpack_image_release(oci_unpack_image *img)
 {
 	oci_manifest_release(&img->manifest);
 	oci_image_config_release(&img->config);
@@ -42,12 +42,14 @@ static const char *short_digest(const oci_digest *d, char *buf, size_t len)
 static bool name_matches(const char *full, const char *ref)
 {
 	size_t n = strlen(full), k = strlen(ref);
-	return !strcmp(full, ref) || (n > k && full[n - k - 1] == '/' && !strcmp(full + n - k, ref));
+	return !strcmp(full, ref) ||
+	       (n > k && full[n - k - 1] == '/' && !strcmp(full + n - k, ref));
 }
 
-int unpack_image_set_index(unpack_image *img, const char *buf, size_t len, oci_error *err)
+int oci_unpack_image_set_index(oci_unpack_image *img, const char *buf, size_t len, oci_error *err)
 {
-	cleanup_json json_t *doc = oci_json_loadb(buf, len, OCI_JSON_MAX_SIZE, OCI_JSON_MAX_DEPTH, "index.json", err);
+	cleanup_json json_t *doc =
+	    oci_json_loadb(buf, len, OCI_JSON_MAX_SIZE, OCI_JSON_MAX_DEPTH, "index.json", err);
 	oci_index idx;
 	const oci_descriptor *pick = NULL;
 	if (!doc)
@@ -71,21 +73,24 @@ int unpack_image_set_index(unpack_image *img, const char *buf, size_t len, oci_e
 			if (json_is_string(v) && !strcmp(json_string_value(v), ref))
 				pick = &idx.manifests[i];
 			/* docker save (25 and later) and containerd name the image in full there
-			 * ("docker.io/library/busybox:latest"): "busybox:latest" picks it too, as it
-			 * picks the image of an older docker-save archive. */
+			 * ("docker.io/library/busybox:latest"): "busybox:latest" picks it too, as
+			 * it picks the image of an older docker-save archive. */
 			v = a ? json_object_get(a, "io.containerd.image.name") : NULL;
-			if (!pick && json_is_string(v) && strchr(ref, ':') && name_matches(json_string_value(v), ref))
+			if (!pick && json_is_string(v) && strchr(ref, ':') &&
+			    name_matches(json_string_value(v), ref))
 				pick = &idx.manifests[i];
 		}
 	} else if (idx.n_manifests == 1) {
 		pick = &idx.manifests[0];
 	} else {
-		/* Several images: a multi-platform index.json picks by platform, as oci-fetch does. */
+		/* Several images: a multi-platform index.json picks by platform, as oci-fetch does.
+		 */
 		oci_index_select(&idx, &img->platform, &pick, NULL);
 		if (!pick) {
 			size_t n = idx.n_manifests;
 			oci_index_release(&idx);
-			return oci_err(err, OCI_E_INVALID, "index.json lists %zu images: choose one with --ref TAG", n);
+			return oci_err(err, OCI_E_INVALID,
+				       "index.json lists %zu images: choose one with --ref TAG", n);
 		}
 	}
 	if (!pick) {
@@ -99,7 +104,7 @@ int unpack_image_set_index(unpack_image *img, const char *buf, size_t len, oci_e
 	return 0;
 }
 
-static bool is_layer_from(unpack_image *img, const oci_digest *d, size_t from)
+static bool is_layer_from(oci_unpack_image *img, const oci_digest *d, size_t from)
 {
 	for (size_t i = from; i < img->manifest.n_layers; i++)
 		if (oci_digest_equal(&img->manifest.layers[i].digest, d))
@@ -107,7 +112,7 @@ static bool is_layer_from(unpack_image *img, const oci_digest *d, size_t from)
 	return false;
 }
 
-int unpack_image_blob_role(unpack_image *img, const oci_digest *d)
+int oci_unpack_image_blob_role(oci_unpack_image *img, const oci_digest *d)
 {
 	if (img->have_want)
 		return oci_digest_equal(&img->want.digest, d) ? UNPACK_BLOB_DOC : UNPACK_BLOB_LATER;
@@ -115,32 +120,36 @@ int unpack_image_blob_role(unpack_image *img, const oci_digest *d)
 		return UNPACK_BLOB_LATER;
 	if (!img->have_config)
 		return oci_digest_equal(&img->manifest.config.digest, d)
-			       ? UNPACK_BLOB_CONFIG
-			       : (is_layer_from(img, d, 0) ? UNPACK_BLOB_LATER : UNPACK_BLOB_UNNEEDED);
+			   ? UNPACK_BLOB_CONFIG
+			   : (is_layer_from(img, d, 0) ? UNPACK_BLOB_LATER : UNPACK_BLOB_UNNEEDED);
 	if (img->next_layer < img->manifest.n_layers &&
 	    oci_digest_equal(&img->manifest.layers[img->next_layer].digest, d))
 		return UNPACK_BLOB_LAYER_NOW;
 	return is_layer_from(img, d, img->next_layer) ? UNPACK_BLOB_LATER : UNPACK_BLOB_UNNEEDED;
 }
 
-bool unpack_image_layer_reused(unpack_image *img)
+bool oci_unpack_image_layer_reused(oci_unpack_image *img)
 {
-	return is_layer_from(img, &img->manifest.layers[img->next_layer].digest, img->next_layer + 1);
+	return is_layer_from(img, &img->manifest.layers[img->next_layer].digest,
+			     img->next_layer + 1);
 }
 
-static int take_manifest(unpack_image *img, json_t *doc, oci_error *err)
+static int take_manifest(oci_unpack_image *img, json_t *doc, oci_error *err)
 {
 	char ds[32];
-	if (oci_manifest_parse(doc, img->want.media_type[0] ? img->want.media_type : NULL, &img->manifest, err) < 0)
+	if (oci_manifest_parse(doc, img->want.media_type[0] ? img->want.media_type : NULL,
+			       &img->manifest, err) < 0)
 		return -1;
 	int kind = oci_media_kind(img->manifest.config.media_type);
 	if (kind != OCI_KIND_CONFIG)
-		return oci_err(err, OCI_E_UNSUPPORTED, "config media type '%s' is not an image config",
+		return oci_err(err, OCI_E_UNSUPPORTED,
+			       "config media type '%s' is not an image config",
 			       img->manifest.config.media_type);
 	for (size_t i = 0; i < img->manifest.n_layers; i++) {
 		const oci_descriptor *l = &img->manifest.layers[i];
 		if (oci_media_layer_info(l->media_type, NULL, NULL, err) < 0)
-			return oci_err_prefix(err, "layer %zu/%zu %s", i + 1, img->manifest.n_layers,
+			return oci_err_prefix(err, "layer %zu/%zu %s", i + 1,
+					      img->manifest.n_layers,
 					      short_digest(&l->digest, ds, sizeof(ds)));
 		if (l->size < 0)
 			return oci_err(err, OCI_E_INVALID, "layers[%zu]: negative size", i);
@@ -150,7 +159,8 @@ static int take_manifest(unpack_image *img, json_t *doc, oci_error *err)
 	return 0;
 }
 
-int unpack_image_take_doc(unpack_image *img, const oci_digest *d, const char *buf, size_t len, oci_error *err)
+int oci_unpack_image_take_doc(oci_unpack_image *img, const oci_digest *d, const char *buf,
+			      size_t len, oci_error *err)
 {
 	char ds[32], what[64];
 	oci_digest got;
@@ -158,9 +168,11 @@ int unpack_image_take_doc(unpack_image *img, const oci_digest *d, const char *bu
 	bool is_config = !img->have_want;
 	int64_t want_size = is_config ? img->manifest.config.size : img->want.size;
 	snprintf(what, sizeof(what), "%s %s", is_config ? "config" : "manifest", ds);
-	if (oci_digest_buffer(d->alg, buf, len, &got, err) < 0 || oci_digest_verify(d, want_size, &got, len, what, err) < 0)
+	if (oci_digest_buffer(d->alg, buf, len, &got, err) < 0 ||
+	    oci_digest_verify(d, want_size, &got, len, what, err) < 0)
 		return -1;
-	cleanup_json json_t *doc = oci_json_loadb(buf, len, OCI_JSON_MAX_SIZE, OCI_JSON_MAX_DEPTH, what, err);
+	cleanup_json json_t *doc =
+	    oci_json_loadb(buf, len, OCI_JSON_MAX_SIZE, OCI_JSON_MAX_DEPTH, what, err);
 	if (!doc)
 		return -1;
 	if (is_config) {
@@ -203,7 +215,7 @@ int unpack_image_take_doc(unpack_image *img, const oci_digest *d, const char *bu
 	return 0;
 }
 
-void unpack_image_layer_desc(unpack_image *img, unpack_layer_desc *ld)
+void oci_unpack_image_layer_desc(oci_unpack_image *img, oci_unpack_layer_desc *ld)
 {
 	const oci_descriptor *l = &img->manifest.layers[img->next_layer];
 	memset(ld, 0, sizeof(*ld));
@@ -217,8 +229,9 @@ void unpack_image_layer_desc(unpack_image *img, unpack_layer_desc *ld)
 	ld->diff_id = img->config.diff_ids[img->next_layer];
 }
 
-/* A blob from the spool ("alg-hex") or a layout ("blobs/alg/hex"); -1 with errno ENOENT when absent. */
-static int open_blob(unpack_image *img, const oci_digest *d)
+/* A blob from the spool ("alg-hex") or a layout ("blobs/alg/hex"); -1 with errno ENOENT when
+ * absent. */
+static int open_blob(oci_unpack_image *img, const oci_digest *d)
 {
 	char path[OCI_DIGEST_STR_MAX + 16];
 	if (img->blobdirfd < 0) {
@@ -241,25 +254,27 @@ static int open_blob(unpack_image *img, const oci_digest *d)
 	return fd;
 }
 
-static int take_doc_from_fd(unpack_image *img, const oci_digest *d, int64_t size, int fd, oci_error *err)
+static int take_doc_from_fd(oci_unpack_image *img, const oci_digest *d, int64_t size, int fd,
+			    oci_error *err)
 {
 	cleanup_free char *buf = NULL;
 	size_t len;
 	char ds[32];
 	if (size > (int64_t)OCI_JSON_MAX_SIZE)
-		return oci_err(err, OCI_E_LIMIT, "%s %s: %lld bytes is over the size cap of %u bytes",
-			       img->have_want ? "manifest" : "config", short_digest(d, ds, sizeof(ds)),
-			       (long long)size, OCI_JSON_MAX_SIZE);
+		return oci_err(err, OCI_E_LIMIT,
+			       "%s %s: %lld bytes is over the size cap of %u bytes",
+			       img->have_want ? "manifest" : "config",
+			       short_digest(d, ds, sizeof(ds)), (long long)size, OCI_JSON_MAX_SIZE);
 	if (oci_read_fd(fd, OCI_JSON_MAX_SIZE, &buf, &len, err) < 0)
 		return oci_err_prefix(err, "%s %s", img->have_want ? "manifest" : "config",
 				      short_digest(d, ds, sizeof(ds)));
-	return unpack_image_take_doc(img, d, buf, len, err);
+	return oci_unpack_image_take_doc(img, d, buf, len, err);
 }
 
-int unpack_image_advance(unpack_image *img, oci_error *err)
+int oci_unpack_image_advance(oci_unpack_image *img, oci_error *err)
 {
 	for (;;) {
-		if (unpack_check_interrupted(err) < 0)
+		if (oci_unpack_check_interrupted(err) < 0)
 			return -1;
 		const oci_digest *d;
 		int64_t size;
@@ -270,12 +285,13 @@ int unpack_image_advance(unpack_image *img, oci_error *err)
 			d = &img->manifest.config.digest;
 			size = img->manifest.config.size;
 		} else if (img->have_config && img->next_layer < img->manifest.n_layers) {
-			cleanup_close int fd = open_blob(img, &img->manifest.layers[img->next_layer].digest);
-			unpack_layer_desc ld;
+			cleanup_close int fd =
+			    open_blob(img, &img->manifest.layers[img->next_layer].digest);
+			oci_unpack_layer_desc ld;
 			if (fd < 0)
 				return 0;
-			unpack_image_layer_desc(img, &ld);
-			if (unpack_layer_apply_fd(img->root, &ld, fd, err) < 0)
+			oci_unpack_image_layer_desc(img, &ld);
+			if (oci_unpack_layer_apply_fd(img->root, &ld, fd, err) < 0)
 				return -1;
 			img->next_layer++;
 			continue;
@@ -302,7 +318,8 @@ static const char *describe_urls(json_t *urls, char *buf, size_t len)
 		return buf;
 	}
 	n = (size_t)snprintf(buf, len, "urls: ");
-	json_array_foreach (urls, i, u) {
+	json_array_foreach(urls, i, u)
+	{
 		const char *s = json_is_string(u) ? json_string_value(u) : "(not a string)";
 		if (i && n + 2 < len) {
 			memcpy(buf + n, ", ", 2);
@@ -317,7 +334,7 @@ static const char *describe_urls(json_t *urls, char *buf, size_t len)
 	return buf;
 }
 
-int unpack_image_check_done(unpack_image *img, oci_error *err)
+int oci_unpack_image_check_done(oci_unpack_image *img, oci_error *err)
 {
 	char ds[32];
 	if (img->have_want)
@@ -334,17 +351,22 @@ int unpack_image_check_done(unpack_image *img, oci_error *err)
 		char urls[512];
 		oci_media_layer_info(l->media_type, NULL, &nd, NULL);
 		if (nd)
-			return oci_err(err, OCI_E_NOTFOUND, "layer %zu/%zu %s: non-distributable layer is not in the image (%s)",
-				       img->next_layer + 1, img->manifest.n_layers, short_digest(&l->digest, ds, sizeof(ds)),
-				       describe_urls(l->urls, urls, sizeof(urls)));
-		return oci_err(err, OCI_E_NOTFOUND, "layer %zu/%zu %s: blob is missing from the image", img->next_layer + 1,
-			       img->manifest.n_layers, short_digest(&l->digest, ds, sizeof(ds)));
+			return oci_err(
+			    err, OCI_E_NOTFOUND,
+			    "layer %zu/%zu %s: non-distributable layer is not in the image (%s)",
+			    img->next_layer + 1, img->manifest.n_layers,
+			    short_digest(&l->digest, ds, sizeof(ds)),
+			    describe_urls(l->urls, urls, sizeof(urls)));
+		return oci_err(err, OCI_E_NOTFOUND,
+			       "layer %zu/%zu %s: blob is missing from the image",
+			       img->next_layer + 1, img->manifest.n_layers,
+			       short_digest(&l->digest, ds, sizeof(ds)));
 	}
 	return 0;
 }
 
 /* DIR, DIR:tag or DIR@digest. */
-int unpack_layout(unpack_root *r, const char *arg, unpack_input *in, oci_error *err)
+int oci_unpack_layout(oci_unpack_root *r, const char *arg, oci_unpack_input *in, oci_error *err)
 {
 	cleanup_free char *path = oci_strdup(arg, err);
 	const char *ref = in->ref;
@@ -366,25 +388,25 @@ int unpack_layout(unpack_root *r, const char *arg, unpack_input *in, oci_error *
 	oci_layout l;
 	char *idx = NULL;
 	size_t len;
-	unpack_image img;
+	oci_unpack_image img;
 	if (oci_layout_open(path, false, &l, err) < 0)
 		return -1;
-	unpack_image_init(&img, r);
+	oci_unpack_image_init(&img, r);
 	img.platform = in->platform;
 	img.ref = ref;
 	img.blobdirfd = l.dirfd;
 	img.blobdir_is_layout = true;
 	int ret = -1;
 	if (oci_read_file_at(l.dirfd, "index.json", OCI_JSON_MAX_SIZE, &idx, &len, err) < 0 ||
-	    unpack_image_set_index(&img, idx, len, err) < 0 || unpack_image_advance(&img, err) < 0 ||
-	    unpack_image_check_done(&img, err) < 0)
+	    oci_unpack_image_set_index(&img, idx, len, err) < 0 ||
+	    oci_unpack_image_advance(&img, err) < 0 || oci_unpack_image_check_done(&img, err) < 0)
 		goto out;
 	in->config_blob = steal_pointer(&img.config_blob);
 	in->config_len = img.config_len;
 	ret = 0;
 out:
 	free(idx);
-	unpack_image_release(&img);
+	oci_unpack_image_release(&img);
 	oci_layout_release(&l);
 	if (ret < 0)
 		oci_err_prefix(err, "layout '%s'", path);

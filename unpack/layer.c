@@ -30,10 +30,10 @@
 #include "unpack/unpack.h"
 
 #define OUT_CAP (512u << 10)
-#define FD_BUF  (1u << 20)
-#define IN_CAP  (256u << 10) /* a compressed block in the ring */
-#define N_IN    8
-#define N_OUT   6
+#define FD_BUF	(1u << 20)
+#define IN_CAP	(256u << 10) /* a compressed block in the ring */
+#define N_IN	8
+#define N_OUT	6
 
 typedef struct ring_slot {
 	unsigned char *buf;
@@ -45,20 +45,20 @@ typedef struct pipeline {
 	pthread_t th;
 	bool started;
 	pthread_mutex_t mu;
-	pthread_cond_t cv;          /* any change: broadcast */
+	pthread_cond_t cv; /* any change: broadcast */
 	ring_slot in[N_IN], out[N_OUT];
 	size_t in_head, in_count;   /* compressed blocks queued by the caller */
 	size_t out_head, out_count; /* tar blocks queued by the decoder */
-	bool in_eof;                /* the source has ended */
-	bool in_held;               /* the decoder reads in[in_head] */
-	bool out_held;              /* libarchive reads out[out_head] */
-	bool done, failed;          /* the decoder finished / failed (its error in err) */
-	bool stop;                  /* the caller wants the decoder to stop */
+	bool in_eof;		    /* the source has ended */
+	bool in_held;		    /* the decoder reads in[in_head] */
+	bool out_held;		    /* libarchive reads out[out_head] */
+	bool done, failed;	    /* the decoder finished / failed (its error in err) */
+	bool stop;		    /* the caller wants the decoder to stop */
 } pipeline;
 
 typedef struct decoder {
-	unpack_root *root;
-	unpack_source_fn src;
+	oci_unpack_root *root;
+	oci_unpack_source_fn src;
 	void *src_ctx;
 	int comp;
 	bool use_isal;
@@ -90,14 +90,14 @@ typedef struct decoder {
 	bool have_first;
 } decoder;
 
-int unpack_fd_source_read(void *ctx, const void **buf, size_t *len, oci_error *err)
+int oci_unpack_fd_source_read(void *ctx, const void **buf, size_t *len, oci_error *err)
 {
-	unpack_fd_source *s = ctx;
+	oci_unpack_fd_source *s = ctx;
 	for (;;) {
 		ssize_t n = read(s->fd, s->buf, s->cap);
 		if (n < 0) {
 			if (errno == EINTR) {
-				if (unpack_check_interrupted(err) < 0)
+				if (oci_unpack_check_interrupted(err) < 0)
 					return -1;
 				continue;
 			}
@@ -179,7 +179,8 @@ static ssize_t next_gzip_zlib(decoder *d)
 			if (d->in_len == 0 && d->src_eof)
 				return 0;
 			if (d->in[0] != 0x1f)
-				return oci_err(&d->err, OCI_E_INVALID, "trailing garbage after gzip data");
+				return oci_err(&d->err, OCI_E_INVALID,
+					       "trailing garbage after gzip data");
 			inflateReset(&d->z);
 			d->member_done = false;
 		}
@@ -214,7 +215,8 @@ static ssize_t next_gzip_isal(decoder *d)
 			if (d->in_len == 0 && d->src_eof)
 				return 0;
 			if (d->in[0] != 0x1f)
-				return oci_err(&d->err, OCI_E_INVALID, "trailing garbage after gzip data");
+				return oci_err(&d->err, OCI_E_INVALID,
+					       "trailing garbage after gzip data");
 			isal_inflate_reset(s);
 			s->crc_flag = ISAL_GZIP;
 			d->member_done = false;
@@ -227,11 +229,14 @@ static ssize_t next_gzip_isal(decoder *d)
 		s->avail_out = OUT_CAP;
 		int rc = isal_inflate(s);
 		if (rc < 0)
-			return oci_err(&d->err, OCI_E_INVALID, "invalid gzip data (igzip error %d)", rc);
+			return oci_err(&d->err, OCI_E_INVALID, "invalid gzip data (igzip error %d)",
+				       rc);
 		/* On bad data igzip can hand back more input than it was given (bits it had
 		 * buffered): never move the input pointer backwards out of our buffer. */
 		if (s->avail_in > d->in_len)
-			return oci_err(&d->err, OCI_E_INVALID, "invalid gzip data (igzip returned more input than it was given)");
+			return oci_err(
+			    &d->err, OCI_E_INVALID,
+			    "invalid gzip data (igzip returned more input than it was given)");
 		d->in += d->in_len - s->avail_in;
 		d->in_len = s->avail_in;
 		if (s->block_state == ISAL_BLOCK_FINISH)
@@ -256,7 +261,8 @@ static ssize_t next_zstd(decoder *d)
 			/* Flush what the decoder holds; no progress means truncated data. */
 			size_t r = ZSTD_decompressStream(d->zd, &out, &in);
 			if (ZSTD_isError(r))
-				return oci_err(&d->err, OCI_E_INVALID, "invalid zstd data: %s", ZSTD_getErrorName(r));
+				return oci_err(&d->err, OCI_E_INVALID, "invalid zstd data: %s",
+					       ZSTD_getErrorName(r));
 			d->zret = r;
 			if (out.pos)
 				return (ssize_t)out.pos;
@@ -267,7 +273,8 @@ static ssize_t next_zstd(decoder *d)
 		d->in += in.pos;
 		d->in_len -= in.pos;
 		if (ZSTD_isError(r))
-			return oci_err(&d->err, OCI_E_INVALID, "invalid zstd data: %s", ZSTD_getErrorName(r));
+			return oci_err(&d->err, OCI_E_INVALID, "invalid zstd data: %s",
+				       ZSTD_getErrorName(r));
 		d->zret = r;
 		if (out.pos)
 			return (ssize_t)out.pos;
@@ -390,7 +397,8 @@ static ssize_t pipeline_next(decoder *d, const void **buf)
 		pthread_cond_broadcast(&p->cv);
 	}
 	for (;;) {
-		bool room = p->in_count < N_IN && (d->pend_len || !p->in_eof) && !p->done && !p->failed;
+		bool room =
+		    p->in_count < N_IN && (d->pend_len || !p->in_eof) && !p->done && !p->failed;
 		if (p->out_count && !room) {
 			*buf = p->out[p->out_head].buf;
 			ssize_t n = (ssize_t)p->out[p->out_head].len;
@@ -436,10 +444,10 @@ static ssize_t pipeline_next(decoder *d, const void **buf)
 			ts.tv_nsec -= 1000000000;
 		}
 		pthread_cond_timedwait(&p->cv, &p->mu, &ts);
-		if (unpack_interrupted) {
+		if (oci_unpack_interrupted) {
 			pthread_mutex_unlock(&p->mu);
 			pipeline_stop(d);
-			unpack_check_interrupted(&d->err);
+			oci_unpack_check_interrupted(&d->err);
 			return -1;
 		}
 	}
@@ -451,9 +459,9 @@ static ssize_t decode_next(decoder *d, const void **buf)
 	ssize_t n;
 	if (d->failed)
 		return -1;
-	if (unpack_interrupted) {
+	if (oci_unpack_interrupted) {
 		pipeline_stop(d);
-		unpack_check_interrupted(&d->err);
+		oci_unpack_check_interrupted(&d->err);
 		d->failed = true;
 		return -1;
 	}
@@ -469,7 +477,8 @@ static ssize_t decode_next(decoder *d, const void **buf)
 	if (d->root->bytes > d->root->opts->max_bytes) {
 		d->failed = true;
 		pipeline_stop(d);
-		oci_err(&d->err, OCI_E_LIMIT, "uncompressed size is over the limit of %llu bytes (see --max-bytes)",
+		oci_err(&d->err, OCI_E_LIMIT,
+			"uncompressed size is over the limit of %llu bytes (see --max-bytes)",
 			(unsigned long long)d->root->opts->max_bytes);
 		return -1;
 	}
@@ -478,7 +487,8 @@ static ssize_t decode_next(decoder *d, const void **buf)
 		if (d->after_end > d->root->opts->max_padding) {
 			d->failed = true;
 			pipeline_stop(d);
-			oci_err(&d->err, OCI_E_LIMIT, "more than %llu bytes of data after the end of the tar archive",
+			oci_err(&d->err, OCI_E_LIMIT,
+				"more than %llu bytes of data after the end of the tar archive",
 				(unsigned long long)d->root->opts->max_padding);
 			return -1;
 		}
@@ -556,8 +566,8 @@ static int pipeline_start(decoder *d, oci_error *err)
 	return 0;
 }
 
-static int decoder_init(decoder *d, unpack_root *r, const unpack_layer_desc *ld, unpack_source_fn src,
-			void *ctx, oci_error *err)
+static int decoder_init(decoder *d, oci_unpack_root *r, const oci_unpack_layer_desc *ld,
+			oci_unpack_source_fn src, void *ctx, oci_error *err)
 {
 	memset(d, 0, sizeof(*d));
 	d->root = r;
@@ -592,10 +602,11 @@ static int decoder_init(decoder *d, unpack_root *r, const unpack_layer_desc *ld,
 		d->zd = ZSTD_createDCtx();
 		if (!d->zd)
 			return oci_err_errno(err, ENOMEM, "cannot initialise zstd");
-		size_t rc = ZSTD_DCtx_setParameter(d->zd, ZSTD_d_windowLogMax, r->opts->zstd_window_log);
+		size_t rc =
+		    ZSTD_DCtx_setParameter(d->zd, ZSTD_d_windowLogMax, r->opts->zstd_window_log);
 		if (ZSTD_isError(rc))
-			return oci_err(err, OCI_E_INVALID, "zstd window log %d: %s", r->opts->zstd_window_log,
-				       ZSTD_getErrorName(rc));
+			return oci_err(err, OCI_E_INVALID, "zstd window log %d: %s",
+				       r->opts->zstd_window_log, ZSTD_getErrorName(rc));
 	}
 	return pipeline_start(d, err);
 }
@@ -641,23 +652,24 @@ static int read_entries(decoder *d, oci_error *err)
 		if (rc == ARCHIVE_EOF)
 			break;
 		if (rc < ARCHIVE_WARN) {
-			ret = d->failed ? (*err = d->err, -1) : oci_err_archive(err, a, "invalid tar data");
+			ret = d->failed ? (*err = d->err, -1)
+					: oci_err_archive(err, a, "invalid tar data");
 			goto out;
 		}
 		if (rc == ARCHIVE_WARN)
 			log_debug("tar: %s", archive_error_string(a));
-		if (unpack_apply_entry(d->root, a, e, err) < 0) {
+		if (oci_unpack_apply_entry(d->root, a, e, err) < 0) {
 			if (d->failed) {
 				/* The data ran out under the entry: say why. */
 				oci_error inner = d->err;
 				const char *name = archive_entry_pathname(e);
 				*err = inner;
-				unpack_err_entry(err, name ? name : "");
+				oci_unpack_err_entry(err, name ? name : "");
 			}
 			ret = -1;
 			goto out;
 		}
-		if (unpack_check_interrupted(err) < 0) {
+		if (oci_unpack_check_interrupted(err) < 0) {
 			ret = -1;
 			goto out;
 		}
@@ -681,8 +693,8 @@ out:
 	return ret;
 }
 
-int unpack_layer_apply(unpack_root *r, const unpack_layer_desc *ld, unpack_source_fn src, void *src_ctx,
-		       oci_error *err)
+int oci_unpack_layer_apply(oci_unpack_root *r, const oci_unpack_layer_desc *ld,
+			   oci_unpack_source_fn src, void *src_ctx, oci_error *err)
 {
 	char dshort[32] = "";
 	decoder d;
@@ -691,12 +703,13 @@ int unpack_layer_apply(unpack_root *r, const unpack_layer_desc *ld, unpack_sourc
 		oci_digest_short(&ld->digest, dshort, sizeof(dshort));
 	if (decoder_init(&d, r, ld, src, src_ctx, err) < 0)
 		goto out;
-	if (read_entries(&d, err) < 0 || unpack_root_end_layer(r, err) < 0)
+	if (read_entries(&d, err) < 0 || oci_unpack_root_end_layer(r, err) < 0)
 		goto out;
 	oci_digest got;
 	if (ld->has_digest) {
 		if (oci_hasher_final(d.hc, &got, err) < 0 ||
-		    oci_digest_verify(&ld->digest, ld->size, &got, d.comp_bytes, "layer blob", err) < 0)
+		    oci_digest_verify(&ld->digest, ld->size, &got, d.comp_bytes, "layer blob",
+				      err) < 0)
 			goto out;
 	}
 	if (ld->has_diff_id) {
@@ -704,8 +717,8 @@ int unpack_layer_apply(unpack_root *r, const unpack_layer_desc *ld, unpack_sourc
 		    oci_digest_verify(&ld->diff_id, -1, &got, d.raw_bytes, "diff_id", err) < 0)
 			goto out;
 	}
-	log_debug("layer %zu/%zu: %llu compressed bytes, %llu uncompressed", ld->index + 1, ld->count,
-		  (unsigned long long)d.comp_bytes, (unsigned long long)d.raw_bytes);
+	log_debug("layer %zu/%zu: %llu compressed bytes, %llu uncompressed", ld->index + 1,
+		  ld->count, (unsigned long long)d.comp_bytes, (unsigned long long)d.raw_bytes);
 	ret = 0;
 out:
 	decoder_release(&d);
@@ -713,19 +726,20 @@ out:
 		if (ld->has_digest)
 			oci_err_prefix(err, "layer %zu/%zu %s", ld->index + 1, ld->count, dshort);
 		else
-			oci_err_prefix(err, "layer %zu/%zu%s%s", ld->index + 1, ld->count, ld->name ? " " : "",
-				       ld->name ? ld->name : "");
+			oci_err_prefix(err, "layer %zu/%zu%s%s", ld->index + 1, ld->count,
+				       ld->name ? " " : "", ld->name ? ld->name : "");
 	}
 	return ret;
 }
 
-int unpack_layer_apply_fd(unpack_root *r, const unpack_layer_desc *ld, int fd, oci_error *err)
+int oci_unpack_layer_apply_fd(oci_unpack_root *r, const oci_unpack_layer_desc *ld, int fd,
+			      oci_error *err)
 {
-	unpack_fd_source s = {.fd = fd, .cap = FD_BUF};
+	oci_unpack_fd_source s = {.fd = fd, .cap = FD_BUF};
 	s.buf = malloc(FD_BUF);
 	if (!s.buf)
 		return oci_err_errno(err, ENOMEM, "cannot allocate");
-	int ret = unpack_layer_apply(r, ld, unpack_fd_source_read, &s, err);
+	int ret = oci_unpack_layer_apply(r, ld, oci_unpack_fd_source_read, &s, err);
 	free(s.buf);
 	return ret;
 }

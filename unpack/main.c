@@ -43,39 +43,57 @@ enum {
 };
 
 static const oci_cli_option options[] = {
-	{"bundle", 0, OCI_ARG_REQUIRED, "DIR", "unpack into DIR/rootfs, write DIR/image-config.json and DIR/config.json", OPT_BUNDLE},
-	{"debug", 0, OCI_ARG_NONE, NULL, "print debug messages", OPT_DEBUG},
-	{"gid-map", 0, OCI_ARG_REQUIRED, "IN:OUT:N", "map image gids IN.. to OUT.. (repeatable)", OPT_GID_MAP},
-	{"help", 'h', OCI_ARG_NONE, NULL, "show this help", 'h'},
-	{"image-config", 0, OCI_ARG_REQUIRED, "FILE", "write the verified image config JSON to FILE", OPT_IMAGE_CONFIG},
-	{"input", 'i', OCI_ARG_REQUIRED, "FILE", "read the image archive from FILE instead of stdin", 'i'},
-	{"layer", 0, OCI_ARG_REQUIRED, "FILE", "apply one layer tar (plain, gzip or zstd) onto the existing DEST", OPT_LAYER},
-	{"layout", 0, OCI_ARG_REQUIRED, "DIR[:TAG|@DIGEST]", "read the image from an OCI layout directory", OPT_LAYOUT},
-	{"max-bytes", 0, OCI_ARG_REQUIRED, "SIZE", "refuse more uncompressed data than SIZE (default 64G)", OPT_MAX_BYTES},
-	{"max-files", 0, OCI_ARG_REQUIRED, "N", "refuse more than N entries (default 4194304)", OPT_MAX_FILES},
-	{"max-padding", 0, OCI_ARG_REQUIRED, "SIZE", "refuse more than SIZE bytes after a layer's tar end (default 4M)", OPT_MAX_PADDING},
-	{"no-threads", 0, OCI_ARG_NONE, NULL, "inflate on the main thread (no decoder thread)", OPT_NO_THREADS},
-	{"platform", 0, OCI_ARG_REQUIRED, "OS/ARCH[/VAR]", "image to pick from a multi-platform index (default: host)", OPT_PLATFORM},
-	{"quiet", 'q', OCI_ARG_NONE, NULL, "no progress messages", 'q'},
-	{"ref", 0, OCI_ARG_REQUIRED, "TAG|@DIGEST", "image to pick in index.json or manifest.json", OPT_REF},
-	{"rootless", 0, OCI_ARG_NONE, NULL, "unprivileged unpack (the default when not root)", OPT_ROOTLESS},
-	{"uid-map", 0, OCI_ARG_REQUIRED, "IN:OUT:N", "map image uids IN.. to OUT.. (repeatable)", OPT_UID_MAP},
-	{"version", 0, OCI_ARG_NONE, NULL, "print the version", OPT_VERSION},
-	{"zlib", 0, OCI_ARG_NONE, NULL, "inflate gzip with zlib even when ISA-L is available", OPT_ZLIB},
-	{"zstd-window-log-max", 0, OCI_ARG_REQUIRED, "N", "largest zstd window accepted, as log2 (default 27)", OPT_ZSTD_WLOG},
+    {"bundle", 0, OCI_ARG_REQUIRED, "DIR",
+     "unpack into DIR/rootfs, write DIR/image-config.json and DIR/config.json", OPT_BUNDLE},
+    {"debug", 0, OCI_ARG_NONE, NULL, "print debug messages", OPT_DEBUG},
+    {"gid-map", 0, OCI_ARG_REQUIRED, "IN:OUT:N", "map image gids IN.. to OUT.. (repeatable)",
+     OPT_GID_MAP},
+    {"help", 'h', OCI_ARG_NONE, NULL, "show this help", 'h'},
+    {"image-config", 0, OCI_ARG_REQUIRED, "FILE", "write the verified image config JSON to FILE",
+     OPT_IMAGE_CONFIG},
+    {"input", 'i', OCI_ARG_REQUIRED, "FILE", "read the image archive from FILE instead of stdin",
+     'i'},
+    {"layer", 0, OCI_ARG_REQUIRED, "FILE",
+     "apply one layer tar (plain, gzip or zstd) onto the existing DEST", OPT_LAYER},
+    {"layout", 0, OCI_ARG_REQUIRED, "DIR[:TAG|@DIGEST]",
+     "read the image from an OCI layout directory", OPT_LAYOUT},
+    {"max-bytes", 0, OCI_ARG_REQUIRED, "SIZE",
+     "refuse more uncompressed data than SIZE (default 64G)", OPT_MAX_BYTES},
+    {"max-files", 0, OCI_ARG_REQUIRED, "N", "refuse more than N entries (default 4194304)",
+     OPT_MAX_FILES},
+    {"max-padding", 0, OCI_ARG_REQUIRED, "SIZE",
+     "refuse more than SIZE bytes after a layer's tar end (default 4M)", OPT_MAX_PADDING},
+    {"no-threads", 0, OCI_ARG_NONE, NULL, "inflate on the main thread (no decoder thread)",
+     OPT_NO_THREADS},
+    {"platform", 0, OCI_ARG_REQUIRED, "OS/ARCH[/VAR]",
+     "image to pick from a multi-platform index (default: host)", OPT_PLATFORM},
+    {"quiet", 'q', OCI_ARG_NONE, NULL, "no progress messages", 'q'},
+    {"ref", 0, OCI_ARG_REQUIRED, "TAG|@DIGEST", "image to pick in index.json or manifest.json",
+     OPT_REF},
+    {"rootless", 0, OCI_ARG_NONE, NULL, "unprivileged unpack (the default when not root)",
+     OPT_ROOTLESS},
+    {"uid-map", 0, OCI_ARG_REQUIRED, "IN:OUT:N", "map image uids IN.. to OUT.. (repeatable)",
+     OPT_UID_MAP},
+    {"version", 0, OCI_ARG_NONE, NULL, "print the version", OPT_VERSION},
+    {"zlib", 0, OCI_ARG_NONE, NULL, "inflate gzip with zlib even when ISA-L is available",
+     OPT_ZLIB},
+    {"zstd-window-log-max", 0, OCI_ARG_REQUIRED, "N",
+     "largest zstd window accepted, as log2 (default 27)", OPT_ZSTD_WLOG},
 };
 
 #define USAGE "oci-unpack [OPTIONS] DEST"
 #define DESCRIPTION                                                                                \
-	"Verify an image (an oci-archive on stdin or -i, an OCI layout, or a docker save archive)\n" \
-	"and apply its layers into DEST, a new or empty directory, published only when complete.\n" \
-	"Like tar and umoci, it does not fsync what it writes: run sync(1) when the tree must\n" \
+	"Verify an image (an oci-archive on stdin or -i, an OCI layout, or a docker save "         \
+	"archive)\n"                                                                               \
+	"and apply its layers into DEST, a new or empty directory, published only when "           \
+	"complete.\n"                                                                              \
+	"Like tar and umoci, it does not fsync what it writes: run sync(1) when the tree must\n"   \
 	"survive a power loss."
 
 typedef struct cmd {
 	const char *input, *layout, *layer, *image_config, *bundle;
-	unpack_input in;
-	unpack_opts opts;
+	oci_unpack_input in;
+	oci_unpack_opts opts;
 } cmd;
 
 static int write_file(const char *path, const char *data, size_t len, oci_error *err)
@@ -97,8 +115,9 @@ static int write_file(const char *path, const char *data, size_t len, oci_error 
 /* --bundle: DIR/config.json from runc's defaults and the image config (common/spec.c). */
 static int write_bundle_config(cmd *c, int rootfd, oci_error *err)
 {
-	cleanup_json json_t *img = oci_json_loadb(c->in.config_blob, c->in.config_len, OCI_JSON_MAX_SIZE,
-						  OCI_JSON_MAX_DEPTH, "image config", err);
+	cleanup_json json_t *img =
+	    oci_json_loadb(c->in.config_blob, c->in.config_len, OCI_JSON_MAX_SIZE,
+			   OCI_JSON_MAX_DEPTH, "image config", err);
 	if (!img)
 		return -1;
 	cleanup_json json_t *spec = oci_spec_default(c->opts.rootless, err);
@@ -116,7 +135,7 @@ static int write_bundle_config(cmd *c, int rootfd, oci_error *err)
 
 static int do_layer(cmd *c, const char *dest, oci_error *err)
 {
-	unpack_root r;
+	oci_unpack_root r;
 	cleanup_close int rootfd = open(dest, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	cleanup_close int fd = -1;
 	if (rootfd < 0)
@@ -124,12 +143,13 @@ static int do_layer(cmd *c, const char *dest, oci_error *err)
 	fd = open(c->layer, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return oci_err_errno(err, errno, "cannot open '%s'", c->layer);
-	unpack_root_init(&r, rootfd, &c->opts, err);
-	unpack_layer_desc ld = {.index = 0, .count = 1, .compression = -1, .size = -1, .name = c->layer};
-	int ret = unpack_layer_apply_fd(&r, &ld, fd, err);
+	oci_unpack_root_init(&r, rootfd, &c->opts, err);
+	oci_unpack_layer_desc ld = {
+	    .index = 0, .count = 1, .compression = -1, .size = -1, .name = c->layer};
+	int ret = oci_unpack_layer_apply_fd(&r, &ld, fd, err);
 	if (ret == 0)
-		ret = unpack_root_finish(&r, err);
-	unpack_root_release(&r);
+		ret = oci_unpack_root_finish(&r, err);
+	oci_unpack_root_release(&r);
 	if (ret < 0)
 		oci_err_prefix(err, "'%s' is partially modified and must be discarded", dest);
 	return ret;
@@ -137,8 +157,8 @@ static int do_layer(cmd *c, const char *dest, oci_error *err)
 
 static int do_image(cmd *c, const char *dest, oci_error *err)
 {
-	unpack_stage st;
-	unpack_root r;
+	oci_unpack_stage st;
+	oci_unpack_root r;
 	int ret = -1;
 	cleanup_close int infd = -1;
 	cleanup_free char *bundle_rootfs = NULL;
@@ -161,25 +181,27 @@ static int do_image(cmd *c, const char *dest, oci_error *err)
 				return oci_err_errno(err, errno, "cannot open '%s'", c->input);
 		} else {
 			if (isatty(0))
-				return oci_err(err, OCI_E_INVALID, "no image: stdin is a terminal (pipe an oci-archive, or use -i FILE or --layout DIR)");
+				return oci_err(err, OCI_E_INVALID,
+					       "no image: stdin is a terminal (pipe an "
+					       "oci-archive, or use -i FILE or --layout DIR)");
 			infd = fcntl(0, F_DUPFD_CLOEXEC, 3);
 			/* A bigger pipe: fewer wake-ups between oci-fetch and us (best effort). */
 			if (infd >= 0)
 				(void)fcntl(infd, F_SETPIPE_SZ, 1 << 20);
 		}
 	}
-	unpack_signals_install();
-	if (unpack_stage_begin(&st, dest, err) < 0) {
-		unpack_stage_abort(&st);
+	oci_unpack_signals_install();
+	if (oci_unpack_stage_begin(&st, dest, err) < 0) {
+		oci_unpack_stage_abort(&st);
 		return -1;
 	}
-	unpack_root_init(&r, st.rootfd, &c->opts, err);
+	oci_unpack_root_init(&r, st.rootfd, &c->opts, err);
 	if (c->layout)
-		ret = unpack_layout(&r, c->layout, &c->in, err);
+		ret = oci_unpack_layout(&r, c->layout, &c->in, err);
 	else
-		ret = unpack_stream(&r, infd, st.spoolfd, &c->in, err);
+		ret = oci_unpack_stream(&r, infd, st.spoolfd, &c->in, err);
 	if (ret == 0)
-		ret = unpack_root_finish(&r, err);
+		ret = oci_unpack_root_finish(&r, err);
 	if (ret == 0 && c->image_config)
 		ret = write_file(c->image_config, c->in.config_blob, c->in.config_len, err);
 	if (ret == 0 && c->bundle) {
@@ -189,9 +211,9 @@ static int do_image(cmd *c, const char *dest, oci_error *err)
 			ret = write_bundle_config(c, st.rootfd, err);
 	}
 	if (ret == 0)
-		ret = unpack_stage_publish(&st, err);
-	unpack_root_release(&r);
-	unpack_stage_abort(&st);
+		ret = oci_unpack_stage_publish(&st, err);
+	oci_unpack_root_release(&r);
+	oci_unpack_stage_abort(&st);
 	if (ret < 0 && c->bundle) {
 		/* leave the bundle directory as it was */
 		cleanup_free char *p1 = oci_asprintf(NULL, "%s/image-config.json", c->bundle);
@@ -251,30 +273,37 @@ static int parse_args(cmd *c, int argc, char **argv, const char **dest, oci_erro
 			break;
 		case OPT_MAX_BYTES:
 			if (oci_parse_size(a, &c->opts.max_bytes) < 0)
-				return oci_err(err, OCI_E_INVALID, "--max-bytes: invalid size '%s'", a);
+				return oci_err(err, OCI_E_INVALID, "--max-bytes: invalid size '%s'",
+					       a);
 			break;
 		case OPT_MAX_PADDING:
 			if (oci_parse_size(a, &c->opts.max_padding) < 0)
-				return oci_err(err, OCI_E_INVALID, "--max-padding: invalid size '%s'", a);
+				return oci_err(err, OCI_E_INVALID,
+					       "--max-padding: invalid size '%s'", a);
 			break;
 		case OPT_MAX_FILES:
 			if (oci_parse_u64(a, UINT64_MAX, &c->opts.max_files) < 0)
-				return oci_err(err, OCI_E_INVALID, "--max-files: invalid number '%s'", a);
+				return oci_err(err, OCI_E_INVALID,
+					       "--max-files: invalid number '%s'", a);
 			break;
 		case OPT_ZSTD_WLOG:
 			if (oci_parse_u64(a, 31, &v) < 0 || v < 10)
-				return oci_err(err, OCI_E_INVALID, "--zstd-window-log-max: expected 10..31, got '%s'", a);
+				return oci_err(err, OCI_E_INVALID,
+					       "--zstd-window-log-max: expected 10..31, got '%s'",
+					       a);
 			c->opts.zstd_window_log = (int)v;
 			break;
 		case OPT_ROOTLESS:
 			c->opts.rootless = true;
 			break;
 		case OPT_UID_MAP:
-			if (unpack_parse_idmap(a, c->opts.uid_maps, &c->opts.n_uid_maps, err) < 0)
+			if (oci_unpack_parse_idmap(a, c->opts.uid_maps, &c->opts.n_uid_maps, err) <
+			    0)
 				return oci_err_prefix(err, "--uid-map");
 			break;
 		case OPT_GID_MAP:
-			if (unpack_parse_idmap(a, c->opts.gid_maps, &c->opts.n_gid_maps, err) < 0)
+			if (oci_unpack_parse_idmap(a, c->opts.gid_maps, &c->opts.n_gid_maps, err) <
+			    0)
 				return oci_err_prefix(err, "--gid-map");
 			break;
 		case OPT_ZLIB:
@@ -290,7 +319,8 @@ static int parse_args(cmd *c, int argc, char **argv, const char **dest, oci_erro
 	int nops = argc - cli.index;
 	if (c->bundle) {
 		if (nops != 0)
-			return oci_err(err, OCI_E_INVALID, "--bundle DIR takes no DEST operand (see --help)");
+			return oci_err(err, OCI_E_INVALID,
+				       "--bundle DIR takes no DEST operand (see --help)");
 	} else if (nops != 1) {
 		return oci_err(err, OCI_E_INVALID, "expected one DEST operand (see --help)");
 	}
@@ -298,7 +328,9 @@ static int parse_args(cmd *c, int argc, char **argv, const char **dest, oci_erro
 	if ((c->layout != NULL) + (c->input != NULL) + (c->layer != NULL) > 1)
 		return oci_err(err, OCI_E_INVALID, "--layout, --input and --layer are exclusive");
 	if (c->layer && (c->bundle || c->image_config))
-		return oci_err(err, OCI_E_INVALID, "--layer applies one layer: --bundle and --image-config need an image");
+		return oci_err(
+		    err, OCI_E_INVALID,
+		    "--layer applies one layer: --bundle and --image-config need an image");
 	return 0;
 }
 
@@ -321,7 +353,7 @@ int main(int argc, char **argv)
 	free(c.in.config_blob);
 	if (ret < 0) {
 		oci_log_error_final(&err);
-		return unpack_interrupted ? 128 + unpack_interrupted : 1;
+		return oci_unpack_interrupted ? 128 + oci_unpack_interrupted : 1;
 	}
 	return 0;
 }

@@ -49,20 +49,20 @@ static uint64_t hash_name(uint32_t parent, const char *name, size_t len)
 	return mix64(h ^ w ^ ((uint64_t)len << 56));
 }
 
-static const char *node_name(const unpack_pathtree *t, const unpack_pathnode *n)
+static const char *node_name(const oci_unpack_pathtree *t, const oci_unpack_pathnode *n)
 {
 	return t->names + n->name_off;
 }
 
-static bool node_is(const unpack_pathtree *t, uint32_t id, uint32_t parent, const char *name,
+static bool node_is(const oci_unpack_pathtree *t, uint32_t id, uint32_t parent, const char *name,
 		    size_t len)
 {
-	const unpack_pathnode *n = &t->nodes[id];
+	const oci_unpack_pathnode *n = &t->nodes[id];
 	return n->parent == parent && n->name_len == len && !memcmp(node_name(t, n), name, len);
 }
 
 /* The slot holding (parent, name), or the empty slot where it would go. */
-static size_t tree_slot(const unpack_pathtree *t, uint32_t parent, const char *name, size_t len)
+static size_t tree_slot(const oci_unpack_pathtree *t, uint32_t parent, const char *name, size_t len)
 {
 	size_t mask = t->n_slots - 1;
 	size_t i = (size_t)hash_name(parent, name, len) & mask;
@@ -71,7 +71,7 @@ static size_t tree_slot(const unpack_pathtree *t, uint32_t parent, const char *n
 	return i;
 }
 
-static int grow_slots(unpack_pathtree *t, oci_error *err)
+static int grow_slots(oci_unpack_pathtree *t, oci_error *err)
 {
 	size_t ncap = t->n_slots ? t->n_slots * 2 : 1024;
 	uint32_t *slots = oci_malloc(ncap * sizeof(*slots), err);
@@ -82,20 +82,20 @@ static int grow_slots(unpack_pathtree *t, oci_error *err)
 	t->slots = slots;
 	t->n_slots = ncap;
 	for (uint32_t id = 1; id < t->n; id++) {
-		const unpack_pathnode *n = &t->nodes[id];
+		const oci_unpack_pathnode *n = &t->nodes[id];
 		t->slots[tree_slot(t, n->parent, node_name(t, n), n->name_len)] = id;
 	}
 	return 0;
 }
 
-void unpack_pathtree_init(unpack_pathtree *t, size_t max_nodes)
+void oci_unpack_pathtree_init(oci_unpack_pathtree *t, size_t max_nodes)
 {
 	memset(t, 0, sizeof(*t));
 	t->max_nodes = max_nodes;
 }
 
 /* The root node, made on the first add. */
-static int start(unpack_pathtree *t, oci_error *err)
+static int start(oci_unpack_pathtree *t, oci_error *err)
 {
 	if (!hash_seed &&
 	    getrandom(&hash_seed, sizeof(hash_seed), GRND_NONBLOCK) != sizeof(hash_seed))
@@ -104,7 +104,7 @@ static int start(unpack_pathtree *t, oci_error *err)
 	t->nodes = oci_malloc(t->cap * sizeof(*t->nodes), err);
 	if (!t->nodes)
 		return -1;
-	t->nodes[0] = (unpack_pathnode){
+	t->nodes[0] = (oci_unpack_pathnode){
 	    .parent = UNPACK_NODE_NONE,
 	    .first_child = UNPACK_NODE_NONE,
 	    .next = UNPACK_NODE_NONE,
@@ -114,44 +114,44 @@ static int start(unpack_pathtree *t, oci_error *err)
 	return grow_slots(t, err);
 }
 
-void unpack_pathtree_release(unpack_pathtree *t)
+void oci_unpack_pathtree_release(oci_unpack_pathtree *t)
 {
 	size_t max_nodes = t->max_nodes;
 	free(t->nodes);
 	free(t->names);
 	free(t->slots);
-	unpack_pathtree_init(t, max_nodes);
+	oci_unpack_pathtree_init(t, max_nodes);
 }
 
-bool unpack_pathtree_live(const unpack_pathtree *t, uint32_t id)
+bool oci_unpack_pathtree_live(const oci_unpack_pathtree *t, uint32_t id)
 {
 	return id != UNPACK_NODE_NONE && !(t->nodes[id].flags & NODE_DETACHED);
 }
 
-uint32_t unpack_pathtree_child(const unpack_pathtree *t, uint32_t parent, const char *name,
-			       size_t len)
+uint32_t oci_unpack_pathtree_child(const oci_unpack_pathtree *t, uint32_t parent, const char *name,
+				   size_t len)
 {
 	if (parent == UNPACK_NODE_NONE || !t->n_slots)
 		return UNPACK_NODE_NONE;
 	uint32_t id = t->slots[tree_slot(t, parent, name, len)];
-	return unpack_pathtree_live(t, id) ? id : UNPACK_NODE_NONE;
+	return oci_unpack_pathtree_live(t, id) ? id : UNPACK_NODE_NONE;
 }
 
-uint32_t unpack_pathtree_find(const unpack_pathtree *t, const char *path)
+uint32_t oci_unpack_pathtree_find(const oci_unpack_pathtree *t, const char *path)
 {
 	uint32_t id = t->n ? 0 : UNPACK_NODE_NONE;
 	while (*path && id != UNPACK_NODE_NONE) {
 		const char *slash = strchr(path, '/');
 		size_t len = slash ? (size_t)(slash - path) : strlen(path);
-		id = unpack_pathtree_child(t, id, path, len);
+		id = oci_unpack_pathtree_child(t, id, path, len);
 		path += len + (slash ? 1 : 0);
 	}
 	return id;
 }
 
-static void link_child(unpack_pathtree *t, uint32_t parent, uint32_t id)
+static void link_child(oci_unpack_pathtree *t, uint32_t parent, uint32_t id)
 {
-	unpack_pathnode *p = &t->nodes[parent], *n = &t->nodes[id];
+	oci_unpack_pathnode *p = &t->nodes[parent], *n = &t->nodes[id];
 	n->prev = UNPACK_NODE_NONE;
 	n->next = p->first_child;
 	if (p->first_child != UNPACK_NODE_NONE)
@@ -159,7 +159,7 @@ static void link_child(unpack_pathtree *t, uint32_t parent, uint32_t id)
 	p->first_child = id;
 }
 
-static int new_node(unpack_pathtree *t, uint32_t parent, const char *name, size_t len,
+static int new_node(oci_unpack_pathtree *t, uint32_t parent, const char *name, size_t len,
 		    uint32_t fill, size_t slot, uint32_t *out, oci_error *err)
 {
 	if (t->n >= t->max_nodes || t->n >= UNPACK_NODE_NONE)
@@ -169,7 +169,7 @@ static int new_node(unpack_pathtree *t, uint32_t parent, const char *name, size_
 		return oci_err(err, OCI_E_LIMIT, "more than 4 GiB of path names");
 	if (t->n == t->cap) {
 		size_t ncap = t->cap * 2;
-		unpack_pathnode *nn = realloc(t->nodes, ncap * sizeof(*nn));
+		oci_unpack_pathnode *nn = realloc(t->nodes, ncap * sizeof(*nn));
 		if (!nn)
 			return oci_err_errno(err, ENOMEM, "cannot record a path");
 		t->nodes = nn;
@@ -187,7 +187,7 @@ static int new_node(unpack_pathtree *t, uint32_t parent, const char *name, size_
 	}
 	uint32_t id = (uint32_t)t->n++;
 	memcpy(t->names + t->names_len, name, len);
-	t->nodes[id] = (unpack_pathnode){
+	t->nodes[id] = (oci_unpack_pathnode){
 	    .parent = parent,
 	    .first_child = UNPACK_NODE_NONE,
 	    .val = fill,
@@ -202,8 +202,8 @@ static int new_node(unpack_pathtree *t, uint32_t parent, const char *name, size_
 	return 0;
 }
 
-int unpack_pathtree_add(unpack_pathtree *t, const char *path, uint32_t fill, uint32_t *out,
-			oci_error *err)
+int oci_unpack_pathtree_add(oci_unpack_pathtree *t, const char *path, uint32_t fill, uint32_t *out,
+			    oci_error *err)
 {
 	uint32_t id = 0;
 	if (!t->n && start(t, err) < 0)
@@ -236,11 +236,11 @@ int unpack_pathtree_add(unpack_pathtree *t, const char *path, uint32_t fill, uin
 	return 0;
 }
 
-void unpack_pathtree_detach(unpack_pathtree *t, uint32_t id)
+void oci_unpack_pathtree_detach(oci_unpack_pathtree *t, uint32_t id)
 {
-	if (!unpack_pathtree_live(t, id) || id == 0)
+	if (!oci_unpack_pathtree_live(t, id) || id == 0)
 		return;
-	unpack_pathnode *n = &t->nodes[id];
+	oci_unpack_pathnode *n = &t->nodes[id];
 	if (n->prev != UNPACK_NODE_NONE)
 		t->nodes[n->prev].next = n->next;
 	else
@@ -264,14 +264,14 @@ void unpack_pathtree_detach(unpack_pathtree *t, uint32_t id)
 	}
 }
 
-bool unpack_pathtree_set_opaque(unpack_pathtree *t, uint32_t id)
+bool oci_unpack_pathtree_set_opaque(oci_unpack_pathtree *t, uint32_t id)
 {
 	bool was = t->nodes[id].flags & NODE_OPAQUE;
 	t->nodes[id].flags |= NODE_OPAQUE;
 	return !was;
 }
 
-char *unpack_pathtree_path(const unpack_pathtree *t, uint32_t id, oci_error *err)
+char *oci_unpack_pathtree_path(const oci_unpack_pathtree *t, uint32_t id, oci_error *err)
 {
 	size_t len = 0;
 	for (uint32_t c = id; c != 0; c = t->nodes[c].parent)
@@ -281,7 +281,7 @@ char *unpack_pathtree_path(const unpack_pathtree *t, uint32_t id, oci_error *err
 		return NULL;
 	s[len] = '\0';
 	for (uint32_t c = id; c != 0; c = t->nodes[c].parent) {
-		const unpack_pathnode *n = &t->nodes[c];
+		const oci_unpack_pathnode *n = &t->nodes[c];
 		len -= n->name_len;
 		memcpy(s + len, node_name(t, n), n->name_len);
 		if (n->parent != 0)

@@ -10,7 +10,7 @@
 #include "common/util.h"
 #include "unpack/unpack.h"
 
-int unpack_map_id(const unpack_idmap *maps, size_t n, uint32_t id, uint32_t *out)
+int oci_unpack_map_id(const oci_unpack_idmap *maps, size_t n, uint32_t id, uint32_t *out)
 {
 	for (size_t i = 0; i < n; i++) {
 		if (id >= maps[i].inside && id - maps[i].inside < maps[i].count) {
@@ -22,7 +22,7 @@ int unpack_map_id(const unpack_idmap *maps, size_t n, uint32_t id, uint32_t *out
 }
 
 /* "inside:outside:count", as umoci's --uid-map takes it. */
-int unpack_parse_idmap(const char *s, unpack_idmap *maps, size_t *n, oci_error *err)
+int oci_unpack_parse_idmap(const char *s, oci_unpack_idmap *maps, size_t *n, oci_error *err)
 {
 	uint64_t v[3];
 	char buf[96];
@@ -35,11 +35,13 @@ int unpack_parse_idmap(const char *s, unpack_idmap *maps, size_t *n, oci_error *
 	strcpy(buf, s);
 	for (tok = strtok_r(buf, ":", &save); tok && i < 3; tok = strtok_r(NULL, ":", &save), i++)
 		if (oci_parse_u64(tok, UINT32_MAX, &v[i]) < 0)
-			return oci_err(err, OCI_E_INVALID, "invalid id map '%s': expected INSIDE:OUTSIDE:COUNT", s);
+			return oci_err(err, OCI_E_INVALID,
+				       "invalid id map '%s': expected INSIDE:OUTSIDE:COUNT", s);
 	if (i != 3 || tok || v[2] == 0 || v[0] + v[2] > (uint64_t)UINT32_MAX + 1 ||
 	    v[1] + v[2] > (uint64_t)UINT32_MAX + 1)
-		return oci_err(err, OCI_E_INVALID, "invalid id map '%s': expected INSIDE:OUTSIDE:COUNT", s);
-	maps[*n] = (unpack_idmap){(uint32_t)v[0], (uint32_t)v[1], (uint32_t)v[2]};
+		return oci_err(err, OCI_E_INVALID,
+			       "invalid id map '%s': expected INSIDE:OUTSIDE:COUNT", s);
+	maps[*n] = (oci_unpack_idmap){(uint32_t)v[0], (uint32_t)v[1], (uint32_t)v[2]};
 	(*n)++;
 	return 0;
 }
@@ -55,10 +57,11 @@ static size_t put_varint(unsigned char *b, uint32_t v)
 	return n;
 }
 
-size_t unpack_rootless_xattr(uint32_t uid, uint32_t gid, unsigned char *buf, size_t len)
+size_t oci_unpack_rootless_xattr(uint32_t uid, uint32_t gid, unsigned char *buf, size_t len)
 {
 	/* proto3: fields equal to 0 are omitted; a real 0 is written as NoopID would be wrong, so
-	 * we follow umoci and write every non-zero field (0 means "owned by the container root"). */
+	 * we follow umoci and write every non-zero field (0 means "owned by the container root").
+	 */
 	size_t n = 0;
 	if (len < 12)
 		return 0;

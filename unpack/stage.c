@@ -18,14 +18,14 @@
 #include "common/util.h"
 #include "unpack/unpack.h"
 
-volatile sig_atomic_t unpack_interrupted;
+volatile sig_atomic_t oci_unpack_interrupted;
 
 static void on_signal(int sig)
 {
-	unpack_interrupted = sig;
+	oci_unpack_interrupted = sig;
 }
 
-void unpack_signals_install(void)
+void oci_unpack_signals_install(void)
 {
 	struct sigaction sa;
 	memset(&sa, 0, sizeof(sa));
@@ -36,11 +36,11 @@ void unpack_signals_install(void)
 	sigaction(SIGHUP, &sa, NULL);
 }
 
-int unpack_check_interrupted(oci_error *err)
+int oci_unpack_check_interrupted(oci_error *err)
 {
-	if (!unpack_interrupted)
+	if (!oci_unpack_interrupted)
 		return 0;
-	return oci_err(err, OCI_E_IO, "interrupted by signal %d", (int)unpack_interrupted);
+	return oci_err(err, OCI_E_IO, "interrupted by signal %d", (int)oci_unpack_interrupted);
 }
 
 static bool dir_is_empty(int fd)
@@ -64,7 +64,7 @@ static bool dir_is_empty(int fd)
 	return empty;
 }
 
-int unpack_stage_begin(unpack_stage *s, const char *dest, oci_error *err)
+int oci_unpack_stage_begin(oci_unpack_stage *s, const char *dest, oci_error *err)
 {
 	char buf[PATH_MAX];
 	struct stat st, pst;
@@ -79,7 +79,8 @@ int unpack_stage_begin(unpack_stage *s, const char *dest, oci_error *err)
 	char *slash = strrchr(buf, '/');
 	const char *name = slash ? slash + 1 : buf;
 	if (!*name || !strcmp(name, ".") || !strcmp(name, ".."))
-		return oci_err(err, OCI_E_INVALID, "invalid destination '%s': name a directory to create", dest);
+		return oci_err(err, OCI_E_INVALID,
+			       "invalid destination '%s': name a directory to create", dest);
 	s->dest = oci_strdup(dest, err);
 	s->name = oci_strdup(name, err);
 	if (!s->dest || !s->name)
@@ -95,8 +96,10 @@ int unpack_stage_begin(unpack_stage *s, const char *dest, oci_error *err)
 		return oci_err_errno(err, errno, "'%s': cannot open its parent directory", dest);
 	if (fstatat(s->parentfd, s->name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
 		if (!S_ISDIR(st.st_mode))
-			return oci_err(err, OCI_E_EXISTS, "'%s' exists and is not a directory", dest);
-		s->destfd = openat(s->parentfd, s->name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			return oci_err(err, OCI_E_EXISTS, "'%s' exists and is not a directory",
+				       dest);
+		s->destfd =
+		    openat(s->parentfd, s->name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (s->destfd < 0)
 			return oci_err_errno(err, errno, "cannot open '%s'", dest);
 		if (!dir_is_empty(s->destfd))
@@ -111,16 +114,21 @@ int unpack_stage_begin(unpack_stage *s, const char *dest, oci_error *err)
 		unsigned char rnd[6];
 		if (getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd))
 			return oci_err_errno(err, errno, "getrandom");
-		snprintf(s->tmpname, sizeof(s->tmpname), ".%.24s.oci-unpack-%02x%02x%02x%02x%02x%02x",
-			 s->inside ? "staging" : s->name, rnd[0], rnd[1], rnd[2], rnd[3], rnd[4], rnd[5]);
+		snprintf(s->tmpname, sizeof(s->tmpname),
+			 ".%.24s.oci-unpack-%02x%02x%02x%02x%02x%02x",
+			 s->inside ? "staging" : s->name, rnd[0], rnd[1], rnd[2], rnd[3], rnd[4],
+			 rnd[5]);
 		if (mkdirat(where, s->tmpname, 0700) == 0)
 			break;
 		if (errno != EEXIST || tries > 10)
-			return oci_err_errno(err, errno, "cannot create a staging directory next to '%s'", dest);
+			return oci_err_errno(
+			    err, errno, "cannot create a staging directory next to '%s'", dest);
 	}
 	s->tmpfd = openat(where, s->tmpname, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (s->tmpfd < 0 || mkdirat(s->tmpfd, "rootfs", 0755) < 0 || mkdirat(s->tmpfd, "spool", 0700) < 0)
-		return oci_err_errno(err, errno, "cannot create a staging directory next to '%s'", dest);
+	if (s->tmpfd < 0 || mkdirat(s->tmpfd, "rootfs", 0755) < 0 ||
+	    mkdirat(s->tmpfd, "spool", 0700) < 0)
+		return oci_err_errno(err, errno, "cannot create a staging directory next to '%s'",
+				     dest);
 	s->rootfd = openat(s->tmpfd, "rootfs", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	s->spoolfd = openat(s->tmpfd, "spool", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (s->rootfd < 0 || s->spoolfd < 0)
@@ -130,7 +138,7 @@ int unpack_stage_begin(unpack_stage *s, const char *dest, oci_error *err)
 
 /* Mount-point destination: move each top-level entry of the staged root into DEST and give
  * DEST the root directory's metadata. */
-static int publish_inside(unpack_stage *s, oci_error *err)
+static int publish_inside(oci_unpack_stage *s, oci_error *err)
 {
 	int d2 = openat(s->rootfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	struct stat st;
@@ -147,7 +155,8 @@ static int publish_inside(unpack_stage *s, oci_error *err)
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;
 		if (renameat(s->rootfd, de->d_name, s->destfd, de->d_name) < 0)
-			return oci_err_errno(err, errno, "cannot move '%s' into '%s'", de->d_name, s->dest);
+			return oci_err_errno(err, errno, "cannot move '%s' into '%s'", de->d_name,
+					     s->dest);
 	}
 	if (fstat(s->rootfd, &st) == 0) {
 		struct timespec ts[2] = {st.st_atim, st.st_mtim};
@@ -160,9 +169,9 @@ static int publish_inside(unpack_stage *s, oci_error *err)
 	return 0;
 }
 
-int unpack_stage_publish(unpack_stage *s, oci_error *err)
+int oci_unpack_stage_publish(oci_unpack_stage *s, oci_error *err)
 {
-	if (unpack_check_interrupted(err) < 0)
+	if (oci_unpack_check_interrupted(err) < 0)
 		return -1;
 	if (s->inside) {
 		if (publish_inside(s, err) < 0)
@@ -170,13 +179,14 @@ int unpack_stage_publish(unpack_stage *s, oci_error *err)
 	} else if (renameat(s->tmpfd, "rootfs", s->parentfd, s->name) < 0) {
 		if (errno == ENOTEMPTY || errno == EEXIST)
 			return oci_err(err, OCI_E_EXISTS, "'%s' is no longer empty", s->dest);
-		return oci_err_errno(err, errno, "cannot rename the staged root filesystem to '%s'", s->dest);
+		return oci_err_errno(err, errno, "cannot rename the staged root filesystem to '%s'",
+				     s->dest);
 	}
-	unpack_stage_abort(s); /* removes what is left: the spool */
+	oci_unpack_stage_abort(s); /* removes what is left: the spool */
 	return 0;
 }
 
-void unpack_stage_abort(unpack_stage *s)
+void oci_unpack_stage_abort(oci_unpack_stage *s)
 {
 	oci_error e2 = OCI_ERROR_INIT;
 	int where = s->inside ? s->destfd : s->parentfd;

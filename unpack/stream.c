@@ -33,10 +33,10 @@ static la_ssize_t outer_read(struct archive *a, void *ctx, const void **buf)
 	outer *o = ctx;
 	for (;;) {
 		ssize_t n = read(o->fd, o->buf, OUTER_BUF);
-		if (n < 0 && errno == EINTR && !unpack_interrupted)
+		if (n < 0 && errno == EINTR && !oci_unpack_interrupted)
 			continue;
 		if (n < 0) {
-			if (unpack_check_interrupted(&o->err) == 0)
+			if (oci_unpack_check_interrupted(&o->err) == 0)
 				oci_err_errno(&o->err, errno, "cannot read the image stream");
 			o->failed = true;
 			archive_set_error(a, EIO, "%s", o->err.msg);
@@ -60,12 +60,13 @@ static int entry_source(void *ctx, const void **buf, size_t *len, oci_error *err
 	return 1;
 }
 
-static int read_entry(struct archive *a, struct archive_entry *e, const char *name, size_t max, char **out,
-		      size_t *len, oci_error *err)
+static int read_entry(struct archive *a, struct archive_entry *e, const char *name, size_t max,
+		      char **out, size_t *len, oci_error *err)
 {
 	la_int64_t size = archive_entry_size(e);
 	if (size < 0 || (uint64_t)size > max)
-		return oci_err(err, OCI_E_LIMIT, "'%s': %lld bytes is over the size cap of %zu bytes", name,
+		return oci_err(err, OCI_E_LIMIT,
+			       "'%s': %lld bytes is over the size cap of %zu bytes", name,
 			       (long long)size, max);
 	char *buf = oci_malloc((size_t)size + 1, err);
 	if (!buf)
@@ -84,10 +85,11 @@ static int read_entry(struct archive *a, struct archive_entry *e, const char *na
 }
 
 /* Copy the entry's data to spoolfd/name. */
-static int spool_entry(struct archive *a, int spoolfd, const char *name, uint64_t *spooled, uint64_t max,
-		       oci_error *err)
+static int spool_entry(struct archive *a, int spoolfd, const char *name, uint64_t *spooled,
+		       uint64_t max, oci_error *err)
 {
-	cleanup_close int fd = openat(spoolfd, name, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+	cleanup_close int fd =
+	    openat(spoolfd, name, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return oci_err_errno(err, errno, "cannot spool '%s'", name);
 	for (;;) {
@@ -100,16 +102,18 @@ static int spool_entry(struct archive *a, int spoolfd, const char *name, uint64_
 			break;
 		*spooled += len;
 		if (*spooled > max)
-			return oci_err(err, OCI_E_LIMIT, "spooled data is over the limit of %llu bytes (see --max-bytes)",
-				       (unsigned long long)max);
+			return oci_err(
+			    err, OCI_E_LIMIT,
+			    "spooled data is over the limit of %llu bytes (see --max-bytes)",
+			    (unsigned long long)max);
 		if (oci_write_all(fd, buf, len, err) < 0)
 			return oci_err_prefix(err, "cannot spool '%s'", name);
 	}
 	return 0;
 }
 
-static int blob_entry(unpack_image *img, struct archive *a, struct archive_entry *e, const char *name,
-		      int spoolfd, uint64_t *spooled, oci_error *err)
+static int blob_entry(oci_unpack_image *img, struct archive *a, struct archive_entry *e,
+		      const char *name, int spoolfd, uint64_t *spooled, oci_error *err)
 {
 	char dstr[OCI_DIGEST_STR_MAX + 8], spname[OCI_DIGEST_STR_MAX + 8];
 	const char *rest = name + strlen("blobs/");
@@ -122,8 +126,8 @@ static int blob_entry(unpack_image *img, struct archive *a, struct archive_entry
 		return oci_err_prefix(err, "invalid blob name '%s'", name);
 	if (archive_entry_filetype(e) != AE_IFREG)
 		return oci_err(err, OCI_E_INVALID, "blob '%s' is not a regular file", name);
-	int role = unpack_image_blob_role(img, &d);
-	if (role == UNPACK_BLOB_LAYER_NOW && unpack_image_layer_reused(img))
+	int role = oci_unpack_image_blob_role(img, &d);
+	if (role == UNPACK_BLOB_LAYER_NOW && oci_unpack_image_layer_reused(img))
 		role = UNPACK_BLOB_LATER; /* needed again later: keep a copy, apply from it */
 	switch (role) {
 	case UNPACK_BLOB_UNNEEDED:
@@ -135,24 +139,24 @@ static int blob_entry(unpack_image *img, struct archive *a, struct archive_entry
 		size_t len;
 		if (read_entry(a, e, name, OCI_JSON_MAX_SIZE, &buf, &len, err) < 0)
 			return -1;
-		if (unpack_image_take_doc(img, &d, buf, len, err) < 0)
+		if (oci_unpack_image_take_doc(img, &d, buf, len, err) < 0)
 			return -1;
-		return unpack_image_advance(img, err);
+		return oci_unpack_image_advance(img, err);
 	}
 	case UNPACK_BLOB_LAYER_NOW: {
-		unpack_layer_desc ld;
-		unpack_image_layer_desc(img, &ld);
-		if (unpack_layer_apply(img->root, &ld, entry_source, a, err) < 0)
+		oci_unpack_layer_desc ld;
+		oci_unpack_image_layer_desc(img, &ld);
+		if (oci_unpack_layer_apply(img->root, &ld, entry_source, a, err) < 0)
 			return -1;
 		img->next_layer++;
-		return unpack_image_advance(img, err);
+		return oci_unpack_image_advance(img, err);
 	}
 	default:
 		snprintf(spname, sizeof(spname), "%s-%s", oci_digest_alg_name(d.alg), d.hex);
 		log_debug("spooling blob %s", dstr);
 		if (spool_entry(a, spoolfd, spname, spooled, img->root->opts->max_bytes, err) < 0)
 			return -1;
-		return unpack_image_advance(img, err);
+		return oci_unpack_image_advance(img, err);
 	}
 }
 
@@ -165,18 +169,18 @@ static const char *clean_outer_name(const char *name)
 	return name;
 }
 
-int unpack_stream(unpack_root *r, int fd, int spoolfd, unpack_input *in, oci_error *err)
+int oci_unpack_stream(oci_unpack_root *r, int fd, int spoolfd, oci_unpack_input *in, oci_error *err)
 {
 	outer o = {.fd = fd};
 	struct archive *a = NULL;
 	struct archive_entry *e;
-	unpack_image img;
-	unpack_strmap names = {0};
+	oci_unpack_image img;
+	oci_unpack_strmap names = {0};
 	uint64_t spooled = 0, others = 0;
 	bool saw_index = false;
 	int ret = -1;
 
-	unpack_image_init(&img, r);
+	oci_unpack_image_init(&img, r);
 	img.ref = in->ref;
 	img.platform = in->platform;
 	img.blobdirfd = spoolfd;
@@ -220,7 +224,8 @@ int unpack_stream(unpack_root *r, int fd, int spoolfd, unpack_input *in, oci_err
 			}
 			saw_index = true;
 			if (read_entry(a, e, name, OCI_JSON_MAX_SIZE, &buf, &len, err) < 0 ||
-			    unpack_image_set_index(&img, buf, len, err) < 0 || unpack_image_advance(&img, err) < 0)
+			    oci_unpack_image_set_index(&img, buf, len, err) < 0 ||
+			    oci_unpack_image_advance(&img, err) < 0)
 				goto out;
 		} else if (oci_str_has_prefix(name, "blobs/")) {
 			if (blob_entry(&img, a, e, name, spoolfd, &spooled, err) < 0)
@@ -229,8 +234,9 @@ int unpack_stream(unpack_root *r, int fd, int spoolfd, unpack_input *in, oci_err
 			/* docker-save: manifest.json, the config and the layers, by name */
 			char spname[32];
 			uint32_t idx;
-			if (unpack_strmap_get(&names, name, &idx)) {
-				oci_err(err, OCI_E_INVALID, "'%s' appears twice in the archive", name);
+			if (oci_unpack_strmap_get(&names, name, &idx)) {
+				oci_err(err, OCI_E_INVALID, "'%s' appears twice in the archive",
+					name);
 				goto out;
 			}
 			if (++others > r->opts->max_files) {
@@ -238,11 +244,11 @@ int unpack_stream(unpack_root *r, int fd, int spoolfd, unpack_input *in, oci_err
 				goto out;
 			}
 			snprintf(spname, sizeof(spname), "n%llu", (unsigned long long)others);
-			if (unpack_strmap_put(&names, name, (uint32_t)others, err) < 0 ||
+			if (oci_unpack_strmap_put(&names, name, (uint32_t)others, err) < 0 ||
 			    spool_entry(a, spoolfd, spname, &spooled, r->opts->max_bytes, err) < 0)
 				goto out;
 		}
-		if (unpack_check_interrupted(err) < 0)
+		if (oci_unpack_check_interrupted(err) < 0)
 			goto out;
 	}
 	/* Let the writer finish its padding rather than die of EPIPE (bounded). */
@@ -252,22 +258,24 @@ int unpack_stream(unpack_root *r, int fd, int spoolfd, unpack_input *in, oci_err
 			break;
 	}
 	if (saw_index) {
-		if (unpack_image_advance(&img, err) < 0 || unpack_image_check_done(&img, err) < 0)
+		if (oci_unpack_image_advance(&img, err) < 0 ||
+		    oci_unpack_image_check_done(&img, err) < 0)
 			goto out;
 		in->config_blob = steal_pointer(&img.config_blob);
 		in->config_len = img.config_len;
 		ret = 0;
-	} else if (unpack_strmap_get(&names, "manifest.json", NULL)) {
-		ret = unpack_docker_save(r, spoolfd, &names, in, err);
+	} else if (oci_unpack_strmap_get(&names, "manifest.json", NULL)) {
+		ret = oci_unpack_docker_save(r, spoolfd, &names, in, err);
 	} else {
 		oci_err(err, OCI_E_INVALID,
-			"not an image archive: no index.json (oci-archive) or manifest.json (docker save)");
+			"not an image archive: no index.json (oci-archive) or manifest.json "
+			"(docker save)");
 	}
 out:
 	if (a)
 		archive_read_free(a);
 	free(o.buf);
-	unpack_strmap_clear(&names);
-	unpack_image_release(&img);
+	oci_unpack_strmap_clear(&names);
+	oci_unpack_image_release(&img);
 	return ret;
 }

@@ -24,12 +24,12 @@
 
 /* Remember dir as opaque once, however many markers name it: each prune reads the whole
  * directory. Its node's val stays 0 unless an entry names it: a marker is not an entry. */
-static int add_opaque(unpack_root *r, const char *dir, oci_error *err)
+static int add_opaque(oci_unpack_root *r, const char *dir, oci_error *err)
 {
 	uint32_t id;
-	if (unpack_pathtree_add(&r->layer_tree, dir, 0, &id, err) < 0)
+	if (oci_unpack_pathtree_add(&r->layer_tree, dir, 0, &id, err) < 0)
 		return -1;
-	if (!unpack_pathtree_set_opaque(&r->layer_tree, id))
+	if (!oci_unpack_pathtree_set_opaque(&r->layer_tree, id))
 		return 0;
 	if (r->n_opaque == r->cap_opaque) {
 		size_t ncap = r->cap_opaque ? r->cap_opaque * 2 : 16;
@@ -43,7 +43,7 @@ static int add_opaque(unpack_root *r, const char *dir, oci_error *err)
 	return 0;
 }
 
-int unpack_whiteout(unpack_root *r, const char *path, const char *leaf, oci_error *err)
+int oci_unpack_whiteout(oci_unpack_root *r, const char *path, const char *leaf, oci_error *err)
 {
 	if (strncmp(leaf, WH_PREFIX, strlen(WH_PREFIX)))
 		return 0;
@@ -53,7 +53,7 @@ int unpack_whiteout(unpack_root *r, const char *path, const char *leaf, oci_erro
 		return oci_err_errno(err, ENOMEM, "cannot allocate a string");
 	if (!strcmp(leaf, WH_OPAQUE)) {
 		oci_error e3 = OCI_ERROR_INIT;
-		int fd = unpack_open_beneath(r->rootfd, dir, O_PATH, &e3);
+		int fd = oci_unpack_open_beneath(r->rootfd, dir, O_PATH, &e3);
 		if (fd < 0 && e3.code == OCI_E_UNSAFE) {
 			*err = e3;
 			return -1;
@@ -70,11 +70,11 @@ int unpack_whiteout(unpack_root *r, const char *path, const char *leaf, oci_erro
 	cleanup_free char *victim = oci_asprintf(err, "%s%s%s", dir, dir[0] ? "/" : "", name);
 	if (!victim)
 		return -1;
-	uint32_t v = unpack_pathtree_find(&r->layer_tree, victim);
+	uint32_t v = oci_unpack_pathtree_find(&r->layer_tree, victim);
 	if (v != UNPACK_NODE_NONE && r->layer_tree.nodes[v].val == 1)
 		return 1; /* created by this layer: only a later layer can hide it */
 	oci_error e2 = OCI_ERROR_INIT;
-	cleanup_close int pfd = unpack_open_beneath(r->rootfd, dir, O_PATH | O_DIRECTORY, &e2);
+	cleanup_close int pfd = oci_unpack_open_beneath(r->rootfd, dir, O_PATH | O_DIRECTORY, &e2);
 	if (pfd < 0) {
 		if (e2.code != OCI_E_UNSAFE && (e2.sys_errno == ENOENT || e2.sys_errno == ENOTDIR))
 			return 1; /* nothing below to hide */
@@ -83,7 +83,7 @@ int unpack_whiteout(unpack_root *r, const char *path, const char *leaf, oci_erro
 	}
 	if (oci_remove_tree_at(pfd, name, err) < 0)
 		return -1;
-	unpack_root_forget(r, victim);
+	oci_unpack_root_forget(r, victim);
 	return 1;
 }
 
@@ -93,15 +93,15 @@ typedef struct prune_frame {
 	uint32_t layer, dir;
 } prune_frame;
 
-static uint32_t child_of(const unpack_pathtree *t, uint32_t parent, const char *name)
+static uint32_t child_of(const oci_unpack_pathtree *t, uint32_t parent, const char *name)
 {
-	return unpack_pathtree_child(t, parent, name, strlen(name));
+	return oci_unpack_pathtree_child(t, parent, name, strlen(name));
 }
 
 /* "PARENT/NAME" for a message, PARENT being a node of the layer's paths. */
-static char *child_path(unpack_root *r, uint32_t parent, const char *name)
+static char *child_path(oci_unpack_root *r, uint32_t parent, const char *name)
 {
-	cleanup_free char *p = unpack_pathtree_path(&r->layer_tree, parent, NULL);
+	cleanup_free char *p = oci_unpack_pathtree_path(&r->layer_tree, parent, NULL);
 	return oci_asprintf(NULL, "%s%s%s", p ? p : "?", p && *p ? "/" : "", name);
 }
 
@@ -110,18 +110,18 @@ static char *child_path(unpack_root *r, uint32_t parent, const char *name)
  * the layer's to choose, the C stack's is not. Each step finds a child by its parent's node and
  * its name, so no path is built or compared; removed directories' metadata is forgotten by node
  * the same way. */
-static int prune(unpack_root *r, int fd, uint32_t top_node, oci_error *err)
+static int prune(oci_unpack_root *r, int fd, uint32_t top_node, oci_error *err)
 {
 	oci_dirstack s = {0};
 	cleanup_free prune_frame *nodes = NULL;
 	size_t cap = 0;
-	cleanup_free char *top_path = unpack_pathtree_path(&r->layer_tree, top_node, err);
+	cleanup_free char *top_path = oci_unpack_pathtree_path(&r->layer_tree, top_node, err);
 	if (!top_path || !(nodes = oci_malloc(sizeof(*nodes), err))) {
 		close(fd);
 		return -1;
 	}
 	cap = 1;
-	nodes[0] = (prune_frame){top_node, unpack_pathtree_find(&r->dir_tree, top_path)};
+	nodes[0] = (prune_frame){top_node, oci_unpack_pathtree_find(&r->dir_tree, top_path)};
 	int ret = oci_dirstack_push(&s, fd, NULL, err);
 	while (ret == 0 && s.depth > 0) {
 		oci_dirframe *top = &s.f[s.depth - 1];
@@ -137,7 +137,7 @@ static int prune(unpack_root *r, int fd, uint32_t top_node, oci_error *err)
 		if (kept == UNPACK_NODE_NONE || !r->layer_tree.nodes[kept].val) {
 			ret = oci_remove_tree_at(top->fd, name, err);
 			if (ret == 0)
-				unpack_pathtree_detach(&r->dir_tree, dir);
+				oci_unpack_pathtree_detach(&r->dir_tree, dir);
 			continue;
 		}
 		if (fstatat(top->fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR(st.st_mode))
@@ -164,14 +164,16 @@ static int prune(unpack_root *r, int fd, uint32_t top_node, oci_error *err)
 	return ret;
 }
 
-int unpack_whiteout_opaque_finish(unpack_root *r, oci_error *err)
+int oci_unpack_whiteout_opaque_finish(oci_unpack_root *r, oci_error *err)
 {
 	for (size_t i = 0; i < r->n_opaque; i++) {
 		oci_error e2 = OCI_ERROR_INIT;
-		cleanup_free char *dir = unpack_pathtree_path(&r->layer_tree, r->opaque[i], err);
+		cleanup_free char *dir =
+		    oci_unpack_pathtree_path(&r->layer_tree, r->opaque[i], err);
 		if (!dir)
 			return -1;
-		cleanup_close int fd = oci_safe_open(r->rootfd, dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW, 0, &e2);
+		cleanup_close int fd =
+		    oci_safe_open(r->rootfd, dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW, 0, &e2);
 		if (fd < 0)
 			continue; /* gone or not a directory any more: nothing to hide */
 		if (prune(r, steal_fd(&fd), r->opaque[i], err) < 0)
@@ -180,10 +182,10 @@ int unpack_whiteout_opaque_finish(unpack_root *r, oci_error *err)
 	return 0;
 }
 
-int unpack_root_end_layer(unpack_root *r, oci_error *err)
+int oci_unpack_root_end_layer(oci_unpack_root *r, oci_error *err)
 {
-	int ret = unpack_whiteout_opaque_finish(r, err);
+	int ret = oci_unpack_whiteout_opaque_finish(r, err);
 	r->n_opaque = 0;
-	unpack_pathtree_release(&r->layer_tree);
+	oci_unpack_pathtree_release(&r->layer_tree);
 	return ret;
 }

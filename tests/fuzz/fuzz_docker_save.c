@@ -36,27 +36,27 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	int spoolfd;
 	int rootfd = fuzz_scratch_reset(&spoolfd);
-	unpack_strmap names = {0};
+	oci_unpack_strmap names = {0};
 	fuzz_write_file(spoolfd, "n1", manifest, strlen(manifest));
 	fuzz_write_file(spoolfd, "n2", config, strlen(config));
 	fuzz_write_file(spoolfd, "n3", p[2], len[2]);
-	if (unpack_strmap_put(&names, "manifest.json", 1, &err) < 0 ||
-	    unpack_strmap_put(&names, "config.json", 2, &err) < 0 ||
-	    unpack_strmap_put(&names, "layer.tar", 3, &err) < 0 ||
-	    unpack_strmap_put(&names, blobname, 3, &err) < 0)
+	if (oci_unpack_strmap_put(&names, "manifest.json", 1, &err) < 0 ||
+	    oci_unpack_strmap_put(&names, "config.json", 2, &err) < 0 ||
+	    oci_unpack_strmap_put(&names, "layer.tar", 3, &err) < 0 ||
+	    oci_unpack_strmap_put(&names, blobname, 3, &err) < 0)
 		abort();
 
-	unpack_root r;
-	unpack_root_init(&r, rootfd, &fuzz_unpack_opts, &err);
-	unpack_input in = {0};
+	oci_unpack_root r;
+	oci_unpack_root_init(&r, rootfd, &fuzz_unpack_opts, &err);
+	oci_unpack_input in = {0};
 	oci_platform_host(&in.platform);
 	/* An odd-sized manifest picks its image by tag (--ref), as with several images. */
 	in.ref = strlen(manifest) % 2 ? "latest" : NULL;
-	if (unpack_docker_save(&r, spoolfd, &names, &in, &err) == 0)
-		(void)unpack_root_finish(&r, &err);
+	if (oci_unpack_docker_save(&r, spoolfd, &names, &in, &err) == 0)
+		(void)oci_unpack_root_finish(&r, &err);
 	free(in.config_blob);
-	unpack_root_release(&r);
-	unpack_strmap_clear(&names);
+	oci_unpack_root_release(&r);
+	oci_unpack_strmap_clear(&names);
 	close(spoolfd);
 	close(rootfd);
 	fuzz_scratch_check();

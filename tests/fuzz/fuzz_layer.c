@@ -26,18 +26,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (fd < 0 || write(fd, data, size) != (ssize_t)size)
 		abort();
 	oci_error err = OCI_ERROR_INIT;
-	unpack_root r;
-	unpack_root_init(&r, rootfd, &fuzz_unpack_opts, &err);
-	unpack_layer_desc ld = {
+	oci_unpack_root r;
+	oci_unpack_root_init(&r, rootfd, &fuzz_unpack_opts, &err);
+	oci_unpack_layer_desc ld = {
 	    .index = 0, .count = 2, .compression = -1, .size = -1, .name = "fuzz"};
-	int rc = unpack_layer_apply_fd(&r, &ld, fd, &err);
+	int rc = oci_unpack_layer_apply_fd(&r, &ld, fd, &err);
 	if (rc == 0 && lseek(fd, 0, SEEK_SET) == 0) {
 		ld.index = 1;
-		rc = unpack_layer_apply_fd(&r, &ld, fd, &err);
+		rc = oci_unpack_layer_apply_fd(&r, &ld, fd, &err);
 	}
 	if (rc == 0)
-		(void)unpack_root_finish(&r, &err);
-	unpack_root_release(&r);
+		(void)oci_unpack_root_finish(&r, &err);
+	oci_unpack_root_release(&r);
 	close(fd);
 	close(rootfd);
 	fuzz_scratch_check();

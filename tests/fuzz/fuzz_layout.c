@@ -85,14 +85,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		oci_layout_release(&l);
 	}
 
-	unpack_root r;
-	unpack_root_init(&r, rootfd, &fuzz_unpack_opts, &err);
-	unpack_input in = {0};
+	oci_unpack_root r;
+	oci_unpack_root_init(&r, rootfd, &fuzz_unpack_opts, &err);
+	oci_unpack_input in = {0};
 	oci_platform_host(&in.platform);
-	if (unpack_layout(&r, fuzz_spool_path(), &in, &err) == 0)
-		(void)unpack_root_finish(&r, &err);
+	if (oci_unpack_layout(&r, fuzz_spool_path(), &in, &err) == 0)
+		(void)oci_unpack_root_finish(&r, &err);
 	free(in.config_blob);
-	unpack_root_release(&r);
+	oci_unpack_root_release(&r);
 	close(spoolfd);
 	close(rootfd);
 	fuzz_scratch_check();

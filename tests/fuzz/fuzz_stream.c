@@ -27,14 +27,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (fd < 0 || write(fd, data, size) != (ssize_t)size || lseek(fd, 0, SEEK_SET) != 0)
 		abort();
 	oci_error err = OCI_ERROR_INIT;
-	unpack_root r;
-	unpack_root_init(&r, rootfd, &fuzz_unpack_opts, &err);
-	unpack_input in = {0};
+	oci_unpack_root r;
+	oci_unpack_root_init(&r, rootfd, &fuzz_unpack_opts, &err);
+	oci_unpack_input in = {0};
 	oci_platform_host(&in.platform);
-	if (unpack_stream(&r, fd, spoolfd, &in, &err) == 0)
-		(void)unpack_root_finish(&r, &err);
+	if (oci_unpack_stream(&r, fd, spoolfd, &in, &err) == 0)
+		(void)oci_unpack_root_finish(&r, &err);
 	free(in.config_blob);
-	unpack_root_release(&r);
+	oci_unpack_root_release(&r);
 	close(fd);
 	close(spoolfd);
 	close(rootfd);

@@ -26,7 +26,7 @@ static void die(const char *what)
 	abort();
 }
 
-const unpack_opts fuzz_unpack_opts = {
+const oci_unpack_opts fuzz_unpack_opts = {
     .max_bytes = 16u << 20,
     .max_files = 20000,
     .max_padding = 1u << 20,

@@ -35,7 +35,7 @@ const char *fuzz_spool_path(void);
 char *fuzz_subst(const char *s, const char *key, const char *val);
 /* The limits the unpack harnesses apply layers with: small enough that a hostile input
  * stops quickly, one thread so a crash is reproducible. */
-extern const unpack_opts fuzz_unpack_opts;
+extern const oci_unpack_opts fuzz_unpack_opts;
 /* Write a whole file at dirfd/name (creating parent directories of name); aborts on failure. */
 void fuzz_write_file(int dirfd, const char *name, const void *buf, size_t len);
 #endif

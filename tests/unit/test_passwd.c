@@ -164,7 +164,8 @@ START_TEST(test_unknown_and_range)
 {
 	oci_error err;
 	ck_assert_int_eq(resolve_fail("nobody", &err), OCI_E_NOTFOUND);
-	ck_assert_msg(strstr(err.msg, "user 'nobody'") && strstr(err.msg, "/etc/passwd"), "%s", err.msg);
+	ck_assert_msg(strstr(err.msg, "user 'nobody'") && strstr(err.msg, "/etc/passwd"), "%s",
+		      err.msg);
 	/* a line whose uid does not parse must not match (it would be uid 0 in a naive parser) */
 	ck_assert_int_eq(resolve_fail("evil", &err), OCI_E_NOTFOUND);
 	/* 2^32-1 is (uid_t)-1 ("no change" for setresuid): refused, as everything above */

@@ -536,24 +536,26 @@ START_TEST(test_path_clean_beneath)
 	static const struct {
 		const char *in, *want;
 	} ok[] = {
-		{"a/b", "a/b"}, {"./a//b/", "a/b"}, {"a/../b", "b"}, {"a/b/../../c", "c"}, {".", ""},
+	    {"a/b", "a/b"}, {"./a//b/", "a/b"}, {"a/../b", "b"}, {"a/b/../../c", "c"}, {".", ""},
 	};
 	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
-		ck_assert_msg(oci_path_clean_beneath(ok[i].in, out, sizeof(out), &err) == 0, "'%s': %s",
-			      ok[i].in, err.msg);
+		ck_assert_msg(oci_path_clean_beneath(ok[i].in, out, sizeof(out), &err) == 0,
+			      "'%s': %s", ok[i].in, err.msg);
 		ck_assert_str_eq(out, ok[i].want);
 	}
 	static const char *bad[] = {"../x", "a/../../x", "..", "/abs", "./../x"};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		oci_err_clear(&err);
-		ck_assert_msg(oci_path_clean_beneath(bad[i], out, sizeof(out), &err) < 0, "'%s' accepted", bad[i]);
+		ck_assert_msg(oci_path_clean_beneath(bad[i], out, sizeof(out), &err) < 0,
+			      "'%s' accepted", bad[i]);
 		ck_assert_int_eq(err.code, OCI_E_UNSAFE);
 	}
 	oci_err_clear(&err);
 	ck_assert_int_lt(oci_path_clean_beneath("", out, sizeof(out), &err), 0);
 	ck_assert_int_eq(err.code, OCI_E_INVALID);
-	ck_assert_int_lt(oci_path_clean_beneath("a/0123456789012345678901234567890123456789012345678901234567890123", out,
-						sizeof(out), &err),
+	ck_assert_int_lt(oci_path_clean_beneath(
+			     "a/0123456789012345678901234567890123456789012345678901234567890123",
+			     out, sizeof(out), &err),
 			 0);
 }
 END_TEST

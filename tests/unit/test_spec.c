@@ -31,23 +31,27 @@ START_TEST(test_default)
 	oci_error err = OCI_ERROR_INIT;
 	json_t *s = oci_spec_default(false, &err);
 	ck_assert_msg(s, "%s", err.msg);
-	ck_assert_str_eq(json_string_value(json_object_get(s, "ociVersion")), OCI_RUNTIME_SPEC_VERSION);
+	ck_assert_str_eq(json_string_value(json_object_get(s, "ociVersion")),
+			 OCI_RUNTIME_SPEC_VERSION);
 	/* runc's top-level key order */
 	const char *order[] = {"ociVersion", "process", "root", "hostname", "mounts", "linux"};
 	size_t i = 0;
 	const char *k;
 	json_t *v;
-	json_object_foreach(s, k, v) {
+	json_object_foreach(s, k, v)
+	{
 		ck_assert_uint_lt(i, ARRAY_SIZE(order));
 		ck_assert_str_eq(k, order[i++]);
 	}
 	json_t *p = json_object_get(s, "process");
 	ck_assert(json_is_true(json_object_get(p, "terminal")));
 	ck_assert_str_eq(str_at(json_object_get(p, "args"), 0), "sh");
-	ck_assert_uint_eq(json_array_size(json_object_get(json_object_get(p, "capabilities"), "bounding")), 3);
+	ck_assert_uint_eq(
+	    json_array_size(json_object_get(json_object_get(p, "capabilities"), "bounding")), 3);
 	json_t *ns = json_object_get(json_object_get(s, "linux"), "namespaces");
 	ck_assert_uint_eq(json_array_size(ns), 5);
-	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(ns, 1), "type")), "network");
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(ns, 1), "type")),
+			 "network");
 	ck_assert_uint_eq(json_array_size(json_object_get(s, "mounts")), 7);
 	json_decref(s);
 }
@@ -72,17 +76,18 @@ START_TEST(test_default_rootless)
 	json_t *ns = json_object_get(l, "namespaces"), *v;
 	size_t i;
 	json_array_foreach(ns, i, v)
-		ck_assert_str_ne(json_string_value(json_object_get(v, "type")), "network");
-	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(ns, json_array_size(ns) - 1), "type")),
-			 "user");
+	    ck_assert_str_ne(json_string_value(json_object_get(v, "type")), "network");
+	ck_assert_str_eq(
+	    json_string_value(json_object_get(json_array_get(ns, json_array_size(ns) - 1), "type")),
+	    "user");
 	json_t *mounts = json_object_get(s, "mounts"), *m;
-	json_array_foreach(mounts, i, m) {
+	json_array_foreach(mounts, i, m)
+	{
 		const char *d = json_string_value(json_object_get(m, "destination"));
 		json_t *o = json_object_get(m, "options");
 		if (!strcmp(d, "/dev/pts")) {
 			size_t j;
-			json_array_foreach(o, j, v)
-				ck_assert_str_ne(json_string_value(v), "gid=5");
+			json_array_foreach(o, j, v) ck_assert_str_ne(json_string_value(v), "gid=5");
 		}
 		if (!strcmp(d, "/sys")) {
 			ck_assert_str_eq(json_string_value(json_object_get(m, "type")), "none");
@@ -100,8 +105,10 @@ START_TEST(test_default_rootless)
 	json_object_set_new(u, "additionalGids", json_pack("[i]", 50));
 	problems = json_array();
 	ck_assert_int_eq(oci_spec_validate(s, -1, problems, &err), 2);
-	ck_assert_str_eq(str_at(problems, 0), "process.user.uid: 1000 is not mapped by linux.uidMappings");
-	ck_assert_str_eq(str_at(problems, 1), "process.user.additionalGids[0]: 50 is not mapped by linux.gidMappings");
+	ck_assert_str_eq(str_at(problems, 0),
+			 "process.user.uid: 1000 is not mapped by linux.uidMappings");
+	ck_assert_str_eq(str_at(problems, 1),
+			 "process.user.additionalGids[0]: 50 is not mapped by linux.gidMappings");
 	json_decref(problems);
 	json_decref(s);
 }
@@ -163,7 +170,8 @@ START_TEST(test_image_args)
 	ck_assert_str_eq(str_at(args_of(s), 0), "/bin/other");
 	json_decref(s);
 
-	/* neither: a clear error; null counts as absent; an empty entrypoint override + Cmd-only image too */
+	/* neither: a clear error; null counts as absent; an empty entrypoint override + Cmd-only
+	 * image too */
 	ck_assert_ptr_null(apply("{\"Env\":[\"A=1\"]}", NULL, &err));
 	ck_assert_int_eq(err.code, OCI_E_INVALID);
 	ck_assert_msg(strstr(err.msg, "neither Entrypoint nor Cmd"), "%s", err.msg);
@@ -182,7 +190,8 @@ START_TEST(test_image_env_cwd_user)
 	oci_error err = OCI_ERROR_INIT;
 	char *env[] = {"B=top", "C=3", NULL};
 	oci_spec_image_opts o = {.env = env};
-	json_t *s = apply("{\"Cmd\":[\"x\"],\"Env\":[\"A=1\",\"B=2\",\"PATH=/bin\"],\"WorkingDir\":\"work/../data\","
+	json_t *s = apply("{\"Cmd\":[\"x\"],\"Env\":[\"A=1\",\"B=2\",\"PATH=/"
+			  "bin\"],\"WorkingDir\":\"work/../data\","
 			  "\"User\":\"1000:1000\"}",
 			  &o, &err);
 	ck_assert_msg(s, "%s", err.msg);
@@ -203,13 +212,16 @@ START_TEST(test_image_env_cwd_user)
 
 	/* default PATH when the image has none */
 	s = apply("{\"Cmd\":[\"x\"]}", NULL, &err);
-	ck_assert_str_eq(str_at(json_object_get(json_object_get(s, "process"), "env"), 0), OCI_SPEC_DEFAULT_PATH);
+	ck_assert_str_eq(str_at(json_object_get(json_object_get(s, "process"), "env"), 0),
+			 OCI_SPEC_DEFAULT_PATH);
 	json_decref(s);
 
 	/* the CVE-2024-21626 working directory */
-	ck_assert_ptr_null(apply("{\"Cmd\":[\"x\"],\"WorkingDir\":\"/proc/self/fd/7\"}", NULL, &err));
+	ck_assert_ptr_null(
+	    apply("{\"Cmd\":[\"x\"],\"WorkingDir\":\"/proc/self/fd/7\"}", NULL, &err));
 	ck_assert_int_eq(err.code, OCI_E_UNSAFE);
-	ck_assert_ptr_null(apply("{\"Cmd\":[\"x\"],\"WorkingDir\":\"/a/../../proc/1/cwd\"}", NULL, &err));
+	ck_assert_ptr_null(
+	    apply("{\"Cmd\":[\"x\"],\"WorkingDir\":\"/a/../../proc/1/cwd\"}", NULL, &err));
 	/* a name needs a rootfs to be resolved: never a fallback to root */
 	ck_assert_ptr_null(apply("{\"Cmd\":[\"x\"],\"User\":\"app\"}", NULL, &err));
 	ck_assert_ptr_null(apply("{\"Cmd\":[\"x\"],\"Env\":[\"=x\"]}", NULL, &err));
@@ -221,18 +233,25 @@ START_TEST(test_image_annotations_volumes)
 {
 	oci_error err = OCI_ERROR_INIT;
 	/* the whole image config blob is accepted too */
-	json_t *s = apply("{\"architecture\":\"amd64\",\"os\":\"linux\",\"rootfs\":{},\"config\":{\"Cmd\":[\"x\"],"
+	json_t *s = apply("{\"architecture\":\"amd64\",\"os\":\"linux\",\"rootfs\":{},\"config\":{"
+			  "\"Cmd\":[\"x\"],"
 			  "\"StopSignal\":\"SIGQUIT\",\"Labels\":{\"l1\":\"v1\","
 			  "\"org.opencontainers.image.stopSignal\":\"label loses\"},"
-			  "\"ExposedPorts\":{\"8080/tcp\":{},\"53/udp\":{}},\"Volumes\":{\"/var/lib/x/\":{},\"/proc\":{}}}}",
+			  "\"ExposedPorts\":{\"8080/tcp\":{},\"53/udp\":{}},\"Volumes\":{\"/var/"
+			  "lib/x/\":{},\"/proc\":{}}}}",
 			  NULL, &err);
 	ck_assert_msg(s, "%s", err.msg);
 	json_t *a = json_object_get(s, "annotations");
 	ck_assert_str_eq(json_string_value(json_object_get(a, "l1")), "v1");
-	ck_assert_str_eq(json_string_value(json_object_get(a, "org.opencontainers.image.stopSignal")), "SIGQUIT");
-	ck_assert_str_eq(json_string_value(json_object_get(a, "org.opencontainers.image.exposedPorts")),
-			 "53/udp,8080/tcp");
-	ck_assert_str_eq(json_string_value(json_object_get(a, "org.opencontainers.image.architecture")), "amd64");
+	ck_assert_str_eq(
+	    json_string_value(json_object_get(a, "org.opencontainers.image.stopSignal")),
+	    "SIGQUIT");
+	ck_assert_str_eq(
+	    json_string_value(json_object_get(a, "org.opencontainers.image.exposedPorts")),
+	    "53/udp,8080/tcp");
+	ck_assert_str_eq(
+	    json_string_value(json_object_get(a, "org.opencontainers.image.architecture")),
+	    "amd64");
 	json_t *mounts = json_object_get(s, "mounts");
 	/* /var/lib/x added as tmpfs (cleaned), /proc already mounted: not duplicated */
 	ck_assert_uint_eq(json_array_size(mounts), 8);
@@ -294,13 +313,13 @@ static bool has_problem(json_t *p, const char *prefix)
 {
 	size_t i;
 	json_t *v;
-	json_array_foreach(p, i, v)
-		if (!strncmp(json_string_value(v), prefix, strlen(prefix)))
-			return true;
+	json_array_foreach(
+	    p, i, v) if (!strncmp(json_string_value(v), prefix, strlen(prefix))) return true;
 	return false;
 }
 
-static void expect_problem(const char *edit_path, const char *json_value, const char *problem_prefix)
+static void expect_problem(const char *edit_path, const char *json_value,
+			   const char *problem_prefix)
 {
 	oci_error err = OCI_ERROR_INIT;
 	json_t *s = oci_spec_default(false, &err);
@@ -338,19 +357,24 @@ START_TEST(test_validate_classes)
 	expect_problem("process.args", "\"sh\"", "process.args: expected an array");
 	expect_problem("process.terminal", "\"yes\"", "process.terminal: expected a boolean");
 	expect_problem("process.env", "[\"NOEQ\"]", "process.env[0]: 'NOEQ' is not KEY=VALUE");
-	expect_problem("process.user", "{\"uid\":-1,\"gid\":0}", "process.user.uid: expected an integer from 0");
+	expect_problem("process.user", "{\"uid\":-1,\"gid\":0}",
+		       "process.user.uid: expected an integer from 0");
 	expect_problem("process.user", "{\"uid\":0,\"gid\":4294967296}", "process.user.gid");
 	expect_problem("process.cwd", "\"rel\"", "process.cwd: 'rel' is not an absolute path");
 	expect_problem("root", "{\"readonly\":true}", "root.path: missing");
 	/* paths */
-	expect_problem("mounts", "[{\"destination\":\"dev\",\"type\":\"tmpfs\"}]", "mounts[0].destination: 'dev'");
+	expect_problem("mounts", "[{\"destination\":\"dev\",\"type\":\"tmpfs\"}]",
+		       "mounts[0].destination: 'dev'");
 	expect_problem("mounts", "[{\"type\":\"tmpfs\"}]", "mounts[0].destination: missing");
 	expect_problem("linux.maskedPaths", "[\"proc/kcore\"]", "linux.maskedPaths[0]");
 	/* namespaces */
-	expect_problem("linux.namespaces", "[{\"type\":\"net\"}]", "linux.namespaces[0]: unknown namespace type 'net'");
-	expect_problem("linux.namespaces", "[{\"type\":\"pid\"},{\"type\":\"uts\"},{\"type\":\"pid\"}]",
+	expect_problem("linux.namespaces", "[{\"type\":\"net\"}]",
+		       "linux.namespaces[0]: unknown namespace type 'net'");
+	expect_problem("linux.namespaces",
+		       "[{\"type\":\"pid\"},{\"type\":\"uts\"},{\"type\":\"pid\"}]",
 		       "linux.namespaces[2]: namespace 'pid' given twice");
-	expect_problem("linux.namespaces", "[{\"type\":\"mount\"}]", "hostname: setting the hostname needs");
+	expect_problem("linux.namespaces", "[{\"type\":\"mount\"}]",
+		       "hostname: setting the hostname needs");
 	expect_problem("linux.namespaces", "[{\"type\":\"uts\"},{\"type\":\"user\"}]",
 		       "linux.uidMappings: a new user namespace needs");
 	expect_problem("linux.namespaces", "[{\"type\":\"uts\"},{\"type\":\"user\"}]",
@@ -360,20 +384,25 @@ START_TEST(test_validate_classes)
 	/* rlimits */
 	expect_problem("process.rlimits", "[{\"type\":\"RLIMIT_NOPE\",\"soft\":1,\"hard\":1}]",
 		       "process.rlimits[0]: unknown rlimit type 'RLIMIT_NOPE'");
-	expect_problem("process.rlimits", "[{\"type\":\"NOFILE\",\"soft\":1,\"hard\":1}]", "process.rlimits[0]: unknown");
+	expect_problem("process.rlimits", "[{\"type\":\"NOFILE\",\"soft\":1,\"hard\":1}]",
+		       "process.rlimits[0]: unknown");
 	expect_problem("process.rlimits", "[{\"type\":\"RLIMIT_NOFILE\",\"soft\":10,\"hard\":1}]",
 		       "process.rlimits[0]: soft limit above");
-	expect_problem("process.rlimits", "[{\"type\":\"RLIMIT_NOFILE\",\"hard\":1}]", "process.rlimits[0].soft: missing");
+	expect_problem("process.rlimits", "[{\"type\":\"RLIMIT_NOFILE\",\"hard\":1}]",
+		       "process.rlimits[0].soft: missing");
 	/* capabilities */
 	expect_problem("process.capabilities.bounding", "[\"CAP_KILL\",\"CAP_FLY\"]",
 		       "process.capabilities.bounding[1]: unknown capability 'CAP_FLY'");
-	expect_problem("process.capabilities.effective", "[\"KILL\"]", "process.capabilities.effective[0]: unknown");
+	expect_problem("process.capabilities.effective", "[\"KILL\"]",
+		       "process.capabilities.effective[0]: unknown");
 	/* others */
 	expect_problem("linux.resources", "{\"devices\":[{\"allow\":false,\"access\":\"rwx\"}]}",
 		       "linux.resources.devices[0]: access 'rwx'");
-	expect_problem("linux.resources", "{\"memory\":{\"limit\":\"1G\"}}", "linux.resources.memory.limit: expected");
+	expect_problem("linux.resources", "{\"memory\":{\"limit\":\"1G\"}}",
+		       "linux.resources.memory.limit: expected");
 	expect_problem("annotations", "{\"a\":1}", "annotations.a: expected a string");
-	expect_problem("hooks", "{\"prestart\":[{\"path\":\"rel\"}]}", "hooks.prestart[0].path: 'rel'");
+	expect_problem("hooks", "{\"prestart\":[{\"path\":\"rel\"}]}",
+		       "hooks.prestart[0].path: 'rel'");
 }
 END_TEST
 

@@ -11,7 +11,7 @@
 
 #include "unpack/apply.c"
 #include "unpack/layer.c"
-#include "unpack/pathset.c"
+#include "unpack/strmap.c"
 #include "unpack/pathtree.c"
 #include "unpack/rootless.c"
 #include "unpack/stage.c"
@@ -46,25 +46,26 @@ static void teardown(void)
 static int apply(const unsigned char *data, size_t len, bool no_threads, bool use_zlib,
 		 oci_error *err)
 {
-	unpack_opts opts = {.max_bytes = 1u << 20,
-			    .max_files = 1000,
-			    .max_padding = 1u << 20,
-			    .zstd_window_log = 23,
-			    .no_threads = no_threads,
-			    .use_zlib = use_zlib};
+	oci_unpack_opts opts = {.max_bytes = 1u << 20,
+				.max_files = 1000,
+				.max_padding = 1u << 20,
+				.zstd_window_log = 23,
+				.no_threads = no_threads,
+				.use_zlib = use_zlib};
 	int rootfd = open(dir, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
 	int fd = memfd_create("layer", MFD_CLOEXEC);
 	ck_assert_int_ge(rootfd, 0);
 	ck_assert_int_ge(fd, 0);
 	ck_assert_int_eq(write(fd, data, len), (ssize_t)len);
 	ck_assert_int_eq(lseek(fd, 0, SEEK_SET), 0);
-	unpack_root r;
-	unpack_root_init(&r, rootfd, &opts, err);
-	unpack_layer_desc ld = {.index = 0, .count = 1, .compression = -1, .size = -1, .name = "l"};
-	int rc = unpack_layer_apply_fd(&r, &ld, fd, err);
+	oci_unpack_root r;
+	oci_unpack_root_init(&r, rootfd, &opts, err);
+	oci_unpack_layer_desc ld = {
+	    .index = 0, .count = 1, .compression = -1, .size = -1, .name = "l"};
+	int rc = oci_unpack_layer_apply_fd(&r, &ld, fd, err);
 	if (rc == 0)
-		rc = unpack_root_finish(&r, err);
-	unpack_root_release(&r);
+		rc = oci_unpack_root_finish(&r, err);
+	oci_unpack_root_release(&r);
 	close(fd);
 	close(rootfd);
 	return rc;

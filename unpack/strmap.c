@@ -24,7 +24,7 @@ static size_t find_slot(char **keys, size_t cap, const char *key)
 	return i;
 }
 
-static int grow(unpack_strmap *m, oci_error *err)
+static int grow(oci_unpack_strmap *m, oci_error *err)
 {
 	size_t ncap = m->cap ? m->cap * 2 : 1024;
 	char **keys = oci_calloc(ncap, sizeof(*keys), err);
@@ -49,7 +49,7 @@ static int grow(unpack_strmap *m, oci_error *err)
 	return 0;
 }
 
-int unpack_strmap_put(unpack_strmap *m, const char *key, uint32_t val, oci_error *err)
+int oci_unpack_strmap_put(oci_unpack_strmap *m, const char *key, uint32_t val, oci_error *err)
 {
 	if ((m->len + 1) * 2 > m->cap && grow(m, err) < 0)
 		return -1;
@@ -64,7 +64,7 @@ int unpack_strmap_put(unpack_strmap *m, const char *key, uint32_t val, oci_error
 	return 0;
 }
 
-bool unpack_strmap_get(const unpack_strmap *m, const char *key, uint32_t *val)
+bool oci_unpack_strmap_get(const oci_unpack_strmap *m, const char *key, uint32_t *val)
 {
 	if (!m->cap)
 		return false;
@@ -76,7 +76,7 @@ bool unpack_strmap_get(const unpack_strmap *m, const char *key, uint32_t *val)
 	return true;
 }
 
-void unpack_strmap_clear(unpack_strmap *m)
+void oci_unpack_strmap_clear(oci_unpack_strmap *m)
 {
 	for (size_t i = 0; i < m->cap; i++)
 		free(m->keys[i]);
