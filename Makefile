@@ -41,7 +41,7 @@ TOOLS := oci-fetch oci-unpack oci-bundle oci-run
 FETCH_OBJ := $(patsubst %.c,%.o,$(sort $(wildcard fetch/*.c)))
 UNPACK_OBJ := $(patsubst %.c,%.o,$(sort $(wildcard unpack/*.c)))
 BUNDLE_OBJ := $(patsubst %.c,%.o,$(sort $(wildcard bundle/*.c)))
-RUN_OBJ := $(patsubst %.c,%.o,$(sort $(wildcard run/*.c)))
+RUN_OBJ := $(patsubst %.c,%.o,$(sort $(wildcard run/*.c run/*/*.c)))
 
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(UNIT_SRC:.c=)
@@ -56,7 +56,7 @@ all: $(TOOLS)
 $(FETCH_OBJ): $(wildcard fetch/*.h)
 $(UNPACK_OBJ): $(wildcard unpack/*.h)
 $(BUNDLE_OBJ): $(wildcard bundle/*.h)
-$(RUN_OBJ): $(wildcard run/*.h)
+$(RUN_OBJ): $(wildcard run/*.h run/*/*.h)
 
 $(LIB): $(COMMON_OBJ)
 	rm -f $@
