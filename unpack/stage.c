@@ -1,13 +1,12 @@
 /* All or nothing: the root filesystem is built in a private (0700) staging directory next to
  * DEST, on the same filesystem, and renamed into place only when every layer verified. On an
- * error or SIGINT/SIGTERM/SIGHUP the staging directory is removed and DEST is as it was
+ * error or an interruption (signals.c) the staging directory is removed and DEST is as it was
  * (absent, or the empty directory it was). When DEST is an empty mount point, which cannot be
  * replaced by rename, staging happens inside it and the finished entries are moved up. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,31 +16,6 @@
 
 #include "common/util.h"
 #include "unpack/unpack.h"
-
-volatile sig_atomic_t oci_unpack_interrupted;
-
-static void on_signal(int sig)
-{
-	oci_unpack_interrupted = sig;
-}
-
-void oci_unpack_signals_install(void)
-{
-	struct sigaction sa;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal; /* no SA_RESTART: blocking reads return EINTR */
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-}
-
-int oci_unpack_check_interrupted(oci_error *err)
-{
-	if (!oci_unpack_interrupted)
-		return 0;
-	return oci_err(err, OCI_E_IO, "interrupted by signal %d", (int)oci_unpack_interrupted);
-}
 
 static bool dir_is_empty(int fd)
 {

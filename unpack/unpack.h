@@ -1,7 +1,9 @@
 /* oci-unpack's internal API, shared by its modules: options and limits, the root filesystem
- * being built (apply.c, whiteout.c), one layer's decode pipeline (layer.c), the image being
- * assembled from a stream, a layout or a docker-save archive (input.c, stream.c), and the
- * private staging directory that is published by rename (stage.c). */
+ * being built (apply.c, whiteout.c), one layer read in one pass (layer.c) with its
+ * verification (verify.c), decompressors (decompress.c) and worker thread (pipeline.c), the
+ * image being assembled from a stream, a layout or a docker-save archive (input.c,
+ * stream.c), the private staging directory that is published by rename (stage.c), and
+ * interruption by a signal (signals.c). */
 #ifndef OCI_UNPACK_H
 #define OCI_UNPACK_H
 
@@ -184,7 +186,60 @@ int oci_unpack_fd_source_read(void *ctx, const void **buf, size_t *len, oci_erro
 int oci_unpack_layer_apply_fd(oci_unpack_root *r, const oci_unpack_layer_desc *d, int fd,
 			      oci_error *err);
 
-/* ---- interruption (stage.c) ---- */
+/* ---- layer verification (verify.c) ---- */
+/* Hashes and byte counts of a layer's compressed and uncompressed streams. */
+typedef struct oci_unpack_verify {
+	oci_hasher *compressed, *raw;
+	uint64_t comp_bytes, raw_bytes;
+} oci_unpack_verify;
+
+int oci_unpack_verify_init(oci_unpack_verify *v, const oci_unpack_layer_desc *ld, oci_error *err);
+void oci_unpack_verify_release(oci_unpack_verify *v);
+int oci_unpack_verify_compressed(oci_unpack_verify *v, const void *buf, size_t len, oci_error *err);
+int oci_unpack_verify_raw(oci_unpack_verify *v, const void *buf, size_t len, oci_error *err);
+/* At the layer's end: the descriptor's digest and size, and the diff_id, where ld has them. */
+int oci_unpack_verify_finish(oci_unpack_verify *v, const oci_unpack_layer_desc *ld, oci_error *err);
+
+/* ---- decompressors (decompress.c) ---- */
+typedef struct oci_unpack_decompressor oci_unpack_decompressor;
+
+/* The compression a layer's first bytes announce (enum oci_compression): gzip, zstd or none. */
+int oci_unpack_compression_detect(const void *buf, size_t len);
+/* A decompressor for comp (enum oci_compression; anything else passes data through) that
+ * takes compressed blocks from pull. */
+oci_unpack_decompressor *oci_unpack_decompressor_new(int comp, const oci_unpack_opts *opts,
+						     oci_unpack_source_fn pull, void *pull_ctx,
+						     oci_error *err);
+/* The next uncompressed block, written into out (at most cap bytes) with *buf = out, or for
+ * uncompressed data the source's own block in *buf: > 0 bytes, 0 at the end, -1 on error. */
+ssize_t oci_unpack_decompressor_next(oci_unpack_decompressor *z, unsigned char *out, size_t cap,
+				     const void **buf, oci_error *err);
+void oci_unpack_decompressor_free(oci_unpack_decompressor *z);
+
+/* ---- the two-thread pipeline (pipeline.c) ---- */
+typedef struct oci_unpack_pipeline oci_unpack_pipeline;
+/* The worker's job: one output block into out (at most cap bytes), as
+ * oci_unpack_decompressor_next. */
+typedef ssize_t (*oci_unpack_produce_fn)(void *ctx, unsigned char *out, size_t cap,
+					 const void **buf, oci_error *err);
+
+/* A pipeline whose caller side reads src and whose worker runs produce, which takes its
+ * input with oci_unpack_pipeline_pop. Nothing runs before oci_unpack_pipeline_start. */
+oci_unpack_pipeline *oci_unpack_pipeline_new(oci_unpack_source_fn src, void *src_ctx,
+					     oci_unpack_produce_fn produce, void *produce_ctx,
+					     size_t out_cap, oci_error *err);
+int oci_unpack_pipeline_start(oci_unpack_pipeline *p, oci_error *err);
+/* Worker's side: the next input block (1), 0 at the source's end, -1 when stopped. */
+int oci_unpack_pipeline_pop(oci_unpack_pipeline *p, const void **buf, size_t *len, oci_error *err);
+/* Caller's side: the next output block, reading the source ahead while the input ring has
+ * room: > 0 bytes, 0 at the end, -1 with err set (the worker's error, the source's, or an
+ * interruption). The block stays valid until the next call. */
+ssize_t oci_unpack_pipeline_next(oci_unpack_pipeline *p, const void **buf, oci_error *err);
+/* Stop the worker and wait for it (quick: it only waits on the rings). NULL is a no-op. */
+void oci_unpack_pipeline_stop(oci_unpack_pipeline *p);
+void oci_unpack_pipeline_free(oci_unpack_pipeline *p);
+
+/* ---- interruption by a signal (signals.c) ---- */
 extern volatile sig_atomic_t oci_unpack_interrupted;
 int oci_unpack_check_interrupted(oci_error *err);
 void oci_unpack_signals_install(void);

@@ -1,21 +1,16 @@
-/* Unit tests for unpack/layer.c from inputs the layer fuzzer (tests/fuzz/fuzz_layer.c) found:
- * each must be refused with one clear error, and (under SANITIZE=1) without undefined
- * behaviour. The module sources are compiled in, since unit tests link only the common
- * library. */
+/* Unit tests for unpack/layer.c (with decompress.c, pipeline.c and verify.c) from inputs the
+ * layer fuzzer (tests/fuzz/fuzz_layer.c) found: each must be refused with one clear error,
+ * and (under SANITIZE=1) without undefined behaviour. Linked with oci-unpack's objects. */
 #include <check.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "unpack/apply.c"
-#include "unpack/layer.c"
-#include "unpack/strmap.c"
-#include "unpack/pathtree.c"
-#include "unpack/rootless.c"
-#include "unpack/stage.c"
-#include "unpack/whiteout.c"
+#include "common/util.h"
+#include "unpack/unpack.h"
 
 /* A gzip layer whose deflate data goes bad after a first block: ISA-L's inflate then reports
  * more input left than it was given, and the decoder moved its input pointer by that negative

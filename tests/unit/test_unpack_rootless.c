@@ -1,14 +1,13 @@
 /* Unit tests for unpack/rootless.c (id maps, the user.rootlesscontainers encoding umoci reads),
  * unpack/strmap.c (the string map of docker-save names) and unpack/pathtree.c (the trees
- * behind whiteout, opaque and directory-metadata bookkeeping). The module
- * sources are compiled in, since unit tests link only the common library. */
+ * behind whiteout, opaque and directory-metadata bookkeeping). Linked with oci-unpack's
+ * objects. */
 #include <check.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "unpack/strmap.c"
-#include "unpack/pathtree.c"
-#include "unpack/rootless.c"
+#include "common/util.h"
+#include "unpack/unpack.h"
 
 START_TEST(test_idmap_parse_and_map)
 {
