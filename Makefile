@@ -89,8 +89,8 @@ FUZZ_NAMES := $(patsubst tests/fuzz/fuzz_%.c,%,$(filter-out tests/fuzz/fuzz_util
 FUZZ_BIN := $(FUZZ_NAMES:%=$(FUZZ_BUILD)/fuzz_%)
 FUZZ_LIB := $(FUZZ_BUILD)/libocitk.a
 FUZZ_UNPACK := $(basename $(filter-out unpack/main.c,$(sort $(wildcard unpack/*.c))))
-FUZZ_OBJ_auth := fetch/auth tests/fuzz/stub_http
-FUZZ_OBJ_http := fetch/http fetch/tls
+FUZZ_OBJ_auth := fetch/auth fetch/credentials fetch/url tests/fuzz/stub_http
+FUZZ_OBJ_http := fetch/http fetch/url fetch/tls
 FUZZ_OBJ_layer := $(FUZZ_UNPACK)
 FUZZ_OBJ_stream := $(FUZZ_UNPACK)
 FUZZ_OBJ_docker_save := $(FUZZ_UNPACK)

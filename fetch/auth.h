@@ -1,5 +1,5 @@
-/* Registry authentication: credentials (flags, docker/containers auth files, credential
- * helpers), WWW-Authenticate challenges, basic auth and bearer tokens with scope renewal. */
+/* Registry authentication, the protocol side: WWW-Authenticate challenges, basic auth and
+ * bearer tokens with scope renewal. Where the credentials come from: credentials.h. */
 #ifndef OCI_FETCH_AUTH_H
 #define OCI_FETCH_AUTH_H
 
@@ -8,24 +8,8 @@
 #include <time.h>
 
 #include "common/error.h"
+#include "fetch/credentials.h"
 #include "fetch/tls.h"
-
-typedef struct oci_creds {
-	char *user;
-	char *secret;
-	char *source;	     /* where they came from, for --debug (never the secret) */
-	bool identity_token; /* secret is an OAuth2 refresh token ("identitytoken", helper user
-				"<token>") */
-} oci_creds;
-
-/* "user:pass" (--creds). */
-int oci_creds_from_string(const char *s, oci_creds *c, oci_error *err);
-/* Look host up in $REGISTRY_AUTH_FILE, $XDG_RUNTIME_DIR/containers/auth.json,
- * $XDG_CONFIG_HOME/containers/auth.json, $DOCKER_CONFIG/config.json or
- * ~/.docker/config.json (auths, credHelpers, credsStore). Returns 1 when found, 0 when not. */
-int oci_creds_lookup(const char *host, oci_creds *c, oci_error *err);
-/* Wipe and free. */
-void oci_creds_release(oci_creds *c);
 
 typedef struct oci_challenge {
 	char scheme[16]; /* "bearer" or "basic" (lower case) */
@@ -64,6 +48,9 @@ void oci_auth_release(oci_auth *a);
  * nothing new can be tried (bad credentials, token refused). */
 int oci_auth_challenge(oci_auth *a, const char *www_authenticate, const char *default_scope,
 		       oci_error *err);
+/* Add each space-separated scope of add to a->scopes unless already there; scopes beyond
+ * what a->scopes holds are an error (OCI_E_AUTH), never left out. */
+int oci_auth_merge_scopes(oci_auth *a, const char *add, oci_error *err);
 /* The token request URL for the current realm, service and scopes (new string): the realm
  * with service= and one scope= per scope appended to its query, each URL-encoded. */
 char *oci_auth_token_url(const oci_auth *a, oci_error *err);

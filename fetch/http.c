@@ -1,6 +1,7 @@
 /* One HTTP request at a time over libcurl, with response bodies capped so a hostile server
  * cannot grow memory; the registry client (registry.c) builds auth, retries and redirects
- * on top of it, and the parallel downloader (transfer.c) reuses its setup and helpers. */
+ * on top of it, and the parallel downloader (transfer.c) reuses its setup and helpers.
+ * URL parsing is url.c's. */
 #include "fetch/http.h"
 
 #include <ctype.h>
@@ -11,6 +12,7 @@
 #include "common/json.h"
 #include "common/log.h"
 #include "common/util.h"
+#include "fetch/url.h"
 
 void oci_http_resp_init(oci_http_resp *r)
 {
@@ -282,66 +284,6 @@ long oci_http_backoff_ms(int attempt, long retry_after)
 	return ms > 5000 ? 5000 : ms;
 }
 
-bool oci_http_origin(const char *url, char *buf, size_t len)
-{
-	CURLU *u = curl_url();
-	char *scheme = NULL, *host = NULL, *port = NULL;
-	bool ok = false;
-	if (u && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
-	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
-	    curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
-	    curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) == CURLUE_OK) {
-		for (char *p = host; *p; p++)
-			*p = (char)tolower((unsigned char)*p);
-		snprintf(buf, len, "%s://%s:%s", scheme, host, port);
-		ok = true;
-	}
-	curl_free(scheme);
-	curl_free(host);
-	curl_free(port);
-	curl_url_cleanup(u);
-	return ok;
-}
-
-static char *url_host(const char *url)
-{
-	CURLU *u = curl_url();
-	char *host = NULL;
-	if (u && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK)
-		curl_url_get(u, CURLUPART_HOST, &host, 0);
-	curl_url_cleanup(u);
-	return host;
-}
-
-bool oci_http_same_host(const char *a, const char *b)
-{
-	char *ha = url_host(a), *hb = url_host(b);
-	bool same = ha && hb && !strcasecmp(ha, hb);
-	curl_free(ha);
-	curl_free(hb);
-	return same;
-}
-
-char *oci_http_resolve(const char *base, const char *location, oci_error *err)
-{
-	CURLU *u = curl_url();
-	char *out = NULL;
-	char *res = NULL;
-	if (u && curl_url_set(u, CURLUPART_URL, base, 0) == CURLUE_OK &&
-	    curl_url_set(u, CURLUPART_URL, location, 0) == CURLUE_OK &&
-	    curl_url_get(u, CURLUPART_URL, &out, 0) == CURLUE_OK) {
-		if (!oci_str_has_prefix(out, "http://") && !oci_str_has_prefix(out, "https://"))
-			oci_err(err, OCI_E_NET, "redirect to a non-HTTP URL refused");
-		else
-			res = oci_strdup(out, err);
-	} else {
-		oci_err(err, OCI_E_NET, "bad redirect location '%.200s'", location);
-	}
-	curl_free(out);
-	curl_url_cleanup(u);
-	return res;
-}
-
 bool oci_http_is_redirect(const oci_http_resp *r)
 {
 	long st = r->status;
@@ -356,7 +298,7 @@ char *oci_http_redirect_target(const char *base, const oci_http_resp *r, oci_err
 			sizeof(r->location) - 1);
 		return NULL;
 	}
-	return oci_http_resolve(base, r->location, err);
+	return oci_url_resolve(base, r->location, err);
 }
 
 const char *oci_http_error_message(const oci_http_resp *r, char *buf, size_t len)

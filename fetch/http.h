@@ -1,5 +1,6 @@
 /* One HTTP request at a time over libcurl: bounded response bodies, the response headers
- * the registry protocol needs, and helpers for URLs, redirects and retry decisions. */
+ * the registry protocol needs, and helpers for redirects and retry decisions (URLs
+ * themselves: url.h). */
 #ifndef OCI_FETCH_HTTP_H
 #define OCI_FETCH_HTTP_H
 
@@ -61,12 +62,6 @@ const char *oci_http_status_text(long status, char *buf, size_t len);
  * s). */
 long oci_http_backoff_ms(int attempt, long retry_after);
 
-/* "scheme://host:port" of a URL into buf; false if it cannot be parsed. */
-bool oci_http_origin(const char *url, char *buf, size_t len);
-/* Whether two URLs name the same host (case-insensitive; any scheme and port). */
-bool oci_http_same_host(const char *a, const char *b);
-/* Absolute URL for a Location header relative to base (new string). */
-char *oci_http_resolve(const char *base, const char *location, oci_error *err);
 /* Whether r is a redirect (301, 302, 303, 307, 308 with a Location). */
 bool oci_http_is_redirect(const oci_http_resp *r);
 /* The absolute URL r redirects to from base (new string); a Location too long to keep is an

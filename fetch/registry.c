@@ -11,6 +11,7 @@
 #include "common/json.h"
 #include "common/log.h"
 #include "common/util.h"
+#include "fetch/url.h"
 
 #define MAX_REDIRECTS 5
 
@@ -19,7 +20,7 @@ static int set_base(oci_registry *r, bool tls, oci_error *err)
 	r->tls_on = tls;
 	r->auth.registry_tls = tls;
 	snprintf(r->base, sizeof(r->base), "%s://%s", tls ? "https" : "http", r->host);
-	if (!oci_http_origin(r->base, r->origin, sizeof(r->origin)))
+	if (!oci_url_origin(r->base, r->origin, sizeof(r->origin)))
 		return oci_err(err, OCI_E_INVALID, "%s: cannot make a URL of this registry host",
 			       r->host);
 	return 0;
@@ -50,26 +51,12 @@ int oci_registry_init(oci_registry *r, const oci_ref *ref, const oci_registry_op
 		if (set_base(r, r->tls_on, err) < 0)
 			return -1;
 	}
-	if (o->creds) {
-		if (oci_creds_from_string(o->creds, &r->auth.creds, err) < 0)
-			return -1;
-		r->auth.have_creds = true;
-	} else if (o->username) {
-		if (!o->password || !*o->password)
-			return oci_err(err, OCI_E_INVALID, "--username: no password on stdin");
-		r->auth.creds.user = strdup(o->username);
-		r->auth.creds.secret = strdup(o->password);
-		if (!r->auth.creds.user || !r->auth.creds.secret)
-			return oci_err(err, OCI_E_IO, "out of memory");
-		if (!(r->auth.creds.source = oci_strdup("--username", err)))
-			return -1;
-		r->auth.have_creds = true;
-	} else {
-		int f = oci_creds_lookup(ref->domain, &r->auth.creds, err);
-		if (f < 0)
-			return -1;
-		r->auth.have_creds = f > 0;
-	}
+	oci_creds_flags flags = {
+	    .creds = o->creds, .username = o->username, .password = o->password};
+	int found = oci_creds_find(&flags, ref->domain, &r->auth.creds, err);
+	if (found < 0)
+		return -1;
+	r->auth.have_creds = found > 0;
 	r->share = curl_share_init();
 	if (r->share) {
 		curl_share_setopt(r->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
@@ -99,7 +86,7 @@ void oci_registry_release(oci_registry *r)
 bool oci_registry_same_origin(oci_registry *r, const char *url)
 {
 	char o[sizeof(r->origin)];
-	return oci_http_origin(url, o, sizeof(o)) && !strcmp(o, r->origin);
+	return oci_url_origin(url, o, sizeof(o)) && !strcmp(o, r->origin);
 }
 
 static struct curl_slist *make_headers(oci_registry *r, const char *url, const char *accept,

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "fetch/http.h"
+#include "fetch/url.h"
 #include "tests/fuzz/fuzz_util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -29,24 +30,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	(void)oci_http_status_text(r.status, buf, sizeof(buf));
 	oci_error err = OCI_ERROR_INIT;
 	char *u =
-	    oci_http_resolve("https://registry.example:5000/v2/a/b/blobs/sha256:00", p[1], &err);
+	    oci_url_resolve("https://registry.example:5000/v2/a/b/blobs/sha256:00", p[1], &err);
 	if (u) {
-		(void)oci_http_origin(u, buf, sizeof(buf));
+		(void)oci_url_origin(u, buf, sizeof(buf));
 		free(u);
 	}
-	(void)oci_http_origin(p[1], buf, sizeof(buf));
+	(void)oci_url_origin(p[1], buf, sizeof(buf));
 	if (r.location[0]) {
-		u = oci_http_resolve("http://127.0.0.1/v2/", r.location, &err);
+		u = oci_url_resolve("http://127.0.0.1/v2/", r.location, &err);
 		free(u);
 	}
 	if (oci_http_is_redirect(&r)) {
 		u = oci_http_redirect_target("https://registry.example/v2/x/blobs/sha256:00", &r,
 					     &err);
 		if (u)
-			(void)oci_http_same_host(u, "https://registry.example/");
+			(void)oci_url_same_host(u, "https://registry.example/");
 		free(u);
 	}
-	(void)oci_http_same_host(p[1], "http://127.0.0.1:5000/v2/");
+	(void)oci_url_same_host(p[1], "http://127.0.0.1:5000/v2/");
 	r.body = p[2];
 	r.len = len[2];
 	(void)oci_http_error_message(&r, buf, sizeof(buf));

@@ -2,10 +2,10 @@
  * the response the harness prepared, so the token request URL and form that fetch/auth.c
  * builds from a hostile challenge, and its parsing of a hostile token response, are fuzzed
  * without a network. The URL and form are copied, so that a missing terminator or an
- * overflow in building them shows up under ASan here. */
+ * overflow in building them shows up under ASan here. URL helpers are the real fetch/url.c,
+ * linked beside this stub. */
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "fetch/http.h"
 #include "tests/fuzz/stub_http.h"
@@ -80,26 +80,4 @@ int oci_http_attempts_for(int curl_code, int max)
 long oci_http_backoff_ms(int attempt, long retry_after)
 {
 	return 0;
-}
-
-static char *url_host(const char *url)
-{
-	CURLU *u = curl_url();
-	char *host = NULL;
-	if (u && curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK)
-		host = NULL;
-	else if (u)
-		curl_url_get(u, CURLUPART_HOST, &host, 0);
-	curl_url_cleanup(u);
-	return host;
-}
-
-/* As fetch/http.c: the hosts of two URLs compared without case. */
-bool oci_http_same_host(const char *a, const char *b)
-{
-	char *ha = url_host(a), *hb = url_host(b);
-	bool same = ha && hb && !strcasecmp(ha, hb);
-	curl_free(ha);
-	curl_free(hb);
-	return same;
 }

@@ -1,6 +1,6 @@
 /* Unit tests for fetch/archive_out.c: the hand-written tar stream that oci-unpack, tar and
- * skopeo read. Checked by reading it back with libarchive (compiled in directly: unit
- * tests link only the common library). */
+ * skopeo read. Checked by reading it back with libarchive; linked with oci-fetch's
+ * objects. */
 #include <archive.h>
 #include <archive_entry.h>
 #include <check.h>
@@ -10,7 +10,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "fetch/archive_out.c"
+#include "common/util.h"
+#include "fetch/archive_out.h"
 
 static int tmpfd(void)
 {

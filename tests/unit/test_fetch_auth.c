@@ -1,16 +1,19 @@
-/* Unit tests for fetch/auth.c: WWW-Authenticate parsing and the credential lookup in
- * docker/containers auth files, which decide what oci-fetch sends and to whom. The module
- * is compiled in directly (unit tests link only the common library). */
+/* Unit tests for fetch/auth.c and fetch/credentials.c: WWW-Authenticate parsing and the
+ * credential lookup in docker/containers auth files, which decide what oci-fetch sends and to
+ * whom; and fetch/http.c and fetch/url.c helpers. Linked with oci-fetch's objects. */
 #include <check.h>
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "fetch/auth.c"
-#include "fetch/http.c"
-#include "fetch/tls.c"
+#include "common/util.h"
+#include "fetch/auth.h"
+#include "fetch/credentials.h"
+#include "fetch/http.h"
+#include "fetch/url.h"
 
 static char dir[] = "/tmp/test_fetch_auth.XXXXXX";
 
@@ -160,7 +163,7 @@ START_TEST(creds_identity_token)
 	 */
 	oci_auth a;
 	memset(&a, 0, sizeof(a));
-	ck_assert_int_eq(creds_set(&a.creds, "<token>", 7, "rt", &err), 1);
+	ck_assert_int_eq(oci_creds_set(&a.creds, "<token>", 7, "rt", &err), 1);
 	a.creds.identity_token = true;
 	a.have_creds = true;
 	ck_assert_int_eq(oci_auth_challenge(&a, "Basic realm=\"x\"", NULL, &err), -1);
@@ -202,9 +205,9 @@ START_TEST(scopes_merge)
 	oci_auth a;
 	oci_error err = OCI_ERROR_INIT;
 	memset(&a, 0, sizeof(a));
-	ck_assert_int_eq(merge_scopes(&a, "repository:a:pull", &err), 0);
-	ck_assert_int_eq(merge_scopes(&a, "repository:a:pull repository:b:pull", &err), 0);
-	ck_assert_int_eq(merge_scopes(&a, "repository:a:pul", &err), 0);
+	ck_assert_int_eq(oci_auth_merge_scopes(&a, "repository:a:pull", &err), 0);
+	ck_assert_int_eq(oci_auth_merge_scopes(&a, "repository:a:pull repository:b:pull", &err), 0);
+	ck_assert_int_eq(oci_auth_merge_scopes(&a, "repository:a:pul", &err), 0);
 	ck_assert_str_eq(a.scopes, "repository:a:pull repository:b:pull repository:a:pul");
 	/* scopes that do not fit are an error, not silently left out of the token request */
 	char big[600];
@@ -212,10 +215,10 @@ START_TEST(scopes_merge)
 	big[sizeof(big) - 1] = '\0';
 	for (int i = 0; i < 3; i++) {
 		big[0] = (char)('a' + i);
-		ck_assert_int_eq(merge_scopes(&a, big, &err), 0);
+		ck_assert_int_eq(oci_auth_merge_scopes(&a, big, &err), 0);
 	}
 	big[0] = 'z';
-	ck_assert_int_eq(merge_scopes(&a, big, &err), -1);
+	ck_assert_int_eq(oci_auth_merge_scopes(&a, big, &err), -1);
 	ck_assert_int_eq(err.code, OCI_E_AUTH);
 	ck_assert_ptr_nonnull(strstr(err.msg, "token scopes"));
 }
@@ -354,14 +357,14 @@ START_TEST(http_helpers)
 {
 	char o[256];
 	oci_error err = OCI_ERROR_INIT;
-	ck_assert(oci_http_origin("HTTP://Example.COM/v2/x", o, sizeof(o)));
+	ck_assert(oci_url_origin("HTTP://Example.COM/v2/x", o, sizeof(o)));
 	ck_assert_str_eq(o, "http://example.com:80");
-	ck_assert(oci_http_origin("https://127.0.0.1:5000/v2/", o, sizeof(o)));
+	ck_assert(oci_url_origin("https://127.0.0.1:5000/v2/", o, sizeof(o)));
 	ck_assert_str_eq(o, "https://127.0.0.1:5000");
-	char *u = oci_http_resolve("http://a:1/v2/x/blobs/sha256:1", "/elsewhere?sig=1", &err);
+	char *u = oci_url_resolve("http://a:1/v2/x/blobs/sha256:1", "/elsewhere?sig=1", &err);
 	ck_assert_str_eq(u, "http://a:1/elsewhere?sig=1");
 	free(u);
-	ck_assert_ptr_null(oci_http_resolve("http://a:1/", "file:///etc/passwd", &err));
+	ck_assert_ptr_null(oci_url_resolve("http://a:1/", "file:///etc/passwd", &err));
 	ck_assert_int_eq(oci_http_backoff_ms(1, -1), 200);
 	ck_assert_int_eq(oci_http_backoff_ms(3, -1), 800);
 	ck_assert_int_eq(oci_http_backoff_ms(20, -1), 5000);
@@ -391,13 +394,13 @@ END_TEST
 
 START_TEST(http_same_host)
 {
-	ck_assert(oci_http_same_host("http://127.0.0.1:5000", "http://127.0.0.1:9/token"));
-	ck_assert(oci_http_same_host("http://Reg.Example:5000", "https://reg.example/token"));
-	ck_assert(!oci_http_same_host("http://127.0.0.1:5000", "http://localhost:5000/token"));
-	ck_assert(!oci_http_same_host("http://127.0.0.1:5000", "http://127.0.0.2:5000/token"));
-	ck_assert(!oci_http_same_host("http://r.example", "http://r.example.evil/token"));
-	ck_assert(!oci_http_same_host("http://r.example", "http://r.example@evil/token"));
-	ck_assert(!oci_http_same_host("http://r.example", "not a url"));
+	ck_assert(oci_url_same_host("http://127.0.0.1:5000", "http://127.0.0.1:9/token"));
+	ck_assert(oci_url_same_host("http://Reg.Example:5000", "https://reg.example/token"));
+	ck_assert(!oci_url_same_host("http://127.0.0.1:5000", "http://localhost:5000/token"));
+	ck_assert(!oci_url_same_host("http://127.0.0.1:5000", "http://127.0.0.2:5000/token"));
+	ck_assert(!oci_url_same_host("http://r.example", "http://r.example.evil/token"));
+	ck_assert(!oci_url_same_host("http://r.example", "http://r.example@evil/token"));
+	ck_assert(!oci_url_same_host("http://r.example", "not a url"));
 }
 END_TEST
 

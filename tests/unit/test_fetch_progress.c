@@ -1,19 +1,13 @@
 /* Unit tests for fetch/progress.c (the per-layer progress lines people watch on a terminal)
- * and for how transfer.c splits large blobs into Range chunks. The modules are compiled in
- * directly (unit tests link only the common library). */
+ * and for how transfer.c splits large blobs into Range chunks. Linked with oci-fetch's objects. */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "fetch/auth.c"
-#include "fetch/cache.c"
-#include "fetch/http.c"
-#include "fetch/progress.c"
-#include "fetch/registry.c"
-#include "fetch/tls.c"
-#include "fetch/transfer.c"
+#include "fetch/progress.h"
+#include "fetch/transfer.h"
 
 START_TEST(format_line)
 {
