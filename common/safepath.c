@@ -255,6 +255,40 @@ int oci_safe_open(int rootfd, const char *path, int flags, mode_t mode, oci_erro
 	return walk_open(rootfd, path, flags, mode, !(flags & O_NOFOLLOW), err);
 }
 
+int oci_safe_open_beneath(int rootfd, const char *path, int flags, oci_error *err)
+{
+	if (!oci_safepath_force_fallback) {
+		struct open_how how = {
+		    .flags = (uint64_t)(flags | O_CLOEXEC),
+		    .resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS,
+		};
+		int fd = sys_openat2(rootfd, *path ? path : ".", &how);
+		if (fd >= 0)
+			return fd;
+		if (errno == EXDEV)
+			return oci_err(err, OCI_E_UNSAFE,
+				       "path escapes the root through a symlink in '%s'", path);
+		if (errno != ENOSYS && errno != EPERM && errno != E2BIG && errno != EAGAIN)
+			return oci_err_errno(err, errno, "cannot open '%s'", path);
+	}
+	/* No openat2: symlinks are confined to the root instead of refused. */
+	return oci_safe_open(rootfd, path, flags, 0, err);
+}
+
+int oci_safe_create_beneath(int rootfd, const char *path, mode_t mode)
+{
+	if (oci_safepath_force_fallback) {
+		errno = ENOSYS;
+		return -1;
+	}
+	struct open_how how = {
+	    .flags = (uint64_t)(O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC),
+	    .mode = mode,
+	    .resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS,
+	};
+	return sys_openat2(rootfd, path, &how);
+}
+
 int oci_safe_open_parent(int rootfd, const char *path, const char **leaf, char *leafbuf,
 			 size_t leaflen, oci_error *err)
 {
@@ -348,6 +382,96 @@ int oci_safe_mkdir_p(int rootfd, const char *path, mode_t mode, oci_error *err)
 		cur = next;
 	}
 	return steal_fd(&cur);
+}
+
+/* The walk of walk_open, creating what is missing: a component that does not exist is made
+ * (mode) where the walk stands, so the target of a dangling symlink is created too, inside
+ * the root like everything else. */
+int oci_safe_mkdir_in_root(int rootfd, const char *path, mode_t mode, oci_error *err)
+{
+	struct walk w = {.depth = 0};
+	int links = 0, ret = -1;
+	w.fds[0] = fcntl(rootfd, F_DUPFD_CLOEXEC, 3);
+	if (w.fds[0] < 0)
+		return oci_err_errno(err, errno, "dup");
+	cleanup_free char *rest = oci_strdup(path, err);
+	if (!rest)
+		goto out;
+	for (;;) {
+		char *p = rest;
+		while (*p == '/')
+			p++;
+		if (!*p) {
+			ret = w.fds[w.depth];
+			w.fds[w.depth] = -1;
+			break;
+		}
+		size_t n = strcspn(p, "/");
+		char comp[NAME_MAX + 1];
+		if (n > NAME_MAX) {
+			oci_err(err, OCI_E_INVALID, "path component too long in '%s'", path);
+			break;
+		}
+		memcpy(comp, p, n);
+		comp[n] = '\0';
+		memmove(rest, p + n, strlen(p + n) + 1);
+		if (!strcmp(comp, "."))
+			continue;
+		if (!strcmp(comp, "..")) {
+			if (w.depth > 0)
+				close(w.fds[w.depth--]);
+			continue;
+		}
+		int cur = w.fds[w.depth];
+		int fd = openat(cur, comp, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0 && errno == ENOENT) {
+			if (mkdirat(cur, comp, mode) < 0 && errno != EEXIST) {
+				oci_err_errno(err, errno, "cannot create '%s' in '%s'", comp, path);
+				break;
+			}
+			fd = openat(cur, comp, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		}
+		if (fd < 0) {
+			oci_err_errno(err, errno, "cannot open '%s' in '%s'", comp, path);
+			break;
+		}
+		struct stat st;
+		if (fstat(fd, &st) < 0) {
+			close(fd);
+			oci_err_errno(err, errno, "cannot stat '%s'", comp);
+			break;
+		}
+		if (S_ISLNK(st.st_mode)) {
+			char target[4096];
+			ssize_t tl = readlinkat(fd, "", target, sizeof(target) - 1);
+			close(fd);
+			if (tl < 0 || ++links > MAX_SYMLINKS) {
+				oci_err(err, OCI_E_UNSAFE,
+					"too many or unreadable symlinks in '%s'", path);
+				break;
+			}
+			target[tl] = '\0';
+			if (target[0] == '/')
+				walk_reset(&w);
+			if (splice_target(&rest, target, false, err) < 0)
+				break;
+			continue;
+		}
+		if (!S_ISDIR(st.st_mode)) {
+			close(fd);
+			oci_err(err, OCI_E_INVALID, "'%s' in '%s' is not a directory", comp, path);
+			break;
+		}
+		if (w.depth + 1 >= MAX_DEPTH) {
+			close(fd);
+			oci_err(err, OCI_E_LIMIT, "path too deep: '%s'", path);
+			break;
+		}
+		w.fds[++w.depth] = fd;
+	}
+out:
+	walk_free(&w);
+	return ret;
 }
 
 int oci_safe_lstat(int rootfd, const char *path, struct stat *st, oci_error *err)

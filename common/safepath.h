@@ -1,8 +1,18 @@
-/* Paths inside a root directory that never leave it, whatever symlinks and ".." say.
+/* Paths inside a root directory that never leave it, whatever symlinks and ".." say. Every
+ * policy of resolving a path inside a root lives here, named by its rule:
  *
- * Uses openat2(RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS) where the kernel has it, and a
- * component-by-component walk with O_NOFOLLOW otherwise, resolving symlinks by hand against
- * the root (with a loop limit). Nothing here caches a lookup: each call walks afresh. */
+ *   in-root  (oci_safe_open, oci_safe_mkdir_p, oci_safe_mkdir_in_root, ...): the path is
+ *            resolved as if the root were "/": an absolute symlink restarts at the root and
+ *            ".." stops there, so every path leads somewhere inside. For the runtime and for
+ *            the image's own view of its files.
+ *   beneath  (oci_safe_open_beneath, oci_safe_create_beneath): a symlink that would lead out of the
+ * root (absolute, or ".." above it) is refused (OCI_E_UNSAFE) where the kernel can tell; for
+ *            applying layers, where no honest image needs one.
+ *
+ * Uses openat2 (RESOLVE_IN_ROOT or RESOLVE_BENEATH, with RESOLVE_NO_MAGICLINKS) where the
+ * kernel has it, and a component-by-component walk with O_NOFOLLOW otherwise, resolving
+ * symlinks by hand against the root (with a loop limit). Nothing here caches a lookup: each
+ * call walks afresh, so a symlink swapped in between two calls is seen by the second. */
 #ifndef OCI_SAFEPATH_H
 #define OCI_SAFEPATH_H
 
@@ -29,6 +39,26 @@ int oci_safe_open_parent(int rootfd, const char *path, const char **leaf, char *
 /* mkdir -p inside the root: every component is created (mode) or must be a directory
  * (symlinks are followed inside the root). Returns an O_PATH|O_DIRECTORY fd, or -1. */
 int oci_safe_mkdir_p(int rootfd, const char *path, mode_t mode, oci_error *err);
+
+/* The beneath rule: open path relative to rootfd with openat2(RESOLVE_BENEATH): a symlink
+ * that leads out of the root (absolute, or ".." above it) is an OCI_E_UNSAFE error, never
+ * followed. Without openat2 (old kernel, seccomp) the in-root rule of oci_safe_open applies
+ * instead: such a symlink is then confined to the root rather than refused. No O_CREAT. */
+int oci_safe_open_beneath(int rootfd, const char *path, int flags, oci_error *err);
+
+/* The beneath rule's fast path for a new regular file: one openat2(RESOLVE_BENEATH) that
+ * creates path (O_WRONLY|O_CREAT|O_EXCL|O_NOFOLLOW: never over an existing name, never
+ * through the leaf). Returns the fd, or -1 with errno and no error set when the caller must
+ * take its general path (the name exists, a parent is missing, a symlink leads out, no
+ * openat2), which checks everything again and reports it. */
+int oci_safe_create_beneath(int rootfd, const char *path, mode_t mode);
+
+/* mkdir -p by the in-root rule, as runc's MkdirAllInRoot: symlinks are followed as if the root
+ * were "/" (absolute targets restart at the root, ".." never climbs above it) and whatever
+ * is missing is created (mode), also the target of a dangling symlink. Unlike
+ * oci_safe_mkdir_p, which fails on a dangling symlink. Returns an O_PATH fd of the
+ * directory (the root itself for "" or "/"), or -1. */
+int oci_safe_mkdir_in_root(int rootfd, const char *path, mode_t mode, oci_error *err);
 
 /* lstat of path inside the root (last component not followed). */
 int oci_safe_lstat(int rootfd, const char *path, struct stat *st, oci_error *err);

@@ -284,8 +284,8 @@ static int plan_layers(pull *p, oci_error *err)
 		p->xs.x[k].size = uniq[k]->size;
 		snprintf(p->xs.x[k].what, sizeof(p->xs.x[k].what), "layer %zu/%zu", k + 1, n);
 		/* where a non-distributable layer may be fetched from when the registry lacks it */
-		oci_media_layer_info(uniq[k]->media_type, NULL, &p->xs.x[k].nondist, NULL);
-		p->xs.x[k].urls = uniq[k]->urls;
+		oci_media_layer_info(uniq[k]->media_type, NULL, &p->xs.x[k].src.nondist, NULL);
+		p->xs.x[k].src.urls = uniq[k]->urls;
 		if (uniq[k]->size < 0) {
 			free(uniq);
 			return oci_err(err, OCI_E_INVALID, "layer %zu: negative size", k + 1);

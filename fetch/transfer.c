@@ -12,14 +12,14 @@
  * and consumers only ever see that hashed prefix, so the stream stays in order.
  *
  * A non-distributable (foreign) layer whose blob the registry does not have (404) is fetched
- * from the URLs of its descriptor instead, in order, with plain GETs that never carry the
- * registry's credentials (also after a redirect, also to the registry's own origin); each
- * source is verified like any blob, and a wrong one makes way for the next. */
+ * from the URLs of its descriptor instead (which one is next: sources.c), with plain GETs
+ * that never carry the registry's credentials (also after a redirect, also to the
+ * registry's own origin); each source is verified like any blob, and a wrong one makes way
+ * for the next. */
 #include "fetch/transfer.h"
 
 #include <errno.h>
 #include <stdio.h>
-#include <strings.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -65,7 +65,7 @@ int oci_xfer_set_init(oci_xfer_set *s, oci_registry *reg, oci_cache *store, int 
 		s->x[i].set = s;
 		s->x[i].fd = -1;
 		s->x[i].lockfd = -1;
-		s->x[i].url_idx = -1;
+		oci_sources_init(&s->x[i].src);
 	}
 	pthread_mutex_init(&s->mu, NULL);
 	pthread_cond_init(&s->cv, NULL);
@@ -208,7 +208,7 @@ static int hash_catch_up(oci_xfer *x, oci_error *err)
 	}
 	pthread_mutex_lock(&s->mu);
 	/* bytes from a foreign URL wait for verification: the next URL may replace them */
-	x->avail = x->url_idx >= 0 ? 0 : x->hashed;
+	x->avail = oci_sources_url(&x->src) ? 0 : x->hashed;
 	pthread_cond_broadcast(&s->cv);
 	pthread_mutex_unlock(&s->mu);
 	return 0;
@@ -401,14 +401,13 @@ static int start(oci_xfer_set *s, CURLM *m, oci_xfer_part *p, char *url, oci_err
 	if (!p->buf && !(p->buf = oci_malloc(XFER_BUF, err)))
 		return -1;
 	part_drop_handle(p, m);
-	bool foreign = x->url_idx >= 0;
+	const char *foreign = oci_sources_url(&x->src);
 	if (!foreign && oci_registry_reauth(s->reg, NULL, err) < 0) /* renew an expired token */
 		return -1;
 	if (url)
 		p->url = url;
 	else if (foreign)
-		p->url =
-		    oci_strdup(json_string_value(json_array_get(x->urls, (size_t)x->url_idx)), err);
+		p->url = oci_strdup(foreign, err);
 	else
 		p->url = oci_registry_blob_url(s->reg, &x->digest, err);
 	if (!p->url)
@@ -478,44 +477,10 @@ static int what_err(oci_xfer *x, oci_error *err)
 	return oci_err_prefix(err, "%s: blob %s", x->what, oci_digest_str(&x->digest, ds));
 }
 
-/* Append "where: why" to the list of sources a foreign layer was tried from. Both come from
- * the image or a server: what is not printable ASCII is shown as '?'. */
-static void note_tried(oci_xfer *x, const char *where, const char *why)
+/* Start blob x over from the source oci_sources_next just chose: one plain GET into an empty
+ * file, hashed from the start. */
+static int restart_from_source(oci_xfer_set *s, CURLM *m, oci_xfer *x, oci_error *err)
 {
-	size_t n = strlen(x->tried), wl = strlen(where);
-	if (!strncmp(why, where, wl) && !strncmp(why + wl, ": ", 2))
-		why += wl + 2; /* libcurl's messages start with the URL */
-	char line[sizeof(x->tried)];
-	snprintf(line, sizeof(line), "%s%s: %s", n ? "; " : "", where, why);
-	for (char *c = line; *c; c++)
-		if ((unsigned char)*c < 0x20 || (unsigned char)*c >= 0x7f)
-			*c = '?';
-	snprintf(x->tried + n, sizeof(x->tried) - n, "%s", line);
-}
-
-static bool is_http_url(const char *u)
-{
-	return !strncasecmp(u, "http://", 7) || !strncasecmp(u, "https://", 8);
-}
-
-/* Start over from the next usable URL of a foreign layer: 1 when one is set up, 0 when none
- * is left, -1 on a local error. */
-static int next_url(oci_xfer_set *s, CURLM *m, oci_xfer *x, oci_error *err)
-{
-	size_t n = json_array_size(x->urls);
-	for (x->url_idx++; (size_t)x->url_idx < n; x->url_idx++) {
-		const char *u = json_string_value(json_array_get(x->urls, (size_t)x->url_idx));
-		char where[32];
-		snprintf(where, sizeof(where), "urls[%d]", x->url_idx);
-		if (!u)
-			note_tried(x, where, "not a string");
-		else if (!is_http_url(u))
-			note_tried(x, u, "not an http(s) URL");
-		else
-			break;
-	}
-	if ((size_t)x->url_idx >= n)
-		return 0;
 	for (size_t k = 0; k < x->n_parts; k++)
 		part_release(&x->parts[k], m);
 	oci_xfer_part *p = &x->parts[0];
@@ -536,34 +501,20 @@ static int next_url(oci_xfer_set *s, CURLM *m, oci_xfer *x, oci_error *err)
 	x->avail = 0;
 	pthread_mutex_unlock(&s->mu);
 	log_debug("%s: trying urls[%d] of the non-distributable layer (no credentials sent)",
-		  x->what, x->url_idx);
-	return 1;
+		  x->what, x->src.idx);
+	return 0;
 }
 
-/* The current source of blob x failed with err (without the blob prefix). A foreign layer
- * the registry does not have, or whose URL failed, moves on to its next URL; otherwise, or
- * when no URL is left, the blob fails. */
+/* The current source of blob x failed with err (without the blob prefix): move on to the
+ * next source when sources.c says there may be one; otherwise, or when none is left, the
+ * blob fails. */
 static int source_failed(oci_xfer_set *s, CURLM *m, oci_xfer *x, oci_error *err)
 {
-	bool urls = json_array_size(x->urls) > 0;
-	if (x->url_idx >= 0) {
-		note_tried(x, json_string_value(json_array_get(x->urls, (size_t)x->url_idx)),
-			   err->msg);
-	} else if (err->code == OCI_E_NOTFOUND && (x->nondist || urls) && !x->range_ok &&
-		   x->hashed == 0) {
-		note_tried(x, "registry", err->msg);
-	} else {
-		what_err(x, err);
-		return xfer_fail(s, x, err);
-	}
-	int r = next_url(s, m, x, err);
-	if (r > 0)
-		return 0;
-	if (r == 0) {
-		if (!urls)
-			note_tried(x, "urls", "none in its descriptor");
-		oci_err(err, OCI_E_NOTFOUND, "%s: no source served it (%s)",
-			x->nondist ? "non-distributable layer" : "blob with urls", x->tried);
+	if (oci_sources_failed(&x->src, err, x->range_ok || x->hashed > 0)) {
+		if (!oci_sources_next(&x->src))
+			oci_sources_err_exhausted(&x->src, err);
+		else if (restart_from_source(s, m, x, err) == 0)
+			return 0;
 	}
 	what_err(x, err);
 	return xfer_fail(s, x, err);
@@ -586,7 +537,7 @@ static int xfer_complete(oci_xfer_set *s, CURLM *m, oci_xfer *x, oci_error *err)
 	snprintf(what, sizeof(what), "%s: blob %s", x->what, oci_digest_str(&x->digest, ds));
 	if (oci_hasher_final(x->h, &got, err) < 0)
 		return xfer_fail(s, x, err);
-	if (x->url_idx >= 0) {
+	if (oci_sources_url(&x->src)) {
 		/* a wrong blob at a foreign URL: the next URL may have the right one */
 		if (oci_digest_verify(&x->digest, x->size, &got, x->hashed, "content", err) < 0)
 			return source_failed(s, m, x, err);
@@ -662,7 +613,7 @@ static int complete(oci_xfer_set *s, CURLM *m, oci_xfer_part *p, CURLcode rc, oc
 		if (!next)
 			return source_failed(s, m, x, err);
 		log_debug("%s: redirected to %s%s", x->what, next,
-			  x->url_idx >= 0 ? " (a foreign layer's URL: no credentials)"
+			  oci_sources_url(&x->src) ? " (a foreign layer's URL: no credentials)"
 			  : oci_registry_same_origin(s->reg, next)
 			      ? ""
 			      : " (another origin: no credentials)");
@@ -670,7 +621,7 @@ static int complete(oci_xfer_set *s, CURLM *m, oci_xfer_part *p, CURLcode rc, oc
 			return source_failed(s, m, x, err);
 		return 0;
 	}
-	if (st == 401 && x->url_idx < 0 && p->auth_tries < 3 &&
+	if (st == 401 && !oci_sources_url(&x->src) && p->auth_tries < 3 &&
 	    oci_registry_same_origin(s->reg, p->url)) {
 		p->auth_tries++;
 		if (oci_registry_reauth(s->reg, &p->resp, err) < 0) {

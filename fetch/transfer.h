@@ -17,6 +17,7 @@
 #include "fetch/http.h"
 #include "fetch/progress.h"
 #include "fetch/registry.h"
+#include "fetch/sources.h"
 
 /* Blobs larger than twice this are fetched as parallel Range requests of this size. */
 #define OCI_XFER_CHUNK_DEFAULT (16u << 20)
@@ -72,13 +73,9 @@ typedef struct oci_xfer {
 	uint64_t received; /* bytes downloaded for this blob (progress) */
 	int64_t t_start, t_end;
 	int lockfd;
-	/* A non-distributable (foreign) layer: when the registry does not have it, the URLs of
-	 * its descriptor are tried in order, without the registry's credentials, and its bytes
-	 * are shown to consumers only once verified (another source may still replace them). */
-	bool nondist;
-	json_t *urls;	  /* set by the caller, borrowed from the manifest; may be NULL */
-	int url_idx;	  /* -1: the registry; else the URL being tried */
-	char tried[1024]; /* why each source failed, for the final error */
+	/* Where it comes from: the registry, then a foreign layer's URLs (the caller sets
+	 * src.nondist and src.urls). */
+	oci_sources src;
 } oci_xfer;
 
 typedef struct oci_xfer_set {

@@ -339,117 +339,20 @@ static int bind_onto(const char *src, int target, unsigned long flags, bool recu
 	return 0;
 }
 
-/* mkdir -p of path inside the root, following symlinks as if the root were "/" (absolute
- * targets restart at the root, ".." never climbs above it) and creating what is missing,
- * also the targets of dangling symlinks, as runc's MkdirAllInRoot does. Returns an O_PATH
- * fd of the directory. */
-static int mkdir_in_root(int rootfd, const char *path, oci_error *err)
-{
-	char rest[8192];
-	int fds[256];
-	int depth = 0, links = 0;
-	snprintf(rest, sizeof(rest), "%s", path);
-	fds[0] = dup(rootfd);
-	if (fds[0] < 0)
-		return oci_err_errno(err, errno, "dup");
-	char *p = rest;
-	int ret = -1;
-	for (;;) {
-		while (*p == '/')
-			p++;
-		if (!*p) {
-			ret = fds[depth];
-			fds[depth--] = -1;
-			break;
-		}
-		size_t n = strcspn(p, "/");
-		char comp[256];
-		if (n >= sizeof(comp)) {
-			oci_err(err, OCI_E_INVALID, "path component too long in '%s'", path);
-			break;
-		}
-		memcpy(comp, p, n);
-		comp[n] = '\0';
-		p += n;
-		if (!strcmp(comp, "."))
-			continue;
-		if (!strcmp(comp, "..")) {
-			if (depth > 0)
-				close(fds[depth--]);
-			continue;
-		}
-		int fd = openat(fds[depth], comp, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-		if (fd < 0 && errno == ENOENT) {
-			if (mkdirat(fds[depth], comp, 0755) < 0 && errno != EEXIST) {
-				oci_err_errno(err, errno, "cannot create '%s' in '%s'", comp, path);
-				break;
-			}
-			fd = openat(fds[depth], comp, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-		}
-		if (fd < 0) {
-			oci_err_errno(err, errno, "cannot open '%s' in '%s'", comp, path);
-			break;
-		}
-		struct stat st;
-		if (fstat(fd, &st) < 0) {
-			close(fd);
-			oci_err_errno(err, errno, "cannot stat '%s'", comp);
-			break;
-		}
-		if (S_ISLNK(st.st_mode)) {
-			char target[4096];
-			ssize_t tl = readlinkat(fd, "", target, sizeof(target) - 1);
-			close(fd);
-			if (tl < 0 || ++links > 40) {
-				oci_err(err, OCI_E_UNSAFE,
-					"too many or unreadable symlinks in '%s'", path);
-				break;
-			}
-			target[tl] = '\0';
-			char nrest[8192];
-			int m = snprintf(nrest, sizeof(nrest), "%s/%s", target, p);
-			if (m < 0 || (size_t)m >= sizeof(nrest)) {
-				oci_err(err, OCI_E_LIMIT, "path too long resolving '%s'", path);
-				break;
-			}
-			memcpy(rest, nrest, (size_t)m + 1);
-			p = rest;
-			if (target[0] == '/')
-				while (depth > 0)
-					close(fds[depth--]);
-			continue;
-		}
-		if (!S_ISDIR(st.st_mode)) {
-			close(fd);
-			oci_err(err, OCI_E_INVALID, "'%s' in '%s' is not a directory", comp, path);
-			break;
-		}
-		if (depth + 1 >= (int)ARRAY_SIZE(fds)) {
-			close(fd);
-			oci_err(err, OCI_E_LIMIT, "path too deep: '%s'", path);
-			break;
-		}
-		fds[++depth] = fd;
-	}
-	while (depth >= 0)
-		close(fds[depth--]);
-	return ret;
-}
-
 /* Create dest inside the root as a directory (or a file when want_file) and return an O_PATH
  * fd of it. A symlink anywhere in dest resolves inside the root; a final symlink to a file is
  * refused for file binds (O_NOFOLLOW). */
 static int make_dest(int rootfd, const char *dest, bool want_file, oci_error *err)
 {
 	if (!want_file)
-		return mkdir_in_root(rootfd, dest, err);
+		return oci_safe_mkdir_in_root(rootfd, dest, 0755, err);
 	char parent[4096];
 	const char *slash = strrchr(dest, '/');
 	const char *leaf = slash ? slash + 1 : dest;
 	if (!*leaf || !strcmp(leaf, ".") || !strcmp(leaf, ".."))
 		return oci_err(err, OCI_E_INVALID, "invalid destination '%s'", dest);
 	snprintf(parent, sizeof(parent), "%.*s", slash ? (int)(slash - dest) : 0, dest);
-	cleanup_close int pfd = mkdir_in_root(rootfd, parent[0] ? parent : "/", err);
+	cleanup_close int pfd = oci_safe_mkdir_in_root(rootfd, parent[0] ? parent : "/", 0755, err);
 	if (pfd < 0)
 		return -1;
 	int fd = openat(pfd, leaf, O_PATH | O_NOFOLLOW | O_CLOEXEC);
@@ -715,7 +618,7 @@ static int make_device(int rootfd, const char *path, mode_t type, unsigned maj, 
 	if (!*leaf || !strcmp(leaf, ".") || !strcmp(leaf, ".."))
 		return oci_err(err, OCI_E_INVALID, "invalid device path '%s'", path);
 	snprintf(parent, sizeof(parent), "%.*s", slash ? (int)(slash - path) : 0, path);
-	cleanup_close int pfd = mkdir_in_root(rootfd, parent[0] ? parent : "/", err);
+	cleanup_close int pfd = oci_safe_mkdir_in_root(rootfd, parent[0] ? parent : "/", 0755, err);
 	if (pfd < 0)
 		return -1;
 	unlinkat(pfd, leaf, 0);

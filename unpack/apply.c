@@ -1,7 +1,7 @@
 /* Create one tar entry inside the root filesystem, safely, whatever the archive says.
  *
- * Every entry is resolved afresh from the root (common/safepath.h: openat2 RESOLVE_IN_ROOT),
- * so a symlink planted by an earlier entry or layer can never lead a write outside the root,
+ * Every entry is resolved afresh from the root by the beneath rule (common/safepath.h), so a
+ * symlink planted by an earlier entry or layer can never lead a write outside the root,
  * and nothing is cached across entries. The leaf itself is never followed: it is removed and
  * created anew with O_EXCL / mkdirat / symlinkat / linkat / mknodat in its parent's fd, and
  * metadata is set through the new file's fd or with AT_SYMLINK_NOFOLLOW. A new regular file,
@@ -18,9 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <linux/openat2.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
 #include <unistd.h>
@@ -354,33 +352,13 @@ static int meta_fd(oci_unpack_root *r, struct archive_entry *e, int fd, bool is_
 
 /* ---- creating entries ---- */
 
-int oci_unpack_open_beneath(int rootfd, const char *path, int flags, oci_error *err)
-{
-#ifdef SYS_openat2
-	struct open_how how = {
-	    .flags = (uint64_t)(flags | O_CLOEXEC),
-	    .resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS,
-	};
-	int fd = (int)syscall(SYS_openat2, rootfd, *path ? path : ".", &how, sizeof(how));
-	if (fd >= 0)
-		return fd;
-	if (errno == EXDEV)
-		return oci_err(err, OCI_E_UNSAFE, "path escapes the root through a symlink in '%s'",
-			       path);
-	if (errno != ENOSYS && errno != EPERM && errno != E2BIG && errno != EAGAIN)
-		return oci_err_errno(err, errno, "cannot open '%s'", path);
-#endif
-	/* No openat2: symlinks are confined to the root instead of refused. */
-	return oci_safe_open(rootfd, path, flags, 0, err);
-}
-
 /* The parent directory of an entry, created (0755) when the archive did not list it. A parent
  * reached through a symlink that leads out of the root (absolute, or ".." above it) is refused:
  * on the host it would escape, and no honest layer needs it. */
 static int open_parent(oci_unpack_root *r, const char *dir, oci_error *err)
 {
 	oci_error e2 = OCI_ERROR_INIT;
-	int fd = oci_unpack_open_beneath(r->rootfd, dir, O_PATH | O_DIRECTORY, &e2);
+	int fd = oci_safe_open_beneath(r->rootfd, dir, O_PATH | O_DIRECTORY, &e2);
 	if (fd >= 0)
 		return fd;
 	if (e2.sys_errno != ENOENT) {
@@ -391,7 +369,7 @@ static int open_parent(oci_unpack_root *r, const char *dir, oci_error *err)
 	if (fd < 0)
 		return -1;
 	close(fd);
-	return oci_unpack_open_beneath(r->rootfd, dir, O_PATH | O_DIRECTORY, err);
+	return oci_safe_open_beneath(r->rootfd, dir, O_PATH | O_DIRECTORY, err);
 }
 
 /* Make room for a new leaf: remove what is there unless it is a directory and a directory is
@@ -483,26 +461,6 @@ static int make_file(oci_unpack_root *r, struct archive *a, struct archive_entry
 	return fill_file(r, a, e, fd, err);
 }
 
-/* The common case of a regular file, in one lookup: create PATH where nothing is yet, with
- * one openat2 that resolves its parents beneath the root (a symlink leading out fails) and
- * never follows the leaf (O_EXCL). Returns the new fd, or -1 when the general path must be
- * taken (the name exists, a parent is missing, a symlink leads out, no openat2...), which
- * then does the same checks again and reports them. */
-static int create_file_fast(oci_unpack_root *r, const char *path, mode_t mode)
-{
-#ifdef SYS_openat2
-	struct open_how how = {
-	    .flags = (uint64_t)(O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC),
-	    .mode = mode,
-	    .resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS,
-	};
-	return (int)syscall(SYS_openat2, r->rootfd, path, &how, sizeof(how));
-#else
-	errno = ENOSYS;
-	return -1;
-#endif
-}
-
 static int make_dir(oci_unpack_root *r, struct archive_entry *e, int pfd, const char *leaf,
 		    const char *path, oci_error *err)
 {
@@ -562,8 +520,7 @@ static int make_hardlink(oci_unpack_root *r, const char *hl, int pfd, const char
 	const char *tdir = tslash ? tpath : "";
 	if (tslash)
 		*tslash = '\0';
-	cleanup_close int tpfd =
-	    oci_unpack_open_beneath(r->rootfd, tdir, O_PATH | O_DIRECTORY, err);
+	cleanup_close int tpfd = oci_safe_open_beneath(r->rootfd, tdir, O_PATH | O_DIRECTORY, err);
 	if (tpfd < 0)
 		return oci_err_prefix(err, "hardlink target '%.200s%s'", hl,
 				      strlen(hl) > 200 ? "..." : "");
@@ -667,7 +624,7 @@ static int apply_entry(oci_unpack_root *r, struct archive *a, struct archive_ent
 		return -1;
 	const char *hl = archive_entry_hardlink(e);
 	if (!hl && archive_entry_filetype(e) == AE_IFREG) {
-		cleanup_close int fd = create_file_fast(r, path, create_mode(e));
+		cleanup_close int fd = oci_safe_create_beneath(r->rootfd, path, create_mode(e));
 		if (fd >= 0)
 			return fill_file(r, a, e, fd, err);
 	}

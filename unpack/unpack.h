@@ -143,9 +143,6 @@ void oci_unpack_root_forget(oci_unpack_root *r, const char *path);
 /* Record path (and its ancestors) as part of the current layer. */
 int oci_unpack_root_mark(oci_unpack_root *r, const char *path, oci_error *err);
 
-/* openat2(RESOLVE_BENEATH): a symlink leading out of the root is an OCI_E_UNSAFE error. */
-int oci_unpack_open_beneath(int rootfd, const char *path, int flags, oci_error *err);
-
 /* ---- whiteouts (whiteout.c) ---- */
 /* If leaf is a whiteout name, handle it and return 1; 0 when it is an ordinary entry. */
 int oci_unpack_whiteout(oci_unpack_root *r, const char *path, const char *leaf, oci_error *err);

@@ -53,7 +53,7 @@ int oci_unpack_whiteout(oci_unpack_root *r, const char *path, const char *leaf, 
 		return oci_err_errno(err, ENOMEM, "cannot allocate a string");
 	if (!strcmp(leaf, WH_OPAQUE)) {
 		oci_error e3 = OCI_ERROR_INIT;
-		int fd = oci_unpack_open_beneath(r->rootfd, dir, O_PATH, &e3);
+		int fd = oci_safe_open_beneath(r->rootfd, dir, O_PATH, &e3);
 		if (fd < 0 && e3.code == OCI_E_UNSAFE) {
 			*err = e3;
 			return -1;
@@ -74,7 +74,7 @@ int oci_unpack_whiteout(oci_unpack_root *r, const char *path, const char *leaf, 
 	if (v != UNPACK_NODE_NONE && r->layer_tree.nodes[v].val == 1)
 		return 1; /* created by this layer: only a later layer can hide it */
 	oci_error e2 = OCI_ERROR_INIT;
-	cleanup_close int pfd = oci_unpack_open_beneath(r->rootfd, dir, O_PATH | O_DIRECTORY, &e2);
+	cleanup_close int pfd = oci_safe_open_beneath(r->rootfd, dir, O_PATH | O_DIRECTORY, &e2);
 	if (pfd < 0) {
 		if (e2.code != OCI_E_UNSAFE && (e2.sys_errno == ENOENT || e2.sys_errno == ENOTDIR))
 			return 1; /* nothing below to hide */

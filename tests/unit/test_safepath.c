@@ -1,13 +1,16 @@
 /* Unit tests for common/safepath.c: whatever an image's symlinks and ".." say, a path opened,
- * created or stat'ed inside a root stays inside it. Every test runs twice: through openat2
- * (RESOLVE_IN_ROOT) and through the manual walk used on kernels without it. */
+ * created or stat'ed inside a root stays inside it, by the in-root rule (confined) or the
+ * beneath rule (refused). Most tests run twice: through openat2 and through the manual walk
+ * used on kernels without it. */
 #include <check.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/openat2.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "common/safepath.h"
@@ -560,6 +563,181 @@ START_TEST(test_path_clean_beneath)
 }
 END_TEST
 
+/* Whether the kernel has openat2 (else both loop indexes exercise the walk). */
+static bool have_openat2(void)
+{
+	struct open_how how = {.flags = O_PATH | O_CLOEXEC, .resolve = RESOLVE_BENEATH};
+	int fd = (int)syscall(SYS_openat2, rootfd, ".", &how, sizeof(how));
+	if (fd < 0)
+		return false;
+	close(fd);
+	return true;
+}
+
+/* Whether fd is the directory at rel (no symlink followed) inside the root. */
+static bool same_dir(int fd, const char *rel)
+{
+	struct stat a, b;
+	return fstat(fd, &a) == 0 && fstatat(rootfd, rel, &b, AT_SYMLINK_NOFOLLOW) == 0 &&
+	       a.st_ino == b.st_ino && a.st_dev == b.st_dev;
+}
+
+/* The beneath rule: a path that would leave the root through ".." or a symlink is refused
+ * (OCI_E_UNSAFE) by openat2; without it (the walk), it is confined to the root instead.
+ * Either way nothing outside is reached. */
+static void expect_beneath_refused(const char *path, const char *inside)
+{
+	oci_error err = OCI_ERROR_INIT;
+	int fd = oci_safe_open_beneath(rootfd, path, O_PATH | O_DIRECTORY, &err);
+	if (!oci_safepath_force_fallback && have_openat2()) {
+		ck_assert_msg(fd < 0, "[openat2] '%s' opened", path);
+		ck_assert_msg(err.code == OCI_E_UNSAFE, "[openat2] '%s': %s", path, err.msg);
+		ck_assert_msg(strstr(err.msg, path), "message '%s' does not name '%s'", err.msg,
+			      path);
+	} else {
+		ck_assert_msg(fd >= 0, "[walk] '%s': %s", path, err.msg);
+		ck_assert_msg(same_dir(fd, inside), "[walk] '%s' is not root/%s", path, inside);
+		close(fd);
+	}
+}
+
+START_TEST(test_open_beneath)
+{
+	oci_error err = OCI_ERROR_INIT;
+	char p[600];
+	set_mode(_i);
+	/* Ordinary paths, also through a symlink that stays inside. */
+	int fd = oci_safe_open_beneath(rootfd, "dir/sub", O_PATH | O_DIRECTORY, &err);
+	ck_assert_msg(fd >= 0, "%s", err.msg);
+	ck_assert(same_dir(fd, "dir/sub"));
+	close(fd);
+	fd = oci_safe_open_beneath(rootfd, "rel", O_PATH | O_DIRECTORY, &err);
+	ck_assert_msg(fd >= 0, "%s", err.msg);
+	ck_assert(same_dir(fd, "dir/sub"));
+	close(fd);
+	fd = oci_safe_open_beneath(rootfd, "", O_PATH | O_DIRECTORY, &err);
+	ck_assert_msg(fd >= 0, "%s", err.msg);
+	close(fd);
+	/* "..", absolute symlinks, a relative escape, a symlink to the host's outside/ */
+	expect_beneath_refused("dir/../../etc", "etc");
+	expect_beneath_refused("abs", "etc");
+	expect_beneath_refused("dir/sub/etclink", "etc");
+	expect_beneath_refused("relout", "outside");
+	expect_beneath_refused("absout", mirror);
+	/* symlink loops */
+	ck_assert_int_lt(oci_safe_open_beneath(rootfd, "loop1/x", O_PATH, &err), 0);
+	ck_assert_int_eq(err.sys_errno, ELOOP);
+	ck_assert_int_lt(oci_safe_open_beneath(rootfd, "self", O_RDONLY, &err), 0);
+	ck_assert_int_eq(err.sys_errno, ELOOP);
+	/* A directory swapped for a symlink to the host between two calls: nothing is cached,
+	 * the second call sees the symlink. */
+	ck_assert_int_eq(mkdirat(rootfd, "swap", 0755), 0);
+	fd = oci_safe_open_beneath(rootfd, "swap", O_PATH | O_DIRECTORY, &err);
+	ck_assert_msg(fd >= 0, "%s", err.msg);
+	close(fd);
+	ck_assert_int_eq(unlinkat(rootfd, "swap", AT_REMOVEDIR), 0);
+	ln(outpath, "swap");
+	expect_beneath_refused("swap", mirror);
+	snprintf(p, sizeof(p), "%s/outside", tmpdir);
+	ck_assert_int_eq(access(p, F_OK), 0);
+	assert_outside_untouched();
+}
+END_TEST
+
+START_TEST(test_create_beneath)
+{
+	struct stat st;
+	set_mode(_i);
+	int fd = oci_safe_create_beneath(rootfd, "dir/sub/fast", 0640);
+	if (oci_safepath_force_fallback || !have_openat2()) {
+		/* no openat2: the caller's general path does the work */
+		ck_assert_int_lt(fd, 0);
+		ck_assert_int_eq(errno, ENOSYS);
+		return;
+	}
+	ck_assert_msg(fd >= 0, "%s", strerror(errno));
+	close(fd);
+	ck_assert_int_eq(fstatat(rootfd, "dir/sub/fast", &st, AT_SYMLINK_NOFOLLOW), 0);
+	ck_assert(S_ISREG(st.st_mode));
+	/* never over an existing name, never through the leaf */
+	ck_assert_int_lt(oci_safe_create_beneath(rootfd, "dir/sub/fast", 0640), 0);
+	ck_assert_int_eq(errno, EEXIST);
+	ck_assert_int_lt(oci_safe_create_beneath(rootfd, "dangling", 0640), 0);
+	/* parents that lead out of the root */
+	ck_assert_int_lt(oci_safe_create_beneath(rootfd, "abs/new", 0640), 0);
+	ck_assert_int_eq(errno, EXDEV);
+	ck_assert_int_lt(oci_safe_create_beneath(rootfd, "absout/new", 0640), 0);
+	ck_assert_int_lt(oci_safe_create_beneath(rootfd, "relout/new", 0640), 0);
+	ck_assert_int_lt(oci_safe_create_beneath(rootfd, "../new", 0640), 0);
+	ck_assert_int_lt(oci_safe_create_beneath(rootfd, "loop1/new", 0640), 0);
+	ck_assert_int_eq(fstatat(rootfd, "etc/new", &st, AT_SYMLINK_NOFOLLOW), -1);
+	assert_outside_untouched();
+}
+END_TEST
+
+/* The in-root mkdir (runc's MkdirAllInRoot): never touches the host; creates what is missing,
+ * also the target of a dangling symlink, inside the root. */
+START_TEST(test_mkdir_in_root)
+{
+	oci_error err = OCI_ERROR_INIT;
+	struct stat st;
+	char p[600];
+	/* ".." is clamped at the root */
+	int fd = oci_safe_mkdir_in_root(rootfd, "dir/../../../made/a", 0755, &err);
+	ck_assert_msg(fd >= 0, "%s", err.msg);
+	ck_assert(same_dir(fd, "made/a"));
+	close(fd);
+	/* absolute symlinks restart at the root */
+	fd = oci_safe_mkdir_in_root(rootfd, "abs/newdir", 0755, &err);
+	ck_assert_msg(fd >= 0, "%s", err.msg);
+	ck_assert(same_dir(fd, "etc/newdir"));
+	close(fd);
+	fd = oci_safe_mkdir_in_root(rootfd, "absout/m1", 0755, &err);
+	ck_assert_msg(fd >= 0, "%s", err.msg);
+	snprintf(p, sizeof(p), "%s/m1", mirror);
+	ck_assert(same_dir(fd, p));
+	close(fd);
+	fd = oci_safe_mkdir_in_root(rootfd, "relout/m2", 0755, &err);
+	ck_assert_msg(fd >= 0, "%s", err.msg);
+	ck_assert(same_dir(fd, "outside/m2"));
+	close(fd);
+	/* a dangling absolute symlink: its target is made inside the root */
+	fd = oci_safe_mkdir_in_root(rootfd, "dangling/deeper", 0755, &err);
+	ck_assert_msg(fd >= 0, "%s", err.msg);
+	snprintf(p, sizeof(p), "%s/newfile/deeper", mirror);
+	ck_assert(same_dir(fd, p));
+	close(fd);
+	assert_outside_untouched();
+	/* the root itself */
+	fd = oci_safe_mkdir_in_root(rootfd, "/", 0755, &err);
+	ck_assert_msg(fd >= 0, "%s", err.msg);
+	ck_assert(same_dir(fd, "."));
+	close(fd);
+	/* symlink loops */
+	ck_assert_int_lt(oci_safe_mkdir_in_root(rootfd, "loop1/x", 0755, &err), 0);
+	ck_assert_int_eq(err.code, OCI_E_UNSAFE);
+	ck_assert_int_lt(oci_safe_mkdir_in_root(rootfd, "self", 0755, &err), 0);
+	ck_assert_int_eq(err.code, OCI_E_UNSAFE);
+	/* a file in the way */
+	ck_assert_int_lt(oci_safe_mkdir_in_root(rootfd, "dir/sub/file/x", 0755, &err), 0);
+	ck_assert_int_eq(err.code, OCI_E_INVALID);
+	/* A directory swapped for a symlink to the host between two calls: the second call
+	 * follows it inside the root, to the mirror, never to the host's outside/. */
+	fd = oci_safe_mkdir_in_root(rootfd, "swap/a", 0755, &err);
+	ck_assert_msg(fd >= 0, "%s", err.msg);
+	close(fd);
+	ck_assert_int_eq(renameat(rootfd, "swap", rootfd, "swapped-away"), 0);
+	ln(outpath, "swap");
+	fd = oci_safe_mkdir_in_root(rootfd, "swap/b", 0755, &err);
+	ck_assert_msg(fd >= 0, "%s", err.msg);
+	snprintf(p, sizeof(p), "%s/b", mirror);
+	ck_assert(same_dir(fd, p));
+	close(fd);
+	ck_assert_int_eq(fstatat(rootfd, "swapped-away/a", &st, 0), 0);
+	assert_outside_untouched();
+}
+END_TEST
+
 static Suite *safepath_suite(void)
 {
 	Suite *s = suite_create("safepath");
@@ -574,6 +752,9 @@ static Suite *safepath_suite(void)
 	tcase_add_loop_test(tc, test_mkdir_p_deep, 0, 2);
 	tcase_add_loop_test(tc, test_open_parent, 0, 2);
 	tcase_add_loop_test(tc, test_lstat, 0, 2);
+	tcase_add_loop_test(tc, test_open_beneath, 0, 2);
+	tcase_add_loop_test(tc, test_create_beneath, 0, 2);
+	tcase_add_test(tc, test_mkdir_in_root);
 	tcase_add_test(tc, test_both_resolvers_agree);
 	tcase_add_test(tc, test_path_clean_beneath);
 	tcase_add_test(tc, test_path_clean);
