@@ -1,8 +1,10 @@
-/* Paths inside a root directory that never leave it, whatever symlinks and ".." say.
+/* Paths inside a root directory that never leave it, whatever symlinks and ".." say, by two
+ * rules (safepath.h): in-root (confined) and beneath (refused).
  *
- * The kernel does this for us with openat2(RESOLVE_IN_ROOT); on kernels without it (or
- * under a seccomp filter that refuses it) we walk the path one component at a time with
- * O_NOFOLLOW, expanding symlinks by hand against the root and clamping ".." at the root. */
+ * The kernel does this for us with openat2(RESOLVE_IN_ROOT or RESOLVE_BENEATH); on kernels
+ * without it (or under a seccomp filter that refuses it) we walk the path one component at a
+ * time with O_NOFOLLOW, expanding symlinks by hand against the root and clamping ".." at the
+ * root. The same walk, creating what is missing, is the in-root mkdir the runtime uses. */
 #include "common/safepath.h"
 
 #include <errno.h>

@@ -5,9 +5,9 @@
  *            resolved as if the root were "/": an absolute symlink restarts at the root and
  *            ".." stops there, so every path leads somewhere inside. For the runtime and for
  *            the image's own view of its files.
- *   beneath  (oci_safe_open_beneath, oci_safe_create_beneath): a symlink that would lead out of the
- * root (absolute, or ".." above it) is refused (OCI_E_UNSAFE) where the kernel can tell; for
- *            applying layers, where no honest image needs one.
+ *   beneath  (oci_safe_open_beneath, oci_safe_create_beneath): a symlink that would lead
+ *            out of the root (absolute, or ".." above it) is refused (OCI_E_UNSAFE) where
+ *            the kernel can tell. For applying layers, where no honest image needs one.
  *
  * Uses openat2 (RESOLVE_IN_ROOT or RESOLVE_BENEATH, with RESOLVE_NO_MAGICLINKS) where the
  * kernel has it, and a component-by-component walk with O_NOFOLLOW otherwise, resolving

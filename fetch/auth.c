@@ -4,7 +4,9 @@
  * the credentials are an identity token), renewed when it expires or a new scope is asked
  * for. The credentials come from credentials.c; they are never sent to an http:// realm
  * unless the registry is plain http and the realm on its own host, never along a redirect
- * (token requests follow none), and never logged. */
+ * (token requests follow none), and never logged. A new way of answering a challenge (an
+ * auth scheme, a grant type) goes here: a branch of oci_auth_challenge or fetch_token. A new
+ * place to find credentials goes in credentials.c. */
 #include "fetch/auth.h"
 
 #include <ctype.h>
