@@ -200,6 +200,40 @@ START_TEST(creds_from_string)
 }
 END_TEST
 
+START_TEST(creds_find_order)
+{
+	oci_creds c = {0};
+	oci_error err = OCI_ERROR_INIT;
+	write_file("auth.json", "{\"auths\":{\"r.example\":{\"auth\":\"dTpw\"}}}");
+	char p[300];
+	snprintf(p, sizeof(p), "%s/auth.json", dir);
+	setenv("REGISTRY_AUTH_FILE", p, 1);
+	/* --creds first, then --username, then the auth files */
+	oci_creds_flags f = {.creds = "a:b", .username = "x", .password = "y"};
+	ck_assert_int_eq(oci_creds_find(&f, "r.example", &c, &err), 1);
+	ck_assert_str_eq(c.user, "a");
+	ck_assert_str_eq(c.source, "--creds");
+	oci_creds_release(&c);
+	f.creds = NULL;
+	ck_assert_int_eq(oci_creds_find(&f, "r.example", &c, &err), 1);
+	ck_assert_str_eq(c.user, "x");
+	ck_assert_str_eq(c.secret, "y");
+	ck_assert_str_eq(c.source, "--username");
+	oci_creds_release(&c);
+	f.password = "";
+	ck_assert_int_eq(oci_creds_find(&f, "r.example", &c, &err), -1);
+	ck_assert_ptr_nonnull(strstr(err.msg, "--username: no password"));
+	oci_creds_release(&c);
+	f.username = NULL;
+	ck_assert_int_eq(oci_creds_find(&f, "r.example", &c, &err), 1);
+	ck_assert_str_eq(c.user, "u");
+	ck_assert_str_eq(c.source, p);
+	oci_creds_release(&c);
+	ck_assert_int_eq(oci_creds_find(&f, "other.example", &c, &err), 0);
+	unsetenv("REGISTRY_AUTH_FILE");
+}
+END_TEST
+
 START_TEST(scopes_merge)
 {
 	oci_auth a;
@@ -414,6 +448,7 @@ int main(void)
 	tcase_add_test(tc, creds_docker_config);
 	tcase_add_test(tc, creds_order_and_errors);
 	tcase_add_test(tc, creds_from_string);
+	tcase_add_test(tc, creds_find_order);
 	tcase_add_test(tc, creds_identity_token);
 	tcase_add_test(tc, http_status_and_attempts);
 	tcase_add_test(tc, scopes_merge);
