@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 passed=0 failed=0 skipped=0
 failed_names=()
 
-for t in tests/unit/test_*; do
+for t in "${OCI_BUILD:-build}"/tests/unit/test_*; do
 	[ -x "$t" ] && [ "${t%.c}" = "$t" ] || continue
 	out=$(CK_VERBOSITY=normal CK_DEFAULT_TIMEOUT=60 "$t" 2>&1)
 	rc=$?

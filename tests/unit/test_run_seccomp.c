@@ -3,7 +3,10 @@
  * root (hit, canonical key, tampered or foreign files ignored, bounded size), and the errors
  * of bad profiles naming their JSON path. */
 #include <check.h>
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <linux/seccomp.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/personality.h>
@@ -12,7 +15,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "run/seccomp.c"
+#include "common/util.h"
+#include "run/seccomp.h"
 
 static json_t *parse(const char *s)
 {
@@ -161,7 +165,7 @@ static void compile_cached(const char *s, int root, oci_seccomp *sc)
 static int count_entries(int root)
 {
 	char path[64];
-	snprintf(path, sizeof(path), "/proc/self/fd/%d/" CACHE_DIR, root);
+	snprintf(path, sizeof(path), "/proc/self/fd/%d/" OCI_SECCOMP_CACHE_DIR, root);
 	DIR *d = opendir(path);
 	if (!d)
 		return -1;
@@ -208,7 +212,7 @@ START_TEST(test_cache)
 
 	/* find the file; its mode is 0600 */
 	char path[256];
-	snprintf(path, sizeof(path), "%s/" CACHE_DIR, dir);
+	snprintf(path, sizeof(path), "%s/" OCI_SECCOMP_CACHE_DIR, dir);
 	DIR *d = opendir(path);
 	struct dirent *de;
 	char file[512] = "";
@@ -239,7 +243,7 @@ START_TEST(test_cache)
 	/* a file of ours whose key text differs (another profile under the same name) is a
 	 * miss, whatever program it holds */
 	fd = open(file, O_WRONLY);
-	ck_assert_int_eq(pwrite(fd, "X", 1, sizeof(cache_magic) + 3), 1);
+	ck_assert_int_eq(pwrite(fd, "X", 1, OCI_SECCOMP_CACHE_MAGIC_LEN + 3), 1);
 	ck_assert_int_eq(
 	    pwrite(fd, &allow, sizeof(allow), st.st_size - (off_t)(a.len * sizeof(allow))),
 	    sizeof(allow));
@@ -256,12 +260,12 @@ START_TEST(test_cache)
 	oci_seccomp_release(&c);
 
 	/* bounded: a full cache is emptied before the next entry */
-	for (int i = 0; i < CACHE_MAX; i++) {
+	for (int i = 0; i < OCI_SECCOMP_CACHE_MAX; i++) {
 		char f[600];
 		snprintf(f, sizeof(f), "%s/junk%d", path, i);
 		close(open(f, O_WRONLY | O_CREAT, 0600));
 	}
-	ck_assert_int_eq(count_entries(root), CACHE_MAX + 1);
+	ck_assert_int_eq(count_entries(root), OCI_SECCOMP_CACHE_MAX + 1);
 	compile_cached(
 	    "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"mkdir\"],\"action\":"
 	    "\"SCMP_ACT_ERRNO\"}]}",

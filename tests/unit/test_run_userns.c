@@ -11,7 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "run/userns.c"
+#include "run/userns.h"
 
 /* A child in a new user namespace that waits until the pipe closes. */
 static pid_t child_in_userns(int *wake)
