@@ -45,14 +45,19 @@ ALL_CFLAGS := -std=gnu11 -D_GNU_SOURCE -DOCI_VERSION=\"$(VERSION)\" -I. $(WARN) 
 ALL_LIBS := -Wl,--as-needed $(PKG_LIBS) $(ISAL_LIBS) -lpthread
 
 # stamp_file FILE,VAR: FILE holds the value of VAR; it is rewritten (and so newer than every
-# object that depends on it) only when that value differs from what it holds. Not for `make clean`.
-ifneq ($(MAKECMDGOALS),clean)
+# object that depends on it) only when that value differs from what it holds.
 stamp_differs = $(subst $(file <$(1)),,$($(2)))$(subst $($(2)),,$(file <$(1)))
 stamp_file = $(if $(call stamp_differs,$(1),$(2)),$(shell mkdir -p $(dir $(1)))$(file >$(1),$($(2))))
-endif
 FLAGS_STAMP := $(O)/flags
 FLAGS_TEXT := $(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) | $(LDFLAGS) $(ALL_LIBS) $(CHECK_LIBS)
+# Goals that build no object here leave it alone (`make fuzz-build` does not undo DEVELOPER=1).
+NO_BUILD_GOALS := clean format format-check deps cross cross-deps fuzz fuzz-build fuzz-smoke fuzz-crashes
+ifneq ($(if $(MAKECMDGOALS),$(filter-out $(NO_BUILD_GOALS),$(MAKECMDGOALS)),all),)
 $(call stamp_file,$(FLAGS_STAMP),FLAGS_TEXT)
+endif
+# (written above; this only matters after a `make clean` in the same run)
+$(FLAGS_STAMP):
+	@:$(shell mkdir -p $(@D))$(file >$@,$(FLAGS_TEXT))
 
 TOOL_DIRS := fetch unpack bundle run
 TOOLS := $(TOOL_DIRS:%=oci-%)
@@ -130,6 +135,8 @@ FUZZ_TEXT := $(FUZZ_CC) $(FUZZ_CFLAGS) | $(ALL_LIBS)
 ifneq ($(filter fuzz%,$(MAKECMDGOALS)),)
 $(call stamp_file,$(FUZZ_STAMP),FUZZ_TEXT)
 endif
+$(FUZZ_STAMP):
+	@:$(shell mkdir -p $(@D))$(file >$@,$(FUZZ_TEXT))
 
 $(FUZZ_BUILD)/%.o: %.c $(FUZZ_STAMP)
 	@mkdir -p $(@D)
@@ -224,8 +231,9 @@ cross:
 		if out=$$(CK_DEFAULT_TIMEOUT=120 $(CROSS_QEMU_$(ARCH)) $$t 2>&1); then \
 			pass=$$((pass + 1)); \
 		else \
-			fail=$$((fail + 1)); printf '%s\n' "$$out" | grep -E ':[EF]:|^[0-9]+%' | sed 's/^/  /'; \
+			fail=$$((fail + 1)); printf '%s\n' "$$out" | grep -E ':[EF]:' | sed 's/^/  /'; \
 		fi; \
+		printf '%s\n' "$$out" | grep '^not run under emulation' | sort | uniq -c | sed 's/^ */  /'; \
 		echo "$(ARCH) unit $$(basename $$t): $$(printf '%s\n' "$$out" | grep -E '^[0-9]+%: Checks: ' | tail -1)"; \
 	done; \
 	echo "$(ARCH): $$pass unit test files passed, $$fail failed"; [ $$fail -eq 0 ]
