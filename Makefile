@@ -87,14 +87,16 @@ $(O)/tests/unit/%.o: tests/unit/%.c $(FLAGS_STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -MMD -MP -c -o $@ $<
 
+# Archives are made afresh with `ar q`: `ar r` would let run/cmd/state.o replace run/state.o
+# (members are matched by file name).
 $(LIB): $(COMMON_OBJ)
 	@rm -f $@
-	$(AR) rcs $@ $^
+	$(AR) qcs $@ $^
 
 define tool_rules
 $(O)/libocitk-$(1).a: $(call tool_obj,$(1))
 	@rm -f $$@
-	$(AR) rcs $$@ $$^
+	$(AR) qcs $$@ $$^
 $(O)/oci-$(1): $(O)/$(1)/main.o $(O)/libocitk-$(1).a $(LIB)
 	$(CC) $(LDFLAGS) -o $$@ $$^ $(ALL_LIBS)
 endef
@@ -144,7 +146,7 @@ $(FUZZ_BUILD)/%.o: %.c $(FUZZ_STAMP)
 
 $(FUZZ_LIB): $(patsubst %.c,$(FUZZ_BUILD)/%.o,$(sort $(wildcard common/*.c)))
 	@rm -f $@
-	$(AR) rcs $@ $^
+	$(AR) qcs $@ $^
 
 define fuzz_rule
 $(FUZZ_BUILD)/fuzz_$(1): $(FUZZ_BUILD)/tests/fuzz/fuzz_$(1).o $(FUZZ_BUILD)/tests/fuzz/fuzz_util.o $(FUZZ_OBJ_$(1):%=$(FUZZ_BUILD)/%.o) $(FUZZ_LIB)
@@ -215,6 +217,20 @@ CROSS_QEMU_ppc64el := qemu-ppc64le
 CROSS_QEMU_s390x := qemu-s390x
 CROSS_TRIPLE := $(CROSS_TRIPLE_$(ARCH))
 CROSS_O := $(O)/$(ARCH)
+# The ARCH libraries: installed through multiarch, or unpacked into a sysroot where multiarch
+# cannot install them (s390x: see tests/lib/deps.sh).
+CROSS_SYSROOT := $(wildcard /var/cache/oci-toolkit/sysroot-$(ARCH)/.complete)
+ifeq ($(CROSS_SYSROOT),)
+CROSS_CC := $(CROSS_TRIPLE)-gcc
+CROSS_PKG_CONFIG := env PKG_CONFIG_LIBDIR=/usr/lib/$(CROSS_TRIPLE)/pkgconfig:/usr/share/pkgconfig pkg-config
+CROSS_RUN := $(CROSS_QEMU_$(ARCH))
+else
+CROSS_SYSROOT := $(patsubst %/,%,$(dir $(CROSS_SYSROOT)))
+CROSS_CC := $(CROSS_TRIPLE)-gcc --sysroot=$(CROSS_SYSROOT)
+CROSS_PKG_CONFIG := env PKG_CONFIG_SYSROOT_DIR=$(CROSS_SYSROOT) \
+	PKG_CONFIG_LIBDIR=$(CROSS_SYSROOT)/usr/lib/$(CROSS_TRIPLE)/pkgconfig:$(CROSS_SYSROOT)/usr/share/pkgconfig pkg-config
+CROSS_RUN := $(CROSS_QEMU_$(ARCH)) -L $(CROSS_SYSROOT)
+endif
 
 cross-deps:
 	@tests/lib/deps.sh --cross $(ARCH)
@@ -223,12 +239,11 @@ cross:
 	@[ -n "$(CROSS_TRIPLE)" ] || { echo "cross: ARCH is arm64, ppc64el or s390x" >&2; exit 1; }
 	@command -v $(CROSS_TRIPLE)-gcc >/dev/null && command -v $(CROSS_QEMU_$(ARCH)) >/dev/null || \
 		{ echo "cross: $(CROSS_TRIPLE)-gcc or $(CROSS_QEMU_$(ARCH)) missing: make cross-deps ARCH=$(ARCH)" >&2; exit 1; }
-	@$(MAKE) --no-print-directory O=$(CROSS_O) CC=$(CROSS_TRIPLE)-gcc AR=$(CROSS_TRIPLE)-ar \
-		PKG_CONFIG="env PKG_CONFIG_LIBDIR=/usr/lib/$(CROSS_TRIPLE)/pkgconfig:/usr/share/pkgconfig pkg-config" \
-		all unit
+	@$(MAKE) --no-print-directory O=$(CROSS_O) CC="$(CROSS_CC)" AR=$(CROSS_TRIPLE)-ar \
+		PKG_CONFIG="$(CROSS_PKG_CONFIG)" all unit
 	@pass=0; fail=0; \
 	for t in $(UNIT_BIN:$(O)/%=$(CROSS_O)/%); do \
-		if out=$$(CK_DEFAULT_TIMEOUT=120 $(CROSS_QEMU_$(ARCH)) $$t 2>&1); then \
+		if out=$$(CK_DEFAULT_TIMEOUT=120 $(CROSS_RUN) $$t 2>&1); then \
 			pass=$$((pass + 1)); \
 		else \
 			fail=$$((fail + 1)); printf '%s\n' "$$out" | grep -E ':[EF]:' | sed 's/^/  /'; \
