@@ -1,7 +1,9 @@
 /* oci-run update: change a live container's resource limits, runc's command (containerd and
  * podman call it as `update --resources FILE|- ID`). The resources JSON (runtime-spec
- * linux.resources) is read first, the options override it, and run/resources.c writes only
- * the keys given into the container's cgroups. */
+ * linux.resources) is read first, the options override it, and the lifecycle library writes
+ * only the keys given into the container's cgroups. */
+#include "run/cmd/cmd.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -11,8 +13,6 @@
 #include "common/cli.h"
 #include "common/spec.h"
 #include "common/util.h"
-#include "run/commands.h"
-#include "run/resources.h"
 #include "run/state.h"
 
 enum {
@@ -118,7 +118,7 @@ static int set_int(json_t *res, const char *group, const char *key, json_int_t v
 	return 0;
 }
 
-int oci_cmd_update(const oci_run_global *g, int argc, char **argv, oci_error *err)
+int oci_cmd_update(const oci_runtime *rt, int argc, char **argv, oci_error *err)
 {
 	oci_cli cli;
 	int opt;
@@ -168,21 +168,7 @@ int oci_cmd_update(const oci_run_global *g, int argc, char **argv, oci_error *er
 			json_object_set_new(cpu, "mems", json_string(vals[OPT_MEMS]));
 	}
 
-	oci_state st;
-	cleanup_close int dirfd = oci_state_load(g->root, id, true, NULL, &st, err);
-	if (dirfd < 0)
-		goto out;
-	int status = oci_state_status(dirfd, &st);
-	if (status == OCI_STATUS_STOPPED)
-		oci_err(err, OCI_E_STATE, "container '%s' is not running: %s", id,
-			oci_status_name(status));
-	else if (!json_array_size(st.cgroups))
-		oci_err(err, OCI_E_STATE, "container '%s' has no cgroup to update", id);
-	else if (oci_resources_apply(res, st.cgroups, false, err) < 0)
-		oci_err_prefix(err, "container '%s'", id);
-	else
-		ret = 0;
-	oci_state_release(&st);
+	ret = oci_container_update(rt, id, res, err);
 out:
 	json_decref(res);
 	return ret;

@@ -1,0 +1,538 @@
+/* Create and run, in named phases: load and validate the bundle; plan the namespaces (new
+ * ones, and the ones joined by path, whose fds the plan owns); prepare the state (state
+ * directory, exec fifo, cgroups with their limits); spawn the init into its namespaces; serve
+ * the sync protocol while it builds the container (the runtime's hooks, the pty); then, for
+ * run, start the container and wait for it. A failure at any point after the state directory
+ * exists goes through one rollback. */
+#include "run/container.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/magic.h>
+#include <linux/nsfs.h>
+#include <linux/sched.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "common/json.h"
+#include "common/log.h"
+#include "common/spec.h"
+#include "common/util.h"
+#include "run/cgroup.h"
+#include "run/cloned_binary.h"
+#include "run/container_internal.h"
+#include "run/freezer.h"
+#include "run/hooks.h"
+#include "run/init.h"
+#include "run/process.h"
+#include "run/resources.h"
+#include "run/seccomp.h"
+#include "run/signals.h"
+#include "run/state.h"
+#include "run/sync.h"
+#include "run/userns.h"
+
+/* ---- phase 1: the bundle ---- */
+
+/* config.json, validated as `oci-bundle validate` does, and what create takes from it. */
+typedef struct bundle_config {
+	json_t *spec;
+	json_t *process, *linux_; /* borrowed from spec */
+	char *rootfs;		  /* root.path, resolved */
+} bundle_config;
+
+static void bundle_config_release(bundle_config *b)
+{
+	json_decref(b->spec);
+	free(b->rootfs);
+	memset(b, 0, sizeof(*b));
+}
+#define cleanup_bundle_config __attribute__((cleanup(bundle_config_release)))
+
+/* Every problem at once, on one line, as oci-bundle validate lists them. */
+static int report_problems(json_t *problems, int n, oci_error *err)
+{
+	char all[OCI_ERR_MSG_MAX];
+	size_t used = 0, k;
+	json_t *p;
+	all[0] = '\0';
+	json_array_foreach(problems, k, p)
+	{
+		int w = snprintf(all + used, sizeof(all) - used, "%s%s", k ? "; " : "",
+				 json_string_value(p));
+		if (w < 0 || (size_t)w >= sizeof(all) - used)
+			break;
+		used += (size_t)w;
+	}
+	if (n == 1)
+		return oci_err(err, OCI_E_INVALID, "config.json: %s", all);
+	return oci_err(err, OCI_E_INVALID, "config.json: %d problems: %s", n, all);
+}
+
+static int load_bundle(const oci_create_opts *opts, bundle_config *b, oci_error *err)
+{
+	cleanup_close int bundlefd = open(opts->bundle, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (bundlefd < 0)
+		return oci_err_errno(err, errno, "bundle '%s'", opts->bundle);
+	b->spec = oci_json_load_file_at(bundlefd, "config.json", OCI_JSON_MAX_SIZE, err);
+	if (!b->spec)
+		return oci_err_prefix(err, "bundle '%s'", opts->bundle);
+	cleanup_json json_t *problems = json_array();
+	int n = oci_spec_validate(b->spec, bundlefd, problems, err);
+	if (n < 0)
+		return -1;
+	if (n > 0)
+		return report_problems(problems, n, err);
+	b->process = json_object_get(b->spec, "process");
+	b->linux_ = json_object_get(b->spec, "linux");
+	if (!json_is_object(b->process))
+		return oci_err(err, OCI_E_INVALID, "config.json: process: missing");
+	const char *root_path =
+	    json_string_value(json_object_get(json_object_get(b->spec, "root"), "path"));
+	if (!root_path)
+		return oci_err(err, OCI_E_INVALID, "config.json: root.path: missing");
+	cleanup_free char *rootfs_rel = root_path[0] == '/'
+					    ? oci_strdup(root_path, err)
+					    : oci_asprintf(err, "%s/%s", opts->bundle, root_path);
+	if (!rootfs_rel)
+		return -1;
+	b->rootfs = realpath(rootfs_rel, NULL);
+	if (!b->rootfs)
+		return oci_err_errno(err, errno, "rootfs '%s'", rootfs_rel);
+	bool terminal = json_is_true(json_object_get(b->process, "terminal"));
+	if (terminal && !opts->console_socket && !opts->foreground)
+		return oci_err(
+		    err, OCI_E_INVALID,
+		    "cannot allocate tty if oci-run will detach without setting console socket");
+	if (!terminal && opts->console_socket)
+		return oci_err(
+		    err, OCI_E_INVALID,
+		    "cannot use console socket if oci-run will not detach or allocate tty");
+	return 0;
+}
+
+/* ---- phase 2: the namespaces ---- */
+
+/* linux.namespaces as create carries it out: new namespaces are cloned at once (cgroup and
+ * time ones are unshared by the init itself), ones with a path are joined. The plan owns the
+ * fds of the joined ones and closes them on every path; the init gets its own copies. */
+typedef struct ns_plan {
+	unsigned long clone_flags;
+	bool own_pidns, new_cgroupns, new_timens;
+	int join_pid_fd;  /* joined by the runtime before clone: it applies to children */
+	int join_user_fd; /* joined by the init first: it gives the rights to join the rest */
+	int join_fds[8];  /* joined by the init, -1 terminated (oci_init_args' layout) */
+	int join_types[8];
+	int njoin;
+} ns_plan;
+
+static void ns_plan_release(ns_plan *p)
+{
+	if (p->join_pid_fd >= 0)
+		close(p->join_pid_fd);
+	if (p->join_user_fd >= 0)
+		close(p->join_user_fd);
+	for (int i = 0; i < p->njoin; i++)
+		close(p->join_fds[i]);
+	p->join_pid_fd = p->join_user_fd = -1;
+	p->njoin = 0;
+	p->join_fds[0] = -1;
+}
+#define cleanup_ns_plan __attribute__((cleanup(ns_plan_release)))
+
+/* The config's name of a namespace type the kernel reports. */
+static const char *ns_name(int flag)
+{
+	const oci_spec_namespace *t = oci_spec_namespace_by_flag(flag);
+	return t ? t->type : "unknown";
+}
+
+static int open_ns_path(const char *type, int flag, const char *path, oci_error *err)
+{
+	cleanup_close int pfd = open(path, O_PATH | O_CLOEXEC);
+	if (pfd < 0)
+		return oci_err_errno(err, errno, "linux.namespaces: '%s' path '%s'", type, path);
+	struct statfs sfs;
+	struct stat sb;
+	if (fstatfs(pfd, &sfs) < 0 || fstat(pfd, &sb) < 0)
+		return oci_err_errno(err, errno, "linux.namespaces: '%s' path '%s'", type, path);
+	if (sfs.f_type != NSFS_MAGIC || !S_ISREG(sb.st_mode))
+		return oci_err(err, OCI_E_INVALID,
+			       "linux.namespaces: '%s' path '%s': not a namespace file", type,
+			       path);
+	char self[64];
+	snprintf(self, sizeof(self), "/proc/self/fd/%d", pfd);
+	int fd = open(self, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return oci_err_errno(err, errno, "linux.namespaces: '%s' path '%s'", type, path);
+	int actual = ioctl(fd, NS_GET_NSTYPE);
+	if (actual < 0) {
+		int e = errno;
+		close(fd);
+		return oci_err_errno(
+		    err, e, "linux.namespaces: '%s' path '%s': cannot get its type", type, path);
+	}
+	if (actual != flag) {
+		close(fd);
+		return oci_err(err, OCI_E_INVALID,
+			       "linux.namespaces: '%s' path '%s': a %s namespace, not a %s one",
+			       type, path, ns_name(actual), type);
+	}
+	return fd;
+}
+
+static int plan_namespaces(json_t *linux_, ns_plan *p, oci_error *err)
+{
+	bool have_mount = false;
+	size_t i;
+	json_t *ns;
+	json_array_foreach(json_object_get(linux_, "namespaces"), i, ns)
+	{
+		const char *type = json_string_value(json_object_get(ns, "type"));
+		const char *path = json_string_value(json_object_get(ns, "path"));
+		const oci_spec_namespace *t = oci_spec_namespace_by_type(type);
+		if (!t)
+			return oci_err(err, OCI_E_INVALID,
+				       "linux.namespaces[%zu].type: unknown '%s'", i,
+				       type ? type : "");
+		int flag = t->flag;
+		if (flag == CLONE_NEWNS)
+			have_mount = true;
+		if (!path || !path[0]) {
+			if (flag == CLONE_NEWPID)
+				p->own_pidns = true;
+			if (flag == CLONE_NEWCGROUP)
+				p->new_cgroupns = true;
+			else if (flag == CLONE_NEWTIME)
+				p->new_timens = true;
+			else
+				p->clone_flags |= (unsigned long)flag;
+			continue;
+		}
+		if (flag != CLONE_NEWPID && flag != CLONE_NEWUSER &&
+		    p->njoin >= (int)ARRAY_SIZE(p->join_fds) - 1)
+			return oci_err(err, OCI_E_LIMIT, "linux.namespaces: too many");
+		int fd = open_ns_path(type, flag, path, err);
+		if (fd < 0)
+			return -1;
+		/* Validation refuses a type given twice; a second one would only replace. */
+		if (flag == CLONE_NEWPID) {
+			if (p->join_pid_fd >= 0)
+				close(p->join_pid_fd);
+			p->join_pid_fd = fd;
+		} else if (flag == CLONE_NEWUSER) {
+			if (p->join_user_fd >= 0)
+				close(p->join_user_fd);
+			p->join_user_fd = fd;
+		} else {
+			p->join_fds[p->njoin] = fd;
+			p->join_types[p->njoin] = flag;
+			p->join_fds[++p->njoin] = -1;
+		}
+	}
+	if (!have_mount)
+		return oci_err(err, OCI_E_INVALID,
+			       "linux.namespaces: a mount namespace is required");
+	if (json_object_size(json_object_get(linux_, "timeOffsets")) > 0 && !p->new_timens)
+		return oci_err(err, OCI_E_INVALID,
+			       "linux.timeOffsets: needs a new time namespace in linux.namespaces");
+	return 0;
+}
+
+/* ---- phases 3 to 6: the container being created ---- */
+
+/* What exists of the container while it is created: rollback() undoes it, release() closes
+ * what the runtime holds. */
+typedef struct creation {
+	const oci_runtime *rt;
+	const oci_create_opts *opts;
+	int rootfd, dirfd;
+	int fifo;    /* exec.fifo, until the init holds it */
+	int sock[2]; /* sync socketpair: ours, the init's */
+	int master;  /* the pty master of a foreground run */
+	oci_seccomp seccomp;
+	oci_state st;
+	char created[64];
+	char *hook_state; /* the state JSON prestart/createRuntime read */
+	pid_t pid;	  /* the init, until it is reaped */
+	bool finished;	  /* run waited for the container and removed it: nothing to undo */
+	bool blocked;
+	sigset_t oldmask;
+} creation;
+
+static void creation_init(creation *c, const oci_runtime *rt, const oci_create_opts *opts)
+{
+	memset(c, 0, sizeof(*c));
+	c->rt = rt;
+	c->opts = opts;
+	c->rootfd = c->dirfd = c->fifo = c->master = -1;
+	c->sock[0] = c->sock[1] = -1;
+	c->pid = -1;
+}
+
+static void creation_release(creation *c)
+{
+	int *fds[] = {&c->sock[0], &c->sock[1], &c->master, &c->fifo, &c->dirfd, &c->rootfd};
+	for (size_t i = 0; i < ARRAY_SIZE(fds); i++)
+		if (*fds[i] >= 0) {
+			close(*fds[i]);
+			*fds[i] = -1;
+		}
+	oci_seccomp_release(&c->seccomp);
+	json_decref(c->st.cgroups);
+	c->st.cgroups = NULL;
+	free(c->hook_state);
+	c->hook_state = NULL;
+	if (c->blocked)
+		sigprocmask(SIG_SETMASK, &c->oldmask, NULL);
+	c->blocked = false;
+}
+
+/* The one rollback: the init killed, its cgroups and the state directory removed. Only what
+ * this create made: a state directory that existed before (the id is taken) is left alone. */
+static void rollback(creation *c)
+{
+	if (c->pid > 0) {
+		kill(c->pid, SIGKILL);
+		waitpid(c->pid, NULL, 0);
+		c->pid = -1;
+	}
+	oci_error e2 = OCI_ERROR_INIT;
+	if (c->st.cgroups)
+		oci_cgroup_destroy(c->st.cgroups, &e2);
+	if (c->dirfd >= 0)
+		oci_remove_tree_at(c->rootfd, c->opts->id, &e2);
+}
+
+/* Phase 3: the state directory with its exec fifo, the cgroups with the container's limits,
+ * the compiled seccomp profile, the sync socketpair. */
+static int prepare_state(creation *c, const bundle_config *b, const ns_plan *ns, oci_error *err)
+{
+	/* CVE-2019-5736: always run from a sealed copy (cloned_binary.c says why). */
+	if (oci_cloned_binary_ensure(err) < 0)
+		return -1;
+	c->rootfd = oci_state_open_root(c->rt->root, true, err);
+	if (c->rootfd < 0)
+		return -1;
+	/* Before anything of the container exists: a bad profile leaves nothing behind. */
+	if (oci_seccomp_compile(json_object_get(b->linux_, "seccomp"), c->rootfd, &c->seccomp,
+				err) < 0)
+		return oci_err_prefix(err, "config.json");
+	c->dirfd = oci_state_create_dir(c->rootfd, c->opts->id, err);
+	if (c->dirfd < 0)
+		return -1;
+
+	oci_time_rfc3339(c->created, sizeof(c->created));
+	c->st.id = (char *)c->opts->id;
+	c->st.bundle = (char *)c->opts->bundle;
+	c->st.rootfs = b->rootfs;
+	c->st.created = c->created;
+	c->st.owner = geteuid();
+	c->st.own_pidns = ns->own_pidns;
+	c->st.annotations = json_object_get(b->spec, "annotations");
+	c->st.hooks = json_object_get(b->spec, "hooks");
+
+	if (mkfifoat(c->dirfd, OCI_EXEC_FIFO, 0622) < 0)
+		return oci_err_errno(err, errno, "cannot create exec fifo");
+	c->fifo = openat(c->dirfd, OCI_EXEC_FIFO, O_RDWR | O_CLOEXEC);
+	if (c->fifo < 0)
+		return oci_err_errno(err, errno, "cannot open exec fifo");
+	c->st.cgroups = oci_cgroup_create(b->spec, c->opts->id, c->rt->systemd_cgroup, err);
+	if (!c->st.cgroups)
+		return -1;
+	cleanup_free char *cj = json_dumps(c->st.cgroups, JSON_COMPACT);
+	if (!cj)
+		return oci_err(err, OCI_E_INTERNAL, "cannot serialise the cgroups");
+	if (oci_state_write_file(c->dirfd, OCI_CGROUPS_FILE, cj, strlen(cj), 0600, err) < 0)
+		return -1;
+	const char *frozen = oci_freezer_frozen_dir(c->st.cgroups);
+	if (frozen)
+		return oci_err(err, OCI_E_STATE,
+			       "cgroup '%s' is frozen: thaw it before creating a container there",
+			       frozen);
+	/* Before the init joins: it never runs a moment without its limits and device list. */
+	if (oci_resources_apply(json_object_get(b->linux_, "resources"), c->st.cgroups, true, err) <
+	    0)
+		return -1;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, c->sock) < 0)
+		return oci_err_errno(err, errno, "socketpair");
+	return 0;
+}
+
+static pid_t clone_init(unsigned long flags)
+{
+	struct clone_args ca;
+	memset(&ca, 0, sizeof(ca));
+	ca.flags = flags;
+	ca.exit_signal = SIGCHLD;
+	long r = syscall(SYS_clone3, &ca, sizeof(ca));
+	if (r < 0 && errno == ENOSYS && !(flags & CLONE_NEWTIME))
+		r = syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, NULL);
+	return (pid_t)r;
+}
+
+static int clone_error(int e, unsigned long flags, oci_error *err)
+{
+	if ((flags & CLONE_NEWUSER) &&
+	    (e == ENOSPC || ((e == EPERM || e == EACCES) && geteuid() != 0)))
+		return oci_userns_clone_error(e, err);
+	if (e == EPERM && geteuid() != 0)
+		return oci_err_errno(
+		    err, e,
+		    "cannot create the container's namespaces without a user namespace "
+		    "(an unprivileged user needs one: oci-bundle spec --rootless)");
+	return oci_err_errno(err, e, "cannot create the container's namespaces");
+}
+
+/* Phase 4: clone the init into its new namespaces, record it, map its ids, place it in its
+ * cgroups and let it go on (GO carries the state JSON for its hooks). */
+static int spawn_init(creation *c, const bundle_config *b, const ns_plan *ns, oci_error *err)
+{
+	oci_init_args ia;
+	memset(&ia, 0, sizeof(ia));
+	ia.spec = b->spec;
+	ia.opts = c->opts;
+	ia.rootfs = b->rootfs;
+	ia.seccomp = &c->seccomp;
+	ia.userns = ns->clone_flags & CLONE_NEWUSER;
+	ia.new_netns = ns->clone_flags & CLONE_NEWNET;
+	ia.new_cgroupns = ns->new_cgroupns;
+	ia.new_timens = ns->new_timens;
+	ia.join_user_fd = ns->join_user_fd;
+	memcpy(ia.join_fds, ns->join_fds, sizeof(ia.join_fds));
+	memcpy(ia.join_types, ns->join_types, sizeof(ia.join_types));
+
+	if (ns->join_pid_fd >= 0 && setns(ns->join_pid_fd, CLONE_NEWPID) < 0)
+		return oci_err_errno(err, errno, "cannot join the pid namespace");
+	/* Signals are read from a signalfd by the foreground loop; the init unblocks them. */
+	oci_signals_block(&c->oldmask);
+	c->blocked = true;
+	pid_t pid = clone_init(ns->clone_flags);
+	if (pid < 0)
+		return clone_error(errno, ns->clone_flags, err);
+	if (pid == 0) {
+		close(c->sock[0]);
+		ia.sync = c->sock[1];
+		ia.fifo = c->fifo;
+		oci_init_main(&ia);
+	}
+	c->pid = pid;
+	close(c->sock[1]);
+	c->sock[1] = -1;
+	/* Only the init may hold the fifo's read side: start relies on it closing at exec. */
+	close(c->fifo);
+	c->fifo = -1;
+	c->st.pid = pid;
+	c->st.pid_start = oci_proc_start_time(pid, NULL);
+	/* Recorded before anything else can fail: a runtime killed from here on leaves a state
+	 * that `delete --force` can clean. */
+	if (oci_state_write(c->dirfd, &c->st, err) < 0)
+		return -1;
+	if (ia.userns && oci_userns_write_maps(pid, b->linux_, err) < 0)
+		return -1;
+	if (oci_cgroup_enter(c->st.cgroups, pid, err) < 0)
+		return -1;
+	c->hook_state = oci_container_hook_state(&c->st, "creating");
+	if (!c->hook_state)
+		return oci_err(err, OCI_E_INTERNAL, "cannot build state");
+	return oci_sync_send(c->sock[0], OCI_SYNC_GO, c->hook_state, strlen(c->hook_state), -1,
+			     err);
+}
+
+/* Phase 5: the runtime's hooks, run when the init asks (its mounts are done). */
+static int run_create_hooks(void *ctx, oci_error *err)
+{
+	creation *c = ctx;
+	if (oci_hooks_run(c->st.hooks, "prestart", c->hook_state, err) < 0 ||
+	    oci_hooks_run(c->st.hooks, "createRuntime", c->hook_state, err) < 0)
+		return -1;
+	return 0;
+}
+
+/* Phase 5: serve the init until it waits for start. */
+static int serve_init(creation *c, oci_error *err)
+{
+	oci_sync_server s = {.console_socket = c->opts->console_socket,
+			     .master = -1,
+			     .hooks = run_create_hooks,
+			     .ctx = c};
+	int r = oci_sync_serve(c->sock[0], &s, err);
+	c->master = s.master;
+	if (r < 0)
+		return -1;
+	if (r == 0)
+		return oci_err(err, OCI_E_STATE, "container init exited during setup");
+	close(c->sock[0]);
+	c->sock[0] = -1;
+	return 0;
+}
+
+/* Phase 6: create stops here; run starts the container, and without -d waits for it, then
+ * removes it (the exit status is the container's). */
+static int start_or_wait(creation *c, int *exit_status, oci_error *err)
+{
+	if (!c->opts->foreground && !c->opts->detach)
+		return 0;
+	if (oci_container_start_locked(c->dirfd, &c->st, err) < 0)
+		return -1;
+	if (c->opts->detach)
+		return 0;
+	/* Foreground: let kill/delete in while we wait. */
+	flock(c->dirfd, LOCK_UN);
+	if (oci_signals_wait(c->pid, c->master, exit_status, err) < 0)
+		return -1;
+	/* The init is reaped: from here on nothing is rolled back. */
+	c->pid = -1;
+	c->finished = true;
+	if (c->master >= 0)
+		close(c->master);
+	c->master = -1;
+	flock(c->dirfd, LOCK_EX);
+	oci_container_kill_all(&c->st, false);
+	return oci_container_destroy(c->rootfd, c->opts->id, &c->st, true, err);
+}
+
+int oci_container_create(const oci_runtime *rt, const oci_create_opts *opts, int *exit_status,
+			 oci_error *err)
+{
+	/* Before anything is opened: a closed fd among the preserved ones would be taken by
+	 * the bundle or the state root and handed to the container (CVE-2024-21626 class). */
+	if (oci_process_check_preserved(opts->preserve_fds, err) < 0 ||
+	    oci_state_check_id(opts->id, err) < 0)
+		return -1;
+	cleanup_bundle_config bundle_config b = {0};
+	if (load_bundle(opts, &b, err) < 0)
+		return -1;
+	cleanup_ns_plan ns_plan ns = {.join_pid_fd = -1, .join_user_fd = -1, .join_fds = {-1}};
+	if (plan_namespaces(b.linux_, &ns, err) < 0)
+		return -1;
+
+	creation c;
+	creation_init(&c, rt, opts);
+	int ret = prepare_state(&c, &b, &ns, err);
+	if (ret == 0)
+		ret = spawn_init(&c, &b, &ns, err);
+	/* The init has its own copies: ours would only keep the namespaces alive. */
+	ns_plan_release(&ns);
+	if (ret == 0)
+		ret = serve_init(&c, err);
+	if (ret == 0 && opts->pid_file)
+		ret = oci_process_write_pid_file(opts->pid_file, c.pid, err);
+	if (ret == 0)
+		ret = start_or_wait(&c, exit_status, err);
+	if (ret < 0 && !c.finished)
+		rollback(&c);
+	creation_release(&c);
+	return ret;
+}
