@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/json.h"
 #include "common/spec.h"
 #include "common/util.h"
 #include "run/state.h"
@@ -216,8 +217,20 @@ static void fill(oci_state *st)
 	st->owner = 1000;
 	st->annotations = json_pack("{s:s}", "org.example.key", "value");
 	st->hooks = json_pack("{s:[{s:s,s:[s]}]}", "poststop", "path", "/bin/echo", "args", "echo");
-	st->cgroups = json_pack("[s,s]", "/sys/fs/cgroup/a/c1", "/sys/fs/cgroup/pids/c1");
 	st->own_pidns = true;
+}
+
+/* A state.json for an init with that pid and start time, and these cgroups (a JSON list, or
+ * NULL): the runtime only ever gets its cgroups from this file. */
+static void write_state(pid_t pid, uint64_t start, const char *cgroups)
+{
+	char text[512];
+	snprintf(text, sizeof(text),
+		 "{\"id\":\"c1\",\"pid\":%d,\"pid_start\":%llu,\"bundle\":\"/b\","
+		 "\"rootfs\":\"/b/rootfs\",\"created\":\"t\"%s%s}",
+		 (int)pid, (unsigned long long)start, cgroups ? ",\"cgroups\":" : "",
+		 cgroups ? cgroups : "");
+	write_at(tmpfd, "state.json", text);
 }
 
 START_TEST(test_round_trip)
@@ -242,15 +255,13 @@ START_TEST(test_round_trip)
 	ck_assert(back.own_pidns);
 	ck_assert(json_equal(back.annotations, st.annotations));
 	ck_assert(json_equal(back.hooks, st.hooks));
-	ck_assert(json_equal(back.cgroups, st.cgroups));
 	oci_state_release(&back);
 	ck_assert_ptr_null(back.id);
 
 	/* A second write replaces the whole file; optional parts may be absent. */
 	json_decref(st.annotations);
 	json_decref(st.hooks);
-	json_decref(st.cgroups);
-	st.annotations = st.hooks = st.cgroups = NULL;
+	st.annotations = st.hooks = NULL;
 	st.pid = 99;
 	st.own_pidns = false;
 	ck_assert_int_eq(oci_state_write(tmpfd, &st, &err), 0);
@@ -264,6 +275,21 @@ START_TEST(test_round_trip)
 	oci_state_release(&st);
 	list_dir(tmpfd, names, sizeof(names));
 	ck_assert_str_eq(names, "state.json");
+
+	/* The container's cgroup directories survive a read and a write, in order. */
+	write_state(0, 0,
+		    "[\"/sys/fs/cgroup/pids/oci-run/c1\",\"/sys/fs/cgroup/memory/oci-run/c1\"]");
+	ck_assert_int_eq(oci_state_read(tmpfd, &back, &err), 0);
+	ck_assert_ptr_nonnull(back.cgroups);
+	ck_assert_int_eq(oci_state_write(tmpfd, &back, &err), 0);
+	oci_state_release(&back);
+	json_t *j = oci_json_load_file_at(tmpfd, "state.json", 1 << 20, &err);
+	ck_assert_ptr_nonnull(j);
+	char *c = json_dumps(json_object_get(j, "cgroups"), JSON_COMPACT);
+	ck_assert_str_eq(
+	    c, "[\"/sys/fs/cgroup/pids/oci-run/c1\",\"/sys/fs/cgroup/memory/oci-run/c1\"]");
+	free(c);
+	json_decref(j);
 }
 END_TEST
 
@@ -450,60 +476,59 @@ START_TEST(test_proc_start_time)
 }
 END_TEST
 
-static int status_of(const oci_state *st)
+/* The status of the container write_state() describes. */
+static const char *status_with(pid_t pid, uint64_t start, const char *cgroups)
 {
-	return oci_state_status(tmpfd, st);
+	oci_state st;
+	oci_error err = OCI_ERROR_INIT;
+	write_state(pid, start, cgroups);
+	ck_assert_msg(oci_state_read(tmpfd, &st, &err) == 0, "%s", err.msg);
+	const char *name = oci_status_name(oci_state_status(tmpfd, &st));
+	oci_state_release(&st);
+	return name;
 }
 
 START_TEST(test_status)
 {
 	int wake;
 	pid_t pid = spawn(&wake, NULL);
-	oci_state st;
-	memset(&st, 0, sizeof(st));
-	st.pid = pid;
-	st.pid_start = oci_proc_start_time(pid, NULL);
-	ck_assert_uint_gt(st.pid_start, 0);
+	uint64_t start = oci_proc_start_time(pid, NULL);
+	ck_assert_uint_gt(start, 0);
 
 	/* The init waits on exec.fifo until `start`: created; then running. */
 	ck_assert_int_eq(mkfifoat(tmpfd, "exec.fifo", 0600), 0);
-	ck_assert_str_eq(oci_status_name(status_of(&st)), "created");
+	ck_assert_str_eq(status_with(pid, start, NULL), "created");
 	ck_assert_int_eq(unlinkat(tmpfd, "exec.fifo", 0), 0);
-	ck_assert_str_eq(oci_status_name(status_of(&st)), "running");
+	ck_assert_str_eq(status_with(pid, start, NULL), "running");
 
 	/* Frozen cgroups make it paused, created or not (cgroup v1 and v2 files). */
 	ck_assert_int_eq(mkdirat(tmpfd, "v1", 0755), 0);
 	ck_assert_int_eq(mkdirat(tmpfd, "v2", 0755), 0);
+	write_at(tmpfd, "v2/cgroup.controllers", "pids\n");
 	char v1[128], v2[128];
-	snprintf(v1, sizeof(v1), "%s/v1", tmp);
-	snprintf(v2, sizeof(v2), "%s/v2", tmp);
-	st.cgroups = json_pack("[s]", v1);
+	snprintf(v1, sizeof(v1), "[\"%s/v1\"]", tmp);
+	snprintf(v2, sizeof(v2), "[\"%s/v2\"]", tmp);
 	write_at(tmpfd, "v1/freezer.state", "THAWED\n");
-	ck_assert_str_eq(oci_status_name(status_of(&st)), "running");
+	ck_assert_str_eq(status_with(pid, start, v1), "running");
 	write_at(tmpfd, "v1/freezer.state", "FROZEN\n");
-	ck_assert_str_eq(oci_status_name(status_of(&st)), "paused");
+	ck_assert_str_eq(status_with(pid, start, v1), "paused");
 	ck_assert_int_eq(mkfifoat(tmpfd, "exec.fifo", 0600), 0);
-	ck_assert_str_eq(oci_status_name(status_of(&st)), "paused");
-	json_decref(st.cgroups);
-	st.cgroups = json_pack("[s]", v2);
+	ck_assert_str_eq(status_with(pid, start, v1), "paused");
 	write_at(tmpfd, "v2/cgroup.freeze", "0\n");
-	ck_assert_str_eq(oci_status_name(status_of(&st)), "created");
+	ck_assert_str_eq(status_with(pid, start, v2), "created");
 	write_at(tmpfd, "v2/cgroup.freeze", "1\n");
-	ck_assert_str_eq(oci_status_name(status_of(&st)), "paused");
+	ck_assert_str_eq(status_with(pid, start, v2), "paused");
 
 	/* The same pid with another start time is another process: stopped. */
-	st.pid_start++;
-	ck_assert_str_eq(oci_status_name(status_of(&st)), "stopped");
-	st.pid_start--;
+	ck_assert_str_eq(status_with(pid, start + 1, v2), "stopped");
+	ck_assert_str_eq(status_with(pid, start, v2), "paused");
 
 	/* An exited init is stopped, reaped or not, whatever else is still there. */
 	let_exit(pid, wake);
-	ck_assert_str_eq(oci_status_name(status_of(&st)), "stopped");
+	ck_assert_str_eq(status_with(pid, start, v2), "stopped");
 	ck_assert_int_eq(waitpid(pid, NULL, 0), pid);
-	ck_assert_str_eq(oci_status_name(status_of(&st)), "stopped");
-	st.pid = 0;
-	ck_assert_str_eq(oci_status_name(status_of(&st)), "stopped");
-	json_decref(st.cgroups);
+	ck_assert_str_eq(status_with(pid, start, v2), "stopped");
+	ck_assert_str_eq(status_with(0, 0, NULL), "stopped");
 }
 END_TEST
 
