@@ -33,11 +33,9 @@
 #include "common/log.h"
 #include "common/spec.h"
 #include "common/util.h"
-#include "run/cgroup.h"
-#include "run/resources.h"
+#include "run/cgroup/cgroup.h"
 #include "run/cloned_binary.h"
 #include "run/process.h"
-#include "run/freezer.h"
 #include "run/hooks.h"
 #include "run/init.h"
 #include "run/seccomp.h"
@@ -157,7 +155,7 @@ static void kill_all_and_wait(const oci_state *st, bool is_child)
 	}
 	/* Frozen (paused) tasks only die once thawed. */
 	if (st->cgroups)
-		oci_freezer_set(st->cgroups, false, NULL);
+		oci_cgroup_freeze(st->cgroups, false, NULL);
 	if (is_child) {
 		waitpid(st->pid, NULL, 0);
 		return;
@@ -356,9 +354,20 @@ int oci_container_create(const oci_run_global *g, const oci_create_opts *opts, i
 	if (oci_seccomp_compile(json_object_get(linux_, "seccomp"), rootfd, &seccomp, err) < 0)
 		return oci_err_prefix(err, "config.json");
 	ia.seccomp = &seccomp;
-	cleanup_close int dirfd = oci_state_create_dir(rootfd, opts->id, err);
-	if (dirfd < 0)
+	oci_resources res;
+	if (oci_resources_parse(json_object_get(linux_, "resources"), &res, err) < 0)
 		return -1;
+	oci_cgroup_manager cgm;
+	if (oci_cgroup_manager_init(&cgm, g->systemd_cgroup, err) < 0) {
+		oci_resources_release(&res);
+		return -1;
+	}
+	cleanup_close int dirfd = oci_state_create_dir(rootfd, opts->id, err);
+	if (dirfd < 0) {
+		oci_resources_release(&res);
+		oci_cgroup_manager_release(&cgm);
+		return -1;
+	}
 
 	oci_state st;
 	memset(&st, 0, sizeof(st));
@@ -390,20 +399,12 @@ int oci_container_create(const oci_run_global *g, const oci_create_opts *opts, i
 		oci_err_errno(err, errno, "cannot open exec fifo");
 		goto fail;
 	}
-	st.cgroups = oci_cgroup_create(spec, opts->id, g->systemd_cgroup, err);
-	if (!st.cgroups)
+	st.cgroups = oci_cgroup_create(
+	    &cgm, json_string_value(json_object_get(linux_, "cgroupsPath")), opts->id, &res, err);
+	if (!st.cgroups || oci_state_write_cgroups(dirfd, st.cgroups, err) < 0)
 		goto fail;
 	{
-		cleanup_free char *cj = json_dumps(st.cgroups, JSON_COMPACT);
-		if (!cj ||
-		    oci_state_write_file(dirfd, OCI_CGROUPS_FILE, cj, strlen(cj), 0600, err) < 0) {
-			if (!cj)
-				oci_err(err, OCI_E_INTERNAL, "cannot serialise the cgroups");
-			goto fail;
-		}
-	}
-	{
-		const char *frozen = oci_freezer_frozen_dir(st.cgroups);
+		const char *frozen = oci_cgroup_frozen_dir(st.cgroups);
 		if (frozen) {
 			oci_err(err, OCI_E_STATE,
 				"cgroup '%s' is frozen: thaw it before creating a container there",
@@ -412,7 +413,7 @@ int oci_container_create(const oci_run_global *g, const oci_create_opts *opts, i
 		}
 	}
 	/* Before the init joins: it never runs a moment without its limits and device list. */
-	if (oci_resources_apply(json_object_get(linux_, "resources"), st.cgroups, true, err) < 0)
+	if (oci_cgroup_apply(st.cgroups, &res, err) < 0)
 		goto fail;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, socks) < 0) {
 		oci_err_errno(err, errno, "socketpair");
@@ -531,7 +532,9 @@ int oci_container_create(const oci_run_global *g, const oci_create_opts *opts, i
 	flock(dirfd, LOCK_EX);
 	kill_all_and_wait(&st, false);
 	ret = destroy(rootfd, opts->id, &st, true, err);
-	json_decref(st.cgroups);
+	oci_cgroup_free(st.cgroups);
+	oci_resources_release(&res);
+	oci_cgroup_manager_release(&cgm);
 	if (blocked)
 		sigprocmask(SIG_SETMASK, &oldmask, NULL);
 	return ret;
@@ -554,8 +557,9 @@ out:
 		close(socks[1]);
 	if (master >= 0)
 		close(master);
-	if (st.cgroups)
-		json_decref(st.cgroups);
+	oci_cgroup_free(st.cgroups);
+	oci_resources_release(&res);
+	oci_cgroup_manager_release(&cgm);
 	if (blocked)
 		sigprocmask(SIG_SETMASK, &oldmask, NULL);
 	return ret;
@@ -639,29 +643,37 @@ int oci_container_kill(const oci_run_global *g, const char *id, int sig, bool al
 
 /* The cgroups of container id for delete, which trusts neither file of its state directory
  * (corrupt, or written by someone else): the lists of cgroups.json, state.json and the
- * default path, in that order, each used only when it passes oci_cgroup_check_dirs. With
- * kill, the first one that oci_cgroup_kill_tree empties and removes is the container's; one
+ * default path, in that order, each used only when it passes oci_cgroup_check. With
+ * kill, the first one that oci_cgroup_kill empties and removes is the container's; one
  * holding a host process is left alone and the next is tried. Without kill, returns the first
  * list that passes (for the status). */
-static json_t *delete_cgroups(int dirfd, const char *id, json_t *from_state, bool kill)
+static oci_cgroup *delete_cgroups(int dirfd, const char *id, const oci_cgroup *from_state,
+				  bool kill)
 {
-	cleanup_json json_t *file = oci_json_load_file_at(dirfd, OCI_CGROUPS_FILE, 1 << 20, NULL);
-	cleanup_json json_t *dflt = oci_cgroup_default_dirs(id);
-	json_t *cands[3] = {file, from_state, dflt};
+	oci_error fe = OCI_ERROR_INIT;
+	oci_cgroup *file = oci_state_read_cgroups(dirfd, &fe);
+	oci_cgroup *dflt = oci_cgroup_default(id, NULL);
+	const oci_cgroup *cands[3] = {file, from_state, dflt};
 	const char *names[3] = {OCI_CGROUPS_FILE, OCI_STATE_FILE, "the default cgroup path"};
-	for (int k = 0; k < 3; k++) {
+	oci_cgroup *found = NULL;
+	/* a cgroups.json that is there but not a list is reported like a list that fails */
+	if (kill && !file && fe.code == OCI_E_INVALID && !strcmp(fe.msg, "not a list of cgroups"))
+		log_warn("container '%s': cgroups of %s not used: %s", id, names[0], fe.msg);
+	for (int k = 0; k < 3 && !found; k++) {
 		if (!cands[k] || (k == 2 && (cands[0] || cands[1]) && !kill))
 			continue;
 		oci_error e = OCI_ERROR_INIT;
-		json_t *ok = oci_cgroup_check_dirs(cands[k], &e);
-		if (ok && (!kill || json_array_size(ok) == 0 || oci_cgroup_kill_tree(ok, &e) == 0))
-			return ok;
-		if (ok)
-			json_decref(ok);
-		if (kill)
+		oci_cgroup *ok = oci_cgroup_check(cands[k], &e);
+		if (ok && (!kill || ok->n == 0 || oci_cgroup_kill(ok, &e) == 0))
+			found = ok;
+		else
+			oci_cgroup_free(ok);
+		if (!found && kill)
 			log_warn("container '%s': cgroups of %s not used: %s", id, names[k], e.msg);
 	}
-	return NULL;
+	oci_cgroup_free(file);
+	oci_cgroup_free(dflt);
+	return found;
 }
 
 /* The recorded init, only if it is still the process started then and, as a container's
@@ -708,7 +720,7 @@ int oci_container_delete(const oci_run_global *g, const char *id, bool force, oc
 		log_warn("container '%s': state.json names '%s': ignored", id, st.id);
 	if (readable && !init_is_container(&st))
 		st.pid = 0; /* stopped, or not ours to kill */
-	json_t *from_state = st.cgroups;
+	oci_cgroup *from_state = st.cgroups;
 	st.cgroups = delete_cgroups(dirfd, id, from_state, false);
 	int status = readable ? oci_state_status(dirfd, &st) : OCI_STATUS_STOPPED;
 	int ret = 0;
@@ -720,7 +732,7 @@ int oci_container_delete(const oci_run_global *g, const char *id, bool force, oc
 		/* A created container is deleted without --force, as runc does. */
 		if (st.pid > 0)
 			kill(st.pid, SIGKILL);
-		json_decref(delete_cgroups(dirfd, id, from_state, true));
+		oci_cgroup_free(delete_cgroups(dirfd, id, from_state, true));
 		for (int i = 0; st.pid > 0 && i < 2000; i++) {
 			bool zombie;
 			uint64_t s = oci_proc_start_time(st.pid, &zombie);
@@ -729,16 +741,15 @@ int oci_container_delete(const oci_run_global *g, const char *id, bool force, oc
 			struct timespec ts = {0, 1000 * 1000};
 			nanosleep(&ts, NULL);
 		}
-		json_decref(st.cgroups);
-		st.cgroups = NULL; /* removed by oci_cgroup_kill_tree */
+		oci_cgroup_free(st.cgroups);
+		st.cgroups = NULL; /* removed by oci_cgroup_kill */
 		/* Hooks only from a state that could be read. */
 		ret = destroy(rootfd, id, &st, readable, err);
 	}
-	if (from_state)
-		json_decref(from_state);
+	oci_cgroup_free(from_state);
 	if (readable)
 		oci_state_release(&st);
-	else if (st.cgroups)
-		json_decref(st.cgroups);
+	else
+		oci_cgroup_free(st.cgroups);
 	return ret;
 }

@@ -32,7 +32,7 @@
 #include "common/json.h"
 #include "common/log.h"
 #include "common/util.h"
-#include "run/cgroup.h"
+#include "run/cgroup/cgroup.h"
 #include "run/cloned_binary.h"
 #include "run/process.h"
 #include "run/seccomp.h"
@@ -443,7 +443,7 @@ static int do_exec(const oci_run_global *g, const exec_opts *o, int *exit_status
 	}
 	close(socks[1]);
 	socks[1] = -1;
-	if (oci_cgroup_enter(st.cgroups, c, err) < 0 ||
+	if ((st.cgroups && oci_cgroup_enter(st.cgroups, c, err) < 0) ||
 	    oci_sync_send(socks[0], OCI_SYNC_GO, NULL, 0, -1, err) < 0)
 		goto out;
 	/* Messages until both children closed the socket: C's pid report, G's pty or error. */

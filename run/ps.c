@@ -14,7 +14,7 @@
 
 #include "common/cli.h"
 #include "common/util.h"
-#include "run/cgroup.h"
+#include "run/cgroup/cgroup.h"
 #include "run/state.h"
 
 enum { OPT_FORMAT = 'f', OPT_HELP = 256 };
@@ -167,7 +167,7 @@ int oci_cmd_ps(const oci_run_global *g, int argc, char **argv, oci_error *err)
 	size_t n = 0;
 	int ret = 0;
 	if (oci_state_status(dirfd, &st) != OCI_STATUS_STOPPED) {
-		if (st.cgroups && json_array_size(st.cgroups) > 0)
+		if (st.cgroups && st.cgroups->n > 0)
 			ret = oci_cgroup_pids(st.cgroups, &pids, &n, err);
 		else if (st.own_pidns)
 			ret = pidns_pids(st.pid, &pids, &n, err);
