@@ -343,8 +343,8 @@ static const char *v1_frozen_dir(const oci_cgroup *cg)
 static void copy_from_parent(const char *dir, const char *file)
 {
 	char buf[4096];
-	if (oci_cgroup_read(dir, file, buf, sizeof(buf)) == 0 && strlen(buf) > 1)
-		return; /* already set */
+	if (oci_cgroup_read(dir, file, buf, sizeof(buf)) < 0 || strlen(buf) > 1)
+		return; /* not a cpuset cgroup, or already set */
 	cleanup_free char *parent = strdup(dir);
 	char *slash = parent ? strrchr(parent, '/') : NULL;
 	if (!slash)
