@@ -215,11 +215,19 @@ END_TEST
 START_TEST(test_v1_devices_at_create)
 {
 	host(true, false);
-	APPLY_OK("{\"devices\": [{\"allow\": false, \"access\": \"rwm\"}]}", true);
+	APPLY_OK("{\"devices\": [{\"allow\": true, \"type\": \"b\", \"major\": 8, "
+		 "\"access\": \"r\"}]}",
+		 true);
 	/* deny-all first, then the config's rules, then runc's defaults (the last one written
-	 * is /dev/net/tun's) */
-	ck_assert_str_eq(get("devices/oci-run/c/devices.deny"), "a *:* rwm");
+	 * is /dev/net/tun's; each write replaces the fake file's start) */
+	ck_assert_str_eq(get("devices/oci-run/c/devices.deny"), "a");
 	ck_assert(!strncmp(get("devices/oci-run/c/devices.allow"), "c 10:200 rwm", 12));
+	/* a deny rule of the config goes to devices.deny */
+	put("devices/oci-run/c/devices.deny", "");
+	APPLY_OK("{\"devices\": [{\"allow\": false, \"type\": \"c\", \"major\": 1, "
+		 "\"minor\": 5, \"access\": \"w\"}]}",
+		 false);
+	ck_assert_str_eq(get("devices/oci-run/c/devices.deny"), "c 1:5 w");
 	/* at update, nothing without a devices list */
 	put("devices/oci-run/c/devices.deny", "");
 	APPLY_OK("{\"pids\": {\"limit\": 5}}", false);
