@@ -1,7 +1,8 @@
 /* The runtime-spec model shared by oci-bundle and oci-run: runc's default config.json (so
  * that `oci-bundle spec` and `oci-run spec` are drop-ins for `runc spec`) and the conversion
  * of an image config into the container's process, as docker run and the image-spec's
- * conversion rules describe it. Validation lives in spec_validate.c. */
+ * conversion rules describe it; and the table of namespace types. Validation lives in
+ * spec_validate.c. */
 #include "common/spec.h"
 
 #include <errno.h>
@@ -13,6 +14,29 @@
 #include "common/passwd.h"
 #include "common/safepath.h"
 #include "common/util.h"
+
+const oci_spec_namespace oci_spec_namespaces[OCI_SPEC_N_NAMESPACES] = {
+    {"user", CLONE_NEWUSER, "user"}, {"ipc", CLONE_NEWIPC, "ipc"},
+    {"uts", CLONE_NEWUTS, "uts"},    {"network", CLONE_NEWNET, "net"},
+    {"pid", CLONE_NEWPID, "pid"},    {"cgroup", CLONE_NEWCGROUP, "cgroup"},
+    {"time", CLONE_NEWTIME, "time"}, {"mount", CLONE_NEWNS, "mnt"},
+};
+
+const oci_spec_namespace *oci_spec_namespace_by_type(const char *type)
+{
+	for (size_t i = 0; type && i < OCI_SPEC_N_NAMESPACES; i++)
+		if (!strcmp(type, oci_spec_namespaces[i].type))
+			return &oci_spec_namespaces[i];
+	return NULL;
+}
+
+const oci_spec_namespace *oci_spec_namespace_by_flag(int flag)
+{
+	for (size_t i = 0; i < OCI_SPEC_N_NAMESPACES; i++)
+		if (oci_spec_namespaces[i].flag == flag)
+			return &oci_spec_namespaces[i];
+	return NULL;
+}
 
 /* runc 1.1's `runc spec`, key for key and in its order; only ociVersion is ours. */
 static const char default_spec[] =

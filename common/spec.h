@@ -4,6 +4,7 @@
 #define OCI_SPEC_H
 
 #include <jansson.h>
+#include <sched.h>
 #include <stdbool.h>
 
 #include "common/error.h"
@@ -81,6 +82,25 @@ extern const char *const oci_spec_capabilities[];
 extern const size_t oci_spec_n_capabilities;
 /* Normalise "net_admin" / "CAP_NET_ADMIN" to "CAP_NET_ADMIN" in out; -1 when unknown. */
 int oci_spec_capability_name(const char *in, char *out, size_t outlen);
+/* Older libc headers lack it (Linux 5.6). */
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+
+/* The namespace types of the runtime-spec, the one table that validation, create, exec and
+ * `features` read: the config's name, the clone(2) flag and the name under /proc/PID/ns/.
+ * Its order is the one exec joins them in: user first (it gives the right to join the
+ * others), mount last (joining it hides the host's /proc). */
+typedef struct oci_spec_namespace {
+	const char *type; /* linux.namespaces[].type: "network" */
+	int flag;	  /* CLONE_NEWNET */
+	const char *proc; /* /proc/PID/ns/net */
+} oci_spec_namespace;
+#define OCI_SPEC_N_NAMESPACES 8
+extern const oci_spec_namespace oci_spec_namespaces[OCI_SPEC_N_NAMESPACES];
+/* The entry of a config type ("network") or of a CLONE_NEW* flag; NULL when unknown. */
+const oci_spec_namespace *oci_spec_namespace_by_type(const char *type);
+const oci_spec_namespace *oci_spec_namespace_by_flag(int flag);
 /* Namespace types of the runtime-spec (pid, network, mount, ipc, uts, user, cgroup, time). */
 bool oci_spec_namespace_known(const char *type);
 #endif

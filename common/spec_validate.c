@@ -78,15 +78,9 @@ int oci_spec_capability_name(const char *in, char *out, size_t outlen)
 	return -1;
 }
 
-static const char *const namespaces[] = {"pid", "network", "mount",  "ipc",
-					 "uts", "user",	   "cgroup", "time"};
-
 bool oci_spec_namespace_known(const char *type)
 {
-	for (size_t i = 0; i < ARRAY_SIZE(namespaces); i++)
-		if (!strcmp(type, namespaces[i]))
-			return true;
-	return false;
+	return oci_spec_namespace_by_type(type) != NULL;
 }
 
 static const char *const rlimits[] = {
@@ -664,10 +658,12 @@ static int namespace_is_own(const char *path, const char *type)
 {
 	char own[64];
 	struct stat a, b;
-	snprintf(own, sizeof(own), "/proc/self/ns/%s",
-		 !strcmp(type, "network") ? "net"
-		 : !strcmp(type, "mount") ? "mnt"
-					  : type);
+	const oci_spec_namespace *t = oci_spec_namespace_by_type(type);
+	if (!t) {
+		errno = EINVAL;
+		return -1;
+	}
+	snprintf(own, sizeof(own), "/proc/self/ns/%s", t->proc);
 	if (stat(path, &a) < 0 || stat(own, &b) < 0)
 		return -1;
 	return a.st_dev == b.st_dev && a.st_ino == b.st_ino;

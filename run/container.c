@@ -1,6 +1,7 @@
-/* The container lifecycle on the runtime's side: create (clone the init into its
- * namespaces, place it in cgroups, run the runtime's hooks, record the state), start (the
- * exec fifo handshake), kill, delete, and run = create + start + wait.
+/* The container lifecycle after create: start (the exec fifo handshake), kill, delete,
+ * state and list, the pids of a container, pause/resume; and what create and delete share
+ * (tearing a container down). create and run are in run/container_create.c, exec in
+ * run/container_exec.c, update in run/container_update.c.
  *
  * There is no long-lived shim: once create returns, the only process is the container's
  * init, blocked on exec.fifo in the state directory; its pid and start time are recorded so
@@ -8,23 +9,17 @@
  * stopped when the pid is gone, a zombie, or reused). */
 #include "run/container.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/sched.h>
 #include <poll.h>
+#include <pwd.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
-#include <sys/socket.h>
-#include <linux/magic.h>
-#include <linux/nsfs.h>
-#include <sys/ioctl.h>
 #include <sys/stat.h>
-#include <sys/statfs.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -34,77 +29,11 @@
 #include "common/spec.h"
 #include "common/util.h"
 #include "run/cgroup/cgroup.h"
-#include "run/cloned_binary.h"
-#include "run/process.h"
+#include "run/container_internal.h"
 #include "run/hooks.h"
-#include "run/init.h"
-#include "run/seccomp.h"
-#include "run/signals.h"
 #include "run/state.h"
-#include "run/sync.h"
-#include "run/terminal.h"
-#include "run/userns.h"
 
-#ifndef CLONE_NEWTIME
-#define CLONE_NEWTIME 0x00000080
-#endif
-
-static const struct {
-	const char *type;
-	int flag;
-} ns_types[] = {
-    {"pid", CLONE_NEWPID},	 {"network", CLONE_NEWNET}, {"mount", CLONE_NEWNS},
-    {"ipc", CLONE_NEWIPC},	 {"uts", CLONE_NEWUTS},	    {"user", CLONE_NEWUSER},
-    {"cgroup", CLONE_NEWCGROUP}, {"time", CLONE_NEWTIME},
-};
-
-const char *oci_ns_name(int flag)
-{
-	for (size_t k = 0; k < ARRAY_SIZE(ns_types); k++)
-		if (ns_types[k].flag == flag)
-			return ns_types[k].type;
-	return "unknown";
-}
-
-/* Open a namespace to join by path. The path comes from the config: it may name a FIFO (a
- * blocking open would hang create forever), a device, or a namespace of another type. So it is
- * first opened O_PATH (no side effect on any file type), checked to be an nsfs file, only then
- * opened for setns, and its type checked against the one the config names. */
-static int open_ns_path(const char *type, int flag, const char *path, oci_error *err)
-{
-	cleanup_close int pfd = open(path, O_PATH | O_CLOEXEC);
-	if (pfd < 0)
-		return oci_err_errno(err, errno, "linux.namespaces: '%s' path '%s'", type, path);
-	struct statfs sfs;
-	struct stat sb;
-	if (fstatfs(pfd, &sfs) < 0 || fstat(pfd, &sb) < 0)
-		return oci_err_errno(err, errno, "linux.namespaces: '%s' path '%s'", type, path);
-	if (sfs.f_type != NSFS_MAGIC || !S_ISREG(sb.st_mode))
-		return oci_err(err, OCI_E_INVALID,
-			       "linux.namespaces: '%s' path '%s': not a namespace file", type,
-			       path);
-	char self[64];
-	snprintf(self, sizeof(self), "/proc/self/fd/%d", pfd);
-	int fd = open(self, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-	if (fd < 0)
-		return oci_err_errno(err, errno, "linux.namespaces: '%s' path '%s'", type, path);
-	int actual = ioctl(fd, NS_GET_NSTYPE);
-	if (actual < 0) {
-		int e = errno;
-		close(fd);
-		return oci_err_errno(
-		    err, e, "linux.namespaces: '%s' path '%s': cannot get its type", type, path);
-	}
-	if (actual != flag) {
-		close(fd);
-		return oci_err(err, OCI_E_INVALID,
-			       "linux.namespaces: '%s' path '%s': a %s namespace, not a %s one",
-			       type, path, oci_ns_name(actual), type);
-	}
-	return fd;
-}
-
-static char *state_json(const oci_state *st, const char *status)
+char *oci_container_hook_state(const oci_state *st, const char *status)
 {
 	json_t *j =
 	    json_pack("{s:s,s:s,s:s,s:I,s:s}", "ociVersion", OCI_RUNTIME_SPEC_VERSION, "id", st->id,
@@ -118,29 +47,7 @@ static char *state_json(const oci_state *st, const char *status)
 	return s;
 }
 
-static pid_t clone_init(unsigned long flags)
-{
-	struct clone_args ca;
-	memset(&ca, 0, sizeof(ca));
-	ca.flags = flags;
-	ca.exit_signal = SIGCHLD;
-	long r = syscall(SYS_clone3, &ca, sizeof(ca));
-	if (r < 0 && errno == ENOSYS && !(flags & CLONE_NEWTIME))
-		r = syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, NULL);
-	return (pid_t)r;
-}
-
-static int write_pid_file(const char *path, pid_t pid, oci_error *err)
-{
-	char buf[32];
-	int n = snprintf(buf, sizeof(buf), "%d", (int)pid);
-	if (oci_state_write_file(AT_FDCWD, path, buf, (size_t)n, 0644, err) < 0)
-		return oci_err_prefix(err, "pid file");
-	return 0;
-}
-
-/* Kill every process of the container and wait until the init is gone. */
-static void kill_all_and_wait(const oci_state *st, bool is_child)
+void oci_container_kill_all(const oci_state *st, bool is_child)
 {
 	if (st->pid > 0 && oci_proc_start_time(st->pid, NULL) == st->pid_start) {
 		kill(st->pid, SIGKILL);
@@ -170,13 +77,13 @@ static void kill_all_and_wait(const oci_state *st, bool is_child)
 	}
 }
 
-/* Remove what a container left: cgroups, state directory; poststop hooks when asked. */
-static int destroy(int rootfd, const char *id, const oci_state *st, bool poststop, oci_error *err)
+int oci_container_destroy(int rootfd, const char *id, const oci_state *st, bool poststop,
+			  oci_error *err)
 {
 	if (st->cgroups && oci_cgroup_destroy(st->cgroups, err) < 0)
 		return -1;
 	if (poststop && st->hooks) {
-		cleanup_free char *s = state_json(st, "stopped");
+		cleanup_free char *s = oci_container_hook_state(st, "stopped");
 		oci_error herr = OCI_ERROR_INIT;
 		if (s && oci_hooks_run(st->hooks, "poststop", s, &herr) < 0)
 			log_warn("%s", herr.msg);
@@ -186,7 +93,7 @@ static int destroy(int rootfd, const char *id, const oci_state *st, bool poststo
 	return 0;
 }
 
-static int start_locked(int dirfd, oci_state *st, json_t *hooks, oci_error *err)
+int oci_container_start_locked(int dirfd, oci_state *st, oci_error *err)
 {
 	int status = oci_state_status(dirfd, st);
 	if (status == OCI_STATUS_STOPPED)
@@ -207,362 +114,13 @@ static int start_locked(int dirfd, oci_state *st, json_t *hooks, oci_error *err)
 	struct pollfd pf = {.fd = fifo, .events = 0};
 	while (poll(&pf, 1, -1) < 0 && errno == EINTR)
 		;
-	if (hooks) {
-		cleanup_free char *s = state_json(st, "running");
+	if (st->hooks) {
+		cleanup_free char *s = oci_container_hook_state(st, "running");
 		oci_error herr = OCI_ERROR_INIT;
-		if (s && oci_hooks_run(hooks, "poststart", s, &herr) < 0)
+		if (s && oci_hooks_run(st->hooks, "poststart", s, &herr) < 0)
 			log_warn("%s", herr.msg);
 	}
 	return 0;
-}
-
-int oci_container_create(const oci_run_global *g, const oci_create_opts *opts, int *exit_status,
-			 oci_error *err)
-{
-	/* Before anything is opened: a closed fd among the preserved ones would be taken by
-	 * the bundle or the state root and handed to the container (CVE-2024-21626 class). */
-	if (oci_process_check_preserved(opts->preserve_fds, err) < 0 ||
-	    oci_state_check_id(opts->id, err) < 0)
-		return -1;
-	cleanup_close int bundlefd = open(opts->bundle, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (bundlefd < 0)
-		return oci_err_errno(err, errno, "bundle '%s'", opts->bundle);
-	cleanup_json json_t *spec =
-	    oci_json_load_file_at(bundlefd, "config.json", OCI_JSON_MAX_SIZE, err);
-	if (!spec)
-		return oci_err_prefix(err, "bundle '%s'", opts->bundle);
-	{
-		cleanup_json json_t *problems = json_array();
-		int n = oci_spec_validate(spec, bundlefd, problems, err);
-		if (n < 0)
-			return -1;
-		if (n > 0) {
-			/* Every problem at once, on one line, as oci-bundle validate lists them. */
-			char all[OCI_ERR_MSG_MAX];
-			size_t used = 0, k;
-			json_t *p;
-			all[0] = '\0';
-			json_array_foreach(problems, k, p)
-			{
-				int w = snprintf(all + used, sizeof(all) - used, "%s%s",
-						 k ? "; " : "", json_string_value(p));
-				if (w < 0 || (size_t)w >= sizeof(all) - used)
-					break;
-				used += (size_t)w;
-			}
-			if (n == 1)
-				return oci_err(err, OCI_E_INVALID, "config.json: %s", all);
-			return oci_err(err, OCI_E_INVALID, "config.json: %d problems: %s", n, all);
-		}
-	}
-	json_t *process = json_object_get(spec, "process");
-	json_t *linux_ = json_object_get(spec, "linux");
-	if (!json_is_object(process))
-		return oci_err(err, OCI_E_INVALID, "config.json: process: missing");
-	const char *root_path =
-	    json_string_value(json_object_get(json_object_get(spec, "root"), "path"));
-	if (!root_path)
-		return oci_err(err, OCI_E_INVALID, "config.json: root.path: missing");
-	cleanup_free char *rootfs_rel = root_path[0] == '/'
-					    ? oci_strdup(root_path, err)
-					    : oci_asprintf(err, "%s/%s", opts->bundle, root_path);
-	if (!rootfs_rel)
-		return -1;
-	cleanup_free char *rootfs = realpath(rootfs_rel, NULL);
-	if (!rootfs)
-		return oci_err_errno(err, errno, "rootfs '%s'", rootfs_rel);
-	bool terminal = json_is_true(json_object_get(process, "terminal"));
-	if (terminal && !opts->console_socket && !opts->foreground)
-		return oci_err(
-		    err, OCI_E_INVALID,
-		    "cannot allocate tty if oci-run will detach without setting console socket");
-	if (!terminal && opts->console_socket)
-		return oci_err(
-		    err, OCI_E_INVALID,
-		    "cannot use console socket if oci-run will not detach or allocate tty");
-
-	/* Namespaces: new ones are cloned at once; ones with a path are joined. */
-	oci_init_args ia;
-	memset(&ia, 0, sizeof(ia));
-	ia.join_fds[0] = -1;
-	ia.join_user_fd = -1;
-	int njoin = 0;
-	unsigned long flags = 0;
-	cleanup_close int join_pid_fd = -1;
-	bool have_mount = false, own_pidns = false;
-	size_t i;
-	json_t *ns;
-	json_array_foreach(json_object_get(linux_, "namespaces"), i, ns)
-	{
-		const char *type = json_string_value(json_object_get(ns, "type"));
-		const char *path = json_string_value(json_object_get(ns, "path"));
-		int flag = 0;
-		for (size_t k = 0; type && k < ARRAY_SIZE(ns_types); k++)
-			if (!strcmp(type, ns_types[k].type))
-				flag = ns_types[k].flag;
-		if (!flag)
-			return oci_err(err, OCI_E_INVALID,
-				       "linux.namespaces[%zu].type: unknown '%s'", i,
-				       type ? type : "");
-		if (flag == CLONE_NEWNS)
-			have_mount = true;
-		if (!path || !path[0]) {
-			if (flag == CLONE_NEWPID)
-				own_pidns = true;
-			if (flag == CLONE_NEWCGROUP)
-				ia.new_cgroupns = true;
-			else if (flag == CLONE_NEWTIME)
-				ia.new_timens = true;
-			else
-				flags |= (unsigned long)flag;
-			continue;
-		}
-		int fd = open_ns_path(type, flag, path, err);
-		if (fd < 0)
-			return -1;
-		if (flag == CLONE_NEWPID) {
-			join_pid_fd = fd;
-		} else if (flag == CLONE_NEWUSER) {
-			ia.join_user_fd = fd;
-		} else if (njoin < 7) {
-			ia.join_fds[njoin] = fd;
-			ia.join_types[njoin] = flag;
-			ia.join_fds[++njoin] = -1;
-		} else {
-			close(fd);
-			return oci_err(err, OCI_E_LIMIT, "linux.namespaces: too many");
-		}
-	}
-	if (!have_mount)
-		return oci_err(err, OCI_E_INVALID,
-			       "linux.namespaces: a mount namespace is required");
-	if (json_object_size(json_object_get(linux_, "timeOffsets")) > 0 && !ia.new_timens)
-		return oci_err(err, OCI_E_INVALID,
-			       "linux.timeOffsets: needs a new time namespace in linux.namespaces");
-	ia.userns = flags & CLONE_NEWUSER;
-	ia.new_netns = flags & CLONE_NEWNET;
-
-	/* CVE-2019-5736: always run from a sealed copy (cloned_binary.c says why). */
-	if (oci_cloned_binary_ensure(err) < 0)
-		return -1;
-
-	cleanup_close int rootfd = oci_state_open_root(g->root, true, err);
-	if (rootfd < 0)
-		return -1;
-	/* Before anything of the container exists: a bad profile leaves nothing behind. */
-	cleanup_seccomp oci_seccomp seccomp;
-	if (oci_seccomp_compile(json_object_get(linux_, "seccomp"), rootfd, &seccomp, err) < 0)
-		return oci_err_prefix(err, "config.json");
-	ia.seccomp = &seccomp;
-	oci_resources res;
-	if (oci_resources_parse(json_object_get(linux_, "resources"), &res, err) < 0)
-		return -1;
-	oci_cgroup_manager cgm;
-	if (oci_cgroup_manager_init(&cgm, g->systemd_cgroup, err) < 0) {
-		oci_resources_release(&res);
-		return -1;
-	}
-	cleanup_close int dirfd = oci_state_create_dir(rootfd, opts->id, err);
-	if (dirfd < 0) {
-		oci_resources_release(&res);
-		oci_cgroup_manager_release(&cgm);
-		return -1;
-	}
-
-	oci_state st;
-	memset(&st, 0, sizeof(st));
-	char created[64];
-	oci_time_rfc3339(created, sizeof(created));
-	st.id = (char *)opts->id;
-	st.bundle = (char *)opts->bundle;
-	st.rootfs = rootfs;
-	st.created = created;
-	st.owner = geteuid();
-	st.own_pidns = own_pidns;
-	st.annotations = json_object_get(spec, "annotations");
-	st.hooks = json_object_get(spec, "hooks");
-	pid_t pid = -1;
-	int ret = -1;
-	int socks[2] = {-1, -1};
-	int master = -1;
-	cleanup_close int fifo = -1;
-	sigset_t oldmask;
-	bool blocked = false;
-	cleanup_free char *sj = NULL;
-
-	if (mkfifoat(dirfd, OCI_EXEC_FIFO, 0622) < 0) {
-		oci_err_errno(err, errno, "cannot create exec fifo");
-		goto fail;
-	}
-	fifo = openat(dirfd, OCI_EXEC_FIFO, O_RDWR | O_CLOEXEC);
-	if (fifo < 0) {
-		oci_err_errno(err, errno, "cannot open exec fifo");
-		goto fail;
-	}
-	st.cgroups = oci_cgroup_create(
-	    &cgm, json_string_value(json_object_get(linux_, "cgroupsPath")), opts->id, &res, err);
-	if (!st.cgroups || oci_state_write_cgroups(dirfd, st.cgroups, err) < 0)
-		goto fail;
-	{
-		const char *frozen = oci_cgroup_frozen_dir(st.cgroups);
-		if (frozen) {
-			oci_err(err, OCI_E_STATE,
-				"cgroup '%s' is frozen: thaw it before creating a container there",
-				frozen);
-			goto fail;
-		}
-	}
-	/* Before the init joins: it never runs a moment without its limits and device list. */
-	if (oci_cgroup_apply(st.cgroups, &res, err) < 0)
-		goto fail;
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, socks) < 0) {
-		oci_err_errno(err, errno, "socketpair");
-		goto fail;
-	}
-	if (join_pid_fd >= 0 && setns(join_pid_fd, CLONE_NEWPID) < 0) {
-		oci_err_errno(err, errno, "cannot join the pid namespace");
-		goto fail;
-	}
-	/* Signals are read from a signalfd by the foreground loop; the init unblocks them. */
-	oci_signals_block(&oldmask);
-	blocked = true;
-	pid = clone_init(flags);
-	if (pid < 0) {
-		int e = errno;
-		if ((flags & CLONE_NEWUSER) &&
-		    (e == ENOSPC || ((e == EPERM || e == EACCES) && geteuid() != 0)))
-			oci_userns_clone_error(e, err);
-		else if (e == EPERM && geteuid() != 0)
-			oci_err_errno(
-			    err, e,
-			    "cannot create the container's namespaces without a user namespace "
-			    "(an unprivileged user needs one: oci-bundle spec --rootless)");
-		else
-			oci_err_errno(err, e, "cannot create the container's namespaces");
-		goto fail;
-	}
-	if (pid == 0) {
-		close(socks[0]);
-		ia.spec = spec;
-		ia.opts = opts;
-		ia.rootfs = rootfs;
-		ia.sync = socks[1];
-		ia.fifo = fifo;
-		oci_init_main(&ia);
-	}
-	close(socks[1]);
-	socks[1] = -1;
-	/* Only the init may hold the fifo's read side: start relies on it closing at exec. */
-	close(fifo);
-	fifo = -1;
-	st.pid = pid;
-	st.pid_start = oci_proc_start_time(pid, NULL);
-	/* Recorded before anything else can fail: a runtime killed from here on leaves a state
-	 * that `delete --force` can clean. */
-	if (oci_state_write(dirfd, &st, err) < 0)
-		goto fail;
-	if (ia.userns && oci_userns_write_maps(pid, linux_, err) < 0)
-		goto fail;
-	if (oci_cgroup_enter(st.cgroups, pid, err) < 0)
-		goto fail;
-	sj = state_json(&st, "creating");
-	if (!sj) {
-		oci_err(err, OCI_E_INTERNAL, "cannot build state");
-		goto fail;
-	}
-	if (oci_sync_send(socks[0], OCI_SYNC_GO, sj, strlen(sj), -1, err) < 0)
-		goto fail;
-	for (;;) {
-		char buf[OCI_SYNC_MAX + 1];
-		int fd = -1;
-		int t = oci_sync_recv(socks[0], buf, sizeof(buf), &fd, err);
-		if (t < 0)
-			goto fail;
-		if (t == 0) {
-			oci_err(err, OCI_E_STATE, "container init exited during setup");
-			goto fail;
-		}
-		if (t == OCI_SYNC_ERROR) {
-			oci_err(err, OCI_E_INVALID, "%s", buf);
-			goto fail;
-		}
-		if (t == OCI_SYNC_HOOKS) {
-			if (oci_hooks_run(st.hooks, "prestart", sj, err) < 0 ||
-			    oci_hooks_run(st.hooks, "createRuntime", sj, err) < 0)
-				goto fail;
-			if (oci_sync_send(socks[0], OCI_SYNC_HOOKS_DONE, NULL, 0, -1, err) < 0)
-				goto fail;
-		} else if (t == OCI_SYNC_PTY) {
-			if (opts->console_socket) {
-				int r = oci_terminal_send(opts->console_socket, fd, buf, err);
-				close(fd);
-				if (r < 0)
-					goto fail;
-			} else {
-				master = fd;
-			}
-		} else if (t == OCI_SYNC_READY) {
-			if (fd >= 0)
-				close(fd);
-			break;
-		}
-	}
-	close(socks[0]);
-	socks[0] = -1;
-	if (opts->pid_file && write_pid_file(opts->pid_file, pid, err) < 0)
-		goto fail;
-
-	if (!opts->foreground && !opts->detach) {
-		ret = 0;
-		goto out;
-	}
-	if (start_locked(dirfd, &st, st.hooks, err) < 0)
-		goto fail;
-	if (opts->detach) {
-		ret = 0;
-		goto out;
-	}
-	/* Foreground: let kill/delete in while we wait. */
-	flock(dirfd, LOCK_UN);
-	if (oci_signals_wait(pid, master, exit_status, err) < 0)
-		goto fail;
-	if (master >= 0)
-		close(master);
-	master = -1;
-	flock(dirfd, LOCK_EX);
-	kill_all_and_wait(&st, false);
-	ret = destroy(rootfd, opts->id, &st, true, err);
-	oci_cgroup_free(st.cgroups);
-	oci_resources_release(&res);
-	oci_cgroup_manager_release(&cgm);
-	if (blocked)
-		sigprocmask(SIG_SETMASK, &oldmask, NULL);
-	return ret;
-
-fail:
-	if (pid > 0) {
-		kill(pid, SIGKILL);
-		waitpid(pid, NULL, 0);
-	}
-	{
-		oci_error e2 = OCI_ERROR_INIT;
-		if (st.cgroups)
-			oci_cgroup_destroy(st.cgroups, &e2);
-		oci_remove_tree_at(rootfd, opts->id, &e2);
-	}
-out:
-	if (socks[0] >= 0)
-		close(socks[0]);
-	if (socks[1] >= 0)
-		close(socks[1]);
-	if (master >= 0)
-		close(master);
-	oci_cgroup_free(st.cgroups);
-	oci_resources_release(&res);
-	oci_cgroup_manager_release(&cgm);
-	if (blocked)
-		sigprocmask(SIG_SETMASK, &oldmask, NULL);
-	return ret;
 }
 
 /* A missing state root means a missing container; any other failure (another user's root
@@ -574,44 +132,66 @@ static int not_found_or_error(const char *id, oci_error *err)
 	return -1;
 }
 
-int oci_container_start(const oci_run_global *g, const char *id, oci_error *err)
+int oci_container_start(const oci_runtime *rt, const char *id, oci_error *err)
 {
 	oci_state st;
-	cleanup_close int dirfd = oci_state_load(g->root, id, true, NULL, &st, err);
+	cleanup_close int dirfd = oci_state_load(rt->root, id, true, NULL, &st, err);
 	if (dirfd < 0)
 		return -1;
-	int r = start_locked(dirfd, &st, st.hooks, err);
+	int r = oci_container_start_locked(dirfd, &st, err);
 	oci_state_release(&st);
 	return r;
 }
 
-/* Signal every process in init's pid namespace (children first: the init last, by the caller). */
-static void kill_pidns(pid_t init, int sig)
+/* The processes of init's pid namespace, init included: without a cgroup (rootless) the
+ * container's own pid namespace is what holds them. */
+static int pidns_pids(pid_t init, pid_t **out, size_t *n, oci_error *err)
 {
 	char path[64], ns[64], other[64];
 	snprintf(path, sizeof(path), "/proc/%d/ns/pid", (int)init);
 	ssize_t l = readlink(path, ns, sizeof(ns) - 1);
 	if (l <= 0)
-		return;
-	ns[l] = '\0';
+		return 0;
 	cleanup_closedir DIR *d = opendir("/proc");
 	struct dirent *de;
+	size_t cap = *n;
 	while (d && (de = readdir(d))) {
 		char *end;
 		long p = strtol(de->d_name, &end, 10);
-		if (*end || p <= 0 || p == init)
+		if (*end || p <= 0)
 			continue;
 		snprintf(path, sizeof(path), "/proc/%ld/ns/pid", p);
 		ssize_t m = readlink(path, other, sizeof(other) - 1);
-		if (m == l && !memcmp(ns, other, (size_t)l))
-			kill((pid_t)p, sig);
+		if (m != l || memcmp(ns, other, (size_t)l))
+			continue;
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 16;
+			pid_t *np = realloc(*out, cap * sizeof(pid_t));
+			if (!np)
+				return oci_err(err, OCI_E_INTERNAL, "out of memory");
+			*out = np;
+		}
+		(*out)[(*n)++] = (pid_t)p;
 	}
+	return 0;
 }
 
-int oci_container_kill(const oci_run_global *g, const char *id, int sig, bool all, oci_error *err)
+/* Signal every process in init's pid namespace (children first: the init last, by the caller). */
+static void kill_pidns(pid_t init, int sig)
+{
+	pid_t *pids = NULL;
+	size_t n = 0;
+	pidns_pids(init, &pids, &n, NULL);
+	for (size_t i = 0; i < n; i++)
+		if (pids[i] != init)
+			kill(pids[i], sig);
+	free(pids);
+}
+
+int oci_container_kill(const oci_runtime *rt, const char *id, int sig, bool all, oci_error *err)
 {
 	oci_state st;
-	cleanup_close int dirfd = oci_state_load(g->root, id, false, NULL, &st, err);
+	cleanup_close int dirfd = oci_state_load(rt->root, id, false, NULL, &st, err);
 	if (dirfd < 0)
 		return -1;
 	int ret = 0;
@@ -685,11 +265,11 @@ static bool init_is_container(const oci_state *st)
 	return !oci_pid_in_own_mntns(st->pid);
 }
 
-int oci_container_delete(const oci_run_global *g, const char *id, bool force, oci_error *err)
+int oci_container_delete(const oci_runtime *rt, const char *id, bool force, oci_error *err)
 {
 	if (oci_state_check_id(id, err) < 0)
 		return -1;
-	cleanup_close int rootfd = oci_state_open_root(g->root, false, err);
+	cleanup_close int rootfd = oci_state_open_root(rt->root, false, err);
 	if (rootfd < 0) {
 		if (force && err->code == OCI_E_NOTFOUND) {
 			oci_err_clear(err);
@@ -744,7 +324,7 @@ int oci_container_delete(const oci_run_global *g, const char *id, bool force, oc
 		oci_cgroup_free(st.cgroups);
 		st.cgroups = NULL; /* removed by oci_cgroup_kill */
 		/* Hooks only from a state that could be read. */
-		ret = destroy(rootfd, id, &st, readable, err);
+		ret = oci_container_destroy(rootfd, id, &st, readable, err);
 	}
 	oci_cgroup_free(from_state);
 	if (readable)
@@ -752,4 +332,169 @@ int oci_container_delete(const oci_run_global *g, const char *id, bool force, oc
 	else
 		oci_cgroup_free(st.cgroups);
 	return ret;
+}
+
+/* Read one container's state and status; rootfd is the open state root. */
+static int load(int rootfd, const char *id, oci_state *st, int *status, uid_t *owner,
+		oci_error *err)
+{
+	cleanup_close int dirfd =
+	    openat(rootfd, id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dirfd < 0) {
+		int e = errno;
+		if (e == EACCES && oci_state_check_owner(rootfd, -1, id, err) < 0)
+			return -1;
+		if (e == ENOENT)
+			return oci_err(err, OCI_E_NOTFOUND, "container '%s' does not exist", id);
+		return oci_err_errno(err, e, "container '%s'", id);
+	}
+	if (oci_state_check_owner(rootfd, dirfd, id, err) < 0)
+		return -1;
+	if (oci_state_read(dirfd, st, err) < 0)
+		return oci_err_prefix(err, "container '%s'", id);
+	*status = oci_state_status(dirfd, st);
+	struct stat sb;
+	*owner = fstat(dirfd, &sb) == 0 ? sb.st_uid : st->owner;
+	return 0;
+}
+
+json_t *oci_container_state(const oci_runtime *rt, const char *id, oci_error *err)
+{
+	if (oci_state_check_id(id, err) < 0)
+		return NULL;
+	cleanup_close int rootfd = oci_state_open_root(rt->root, false, err);
+	if (rootfd < 0)
+		return not_found_or_error(id, err), NULL;
+	oci_state st;
+	int status;
+	uid_t owner;
+	if (load(rootfd, id, &st, &status, &owner, err) < 0)
+		return NULL;
+	json_t *j = oci_state_to_json(&st, status, false, NULL);
+	oci_state_release(&st);
+	if (!j)
+		oci_err(err, OCI_E_INTERNAL, "cannot build state");
+	return j;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+json_t *oci_container_list(const oci_runtime *rt, oci_error *err)
+{
+	/* Collect the ids in name order, as runc does. */
+	char **ids = NULL;
+	size_t n = 0, cap = 0;
+	cleanup_close int rootfd = oci_state_open_root(rt->root, false, err);
+	if (rootfd < 0 && err->code != OCI_E_NOTFOUND)
+		return NULL;
+	oci_err_clear(err);
+	if (rootfd >= 0) {
+		cleanup_closedir DIR *d = fdopendir(dup(rootfd));
+		struct dirent *de;
+		while (d && (de = readdir(d))) {
+			/* Only the caller's own containers (another user's are 0700 anyway). */
+			if (de->d_name[0] == '.' || oci_state_check_id(de->d_name, NULL) < 0 ||
+			    oci_state_check_owner(rootfd, -1, de->d_name, NULL) < 0)
+				continue;
+			if (n == cap) {
+				cap = cap ? cap * 2 : 16;
+				char **ni = realloc(ids, cap * sizeof(char *));
+				if (!ni)
+					break;
+				ids = ni;
+			}
+			ids[n++] = strdup(de->d_name);
+		}
+	}
+	if (n)
+		qsort(ids, n, sizeof(char *), cmp_str);
+
+	json_t *arr = json_array();
+	for (size_t i = 0; i < n; i++) {
+		oci_state st;
+		int status;
+		uid_t owner;
+		oci_error e2 = OCI_ERROR_INIT;
+		if (ids[i] && load(rootfd, ids[i], &st, &status, &owner, &e2) < 0) {
+			/* Hidden, it could never be deleted by anyone reading the list. */
+			log_warn("%s", e2.msg);
+		} else if (ids[i]) {
+			struct passwd *pw = getpwuid(owner);
+			char ubuf[32];
+			snprintf(ubuf, sizeof(ubuf), "#%u", (unsigned)owner);
+			json_array_append_new(
+			    arr, oci_state_to_json(&st, status, true, pw ? pw->pw_name : ubuf));
+			oci_state_release(&st);
+		}
+		free(ids[i]);
+	}
+	free(ids);
+	if (!arr)
+		oci_err(err, OCI_E_INTERNAL, "out of memory");
+	return arr;
+}
+
+int oci_container_pids(const oci_runtime *rt, const char *id, pid_t **pids, size_t *n,
+		       oci_error *err)
+{
+	*pids = NULL;
+	*n = 0;
+	oci_state st;
+	cleanup_close int dirfd = oci_state_load(rt->root, id, false, NULL, &st, err);
+	if (dirfd < 0)
+		return -1;
+	int ret = 0;
+	if (oci_state_status(dirfd, &st) != OCI_STATUS_STOPPED) {
+		if (st.cgroups && st.cgroups->n > 0)
+			ret = oci_cgroup_pids(st.cgroups, pids, n, err);
+		else if (st.own_pidns)
+			ret = pidns_pids(st.pid, pids, n, err);
+		else if ((*pids = malloc(sizeof(pid_t))))
+			(*pids)[(*n)++] = st.pid;
+	}
+	oci_state_release(&st);
+	if (ret < 0) {
+		free(*pids);
+		*pids = NULL;
+		*n = 0;
+	}
+	return ret;
+}
+
+static int pause_or_resume(const oci_runtime *rt, const char *id, bool pause, oci_error *err)
+{
+	oci_state st;
+	cleanup_close int dirfd = oci_state_load(rt->root, id, true, NULL, &st, err);
+	if (dirfd < 0)
+		return -1;
+	int status = oci_state_status(dirfd, &st);
+	int ret = 0;
+	if (pause && status != OCI_STATUS_RUNNING && status != OCI_STATUS_CREATED)
+		ret = oci_err(err, OCI_E_STATE, "container '%s' is not running: %s", id,
+			      oci_status_name(status));
+	else if (!pause && status != OCI_STATUS_PAUSED)
+		ret = oci_err(err, OCI_E_STATE, "container '%s' is not paused: %s", id,
+			      oci_status_name(status));
+	else if (!st.cgroups && pause)
+		ret = oci_err(err, OCI_E_UNSUPPORTED,
+			      "container '%s': no freezer cgroup for this container (none mounted "
+			      "or delegated)",
+			      id);
+	else if (st.cgroups && oci_cgroup_freeze(st.cgroups, pause, err) < 0)
+		ret = oci_err_prefix(err, "container '%s'", id);
+	oci_state_release(&st);
+	return ret;
+}
+
+int oci_container_pause(const oci_runtime *rt, const char *id, oci_error *err)
+{
+	return pause_or_resume(rt, id, true, err);
+}
+
+int oci_container_resume(const oci_runtime *rt, const char *id, oci_error *err)
+{
+	return pause_or_resume(rt, id, false, err);
 }

@@ -1,5 +1,11 @@
-/* The container lifecycle as oci-run's commands see it: options of create/run, and the
- * operations on one container (create, start, kill, delete) built from the other modules. */
+/* The container lifecycle library: every operation on one container (create, start, kill,
+ * delete, exec, pause/resume, update, its pids and state), taking a small runtime context
+ * instead of a command line. run/cmd/ holds the commands that parse options and call these.
+ *
+ * Where each operation lives: run/container.c (start, kill, delete, state, list, pids,
+ * pause/resume), run/container_create.c (create and run), run/container_exec.c (exec),
+ * run/container_update.c (update). A new operation (events, checkpoint/restore) gets its own
+ * run/container_<name>.c, a declaration here and a command in run/cmd/<name>.c. */
 #ifndef OCI_RUN_CONTAINER_H
 #define OCI_RUN_CONTAINER_H
 
@@ -8,13 +14,14 @@
 #include <sys/types.h>
 
 #include "common/error.h"
+#include "run/cgroup/resources.h"
 
-/* Global options of every command. */
-typedef struct oci_run_global {
+/* What every operation needs to know about the runtime itself (runc's global options). */
+typedef struct oci_runtime {
 	const char *root; /* state root, default /run/oci-run */
 	bool systemd_cgroup;
 	bool debug;
-} oci_run_global;
+} oci_runtime;
 
 typedef struct oci_create_opts {
 	const char *id;
@@ -30,14 +37,47 @@ typedef struct oci_create_opts {
 
 /* create: the container's init is left waiting for start. With opts->foreground (run), the
  * container is also started and waited for; *exit_status receives its shell-style status. */
-int oci_container_create(const oci_run_global *g, const oci_create_opts *opts, int *exit_status,
+int oci_container_create(const oci_runtime *rt, const oci_create_opts *opts, int *exit_status,
 			 oci_error *err);
-int oci_container_start(const oci_run_global *g, const char *id, oci_error *err);
-int oci_container_kill(const oci_run_global *g, const char *id, int sig, bool all, oci_error *err);
-int oci_container_delete(const oci_run_global *g, const char *id, bool force, oci_error *err);
+int oci_container_start(const oci_runtime *rt, const char *id, oci_error *err);
+int oci_container_kill(const oci_runtime *rt, const char *id, int sig, bool all, oci_error *err);
+int oci_container_delete(const oci_runtime *rt, const char *id, bool force, oci_error *err);
 
-/* The config's name of a namespace type (CLONE_NEW* flag): "network", "mount", ... */
-const char *oci_ns_name(int flag);
+/* runc's state JSON of one container (the one `state` prints). */
+json_t *oci_container_state(const oci_runtime *rt, const char *id, oci_error *err);
+/* The caller's containers in id order, as runc's `list --format json` entries (with owner);
+ * one that cannot be read is warned about and left out. */
+json_t *oci_container_list(const oci_runtime *rt, oci_error *err);
+/* Host pids of the container's processes (none when it has stopped); *pids is malloc'd. */
+int oci_container_pids(const oci_runtime *rt, const char *id, pid_t **pids, size_t *n,
+		       oci_error *err);
+/* Freeze (pause) or thaw (resume) every process of the container. */
+int oci_container_pause(const oci_runtime *rt, const char *id, oci_error *err);
+int oci_container_resume(const oci_runtime *rt, const char *id, oci_error *err);
+/* Write what resources asks (parsed from runtime-spec linux.resources) into the container's
+ * cgroups. */
+int oci_container_update(const oci_runtime *rt, const char *id, const oci_resources *resources,
+			 oci_error *err);
+
+typedef struct oci_exec_opts {
+	const char *id;
+	const char *process_file; /* the process as runtime-spec JSON; the overrides are unused */
+	const char *pid_file;
+	const char *console_socket;
+	/* Overrides of the container's own process (runc's rules). */
+	const char *cwd;
+	const char *user; /* UID[:GID] */
+	bool detach, tty, no_new_privs, ignore_paused;
+	int preserve_fds;
+	json_t *env, *caps, *gids; /* arrays, may be empty */
+	char **args;
+	int nargs;
+} oci_exec_opts;
+
+/* Run one more process in a created or running container. Without o->detach it is waited
+ * for and *exit_status receives its shell-style status. */
+int oci_container_exec(const oci_runtime *rt, const oci_exec_opts *o, int *exit_status,
+		       oci_error *err);
 
 /* Signal names with or without "SIG" and numbers. Returns the number or -1. */
 int oci_signal_parse(const char *s, oci_error *err);

@@ -12,9 +12,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
-#ifndef CLONE_NEWTIME
-#define CLONE_NEWTIME 0x00000080
-#endif
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +25,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "common/spec.h"
 #include "common/util.h"
 #include "run/hooks.h"
 #include "run/mounts.h"
@@ -204,7 +202,7 @@ void oci_init_main(oci_init_args *a)
 	for (int i = 0; a->join_fds[i] >= 0; i++) {
 		if (setns(a->join_fds[i], a->join_types[i]) < 0) {
 			oci_err_errno(&err, errno, "cannot join the %s namespace",
-				      oci_ns_name(a->join_types[i]));
+				      oci_spec_namespace_by_flag(a->join_types[i])->type);
 			fail(a, &err);
 		}
 		close(a->join_fds[i]);

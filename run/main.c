@@ -1,5 +1,6 @@
 /* oci-run: an OCI runtime with runc's command line. This file only parses the global
- * options, picks the command from one table and hands over to run/commands.c. */
+ * options into the runtime context, picks the command from one table and hands over to its
+ * file in run/cmd/. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,7 +10,7 @@
 #include "common/error.h"
 #include "common/log.h"
 #include "common/spec.h"
-#include "run/commands.h"
+#include "run/cmd/cmd.h"
 
 enum {
 	OPT_ROOT = 256,
@@ -40,7 +41,7 @@ static const oci_cli_option global_opts[] = {
 
 static const struct {
 	const char *name;
-	int (*fn)(const oci_run_global *g, int argc, char **argv, oci_error *err);
+	oci_cmd_fn *fn;
 	const char *help;
 } commands[] = {
     {"create", oci_cmd_create, "create a container"},
@@ -73,7 +74,7 @@ static void usage(FILE *f)
 int main(int argc, char **argv)
 {
 	oci_error err = OCI_ERROR_INIT;
-	oci_run_global g = {0};
+	oci_runtime rt = {0};
 	oci_cli cli;
 	int opt;
 	oci_log_init("oci-run");
@@ -82,7 +83,7 @@ int main(int argc, char **argv)
 	while ((opt = oci_cli_next(&cli, &err)) > 0) {
 		switch (opt) {
 		case OPT_ROOT:
-			g.root = cli.optarg;
+			rt.root = cli.optarg;
 			break;
 		case OPT_LOG:
 			if (oci_log_set_file(cli.optarg, &err) < 0)
@@ -93,11 +94,11 @@ int main(int argc, char **argv)
 				goto fail;
 			break;
 		case OPT_DEBUG:
-			g.debug = true;
+			rt.debug = true;
 			oci_log_set_level(OCI_LOG_DEBUG);
 			break;
 		case OPT_SYSTEMD_CGROUP:
-			g.systemd_cgroup = true;
+			rt.systemd_cgroup = true;
 			break;
 		case OPT_CRIU:
 		case OPT_ROOTLESS:
@@ -119,19 +120,19 @@ int main(int argc, char **argv)
 	}
 	const char *name = argv[cli.index];
 	char rootbuf[4096];
-	if (!g.root) {
+	if (!rt.root) {
 		const char *xdg = getenv("XDG_RUNTIME_DIR");
 		if (geteuid() != 0 && xdg && xdg[0]) {
 			snprintf(rootbuf, sizeof(rootbuf), "%s/oci-run", xdg);
-			g.root = rootbuf;
+			rt.root = rootbuf;
 		} else {
-			g.root = "/run/oci-run";
+			rt.root = "/run/oci-run";
 		}
 	}
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
 		if (strcmp(commands[i].name, name) || !commands[i].fn)
 			continue;
-		int r = commands[i].fn(&g, argc - cli.index, argv + cli.index, &err);
+		int r = commands[i].fn(&rt, argc - cli.index, argv + cli.index, &err);
 		if (r < 0)
 			goto fail;
 		return r;

@@ -1,6 +1,7 @@
 /* The container process's execution environment, applied by the init just before exec:
  * resource limits, identity, capabilities (libcap), and an fd table that holds only stdio
- * and --preserve-fds, so no runtime fd leaks into the container (the CVE-2024-21626 class). */
+ * and --preserve-fds, so no runtime fd leaks into the container (the CVE-2024-21626 class);
+ * and the pid file the runtime writes for it (create, exec). */
 #include "run/process.h"
 
 #include <errno.h>
@@ -25,6 +26,7 @@
 #include "common/spec.h"
 #include "common/util.h"
 #include "run/seccomp.h"
+#include "run/state.h"
 
 static const struct {
 	const char *name;
@@ -432,4 +434,13 @@ int oci_process_exec_seccomp(json_t *process, const char *path, const struct oci
 		return -1;
 	execve(path, argv, envp);
 	return oci_err_errno(err, errno, "exec '%s'", path);
+}
+
+int oci_process_write_pid_file(const char *path, pid_t pid, oci_error *err)
+{
+	char buf[32];
+	int n = snprintf(buf, sizeof(buf), "%d", (int)pid);
+	if (oci_state_write_file(AT_FDCWD, path, buf, (size_t)n, 0644, err) < 0)
+		return oci_err_prefix(err, "pid file");
+	return 0;
 }

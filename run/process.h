@@ -1,11 +1,12 @@
 /* The container process's execution environment: rlimits, user and groups, capabilities,
  * no_new_privs, umask, cwd, the executable found in the container's PATH, and an fd table
- * holding only stdio and the preserved fds. */
+ * holding only stdio and the preserved fds; and the pid file the runtime writes for it. */
 #ifndef OCI_RUN_PROCESS_H
 #define OCI_RUN_PROCESS_H
 
 #include <jansson.h>
 #include <stdbool.h>
+#include <sys/types.h>
 
 #include "common/error.h"
 
@@ -41,4 +42,7 @@ int oci_process_exec(json_t *process, const char *path, oci_error *err);
 struct oci_seccomp;
 int oci_process_exec_seccomp(json_t *process, const char *path, const struct oci_seccomp *late,
 			     oci_error *err);
+/* --pid-file of create and exec: pid in decimal without a newline (runc's), replaced
+ * atomically so a reader never sees a partial number. */
+int oci_process_write_pid_file(const char *path, pid_t pid, oci_error *err);
 #endif

@@ -1,6 +1,5 @@
-/* oci-run exec: one more process in a created or running container, the way runc (and
- * conmon and containerd's shim through it) expect: `exec [--process FILE] [-d] [--pid-file F]
- * [--console-socket S] [--tty] ID [ARGS]`.
+/* Exec: one more process in a created or running container, the way runc (and conmon and
+ * containerd's shim through it) expect.
  *
  * Three processes take part. The runtime (P) makes itself a child subreaper, places a first
  * child (C) in the container's cgroups, and C joins the init's namespaces found through
@@ -11,7 +10,7 @@
  * file (-d), handing G to P's own subreaper (conmon, containerd's shim). G finishes the
  * process environment (rlimits, keyring, terminal, user, capabilities, fds) and execs; its
  * errors come back over the sync socket, which closes at exec when all went well. */
-#include "run/commands.h"
+#include "run/container.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -28,9 +27,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "common/cli.h"
 #include "common/json.h"
 #include "common/log.h"
+#include "common/spec.h"
 #include "common/util.h"
 #include "run/cgroup/cgroup.h"
 #include "run/cloned_binary.h"
@@ -41,87 +40,12 @@
 #include "run/sync.h"
 #include "run/terminal.h"
 
-#ifndef CLONE_NEWTIME
-#define CLONE_NEWTIME 0x00000080
-#endif
-
-enum {
-	OPT_CONSOLE = 256,
-	OPT_CWD,
-	OPT_ENV,
-	OPT_TTY,
-	OPT_USER,
-	OPT_GIDS,
-	OPT_PROCESS,
-	OPT_DETACH,
-	OPT_PIDFILE,
-	OPT_CAP,
-	OPT_NNP,
-	OPT_PRESERVE,
-	OPT_LABEL,
-	OPT_APPARMOR,
-	OPT_CGROUP,
-	OPT_IGNORE_PAUSED,
-	OPT_HELP
-};
-
-static const oci_cli_option exec_options[] = {
-    {"additional-gids", 'g', OCI_ARG_REQUIRED, "GID", "add a supplementary group (repeatable)",
-     OPT_GIDS},
-    {"apparmor", 0, OCI_ARG_REQUIRED, "PROFILE", "accepted for compatibility, unused",
-     OPT_APPARMOR},
-    {"cap", 'c', OCI_ARG_REQUIRED, "CAP", "add a capability (repeatable)", OPT_CAP},
-    {"cgroup", 0, OCI_ARG_REQUIRED, "PATH", "accepted for compatibility, unused", OPT_CGROUP},
-    {"console-socket", 0, OCI_ARG_REQUIRED, "PATH", "unix socket that receives the pty master",
-     OPT_CONSOLE},
-    {"cwd", 0, OCI_ARG_REQUIRED, "DIR", "working directory of the process (inside the container)",
-     OPT_CWD},
-    {"detach", 'd', OCI_ARG_NONE, NULL, "return once the process has started", OPT_DETACH},
-    {"env", 'e', OCI_ARG_REQUIRED, "NAME=VALUE", "add an environment variable (repeatable)",
-     OPT_ENV},
-    {"help", 'h', OCI_ARG_NONE, NULL, "show this help", OPT_HELP},
-    {"ignore-paused", 0, OCI_ARG_NONE, NULL, "exec even in a paused container", OPT_IGNORE_PAUSED},
-    {"no-new-privs", 0, OCI_ARG_NONE, NULL, "set no_new_privs for the process", OPT_NNP},
-    {"pid-file", 0, OCI_ARG_REQUIRED, "FILE", "write the process's pid to FILE", OPT_PIDFILE},
-    {"preserve-fds", 0, OCI_ARG_REQUIRED, "N", "pass N extra fds (3..3+N-1) to the process",
-     OPT_PRESERVE},
-    {"process", 'p', OCI_ARG_REQUIRED, "FILE",
-     "the process as runtime-spec JSON (other process options ignored)", OPT_PROCESS},
-    {"process-label", 0, OCI_ARG_REQUIRED, "LABEL", "accepted for compatibility, unused",
-     OPT_LABEL},
-    {"tty", 't', OCI_ARG_NONE, NULL, "allocate a pseudo-terminal", OPT_TTY},
-    {"user", 'u', OCI_ARG_REQUIRED, "UID[:GID]", "user and group ids of the process", OPT_USER},
-};
-
-typedef struct exec_opts {
-	const char *id;
-	const char *process_file;
-	const char *pid_file;
-	const char *console_socket;
-	const char *cwd;
-	const char *user;
-	bool detach, tty, no_new_privs, ignore_paused;
-	int preserve_fds;
-	json_t *env, *caps, *gids; /* from repeated options */
-	char **args;
-	int nargs;
-} exec_opts;
-
-/* The namespaces joined, in order: the user namespace gives the rights to join the others;
- * the mount namespace comes last because joining it hides the host's /proc. */
-static const struct {
-	const char *name;
-	int flag;
-} ns_order[] = {
-    {"user", CLONE_NEWUSER}, {"ipc", CLONE_NEWIPC}, {"uts", CLONE_NEWUTS},
-    {"net", CLONE_NEWNET},   {"pid", CLONE_NEWPID}, {"cgroup", CLONE_NEWCGROUP},
-    {"time", CLONE_NEWTIME}, {"mnt", CLONE_NEWNS},
-};
-#define N_NS (sizeof(ns_order) / sizeof(ns_order[0]))
+/* The namespaces are joined in the order of common/spec.h's table. */
+#define N_NS OCI_SPEC_N_NAMESPACES
 
 /* The process to run: the --process file as it is, or the container's own process with
  * ARGS and the command-line overrides (runc's rules). */
-static json_t *build_process(const exec_opts *o, json_t *spec, oci_error *err)
+static json_t *build_process(const oci_exec_opts *o, json_t *spec, oci_error *err)
 {
 	json_t *p;
 	if (o->process_file) {
@@ -206,8 +130,8 @@ static __attribute__((noreturn)) void child_fail(int sync, const oci_error *err,
 }
 
 /* G: inside every namespace; finish the process and exec it. */
-static __attribute__((noreturn)) void exec_process(int sync, json_t *process,
-						   const oci_seccomp *seccomp, const exec_opts *o)
+static __attribute__((noreturn)) void
+exec_process(int sync, json_t *process, const oci_seccomp *seccomp, const oci_exec_opts *o)
 {
 	oci_error err = OCI_ERROR_INIT;
 	if (oci_process_oom_score(process, &err) < 0 || oci_process_rlimits(process, &err) < 0)
@@ -249,7 +173,7 @@ static __attribute__((noreturn)) void exec_process(int sync, json_t *process,
 /* C: join the namespaces and the init's root, fork G, report its pid and exit. */
 static __attribute__((noreturn)) void join_and_fork(int sync, const int *nsfds, int rootfd,
 						    json_t *process, const oci_seccomp *seccomp,
-						    const exec_opts *o)
+						    const oci_exec_opts *o)
 {
 	oci_error err = OCI_ERROR_INIT;
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
@@ -273,9 +197,9 @@ static __attribute__((noreturn)) void join_and_fork(int sync, const int *nsfds, 
 	for (size_t i = 0; i < N_NS; i++) {
 		if (nsfds[i] < 0)
 			continue;
-		if (setns(nsfds[i], ns_order[i].flag) < 0) {
+		if (setns(nsfds[i], oci_spec_namespaces[i].flag) < 0) {
 			oci_err_errno(&err, errno, "cannot join the container's %s namespace",
-				      ns_order[i].name);
+				      oci_spec_namespaces[i].proc);
 			child_fail(sync, &err, 1);
 		}
 	}
@@ -302,16 +226,8 @@ static __attribute__((noreturn)) void join_and_fork(int sync, const int *nsfds, 
 	_exit(0);
 }
 
-static int write_pid_file(const char *path, pid_t pid, oci_error *err)
-{
-	char buf[32];
-	int n = snprintf(buf, sizeof(buf), "%d", (int)pid);
-	if (oci_state_write_file(AT_FDCWD, path, buf, (size_t)n, 0644, err) < 0)
-		return oci_err_prefix(err, "pid file");
-	return 0;
-}
-
-static int do_exec(const oci_run_global *g, const exec_opts *o, int *exit_status, oci_error *err)
+int oci_container_exec(const oci_runtime *rt, const oci_exec_opts *o, int *exit_status,
+		       oci_error *err)
 {
 	if (oci_process_check_preserved(o->preserve_fds, err) < 0)
 		return -1;
@@ -323,7 +239,7 @@ static int do_exec(const oci_run_global *g, const exec_opts *o, int *exit_status
 		return -1;
 	cleanup_close int rootfd = -1;
 	oci_state st;
-	cleanup_close int dirfd = oci_state_load(g->root, o->id, false, &rootfd, &st, err);
+	cleanup_close int dirfd = oci_state_load(rt->root, o->id, false, &rootfd, &st, err);
 	if (dirfd < 0)
 		return -1;
 	int ret = -1;
@@ -387,17 +303,17 @@ static int do_exec(const oci_run_global *g, const exec_opts *o, int *exit_status
 	for (size_t i = 0; i < N_NS; i++) {
 		char p[64];
 		struct stat a, b;
-		snprintf(p, sizeof(p), "/proc/%d/ns/%s", (int)st.pid, ns_order[i].name);
+		snprintf(p, sizeof(p), "/proc/%d/ns/%s", (int)st.pid, oci_spec_namespaces[i].proc);
 		if (stat(p, &a) < 0) {
-			if (errno == ENOENT && ns_order[i].flag == CLONE_NEWTIME)
+			if (errno == ENOENT && oci_spec_namespaces[i].flag == CLONE_NEWTIME)
 				continue; /* a kernel without time namespaces */
 			oci_err_errno(err, errno, "container '%s': cannot inspect '%s'", o->id, p);
 			goto out;
 		}
-		snprintf(p + 6, sizeof(p) - 6, "self/ns/%s", ns_order[i].name);
+		snprintf(p + 6, sizeof(p) - 6, "self/ns/%s", oci_spec_namespaces[i].proc);
 		if (stat(p, &b) == 0 && a.st_ino == b.st_ino && a.st_dev == b.st_dev)
 			continue;
-		snprintf(p, sizeof(p), "/proc/%d/ns/%s", (int)st.pid, ns_order[i].name);
+		snprintf(p, sizeof(p), "/proc/%d/ns/%s", (int)st.pid, oci_spec_namespaces[i].proc);
 		nsfds[i] = open(p, O_RDONLY | O_CLOEXEC);
 		if (nsfds[i] < 0) {
 			oci_err_errno(err, errno, "container '%s': cannot open '%s'", o->id, p);
@@ -481,7 +397,7 @@ static int do_exec(const oci_run_global *g, const exec_opts *o, int *exit_status
 			o->id);
 		goto out;
 	}
-	if (o->pid_file && write_pid_file(o->pid_file, gpid, err) < 0)
+	if (o->pid_file && oci_process_write_pid_file(o->pid_file, gpid, err) < 0)
 		goto out;
 	if (o->detach) {
 		gpid = -1;
@@ -515,97 +431,4 @@ out:
 		sigprocmask(SIG_SETMASK, &oldmask, NULL);
 	oci_state_release(&st);
 	return ret;
-}
-
-int oci_cmd_exec(const oci_run_global *g, int argc, char **argv, oci_error *err)
-{
-	exec_opts o = {0};
-	oci_cli cli;
-	int opt;
-	cleanup_json json_t *env = json_array(), *caps = json_array(), *gids = json_array();
-	o.env = env;
-	o.caps = caps;
-	o.gids = gids;
-	/* Options stop at the id: what follows is the command and its own options. */
-	oci_cli_init(&cli, exec_options, ARRAY_SIZE(exec_options), argc, argv, 1, true);
-	while ((opt = oci_cli_next(&cli, err)) > 0) {
-		switch (opt) {
-		case OPT_CONSOLE:
-			o.console_socket = cli.optarg;
-			break;
-		case OPT_CWD:
-			if (cli.optarg[0] != '/')
-				return oci_err(err, OCI_E_INVALID,
-					       "--cwd: must be an absolute path, got '%s'",
-					       cli.optarg);
-			o.cwd = cli.optarg;
-			break;
-		case OPT_ENV:
-			if (!strchr(cli.optarg, '='))
-				return oci_err(err, OCI_E_INVALID,
-					       "--env: expected NAME=VALUE, got '%s'", cli.optarg);
-			json_array_append_new(env, json_string(cli.optarg));
-			break;
-		case OPT_TTY:
-			o.tty = true;
-			break;
-		case OPT_USER:
-			o.user = cli.optarg;
-			break;
-		case OPT_GIDS: {
-			uint64_t gid;
-			if (oci_parse_u64(cli.optarg, UINT32_MAX, &gid) < 0)
-				return oci_err(err, OCI_E_INVALID,
-					       "--additional-gids: invalid gid '%s'", cli.optarg);
-			json_array_append_new(gids, json_integer((json_int_t)gid));
-			break;
-		}
-		case OPT_PROCESS:
-			o.process_file = cli.optarg;
-			break;
-		case OPT_DETACH:
-			o.detach = true;
-			break;
-		case OPT_PIDFILE:
-			o.pid_file = cli.optarg;
-			break;
-		case OPT_CAP:
-			json_array_append_new(caps, json_string(cli.optarg));
-			break;
-		case OPT_NNP:
-			o.no_new_privs = true;
-			break;
-		case OPT_IGNORE_PAUSED:
-			o.ignore_paused = true;
-			break;
-		case OPT_PRESERVE: {
-			uint64_t n;
-			if (oci_parse_u64(cli.optarg, 1u << 20, &n) < 0)
-				return oci_err(err, OCI_E_INVALID,
-					       "--preserve-fds: invalid number '%s'", cli.optarg);
-			o.preserve_fds = (int)n;
-			break;
-		}
-		case OPT_HELP:
-			oci_cli_help(stdout, "oci-run exec [OPTIONS] ID [COMMAND [ARGS...]]", NULL,
-				     exec_options, ARRAY_SIZE(exec_options));
-			return 0;
-		default:
-			break;
-		}
-	}
-	if (opt < 0)
-		return -1;
-	if (cli.index >= argc)
-		return oci_err(err, OCI_E_INVALID, "exec: expected a container id");
-	o.id = argv[cli.index];
-	o.args = argv + cli.index + 1;
-	o.nargs = argc - cli.index - 1;
-	if (!o.process_file && o.nargs == 0)
-		return oci_err(err, OCI_E_INVALID,
-			       "exec: expected a command after the container id (or --process)");
-	int status = 0;
-	if (do_exec(g, &o, &status, err) < 0)
-		return -1;
-	return o.detach ? 0 : status;
 }

@@ -1,7 +1,9 @@
 /* oci-run update: change a live container's resource limits, runc's command (containerd and
  * podman call it as `update --resources FILE|- ID`). The resources JSON (runtime-spec
  * linux.resources) is parsed first into the typed oci_resources, the options override it,
- * and the container's cgroup manager writes only the keys given. */
+ * and the lifecycle library writes only the keys given into the container's cgroups. */
+#include "run/cmd/cmd.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -11,10 +13,8 @@
 
 #include "common/cli.h"
 #include "common/json.h"
-#include "common/spec.h"
 #include "common/util.h"
-#include "run/commands.h"
-#include "run/cgroup/cgroup.h"
+#include "run/cgroup/resources.h"
 #include "run/state.h"
 
 enum {
@@ -177,7 +177,7 @@ static int build_resources(const char *file, const char *const *vals, oci_resour
 	return 0;
 }
 
-int oci_cmd_update(const oci_run_global *g, int argc, char **argv, oci_error *err)
+int oci_cmd_update(const oci_runtime *rt, int argc, char **argv, oci_error *err)
 {
 	oci_cli cli;
 	int opt;
@@ -207,24 +207,7 @@ int oci_cmd_update(const oci_run_global *g, int argc, char **argv, oci_error *er
 	oci_resources res;
 	if (build_resources(files, vals, &res, err) < 0)
 		return -1;
-	int ret = -1;
-
-	oci_state st;
-	cleanup_close int dirfd = oci_state_load(g->root, id, true, NULL, &st, err);
-	if (dirfd < 0)
-		goto out;
-	int status = oci_state_status(dirfd, &st);
-	if (status == OCI_STATUS_STOPPED)
-		oci_err(err, OCI_E_STATE, "container '%s' is not running: %s", id,
-			oci_status_name(status));
-	else if (!st.cgroups || !st.cgroups->n)
-		oci_err(err, OCI_E_STATE, "container '%s' has no cgroup to update", id);
-	else if (oci_cgroup_update(st.cgroups, &res, err) < 0)
-		oci_err_prefix(err, "container '%s'", id);
-	else
-		ret = 0;
-	oci_state_release(&st);
-out:
+	int ret = oci_container_update(rt, id, &res, err);
 	oci_resources_release(&res);
 	return ret;
 }

@@ -2,7 +2,7 @@
  * JSON array of host pids that containerd's shim reads for `ctr task ps`; the table runs the
  * host's ps (default -ef, or the options given after the id) and keeps its header and the
  * lines whose PID column belongs to the container. */
-#include "run/commands.h"
+#include "run/cmd/cmd.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -14,8 +14,6 @@
 
 #include "common/cli.h"
 #include "common/util.h"
-#include "run/cgroup/cgroup.h"
-#include "run/state.h"
 
 enum { OPT_FORMAT = 'f', OPT_HELP = 256 };
 
@@ -23,38 +21,6 @@ static const oci_cli_option ps_options[] = {
     {"format", 'f', OCI_ARG_REQUIRED, "FORMAT", "table (ps output) or json (pids)", OPT_FORMAT},
     {"help", 'h', OCI_ARG_NONE, NULL, "show this help", OPT_HELP},
 };
-
-/* Without a cgroup (rootless), the container's own pid namespace holds its processes. */
-static int pidns_pids(pid_t init, pid_t **out, size_t *n, oci_error *err)
-{
-	char path[64], ns[64], other[64];
-	snprintf(path, sizeof(path), "/proc/%d/ns/pid", (int)init);
-	ssize_t l = readlink(path, ns, sizeof(ns) - 1);
-	if (l <= 0)
-		return 0;
-	cleanup_closedir DIR *d = opendir("/proc");
-	struct dirent *de;
-	size_t cap = 0;
-	while (d && (de = readdir(d))) {
-		char *end;
-		long p = strtol(de->d_name, &end, 10);
-		if (*end || p <= 0)
-			continue;
-		snprintf(path, sizeof(path), "/proc/%ld/ns/pid", p);
-		ssize_t m = readlink(path, other, sizeof(other) - 1);
-		if (m != l || memcmp(ns, other, (size_t)l))
-			continue;
-		if (*n == cap) {
-			cap = cap ? cap * 2 : 16;
-			pid_t *np = realloc(*out, cap * sizeof(pid_t));
-			if (!np)
-				return oci_err(err, OCI_E_INTERNAL, "out of memory");
-			*out = np;
-		}
-		(*out)[(*n)++] = (pid_t)p;
-	}
-	return 0;
-}
 
 static bool has_pid(const pid_t *pids, size_t n, long p)
 {
@@ -133,7 +99,7 @@ static int ps_table(char **args, int nargs, const pid_t *pids, size_t n, oci_err
 	return oci_flush_stdout(err);
 }
 
-int oci_cmd_ps(const oci_run_global *g, int argc, char **argv, oci_error *err)
+int oci_cmd_ps(const oci_runtime *rt, int argc, char **argv, oci_error *err)
 {
 	oci_cli cli;
 	int opt;
@@ -159,21 +125,9 @@ int oci_cmd_ps(const oci_run_global *g, int argc, char **argv, oci_error *err)
 	if (json && cli.index + 1 < argc)
 		return oci_err(err, OCI_E_INVALID,
 			       "ps: ps options cannot be used with --format json");
-	oci_state st;
-	cleanup_close int dirfd = oci_state_load(g->root, id, false, NULL, &st, err);
-	if (dirfd < 0)
-		return -1;
 	pid_t *pids = NULL;
 	size_t n = 0;
-	int ret = 0;
-	if (oci_state_status(dirfd, &st) != OCI_STATUS_STOPPED) {
-		if (st.cgroups && st.cgroups->n > 0)
-			ret = oci_cgroup_pids(st.cgroups, &pids, &n, err);
-		else if (st.own_pidns)
-			ret = pidns_pids(st.pid, &pids, &n, err);
-		else if ((pids = malloc(sizeof(pid_t))))
-			pids[n++] = st.pid;
-	}
+	int ret = oci_container_pids(rt, id, &pids, &n, err);
 	if (ret == 0 && json) {
 		printf("[");
 		for (size_t i = 0; i < n; i++)
@@ -184,6 +138,5 @@ int oci_cmd_ps(const oci_run_global *g, int argc, char **argv, oci_error *err)
 		ret = ps_table(argv + cli.index + 1, argc - cli.index - 1, pids, n, err);
 	}
 	free(pids);
-	oci_state_release(&st);
 	return ret < 0 ? -1 : 0;
 }

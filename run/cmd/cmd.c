@@ -1,0 +1,45 @@
+/* What oci-run's command files share: the parser of the commands that take only an id, and
+ * printing JSON to stdout with its errors checked. */
+#include "run/cmd/cmd.h"
+
+#include <stdio.h>
+
+#include "common/cli.h"
+#include "common/util.h"
+
+enum { OPT_HELP = 'h' };
+
+static const oci_cli_option id_opts[] = {
+    {"help", 'h', OCI_ARG_NONE, NULL, "show this help", OPT_HELP},
+};
+
+const char *oci_cmd_one_id(int argc, char **argv, const char *usage, oci_error *err)
+{
+	oci_cli cli;
+	int opt;
+	oci_cli_init(&cli, id_opts, ARRAY_SIZE(id_opts), argc, argv, 1, false);
+	while ((opt = oci_cli_next(&cli, err)) > 0) {
+		if (opt == OPT_HELP) {
+			oci_cli_help(stdout, usage, NULL, id_opts, ARRAY_SIZE(id_opts));
+			return "";
+		}
+	}
+	if (opt < 0)
+		return NULL;
+	if (cli.index != argc - 1) {
+		oci_err(err, OCI_E_INVALID, "%s: expected exactly one container id", argv[0]);
+		return NULL;
+	}
+	return argv[cli.index];
+}
+
+int oci_cmd_print_json(json_t *j, size_t flags, bool newline, oci_error *err)
+{
+	cleanup_free char *s = json_dumps(j, flags);
+	if (!s)
+		return oci_err(err, OCI_E_INTERNAL, "cannot serialise JSON");
+	fputs(s, stdout);
+	if (newline)
+		fputc('\n', stdout);
+	return oci_flush_stdout(err);
+}

@@ -1,0 +1,35 @@
+/* oci-run's commands, one file each in run/cmd/: a command parses its options (one
+ * oci_cli_option table, --help generated from it), calls the lifecycle library
+ * (run/container.h) and prints the result. Each returns the process exit status (>= 0) or
+ * -1 with err set. A new command gets a file here and a row in run/main.c's table. */
+#ifndef OCI_RUN_CMD_H
+#define OCI_RUN_CMD_H
+
+#include "common/error.h"
+#include "run/container.h"
+
+typedef int oci_cmd_fn(const oci_runtime *rt, int argc, char **argv, oci_error *err);
+
+oci_cmd_fn oci_cmd_create; /* create.c */
+oci_cmd_fn oci_cmd_run;	   /* create.c */
+oci_cmd_fn oci_cmd_delete;
+oci_cmd_fn oci_cmd_exec;
+oci_cmd_fn oci_cmd_features;
+oci_cmd_fn oci_cmd_kill;
+oci_cmd_fn oci_cmd_list;
+oci_cmd_fn oci_cmd_pause;  /* pause.c */
+oci_cmd_fn oci_cmd_resume; /* pause.c */
+oci_cmd_fn oci_cmd_ps;
+oci_cmd_fn oci_cmd_spec;
+oci_cmd_fn oci_cmd_start;
+oci_cmd_fn oci_cmd_state;
+oci_cmd_fn oci_cmd_update;
+
+/* ---- shared by the command files (run/cmd/cmd.c) ---- */
+
+/* Parse the options of a command that takes only "-h" and one container id. Returns the id,
+ * "" after printing the help for -h (the command then exits 0), or NULL with err set. */
+const char *oci_cmd_one_id(int argc, char **argv, const char *usage, oci_error *err);
+/* Print j to stdout (json_dumps flags), a newline when asked, and flush it. */
+int oci_cmd_print_json(json_t *j, size_t flags, bool newline, oci_error *err);
+#endif

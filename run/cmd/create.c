@@ -1,0 +1,112 @@
+/* oci-run create and run (one option table: run adds --detach): `create` leaves the
+ * container's init waiting for start; `run` also starts it and, without -d, waits for it and
+ * exits with its status. */
+#include "run/cmd/cmd.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "common/cli.h"
+#include "common/util.h"
+
+enum {
+	OPT_BUNDLE = 'b',
+	OPT_DETACH = 'd',
+	OPT_HELP = 'h',
+	OPT_PIDFILE = 256,
+	OPT_CONSOLE,
+	OPT_NOPIVOT,
+	OPT_NOKEYRING,
+	OPT_PRESERVE,
+	OPT_NOSUBREAPER,
+	OPT_KEEP
+};
+
+static const oci_cli_option create_opts[] = {
+    {"bundle", 'b', OCI_ARG_REQUIRED, "DIR", "bundle directory (default: current directory)",
+     OPT_BUNDLE},
+    {"console-socket", 0, OCI_ARG_REQUIRED, "PATH", "unix socket that receives the pty master",
+     OPT_CONSOLE},
+    {"detach", 'd', OCI_ARG_NONE, NULL, "run: detach from the container's process", OPT_DETACH},
+    {"help", 'h', OCI_ARG_NONE, NULL, "show this help", OPT_HELP},
+    {"keep", 0, OCI_ARG_NONE, NULL, "accepted for compatibility", OPT_KEEP},
+    {"no-new-keyring", 0, OCI_ARG_NONE, NULL, "do not create a new session keyring", OPT_NOKEYRING},
+    {"no-pivot", 0, OCI_ARG_NONE, NULL, "use MS_MOVE + chroot instead of pivot_root", OPT_NOPIVOT},
+    {"no-subreaper", 0, OCI_ARG_NONE, NULL, "accepted for compatibility", OPT_NOSUBREAPER},
+    {"pid-file", 0, OCI_ARG_REQUIRED, "FILE", "write the container's pid to FILE", OPT_PIDFILE},
+    {"preserve-fds", 0, OCI_ARG_REQUIRED, "N", "pass N extra fds (3..3+N-1) to the container",
+     OPT_PRESERVE},
+};
+
+static int create_or_run(const oci_runtime *rt, int argc, char **argv, bool run, oci_error *err)
+{
+	oci_create_opts o = {0};
+	oci_cli cli;
+	int opt;
+	const char *bundle = ".";
+	oci_cli_init(&cli, create_opts, ARRAY_SIZE(create_opts), argc, argv, 1, false);
+	while ((opt = oci_cli_next(&cli, err)) > 0) {
+		switch (opt) {
+		case OPT_BUNDLE:
+			bundle = cli.optarg;
+			break;
+		case OPT_CONSOLE:
+			o.console_socket = cli.optarg;
+			break;
+		case OPT_DETACH:
+			if (!run)
+				return oci_err(err, OCI_E_INVALID, "unknown option '--detach'");
+			o.detach = true;
+			break;
+		case OPT_PIDFILE:
+			o.pid_file = cli.optarg;
+			break;
+		case OPT_NOPIVOT:
+			o.no_pivot = true;
+			break;
+		case OPT_NOKEYRING:
+			o.no_new_keyring = true;
+			break;
+		case OPT_PRESERVE: {
+			uint64_t n;
+			if (oci_parse_u64(cli.optarg, 1u << 20, &n) < 0)
+				return oci_err(err, OCI_E_INVALID,
+					       "--preserve-fds: invalid number '%s'", cli.optarg);
+			o.preserve_fds = (int)n;
+			break;
+		}
+		case OPT_HELP:
+			oci_cli_help(stdout,
+				     run ? "oci-run run [OPTIONS] ID"
+					 : "oci-run create [OPTIONS] ID",
+				     NULL, create_opts, ARRAY_SIZE(create_opts));
+			return 0;
+		}
+	}
+	if (opt < 0)
+		return -1;
+	if (cli.index != argc - 1)
+		return oci_err(err, OCI_E_INVALID, "%s: expected exactly one container id",
+			       run ? "run" : "create");
+	o.id = argv[cli.index];
+	cleanup_free char *abs = realpath(bundle, NULL);
+	if (!abs)
+		return oci_err_errno(err, errno, "bundle '%s'", bundle);
+	o.bundle = abs;
+	o.foreground = run && !o.detach;
+	int status = 0;
+	if (oci_container_create(rt, &o, &status, err) < 0)
+		return -1;
+	return o.foreground ? status : 0;
+}
+
+int oci_cmd_create(const oci_runtime *rt, int argc, char **argv, oci_error *err)
+{
+	return create_or_run(rt, argc, argv, false, err);
+}
+
+int oci_cmd_run(const oci_runtime *rt, int argc, char **argv, oci_error *err)
+{
+	return create_or_run(rt, argc, argv, true, err);
+}

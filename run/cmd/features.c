@@ -1,0 +1,49 @@
+/* oci-run features: what this runtime supports, as runc's `features` JSON (engines read it
+ * to decide what they may ask for), generated from the tables the runtime itself uses. */
+#include "run/cmd/cmd.h"
+
+#include <stdio.h>
+#include <sys/capability.h>
+
+#include "common/json.h"
+#include "common/spec.h"
+#include "common/util.h"
+#include "run/mounts.h"
+#include "run/seccomp.h"
+
+int oci_cmd_features(const oci_runtime *rt, int argc, char **argv, oci_error *err)
+{
+	(void)rt;
+	(void)argv;
+	if (argc > 1)
+		return oci_err(err, OCI_E_INVALID, "features: takes no arguments");
+	/* mountOptions come from run/mounts.c's tables: what is listed is what is applied. */
+	cleanup_json json_t *f = json_pack(
+	    "{s:s,s:s,s:[ssssss],s:o}", "ociVersionMin", "1.0.0", "ociVersionMax",
+	    OCI_RUNTIME_SPEC_VERSION, "hooks", "prestart", "createRuntime", "createContainer",
+	    "startContainer", "poststart", "poststop", "mountOptions", oci_mount_option_names());
+	json_t *caps = json_array();
+	for (int c = 0; c < cap_max_bits(); c++) {
+		char *name = cap_to_name(c);
+		if (name) {
+			for (char *p = name; *p; p++)
+				*p = (char)(*p >= 'a' && *p <= 'z' ? *p - 32 : *p);
+			json_array_append_new(caps, json_string(name));
+			cap_free(name);
+		}
+	}
+	json_t *lin = json_pack(
+	    "{s:[ssssssss],s:o,s:{s:b,s:b,s:b,s:b,s:b},s:o,s:{s:b},s:{s:b}}", "namespaces",
+	    "cgroup", "ipc", "mount", "network", "pid", "time", "user", "uts", "capabilities", caps,
+	    "cgroup", "v1", 1, "v2", 1, "systemd", 0, "systemdUser", 0, "rdma", 0, "seccomp",
+	    oci_seccomp_features(), "apparmor", "enabled", 0, "selinux", "enabled", 0);
+	json_object_set_new(f, "linux", lin);
+	json_object_set_new(
+	    f, "annotations",
+	    json_pack("{s:s}", "org.opencontainers.runc.version", "oci-run " OCI_VERSION));
+	cleanup_free char *s = oci_json_dump_pretty(f, err);
+	if (!s)
+		return -1;
+	fputs(s, stdout);
+	return oci_flush_stdout(err) < 0 ? -1 : 0;
+}
