@@ -1,10 +1,15 @@
-/* Create and run: load and validate the bundle, clone the container's init into its
- * namespaces, place it in cgroups, run the runtime's hooks while the init builds the
- * container, record the state; run then starts the container and waits for it. */
+/* Create and run, in named phases: load and validate the bundle; plan the namespaces (new
+ * ones, and the ones joined by path, whose fds the plan owns); prepare the state (state
+ * directory, exec fifo, cgroups with their limits); spawn the init into its namespaces; serve
+ * the sync protocol while it builds the container (the runtime's hooks, the pty); then, for
+ * run, start the container and wait for it. A failure at any point after the state directory
+ * exists goes through one rollback. */
 #include "run/container.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/magic.h>
+#include <linux/nsfs.h>
 #include <linux/sched.h>
 #include <sched.h>
 #include <signal.h>
@@ -12,15 +17,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
-#include <sys/socket.h>
-#include <linux/magic.h>
-#include <linux/nsfs.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "common/json.h"
@@ -37,8 +39,115 @@
 #include "run/signals.h"
 #include "run/state.h"
 #include "run/sync.h"
-#include "run/terminal.h"
 #include "run/userns.h"
+
+/* ---- phase 1: the bundle ---- */
+
+/* config.json, validated as `oci-bundle validate` does, and what create takes from it. */
+typedef struct bundle_config {
+	json_t *spec;
+	json_t *process, *linux_; /* borrowed from spec */
+	char *rootfs;		  /* root.path, resolved */
+} bundle_config;
+
+static void bundle_config_release(bundle_config *b)
+{
+	json_decref(b->spec);
+	free(b->rootfs);
+	memset(b, 0, sizeof(*b));
+}
+#define cleanup_bundle_config __attribute__((cleanup(bundle_config_release)))
+
+/* Every problem at once, on one line, as oci-bundle validate lists them. */
+static int report_problems(json_t *problems, int n, oci_error *err)
+{
+	char all[OCI_ERR_MSG_MAX];
+	size_t used = 0, k;
+	json_t *p;
+	all[0] = '\0';
+	json_array_foreach(problems, k, p)
+	{
+		int w = snprintf(all + used, sizeof(all) - used, "%s%s", k ? "; " : "",
+				 json_string_value(p));
+		if (w < 0 || (size_t)w >= sizeof(all) - used)
+			break;
+		used += (size_t)w;
+	}
+	if (n == 1)
+		return oci_err(err, OCI_E_INVALID, "config.json: %s", all);
+	return oci_err(err, OCI_E_INVALID, "config.json: %d problems: %s", n, all);
+}
+
+static int load_bundle(const oci_create_opts *opts, bundle_config *b, oci_error *err)
+{
+	cleanup_close int bundlefd = open(opts->bundle, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (bundlefd < 0)
+		return oci_err_errno(err, errno, "bundle '%s'", opts->bundle);
+	b->spec = oci_json_load_file_at(bundlefd, "config.json", OCI_JSON_MAX_SIZE, err);
+	if (!b->spec)
+		return oci_err_prefix(err, "bundle '%s'", opts->bundle);
+	cleanup_json json_t *problems = json_array();
+	int n = oci_spec_validate(b->spec, bundlefd, problems, err);
+	if (n < 0)
+		return -1;
+	if (n > 0)
+		return report_problems(problems, n, err);
+	b->process = json_object_get(b->spec, "process");
+	b->linux_ = json_object_get(b->spec, "linux");
+	if (!json_is_object(b->process))
+		return oci_err(err, OCI_E_INVALID, "config.json: process: missing");
+	const char *root_path =
+	    json_string_value(json_object_get(json_object_get(b->spec, "root"), "path"));
+	if (!root_path)
+		return oci_err(err, OCI_E_INVALID, "config.json: root.path: missing");
+	cleanup_free char *rootfs_rel = root_path[0] == '/'
+					    ? oci_strdup(root_path, err)
+					    : oci_asprintf(err, "%s/%s", opts->bundle, root_path);
+	if (!rootfs_rel)
+		return -1;
+	b->rootfs = realpath(rootfs_rel, NULL);
+	if (!b->rootfs)
+		return oci_err_errno(err, errno, "rootfs '%s'", rootfs_rel);
+	bool terminal = json_is_true(json_object_get(b->process, "terminal"));
+	if (terminal && !opts->console_socket && !opts->foreground)
+		return oci_err(
+		    err, OCI_E_INVALID,
+		    "cannot allocate tty if oci-run will detach without setting console socket");
+	if (!terminal && opts->console_socket)
+		return oci_err(
+		    err, OCI_E_INVALID,
+		    "cannot use console socket if oci-run will not detach or allocate tty");
+	return 0;
+}
+
+/* ---- phase 2: the namespaces ---- */
+
+/* linux.namespaces as create carries it out: new namespaces are cloned at once (cgroup and
+ * time ones are unshared by the init itself), ones with a path are joined. The plan owns the
+ * fds of the joined ones and closes them on every path; the init gets its own copies. */
+typedef struct ns_plan {
+	unsigned long clone_flags;
+	bool own_pidns, new_cgroupns, new_timens;
+	int join_pid_fd;  /* joined by the runtime before clone: it applies to children */
+	int join_user_fd; /* joined by the init first: it gives the rights to join the rest */
+	int join_fds[8];  /* joined by the init, -1 terminated (oci_init_args' layout) */
+	int join_types[8];
+	int njoin;
+} ns_plan;
+
+static void ns_plan_release(ns_plan *p)
+{
+	if (p->join_pid_fd >= 0)
+		close(p->join_pid_fd);
+	if (p->join_user_fd >= 0)
+		close(p->join_user_fd);
+	for (int i = 0; i < p->njoin; i++)
+		close(p->join_fds[i]);
+	p->join_pid_fd = p->join_user_fd = -1;
+	p->njoin = 0;
+	p->join_fds[0] = -1;
+}
+#define cleanup_ns_plan __attribute__((cleanup(ns_plan_release)))
 
 /* The config's name of a namespace type the kernel reports. */
 static const char *ns_name(int flag)
@@ -47,10 +156,6 @@ static const char *ns_name(int flag)
 	return t ? t->type : "unknown";
 }
 
-/* Open a namespace to join by path. The path comes from the config: it may name a FIFO (a
- * blocking open would hang create forever), a device, or a namespace of another type. So it is
- * first opened O_PATH (no side effect on any file type), checked to be an nsfs file, only then
- * opened for setns, and its type checked against the one the config names. */
 static int open_ns_path(const char *type, int flag, const char *path, oci_error *err)
 {
 	cleanup_close int pfd = open(path, O_PATH | O_CLOEXEC);
@@ -85,6 +190,187 @@ static int open_ns_path(const char *type, int flag, const char *path, oci_error 
 	return fd;
 }
 
+static int plan_namespaces(json_t *linux_, ns_plan *p, oci_error *err)
+{
+	bool have_mount = false;
+	size_t i;
+	json_t *ns;
+	json_array_foreach(json_object_get(linux_, "namespaces"), i, ns)
+	{
+		const char *type = json_string_value(json_object_get(ns, "type"));
+		const char *path = json_string_value(json_object_get(ns, "path"));
+		const oci_spec_namespace *t = oci_spec_namespace_by_type(type);
+		if (!t)
+			return oci_err(err, OCI_E_INVALID,
+				       "linux.namespaces[%zu].type: unknown '%s'", i,
+				       type ? type : "");
+		int flag = t->flag;
+		if (flag == CLONE_NEWNS)
+			have_mount = true;
+		if (!path || !path[0]) {
+			if (flag == CLONE_NEWPID)
+				p->own_pidns = true;
+			if (flag == CLONE_NEWCGROUP)
+				p->new_cgroupns = true;
+			else if (flag == CLONE_NEWTIME)
+				p->new_timens = true;
+			else
+				p->clone_flags |= (unsigned long)flag;
+			continue;
+		}
+		if (flag != CLONE_NEWPID && flag != CLONE_NEWUSER &&
+		    p->njoin >= (int)ARRAY_SIZE(p->join_fds) - 1)
+			return oci_err(err, OCI_E_LIMIT, "linux.namespaces: too many");
+		int fd = open_ns_path(type, flag, path, err);
+		if (fd < 0)
+			return -1;
+		/* Validation refuses a type given twice; a second one would only replace. */
+		if (flag == CLONE_NEWPID) {
+			if (p->join_pid_fd >= 0)
+				close(p->join_pid_fd);
+			p->join_pid_fd = fd;
+		} else if (flag == CLONE_NEWUSER) {
+			if (p->join_user_fd >= 0)
+				close(p->join_user_fd);
+			p->join_user_fd = fd;
+		} else {
+			p->join_fds[p->njoin] = fd;
+			p->join_types[p->njoin] = flag;
+			p->join_fds[++p->njoin] = -1;
+		}
+	}
+	if (!have_mount)
+		return oci_err(err, OCI_E_INVALID,
+			       "linux.namespaces: a mount namespace is required");
+	if (json_object_size(json_object_get(linux_, "timeOffsets")) > 0 && !p->new_timens)
+		return oci_err(err, OCI_E_INVALID,
+			       "linux.timeOffsets: needs a new time namespace in linux.namespaces");
+	return 0;
+}
+
+/* ---- phases 3 to 6: the container being created ---- */
+
+/* What exists of the container while it is created: rollback() undoes it, release() closes
+ * what the runtime holds. */
+typedef struct creation {
+	const oci_runtime *rt;
+	const oci_create_opts *opts;
+	int rootfd, dirfd;
+	int fifo;    /* exec.fifo, until the init holds it */
+	int sock[2]; /* sync socketpair: ours, the init's */
+	int master;  /* the pty master of a foreground run */
+	oci_seccomp seccomp;
+	oci_resources res;	/* linux.resources, parsed once */
+	oci_cgroup_manager cgm; /* the host's hierarchies and the driver */
+	oci_state st;
+	char created[64];
+	char *hook_state; /* the state JSON prestart/createRuntime read */
+	pid_t pid;	  /* the init, until it is reaped */
+	bool finished;	  /* run waited for the container and removed it: nothing to undo */
+	bool blocked;
+	sigset_t oldmask;
+} creation;
+
+static void creation_init(creation *c, const oci_runtime *rt, const oci_create_opts *opts)
+{
+	memset(c, 0, sizeof(*c));
+	c->rt = rt;
+	c->opts = opts;
+	c->rootfd = c->dirfd = c->fifo = c->master = -1;
+	c->sock[0] = c->sock[1] = -1;
+	c->pid = -1;
+}
+
+static void creation_release(creation *c)
+{
+	int *fds[] = {&c->sock[0], &c->sock[1], &c->master, &c->fifo, &c->dirfd, &c->rootfd};
+	for (size_t i = 0; i < ARRAY_SIZE(fds); i++)
+		if (*fds[i] >= 0) {
+			close(*fds[i]);
+			*fds[i] = -1;
+		}
+	oci_seccomp_release(&c->seccomp);
+	oci_cgroup_free(c->st.cgroups);
+	c->st.cgroups = NULL;
+	oci_resources_release(&c->res);
+	oci_cgroup_manager_release(&c->cgm);
+	free(c->hook_state);
+	c->hook_state = NULL;
+	if (c->blocked)
+		sigprocmask(SIG_SETMASK, &c->oldmask, NULL);
+	c->blocked = false;
+}
+
+/* The one rollback: the init killed, its cgroups and the state directory removed. Only what
+ * this create made: a state directory that existed before (the id is taken) is left alone. */
+static void rollback(creation *c)
+{
+	if (c->pid > 0) {
+		kill(c->pid, SIGKILL);
+		waitpid(c->pid, NULL, 0);
+		c->pid = -1;
+	}
+	oci_error e2 = OCI_ERROR_INIT;
+	if (c->st.cgroups)
+		oci_cgroup_destroy(c->st.cgroups, &e2);
+	if (c->dirfd >= 0)
+		oci_remove_tree_at(c->rootfd, c->opts->id, &e2);
+}
+
+/* Phase 3: the state directory with its exec fifo, the cgroups with the container's limits,
+ * the compiled seccomp profile, the sync socketpair. */
+static int prepare_state(creation *c, const bundle_config *b, const ns_plan *ns, oci_error *err)
+{
+	/* CVE-2019-5736: always run from a sealed copy (cloned_binary.c says why). */
+	if (oci_cloned_binary_ensure(err) < 0)
+		return -1;
+	c->rootfd = oci_state_open_root(c->rt->root, true, err);
+	if (c->rootfd < 0)
+		return -1;
+	/* Before anything of the container exists: a bad profile leaves nothing behind. */
+	if (oci_seccomp_compile(json_object_get(b->linux_, "seccomp"), c->rootfd, &c->seccomp,
+				err) < 0)
+		return oci_err_prefix(err, "config.json");
+	if (oci_resources_parse(json_object_get(b->linux_, "resources"), &c->res, err) < 0 ||
+	    oci_cgroup_manager_init(&c->cgm, c->rt->systemd_cgroup, err) < 0)
+		return -1;
+	c->dirfd = oci_state_create_dir(c->rootfd, c->opts->id, err);
+	if (c->dirfd < 0)
+		return -1;
+
+	oci_time_rfc3339(c->created, sizeof(c->created));
+	c->st.id = (char *)c->opts->id;
+	c->st.bundle = (char *)c->opts->bundle;
+	c->st.rootfs = b->rootfs;
+	c->st.created = c->created;
+	c->st.owner = geteuid();
+	c->st.own_pidns = ns->own_pidns;
+	c->st.annotations = json_object_get(b->spec, "annotations");
+	c->st.hooks = json_object_get(b->spec, "hooks");
+
+	if (mkfifoat(c->dirfd, OCI_EXEC_FIFO, 0622) < 0)
+		return oci_err_errno(err, errno, "cannot create exec fifo");
+	c->fifo = openat(c->dirfd, OCI_EXEC_FIFO, O_RDWR | O_CLOEXEC);
+	if (c->fifo < 0)
+		return oci_err_errno(err, errno, "cannot open exec fifo");
+	c->st.cgroups =
+	    oci_cgroup_create(&c->cgm, json_string_value(json_object_get(b->linux_, "cgroupsPath")),
+			      c->opts->id, &c->res, err);
+	if (!c->st.cgroups || oci_state_write_cgroups(c->dirfd, c->st.cgroups, err) < 0)
+		return -1;
+	const char *frozen = oci_cgroup_frozen_dir(c->st.cgroups);
+	if (frozen)
+		return oci_err(err, OCI_E_STATE,
+			       "cgroup '%s' is frozen: thaw it before creating a container there",
+			       frozen);
+	/* Before the init joins: it never runs a moment without its limits and device list. */
+	if (oci_cgroup_apply(c->st.cgroups, &c->res, err) < 0)
+		return -1;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, c->sock) < 0)
+		return oci_err_errno(err, errno, "socketpair");
+	return 0;
+}
+
 static pid_t clone_init(unsigned long flags)
 {
 	struct clone_args ca;
@@ -97,6 +383,127 @@ static pid_t clone_init(unsigned long flags)
 	return (pid_t)r;
 }
 
+static int clone_error(int e, unsigned long flags, oci_error *err)
+{
+	if ((flags & CLONE_NEWUSER) &&
+	    (e == ENOSPC || ((e == EPERM || e == EACCES) && geteuid() != 0)))
+		return oci_userns_clone_error(e, err);
+	if (e == EPERM && geteuid() != 0)
+		return oci_err_errno(
+		    err, e,
+		    "cannot create the container's namespaces without a user namespace "
+		    "(an unprivileged user needs one: oci-bundle spec --rootless)");
+	return oci_err_errno(err, e, "cannot create the container's namespaces");
+}
+
+/* Phase 4: clone the init into its new namespaces, record it, map its ids, place it in its
+ * cgroups and let it go on (GO carries the state JSON for its hooks). */
+static int spawn_init(creation *c, const bundle_config *b, const ns_plan *ns, oci_error *err)
+{
+	oci_init_args ia;
+	memset(&ia, 0, sizeof(ia));
+	ia.spec = b->spec;
+	ia.opts = c->opts;
+	ia.rootfs = b->rootfs;
+	ia.seccomp = &c->seccomp;
+	ia.userns = ns->clone_flags & CLONE_NEWUSER;
+	ia.new_netns = ns->clone_flags & CLONE_NEWNET;
+	ia.new_cgroupns = ns->new_cgroupns;
+	ia.new_timens = ns->new_timens;
+	ia.join_user_fd = ns->join_user_fd;
+	memcpy(ia.join_fds, ns->join_fds, sizeof(ia.join_fds));
+	memcpy(ia.join_types, ns->join_types, sizeof(ia.join_types));
+
+	if (ns->join_pid_fd >= 0 && setns(ns->join_pid_fd, CLONE_NEWPID) < 0)
+		return oci_err_errno(err, errno, "cannot join the pid namespace");
+	/* Signals are read from a signalfd by the foreground loop; the init unblocks them. */
+	oci_signals_block(&c->oldmask);
+	c->blocked = true;
+	pid_t pid = clone_init(ns->clone_flags);
+	if (pid < 0)
+		return clone_error(errno, ns->clone_flags, err);
+	if (pid == 0) {
+		close(c->sock[0]);
+		ia.sync = c->sock[1];
+		ia.fifo = c->fifo;
+		oci_init_main(&ia);
+	}
+	c->pid = pid;
+	close(c->sock[1]);
+	c->sock[1] = -1;
+	/* Only the init may hold the fifo's read side: start relies on it closing at exec. */
+	close(c->fifo);
+	c->fifo = -1;
+	c->st.pid = pid;
+	c->st.pid_start = oci_proc_start_time(pid, NULL);
+	/* Recorded before anything else can fail: a runtime killed from here on leaves a state
+	 * that `delete --force` can clean. */
+	if (oci_state_write(c->dirfd, &c->st, err) < 0)
+		return -1;
+	if (ia.userns && oci_userns_write_maps(pid, b->linux_, err) < 0)
+		return -1;
+	if (oci_cgroup_enter(c->st.cgroups, pid, err) < 0)
+		return -1;
+	c->hook_state = oci_container_hook_state(&c->st, "creating");
+	if (!c->hook_state)
+		return oci_err(err, OCI_E_INTERNAL, "cannot build state");
+	return oci_sync_send(c->sock[0], OCI_SYNC_GO, c->hook_state, strlen(c->hook_state), -1,
+			     err);
+}
+
+/* Phase 5: the runtime's hooks, run when the init asks (its mounts are done). */
+static int run_create_hooks(void *ctx, oci_error *err)
+{
+	creation *c = ctx;
+	if (oci_hooks_run(c->st.hooks, "prestart", c->hook_state, err) < 0 ||
+	    oci_hooks_run(c->st.hooks, "createRuntime", c->hook_state, err) < 0)
+		return -1;
+	return 0;
+}
+
+/* Phase 5: serve the init until it waits for start. */
+static int serve_init(creation *c, oci_error *err)
+{
+	oci_sync_server s = {.console_socket = c->opts->console_socket,
+			     .master = -1,
+			     .hooks = run_create_hooks,
+			     .ctx = c};
+	int r = oci_sync_serve(c->sock[0], &s, err);
+	c->master = s.master;
+	if (r < 0)
+		return -1;
+	if (r == 0)
+		return oci_err(err, OCI_E_STATE, "container init exited during setup");
+	close(c->sock[0]);
+	c->sock[0] = -1;
+	return 0;
+}
+
+/* Phase 6: create stops here; run starts the container, and without -d waits for it, then
+ * removes it (the exit status is the container's). */
+static int start_or_wait(creation *c, int *exit_status, oci_error *err)
+{
+	if (!c->opts->foreground && !c->opts->detach)
+		return 0;
+	if (oci_container_start_locked(c->dirfd, &c->st, err) < 0)
+		return -1;
+	if (c->opts->detach)
+		return 0;
+	/* Foreground: let kill/delete in while we wait. */
+	flock(c->dirfd, LOCK_UN);
+	if (oci_signals_wait(c->pid, c->master, exit_status, err) < 0)
+		return -1;
+	/* The init is reaped: from here on nothing is rolled back. */
+	c->pid = -1;
+	c->finished = true;
+	if (c->master >= 0)
+		close(c->master);
+	c->master = -1;
+	flock(c->dirfd, LOCK_EX);
+	oci_container_kill_all(&c->st, false);
+	return oci_container_destroy(c->rootfd, c->opts->id, &c->st, true, err);
+}
+
 int oci_container_create(const oci_runtime *rt, const oci_create_opts *opts, int *exit_status,
 			 oci_error *err)
 {
@@ -105,341 +512,28 @@ int oci_container_create(const oci_runtime *rt, const oci_create_opts *opts, int
 	if (oci_process_check_preserved(opts->preserve_fds, err) < 0 ||
 	    oci_state_check_id(opts->id, err) < 0)
 		return -1;
-	cleanup_close int bundlefd = open(opts->bundle, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (bundlefd < 0)
-		return oci_err_errno(err, errno, "bundle '%s'", opts->bundle);
-	cleanup_json json_t *spec =
-	    oci_json_load_file_at(bundlefd, "config.json", OCI_JSON_MAX_SIZE, err);
-	if (!spec)
-		return oci_err_prefix(err, "bundle '%s'", opts->bundle);
-	{
-		cleanup_json json_t *problems = json_array();
-		int n = oci_spec_validate(spec, bundlefd, problems, err);
-		if (n < 0)
-			return -1;
-		if (n > 0) {
-			/* Every problem at once, on one line, as oci-bundle validate lists them. */
-			char all[OCI_ERR_MSG_MAX];
-			size_t used = 0, k;
-			json_t *p;
-			all[0] = '\0';
-			json_array_foreach(problems, k, p)
-			{
-				int w = snprintf(all + used, sizeof(all) - used, "%s%s",
-						 k ? "; " : "", json_string_value(p));
-				if (w < 0 || (size_t)w >= sizeof(all) - used)
-					break;
-				used += (size_t)w;
-			}
-			if (n == 1)
-				return oci_err(err, OCI_E_INVALID, "config.json: %s", all);
-			return oci_err(err, OCI_E_INVALID, "config.json: %d problems: %s", n, all);
-		}
-	}
-	json_t *process = json_object_get(spec, "process");
-	json_t *linux_ = json_object_get(spec, "linux");
-	if (!json_is_object(process))
-		return oci_err(err, OCI_E_INVALID, "config.json: process: missing");
-	const char *root_path =
-	    json_string_value(json_object_get(json_object_get(spec, "root"), "path"));
-	if (!root_path)
-		return oci_err(err, OCI_E_INVALID, "config.json: root.path: missing");
-	cleanup_free char *rootfs_rel = root_path[0] == '/'
-					    ? oci_strdup(root_path, err)
-					    : oci_asprintf(err, "%s/%s", opts->bundle, root_path);
-	if (!rootfs_rel)
+	cleanup_bundle_config bundle_config b = {0};
+	if (load_bundle(opts, &b, err) < 0)
 		return -1;
-	cleanup_free char *rootfs = realpath(rootfs_rel, NULL);
-	if (!rootfs)
-		return oci_err_errno(err, errno, "rootfs '%s'", rootfs_rel);
-	bool terminal = json_is_true(json_object_get(process, "terminal"));
-	if (terminal && !opts->console_socket && !opts->foreground)
-		return oci_err(
-		    err, OCI_E_INVALID,
-		    "cannot allocate tty if oci-run will detach without setting console socket");
-	if (!terminal && opts->console_socket)
-		return oci_err(
-		    err, OCI_E_INVALID,
-		    "cannot use console socket if oci-run will not detach or allocate tty");
-
-	/* Namespaces: new ones are cloned at once; ones with a path are joined. */
-	oci_init_args ia;
-	memset(&ia, 0, sizeof(ia));
-	ia.join_fds[0] = -1;
-	ia.join_user_fd = -1;
-	int njoin = 0;
-	unsigned long flags = 0;
-	cleanup_close int join_pid_fd = -1;
-	bool have_mount = false, own_pidns = false;
-	size_t i;
-	json_t *ns;
-	json_array_foreach(json_object_get(linux_, "namespaces"), i, ns)
-	{
-		const char *type = json_string_value(json_object_get(ns, "type"));
-		const char *path = json_string_value(json_object_get(ns, "path"));
-		const oci_spec_namespace *t = oci_spec_namespace_by_type(type);
-		int flag = t ? t->flag : 0;
-		if (!flag)
-			return oci_err(err, OCI_E_INVALID,
-				       "linux.namespaces[%zu].type: unknown '%s'", i,
-				       type ? type : "");
-		if (flag == CLONE_NEWNS)
-			have_mount = true;
-		if (!path || !path[0]) {
-			if (flag == CLONE_NEWPID)
-				own_pidns = true;
-			if (flag == CLONE_NEWCGROUP)
-				ia.new_cgroupns = true;
-			else if (flag == CLONE_NEWTIME)
-				ia.new_timens = true;
-			else
-				flags |= (unsigned long)flag;
-			continue;
-		}
-		int fd = open_ns_path(type, flag, path, err);
-		if (fd < 0)
-			return -1;
-		if (flag == CLONE_NEWPID) {
-			join_pid_fd = fd;
-		} else if (flag == CLONE_NEWUSER) {
-			ia.join_user_fd = fd;
-		} else if (njoin < 7) {
-			ia.join_fds[njoin] = fd;
-			ia.join_types[njoin] = flag;
-			ia.join_fds[++njoin] = -1;
-		} else {
-			close(fd);
-			return oci_err(err, OCI_E_LIMIT, "linux.namespaces: too many");
-		}
-	}
-	if (!have_mount)
-		return oci_err(err, OCI_E_INVALID,
-			       "linux.namespaces: a mount namespace is required");
-	if (json_object_size(json_object_get(linux_, "timeOffsets")) > 0 && !ia.new_timens)
-		return oci_err(err, OCI_E_INVALID,
-			       "linux.timeOffsets: needs a new time namespace in linux.namespaces");
-	ia.userns = flags & CLONE_NEWUSER;
-	ia.new_netns = flags & CLONE_NEWNET;
-
-	/* CVE-2019-5736: always run from a sealed copy (cloned_binary.c says why). */
-	if (oci_cloned_binary_ensure(err) < 0)
+	cleanup_ns_plan ns_plan ns = {.join_pid_fd = -1, .join_user_fd = -1, .join_fds = {-1}};
+	if (plan_namespaces(b.linux_, &ns, err) < 0)
 		return -1;
 
-	cleanup_close int rootfd = oci_state_open_root(rt->root, true, err);
-	if (rootfd < 0)
-		return -1;
-	/* Before anything of the container exists: a bad profile leaves nothing behind. */
-	cleanup_seccomp oci_seccomp seccomp;
-	if (oci_seccomp_compile(json_object_get(linux_, "seccomp"), rootfd, &seccomp, err) < 0)
-		return oci_err_prefix(err, "config.json");
-	ia.seccomp = &seccomp;
-	oci_resources res;
-	if (oci_resources_parse(json_object_get(linux_, "resources"), &res, err) < 0)
-		return -1;
-	oci_cgroup_manager cgm;
-	if (oci_cgroup_manager_init(&cgm, rt->systemd_cgroup, err) < 0) {
-		oci_resources_release(&res);
-		return -1;
-	}
-	cleanup_close int dirfd = oci_state_create_dir(rootfd, opts->id, err);
-	if (dirfd < 0) {
-		oci_resources_release(&res);
-		oci_cgroup_manager_release(&cgm);
-		return -1;
-	}
-
-	oci_state st;
-	memset(&st, 0, sizeof(st));
-	char created[64];
-	oci_time_rfc3339(created, sizeof(created));
-	st.id = (char *)opts->id;
-	st.bundle = (char *)opts->bundle;
-	st.rootfs = rootfs;
-	st.created = created;
-	st.owner = geteuid();
-	st.own_pidns = own_pidns;
-	st.annotations = json_object_get(spec, "annotations");
-	st.hooks = json_object_get(spec, "hooks");
-	pid_t pid = -1;
-	int ret = -1;
-	int socks[2] = {-1, -1};
-	int master = -1;
-	cleanup_close int fifo = -1;
-	sigset_t oldmask;
-	bool blocked = false;
-	cleanup_free char *sj = NULL;
-
-	if (mkfifoat(dirfd, OCI_EXEC_FIFO, 0622) < 0) {
-		oci_err_errno(err, errno, "cannot create exec fifo");
-		goto fail;
-	}
-	fifo = openat(dirfd, OCI_EXEC_FIFO, O_RDWR | O_CLOEXEC);
-	if (fifo < 0) {
-		oci_err_errno(err, errno, "cannot open exec fifo");
-		goto fail;
-	}
-	st.cgroups = oci_cgroup_create(
-	    &cgm, json_string_value(json_object_get(linux_, "cgroupsPath")), opts->id, &res, err);
-	if (!st.cgroups || oci_state_write_cgroups(dirfd, st.cgroups, err) < 0)
-		goto fail;
-	{
-		const char *frozen = oci_cgroup_frozen_dir(st.cgroups);
-		if (frozen) {
-			oci_err(err, OCI_E_STATE,
-				"cgroup '%s' is frozen: thaw it before creating a container there",
-				frozen);
-			goto fail;
-		}
-	}
-	/* Before the init joins: it never runs a moment without its limits and device list. */
-	if (oci_cgroup_apply(st.cgroups, &res, err) < 0)
-		goto fail;
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, socks) < 0) {
-		oci_err_errno(err, errno, "socketpair");
-		goto fail;
-	}
-	if (join_pid_fd >= 0 && setns(join_pid_fd, CLONE_NEWPID) < 0) {
-		oci_err_errno(err, errno, "cannot join the pid namespace");
-		goto fail;
-	}
-	/* Signals are read from a signalfd by the foreground loop; the init unblocks them. */
-	oci_signals_block(&oldmask);
-	blocked = true;
-	pid = clone_init(flags);
-	if (pid < 0) {
-		int e = errno;
-		if ((flags & CLONE_NEWUSER) &&
-		    (e == ENOSPC || ((e == EPERM || e == EACCES) && geteuid() != 0)))
-			oci_userns_clone_error(e, err);
-		else if (e == EPERM && geteuid() != 0)
-			oci_err_errno(
-			    err, e,
-			    "cannot create the container's namespaces without a user namespace "
-			    "(an unprivileged user needs one: oci-bundle spec --rootless)");
-		else
-			oci_err_errno(err, e, "cannot create the container's namespaces");
-		goto fail;
-	}
-	if (pid == 0) {
-		close(socks[0]);
-		ia.spec = spec;
-		ia.opts = opts;
-		ia.rootfs = rootfs;
-		ia.sync = socks[1];
-		ia.fifo = fifo;
-		oci_init_main(&ia);
-	}
-	close(socks[1]);
-	socks[1] = -1;
-	/* Only the init may hold the fifo's read side: start relies on it closing at exec. */
-	close(fifo);
-	fifo = -1;
-	st.pid = pid;
-	st.pid_start = oci_proc_start_time(pid, NULL);
-	/* Recorded before anything else can fail: a runtime killed from here on leaves a state
-	 * that `delete --force` can clean. */
-	if (oci_state_write(dirfd, &st, err) < 0)
-		goto fail;
-	if (ia.userns && oci_userns_write_maps(pid, linux_, err) < 0)
-		goto fail;
-	if (oci_cgroup_enter(st.cgroups, pid, err) < 0)
-		goto fail;
-	sj = oci_container_hook_state(&st, "creating");
-	if (!sj) {
-		oci_err(err, OCI_E_INTERNAL, "cannot build state");
-		goto fail;
-	}
-	if (oci_sync_send(socks[0], OCI_SYNC_GO, sj, strlen(sj), -1, err) < 0)
-		goto fail;
-	for (;;) {
-		char buf[OCI_SYNC_MAX + 1];
-		int fd = -1;
-		int t = oci_sync_recv(socks[0], buf, sizeof(buf), &fd, err);
-		if (t < 0)
-			goto fail;
-		if (t == 0) {
-			oci_err(err, OCI_E_STATE, "container init exited during setup");
-			goto fail;
-		}
-		if (t == OCI_SYNC_ERROR) {
-			oci_err(err, OCI_E_INVALID, "%s", buf);
-			goto fail;
-		}
-		if (t == OCI_SYNC_HOOKS) {
-			if (oci_hooks_run(st.hooks, "prestart", sj, err) < 0 ||
-			    oci_hooks_run(st.hooks, "createRuntime", sj, err) < 0)
-				goto fail;
-			if (oci_sync_send(socks[0], OCI_SYNC_HOOKS_DONE, NULL, 0, -1, err) < 0)
-				goto fail;
-		} else if (t == OCI_SYNC_PTY) {
-			if (opts->console_socket) {
-				int r = oci_terminal_send(opts->console_socket, fd, buf, err);
-				close(fd);
-				if (r < 0)
-					goto fail;
-			} else {
-				master = fd;
-			}
-		} else if (t == OCI_SYNC_READY) {
-			if (fd >= 0)
-				close(fd);
-			break;
-		}
-	}
-	close(socks[0]);
-	socks[0] = -1;
-	if (opts->pid_file && oci_process_write_pid_file(opts->pid_file, pid, err) < 0)
-		goto fail;
-
-	if (!opts->foreground && !opts->detach) {
-		ret = 0;
-		goto out;
-	}
-	if (oci_container_start_locked(dirfd, &st, err) < 0)
-		goto fail;
-	if (opts->detach) {
-		ret = 0;
-		goto out;
-	}
-	/* Foreground: let kill/delete in while we wait. */
-	flock(dirfd, LOCK_UN);
-	if (oci_signals_wait(pid, master, exit_status, err) < 0)
-		goto fail;
-	if (master >= 0)
-		close(master);
-	master = -1;
-	flock(dirfd, LOCK_EX);
-	oci_container_kill_all(&st, false);
-	ret = oci_container_destroy(rootfd, opts->id, &st, true, err);
-	oci_cgroup_free(st.cgroups);
-	oci_resources_release(&res);
-	oci_cgroup_manager_release(&cgm);
-	if (blocked)
-		sigprocmask(SIG_SETMASK, &oldmask, NULL);
-	return ret;
-
-fail:
-	if (pid > 0) {
-		kill(pid, SIGKILL);
-		waitpid(pid, NULL, 0);
-	}
-	{
-		oci_error e2 = OCI_ERROR_INIT;
-		if (st.cgroups)
-			oci_cgroup_destroy(st.cgroups, &e2);
-		oci_remove_tree_at(rootfd, opts->id, &e2);
-	}
-out:
-	if (socks[0] >= 0)
-		close(socks[0]);
-	if (socks[1] >= 0)
-		close(socks[1]);
-	if (master >= 0)
-		close(master);
-	oci_cgroup_free(st.cgroups);
-	oci_resources_release(&res);
-	oci_cgroup_manager_release(&cgm);
-	if (blocked)
-		sigprocmask(SIG_SETMASK, &oldmask, NULL);
+	creation c;
+	creation_init(&c, rt, opts);
+	int ret = prepare_state(&c, &b, &ns, err);
+	if (ret == 0)
+		ret = spawn_init(&c, &b, &ns, err);
+	/* The init has its own copies: ours would only keep the namespaces alive. */
+	ns_plan_release(&ns);
+	if (ret == 0)
+		ret = serve_init(&c, err);
+	if (ret == 0 && opts->pid_file)
+		ret = oci_process_write_pid_file(opts->pid_file, c.pid, err);
+	if (ret == 0)
+		ret = start_or_wait(&c, exit_status, err);
+	if (ret < 0 && !c.finished)
+		rollback(&c);
+	creation_release(&c);
 	return ret;
 }

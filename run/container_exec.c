@@ -226,6 +226,20 @@ static __attribute__((noreturn)) void join_and_fork(int sync, const int *nsfds, 
 	_exit(0);
 }
 
+/* C reported G's pid (and exits): G is ours now, as a subreaper's. */
+struct exec_children {
+	pid_t *c, *g;
+};
+
+static int exec_ready(void *ctx, const char *payload, oci_error *err)
+{
+	struct exec_children *ch = ctx;
+	*ch->g = (pid_t)atoi(payload);
+	waitpid(*ch->c, NULL, 0);
+	*ch->c = -1;
+	return 0;
+}
+
 int oci_container_exec(const oci_runtime *rt, const oci_exec_opts *o, int *exit_status,
 		       oci_error *err)
 {
@@ -363,34 +377,16 @@ int oci_container_exec(const oci_runtime *rt, const oci_exec_opts *o, int *exit_
 	    oci_sync_send(socks[0], OCI_SYNC_GO, NULL, 0, -1, err) < 0)
 		goto out;
 	/* Messages until both children closed the socket: C's pid report, G's pty or error. */
-	for (;;) {
-		char buf[OCI_SYNC_MAX + 1];
-		int fd = -1;
-		int t = oci_sync_recv(socks[0], buf, sizeof(buf), &fd, err);
-		if (t < 0)
+	{
+		struct exec_children ch = {.c = &c, .g = &gpid};
+		oci_sync_server srv = {.console_socket = o->console_socket,
+				       .master = -1,
+				       .ready = exec_ready,
+				       .ctx = &ch};
+		int r = oci_sync_serve(socks[0], &srv, err);
+		master = srv.master;
+		if (r < 0)
 			goto out;
-		if (t == 0)
-			break;
-		if (t == OCI_SYNC_ERROR) {
-			oci_err(err, OCI_E_INVALID, "%s", buf);
-			goto out;
-		}
-		if (t == OCI_SYNC_READY) {
-			gpid = (pid_t)atoi(buf);
-			waitpid(c, NULL, 0);
-			c = -1;
-		} else if (t == OCI_SYNC_PTY) {
-			if (o->console_socket) {
-				int r = oci_terminal_send(o->console_socket, fd, buf, err);
-				close(fd);
-				if (r < 0)
-					goto out;
-			} else {
-				master = fd;
-			}
-		} else if (fd >= 0) {
-			close(fd);
-		}
 	}
 	if (gpid <= 0) {
 		oci_err(err, OCI_E_STATE, "the process could not be started in container '%s'",

@@ -1,5 +1,6 @@
 /* Runtime <-> init messages: one datagram per message on a SOCK_SEQPACKET socketpair, so no
- * framing is needed, and an fd rides along in SCM_RIGHTS when there is one. */
+ * framing is needed, and an fd rides along in SCM_RIGHTS when there is one; and the
+ * runtime's loop serving them, shared by create and exec. */
 #include "run/sync.h"
 
 #include <errno.h>
@@ -7,6 +8,8 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+#include "run/terminal.h"
 
 int oci_sync_send(int sock, int type, const void *data, size_t len, int fd, oci_error *err)
 {
@@ -104,4 +107,43 @@ int oci_sync_expect(int sock, int type, char *buf, size_t buflen, int *fd, oci_e
 		return oci_err(err, OCI_E_INTERNAL, "unexpected message %d from the container init",
 			       t);
 	return 0;
+}
+
+int oci_sync_serve(int sock, oci_sync_server *s, oci_error *err)
+{
+	for (;;) {
+		char buf[OCI_SYNC_MAX + 1];
+		int fd = -1;
+		int t = oci_sync_recv(sock, buf, sizeof(buf), &fd, err);
+		if (t <= 0)
+			return t;
+		if (t == OCI_SYNC_PTY && fd >= 0) {
+			if (s->console_socket) {
+				int r = oci_terminal_send(s->console_socket, fd, buf, err);
+				close(fd);
+				if (r < 0)
+					return -1;
+			} else {
+				if (s->master >= 0)
+					close(s->master);
+				s->master = fd;
+			}
+			continue;
+		}
+		/* No other message carries an fd we keep. */
+		if (fd >= 0)
+			close(fd);
+		if (t == OCI_SYNC_ERROR)
+			return oci_err(err, OCI_E_INVALID, "%s", buf);
+		if (t == OCI_SYNC_HOOKS) {
+			if (s->hooks && s->hooks(s->ctx, err) < 0)
+				return -1;
+			if (oci_sync_send(sock, OCI_SYNC_HOOKS_DONE, NULL, 0, -1, err) < 0)
+				return -1;
+		} else if (t == OCI_SYNC_READY) {
+			int r = s->ready ? s->ready(s->ctx, buf, err) : 1;
+			if (r != 0)
+				return r;
+		}
+	}
 }

@@ -1,5 +1,6 @@
-/* The little protocol between the runtime and the container's init while it is being set
- * up: typed messages over a SOCK_SEQPACKET socketpair, with an optional fd (SCM_RIGHTS). */
+/* The little protocol between the runtime and the container's init (or exec's process)
+ * while it is being set up: typed messages over a SOCK_SEQPACKET socketpair, with an
+ * optional fd (SCM_RIGHTS), and the runtime's loop serving it. */
 #ifndef OCI_RUN_SYNC_H
 #define OCI_RUN_SYNC_H
 
@@ -24,4 +25,21 @@ int oci_sync_send(int sock, int type, const void *data, size_t len, int fd, oci_
 int oci_sync_recv(int sock, char *buf, size_t buflen, int *fd, oci_error *err);
 /* Receive and require a given type; an OCI_SYNC_ERROR becomes err. */
 int oci_sync_expect(int sock, int type, char *buf, size_t buflen, int *fd, oci_error *err);
+
+/* The runtime's side of the protocol while a container's init (create) or a new process
+ * (exec) is set up: one loop for both. */
+typedef struct oci_sync_server {
+	const char *console_socket; /* the pty master goes there; without one it is kept */
+	int master;		    /* out: the pty master kept, or -1 (the caller closes it) */
+	/* OCI_SYNC_HOOKS: run the runtime's hooks (NULL: none); HOOKS_DONE is then sent. */
+	int (*hooks)(void *ctx, oci_error *err);
+	/* OCI_SYNC_READY with its payload: 1 ends the loop, 0 goes on until the peer closes. */
+	int (*ready)(void *ctx, const char *payload, oci_error *err);
+	void *ctx;
+} oci_sync_server;
+
+/* Serve messages until ready() ends the loop (returns 1) or the peer closes the socket
+ * (returns 0); an OCI_SYNC_ERROR from the peer or a failure of ours is -1 with err set. Set
+ * s->master to -1 first. */
+int oci_sync_serve(int sock, oci_sync_server *s, oci_error *err);
 #endif

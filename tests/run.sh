@@ -2,11 +2,61 @@
 # Runs the unit tests (Check) and the integration tests (bats) and prints one summary line:
 #   N passed, N failed[, N skipped]
 # Exit status is non-zero when anything failed. Arguments filter integration files by name.
+#
+# Integration files run OCI_TEST_JOBS at a time (default 2, the cores of the test machine),
+# but only the files PARALLEL names below, and never two that share a resource there; every
+# other file runs alone. Results print in file order, each with its wall time, then the totals.
 set -u
 cd "$(dirname "$0")/.."
 passed=0 failed=0 skipped=0
 failed_names=()
+jobs_max=${OCI_TEST_JOBS:-2}
 
+# The files that may run beside another one: NAME=RESOURCES, where two files sharing a
+# resource never run together. They keep their state in their own BATS_*TMPDIR: registries on
+# free 127.0.0.1 ports (tests/lib/registry.bash) with their storage, blob caches and
+# XDG/HOME dirs below it, and fixed names nowhere.
+#   debian-cache  21-unpack-debian's image under /var/cache/oci-toolkit-tests (flock'd, and
+#                 its first build takes both cores)
+#   runc          runc's state root /run/runc and the cgroups of the containers it runs
+# A file not named here runs alone: the runtime files (4x-7x) create cgroups under
+# /sys/fs/cgroup and look for leftovers there, use netns names, fixed container ids and the
+# oci-run state root; 50-rootless and 71-cve-rootless add users and subordinate ids;
+# 60-podman and 61-containerd run engines; 80-cgroupv2 boots the qemu guest; the unpack DoS
+# file bounds time and memory. A new file runs alone until it is added here.
+declare -A PARALLEL=(
+	[00-fixtures]=""
+	[10-fetch-basic]=""
+	[11-fetch-auth]=""
+	[12-fetch-tls]=""
+	[13-fetch-faults]=""
+	[14-fetch-range]=""
+	[15-fetch-cli]=""
+	[16-fetch-foreign]=""
+	[17-fetch-layout-peers]=""
+	[20-unpack]=""
+	[20-unpack-features]=""
+	[20-unpack-hostile]=""
+	[20-unpack-rootless]=""
+	[21-unpack-debian]="debian-cache"
+	[22-unpack-foreign]=""
+	[30-bundle]="runc"
+	[30-bundle-image]="runc"
+)
+
+# now_us: microseconds since the epoch ($EPOCHREALTIME without its decimal separator).
+now_us() {
+	local t=$EPOCHREALTIME
+	echo "${t//[!0-9]/}"
+}
+
+# secs US: microseconds as seconds with one decimal.
+secs() {
+	local ds=$((($1 + 50000) / 100000))
+	echo "$((ds / 10)).$((ds % 10))s"
+}
+
+unit_start=$(now_us)
 for t in tests/unit/test_*; do
 	[ -x "$t" ] && [ "${t%.c}" = "$t" ] || continue
 	out=$(CK_VERBOSITY=normal CK_DEFAULT_TIMEOUT=60 "$t" 2>&1)
@@ -29,17 +79,25 @@ for t in tests/unit/test_*; do
 	fi
 	echo "unit $(basename "$t"): $line"
 done
+unit_us=$(($(now_us) - unit_start))
 
 filters=("$@")
-mkdir -p tests/tmp
+files=()
 for f in tests/integration/*.bats; do
 	[ -e "$f" ] || continue
 	if [ ${#filters[@]} -gt 0 ]; then
 		m=0; for p in "${filters[@]}"; do [[ "$f" == *"$p"* ]] && m=1; done
 		[ $m = 1 ] || continue
 	fi
-	log="tests/tmp/$(basename "$f" .bats).tap"
-	bats --tap "$f" >"$log" 2>&1
+	files+=("$f")
+done
+mkdir -p tests/tmp
+
+# report I: the result line of file I (and its failures and skips), from its TAP log.
+report() {
+	local f=${files[$1]} base log p s n plan us
+	base=$(basename "$f" .bats)
+	log="tests/tmp/$base.tap"
 	p=$(grep -acE '^ok [0-9]+' "$log" | tr -d ' ')
 	s=$(grep -acE '^ok [0-9]+ .*# skip' "$log" | tr -d ' ')
 	n=$(grep -acE '^not ok [0-9]+' "$log" | tr -d ' ')
@@ -48,15 +106,90 @@ for f in tests/integration/*.bats; do
 	if [ -n "$plan" ] && [ $((p + n)) -lt "$plan" ]; then n=$((plan - p)); fi
 	if [ -z "$plan" ]; then n=$((n + 1)); fi
 	passed=$((passed + p - s)); skipped=$((skipped + s)); failed=$((failed + n))
-	echo "integration $(basename "$f"): $((p - s)) passed, $n failed, $s skipped"
+	us=$((file_end[$1] - file_start[$1]))
+	files_us=$((files_us + us))
+	echo "integration $(basename "$f"): $((p - s)) passed, $n failed, $s skipped in $(secs $us)"
 	if [ "$n" -gt 0 ]; then
 		grep -a -A15 -E '^not ok' "$log" | sed 's/^/  /' | head -80
 		failed_names+=("$f")
 	fi
 	grep -aE '^ok [0-9]+ .*# skip' "$log" | sed 's/^/  /'
+}
+
+# Scheduling state per file: "" waiting, "run", "done"; the resources held by running files.
+declare -a state=() file_start=() file_end=()
+declare -A job_of=() held=()
+running=0 alone=0 next=0 files_us=0
+
+# can_start I: whether file I may start now, given what runs.
+can_start() {
+	local base r
+	base=$(basename "${files[$1]}" .bats)
+	[ "$alone" = 0 ] || return 1
+	if [ -z "${PARALLEL[$base]+set}" ]; then
+		[ "$running" = 0 ]
+		return
+	fi
+	[ "$running" -lt "$jobs_max" ] || return 1
+	for r in ${PARALLEL[$base]}; do
+		[ -z "${held[$r]:-}" ] || return 1
+	done
+}
+
+start() {
+	local i=$1 base r
+	base=$(basename "${files[$i]}" .bats)
+	if [ -z "${PARALLEL[$base]+set}" ]; then
+		alone=1
+	else
+		for r in ${PARALLEL[$base]}; do held[$r]=1; done
+	fi
+	state[$i]=run
+	running=$((running + 1))
+	file_start[$i]=$(now_us)
+	bats --tap "${files[$i]}" >"tests/tmp/$base.tap" 2>&1 &
+	job_of[$!]=$i
+}
+
+finish() {
+	local i=$1 base r
+	base=$(basename "${files[$i]}" .bats)
+	file_end[$i]=$(now_us)
+	if [ -z "${PARALLEL[$base]+set}" ]; then
+		alone=0
+	else
+		for r in ${PARALLEL[$base]}; do unset "held[$r]"; done
+	fi
+	state[$i]=done
+	running=$((running - 1))
+}
+
+int_start=$(now_us)
+while [ "$next" -lt ${#files[@]} ]; do
+	# Start what may start, in file order; a file that must run alone waits for the ones
+	# before it and holds back the ones after it.
+	for ((i = next; i < ${#files[@]}; i++)); do
+		[ -z "${state[$i]:-}" ] || continue
+		if can_start "$i"; then
+			start "$i"
+		elif [ -z "${PARALLEL[$(basename "${files[$i]}" .bats)]+set}" ]; then
+			break
+		fi
+	done
+	pid=
+	wait -n -p pid
+	[ -n "$pid" ] && [ -n "${job_of[$pid]:-}" ] || continue
+	finish "${job_of[$pid]}"
+	unset "job_of[$pid]"
+	while [ "$next" -lt ${#files[@]} ] && [ "${state[$next]:-}" = done ]; do
+		report "$next"
+		next=$((next + 1))
+	done
 done
+int_us=$(($(now_us) - int_start))
 
 [ ${#failed_names[@]} -gt 0 ] && echo "failing: ${failed_names[*]}"
+echo "time: unit $(secs $unit_us); integration $(secs $int_us) ($(secs $files_us) of files, up to $jobs_max at a time)"
 if [ "$skipped" -gt 0 ]; then
 	echo "$passed passed, $failed failed, $skipped skipped"
 else

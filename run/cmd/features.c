@@ -3,6 +3,8 @@
 #include "run/cmd/cmd.h"
 
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/capability.h>
 
 #include "common/json.h"
@@ -10,6 +12,24 @@
 #include "common/util.h"
 #include "run/mounts.h"
 #include "run/seccomp.h"
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The namespace types of common/spec.c's table, sorted by name as runc lists them. */
+static json_t *namespace_names(void)
+{
+	const char *names[OCI_SPEC_N_NAMESPACES];
+	for (size_t i = 0; i < OCI_SPEC_N_NAMESPACES; i++)
+		names[i] = oci_spec_namespaces[i].type;
+	qsort(names, OCI_SPEC_N_NAMESPACES, sizeof(names[0]), cmp_str);
+	json_t *a = json_array();
+	for (size_t i = 0; a && i < OCI_SPEC_N_NAMESPACES; i++)
+		json_array_append_new(a, json_string(names[i]));
+	return a;
+}
 
 int oci_cmd_features(const oci_runtime *rt, int argc, char **argv, oci_error *err)
 {
@@ -32,11 +52,11 @@ int oci_cmd_features(const oci_runtime *rt, int argc, char **argv, oci_error *er
 			cap_free(name);
 		}
 	}
-	json_t *lin = json_pack(
-	    "{s:[ssssssss],s:o,s:{s:b,s:b,s:b,s:b,s:b},s:o,s:{s:b},s:{s:b}}", "namespaces",
-	    "cgroup", "ipc", "mount", "network", "pid", "time", "user", "uts", "capabilities", caps,
-	    "cgroup", "v1", 1, "v2", 1, "systemd", 0, "systemdUser", 0, "rdma", 0, "seccomp",
-	    oci_seccomp_features(), "apparmor", "enabled", 0, "selinux", "enabled", 0);
+	json_t *lin =
+	    json_pack("{s:o,s:o,s:{s:b,s:b,s:b,s:b,s:b},s:o,s:{s:b},s:{s:b}}", "namespaces",
+		      namespace_names(), "capabilities", caps, "cgroup", "v1", 1, "v2", 1,
+		      "systemd", 0, "systemdUser", 0, "rdma", 0, "seccomp", oci_seccomp_features(),
+		      "apparmor", "enabled", 0, "selinux", "enabled", 0);
 	json_object_set_new(f, "linux", lin);
 	json_object_set_new(
 	    f, "annotations",

@@ -79,6 +79,27 @@ runtime_has_ns() {
 	assert_failure
 }
 
+@test "network namespace joined by path: a foreground run holds no fd of it" {
+	require_cmd ip
+	NETNS=oci-$CID
+	ip netns add "$NETNS"
+	ns=$(stat -L -c %d:%i "/run/netns/$NETNS")
+	edit_config ".linux.namespaces |= map(if .type == \"network\" then .path = \"/run/netns/$NETNS\" else . end)"
+	set_args sleep 100
+	# The runtime waits for the container: its own fds must not keep the namespace open
+	# (they did: the join fds were never closed by the runtime).
+	"$RUNTIME" --root "$ROOT" run --bundle "$B" "$CID" </dev/null >/dev/null 2>&1 &
+	rpid=$!
+	wait_status "$CID" running
+	held=()
+	for f in /proc/$rpid/fd/*; do
+		[ "$(stat -L -c %d:%i "$f" 2>/dev/null)" = "$ns" ] && held+=("$f")
+	done
+	rt kill "$CID" KILL
+	wait "$rpid" || true
+	[ ${#held[@]} = 0 ] || { echo "the runtime holds the namespace: ${held[*]}"; false; }
+}
+
 @test "network namespace joined by path: another container's" {
 	set_args sleep 100
 	rt_create "$CID-a" || { cat "$BATS_TEST_TMPDIR/create.err"; false; }

@@ -23,23 +23,37 @@ static json_t *load(const char *s)
 
 START_TEST(test_kinds)
 {
-	ck_assert_int_eq(oci_media_kind(OCI_MT_INDEX), OCI_KIND_INDEX);
-	ck_assert_int_eq(oci_media_kind(DOCKER_MT_LIST), OCI_KIND_INDEX);
-	ck_assert_int_eq(oci_media_kind(OCI_MT_MANIFEST), OCI_KIND_MANIFEST);
-	ck_assert_int_eq(oci_media_kind(DOCKER_MT_MANIFEST), OCI_KIND_MANIFEST);
-	ck_assert_int_eq(oci_media_kind(OCI_MT_CONFIG), OCI_KIND_CONFIG);
-	ck_assert_int_eq(oci_media_kind(DOCKER_MT_CONFIG), OCI_KIND_CONFIG);
-	ck_assert_int_eq(oci_media_kind(DOCKER_MT_SCHEMA1), OCI_KIND_SCHEMA1);
-	ck_assert_int_eq(oci_media_kind(DOCKER_MT_SCHEMA1_SIG), OCI_KIND_SCHEMA1);
-	ck_assert_int_eq(oci_media_kind(OCI_MT_LAYER_ZSTD), OCI_KIND_LAYER);
-	ck_assert_int_eq(oci_media_kind(DOCKER_MT_LAYER_GZIP), OCI_KIND_LAYER);
+	ck_assert_int_eq(oci_media_kind("application/vnd.oci.image.index.v1+json"), OCI_KIND_INDEX);
+	ck_assert_int_eq(
+	    oci_media_kind("application/vnd.docker.distribution.manifest.list.v2+json"),
+	    OCI_KIND_INDEX);
+	ck_assert_int_eq(oci_media_kind("application/vnd.oci.image.manifest.v1+json"),
+			 OCI_KIND_MANIFEST);
+	ck_assert_int_eq(oci_media_kind("application/vnd.docker.distribution.manifest.v2+json"),
+			 OCI_KIND_MANIFEST);
+	ck_assert_int_eq(oci_media_kind("application/vnd.oci.image.config.v1+json"),
+			 OCI_KIND_CONFIG);
+	ck_assert_int_eq(oci_media_kind("application/vnd.docker.container.image.v1+json"),
+			 OCI_KIND_CONFIG);
+	ck_assert_int_eq(oci_media_kind("application/vnd.docker.distribution.manifest.v1+json"),
+			 OCI_KIND_SCHEMA1);
+	ck_assert_int_eq(
+	    oci_media_kind("application/vnd.docker.distribution.manifest.v1+prettyjws"),
+	    OCI_KIND_SCHEMA1);
+	ck_assert_int_eq(oci_media_kind("application/vnd.oci.image.layer.v1.tar+zstd"),
+			 OCI_KIND_LAYER);
+	ck_assert_int_eq(oci_media_kind("application/vnd.docker.image.rootfs.diff.tar.gzip"),
+			 OCI_KIND_LAYER);
 	ck_assert_int_eq(oci_media_kind("application/json"), OCI_KIND_UNKNOWN);
-	ck_assert_int_eq(oci_media_kind(OCI_MT_MANIFEST "x"), OCI_KIND_UNKNOWN);
+	ck_assert_int_eq(oci_media_kind("application/vnd.oci.image.manifest.v1+jsonx"),
+			 OCI_KIND_UNKNOWN);
 	ck_assert_int_eq(oci_media_kind(""), OCI_KIND_UNKNOWN);
 	ck_assert_int_eq(oci_media_kind(NULL), OCI_KIND_UNKNOWN);
 	/* The Accept header asks for every manifest type we can read, and no schema1. */
-	ck_assert_ptr_nonnull(strstr(OCI_MANIFEST_ACCEPT, DOCKER_MT_LIST));
-	ck_assert_ptr_nonnull(strstr(OCI_MANIFEST_ACCEPT, OCI_MT_INDEX));
+	ck_assert_ptr_nonnull(strstr(OCI_MANIFEST_ACCEPT,
+				     "application/vnd.docker.distribution.manifest.list.v2+json"));
+	ck_assert_ptr_nonnull(
+	    strstr(OCI_MANIFEST_ACCEPT, "application/vnd.oci.image.index.v1+json"));
 	ck_assert_ptr_null(strstr(OCI_MANIFEST_ACCEPT, "distribution.manifest.v1"));
 }
 END_TEST
@@ -51,14 +65,14 @@ START_TEST(test_layer_info)
 		int comp;
 		bool nd;
 	} cases[] = {
-	    {OCI_MT_LAYER, OCI_COMP_NONE, false},
-	    {OCI_MT_LAYER_GZIP, OCI_COMP_GZIP, false},
-	    {OCI_MT_LAYER_ZSTD, OCI_COMP_ZSTD, false},
-	    {OCI_MT_LAYER_ND, OCI_COMP_NONE, true},
-	    {OCI_MT_LAYER_ND_GZIP, OCI_COMP_GZIP, true},
-	    {OCI_MT_LAYER_ND_ZSTD, OCI_COMP_ZSTD, true},
-	    {DOCKER_MT_LAYER_GZIP, OCI_COMP_GZIP, false},
-	    {DOCKER_MT_LAYER_FOREIGN, OCI_COMP_GZIP, true},
+	    {"application/vnd.oci.image.layer.v1.tar", OCI_COMP_NONE, false},
+	    {"application/vnd.oci.image.layer.v1.tar+gzip", OCI_COMP_GZIP, false},
+	    {"application/vnd.oci.image.layer.v1.tar+zstd", OCI_COMP_ZSTD, false},
+	    {"application/vnd.oci.image.layer.nondistributable.v1.tar", OCI_COMP_NONE, true},
+	    {"application/vnd.oci.image.layer.nondistributable.v1.tar+gzip", OCI_COMP_GZIP, true},
+	    {"application/vnd.oci.image.layer.nondistributable.v1.tar+zstd", OCI_COMP_ZSTD, true},
+	    {"application/vnd.docker.image.rootfs.diff.tar.gzip", OCI_COMP_GZIP, false},
+	    {"application/vnd.docker.image.rootfs.foreign.diff.tar.gzip", OCI_COMP_GZIP, true},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		int comp = -1;
@@ -78,7 +92,8 @@ START_TEST(test_layer_info)
 	ck_assert_str_eq(
 	    err.msg, "unsupported layer media type 'application/vnd.oci.image.layer.v1.tar+bzip2'");
 	ck_assert_int_eq(comp, 42);
-	ck_assert_int_lt(oci_media_layer_info(OCI_MT_CONFIG, NULL, NULL, &err), 0);
+	ck_assert_int_lt(
+	    oci_media_layer_info("application/vnd.oci.image.config.v1+json", NULL, NULL, &err), 0);
 	ck_assert_int_eq(err.code, OCI_E_UNSUPPORTED);
 }
 END_TEST
@@ -130,48 +145,62 @@ START_TEST(test_manifest)
 {
 	oci_manifest m;
 	oci_error err = OCI_ERROR_INIT;
-	json_t *doc = load("{\"schemaVersion\": 2, \"mediaType\": \"" OCI_MT_MANIFEST "\","
-			   " \"config\": {\"mediaType\": \"" OCI_MT_CONFIG
-			   "\", \"digest\": \"sha256:" H1 "\", \"size\": 123},"
-			   " \"layers\": ["
-			   "  {\"mediaType\": \"" OCI_MT_LAYER_GZIP "\", \"digest\": \"sha256:" H2
-			   "\", \"size\": 1000,"
-			   "   \"annotations\": {\"a\": \"b\"}, \"futureKey\": 1},"
-			   "  {\"mediaType\": \"" OCI_MT_LAYER_ZSTD "\", \"digest\": \"sha256:" H3
-			   "\", \"size\": 0}],"
-			   " \"annotations\": {\"x\": \"y\"}, \"unknown\": [1, 2]}");
+	json_t *doc = load(
+	    "{\"schemaVersion\": 2, \"mediaType\": \"application/vnd.oci.image.manifest.v1+json\","
+	    " \"config\": {\"mediaType\": \"application/vnd.oci.image.config.v1+json\", "
+	    "\"digest\": \"sha256:" H1 "\", \"size\": 123},"
+	    " \"layers\": ["
+	    "  {\"mediaType\": \"application/vnd.oci.image.layer.v1.tar+gzip\", \"digest\": "
+	    "\"sha256:" H2 "\", \"size\": 1000,"
+	    "   \"annotations\": {\"a\": \"b\"}, \"futureKey\": 1},"
+	    "  {\"mediaType\": \"application/vnd.oci.image.layer.v1.tar+zstd\", \"digest\": "
+	    "\"sha256:" H3 "\", \"size\": 0}],"
+	    " \"annotations\": {\"x\": \"y\"}, \"unknown\": [1, 2]}");
 	ck_assert_msg(oci_manifest_parse(doc, NULL, &m, &err) == 0, "%s", err.msg);
-	ck_assert_str_eq(m.media_type, OCI_MT_MANIFEST);
-	ck_assert_str_eq(m.config.media_type, OCI_MT_CONFIG);
+	ck_assert_str_eq(m.media_type, "application/vnd.oci.image.manifest.v1+json");
+	ck_assert_str_eq(m.config.media_type, "application/vnd.oci.image.config.v1+json");
 	ck_assert_str_eq(m.config.digest.hex, H1);
 	ck_assert_int_eq(m.config.size, 123);
 	ck_assert_uint_eq(m.n_layers, 2);
 	ck_assert_str_eq(m.layers[0].digest.hex, H2);
 	ck_assert_int_eq(m.layers[0].size, 1000);
 	ck_assert_str_eq(json_string_value(json_object_get(m.layers[0].annotations, "a")), "b");
-	ck_assert_str_eq(m.layers[1].media_type, OCI_MT_LAYER_ZSTD);
+	ck_assert_str_eq(m.layers[1].media_type, "application/vnd.oci.image.layer.v1.tar+zstd");
 	oci_manifest_release(&m);
 	ck_assert_ptr_null(m.layers);
 
 	/* Docker schema2, with the type given by the transport and none in the document. */
 	json_object_del(doc, "mediaType");
-	ck_assert_msg(oci_manifest_parse(doc, DOCKER_MT_MANIFEST, &m, &err) == 0, "%s", err.msg);
-	ck_assert_str_eq(m.media_type, DOCKER_MT_MANIFEST);
+	ck_assert_msg(oci_manifest_parse(doc,
+					 "application/vnd.docker.distribution.manifest.v2+json", &m,
+					 &err) == 0,
+		      "%s", err.msg);
+	ck_assert_str_eq(m.media_type, "application/vnd.docker.distribution.manifest.v2+json");
 	oci_manifest_release(&m);
 	/* OCI may omit mediaType altogether. */
 	ck_assert_int_eq(oci_manifest_parse(doc, NULL, &m, &err), 0);
-	ck_assert_str_eq(m.media_type, OCI_MT_MANIFEST);
+	ck_assert_str_eq(m.media_type, "application/vnd.oci.image.manifest.v1+json");
 	oci_manifest_release(&m);
 
 	/* The transport and the document must agree. */
-	json_object_set_new(doc, "mediaType", json_string(OCI_MT_MANIFEST));
-	ck_assert_int_lt(oci_manifest_parse(doc, DOCKER_MT_MANIFEST, &m, &err), 0);
+	json_object_set_new(doc, "mediaType",
+			    json_string("application/vnd.oci.image.manifest.v1+json"));
+	ck_assert_int_lt(oci_manifest_parse(
+			     doc, "application/vnd.docker.distribution.manifest.v2+json", &m, &err),
+			 0);
 	ck_assert_msg(strstr(err.msg, "media type mismatch"), "%s", err.msg);
 	/* An index is not a manifest. */
-	ck_assert_int_lt(oci_manifest_parse(doc, OCI_MT_INDEX, &m, &err), 0);
+	ck_assert_int_lt(
+	    oci_manifest_parse(doc, "application/vnd.oci.image.index.v1+json", &m, &err), 0);
 	json_decref(doc);
 }
 END_TEST
+
+/* A manifest's config descriptor with the given size (JSON text). */
+#define CONFIG(size)                                                                               \
+	"\"config\":{\"mediaType\":\"application/vnd.oci.image.config.v1+json\","                  \
+	"\"digest\":\"sha256:" H1 "\",\"size\":" size "}"
+#define TAR_LAYER "\"mediaType\":\"application/vnd.oci.image.layer.v1.tar\""
 
 START_TEST(test_manifest_errors_name_the_path)
 {
@@ -180,31 +209,21 @@ START_TEST(test_manifest_errors_name_the_path)
 		const char *msg;
 	} cases[] = {
 	    {"{\"schemaVersion\":2,\"layers\":[]}", "config: missing"},
-	    {"{\"schemaVersion\":2,\"config\":{\"mediaType\":\"" OCI_MT_CONFIG
-	     "\",\"digest\":\"sha256:" H1 "\",\"size\":1}}",
-	     "layers: missing"},
-	    {"{\"schemaVersion\":2,\"config\":{\"mediaType\":\"" OCI_MT_CONFIG
-	     "\",\"digest\":\"sha256:" H1 "\",\"size\":1},\"layers\":{}}",
-	     "layers: expected an array"},
-	    {"{\"schemaVersion\":2,\"config\":{\"mediaType\":\"" OCI_MT_CONFIG
-	     "\",\"digest\":\"sha256:" H1 "\",\"size\":\"1\"},\"layers\":[]}",
+	    {"{\"schemaVersion\":2," CONFIG("1") "}", "layers: missing"},
+	    {"{\"schemaVersion\":2," CONFIG("1") ",\"layers\":{}}", "layers: expected an array"},
+	    {"{\"schemaVersion\":2," CONFIG("\"1\"") ",\"layers\":[]}",
 	     "config.size: expected an integer"},
-	    {"{\"schemaVersion\":2,\"config\":{\"mediaType\":\"" OCI_MT_CONFIG
-	     "\",\"digest\":\"sha256:" H1 "\",\"size\":-1},\"layers\":[]}",
-	     "config.size: negative"},
-	    {"{\"schemaVersion\":2,\"config\":{\"mediaType\":\"" OCI_MT_CONFIG
-	     "\",\"digest\":\"sha256:" H1
-	     "\",\"size\":1},\"layers\":[{\"mediaType\":\"" OCI_MT_LAYER
-	     "\",\"digest\":\"sha256:../../etc/passwd\",\"size\":1}]}",
+	    {"{\"schemaVersion\":2," CONFIG("-1") ",\"layers\":[]}", "config.size: negative"},
+	    {"{\"schemaVersion\":2," CONFIG(
+		 "1") ",\"layers\":[{" TAR_LAYER
+		      ",\"digest\":\"sha256:../../etc/passwd\",\"size\":1}]}",
 	     "layers[0].digest: invalid digest"},
-	    {"{\"schemaVersion\":2,\"config\":{\"mediaType\":\"" OCI_MT_CONFIG
-	     "\",\"digest\":\"sha256:" H1
-	     "\",\"size\":1},\"layers\":[{\"mediaType\":\"" OCI_MT_LAYER
-	     "\",\"digest\":\"sha256:" H2 "\",\"size\":1},\"oops\"]}",
+	    {"{\"schemaVersion\":2," CONFIG("1") ",\"layers\":[{" TAR_LAYER
+						 ",\"digest\":\"sha256:" H2
+						 "\",\"size\":1},\"oops\"]}",
 	     "layers[1]: expected an object"},
-	    {"{\"schemaVersion\":2,\"config\":{\"mediaType\":\"" OCI_MT_CONFIG
-	     "\",\"digest\":\"sha256:" H1 "\",\"size\":1},\"layers\":[{\"digest\":\"sha256:" H2
-	     "\",\"size\":1}]}",
+	    {"{\"schemaVersion\":2," CONFIG("1") ",\"layers\":[{\"digest\":\"sha256:" H2
+						 "\",\"size\":1}]}",
 	     "layers[0].mediaType: missing"},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -233,7 +252,10 @@ START_TEST(test_schema1_refused)
 	ck_assert_int_eq(err.code, OCI_E_UNSUPPORTED);
 	ck_assert_msg(strstr(err.msg, "schema 1"), "%s", err.msg);
 	oci_err_clear(&err);
-	ck_assert_int_lt(oci_manifest_parse(doc, DOCKER_MT_SCHEMA1_SIG, &m, &err), 0);
+	ck_assert_int_lt(
+	    oci_manifest_parse(doc, "application/vnd.docker.distribution.manifest.v1+prettyjws", &m,
+			       &err),
+	    0);
 	ck_assert_int_eq(err.code, OCI_E_UNSUPPORTED);
 	ck_assert_msg(strstr(err.msg, "schema 1"), "%s", err.msg);
 	oci_err_clear(&err);
@@ -243,17 +265,28 @@ START_TEST(test_schema1_refused)
 	/* Announced as schema1 by the registry even if the body looks otherwise. */
 	doc = load("{\"schemaVersion\": 2, \"config\": {}, \"layers\": []}");
 	oci_err_clear(&err);
-	ck_assert_int_lt(oci_manifest_parse(doc, DOCKER_MT_SCHEMA1, &m, &err), 0);
+	ck_assert_int_lt(oci_manifest_parse(
+			     doc, "application/vnd.docker.distribution.manifest.v1+json", &m, &err),
+			 0);
 	ck_assert_int_eq(err.code, OCI_E_UNSUPPORTED);
 	ck_assert_msg(strstr(err.msg, "schema 1"), "%s", err.msg);
 	json_decref(doc);
 }
 END_TEST
 
-#define ENTRY(mt, hex, plat)                                                                       \
-	"{\"mediaType\":\"" mt "\",\"digest\":\"sha256:" hex "\",\"size\":500" plat "}"
-#define PLAT(os, arch, extra)                                                                      \
-	",\"platform\":{\"os\":\"" os "\",\"architecture\":\"" arch "\"" extra "}"
+/* An index entry: a descriptor with a platform (variant may be NULL). */
+static json_t *entry(const char *mt, const char *hex, const char *os, const char *arch,
+		     const char *variant)
+{
+	json_t *e =
+	    json_pack("{s:s,s:s+,s:i,s:{s:s,s:s}}", "mediaType", mt, "digest", "sha256:", hex,
+		      "size", 500, "platform", "os", os, "architecture", arch);
+	ck_assert_ptr_nonnull(e);
+	if (variant)
+		json_object_set_new(json_object_get(e, "platform"), "variant",
+				    json_string(variant));
+	return e;
+}
 
 START_TEST(test_index_select)
 {
@@ -261,17 +294,13 @@ START_TEST(test_index_select)
 	oci_platform want;
 	const oci_descriptor *d = NULL;
 	oci_error err = OCI_ERROR_INIT;
-	json_t *doc = load(
-	    "{\"schemaVersion\":2,\"mediaType\":\"" OCI_MT_INDEX
-	    "\",\"manifests\":[" ENTRY(OCI_MT_MANIFEST, H1, PLAT("linux", "amd64", "")) "," ENTRY(
-		OCI_MT_MANIFEST, H2,
-		PLAT("linux", "arm64",
-		     "")) "," ENTRY(OCI_MT_MANIFEST, H3,
-				    PLAT("linux", "arm",
-					 ",\"variant\":\"v6\"")) "," ENTRY(OCI_MT_MANIFEST, H4,
-									   PLAT("unknown",
-										"unknown",
-										"")) "]}");
+	json_t *doc = json_pack(
+	    "{s:i,s:s,s:[o,o,o,o]}", "schemaVersion", 2, "mediaType",
+	    "application/vnd.oci.image.index.v1+json", "manifests",
+	    entry("application/vnd.oci.image.manifest.v1+json", H1, "linux", "amd64", NULL),
+	    entry("application/vnd.oci.image.manifest.v1+json", H2, "linux", "arm64", NULL),
+	    entry("application/vnd.oci.image.manifest.v1+json", H3, "linux", "arm", "v6"),
+	    entry("application/vnd.oci.image.manifest.v1+json", H4, "unknown", "unknown", NULL));
 	ck_assert_msg(oci_index_parse(doc, NULL, &idx, &err) == 0, "%s", err.msg);
 	ck_assert_uint_eq(idx.n_manifests, 4);
 	ck_assert(idx.manifests[0].has_platform);
@@ -304,9 +333,11 @@ START_TEST(test_index_select)
 
 	/* A Docker manifest list works the same; nested indexes are not picked as images. */
 	doc =
-	    load("{\"schemaVersion\":2,\"mediaType\":\"" DOCKER_MT_LIST
-		 "\",\"manifests\":[" ENTRY(OCI_MT_INDEX, H1, PLAT("linux", "amd64", "")) "," ENTRY(
-		     DOCKER_MT_MANIFEST, H2, PLAT("linux", "amd64", "")) "]}");
+	    json_pack("{s:i,s:s,s:[o,o]}", "schemaVersion", 2, "mediaType",
+		      "application/vnd.docker.distribution.manifest.list.v2+json", "manifests",
+		      entry("application/vnd.oci.image.index.v1+json", H1, "linux", "amd64", NULL),
+		      entry("application/vnd.docker.distribution.manifest.v2+json", H2, "linux",
+			    "amd64", NULL));
 	ck_assert_msg(oci_index_parse(doc, NULL, &idx, &err) == 0, "%s", err.msg);
 	oci_platform_parse("linux/amd64", &want, &err);
 	ck_assert_int_eq(oci_index_select(&idx, &want, &d, &err), 0);
@@ -315,17 +346,19 @@ START_TEST(test_index_select)
 	json_decref(doc);
 
 	/* Errors name the entry. */
-	doc = load("{\"schemaVersion\":2,\"manifests\":[" ENTRY(
-	    OCI_MT_MANIFEST, H1,
-	    PLAT("linux", "amd64", "")) ","
-					"{\"mediaType\":\"" OCI_MT_MANIFEST
-					"\",\"digest\":\"sha256:" H2
-					"\",\"size\":1,\"platform\":{\"os\":\"linux\"}}]}");
+	json_t *noarch =
+	    entry("application/vnd.oci.image.manifest.v1+json", H2, "linux", "x", NULL);
+	json_object_del(json_object_get(noarch, "platform"), "architecture");
+	doc = json_pack(
+	    "{s:i,s:[o,o]}", "schemaVersion", 2, "manifests",
+	    entry("application/vnd.oci.image.manifest.v1+json", H1, "linux", "amd64", NULL),
+	    noarch);
 	ck_assert_int_lt(oci_index_parse(doc, NULL, &idx, &err), 0);
 	ck_assert_msg(strstr(err.msg, "manifests[1].platform.architecture: missing"), "%s",
 		      err.msg);
 	json_decref(doc);
-	doc = load("{\"schemaVersion\":2,\"mediaType\":\"" OCI_MT_INDEX "\"}");
+	doc =
+	    load("{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.index.v1+json\"}");
 	ck_assert_int_lt(oci_index_parse(doc, NULL, &idx, &err), 0);
 	ck_assert_msg(strstr(err.msg, "manifests: missing"), "%s", err.msg);
 	json_decref(doc);
@@ -336,18 +369,20 @@ START_TEST(test_descriptor_round_trip)
 {
 	oci_descriptor d, back;
 	oci_error err = OCI_ERROR_INIT;
-	json_t *j = load(ENTRY(OCI_MT_MANIFEST, H1, PLAT("linux", "arm", ",\"variant\":\"v7\"")));
-	json_object_set_new(j, "annotations", json_pack("{s:s}", OCI_ANNOT_REF_NAME, "v1"));
+	json_t *j = entry("application/vnd.oci.image.manifest.v1+json", H1, "linux", "arm", "v7");
+	json_object_set_new(j, "annotations",
+			    json_pack("{s:s}", "org.opencontainers.image.ref.name", "v1"));
 	ck_assert_int_eq(oci_descriptor_parse(j, "manifests[0]", &d, &err), 0);
 	json_t *out = oci_descriptor_to_json(&d, &err);
 	ck_assert_ptr_nonnull(out);
 	ck_assert_int_eq(oci_descriptor_parse(out, "x", &back, &err), 0);
-	ck_assert_str_eq(back.media_type, OCI_MT_MANIFEST);
+	ck_assert_str_eq(back.media_type, "application/vnd.oci.image.manifest.v1+json");
 	ck_assert(oci_digest_equal(&back.digest, &d.digest));
 	ck_assert_int_eq(back.size, 500);
 	ck_assert(back.has_platform);
 	ck_assert_str_eq(back.platform.variant, "v7");
-	ck_assert_str_eq(json_string_value(json_object_get(back.annotations, OCI_ANNOT_REF_NAME)),
+	ck_assert_str_eq(json_string_value(json_object_get(back.annotations,
+							   "org.opencontainers.image.ref.name")),
 			 "v1");
 	json_decref(out);
 	json_decref(j);

@@ -290,6 +290,16 @@ START_TEST(test_helpers)
 	ck_assert_int_eq(oci_spec_capability_name("CAP_NOPE", buf, sizeof(buf)), -1);
 	ck_assert(oci_spec_namespace_known("cgroup"));
 	ck_assert(!oci_spec_namespace_known("net"));
+	/* One table: the config's name, the clone flag and the /proc/PID/ns name agree. */
+	ck_assert_str_eq(oci_spec_namespace_by_type("network")->proc, "net");
+	ck_assert_str_eq(oci_spec_namespace_by_type("mount")->proc, "mnt");
+	ck_assert_int_eq(oci_spec_namespace_by_type("time")->flag, 0x80);
+	ck_assert_str_eq(oci_spec_namespace_by_flag(CLONE_NEWUSER)->type, "user");
+	ck_assert_ptr_null(oci_spec_namespace_by_flag(0));
+	ck_assert_ptr_null(oci_spec_namespace_by_type(NULL));
+	/* exec joins user first (the right to join the rest) and mount last (it hides /proc). */
+	ck_assert_str_eq(oci_spec_namespaces[0].type, "user");
+	ck_assert_str_eq(oci_spec_namespaces[OCI_SPEC_N_NAMESPACES - 1].type, "mount");
 	ck_assert_int_eq(oci_spec_check_cwd("/a//b/./c/..", buf, sizeof(buf), &err), 0);
 	ck_assert_str_eq(buf, "/a/b");
 	ck_assert_int_eq(oci_spec_check_cwd("rel", buf, sizeof(buf), &err), -1);
