@@ -1,10 +1,21 @@
-# oci-toolkit: one static library from common/, four tools linked against it.
+# oci-toolkit: one static library from common/, one archive per tool, four tools linked against
+# them. Everything is built under $(O) (default build/), nothing in the source tree:
+#   $(O)/libocitk.a            common/
+#   $(O)/libocitk-TOOL.a       TOOL/ (subfolders included) without main.o; TOOL = fetch unpack bundle run
+#   $(O)/oci-TOOL              TOOL's main.o + libocitk-TOOL.a + libocitk.a
+#   $(O)/tests/unit/test_*     a unit test links libocitk-TOOL.a when named test_TOOL_*, and libocitk.a
+#   $(O)/fuzz/                 the libFuzzer harnesses (clang, sanitizers)
+# Header dependencies come from the compiler (-MMD -MP); a change of the compiler, the flags or
+# the libraries (CC, CFLAGS, LDFLAGS, DEVELOPER, SANITIZE, ...) rebuilds everything.
 PREFIX ?= /usr/local
 DESTDIR ?=
 BINDIR ?= $(PREFIX)/bin
 CC ?= cc
+AR ?= ar
 PKG_CONFIG ?= pkg-config
 VERSION := 0.1.0
+O ?= build
+override O := $(patsubst %/,%,$(O))
 
 PKGS := libarchive libcurl openssl jansson libseccomp libcap libzstd zlib
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
@@ -33,50 +44,71 @@ endif
 ALL_CFLAGS := -std=gnu11 -D_GNU_SOURCE -DOCI_VERSION=\"$(VERSION)\" -I. $(WARN) $(PKG_CFLAGS) $(ISAL_CFLAGS) $(CFLAGS)
 ALL_LIBS := -Wl,--as-needed $(PKG_LIBS) $(ISAL_LIBS) -lpthread
 
-COMMON_SRC := $(sort $(wildcard common/*.c))
-COMMON_OBJ := $(COMMON_SRC:.c=.o)
-LIB := libocitk.a
+# stamp_file FILE,VAR: FILE holds the value of VAR; it is rewritten (and so newer than every
+# object that depends on it) only when that value differs from what it holds.
+stamp_differs = $(subst $(file <$(1)),,$($(2)))$(subst $($(2)),,$(file <$(1)))
+stamp_file = $(if $(call stamp_differs,$(1),$(2)),$(shell mkdir -p $(dir $(1)))$(file >$(1),$($(2))))
+FLAGS_STAMP := $(O)/flags
+FLAGS_TEXT := $(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) | $(LDFLAGS) $(ALL_LIBS) $(CHECK_LIBS)
+# Goals that build no object here leave it alone (`make fuzz-build` does not undo DEVELOPER=1).
+NO_BUILD_GOALS := clean format format-check deps cross cross-deps fuzz fuzz-build fuzz-smoke fuzz-crashes
+ifneq ($(if $(MAKECMDGOALS),$(filter-out $(NO_BUILD_GOALS),$(MAKECMDGOALS)),all),)
+$(call stamp_file,$(FLAGS_STAMP),FLAGS_TEXT)
+endif
+# (written above; this only matters after a `make clean` in the same run)
+$(FLAGS_STAMP):
+	@:$(shell mkdir -p $(@D))$(file >$@,$(FLAGS_TEXT))
 
-TOOLS := oci-fetch oci-unpack oci-bundle oci-run
-FETCH_OBJ := $(patsubst %.c,%.o,$(sort $(wildcard fetch/*.c)))
-UNPACK_OBJ := $(patsubst %.c,%.o,$(sort $(wildcard unpack/*.c)))
-BUNDLE_OBJ := $(patsubst %.c,%.o,$(sort $(wildcard bundle/*.c)))
-RUN_OBJ := $(patsubst %.c,%.o,$(sort $(wildcard run/*.c run/*/*.c)))
+TOOL_DIRS := fetch unpack bundle run
+TOOLS := $(TOOL_DIRS:%=oci-%)
+TOOL_BIN := $(TOOLS:%=$(O)/%)
+LIB := $(O)/libocitk.a
+COMMON_OBJ := $(patsubst %.c,$(O)/%.o,$(sort $(wildcard common/*.c)))
+# tool_obj TOOL: every object of TOOL/ and its subfolders except main.o
+tool_obj = $(patsubst %.c,$(O)/%.o,$(filter-out $(1)/main.c,$(sort $(wildcard $(1)/*.c $(1)/*/*.c))))
+TOOL_OBJ := $(foreach t,$(TOOL_DIRS),$(call tool_obj,$(t)))
+TOOL_MAIN := $(TOOL_DIRS:%=$(O)/%/main.o)
 
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
-UNIT_BIN := $(UNIT_SRC:.c=)
+UNIT_BIN := $(UNIT_SRC:%.c=$(O)/%)
+UNIT_OBJ := $(UNIT_BIN:=.o)
 
-.PHONY: all clean check unit integration install deps demo format bench fuzz fuzz-build fuzz-smoke fuzz-crashes
-all: $(TOOLS)
+ALL_OBJ := $(COMMON_OBJ) $(TOOL_OBJ) $(TOOL_MAIN) $(UNIT_OBJ)
 
-%.o: %.c $(wildcard common/*.h)
-	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+.PHONY: all clean check unit integration install deps demo format format-check bench \
+	fuzz fuzz-build fuzz-smoke fuzz-crashes cross cross-deps
+all: $(TOOL_BIN)
 
-# A tool's objects depend on that tool's own headers.
-$(FETCH_OBJ): $(wildcard fetch/*.h)
-$(UNPACK_OBJ): $(wildcard unpack/*.h)
-$(BUNDLE_OBJ): $(wildcard bundle/*.h)
-$(RUN_OBJ): $(wildcard run/*.h run/*/*.h)
+$(O)/%.o: %.c $(FLAGS_STAMP)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
+$(O)/tests/unit/%.o: tests/unit/%.c $(FLAGS_STAMP)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -MMD -MP -c -o $@ $<
+
+# Archives are made afresh with `ar q`: `ar r` would let run/cmd/state.o replace run/state.o
+# (members are matched by file name).
 $(LIB): $(COMMON_OBJ)
-	rm -f $@
-	ar rcs $@ $^
+	@rm -f $@
+	$(AR) qcs $@ $^
 
-oci-fetch: $(FETCH_OBJ) $(LIB)
-	$(CC) $(LDFLAGS) -o $@ $(FETCH_OBJ) $(LIB) $(ALL_LIBS)
-oci-unpack: $(UNPACK_OBJ) $(LIB)
-	$(CC) $(LDFLAGS) -o $@ $(UNPACK_OBJ) $(LIB) $(ALL_LIBS)
-oci-bundle: $(BUNDLE_OBJ) $(LIB)
-	$(CC) $(LDFLAGS) -o $@ $(BUNDLE_OBJ) $(LIB) $(ALL_LIBS)
-oci-run: $(RUN_OBJ) $(LIB)
-	$(CC) $(LDFLAGS) -o $@ $(RUN_OBJ) $(LIB) $(ALL_LIBS)
+define tool_rules
+$(O)/libocitk-$(1).a: $(call tool_obj,$(1))
+	@rm -f $$@
+	$(AR) qcs $$@ $$^
+$(O)/oci-$(1): $(O)/$(1)/main.o $(O)/libocitk-$(1).a $(LIB)
+	$(CC) $(LDFLAGS) -o $$@ $$^ $(ALL_LIBS)
+endef
+$(foreach t,$(TOOL_DIRS),$(eval $(call tool_rules,$(t))))
 
-tests/unit/test_%: tests/unit/test_%.c $(LIB)
-	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(CHECK_LIBS) $(ALL_LIBS)
-# The run/cgroup tests link run/cgroup's objects (until the tools have their own archives).
-CGROUP_OBJ := $(filter run/cgroup/%,$(RUN_OBJ))
-tests/unit/test_run_cgroup_%: tests/unit/test_run_cgroup_%.c $(CGROUP_OBJ) $(LIB)
-	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) $(LDFLAGS) -o $@ $< $(CGROUP_OBJ) $(LIB) $(CHECK_LIBS) $(ALL_LIBS)
+# unit_archive NAME: the tool archive test NAME links (test_fetch_x: fetch's), if any.
+unit_archive = $(foreach t,$(TOOL_DIRS),$(if $(filter test_$(t)_%,$(1)),$(O)/libocitk-$(t).a))
+define unit_rule
+$(O)/tests/unit/$(1): $(O)/tests/unit/$(1).o $(call unit_archive,$(1)) $(LIB)
+	$(CC) $(LDFLAGS) -o $$@ $$^ $(CHECK_LIBS) $(ALL_LIBS)
+endef
+$(foreach u,$(notdir $(UNIT_BIN)),$(eval $(call unit_rule,$(u))))
 
 unit: $(UNIT_BIN)
 
@@ -85,7 +117,7 @@ unit: $(UNIT_BIN)
 # untouched. A harness links the common library plus the objects listed in FUZZ_OBJ_<name>.
 FUZZ_CC ?= clang
 FUZZ_TIME ?= 60
-FUZZ_BUILD := tests/fuzz/build
+FUZZ_BUILD := $(O)/fuzz
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 FUZZ_CFLAGS := -std=gnu11 -D_GNU_SOURCE -DOCI_VERSION=\"$(VERSION)\" -I. -O1 -g $(FUZZ_SAN) \
 	-fsanitize=fuzzer-no-link $(PKG_CFLAGS) $(ISAL_CFLAGS)
@@ -100,19 +132,21 @@ FUZZ_OBJ_stream := $(FUZZ_UNPACK)
 FUZZ_OBJ_docker_save := $(FUZZ_UNPACK)
 FUZZ_OBJ_layout := $(FUZZ_UNPACK)
 FUZZ_OBJ_state := run/state $(basename $(sort $(wildcard run/cgroup/*.c)))
+FUZZ_STAMP := $(FUZZ_BUILD)/flags
+FUZZ_TEXT := $(FUZZ_CC) $(FUZZ_CFLAGS) | $(ALL_LIBS)
+ifneq ($(filter fuzz%,$(MAKECMDGOALS)),)
+$(call stamp_file,$(FUZZ_STAMP),FUZZ_TEXT)
+endif
+$(FUZZ_STAMP):
+	@:$(shell mkdir -p $(@D))$(file >$@,$(FUZZ_TEXT))
 
-$(FUZZ_BUILD)/%.o: %.c $(wildcard common/*.h)
-	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -c -o $@ $<
-# Header dependencies on explicit targets (a pattern rule without a recipe adds none).
-$(patsubst %.c,$(FUZZ_BUILD)/%.o,$(wildcard fetch/*.c)): $(wildcard fetch/*.h)
-$(patsubst %.c,$(FUZZ_BUILD)/%.o,$(wildcard unpack/*.c)): $(wildcard unpack/*.h)
-$(patsubst %.c,$(FUZZ_BUILD)/%.o,$(wildcard run/*.c)): $(wildcard run/*.h)
-$(patsubst %.c,$(FUZZ_BUILD)/%.o,$(wildcard tests/fuzz/*.c)): $(wildcard tests/fuzz/*.h fetch/*.h unpack/*.h run/*.h)
+$(FUZZ_BUILD)/%.o: %.c $(FUZZ_STAMP)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -MMD -MP -c -o $@ $<
 
-$(FUZZ_LIB): $(COMMON_SRC:%.c=$(FUZZ_BUILD)/%.o)
-	rm -f $@
-	ar rcs $@ $^
+$(FUZZ_LIB): $(patsubst %.c,$(FUZZ_BUILD)/%.o,$(sort $(wildcard common/*.c)))
+	@rm -f $@
+	$(AR) qcs $@ $^
 
 define fuzz_rule
 $(FUZZ_BUILD)/fuzz_$(1): $(FUZZ_BUILD)/tests/fuzz/fuzz_$(1).o $(FUZZ_BUILD)/tests/fuzz/fuzz_util.o $(FUZZ_OBJ_$(1):%=$(FUZZ_BUILD)/%.o) $(FUZZ_LIB)
@@ -125,14 +159,20 @@ fuzz-build: $(FUZZ_BIN)
 # Each harness runs FUZZ_TIME seconds from its seed corpus (new inputs go to a scratch
 # directory); non-zero with the crash files' paths when any harness fails. FUZZ=NAME... picks.
 fuzz: fuzz-build
-	@FUZZ_TIME=$(FUZZ_TIME) tests/fuzz/run.sh $(FUZZ)
+	@FUZZ_BUILD=$(FUZZ_BUILD) FUZZ_TIME=$(FUZZ_TIME) tests/fuzz/run.sh $(FUZZ)
 
 fuzz-smoke: fuzz-build
-	@FUZZ_TIME=15 tests/fuzz/run.sh $(FUZZ)
+	@FUZZ_BUILD=$(FUZZ_BUILD) FUZZ_TIME=15 tests/fuzz/run.sh $(FUZZ)
 
 # Replay the reproducers in tests/fuzz/crashes/ (found, not fixed yet): non-zero while any crashes.
 fuzz-crashes: fuzz-build
-	@tests/fuzz/run.sh --crashes
+	@FUZZ_BUILD=$(FUZZ_BUILD) tests/fuzz/run.sh --crashes
+
+# Header dependencies of every object built so far.
+-include $(ALL_OBJ:.o=.d) $(wildcard $(FUZZ_BUILD)/*/*.d $(FUZZ_BUILD)/*/*/*.d)
+
+# The scripts find the tools and unit tests through OCI_BUILD (absolute; default build/).
+export OCI_BUILD := $(abspath $(O))
 
 # One summary line for unit and integration tests together; non-zero on any failure.
 # deps runs first and the build in a sub-make, so pkg-config sees freshly installed packages.
@@ -154,11 +194,67 @@ demo:
 
 install: all
 	install -d $(DESTDIR)$(BINDIR)
-	install -m 0755 $(TOOLS) $(DESTDIR)$(BINDIR)/
+	install -m 0755 $(TOOL_BIN) $(DESTDIR)$(BINDIR)/
 
+# Every C source and header of the project (build output and test scratch space excluded).
+FORMAT_SRC = $(shell find common fetch unpack bundle run tests -path tests/tmp -prune -o \
+	-type f -name '*.[ch]' -print | LC_ALL=C sort)
 format:
-	clang-format -i $(wildcard common/*.[ch] fetch/*.[ch] unpack/*.[ch] bundle/*.[ch] run/*.[ch] tests/unit/*.c)
+	clang-format -i $(FORMAT_SRC)
+
+format-check:
+	clang-format --dry-run --Werror $(FORMAT_SRC)
+
+# Cross builds: `make cross ARCH=arm64|ppc64el|s390x` builds the tools and the unit tests with
+# Debian's cross compiler against the multiarch -dev packages into $(O)/ARCH and runs the unit
+# tests under qemu-user; `make cross-deps ARCH=...` installs what that needs.
+ARCH ?= arm64
+CROSS_TRIPLE_arm64 := aarch64-linux-gnu
+CROSS_TRIPLE_ppc64el := powerpc64le-linux-gnu
+CROSS_TRIPLE_s390x := s390x-linux-gnu
+CROSS_QEMU_arm64 := qemu-aarch64
+CROSS_QEMU_ppc64el := qemu-ppc64le
+CROSS_QEMU_s390x := qemu-s390x
+CROSS_TRIPLE := $(CROSS_TRIPLE_$(ARCH))
+CROSS_O := $(O)/$(ARCH)
+# The ARCH libraries: installed through multiarch, or unpacked into a sysroot where multiarch
+# cannot install them (s390x: see tests/lib/deps.sh).
+CROSS_SYSROOT := $(wildcard /var/cache/oci-toolkit/sysroot-$(ARCH)/.complete)
+ifeq ($(CROSS_SYSROOT),)
+CROSS_CC := $(CROSS_TRIPLE)-gcc
+CROSS_PKG_CONFIG := env PKG_CONFIG_LIBDIR=/usr/lib/$(CROSS_TRIPLE)/pkgconfig:/usr/share/pkgconfig pkg-config
+CROSS_RUN := $(CROSS_QEMU_$(ARCH))
+else
+CROSS_SYSROOT := $(patsubst %/,%,$(dir $(CROSS_SYSROOT)))
+CROSS_CC := $(CROSS_TRIPLE)-gcc --sysroot=$(CROSS_SYSROOT)
+CROSS_PKG_CONFIG := env PKG_CONFIG_SYSROOT_DIR=$(CROSS_SYSROOT) \
+	PKG_CONFIG_LIBDIR=$(CROSS_SYSROOT)/usr/lib/$(CROSS_TRIPLE)/pkgconfig:$(CROSS_SYSROOT)/usr/share/pkgconfig pkg-config
+CROSS_RUN := $(CROSS_QEMU_$(ARCH)) -L $(CROSS_SYSROOT)
+endif
+
+cross-deps:
+	@tests/lib/deps.sh --cross $(ARCH)
+
+cross:
+	@[ -n "$(CROSS_TRIPLE)" ] || { echo "cross: ARCH is arm64, ppc64el or s390x" >&2; exit 1; }
+	@command -v $(CROSS_TRIPLE)-gcc >/dev/null && command -v $(CROSS_QEMU_$(ARCH)) >/dev/null || \
+		{ echo "cross: $(CROSS_TRIPLE)-gcc or $(CROSS_QEMU_$(ARCH)) missing: make cross-deps ARCH=$(ARCH)" >&2; exit 1; }
+	@$(MAKE) --no-print-directory O=$(CROSS_O) CC="$(CROSS_CC)" AR=$(CROSS_TRIPLE)-ar \
+		PKG_CONFIG="$(CROSS_PKG_CONFIG)" all unit
+	@pass=0; fail=0; \
+	for t in $(UNIT_BIN:$(O)/%=$(CROSS_O)/%); do \
+		if out=$$(CK_DEFAULT_TIMEOUT=120 $(CROSS_RUN) $$t 2>&1); then \
+			pass=$$((pass + 1)); \
+		else \
+			fail=$$((fail + 1)); printf '%s\n' "$$out" | grep -E ':[EF]:' | sed 's/^/  /'; \
+		fi; \
+		printf '%s\n' "$$out" | grep '^not run under emulation' | sort | uniq -c | sed 's/^ */  /'; \
+		echo "$(ARCH) unit $$(basename $$t): $$(printf '%s\n' "$$out" | grep -E '^[0-9]+%: Checks: ' | tail -1)"; \
+	done; \
+	echo "$(ARCH): $$pass unit test files passed, $$fail failed"; [ $$fail -eq 0 ]
 
 clean:
-	rm -f $(TOOLS) $(LIB) common/*.o fetch/*.o unpack/*.o bundle/*.o run/*.o $(UNIT_BIN)
-	rm -rf $(FUZZ_BUILD)
+	rm -rf $(O)
+	rm -f $(TOOLS) libocitk.a common/*.o fetch/*.o unpack/*.o bundle/*.o run/*.o run/*/*.o \
+		$(UNIT_SRC:.c=)
+	rm -rf tests/fuzz/build

@@ -6,7 +6,7 @@
 #   IMAGE=busybox examples/quickstart.sh   # the same pipeline against docker.io
 set -euo pipefail
 TOP=$(cd "$(dirname "$0")/.." && pwd)
-PATH=$TOP:$PATH
+PATH=${OCI_BUILD:-$TOP/build}:$PATH
 WORK=${WORK:-$(mktemp -d /tmp/oci-demo.XXXXXX)}
 ID=oci-demo-$$
 mkdir -p "$WORK"

@@ -30,9 +30,6 @@
 #include "common/spec_seccomp.h"
 #include "common/util.h"
 
-#define CACHE_DIR ".seccomp-cache"
-#define CACHE_MAX 64 /* entries; a full cache is emptied before the next write */
-
 static void ctx_releasep(scmp_filter_ctx *ctx)
 {
 	if (*ctx)
@@ -161,7 +158,7 @@ typedef struct cache_key {
 	char name[32];
 } cache_key;
 
-static const char cache_magic[16] = "oci-run-bpf-v1\n";
+static const char cache_magic[OCI_SECCOMP_CACHE_MAGIC_LEN] = "oci-run-bpf-v1\n";
 
 static void cache_key_release(cache_key *k)
 {
@@ -194,7 +191,7 @@ static int cache_key_make(json_t *seccomp, cache_key *k, oci_error *err)
 static bool cache_read(int rootfd, const cache_key *k, oci_seccomp *out)
 {
 	cleanup_close int dfd =
-	    openat(rootfd, CACHE_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	    openat(rootfd, OCI_SECCOMP_CACHE_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (dfd < 0)
 		return false;
 	cleanup_close int fd = openat(dfd, k->name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
@@ -220,10 +217,10 @@ static bool cache_read(int rootfd, const cache_key *k, oci_seccomp *out)
 /* Best effort: a cache that cannot be written only costs the next create some time. */
 static void cache_write(int rootfd, const cache_key *k, const oci_seccomp *s)
 {
-	if (mkdirat(rootfd, CACHE_DIR, 0700) < 0 && errno != EEXIST)
+	if (mkdirat(rootfd, OCI_SECCOMP_CACHE_DIR, 0700) < 0 && errno != EEXIST)
 		return;
 	cleanup_close int dfd =
-	    openat(rootfd, CACHE_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	    openat(rootfd, OCI_SECCOMP_CACHE_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	struct stat st;
 	if (dfd < 0 || fstat(dfd, &st) < 0 || st.st_uid != geteuid())
 		return;
@@ -234,7 +231,7 @@ static void cache_write(int rootfd, const cache_key *k, const oci_seccomp *s)
 		struct dirent *de;
 		while ((de = readdir(d)))
 			n += de->d_name[0] != '.';
-		if (n >= CACHE_MAX) {
+		if (n >= OCI_SECCOMP_CACHE_MAX) {
 			rewinddir(d);
 			while ((de = readdir(d)))
 				if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))

@@ -15,6 +15,13 @@ typedef struct oci_seccomp {
 	unsigned int flags; /* SECCOMP_FILTER_FLAG_* from linux.seccomp.flags */
 } oci_seccomp;
 
+/* The program cache under the state root: its directory, how many entries it holds before it
+ * is emptied, and the length of the magic each file starts with (the key text follows, then
+ * the program). */
+#define OCI_SECCOMP_CACHE_DIR	    ".seccomp-cache"
+#define OCI_SECCOMP_CACHE_MAX	    64
+#define OCI_SECCOMP_CACHE_MAGIC_LEN 16
+
 /* Compile linux.seccomp (NULL or absent: out stays empty). Every problem of the profile is an
  * OCI_E_INVALID error naming its JSON path ("linux.seccomp.syscalls[2].args[0].op: unknown
  * operator 'X'"); SCMP_ACT_NOTIFY and listenerPath are OCI_E_UNSUPPORTED. Syscall names this

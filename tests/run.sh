@@ -57,7 +57,7 @@ secs() {
 }
 
 unit_start=$(now_us)
-for t in tests/unit/test_*; do
+for t in "${OCI_BUILD:-build}"/tests/unit/test_*; do
 	[ -x "$t" ] && [ "${t%.c}" = "$t" ] || continue
 	out=$(CK_VERBOSITY=normal CK_DEFAULT_TIMEOUT=60 "$t" 2>&1)
 	rc=$?

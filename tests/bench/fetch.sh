@@ -12,7 +12,7 @@
 #                         (e.g. 1024 for the "under 32 MiB for a 1 GiB layer" target)
 set -euo pipefail
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
-OCI_FETCH=${OCI_FETCH:-$TOP/oci-fetch}
+OCI_FETCH=${OCI_FETCH:-${OCI_BUILD:-$TOP/build}/oci-fetch}
 MB=${FETCH_BENCH_MB:-100}
 RUNS=${FETCH_BENCH_RUNS:-7}
 for c in docker-registry skopeo hyperfine jq curl python3; do

@@ -9,7 +9,7 @@
 set -euo pipefail
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 RUNS=${RUNS:-100}
-OCI_RUN=${OCI_RUN:-$TOP/oci-run}
+OCI_RUN=${OCI_RUN:-${OCI_BUILD:-$TOP/build}/oci-run}
 [ "$(id -u)" = 0 ] || { echo "run bench: skipped: needs root"; exit 0; }
 for c in hyperfine runc crun jq busybox /usr/bin/time; do
 	command -v "$c" >/dev/null || { echo "run bench: skipped: needs $c"; exit 0; }

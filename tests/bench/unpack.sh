@@ -13,8 +13,8 @@
 set -euo pipefail
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 RUNS=${RUNS:-5}
-OCI_FETCH=${OCI_FETCH:-$TOP/oci-fetch}
-OCI_UNPACK=${OCI_UNPACK:-$TOP/oci-unpack}
+OCI_FETCH=${OCI_FETCH:-${OCI_BUILD:-$TOP/build}/oci-fetch}
+OCI_UNPACK=${OCI_UNPACK:-${OCI_BUILD:-$TOP/build}/oci-unpack}
 for c in docker-registry skopeo umoci jq curl python3 bc; do
 	command -v "$c" >/dev/null || { echo "unpack bench: skipped: needs $c"; exit 0; }
 done

@@ -3,12 +3,14 @@
 # their seed corpus in tests/fuzz/corpus/NAME. New inputs go to a scratch directory, so the
 # seeds in the repository stay as they are. Arguments pick harnesses by name (ref, layer, ...).
 # Exit status is non-zero when any harness crashed; the crash files' paths are printed (they
-# are kept in FUZZ_ARTIFACTS, default tests/fuzz/build/artifacts/NAME/).
+# are kept in FUZZ_ARTIFACTS, default FUZZ_BUILD/artifacts/NAME/). FUZZ_BUILD: where the
+# harnesses are (default build/fuzz, what `make fuzz-build` builds).
 #   FUZZ_LOGDIR  keep each harness's log and grown corpus there (default: a removed temp dir)
 #   --crashes    replay the reproducers in tests/fuzz/crashes/NAME-* instead (non-zero while
 #                any still crashes; once fixed, move it into tests/fuzz/corpus/NAME/)
 set -u
 cd "$(dirname "$0")/../.."
+FUZZ_BUILD=${FUZZ_BUILD:-build/fuzz}
 if [ "${1:-}" = --crashes ]; then
 	bad=0
 	TMPDIR=$(mktemp -d /tmp/ocitk-fuzz-replay.XXXXXX)
@@ -18,7 +20,7 @@ if [ "${1:-}" = --crashes ]; then
 		[ -f "$f" ] || continue
 		n=$(basename "$f")
 		n=${n%%-*}
-		if tests/fuzz/build/fuzz_"$n" "$f" >"$TMPDIR/replay.log" 2>&1; then
+		if "$FUZZ_BUILD"/fuzz_"$n" "$f" >"$TMPDIR/replay.log" 2>&1; then
 			echo "fixed: $f (move it into tests/fuzz/corpus/$n/)"
 		else
 			bad=$((bad + 1))
@@ -31,7 +33,7 @@ if [ "${1:-}" = --crashes ]; then
 	exit
 fi
 time_each=${FUZZ_TIME:-60}
-artifacts=${FUZZ_ARTIFACTS:-$PWD/tests/fuzz/build/artifacts}
+artifacts=${FUZZ_ARTIFACTS:-$(realpath -m "$FUZZ_BUILD")/artifacts}
 names=("$@")
 if [ ${#names[@]} -eq 0 ]; then
 	for f in tests/fuzz/fuzz_*.c; do
@@ -50,7 +52,7 @@ fi
 work=$(cd "$work" && pwd)
 failed=()
 for n in "${names[@]}"; do
-	bin=tests/fuzz/build/fuzz_$n
+	bin=$FUZZ_BUILD/fuzz_$n
 	seeds=$PWD/tests/fuzz/corpus/$n
 	if [ ! -x "$bin" ] || [ ! -d "$seeds" ]; then
 		echo "FAIL fuzz_$n: no harness binary or no seed corpus ($bin, $seeds)"

@@ -1,12 +1,14 @@
 # Shared helpers for the bats integration tests: load with `load ../lib/common`.
 TOP=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
-OCI_FETCH=${OCI_FETCH:-$TOP/oci-fetch}
-OCI_UNPACK=${OCI_UNPACK:-$TOP/oci-unpack}
-OCI_BUNDLE=${OCI_BUNDLE:-$TOP/oci-bundle}
-OCI_RUN=${OCI_RUN:-$TOP/oci-run}
+# The build directory (make O=DIR; absolute, default build/), where the tools are.
+OCI_BUILD=${OCI_BUILD:-$TOP/build}
+OCI_FETCH=${OCI_FETCH:-$OCI_BUILD/oci-fetch}
+OCI_UNPACK=${OCI_UNPACK:-$OCI_BUILD/oci-unpack}
+OCI_BUNDLE=${OCI_BUNDLE:-$OCI_BUILD/oci-bundle}
+OCI_RUN=${OCI_RUN:-$OCI_BUILD/oci-run}
 # The runtime under test; RUNTIME=runc (or crun) runs the same runtime tests against a peer.
 RUNTIME=${RUNTIME:-$OCI_RUN}
-export TOP OCI_FETCH OCI_UNPACK OCI_BUNDLE OCI_RUN RUNTIME
+export TOP OCI_BUILD OCI_FETCH OCI_UNPACK OCI_BUNDLE OCI_RUN RUNTIME
 
 require_root() {
 	[ "$(id -u)" = 0 ] || skip "needs root"

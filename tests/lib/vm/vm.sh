@@ -24,7 +24,7 @@ set -euo pipefail
 VM_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 TOP=$(cd "$VM_DIR/../../.." && pwd)
 CACHE=$TOP/tests/tmp/vm
-OCI_RUN=${OCI_RUN:-$TOP/oci-run}
+OCI_RUN=${OCI_RUN:-${OCI_BUILD:-$TOP/build}/oci-run}
 # The modules the 9p share needs; what they depend on is read from modules.dep, and what the
 # kernel has built in is skipped.
 MODULES=(virtio_pci 9pnet_virtio 9p)
