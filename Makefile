@@ -131,7 +131,7 @@ FUZZ_OBJ_layer := $(FUZZ_UNPACK)
 FUZZ_OBJ_stream := $(FUZZ_UNPACK)
 FUZZ_OBJ_docker_save := $(FUZZ_UNPACK)
 FUZZ_OBJ_layout := $(FUZZ_UNPACK)
-FUZZ_OBJ_state := run/state run/freezer
+FUZZ_OBJ_state := run/state $(basename $(sort $(wildcard run/cgroup/*.c)))
 FUZZ_STAMP := $(FUZZ_BUILD)/flags
 FUZZ_TEXT := $(FUZZ_CC) $(FUZZ_CFLAGS) | $(ALL_LIBS)
 ifneq ($(filter fuzz%,$(MAKECMDGOALS)),)
