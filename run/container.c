@@ -28,9 +28,8 @@
 #include "common/log.h"
 #include "common/spec.h"
 #include "common/util.h"
-#include "run/cgroup.h"
+#include "run/cgroup/cgroup.h"
 #include "run/container_internal.h"
-#include "run/freezer.h"
 #include "run/hooks.h"
 #include "run/state.h"
 
@@ -63,7 +62,7 @@ void oci_container_kill_all(const oci_state *st, bool is_child)
 	}
 	/* Frozen (paused) tasks only die once thawed. */
 	if (st->cgroups)
-		oci_freezer_set(st->cgroups, false, NULL);
+		oci_cgroup_freeze(st->cgroups, false, NULL);
 	if (is_child) {
 		waitpid(st->pid, NULL, 0);
 		return;
@@ -224,29 +223,37 @@ int oci_container_kill(const oci_runtime *rt, const char *id, int sig, bool all,
 
 /* The cgroups of container id for delete, which trusts neither file of its state directory
  * (corrupt, or written by someone else): the lists of cgroups.json, state.json and the
- * default path, in that order, each used only when it passes oci_cgroup_check_dirs. With
- * kill, the first one that oci_cgroup_kill_tree empties and removes is the container's; one
+ * default path, in that order, each used only when it passes oci_cgroup_check. With
+ * kill, the first one that oci_cgroup_kill empties and removes is the container's; one
  * holding a host process is left alone and the next is tried. Without kill, returns the first
  * list that passes (for the status). */
-static json_t *delete_cgroups(int dirfd, const char *id, json_t *from_state, bool kill)
+static oci_cgroup *delete_cgroups(int dirfd, const char *id, const oci_cgroup *from_state,
+				  bool kill)
 {
-	cleanup_json json_t *file = oci_json_load_file_at(dirfd, OCI_CGROUPS_FILE, 1 << 20, NULL);
-	cleanup_json json_t *dflt = oci_cgroup_default_dirs(id);
-	json_t *cands[3] = {file, from_state, dflt};
+	oci_error fe = OCI_ERROR_INIT;
+	oci_cgroup *file = oci_state_read_cgroups(dirfd, &fe);
+	oci_cgroup *dflt = oci_cgroup_default(id, NULL);
+	const oci_cgroup *cands[3] = {file, from_state, dflt};
 	const char *names[3] = {OCI_CGROUPS_FILE, OCI_STATE_FILE, "the default cgroup path"};
-	for (int k = 0; k < 3; k++) {
+	oci_cgroup *found = NULL;
+	/* a cgroups.json that is there but not a list is reported like a list that fails */
+	if (kill && !file && fe.code == OCI_E_INVALID && !strcmp(fe.msg, "not a list of cgroups"))
+		log_warn("container '%s': cgroups of %s not used: %s", id, names[0], fe.msg);
+	for (int k = 0; k < 3 && !found; k++) {
 		if (!cands[k] || (k == 2 && (cands[0] || cands[1]) && !kill))
 			continue;
 		oci_error e = OCI_ERROR_INIT;
-		json_t *ok = oci_cgroup_check_dirs(cands[k], &e);
-		if (ok && (!kill || json_array_size(ok) == 0 || oci_cgroup_kill_tree(ok, &e) == 0))
-			return ok;
-		if (ok)
-			json_decref(ok);
-		if (kill)
+		oci_cgroup *ok = oci_cgroup_check(cands[k], &e);
+		if (ok && (!kill || ok->n == 0 || oci_cgroup_kill(ok, &e) == 0))
+			found = ok;
+		else
+			oci_cgroup_free(ok);
+		if (!found && kill)
 			log_warn("container '%s': cgroups of %s not used: %s", id, names[k], e.msg);
 	}
-	return NULL;
+	oci_cgroup_free(file);
+	oci_cgroup_free(dflt);
+	return found;
 }
 
 /* The recorded init, only if it is still the process started then and, as a container's
@@ -293,7 +300,7 @@ int oci_container_delete(const oci_runtime *rt, const char *id, bool force, oci_
 		log_warn("container '%s': state.json names '%s': ignored", id, st.id);
 	if (readable && !init_is_container(&st))
 		st.pid = 0; /* stopped, or not ours to kill */
-	json_t *from_state = st.cgroups;
+	oci_cgroup *from_state = st.cgroups;
 	st.cgroups = delete_cgroups(dirfd, id, from_state, false);
 	int status = readable ? oci_state_status(dirfd, &st) : OCI_STATUS_STOPPED;
 	int ret = 0;
@@ -305,7 +312,7 @@ int oci_container_delete(const oci_runtime *rt, const char *id, bool force, oci_
 		/* A created container is deleted without --force, as runc does. */
 		if (st.pid > 0)
 			kill(st.pid, SIGKILL);
-		json_decref(delete_cgroups(dirfd, id, from_state, true));
+		oci_cgroup_free(delete_cgroups(dirfd, id, from_state, true));
 		for (int i = 0; st.pid > 0 && i < 2000; i++) {
 			bool zombie;
 			uint64_t s = oci_proc_start_time(st.pid, &zombie);
@@ -314,17 +321,16 @@ int oci_container_delete(const oci_runtime *rt, const char *id, bool force, oci_
 			struct timespec ts = {0, 1000 * 1000};
 			nanosleep(&ts, NULL);
 		}
-		json_decref(st.cgroups);
-		st.cgroups = NULL; /* removed by oci_cgroup_kill_tree */
+		oci_cgroup_free(st.cgroups);
+		st.cgroups = NULL; /* removed by oci_cgroup_kill */
 		/* Hooks only from a state that could be read. */
 		ret = oci_container_destroy(rootfd, id, &st, readable, err);
 	}
-	if (from_state)
-		json_decref(from_state);
+	oci_cgroup_free(from_state);
 	if (readable)
 		oci_state_release(&st);
-	else if (st.cgroups)
-		json_decref(st.cgroups);
+	else
+		oci_cgroup_free(st.cgroups);
 	return ret;
 }
 
@@ -442,7 +448,7 @@ int oci_container_pids(const oci_runtime *rt, const char *id, pid_t **pids, size
 		return -1;
 	int ret = 0;
 	if (oci_state_status(dirfd, &st) != OCI_STATUS_STOPPED) {
-		if (st.cgroups && json_array_size(st.cgroups) > 0)
+		if (st.cgroups && st.cgroups->n > 0)
 			ret = oci_cgroup_pids(st.cgroups, pids, n, err);
 		else if (st.own_pidns)
 			ret = pidns_pids(st.pid, pids, n, err);
@@ -472,7 +478,12 @@ static int pause_or_resume(const oci_runtime *rt, const char *id, bool pause, oc
 	else if (!pause && status != OCI_STATUS_PAUSED)
 		ret = oci_err(err, OCI_E_STATE, "container '%s' is not paused: %s", id,
 			      oci_status_name(status));
-	else if (oci_freezer_set(st.cgroups, pause, err) < 0)
+	else if (!st.cgroups && pause)
+		ret = oci_err(err, OCI_E_UNSUPPORTED,
+			      "container '%s': no freezer cgroup for this container (none mounted "
+			      "or delegated)",
+			      id);
+	else if (st.cgroups && oci_cgroup_freeze(st.cgroups, pause, err) < 0)
 		ret = oci_err_prefix(err, "container '%s'", id);
 	oci_state_release(&st);
 	return ret;

@@ -14,6 +14,7 @@
 #include <sys/types.h>
 
 #include "common/error.h"
+#include "run/cgroup/resources.h"
 
 /* What every operation needs to know about the runtime itself (runc's global options). */
 typedef struct oci_runtime {
@@ -53,8 +54,10 @@ int oci_container_pids(const oci_runtime *rt, const char *id, pid_t **pids, size
 /* Freeze (pause) or thaw (resume) every process of the container. */
 int oci_container_pause(const oci_runtime *rt, const char *id, oci_error *err);
 int oci_container_resume(const oci_runtime *rt, const char *id, oci_error *err);
-/* Write the keys of resources (runtime-spec linux.resources) into the container's cgroups. */
-int oci_container_update(const oci_runtime *rt, const char *id, json_t *resources, oci_error *err);
+/* Write what resources asks (parsed from runtime-spec linux.resources) into the container's
+ * cgroups. */
+int oci_container_update(const oci_runtime *rt, const char *id, const oci_resources *resources,
+			 oci_error *err);
 
 typedef struct oci_exec_opts {
 	const char *id;

@@ -29,14 +29,12 @@
 #include "common/log.h"
 #include "common/spec.h"
 #include "common/util.h"
-#include "run/cgroup.h"
+#include "run/cgroup/cgroup.h"
 #include "run/cloned_binary.h"
 #include "run/container_internal.h"
-#include "run/freezer.h"
 #include "run/hooks.h"
 #include "run/init.h"
 #include "run/process.h"
-#include "run/resources.h"
 #include "run/seccomp.h"
 #include "run/signals.h"
 #include "run/state.h"
@@ -262,6 +260,8 @@ typedef struct creation {
 	int sock[2]; /* sync socketpair: ours, the init's */
 	int master;  /* the pty master of a foreground run */
 	oci_seccomp seccomp;
+	oci_resources res;	/* linux.resources, parsed once */
+	oci_cgroup_manager cgm; /* the host's hierarchies and the driver */
 	oci_state st;
 	char created[64];
 	char *hook_state; /* the state JSON prestart/createRuntime read */
@@ -290,8 +290,10 @@ static void creation_release(creation *c)
 			*fds[i] = -1;
 		}
 	oci_seccomp_release(&c->seccomp);
-	json_decref(c->st.cgroups);
+	oci_cgroup_free(c->st.cgroups);
 	c->st.cgroups = NULL;
+	oci_resources_release(&c->res);
+	oci_cgroup_manager_release(&c->cgm);
 	free(c->hook_state);
 	c->hook_state = NULL;
 	if (c->blocked)
@@ -329,6 +331,9 @@ static int prepare_state(creation *c, const bundle_config *b, const ns_plan *ns,
 	if (oci_seccomp_compile(json_object_get(b->linux_, "seccomp"), c->rootfd, &c->seccomp,
 				err) < 0)
 		return oci_err_prefix(err, "config.json");
+	if (oci_resources_parse(json_object_get(b->linux_, "resources"), &c->res, err) < 0 ||
+	    oci_cgroup_manager_init(&c->cgm, c->rt->systemd_cgroup, err) < 0)
+		return -1;
 	c->dirfd = oci_state_create_dir(c->rootfd, c->opts->id, err);
 	if (c->dirfd < 0)
 		return -1;
@@ -348,22 +353,18 @@ static int prepare_state(creation *c, const bundle_config *b, const ns_plan *ns,
 	c->fifo = openat(c->dirfd, OCI_EXEC_FIFO, O_RDWR | O_CLOEXEC);
 	if (c->fifo < 0)
 		return oci_err_errno(err, errno, "cannot open exec fifo");
-	c->st.cgroups = oci_cgroup_create(b->spec, c->opts->id, c->rt->systemd_cgroup, err);
-	if (!c->st.cgroups)
+	c->st.cgroups =
+	    oci_cgroup_create(&c->cgm, json_string_value(json_object_get(b->linux_, "cgroupsPath")),
+			      c->opts->id, &c->res, err);
+	if (!c->st.cgroups || oci_state_write_cgroups(c->dirfd, c->st.cgroups, err) < 0)
 		return -1;
-	cleanup_free char *cj = json_dumps(c->st.cgroups, JSON_COMPACT);
-	if (!cj)
-		return oci_err(err, OCI_E_INTERNAL, "cannot serialise the cgroups");
-	if (oci_state_write_file(c->dirfd, OCI_CGROUPS_FILE, cj, strlen(cj), 0600, err) < 0)
-		return -1;
-	const char *frozen = oci_freezer_frozen_dir(c->st.cgroups);
+	const char *frozen = oci_cgroup_frozen_dir(c->st.cgroups);
 	if (frozen)
 		return oci_err(err, OCI_E_STATE,
 			       "cgroup '%s' is frozen: thaw it before creating a container there",
 			       frozen);
 	/* Before the init joins: it never runs a moment without its limits and device list. */
-	if (oci_resources_apply(json_object_get(b->linux_, "resources"), c->st.cgroups, true, err) <
-	    0)
+	if (oci_cgroup_apply(c->st.cgroups, &c->res, err) < 0)
 		return -1;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, c->sock) < 0)
 		return oci_err_errno(err, errno, "socketpair");

@@ -31,7 +31,7 @@
 #include "common/log.h"
 #include "common/spec.h"
 #include "common/util.h"
-#include "run/cgroup.h"
+#include "run/cgroup/cgroup.h"
 #include "run/cloned_binary.h"
 #include "run/process.h"
 #include "run/seccomp.h"
@@ -373,7 +373,7 @@ int oci_container_exec(const oci_runtime *rt, const oci_exec_opts *o, int *exit_
 	}
 	close(socks[1]);
 	socks[1] = -1;
-	if (oci_cgroup_enter(st.cgroups, c, err) < 0 ||
+	if ((st.cgroups && oci_cgroup_enter(st.cgroups, c, err) < 0) ||
 	    oci_sync_send(socks[0], OCI_SYNC_GO, NULL, 0, -1, err) < 0)
 		goto out;
 	/* Messages until both children closed the socket: C's pid report, G's pty or error. */

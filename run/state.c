@@ -14,7 +14,6 @@
 #include "common/json.h"
 #include "common/spec.h"
 #include "common/util.h"
-#include "run/freezer.h"
 
 void oci_state_release(oci_state *st)
 {
@@ -26,8 +25,7 @@ void oci_state_release(oci_state *st)
 		json_decref(st->annotations);
 	if (st->hooks)
 		json_decref(st->hooks);
-	if (st->cgroups)
-		json_decref(st->cgroups);
+	oci_cgroup_free(st->cgroups);
 	memset(st, 0, sizeof(*st));
 }
 
@@ -138,8 +136,12 @@ int oci_state_write(int dirfd, const oci_state *st, oci_error *err)
 		json_object_set(j, "annotations", st->annotations);
 	if (st->hooks)
 		json_object_set(j, "hooks", st->hooks);
-	if (st->cgroups)
-		json_object_set(j, "cgroups", st->cgroups);
+	if (st->cgroups) {
+		json_t *c = oci_state_cgroups_to_json(st->cgroups);
+		if (!c)
+			return oci_err(err, OCI_E_INTERNAL, "cannot build state");
+		json_object_set_new(j, "cgroups", c);
+	}
 	cleanup_free char *s = json_dumps(j, JSON_COMPACT);
 	if (!s)
 		return oci_err(err, OCI_E_INTERNAL, "cannot serialise state");
@@ -175,6 +177,48 @@ int oci_state_write_file(int dirfd, const char *name, const void *data, size_t l
 	return 0;
 }
 
+json_t *oci_state_cgroups_to_json(const oci_cgroup *cg)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; a && i < cg->n; i++)
+		if (json_array_append_new(a, cg->dirs[i] ? json_string(cg->dirs[i]) : json_null()) <
+		    0) {
+			json_decref(a);
+			return NULL;
+		}
+	return a;
+}
+
+oci_cgroup *oci_state_cgroups_from_json(json_t *j, oci_error *err)
+{
+	if (!json_is_array(j))
+		return oci_err(err, OCI_E_INVALID, "not a list of cgroups"), NULL;
+	size_t n = json_array_size(j);
+	cleanup_free const char **dirs = oci_calloc(n + 1, sizeof(char *), err);
+	if (!dirs)
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		dirs[i] = json_string_value(json_array_get(j, i));
+	return oci_cgroup_from_dirs(dirs, n, err);
+}
+
+int oci_state_write_cgroups(int dirfd, const oci_cgroup *cg, oci_error *err)
+{
+	cleanup_json json_t *j = oci_state_cgroups_to_json(cg);
+	cleanup_free char *s = j ? json_dumps(j, JSON_COMPACT) : NULL;
+	if (!s)
+		return oci_err(err, OCI_E_INTERNAL, "cannot serialise the cgroups");
+	return oci_state_write_file(dirfd, OCI_CGROUPS_FILE, s, strlen(s), 0600, err);
+}
+
+oci_cgroup *oci_state_read_cgroups(int dirfd, oci_error *err)
+{
+	cleanup_json json_t *j = oci_json_load_file_at(dirfd, OCI_CGROUPS_FILE, 1 << 20, err);
+	if (!j)
+		return NULL;
+	return oci_state_cgroups_from_json(j, err);
+}
+
 static char *dup_str(json_t *j, const char *key)
 {
 	const char *s = json_string_value(json_object_get(j, key));
@@ -207,8 +251,10 @@ int oci_state_read(int dirfd, oci_state *st, oci_error *err)
 	if (json_is_object(h))
 		st->hooks = json_incref(h);
 	json_t *c = json_object_get(j, "cgroups");
-	if (json_is_array(c))
-		st->cgroups = json_incref(c);
+	if (json_is_array(c) && !(st->cgroups = oci_state_cgroups_from_json(c, err))) {
+		oci_state_release(st);
+		return -1;
+	}
 	return 0;
 }
 
@@ -274,7 +320,7 @@ int oci_state_status(int dirfd, const oci_state *st)
 	if (start == 0 || start != st->pid_start || zombie)
 		return OCI_STATUS_STOPPED;
 	/* A created container may be paused too (runc's rule): frozen comes first. */
-	if (st->cgroups && oci_freezer_is_frozen(st->cgroups))
+	if (st->cgroups && oci_cgroup_is_frozen(st->cgroups))
 		return OCI_STATUS_PAUSED;
 	if (faccessat(dirfd, OCI_EXEC_FIFO, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
 		return OCI_STATUS_CREATED;

@@ -10,6 +10,7 @@
 #include <sys/types.h>
 
 #include "common/error.h"
+#include "run/cgroup/cgroup.h"
 
 #define OCI_STATE_FILE "state.json"
 #define OCI_EXEC_FIFO  "exec.fifo"
@@ -35,7 +36,7 @@ typedef struct oci_state {
 	uid_t owner;
 	json_t *annotations; /* may be NULL */
 	json_t *hooks;	     /* config hooks, for poststop at delete (may be NULL) */
-	json_t *cgroups;     /* array of cgroup directories to remove at delete */
+	oci_cgroup *cgroups; /* the container's cgroups, removed at delete (may be NULL) */
 	bool own_pidns;	     /* the container has its own pid namespace */
 } oci_state;
 
@@ -67,6 +68,14 @@ int oci_state_load(const char *root, const char *id, bool exclusive, int *rootfd
 int oci_state_write_file(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
 			 oci_error *err);
 int oci_state_write(int dirfd, const oci_state *st, oci_error *err);
+/* The cgroup handle in JSON: the list of its directories (state.json's "cgroups" and
+ * cgroups.json have this form). From JSON: not a list is an error; an entry that is not a
+ * string is kept as a NULL directory, for oci_cgroup_check to refuse. */
+json_t *oci_state_cgroups_to_json(const oci_cgroup *cg);
+oci_cgroup *oci_state_cgroups_from_json(json_t *j, oci_error *err);
+/* cgroups.json, written once at create; read back by delete (untrusted: check it). */
+int oci_state_write_cgroups(int dirfd, const oci_cgroup *cg, oci_error *err);
+oci_cgroup *oci_state_read_cgroups(int dirfd, oci_error *err);
 int oci_state_read(int dirfd, oci_state *st, oci_error *err);
 
 /* Start time of pid (or 0 when it is gone); *zombie set when it is a zombie. */

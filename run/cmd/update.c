@@ -1,18 +1,20 @@
 /* oci-run update: change a live container's resource limits, runc's command (containerd and
  * podman call it as `update --resources FILE|- ID`). The resources JSON (runtime-spec
- * linux.resources) is read first, the options override it, and the lifecycle library writes
- * only the keys given into the container's cgroups. */
+ * linux.resources) is parsed first into the typed oci_resources, the options override it,
+ * and the lifecycle library writes only the keys given into the container's cgroups. */
 #include "run/cmd/cmd.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "common/cli.h"
-#include "common/spec.h"
+#include "common/json.h"
 #include "common/util.h"
+#include "run/cgroup/resources.h"
 #include "run/state.h"
 
 enum {
@@ -51,21 +53,45 @@ static const oci_cli_option update_opts[] = {
     {"help", 'h', OCI_ARG_NONE, NULL, "show this help", OPT_HELP},
 };
 
+/* The field of r an integer option sets, and the group it makes requested. */
+static oci_res_int *int_field(oci_resources *r, int id, bool **requested)
+{
+	switch (id) {
+	case OPT_BLKIO:
+		*requested = &r->blkio.requested;
+		return &r->blkio.weight;
+	case OPT_CPU_PERIOD:
+	case OPT_CPU_QUOTA:
+	case OPT_CPU_SHARE:
+	case OPT_RT_PERIOD:
+	case OPT_RT_RUNTIME:
+		*requested = &r->cpu.requested;
+		return id == OPT_CPU_PERIOD  ? &r->cpu.period
+		       : id == OPT_CPU_QUOTA ? &r->cpu.quota
+		       : id == OPT_CPU_SHARE ? &r->cpu.shares
+		       : id == OPT_RT_PERIOD ? &r->cpu.rt_period
+					     : &r->cpu.rt_runtime;
+	case OPT_MEMORY:
+	case OPT_MEM_RES:
+	case OPT_MEM_SWAP:
+		*requested = &r->memory.requested;
+		return id == OPT_MEMORY	   ? &r->memory.limit
+		       : id == OPT_MEM_RES ? &r->memory.reservation
+					   : &r->memory.swap;
+	default:
+		*requested = &r->pids.requested;
+		return &r->pids.limit;
+	}
+}
+
+/* Options taking an integer; memory sizes take k/m/g suffixes. */
 static const struct {
 	int id;
-	const char *group, *key;
-	bool size; /* memory sizes take k/m/g suffixes */
+	bool size;
 } int_opts[] = {
-    {OPT_BLKIO, "blockIO", "weight", false},
-    {OPT_CPU_PERIOD, "cpu", "period", false},
-    {OPT_CPU_QUOTA, "cpu", "quota", false},
-    {OPT_CPU_SHARE, "cpu", "shares", false},
-    {OPT_RT_PERIOD, "cpu", "realtimePeriod", false},
-    {OPT_RT_RUNTIME, "cpu", "realtimeRuntime", false},
-    {OPT_MEMORY, "memory", "limit", true},
-    {OPT_MEM_RES, "memory", "reservation", true},
-    {OPT_MEM_SWAP, "memory", "swap", true},
-    {OPT_PIDS, "pids", "limit", false},
+    {OPT_BLKIO, false},	    {OPT_CPU_PERIOD, false}, {OPT_CPU_QUOTA, false}, {OPT_CPU_SHARE, false},
+    {OPT_RT_PERIOD, false}, {OPT_RT_RUNTIME, false}, {OPT_MEMORY, true},     {OPT_MEM_RES, true},
+    {OPT_MEM_SWAP, true},   {OPT_PIDS, false},
 };
 
 static const char *opt_name(int id)
@@ -76,7 +102,7 @@ static const char *opt_name(int id)
 	return "?";
 }
 
-static int parse_value(const char *opt, const char *s, bool size, json_int_t *out, oci_error *err)
+static int parse_value(const char *opt, const char *s, bool size, int64_t *out, oci_error *err)
 {
 	uint64_t v = 0;
 	if (!strcmp(s, "-1")) {
@@ -85,7 +111,7 @@ static int parse_value(const char *opt, const char *s, bool size, json_int_t *ou
 	}
 	if ((size ? oci_parse_size(s, &v) : oci_parse_u64(s, INT64_MAX, &v)) < 0 || v > INT64_MAX)
 		return oci_err(err, OCI_E_INVALID, "update: --%s: invalid value '%s'", opt, s);
-	*out = (json_int_t)v;
+	*out = (int64_t)v;
 	return 0;
 }
 
@@ -109,12 +135,45 @@ static json_t *read_resources(const char *path, oci_error *err)
 	return res;
 }
 
-static int set_int(json_t *res, const char *group, const char *key, json_int_t v, oci_error *err)
+/* --resources FILE (or nothing) and the options as one oci_resources. */
+static int build_resources(const char *file, const char *const *vals, oci_resources *r,
+			   oci_error *err)
 {
-	json_t *g = oci_spec_object(res, "linux.resources", group, err);
-	if (!g)
-		return -1;
-	json_object_set_new(g, key, json_integer(v));
+	memset(r, 0, sizeof(*r));
+	if (file) {
+		cleanup_json json_t *json = read_resources(file, err);
+		if (!json)
+			return -1;
+		if (oci_resources_parse(json, r, err) < 0)
+			return oci_err_prefix(err, "update: --resources '%s'", file);
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(int_opts); i++) {
+		const char *s = vals[int_opts[i].id];
+		int64_t v = 0;
+		if (!s)
+			continue;
+		if (parse_value(opt_name(int_opts[i].id), s, int_opts[i].size, &v, err) < 0) {
+			oci_resources_release(r);
+			return -1;
+		}
+		bool *requested;
+		oci_res_int *f = int_field(r, int_opts[i].id, &requested);
+		*requested = true;
+		f->set = true;
+		f->v = v;
+	}
+	for (int k = 0; k < 2; k++) {
+		const char *s = vals[k ? OPT_MEMS : OPT_CPUS];
+		char **f = k ? &r->cpu.mems : &r->cpu.cpus;
+		if (!s)
+			continue;
+		free(*f);
+		if (!(*f = oci_strdup(s, err))) {
+			oci_resources_release(r);
+			return -1;
+		}
+		r->cpu.requested = true;
+	}
 	return 0;
 }
 
@@ -145,31 +204,10 @@ int oci_cmd_update(const oci_runtime *rt, int argc, char **argv, oci_error *err)
 	if (oci_state_check_id(id, err) < 0)
 		return -1;
 
-	json_t *res = files ? read_resources(files, err) : json_object();
-	if (!res)
+	oci_resources res;
+	if (build_resources(files, vals, &res, err) < 0)
 		return -1;
-	int ret = -1;
-	for (size_t i = 0; i < ARRAY_SIZE(int_opts); i++) {
-		json_int_t v = 0;
-		const char *s = vals[int_opts[i].id];
-		if (!s)
-			continue;
-		if (parse_value(opt_name(int_opts[i].id), s, int_opts[i].size, &v, err) < 0 ||
-		    set_int(res, int_opts[i].group, int_opts[i].key, v, err) < 0)
-			goto out;
-	}
-	if (vals[OPT_CPUS] || vals[OPT_MEMS]) {
-		json_t *cpu = oci_spec_object(res, "linux.resources", "cpu", err);
-		if (!cpu)
-			goto out;
-		if (vals[OPT_CPUS])
-			json_object_set_new(cpu, "cpus", json_string(vals[OPT_CPUS]));
-		if (vals[OPT_MEMS])
-			json_object_set_new(cpu, "mems", json_string(vals[OPT_MEMS]));
-	}
-
-	ret = oci_container_update(rt, id, res, err);
-out:
-	json_decref(res);
+	int ret = oci_container_update(rt, id, &res, err);
+	oci_resources_release(&res);
 	return ret;
 }

@@ -1,7 +1,7 @@
 /* The device allow list on cgroup v2: an eBPF program (BPF_PROG_TYPE_CGROUP_DEVICE) built
  * from the rules, attached to the container's cgroup, as runc's devicefilter does. */
-#ifndef OCI_RUN_DEVICES_BPF_H
-#define OCI_RUN_DEVICES_BPF_H
+#ifndef OCI_RUN_CGROUP_DEVICES_BPF_H
+#define OCI_RUN_CGROUP_DEVICES_BPF_H
 
 #include <stdbool.h>
 #include <stddef.h>

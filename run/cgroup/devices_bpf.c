@@ -2,7 +2,7 @@
  * (BPF_CGROUP_DEVICE) about every open and mknod of a device node. The program is a list
  * of rule blocks checked from the last rule to the first; the first block that matches
  * returns its verdict, and falling off the end denies. */
-#include "run/devices_bpf.h"
+#include "run/cgroup/devices_bpf.h"
 
 #include <errno.h>
 #include <fcntl.h>

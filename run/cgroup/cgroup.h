@@ -1,0 +1,120 @@
+/* A container's cgroups behind one manager interface. The manager knows the host's cgroup
+ * hierarchies and picks a driver (an ops table): v1.c (v1 controllers, with the unified tree
+ * of a hybrid host beside them), v2.c (the pure unified tree) or systemd.c (--systemd-cgroup:
+ * "slice:prefix:name" paths). A driver creates the container's cgroup and returns a handle
+ * (struct oci_cgroup: the driver and one directory per hierarchy); everything later —
+ * enter, resources, update, freeze, pids, kill, destroy — goes through the handle.
+ *
+ * Where things go: a cgroup v1 resource writer in v1.c, a v2 one in v2.c (parsing of the new
+ * linux.resources key in resources.c); a new operation is an ops member implemented by each
+ * driver; how paths are planned and checked is in path.c; delete's handling of untrusted
+ * cgroup lists in untrusted.c. The handle is serialised (state.json "cgroups", cgroups.json)
+ * only by run/state.c. */
+#ifndef OCI_RUN_CGROUP_CGROUP_H
+#define OCI_RUN_CGROUP_CGROUP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "common/error.h"
+#include "run/cgroup/resources.h"
+
+typedef struct oci_cgroup oci_cgroup;
+typedef struct oci_cgroup_manager oci_cgroup_manager;
+
+typedef struct oci_cgroup_ops {
+	const char *name; /* "v1", "v2", "systemd" */
+	/* The container's cgroup path relative to each hierarchy ("/a/b"), from
+	 * linux.cgroupsPath (may be NULL or empty) and the id; caller frees. */
+	char *(*plan)(const oci_cgroup_manager *m, const char *cgroups_path, const char *id,
+		      oci_error *err);
+	/* mkdir rel in every hierarchy the caller may write; fills cg->dirs. res (may be
+	 * NULL) is only checked: an unprivileged caller's resources must find their
+	 * controller in a cgroup it could create. */
+	int (*create)(const oci_cgroup_manager *m, const char *rel, const oci_resources *res,
+		      oci_cgroup *cg, oci_error *err);
+	/* Move pid into the container's cgroup. */
+	int (*enter)(const oci_cgroup *cg, pid_t pid, oci_error *err);
+	/* Write res: at create (create=true) the devices list always (runc's defaults
+	 * appended); at update only what res asks. */
+	int (*apply)(const oci_cgroup *cg, const oci_resources *res, bool create, oci_error *err);
+	/* Freeze (waiting for the kernel) or thaw; freezing with no freezer is
+	 * OCI_E_UNSUPPORTED. */
+	int (*freeze)(const oci_cgroup *cg, bool frozen, oci_error *err);
+	bool (*is_frozen)(const oci_cgroup *cg);
+	/* The first directory frozen or freezing, by itself or through an ancestor, or NULL. */
+	const char *(*frozen_dir)(const oci_cgroup *cg);
+	int (*pids)(const oci_cgroup *cg, pid_t **out, size_t *n, oci_error *err);
+	/* Thaw, kill every process of the subtrees and remove them (see untrusted.c). */
+	int (*kill)(const oci_cgroup *cg, oci_error *err);
+	/* Remove the directories (waiting briefly for the last processes to leave). */
+	int (*destroy)(const oci_cgroup *cg, oci_error *err);
+} oci_cgroup_ops;
+
+extern const oci_cgroup_ops oci_cgroup_v1_ops, oci_cgroup_v2_ops, oci_cgroup_systemd_ops;
+
+/* One cgroup hierarchy mounted on the host. */
+typedef struct oci_cgroup_mount {
+	char *path;  /* mount point, e.g. /sys/fs/cgroup/memory */
+	bool v2;     /* cgroup2 (the unified tree) */
+	char *super; /* v1: its super options, which name its controllers */
+} oci_cgroup_mount;
+
+struct oci_cgroup_manager {
+	const oci_cgroup_ops *ops; /* the driver */
+	char *base;		   /* only hierarchies mounted at or below it are used */
+	oci_cgroup_mount *mounts;
+	size_t n_mounts;
+};
+
+/* The handle of a container's cgroups. */
+struct oci_cgroup {
+	const oci_cgroup_ops *ops;
+	char **dirs; /* one directory per hierarchy (v1 ones and/or the unified one) */
+	size_t n;
+};
+
+/* The host's manager: hierarchies of /proc/self/mountinfo below /sys/fs/cgroup; the systemd
+ * driver with systemd (--systemd-cgroup), else v1 when any v1 hierarchy is mounted, else v2. */
+int oci_cgroup_manager_init(oci_cgroup_manager *m, bool systemd, oci_error *err);
+/* The same from another mount table and base (unit tests use a fake tree). */
+int oci_cgroup_manager_init_at(oci_cgroup_manager *m, const char *mountinfo, const char *base,
+			       bool systemd, oci_error *err);
+void oci_cgroup_manager_release(oci_cgroup_manager *m);
+
+/* Plan and create the container's cgroup (res: see ops.create). */
+oci_cgroup *oci_cgroup_create(const oci_cgroup_manager *m, const char *cgroups_path, const char *id,
+			      const oci_resources *res, oci_error *err);
+/* A handle for directories recorded earlier (state.c reads them); the driver is told from
+ * the directories themselves. NULL entries are kept (untrusted.c refuses them). */
+oci_cgroup *oci_cgroup_from_dirs(const char *const *dirs, size_t n, oci_error *err);
+void oci_cgroup_free(oci_cgroup *cg);
+
+int oci_cgroup_enter(const oci_cgroup *cg, pid_t pid, oci_error *err);
+/* Resources at create: everything, the default devices included. */
+int oci_cgroup_apply(const oci_cgroup *cg, const oci_resources *res, oci_error *err);
+/* Resources at update: only what res asks. */
+int oci_cgroup_update(const oci_cgroup *cg, const oci_resources *res, oci_error *err);
+int oci_cgroup_freeze(const oci_cgroup *cg, bool frozen, oci_error *err);
+/* Whether the container's cgroups are frozen (its status is then "paused"). */
+bool oci_cgroup_is_frozen(const oci_cgroup *cg);
+/* A process placed in a frozen cgroup would stop at once: create refuses such a cgroup. */
+const char *oci_cgroup_frozen_dir(const oci_cgroup *cg);
+/* Pids in the container's cgroup (first directory that lists any); caller frees. */
+int oci_cgroup_pids(const oci_cgroup *cg, pid_t **out, size_t *n, oci_error *err);
+int oci_cgroup_kill(const oci_cgroup *cg, oci_error *err);
+int oci_cgroup_destroy(const oci_cgroup *cg, oci_error *err);
+
+/* For delete, which must not trust the state it reads (state.json or cgroups.json may be
+ * corrupt or tampered with); see untrusted.c. */
+/* The handle the container would have without linux.cgroupsPath (/oci-run/ID). */
+oci_cgroup *oci_cgroup_default(const char *id, oci_error *err);
+/* cg (untrusted) checked: every directory a cgroup directory strictly below a cgroup
+ * hierarchy mounted under /sys/fs/cgroup, the same relative path in each, no "." or ".."
+ * component. Returns a new handle of the directories that still exist; NULL with err when
+ * any fails. */
+oci_cgroup *oci_cgroup_check(const oci_cgroup *cg, oci_error *err);
+/* pid lives in the caller's mount namespace (the host's, for the runtime). */
+bool oci_pid_in_own_mntns(pid_t pid);
+#endif

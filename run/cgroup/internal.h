@@ -1,0 +1,66 @@
+/* Parts shared by the cgroup drivers of run/cgroup/ (not for the rest of the runtime): cgroup
+ * file access, the filesystem operations every driver uses the same way, path planning, the
+ * device rules, and the v2 writers that v1.c also uses for the unified tree of a hybrid
+ * host. */
+#ifndef OCI_RUN_CGROUP_INTERNAL_H
+#define OCI_RUN_CGROUP_INTERNAL_H
+
+#include "run/cgroup/cgroup.h"
+
+/* dir/file into buf; -1 when the file is missing or unreadable. */
+int oci_cgroup_read(const char *dir, const char *file, char *buf, size_t len);
+/* Write val to dir/file; the error names linux.resources.<what>. */
+int oci_cgroup_write(const char *dir, const char *file, const char *val, const char *what,
+		     oci_error *err);
+int oci_cgroup_write_int(const char *dir, const char *file, int64_t v, const char *what,
+			 oci_error *err);
+bool oci_cgroup_has(const char *dir, const char *file);
+/* "linux.resources.<what>: cannot be applied: no <ctrl> cgroup controller ..." */
+int oci_cgroup_missing(const char *what, const char *ctrl, oci_error *err);
+
+/* path.c: linux.cgroupsPath as a path below each hierarchy ("/x" for "x" or "/x"; without
+ * one, /oci-run/ID). */
+char *oci_cgroup_plan_path(const oci_cgroup_manager *m, const char *cgroups_path, const char *id,
+			   oci_error *err);
+/* path.c: --systemd-cgroup's "slice:prefix:name" as the path systemd would give it. */
+char *oci_cgroup_plan_systemd(const char *cgroups_path, oci_error *err);
+
+/* manager.c: the operations that are the same for every driver. init_level, when set, is
+ * called for each new level made in a v1 hierarchy (cpuset needs its cpus/mems copied). */
+int oci_cgroup_fs_create(const oci_cgroup_manager *m, const char *rel, const oci_resources *res,
+			 oci_cgroup *cg,
+			 void (*init_level)(const oci_cgroup_mount *mnt, const char *dir),
+			 oci_error *err);
+int oci_cgroup_fs_enter(const oci_cgroup *cg, pid_t pid, oci_error *err);
+int oci_cgroup_fs_pids(const oci_cgroup *cg, pid_t **out, size_t *n, oci_error *err);
+int oci_cgroup_fs_destroy(const oci_cgroup *cg, oci_error *err);
+/* untrusted.c */
+int oci_cgroup_kill_tree(const oci_cgroup *cg, oci_error *err);
+
+/* devices.c: the rules to enforce: the config's, then (at create) runc's default devices.
+ * Returns 1 (and no rules) when nothing is to be written: at update without a devices list,
+ * or for an unprivileged caller (device nodes made in a user namespace cannot be opened
+ * anyway, and the devices cgroup is not its to write; runc ignores these errors too). */
+int oci_cgroup_device_rules(const oci_resources *res, bool create, oci_device_rule **rules,
+			    size_t *n, oci_error *err);
+
+/* v2.c: the unified directory of cg, or NULL. */
+const char *oci_cgroup_v2_unified(const oci_cgroup *cg);
+/* v2.c writers, one per linux.resources group, writing into cg's unified directory (the
+ * controller enabled first) or failing as oci_cgroup_missing. */
+int oci_cgroup_v2_memory(const oci_cgroup *cg, const oci_resources *res, oci_error *err);
+int oci_cgroup_v2_pids(const oci_cgroup *cg, const char *val, oci_error *err);
+int oci_cgroup_v2_cpuset(const oci_cgroup *cg, const oci_resources *res, oci_error *err);
+int oci_cgroup_v2_cpu(const oci_cgroup *cg, const oci_resources *res, oci_error *err);
+int oci_cgroup_v2_blkio(const oci_cgroup *cg, int64_t weight, oci_error *err);
+/* 1 when the unified tree has no hugetlb controller for that page size (the caller reports
+ * it), 0 when written. */
+int oci_cgroup_v2_hugepage(const oci_cgroup *cg, const oci_res_hugepage *hp, oci_error *err);
+/* The device filter of rules (eBPF); at update it cannot be changed. */
+int oci_cgroup_v2_devices(const oci_cgroup *cg, const oci_device_rule *rules, size_t n, bool create,
+			  oci_error *err);
+int oci_cgroup_v2_unified_keys(const oci_cgroup *cg, const oci_resources *res, oci_error *err);
+/* v2.c: freezing one unified directory. */
+int oci_cgroup_v2_freeze_dir(const char *dir, bool frozen, oci_error *err);
+bool oci_cgroup_v2_dir_frozen(const char *dir);
+#endif

@@ -1,0 +1,439 @@
+/* The cgroup manager: the host's hierarchies (from the mount table), the choice of driver,
+ * the entry points the runtime calls (each dispatching to the handle's ops), and what every
+ * driver does the same way: mkdir in each hierarchy, join, list pids, rmdir. */
+#include "run/cgroup/cgroup.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/util.h"
+#include "run/cgroup/internal.h"
+
+/* ---- cgroup files ---- */
+
+int oci_cgroup_read(const char *dir, const char *file, char *buf, size_t len)
+{
+	cleanup_free char *p = oci_asprintf(NULL, "%s/%s", dir, file);
+	int fd = p ? open(p, O_RDONLY | O_CLOEXEC) : -1;
+	if (fd < 0)
+		return -1;
+	ssize_t n = read(fd, buf, len - 1);
+	close(fd);
+	if (n < 0)
+		return -1;
+	buf[n] = '\0';
+	return 0;
+}
+
+int oci_cgroup_write(const char *dir, const char *file, const char *val, const char *what,
+		     oci_error *err)
+{
+	cleanup_free char *p = oci_asprintf(err, "%s/%s", dir, file);
+	if (!p)
+		return -1;
+	int fd = open(p, O_WRONLY | O_CLOEXEC);
+	size_t n = strlen(val);
+	if (fd < 0 || write(fd, val, n) != (ssize_t)n) {
+		int e = errno;
+		if (fd >= 0)
+			close(fd);
+		return oci_err_errno(err, e, "linux.resources.%s: cannot write '%s' to '%s'", what,
+				     val, p);
+	}
+	close(fd);
+	return 0;
+}
+
+int oci_cgroup_write_int(const char *dir, const char *file, int64_t v, const char *what,
+			 oci_error *err)
+{
+	char buf[32];
+	snprintf(buf, sizeof(buf), "%" PRId64, v);
+	return oci_cgroup_write(dir, file, buf, what, err);
+}
+
+bool oci_cgroup_has(const char *dir, const char *file)
+{
+	cleanup_free char *p = oci_asprintf(NULL, "%s/%s", dir, file);
+	return p && access(p, F_OK) == 0;
+}
+
+int oci_cgroup_missing(const char *what, const char *ctrl, oci_error *err)
+{
+	return oci_err(err, OCI_E_UNSUPPORTED,
+		       "linux.resources.%s: cannot be applied: no %s cgroup controller "
+		       "(not mounted, or no cgroup for this container)",
+		       what, ctrl);
+}
+
+/* ---- the manager ---- */
+
+int oci_cgroup_manager_init_at(oci_cgroup_manager *m, const char *mountinfo, const char *base,
+			       bool systemd, oci_error *err)
+{
+	memset(m, 0, sizeof(*m));
+	if (!(m->base = oci_strdup(base, err)))
+		return -1;
+	cleanup_fclose FILE *f = fopen(mountinfo, "re");
+	if (!f) {
+		oci_cgroup_manager_release(m);
+		return oci_err_errno(err, errno, "cannot read mountinfo");
+	}
+	bool any_v1 = false;
+	char line[4096];
+	while (fgets(line, sizeof(line), f)) {
+		/* id parent maj:min root mountpoint opts ... - fstype source superopts */
+		char mnt[1024], fstype[64], super[1024];
+		char *dash = strstr(line, " - ");
+		if (!dash || sscanf(line, "%*s %*s %*s %*s %1023s", mnt) != 1 ||
+		    sscanf(dash + 3, "%63s %*s %1023s", fstype, super) != 2)
+			continue;
+		if (strcmp(fstype, "cgroup") && strcmp(fstype, "cgroup2"))
+			continue;
+		if (!oci_str_has_prefix(mnt, base) || m->n_mounts >= 256)
+			continue;
+		oci_cgroup_mount *nm = realloc(m->mounts, (m->n_mounts + 1) * sizeof(*nm));
+		if (!nm) {
+			oci_cgroup_manager_release(m);
+			return oci_err(err, OCI_E_INTERNAL, "out of memory");
+		}
+		m->mounts = nm;
+		oci_cgroup_mount *cm = &m->mounts[m->n_mounts++];
+		cm->v2 = !strcmp(fstype, "cgroup2");
+		cm->path = strdup(mnt);
+		cm->super = strdup(super);
+		if (!cm->path || !cm->super) {
+			oci_cgroup_manager_release(m);
+			return oci_err(err, OCI_E_INTERNAL, "out of memory");
+		}
+		any_v1 |= !cm->v2;
+	}
+	m->ops = systemd  ? &oci_cgroup_systemd_ops
+		 : any_v1 ? &oci_cgroup_v1_ops
+			  : &oci_cgroup_v2_ops;
+	return 0;
+}
+
+int oci_cgroup_manager_init(oci_cgroup_manager *m, bool systemd, oci_error *err)
+{
+	return oci_cgroup_manager_init_at(m, "/proc/self/mountinfo", "/sys/fs/cgroup", systemd,
+					  err);
+}
+
+void oci_cgroup_manager_release(oci_cgroup_manager *m)
+{
+	for (size_t i = 0; i < m->n_mounts; i++) {
+		free(m->mounts[i].path);
+		free(m->mounts[i].super);
+	}
+	free(m->mounts);
+	free(m->base);
+	memset(m, 0, sizeof(*m));
+}
+
+/* ---- handles ---- */
+
+static oci_cgroup *cgroup_new(const oci_cgroup_ops *ops, oci_error *err)
+{
+	oci_cgroup *cg = oci_calloc(1, sizeof(*cg), err);
+	if (cg)
+		cg->ops = ops;
+	return cg;
+}
+
+static int cgroup_add(oci_cgroup *cg, const char *dir, oci_error *err)
+{
+	char **nd = realloc(cg->dirs, (cg->n + 1) * sizeof(*nd));
+	if (!nd)
+		return oci_err(err, OCI_E_INTERNAL, "out of memory");
+	cg->dirs = nd;
+	cg->dirs[cg->n] = NULL;
+	if (dir && !(cg->dirs[cg->n] = oci_strdup(dir, err)))
+		return -1;
+	cg->n++;
+	return 0;
+}
+
+void oci_cgroup_free(oci_cgroup *cg)
+{
+	if (!cg)
+		return;
+	for (size_t i = 0; i < cg->n; i++)
+		free(cg->dirs[i]);
+	free(cg->dirs);
+	free(cg);
+}
+
+oci_cgroup *oci_cgroup_from_dirs(const char *const *dirs, size_t n, oci_error *err)
+{
+	/* v2 only when every directory is a unified one: the v1 driver also handles the
+	 * unified directory of a hybrid host. */
+	bool all_v2 = n > 0;
+	for (size_t i = 0; i < n; i++)
+		if (!dirs[i] || !oci_cgroup_has(dirs[i], "cgroup.controllers"))
+			all_v2 = false;
+	oci_cgroup *cg = cgroup_new(all_v2 ? &oci_cgroup_v2_ops : &oci_cgroup_v1_ops, err);
+	if (!cg)
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		if (cgroup_add(cg, dirs[i], err) < 0) {
+			oci_cgroup_free(cg);
+			return NULL;
+		}
+	return cg;
+}
+
+oci_cgroup *oci_cgroup_create(const oci_cgroup_manager *m, const char *cgroups_path, const char *id,
+			      const oci_resources *res, oci_error *err)
+{
+	cleanup_free char *rel = m->ops->plan(m, cgroups_path, id, err);
+	if (!rel)
+		return NULL;
+	if (strstr(rel, "/../") || oci_str_has_suffix(rel, "/.."))
+		return oci_err(err, OCI_E_INVALID, "linux.cgroupsPath: '..' not allowed"), NULL;
+	oci_cgroup *cg = cgroup_new(m->ops, err);
+	if (!cg)
+		return NULL;
+	if (m->ops->create(m, rel, res, cg, err) < 0) {
+		oci_cgroup_free(cg);
+		return NULL;
+	}
+	return cg;
+}
+
+/* ---- the entry points ---- */
+
+int oci_cgroup_enter(const oci_cgroup *cg, pid_t pid, oci_error *err)
+{
+	return cg->ops->enter(cg, pid, err);
+}
+
+int oci_cgroup_apply(const oci_cgroup *cg, const oci_resources *res, oci_error *err)
+{
+	return cg->ops->apply(cg, res, true, err);
+}
+
+int oci_cgroup_update(const oci_cgroup *cg, const oci_resources *res, oci_error *err)
+{
+	return cg->ops->apply(cg, res, false, err);
+}
+
+int oci_cgroup_freeze(const oci_cgroup *cg, bool frozen, oci_error *err)
+{
+	return cg->ops->freeze(cg, frozen, err);
+}
+
+bool oci_cgroup_is_frozen(const oci_cgroup *cg)
+{
+	return cg->ops->is_frozen(cg);
+}
+
+const char *oci_cgroup_frozen_dir(const oci_cgroup *cg)
+{
+	return cg->ops->frozen_dir(cg);
+}
+
+int oci_cgroup_pids(const oci_cgroup *cg, pid_t **out, size_t *n, oci_error *err)
+{
+	return cg->ops->pids(cg, out, n, err);
+}
+
+int oci_cgroup_kill(const oci_cgroup *cg, oci_error *err)
+{
+	return cg->ops->kill(cg, err);
+}
+
+int oci_cgroup_destroy(const oci_cgroup *cg, oci_error *err)
+{
+	return cg->ops->destroy(cg, err);
+}
+
+/* ---- what every driver does the same way ---- */
+
+/* mkdir every level of rel below mnt. Returns 1 (no error) when an unprivileged caller may
+ * not write there: no cgroup was delegated to it. */
+static int make_dirs(const oci_cgroup_mount *mnt, const char *rel,
+		     void (*init_level)(const oci_cgroup_mount *, const char *), char **out,
+		     oci_error *err)
+{
+	bool unprivileged = geteuid() != 0;
+	size_t cap = strlen(mnt->path) + strlen(rel) + 2;
+	cleanup_free char *dir = oci_malloc(cap, err);
+	if (!dir)
+		return -1;
+	snprintf(dir, cap, "%s", mnt->path);
+	for (const char *p = rel; *p;) {
+		while (*p == '/')
+			p++;
+		size_t n = strcspn(p, "/");
+		if (!n)
+			break;
+		size_t l = strlen(dir);
+		snprintf(dir + l, cap - l, "/%.*s", (int)n, p);
+		if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
+			if (unprivileged && (errno == EACCES || errno == EPERM || errno == EROFS))
+				return 1;
+			return oci_err_errno(err, errno, "cannot create cgroup '%s'", dir);
+		}
+		if (init_level)
+			init_level(mnt, dir);
+		p += n;
+	}
+	if (unprivileged) {
+		cleanup_free char *procs = oci_asprintf(err, "%s/cgroup.procs", dir);
+		if (!procs)
+			return -1;
+		if (access(procs, W_OK) < 0)
+			return 1;
+	}
+	*out = steal_pointer(&dir);
+	return 0;
+}
+
+/* linux.resources groups that need a cgroup controller to be applied ("devices" is left out:
+ * without a writable cgroup an unprivileged container only gets bind-mounted devices). */
+static int check_rootless(const oci_cgroup_manager *m, const bool *placed, const char *rel,
+			  const oci_resources *res, oci_error *err)
+{
+	const struct {
+		const char *key, *controller;
+		bool requested;
+	} groups[] = {
+	    {"memory", "memory", res->memory.requested},
+	    {"cpu", "cpu", res->cpu.requested},
+	    {"pids", "pids", res->pids.requested},
+	    {"blockIO", "blkio", res->blkio.requested},
+	    {"hugepageLimits", "hugetlb", res->n_hugepages > 0},
+	    {"network", "net_cls", res->network.requested},
+	    {"rdma", "rdma", res->rdma_requested},
+	    {"unified", NULL, res->n_unified > 0},
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(groups); i++) {
+		if (!groups[i].requested)
+			continue;
+		const char *want = groups[i].controller;
+		bool ok = false;
+		for (size_t k = 0; k < m->n_mounts; k++)
+			if (placed[k] &&
+			    (!want ? m->mounts[k].v2
+				   : !m->mounts[k].v2 && strstr(m->mounts[k].super, want)))
+				ok = true;
+		if (!ok)
+			return oci_err(err, OCI_E_AUTH,
+				       "linux.resources.%s: cannot be applied: no writable %s "
+				       "cgroup '%s' for an "
+				       "unprivileged user (delegate one, or drop linux.resources)",
+				       groups[i].key, want ? want : "unified", rel);
+	}
+	return 0;
+}
+
+int oci_cgroup_fs_create(const oci_cgroup_manager *m, const char *rel, const oci_resources *res,
+			 oci_cgroup *cg,
+			 void (*init_level)(const oci_cgroup_mount *mnt, const char *dir),
+			 oci_error *err)
+{
+	cleanup_free bool *placed = oci_calloc(m->n_mounts + 1, sizeof(bool), err);
+	if (!placed)
+		return -1;
+	for (size_t i = 0; i < m->n_mounts; i++) {
+		cleanup_free char *dir = NULL;
+		int r =
+		    make_dirs(&m->mounts[i], rel, m->mounts[i].v2 ? NULL : init_level, &dir, err);
+		if (r > 0)
+			continue;
+		if (r < 0 || cgroup_add(cg, dir, err) < 0) {
+			oci_cgroup_fs_destroy(cg, NULL);
+			return -1;
+		}
+		placed[i] = true;
+	}
+	if (geteuid() != 0 && res && check_rootless(m, placed, rel, res, err) < 0) {
+		oci_cgroup_fs_destroy(cg, NULL);
+		return -1;
+	}
+	return 0;
+}
+
+int oci_cgroup_fs_enter(const oci_cgroup *cg, pid_t pid, oci_error *err)
+{
+	char buf[32];
+	snprintf(buf, sizeof(buf), "%d", (int)pid);
+	for (size_t i = 0; i < cg->n; i++) {
+		oci_error e = OCI_ERROR_INIT;
+		if (oci_cgroup_write(cg->dirs[i], "cgroup.procs", buf, "", &e) < 0) {
+			int code = e.sys_errno;
+			oci_err_clear(&e);
+			return oci_err_errno(err, code, "cannot join cgroup '%s'", cg->dirs[i]);
+		}
+	}
+	return 0;
+}
+
+int oci_cgroup_fs_destroy(const oci_cgroup *cg, oci_error *err)
+{
+	int ret = 0;
+	for (size_t i = 0; i < cg->n; i++) {
+		const char *d = cg->dirs[i];
+		for (int tries = 0; rmdir(d) < 0; tries++) {
+			if (errno == ENOENT)
+				break;
+			if (errno != EBUSY || tries >= 200) {
+				ret = oci_err_errno(err, errno, "cannot remove cgroup '%s'", d);
+				break;
+			}
+			struct timespec ts = {0, 5 * 1000 * 1000};
+			nanosleep(&ts, NULL);
+		}
+	}
+	return ret;
+}
+
+int oci_cgroup_fs_pids(const oci_cgroup *cg, pid_t **out, size_t *n, oci_error *err)
+{
+	*out = NULL;
+	*n = 0;
+	for (size_t i = 0; i < cg->n; i++) {
+		cleanup_free char *p = oci_asprintf(err, "%s/cgroup.procs", cg->dirs[i]);
+		if (!p)
+			return -1;
+		cleanup_free char *data = NULL;
+		size_t len;
+		if (oci_read_file_at(AT_FDCWD, p, 1u << 22, &data, &len, NULL) < 0 || len == 0)
+			continue;
+		size_t cap = 16;
+		pid_t *pids = oci_calloc(cap, sizeof(pid_t), err);
+		if (!pids)
+			return -1;
+		for (char *s = data; *s;) {
+			char *end;
+			long x = strtol(s, &end, 10);
+			if (end == s)
+				break;
+			if (*n == cap) {
+				cap *= 2;
+				pid_t *np = realloc(pids, cap * sizeof(pid_t));
+				if (!np) {
+					free(pids);
+					*n = 0;
+					return oci_err(err, OCI_E_INTERNAL, "out of memory");
+				}
+				pids = np;
+			}
+			pids[(*n)++] = (pid_t)x;
+			s = end;
+			while (*s == '\n')
+				s++;
+		}
+		*out = pids;
+		return 0;
+	}
+	return 0;
+}

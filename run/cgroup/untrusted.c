@@ -1,0 +1,272 @@
+/* Finding and emptying a container's cgroups without trusting its state: delete reads lists
+ * of directories from files that may be corrupt or written by someone else, so each list is
+ * checked (a cgroup directory strictly below a hierarchy of /sys/fs/cgroup), and killing a
+ * subtree stops at once when it holds a process of the host's mount namespace. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/magic.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/util.h"
+#include "run/cgroup/internal.h"
+
+oci_cgroup *oci_cgroup_default(const char *id, oci_error *err)
+{
+	oci_cgroup_manager m;
+	if (oci_cgroup_manager_init(&m, false, err) < 0)
+		return NULL;
+	oci_cgroup *cg = NULL;
+	cleanup_free char **dirs = oci_calloc(m.n_mounts + 1, sizeof(char *), err);
+	size_t n = 0;
+	bool ok = dirs != NULL;
+	for (size_t i = 0; ok && i < m.n_mounts; i++)
+		ok = (dirs[n++] = oci_asprintf(err, "%s/oci-run/%s", m.mounts[i].path, id)) != NULL;
+	if (ok)
+		cg = oci_cgroup_from_dirs((const char *const *)dirs, n, err);
+	for (size_t i = 0; dirs && i < n; i++)
+		free(dirs[i]);
+	oci_cgroup_manager_release(&m);
+	return cg;
+}
+
+/* rel ("/a/b") has no empty, "." or ".." component. */
+static bool clean_rel(const char *rel)
+{
+	if (rel[0] != '/' || !rel[1])
+		return false;
+	for (const char *p = rel; *p;) {
+		p++; /* past '/' */
+		size_t n = strcspn(p, "/");
+		if (n == 0 || (n == 1 && p[0] == '.') || (n == 2 && p[0] == '.' && p[1] == '.'))
+			return false;
+		p += n;
+	}
+	return true;
+}
+
+oci_cgroup *oci_cgroup_check(const oci_cgroup *cg, oci_error *err)
+{
+	oci_cgroup_manager m;
+	if (oci_cgroup_manager_init(&m, false, err) < 0)
+		return NULL;
+	cleanup_free const char **ok = oci_calloc(cg->n + 1, sizeof(char *), err);
+	size_t n_ok = 0;
+	const char *first_rel = NULL;
+	int r = ok ? 0 : -1;
+	for (size_t i = 0; r == 0 && i < cg->n; i++) {
+		const char *d = cg->dirs[i], *rel = NULL;
+		for (size_t k = 0; d && k < m.n_mounts; k++) {
+			size_t l = strlen(m.mounts[k].path);
+			if (!strncmp(d, m.mounts[k].path, l) && d[l] == '/')
+				rel = d + l;
+		}
+		if (!rel || !clean_rel(rel)) {
+			r = oci_err(err, OCI_E_UNSAFE,
+				    "'%s' is not a cgroup below a hierarchy of /sys/fs/cgroup",
+				    d ? d : "(not a string)");
+			break;
+		}
+		if (first_rel && strcmp(rel, first_rel)) {
+			r = oci_err(err, OCI_E_UNSAFE, "'%s' and '%s' are different cgroups",
+				    first_rel, rel);
+			break;
+		}
+		first_rel = rel;
+		struct stat sb;
+		struct statfs sf;
+		if (lstat(d, &sb) < 0 && errno == ENOENT)
+			continue; /* already gone */
+		if (!S_ISDIR(sb.st_mode) || statfs(d, &sf) < 0 ||
+		    (sf.f_type != CGROUP_SUPER_MAGIC && sf.f_type != CGROUP2_SUPER_MAGIC)) {
+			r = oci_err(err, OCI_E_UNSAFE, "'%s' is not a cgroup directory", d);
+			break;
+		}
+		ok[n_ok++] = d;
+	}
+	oci_cgroup *checked = r == 0 ? oci_cgroup_from_dirs(ok, n_ok, err) : NULL;
+	oci_cgroup_manager_release(&m);
+	return checked;
+}
+
+/* Every directory of the subtrees of cg, parents before children (walked with a heap list,
+ * not recursion: the depth is whatever is on disk). */
+static char **subtree(const oci_cgroup *cg, size_t *count)
+{
+	size_t n = 0, cap = cg->n + 16;
+	char **all = calloc(cap, sizeof(char *));
+	if (!all)
+		return NULL;
+	for (size_t i = 0; i < cg->n; i++)
+		if (cg->dirs[i] && (all[n] = strdup(cg->dirs[i])))
+			n++;
+	for (size_t i = 0; i < n && i < 100000; i++) {
+		cleanup_closedir DIR *dir = opendir(all[i]);
+		struct dirent *de;
+		while (dir && (de = readdir(dir))) {
+			if (de->d_type != DT_DIR || de->d_name[0] == '.')
+				continue;
+			if (n == cap) {
+				char **na = realloc(all, 2 * cap * sizeof(char *));
+				if (!na)
+					break;
+				all = na;
+				cap *= 2;
+			}
+			if ((all[n] = oci_asprintf(NULL, "%s/%s", all[i], de->d_name)))
+				n++;
+		}
+	}
+	*count = n;
+	return all;
+}
+
+static void free_list(char **l, size_t n)
+{
+	for (size_t i = 0; l && i < n; i++)
+		free(l[i]);
+	free(l);
+}
+
+static void write_if_present(const char *dir, const char *file, const char *val)
+{
+	cleanup_free char *p = oci_asprintf(NULL, "%s/%s", dir, file);
+	int fd = p ? open(p, O_WRONLY | O_CLOEXEC) : -1;
+	if (fd >= 0) {
+		if (write(fd, val, strlen(val)) < 0) {
+			/* nothing more to do: the kill below reports what stays */
+		}
+		close(fd);
+	}
+}
+
+bool oci_pid_in_own_mntns(pid_t pid)
+{
+	char p[64], a[64] = "", b[64] = "";
+	snprintf(p, sizeof(p), "/proc/%d/ns/mnt", (int)pid);
+	ssize_t la = readlink(p, a, sizeof(a) - 1),
+		lb = readlink("/proc/self/ns/mnt", b, sizeof(b) - 1);
+	return la > 0 && la == lb && !memcmp(a, b, (size_t)la);
+}
+
+/* One process to kill, held by a pidfd when the kernel has them: its pid cannot be reused
+ * between the check of its mount namespace and the signal. */
+struct victim {
+	pid_t pid;
+	int pidfd;
+};
+
+static void release_victims(struct victim *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (v[i].pidfd >= 0)
+			close(v[i].pidfd);
+	free(v);
+}
+
+/* One round: every process of all checked before any is signalled (a host cgroup is left
+ * whole). Returns the number signalled, or -1. */
+static long kill_round(char **all, size_t count, oci_error *err)
+{
+	struct victim *vs = NULL;
+	size_t n = 0, cap = 0;
+	for (size_t i = 0; i < count; i++) {
+		cleanup_free char *data = NULL;
+		size_t len;
+		cleanup_free char *p = oci_asprintf(NULL, "%s/cgroup.procs", all[i]);
+		if (!p || oci_read_file_at(AT_FDCWD, p, 1u << 22, &data, &len, NULL) < 0 ||
+		    len == 0)
+			continue;
+		for (char *s = data; *s;) {
+			char *end;
+			long x = strtol(s, &end, 10);
+			if (end == s || x <= 0)
+				break;
+			s = end;
+			while (*s == '\n')
+				s++;
+			int pfd = (int)syscall(SYS_pidfd_open, (pid_t)x, 0);
+			if (pfd < 0 && errno != ENOSYS)
+				continue; /* gone already */
+			if (oci_pid_in_own_mntns((pid_t)x)) {
+				if (pfd >= 0)
+					close(pfd);
+				release_victims(vs, n);
+				return oci_err(err, OCI_E_UNSAFE,
+					       "cgroup '%s' holds pid %ld of the host's mount "
+					       "namespace: not a container's cgroup, left alone",
+					       all[i], x);
+			}
+			if (n == cap) {
+				cap = cap ? cap * 2 : 16;
+				struct victim *nv = realloc(vs, cap * sizeof(*vs));
+				if (!nv) {
+					if (pfd >= 0)
+						close(pfd);
+					release_victims(vs, n);
+					return oci_err(err, OCI_E_INTERNAL, "out of memory");
+				}
+				vs = nv;
+			}
+			vs[n].pid = (pid_t)x;
+			vs[n++].pidfd = pfd;
+		}
+	}
+	for (size_t k = 0; k < n; k++) {
+		if (vs[k].pidfd >= 0)
+			syscall(SYS_pidfd_send_signal, vs[k].pidfd, SIGKILL, NULL, 0);
+		else
+			kill(vs[k].pid, SIGKILL);
+	}
+	release_victims(vs, n);
+	return (long)n;
+}
+
+int oci_cgroup_kill_tree(const oci_cgroup *cg, oci_error *err)
+{
+	size_t count = 0;
+	char **all = subtree(cg, &count);
+	if (!all)
+		return oci_err(err, OCI_E_INTERNAL, "out of memory");
+	/* Frozen tasks only die once thawed; every level, a child may be frozen by itself. */
+	for (size_t i = 0; i < count; i++) {
+		write_if_present(all[i], "freezer.state", "THAWED");
+		write_if_present(all[i], "cgroup.freeze", "0");
+	}
+	int ret = 0;
+	for (int round = 0; round < 400; round++) {
+		long n = kill_round(all, count, err);
+		if (n < 0) {
+			free_list(all, count);
+			return -1;
+		}
+		if (n == 0)
+			break;
+		struct timespec ts = {0, 5 * 1000 * 1000};
+		nanosleep(&ts, NULL);
+	}
+	/* Children before parents. */
+	for (size_t k = count; k-- > 0 && ret == 0;) {
+		const char *d = all[k];
+		for (int tries = 0; rmdir(d) < 0; tries++) {
+			if (errno == ENOENT)
+				break;
+			if (errno != EBUSY || tries >= 200) {
+				ret = oci_err_errno(err, errno, "cannot remove cgroup '%s'", d);
+				break;
+			}
+			struct timespec ts = {0, 5 * 1000 * 1000};
+			nanosleep(&ts, NULL);
+		}
+	}
+	free_list(all, count);
+	return ret;
+}

@@ -1,0 +1,386 @@
+/* The cgroup v1 driver: the container's directory in every v1 hierarchy (and in the unified
+ * tree of a hybrid host). Each controller's files are written in the hierarchy that has them
+ * (found by the file itself: cpu and cpuacct may be mounted apart), in runc's fs manager's
+ * order. A group whose controller no v1 hierarchy offers goes to the v2 writer for the unified
+ * tree, where a hybrid host may have bound it. The devices list is never skipped where root
+ * has a devices cgroup: devices.allow/deny, with the eBPF filter on the unified tree as a
+ * backup. */
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "common/util.h"
+#include "run/cgroup/internal.h"
+
+/* The v1 directory holding probe (e.g. "memory.limit_in_bytes"), or NULL. */
+static const char *v1_dir(const oci_cgroup *cg, const char *probe)
+{
+	for (size_t i = 0; i < cg->n; i++) {
+		const char *d = cg->dirs[i];
+		if (d && !oci_cgroup_has(d, "cgroup.controllers") && oci_cgroup_has(d, probe))
+			return d;
+	}
+	return NULL;
+}
+
+/* The devices.allow/deny line of a rule. */
+static void rule_line(const oci_device_rule *r, char *out, size_t len)
+{
+	char maj[24] = "*", min[24] = "*";
+	if (r->major >= 0)
+		snprintf(maj, sizeof(maj), "%" PRId64, r->major);
+	if (r->minor >= 0)
+		snprintf(min, sizeof(min), "%" PRId64, r->minor);
+	snprintf(out, len, "%c %s:%s %s%s%s", r->type, maj, min, r->access & OCI_DEV_R ? "r" : "",
+		 r->access & OCI_DEV_W ? "w" : "", r->access & OCI_DEV_M ? "m" : "");
+}
+
+static int v1_devices(const oci_cgroup *cg, const oci_resources *res, bool create, oci_error *err)
+{
+	cleanup_free oci_device_rule *rules = NULL;
+	size_t n;
+	int r = oci_cgroup_device_rules(res, create, &rules, &n, err);
+	if (r != 0)
+		return r < 0 ? -1 : 0;
+	const char *d = v1_dir(cg, "devices.allow");
+	if (!d)
+		return oci_cgroup_v2_devices(cg, rules, n, create, err);
+	/* In a hybrid setup the eBPF filter backs the v1 list up (where eBPF is not allowed to
+	 * us, v1 alone still holds). */
+	const char *unified = oci_cgroup_v2_unified(cg);
+	if (unified && create) {
+		oci_error e = OCI_ERROR_INIT;
+		oci_devices_bpf_attach(unified, rules, n, &e);
+		oci_err_clear(&e);
+	}
+	/* runc's v1 manager: a list that does not allow everything starts from deny-all. */
+	if (create && oci_cgroup_write(d, "devices.deny", "a", "devices", err) < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		char line[96];
+		rule_line(&rules[i], line, sizeof(line));
+		if (oci_cgroup_write(d, rules[i].allow ? "devices.allow" : "devices.deny", line,
+				     "devices", err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int v1_memory(const oci_cgroup *cg, const oci_resources *res, oci_error *err)
+{
+	const char *d = v1_dir(cg, "memory.limit_in_bytes");
+	if (!d)
+		return oci_cgroup_v2_memory(cg, res, err);
+	oci_res_int limit = res->memory.limit, swap = res->memory.swap;
+	/* runc's order: the pair must stay valid (limit <= memsw) after each write */
+	bool swap_first = false;
+	if (limit.set && swap.set) {
+		char cur[64];
+		uint64_t c = UINT64_MAX;
+		if (oci_cgroup_read(d, "memory.limit_in_bytes", cur, sizeof(cur)) == 0)
+			c = strtoull(cur, NULL, 10);
+		swap_first = swap.v == -1 || c < (uint64_t)swap.v;
+	}
+	if (swap_first &&
+	    oci_cgroup_write_int(d, "memory.memsw.limit_in_bytes", swap.v, "memory.swap", err) < 0)
+		return -1;
+	if (limit.set &&
+	    oci_cgroup_write_int(d, "memory.limit_in_bytes", limit.v, "memory.limit", err) < 0)
+		return -1;
+	if (swap.set && !swap_first &&
+	    oci_cgroup_write_int(d, "memory.memsw.limit_in_bytes", swap.v, "memory.swap", err) < 0)
+		return -1;
+	if (res->memory.reservation.set &&
+	    oci_cgroup_write_int(d, "memory.soft_limit_in_bytes", res->memory.reservation.v,
+				 "memory.reservation", err) < 0)
+		return -1;
+	oci_res_int sw = res->memory.swappiness;
+	if (sw.set && sw.v >= 0 && sw.v <= 100 &&
+	    oci_cgroup_write_int(d, "memory.swappiness", sw.v, "memory.swappiness", err) < 0)
+		return -1;
+	if (res->memory.disable_oom_killer &&
+	    oci_cgroup_write(d, "memory.oom_control", "1", "memory.disableOOMKiller", err) < 0)
+		return -1;
+	return 0;
+}
+
+static int v1_pids(const oci_cgroup *cg, int64_t limit, oci_error *err)
+{
+	char buf[32];
+	snprintf(buf, sizeof(buf), limit < 0 ? "max" : "%" PRId64, limit);
+	const char *d = v1_dir(cg, "pids.max");
+	if (!d)
+		return oci_cgroup_v2_pids(cg, buf, err);
+	return oci_cgroup_write(d, "pids.max", buf, "pids.limit", err);
+}
+
+static int v1_cpuset(const oci_cgroup *cg, const oci_resources *res, oci_error *err)
+{
+	const char *cpus = res->cpu.cpus, *mems = res->cpu.mems;
+	if ((!cpus || !cpus[0]) && (!mems || !mems[0]))
+		return 0;
+	const char *d = v1_dir(cg, "cpuset.cpus");
+	if (!d)
+		return oci_cgroup_v2_cpuset(cg, res, err);
+	if (cpus && cpus[0] && oci_cgroup_write(d, "cpuset.cpus", cpus, "cpu.cpus", err) < 0)
+		return -1;
+	if (mems && mems[0] && oci_cgroup_write(d, "cpuset.mems", mems, "cpu.mems", err) < 0)
+		return -1;
+	return 0;
+}
+
+static int v1_cpu(const oci_cgroup *cg, const oci_resources *res, oci_error *err)
+{
+#define NONZERO(f) (res->cpu.f.set && res->cpu.f.v != 0)
+	bool has_shares = NONZERO(shares), has_quota = NONZERO(quota), has_period = NONZERO(period),
+	     has_rtr = NONZERO(rt_runtime), has_rtp = NONZERO(rt_period);
+#undef NONZERO
+	int64_t quota = res->cpu.quota.v, period = res->cpu.period.v;
+	if (v1_cpuset(cg, res, err) < 0)
+		return -1;
+	if (!has_shares && !has_quota && !has_period && !has_rtr && !has_rtp)
+		return 0;
+	const char *d = v1_dir(cg, "cpu.shares");
+	if (!d)
+		return oci_cgroup_v2_cpu(cg, res, err);
+	if (has_rtp && oci_cgroup_write_int(d, "cpu.rt_period_us", res->cpu.rt_period.v,
+					    "cpu.realtimePeriod", err) < 0)
+		return -1;
+	if (has_rtr && oci_cgroup_write_int(d, "cpu.rt_runtime_us", res->cpu.rt_runtime.v,
+					    "cpu.realtimeRuntime", err) < 0)
+		return -1;
+	if (has_shares &&
+	    oci_cgroup_write_int(d, "cpu.shares", res->cpu.shares.v, "cpu.shares", err) < 0)
+		return -1;
+	if (has_period) {
+		/* a period below the current quota is refused until the quota is written */
+		oci_error e = OCI_ERROR_INIT;
+		if (oci_cgroup_write_int(d, "cpu.cfs_period_us", period, "cpu.period", &e) < 0) {
+			oci_err_clear(&e);
+			if (!has_quota)
+				return oci_cgroup_write_int(d, "cpu.cfs_period_us", period,
+							    "cpu.period", err);
+			if (oci_cgroup_write_int(d, "cpu.cfs_quota_us", quota, "cpu.quota", err) <
+				0 ||
+			    oci_cgroup_write_int(d, "cpu.cfs_period_us", period, "cpu.period",
+						 err) < 0)
+				return -1;
+			return 0;
+		}
+	}
+	if (has_quota && oci_cgroup_write_int(d, "cpu.cfs_quota_us", quota, "cpu.quota", err) < 0)
+		return -1;
+	return 0;
+}
+
+static int v1_blkio(const oci_cgroup *cg, int64_t w, oci_error *err)
+{
+	const char *d = v1_dir(cg, "blkio.bfq.weight");
+	if (d)
+		return oci_cgroup_write_int(d, "blkio.bfq.weight", w, "blockIO.weight", err);
+	if ((d = v1_dir(cg, "blkio.weight")))
+		return oci_cgroup_write_int(d, "blkio.weight", w, "blockIO.weight", err);
+	return oci_cgroup_v2_blkio(cg, w, err);
+}
+
+static int v1_hugepages(const oci_cgroup *cg, const oci_resources *res, oci_error *err)
+{
+	for (size_t i = 0; i < res->n_hugepages; i++) {
+		const oci_res_hugepage *hp = &res->hugepages[i];
+		cleanup_free char *file =
+		    oci_asprintf(err, "hugetlb.%s.limit_in_bytes", hp->page_size);
+		cleanup_free char *rsvd =
+		    oci_asprintf(err, "hugetlb.%s.rsvd.limit_in_bytes", hp->page_size);
+		if (!file || !rsvd)
+			return -1;
+		const char *d = v1_dir(cg, file);
+		int r = 0;
+		if (!d)
+			r = oci_cgroup_v2_hugepage(cg, hp, err);
+		else if (oci_cgroup_write_int(d, file, hp->limit, "hugepageLimits", err) < 0 ||
+			 /* the reservation limit too, where the kernel has it (as runc) */
+			 (oci_cgroup_has(d, rsvd) &&
+			  oci_cgroup_write_int(d, rsvd, hp->limit, "hugepageLimits", err) < 0))
+			r = -1;
+		if (r < 0)
+			return -1;
+		if (r > 0)
+			return oci_err(err, OCI_E_UNSUPPORTED,
+				       "linux.resources.hugepageLimits[%zu]: cannot be applied: no "
+				       "hugetlb cgroup controller with page size '%s'",
+				       i, hp->page_size);
+	}
+	return 0;
+}
+
+static int v1_network(const oci_cgroup *cg, const oci_resources *res, oci_error *err)
+{
+	if (res->network.class_id.set) {
+		const char *d = v1_dir(cg, "net_cls.classid");
+		if (!d)
+			return oci_cgroup_missing("network.classID", "net_cls", err);
+		if (oci_cgroup_write_int(d, "net_cls.classid", res->network.class_id.v,
+					 "network.classID", err) < 0)
+			return -1;
+	}
+	for (size_t i = 0; i < res->network.n_prios; i++) {
+		const char *d = v1_dir(cg, "net_prio.ifpriomap");
+		if (!d)
+			return oci_cgroup_missing("network.priorities", "net_prio", err);
+		cleanup_free char *line = oci_asprintf(
+		    err, "%s %" PRId64, res->network.prios[i].name, res->network.prios[i].priority);
+		if (!line ||
+		    oci_cgroup_write(d, "net_prio.ifpriomap", line, "network.priorities", err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int v1_apply(const oci_cgroup *cg, const oci_resources *res, bool create, oci_error *err)
+{
+	static const oci_resources none;
+	if (!res)
+		res = &none;
+	if (v1_devices(cg, res, create, err) < 0)
+		return -1;
+	/* an absent or empty group asks for nothing, and needs no controller */
+	if (res->memory.requested && v1_memory(cg, res, err) < 0)
+		return -1;
+	if (res->pids.requested && res->pids.limit.set && res->pids.limit.v != 0 &&
+	    v1_pids(cg, res->pids.limit.v, err) < 0)
+		return -1;
+	if (res->cpu.requested && v1_cpu(cg, res, err) < 0)
+		return -1;
+	if (res->blkio.requested && res->blkio.weight.set && res->blkio.weight.v != 0 &&
+	    v1_blkio(cg, res->blkio.weight.v, err) < 0)
+		return -1;
+	if (v1_hugepages(cg, res, err) < 0)
+		return -1;
+	if (res->network.requested && v1_network(cg, res, err) < 0)
+		return -1;
+	return oci_cgroup_v2_unified_keys(cg, res, err);
+}
+
+/* ---- freezer: freezer.state, FREEZING until every task stopped ---- */
+
+static int v1_freeze(const oci_cgroup *cg, bool frozen, oci_error *err)
+{
+	bool any = false;
+	for (size_t i = 0; i < cg->n; i++) {
+		const char *d = cg->dirs[i];
+		char buf[64];
+		if (oci_cgroup_read(d, "freezer.state", buf, sizeof(buf)) == 0) {
+			any = true;
+			const char *val = frozen ? "FROZEN" : "THAWED";
+			oci_error e = OCI_ERROR_INIT;
+			if (oci_cgroup_write(d, "freezer.state", val, "", &e) < 0) {
+				int code = e.sys_errno;
+				oci_err_clear(&e);
+				return oci_err_errno(err, code, "cannot write '%s' to '%s/%s'", val,
+						     d, "freezer.state");
+			}
+			/* wait for the kernel to finish (5 s) */
+			for (int t = 0; frozen && t < 1000; t++) {
+				if (oci_cgroup_read(d, "freezer.state", buf, sizeof(buf)) == 0 &&
+				    !strncmp(buf, "FROZEN", 6))
+					break;
+				if (t == 999)
+					return oci_err(err, OCI_E_STATE,
+						       "cgroup '%s' did not freeze", d);
+				struct timespec ts = {0, 5 * 1000 * 1000};
+				nanosleep(&ts, NULL);
+			}
+		} else if (oci_cgroup_read(d, "cgroup.freeze", buf, sizeof(buf)) == 0) {
+			/* the unified tree of a hybrid host */
+			any = true;
+			if (oci_cgroup_v2_freeze_dir(d, frozen, err) < 0)
+				return -1;
+		}
+	}
+	if (!any && frozen)
+		return oci_err(err, OCI_E_UNSUPPORTED,
+			       "no freezer cgroup for this container (none mounted or delegated)");
+	return 0;
+}
+
+static bool v1_is_frozen(const oci_cgroup *cg)
+{
+	for (size_t i = 0; i < cg->n; i++) {
+		char buf[64];
+		if (oci_cgroup_read(cg->dirs[i], "freezer.state", buf, sizeof(buf)) == 0)
+			return !strncmp(buf, "FROZEN", 6);
+		if (oci_cgroup_read(cg->dirs[i], "cgroup.freeze", buf, sizeof(buf)) == 0 &&
+		    buf[0] == '1')
+			return true;
+	}
+	return false;
+}
+
+static const char *v1_frozen_dir(const oci_cgroup *cg)
+{
+	for (size_t i = 0; i < cg->n; i++) {
+		const char *d = cg->dirs[i];
+		char buf[64];
+		/* v1 reports FROZEN also when only an ancestor is; FREEZING counts too. */
+		if (oci_cgroup_read(d, "freezer.state", buf, sizeof(buf)) == 0) {
+			if (strncmp(buf, "THAWED", 6))
+				return d;
+		} else if ((oci_cgroup_read(d, "cgroup.freeze", buf, sizeof(buf)) == 0 &&
+			    buf[0] == '1') ||
+			   oci_cgroup_v2_dir_frozen(d)) {
+			return d;
+		}
+	}
+	return NULL;
+}
+
+/* ---- create: a new cpuset cgroup has empty cpus/mems and takes no process until they are
+ * copied from its parent ---- */
+
+static void copy_from_parent(const char *dir, const char *file)
+{
+	char buf[4096];
+	if (oci_cgroup_read(dir, file, buf, sizeof(buf)) < 0 || strlen(buf) > 1)
+		return; /* not a cpuset cgroup, or already set */
+	cleanup_free char *parent = strdup(dir);
+	char *slash = parent ? strrchr(parent, '/') : NULL;
+	if (!slash)
+		return;
+	*slash = '\0';
+	if (oci_cgroup_read(parent, file, buf, sizeof(buf)) < 0 || !buf[0])
+		return;
+	oci_error e = OCI_ERROR_INIT;
+	oci_cgroup_write(dir, file, buf, "cpu", &e);
+	oci_err_clear(&e);
+}
+
+static void init_cpuset(const oci_cgroup_mount *mnt, const char *dir)
+{
+	if (!strstr(mnt->super, ",cpuset") && strncmp(mnt->super, "cpuset", 6))
+		return;
+	copy_from_parent(dir, "cpuset.cpus");
+	copy_from_parent(dir, "cpuset.mems");
+}
+
+static int v1_create(const oci_cgroup_manager *m, const char *rel, const oci_resources *res,
+		     oci_cgroup *cg, oci_error *err)
+{
+	return oci_cgroup_fs_create(m, rel, res, cg, init_cpuset, err);
+}
+
+const oci_cgroup_ops oci_cgroup_v1_ops = {
+    .name = "v1",
+    .plan = oci_cgroup_plan_path,
+    .create = v1_create,
+    .enter = oci_cgroup_fs_enter,
+    .apply = v1_apply,
+    .freeze = v1_freeze,
+    .is_frozen = v1_is_frozen,
+    .frozen_dir = v1_frozen_dir,
+    .pids = oci_cgroup_fs_pids,
+    .kill = oci_cgroup_kill_tree,
+    .destroy = oci_cgroup_fs_destroy,
+};

@@ -1,0 +1,389 @@
+/* Unit tests for the linux.resources writers of run/cgroup/v1.c and v2.c, the parser of
+ * run/cgroup/resources.c and the freezers, against a fake cgroup tree in a temporary
+ * directory: the control files are plain files the test creates empty and reads back, so each
+ * test sees exactly what a driver wrote, and where (a v1 file in the hierarchy that has it;
+ * on v2 the controller enabled in every ancestor first). */
+#include <check.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/util.h"
+#include "run/cgroup/cgroup.h"
+
+static char base[64];
+static oci_cgroup_manager mgr;
+static oci_cgroup *cg;
+
+static void put(const char *rel, const char *content)
+{
+	char p[512];
+	snprintf(p, sizeof(p), "%s/%s", base, rel);
+	int fd = open(p, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	ck_assert_msg(fd >= 0, "cannot create %s", p);
+	ck_assert_int_eq(write(fd, content, strlen(content)), (ssize_t)strlen(content));
+	close(fd);
+}
+
+/* Content of a file of the tree ("" when empty, "(missing)" when absent). */
+static const char *get(const char *rel)
+{
+	static char buf[4096];
+	char p[512];
+	snprintf(p, sizeof(p), "%s/%s", base, rel);
+	int fd = open(p, O_RDONLY);
+	if (fd < 0)
+		return "(missing)";
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	buf[n < 0 ? 0 : n] = '\0';
+	return buf;
+}
+
+/* The host: v1 memory, cpu, pids, cpuset, freezer, devices hierarchies (hybrid: and the
+ * unified tree), or a pure unified tree. The container's cgroup is created by the manager
+ * (cpuset's cpus/mems copied from the parent), then given the control files a kernel has. */
+static void host(bool v1, bool unified)
+{
+	snprintf(base, sizeof(base), "/tmp/test_cgwr.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(base));
+	static const char *v1_ctrls[] = {"memory",  "cpu,cpuacct", "pids", "cpuset",
+					 "freezer", "devices",	   "blkio"};
+	char mi[256];
+	snprintf(mi, sizeof(mi), "%s/mountinfo", base);
+	FILE *f = fopen(mi, "w");
+	ck_assert_ptr_nonnull(f);
+	for (size_t i = 0; v1 && i < ARRAY_SIZE(v1_ctrls); i++) {
+		char d[256];
+		fprintf(f, "%zu 1 0:%zu / %s/%s rw - cgroup cgroup rw,%s\n", 30 + i, 30 + i, base,
+			v1_ctrls[i], v1_ctrls[i]);
+		snprintf(d, sizeof(d), "%s/%s", base, v1_ctrls[i]);
+		ck_assert_int_eq(mkdir(d, 0755), 0);
+	}
+	if (unified) {
+		char d[256];
+		fprintf(f, "50 1 0:50 / %s/unified rw - cgroup2 cgroup2 rw\n", base);
+		snprintf(d, sizeof(d), "%s/unified", base);
+		ck_assert_int_eq(mkdir(d, 0755), 0);
+		put("unified/cgroup.controllers", v1 ? "" : "cpuset cpu io memory hugetlb pids\n");
+		put("unified/cgroup.subtree_control", "");
+	}
+	fclose(f);
+	if (v1) {
+		/* the kernel makes a new cpuset cgroup's files empty */
+		char d[256];
+		snprintf(d, sizeof(d), "%s/cpuset/oci-run", base);
+		ck_assert_int_eq(mkdir(d, 0755), 0);
+		snprintf(d, sizeof(d), "%s/cpuset/oci-run/c", base);
+		ck_assert_int_eq(mkdir(d, 0755), 0);
+		put("cpuset/cpuset.cpus", "0-3\n");
+		put("cpuset/cpuset.mems", "0\n");
+		put("cpuset/oci-run/cpuset.cpus", "");
+		put("cpuset/oci-run/cpuset.mems", "");
+		put("cpuset/oci-run/c/cpuset.cpus", "");
+		put("cpuset/oci-run/c/cpuset.mems", "");
+	}
+	oci_error err = OCI_ERROR_INIT;
+	ck_assert_int_eq(oci_cgroup_manager_init_at(&mgr, mi, base, false, &err), 0);
+	if (unified) {
+		/* the level above the container is a cgroup too: it gets the controllers enabled
+		 */
+		char d[256];
+		snprintf(d, sizeof(d), "%s/unified/oci-run", base);
+		ck_assert_int_eq(mkdir(d, 0755), 0);
+		put("unified/oci-run/cgroup.controllers", v1 ? "" : "cpuset cpu io memory pids\n");
+		put("unified/oci-run/cgroup.subtree_control", "");
+	}
+	cg = oci_cgroup_create(&mgr, NULL, "c", NULL, &err);
+	ck_assert_msg(cg != NULL, "%s", err.msg);
+	static const char *v1_files[] = {
+	    "memory/oci-run/c/memory.limit_in_bytes",
+	    "memory/oci-run/c/memory.memsw.limit_in_bytes",
+	    "memory/oci-run/c/memory.soft_limit_in_bytes",
+	    "memory/oci-run/c/memory.swappiness",
+	    "memory/oci-run/c/memory.oom_control",
+	    "cpu,cpuacct/oci-run/c/cpu.shares",
+	    "cpu,cpuacct/oci-run/c/cpu.cfs_period_us",
+	    "cpu,cpuacct/oci-run/c/cpu.cfs_quota_us",
+	    "pids/oci-run/c/pids.max",
+	    "freezer/oci-run/c/freezer.state",
+	    "devices/oci-run/c/devices.allow",
+	    "devices/oci-run/c/devices.deny",
+	    "blkio/oci-run/c/blkio.weight",
+	};
+	for (size_t i = 0; v1 && i < ARRAY_SIZE(v1_files); i++)
+		put(v1_files[i], "");
+	if (v1)
+		put("freezer/oci-run/c/freezer.state", "THAWED\n");
+	static const char *v2_files[] = {"memory.max",	  "memory.swap.max", "memory.low",
+					 "cpu.weight",	  "cpu.max",	     "pids.max",
+					 "cpuset.cpus",	  "cpuset.mems",     "io.weight",
+					 "cgroup.freeze", "cgroup.procs"};
+	for (size_t i = 0; unified && !v1 && i < ARRAY_SIZE(v2_files); i++) {
+		char rel[128];
+		snprintf(rel, sizeof(rel), "unified/oci-run/c/%s", v2_files[i]);
+		put(rel, "");
+	}
+	if (unified) {
+		put("unified/oci-run/c/cgroup.controllers",
+		    v1 ? "" : "cpuset cpu io memory pids\n");
+		put("unified/oci-run/c/cgroup.freeze", "0\n");
+		put("unified/oci-run/c/cgroup.events", "populated 0\nfrozen 0\n");
+	}
+}
+
+static void unhost(void)
+{
+	oci_cgroup_free(cg);
+	cg = NULL;
+	oci_cgroup_manager_release(&mgr);
+	char cmd[128];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", base);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+/* Parse res (JSON text) and write it as update does (create: as create does). */
+static int apply(const char *json, bool create, oci_error *err)
+{
+	json_error_t je;
+	json_t *j = json_loads(json, 0, &je);
+	ck_assert_msg(j != NULL, "bad test JSON: %s", je.text);
+	oci_resources res;
+	int r = oci_resources_parse(j, &res, err);
+	json_decref(j);
+	if (r < 0)
+		return r;
+	r = create ? oci_cgroup_apply(cg, &res, err) : oci_cgroup_update(cg, &res, err);
+	oci_resources_release(&res);
+	return r;
+}
+
+#define APPLY_OK(json, create)                                                                     \
+	do {                                                                                       \
+		oci_error e_ = OCI_ERROR_INIT;                                                     \
+		ck_assert_msg(apply(json, create, &e_) == 0, "%s: %s", json, e_.msg);              \
+	} while (0)
+
+#define APPLY_FAILS(json, msg_part)                                                                \
+	do {                                                                                       \
+		oci_error e_ = OCI_ERROR_INIT;                                                     \
+		ck_assert_msg(apply(json, false, &e_) < 0, "%s: accepted", json);                  \
+		ck_assert_msg(strstr(e_.msg, msg_part), "%s: message '%s'", json, e_.msg);         \
+	} while (0)
+
+START_TEST(test_v1_writers)
+{
+	host(true, false);
+	ck_assert_ptr_eq(cg->ops, &oci_cgroup_v1_ops);
+	/* a new cpuset cgroup takes its parent's cpus and mems */
+	ck_assert_str_eq(get("cpuset/oci-run/c/cpuset.cpus"), "0-3\n");
+	ck_assert_str_eq(get("cpuset/oci-run/c/cpuset.mems"), "0\n");
+	put("cpuset/oci-run/c/cpuset.cpus", "");
+	APPLY_OK("{\"memory\": {\"limit\": 104857600, \"swap\": 209715200, \"reservation\": "
+		 "52428800, \"swappiness\": 10, \"disableOOMKiller\": true}, \"pids\": {\"limit\": "
+		 "50}, \"cpu\": {\"shares\": 512, \"quota\": 50000, \"period\": 100000, \"cpus\": "
+		 "\"1\"}, \"blockIO\": {\"weight\": 300}}",
+		 false);
+	ck_assert_str_eq(get("memory/oci-run/c/memory.limit_in_bytes"), "104857600");
+	ck_assert_str_eq(get("memory/oci-run/c/memory.memsw.limit_in_bytes"), "209715200");
+	ck_assert_str_eq(get("memory/oci-run/c/memory.soft_limit_in_bytes"), "52428800");
+	ck_assert_str_eq(get("memory/oci-run/c/memory.swappiness"), "10");
+	ck_assert_str_eq(get("memory/oci-run/c/memory.oom_control"), "1");
+	ck_assert_str_eq(get("pids/oci-run/c/pids.max"), "50");
+	ck_assert_str_eq(get("cpu,cpuacct/oci-run/c/cpu.shares"), "512");
+	ck_assert_str_eq(get("cpu,cpuacct/oci-run/c/cpu.cfs_quota_us"), "50000");
+	ck_assert_str_eq(get("cpu,cpuacct/oci-run/c/cpu.cfs_period_us"), "100000");
+	ck_assert_str_eq(get("cpuset/oci-run/c/cpuset.cpus"), "1");
+	ck_assert_str_eq(get("blkio/oci-run/c/blkio.weight"), "300");
+	/* update writes only what is given; -1 pids is "max" */
+	put("memory/oci-run/c/memory.limit_in_bytes", "");
+	APPLY_OK("{\"pids\": {\"limit\": -1}}", false);
+	ck_assert_str_eq(get("pids/oci-run/c/pids.max"), "max");
+	ck_assert_str_eq(get("memory/oci-run/c/memory.limit_in_bytes"), "");
+	/* no v1 hierarchy for it and no unified tree: an error naming the key */
+	APPLY_FAILS("{\"network\": {\"classID\": 1}}",
+		    "linux.resources.network.classID: cannot be applied: no net_cls");
+	APPLY_FAILS("{\"unified\": {\"memory.high\": \"1\"}}",
+		    "linux.resources.unified: needs a cgroup v2 hierarchy");
+	unhost();
+}
+END_TEST
+
+START_TEST(test_v1_devices_at_create)
+{
+	host(true, false);
+	APPLY_OK("{\"devices\": [{\"allow\": true, \"type\": \"b\", \"major\": 8, "
+		 "\"access\": \"r\"}]}",
+		 true);
+	/* deny-all first, then the config's rules, then runc's defaults (the last one written
+	 * is /dev/net/tun's; each write replaces the fake file's start) */
+	ck_assert_str_eq(get("devices/oci-run/c/devices.deny"), "a");
+	ck_assert(!strncmp(get("devices/oci-run/c/devices.allow"), "c 10:200 rwm", 12));
+	/* a deny rule of the config goes to devices.deny */
+	put("devices/oci-run/c/devices.deny", "");
+	APPLY_OK("{\"devices\": [{\"allow\": false, \"type\": \"c\", \"major\": 1, "
+		 "\"minor\": 5, \"access\": \"w\"}]}",
+		 false);
+	ck_assert_str_eq(get("devices/oci-run/c/devices.deny"), "c 1:5 w");
+	/* at update, nothing without a devices list */
+	put("devices/oci-run/c/devices.deny", "");
+	APPLY_OK("{\"pids\": {\"limit\": 5}}", false);
+	ck_assert_str_eq(get("devices/oci-run/c/devices.deny"), "");
+	unhost();
+}
+END_TEST
+
+START_TEST(test_v2_writers)
+{
+	host(false, true);
+	ck_assert_ptr_eq(cg->ops, &oci_cgroup_v2_ops);
+	APPLY_OK("{\"memory\": {\"limit\": 104857600, \"swap\": 209715200, \"reservation\": "
+		 "52428800}, \"pids\": {\"limit\": 50}, \"cpu\": {\"shares\": 1024, \"quota\": "
+		 "50000, \"period\": 100000, \"cpus\": \"1\", \"mems\": \"0\"}, \"blockIO\": "
+		 "{\"weight\": 500}}",
+		 false);
+	ck_assert_str_eq(get("unified/oci-run/c/memory.max"), "104857600");
+	/* v1's memsw is memory+swap: v2's swap.max is the difference */
+	ck_assert_str_eq(get("unified/oci-run/c/memory.swap.max"), "104857600");
+	ck_assert_str_eq(get("unified/oci-run/c/memory.low"), "52428800");
+	ck_assert_str_eq(get("unified/oci-run/c/pids.max"), "50");
+	/* runc's shares -> weight: 1 + (shares - 2) * 9999 / 262142 */
+	ck_assert_str_eq(get("unified/oci-run/c/cpu.weight"), "39");
+	ck_assert_str_eq(get("unified/oci-run/c/cpu.max"), "50000 100000");
+	ck_assert_str_eq(get("unified/oci-run/c/cpuset.cpus"), "1");
+	ck_assert_str_eq(get("unified/oci-run/c/cpuset.mems"), "0");
+	/* runc's blkio weight -> io.weight: 1 + (w - 10) * 9999 / 990 */
+	ck_assert_str_eq(get("unified/oci-run/c/io.weight"), "4950");
+	/* the controllers were enabled in every ancestor, top down (the last one written) */
+	ck_assert(!strncmp(get("unified/cgroup.subtree_control"), "+io", 3));
+	ck_assert(!strncmp(get("unified/oci-run/cgroup.subtree_control"), "+io", 3));
+	/* a limit of -1 or 0 is "max"; a quota of -1 keeps the period */
+	put("unified/oci-run/c/memory.max", "");
+	put("unified/oci-run/c/cpu.max", "");
+	APPLY_OK("{\"memory\": {\"limit\": -1}, \"cpu\": {\"quota\": -1, \"period\": 50000}}",
+		 false);
+	ck_assert_str_eq(get("unified/oci-run/c/memory.max"), "max");
+	ck_assert_str_eq(get("unified/oci-run/c/cpu.max"), "max 50000");
+	unhost();
+}
+END_TEST
+
+START_TEST(test_v2_refusals)
+{
+	host(false, true);
+	APPLY_FAILS("{\"memory\": {\"limit\": 200, \"swap\": 100}}",
+		    "linux.resources.memory.swap: must be at least the limit on cgroup v2");
+	APPLY_FAILS("{\"cpu\": {\"realtimeRuntime\": 5}}", "not supported on cgroup v2");
+	APPLY_FAILS("{\"cpu\": {\"shares\": 1}}", "linux.resources.cpu.shares: 1 out of range");
+	APPLY_FAILS("{\"network\": {\"classID\": 1}}", "no net_cls cgroup controller");
+	APPLY_FAILS("{\"devices\": []}", "cannot be changed by update on cgroup v2");
+	APPLY_FAILS("{\"unified\": {\"../x\": \"1\"}}", "linux.resources.unified.../x: invalid");
+	/* the container's cgroup does not offer hugetlb (the root does: not delegated) */
+	APPLY_FAILS("{\"hugepageLimits\": [{\"pageSize\": \"2MB\", \"limit\": 1}]}",
+		    "hugepageLimits[0]: cannot be applied");
+	/* a controller the tree does not have */
+	put("unified/oci-run/c/cgroup.controllers", "cpu\n");
+	APPLY_FAILS("{\"pids\": {\"limit\": 5}}",
+		    "linux.resources.pids: cannot be applied: no pids cgroup controller");
+	unhost();
+}
+END_TEST
+
+START_TEST(test_parse_errors_name_the_path)
+{
+	static const struct {
+		const char *json, *msg;
+	} cases[] = {
+	    {"{\"memory\": {\"limit\": \"1g\"}}",
+	     "linux.resources.memory.limit: expected an integer"},
+	    {"{\"memory\": 5}", "linux.resources.memory: expected an object"},
+	    {"{\"cpu\": {\"cpus\": 1}}", "linux.resources.cpu.cpus: expected a string"},
+	    {"{\"pids\": {\"limit\": 1.5}}", "linux.resources.pids.limit: expected an integer"},
+	    {"{\"blockIO\": {\"weight\": true}}",
+	     "linux.resources.blockIO.weight: expected an integer"},
+	    {"{\"devices\": {}}", "linux.resources.devices: expected an array"},
+	    {"{\"devices\": [{\"allow\": true, \"type\": \"x\"}]}",
+	     "linux.resources.devices[0].type: expected a, b or c"},
+	    {"{\"devices\": [{\"access\": \"r\"}]}",
+	     "linux.resources.devices[0].allow: expected a boolean"},
+	    {"{\"hugepageLimits\": [{\"pageSize\": \"a/b\", \"limit\": 1}]}",
+	     "linux.resources.hugepageLimits[0]: expected pageSize and limit"},
+	    {"{\"network\": {\"priorities\": [{\"name\": \"eth0\"}]}}",
+	     "linux.resources.network.priorities[0]: expected name and priority"},
+	    {"{\"unified\": {\"memory.high\": 5}}",
+	     "linux.resources.unified.memory.high: expected a string"},
+	    {"[]", "linux.resources: expected an object"},
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		json_t *j = json_loads(cases[i].json, JSON_DECODE_ANY, NULL);
+		ck_assert_ptr_nonnull(j);
+		oci_resources res;
+		oci_error err = OCI_ERROR_INIT;
+		ck_assert_msg(oci_resources_parse(j, &res, &err) < 0, "%s: accepted",
+			      cases[i].json);
+		ck_assert_msg(strstr(err.msg, cases[i].msg), "%s: message '%s'", cases[i].json,
+			      err.msg);
+		json_decref(j);
+	}
+	/* unknown keys are ignored; null is absent; an empty group asks for nothing */
+	json_t *j =
+	    json_loads("{\"x\": 1, \"memory\": {\"limit\": null, \"y\": 2}, \"cpu\": {}}", 0, NULL);
+	oci_resources res;
+	oci_error err = OCI_ERROR_INIT;
+	ck_assert_int_eq(oci_resources_parse(j, &res, &err), 0);
+	ck_assert(!res.memory.limit.set);
+	ck_assert(res.memory.requested);
+	ck_assert(!res.cpu.requested);
+	oci_resources_release(&res);
+	json_decref(j);
+}
+END_TEST
+
+START_TEST(test_freezers)
+{
+	oci_error err = OCI_ERROR_INIT;
+	host(true, false);
+	ck_assert(!oci_cgroup_is_frozen(cg));
+	ck_assert_ptr_null(oci_cgroup_frozen_dir(cg));
+	ck_assert_int_eq(oci_cgroup_freeze(cg, true, &err), 0);
+	ck_assert_str_eq(get("freezer/oci-run/c/freezer.state"), "FROZEN\n");
+	ck_assert(oci_cgroup_is_frozen(cg));
+	ck_assert_ptr_nonnull(strstr(oci_cgroup_frozen_dir(cg), "/freezer/oci-run/c"));
+	ck_assert_int_eq(oci_cgroup_freeze(cg, false, &err), 0);
+	ck_assert_str_eq(get("freezer/oci-run/c/freezer.state"), "THAWED\n");
+	unhost();
+
+	host(false, true);
+	put("unified/oci-run/c/cgroup.events", "populated 1\nfrozen 1\n");
+	ck_assert_int_eq(oci_cgroup_freeze(cg, true, &err), 0);
+	ck_assert_str_eq(get("unified/oci-run/c/cgroup.freeze"), "1\n");
+	ck_assert(oci_cgroup_is_frozen(cg));
+	ck_assert_int_eq(oci_cgroup_freeze(cg, false, &err), 0);
+	ck_assert_str_eq(get("unified/oci-run/c/cgroup.freeze"), "0\n");
+	ck_assert(!oci_cgroup_is_frozen(cg));
+	/* frozen through an ancestor: cgroup.events says so */
+	ck_assert_ptr_nonnull(oci_cgroup_frozen_dir(cg));
+	unhost();
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("run_cgroup_writers");
+	TCase *tc = tcase_create("core");
+	tcase_add_test(tc, test_v1_writers);
+	tcase_add_test(tc, test_v1_devices_at_create);
+	tcase_add_test(tc, test_v2_writers);
+	tcase_add_test(tc, test_v2_refusals);
+	tcase_add_test(tc, test_parse_errors_name_the_path);
+	tcase_add_test(tc, test_freezers);
+	suite_add_tcase(s, tc);
+	SRunner *sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}
