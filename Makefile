@@ -16,6 +16,8 @@ PKG_CONFIG ?= pkg-config
 VERSION := 0.1.0
 O ?= build
 override O := $(patsubst %/,%,$(O))
+# `make` with no goal builds the tools (the flags stamp rule below would otherwise be first).
+.DEFAULT_GOAL := all
 
 PKGS := libarchive libcurl openssl jansson libseccomp libcap libzstd zlib
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)

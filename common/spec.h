@@ -78,6 +78,9 @@ int oci_spec_set_user(json_t *spec, const struct oci_user *u, oci_error *err);
 int oci_spec_check_cwd(const char *cwd, char *out, size_t outlen, oci_error *err);
 
 /* Capability names: known to this toolkit (CAP_CHOWN .. CAP_CHECKPOINT_RESTORE). */
+/* Hook kinds of config.json's "hooks", in the order of a container's life. */
+extern const char *const oci_spec_hook_kinds[];
+extern const size_t oci_spec_n_hook_kinds;
 extern const char *const oci_spec_capabilities[];
 extern const size_t oci_spec_n_capabilities;
 /* Normalise "net_admin" / "CAP_NET_ADMIN" to "CAP_NET_ADMIN" in out; -1 when unknown. */

@@ -19,6 +19,10 @@
 #include "common/spec_seccomp.h"
 #include "common/util.h"
 
+const char *const oci_spec_hook_kinds[] = {"prestart",	     "createRuntime", "createContainer",
+					   "startContainer", "poststart",     "poststop"};
+const size_t oci_spec_n_hook_kinds = ARRAY_SIZE(oci_spec_hook_kinds);
+
 const char *const oci_spec_capabilities[] = {
     "CAP_CHOWN",
     "CAP_DAC_OVERRIDE",
@@ -403,16 +407,14 @@ static void check_mounts(struct vctx *c, json_t *spec)
 
 static void check_hooks(struct vctx *c, json_t *spec)
 {
-	static const char *const kinds[] = {"prestart",	      "createRuntime", "createContainer",
-					    "startContainer", "poststart",     "poststop"};
 	char ip[1024];
 	json_t *hooks = check(c, spec, "", "hooks", V_OBJECT, false);
-	for (size_t k = 0; hooks && k < ARRAY_SIZE(kinds); k++) {
+	for (size_t k = 0; hooks && k < oci_spec_n_hook_kinds; k++) {
 		size_t i;
-		json_t *h, *arr = check(c, hooks, "hooks", kinds[k], V_ARRAY, false);
+		json_t *h, *arr = check(c, hooks, "hooks", oci_spec_hook_kinds[k], V_ARRAY, false);
 		json_array_foreach(arr, i, h)
 		{
-			PATHF(ip, "hooks.%s[%zu]", kinds[k], i);
+			PATHF(ip, "hooks.%s[%zu]", oci_spec_hook_kinds[k], i);
 			if (!check_value(c, h, ip, V_OBJECT, true))
 				continue;
 			char pp[1100];

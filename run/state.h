@@ -84,6 +84,7 @@ uint64_t oci_proc_start_time(pid_t pid, bool *zombie);
 int oci_state_status(int dirfd, const oci_state *st);
 const char *oci_status_name(int status);
 
-/* runc's state JSON (the one `state` prints and hooks read). status < 0: derive it. */
+/* runc's state JSON (the one `state` prints and hooks read), with status as the caller derived
+ * it (oci_state_status). */
 json_t *oci_state_to_json(const oci_state *st, int status, bool for_list, const char *owner_name);
 #endif

@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/capability.h>
 
 #include "common/json.h"
 #include "common/spec.h"
@@ -31,6 +30,14 @@ static json_t *namespace_names(void)
 	return a;
 }
 
+static json_t *strings(const char *const *v, size_t n)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; a && i < n; i++)
+		json_array_append_new(a, json_string(v[i]));
+	return a;
+}
+
 int oci_cmd_features(const oci_runtime *rt, int argc, char **argv, oci_error *err)
 {
 	(void)rt;
@@ -38,20 +45,13 @@ int oci_cmd_features(const oci_runtime *rt, int argc, char **argv, oci_error *er
 	if (argc > 1)
 		return oci_err(err, OCI_E_INVALID, "features: takes no arguments");
 	/* mountOptions come from run/mounts.c's tables: what is listed is what is applied. */
-	cleanup_json json_t *f = json_pack(
-	    "{s:s,s:s,s:[ssssss],s:o}", "ociVersionMin", "1.0.0", "ociVersionMax",
-	    OCI_RUNTIME_SPEC_VERSION, "hooks", "prestart", "createRuntime", "createContainer",
-	    "startContainer", "poststart", "poststop", "mountOptions", oci_mount_option_names());
-	json_t *caps = json_array();
-	for (int c = 0; c < cap_max_bits(); c++) {
-		char *name = cap_to_name(c);
-		if (name) {
-			for (char *p = name; *p; p++)
-				*p = (char)(*p >= 'a' && *p <= 'z' ? *p - 32 : *p);
-			json_array_append_new(caps, json_string(name));
-			cap_free(name);
-		}
-	}
+	cleanup_json json_t *f = json_pack("{s:s,s:s,s:o,s:o}", "ociVersionMin", "1.0.0",
+					   "ociVersionMax", OCI_RUNTIME_SPEC_VERSION, "hooks",
+					   strings(oci_spec_hook_kinds, oci_spec_n_hook_kinds),
+					   "mountOptions", oci_mount_option_names());
+	/* The capabilities validation accepts (common/spec_validate.c's table), as runc lists its
+	 * own list rather than the running kernel's. */
+	json_t *caps = strings(oci_spec_capabilities, oci_spec_n_capabilities);
 	json_t *lin =
 	    json_pack("{s:o,s:o,s:{s:b,s:b,s:b,s:b,s:b},s:o,s:{s:b},s:{s:b}}", "namespaces",
 		      namespace_names(), "capabilities", caps, "cgroup", "v1", 1, "v2", 1,
