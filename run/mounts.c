@@ -346,12 +346,13 @@ static int make_dest(int rootfd, const char *dest, bool want_file, oci_error *er
 {
 	if (!want_file)
 		return oci_safe_mkdir_in_root(rootfd, dest, 0755, err);
-	char parent[4096];
 	const char *slash = strrchr(dest, '/');
 	const char *leaf = slash ? slash + 1 : dest;
 	if (!*leaf || !strcmp(leaf, ".") || !strcmp(leaf, ".."))
 		return oci_err(err, OCI_E_INVALID, "invalid destination '%s'", dest);
-	snprintf(parent, sizeof(parent), "%.*s", slash ? (int)(slash - dest) : 0, dest);
+	cleanup_free char *parent = strndup(dest, slash ? (size_t)(slash - dest) : 0);
+	if (!parent)
+		return oci_err_errno(err, ENOMEM, "destination '%s'", dest);
 	cleanup_close int pfd = oci_safe_mkdir_in_root(rootfd, parent[0] ? parent : "/", 0755, err);
 	if (pfd < 0)
 		return -1;
@@ -529,13 +530,13 @@ static int do_mount(const oci_mount_ctx *ctx, int rootfd, json_t *m, size_t idx,
 	if (check_special_dest(rootfd, type, dest, err) < 0)
 		return -1;
 
-	char src[4096];
+	cleanup_free char *src = NULL;
 	bool src_is_file = false;
 	if (is_bind) {
-		if (source[0] != '/')
-			snprintf(src, sizeof(src), "%s/%s", ctx->bundle, source);
-		else
-			snprintf(src, sizeof(src), "%s", source);
+		src = source[0] != '/' ? oci_asprintf(err, "%s/%s", ctx->bundle, source)
+				       : oci_asprintf(err, "%s", source);
+		if (!src)
+			return -1;
 		struct stat st;
 		if (stat(src, &st) < 0)
 			return oci_err_errno(err, errno, "mount '%s': source '%s'", dest, src);
@@ -612,12 +613,13 @@ static const struct {
 static int make_device(int rootfd, const char *path, mode_t type, unsigned maj, unsigned min,
 		       mode_t mode, uid_t uid, gid_t gid, bool bind, oci_error *err)
 {
-	char parent[4096];
 	const char *slash = strrchr(path, '/');
 	const char *leaf = slash ? slash + 1 : path;
 	if (!*leaf || !strcmp(leaf, ".") || !strcmp(leaf, ".."))
 		return oci_err(err, OCI_E_INVALID, "invalid device path '%s'", path);
-	snprintf(parent, sizeof(parent), "%.*s", slash ? (int)(slash - path) : 0, path);
+	cleanup_free char *parent = strndup(path, slash ? (size_t)(slash - path) : 0);
+	if (!parent)
+		return oci_err_errno(err, ENOMEM, "device '%s'", path);
 	cleanup_close int pfd = oci_safe_mkdir_in_root(rootfd, parent[0] ? parent : "/", 0755, err);
 	if (pfd < 0)
 		return -1;
@@ -643,9 +645,7 @@ static int make_device(int rootfd, const char *path, mode_t type, unsigned maj, 
 	cleanup_close int target = openat(pfd, leaf, O_PATH | O_NOFOLLOW | O_CLOEXEC);
 	if (target < 0)
 		return oci_err_errno(err, errno, "cannot open '%s'", path);
-	char host[4096];
-	snprintf(host, sizeof(host), "%s", path);
-	if (bind_onto(host, target, 0, false, NULL, err) < 0)
+	if (bind_onto(path, target, 0, false, NULL, err) < 0)
 		return oci_err_prefix(err, "device '%s'", path);
 	return 0;
 }
