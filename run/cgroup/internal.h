@@ -34,6 +34,9 @@ int oci_cgroup_fs_create(const oci_cgroup_manager *m, const char *rel, const oci
 int oci_cgroup_fs_enter(const oci_cgroup *cg, pid_t pid, oci_error *err);
 int oci_cgroup_fs_pids(const oci_cgroup *cg, pid_t **out, size_t *n, oci_error *err);
 int oci_cgroup_fs_destroy(const oci_cgroup *cg, oci_error *err);
+/* rmdir(dir), retried for about a second while the kernel still counts a leaving process
+ * (EBUSY); a missing directory is success. */
+int oci_cgroup_rmdir(const char *dir, oci_error *err);
 /* untrusted.c */
 int oci_cgroup_kill_tree(const oci_cgroup *cg, oci_error *err);
 

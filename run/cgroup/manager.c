@@ -377,21 +377,26 @@ int oci_cgroup_fs_enter(const oci_cgroup *cg, pid_t pid, oci_error *err)
 	return 0;
 }
 
+int oci_cgroup_rmdir(const char *dir, oci_error *err)
+{
+	for (int tries = 0; rmdir(dir) < 0; tries++) {
+		if (errno == ENOENT)
+			return 0;
+		if (errno != EBUSY || tries >= 200)
+			return oci_err_errno(err, errno, "cannot remove cgroup '%s'", dir);
+		struct timespec ts = {0, 5 * 1000 * 1000};
+		nanosleep(&ts, NULL);
+	}
+	return 0;
+}
+
 int oci_cgroup_fs_destroy(const oci_cgroup *cg, oci_error *err)
 {
 	int ret = 0;
 	for (size_t i = 0; i < cg->n; i++) {
 		const char *d = cg->dirs[i];
-		for (int tries = 0; rmdir(d) < 0; tries++) {
-			if (errno == ENOENT)
-				break;
-			if (errno != EBUSY || tries >= 200) {
-				ret = oci_err_errno(err, errno, "cannot remove cgroup '%s'", d);
-				break;
-			}
-			struct timespec ts = {0, 5 * 1000 * 1000};
-			nanosleep(&ts, NULL);
-		}
+		if (oci_cgroup_rmdir(d, err) < 0)
+			ret = -1;
 	}
 	return ret;
 }

@@ -256,16 +256,8 @@ int oci_cgroup_kill_tree(const oci_cgroup *cg, oci_error *err)
 	/* Children before parents. */
 	for (size_t k = count; k-- > 0 && ret == 0;) {
 		const char *d = all[k];
-		for (int tries = 0; rmdir(d) < 0; tries++) {
-			if (errno == ENOENT)
-				break;
-			if (errno != EBUSY || tries >= 200) {
-				ret = oci_err_errno(err, errno, "cannot remove cgroup '%s'", d);
-				break;
-			}
-			struct timespec ts = {0, 5 * 1000 * 1000};
-			nanosleep(&ts, NULL);
-		}
+		if (oci_cgroup_rmdir(d, err) < 0)
+			ret = -1;
 	}
 	free_list(all, count);
 	return ret;

@@ -1,5 +1,5 @@
-/* What oci-run's command files share: the parser of the commands that take only an id, and
- * printing JSON to stdout with its errors checked. */
+/* What oci-run's command files share: the parser of the commands that take only an id,
+ * --preserve-fds, and printing JSON to stdout with its errors checked. */
 #include "run/cmd/cmd.h"
 
 #include <stdio.h>
@@ -42,4 +42,13 @@ int oci_cmd_print_json(json_t *j, size_t flags, bool newline, oci_error *err)
 	if (newline)
 		fputc('\n', stdout);
 	return oci_flush_stdout(err);
+}
+
+int oci_cmd_parse_preserve_fds(const char *arg, int *out, oci_error *err)
+{
+	uint64_t n;
+	if (oci_parse_u64(arg, 1u << 20, &n) < 0)
+		return oci_err(err, OCI_E_INVALID, "--preserve-fds: invalid number '%s'", arg);
+	*out = (int)n;
+	return 0;
 }

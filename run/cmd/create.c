@@ -68,14 +68,10 @@ static int create_or_run(const oci_runtime *rt, int argc, char **argv, bool run,
 		case OPT_NOKEYRING:
 			o.no_new_keyring = true;
 			break;
-		case OPT_PRESERVE: {
-			uint64_t n;
-			if (oci_parse_u64(cli.optarg, 1u << 20, &n) < 0)
-				return oci_err(err, OCI_E_INVALID,
-					       "--preserve-fds: invalid number '%s'", cli.optarg);
-			o.preserve_fds = (int)n;
+		case OPT_PRESERVE:
+			if (oci_cmd_parse_preserve_fds(cli.optarg, &o.preserve_fds, err) < 0)
+				return -1;
 			break;
-		}
 		case OPT_HELP:
 			oci_cli_help(stdout,
 				     run ? "oci-run run [OPTIONS] ID"
