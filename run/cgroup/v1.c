@@ -51,7 +51,7 @@ static int v1_devices(const oci_cgroup *cg, const oci_resources *res, bool creat
 	/* In a hybrid setup the eBPF filter backs the v1 list up (where eBPF is not allowed to
 	 * us, v1 alone still holds). */
 	const char *unified = oci_cgroup_v2_unified(cg);
-	if (unified && create) {
+	if (unified && create && !oci_cgroup_dry_run) {
 		oci_error e = OCI_ERROR_INIT;
 		oci_devices_bpf_attach(unified, rules, n, &e);
 		oci_err_clear(&e);
@@ -74,16 +74,35 @@ static int v1_memory(const oci_cgroup *cg, const oci_resources *res, oci_error *
 	const char *d = v1_dir(cg, "memory.limit_in_bytes");
 	if (!d)
 		return oci_cgroup_v2_memory(cg, res, err);
+	/* 0 is unset, as in runc */
 	oci_res_int limit = res->memory.limit, swap = res->memory.swap;
-	/* runc's order: the pair must stay valid (limit <= memsw) after each write */
-	bool swap_first = false;
-	if (limit.set && swap.set) {
-		char cur[64];
-		uint64_t c = UINT64_MAX;
-		if (oci_cgroup_read(d, "memory.limit_in_bytes", cur, sizeof(cur)) == 0)
-			c = strtoull(cur, NULL, 10);
-		swap_first = swap.v == -1 || c < (uint64_t)swap.v;
+	limit.set &= limit.v != 0;
+	swap.set &= swap.v != 0;
+	bool has_memsw = oci_cgroup_has(d, "memory.memsw.limit_in_bytes");
+	/* runc: unlimited memory without a swap value is unlimited swap too */
+	if (limit.set && limit.v == -1 && !swap.set && has_memsw)
+		swap = (oci_res_int){.set = true, .v = -1};
+	char cur[64];
+	uint64_t c = UINT64_MAX;
+	if (oci_cgroup_read(d, "memory.limit_in_bytes", cur, sizeof(cur)) == 0)
+		c = strtoull(cur, NULL, 10);
+	if (swap.set && swap.v != -1) {
+		/* memsw is memory+swap: never below the limit (the kernel would refuse one of
+		 * the two writes, after the other was made) */
+		uint64_t l = limit.set ? (limit.v < 0 ? UINT64_MAX : (uint64_t)limit.v) : c;
+		if (l >= (UINT64_MAX >> 2))
+			return oci_err(err, OCI_E_INVALID,
+				       "linux.resources.memory.swap: unable to set swap limit "
+				       "without memory limit (give memory.limit too)");
+		if ((uint64_t)swap.v < l)
+			return oci_err(err, OCI_E_INVALID,
+				       "linux.resources.memory.swap: %" PRId64
+				       " is below memory.limit %" PRIu64
+				       " (swap is memory+swap, it must be at least the limit)",
+				       swap.v, l);
 	}
+	/* runc's order: the pair must stay valid (limit <= memsw) after each write */
+	bool swap_first = limit.set && swap.set && (swap.v == -1 || c < (uint64_t)swap.v);
 	if (swap_first &&
 	    oci_cgroup_write_int(d, "memory.memsw.limit_in_bytes", swap.v, "memory.swap", err) < 0)
 		return -1;
@@ -239,6 +258,37 @@ static int v1_network(const oci_cgroup *cg, const oci_resources *res, oci_error 
 	return 0;
 }
 
+/* unified keys on cgroup v1: only into the unified tree of a hybrid host, for a controller
+ * bound there (runc refuses them on v1 altogether) */
+static int v1_unified(const oci_cgroup *cg, const oci_resources *res, oci_error *err)
+{
+	if (!res->n_unified)
+		return 0;
+	const char *d = oci_cgroup_v2_unified(cg);
+	char ctrls[1024] = "";
+	if (d)
+		oci_cgroup_read(d, "cgroup.controllers", ctrls, sizeof(ctrls));
+	for (size_t i = 0; i < res->n_unified; i++) {
+		const char *key = res->unified[i].key, *dot = strchr(key, '.');
+		char ctrl[64];
+		snprintf(ctrl, sizeof(ctrl), "%.*s", dot ? (int)(dot - key) : 0, key);
+		if (!d || (strcmp(ctrl, "cgroup") && !oci_word_in(ctrls, ctrl)))
+			return oci_err(err, OCI_E_INVALID,
+				       "linux.resources.unified.%s: invalid on cgroup v1: %s", key,
+				       d ? "its controller is bound to a v1 hierarchy"
+					 : "this host has no cgroup v2 hierarchy");
+	}
+	return oci_cgroup_v2_unified_keys(cg, res, err);
+}
+
+static int v1_apply(const oci_cgroup *cg, const oci_resources *res, bool create, oci_error *err);
+
+static int v1_apply_checked(const oci_cgroup *cg, const oci_resources *res, bool create,
+			    oci_error *err)
+{
+	return oci_cgroup_apply_checked(cg, res, create, v1_apply, err);
+}
+
 static int v1_apply(const oci_cgroup *cg, const oci_resources *res, bool create, oci_error *err)
 {
 	static const oci_resources none;
@@ -261,7 +311,7 @@ static int v1_apply(const oci_cgroup *cg, const oci_resources *res, bool create,
 		return -1;
 	if (res->network.requested && v1_network(cg, res, err) < 0)
 		return -1;
-	return oci_cgroup_v2_unified_keys(cg, res, err);
+	return v1_unified(cg, res, err);
 }
 
 /* ---- freezer: freezer.state, FREEZING until every task stopped ---- */
@@ -376,7 +426,7 @@ const oci_cgroup_ops oci_cgroup_v1_ops = {
     .plan = oci_cgroup_plan_path,
     .create = v1_create,
     .enter = oci_cgroup_fs_enter,
-    .apply = v1_apply,
+    .apply = v1_apply_checked,
     .freeze = v1_freeze,
     .is_frozen = v1_is_frozen,
     .frozen_dir = v1_frozen_dir,
