@@ -72,7 +72,7 @@ int oci_cgroup_v2_memory(const oci_cgroup *cg, const oci_resources *res, oci_err
 int oci_cgroup_v2_pids(const oci_cgroup *cg, const char *val, oci_error *err);
 int oci_cgroup_v2_cpuset(const oci_cgroup *cg, const oci_resources *res, oci_error *err);
 int oci_cgroup_v2_cpu(const oci_cgroup *cg, const oci_resources *res, oci_error *err);
-int oci_cgroup_v2_blkio(const oci_cgroup *cg, int64_t weight, oci_error *err);
+int oci_cgroup_v2_blkio(const oci_cgroup *cg, const oci_resources *res, oci_error *err);
 /* 1 when the unified tree has no hugetlb controller for that page size (the caller reports
  * it), 0 when written. */
 int oci_cgroup_v2_hugepage(const oci_cgroup *cg, const oci_res_hugepage *hp, oci_error *err);

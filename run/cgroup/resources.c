@@ -138,8 +138,83 @@ static int parse_memory(json_t *res, oci_resources *r, oci_error *err)
 	if (get_int(m, p, "limit", &r->memory.limit, err) < 0 ||
 	    get_int(m, p, "swap", &r->memory.swap, err) < 0 ||
 	    get_int(m, p, "reservation", &r->memory.reservation, err) < 0 ||
-	    get_int(m, p, "swappiness", &r->memory.swappiness, err) < 0)
+	    get_int(m, p, "swappiness", &r->memory.swappiness, err) < 0 ||
+	    get_int(m, p, "kernel", &r->memory.kernel, err) < 0 ||
+	    get_int(m, p, "kernelTCP", &r->memory.kernel_tcp, err) < 0)
 		return -1;
+	return 0;
+}
+
+const oci_res_throttle_kind oci_res_throttle_kinds[OCI_RES_THROTTLE_N] = {
+    {"throttleReadBpsDevice", "blkio.throttle.read_bps_device", "rbps"},
+    {"throttleWriteBpsDevice", "blkio.throttle.write_bps_device", "wbps"},
+    {"throttleReadIOPSDevice", "blkio.throttle.read_iops_device", "riops"},
+    {"throttleWriteIOPSDevice", "blkio.throttle.write_iops_device", "wiops"},
+};
+
+/* blockIO.<key>: a list of devices (weightDevice when weights, else a throttle list). */
+static int parse_blkdevs(json_t *b, const char *key, bool weights, oci_res_blkdev **out, size_t *n,
+			 oci_error *err)
+{
+	const char *p = "linux.resources.blockIO";
+	json_t *list;
+	if (get_array(b, p, key, &list, err) < 0)
+		return -1;
+	if (!json_array_size(list))
+		return 0;
+	if (json_array_size(list) > 4096)
+		return oci_err(err, OCI_E_LIMIT, "%s.%s: too many devices", p, key);
+	if (!(*out = oci_calloc(json_array_size(list), sizeof(**out), err)))
+		return -1;
+	size_t i;
+	json_t *d;
+	json_array_foreach(list, i, d)
+	{
+		oci_res_blkdev *e = &(*out)[(*n)++];
+		json_t *maj = json_object_get(d, "major"), *min = json_object_get(d, "minor");
+		if (!json_is_integer(maj) || !json_is_integer(min) || json_integer_value(maj) < 0 ||
+		    json_integer_value(min) < 0 || json_integer_value(maj) > UINT32_MAX ||
+		    json_integer_value(min) > UINT32_MAX)
+			return oci_err(err, OCI_E_INVALID,
+				       "%s.%s[%zu]: expected major and minor device numbers", p,
+				       key, i);
+		e->major = json_integer_value(maj);
+		e->minor = json_integer_value(min);
+		char path[128];
+		snprintf(path, sizeof(path), "%s.%s[%zu]", p, key, i);
+		if (weights) {
+			if (get_int(d, path, "weight", &e->weight, err) < 0 ||
+			    get_int(d, path, "leafWeight", &e->leaf_weight, err) < 0)
+				return -1;
+			continue;
+		}
+		json_t *rate = json_object_get(d, "rate");
+		if (!json_is_integer(rate) || json_integer_value(rate) < 0)
+			return oci_err(err, OCI_E_INVALID,
+				       "%s.rate: expected a non-negative integer", path);
+		e->rate = (uint64_t)json_integer_value(rate);
+	}
+	return 0;
+}
+
+static int parse_blkio(json_t *res, oci_resources *r, oci_error *err)
+{
+	const char *p = "linux.resources.blockIO";
+	json_t *b;
+	if (get_group(res, "blockIO", &b, err) < 0)
+		return -1;
+	if (!b)
+		return 0;
+	r->blkio.requested = json_object_size(b) > 0;
+	if (get_int(b, p, "weight", &r->blkio.weight, err) < 0 ||
+	    get_int(b, p, "leafWeight", &r->blkio.leaf_weight, err) < 0 ||
+	    parse_blkdevs(b, "weightDevice", true, &r->blkio.weight_devices,
+			  &r->blkio.n_weight_devices, err) < 0)
+		return -1;
+	for (int k = 0; k < OCI_RES_THROTTLE_N; k++)
+		if (parse_blkdevs(b, oci_res_throttle_kinds[k].key, false, &r->blkio.throttle[k],
+				  &r->blkio.n_throttle[k], err) < 0)
+			return -1;
 	return 0;
 }
 
@@ -269,10 +344,7 @@ int oci_resources_parse(json_t *json, oci_resources *r, oci_error *err)
 	r->pids.requested = json_object_size(g) > 0;
 	if (g && get_int(g, "linux.resources.pids", "limit", &r->pids.limit, err) < 0)
 		goto fail;
-	if (get_group(json, "blockIO", &g, err) < 0)
-		goto fail;
-	r->blkio.requested = json_object_size(g) > 0;
-	if (g && get_int(g, "linux.resources.blockIO", "weight", &r->blkio.weight, err) < 0)
+	if (parse_blkio(json, r, err) < 0)
 		goto fail;
 	json_t *rdma = json_object_get(json, "rdma");
 	r->rdma_requested = json_object_size(rdma) > 0;
@@ -298,5 +370,8 @@ void oci_resources_release(oci_resources *r)
 		free(r->unified[i].value);
 	}
 	free(r->unified);
+	free(r->blkio.weight_devices);
+	for (int k = 0; k < OCI_RES_THROTTLE_N; k++)
+		free(r->blkio.throttle[k]);
 	memset(r, 0, sizeof(*r));
 }

@@ -120,6 +120,34 @@ static int v1_memory(const oci_cgroup *cg, const oci_resources *res, oci_error *
 	if (sw.set && sw.v >= 0 && sw.v <= 100 &&
 	    oci_cgroup_write_int(d, "memory.swappiness", sw.v, "memory.swappiness", err) < 0)
 		return -1;
+	/* kernel memory: crun writes both; kernels since 6.1 no longer limit it (v1's kmem
+	 * files are gone or refuse writes), which is refused by name rather than ignored */
+	const struct {
+		const oci_res_int *v;
+		const char *file, *what;
+	} kmem[] = {
+	    {&res->memory.kernel, "memory.kmem.limit_in_bytes", "memory.kernel"},
+	    {&res->memory.kernel_tcp, "memory.kmem.tcp.limit_in_bytes", "memory.kernelTCP"}};
+	for (size_t i = 0; i < ARRAY_SIZE(kmem); i++) {
+		if (!kmem[i].v->set || !kmem[i].v->v)
+			continue;
+		if (!oci_cgroup_has(d, kmem[i].file))
+			return oci_err(err, OCI_E_UNSUPPORTED,
+				       "linux.resources.%s: cannot be applied: this kernel has no "
+				       "%s (drop it)",
+				       kmem[i].what, kmem[i].file);
+		if (oci_cgroup_write_int(d, kmem[i].file, kmem[i].v->v, kmem[i].what, err) < 0)
+			return -1;
+		/* newer kernels keep the file but ignore the limit written there */
+		char now[64];
+		if (!oci_cgroup_dry_run && kmem[i].v->v > 0 &&
+		    oci_cgroup_read(d, kmem[i].file, now, sizeof(now)) == 0 &&
+		    strtoull(now, NULL, 10) >= (UINT64_MAX >> 2))
+			return oci_err(err, OCI_E_UNSUPPORTED,
+				       "linux.resources.%s: cannot be applied: this kernel ignores "
+				       "%s (it no longer limits kernel memory): drop it",
+				       kmem[i].what, kmem[i].file);
+	}
 	if (res->memory.disable_oom_killer &&
 	    oci_cgroup_write(d, "memory.oom_control", "1", "memory.disableOOMKiller", err) < 0)
 		return -1;
@@ -195,14 +223,90 @@ static int v1_cpu(const oci_cgroup *cg, const oci_resources *res, oci_error *err
 	return 0;
 }
 
-static int v1_blkio(const oci_cgroup *cg, int64_t w, oci_error *err)
+/* "MAJ:MIN VALUE" into dir/file, for each device of a blockIO list. */
+static int v1_blkdev_lines(const char *d, const char *file, const oci_res_blkdev *devs, size_t n,
+			   int field, const char *what, oci_error *err)
 {
-	const char *d = v1_dir(cg, "blkio.bfq.weight");
-	if (d)
-		return oci_cgroup_write_int(d, "blkio.bfq.weight", w, "blockIO.weight", err);
-	if ((d = v1_dir(cg, "blkio.weight")))
-		return oci_cgroup_write_int(d, "blkio.weight", w, "blockIO.weight", err);
-	return oci_cgroup_v2_blkio(cg, w, err);
+	for (size_t i = 0; i < n; i++) {
+		const oci_res_blkdev *e = &devs[i];
+		const oci_res_int *w = field == 1 ? &e->weight : &e->leaf_weight;
+		char line[96];
+		if (field == 0)
+			snprintf(line, sizeof(line), "%" PRId64 ":%" PRId64 " %" PRIu64, e->major,
+				 e->minor, e->rate);
+		else if (w->set && w->v)
+			snprintf(line, sizeof(line), "%" PRId64 ":%" PRId64 " %" PRId64, e->major,
+				 e->minor, w->v);
+		else
+			continue;
+		if (oci_cgroup_write(d, file, line, what, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* The first of files that d has, or NULL. */
+static const char *v1_first(const char *d, const char *const *files, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (oci_cgroup_has(d, files[i]))
+			return files[i];
+	return NULL;
+}
+
+static int v1_blkio(const oci_cgroup *cg, const oci_resources *res, oci_error *err)
+{
+	static const char *const weight[] = {"blkio.bfq.weight", "blkio.weight"};
+	static const char *const weight_dev[] = {"blkio.bfq.weight_device", "blkio.weight_device"};
+	const char *d = v1_dir(cg, "blkio.reset_stats");
+	for (size_t i = 0; !d && i < ARRAY_SIZE(weight); i++)
+		d = v1_dir(cg, weight[i]);
+	if (!d)
+		return oci_cgroup_v2_blkio(cg, res, err);
+	const char *f;
+	int64_t w = res->blkio.weight.set ? res->blkio.weight.v : 0;
+	if (w) {
+		if (!(f = v1_first(d, weight, ARRAY_SIZE(weight))))
+			return oci_err(err, OCI_E_UNSUPPORTED,
+				       "linux.resources.blockIO.weight: cannot be applied: no "
+				       "blkio.weight (it needs the BFQ I/O scheduler)");
+		if (oci_cgroup_write_int(d, f, w, "blockIO.weight", err) < 0)
+			return -1;
+	}
+	bool leaf = res->blkio.leaf_weight.set && res->blkio.leaf_weight.v;
+	for (size_t i = 0; i < res->blkio.n_weight_devices; i++)
+		leaf |= res->blkio.weight_devices[i].leaf_weight.set &&
+			res->blkio.weight_devices[i].leaf_weight.v;
+	if (leaf && !oci_cgroup_has(d, "blkio.leaf_weight"))
+		return oci_err(err, OCI_E_UNSUPPORTED,
+			       "linux.resources.blockIO.leafWeight: cannot be applied: no "
+			       "blkio.leaf_weight (only the CFQ I/O scheduler had it)");
+	if (res->blkio.leaf_weight.set && res->blkio.leaf_weight.v &&
+	    oci_cgroup_write_int(d, "blkio.leaf_weight", res->blkio.leaf_weight.v,
+				 "blockIO.leafWeight", err) < 0)
+		return -1;
+	if (res->blkio.n_weight_devices) {
+		if (!(f = v1_first(d, weight_dev, ARRAY_SIZE(weight_dev))))
+			return oci_err(
+			    err, OCI_E_UNSUPPORTED,
+			    "linux.resources.blockIO.weightDevice: cannot be applied: no "
+			    "blkio.weight_device (it needs the BFQ I/O scheduler)");
+		if (v1_blkdev_lines(d, f, res->blkio.weight_devices, res->blkio.n_weight_devices, 1,
+				    "blockIO.weightDevice", err) < 0 ||
+		    v1_blkdev_lines(d, "blkio.leaf_weight_device", res->blkio.weight_devices,
+				    res->blkio.n_weight_devices, 2, "blockIO.weightDevice",
+				    err) < 0)
+			return -1;
+	}
+	for (int k = 0; k < OCI_RES_THROTTLE_N; k++) {
+		cleanup_free char *what =
+		    oci_asprintf(err, "blockIO.%s", oci_res_throttle_kinds[k].key);
+		if (!what ||
+		    v1_blkdev_lines(d, oci_res_throttle_kinds[k].v1_file, res->blkio.throttle[k],
+				    res->blkio.n_throttle[k], 0, what, err) < 0)
+			return -1;
+	}
+	return 0;
 }
 
 static int v1_hugepages(const oci_cgroup *cg, const oci_resources *res, oci_error *err)
@@ -304,8 +408,7 @@ static int v1_apply(const oci_cgroup *cg, const oci_resources *res, bool create,
 		return -1;
 	if (res->cpu.requested && v1_cpu(cg, res, err) < 0)
 		return -1;
-	if (res->blkio.requested && res->blkio.weight.set && res->blkio.weight.v != 0 &&
-	    v1_blkio(cg, res->blkio.weight.v, err) < 0)
+	if (res->blkio.requested && v1_blkio(cg, res, err) < 0)
 		return -1;
 	if (v1_hugepages(cg, res, err) < 0)
 		return -1;

@@ -149,6 +149,13 @@ int oci_cgroup_v2_memory(const oci_cgroup *cg, const oci_resources *res, oci_err
 	char mem[32], swap[32];
 	if (memory_values(d, res, mem, swap, sizeof(mem), err) < 0)
 		return -1;
+	if ((res->memory.kernel.set && res->memory.kernel.v) ||
+	    (res->memory.kernel_tcp.set && res->memory.kernel_tcp.v))
+		return oci_err(err, OCI_E_UNSUPPORTED,
+			       "linux.resources.memory.%s: not supported on cgroup v2 (it has no "
+			       "kernel memory limit): drop it",
+			       res->memory.kernel.set && res->memory.kernel.v ? "kernel"
+									      : "kernelTCP");
 	/* runc's order: memory.swap.max first, then memory.max */
 	if (swap[0] && oci_cgroup_write(d, "memory.swap.max", swap, "memory.swap", err) < 0)
 		return -1;
@@ -231,17 +238,54 @@ int oci_cgroup_v2_cpu(const oci_cgroup *cg, const oci_resources *res, oci_error 
 	return 0;
 }
 
-int oci_cgroup_v2_blkio(const oci_cgroup *cg, int64_t w, oci_error *err)
+int oci_cgroup_v2_blkio(const oci_cgroup *cg, const oci_resources *res, oci_error *err)
 {
 	const char *d = dir_with(cg, "io");
 	if (!d)
 		return oci_cgroup_missing("blockIO", "blkio", err);
+	bool bfq = oci_cgroup_has(d, "io.bfq.weight");
+	int64_t w = res->blkio.weight.set ? res->blkio.weight.v : 0;
 	/* BFQ takes blkio's own range (1..1000); io.weight is 1..10000 (runc's
 	 * ConvertBlkIOToIOWeightValue) */
-	if (oci_cgroup_has(d, "io.bfq.weight"))
-		return oci_cgroup_write_int(d, "io.bfq.weight", w, "blockIO.weight", err);
-	return oci_cgroup_write_int(d, "io.weight", 1 + (w - 10) * 9999 / 990, "blockIO.weight",
-				    err);
+	if (w && bfq && oci_cgroup_write_int(d, "io.bfq.weight", w, "blockIO.weight", err) < 0)
+		return -1;
+	if (w && !bfq &&
+	    oci_cgroup_write_int(d, "io.weight", 1 + (w - 10) * 9999 / 990, "blockIO.weight", err) <
+		0)
+		return -1;
+	bool leaf = res->blkio.leaf_weight.set && res->blkio.leaf_weight.v;
+	for (size_t i = 0; i < res->blkio.n_weight_devices; i++)
+		leaf |= res->blkio.weight_devices[i].leaf_weight.set &&
+			res->blkio.weight_devices[i].leaf_weight.v;
+	if (leaf)
+		return oci_err(err, OCI_E_UNSUPPORTED,
+			       "linux.resources.blockIO.leafWeight: not supported on cgroup v2");
+	if (res->blkio.n_weight_devices && !bfq)
+		return oci_err(
+		    err, OCI_E_UNSUPPORTED,
+		    "linux.resources.blockIO.weightDevice: cannot be applied: per-device "
+		    "weights need the BFQ I/O scheduler (io.bfq.weight)");
+	char line[128];
+	for (size_t i = 0; i < res->blkio.n_weight_devices; i++) {
+		const oci_res_blkdev *e = &res->blkio.weight_devices[i];
+		if (!e->weight.set || !e->weight.v)
+			continue;
+		snprintf(line, sizeof(line), "%" PRId64 ":%" PRId64 " %" PRId64, e->major, e->minor,
+			 e->weight.v);
+		if (oci_cgroup_write(d, "io.bfq.weight", line, "blockIO.weightDevice", err) < 0)
+			return -1;
+	}
+	for (int k = 0; k < OCI_RES_THROTTLE_N; k++)
+		for (size_t i = 0; i < res->blkio.n_throttle[k]; i++) {
+			const oci_res_blkdev *e = &res->blkio.throttle[k][i];
+			snprintf(line, sizeof(line), "%" PRId64 ":%" PRId64 " %s=%" PRIu64,
+				 e->major, e->minor, oci_res_throttle_kinds[k].v2_key, e->rate);
+			cleanup_free char *what =
+			    oci_asprintf(err, "blockIO.%s", oci_res_throttle_kinds[k].key);
+			if (!what || oci_cgroup_write(d, "io.max", line, what, err) < 0)
+				return -1;
+		}
+	return 0;
 }
 
 int oci_cgroup_v2_hugepage(const oci_cgroup *cg, const oci_res_hugepage *hp, oci_error *err)
@@ -318,8 +362,7 @@ static int v2_apply_all(const oci_cgroup *cg, const oci_resources *res, bool cre
 		if (any && oci_cgroup_v2_cpu(cg, res, err) < 0)
 			return -1;
 	}
-	if (res->blkio.requested && res->blkio.weight.set && res->blkio.weight.v != 0 &&
-	    oci_cgroup_v2_blkio(cg, res->blkio.weight.v, err) < 0)
+	if (res->blkio.requested && oci_cgroup_v2_blkio(cg, res, err) < 0)
 		return -1;
 	for (size_t i = 0; i < res->n_hugepages; i++) {
 		int h = oci_cgroup_v2_hugepage(cg, &res->hugepages[i], err);

@@ -386,3 +386,85 @@ with_mknod() {
 		[ ! -e "$d" ]
 	done
 }
+
+# blk_dev: "MAJOR MINOR" of a block device of the host (a disk).
+blk_dev() {
+	local d
+	for d in /sys/block/*; do
+		case ${d##*/} in loop* | ram* | zram*) continue ;; esac
+		[ -r "$d/dev" ] && tr ':' ' ' <"$d/dev" && return 0
+	done
+	return 1
+}
+
+@test "blockIO throttle lists land in blkio.throttle.* (v1), and update changes them" {
+	read -r maj min < <(blk_dev) || skip "no block device"
+	[ -e /sys/fs/cgroup/blkio/blkio.throttle.read_bps_device ] || skip "no v1 blkio throttling"
+	edit_config ".linux.resources.blockIO = {\"throttleReadBpsDevice\": [{\"major\": $maj, \"minor\": $min, \"rate\": 1048576}], \"throttleWriteIOPSDevice\": [{\"major\": $maj, \"minor\": $min, \"rate\": 100}]}"
+	set_args sleep 30
+	rt run -d --bundle "$B" "$CID" </dev/null >/dev/null 2>&1
+	blk=$(cgroup_dir "$(rt_state_field "$CID" pid)" blkio)
+	[ "$(cat "$blk/blkio.throttle.read_bps_device")" = "$maj:$min 1048576" ]
+	[ "$(cat "$blk/blkio.throttle.write_iops_device")" = "$maj:$min 100" ]
+	[ -z "$(cat "$blk/blkio.throttle.write_bps_device")" ]
+	echo "{\"blockIO\": {\"throttleReadBpsDevice\": [{\"major\": $maj, \"minor\": $min, \"rate\": 2097152}]}}" | rt update -r - "$CID"
+	[ "$(cat "$blk/blkio.throttle.read_bps_device")" = "$maj:$min 2097152" ]
+	[ "$(cat "$blk/blkio.throttle.write_iops_device")" = "$maj:$min 100" ]
+}
+
+@test "blockIO.weightDevice: written where the kernel has per-device weights, else refused by name" {
+	read -r maj min < <(blk_dev) || skip "no block device"
+	edit_config ".linux.resources.blockIO = {\"weightDevice\": [{\"major\": $maj, \"minor\": $min, \"weight\": 200}]}"
+	set_args sleep 30
+	probe=/sys/fs/cgroup/blkio/oci-probe-$$
+	mkdir "$probe" || skip "no v1 blkio hierarchy"
+	file=
+	for f in blkio.bfq.weight_device blkio.weight_device; do
+		[ -e "$probe/$f" ] && file=$f && break
+	done
+	rmdir "$probe"
+	# stdout to a file: bats' run would hold the detached container's stdout
+	rc=0
+	rt run -d --bundle "$B" "$CID" </dev/null >"$BATS_TEST_TMPDIR/run.out" 2>&1 || rc=$?
+	run cat "$BATS_TEST_TMPDIR/run.out"
+	status=$rc
+	if [ -z "$file" ]; then
+		assert_failure
+		is_oci_run && assert_one_line_error oci-run && assert_output_contains "blockIO.weightDevice: cannot be applied"
+		[ -z "$(rt list -q)" ]
+		return 0
+	fi
+	assert_success
+	blk=$(cgroup_dir "$(rt_state_field "$CID" pid)" blkio)
+	grep -q "^$maj:$min 200\$" "$blk/$file"
+}
+
+@test "memory.kernelTCP is applied on v1; memory.kernel is refused where the kernel ignores it" {
+	[ -e /sys/fs/cgroup/memory/memory.kmem.tcp.limit_in_bytes ] || skip "no kmem.tcp accounting"
+	edit_config '.linux.resources.memory = {"limit": 134217728, "kernelTCP": 16777216}'
+	set_args sleep 30
+	rt run -d --bundle "$B" "$CID" </dev/null >/dev/null 2>&1
+	mem=$(cgroup_dir "$(rt_state_field "$CID" pid)" memory)
+	[ "$(cat "$mem/memory.kmem.tcp.limit_in_bytes")" = 16777216 ]
+	rt delete --force "$CID"
+	is_oci_run || return 0
+	# does this kernel keep a kmem limit written to it?
+	probe=/sys/fs/cgroup/memory/oci-probe-$$
+	mkdir "$probe"
+	echo 67108864 >"$probe/memory.kmem.limit_in_bytes" 2>/dev/null || true
+	kept=$(cat "$probe/memory.kmem.limit_in_bytes" 2>/dev/null || true)
+	rmdir "$probe"
+	edit_config '.linux.resources.memory = {"limit": 134217728, "kernel": 67108864}'
+	rc=0
+	rt run -d --bundle "$B" "$CID" </dev/null >"$BATS_TEST_TMPDIR/run.out" 2>&1 || rc=$?
+	run cat "$BATS_TEST_TMPDIR/run.out"
+	status=$rc
+	if [ "$kept" = 67108864 ]; then
+		assert_success
+	else
+		assert_failure
+		assert_one_line_error oci-run
+		assert_output_contains "linux.resources.memory.kernel: cannot be applied"
+		[ -z "$(rt list -q)" ]
+	fi
+}

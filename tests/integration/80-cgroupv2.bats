@@ -339,3 +339,22 @@ sysfs_cgroup() {
 	vm_cmd delete2
 	assert_success
 }
+
+@test "blockIO with BFQ: the raw weight, weightDevice into io.bfq.weight, throttle lists into io.max" {
+	vm_test blkio
+	[ -f "$VM_T/dev" ] || skip "the guest has no null_blk device"
+	dev=$(vm_get dev)
+	[[ "$(vm_get scheduler)" == *"[bfq]"* ]]
+	vm_cmd run
+	assert_success
+	# BFQ takes blkio's 10..1000 weight as it is (io.weight's scale would be refused)
+	grep -qx "default 300" "$VM_T/io.bfq.weight"
+	grep -qx "$dev 200" "$VM_T/io.bfq.weight"
+	vm_is io.max "$dev rbps=1048576 wbps=max riops=max wiops=100"
+	vm_cmd update
+	assert_success
+	vm_is io.max-updated "$dev rbps=2097152 wbps=max riops=max wiops=100"
+	vm_cmd leaf
+	assert_failure
+	assert_output_contains "blockIO.leafWeight: not supported on cgroup v2"
+}

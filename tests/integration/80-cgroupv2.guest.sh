@@ -263,6 +263,30 @@ wait "$sp" 2>/dev/null
 cleanup
 rmdir /sys/fs/cgroup/pre 2>/dev/null
 
+# blockIO on null_blk's /dev/nullb0 with the BFQ scheduler
+t blkio
+if [ -r /sys/block/nullb0/dev ]; then
+	dev=$(cat /sys/block/nullb0/dev)
+	maj=${dev%:*}
+	min=${dev#*:}
+	put dev "$dev"
+	echo bfq >/sys/block/nullb0/queue/scheduler
+	cp /sys/block/nullb0/queue/scheduler "$T/scheduler"
+	bundle sleep 1000
+	edit ".linux.resources.blockIO = {\"weight\": 300, \"weightDevice\": [{\"major\": $maj, \"minor\": $min, \"weight\": 200}], \"throttleReadBpsDevice\": [{\"major\": $maj, \"minor\": $min, \"rate\": 1048576}], \"throttleWriteIOPSDevice\": [{\"major\": $maj, \"minor\": $min, \"rate\": 100}]}"
+	rec run rt run -d -b "$B" "$CID"
+	cg=$(cgroup_of "$(state_field "$CID" pid)")
+	cp "$cg/io.bfq.weight" "$T/io.bfq.weight" 2>/dev/null
+	cp "$cg/io.max" "$T/io.max" 2>/dev/null
+	echo "{\"throttleReadBpsDevice\": [{\"major\": $maj, \"minor\": $min, \"rate\": 2097152}]}" >/tmp/blk.json
+	echo "{\"blockIO\": $(cat /tmp/blk.json)}" >/tmp/blk.json
+	rec update rt update -r /tmp/blk.json "$CID"
+	cp "$cg/io.max" "$T/io.max-updated" 2>/dev/null
+	echo '{"blockIO": {"leafWeight": 300}}' >/tmp/leaf.json
+	rec leaf rt update -r /tmp/leaf.json "$CID"
+	cleanup
+fi
+
 # last: it enables controllers at the root as a delegating systemd would
 t rootless-delegated
 delegate_v2 1000

@@ -25,9 +25,10 @@ VM_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 TOP=$(cd "$VM_DIR/../../.." && pwd)
 CACHE=$TOP/tests/tmp/vm
 OCI_RUN=${OCI_RUN:-${OCI_BUILD:-$TOP/build}/oci-run}
-# The modules the 9p share needs; what they depend on is read from modules.dep, and what the
-# kernel has built in is skipped.
-MODULES=(virtio_pci 9pnet_virtio 9p)
+# The modules the 9p share needs, and a block device with the BFQ scheduler for the blockIO
+# tests (null_blk makes /dev/nullb0); what they depend on is read from modules.dep, and what
+# the kernel has built in is skipped.
+MODULES=(virtio_pci 9pnet_virtio 9p null_blk bfq)
 
 die() {
 	echo "vm: $*" >&2
