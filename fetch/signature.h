@@ -35,9 +35,9 @@ typedef struct oci_sigs {
 	bool found; /* the .sig tag exists */
 } oci_sigs;
 
-/* The signatures of manifest d in r's repository. No signature tag: 0 with found false. A
- * malformed signature manifest is an error; a malformed or oversized signature inside it is
- * kept with its problem set, so the policy can say why it was not accepted. */
+/* The signatures of manifest d in r's repository (signature_registry.c). No signature tag: 0 with
+ * found false. A malformed signature manifest is an error; a malformed or oversized signature
+ * inside it is kept with its problem set, so the policy can say why it was not accepted. */
 int oci_sig_fetch(oci_registry *r, const oci_digest *d, oci_sigs *out, oci_error *err);
 /* Read a signature manifest's body into out (the payloads are fetched through get_payload,
  * called with each simple-signing layer's descriptor). Exposed for the fuzzer and unit tests. */
