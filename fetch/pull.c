@@ -63,6 +63,8 @@ typedef struct pull {
 	oci_layout layout;
 	bool layout_open;
 	bool store_is_layout;
+	const oci_policy *policy; /* NULL: no policy check */
+	bool policy_refused;	  /* a verdict, not a failing source: no other source is tried */
 } pull;
 
 static const char *short_digest(const oci_digest *d, char *buf, size_t len)
@@ -173,6 +175,11 @@ static int check_single_platform(pull *p, const pulled_manifest *pm, oci_error *
 	return 0;
 }
 
+static int sigs_from_registry(void *ctx, const oci_digest *d, oci_sigs *out, oci_error *err)
+{
+	return oci_sig_fetch(ctx, d, out, err);
+}
+
 static int resolve(pull *p, oci_error *err)
 {
 	char reference[OCI_DIGEST_STR_MAX + OCI_REF_TAG_MAX];
@@ -182,6 +189,12 @@ static int resolve(pull *p, oci_error *err)
 				      -1, &p->top_body, &p->top_len, &p->top_digest, ctype,
 				      sizeof(ctype), err) < 0)
 		return -1;
+	/* the policy judges the name asked for and the digest served, before anything else */
+	if (p->policy && oci_policy_check(p->policy, &p->ref, &p->top_digest, sigs_from_registry,
+					  &p->reg, err) < 0) {
+		p->policy_refused = true;
+		return -1;
+	}
 	cleanup_json json_t *doc = oci_json_loadb(p->top_body, p->top_len, OCI_JSON_MAX_SIZE,
 						  OCI_JSON_MAX_DEPTH, "manifest", err);
 	if (!doc)
@@ -594,9 +607,11 @@ static int report_digest(pull *p, oci_error *err)
 static void pull_reset(pull *p)
 {
 	const oci_pull_opts *o = p->o;
+	const oci_policy *pol = p->policy;
 	pull_release(p);
 	memset(p, 0, sizeof(*p));
 	p->o = o;
+	p->policy = pol;
 }
 
 static int try_source(pull *p, const oci_pull_source *s, oci_error *err)
@@ -616,7 +631,7 @@ static int try_source(pull *p, const oci_pull_source *s, oci_error *err)
 			return 0;
 		if (r < 0)
 			oci_err_prefix(err, "%s", ss);
-		if (!s->insecure || ro.plain_http || attempt ||
+		if (p->policy_refused || !s->insecure || ro.plain_http || attempt ||
 		    (err->code != OCI_E_NET && err->code != OCI_E_TLS))
 			return -1;
 		log_debug("%s: %s; trying plain HTTP (insecure in registries.conf)", ss, err->msg);
@@ -647,9 +662,11 @@ static int resolve_sources(pull *p, const oci_regconf *rc, char **cands, oci_err
 			p->ref = logical;
 			oci_ref_str(&logical, p->refstr, sizeof(p->refstr));
 			oci_err_clear(&last);
-			if (try_source(p, &src[i], &last) == 0) {
+			if (try_source(p, &src[i], &last) == 0 || p->policy_refused) {
 				free(src);
-				return 0;
+				if (p->policy_refused)
+					*err = last;
+				return p->policy_refused ? -1 : 0;
 			}
 			attempts++;
 			char *t = tried ? oci_asprintf(err, "%s; %s", tried, last.msg)
@@ -669,11 +686,6 @@ static int resolve_sources(pull *p, const oci_regconf *rc, char **cands, oci_err
 	}
 	return oci_err(err, last.code, "no source served the image, tried %zu: %s", attempts,
 		       tried ? tried : "");
-}
-
-static int sigs_from_registry(void *ctx, const oci_digest *d, oci_sigs *out, oci_error *err)
-{
-	return oci_sig_fetch(ctx, d, out, err);
 }
 
 int oci_pull(const oci_pull_opts *o, oci_error *err)
@@ -704,11 +716,8 @@ int oci_pull(const oci_pull_opts *o, oci_error *err)
 		goto out;
 	/* a consumer that goes away is an error on write, not a silent death */
 	signal(SIGPIPE, SIG_IGN);
+	p.policy = have_policy ? &pol : NULL;
 	if (resolve_sources(&p, &rc, cands, err) < 0)
-		goto out;
-	/* the policy judges the name asked for and the digest served, before any layer */
-	if (have_policy &&
-	    oci_policy_check(&pol, &p.ref, &p.top_digest, sigs_from_registry, &p.reg, err) < 0)
 		goto out;
 	if (o->layout_dir) {
 		if (oci_layout_open(o->layout_dir, true, &p.layout, err) < 0)
