@@ -198,6 +198,18 @@ START_TEST(test_v1_writers)
 	ck_assert_str_eq(get("cpu,cpuacct/oci-run/c/cpu.cfs_period_us"), "100000");
 	ck_assert_str_eq(get("cpuset/oci-run/c/cpuset.cpus"), "1");
 	ck_assert_str_eq(get("blkio/oci-run/c/blkio.weight"), "300");
+	/* throttle lists, one "MAJ:MIN RATE" line per device, in blkio.throttle.* */
+	put("blkio/oci-run/c/blkio.throttle.read_bps_device", "");
+	put("memory/oci-run/c/memory.kmem.tcp.limit_in_bytes", "");
+	APPLY_OK("{\"blockIO\": {\"throttleReadBpsDevice\": [{\"major\": 8, \"minor\": 0, "
+		 "\"rate\": 1048576}]}, \"memory\": {\"kernelTCP\": 16777216}}",
+		 false);
+	ck_assert_str_eq(get("blkio/oci-run/c/blkio.throttle.read_bps_device"), "8:0 1048576");
+	ck_assert_str_eq(get("memory/oci-run/c/memory.kmem.tcp.limit_in_bytes"), "16777216");
+	/* a kernel without per-device weights: refused by name, nothing written */
+	APPLY_FAILS("{\"blockIO\": {\"weightDevice\": [{\"major\": 8, \"minor\": 0, "
+		    "\"weight\": 200}]}}",
+		    "blockIO.weightDevice: cannot be applied: no blkio.weight_device");
 	/* update writes only what is given; -1 pids is "max" */
 	put("memory/oci-run/c/memory.limit_in_bytes", "");
 	APPLY_OK("{\"pids\": {\"limit\": -1}}", false);
@@ -298,10 +310,18 @@ START_TEST(test_v2_writers)
 	put("unified/oci-run/c/cpu.max", "");
 	APPLY_OK("{\"cpu\": {\"quota\": 40000}}", false);
 	ck_assert_str_eq(get("unified/oci-run/c/cpu.max"), "40000");
-	/* BFQ takes the blkio weight as it is */
+	/* BFQ takes the blkio weight as it is, and per-device weights; throttles go to io.max */
 	put("unified/oci-run/c/io.bfq.weight", "");
 	APPLY_OK("{\"blockIO\": {\"weight\": 500}}", false);
 	ck_assert_str_eq(get("unified/oci-run/c/io.bfq.weight"), "500");
+	put("unified/oci-run/c/io.bfq.weight", "");
+	put("unified/oci-run/c/io.max", "");
+	APPLY_OK("{\"blockIO\": {\"weightDevice\": [{\"major\": 8, \"minor\": 0, \"weight\": "
+		 "200}], \"throttleWriteIOPSDevice\": [{\"major\": 8, \"minor\": 16, \"rate\": "
+		 "100}]}}",
+		 false);
+	ck_assert_str_eq(get("unified/oci-run/c/io.bfq.weight"), "8:0 200");
+	ck_assert_str_eq(get("unified/oci-run/c/io.max"), "8:16 wiops=100");
 	unhost();
 }
 END_TEST
@@ -326,6 +346,16 @@ START_TEST(test_v2_refusals)
 		    "cpu.shares: 1 out of range");
 	ck_assert_str_eq(get("unified/oci-run/c/memory.max"), "200\n");
 	APPLY_FAILS("{\"cpu\": {\"realtimeRuntime\": 5}}", "not supported on cgroup v2");
+	/* per-device weights need BFQ (no io.bfq.weight here); no leaf weights, no kmem */
+	APPLY_FAILS("{\"blockIO\": {\"weightDevice\": [{\"major\": 8, \"minor\": 0, "
+		    "\"weight\": 200}]}}",
+		    "blockIO.weightDevice: cannot be applied: per-device weights need the BFQ");
+	APPLY_FAILS("{\"blockIO\": {\"leafWeight\": 200}}",
+		    "blockIO.leafWeight: not supported on cgroup v2");
+	APPLY_FAILS("{\"memory\": {\"kernelTCP\": 1048576}}",
+		    "memory.kernelTCP: not supported on cgroup v2");
+	APPLY_FAILS("{\"blockIO\": {\"throttleReadBpsDevice\": [{\"major\": 8, \"minor\": 0}]}}",
+		    "linux.resources.blockIO.throttleReadBpsDevice[0].rate");
 	APPLY_FAILS("{\"cpu\": {\"shares\": 1}}", "linux.resources.cpu.shares: 1 out of range");
 	APPLY_FAILS("{\"network\": {\"classID\": 1}}", "no net_cls cgroup controller");
 	APPLY_FAILS("{\"devices\": []}", "cannot be changed by update on cgroup v2");
