@@ -4,7 +4,10 @@
 # records what it sees per test; each test here asserts on its own block. Covers the
 # container's own cgroup through create/start/kill/delete, resources landing in the v2 files,
 # pause/resume through cgroup.freeze, update, exec joining the cgroup, the eBPF device
-# program and the cgroup namespace. RUNTIME=runc runs the same guest script with runc.
+# program and the cgroup namespace; /sys/fs/cgroup inside (cgroup2 or the container's own
+# cgroup, ro/rw), update's runc rules (cpu.max halves, swap), processes in sub-cgroups,
+# --systemd-cgroup without systemd, a non-empty cgroup, rootless limits in a delegated
+# subtree and blockIO on null_blk with BFQ. RUNTIME=runc runs the same guest script with runc.
 
 load ../lib/common
 load ../lib/vm
