@@ -25,7 +25,8 @@ vm_setup_file() {
 	cp "$script" "$VM_SHARE/test.sh"
 	local rt=oci-run
 	[ "$(basename "$RUNTIME")" = runc ] && rt=runc
-	echo "RUNTIME=$rt" >"$VM_SHARE/env"
+	# exported: stage2 sources the file and runs the script as its child
+	echo "export RUNTIME=$rt" >"$VM_SHARE/env"
 	"$VM_SH" run "$VM_SHARE" "$VM_TIMEOUT" 2>"$VM_SHARE/vm.err" || touch "$VM_SHARE/failed"
 	sed 's/^/# /' "$VM_SHARE/vm.err" >&3
 }
