@@ -33,6 +33,18 @@ static int sys_openat2(int dirfd, const char *path, struct open_how *how)
 #endif
 }
 
+/* The next component of a path at or after p (slashes skipped): its start, with its length in
+ * *n, or NULL at the end. */
+static const char *next_component(const char *p, size_t *n)
+{
+	while (*p == '/')
+		p++;
+	if (!*p)
+		return NULL;
+	*n = strcspn(p, "/");
+	return p;
+}
+
 /* Lexical cleaning shared by both public forms. strict: ".." above the start is an
  * error instead of being clamped. Returns 0, or -ENAMETOOLONG / -EXDEV. */
 static int clean_path(const char *in, char *out, size_t len, bool strict)
@@ -41,13 +53,8 @@ static int clean_path(const char *in, char *out, size_t len, bool strict)
 	const char *p = in;
 	if (len == 0)
 		return -ENAMETOOLONG;
-	while (*p) {
-		while (*p == '/')
-			p++;
-		if (!*p)
-			break;
-		const char *e = strchr(p, '/');
-		size_t n = e ? (size_t)(e - p) : strlen(p);
+	size_t n;
+	while ((p = next_component(p, &n))) {
 		if (n == 1 && p[0] == '.') {
 			/* skip */
 		} else if (n == 2 && p[0] == '.' && p[1] == '.') {
@@ -148,10 +155,9 @@ static int walk(int rootfd, const char *path, enum walk_mode wm, int flags, mode
 	if (!rest)
 		goto out;
 	for (;;) {
-		char *p = rest;
-		while (*p == '/')
-			p++;
-		if (!*p) {
+		size_t n;
+		const char *p = next_component(rest, &n);
+		if (!p) {
 			/* The path ended on a directory (or was empty). */
 			if (mk) {
 				ret = w.fds[w.depth];
@@ -169,7 +175,6 @@ static int walk(int rootfd, const char *path, enum walk_mode wm, int flags, mode
 				oci_err_errno(err, errno, "cannot open '%s'", path);
 			goto out;
 		}
-		size_t n = strcspn(p, "/");
 		if (n > NAME_MAX) {
 			if (mk)
 				oci_err(err, OCI_E_INVALID, "path component too long in '%s'",
@@ -383,13 +388,8 @@ int oci_safe_mkdir_p(int rootfd, const char *path, mode_t mode, oci_error *err)
 	if (cur < 0)
 		return -1;
 	const char *p = path;
-	while (*p) {
-		while (*p == '/')
-			p++;
-		if (!*p)
-			break;
-		const char *e = strchr(p, '/');
-		size_t len = e ? (size_t)(e - p) : strlen(p);
+	size_t len;
+	while ((p = next_component(p, &len))) {
 		if (o)
 			prefix[o++] = '/';
 		memcpy(prefix + o, p, len);

@@ -224,27 +224,23 @@ static ssize_t next_zstd(oci_unpack_decompressor *z, unsigned char *out, size_t 
 			return 0;
 		ZSTD_inBuffer in = {z->in, z->in_len, 0};
 		ZSTD_outBuffer ob = {out, cap, 0};
-		if (z->in_len == 0 && z->src_eof) {
-			/* Flush what the decoder holds; no progress means truncated data. */
-			size_t r = ZSTD_decompressStream(z->zd, &ob, &in);
-			if (ZSTD_isError(r))
-				return oci_err(err, OCI_E_INVALID, "invalid zstd data: %s",
-					       ZSTD_getErrorName(r));
-			z->zret = r;
-			if (ob.pos)
-				return (ssize_t)ob.pos;
-			return oci_err(err, OCI_E_INVALID, "unexpected end of zstd data");
-		}
+		/* At the end of the input: flush what the decoder holds; no progress then means
+		 * truncated data. */
+		bool flush = z->in_len == 0 && z->src_eof;
 		size_t r = ZSTD_decompressStream(z->zd, &ob, &in);
-		z->started = true;
-		z->in += in.pos;
-		z->in_len -= in.pos;
+		if (!flush) {
+			z->started = true;
+			z->in += in.pos;
+			z->in_len -= in.pos;
+		}
 		if (ZSTD_isError(r))
 			return oci_err(err, OCI_E_INVALID, "invalid zstd data: %s",
 				       ZSTD_getErrorName(r));
 		z->zret = r;
 		if (ob.pos)
 			return (ssize_t)ob.pos;
+		if (flush)
+			return oci_err(err, OCI_E_INVALID, "unexpected end of zstd data");
 	}
 }
 

@@ -1,13 +1,16 @@
-/* Unit tests for unpack/decompress.c's gzip decoders (zlib, and ISA-L's igzip when built in),
- * which share one rule for the boundary between gzip members: a layer of several members (as
- * pigz writes) inflates whole, bytes after the last member that are not another member are
- * trailing garbage, and data that ends inside a member is truncated. Each case runs through
- * both decoders, with the input handed over whole and one byte per block (so a boundary falls
- * between two blocks). Linked with oci-unpack's objects. */
+/* Unit tests for unpack/decompress.c's decoders. The gzip ones (zlib, and ISA-L's igzip when
+ * built in) share one rule for the boundary between gzip members: a layer of several members
+ * (as pigz writes) inflates whole, bytes after the last member that are not another member
+ * are trailing garbage, and data that ends inside a member is truncated. Each gzip case runs
+ * through both decoders, with the input handed over whole and one byte per block (so a
+ * boundary falls between two blocks). zstd: frames one after the other, and truncation.
+ * Linked with oci-unpack's objects. */
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
+#include <zstd.h>
 
 #include "unpack/unpack.h"
 
@@ -44,16 +47,17 @@ static void gzip_member(unsigned char *buf, size_t cap, size_t *n, const char *t
 	deflateEnd(&zs);
 }
 
-/* Inflate data through the decoder of loop index i (0 zlib, 1 igzip if built in) in blocks of
- * chunk bytes: the output in out (NUL-terminated), or -1 with err set. */
+/* Decompress data (gzip or zstd, by its magic) in blocks of chunk bytes, gzip through the
+ * decoder of loop index i (0 zlib, 1 igzip if built in): the output in out (NUL-terminated),
+ * or -1 with err set. */
 static ssize_t inflate_all(int i, const unsigned char *data, size_t len, size_t chunk, char *out,
 			   size_t cap, oci_error *err)
 {
 	oci_unpack_opts opts = {.zstd_window_log = 23, .use_zlib = i == 0};
 	struct src s = {.data = data, .len = len, .chunk = chunk};
-	ck_assert_int_eq(oci_unpack_compression_detect(data, len), OCI_COMP_GZIP);
-	oci_unpack_decompressor *z =
-	    oci_unpack_decompressor_new(OCI_COMP_GZIP, &opts, pull, &s, err);
+	int comp = oci_unpack_compression_detect(data, len);
+	ck_assert_int_ne(comp, OCI_COMP_NONE);
+	oci_unpack_decompressor *z = oci_unpack_decompressor_new(comp, &opts, pull, &s, err);
 	ck_assert_ptr_nonnull(z);
 	size_t got = 0;
 	ssize_t r;
@@ -139,6 +143,33 @@ START_TEST(test_truncated)
 }
 END_TEST
 
+/* zstd: two frames one after the other decode whole; cut anywhere inside, the data is
+ * truncated (the decoder's flush at the end of the input makes no progress). */
+START_TEST(test_zstd_frames)
+{
+	unsigned char zs[1024];
+	char out[512], want[512];
+	size_t n = ZSTD_compress(zs, sizeof(zs), texts[0], strlen(texts[0]), 3);
+	ck_assert(!ZSTD_isError(n));
+	size_t n2 = ZSTD_compress(zs + n, sizeof(zs) - n, texts[1], strlen(texts[1]), 3);
+	ck_assert(!ZSTD_isError(n2));
+	snprintf(want, sizeof(want), "%s%s", texts[0], texts[1]);
+	oci_error err = OCI_ERROR_INIT;
+	for (size_t chunk = 1; chunk <= n + n2; chunk = chunk == 1 ? n + n2 : n + n2 + 1) {
+		ssize_t r = inflate_all(0, zs, n + n2, chunk, out, sizeof(out), &err);
+		ck_assert_msg(r >= 0, "chunk %zu: %s", chunk, err.msg);
+		ck_assert_str_eq(out, want);
+	}
+	const size_t cuts[] = {n - 1, n + 5, n + n2 - 1};
+	for (size_t c = 0; c < 3; c++) {
+		ck_assert_int_lt(inflate_all(0, zs, cuts[c], 7, out, sizeof(out), &err), 0);
+		ck_assert_int_eq(err.code, OCI_E_INVALID);
+		ck_assert_msg(!strcmp(err.msg, "unexpected end of zstd data"), "cut %zu: %s",
+			      cuts[c], err.msg);
+	}
+}
+END_TEST
+
 static Suite *decompress_suite(void)
 {
 	Suite *s = suite_create("decompress");
@@ -148,6 +179,9 @@ static Suite *decompress_suite(void)
 	tcase_add_loop_test(tc, test_trailing_garbage, 0, 2);
 	tcase_add_loop_test(tc, test_truncated, 0, 2);
 	suite_add_tcase(s, tc);
+	TCase *tz = tcase_create("zstd");
+	tcase_add_test(tz, test_zstd_frames);
+	suite_add_tcase(s, tz);
 	return s;
 }
 
