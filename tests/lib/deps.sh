@@ -41,7 +41,7 @@ fi
 	libarchive-dev libcurl4-openssl-dev libssl-dev libjansson-dev libseccomp-dev libcap-dev
 	libzstd-dev zlib1g-dev libisal-dev check libsubunit-dev
 	docker-registry busybox-static skopeo umoci runc crun bats hyperfine
-	jq curl openssl apache2-utils tmux iproute2 uidmap zstd python3 debootstrap clang-format
+	jq curl openssl apache2-utils tmux iproute2 uidmap zstd python3 debootstrap clang-format zsh man-db
 	procps psmisc util-linux attr
 	clang libclang-rt-14-dev llvm
 	podman containerd
