@@ -58,6 +58,12 @@ static const struct run_command {
       "# kill a running one first (SIGKILL) and delete it\n"
       "oci-run delete --force web1"},
      oci_cmd_delete},
+    {{"events", "print a container's stats and OOM events",
+      "# stats every 5 s and OOM events as they happen, one JSON object a line\n"
+      "oci-run events web1\n"
+      "# the cgroup statistics once\n"
+      "oci-run events --stats web1"},
+     oci_cmd_events},
     {{"exec", "run another process in a container",
       "# a shell inside a running container, on this terminal\n"
       "oci-run exec -t web1 sh\n"
