@@ -201,7 +201,7 @@ deps:
 	@tests/lib/deps.sh
 
 demo:
-	@tests/lib/deps.sh
+	@tests/lib/deps.sh --demo
 	@$(MAKE) -s --no-print-directory all
 	@examples/quickstart.sh
 
@@ -212,6 +212,15 @@ $(DOC)/.stamp: $(TOOL_BIN) gen/docs.sh
 	gen/docs.sh $(O) $(DOC)
 	@touch $@
 doc: $(DOC)/.stamp
+
+# A local registry with demo images left running, for trying the README's examples offline.
+try:
+	@tests/lib/deps.sh --demo
+	@$(MAKE) -s --no-print-directory all
+	@examples/try.sh start
+
+try-stop:
+	@examples/try.sh stop
 
 install: all doc
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(BASHCOMPDIR) \
