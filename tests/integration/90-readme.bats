@@ -6,7 +6,7 @@
 #   ```sh                 run here, in a shared scratch directory, with bash -e -o pipefail
 #   ```sh skip=REASON     shown but not run here; REASON is one of SKIP_WHY's keys, and the
 #                         test prints which blocks it skipped and why
-#   ```text               not commands (output, layouts, diagrams)
+#   ```text, ```toml ...  not commands: output, layouts, file contents (any other language)
 # A block with no info string fails the test: it must say which it is. Also: make demo's script
 # (examples/quickstart.sh) leaves nothing behind.
 
@@ -19,6 +19,7 @@ declare -gA SKIP_WHY=(
 	[terminal]="needs a real terminal (40-run-terminal.bats runs one under tmux)"
 	[systemd]="needs systemd as PID 1 (92-systemd-example.bats verifies the units)"
 	[user]="needs an unprivileged user's session (50-rootless.bats runs these as one)"
+	[example]="uses a placeholder registry (registry.example.com) and keys"
 )
 
 setup_file() {
@@ -75,10 +76,15 @@ blocks() {
 			skipped=$((skipped + 1))
 			continue
 			;;
-		*)
-			echo "README.md:$line: a fenced block must be marked sh, sh skip=REASON or text (got '$info')"
+		"")
+			echo "README.md:$line: a fenced block must be marked sh, sh skip=REASON, or text (or its language)"
 			false
 			;;
+		sh*)
+			echo "README.md:$line: unknown marking '$info' (sh, or sh skip=REASON)"
+			false
+			;;
+		*) continue ;;
 		esac
 		n=$((n + 1))
 		run --separate-stderr timeout -k 5 60 bash -e -o pipefail "$BATS_TEST_TMPDIR/block-$line" </dev/null
