@@ -727,8 +727,12 @@ static int setup_dev(const oci_mount_ctx *ctx, int rootfd, oci_error *err)
 	    oci_safe_open(rootfd, "/dev", O_PATH | O_DIRECTORY | O_CLOEXEC, 0, err);
 	if (dev < 0)
 		return -1;
+	/* /dev/core only where the kernel has /proc/kcore (CONFIG_PROC_KCORE), as runc checks:
+	 * a dangling link would only mislead. */
+	bool kcore = access("/proc/kcore", F_OK) == 0;
 	for (size_t k = 0; k < ARRAY_SIZE(links); k++)
-		if (symlinkat(links[k].target, dev, links[k].name) < 0 && errno != EEXIST)
+		if ((kcore || strcmp(links[k].name, "core")) &&
+		    symlinkat(links[k].target, dev, links[k].name) < 0 && errno != EEXIST)
 			return oci_err_errno(err, errno, "cannot create /dev/%s", links[k].name);
 	/* /dev/ptmx must be the container's devpts multiplexer. */
 	struct stat st;

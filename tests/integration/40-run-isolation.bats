@@ -93,6 +93,16 @@ in_container() {
 	[ "$n" -lt 25 ]
 }
 
+@test "/dev/core links to /proc/kcore only where the kernel has it, as runc (issue 17)" {
+	in_container 'if [ -L /dev/core ]; then echo link; else echo none; fi'
+	assert_success
+	if [ -e /proc/kcore ]; then
+		[ "$output" = link ]
+	else
+		[ "$output" = none ]
+	fi
+}
+
 @test "linux.devices are created with their mode" {
 	edit_config '.linux.devices = [{path: "/dev/mydev", type: "c", major: 1, minor: 5, fileMode: 432, uid: 0, gid: 0}]'
 	in_container 'stat -c "%F %t:%T %a" /dev/mydev; head -c 4 /dev/mydev | od -An -tx1'
