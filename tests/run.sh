@@ -75,6 +75,7 @@ declare -A PARALLEL=(
 	[71-cve-rootless]="users"
 	[72-cve-review]="cpu"
 	[80-cgroupv2]="cpu"
+	[91-install]=""
 )
 
 # now_us: microseconds since the epoch ($EPOCHREALTIME without its decimal separator).
