@@ -36,6 +36,7 @@
 #include "run/init.h"
 #include "run/process.h"
 #include "run/seccomp.h"
+#include "run/terminal.h"
 #include "run/signals.h"
 #include "run/state.h"
 #include "run/sync.h"
@@ -113,6 +114,9 @@ static int load_bundle(const oci_create_opts *opts, bundle_config *b, oci_error 
 		return oci_err(
 		    err, OCI_E_INVALID,
 		    "cannot allocate tty if oci-run will detach without setting console socket");
+	if (terminal && opts->foreground && !opts->console_socket &&
+	    oci_terminal_check_stdin(err) < 0)
+		return -1;
 	if (!terminal && opts->console_socket)
 		return oci_err(
 		    err, OCI_E_INVALID,
@@ -501,6 +505,8 @@ static int start_or_wait(creation *c, int *exit_status, oci_error *err)
 	c->master = -1;
 	flock(c->dirfd, LOCK_EX);
 	oci_container_kill_all(&c->st, false);
+	if (c->opts->keep)
+		return 0; /* stopped, with its state and cgroups, until `delete` */
 	return oci_container_destroy(c->rootfd, c->opts->id, &c->st, true, err);
 }
 

@@ -96,6 +96,10 @@ teardown() {
 	assert_success
 	run rt start "$CID"
 	assert_failure
+	if is_oci_run; then
+		assert_one_line_error oci-run
+		assert_output_contains "cannot start container '$CID': it is already running"
+	fi
 	run rt create --bundle "$B" "$CID"
 	assert_failure
 	[ "$(rt_state_field "$CID" status)" = running ]
@@ -109,6 +113,25 @@ teardown() {
 	assert_output_contains out
 	assert_output_contains err
 	# run removes the container when it exits.
+	run rt list -q
+	[ -z "$output" ]
+}
+
+@test "run --keep leaves the stopped container for delete; create has no --keep" {
+	set_args sh -c 'exit 3'
+	run rt run --keep --bundle "$B" "$CID" </dev/null
+	[ "$status" -eq 3 ]
+	[ "$(rt_state_field "$CID" status)" = stopped ]
+	run rt list -q
+	[ "$output" = "$CID" ]
+	run rt delete "$CID"
+	assert_success
+	run rt list -q
+	[ -z "$output" ]
+	! find /sys/fs/cgroup -maxdepth 4 -type d -name "$CID" 2>/dev/null | grep -q .
+	# runc's create has no --keep either: it is run's, so create refuses it
+	run rt create --keep --bundle "$B" "$CID" </dev/null
+	assert_failure
 	run rt list -q
 	[ -z "$output" ]
 }
@@ -204,6 +227,10 @@ teardown() {
 	pid=$(rt_state_field "$CID" pid)
 	run rt delete "$CID"
 	assert_failure
+	if is_oci_run; then
+		assert_one_line_error oci-run
+		assert_output_contains "is not stopped: running (kill it first, or use delete --force)"
+	fi
 	[ -d /proc/$pid ]
 	run rt delete --force "$CID"
 	assert_success
@@ -238,6 +265,10 @@ teardown() {
 	assert_failure
 	run rt create --bundle "$B" "../evil"
 	assert_failure
+	if is_oci_run; then
+		assert_one_line_error oci-run
+		assert_output_contains "invalid container id '../evil': use 1 to 1024 letters, digits"
+	fi
 	set_args /no/such/binary
 	run rt create --bundle "$B" "$CID" </dev/null
 	assert_failure
