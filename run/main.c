@@ -32,7 +32,8 @@ static const oci_cli_option global_opts[] = {
     {"debug", 0, OCI_ARG_NONE, NULL, "log debug messages", OPT_DEBUG},
     {"systemd-cgroup", 0, OCI_ARG_NONE, NULL, "take cgroupsPath as slice:prefix:name",
      OPT_SYSTEMD_CGROUP},
-    {"criu", 0, OCI_ARG_REQUIRED, "PATH", "accepted for compatibility, unused", OPT_CRIU},
+    {"criu", 0, OCI_ARG_REQUIRED, "PATH",
+     "the criu binary of checkpoint/restore (default: criu on PATH)", OPT_CRIU},
     {"rootless", 0, OCI_ARG_REQUIRED, "VALUE", "accepted for compatibility (true|false|auto)",
      OPT_ROOTLESS},
     {"help", 'h', OCI_ARG_NONE, NULL, "show this help", OPT_HELP},
@@ -44,6 +45,7 @@ static const struct {
 	oci_cmd_fn *fn;
 	const char *help;
 } commands[] = {
+    {"checkpoint", oci_cmd_checkpoint, "checkpoint a running container with CRIU"},
     {"create", oci_cmd_create, "create a container"},
     {"delete", oci_cmd_delete, "delete a container and what it holds"},
     {"events", oci_cmd_events, "print a container's stats and OOM events"},
@@ -53,6 +55,7 @@ static const struct {
     {"list", oci_cmd_list, "list the containers"},
     {"pause", oci_cmd_pause, "freeze every process of a container"},
     {"ps", oci_cmd_ps, "list the processes of a container"},
+    {"restore", oci_cmd_restore, "restore a container from a CRIU checkpoint"},
     {"resume", oci_cmd_resume, "thaw a paused container"},
     {"run", oci_cmd_run, "create and start a container"},
     {"spec", oci_cmd_spec, "write a default config.json"},
@@ -102,6 +105,8 @@ int main(int argc, char **argv)
 			rt.systemd_cgroup = true;
 			break;
 		case OPT_CRIU:
+			rt.criu = cli.optarg;
+			break;
 		case OPT_ROOTLESS:
 			break;
 		case OPT_HELP:
