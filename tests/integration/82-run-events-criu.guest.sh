@@ -22,10 +22,12 @@ wait_file() {
 }
 
 # counter: the bundle of a container counting in /tmp/count (a tmpfs) every 0.1 s, its stdio
-# on its own /dev/null.
+# on its own /dev/null. It shares the guest's network namespace: CRIU 3.17 fails to dump the
+# links of a container's own one on this kernel ("Dumping netns links": -22 from netlink).
 counter() {
 	bundle sh -c 'exec </dev/null >/dev/null 2>&1; i=0; while :; do i=$((i+1)); echo $i >/tmp/count; sleep 0.1; done'
 	edit '.mounts += [{"destination": "/tmp", "type": "tmpfs", "source": "tmpfs", "options": ["nosuid"]}]'
+	edit '.linux.namespaces |= map(select(.type != "network"))'
 }
 
 count_of() {
@@ -128,6 +130,7 @@ t ckpt-pipes
 # stdio pipes, as engines give them: restore hands its own stdio over in their place
 bundle sh -c 'i=0; while :; do i=$((i+1)); echo $i >/tmp/count; sleep 0.1; done'
 edit '.mounts += [{"destination": "/tmp", "type": "tmpfs", "source": "tmpfs", "options": ["nosuid"]}]'
+edit '.linux.namespaces |= map(select(.type != "network"))'
 (sleep 300 | rt run -d -b "$B" "$CID" 2>&1 | cat >/dev/null) &
 wait_status "$CID" running
 sleep 0.5
@@ -138,13 +141,15 @@ put status "$(state_field "$CID-r" status)"
 cleanup
 
 t ckpt-tcp
-bundle sh -c 'exec </dev/null >/dev/null 2>&1; ip link set lo up; nc -l -p 5000 & sleep 0.5; (sleep 600 | nc 127.0.0.1 5000) & sleep 600'
-edit '.process.capabilities |= with_entries(.value += ["CAP_NET_ADMIN"])'
+bundle sh -c 'exec </dev/null >/dev/null 2>&1; nc -l -p 5000 & sleep 0.5; (sleep 600 | nc 127.0.0.1 5000) & sleep 600'
+edit '.linux.namespaces |= map(select(.type != "network"))'
 run_bg "$CID"
 sleep 1.5
 rec without rt checkpoint --image-path /tmp/img5 "$CID"
+grep -B2 Error /tmp/img5/dump.log | tail -8 >"$T/without-log"
 put status "$(state_field "$CID" status)"
 rec with rt checkpoint --tcp-established --image-path /tmp/img6 "$CID"
+grep -B2 Error /tmp/img6/dump.log | tail -8 >"$T/with-log"
 rec restore rt restore -d --tcp-established --image-path /tmp/img6 -b "$B" "$CID-r"
 put status-restored "$(state_field "$CID-r" status)"
 cleanup

@@ -106,12 +106,12 @@ initramfs() {
 	mdir=/lib/modules/$ver
 	# runc (to compare) and util-linux setpriv (busybox's cannot change uids) when installed;
 	# criu for checkpoint/restore, with what it runs: GNU tar (tmpfs dumps, --numeric-owner),
-	# iproute2's ip (`ip addr save`) and iptables-legacy-save/-restore (a net namespace's
-	# rules; CRIU 3.17 runs the legacy ones)
+	# iproute2's ip (`ip addr save`) and the iptables tools (a net namespace's rules: CRIU
+	# 3.17 picks the legacy or the nft ones by what it finds)
 	local extra=() f
 	for f in /usr/sbin/runc /usr/bin/setpriv /usr/sbin/criu /usr/bin/tar /usr/sbin/ip \
-		/usr/sbin/iptables-legacy-save /usr/sbin/iptables-legacy-restore \
-		/usr/sbin/ip6tables-legacy-save /usr/sbin/ip6tables-legacy-restore; do
+		/usr/sbin/{iptables,ip6tables}{,-save,-restore} \
+		/usr/sbin/{iptables,ip6tables}-legacy{,-save,-restore}; do
 		[ -x "$f" ] && extra+=("$f")
 	done
 	inputs=("$VM_DIR/init" "$VM_DIR/stage2" /bin/busybox "$OCI_RUN" "$(command -v jq)" "${extra[@]}")
