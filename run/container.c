@@ -99,7 +99,11 @@ int oci_container_start_locked(int dirfd, oci_state *st, oci_error *err)
 	if (status == OCI_STATUS_STOPPED)
 		return oci_err(err, OCI_E_STATE, "cannot start a container that has stopped");
 	if (status != OCI_STATUS_CREATED)
-		return oci_err(err, OCI_E_STATE, "cannot start an already running container");
+		return oci_err(
+		    err, OCI_E_STATE,
+		    "cannot start container '%s': it is already %s (start runs a created "
+		    "container once; see oci-run state)",
+		    st->id, oci_status_name(status));
 	cleanup_close int fifo = openat(dirfd, OCI_EXEC_FIFO, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
 	if (fifo < 0) {
 		if (errno == ENXIO)
@@ -196,7 +200,11 @@ int oci_container_kill(const oci_runtime *rt, const char *id, int sig, bool all,
 		return -1;
 	int ret = 0;
 	if (oci_state_status(dirfd, &st) == OCI_STATUS_STOPPED) {
-		ret = oci_err(err, OCI_E_STATE, "container '%s' is not running", id);
+		/* "container not running" is the text of runc's error, which containerd's shim
+		 * matches to treat a kill of a stopped task as done (ctr task rm -f) rather than as
+		 * a failure. */
+		ret = oci_err(err, OCI_E_STATE,
+			      "cannot signal '%s': container not running (it has stopped)", id);
 	} else if (all) {
 		pid_t *pids = NULL;
 		size_t n = 0;
@@ -217,6 +225,13 @@ int oci_container_kill(const oci_runtime *rt, const char *id, int sig, bool all,
 	} else if (kill(st.pid, sig) < 0) {
 		ret = oci_err_errno(err, errno, "cannot send signal %d to '%s'", sig, id);
 	}
+	/* A frozen task cannot act on SIGKILL (on cgroup v1 it stays in D state forever, and
+	 * podman and containerd then wait for an exit that never comes): thaw a paused
+	 * container after killing it, as runc does. Other signals leave it paused; they are
+	 * delivered when it is resumed. */
+	if (ret == 0 && sig == SIGKILL && st.cgroups && oci_cgroup_is_frozen(st.cgroups) &&
+	    oci_cgroup_freeze(st.cgroups, false, err) < 0)
+		ret = -1;
 	oci_state_release(&st);
 	return ret;
 }
@@ -306,8 +321,9 @@ int oci_container_delete(const oci_runtime *rt, const char *id, bool force, oci_
 	int ret = 0;
 	if ((status == OCI_STATUS_RUNNING || status == OCI_STATUS_PAUSED) && !force) {
 		ret = oci_err(err, OCI_E_STATE,
-			      "cannot delete container '%s' that is not stopped: %s", id,
-			      oci_status_name(status));
+			      "cannot delete container '%s' that is not stopped: %s (kill it "
+			      "first, or use delete --force)",
+			      id, oci_status_name(status));
 	} else {
 		/* A created container is deleted without --force, as runc does. */
 		if (st.pid > 0)

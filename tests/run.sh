@@ -34,6 +34,7 @@ declare -A PARALLEL=(
 	[15-fetch-cli]=""
 	[16-fetch-foreign]=""
 	[17-fetch-layout-peers]=""
+	[19-fetch-policy]=""
 	[20-unpack]=""
 	[20-unpack-features]=""
 	[20-unpack-hostile]=""
@@ -42,6 +43,7 @@ declare -A PARALLEL=(
 	[22-unpack-foreign]=""
 	[30-bundle]="runc"
 	[30-bundle-image]="runc"
+	[91-install]=""
 )
 
 # now_us: microseconds since the epoch ($EPOCHREALTIME without its decimal separator).

@@ -234,6 +234,31 @@ ocirun() {
 	[ "$(wc -l <"/proc/$pid/root/tmp/count")" -gt "$a" ]
 }
 
+@test "podman kill of a paused container kills it (issue 17: it stayed frozen)" {
+	pm run -d --network none --name pmpk "$IMG" sleep 100 >/dev/null
+	pm pause pmpk
+	# each step bounded: before the fix, kill timed out inside podman and rm hung
+	export PEER_DIR PEER_RUNTIME
+	run timeout -k 5 30 bash -c "$(declare -f pm); pm kill pmpk"
+	assert_success
+	run timeout -k 5 30 bash -c "$(declare -f pm); pm wait pmpk"
+	assert_success
+	[ "$output" = 137 ]
+	run timeout -k 5 30 bash -c "$(declare -f pm); pm rm pmpk"
+	assert_success
+}
+
+@test "podman --tz on an image whose /etc/localtime is a symlink (issue 17: the bind was refused)" {
+	# an image as Debian's: /etc/localtime a symlink into /usr/share/zoneinfo
+	pm run --network none --name pmtzsrc "$IMG" sh -c 'mkdir -p /usr/share/zoneinfo && echo image >/usr/share/zoneinfo/UTC && ln -sf /usr/share/zoneinfo/UTC /etc/localtime' >/dev/null
+	pm commit -q pmtzsrc localhost/tzlink:test >/dev/null
+	pm rm pmtzsrc >/dev/null
+	run pm run --rm --network none --tz=Europe/Paris localhost/tzlink:test date +%Z
+	pm rmi localhost/tzlink:test >/dev/null 2>&1 || true
+	assert_success
+	[[ "$output" =~ ^CES?T$ ]]
+}
+
 @test "after podman rm -af nothing of oci-run is left: state, processes, mounts" {
 	pm run -d --network none --name pml1 "$IMG" sleep 100 >/dev/null
 	pm run -d --network none --name pml2 "$IMG" sleep 100 >/dev/null
