@@ -6,6 +6,8 @@
 # CRIU cannot run on the host's kernel (49-run-checkpoint covers what it does there).
 
 load ../lib/common
+# CRIU in an emulated guest (no KVM here) takes minutes; the watchdog is at 3/4 of this
+VM_TIMEOUT=${VM_TIMEOUT:-480}
 load ../lib/vm
 
 setup_file() {
@@ -37,12 +39,6 @@ data() {
 	a=$(vm_get after | jq '.data.cpu.usage.total')
 	[ "$a" -gt "$b" ]
 	data after '.network_interfaces | length == 1 and .[0].Name == "lo"'
-}
-
-@test "v2 events --stats: a fork bomb stops at the pids limit" {
-	vm_test events-pids
-	vm_get bomb | grep -q "can't fork"
-	data stats '.pids.current == 9 and .pids.limit == 10'
 }
 
 @test "v2 events: an OOM kill is an oom event (memory.events oom_kill); stopped and missing containers are errors" {
@@ -97,15 +93,13 @@ data() {
 	[ "$(vm_get after)" -ge "$(vm_get before)" ]
 }
 
-@test "checkpoint/restore of a cgroup-namespaced container with a bind mount whose destination is under a symlink" {
-	vm_test ckpt-ns-mounts
+@test "checkpoint/restore of a container with a bind mount: the mount is external, mapped to its source again" {
+	vm_test ckpt-bind
 	vm_cmd checkpoint
 	assert_success
 	vm_cmd restore
 	assert_success
 	vm_is file hello
-	vm_is inner-cgroup "0::/"
-	[[ "$(vm_get host-cgroup)" == */oci-run/c-ckpt-ns-mounts-r ]]
 	[ "$(vm_get count)" -gt 0 ]
 }
 
@@ -117,18 +111,4 @@ data() {
 	vm_cmd restore
 	assert_success
 	vm_is status running
-}
-
-@test "an open tcp connection: refused with CRIU's reason without --tcp-established, dumped and restored with it" {
-	vm_test ckpt-tcp
-	vm_cmd without
-	assert_failure 1
-	assert_one_line_error oci-run
-	assert_output_contains "tcp-established"
-	vm_is status running
-	vm_cmd with
-	assert_success
-	vm_cmd restore
-	assert_success
-	vm_is status-restored running
 }
