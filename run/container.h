@@ -35,6 +35,7 @@ typedef struct oci_create_opts {
 	bool detach;	 /* run -d */
 	bool foreground; /* run without -d: the runtime relays the terminal and waits */
 	int preserve_fds;
+	bool keep; /* run without -d: leave the stopped container for delete (run --keep) */
 } oci_create_opts;
 
 /* create: the container's init is left waiting for start. With opts->foreground (run), the
