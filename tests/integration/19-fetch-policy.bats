@@ -316,3 +316,25 @@ verdict() {
 	assert_one_line_error oci-fetch
 	assert_output_contains "not supported (ECDSA P-256 and Ed25519 are)"
 }
+
+@test "policy: signatures found as OCI 1.1 referrers (the tag schema) when there is no .sig tag" {
+	image_push_busybox signed/ref v1 >/dev/null
+	local dg=$IMAGE_DIGEST p=$T/p
+	sig_payload "$REGISTRY/signed/ref" "$dg" >"$p"
+	sig_push_referrer signed/ref "$dg" "$p:$(sig_sign "$K/one.key" "$p")"
+	write_policy '[{"type":"reject"}]' "$(jq -cn --argjson a "$(sigstore "$K/one.pub" '{"type":"matchRepository"}')" --arg r "$REGISTRY/signed/ref" '{($r):$a}')"
+	run "$OCI_FETCH" -q --no-cache --policy "$POL" -o "$T/of" "$REGISTRY/signed/ref:v1"
+	assert_success
+	check_layout "$T/of"
+	# the referrers API was asked first (distribution 2.8 has none: 404), then the tag schema
+	grep -q "GET /v2/signed/ref/referrers/$dg" "$REGISTRY_LOG"
+	grep -q "GET /v2/signed/ref/manifests/sha256-${dg#sha256:} " "$REGISTRY_LOG"
+	# the same referrer under another key: refused
+	write_policy '[{"type":"reject"}]' "$(jq -cn --argjson a "$(sigstore "$K/two.pub" '{"type":"matchRepository"}')" --arg r "$REGISTRY/signed/ref" '{($r):$a}')"
+	rm -rf "$T/of"
+	run "$OCI_FETCH" -q --no-cache --policy "$POL" -o "$T/of" "$REGISTRY/signed/ref:v1"
+	assert_failure
+	assert_one_line_error oci-fetch
+	assert_output_contains "not signed by the policy's key"
+	[ ! -e "$T/of" ]
+}

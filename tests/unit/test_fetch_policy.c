@@ -344,9 +344,9 @@ START_TEST(sigstore_verdicts)
 	f.found = false;
 	verdict(&ec, repo, "r.io/app:v1", &f,
 		"a signature is required, and there is none (no tag "
-		"sha256-" HEXA ".sig)");
+		"sha256-" HEXA ".sig, no cosign referrers)");
 	f.found = true;
-	verdict(&ec, repo, "r.io/app:v1", &f, "no simple-signing layer in tag");
+	verdict(&ec, repo, "r.io/app:v1", &f, "no simple-signing layer in the signature manifests");
 	/* several: any one good one is enough; all bad lists every reason */
 	oci_sig mix[] = {by_other, other_digest, good_ec};
 	f.v = mix;
