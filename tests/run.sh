@@ -76,7 +76,9 @@ declare -A PARALLEL=(
 	[71-cve-rootless]="users"
 	[72-cve-review]="cpu"
 	[80-cgroupv2]="cpu"
+	[90-readme]=""
 	[91-install]=""
+	[92-systemd-example]=""
 )
 
 # now_us: microseconds since the epoch ($EPOCHREALTIME without its decimal separator).
