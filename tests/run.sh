@@ -40,6 +40,7 @@ declare -A PARALLEL=(
 	[16-fetch-foreign]=""
 	[17-fetch-layout-peers]=""
 	[19-fetch-policy]=""
+	[19-fetch-registries]=""
 	[20-unpack]=""
 	[20-unpack-features]=""
 	[20-unpack-hostile]=""

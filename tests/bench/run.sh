@@ -13,6 +13,8 @@
 # blocks spread the load over both.
 set -euo pipefail
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
+# shellcheck disable=SC1091
+. "$TOP/tests/bench/lib.bash"
 RUNS=${RUNS:-100}
 OCI_RUN=${OCI_RUN:-${OCI_BUILD:-$TOP/build}/oci-run}
 [ "$(id -u)" = 0 ] || { echo "run bench: skipped: needs root"; exit 0; }
@@ -31,12 +33,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# crun (1.8) wants every v1 controller it knows to be mounted; this hybrid host lacks hugetlb.
-if [ -d /sys/fs/cgroup/memory ] && ! mountpoint -q /sys/fs/cgroup/hugetlb 2>/dev/null &&
-	grep -qw hugetlb /proc/cgroups; then
-	mkdir -p /sys/fs/cgroup/hugetlb
-	mount -t cgroup -o hugetlb cgroup /sys/fs/cgroup/hugetlb
-fi
+bench_crun_cgroups
 
 mkdir -p "$W/bundle/rootfs/bin" "$W/bundle/rootfs/proc" "$W/bundle/rootfs/sys" "$W/bundle/rootfs/dev"
 cp "$(command -v busybox)" "$W/bundle/rootfs/bin/busybox"
@@ -47,10 +44,6 @@ mv "$W/c.json" "$W/bundle/config.json"
 
 cd "$W/bundle"
 OCI=$OCI_RUN
-
-stats() { # prints "median min max" of its arguments
-	printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)], a[1], a[NR]}'
-}
 
 if [ -n "${OCI_RUN_B:-}" ]; then
 	ROUNDS=${AB_ROUNDS:-6}
@@ -79,7 +72,7 @@ if [ -n "${OCI_RUN_B:-}" ]; then
 	printf '  %-4s %10s %10s %10s\n' "" "median ms" "min" "max"
 	for v in A B; do
 		# shellcheck disable=SC2086
-		read -r med lo hi < <(stats ${MEANS[$v]})
+		read -r med lo hi < <(bench_stats ${MEANS[$v]})
 		MED[$v]=$med
 		printf '  %-4s %10.2f %10.2f %10.2f\n' "$v" "$med" "$lo" "$hi"
 	done

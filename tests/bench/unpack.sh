@@ -15,6 +15,8 @@
 # prints B/A of the medians.
 set -euo pipefail
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
+# shellcheck disable=SC1091
+. "$TOP/tests/bench/lib.bash"
 RUNS=${RUNS:-5}
 OCI_FETCH=${OCI_FETCH:-${OCI_BUILD:-$TOP/build}/oci-fetch}
 OCI_UNPACK=${OCI_UNPACK:-${OCI_BUILD:-$TOP/build}/oci-unpack}
@@ -130,14 +132,11 @@ for i in $(seq "$RUNS"); do
 done
 clean
 
-stats() { # prints "median min max" of its arguments
-	printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)], a[1], a[NR]}'
-}
 declare -A MED
 printf '%-32s %8s %8s %8s\n' "" median min max
 for n in "${NAMES[@]}"; do
 	# shellcheck disable=SC2086
-	read -r med lo hi < <(stats ${T[$n]})
+	read -r med lo hi < <(bench_stats ${T[$n]})
 	MED[$n]=$med
 	printf '%-32s %7.2fs %7.2fs %7.2fs\n' "${LABEL[$n]}" "$med" "$lo" "$hi"
 done
