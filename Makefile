@@ -148,11 +148,14 @@ FUZZ_LIB := $(FUZZ_BUILD)/libocitk.a
 FUZZ_UNPACK := $(basename $(filter-out unpack/main.c,$(sort $(wildcard unpack/*.c))))
 FUZZ_OBJ_auth := fetch/auth fetch/credentials fetch/url tests/fuzz/stub_http
 FUZZ_OBJ_http := fetch/http fetch/url fetch/tls
+FUZZ_OBJ_registries_conf := fetch/registries_conf
+FUZZ_OBJ_policy := fetch/policy fetch/signature
 FUZZ_OBJ_layer := $(FUZZ_UNPACK)
 FUZZ_OBJ_stream := $(FUZZ_UNPACK)
 FUZZ_OBJ_docker_save := $(FUZZ_UNPACK)
 FUZZ_OBJ_layout := $(FUZZ_UNPACK)
-FUZZ_OBJ_state := run/state $(basename $(sort $(wildcard run/cgroup/*.c)))
+FUZZ_OBJ_state := run/state run/userns $(basename $(sort $(wildcard run/cgroup/*.c)))
+FUZZ_OBJ_cgroup_stats := run/userns $(basename $(sort $(wildcard run/cgroup/*.c)))
 FUZZ_STAMP := $(FUZZ_BUILD)/flags
 FUZZ_TEXT := $(FUZZ_CC) $(FUZZ_CFLAGS) | $(ALL_LIBS)
 ifneq ($(filter fuzz%,$(MAKECMDGOALS)),)
