@@ -10,16 +10,18 @@
 
 typedef int oci_cmd_fn(const oci_runtime *rt, int argc, char **argv, oci_error *err);
 
-oci_cmd_fn oci_cmd_create; /* create.c */
-oci_cmd_fn oci_cmd_run;	   /* create.c */
+oci_cmd_fn oci_cmd_checkpoint; /* checkpoint.c */
+oci_cmd_fn oci_cmd_create;     /* create.c */
+oci_cmd_fn oci_cmd_run;	       /* create.c */
 oci_cmd_fn oci_cmd_delete;
 oci_cmd_fn oci_cmd_events; /* events.c */
 oci_cmd_fn oci_cmd_exec;
 oci_cmd_fn oci_cmd_features;
 oci_cmd_fn oci_cmd_kill;
 oci_cmd_fn oci_cmd_list;
-oci_cmd_fn oci_cmd_pause;  /* pause.c */
-oci_cmd_fn oci_cmd_resume; /* pause.c */
+oci_cmd_fn oci_cmd_pause;   /* pause.c */
+oci_cmd_fn oci_cmd_resume;  /* pause.c */
+oci_cmd_fn oci_cmd_restore; /* checkpoint.c */
 oci_cmd_fn oci_cmd_ps;
 oci_cmd_fn oci_cmd_spec;
 oci_cmd_fn oci_cmd_start;

@@ -51,6 +51,7 @@ fi
 	clang libclang-rt-14-dev llvm
 	podman containerd slirp4netns catatonit
 	qemu-system-x86 linux-image-amd64
+	criu libprotobuf-c-dev
 )
 missing=()
 for p in "${PKGS[@]}"; do
