@@ -12,10 +12,13 @@
 #include "common/error.h"
 #include "common/log.h"
 #include "common/util.h"
+#include "fetch/commands.h"
+#include "fetch/credentials.h"
 #include "fetch/pull.h"
 
 enum {
 	OPT_ALL_PLATFORMS = 256,
+	OPT_AUTHFILE,
 	OPT_CACERT,
 	OPT_CACHE,
 	OPT_CERT,
@@ -37,6 +40,8 @@ enum {
 static const oci_cli_option options[] = {
     {"all-platforms", 0, OCI_ARG_NONE, NULL, "write every platform of an index (needs -o)",
      OPT_ALL_PLATFORMS},
+    {"authfile", 0, OCI_ARG_REQUIRED, "FILE",
+     "read credentials from FILE only (as written by oci-fetch login)", OPT_AUTHFILE},
     {"cache", 0, OCI_ARG_REQUIRED, "DIR",
      "blob cache (default $XDG_CACHE_HOME/oci-toolkit/blobs; root: /var/cache/oci-toolkit/blobs)",
      OPT_CACHE},
@@ -68,12 +73,28 @@ static const oci_cli_option options[] = {
     {"print-digest", 0, OCI_ARG_NONE, NULL, "print the manifest digest (on stderr when streaming)",
      OPT_PRINT_DIGEST},
     {"quiet", 'q', OCI_ARG_NONE, NULL, "no progress output", 'q'},
-    {"username", 0, OCI_ARG_REQUIRED, "USER", "registry user; the password is read from stdin",
+    {"username", 0, OCI_ARG_REQUIRED, "USER",
+     "registry user; the password is asked on the terminal (echo off), else read from stdin",
      OPT_USERNAME},
     {"version", 0, OCI_ARG_NONE, NULL, "print the version", OPT_VERSION},
 };
 
-static const char usage[] = "oci-fetch [OPTIONS] IMAGE";
+/* The commands besides pulling (commands.c); "oci-fetch COMMAND --help" shows each one's. */
+static const struct {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *help;
+} commands[] = {
+    {"inspect", oci_fetch_cmd_inspect, "show an image's manifest and config without pulling it"},
+    {"list-tags", oci_fetch_cmd_list_tags, "list every tag of a repository"},
+    {"login", oci_fetch_cmd_login, "check credentials with a registry and store them"},
+    {"logout", oci_fetch_cmd_logout, "remove stored credentials"},
+    {"cache", oci_fetch_cmd_cache, "list or prune the blob cache"},
+};
+
+static const char usage[] =
+    "oci-fetch [OPTIONS] IMAGE\n"
+    "       oci-fetch COMMAND [OPTIONS] ARGS (COMMAND --help for its options)";
 static const char description[] =
     "Pull IMAGE (name[:tag][@digest]) from its registry, verify every blob, and write it as an\n"
     "oci-archive stream on stdout (oci-layout, index.json, manifest, config, layers bottom to "
@@ -109,33 +130,6 @@ static int parse_output(char *arg, oci_pull_opts *o, oci_error *err)
 	return 0;
 }
 
-static char *read_password(oci_error *err)
-{
-	char buf[4097];
-	size_t n = 0;
-	while (n < sizeof(buf) - 1) {
-		ssize_t r = read(STDIN_FILENO, buf + n, sizeof(buf) - 1 - n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return oci_err_errno(err, errno,
-					     "--username: reading the password from stdin"),
-			       NULL;
-		if (r == 0)
-			break;
-		n += (size_t)r;
-		if (memchr(buf, '\n', n))
-			break;
-	}
-	buf[n] = '\0';
-	buf[strcspn(buf, "\r\n")] = '\0';
-	char *p = strdup(buf);
-	explicit_bzero(buf, sizeof(buf));
-	if (!p)
-		oci_err(err, OCI_E_IO, "out of memory");
-	return p;
-}
-
 int main(int argc, char **argv)
 {
 	oci_error err = OCI_ERROR_INIT;
@@ -148,18 +142,27 @@ int main(int argc, char **argv)
 	o.jobs = 4;
 	o.chunk_size = -1;
 	oci_log_init("oci-fetch");
+	for (size_t i = 0; argc > 1 && i < ARRAY_SIZE(commands); i++)
+		if (!strcmp(argv[1], commands[i].name))
+			return commands[i].fn(argc - 1, argv + 1);
 	oci_cli_init(&c, options, ARRAY_SIZE(options), argc, argv, 1, false);
 	while ((id = oci_cli_next(&c, &err)) > 0) {
 		uint64_t n;
 		switch (id) {
 		case 'h':
 			oci_cli_help(stdout, usage, description, options, ARRAY_SIZE(options));
+			printf("\nCommands:\n");
+			for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
+				printf("  %-12s %s\n", commands[i].name, commands[i].help);
 			return oci_flush_stdout(&err) < 0 ? 1 : 0;
 		case OPT_VERSION:
 			printf("oci-fetch version %s\n", OCI_VERSION);
 			return oci_flush_stdout(&err) < 0 ? 1 : 0;
 		case OPT_ALL_PLATFORMS:
 			o.all_platforms = true;
+			break;
+		case OPT_AUTHFILE:
+			o.reg.authfile = c.optarg;
 			break;
 		case OPT_CACHE:
 			o.cache_dir = c.optarg;
@@ -251,8 +254,11 @@ int main(int argc, char **argv)
 		goto fail;
 	}
 	if (o.reg.username) {
-		if (!(password = read_password(&err)))
+		/* asked on the terminal with echo off, else a line of stdin */
+		if (!(password = oci_creds_read_secret("Password: ", false, &err))) {
+			oci_err_prefix(&err, "--username");
 			goto fail;
+		}
 		o.reg.password = password;
 	}
 	o.progress = !quiet && isatty(STDERR_FILENO) && oci_log_get_level() < OCI_LOG_DEBUG;
@@ -265,6 +271,12 @@ int main(int argc, char **argv)
 	curl_global_cleanup();
 	if (ret == 0)
 		goto out;
+	if (err.sys_errno == EPIPE && !o.layout_dir) {
+		/* the consumer went away: it says why (one failing pipe, one line), we do not add
+		 * "Broken pipe" */
+		log_debug("%s", err.msg);
+		goto out;
+	}
 fail:
 	oci_log_error_final(&err);
 	ret = 1;
