@@ -46,6 +46,7 @@ static const struct {
 } commands[] = {
     {"create", oci_cmd_create, "create a container"},
     {"delete", oci_cmd_delete, "delete a container and what it holds"},
+    {"events", oci_cmd_events, "print a container's stats and OOM events"},
     {"exec", oci_cmd_exec, "run another process in a container"},
     {"features", oci_cmd_features, "show the features this runtime supports"},
     {"kill", oci_cmd_kill, "send a signal to the container's init"},

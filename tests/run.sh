@@ -37,6 +37,7 @@ declare -A PARALLEL=(
 	[18-fetch-inspect]=""
 	[18-fetch-cache]=""
 	[18-fetch-login]=""
+	[19-fetch-policy]=""
 	[20-unpack]=""
 	[20-unpack-features]=""
 	[20-unpack-hostile]=""

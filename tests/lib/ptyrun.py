@@ -3,17 +3,20 @@
 and print everything the terminal showed: what the command wrote and what the terminal
 echoed of the answers. A password typed where echo is off never appears in that transcript.
 
-  ptyrun.py [--answer PROMPT=TEXT]... [--timeout S] -- COMMAND [ARGS...]
+  ptyrun.py [--answer PROMPT=TEXT]... [--timeout S] [--cols N] -- COMMAND [ARGS...]
 
 Each PROMPT (in order) is waited for in the output, then TEXT and a newline are typed. The
 exit status is the command's (124 on timeout, with the transcript so far).
 """
 
 import argparse
+import fcntl
 import os
 import pty
 import select
+import struct
 import sys
+import termios
 import time
 
 
@@ -21,6 +24,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--answer", action="append", default=[])
     ap.add_argument("--timeout", type=float, default=30)
+    ap.add_argument("--cols", type=int, default=200)
     ap.add_argument("cmd", nargs=argparse.REMAINDER)
     a = ap.parse_args()
     cmd = a.cmd[1:] if a.cmd and a.cmd[0] == "--" else a.cmd
@@ -28,6 +32,8 @@ def main():
     pid, fd = pty.fork()
     if pid == 0:
         os.execvp(cmd[0], cmd)
+    # a wide terminal: progress lines are cut to its width
+    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 50, a.cols, 0, 0))
     out = b""
     seen = 0  # where to look for the next prompt
     deadline = time.time() + a.timeout
