@@ -556,10 +556,15 @@ char *oci_creds_read_secret(const char *prompt, bool echo, oci_error *err)
 		fputc('\n', stderr); /* the newline the user typed was not echoed */
 	}
 	buf[n] = '\0';
+	/* a secret that fills the buffer without ending would be used cut: refuse it */
+	bool too_long = n == sizeof(buf) - 1 && !memchr(buf, '\n', n);
 	buf[strcspn(buf, "\r\n")] = '\0';
-	char *p = e ? NULL : strdup(buf);
+	char *p = e || too_long ? NULL : strdup(buf);
 	explicit_bzero(buf, sizeof(buf));
-	if (e)
+	if (too_long)
+		oci_err(err, OCI_E_LIMIT, "%.*s: longer than %zu bytes", (int)strcspn(prompt, ":"),
+			prompt, sizeof(buf) - 2);
+	else if (e)
 		oci_err_errno(err, e, "reading %s", tty ? "the terminal" : "stdin");
 	else if (!p)
 		oci_err(err, OCI_E_IO, "out of memory");

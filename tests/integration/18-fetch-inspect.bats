@@ -247,4 +247,38 @@ layer_gets() {
 	assert_failure
 	assert_one_line_error oci-fetch
 	assert_output_contains "test/nope"
+	# a tag that is not a string
+	pager_stop
+	pager_start --hostile-tags
+	run --separate-stderr "$OCI_FETCH" list-tags "$PAGER/test/one"
+	assert_failure
+	[ -z "$output" ]
+	[[ "$stderr" == *"tag list page 1: tags[1]: expected a string" ]]
+}
+
+@test "inspect: a config with wrong types is refused in one line naming the field" {
+	L=$T/hostile
+	cp -r "$ONE_LAYOUT" "$L"
+	m=$(jq -r '.manifests[0].digest' "$L/index.json")
+	mf=$L/blobs/sha256/${m#sha256:}
+	cfg=$(jq -r .config.digest "$mf")
+	jq -c '.config.Labels = ["not", "an", "object"]' "$L/blobs/sha256/${cfg#sha256:}" >"$T/cfg.json"
+	c=$(sha256sum <"$T/cfg.json" | cut -d' ' -f1)
+	cp "$T/cfg.json" "$L/blobs/sha256/$c"
+	jq -c --arg d "sha256:$c" --argjson s "$(stat -c %s "$T/cfg.json")" \
+		'.config.digest = $d | .config.size = $s' "$mf" >"$T/m.json"
+	n=$(sha256sum <"$T/m.json" | cut -d' ' -f1)
+	cp "$T/m.json" "$L/blobs/sha256/$n"
+	jq -c --arg d "sha256:$n" --argjson s "$(stat -c %s "$T/m.json")" \
+		'.manifests[0].digest = $d | .manifests[0].size = $s' "$L/index.json" >"$T/i.json"
+	mv "$T/i.json" "$L/index.json"
+	image_push "$L" test/hostile latest >/dev/null
+	run --separate-stderr "$OCI_FETCH" inspect "$REGISTRY/test/hostile:latest"
+	assert_failure
+	[ -z "$output" ]
+	output=$stderr assert_one_line_error oci-fetch
+	[[ "$stderr" == *"image config: config.Labels: expected an object" ]]
+	# the raw config is still there to look at, verified
+	run -0 "$OCI_FETCH" inspect --config "$REGISTRY/test/hostile:latest"
+	[ "$(jq -c .config.Labels <<<"$output")" = '["not","an","object"]' ]
 }

@@ -179,6 +179,12 @@ digest_with() {
 	run "$OCI_FETCH" login -u a -p b --password-stdin "$REGISTRY" </dev/null
 	assert_failure
 	assert_output_contains "exclusive"
+	# a password too long to keep whole is refused, never used cut
+	run bash -c "head -c 5000 /dev/zero | tr '\\0' a | '$OCI_FETCH' login -u a --password-stdin $REGISTRY"
+	assert_failure
+	assert_one_line_error oci-fetch
+	assert_output_contains "Password: longer than 4095 bytes"
+	[ ! -e "$T/auth.json" ]
 	# a broken auth file is named, and left alone
 	echo '{"auths":' >"$T/auth.json"
 	run "$OCI_FETCH" login -u "$REGISTRY_USER" -p "$REGISTRY_PASS" "$REGISTRY"

@@ -13,6 +13,7 @@ Link header to the next page when more are left. The Link is:
   --link-absolute  the same as an absolute URL on this origin
   --link-foreign U the same path on another origin U (a hostile registry)
   --link-loop      the first page's own path again (a registry that loops)
+  --hostile-tags   answer every tag list with a number among the tags
 
 Each request is logged to --log as "<METHOD> <path> auth=<yes|no>".
 Start: tagpager.py --port P --upstream http://127.0.0.1:R --log FILE; prints "ready".
@@ -77,6 +78,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if r.status != 200:
             return self._answer(r.status, r.getheaders(), data)
         tags = sorted(json.loads(data).get("tags") or [])
+        if a.hostile_tags:
+            body = json.dumps({"name": name, "tags": tags[:1] + [5] + tags[1:]}).encode()
+            return self._answer(200, [("Content-Type", "application/json")], body)
         q = urllib.parse.parse_qs(query)
         n = int(q.get("n", [a.default_page])[0])
         last = q.get("last", [None])[0]
@@ -126,6 +130,7 @@ def main():
     ap.add_argument("--link-absolute", action="store_true")
     ap.add_argument("--link-foreign", default="")
     ap.add_argument("--link-loop", action="store_true")
+    ap.add_argument("--hostile-tags", action="store_true")
     args = ap.parse_args()
     srv = http.server.ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
     srv.args = args
