@@ -90,20 +90,7 @@ static const oci_cli_option options[] = {
     {"username", 0, OCI_ARG_REQUIRED, "USER",
      "registry user; the password is asked on the terminal (echo off), else read from stdin",
      OPT_USERNAME},
-    {"version", 0, OCI_ARG_NONE, NULL, "print the version", OPT_VERSION},
-};
-
-/* The commands besides pulling (commands.c); "oci-fetch COMMAND --help" shows each one's. */
-static const struct {
-	const char *name;
-	int (*fn)(int argc, char **argv);
-	const char *help;
-} commands[] = {
-    {"inspect", oci_fetch_cmd_inspect, "show an image's manifest and config without pulling it"},
-    {"list-tags", oci_fetch_cmd_list_tags, "list every tag of a repository"},
-    {"login", oci_fetch_cmd_login, "check credentials with a registry and store them"},
-    {"logout", oci_fetch_cmd_logout, "remove stored credentials"},
-    {"cache", oci_fetch_cmd_cache, "list or prune the blob cache"},
+    {"version", 'v', OCI_ARG_NONE, NULL, "print the version", OPT_VERSION},
 };
 
 static const char usage[] =
@@ -127,6 +114,53 @@ static const char description[] =
     "(auths, identitytoken, credHelpers, credsStore). CAs and client certificates also come from\n"
     "/etc/docker/certs.d/HOST/ and /etc/containers/certs.d/HOST/. Progress bars go to stderr when\n"
     "it is a terminal.";
+
+/* The commands besides pulling (commands.c), each with its own options and help ("oci-fetch
+ * COMMAND --help"); --help, the man page and completion list them from here. */
+static const struct fetch_command {
+	oci_cli_command doc;
+	int (*fn)(int argc, char **argv);
+} commands[] = {
+    {{"cache", "list or prune the blob cache",
+      "# what the cache holds, most recently used first\n"
+      "oci-fetch cache list\n"
+      "# remove what no pull used for a week\n"
+      "oci-fetch cache prune --older-than 7d"},
+     oci_fetch_cmd_cache},
+    {{"inspect", "show an image's manifest and config without pulling it",
+      "# skopeo inspect's JSON\n"
+      "oci-fetch inspect busybox\n"
+      "# a short listing, and the manifest bytes (digest-verified)\n"
+      "oci-fetch inspect --format text busybox\n"
+      "oci-fetch inspect --raw busybox | sha256sum"},
+     oci_fetch_cmd_inspect},
+    {{"list-tags", "list every tag of a repository",
+      "oci-fetch list-tags docker.io/library/busybox\n"
+      "oci-fetch list-tags --format text localhost:5000/app"},
+     oci_fetch_cmd_list_tags},
+    {{"login", "check credentials with a registry and store them",
+      "# asks for the password on the terminal, without echo\n"
+      "oci-fetch login -u me localhost:5000\n"
+      "printf '%s\\n' \"$TOKEN\" | oci-fetch login -u me --password-stdin registry.example.com"},
+     oci_fetch_cmd_login},
+    {{"logout", "remove stored credentials",
+      "oci-fetch logout localhost:5000\n"
+      "oci-fetch logout --all"},
+     oci_fetch_cmd_logout},
+};
+
+/* What --help and the man page say besides the options (common/cli.h). */
+static const oci_cli_tool tool = {
+    .name = "oci-fetch",
+    .summary = "pull an image from a registry and verify every digest",
+    .examples = "# pull busybox from Docker Hub and unpack it into ./rootfs\n"
+		"oci-fetch busybox | oci-unpack rootfs\n"
+		"# the arm64 image of an index, into an OCI layout directory\n"
+		"oci-fetch --platform linux/arm64 -o oci:layout:arm64 busybox",
+    .cmds = &commands[0].doc,
+    .n_cmds = ARRAY_SIZE(commands),
+    .cmd_size = sizeof(commands[0]),
+};
 
 /* "oci:DIR[:TAG]" or "DIR". */
 static int parse_output(char *arg, oci_pull_opts *o, oci_error *err)
@@ -161,22 +195,19 @@ int main(int argc, char **argv)
 	o.jobs = 4;
 	o.chunk_size = -1;
 	oci_log_init("oci-fetch");
-	for (size_t i = 0; argc > 1 && i < ARRAY_SIZE(commands); i++)
-		if (!strcmp(argv[1], commands[i].name))
-			return commands[i].fn(argc - 1, argv + 1);
+	oci_cli_set_tool(&tool);
+	const oci_cli_command *doc = argc > 1 ? oci_cli_enter_command(argv[1]) : NULL;
+	if (doc)
+		return ((const struct fetch_command *)(const void *)doc)->fn(argc - 1, argv + 1);
 	oci_cli_init(&c, options, ARRAY_SIZE(options), argc, argv, 1, false);
 	while ((id = oci_cli_next(&c, &err)) > 0) {
 		uint64_t n;
 		switch (id) {
 		case 'h':
 			oci_cli_help(stdout, usage, description, options, ARRAY_SIZE(options));
-			printf("\nCommands:\n");
-			for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
-				printf("  %-12s %s\n", commands[i].name, commands[i].help);
 			return oci_flush_stdout(&err) < 0 ? 1 : 0;
 		case OPT_VERSION:
-			printf("oci-fetch version %s\n", OCI_VERSION);
-			return oci_flush_stdout(&err) < 0 ? 1 : 0;
+			return oci_cli_print_version("oci-fetch", &err) < 0 ? 1 : 0;
 		case OPT_ALL_PLATFORMS:
 			o.all_platforms = true;
 			break;

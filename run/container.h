@@ -15,7 +15,7 @@
 #include <sys/types.h>
 
 #include "common/error.h"
-#include "run/cgroup/resources.h"
+#include "common/spec_resources.h"
 
 /* What every operation needs to know about the runtime itself (runc's global options). */
 typedef struct oci_runtime {

@@ -46,6 +46,7 @@ declare -A PARALLEL=(
 	[22-unpack-foreign]=""
 	[30-bundle]="runc"
 	[30-bundle-image]="runc"
+	[91-install]=""
 )
 
 # now_us: microseconds since the epoch ($EPOCHREALTIME without its decimal separator).

@@ -19,7 +19,8 @@
 #include <sys/types.h>
 
 #include "common/error.h"
-#include "run/cgroup/resources.h"
+#include "common/spec_resources.h"
+#include "run/cgroup/devices_bpf.h"
 
 typedef struct oci_cgroup oci_cgroup;
 typedef struct oci_cgroup_manager oci_cgroup_manager;

@@ -8,18 +8,9 @@
 #include <stdint.h>
 
 #include "common/error.h"
+#include "common/spec_resources.h"
 
-typedef struct oci_device_rule {
-	char type;	 /* 'a', 'b' or 'c' */
-	int64_t major;	 /* -1: any */
-	int64_t minor;	 /* -1: any */
-	unsigned access; /* OCI_DEV_M | OCI_DEV_R | OCI_DEV_W */
-	bool allow;
-} oci_device_rule;
-
-#define OCI_DEV_M 1u
-#define OCI_DEV_R 2u
-#define OCI_DEV_W 4u
+/* oci_device_rule: common/spec_resources.h, where linux.resources.devices is parsed. */
 
 /* Attach a program deciding by the last matching rule (deny when none matches); an allow
  * rule must cover all the access asked, a deny rule refuses any access it names. */

@@ -14,7 +14,7 @@
 #include "common/cli.h"
 #include "common/json.h"
 #include "common/util.h"
-#include "run/cgroup/resources.h"
+#include "common/spec_resources.h"
 #include "run/state.h"
 
 enum {

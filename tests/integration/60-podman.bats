@@ -248,6 +248,17 @@ ocirun() {
 	assert_success
 }
 
+@test "podman --tz on an image whose /etc/localtime is a symlink (issue 17: the bind was refused)" {
+	# an image as Debian's: /etc/localtime a symlink into /usr/share/zoneinfo
+	pm run --network none --name pmtzsrc "$IMG" sh -c 'mkdir -p /usr/share/zoneinfo && echo image >/usr/share/zoneinfo/UTC && ln -sf /usr/share/zoneinfo/UTC /etc/localtime' >/dev/null
+	pm commit -q pmtzsrc localhost/tzlink:test >/dev/null
+	pm rm pmtzsrc >/dev/null
+	run pm run --rm --network none --tz=Europe/Paris localhost/tzlink:test date +%Z
+	pm rmi localhost/tzlink:test >/dev/null 2>&1 || true
+	assert_success
+	[[ "$output" =~ ^CES?T$ ]]
+}
+
 @test "after podman rm -af nothing of oci-run is left: state, processes, mounts" {
 	pm run -d --network none --name pml1 "$IMG" sleep 100 >/dev/null
 	pm run -d --network none --name pml2 "$IMG" sleep 100 >/dev/null

@@ -410,6 +410,19 @@ START_TEST(test_validate_classes)
 		       "linux.resources.devices[0]: access 'rwx'");
 	expect_problem("linux.resources", "{\"memory\":{\"limit\":\"1G\"}}",
 		       "linux.resources.memory.limit: expected");
+	/* the runtime's own linux.resources parser is the validator's walk: what create would
+	 * refuse after the cgroup exists, validation lists */
+	expect_problem("linux.resources",
+		       "{\"hugepageLimits\":[{\"pageSize\":\"../2MB\",\"limit\":1}]}",
+		       "linux.resources.hugepageLimits[0]: expected pageSize and limit");
+	expect_problem("linux.resources", "{\"unified\":{\"memory.high\":5}}",
+		       "linux.resources.unified.memory.high: expected a string");
+	expect_problem("linux.resources", "{\"devices\":[{\"allow\":true,\"type\":\"x\"}]}",
+		       "linux.resources.devices[0].type: expected a, b or c, got 'x'");
+	expect_problem("linux.resources", "{\"devices\":[{\"allow\":true,\"major\":4294967296}]}",
+		       "linux.resources.devices[0]: major or minor out of range");
+	expect_problem("linux.resources", "{\"network\":{\"priorities\":[{\"name\":\"eth0\"}]}}",
+		       "linux.resources.network.priorities[0]: expected name and priority");
 	expect_problem("annotations", "{\"a\":1}", "annotations.a: expected a string");
 	expect_problem("hooks", "{\"prestart\":[{\"path\":\"rel\"}]}",
 		       "hooks.prestart[0].path: 'rel'");

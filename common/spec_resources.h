@@ -1,8 +1,9 @@
-/* linux.resources as a typed struct, parsed once (at create from config.json, at update from
- * --resources and the flags) and handed to the cgroup drivers (run/cgroup/v1.c, v2.c), which
- * never see the JSON. A group that is absent or empty asks for nothing. */
-#ifndef OCI_RUN_CGROUP_RESOURCES_H
-#define OCI_RUN_CGROUP_RESOURCES_H
+/* linux.resources as a typed struct, filled by the one walk that also validates it (config.json
+ * at oci-bundle validate and oci-run create, --resources and the flags at update) and handed
+ * to the cgroup drivers (run/cgroup/v1.c, v2.c), which never see the JSON. A group that is
+ * absent, null or empty asks for nothing. */
+#ifndef OCI_SPEC_RESOURCES_H
+#define OCI_SPEC_RESOURCES_H
 
 #include <jansson.h>
 #include <stdbool.h>
@@ -10,7 +11,20 @@
 #include <stdint.h>
 
 #include "common/error.h"
-#include "run/cgroup/devices_bpf.h"
+
+/* One rule of the device allow list (linux.resources.devices), for v1's devices.allow/deny
+ * and v2's eBPF program (run/cgroup/devices_bpf.c). */
+typedef struct oci_device_rule {
+	char type;	 /* 'a', 'b' or 'c' */
+	int64_t major;	 /* -1: any */
+	int64_t minor;	 /* -1: any */
+	unsigned access; /* OCI_DEV_M | OCI_DEV_R | OCI_DEV_W */
+	bool allow;
+} oci_device_rule;
+
+#define OCI_DEV_M 1u
+#define OCI_DEV_R 2u
+#define OCI_DEV_W 4u
 
 /* An optional integer: set is false when the key is absent (or null). */
 typedef struct oci_res_int {
@@ -67,9 +81,13 @@ typedef struct oci_resources {
 	size_t n_unified;
 } oci_resources;
 
-/* Parse a linux.resources object (NULL: nothing asked) into r (zeroed first). Unknown keys
- * are ignored; a known key of the wrong type is an error naming its JSON path, e.g.
- * "linux.resources.memory.limit: expected an integer". */
+struct oci_spec_checker;
+/* The walk: check a linux.resources value (NULL or null: nothing asked) and fill r (zeroed
+ * first), every problem into c with its JSON path, as validation lists them. Unknown keys are
+ * ignored. -1 only when an allocation failed (c->failed); r is then to be released. */
+int oci_spec_resources_walk(struct oci_spec_checker *c, json_t *json, oci_resources *r);
+/* The same walk stopping at the first problem, for update's --resources: an error naming its
+ * JSON path, e.g. "linux.resources.memory.limit: expected an integer"; r is left empty. */
 int oci_resources_parse(json_t *json, oci_resources *r, oci_error *err);
 void oci_resources_release(oci_resources *r);
 #endif
