@@ -180,7 +180,9 @@ static const oci_cli_option inspect_opts[] = {
      OPT_NO_TAGS},
     {"platform", 0, OCI_ARG_REQUIRED, "OS/ARCH[/VAR]",
      "platform to pick from an index (default: this host's)", OPT_PLATFORM},
-    {"raw", 0, OCI_ARG_NONE, NULL, "print the manifest or index as the registry sent it, verified",
+    {"raw", 0, OCI_ARG_NONE, NULL,
+     "print the manifest or index as the registry sent it, verified (with --platform: that "
+     "platform's manifest)",
      OPT_RAW},
 };
 

@@ -350,12 +350,17 @@ int oci_inspect(const oci_inspect_opts *o, FILE *out, oci_error *err)
 	cleanup_json json_t *tags = NULL, *j = NULL;
 	if (open_registry(&x, o->image, &o->reg, err) < 0)
 		goto out;
-	if (fetch_image(&x, o, o->format != OCI_INSPECT_RAW, err) < 0)
+	/* --raw prints what the reference names, or with --platform that platform's manifest */
+	bool raw_platform = o->format == OCI_INSPECT_RAW && o->platform;
+	if (fetch_image(&x, o, o->format != OCI_INSPECT_RAW || raw_platform, err) < 0)
 		goto out;
 	if (o->format == OCI_INSPECT_RAW || o->format == OCI_INSPECT_CONFIG) {
 		/* byte for byte what was verified: a signature or a digest computed on it holds */
-		const char *b = o->format == OCI_INSPECT_RAW ? x.top : x.config;
-		size_t n = o->format == OCI_INSPECT_RAW ? x.top_len : x.config_len;
+		bool man = raw_platform && x.is_index;
+		const char *b = o->format == OCI_INSPECT_CONFIG ? x.config : man ? x.man : x.top;
+		size_t n = o->format == OCI_INSPECT_CONFIG ? x.config_len
+			   : man			   ? x.man_len
+							   : x.top_len;
 		if (fwrite(b, 1, n, out) != n) {
 			oci_err_errno(err, errno, "writing to stdout");
 			goto out;

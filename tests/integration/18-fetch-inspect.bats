@@ -121,6 +121,11 @@ layer_gets() {
 	cmp "$T/cfg" "$T/cfg.skopeo"
 	cfg=$("$OCI_FETCH" inspect --raw "$REGISTRY/test/one:latest" | jq -r .config.digest)
 	[ "sha256:$(sha256sum <"$T/cfg" | cut -d' ' -f1)" = "$cfg" ]
+	# --raw --platform: that platform's manifest, the digest the index names
+	"$OCI_FETCH" inspect --raw --platform linux/arm64 "$REGISTRY/test/multi:latest" >"$T/arm"
+	want=$(jq -r '.manifests[] | select(.platform.architecture == "arm64") | .digest' "$T/raw")
+	[ "sha256:$(sha256sum <"$T/arm" | cut -d' ' -f1)" = "$want" ]
+	[ "$(jq -r .mediaType "$T/arm")" = application/vnd.oci.image.manifest.v1+json ]
 	# pinned by digest: the same bytes
 	"$OCI_FETCH" inspect --raw "$REGISTRY/test/one@$ONE_DIGEST" >"$T/raw1"
 	[ "sha256:$(sha256sum <"$T/raw1" | cut -d' ' -f1)" = "$ONE_DIGEST" ]
