@@ -59,6 +59,34 @@ static void inspected_release(inspected *x)
 		oci_registry_release(&x->reg);
 }
 
+/* A single-platform image has nothing to pick from: --platform naming another platform is
+ * refused, as the pull refuses it, rather than showing an image it did not ask for. */
+static int check_platform(inspected *x, const char *platform, oci_error *err)
+{
+	oci_platform want, have;
+	char ws[128], hs[128];
+	if (!platform)
+		return 0;
+	if (oci_platform_parse(platform, &want, err) < 0)
+		return oci_err_prefix(err, "--platform");
+	const char *os = json_string_value(json_object_get(x->cfg, "os"));
+	const char *arch = json_string_value(json_object_get(x->cfg, "architecture"));
+	const char *variant = json_string_value(json_object_get(x->cfg, "variant"));
+	if (!os || !arch || strlen(os) >= sizeof(have.os) || strlen(arch) >= sizeof(have.arch) ||
+	    (variant && strlen(variant) >= sizeof(have.variant)))
+		return 0; /* the config does not say (usably): nothing to compare */
+	memset(&have, 0, sizeof(have));
+	snprintf(have.os, sizeof(have.os), "%s", os);
+	snprintf(have.arch, sizeof(have.arch), "%s", arch);
+	snprintf(have.variant, sizeof(have.variant), "%s", variant ? variant : "");
+	if (!oci_platform_match(&want, &have))
+		return oci_err(err, OCI_E_NOTFOUND,
+			       "%s: no image for platform %s (the image is %s only)", x->refstr,
+			       oci_platform_str(&want, ws, sizeof(ws)),
+			       oci_platform_str(&have, hs, sizeof(hs)));
+	return 0;
+}
+
 /* The top document; for an index, the manifest of the wanted platform; then the config. */
 static int fetch_image(inspected *x, const oci_inspect_opts *o, bool want_config, oci_error *err)
 {
@@ -128,7 +156,7 @@ static int fetch_image(inspected *x, const oci_inspect_opts *o, bool want_config
 	if (!json_is_object(x->cfg))
 		return oci_err(err, OCI_E_INVALID, "%s: image config: not a JSON object",
 			       x->refstr);
-	return 0;
+	return x->is_index ? 0 : check_platform(x, o->platform, err);
 }
 
 /* A typed copy of cfg[key] (kind: 's' string, 'a' array of strings, 'A' array of objects,

@@ -109,6 +109,12 @@ layer_gets() {
 	assert_failure
 	assert_one_line_error oci-fetch
 	assert_output_contains "linux/s390x"
+	# a single-platform image: its own platform is fine, another one is refused as a pull does
+	run -0 "$OCI_FETCH" inspect --no-tags --platform "linux/$(jq -r .Architecture "$T/ours.json")" "$REGISTRY/test/one:latest"
+	run "$OCI_FETCH" inspect --platform linux/s390x "$REGISTRY/test/one:latest"
+	assert_failure
+	assert_one_line_error oci-fetch
+	assert_output_contains "no image for platform linux/s390x"
 }
 
 @test "inspect --raw and --config: skopeo's bytes, digest verified" {
