@@ -7,6 +7,8 @@
 #   ROUNDS=N (default 30)  OCI_RUN=PATH (e.g. an older build)
 set -euo pipefail
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
+# shellcheck disable=SC1091
+. "$TOP/tests/bench/lib.bash"
 ROUNDS=${ROUNDS:-30}
 OCI_RUN=${OCI_RUN:-${OCI_BUILD:-$TOP/build}/oci-run}
 [ "$(id -u)" = 0 ] || { echo "podman bench: skipped: needs root"; exit 0; }
@@ -29,12 +31,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# crun (1.8) wants every v1 controller it knows to be mounted; this hybrid host lacks hugetlb.
-if [ -d /sys/fs/cgroup/memory ] && ! mountpoint -q /sys/fs/cgroup/hugetlb 2>/dev/null &&
-	grep -qw hugetlb /proc/cgroups; then
-	mkdir -p /sys/fs/cgroup/hugetlb
-	mount -t cgroup -o hugetlb cgroup /sys/fs/cgroup/hugetlb
-fi
+bench_crun_cgroups
 
 mkdir -p "$W/tmp"
 # podman asks for hard limits only CAP_SYS_RESOURCE may raise; ask for what any runtime can set
@@ -62,7 +59,13 @@ done
 for r in $(seq "$ROUNDS"); do
 	for k in 0 1 2; do one "${paths[$k]}" >>"$W/t.${names[$k]}"; done
 done
-median() { sort -n "$1" | awk '{a[NR] = $1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
+# median FILE: the median of the timings in FILE, one a line
+median() {
+	local m _
+	# shellcheck disable=SC2046
+	read -r m _ < <(bench_stats $(cat "$1"))
+	echo "$m"
+}
 crun_med=$(median "$W/t.crun")
 echo "podman bench: podman run --rm --network none busybox true, $ROUNDS rounds, runtimes alternating"
 printf '  %-10s %12s %10s\n' runtime "median ms" "vs crun"
