@@ -78,6 +78,7 @@ declare -A PARALLEL=(
 	[71-cve-proc]="cpu"
 	[71-cve-rootless]="users"
 	[72-cve-review]="cpu"
+	[73-cve-review2]=""
 	[80-cgroupv2]="cpu"
 	[90-readme]=""
 	[91-install]=""
