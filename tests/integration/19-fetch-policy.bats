@@ -339,3 +339,29 @@ verdict() {
 	assert_output_contains "not signed by the policy's key"
 	[ ! -e "$T/of" ]
 }
+
+@test "policy: signatures found through the referrers API where the registry has one (filtered by artifactType)" {
+	image_push_busybox signed/api v1 >/dev/null
+	local dg=$IMAGE_DIGEST p=$T/p
+	pager_start --referrers
+	# the signed identity is the name the image is pulled by: the API-speaking front
+	sig_payload "$PAGER/signed/api" "$dg" >"$p"
+	sig_push_referrer signed/api "$dg" "$p:$(sig_sign "$K/one.key" "$p")"
+	write_policy '[{"type":"reject"}]' "$(jq -cn --argjson a "$(sigstore "$K/one.pub" '{"type":"matchRepository"}')" --arg r "$PAGER/signed/api" '{($r):$a}')"
+	run "$OCI_FETCH" -q --no-cache --policy "$POL" -o "$T/of" "$PAGER/signed/api:v1"
+	assert_success
+	check_layout "$T/of"
+	# the API answered (an index holding an SBOM entry and the signature; only the
+	# signature's artifactType was asked for), so the tag schema was never read
+	grep -q "GET /v2/signed/api/referrers/$dg?artifactType=application%2Fvnd.dev.cosign.artifact.sig.v1%2Bjson " "$PAGER_LOG"
+	! grep -q "GET /v2/signed/api/manifests/sha256-${dg#sha256:} " "$PAGER_LOG"
+	# the same signature checked against another key through the API: refused
+	write_policy '[{"type":"reject"}]' "$(jq -cn --argjson a "$(sigstore "$K/two.pub" '{"type":"matchRepository"}')" --arg r "$PAGER/signed/api" '{($r):$a}')"
+	rm -rf "$T/of"
+	run "$OCI_FETCH" -q --no-cache --policy "$POL" -o "$T/of" "$PAGER/signed/api:v1"
+	assert_failure
+	assert_one_line_error oci-fetch
+	assert_output_contains "not signed by the policy's key"
+	[ ! -e "$T/of" ]
+	pager_stop
+}

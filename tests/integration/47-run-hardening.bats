@@ -242,7 +242,8 @@ create_sleeper() {
 # assert_container_gone: init dead, cgroups and state removed.
 assert_container_gone() {
 	local i
-	for i in $(seq 100); do
+	# up to 20 s: a killed init is reaped at once, but a loaded machine may be slow to show it
+	for i in $(seq 400); do
 		[ -d "/proc/$INIT" ] && ! grep -q '^State:\s*Z' "/proc/$INIT/status" 2>/dev/null || break
 		sleep 0.05
 	done

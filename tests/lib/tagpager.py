@@ -14,6 +14,9 @@ Link header to the next page when more are left. The Link is:
   --link-foreign U the same path on another origin U (a hostile registry)
   --link-loop      the first page's own path again (a registry that loops)
   --hostile-tags   answer every tag list with a number among the tags
+  --referrers      also answer the OCI 1.1 referrers API, GET /v2/NAME/referrers/DIGEST
+                   [?artifactType=T], as distribution 3 does: from the "sha256-<hex>" tag
+                   schema index upstream (filtered by artifactType), an empty index when none
 
 Each request is logged to --log as "<METHOD> <path> auth=<yes|no>".
 Start: tagpager.py --port P --upstream http://127.0.0.1:R --log FILE; prints "ready".
@@ -29,6 +32,8 @@ import threading
 import urllib.parse
 
 TAGS_RE = re.compile(r"^/v2/(.+)/tags/list$")
+REFERRERS_RE = re.compile(r"^/v2/(.+)/referrers/(sha256):([0-9a-f]{64})$")
+INDEX_MT = "application/vnd.oci.image.index.v1+json"
 HOP = {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailers",
        "transfer-encoding", "upgrade", "host", "content-length"}
 
@@ -101,12 +106,25 @@ class Handler(http.server.BaseHTTPRequestHandler):
             headers.append(("Link", '<%s>; rel="next"' % link))
         self._answer(200, headers, json.dumps({"name": name, "tags": page}).encode())
 
+    def _referrers(self, name, alg, hexd, query):
+        r, data = self._upstream("GET", "/v2/%s/manifests/%s-%s" % (name, alg, hexd))
+        manifests = json.loads(data).get("manifests", []) if r.status == 200 else []
+        want = urllib.parse.parse_qs(query).get("artifactType", [None])[0]
+        if want is not None:
+            manifests = [m for m in manifests if m.get("artifactType") == want]
+        body = json.dumps({"schemaVersion": 2, "mediaType": INDEX_MT,
+                           "manifests": manifests}).encode()
+        self._answer(200, [("Content-Type", INDEX_MT)], body)
+
     def do_GET(self):
         self._log()
         path, _, query = self.path.partition("?")
         m = TAGS_RE.match(path)
         if m:
             return self._tags(m.group(1), query)
+        m = REFERRERS_RE.match(path)
+        if m and self.server.args.referrers:
+            return self._referrers(m.group(1), m.group(2), m.group(3), query)
         return self._forward()
 
     def _logged_forward(self):
@@ -131,6 +149,7 @@ def main():
     ap.add_argument("--link-foreign", default="")
     ap.add_argument("--link-loop", action="store_true")
     ap.add_argument("--hostile-tags", action="store_true")
+    ap.add_argument("--referrers", action="store_true")
     args = ap.parse_args()
     srv = http.server.ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
     srv.args = args
