@@ -7,10 +7,13 @@
 #include <jansson.h>
 #include <stdbool.h>
 
+#include "common/config.h"
 #include "run/container.h"
 
 typedef struct oci_init_args {
-	json_t *spec;
+	const oci_config *cfg; /* config.json, typed */
+	json_t *spec;	       /* its JSON, until mounts.c reads the model */
+	json_t *hooks;	       /* config.json's hooks (the state's copy), until hooks.c does */
 	const oci_create_opts *opts;
 	const char *rootfs;
 	int sync;    /* our end of the sync socketpair */
