@@ -46,8 +46,7 @@
 
 /* config.json, loaded into the typed model by the walk `oci-bundle validate` runs. */
 typedef struct bundle_config {
-	json_t *spec;	/* the JSON, for what is not typed yet and for the state's copies */
-	json_t *linux_; /* borrowed from spec */
+	json_t *spec; /* the JSON: the state keeps copies of its hooks and annotations */
 	oci_config cfg;
 	char *rootfs; /* root.path, resolved */
 } bundle_config;
@@ -75,7 +74,6 @@ static int load_bundle(const oci_create_opts *opts, bundle_config *b, oci_error 
 		return -1;
 	if (n > 0)
 		return oci_config_report(problems, n, "config.json", err);
-	b->linux_ = json_object_get(b->spec, "linux");
 	if (!b->cfg.has_process)
 		return oci_err(err, OCI_E_INVALID, "config.json: process: missing");
 	const char *root_path = b->cfg.root_path;
@@ -373,7 +371,6 @@ static int spawn_init(creation *c, const bundle_config *b, const ns_plan *ns, oc
 	oci_init_args ia;
 	memset(&ia, 0, sizeof(ia));
 	ia.cfg = &b->cfg;
-	ia.spec = b->spec;
 	ia.hooks = c->st.hooks;
 	ia.opts = c->opts;
 	ia.rootfs = b->rootfs;
@@ -412,7 +409,7 @@ static int spawn_init(creation *c, const bundle_config *b, const ns_plan *ns, oc
 	 * that `delete --force` can clean. */
 	if (oci_state_write(c->dirfd, &c->st, err) < 0)
 		return -1;
-	if (ia.userns && oci_userns_write_maps(pid, b->linux_, err) < 0)
+	if (ia.userns && oci_userns_write_maps(pid, &b->cfg.linux_, err) < 0)
 		return -1;
 	if (oci_cgroup_enter(c->st.cgroups, pid, err) < 0)
 		return -1;

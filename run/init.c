@@ -212,7 +212,7 @@ void oci_init_main(oci_init_args *a)
 		fail(a, &err);
 
 	const char *bundle = a->opts->bundle;
-	oci_mount_ctx mctx = {.spec = a->spec,
+	oci_mount_ctx mctx = {.cfg = cfg,
 			      .rootfs = a->rootfs,
 			      .bundle = bundle,
 			      .userns = a->userns,
@@ -228,7 +228,7 @@ void oci_init_main(oci_init_args *a)
 
 	if (oci_mounts_pivot(a->rootfs, a->opts->no_pivot, &err) < 0 ||
 	    oci_process_sysctl(cfg, &err) < 0 || oci_process_make_cwd(process, &err) < 0 ||
-	    oci_mounts_finalize(a->spec, &err) < 0 || oci_process_identity(cfg, &err) < 0)
+	    oci_mounts_finalize(cfg, &err) < 0 || oci_process_identity(cfg, &err) < 0)
 		fail(a, &err);
 
 	if (process->terminal) {

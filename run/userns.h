@@ -4,15 +4,15 @@
 #ifndef OCI_RUN_USERNS_H
 #define OCI_RUN_USERNS_H
 
-#include <jansson.h>
 #include <sys/types.h>
 
+#include "common/config.h"
 #include "common/error.h"
 
 /* Write linux.uidMappings and linux.gidMappings for pid's new user namespace. As root they
  * are written as they are; an unprivileged caller writes its own single id itself ("deny" in
  * setgroups first for gids) and uses newuidmap/newgidmap for anything wider. */
-int oci_userns_write_maps(pid_t pid, json_t *linux_, oci_error *err);
+int oci_userns_write_maps(pid_t pid, const oci_config_linux *l, oci_error *err);
 
 /* Set err for a failed clone/unshare of a user namespace (errnum), naming the sysctl that
  * forbids it: kernel.unprivileged_userns_clone, kernel.apparmor_restrict_unprivileged_userns
