@@ -226,6 +226,7 @@ static int plan_namespaces(const oci_config_linux *l, ns_plan *p, oci_error *err
 typedef struct creation {
 	const oci_runtime *rt;
 	const oci_create_opts *opts;
+	const oci_config *cfg; /* config.json, typed */
 	int rootfd, dirfd;
 	int fifo;    /* exec.fifo, until the init holds it */
 	int sock[2]; /* sync socketpair: ours, the init's */
@@ -371,7 +372,6 @@ static int spawn_init(creation *c, const bundle_config *b, const ns_plan *ns, oc
 	oci_init_args ia;
 	memset(&ia, 0, sizeof(ia));
 	ia.cfg = &b->cfg;
-	ia.hooks = c->st.hooks;
 	ia.opts = c->opts;
 	ia.rootfs = b->rootfs;
 	ia.seccomp = &c->seccomp;
@@ -424,8 +424,8 @@ static int spawn_init(creation *c, const bundle_config *b, const ns_plan *ns, oc
 static int run_create_hooks(void *ctx, oci_error *err)
 {
 	creation *c = ctx;
-	if (oci_hooks_run(c->st.hooks, "prestart", c->hook_state, err) < 0 ||
-	    oci_hooks_run(c->st.hooks, "createRuntime", c->hook_state, err) < 0)
+	if (oci_hooks_run(&c->cfg->hooks, "prestart", c->hook_state, err) < 0 ||
+	    oci_hooks_run(&c->cfg->hooks, "createRuntime", c->hook_state, err) < 0)
 		return -1;
 	return 0;
 }
@@ -490,6 +490,7 @@ int oci_container_create(const oci_runtime *rt, const oci_create_opts *opts, int
 
 	creation c;
 	creation_init(&c, rt, opts);
+	c.cfg = &b.cfg;
 	int ret = prepare_state(&c, &b, &ns, err);
 	if (ret == 0)
 		ret = spawn_init(&c, &b, &ns, err);

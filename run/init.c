@@ -155,7 +155,7 @@ void oci_init_main(oci_init_args *a)
 	char state[OCI_SYNC_MAX + 1];
 	const oci_config *cfg = a->cfg;
 	const oci_process *process = &cfg->process;
-	json_t *hooks = a->hooks;
+	const oci_config_hooks *hooks = &cfg->hooks;
 
 	/* Until READY the runtime owns us: if it dies, so do we. */
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);

@@ -12,7 +12,6 @@
 
 typedef struct oci_init_args {
 	const oci_config *cfg; /* config.json, typed */
-	json_t *hooks;	       /* config.json's hooks (the state's copy), until hooks.c does */
 	const oci_create_opts *opts;
 	const char *rootfs;
 	int sync;    /* our end of the sync socketpair */
