@@ -150,6 +150,7 @@ int oci_ref_parse(const char *s, oci_ref *out, oci_error *err)
 			memcpy(out->domain, name, dlen);
 			out->domain[dlen] = '\0';
 			path = first_slash + 1;
+			out->qualified = true;
 		}
 	}
 	if (!out->domain[0] || !strcmp(out->domain, "index.docker.io"))

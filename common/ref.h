@@ -18,6 +18,7 @@ typedef struct oci_ref {
 	char tag[OCI_REF_TAG_MAX + 1];	   /* "" when the reference pins only a digest */
 	bool has_digest;
 	oci_digest digest;
+	bool qualified; /* the input named a registry host (not a short name such as "busybox") */
 } oci_ref;
 
 int oci_ref_parse(const char *s, oci_ref *out, oci_error *err);

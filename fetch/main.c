@@ -25,11 +25,14 @@ enum {
 	OPT_DEBUG,
 	OPT_DIGEST_FILE,
 	OPT_INSECURE,
+	OPT_INSECURE_POLICY,
 	OPT_KEY,
 	OPT_NO_CACHE,
 	OPT_PLAIN_HTTP,
 	OPT_PLATFORM,
+	OPT_POLICY,
 	OPT_PRINT_DIGEST,
+	OPT_REGISTRIES_CONF,
 	OPT_USERNAME,
 	OPT_VERSION,
 };
@@ -55,6 +58,9 @@ static const oci_cli_option options[] = {
     {"help", 'h', OCI_ARG_NONE, NULL, "show this help", 'h'},
     {"insecure", 0, OCI_ARG_NONE, NULL, "do not verify the registry's TLS certificate",
      OPT_INSECURE},
+    {"insecure-policy", 0, OCI_ARG_NONE, NULL,
+     "pull without checking any signature policy (as skopeo --insecure-policy)",
+     OPT_INSECURE_POLICY},
     {"jobs", 'j', OCI_ARG_REQUIRED, "N", "parallel requests: layers and Range chunks (default 4)",
      'j'},
     {"key", 0, OCI_ARG_REQUIRED, "FILE", "client certificate key (PEM)", OPT_KEY},
@@ -65,8 +71,16 @@ static const oci_cli_option options[] = {
      "talk HTTP, not HTTPS (default for localhost and 127.0.0.1)", OPT_PLAIN_HTTP},
     {"platform", 0, OCI_ARG_REQUIRED, "OS/ARCH[/VAR]",
      "platform to pick from an index (default: this host's)", OPT_PLATFORM},
+    {"policy", 0, OCI_ARG_REQUIRED, "FILE",
+     "signature policy (default ~/.config/containers/policy.json, else "
+     "/etc/containers/policy.json; none: accept)",
+     OPT_POLICY},
     {"print-digest", 0, OCI_ARG_NONE, NULL, "print the manifest digest (on stderr when streaming)",
      OPT_PRINT_DIGEST},
+    {"registries-conf", 0, OCI_ARG_REQUIRED, "FILE",
+     "registries.conf to use alone (default $CONTAINERS_REGISTRIES_CONF, else the "
+     "containers files and drop-ins)",
+     OPT_REGISTRIES_CONF},
     {"quiet", 'q', OCI_ARG_NONE, NULL, "no progress output", 'q'},
     {"username", 0, OCI_ARG_REQUIRED, "USER", "registry user; the password is read from stdin",
      OPT_USERNAME},
@@ -81,7 +95,12 @@ static const char description[] =
     "or into an OCI layout directory.\n"
     "\n"
     "IMAGE is normalised as Docker does (busybox = docker.io/library/busybox:latest, served by\n"
-    "registry-1.docker.io); hosts may be names, IPv4 or [IPv6] with a port. Credentials come from\n"
+    "registry-1.docker.io); hosts may be names, IPv4 or [IPv6] with a port.\n"
+    "registries.conf (containers-registries.conf(5)) gives short names their search registries\n"
+    "and aliases, and names mirrors, rewrites, insecure and blocked registries; policy.json\n"
+    "(containers-policy.json(5)) can require sigstore signatures (public keys), checked before\n"
+    "any layer is fetched.\n"
+    "Credentials come from\n"
     "--creds/--username, else $REGISTRY_AUTH_FILE, $XDG_RUNTIME_DIR/containers/auth.json,\n"
     "$XDG_CONFIG_HOME/containers/auth.json, $DOCKER_CONFIG/config.json or ~/.docker/config.json\n"
     "(auths, identitytoken, credHelpers, credsStore). CAs and client certificates also come from\n"
@@ -196,6 +215,9 @@ int main(int argc, char **argv)
 		case OPT_INSECURE:
 			o.reg.tls.insecure = true;
 			break;
+		case OPT_INSECURE_POLICY:
+			o.insecure_policy = true;
+			break;
 		case 'j':
 			if (oci_parse_u64(c.optarg, 64, &n) < 0 || n == 0) {
 				oci_err(&err, OCI_E_INVALID,
@@ -221,11 +243,17 @@ int main(int argc, char **argv)
 		case OPT_PLATFORM:
 			o.platform = c.optarg;
 			break;
+		case OPT_POLICY:
+			o.policy = c.optarg;
+			break;
 		case OPT_PRINT_DIGEST:
 			o.print_digest = true;
 			break;
 		case 'q':
 			quiet = true;
+			break;
+		case OPT_REGISTRIES_CONF:
+			o.registries_conf = c.optarg;
 			break;
 		case OPT_USERNAME:
 			o.reg.username = c.optarg;
@@ -244,6 +272,10 @@ int main(int argc, char **argv)
 	o.image = argv[c.index];
 	if (o.reg.creds && o.reg.username) {
 		oci_err(&err, OCI_E_INVALID, "--creds and --username are exclusive");
+		goto fail;
+	}
+	if (o.policy && o.insecure_policy) {
+		oci_err(&err, OCI_E_INVALID, "--policy and --insecure-policy are exclusive");
 		goto fail;
 	}
 	if (o.cache_dir && o.no_cache) {

@@ -1,8 +1,10 @@
-/* Pulling an image. The manifest (and index) and the config are small: they are fetched
- * into memory and verified before anything is written. Layers are downloaded in parallel
- * (transfer.c) into the blob store; for a stream, a writer thread follows them in order and
- * copies each blob's bytes out as they land, holding back its last bytes until the blob is
- * verified, so a consumer never receives a complete wrong blob. */
+/* Pulling an image. The name is resolved through registries.conf (short names, aliases,
+ * mirrors, rewrites) and the first source that serves the manifest is used; the policy is
+ * checked on the manifest digest before any layer is downloaded. The manifest (and index) and the
+ * config are small: they are fetched into memory and verified before anything is written. Layers
+ * are downloaded in parallel (transfer.c) into the blob store; for a stream, a writer thread
+ * follows them in order and copies each blob's bytes out as they land, holding back its last bytes
+ * until the blob is verified, so a consumer never receives a complete wrong blob. */
 #include "fetch/pull.h"
 
 #include <errno.h>
@@ -22,6 +24,8 @@
 #include "common/util.h"
 #include "fetch/archive_out.h"
 #include "fetch/cache.h"
+#include "fetch/policy.h"
+#include "fetch/registries_conf.h"
 #include "fetch/transfer.h"
 
 #define COPY_BUF (256u << 10)
@@ -59,6 +63,8 @@ typedef struct pull {
 	oci_layout layout;
 	bool layout_open;
 	bool store_is_layout;
+	const oci_policy *policy; /* NULL: no policy check */
+	bool policy_refused;	  /* a verdict, not a failing source: no other source is tried */
 } pull;
 
 static const char *short_digest(const oci_digest *d, char *buf, size_t len)
@@ -169,6 +175,11 @@ static int check_single_platform(pull *p, const pulled_manifest *pm, oci_error *
 	return 0;
 }
 
+static int sigs_from_registry(void *ctx, const oci_digest *d, oci_sigs *out, oci_error *err)
+{
+	return oci_sig_fetch(ctx, d, out, err);
+}
+
 static int resolve(pull *p, oci_error *err)
 {
 	char reference[OCI_DIGEST_STR_MAX + OCI_REF_TAG_MAX];
@@ -178,6 +189,12 @@ static int resolve(pull *p, oci_error *err)
 				      -1, &p->top_body, &p->top_len, &p->top_digest, ctype,
 				      sizeof(ctype), err) < 0)
 		return -1;
+	/* the policy judges the name asked for and the digest served, before anything else */
+	if (p->policy && oci_policy_check(p->policy, &p->ref, &p->top_digest, sigs_from_registry,
+					  &p->reg, err) < 0) {
+		p->policy_refused = true;
+		return -1;
+	}
 	cleanup_json json_t *doc = oci_json_loadb(p->top_body, p->top_len, OCI_JSON_MAX_SIZE,
 						  OCI_JSON_MAX_DEPTH, "manifest", err);
 	if (!doc)
@@ -586,12 +603,101 @@ static int report_digest(pull *p, oci_error *err)
 	return 0;
 }
 
+/* Forget what a failed source gave, so the next one starts clean. */
+static void pull_reset(pull *p)
+{
+	const oci_pull_opts *o = p->o;
+	const oci_policy *pol = p->policy;
+	pull_release(p);
+	memset(p, 0, sizeof(*p));
+	p->o = o;
+	p->policy = pol;
+}
+
+static int try_source(pull *p, const oci_pull_source *s, oci_error *err)
+{
+	oci_registry_opts ro = p->o->reg;
+	char ss[sizeof(p->refstr)];
+	oci_ref_str(&s->ref, ss, sizeof(ss));
+	if (strcmp(ss, p->refstr))
+		log_debug("%s: trying %s%s", p->refstr, s->mirror ? "mirror " : "", ss);
+	/* insecure: TLS without verification, then plain HTTP (as containers/image does) */
+	if (s->insecure)
+		ro.tls.insecure = true;
+	for (int attempt = 0;; attempt++) {
+		int r = oci_registry_init(&p->reg, &s->ref, &ro, err);
+		p->reg_init = true;
+		if (r == 0 && resolve(p, err) == 0)
+			return 0;
+		if (r < 0)
+			oci_err_prefix(err, "%s", ss);
+		if (p->policy_refused || !s->insecure || ro.plain_http || attempt ||
+		    (err->code != OCI_E_NET && err->code != OCI_E_TLS))
+			return -1;
+		log_debug("%s: %s; trying plain HTTP (insecure in registries.conf)", ss, err->msg);
+		pull_reset(p);
+		oci_ref_str(&s->ref, ss, sizeof(ss));
+		ro.plain_http = true;
+		ro.tls.insecure = false;
+	}
+}
+
+/* Each candidate name (one, unless a short name is searched in several registries), each of
+ * its sources (mirrors, then the location) until one serves the manifest. */
+static int resolve_sources(pull *p, const oci_regconf *rc, char **cands, oci_error *err)
+{
+	cleanup_free char *tried = NULL;
+	oci_error last = OCI_ERROR_INIT;
+	size_t attempts = 0;
+	for (size_t c = 0; cands[c]; c++) {
+		oci_ref logical;
+		oci_pull_source *src;
+		size_t n;
+		if (oci_ref_parse(cands[c], &logical, err) < 0)
+			return oci_err_prefix(err, "'%s'", cands[c]);
+		if (oci_regconf_sources(rc, &logical, &src, &n, err) < 0)
+			return -1;
+		for (size_t i = 0; i < n; i++) {
+			pull_reset(p);
+			p->ref = logical;
+			oci_ref_str(&logical, p->refstr, sizeof(p->refstr));
+			oci_err_clear(&last);
+			if (try_source(p, &src[i], &last) == 0 || p->policy_refused) {
+				free(src);
+				if (p->policy_refused)
+					*err = last;
+				return p->policy_refused ? -1 : 0;
+			}
+			attempts++;
+			char *t = tried ? oci_asprintf(err, "%s; %s", tried, last.msg)
+					: oci_strdup(last.msg, err);
+			if (!t) {
+				free(src);
+				return -1;
+			}
+			free(tried);
+			tried = t;
+		}
+		free(src);
+	}
+	if (attempts == 1) {
+		*err = last;
+		return -1;
+	}
+	return oci_err(err, last.code, "no source served the image, tried %zu: %s", attempts,
+		       tried ? tried : "");
+}
+
 int oci_pull(const oci_pull_opts *o, oci_error *err)
 {
 	pull p;
 	memset(&p, 0, sizeof(p));
 	p.o = o;
 	int ret = -1;
+	oci_regconf rc;
+	oci_policy pol;
+	cleanup_strv char **cands = NULL;
+	memset(&pol, 0, sizeof(pol));
 	if (oci_ref_parse(o->image, &p.ref, err) < 0)
 		return oci_err_prefix(err, "'%s'", o->image);
 	oci_ref_str(&p.ref, p.refstr, sizeof(p.refstr));
@@ -602,14 +708,16 @@ int oci_pull(const oci_pull_opts *o, oci_error *err)
 	if (o->all_platforms && !o->layout_dir)
 		return oci_err(err, OCI_E_INVALID,
 			       "--all-platforms needs an output layout (-o DIR)");
+	/* both files are read before any request: a mistake in them stops here */
+	if (oci_regconf_load(&rc, o->registries_conf, err) < 0)
+		return -1;
+	int have_policy = o->insecure_policy ? 0 : oci_policy_load(&pol, o->policy, err);
+	if (have_policy < 0 || oci_regconf_resolve(&rc, o->image, &cands, err) < 0)
+		goto out;
 	/* a consumer that goes away is an error on write, not a silent death */
 	signal(SIGPIPE, SIG_IGN);
-	if (oci_registry_init(&p.reg, &p.ref, &o->reg, err) < 0) {
-		oci_err_prefix(err, "%s", p.refstr);
-		goto out;
-	}
-	p.reg_init = true;
-	if (resolve(&p, err) < 0)
+	p.policy = have_policy ? &pol : NULL;
+	if (resolve_sources(&p, &rc, cands, err) < 0)
 		goto out;
 	if (o->layout_dir) {
 		if (oci_layout_open(o->layout_dir, true, &p.layout, err) < 0)
@@ -629,5 +737,7 @@ int oci_pull(const oci_pull_opts *o, oci_error *err)
 	ret = 0;
 out:
 	pull_release(&p);
+	oci_policy_release(&pol);
+	oci_regconf_release(&rc);
 	return ret;
 }

@@ -1,4 +1,5 @@
-/* Pulling an image: resolve the reference, pick the platform, fetch and verify the manifest
+/* Pulling an image: resolve the reference (short names and mirrors from registries.conf),
+ * check it against the signature policy, pick the platform, fetch and verify the manifest
  * and config, download the layers in parallel into the blob store, and write an oci-archive
  * stream (in streaming order) or an OCI layout. */
 #ifndef OCI_FETCH_PULL_H
@@ -25,6 +26,9 @@ typedef struct oci_pull_opts {
 	const char *layout_tag; /* NULL: the reference's tag */
 	const char *digest_file;
 	bool print_digest;
+	const char *registries_conf; /* NULL: $CONTAINERS_REGISTRIES_CONF or the default files */
+	const char *policy;	     /* NULL: the default policy.json, if any */
+	bool insecure_policy;	     /* no policy check at all */
 } oci_pull_opts;
 
 int oci_pull(const oci_pull_opts *o, oci_error *err);

@@ -196,7 +196,11 @@ int oci_container_kill(const oci_runtime *rt, const char *id, int sig, bool all,
 		return -1;
 	int ret = 0;
 	if (oci_state_status(dirfd, &st) == OCI_STATUS_STOPPED) {
-		ret = oci_err(err, OCI_E_STATE, "container '%s' is not running", id);
+		/* "container not running" is the text of runc's error, which containerd's shim
+		 * matches to treat a kill of a stopped task as done (ctr task rm -f) rather than as
+		 * a failure. */
+		ret = oci_err(err, OCI_E_STATE,
+			      "cannot signal '%s': container not running (it has stopped)", id);
 	} else if (all) {
 		pid_t *pids = NULL;
 		size_t n = 0;
@@ -217,6 +221,13 @@ int oci_container_kill(const oci_runtime *rt, const char *id, int sig, bool all,
 	} else if (kill(st.pid, sig) < 0) {
 		ret = oci_err_errno(err, errno, "cannot send signal %d to '%s'", sig, id);
 	}
+	/* A frozen task cannot act on SIGKILL (on cgroup v1 it stays in D state forever, and
+	 * podman and containerd then wait for an exit that never comes): thaw a paused
+	 * container after killing it, as runc does. Other signals leave it paused; they are
+	 * delivered when it is resumed. */
+	if (ret == 0 && sig == SIGKILL && st.cgroups && oci_cgroup_is_frozen(st.cgroups) &&
+	    oci_cgroup_freeze(st.cgroups, false, err) < 0)
+		ret = -1;
 	oci_state_release(&st);
 	return ret;
 }

@@ -11,6 +11,7 @@
 
 #include <jansson.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "common/error.h"
@@ -78,6 +79,15 @@ typedef struct oci_exec_opts {
  * for and *exit_status receives its shell-style status. */
 int oci_container_exec(const oci_runtime *rt, const oci_exec_opts *o, int *exit_status,
 		       oci_error *err);
+
+/* events (run/container_events.c): runc's event lines ({"type":"stats"|"oom","id":ID,...},
+ * one JSON object without a newline) handed to emit, which returns -1 with err to stop. With
+ * once, one stats event; else a stats event every interval_ns and an oom event for each OOM
+ * kill the container's memory cgroup counts, until the container stops. A stopped or missing
+ * container is an error. */
+typedef int oci_event_fn(const char *line, void *arg, oci_error *err);
+int oci_container_events(const oci_runtime *rt, const char *id, bool once, uint64_t interval_ns,
+			 oci_event_fn *emit, void *arg, oci_error *err);
 
 /* Signal names with or without "SIG" and numbers. Returns the number or -1. */
 int oci_signal_parse(const char *s, oci_error *err);

@@ -1,6 +1,7 @@
 /* oci-run: an OCI runtime with runc's command line. This file only parses the global
  * options into the runtime context, picks the command from one table and hands over to its
  * file in run/cmd/. */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 #include "common/log.h"
 #include "common/spec.h"
 #include "run/cmd/cmd.h"
+#include "run/userns.h"
 
 enum {
 	OPT_ROOT = 256,
@@ -33,7 +35,9 @@ static const oci_cli_option global_opts[] = {
     {"systemd-cgroup", 0, OCI_ARG_NONE, NULL, "take cgroupsPath as slice:prefix:name",
      OPT_SYSTEMD_CGROUP},
     {"criu", 0, OCI_ARG_REQUIRED, "PATH", "accepted for compatibility, unused", OPT_CRIU},
-    {"rootless", 0, OCI_ARG_REQUIRED, "VALUE", "accepted for compatibility (true|false|auto)",
+    {"rootless", 0, OCI_ARG_REQUIRED, "VALUE",
+     "true|false|auto: unprivileged towards the host (auto: not uid 0, or uid 0 only in a user "
+     "namespace, as under rootless podman)",
      OPT_ROOTLESS},
     {"help", 'h', OCI_ARG_NONE, NULL, "show this help", OPT_HELP},
     {"version", 'v', OCI_ARG_NONE, NULL, "print the version", OPT_VERSION},
@@ -46,6 +50,7 @@ static const struct {
 } commands[] = {
     {"create", oci_cmd_create, "create a container"},
     {"delete", oci_cmd_delete, "delete a container and what it holds"},
+    {"events", oci_cmd_events, "print a container's stats and OOM events"},
     {"exec", oci_cmd_exec, "run another process in a container"},
     {"features", oci_cmd_features, "show the features this runtime supports"},
     {"kill", oci_cmd_kill, "send a signal to the container's init"},
@@ -101,7 +106,10 @@ int main(int argc, char **argv)
 			rt.systemd_cgroup = true;
 			break;
 		case OPT_CRIU:
+			break;
 		case OPT_ROOTLESS:
+			if (oci_rootless_set(cli.optarg, &err) < 0)
+				goto fail;
 			break;
 		case OPT_HELP:
 			usage(stdout);
@@ -121,8 +129,12 @@ int main(int argc, char **argv)
 	const char *name = argv[cli.index];
 	char rootbuf[4096];
 	if (!rt.root) {
-		const char *xdg = getenv("XDG_RUNTIME_DIR");
-		if (geteuid() != 0 && xdg && xdg[0]) {
+		/* runc's rule: $XDG_RUNTIME_DIR for an unprivileged user, and for uid 0 inside a
+		 * user namespace unless $USER says root (sudo inside the namespace). */
+		const char *xdg = getenv("XDG_RUNTIME_DIR"), *user = getenv("USER");
+		bool in_userns = geteuid() == 0 && !oci_userns_is_initial();
+		if (xdg && xdg[0] &&
+		    (geteuid() != 0 || (in_userns && (!user || strcmp(user, "root"))))) {
 			snprintf(rootbuf, sizeof(rootbuf), "%s/oci-run", xdg);
 			rt.root = rootbuf;
 		} else {

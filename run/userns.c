@@ -165,6 +165,42 @@ int oci_userns_write_maps(pid_t pid, const oci_config_linux *l, oci_error *err)
 }
 
 /* The value of a sysctl as a short string, or NULL when the knob does not exist. */
+bool oci_userns_is_initial(void)
+{
+	FILE *f = fopen("/proc/self/uid_map", "re");
+	if (!f)
+		return true; /* no procfs to tell: assume the host, as runc does */
+	unsigned long long c, h, s;
+	int n = fscanf(f, "%llu %llu %llu", &c, &h, &s);
+	int more = fgetc(f) == '\n' ? fgetc(f) : EOF;
+	fclose(f);
+	return n == 3 && c == 0 && h == 0 && s == 4294967295ULL && more == EOF;
+}
+
+/* -1 until decided: oci_rootless() decides "auto" on first use. */
+static int rootless_mode = -1;
+
+int oci_rootless_set(const char *mode, oci_error *err)
+{
+	if (!mode || !strcmp(mode, "auto"))
+		rootless_mode = -1;
+	else if (!strcmp(mode, "true"))
+		rootless_mode = 1;
+	else if (!strcmp(mode, "false"))
+		rootless_mode = 0;
+	else
+		return oci_err(err, OCI_E_INVALID, "--rootless: '%s' is not true, false or auto",
+			       mode);
+	return 0;
+}
+
+bool oci_rootless(void)
+{
+	if (rootless_mode < 0)
+		rootless_mode = geteuid() != 0 || !oci_userns_is_initial();
+	return rootless_mode == 1;
+}
+
 static const char *sysctl_value(const char *path, char *buf, size_t len)
 {
 	cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);

@@ -4,6 +4,7 @@
 #ifndef OCI_RUN_USERNS_H
 #define OCI_RUN_USERNS_H
 
+#include <stdbool.h>
 #include <sys/types.h>
 
 #include "common/config.h"
@@ -13,6 +14,18 @@
  * are written as they are; an unprivileged caller writes its own single id itself ("deny" in
  * setgroups first for gids) and uses newuidmap/newgidmap for anything wider. */
 int oci_userns_write_maps(pid_t pid, const oci_config_linux *l, oci_error *err);
+
+/* Whether this runtime is unprivileged towards the host ("rootless"), decided once as runc
+ * decides it: --rootless true or false, or by default (auto) rootless when the effective uid
+ * is not 0, or when it is 0 only inside a user namespace that is not the initial one — where
+ * rootless podman runs its runtime. A rootless runtime uses cgroups only where one was
+ * delegated to it and keeps its state under $XDG_RUNTIME_DIR. mode is "true", "false", "auto"
+ * or NULL (auto); anything else is an error. */
+int oci_rootless_set(const char *mode, oci_error *err);
+bool oci_rootless(void);
+/* Whether the calling process is in the initial user namespace (its uid_map is the identity
+ * map of all 2^32 ids). */
+bool oci_userns_is_initial(void);
 
 /* Set err for a failed clone/unshare of a user namespace (errnum), naming the sysctl that
  * forbids it: kernel.unprivileged_userns_clone, kernel.apparmor_restrict_unprivileged_userns

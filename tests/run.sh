@@ -34,6 +34,7 @@ declare -A PARALLEL=(
 	[15-fetch-cli]=""
 	[16-fetch-foreign]=""
 	[17-fetch-layout-peers]=""
+	[19-fetch-policy]=""
 	[20-unpack]=""
 	[20-unpack-features]=""
 	[20-unpack-hostile]=""

@@ -15,6 +15,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "common/error.h"
@@ -23,6 +24,7 @@
 
 typedef struct oci_cgroup oci_cgroup;
 typedef struct oci_cgroup_manager oci_cgroup_manager;
+typedef struct oci_cgroup_stats oci_cgroup_stats; /* run/cgroup/stats.h */
 
 typedef struct oci_cgroup_ops {
 	const char *name; /* "v1", "v2", "systemd" */
@@ -51,6 +53,10 @@ typedef struct oci_cgroup_ops {
 	int (*kill)(const oci_cgroup *cg, oci_error *err);
 	/* Remove the directories (waiting briefly for the last processes to leave). */
 	int (*destroy)(const oci_cgroup *cg, oci_error *err);
+	/* Usage counters of every controller the container has (stats_v1.c, stats_v2.c). */
+	int (*stats)(const oci_cgroup *cg, oci_cgroup_stats *s, oci_error *err);
+	/* How many OOM kills the container's memory cgroup has seen (0 without one). */
+	int (*oom_kills)(const oci_cgroup *cg, uint64_t *n, oci_error *err);
 } oci_cgroup_ops;
 
 extern const oci_cgroup_ops oci_cgroup_v1_ops, oci_cgroup_v2_ops, oci_cgroup_systemd_ops;

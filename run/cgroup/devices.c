@@ -5,6 +5,7 @@
 
 #include "common/util.h"
 #include "run/cgroup/internal.h"
+#include "run/userns.h"
 
 /* runc's AllowedDevices (libcontainer/specconv), appended after the config's own rules:
  * mknod of anything, and the devices every container gets. */
@@ -24,7 +25,7 @@ int oci_cgroup_device_rules(const oci_resources *res, bool create, oci_device_ru
 	bool given = res && res->has_devices;
 	if (!create && !given)
 		return 1;
-	if (geteuid() != 0)
+	if (oci_rootless())
 		return 1;
 	size_t own = given ? res->n_devices : 0;
 	size_t total = own + (create ? ARRAY_SIZE(default_devices) : 0);

@@ -47,6 +47,9 @@ int oci_cgroup_kill_tree(const oci_cgroup *cg, oci_error *err);
 int oci_cgroup_device_rules(const oci_resources *res, bool create, oci_device_rule **rules,
 			    size_t *n, oci_error *err);
 
+/* v1.c: the v1 directory of cg holding the file probe (e.g. "memory.limit_in_bytes"), or
+ * NULL. */
+const char *oci_cgroup_v1_dir(const oci_cgroup *cg, const char *probe);
 /* v2.c: the unified directory of cg, or NULL. */
 const char *oci_cgroup_v2_unified(const oci_cgroup *cg);
 /* v2.c writers, one per linux.resources group, writing into cg's unified directory (the

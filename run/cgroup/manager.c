@@ -15,6 +15,7 @@
 
 #include "common/util.h"
 #include "run/cgroup/internal.h"
+#include "run/userns.h"
 
 /* ---- cgroup files ---- */
 
@@ -263,7 +264,7 @@ static int make_dirs(const oci_cgroup_mount *mnt, const char *rel,
 		     void (*init_level)(const oci_cgroup_mount *, const char *), char **out,
 		     oci_error *err)
 {
-	bool unprivileged = geteuid() != 0;
+	bool unprivileged = oci_rootless();
 	size_t cap = strlen(mnt->path) + strlen(rel) + 2;
 	cleanup_free char *dir = oci_malloc(cap, err);
 	if (!dir)
@@ -355,7 +356,7 @@ int oci_cgroup_fs_create(const oci_cgroup_manager *m, const char *rel, const oci
 		}
 		placed[i] = true;
 	}
-	if (geteuid() != 0 && res && check_rootless(m, placed, rel, res, err) < 0) {
+	if (oci_rootless() && res && check_rootless(m, placed, rel, res, err) < 0) {
 		oci_cgroup_fs_destroy(cg, NULL);
 		return -1;
 	}

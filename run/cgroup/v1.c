@@ -14,6 +14,7 @@
 
 #include "common/util.h"
 #include "run/cgroup/internal.h"
+#include "run/cgroup/stats.h"
 
 /* The v1 directory holding probe (e.g. "memory.limit_in_bytes"), or NULL. */
 static const char *v1_dir(const oci_cgroup *cg, const char *probe)
@@ -371,6 +372,11 @@ static int v1_create(const oci_cgroup_manager *m, const char *rel, const oci_res
 	return oci_cgroup_fs_create(m, rel, res, cg, init_cpuset, err);
 }
 
+const char *oci_cgroup_v1_dir(const oci_cgroup *cg, const char *probe)
+{
+	return v1_dir(cg, probe);
+}
+
 const oci_cgroup_ops oci_cgroup_v1_ops = {
     .name = "v1",
     .plan = oci_cgroup_plan_path,
@@ -383,4 +389,6 @@ const oci_cgroup_ops oci_cgroup_v1_ops = {
     .pids = oci_cgroup_fs_pids,
     .kill = oci_cgroup_kill_tree,
     .destroy = oci_cgroup_fs_destroy,
+    .stats = oci_cgroup_v1_stats,
+    .oom_kills = oci_cgroup_v1_oom_kills,
 };

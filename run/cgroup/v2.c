@@ -12,6 +12,7 @@
 
 #include "common/util.h"
 #include "run/cgroup/internal.h"
+#include "run/cgroup/stats.h"
 
 const char *oci_cgroup_v2_unified(const oci_cgroup *cg)
 {
@@ -372,4 +373,6 @@ const oci_cgroup_ops oci_cgroup_v2_ops = {
     .pids = oci_cgroup_fs_pids,
     .kill = oci_cgroup_kill_tree,
     .destroy = oci_cgroup_fs_destroy,
+    .stats = oci_cgroup_v2_stats,
+    .oom_kills = oci_cgroup_v2_oom_kills,
 };

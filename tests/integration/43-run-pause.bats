@@ -12,7 +12,7 @@ setup() {
 	setup_bundle
 	# a counter written to a tmpfs only the container sees; the host reads it through /proc
 	edit_config '.mounts += [{"destination": "/tmp", "type": "tmpfs", "source": "tmpfs", "options": ["nosuid", "nodev"]}]'
-	set_args sh -c 'i=0; while :; do i=$((i+1)); echo $i >/tmp/count; sleep 0.02; done'
+	set_args sh -c 'i=0; while :; do i=$((i+1)); echo $i >/tmp/c.new; mv /tmp/c.new /tmp/count; sleep 0.02; done'
 }
 
 teardown() {
@@ -88,6 +88,32 @@ count() {
 	! { [ -d /proc/"$PID" ] && [ "$(awk '{print $3}' /proc/"$PID"/stat)" != Z ]; }
 	# its cgroups are gone
 	! find /sys/fs/cgroup -maxdepth 4 -type d -name "$CID" 2>/dev/null | grep -q .
+}
+
+@test "SIGKILL to a paused container kills it (thawed after the signal); other signals wait for resume" {
+	# issue 17: a frozen task cannot die, so podman kill / ctr task kill of a paused container
+	# left it in D state forever and the following delete hung.
+	for all in "" --all; do
+		rt run -d --bundle "$B" "$CID" </dev/null >/dev/null 2>&1
+		PID=$(rt_state_field "$CID" pid)
+		rt pause "$CID"
+		run rt kill $all "$CID" KILL
+		assert_success
+		wait_status "$CID" stopped
+		run rt delete "$CID"
+		assert_success
+	done
+	# SIGTERM is queued, not a resume: the container stays paused until resumed, then exits
+	set_args sh -c 'trap "exit 3" TERM; while :; do sleep 0.05; done'
+	rt run -d --bundle "$B" "$CID" </dev/null >/dev/null 2>&1
+	sleep 0.2
+	rt pause "$CID"
+	rt kill "$CID" TERM
+	sleep 0.3
+	[ "$(rt_state_field "$CID" status)" = paused ]
+	rt resume "$CID"
+	wait_status "$CID" stopped
+	rt delete "$CID"
 }
 
 @test "exec into a paused container is refused unless --ignore-paused" {

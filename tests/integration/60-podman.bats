@@ -234,6 +234,20 @@ ocirun() {
 	[ "$(wc -l <"/proc/$pid/root/tmp/count")" -gt "$a" ]
 }
 
+@test "podman kill of a paused container kills it (issue 17: it stayed frozen)" {
+	pm run -d --network none --name pmpk "$IMG" sleep 100 >/dev/null
+	pm pause pmpk
+	# each step bounded: before the fix, kill timed out inside podman and rm hung
+	export PEER_DIR PEER_RUNTIME
+	run timeout -k 5 30 bash -c "$(declare -f pm); pm kill pmpk"
+	assert_success
+	run timeout -k 5 30 bash -c "$(declare -f pm); pm wait pmpk"
+	assert_success
+	[ "$output" = 137 ]
+	run timeout -k 5 30 bash -c "$(declare -f pm); pm rm pmpk"
+	assert_success
+}
+
 @test "after podman rm -af nothing of oci-run is left: state, processes, mounts" {
 	pm run -d --network none --name pml1 "$IMG" sleep 100 >/dev/null
 	pm run -d --network none --name pml2 "$IMG" sleep 100 >/dev/null

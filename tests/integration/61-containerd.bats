@@ -130,7 +130,8 @@ wait_task_status() {
 }
 
 @test "ctr task pause and resume freeze and thaw the container" {
-	cr_run -d "$IMG" "$T" sh -c 'i=0; while :; do i=$((i+1)); echo $i >/tmp/count; sleep 0.05; done' >/dev/null
+	# the count is replaced by rename, so a reader never sees it truncated and empty
+	cr_run -d "$IMG" "$T" sh -c 'i=0; while :; do i=$((i+1)); echo $i >/tmp/c.new; mv /tmp/c.new /tmp/count; sleep 0.05; done' >/dev/null
 	wait_task_status "$T" RUNNING
 	run cr task pause "$T"
 	assert_success
@@ -148,6 +149,21 @@ wait_task_status() {
 	sleep 0.3
 	c=$(cr task exec --exec-id r3 "$T" cat /tmp/count)
 	[ "$c" -gt "$b" ]
+}
+
+@test "ctr task kill -s KILL of a paused task stops it and task rm -f returns (issue 17)" {
+	cr_run -d "$IMG" "$T" sleep 100 >/dev/null
+	wait_task_status "$T" RUNNING
+	cr task pause "$T"
+	wait_task_status "$T" PAUSED
+	# each step bounded: before the fix the task stayed paused and rm -f hung forever
+	run timeout -k 5 30 ctr --address "$CTR_SOCK" -n "$CTR_NS" task kill -s KILL "$T"
+	assert_success
+	wait_task_status "$T" STOPPED
+	run timeout -k 5 30 ctr --address "$CTR_SOCK" -n "$CTR_NS" task rm -f "$T"
+	assert_success
+	run ocirun list -q
+	[ -z "$output" ]
 }
 
 @test "--runc-systemd-cgroup: slice:prefix:name placed where systemd puts it, removed with the task" {

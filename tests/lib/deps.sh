@@ -44,7 +44,7 @@ fi
 	jq curl openssl apache2-utils tmux iproute2 uidmap zstd python3 debootstrap clang-format
 	procps psmisc util-linux attr
 	clang libclang-rt-14-dev llvm
-	podman containerd
+	podman containerd slirp4netns
 	qemu-system-x86 linux-image-amd64
 )
 missing=()
