@@ -5,11 +5,17 @@
 #   $(O)/oci-TOOL              TOOL's main.o + libocitk-TOOL.a + libocitk.a
 #   $(O)/tests/unit/test_*     a unit test links libocitk-TOOL.a when named test_TOOL_*, and libocitk.a
 #   $(O)/fuzz/                 the libFuzzer harnesses (clang, sanitizers)
+#   $(O)/doc/                  man pages and bash/zsh completion, generated from the tools' own
+#                              option and command tables by gen/docs.sh (`make doc`, `make install`)
 # Header dependencies come from the compiler (-MMD -MP); a change of the compiler, the flags or
 # the libraries (CC, CFLAGS, LDFLAGS, DEVELOPER, SANITIZE, ...) rebuilds everything.
 PREFIX ?= /usr/local
 DESTDIR ?=
 BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
+DOCDIR ?= $(PREFIX)/share/doc/oci-toolkit
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR ?= $(PREFIX)/share/zsh/site-functions
 CC ?= cc
 AR ?= ar
 PKG_CONFIG ?= pkg-config
@@ -43,7 +49,10 @@ ifeq ($(SANITIZE),1)
 CFLAGS += -O1 -fsanitize=address,undefined -fno-omit-frame-pointer
 LDFLAGS += -fsanitize=address,undefined
 endif
-ALL_CFLAGS := -std=gnu11 -D_GNU_SOURCE -DOCI_VERSION=\"$(VERSION)\" -I. $(WARN) $(PKG_CFLAGS) $(ISAL_CFLAGS) $(CFLAGS)
+# CPPFLAGS (e.g. Debian's -D_FORTIFY_SOURCE=2 from dpkg-buildflags) comes before CFLAGS, as in
+# make's built-in rules.
+ALL_CFLAGS := -std=gnu11 -D_GNU_SOURCE -DOCI_VERSION=\"$(VERSION)\" -I. $(WARN) $(PKG_CFLAGS) $(ISAL_CFLAGS) \
+	$(CPPFLAGS) $(CFLAGS)
 ALL_LIBS := -Wl,--as-needed $(PKG_LIBS) $(ISAL_LIBS) -lpthread
 
 # stamp_file FILE,VAR: FILE holds the value of VAR; it is rewritten (and so newer than every
@@ -53,7 +62,8 @@ stamp_file = $(if $(call stamp_differs,$(1),$(2)),$(shell mkdir -p $(dir $(1)))$
 FLAGS_STAMP := $(O)/flags
 FLAGS_TEXT := $(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) | $(LDFLAGS) $(ALL_LIBS) $(CHECK_LIBS)
 # Goals that build no object here leave it alone (`make fuzz-build` does not undo DEVELOPER=1).
-NO_BUILD_GOALS := clean format format-check deps cross cross-deps fuzz fuzz-build fuzz-smoke fuzz-crashes
+NO_BUILD_GOALS := clean format format-check deps cross cross-deps fuzz fuzz-build fuzz-smoke fuzz-crashes \
+	uninstall try-stop
 ifneq ($(if $(MAKECMDGOALS),$(filter-out $(NO_BUILD_GOALS),$(MAKECMDGOALS)),all),)
 $(call stamp_file,$(FLAGS_STAMP),FLAGS_TEXT)
 endif
@@ -77,7 +87,8 @@ UNIT_OBJ := $(UNIT_BIN:=.o)
 
 ALL_OBJ := $(COMMON_OBJ) $(TOOL_OBJ) $(TOOL_MAIN) $(UNIT_OBJ)
 
-.PHONY: all clean check unit integration install deps demo format format-check bench \
+.PHONY: all clean check unit integration install uninstall doc deps demo try try-stop format \
+	format-check bench \
 	fuzz fuzz-build fuzz-smoke fuzz-crashes cross cross-deps
 all: $(TOOL_BIN)
 
@@ -190,13 +201,43 @@ deps:
 	@tests/lib/deps.sh
 
 demo:
-	@tests/lib/deps.sh
-	@$(MAKE) --no-print-directory all
+	@tests/lib/deps.sh --demo
+	@$(MAKE) -s --no-print-directory all
 	@examples/quickstart.sh
 
-install: all
-	install -d $(DESTDIR)$(BINDIR)
+# Man pages and completions: each tool prints its own from its tables (gen/docs.sh).
+DOC := $(O)/doc
+$(DOC)/.stamp: $(TOOL_BIN) gen/docs.sh
+	@rm -rf $(DOC)
+	gen/docs.sh $(O) $(DOC)
+	@touch $@
+doc: $(DOC)/.stamp
+
+# A local registry with demo images left running, for trying the README's examples offline.
+try:
+	@tests/lib/deps.sh --demo
+	@$(MAKE) -s --no-print-directory all
+	@examples/try.sh start
+
+try-stop:
+	@examples/try.sh stop
+
+install: all doc
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(BASHCOMPDIR) \
+		$(DESTDIR)$(ZSHCOMPDIR) $(DESTDIR)$(DOCDIR)
 	install -m 0755 $(TOOL_BIN) $(DESTDIR)$(BINDIR)/
+	install -m 0644 $(DOC)/man/man1/*.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 0644 $(DOC)/completion/bash/* $(DESTDIR)$(BASHCOMPDIR)/
+	install -m 0644 $(DOC)/completion/zsh/* $(DESTDIR)$(ZSHCOMPDIR)/
+	install -m 0644 LICENSE README.md CHANGELOG.md $(DESTDIR)$(DOCDIR)/
+
+# Removes what install wrote (same PREFIX and DESTDIR), nothing else; needs no build.
+uninstall:
+	rm -f $(TOOLS:%=$(DESTDIR)$(BINDIR)/%) \
+		$(TOOLS:%=$(DESTDIR)$(MANDIR)/man1/%.1) $(TOOLS:%=$(DESTDIR)$(MANDIR)/man1/%-*.1) \
+		$(TOOLS:%=$(DESTDIR)$(BASHCOMPDIR)/%) $(TOOLS:%=$(DESTDIR)$(ZSHCOMPDIR)/_%) \
+		$(addprefix $(DESTDIR)$(DOCDIR)/,LICENSE README.md CHANGELOG.md)
+	-rmdir $(DESTDIR)$(DOCDIR) 2>/dev/null
 
 # Every C source and header of the project (build output and test scratch space excluded).
 FORMAT_SRC = $(shell find common fetch unpack bundle run tests -path tests/tmp -prune -o \

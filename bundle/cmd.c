@@ -70,6 +70,26 @@ static json_t *load_image_config(oci_bundle_opts *o, int bundle_fd, oci_error *e
 	return j;
 }
 
+/* process.args from --entrypoint and --args / -- without an image: the Entrypoint given (if
+ * any) followed by the arguments, as docker would run them on an image with no Entrypoint. */
+static int set_args_no_image(json_t *spec, oci_bundle_opts *o, oci_error *err)
+{
+	oci_bundle_strv all = {0};
+	int r = 0;
+	for (size_t i = 0; r == 0 && i < o->entrypoint.n; i++)
+		r = oci_bundle_strv_add(&all, o->entrypoint.v[i], err);
+	for (size_t i = 0; r == 0 && i < o->edits.args.n; i++)
+		r = oci_bundle_strv_add(&all, o->edits.args.v[i], err);
+	if (r == 0 && !all.n)
+		r = oci_err(err, OCI_E_INVALID, "the process needs at least one argument");
+	if (r == 0 && oci_spec_set_args(spec, all.v, err) < 0)
+		r = oci_err_prefix(err, "--args");
+	oci_bundle_strv_release(&all);
+	/* applied here: the edits leave the args alone */
+	o->edits.args_set = false;
+	return r;
+}
+
 int oci_bundle_cmd_spec(oci_bundle_opts *o, oci_error *err)
 {
 	struct stat st;
@@ -102,25 +122,48 @@ int oci_bundle_cmd_spec(oci_bundle_opts *o, oci_error *err)
 			io.entrypoint = none;
 		if (oci_spec_apply_image(spec, img, rootfs_fd, &io, err) < 0)
 			return oci_err_prefix(err, "image config");
-	} else if (o->entrypoint_set) {
-		return oci_err(
-		    err, OCI_E_INVALID,
-		    "--entrypoint needs an image config (--image-config or --from-image)");
+	} else if (o->entrypoint_set && set_args_no_image(spec, o, err) < 0) {
+		return -1;
 	}
 	if (oci_bundle_edits_apply(spec, &o->edits, rootfs_fd, from_image, err) < 0)
 		return -1;
 	return write_config(bundle_fd, o->bundle, spec, 0644, err);
 }
 
+/* edit's --args / -- and --entrypoint: on a bundle from an image (BUNDLE/image-config.json,
+ * as oci-unpack --bundle writes it) they replace its Cmd and Entrypoint as spec --from-image
+ * does; on any other bundle they are the whole command line. */
+static int edit_args(json_t *spec, int bundle_fd, oci_bundle_opts *o, oci_error *err)
+{
+	struct stat st;
+	if (fstatat(bundle_fd, BUNDLE_IMAGE_CONFIG, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+		if (errno != ENOENT)
+			return oci_err_errno(err, errno, "cannot stat '%s/%s'", o->bundle,
+					     BUNDLE_IMAGE_CONFIG);
+		return set_args_no_image(spec, o, err);
+	}
+	cleanup_json json_t *img =
+	    oci_json_load_file_at(bundle_fd, BUNDLE_IMAGE_CONFIG, OCI_JSON_MAX_SIZE, err);
+	if (!img)
+		return oci_err_prefix(err, "bundle '%s'", o->bundle);
+	char *none[] = {NULL};
+	oci_spec_image_opts io = {
+	    .entrypoint = o->entrypoint_set ? (o->entrypoint.v ? o->entrypoint.v : none) : NULL,
+	    .args = o->edits.args_set ? o->edits.args.v : NULL,
+	};
+	if (io.args && !io.args[0])
+		io.args = none;
+	if (oci_spec_apply_image_args(spec, img, &io, err) < 0)
+		return oci_err_prefix(err, "'%s/%s'", o->bundle, BUNDLE_IMAGE_CONFIG);
+	o->edits.args_set = false;
+	return 0;
+}
+
 int oci_bundle_cmd_edit(oci_bundle_opts *o, oci_error *err)
 {
 	struct stat st;
-	if (oci_bundle_edits_empty(&o->edits))
+	if (oci_bundle_edits_empty(&o->edits) && !o->entrypoint_set)
 		return oci_err(err, OCI_E_INVALID, "edit: no change given (see --help)");
-	if (o->rootless || o->force || o->from_image || o->image_config || o->entrypoint_set)
-		return oci_err(err, OCI_E_INVALID,
-			       "edit: --rootless, --force, --image-config, --from-image and "
-			       "--entrypoint are for spec");
 	cleanup_close int bundle_fd = open_bundle(o->bundle, err), rootfs_fd = -1;
 	if (bundle_fd < 0)
 		return -1;
@@ -137,6 +180,8 @@ int oci_bundle_cmd_edit(oci_bundle_opts *o, oci_error *err)
 		return oci_err(err, OCI_E_INVALID, "'%s/%s': expected a JSON object", o->bundle,
 			       CONFIG);
 	if (o->edits.user && open_rootfs(spec, bundle_fd, o->bundle, &rootfs_fd, err) < 0)
+		return -1;
+	if ((o->edits.args_set || o->entrypoint_set) && edit_args(spec, bundle_fd, o, err) < 0)
 		return -1;
 	if (oci_bundle_edits_apply(spec, &o->edits, rootfs_fd, false, err) < 0)
 		return -1;

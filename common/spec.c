@@ -505,6 +505,15 @@ static int image_args(json_t *spec, json_t *cfg, const oci_spec_image_opts *opts
 	return oci_spec_set_args(spec, all, err);
 }
 
+int oci_spec_apply_image_args(json_t *spec, json_t *image_config, const oci_spec_image_opts *opts,
+			      oci_error *err)
+{
+	json_t *cfg = json_object_get(image_config, "config");
+	if (!json_is_object(image_config) || (cfg && !json_is_object(cfg)))
+		return oci_err(err, OCI_E_INVALID, "image config: config: expected an object");
+	return image_args(spec, cfg ? cfg : image_config, opts, err);
+}
+
 static bool env_has(json_t *spec, const char *key)
 {
 	json_t *env = json_object_get(json_object_get(spec, "process"), "env"), *v;

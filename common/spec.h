@@ -41,6 +41,11 @@ typedef struct oci_spec_image_opts {
 int oci_spec_apply_image(json_t *spec, json_t *image_config, int rootfs_fd,
 			 const oci_spec_image_opts *opts, oci_error *err);
 
+/* Only process.args of oci_spec_apply_image: Entrypoint + Cmd with opts->entrypoint and
+ * opts->args as there (oci-bundle edit -- ARGS on a bundle from an image). */
+int oci_spec_apply_image_args(json_t *spec, json_t *image_config, const oci_spec_image_opts *opts,
+			      oci_error *err);
+
 /* Validate config.json: schema-level types plus the rules a schema cannot express. Every
  * problem is appended to problems (a JSON array) as a string "json.path: message". bundle_dirfd
  * (or -1) is used to check that root.path exists. Returns the number of problems, -1 on error.

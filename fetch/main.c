@@ -84,7 +84,7 @@ static const oci_cli_option options[] = {
     {"quiet", 'q', OCI_ARG_NONE, NULL, "no progress output", 'q'},
     {"username", 0, OCI_ARG_REQUIRED, "USER", "registry user; the password is read from stdin",
      OPT_USERNAME},
-    {"version", 0, OCI_ARG_NONE, NULL, "print the version", OPT_VERSION},
+    {"version", 'v', OCI_ARG_NONE, NULL, "print the version", OPT_VERSION},
 };
 
 static const char usage[] = "oci-fetch [OPTIONS] IMAGE";
@@ -106,6 +106,16 @@ static const char description[] =
     "(auths, identitytoken, credHelpers, credsStore). CAs and client certificates also come from\n"
     "/etc/docker/certs.d/HOST/ and /etc/containers/certs.d/HOST/. Progress bars go to stderr when\n"
     "it is a terminal.";
+
+/* What --help and the man page say besides the options (common/cli.h). */
+static const oci_cli_tool tool = {
+    .name = "oci-fetch",
+    .summary = "pull an image from a registry and verify every digest",
+    .examples = "# pull busybox from Docker Hub and unpack it into ./rootfs\n"
+		"oci-fetch busybox | oci-unpack rootfs\n"
+		"# the arm64 image of an index, into an OCI layout directory\n"
+		"oci-fetch --platform linux/arm64 -o oci:layout:arm64 busybox",
+};
 
 /* "oci:DIR[:TAG]" or "DIR". */
 static int parse_output(char *arg, oci_pull_opts *o, oci_error *err)
@@ -167,6 +177,7 @@ int main(int argc, char **argv)
 	o.jobs = 4;
 	o.chunk_size = -1;
 	oci_log_init("oci-fetch");
+	oci_cli_set_tool(&tool);
 	oci_cli_init(&c, options, ARRAY_SIZE(options), argc, argv, 1, false);
 	while ((id = oci_cli_next(&c, &err)) > 0) {
 		uint64_t n;
@@ -175,8 +186,7 @@ int main(int argc, char **argv)
 			oci_cli_help(stdout, usage, description, options, ARRAY_SIZE(options));
 			return oci_flush_stdout(&err) < 0 ? 1 : 0;
 		case OPT_VERSION:
-			printf("oci-fetch version %s\n", OCI_VERSION);
-			return oci_flush_stdout(&err) < 0 ? 1 : 0;
+			return oci_cli_print_version("oci-fetch", &err) < 0 ? 1 : 0;
 		case OPT_ALL_PLATFORMS:
 			o.all_platforms = true;
 			break;

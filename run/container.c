@@ -99,7 +99,11 @@ int oci_container_start_locked(int dirfd, oci_state *st, oci_error *err)
 	if (status == OCI_STATUS_STOPPED)
 		return oci_err(err, OCI_E_STATE, "cannot start a container that has stopped");
 	if (status != OCI_STATUS_CREATED)
-		return oci_err(err, OCI_E_STATE, "cannot start an already running container");
+		return oci_err(
+		    err, OCI_E_STATE,
+		    "cannot start container '%s': it is already %s (start runs a created "
+		    "container once; see oci-run state)",
+		    st->id, oci_status_name(status));
 	cleanup_close int fifo = openat(dirfd, OCI_EXEC_FIFO, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
 	if (fifo < 0) {
 		if (errno == ENXIO)
@@ -317,8 +321,9 @@ int oci_container_delete(const oci_runtime *rt, const char *id, bool force, oci_
 	int ret = 0;
 	if ((status == OCI_STATUS_RUNNING || status == OCI_STATUS_PAUSED) && !force) {
 		ret = oci_err(err, OCI_E_STATE,
-			      "cannot delete container '%s' that is not stopped: %s", id,
-			      oci_status_name(status));
+			      "cannot delete container '%s' that is not stopped: %s (kill it "
+			      "first, or use delete --force)",
+			      id, oci_status_name(status));
 	} else {
 		/* A created container is deleted without --force, as runc does. */
 		if (st.pid > 0)

@@ -37,6 +37,7 @@
 #include "run/init.h"
 #include "run/process.h"
 #include "run/seccomp.h"
+#include "run/terminal.h"
 #include "run/signals.h"
 #include "run/state.h"
 #include "run/sync.h"
@@ -92,6 +93,9 @@ static int load_bundle(const oci_create_opts *opts, bundle_config *b, oci_error 
 		return oci_err(
 		    err, OCI_E_INVALID,
 		    "cannot allocate tty if oci-run will detach without setting console socket");
+	if (terminal && opts->foreground && !opts->console_socket &&
+	    oci_terminal_check_stdin(err) < 0)
+		return -1;
 	if (!terminal && opts->console_socket)
 		return oci_err(
 		    err, OCI_E_INVALID,

@@ -11,6 +11,7 @@
 #include "common/error.h"
 #include "common/log.h"
 #include "common/spec.h"
+#include "common/util.h"
 #include "run/cmd/cmd.h"
 #include "run/userns.h"
 
@@ -43,37 +44,105 @@ static const oci_cli_option global_opts[] = {
     {"version", 'v', OCI_ARG_NONE, NULL, "print the version", OPT_VERSION},
 };
 
-static const struct {
-	const char *name;
+/* The commands: name, summary and examples (help, man pages and completion come from here),
+ * then the function in run/cmd/. */
+static const struct run_command {
+	oci_cli_command doc;
 	oci_cmd_fn *fn;
-	const char *help;
 } commands[] = {
-    {"create", oci_cmd_create, "create a container"},
-    {"delete", oci_cmd_delete, "delete a container and what it holds"},
-    {"events", oci_cmd_events, "print a container's stats and OOM events"},
-    {"exec", oci_cmd_exec, "run another process in a container"},
-    {"features", oci_cmd_features, "show the features this runtime supports"},
-    {"kill", oci_cmd_kill, "send a signal to the container's init"},
-    {"list", oci_cmd_list, "list the containers"},
-    {"pause", oci_cmd_pause, "freeze every process of a container"},
-    {"ps", oci_cmd_ps, "list the processes of a container"},
-    {"resume", oci_cmd_resume, "thaw a paused container"},
-    {"run", oci_cmd_run, "create and start a container"},
-    {"spec", oci_cmd_spec, "write a default config.json"},
-    {"start", oci_cmd_start, "start a created container"},
-    {"state", oci_cmd_state, "print the state of a container"},
-    {"update", oci_cmd_update, "change the resource limits of a container"},
+    {{"create", "create a container and leave its init waiting for start",
+      "# create web1 from the bundle in /srv/web, then start it\n"
+      "oci-run create --bundle /srv/web web1 && oci-run start web1\n"
+      "# as an engine does: the terminal's pty master goes to a unix socket\n"
+      "oci-run create -b /srv/web --console-socket /run/console.sock web1"},
+     oci_cmd_create},
+    {{"delete", "delete a container and what it holds",
+      "# delete a stopped container\n"
+      "oci-run delete web1\n"
+      "# kill a running one first (SIGKILL) and delete it\n"
+      "oci-run delete --force web1"},
+     oci_cmd_delete},
+    {{"events", "print a container's stats and OOM events",
+      "# stats every 5 s and OOM events as they happen, one JSON object a line\n"
+      "oci-run events web1\n"
+      "# the cgroup statistics once\n"
+      "oci-run events --stats web1"},
+     oci_cmd_events},
+    {{"exec", "run another process in a container",
+      "# a shell inside a running container, on this terminal\n"
+      "oci-run exec -t web1 sh\n"
+      "# a one-off command with an extra variable\n"
+      "oci-run exec --env DEBUG=1 web1 cat /etc/os-release"},
+     oci_cmd_exec},
+    {{"features", "show the features this runtime supports",
+      "# the namespaces, mount options and capabilities this build knows, as JSON\n"
+      "oci-run features"},
+     oci_cmd_features},
+    {{"help", "show the help of oci-run or of a command",
+      "oci-run help\n"
+      "oci-run help create"},
+     NULL},
+    {{"kill", "send a signal to the container's init",
+      "# ask the container to stop (SIGTERM), then force it\n"
+      "oci-run kill web1 TERM\n"
+      "oci-run kill --all web1 KILL"},
+     oci_cmd_kill},
+    {{"list", "list the containers",
+      "oci-run list\n"
+      "# only the ids, or everything as JSON\n"
+      "oci-run list -q\n"
+      "oci-run list --format json"},
+     oci_cmd_list},
+    {{"pause", "freeze every process of a container",
+      "oci-run pause web1\n"
+      "oci-run resume web1"},
+     oci_cmd_pause},
+    {{"ps", "list the processes of a container",
+      "oci-run ps web1\n"
+      "# the host pids as JSON\n"
+      "oci-run ps --format json web1"},
+     oci_cmd_ps},
+    {{"resume", "thaw a paused container", "oci-run resume web1"}, oci_cmd_resume},
+    {{"run", "create and start a container",
+      "# run the bundle in the current directory in the foreground: the exit status is the\n"
+      "# container's\n"
+      "oci-run run web1\n"
+      "# detached, for systemd's Type=forking\n"
+      "oci-run run -d --pid-file /run/web1.pid --bundle /srv/web web1"},
+     oci_cmd_run},
+    {{"spec", "write a default config.json",
+      "# runc's default config.json in the current directory\n"
+      "oci-run spec\n"
+      "# one for an unprivileged user\n"
+      "oci-run spec --rootless --bundle /srv/web"},
+     oci_cmd_spec},
+    {{"start", "start a created container",
+      "oci-run create -b /srv/web web1\n"
+      "oci-run start web1"},
+     oci_cmd_start},
+    {{"state", "print the state of a container",
+      "# status, pid, bundle and annotations as JSON\n"
+      "oci-run state web1"},
+     oci_cmd_state},
+    {{"update", "change the resource limits of a container",
+      "oci-run update --memory 256M --pids-limit 100 web1\n"
+      "# from a linux.resources JSON document\n"
+      "oci-run update --resources resources.json web1"},
+     oci_cmd_update},
+};
+
+static const oci_cli_tool tool = {
+    .name = "oci-run",
+    .summary = "an OCI runtime with runc's command line",
+    .cmds = &commands[0].doc,
+    .n_cmds = sizeof(commands) / sizeof(commands[0]),
+    .cmd_size = sizeof(commands[0]),
 };
 
 static void usage(FILE *f)
 {
-	oci_cli_help(f, "oci-run [GLOBAL OPTIONS] COMMAND [OPTIONS] [ARGS]",
-		     "An OCI runtime with runc's command line.", global_opts,
+	oci_cli_help(f, "oci-run [GLOBAL OPTIONS] COMMAND [OPTIONS] [ARGS]", NULL, global_opts,
 		     sizeof(global_opts) / sizeof(global_opts[0]));
-	fprintf(f, "\nCommands:\n");
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		if (commands[i].fn)
-			fprintf(f, "  %-12s %s\n", commands[i].name, commands[i].help);
 }
 
 int main(int argc, char **argv)
@@ -83,6 +152,7 @@ int main(int argc, char **argv)
 	oci_cli cli;
 	int opt;
 	oci_log_init("oci-run");
+	oci_cli_set_tool(&tool);
 	oci_cli_init(&cli, global_opts, sizeof(global_opts) / sizeof(global_opts[0]), argc, argv, 1,
 		     true);
 	while ((opt = oci_cli_next(&cli, &err)) > 0) {
@@ -115,8 +185,8 @@ int main(int argc, char **argv)
 			usage(stdout);
 			return 0;
 		case OPT_VERSION:
-			printf("oci-run version %s\nspec: %s\n", OCI_VERSION,
-			       OCI_RUNTIME_SPEC_VERSION);
+			if (oci_cli_print_version("oci-run", &err) < 0)
+				goto fail;
 			return 0;
 		}
 	}
@@ -141,15 +211,27 @@ int main(int argc, char **argv)
 			rt.root = "/run/oci-run";
 		}
 	}
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
-		if (strcmp(commands[i].name, name) || !commands[i].fn)
-			continue;
-		int r = commands[i].fn(&rt, argc - cli.index, argv + cli.index, &err);
-		if (r < 0)
-			goto fail;
-		return r;
+	/* "help [COMMAND]" is "--help" or "COMMAND --help" */
+	int cargc = argc - cli.index;
+	char **cargv = argv + cli.index;
+	char *help_argv[] = {NULL, (char *)"--help", NULL};
+	if (!strcmp(name, "help") && cargc > 1) {
+		name = help_argv[0] = cargv[1];
+		cargc = 2;
+		cargv = help_argv;
+	} else if (!strcmp(name, "help")) {
+		usage(stdout);
+		return oci_flush_stdout(&err) < 0 ? 1 : 0;
 	}
-	oci_err(&err, OCI_E_INVALID, "unknown command '%s' (see --help)", name);
+	const oci_cli_command *cmd = oci_cli_enter_command(name);
+	if (!cmd || !strcmp(name, "help")) {
+		oci_cli_unknown_command(name, &err);
+		goto fail;
+	}
+	int r = ((const struct run_command *)(const void *)cmd)->fn(&rt, cargc, cargv, &err);
+	if (r < 0)
+		goto fail;
+	return r;
 fail:
 	oci_log_error_final(&err);
 	return 1;

@@ -29,16 +29,19 @@ void oci_state_release(oci_state *st)
 	memset(st, 0, sizeof(*st));
 }
 
+#define ID_RULE "use 1 to 1024 letters, digits, '_', '+', '-' or '.', not starting with '.'"
+
 int oci_state_check_id(const char *id, oci_error *err)
 {
 	size_t n = strlen(id);
 	if (n == 0 || n > 1024 || id[0] == '.')
-		return oci_err(err, OCI_E_INVALID, "invalid container id '%s'", id);
+		return oci_err(err, OCI_E_INVALID, "invalid container id '%s': %s", id, ID_RULE);
 	for (const char *p = id; *p; p++) {
 		char c = *p;
 		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
 		      c == '_' || c == '+' || c == '-' || c == '.'))
-			return oci_err(err, OCI_E_INVALID, "invalid container id '%s'", id);
+			return oci_err(err, OCI_E_INVALID, "invalid container id '%s': %s", id,
+				       ID_RULE);
 	}
 	return 0;
 }

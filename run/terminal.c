@@ -102,6 +102,16 @@ void oci_terminal_raw(int master)
 	oci_terminal_resize(master);
 }
 
+int oci_terminal_check_stdin(oci_error *err)
+{
+	if (isatty(STDIN_FILENO))
+		return 0;
+	return oci_err(err, OCI_E_INVALID,
+		       "process.terminal is true but stdin is not a terminal: run it from a "
+		       "terminal, pass --console-socket, or set process.terminal to false "
+		       "(oci-bundle edit --no-terminal)");
+}
+
 void oci_terminal_restore(void)
 {
 	if (saved_ok)

@@ -16,6 +16,9 @@ int oci_terminal_send(const char *path, int master, const char *name, oci_error 
 /* Put stdin in raw mode if it is a terminal (saved for oci_terminal_restore) and copy its size. */
 void oci_terminal_raw(int master);
 void oci_terminal_restore(void);
+/* A foreground process.terminal needs the caller's terminal on stdin to relay (as runc's
+ * console.Current()); without one the process would wait for input nobody can give. */
+int oci_terminal_check_stdin(oci_error *err);
 /* Copy the size of stdin's terminal to master. */
 void oci_terminal_resize(int master);
 #endif

@@ -74,7 +74,7 @@ static const oci_cli_option options[] = {
      OPT_ROOTLESS},
     {"uid-map", 0, OCI_ARG_REQUIRED, "IN:OUT:N", "map image uids IN.. to OUT.. (repeatable)",
      OPT_UID_MAP},
-    {"version", 0, OCI_ARG_NONE, NULL, "print the version", OPT_VERSION},
+    {"version", 'v', OCI_ARG_NONE, NULL, "print the version", OPT_VERSION},
     {"zlib", 0, OCI_ARG_NONE, NULL, "inflate gzip with zlib even when ISA-L is available",
      OPT_ZLIB},
     {"zstd-window-log-max", 0, OCI_ARG_REQUIRED, "N",
@@ -89,6 +89,17 @@ static const oci_cli_option options[] = {
 	"complete.\n"                                                                              \
 	"Like tar and umoci, it does not fsync what it writes: run sync(1) when the tree must\n"   \
 	"survive a power loss."
+
+/* What --help and the man page say besides the options (common/cli.h). */
+static const oci_cli_tool tool = {
+    .name = "oci-unpack",
+    .summary = "verify an image and apply its layers into a root filesystem",
+    .examples = "# registry to bundle: rootfs, image-config.json and config.json\n"
+		"oci-fetch busybox | oci-unpack --bundle mycontainer\n"
+		"# a docker save archive, or one image of an OCI layout\n"
+		"oci-unpack -i busybox.tar rootfs\n"
+		"oci-unpack --layout layout:arm64 rootfs",
+};
 
 typedef struct cmd {
 	const char *input, *layout, *layer, *image_config, *bundle;
@@ -242,8 +253,7 @@ static int parse_args(cmd *c, int argc, char **argv, const char **dest, oci_erro
 			oci_cli_help(stdout, USAGE, DESCRIPTION, options, ARRAY_SIZE(options));
 			exit(oci_flush_stdout(err) < 0 ? 1 : 0);
 		case OPT_VERSION:
-			printf("oci-unpack version %s\n", OCI_VERSION);
-			exit(oci_flush_stdout(err) < 0 ? 1 : 0);
+			exit(oci_cli_print_version("oci-unpack", err) < 0 ? 1 : 0);
 		case 'i':
 			c->input = a;
 			break;
@@ -340,6 +350,7 @@ int main(int argc, char **argv)
 	cmd c = {0};
 	const char *dest = NULL;
 	oci_log_init("oci-unpack");
+	oci_cli_set_tool(&tool);
 	umask(0);
 	c.opts.max_bytes = UNPACK_DEFAULT_MAX_BYTES;
 	c.opts.max_files = UNPACK_DEFAULT_MAX_FILES;

@@ -77,7 +77,10 @@ int oci_unpack_stage_begin(oci_unpack_stage *s, const char *dest, oci_error *err
 		if (s->destfd < 0)
 			return oci_err_errno(err, errno, "cannot open '%s'", dest);
 		if (!dir_is_empty(s->destfd))
-			return oci_err(err, OCI_E_EXISTS, "'%s' exists and is not empty", dest);
+			return oci_err(err, OCI_E_EXISTS,
+				       "'%s' exists and is not empty: remove it, or give a new or "
+				       "empty directory",
+				       dest);
 		if (fstat(s->parentfd, &pst) == 0 && pst.st_dev != st.st_dev)
 			s->inside = true;
 	} else if (errno != ENOENT) {

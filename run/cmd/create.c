@@ -28,7 +28,6 @@ static const oci_cli_option create_opts[] = {
      OPT_BUNDLE},
     {"console-socket", 0, OCI_ARG_REQUIRED, "PATH", "unix socket that receives the pty master",
      OPT_CONSOLE},
-    {"detach", 'd', OCI_ARG_NONE, NULL, "run: detach from the container's process", OPT_DETACH},
     {"help", 'h', OCI_ARG_NONE, NULL, "show this help", OPT_HELP},
     {"keep", 0, OCI_ARG_NONE, NULL, "accepted for compatibility", OPT_KEEP},
     {"no-new-keyring", 0, OCI_ARG_NONE, NULL, "do not create a new session keyring", OPT_NOKEYRING},
@@ -37,6 +36,8 @@ static const oci_cli_option create_opts[] = {
     {"pid-file", 0, OCI_ARG_REQUIRED, "FILE", "write the container's pid to FILE", OPT_PIDFILE},
     {"preserve-fds", 0, OCI_ARG_REQUIRED, "N", "pass N extra fds (3..3+N-1) to the container",
      OPT_PRESERVE},
+    /* last: run's only, create parses and lists the table without it */
+    {"detach", 'd', OCI_ARG_NONE, NULL, "detach from the container's process", OPT_DETACH},
 };
 
 static int create_or_run(const oci_runtime *rt, int argc, char **argv, bool run, oci_error *err)
@@ -45,7 +46,8 @@ static int create_or_run(const oci_runtime *rt, int argc, char **argv, bool run,
 	oci_cli cli;
 	int opt;
 	const char *bundle = ".";
-	oci_cli_init(&cli, create_opts, ARRAY_SIZE(create_opts), argc, argv, 1, false);
+	size_t n_opts = ARRAY_SIZE(create_opts) - !run;
+	oci_cli_init(&cli, create_opts, n_opts, argc, argv, 1, false);
 	while ((opt = oci_cli_next(&cli, err)) > 0) {
 		switch (opt) {
 		case OPT_BUNDLE:
@@ -55,8 +57,6 @@ static int create_or_run(const oci_runtime *rt, int argc, char **argv, bool run,
 			o.console_socket = cli.optarg;
 			break;
 		case OPT_DETACH:
-			if (!run)
-				return oci_err(err, OCI_E_INVALID, "unknown option '--detach'");
 			o.detach = true;
 			break;
 		case OPT_PIDFILE:
@@ -76,7 +76,7 @@ static int create_or_run(const oci_runtime *rt, int argc, char **argv, bool run,
 			oci_cli_help(stdout,
 				     run ? "oci-run run [OPTIONS] ID"
 					 : "oci-run create [OPTIONS] ID",
-				     NULL, create_opts, ARRAY_SIZE(create_opts));
+				     NULL, create_opts, n_opts);
 			return 0;
 		}
 	}

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/cli.h"
 #include "common/json.h"
 #include "common/spec.h"
 #include "common/util.h"
@@ -41,8 +42,18 @@ static json_t *strings(const char *const *v, size_t n)
 int oci_cmd_features(const oci_runtime *rt, int argc, char **argv, oci_error *err)
 {
 	(void)rt;
-	(void)argv;
-	if (argc > 1)
+	static const oci_cli_option opts[] = {
+	    {"help", 'h', OCI_ARG_NONE, NULL, "show this help", 'h'}};
+	oci_cli cli;
+	int opt;
+	oci_cli_init(&cli, opts, ARRAY_SIZE(opts), argc, argv, 1, false);
+	if ((opt = oci_cli_next(&cli, err)) > 0) {
+		oci_cli_help(stdout, "oci-run features", NULL, opts, ARRAY_SIZE(opts));
+		return oci_flush_stdout(err) < 0 ? -1 : 0;
+	}
+	if (opt < 0)
+		return -1;
+	if (cli.index < argc)
 		return oci_err(err, OCI_E_INVALID, "features: takes no arguments");
 	/* mountOptions come from run/mounts.c's tables: what is listed is what is applied. */
 	cleanup_json json_t *f = json_pack("{s:s,s:s,s:o,s:o}", "ociVersionMin", "1.0.0",

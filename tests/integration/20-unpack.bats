@@ -74,7 +74,7 @@ PY
 	run "$OCI_UNPACK" -i "$BATS_FILE_TMPDIR/img3.tar" full
 	assert_failure
 	assert_one_line_error oci-unpack
-	assert_output_contains "'full' exists and is not empty"
+	assert_output_contains "'full' exists and is not empty: remove it, or give a new or empty directory"
 	[ "$(ls -A full)" = keep ]
 }
 

@@ -248,9 +248,47 @@ args() {
 	[ "$(jq .process.terminal "$B/config.json")" = true ]
 	[ "$(jq .linux.resources.memory.limit "$B/config.json")" = 33554432 ]
 	[ "$(jq -c .process.user "$B/config.json")" = '{"uid":1000,"gid":1000,"additionalGids":[50]}' ]
-	run "$OCI_BUNDLE" spec -b "$B" --force --entrypoint /bin/sh
+	# without an image, --entrypoint and the args after it are the whole command line
+	"$OCI_BUNDLE" spec -b "$B" --force --entrypoint /bin/sh -- -c 'echo x'
+	[ "$(args)" = '["/bin/sh","-c","echo x"]' ]
+}
+
+@test "-- means one thing: edit -- ARGS replaces the image's Cmd and keeps its Entrypoint, like spec" {
+	# an image whose Entrypoint is an interpreter, as python3 images are
+	image '{"Entrypoint":["/bin/sh"],"Cmd":["-c","echo from-cmd"]}'
+	"$OCI_BUNDLE" spec -b "$B" --from-image
+	[ "$(args)" = '["/bin/sh","-c","echo from-cmd"]' ]
+	"$OCI_BUNDLE" edit -b "$B" -- -c 'echo from-edit; hostname'
+	[ "$(args)" = '["/bin/sh","-c","echo from-edit; hostname"]' ]
+	# the same as spec --from-image -- ARGS writes
+	cp "$B/config.json" "$BATS_TEST_TMPDIR/edited.json"
+	"$OCI_BUNDLE" spec -b "$B" --from-image --force -- -c 'echo from-edit; hostname'
+	[ "$(jq -c .process.args "$BATS_TEST_TMPDIR/edited.json")" = "$(args)" ]
+	"$OCI_BUNDLE" edit -b "$B" --args -c --args 'echo via-args'
+	[ "$(args)" = '["/bin/sh","-c","echo via-args"]' ]
+	if [ "$(id -u)" = 0 ] && command -v runc >/dev/null; then
+		"$OCI_BUNDLE" edit -b "$B" --hostname box -- -c 'echo from-edit; hostname'
+		runc_run "$B"
+		assert_success
+		[ "${lines[0]}" = from-edit ]
+		[ "${lines[1]}" = box ]
+	fi
+	# --entrypoint replaces the Entrypoint and drops the Cmd, as in docker run
+	"$OCI_BUNDLE" edit -b "$B" --entrypoint /bin/echo
+	[ "$(args)" = '["/bin/echo"]' ]
+	"$OCI_BUNDLE" edit -b "$B" --entrypoint /bin/echo -- a b
+	[ "$(args)" = '["/bin/echo","a","b"]' ]
+	# a bundle without image-config.json has no Entrypoint: ARGS are the command line
+	rm "$B/image-config.json"
+	"$OCI_BUNDLE" edit -b "$B" -- /bin/true x
+	[ "$(args)" = '["/bin/true","x"]' ]
+	# a broken image-config.json is an error, not a silent fallback
+	echo '{"config":' >"$B/image-config.json"
+	run "$OCI_BUNDLE" edit -b "$B" -- /bin/true
 	assert_failure
 	assert_one_line_error oci-bundle
+	assert_output_contains image-config.json
+	[ "$(args)" = '["/bin/true","x"]' ]
 }
 
 @test "oci-unpack --bundle and oci-bundle spec --from-image write the same runnable config" {

@@ -96,6 +96,10 @@ teardown() {
 	assert_success
 	run rt start "$CID"
 	assert_failure
+	if is_oci_run; then
+		assert_one_line_error oci-run
+		assert_output_contains "cannot start container '$CID': it is already running"
+	fi
 	run rt create --bundle "$B" "$CID"
 	assert_failure
 	[ "$(rt_state_field "$CID" status)" = running ]
@@ -204,6 +208,10 @@ teardown() {
 	pid=$(rt_state_field "$CID" pid)
 	run rt delete "$CID"
 	assert_failure
+	if is_oci_run; then
+		assert_one_line_error oci-run
+		assert_output_contains "is not stopped: running (kill it first, or use delete --force)"
+	fi
 	[ -d /proc/$pid ]
 	run rt delete --force "$CID"
 	assert_success
@@ -238,6 +246,10 @@ teardown() {
 	assert_failure
 	run rt create --bundle "$B" "../evil"
 	assert_failure
+	if is_oci_run; then
+		assert_one_line_error oci-run
+		assert_output_contains "invalid container id '../evil': use 1 to 1024 letters, digits"
+	fi
 	set_args /no/such/binary
 	run rt create --bundle "$B" "$CID" </dev/null
 	assert_failure

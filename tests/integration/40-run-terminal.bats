@@ -57,6 +57,29 @@ start_receiver() {
 	[ -z "$output" ]
 }
 
+@test "run of a terminal config with no terminal on stdin fails at once and says what to do" {
+	# runc: "open /dev/tty: no such device or address"; a relay from /dev/null would leave
+	# the shell waiting for input forever.
+	edit_config '.process.terminal = true | .process.args = ["sh"]'
+	SECONDS=0
+	run timeout -k 5 30 "$RUNTIME" --root "$ROOT" run --bundle "$B" "$CID" </dev/null
+	assert_failure
+	[ "$SECONDS" -lt 10 ]
+	if is_oci_run; then
+		assert_one_line_error oci-run
+		assert_output_contains "process.terminal is true but stdin is not a terminal"
+		assert_output_contains "--console-socket"
+		assert_output_contains "oci-bundle edit --no-terminal"
+	fi
+	run rt list -q
+	[ -z "$output" ]
+	# what the message suggests works
+	"$OCI_BUNDLE" edit -b "$B" --no-terminal -- echo no-tty-needed
+	run rt run --bundle "$B" "$CID" </dev/null
+	assert_success
+	[ "$output" = no-tty-needed ]
+}
+
 @test "run of the default terminal config works interactively under tmux" {
 	require_cmd tmux
 	edit_config '.process.terminal = true | .process.args = ["sh"]'

@@ -3,8 +3,13 @@
 # As root it runs apt-get; otherwise it prints the command to run.
 #   deps.sh --cross ARCH   instead: what `make cross ARCH=arm64|ppc64el|s390x` needs (the cross
 #                          compiler, qemu-user, and the ARCH -dev packages through multiarch)
+#   deps.sh --demo         only what the build and `make demo` / `make try` need
 set -eu
-CROSS= SYSROOT=
+CROSS= SYSROOT= DEMO=
+[ "${1:-}" = --demo ] && DEMO=1
+BUILD_PKGS=(build-essential pkg-config
+	libarchive-dev libcurl4-openssl-dev libssl-dev libjansson-dev libseccomp-dev libcap-dev
+	libzstd-dev zlib1g-dev libisal-dev)
 if [ "${1:-}" = --cross ]; then
 	CROSS=${2:-}
 	case $CROSS in
@@ -36,12 +41,12 @@ if [ "${1:-}" = --cross ]; then
 		apt-get update -qq
 	fi
 fi
-[ -n "$CROSS" ] || PKGS=(
-	build-essential pkg-config
-	libarchive-dev libcurl4-openssl-dev libssl-dev libjansson-dev libseccomp-dev libcap-dev
-	libzstd-dev zlib1g-dev libisal-dev check libsubunit-dev
+# the demo: the build, a registry, busybox for the image, and what tests/lib/images.bash uses
+[ -z "$DEMO" ] || PKGS=("${BUILD_PKGS[@]}" docker-registry busybox-static python3 curl jq)
+[ -n "$CROSS$DEMO" ] || PKGS=(
+	"${BUILD_PKGS[@]}" check libsubunit-dev
 	docker-registry busybox-static skopeo umoci runc crun bats hyperfine
-	jq curl openssl apache2-utils tmux iproute2 uidmap zstd python3 debootstrap clang-format
+	jq curl openssl apache2-utils tmux iproute2 uidmap zstd python3 debootstrap clang-format zsh man-db
 	procps psmisc util-linux attr
 	clang libclang-rt-14-dev llvm
 	podman containerd slirp4netns
@@ -60,8 +65,15 @@ elif [ "$(id -u)" != 0 ]; then
 else
 	echo "deps: installing ${missing[*]}"
 	export DEBIAN_FRONTEND=noninteractive
-	apt-get update -qq
-	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+	log=$(mktemp)
+	if ! { apt-get update -qq && apt-get install -y -qq --no-install-recommends "${missing[@]}"; } >"$log" 2>&1; then
+		tail -20 "$log" >&2
+		rm -f "$log"
+		echo "deps: apt-get failed (its last lines above)" >&2
+		exit 1
+	fi
+	rm -f "$log"
+	echo "deps: installed ${#missing[@]} packages"
 fi
 [ -n "$SYSROOT" ] || exit 0
 [ -e "$SYSROOT/.complete" ] && { echo "deps: sysroot $SYSROOT present"; exit 0; }

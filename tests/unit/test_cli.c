@@ -207,6 +207,73 @@ START_TEST(test_help_lists_every_option)
 }
 END_TEST
 
+/* A tool with commands in a larger struct, as run/main.c declares them. */
+static const struct tool_cmd {
+	oci_cli_command doc;
+	int fn;
+} cmds[] = {
+    {{"create", "create a container", "# create c1\noci-run create c1"}, 1},
+    {{"run", "create and start a container", NULL}, 2},
+};
+static const oci_cli_tool tool = {"oci-run", "an OCI runtime", NULL, &cmds[0].doc,
+				  2,	     sizeof(cmds[0])};
+
+static char *help_of(const char *format, const char *command)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	if (format)
+		setenv("OCI_TOOLKIT_HELP_FORMAT", format, 1);
+	else
+		unsetenv("OCI_TOOLKIT_HELP_FORMAT");
+	oci_cli_set_tool(&tool);
+	if (command)
+		ck_assert_ptr_nonnull(oci_cli_enter_command(command));
+	oci_cli_help(f, command ? "oci-run create [OPTIONS] ID" : "oci-run COMMAND", NULL, opts, 2);
+	fclose(f);
+	unsetenv("OCI_TOOLKIT_HELP_FORMAT");
+	return buf;
+}
+
+START_TEST(test_tool_and_command_help)
+{
+	char *t = help_of(NULL, NULL);
+	ck_assert_msg(strstr(t, "\nAn OCI runtime.\n"), "%s", t);
+	ck_assert_msg(strstr(t, "Commands:\n  create       create a container\n"
+				"  run          create and start a container\n"),
+		      "%s", t);
+	free(t);
+	t = help_of(NULL, "create");
+	ck_assert_msg(strstr(t, "\nCreate a container.\n"), "%s", t);
+	ck_assert_msg(strstr(t, "Examples:\n  # create c1\n  oci-run create c1\n"), "%s", t);
+	ck_assert_msg(!strstr(t, "Commands:"), "%s", t);
+	free(t);
+	/* the man page: name line, escaped options, examples, and a way back to the tool */
+	t = help_of("man", "create");
+	ck_assert_msg(!strncmp(t, ".TH OCI-RUN-CREATE 1 ", 21), "%s", t);
+	ck_assert_msg(strstr(t, ".SH NAME\noci\\-run\\-create \\- create a container\n"), "%s", t);
+	ck_assert_msg(strstr(t, "\\fB\\-b\\fR, \\fB\\-\\-bundle\\fR \\fIDIR\\fR\n"), "%s", t);
+	ck_assert_msg(strstr(t, "oci\\-run create c1\n"), "%s", t);
+	ck_assert_msg(strstr(t, ".SH SEE ALSO\n\\fBoci\\-run\\fR(1)\n"), "%s", t);
+	free(t);
+	/* the list the completion generator reads */
+	t = help_of("list", NULL);
+	ck_assert_str_eq(t, "option\t--bundle\t-b\tDIR\noption\t--detach\t-d\t\n"
+			    "command\tcreate\tcreate a container\n"
+			    "command\trun\tcreate and start a container\n");
+	free(t);
+	oci_error err = OCI_ERROR_INIT;
+	oci_cli_set_tool(&tool);
+	ck_assert_ptr_null(oci_cli_enter_command("frob"));
+	ck_assert_int_eq(oci_cli_unknown_command("frob", &err), -1);
+	ck_assert_str_eq(err.msg,
+			 "unknown command 'frob' (commands: create, run; see oci-run --help)");
+	ck_assert_int_eq(((const struct tool_cmd *)(const void *)oci_cli_enter_command("run"))->fn,
+			 2);
+}
+END_TEST
+
 static Suite *cli_suite(void)
 {
 	Suite *s = suite_create("cli");
@@ -219,6 +286,7 @@ static Suite *cli_suite(void)
 	tcase_add_test(tc, test_stop_at_nonopt);
 	tcase_add_test(tc, test_errors);
 	tcase_add_test(tc, test_help_lists_every_option);
+	tcase_add_test(tc, test_tool_and_command_help);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -87,8 +87,12 @@ START_TEST(test_ids)
 		oci_err_clear(&err);
 		ck_assert_msg(oci_state_check_id(bad[i], &err) < 0, "'%s' accepted", bad[i]);
 		ck_assert_int_eq(err.code, OCI_E_INVALID);
-		char want[64];
-		snprintf(want, sizeof(want), "invalid container id '%s'", bad[i]);
+		char want[160];
+		snprintf(
+		    want, sizeof(want),
+		    "invalid container id '%s': use 1 to 1024 letters, digits, '_', '+', '-' or "
+		    "'.', not starting with '.'",
+		    bad[i]);
 		ck_assert_str_eq(err.msg, want);
 	}
 	/* At most 1024 bytes. */
@@ -361,7 +365,8 @@ START_TEST(test_load)
 	ck_assert_str_eq(err.msg, "container 'c1' does not exist");
 	ck_assert_int_lt(oci_state_load(root, "../c1", false, NULL, &st, &err), 0);
 	ck_assert_int_eq(err.code, OCI_E_INVALID);
-	ck_assert_str_eq(err.msg, "invalid container id '../c1'");
+	ck_assert_str_eq(err.msg, "invalid container id '../c1': use 1 to 1024 letters, digits, "
+				  "'_', '+', '-' or '.', not starting with '.'");
 
 	int rootfd = oci_state_open_root(root, true, &err);
 	ck_assert_int_ge(rootfd, 0);
