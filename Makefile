@@ -40,6 +40,14 @@ ISAL_CFLAGS := -DHAVE_ISAL=1
 ISAL_LIBS := -lisal
 endif
 
+# CRIU's C library (Debian's criu package; its header needs libprotobuf-c-dev) for oci-run
+# checkpoint/restore; without it those commands say so.
+HAVE_CRIU := $(shell printf '$(HASH)include <criu/criu.h>\nint main(void){return criu_init_opts();}' | $(CC) -x c - -o /dev/null -lcriu 2>/dev/null && echo 1)
+ifeq ($(HAVE_CRIU),1)
+CRIU_CFLAGS := -DHAVE_CRIU=1
+CRIU_LIBS := -lcriu
+endif
+
 CFLAGS ?= -O2 -g
 WARN := -Wall -Wextra -Wno-unused-parameter -Wshadow -Wformat=2 -Wstrict-prototypes
 ifeq ($(DEVELOPER),1)
@@ -52,8 +60,8 @@ endif
 # CPPFLAGS (e.g. Debian's -D_FORTIFY_SOURCE=2 from dpkg-buildflags) comes before CFLAGS, as in
 # make's built-in rules.
 ALL_CFLAGS := -std=gnu11 -D_GNU_SOURCE -DOCI_VERSION=\"$(VERSION)\" -I. $(WARN) $(PKG_CFLAGS) $(ISAL_CFLAGS) \
-	$(CPPFLAGS) $(CFLAGS)
-ALL_LIBS := -Wl,--as-needed $(PKG_LIBS) $(ISAL_LIBS) -lpthread
+	$(CRIU_CFLAGS) $(CPPFLAGS) $(CFLAGS)
+ALL_LIBS := -Wl,--as-needed $(PKG_LIBS) $(ISAL_LIBS) $(CRIU_LIBS) -lpthread
 
 # stamp_file FILE,VAR: FILE holds the value of VAR; it is rewritten (and so newer than every
 # object that depends on it) only when that value differs from what it holds.
@@ -140,6 +148,8 @@ FUZZ_LIB := $(FUZZ_BUILD)/libocitk.a
 FUZZ_UNPACK := $(basename $(filter-out unpack/main.c,$(sort $(wildcard unpack/*.c))))
 FUZZ_OBJ_auth := fetch/auth fetch/credentials fetch/url tests/fuzz/stub_http
 FUZZ_OBJ_http := fetch/http fetch/url fetch/tls
+FUZZ_OBJ_registries_conf := fetch/registries_conf
+FUZZ_OBJ_policy := fetch/policy fetch/signature
 FUZZ_OBJ_layer := $(FUZZ_UNPACK)
 FUZZ_OBJ_stream := $(FUZZ_UNPACK)
 FUZZ_OBJ_docker_save := $(FUZZ_UNPACK)

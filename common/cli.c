@@ -190,16 +190,16 @@ int oci_cli_unknown_command(const char *name, oci_error *err)
 		       name, list ? list : "", cur_tool ? cur_tool->name : "--help");
 }
 
-/* The option's left column in text help: "  -b, --bundle DIR". */
-static void option_left(char *left, size_t size, const oci_cli_option *o)
+/* The option's left column in text help, "  -b, --bundle DIR", padded to 34 columns. */
+static void print_option_left(FILE *f, const oci_cli_option *o)
 {
-	int n = o->short_name ? snprintf(left, size, "  -%c, ", o->short_name)
-			      : snprintf(left, size, "      ");
-	n += snprintf(left + n, size - (size_t)n, "--%s", o->long_name);
+	int w = o->short_name ? fprintf(f, "  -%c, ", o->short_name) : fprintf(f, "      ");
+	w += fprintf(f, "--%s", o->long_name);
 	if (o->arg == OCI_ARG_REQUIRED)
-		snprintf(left + n, size - (size_t)n, " %s", o->arg_name ? o->arg_name : "VALUE");
+		w += fprintf(f, " %s", o->arg_name ? o->arg_name : "VALUE");
 	else if (o->arg == OCI_ARG_OPTIONAL)
-		snprintf(left + n, size - (size_t)n, "[=%s]", o->arg_name ? o->arg_name : "VALUE");
+		w += fprintf(f, "[=%s]", o->arg_name ? o->arg_name : "VALUE");
+	fprintf(f, "%*s", w < 34 ? 34 - w : 0, "");
 }
 
 /* s with its first letter upper case and a final period, as a sentence. */
@@ -223,9 +223,8 @@ static void help_text(FILE *f, const char *usage, const char *description,
 	if (n_opts)
 		fprintf(f, "\nOptions:\n");
 	for (size_t i = 0; i < n_opts; i++) {
-		char left[128];
-		option_left(left, sizeof(left), &opts[i]);
-		fprintf(f, "%-34s %s\n", left, opts[i].help ? opts[i].help : "");
+		print_option_left(f, &opts[i]);
+		fprintf(f, " %s\n", opts[i].help ? opts[i].help : "");
 	}
 	if (!cur_cmd && cur_tool && cur_tool->n_cmds) {
 		fprintf(f, "\nCommands:\n");

@@ -33,6 +33,18 @@ static int sys_openat2(int dirfd, const char *path, struct open_how *how)
 #endif
 }
 
+/* The next component of a path at or after p (slashes skipped): its start, with its length in
+ * *n, or NULL at the end. */
+static const char *next_component(const char *p, size_t *n)
+{
+	while (*p == '/')
+		p++;
+	if (!*p)
+		return NULL;
+	*n = strcspn(p, "/");
+	return p;
+}
+
 /* Lexical cleaning shared by both public forms. strict: ".." above the start is an
  * error instead of being clamped. Returns 0, or -ENAMETOOLONG / -EXDEV. */
 static int clean_path(const char *in, char *out, size_t len, bool strict)
@@ -41,13 +53,8 @@ static int clean_path(const char *in, char *out, size_t len, bool strict)
 	const char *p = in;
 	if (len == 0)
 		return -ENAMETOOLONG;
-	while (*p) {
-		while (*p == '/')
-			p++;
-		if (!*p)
-			break;
-		const char *e = strchr(p, '/');
-		size_t n = e ? (size_t)(e - p) : strlen(p);
+	size_t n;
+	while ((p = next_component(p, &n))) {
 		if (n == 1 && p[0] == '.') {
 			/* skip */
 		} else if (n == 2 && p[0] == '.' && p[1] == '.') {
@@ -119,25 +126,45 @@ static int splice_target(char **rest, const char *target, bool trailing_slash, o
 	return 0;
 }
 
-/* The fallback walk. follow_last: expand a symlink in the last component. */
-static int walk_open(int rootfd, const char *path, int flags, mode_t mode, bool follow_last,
-		     oci_error *err)
+/* What the fallback walk is for. WALK_OPEN: oci_safe_open's walk, which opens the last
+ * component with the caller's flags and fails on a missing one. WALK_MKDIR:
+ * oci_safe_mkdir_in_root's, where every component is a directory, symlinks are always
+ * followed and whatever is missing is made where the walk stands, so the target of a dangling
+ * symlink is made too, inside the root like everything else. Each keeps its error texts. */
+enum walk_mode { WALK_OPEN, WALK_MKDIR };
+
+/* The fallback walk: one component at a time from a dup of the root, each looked up with
+ * O_NOFOLLOW in the directory reached so far and checked through the fd it opened; "." is
+ * skipped, ".." pops (never above the root), a symlink's target is put in front of the rest
+ * of the path (an absolute one restarts at the root). follow_last (WALK_OPEN): expand a
+ * symlink in the last component. Returns the opened fd (WALK_MKDIR: an O_PATH fd of the
+ * directory reached, the root's dup for "" or "/"), or -1. */
+static int walk(int rootfd, const char *path, enum walk_mode wm, int flags, mode_t mode,
+		bool follow_last, oci_error *err)
 {
+	const bool mk = wm == WALK_MKDIR;
 	struct walk w = {.depth = 0};
 	int links = 0, ret = -1;
 	w.fds[0] = fcntl(rootfd, F_DUPFD_CLOEXEC, 3);
-	if (w.fds[0] < 0)
+	if (w.fds[0] < 0) {
+		if (mk)
+			return oci_err_errno(err, errno, "dup");
 		return oci_err_errno(err, errno, "cannot duplicate root fd");
+	}
 	cleanup_free char *rest = oci_strdup(path, err);
 	if (!rest)
 		goto out;
 	for (;;) {
-		char *p = rest;
-		while (*p == '/')
-			p++;
-		if (!*p) {
-			/* Path ended on a directory (or was empty): reopen it with the wanted
-			 * flags. */
+		size_t n;
+		const char *p = next_component(rest, &n);
+		if (!p) {
+			/* The path ended on a directory (or was empty). */
+			if (mk) {
+				ret = w.fds[w.depth];
+				w.fds[w.depth] = -1;
+				goto out;
+			}
+			/* Reopen it with the wanted flags. */
 			if (flags & O_CREAT && !(flags & O_DIRECTORY)) {
 				oci_err_errno(err, EISDIR, "cannot create '%s'", path);
 				goto out;
@@ -148,23 +175,26 @@ static int walk_open(int rootfd, const char *path, int flags, mode_t mode, bool 
 				oci_err_errno(err, errno, "cannot open '%s'", path);
 			goto out;
 		}
-		char *slash = strchr(p, '/');
-		char comp[NAME_MAX + 1];
-		size_t n = slash ? (size_t)(slash - p) : strlen(p);
 		if (n > NAME_MAX) {
-			oci_err_errno(err, ENAMETOOLONG, "cannot open '%s'", path);
+			if (mk)
+				oci_err(err, OCI_E_INVALID, "path component too long in '%s'",
+					path);
+			else
+				oci_err_errno(err, ENAMETOOLONG, "cannot open '%s'", path);
 			goto out;
 		}
+		char comp[NAME_MAX + 1];
 		memcpy(comp, p, n);
 		comp[n] = '\0';
 		/* Remaining path after this component ("" when it was the last one). */
-		char *after = slash ? slash + 1 : p + n;
+		const char *after = p + n;
 		while (*after == '/')
 			after++;
-		bool last = *after == '\0';
 		/* "name/" must be a directory, and a symlink there is followed even with
 		 * O_NOFOLLOW, as the kernel does. */
-		bool trailing_slash = last && slash;
+		bool trailing_slash = !*after && p[n] == '/';
+		/* The component WALK_OPEN opens with the caller's flags (WALK_MKDIR has none). */
+		bool last = !mk && !*after;
 		memmove(rest, after, strlen(after) + 1);
 
 		if (!strcmp(comp, "."))
@@ -175,24 +205,41 @@ static int walk_open(int rootfd, const char *path, int flags, mode_t mode, bool 
 			continue;
 		}
 		int cur = w.fds[w.depth];
+		cleanup_close int fd = openat(cur, comp, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0 && errno == ENOENT && mk) {
+			if (mkdirat(cur, comp, mode) < 0 && errno != EEXIST) {
+				oci_err_errno(err, errno, "cannot create '%s' in '%s'", comp, path);
+				goto out;
+			}
+			fd = openat(cur, comp, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		}
 		struct stat st;
-		bool exists = fstatat(cur, comp, &st, AT_SYMLINK_NOFOLLOW) == 0;
-		if (!exists && errno != ENOENT) {
-			oci_err_errno(err, errno, "cannot open '%s'", path);
+		if (fd < 0 && (mk || errno != ENOENT)) {
+			if (mk)
+				oci_err_errno(err, errno, "cannot open '%s' in '%s'", comp, path);
+			else
+				oci_err_errno(err, errno, "cannot open '%s'", path);
 			goto out;
 		}
+		if (fd >= 0 && fstat(fd, &st) < 0) {
+			oci_err_errno(err, errno, "cannot stat '%s'", comp);
+			goto out;
+		}
+		bool exists = fd >= 0;
 		if (exists && S_ISLNK(st.st_mode) && (!last || follow_last || trailing_slash)) {
 			char target[4096];
-			ssize_t tl = readlinkat(cur, comp, target, sizeof(target) - 1);
-			if (tl < 0) {
-				oci_err_errno(err, errno, "cannot read link '%s'", comp);
+			ssize_t tl = readlinkat(fd, "", target, sizeof(target) - 1);
+			if (tl < 0 || ++links > MAX_SYMLINKS) {
+				if (mk)
+					oci_err(err, OCI_E_UNSAFE,
+						"too many or unreadable symlinks in '%s'", path);
+				else if (tl < 0)
+					oci_err_errno(err, errno, "cannot read link '%s'", comp);
+				else
+					oci_err_errno(err, ELOOP, "cannot open '%s'", path);
 				goto out;
 			}
 			target[tl] = '\0';
-			if (++links > MAX_SYMLINKS) {
-				oci_err_errno(err, ELOOP, "cannot open '%s'", path);
-				goto out;
-			}
 			if (target[0] == '/')
 				walk_reset(&w);
 			if (splice_target(&rest, target, trailing_slash, err) < 0)
@@ -217,19 +264,21 @@ static int walk_open(int rootfd, const char *path, int flags, mode_t mode, bool 
 			goto out;
 		}
 		if (!S_ISDIR(st.st_mode)) {
-			oci_err_errno(err, ENOTDIR, "cannot open '%s'", path);
+			if (mk)
+				oci_err(err, OCI_E_INVALID, "'%s' in '%s' is not a directory", comp,
+					path);
+			else
+				oci_err_errno(err, ENOTDIR, "cannot open '%s'", path);
 			goto out;
 		}
 		if (w.depth + 1 >= MAX_DEPTH) {
-			oci_err_errno(err, ENAMETOOLONG, "cannot open '%s'", path);
+			if (mk)
+				oci_err(err, OCI_E_LIMIT, "path too deep: '%s'", path);
+			else
+				oci_err_errno(err, ENAMETOOLONG, "cannot open '%s'", path);
 			goto out;
 		}
-		int fd = openat(cur, comp, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (fd < 0) {
-			oci_err_errno(err, errno, "cannot open '%s'", path);
-			goto out;
-		}
-		w.fds[++w.depth] = fd;
+		w.fds[++w.depth] = steal_fd(&fd);
 	}
 out:
 	walk_free(&w);
@@ -254,7 +303,7 @@ int oci_safe_open(int rootfd, const char *path, int flags, mode_t mode, oci_erro
 			/* A concurrent rename raced the lookup: the walk below is still safe. */
 		}
 	}
-	return walk_open(rootfd, path, flags, mode, !(flags & O_NOFOLLOW), err);
+	return walk(rootfd, path, WALK_OPEN, flags, mode, !(flags & O_NOFOLLOW), err);
 }
 
 int oci_safe_open_beneath(int rootfd, const char *path, int flags, oci_error *err)
@@ -339,13 +388,8 @@ int oci_safe_mkdir_p(int rootfd, const char *path, mode_t mode, oci_error *err)
 	if (cur < 0)
 		return -1;
 	const char *p = path;
-	while (*p) {
-		while (*p == '/')
-			p++;
-		if (!*p)
-			break;
-		const char *e = strchr(p, '/');
-		size_t len = e ? (size_t)(e - p) : strlen(p);
+	size_t len;
+	while ((p = next_component(p, &len))) {
 		if (o)
 			prefix[o++] = '/';
 		memcpy(prefix + o, p, len);
@@ -386,94 +430,11 @@ int oci_safe_mkdir_p(int rootfd, const char *path, mode_t mode, oci_error *err)
 	return steal_fd(&cur);
 }
 
-/* The walk of walk_open, creating what is missing: a component that does not exist is made
- * (mode) where the walk stands, so the target of a dangling symlink is created too, inside
- * the root like everything else. */
+/* The fallback walk in its WALK_MKDIR mode is the whole rule: no kernel call resolves in
+ * root and creates directories as it goes. */
 int oci_safe_mkdir_in_root(int rootfd, const char *path, mode_t mode, oci_error *err)
 {
-	struct walk w = {.depth = 0};
-	int links = 0, ret = -1;
-	w.fds[0] = fcntl(rootfd, F_DUPFD_CLOEXEC, 3);
-	if (w.fds[0] < 0)
-		return oci_err_errno(err, errno, "dup");
-	cleanup_free char *rest = oci_strdup(path, err);
-	if (!rest)
-		goto out;
-	for (;;) {
-		char *p = rest;
-		while (*p == '/')
-			p++;
-		if (!*p) {
-			ret = w.fds[w.depth];
-			w.fds[w.depth] = -1;
-			break;
-		}
-		size_t n = strcspn(p, "/");
-		char comp[NAME_MAX + 1];
-		if (n > NAME_MAX) {
-			oci_err(err, OCI_E_INVALID, "path component too long in '%s'", path);
-			break;
-		}
-		memcpy(comp, p, n);
-		comp[n] = '\0';
-		memmove(rest, p + n, strlen(p + n) + 1);
-		if (!strcmp(comp, "."))
-			continue;
-		if (!strcmp(comp, "..")) {
-			if (w.depth > 0)
-				close(w.fds[w.depth--]);
-			continue;
-		}
-		int cur = w.fds[w.depth];
-		int fd = openat(cur, comp, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-		if (fd < 0 && errno == ENOENT) {
-			if (mkdirat(cur, comp, mode) < 0 && errno != EEXIST) {
-				oci_err_errno(err, errno, "cannot create '%s' in '%s'", comp, path);
-				break;
-			}
-			fd = openat(cur, comp, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-		}
-		if (fd < 0) {
-			oci_err_errno(err, errno, "cannot open '%s' in '%s'", comp, path);
-			break;
-		}
-		struct stat st;
-		if (fstat(fd, &st) < 0) {
-			close(fd);
-			oci_err_errno(err, errno, "cannot stat '%s'", comp);
-			break;
-		}
-		if (S_ISLNK(st.st_mode)) {
-			char target[4096];
-			ssize_t tl = readlinkat(fd, "", target, sizeof(target) - 1);
-			close(fd);
-			if (tl < 0 || ++links > MAX_SYMLINKS) {
-				oci_err(err, OCI_E_UNSAFE,
-					"too many or unreadable symlinks in '%s'", path);
-				break;
-			}
-			target[tl] = '\0';
-			if (target[0] == '/')
-				walk_reset(&w);
-			if (splice_target(&rest, target, false, err) < 0)
-				break;
-			continue;
-		}
-		if (!S_ISDIR(st.st_mode)) {
-			close(fd);
-			oci_err(err, OCI_E_INVALID, "'%s' in '%s' is not a directory", comp, path);
-			break;
-		}
-		if (w.depth + 1 >= MAX_DEPTH) {
-			close(fd);
-			oci_err(err, OCI_E_LIMIT, "path too deep: '%s'", path);
-			break;
-		}
-		w.fds[++w.depth] = fd;
-	}
-out:
-	walk_free(&w);
-	return ret;
+	return walk(rootfd, path, WALK_MKDIR, 0, mode, true, err);
 }
 
 int oci_safe_lstat(int rootfd, const char *path, struct stat *st, oci_error *err)

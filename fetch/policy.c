@@ -685,9 +685,15 @@ static int check_sigstore(const oci_policy_req *req, const oci_ref *ref, const o
 	keyset_release(&ks);
 	if (verdict == 0) {
 		if (!sigs->found || sigs->n == 0)
-			*why = oci_asprintf(
-			    err, "a signature is required, and there is none (%s%s)",
-			    sigs->found ? "no simple-signing layer in tag " : "no tag ", tag);
+			*why = sigs->found ? oci_asprintf(err,
+							  "a signature is required, and there is "
+							  "none (no simple-signing layer in the "
+							  "signature manifests of %s)",
+							  ds)
+					   : oci_asprintf(err,
+							  "a signature is required, and there is "
+							  "none (no tag %s, no cosign referrers)",
+							  tag);
 		else if (rs.n > 1)
 			*why = oci_asprintf(err, "none of the %zu signatures is accepted: %s", rs.n,
 					    rs.text);

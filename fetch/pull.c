@@ -635,8 +635,10 @@ static int try_source(pull *p, const oci_pull_source *s, oci_error *err)
 		    (err->code != OCI_E_NET && err->code != OCI_E_TLS))
 			return -1;
 		log_debug("%s: %s; trying plain HTTP (insecure in registries.conf)", ss, err->msg);
+		oci_ref logical = p->ref;
 		pull_reset(p);
-		oci_ref_str(&s->ref, ss, sizeof(ss));
+		p->ref = logical;
+		oci_ref_str(&logical, p->refstr, sizeof(p->refstr));
 		ro.plain_http = true;
 		ro.tls.insecure = false;
 	}

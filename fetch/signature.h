@@ -1,5 +1,6 @@
 /* Sigstore (cosign) signatures of an image: where they are (the "sha256-<hex>.sig" tag of the
- * repository, one manifest whose layers are the signed payloads), what a payload says (the
+ * repository, one manifest whose layers are the signed payloads, or manifests referring to the
+ * image by OCI 1.1 referrers), what a payload says (the
  * simple-signing JSON: the manifest digest and the docker reference it vouches for), and
  * checking a signature with a public key (ECDSA P-256 with SHA-256, Ed25519) through
  * OpenSSL. Everything read from the registry is untrusted and bounded. */

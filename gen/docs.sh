@@ -14,17 +14,24 @@ as() {
 	OCI_TOOLKIT_HELP_FORMAT=$1 "$build/$2" ${3:+"$3"} --help
 }
 
+# list TOOL [COMMAND]: the tool's (or command's) list, asked once and kept in $out/list/
+list() {
+	local f="$out/list/$1${2:+-$2}"
+	[ -f "$f" ] || as list "$@" >"$f"
+	cat "$f"
+}
+
 # commands TOOL: the tool's commands, "help" left out (it has no options of its own)
 commands() {
-	as list "$1" | awk -F'\t' '$1 == "command" && $2 != "help" { print $2 }'
+	list "$1" | awk -F'\t' '$1 == "command" && $2 != "help" { print $2 }'
 }
 
 # options TOOL [COMMAND]: "--long -x ARG" lines
 options() {
-	as list "$@" | awk -F'\t' '$1 == "option" { print $2, ($3 == "" ? "-" : $3), ($4 == "" ? "-" : $4) }'
+	list "$@" | awk -F'\t' '$1 == "option" { print $2, ($3 == "" ? "-" : $3), ($4 == "" ? "-" : $4) }'
 }
 
-mkdir -p "$out/man/man1" "$out/completion/bash" "$out/completion/zsh"
+mkdir -p "$out/man/man1" "$out/completion/bash" "$out/completion/zsh" "$out/list"
 for t in "${tools[@]}"; do
 	as man "$t" >"$out/man/man1/$t.1"
 	for c in $(commands "$t"); do
@@ -106,7 +113,7 @@ for t in "${tools[@]}"; do
 			echo "  command)"
 			echo "    local -a cmds"
 			echo "    cmds=("
-			as list "$t" | awk -F'\t' '$1 == "command" { gsub(/'"'"'/, "'"'\\\\''"'", $3); printf "      '"'"'%s:%s'"'"'\n", $2, $3 }'
+			list "$t" | awk -F'\t' '$1 == "command" { gsub(/'"'"'/, "'"'\\\\''"'", $3); printf "      '"'"'%s:%s'"'"'\n", $2, $3 }'
 			echo "    )"
 			echo "    _describe command cmds ;;"
 			echo "  argument)"
@@ -123,3 +130,4 @@ for t in "${tools[@]}"; do
 		echo "$fn \"\$@\""
 	} >"$out/completion/zsh/_$t"
 done
+rm -rf "$out/list"

@@ -20,6 +20,7 @@
 /* What every operation needs to know about the runtime itself (runc's global options). */
 typedef struct oci_runtime {
 	const char *root; /* state root, default /run/oci-run */
+	const char *criu; /* --criu: the criu binary (default: criu on PATH) */
 	bool systemd_cgroup;
 	bool debug;
 } oci_runtime;
@@ -34,6 +35,7 @@ typedef struct oci_create_opts {
 	bool detach;	 /* run -d */
 	bool foreground; /* run without -d: the runtime relays the terminal and waits */
 	int preserve_fds;
+	bool keep; /* run without -d: leave the stopped container for delete (run --keep) */
 } oci_create_opts;
 
 /* create: the container's init is left waiting for start. With opts->foreground (run), the
@@ -88,6 +90,33 @@ int oci_container_exec(const oci_runtime *rt, const oci_exec_opts *o, int *exit_
 typedef int oci_event_fn(const char *line, void *arg, oci_error *err);
 int oci_container_events(const oci_runtime *rt, const char *id, bool once, uint64_t interval_ns,
 			 oci_event_fn *emit, void *arg, oci_error *err);
+
+/* checkpoint/restore (run/container_checkpoint.c), through CRIU with runc's options. */
+typedef struct oci_criu_opts {
+	const char *image_path;		 /* required */
+	const char *work_path;		 /* default: image_path */
+	const char *parent_path;	 /* previous (pre-)dump, relative to image_path */
+	const char *manage_cgroups_mode; /* soft, full, strict, ignore; NULL: runc's default */
+	bool leave_running, tcp_established, ext_unix_sk, shell_job, file_locks, pre_dump,
+	    auto_dedup;
+} oci_criu_opts;
+/* The CRIU cgroup mode of a --manage-cgroups-mode name, or -1 with err. */
+int oci_criu_cg_mode(const char *name, oci_error *err);
+/* Dump a running container's processes into o->image_path; without leave_running or
+ * pre_dump the container is then gone (as runc). CRIU's reason is in err on failure. */
+int oci_container_checkpoint(const oci_runtime *rt, const char *id, const oci_criu_opts *o,
+			     oci_error *err);
+typedef struct oci_restore_opts {
+	const char *id;
+	const char *bundle; /* absolute */
+	const char *pid_file;
+	bool detach;
+	oci_criu_opts criu;
+} oci_restore_opts;
+/* A new container id from bundle with the processes of a checkpoint. Without detach it is
+ * waited for (*exit_status) and removed, as run. */
+int oci_container_restore(const oci_runtime *rt, const oci_restore_opts *o, int *exit_status,
+			  oci_error *err);
 
 /* Signal names with or without "SIG" and numbers. Returns the number or -1. */
 int oci_signal_parse(const char *s, oci_error *err);

@@ -474,6 +474,8 @@ static int start_or_wait(creation *c, int *exit_status, oci_error *err)
 	c->master = -1;
 	flock(c->dirfd, LOCK_EX);
 	oci_container_kill_all(&c->st, false);
+	if (c->opts->keep)
+		return 0; /* stopped, with its state and cgroups, until `delete` */
 	return oci_container_destroy(c->rootfd, c->opts->id, &c->st, true, err);
 }
 

@@ -35,7 +35,8 @@ static const oci_cli_option global_opts[] = {
     {"debug", 0, OCI_ARG_NONE, NULL, "log debug messages", OPT_DEBUG},
     {"systemd-cgroup", 0, OCI_ARG_NONE, NULL, "take cgroupsPath as slice:prefix:name",
      OPT_SYSTEMD_CGROUP},
-    {"criu", 0, OCI_ARG_REQUIRED, "PATH", "accepted for compatibility, unused", OPT_CRIU},
+    {"criu", 0, OCI_ARG_REQUIRED, "PATH",
+     "the criu binary of checkpoint/restore (default: criu on PATH)", OPT_CRIU},
     {"rootless", 0, OCI_ARG_REQUIRED, "VALUE",
      "true|false|auto: unprivileged towards the host (auto: not uid 0, or uid 0 only in a user "
      "namespace, as under rootless podman)",
@@ -50,6 +51,13 @@ static const struct run_command {
 	oci_cli_command doc;
 	oci_cmd_fn *fn;
 } commands[] = {
+    {{"checkpoint", "checkpoint a running container with CRIU",
+      "# dump web1 into /srv/ckpt/web1 (web1 is then gone)\n"
+      "oci-run checkpoint --image-path /srv/ckpt/web1 web1\n"
+      "# a pre-dump, then the final dump on top of it, the container left running\n"
+      "oci-run checkpoint --pre-dump --image-path /srv/ckpt/pre web1\n"
+      "oci-run checkpoint --leave-running --parent-path ../pre --image-path /srv/ckpt/final web1"},
+     oci_cmd_checkpoint},
     {{"create", "create a container and leave its init waiting for start",
       "# create web1 from the bundle in /srv/web, then start it\n"
       "oci-run create --bundle /srv/web web1 && oci-run start web1\n"
@@ -102,6 +110,10 @@ static const struct run_command {
       "# the host pids as JSON\n"
       "oci-run ps --format json web1"},
      oci_cmd_ps},
+    {{"restore", "restore a container from a CRIU checkpoint",
+      "# web1's checkpoint restored as web2, in the background\n"
+      "oci-run restore -d --image-path /srv/ckpt/web1 --bundle /srv/web web2"},
+     oci_cmd_restore},
     {{"resume", "thaw a paused container", "oci-run resume web1"}, oci_cmd_resume},
     {{"run", "create and start a container",
       "# run the bundle in the current directory in the foreground: the exit status is the\n"
@@ -176,6 +188,7 @@ int main(int argc, char **argv)
 			rt.systemd_cgroup = true;
 			break;
 		case OPT_CRIU:
+			rt.criu = cli.optarg;
 			break;
 		case OPT_ROOTLESS:
 			if (oci_rootless_set(cli.optarg, &err) < 0)

@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -333,10 +334,16 @@ static int bind_onto(const char *src, int target, unsigned long flags, bool recu
 	return 0;
 }
 
+/* The most symlinks followed for one destination, as the kernel's MAXSYMLINKS. */
+#define MAX_DEST_LINKS 40
+
 /* Create dest inside the root as a directory (or a file when want_file) and return an O_PATH
- * fd of it. A symlink anywhere in dest resolves inside the root; a final symlink to a file is
- * refused for file binds (O_NOFOLLOW). */
-static int make_dest(int rootfd, const char *dest, bool want_file, oci_error *err)
+ * fd of it. A symlink anywhere in dest resolves inside the root, the last one too: a file
+ * bind onto an image's /etc/localtime or /etc/resolv.conf symlink (podman --tz, podman's
+ * network files) lands on the link's target as seen from the root — absolute targets restart
+ * at the root, ".." never climbs above it — created when missing, as runc does. links counts
+ * the symlinks followed so far. */
+static int make_dest_at(int rootfd, const char *dest, bool want_file, int links, oci_error *err)
 {
 	if (!want_file)
 		return oci_safe_mkdir_in_root(rootfd, dest, 0755, err);
@@ -353,11 +360,24 @@ static int make_dest(int rootfd, const char *dest, bool want_file, oci_error *er
 	int fd = openat(pfd, leaf, O_PATH | O_NOFOLLOW | O_CLOEXEC);
 	if (fd >= 0) {
 		struct stat st;
-		if (fstat(fd, &st) == 0 && S_ISLNK(st.st_mode)) {
-			close(fd);
-			return oci_err(err, OCI_E_UNSAFE, "'%s' is a symlink in the rootfs", dest);
-		}
-		return fd;
+		if (fstat(fd, &st) < 0 || !S_ISLNK(st.st_mode))
+			return fd;
+		close(fd);
+		if (links >= MAX_DEST_LINKS)
+			return oci_err(err, OCI_E_UNSAFE,
+				       "'%s': too many levels of symlinks in the rootfs", dest);
+		/* Read the link through the parent fd (resolved inside the root) and go on at
+		 * its target spelled inside the root; nothing is resolved by the host's rules. */
+		char target[PATH_MAX];
+		ssize_t n = readlinkat(pfd, leaf, target, sizeof(target) - 1);
+		if (n < 0)
+			return oci_err_errno(err, errno, "cannot read the symlink '%s'", dest);
+		target[n] = 0;
+		cleanup_free char *next =
+		    target[0] == '/' ? strdup(target) : oci_asprintf(NULL, "%s/%s", parent, target);
+		if (!next)
+			return oci_err_errno(err, ENOMEM, "destination '%s'", dest);
+		return make_dest_at(rootfd, next, want_file, links + 1, err);
 	}
 	if (errno != ENOENT)
 		return oci_err_errno(err, errno, "cannot open '%s'", dest);
@@ -369,6 +389,11 @@ static int make_dest(int rootfd, const char *dest, bool want_file, oci_error *er
 	if (fd < 0)
 		return oci_err_errno(err, errno, "cannot open '%s'", dest);
 	return fd;
+}
+
+static int make_dest(int rootfd, const char *dest, bool want_file, oci_error *err)
+{
+	return make_dest_at(rootfd, dest, want_file, 0, err);
 }
 
 /* /proc and /sys must be real directories in the rootfs: a symlink there could send the
@@ -682,8 +707,12 @@ static int setup_dev(const oci_mount_ctx *ctx, int rootfd, oci_error *err)
 	    oci_safe_open(rootfd, "/dev", O_PATH | O_DIRECTORY | O_CLOEXEC, 0, err);
 	if (dev < 0)
 		return -1;
+	/* /dev/core only where the kernel has /proc/kcore (CONFIG_PROC_KCORE), as runc checks:
+	 * a dangling link would only mislead. */
+	bool kcore = access("/proc/kcore", F_OK) == 0;
 	for (size_t k = 0; k < ARRAY_SIZE(links); k++)
-		if (symlinkat(links[k].target, dev, links[k].name) < 0 && errno != EEXIST)
+		if ((kcore || strcmp(links[k].name, "core")) &&
+		    symlinkat(links[k].target, dev, links[k].name) < 0 && errno != EEXIST)
 			return oci_err_errno(err, errno, "cannot create /dev/%s", links[k].name);
 	/* /dev/ptmx must be the container's devpts multiplexer. */
 	struct stat st;

@@ -15,15 +15,20 @@ jobs_max=${OCI_TEST_JOBS:-2}
 # The files that may run beside another one: NAME=RESOURCES, where two files sharing a
 # resource never run together. They keep their state in their own BATS_*TMPDIR: registries on
 # free 127.0.0.1 ports (tests/lib/registry.bash) with their storage, blob caches and
-# XDG/HOME dirs below it, and fixed names nowhere.
+# XDG/HOME dirs below it. The runtime files (4x-7x) name everything they make after the
+# bats process and the test (container ids t$$-N, netns oci-$CID, cgroups /ocitest-$CID and
+# oci-run/$CID, tmux sessions, users ocit$$a), keep a private state root per test
+# (40-run-lib.bash) and look for leftovers of their own names only.
 #   debian-cache  21-unpack-debian's image under /var/cache/oci-toolkit-tests (flock'd, and
 #                 its first build takes both cores)
 #   runc          runc's state root /run/runc and the cgroups of the containers it runs
-# A file not named here runs alone: the runtime files (4x-7x) create cgroups under
-# /sys/fs/cgroup and look for leftovers there, use netns names, fixed container ids and the
-# oci-run state root; 50-rootless and 71-cve-rootless add users and subordinate ids;
-# 60-podman and 61-containerd run engines; 80-cgroupv2 boots the qemu guest; the unpack DoS
-# file bounds time and memory. A new file runs alone until it is added here.
+#   users         useradd/userdel and /etc/subuid, /etc/subgid edits (their lock files)
+#   podman        podman's host-wide parts (network config, the libpod_parent cgroup)
+#   cpu           keeps a core busy for the whole file: the attack racers that run for a
+#                 fixed time (two together would halve each attack), the emulated qemu guest
+#                 (its watchdog counts wall time)
+# A file not named here runs alone: the unpack DoS file bounds time and memory. A new file
+# runs alone until it is added here.
 declare -A PARALLEL=(
 	[00-fixtures]=""
 	[10-fetch-basic]=""
@@ -35,6 +40,7 @@ declare -A PARALLEL=(
 	[16-fetch-foreign]=""
 	[17-fetch-layout-peers]=""
 	[19-fetch-policy]=""
+	[19-fetch-registries]=""
 	[20-unpack]=""
 	[20-unpack-features]=""
 	[20-unpack-hostile]=""
@@ -43,6 +49,36 @@ declare -A PARALLEL=(
 	[22-unpack-foreign]=""
 	[30-bundle]="runc"
 	[30-bundle-image]="runc"
+	[40-run-hooks]=""
+	[40-run-isolation]=""
+	[40-run-lifecycle]=""
+	[40-run-namespaces]=""
+	[40-run-terminal]=""
+	[41-run-seccomp]="podman"
+	[42-run-exec]=""
+	[43-run-pause]=""
+	[44-run-tmpcopyup]=""
+	[45-run-resources]=""
+	[46-run-validate]=""
+	[47-run-hardening]=""
+	[48-run-events]=""
+	[50-rootless]="users"
+	[51-service]=""
+	[55-pipeline]=""
+	[60-podman]="podman"
+	[61-containerd]=""
+	[62-podman-rootless]="users podman"
+	[70-cve-exec]=""
+	[71-cve-caps]=""
+	[71-cve-dev]="cpu"
+	[71-cve-mounts]="cpu"
+	[71-cve-proc]="cpu"
+	[71-cve-rootless]="users"
+	[72-cve-review]="cpu"
+	[80-cgroupv2]="cpu"
+	[90-readme]=""
+	[91-install]=""
+	[92-systemd-example]=""
 )
 
 # now_us: microseconds since the epoch ($EPOCHREALTIME without its decimal separator).
@@ -57,17 +93,15 @@ secs() {
 	echo "$((ds / 10)).$((ds % 10))s"
 }
 
-unit_start=$(now_us)
-for t in "${OCI_BUILD:-build}"/tests/unit/test_*; do
-	[ -x "$t" ] && [ "${t%.c}" = "$t" ] || continue
-	out=$(CK_VERBOSITY=normal CK_DEFAULT_TIMEOUT=60 "$t" 2>&1)
-	rc=$?
+# unit_report T OUT RC: the result line of unit test T from its output.
+unit_report() {
+	local t=$1 out=$2 rc=$3 line checks fails errs bad
 	line=$(printf '%s\n' "$out" | grep -E '^[0-9]+%: Checks: ' | tail -1)
 	if [ -z "$line" ]; then
 		echo "FAIL unit $(basename "$t"): no result line (exit $rc)"
 		printf '%s\n' "$out" | tail -20
 		failed=$((failed + 1)); failed_names+=("$t")
-		continue
+		return
 	fi
 	checks=$(sed -E 's/.*Checks: ([0-9]+).*/\1/' <<<"$line")
 	fails=$(sed -E 's/.*Failures: ([0-9]+).*/\1/' <<<"$line")
@@ -79,6 +113,31 @@ for t in "${OCI_BUILD:-build}"/tests/unit/test_*; do
 		failed_names+=("$t")
 	fi
 	echo "unit $(basename "$t"): $line"
+}
+
+# The unit tests run jobs_max at a time (each in its own temporary directory), reported in
+# order. Their output goes to tests/tmp/unit/NAME.out, the exit status to NAME.rc.
+mkdir -p tests/tmp/unit
+unit_start=$(now_us)
+units=()
+for t in "${OCI_BUILD:-build}"/tests/unit/test_*; do
+	[ -x "$t" ] && [ "${t%.c}" = "$t" ] || continue
+	units+=("$t")
+done
+running_units=0
+for t in "${units[@]}"; do
+	if [ "$running_units" -ge "$jobs_max" ]; then
+		wait -n
+		running_units=$((running_units - 1))
+	fi
+	u=tests/tmp/unit/$(basename "$t")
+	(CK_VERBOSITY=normal CK_DEFAULT_TIMEOUT=60 "$t" >"$u.out" 2>&1; echo $? >"$u.rc") &
+	running_units=$((running_units + 1))
+done
+wait
+for t in "${units[@]}"; do
+	u=tests/tmp/unit/$(basename "$t")
+	unit_report "$t" "$(cat "$u.out")" "$(cat "$u.rc" 2>/dev/null)"
 done
 unit_us=$(($(now_us) - unit_start))
 
@@ -117,6 +176,23 @@ report() {
 	grep -aE '^ok [0-9]+ .*# skip' "$log" | sed 's/^/  /'
 }
 
+# The order files start in: those that must run alone first (then nothing waits behind them
+# with a core idle), then the slow ones named in EARLY (started last, each would end the run
+# alone), then the rest in file order. Results print in file order whatever the start order.
+EARLY=(80-cgroupv2)
+order=()
+for ((i = 0; i < ${#files[@]}; i++)); do
+	[ -n "${PARALLEL[$(basename "${files[$i]}" .bats)]+set}" ] || order+=("$i")
+done
+for e in "${EARLY[@]}"; do
+	for ((i = 0; i < ${#files[@]}; i++)); do
+		[ "$(basename "${files[$i]}" .bats)" = "$e" ] && [ -n "${PARALLEL[$e]+set}" ] && order+=("$i")
+	done
+done
+for ((i = 0; i < ${#files[@]}; i++)); do
+	[[ " ${order[*]} " == *" $i "* ]] || order+=("$i")
+done
+
 # Scheduling state per file: "" waiting, "run", "done"; the resources held by running files.
 declare -a state=() file_start=() file_end=()
 declare -A job_of=() held=()
@@ -148,7 +224,7 @@ start() {
 	state[$i]=run
 	running=$((running + 1))
 	file_start[$i]=$(now_us)
-	bats --tap "${files[$i]}" >"tests/tmp/$base.tap" 2>&1 &
+	bats --tap --timing "${files[$i]}" >"tests/tmp/$base.tap" 2>&1 &
 	job_of[$!]=$i
 }
 
@@ -167,9 +243,9 @@ finish() {
 
 int_start=$(now_us)
 while [ "$next" -lt ${#files[@]} ]; do
-	# Start what may start, in file order; a file that must run alone waits for the ones
+	# Start what may start, in the start order; a file that must run alone waits for the ones
 	# before it and holds back the ones after it.
-	for ((i = next; i < ${#files[@]}; i++)); do
+	for i in "${order[@]}"; do
 		[ -z "${state[$i]:-}" ] || continue
 		if can_start "$i"; then
 			start "$i"

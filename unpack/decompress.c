@@ -127,23 +127,42 @@ static int fill_input(oci_unpack_decompressor *z, oci_error *err)
 	return 0;
 }
 
+/* Input for the next step of either gzip decoder. A layer may be several gzip members one
+ * after the other (RFC 1952; pigz and others write them): after a member's end, the end of
+ * the input ends the layer, another member's magic restarts the decoder, anything else is
+ * trailing garbage; input that ends inside a member is truncated data. Returns 1 when there
+ * is input to inflate, 0 at the clean end of the layer, -1 on error. */
+static int gzip_input(oci_unpack_decompressor *z, oci_error *err)
+{
+	if (fill_input(z, err) < 0)
+		return -1;
+	if (z->member_done) {
+		if (z->in_len == 0 && z->src_eof)
+			return 0;
+		if (z->in[0] != 0x1f)
+			return oci_err(err, OCI_E_INVALID, "trailing garbage after gzip data");
+		if (z->use_isal) {
+#ifdef HAVE_ISAL
+			isal_inflate_reset(z->isal);
+			z->isal->crc_flag = ISAL_GZIP;
+#endif
+		} else {
+			inflateReset(&z->z);
+		}
+		z->member_done = false;
+	}
+	if (z->in_len == 0 && z->src_eof)
+		return oci_err(err, OCI_E_INVALID, "unexpected end of gzip data");
+	return 1;
+}
+
 static ssize_t next_gzip_zlib(oci_unpack_decompressor *z, unsigned char *out, size_t cap,
 			      oci_error *err)
 {
 	for (;;) {
-		if (fill_input(z, err) < 0)
-			return -1;
-		if (z->member_done) {
-			if (z->in_len == 0 && z->src_eof)
-				return 0;
-			if (z->in[0] != 0x1f)
-				return oci_err(err, OCI_E_INVALID,
-					       "trailing garbage after gzip data");
-			inflateReset(&z->z);
-			z->member_done = false;
-		}
-		if (z->in_len == 0 && z->src_eof)
-			return oci_err(err, OCI_E_INVALID, "unexpected end of gzip data");
+		int more = gzip_input(z, err);
+		if (more <= 0)
+			return more;
 		z->z.next_in = (unsigned char *)z->in;
 		z->z.avail_in = (uInt)z->in_len;
 		z->z.next_out = out;
@@ -168,20 +187,9 @@ static ssize_t next_gzip_isal(oci_unpack_decompressor *z, unsigned char *out, si
 {
 	struct inflate_state *s = z->isal;
 	for (;;) {
-		if (fill_input(z, err) < 0)
-			return -1;
-		if (z->member_done) {
-			if (z->in_len == 0 && z->src_eof)
-				return 0;
-			if (z->in[0] != 0x1f)
-				return oci_err(err, OCI_E_INVALID,
-					       "trailing garbage after gzip data");
-			isal_inflate_reset(s);
-			s->crc_flag = ISAL_GZIP;
-			z->member_done = false;
-		}
-		if (z->in_len == 0 && z->src_eof)
-			return oci_err(err, OCI_E_INVALID, "unexpected end of gzip data");
+		int more = gzip_input(z, err);
+		if (more <= 0)
+			return more;
 		s->next_in = (uint8_t *)z->in;
 		s->avail_in = (uint32_t)z->in_len;
 		s->next_out = out;
@@ -216,27 +224,23 @@ static ssize_t next_zstd(oci_unpack_decompressor *z, unsigned char *out, size_t 
 			return 0;
 		ZSTD_inBuffer in = {z->in, z->in_len, 0};
 		ZSTD_outBuffer ob = {out, cap, 0};
-		if (z->in_len == 0 && z->src_eof) {
-			/* Flush what the decoder holds; no progress means truncated data. */
-			size_t r = ZSTD_decompressStream(z->zd, &ob, &in);
-			if (ZSTD_isError(r))
-				return oci_err(err, OCI_E_INVALID, "invalid zstd data: %s",
-					       ZSTD_getErrorName(r));
-			z->zret = r;
-			if (ob.pos)
-				return (ssize_t)ob.pos;
-			return oci_err(err, OCI_E_INVALID, "unexpected end of zstd data");
-		}
+		/* At the end of the input: flush what the decoder holds; no progress then means
+		 * truncated data. */
+		bool flush = z->in_len == 0 && z->src_eof;
 		size_t r = ZSTD_decompressStream(z->zd, &ob, &in);
-		z->started = true;
-		z->in += in.pos;
-		z->in_len -= in.pos;
+		if (!flush) {
+			z->started = true;
+			z->in += in.pos;
+			z->in_len -= in.pos;
+		}
 		if (ZSTD_isError(r))
 			return oci_err(err, OCI_E_INVALID, "invalid zstd data: %s",
 				       ZSTD_getErrorName(r));
 		z->zret = r;
 		if (ob.pos)
 			return (ssize_t)ob.pos;
+		if (flush)
+			return oci_err(err, OCI_E_INVALID, "unexpected end of zstd data");
 	}
 }
 

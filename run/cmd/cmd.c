@@ -1,8 +1,9 @@
 /* What oci-run's command files share: the parser of the commands that take only an id,
- * --preserve-fds, and printing JSON to stdout with its errors checked. */
+ * --format, --preserve-fds, and printing JSON to stdout with its errors checked. */
 #include "run/cmd/cmd.h"
 
 #include <stdio.h>
+#include <string.h>
 
 #include "common/cli.h"
 #include "common/util.h"
@@ -42,6 +43,17 @@ int oci_cmd_print_json(json_t *j, size_t flags, bool newline, oci_error *err)
 	if (newline)
 		fputc('\n', stdout);
 	return oci_flush_stdout(err);
+}
+
+int oci_cmd_parse_format(const char *arg, bool *json, oci_error *err)
+{
+	if (!strcmp(arg, "json"))
+		*json = true;
+	else if (!strcmp(arg, "table"))
+		*json = false;
+	else
+		return oci_err(err, OCI_E_INVALID, "invalid format option '%s'", arg);
+	return 0;
 }
 
 int oci_cmd_parse_preserve_fds(const char *arg, int *out, oci_error *err)

@@ -10,16 +10,18 @@
 
 typedef int oci_cmd_fn(const oci_runtime *rt, int argc, char **argv, oci_error *err);
 
-oci_cmd_fn oci_cmd_create; /* create.c */
-oci_cmd_fn oci_cmd_run;	   /* create.c */
+oci_cmd_fn oci_cmd_checkpoint; /* checkpoint.c */
+oci_cmd_fn oci_cmd_create;     /* create.c */
+oci_cmd_fn oci_cmd_run;	       /* create.c */
 oci_cmd_fn oci_cmd_delete;
 oci_cmd_fn oci_cmd_events; /* events.c */
 oci_cmd_fn oci_cmd_exec;
 oci_cmd_fn oci_cmd_features;
 oci_cmd_fn oci_cmd_kill;
 oci_cmd_fn oci_cmd_list;
-oci_cmd_fn oci_cmd_pause;  /* pause.c */
-oci_cmd_fn oci_cmd_resume; /* pause.c */
+oci_cmd_fn oci_cmd_pause;   /* pause.c */
+oci_cmd_fn oci_cmd_resume;  /* pause.c */
+oci_cmd_fn oci_cmd_restore; /* checkpoint.c */
 oci_cmd_fn oci_cmd_ps;
 oci_cmd_fn oci_cmd_spec;
 oci_cmd_fn oci_cmd_start;
@@ -33,6 +35,8 @@ oci_cmd_fn oci_cmd_update;
 const char *oci_cmd_one_id(int argc, char **argv, const char *usage, oci_error *err);
 /* Print j to stdout (json_dumps flags), a newline when asked, and flush it. */
 int oci_cmd_print_json(json_t *j, size_t flags, bool newline, oci_error *err);
+/* --format table|json (list, ps): *json says which. */
+int oci_cmd_parse_format(const char *arg, bool *json, oci_error *err);
 /* events.c: a Go duration ("5s", "100ms", "1m30s", "0") in nanoseconds. */
 int oci_cmd_parse_duration(const char *s, uint64_t *ns, oci_error *err);
 /* --preserve-fds N (create, run, exec): 0 .. 2^20. */

@@ -29,16 +29,20 @@ static const oci_cli_option create_opts[] = {
     {"console-socket", 0, OCI_ARG_REQUIRED, "PATH", "unix socket that receives the pty master",
      OPT_CONSOLE},
     {"help", 'h', OCI_ARG_NONE, NULL, "show this help", OPT_HELP},
-    {"keep", 0, OCI_ARG_NONE, NULL, "accepted for compatibility", OPT_KEEP},
     {"no-new-keyring", 0, OCI_ARG_NONE, NULL, "do not create a new session keyring", OPT_NOKEYRING},
     {"no-pivot", 0, OCI_ARG_NONE, NULL, "use MS_MOVE + chroot instead of pivot_root", OPT_NOPIVOT},
-    {"no-subreaper", 0, OCI_ARG_NONE, NULL, "accepted for compatibility", OPT_NOSUBREAPER},
     {"pid-file", 0, OCI_ARG_REQUIRED, "FILE", "write the container's pid to FILE", OPT_PIDFILE},
     {"preserve-fds", 0, OCI_ARG_REQUIRED, "N", "pass N extra fds (3..3+N-1) to the container",
      OPT_PRESERVE},
-    /* last: run's only, create parses and lists the table without it */
+    /* last: run's only, create parses and lists the table without them */
     {"detach", 'd', OCI_ARG_NONE, NULL, "detach from the container's process", OPT_DETACH},
+    {"keep", 0, OCI_ARG_NONE, NULL,
+     "run without -d: keep the stopped container (its state and cgroups) for delete", OPT_KEEP},
+    {"no-subreaper", 0, OCI_ARG_NONE, NULL,
+     "runc's switch to not reap orphans; oci-run run never is a subreaper, so nothing changes",
+     OPT_NOSUBREAPER},
 };
+#define N_RUN_ONLY 3
 
 static int create_or_run(const oci_runtime *rt, int argc, char **argv, bool run, oci_error *err)
 {
@@ -46,7 +50,7 @@ static int create_or_run(const oci_runtime *rt, int argc, char **argv, bool run,
 	oci_cli cli;
 	int opt;
 	const char *bundle = ".";
-	size_t n_opts = ARRAY_SIZE(create_opts) - !run;
+	size_t n_opts = ARRAY_SIZE(create_opts) - (run ? 0 : N_RUN_ONLY);
 	oci_cli_init(&cli, create_opts, n_opts, argc, argv, 1, false);
 	while ((opt = oci_cli_next(&cli, err)) > 0) {
 		switch (opt) {
@@ -59,6 +63,11 @@ static int create_or_run(const oci_runtime *rt, int argc, char **argv, bool run,
 		case OPT_DETACH:
 			o.detach = true;
 			break;
+		case OPT_KEEP:
+			o.keep = true;
+			break;
+		case OPT_NOSUBREAPER:
+			break; /* what oci-run run does anyway (see the option's help) */
 		case OPT_PIDFILE:
 			o.pid_file = cli.optarg;
 			break;

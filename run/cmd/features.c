@@ -69,9 +69,12 @@ int oci_cmd_features(const oci_runtime *rt, int argc, char **argv, oci_error *er
 		      "systemd", 0, "systemdUser", 0, "rdma", 0, "seccomp", oci_seccomp_features(),
 		      "apparmor", "enabled", 0, "selinux", "enabled", 0);
 	json_object_set_new(f, "linux", lin);
-	json_object_set_new(
-	    f, "annotations",
-	    json_pack("{s:s}", "org.opencontainers.runc.version", "oci-run " OCI_VERSION));
+	json_t *ann = json_pack("{s:s}", "org.opencontainers.runc.version", "oci-run " OCI_VERSION);
+#ifdef HAVE_CRIU
+	/* runc's way of saying checkpoint/restore works (podman reads it) */
+	json_object_set_new(ann, "org.opencontainers.runc.checkpoint.enabled", json_string("true"));
+#endif
+	json_object_set_new(f, "annotations", ann);
 	cleanup_free char *s = oci_json_dump_pretty(f, err);
 	if (!s)
 		return -1;

@@ -31,11 +31,8 @@ int oci_cmd_list(const oci_runtime *rt, int argc, char **argv, oci_error *err)
 				     ARRAY_SIZE(list_opts));
 			return 0;
 		} else if (opt == OPT_FORMAT) {
-			if (!strcmp(cli.optarg, "json"))
-				json = true;
-			else if (strcmp(cli.optarg, "table"))
-				return oci_err(err, OCI_E_INVALID, "invalid format option '%s'",
-					       cli.optarg);
+			if (oci_cmd_parse_format(cli.optarg, &json, err) < 0)
+				return -1;
 		}
 	}
 	if (opt < 0)

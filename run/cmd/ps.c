@@ -34,9 +34,12 @@ static bool has_pid(const pid_t *pids, size_t n, long p)
 static int ps_table(char **args, int nargs, const pid_t *pids, size_t n, oci_error *err)
 {
 	int pfd[2];
+	/* no variable-length array sized by the command line (STYLE rule 10) */
+	cleanup_free char **argv = calloc((size_t)nargs + 2, sizeof(*argv));
+	if (!argv)
+		return oci_err_errno(err, ENOMEM, "cannot allocate");
 	if (pipe2(pfd, O_CLOEXEC) < 0)
 		return oci_err_errno(err, errno, "pipe");
-	char *argv[nargs + 2];
 	char ef[] = "-ef";
 	argv[0] = (char *)"ps";
 	if (nargs == 0)
@@ -111,11 +114,8 @@ int oci_cmd_ps(const oci_runtime *rt, int argc, char **argv, oci_error *err)
 				     NULL, ps_options, ARRAY_SIZE(ps_options));
 			return 0;
 		}
-		if (!strcmp(cli.optarg, "json"))
-			json = true;
-		else if (strcmp(cli.optarg, "table"))
-			return oci_err(err, OCI_E_INVALID, "invalid format option '%s'",
-				       cli.optarg);
+		if (oci_cmd_parse_format(cli.optarg, &json, err) < 0)
+			return -1;
 	}
 	if (opt < 0)
 		return -1;

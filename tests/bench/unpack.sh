@@ -10,8 +10,13 @@
 # rounds (default 5), and the median of each is compared; min/max and the load average show
 # how noisy the machine was.
 #   RUNS=N  OCI_FETCH=PATH  OCI_UNPACK=PATH (e.g. an older build, for before/after figures)
+# Two builds compared: OCI_UNPACK_B=PATH (and OCI_FETCH_B, default OCI_FETCH) adds B's
+# configurations right after A's in every round (A B A B ...), leaves the peers out, and
+# prints B/A of the medians.
 set -euo pipefail
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
+# shellcheck disable=SC1091
+. "$TOP/tests/bench/lib.bash"
 RUNS=${RUNS:-5}
 OCI_FETCH=${OCI_FETCH:-${OCI_BUILD:-$TOP/build}/oci-fetch}
 OCI_UNPACK=${OCI_UNPACK:-${OCI_BUILD:-$TOP/build}/oci-unpack}
@@ -91,6 +96,20 @@ declare -A CMD=(
 	[peers]="skopeo copy -q --src-tls-verify=false docker://$REF oci:$O/sk:latest && umoci unpack --image $O/sk:latest $O/bundle"
 	[floor]="mkdir '$O/out' && for l in $layers; do tar -xzf '$IMG/blobs/sha256/'\${l#sha256:} -C '$O/out' || exit 1; done"
 )
+if [ -n "${OCI_UNPACK_B:-}" ]; then
+	OCI_FETCH_B=${OCI_FETCH_B:-$OCI_FETCH}
+	NAMES=(ours ours_b layout_isal layout_isal_b layout_zlib layout_zlib_b)
+	LABEL[ours]="A: oci-fetch | oci-unpack"
+	LABEL[ours_b]="B: oci-fetch | oci-unpack"
+	LABEL[layout_isal]="A: --layout (igzip)"
+	LABEL[layout_isal_b]="B: --layout (igzip)"
+	LABEL[layout_zlib]="A: --layout --zlib"
+	LABEL[layout_zlib_b]="B: --layout --zlib"
+	CMD[ours_b]="'$OCI_FETCH_B' -q --no-cache '$REF' | '$OCI_UNPACK_B' '$O/out'"
+	CMD[layout_isal_b]="'$OCI_UNPACK_B' --layout '$IMG' '$O/out'"
+	CMD[layout_zlib_b]="'$OCI_UNPACK_B' --zlib --layout '$IMG' '$O/out'"
+	echo "unpack bench A/B: A=$OCI_FETCH, $OCI_UNPACK; B=$OCI_FETCH_B, $OCI_UNPACK_B"
+fi
 declare -A T
 echo "unpack bench: $(echo "$layers" | wc -w) layers, $((csize >> 20)) MiB compressed; $RUNS rounds; output on $(df --output=fstype "$O" | tail -1) $O"
 echo "unpack bench: load average before: $(loadavg)"
@@ -113,18 +132,21 @@ for i in $(seq "$RUNS"); do
 done
 clean
 
-stats() { # prints "median min max" of its arguments
-	printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)], a[1], a[NR]}'
-}
 declare -A MED
 printf '%-32s %8s %8s %8s\n' "" median min max
 for n in "${NAMES[@]}"; do
 	# shellcheck disable=SC2086
-	read -r med lo hi < <(stats ${T[$n]})
+	read -r med lo hi < <(bench_stats ${T[$n]})
 	MED[$n]=$med
 	printf '%-32s %7.2fs %7.2fs %7.2fs\n' "${LABEL[$n]}" "$med" "$lo" "$hi"
 done
 echo "load average after: $(loadavg) ($(nproc) CPUs)"
+if [ -n "${OCI_UNPACK_B:-}" ]; then
+	for n in ours layout_isal layout_zlib; do
+		printf 'ratio B / A, %-26s %.2f\n' "${LABEL[$n]#A: }:" "$(echo "${MED[${n}_b]} / ${MED[$n]}" | bc -l)"
+	done
+	exit 0
+fi
 printf 'ratio ours / (skopeo+umoci): %.2f (target <= 0.40)\n' "$(echo "${MED[ours]} / ${MED[peers]}" | bc -l)"
 printf 'ratio ours / tar -xzf floor: %.2f (target <= 1.00)\n' "$(echo "${MED[ours]} / ${MED[floor]}" | bc -l)"
 printf 'ratio igzip / zlib (layout):  %.2f\n' "$(echo "${MED[layout_isal]} / ${MED[layout_zlib]}" | bc -l)"

@@ -35,6 +35,18 @@ setup_file() {
 	sig_image signed/ed "$ED" "$REGISTRY/signed/ed" "$K/ed.key"
 	export RD=$BATS_FILE_TMPDIR/registries.d
 	skopeo_registries_d "$RD"
+	# can this skopeo verify a good signature at all?
+	jq -n --arg r "$REGISTRY/signed/app" --arg k "$K/one.pub" '{default:[{type:"reject"}],
+		transports:{docker:{($r):[{type:"sigstoreSigned",keyPath:$k,signedIdentity:{type:"matchRepository"}}]}}}' \
+		>"$BATS_FILE_TMPDIR/probe.json"
+	SKOPEO_NO_SIGSTORE=0
+	if skopeo --policy "$BATS_FILE_TMPDIR/probe.json" --registries.d "$RD" copy --remove-signatures \
+		--src-tls-verify=false "docker://$REGISTRY/signed/app:v1" "oci:$BATS_FILE_TMPDIR/probe:x" 2>&1 |
+		grep -q "sigstore disabled"; then
+		SKOPEO_NO_SIGSTORE=1
+		echo "# this skopeo cannot verify sigstore signatures: those verdicts are oci-fetch's alone" >&3
+	fi
+	export SKOPEO_NO_SIGSTORE
 	export REGISTRY_ENV=$REGISTRY_DIR
 }
 
@@ -58,28 +70,29 @@ sigstore() { # KEYFILE [IDENTITY-JSON]
 		'[{type:"sigstoreSigned",keyPath:$k} + (if $id then {signedIdentity:$id} else {} end)]'
 }
 
-# verdict accept|reject REF: oci-fetch and skopeo, with the same policy.json, agree on REF.
-# Debian's skopeo 1.9 is built with sigstore verification removed ("Debian-local change:
-# sigstore disabled"): where the policy needs a sigstore signature and skopeo says so, only
-# oci-fetch's verdict is checked (the note is printed with the test's output).
+# verdict accept|reject REF [peer]: oci-fetch and skopeo, with the same policy.json, agree on
+# REF. Debian's skopeo 1.9 is built with sigstore verification removed ("Debian-local change:
+# sigstore disabled", found out in setup_file): for a policy that needs sigstore signatures,
+# skopeo is asked only with "peer" (where its verdict does not depend on verifying one), else
+# only oci-fetch's verdict is checked.
 verdict() {
-	local want=$1 ref=$2
-	run -0 mkdir -p "$T/sk"
-	run skopeo --policy "$POL" --registries.d "$RD" copy --remove-signatures --src-tls-verify=false \
-		"docker://$ref" "oci:$T/sk:x"
-	local sk=$status skout=$output peer=1
-	if [[ $skout == *"sigstore disabled"* ]]; then
-		echo "# skopeo cannot verify sigstore signatures here: $ref checked by oci-fetch only" >&3
+	local want=$1 ref=$2 sk=0 skout="" peer=1
+	if [ "${SKOPEO_NO_SIGSTORE:-0}" = 1 ] && grep -q sigstoreSigned "$POL" && [ "${3:-}" != peer ]; then
 		peer=0
+	else
+		run -0 mkdir -p "$T/sk"
+		run skopeo --policy "$POL" --registries.d "$RD" copy --remove-signatures --src-tls-verify=false \
+			"docker://$ref" "oci:$T/sk:x"
+		sk=$status skout=$output
 	fi
 	rm -rf "$T/of"
 	run "$OCI_FETCH" -q --no-cache --policy "$POL" -o "$T/of" "$ref"
 	if [ "$want" = accept ]; then
-		[ "$peer" = 0 ] || [ "$sk" = 0 ] || { echo "skopeo refused $ref: $skout" >&2; return 1; }
+		[ "$sk" = 0 ] || { echo "skopeo refused $ref: $skout" >&2; return 1; }
 		assert_success
 		check_layout "$T/of"
 	else
-		[ "$sk" != 0 ] || { echo "skopeo accepted $ref" >&2; return 1; }
+		[ "$peer" = 0 ] || [ "$sk" != 0 ] || { echo "skopeo accepted $ref" >&2; return 1; }
 		echo "skopeo: $skout" >&2
 		assert_failure
 		assert_one_line_error oci-fetch
@@ -126,7 +139,7 @@ verdict() {
 
 @test "policy: an unsigned image is refused where a signature is required" {
 	write_policy '[{"type":"insecureAcceptAnything"}]' "$(jq -cn --argjson a "$(sigstore "$K/one.pub")" --arg r "$REGISTRY" '{($r):$a}')"
-	verdict reject "$REGISTRY/plain/app:v1"
+	verdict reject "$REGISTRY/plain/app:v1" peer
 	assert_output_contains "scope docker \"$REGISTRY\""
 	assert_output_contains "a signature is required, and there is none"
 }
@@ -302,4 +315,26 @@ verdict() {
 	assert_failure
 	assert_one_line_error oci-fetch
 	assert_output_contains "not supported (ECDSA P-256 and Ed25519 are)"
+}
+
+@test "policy: signatures found as OCI 1.1 referrers (the tag schema) when there is no .sig tag" {
+	image_push_busybox signed/ref v1 >/dev/null
+	local dg=$IMAGE_DIGEST p=$T/p
+	sig_payload "$REGISTRY/signed/ref" "$dg" >"$p"
+	sig_push_referrer signed/ref "$dg" "$p:$(sig_sign "$K/one.key" "$p")"
+	write_policy '[{"type":"reject"}]' "$(jq -cn --argjson a "$(sigstore "$K/one.pub" '{"type":"matchRepository"}')" --arg r "$REGISTRY/signed/ref" '{($r):$a}')"
+	run "$OCI_FETCH" -q --no-cache --policy "$POL" -o "$T/of" "$REGISTRY/signed/ref:v1"
+	assert_success
+	check_layout "$T/of"
+	# the referrers API was asked first (distribution 2.8 has none: 404), then the tag schema
+	grep -q "GET /v2/signed/ref/referrers/$dg" "$REGISTRY_LOG"
+	grep -q "GET /v2/signed/ref/manifests/sha256-${dg#sha256:} " "$REGISTRY_LOG"
+	# the same referrer under another key: refused
+	write_policy '[{"type":"reject"}]' "$(jq -cn --argjson a "$(sigstore "$K/two.pub" '{"type":"matchRepository"}')" --arg r "$REGISTRY/signed/ref" '{($r):$a}')"
+	rm -rf "$T/of"
+	run "$OCI_FETCH" -q --no-cache --policy "$POL" -o "$T/of" "$REGISTRY/signed/ref:v1"
+	assert_failure
+	assert_one_line_error oci-fetch
+	assert_output_contains "not signed by the policy's key"
+	[ ! -e "$T/of" ]
 }

@@ -93,6 +93,16 @@ in_container() {
 	[ "$n" -lt 25 ]
 }
 
+@test "/dev/core links to /proc/kcore only where the kernel has it, as runc (issue 17)" {
+	in_container 'if [ -L /dev/core ]; then echo link; else echo none; fi'
+	assert_success
+	if [ -e /proc/kcore ]; then
+		[ "$output" = link ]
+	else
+		[ "$output" = none ]
+	fi
+}
+
 @test "linux.devices are created with their mode" {
 	edit_config '.linux.devices = [{path: "/dev/mydev", type: "c", major: 1, minor: 5, fileMode: 432, uid: 0, gid: 0}]'
 	in_container 'stat -c "%F %t:%T %a" /dev/mydev; head -c 4 /dev/mydev | od -An -tx1'
@@ -211,6 +221,54 @@ in_container() {
 	# nothing was created on the host side of the symlinks
 	[ -z "$(ls -A "$outside")" ]
 	[ -d "$B/rootfs/$outside/m1" ] && [ -d "$B/rootfs/$outside/m2" ] && [ -f "$B/rootfs/$outside/f3" ]
+}
+
+@test "a file bind onto a symlink lands on its target inside the rootfs, never outside (issue 17)" {
+	setup_bundle private
+	cd "$B"
+	outside=$BATS_TEST_TMPDIR/outside
+	mkdir -p "$outside" "$B/rootfs/usr/share/zoneinfo"
+	echo image-tz >"$B/rootfs/usr/share/zoneinfo/UTC"
+	echo host-tz >"$BATS_TEST_TMPDIR/tz"
+	echo host-dns >"$BATS_TEST_TMPDIR/dns"
+	echo host-hosts >"$BATS_TEST_TMPDIR/hosts"
+	# as images ship them: an absolute link to a file, a relative link whose target is missing
+	ln -s /usr/share/zoneinfo/UTC "$B/rootfs/etc/localtime"
+	ln -s ../run/systemd/resolve/stub-resolv.conf "$B/rootfs/etc/resolv.conf"
+	# hostile: a chain of links that climbs out through ".." and an absolute host path
+	ln -s ../../../../../../../../../.."$outside"/hop "$B/rootfs/etc/hosts"
+	ln -s "$outside/target" "$B/rootfs$outside/hop" 2>/dev/null || { mkdir -p "$B/rootfs$outside"; ln -s "$outside/target" "$B/rootfs$outside/hop"; }
+	edit_config ".mounts += [
+		{destination: \"/etc/localtime\", type: \"bind\", source: \"$BATS_TEST_TMPDIR/tz\", options: [\"bind\", \"ro\"]},
+		{destination: \"/etc/resolv.conf\", type: \"bind\", source: \"$BATS_TEST_TMPDIR/dns\", options: [\"bind\", \"ro\"]},
+		{destination: \"/etc/hosts\", type: \"bind\", source: \"$BATS_TEST_TMPDIR/hosts\", options: [\"bind\", \"ro\"]}]"
+	in_container 'cat /etc/localtime /etc/resolv.conf /etc/hosts'
+	assert_success
+	[ "${lines[0]}" = host-tz ]
+	[ "${lines[1]}" = host-dns ]
+	[ "${lines[2]}" = host-hosts ]
+	# the mounts were made inside the container only: the image's files are as they were,
+	# the missing target was created inside the rootfs, and nothing appeared outside it
+	[ "$(cat "$B/rootfs/usr/share/zoneinfo/UTC")" = image-tz ]
+	[ -f "$B/rootfs/run/systemd/resolve/stub-resolv.conf" ]
+	[ -f "$B/rootfs$outside/target" ]
+	[ -z "$(ls -A "$outside")" ]
+}
+
+@test "a symlink loop at a file bind's destination is one clear error, and nothing is left" {
+	setup_bundle private
+	ln -s loop-b "$B/rootfs/etc/loop-a"
+	ln -s loop-a "$B/rootfs/etc/loop-b"
+	echo x >"$BATS_TEST_TMPDIR/f"
+	edit_config ".mounts += [{destination: \"/etc/loop-a\", type: \"bind\", source: \"$BATS_TEST_TMPDIR/f\", options: [\"bind\"]}]"
+	run rt run --bundle "$B" "$CID" </dev/null
+	assert_failure
+	if is_oci_run; then
+		assert_one_line_error oci-run
+		assert_output_contains "too many levels of symlinks"
+	fi
+	run rt list -q
+	[ -z "$output" ]
 }
 
 @test "/proc that is a symlink in the rootfs is refused" {

@@ -117,6 +117,25 @@ teardown() {
 	[ -z "$output" ]
 }
 
+@test "run --keep leaves the stopped container for delete; create has no --keep" {
+	set_args sh -c 'exit 3'
+	run rt run --keep --bundle "$B" "$CID" </dev/null
+	[ "$status" -eq 3 ]
+	[ "$(rt_state_field "$CID" status)" = stopped ]
+	run rt list -q
+	[ "$output" = "$CID" ]
+	run rt delete "$CID"
+	assert_success
+	run rt list -q
+	[ -z "$output" ]
+	! find /sys/fs/cgroup -maxdepth 4 -type d -name "$CID" 2>/dev/null | grep -q .
+	# runc's create has no --keep either: it is run's, so create refuses it
+	run rt create --keep --bundle "$B" "$CID" </dev/null
+	assert_failure
+	run rt list -q
+	[ -z "$output" ]
+}
+
 @test "run exits with 128+N when the container is killed by signal N" {
 	cd "$B"
 	set_args sleep 30

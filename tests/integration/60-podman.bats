@@ -29,6 +29,7 @@ setup() {
 }
 
 teardown() {
+	pm pod rm -af -t 0 >/dev/null 2>&1 || true
 	pm rm -af -t 0 >/dev/null 2>&1 || true
 	[ -z "${NETNS:-}" ] || ip netns delete "$NETNS" 2>/dev/null || true
 	[ -z "${TMUX_SESSION:-}" ] || tmux kill-session -t "$TMUX_SESSION" 2>/dev/null || true
@@ -245,6 +246,126 @@ ocirun() {
 	assert_success
 	[ "$output" = 137 ]
 	run timeout -k 5 30 bash -c "$(declare -f pm); pm rm pmpk"
+	assert_success
+}
+
+@test "podman --tz on an image whose /etc/localtime is a symlink (issue 17: the bind was refused)" {
+	# an image as Debian's: /etc/localtime a symlink into /usr/share/zoneinfo
+	pm run --network none --name pmtzsrc "$IMG" sh -c 'mkdir -p /usr/share/zoneinfo && echo image >/usr/share/zoneinfo/UTC && ln -sf /usr/share/zoneinfo/UTC /etc/localtime' >/dev/null
+	pm commit -q pmtzsrc localhost/tzlink:test >/dev/null
+	pm rm pmtzsrc >/dev/null
+	run pm run --rm --network none --tz=Europe/Paris localhost/tzlink:test date +%Z
+	pm rmi localhost/tzlink:test >/dev/null 2>&1 || true
+	assert_success
+	[[ "$output" =~ ^CES?T$ ]]
+}
+
+@test "podman logs, top, stats, cp both ways, restart and stop (TERM, then KILL after the timeout)" {
+	pm run -d --network none --name pmd "$IMG" sh -c 'echo started; trap "echo bye; exit 0" TERM; while :; do sleep 0.1; done' >/dev/null
+	for i in $(seq 50); do [ "$(pm logs pmd 2>/dev/null)" = started ] && break; sleep 0.1; done
+	[ "$(pm logs pmd)" = started ]
+	run pm top pmd
+	assert_success
+	assert_output_contains 'sh -c echo started'
+	run pm stats --no-stream --format '{{.PIDs}}' pmd
+	assert_success
+	[ "$output" -ge 1 ]
+	echo from-host >"$BATS_TEST_TMPDIR/in.txt"
+	pm cp "$BATS_TEST_TMPDIR/in.txt" pmd:/tmp/in.txt
+	[ "$(pm exec pmd cat /tmp/in.txt)" = from-host ]
+	pm cp pmd:/etc/passwd "$BATS_TEST_TMPDIR/passwd"
+	grep -q '^root:x:0:0:' "$BATS_TEST_TMPDIR/passwd"
+	run pm restart -t 5 pmd
+	assert_success
+	[ "$(pm inspect --format '{{.State.Status}}' pmd)" = running ]
+	# TERM reaches the trap: exit 0 and "bye" in the log, once per stop
+	run pm stop -t 5 pmd
+	assert_success
+	[ "$(pm inspect --format '{{.State.ExitCode}}' pmd)" = 0 ]
+	[ "$(pm logs pmd | grep -c bye)" = 2 ]
+	# a process that ignores TERM is killed after the timeout
+	pm run -d --network none --name pmi "$IMG" sh -c 'trap "" TERM; while :; do sleep 0.1; done' >/dev/null
+	run pm stop -t 1 pmi
+	assert_success
+	[ "$(pm inspect --format '{{.State.ExitCode}}' pmi)" = 137 ]
+}
+
+@test "podman run options: --init, --read-only, -v, --user, --cap-*, --privileged, --device, limits, seccomp" {
+	require_cmd catatonit
+	run pm run --rm --network none --init "$IMG" sh -c 'tr "\0" " " </proc/1/cmdline'
+	assert_success
+	assert_output_contains /run/podman-init
+	run pm run --rm --network none --read-only "$IMG" sh -c 'touch /x 2>&1; touch /tmp/y && echo tmp-ok'
+	assert_output_contains 'Read-only file system'
+	assert_output_contains tmp-ok
+	echo vol >"$BATS_TEST_TMPDIR/v.txt"
+	run pm run --rm --network none -v "$BATS_TEST_TMPDIR:/data:ro" "$IMG" sh -c 'cat /data/v.txt; touch /data/z 2>&1'
+	[ "${lines[0]}" = vol ]
+	assert_output_contains 'Read-only file system'
+	run pm run --rm --network none --user 1000:1000 "$IMG" id -u
+	[ "$output" = 1000 ]
+	run pm run --rm --network none --cap-drop all --cap-add net_raw "$IMG" awk '/^CapEff/ {print $2}' /proc/self/status
+	[ "$output" = 0000000000002000 ]
+	# --privileged: every capability the runtime holds, and the host's devices
+	run pm run --rm --network none --privileged "$IMG" sh -c 'awk "/^CapEff/ {print \$2}" /proc/self/status; test -e /dev/tty0 && echo host-devs'
+	[ "${lines[0]}" = "$(awk '/^CapBnd/ {print $2}' /proc/self/status)" ]
+	assert_output_contains host-devs
+	run pm run --rm --network none --device /dev/null:/dev/mynull "$IMG" sh -c 'echo x >/dev/mynull && stat -c "%t:%T" /dev/mynull'
+	[ "$output" = 1:3 ]
+	run pm run --rm --network none --memory 64m --pids-limit 20 "$IMG" sh -c 'cat /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/pids/pids.max 2>/dev/null || cat /sys/fs/cgroup/memory.max /sys/fs/cgroup/pids.max'
+	[ "${lines[0]}" = 67108864 ]
+	[ "${lines[1]}" = 20 ]
+	printf '{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["mkdir","mkdirat"],"action":"SCMP_ACT_ERRNO"}]}' >"$BATS_TEST_TMPDIR/seccomp.json"
+	run pm run --rm --network none --security-opt seccomp="$BATS_TEST_TMPDIR/seccomp.json" "$IMG" mkdir /tmp/d
+	assert_failure
+	assert_output_contains 'Operation not permitted'
+}
+
+@test "podman healthcheck, bridge networking with -p, and a pod from play kube sharing the infra container's namespaces" {
+	require_cmd catatonit curl
+	pm run -d --network none --name pmh --health-cmd 'test -e /etc/passwd' "$IMG" sleep 100 >/dev/null 2>&1
+	run pm healthcheck run pmh
+	assert_success
+	[ "$(pm inspect --format '{{.State.Health.Status}}' pmh)" = healthy ]
+	port=$((20000 + RANDOM % 20000))
+	pm run -d --name pmweb -p "127.0.0.1:$port:8080" "$IMG" httpd -f -p 8080 -h /etc >/dev/null
+	for i in $(seq 50); do
+		out=$(curl -s --max-time 2 "http://127.0.0.1:$port/passwd") && [ -n "$out" ] && break
+		sleep 0.1
+	done
+	[[ "$out" == root:x:0:0:* ]]
+	cat >"$BATS_TEST_TMPDIR/pod.yaml" <<YAML
+apiVersion: v1
+kind: Pod
+metadata:
+  name: pmkube
+spec:
+  containers:
+  - name: c1
+    image: $IMG
+    command: ["sh", "-c", "echo from-c1 >/shared/c1; sleep 100"]
+    volumeMounts: [{mountPath: /shared, name: sh}]
+  - name: c2
+    image: $IMG
+    command: ["sh", "-c", "while [ ! -s /shared/c1 ]; do sleep 0.1; done; cat /shared/c1; sleep 100"]
+    volumeMounts: [{mountPath: /shared, name: sh}]
+  volumes:
+  - name: sh
+    emptyDir: {}
+YAML
+	run pm play kube --network none "$BATS_TEST_TMPDIR/pod.yaml"
+	assert_success
+	for i in $(seq 50); do [ "$(pm logs pmkube-c2 2>/dev/null)" = from-c1 ] && break; sleep 0.1; done
+	[ "$(pm logs pmkube-c2)" = from-c1 ]
+	# the containers share the infra container's network, ipc and uts namespaces
+	infra=$(pm pod inspect --format '{{.InfraContainerID}}' pmkube)
+	ipid=$(pm inspect --format '{{.State.Pid}}' "$infra")
+	for c in pmkube-c1 pmkube-c2; do
+		for ns in net ipc uts; do
+			[ "$(pm exec "$c" readlink /proc/self/ns/$ns)" = "$(readlink /proc/"$ipid"/ns/$ns)" ]
+		done
+	done
+	run pm pod rm -f -t 0 pmkube
 	assert_success
 }
 

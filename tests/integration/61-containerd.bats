@@ -166,6 +166,17 @@ wait_task_status() {
 	[ -z "$output" ]
 }
 
+@test "ctr task metrics reads the task's cgroups (memory limit, pids) while it runs" {
+	cr_run -d --memory-limit 67108864 "$IMG" "$T" sh -c 'while :; do sleep 0.1; done' >/dev/null
+	wait_task_status "$T" RUNNING
+	run cr task metrics --format json "$T"
+	assert_success
+	# containerd's v1 metrics: memory usage limit and the pids count of the container's cgroups
+	[ "$(jq -r '.memory.usage.limit' <<<"$output")" = 67108864 ]
+	[ "$(jq -r '.pids.current' <<<"$output")" -ge 1 ]
+	[ "$(jq -r '.cpu.usage.total' <<<"$output")" -gt 0 ]
+}
+
 @test "--runc-systemd-cgroup: slice:prefix:name placed where systemd puts it, removed with the task" {
 	SLICES_CREATED=1
 	run cr_run --rm --runc-systemd-cgroup --cgroup "ocitest-nested.slice:ctr:$T" "$IMG" "$T" cat /proc/self/cgroup

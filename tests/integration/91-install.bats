@@ -189,3 +189,11 @@ make_install() {
 	assert_success
 	[ "$output" = "_oci-run _oci-bundle" ]
 }
+
+@test "the Makefile honours CPPFLAGS (before CFLAGS, as make's built-in rules)" {
+	# a dry run into a scratch build directory: the real build is left alone
+	run make -C "$TOP" --no-print-directory -n O="$BATS_TEST_TMPDIR/b" CPPFLAGS=-DOCI_TEST_CPPFLAGS=1 CFLAGS=-O1 all
+	assert_success
+	line=$(grep -m1 -- ' -c -o .*common/cli.o common/cli.c' <<<"$output")
+	[[ "$line" == *"-DOCI_TEST_CPPFLAGS=1 -O1 "* ]] || { echo "$line"; false; }
+}

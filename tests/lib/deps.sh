@@ -49,8 +49,9 @@ fi
 	jq curl openssl apache2-utils tmux iproute2 uidmap zstd python3 debootstrap clang-format zsh man-db
 	procps psmisc util-linux attr
 	clang libclang-rt-14-dev llvm
-	podman containerd slirp4netns
+	podman containerd slirp4netns catatonit
 	qemu-system-x86 linux-image-amd64
+	criu libprotobuf-c-dev
 )
 missing=()
 for p in "${PKGS[@]}"; do

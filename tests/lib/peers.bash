@@ -89,7 +89,7 @@ podman_cleanup() {
 # imported as localhost/busybox:latest in namespace $CTR_NS. Call from setup_file.
 containerd_start() {
 	CTR_SOCK=$PEER_DIR/containerd.sock
-	CTR_NS=oci-test
+	CTR_NS=oci-test-$$
 	CTR_RUNC_ROOT=$PEER_DIR/runc-root
 	cat >"$PEER_DIR/containerd.toml" <<EOF
 version = 2

@@ -8,6 +8,12 @@
 #                                    push a signature manifest as cosign does: tag
 #                                    sha256-<hex>.sig, one simple-signing layer per PAYLOAD
 #                                    file, annotated with its base64 SIG ("-" for none)
+#   sig_push_referrer REPO DIGEST PAYLOAD:SIG...
+#                                    the same manifest as cosign's OCI 1.1 mode makes it
+#                                    (artifactType, subject), pushed by digest and listed, with
+#                                    an SBOM-like referrer beside it, in the referrers tag
+#                                    schema's index "sha256-<hex>" (for registries without the
+#                                    referrers API, as Debian's distribution 2.8)
 #   sig_image REPO DIGEST IDENTITY KEY
 #                                    sig_payload + sig_sign + sig_push in one
 #   skopeo_registries_d DIR          a registries.d that makes skopeo read sigstore attachments
@@ -36,8 +42,16 @@ sig_sign() {
 }
 
 sig_push() {
-	local repo=$1 digest=$2
-	shift 2
+	_sig_push "" "$@"
+}
+
+sig_push_referrer() {
+	_sig_push referrer "$@"
+}
+
+_sig_push() {
+	local mode=$1 repo=$2 digest=$3
+	shift 3
 	local base=${BATS_TEST_TMPDIR:-${BATS_FILE_TMPDIR:-${TMPDIR:-/tmp}}}
 	local lay pair payload sig h layers=() cfg man
 	lay=$(mktemp -d "$base/sig.XXXXXX") || return 1
@@ -63,14 +77,40 @@ sig_push() {
 		mediaType:"application/vnd.oci.image.manifest.v1+json",
 		config:{mediaType:"application/vnd.oci.image.config.v1+json",digest:$c,size:2},
 		layers:.}' >"$lay/man"
+	if [ "$mode" = referrer ]; then
+		local subj
+		subj=$(registry_curl -sS -H 'Accept: application/vnd.oci.image.manifest.v1+json' \
+			"$REGISTRY_URL/v2/$repo/manifests/$digest" | wc -c)
+		jq -c --arg d "$digest" --argjson s "$subj" '. + {artifactType:"application/vnd.dev.cosign.artifact.sig.v1+json",
+			subject:{mediaType:"application/vnd.oci.image.manifest.v1+json",digest:$d,size:$s}}' \
+			"$lay/man" >"$lay/man2"
+		mv "$lay/man2" "$lay/man"
+	fi
 	man=$(sha256sum <"$lay/man" | cut -d' ' -f1)
 	mv "$lay/man" "$lay/blobs/sha256/$man"
 	jq -cn --arg d "sha256:$man" --argjson s "$(stat -c %s "$lay/blobs/sha256/$man")" \
 		'{schemaVersion:2,manifests:[{mediaType:"application/vnd.oci.image.manifest.v1+json",digest:$d,size:$s}]}' \
 		>"$lay/index.json"
 	local saved=${IMAGE_DIGEST:-}
-	image_push "$lay" "$repo" "sha256-${digest#sha256:}.sig" || return 1
+	if [ "$mode" != referrer ]; then
+		image_push "$lay" "$repo" "sha256-${digest#sha256:}.sig" || return 1
+		IMAGE_DIGEST=$saved
+		return 0
+	fi
+	image_push "$lay" "$repo" "sha256:$man" || return 1
 	IMAGE_DIGEST=$saved
+	local size code
+	size=$(stat -c %s "$lay/blobs/sha256/$man")
+	jq -cn --arg d "sha256:$man" --argjson s "$size" '{schemaVersion:2,
+		mediaType:"application/vnd.oci.image.index.v1+json",manifests:[
+		{mediaType:"application/vnd.oci.image.manifest.v1+json",digest:$d,size:$s,
+		 artifactType:"application/spdx+json"},
+		{mediaType:"application/vnd.oci.image.manifest.v1+json",digest:$d,size:$s,
+		 artifactType:"application/vnd.dev.cosign.artifact.sig.v1+json"}]}' >"$lay/referrers"
+	code=$(_image_curl -o /dev/null -w '%{http_code}' -X PUT \
+		-H 'Content-Type: application/vnd.oci.image.index.v1+json' --data-binary "@$lay/referrers" \
+		"$REGISTRY_URL/v2/$repo/manifests/sha256-${digest#sha256:}")
+	[ "$code" = 201 ] || { echo "sig_push_referrer: PUT referrers index: HTTP $code" >&2; return 1; }
 }
 
 sig_image() {

@@ -738,6 +738,74 @@ START_TEST(test_mkdir_in_root)
 }
 END_TEST
 
+/* The edges of the one fallback walk as each of its two callers meets them (the in-root mkdir
+ * always walks; oci_safe_open walks without openat2): a name longer than NAME_MAX, a path
+ * deeper than the walk's stack of directory fds, "." and trailing slashes, ".." after a
+ * symlink, a dangling symlink with a trailing slash, a symlink to a file in the middle. */
+START_TEST(test_walk_edges)
+{
+	oci_error err = OCI_ERROR_INIT;
+	struct stat st;
+	static char p[4096];
+	char q[600];
+	int fd;
+	set_mode(1);
+	/* A name longer than NAME_MAX is refused by both, before anything is made. */
+	memset(p, 'n', NAME_MAX + 1);
+	strcpy(p + NAME_MAX + 1, "/x");
+	ck_assert_int_lt(oci_safe_open(rootfd, p, O_RDONLY, 0, &err), 0);
+	ck_assert_int_eq(err.sys_errno, ENAMETOOLONG);
+	ck_assert_int_lt(oci_safe_mkdir_in_root(rootfd, p, 0755, &err), 0);
+	ck_assert_int_eq(err.code, OCI_E_INVALID);
+	ck_assert_msg(strstr(err.msg, "path component too long"), "%s", err.msg);
+	/* Deeper than the walk holds (256 levels): a limit error, not a crash or a wrong fd. */
+	p[0] = '\0';
+	for (int i = 0; i < 300; i++)
+		strcat(p, "d/");
+	ck_assert_int_lt(oci_safe_mkdir_in_root(rootfd, p, 0755, &err), 0);
+	ck_assert_int_eq(err.code, OCI_E_LIMIT);
+	ck_assert_msg(strstr(err.msg, "path too deep"), "%s", err.msg);
+	ck_assert_int_lt(oci_safe_open(rootfd, p, O_RDONLY | O_DIRECTORY, 0, &err), 0);
+	ck_assert_int_eq(err.sys_errno, ENAMETOOLONG);
+	/* "." and repeated or trailing slashes are nothing. */
+	fd = oci_safe_mkdir_in_root(rootfd, "./made//two/./", 0755, &err);
+	ck_assert_msg(fd >= 0, "%s", err.msg);
+	ck_assert(same_dir(fd, "made/two"));
+	close(fd);
+	fd = oci_safe_open(rootfd, "./made//two/./", O_RDONLY | O_DIRECTORY, 0, &err);
+	ck_assert_msg(fd >= 0, "%s", err.msg);
+	ck_assert(same_dir(fd, "made/two"));
+	close(fd);
+	/* ".." after a symlink climbs from its target (rel -> dir/sub), as the kernel does. */
+	fd = oci_safe_mkdir_in_root(rootfd, "rel/../sibling", 0755, &err);
+	ck_assert_msg(fd >= 0, "%s", err.msg);
+	ck_assert(same_dir(fd, "dir/sibling"));
+	close(fd);
+	fd = oci_safe_open(rootfd, "rel/../sibling/", O_RDONLY, 0, &err);
+	ck_assert_msg(fd >= 0, "%s", err.msg);
+	ck_assert(same_dir(fd, "dir/sibling"));
+	close(fd);
+	/* A dangling symlink with a trailing slash: mkdir makes its target inside the root;
+	 * open finds nothing there and will not create a file through "name/". */
+	expect_errno("dangling/", O_RDONLY, ENOENT);
+	expect_errno("dangling/", O_WRONLY | O_CREAT, EISDIR);
+	fd = oci_safe_mkdir_in_root(rootfd, "dangling/", 0755, &err);
+	ck_assert_msg(fd >= 0, "%s", err.msg);
+	snprintf(q, sizeof(q), "%s/newfile", mirror);
+	ck_assert(same_dir(fd, q));
+	ck_assert_int_eq(fstatat(rootfd, q, &st, AT_SYMLINK_NOFOLLOW), 0);
+	ck_assert(S_ISDIR(st.st_mode));
+	close(fd);
+	/* A symlink to a file in the middle of the path. */
+	ln("dir/sub/file", "filelink");
+	expect_errno("filelink/x", O_RDONLY, ENOTDIR);
+	ck_assert_int_lt(oci_safe_mkdir_in_root(rootfd, "filelink/x", 0755, &err), 0);
+	ck_assert_int_eq(err.code, OCI_E_INVALID);
+	ck_assert_msg(strstr(err.msg, "is not a directory"), "%s", err.msg);
+	assert_outside_untouched();
+}
+END_TEST
+
 static Suite *safepath_suite(void)
 {
 	Suite *s = suite_create("safepath");
@@ -755,6 +823,7 @@ static Suite *safepath_suite(void)
 	tcase_add_loop_test(tc, test_open_beneath, 0, 2);
 	tcase_add_loop_test(tc, test_create_beneath, 0, 2);
 	tcase_add_test(tc, test_mkdir_in_root);
+	tcase_add_test(tc, test_walk_edges);
 	tcase_add_test(tc, test_both_resolvers_agree);
 	tcase_add_test(tc, test_path_clean_beneath);
 	tcase_add_test(tc, test_path_clean);

@@ -14,7 +14,7 @@
 # guest never got there: a boot that hangs is killed after TIMEOUT seconds (default 180) and
 # retried once (what the first boot left is kept in SHARE/out.boot1).
 #
-# The initramfs (busybox-static, the built oci-run, jq, runc and setpriv when installed,
+# The initramfs (busybox-static, the built oci-run, jq, runc, setpriv, criu and GNU tar when installed,
 # their shared libraries, the 9p modules, tests/lib/vm/{init,stage2}) is built into
 # tests/tmp/vm/ and kept while its inputs' hashes are the same. The guest powers itself off
 # after 3/4 of TIMEOUT (a watchdog in stage2) if the host's timeout has not ended it. VM_KERNEL overrides the kernel image (its
@@ -25,9 +25,11 @@ VM_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 TOP=$(cd "$VM_DIR/../../.." && pwd)
 CACHE=$TOP/tests/tmp/vm
 OCI_RUN=${OCI_RUN:-${OCI_BUILD:-$TOP/build}/oci-run}
-# The modules the 9p share needs; what they depend on is read from modules.dep, and what the
+# The modules the 9p share needs, then the ones CRIU needs to dump sockets, tun devices and to
+# lock the network (nftables); what they depend on is read from modules.dep, and what the
 # kernel has built in is skipped.
-MODULES=(virtio_pci 9pnet_virtio 9p)
+MODULES=(virtio_pci 9pnet_virtio 9p
+	unix_diag inet_diag tcp_diag udp_diag netlink_diag af_packet_diag tun veth crc32c_generic nf_tables)
 
 die() {
 	echo "vm: $*" >&2
@@ -102,9 +104,14 @@ initramfs() {
 	k=$(kernel)
 	ver=${k#/boot/vmlinuz-}
 	mdir=/lib/modules/$ver
-	# runc (to compare) and util-linux setpriv (busybox's cannot change uids) when installed
+	# runc (to compare) and util-linux setpriv (busybox's cannot change uids) when installed;
+	# criu for checkpoint/restore, with what it runs: GNU tar (tmpfs dumps, --numeric-owner),
+	# iproute2's ip (`ip addr save`) and the iptables tools (a net namespace's rules: CRIU
+	# 3.17 picks the legacy or the nft ones by what it finds)
 	local extra=() f
-	for f in /usr/sbin/runc /usr/bin/setpriv; do
+	for f in /usr/sbin/runc /usr/bin/setpriv /usr/sbin/criu /usr/bin/tar /usr/sbin/ip \
+		/usr/sbin/{iptables,ip6tables}{,-save,-restore} \
+		/usr/sbin/{iptables,ip6tables}-legacy{,-save,-restore}; do
 		[ -x "$f" ] && extra+=("$f")
 	done
 	inputs=("$VM_DIR/init" "$VM_DIR/stage2" /bin/busybox "$OCI_RUN" "$(command -v jq)" "${extra[@]}")

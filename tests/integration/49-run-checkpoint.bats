@@ -1,0 +1,122 @@
+#!/usr/bin/env bats
+# oci-run checkpoint/restore on this host, where CRIU cannot work (its vDSO check fails on
+# this kernel): checkpoint fails at once with CRIU's own reason in one line, the container
+# keeps running; --criu names the binary (a missing one is said so); runc's options that
+# oci-run cannot carry out are refused in one line, never ignored; wrong states and ids are
+# clear errors. The checkpoints that work run in the qemu guest (82-run-events-criu.bats).
+
+load ../lib/common
+load 40-run-lib
+
+setup() {
+	require_root
+	setup_bundle
+	set_args sleep 30
+}
+
+teardown() {
+	cleanup_containers
+}
+
+run_detached() {
+	rt run -d --bundle "$B" "$CID" </dev/null >/dev/null 2>&1
+}
+
+@test "checkpoint on this host: CRIU's own reason in one line, quickly; the container keeps running" {
+	require_cmd criu
+	run_detached
+	start=$(date +%s%N)
+	run timeout 60 "$RUNTIME" --root "$ROOT" checkpoint --image-path "$BATS_TEST_TMPDIR/img" "$CID"
+	elapsed=$((($(date +%s%N) - start) / 1000000))
+	assert_failure 1
+	assert_one_line_error oci-run
+	assert_output_contains "checkpoint of '$CID': criu: "
+	assert_output_contains "(log: $BATS_TEST_TMPDIR/img/dump.log)"
+	# the reason is the one CRIU logged
+	reason=${output#*criu: }
+	reason=${reason% (log:*}
+	grep -qF "$reason" "$BATS_TEST_TMPDIR/img/dump.log"
+	[ "$elapsed" -lt 20000 ]
+	[ "$(rt_state_field "$CID" status)" = running ]
+}
+
+@test "--criu names the criu binary: a missing one is said so, a wrapper is the one run" {
+	require_cmd criu
+	run_detached
+	run rt --criu /nonexistent/criu checkpoint --image-path "$BATS_TEST_TMPDIR/img" "$CID"
+	assert_failure 1
+	assert_one_line_error oci-run
+	assert_output_contains "--criu '/nonexistent/criu'"
+	# a wrapper that records it ran, then hands over to the real criu
+	printf '#!/bin/sh\necho "$@" >>%s/wrapper.log\nexec %s "$@"\n' "$BATS_TEST_TMPDIR" \
+		"$(command -v criu)" >"$BATS_TEST_TMPDIR/criu"
+	chmod +x "$BATS_TEST_TMPDIR/criu"
+	run rt --criu "$BATS_TEST_TMPDIR/criu" checkpoint --image-path "$BATS_TEST_TMPDIR/img" "$CID"
+	assert_failure 1
+	assert_output_contains "criu: "
+	grep -q swrk "$BATS_TEST_TMPDIR/wrapper.log"
+	PATH=/nonexistent run "$OCI_RUN" --root "$ROOT" checkpoint --image-path "$BATS_TEST_TMPDIR/img" "$CID"
+	assert_failure 1
+	assert_one_line_error oci-run
+	assert_output_contains "cannot find 'criu' on PATH"
+}
+
+@test "runc's options oci-run cannot carry out are refused in one line" {
+	run_detached
+	for o in --lazy-pages "--page-server 1.2.3.4:5" "--status-fd 3" "--empty-ns network"; do
+		# shellcheck disable=SC2086
+		run rt checkpoint $o --image-path "$BATS_TEST_TMPDIR/img" "$CID"
+		assert_failure 1
+		assert_one_line_error oci-run
+		assert_output_contains "is not supported by oci-run"
+	done
+	for o in --no-pivot "--console-socket /x" "--lsm-profile p" --lazy-pages; do
+		# shellcheck disable=SC2086
+		run rt restore $o --image-path "$BATS_TEST_TMPDIR/img" "$CID-r"
+		assert_failure 1
+		assert_one_line_error oci-run
+		assert_output_contains "is not supported by oci-run"
+	done
+	run rt checkpoint --manage-cgroups-mode bogus "$CID"
+	assert_failure 1
+	assert_output_contains "invalid --manage-cgroups-mode 'bogus'"
+	run rt restore --leave-running "$CID"
+	assert_failure 1
+	assert_output_contains "unknown option '--leave-running'"
+	run rt checkpoint --detach "$CID"
+	assert_failure 1
+	assert_output_contains "unknown option '--detach'"
+	[ ! -e "$BATS_TEST_TMPDIR/img" ]
+	[ "$(rt_state_field "$CID" status)" = running ]
+}
+
+@test "checkpoint of a stopped or missing container, restore from a missing image: clear errors" {
+	set_args true
+	run_detached
+	wait_status "$CID" stopped
+	run rt checkpoint --image-path "$BATS_TEST_TMPDIR/img" "$CID"
+	assert_failure 1
+	assert_one_line_error oci-run
+	assert_output_contains "the container is stopped, not running"
+	run rt checkpoint --image-path "$BATS_TEST_TMPDIR/img" nosuch
+	assert_failure 1
+	assert_output_contains "container 'nosuch' does not exist"
+	run rt restore --image-path "$BATS_TEST_TMPDIR/none" --bundle "$B" "$CID-r"
+	assert_failure 1
+	assert_one_line_error oci-run
+	assert_output_contains "--image-path '$BATS_TEST_TMPDIR/none'"
+	# nothing of the would-be container was left
+	run rt state "$CID-r"
+	assert_failure
+}
+
+@test "features and --help list checkpoint, restore and events" {
+	run "$OCI_RUN" --help
+	assert_success
+	for c in checkpoint restore events; do
+		printf '%s\n' "$output" | grep -qE "^  $c +"
+	done
+	run "$OCI_RUN" features
+	assert_success
+	jq -e '.annotations["org.opencontainers.runc.checkpoint.enabled"] == "true"' <<<"$output"
+}

@@ -1,0 +1,114 @@
+#!/usr/bin/env bats
+# events on a pure cgroup v2 kernel and checkpoint/restore through CRIU, in the qemu guest
+# (tests/lib/vm/vm.sh: Debian's 6.1 kernel with cgroup_no_v1=all, criu, GNU tar and the
+# socket-diag and nftables modules CRIU needs). One boot runs 82-run-events-criu.guest.sh;
+# each test asserts on its block. The events assertions are 48-run-events' (cgroup v1 host);
+# CRIU cannot run on the host's kernel (49-run-checkpoint covers what it does there).
+
+load ../lib/common
+# CRIU in an emulated guest (no KVM here) takes minutes; the watchdog is at 3/4 of this
+VM_TIMEOUT=${VM_TIMEOUT:-480}
+load ../lib/vm
+
+setup_file() {
+	vm_setup_file "$BATS_TEST_DIRNAME/82-run-events-criu.guest.sh"
+}
+
+# data KEY JQ: jq -e JQ on the stats event recorded under KEY.
+data() {
+	vm_get "$1" | jq -e ".data | $2" >/dev/null || {
+		echo "$1: $2 is false in:" >&2
+		vm_get "$1" >&2
+		return 1
+	}
+}
+
+@test "v2 events --stats: runc's fields from the v2 files; memory and cpu rise under load" {
+	vm_test events-stats
+	vm_cmd before
+	assert_success
+	vm_cmd after
+	assert_success
+	data after '.memory.usage.limit == 134217728 and .pids.limit == 20 and .pids.current == 1'
+	data after '.memory.raw | has("anon") and has("file")'
+	data after '.cpu.usage | has("total") and has("user") and has("kernel")'
+	b=$(vm_get before | jq '.data.memory.usage.usage')
+	a=$(vm_get after | jq '.data.memory.usage.usage')
+	[ "$a" -gt $((b + 30000000)) ]
+	b=$(vm_get before | jq '.data.cpu.usage.total')
+	a=$(vm_get after | jq '.data.cpu.usage.total')
+	[ "$a" -gt "$b" ]
+	data after '.network_interfaces | length == 1 and .[0].Name == "lo"'
+}
+
+@test "v2 events: an OOM kill is an oom event (memory.events oom_kill); stopped and missing containers are errors" {
+	vm_test events-oom
+	vm_cmd events
+	assert_success
+	vm_get events | jq -e -s 'map(select(.type == "oom")) | length >= 1 and (.[0] | keys == ["id", "type"])'
+	vm_get events | jq -e -s 'map(select(.type == "stats")) | length >= 2'
+	vm_cmd stopped
+	assert_failure 1
+	assert_output_contains "is not running"
+	vm_cmd missing
+	assert_failure 1
+	assert_output_contains "container 'nosuch' does not exist"
+}
+
+@test "checkpoint/restore: a counter goes on from where it was, under a new id, in its new cgroup; --leave-running keeps the original" {
+	vm_test ckpt-counter
+	vm_cmd leave
+	assert_success
+	vm_is status-left running
+	vm_cmd copy
+	assert_success
+	[ "$(vm_get copy)" -ge "$(vm_get at-leave)" ]
+	vm_cmd checkpoint
+	assert_success
+	# without --leave-running the container is gone, as with runc
+	vm_cmd list
+	[ "$(printf '%s\n' "$output" | grep -c '^c-ckpt-counter$')" = 0 ]
+	vm_cmd restore
+	assert_success
+	[ "$(vm_get restored)" -ge "$(vm_get before)" ]
+	[ "$(vm_get later)" -gt "$(vm_get restored)" ]
+	vm_is status running
+	vm_is cgroup "0::/oci-run/c-ckpt-counter-new"
+	vm_cmd stats
+	assert_success
+	vm_cmd delete
+	assert_success
+	vm_is cgroup-after ""
+}
+
+@test "checkpoint --pre-dump, then the final dump with --parent-path; the restore goes on counting" {
+	vm_test ckpt-predump
+	vm_cmd predump
+	assert_success
+	vm_is status-after-predump running
+	vm_cmd checkpoint
+	assert_success
+	vm_cmd restore
+	assert_success
+	[ "$(vm_get after)" -ge "$(vm_get before)" ]
+}
+
+@test "checkpoint/restore of a container with a bind mount: the mount is external, mapped to its source again" {
+	vm_test ckpt-bind
+	vm_cmd checkpoint
+	assert_success
+	vm_cmd restore
+	assert_success
+	vm_is file hello
+	[ "$(vm_get count)" -gt 0 ]
+}
+
+@test "checkpoint/restore of a container whose stdio are pipes" {
+	vm_test ckpt-pipes
+	vm_cmd checkpoint
+	assert_success
+	vm_is pipes 3
+	vm_cmd restore
+	assert_success
+	vm_is status running
+}

@@ -1,0 +1,124 @@
+# The guest half of 82-run-events-criu.bats, run by tests/lib/vm/vm.sh in the pure cgroup v2
+# guest (busybox sh, root): `events` on cgroup v2 (the same assertions as 48-run-events on the
+# v1 host) and checkpoint/restore through CRIU, which cannot run on the host's kernel. Each
+# `t NAME` block records into out/NAME/; the bats test of the same name asserts on it.
+# Containers whose processes CRIU dumps keep their stdio off the 9p share (/dev/null).
+. ./guest-lib.sh
+ip link set lo up
+
+# run_bg ID: run -d with stdio on /dev/null; its exit status into run.rc.
+run_bg() {
+	rt run -d -b "$B" "$1" </dev/null >/dev/null 2>"$T/run.err"
+	echo $? >"$T/run.rc"
+}
+
+# wait_file PATH: until PATH exists (20 s at most: the guest is emulated).
+wait_file() {
+	local i=0
+	while [ $i -lt 200 ] && [ ! -e "$1" ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+}
+
+# counter: the bundle of a container counting in /tmp/count (a tmpfs) every 0.1 s, its stdio
+# on its own /dev/null. It shares the guest's network namespace: CRIU 3.17 fails to dump the
+# links of a container's own one on this kernel ("Dumping netns links": -22 from netlink).
+counter() {
+	bundle sh -c 'exec </dev/null >/dev/null 2>&1; i=0; while :; do i=$((i+1)); echo $i >/tmp/count; sleep 0.1; done'
+	edit '.mounts += [{"destination": "/tmp", "type": "tmpfs", "source": "tmpfs", "options": ["nosuid"]}]'
+	edit '.linux.namespaces |= map(select(.type != "network"))'
+}
+
+count_of() {
+	cat "/proc/$(state_field "$1" pid)/root/tmp/count" 2>/dev/null
+}
+
+t events-stats
+bundle sh -c 'while [ ! -e /tmp/go ]; do sleep 0.1; done; head -c 33554432 /dev/zero >/tmp/big; touch /tmp/done; sleep 60'
+edit '.mounts += [{"destination": "/tmp", "type": "tmpfs", "source": "tmpfs", "options": ["nosuid"]}]'
+edit '.linux.resources.memory = {"limit": 134217728} | .linux.resources.pids = {"limit": 20}'
+run_bg "$CID"
+pid=$(state_field "$CID" pid)
+rec before rt events --stats "$CID"
+touch "/proc/$pid/root/tmp/go"
+wait_file "/proc/$pid/root/tmp/done"
+rec after rt events --stats "$CID"
+cleanup
+
+t events-oom
+bundle sh -c 'sleep 1; head -c 104857600 /dev/zero | sort >/dev/null; sleep 1'
+edit '.linux.resources.memory = {"limit": 33554432, "swap": 33554432}'
+run_bg "$CID"
+rec events rt events --interval 500ms "$CID"
+rec stopped rt events --stats "$CID"
+rec missing rt events --stats nosuch
+cleanup
+
+t ckpt-counter
+counter
+run_bg "$CID"
+sleep 1
+put at-leave "$(count_of "$CID")"
+rec leave rt checkpoint --leave-running --image-path /tmp/img0 "$CID"
+put status-left "$(state_field "$CID" status)"
+rec copy rt restore -d --image-path /tmp/img0 -b "$B" "$CID-copy"
+put copy "$(count_of "$CID-copy")"
+put before "$(count_of "$CID")"
+rec checkpoint rt checkpoint --image-path /tmp/img1 "$CID"
+rec list rt list -q
+rec restore rt restore -d --image-path /tmp/img1 -b "$B" "$CID-new"
+put restored "$(count_of "$CID-new")"
+sleep 1
+put later "$(count_of "$CID-new")"
+pid=$(state_field "$CID-new" pid)
+put status "$(state_field "$CID-new" status)"
+put cgroup "$(cat /proc/$pid/cgroup)"
+rec stats rt events --stats "$CID-new"
+rec delete rt delete --force "$CID-new"
+put cgroup-after "$(ls -d /sys/fs/cgroup/oci-run/"$CID-new" 2>/dev/null)"
+cleanup
+
+t ckpt-predump
+counter
+run_bg "$CID"
+sleep 1
+rec predump rt checkpoint --pre-dump --image-path /tmp/pre "$CID"
+put status-after-predump "$(state_field "$CID" status)"
+ls /tmp/pre >"$T/pre-files"
+grep -E 'Error|Warn' /tmp/pre/pre-dump.log >"$T/pre-log"
+put before "$(count_of "$CID")"
+rec checkpoint rt checkpoint --parent-path ../pre --image-path /tmp/final "$CID"
+grep -E 'Error|Warn' /tmp/final/dump.log >"$T/final-log"
+put parent "$(readlink /tmp/final/parent)"
+rec restore rt restore -d --image-path /tmp/final -b "$B" "$CID-r"
+put after "$(count_of "$CID-r")"
+cleanup
+
+t ckpt-bind
+counter
+mkdir -p /srv/bindsrc /srv/rootfs/mnt && echo hello >/srv/bindsrc/f
+edit '.mounts += [{"destination": "/mnt", "type": "bind", "source": "/srv/bindsrc", "options": ["rbind"]}]'
+run_bg "$CID"
+sleep 1
+rec checkpoint rt checkpoint --image-path /tmp/img4 "$CID"
+rec restore rt restore -d --image-path /tmp/img4 -b "$B" "$CID-r"
+grep -B3 Error /tmp/img4/restore.log | tail -12 >"$T/rlog"
+pid=$(state_field "$CID-r" pid)
+put file "$(cat /proc/$pid/root/mnt/f 2>&1)"
+put count "$(count_of "$CID-r")"
+cleanup
+
+t ckpt-pipes
+# stdio pipes, as engines give them: restore hands its own stdio over in their place
+bundle sh -c 'i=0; while :; do i=$((i+1)); echo $i >/tmp/count; sleep 0.1; done'
+edit '.mounts += [{"destination": "/tmp", "type": "tmpfs", "source": "tmpfs", "options": ["nosuid"]}]'
+edit '.linux.namespaces |= map(select(.type != "network"))'
+(sleep 300 | rt run -d -b "$B" "$CID" 2>&1 | cat >/dev/null) &
+wait_status "$CID" running
+sleep 0.5
+rec checkpoint rt checkpoint --image-path /tmp/img7 "$CID"
+grep -o 'pipe:' /tmp/img7/descriptors.json | wc -l >"$T/pipes"
+rec restore rt restore -d --image-path /tmp/img7 -b "$B" "$CID-r"
+put status "$(state_field "$CID-r" status)"
+cleanup
