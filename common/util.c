@@ -411,6 +411,16 @@ int oci_parse_u64(const char *s, uint64_t max, uint64_t *out)
 	return 0;
 }
 
+void oci_format_size(uint64_t n, char *buf, size_t len)
+{
+	if (n >= (1u << 30))
+		snprintf(buf, len, "%.2f GiB", (double)n / (1u << 30));
+	else if (n >= (1u << 20))
+		snprintf(buf, len, "%.1f MiB", (double)n / (1u << 20));
+	else
+		snprintf(buf, len, "%.1f KiB", (double)n / 1024);
+}
+
 int oci_parse_size(const char *s, uint64_t *out)
 {
 	char num[32];

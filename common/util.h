@@ -105,6 +105,8 @@ int oci_flush_stdout(oci_error *err);
 int oci_parse_u64(const char *s, uint64_t max, uint64_t *out);
 /* Parse sizes like 512, 64k, 4M, 2G (powers of 1024). */
 int oci_parse_size(const char *s, uint64_t *out);
+/* A size for people: "12.3 MiB", "1.50 GiB", "0.2 KiB" (powers of 1024). */
+void oci_format_size(uint64_t n, char *buf, size_t len);
 
 bool oci_str_has_prefix(const char *s, const char *prefix);
 bool oci_str_has_suffix(const char *s, const char *suffix);

@@ -1,11 +1,14 @@
 /* Content-addressed blob store. Blobs are downloaded into a temporary file beside their
  * final name and renamed into place only after their digest and size are verified, so a
  * reader never sees a partial or wrong blob; a per-blob flock keeps two concurrent pulls
- * from downloading the same blob twice, and a blob found corrupt on reuse is removed. */
+ * from downloading the same blob twice, and a blob found corrupt on reuse is removed. Reuse
+ * refreshes a blob's modification time, so list and prune see when it was last used. */
 #include "fetch/cache.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -135,6 +138,8 @@ int oci_cache_get(oci_cache *c, const oci_digest *d, int64_t size, bool verify, 
 		unlinkat(c->dirfd, name, 0);
 		return 0;
 	}
+	/* last used now (for prune --older-than); a read-only store keeps its times */
+	(void)futimens(f, NULL);
 	*fd = steal_fd(&f);
 	return 1;
 }
@@ -206,4 +211,206 @@ bool oci_cache_link(oci_cache *c, const oci_digest *d, int dirfd, const char *na
 	char src[OCI_DIGEST_STR_MAX + 8];
 	blob_name(d, src, sizeof(src));
 	return linkat(c->dirfd, src, dirfd, name, 0) == 0;
+}
+
+static const char *const store_algs[] = {"sha256", "sha512"};
+
+static bool is_hex_name(const char *s, size_t want)
+{
+	size_t n = strspn(s, "0123456789abcdef");
+	return n == want && !s[n];
+}
+
+/* Call fn for each blob or partial file of the store. */
+static int walk(oci_cache *c,
+		int (*fn)(oci_cache *c, const oci_cache_entry *e, int alg_fd, const char *file,
+			  void *ud, oci_error *err),
+		void *ud, oci_error *err)
+{
+	for (size_t a = 0; a < ARRAY_SIZE(store_algs); a++) {
+		int fd = openat(c->dirfd, store_algs[a], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0) {
+			if (errno == ENOENT)
+				continue;
+			return oci_err_errno(err, errno, "cache '%s': open '%s'", c->path,
+					     store_algs[a]);
+		}
+		cleanup_closedir DIR *d = fdopendir(fd);
+		if (!d) {
+			close(fd);
+			return oci_err_errno(err, errno, "cache '%s': read '%s'", c->path,
+					     store_algs[a]);
+		}
+		size_t hexlen = a == 0 ? 64 : 128;
+		struct dirent *de;
+		while ((errno = 0, de = readdir(d))) {
+			oci_cache_entry e;
+			memset(&e, 0, sizeof(e));
+			e.partial = oci_str_has_prefix(de->d_name, ".partial-");
+			if (!e.partial && !is_hex_name(de->d_name, hexlen))
+				continue;
+			struct stat st;
+			if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+				if (errno == ENOENT)
+					continue; /* removed meanwhile */
+				return oci_err_errno(err, errno, "cache '%s': stat '%s/%s'",
+						     c->path, store_algs[a], de->d_name);
+			}
+			if (!S_ISREG(st.st_mode))
+				continue;
+			snprintf(e.name, sizeof(e.name), "%s%s%.*s", e.partial ? "" : store_algs[a],
+				 e.partial ? "" : ":", (int)(sizeof(e.name) - 16), de->d_name);
+			e.size = (uint64_t)st.st_size;
+			e.used = st.st_mtime;
+			if (fn(c, &e, dirfd(d), de->d_name, ud, err) < 0)
+				return -1;
+		}
+		if (errno)
+			return oci_err_errno(err, errno, "cache '%s': read '%s'", c->path,
+					     store_algs[a]);
+	}
+	return 0;
+}
+
+typedef struct list_acc {
+	oci_cache_entry *v;
+	size_t n, cap;
+} list_acc;
+
+static int list_one(oci_cache *c, const oci_cache_entry *e, int alg_fd, const char *file, void *ud,
+		    oci_error *err)
+{
+	list_acc *l = ud;
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 64;
+		oci_cache_entry *nv = realloc(l->v, cap * sizeof(*nv));
+		if (!nv)
+			return oci_err(err, OCI_E_IO, "out of memory");
+		l->v = nv;
+		l->cap = cap;
+	}
+	l->v[l->n++] = *e;
+	return 0;
+}
+
+static int by_use(const void *a, const void *b)
+{
+	const oci_cache_entry *x = a, *y = b;
+	if (x->used != y->used)
+		return x->used < y->used ? 1 : -1;
+	return strcmp(x->name, y->name);
+}
+
+int oci_cache_list(oci_cache *c, oci_cache_entry **out, size_t *n, oci_error *err)
+{
+	list_acc l = {0};
+	if (walk(c, list_one, &l, err) < 0) {
+		free(l.v);
+		return -1;
+	}
+	if (l.n)
+		qsort(l.v, l.n, sizeof(*l.v), by_use);
+	*out = l.v;
+	*n = l.n;
+	return 0;
+}
+
+/* ".partial-<hex16>-<pid>-<seq>": whether the process writing it is still running (then the
+ * file is a download in progress, not a leftover). */
+static bool partial_writer_alive(const char *file)
+{
+	const char *p = file + strlen(".partial-");
+	p = strchr(p, '-');
+	if (!p)
+		return false;
+	char *end;
+	long pid = strtol(p + 1, &end, 10);
+	if (pid <= 0 || *end != '-')
+		return false;
+	return kill((pid_t)pid, 0) == 0 || errno == EPERM;
+}
+
+typedef struct prune_ctx {
+	bool all;
+	time_t cutoff;
+	oci_cache_prune_stats *st;
+} prune_ctx;
+
+static int prune_one(oci_cache *c, const oci_cache_entry *e, int alg_fd, const char *file, void *ud,
+		     oci_error *err)
+{
+	prune_ctx *p = ud;
+	if (!p->all && e->used >= p->cutoff) {
+		p->st->kept++;
+		p->st->kept_bytes += e->size;
+		return 0;
+	}
+	int lockfd = -1;
+	if (!e->partial && c->locking) {
+		oci_digest d;
+		oci_error ignore = OCI_ERROR_INIT;
+		if (oci_digest_parse(e->name, &d, &ignore) == 0) {
+			int r = oci_cache_trylock(c, &d, &lockfd, err);
+			if (r < 0)
+				return -1;
+			if (r == 0) {
+				p->st->busy++;
+				return 0;
+			}
+		}
+	}
+	if (e->partial && partial_writer_alive(file)) {
+		p->st->busy++;
+		return 0;
+	}
+	int r = unlinkat(alg_fd, file, 0);
+	oci_cache_unlock(&lockfd);
+	if (r < 0 && errno != ENOENT)
+		return oci_err_errno(err, errno, "cache '%s': remove '%s'", c->path, e->name);
+	if (!e->partial && c->locking) {
+		char lname[sizeof(e->name) + 16];
+		snprintf(lname, sizeof(lname), ".locks/%s", e->name);
+		char *colon = strchr(lname, ':');
+		if (colon)
+			*colon = '-';
+		unlinkat(c->dirfd, lname, 0);
+	}
+	p->st->removed++;
+	p->st->removed_bytes += e->size;
+	return 0;
+}
+
+int oci_cache_prune(oci_cache *c, bool all, time_t cutoff, oci_cache_prune_stats *st,
+		    oci_error *err)
+{
+	memset(st, 0, sizeof(*st));
+	prune_ctx p = {all, cutoff, st};
+	return walk(c, prune_one, &p, err);
+}
+
+int oci_cache_parse_age(const char *s, uint64_t *secs, oci_error *err)
+{
+	static const struct {
+		char unit;
+		uint64_t mult;
+	} units[] = {{'s', 1}, {'m', 60}, {'h', 3600}, {'d', 86400}, {'w', 7 * 86400}};
+	size_t n = strspn(s, "0123456789");
+	char num[24];
+	uint64_t v;
+	if (n == 0 || n >= sizeof(num) || !s[n] || s[n + 1])
+		goto bad;
+	memcpy(num, s, n);
+	num[n] = '\0';
+	if (oci_parse_u64(num, 100ull * 365 * 86400, &v) < 0)
+		goto bad;
+	for (size_t i = 0; i < ARRAY_SIZE(units); i++)
+		if (s[n] == units[i].unit) {
+			*secs = v * units[i].mult;
+			if (*secs > 100ull * 365 * 86400)
+				goto bad;
+			return 0;
+		}
+bad:
+	return oci_err(err, OCI_E_INVALID,
+		       "expected an age such as 90s, 30m, 12h, 7d or 2w, got '%s'", s);
 }

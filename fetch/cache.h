@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "common/digest.h"
 #include "common/error.h"
@@ -40,6 +41,32 @@ void oci_cache_discard(oci_cache *c, const char *tmpname);
  * holds it, -1 on error. Without locking, always 1 with *lockfd = -1. */
 int oci_cache_trylock(oci_cache *c, const oci_digest *d, int *lockfd, oci_error *err);
 void oci_cache_unlock(int *lockfd);
+/* One file of the store, for list and prune. */
+typedef struct oci_cache_entry {
+	char name[OCI_DIGEST_STR_MAX + 64]; /* "sha256:<hex>", or the file name of a partial one */
+	bool partial;			    /* a download that never finished (or is running) */
+	uint64_t size;
+	time_t used; /* last written or reused (reuse refreshes it) */
+} oci_cache_entry;
+
+/* Every blob and partial download in the store (sorted, most recently used first) into a new
+ * array *out of *n entries. */
+int oci_cache_list(oci_cache *c, oci_cache_entry **out, size_t *n, oci_error *err);
+
+typedef struct oci_cache_prune_stats {
+	size_t removed, kept, busy;
+	uint64_t removed_bytes, kept_bytes;
+} oci_cache_prune_stats;
+
+/* Remove the blobs and partial downloads last used before cutoff (every one when all). A blob
+ * another process is downloading (its lock is held) is left alone and counted as busy; lock
+ * files of blobs no longer there go too. */
+int oci_cache_prune(oci_cache *c, bool all, time_t cutoff, oci_cache_prune_stats *st,
+		    oci_error *err);
+
+/* "90s", "30m", "12h", "7d", "2w" as seconds (a number needs its unit). */
+int oci_cache_parse_age(const char *s, uint64_t *secs, oci_error *err);
+
 /* Hard-link a present blob to dirfd/name (false when that is not possible). */
 bool oci_cache_link(oci_cache *c, const oci_digest *d, int dirfd, const char *name);
 #endif

@@ -3,7 +3,9 @@
  * files docker and podman write (auths with "auth" or "identitytoken", credHelpers and
  * credsStore, which run docker-credential-NAME). A new source goes here, as one more step of
  * oci_creds_find; how the credentials are then used (basic auth, token requests) is auth.c's.
- * Secrets are never logged and are wiped from memory when released. */
+ * Secrets are never logged and are wiped from memory when released. Login and logout write
+ * the auth file podman and skopeo read first (oci_creds_store, oci_creds_erase), and
+ * oci_creds_read_secret asks for a password on the terminal with echo off. */
 #include "fetch/credentials.h"
 
 #include <ctype.h>
@@ -14,7 +16,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include "common/json.h"
@@ -351,5 +355,218 @@ int oci_creds_find(const oci_creds_flags *f, const char *host, oci_creds *c, oci
 		return oci_creds_from_string(f->creds, c, err) < 0 ? -1 : 1;
 	if (f->username)
 		return oci_creds_from_user(f->username, f->password, c, err) < 0 ? -1 : 1;
+	if (f->authfile) {
+		int r = lookup_file(f->authfile, host, c, err);
+		if (r > 0)
+			log_debug("credentials for %s from %s", host, c->source);
+		return r;
+	}
 	return oci_creds_lookup(host, c, err);
+}
+
+char *oci_creds_auth_file(const char *authfile, oci_error *err)
+{
+	const char *e = getenv("REGISTRY_AUTH_FILE");
+	const char *x = getenv("XDG_RUNTIME_DIR");
+	if (authfile)
+		return oci_strdup(authfile, err);
+	if (e && *e)
+		return oci_strdup(e, err);
+	if (x && *x)
+		return oci_asprintf(err, "%s/containers/auth.json", x);
+	/* where containers/image looks without XDG_RUNTIME_DIR */
+	return oci_asprintf(err, "/run/containers/%u/auth.json", (unsigned)getuid());
+}
+
+/* The auth file as a JSON object (an empty one when the file does not exist yet). */
+static json_t *load_auth_file(const char *path, oci_error *err)
+{
+	cleanup_free char *data = NULL;
+	size_t len = 0;
+	if (oci_read_file_at(AT_FDCWD, path, AUTH_FILE_MAX, &data, &len, err) < 0) {
+		if (err->code != OCI_E_NOTFOUND)
+			return oci_err_prefix(err, "auth file '%s'", path), NULL;
+		oci_err_clear(err);
+		json_t *j = json_object();
+		return j ? j : (oci_err(err, OCI_E_IO, "out of memory"), NULL);
+	}
+	json_t *j = oci_json_loadb(data, len, AUTH_FILE_MAX, 16, path, err);
+	explicit_bzero(data, len);
+	if (j && !json_is_object(j)) {
+		json_decref(j);
+		return oci_err(err, OCI_E_INVALID,
+			       "auth file '%s': not a JSON object (fix or remove it)", path),
+		       NULL;
+	}
+	if (!j)
+		oci_err_prefix(err, "auth file");
+	json_t *auths = j ? json_object_get(j, "auths") : NULL;
+	if (auths && !json_is_object(auths)) {
+		json_decref(j);
+		return oci_err(err, OCI_E_INVALID,
+			       "auth file '%s': auths: expected an object (fix or remove it)",
+			       path),
+		       NULL;
+	}
+	return j;
+}
+
+/* Write j to path: 0600 from the start, through a temporary file renamed over it; the
+ * directory is made (0700) when missing. */
+static int save_auth_file(const char *path, json_t *j, oci_error *err)
+{
+	cleanup_free char *dir = oci_strdup(path, err);
+	if (!dir)
+		return -1;
+	char *slash = strrchr(dir, '/');
+	if (slash && slash != dir) {
+		*slash = '\0';
+		if (oci_mkdir_p(dir, 0700, err) < 0)
+			return oci_err_prefix(err, "auth file '%s'", path);
+	}
+	char *s = json_dumps(j, JSON_INDENT(1) | JSON_ENSURE_ASCII);
+	if (!s)
+		return oci_err(err, OCI_E_IO, "out of memory");
+	size_t len = strlen(s);
+	int r = oci_write_file_atomic(AT_FDCWD, path, s, len, 0600, err);
+	explicit_bzero(s, len);
+	free(s);
+	return r < 0 ? oci_err_prefix(err, "auth file") : 0;
+}
+
+int oci_creds_store(const char *path, const char *host, const char *user, const char *secret,
+		    oci_error *err)
+{
+	cleanup_json json_t *j = load_auth_file(path, err);
+	if (!j)
+		return -1;
+	json_t *auths = json_object_get(j, "auths");
+	if (!auths) {
+		auths = json_object();
+		if (!auths || json_object_set_new(j, "auths", auths) < 0)
+			return oci_err(err, OCI_E_IO, "out of memory");
+	}
+	/* one entry per registry: older spellings of the same one go */
+	const char *key;
+	json_t *v;
+	void *tmp;
+	json_object_foreach_safe(auths, tmp, key, v) if (key_matches(key, host))
+	    json_object_del(auths, key);
+	size_t ul = strlen(user), sl = strlen(secret), plen = ul + 1 + sl;
+	cleanup_free unsigned char *plain = malloc(plen + 1);
+	cleanup_free char *b64 = malloc(4 * ((plen + 2) / 3) + 1);
+	if (!plain || !b64)
+		return oci_err(err, OCI_E_IO, "out of memory");
+	memcpy(plain, user, ul);
+	plain[ul] = ':';
+	memcpy(plain + ul + 1, secret, sl);
+	int n = EVP_EncodeBlock((unsigned char *)b64, plain, (int)plen);
+	explicit_bzero(plain, plen);
+	json_t *entry = json_pack("{s:s}", "auth", b64);
+	explicit_bzero(b64, (size_t)n);
+	if (!entry || json_object_set_new(auths, host, entry) < 0)
+		return oci_err(err, OCI_E_IO, "out of memory");
+	int r = save_auth_file(path, j, err);
+	/* the secret is in the JSON tree too */
+	json_t *a = json_object_get(entry, "auth");
+	explicit_bzero((char *)json_string_value(a), strlen(json_string_value(a)));
+	return r;
+}
+
+int oci_creds_erase(const char *path, const char *host, oci_error *err)
+{
+	cleanup_json json_t *j = load_auth_file(path, err);
+	if (!j)
+		return -1;
+	json_t *auths = json_object_get(j, "auths");
+	const char *key;
+	json_t *v;
+	void *tmp;
+	int removed = 0;
+	json_object_foreach_safe(auths, tmp, key, v) if (!host || key_matches(key, host))
+	{
+		json_object_del(auths, key);
+		removed = 1;
+	}
+	if (!removed)
+		return 0;
+	return save_auth_file(path, j, err) < 0 ? -1 : 1;
+}
+
+/* The terminal's settings while echo is off, restored on a signal that ends us. */
+static struct termios saved_tty;
+static volatile sig_atomic_t tty_saved;
+
+static void restore_tty(int sig)
+{
+	if (tty_saved)
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved_tty);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+char *oci_creds_read_secret(const char *prompt, bool echo, oci_error *err)
+{
+	bool tty = isatty(STDIN_FILENO);
+	struct sigaction sa, old[3];
+	static const int sigs[] = {SIGINT, SIGTERM, SIGHUP};
+	if (tty) {
+		fprintf(stderr, "%s", prompt);
+		fflush(stderr);
+		if (!echo) {
+			struct termios t;
+			if (tcgetattr(STDIN_FILENO, &saved_tty) < 0)
+				return oci_err_errno(err, errno, "reading the terminal"), NULL;
+			memset(&sa, 0, sizeof(sa));
+			sa.sa_handler = restore_tty;
+			for (size_t i = 0; i < ARRAY_SIZE(sigs); i++)
+				sigaction(sigs[i], &sa, &old[i]);
+			t = saved_tty;
+			t.c_lflag &= ~(tcflag_t)(ECHO | ECHOE | ECHOK | ECHONL);
+			tty_saved = 1;
+			if (tcsetattr(STDIN_FILENO, TCSAFLUSH, &t) < 0) {
+				tty_saved = 0;
+				return oci_err_errno(err, errno, "turning the terminal's echo off"),
+				       NULL;
+			}
+		}
+	}
+	char buf[4097];
+	size_t n = 0;
+	int e = 0;
+	while (n < sizeof(buf) - 1) {
+		ssize_t r = read(STDIN_FILENO, buf + n, sizeof(buf) - 1 - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			e = errno;
+			break;
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
+		if (memchr(buf, '\n', n))
+			break;
+	}
+	if (tty && !echo) {
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved_tty);
+		tty_saved = 0;
+		for (size_t i = 0; i < ARRAY_SIZE(sigs); i++)
+			sigaction(sigs[i], &old[i], NULL);
+		fputc('\n', stderr); /* the newline the user typed was not echoed */
+	}
+	buf[n] = '\0';
+	/* a secret that fills the buffer without ending would be used cut: refuse it */
+	bool too_long = n == sizeof(buf) - 1 && !memchr(buf, '\n', n);
+	buf[strcspn(buf, "\r\n")] = '\0';
+	char *p = e || too_long ? NULL : strdup(buf);
+	explicit_bzero(buf, sizeof(buf));
+	if (too_long)
+		oci_err(err, OCI_E_LIMIT, "%.*s: longer than %zu bytes", (int)strcspn(prompt, ":"),
+			prompt, sizeof(buf) - 2);
+	else if (e)
+		oci_err_errno(err, e, "reading %s", tty ? "the terminal" : "stdin");
+	else if (!p)
+		oci_err(err, OCI_E_IO, "out of memory");
+	return p;
 }

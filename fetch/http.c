@@ -37,11 +37,53 @@ static void copy_value(char *dst, size_t dlen, const char *v, size_t vlen)
 	dst[vlen] = '\0';
 }
 
+/* Link: <url>; rel="next" (RFC 8288; the registry's tag and catalog pagination). Other
+ * relations are not ours to follow. */
+static void link_next(oci_http_resp *r, const char *v, size_t vlen)
+{
+	const char *end = v + vlen;
+	while (v < end) {
+		while (v < end && (*v == ' ' || *v == ','))
+			v++;
+		if (v >= end || *v != '<')
+			return;
+		const char *gt = memchr(v, '>', (size_t)(end - v));
+		if (!gt)
+			return;
+		const char *url = v + 1;
+		size_t ulen = (size_t)(gt - url);
+		const char *params = gt + 1;
+		const char *next = memchr(params, ',', (size_t)(end - params));
+		const char *pend = next ? next : end;
+		bool is_next = false;
+		for (const char *p = params; p + 3 <= pend; p++)
+			if (!strncasecmp(p, "rel", 3)) {
+				const char *q = p + 3;
+				while (q < pend && (*q == ' ' || *q == '='))
+					q++;
+				if (q < pend && *q == '"')
+					q++;
+				if ((size_t)(pend - q) >= 4 && !strncasecmp(q, "next", 4) &&
+				    (q + 4 == pend || q[4] == '"' || q[4] == ' ' || q[4] == ';' ||
+				     q[4] == '\r' || q[4] == '\n'))
+					is_next = true;
+			}
+		if (is_next) {
+			r->next_link_too_long = ulen >= sizeof(r->next_link);
+			copy_value(r->next_link, sizeof(r->next_link), url,
+				   r->next_link_too_long ? 0 : ulen);
+			return;
+		}
+		v = pend;
+	}
+}
+
 void oci_http_resp_header(oci_http_resp *r, const char *line, size_t len)
 {
 	if (len >= 5 && !strncmp(line, "HTTP/", 5)) {
 		r->content_type[0] = r->docker_digest[0] = r->www_auth[0] = r->location[0] = '\0';
-		r->www_auth_too_long = r->location_too_long = false;
+		r->next_link[0] = '\0';
+		r->www_auth_too_long = r->location_too_long = r->next_link_too_long = false;
 		r->retry_after = -1;
 		r->content_range_start = -1;
 		return;
@@ -73,6 +115,8 @@ void oci_http_resp_header(oci_http_resp *r, const char *line, size_t len)
 			vlen--;
 		r->location_too_long = vlen >= sizeof(r->location);
 		copy_value(r->location, sizeof(r->location), v, r->location_too_long ? 0 : vlen);
+	} else if (IS("Link")) {
+		link_next(r, v, vlen);
 	} else if (IS("Retry-After")) {
 		char buf[32];
 		uint64_t n;

@@ -27,6 +27,8 @@ typedef struct oci_http_resp {
 	bool location_too_long;	       /* it did not fit in location (and is not there) */
 	long retry_after;	       /* seconds, -1 when absent */
 	long long content_range_start; /* from Content-Range, -1 when absent */
+	char next_link[4096];	       /* the URL of a Link header with rel="next" (pagination) */
+	bool next_link_too_long;       /* there was one, too long to keep (and it is not there) */
 } oci_http_resp;
 
 void oci_http_resp_init(oci_http_resp *r);

@@ -12,10 +12,13 @@
 #include "common/error.h"
 #include "common/log.h"
 #include "common/util.h"
+#include "fetch/commands.h"
+#include "fetch/credentials.h"
 #include "fetch/pull.h"
 
 enum {
 	OPT_ALL_PLATFORMS = 256,
+	OPT_AUTHFILE,
 	OPT_CACERT,
 	OPT_CACHE,
 	OPT_CERT,
@@ -40,6 +43,8 @@ enum {
 static const oci_cli_option options[] = {
     {"all-platforms", 0, OCI_ARG_NONE, NULL, "write every platform of an index (needs -o)",
      OPT_ALL_PLATFORMS},
+    {"authfile", 0, OCI_ARG_REQUIRED, "FILE",
+     "read credentials from FILE only (as written by oci-fetch login)", OPT_AUTHFILE},
     {"cache", 0, OCI_ARG_REQUIRED, "DIR",
      "blob cache (default $XDG_CACHE_HOME/oci-toolkit/blobs; root: /var/cache/oci-toolkit/blobs)",
      OPT_CACHE},
@@ -82,12 +87,15 @@ static const oci_cli_option options[] = {
      "containers files and drop-ins)",
      OPT_REGISTRIES_CONF},
     {"quiet", 'q', OCI_ARG_NONE, NULL, "no progress output", 'q'},
-    {"username", 0, OCI_ARG_REQUIRED, "USER", "registry user; the password is read from stdin",
+    {"username", 0, OCI_ARG_REQUIRED, "USER",
+     "registry user; the password is asked on the terminal (echo off), else read from stdin",
      OPT_USERNAME},
     {"version", 'v', OCI_ARG_NONE, NULL, "print the version", OPT_VERSION},
 };
 
-static const char usage[] = "oci-fetch [OPTIONS] IMAGE";
+static const char usage[] =
+    "oci-fetch [OPTIONS] IMAGE\n"
+    "       oci-fetch COMMAND [OPTIONS] ARGS (COMMAND --help for its options)";
 static const char description[] =
     "Pull IMAGE (name[:tag][@digest]) from its registry, verify every blob, and write it as an\n"
     "oci-archive stream on stdout (oci-layout, index.json, manifest, config, layers bottom to "
@@ -107,6 +115,40 @@ static const char description[] =
     "/etc/docker/certs.d/HOST/ and /etc/containers/certs.d/HOST/. Progress bars go to stderr when\n"
     "it is a terminal.";
 
+/* The commands besides pulling (commands.c), each with its own options and help ("oci-fetch
+ * COMMAND --help"); --help, the man page and completion list them from here. */
+static const struct fetch_command {
+	oci_cli_command doc;
+	int (*fn)(int argc, char **argv);
+} commands[] = {
+    {{"cache", "list or prune the blob cache",
+      "# what the cache holds, most recently used first\n"
+      "oci-fetch cache list\n"
+      "# remove what no pull used for a week\n"
+      "oci-fetch cache prune --older-than 7d"},
+     oci_fetch_cmd_cache},
+    {{"inspect", "show an image's manifest and config without pulling it",
+      "# skopeo inspect's JSON\n"
+      "oci-fetch inspect busybox\n"
+      "# a short listing, and the manifest bytes (digest-verified)\n"
+      "oci-fetch inspect --format text busybox\n"
+      "oci-fetch inspect --raw busybox | sha256sum"},
+     oci_fetch_cmd_inspect},
+    {{"list-tags", "list every tag of a repository",
+      "oci-fetch list-tags docker.io/library/busybox\n"
+      "oci-fetch list-tags --format text localhost:5000/app"},
+     oci_fetch_cmd_list_tags},
+    {{"login", "check credentials with a registry and store them",
+      "# asks for the password on the terminal, without echo\n"
+      "oci-fetch login -u me localhost:5000\n"
+      "printf '%s\\n' \"$TOKEN\" | oci-fetch login -u me --password-stdin registry.example.com"},
+     oci_fetch_cmd_login},
+    {{"logout", "remove stored credentials",
+      "oci-fetch logout localhost:5000\n"
+      "oci-fetch logout --all"},
+     oci_fetch_cmd_logout},
+};
+
 /* What --help and the man page say besides the options (common/cli.h). */
 static const oci_cli_tool tool = {
     .name = "oci-fetch",
@@ -115,6 +157,9 @@ static const oci_cli_tool tool = {
 		"oci-fetch busybox | oci-unpack rootfs\n"
 		"# the arm64 image of an index, into an OCI layout directory\n"
 		"oci-fetch --platform linux/arm64 -o oci:layout:arm64 busybox",
+    .cmds = &commands[0].doc,
+    .n_cmds = ARRAY_SIZE(commands),
+    .cmd_size = sizeof(commands[0]),
 };
 
 /* "oci:DIR[:TAG]" or "DIR". */
@@ -138,33 +183,6 @@ static int parse_output(char *arg, oci_pull_opts *o, oci_error *err)
 	return 0;
 }
 
-static char *read_password(oci_error *err)
-{
-	char buf[4097];
-	size_t n = 0;
-	while (n < sizeof(buf) - 1) {
-		ssize_t r = read(STDIN_FILENO, buf + n, sizeof(buf) - 1 - n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return oci_err_errno(err, errno,
-					     "--username: reading the password from stdin"),
-			       NULL;
-		if (r == 0)
-			break;
-		n += (size_t)r;
-		if (memchr(buf, '\n', n))
-			break;
-	}
-	buf[n] = '\0';
-	buf[strcspn(buf, "\r\n")] = '\0';
-	char *p = strdup(buf);
-	explicit_bzero(buf, sizeof(buf));
-	if (!p)
-		oci_err(err, OCI_E_IO, "out of memory");
-	return p;
-}
-
 int main(int argc, char **argv)
 {
 	oci_error err = OCI_ERROR_INIT;
@@ -178,6 +196,9 @@ int main(int argc, char **argv)
 	o.chunk_size = -1;
 	oci_log_init("oci-fetch");
 	oci_cli_set_tool(&tool);
+	const oci_cli_command *doc = argc > 1 ? oci_cli_enter_command(argv[1]) : NULL;
+	if (doc)
+		return ((const struct fetch_command *)(const void *)doc)->fn(argc - 1, argv + 1);
 	oci_cli_init(&c, options, ARRAY_SIZE(options), argc, argv, 1, false);
 	while ((id = oci_cli_next(&c, &err)) > 0) {
 		uint64_t n;
@@ -189,6 +210,9 @@ int main(int argc, char **argv)
 			return oci_cli_print_version("oci-fetch", &err) < 0 ? 1 : 0;
 		case OPT_ALL_PLATFORMS:
 			o.all_platforms = true;
+			break;
+		case OPT_AUTHFILE:
+			o.reg.authfile = c.optarg;
 			break;
 		case OPT_CACHE:
 			o.cache_dir = c.optarg;
@@ -293,8 +317,11 @@ int main(int argc, char **argv)
 		goto fail;
 	}
 	if (o.reg.username) {
-		if (!(password = read_password(&err)))
+		/* asked on the terminal with echo off, else a line of stdin */
+		if (!(password = oci_creds_read_secret("Password: ", false, &err))) {
+			oci_err_prefix(&err, "--username");
 			goto fail;
+		}
 		o.reg.password = password;
 	}
 	o.progress = !quiet && isatty(STDERR_FILENO) && oci_log_get_level() < OCI_LOG_DEBUG;
@@ -307,6 +334,12 @@ int main(int argc, char **argv)
 	curl_global_cleanup();
 	if (ret == 0)
 		goto out;
+	if (err.sys_errno == EPIPE && !o.layout_dir) {
+		/* the consumer went away: it says why (one failing pipe, one line), we do not add
+		 * "Broken pipe" */
+		log_debug("%s", err.msg);
+		goto out;
+	}
 fail:
 	oci_log_error_final(&err);
 	ret = 1;

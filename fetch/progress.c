@@ -20,12 +20,7 @@ void oci_progress_init(oci_progress *p, int fd)
 
 void oci_progress_human(uint64_t n, char *buf, size_t len)
 {
-	if (n >= (1u << 30))
-		snprintf(buf, len, "%.2f GiB", (double)n / (1u << 30));
-	else if (n >= (1u << 20))
-		snprintf(buf, len, "%.1f MiB", (double)n / (1u << 20));
-	else
-		snprintf(buf, len, "%.1f KiB", (double)n / 1024);
+	oci_format_size(n, buf, len);
 }
 
 size_t oci_progress_format(const oci_progress_line *l, int width, char *buf, size_t len)

@@ -25,6 +25,7 @@
 #include "fetch/archive_out.h"
 #include "fetch/cache.h"
 #include "fetch/policy.h"
+#include "fetch/progress.h"
 #include "fetch/registries_conf.h"
 #include "fetch/transfer.h"
 
@@ -74,7 +75,7 @@ static const char *short_digest(const oci_digest *d, char *buf, size_t len)
 
 /* The media type of a fetched document: the Content-Type when it names a manifest or index
  * type, else what the document says (media.c infers from its shape when it says nothing). */
-static int doc_kind(const char *content_type, json_t *doc, char *mt, size_t len, oci_error *err)
+int oci_pull_doc_kind(const char *content_type, json_t *doc, char *mt, size_t len, oci_error *err)
 {
 	int k = oci_media_kind(content_type);
 	if (k == OCI_KIND_INDEX || k == OCI_KIND_MANIFEST || k == OCI_KIND_SCHEMA1) {
@@ -122,7 +123,7 @@ static int fetch_manifest(pull *p, pulled_manifest *pm, const char *reference,
 	    oci_json_loadb(body, len, OCI_JSON_MAX_SIZE, OCI_JSON_MAX_DEPTH, what, err);
 	if (!doc)
 		return -1;
-	int k = doc_kind(ctype, doc, pm->media_type, sizeof(pm->media_type), err);
+	int k = oci_pull_doc_kind(ctype, doc, pm->media_type, sizeof(pm->media_type), err);
 	if (k < 0)
 		return oci_err_prefix(err, "%s", what);
 	if (k != OCI_KIND_MANIFEST)
@@ -199,7 +200,7 @@ static int resolve(pull *p, oci_error *err)
 						  OCI_JSON_MAX_DEPTH, "manifest", err);
 	if (!doc)
 		return oci_err_prefix(err, "%s", p->refstr);
-	int k = doc_kind(ctype, doc, p->top_mt, sizeof(p->top_mt), err);
+	int k = oci_pull_doc_kind(ctype, doc, p->top_mt, sizeof(p->top_mt), err);
 	if (k < 0)
 		return oci_err_prefix(err, "%s", p->refstr);
 	if (k == OCI_KIND_MANIFEST) {
@@ -450,6 +451,8 @@ static int write_stream(pull *p, oci_error *err)
 	stream_job j;
 	memset(&j, 0, sizeof(j));
 	j.p = p;
+	/* the consumer is still at work when a download ends: the image is not done yet */
+	p->xs.done_status = "downloaded";
 	oci_archive_out_init(&j.out, STDOUT_FILENO);
 	if (oci_xfer_lookup(&p->xs, err) < 0)
 		return -1;
@@ -603,6 +606,25 @@ static int report_digest(pull *p, oci_error *err)
 	return 0;
 }
 
+/* The one line a person at a terminal sees at the end (the bars show each blob). */
+static void summary(pull *p, int64_t t0)
+{
+	char ds[OCI_DIGEST_STR_MAX + 16], sz[32], dl[32];
+	const oci_digest *d =
+	    (p->o->all_platforms && p->top_is_index) ? &p->top_digest : &p->man[0].digest;
+	oci_progress_human(p->xs.total, sz, sizeof(sz));
+	oci_progress_human(p->xs.received, dl, sizeof(dl));
+	double secs = (double)(oci_xfer_now_ms() - t0) / 1000.0;
+	if (p->o->layout_dir)
+		fprintf(stderr,
+			"oci-fetch: wrote %s %s to '%s': %zu layers, %s (%s downloaded) in %.1fs\n",
+			p->refstr, oci_digest_short(d, ds, sizeof(ds)), p->o->layout_dir, p->xs.n,
+			sz, dl, secs);
+	else
+		fprintf(stderr, "oci-fetch: sent %s %s: %zu layers, %s (%s downloaded) in %.1fs\n",
+			p->refstr, oci_digest_short(d, ds, sizeof(ds)), p->xs.n, sz, dl, secs);
+}
+
 /* Forget what a failed source gave, so the next one starts clean. */
 static void pull_reset(pull *p)
 {
@@ -692,6 +714,7 @@ static int resolve_sources(pull *p, const oci_regconf *rc, char **cands, oci_err
 
 int oci_pull(const oci_pull_opts *o, oci_error *err)
 {
+	int64_t t0 = oci_xfer_now_ms();
 	pull p;
 	memset(&p, 0, sizeof(p));
 	p.o = o;
@@ -736,6 +759,8 @@ int oci_pull(const oci_pull_opts *o, oci_error *err)
 		  "requests, %d retries",
 		  p.xs.n, (unsigned long long)p.xs.received, (unsigned long long)p.xs.from_cache,
 		  p.xs.range_requests, p.xs.retries);
+	if (o->progress)
+		summary(&p, t0);
 	ret = 0;
 out:
 	pull_release(&p);

@@ -8,6 +8,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "common/error.h"
 #include "fetch/registry.h"
 
@@ -32,4 +34,9 @@ typedef struct oci_pull_opts {
 } oci_pull_opts;
 
 int oci_pull(const oci_pull_opts *o, oci_error *err);
+
+/* The media type of a fetched manifest document into mt: the Content-Type when it names a
+ * manifest or index type, else what the document says or its shape. Returns OCI_KIND_INDEX
+ * or OCI_KIND_MANIFEST; schema 1 and other types are errors. */
+int oci_pull_doc_kind(const char *content_type, json_t *doc, char *mt, size_t len, oci_error *err);
 #endif

@@ -51,8 +51,10 @@ int oci_registry_init(oci_registry *r, const oci_ref *ref, const oci_registry_op
 		if (set_base(r, r->tls_on, err) < 0)
 			return -1;
 	}
-	oci_creds_flags flags = {
-	    .creds = o->creds, .username = o->username, .password = o->password};
+	oci_creds_flags flags = {.creds = o->creds,
+				 .username = o->username,
+				 .password = o->password,
+				 .authfile = o->authfile};
 	int found = oci_creds_find(&flags, ref->domain, &r->auth.creds, err);
 	if (found < 0)
 		return -1;
@@ -290,6 +292,127 @@ int oci_registry_get_manifest(oci_registry *r, const char *reference, const oci_
 fail:
 	oci_http_resp_release(&resp);
 	return -1;
+}
+
+/* The path (below base) a next-page Link points at: relative to the registry, or an absolute
+ * URL on its own origin (credentials go along). New string, or NULL with err set. */
+static char *next_page_path(oci_registry *r, const char *link, oci_error *err)
+{
+	if (link[0] == '/' && link[1] != '/')
+		return oci_strdup(link, err);
+	if (!oci_registry_same_origin(r, link))
+		return oci_err(err, OCI_E_NET,
+			       "tag list: the next page '%.200s' is not on the registry's origin",
+			       link),
+		       NULL;
+	const char *p = strstr(link, "://");
+	p = p ? strchr(p + 3, '/') : NULL;
+	if (!p)
+		return oci_err(err, OCI_E_NET, "tag list: bad next page link '%.200s'", link), NULL;
+	return oci_strdup(p, err);
+}
+
+int oci_registry_list_tags(oci_registry *r, unsigned page_size, json_t **tags, oci_error *err)
+{
+	char refstr[OCI_REF_NAME_MAX * 2 + 2];
+	snprintf(refstr, sizeof(refstr), "%s/%s", r->ref.domain, r->ref.path);
+	cleanup_json json_t *all = json_array();
+	char *path = page_size ? oci_asprintf(err, "/v2/%s/tags/list?n=%u", r->ref.path, page_size)
+			       : oci_asprintf(err, "/v2/%s/tags/list", r->ref.path);
+	if (!all || !path) {
+		free(path);
+		return all ? -1 : oci_err(err, OCI_E_IO, "out of memory");
+	}
+	int ret = -1;
+	for (size_t page = 1;; page++) {
+		oci_http_resp resp;
+		oci_http_resp_init(&resp);
+		if (oci_registry_get(r, "GET", path, "application/json", OCI_JSON_MAX_SIZE, &resp,
+				     err) < 0) {
+			oci_http_resp_release(&resp);
+			const char *m = strstr(err->msg, ": ");
+			if (m && oci_str_has_prefix(err->msg, "/v2/"))
+				memmove(err->msg, m + 2, strlen(m + 2) + 1);
+			oci_err_prefix(err, "%s: tag list", refstr);
+			break;
+		}
+		char what[64];
+		snprintf(what, sizeof(what), "tag list page %zu", page);
+		cleanup_json json_t *doc = oci_json_loadb(resp.body ? resp.body : "", resp.len,
+							  OCI_JSON_MAX_SIZE, 8, what, err);
+		json_t *list = NULL;
+		/* a repository without tags may say "tags": null */
+		bool bad = !doc || (!json_is_null(json_object_get(doc, "tags")) &&
+				    oci_json_get_array(doc, "", "tags", false, &list, err) < 0);
+		size_t i;
+		json_t *t;
+		if (!bad)
+			json_array_foreach(list, i, t)
+			{
+				if (!json_is_string(t)) {
+					oci_err(err, OCI_E_INVALID, "tags[%zu]: expected a string",
+						i);
+					bad = true;
+					break;
+				}
+				if (json_array_size(all) >= OCI_REGISTRY_TAGS_MAX) {
+					oci_err(err, OCI_E_LIMIT, "more than %d tags",
+						OCI_REGISTRY_TAGS_MAX);
+					bad = true;
+					break;
+				}
+				json_array_append(all, t);
+			}
+		if (!bad && resp.next_link_too_long) {
+			oci_err(err, OCI_E_LIMIT, "next page link longer than %zu bytes",
+				sizeof(resp.next_link) - 1);
+			bad = true;
+		}
+		char *next = NULL;
+		if (!bad && resp.next_link[0] && !(next = next_page_path(r, resp.next_link, err)))
+			bad = true;
+		oci_http_resp_release(&resp);
+		if (bad) {
+			oci_err_prefix(err, "%s: %s", refstr, what);
+			break;
+		}
+		if (!next) {
+			ret = 0;
+			break;
+		}
+		if (!strcmp(next, path)) {
+			free(next);
+			oci_err(err, OCI_E_NET, "%s: %s: the next page link points back to it",
+				refstr, what);
+			break;
+		}
+		log_debug("tag list: next page %s", next);
+		free(path);
+		path = next;
+	}
+	free(path);
+	if (ret == 0)
+		*tags = steal_pointer(&all);
+	return ret;
+}
+
+int oci_registry_ping(oci_registry *r, oci_error *err)
+{
+	char scope[sizeof(r->scope)];
+	memcpy(scope, r->scope, sizeof(scope));
+	r->scope[0] = '\0'; /* a login asks for no repository */
+	oci_http_resp resp;
+	oci_http_resp_init(&resp);
+	int rc = oci_registry_get(r, "GET", "/v2/", "application/json", 64 << 10, &resp, err);
+	oci_http_resp_release(&resp);
+	memcpy(r->scope, scope, sizeof(scope));
+	if (rc < 0) {
+		const char *m = strstr(err->msg, ": ");
+		if (m && oci_str_has_prefix(err->msg, "/v2/"))
+			memmove(err->msg, m + 2, strlen(m + 2) + 1);
+		return oci_err_prefix(err, "%s", r->host);
+	}
+	return 0;
 }
 
 char *oci_registry_blob_url(oci_registry *r, const oci_digest *d, oci_error *err)

@@ -23,7 +23,8 @@ typedef struct oci_registry_opts {
 	const char *creds;    /* "user:pass" */
 	const char *username; /* with password */
 	const char *password;
-	int max_attempts; /* per request, default 6 */
+	const char *authfile; /* the only auth file to read (--authfile), or NULL */
+	int max_attempts;     /* per request, default 6 */
 } oci_registry_opts;
 
 typedef struct oci_registry {
@@ -58,6 +59,17 @@ int oci_registry_get(oci_registry *r, const char *method, const char *path, cons
 int oci_registry_get_manifest(oci_registry *r, const char *reference, const oci_digest *want,
 			      int64_t want_size, char **body, size_t *len, oci_digest *out_digest,
 			      char *media_type, size_t mt_len, oci_error *err);
+
+/* Every tag of the repository, following the registry's Link pagination (page_size tags a
+ * page when > 0, else the registry's default page). *tags receives a new JSON array of
+ * strings, in the registry's order. A next page on another origin, a page that points back
+ * to itself and more than OCI_REGISTRY_TAGS_MAX tags are errors. */
+#define OCI_REGISTRY_TAGS_MAX 1000000
+int oci_registry_list_tags(oci_registry *r, unsigned page_size, json_t **tags, oci_error *err);
+
+/* GET /v2/ with the credentials (a token without any repository scope): whether the registry
+ * accepts them. OCI_E_AUTH when it does not. */
+int oci_registry_ping(oci_registry *r, oci_error *err);
 
 /* Fetch a small blob (config) into memory, verified against its descriptor. */
 int oci_registry_get_blob(oci_registry *r, const oci_descriptor *d, size_t max, char **body,

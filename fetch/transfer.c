@@ -42,6 +42,11 @@ static int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+int64_t oci_xfer_now_ms(void)
+{
+	return now_ms();
+}
+
 size_t oci_xfer_plan_parts(int64_t size, uint64_t chunk)
 {
 	if (chunk == 0 || size <= 0 || (uint64_t)size <= 2 * chunk)
@@ -682,7 +687,9 @@ static void progress(oci_xfer_set *s, bool final)
 					     (double)(t1 > x->t_start ? t1 - x->t_start : 1));
 		switch (x->state) {
 		case X_DONE:
-			l->status = x->cached ? "cached" : "verified";
+			l->status = x->cached	     ? "cached"
+				    : s->done_status ? s->done_status
+						     : "verified";
 			break;
 		case X_FAILED:
 			l->status = "failed";

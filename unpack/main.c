@@ -5,13 +5,19 @@
  *   oci-unpack -i image.tar rootfs          (oci-archive or docker save)
  *   oci-unpack --layer layer.tar.gz rootfs  (one layer onto an existing rootfs)
  *
- * Options and dispatch only; the work is in the modules of this folder. */
+ * Options and dispatch only; the work is in the modules of this folder. Also what a person
+ * at a terminal sees: one progress line while layers are applied and a summary at the end
+ * (neither with -q, nor when stderr is not a terminal). */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/cli.h"
@@ -67,7 +73,8 @@ static const oci_cli_option options[] = {
      OPT_NO_THREADS},
     {"platform", 0, OCI_ARG_REQUIRED, "OS/ARCH[/VAR]",
      "image to pick from a multi-platform index (default: host)", OPT_PLATFORM},
-    {"quiet", 'q', OCI_ARG_NONE, NULL, "no progress messages", 'q'},
+    {"quiet", 'q', OCI_ARG_NONE, NULL,
+     "no progress line or summary (shown only when stderr is a terminal)", 'q'},
     {"ref", 0, OCI_ARG_REQUIRED, "TAG|@DIGEST", "image to pick in index.json or manifest.json",
      OPT_REF},
     {"rootless", 0, OCI_ARG_NONE, NULL, "unprivileged unpack (the default when not root)",
@@ -103,6 +110,7 @@ static const oci_cli_tool tool = {
 
 typedef struct cmd {
 	const char *input, *layout, *layer, *image_config, *bundle;
+	bool quiet;
 	oci_unpack_input in;
 	oci_unpack_opts opts;
 } cmd;
@@ -142,6 +150,134 @@ static int write_bundle_config(cmd *c, int rootfd, oci_error *err)
 	if (!text || !path)
 		return -1;
 	return write_file(path, text, strlen(text), err);
+}
+
+static double mono_secs(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* The progress line: a thread redraws "applying: N layers, SIZE, N files" in place a few
+ * times a second from the root's counters (read without a lock: a glance, not a total). */
+typedef struct progress {
+	const oci_unpack_root *r;
+	pthread_t th;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	bool on, stop;
+} progress;
+
+static void progress_draw(const oci_unpack_root *r)
+{
+	char line[160], sz[32];
+	uint64_t layers = __atomic_load_n(&r->layers, __ATOMIC_RELAXED);
+	uint64_t files = __atomic_load_n(&r->files, __ATOMIC_RELAXED);
+	oci_format_size(__atomic_load_n(&r->bytes, __ATOMIC_RELAXED), sz, sizeof(sz));
+	int n = snprintf(line, sizeof(line), "\r\033[Kapplying: %llu layer%s done, %s, %llu files",
+			 (unsigned long long)layers, layers == 1 ? "" : "s", sz,
+			 (unsigned long long)files);
+	oci_error ignore = OCI_ERROR_INIT;
+	oci_write_all(STDERR_FILENO, line, (size_t)n, &ignore);
+}
+
+static void *progress_thread(void *arg)
+{
+	progress *p = arg;
+	pthread_mutex_lock(&p->mu);
+	while (!p->stop) {
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += 200 * 1000 * 1000;
+		if (ts.tv_nsec >= 1000000000) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000;
+		}
+		pthread_cond_timedwait(&p->cv, &p->mu, &ts);
+		if (!p->stop)
+			progress_draw(p->r);
+	}
+	pthread_mutex_unlock(&p->mu);
+	oci_error ignore = OCI_ERROR_INIT;
+	oci_write_all(STDERR_FILENO, "\r\033[K", 4, &ignore); /* the summary takes its place */
+	return NULL;
+}
+
+static void progress_start(progress *p, const oci_unpack_root *r, bool show)
+{
+	memset(p, 0, sizeof(*p));
+	p->r = r;
+	if (!show)
+		return;
+	pthread_mutex_init(&p->mu, NULL);
+	pthread_cond_init(&p->cv, NULL);
+	/* signals are for the main thread (it polls oci_unpack_interrupted) */
+	sigset_t all, old;
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	p->on = pthread_create(&p->th, NULL, progress_thread, p) == 0;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+}
+
+static void progress_stop(progress *p)
+{
+	if (!p->on)
+		return;
+	pthread_mutex_lock(&p->mu);
+	p->stop = true;
+	pthread_cond_signal(&p->cv);
+	pthread_mutex_unlock(&p->mu);
+	pthread_join(p->th, NULL);
+	p->on = false;
+}
+
+/* The one line at the end: what was unpacked where, and how long it took. The image is named
+ * by its config digest (its image ID) when there is one. */
+static void summary(cmd *c, const oci_unpack_root *r, const char *dest, double t0)
+{
+	char sz[32], id[OCI_DIGEST_STR_MAX + 16] = "";
+	oci_format_size(r->bytes, sz, sizeof(sz));
+	oci_digest d;
+	oci_error ignore = OCI_ERROR_INIT;
+	if (c->in.config_blob && oci_digest_buffer(OCI_DIGEST_SHA256, c->in.config_blob,
+						   c->in.config_len, &d, &ignore) == 0) {
+		char ds[OCI_DIGEST_STR_MAX + 16];
+		snprintf(id, sizeof(id), "image %s: ", oci_digest_short(&d, ds, sizeof(ds)));
+	}
+	fprintf(stderr, "oci-unpack: %s%llu layer%s, %s, %llu files into '%s' in %.1fs\n", id,
+		(unsigned long long)r->layers, r->layers == 1 ? "" : "s", sz,
+		(unsigned long long)r->files, c->bundle ? c->bundle : dest, mono_secs() - t0);
+}
+
+/* Before anything is staged: an input pipe that ends without a byte means the command writing
+ * it failed (and said why) or wrote nothing; libarchive would call that an unrecognized
+ * archive format. */
+static int wait_for_input(int fd, const char *what, oci_error *err)
+{
+	struct stat st;
+	if (fstat(fd, &st) < 0)
+		return oci_err_errno(err, errno, "%s", what);
+	if (S_ISREG(st.st_mode) && st.st_size == 0)
+		return oci_err(err, OCI_E_INVALID, "%s is empty: no image in it", what);
+	if (!S_ISFIFO(st.st_mode) && !S_ISSOCK(st.st_mode))
+		return 0;
+	struct pollfd p = {.fd = fd, .events = POLLIN};
+	for (;;) {
+		int r = poll(&p, 1, -1);
+		if (r > 0)
+			break;
+		if (r < 0 && errno != EINTR)
+			return oci_err_errno(err, errno, "waiting for %s", what);
+		if (oci_unpack_check_interrupted(err) < 0)
+			return -1;
+	}
+	int avail = 0;
+	if ((p.revents & (POLLHUP | POLLERR)) && ioctl(fd, FIONREAD, &avail) == 0 && avail == 0)
+		return oci_err(
+		    err, OCI_E_INVALID,
+		    "%s ended before an image arrived (did the command writing it fail?)", what);
+	return 0;
 }
 
 static int do_layer(cmd *c, const char *dest, oci_error *err)
@@ -202,17 +338,33 @@ static int do_image(cmd *c, const char *dest, oci_error *err)
 		}
 	}
 	oci_unpack_signals_install();
+	const char *what = c->input ? c->input : "the input";
+	if (infd >= 0 && wait_for_input(infd, what, err) < 0)
+		return -1;
+	double t0 = mono_secs();
 	if (oci_unpack_stage_begin(&st, dest, err) < 0) {
 		oci_unpack_stage_abort(&st);
 		return -1;
 	}
 	oci_unpack_root_init(&r, st.rootfd, &c->opts, err);
-	if (c->layout)
+	progress pg;
+	progress_start(&pg, &r,
+		       !c->quiet && isatty(STDERR_FILENO) && oci_log_get_level() < OCI_LOG_DEBUG);
+	if (c->layout) {
 		ret = oci_unpack_layout(&r, c->layout, &c->in, err);
-	else
+	} else {
 		ret = oci_unpack_stream(&r, infd, st.spoolfd, &c->in, err);
+		struct stat in_st;
+		if (ret < 0 && strstr(err->msg, "Truncated") && fstat(infd, &in_st) == 0 &&
+		    S_ISFIFO(in_st.st_mode))
+			oci_err_prefix(err,
+				       "%s ended before the whole image arrived (did the command "
+				       "writing it fail?)",
+				       what);
+	}
 	if (ret == 0)
 		ret = oci_unpack_root_finish(&r, err);
+	progress_stop(&pg);
 	if (ret == 0 && c->image_config)
 		ret = write_file(c->image_config, c->in.config_blob, c->in.config_len, err);
 	if (ret == 0 && c->bundle) {
@@ -223,6 +375,8 @@ static int do_image(cmd *c, const char *dest, oci_error *err)
 	}
 	if (ret == 0)
 		ret = oci_unpack_stage_publish(&st, err);
+	if (ret == 0 && !c->quiet && isatty(STDERR_FILENO))
+		summary(c, &r, dest, t0);
 	oci_unpack_root_release(&r);
 	oci_unpack_stage_abort(&st);
 	if (ret < 0 && c->bundle) {
@@ -258,6 +412,7 @@ static int parse_args(cmd *c, int argc, char **argv, const char **dest, oci_erro
 			c->input = a;
 			break;
 		case 'q':
+			c->quiet = true;
 			break;
 		case OPT_DEBUG:
 			oci_log_set_level(OCI_LOG_DEBUG);

@@ -111,8 +111,9 @@ typedef struct oci_unpack_dirmeta {
 typedef struct oci_unpack_root {
 	int rootfd;
 	const oci_unpack_opts *opts;
-	uint64_t bytes; /* uncompressed bytes read so far (all layers) */
-	uint64_t files; /* entries so far (all layers) */
+	uint64_t bytes;	 /* uncompressed bytes read so far (all layers) */
+	uint64_t files;	 /* entries so far (all layers) */
+	uint64_t layers; /* layers applied so far (progress) */
 	/* Paths of the current layer: val 1 = an entry, 2 = only an ancestor of one, 0 = neither
 	 * (an opaque directory's node). */
 	oci_unpack_pathtree layer_tree;

@@ -69,8 +69,9 @@ layer_digests() {
 	for l in $(layer_digests); do
 		i=$((i + 1))
 		short=${l:0:19}
-		# e.g. "layer 1/3 sha256:e93d0cd97a96 [=====] 1009.5 KiB / 1009.5 KiB  24.1 MiB/s  verified"
-		[ "$(grep -cE "^layer $i/3 $short \[=+\] [0-9.]+ [KMG]iB / [0-9.]+ [KMG]iB  [0-9.]+ [KMG]iB/s  verified\$" "$T/pane")" = 1 ]
+		# e.g. "layer 1/3 sha256:e93d0cd97a96 [=====] 1009.5 KiB / 1009.5 KiB  24.1 MiB/s  downloaded"
+		# (streaming: "verified" would read as done while the consumer still works)
+		[ "$(grep -cE "^layer $i/3 $short \[=+\] [0-9.]+ [KMG]iB / [0-9.]+ [KMG]iB  [0-9.]+ [KMG]iB/s  downloaded\$" "$T/pane")" = 1 ]
 	done
 	[ "$(grep -c '^layer ' "$T/pane")" = 3 ]
 	# a second pull from the cache says so, per layer

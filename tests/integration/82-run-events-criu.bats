@@ -55,7 +55,7 @@ data() {
 	assert_output_contains "container 'nosuch' does not exist"
 }
 
-@test "checkpoint/restore: a counter goes on from where it was, under a new id, in its new cgroup; --leave-running keeps the original" {
+@test "checkpoint/restore: a counter goes on from where it was, under a new id, in its new cgroup (--pid-file); --leave-running keeps the original" {
 	vm_test ckpt-counter
 	vm_cmd leave
 	assert_success
@@ -73,6 +73,7 @@ data() {
 	[ "$(vm_get restored)" -ge "$(vm_get before)" ]
 	[ "$(vm_get later)" -gt "$(vm_get restored)" ]
 	vm_is status running
+	[ "$(vm_get pid-file)" = "$(vm_get pid)" ]
 	vm_is cgroup "0::/oci-run/c-ckpt-counter-new"
 	vm_cmd stats
 	assert_success

@@ -67,11 +67,13 @@ put copy "$(count_of "$CID-copy")"
 put before "$(count_of "$CID")"
 rec checkpoint rt checkpoint --image-path /tmp/img1 "$CID"
 rec list rt list -q
-rec restore rt restore -d --image-path /tmp/img1 -b "$B" "$CID-new"
+rec restore rt restore -d --pid-file /tmp/restored.pid --image-path /tmp/img1 -b "$B" "$CID-new"
 put restored "$(count_of "$CID-new")"
 sleep 1
 put later "$(count_of "$CID-new")"
 pid=$(state_field "$CID-new" pid)
+put pid "$pid"
+put pid-file "$(cat /tmp/restored.pid)"
 put status "$(state_field "$CID-new" status)"
 put cgroup "$(cat /proc/$pid/cgroup)"
 rec stats rt events --stats "$CID-new"

@@ -13,6 +13,9 @@
 #   have_ipv6_loopback          whether ::1 can be used here
 #   registry_put_manifest REPO TAG FILE
 #                               store FILE as REPO:TAG straight into the registry's storage
+#   pager_start ARGS...         start tests/lib/tagpager.py (paginated tag lists) in front of
+#                               $REGISTRY_URL; exports PAGER (127.0.0.1:PORT), PAGER_LOG, PAGER_PID
+#   pager_stop                  stop it
 
 FETCH_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
@@ -138,4 +141,31 @@ registry_put_manifest() {
 	for l in "revisions/sha256/$hex" "tags/$tag/current" "tags/$tag/index/sha256/$hex"; do
 		mkdir -p "$m/$l" && printf 'sha256:%s' "$hex" >"$m/$l/link" || return 1
 	done
+}
+
+pager_start() {
+	local port out=$BATS_TEST_TMPDIR/pager.out
+	port=$(free_port)
+	PAGER_LOG=$BATS_TEST_TMPDIR/pager.log
+	: >"$PAGER_LOG"
+	python3 "$FETCH_LIB_DIR/tagpager.py" --port "$port" --upstream "$REGISTRY_URL" \
+		--log "$PAGER_LOG" "$@" >"$out" 2>&1 3>&- &
+	PAGER_PID=$!
+	local i
+	for i in $(seq 1 50); do
+		grep -q ready "$out" 2>/dev/null && break
+		sleep 0.1
+	done
+	grep -q ready "$out" || { cat "$out" >&2; return 1; }
+	PAGER=127.0.0.1:$port
+	export PAGER PAGER_LOG PAGER_PID
+}
+
+pager_stop() {
+	if [ -n "${PAGER_PID:-}" ]; then
+		kill "$PAGER_PID" 2>/dev/null || true
+		wait "$PAGER_PID" 2>/dev/null || true
+		PAGER_PID=
+	fi
+	return 0
 }

@@ -1,0 +1,143 @@
+#!/usr/bin/env bats
+# oci-fetch cache list|prune on the blob cache real pulls fill: what is listed, reuse counting
+# as use, prune by age and --all (the next pull downloads again), blobs a running pull holds
+# and partial downloads of live processes left alone, and nothing outside the cache touched.
+
+bats_require_minimum_version 1.5.0
+load ../lib/common
+load ../lib/registry
+load ../lib/images
+load ../lib/fetch
+
+setup_file() {
+	require_cmd docker-registry jq curl python3 flock
+	registry_start plain
+	image_push_busybox test/two latest --layers 2 >/dev/null
+	export TWO_LAYOUT=$IMAGE_LAYOUT
+}
+
+teardown_file() {
+	registry_stop
+}
+
+setup() {
+	T=$BATS_TEST_TMPDIR
+	export HOME=$T/home XDG_CACHE_HOME=$T/xdg
+	mkdir -p "$HOME"
+	C=$XDG_CACHE_HOME/oci-toolkit/blobs
+	M=$(jq -r '.manifests[0].digest' "$TWO_LAYOUT/index.json")
+	read -r -a LAYERS <<<"$(jq -r '[.layers[].digest] | join(" ")' "$TWO_LAYOUT/blobs/sha256/${M#sha256:}")"
+}
+
+teardown() {
+	if [ -n "${HOLDER:-}" ]; then
+		kill "$HOLDER" 2>/dev/null || true
+		wait "$HOLDER" 2>/dev/null || true
+	fi
+}
+
+@test "cache list: every layer a pull stored, sizes and the total, in the default cache" {
+	"$OCI_FETCH" -q -o "$T/l1" "$REGISTRY/test/two:latest"
+	run -0 "$OCI_FETCH" cache list
+	for d in "${LAYERS[@]}"; do
+		size=$(stat -c %s "$TWO_LAYOUT/blobs/sha256/${d#sha256:}")
+		[[ "$output" == *"$d "* ]]
+		[ "$(stat -c %s "$C/sha256/${d#sha256:}")" = "$size" ]
+	done
+	[ "$(printf '%s\n' "$output" | tail -1)" = "$(printf '%s\n' "$output" | tail -1 | grep -E "^2 blobs, .* in $C\$")" ]
+	[ "$(printf '%s\n' "$output" | grep -c '^sha256:')" = 2 ]
+	run -0 "$OCI_FETCH" cache --help
+	assert_output_contains "--older-than"
+	run -0 "$OCI_FETCH" --help
+	assert_output_contains "cache"
+}
+
+@test "cache prune --older-than: a reused blob counts as used; the pull after still hits the cache" {
+	"$OCI_FETCH" -q -o "$T/l1" "$REGISTRY/test/two:latest"
+	touch -d '10 days ago' "$C"/sha256/*
+	# a pull that reuses the blobs refreshes them
+	"$OCI_FETCH" -q -o "$T/l2" "$REGISTRY/test/two:latest"
+	# then one of them goes unused for 10 days
+	old=${LAYERS[1]}
+	touch -d '10 days ago' "$C/sha256/${old#sha256:}"
+	run -0 "$OCI_FETCH" cache prune --older-than 7d
+	assert_output_contains "removed 1 blob"
+	assert_output_contains "kept 1"
+	[ ! -e "$C/sha256/${old#sha256:}" ]
+	[ -e "$C/sha256/${LAYERS[0]#sha256:}" ]
+	# the next pull takes the kept one from the cache and downloads the other again
+	kept_gets=$(blob_gets test/two "${LAYERS[0]}")
+	old_gets=$(blob_gets test/two "$old")
+	"$OCI_FETCH" -q -o "$T/l3" "$REGISTRY/test/two:latest"
+	check_layout "$T/l3"
+	[ "$(blob_gets test/two "${LAYERS[0]}")" = "$kept_gets" ]
+	[ "$(blob_gets test/two "$old")" = "$((old_gets + 1))" ]
+}
+
+@test "cache prune --all: empty, and the next pull downloads everything again" {
+	"$OCI_FETCH" -q --cache "$T/c" -o "$T/l1" "$REGISTRY/test/two:latest"
+	run -0 "$OCI_FETCH" cache prune --all --cache "$T/c"
+	assert_output_contains "removed 2 blobs"
+	run -0 "$OCI_FETCH" cache list --cache "$T/c"
+	[ "$output" = "0 blobs, 0.0 KiB in $T/c" ]
+	[ -z "$(ls -A "$T/c/.locks")" ]
+	before=$(blob_gets test/two "${LAYERS[0]}")
+	"$OCI_FETCH" -q --cache "$T/c" -o "$T/l2" "$REGISTRY/test/two:latest"
+	[ "$(blob_gets test/two "${LAYERS[0]}")" = "$((before + 1))" ]
+}
+
+@test "cache prune leaves what running pulls hold and never follows a link out of the cache" {
+	"$OCI_FETCH" -q --cache "$T/c" -o "$T/l1" "$REGISTRY/test/two:latest"
+	held=${LAYERS[0]}
+	# a pull downloading that blob holds its lock
+	flock "$T/c/.locks/sha256-${held#sha256:}" sleep 60 &
+	HOLDER=$!
+	for _ in $(seq 1 50); do
+		flock -n "$T/c/.locks/sha256-${held#sha256:}" true || break
+		sleep 0.1
+	done
+	# a download in progress by a live process, and one left by a dead one
+	live="$T/c/sha256/.partial-0123456789abcdef-$$-0"
+	dead="$T/c/sha256/.partial-0123456789abcdef-999999999-0"
+	echo part >"$live"
+	echo part >"$dead"
+	# a link named like a blob pointing outside the cache
+	echo precious >"$T/outside"
+	ln -s "$T/outside" "$T/c/sha256/$(printf 'f%.0s' $(seq 1 64))"
+	run -0 "$OCI_FETCH" cache list --cache "$T/c"
+	assert_output_contains "(partial)"
+	[[ "$output" != *"ffffffff"* ]]
+	run -0 "$OCI_FETCH" cache prune --all --cache "$T/c"
+	assert_output_contains "2 in use by a running pull"
+	[ -e "$T/c/sha256/${held#sha256:}" ]
+	[ ! -e "$T/c/sha256/${LAYERS[1]#sha256:}" ]
+	[ -e "$live" ]
+	[ ! -e "$dead" ]
+	[ "$(cat "$T/outside")" = precious ]
+	[ -L "$T/c/sha256/$(printf 'f%.0s' $(seq 1 64))" ]
+}
+
+@test "cache: wrong use is said in one line" {
+	run "$OCI_FETCH" cache prune
+	assert_failure
+	assert_one_line_error oci-fetch
+	assert_output_contains "--all or --older-than"
+	run "$OCI_FETCH" cache prune --all --older-than 1d
+	assert_failure
+	assert_output_contains "one of them"
+	run "$OCI_FETCH" cache prune --older-than 7years
+	assert_failure
+	assert_one_line_error oci-fetch
+	assert_output_contains "expected an age"
+	run "$OCI_FETCH" cache list --all
+	assert_failure
+	assert_output_contains "prune's options"
+	run "$OCI_FETCH" cache clean
+	assert_failure
+	assert_output_contains "unknown action 'clean'"
+	run "$OCI_FETCH" cache list --cache "$T/nope"
+	assert_failure
+	assert_one_line_error oci-fetch
+	assert_output_contains "$T/nope"
+	[ ! -e "$T/nope" ]
+}

@@ -1,0 +1,198 @@
+#!/usr/bin/env bats
+# oci-fetch login and logout against the real registry in basic-auth and bearer-token modes:
+# credentials checked before anything is stored, stored where podman and skopeo read them
+# (0600, atomically, the rest of the file kept), read back by skopeo and by oci-fetch, skopeo's
+# own login read by oci-fetch; the password prompt on a terminal (a pty) never echoes.
+
+bats_require_minimum_version 1.5.0
+load ../lib/common
+load ../lib/registry
+load ../lib/images
+load ../lib/fetch
+
+PTYRUN=$BATS_TEST_DIRNAME/../lib/ptyrun.py
+
+setup_file() {
+	require_cmd docker-registry jq curl skopeo python3 htpasswd
+	registry_start basic
+	image_push_busybox test/one latest >/dev/null
+	export ONE_DIGEST=$IMAGE_DIGEST ONE_LAYOUT=$IMAGE_LAYOUT
+	export BASIC_ENV=$REGISTRY_DIR
+	registry_start token
+	image_push "$ONE_LAYOUT" test/one latest >/dev/null
+	export TOKEN_ENV=$REGISTRY_DIR
+}
+
+teardown_file() {
+	registry_stop
+}
+
+setup() {
+	T=$BATS_TEST_TMPDIR
+	export HOME=$T/home XDG_CACHE_HOME=$T/xdg
+	unset DOCKER_CONFIG REGISTRY_AUTH_FILE XDG_RUNTIME_DIR XDG_CONFIG_HOME
+	mkdir -p "$HOME"
+	registry_use "$BASIC_ENV"
+}
+
+# digest_with ARGS...: the image's digest as oci-fetch inspect sees it with ARGS
+digest_with() {
+	"$OCI_FETCH" inspect --no-tags "$@" "$REGISTRY/test/one:latest" | jq -r .Digest
+}
+
+@test "login: checked, stored 0600 where skopeo reads it, used by inspect and pull (basic, token)" {
+	for env in "$BASIC_ENV" "$TOKEN_ENV"; do
+		registry_use "$env"
+		export REGISTRY_AUTH_FILE=$T/$REGISTRY_MODE/auth.json
+		run -0 bash -c "printf '%s\n' '$REGISTRY_PASS' | '$OCI_FETCH' login -u '$REGISTRY_USER' --password-stdin $REGISTRY"
+		[ "$output" = "Login Succeeded!" ]
+		[ "$(stat -c %a "$REGISTRY_AUTH_FILE")" = 600 ]
+		[ "$(stat -c %a "$(dirname "$REGISTRY_AUTH_FILE")")" = 700 ]
+		[ "$(jq -r --arg r "$REGISTRY" '.auths[$r].auth' "$REGISTRY_AUTH_FILE" | base64 -d)" = "$REGISTRY_USER:$REGISTRY_PASS" ]
+		# no temporary file left beside it
+		[ "$(ls -A "$(dirname "$REGISTRY_AUTH_FILE")")" = auth.json ]
+		# oci-fetch and skopeo both use it
+		[ "$(digest_with)" = "$ONE_DIGEST" ]
+		"$OCI_FETCH" --no-cache -o "$T/lay-$REGISTRY_MODE" "$REGISTRY/test/one:latest"
+		check_layout "$T/lay-$REGISTRY_MODE"
+		[ "$(skopeo inspect --tls-verify=false "docker://$REGISTRY/test/one:latest" | jq -r .Digest)" = "$ONE_DIGEST" ]
+	done
+	# basic mode: without the file, refused
+	registry_use "$BASIC_ENV"
+	export REGISTRY_AUTH_FILE=$T/none.json
+	run "$OCI_FETCH" inspect "$REGISTRY/test/one:latest"
+	assert_failure
+	assert_output_contains "authentication required"
+}
+
+@test "login: a wrong password is a clear error and nothing is stored or changed" {
+	for env in "$BASIC_ENV" "$TOKEN_ENV"; do
+		registry_use "$env"
+		export REGISTRY_AUTH_FILE=$T/$REGISTRY_MODE/auth.json
+		run bash -c "printf 'wrong\n' | '$OCI_FETCH' login -u '$REGISTRY_USER' --password-stdin $REGISTRY"
+		assert_failure
+		assert_one_line_error oci-fetch
+		assert_output_contains "authentication failed"
+		[ ! -e "$REGISTRY_AUTH_FILE" ]
+		[ ! -e "$T/$REGISTRY_MODE" ] || [ -z "$(ls -A "$T/$REGISTRY_MODE")" ]
+		# an existing file stays as it was
+		mkdir -p "$T/$REGISTRY_MODE"
+		echo '{"auths":{"other.example":{"auth":"eDp5"}}}' >"$REGISTRY_AUTH_FILE"
+		sum=$(sha256sum <"$REGISTRY_AUTH_FILE")
+		run "$OCI_FETCH" login -u "$REGISTRY_USER" -p wrong "$REGISTRY"
+		assert_failure
+		[ "$(sha256sum <"$REGISTRY_AUTH_FILE")" = "$sum" ]
+	done
+}
+
+@test "login: where the file goes (REGISTRY_AUTH_FILE, XDG_RUNTIME_DIR, --authfile), others kept" {
+	mkdir -p "$T/run/containers"
+	printf '{"auths":{"other.example":{"auth":"eDp5"}},"credHelpers":{"x.example":"test"}}' \
+		>"$T/run/containers/auth.json"
+	XDG_RUNTIME_DIR=$T/run "$OCI_FETCH" login -u "$REGISTRY_USER" -p "$REGISTRY_PASS" "$REGISTRY" >/dev/null
+	f=$T/run/containers/auth.json
+	[ "$(jq -r '.auths["other.example"].auth' "$f")" = eDp5 ]
+	[ "$(jq -r '.credHelpers["x.example"]' "$f")" = test ]
+	jq -e --arg r "$REGISTRY" '.auths[$r].auth' "$f" >/dev/null
+	[ "$(XDG_RUNTIME_DIR=$T/run digest_with)" = "$ONE_DIGEST" ]
+	# REGISTRY_AUTH_FILE wins over XDG_RUNTIME_DIR, --authfile over both
+	REGISTRY_AUTH_FILE=$T/raf.json XDG_RUNTIME_DIR=$T/run "$OCI_FETCH" login -u "$REGISTRY_USER" -p "$REGISTRY_PASS" "$REGISTRY" >/dev/null
+	[ -f "$T/raf.json" ]
+	REGISTRY_AUTH_FILE=$T/raf.json "$OCI_FETCH" login --authfile "$T/af.json" -u "$REGISTRY_USER" -p "$REGISTRY_PASS" "$REGISTRY" >/dev/null
+	[ -f "$T/af.json" ]
+	[ "$(digest_with --authfile "$T/af.json")" = "$ONE_DIGEST" ]
+	# logging in again replaces the entry (the file is a new one, renamed into place)
+	ino=$(stat -c %i "$T/af.json")
+	"$OCI_FETCH" login --authfile "$T/af.json" -u "$REGISTRY_USER" -p "$REGISTRY_PASS" "$REGISTRY" >/dev/null
+	[ "$(stat -c %i "$T/af.json")" != "$ino" ]
+	[ "$(jq '.auths | length' "$T/af.json")" = 1 ]
+	# logout removes that registry only; --all every registry; not logged in is an error
+	XDG_RUNTIME_DIR=$T/run run -0 "$OCI_FETCH" logout "$REGISTRY"
+	[ "$output" = "Removed login credentials for $REGISTRY" ]
+	[ "$(jq -c '.auths | keys' "$f")" = '["other.example"]' ]
+	[ "$(jq -r '.credHelpers["x.example"]' "$f")" = test ]
+	[ "$(stat -c %a "$f")" = 600 ]
+	XDG_RUNTIME_DIR=$T/run run "$OCI_FETCH" logout "$REGISTRY"
+	assert_failure
+	assert_one_line_error oci-fetch
+	assert_output_contains "not logged in to $REGISTRY"
+	XDG_RUNTIME_DIR=$T/run run -0 "$OCI_FETCH" logout --all
+	[ "$(jq -c '.auths' "$f")" = '{}' ]
+}
+
+@test "login: skopeo reads what oci-fetch wrote and oci-fetch reads and removes what skopeo wrote" {
+	for env in "$BASIC_ENV" "$TOKEN_ENV"; do
+		registry_use "$env"
+		export REGISTRY_AUTH_FILE=$T/$REGISTRY_MODE.json
+		"$OCI_FETCH" login -u "$REGISTRY_USER" -p "$REGISTRY_PASS" "$REGISTRY" >/dev/null
+		[ "$(skopeo inspect --tls-verify=false --authfile "$REGISTRY_AUTH_FILE" "docker://$REGISTRY/test/one:latest" | jq -r .Digest)" = "$ONE_DIGEST" ]
+		run -0 skopeo logout --authfile "$REGISTRY_AUTH_FILE" "$REGISTRY"
+		[ "$(jq -c '.auths' "$REGISTRY_AUTH_FILE")" = '{}' ]
+		rm "$REGISTRY_AUTH_FILE"
+		skopeo login --tls-verify=false --authfile "$REGISTRY_AUTH_FILE" -u "$REGISTRY_USER" -p "$REGISTRY_PASS" "$REGISTRY" >/dev/null
+		[ "$(digest_with)" = "$ONE_DIGEST" ]
+		run -0 "$OCI_FETCH" logout "$REGISTRY"
+		# skopeo finds nothing left for it
+		run skopeo logout --authfile "$REGISTRY_AUTH_FILE" "$REGISTRY"
+		assert_failure
+	done
+}
+
+@test "login on a terminal: prompts, the password is never echoed; pull --username too" {
+	export REGISTRY_AUTH_FILE=$T/auth.json
+	run -0 python3 "$PTYRUN" --answer "Username: =$REGISTRY_USER" --answer "Password: =$REGISTRY_PASS" \
+		-- "$OCI_FETCH" login "$REGISTRY"
+	assert_output_contains "Username: $REGISTRY_USER"
+	assert_output_contains "Password: "
+	assert_output_contains "Login Succeeded!"
+	[[ "$output" != *"$REGISTRY_PASS"* ]]
+	[ "$(digest_with)" = "$ONE_DIGEST" ]
+	# a wrong password typed on the terminal: refused, nothing stored
+	run python3 "$PTYRUN" --answer "Password: =wrong-$REGISTRY_PASS" \
+		-- "$OCI_FETCH" login -u "$REGISTRY_USER" --authfile "$T/other.json" "$REGISTRY"
+	[ "$status" = 1 ]
+	[[ "$output" != *"wrong-"* ]]
+	assert_output_contains "authentication failed"
+	[ ! -e "$T/other.json" ]
+	# the pull's --username asks the same way (stdout is the image, not the terminal)
+	unset REGISTRY_AUTH_FILE
+	run -0 python3 "$PTYRUN" --answer "Password: =$REGISTRY_PASS" \
+		-- "$OCI_FETCH" --no-cache -q --username "$REGISTRY_USER" -o "$T/lay" "$REGISTRY/test/one:latest"
+	assert_output_contains "Password: "
+	[[ "$output" != *"$REGISTRY_PASS"* ]]
+	check_layout "$T/lay"
+}
+
+@test "login: what is missing or wrong is said in one line" {
+	export REGISTRY_AUTH_FILE=$T/auth.json
+	run "$OCI_FETCH" login -u "$REGISTRY_USER" "$REGISTRY" </dev/null
+	assert_failure
+	assert_one_line_error oci-fetch
+	assert_output_contains "--password-stdin"
+	run "$OCI_FETCH" login -p x "$REGISTRY" </dev/null
+	assert_failure
+	assert_output_contains "--username"
+	run "$OCI_FETCH" login -u a -p b "$REGISTRY/test/one:latest"
+	assert_failure
+	assert_one_line_error oci-fetch
+	assert_output_contains "not a repository or image"
+	run "$OCI_FETCH" login -u a -p b --password-stdin "$REGISTRY" </dev/null
+	assert_failure
+	assert_output_contains "exclusive"
+	# a password too long to keep whole is refused, never used cut
+	run bash -c "head -c 5000 /dev/zero | tr '\\0' a | '$OCI_FETCH' login -u a --password-stdin $REGISTRY"
+	assert_failure
+	assert_one_line_error oci-fetch
+	assert_output_contains "Password: longer than 4095 bytes"
+	[ ! -e "$T/auth.json" ]
+	# a broken auth file is named, and left alone
+	echo '{"auths":' >"$T/auth.json"
+	run "$OCI_FETCH" login -u "$REGISTRY_USER" -p "$REGISTRY_PASS" "$REGISTRY"
+	assert_failure
+	assert_one_line_error oci-fetch
+	assert_output_contains "$T/auth.json"
+	[ "$(cat "$T/auth.json")" = '{"auths":' ]
+	[ ! -e "$T/auth.json.tmp" ]
+	run -0 "$OCI_FETCH" login --help
+	assert_output_contains "--password-stdin"
+}
