@@ -25,6 +25,7 @@
 #include "common/json.h"
 #include "common/safepath.h"
 #include "common/util.h"
+#include "run/cgroup/cgroup.h"
 #include "run/copyup.h"
 
 #ifndef OPEN_TREE_CLONE
@@ -570,7 +571,9 @@ static int do_mount(const oci_mount_ctx *ctx, int rootfd, const oci_config_mount
 		if (bind_onto(src, target, flags, rbind, &rec, err) < 0)
 			return oci_err_prefix(err, "mount '%s'", dest);
 	} else if (!strcmp(type, "cgroup")) {
-		if (mount_cgroups(rootfd, dest, target, flags, ctx->new_cgroupns, err) < 0)
+		int v1 = oci_cgroup_mount_unified(target, flags, ctx->new_cgroupns, err);
+		if (v1 < 0 || (v1 > 0 && mount_cgroups(rootfd, dest, target, flags,
+						       ctx->new_cgroupns, err) < 0))
 			return oci_err_prefix(err, "mount '%s'", dest);
 	} else {
 		unsigned long mf = flags & ~(MS_BIND | MS_REC | MS_REMOUNT);
