@@ -12,6 +12,12 @@
 load ../lib/common
 load ../lib/vm
 
+# guest_oci_run: the guest ran oci-run (its messages are checked only then; RUNTIME=runc
+# checks the same behaviour with runc's words).
+guest_oci_run() {
+	[ "$(basename "$RUNTIME")" != runc ]
+}
+
 setup_file() {
 	vm_setup_file "$BATS_TEST_DIRNAME/80-cgroupv2.guest.sh"
 }
@@ -268,7 +274,7 @@ sysfs_cgroup() {
 	vm_cmd swap-alone
 	assert_failure
 	assert_output_contains "unable to set swap limit without memory limit"
-	[ "${#lines[@]}" = 1 ]
+	! guest_oci_run || [ "${#lines[@]}" = 1 ]
 	vm_is swap-alone.swap max
 	vm_is swap-alone.max max
 	vm_cmd both
@@ -281,7 +287,7 @@ sysfs_cgroup() {
 	vm_is swap-only.swap 134217728
 	vm_cmd half
 	assert_failure
-	assert_output_contains "memory.swap"
+	! guest_oci_run || assert_output_contains "memory.swap"
 	vm_is half.max 134217728
 	vm_is half.swap 134217728
 }
@@ -318,7 +324,7 @@ sysfs_cgroup() {
 	vm_cmd run
 	assert_failure
 	[ "${#lines[@]}" = 1 ]
-	assert_output_contains "systemd is not running"
+	assert_output_contains "systemd not running" || assert_output_contains "systemd is not running"
 	vm_is left ""
 	vm_cmd list
 	[ -z "$output" ]
@@ -328,7 +334,8 @@ sysfs_cgroup() {
 	vm_test nonempty
 	vm_cmd create
 	assert_success
-	[ "${#lines[@]}" = 1 ]
+	# runc adds a second line (its deprecation notice)
+	! guest_oci_run || [ "${#lines[@]}" = 1 ]
 	assert_output_contains "is not empty: 1 process(es) found"
 }
 
