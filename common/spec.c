@@ -6,8 +6,10 @@
 #include "common/spec.h"
 
 #include <errno.h>
+#include <linux/magic.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/statfs.h>
 #include <unistd.h>
 
 #include "common/json.h"
@@ -161,6 +163,15 @@ json_t *oci_spec_default(bool rootless, oci_error *err)
 	json_t *spec = json_loads(default_spec, 0, &jerr);
 	if (!spec) {
 		oci_err(err, OCI_E_INTERNAL, "default spec: %s", jerr.text);
+		return NULL;
+	}
+	/* runc's spec adds a cgroup namespace on a pure cgroup v2 host */
+	struct statfs sf;
+	if (statfs("/sys/fs/cgroup", &sf) == 0 && sf.f_type == CGROUP2_SUPER_MAGIC &&
+	    json_array_append_new(json_object_get(json_object_get(spec, "linux"), "namespaces"),
+				  json_pack("{s:s}", "type", "cgroup")) < 0) {
+		json_decref(spec);
+		oci_err(err, OCI_E_INTERNAL, "default spec: out of memory");
 		return NULL;
 	}
 	if (rootless && make_rootless(spec, err) < 0) {

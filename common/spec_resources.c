@@ -130,8 +130,8 @@ static void walk_memory(oci_spec_checker *c, json_t *res, oci_resources *r)
 	if (!m)
 		return;
 	static const char *const keys[] = {"limit", "reservation", "swap", "kernel", "kernelTCP"};
-	oci_res_int *dest[] = {&r->memory.limit, &r->memory.reservation, &r->memory.swap, NULL,
-			       NULL};
+	oci_res_int *dest[] = {&r->memory.limit, &r->memory.reservation, &r->memory.swap,
+			       &r->memory.kernel, &r->memory.kernel_tcp};
 	for (size_t k = 0; k < ARRAY_SIZE(keys); k++) {
 		oci_res_int v;
 		get_int(c, m, p, keys[k], V_INT64, &v);
@@ -244,6 +244,65 @@ static void walk_cpu(oci_spec_checker *c, json_t *res, oci_resources *r)
 			     CPUSET_MAX_NODES);
 }
 
+const oci_res_throttle_kind oci_res_throttle_kinds[OCI_RES_THROTTLE_N] = {
+    {"throttleReadBpsDevice", "blkio.throttle.read_bps_device", "rbps"},
+    {"throttleWriteBpsDevice", "blkio.throttle.write_bps_device", "wbps"},
+    {"throttleReadIOPSDevice", "blkio.throttle.read_iops_device", "riops"},
+    {"throttleWriteIOPSDevice", "blkio.throttle.write_iops_device", "wiops"},
+};
+
+/* blockIO.<key>: a list of devices, with weights (weightDevice) or a rate (throttle lists). */
+static void walk_blkdevs(oci_spec_checker *c, json_t *b, const char *key, bool weights,
+			 oci_res_blkdev **out, size_t *n)
+{
+	char lp[96], ip[128];
+	PATHF(lp, R ".blockIO.%s", key);
+	json_t *list = check(c, b, R ".blockIO", key, V_ARRAY, false), *d;
+	if (!json_array_size(list))
+		return;
+	if (json_array_size(list) > 4096) {
+		oci_spec_problem(c, lp, "too many devices");
+		return;
+	}
+	if (!(*out = alloc(c, json_array_size(list), sizeof(**out))))
+		return;
+	size_t i;
+	json_array_foreach(list, i, d)
+	{
+		PATHF(ip, "%s[%zu]", lp, i);
+		if (!oci_spec_check_value(c, d, ip, V_OBJECT, true))
+			continue;
+		oci_res_blkdev *e = &(*out)[(*n)++];
+		json_t *maj = check(c, d, ip, "major", V_UINT64, true),
+		       *min = check(c, d, ip, "minor", V_UINT64, true);
+		e->major = json_integer_value(maj);
+		e->minor = json_integer_value(min);
+		if (e->major > UINT32_MAX || e->minor > UINT32_MAX)
+			oci_spec_problem(c, ip, "major or minor out of range");
+		if (weights) {
+			get_int(c, d, ip, "weight", V_UINT64, &e->weight);
+			get_int(c, d, ip, "leafWeight", V_UINT64, &e->leaf_weight);
+		} else {
+			e->rate =
+			    (uint64_t)json_integer_value(check(c, d, ip, "rate", V_UINT64, true));
+		}
+	}
+}
+
+static void walk_blkio(oci_spec_checker *c, json_t *res, oci_resources *r)
+{
+	json_t *b = group(c, res, "blockIO", &r->blkio.requested);
+	if (!b)
+		return;
+	get_int(c, b, R ".blockIO", "weight", V_INT64, &r->blkio.weight);
+	get_int(c, b, R ".blockIO", "leafWeight", V_INT64, &r->blkio.leaf_weight);
+	walk_blkdevs(c, b, "weightDevice", true, &r->blkio.weight_devices,
+		     &r->blkio.n_weight_devices);
+	for (int k = 0; k < OCI_RES_THROTTLE_N; k++)
+		walk_blkdevs(c, b, oci_res_throttle_kinds[k].key, false, &r->blkio.throttle[k],
+			     &r->blkio.n_throttle[k]);
+}
+
 static void walk_hugepages(oci_spec_checker *c, json_t *res, oci_resources *r)
 {
 	json_t *list = check(c, res, R, "hugepageLimits", V_ARRAY, false), *h;
@@ -330,8 +389,7 @@ int oci_spec_resources_walk(oci_spec_checker *c, json_t *json, oci_resources *r)
 	json_t *limit = check(c, pids, R ".pids", "limit", V_INT64, true);
 	r->pids.limit.set = limit != NULL;
 	r->pids.limit.v = json_integer_value(limit);
-	json_t *blkio = group(c, json, "blockIO", &r->blkio.requested);
-	get_int(c, blkio, R ".blockIO", "weight", V_INT64, &r->blkio.weight);
+	walk_blkio(c, json, r);
 	walk_hugepages(c, json, r);
 	walk_network(c, json, r);
 	walk_unified(c, json, r);
@@ -370,5 +428,8 @@ void oci_resources_release(oci_resources *r)
 		free(r->unified[i].value);
 	}
 	free(r->unified);
+	free(r->blkio.weight_devices);
+	for (int k = 0; k < OCI_RES_THROTTLE_N; k++)
+		free(r->blkio.throttle[k]);
 	memset(r, 0, sizeof(*r));
 }

@@ -42,6 +42,20 @@ typedef struct oci_res_prio {
 	int64_t priority;
 } oci_res_prio;
 
+/* One entry of blockIO.weightDevice or of a throttle*Device list. */
+typedef struct oci_res_blkdev {
+	int64_t major, minor;
+	oci_res_int weight, leaf_weight; /* weightDevice */
+	uint64_t rate;			 /* throttle lists */
+} oci_res_blkdev;
+
+/* The blockIO throttle lists: JSON key, v1 file, v2 io.max key (one table). */
+enum { OCI_RES_THROTTLE_N = 4 };
+typedef struct oci_res_throttle_kind {
+	const char *key, *v1_file, *v2_key;
+} oci_res_throttle_kind;
+extern const oci_res_throttle_kind oci_res_throttle_kinds[OCI_RES_THROTTLE_N];
+
 typedef struct oci_res_unified {
 	char *key, *value; /* key checked by the v2 writer */
 } oci_res_unified;
@@ -52,7 +66,7 @@ typedef struct oci_resources {
 	size_t n_devices;
 	struct {
 		bool requested; /* a non-empty object */
-		oci_res_int limit, swap, reservation, swappiness;
+		oci_res_int limit, swap, reservation, swappiness, kernel, kernel_tcp;
 		bool disable_oom_killer;
 	} memory;
 	struct {
@@ -66,7 +80,11 @@ typedef struct oci_resources {
 	} cpu;
 	struct {
 		bool requested;
-		oci_res_int weight;
+		oci_res_int weight, leaf_weight;
+		oci_res_blkdev *weight_devices;
+		size_t n_weight_devices;
+		oci_res_blkdev *throttle[OCI_RES_THROTTLE_N]; /* by oci_res_throttle_kinds */
+		size_t n_throttle[OCI_RES_THROTTLE_N];
 	} blkio;
 	oci_res_hugepage *hugepages;
 	size_t n_hugepages;

@@ -108,10 +108,17 @@ int oci_cgroup_freeze(const oci_cgroup *cg, bool frozen, oci_error *err);
 bool oci_cgroup_is_frozen(const oci_cgroup *cg);
 /* A process placed in a frozen cgroup would stop at once: create refuses such a cgroup. */
 const char *oci_cgroup_frozen_dir(const oci_cgroup *cg);
-/* Pids in the container's cgroup (first directory that lists any); caller frees. */
+/* Pids in the container's cgroup and the cgroups below it (of the first hierarchy that lists
+ * any); caller frees. */
 int oci_cgroup_pids(const oci_cgroup *cg, pid_t **out, size_t *n, oci_error *err);
 int oci_cgroup_kill(const oci_cgroup *cg, oci_error *err);
 int oci_cgroup_destroy(const oci_cgroup *cg, oci_error *err);
+
+/* For the container's mount of type "cgroup" (run/mounts.c) on a pure cgroup v2 host: mount
+ * cgroup2 on target (an O_PATH fd of the directory), rooted at the container's cgroup by its cgroup
+ * namespace (new_ns), or bind the caller's own cgroup directory; read-only when flags has
+ * MS_RDONLY. Returns 1, doing nothing, when /sys/fs/cgroup is not cgroup2 (v1 or hybrid). */
+int oci_cgroup_mount_unified(int target, unsigned long flags, bool new_ns, oci_error *err);
 
 /* For delete, which must not trust the state it reads (state.json or cgroups.json may be
  * corrupt or tampered with); see untrusted.c. */

@@ -12,9 +12,20 @@ int oci_cgroup_read(const char *dir, const char *file, char *buf, size_t len);
 /* Write val to dir/file; the error names linux.resources.<what>. */
 int oci_cgroup_write(const char *dir, const char *file, const char *val, const char *what,
 		     oci_error *err);
+/* While set, oci_cgroup_write writes nothing (and device filters are not attached): the
+ * writers run once this way to check a whole request before anything is written. */
+extern bool oci_cgroup_dry_run;
+/* apply (a driver's writers) run dry, then, when that passed, for real: an update refused
+ * half way would leave some limits changed. */
+int oci_cgroup_apply_checked(const oci_cgroup *cg, const oci_resources *res, bool create,
+			     int (*apply)(const oci_cgroup *, const oci_resources *, bool,
+					  oci_error *),
+			     oci_error *err);
 int oci_cgroup_write_int(const char *dir, const char *file, int64_t v, const char *what,
 			 oci_error *err);
 bool oci_cgroup_has(const char *dir, const char *file);
+/* word is one of the space-separated words of list (a cgroup.controllers line). */
+bool oci_word_in(const char *list, const char *word);
 /* "linux.resources.<what>: cannot be applied: no <ctrl> cgroup controller ..." */
 int oci_cgroup_missing(const char *what, const char *ctrl, oci_error *err);
 
@@ -32,8 +43,14 @@ int oci_cgroup_fs_create(const oci_cgroup_manager *m, const char *rel, const oci
 			 void (*init_level)(const oci_cgroup_mount *mnt, const char *dir),
 			 oci_error *err);
 int oci_cgroup_fs_enter(const oci_cgroup *cg, pid_t pid, oci_error *err);
+/* The processes of the container's cgroup and of every cgroup below it. */
 int oci_cgroup_fs_pids(const oci_cgroup *cg, pid_t **out, size_t *n, oci_error *err);
+/* Remove the directories and every cgroup below them, children first. */
 int oci_cgroup_fs_destroy(const oci_cgroup *cg, oci_error *err);
+/* Every directory of the subtrees of dirs, parents before children (walked with a heap list,
+ * not recursion: the depth is whatever is on disk); NULL when out of memory. */
+char **oci_cgroup_subtree(char *const *dirs, size_t n_dirs, size_t *count);
+void oci_cgroup_free_list(char **l, size_t n);
 /* rmdir(dir), retried for about a second while the kernel still counts a leaving process
  * (EBUSY); a missing directory is success. */
 int oci_cgroup_rmdir(const char *dir, oci_error *err);
@@ -58,7 +75,7 @@ int oci_cgroup_v2_memory(const oci_cgroup *cg, const oci_resources *res, oci_err
 int oci_cgroup_v2_pids(const oci_cgroup *cg, const char *val, oci_error *err);
 int oci_cgroup_v2_cpuset(const oci_cgroup *cg, const oci_resources *res, oci_error *err);
 int oci_cgroup_v2_cpu(const oci_cgroup *cg, const oci_resources *res, oci_error *err);
-int oci_cgroup_v2_blkio(const oci_cgroup *cg, int64_t weight, oci_error *err);
+int oci_cgroup_v2_blkio(const oci_cgroup *cg, const oci_resources *res, oci_error *err);
 /* 1 when the unified tree has no hugetlb controller for that page size (the caller reports
  * it), 0 when written. */
 int oci_cgroup_v2_hugepage(const oci_cgroup *cg, const oci_res_hugepage *hp, oci_error *err);

@@ -3,6 +3,7 @@
  * driver does the same way: mkdir in each hierarchy, join, list pids, rmdir. */
 #include "run/cgroup/cgroup.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -13,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/log.h"
 #include "common/util.h"
 #include "run/cgroup/internal.h"
 #include "run/userns.h"
@@ -33,12 +35,31 @@ int oci_cgroup_read(const char *dir, const char *file, char *buf, size_t len)
 	return 0;
 }
 
+bool oci_cgroup_dry_run;
+
+int oci_cgroup_apply_checked(const oci_cgroup *cg, const oci_resources *res, bool create,
+			     int (*apply)(const oci_cgroup *, const oci_resources *, bool,
+					  oci_error *),
+			     oci_error *err)
+{
+	oci_cgroup_dry_run = true;
+	int r = apply(cg, res, create, err);
+	oci_cgroup_dry_run = false;
+	return r < 0 ? -1 : apply(cg, res, create, err);
+}
+
 int oci_cgroup_write(const char *dir, const char *file, const char *val, const char *what,
 		     oci_error *err)
 {
 	cleanup_free char *p = oci_asprintf(err, "%s/%s", dir, file);
 	if (!p)
 		return -1;
+	if (oci_cgroup_dry_run) {
+		if (access(p, F_OK) == 0)
+			return 0;
+		return oci_err_errno(err, errno, "linux.resources.%s: cannot write '%s' to '%s'",
+				     what, val, p);
+	}
 	int fd = open(p, O_WRONLY | O_CLOEXEC);
 	size_t n = strlen(val);
 	if (fd < 0 || write(fd, val, n) != (ssize_t)n) {
@@ -124,6 +145,13 @@ int oci_cgroup_manager_init_at(oci_cgroup_manager *m, const char *mountinfo, con
 
 int oci_cgroup_manager_init(oci_cgroup_manager *m, bool systemd, oci_error *err)
 {
+	/* runc's test for a running systemd: without one there is nobody to create the unit,
+	 * and directories made in its place would be left to no one. */
+	struct stat sb;
+	if (systemd && (stat("/run/systemd/system", &sb) < 0 || !S_ISDIR(sb.st_mode)))
+		return oci_err(err, OCI_E_UNSUPPORTED,
+			       "--systemd-cgroup: systemd is not running on this host (no "
+			       "/run/systemd/system): drop the flag to use cgroupfs");
 	return oci_cgroup_manager_init_at(m, "/proc/self/mountinfo", "/sys/fs/cgroup", systemd,
 					  err);
 }
@@ -206,6 +234,13 @@ oci_cgroup *oci_cgroup_create(const oci_cgroup_manager *m, const char *cgroups_p
 		oci_cgroup_free(cg);
 		return NULL;
 	}
+	/* runc warns too (and plans to refuse): processes already there share the limits and
+	 * are killed with the container. */
+	pid_t *pids = NULL;
+	size_t n = 0;
+	if (oci_cgroup_fs_pids(cg, &pids, &n, NULL) == 0 && n > 0)
+		log_warn("container's cgroup '%s' is not empty: %zu process(es) found", rel, n);
+	free(pids);
 	return cg;
 }
 
@@ -298,34 +333,60 @@ static int make_dirs(const oci_cgroup_mount *mnt, const char *rel,
 	return 0;
 }
 
+/* In a unified tree the mount options name no controller: the controllers a delegated cgroup
+ * can use are those its parent enables for it (its cgroup.controllers), or those the parent
+ * offers when the caller may enable them (owns the parent's cgroup.subtree_control). */
+static bool v2_delegated(const char *dir, const char *ctrl)
+{
+	char buf[1024];
+	if (oci_cgroup_read(dir, "cgroup.controllers", buf, sizeof(buf)) == 0 &&
+	    oci_word_in(buf, ctrl))
+		return true;
+	cleanup_free char *parent = oci_strdup(dir, NULL);
+	char *slash = parent ? strrchr(parent, '/') : NULL;
+	if (!slash || slash == parent)
+		return false;
+	*slash = '\0';
+	cleanup_free char *sc = oci_asprintf(NULL, "%s/cgroup.subtree_control", parent);
+	return sc && access(sc, W_OK) == 0 &&
+	       oci_cgroup_read(parent, "cgroup.controllers", buf, sizeof(buf)) == 0 &&
+	       oci_word_in(buf, ctrl);
+}
+
 /* linux.resources groups that need a cgroup controller to be applied ("devices" is left out:
  * without a writable cgroup an unprivileged container only gets bind-mounted devices). */
-static int check_rootless(const oci_cgroup_manager *m, const bool *placed, const char *rel,
-			  const oci_resources *res, oci_error *err)
+static int check_rootless(const oci_cgroup_manager *m, const bool *placed, char *const *placed_dirs,
+			  const char *rel, const oci_resources *res, oci_error *err)
 {
+	/* the v1 controller (named in the hierarchy's mount options) and its v2 name */
 	const struct {
-		const char *key, *controller;
+		const char *key, *controller, *v2_name;
 		bool requested;
 	} groups[] = {
-	    {"memory", "memory", res->memory.requested},
-	    {"cpu", "cpu", res->cpu.requested},
-	    {"pids", "pids", res->pids.requested},
-	    {"blockIO", "blkio", res->blkio.requested},
-	    {"hugepageLimits", "hugetlb", res->n_hugepages > 0},
-	    {"network", "net_cls", res->network.requested},
-	    {"rdma", "rdma", res->rdma_requested},
-	    {"unified", NULL, res->n_unified > 0},
+	    {"memory", "memory", "memory", res->memory.requested},
+	    {"cpu", "cpu", "cpu", res->cpu.requested},
+	    {"pids", "pids", "pids", res->pids.requested},
+	    {"blockIO", "blkio", "io", res->blkio.requested},
+	    {"hugepageLimits", "hugetlb", "hugetlb", res->n_hugepages > 0},
+	    {"network", "net_cls", "net_cls", res->network.requested},
+	    {"rdma", "rdma", "rdma", res->rdma_requested},
+	    {"unified", NULL, NULL, res->n_unified > 0},
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(groups); i++) {
 		if (!groups[i].requested)
 			continue;
 		const char *want = groups[i].controller;
 		bool ok = false;
-		for (size_t k = 0; k < m->n_mounts; k++)
-			if (placed[k] &&
-			    (!want ? m->mounts[k].v2
-				   : !m->mounts[k].v2 && strstr(m->mounts[k].super, want)))
-				ok = true;
+		for (size_t k = 0; k < m->n_mounts; k++) {
+			if (!placed[k])
+				continue;
+			if (!want)
+				ok |= m->mounts[k].v2;
+			else if (m->mounts[k].v2)
+				ok |= v2_delegated(placed_dirs[k], groups[i].v2_name);
+			else
+				ok |= strstr(m->mounts[k].super, want) != NULL;
+		}
 		if (!ok)
 			return oci_err(err, OCI_E_AUTH,
 				       "linux.resources.%s: cannot be applied: no writable %s "
@@ -342,7 +403,8 @@ int oci_cgroup_fs_create(const oci_cgroup_manager *m, const char *rel, const oci
 			 oci_error *err)
 {
 	cleanup_free bool *placed = oci_calloc(m->n_mounts + 1, sizeof(bool), err);
-	if (!placed)
+	cleanup_free char **placed_dirs = oci_calloc(m->n_mounts + 1, sizeof(char *), err);
+	if (!placed || !placed_dirs)
 		return -1;
 	for (size_t i = 0; i < m->n_mounts; i++) {
 		cleanup_free char *dir = NULL;
@@ -355,8 +417,9 @@ int oci_cgroup_fs_create(const oci_cgroup_manager *m, const char *rel, const oci
 			return -1;
 		}
 		placed[i] = true;
+		placed_dirs[i] = cg->dirs[cg->n - 1];
 	}
-	if (oci_rootless() && res && check_rootless(m, placed, rel, res, err) < 0) {
+	if (oci_rootless() && res && check_rootless(m, placed, placed_dirs, rel, res, err) < 0) {
 		oci_cgroup_fs_destroy(cg, NULL);
 		return -1;
 	}
@@ -391,55 +454,122 @@ int oci_cgroup_rmdir(const char *dir, oci_error *err)
 	return 0;
 }
 
+char **oci_cgroup_subtree(char *const *dirs, size_t n_dirs, size_t *count)
+{
+	size_t n = 0, cap = n_dirs + 16;
+	char **all = calloc(cap, sizeof(char *));
+	if (!all)
+		return NULL;
+	for (size_t i = 0; i < n_dirs; i++)
+		if (dirs[i] && (all[n] = strdup(dirs[i])))
+			n++;
+	for (size_t i = 0; i < n && i < 100000; i++) {
+		cleanup_closedir DIR *dir = opendir(all[i]);
+		struct dirent *de;
+		while (dir && (de = readdir(dir))) {
+			if (de->d_type != DT_DIR || de->d_name[0] == '.')
+				continue;
+			if (n == cap) {
+				char **na = realloc(all, 2 * cap * sizeof(char *));
+				if (!na)
+					break;
+				all = na;
+				cap *= 2;
+			}
+			if ((all[n] = oci_asprintf(NULL, "%s/%s", all[i], de->d_name)))
+				n++;
+		}
+	}
+	*count = n;
+	return all;
+}
+
+void oci_cgroup_free_list(char **l, size_t n)
+{
+	for (size_t i = 0; l && i < n; i++)
+		free(l[i]);
+	free(l);
+}
+
 int oci_cgroup_fs_destroy(const oci_cgroup *cg, oci_error *err)
 {
+	/* cgroups made below the container's (by a nested runtime, systemd in the container, or
+	 * a process of the container) go first: a cgroup with children cannot be removed */
+	size_t count = 0;
+	char **all = oci_cgroup_subtree(cg->dirs, cg->n, &count);
+	if (!all)
+		return oci_err(err, OCI_E_INTERNAL, "out of memory");
 	int ret = 0;
-	for (size_t i = 0; i < cg->n; i++) {
-		const char *d = cg->dirs[i];
-		if (oci_cgroup_rmdir(d, err) < 0)
+	for (size_t k = count; k-- > 0;)
+		if (oci_cgroup_rmdir(all[k], ret < 0 ? NULL : err) < 0)
 			ret = -1;
-	}
+	oci_cgroup_free_list(all, count);
 	return ret;
+}
+
+/* The pids listed in dir/cgroup.procs appended to *pids (*n of *cap). */
+static int add_procs(const char *dir, pid_t **pids, size_t *n, size_t *cap, oci_error *err)
+{
+	cleanup_free char *p = oci_asprintf(err, "%s/cgroup.procs", dir);
+	if (!p)
+		return -1;
+	cleanup_free char *data = NULL;
+	size_t len;
+	if (oci_read_file_at(AT_FDCWD, p, 1u << 22, &data, &len, NULL) < 0 || len == 0)
+		return 0;
+	for (char *s = data; *s;) {
+		char *end;
+		long x = strtol(s, &end, 10);
+		if (end == s)
+			break;
+		if (*n == *cap) {
+			size_t nc = *cap ? *cap * 2 : 16;
+			pid_t *np = realloc(*pids, nc * sizeof(pid_t));
+			if (!np)
+				return oci_err(err, OCI_E_INTERNAL, "out of memory");
+			*pids = np;
+			*cap = nc;
+		}
+		(*pids)[(*n)++] = (pid_t)x;
+		s = end;
+		while (*s == '\n')
+			s++;
+	}
+	return 0;
 }
 
 int oci_cgroup_fs_pids(const oci_cgroup *cg, pid_t **out, size_t *n, oci_error *err)
 {
 	*out = NULL;
 	*n = 0;
+	/* the first hierarchy that lists any process, in the container's cgroup or below it
+	 * (every process is in exactly one cgroup of a hierarchy: no pid is listed twice) */
 	for (size_t i = 0; i < cg->n; i++) {
-		cleanup_free char *p = oci_asprintf(err, "%s/cgroup.procs", cg->dirs[i]);
-		if (!p)
+		size_t count = 0, cap = 0;
+		char **all = oci_cgroup_subtree(&cg->dirs[i], 1, &count);
+		if (!all)
+			return oci_err(err, OCI_E_INTERNAL, "out of memory");
+		int r = 0;
+		for (size_t k = 0; k < count && r == 0; k++)
+			r = add_procs(all[k], out, n, &cap, err);
+		oci_cgroup_free_list(all, count);
+		if (r < 0) {
+			free(*out);
+			*out = NULL;
+			*n = 0;
 			return -1;
-		cleanup_free char *data = NULL;
-		size_t len;
-		if (oci_read_file_at(AT_FDCWD, p, 1u << 22, &data, &len, NULL) < 0 || len == 0)
-			continue;
-		size_t cap = 16;
-		pid_t *pids = oci_calloc(cap, sizeof(pid_t), err);
-		if (!pids)
-			return -1;
-		for (char *s = data; *s;) {
-			char *end;
-			long x = strtol(s, &end, 10);
-			if (end == s)
-				break;
-			if (*n == cap) {
-				cap *= 2;
-				pid_t *np = realloc(pids, cap * sizeof(pid_t));
-				if (!np) {
-					free(pids);
-					*n = 0;
-					return oci_err(err, OCI_E_INTERNAL, "out of memory");
-				}
-				pids = np;
-			}
-			pids[(*n)++] = (pid_t)x;
-			s = end;
-			while (*s == '\n')
-				s++;
 		}
-		*out = pids;
-		return 0;
+		if (*n > 0)
+			return 0;
 	}
 	return 0;
+}
+
+bool oci_word_in(const char *list, const char *word)
+{
+	size_t n = strlen(word);
+	for (const char *p = list; (p = strstr(p, word)); p += n)
+		if ((p == list || p[-1] == ' ') && (p[n] == '\0' || p[n] == ' ' || p[n] == '\n'))
+			return true;
+	return false;
 }

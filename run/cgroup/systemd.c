@@ -1,8 +1,9 @@
 /* The systemd driver (--systemd-cgroup). Today it only places the container where systemd
  * would put the unit named by linux.cgroupsPath "slice:prefix:name" (a path without ':' is
  * taken as the cgroupfs drivers take it), and then works on the files exactly as the v1 or v2
- * driver of the host's layout does; it does not talk to systemd. The cgroup v2 issue makes it
- * create the unit over D-Bus and refuse to run without systemd. */
+ * driver of the host's layout does; it does not talk to systemd yet (creating the unit over
+ * D-Bus is still to come). Without a running systemd the manager refuses the flag, as runc
+ * does. */
 #include <string.h>
 
 #include "run/cgroup/internal.h"

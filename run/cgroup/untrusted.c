@@ -97,45 +97,6 @@ oci_cgroup *oci_cgroup_check(const oci_cgroup *cg, oci_error *err)
 	return checked;
 }
 
-/* Every directory of the subtrees of cg, parents before children (walked with a heap list,
- * not recursion: the depth is whatever is on disk). */
-static char **subtree(const oci_cgroup *cg, size_t *count)
-{
-	size_t n = 0, cap = cg->n + 16;
-	char **all = calloc(cap, sizeof(char *));
-	if (!all)
-		return NULL;
-	for (size_t i = 0; i < cg->n; i++)
-		if (cg->dirs[i] && (all[n] = strdup(cg->dirs[i])))
-			n++;
-	for (size_t i = 0; i < n && i < 100000; i++) {
-		cleanup_closedir DIR *dir = opendir(all[i]);
-		struct dirent *de;
-		while (dir && (de = readdir(dir))) {
-			if (de->d_type != DT_DIR || de->d_name[0] == '.')
-				continue;
-			if (n == cap) {
-				char **na = realloc(all, 2 * cap * sizeof(char *));
-				if (!na)
-					break;
-				all = na;
-				cap *= 2;
-			}
-			if ((all[n] = oci_asprintf(NULL, "%s/%s", all[i], de->d_name)))
-				n++;
-		}
-	}
-	*count = n;
-	return all;
-}
-
-static void free_list(char **l, size_t n)
-{
-	for (size_t i = 0; l && i < n; i++)
-		free(l[i]);
-	free(l);
-}
-
 static void write_if_present(const char *dir, const char *file, const char *val)
 {
 	cleanup_free char *p = oci_asprintf(NULL, "%s/%s", dir, file);
@@ -233,7 +194,7 @@ static long kill_round(char **all, size_t count, oci_error *err)
 int oci_cgroup_kill_tree(const oci_cgroup *cg, oci_error *err)
 {
 	size_t count = 0;
-	char **all = subtree(cg, &count);
+	char **all = oci_cgroup_subtree(cg->dirs, cg->n, &count);
 	if (!all)
 		return oci_err(err, OCI_E_INTERNAL, "out of memory");
 	/* Frozen tasks only die once thawed; every level, a child may be frozen by itself. */
@@ -245,7 +206,7 @@ int oci_cgroup_kill_tree(const oci_cgroup *cg, oci_error *err)
 	for (int round = 0; round < 400; round++) {
 		long n = kill_round(all, count, err);
 		if (n < 0) {
-			free_list(all, count);
+			oci_cgroup_free_list(all, count);
 			return -1;
 		}
 		if (n == 0)
@@ -259,6 +220,6 @@ int oci_cgroup_kill_tree(const oci_cgroup *cg, oci_error *err)
 		if (oci_cgroup_rmdir(d, err) < 0)
 			ret = -1;
 	}
-	free_list(all, count);
+	oci_cgroup_free_list(all, count);
 	return ret;
 }

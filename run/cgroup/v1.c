@@ -52,7 +52,7 @@ static int v1_devices(const oci_cgroup *cg, const oci_resources *res, bool creat
 	/* In a hybrid setup the eBPF filter backs the v1 list up (where eBPF is not allowed to
 	 * us, v1 alone still holds). */
 	const char *unified = oci_cgroup_v2_unified(cg);
-	if (unified && create) {
+	if (unified && create && !oci_cgroup_dry_run) {
 		oci_error e = OCI_ERROR_INIT;
 		oci_devices_bpf_attach(unified, rules, n, &e);
 		oci_err_clear(&e);
@@ -75,16 +75,35 @@ static int v1_memory(const oci_cgroup *cg, const oci_resources *res, oci_error *
 	const char *d = v1_dir(cg, "memory.limit_in_bytes");
 	if (!d)
 		return oci_cgroup_v2_memory(cg, res, err);
+	/* 0 is unset, as in runc */
 	oci_res_int limit = res->memory.limit, swap = res->memory.swap;
-	/* runc's order: the pair must stay valid (limit <= memsw) after each write */
-	bool swap_first = false;
-	if (limit.set && swap.set) {
-		char cur[64];
-		uint64_t c = UINT64_MAX;
-		if (oci_cgroup_read(d, "memory.limit_in_bytes", cur, sizeof(cur)) == 0)
-			c = strtoull(cur, NULL, 10);
-		swap_first = swap.v == -1 || c < (uint64_t)swap.v;
+	limit.set &= limit.v != 0;
+	swap.set &= swap.v != 0;
+	bool has_memsw = oci_cgroup_has(d, "memory.memsw.limit_in_bytes");
+	/* runc: unlimited memory without a swap value is unlimited swap too */
+	if (limit.set && limit.v == -1 && !swap.set && has_memsw)
+		swap = (oci_res_int){.set = true, .v = -1};
+	char cur[64];
+	uint64_t c = UINT64_MAX;
+	if (oci_cgroup_read(d, "memory.limit_in_bytes", cur, sizeof(cur)) == 0)
+		c = strtoull(cur, NULL, 10);
+	if (swap.set && swap.v != -1) {
+		/* memsw is memory+swap: never below the limit (the kernel would refuse one of
+		 * the two writes, after the other was made) */
+		uint64_t l = limit.set ? (limit.v < 0 ? UINT64_MAX : (uint64_t)limit.v) : c;
+		if (l >= (UINT64_MAX >> 2))
+			return oci_err(err, OCI_E_INVALID,
+				       "linux.resources.memory.swap: unable to set swap limit "
+				       "without memory limit (give memory.limit too)");
+		if ((uint64_t)swap.v < l)
+			return oci_err(err, OCI_E_INVALID,
+				       "linux.resources.memory.swap: %" PRId64
+				       " is below memory.limit %" PRIu64
+				       " (swap is memory+swap, it must be at least the limit)",
+				       swap.v, l);
 	}
+	/* runc's order: the pair must stay valid (limit <= memsw) after each write */
+	bool swap_first = limit.set && swap.set && (swap.v == -1 || c < (uint64_t)swap.v);
 	if (swap_first &&
 	    oci_cgroup_write_int(d, "memory.memsw.limit_in_bytes", swap.v, "memory.swap", err) < 0)
 		return -1;
@@ -102,6 +121,34 @@ static int v1_memory(const oci_cgroup *cg, const oci_resources *res, oci_error *
 	if (sw.set && sw.v >= 0 && sw.v <= 100 &&
 	    oci_cgroup_write_int(d, "memory.swappiness", sw.v, "memory.swappiness", err) < 0)
 		return -1;
+	/* kernel memory: crun writes both; kernels since 6.1 no longer limit it (v1's kmem
+	 * files are gone or refuse writes), which is refused by name rather than ignored */
+	const struct {
+		const oci_res_int *v;
+		const char *file, *what;
+	} kmem[] = {
+	    {&res->memory.kernel, "memory.kmem.limit_in_bytes", "memory.kernel"},
+	    {&res->memory.kernel_tcp, "memory.kmem.tcp.limit_in_bytes", "memory.kernelTCP"}};
+	for (size_t i = 0; i < ARRAY_SIZE(kmem); i++) {
+		if (!kmem[i].v->set || !kmem[i].v->v)
+			continue;
+		if (!oci_cgroup_has(d, kmem[i].file))
+			return oci_err(err, OCI_E_UNSUPPORTED,
+				       "linux.resources.%s: cannot be applied: this kernel has no "
+				       "%s (drop it)",
+				       kmem[i].what, kmem[i].file);
+		if (oci_cgroup_write_int(d, kmem[i].file, kmem[i].v->v, kmem[i].what, err) < 0)
+			return -1;
+		/* newer kernels keep the file but ignore the limit written there */
+		char now[64];
+		if (!oci_cgroup_dry_run && kmem[i].v->v > 0 &&
+		    oci_cgroup_read(d, kmem[i].file, now, sizeof(now)) == 0 &&
+		    strtoull(now, NULL, 10) >= (UINT64_MAX >> 2))
+			return oci_err(err, OCI_E_UNSUPPORTED,
+				       "linux.resources.%s: cannot be applied: this kernel ignores "
+				       "%s (it no longer limits kernel memory): drop it",
+				       kmem[i].what, kmem[i].file);
+	}
 	if (res->memory.disable_oom_killer &&
 	    oci_cgroup_write(d, "memory.oom_control", "1", "memory.disableOOMKiller", err) < 0)
 		return -1;
@@ -177,14 +224,90 @@ static int v1_cpu(const oci_cgroup *cg, const oci_resources *res, oci_error *err
 	return 0;
 }
 
-static int v1_blkio(const oci_cgroup *cg, int64_t w, oci_error *err)
+/* "MAJ:MIN VALUE" into dir/file, for each device of a blockIO list. */
+static int v1_blkdev_lines(const char *d, const char *file, const oci_res_blkdev *devs, size_t n,
+			   int field, const char *what, oci_error *err)
 {
-	const char *d = v1_dir(cg, "blkio.bfq.weight");
-	if (d)
-		return oci_cgroup_write_int(d, "blkio.bfq.weight", w, "blockIO.weight", err);
-	if ((d = v1_dir(cg, "blkio.weight")))
-		return oci_cgroup_write_int(d, "blkio.weight", w, "blockIO.weight", err);
-	return oci_cgroup_v2_blkio(cg, w, err);
+	for (size_t i = 0; i < n; i++) {
+		const oci_res_blkdev *e = &devs[i];
+		const oci_res_int *w = field == 1 ? &e->weight : &e->leaf_weight;
+		char line[96];
+		if (field == 0)
+			snprintf(line, sizeof(line), "%" PRId64 ":%" PRId64 " %" PRIu64, e->major,
+				 e->minor, e->rate);
+		else if (w->set && w->v)
+			snprintf(line, sizeof(line), "%" PRId64 ":%" PRId64 " %" PRId64, e->major,
+				 e->minor, w->v);
+		else
+			continue;
+		if (oci_cgroup_write(d, file, line, what, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* The first of files that d has, or NULL. */
+static const char *v1_first(const char *d, const char *const *files, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (oci_cgroup_has(d, files[i]))
+			return files[i];
+	return NULL;
+}
+
+static int v1_blkio(const oci_cgroup *cg, const oci_resources *res, oci_error *err)
+{
+	static const char *const weight[] = {"blkio.bfq.weight", "blkio.weight"};
+	static const char *const weight_dev[] = {"blkio.bfq.weight_device", "blkio.weight_device"};
+	const char *d = v1_dir(cg, "blkio.reset_stats");
+	for (size_t i = 0; !d && i < ARRAY_SIZE(weight); i++)
+		d = v1_dir(cg, weight[i]);
+	if (!d)
+		return oci_cgroup_v2_blkio(cg, res, err);
+	const char *f;
+	int64_t w = res->blkio.weight.set ? res->blkio.weight.v : 0;
+	if (w) {
+		if (!(f = v1_first(d, weight, ARRAY_SIZE(weight))))
+			return oci_err(err, OCI_E_UNSUPPORTED,
+				       "linux.resources.blockIO.weight: cannot be applied: no "
+				       "blkio.weight (it needs the BFQ I/O scheduler)");
+		if (oci_cgroup_write_int(d, f, w, "blockIO.weight", err) < 0)
+			return -1;
+	}
+	bool leaf = res->blkio.leaf_weight.set && res->blkio.leaf_weight.v;
+	for (size_t i = 0; i < res->blkio.n_weight_devices; i++)
+		leaf |= res->blkio.weight_devices[i].leaf_weight.set &&
+			res->blkio.weight_devices[i].leaf_weight.v;
+	if (leaf && !oci_cgroup_has(d, "blkio.leaf_weight"))
+		return oci_err(err, OCI_E_UNSUPPORTED,
+			       "linux.resources.blockIO.leafWeight: cannot be applied: no "
+			       "blkio.leaf_weight (only the CFQ I/O scheduler had it)");
+	if (res->blkio.leaf_weight.set && res->blkio.leaf_weight.v &&
+	    oci_cgroup_write_int(d, "blkio.leaf_weight", res->blkio.leaf_weight.v,
+				 "blockIO.leafWeight", err) < 0)
+		return -1;
+	if (res->blkio.n_weight_devices) {
+		if (!(f = v1_first(d, weight_dev, ARRAY_SIZE(weight_dev))))
+			return oci_err(
+			    err, OCI_E_UNSUPPORTED,
+			    "linux.resources.blockIO.weightDevice: cannot be applied: no "
+			    "blkio.weight_device (it needs the BFQ I/O scheduler)");
+		if (v1_blkdev_lines(d, f, res->blkio.weight_devices, res->blkio.n_weight_devices, 1,
+				    "blockIO.weightDevice", err) < 0 ||
+		    v1_blkdev_lines(d, "blkio.leaf_weight_device", res->blkio.weight_devices,
+				    res->blkio.n_weight_devices, 2, "blockIO.weightDevice",
+				    err) < 0)
+			return -1;
+	}
+	for (int k = 0; k < OCI_RES_THROTTLE_N; k++) {
+		cleanup_free char *what =
+		    oci_asprintf(err, "blockIO.%s", oci_res_throttle_kinds[k].key);
+		if (!what ||
+		    v1_blkdev_lines(d, oci_res_throttle_kinds[k].v1_file, res->blkio.throttle[k],
+				    res->blkio.n_throttle[k], 0, what, err) < 0)
+			return -1;
+	}
+	return 0;
 }
 
 static int v1_hugepages(const oci_cgroup *cg, const oci_resources *res, oci_error *err)
@@ -240,6 +363,37 @@ static int v1_network(const oci_cgroup *cg, const oci_resources *res, oci_error 
 	return 0;
 }
 
+/* unified keys on cgroup v1: only into the unified tree of a hybrid host, for a controller
+ * bound there (runc refuses them on v1 altogether) */
+static int v1_unified(const oci_cgroup *cg, const oci_resources *res, oci_error *err)
+{
+	if (!res->n_unified)
+		return 0;
+	const char *d = oci_cgroup_v2_unified(cg);
+	char ctrls[1024] = "";
+	if (d)
+		oci_cgroup_read(d, "cgroup.controllers", ctrls, sizeof(ctrls));
+	for (size_t i = 0; i < res->n_unified; i++) {
+		const char *key = res->unified[i].key, *dot = strchr(key, '.');
+		char ctrl[64];
+		snprintf(ctrl, sizeof(ctrl), "%.*s", dot ? (int)(dot - key) : 0, key);
+		if (!d || (strcmp(ctrl, "cgroup") && !oci_word_in(ctrls, ctrl)))
+			return oci_err(err, OCI_E_INVALID,
+				       "linux.resources.unified.%s: invalid on cgroup v1: %s", key,
+				       d ? "its controller is bound to a v1 hierarchy"
+					 : "this host has no cgroup v2 hierarchy");
+	}
+	return oci_cgroup_v2_unified_keys(cg, res, err);
+}
+
+static int v1_apply(const oci_cgroup *cg, const oci_resources *res, bool create, oci_error *err);
+
+static int v1_apply_checked(const oci_cgroup *cg, const oci_resources *res, bool create,
+			    oci_error *err)
+{
+	return oci_cgroup_apply_checked(cg, res, create, v1_apply, err);
+}
+
 static int v1_apply(const oci_cgroup *cg, const oci_resources *res, bool create, oci_error *err)
 {
 	static const oci_resources none;
@@ -255,14 +409,13 @@ static int v1_apply(const oci_cgroup *cg, const oci_resources *res, bool create,
 		return -1;
 	if (res->cpu.requested && v1_cpu(cg, res, err) < 0)
 		return -1;
-	if (res->blkio.requested && res->blkio.weight.set && res->blkio.weight.v != 0 &&
-	    v1_blkio(cg, res->blkio.weight.v, err) < 0)
+	if (res->blkio.requested && v1_blkio(cg, res, err) < 0)
 		return -1;
 	if (v1_hugepages(cg, res, err) < 0)
 		return -1;
 	if (res->network.requested && v1_network(cg, res, err) < 0)
 		return -1;
-	return oci_cgroup_v2_unified_keys(cg, res, err);
+	return v1_unified(cg, res, err);
 }
 
 /* ---- freezer: freezer.state, FREEZING until every task stopped ---- */
@@ -382,7 +535,7 @@ const oci_cgroup_ops oci_cgroup_v1_ops = {
     .plan = oci_cgroup_plan_path,
     .create = v1_create,
     .enter = oci_cgroup_fs_enter,
-    .apply = v1_apply,
+    .apply = v1_apply_checked,
     .freeze = v1_freeze,
     .is_frozen = v1_is_frozen,
     .frozen_dir = v1_frozen_dir,

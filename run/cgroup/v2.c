@@ -4,11 +4,17 @@
  * devices_bpf.c; freezing is cgroup.freeze, done when cgroup.events says "frozen 1". The v1
  * driver calls these writers too, for the unified tree of a hybrid host. New cgroup v2
  * features go here. */
+#include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
+#include <linux/magic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
+#include <sys/statfs.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "common/util.h"
 #include "run/cgroup/internal.h"
@@ -22,20 +28,11 @@ const char *oci_cgroup_v2_unified(const oci_cgroup *cg)
 	return NULL;
 }
 
-static bool word_in(const char *list, const char *word)
-{
-	size_t n = strlen(word);
-	for (const char *p = list; (p = strstr(p, word)); p += n)
-		if ((p == list || p[-1] == ' ') && (p[n] == '\0' || p[n] == ' ' || p[n] == '\n'))
-			return true;
-	return false;
-}
-
 static bool offers(const char *dir, const char *ctrl)
 {
 	char buf[1024];
 	return oci_cgroup_read(dir, "cgroup.controllers", buf, sizeof(buf)) == 0 &&
-	       word_in(buf, ctrl);
+	       oci_word_in(buf, ctrl);
 }
 
 /* Enable ctrl from the topmost cgroup ancestor of dir down to dir's parent; false when the
@@ -68,9 +65,15 @@ static bool enable(const char *dir, const char *ctrl)
 		*levels[i] = '\0';
 		if (!offers(path, ctrl))
 			return false;
-		oci_error e = OCI_ERROR_INIT;
-		oci_cgroup_write(path, "cgroup.subtree_control", plus, "unified", &e);
-		oci_err_clear(&e);
+		/* also in a dry run: whether the controller can be had is what it checks */
+		cleanup_free char *sc = oci_asprintf(NULL, "%s/cgroup.subtree_control", path);
+		int fd = sc ? open(sc, O_WRONLY | O_CLOEXEC) : -1;
+		if (fd >= 0) {
+			if (write(fd, plus, strlen(plus)) < 0) {
+				/* not ours to enable: offers() below tells */
+			}
+			close(fd);
+		}
 		*levels[i] = '/';
 	}
 	return offers(dir, ctrl);
@@ -94,7 +97,49 @@ int oci_cgroup_v2_devices(const oci_cgroup *cg, const oci_device_rule *rules, si
 	if (!create)
 		return oci_err(err, OCI_E_UNSUPPORTED,
 			       "linux.resources.devices: cannot be changed by update on cgroup v2");
+	if (oci_cgroup_dry_run)
+		return 0;
 	return oci_devices_bpf_attach(d, rules, n, err);
+}
+
+/* memory.max and memory.swap.max from res as runc writes them ("" when not to be written;
+ * 0 means unset, as in runc). swap is memory+swap (v1's memsw): without a limit in the same
+ * request the one in force is used, and there must be one. */
+static int memory_values(const char *d, const oci_resources *res, char *mem, char *swap, size_t len,
+			 oci_error *err)
+{
+	int64_t lim = res->memory.limit.set ? res->memory.limit.v : 0;
+	int64_t sw = res->memory.swap.set ? res->memory.swap.v : 0;
+	mem[0] = swap[0] = '\0';
+	if (lim)
+		snprintf(mem, len, lim < 0 ? "max" : "%" PRId64, lim);
+	/* runc: unlimited memory without a swap value is unlimited swap too */
+	if (lim == -1 && !sw && oci_cgroup_has(d, "memory.swap.max"))
+		snprintf(swap, len, "max");
+	if (!sw)
+		return 0;
+	if (sw == -1) {
+		snprintf(swap, len, "max");
+		return 0;
+	}
+	if (!lim) {
+		char cur[64];
+		if (oci_cgroup_read(d, "memory.max", cur, sizeof(cur)) == 0 && cur[0] >= '0' &&
+		    cur[0] <= '9')
+			lim = strtoll(cur, NULL, 10);
+	}
+	if (lim <= 0)
+		return oci_err(err, OCI_E_INVALID,
+			       "linux.resources.memory.swap: unable to set swap limit without "
+			       "memory limit (give memory.limit too)");
+	if (sw < lim)
+		return oci_err(err, OCI_E_INVALID,
+			       "linux.resources.memory.swap: %" PRId64
+			       " is below memory.limit %" PRId64
+			       " (swap is memory+swap, it must be at least the limit)",
+			       sw, lim);
+	snprintf(swap, len, "%" PRId64, sw - lim);
+	return 0;
 }
 
 int oci_cgroup_v2_memory(const oci_cgroup *cg, const oci_resources *res, oci_error *err)
@@ -102,30 +147,25 @@ int oci_cgroup_v2_memory(const oci_cgroup *cg, const oci_resources *res, oci_err
 	const char *d = dir_with(cg, "memory");
 	if (!d)
 		return oci_cgroup_missing("memory", "memory", err);
-	oci_res_int limit = res->memory.limit, swap = res->memory.swap;
-	int64_t lim = limit.set ? limit.v : 0;
-	char buf[32];
-	if (limit.set) {
-		snprintf(buf, sizeof(buf), lim <= 0 ? "max" : "%" PRId64, lim);
-		if (oci_cgroup_write(d, "memory.max", buf, "memory.limit", err) < 0)
-			return -1;
-	}
-	if (swap.set) {
-		/* runc's ConvertMemorySwapToCgroupV2Value: v1's memsw is memory+swap */
-		if (swap.v == -1 || lim <= 0)
-			snprintf(buf, sizeof(buf), "max");
-		else if (swap.v < lim)
-			return oci_err(
-			    err, OCI_E_INVALID,
-			    "linux.resources.memory.swap: must be at least the limit on cgroup v2");
-		else
-			snprintf(buf, sizeof(buf), "%" PRId64, swap.v - lim);
-		if (oci_cgroup_write(d, "memory.swap.max", buf, "memory.swap", err) < 0)
-			return -1;
-	}
-	if (res->memory.reservation.set &&
-	    oci_cgroup_write_int(d, "memory.low", res->memory.reservation.v, "memory.reservation",
-				 err) < 0)
+	char mem[32], swap[32];
+	if (memory_values(d, res, mem, swap, sizeof(mem), err) < 0)
+		return -1;
+	if ((res->memory.kernel.set && res->memory.kernel.v) ||
+	    (res->memory.kernel_tcp.set && res->memory.kernel_tcp.v))
+		return oci_err(err, OCI_E_UNSUPPORTED,
+			       "linux.resources.memory.%s: not supported on cgroup v2 (it has no "
+			       "kernel memory limit): drop it",
+			       res->memory.kernel.set && res->memory.kernel.v ? "kernel"
+									      : "kernelTCP");
+	/* runc's order: memory.swap.max first, then memory.max */
+	if (swap[0] && oci_cgroup_write(d, "memory.swap.max", swap, "memory.swap", err) < 0)
+		return -1;
+	if (mem[0] && oci_cgroup_write(d, "memory.max", mem, "memory.limit", err) < 0)
+		return -1;
+	int64_t rsv = res->memory.reservation.set ? res->memory.reservation.v : 0;
+	if (rsv < 0 && oci_cgroup_write(d, "memory.low", "max", "memory.reservation", err) < 0)
+		return -1;
+	if (rsv > 0 && oci_cgroup_write_int(d, "memory.low", rsv, "memory.reservation", err) < 0)
 		return -1;
 	return 0;
 }
@@ -149,6 +189,23 @@ int oci_cgroup_v2_cpuset(const oci_cgroup *cg, const oci_resources *res, oci_err
 	if (mems && mems[0] && oci_cgroup_write(d, "cpuset.mems", mems, "cpu.mems", err) < 0)
 		return -1;
 	return 0;
+}
+
+static void cpu_max(const char *d, int64_t quota, int64_t period, char *buf, size_t len)
+{
+	/* "QUOTA PERIOD", either half kept from what is in force when the request leaves it
+	 * out (the kernel keeps the period when only a quota is written; a period alone must
+	 * repeat the quota, or it would lift the limit) */
+	char cur[64] = "max";
+	if (!quota && oci_cgroup_read(d, "cpu.max", cur, sizeof(cur)) == 0)
+		cur[strcspn(cur, " \n")] = '\0';
+	if (!cur[0])
+		snprintf(cur, sizeof(cur), "max");
+	int n = quota > 0   ? snprintf(buf, len, "%" PRId64, quota)
+		: quota < 0 ? snprintf(buf, len, "max")
+			    : snprintf(buf, len, "%s", cur);
+	if (period)
+		snprintf(buf + n, len - (size_t)n, " %" PRId64, period);
 }
 
 int oci_cgroup_v2_cpu(const oci_cgroup *cg, const oci_resources *res, oci_error *err)
@@ -175,26 +232,61 @@ int oci_cgroup_v2_cpu(const oci_cgroup *cg, const oci_resources *res, oci_error 
 	}
 	if (quota || period) {
 		char buf[64];
-		if (quota > 0)
-			snprintf(buf, sizeof(buf), "%" PRId64 " %" PRId64, quota,
-				 period ? period : 100000);
-		else
-			snprintf(buf, sizeof(buf), "max %" PRId64, period ? period : 100000);
+		cpu_max(d, quota, period, buf, sizeof(buf));
 		if (oci_cgroup_write(d, "cpu.max", buf, "cpu.quota", err) < 0)
 			return -1;
 	}
 	return 0;
 }
 
-int oci_cgroup_v2_blkio(const oci_cgroup *cg, int64_t w, oci_error *err)
+int oci_cgroup_v2_blkio(const oci_cgroup *cg, const oci_resources *res, oci_error *err)
 {
 	const char *d = dir_with(cg, "io");
 	if (!d)
 		return oci_cgroup_missing("blockIO", "blkio", err);
-	/* runc's ConvertBlkIOToIOWeightValue */
-	return oci_cgroup_write_int(
-	    d, oci_cgroup_has(d, "io.bfq.weight") ? "io.bfq.weight" : "io.weight",
-	    1 + (w - 10) * 9999 / 990, "blockIO.weight", err);
+	bool bfq = oci_cgroup_has(d, "io.bfq.weight");
+	int64_t w = res->blkio.weight.set ? res->blkio.weight.v : 0;
+	/* BFQ takes blkio's own range (1..1000); io.weight is 1..10000 (runc's
+	 * ConvertBlkIOToIOWeightValue) */
+	if (w && bfq && oci_cgroup_write_int(d, "io.bfq.weight", w, "blockIO.weight", err) < 0)
+		return -1;
+	if (w && !bfq &&
+	    oci_cgroup_write_int(d, "io.weight", 1 + (w - 10) * 9999 / 990, "blockIO.weight", err) <
+		0)
+		return -1;
+	bool leaf = res->blkio.leaf_weight.set && res->blkio.leaf_weight.v;
+	for (size_t i = 0; i < res->blkio.n_weight_devices; i++)
+		leaf |= res->blkio.weight_devices[i].leaf_weight.set &&
+			res->blkio.weight_devices[i].leaf_weight.v;
+	if (leaf)
+		return oci_err(err, OCI_E_UNSUPPORTED,
+			       "linux.resources.blockIO.leafWeight: not supported on cgroup v2");
+	if (res->blkio.n_weight_devices && !bfq)
+		return oci_err(
+		    err, OCI_E_UNSUPPORTED,
+		    "linux.resources.blockIO.weightDevice: cannot be applied: per-device "
+		    "weights need the BFQ I/O scheduler (io.bfq.weight)");
+	char line[128];
+	for (size_t i = 0; i < res->blkio.n_weight_devices; i++) {
+		const oci_res_blkdev *e = &res->blkio.weight_devices[i];
+		if (!e->weight.set || !e->weight.v)
+			continue;
+		snprintf(line, sizeof(line), "%" PRId64 ":%" PRId64 " %" PRId64, e->major, e->minor,
+			 e->weight.v);
+		if (oci_cgroup_write(d, "io.bfq.weight", line, "blockIO.weightDevice", err) < 0)
+			return -1;
+	}
+	for (int k = 0; k < OCI_RES_THROTTLE_N; k++)
+		for (size_t i = 0; i < res->blkio.n_throttle[k]; i++) {
+			const oci_res_blkdev *e = &res->blkio.throttle[k][i];
+			snprintf(line, sizeof(line), "%" PRId64 ":%" PRId64 " %s=%" PRIu64,
+				 e->major, e->minor, oci_res_throttle_kinds[k].v2_key, e->rate);
+			cleanup_free char *what =
+			    oci_asprintf(err, "blockIO.%s", oci_res_throttle_kinds[k].key);
+			if (!what || oci_cgroup_write(d, "io.max", line, what, err) < 0)
+				return -1;
+		}
+	return 0;
 }
 
 int oci_cgroup_v2_hugepage(const oci_cgroup *cg, const oci_res_hugepage *hp, oci_error *err)
@@ -239,7 +331,7 @@ int oci_cgroup_v2_unified_keys(const oci_cgroup *cg, const oci_resources *res, o
 	return 0;
 }
 
-static int v2_apply(const oci_cgroup *cg, const oci_resources *res, bool create, oci_error *err)
+static int v2_apply_all(const oci_cgroup *cg, const oci_resources *res, bool create, oci_error *err)
 {
 	static const oci_resources none;
 	if (!res)
@@ -271,8 +363,7 @@ static int v2_apply(const oci_cgroup *cg, const oci_resources *res, bool create,
 		if (any && oci_cgroup_v2_cpu(cg, res, err) < 0)
 			return -1;
 	}
-	if (res->blkio.requested && res->blkio.weight.set && res->blkio.weight.v != 0 &&
-	    oci_cgroup_v2_blkio(cg, res->blkio.weight.v, err) < 0)
+	if (res->blkio.requested && oci_cgroup_v2_blkio(cg, res, err) < 0)
 		return -1;
 	for (size_t i = 0; i < res->n_hugepages; i++) {
 		int h = oci_cgroup_v2_hugepage(cg, &res->hugepages[i], err);
@@ -289,6 +380,11 @@ static int v2_apply(const oci_cgroup *cg, const oci_resources *res, bool create,
 	if (res->network.requested && res->network.n_prios)
 		return oci_cgroup_missing("network.priorities", "net_prio", err);
 	return oci_cgroup_v2_unified_keys(cg, res, err);
+}
+
+static int v2_apply(const oci_cgroup *cg, const oci_resources *res, bool create, oci_error *err)
+{
+	return oci_cgroup_apply_checked(cg, res, create, v2_apply_all, err);
 }
 
 bool oci_cgroup_v2_dir_frozen(const char *dir)
@@ -359,6 +455,52 @@ static int v2_create(const oci_cgroup_manager *m, const char *rel, const oci_res
 		     oci_cgroup *cg, oci_error *err)
 {
 	return oci_cgroup_fs_create(m, rel, res, cg, NULL, err);
+}
+
+int oci_cgroup_mount_unified(int target, unsigned long flags, bool new_ns, oci_error *err)
+{
+	struct statfs sf;
+	if (statfs("/sys/fs/cgroup", &sf) < 0 || sf.f_type != CGROUP2_SUPER_MAGIC)
+		return 1;
+	/* A detached mount moved onto target: target may already be the root of a cgroup2
+	 * mount (a container whose /sys is the host's, bound), where mount(2) of the same
+	 * filesystem fails with EBUSY. */
+	unsigned int attr = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC |
+			    (flags & MS_RDONLY ? MOUNT_ATTR_RDONLY : 0);
+	cleanup_close int mfd = -1;
+	cleanup_free char *src = NULL;
+	if (new_ns) {
+		/* rooted at the container's cgroup by the namespace */
+		cleanup_close int fs = fsopen("cgroup2", FSOPEN_CLOEXEC);
+		if (fs < 0 || fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0 ||
+		    (mfd = fsmount(fs, FSMOUNT_CLOEXEC, attr)) < 0)
+			return oci_err_errno(err, errno, "cannot mount cgroup2");
+	} else {
+		/* without a cgroup namespace: the container's own cgroup, as the process sees
+		 * it */
+		char line[4200];
+		cleanup_fclose FILE *f = fopen("/proc/self/cgroup", "re");
+		if (!f)
+			return oci_err_errno(err, errno, "cannot read /proc/self/cgroup");
+		const char *rel = NULL;
+		while (!rel && fgets(line, sizeof(line), f)) {
+			line[strcspn(line, "\n")] = '\0';
+			if (!strncmp(line, "0::/", 4))
+				rel = line + 3;
+		}
+		if (!rel || strstr(rel, "/.."))
+			return oci_err(err, OCI_E_STATE,
+				       "cannot find this process's cgroup v2 path");
+		if (!(src = oci_asprintf(err, "/sys/fs/cgroup%s", rel)))
+			return -1;
+		struct mount_attr ma = {.attr_set = attr};
+		mfd = open_tree(AT_FDCWD, src, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+		if (mfd < 0 || mount_setattr(mfd, "", AT_EMPTY_PATH, &ma, sizeof(ma)) < 0)
+			return oci_err_errno(err, errno, "cannot bind cgroup '%s'", src);
+	}
+	if (move_mount(mfd, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+		return oci_err_errno(err, errno, "cannot mount cgroup '%s'", src ? src : "cgroup2");
+	return 0;
 }
 
 const oci_cgroup_ops oci_cgroup_v2_ops = {

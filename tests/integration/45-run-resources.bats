@@ -258,3 +258,213 @@ with_mknod() {
 	assert_success
 	[ "$output" = rc=0 ]
 }
+
+@test "update --memory -1 lifts memsw first (runc's order) so both limits go" {
+	[ -e /sys/fs/cgroup/memory/memory.memsw.limit_in_bytes ] || skip "no swap accounting (memsw)"
+	edit_config '.linux.resources.memory = {"limit": 67108864, "swap": 67108864}'
+	set_args sleep 30
+	rt run -d --bundle "$B" "$CID" </dev/null >/dev/null 2>&1
+	mem=$(cgroup_dir "$(rt_state_field "$CID" pid)" memory)
+	[ "$(cat "$mem/memory.memsw.limit_in_bytes")" = 67108864 ]
+	run rt update --memory -1 "$CID"
+	assert_success
+	unlimited=$(cat /sys/fs/cgroup/memory/memory.limit_in_bytes)
+	[ "$(cat "$mem/memory.limit_in_bytes")" = "$unlimited" ]
+	[ "$(cat "$mem/memory.memsw.limit_in_bytes")" = "$unlimited" ]
+}
+
+@test "update --memory-swap: refused without a memory limit; a wrong pair is refused before anything is written" {
+	[ -e /sys/fs/cgroup/memory/memory.memsw.limit_in_bytes ] || skip "no swap accounting (memsw)"
+	set_args sleep 30
+	rt run -d --bundle "$B" "$CID" </dev/null >/dev/null 2>&1
+	mem=$(cgroup_dir "$(rt_state_field "$CID" pid)" memory)
+	before=$(cat "$mem/memory.memsw.limit_in_bytes")
+	run rt update --memory-swap 256m "$CID"
+	assert_failure
+	is_oci_run && assert_one_line_error oci-run && assert_output_contains "unable to set swap limit without memory limit"
+	[ "$(cat "$mem/memory.memsw.limit_in_bytes")" = "$before" ]
+	run rt update --memory 128m --memory-swap 192m "$CID"
+	assert_success
+	[ "$(cat "$mem/memory.limit_in_bytes")" = 134217728 ]
+	[ "$(cat "$mem/memory.memsw.limit_in_bytes")" = 201326592 ]
+	# memory 96m with memory+swap 64m: refused, and memory was not lowered half way
+	run rt update --memory 96m --memory-swap 64m "$CID"
+	assert_failure
+	[ "$(cat "$mem/memory.limit_in_bytes")" = 134217728 ]
+	[ "$(cat "$mem/memory.memsw.limit_in_bytes")" = 201326592 ]
+}
+
+@test "memory.swap 0 at create means unset, as in runc" {
+	edit_config '.linux.resources.memory = {"limit": 67108864, "swap": 0}'
+	set_args sleep 30
+	rt run -d --bundle "$B" "$CID" </dev/null >"$BATS_TEST_TMPDIR/run.out" 2>&1 || {
+		cat "$BATS_TEST_TMPDIR/run.out"
+		false
+	}
+	mem=$(cgroup_dir "$(rt_state_field "$CID" pid)" memory)
+	[ "$(cat "$mem/memory.limit_in_bytes")" = 67108864 ]
+}
+
+@test "unified on cgroup v1: a key whose controller is bound to v1 is refused as invalid, nothing left" {
+	is_oci_run || skip "runc refuses unified on v1 with its own message"
+	[ -d /sys/fs/cgroup/memory ] || skip "not a cgroup v1 host"
+	edit_config '.linux.resources.unified = {"memory.max": "67108864"}'
+	run rt run --bundle "$B" "$CID" </dev/null
+	assert_failure
+	assert_one_line_error oci-run
+	assert_output_contains "linux.resources.unified.memory.max: invalid on cgroup v1"
+	[ -z "$(rt list -q)" ]
+	[ ! -e "/sys/fs/cgroup/memory/oci-run/$CID" ]
+	[ ! -e "/sys/fs/cgroup/unified/oci-run/$CID" ]
+}
+
+@test "--systemd-cgroup without systemd running: refused in one line, no cgroup or state left" {
+	[ -d /run/systemd/system ] && skip "systemd runs here"
+	edit_config ".linux.cgroupsPath = \"system.slice:oci:$CID\""
+	run rt --systemd-cgroup run --bundle "$B" "$CID" </dev/null
+	assert_failure
+	[ "${#lines[@]}" = 1 ]
+	is_oci_run && assert_output_contains "systemd is not running"
+	[ -z "$(rt list -q)" ]
+	[ -z "$(find /sys/fs/cgroup -maxdepth 3 -name "oci-$CID.scope")" ]
+}
+
+@test "a container in a cgroup that already holds a process: a warning, as runc gives" {
+	is_oci_run || skip "oci-run's message"
+	d=/sys/fs/cgroup/memory/oci-pre-$CID
+	mkdir "$d"
+	sleep 100 &
+	sp=$!
+	echo "$sp" >"$d/cgroup.procs"
+	edit_config ".linux.cgroupsPath = \"/oci-pre-$CID\""
+	set_args sleep 30
+	rt_create "$CID" || true
+	kill "$sp"
+	wait "$sp" || true
+	rt delete --force "$CID"
+	for h in /sys/fs/cgroup/*/oci-pre-$CID; do rmdir "$h" 2>/dev/null || true; done
+	run cat "$BATS_TEST_TMPDIR/create.err"
+	[ "${#lines[@]}" = 1 ]
+	assert_output_contains "is not empty: 1 process(es) found"
+	[ "$(rt_state_field "$CID" status 2>/dev/null)" = "" ]
+}
+
+@test "a process in a cgroup below the container's: ps lists it, kill --all kills it, delete --force removes both" {
+	set_args sleep 100
+	rt run -d --bundle "$B" "$CID" </dev/null >/dev/null 2>&1
+	pid=$(rt_state_field "$CID" pid)
+	rt exec -d --pid-file "$BATS_TEST_TMPDIR/x.pid" "$CID" sleep 100 </dev/null >/dev/null 2>&1
+	xp=$(cat "$BATS_TEST_TMPDIR/x.pid")
+	# into a child cgroup in every hierarchy the container has (v1 and the unified tree)
+	dirs=()
+	while IFS=: read -r _ ctrls rel; do
+		name=${ctrls#name=}
+		[ -n "$name" ] || name=unified
+		d=/sys/fs/cgroup/$name$rel
+		[ -d "$d" ] && [ "$rel" != / ] || continue
+		mkdir "$d/sub"
+		# a new cpuset cgroup takes no process before it has cpus and mems
+		if [ -e "$d/sub/cpuset.cpus" ]; then
+			cat "$d/cpuset.cpus" >"$d/sub/cpuset.cpus"
+			cat "$d/cpuset.mems" >"$d/sub/cpuset.mems"
+		fi
+		echo "$xp" >"$d/sub/cgroup.procs"
+		dirs+=("$d")
+	done <"/proc/$pid/cgroup"
+	[ "${#dirs[@]}" -gt 0 ]
+	run rt ps --format json "$CID"
+	assert_success
+	printf '%s\n' "$output" | jq -e --argjson p "$pid" 'index($p) != null'
+	printf '%s\n' "$output" | jq -e --argjson p "$xp" 'index($p) != null'
+	run rt kill --all "$CID" KILL
+	assert_success
+	for i in $(seq 50); do [ -d "/proc/$xp" ] || break; sleep 0.1; done
+	[ ! -d "/proc/$xp" ] || [ "$(awk '{print $3}' "/proc/$xp/stat")" = Z ]
+	run rt delete --force "$CID"
+	assert_success
+	for d in "${dirs[@]}"; do
+		[ ! -e "$d" ]
+	done
+}
+
+# blk_dev: "MAJOR MINOR" of a block device of the host (a disk).
+blk_dev() {
+	local d
+	for d in /sys/block/*; do
+		case ${d##*/} in loop* | ram* | zram*) continue ;; esac
+		[ -r "$d/dev" ] && tr ':' ' ' <"$d/dev" && return 0
+	done
+	return 1
+}
+
+@test "blockIO throttle lists land in blkio.throttle.* (v1), and update changes them" {
+	read -r maj min < <(blk_dev) || skip "no block device"
+	[ -e /sys/fs/cgroup/blkio/blkio.throttle.read_bps_device ] || skip "no v1 blkio throttling"
+	edit_config ".linux.resources.blockIO = {\"throttleReadBpsDevice\": [{\"major\": $maj, \"minor\": $min, \"rate\": 1048576}], \"throttleWriteIOPSDevice\": [{\"major\": $maj, \"minor\": $min, \"rate\": 100}]}"
+	set_args sleep 30
+	rt run -d --bundle "$B" "$CID" </dev/null >/dev/null 2>&1
+	blk=$(cgroup_dir "$(rt_state_field "$CID" pid)" blkio)
+	[ "$(cat "$blk/blkio.throttle.read_bps_device")" = "$maj:$min 1048576" ]
+	[ "$(cat "$blk/blkio.throttle.write_iops_device")" = "$maj:$min 100" ]
+	[ -z "$(cat "$blk/blkio.throttle.write_bps_device")" ]
+	echo "{\"blockIO\": {\"throttleReadBpsDevice\": [{\"major\": $maj, \"minor\": $min, \"rate\": 2097152}]}}" | rt update -r - "$CID"
+	[ "$(cat "$blk/blkio.throttle.read_bps_device")" = "$maj:$min 2097152" ]
+	[ "$(cat "$blk/blkio.throttle.write_iops_device")" = "$maj:$min 100" ]
+}
+
+@test "blockIO.weightDevice: written where the kernel has per-device weights, else refused by name" {
+	read -r maj min < <(blk_dev) || skip "no block device"
+	edit_config ".linux.resources.blockIO = {\"weightDevice\": [{\"major\": $maj, \"minor\": $min, \"weight\": 200}]}"
+	set_args sleep 30
+	probe=/sys/fs/cgroup/blkio/oci-probe-$$
+	mkdir "$probe" || skip "no v1 blkio hierarchy"
+	file=
+	for f in blkio.bfq.weight_device blkio.weight_device; do
+		[ -e "$probe/$f" ] && file=$f && break
+	done
+	rmdir "$probe"
+	# stdout to a file: bats' run would hold the detached container's stdout
+	rc=0
+	rt run -d --bundle "$B" "$CID" </dev/null >"$BATS_TEST_TMPDIR/run.out" 2>&1 || rc=$?
+	run cat "$BATS_TEST_TMPDIR/run.out"
+	status=$rc
+	if [ -z "$file" ]; then
+		assert_failure
+		is_oci_run && assert_one_line_error oci-run && assert_output_contains "blockIO.weightDevice: cannot be applied"
+		[ -z "$(rt list -q)" ]
+		return 0
+	fi
+	assert_success
+	blk=$(cgroup_dir "$(rt_state_field "$CID" pid)" blkio)
+	grep -q "^$maj:$min 200\$" "$blk/$file"
+}
+
+@test "memory.kernelTCP is applied on v1; memory.kernel is refused where the kernel ignores it" {
+	[ -e /sys/fs/cgroup/memory/memory.kmem.tcp.limit_in_bytes ] || skip "no kmem.tcp accounting"
+	edit_config '.linux.resources.memory = {"limit": 134217728, "kernelTCP": 16777216}'
+	set_args sleep 30
+	rt run -d --bundle "$B" "$CID" </dev/null >/dev/null 2>&1
+	mem=$(cgroup_dir "$(rt_state_field "$CID" pid)" memory)
+	[ "$(cat "$mem/memory.kmem.tcp.limit_in_bytes")" = 16777216 ]
+	rt delete --force "$CID"
+	is_oci_run || return 0
+	# does this kernel keep a kmem limit written to it?
+	probe=/sys/fs/cgroup/memory/oci-probe-$$
+	mkdir "$probe"
+	echo 67108864 >"$probe/memory.kmem.limit_in_bytes" 2>/dev/null || true
+	kept=$(cat "$probe/memory.kmem.limit_in_bytes" 2>/dev/null || true)
+	rmdir "$probe"
+	edit_config '.linux.resources.memory = {"limit": 134217728, "kernel": 67108864}'
+	rc=0
+	rt run -d --bundle "$B" "$CID" </dev/null >"$BATS_TEST_TMPDIR/run.out" 2>&1 || rc=$?
+	run cat "$BATS_TEST_TMPDIR/run.out"
+	status=$rc
+	if [ "$kept" = 67108864 ]; then
+		assert_success
+	else
+		assert_failure
+		assert_one_line_error oci-run
+		assert_output_contains "linux.resources.memory.kernel: cannot be applied"
+		[ -z "$(rt list -q)" ]
+	fi
+}

@@ -4,10 +4,19 @@
 # records what it sees per test; each test here asserts on its own block. Covers the
 # container's own cgroup through create/start/kill/delete, resources landing in the v2 files,
 # pause/resume through cgroup.freeze, update, exec joining the cgroup, the eBPF device
-# program and the cgroup namespace. RUNTIME=runc runs the same guest script with runc.
+# program and the cgroup namespace; /sys/fs/cgroup inside (cgroup2 or the container's own
+# cgroup, ro/rw), update's runc rules (cpu.max halves, swap), processes in sub-cgroups,
+# --systemd-cgroup without systemd, a non-empty cgroup, rootless limits in a delegated
+# subtree and blockIO on null_blk with BFQ. RUNTIME=runc runs the same guest script with runc.
 
 load ../lib/common
 load ../lib/vm
+
+# guest_oci_run: the guest ran oci-run (its messages are checked only then; RUNTIME=runc
+# checks the same behaviour with runc's words).
+guest_oci_run() {
+	[ "$(basename "$RUNTIME")" != runc ]
+}
 
 setup_file() {
 	vm_setup_file "$BATS_TEST_DIRNAME/80-cgroupv2.guest.sh"
@@ -192,4 +201,170 @@ setup_file() {
 	vm_cmd delete
 	assert_success
 	vm_is cgroup-after ""
+}
+
+@test "spec: on cgroup v2 the default config has a cgroup namespace, as runc's" {
+	vm_test spec-cgroupns
+	vm_is oci-run '["pid","network","ipc","uts","mount","cgroup"]'
+	vm_is oci-run-rootless '["pid","ipc","uts","mount","cgroup","user"]'
+	[ ! -f "$VM_T/runc" ] || vm_is runc "$(vm_get oci-run)"
+}
+
+# sysfs_cgroup VARIANT FSTYPE: the container saw its own limits on a FSTYPE mount.
+sysfs_cgroup() {
+	vm_cmd "$1"
+	assert_success
+	[ "${lines[0]}" = 67108864 ]
+	[ "${lines[1]}" = 42 ]
+	[ "${lines[2]% *}" = cgroup2 ]
+	vm_is "$1-left" ""
+}
+
+@test "/sys/fs/cgroup with a cgroup namespace: cgroup2 rooted at the container's cgroup, read-only" {
+	vm_test sysfs-cgroup
+	sysfs_cgroup ns-ro
+	[ "${lines[2]}" = "cgroup2 ro" ]
+	[ "${lines[3]}" = "0::/" ]
+	assert_output_contains "Read-only file system"
+	[[ "$output" != *mkdir-ok* ]]
+	[[ "$output" != *write-ok* ]]
+}
+
+@test "/sys/fs/cgroup with a cgroup namespace, rw: sub-cgroups can be made, removed at delete" {
+	vm_test sysfs-cgroup
+	sysfs_cgroup ns-rw
+	[ "${lines[2]}" = "cgroup2 rw" ]
+	assert_output_contains mkdir-ok
+}
+
+@test "/sys/fs/cgroup without a cgroup namespace: the container's own cgroup bound read-only" {
+	vm_test sysfs-cgroup
+	sysfs_cgroup bind-ro
+	[ "${lines[2]}" = "cgroup2 ro" ]
+	[[ "${lines[3]}" == 0::/?* ]]
+	[[ "$output" != *mkdir-ok* ]]
+	[[ "$output" != *write-ok* ]]
+}
+
+@test "/sys/fs/cgroup without a cgroup namespace, rw: the container's own cgroup, writable" {
+	vm_test sysfs-cgroup
+	sysfs_cgroup bind-rw
+	[ "${lines[2]}" = "cgroup2 rw" ]
+	assert_output_contains mkdir-ok
+	assert_output_contains write-ok
+}
+
+@test "update --cpu-period or --cpu-quota alone keeps the other half of cpu.max" {
+	vm_test update-cpu-half
+	vm_cmd run
+	assert_success
+	vm_cmd period
+	assert_success
+	vm_is cpu.max-period "50000 200000"
+	vm_cmd quota
+	assert_success
+	vm_is cpu.max-quota "30000 200000"
+	vm_cmd unlimited
+	assert_success
+	vm_is cpu.max-unlimited "max 200000"
+}
+
+@test "update --memory-swap: refused without a memory limit, checked whole before writing" {
+	vm_test update-swap
+	vm_cmd swap-alone
+	assert_failure
+	assert_output_contains "unable to set swap limit without memory limit"
+	! guest_oci_run || [ "${#lines[@]}" = 1 ]
+	vm_is swap-alone.swap max
+	vm_is swap-alone.max max
+	vm_cmd both
+	assert_success
+	vm_is both.max 134217728
+	vm_is both.swap 67108864
+	# alone once a limit is in force: that limit is the memory part
+	vm_cmd swap-only
+	assert_success
+	vm_is swap-only.swap 134217728
+	vm_cmd half
+	assert_failure
+	! guest_oci_run || assert_output_contains "memory.swap"
+	vm_is half.max 134217728
+	vm_is half.swap 134217728
+}
+
+@test "memory.swap 0 at create means unset, as in runc" {
+	vm_test update-swap
+	vm_cmd zero
+	assert_success
+	vm_is zero.max 67108864
+	vm_is zero.swap max
+}
+
+@test "a process in a cgroup below the container's: ps lists it, kill --all kills it" {
+	vm_test subtree
+	vm_cmd run
+	assert_success
+	vm_cmd exec
+	assert_success
+	vm_cmd ps
+	assert_success
+	for p in $(vm_get pids); do
+		printf '%s\n' "$output" | jq -e --argjson p "$p" 'index($p) != null'
+	done
+	vm_cmd kill
+	assert_success
+	vm_is exec-after ""
+	vm_cmd delete
+	assert_success
+	vm_is cgroup-after ""
+}
+
+@test "--systemd-cgroup without systemd: refused in one line, nothing created" {
+	vm_test systemd-refused
+	vm_cmd run
+	assert_failure
+	[ "${#lines[@]}" = 1 ]
+	assert_output_contains "systemd not running" || assert_output_contains "systemd is not running"
+	vm_is left ""
+	vm_cmd list
+	[ -z "$output" ]
+}
+
+@test "a container in a cgroup that already holds a process: a warning, as runc gives" {
+	vm_test nonempty
+	vm_cmd create
+	assert_success
+	# runc adds a second line (its deprecation notice)
+	! guest_oci_run || [ "${#lines[@]}" = 1 ]
+	assert_output_contains "is not empty: 1 process(es) found"
+}
+
+@test "rootless in a delegated v2 subtree: memory and pids limits apply (controllers read from the cgroup)" {
+	vm_test rootless-delegated
+	vm_cmd run-limits
+	assert_success
+	[ "${lines[0]}" = 0 ]
+	vm_is memory.max 67108864
+	vm_is pids.max 40
+	vm_cmd delete2
+	assert_success
+}
+
+@test "blockIO with BFQ: the raw weight, weightDevice into io.bfq.weight, throttle lists into io.max" {
+	vm_test blkio
+	[ -f "$VM_T/dev" ] || skip "the guest has no null_blk device"
+	dev=$(vm_get dev)
+	[[ "$(vm_get scheduler)" == *"[bfq]"* ]]
+	vm_cmd run
+	assert_success
+	# BFQ takes blkio's 10..1000 weight as it is (io.weight's scale would be refused)
+	grep -qx "default 300" "$VM_T/io.bfq.weight"
+	grep -qx "$dev 200" "$VM_T/io.bfq.weight"
+	vm_is io.max "$dev rbps=1048576 wbps=max riops=max wiops=100"
+	vm_cmd update
+	assert_success
+	vm_is io.max-updated "$dev rbps=2097152 wbps=max riops=max wiops=100"
+	vm_cmd leaf
+	assert_failure
+	assert_output_contains "blockIO.leafWeight: not supported on cgroup v2"
 }

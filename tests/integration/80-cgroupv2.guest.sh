@@ -153,6 +153,140 @@ edit '.linux.namespaces += [{"type": "cgroup"}]'
 rec run rt run -b "$B" "$CID"
 cleanup
 
+t spec-cgroupns
+(cd /tmp && rm -f config.json && oci-run spec && jq -c '[.linux.namespaces[].type]' config.json) >"$T/oci-run" 2>&1
+if [ -x /bin/runc ]; then
+	(cd /tmp && rm -f config.json && runc spec && jq -c '[.linux.namespaces[].type]' config.json) >"$T/runc" 2>&1
+fi
+(cd /tmp && rm -f config.json && oci-run spec --rootless && jq -c '[.linux.namespaces[].type]' config.json) >"$T/oci-run-rootless" 2>&1
+rm -f /tmp/config.json
+
+# /sys/fs/cgroup inside: with and without a cgroup namespace, read-only and read-write
+t sysfs-cgroup
+for v in ns-ro ns-rw bind-ro bind-rw; do
+	CID=c-sysfs-$v
+	bundle sh /probe.sh
+	cat >"$B/probe.sh" <<'PROBE'
+cat /sys/fs/cgroup/memory.max /sys/fs/cgroup/pids.max
+awk '$5 == "/sys/fs/cgroup" { for (i = 7; $i != "-"; i++) ; print $(i + 1), substr($6, 1, 2) }' /proc/self/mountinfo
+cat /proc/self/cgroup
+mkdir /sys/fs/cgroup/sub && echo mkdir-ok
+echo 7 >/sys/fs/cgroup/pids.max && echo write-ok
+true
+PROBE
+	edit '.mounts += [{"destination": "/probe.sh", "type": "bind", "source": "'"$B"'/probe.sh", "options": ["bind", "ro"]}]'
+	edit '.linux.resources.memory.limit = 67108864 | .linux.resources.pids.limit = 42'
+	case $v in ns-*) edit '.linux.namespaces += [{"type": "cgroup"}]' ;; esac
+	case $v in *-rw) edit '(.mounts[] | select(.destination == "/sys/fs/cgroup") | .options) -= ["ro"]' ;; esac
+	rec "$v" rt run -b "$B" "$CID"
+	put "$v-left" "$(ls -d /sys/fs/cgroup/oci-run/"$CID" 2>/dev/null)"
+	cleanup
+done
+
+t update-cpu-half
+bundle sleep 1000
+edit '.linux.resources.cpu = {"quota": 50000, "period": 100000}'
+rec run rt run -d -b "$B" "$CID"
+cg=$(cgroup_of "$(state_field "$CID" pid)")
+rec period rt update --cpu-period 200000 "$CID"
+cp "$cg/cpu.max" "$T/cpu.max-period"
+rec quota rt update --cpu-quota 30000 "$CID"
+cp "$cg/cpu.max" "$T/cpu.max-quota"
+rec unlimited rt update --cpu-quota -1 "$CID"
+cp "$cg/cpu.max" "$T/cpu.max-unlimited"
+cleanup
+
+t update-swap
+bundle sleep 1000
+rec run rt run -d -b "$B" "$CID"
+cg=$(cgroup_of "$(state_field "$CID" pid)")
+rec swap-alone rt update --memory-swap 268435456 "$CID"
+cp "$cg/memory.swap.max" "$T/swap-alone.swap"
+cp "$cg/memory.max" "$T/swap-alone.max"
+rec both rt update --memory 134217728 --memory-swap 201326592 "$CID"
+cp "$cg/memory.max" "$T/both.max"
+cp "$cg/memory.swap.max" "$T/both.swap"
+rec swap-only rt update --memory-swap 268435456 "$CID"
+cp "$cg/memory.swap.max" "$T/swap-only.swap"
+# refused as a whole: memory.max is not written when the swap value is wrong
+rec half rt update --memory 100663296 --memory-swap 67108864 "$CID"
+cp "$cg/memory.max" "$T/half.max"
+cp "$cg/memory.swap.max" "$T/half.swap"
+cleanup
+CID=c-swap-zero
+bundle sleep 1000
+edit '.linux.resources.memory = {"limit": 67108864, "swap": 0}'
+rec zero rt run -d -b "$B" "$CID"
+cg=$(cgroup_of "$(state_field "$CID" pid)")
+cp "$cg/memory.max" "$T/zero.max" 2>/dev/null
+cp "$cg/memory.swap.max" "$T/zero.swap" 2>/dev/null
+cleanup
+
+# processes in a cgroup below the container's: ps lists them, kill --all reaches them
+t subtree
+bundle sleep 1000
+rec run rt run -d -b "$B" "$CID"
+pid=$(state_field "$CID" pid)
+cg=$(cgroup_of "$pid")
+mkdir "$cg/sub"
+rec exec rt exec -d --pid-file /tmp/exec.pid "$CID" sleep 1000
+xp=$(cat /tmp/exec.pid)
+echo "$xp" >"$cg/sub/cgroup.procs"
+put pids "$pid $xp"
+rec ps rt ps --format json "$CID"
+rec kill rt kill --all "$CID" KILL
+sleep 0.5
+put exec-after "$(grep '^State:' "/proc/$xp/status" 2>/dev/null)"
+rec delete rt delete --force "$CID"
+put cgroup-after "$(ls -d "$cg" 2>/dev/null)"
+rec list rt list -q
+cleanup
+
+t systemd-refused
+bundle sleep 1000
+edit '.linux.cgroupsPath = "system.slice:oci:sd1"'
+rec run rt --systemd-cgroup run -d -b "$B" "$CID"
+put left "$(ls -d /sys/fs/cgroup/system.slice 2>/dev/null)"
+rec list rt list -q
+cleanup
+
+t nonempty
+mkdir -p /sys/fs/cgroup/pre
+sleep 1000 &
+sp=$!
+echo "$sp" >/sys/fs/cgroup/pre/cgroup.procs
+bundle sleep 1000
+edit '.linux.cgroupsPath = "/pre"'
+rec create rt create -b "$B" "$CID"
+kill "$sp"
+wait "$sp" 2>/dev/null
+cleanup
+rmdir /sys/fs/cgroup/pre 2>/dev/null
+
+# blockIO on null_blk's /dev/nullb0 with the BFQ scheduler
+t blkio
+if [ -r /sys/block/nullb0/dev ]; then
+	dev=$(cat /sys/block/nullb0/dev)
+	maj=${dev%:*}
+	min=${dev#*:}
+	put dev "$dev"
+	echo bfq >/sys/block/nullb0/queue/scheduler
+	cp /sys/block/nullb0/queue/scheduler "$T/scheduler"
+	bundle sleep 1000
+	edit ".linux.resources.blockIO = {\"weight\": 300, \"weightDevice\": [{\"major\": $maj, \"minor\": $min, \"weight\": 200}], \"throttleReadBpsDevice\": [{\"major\": $maj, \"minor\": $min, \"rate\": 1048576}], \"throttleWriteIOPSDevice\": [{\"major\": $maj, \"minor\": $min, \"rate\": 100}]}"
+	rec run rt run -d -b "$B" "$CID"
+	cg=$(cgroup_of "$(state_field "$CID" pid)")
+	cp "$cg/io.bfq.weight" "$T/io.bfq.weight" 2>/dev/null
+	cp "$cg/io.max" "$T/io.max" 2>/dev/null
+	echo "{\"throttleReadBpsDevice\": [{\"major\": $maj, \"minor\": $min, \"rate\": 2097152}]}" >/tmp/blk.json
+	echo "{\"blockIO\": $(cat /tmp/blk.json)}" >/tmp/blk.json
+	rec update rt update -r /tmp/blk.json "$CID"
+	cp "$cg/io.max" "$T/io.max-updated" 2>/dev/null
+	echo '{"blockIO": {"leafWeight": 300}}' >/tmp/leaf.json
+	rec leaf rt update -r /tmp/leaf.json "$CID"
+	cleanup
+fi
+
 # last: it enables controllers at the root as a delegating systemd would
 t rootless-delegated
 delegate_v2 1000
@@ -170,3 +304,9 @@ cp /sys/fs/cgroup/user1000/c1/cgroup.procs "$T/procs" 2>/dev/null
 rec state as_user 1000 "$RUNTIME --root /tmp/home1000/rt state rl"
 rec delete as_user 1000 "$RUNTIME --root /tmp/home1000/rt delete --force rl"
 put cgroup-after "$(ls -d /sys/fs/cgroup/user1000/c1 2>/dev/null)"
+# limits in the delegated subtree: its memory and pids controllers are the container's
+edit '.linux.cgroupsPath = "/user1000/c2" | .linux.resources = {"memory": {"limit": 67108864}, "pids": {"limit": 40}}'
+rec run-limits as_user 1000 "$RUNTIME --root /tmp/home1000/rt run -d -b $B rl2 >run.out 2>&1; echo \$?; cat run.out"
+cp /sys/fs/cgroup/user1000/c2/memory.max "$T/memory.max" 2>/dev/null
+cp /sys/fs/cgroup/user1000/c2/pids.max "$T/pids.max" 2>/dev/null
+rec delete2 as_user 1000 "$RUNTIME --root /tmp/home1000/rt delete --force rl2"

@@ -7,8 +7,10 @@
 # The guest's runtime is oci-run, or runc when RUNTIME names runc (both are in the guest).
 
 VM_SH=$TOP/tests/lib/vm/vm.sh
-# The whole guest stage is meant to take well under this; a hung boot is retried once.
-VM_TIMEOUT=${VM_TIMEOUT:-180}
+# The whole guest stage is meant to take well under this (80-cgroupv2's ~30 blocks take 2-3
+# minutes of TCG on an idle 2-core machine, several times that on a loaded one); a hung boot is
+# retried once.
+VM_TIMEOUT=${VM_TIMEOUT:-600}
 
 vm_setup_file() {
 	local script=$1 why
@@ -23,7 +25,8 @@ vm_setup_file() {
 	cp "$script" "$VM_SHARE/test.sh"
 	local rt=oci-run
 	[ "$(basename "$RUNTIME")" = runc ] && rt=runc
-	echo "RUNTIME=$rt" >"$VM_SHARE/env"
+	# exported: stage2 sources the file and runs the script as its child
+	echo "export RUNTIME=$rt" >"$VM_SHARE/env"
 	"$VM_SH" run "$VM_SHARE" "$VM_TIMEOUT" 2>"$VM_SHARE/vm.err" || touch "$VM_SHARE/failed"
 	sed 's/^/# /' "$VM_SHARE/vm.err" >&3
 }

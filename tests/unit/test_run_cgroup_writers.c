@@ -198,6 +198,18 @@ START_TEST(test_v1_writers)
 	ck_assert_str_eq(get("cpu,cpuacct/oci-run/c/cpu.cfs_period_us"), "100000");
 	ck_assert_str_eq(get("cpuset/oci-run/c/cpuset.cpus"), "1");
 	ck_assert_str_eq(get("blkio/oci-run/c/blkio.weight"), "300");
+	/* throttle lists, one "MAJ:MIN RATE" line per device, in blkio.throttle.* */
+	put("blkio/oci-run/c/blkio.throttle.read_bps_device", "");
+	put("memory/oci-run/c/memory.kmem.tcp.limit_in_bytes", "");
+	APPLY_OK("{\"blockIO\": {\"throttleReadBpsDevice\": [{\"major\": 8, \"minor\": 0, "
+		 "\"rate\": 1048576}]}, \"memory\": {\"kernelTCP\": 16777216}}",
+		 false);
+	ck_assert_str_eq(get("blkio/oci-run/c/blkio.throttle.read_bps_device"), "8:0 1048576");
+	ck_assert_str_eq(get("memory/oci-run/c/memory.kmem.tcp.limit_in_bytes"), "16777216");
+	/* a kernel without per-device weights: refused by name, nothing written */
+	APPLY_FAILS("{\"blockIO\": {\"weightDevice\": [{\"major\": 8, \"minor\": 0, "
+		    "\"weight\": 200}]}}",
+		    "blockIO.weightDevice: cannot be applied: no blkio.weight_device");
 	/* update writes only what is given; -1 pids is "max" */
 	put("memory/oci-run/c/memory.limit_in_bytes", "");
 	APPLY_OK("{\"pids\": {\"limit\": -1}}", false);
@@ -207,7 +219,30 @@ START_TEST(test_v1_writers)
 	APPLY_FAILS("{\"network\": {\"classID\": 1}}",
 		    "linux.resources.network.classID: cannot be applied: no net_cls");
 	APPLY_FAILS("{\"unified\": {\"memory.high\": \"1\"}}",
-		    "linux.resources.unified: needs a cgroup v2 hierarchy");
+		    "linux.resources.unified.memory.high: invalid on cgroup v1: this host has no "
+		    "cgroup v2 hierarchy");
+	/* swap is memory+swap: never below the limit, and checked before memory is written */
+	put("memory/oci-run/c/memory.limit_in_bytes", "104857600\n");
+	put("memory/oci-run/c/memory.memsw.limit_in_bytes", "209715200\n");
+	APPLY_FAILS("{\"memory\": {\"limit\": 209715200, \"swap\": 104857600}}",
+		    "linux.resources.memory.swap: 104857600 is below memory.limit 209715200");
+	ck_assert_str_eq(get("memory/oci-run/c/memory.limit_in_bytes"), "104857600\n");
+	/* swap alone is measured against the limit in force; without one it is refused */
+	APPLY_FAILS("{\"memory\": {\"swap\": 52428800}}", "is below memory.limit 104857600");
+	put("memory/oci-run/c/memory.limit_in_bytes", "9223372036854771712\n");
+	APPLY_FAILS("{\"memory\": {\"swap\": 52428800}}",
+		    "unable to set swap limit without memory limit");
+	ck_assert_str_eq(get("memory/oci-run/c/memory.memsw.limit_in_bytes"), "209715200\n");
+	/* memory -1 without swap lifts swap too, first (runc's order), so both writes pass */
+	put("memory/oci-run/c/memory.limit_in_bytes", "");
+	put("memory/oci-run/c/memory.memsw.limit_in_bytes", "");
+	APPLY_OK("{\"memory\": {\"limit\": -1}}", false);
+	ck_assert_str_eq(get("memory/oci-run/c/memory.limit_in_bytes"), "-1");
+	ck_assert_str_eq(get("memory/oci-run/c/memory.memsw.limit_in_bytes"), "-1");
+	/* swap 0 is unset */
+	put("memory/oci-run/c/memory.memsw.limit_in_bytes", "");
+	APPLY_OK("{\"memory\": {\"limit\": 104857600, \"swap\": 0}}", false);
+	ck_assert_str_eq(get("memory/oci-run/c/memory.memsw.limit_in_bytes"), "");
 	unhost();
 }
 END_TEST
@@ -267,6 +302,26 @@ START_TEST(test_v2_writers)
 		 false);
 	ck_assert_str_eq(get("unified/oci-run/c/memory.max"), "max");
 	ck_assert_str_eq(get("unified/oci-run/c/cpu.max"), "max 50000");
+	/* a period alone keeps the quota in force; a quota alone is written alone (the kernel
+	 * keeps the period) */
+	put("unified/oci-run/c/cpu.max", "30000 100000\n");
+	APPLY_OK("{\"cpu\": {\"period\": 200000}}", false);
+	ck_assert_str_eq(get("unified/oci-run/c/cpu.max"), "30000 200000\n");
+	put("unified/oci-run/c/cpu.max", "");
+	APPLY_OK("{\"cpu\": {\"quota\": 40000}}", false);
+	ck_assert_str_eq(get("unified/oci-run/c/cpu.max"), "40000");
+	/* BFQ takes the blkio weight as it is, and per-device weights; throttles go to io.max */
+	put("unified/oci-run/c/io.bfq.weight", "");
+	APPLY_OK("{\"blockIO\": {\"weight\": 500}}", false);
+	ck_assert_str_eq(get("unified/oci-run/c/io.bfq.weight"), "500");
+	put("unified/oci-run/c/io.bfq.weight", "");
+	put("unified/oci-run/c/io.max", "");
+	APPLY_OK("{\"blockIO\": {\"weightDevice\": [{\"major\": 8, \"minor\": 0, \"weight\": "
+		 "200}], \"throttleWriteIOPSDevice\": [{\"major\": 8, \"minor\": 16, \"rate\": "
+		 "100}]}}",
+		 false);
+	ck_assert_str_eq(get("unified/oci-run/c/io.bfq.weight"), "8:0 200");
+	ck_assert_str_eq(get("unified/oci-run/c/io.max"), "8:16 wiops=100");
 	unhost();
 }
 END_TEST
@@ -275,8 +330,32 @@ START_TEST(test_v2_refusals)
 {
 	host(false, true);
 	APPLY_FAILS("{\"memory\": {\"limit\": 200, \"swap\": 100}}",
-		    "linux.resources.memory.swap: must be at least the limit on cgroup v2");
+		    "linux.resources.memory.swap: 100 is below memory.limit 200");
+	/* swap alone needs a memory limit (in force or in the same request) */
+	put("unified/oci-run/c/memory.max", "max\n");
+	put("unified/oci-run/c/memory.swap.max", "max\n");
+	APPLY_FAILS("{\"memory\": {\"swap\": 100}}",
+		    "unable to set swap limit without memory limit");
+	put("unified/oci-run/c/memory.max", "200\n");
+	put("unified/oci-run/c/memory.swap.max", "");
+	APPLY_OK("{\"memory\": {\"swap\": 300}}", false);
+	ck_assert_str_eq(get("unified/oci-run/c/memory.swap.max"), "100");
+	/* the whole update is checked first: memory.max is not written when a later value of
+	 * the same request is refused */
+	APPLY_FAILS("{\"memory\": {\"limit\": 400}, \"cpu\": {\"shares\": 1}}",
+		    "cpu.shares: 1 out of range");
+	ck_assert_str_eq(get("unified/oci-run/c/memory.max"), "200\n");
 	APPLY_FAILS("{\"cpu\": {\"realtimeRuntime\": 5}}", "not supported on cgroup v2");
+	/* per-device weights need BFQ (no io.bfq.weight here); no leaf weights, no kmem */
+	APPLY_FAILS("{\"blockIO\": {\"weightDevice\": [{\"major\": 8, \"minor\": 0, "
+		    "\"weight\": 200}]}}",
+		    "blockIO.weightDevice: cannot be applied: per-device weights need the BFQ");
+	APPLY_FAILS("{\"blockIO\": {\"leafWeight\": 200}}",
+		    "blockIO.leafWeight: not supported on cgroup v2");
+	APPLY_FAILS("{\"memory\": {\"kernelTCP\": 1048576}}",
+		    "memory.kernelTCP: not supported on cgroup v2");
+	APPLY_FAILS("{\"blockIO\": {\"throttleReadBpsDevice\": [{\"major\": 8, \"minor\": 0}]}}",
+		    "linux.resources.blockIO.throttleReadBpsDevice[0].rate");
 	APPLY_FAILS("{\"cpu\": {\"shares\": 1}}", "linux.resources.cpu.shares: 1 out of range");
 	APPLY_FAILS("{\"network\": {\"classID\": 1}}", "no net_cls cgroup controller");
 	APPLY_FAILS("{\"devices\": []}", "cannot be changed by update on cgroup v2");
