@@ -48,7 +48,8 @@ int oci_spec_apply_image_args(json_t *spec, json_t *image_config, const oci_spec
 
 /* Validate config.json: schema-level types plus the rules a schema cannot express. Every
  * problem is appended to problems (a JSON array) as a string "json.path: message". bundle_dirfd
- * (or -1) is used to check that root.path exists. Returns the number of problems, -1 on error. */
+ * (or -1) is used to check that root.path exists. Returns the number of problems, -1 on error.
+ * This is oci_config_load (common/config.h) with the typed model thrown away. */
 int oci_spec_validate(json_t *spec, int bundle_dirfd, json_t *problems, oci_error *err);
 
 /* Limits the kernel sets, checked by validation so create does not fail halfway. */
@@ -59,10 +60,13 @@ int oci_spec_validate(json_t *spec, int bundle_dirfd, json_t *problems, oci_erro
 
 /* Whether linux.sysctl may set key: a namespaced sysctl (runc's list: kernel.msg*, sem, shm*,
  * fs.mqueue.* with an ipc namespace; net.* with a network one; kernel.hostname/domainname with
- * a uts one), and the container has that namespace, new or (with check_paths, which stats the
- * path from the caller's namespaces) joined by a path that is not the caller's own. Anything
- * else would write the host's kernel. The message does not name linux.sysctl: add it. */
-int oci_spec_sysctl_check(json_t *spec, const char *key, bool check_paths, oci_error *err);
+ * a uts one), and the container has that namespace in cfg's linux.namespaces, new or (with
+ * check_paths, which stats the path from the caller's namespaces) joined by a path that is
+ * not the caller's own. Anything else would write the host's kernel. The message does not
+ * name linux.sysctl: add it. */
+struct oci_config;
+int oci_spec_sysctl_check(const struct oci_config *cfg, const char *key, bool check_paths,
+			  oci_error *err);
 /* linux.personality.domain ("LINUX", "LINUX32") as personality(2)'s value; -1 when unknown. */
 int oci_spec_personality(const char *domain, unsigned long *out);
 

@@ -1,8 +1,9 @@
-/* Validation of config.json: the runtime-spec schema's types for the keys we know, and the
- * rules the schema cannot express (absolute paths, known namespaces without duplicates, id
- * mappings for a user namespace, rlimit and capability names, an existing rootfs). Every
- * problem is collected with its JSON path, so a user fixes them all in one go; oci-run create
- * refuses a config with any. Unknown keys are ignored, as the spec asks. */
+/* The walk of config.json: the runtime-spec schema's types for the keys we know, and the rules
+ * the schema cannot express (absolute paths, known namespaces without duplicates, id mappings
+ * for a user namespace, rlimit and capability names, an existing rootfs), filling the typed
+ * model (common/config.h) as it checks. Every problem is collected with its JSON path, so a
+ * user fixes them all in one go; oci-run create refuses a config with any. Unknown keys are
+ * ignored, as the spec asks. oci_spec_validate is this walk with the model thrown away. */
 #include "common/spec.h"
 
 #include <errno.h>
@@ -13,9 +14,11 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/personality.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/config.h"
 #include "common/spec_check.h"
 #include "common/spec_resources.h"
 #include "common/spec_seccomp.h"
@@ -89,14 +92,85 @@ bool oci_spec_namespace_known(const char *type)
 	return oci_spec_namespace_by_type(type) != NULL;
 }
 
-static const char *const rlimits[] = {
-    "RLIMIT_AS",     "RLIMIT_CORE",   "RLIMIT_CPU",	   "RLIMIT_DATA",
-    "RLIMIT_FSIZE",  "RLIMIT_LOCKS",  "RLIMIT_MEMLOCK",	   "RLIMIT_MSGQUEUE",
-    "RLIMIT_NICE",   "RLIMIT_NOFILE", "RLIMIT_NPROC",	   "RLIMIT_RSS",
-    "RLIMIT_RTPRIO", "RLIMIT_RTTIME", "RLIMIT_SIGPENDING", "RLIMIT_STACK",
+const char *const oci_config_capset_names[OCI_CAPS_N] = {"bounding", "effective", "inheritable",
+							 "permitted", "ambient"};
+
+static const struct {
+	const char *name;
+	int resource;
+} rlimits[] = {
+    {"RLIMIT_AS", RLIMIT_AS},
+    {"RLIMIT_CORE", RLIMIT_CORE},
+    {"RLIMIT_CPU", RLIMIT_CPU},
+    {"RLIMIT_DATA", RLIMIT_DATA},
+    {"RLIMIT_FSIZE", RLIMIT_FSIZE},
+    {"RLIMIT_LOCKS", RLIMIT_LOCKS},
+    {"RLIMIT_MEMLOCK", RLIMIT_MEMLOCK},
+    {"RLIMIT_MSGQUEUE", RLIMIT_MSGQUEUE},
+    {"RLIMIT_NICE", RLIMIT_NICE},
+    {"RLIMIT_NOFILE", RLIMIT_NOFILE},
+    {"RLIMIT_NPROC", RLIMIT_NPROC},
+    {"RLIMIT_RSS", RLIMIT_RSS},
+    {"RLIMIT_RTPRIO", RLIMIT_RTPRIO},
+    {"RLIMIT_RTTIME", RLIMIT_RTTIME},
+    {"RLIMIT_SIGPENDING", RLIMIT_SIGPENDING},
+    {"RLIMIT_STACK", RLIMIT_STACK},
 };
 
-static void check_env(oci_spec_checker *c, json_t *obj, const char *path, const char *key)
+/* ---- filling the model: an allocation failure marks the walk failed ---- */
+
+/* A copy of a string value; NULL when v is not a string. */
+static char *mstr(oci_spec_checker *c, json_t *v)
+{
+	if (!json_is_string(v))
+		return NULL;
+	char *s = strdup(json_string_value(v));
+	if (!s)
+		c->failed = true;
+	return s;
+}
+
+/* The string items of an array as a NULL-terminated vector (others skipped: they are
+ * problems already); NULL when arr is not an array. */
+static char **mstrv(oci_spec_checker *c, json_t *arr)
+{
+	if (!json_is_array(arr))
+		return NULL;
+	char **v = calloc(json_array_size(arr) + 1, sizeof(char *));
+	if (!v) {
+		c->failed = true;
+		return NULL;
+	}
+	size_t i, n = 0;
+	json_t *s;
+	json_array_foreach(arr, i, s)
+	{
+		if (json_is_string(s) && !(v[n++] = strdup(json_string_value(s)))) {
+			c->failed = true;
+			break;
+		}
+	}
+	return v;
+}
+
+static void *mcalloc(oci_spec_checker *c, size_t n)
+{
+	void *p = calloc(n ? n : 1, 1);
+	if (!p)
+		c->failed = true;
+	return p;
+}
+#define MARRAY(c, n, type) ((type *)mcalloc(c, (n) * sizeof(type)))
+
+static void strv_free(char **v)
+{
+	oci_strvfreep(&v);
+}
+
+/* ---- the parts of config.json ---- */
+
+/* An env list: every item KEY=VALUE. */
+static char **check_env(oci_spec_checker *c, json_t *obj, const char *path, const char *key)
 {
 	char ip[1024];
 	size_t i;
@@ -108,73 +182,86 @@ static void check_env(oci_spec_checker *c, json_t *obj, const char *path, const 
 		if (s && (!strchr(s, '=') || s[0] == '='))
 			oci_spec_problem(c, ip, "'%s' is not KEY=VALUE", s);
 	}
+	return mstrv(c, arr);
 }
 
-static void check_process(oci_spec_checker *c, json_t *spec)
+static void check_user(oci_spec_checker *c, json_t *process, oci_process *m)
 {
-	char ip[1024];
-	size_t i;
-	json_t *v, *process = oci_spec_check(c, spec, "", "process", V_OBJECT, false);
-	if (!process)
-		return;
-	oci_spec_check(c, process, "process", "terminal", V_BOOL, false);
-	json_t *cs = oci_spec_check(c, process, "process", "consoleSize", V_OBJECT, false);
-	oci_spec_check(c, cs, "process.consoleSize", "height", V_UINT32, true);
-	oci_spec_check(c, cs, "process.consoleSize", "width", V_UINT32, true);
-	json_t *cwd = oci_spec_check(c, process, "process", "cwd", V_STRING, true);
-	oci_spec_check_abs_path(c, cwd, "process.cwd");
-	check_env(c, process, "process", "env");
-	json_t *args = oci_spec_check_array_of(c, process, "process", "args", V_STRING, true);
-	if (args && json_array_size(args) == 0)
-		oci_spec_problem(c, "process.args", "must not be empty");
 	json_t *user = oci_spec_check(c, process, "process", "user", V_OBJECT, true);
-	oci_spec_check(c, user, "process.user", "uid", V_UINT32, true);
-	oci_spec_check(c, user, "process.user", "gid", V_UINT32, true);
-	oci_spec_check(c, user, "process.user", "umask", V_UINT32, false);
+	json_t *uid = oci_spec_check(c, user, "process.user", "uid", V_UINT32, true);
+	json_t *gid = oci_spec_check(c, user, "process.user", "gid", V_UINT32, true);
+	json_t *umask_ = oci_spec_check(c, user, "process.user", "umask", V_UINT32, false);
+	m->user.uid = (uint32_t)json_integer_value(uid);
+	m->user.gid = (uint32_t)json_integer_value(gid);
+	m->user.has_umask = umask_ != NULL;
+	m->user.umask = (uint32_t)json_integer_value(umask_);
 	json_t *gids = oci_spec_check(c, user, "process.user", "additionalGids", V_ARRAY, false);
-	if (json_array_size(gids) > NGROUPS_MAX)
+	if (json_array_size(gids) > NGROUPS_MAX) {
 		/* The kernel takes no more; the init must not even try to hold them. */
 		oci_spec_problem(c, "process.user.additionalGids",
 				 "%zu groups, more than the kernel's limit of %d",
 				 json_array_size(gids), NGROUPS_MAX);
-	else
-		oci_spec_check_array_of(c, user, "process.user", "additionalGids", V_UINT32, false);
-	oci_spec_check(c, user, "process.user", "username", V_STRING, false);
+	} else if (oci_spec_check_array_of(c, user, "process.user", "additionalGids", V_UINT32,
+					   false) &&
+		   json_array_size(gids) &&
+		   (m->user.additional_gids = MARRAY(c, json_array_size(gids), gid_t))) {
+		size_t i;
+		json_t *g;
+		json_array_foreach(gids, i, g)
+		    m->user.additional_gids[m->user.n_additional_gids++] =
+		    (gid_t)json_integer_value(g);
+	}
+	m->user.username =
+	    mstr(c, oci_spec_check(c, user, "process.user", "username", V_STRING, false));
+}
 
-	json_t *caps = oci_spec_check(c, process, "process", "capabilities", V_OBJECT, false);
-	static const char *const sets[] = {"bounding", "effective", "inheritable", "permitted",
-					   "ambient"};
-	for (size_t s = 0; caps && s < ARRAY_SIZE(sets); s++) {
-		json_t *arr = oci_spec_check_array_of(c, caps, "process.capabilities", sets[s],
-						      V_STRING, false);
+static void check_caps(oci_spec_checker *c, json_t *process, oci_process *m)
+{
+	char ip[1024];
+	size_t i;
+	json_t *v, *caps = oci_spec_check(c, process, "process", "capabilities", V_OBJECT, false);
+	for (size_t s = 0; caps && s < OCI_CAPS_N; s++) {
+		const char *set = oci_config_capset_names[s];
+		json_t *arr =
+		    oci_spec_check_array_of(c, caps, "process.capabilities", set, V_STRING, false);
 		json_array_foreach(arr, i, v)
 		{
 			char norm[64];
 			const char *name = json_string_value(v);
-			PATHF(ip, "process.capabilities.%s[%zu]", sets[s], i);
+			PATHF(ip, "process.capabilities.%s[%zu]", set, i);
 			if (name && (strncmp(name, "CAP_", 4) ||
 				     oci_spec_capability_name(name, norm, sizeof(norm)) < 0 ||
 				     strcmp(norm, name)))
 				oci_spec_problem(c, ip, "unknown capability '%s'", name);
 		}
+		m->caps[s] = mstrv(c, arr);
 	}
+}
 
-	json_t *rl = oci_spec_check(c, process, "process", "rlimits", V_ARRAY, false);
+static void check_rlimits(oci_spec_checker *c, json_t *process, oci_process *m)
+{
+	char ip[1024];
+	size_t i;
+	json_t *v, *rl = oci_spec_check(c, process, "process", "rlimits", V_ARRAY, false);
+	if (json_array_size(rl) &&
+	    !(m->rlimits = MARRAY(c, json_array_size(rl), oci_config_rlimit)))
+		return;
 	json_array_foreach(rl, i, v)
 	{
 		PATHF(ip, "process.rlimits[%zu]", i);
 		if (!oci_spec_check_value(c, v, ip, V_OBJECT, true))
 			continue;
 		json_t *type = oci_spec_check(c, v, ip, "type", V_STRING, true);
-		oci_spec_check(c, v, ip, "soft", V_UINT64, true);
-		oci_spec_check(c, v, ip, "hard", V_UINT64, true);
+		json_t *soft = oci_spec_check(c, v, ip, "soft", V_UINT64, true);
+		json_t *hard = oci_spec_check(c, v, ip, "hard", V_UINT64, true);
 		const char *t = json_string_value(type);
 		if (!t)
 			continue;
-		bool known = false;
+		int resource = -1;
 		for (size_t k = 0; k < ARRAY_SIZE(rlimits); k++)
-			known |= !strcmp(t, rlimits[k]);
-		if (!known)
+			if (!strcmp(t, rlimits[k].name))
+				resource = rlimits[k].resource;
+		if (resource < 0)
 			oci_spec_problem(c, ip, "unknown rlimit type '%s'", t);
 		json_t *w;
 		for (size_t j = 0; j < i; j++) {
@@ -185,26 +272,70 @@ static void check_process(oci_spec_checker *c, json_t *spec)
 				break;
 			}
 		}
-		json_t *soft = json_object_get(v, "soft"), *hard = json_object_get(v, "hard");
-		if (json_is_integer(soft) && json_is_integer(hard) &&
-		    json_integer_value(soft) >= 0 && json_integer_value(hard) >= 0 &&
-		    json_integer_value(soft) > json_integer_value(hard))
+		if (soft && hard && json_integer_value(soft) > json_integer_value(hard))
 			oci_spec_problem(c, ip, "soft limit above the hard limit");
+		if (resource < 0 || !soft || !hard)
+			continue;
+		oci_config_rlimit *r = &m->rlimits[m->n_rlimits++];
+		r->type = mstr(c, type);
+		r->resource = resource;
+		r->soft = (uint64_t)json_integer_value(soft);
+		r->hard = (uint64_t)json_integer_value(hard);
 	}
-	oci_spec_check(c, process, "process", "noNewPrivileges", V_BOOL, false);
-	oci_spec_check(c, process, "process", "apparmorProfile", V_STRING, false);
-	oci_spec_check(c, process, "process", "selinuxLabel", V_STRING, false);
+}
+
+/* The process object at process (config.json's, or exec's own). */
+static void check_process_object(oci_spec_checker *c, json_t *process, oci_process *m)
+{
+	m->terminal =
+	    json_is_true(oci_spec_check(c, process, "process", "terminal", V_BOOL, false));
+	json_t *cs = oci_spec_check(c, process, "process", "consoleSize", V_OBJECT, false);
+	json_t *h = oci_spec_check(c, cs, "process.consoleSize", "height", V_UINT32, true);
+	json_t *w = oci_spec_check(c, cs, "process.consoleSize", "width", V_UINT32, true);
+	m->has_console_size = h && w;
+	m->console_height = (uint32_t)json_integer_value(h);
+	m->console_width = (uint32_t)json_integer_value(w);
+	json_t *cwd = oci_spec_check(c, process, "process", "cwd", V_STRING, true);
+	oci_spec_check_abs_path(c, cwd, "process.cwd");
+	m->cwd = mstr(c, cwd);
+	m->env = check_env(c, process, "process", "env");
+	json_t *args = oci_spec_check_array_of(c, process, "process", "args", V_STRING, true);
+	if (args && json_array_size(args) == 0)
+		oci_spec_problem(c, "process.args", "must not be empty");
+	m->args = mstrv(c, args);
+	check_user(c, process, m);
+	check_caps(c, process, m);
+	check_rlimits(c, process, m);
+	m->no_new_privileges =
+	    json_is_true(oci_spec_check(c, process, "process", "noNewPrivileges", V_BOOL, false));
+	m->apparmor_profile =
+	    mstr(c, oci_spec_check(c, process, "process", "apparmorProfile", V_STRING, false));
+	m->selinux_label =
+	    mstr(c, oci_spec_check(c, process, "process", "selinuxLabel", V_STRING, false));
 	json_t *oom = oci_spec_check(c, process, "process", "oomScoreAdj", V_INT, false);
 	if (oom && (json_integer_value(oom) < -1000 || json_integer_value(oom) > 1000))
 		oci_spec_problem(c, "process.oomScoreAdj", "must be between -1000 and 1000");
+	else if (oom) {
+		m->has_oom_score_adj = true;
+		m->oom_score_adj = (int)json_integer_value(oom);
+	}
 }
 
-static void check_root(oci_spec_checker *c, json_t *spec, int bundle_dirfd)
+static void check_process(oci_spec_checker *c, json_t *spec, oci_config *m)
+{
+	json_t *process = oci_spec_check(c, spec, "", "process", V_OBJECT, false);
+	if (!process)
+		return;
+	m->has_process = true;
+	check_process_object(c, process, &m->process);
+}
+
+static void check_root(oci_spec_checker *c, json_t *spec, int bundle_dirfd, oci_config *m)
 {
 	struct stat st;
 	json_t *root = oci_spec_check(c, spec, "", "root", V_OBJECT, true);
 	json_t *path = oci_spec_check(c, root, "root", "path", V_STRING, true);
-	oci_spec_check(c, root, "root", "readonly", V_BOOL, false);
+	m->root_readonly = json_is_true(oci_spec_check(c, root, "root", "readonly", V_BOOL, false));
 	const char *p = json_string_value(path);
 	if (!p)
 		return;
@@ -212,6 +343,7 @@ static void check_root(oci_spec_checker *c, json_t *spec, int bundle_dirfd)
 		oci_spec_problem(c, "root.path", "must not be empty");
 		return;
 	}
+	m->root_path = mstr(c, path);
 	if (bundle_dirfd < 0 && p[0] != '/')
 		return;
 	if (fstatat(p[0] == '/' ? AT_FDCWD : bundle_dirfd, p, &st, 0) < 0)
@@ -220,22 +352,53 @@ static void check_root(oci_spec_checker *c, json_t *spec, int bundle_dirfd)
 		oci_spec_problem(c, "root.path", "'%s' is not a directory", p);
 }
 
-static void check_mounts(oci_spec_checker *c, json_t *spec)
+static void check_mappings(oci_spec_checker *c, json_t *obj, const char *path, const char *key,
+			   oci_config_idmap **out, size_t *n)
+{
+	char ip[1024];
+	size_t i;
+	json_t *m, *arr = oci_spec_check(c, obj, path, key, V_ARRAY, false);
+	if (json_array_size(arr) && !(*out = MARRAY(c, json_array_size(arr), oci_config_idmap)))
+		return;
+	json_array_foreach(arr, i, m)
+	{
+		PATHF(ip, "%s.%s[%zu]", path, key, i);
+		if (!oci_spec_check_value(c, m, ip, V_OBJECT, true))
+			continue;
+		json_t *cid = oci_spec_check(c, m, ip, "containerID", V_UINT32, true);
+		json_t *hid = oci_spec_check(c, m, ip, "hostID", V_UINT32, true);
+		json_t *size = oci_spec_check(c, m, ip, "size", V_UINT32, true);
+		if (size && json_integer_value(size) == 0)
+			oci_spec_problem(c, ip, "size must not be zero");
+		else if (cid && hid && size)
+			(*out)[(*n)++] =
+			    (oci_config_idmap){.container_id = (uint32_t)json_integer_value(cid),
+					       .host_id = (uint32_t)json_integer_value(hid),
+					       .size = (uint32_t)json_integer_value(size)};
+	}
+}
+
+static void check_mounts(oci_spec_checker *c, json_t *spec, oci_config *cfg)
 {
 	char ip[1024];
 	size_t i;
 	json_t *m, *mounts = oci_spec_check(c, spec, "", "mounts", V_ARRAY, false);
+	if (json_array_size(mounts) &&
+	    !(cfg->mounts = MARRAY(c, json_array_size(mounts), oci_config_mount)))
+		return;
 	json_array_foreach(mounts, i, m)
 	{
 		PATHF(ip, "mounts[%zu]", i);
 		if (!oci_spec_check_value(c, m, ip, V_OBJECT, true))
 			continue;
+		oci_config_mount *mm = &cfg->mounts[cfg->n_mounts++];
 		char dp[1100];
 		PATHF(dp, "%s.destination", ip);
-		oci_spec_check_abs_path(c, oci_spec_check(c, m, ip, "destination", V_STRING, true),
-					dp);
-		oci_spec_check(c, m, ip, "type", V_STRING, false);
-		oci_spec_check(c, m, ip, "source", V_STRING, false);
+		json_t *dest = oci_spec_check(c, m, ip, "destination", V_STRING, true);
+		oci_spec_check_abs_path(c, dest, dp);
+		mm->destination = mstr(c, dest);
+		mm->type = mstr(c, oci_spec_check(c, m, ip, "type", V_STRING, false));
+		mm->source = mstr(c, oci_spec_check(c, m, ip, "source", V_STRING, false));
 		json_t *opts = oci_spec_check_array_of(c, m, ip, "options", V_STRING, false), *o;
 		size_t j, total = 0;
 		json_array_foreach(opts, j, o) total += json_string_length(o) + 1;
@@ -245,53 +408,48 @@ static void check_mounts(oci_spec_checker *c, json_t *spec)
 			oci_spec_problem(c, op, "%zu bytes together, more than a mount takes (%d)",
 					 total - 1, OCI_SPEC_MOUNT_DATA_MAX - 1);
 		}
-		oci_spec_check(c, m, ip, "uidMappings", V_ARRAY, false);
-		oci_spec_check(c, m, ip, "gidMappings", V_ARRAY, false);
+		mm->options = mstrv(c, opts);
+		/* Only their type: run/mounts.c makes no id-mapped mounts. */
+		bool um = oci_spec_check(c, m, ip, "uidMappings", V_ARRAY, false) != NULL;
+		bool gm = oci_spec_check(c, m, ip, "gidMappings", V_ARRAY, false) != NULL;
+		mm->idmapped = um || gm;
 	}
 }
 
-static void check_hooks(oci_spec_checker *c, json_t *spec)
-{
-	char ip[1024];
-	json_t *hooks = oci_spec_check(c, spec, "", "hooks", V_OBJECT, false);
-	for (size_t k = 0; hooks && k < oci_spec_n_hook_kinds; k++) {
-		size_t i;
-		json_t *h, *arr = oci_spec_check(c, hooks, "hooks", oci_spec_hook_kinds[k], V_ARRAY,
-						 false);
-		json_array_foreach(arr, i, h)
-		{
-			PATHF(ip, "hooks.%s[%zu]", oci_spec_hook_kinds[k], i);
-			if (!oci_spec_check_value(c, h, ip, V_OBJECT, true))
-				continue;
-			char pp[1100];
-			PATHF(pp, "%s.path", ip);
-			oci_spec_check_abs_path(c, oci_spec_check(c, h, ip, "path", V_STRING, true),
-						pp);
-			oci_spec_check_array_of(c, h, ip, "args", V_STRING, false);
-			check_env(c, h, ip, "env");
-			json_t *t = oci_spec_check(c, h, ip, "timeout", V_INT, false);
-			if (t && json_integer_value(t) <= 0)
-				oci_spec_problem(c, ip, "timeout must be greater than zero");
-		}
-	}
-}
-
-static void check_mappings(oci_spec_checker *c, json_t *obj, const char *path, const char *key)
+static void check_hook_list(oci_spec_checker *c, json_t *hooks, size_t k, oci_config_hooks *m)
 {
 	char ip[1024];
 	size_t i;
-	json_t *m, *arr = oci_spec_check(c, obj, path, key, V_ARRAY, false);
-	json_array_foreach(arr, i, m)
+	json_t *h, *arr = oci_spec_check(c, hooks, "hooks", oci_spec_hook_kinds[k], V_ARRAY, false);
+	if (json_array_size(arr) &&
+	    !(m->list[k] = MARRAY(c, json_array_size(arr), oci_config_hook)))
+		return;
+	json_array_foreach(arr, i, h)
 	{
-		PATHF(ip, "%s.%s[%zu]", path, key, i);
-		if (!oci_spec_check_value(c, m, ip, V_OBJECT, true))
+		PATHF(ip, "hooks.%s[%zu]", oci_spec_hook_kinds[k], i);
+		if (!oci_spec_check_value(c, h, ip, V_OBJECT, true))
 			continue;
-		oci_spec_check(c, m, ip, "containerID", V_UINT32, true);
-		oci_spec_check(c, m, ip, "hostID", V_UINT32, true);
-		json_t *size = oci_spec_check(c, m, ip, "size", V_UINT32, true);
-		if (size && json_integer_value(size) == 0)
-			oci_spec_problem(c, ip, "size must not be zero");
+		oci_config_hook *mh = &m->list[k][m->n[k]++];
+		char pp[1100];
+		PATHF(pp, "%s.path", ip);
+		json_t *path = oci_spec_check(c, h, ip, "path", V_STRING, true);
+		oci_spec_check_abs_path(c, path, pp);
+		mh->path = mstr(c, path);
+		mh->args = mstrv(c, oci_spec_check_array_of(c, h, ip, "args", V_STRING, false));
+		mh->env = check_env(c, h, ip, "env");
+		json_t *t = oci_spec_check(c, h, ip, "timeout", V_INT, false);
+		if (t && json_integer_value(t) <= 0)
+			oci_spec_problem(c, ip, "timeout must be greater than zero");
+		else if (t)
+			mh->timeout =
+			    json_integer_value(t) > INT_MAX ? INT_MAX : (int)json_integer_value(t);
 	}
+}
+
+static void check_hooks_object(oci_spec_checker *c, json_t *hooks, oci_config_hooks *m)
+{
+	for (size_t k = 0; hooks && k < oci_spec_n_hook_kinds; k++)
+		check_hook_list(c, hooks, k, m);
 }
 
 static bool id_mapped(json_t *maps, json_int_t id)
@@ -361,17 +519,11 @@ static const struct {
     {"net.", "network"},      {"kernel.hostname", "uts"},	 {"kernel.domainname", "uts"},
 };
 
-/* The linux.namespaces entry of a type, or NULL. */
-static json_t *namespace_entry(json_t *spec, const char *type)
+const oci_config_namespace *oci_config_find_namespace(const oci_config *c, const char *type)
 {
-	size_t i;
-	json_t *v;
-	json_array_foreach(json_object_get(json_object_get(spec, "linux"), "namespaces"), i, v)
-	{
-		const char *t = json_string_value(json_object_get(v, "type"));
-		if (t && !strcmp(t, type))
-			return v;
-	}
+	for (size_t i = 0; i < c->linux_.n_namespaces; i++)
+		if (!strcmp(c->linux_.namespaces[i].kind->type, type))
+			return &c->linux_.namespaces[i];
 	return NULL;
 }
 
@@ -392,7 +544,7 @@ static int namespace_is_own(const char *path, const char *type)
 	return a.st_dev == b.st_dev && a.st_ino == b.st_ino;
 }
 
-int oci_spec_sysctl_check(json_t *spec, const char *key, bool check_paths, oci_error *err)
+int oci_spec_sysctl_check(const oci_config *cfg, const char *key, bool check_paths, oci_error *err)
 {
 	size_t len = strlen(key);
 	if (!len || len > OCI_SPEC_SYSCTL_KEY_MAX)
@@ -415,13 +567,13 @@ int oci_spec_sysctl_check(json_t *spec, const char *key, bool check_paths, oci_e
 	if (!ns)
 		return oci_err(err, OCI_E_UNSAFE,
 			       "not a namespaced sysctl: it would be set on the host");
-	json_t *entry = namespace_entry(spec, ns);
+	const oci_config_namespace *entry = oci_config_find_namespace(cfg, ns);
 	if (!entry)
 		return oci_err(err, OCI_E_UNSAFE,
 			       "needs its own %s namespace: without one it would "
 			       "be set on the host",
 			       ns);
-	const char *path = json_string_value(json_object_get(entry, "path"));
+	const char *path = entry->path;
 	if (check_paths && path && *path) {
 		int own = namespace_is_own(path, ns);
 		if (own < 0)
@@ -434,15 +586,15 @@ int oci_spec_sysctl_check(json_t *spec, const char *key, bool check_paths, oci_e
 	return 0;
 }
 
-static void check_linux(oci_spec_checker *c, json_t *spec)
+static void check_namespaces(oci_spec_checker *c, json_t *linux_, oci_config_linux *m,
+			     bool *new_userns, bool *has_uts)
 {
 	char ip[1024];
 	size_t i;
-	json_t *v, *linux_ = oci_spec_check(c, spec, "", "linux", V_OBJECT, false);
-	bool new_userns = false, has_uts = false;
-	if (!linux_)
+	json_t *v, *ns = oci_spec_check(c, linux_, "linux", "namespaces", V_ARRAY, false);
+	if (json_array_size(ns) &&
+	    !(m->namespaces = MARRAY(c, json_array_size(ns), oci_config_namespace)))
 		return;
-	json_t *ns = oci_spec_check(c, linux_, "linux", "namespaces", V_ARRAY, false);
 	json_array_foreach(ns, i, v)
 	{
 		PATHF(ip, "linux.namespaces[%zu]", i);
@@ -455,7 +607,8 @@ static void check_linux(oci_spec_checker *c, json_t *spec)
 		oci_spec_check_abs_path(c, path, pp);
 		if (!t)
 			continue;
-		if (!oci_spec_namespace_known(t)) {
+		const oci_spec_namespace *kind = oci_spec_namespace_by_type(t);
+		if (!kind) {
 			oci_spec_problem(c, ip, "unknown namespace type '%s'", t);
 			continue;
 		}
@@ -467,13 +620,103 @@ static void check_linux(oci_spec_checker *c, json_t *spec)
 				break;
 			}
 		}
+		oci_config_namespace *e = &m->namespaces[m->n_namespaces++];
+		e->kind = kind;
+		e->path = mstr(c, path);
 		if (!strcmp(t, "user") && !path)
-			new_userns = true;
+			*new_userns = true;
 		if (!strcmp(t, "uts"))
-			has_uts = true;
+			*has_uts = true;
 	}
-	check_mappings(c, linux_, "linux", "uidMappings");
-	check_mappings(c, linux_, "linux", "gidMappings");
+}
+
+static void check_devices(oci_spec_checker *c, json_t *linux_, oci_config_linux *m)
+{
+	char ip[1024];
+	size_t i;
+	json_t *v, *devs = oci_spec_check(c, linux_, "linux", "devices", V_ARRAY, false);
+	if (json_array_size(devs) &&
+	    !(m->devices = MARRAY(c, json_array_size(devs), oci_config_device)))
+		return;
+	json_array_foreach(devs, i, v)
+	{
+		PATHF(ip, "linux.devices[%zu]", i);
+		if (!oci_spec_check_value(c, v, ip, V_OBJECT, true))
+			continue;
+		char pp[1100];
+		PATHF(pp, "%s.path", ip);
+		json_t *path = oci_spec_check(c, v, ip, "path", V_STRING, true);
+		oci_spec_check_abs_path(c, path, pp);
+		const char *t = json_string_value(oci_spec_check(c, v, ip, "type", V_STRING, true));
+		if (t && strcmp(t, "c") && strcmp(t, "b") && strcmp(t, "u") && strcmp(t, "p"))
+			oci_spec_problem(c, ip, "device type '%s' is not c, b, u or p", t);
+		bool need_nums = t && strcmp(t, "p") != 0;
+		json_t *maj = oci_spec_check(c, v, ip, "major", V_INT64, need_nums);
+		json_t *min = oci_spec_check(c, v, ip, "minor", V_INT64, need_nums);
+		json_t *mode = oci_spec_check(c, v, ip, "fileMode", V_UINT32, false);
+		json_t *uid = oci_spec_check(c, v, ip, "uid", V_UINT32, false);
+		json_t *gid = oci_spec_check(c, v, ip, "gid", V_UINT32, false);
+		oci_config_device *d = &m->devices[m->n_devices++];
+		d->path = mstr(c, path);
+		d->type = t ? t[0] : 0;
+		d->major = json_integer_value(maj);
+		d->minor = json_integer_value(min);
+		d->has_file_mode = mode != NULL;
+		d->file_mode = (uint32_t)json_integer_value(mode);
+		d->has_uid = uid != NULL;
+		d->uid = (uint32_t)json_integer_value(uid);
+		d->has_gid = gid != NULL;
+		d->gid = (uint32_t)json_integer_value(gid);
+	}
+}
+
+/* linux.timeOffsets: per clock (monotonic, boottime) seconds and nanoseconds. */
+static void check_time_offsets(oci_spec_checker *c, json_t *linux_, oci_config_linux *m)
+{
+	char ip[1024];
+	const char *clock;
+	json_t *o, *offs = oci_spec_check(c, linux_, "linux", "timeOffsets", V_OBJECT, false);
+	m->has_time_offsets = json_object_size(offs) > 0;
+	if (json_object_size(offs) &&
+	    !(m->time_offsets = MARRAY(c, json_object_size(offs), oci_config_time_offset)))
+		return;
+	json_object_foreach(offs, clock, o)
+	{
+		PATHF(ip, "linux.timeOffsets.%s", clock);
+		if (strcmp(clock, "monotonic") && strcmp(clock, "boottime")) {
+			oci_spec_problem(c, ip, "unknown clock (monotonic or boottime)");
+			continue;
+		}
+		json_t *secs = json_object_get(o, "secs"), *ns = json_object_get(o, "nanosecs");
+		if (!json_is_object(o) || (secs && !json_is_integer(secs)) ||
+		    (ns && !json_is_integer(ns)) || json_integer_value(ns) < 0 ||
+		    json_integer_value(ns) >= 1000000000) {
+			oci_spec_problem(c, ip,
+					 "secs must be an integer, nanosecs in [0, 999999999]");
+			continue;
+		}
+		oci_config_time_offset *t = &m->time_offsets[m->n_time_offsets++];
+		t->clock = strdup(clock);
+		if (!t->clock)
+			c->failed = true;
+		t->secs = json_integer_value(secs);
+		t->nanosecs = json_integer_value(ns);
+	}
+}
+
+static void check_linux(oci_spec_checker *c, json_t *spec, oci_config *cfg)
+{
+	char ip[1024];
+	size_t i;
+	oci_config_linux *m = &cfg->linux_;
+	json_t *v, *linux_ = oci_spec_check(c, spec, "", "linux", V_OBJECT, false);
+	bool new_userns = false, has_uts = false;
+	if (!linux_)
+		return;
+	cfg->has_linux = true;
+	check_namespaces(c, linux_, m, &new_userns, &has_uts);
+	check_mappings(c, linux_, "linux", "uidMappings", &m->uid_mappings, &m->n_uid_mappings);
+	check_mappings(c, linux_, "linux", "gidMappings", &m->gid_mappings, &m->n_gid_mappings);
 	json_t *um = json_object_get(linux_, "uidMappings"),
 	       *gm = json_object_get(linux_, "gidMappings");
 	if (new_userns) {
@@ -493,13 +736,13 @@ static void check_linux(oci_spec_checker *c, json_t *spec)
 			oci_spec_problem(c, "linux.gidMappings",
 					 "gid mappings given without a new user namespace");
 	}
-	const char *host = json_string_value(json_object_get(spec, "hostname"));
+	const char *host = cfg->hostname;
 	if (host && *host && !has_uts)
 		oci_spec_problem(c, "hostname", "setting the hostname needs a new uts namespace");
 	if (host && strlen(host) > OCI_SPEC_HOSTNAME_MAX)
 		oci_spec_problem(c, "hostname", "%zu bytes, longer than the kernel takes (%d)",
 				 strlen(host), OCI_SPEC_HOSTNAME_MAX);
-	const char *dom = json_string_value(json_object_get(spec, "domainname"));
+	const char *dom = cfg->domainname;
 	if (dom && *dom && !has_uts)
 		oci_spec_problem(c, "domainname",
 				 "setting the domainname needs a new uts namespace");
@@ -507,30 +750,11 @@ static void check_linux(oci_spec_checker *c, json_t *spec)
 		oci_spec_problem(c, "domainname", "%zu bytes, longer than the kernel takes (%d)",
 				 strlen(dom), OCI_SPEC_HOSTNAME_MAX);
 
-	json_t *devs = oci_spec_check(c, linux_, "linux", "devices", V_ARRAY, false);
-	json_array_foreach(devs, i, v)
-	{
-		PATHF(ip, "linux.devices[%zu]", i);
-		if (!oci_spec_check_value(c, v, ip, V_OBJECT, true))
-			continue;
-		char pp[1100];
-		PATHF(pp, "%s.path", ip);
-		oci_spec_check_abs_path(c, oci_spec_check(c, v, ip, "path", V_STRING, true), pp);
-		const char *t = json_string_value(oci_spec_check(c, v, ip, "type", V_STRING, true));
-		if (t && strcmp(t, "c") && strcmp(t, "b") && strcmp(t, "u") && strcmp(t, "p"))
-			oci_spec_problem(c, ip, "device type '%s' is not c, b, u or p", t);
-		bool need_nums = t && strcmp(t, "p") != 0;
-		oci_spec_check(c, v, ip, "major", V_INT64, need_nums);
-		oci_spec_check(c, v, ip, "minor", V_INT64, need_nums);
-		oci_spec_check(c, v, ip, "fileMode", V_UINT32, false);
-		oci_spec_check(c, v, ip, "uid", V_UINT32, false);
-		oci_spec_check(c, v, ip, "gid", V_UINT32, false);
-	}
-	oci_resources res;
-	oci_spec_resources_walk(c, json_object_get(linux_, "resources"), &res);
-	oci_resources_release(&res);
-	const char *cgp =
-	    json_string_value(oci_spec_check(c, linux_, "linux", "cgroupsPath", V_STRING, false));
+	check_devices(c, linux_, m);
+	if (oci_spec_resources_walk(c, json_object_get(linux_, "resources"), &m->resources) < 0)
+		return;
+	json_t *cgpj = oci_spec_check(c, linux_, "linux", "cgroupsPath", V_STRING, false);
+	const char *cgp = json_string_value(cgpj);
 	if (cgp) {
 		/* ".." anywhere (a path or systemd's slice:prefix:name) would leave the cgroup tree
 		 * the runtime was given. */
@@ -545,9 +769,10 @@ static void check_linux(oci_spec_checker *c, json_t *spec)
 		if (strlen(cgp) > OCI_SPEC_CGROUPS_PATH_MAX)
 			oci_spec_problem(c, "linux.cgroupsPath", "longer than %d bytes",
 					 OCI_SPEC_CGROUPS_PATH_MAX);
+		m->cgroups_path = mstr(c, cgpj);
 	}
-	const char *prop = json_string_value(
-	    oci_spec_check(c, linux_, "linux", "rootfsPropagation", V_STRING, false));
+	json_t *propj = oci_spec_check(c, linux_, "linux", "rootfsPropagation", V_STRING, false);
+	const char *prop = json_string_value(propj);
 	static const char *const props[] = {"private", "rprivate", "shared",	 "rshared",
 					    "slave",   "rslave",   "unbindable", "runbindable"};
 	if (prop && *prop) {
@@ -558,7 +783,9 @@ static void check_linux(oci_spec_checker *c, json_t *spec)
 			oci_spec_problem(c, "linux.rootfsPropagation", "unknown propagation '%s'",
 					 prop);
 	}
+	m->rootfs_propagation = mstr(c, propj);
 	static const char *const pathlists[] = {"maskedPaths", "readonlyPaths"};
+	char ***lists[] = {&m->masked_paths, &m->readonly_paths};
 	for (size_t k = 0; k < ARRAY_SIZE(pathlists); k++) {
 		json_t *arr =
 		    oci_spec_check_array_of(c, linux_, "linux", pathlists[k], V_STRING, false);
@@ -567,64 +794,240 @@ static void check_linux(oci_spec_checker *c, json_t *spec)
 			PATHF(ip, "linux.%s[%zu]", pathlists[k], i);
 			oci_spec_check_abs_path(c, v, ip);
 		}
+		*lists[k] = mstrv(c, arr);
 	}
 	json_t *sysctl = oci_spec_check(c, linux_, "linux", "sysctl", V_OBJECT, false);
+	if (json_object_size(sysctl) &&
+	    !(m->sysctl = MARRAY(c, json_object_size(sysctl), oci_config_kv)))
+		return;
 	const char *k;
 	json_object_foreach(sysctl, k, v)
 	{
 		oci_error e = OCI_ERROR_INIT;
 		PATHF(ip, "linux.sysctl.%s", k);
-		oci_spec_check_value(c, v, ip, V_STRING, true);
-		if (oci_spec_sysctl_check(spec, k, true, &e) < 0)
+		bool ok = oci_spec_check_value(c, v, ip, V_STRING, true) != NULL;
+		if (oci_spec_sysctl_check(cfg, k, true, &e) < 0) {
 			oci_spec_problem(c, ip, "%s", e.msg);
+			ok = false;
+		}
+		if (!ok)
+			continue;
+		oci_config_kv *kv = &m->sysctl[m->n_sysctl++];
+		kv->key = strdup(k);
+		kv->value = mstr(c, v);
+		if (!kv->key)
+			c->failed = true;
 	}
 	/* The runtime's own parser of the profile: one problem, the first, with its path. */
 	oci_error serr = OCI_ERROR_INIT;
-	if (oci_spec_seccomp_check(json_object_get(linux_, "seccomp"), &serr) < 0)
+	json_t *seccomp = json_object_get(linux_, "seccomp");
+	if (oci_spec_seccomp_check(seccomp, &serr) < 0)
 		oci_spec_problem_msg(c, serr.msg);
-	oci_spec_check(c, linux_, "linux", "mountLabel", V_STRING, false);
+	else if (seccomp && !json_is_null(seccomp))
+		m->seccomp = json_incref(seccomp);
+	m->mount_label = mstr(c, oci_spec_check(c, linux_, "linux", "mountLabel", V_STRING, false));
 	json_t *pers = oci_spec_check(c, linux_, "linux", "personality", V_OBJECT, false);
-	const char *pd = json_string_value(
-	    oci_spec_check(c, pers, "linux.personality", "domain", V_STRING, true));
-	unsigned long pval;
-	if (pd && oci_spec_personality(pd, &pval) < 0)
+	json_t *pdj = oci_spec_check(c, pers, "linux.personality", "domain", V_STRING, true);
+	const char *pd = json_string_value(pdj);
+	if (pd && oci_spec_personality(pd, &m->personality) < 0)
 		oci_spec_problem(c, "linux.personality.domain",
 				 "unknown domain '%s' (LINUX or LINUX32)", pd);
+	else if (pd) {
+		m->has_personality = true;
+		m->personality_domain = mstr(c, pdj);
+	}
 	oci_spec_check_array_of(c, pers, "linux.personality", "flags", V_STRING, false);
 	oci_spec_check(c, linux_, "linux", "intelRdt", V_OBJECT, false);
-	oci_spec_check(c, linux_, "linux", "timeOffsets", V_OBJECT, false);
+	check_time_offsets(c, linux_, m);
 }
 
-int oci_spec_validate(json_t *spec, int bundle_dirfd, json_t *problems, oci_error *err)
+static void check_annotations(oci_spec_checker *c, json_t *spec, oci_config *m)
 {
-	oci_spec_checker c = {.problems = problems};
-	if (!json_is_array(problems))
-		return oci_err(err, OCI_E_INTERNAL, "validate: problems must be an array");
-	if (!json_is_object(spec)) {
-		oci_spec_problem(&c, "", "expected an object");
-		return c.failed ? oci_err_errno(err, ENOMEM, "cannot allocate") : c.n;
-	}
-	const char *ver =
-	    json_string_value(oci_spec_check(&c, spec, "", "ociVersion", V_STRING, true));
-	if (ver && strncmp(ver, "1.", 2))
-		oci_spec_problem(&c, "ociVersion", "'%s' is not a 1.x runtime-spec version", ver);
-	check_root(&c, spec, bundle_dirfd);
-	check_process(&c, spec);
-	oci_spec_check(&c, spec, "", "hostname", V_STRING, false);
-	oci_spec_check(&c, spec, "", "domainname", V_STRING, false);
-	check_mounts(&c, spec);
-	check_hooks(&c, spec);
-	check_linux(&c, spec);
-	json_t *ann = oci_spec_check(&c, spec, "", "annotations", V_OBJECT, false);
+	json_t *ann = oci_spec_check(c, spec, "", "annotations", V_OBJECT, false);
 	const char *k;
 	json_t *v;
+	if (json_object_size(ann) &&
+	    !(m->annotations = MARRAY(c, json_object_size(ann), oci_config_kv)))
+		return;
 	json_object_foreach(ann, k, v)
 	{
 		char ip[1024];
 		PATHF(ip, "annotations.%s", k);
 		if (!*k)
-			oci_spec_problem(&c, "annotations", "empty key");
-		oci_spec_check_value(&c, v, ip, V_STRING, true);
+			oci_spec_problem(c, "annotations", "empty key");
+		if (!oci_spec_check_value(c, v, ip, V_STRING, true))
+			continue;
+		oci_config_kv *kv = &m->annotations[m->n_annotations++];
+		kv->key = strdup(k);
+		kv->value = mstr(c, v);
+		if (!kv->key)
+			c->failed = true;
 	}
+}
+
+int oci_config_load(json_t *spec, int bundle_dirfd, oci_config *out, json_t *problems,
+		    oci_error *err)
+{
+	oci_spec_checker c = {.problems = problems};
+	memset(out, 0, sizeof(*out));
+	if (!json_is_array(problems))
+		return oci_err(err, OCI_E_INTERNAL, "validate: problems must be an array");
+	if (!json_is_object(spec)) {
+		oci_spec_problem(&c, "", "expected an object");
+		return oci_spec_checker_finish(&c, err);
+	}
+	json_t *ver = oci_spec_check(&c, spec, "", "ociVersion", V_STRING, true);
+	if (ver && strncmp(json_string_value(ver), "1.", 2))
+		oci_spec_problem(&c, "ociVersion", "'%s' is not a 1.x runtime-spec version",
+				 json_string_value(ver));
+	out->oci_version = mstr(&c, ver);
+	check_root(&c, spec, bundle_dirfd, out);
+	check_process(&c, spec, out);
+	out->hostname = mstr(&c, oci_spec_check(&c, spec, "", "hostname", V_STRING, false));
+	out->domainname = mstr(&c, oci_spec_check(&c, spec, "", "domainname", V_STRING, false));
+	check_mounts(&c, spec, out);
+	check_hooks_object(&c, oci_spec_check(&c, spec, "", "hooks", V_OBJECT, false), &out->hooks);
+	check_linux(&c, spec, out);
+	check_annotations(&c, spec, out);
 	return oci_spec_checker_finish(&c, err);
+}
+
+int oci_spec_validate(json_t *spec, int bundle_dirfd, json_t *problems, oci_error *err)
+{
+	oci_config cfg;
+	int n = oci_config_load(spec, bundle_dirfd, &cfg, problems, err);
+	oci_config_release(&cfg);
+	return n;
+}
+
+int oci_config_load_process(json_t *process, oci_process *out, json_t *problems, oci_error *err)
+{
+	oci_spec_checker c = {.problems = problems};
+	memset(out, 0, sizeof(*out));
+	if (!json_is_array(problems))
+		return oci_err(err, OCI_E_INTERNAL, "validate: problems must be an array");
+	if (oci_spec_check_value(&c, process, "process", V_OBJECT, true))
+		check_process_object(&c, process, out);
+	return oci_spec_checker_finish(&c, err);
+}
+
+int oci_config_load_hooks(json_t *hooks, oci_config_hooks *out, json_t *problems, oci_error *err)
+{
+	oci_spec_checker c = {.problems = problems};
+	memset(out, 0, sizeof(*out));
+	if (!json_is_array(problems))
+		return oci_err(err, OCI_E_INTERNAL, "validate: problems must be an array");
+	if (hooks && oci_spec_check_value(&c, hooks, "hooks", V_OBJECT, false))
+		check_hooks_object(&c, hooks, out);
+	return oci_spec_checker_finish(&c, err);
+}
+
+/* ---- releasing the model ---- */
+
+void oci_config_process_release(oci_process *p)
+{
+	strv_free(p->args);
+	strv_free(p->env);
+	free(p->cwd);
+	free(p->user.additional_gids);
+	free(p->user.username);
+	for (size_t s = 0; s < OCI_CAPS_N; s++)
+		strv_free(p->caps[s]);
+	for (size_t i = 0; i < p->n_rlimits; i++)
+		free(p->rlimits[i].type);
+	free(p->rlimits);
+	free(p->apparmor_profile);
+	free(p->selinux_label);
+	memset(p, 0, sizeof(*p));
+}
+
+void oci_config_hooks_release(oci_config_hooks *h)
+{
+	for (size_t k = 0; k < OCI_HOOK_KINDS; k++) {
+		for (size_t i = 0; i < h->n[k]; i++) {
+			free(h->list[k][i].path);
+			strv_free(h->list[k][i].args);
+			strv_free(h->list[k][i].env);
+		}
+		free(h->list[k]);
+	}
+	memset(h, 0, sizeof(*h));
+}
+
+static void kv_free(oci_config_kv *kv, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(kv[i].key);
+		free(kv[i].value);
+	}
+	free(kv);
+}
+
+void oci_config_release(oci_config *c)
+{
+	free(c->oci_version);
+	free(c->root_path);
+	oci_config_process_release(&c->process);
+	free(c->hostname);
+	free(c->domainname);
+	for (size_t i = 0; i < c->n_mounts; i++) {
+		oci_config_mount *m = &c->mounts[i];
+		free(m->destination);
+		free(m->type);
+		free(m->source);
+		strv_free(m->options);
+	}
+	free(c->mounts);
+	oci_config_hooks_release(&c->hooks);
+	kv_free(c->annotations, c->n_annotations);
+	oci_config_linux *l = &c->linux_;
+	for (size_t i = 0; i < l->n_namespaces; i++)
+		free(l->namespaces[i].path);
+	free(l->namespaces);
+	free(l->uid_mappings);
+	free(l->gid_mappings);
+	for (size_t i = 0; i < l->n_devices; i++)
+		free(l->devices[i].path);
+	free(l->devices);
+	free(l->cgroups_path);
+	oci_resources_release(&l->resources);
+	kv_free(l->sysctl, l->n_sysctl);
+	json_decref(l->seccomp);
+	free(l->rootfs_propagation);
+	strv_free(l->masked_paths);
+	strv_free(l->readonly_paths);
+	free(l->mount_label);
+	free(l->personality_domain);
+	for (size_t i = 0; i < l->n_time_offsets; i++)
+		free(l->time_offsets[i].clock);
+	free(l->time_offsets);
+	memset(c, 0, sizeof(*c));
+}
+
+int oci_config_report(json_t *problems, int n, const char *what, oci_error *err)
+{
+	char all[OCI_ERR_MSG_MAX];
+	size_t used = 0, k;
+	json_t *p;
+	all[0] = '\0';
+	json_array_foreach(problems, k, p)
+	{
+		int w = snprintf(all + used, sizeof(all) - used, "%s%s", k ? "; " : "",
+				 json_string_value(p));
+		if (w < 0 || (size_t)w >= sizeof(all) - used)
+			break;
+		used += (size_t)w;
+	}
+	if (n == 1)
+		return oci_err(err, OCI_E_INVALID, "%s: %s", what, all);
+	return oci_err(err, OCI_E_INVALID, "%s: %d problems: %s", what, n, all);
+}
+
+const char *oci_config_env_get(char *const *env, const char *key)
+{
+	size_t n = strlen(key);
+	for (; env && *env; env++)
+		if (!strncmp(*env, key, n) && (*env)[n] == '=')
+			return *env + n + 1;
+	return NULL;
 }

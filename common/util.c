@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <stdarg.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -139,19 +140,27 @@ int oci_write_file_atomic(int dirfd, const char *name, const void *data, size_t 
 {
 	char tmp[4096];
 	const char *slash = strrchr(name, '/');
-	int n;
-	if (slash)
-		n = snprintf(tmp, sizeof(tmp), "%.*s/.tmp-%s.%d", (int)(slash - name), name,
-			     slash + 1, (int)getpid());
-	else
-		n = snprintf(tmp, sizeof(tmp), ".tmp-%s.%d", name, (int)getpid());
-	if (n < 0 || (size_t)n >= sizeof(tmp))
-		return oci_err(err, OCI_E_INVALID, "path too long: '%s'", name);
-	cleanup_close int fd =
-	    openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
-	if (fd < 0)
-		return oci_err_errno(err, errno, "cannot create '%s'", tmp);
-	if (oci_write_all(fd, data, len, err) < 0 || fchmod(fd, mode) < 0 || fsync(fd) < 0) {
+	/* A fresh file of our own (O_EXCL, unpredictable name): in a directory others may write,
+	 * a file planted under the temporary name must not receive the data (auth.json's secrets)
+	 * and then be renamed into place still owned by whoever planted it. */
+	int fd = -1;
+	for (int tries = 0; fd < 0; tries++) {
+		unsigned int r;
+		if (getrandom(&r, sizeof(r), GRND_NONBLOCK) != (ssize_t)sizeof(r))
+			r = (unsigned int)time(NULL) ^ ((unsigned int)getpid() << 16) ^
+			    (unsigned int)tries;
+		int n = slash
+			    ? snprintf(tmp, sizeof(tmp), "%.*s/.tmp-%s.%d.%08x",
+				       (int)(slash - name), name, slash + 1, (int)getpid(), r)
+			    : snprintf(tmp, sizeof(tmp), ".tmp-%s.%d.%08x", name, (int)getpid(), r);
+		if (n < 0 || (size_t)n >= sizeof(tmp))
+			return oci_err(err, OCI_E_INVALID, "path too long: '%s'", name);
+		fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
+		if (fd < 0 && (errno != EEXIST || tries >= 16))
+			return oci_err_errno(err, errno, "cannot create '%s'", tmp);
+	}
+	cleanup_close int fdc = fd;
+	if (oci_write_all(fdc, data, len, err) < 0 || fchmod(fdc, mode) < 0 || fsync(fdc) < 0) {
 		if (!err || !err->code)
 			oci_err_errno(err, errno, "cannot write '%s'", tmp);
 		unlinkat(dirfd, tmp, 0);

@@ -85,7 +85,7 @@ int oci_container_destroy(int rootfd, const char *id, const oci_state *st, bool 
 	if (poststop && st->hooks) {
 		cleanup_free char *s = oci_container_hook_state(st, "stopped");
 		oci_error herr = OCI_ERROR_INIT;
-		if (s && oci_hooks_run(st->hooks, "poststop", s, &herr) < 0)
+		if (s && oci_hooks_run_saved(st->hooks, "poststop", s, &herr) < 0)
 			log_warn("%s", herr.msg);
 	}
 	if (oci_remove_tree_at(rootfd, id, err) < 0)
@@ -121,7 +121,7 @@ int oci_container_start_locked(int dirfd, oci_state *st, oci_error *err)
 	if (st->hooks) {
 		cleanup_free char *s = oci_container_hook_state(st, "running");
 		oci_error herr = OCI_ERROR_INIT;
-		if (s && oci_hooks_run(st->hooks, "poststart", s, &herr) < 0)
+		if (s && oci_hooks_run_saved(st->hooks, "poststart", s, &herr) < 0)
 			log_warn("%s", herr.msg);
 	}
 	return 0;

@@ -25,6 +25,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "common/config.h"
 #include "common/json.h"
 #include "common/log.h"
 #include "common/spec.h"
@@ -44,40 +45,21 @@
 
 /* ---- phase 1: the bundle ---- */
 
-/* config.json, validated as `oci-bundle validate` does, and what create takes from it. */
+/* config.json, loaded into the typed model by the walk `oci-bundle validate` runs. */
 typedef struct bundle_config {
-	json_t *spec;
-	json_t *process, *linux_; /* borrowed from spec */
-	char *rootfs;		  /* root.path, resolved */
+	json_t *spec; /* the JSON: the state keeps copies of its hooks and annotations */
+	oci_config cfg;
+	char *rootfs; /* root.path, resolved */
 } bundle_config;
 
 static void bundle_config_release(bundle_config *b)
 {
 	json_decref(b->spec);
+	oci_config_release(&b->cfg);
 	free(b->rootfs);
 	memset(b, 0, sizeof(*b));
 }
 #define cleanup_bundle_config __attribute__((cleanup(bundle_config_release)))
-
-/* Every problem at once, on one line, as oci-bundle validate lists them. */
-static int report_problems(json_t *problems, int n, oci_error *err)
-{
-	char all[OCI_ERR_MSG_MAX];
-	size_t used = 0, k;
-	json_t *p;
-	all[0] = '\0';
-	json_array_foreach(problems, k, p)
-	{
-		int w = snprintf(all + used, sizeof(all) - used, "%s%s", k ? "; " : "",
-				 json_string_value(p));
-		if (w < 0 || (size_t)w >= sizeof(all) - used)
-			break;
-		used += (size_t)w;
-	}
-	if (n == 1)
-		return oci_err(err, OCI_E_INVALID, "config.json: %s", all);
-	return oci_err(err, OCI_E_INVALID, "config.json: %d problems: %s", n, all);
-}
 
 static int load_bundle(const oci_create_opts *opts, bundle_config *b, oci_error *err)
 {
@@ -88,17 +70,14 @@ static int load_bundle(const oci_create_opts *opts, bundle_config *b, oci_error 
 	if (!b->spec)
 		return oci_err_prefix(err, "bundle '%s'", opts->bundle);
 	cleanup_json json_t *problems = json_array();
-	int n = oci_spec_validate(b->spec, bundlefd, problems, err);
+	int n = oci_config_load(b->spec, bundlefd, &b->cfg, problems, err);
 	if (n < 0)
 		return -1;
 	if (n > 0)
-		return report_problems(problems, n, err);
-	b->process = json_object_get(b->spec, "process");
-	b->linux_ = json_object_get(b->spec, "linux");
-	if (!json_is_object(b->process))
+		return oci_config_report(problems, n, "config.json", err);
+	if (!b->cfg.has_process)
 		return oci_err(err, OCI_E_INVALID, "config.json: process: missing");
-	const char *root_path =
-	    json_string_value(json_object_get(json_object_get(b->spec, "root"), "path"));
+	const char *root_path = b->cfg.root_path;
 	if (!root_path)
 		return oci_err(err, OCI_E_INVALID, "config.json: root.path: missing");
 	cleanup_free char *rootfs_rel = root_path[0] == '/'
@@ -109,7 +88,7 @@ static int load_bundle(const oci_create_opts *opts, bundle_config *b, oci_error 
 	b->rootfs = realpath(rootfs_rel, NULL);
 	if (!b->rootfs)
 		return oci_err_errno(err, errno, "rootfs '%s'", rootfs_rel);
-	bool terminal = json_is_true(json_object_get(b->process, "terminal"));
+	bool terminal = b->cfg.process.terminal;
 	if (terminal && !opts->console_socket && !opts->foreground)
 		return oci_err(
 		    err, OCI_E_INVALID,
@@ -194,20 +173,12 @@ static int open_ns_path(const char *type, int flag, const char *path, oci_error 
 	return fd;
 }
 
-static int plan_namespaces(json_t *linux_, ns_plan *p, oci_error *err)
+static int plan_namespaces(const oci_config_linux *l, ns_plan *p, oci_error *err)
 {
 	bool have_mount = false;
-	size_t i;
-	json_t *ns;
-	json_array_foreach(json_object_get(linux_, "namespaces"), i, ns)
-	{
-		const char *type = json_string_value(json_object_get(ns, "type"));
-		const char *path = json_string_value(json_object_get(ns, "path"));
-		const oci_spec_namespace *t = oci_spec_namespace_by_type(type);
-		if (!t)
-			return oci_err(err, OCI_E_INVALID,
-				       "linux.namespaces[%zu].type: unknown '%s'", i,
-				       type ? type : "");
+	for (size_t i = 0; i < l->n_namespaces; i++) {
+		const oci_spec_namespace *t = l->namespaces[i].kind;
+		const char *type = t->type, *path = l->namespaces[i].path;
 		int flag = t->flag;
 		if (flag == CLONE_NEWNS)
 			have_mount = true;
@@ -246,7 +217,7 @@ static int plan_namespaces(json_t *linux_, ns_plan *p, oci_error *err)
 	if (!have_mount)
 		return oci_err(err, OCI_E_INVALID,
 			       "linux.namespaces: a mount namespace is required");
-	if (json_object_size(json_object_get(linux_, "timeOffsets")) > 0 && !p->new_timens)
+	if (l->has_time_offsets && !p->new_timens)
 		return oci_err(err, OCI_E_INVALID,
 			       "linux.timeOffsets: needs a new time namespace in linux.namespaces");
 	return 0;
@@ -259,13 +230,14 @@ static int plan_namespaces(json_t *linux_, ns_plan *p, oci_error *err)
 typedef struct creation {
 	const oci_runtime *rt;
 	const oci_create_opts *opts;
+	const oci_config *cfg; /* config.json, typed */
 	int rootfd, dirfd;
 	int fifo;    /* exec.fifo, until the init holds it */
 	int sock[2]; /* sync socketpair: ours, the init's */
 	int master;  /* the pty master of a foreground run */
 	oci_seccomp seccomp;
-	oci_resources res;	/* linux.resources, parsed once */
-	oci_cgroup_manager cgm; /* the host's hierarchies and the driver */
+	const oci_resources *res; /* linux.resources, from the model */
+	oci_cgroup_manager cgm;	  /* the host's hierarchies and the driver */
 	oci_state st;
 	char created[64];
 	char *hook_state; /* the state JSON prestart/createRuntime read */
@@ -296,7 +268,6 @@ static void creation_release(creation *c)
 	oci_seccomp_release(&c->seccomp);
 	oci_cgroup_free(c->st.cgroups);
 	c->st.cgroups = NULL;
-	oci_resources_release(&c->res);
 	oci_cgroup_manager_release(&c->cgm);
 	free(c->hook_state);
 	c->hook_state = NULL;
@@ -332,11 +303,10 @@ static int prepare_state(creation *c, const bundle_config *b, const ns_plan *ns,
 	if (c->rootfd < 0)
 		return -1;
 	/* Before anything of the container exists: a bad profile leaves nothing behind. */
-	if (oci_seccomp_compile(json_object_get(b->linux_, "seccomp"), c->rootfd, &c->seccomp,
-				err) < 0)
+	if (oci_seccomp_compile(b->cfg.linux_.seccomp, c->rootfd, &c->seccomp, err) < 0)
 		return oci_err_prefix(err, "config.json");
-	if (oci_resources_parse(json_object_get(b->linux_, "resources"), &c->res, err) < 0 ||
-	    oci_cgroup_manager_init(&c->cgm, c->rt->systemd_cgroup, err) < 0)
+	c->res = &b->cfg.linux_.resources;
+	if (oci_cgroup_manager_init(&c->cgm, c->rt->systemd_cgroup, err) < 0)
 		return -1;
 	c->dirfd = oci_state_create_dir(c->rootfd, c->opts->id, err);
 	if (c->dirfd < 0)
@@ -358,8 +328,7 @@ static int prepare_state(creation *c, const bundle_config *b, const ns_plan *ns,
 	if (c->fifo < 0)
 		return oci_err_errno(err, errno, "cannot open exec fifo");
 	c->st.cgroups =
-	    oci_cgroup_create(&c->cgm, json_string_value(json_object_get(b->linux_, "cgroupsPath")),
-			      c->opts->id, &c->res, err);
+	    oci_cgroup_create(&c->cgm, b->cfg.linux_.cgroups_path, c->opts->id, c->res, err);
 	if (!c->st.cgroups || oci_state_write_cgroups(c->dirfd, c->st.cgroups, err) < 0)
 		return -1;
 	const char *frozen = oci_cgroup_frozen_dir(c->st.cgroups);
@@ -368,7 +337,7 @@ static int prepare_state(creation *c, const bundle_config *b, const ns_plan *ns,
 			       "cgroup '%s' is frozen: thaw it before creating a container there",
 			       frozen);
 	/* Before the init joins: it never runs a moment without its limits and device list. */
-	if (oci_cgroup_apply(c->st.cgroups, &c->res, err) < 0)
+	if (oci_cgroup_apply(c->st.cgroups, c->res, err) < 0)
 		return -1;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, c->sock) < 0)
 		return oci_err_errno(err, errno, "socketpair");
@@ -406,7 +375,7 @@ static int spawn_init(creation *c, const bundle_config *b, const ns_plan *ns, oc
 {
 	oci_init_args ia;
 	memset(&ia, 0, sizeof(ia));
-	ia.spec = b->spec;
+	ia.cfg = &b->cfg;
 	ia.opts = c->opts;
 	ia.rootfs = b->rootfs;
 	ia.seccomp = &c->seccomp;
@@ -444,7 +413,7 @@ static int spawn_init(creation *c, const bundle_config *b, const ns_plan *ns, oc
 	 * that `delete --force` can clean. */
 	if (oci_state_write(c->dirfd, &c->st, err) < 0)
 		return -1;
-	if (ia.userns && oci_userns_write_maps(pid, b->linux_, err) < 0)
+	if (ia.userns && oci_userns_write_maps(pid, &b->cfg.linux_, err) < 0)
 		return -1;
 	if (oci_cgroup_enter(c->st.cgroups, pid, err) < 0)
 		return -1;
@@ -459,8 +428,8 @@ static int spawn_init(creation *c, const bundle_config *b, const ns_plan *ns, oc
 static int run_create_hooks(void *ctx, oci_error *err)
 {
 	creation *c = ctx;
-	if (oci_hooks_run(c->st.hooks, "prestart", c->hook_state, err) < 0 ||
-	    oci_hooks_run(c->st.hooks, "createRuntime", c->hook_state, err) < 0)
+	if (oci_hooks_run(&c->cfg->hooks, "prestart", c->hook_state, err) < 0 ||
+	    oci_hooks_run(&c->cfg->hooks, "createRuntime", c->hook_state, err) < 0)
 		return -1;
 	return 0;
 }
@@ -522,11 +491,12 @@ int oci_container_create(const oci_runtime *rt, const oci_create_opts *opts, int
 	if (load_bundle(opts, &b, err) < 0)
 		return -1;
 	cleanup_ns_plan ns_plan ns = {.join_pid_fd = -1, .join_user_fd = -1, .join_fds = {-1}};
-	if (plan_namespaces(b.linux_, &ns, err) < 0)
+	if (plan_namespaces(&b.cfg.linux_, &ns, err) < 0)
 		return -1;
 
 	creation c;
 	creation_init(&c, rt, opts);
+	c.cfg = &b.cfg;
 	int ret = prepare_state(&c, &b, &ns, err);
 	if (ret == 0)
 		ret = spawn_init(&c, &b, &ns, err);

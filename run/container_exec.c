@@ -27,6 +27,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "common/config.h"
 #include "common/json.h"
 #include "common/log.h"
 #include "common/spec.h"
@@ -130,15 +131,15 @@ static __attribute__((noreturn)) void child_fail(int sync, const oci_error *err,
 }
 
 /* G: inside every namespace; finish the process and exec it. */
-static __attribute__((noreturn)) void
-exec_process(int sync, json_t *process, const oci_seccomp *seccomp, const oci_exec_opts *o)
+static __attribute__((noreturn)) void exec_process(int sync, const oci_process *process,
+						   const oci_seccomp *seccomp,
+						   const oci_exec_opts *o)
 {
 	oci_error err = OCI_ERROR_INIT;
 	if (oci_process_oom_score(process, &err) < 0 || oci_process_rlimits(process, &err) < 0)
 		child_fail(sync, &err, 1);
 	join_keyring(o->id);
-	bool terminal = json_is_true(json_object_get(process, "terminal"));
-	if (terminal) {
+	if (process->terminal) {
 		int master, slave;
 		char name[128];
 		if (oci_terminal_open(&master, &slave, name, sizeof(name), &err) < 0 ||
@@ -151,7 +152,7 @@ exec_process(int sync, json_t *process, const oci_seccomp *seccomp, const oci_ex
 			close(slave);
 	}
 	/* The container's filter, in the init's order (see run/init.c). */
-	bool nnp = json_is_true(json_object_get(process, "noNewPrivileges"));
+	bool nnp = process->no_new_privileges;
 	if (!nnp && oci_seccomp_load(seccomp, &err) < 0)
 		child_fail(sync, &err, 1);
 	/* The state root and directory, the namespace fds and the init's root are host
@@ -172,7 +173,8 @@ exec_process(int sync, json_t *process, const oci_seccomp *seccomp, const oci_ex
 
 /* C: join the namespaces and the init's root, fork G, report its pid and exit. */
 static __attribute__((noreturn)) void join_and_fork(int sync, const int *nsfds, int rootfd,
-						    json_t *process, const oci_seccomp *seccomp,
+						    const oci_process *process,
+						    const oci_seccomp *seccomp,
 						    const oci_exec_opts *o)
 {
 	oci_error err = OCI_ERROR_INIT;
@@ -263,7 +265,11 @@ int oci_container_exec(const oci_runtime *rt, const oci_exec_opts *o, int *exit_
 	pid_t c = -1, gpid = -1;
 	sigset_t oldmask;
 	bool blocked = false;
-	cleanup_json json_t *process = NULL, *spec = NULL;
+	cleanup_json json_t *process_json = NULL, *spec = NULL;
+	oci_config cfg;
+	oci_process process;
+	memset(&cfg, 0, sizeof(cfg));
+	memset(&process, 0, sizeof(process));
 	cleanup_seccomp oci_seccomp seccomp;
 	memset(&seccomp, 0, sizeof(seccomp));
 	for (size_t i = 0; i < N_NS; i++)
@@ -283,24 +289,44 @@ int oci_container_exec(const oci_runtime *rt, const oci_exec_opts *o, int *exit_
 	}
 	{
 		/* The container's config: the base of the process and its seccomp profile. */
-		cleanup_free char *cfg = oci_asprintf(err, "%s/config.json", st.bundle);
-		if (!cfg)
+		cleanup_free char *file = oci_asprintf(err, "%s/config.json", st.bundle);
+		if (!file)
 			goto out;
-		spec = oci_json_load_file_at(AT_FDCWD, cfg, OCI_JSON_MAX_SIZE, err);
+		spec = oci_json_load_file_at(AT_FDCWD, file, OCI_JSON_MAX_SIZE, err);
 		if (!spec) {
 			oci_err_prefix(err, "container '%s': bundle '%s'", o->id, st.bundle);
 			goto out;
 		}
 	}
-	process = build_process(o, spec, err);
-	if (!process)
-		goto out;
-	if (oci_seccomp_compile(json_object_get(json_object_get(spec, "linux"), "seccomp"), rootfd,
-				&seccomp, err) < 0) {
+	{
+		/* Both through the walk create's config went through: the config for its process
+		 * and seccomp profile, the process (--process FILE, or the config's with the
+		 * flags) through the same process checker. */
+		cleanup_json json_t *problems = json_array();
+		int n = problems ? oci_config_load(spec, -1, &cfg, problems, err) : -1;
+		if (n != 0) {
+			if (n > 0)
+				oci_config_report(problems, n, "config.json", err);
+			oci_err_prefix(err, "container '%s'", o->id);
+			goto out;
+		}
+		process_json = build_process(o, spec, err);
+		if (!process_json)
+			goto out;
+		json_array_clear(problems);
+		n = oci_config_load_process(process_json, &process, problems, err);
+		if (n > 0)
+			oci_config_report(problems, n,
+					  o->process_file ? "--process" : "the process to exec",
+					  err);
+		if (n != 0)
+			goto out;
+	}
+	if (oci_seccomp_compile(cfg.linux_.seccomp, rootfd, &seccomp, err) < 0) {
 		oci_err_prefix(err, "container '%s': config.json", o->id);
 		goto out;
 	}
-	bool terminal = json_is_true(json_object_get(process, "terminal"));
+	bool terminal = process.terminal;
 	if (terminal && o->detach && !o->console_socket) {
 		oci_err(
 		    err, OCI_E_INVALID,
@@ -369,7 +395,7 @@ int oci_container_exec(const oci_runtime *rt, const oci_exec_opts *o, int *exit_
 	}
 	if (c == 0) {
 		close(socks[0]);
-		join_and_fork(socks[1], nsfds, proot, process, &seccomp, o);
+		join_and_fork(socks[1], nsfds, proot, &process, &seccomp, o);
 	}
 	close(socks[1]);
 	socks[1] = -1;
@@ -425,6 +451,8 @@ out:
 		close(master);
 	if (blocked)
 		sigprocmask(SIG_SETMASK, &oldmask, NULL);
+	oci_config_process_release(&process);
+	oci_config_release(&cfg);
 	oci_state_release(&st);
 	return ret;
 }

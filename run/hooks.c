@@ -14,21 +14,17 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/config.h"
 #include "common/json.h"
+#include "common/spec.h"
 #include "common/util.h"
 
-static int run_one(json_t *hook, const char *jp, const char *state_json, oci_error *err)
+static int run_one(const oci_config_hook *hook, const char *jp, const char *state_json,
+		   oci_error *err)
 {
-	const char *path = NULL;
-	int64_t timeout = 0;
-	cleanup_strv char **args = NULL, **env = NULL;
-	if (oci_json_get_string(hook, jp, "path", true, &path, err) < 0 ||
-	    oci_json_get_strv(hook, jp, "args", false, &args, err) < 0 ||
-	    oci_json_get_strv(hook, jp, "env", false, &env, err) < 0 ||
-	    oci_json_get_int(hook, jp, "timeout", false, &timeout, err) < 0)
-		return -1;
-	if (json_object_get(hook, "timeout") && timeout <= 0)
-		return oci_err(err, OCI_E_INVALID, "%s.timeout: must be positive", jp);
+	const char *path = hook->path;
+	int64_t timeout = hook->timeout;
+	char *const *args = hook->args, *const *env = hook->env;
 	int p[2];
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return oci_err_errno(err, errno, "%s: pipe", jp);
@@ -46,7 +42,7 @@ static int run_one(json_t *hook, const char *jp, const char *state_json, oci_err
 		dup2(STDERR_FILENO, STDOUT_FILENO);
 		char *def_argv[] = {(char *)path, NULL};
 		char *no_env[] = {NULL};
-		execve(path, args ? args : def_argv, env ? env : no_env);
+		execve(path, args && args[0] ? args : def_argv, env ? env : no_env);
 		dprintf(STDERR_FILENO, "hook '%s': %s\n", path, strerror(errno));
 		_exit(127);
 	}
@@ -85,17 +81,32 @@ static int run_one(json_t *hook, const char *jp, const char *state_json, oci_err
 		       WEXITSTATUS(status));
 }
 
-int oci_hooks_run(json_t *hooks, const char *name, const char *state_json, oci_error *err)
+int oci_hooks_run(const oci_config_hooks *hooks, const char *name, const char *state_json,
+		  oci_error *err)
 {
-	json_t *list = json_object_get(hooks, name);
-	size_t i;
-	json_t *h;
-	json_array_foreach(list, i, h)
-	{
+	size_t k = 0;
+	while (k < oci_spec_n_hook_kinds && strcmp(oci_spec_hook_kinds[k], name))
+		k++;
+	if (k == oci_spec_n_hook_kinds)
+		return oci_err(err, OCI_E_INTERNAL, "unknown hook kind '%s'", name);
+	for (size_t i = 0; hooks && i < hooks->n[k]; i++) {
 		char jp[64];
 		snprintf(jp, sizeof(jp), "hooks.%s[%zu]", name, i);
-		if (run_one(h, jp, state_json, err) < 0)
+		if (run_one(&hooks->list[k][i], jp, state_json, err) < 0)
 			return -1;
 	}
 	return 0;
+}
+
+int oci_hooks_run_saved(json_t *saved, const char *name, const char *state_json, oci_error *err)
+{
+	cleanup_json json_t *problems = json_array();
+	oci_config_hooks hooks;
+	int n = problems ? oci_config_load_hooks(saved, &hooks, problems, err) : -1;
+	if (n > 0)
+		oci_config_report(problems, n, "state.json", err);
+	int r = n == 0 ? oci_hooks_run(&hooks, name, state_json, err) : -1;
+	if (problems)
+		oci_config_hooks_release(&hooks);
+	return r;
 }

@@ -5,9 +5,14 @@
 
 #include <jansson.h>
 
+#include "common/config.h"
 #include "common/error.h"
 
-/* Run hooks[name] (hooks is config's "hooks" object, may be NULL). The first failing hook
- * stops the list and is reported in err. */
-int oci_hooks_run(json_t *hooks, const char *name, const char *state_json, oci_error *err);
+/* Run the hooks of kind name ("prestart", ...; hooks may be NULL). The first failing hook stops
+ * the list and is reported in err. */
+int oci_hooks_run(const oci_config_hooks *hooks, const char *name, const char *state_json,
+		  oci_error *err);
+/* The same for the copy of config.json's hooks a container's state keeps (saved may be NULL),
+ * read through the checker config.json's hooks went through. */
+int oci_hooks_run_saved(json_t *saved, const char *name, const char *state_json, oci_error *err);
 #endif

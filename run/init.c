@@ -71,28 +71,14 @@ static void close_inherited(oci_init_args *a)
 
 /* A new time namespace: unshare it (only our children would enter it), write the clock
  * offsets while nobody is inside yet, then enter it ourselves. */
-static int enter_timens(json_t *offsets, oci_error *err)
+static int enter_timens(const oci_config_linux *l, oci_error *err)
 {
 	char buf[256];
 	size_t used = 0;
-	const char *clock;
-	json_t *o;
-	json_object_foreach(offsets, clock, o)
-	{
-		if (strcmp(clock, "monotonic") && strcmp(clock, "boottime"))
-			return oci_err(
-			    err, OCI_E_INVALID,
-			    "linux.timeOffsets.%s: unknown clock (monotonic or boottime)", clock);
-		json_t *secs = json_object_get(o, "secs"), *ns = json_object_get(o, "nanosecs");
-		if ((secs && !json_is_integer(secs)) || (ns && !json_is_integer(ns)) ||
-		    json_integer_value(ns) < 0 || json_integer_value(ns) >= 1000000000)
-			return oci_err(err, OCI_E_INVALID,
-				       "linux.timeOffsets.%s: secs must be an integer, nanosecs in "
-				       "[0, 999999999]",
-				       clock);
-		int w = snprintf(buf + used, sizeof(buf) - used, "%s %lld %lld\n", clock,
-				 (long long)json_integer_value(secs),
-				 (long long)json_integer_value(ns));
+	for (size_t i = 0; i < l->n_time_offsets; i++) {
+		const oci_config_time_offset *o = &l->time_offsets[i];
+		int w = snprintf(buf + used, sizeof(buf) - used, "%s %lld %lld\n", o->clock,
+				 (long long)o->secs, (long long)o->nanosecs);
 		if (w < 0 || (size_t)w >= sizeof(buf) - used)
 			return oci_err(err, OCI_E_LIMIT, "linux.timeOffsets: too long");
 		used += (size_t)w;
@@ -167,9 +153,9 @@ void oci_init_main(oci_init_args *a)
 {
 	oci_error err = OCI_ERROR_INIT;
 	char state[OCI_SYNC_MAX + 1];
-	json_t *spec = a->spec;
-	json_t *process = json_object_get(spec, "process");
-	json_t *hooks = json_object_get(spec, "hooks");
+	const oci_config *cfg = a->cfg;
+	const oci_process *process = &cfg->process;
+	const oci_config_hooks *hooks = &cfg->hooks;
 
 	/* Until READY the runtime owns us: if it dies, so do we. */
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
@@ -184,7 +170,7 @@ void oci_init_main(oci_init_args *a)
 	/* Our own session, as runc's init: a terminal the caller closes (SIGHUP to its
 	 * session) or job control in its shell never reaches the container. A terminal
 	 * container gets its session from oci_terminal_attach. */
-	if (!json_is_true(json_object_get(process, "terminal")) && setsid() < 0) {
+	if (!process->terminal && setsid() < 0) {
 		oci_err_errno(&err, errno, "setsid");
 		fail(a, &err);
 	}
@@ -217,8 +203,7 @@ void oci_init_main(oci_init_args *a)
 		oci_err_errno(&err, errno, "cannot create the cgroup namespace");
 		fail(a, &err);
 	}
-	if (a->new_timens &&
-	    enter_timens(json_object_get(json_object_get(spec, "linux"), "timeOffsets"), &err) < 0)
+	if (a->new_timens && enter_timens(&cfg->linux_, &err) < 0)
 		fail(a, &err);
 	if (!a->opts->no_new_keyring &&
 	    join_keyring(a->opts->id, a->userns || a->join_user_fd >= 0, &err) < 0)
@@ -227,7 +212,7 @@ void oci_init_main(oci_init_args *a)
 		fail(a, &err);
 
 	const char *bundle = a->opts->bundle;
-	oci_mount_ctx mctx = {.spec = spec,
+	oci_mount_ctx mctx = {.cfg = cfg,
 			      .rootfs = a->rootfs,
 			      .bundle = bundle,
 			      .userns = a->userns,
@@ -242,11 +227,11 @@ void oci_init_main(oci_init_args *a)
 		fail(a, &err);
 
 	if (oci_mounts_pivot(a->rootfs, a->opts->no_pivot, &err) < 0 ||
-	    oci_process_sysctl(spec, &err) < 0 || oci_process_make_cwd(process, &err) < 0 ||
-	    oci_mounts_finalize(spec, &err) < 0 || oci_process_identity(spec, &err) < 0)
+	    oci_process_sysctl(cfg, &err) < 0 || oci_process_make_cwd(process, &err) < 0 ||
+	    oci_mounts_finalize(cfg, &err) < 0 || oci_process_identity(cfg, &err) < 0)
 		fail(a, &err);
 
-	if (json_is_true(json_object_get(process, "terminal"))) {
+	if (process->terminal) {
 		int master, slave;
 		char name[128];
 		if (oci_terminal_open(&master, &slave, name, sizeof(name), &err) < 0 ||
@@ -262,7 +247,7 @@ void oci_init_main(oci_init_args *a)
 	/* runc's order: without no_new_privs installing a filter needs CAP_SYS_ADMIN, so it goes
 	 * in before the capabilities are dropped; with it, just before execve, so a profile need
 	 * not allow the init's own last syscalls. */
-	bool nnp = json_is_true(json_object_get(process, "noNewPrivileges"));
+	bool nnp = process->no_new_privileges;
 	if (!nnp && oci_seccomp_load(a->seccomp, &err) < 0)
 		fail(a, &err);
 	/* Whatever the mounts or hooks left open goes before the cwd is resolved: only the

@@ -7,10 +7,11 @@
 #include <jansson.h>
 #include <stdbool.h>
 
+#include "common/config.h"
 #include "run/container.h"
 
 typedef struct oci_init_args {
-	json_t *spec;
+	const oci_config *cfg; /* config.json, typed */
 	const oci_create_opts *opts;
 	const char *rootfs;
 	int sync;    /* our end of the sync socketpair */

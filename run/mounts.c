@@ -193,7 +193,7 @@ static void add_recursive(oci_mount_rec_attr *rec, size_t k)
 	}
 }
 
-int oci_mount_parse_options(json_t *options, unsigned long *flags, unsigned long *propagation,
+int oci_mount_parse_options(char *const *options, unsigned long *flags, unsigned long *propagation,
 			    bool *recursive_bind, oci_mount_rec_attr *rec, char *data,
 			    size_t datalen, oci_error *err)
 {
@@ -203,13 +203,8 @@ int oci_mount_parse_options(json_t *options, unsigned long *flags, unsigned long
 	*recursive_bind = false;
 	rec->set = rec->clr = 0;
 	data[0] = '\0';
-	size_t i;
-	json_t *v;
-	json_array_foreach(options, i, v)
-	{
-		const char *o = json_string_value(v);
-		if (!o)
-			return oci_err(err, OCI_E_INVALID, "options[%zu]: expected a string", i);
+	for (; options && *options; options++) {
+		const char *o = *options;
 		bool found = false;
 		for (size_t k = 0; k < ARRAY_SIZE(mount_flags); k++) {
 			if (strcmp(o, mount_flags[k].name))
@@ -273,12 +268,11 @@ static uint64_t attrs_from_flags(unsigned long f, uint64_t *clr)
 	return a;
 }
 
-static bool has_option(json_t *options, const char *name)
+static bool has_option(char *const *options, const char *name)
 {
-	size_t i;
-	json_t *v;
-	json_array_foreach(options, i, v) if (json_string_value(v) &&
-					      !strcmp(json_string_value(v), name)) return true;
+	for (; options && *options; options++)
+		if (!strcmp(*options, name))
+			return true;
 	return false;
 }
 
@@ -532,17 +526,14 @@ static int mount_cgroups(int rootfd, const char *dest, int target, unsigned long
 	return 0;
 }
 
-static int do_mount(const oci_mount_ctx *ctx, int rootfd, json_t *m, size_t idx, oci_error *err)
+static int do_mount(const oci_mount_ctx *ctx, int rootfd, const oci_config_mount *m, size_t idx,
+		    oci_error *err)
 {
-	const char *dest = NULL, *type = "", *source = "";
-	json_t *options = NULL;
+	const char *dest = m->destination, *type = m->type ? m->type : "",
+		   *source = m->source ? m->source : "";
+	char *const *options = m->options;
 	char path[32];
 	snprintf(path, sizeof(path), "mounts[%zu]", idx);
-	if (oci_json_get_string(m, path, "destination", true, &dest, err) < 0 ||
-	    oci_json_get_string(m, path, "type", false, &type, err) < 0 ||
-	    oci_json_get_string(m, path, "source", false, &source, err) < 0 ||
-	    oci_json_get_array(m, path, "options", false, &options, err) < 0)
-		return -1;
 	unsigned long flags = 0, prop = 0;
 	bool rbind = false;
 	oci_mount_rec_attr rec = {0};
@@ -687,34 +678,23 @@ static int setup_dev(const oci_mount_ctx *ctx, int rootfd, oci_error *err)
 				0666, 0, 0, ctx->userns, err) < 0)
 			return -1;
 	}
-	json_t *linux_ = json_object_get(ctx->spec, "linux");
-	json_t *devs = json_object_get(linux_, "devices");
-	size_t i;
-	json_t *d;
-	json_array_foreach(devs, i, d)
-	{
-		char jp[40];
-		snprintf(jp, sizeof(jp), "linux.devices[%zu]", i);
-		const char *path = NULL, *type = NULL;
-		int64_t maj = 0, min = 0, mode = 0666, uid = 0, gid = 0;
-		if (oci_json_get_string(d, jp, "path", true, &path, err) < 0 ||
-		    oci_json_get_string(d, jp, "type", true, &type, err) < 0 ||
-		    oci_json_get_int(d, jp, "major", false, &maj, err) < 0 ||
-		    oci_json_get_int(d, jp, "minor", false, &min, err) < 0 ||
-		    oci_json_get_int(d, jp, "fileMode", false, &mode, err) < 0 ||
-		    oci_json_get_int(d, jp, "uid", false, &uid, err) < 0 ||
-		    oci_json_get_int(d, jp, "gid", false, &gid, err) < 0)
-			return -1;
+	const oci_config_linux *l = &ctx->cfg->linux_;
+	for (size_t i = 0; i < l->n_devices; i++) {
+		const oci_config_device *d = &l->devices[i];
+		const char *path = d->path;
+		int64_t maj = d->major, min = d->minor,
+			mode = d->has_file_mode ? d->file_mode : 0666, uid = d->uid, gid = d->gid;
 		mode_t t;
-		if (!strcmp(type, "c") || !strcmp(type, "u"))
+		if (d->type == 'c' || d->type == 'u')
 			t = S_IFCHR;
-		else if (!strcmp(type, "b"))
+		else if (d->type == 'b')
 			t = S_IFBLK;
-		else if (!strcmp(type, "p"))
+		else if (d->type == 'p')
 			t = S_IFIFO;
 		else
-			return oci_err(err, OCI_E_INVALID, "%s.type: unknown device type '%s'", jp,
-				       type);
+			return oci_err(err, OCI_E_INVALID,
+				       "linux.devices[%zu].type: unknown device type '%c'", i,
+				       d->type);
 		if (make_device(rootfd, path, t, (unsigned)maj, (unsigned)min, (mode_t)mode,
 				(uid_t)uid, (gid_t)gid, ctx->userns && t != S_IFIFO, err) < 0)
 			return -1;
@@ -747,10 +727,9 @@ static int setup_dev(const oci_mount_ctx *ctx, int rootfd, oci_error *err)
 	return 0;
 }
 
-static unsigned long rootfs_propagation(json_t *spec)
+static unsigned long rootfs_propagation(const oci_config *cfg)
 {
-	const char *p =
-	    json_string_value(json_object_get(json_object_get(spec, "linux"), "rootfsPropagation"));
+	const char *p = cfg->linux_.rootfs_propagation;
 	if (p)
 		for (size_t k = 0; k < ARRAY_SIZE(propagation_flags); k++)
 			if (!strcmp(p, propagation_flags[k].name))
@@ -760,7 +739,7 @@ static unsigned long rootfs_propagation(json_t *spec)
 
 int oci_mounts_prepare(const oci_mount_ctx *ctx, oci_error *err)
 {
-	unsigned long prop = rootfs_propagation(ctx->spec);
+	unsigned long prop = rootfs_propagation(ctx->cfg);
 	/* Nothing done here may propagate back to the host. */
 	unsigned long first = prop ? prop : (MS_SLAVE | MS_REC);
 	if (first & MS_SHARED)
@@ -772,16 +751,12 @@ int oci_mounts_prepare(const oci_mount_ctx *ctx, oci_error *err)
 	cleanup_close int rootfd = open(ctx->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (rootfd < 0)
 		return oci_err_errno(err, errno, "cannot open the rootfs '%s'", ctx->rootfs);
-	json_t *mounts = json_object_get(ctx->spec, "mounts");
 	bool dev_is_tmpfs = false;
-	size_t i;
-	json_t *m;
-	json_array_foreach(mounts, i, m)
-	{
+	for (size_t i = 0; i < ctx->cfg->n_mounts; i++) {
+		const oci_config_mount *m = &ctx->cfg->mounts[i];
 		if (do_mount(ctx, rootfd, m, i, err) < 0)
 			return -1;
-		const char *d = json_string_value(json_object_get(m, "destination"));
-		const char *t = json_string_value(json_object_get(m, "type"));
+		const char *d = m->destination, *t = m->type;
 		if (d && !strcmp(d, "/dev"))
 			dev_is_tmpfs = !(t && !strcmp(t, "bind"));
 	}
@@ -972,20 +947,14 @@ static int mask_path(const char *p, int nullfd, oci_error *err)
 	return 0;
 }
 
-int oci_mounts_finalize(json_t *spec, oci_error *err)
+int oci_mounts_finalize(const oci_config *cfg, oci_error *err)
 {
-	json_t *linux_ = json_object_get(spec, "linux");
-	size_t i;
-	json_t *v;
-	json_array_foreach(json_object_get(linux_, "readonlyPaths"), i, v)
-	{
-		const char *p = json_string_value(v);
-		if (p && readonly_path(p, err) < 0)
+	for (char *const *p = cfg->linux_.readonly_paths; p && *p; p++)
+		if (readonly_path(*p, err) < 0)
 			return -1;
-	}
-	json_t *masked = json_object_get(linux_, "maskedPaths");
+	char *const *masked = cfg->linux_.masked_paths;
 	cleanup_close int nullfd = -1;
-	if (json_array_size(masked) > 0) {
+	if (masked && masked[0]) {
 		/* Bind-mounting anything else than the null device would expose it instead. */
 		struct stat st;
 		nullfd = open("/dev/null", O_PATH | O_NOFOLLOW | O_CLOEXEC);
@@ -995,18 +964,15 @@ int oci_mounts_finalize(json_t *spec, oci_error *err)
 			    err, OCI_E_UNSAFE,
 			    "maskedPaths: /dev/null in the container is not the null device (1:3)");
 	}
-	json_array_foreach(masked, i, v)
-	{
-		const char *p = json_string_value(v);
-		if (p && mask_path(p, nullfd, err) < 0)
+	for (char *const *p = masked; p && *p; p++)
+		if (mask_path(*p, nullfd, err) < 0)
 			return -1;
-	}
-	if (json_is_true(json_object_get(json_object_get(spec, "root"), "readonly"))) {
+	if (cfg->root_readonly) {
 		struct oci_mount_attr attr = {.attr_set = OCI_MOUNT_ATTR_RDONLY};
 		if (sys_mount_setattr(AT_FDCWD, "/", 0, &attr) < 0)
 			return oci_err_errno(err, errno, "cannot make the root read-only");
 	}
-	unsigned long prop = rootfs_propagation(spec);
+	unsigned long prop = rootfs_propagation(cfg);
 	if (prop && mount(NULL, "/", NULL, prop, NULL) < 0)
 		return oci_err_errno(err, errno, "cannot set rootfsPropagation");
 	return 0;

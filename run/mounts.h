@@ -8,10 +8,11 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "common/config.h"
 #include "common/error.h"
 
 typedef struct oci_mount_ctx {
-	json_t *spec;
+	const oci_config *cfg;
 	const char *rootfs; /* absolute host path */
 	const char *bundle;
 	bool userns; /* devices are bind-mounted instead of created */
@@ -24,7 +25,7 @@ int oci_mounts_prepare(const oci_mount_ctx *ctx, oci_error *err);
 /* Make the rootfs the root (pivot_root, or MS_MOVE + chroot with no_pivot). */
 int oci_mounts_pivot(const char *rootfs, bool no_pivot, oci_error *err);
 /* After pivot_root: readonlyPaths, maskedPaths, root.readonly, rootfsPropagation. */
-int oci_mounts_finalize(json_t *spec, oci_error *err);
+int oci_mounts_finalize(const oci_config *cfg, oci_error *err);
 /* Bind the pty slave (an open fd of it) over /dev/console. */
 int oci_mounts_console(int slave, oci_error *err);
 
@@ -34,9 +35,9 @@ typedef struct oci_mount_rec_attr {
 	uint64_t set, clr;
 } oci_mount_rec_attr;
 
-/* Parse mount options into flags, propagation flags, recursive attributes and data
- * (comma-joined leftovers). */
-int oci_mount_parse_options(json_t *options, unsigned long *flags, unsigned long *propagation,
+/* Parse mount options (a NULL-terminated list, NULL: none) into flags, propagation flags,
+ * recursive attributes and data (comma-joined leftovers). */
+int oci_mount_parse_options(char *const *options, unsigned long *flags, unsigned long *propagation,
 			    bool *recursive_bind, oci_mount_rec_attr *rec, char *data,
 			    size_t datalen, oci_error *err);
 /* Every mount option oci-run understands, sorted (for `features`): from the same tables. */

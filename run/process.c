@@ -20,7 +20,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "common/json.h"
+#include "common/config.h"
 #include "common/log.h"
 #include "common/safepath.h"
 #include "common/spec.h"
@@ -28,94 +28,47 @@
 #include "run/seccomp.h"
 #include "run/state.h"
 
-static const struct {
-	const char *name;
-	int resource;
-} rlimit_names[] = {
-    {"RLIMIT_AS", RLIMIT_AS},
-    {"RLIMIT_CORE", RLIMIT_CORE},
-    {"RLIMIT_CPU", RLIMIT_CPU},
-    {"RLIMIT_DATA", RLIMIT_DATA},
-    {"RLIMIT_FSIZE", RLIMIT_FSIZE},
-    {"RLIMIT_LOCKS", RLIMIT_LOCKS},
-    {"RLIMIT_MEMLOCK", RLIMIT_MEMLOCK},
-    {"RLIMIT_MSGQUEUE", RLIMIT_MSGQUEUE},
-    {"RLIMIT_NICE", RLIMIT_NICE},
-    {"RLIMIT_NOFILE", RLIMIT_NOFILE},
-    {"RLIMIT_NPROC", RLIMIT_NPROC},
-    {"RLIMIT_RSS", RLIMIT_RSS},
-    {"RLIMIT_RTPRIO", RLIMIT_RTPRIO},
-    {"RLIMIT_RTTIME", RLIMIT_RTTIME},
-    {"RLIMIT_SIGPENDING", RLIMIT_SIGPENDING},
-    {"RLIMIT_STACK", RLIMIT_STACK},
-};
-
-int oci_process_rlimits(json_t *process, oci_error *err)
+int oci_process_rlimits(const oci_process *p, oci_error *err)
 {
-	size_t i;
-	json_t *r;
-	json_array_foreach(json_object_get(process, "rlimits"), i, r)
-	{
-		char jp[40];
-		snprintf(jp, sizeof(jp), "process.rlimits[%zu]", i);
-		const char *type = NULL;
-		int64_t soft = 0, hard = 0;
-		if (oci_json_get_string(r, jp, "type", true, &type, err) < 0 ||
-		    oci_json_get_int(r, jp, "soft", true, &soft, err) < 0 ||
-		    oci_json_get_int(r, jp, "hard", true, &hard, err) < 0)
-			return -1;
-		int res = -1;
-		for (size_t k = 0; k < ARRAY_SIZE(rlimit_names); k++)
-			if (!strcmp(type, rlimit_names[k].name))
-				res = rlimit_names[k].resource;
-		if (res < 0)
-			return oci_err(err, OCI_E_INVALID, "%s.type: unknown rlimit '%s'", jp,
-				       type);
-		struct rlimit rl = {.rlim_cur = (rlim_t)soft, .rlim_max = (rlim_t)hard};
-		if (setrlimit(res, &rl) < 0) {
+	for (size_t i = 0; i < p->n_rlimits; i++) {
+		const oci_config_rlimit *r = &p->rlimits[i];
+		struct rlimit rl = {.rlim_cur = (rlim_t)r->soft, .rlim_max = (rlim_t)r->hard};
+		if (setrlimit(r->resource, &rl) < 0) {
 			int e = errno;
 			struct rlimit cur;
-			getrlimit(res, &cur);
+			getrlimit(r->resource, &cur);
 			if (e == EPERM && rl.rlim_max > cur.rlim_max)
 				return oci_err(err, OCI_E_INVALID,
 					       "rlimit %s: cannot raise the hard limit to %llu "
 					       "above the runtime's own (%llu)",
-					       type, (unsigned long long)rl.rlim_max,
+					       r->type, (unsigned long long)rl.rlim_max,
 					       (unsigned long long)cur.rlim_max);
-			return oci_err_errno(err, e, "rlimit %s: soft %lld hard %lld", type,
-					     (long long)soft, (long long)hard);
+			return oci_err_errno(err, e, "rlimit %s: soft %lld hard %lld", r->type,
+					     (long long)r->soft, (long long)r->hard);
 		}
 	}
 	return 0;
 }
 
-int oci_process_oom_score(json_t *process, oci_error *err)
+int oci_process_oom_score(const oci_process *p, oci_error *err)
 {
-	json_t *v = json_object_get(process, "oomScoreAdj");
-	if (!json_is_integer(v))
+	if (!p->has_oom_score_adj)
 		return 0;
 	char buf[32];
-	int n = snprintf(buf, sizeof(buf), "%lld", (long long)json_integer_value(v));
+	int n = snprintf(buf, sizeof(buf), "%d", p->oom_score_adj);
 	cleanup_close int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
 	if (fd < 0 || write(fd, buf, (size_t)n) != n)
 		return oci_err_errno(err, errno, "cannot set oomScoreAdj %s", buf);
 	return 0;
 }
 
-int oci_process_sysctl(json_t *spec, oci_error *err)
+int oci_process_sysctl(const oci_config *cfg, oci_error *err)
 {
-	json_t *sysctl = json_object_get(json_object_get(spec, "linux"), "sysctl");
-	const char *key;
-	json_t *v;
-	json_object_foreach(sysctl, key, v)
-	{
-		const char *val = json_string_value(v);
-		if (!val)
-			return oci_err(err, OCI_E_INVALID, "linux.sysctl.%s: expected a string",
-				       key);
+	for (size_t i = 0; i < cfg->linux_.n_sysctl; i++) {
+		const char *key = cfg->linux_.sysctl[i].key, *val = cfg->linux_.sysctl[i].value;
 		/* Validation refused it already; checked again where the write happens (namespace
 		 * paths cannot be compared from inside the container). */
-		if (oci_spec_sysctl_check(spec, key, false, err) < 0)
+		if (oci_spec_sysctl_check(cfg, key, false, err) < 0)
 			return oci_err_prefix(err, "linux.sysctl.%s", key);
 		char path[512];
 		int n = snprintf(path, sizeof(path), "/proc/sys/%s", key);
@@ -131,34 +84,26 @@ int oci_process_sysctl(json_t *spec, oci_error *err)
 	return 0;
 }
 
-int oci_process_identity(json_t *spec, oci_error *err)
+int oci_process_identity(const oci_config *cfg, oci_error *err)
 {
-	const char *h = json_string_value(json_object_get(spec, "hostname"));
+	const char *h = cfg->hostname;
 	if (h && h[0] && sethostname(h, strlen(h)) < 0)
 		return oci_err_errno(err, errno, "cannot set hostname '%s'", h);
-	const char *d = json_string_value(json_object_get(spec, "domainname"));
+	const char *d = cfg->domainname;
 	if (d && d[0] && setdomainname(d, strlen(d)) < 0)
 		return oci_err_errno(err, errno, "cannot set domainname '%s'", d);
-	json_t *pers = json_object_get(json_object_get(spec, "linux"), "personality");
-	const char *dom = json_string_value(json_object_get(pers, "domain"));
-	if (dom) {
-		unsigned long p;
-		if (oci_spec_personality(dom, &p) < 0)
-			return oci_err(err, OCI_E_INVALID, "linux.personality.domain: unknown '%s'",
-				       dom);
-		if (personality(p) < 0)
-			return oci_err_errno(err, errno, "cannot set personality %s", dom);
-	}
+	if (cfg->linux_.has_personality && personality(cfg->linux_.personality) < 0)
+		return oci_err_errno(err, errno, "cannot set personality %s",
+				     cfg->linux_.personality_domain);
 	return 0;
 }
 
-static const char *cwd_of(json_t *process)
+static const char *cwd_of(const oci_process *p)
 {
-	const char *cwd = json_string_value(json_object_get(process, "cwd"));
-	return cwd && cwd[0] ? cwd : "/";
+	return p->cwd && p->cwd[0] ? p->cwd : "/";
 }
 
-int oci_process_make_cwd(json_t *process, oci_error *err)
+int oci_process_make_cwd(const oci_process *process, oci_error *err)
 {
 	const char *cwd = cwd_of(process);
 	struct stat st;
@@ -176,17 +121,12 @@ int oci_process_make_cwd(json_t *process, oci_error *err)
 }
 
 /* Fill a capability list into set for one flag; unknown names are skipped like runc does. */
-static int caps_from_json(json_t *list, cap_t caps, cap_flag_t flag, bool *present, oci_error *err)
+static int caps_from_list(char *const *list, cap_t caps, cap_flag_t flag, bool *present,
+			  oci_error *err)
 {
-	size_t i;
-	json_t *v;
-	json_array_foreach(list, i, v)
-	{
-		const char *name = json_string_value(v);
+	for (; list && *list; list++) {
+		const char *name = *list;
 		cap_value_t c;
-		if (!name)
-			return oci_err(err, OCI_E_INVALID,
-				       "process.capabilities: expected strings");
 		if (cap_from_name(name, &c) < 0 || c > cap_max_bits() - 1) {
 			log_debug("unknown capability '%s' ignored", name);
 			continue;
@@ -199,40 +139,28 @@ static int caps_from_json(json_t *list, cap_t caps, cap_flag_t flag, bool *prese
 	return 0;
 }
 
-int oci_process_set_user(json_t *process, oci_error *err)
+int oci_process_set_user(const oci_process *process, oci_error *err)
 {
-	json_t *user = json_object_get(process, "user");
-	int64_t uid = 0, gid = 0, umask_v = 022;
-	if (oci_json_get_int(user, "process.user", "uid", false, &uid, err) < 0 ||
-	    oci_json_get_int(user, "process.user", "gid", false, &gid, err) < 0 ||
-	    oci_json_get_int(user, "process.user", "umask", false, &umask_v, err) < 0)
-		return -1;
-	json_t *capsj = json_object_get(process, "capabilities");
+	int64_t uid = process->user.uid, gid = process->user.gid,
+		umask_v = process->user.has_umask ? process->user.umask : 022;
+	char **const *caps_sets = process->caps;
 	int last = cap_max_bits();
 	bool bounding[64] = {false};
 	if (last > 64)
 		last = 64;
-	if (caps_from_json(json_object_get(capsj, "bounding"), NULL, CAP_EFFECTIVE, bounding, err) <
-	    0)
+	if (caps_from_list(caps_sets[OCI_CAPS_BOUNDING], NULL, CAP_EFFECTIVE, bounding, err) < 0)
 		return -1;
 	for (int c = 0; c < last; c++)
 		if (!bounding[c] && prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0 && errno != EINVAL)
 			return oci_err_errno(err, errno,
 					     "cannot drop capability %d from the bounding set", c);
 
-	/* On the heap: the count comes from the config (validation caps it at NGROUPS_MAX, the
-	 * exec path reads a process.json of its own). */
-	json_t *ag = json_object_get(user, "additionalGids");
-	size_t n = json_array_size(ag);
+	/* The model holds at most NGROUPS_MAX (its checker refuses more). */
+	size_t n = process->user.n_additional_gids;
 	if (n > NGROUPS_MAX)
 		return oci_err(err, OCI_E_LIMIT, "process.user.additionalGids: more than %d groups",
 			       NGROUPS_MAX);
-	cleanup_free gid_t *groups = oci_calloc(n ? n : 1, sizeof(gid_t), err);
-	if (!groups)
-		return -1;
-	for (size_t i = 0; i < n; i++)
-		groups[i] = (gid_t)json_integer_value(json_array_get(ag, i));
-	if (setgroups(n, groups) < 0 && !(errno == EPERM && n == 0))
+	if (setgroups(n, process->user.additional_gids) < 0 && !(errno == EPERM && n == 0))
 		return oci_err_errno(err, errno, "cannot set additional groups");
 	if (setresgid((gid_t)gid, (gid_t)gid, (gid_t)gid) < 0)
 		return oci_err_errno(err, errno, "cannot set gid %lld", (long long)gid);
@@ -245,12 +173,9 @@ int oci_process_set_user(json_t *process, oci_error *err)
 	cap_t caps = cap_init();
 	if (!caps)
 		return oci_err_errno(err, errno, "cap_init");
-	if (caps_from_json(json_object_get(capsj, "effective"), caps, CAP_EFFECTIVE, NULL, err) <
-		0 ||
-	    caps_from_json(json_object_get(capsj, "permitted"), caps, CAP_PERMITTED, NULL, err) <
-		0 ||
-	    caps_from_json(json_object_get(capsj, "inheritable"), caps, CAP_INHERITABLE, NULL,
-			   err) < 0) {
+	if (caps_from_list(caps_sets[OCI_CAPS_EFFECTIVE], caps, CAP_EFFECTIVE, NULL, err) < 0 ||
+	    caps_from_list(caps_sets[OCI_CAPS_PERMITTED], caps, CAP_PERMITTED, NULL, err) < 0 ||
+	    caps_from_list(caps_sets[OCI_CAPS_INHERITABLE], caps, CAP_INHERITABLE, NULL, err) < 0) {
 		cap_free(caps);
 		return -1;
 	}
@@ -260,23 +185,19 @@ int oci_process_set_user(json_t *process, oci_error *err)
 		return oci_err_errno(err, e, "cannot set capabilities");
 	}
 	cap_free(caps);
-	size_t i;
-	json_t *v;
-	json_array_foreach(json_object_get(capsj, "ambient"), i, v)
-	{
+	for (char *const *a = caps_sets[OCI_CAPS_AMBIENT]; a && *a; a++) {
 		cap_value_t c;
-		const char *name = json_string_value(v);
 		/* An ambient capability that is not also inheritable cannot be raised: runc skips
 		 * it. */
-		if (name && cap_from_name(name, &c) == 0 &&
+		if (cap_from_name(*a, &c) == 0 &&
 		    prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, c, 0, 0) < 0)
-			log_debug("cannot raise ambient capability %s: %s", name, strerror(errno));
+			log_debug("cannot raise ambient capability %s: %s", *a, strerror(errno));
 	}
 	umask((mode_t)umask_v & 0777);
 	return oci_process_chdir(process, err);
 }
 
-int oci_process_chdir(json_t *process, oci_error *err)
+int oci_process_chdir(const oci_process *process, oci_error *err)
 {
 	const char *cwd = cwd_of(process);
 	if (chdir(cwd) < 0)
@@ -292,29 +213,15 @@ int oci_process_chdir(json_t *process, oci_error *err)
 	return 0;
 }
 
-static const char *env_get(json_t *process, const char *name)
-{
-	size_t nl = strlen(name), i;
-	json_t *v;
-	json_array_foreach(json_object_get(process, "env"), i, v)
-	{
-		const char *s = json_string_value(v);
-		if (s && !strncmp(s, name, nl) && s[nl] == '=')
-			return s + nl + 1;
-	}
-	return NULL;
-}
-
 static bool is_executable(const char *p)
 {
 	struct stat st;
 	return stat(p, &st) == 0 && S_ISREG(st.st_mode) && access(p, X_OK) == 0;
 }
 
-char *oci_process_lookup(json_t *process, oci_error *err)
+char *oci_process_lookup(const oci_process *process, oci_error *err)
 {
-	json_t *args = json_object_get(process, "args");
-	const char *a0 = json_string_value(json_array_get(args, 0));
+	const char *a0 = process->args ? process->args[0] : NULL;
 	if (!a0 || !a0[0])
 		return oci_err(err, OCI_E_INVALID, "process.args: must not be empty"), NULL;
 	if (strchr(a0, '/')) {
@@ -322,7 +229,7 @@ char *oci_process_lookup(json_t *process, oci_error *err)
 			return oci_err_errno(err, errno ? errno : EACCES, "exec: '%s'", a0), NULL;
 		return oci_strdup(a0, err);
 	}
-	const char *path = env_get(process, "PATH");
+	const char *path = oci_config_env_get(process->env, "PATH");
 	if (!path)
 		path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 	while (*path) {
@@ -410,29 +317,22 @@ int oci_process_fds(int preserve_fds, oci_error *err)
 	return 0;
 }
 
-int oci_process_exec(json_t *process, const char *path, oci_error *err)
+int oci_process_exec(const oci_process *process, const char *path, oci_error *err)
 {
 	return oci_process_exec_seccomp(process, path, NULL, err);
 }
 
-int oci_process_exec_seccomp(json_t *process, const char *path, const struct oci_seccomp *late,
-			     oci_error *err)
+int oci_process_exec_seccomp(const oci_process *process, const char *path,
+			     const struct oci_seccomp *late, oci_error *err)
 {
-	cleanup_strv char **argv = NULL, **envp = NULL;
-	if (oci_json_get_strv(process, "process", "args", true, &argv, err) < 0 ||
-	    oci_json_get_strv(process, "process", "env", false, &envp, err) < 0)
-		return -1;
-	if (!envp) {
-		envp = calloc(1, sizeof(char *));
-		if (!envp)
-			return oci_err(err, OCI_E_INTERNAL, "out of memory");
-	}
-	if (json_is_true(json_object_get(process, "noNewPrivileges")) &&
-	    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+	static char *const none[] = {NULL};
+	if (!process->args || !process->args[0])
+		return oci_err(err, OCI_E_INVALID, "process.args: must not be empty");
+	if (process->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return oci_err_errno(err, errno, "cannot set no_new_privs");
 	if (oci_seccomp_load(late, err) < 0)
 		return -1;
-	execve(path, argv, envp);
+	execve(path, process->args, process->env ? process->env : none);
 	return oci_err_errno(err, errno, "exec '%s'", path);
 }
 

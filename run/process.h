@@ -4,32 +4,32 @@
 #ifndef OCI_RUN_PROCESS_H
 #define OCI_RUN_PROCESS_H
 
-#include <jansson.h>
 #include <stdbool.h>
 #include <sys/types.h>
 
+#include "common/config.h"
 #include "common/error.h"
 
 /* setrlimit for process.rlimits; a hard limit above ours that we cannot raise is a clear error. */
-int oci_process_rlimits(json_t *process, oci_error *err);
+int oci_process_rlimits(const oci_process *p, oci_error *err);
 /* oom_score_adj, written to /proc/self/oom_score_adj. */
-int oci_process_oom_score(json_t *process, oci_error *err);
+int oci_process_oom_score(const oci_process *p, oci_error *err);
 /* linux.sysctl written under /proc/sys (inside the container, after pivot_root). */
-int oci_process_sysctl(json_t *spec, oci_error *err);
+int oci_process_sysctl(const oci_config *cfg, oci_error *err);
 /* hostname, domainname, personality. */
-int oci_process_identity(json_t *spec, oci_error *err);
+int oci_process_identity(const oci_config *cfg, oci_error *err);
 /* Create cwd (inside the new root) if needed. */
-int oci_process_make_cwd(json_t *process, oci_error *err);
+int oci_process_make_cwd(const oci_process *p, oci_error *err);
 /* Bounding set, groups, uid/gid, capability sets, ambient, umask, then oci_process_chdir.
  * Call oci_process_close_fds first: no runtime fd may be open when the cwd is resolved. */
-int oci_process_set_user(json_t *process, oci_error *err);
+int oci_process_set_user(const oci_process *p, oci_error *err);
 /* chdir(process.cwd), refused unless the result is inside our root (CVE-2024-21626). */
-int oci_process_chdir(json_t *process, oci_error *err);
+int oci_process_chdir(const oci_process *p, oci_error *err);
 /* Close every fd except stdio, the preserved ones (3 .. 3+preserve_fds-1) and the at most 16
  * fds of keep[] (negative entries ignored): what the runtime itself still needs until exec. */
 int oci_process_close_fds(int preserve_fds, const int *keep, size_t nkeep, oci_error *err);
 /* Look args[0] up in the process's PATH (from its env). Returns a new string. */
-char *oci_process_lookup(json_t *process, oci_error *err);
+char *oci_process_lookup(const oci_process *p, oci_error *err);
 /* Before the runtime opens anything: fds 3 .. 3+preserve_fds-1 must be the caller's (open,
  * and not our log), or one of ours (a state or bundle directory) would take a free number
  * and be handed to the process as "preserved". */
@@ -37,10 +37,10 @@ int oci_process_check_preserved(int preserve_fds, oci_error *err);
 /* Mark every fd >= 3 + preserve_fds close-on-exec, and clear it on the preserved ones. */
 int oci_process_fds(int preserve_fds, oci_error *err);
 /* no_new_privs when asked, then execve. Returns only on failure. */
-int oci_process_exec(json_t *process, const char *path, oci_error *err);
+int oci_process_exec(const oci_process *p, const char *path, oci_error *err);
 /* The same, installing the seccomp filter late (after no_new_privs, just before execve). */
 struct oci_seccomp;
-int oci_process_exec_seccomp(json_t *process, const char *path, const struct oci_seccomp *late,
+int oci_process_exec_seccomp(const oci_process *p, const char *path, const struct oci_seccomp *late,
 			     oci_error *err);
 /* --pid-file of create and exec: pid in decimal without a newline (runc's), replaced
  * atomically so a reader never sees a partial number. */

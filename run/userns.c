@@ -23,29 +23,17 @@ typedef struct idmap {
 	size_t n;
 } idmap;
 
-static int parse_maps(json_t *list, const char *key, idmap *m, oci_error *err)
+static int parse_maps(const oci_config_idmap *list, size_t n, const char *key, idmap *m,
+		      oci_error *err)
 {
-	size_t i;
-	json_t *v;
 	m->n = 0;
-	json_array_foreach(list, i, v)
-	{
-		json_t *c = json_object_get(v, "containerID"), *h = json_object_get(v, "hostID"),
-		       *s = json_object_get(v, "size");
-		if (!json_is_integer(c) || !json_is_integer(h) || !json_is_integer(s) ||
-		    json_integer_value(c) < 0 || json_integer_value(h) < 0 ||
-		    json_integer_value(s) <= 0 || json_integer_value(c) > 0xffffffffLL ||
-		    json_integer_value(h) > 0xffffffffLL || json_integer_value(s) > 0xffffffffLL)
-			return oci_err(err, OCI_E_INVALID,
-				       "linux.%s[%zu]: containerID, hostID and size must be 32-bit "
-				       "ids (size > 0)",
-				       key, i);
+	for (size_t i = 0; i < n; i++) {
 		if (m->n == MAX_MAPS)
 			return oci_err(err, OCI_E_LIMIT, "linux.%s: more than %d mappings", key,
 				       MAX_MAPS);
-		m->c[m->n] = (unsigned long long)json_integer_value(c);
-		m->h[m->n] = (unsigned long long)json_integer_value(h);
-		m->s[m->n] = (unsigned long long)json_integer_value(s);
+		m->c[m->n] = list[i].container_id;
+		m->h[m->n] = list[i].host_id;
+		m->s[m->n] = list[i].size;
 		m->n++;
 	}
 	if (!m->n)
@@ -151,11 +139,11 @@ static int run_helper(const char *helper, pid_t pid, const idmap *m, const char 
 		       !strcmp(helper, "newuidmap") ? "subuid" : "subgid");
 }
 
-int oci_userns_write_maps(pid_t pid, json_t *linux_, oci_error *err)
+int oci_userns_write_maps(pid_t pid, const oci_config_linux *l, oci_error *err)
 {
 	idmap uids, gids;
-	if (parse_maps(json_object_get(linux_, "uidMappings"), "uidMappings", &uids, err) < 0 ||
-	    parse_maps(json_object_get(linux_, "gidMappings"), "gidMappings", &gids, err) < 0)
+	if (parse_maps(l->uid_mappings, l->n_uid_mappings, "uidMappings", &uids, err) < 0 ||
+	    parse_maps(l->gid_mappings, l->n_gid_mappings, "gidMappings", &gids, err) < 0)
 		return -1;
 	if (geteuid() == 0)
 		return write_direct(pid, "uid_map", &uids, "uidMappings", err) < 0 ||

@@ -4,16 +4,16 @@
 #ifndef OCI_RUN_USERNS_H
 #define OCI_RUN_USERNS_H
 
-#include <jansson.h>
 #include <stdbool.h>
 #include <sys/types.h>
 
+#include "common/config.h"
 #include "common/error.h"
 
 /* Write linux.uidMappings and linux.gidMappings for pid's new user namespace. As root they
  * are written as they are; an unprivileged caller writes its own single id itself ("deny" in
  * setgroups first for gids) and uses newuidmap/newgidmap for anything wider. */
-int oci_userns_write_maps(pid_t pid, json_t *linux_, oci_error *err);
+int oci_userns_write_maps(pid_t pid, const oci_config_linux *l, oci_error *err);
 
 /* Whether this runtime is unprivileged towards the host ("rootless"), decided once as runc
  * decides it: --rootless true or false, or by default (auto) rootless when the effective uid

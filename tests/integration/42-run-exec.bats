@@ -103,6 +103,35 @@ process_json() {
 	[[ "${lines[2]}" =~ CapBnd:[[:space:]]+0+20$ ]]
 }
 
+@test "exec's process is checked like config.json's: one line naming the JSON path, nothing runs" {
+	is_oci_run || skip "oci-run's messages"
+	start_container
+	local p=$BATS_TEST_TMPDIR/p.json
+	process_json echo ran-here >"$p"
+	jq '.cwd = "tmp" | .capabilities.bounding += ["CAP_FLY"]' "$p" >"$p.1"
+	run rt exec --process "$p.1" "$CID"
+	assert_failure
+	assert_one_line_error oci-run
+	assert_output_contains "process.cwd: 'tmp' is not an absolute path"
+	assert_output_contains "process.capabilities.bounding[1]: unknown capability 'CAP_FLY'"
+	[[ "$output" != *ran-here* ]]
+	jq '.user.additionalGids = [range(70000)]' "$p" >"$p.2"
+	run rt exec --process "$p.2" "$CID"
+	assert_failure
+	assert_output_contains "process.user.additionalGids: 70000 groups, more than the kernel's limit"
+	[[ "$output" != *ran-here* ]]
+	# the flags go through the same checker: an unknown --cap is refused, not skipped
+	run rt exec --cap CAP_FLY "$CID" echo ran-here
+	assert_failure
+	assert_one_line_error oci-run
+	assert_output_contains "unknown capability 'CAP_FLY'"
+	[[ "$output" != *ran-here* ]]
+	# and a good one still runs
+	run rt exec --process "$p" "$CID"
+	assert_success
+	[ "$output" = ran-here ]
+}
+
 @test "exec --detach --pid-file: the process runs on, in the container's cgroup, with its pid in the file" {
 	start_container
 	process_json sleep 77 >"$BATS_TEST_TMPDIR/p.json"

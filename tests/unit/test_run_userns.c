@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "common/config.h"
 #include "run/userns.h"
 
 /* The kernel refuses unshare(CLONE_NEWUSER) to a multithreaded process, and under qemu-user
@@ -86,12 +87,24 @@ static void read_proc(pid_t pid, const char *file, char *buf, size_t len)
 	fclose(f);
 }
 
-static json_t *linux_maps(const char *json)
+/* A config with a new user namespace and these linux.* members, loaded into c (release it);
+ * the walk's problems go into problems (may be NULL); returns their count. */
+static int linux_maps(const char *members, oci_config *c, json_t *problems)
 {
+	char buf[1024];
+	snprintf(buf, sizeof(buf),
+		 "{\"ociVersion\":\"1.2.0\",\"root\":{\"path\":\"/\"},"
+		 "\"linux\":{\"namespaces\":[{\"type\":\"user\"}],%s}}",
+		 members);
 	json_error_t je;
-	json_t *j = json_loads(json, 0, &je);
+	json_t *j = json_loads(buf, 0, &je);
 	ck_assert_msg(j != NULL, "%s", je.text);
-	return j;
+	json_t *list = problems ? json_incref(problems) : json_array();
+	oci_error err = OCI_ERROR_INIT;
+	int n = oci_config_load(j, -1, c, list, &err);
+	json_decref(list);
+	json_decref(j);
+	return n;
 }
 
 START_TEST(test_root_writes_ranges)
@@ -101,12 +114,15 @@ START_TEST(test_root_writes_ranges)
 	int wake;
 	pid_t pid = child_in_userns(&wake);
 	ck_assert_int_gt(pid, 0);
-	json_t *l =
-	    linux_maps("{\"uidMappings\":[{\"containerID\":0,\"hostID\":100000,\"size\":1000},"
+	oci_config c;
+	ck_assert_int_eq(
+	    linux_maps("\"uidMappings\":[{\"containerID\":0,\"hostID\":100000,\"size\":1000},"
 		       "{\"containerID\":1000,\"hostID\":5000,\"size\":1}],"
-		       "\"gidMappings\":[{\"containerID\":0,\"hostID\":200000,\"size\":65536}]}");
+		       "\"gidMappings\":[{\"containerID\":0,\"hostID\":200000,\"size\":65536}]",
+		       &c, NULL),
+	    0);
 	oci_error err = OCI_ERROR_INIT;
-	ck_assert_int_eq(oci_userns_write_maps(pid, l, &err), 0);
+	ck_assert_int_eq(oci_userns_write_maps(pid, &c.linux_, &err), 0);
 	char buf[512];
 	read_proc(pid, "uid_map", buf, sizeof(buf));
 	ck_assert_ptr_nonnull(strstr(buf, "0     100000       1000"));
@@ -116,7 +132,7 @@ START_TEST(test_root_writes_ranges)
 	/* root keeps setgroups allowed */
 	read_proc(pid, "setgroups", buf, sizeof(buf));
 	ck_assert_str_eq(buf, "allow\n");
-	json_decref(l);
+	oci_config_release(&c);
 	finish(pid, wake);
 }
 END_TEST
@@ -136,11 +152,12 @@ START_TEST(test_unprivileged_own_id)
 		pid_t pid = child_in_userns(&wake);
 		if (pid < 0)
 			_exit(11);
-		json_t *l = linux_maps(
-		    "{\"uidMappings\":[{\"containerID\":0,\"hostID\":65534,\"size\":1}],"
-		    "\"gidMappings\":[{\"containerID\":0,\"hostID\":65534,\"size\":1}]}");
+		oci_config c;
+		linux_maps("\"uidMappings\":[{\"containerID\":0,\"hostID\":65534,\"size\":1}],"
+			   "\"gidMappings\":[{\"containerID\":0,\"hostID\":65534,\"size\":1}]",
+			   &c, NULL);
 		oci_error err = OCI_ERROR_INIT;
-		int r = oci_userns_write_maps(pid, l, &err);
+		int r = oci_userns_write_maps(pid, &c.linux_, &err);
 		char buf[256];
 		read_proc(pid, "setgroups", buf, sizeof(buf));
 		int deny = !strcmp(buf, "deny\n");
@@ -173,11 +190,12 @@ START_TEST(test_unprivileged_range_refused)
 		prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
 		int wake;
 		pid_t pid = child_in_userns(&wake);
-		json_t *l = linux_maps(
-		    "{\"uidMappings\":[{\"containerID\":0,\"hostID\":7000000,\"size\":10}],"
-		    "\"gidMappings\":[{\"containerID\":0,\"hostID\":65534,\"size\":1}]}");
+		oci_config c;
+		linux_maps("\"uidMappings\":[{\"containerID\":0,\"hostID\":7000000,\"size\":10}],"
+			   "\"gidMappings\":[{\"containerID\":0,\"hostID\":65534,\"size\":1}]",
+			   &c, NULL);
 		oci_error err = OCI_ERROR_INIT;
-		int r = oci_userns_write_maps(pid, l, &err);
+		int r = oci_userns_write_maps(pid, &c.linux_, &err);
 		finish(pid, wake);
 		_exit(r < 0 && strstr(err.msg, "newuidmap") && strstr(err.msg, "/etc/subuid") &&
 			      !strchr(err.msg, '\n')
@@ -193,22 +211,35 @@ END_TEST
 START_TEST(test_bad_mappings)
 {
 	oci_error err = OCI_ERROR_INIT;
-	json_t *l = linux_maps("{\"gidMappings\":[{\"containerID\":0,\"hostID\":1,\"size\":1}]}");
-	ck_assert_int_eq(oci_userns_write_maps(getpid(), l, &err), -1);
+	oci_config c;
+	json_t *p = json_array();
+	/* the walk refuses them before anything is written */
+	ck_assert_int_eq(
+	    linux_maps("\"gidMappings\":[{\"containerID\":0,\"hostID\":1,\"size\":1}]", &c, p), 1);
+	ck_assert_str_eq(json_string_value(json_array_get(p, 0)),
+			 "linux.uidMappings: a new user namespace needs at least one uid mapping");
+	/* and the writer, given an empty list anyway, refuses too */
+	ck_assert_int_eq(oci_userns_write_maps(getpid(), &c.linux_, &err), -1);
 	ck_assert_ptr_nonnull(strstr(err.msg, "linux.uidMappings: required"));
-	json_decref(l);
-	oci_err_clear(&err);
-	l = linux_maps("{\"uidMappings\":[{\"containerID\":0,\"hostID\":1,\"size\":0}],"
-		       "\"gidMappings\":[{\"containerID\":0,\"hostID\":1,\"size\":1}]}");
-	ck_assert_int_eq(oci_userns_write_maps(getpid(), l, &err), -1);
-	ck_assert_ptr_nonnull(strstr(err.msg, "linux.uidMappings[0]"));
-	json_decref(l);
-	oci_err_clear(&err);
-	l = linux_maps("{\"uidMappings\":[{\"containerID\":0,\"hostID\":1,\"size\":1}],"
-		       "\"gidMappings\":[{\"containerID\":-1,\"hostID\":1,\"size\":1}]}");
-	ck_assert_int_eq(oci_userns_write_maps(getpid(), l, &err), -1);
-	ck_assert_ptr_nonnull(strstr(err.msg, "linux.gidMappings[0]"));
-	json_decref(l);
+	oci_config_release(&c);
+	json_array_clear(p);
+	ck_assert_int_eq(linux_maps("\"uidMappings\":[{\"containerID\":0,\"hostID\":1,\"size\":0}],"
+				    "\"gidMappings\":[{\"containerID\":0,\"hostID\":1,\"size\":1}]",
+				    &c, p),
+			 1);
+	ck_assert_str_eq(json_string_value(json_array_get(p, 0)),
+			 "linux.uidMappings[0]: size must not be zero");
+	oci_config_release(&c);
+	json_array_clear(p);
+	ck_assert_int_eq(
+	    linux_maps("\"uidMappings\":[{\"containerID\":0,\"hostID\":1,\"size\":1}],"
+		       "\"gidMappings\":[{\"containerID\":-1,\"hostID\":1,\"size\":1}]",
+		       &c, p),
+	    1);
+	ck_assert_ptr_nonnull(
+	    strstr(json_string_value(json_array_get(p, 0)), "linux.gidMappings[0].containerID"));
+	oci_config_release(&c);
+	json_decref(p);
 }
 END_TEST
 

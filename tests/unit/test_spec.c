@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "common/json.h"
+#include "common/config.h"
 #include "common/spec.h"
 #include "common/util.h"
 
@@ -560,8 +561,13 @@ START_TEST(test_validate_sysctl_scope)
 	/* the runtime's own check (inside the container) does not look at paths */
 	oci_error err = OCI_ERROR_INIT;
 	json_t *s = parse("{\"linux\":{\"namespaces\":[{\"type\":\"network\",\"path\":\"/x\"}]}}");
-	ck_assert_int_eq(oci_spec_sysctl_check(s, "net.ipv4.ip_forward", false, &err), 0);
-	ck_assert_int_eq(oci_spec_sysctl_check(s, "kernel.core_pattern", false, &err), -1);
+	json_t *probs = json_array();
+	oci_config cfg;
+	ck_assert_int_gt(oci_config_load(s, -1, &cfg, probs, &err), 0); /* no root, no version */
+	ck_assert_int_eq(oci_spec_sysctl_check(&cfg, "net.ipv4.ip_forward", false, &err), 0);
+	ck_assert_int_eq(oci_spec_sysctl_check(&cfg, "kernel.core_pattern", false, &err), -1);
+	oci_config_release(&cfg);
+	json_decref(probs);
 	json_decref(s);
 }
 END_TEST

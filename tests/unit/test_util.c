@@ -175,6 +175,20 @@ START_TEST(test_write_file_atomic)
 	ck_assert_int_eq(count_entries("sub"), 2);
 	ck_assert_int_lt(oci_write_file_atomic(dfd, "nodir/x", "x", 1, 0644, &err), 0);
 	ck_assert_int_eq(err.code, OCI_E_NOTFOUND);
+
+	/* A file planted under the temporary name of old (".tmp-NAME.PID", as another user of a
+	 * shared directory would, keeping it open) receives nothing, and the name ends as a new
+	 * file, not the planted one renamed into place. */
+	struct stat planted;
+	char tn[64];
+	snprintf(tn, sizeof(tn), ".tmp-auth.json.%d", (int)getpid());
+	put(tn, "planted");
+	ck_assert_int_eq(fstatat(dfd, tn, &planted, 0), 0);
+	ck_assert_int_eq(oci_write_file_atomic(dfd, "auth.json", "secret", 6, 0600, &err), 0);
+	ck_assert_str_eq(get(tn), "planted");
+	ck_assert_str_eq(get("auth.json"), "secret");
+	ck_assert_int_eq(fstatat(dfd, "auth.json", &st, 0), 0);
+	ck_assert(st.st_ino != planted.st_ino);
 	close(dfd);
 }
 END_TEST
