@@ -42,6 +42,7 @@ declare -A PARALLEL=(
 	[18-fetch-inspect]=""
 	[18-fetch-cache]=""
 	[18-fetch-login]=""
+	[18-fetch-pipeline]=""
 	[19-fetch-policy]=""
 	[19-fetch-registries]=""
 	[20-unpack]=""
@@ -65,6 +66,7 @@ declare -A PARALLEL=(
 	[46-run-validate]=""
 	[47-run-hardening]=""
 	[48-run-events]=""
+	[49-run-checkpoint]=""
 	[50-rootless]="users"
 	[51-service]=""
 	[55-pipeline]=""
@@ -80,6 +82,7 @@ declare -A PARALLEL=(
 	[72-cve-review]="cpu"
 	[73-cve-review2]=""
 	[80-cgroupv2]="cpu"
+	[82-run-events-criu]="cpu"
 	[90-readme]=""
 	[91-install]=""
 	[92-systemd-example]=""
@@ -183,7 +186,7 @@ report() {
 # The order files start in: those that must run alone first (then nothing waits behind them
 # with a core idle), then the slow ones named in EARLY (started last, each would end the run
 # alone), then the rest in file order. Results print in file order whatever the start order.
-EARLY=(80-cgroupv2)
+EARLY=(80-cgroupv2 82-run-events-criu)
 order=()
 for ((i = 0; i < ${#files[@]}; i++)); do
 	[ -n "${PARALLEL[$(basename "${files[$i]}" .bats)]+set}" ] || order+=("$i")
