@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/util.h"
+
 static bool is_lower_alnum(char c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
@@ -227,4 +229,20 @@ bool oci_ref_is_local(const oci_ref *r)
 	/* 127.0.0.0/8 only as an IPv4 address: "127.example.com" is a remote host. */
 	snprintf(host, sizeof(host), "%.*s", (int)strcspn(d, ":"), d);
 	return inet_pton(AF_INET, host, &a) == 1 && (ntohl(a.s_addr) >> 24) == 127;
+}
+
+size_t oci_ref_prefix_match(const char *name, const char *prefix)
+{
+	size_t pl = strlen(prefix);
+	if (oci_str_has_prefix(prefix, "*.")) {
+		const char *dom = prefix + 1; /* ".example.com" */
+		size_t dl = strlen(dom), hl = strcspn(name, "/:@");
+		if (hl <= dl || memcmp(name + hl - dl, dom, dl))
+			return 0;
+		pl = hl;
+	} else if (strncmp(name, prefix, pl)) {
+		return 0;
+	}
+	char c = name[pl];
+	return c == '\0' || c == '/' || c == ':' || c == '@' ? pl : 0;
 }

@@ -30,4 +30,11 @@ const char *oci_ref_manifest_ref(const oci_ref *r, char *buf, size_t len);
 const char *oci_ref_registry_host(const oci_ref *r);
 /* True for localhost, 127.0.0.0/8 and ::1 registries, which default to plain HTTP. */
 bool oci_ref_is_local(const oci_ref *r);
+/* containers/image's prefix rule, as registries.conf and policy.json use it: name ("host/path
+ * [:tag][@digest]") starts with prefix, then ends or goes on with '/', ':' or '@'. A prefix
+ * "*.example.com" matches a host (before its port and path) that ends in ".example.com" and
+ * is longer than it: the host's own suffix, so "a.example.comb.example.com" is a subdomain
+ * of example.com and "a.example.com.evil" is not. Returns the length of name matched, 0 when
+ * it does not match. */
+size_t oci_ref_prefix_match(const char *name, const char *prefix);
 #endif

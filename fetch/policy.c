@@ -494,23 +494,6 @@ static bool repo_digest_or_exact(const oci_ref *img, const oci_ref *sig, bool si
 	return same_exact(img, false, sig, sig_name_only);
 }
 
-/* containers/image's prefix rule: the name starts with prefix, then ends or continues with
- * '/', ':' or '@'. */
-static size_t prefix_match(const char *name, const char *prefix)
-{
-	size_t pl = strlen(prefix);
-	if (oci_str_has_prefix(prefix, "*.")) {
-		const char *hit = strstr(name, prefix + 1);
-		if (!hit || hit == name || memchr(name, '/', (size_t)(hit - name)))
-			return 0;
-		pl = (size_t)(hit - name) + strlen(prefix + 1);
-	} else if (strncmp(name, prefix, pl)) {
-		return 0;
-	}
-	char c = name[pl];
-	return c == '\0' || c == '/' || c == ':' || c == '@' ? pl : 0;
-}
-
 bool oci_policy_identity_match(const oci_policy_identity *id, const oci_ref *ref,
 			       const char *signed_ref)
 {
@@ -531,7 +514,7 @@ bool oci_policy_identity_match(const oci_policy_identity *id, const oci_ref *ref
 	case OCI_ID_REMAP_IDENTITY: {
 		char full[OCI_REF_NAME_MAX * 2 + 300];
 		oci_ref_str(ref, full, sizeof(full));
-		size_t m = prefix_match(full, id->prefix);
+		size_t m = oci_ref_prefix_match(full, id->prefix);
 		if (m) {
 			cleanup_free char *s = NULL;
 			oci_ref remapped;

@@ -545,34 +545,14 @@ int oci_regconf_load(oci_regconf *c, const char *file, oci_error *err)
 	return 0;
 }
 
-/* containers/image's prefix match on a name ("host/path"): the length of the match, or -1. */
-static long match_prefix(const char *name, const char *prefix)
-{
-	size_t nl = strlen(name), pl = strlen(prefix);
-	size_t idx;
-	if (oci_str_has_prefix(prefix, "*.")) {
-		const char *dom = prefix + 1; /* ".example.com" */
-		const char *hit = strstr(name, dom);
-		if (!hit || memchr(name, '/', (size_t)(hit - name)) || hit == name)
-			return -1;
-		idx = (size_t)(hit - name) + strlen(dom);
-	} else {
-		if (nl < pl || strncmp(name, prefix, pl))
-			return -1;
-		idx = pl;
-	}
-	if (idx == nl || name[idx] == '/' || name[idx] == ':' || name[idx] == '@')
-		return (long)idx;
-	return -1;
-}
-
 static const oci_regconf_registry *find_registry(const oci_regconf *c, const char *name,
 						 long *match)
 {
 	const oci_regconf_registry *best = NULL;
 	long best_len = -1;
 	for (size_t i = 0; i < c->n_regs; i++) {
-		long l = match_prefix(name, c->regs[i].prefix);
+		size_t m = oci_ref_prefix_match(name, c->regs[i].prefix);
+		long l = m ? (long)m : -1;
 		if (l > best_len) {
 			best_len = l;
 			best = &c->regs[i];

@@ -380,6 +380,19 @@ int oci_registry_list_tags(oci_registry *r, unsigned page_size, json_t **tags, o
 			ret = 0;
 			break;
 		}
+		/* A hostile registry could link pages on forever: every page but the last must
+		 * bring tags (so the tag limit bounds the walk), and the pages are counted too. */
+		if (json_array_size(list) == 0 || page >= OCI_REGISTRY_TAG_PAGES_MAX) {
+			free(next);
+			if (json_array_size(list) == 0)
+				oci_err(err, OCI_E_INVALID,
+					"%s: %s: a page without tags links to a next one", refstr,
+					what);
+			else
+				oci_err(err, OCI_E_LIMIT, "%s: more than %d pages of tags", refstr,
+					OCI_REGISTRY_TAG_PAGES_MAX);
+			break;
+		}
 		if (!strcmp(next, path)) {
 			free(next);
 			oci_err(err, OCI_E_NET, "%s: %s: the next page link points back to it",

@@ -63,8 +63,11 @@ int oci_registry_get_manifest(oci_registry *r, const char *reference, const oci_
 /* Every tag of the repository, following the registry's Link pagination (page_size tags a
  * page when > 0, else the registry's default page). *tags receives a new JSON array of
  * strings, in the registry's order. A next page on another origin, a page that points back
- * to itself and more than OCI_REGISTRY_TAGS_MAX tags are errors. */
+ * to itself, a page without tags that links on, more than OCI_REGISTRY_TAG_PAGES_MAX pages
+ * and more than OCI_REGISTRY_TAGS_MAX tags are errors. */
 #define OCI_REGISTRY_TAGS_MAX 1000000
+/* Pages of a tag list followed at most (Docker Hub's 100 a page: 1M tags). */
+#define OCI_REGISTRY_TAG_PAGES_MAX 10000
 int oci_registry_list_tags(oci_registry *r, unsigned page_size, json_t **tags, oci_error *err);
 
 /* GET /v2/ with the credentials (a token without any repository scope): whether the registry

@@ -100,6 +100,12 @@ static int fetch_referrers(oci_registry *r, const oci_digest *d, const char *ds,
 		return oci_err_prefix(err, "referrers of %s", ds);
 	json_t *entries = json_object_get(doc, "manifests");
 	int rc = 0;
+	/* artifactType is read beside the parsed descriptor of the same position */
+	if (json_array_size(entries) != idx.n_manifests) {
+		oci_index_release(&idx);
+		return oci_err(err, OCI_E_INVALID, "referrers of %s: unexpected index", ds);
+	}
+	size_t fetched = 0;
 	for (size_t i = 0; i < idx.n_manifests && rc == 0; i++) {
 		const oci_descriptor *m = &idx.manifests[i];
 		const char *at =
@@ -107,6 +113,13 @@ static int fetch_referrers(oci_registry *r, const oci_digest *d, const char *ds,
 		/* attestations, SBOMs and other artifacts refer to the image too */
 		if (!at || strcmp(at, COSIGN_ARTIFACT))
 			continue;
+		/* one request each: a hostile index must not buy thousands of them */
+		if (++fetched > OCI_SIG_MAX_SIGNATURES) {
+			rc = oci_err(err, OCI_E_LIMIT,
+				     "referrers of %s: more than %d signature manifests", ds,
+				     OCI_SIG_MAX_SIGNATURES);
+			break;
+		}
 		char ms[OCI_DIGEST_STR_MAX], mt[128];
 		oci_digest_str(&m->digest, ms);
 		cleanup_free char *mbody = NULL;

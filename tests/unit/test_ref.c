@@ -165,6 +165,24 @@ START_TEST(test_bad_digest_is_not_a_path)
 }
 END_TEST
 
+/* registries.conf / policy.json prefixes: whole components, and wildcards on the host's own
+ * suffix only (a host naming the domain twice is still its subdomain). */
+START_TEST(test_prefix_match)
+{
+	ck_assert_uint_eq(oci_ref_prefix_match("example.com/a/b:1", "example.com/a"), 13);
+	ck_assert_uint_eq(oci_ref_prefix_match("example.com/ab", "example.com/a"), 0);
+	ck_assert_uint_eq(oci_ref_prefix_match("example.com/a@sha256:00", "example.com/a"), 13);
+	ck_assert_uint_eq(oci_ref_prefix_match("a.evil.test/x:1", "*.evil.test"), 11);
+	ck_assert_uint_eq(oci_ref_prefix_match("a.evil.testb.evil.test/x", "*.evil.test"), 22);
+	ck_assert_uint_eq(oci_ref_prefix_match("x.evil.test.evil.test/x", "*.evil.test"), 21);
+	ck_assert_uint_eq(oci_ref_prefix_match("a.evil.test:5000/x", "*.evil.test"), 11);
+	ck_assert_uint_eq(oci_ref_prefix_match("evil.test/x", "*.evil.test"), 0);
+	ck_assert_uint_eq(oci_ref_prefix_match(".evil.test/x", "*.evil.test"), 0);
+	ck_assert_uint_eq(oci_ref_prefix_match("a.evil.test.other/x", "*.evil.test"), 0);
+	ck_assert_uint_eq(oci_ref_prefix_match("good.com/a.evil.test/x", "*.evil.test"), 0);
+}
+END_TEST
+
 START_TEST(test_local_and_registry_host)
 {
 	static const struct {
@@ -208,6 +226,7 @@ static Suite *ref_suite(void)
 	tcase_add_test(tc, test_bad_references);
 	tcase_add_test(tc, test_bad_digest_is_not_a_path);
 	tcase_add_test(tc, test_local_and_registry_host);
+	tcase_add_test(tc, test_prefix_match);
 	suite_add_tcase(s, tc);
 	return s;
 }
