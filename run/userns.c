@@ -164,7 +164,6 @@ int oci_userns_write_maps(pid_t pid, const oci_config_linux *l, oci_error *err)
 	return run_helper("newgidmap", pid, &gids, "gidMappings", err);
 }
 
-/* The value of a sysctl as a short string, or NULL when the knob does not exist. */
 bool oci_userns_is_initial(void)
 {
 	FILE *f = fopen("/proc/self/uid_map", "re");
@@ -201,6 +200,7 @@ bool oci_rootless(void)
 	return rootless_mode == 1;
 }
 
+/* The value of a sysctl as a short string, or NULL when the knob does not exist. */
 static const char *sysctl_value(const char *path, char *buf, size_t len)
 {
 	cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
