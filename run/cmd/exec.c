@@ -36,7 +36,9 @@ static const oci_cli_option exec_options[] = {
     {"apparmor", 0, OCI_ARG_REQUIRED, "PROFILE", "accepted for compatibility, unused",
      OPT_APPARMOR},
     {"cap", 'c', OCI_ARG_REQUIRED, "CAP", "add a capability (repeatable)", OPT_CAP},
-    {"cgroup", 0, OCI_ARG_REQUIRED, "PATH", "accepted for compatibility, unused", OPT_CGROUP},
+    {"cgroup", 0, OCI_ARG_REQUIRED, "PATH",
+     "runc's sub-cgroup for the process: refused, the process joins the container's cgroup",
+     OPT_CGROUP},
     {"console-socket", 0, OCI_ARG_REQUIRED, "PATH", "unix socket that receives the pty master",
      OPT_CONSOLE},
     {"cwd", 0, OCI_ARG_REQUIRED, "DIR", "working directory of the process (inside the container)",
@@ -119,6 +121,13 @@ int oci_cmd_exec(const oci_runtime *rt, int argc, char **argv, oci_error *err)
 		case OPT_IGNORE_PAUSED:
 			o.ignore_paused = true;
 			break;
+		case OPT_CGROUP:
+			/* Never accepted and ignored: the process would run somewhere else than
+			 * the caller asked. */
+			return oci_err(
+			    err, OCI_E_UNSUPPORTED,
+			    "exec --cgroup: not supported by oci-run (the process joins the "
+			    "container's own cgroup); leave the option out");
 		case OPT_PRESERVE:
 			if (oci_cmd_parse_preserve_fds(cli.optarg, &o.preserve_fds, err) < 0)
 				return -1;

@@ -283,3 +283,17 @@ process_json() {
 	assert_success
 	[ "$output" = in-the-rootfs ]
 }
+
+@test "exec --cgroup is refused in one line (never accepted and ignored), and nothing runs" {
+	is_oci_run || skip "runc 1.1 supports sub-cgroups for exec"
+	rt_create "$CID"
+	run rt exec --cgroup sub "$CID" echo ran-marker
+	assert_failure
+	assert_one_line_error oci-run
+	assert_output_contains "exec --cgroup: not supported"
+	[[ "$output" != *ran-marker* ]]
+	# the same exec without the option runs
+	run rt exec "$CID" echo ran-marker
+	assert_success
+	[ "$output" = ran-marker ]
+}

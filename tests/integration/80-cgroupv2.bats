@@ -139,6 +139,17 @@ setup_file() {
 	[ -n "$a" ] && [ "$b" -gt "$a" ]
 }
 
+@test "kill KILL and kill --all KILL of a paused container stop it (issue 17), delete then works" {
+	vm_test pause-kill
+	for c in run pause kill delete run2 pause2 kill-all delete2; do
+		vm_cmd "$c"
+		assert_success
+	done
+	vm_is status-killed stopped
+	vm_is init-after ""
+	vm_is status-killed-all stopped
+}
+
 @test "update --memory --pids-limit rewrites memory.max and pids.max" {
 	vm_test update
 	vm_cmd run

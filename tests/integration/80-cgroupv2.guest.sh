@@ -113,6 +113,25 @@ sleep 1
 put count-resumed "$a $(cat "/proc/$pid/root/tmp/count")"
 cleanup
 
+t pause-kill
+bundle sleep 1000
+rec run rt run -d -b "$B" "$CID"
+pid=$(state_field "$CID" pid)
+rec pause rt pause "$CID"
+rec kill rt kill "$CID" KILL
+wait_status "$CID" stopped
+put status-killed "$(state_field "$CID" status)"
+put init-after "$(grep '^State:' "/proc/$pid/status" 2>/dev/null | grep -v Z)"
+rec delete rt delete "$CID"
+bundle sleep 1000
+rec run2 rt run -d -b "$B" "$CID"
+rec pause2 rt pause "$CID"
+rec kill-all rt kill --all "$CID" KILL
+wait_status "$CID" stopped
+put status-killed-all "$(state_field "$CID" status)"
+rec delete2 rt delete "$CID"
+cleanup
+
 t update
 bundle sleep 1000
 edit '.linux.resources.memory.limit = 67108864 | .linux.resources.pids.limit = 42'
