@@ -87,7 +87,8 @@ make_install() {
 	run "$OCI_BUILD/oci-run" frobnicate
 	assert_failure
 	assert_one_line_error oci-run
-	assert_output_contains "unknown command 'frobnicate' (commands: create, delete,"
+	assert_output_contains "unknown command 'frobnicate' (commands: "
+	assert_output_contains " create, delete, "
 	run "$OCI_BUILD/oci-run" help frobnicate
 	assert_failure
 	assert_one_line_error oci-run
