@@ -18,6 +18,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -263,6 +264,36 @@ static int write_descriptors(int images, pid_t pid, oci_error *err)
 	return oci_write_file_atomic(images, DESCRIPTORS, s, strlen(s), 0600, err);
 }
 
+#ifndef CGROUP2_SUPER_MAGIC
+#define CGROUP2_SUPER_MAGIC 0x63677270
+#endif
+
+/* On a pure cgroup v2 host, a container without a cgroup namespace has its own cgroup bound at
+ * the cgroup mount's destination (run/cgroup/v2.c): not a root mount, so CRIU must be told it
+ * is external, like the config's binds (runc records cgroup mounts so on v2). At restore it
+ * is bound from the new container's cgroup. The destination, or NULL when there is none. */
+static const char *cgroup_bind_dest(json_t *spec)
+{
+	struct statfs sf;
+	if (statfs("/sys/fs/cgroup", &sf) < 0 || sf.f_type != CGROUP2_SUPER_MAGIC)
+		return NULL;
+	size_t i;
+	json_t *m;
+	json_array_foreach(json_object_get(json_object_get(spec, "linux"), "namespaces"), i, m)
+	{
+		const char *t = json_string_value(json_object_get(m, "type"));
+		if (t && !strcmp(t, "cgroup"))
+			return NULL; /* a fresh cgroup2 mount: CRIU dumps it itself */
+	}
+	json_array_foreach(json_object_get(spec, "mounts"), i, m)
+	{
+		const char *t = json_string_value(json_object_get(m, "type"));
+		if (t && (!strcmp(t, "cgroup") || !strcmp(t, "cgroup2")))
+			return json_string_value(json_object_get(m, "destination"));
+	}
+	return NULL;
+}
+
 /* The config's bind mounts and masked files, recorded as external mounts. */
 static int dump_ext_mounts(criu_opts *c, json_t *spec, const char *rootfs, pid_t pid,
 			   oci_error *err)
@@ -275,6 +306,12 @@ static int dump_ext_mounts(criu_opts *c, json_t *spec, const char *rootfs, pid_t
 		if (!dest || !is_bind(m))
 			continue;
 		cleanup_free char *key = in_root(rootfs, dest, err);
+		if (!key || criu_local_add_ext_mount(c, key, key) < 0)
+			return oci_err(err, OCI_E_INTERNAL, "out of memory");
+	}
+	const char *cg = cgroup_bind_dest(spec);
+	if (cg) {
+		cleanup_free char *key = in_root(rootfs, cg, err);
 		if (!key || criu_local_add_ext_mount(c, key, key) < 0)
 			return oci_err(err, OCI_E_INTERNAL, "out of memory");
 	}
@@ -513,6 +550,10 @@ static int restore_ext(criu_opts *c, restoring *r, int images, oci_error *err)
 		if (!abs || criu_local_add_ext_mount(c, dest, abs) < 0)
 			return oci_err(err, OCI_E_INTERNAL, "out of memory");
 	}
+	const char *cg = cgroup_bind_dest(r->spec);
+	if (cg && r->st.cgroups && r->st.cgroups->n &&
+	    criu_local_add_ext_mount(c, cg, r->st.cgroups->dirs[r->st.cgroups->n - 1]) < 0)
+		return oci_err(err, OCI_E_INTERNAL, "out of memory");
 	if (json_array_size(json_object_get(json_object_get(r->spec, "linux"), "maskedPaths")) &&
 	    criu_local_add_ext_mount(c, "/dev/null", "/dev/null") < 0)
 		return oci_err(err, OCI_E_INTERNAL, "out of memory");
