@@ -344,6 +344,7 @@ int oci_container_checkpoint(const oci_runtime *rt, const char *id, const oci_cr
 	criu_opts *c = NULL;
 	cleanup_close int images = -1, work = -1;
 	cleanup_json json_t *spec = NULL;
+	cleanup_close int bfd = -1; /* above every goto: clang refuses a jump past a cleanup */
 	cleanup_free char *what = oci_asprintf(err, "checkpoint of '%s'", id);
 	int status = oci_state_status(dirfd, &st);
 	if (!what)
@@ -353,7 +354,7 @@ int oci_container_checkpoint(const oci_runtime *rt, const char *id, const oci_cr
 			oci_status_name(status));
 		goto out;
 	}
-	cleanup_close int bfd = open(st.bundle, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	bfd = open(st.bundle, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	spec = bfd >= 0 ? oci_json_load_file_at(bfd, "config.json", OCI_JSON_MAX_SIZE, err) : NULL;
 	if (!spec) {
 		if (bfd < 0)
