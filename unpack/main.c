@@ -159,8 +159,9 @@ static double mono_secs(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* The progress line: a thread redraws "applying: N layers, SIZE, N files" in place a few
- * times a second from the root's counters (read without a lock: a glance, not a total). */
+/* The progress line: a thread draws "applying: N layers, SIZE, N files" at once, then redraws
+ * it in place a few times a second from the root's counters (read without a lock: a glance, not a
+ * total). */
 typedef struct progress {
 	const oci_unpack_root *r;
 	pthread_t th;
@@ -186,6 +187,8 @@ static void *progress_thread(void *arg)
 {
 	progress *p = arg;
 	pthread_mutex_lock(&p->mu);
+	/* drawn at once, so even an unpack shorter than one period shows the line */
+	progress_draw(p->r);
 	while (!p->stop) {
 		struct timespec ts;
 		clock_gettime(CLOCK_REALTIME, &ts);
