@@ -78,6 +78,8 @@ static int load_bundle(const oci_create_opts *opts, bundle_config *b, oci_error 
 		return oci_config_report(problems, n, "config.json", err);
 	if (!b->cfg.has_process)
 		return oci_err(err, OCI_E_INVALID, "config.json: process: missing");
+	if (oci_process_check_host(&b->cfg, err) < 0)
+		return -1;
 	const char *root_path = b->cfg.root_path;
 	if (!root_path)
 		return oci_err(err, OCI_E_INVALID, "config.json: root.path: missing");
