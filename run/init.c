@@ -225,7 +225,8 @@ void oci_init_main(oci_init_args *a)
 			      .rootfs = a->rootfs,
 			      .bundle = bundle,
 			      .userns = a->userns,
-			      .new_cgroupns = a->new_cgroupns};
+			      .new_cgroupns = a->new_cgroupns,
+			      .shared_mountns = !oci_config_find_namespace(cfg, "mount")};
 	if (oci_mounts_prepare(&mctx, &err) < 0)
 		fail(a, &err);
 
@@ -235,16 +236,17 @@ void oci_init_main(oci_init_args *a)
 	if (oci_hooks_run(hooks, "createContainer", state, &err) < 0)
 		fail(a, &err);
 
-	if (oci_mounts_pivot(a->rootfs, a->opts->no_pivot, &err) < 0 ||
+	if (oci_mounts_pivot(&mctx, a->opts->no_pivot, &err) < 0 ||
 	    oci_process_sysctl(cfg, &err) < 0 || oci_process_make_cwd(process, &err) < 0 ||
-	    oci_mounts_finalize(cfg, &err) < 0 || oci_process_identity(cfg, &err) < 0)
+	    oci_mounts_finalize(&mctx, &err) < 0 || oci_process_identity(cfg, &err) < 0)
 		fail(a, &err);
 
 	if (process->terminal) {
 		int master, slave;
 		char name[128];
 		if (oci_terminal_open(&master, &slave, name, sizeof(name), &err) < 0 ||
-		    oci_mounts_console(slave, &err) < 0 || oci_terminal_attach(slave, &err) < 0)
+		    oci_mounts_console(&mctx, slave, &err) < 0 ||
+		    oci_terminal_attach(slave, &err) < 0)
 			fail(a, &err);
 		if (oci_sync_send(a->sync, OCI_SYNC_PTY, name, strlen(name), master, &err) < 0)
 			_exit(1);

@@ -63,6 +63,7 @@ declare -A PARALLEL=(
 	[43-run-pause]=""
 	[44-run-tmpcopyup]=""
 	[45-run-resources]=""
+	[45-run-spec12]=""
 	[46-run-validate]=""
 	[47-run-hardening]=""
 	[47-run-lsm]=""
