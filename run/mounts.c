@@ -27,6 +27,7 @@
 #include "common/util.h"
 #include "run/cgroup/cgroup.h"
 #include "run/copyup.h"
+#include "run/lsm.h"
 
 #ifndef OPEN_TREE_CLONE
 #define OPEN_TREE_CLONE 1
@@ -544,6 +545,9 @@ static int do_mount(const oci_mount_ctx *ctx, int rootfd, const oci_config_mount
 	if (!options)
 		data[0] = '\0';
 	bool is_bind = !strcmp(type, "bind") || (flags & MS_BIND);
+	if (!is_bind &&
+	    oci_lsm_mount_data(type, ctx->cfg->linux_.mount_label, data, sizeof(data), err) < 0)
+		return oci_err_prefix(err, "%s", path);
 	if (check_special_dest(rootfd, type, dest, err) < 0)
 		return -1;
 
