@@ -82,7 +82,8 @@ for d in thread-self self 1 1/task/1; do
 	: >"/srv/lsm-rootfs/decoy/$d/attr/exec"
 done
 lsm_bundle sleep 1000
-edit '.root.path = "/srv/lsm-rootfs" | del(.mounts[] | select(.destination == "/proc")) | .linux.maskedPaths = [] | .linux.readonlyPaths = []'
+# a writable root: only the runtime's procfs handle keeps the write off the decoys
+edit '.root.path = "/srv/lsm-rootfs" | .root.readonly = false | del(.mounts[] | select(.destination == "/proc")) | .linux.maskedPaths = [] | .linux.readonlyPaths = []'
 edit ".process.apparmorProfile = \"$LSM_PROFILE\""
 rec run rt run -d -b "$B" "$CID"
 put init "$(attr_of "$(state_field "$CID" pid)")"
