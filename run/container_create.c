@@ -81,6 +81,8 @@ static int load_bundle(const oci_create_opts *opts, bundle_config *b, oci_error 
 		return oci_err(err, OCI_E_INVALID, "config.json: process: missing");
 	if (oci_lsm_check(&b->cfg.process, b->cfg.linux_.mount_label, err) < 0)
 		return oci_err_prefix(err, "config.json");
+	if (oci_process_check_host(&b->cfg, err) < 0)
+		return -1;
 	const char *root_path = b->cfg.root_path;
 	if (!root_path)
 		return oci_err(err, OCI_E_INVALID, "config.json: root.path: missing");

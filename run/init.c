@@ -217,7 +217,8 @@ void oci_init_main(oci_init_args *a)
 	if (!a->opts->no_new_keyring &&
 	    join_keyring(a->opts->id, a->userns || a->join_user_fd >= 0, &err) < 0)
 		fail(a, &err);
-	if (oci_process_oom_score(process, &err) < 0 || oci_process_rlimits(process, &err) < 0)
+	if (oci_process_oom_score(process, &err) < 0 || oci_process_rlimits(process, &err) < 0 ||
+	    oci_process_sched(process, &err) < 0)
 		fail(a, &err);
 
 	const char *bundle = a->opts->bundle;
