@@ -472,8 +472,7 @@ static int file_meta(oci_unpack_root *r, struct archive_entry *e, int fd, oci_er
 static int finish_file(oci_unpack_root *r, int fd, struct archive_entry *e,
 		       const unsigned char *data, size_t len, oci_error *err)
 {
-	if (write_block(fd, data, len, 0, err) < 0 ||
-	    extend_to_size(r, e, fd, (off_t)len, err) < 0)
+	if (write_block(fd, data, len, 0, err) < 0 || extend_to_size(r, e, fd, (off_t)len, err) < 0)
 		return -1;
 	return file_meta(r, e, fd, err);
 }
