@@ -137,7 +137,8 @@ static __attribute__((noreturn)) void exec_process(int sync, const oci_process *
 						   const oci_exec_opts *o)
 {
 	oci_error err = OCI_ERROR_INIT;
-	if (oci_process_oom_score(process, &err) < 0 || oci_process_rlimits(process, &err) < 0)
+	if (oci_process_oom_score(process, &err) < 0 || oci_process_rlimits(process, &err) < 0 ||
+	    oci_process_sched(process, &err) < 0)
 		child_fail(sync, &err, 1);
 	if (procfd >= 0 && oci_lsm_set_keycreate(procfd, process, &err) < 0)
 		child_fail(sync, &err, 1);

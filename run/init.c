@@ -64,6 +64,8 @@ static void close_inherited(oci_init_args *a)
 		for (int i = 0; a->join_fds[i] >= 0; i++)
 			if (a->join_fds[i] == fd)
 				ours = true;
+		for (size_t i = 0; a->mount_trees && i < a->cfg->n_mounts; i++)
+			ours |= a->mount_trees[i] == fd;
 		if (!ours)
 			close(fd);
 	}
@@ -217,7 +219,8 @@ void oci_init_main(oci_init_args *a)
 	if (!a->opts->no_new_keyring &&
 	    join_keyring(a->opts->id, a->userns || a->join_user_fd >= 0, &err) < 0)
 		fail(a, &err);
-	if (oci_process_oom_score(process, &err) < 0 || oci_process_rlimits(process, &err) < 0)
+	if (oci_process_oom_score(process, &err) < 0 || oci_process_rlimits(process, &err) < 0 ||
+	    oci_process_sched(process, &err) < 0)
 		fail(a, &err);
 
 	const char *bundle = a->opts->bundle;
@@ -226,7 +229,8 @@ void oci_init_main(oci_init_args *a)
 			      .bundle = bundle,
 			      .userns = a->userns,
 			      .new_cgroupns = a->new_cgroupns,
-			      .shared_mountns = !oci_config_find_namespace(cfg, "mount")};
+			      .shared_mountns = !oci_config_find_namespace(cfg, "mount"),
+			      .trees = a->mount_trees};
 	if (oci_mounts_prepare(&mctx, &err) < 0)
 		fail(a, &err);
 
