@@ -12,8 +12,9 @@ VM_SH=$TOP/tests/lib/vm/vm.sh
 # retried once.
 VM_TIMEOUT=${VM_TIMEOUT:-600}
 
+# vm_setup_file SCRIPT [run-systemd]: the second argument boots the systemd profile.
 vm_setup_file() {
-	local script=$1 why
+	local script=$1 how=${2:-run} why
 	VM_SHARE=$BATS_FILE_TMPDIR/vm
 	export VM_SHARE
 	mkdir -p "$VM_SHARE"
@@ -27,7 +28,7 @@ vm_setup_file() {
 	[ "$(basename "$RUNTIME")" = runc ] && rt=runc
 	# exported: stage2 sources the file and runs the script as its child
 	echo "export RUNTIME=$rt" >"$VM_SHARE/env"
-	"$VM_SH" run "$VM_SHARE" "$VM_TIMEOUT" 2>"$VM_SHARE/vm.err" || touch "$VM_SHARE/failed"
+	"$VM_SH" "$how" "$VM_SHARE" "$VM_TIMEOUT" 2>"$VM_SHARE/vm.err" || touch "$VM_SHARE/failed"
 	sed 's/^/# /' "$VM_SHARE/vm.err" >&3
 }
 
