@@ -18,9 +18,10 @@ files() {
 	done
 }
 
-# units: every loaded unit of the tests' prefixes.
+# units: every loaded scope of the tests' names (slices stay, as with runc).
 units() {
-	systemctl list-units --all --plain --no-legend 'oci-*' 'runc-*' 'victim*' </dev/null 2>&1
+	systemctl list-units --all --plain --no-legend 'oci-c-*.scope' 'ctr-*.scope' \
+		'runc-*.scope' 'victim*' </dev/null 2>&1
 }
 
 t sd-env
@@ -118,12 +119,12 @@ cleanup
 
 t sd-hostile
 i=0
+CID=c-hostile
+bundle true
 for p in 'system.slice:oci:../../../evil' 'system.slice:oci:a/b' '../../x.slice:oci:n' \
 	'system.slice:o/p:n' 'system.slice:oci:bad name' 'system.slice:oci:x\y' \
 	'system.slice:oci:..' 'a--b.slice:oci:n' 'system.slice:oci:n:extra'; do
 	i=$((i + 1))
-	CID=c-hostile-$i
-	bundle true
 	jq --arg p "$p" '.linux.cgroupsPath = $p' "$B/config.json" >"$B/c.json" && mv "$B/c.json" "$B/config.json"
 	put path-$i "$p"
 	rec create-$i rt --systemd-cgroup create -b "$B" "$CID"
@@ -172,7 +173,14 @@ if [ "$RUNTIME" = oci-run ]; then
 	for u in mycontainer mycontainer-foreground; do
 		rec start-$u timeout 60 systemctl start $u
 		put active-$u "$(systemctl is-active $u 2>&1)"
-		oci-run state mycontainerid >/tmp/st.json 2>/dev/null </dev/null
+		# Type=simple: started once oci-run runs, the container comes a moment later
+		i=0
+		while [ $i -lt 100 ]; do
+			oci-run state mycontainerid >/tmp/st.json 2>/dev/null </dev/null
+			[ "$(jq -r .status /tmp/st.json 2>/dev/null)" = running ] && break
+			sleep 0.2
+			i=$((i + 1))
+		done
 		put state-$u "$(jq -r .status /tmp/st.json 2>/dev/null)"
 		put cpid-$u "$(jq -r .pid /tmp/st.json 2>/dev/null)"
 		put mainpid-$u "$(systemctl show -p MainPID --value $u)"
