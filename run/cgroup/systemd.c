@@ -59,7 +59,7 @@ static char *systemd_plan(const oci_cgroup_manager *m, const char *cp, const cha
 	}
 	const char *c1 = strchr(cp, ':');
 	const char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
-	if (c1 && c2 &&
+	if (c1 && c2 && !strchr(c2 + 1, ':') &&
 	    (!unit_part_ok(cp, (size_t)(c1 - cp)) || !unit_part_ok(c1 + 1, (size_t)(c2 - c1 - 1)) ||
 	     !unit_part_ok(c2 + 1, strlen(c2 + 1))))
 		return oci_err(err, OCI_E_INVALID,

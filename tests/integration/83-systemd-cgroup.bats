@@ -193,7 +193,7 @@ is() {
 		if guest_oci_run; then
 			assert_one_line_error oci-run
 			# refused by oci-run itself, before asking systemd
-			[[ "$output" != *"systemd unit"* ]] || { echo "$(vm_get path-$i): $output" >&2; false; }
+			[[ "$output" != *"systemd unit '"* ]] || { echo "$(vm_get path-$i): $output" >&2; false; }
 		fi
 	done
 	vm_is units-after ""

@@ -139,7 +139,7 @@ START_TEST(test_systemd_errors)
 	ASSERT_REFUSED(true, "a--b.slice:p:n", "invalid slice 'a--b.slice'");
 	ASSERT_REFUSED(true, "-a.slice:p:n", "invalid slice");
 	ASSERT_REFUSED(true, "a-.slice:p:n", "invalid slice");
-	ASSERT_REFUSED(true, "x/y.slice:p:n", "invalid slice");
+	ASSERT_REFUSED(true, "x/y.slice:p:n", "not a valid systemd unit path");
 	/* runc refuses a path without ':' with its driver */
 	ASSERT_REFUSED(true, "/plain", "expected \"slice:prefix:name\"");
 	/* what systemd would refuse in a unit name, and anything leaving the tree */
