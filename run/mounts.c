@@ -27,6 +27,7 @@
 #include "common/util.h"
 #include "run/cgroup/cgroup.h"
 #include "run/copyup.h"
+#include "run/lsm.h"
 
 #ifndef OPEN_TREE_CLONE
 #define OPEN_TREE_CLONE 1
@@ -544,6 +545,9 @@ static int do_mount(const oci_mount_ctx *ctx, int rootfd, const oci_config_mount
 	if (!options)
 		data[0] = '\0';
 	bool is_bind = !strcmp(type, "bind") || (flags & MS_BIND);
+	if (!is_bind &&
+	    oci_lsm_mount_data(type, ctx->cfg->linux_.mount_label, data, sizeof(data), err) < 0)
+		return oci_err_prefix(err, "%s", path);
 	if (check_special_dest(rootfd, type, dest, err) < 0)
 		return -1;
 
@@ -737,14 +741,42 @@ static unsigned long rootfs_propagation(const oci_config *cfg)
 	return 0;
 }
 
+int oci_mounts_check_shared_ns(const oci_config *cfg, oci_error *err)
+{
+	const char *what = NULL;
+	const oci_config_linux *l = &cfg->linux_;
+	if (cfg->n_mounts)
+		what = "mounts";
+	else if (l->masked_paths && l->masked_paths[0])
+		what = "linux.maskedPaths";
+	else if (l->readonly_paths && l->readonly_paths[0])
+		what = "linux.readonlyPaths";
+	else if (cfg->root_readonly)
+		what = "root.readonly";
+	else if (l->rootfs_propagation && l->rootfs_propagation[0])
+		what = "linux.rootfsPropagation";
+	if (!what)
+		return 0;
+	return oci_err(err, OCI_E_UNSAFE,
+		       "%s: needs a mount namespace of the container's own (add {\"type\": "
+		       "\"mount\"} to linux.namespaces): without one it would change the host's "
+		       "mounts",
+		       what);
+}
+
 int oci_mounts_prepare(const oci_mount_ctx *ctx, oci_error *err)
 {
+	if (ctx->shared_mountns)
+		return 0;
 	unsigned long prop = rootfs_propagation(ctx->cfg);
-	/* Nothing done here may propagate back to the host. */
-	unsigned long first = prop ? prop : (MS_SLAVE | MS_REC);
-	if (first & MS_SHARED)
-		first = MS_SLAVE | MS_REC;
-	if (mount(NULL, "/", NULL, first | MS_REC, NULL) < 0)
+	/* Nothing done here may propagate back to the host. Only private and slave are taken
+	 * as they are: a shared tree would leak, and an unbindable one could not give the
+	 * rootfs bind below (EINVAL); those two go on the new root after pivot_root (as runc's
+	 * order does, oci_mounts_finalize). */
+	unsigned long first = MS_SLAVE | MS_REC;
+	if (prop & (MS_PRIVATE | MS_SLAVE))
+		first = prop | MS_REC;
+	if (mount(NULL, "/", NULL, first, NULL) < 0)
 		return oci_err_errno(err, errno, "cannot make / private to the container");
 	if (mount(ctx->rootfs, ctx->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
 		return oci_err_errno(err, errno, "cannot bind the rootfs '%s'", ctx->rootfs);
@@ -866,8 +898,18 @@ static int hide_outer_pseudofs(const char *rootfs, oci_error *err)
 	return ret;
 }
 
-int oci_mounts_pivot(const char *rootfs, bool no_pivot, oci_error *err)
+int oci_mounts_pivot(const oci_mount_ctx *ctx, bool no_pivot, oci_error *err)
 {
+	const char *rootfs = ctx->rootfs;
+	if (ctx->shared_mountns) {
+		/* As runc and crun: the rootfs is only entered; nothing to pivot in a namespace
+		 * that is not ours. */
+		if (chroot(rootfs) < 0)
+			return oci_err_errno(err, errno, "cannot chroot to '%s'", rootfs);
+		if (chdir("/") < 0)
+			return oci_err_errno(err, errno, "cannot chdir to /");
+		return 0;
+	}
 	if (no_pivot) {
 		if (hide_outer_pseudofs(rootfs, err) < 0)
 			return -1;
@@ -947,8 +989,11 @@ static int mask_path(const char *p, int nullfd, oci_error *err)
 	return 0;
 }
 
-int oci_mounts_finalize(const oci_config *cfg, oci_error *err)
+int oci_mounts_finalize(const oci_mount_ctx *ctx, oci_error *err)
 {
+	const oci_config *cfg = ctx->cfg;
+	if (ctx->shared_mountns)
+		return 0;
 	for (char *const *p = cfg->linux_.readonly_paths; p && *p; p++)
 		if (readonly_path(*p, err) < 0)
 			return -1;
@@ -978,8 +1023,10 @@ int oci_mounts_finalize(const oci_config *cfg, oci_error *err)
 	return 0;
 }
 
-int oci_mounts_console(int slave, oci_error *err)
+int oci_mounts_console(const oci_mount_ctx *ctx, int slave, oci_error *err)
 {
+	if (ctx->shared_mountns)
+		return 0;
 	/* Bind the pty we hold, never a path: /dev/pts/N may name something else than our pty
 	 * (a symlink to a procfs file in a /dev the container shares, CVE-2025-52565). */
 	struct stat st;

@@ -17,17 +17,26 @@ typedef struct oci_mount_ctx {
 	const char *bundle;
 	bool userns; /* devices are bind-mounted instead of created */
 	bool new_cgroupns;
+	bool shared_mountns; /* no mount namespace of its own: nothing is mounted, the rootfs is
+				entered with chroot (oci_mounts_check_shared_ns allowed it) */
 	const char *const *cgroup_rel; /* unused for now: per-controller cgroup of the container */
 } oci_mount_ctx;
 
+/* Without a mount namespace of the container's own every mount would be made in the
+ * runtime's (the host's): refuse a config that asks for one (mounts, maskedPaths,
+ * readonlyPaths, root.readonly, rootfsPropagation), naming the first such field. */
+int oci_mounts_check_shared_ns(const oci_config *cfg, oci_error *err);
+
 /* Propagation, the rootfs bind mount, the config's mounts and /dev. Before pivot_root. */
 int oci_mounts_prepare(const oci_mount_ctx *ctx, oci_error *err);
-/* Make the rootfs the root (pivot_root, or MS_MOVE + chroot with no_pivot). */
-int oci_mounts_pivot(const char *rootfs, bool no_pivot, oci_error *err);
+/* Make the rootfs the root (pivot_root, or MS_MOVE + chroot with no_pivot; chroot alone in a
+ * shared mount namespace). */
+int oci_mounts_pivot(const oci_mount_ctx *ctx, bool no_pivot, oci_error *err);
 /* After pivot_root: readonlyPaths, maskedPaths, root.readonly, rootfsPropagation. */
-int oci_mounts_finalize(const oci_config *cfg, oci_error *err);
-/* Bind the pty slave (an open fd of it) over /dev/console. */
-int oci_mounts_console(int slave, oci_error *err);
+int oci_mounts_finalize(const oci_mount_ctx *ctx, oci_error *err);
+/* Bind the pty slave (an open fd of it) over /dev/console (not in a shared mount
+ * namespace: the mount would be the host's). */
+int oci_mounts_console(const oci_mount_ctx *ctx, int slave, oci_error *err);
 
 /* mount_setattr(2) attributes (MOUNT_ATTR_*) to set and clear on a mount and every mount
  * below it: the recursive options rro, rrw, rnosuid, rnodev, rnoexec, ratime, ... */
