@@ -81,7 +81,11 @@ typedef struct oci_config_mount {
 	char *destination;   /* absolute */
 	char *type, *source; /* NULL when absent */
 	char **options;	     /* NULL: none */
-	bool idmapped;	     /* uidMappings or gidMappings given (checked for type only) */
+	/* An id-mapped bind (runtime-spec 1.2): uidMappings/gidMappings given, or the idmap or
+	 * ridmap option (without mappings: the container's own, linux.uidMappings). */
+	bool idmapped, idmap_recursive;
+	oci_config_idmap *uid_mappings, *gid_mappings; /* the mount's own; NULL: none */
+	size_t n_uid_mappings, n_gid_mappings;
 } oci_config_mount;
 
 typedef struct oci_config_hook {

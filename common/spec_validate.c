@@ -503,6 +503,44 @@ static void check_mappings(oci_spec_checker *c, json_t *obj, const char *path, c
 	}
 }
 
+static bool has_opt(char **options, const char *name)
+{
+	for (; options && *options; options++)
+		if (!strcmp(*options, name))
+			return true;
+	return false;
+}
+
+/* An id-mapped mount, as runc takes it: a bind mount, with both mappings or neither (then
+ * the container's own, which a new user namespace must give). */
+static void check_mount_idmap(oci_spec_checker *c, json_t *spec, json_t *m, const char *ip,
+			      oci_config_mount *mm)
+{
+	check_mappings(c, m, ip, "uidMappings", &mm->uid_mappings, &mm->n_uid_mappings);
+	check_mappings(c, m, ip, "gidMappings", &mm->gid_mappings, &mm->n_gid_mappings);
+	bool um = json_array_size(json_object_get(m, "uidMappings")) > 0,
+	     gm = json_array_size(json_object_get(m, "gidMappings")) > 0;
+	mm->idmap_recursive = has_opt(mm->options, "ridmap");
+	mm->idmapped = um || gm || mm->idmap_recursive || has_opt(mm->options, "idmap");
+	if (!mm->idmapped)
+		return;
+	if (um != gm)
+		oci_spec_problem(c, ip,
+				 "an id-mapped mount needs both uidMappings and gidMappings");
+	bool bind = (mm->type && !strcmp(mm->type, "bind")) || has_opt(mm->options, "bind") ||
+		    has_opt(mm->options, "rbind");
+	if (!bind)
+		oci_spec_problem(c, ip, "only a bind mount can be id-mapped");
+	if (!um && !gm) {
+		json_t *lin = json_object_get(spec, "linux");
+		if (!json_array_size(json_object_get(lin, "uidMappings")) ||
+		    !json_array_size(json_object_get(lin, "gidMappings")))
+			oci_spec_problem(c, ip,
+					 "idmap without uidMappings and gidMappings takes the "
+					 "container's (linux.uidMappings), and there are none");
+	}
+}
+
 static void check_mounts(oci_spec_checker *c, json_t *spec, oci_config *cfg)
 {
 	char ip[1024];
@@ -534,10 +572,7 @@ static void check_mounts(oci_spec_checker *c, json_t *spec, oci_config *cfg)
 					 total - 1, OCI_SPEC_MOUNT_DATA_MAX - 1);
 		}
 		mm->options = mstrv(c, opts);
-		/* Only their type: run/mounts.c makes no id-mapped mounts. */
-		bool um = oci_spec_check(c, m, ip, "uidMappings", V_ARRAY, false) != NULL;
-		bool gm = oci_spec_check(c, m, ip, "gidMappings", V_ARRAY, false) != NULL;
-		mm->idmapped = um || gm;
+		check_mount_idmap(c, spec, m, ip, mm);
 	}
 }
 
@@ -1110,6 +1145,8 @@ void oci_config_release(oci_config *c)
 		free(m->type);
 		free(m->source);
 		strv_free(m->options);
+		free(m->uid_mappings);
+		free(m->gid_mappings);
 	}
 	free(c->mounts);
 	oci_config_hooks_release(&c->hooks);

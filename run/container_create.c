@@ -393,6 +393,11 @@ static int spawn_init(creation *c, const bundle_config *b, const ns_plan *ns, oc
 	memcpy(ia.join_fds, ns->join_fds, sizeof(ia.join_fds));
 	memcpy(ia.join_types, ns->join_types, sizeof(ia.join_types));
 
+	/* Id-mapped mounts are made here, on the host side (mounts.h says why). */
+	cleanup_mount_trees oci_mount_trees trees = {0};
+	if (oci_mounts_open_idmapped(&b->cfg, c->opts->bundle, &trees, err) < 0)
+		return -1;
+	ia.mount_trees = trees.fds;
 	if (ns->join_pid_fd >= 0 && setns(ns->join_pid_fd, CLONE_NEWPID) < 0)
 		return oci_err_errno(err, errno, "cannot join the pid namespace");
 	/* Signals are read from a signalfd by the foreground loop; the init unblocks them. */

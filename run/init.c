@@ -64,6 +64,8 @@ static void close_inherited(oci_init_args *a)
 		for (int i = 0; a->join_fds[i] >= 0; i++)
 			if (a->join_fds[i] == fd)
 				ours = true;
+		for (size_t i = 0; a->mount_trees && i < a->cfg->n_mounts; i++)
+			ours |= a->mount_trees[i] == fd;
 		if (!ours)
 			close(fd);
 	}
@@ -227,7 +229,8 @@ void oci_init_main(oci_init_args *a)
 			      .bundle = bundle,
 			      .userns = a->userns,
 			      .new_cgroupns = a->new_cgroupns,
-			      .shared_mountns = !oci_config_find_namespace(cfg, "mount")};
+			      .shared_mountns = !oci_config_find_namespace(cfg, "mount"),
+			      .trees = a->mount_trees};
 	if (oci_mounts_prepare(&mctx, &err) < 0)
 		fail(a, &err);
 

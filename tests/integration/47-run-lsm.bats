@@ -150,7 +150,8 @@ nothing_left() {
 		: >"$B/rootfs/decoy/$d/attr/apparmor/exec"
 		: >"$B/rootfs/decoy/$d/attr/exec"
 	done
-	edit_config 'del(.mounts[] | select(.destination == "/proc")) | .linux.maskedPaths = [] | .linux.readonlyPaths = []'
+	# a writable root: nothing but the runtime keeps a write off the decoys
+	edit_config '.root.readonly = false | del(.mounts[] | select(.destination == "/proc")) | .linux.maskedPaths = [] | .linux.readonlyPaths = []'
 	edit_config '.process.apparmorProfile = "oci-test-profile" | .process.args = ["sh", "-c", "echo RAN"]'
 	run_rt run -b "$B" "$CID"
 	# never run unconfined: the write did not "succeed" into a decoy

@@ -20,7 +20,7 @@ setup_file() {
 	VM_TIMEOUT=${VM_TIMEOUT_SYSTEMD:-900}
 	mkdir -p "$BATS_FILE_TMPDIR/vm/examples"
 	cp "$TOP"/examples/systemd/*.service "$BATS_FILE_TMPDIR/vm/examples/"
-	vm_setup_file "$BATS_TEST_DIRNAME/83-systemd-cgroup.guest.sh" run-systemd
+	VM_RUN=run-systemd vm_setup_file "$BATS_TEST_DIRNAME/83-systemd-cgroup.guest.sh"
 }
 
 # prop KEY FILE: the value of KEY in a recorded `systemctl show` or files list.
