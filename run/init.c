@@ -3,7 +3,8 @@
  * It was cloned into its new namespaces by the runtime and talks to it over the sync
  * socket: wait for GO (uid/gid maps written, cgroups joined), join namespaces given by path,
  * build the filesystem, let the runtime run prestart/createRuntime, run createContainer,
- * pivot_root, finish the process environment, hand over the pty, report READY, and block
+ * pivot_root, finish the process environment, hand over the pty (and a seccomp notify fd),
+ * report READY, and block
  * reading exec.fifo. `start` writes one byte there; then startContainer hooks run and the
  * container process is exec'd in place, as pid 1 of its namespace. Before READY every error
  * goes back to the runtime as one message; after it there is nobody left to tell but stderr. */
@@ -248,7 +249,9 @@ void oci_init_main(oci_init_args *a)
 	 * in before the capabilities are dropped; with it, just before execve, so a profile need
 	 * not allow the init's own last syscalls. */
 	bool nnp = process->no_new_privileges;
-	if (!nnp && oci_seccomp_load(a->seccomp, &err) < 0)
+	int notify_fd;
+	if (!nnp && (oci_seccomp_load(a->seccomp, &notify_fd, &err) < 0 ||
+		     oci_seccomp_handoff(a->sync, notify_fd, &err) < 0))
 		fail(a, &err);
 	/* Whatever the mounts or hooks left open goes before the cwd is resolved: only the
 	 * sync socket, the exec fifo and the log stay (none is a directory) (CVE-2024-21626). */
@@ -259,6 +262,16 @@ void oci_init_main(oci_init_args *a)
 	cleanup_free char *exe = oci_process_lookup(process, &err);
 	if (!exe || oci_process_fds(a->opts->preserve_fds, &err) < 0)
 		fail(a, &err);
+
+	/* With no_new_privs, runc's order: the filter goes in here, while the sync socket can
+	 * still carry its notify fd, and startContainer hooks run inside it. */
+	if (nnp && (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
+		    oci_seccomp_load(a->seccomp, &notify_fd, &err) < 0 ||
+		    oci_seccomp_handoff(a->sync, notify_fd, &err) < 0)) {
+		if (!err.msg[0])
+			oci_err_errno(&err, errno, "cannot set no_new_privs");
+		fail(a, &err);
+	}
 
 	/* From here on we outlive the runtime's create. */
 	prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
@@ -279,6 +292,6 @@ void oci_init_main(oci_init_args *a)
 	if (oci_hooks_run(hooks, "startContainer", state, &err) < 0)
 		fail(a, &err);
 	oci_signals_reset();
-	oci_process_exec_seccomp(process, exe, nnp ? a->seccomp : NULL, &err);
+	oci_process_exec_seccomp(process, exe, NULL, &err);
 	fail(a, &err);
 }
