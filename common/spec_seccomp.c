@@ -228,6 +228,7 @@ void oci_spec_seccomp_free(oci_config_seccomp *s)
 	}
 	free(s->rules);
 	free(s->archs);
+	free(s->archs_at);
 	free(s->listener_path);
 	free(s->listener_metadata);
 	free(s);
@@ -277,7 +278,8 @@ static int parse(json_t *seccomp, oci_config_seccomp *s, oci_error *err)
 	if (opt_array(seccomp, path, "architectures", &list, err) < 0)
 		return -1;
 	if (json_array_size(list) &&
-	    !(s->archs = oci_calloc(json_array_size(list), sizeof(*s->archs), err)))
+	    (!(s->archs = oci_calloc(json_array_size(list), sizeof(*s->archs), err)) ||
+	     !(s->archs_at = oci_calloc(json_array_size(list), sizeof(*s->archs_at), err))))
 		return -1;
 	json_array_foreach(list, i, v)
 	{
@@ -294,8 +296,10 @@ static int parse(json_t *seccomp, oci_config_seccomp *s, oci_error *err)
 		bool dup = false;
 		for (size_t k = 0; k < s->n_archs; k++)
 			dup |= s->archs[k] == a->value;
-		if (!dup)
+		if (!dup) {
+			s->archs_at[s->n_archs] = i;
 			s->archs[s->n_archs++] = a->value;
+		}
 	}
 	if (opt_array(seccomp, path, "syscalls", &list, err) < 0)
 		return -1;

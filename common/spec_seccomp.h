@@ -65,6 +65,7 @@ typedef struct oci_config_seccomp {
 	uint32_t default_action;
 	unsigned int flags; /* SECCOMP_FILTER_FLAG_* named in flags[] */
 	uint32_t *archs;    /* SCMP_ARCH_* in the profile's order, each once */
+	size_t *archs_at;   /* where architectures[] names each */
 	size_t n_archs;
 	oci_config_seccomp_rule *rules;
 	size_t n_rules;

@@ -169,16 +169,19 @@ static __attribute__((noreturn)) void exec_process(int sync, const oci_process *
 		child_fail(sync, &err, 127);
 	if (oci_process_fds(o->preserve_fds, &err) < 0)
 		child_fail(sync, &err, 1);
+	oci_signals_reset();
 	/* With no_new_privs as late as possible, while the sync socket is open (runc's order). */
-	if (nnp && (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
-		    oci_seccomp_load(seccomp, &notify_fd, &err) < 0 ||
-		    oci_seccomp_handoff(sync, notify_fd, &err) < 0)) {
-		if (!err.msg[0])
-			oci_err_errno(&err, errno, "cannot set no_new_privs");
+	if (nnp && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
+		oci_err_errno(&err, errno, "cannot set no_new_privs");
 		child_fail(sync, &err, 1);
 	}
-	oci_signals_reset();
-	oci_process_exec_seccomp(process, exe, NULL, &err);
+	if (nnp && (oci_seccomp_load(seccomp, &notify_fd, &err) < 0 ||
+		    oci_seccomp_handoff(sync, notify_fd, &err) < 0))
+		child_fail(sync, &err, 1);
+	/* no_new_privs is set already: not again under the filter */
+	oci_process p = *process;
+	p.no_new_privileges = false;
+	oci_process_exec_seccomp(&p, exe, NULL, &err);
 	child_fail(sync, &err, err.sys_errno == ENOENT ? 127 : 126);
 }
 

@@ -263,15 +263,18 @@ void oci_init_main(oci_init_args *a)
 	if (!exe || oci_process_fds(a->opts->preserve_fds, &err) < 0)
 		fail(a, &err);
 
-	/* With no_new_privs, runc's order: the filter goes in here, while the sync socket can
-	 * still carry its notify fd, and startContainer hooks run inside it. */
-	if (nnp && (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
-		    oci_seccomp_load(a->seccomp, &notify_fd, &err) < 0 ||
-		    oci_seccomp_handoff(a->sync, notify_fd, &err) < 0)) {
-		if (!err.msg[0])
-			oci_err_errno(&err, errno, "cannot set no_new_privs");
+	/* With no_new_privs, runc's order: the filter goes in as late as the sync socket allows,
+	 * so startContainer hooks run inside it: before READY when a notify fd must still reach
+	 * the runtime, else just after (the profile need not allow the message). */
+	bool late = nnp && !(a->seccomp && (a->seccomp->flags & SECCOMP_FILTER_FLAG_NEW_LISTENER));
+	if (nnp && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
+		oci_err_errno(&err, errno, "cannot set no_new_privs");
 		fail(a, &err);
 	}
+	if (nnp && !late &&
+	    (oci_seccomp_load(a->seccomp, &notify_fd, &err) < 0 ||
+	     oci_seccomp_handoff(a->sync, notify_fd, &err) < 0))
+		fail(a, &err);
 
 	/* From here on we outlive the runtime's create. */
 	prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
@@ -279,6 +282,8 @@ void oci_init_main(oci_init_args *a)
 		_exit(1);
 	close(a->sync);
 	a->sync = -1;
+	if (late && oci_seccomp_load(a->seccomp, NULL, &err) < 0)
+		fail(a, &err);
 
 	char c;
 	ssize_t n;
@@ -292,6 +297,9 @@ void oci_init_main(oci_init_args *a)
 	if (oci_hooks_run(hooks, "startContainer", state, &err) < 0)
 		fail(a, &err);
 	oci_signals_reset();
-	oci_process_exec_seccomp(process, exe, NULL, &err);
+	/* no_new_privs is set already: not again under the filter */
+	oci_process p = *process;
+	p.no_new_privileges = false;
+	oci_process_exec_seccomp(&p, exe, NULL, &err);
 	fail(a, &err);
 }

@@ -434,7 +434,8 @@ int oci_seccomp_compile(const oci_config_seccomp *s, int cache_rootfd, oci_secco
 					name = oci_spec_seccomp_archs[a].name;
 			return oci_err(
 			    err, OCI_E_UNSUPPORTED,
-			    "linux.seccomp.architectures: cannot add '%s' to this filter: %s", name,
+			    "linux.seccomp.architectures[%zu]: cannot add '%s' to this filter: %s",
+			    s->archs_at[k], name,
 			    rc == -EDOM ? "not compatible with the native architecture"
 					: strerror(-rc));
 		}
