@@ -65,7 +65,9 @@ agent_state() {
 }
 
 # A static program (no libc of the rootfs needed) for what busybox cannot do: `probe clone3`
-# prints the errno of a direct clone3(NULL, 0) (the kernel itself says EINVAL).
+# prints the errno of a direct clone3(NULL, 0) (the kernel itself says EINVAL); `probe
+# sigmkdir DIR` catches SIGUSR1 (no SA_RESTART), makes DIR and prints the errno and how many
+# signals came.
 probe() {
 	local dir=$BATS_FILE_TMPDIR/probe
 	if [ ! -x "$dir/probe" ]; then
@@ -76,11 +78,22 @@ probe() {
 			#include <string.h>
 			#include <sys/syscall.h>
 			#include <unistd.h>
+			#include <signal.h>
+			#include <sys/stat.h>
+			static volatile sig_atomic_t signals;
+			static void on_usr1(int sig) { signals++; }
 			int main(int argc, char **argv)
 			{
 				if (argc > 1 && !strcmp(argv[1], "clone3")) {
 					long r = syscall(SYS_clone3, NULL, 0);
 					printf("clone3: %ld errno=%d\n", r, r < 0 ? errno : 0);
+					return 0;
+				}
+				if (argc > 2 && !strcmp(argv[1], "sigmkdir")) {
+					struct sigaction sa = {.sa_handler = on_usr1};
+					sigaction(SIGUSR1, &sa, NULL);
+					int r = mkdir(argv[2], 0700);
+					printf("mkdir: %d errno=%d signals=%d\n", r, r < 0 ? errno : 0, (int)signals);
 					return 0;
 				}
 				return 2;
@@ -504,4 +517,70 @@ bad_profile() {
 	assert_output_contains "Seccomp:	2"
 	assert_output_contains "No space left on device"
 	assert_output_contains rc=1
+}
+
+@test "flags: LOG sends errno actions to the audit log, SPEC_ALLOW keeps the speculation state, both load" {
+	if pidof auditd >/dev/null; then skip "auditd takes the audit records (not the kernel log)"; fi
+	dmesg >/dev/null 2>&1 || skip "the kernel log cannot be read here"
+	# sync(2) is refused with an errno: audited only with SECCOMP_FILTER_FLAG_LOG
+	local flags before after
+	for flags in '[]' '["SECCOMP_FILTER_FLAG_LOG"]'; do
+		set_seccomp '{defaultAction: "SCMP_ACT_ALLOW", flags: '"$flags"', syscalls: [{names: ["sync"], action: "SCMP_ACT_ERRNO"}]}'
+		before=$(dmesg | grep -c 'comm="sync" .* syscall=162 .*code=0x50000' || true)
+		in_container 'sync; echo rc=$?; grep "^Seccomp:" /proc/self/status'
+		assert_success
+		assert_output_contains "Seccomp:	2"
+		sleep 0.2
+		after=$(dmesg | grep -c 'comm="sync" .* syscall=162 .*code=0x50000' || true)
+		if [ "$flags" = '[]' ]; then
+			[ "$after" = "$before" ] || { echo "audited without the LOG flag" >&2; return 1; }
+		else
+			[ "$after" -gt "$before" ] || { echo "no audit record with the LOG flag" >&2; return 1; }
+		fi
+	done
+	# SPEC_ALLOW: without it a filter forces the speculative store bypass mitigation where the
+	# kernel mitigates per thread through seccomp; with it the state stays the host's
+	local host
+	host=$(awk -F'\t' '/^Speculation_Store_Bypass:/ {print $2}' /proc/self/status)
+	set_seccomp '{defaultAction: "SCMP_ACT_ALLOW", flags: ["SECCOMP_FILTER_FLAG_SPEC_ALLOW"], syscalls: [{names: ["sync"], action: "SCMP_ACT_ERRNO"}]}'
+	in_container 'grep -E "^(Seccomp|Speculation_Store_Bypass):" /proc/self/status'
+	assert_success
+	assert_output_contains "Seccomp:	2"
+	assert_output_contains "Speculation_Store_Bypass:	$host"
+	if [ "$host" = "thread vulnerable" ] && grep -q seccomp /sys/devices/system/cpu/vulnerabilities/spec_store_bypass; then
+		set_seccomp '{defaultAction: "SCMP_ACT_ALLOW", syscalls: [{names: ["sync"], action: "SCMP_ACT_ERRNO"}]}'
+		in_container 'grep "^Speculation_Store_Bypass:" /proc/self/status'
+		assert_output_contains "thread force mitigated"
+	fi
+}
+
+@test "flags: WAIT_KILLABLE_RECV keeps a signal from interrupting a syscall the agent has taken" {
+	is_oci_run || skip "runc 1.1 does not know SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"
+	rt features | jq -e '.linux.seccomp.supportedFlags | index("SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV")' >/dev/null ||
+		skip "this kernel has no SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV (Linux 6.0)"
+	local dir
+	dir=$(probe)
+	edit_config '.mounts += [{destination: "/opt/probe", type: "bind", source: "'"$dir"'", options: ["bind", "ro"]}]'
+	start_agent -e mkdir=28 -w 1500
+	set_args /opt/probe/probe sigmkdir /tmp/x
+	local flags out
+	for flags in '[]' '["SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"]'; do
+		: >"$ALOG"
+		set_seccomp '{defaultAction: "SCMP_ACT_ALLOW", listenerPath: "'"$SOCK"'", flags: '"$flags"',
+			syscalls: [{names: ["mkdir"], action: "SCMP_ACT_NOTIFY"}]}'
+		out=$BATS_TEST_TMPDIR/out
+		rt run -d "$CID" </dev/null >"$out" 2>&1
+		# the agent has taken mkdir and sits on it: a signal now
+		for _ in $(seq 50); do grep -q '^took mkdir' "$ALOG" && break; sleep 0.05; done
+		grep -q '^took mkdir' "$ALOG"
+		rt kill "$CID" USR1
+		wait_status "$CID" stopped
+		rt delete "$CID"
+		cat "$out"
+		if [ "$flags" = '[]' ]; then
+			grep -q 'mkdir: -1 errno=4 signals=1' "$out" # EINTR: the signal cut the wait
+		else
+			grep -q 'mkdir: -1 errno=28 signals=1' "$out" # the agent's answer, then the signal
+		fi
+	done
 }

@@ -3,8 +3,10 @@
  * notification of every container: an errno for the syscalls named with -e, "continue" for
  * the others.
  *
- *   seccomp-agent -s SOCKET [-e NAME=ERRNO]... [-l LOG]
+ *   seccomp-agent -s SOCKET [-e NAME=ERRNO]... [-w MS] [-l LOG]
  *
+ * -w waits MS milliseconds between taking a notification and answering it (a process is
+ * then blocked in its syscall, for signal tests).
  * LOG gets one line per event: "state JSON" for each connection (the message as received,
  * with "fd=N" when an fd came along), "notify NAME pid=N -> errno E|continue" per answer.
  * It runs until killed. */
@@ -31,6 +33,7 @@ static struct {
 	int eno;
 } rules[MAX_RULES];
 static int nrules;
+static int wait_ms;
 static FILE *logfile;
 
 static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -82,6 +85,9 @@ static int answer(int fd)
 	if (ioctl(fd, SECCOMP_IOCTL_NOTIF_RECV, &req) < 0)
 		return errno == EINTR || errno == ENOENT ? 0 : -1;
 	char *name = seccomp_syscall_resolve_num_arch(req.data.arch, req.data.nr);
+	say("took %s pid=%u", name ? name : "?", req.pid);
+	if (wait_ms)
+		usleep((useconds_t)wait_ms * 1000);
 	memset(&resp, 0, sizeof(resp));
 	resp.id = req.id;
 	resp.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
@@ -105,7 +111,7 @@ int main(int argc, char **argv)
 {
 	const char *path = NULL;
 	int opt;
-	while ((opt = getopt(argc, argv, "s:e:l:")) != -1) {
+	while ((opt = getopt(argc, argv, "s:e:l:w:")) != -1) {
 		if (opt == 's') {
 			path = optarg;
 		} else if (opt == 'e' && nrules < MAX_RULES) {
@@ -114,6 +120,8 @@ int main(int argc, char **argv)
 				goto usage;
 			memcpy(rules[nrules].name, optarg, (size_t)(eq - optarg));
 			rules[nrules++].eno = atoi(eq + 1);
+		} else if (opt == 'w') {
+			wait_ms = atoi(optarg);
 		} else if (opt == 'l') {
 			logfile = fopen(optarg, "a");
 			if (!logfile) {
@@ -170,6 +178,6 @@ int main(int argc, char **argv)
 		}
 	}
 usage:
-	fprintf(stderr, "usage: seccomp-agent -s SOCKET [-e NAME=ERRNO]... [-l LOG]\n");
+	fprintf(stderr, "usage: seccomp-agent -s SOCKET [-e NAME=ERRNO]... [-w MS] [-l LOG]\n");
 	return 2;
 }
