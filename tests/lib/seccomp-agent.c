@@ -68,9 +68,8 @@ static int take_fd(int conn)
 	for (struct cmsghdr *c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c))
 		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
 			memcpy(&fd, CMSG_DATA(c), sizeof(int));
-	/* the rest of a long message */
-	while (len < sizeof(buf) - 1 && (n = read(conn, buf + len, sizeof(buf) - 1 - len)) > 0)
-		len += (size_t)n;
+	/* runc and oci-run send the message in one piece, and may keep the connection open
+	 * until the process goes on: no waiting for more */
 	buf[len] = '\0';
 	say("state %s fd=%d", buf, fd);
 	return fd;
