@@ -261,8 +261,7 @@ void oci_init_main(oci_init_args *a)
 	}
 
 	/* runc's order: without no_new_privs installing a filter needs CAP_SYS_ADMIN, so it goes
-	 * in before the capabilities are dropped; with it, just before execve, so a profile need
-	 * not allow the init's own last syscalls. */
+	 * in before the capabilities are dropped; with it, as late as possible (below). */
 	bool nnp = process->no_new_privileges;
 	/* runc's order too: the exec labels before no_new_privs (a confined runtime could not
 	 * change profile after it), the filter (which need not allow the write) and the
