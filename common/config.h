@@ -75,6 +75,9 @@ typedef struct oci_process {
 	/* process.ioPriority: ioprio_set(2)'s class (1 RT, 2 BE, 3 IDLE) and level */
 	bool has_io_priority;
 	int io_class, io_level;
+	/* process.execCPUAffinity, for exec'd processes (cpu lists such as "0-3,7"; NULL:
+	 * absent): initial before joining the container's cgroup, final after */
+	char *exec_cpu_initial, *exec_cpu_final;
 } oci_process;
 
 typedef struct oci_config_mount {

@@ -407,6 +407,50 @@ static void check_io_priority(oci_spec_checker *c, json_t *process, oci_process 
 	m->io_level = (int)json_integer_value(prio);
 }
 
+/* A cpu list as the kernel writes them ("0-3,7"): numbers below 8192, ranges ascending. */
+static bool cpu_list_ok(const char *s)
+{
+	if (!*s)
+		return true;
+	for (;;) {
+		char *end;
+		if (*s < '0' || *s > '9')
+			return false;
+		unsigned long a = strtoul(s, &end, 10), b = a;
+		s = end;
+		if (*s == '-') {
+			if (s[1] < '0' || s[1] > '9')
+				return false;
+			b = strtoul(s + 1, &end, 10);
+			s = end;
+		}
+		if (a > b || b >= 8192)
+			return false;
+		if (!*s)
+			return true;
+		if (*s++ != ',')
+			return false;
+	}
+}
+
+static void check_exec_affinity(oci_spec_checker *c, json_t *process, oci_process *m)
+{
+	const char *ap = "process.execCPUAffinity";
+	json_t *a = oci_spec_check(c, process, "process", "execCPUAffinity", V_OBJECT, false);
+	static const char *const keys[] = {"initial", "final"};
+	char **out[] = {&m->exec_cpu_initial, &m->exec_cpu_final};
+	for (size_t k = 0; a && k < 2; k++) {
+		json_t *v = oci_spec_check(c, a, ap, keys[k], V_STRING, false);
+		const char *s = json_string_value(v);
+		char ip[64];
+		PATHF(ip, "%s.%s", ap, keys[k]);
+		if (s && !cpu_list_ok(s))
+			oci_spec_problem(c, ip, "'%s' is not a cpu list (such as \"0-3,7\")", s);
+		else if (s && *s)
+			*out[k] = mstr(c, v);
+	}
+}
+
 /* The process object at process (config.json's, or exec's own). */
 static void check_process_object(oci_spec_checker *c, json_t *process, oci_process *m)
 {
@@ -444,6 +488,7 @@ static void check_process_object(oci_spec_checker *c, json_t *process, oci_proce
 	}
 	check_scheduler(c, process, m);
 	check_io_priority(c, process, m);
+	check_exec_affinity(c, process, m);
 }
 
 static void check_process(oci_spec_checker *c, json_t *spec, oci_config *m)
@@ -1105,6 +1150,8 @@ void oci_config_process_release(oci_process *p)
 	free(p->rlimits);
 	free(p->apparmor_profile);
 	free(p->selinux_label);
+	free(p->exec_cpu_initial);
+	free(p->exec_cpu_final);
 	memset(p, 0, sizeof(*p));
 }
 

@@ -139,7 +139,8 @@ static __attribute__((noreturn)) void exec_process(int sync, const oci_process *
 {
 	oci_error err = OCI_ERROR_INIT;
 	if (oci_process_oom_score(process, &err) < 0 || oci_process_rlimits(process, &err) < 0 ||
-	    oci_process_sched(process, &err) < 0)
+	    oci_process_sched(process, &err) < 0 ||
+	    oci_process_set_affinity(process->exec_cpu_final, "final", &err) < 0)
 		child_fail(sync, &err, 1);
 	if (procfd >= 0 && oci_lsm_set_keycreate(procfd, process, &err) < 0)
 		child_fail(sync, &err, 1);
@@ -453,7 +454,16 @@ int oci_container_exec(const oci_runtime *rt, const oci_exec_opts *o, int *exit_
 	}
 	oci_signals_block(&oldmask);
 	blocked = true;
+	/* execCPUAffinity.initial: C runs there from its first instruction, before it joins the
+	 * container's cgroup; we get our own affinity back at once. */
+	cpu_set_t own_cpus;
+	bool initial = process.exec_cpu_initial != NULL &&
+		       sched_getaffinity(0, sizeof(own_cpus), &own_cpus) == 0;
+	if (initial && oci_process_set_affinity(process.exec_cpu_initial, "initial", err) < 0)
+		goto out;
 	c = fork();
+	if (initial)
+		sched_setaffinity(0, sizeof(own_cpus), &own_cpus);
 	if (c < 0) {
 		oci_err_errno(err, errno, "fork");
 		goto out;

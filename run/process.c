@@ -5,6 +5,7 @@
 #include "run/process.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
@@ -99,6 +100,28 @@ int oci_process_sched(const oci_process *p, oci_error *err)
 					     "process.ioPriority: cannot set class %d priority %d",
 					     p->io_class, p->io_level);
 	}
+	return 0;
+}
+
+int oci_process_set_affinity(const char *list, const char *what, oci_error *err)
+{
+	if (!list || !*list)
+		return 0;
+	cpu_set_t set;
+	CPU_ZERO(&set);
+	for (const char *s = list; *s;) {
+		char *end;
+		unsigned long a = strtoul(s, &end, 10), b = a;
+		if (*end == '-')
+			b = strtoul(end + 1, &end, 10);
+		for (unsigned long i = a; i <= b && i < CPU_SETSIZE; i++)
+			CPU_SET(i, &set);
+		s = *end == ',' ? end + 1 : end;
+		if (end == s && *s)
+			break; /* validated already: never here */
+	}
+	if (sched_setaffinity(0, sizeof(set), &set) < 0)
+		return oci_err_errno(err, errno, "process.execCPUAffinity.%s '%s'", what, list);
 	return 0;
 }
 

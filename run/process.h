@@ -15,6 +15,9 @@ int oci_process_rlimits(const oci_process *p, oci_error *err);
 /* process.scheduler (sched_setattr) and process.ioPriority (ioprio_set) on the calling
  * process, inherited by what it execs. */
 int oci_process_sched(const oci_process *p, oci_error *err);
+/* The calling process's CPU affinity from a validated cpu list ("0-3,7"; NULL or "": left
+ * as it is); what names the field ("initial", "final") in the error. */
+int oci_process_set_affinity(const char *list, const char *what, oci_error *err);
 /* What the host must have for the config, checked before anything is created: linux.intelRdt
  * (refused in one line: no resctrl here, or not supported). */
 int oci_process_check_host(const oci_config *cfg, oci_error *err);

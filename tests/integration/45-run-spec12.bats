@@ -284,3 +284,33 @@ teardown_idmap() {
 	assert_success
 	[ "$output" = "$(printf 'c\nnull-ok\ndev-ro\n1\nptmx')" ]
 }
+
+@test "process.execCPUAffinity: an exec'd process runs on final, starts on initial; the init is left alone" {
+	is_oci_run || skip "runc 1.1 has no execCPUAffinity (added in runc 1.2)"
+	[ "$(nproc)" -ge 2 ] || skip "needs two CPUs"
+	set_args sleep 100
+	edit_config '.process.execCPUAffinity = {initial: "0", final: "1"}'
+	rt run -d --bundle "$B" "$CID" </dev/null >/dev/null
+	pid=$(rt_state_field "$CID" pid)
+	all=$(grep Cpus_allowed_list /proc/self/status | cut -f2)
+	run rt exec "$CID" grep Cpus_allowed_list /proc/self/status
+	assert_success
+	[ "$(cut -f2 <<<"$output")" = 1 ]
+	[ "$(grep Cpus_allowed_list /proc/$pid/status | cut -f2)" = "$all" ]
+	# initial alone: joining the container's cgroup gives the process the cgroup's CPUs
+	# back (as runc resets them when there is no final)
+	run rt exec --process <(jq '.process | .execCPUAffinity = {initial: "0"} | .args = ["grep", "Cpus_allowed_list", "/proc/self/status"]' "$B/config.json") "$CID"
+	assert_success
+	[ "$(cut -f2 <<<"$output")" = "$all" ]
+	# initial is applied: a CPU this host does not have is the kernel's refusal, in one line
+	run rt exec --process <(jq '.process | .execCPUAffinity = {initial: "4000"}' "$B/config.json") "$CID"
+	assert_failure
+	assert_one_line_error oci-run
+	assert_output_contains "process.execCPUAffinity.initial '4000': Invalid argument"
+	# oci-run's own affinity is not the container's concern: unchanged
+	[ "$(grep Cpus_allowed_list /proc/self/status | cut -f2)" = "$all" ]
+	rt delete -f "$CID"
+	edit_config '.process.execCPUAffinity = {final: "3-1"}'
+	run rt run --bundle "$B" "$CID"
+	refused_naming "process.execCPUAffinity.final: '3-1' is not a cpu list"
+}
