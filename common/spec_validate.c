@@ -1049,6 +1049,8 @@ static void check_linux(oci_spec_checker *c, json_t *spec, oci_config *cfg)
 				 json_string_value(json_array_get(pflags, 0))
 				     ? json_string_value(json_array_get(pflags, 0))
 				     : "?");
+	m->has_net_devices =
+	    json_object_size(oci_spec_check(c, linux_, "linux", "netDevices", V_OBJECT, false)) > 0;
 	m->has_intel_rdt = oci_spec_check(c, linux_, "linux", "intelRdt", V_OBJECT, false) != NULL;
 	check_time_offsets(c, linux_, m);
 }

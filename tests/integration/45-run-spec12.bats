@@ -178,7 +178,7 @@ refused_naming() {
 	refused_naming "domainname: setting the domainname needs a new uts namespace"
 }
 
-@test "linux.personality.flags (the runtime-spec defines none) and linux.intelRdt without resctrl are refused in one line" {
+@test "linux.personality.flags (the runtime-spec defines none), linux.intelRdt without resctrl and linux.netDevices are refused in one line" {
 	is_oci_run || skip "runc 1.1 warns and ignores personality flags"
 	edit_config '.linux.personality = {domain: "LINUX", flags: ["ADDR_NO_RANDOMIZE"]}'
 	run rt run --bundle "$B" "$CID"
@@ -191,6 +191,11 @@ refused_naming() {
 		refused_naming "linux.intelRdt: this host has no resctrl filesystem"
 	fi
 	[ "$(rt features | jq -c .linux.intelRdt)" = '{"enabled":false}' ]
+	# netDevices: not implemented, so refused rather than ignored
+	edit_config 'del(.linux.intelRdt) | .linux.netDevices = {dummy0: {name: "eth1"}}'
+	run rt run --bundle "$B" "$CID"
+	refused_naming "linux.netDevices: moving network devices into the container is not supported"
+	[ "$(rt features | jq -c .linux.netDevices)" = '{"enabled":false}' ]
 }
 
 # idmap_source: $S, a directory owned by root with a file of host uid 1000 and, mounted
