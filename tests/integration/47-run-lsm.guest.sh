@@ -90,6 +90,25 @@ put init "$(attr_of "$(state_field "$CID" pid)")"
 put written "$(find /srv/lsm-rootfs/decoy -type f -size +0)"
 cleanup
 
+# the container itself (CAP_SYS_ADMIN) covers its /proc with a tmpfs of decoy attr files,
+# then exec --apparmor starts a process in it: the runtime writes through its own procfs
+t lsm-attack-exec
+lsm_bundle sh -c 'mount -t tmpfs tmpfs /proc && for d in thread-self self; do mkdir -p /proc/$d/attr/apparmor && : >/proc/$d/attr/apparmor/exec && : >/proc/$d/attr/exec; done && : >/tmp/ready && exec sleep 1000'
+edit '.process.capabilities.bounding += ["CAP_SYS_ADMIN"] | .process.capabilities.effective += ["CAP_SYS_ADMIN"] | .process.capabilities.permitted += ["CAP_SYS_ADMIN"]'
+rec run rt run -d -b "$B" "$CID"
+pid=$(state_field "$CID" pid)
+i=0
+while [ ! -e "/proc/$pid/root/tmp/ready" ] && [ $i -lt 100 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+put covered "$(grep -c ' /proc tmpfs ' "/proc/$pid/mounts")"
+rm -f /tmp/lsm-exec.pid
+rec exec rt exec -d --pid-file /tmp/lsm-exec.pid --apparmor "$LSM_PROFILE" "$CID" sleep 1000
+put exec-attr "$(attr_of "$(cat /tmp/lsm-exec.pid 2>/dev/null)")"
+put written "$(find "/proc/$pid/root/proc/" -type f -size +0 2>&1)"
+cleanup
+
 # a volume bound over /proc/self/attr
 t lsm-attack-bind
 mkdir -p /srv/fakeattr/apparmor

@@ -454,6 +454,22 @@ sysfs_cgroup() {
 	fi
 }
 
+@test "apparmor attack: a container that covers its /proc with decoys cannot redirect exec --apparmor" {
+	vm_test lsm-attack-exec
+	vm_cmd run
+	assert_success
+	vm_is covered 1
+	vm_cmd exec
+	if guest_oci_run; then
+		assert_success
+		vm_is exec-attr "oci-lsm-test (enforce)"
+	else
+		# runc 1.1.5 fails the exec on the container's /proc (no /proc/self/fd there)
+		[ "$status" != 0 ] || vm_is exec-attr "oci-lsm-test (enforce)"
+	fi
+	vm_is written ""
+}
+
 @test "apparmor attack: a bind mount over /proc/self/attr is refused, its source never written" {
 	vm_test lsm-attack-bind
 	vm_cmd run
