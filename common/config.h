@@ -81,7 +81,11 @@ typedef struct oci_config_mount {
 	char *destination;   /* absolute */
 	char *type, *source; /* NULL when absent */
 	char **options;	     /* NULL: none */
-	bool idmapped;	     /* uidMappings or gidMappings given (checked for type only) */
+	/* An id-mapped bind (runtime-spec 1.2): uidMappings/gidMappings given, or the idmap or
+	 * ridmap option (without mappings: the container's own, linux.uidMappings). */
+	bool idmapped, idmap_recursive;
+	oci_config_idmap *uid_mappings, *gid_mappings; /* the mount's own; NULL: none */
+	size_t n_uid_mappings, n_gid_mappings;
 } oci_config_mount;
 
 typedef struct oci_config_hook {
@@ -132,9 +136,9 @@ typedef struct oci_config_linux {
 	oci_resources resources;
 	oci_config_kv *sysctl;
 	size_t n_sysctl;
-	json_t *seccomp;	  /* a reference to the checked linux.seccomp (NULL: none), which
-				   * run/seccomp.c compiles */
-	char *rootfs_propagation; /* NULL or "" when absent */
+	struct oci_config_seccomp *seccomp;    /* linux.seccomp (NULL: none), typed by
+						* common/spec_seccomp.c; run/seccomp.c compiles it */
+	char *rootfs_propagation;	       /* NULL or "" when absent */
 	char **masked_paths, **readonly_paths; /* NULL: none */
 	char *mount_label;
 	bool has_personality;

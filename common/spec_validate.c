@@ -503,6 +503,44 @@ static void check_mappings(oci_spec_checker *c, json_t *obj, const char *path, c
 	}
 }
 
+static bool has_opt(char **options, const char *name)
+{
+	for (; options && *options; options++)
+		if (!strcmp(*options, name))
+			return true;
+	return false;
+}
+
+/* An id-mapped mount, as runc takes it: a bind mount, with both mappings or neither (then
+ * the container's own, which a new user namespace must give). */
+static void check_mount_idmap(oci_spec_checker *c, json_t *spec, json_t *m, const char *ip,
+			      oci_config_mount *mm)
+{
+	check_mappings(c, m, ip, "uidMappings", &mm->uid_mappings, &mm->n_uid_mappings);
+	check_mappings(c, m, ip, "gidMappings", &mm->gid_mappings, &mm->n_gid_mappings);
+	bool um = json_array_size(json_object_get(m, "uidMappings")) > 0,
+	     gm = json_array_size(json_object_get(m, "gidMappings")) > 0;
+	mm->idmap_recursive = has_opt(mm->options, "ridmap");
+	mm->idmapped = um || gm || mm->idmap_recursive || has_opt(mm->options, "idmap");
+	if (!mm->idmapped)
+		return;
+	if (um != gm)
+		oci_spec_problem(c, ip,
+				 "an id-mapped mount needs both uidMappings and gidMappings");
+	bool bind = (mm->type && !strcmp(mm->type, "bind")) || has_opt(mm->options, "bind") ||
+		    has_opt(mm->options, "rbind");
+	if (!bind)
+		oci_spec_problem(c, ip, "only a bind mount can be id-mapped");
+	if (!um && !gm) {
+		json_t *lin = json_object_get(spec, "linux");
+		if (!json_array_size(json_object_get(lin, "uidMappings")) ||
+		    !json_array_size(json_object_get(lin, "gidMappings")))
+			oci_spec_problem(c, ip,
+					 "idmap without uidMappings and gidMappings takes the "
+					 "container's (linux.uidMappings), and there are none");
+	}
+}
+
 static void check_mounts(oci_spec_checker *c, json_t *spec, oci_config *cfg)
 {
 	char ip[1024];
@@ -534,10 +572,7 @@ static void check_mounts(oci_spec_checker *c, json_t *spec, oci_config *cfg)
 					 total - 1, OCI_SPEC_MOUNT_DATA_MAX - 1);
 		}
 		mm->options = mstrv(c, opts);
-		/* Only their type: run/mounts.c makes no id-mapped mounts. */
-		bool um = oci_spec_check(c, m, ip, "uidMappings", V_ARRAY, false) != NULL;
-		bool gm = oci_spec_check(c, m, ip, "gidMappings", V_ARRAY, false) != NULL;
-		mm->idmapped = um || gm;
+		check_mount_idmap(c, spec, m, ip, mm);
 	}
 }
 
@@ -946,10 +981,8 @@ static void check_linux(oci_spec_checker *c, json_t *spec, oci_config *cfg)
 	/* The runtime's own parser of the profile: one problem, the first, with its path. */
 	oci_error serr = OCI_ERROR_INIT;
 	json_t *seccomp = json_object_get(linux_, "seccomp");
-	if (oci_spec_seccomp_check(seccomp, &serr) < 0)
+	if (oci_spec_seccomp_parse(seccomp, &m->seccomp, &serr) < 0)
 		oci_spec_problem_msg(c, serr.msg);
-	else if (seccomp && !json_is_null(seccomp))
-		m->seccomp = json_incref(seccomp);
 	m->mount_label = mstr(c, oci_spec_check(c, linux_, "linux", "mountLabel", V_STRING, false));
 	json_t *pers = oci_spec_check(c, linux_, "linux", "personality", V_OBJECT, false);
 	json_t *pdj = oci_spec_check(c, pers, "linux.personality", "domain", V_STRING, true);
@@ -1110,6 +1143,8 @@ void oci_config_release(oci_config *c)
 		free(m->type);
 		free(m->source);
 		strv_free(m->options);
+		free(m->uid_mappings);
+		free(m->gid_mappings);
 	}
 	free(c->mounts);
 	oci_config_hooks_release(&c->hooks);
@@ -1126,7 +1161,7 @@ void oci_config_release(oci_config *c)
 	free(l->cgroups_path);
 	oci_resources_release(&l->resources);
 	kv_free(l->sysctl, l->n_sysctl);
-	json_decref(l->seccomp);
+	oci_spec_seccomp_free(l->seccomp);
 	free(l->rootfs_propagation);
 	strv_free(l->masked_paths);
 	strv_free(l->readonly_paths);

@@ -393,6 +393,11 @@ static int spawn_init(creation *c, const bundle_config *b, const ns_plan *ns, oc
 	memcpy(ia.join_fds, ns->join_fds, sizeof(ia.join_fds));
 	memcpy(ia.join_types, ns->join_types, sizeof(ia.join_types));
 
+	/* Id-mapped mounts are made here, on the host side (mounts.h says why). */
+	cleanup_mount_trees oci_mount_trees trees = {0};
+	if (oci_mounts_open_idmapped(&b->cfg, c->opts->bundle, &trees, err) < 0)
+		return -1;
+	ia.mount_trees = trees.fds;
 	if (ns->join_pid_fd >= 0 && setns(ns->join_pid_fd, CLONE_NEWPID) < 0)
 		return oci_err_errno(err, errno, "cannot join the pid namespace");
 	/* Signals are read from a signalfd by the foreground loop; the init unblocks them. */
@@ -440,12 +445,24 @@ static int run_create_hooks(void *ctx, oci_error *err)
 	return 0;
 }
 
+/* Phase 5: the init's seccomp notify fd, to the agent at linux.seccomp.listenerPath. */
+static int send_notify_fd(void *ctx, int sock, int fd, oci_error *err)
+{
+	creation *c = ctx;
+	int r = oci_seccomp_send_listener(c->cfg->linux_.seccomp, c->pid, c->hook_state, fd, err);
+	close(fd);
+	if (r < 0)
+		return -1;
+	return oci_sync_send(sock, OCI_SYNC_SECCOMP_DONE, NULL, 0, -1, err);
+}
+
 /* Phase 5: serve the init until it waits for start. */
 static int serve_init(creation *c, oci_error *err)
 {
 	oci_sync_server s = {.console_socket = c->opts->console_socket,
 			     .master = -1,
 			     .hooks = run_create_hooks,
+			     .seccomp = c->cfg->linux_.seccomp ? send_notify_fd : NULL,
 			     .ctx = c};
 	int r = oci_sync_serve(c->sock[0], &s, err);
 	c->master = s.master;

@@ -165,6 +165,7 @@ refused_naming() {
 }
 
 @test "domainname: set in the container's uts namespace; refused without one, as runc" {
+	is_oci_run || skip "runc 1.1 ignores domainname (applied from runc 1.2)"
 	edit_config '.domainname = "example.test" | .hostname = "box"'
 	set_args sh -c 'hostname; domainname 2>/dev/null || cat /proc/sys/kernel/domainname'
 	run rt run --bundle "$B" "$CID"
@@ -190,4 +191,96 @@ refused_naming() {
 		refused_naming "linux.intelRdt: this host has no resctrl filesystem"
 	fi
 	[ "$(rt features | jq -c .linux.intelRdt)" = '{"enabled":false}' ]
+}
+
+# idmap_source: $S, a directory owned by root with a file of host uid 1000 and, mounted
+# below it (sub/), a tmpfs with another file of uid 1000.
+idmap_source() {
+	S=$BATS_TEST_TMPDIR/src
+	mkdir -p "$S/sub"
+	echo top >"$S/file" && chown 1000:1000 "$S/file"
+	echo root >"$S/rootfile"
+	mount -t tmpfs -o size=1m tmpfs "$S/sub"
+	echo sub >"$S/sub/file" && chown 1000:1000 "$S/sub/file"
+}
+
+teardown_idmap() {
+	umount "$S/sub" 2>/dev/null || true
+}
+
+@test "idmapped mounts: uidMappings/gidMappings on a bind map its owners; idmap stops at submounts, ridmap does not" {
+	is_oci_run || skip "runc 1.1 has no id-mapped mounts (added in runc 1.2)"
+	[ "$(rt features | jq .linux.mountExtensions.idmap.enabled)" = true ]
+	idmap_source
+	set_args sh -c 'stat -c "%u:%g" /mnt/file /mnt/sub/file /mnt/rootfile'
+	# on-disk 1000 shows as 2000 in the container; root is unmapped (the overflow id)
+	edit_config ".mounts += [{destination: \"/mnt\", type: \"bind\", source: \"$S\", options: [\"rbind\"],
+		uidMappings: [{containerID: 1000, hostID: 2000, size: 1}], gidMappings: [{containerID: 1000, hostID: 3000, size: 1}]}]"
+	run rt run --bundle "$B" "$CID"
+	status_=$status; out=$output
+	edit_config '.mounts[-1].options = ["rbind", "ridmap"]'
+	run rt run --bundle "$B" "$CID"
+	rstatus=$status; rout=$output
+	teardown_idmap
+	status=$status_ output=$out assert_success
+	# "idmap" (the default with mappings): the top mount only
+	[ "$out" = "$(printf '2000:3000\n1000:1000\n65534:65534')" ]
+	status=$rstatus output=$rout assert_success
+	[ "$rout" = "$(printf '2000:3000\n2000:3000\n65534:65534')" ]
+	# the host's view is untouched
+	[ "$(stat -c %u:%g "$S/file")" = 1000:1000 ]
+}
+
+@test "idmapped mounts: what the kernel or the spec refuses is one line, nothing left behind" {
+	is_oci_run || skip "runc 1.1 has no id-mapped mounts"
+	# sysfs cannot be id-mapped
+	edit_config '.mounts += [{destination: "/mnt", type: "bind", source: "/sys/kernel", options: ["rbind"],
+		uidMappings: [{containerID: 0, hostID: 2000, size: 10}], gidMappings: [{containerID: 0, hostID: 2000, size: 10}]}]'
+	run rt run --bundle "$B" "$CID"
+	refused_naming "the kernel refuses to id-map '/sys/kernel'"
+	# overlapping ranges: the kernel refuses the map itself
+	edit_config '.mounts[-1] = {destination: "/mnt", type: "bind", source: "/tmp", options: ["rbind"],
+		uidMappings: [{containerID: 0, hostID: 2000, size: 10}, {containerID: 5, hostID: 3000, size: 10}], gidMappings: [{containerID: 0, hostID: 2000, size: 10}]}'
+	run rt run --bundle "$B" "$CID"
+	refused_naming "id mapping"
+	edit_config '.mounts[-1] = {destination: "/mnt", type: "tmpfs", source: "tmpfs", options: ["idmap"], uidMappings: [{containerID: 0, hostID: 2000, size: 10}], gidMappings: [{containerID: 0, hostID: 2000, size: 10}]}'
+	run rt run --bundle "$B" "$CID"
+	refused_naming "only a bind mount can be id-mapped"
+	edit_config '.mounts[-1] = {destination: "/mnt", type: "bind", source: "/tmp", options: ["rbind", "idmap"]}'
+	run rt run --bundle "$B" "$CID"
+	refused_naming "takes the container's (linux.uidMappings), and there are none"
+	edit_config '.mounts[-1] = {destination: "/mnt", type: "bind", source: "/tmp", options: ["rbind"], uidMappings: [{containerID: 0, hostID: 2000, size: 10}]}'
+	run rt run --bundle "$B" "$CID"
+	refused_naming "needs both uidMappings and gidMappings"
+}
+
+@test "idmapped mounts: idmap without mappings takes the container's user namespace mapping" {
+	is_oci_run || skip "runc 1.1 has no id-mapped mounts"
+	idmap_source
+	make_traversable "$(shared_rootfs)"
+	make_traversable "$S"
+	edit_config '.linux.namespaces += [{type: "user"}]
+		| .linux.uidMappings = [{containerID: 0, hostID: 100000, size: 65536}]
+		| .linux.gidMappings = [{containerID: 0, hostID: 100000, size: 65536}]'
+	edit_config ".mounts += [{destination: \"/mnt\", type: \"bind\", source: \"$S\", options: [\"bind\", \"idmap\"]}]"
+	set_args sh -c 'stat -c "%u:%g" /mnt/file /mnt/rootfile'
+	run rt run --bundle "$B" "$CID"
+	s1=$status o1=$output
+	# without idmap the same files are unmapped in the container's namespace
+	edit_config '.mounts[-1].options = ["rbind"]'
+	run rt run --bundle "$B" "$CID"
+	s2=$status o2=$output
+	teardown_idmap
+	status=$s1 output=$o1 assert_success
+	[ "$o1" = "$(printf '1000:1000\n0:0')" ]
+	status=$s2 output=$o2 assert_success
+	[ "$o2" = "$(printf '65534:65534\n65534:65534')" ]
+}
+
+@test "a read-only /dev: devpts and the device nodes are made before it turns read-only, as runc" {
+	edit_config '(.mounts[] | select(.destination == "/dev") | .options) += ["ro"]'
+	set_args sh -c 'ls -l /dev/null | cut -c1; echo x >/dev/null && echo null-ok; touch /dev/x 2>/dev/null || echo dev-ro; grep -c " /dev/pts .* devpts " /proc/self/mountinfo; test -c /dev/pts/ptmx && echo ptmx'
+	run rt run --bundle "$B" "$CID"
+	assert_success
+	[ "$output" = "$(printf 'c\nnull-ok\ndev-ro\n1\nptmx')" ]
 }
