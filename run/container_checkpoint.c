@@ -31,6 +31,7 @@
 #include "common/util.h"
 #include "run/cgroup/cgroup.h"
 #include "run/container_internal.h"
+#include "run/hooks.h"
 #include "run/process.h"
 #include "run/state.h"
 
@@ -544,6 +545,36 @@ static int restore_ext(criu_opts *c, restoring *r, int images, oci_error *err)
 	return 0;
 }
 
+/* What restore's child reports up its pipe: the restored init's pid (or a negative errno),
+ * and why the hooks failed when they did. */
+typedef struct restore_report {
+	int pid;
+	char hook_error[OCI_ERR_MSG_MAX]; /* one write: less than PIPE_BUF */
+} restore_report;
+
+/* libcriu's notify callback takes no argument: the one restore of this process. */
+static restoring *notify_restoring;
+static restore_report *notify_report;
+
+/* As runc: when CRIU has made the namespaces (the network one empty with --empty-ns), the
+ * prestart and createRuntime hooks run with the restored init's pid, to set them up. */
+static int restore_notify(char *action, criu_notify_arg_t na)
+{
+	restoring *r = notify_restoring;
+	if (strcmp(action, "setup-namespaces") || !r)
+		return 0;
+	r->d.st.pid = criu_notify_pid(na);
+	cleanup_free char *state = oci_container_hook_state(&r->d.st, "creating");
+	oci_error e = OCI_ERROR_INIT;
+	if (!state)
+		oci_err(&e, OCI_E_INTERNAL, "cannot build state");
+	else if (oci_hooks_run(&r->b.cfg.hooks, "prestart", state, &e) == 0 &&
+		 oci_hooks_run(&r->b.cfg.hooks, "createRuntime", state, &e) == 0)
+		return 0;
+	memcpy(notify_report->hook_error, e.msg, sizeof(e.msg));
+	return -1;
+}
+
 /* In a child that joined the container's cgroups: CRIU restores the tree as its child. The
  * pid goes up the pipe; then the child exits (--detach) or waits for the container. */
 static int restore_run(restoring *r, criu_opts *c, const char *work_path, int work, pid_t *pid,
@@ -562,43 +593,52 @@ static int restore_run(restoring *r, criu_opts *c, const char *work_path, int wo
 	if (child == 0) {
 		close(p[0]);
 		oci_error e = OCI_ERROR_INIT;
-		int got = -1;
+		restore_report rep = {.pid = -1};
 		for (int i = 0; i < 3; i++)
 			dup2(i, STDIO_BASE + i);
 		if (r->netns >= 0)
 			dup2(r->netns, STDIO_BASE + 3);
+		notify_restoring = r;
+		notify_report = &rep;
+		criu_local_set_notify_cb(c, restore_notify);
 		int saved = quiet_stderr();
 		if (oci_cgroup_enter(r->d.st.cgroups, getpid(), &e) == 0)
-			got = criu_local_restore_child(c);
+			rep.pid = criu_local_restore_child(c);
 		else
-			got = -EPERM;
+			rep.pid = -EPERM;
 		restore_stderr(saved);
 		for (int i = 0; i < 4; i++)
 			close(STDIO_BASE + i);
-		if (write(p[1], &got, sizeof(got)) != sizeof(got) || got <= 0)
+		if (write(p[1], &rep, sizeof(rep)) != sizeof(rep) || rep.pid <= 0)
 			_exit(1);
 		close(p[1]);
 		if (r->o->detach)
 			_exit(0);
 		int st;
-		while (waitpid(got, &st, 0) < 0 && errno == EINTR)
+		while (waitpid(rep.pid, &st, 0) < 0 && errno == EINTR)
 			;
 		_exit(WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
 	}
 	close(p[1]);
-	int got = -1;
-	ssize_t n = read(p[0], &got, sizeof(got));
+	restore_report rep = {.pid = -1};
+	ssize_t n = read(p[0], &rep, sizeof(rep));
 	close(p[0]);
-	if (n != sizeof(got) || got <= 0) {
+	if (n != sizeof(rep) || rep.pid <= 0) {
 		waitpid(child, NULL, 0);
-		if (got == -EPERM)
+		if (n != sizeof(rep))
+			rep.pid = -ECOMM;
+		if (rep.pid == -EPERM)
 			return oci_err(err, OCI_E_IO, "restore of '%s': cannot join its cgroups",
 				       r->o->id);
+		rep.hook_error[sizeof(rep.hook_error) - 1] = '\0';
+		if (rep.hook_error[0])
+			return oci_err(err, OCI_E_IO, "restore of '%s': %s", r->o->id,
+				       rep.hook_error);
 		cleanup_free char *what = oci_asprintf(NULL, "restore of '%s'", r->o->id);
-		return criu_failed(what ? what : "restore", work, work_path, "restore.log", got,
+		return criu_failed(what ? what : "restore", work, work_path, "restore.log", rep.pid,
 				   err);
 	}
-	*pid = got;
+	*pid = rep.pid;
 	if (r->o->detach) {
 		waitpid(child, NULL, 0);
 		*waiter = -1;

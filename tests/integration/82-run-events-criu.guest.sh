@@ -21,13 +21,11 @@ wait_file() {
 	done
 }
 
-# counter [SCRIPT]: the bundle of a container counting in /tmp/count (a tmpfs) every 0.1 s and
-# running SCRIPT first (in the background if it does not end), its stdio on its own /dev/null.
+# counter [SCRIPT]: the bundle of a container counting in /tmp/count (a tmpfs) every 0.1 s after
+# SCRIPT (commands ending in ';' or '&'; one line), its stdio on its own /dev/null.
 # It has its own network namespace (the default spec's): CRIU dumps and restores it.
 counter() {
-	bundle sh -c "exec </dev/null >/dev/null 2>&1
-${1:-:}
-i=0; while :; do i=\$((i+1)); echo \$i >/tmp/count; sleep 0.1; done"
+	bundle sh -c "exec </dev/null >/dev/null 2>&1; ${1:-:;} i=0; while :; do i=\$((i+1)); echo \$i >/tmp/count; sleep 0.1; done"
 	edit '.mounts += [{"destination": "/tmp", "type": "tmpfs", "source": "tmpfs", "options": ["nosuid"]}]'
 }
 
@@ -121,13 +119,18 @@ put count "$(count_of "$CID-r")"
 cleanup
 
 t ckpt-emptyns
-# --empty-ns network: the namespace is made again, empty (an engine or a hook sets it up)
+# --empty-ns network: the namespace is made again, empty; the prestart hooks run when it
+# exists, with the restored init's pid (as runc: a hook or an engine sets the network up)
 counter
+edit '.hooks.prestart = [{"path": "/bin/sh", "args": ["sh", "-c", "cat >/tmp/emptyns-hook.json"]}]'
 run_bg "$CID"
 sleep 1
+rm -f /tmp/emptyns-hook.json
 rec checkpoint rt checkpoint --empty-ns network --image-path /tmp/img8 "$CID"
 rec restore rt restore -d --empty-ns network --image-path /tmp/img8 -b "$B" "$CID-r"
 pid=$(state_field "$CID-r" pid)
+put pid "$pid"
+put hook-pid "$(jq -r .pid /tmp/emptyns-hook.json 2>&1)"
 a=$(count_of "$CID-r")
 sleep 1
 put counting "$([ "$(count_of "$CID-r")" -gt "${a:-0}" ] && echo yes)"
@@ -140,8 +143,8 @@ cleanup
 t ckpt-extnetns
 # a network namespace joined by path (as engines give one): external for CRIU, and the
 # restored container is back in the namespace at that path
-ip netns add ckptns
-ip netns exec ckptns ip link set lo up
+# (iproute2's ip: busybox's has no netns)
+/bin/ip netns add ckptns
 counter
 edit '.linux.namespaces |= map(if .type == "network" then .path = "/run/netns/ckptns" else . end)'
 run_bg "$CID"
@@ -153,7 +156,7 @@ put netns "$(stat -L -c %i /proc/$pid/ns/net 2>&1)"
 put want "$(stat -L -c %i /run/netns/ckptns)"
 put count "$(count_of "$CID-r")"
 cleanup
-ip netns del ckptns
+/bin/ip netns del ckptns
 
 t ckpt-cgns
 # a cgroup namespace: restored into the new container's cgroup, which is its root again
@@ -175,9 +178,15 @@ cleanup
 t ckpt-tcp
 # an established connection over lo, inside the container: refused without --tcp-established
 # (CRIU's reason in one line), dumped and restored with it, and data flows on afterwards
-counter 'nc -l -p 5000 >/tmp/got & sleep 0.5; (while :; do echo x; sleep 0.2; done) | nc 127.0.0.1 5000 &'
+counter 'nc -l -p 5000 >/tmp/got & while ! { (while :; do echo x; sleep 0.2; done) | nc 127.0.0.1 5000; }; do sleep 0.2; done &'
 run_bg "$CID"
-sleep 2
+pid=$(state_field "$CID" pid)
+wait_file "/proc/$pid/root/tmp/got"
+i=0
+while [ $i -lt 100 ] && [ ! -s "/proc/$pid/root/tmp/got" ]; do
+	sleep 0.2
+	i=$((i + 1))
+done
 rec refused rt checkpoint --image-path /tmp/img11 "$CID"
 put status-refused "$(state_field "$CID" status)"
 rec checkpoint rt checkpoint --tcp-established --image-path /tmp/img12 "$CID"
