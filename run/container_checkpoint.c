@@ -1,11 +1,14 @@
 /* Checkpoint and restore through CRIU, as runc does them: libcriu (Debian's criu package)
  * drives `criu swrk` over its RPC socket. checkpoint dumps the container's process tree with
- * its namespaces (the config's bind mounts and masked files recorded as external mounts, the
- * init's stdio in descriptors.json) and, unless --leave-running or --pre-dump, removes the
- * container as runc does. restore makes a new container (any id) from a bundle: state
- * directory, cgroups with the config's limits, then CRIU restores the tree into them (the
- * process CRIU runs from has joined the cgroups first, so every restored task starts there),
- * with the bind mounts mapped to their sources and stdio pipes handed over.
+ * its namespaces (the config's bind mounts and masked files recorded as external mounts, a
+ * network namespace joined by path as an external one, the init's stdio in descriptors.json)
+ * and, unless --leave-running or --pre-dump, removes the container as runc does. restore makes
+ * a new container (any id) from a bundle through create's phases (the bundle loaded into the
+ * typed model, the state directory, the cgroups with the config's limits), then CRIU restores
+ * the tree into them (the process CRIU runs from has joined the cgroups first, so every
+ * restored task starts there), with the bind mounts mapped to their sources, stdio pipes and
+ * the joined network namespace handed over, and the prestart hooks run once the namespaces
+ * exist.
  *
  * Without libcriu at build time both commands say so. CRIU's own reason for a failure is
  * taken from its log (the first "Error" line) and shown in one line with the log's path. */
@@ -447,7 +450,8 @@ typedef struct restoring {
 	oci_container_dir d;
 	char *criu_root;
 	bool mounted;
-	int netns; /* the network namespace joined by path, handed to CRIU; or -1 */
+	int netns;   /* the network namespace joined by path, handed to CRIU; or -1 */
+	int cg_mode; /* CRIU's cgroup mode (0: ignore) */
 } restoring;
 
 static void restoring_release(restoring *r, bool failed)
@@ -545,6 +549,36 @@ static int restore_ext(criu_opts *c, restoring *r, int images, oci_error *err)
 	return 0;
 }
 
+/* When CRIU manages cgroups at restore, the dumped tree's cgroups are mapped onto the new
+ * container's (which this process has joined): each line of /proc/self/cgroup becomes a
+ * cgroup root for its controllers (v2's "0::/path" one for all). */
+static int add_cg_roots(criu_opts *c)
+{
+	cleanup_free char *text = NULL;
+	size_t len;
+	if (oci_read_file_at(AT_FDCWD, "/proc/self/cgroup", 1 << 16, &text, &len, NULL) < 0)
+		return -1;
+	for (char *save, *line = strtok_r(text, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char *ctrls = strchr(line, ':');
+		char *path = ctrls ? strchr(ctrls + 1, ':') : NULL;
+		if (!path)
+			continue;
+		*path++ = '\0';
+		ctrls++;
+		if (!ctrls[0]) {
+			if (criu_local_add_cg_root(c, NULL, path) < 0)
+				return -1;
+			continue;
+		}
+		for (char *s2, *ctl = strtok_r(ctrls, ",", &s2); ctl;
+		     ctl = strtok_r(NULL, ",", &s2))
+			if (criu_local_add_cg_root(c, ctl, path) < 0)
+				return -1;
+	}
+	return 0;
+}
+
 /* What restore's child reports up its pipe: the restored init's pid (or a negative errno),
  * and why the hooks failed when they did. */
 typedef struct restore_report {
@@ -602,7 +636,8 @@ static int restore_run(restoring *r, criu_opts *c, const char *work_path, int wo
 		notify_report = &rep;
 		criu_local_set_notify_cb(c, restore_notify);
 		int saved = quiet_stderr();
-		if (oci_cgroup_enter(r->d.st.cgroups, getpid(), &e) == 0)
+		if (oci_cgroup_enter(r->d.st.cgroups, getpid(), &e) == 0 &&
+		    (r->cg_mode == 0 || add_cg_roots(c) == 0))
 			rep.pid = criu_local_restore_child(c);
 		else
 			rep.pid = -EPERM;
@@ -670,12 +705,15 @@ int oci_container_restore(const oci_runtime *rt, const oci_restore_opts *o, int 
 		goto out;
 	criu_local_set_root(c, r.criu_root);
 	criu_local_set_evasive_devices(c, true);
-	/* the tasks start in the cgroups restore made (they inherit them from CRIU) */
+	/* The tasks start in the cgroups restore made (they inherit them from CRIU). By default
+	 * CRIU leaves cgroups alone, except for a cgroup-namespaced container: the namespace's
+	 * root is only restored when CRIU manages cgroups (soft, runc's default), with the
+	 * dumped cgroups mapped onto the new container's. */
+	r.cg_mode = o->criu.manage_cgroups_mode
+			? oci_criu_cg_mode(o->criu.manage_cgroups_mode, NULL)
+			: (oci_config_find_namespace(&r.b.cfg, "cgroup") ? 3 : 0);
 	criu_local_set_manage_cgroups(c, true);
-	criu_local_set_manage_cgroups_mode(
-	    c, (enum criu_cg_mode)(o->criu.manage_cgroups_mode
-				       ? oci_criu_cg_mode(o->criu.manage_cgroups_mode, NULL)
-				       : 0));
+	criu_local_set_manage_cgroups_mode(c, (enum criu_cg_mode)r.cg_mode);
 	if (restore_ext(c, &r, images, err) < 0 ||
 	    restore_run(&r, c, work_path, work, &pid, &waiter, err) < 0)
 		goto out;

@@ -6,8 +6,9 @@
 # CRIU cannot run on the host's kernel (49-run-checkpoint covers what it does there).
 
 load ../lib/common
-# CRIU in an emulated guest (no KVM here) takes minutes; the watchdog is at 3/4 of this
-VM_TIMEOUT=${VM_TIMEOUT:-480}
+# CRIU in an emulated guest (no KVM here) takes minutes (about 4 idle, 12 on a loaded 2-core
+# machine); the watchdog is at 3/4 of this
+VM_TIMEOUT=${VM_TIMEOUT:-1200}
 load ../lib/vm
 
 setup_file() {

@@ -178,7 +178,8 @@ cleanup
 t ckpt-tcp
 # an established connection over lo, inside the container: refused without --tcp-established
 # (CRIU's reason in one line), dumped and restored with it, and data flows on afterwards
-counter 'nc -l -p 5000 >/tmp/got & while ! { (while :; do echo x; sleep 0.2; done) | nc 127.0.0.1 5000; }; do sleep 0.2; done &'
+# (the listener's stdin never ends: busybox nc stops at its end)
+counter 'sleep 100000 | nc -l -p 5000 >/tmp/got & while ! { (while :; do echo x; sleep 0.2; done) | nc 127.0.0.1 5000; }; do sleep 0.2; done &'
 run_bg "$CID"
 pid=$(state_field "$CID" pid)
 wait_file "/proc/$pid/root/tmp/got"
