@@ -193,10 +193,18 @@ put status-refused "$(state_field "$CID" status)"
 rec checkpoint rt checkpoint --tcp-established --image-path /tmp/img12 "$CID"
 rec restore rt restore -d --tcp-established --image-path /tmp/img12 -b "$B" "$CID-r"
 pid=$(state_field "$CID-r" pid)
+put status "$(state_field "$CID-r" status)"
+# data on the restored connection: TCP's retransmission timer backed off while the network
+# was locked for the dump, so give it time
 a=$(wc -c </proc/$pid/root/tmp/got)
-sleep 2
+i=0
+while [ $i -lt 60 ] && [ "$(wc -c </proc/$pid/root/tmp/got)" -le "${a:-0}" ]; do
+	sleep 0.5
+	i=$((i + 1))
+done
 put flowing "$([ "$(wc -c </proc/$pid/root/tmp/got)" -gt "${a:-0}" ] && echo yes)"
-grep Error /tmp/img12/restore.log | head -5 >"$T/rlog"
+cat /proc/$pid/net/tcp >"$T/tcp" 2>&1
+grep -E 'Error|Warn' /tmp/img12/restore.log | head -20 >"$T/rlog"
 cleanup
 
 t ckpt-fg
