@@ -63,14 +63,16 @@ ALL_CFLAGS := -std=gnu11 -D_GNU_SOURCE -DOCI_VERSION=\"$(VERSION)\" -I. $(WARN) 
 	$(CRIU_CFLAGS) $(CPPFLAGS) $(CFLAGS)
 ALL_LIBS := -Wl,--as-needed $(PKG_LIBS) $(ISAL_LIBS) $(CRIU_LIBS) -lpthread
 # oci-run is loaded twice per container (from its binary, then from its sealed copy), and
-# the dynamic loader made about 40% of its page faults: it is linked static-pie where the
-# archives of its libraries are installed (as runc's release binaries link libseccomp).
-# STATIC_RUN=0 links it dynamically; sanitizer builds always do.
-RUN_STATIC_LIBS := -ljansson -lseccomp -lcap $(CRIU_LIBS) $(if $(CRIU_LIBS),-lprotobuf-c) -lpthread
+# the dynamic loader made about 40% of its page faults: its libraries are linked in where
+# their archives are installed (as runc's release binaries link libseccomp); only libc stays
+# shared (a fully static binary ignores LD_PRELOAD, which 70-cve-exec's CVE-2019-5736 attacks
+# use to reach it). STATIC_RUN=0 links them dynamically; sanitizer builds always do.
+RUN_STATIC_LIBS := -Wl,-Bstatic -ljansson -lseccomp -lcap $(CRIU_LIBS) $(if $(CRIU_LIBS),-lprotobuf-c) \
+	-Wl,-Bdynamic -lpthread
 ifeq ($(origin STATIC_RUN)$(SANITIZE),undefined)
-STATIC_RUN := $(shell printf 'int main(void){return 0;}' | $(CC) -x c - -static-pie -o /dev/null $(RUN_STATIC_LIBS) 2>/dev/null && echo 1)
+STATIC_RUN := $(shell printf 'int main(void){return 0;}' | $(CC) -x c - -o /dev/null $(RUN_STATIC_LIBS) 2>/dev/null && echo 1)
 endif
-tool_libs = $(if $(and $(filter run,$(1)),$(filter 1,$(STATIC_RUN))),-static-pie $(RUN_STATIC_LIBS),$(ALL_LIBS))
+tool_libs = $(if $(and $(filter run,$(1)),$(filter 1,$(STATIC_RUN))),$(RUN_STATIC_LIBS),$(ALL_LIBS))
 
 # stamp_file FILE,VAR: FILE holds the value of VAR; it is rewritten (and so newer than every
 # object that depends on it) only when that value differs from what it holds.

@@ -393,23 +393,6 @@ json_t *oci_container_state(const oci_runtime *rt, const char *id, oci_error *er
 	return j;
 }
 
-/* The owner column, as runc's: the name /etc/passwd gives the uid (read as a file, not
- * through NSS: oci-run is linked statically), else "#uid". */
-static void owner_name(uid_t uid, char *buf, size_t len)
-{
-	snprintf(buf, len, "#%u", (unsigned)uid);
-	FILE *f = fopen("/etc/passwd", "re");
-	if (!f)
-		return;
-	struct passwd *pw;
-	while ((pw = fgetpwent(f)))
-		if (pw->pw_uid == uid) {
-			snprintf(buf, len, "%s", pw->pw_name);
-			break;
-		}
-	fclose(f);
-}
-
 static int cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
@@ -455,9 +438,11 @@ json_t *oci_container_list(const oci_runtime *rt, oci_error *err)
 			/* Hidden, it could never be deleted by anyone reading the list. */
 			log_warn("%s", e2.msg);
 		} else if (ids[i]) {
-			char ubuf[256];
-			owner_name(owner, ubuf, sizeof(ubuf));
-			json_array_append_new(arr, oci_state_to_json(&st, status, true, ubuf));
+			struct passwd *pw = getpwuid(owner);
+			char ubuf[32];
+			snprintf(ubuf, sizeof(ubuf), "#%u", (unsigned)owner);
+			json_array_append_new(
+			    arr, oci_state_to_json(&st, status, true, pw ? pw->pw_name : ubuf));
 			oci_state_release(&st);
 		}
 		free(ids[i]);
