@@ -34,10 +34,12 @@ else
 	ref=crun
 fi
 W=$(mktemp -d /tmp/oci-bench-run.XXXXXX)
+# the runtimes name the cgroup after the id, whatever --root says: one bench per id
+ID=bench-$$
 cleanup() {
 	local k
 	for k in "${!names[@]}"; do
-		"${paths[$k]}" --root "$W/state-${names[$k]}" delete --force bench >/dev/null 2>&1 || true
+		"${paths[$k]}" --root "$W/state-${names[$k]}" delete --force "$ID" >/dev/null 2>&1 || true
 	done
 	rm -rf "$W"
 }
@@ -55,7 +57,7 @@ mv "$W/c.json" "$W/bundle/config.json"
 cd "$W/bundle"
 
 for k in "${!names[@]}"; do # each runtime runs the bundle
-	"${paths[$k]}" --root "$W/state-${names[$k]}" run bench </dev/null >/dev/null || {
+	"${paths[$k]}" --root "$W/state-${names[$k]}" run "$ID" </dev/null >/dev/null || {
 		echo "run bench: ${names[$k]} (${paths[$k]}) cannot run the bundle" >&2
 		exit 1
 	}
@@ -68,7 +70,7 @@ for i in $(seq "$ROUNDS"); do
 	for k in "${!names[@]}"; do
 		n=${names[$k]}
 		hyperfine -N --warmup 3 --runs "$RUNS" --export-json "$W/h.json" \
-			"${paths[$k]} --root $W/state-$n run bench" >"$W/h.out" 2>&1 || {
+			"${paths[$k]} --root $W/state-$n run $ID" >"$W/h.out" 2>&1 || {
 			cat "$W/h.out"
 			exit 1
 		}
@@ -101,7 +103,7 @@ for k in "${!names[@]}"; do
 	read -r _ lo hi < <(bench_stats ${WALL[$n]})
 	printf '  %-8s %11.2f %8.2f %8.2f %10.2f %8.2fx %8.2fx %13s\n' "$n" "${MW[$n]}" "$lo" "$hi" "${MC[$n]}" \
 		"$(echo "${MW[$n]} / ${MW[$ref]}" | bc -l)" "$(echo "${MC[$n]} / ${MC[$ref]}" | bc -l)" \
-		"$(peak "${paths[$k]}" --root "$W/state-$n" run bench)"
+		"$(peak "${paths[$k]}" --root "$W/state-$n" run "$ID")"
 done
 if [ -z "${OCI_RUN_B:-}" ]; then
 	r=$(echo "${MW[oci-run]} / ${MW[crun]}" | bc -l)
