@@ -217,7 +217,7 @@ check:
 	@tests/run.sh $(T)
 
 bench: all
-	@for b in tests/bench/*.sh; do echo "== $$b"; bash $$b || exit 1; done
+	@bash tests/bench/table.sh
 
 deps:
 	@tests/lib/deps.sh

@@ -35,6 +35,7 @@
 #include "run/container_internal.h"
 #include "run/hooks.h"
 #include "run/init.h"
+#include "run/lsm.h"
 #include "run/mounts.h"
 #include "run/process.h"
 #include "run/seccomp.h"
@@ -78,6 +79,10 @@ static int load_bundle(const oci_create_opts *opts, bundle_config *b, oci_error 
 		return oci_config_report(problems, n, "config.json", err);
 	if (!b->cfg.has_process)
 		return oci_err(err, OCI_E_INVALID, "config.json: process: missing");
+	if (oci_lsm_check(&b->cfg.process, b->cfg.linux_.mount_label, err) < 0)
+		return oci_err_prefix(err, "config.json");
+	if (oci_process_check_host(&b->cfg, err) < 0)
+		return -1;
 	const char *root_path = b->cfg.root_path;
 	if (!root_path)
 		return oci_err(err, OCI_E_INVALID, "config.json: root.path: missing");
@@ -388,6 +393,11 @@ static int spawn_init(creation *c, const bundle_config *b, const ns_plan *ns, oc
 	memcpy(ia.join_fds, ns->join_fds, sizeof(ia.join_fds));
 	memcpy(ia.join_types, ns->join_types, sizeof(ia.join_types));
 
+	/* Id-mapped mounts are made here, on the host side (mounts.h says why). */
+	cleanup_mount_trees oci_mount_trees trees = {0};
+	if (oci_mounts_open_idmapped(&b->cfg, c->opts->bundle, &trees, err) < 0)
+		return -1;
+	ia.mount_trees = trees.fds;
 	if (ns->join_pid_fd >= 0 && setns(ns->join_pid_fd, CLONE_NEWPID) < 0)
 		return oci_err_errno(err, errno, "cannot join the pid namespace");
 	/* Signals are read from a signalfd by the foreground loop; the init unblocks them. */

@@ -20,7 +20,22 @@ typedef struct oci_mount_ctx {
 	bool shared_mountns; /* no mount namespace of its own: nothing is mounted, the rootfs is
 				entered with chroot (oci_mounts_check_shared_ns allowed it) */
 	const char *const *cgroup_rel; /* unused for now: per-controller cgroup of the container */
+	const int *trees; /* per mount: a detached tree made by the runtime (-1: none), or NULL */
 } oci_mount_ctx;
+
+/* The detached trees of the id-mapped mounts, one slot per config mount (-1: none). */
+typedef struct oci_mount_trees {
+	int *fds;
+	size_t n;
+} oci_mount_trees;
+/* Made by the runtime on the host before the init is cloned: an id-mapped mount needs
+ * privilege over the source's filesystem, which a container in a user namespace lacks. Each
+ * tree has the mount's options set and is id-mapped through a user namespace made from the
+ * mount's uidMappings/gidMappings (or the container's); the init only attaches it. */
+int oci_mounts_open_idmapped(const oci_config *cfg, const char *bundle, oci_mount_trees *out,
+			     oci_error *err);
+void oci_mount_trees_release(oci_mount_trees *t);
+#define cleanup_mount_trees __attribute__((cleanup(oci_mount_trees_release)))
 
 /* Without a mount namespace of the container's own every mount would be made in the
  * runtime's (the host's): refuse a config that asks for one (mounts, maskedPaths,

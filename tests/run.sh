@@ -66,6 +66,7 @@ declare -A PARALLEL=(
 	[45-run-spec12]=""
 	[46-run-validate]=""
 	[47-run-hardening]=""
+	[47-run-lsm]=""
 	[48-run-events]=""
 	[49-run-checkpoint]=""
 	[50-rootless]="users"

@@ -109,9 +109,11 @@ initramfs() {
 	# runc (to compare) and util-linux setpriv (busybox's cannot change uids) when installed;
 	# criu for checkpoint/restore, with what it runs: GNU tar (tmpfs dumps, --numeric-owner),
 	# iproute2's ip (`ip addr save`) and the iptables tools (a net namespace's rules: CRIU
-	# 3.17 picks the legacy or the nft ones by what it finds)
+	# 3.17 picks the legacy or the nft ones by what it finds); apparmor_parser to load the
+	# AppArmor profiles of the LSM tests (Debian's kernel enables AppArmor)
 	local extra=() f
 	for f in /usr/sbin/runc /usr/bin/setpriv /usr/sbin/criu /usr/bin/tar /usr/sbin/ip \
+		/usr/sbin/apparmor_parser \
 		/usr/sbin/{iptables,ip6tables}{,-save,-restore} \
 		/usr/sbin/{iptables,ip6tables}-legacy{,-save,-restore}; do
 		[ -x "$f" ] && extra+=("$f")
