@@ -69,7 +69,7 @@ ALL_LIBS := -Wl,--as-needed $(PKG_LIBS) $(ISAL_LIBS) $(CRIU_LIBS) -lpthread
 # use to reach it). STATIC_RUN=0 links them dynamically; sanitizer builds always do.
 RUN_STATIC_LIBS := -Wl,-Bstatic -ljansson -lseccomp -lcap $(CRIU_LIBS) $(if $(CRIU_LIBS),-lprotobuf-c) \
 	-Wl,-Bdynamic -lpthread
-ifeq ($(origin STATIC_RUN)$(SANITIZE),undefined)
+ifeq ($(origin STATIC_RUN)$(filter 1,$(SANITIZE)),undefined)
 STATIC_RUN := $(shell printf 'int main(void){return 0;}' | $(CC) -x c - -o /dev/null $(RUN_STATIC_LIBS) 2>/dev/null && echo 1)
 endif
 tool_libs = $(if $(and $(filter run,$(1)),$(filter 1,$(STATIC_RUN))),$(RUN_STATIC_LIBS),$(ALL_LIBS))
