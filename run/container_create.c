@@ -445,12 +445,24 @@ static int run_create_hooks(void *ctx, oci_error *err)
 	return 0;
 }
 
+/* Phase 5: the init's seccomp notify fd, to the agent at linux.seccomp.listenerPath. */
+static int send_notify_fd(void *ctx, int sock, int fd, oci_error *err)
+{
+	creation *c = ctx;
+	int r = oci_seccomp_send_listener(c->cfg->linux_.seccomp, c->pid, c->hook_state, fd, err);
+	close(fd);
+	if (r < 0)
+		return -1;
+	return oci_sync_send(sock, OCI_SYNC_SECCOMP_DONE, NULL, 0, -1, err);
+}
+
 /* Phase 5: serve the init until it waits for start. */
 static int serve_init(creation *c, oci_error *err)
 {
 	oci_sync_server s = {.console_socket = c->opts->console_socket,
 			     .master = -1,
 			     .hooks = run_create_hooks,
+			     .seccomp = c->cfg->linux_.seccomp ? send_notify_fd : NULL,
 			     .ctx = c};
 	int r = oci_sync_serve(c->sock[0], &s, err);
 	c->master = s.master;
