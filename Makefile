@@ -34,6 +34,7 @@ CHECK_LIBS := $(shell $(PKG_CONFIG) --libs check 2>/dev/null)
 # ISA-L's igzip speeds up gzip inflate; used when its header is present.
 # ('\#' inside $(shell) reaches the shell as a backslash with make >= 4.3: use a variable.)
 HASH := \#
+COMMA := ,
 HAVE_ISAL := $(shell printf '$(HASH)include <isa-l/igzip_lib.h>\nint main(void){return 0;}' | $(CC) -x c - -o /dev/null -lisal 2>/dev/null && echo 1)
 ifeq ($(HAVE_ISAL),1)
 ISAL_CFLAGS := -DHAVE_ISAL=1
@@ -67,10 +68,11 @@ ALL_LIBS := -Wl,--as-needed $(PKG_LIBS) $(ISAL_LIBS) $(CRIU_LIBS) -lpthread
 # their archives are installed (as runc's release binaries link libseccomp); only libc stays
 # shared (a fully static binary ignores LD_PRELOAD, which 70-cve-exec's CVE-2019-5736 attacks
 # use to reach it). STATIC_RUN=0 links them dynamically; sanitizer builds always do.
-RUN_STATIC_LIBS := -Wl,-Bstatic -ljansson -lseccomp -lcap $(CRIU_LIBS) $(if $(CRIU_LIBS),-lprotobuf-c) \
-	-Wl,-Bdynamic -lpthread
+RUN_STATIC := -ljansson -lseccomp -lcap $(CRIU_LIBS) $(if $(CRIU_LIBS),-lprotobuf-c)
+RUN_STATIC_LIBS := -Wl,--as-needed -Wl,-Bstatic $(RUN_STATIC) -Wl,-Bdynamic \
+	$(filter-out -Wl$(COMMA)--as-needed $(RUN_STATIC),$(ALL_LIBS))
 ifeq ($(origin STATIC_RUN)$(filter 1,$(SANITIZE)),undefined)
-STATIC_RUN := $(shell printf 'int main(void){return 0;}' | $(CC) -x c - -o /dev/null $(RUN_STATIC_LIBS) 2>/dev/null && echo 1)
+STATIC_RUN := $(shell printf 'int main(void){return 0;}' | $(CC) -x c - -o /dev/null -Wl,-Bstatic $(RUN_STATIC) -Wl,-Bdynamic 2>/dev/null && echo 1)
 endif
 tool_libs = $(if $(and $(filter run,$(1)),$(filter 1,$(STATIC_RUN))),$(RUN_STATIC_LIBS),$(ALL_LIBS))
 
