@@ -143,6 +143,7 @@ static __attribute__((noreturn)) void exec_process(int sync, const oci_process *
 		int master, slave;
 		char name[128];
 		if (oci_terminal_open(&master, &slave, name, sizeof(name), &err) < 0 ||
+		    oci_terminal_prepare(master, slave, process, &err) < 0 ||
 		    oci_terminal_attach(slave, &err) < 0)
 			child_fail(sync, &err, 1);
 		if (oci_sync_send(sync, OCI_SYNC_PTY, name, strlen(name), master, &err) < 0)

@@ -241,7 +241,12 @@ int main(int argc, char **argv)
 		oci_cli_unknown_command(name, &err);
 		goto fail;
 	}
+	log_debug("command '%s', state root '%s'", name, rt.root);
 	int r = ((const struct run_command *)(const void *)cmd)->fn(&rt, cargc, cargv, &err);
+	if (r == OCI_CMD_FAIL_255) {
+		oci_log_error_final(&err);
+		return 255;
+	}
 	if (r < 0)
 		goto fail;
 	return r;
