@@ -299,14 +299,12 @@ process_json() {
 	[ "$output" = ran-marker ]
 }
 
-@test "exec into a paused container fails with status 255 (runc) unless --ignore-paused" {
+@test "exec into a paused container fails with status 255 (runc)" {
 	start_container
 	rt pause "$CID"
 	run rt exec "$CID" true
 	assert_failure 255
 	assert_output_contains paused
-	run rt exec --ignore-paused -d "$CID" true
-	assert_success
 	rt resume "$CID"
 	# a usage error is status 1, as runc's
 	run rt exec
