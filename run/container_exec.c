@@ -44,107 +44,78 @@
 /* The namespaces are joined in the order of common/spec.h's table. */
 #define N_NS OCI_SPEC_N_NAMESPACES
 
-/* ---- phase 2: the process, typed ---- */
-
-/* Append a copy of s to the NULL-terminated list *v. */
-static int strv_append(char ***v, const char *s, oci_error *err)
+/* The process to run: the --process file as it is, or the container's own process with
+ * ARGS and the command-line overrides (runc's rules). */
+static json_t *build_process(const oci_exec_opts *o, json_t *spec, oci_error *err)
 {
-	size_t n = 0;
-	while (*v && (*v)[n])
-		n++;
-	char **nv = realloc(*v, (n + 2) * sizeof(char *));
-	if (!nv)
-		return oci_err(err, OCI_E_INTERNAL, "out of memory");
-	*v = nv;
-	nv[n] = strdup(s);
-	nv[n + 1] = NULL;
-	if (!nv[n])
-		return oci_err(err, OCI_E_INTERNAL, "out of memory");
-	return 0;
-}
-
-/* --process FILE: a runtime-spec process object through the checker config.json's process
- * goes through (runc: without a user it runs as root, whatever the config's user). */
-static int process_from_file(const char *file, oci_process *out, oci_error *err)
-{
-	cleanup_json json_t *p = oci_json_load_file_at(AT_FDCWD, file, OCI_JSON_MAX_SIZE, err);
-	if (!p)
-		return oci_err_prefix(err, "--process");
-	if (!json_is_object(p))
-		return oci_err(err, OCI_E_INVALID, "--process '%s': expected a JSON object", file);
-	if (!json_object_get(p, "user"))
-		json_object_set_new(p, "user", json_pack("{s:i,s:i}", "uid", 0, "gid", 0));
-	cleanup_json json_t *problems = json_array();
-	int n = problems ? oci_config_load_process(p, out, problems, err) : -1;
-	if (n > 0)
-		oci_config_report(problems, n, "--process", err);
-	return n == 0 ? 0 : -1;
-}
-
-/* The container's own process (checked with config.json), taken over, with exec's flags on
- * top (runc's rules): ARGS, --tty, --cwd, --env added, --user, --additional-gids replacing the
- * config's, --cap added to the bounding, effective and permitted sets, --no-new-privs. */
-static int process_from_flags(const oci_exec_opts *o, oci_process *base, oci_process *out,
-			      oci_error *err)
-{
-	*out = *base;
-	memset(base, 0, sizeof(*base));
-	oci_strvfreep(&out->args);
-	out->args = NULL;
-	for (int i = 0; i < o->nargs; i++)
-		if (strv_append(&out->args, o->args[i], err) < 0)
-			return -1;
-	out->terminal = o->tty;
-	if (o->cwd) {
-		free(out->cwd);
-		if (!(out->cwd = oci_strdup(o->cwd, err)))
-			return -1;
+	json_t *p;
+	if (o->process_file) {
+		p = oci_json_load_file_at(AT_FDCWD, o->process_file, OCI_JSON_MAX_SIZE, err);
+		if (!p)
+			return oci_err_prefix(err, "--process"), NULL;
+		if (!json_is_object(p)) {
+			json_decref(p);
+			return oci_err(err, OCI_E_INVALID, "--process '%s': expected a JSON object",
+				       o->process_file),
+			       NULL;
+		}
+		/* runc: a process without a user runs as root, whatever the config's user. */
+		if (!json_object_get(p, "user"))
+			json_object_set_new(p, "user", json_pack("{s:i,s:i}", "uid", 0, "gid", 0));
+		return p;
 	}
-	size_t i;
-	json_t *v;
-	json_array_foreach(o->env, i,
-			   v) if (strv_append(&out->env, json_string_value(v), err) < 0) return -1;
+	json_t *base = json_object_get(spec, "process");
+	p = base ? json_deep_copy(base) : json_object();
+	json_t *args = json_array();
+	for (int i = 0; i < o->nargs; i++)
+		json_array_append_new(args, json_string(o->args[i]));
+	json_object_set_new(p, "args", args);
+	json_object_set_new(p, "terminal", json_boolean(o->tty));
+	if (o->cwd)
+		json_object_set_new(p, "cwd", json_string(o->cwd));
+	if (json_array_size(o->env)) {
+		json_t *env = json_object_get(p, "env");
+		if (!json_is_array(env))
+			json_object_set_new(p, "env", env = json_array());
+		json_array_extend(env, o->env);
+	}
 	if (o->no_new_privs)
-		out->no_new_privileges = true;
+		json_object_set_new(p, "noNewPrivileges", json_true());
+	json_t *user = json_object_get(p, "user");
+	if (!json_is_object(user))
+		json_object_set_new(p, "user", user = json_object());
 	if (o->user) {
-		uint64_t uid, gid = 0;
+		uint64_t uid, gid;
 		char ubuf[32];
 		const char *colon = strchr(o->user, ':');
 		snprintf(ubuf, sizeof(ubuf), "%.*s",
 			 colon ? (int)(colon - o->user) : (int)strlen(o->user), o->user);
 		if (oci_parse_u64(ubuf, UINT32_MAX, &uid) < 0 ||
-		    (colon && oci_parse_u64(colon + 1, UINT32_MAX, &gid) < 0))
+		    (colon && oci_parse_u64(colon + 1, UINT32_MAX, &gid) < 0)) {
+			json_decref(p);
 			return oci_err(err, OCI_E_INVALID,
-				       "--user: expected UID[:GID] (numbers), got '%s'", o->user);
-		out->user.uid = (uint32_t)uid;
+				       "--user: expected UID[:GID] (numbers), got '%s'", o->user),
+			       NULL;
+		}
+		json_object_set_new(user, "uid", json_integer((json_int_t)uid));
 		if (colon)
-			out->user.gid = (uint32_t)gid;
+			json_object_set_new(user, "gid", json_integer((json_int_t)gid));
 	}
-	if (json_array_size(o->gids)) {
-		gid_t *g = calloc(json_array_size(o->gids), sizeof(gid_t));
-		if (!g)
-			return oci_err(err, OCI_E_INTERNAL, "out of memory");
-		free(out->user.additional_gids);
-		out->user.additional_gids = g;
-		out->user.n_additional_gids = 0;
-		json_array_foreach(o->gids, i, v) g[out->user.n_additional_gids++] =
-		    (gid_t)json_integer_value(v);
+	if (json_array_size(o->gids))
+		json_object_set(user, "additionalGids", o->gids);
+	if (json_array_size(o->caps)) {
+		json_t *caps = json_object_get(p, "capabilities");
+		if (!json_is_object(caps))
+			json_object_set_new(p, "capabilities", caps = json_object());
+		const char *sets[] = {"bounding", "effective", "permitted"};
+		for (size_t i = 0; i < ARRAY_SIZE(sets); i++) {
+			json_t *s = json_object_get(caps, sets[i]);
+			if (!json_is_array(s))
+				json_object_set_new(caps, sets[i], s = json_array());
+			json_array_extend(s, o->caps);
+		}
 	}
-	json_array_foreach(o->caps, i, v)
-	{
-		/* The names config.json's capabilities may hold, from the same table. */
-		const char *name = json_string_value(v);
-		char norm[64];
-		if (strncmp(name, "CAP_", 4) ||
-		    oci_spec_capability_name(name, norm, sizeof(norm)) < 0 || strcmp(norm, name))
-			return oci_err(err, OCI_E_INVALID, "--cap: unknown capability '%s'", name);
-		const enum oci_config_capset sets[] = {OCI_CAPS_BOUNDING, OCI_CAPS_EFFECTIVE,
-						       OCI_CAPS_PERMITTED};
-		for (size_t k = 0; k < ARRAY_SIZE(sets); k++)
-			if (strv_append(&out->caps[sets[k]], name, err) < 0)
-				return -1;
-	}
-	return 0;
+	return p;
 }
 
 /* The container's session keyring (named as the init named it), so that the caller's keys
@@ -275,210 +246,6 @@ static int exec_ready(void *ctx, const char *payload, oci_error *err)
 	return 0;
 }
 
-/* One exec, phase by phase (as create's, run/container_create.c): what each phase made is
- * here, and exec_release undoes it on every path. */
-typedef struct exec_ctx {
-	const oci_exec_opts *o;
-	oci_state st;
-	int dirfd, rootfd; /* the container's state directory (locked) and the state root */
-	oci_config cfg;	   /* config.json, typed: the base process and the seccomp profile */
-	oci_process process;
-	oci_seccomp seccomp;
-	int nsfds[N_NS]; /* the init's namespaces that differ from ours, in the table's order */
-	int proot;	 /* the init's root */
-	int sock[2];
-	int master;
-	pid_t c, g; /* the joining child, the process */
-	sigset_t oldmask;
-	bool blocked;
-} exec_ctx;
-
-static void exec_init(exec_ctx *x, const oci_exec_opts *o)
-{
-	memset(x, 0, sizeof(*x));
-	x->o = o;
-	x->dirfd = x->rootfd = x->proot = x->master = -1;
-	x->sock[0] = x->sock[1] = -1;
-	x->c = x->g = -1;
-	for (size_t i = 0; i < N_NS; i++)
-		x->nsfds[i] = -1;
-}
-
-static void exec_release(exec_ctx *x, bool failed)
-{
-	if (failed && x->g > 0) {
-		kill(x->g, SIGKILL);
-		waitpid(x->g, NULL, 0);
-	}
-	if (x->c > 0) {
-		kill(x->c, SIGKILL);
-		waitpid(x->c, NULL, 0);
-	}
-	for (size_t i = 0; i < N_NS; i++)
-		oci_closep(&x->nsfds[i]);
-	oci_closep(&x->proot);
-	oci_closep(&x->sock[0]);
-	oci_closep(&x->sock[1]);
-	oci_closep(&x->master);
-	if (x->blocked)
-		sigprocmask(SIG_SETMASK, &x->oldmask, NULL);
-	oci_seccomp_release(&x->seccomp);
-	oci_config_process_release(&x->process);
-	oci_config_release(&x->cfg);
-	oci_state_release(&x->st);
-	oci_closep(&x->dirfd);
-	oci_closep(&x->rootfd);
-}
-
-/* Phase 1: the container (created, running, or paused with --ignore-paused) and its config,
- * checked by the walk create's went through. */
-static int load_container(const oci_runtime *rt, exec_ctx *x, oci_error *err)
-{
-	const oci_exec_opts *o = x->o;
-	x->dirfd = oci_state_load(rt->root, o->id, false, &x->rootfd, &x->st, err);
-	if (x->dirfd < 0)
-		return -1;
-	int status = oci_state_status(x->dirfd, &x->st);
-	if (status == OCI_STATUS_PAUSED && !o->ignore_paused)
-		return oci_err(
-		    err, OCI_E_STATE,
-		    "cannot exec in a paused container '%s' (use --ignore-paused to override)",
-		    o->id);
-	if (status != OCI_STATUS_RUNNING && status != OCI_STATUS_CREATED &&
-	    status != OCI_STATUS_PAUSED)
-		return oci_err(err, OCI_E_STATE, "cannot exec in a stopped container '%s'", o->id);
-	cleanup_free char *file = oci_asprintf(err, "%s/config.json", x->st.bundle);
-	if (!file)
-		return -1;
-	cleanup_json json_t *spec = oci_json_load_file_at(AT_FDCWD, file, OCI_JSON_MAX_SIZE, err);
-	if (!spec)
-		return oci_err_prefix(err, "container '%s': bundle '%s'", o->id, x->st.bundle);
-	cleanup_json json_t *problems = json_array();
-	int n = problems ? oci_config_load(spec, -1, &x->cfg, problems, err) : -1;
-	if (n > 0)
-		oci_config_report(problems, n, "config.json", err);
-	if (n != 0)
-		return oci_err_prefix(err, "container '%s'", o->id);
-	if (oci_seccomp_compile(x->cfg.linux_.seccomp, x->rootfd, &x->seccomp, err) < 0)
-		return oci_err_prefix(err, "container '%s': config.json", o->id);
-	log_debug("exec in container '%s' (init pid %d, bundle '%s')", o->id, (int)x->st.pid,
-		  x->st.bundle);
-	return 0;
-}
-
-/* Phase 2: the process to run, typed, and the terminal rules of runc. */
-static int build_process(exec_ctx *x, oci_error *err)
-{
-	const oci_exec_opts *o = x->o;
-	int r = o->process_file ? process_from_file(o->process_file, &x->process, err)
-				: process_from_flags(o, &x->cfg.process, &x->process, err);
-	if (r < 0)
-		return -1;
-	if (x->process.terminal && o->detach && !o->console_socket)
-		return oci_err(
-		    err, OCI_E_INVALID,
-		    "cannot allocate tty if oci-run will detach without setting console socket");
-	if (!x->process.terminal && o->console_socket)
-		return oci_err(
-		    err, OCI_E_INVALID,
-		    "cannot use console socket if oci-run will not detach or allocate tty");
-	log_debug("exec process '%s' as uid %u gid %u in '%s'%s", x->process.args[0],
-		  x->process.user.uid, x->process.user.gid, x->process.cwd ? x->process.cwd : "/",
-		  x->process.terminal ? ", on a pty" : "");
-	return 0;
-}
-
-/* Phase 3: the init's namespaces that differ from ours, and its root, opened through its
- * pid, which must still be the init's afterwards. */
-static int open_namespaces(exec_ctx *x, oci_error *err)
-{
-	const char *id = x->o->id;
-	pid_t pid = x->st.pid;
-	for (size_t i = 0; i < N_NS; i++) {
-		char p[64];
-		struct stat a, b;
-		snprintf(p, sizeof(p), "/proc/%d/ns/%s", (int)pid, oci_spec_namespaces[i].proc);
-		if (stat(p, &a) < 0) {
-			if (errno == ENOENT && oci_spec_namespaces[i].flag == CLONE_NEWTIME)
-				continue; /* a kernel without time namespaces */
-			return oci_err_errno(err, errno, "container '%s': cannot inspect '%s'", id,
-					     p);
-		}
-		snprintf(p + 6, sizeof(p) - 6, "self/ns/%s", oci_spec_namespaces[i].proc);
-		if (stat(p, &b) == 0 && a.st_ino == b.st_ino && a.st_dev == b.st_dev)
-			continue;
-		snprintf(p, sizeof(p), "/proc/%d/ns/%s", (int)pid, oci_spec_namespaces[i].proc);
-		x->nsfds[i] = open(p, O_RDONLY | O_CLOEXEC);
-		if (x->nsfds[i] < 0)
-			return oci_err_errno(err, errno, "container '%s': cannot open '%s'", id, p);
-		log_debug("namespace %s: join '%s'", oci_spec_namespaces[i].type, p);
-	}
-	char p[64];
-	snprintf(p, sizeof(p), "/proc/%d/root", (int)pid);
-	x->proot = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (x->proot < 0)
-		return oci_err_errno(err, errno, "container '%s': cannot open its root", id);
-	if (oci_proc_start_time(pid, NULL) != x->st.pid_start)
-		return oci_err(err, OCI_E_STATE, "cannot exec in a stopped container '%s'", id);
-	/* Our lock is not needed any more: delete --force may proceed while the process runs. */
-	flock(x->dirfd, LOCK_UN);
-	return 0;
-}
-
-/* Phase 4: C, placed in the container's cgroups, joins and forks G. G is reparented to us
- * when C exits (we are a subreaper); with -d it goes on to our own subreaper. */
-static int spawn(exec_ctx *x, oci_error *err)
-{
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, x->sock) < 0)
-		return oci_err_errno(err, errno, "socketpair");
-	if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
-		return oci_err_errno(err, errno, "cannot become a subreaper");
-	oci_signals_block(&x->oldmask);
-	x->blocked = true;
-	x->c = fork();
-	if (x->c < 0)
-		return oci_err_errno(err, errno, "fork");
-	if (x->c == 0) {
-		close(x->sock[0]);
-		join_and_fork(x->sock[1], x->nsfds, x->proot, &x->process, &x->seccomp, x->o);
-	}
-	oci_closep(&x->sock[1]);
-	if (x->st.cgroups && oci_cgroup_enter(x->st.cgroups, x->c, err) < 0)
-		return -1;
-	return oci_sync_send(x->sock[0], OCI_SYNC_GO, NULL, 0, -1, err);
-}
-
-/* Phase 5: the sync protocol shared with create, until both children closed the socket: C's
- * pid report, G's pty or error. */
-static int serve(exec_ctx *x, oci_error *err)
-{
-	struct exec_children ch = {.c = &x->c, .g = &x->g};
-	oci_sync_server srv = {
-	    .console_socket = x->o->console_socket, .master = -1, .ready = exec_ready, .ctx = &ch};
-	int r = oci_sync_serve(x->sock[0], &srv, err);
-	x->master = srv.master;
-	if (r < 0)
-		return -1;
-	if (x->g <= 0)
-		return oci_err(err, OCI_E_STATE,
-			       "the process could not be started in container '%s'", x->o->id);
-	log_debug("exec process started: pid %d", (int)x->g);
-	return 0;
-}
-
-/* Phase 6: the pid file, then -d returns, or the process is waited for (signals forwarded,
- * terminal relayed) and its status is ours. */
-static int finish(exec_ctx *x, int *exit_status, oci_error *err)
-{
-	if (x->o->pid_file && oci_process_write_pid_file(x->o->pid_file, x->g, err) < 0)
-		return -1;
-	pid_t g = x->g;
-	x->g = -1; /* from here on it is not ours to kill */
-	if (x->o->detach)
-		return 0;
-	return oci_signals_wait(g, x->master, exit_status, err);
-}
-
 int oci_container_exec(const oci_runtime *rt, const oci_exec_opts *o, int *exit_status,
 		       oci_error *err)
 {
@@ -490,19 +257,206 @@ int oci_container_exec(const oci_runtime *rt, const oci_exec_opts *o, int *exit_
 	 * /proc/PID/exe, so exec always runs from the sealed copy, before any work is done. */
 	if (oci_cloned_binary_ensure(err) < 0)
 		return -1;
-	exec_ctx x;
-	exec_init(&x, o);
-	int ret = load_container(rt, &x, err);
-	if (ret == 0)
-		ret = build_process(&x, err);
-	if (ret == 0)
-		ret = open_namespaces(&x, err);
-	if (ret == 0)
-		ret = spawn(&x, err);
-	if (ret == 0)
-		ret = serve(&x, err);
-	if (ret == 0)
-		ret = finish(&x, exit_status, err);
-	exec_release(&x, ret < 0);
+	cleanup_close int rootfd = -1;
+	oci_state st;
+	cleanup_close int dirfd = oci_state_load(rt->root, o->id, false, &rootfd, &st, err);
+	if (dirfd < 0)
+		return -1;
+	int ret = -1;
+	int nsfds[N_NS];
+	int socks[2] = {-1, -1};
+	int proot = -1, master = -1;
+	pid_t c = -1, gpid = -1;
+	sigset_t oldmask;
+	bool blocked = false;
+	cleanup_json json_t *process_json = NULL, *spec = NULL;
+	oci_config cfg;
+	oci_process process;
+	memset(&cfg, 0, sizeof(cfg));
+	memset(&process, 0, sizeof(process));
+	cleanup_seccomp oci_seccomp seccomp;
+	memset(&seccomp, 0, sizeof(seccomp));
+	for (size_t i = 0; i < N_NS; i++)
+		nsfds[i] = -1;
+
+	int status = oci_state_status(dirfd, &st);
+	if (status == OCI_STATUS_PAUSED && !o->ignore_paused) {
+		oci_err(err, OCI_E_STATE,
+			"cannot exec in a paused container '%s' (use --ignore-paused to override)",
+			o->id);
+		goto out;
+	}
+	if (status != OCI_STATUS_RUNNING && status != OCI_STATUS_CREATED &&
+	    status != OCI_STATUS_PAUSED) {
+		oci_err(err, OCI_E_STATE, "cannot exec in a stopped container '%s'", o->id);
+		goto out;
+	}
+	{
+		/* The container's config: the base of the process and its seccomp profile. */
+		cleanup_free char *file = oci_asprintf(err, "%s/config.json", st.bundle);
+		if (!file)
+			goto out;
+		spec = oci_json_load_file_at(AT_FDCWD, file, OCI_JSON_MAX_SIZE, err);
+		if (!spec) {
+			oci_err_prefix(err, "container '%s': bundle '%s'", o->id, st.bundle);
+			goto out;
+		}
+	}
+	{
+		/* Both through the walk create's config went through: the config for its process
+		 * and seccomp profile, the process (--process FILE, or the config's with the
+		 * flags) through the same process checker. */
+		cleanup_json json_t *problems = json_array();
+		int n = problems ? oci_config_load(spec, -1, &cfg, problems, err) : -1;
+		if (n != 0) {
+			if (n > 0)
+				oci_config_report(problems, n, "config.json", err);
+			oci_err_prefix(err, "container '%s'", o->id);
+			goto out;
+		}
+		process_json = build_process(o, spec, err);
+		if (!process_json)
+			goto out;
+		json_array_clear(problems);
+		n = oci_config_load_process(process_json, &process, problems, err);
+		if (n > 0)
+			oci_config_report(problems, n,
+					  o->process_file ? "--process" : "the process to exec",
+					  err);
+		if (n != 0)
+			goto out;
+	}
+	if (oci_seccomp_compile(cfg.linux_.seccomp, rootfd, &seccomp, err) < 0) {
+		oci_err_prefix(err, "container '%s': config.json", o->id);
+		goto out;
+	}
+	bool terminal = process.terminal;
+	if (terminal && o->detach && !o->console_socket) {
+		oci_err(
+		    err, OCI_E_INVALID,
+		    "cannot allocate tty if oci-run will detach without setting console socket");
+		goto out;
+	}
+	if (!terminal && o->console_socket) {
+		oci_err(err, OCI_E_INVALID,
+			"cannot use console socket if oci-run will not detach or allocate tty");
+		goto out;
+	}
+
+	/* The init's namespaces that differ from ours, and its root. */
+	for (size_t i = 0; i < N_NS; i++) {
+		char p[64];
+		struct stat a, b;
+		snprintf(p, sizeof(p), "/proc/%d/ns/%s", (int)st.pid, oci_spec_namespaces[i].proc);
+		if (stat(p, &a) < 0) {
+			if (errno == ENOENT && oci_spec_namespaces[i].flag == CLONE_NEWTIME)
+				continue; /* a kernel without time namespaces */
+			oci_err_errno(err, errno, "container '%s': cannot inspect '%s'", o->id, p);
+			goto out;
+		}
+		snprintf(p + 6, sizeof(p) - 6, "self/ns/%s", oci_spec_namespaces[i].proc);
+		if (stat(p, &b) == 0 && a.st_ino == b.st_ino && a.st_dev == b.st_dev)
+			continue;
+		snprintf(p, sizeof(p), "/proc/%d/ns/%s", (int)st.pid, oci_spec_namespaces[i].proc);
+		nsfds[i] = open(p, O_RDONLY | O_CLOEXEC);
+		if (nsfds[i] < 0) {
+			oci_err_errno(err, errno, "container '%s': cannot open '%s'", o->id, p);
+			goto out;
+		}
+	}
+	{
+		char p[64];
+		snprintf(p, sizeof(p), "/proc/%d/root", (int)st.pid);
+		proot = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (proot < 0) {
+			oci_err_errno(err, errno, "container '%s': cannot open its root", o->id);
+			goto out;
+		}
+	}
+	/* Everything above was opened through the recorded pid: make sure it is still the init. */
+	if (oci_proc_start_time(st.pid, NULL) != st.pid_start) {
+		oci_err(err, OCI_E_STATE, "cannot exec in a stopped container '%s'", o->id);
+		goto out;
+	}
+	/* Our lock is not needed any more: delete --force may proceed while the process runs. */
+	flock(dirfd, LOCK_UN);
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, socks) < 0) {
+		oci_err_errno(err, errno, "socketpair");
+		goto out;
+	}
+	/* G is reparented to us when C exits; with -d it goes on to our own subreaper. */
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0) {
+		oci_err_errno(err, errno, "cannot become a subreaper");
+		goto out;
+	}
+	oci_signals_block(&oldmask);
+	blocked = true;
+	c = fork();
+	if (c < 0) {
+		oci_err_errno(err, errno, "fork");
+		goto out;
+	}
+	if (c == 0) {
+		close(socks[0]);
+		join_and_fork(socks[1], nsfds, proot, &process, &seccomp, o);
+	}
+	close(socks[1]);
+	socks[1] = -1;
+	if ((st.cgroups && oci_cgroup_enter(st.cgroups, c, err) < 0) ||
+	    oci_sync_send(socks[0], OCI_SYNC_GO, NULL, 0, -1, err) < 0)
+		goto out;
+	/* Messages until both children closed the socket: C's pid report, G's pty or error. */
+	{
+		struct exec_children ch = {.c = &c, .g = &gpid};
+		oci_sync_server srv = {.console_socket = o->console_socket,
+				       .master = -1,
+				       .ready = exec_ready,
+				       .ctx = &ch};
+		int r = oci_sync_serve(socks[0], &srv, err);
+		master = srv.master;
+		if (r < 0)
+			goto out;
+	}
+	if (gpid <= 0) {
+		oci_err(err, OCI_E_STATE, "the process could not be started in container '%s'",
+			o->id);
+		goto out;
+	}
+	if (o->pid_file && oci_process_write_pid_file(o->pid_file, gpid, err) < 0)
+		goto out;
+	if (o->detach) {
+		gpid = -1;
+		ret = 0;
+		goto out;
+	}
+	ret = oci_signals_wait(gpid, master, exit_status, err);
+	gpid = -1;
+
+out:
+	if (ret < 0 && gpid > 0) {
+		kill(gpid, SIGKILL);
+		waitpid(gpid, NULL, 0);
+	}
+	if (c > 0) {
+		kill(c, SIGKILL);
+		waitpid(c, NULL, 0);
+	}
+	for (size_t i = 0; i < N_NS; i++)
+		if (nsfds[i] >= 0)
+			close(nsfds[i]);
+	if (proot >= 0)
+		close(proot);
+	if (socks[0] >= 0)
+		close(socks[0]);
+	if (socks[1] >= 0)
+		close(socks[1]);
+	if (master >= 0)
+		close(master);
+	if (blocked)
+		sigprocmask(SIG_SETMASK, &oldmask, NULL);
+	oci_config_process_release(&process);
+	oci_config_release(&cfg);
+	oci_state_release(&st);
 	return ret;
 }
