@@ -25,7 +25,7 @@ override O := $(patsubst %/,%,$(O))
 # `make` with no goal builds the tools (the flags stamp rule below would otherwise be first).
 .DEFAULT_GOAL := all
 
-PKGS := libarchive libcurl openssl jansson libseccomp libcap libzstd zlib
+PKGS := libarchive libcurl openssl jansson libseccomp libcap libzstd zlib libsystemd
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 CHECK_CFLAGS := $(shell $(PKG_CONFIG) --cflags check 2>/dev/null)
@@ -206,7 +206,7 @@ check:
 	@tests/run.sh $(T)
 
 bench: all
-	@for b in tests/bench/*.sh; do echo "== $$b"; bash $$b || exit 1; done
+	@bash tests/bench/table.sh
 
 deps:
 	@tests/lib/deps.sh

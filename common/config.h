@@ -63,13 +63,29 @@ typedef struct oci_process {
 	char *apparmor_profile, *selinux_label;
 	bool has_oom_score_adj;
 	int oom_score_adj;
+	/* process.scheduler: sched_setattr(2)'s values (policy and flags from the names) */
+	bool has_scheduler;
+	struct {
+		uint32_t policy;
+		uint64_t flags;
+		int32_t nice;
+		uint32_t priority;
+		uint64_t runtime, deadline, period;
+	} scheduler;
+	/* process.ioPriority: ioprio_set(2)'s class (1 RT, 2 BE, 3 IDLE) and level */
+	bool has_io_priority;
+	int io_class, io_level;
 } oci_process;
 
 typedef struct oci_config_mount {
 	char *destination;   /* absolute */
 	char *type, *source; /* NULL when absent */
 	char **options;	     /* NULL: none */
-	bool idmapped;	     /* uidMappings or gidMappings given (checked for type only) */
+	/* An id-mapped bind (runtime-spec 1.2): uidMappings/gidMappings given, or the idmap or
+	 * ridmap option (without mappings: the container's own, linux.uidMappings). */
+	bool idmapped, idmap_recursive;
+	oci_config_idmap *uid_mappings, *gid_mappings; /* the mount's own; NULL: none */
+	size_t n_uid_mappings, n_gid_mappings;
 } oci_config_mount;
 
 typedef struct oci_config_hook {
@@ -128,6 +144,7 @@ typedef struct oci_config_linux {
 	bool has_personality;
 	unsigned long personality; /* personality(2)'s domain */
 	char *personality_domain;
+	bool has_intel_rdt; /* linux.intelRdt given (oci-run refuses it: no resctrl support) */
 	oci_config_time_offset *time_offsets;
 	size_t n_time_offsets;
 	bool has_time_offsets; /* a non-empty linux.timeOffsets */

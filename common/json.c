@@ -203,8 +203,29 @@ int oci_json_get_array(json_t *obj, const char *path, const char *key, bool requ
 	return 1;
 }
 
-int oci_json_get_strv(json_t *obj, const char *path, const char *key, bool required, char ***out,
-		      oci_error *err)
+static const char *type_name(json_type t)
+{
+	switch (t) {
+	case JSON_OBJECT:
+		return "an object";
+	case JSON_ARRAY:
+		return "an array";
+	case JSON_STRING:
+		return "a string";
+	case JSON_INTEGER:
+		return "an integer";
+	case JSON_REAL:
+		return "a number";
+	case JSON_TRUE:
+	case JSON_FALSE:
+		return "a boolean";
+	default:
+		return "null";
+	}
+}
+
+int oci_json_get_array_of(json_t *obj, const char *path, const char *key, bool required,
+			  json_type elem, json_t **out, oci_error *err)
 {
 	json_t *arr, *v;
 	size_t i;
@@ -212,15 +233,52 @@ int oci_json_get_strv(json_t *obj, const char *path, const char *key, bool requi
 	int r = oci_json_get_array(obj, path, key, required, &arr, err);
 	if (r <= 0)
 		return r;
+	json_array_foreach(arr, i, v)
+	{
+		if (json_typeof(v) != elem && !(elem == JSON_TRUE && json_is_boolean(v))) {
+			key_path(kp, sizeof(kp), path, key);
+			return oci_err(err, OCI_E_INVALID, "%s[%zu]: expected %s", kp, i,
+				       type_name(elem));
+		}
+	}
+	*out = arr;
+	return 1;
+}
+
+int oci_json_get_object_of(json_t *obj, const char *path, const char *key, bool required,
+			   json_type elem, json_t **out, oci_error *err)
+{
+	json_t *o, *v;
+	const char *k;
+	char kp[512];
+	int r = oci_json_get_object(obj, path, key, required, &o, err);
+	if (r <= 0)
+		return r;
+	json_object_foreach(o, k, v)
+	{
+		if (json_typeof(v) != elem && !(elem == JSON_TRUE && json_is_boolean(v))) {
+			key_path(kp, sizeof(kp), path, key);
+			return oci_err(err, OCI_E_INVALID, "%s.\"%s\": expected %s", kp, k,
+				       type_name(elem));
+		}
+	}
+	*out = o;
+	return 1;
+}
+
+int oci_json_get_strv(json_t *obj, const char *path, const char *key, bool required, char ***out,
+		      oci_error *err)
+{
+	json_t *arr, *v;
+	size_t i;
+	int r = oci_json_get_array_of(obj, path, key, required, JSON_STRING, &arr, err);
+	if (r <= 0)
+		return r;
 	cleanup_strv char **vec = oci_calloc(json_array_size(arr) + 1, sizeof(char *), err);
 	if (!vec)
 		return -1;
 	json_array_foreach(arr, i, v)
 	{
-		if (!json_is_string(v)) {
-			key_path(kp, sizeof(kp), path, key);
-			return oci_err(err, OCI_E_INVALID, "%s[%zu]: expected a string", kp, i);
-		}
 		if (!(vec[i] = oci_strdup(json_string_value(v), err)))
 			return -1;
 	}

@@ -44,6 +44,12 @@ int oci_json_get_object(json_t *obj, const char *path, const char *key, bool req
 			oci_error *err);
 int oci_json_get_array(json_t *obj, const char *path, const char *key, bool required, json_t **out,
 		       oci_error *err);
+/* Like oci_json_get_array / oci_json_get_object, and every element (member value) must be of
+ * JSON type elem (JSON_TRUE stands for either boolean); the error names the element's path. */
+int oci_json_get_array_of(json_t *obj, const char *path, const char *key, bool required,
+			  json_type elem, json_t **out, oci_error *err);
+int oci_json_get_object_of(json_t *obj, const char *path, const char *key, bool required,
+			   json_type elem, json_t **out, oci_error *err);
 /* An array of strings as a NULL-terminated vector of copies (free with oci_strvfreep). */
 int oci_json_get_strv(json_t *obj, const char *path, const char *key, bool required, char ***out,
 		      oci_error *err);

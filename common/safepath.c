@@ -4,16 +4,22 @@
  * The kernel does this for us with openat2(RESOLVE_IN_ROOT or RESOLVE_BENEATH); on kernels
  * without it (or under a seccomp filter that refuses it) we walk the path one component at a
  * time with O_NOFOLLOW, expanding symlinks by hand against the root and clamping ".." at the
- * root. The same walk, creating what is missing, is the in-root mkdir the runtime uses. */
+ * root. The same walk, creating what is missing, is the in-root mkdir the runtime uses.
+ * The procfs rule at the end reaches the runtime's own /proc files without trusting any
+ * path a container could have shaped. */
 #include "common/safepath.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
+#include <linux/magic.h>
 #include <unistd.h>
 
 #include "common/util.h"
@@ -454,4 +460,149 @@ int oci_safe_lstat(int rootfd, const char *path, struct stat *st, oci_error *err
 	if (fstatat(dfd, leaf, st, AT_SYMLINK_NOFOLLOW) < 0)
 		return oci_err_errno(err, errno, "cannot stat '%s'", path);
 	return 0;
+}
+
+/* ---- the procfs rule ---- */
+
+static int check_procfs(int fd, const char *what, oci_error *err)
+{
+	struct statfs sfs;
+	if (fstatfs(fd, &sfs) < 0)
+		return oci_err_errno(err, errno, "procfs '%s': fstatfs", what);
+	if (sfs.f_type != PROC_SUPER_MAGIC)
+		return oci_err(err, OCI_E_UNSAFE, "procfs '%s': not on a procfs (f_type 0x%lx)",
+			       what, (unsigned long)sfs.f_type);
+	return 0;
+}
+
+int oci_safe_procfs_open(const char *path, oci_error *err)
+{
+	cleanup_close int fd = open(path, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return oci_err_errno(err, errno, "cannot open procfs '%s'", path);
+	struct stat st;
+	if (check_procfs(fd, path, err) < 0)
+		return -1;
+	if (fstat(fd, &st) < 0)
+		return oci_err_errno(err, errno, "procfs '%s': fstat", path);
+	/* The root of a procfs, not a directory inside one that something could stand for. */
+	if (st.st_ino != 1)
+		return oci_err(err, OCI_E_UNSAFE, "procfs '%s': not the root of a procfs", path);
+	int r = fd;
+	fd = -1;
+	return r;
+}
+
+/* A decimal number of at most 10 digits at *p, advancing *p. */
+static bool take_number(const char **p)
+{
+	size_t n = strspn(*p, "0123456789");
+	if (n == 0 || n > 10)
+		return false;
+	*p += n;
+	return true;
+}
+
+/* Where fd is: its mount id where statx reports one (Linux 5.8), else its device. Two bind
+ * mounts of one procfs share a device, so only the mount id tells them apart. */
+static int mount_of(int fd, uint64_t *id, oci_error *err)
+{
+	struct statx stx;
+	if (statx(fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, STATX_MNT_ID, &stx) == 0) {
+		*id = (stx.stx_mask & STATX_MNT_ID)
+			  ? stx.stx_mnt_id
+			  : ((uint64_t)stx.stx_dev_major << 32 | stx.stx_dev_minor) | (1ULL << 63);
+		return 0;
+	}
+	struct stat st;
+	if (fstat(fd, &st) < 0)
+		return oci_err_errno(err, errno, "procfs: fstat");
+	*id = (uint64_t)st.st_dev | (1ULL << 63);
+	return 0;
+}
+
+/* Without openat2: one component at a time, never following a symlink (O_NOFOLLOW: ELOOP or
+ * ENOTDIR), and every step on the mount of the procfs root (no mount crossed). */
+static int procfs_walk(int procfd, const char *path, int flags, oci_error *err)
+{
+	uint64_t root, here;
+	if (mount_of(procfd, &root, err) < 0)
+		return -1;
+	cleanup_close int cur = openat(procfd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (cur < 0)
+		return oci_err_errno(err, errno, "procfs: cannot open its root");
+	const char *p = path;
+	size_t n;
+	while ((p = next_component(p, &n))) {
+		char name[NAME_MAX + 1];
+		if (n > NAME_MAX)
+			return oci_err(err, OCI_E_INVALID, "procfs '%s': name too long", path);
+		memcpy(name, p, n);
+		name[n] = '\0';
+		p += n;
+		bool last = next_component(p, &n) == NULL;
+		int fd =
+		    openat(cur, name, last ? flags : O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0) {
+			if (errno == ELOOP || errno == ENOTDIR)
+				return oci_err(err, OCI_E_UNSAFE,
+					       "procfs '%s': '%s' is a symlink or not a directory",
+					       path, name);
+			return oci_err_errno(err, errno, "cannot open procfs '%s'", path);
+		}
+		close(cur);
+		cur = fd;
+		if (mount_of(cur, &here, err) < 0)
+			return -1;
+		if (here != root)
+			return oci_err(err, OCI_E_UNSAFE, "procfs '%s': '%s' is another mount",
+				       path, name);
+	}
+	int r = cur;
+	cur = -1;
+	return r;
+}
+
+int oci_safe_procfs_open_self(int procfd, const char *rel, int flags, oci_error *err)
+{
+	if (!rel[0] || rel[0] == '/' || strstr(rel, ".."))
+		return oci_err(err, OCI_E_INVALID, "procfs: '%s' is not a plain relative path",
+			       rel);
+	/* thread-self is a link the kernel writes for the caller; it is read, never followed. */
+	char link[64];
+	ssize_t n = readlinkat(procfd, "thread-self", link, sizeof(link) - 1);
+	if (n < 0)
+		return oci_err_errno(err, errno, "procfs: cannot read thread-self");
+	link[n] = '\0';
+	const char *q = link;
+	if (!take_number(&q) || strncmp(q, "/task/", 6) != 0 || (q += 6, !take_number(&q)) || *q)
+		return oci_err(err, OCI_E_UNSAFE,
+			       "procfs: thread-self is '%s', not <pid>/task/<tid>", link);
+	char path[256];
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", link, rel) >= sizeof(path))
+		return oci_err(err, OCI_E_INVALID, "procfs: '%s' is too long", rel);
+	flags |= O_NOFOLLOW | O_CLOEXEC;
+	cleanup_close int fd = -1;
+	if (!oci_safepath_force_fallback) {
+		struct open_how how = {
+		    .flags = (uint64_t)flags,
+		    .resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_XDEV | RESOLVE_BENEATH,
+		};
+		fd = sys_openat2(procfd, path, &how);
+		if (fd < 0 && errno != ENOSYS && errno != EPERM) {
+			if (errno == ELOOP || errno == EXDEV)
+				return oci_err(
+				    err, OCI_E_UNSAFE,
+				    "procfs '%s': reached through a symlink or another mount",
+				    path);
+			return oci_err_errno(err, errno, "cannot open procfs '%s'", path);
+		}
+	}
+	if (fd < 0 && (fd = procfs_walk(procfd, path, flags, err)) < 0)
+		return -1;
+	if (check_procfs(fd, path, err) < 0)
+		return -1;
+	int r = fd;
+	fd = -1;
+	return r;
 }

@@ -8,6 +8,10 @@
  *   beneath  (oci_safe_open_beneath, oci_safe_create_beneath): a symlink that would lead
  *            out of the root (absolute, or ".." above it) is refused (OCI_E_UNSAFE) where
  *            the kernel can tell. For applying layers, where no honest image needs one.
+ *   procfs   (oci_safe_procfs_open, oci_safe_procfs_open_self): a handle on a real procfs
+ *            taken before anything of a container is mounted, and files below it reached
+ *            through no symlink and no other mount, checked to be procfs files. For the
+ *            runtime's writes to its own /proc/<tid>/attr files (CVE-2019-16884).
  *
  * Uses openat2 (RESOLVE_IN_ROOT or RESOLVE_BENEATH, with RESOLVE_NO_MAGICLINKS) where the
  * kernel has it, and a component-by-component walk with O_NOFOLLOW otherwise, resolving
@@ -59,6 +63,17 @@ int oci_safe_create_beneath(int rootfd, const char *path, mode_t mode);
  * oci_safe_mkdir_p, which fails on a dangling symlink. Returns an O_PATH fd of the
  * directory (the root itself for "" or "/"), or -1. */
 int oci_safe_mkdir_in_root(int rootfd, const char *path, mode_t mode, oci_error *err);
+
+/* The procfs rule: open path (the runtime's own /proc, before the container's mounts exist)
+ * as an O_PATH directory fd, refused (OCI_E_UNSAFE) unless it is the root of a procfs. */
+int oci_safe_procfs_open(const char *path, oci_error *err);
+/* Open rel (e.g. "attr/exec") below the calling thread's own directory of the procfs procfd:
+ * the kernel's thread-self link gives "<pid>/task/<tid>", then "<pid>/task/<tid>/<rel>" is
+ * opened (flags, plus O_NOFOLLOW|O_CLOEXEC) following no symlink and crossing no mount
+ * (openat2 RESOLVE_NO_SYMLINKS|RESOLVE_NO_XDEV|RESOLVE_BENEATH, or a walk with O_NOFOLLOW
+ * checking each step's device), and the file must be on procfs. rel must not hold "..".
+ * Returns a new fd, or -1 (ENOENT of the file keeps OCI_E_NOTFOUND, for fallbacks). */
+int oci_safe_procfs_open_self(int procfd, const char *rel, int flags, oci_error *err);
 
 /* lstat of path inside the root (last component not followed). */
 int oci_safe_lstat(int rootfd, const char *path, struct stat *st, oci_error *err);

@@ -284,6 +284,129 @@ static void check_rlimits(oci_spec_checker *c, json_t *process, oci_process *m)
 	}
 }
 
+/* runtime-spec 1.2's names for sched_setattr(2)'s policies and flags, and ioprio_set(2)'s
+ * classes: the kernel's values. */
+typedef struct name_value {
+	const char *name;
+	uint32_t value;
+} name_value;
+static const name_value
+    sched_policies[] = {{"SCHED_OTHER", 0},    {"SCHED_FIFO", 1}, {"SCHED_RR", 2},
+			{"SCHED_BATCH", 3},    {"SCHED_ISO", 4},  {"SCHED_IDLE", 5},
+			{"SCHED_DEADLINE", 6}, {NULL, 0}},
+    sched_flags[] = {{"SCHED_FLAG_RESET_ON_FORK", 0x01},  {"SCHED_FLAG_RECLAIM", 0x02},
+		     {"SCHED_FLAG_DL_OVERRUN", 0x04},	  {"SCHED_FLAG_KEEP_POLICY", 0x08},
+		     {"SCHED_FLAG_KEEP_PARAMS", 0x10},	  {"SCHED_FLAG_UTIL_CLAMP_MIN", 0x20},
+		     {"SCHED_FLAG_UTIL_CLAMP_MAX", 0x40}, {NULL, 0}},
+    io_classes[] = {
+	{"IOPRIO_CLASS_RT", 1}, {"IOPRIO_CLASS_BE", 2}, {"IOPRIO_CLASS_IDLE", 3}, {NULL, 0}};
+
+static bool name_value_find(const name_value *t, const char *name, uint32_t *out)
+{
+	for (; t->name; t++)
+		if (!strcmp(name, t->name)) {
+			*out = t->value;
+			return true;
+		}
+	return false;
+}
+
+/* process.scheduler, with runc's rules: nice in [-20, 19], a priority only for the real-time
+ * policies, runtime/deadline/period only for SCHED_DEADLINE. */
+static void check_scheduler(oci_spec_checker *c, json_t *process, oci_process *m)
+{
+	const char *sp = "process.scheduler";
+	char ip[1024];
+	size_t i;
+	json_t *v, *s = oci_spec_check(c, process, "process", "scheduler", V_OBJECT, false);
+	if (!s)
+		return;
+	const char *policy = json_string_value(oci_spec_check(c, s, sp, "policy", V_STRING, true));
+	json_t *nice = oci_spec_check(c, s, sp, "nice", V_INT32, false);
+	json_t *prio = oci_spec_check(c, s, sp, "priority", V_INT32, false);
+	json_t *rt = oci_spec_check(c, s, sp, "runtime", V_UINT64, false);
+	json_t *dl = oci_spec_check(c, s, sp, "deadline", V_UINT64, false);
+	json_t *per = oci_spec_check(c, s, sp, "period", V_UINT64, false);
+	json_t *flags = oci_spec_check_array_of(c, s, sp, "flags", V_STRING, false);
+	bool ok = policy != NULL;
+	uint32_t pv = 0;
+	if (policy && !name_value_find(sched_policies, policy, &pv)) {
+		oci_spec_problem(c, "process.scheduler.policy", "unknown policy '%s'", policy);
+		ok = false;
+	}
+	json_int_t n = json_integer_value(nice), p = json_integer_value(prio);
+	if (n < -20 || n > 19) {
+		oci_spec_problem(c, "process.scheduler.nice",
+				 "%" JSON_INTEGER_FORMAT " is not between -20 and 19", n);
+		ok = false;
+	}
+	bool realtime = policy && (!strcmp(policy, "SCHED_FIFO") || !strcmp(policy, "SCHED_RR"));
+	if (p && !realtime) {
+		oci_spec_problem(c, "process.scheduler.priority",
+				 "only SCHED_FIFO and SCHED_RR take a priority");
+		ok = false;
+	} else if (p < 0) {
+		oci_spec_problem(c, "process.scheduler.priority", "must not be negative");
+		ok = false;
+	}
+	if ((json_integer_value(rt) || json_integer_value(dl) || json_integer_value(per)) &&
+	    policy && strcmp(policy, "SCHED_DEADLINE")) {
+		oci_spec_problem(c, sp, "runtime, deadline and period are for SCHED_DEADLINE only");
+		ok = false;
+	}
+	uint64_t fl = 0;
+	json_array_foreach(flags, i, v)
+	{
+		uint32_t f;
+		const char *name = json_string_value(v);
+		PATHF(ip, "process.scheduler.flags[%zu]", i);
+		if (name && !name_value_find(sched_flags, name, &f)) {
+			oci_spec_problem(c, ip, "unknown flag '%s'", name);
+			ok = false;
+		} else if (name) {
+			fl |= f;
+		}
+	}
+	if (!ok)
+		return;
+	m->has_scheduler = true;
+	m->scheduler.policy = pv;
+	m->scheduler.flags = fl;
+	m->scheduler.nice = (int32_t)n;
+	m->scheduler.priority = (uint32_t)p;
+	m->scheduler.runtime = (uint64_t)json_integer_value(rt);
+	m->scheduler.deadline = (uint64_t)json_integer_value(dl);
+	m->scheduler.period = (uint64_t)json_integer_value(per);
+}
+
+static void check_io_priority(oci_spec_checker *c, json_t *process, oci_process *m)
+{
+	const char *ip = "process.ioPriority";
+	json_t *io = oci_spec_check(c, process, "process", "ioPriority", V_OBJECT, false);
+	const char *cls = json_string_value(oci_spec_check(c, io, ip, "class", V_STRING, true));
+	json_t *prio = oci_spec_check(c, io, ip, "priority", V_INT, true);
+	uint32_t cv = 0;
+	bool ok = cls && prio;
+	if (cls && !name_value_find(io_classes, cls, &cv)) {
+		oci_spec_problem(c, "process.ioPriority.class",
+				 "unknown class '%s' (IOPRIO_CLASS_RT, IOPRIO_CLASS_BE or "
+				 "IOPRIO_CLASS_IDLE)",
+				 cls);
+		ok = false;
+	}
+	if (prio && (json_integer_value(prio) < 0 || json_integer_value(prio) > 7)) {
+		oci_spec_problem(c, "process.ioPriority.priority",
+				 "%" JSON_INTEGER_FORMAT " is not between 0 and 7",
+				 json_integer_value(prio));
+		ok = false;
+	}
+	if (!ok)
+		return;
+	m->has_io_priority = true;
+	m->io_class = (int)cv;
+	m->io_level = (int)json_integer_value(prio);
+}
+
 /* The process object at process (config.json's, or exec's own). */
 static void check_process_object(oci_spec_checker *c, json_t *process, oci_process *m)
 {
@@ -319,6 +442,8 @@ static void check_process_object(oci_spec_checker *c, json_t *process, oci_proce
 		m->has_oom_score_adj = true;
 		m->oom_score_adj = (int)json_integer_value(oom);
 	}
+	check_scheduler(c, process, m);
+	check_io_priority(c, process, m);
 }
 
 static void check_process(oci_spec_checker *c, json_t *spec, oci_config *m)
@@ -378,6 +503,44 @@ static void check_mappings(oci_spec_checker *c, json_t *obj, const char *path, c
 	}
 }
 
+static bool has_opt(char **options, const char *name)
+{
+	for (; options && *options; options++)
+		if (!strcmp(*options, name))
+			return true;
+	return false;
+}
+
+/* An id-mapped mount, as runc takes it: a bind mount, with both mappings or neither (then
+ * the container's own, which a new user namespace must give). */
+static void check_mount_idmap(oci_spec_checker *c, json_t *spec, json_t *m, const char *ip,
+			      oci_config_mount *mm)
+{
+	check_mappings(c, m, ip, "uidMappings", &mm->uid_mappings, &mm->n_uid_mappings);
+	check_mappings(c, m, ip, "gidMappings", &mm->gid_mappings, &mm->n_gid_mappings);
+	bool um = json_array_size(json_object_get(m, "uidMappings")) > 0,
+	     gm = json_array_size(json_object_get(m, "gidMappings")) > 0;
+	mm->idmap_recursive = has_opt(mm->options, "ridmap");
+	mm->idmapped = um || gm || mm->idmap_recursive || has_opt(mm->options, "idmap");
+	if (!mm->idmapped)
+		return;
+	if (um != gm)
+		oci_spec_problem(c, ip,
+				 "an id-mapped mount needs both uidMappings and gidMappings");
+	bool bind = (mm->type && !strcmp(mm->type, "bind")) || has_opt(mm->options, "bind") ||
+		    has_opt(mm->options, "rbind");
+	if (!bind)
+		oci_spec_problem(c, ip, "only a bind mount can be id-mapped");
+	if (!um && !gm) {
+		json_t *lin = json_object_get(spec, "linux");
+		if (!json_array_size(json_object_get(lin, "uidMappings")) ||
+		    !json_array_size(json_object_get(lin, "gidMappings")))
+			oci_spec_problem(c, ip,
+					 "idmap without uidMappings and gidMappings takes the "
+					 "container's (linux.uidMappings), and there are none");
+	}
+}
+
 static void check_mounts(oci_spec_checker *c, json_t *spec, oci_config *cfg)
 {
 	char ip[1024];
@@ -409,10 +572,7 @@ static void check_mounts(oci_spec_checker *c, json_t *spec, oci_config *cfg)
 					 total - 1, OCI_SPEC_MOUNT_DATA_MAX - 1);
 		}
 		mm->options = mstrv(c, opts);
-		/* Only their type: run/mounts.c makes no id-mapped mounts. */
-		bool um = oci_spec_check(c, m, ip, "uidMappings", V_ARRAY, false) != NULL;
-		bool gm = oci_spec_check(c, m, ip, "gidMappings", V_ARRAY, false) != NULL;
-		mm->idmapped = um || gm;
+		check_mount_idmap(c, spec, m, ip, mm);
 	}
 }
 
@@ -836,8 +996,17 @@ static void check_linux(oci_spec_checker *c, json_t *spec, oci_config *cfg)
 		m->has_personality = true;
 		m->personality_domain = mstr(c, pdj);
 	}
-	oci_spec_check_array_of(c, pers, "linux.personality", "flags", V_STRING, false);
-	oci_spec_check(c, linux_, "linux", "intelRdt", V_OBJECT, false);
+	/* The runtime-spec defines no flag ("currently no flag values are supported"): one
+	 * given would be ignored, so it is refused. */
+	json_t *pflags =
+	    oci_spec_check_array_of(c, pers, "linux.personality", "flags", V_STRING, false);
+	if (json_array_size(pflags))
+		oci_spec_problem(c, "linux.personality.flags",
+				 "'%s': the runtime-spec defines no personality flag",
+				 json_string_value(json_array_get(pflags, 0))
+				     ? json_string_value(json_array_get(pflags, 0))
+				     : "?");
+	m->has_intel_rdt = oci_spec_check(c, linux_, "linux", "intelRdt", V_OBJECT, false) != NULL;
 	check_time_offsets(c, linux_, m);
 }
 
@@ -976,6 +1145,8 @@ void oci_config_release(oci_config *c)
 		free(m->type);
 		free(m->source);
 		strv_free(m->options);
+		free(m->uid_mappings);
+		free(m->gid_mappings);
 	}
 	free(c->mounts);
 	oci_config_hooks_release(&c->hooks);

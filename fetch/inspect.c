@@ -59,34 +59,6 @@ static void inspected_release(inspected *x)
 		oci_registry_release(&x->reg);
 }
 
-/* A single-platform image has nothing to pick from: --platform naming another platform is
- * refused, as the pull refuses it, rather than showing an image it did not ask for. */
-static int check_platform(inspected *x, const char *platform, oci_error *err)
-{
-	oci_platform want, have;
-	char ws[128], hs[128];
-	if (!platform)
-		return 0;
-	if (oci_platform_parse(platform, &want, err) < 0)
-		return oci_err_prefix(err, "--platform");
-	const char *os = json_string_value(json_object_get(x->cfg, "os"));
-	const char *arch = json_string_value(json_object_get(x->cfg, "architecture"));
-	const char *variant = json_string_value(json_object_get(x->cfg, "variant"));
-	if (!os || !arch || strlen(os) >= sizeof(have.os) || strlen(arch) >= sizeof(have.arch) ||
-	    (variant && strlen(variant) >= sizeof(have.variant)))
-		return 0; /* the config does not say (usably): nothing to compare */
-	memset(&have, 0, sizeof(have));
-	snprintf(have.os, sizeof(have.os), "%s", os);
-	snprintf(have.arch, sizeof(have.arch), "%s", arch);
-	snprintf(have.variant, sizeof(have.variant), "%s", variant ? variant : "");
-	if (!oci_platform_match(&want, &have))
-		return oci_err(err, OCI_E_NOTFOUND,
-			       "%s: no image for platform %s (the image is %s only)", x->refstr,
-			       oci_platform_str(&want, ws, sizeof(ws)),
-			       oci_platform_str(&have, hs, sizeof(hs)));
-	return 0;
-}
-
 /* The top document; for an index, the manifest of the wanted platform; then the config. */
 static int fetch_image(inspected *x, const oci_inspect_opts *o, bool want_config, oci_error *err)
 {
@@ -156,48 +128,9 @@ static int fetch_image(inspected *x, const oci_inspect_opts *o, bool want_config
 	if (!json_is_object(x->cfg))
 		return oci_err(err, OCI_E_INVALID, "%s: image config: not a JSON object",
 			       x->refstr);
-	return x->is_index ? 0 : check_platform(x, o->platform, err);
-}
-
-/* A typed copy of cfg[key] (kind: 's' string, 'a' array of strings, 'A' array of objects,
- * 'o' object of strings),
- * or null when absent or null; a value of another type is an error naming its path. */
-static int typed(json_t *obj, const char *path, const char *key, char kind, json_t **out,
-		 oci_error *err)
-{
-	json_t *v = obj ? json_object_get(obj, key) : NULL;
-	*out = json_null();
-	if (!v || json_is_null(v))
-		return 0;
-	const char *want = kind == 's' ? "a string" : kind == 'o' ? "an object" : "an array";
-	if ((kind == 's' && !json_is_string(v)) ||
-	    ((kind == 'a' || kind == 'A') && !json_is_array(v)) ||
-	    (kind == 'o' && !json_is_object(v)))
-		return oci_err(err, OCI_E_INVALID, "%s%s%s: expected %s", path, *path ? "." : "",
-			       key, want);
-	if (kind == 'a') {
-		size_t i;
-		json_t *e;
-		json_array_foreach(v, i, e) if (!json_is_string(e)) return oci_err(
-		    err, OCI_E_INVALID, "%s%s%s[%zu]: expected a string", path, *path ? "." : "",
-		    key, i);
-	}
-	if (kind == 'A') {
-		size_t i;
-		json_t *e;
-		json_array_foreach(v, i, e) if (!json_is_object(e)) return oci_err(
-		    err, OCI_E_INVALID, "%s%s%s[%zu]: expected an object", path, *path ? "." : "",
-		    key, i);
-	}
-	if (kind == 'o') {
-		const char *k;
-		json_t *e;
-		json_object_foreach(v, k, e) if (!json_is_string(e)) return oci_err(
-		    err, OCI_E_INVALID, "%s%s%s.\"%s\": expected a string", path, *path ? "." : "",
-		    key, k);
-	}
-	*out = json_deep_copy(v);
-	return *out ? 0 : oci_err(err, OCI_E_IO, "out of memory");
+	/* A single-platform image has nothing to pick from: --platform naming another platform is
+	 * refused, as the pull refuses it, rather than showing an image it did not ask for. */
+	return x->is_index ? 0 : oci_pull_check_platform(x->cfg, o->platform, x->refstr, err);
 }
 
 static json_t *string_or_empty(json_t *obj, const char *key)
@@ -219,22 +152,26 @@ static json_t *build_json(inspected *x, json_t *tags, oci_error *err)
 		return oci_err_prefix(err, "%s: image config", x->refstr), NULL;
 	if (json_is_null(cc))
 		cc = NULL;
-	json_t *labels, *env, *ep, *cmd, *created, *hist;
-	if (typed(cc, "config", "Labels", 'o', &labels, err) < 0 ||
-	    typed(cc, "config", "Env", 'a', &env, err) < 0 ||
-	    typed(cc, "config", "Entrypoint", 'a', &ep, err) < 0 ||
-	    typed(cc, "config", "Cmd", 'a', &cmd, err) < 0 ||
-	    typed(x->cfg, "", "created", 's', &created, err) < 0 ||
-	    typed(x->cfg, "", "history", 'A', &hist, err) < 0)
+	/* Each field checked for its type (the error names its path); absent ones are null. */
+	json_t *labels = NULL, *env = NULL, *ep = NULL, *cmd = NULL, *hist = NULL;
+	const char *created = NULL;
+	if ((cc &&
+	     (oci_json_get_object_of(cc, "config", "Labels", false, JSON_STRING, &labels, err) <
+		  0 ||
+	      oci_json_get_array_of(cc, "config", "Env", false, JSON_STRING, &env, err) < 0 ||
+	      oci_json_get_array_of(cc, "config", "Entrypoint", false, JSON_STRING, &ep, err) < 0 ||
+	      oci_json_get_array_of(cc, "config", "Cmd", false, JSON_STRING, &cmd, err) < 0)) ||
+	    oci_json_get_string(x->cfg, "", "created", false, &created, err) < 0 ||
+	    oci_json_get_array_of(x->cfg, "", "history", false, JSON_OBJECT, &hist, err) < 0)
 		return oci_err_prefix(err, "%s: image config", x->refstr), NULL;
 	char name[OCI_REF_NAME_MAX * 2 + 2], ds[OCI_DIGEST_STR_MAX];
 	snprintf(name, sizeof(name), "%s/%s", x->ref.domain, x->ref.path);
 	json_object_set_new(j, "Name", json_string(name));
 	json_object_set_new(j, "Digest", json_string(oci_digest_str(&x->top_digest, ds)));
 	json_object_set_new(j, "RepoTags", json_incref(tags));
-	json_object_set_new(j, "Created", created);
+	json_object_set_new(j, "Created", created ? json_string(created) : json_null());
 	json_object_set_new(j, "DockerVersion", string_or_empty(x->cfg, "docker_version"));
-	json_object_set_new(j, "Labels", labels);
+	json_object_set(j, "Labels", labels ? labels : json_null());
 	json_object_set_new(j, "Architecture", string_or_empty(x->cfg, "architecture"));
 	json_object_set_new(j, "Os", string_or_empty(x->cfg, "os"));
 	const char *variant = json_string_value(json_object_get(x->cfg, "variant"));
@@ -252,11 +189,11 @@ static json_t *build_json(inspected *x, json_t *tags, oci_error *err)
 	}
 	json_object_set_new(j, "Layers", layers);
 	json_object_set_new(j, "LayersData", data);
-	json_object_set_new(j, "Env", env);
+	json_object_set(j, "Env", env ? env : json_null());
 	json_object_set_new(j, "MediaType", json_string(x->top_mt));
-	json_object_set_new(j, "Entrypoint", ep);
-	json_object_set_new(j, "Cmd", cmd);
-	json_object_set_new(j, "History", hist);
+	json_object_set(j, "Entrypoint", ep ? ep : json_null());
+	json_object_set(j, "Cmd", cmd ? cmd : json_null());
+	json_object_set(j, "History", hist ? hist : json_null());
 	if (x->is_index) {
 		json_t *plats = json_array();
 		for (size_t i = 0; plats && i < x->idx.n_manifests; i++) {

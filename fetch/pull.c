@@ -143,37 +143,47 @@ static int fetch_manifest(pull *p, pulled_manifest *pm, const char *reference,
 
 /* A single-platform image has no index to choose from: when --platform names another
  * platform than the image's config says, refuse instead of silently pulling it. */
-static int check_single_platform(pull *p, const pulled_manifest *pm, oci_error *err)
+int oci_pull_check_platform(json_t *cfg, const char *platform, const char *refstr, oci_error *err)
 {
 	oci_platform want, have;
 	const char *os = NULL, *arch = NULL, *variant = NULL;
 	char ws[128], hs[128];
-	if (!p->o->platform)
+	if (!platform)
 		return 0;
-	if (oci_platform_parse(p->o->platform, &want, err) < 0)
+	if (oci_platform_parse(platform, &want, err) < 0)
 		return oci_err_prefix(err, "--platform");
-	cleanup_json json_t *cfg = oci_json_loadb(pm->config, pm->config_len, OCI_JSON_MAX_SIZE,
-						  OCI_JSON_MAX_DEPTH, "image config", err);
-	if (!cfg || oci_json_get_string(cfg, "", "os", false, &os, err) < 0 ||
+	if (oci_json_get_string(cfg, "", "os", false, &os, err) < 0 ||
 	    oci_json_get_string(cfg, "", "architecture", false, &arch, err) < 0 ||
 	    oci_json_get_string(cfg, "", "variant", false, &variant, err) < 0)
-		return oci_err_prefix(err, "%s: image config", p->refstr);
+		return oci_err_prefix(err, "%s: image config", refstr);
 	if (!os || !arch)
 		return 0; /* the config does not say: nothing to compare */
 	if (strlen(os) >= sizeof(have.os) || strlen(arch) >= sizeof(have.arch) ||
 	    (variant && strlen(variant) >= sizeof(have.variant)))
 		return oci_err(err, OCI_E_INVALID,
-			       "%s: image config: os, architecture or variant too long", p->refstr);
+			       "%s: image config: os, architecture or variant too long", refstr);
 	memset(&have, 0, sizeof(have));
 	snprintf(have.os, sizeof(have.os), "%s", os);
 	snprintf(have.arch, sizeof(have.arch), "%s", arch);
 	snprintf(have.variant, sizeof(have.variant), "%s", variant ? variant : "");
 	if (!oci_platform_match(&want, &have))
 		return oci_err(err, OCI_E_NOTFOUND,
-			       "%s: no image for platform %s (the image is %s only)", p->refstr,
+			       "%s: no image for platform %s (the image is %s only)", refstr,
 			       oci_platform_str(&want, ws, sizeof(ws)),
 			       oci_platform_str(&have, hs, sizeof(hs)));
 	return 0;
+}
+
+/* A single-manifest image pulled with --platform: its config must say that platform. */
+static int check_single_platform(pull *p, const pulled_manifest *pm, oci_error *err)
+{
+	if (!p->o->platform)
+		return 0;
+	cleanup_json json_t *cfg = oci_json_loadb(pm->config, pm->config_len, OCI_JSON_MAX_SIZE,
+						  OCI_JSON_MAX_DEPTH, "image config", err);
+	if (!cfg)
+		return oci_err_prefix(err, "%s: image config", p->refstr);
+	return oci_pull_check_platform(cfg, p->o->platform, p->refstr, err);
 }
 
 static int sigs_from_registry(void *ctx, const oci_digest *d, oci_sigs *out, oci_error *err)

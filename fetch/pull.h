@@ -39,4 +39,9 @@ int oci_pull(const oci_pull_opts *o, oci_error *err);
  * manifest or index type, else what the document says or its shape. Returns OCI_KIND_INDEX
  * or OCI_KIND_MANIFEST; schema 1 and other types are errors. */
 int oci_pull_doc_kind(const char *content_type, json_t *doc, char *mt, size_t len, oci_error *err);
+
+/* An image config (cfg) against --platform (NULL: nothing to check): OCI_E_NOTFOUND naming
+ * both when its os/architecture/variant do not match, OCI_E_INVALID when they are not strings
+ * or too long; a config that names no os or architecture passes. */
+int oci_pull_check_platform(json_t *cfg, const char *platform, const char *refstr, oci_error *err);
 #endif

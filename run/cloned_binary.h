@@ -9,7 +9,10 @@
 
 #include "common/error.h"
 
-/* Re-exec from a sealed memfd unless already running from one. Returns 0 when running from
- * the copy, -1 on error; a successful re-exec does not return. */
+/* Re-exec with argv from a sealed memfd unless already running from one. Returns 0 when
+ * running from the copy, -1 on error; a successful re-exec does not return. main() calls it
+ * before a command that enters a container does any work. */
+int oci_cloned_binary_ensure_argv(char *const argv[], oci_error *err);
+/* The same with the argv the process was started with (read from /proc/self/cmdline). */
 int oci_cloned_binary_ensure(oci_error *err);
 #endif

@@ -70,6 +70,8 @@ typedef struct oci_exec_opts {
 	/* Overrides of the container's own process (runc's rules). */
 	const char *cwd;
 	const char *user; /* UID[:GID] */
+	/* LSM labels of the process (--apparmor, --process-label), also over a --process file */
+	const char *apparmor, *process_label;
 	bool detach, tty, no_new_privs, ignore_paused;
 	int preserve_fds;
 	json_t *env, *caps, *gids; /* arrays, may be empty */

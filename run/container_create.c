@@ -35,6 +35,8 @@
 #include "run/container_internal.h"
 #include "run/hooks.h"
 #include "run/init.h"
+#include "run/lsm.h"
+#include "run/mounts.h"
 #include "run/process.h"
 #include "run/seccomp.h"
 #include "run/terminal.h"
@@ -77,6 +79,10 @@ static int load_bundle(const oci_create_opts *opts, bundle_config *b, oci_error 
 		return oci_config_report(problems, n, "config.json", err);
 	if (!b->cfg.has_process)
 		return oci_err(err, OCI_E_INVALID, "config.json: process: missing");
+	if (oci_lsm_check(&b->cfg.process, b->cfg.linux_.mount_label, err) < 0)
+		return oci_err_prefix(err, "config.json");
+	if (oci_process_check_host(&b->cfg, err) < 0)
+		return -1;
 	const char *root_path = b->cfg.root_path;
 	if (!root_path)
 		return oci_err(err, OCI_E_INVALID, "config.json: root.path: missing");
@@ -173,8 +179,9 @@ static int open_ns_path(const char *type, int flag, const char *path, oci_error 
 	return fd;
 }
 
-static int plan_namespaces(const oci_config_linux *l, ns_plan *p, oci_error *err)
+static int plan_namespaces(const oci_config *cfg, ns_plan *p, oci_error *err)
 {
+	const oci_config_linux *l = &cfg->linux_;
 	bool have_mount = false;
 	for (size_t i = 0; i < l->n_namespaces; i++) {
 		const oci_spec_namespace *t = l->namespaces[i].kind;
@@ -214,9 +221,8 @@ static int plan_namespaces(const oci_config_linux *l, ns_plan *p, oci_error *err
 			p->join_fds[++p->njoin] = -1;
 		}
 	}
-	if (!have_mount)
-		return oci_err(err, OCI_E_INVALID,
-			       "linux.namespaces: a mount namespace is required");
+	if (!have_mount && oci_mounts_check_shared_ns(cfg, err) < 0)
+		return -1;
 	if (l->has_time_offsets && !p->new_timens)
 		return oci_err(err, OCI_E_INVALID,
 			       "linux.timeOffsets: needs a new time namespace in linux.namespaces");
@@ -415,6 +421,11 @@ static int spawn_init(creation *c, const bundle_config *b, const ns_plan *ns, oc
 	memcpy(ia.join_fds, ns->join_fds, sizeof(ia.join_fds));
 	memcpy(ia.join_types, ns->join_types, sizeof(ia.join_types));
 
+	/* Id-mapped mounts are made here, on the host side (mounts.h says why). */
+	cleanup_mount_trees oci_mount_trees trees = {0};
+	if (oci_mounts_open_idmapped(&b->cfg, c->opts->bundle, &trees, err) < 0)
+		return -1;
+	ia.mount_trees = trees.fds;
 	if (ns->join_pid_fd >= 0 && setns(ns->join_pid_fd, CLONE_NEWPID) < 0)
 		return oci_err_errno(err, errno, "cannot join the pid namespace");
 	/* Signals are read from a signalfd by the foreground loop; the init unblocks them. */
@@ -521,7 +532,7 @@ int oci_container_create(const oci_runtime *rt, const oci_create_opts *opts, int
 	if (load_bundle(opts, &b, err) < 0)
 		return -1;
 	cleanup_ns_plan ns_plan ns = {.join_pid_fd = -1, .join_user_fd = -1, .join_fds = {-1}};
-	if (plan_namespaces(&b.cfg.linux_, &ns, err) < 0)
+	if (plan_namespaces(&b.cfg, &ns, err) < 0)
 		return -1;
 
 	creation c;

@@ -34,6 +34,7 @@
 #include "common/util.h"
 #include "run/cgroup/cgroup.h"
 #include "run/cloned_binary.h"
+#include "run/lsm.h"
 #include "run/process.h"
 #include "run/seccomp.h"
 #include "run/signals.h"
@@ -135,11 +136,14 @@ static __attribute__((noreturn)) void child_fail(int sync, const oci_error *err,
 
 /* G: inside every namespace; finish the process and exec it. */
 static __attribute__((noreturn)) void exec_process(int sync, const oci_process *process,
-						   const oci_seccomp *seccomp,
+						   const oci_seccomp *seccomp, int procfd,
 						   const oci_exec_opts *o)
 {
 	oci_error err = OCI_ERROR_INIT;
-	if (oci_process_oom_score(process, &err) < 0 || oci_process_rlimits(process, &err) < 0)
+	if (oci_process_oom_score(process, &err) < 0 || oci_process_rlimits(process, &err) < 0 ||
+	    oci_process_sched(process, &err) < 0)
+		child_fail(sync, &err, 1);
+	if (procfd >= 0 && oci_lsm_set_keycreate(procfd, process, &err) < 0)
 		child_fail(sync, &err, 1);
 	join_keyring(o->id);
 	if (process->terminal) {
@@ -157,6 +161,12 @@ static __attribute__((noreturn)) void exec_process(int sync, const oci_process *
 	}
 	/* The container's filter, in the init's order (see run/init.c). */
 	bool nnp = process->no_new_privileges;
+	/* The LSM labels through the runtime's /proc, as the init sets them (run/init.c). */
+	if (procfd >= 0) {
+		if (oci_lsm_set_exec(procfd, process, &err) < 0)
+			child_fail(sync, &err, 1);
+		close(procfd);
+	}
 	if (!nnp && oci_seccomp_load(seccomp, &err) < 0)
 		child_fail(sync, &err, 1);
 	/* The state root and directory, the namespace fds and the init's root are host
@@ -178,7 +188,7 @@ static __attribute__((noreturn)) void exec_process(int sync, const oci_process *
 /* C: join the namespaces and the init's root, fork G, report its pid and exit. */
 static __attribute__((noreturn)) void join_and_fork(int sync, const int *nsfds, int rootfd,
 						    const oci_process *process,
-						    const oci_seccomp *seccomp,
+						    const oci_seccomp *seccomp, int procfd,
 						    const oci_exec_opts *o)
 {
 	oci_error err = OCI_ERROR_INIT;
@@ -189,9 +199,10 @@ static __attribute__((noreturn)) void join_and_fork(int sync, const int *nsfds, 
 	 * namespace shared with another container) a process of the container opens
 	 * /proc/G/fd/N and walks '..' to the host's root. Only what joining needs stays, and
 	 * that goes too before G exists (CVE-2024-21626 class). */
-	int keep[N_NS + 3];
+	int keep[N_NS + 4];
 	size_t nkeep = 0;
 	keep[nkeep++] = sync;
+	keep[nkeep++] = procfd;
 	keep[nkeep++] = rootfd;
 	keep[nkeep++] = oci_log_fd();
 	for (size_t i = 0; i < N_NS; i++)
@@ -224,7 +235,7 @@ static __attribute__((noreturn)) void join_and_fork(int sync, const int *nsfds, 
 	}
 	if (g == 0) {
 		prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
-		exec_process(sync, process, seccomp, o);
+		exec_process(sync, process, seccomp, procfd, o);
 	}
 	char buf[32];
 	int n = snprintf(buf, sizeof(buf), "%d", (int)g);
@@ -265,7 +276,7 @@ int oci_container_exec(const oci_runtime *rt, const oci_exec_opts *o, int *exit_
 	int ret = -1;
 	int nsfds[N_NS];
 	int socks[2] = {-1, -1};
-	int proot = -1, master = -1;
+	int proot = -1, master = -1, procfd = -1;
 	pid_t c = -1, gpid = -1;
 	sigset_t oldmask;
 	bool blocked = false;
@@ -317,6 +328,12 @@ int oci_container_exec(const oci_runtime *rt, const oci_exec_opts *o, int *exit_
 		process_json = build_process(o, spec, err);
 		if (!process_json)
 			goto out;
+		if (o->apparmor)
+			json_object_set_new(process_json, "apparmorProfile",
+					    json_string(o->apparmor));
+		if (o->process_label)
+			json_object_set_new(process_json, "selinuxLabel",
+					    json_string(o->process_label));
 		json_array_clear(problems);
 		n = oci_config_load_process(process_json, &process, problems, err);
 		if (n > 0)
@@ -326,6 +343,13 @@ int oci_container_exec(const oci_runtime *rt, const oci_exec_opts *o, int *exit_
 		if (n != 0)
 			goto out;
 	}
+	if (oci_lsm_check(&process, NULL, err) < 0) {
+		oci_err_prefix(err, "container '%s'", o->id);
+		goto out;
+	}
+	procfd = oci_lsm_open_procfs(&process, err);
+	if (procfd == -2)
+		goto out;
 	if (oci_seccomp_compile(cfg.linux_.seccomp, rootfd, &seccomp, err) < 0) {
 		oci_err_prefix(err, "container '%s': config.json", o->id);
 		goto out;
@@ -399,7 +423,7 @@ int oci_container_exec(const oci_runtime *rt, const oci_exec_opts *o, int *exit_
 	}
 	if (c == 0) {
 		close(socks[0]);
-		join_and_fork(socks[1], nsfds, proot, &process, &seccomp, o);
+		join_and_fork(socks[1], nsfds, proot, &process, &seccomp, procfd, o);
 	}
 	close(socks[1]);
 	socks[1] = -1;
@@ -447,6 +471,8 @@ out:
 			close(nsfds[i]);
 	if (proot >= 0)
 		close(proot);
+	if (procfd >= 0)
+		close(procfd);
 	if (socks[0] >= 0)
 		close(socks[0]);
 	if (socks[1] >= 0)

@@ -28,6 +28,7 @@
 #include "common/spec.h"
 #include "common/util.h"
 #include "run/hooks.h"
+#include "run/lsm.h"
 #include "run/mounts.h"
 #include "run/process.h"
 #include "run/seccomp.h"
@@ -63,6 +64,8 @@ static void close_inherited(oci_init_args *a)
 		for (int i = 0; a->join_fds[i] >= 0; i++)
 			if (a->join_fds[i] == fd)
 				ours = true;
+		for (size_t i = 0; a->mount_trees && i < a->cfg->n_mounts; i++)
+			ours |= a->mount_trees[i] == fd;
 		if (!ours)
 			close(fd);
 	}
@@ -160,6 +163,11 @@ void oci_init_main(oci_init_args *a)
 	/* Until READY the runtime owns us: if it dies, so do we. */
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 	close_inherited(a);
+	/* The runtime's own /proc, before any namespace is joined or anything mounted: the
+	 * LSM labels are written through it, never through the container's /proc. */
+	int procfd = oci_lsm_open_procfs(process, &err);
+	if (procfd == -2)
+		fail(a, &err);
 
 	if (oci_sync_expect(a->sync, OCI_SYNC_GO, state, sizeof(state), NULL, &err) < 0)
 		_exit(1);
@@ -205,10 +213,14 @@ void oci_init_main(oci_init_args *a)
 	}
 	if (a->new_timens && enter_timens(&cfg->linux_, &err) < 0)
 		fail(a, &err);
+	if (!a->opts->no_new_keyring && procfd >= 0 &&
+	    oci_lsm_set_keycreate(procfd, process, &err) < 0)
+		fail(a, &err);
 	if (!a->opts->no_new_keyring &&
 	    join_keyring(a->opts->id, a->userns || a->join_user_fd >= 0, &err) < 0)
 		fail(a, &err);
-	if (oci_process_oom_score(process, &err) < 0 || oci_process_rlimits(process, &err) < 0)
+	if (oci_process_oom_score(process, &err) < 0 || oci_process_rlimits(process, &err) < 0 ||
+	    oci_process_sched(process, &err) < 0)
 		fail(a, &err);
 
 	const char *bundle = a->opts->bundle;
@@ -216,7 +228,9 @@ void oci_init_main(oci_init_args *a)
 			      .rootfs = a->rootfs,
 			      .bundle = bundle,
 			      .userns = a->userns,
-			      .new_cgroupns = a->new_cgroupns};
+			      .new_cgroupns = a->new_cgroupns,
+			      .shared_mountns = !oci_config_find_namespace(cfg, "mount"),
+			      .trees = a->mount_trees};
 	if (oci_mounts_prepare(&mctx, &err) < 0)
 		fail(a, &err);
 
@@ -226,9 +240,9 @@ void oci_init_main(oci_init_args *a)
 	if (oci_hooks_run(hooks, "createContainer", state, bundle, &err) < 0)
 		fail(a, &err);
 
-	if (oci_mounts_pivot(a->rootfs, a->opts->no_pivot, &err) < 0 ||
+	if (oci_mounts_pivot(&mctx, a->opts->no_pivot, &err) < 0 ||
 	    oci_process_sysctl(cfg, &err) < 0 || oci_process_make_cwd(process, &err) < 0 ||
-	    oci_mounts_finalize(cfg, &err) < 0 || oci_process_identity(cfg, &err) < 0)
+	    oci_mounts_finalize(&mctx, &err) < 0 || oci_process_identity(cfg, &err) < 0)
 		fail(a, &err);
 
 	if (process->terminal) {
@@ -236,7 +250,8 @@ void oci_init_main(oci_init_args *a)
 		char name[128];
 		if (oci_terminal_open(&master, &slave, name, sizeof(name), &err) < 0 ||
 		    oci_terminal_prepare(master, slave, process, &err) < 0 ||
-		    oci_mounts_console(slave, &err) < 0 || oci_terminal_attach(slave, &err) < 0)
+		    oci_mounts_console(&mctx, slave, &err) < 0 ||
+		    oci_terminal_attach(slave, &err) < 0)
 			fail(a, &err);
 		if (oci_sync_send(a->sync, OCI_SYNC_PTY, name, strlen(name), master, &err) < 0)
 			_exit(1);
@@ -249,6 +264,14 @@ void oci_init_main(oci_init_args *a)
 	 * in before the capabilities are dropped; with it, just before execve, so a profile need
 	 * not allow the init's own last syscalls. */
 	bool nnp = process->no_new_privileges;
+	/* runc's order too: the exec labels before no_new_privs (a confined runtime could not
+	 * change profile after it), the filter (which need not allow the write) and the
+	 * capability drop. */
+	if (procfd >= 0) {
+		if (oci_lsm_set_exec(procfd, process, &err) < 0)
+			fail(a, &err);
+		close(procfd);
+	}
 	if (!nnp && oci_seccomp_load(a->seccomp, &err) < 0)
 		fail(a, &err);
 	/* Whatever the mounts or hooks left open goes before the cwd is resolved: only the

@@ -12,6 +12,7 @@
 #include "common/log.h"
 #include "common/spec.h"
 #include "common/util.h"
+#include "run/cloned_binary.h"
 #include "run/cmd/cmd.h"
 #include "run/userns.h"
 
@@ -46,10 +47,12 @@ static const oci_cli_option global_opts[] = {
 };
 
 /* The commands: name, summary and examples (help, man pages and completion come from here),
- * then the function in run/cmd/. */
+ * then the function in run/cmd/, and whether the command puts a runtime process into a
+ * container (it then runs from the sealed copy: run/cloned_binary.c). */
 static const struct run_command {
 	oci_cli_command doc;
 	oci_cmd_fn *fn;
+	bool sealed;
 } commands[] = {
     {{"checkpoint", "checkpoint a running container with CRIU",
       "# dump web1 into /srv/ckpt/web1 (web1 is then gone)\n"
@@ -57,90 +60,107 @@ static const struct run_command {
       "# a pre-dump, then the final dump on top of it, the container left running\n"
       "oci-run checkpoint --pre-dump --image-path /srv/ckpt/pre web1\n"
       "oci-run checkpoint --leave-running --parent-path ../pre --image-path /srv/ckpt/final web1"},
-     oci_cmd_checkpoint},
+     oci_cmd_checkpoint,
+     false},
     {{"create", "create a container and leave its init waiting for start",
       "# create web1 from the bundle in /srv/web, then start it\n"
       "oci-run create --bundle /srv/web web1 && oci-run start web1\n"
       "# as an engine does: the terminal's pty master goes to a unix socket\n"
       "oci-run create -b /srv/web --console-socket /run/console.sock web1"},
-     oci_cmd_create},
+     oci_cmd_create,
+     true},
     {{"delete", "delete a container and what it holds",
       "# delete a stopped container\n"
       "oci-run delete web1\n"
       "# kill a running one first (SIGKILL) and delete it\n"
       "oci-run delete --force web1"},
-     oci_cmd_delete},
+     oci_cmd_delete,
+     false},
     {{"events", "print a container's stats and OOM events",
       "# stats every 5 s and OOM events as they happen, one JSON object a line\n"
       "oci-run events web1\n"
       "# the cgroup statistics once\n"
       "oci-run events --stats web1"},
-     oci_cmd_events},
+     oci_cmd_events,
+     false},
     {{"exec", "run another process in a container",
       "# a shell inside a running container, on this terminal\n"
       "oci-run exec -t web1 sh\n"
       "# a one-off command with an extra variable\n"
       "oci-run exec --env DEBUG=1 web1 cat /etc/os-release"},
-     oci_cmd_exec},
+     oci_cmd_exec,
+     true},
     {{"features", "show the features this runtime supports",
       "# the namespaces, mount options and capabilities this build knows, as JSON\n"
       "oci-run features"},
-     oci_cmd_features},
+     oci_cmd_features,
+     false},
     {{"help", "show the help of oci-run or of a command",
       "oci-run help\n"
       "oci-run help create"},
-     NULL},
+     NULL,
+     false},
     {{"kill", "send a signal to the container's init",
       "# ask the container to stop (SIGTERM), then force it\n"
       "oci-run kill web1 TERM\n"
       "oci-run kill --all web1 KILL"},
-     oci_cmd_kill},
+     oci_cmd_kill,
+     false},
     {{"list", "list the containers",
       "oci-run list\n"
       "# only the ids, or everything as JSON\n"
       "oci-run list -q\n"
       "oci-run list --format json"},
-     oci_cmd_list},
+     oci_cmd_list,
+     false},
     {{"pause", "freeze every process of a container",
       "oci-run pause web1\n"
       "oci-run resume web1"},
-     oci_cmd_pause},
+     oci_cmd_pause,
+     false},
     {{"ps", "list the processes of a container",
       "oci-run ps web1\n"
       "# the host pids as JSON\n"
       "oci-run ps --format json web1"},
-     oci_cmd_ps},
+     oci_cmd_ps,
+     false},
     {{"restore", "restore a container from a CRIU checkpoint",
       "# web1's checkpoint restored as web2, in the background\n"
       "oci-run restore -d --image-path /srv/ckpt/web1 --bundle /srv/web web2"},
-     oci_cmd_restore},
-    {{"resume", "thaw a paused container", "oci-run resume web1"}, oci_cmd_resume},
+     oci_cmd_restore,
+     false},
+    {{"resume", "thaw a paused container", "oci-run resume web1"}, oci_cmd_resume, false},
     {{"run", "create and start a container",
       "# run the bundle in the current directory in the foreground: the exit status is the\n"
       "# container's\n"
       "oci-run run web1\n"
       "# detached, for systemd's Type=forking\n"
       "oci-run run -d --pid-file /run/web1.pid --bundle /srv/web web1"},
-     oci_cmd_run},
+     oci_cmd_run,
+     true},
     {{"spec", "write a default config.json",
       "# runc's default config.json in the current directory\n"
       "oci-run spec\n"
       "# one for an unprivileged user\n"
       "oci-run spec --rootless --bundle /srv/web"},
-     oci_cmd_spec},
+     oci_cmd_spec,
+     false},
     {{"start", "start a created container",
       "oci-run create -b /srv/web web1\n"
       "oci-run start web1"},
-     oci_cmd_start},
+     oci_cmd_start,
+     false},
     {{"state", "print the state of a container",
       "# status, pid, bundle and annotations as JSON\n"
       "oci-run state web1"},
-     oci_cmd_state},
+     oci_cmd_state,
+     false},
     {{"update", "change the resource limits of a container",
       "oci-run update --memory 256M --pids-limit 100 web1\n"
       "# from a linux.resources JSON document\n"
       "oci-run update --resources resources.json web1"},
-     oci_cmd_update},
+     oci_cmd_update,
+     false},
 };
 
 static const oci_cli_tool tool = {
@@ -241,8 +261,12 @@ int main(int argc, char **argv)
 		oci_cli_unknown_command(name, &err);
 		goto fail;
 	}
+	const struct run_command *rc = (const struct run_command *)(const void *)cmd;
+	/* Before the command reads anything: the work is then done once, by the copy. */
+	if (rc->sealed && oci_cloned_binary_ensure_argv(argv, &err) < 0)
+		goto fail;
 	log_debug("command '%s', state root '%s'", name, rt.root);
-	int r = ((const struct run_command *)(const void *)cmd)->fn(&rt, cargc, cargv, &err);
+	int r = rc->fn(&rt, cargc, cargv, &err);
 	if (r == OCI_CMD_FAIL_255) {
 		oci_log_error_final(&err);
 		return 255;

@@ -27,6 +27,8 @@
 #include "common/util.h"
 #include "run/cgroup/cgroup.h"
 #include "run/copyup.h"
+#include "run/userns.h"
+#include "run/lsm.h"
 
 #ifndef OPEN_TREE_CLONE
 #define OPEN_TREE_CLONE 1
@@ -160,6 +162,8 @@ json_t *oci_mount_option_names(void)
 	for (size_t k = 0; k < ARRAY_SIZE(propagation_flags); k++)
 		json_array_append_new(a, json_string(propagation_flags[k].name));
 	json_array_append_new(a, json_string("tmpcopyup"));
+	json_array_append_new(a, json_string("idmap"));
+	json_array_append_new(a, json_string("ridmap"));
 	size_t n = json_array_size(a);
 	json_t **items = calloc(n ? n : 1, sizeof(*items));
 	if (!items) {
@@ -229,9 +233,9 @@ int oci_mount_parse_options(char *const *options, unsigned long *flags, unsigned
 				found = true;
 			}
 		}
-		/* tmpcopyup is done by do_mount once the tmpfs is there, never passed to the
-		 * kernel. */
-		if (found || !strcmp(o, "tmpcopyup"))
+		/* tmpcopyup is done by do_mount once the tmpfs is there, idmap and ridmap by
+		 * oci_mounts_open_idmapped: never passed to the kernel. */
+		if (found || !strcmp(o, "tmpcopyup") || !strcmp(o, "idmap") || !strcmp(o, "ridmap"))
 			continue;
 		size_t n = strlen(o);
 		if (used + n + 2 > datalen)
@@ -303,17 +307,37 @@ static int set_recursive(int fd, const oci_mount_rec_attr *rec, const char *what
 	return 0;
 }
 
-/* Bind src (host path) onto the O_PATH target fd with flags applied to the new mount and rec
- * to it and everything below it. A recursive read-only bind is read-only all the way down:
+#define OCI_MOUNT_ATTR_IDMAP 0x00100000
+
+/* A detached copy of src (host path) with flags applied to its top mount and rec to it and
+ * everything below it, id-mapped through the user namespace userns_fd when it is >= 0 (all
+ * of it with idmap_recursive). A recursive read-only bind is read-only all the way down:
  * with only its top mount read-only, a submount of the source (a tmpfs, the host's cgroup
  * hierarchies under /sys) would stay writable in the container. */
-static int bind_onto(const char *src, int target, unsigned long flags, bool recursive,
-		     const oci_mount_rec_attr *rec, oci_error *err)
+static int clone_tree(const char *src, unsigned long flags, bool recursive,
+		      const oci_mount_rec_attr *rec, int userns_fd, bool idmap_recursive,
+		      oci_error *err)
 {
 	cleanup_close int tree = sys_open_tree(
 	    AT_FDCWD, src, OPEN_TREE_CLONE | O_CLOEXEC | (recursive ? AT_RECURSIVE : 0));
 	if (tree < 0)
 		return oci_err_errno(err, errno, "cannot clone '%s'", src);
+	if (userns_fd >= 0) {
+		struct oci_mount_attr id = {.attr_set = OCI_MOUNT_ATTR_IDMAP,
+					    .userns_fd = (uint64_t)userns_fd};
+		if (sys_mount_setattr(
+			tree, "", AT_EMPTY_PATH | (idmap_recursive ? AT_RECURSIVE : 0), &id) < 0) {
+			int e = errno;
+			struct statfs sfs;
+			fstatfs(tree, &sfs);
+			return oci_err_errno(
+			    err, e,
+			    "the kernel refuses to id-map '%s' (filesystem type "
+			    "%#lx; idmapped mounts need Linux 5.12 and a filesystem "
+			    "that supports them)",
+			    src, (unsigned long)sfs.f_type);
+		}
+	}
 	oci_mount_rec_attr all = {0};
 	if (rec)
 		all = *rec;
@@ -329,10 +353,28 @@ static int bind_onto(const char *src, int target, unsigned long flags, bool recu
 	if ((attr.attr_set || attr.attr_clr) &&
 	    sys_mount_setattr(tree, "", AT_EMPTY_PATH, &attr) < 0)
 		return setattr_error(errno, src, err);
+	int ret = tree;
+	tree = -1;
+	return ret;
+}
+
+/* Attach a detached tree onto the O_PATH target fd. */
+static int attach_tree(int tree, int target, const char *what, oci_error *err)
+{
 	if (sys_move_mount(tree, "", target, "",
 			   MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
-		return oci_err_errno(err, errno, "cannot attach '%s'", src);
+		return oci_err_errno(err, errno, "cannot attach '%s'", what);
 	return 0;
+}
+
+/* Bind src (host path) onto the O_PATH target fd (clone_tree's rules). */
+static int bind_onto(const char *src, int target, unsigned long flags, bool recursive,
+		     const oci_mount_rec_attr *rec, oci_error *err)
+{
+	cleanup_close int tree = clone_tree(src, flags, recursive, rec, -1, false, err);
+	if (tree < 0)
+		return -1;
+	return attach_tree(tree, target, src, err);
 }
 
 /* The most symlinks followed for one destination, as the kernel's MAXSYMLINKS. */
@@ -544,12 +586,22 @@ static int do_mount(const oci_mount_ctx *ctx, int rootfd, const oci_config_mount
 	if (!options)
 		data[0] = '\0';
 	bool is_bind = !strcmp(type, "bind") || (flags & MS_BIND);
+	if (!is_bind &&
+	    oci_lsm_mount_data(type, ctx->cfg->linux_.mount_label, data, sizeof(data), err) < 0)
+		return oci_err_prefix(err, "%s", path);
 	if (check_special_dest(rootfd, type, dest, err) < 0)
 		return -1;
 
 	cleanup_free char *src = NULL;
 	bool src_is_file = false;
-	if (is_bind) {
+	int tree = ctx->trees ? ctx->trees[idx] : -1;
+	if (tree >= 0) {
+		struct stat st;
+		if (fstat(tree, &st) < 0)
+			return oci_err_errno(err, errno, "mount '%s'", dest);
+		src_is_file = !S_ISDIR(st.st_mode);
+		is_bind = false; /* attached below as it is */
+	} else if (is_bind) {
 		src = source[0] != '/' ? oci_asprintf(err, "%s/%s", ctx->bundle, source)
 				       : oci_asprintf(err, "%s", source);
 		if (!src)
@@ -567,7 +619,11 @@ static int do_mount(const oci_mount_ctx *ctx, int rootfd, const oci_config_mount
 	char tpath[64];
 	fd_path(tpath, sizeof(tpath), target);
 
-	if (is_bind) {
+	if (tree >= 0) {
+		if (attach_tree(tree, target, source, err) < 0)
+			return oci_err_prefix(err, "mount '%s'", dest);
+		return 0;
+	} else if (is_bind) {
 		if (bind_onto(src, target, flags, rbind, &rec, err) < 0)
 			return oci_err_prefix(err, "mount '%s'", dest);
 	} else if (!strcmp(type, "cgroup")) {
@@ -737,14 +793,103 @@ static unsigned long rootfs_propagation(const oci_config *cfg)
 	return 0;
 }
 
+void oci_mount_trees_release(oci_mount_trees *t)
+{
+	for (size_t i = 0; t->fds && i < t->n; i++)
+		if (t->fds[i] >= 0)
+			close(t->fds[i]);
+	free(t->fds);
+	t->fds = NULL;
+	t->n = 0;
+}
+
+int oci_mounts_open_idmapped(const oci_config *cfg, const char *bundle, oci_mount_trees *out,
+			     oci_error *err)
+{
+	out->fds = NULL;
+	out->n = 0;
+	bool any = false;
+	for (size_t i = 0; i < cfg->n_mounts; i++)
+		any |= cfg->mounts[i].idmapped;
+	if (!any)
+		return 0;
+	out->fds = malloc(cfg->n_mounts * sizeof(int));
+	if (!out->fds)
+		return oci_err_errno(err, ENOMEM, "mounts");
+	out->n = cfg->n_mounts;
+	for (size_t i = 0; i < cfg->n_mounts; i++)
+		out->fds[i] = -1;
+	for (size_t i = 0; i < cfg->n_mounts; i++) {
+		const oci_config_mount *m = &cfg->mounts[i];
+		if (!m->idmapped)
+			continue;
+		unsigned long flags, prop;
+		bool rbind;
+		oci_mount_rec_attr rec;
+		char data[4096];
+		if (oci_mount_parse_options(m->options, &flags, &prop, &rbind, &rec, data,
+					    sizeof(data), err) < 0)
+			return oci_err_prefix(err, "mounts[%zu]", i);
+		const char *source = m->source ? m->source : "";
+		cleanup_free char *src = source[0] != '/'
+					     ? oci_asprintf(err, "%s/%s", bundle, source)
+					     : oci_asprintf(err, "%s", source);
+		if (!src)
+			return -1;
+		/* The mount's own mappings, or the container's. */
+		const oci_config_linux *l = &cfg->linux_;
+		bool own = m->n_uid_mappings > 0;
+		cleanup_close int userns =
+		    oci_userns_open_mapped(own ? m->uid_mappings : l->uid_mappings,
+					   own ? m->n_uid_mappings : l->n_uid_mappings,
+					   own ? m->gid_mappings : l->gid_mappings,
+					   own ? m->n_gid_mappings : l->n_gid_mappings, err);
+		if (userns < 0)
+			return oci_err_prefix(err, "mounts[%zu] '%s': id mapping", i,
+					      m->destination);
+		out->fds[i] = clone_tree(src, flags, rbind, &rec, userns, m->idmap_recursive, err);
+		if (out->fds[i] < 0)
+			return oci_err_prefix(err, "mounts[%zu] '%s'", i, m->destination);
+	}
+	return 0;
+}
+
+int oci_mounts_check_shared_ns(const oci_config *cfg, oci_error *err)
+{
+	const char *what = NULL;
+	const oci_config_linux *l = &cfg->linux_;
+	if (cfg->n_mounts)
+		what = "mounts";
+	else if (l->masked_paths && l->masked_paths[0])
+		what = "linux.maskedPaths";
+	else if (l->readonly_paths && l->readonly_paths[0])
+		what = "linux.readonlyPaths";
+	else if (cfg->root_readonly)
+		what = "root.readonly";
+	else if (l->rootfs_propagation && l->rootfs_propagation[0])
+		what = "linux.rootfsPropagation";
+	if (!what)
+		return 0;
+	return oci_err(err, OCI_E_UNSAFE,
+		       "%s: needs a mount namespace of the container's own (add {\"type\": "
+		       "\"mount\"} to linux.namespaces): without one it would change the host's "
+		       "mounts",
+		       what);
+}
+
 int oci_mounts_prepare(const oci_mount_ctx *ctx, oci_error *err)
 {
+	if (ctx->shared_mountns)
+		return 0;
 	unsigned long prop = rootfs_propagation(ctx->cfg);
-	/* Nothing done here may propagate back to the host. */
-	unsigned long first = prop ? prop : (MS_SLAVE | MS_REC);
-	if (first & MS_SHARED)
-		first = MS_SLAVE | MS_REC;
-	if (mount(NULL, "/", NULL, first | MS_REC, NULL) < 0)
+	/* Nothing done here may propagate back to the host. Only private and slave are taken
+	 * as they are: a shared tree would leak, and an unbindable one could not give the
+	 * rootfs bind below (EINVAL); those two go on the new root after pivot_root (as runc's
+	 * order does, oci_mounts_finalize). */
+	unsigned long first = MS_SLAVE | MS_REC;
+	if (prop & (MS_PRIVATE | MS_SLAVE))
+		first = prop | MS_REC;
+	if (mount(NULL, "/", NULL, first, NULL) < 0)
 		return oci_err_errno(err, errno, "cannot make / private to the container");
 	if (mount(ctx->rootfs, ctx->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
 		return oci_err_errno(err, errno, "cannot bind the rootfs '%s'", ctx->rootfs);
@@ -866,8 +1011,18 @@ static int hide_outer_pseudofs(const char *rootfs, oci_error *err)
 	return ret;
 }
 
-int oci_mounts_pivot(const char *rootfs, bool no_pivot, oci_error *err)
+int oci_mounts_pivot(const oci_mount_ctx *ctx, bool no_pivot, oci_error *err)
 {
+	const char *rootfs = ctx->rootfs;
+	if (ctx->shared_mountns) {
+		/* As runc and crun: the rootfs is only entered; nothing to pivot in a namespace
+		 * that is not ours. */
+		if (chroot(rootfs) < 0)
+			return oci_err_errno(err, errno, "cannot chroot to '%s'", rootfs);
+		if (chdir("/") < 0)
+			return oci_err_errno(err, errno, "cannot chdir to /");
+		return 0;
+	}
 	if (no_pivot) {
 		if (hide_outer_pseudofs(rootfs, err) < 0)
 			return -1;
@@ -947,8 +1102,11 @@ static int mask_path(const char *p, int nullfd, oci_error *err)
 	return 0;
 }
 
-int oci_mounts_finalize(const oci_config *cfg, oci_error *err)
+int oci_mounts_finalize(const oci_mount_ctx *ctx, oci_error *err)
 {
+	const oci_config *cfg = ctx->cfg;
+	if (ctx->shared_mountns)
+		return 0;
 	for (char *const *p = cfg->linux_.readonly_paths; p && *p; p++)
 		if (readonly_path(*p, err) < 0)
 			return -1;
@@ -978,8 +1136,10 @@ int oci_mounts_finalize(const oci_config *cfg, oci_error *err)
 	return 0;
 }
 
-int oci_mounts_console(int slave, oci_error *err)
+int oci_mounts_console(const oci_mount_ctx *ctx, int slave, oci_error *err)
 {
+	if (ctx->shared_mountns)
+		return 0;
 	/* Bind the pty we hold, never a path: /dev/pts/N may name something else than our pty
 	 * (a symlink to a procfs file in a /dev the container shares, CVE-2025-52565). */
 	struct stat st;

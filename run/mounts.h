@@ -17,17 +17,41 @@ typedef struct oci_mount_ctx {
 	const char *bundle;
 	bool userns; /* devices are bind-mounted instead of created */
 	bool new_cgroupns;
+	bool shared_mountns; /* no mount namespace of its own: nothing is mounted, the rootfs is
+				entered with chroot (oci_mounts_check_shared_ns allowed it) */
 	const char *const *cgroup_rel; /* unused for now: per-controller cgroup of the container */
+	const int *trees; /* per mount: a detached tree made by the runtime (-1: none), or NULL */
 } oci_mount_ctx;
+
+/* The detached trees of the id-mapped mounts, one slot per config mount (-1: none). */
+typedef struct oci_mount_trees {
+	int *fds;
+	size_t n;
+} oci_mount_trees;
+/* Made by the runtime on the host before the init is cloned: an id-mapped mount needs
+ * privilege over the source's filesystem, which a container in a user namespace lacks. Each
+ * tree has the mount's options set and is id-mapped through a user namespace made from the
+ * mount's uidMappings/gidMappings (or the container's); the init only attaches it. */
+int oci_mounts_open_idmapped(const oci_config *cfg, const char *bundle, oci_mount_trees *out,
+			     oci_error *err);
+void oci_mount_trees_release(oci_mount_trees *t);
+#define cleanup_mount_trees __attribute__((cleanup(oci_mount_trees_release)))
+
+/* Without a mount namespace of the container's own every mount would be made in the
+ * runtime's (the host's): refuse a config that asks for one (mounts, maskedPaths,
+ * readonlyPaths, root.readonly, rootfsPropagation), naming the first such field. */
+int oci_mounts_check_shared_ns(const oci_config *cfg, oci_error *err);
 
 /* Propagation, the rootfs bind mount, the config's mounts and /dev. Before pivot_root. */
 int oci_mounts_prepare(const oci_mount_ctx *ctx, oci_error *err);
-/* Make the rootfs the root (pivot_root, or MS_MOVE + chroot with no_pivot). */
-int oci_mounts_pivot(const char *rootfs, bool no_pivot, oci_error *err);
+/* Make the rootfs the root (pivot_root, or MS_MOVE + chroot with no_pivot; chroot alone in a
+ * shared mount namespace). */
+int oci_mounts_pivot(const oci_mount_ctx *ctx, bool no_pivot, oci_error *err);
 /* After pivot_root: readonlyPaths, maskedPaths, root.readonly, rootfsPropagation. */
-int oci_mounts_finalize(const oci_config *cfg, oci_error *err);
-/* Bind the pty slave (an open fd of it) over /dev/console. */
-int oci_mounts_console(int slave, oci_error *err);
+int oci_mounts_finalize(const oci_mount_ctx *ctx, oci_error *err);
+/* Bind the pty slave (an open fd of it) over /dev/console (not in a shared mount
+ * namespace: the mount would be the host's). */
+int oci_mounts_console(const oci_mount_ctx *ctx, int slave, oci_error *err);
 
 /* mount_setattr(2) attributes (MOUNT_ATTR_*) to set and clear on a mount and every mount
  * below it: the recursive options rro, rrw, rnosuid, rnodev, rnoexec, ratime, ... */

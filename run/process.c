@@ -17,6 +17,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -59,6 +60,64 @@ int oci_process_oom_score(const oci_process *p, oci_error *err)
 	cleanup_close int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
 	if (fd < 0 || write(fd, buf, (size_t)n) != n)
 		return oci_err_errno(err, errno, "cannot set oomScoreAdj %s", buf);
+	return 0;
+}
+
+/* sched_setattr(2)'s argument (SCHED_ATTR_SIZE_VER0: the util clamp values are not in the
+ * runtime-spec, so the UTIL_CLAMP flags are refused by the kernel). */
+struct oci_sched_attr {
+	uint32_t size, policy;
+	uint64_t flags;
+	int32_t nice;
+	uint32_t priority;
+	uint64_t runtime, deadline, period;
+};
+
+int oci_process_sched(const oci_process *p, oci_error *err)
+{
+	if (p->has_scheduler) {
+		struct oci_sched_attr a = {.size = sizeof(a),
+					   .policy = p->scheduler.policy,
+					   .flags = p->scheduler.flags,
+					   .nice = p->scheduler.nice,
+					   .priority = p->scheduler.priority,
+					   .runtime = p->scheduler.runtime,
+					   .deadline = p->scheduler.deadline,
+					   .period = p->scheduler.period};
+		if (syscall(SYS_sched_setattr, 0, &a, 0) < 0)
+			return oci_err_errno(err, errno,
+					     "process.scheduler: the kernel refuses policy %u "
+					     "(nice %d, priority %u, flags %#llx)",
+					     a.policy, a.nice, a.priority,
+					     (unsigned long long)a.flags);
+	}
+	if (p->has_io_priority) {
+		/* IOPRIO_WHO_PROCESS, this process: its children inherit it. */
+		int v = (p->io_class << 13) | p->io_level;
+		if (syscall(SYS_ioprio_set, 1, 0, v) < 0)
+			return oci_err_errno(err, errno,
+					     "process.ioPriority: cannot set class %d priority %d",
+					     p->io_class, p->io_level);
+	}
+	return 0;
+}
+
+#ifndef RDTGROUP_SUPER_MAGIC
+#define RDTGROUP_SUPER_MAGIC 0x7655821
+#endif
+
+int oci_process_check_host(const oci_config *cfg, oci_error *err)
+{
+	if (cfg->linux_.has_intel_rdt) {
+		struct statfs sfs;
+		if (statfs("/sys/fs/resctrl", &sfs) < 0 || sfs.f_type != RDTGROUP_SUPER_MAGIC)
+			return oci_err(err, OCI_E_UNSUPPORTED,
+				       "linux.intelRdt: this host has no resctrl filesystem at "
+				       "/sys/fs/resctrl (Intel RDT needs the CPU feature and "
+				       "`mount -t resctrl resctrl /sys/fs/resctrl`)");
+		return oci_err(err, OCI_E_UNSUPPORTED,
+			       "linux.intelRdt: not supported by oci-run (remove it, or use runc)");
+	}
 	return 0;
 }
 

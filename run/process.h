@@ -12,6 +12,12 @@
 
 /* setrlimit for process.rlimits; a hard limit above ours that we cannot raise is a clear error. */
 int oci_process_rlimits(const oci_process *p, oci_error *err);
+/* process.scheduler (sched_setattr) and process.ioPriority (ioprio_set) on the calling
+ * process, inherited by what it execs. */
+int oci_process_sched(const oci_process *p, oci_error *err);
+/* What the host must have for the config, checked before anything is created: linux.intelRdt
+ * (refused in one line: no resctrl here, or not supported). */
+int oci_process_check_host(const oci_config *cfg, oci_error *err);
 /* oom_score_adj, written to /proc/self/oom_score_adj. */
 int oci_process_oom_score(const oci_process *p, oci_error *err);
 /* linux.sysctl written under /proc/sys (inside the container, after pivot_root). */

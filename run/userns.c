@@ -7,10 +7,12 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -162,6 +164,44 @@ int oci_userns_write_maps(pid_t pid, const oci_config_linux *l, oci_error *err)
 		return 0;
 	}
 	return run_helper("newgidmap", pid, &gids, "gidMappings", err);
+}
+
+int oci_userns_open_mapped(const oci_config_idmap *uid, size_t nu, const oci_config_idmap *gid,
+			   size_t ng, oci_error *err)
+{
+	int pfd[2];
+	if (pipe2(pfd, O_CLOEXEC) < 0)
+		return oci_err_errno(err, errno, "pipe");
+	/* A child that only waits, in a new user namespace: its maps are written, its namespace
+	 * opened, then it goes. */
+	pid_t pid = (pid_t)syscall(SYS_clone, CLONE_NEWUSER | SIGCHLD, NULL, NULL, NULL, NULL);
+	if (pid < 0) {
+		int e = errno;
+		close(pfd[0]);
+		close(pfd[1]);
+		return oci_userns_clone_error(e, err);
+	}
+	if (pid == 0) {
+		char c;
+		close(pfd[1]);
+		_exit(read(pfd[0], &c, 1) < 0 ? 1 : 0);
+	}
+	close(pfd[0]);
+	oci_config_linux l = {.uid_mappings = (oci_config_idmap *)uid,
+			      .n_uid_mappings = nu,
+			      .gid_mappings = (oci_config_idmap *)gid,
+			      .n_gid_mappings = ng};
+	int fd = -1;
+	if (oci_userns_write_maps(pid, &l, err) == 0) {
+		char p[64];
+		snprintf(p, sizeof(p), "/proc/%d/ns/user", (int)pid);
+		fd = open(p, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			oci_err_errno(err, errno, "cannot open the user namespace of the mapping");
+	}
+	close(pfd[1]);
+	waitpid(pid, NULL, 0);
+	return fd;
 }
 
 bool oci_userns_is_initial(void)

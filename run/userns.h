@@ -15,6 +15,12 @@
  * setgroups first for gids) and uses newuidmap/newgidmap for anything wider. */
 int oci_userns_write_maps(pid_t pid, const oci_config_linux *l, oci_error *err);
 
+/* A new user namespace with these maps (as root: any; unprivileged: through the helpers), as
+ * an fd, for an id-mapped mount (mount_setattr MOUNT_ATTR_IDMAP). Its placeholder process is
+ * gone when this returns. */
+int oci_userns_open_mapped(const oci_config_idmap *uid, size_t nu, const oci_config_idmap *gid,
+			   size_t ng, oci_error *err);
+
 /* Whether this runtime is unprivileged towards the host ("rootless"), decided once as runc
  * decides it: --rootless true or false, or by default (auto) rootless when the effective uid
  * is not 0, or when it is 0 only inside a user namespace that is not the initial one — where

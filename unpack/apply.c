@@ -51,6 +51,7 @@ int oci_unpack_root_init(oci_unpack_root *r, int rootfd, const oci_unpack_opts *
 
 void oci_unpack_root_release(oci_unpack_root *r)
 {
+	oci_unpack_writers_free(r->writers);
 	oci_unpack_pathtree_release(&r->layer_tree);
 	oci_unpack_pathtree_release(&r->dir_tree);
 	free(r->opaque);
@@ -129,8 +130,15 @@ static int cmp_depth_desc(const void *a, const void *b, void *arg)
 	return (int)r->dir_tree.nodes[db->node].depth - (int)r->dir_tree.nodes[da->node].depth;
 }
 
+int oci_unpack_root_sync(oci_unpack_root *r, oci_error *err)
+{
+	return oci_unpack_writers_drain(r->writers, err);
+}
+
 int oci_unpack_root_finish(oci_unpack_root *r, oci_error *err)
 {
+	if (oci_unpack_root_sync(r, err) < 0)
+		return -1;
 	cleanup_free size_t *order = oci_calloc(r->n_dirs + 1, sizeof(*order), err);
 	size_t n = 0;
 	if (!order)
@@ -211,10 +219,9 @@ static int rootless_owner(oci_unpack_root *r, int fd, struct archive_entry *e, o
 	size_t n = oci_unpack_rootless_xattr((uint32_t)u, (uint32_t)g, buf, sizeof(buf));
 	if (fsetxattr(fd, "user.rootlesscontainers", buf, n, 0) < 0) {
 		if (errno == ENOTSUP || errno == EOPNOTSUPP) {
-			if (!r->warned_xattr)
+			if (!__atomic_exchange_n(&r->warned_xattr, true, __ATOMIC_RELAXED))
 				log_warn("this filesystem has no user xattrs: image owners are not "
 					 "recorded");
-			r->warned_xattr = true;
 			return 0;
 		}
 		return oci_err_errno(err, errno, "cannot set xattr 'user.rootlesscontainers'");
@@ -271,10 +278,9 @@ static int apply_xattrs(oci_unpack_root *r, struct archive_entry *e, int fd, int
 		if (rc < 0) {
 			if (errno == ENOTSUP || errno == EOPNOTSUPP ||
 			    (r->opts->rootless && errno == EPERM)) {
-				if (!r->warned_xattr)
+				if (!__atomic_exchange_n(&r->warned_xattr, true, __ATOMIC_RELAXED))
 					log_warn("cannot set xattr '%s': %s (ignored)", name,
 						 strerror(errno));
-				r->warned_xattr = true;
 				continue;
 			}
 			return oci_err_errno(err, errno, "cannot set xattr '%s'", name);
@@ -396,34 +402,27 @@ static int clear_leaf(oci_unpack_root *r, int pfd, const char *leaf, const char 
 	return 0;
 }
 
-static int write_data(oci_unpack_root *r, struct archive *a, struct archive_entry *e, int fd,
-		      oci_error *err)
+static int write_block(int fd, const void *buf, size_t size, off_t off, oci_error *err)
 {
-	off_t end = 0;
-	for (;;) {
-		const void *buf;
-		size_t size;
-		la_int64_t off;
-		int rc = archive_read_data_block(a, &buf, &size, &off);
-		if (rc == ARCHIVE_EOF)
-			break;
-		if (rc < ARCHIVE_WARN)
-			return oci_err_archive(err, a, "cannot read data");
-		const char *p = buf;
-		while (size > 0) {
-			ssize_t w = pwrite(fd, p, size, off);
-			if (w < 0) {
-				if (errno == EINTR && !oci_unpack_interrupted)
-					continue;
-				return oci_err_errno(err, errno, "cannot write");
-			}
-			p += w;
-			size -= (size_t)w;
-			off += w;
+	const char *p = buf;
+	while (size > 0) {
+		ssize_t w = pwrite(fd, p, size, off);
+		if (w < 0) {
+			if (errno == EINTR && !oci_unpack_interrupted)
+				continue;
+			return oci_err_errno(err, errno, "cannot write");
 		}
-		if (off > end)
-			end = off;
+		p += w;
+		size -= (size_t)w;
+		off += w;
 	}
+	return 0;
+}
+
+/* A file shorter than its header's size (sparse): extended to it, within --max-bytes. */
+static int extend_to_size(oci_unpack_root *r, struct archive_entry *e, int fd, off_t end,
+			  oci_error *err)
+{
 	la_int64_t want = archive_entry_size(e);
 	if (archive_entry_size_is_set(e) && want > end) {
 		if ((uint64_t)want > r->opts->max_bytes)
@@ -436,17 +435,120 @@ static int write_data(oci_unpack_root *r, struct archive *a, struct archive_entr
 	return 0;
 }
 
-/* Data, owner, mode, xattrs and times of a regular file just created as fd. */
-static int fill_file(oci_unpack_root *r, struct archive *a, struct archive_entry *e, int fd,
-		     oci_error *err)
+/* The rest of an entry's data, written through fd as it comes; end: what is written so far. */
+static int write_data(oci_unpack_root *r, struct archive *a, struct archive_entry *e, int fd,
+		      off_t end, oci_error *err)
+{
+	for (;;) {
+		const void *buf;
+		size_t size;
+		la_int64_t off;
+		int rc = archive_read_data_block(a, &buf, &size, &off);
+		if (rc == ARCHIVE_EOF)
+			break;
+		if (rc < ARCHIVE_WARN)
+			return oci_err_archive(err, a, "cannot read data");
+		if (write_block(fd, buf, size, off, err) < 0)
+			return -1;
+		if (off + (off_t)size > end)
+			end = off + (off_t)size;
+	}
+	return extend_to_size(r, e, fd, end, err);
+}
+
+/* Owner, mode, xattrs and times of a regular file whose data is written. */
+static int file_meta(oci_unpack_root *r, struct archive_entry *e, int fd, oci_error *err)
 {
 	struct timespec ts[2];
-	if (write_data(r, a, e, fd, err) < 0 || meta_fd(r, e, fd, false, err) < 0)
+	if (meta_fd(r, e, fd, false, err) < 0)
 		return -1;
 	entry_times(e, ts);
 	if (futimens(fd, ts) < 0)
 		return oci_err_errno(err, errno, "cannot set times");
 	return 0;
+}
+
+/* A file writer's job (writer.c): the data read by buffer_data, then the metadata. */
+static int finish_file(oci_unpack_root *r, int fd, struct archive_entry *e,
+		       const unsigned char *data, size_t len, oci_error *err)
+{
+	if (write_block(fd, data, len, 0, err) < 0 || extend_to_size(r, e, fd, (off_t)len, err) < 0)
+		return -1;
+	return file_meta(r, e, fd, err);
+}
+
+/* Read a small file's data into memory for a writer: 1 with *out (malloc'ed, *len bytes).
+ * Data that does not come as one run from offset 0 within the header's size (nothing honest
+ * does that outside sparse entries, which never come here) is written through fd at once
+ * instead, with the rest of it: 0. */
+static int buffer_data(oci_unpack_root *r, struct archive *a, struct archive_entry *e, int fd,
+		       unsigned char **out, size_t *len, oci_error *err)
+{
+	size_t cap = (size_t)archive_entry_size(e), filled = 0;
+	unsigned char *buf = malloc(cap ? cap : 1);
+	if (!buf)
+		return oci_err_errno(err, ENOMEM, "cannot allocate");
+	for (;;) {
+		const void *b;
+		size_t size;
+		la_int64_t off;
+		int rc = archive_read_data_block(a, &b, &size, &off);
+		if (rc == ARCHIVE_EOF)
+			break;
+		if (rc < ARCHIVE_WARN) {
+			free(buf);
+			return oci_err_archive(err, a, "cannot read data");
+		}
+		if (off == (la_int64_t)filled && size <= cap - filled) {
+			memcpy(buf + filled, b, size);
+			filled += size;
+			continue;
+		}
+		rc = write_block(fd, buf, filled, 0, err);
+		free(buf);
+		if (rc < 0 || write_block(fd, b, size, off, err) < 0)
+			return -1;
+		off_t end = off + (off_t)size > (off_t)filled ? off + (off_t)size : (off_t)filled;
+		return write_data(r, a, e, fd, end, err) < 0 ? -1 : 0;
+	}
+	*out = buf;
+	*len = filled;
+	return 1;
+}
+
+/* The file writers, started at the first file that can use them. */
+static oci_unpack_writers *writers(oci_unpack_root *r)
+{
+	if (!r->writers_tried) {
+		oci_error e = OCI_ERROR_INIT;
+		r->writers_tried = true;
+		r->writers = oci_unpack_writers_new(r, finish_file, &e);
+	}
+	return r->writers;
+}
+
+/* Data, owner, mode, xattrs and times of a regular file just created as *fdp: by a file
+ * writer when the file is small (*fdp is handed over and set to -1), else right here. */
+static int fill_file(oci_unpack_root *r, struct archive *a, struct archive_entry *e, int *fdp,
+		     oci_error *err)
+{
+	if (archive_entry_size_is_set(e) && archive_entry_sparse_count(e) == 0 &&
+	    oci_unpack_writers_fit(archive_entry_size(e)) && writers(r)) {
+		unsigned char *data = NULL;
+		size_t len = 0;
+		int rc = buffer_data(r, a, e, *fdp, &data, &len, err);
+		if (rc < 0)
+			return -1;
+		if (rc == 1) {
+			int fd = *fdp;
+			*fdp = -1;
+			return oci_unpack_writers_submit(r->writers, fd, e, data, len, err);
+		}
+		return file_meta(r, e, *fdp, err);
+	}
+	if (write_data(r, a, e, *fdp, 0, err) < 0)
+		return -1;
+	return file_meta(r, e, *fdp, err);
 }
 
 static int make_file(oci_unpack_root *r, struct archive *a, struct archive_entry *e, int pfd,
@@ -458,7 +560,7 @@ static int make_file(oci_unpack_root *r, struct archive *a, struct archive_entry
 	    openat(pfd, leaf, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, create_mode(e));
 	if (fd < 0)
 		return oci_err_errno(err, errno, "cannot create");
-	return fill_file(r, a, e, fd, err);
+	return fill_file(r, a, e, &fd, err);
 }
 
 static int make_dir(oci_unpack_root *r, struct archive_entry *e, int pfd, const char *leaf,
@@ -626,7 +728,7 @@ static int apply_entry(oci_unpack_root *r, struct archive *a, struct archive_ent
 	if (!hl && archive_entry_filetype(e) == AE_IFREG) {
 		cleanup_close int fd = oci_safe_create_beneath(r->rootfd, path, create_mode(e));
 		if (fd >= 0)
-			return fill_file(r, a, e, fd, err);
+			return fill_file(r, a, e, &fd, err);
 	}
 	char dir[PATH_MAX];
 	size_t dlen = slash ? (size_t)(slash - path) : 0;

@@ -78,10 +78,15 @@ static int pull_compressed(void *ctx, const void **b, size_t *n, oci_error *err)
 	return rc;
 }
 
+/* With a worker, the uncompressed digest is computed there too, next to the inflate: the
+ * calling thread is left only the tar parse and the file creation, the slowest part. */
 static ssize_t produce(void *ctx, unsigned char *out, size_t cap, const void **buf, oci_error *err)
 {
 	decoder *d = ctx;
-	return oci_unpack_decompressor_next(d->dec, out, cap, buf, err);
+	ssize_t n = oci_unpack_decompressor_next(d->dec, out, cap, buf, err);
+	if (n > 0 && d->pipe && oci_unpack_verify_raw(&d->verify, *buf, (size_t)n, err) < 0)
+		return -1;
+	return n;
 }
 
 /* Stop the worker, if any, before the calling thread reports an error of its own. */
@@ -129,7 +134,7 @@ static ssize_t decode_next(decoder *d, const void **buf)
 		}
 	}
 	oci_error e = OCI_ERROR_INIT;
-	if (oci_unpack_verify_raw(&d->verify, *buf, (size_t)n, &e) < 0) {
+	if (!d->pipe && oci_unpack_verify_raw(&d->verify, *buf, (size_t)n, &e) < 0) {
 		fail(d);
 		d->err = e;
 		return -1;

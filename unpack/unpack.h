@@ -100,6 +100,27 @@ bool oci_unpack_pathtree_set_opaque(oci_unpack_pathtree *t, uint32_t id);
 /* A node's path, allocated. */
 char *oci_unpack_pathtree_path(const oci_unpack_pathtree *t, uint32_t id, oci_error *err);
 
+/* ---- file writers (writer.c): new regular files filled by worker threads ---- */
+struct oci_unpack_root;
+typedef struct oci_unpack_writers oci_unpack_writers;
+/* Writes a created file's data (len bytes from offset 0) and metadata through fd. */
+typedef int (*oci_unpack_writer_fn)(struct oci_unpack_root *r, int fd, struct archive_entry *e,
+				    const unsigned char *data, size_t len, oci_error *err);
+/* A pool of workers running fn, or NULL (not an error) when the machine has one CPU, the
+ * options ask for no threads, or no thread could start: then the caller writes itself. */
+oci_unpack_writers *oci_unpack_writers_new(struct oci_unpack_root *r, oci_unpack_writer_fn fn,
+					   oci_error *err);
+/* Whether a file of size bytes is handed to the workers (small enough to be copied). */
+bool oci_unpack_writers_fit(int64_t size);
+/* Hand over fd (closed by the worker), a copy of e, and data (malloc'ed, freed by the pool);
+ * waits while too much is in flight. -1 with an earlier job's error, or on ENOMEM. */
+int oci_unpack_writers_submit(oci_unpack_writers *w, int fd, struct archive_entry *e,
+			      unsigned char *data, size_t len, oci_error *err);
+/* Wait until every job is done; the first failure of any, prefixed with its entry. NULL: 0. */
+int oci_unpack_writers_drain(oci_unpack_writers *w, oci_error *err);
+/* Stop the workers (jobs not started are discarded) and free the pool. NULL is a no-op. */
+void oci_unpack_writers_free(oci_unpack_writers *w);
+
 /* ---- the root filesystem being built (apply.c) ---- */
 typedef struct oci_unpack_dirmeta {
 	uint32_t node; /* in oci_unpack_root.dir_tree; stale once that node's val is not this index
@@ -122,7 +143,9 @@ typedef struct oci_unpack_root {
 	oci_unpack_dirmeta *dirs; /* directory modes and times, applied at the end */
 	size_t n_dirs, cap_dirs;
 	oci_unpack_pathtree dir_tree; /* recorded directories: val = index in dirs + 1 */
-	bool warned_xattr;
+	bool warned_xattr;	      /* set atomically: writers share it */
+	oci_unpack_writers *writers;  /* NULL: files are written on the calling thread */
+	bool writers_tried;
 } oci_unpack_root;
 
 int oci_unpack_root_init(oci_unpack_root *r, int rootfd, const oci_unpack_opts *opts,
@@ -134,9 +157,13 @@ int oci_unpack_apply_entry(oci_unpack_root *r, struct archive *a, struct archive
 /* Prefix err with "entry 'NAME'"; a name too long to leave room for the reason in one error
  * message is cut, and says how long it was. */
 int oci_unpack_err_entry(oci_error *err, const char *name);
-/* End of a layer: opaque directories lose what lower layers put in them. */
+/* Wait for the file writers; their first error. */
+int oci_unpack_root_sync(oci_unpack_root *r, oci_error *err);
+/* End of a layer: the file writers are waited for, and opaque directories lose what lower
+ * layers put in them. */
 int oci_unpack_root_end_layer(oci_unpack_root *r, oci_error *err);
-/* After the last layer: directory modes and times, deepest first. */
+/* After the last layer: the file writers are waited for, then directory modes and times,
+ * deepest first. */
 int oci_unpack_root_finish(oci_unpack_root *r, oci_error *err);
 /* Forget recorded directory metadata at or below path (it was removed). */
 void oci_unpack_root_forget(oci_unpack_root *r, const char *path);

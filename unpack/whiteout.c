@@ -184,7 +184,9 @@ int oci_unpack_whiteout_opaque_finish(oci_unpack_root *r, oci_error *err)
 
 int oci_unpack_root_end_layer(oci_unpack_root *r, oci_error *err)
 {
-	int ret = oci_unpack_whiteout_opaque_finish(r, err);
+	int ret = oci_unpack_root_sync(r, err);
+	if (ret == 0)
+		ret = oci_unpack_whiteout_opaque_finish(r, err);
 	r->layers++;
 	r->n_opaque = 0;
 	oci_unpack_pathtree_release(&r->layer_tree);

@@ -129,6 +129,7 @@ oci_cgroup *oci_cgroup_default(const char *id, oci_error *err);
  * component. Returns a new handle of the directories that still exist; NULL with err when
  * any fails. */
 oci_cgroup *oci_cgroup_check(const oci_cgroup *cg, oci_error *err);
-/* pid lives in the caller's mount namespace (the host's, for the runtime). */
+/* pid lives in the caller's mount namespace (the host's, for the runtime) with the caller's
+ * root: a container without a mount namespace of its own is in ours, chrooted to its rootfs. */
 bool oci_pid_in_own_mntns(pid_t pid);
 #endif

@@ -187,6 +187,22 @@ int oci_stats_blkio_add(oci_stats_blkio **v, size_t *n, uint64_t major, uint64_t
 	return 0;
 }
 
+oci_stats_hugetlb *oci_stats_hugetlb_add(oci_cgroup_stats *s, const char *size, oci_error *err)
+{
+	if (s->n_hugetlb >= OCI_STATS_MAX_ENTRIES)
+		return oci_err(err, OCI_E_INVALID, "more than %d hugetlb page sizes",
+			       OCI_STATS_MAX_ENTRIES),
+		       NULL;
+	oci_stats_hugetlb *nh = realloc(s->hugetlb, (s->n_hugetlb + 1) * sizeof(*nh));
+	if (!nh)
+		return oci_err(err, OCI_E_INTERNAL, "out of memory"), NULL;
+	s->hugetlb = nh;
+	oci_stats_hugetlb *h = &nh[s->n_hugetlb++];
+	memset(h, 0, sizeof(*h));
+	snprintf(h->size, sizeof(h->size), "%s", size);
+	return h;
+}
+
 static int cmp_kv(const void *a, const void *b)
 {
 	return strcmp(((const oci_stats_kv *)a)->key, ((const oci_stats_kv *)b)->key);

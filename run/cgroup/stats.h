@@ -94,6 +94,8 @@ int oci_stats_u64_list(const char *text, uint64_t **v, size_t *n, oci_error *err
 int oci_stats_id_list(const char *text, uint64_t **v, size_t *n, oci_error *err);
 int oci_stats_blkio_add(oci_stats_blkio **v, size_t *n, uint64_t major, uint64_t minor,
 			const char *op, uint64_t value, oci_error *err);
+/* A new zeroed hugetlb entry for page size `size` ("2MB") appended to s->hugetlb. */
+oci_stats_hugetlb *oci_stats_hugetlb_add(oci_cgroup_stats *s, const char *size, oci_error *err);
 /* Every "key N" line of a flat keyed file into s->memory.raw. */
 int oci_stats_raw(const char *dir, const char *file, oci_cgroup_stats *s, oci_error *err);
 /* The page sizes of /sys/kernel/mm/hugepages as cgroup names ("2MB"); caller frees. */

@@ -180,13 +180,9 @@ static int v1_hugetlb(const oci_cgroup *cg, oci_cgroup_stats *s, oci_error *err)
 		const char *d = oci_cgroup_v1_dir(cg, f);
 		if (!d)
 			continue;
-		oci_stats_hugetlb *nh = realloc(s->hugetlb, (s->n_hugetlb + 1) * sizeof(*nh));
-		if (!nh)
-			return oci_err(err, OCI_E_INTERNAL, "out of memory");
-		s->hugetlb = nh;
-		oci_stats_hugetlb *h = &nh[s->n_hugetlb++];
-		memset(h, 0, sizeof(*h));
-		snprintf(h->size, sizeof(h->size), "%s", sizes[i]);
+		oci_stats_hugetlb *h = oci_stats_hugetlb_add(s, sizes[i], err);
+		if (!h)
+			return -1;
 		oci_stats_u64(d, f, &h->usage);
 		snprintf(f, sizeof(f), "hugetlb.%s.max_usage_in_bytes", sizes[i]);
 		oci_stats_u64(d, f, &h->max);

@@ -146,13 +146,9 @@ int oci_stats_v2_hugetlb(const char *dir, oci_cgroup_stats *s, oci_error *err)
 		snprintf(f, sizeof(f), "hugetlb.%s.current", sizes[i]);
 		if (!oci_stats_u64(dir, f, &usage))
 			continue;
-		oci_stats_hugetlb *nh = realloc(s->hugetlb, (s->n_hugetlb + 1) * sizeof(*nh));
-		if (!nh)
-			return oci_err(err, OCI_E_INTERNAL, "out of memory");
-		s->hugetlb = nh;
-		oci_stats_hugetlb *h = &nh[s->n_hugetlb++];
-		memset(h, 0, sizeof(*h));
-		snprintf(h->size, sizeof(h->size), "%s", sizes[i]);
+		oci_stats_hugetlb *h = oci_stats_hugetlb_add(s, sizes[i], err);
+		if (!h)
+			return -1;
 		h->usage = usage;
 		snprintf(f, sizeof(f), "hugetlb.%s.events", sizes[i]);
 		oci_stats_key(dir, f, "max", &h->failcnt);

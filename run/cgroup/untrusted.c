@@ -115,7 +115,13 @@ bool oci_pid_in_own_mntns(pid_t pid)
 	snprintf(p, sizeof(p), "/proc/%d/ns/mnt", (int)pid);
 	ssize_t la = readlink(p, a, sizeof(a) - 1),
 		lb = readlink("/proc/self/ns/mnt", b, sizeof(b) - 1);
-	return la > 0 && la == lb && !memcmp(a, b, (size_t)la);
+	if (la <= 0 || la != lb || memcmp(a, b, (size_t)la))
+		return false;
+	struct stat r, own;
+	snprintf(p, sizeof(p), "/proc/%d/root", (int)pid);
+	if (stat(p, &r) < 0 || stat("/", &own) < 0)
+		return true; /* cannot tell: a host process */
+	return r.st_dev == own.st_dev && r.st_ino == own.st_ino;
 }
 
 /* One process to kill, held by a pidfd when the kernel has them: its pid cannot be reused

@@ -33,7 +33,8 @@ enum {
 static const oci_cli_option exec_options[] = {
     {"additional-gids", 'g', OCI_ARG_REQUIRED, "GID", "add a supplementary group (repeatable)",
      OPT_GIDS},
-    {"apparmor", 0, OCI_ARG_REQUIRED, "PROFILE", "accepted for compatibility, unused",
+    {"apparmor", 0, OCI_ARG_REQUIRED, "PROFILE",
+     "AppArmor profile of the process (process.apparmorProfile; also over --process)",
      OPT_APPARMOR},
     {"cap", 'c', OCI_ARG_REQUIRED, "CAP", "add a capability (repeatable)", OPT_CAP},
     {"cgroup", 0, OCI_ARG_REQUIRED, "PATH",
@@ -54,8 +55,8 @@ static const oci_cli_option exec_options[] = {
      OPT_PRESERVE},
     {"process", 'p', OCI_ARG_REQUIRED, "FILE",
      "the process as runtime-spec JSON (other process options ignored)", OPT_PROCESS},
-    {"process-label", 0, OCI_ARG_REQUIRED, "LABEL", "accepted for compatibility, unused",
-     OPT_LABEL},
+    {"process-label", 0, OCI_ARG_REQUIRED, "LABEL",
+     "SELinux label of the process (process.selinuxLabel; also over --process)", OPT_LABEL},
     {"tty", 't', OCI_ARG_NONE, NULL, "allocate a pseudo-terminal", OPT_TTY},
     {"user", 'u', OCI_ARG_REQUIRED, "UID[:GID]", "user and group ids of the process", OPT_USER},
 };
@@ -117,6 +118,12 @@ int oci_cmd_exec(const oci_runtime *rt, int argc, char **argv, oci_error *err)
 			break;
 		case OPT_NNP:
 			o.no_new_privs = true;
+			break;
+		case OPT_APPARMOR:
+			o.apparmor = cli.optarg;
+			break;
+		case OPT_LABEL:
+			o.process_label = cli.optarg;
 			break;
 		case OPT_IGNORE_PAUSED:
 			o.ignore_paused = true;

@@ -63,11 +63,17 @@ int oci_cmd_features(const oci_runtime *rt, int argc, char **argv, oci_error *er
 	/* The capabilities validation accepts (common/spec_validate.c's table), as runc lists its
 	 * own list rather than the running kernel's. */
 	json_t *caps = strings(oci_spec_capabilities, oci_spec_n_capabilities);
+	/* apparmor/selinux "enabled": the runtime applies them (run/lsm.c), as the spec means it;
+	 * whether this host has them enabled is checked at create. */
 	json_t *lin =
 	    json_pack("{s:o,s:o,s:{s:b,s:b,s:b,s:b,s:b},s:o,s:{s:b},s:{s:b}}", "namespaces",
 		      namespace_names(), "capabilities", caps, "cgroup", "v1", 1, "v2", 1,
 		      "systemd", 0, "systemdUser", 0, "rdma", 0, "seccomp", oci_seccomp_features(),
-		      "apparmor", "enabled", 0, "selinux", "enabled", 0);
+		      "apparmor", "enabled", 1, "selinux", "enabled", 1);
+	/* runtime-spec 1.2's switches (features-linux.md), as they are implemented. */
+	json_object_set_new(lin, "intelRdt", json_pack("{s:b}", "enabled", 0));
+	json_object_set_new(lin, "netDevices", json_pack("{s:b}", "enabled", 0));
+	json_object_set_new(lin, "mountExtensions", json_pack("{s:{s:b}}", "idmap", "enabled", 1));
 	json_object_set_new(f, "linux", lin);
 	json_t *ann = json_pack("{s:s}", "org.opencontainers.runc.version", "oci-run " OCI_VERSION);
 #ifdef HAVE_CRIU

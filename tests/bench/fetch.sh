@@ -2,20 +2,24 @@
 # Benchmark: oci-fetch vs `skopeo copy` pulling the same multi-layer image (>= 100 MB: the
 # Debian minbase image of tests/lib/debian-image.sh, with a random-data layer on top when its
 # compressed size is under FETCH_BENCH_MB) from the local test registry into an OCI layout,
-# cold cache, same run. Prints median wall times over several runs (hyperfine, with min/max),
-# the load average so noise is visible, peak RSS (/usr/bin/time), and the ratio
-# oci-fetch/skopeo (target: <= 0.5).
+# cold cache, same run, outputs on a fresh journaled loop-mounted ext4 (bench_fs). The tools
+# alternate (oci-fetch, oci-fetch --no-cache, skopeo, ...) for several rounds; prints median
+# wall times with min/max, the load average so noise is visible, peak RSS (/usr/bin/time),
+# and the BENCH lines (tests/bench/lib.bash) of the per-round ratios oci-fetch/skopeo
+# (target: <= 0.5).
 #
 #   FETCH_BENCH_MB=N      least compressed image size in MiB (default 100)
-#   FETCH_BENCH_RUNS=N    hyperfine runs (default 7)
+#   FETCH_BENCH_RUNS=N    rounds (default 7)
 #   FETCH_BENCH_BIG_MB=N  also pull an image with one N MiB layer and report oci-fetch's peak RSS
 #                         (e.g. 1024 for the "under 32 MiB for a 1 GiB layer" target)
 set -euo pipefail
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
+# shellcheck disable=SC1091
+. "$TOP/tests/bench/lib.bash"
 OCI_FETCH=${OCI_FETCH:-${OCI_BUILD:-$TOP/build}/oci-fetch}
 MB=${FETCH_BENCH_MB:-100}
 RUNS=${FETCH_BENCH_RUNS:-7}
-for c in docker-registry skopeo hyperfine jq curl python3; do
+for c in docker-registry skopeo jq curl python3; do
 	command -v "$c" >/dev/null || { echo "fetch bench: skipped: needs $c"; exit 0; }
 done
 [ -x "$OCI_FETCH" ] || { echo "fetch bench: build oci-fetch first (make)" >&2; exit 1; }
@@ -32,6 +36,7 @@ export BATS_FILE_TMPDIR=$W
 . "$TOP/tests/lib/images.bash"
 cleanup() {
 	registry_stop
+	bench_fs_release "$W"
 	rm -rf "$W"
 }
 trap cleanup EXIT
@@ -51,17 +56,33 @@ curl -s -o /dev/null "$REGISTRY_URL/v2/bench/big/manifests/v1"
 "$OCI_FETCH" -q --no-cache "$IMG" >/dev/null
 
 echo "fetch bench: load average before: $(loadavg) ($(nproc) CPUs)"
-hyperfine --style basic --runs "$RUNS" --export-json "$W/h.json" \
-	--prepare "rm -rf $W/of $W/sk $W/cache" \
-	-n oci-fetch "$OCI_FETCH -q --cache $W/cache -o $W/of $IMG" \
-	-n oci-fetch-nocache "$OCI_FETCH -q --no-cache -o $W/of $IMG" \
-	-n skopeo "skopeo copy -q --src-tls-verify=false docker://$IMG oci:$W/sk:v1"
+O=$(bench_fs "$W" 8G)
+declare -A T
+names=(oci-fetch oci-fetch-nocache skopeo)
+for i in $(seq "$RUNS"); do
+	for n in "${names[@]}"; do
+		rm -rf "$O/of" "$O/sk" "$O/cache"
+		sync
+		case $n in
+		oci-fetch) cmd=("$OCI_FETCH" -q --cache "$O/cache" -o "$O/of" "$IMG") ;;
+		oci-fetch-nocache) cmd=("$OCI_FETCH" -q --no-cache -o "$O/of" "$IMG") ;;
+		skopeo) cmd=(skopeo copy -q --src-tls-verify=false "docker://$IMG" "oci:$O/sk:v1") ;;
+		esac
+		t0=$EPOCHREALTIME
+		"${cmd[@]}" >/dev/null 2>"$W/err" || {
+			echo "fetch bench: $n failed: $(tail -1 "$W/err")" >&2
+			exit 1
+		}
+		t1=$EPOCHREALTIME
+		T[$n]="${T[$n]:-} $(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.4f", b - a}')"
+	done
+done
 
 rss() { # rss CMD...: peak RSS in KiB
 	/usr/bin/time -f %M -o "$W/rss" "$@" >/dev/null 2>&1
 	cat "$W/rss"
 }
-rm -rf "$W/of" "$W/sk" "$W/cache"
+rm -rf "$O/of" "$O/sk" "$O/cache"
 r_of=$(rss "$OCI_FETCH" -q --cache "$W/cache" -o "$W/of" "$IMG")
 r_st=$(bash -c "rm -rf $W/cache; /usr/bin/time -f %M -o $W/rss2 $OCI_FETCH -q --cache $W/cache $IMG >/dev/null 2>&1; cat $W/rss2")
 r_sk=$(rss skopeo copy -q --src-tls-verify=false "docker://$IMG" "oci:$W/sk:v1")
@@ -74,15 +95,16 @@ else
 fi
 
 echo "fetch bench: load average after: $(loadavg)"
-med() { jq -r --arg c "$1" '.results[] | select(.command==$c) | "\(.median) \(.min) \(.max)"' "$W/h.json"; }
+# shellcheck disable=SC2086
+med() { bench_stats ${T[$1]}; }
 read -r t_of of_min of_max < <(med oci-fetch)
 read -r t_nc nc_min nc_max < <(med oci-fetch-nocache)
 read -r t_sk sk_min sk_max < <(med skopeo)
 printf 'fetch bench: median wall  oci-fetch %.3fs (min %.3f max %.3f), --no-cache %.3fs (min %.3f max %.3f), skopeo %.3fs (min %.3f max %.3f)\n' \
 	"$t_of" "$of_min" "$of_max" "$t_nc" "$nc_min" "$nc_max" "$t_sk" "$sk_min" "$sk_max"
 printf 'fetch bench: peak RSS  oci-fetch %d KiB (stream to stdout %d KiB), skopeo %d KiB\n' "$r_of" "$r_st" "$r_sk"
-ratio=$(python3 -c "print('%.2f' % ($t_of / $t_sk))")
-echo "fetch bench: ratio oci-fetch/skopeo = $ratio (target <= 0.5)"
+bench_result fetch-vs-skopeo skopeo 0.50 "${T[oci-fetch]}" "${T[skopeo]}"
+bench_result fetch-nocache-vs-skopeo skopeo "" "${T[oci-fetch-nocache]}" "${T[skopeo]}"
 
 if [ -n "${FETCH_BENCH_BIG_MB:-}" ]; then
 	echo "fetch bench: building an image with one ${FETCH_BENCH_BIG_MB} MiB layer..."

@@ -1,5 +1,7 @@
-# What the benchmarks in tests/bench/ share (sourced by the *.sh there; `make bench` runs only
-# those): the median of a set of timings, and the cgroup hierarchy crun insists on.
+# What the benchmarks in tests/bench/ share (sourced by the *.sh there; `make bench` runs
+# table.sh, which runs the others): the median of a set of timings, the one-line result format
+# that table.sh collects (BENCH, below), the journaled loop-mounted ext4 outputs go to, and
+# the cgroup hierarchy crun insists on.
 
 # bench_stats VALUE...: "median min max" of the values (an even count's median is the mean of
 # the two in the middle).
@@ -16,4 +18,63 @@ bench_crun_cgroups() {
 		mkdir -p /sys/fs/cgroup/hugetlb
 		mount -t cgroup -o hugetlb cgroup /sys/fs/cgroup/hugetlb
 	fi
+}
+
+# ---- the result line, which `make bench` (tests/bench/table.sh) collects into one table ----
+# A benchmark prints one line per comparison, alone on its line, on stdout:
+#   BENCH <name> <ratio_min> <ratio_median> <ratio_max> <peer> [<=<target>]
+# name and peer are single words (no spaces; e.g. "unpack-vs-tar-x", "skopeo+umoci"); the
+# ratios are ours/peer of alternating pairs (A B A B ...: each round's two timings are taken
+# one after the other, so a swing of the machine hits both), min, median and max over the
+# rounds, with two decimals; the optional last field is the target the median must meet
+# (e.g. "<=1.00"). A script without such lines still runs under table.sh, which then shows
+# its output instead. bench_result prints the line from the two series of timings.
+
+# bench_ratios "OURS..." "PEER...": the per-round ratios ours[i]/peer[i], one a line.
+bench_ratios() {
+	local -a a b
+	read -r -a a <<<"$1"
+	read -r -a b <<<"$2"
+	local i
+	for i in "${!a[@]}"; do
+		[ -n "${b[$i]:-}" ] && awk -v x="${a[$i]}" -v y="${b[$i]}" 'BEGIN {printf "%.6f\n", x / y}'
+	done
+}
+
+# bench_result NAME PEER TARGET "OURS_TIMES..." "PEER_TIMES...": the BENCH line (TARGET may
+# be empty), from the per-round ratios.
+bench_result() {
+	local med lo hi
+	# shellcheck disable=SC2046
+	read -r med lo hi < <(bench_stats $(bench_ratios "$4" "$5"))
+	printf 'BENCH %s %.2f %.2f %.2f %s%s\n' "$1" "$lo" "$med" "$hi" "$2" "${3:+ <=$3}"
+}
+
+# bench_fs DIR [SIZE]: a fresh journaled ext4 (a sparse loop file, direct I/O so the loop
+# device writes straight to disk and no second page cache spills writeback into the next
+# timed run) mounted on DIR/fs when root; prints the directory to write outputs in (DIR
+# itself when no loop mount can be made). This VM's own disk swings tenfold, and ext4 without
+# a journal scans recently deleted inodes on create. bench_fs_release DIR undoes it.
+bench_fs() {
+	local dir=$1 size=${2:-32G} dev
+	if [ "$(id -u)" = 0 ] && command -v mkfs.ext4 >/dev/null; then
+		truncate -s "$size" "$dir/fs.img"
+		mkfs.ext4 -q -F -O has_journal "$dir/fs.img"
+		mkdir -p "$dir/fs"
+		if dev=$(losetup -f --show --direct-io=on "$dir/fs.img") && mount "$dev" "$dir/fs"; then
+			echo "$dir/fs"
+			return 0
+		fi
+		[ -n "${dev:-}" ] && losetup -d "$dev"
+	fi
+	echo "$dir"
+}
+bench_fs_release() {
+	local dir=$1 dev
+	if mountpoint -q "$dir/fs" 2>/dev/null; then
+		dev=$(findmnt -n -o SOURCE "$dir/fs")
+		umount "$dir/fs"
+		case $dev in /dev/loop*) losetup -d "$dev" 2>/dev/null || true ;; esac
+	fi
+	rm -f "$dir/fs.img"
 }

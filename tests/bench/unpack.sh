@@ -4,15 +4,17 @@
 # opaque directories, a small app layer, random data on top to pass 100 MB compressed),
 # served by a local registry:
 #   oci-fetch | oci-unpack              (ours: download, verify, inflate, extract in one pass)
+#   tar -x of the inflated layers       (the floor: file creation alone; no download, no
+#                                        inflate, no verification, no whiteouts)
 #   skopeo copy + umoci unpack          (the peers)
-#   tar -xzf of the layer blobs on disk (the floor: no download, no verification, no whiteouts)
-# plus oci-unpack from a layout with igzip vs zlib. Configurations run round-robin, RUNS
-# rounds (default 5), and the median of each is compared; min/max and the load average show
-# how noisy the machine was.
+#   tar -xzf of the layer blobs on disk (no download, no verification, no whiteouts)
+# Configurations run round-robin, RUNS rounds (default 5), outputs on a fresh journaled
+# loop-mounted ext4 (bench_fs); each round's ours/peer ratio is taken (alternating pairs), and
+# the BENCH lines (tests/bench/lib.bash) give their min/median/max.
 #   RUNS=N  OCI_FETCH=PATH  OCI_UNPACK=PATH (e.g. an older build, for before/after figures)
 # Two builds compared: OCI_UNPACK_B=PATH (and OCI_FETCH_B, default OCI_FETCH) adds B's
 # configurations right after A's in every round (A B A B ...), leaves the peers out, and
-# prints B/A of the medians.
+# prints B/A.
 set -euo pipefail
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 # shellcheck disable=SC1091
@@ -35,11 +37,9 @@ export BATS_TEST_TMPDIR
 . "$TOP/tests/lib/registry.bash"
 # shellcheck disable=SC1091
 . "$TOP/tests/lib/images.bash"
-LOOPDEV=
 cleanup() {
 	registry_stop >/dev/null 2>&1 || true
-	mountpoint -q "$W/fs" 2>/dev/null && umount "$W/fs"
-	[ -n "${LOOPDEV:-}" ] && losetup -d "$LOOPDEV"
+	bench_fs_release "$W"
 	rm -rf "$W"
 }
 trap cleanup EXIT
@@ -55,20 +55,17 @@ REF=$REGISTRY/bench/debian:v1
 
 now() { date +%s.%N; }
 loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
-# The outputs go to a fresh journaled ext4 (a sparse loop file) when root: the figures then
-# do not depend on what the host filesystem went through before (on ext4 without a journal,
-# as on some VMs, creating files within minutes of deleting thousands scans the recently
-# deleted inodes, recently_deleted() in the kernel, and that swamps everything). Without
-# root, outputs are moved aside rather than deleted until the end, for the same reason.
-O=$W
-if [ "$(id -u)" = 0 ] && command -v mkfs.ext4 >/dev/null; then
-	truncate -s 32G "$W/fs.img"
-	mkfs.ext4 -q -F "$W/fs.img"
-	mkdir "$W/fs"
-	# direct I/O: the loop device writes straight to disk, not into a second page cache
-	# whose writeback would spill into the next timed run
-	LOOPDEV=$(losetup -f --show --direct-io=on "$W/fs.img") && mount "$LOOPDEV" "$W/fs" && O=$W/fs
-fi
+O=$(bench_fs "$W")
+# the floor's input: each layer inflated once, on the host's disk (read from the page cache)
+mkdir "$W/raw"
+i=0
+for l in $layers; do
+	i=$((i + 1))
+	gzip -dc "$IMG/blobs/sha256/${l#sha256:}" >"$W/raw/$i.tar"
+done
+# Without root (no loop mount), outputs are moved aside rather than deleted until the end: on
+# ext4 without a journal, creating files within minutes of deleting thousands scans the
+# recently deleted inodes (recently_deleted() in the kernel), and that swamps everything.
 trash=0
 clean() {
 	local d
@@ -79,18 +76,18 @@ clean() {
 	return 0
 }
 
-NAMES=(ours ours_zlib layout_isal layout_zlib peers floor)
+NAMES=(ours floor_raw peers floor)
 declare -A LABEL=(
 	[ours]="oci-fetch | oci-unpack"
-	[ours_zlib]="oci-fetch | oci-unpack --zlib"
+	[floor_raw]="tar -x, inflated layers"
 	[layout_isal]="oci-unpack --layout (igzip)"
 	[layout_zlib]="oci-unpack --layout --zlib"
 	[peers]="skopeo copy + umoci unpack"
-	[floor]="tar -xzf (floor)"
+	[floor]="tar -xzf"
 )
 declare -A CMD=(
 	[ours]="'$OCI_FETCH' -q --no-cache '$REF' | '$OCI_UNPACK' '$O/out'"
-	[ours_zlib]="'$OCI_FETCH' -q --no-cache '$REF' | '$OCI_UNPACK' --zlib '$O/out'"
+	[floor_raw]="mkdir '$O/out' && for l in '$W/raw/'*.tar; do tar -xf \$l -C '$O/out' || exit 1; done"
 	[layout_isal]="'$OCI_UNPACK' --layout '$IMG' '$O/out'"
 	[layout_zlib]="'$OCI_UNPACK' --zlib --layout '$IMG' '$O/out'"
 	[peers]="skopeo copy -q --src-tls-verify=false docker://$REF oci:$O/sk:latest && umoci unpack --image $O/sk:latest $O/bundle"
@@ -145,8 +142,9 @@ if [ -n "${OCI_UNPACK_B:-}" ]; then
 	for n in ours layout_isal layout_zlib; do
 		printf 'ratio B / A, %-26s %.2f\n' "${LABEL[$n]#A: }:" "$(echo "${MED[${n}_b]} / ${MED[$n]}" | bc -l)"
 	done
+	bench_result unpack-B-vs-A A "" "${T[ours_b]}" "${T[ours]}"
 	exit 0
 fi
-printf 'ratio ours / (skopeo+umoci): %.2f (target <= 0.40)\n' "$(echo "${MED[ours]} / ${MED[peers]}" | bc -l)"
-printf 'ratio ours / tar -xzf floor: %.2f (target <= 1.00)\n' "$(echo "${MED[ours]} / ${MED[floor]}" | bc -l)"
-printf 'ratio igzip / zlib (layout):  %.2f\n' "$(echo "${MED[layout_isal]} / ${MED[layout_zlib]}" | bc -l)"
+bench_result unpack-vs-tar-x tar-x-inflated 1.00 "${T[ours]}" "${T[floor_raw]}"
+bench_result unpack-vs-tar-xzf tar-xzf "" "${T[ours]}" "${T[floor]}"
+bench_result unpack-vs-umoci skopeo+umoci 0.40 "${T[ours]}" "${T[peers]}"

@@ -25,10 +25,7 @@ teardown_file() {
 }
 
 setup() {
-	T=$BATS_TEST_TMPDIR
-	export HOME=$T/home XDG_CACHE_HOME=$T/xdg
-	unset DOCKER_CONFIG REGISTRY_AUTH_FILE XDG_RUNTIME_DIR XDG_CONFIG_HOME
-	mkdir -p "$HOME"
+	fetch_private_home
 }
 
 teardown() {

@@ -24,12 +24,7 @@ setup_file() {
 	image_push_busybox test/multi latest --platforms linux/amd64,linux/arm64 >/dev/null
 	export MULTI_DIGEST=$IMAGE_DIGEST
 	export PLAIN_ENV=$REGISTRY_DIR
-	registry_start basic
-	image_push "$ONE_LAYOUT" test/one latest >/dev/null
-	export BASIC_ENV=$REGISTRY_DIR
-	registry_start token
-	image_push "$ONE_LAYOUT" test/one latest >/dev/null
-	export TOKEN_ENV=$REGISTRY_DIR
+	registries_push_auth "$ONE_LAYOUT" test/one
 }
 
 teardown_file() {
@@ -37,10 +32,7 @@ teardown_file() {
 }
 
 setup() {
-	T=$BATS_TEST_TMPDIR
-	export HOME=$T/home XDG_CACHE_HOME=$T/xdg
-	unset DOCKER_CONFIG REGISTRY_AUTH_FILE XDG_RUNTIME_DIR XDG_CONFIG_HOME
-	mkdir -p "$HOME"
+	fetch_private_home
 	registry_use "$PLAIN_ENV"
 }
 

@@ -14,13 +14,9 @@ PTYRUN=$BATS_TEST_DIRNAME/../lib/ptyrun.py
 
 setup_file() {
 	require_cmd docker-registry jq curl skopeo python3 htpasswd
-	registry_start basic
-	image_push_busybox test/one latest >/dev/null
+	image_build "$BATS_FILE_TMPDIR/one"
 	export ONE_DIGEST=$IMAGE_DIGEST ONE_LAYOUT=$IMAGE_LAYOUT
-	export BASIC_ENV=$REGISTRY_DIR
-	registry_start token
-	image_push "$ONE_LAYOUT" test/one latest >/dev/null
-	export TOKEN_ENV=$REGISTRY_DIR
+	registries_push_auth "$ONE_LAYOUT" test/one
 }
 
 teardown_file() {
@@ -28,10 +24,7 @@ teardown_file() {
 }
 
 setup() {
-	T=$BATS_TEST_TMPDIR
-	export HOME=$T/home XDG_CACHE_HOME=$T/xdg
-	unset DOCKER_CONFIG REGISTRY_AUTH_FILE XDG_RUNTIME_DIR XDG_CONFIG_HOME
-	mkdir -p "$HOME"
+	fetch_private_home
 	registry_use "$BASIC_ENV"
 }
 

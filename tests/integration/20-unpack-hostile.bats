@@ -285,3 +285,36 @@ deepest_file() {
 	assert_output_contains "invalid blob name"
 	[ ! -e rootfs ]
 }
+
+# Small files are written behind the parse by file-writer threads (unpack/writer.c), through
+# the fd the parse created: nothing a later entry does to the path can redirect them.
+@test "hostile: files written behind the parse, then their directory swapped for a symlink outside" {
+	hostile queued-then-swapped --target "$V/tmp"
+	assert_success
+	[ "$before" = "$after" ]
+	[ -L rootfs/d ]
+	[ "$(readlink rootfs/d)" = "$V/tmp" ]
+	[ "$(cat rootfs/after)" = after ]
+	[ "$(ls "$V/tmp")" = victim ]
+}
+
+@test "hostile: a refusal after files queued to the writers leaves nothing behind" {
+	hostile queued-then-refused
+	refused ../x "path escapes the root"
+}
+
+@test "hostile: a full filesystem under files written behind the parse: one line, nothing left" {
+	[ "$(id -u)" = 0 ] || skip "needs root (a small tmpfs)"
+	python3 "$HOSTILE" files-fill fill.layer --image L --no-base >/dev/null
+	mkdir small
+	mount -t tmpfs -o size=2m tmpfs small
+	run "$OCI_UNPACK" --layout L small/rootfs
+	local left
+	left=$(ls -A small)
+	umount small
+	assert_failure
+	assert_one_line_error oci-unpack
+	assert_output_contains "entry 'f"
+	assert_output_contains "No space left on device"
+	[ -z "$left" ]
+}

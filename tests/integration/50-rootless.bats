@@ -5,6 +5,7 @@
 # uses no cgroup unless one was delegated, and keeps each user's containers to that user.
 
 load ../lib/common
+load ../lib/tmux
 load ../lib/registry
 load ../lib/images
 
@@ -392,19 +393,9 @@ EOF
 	require_cmd tmux
 	user_bundle "$T/b" rootless/busybox
 	ucfg '.process.terminal = true | .process.args = ["sh"]'
-	TMUX_SESSION=ocirl$$
-	tmux new-session -d -s "$TMUX_SESSION" -x 100 -y 30 \
-		"cd '$B' && runuser -u $U1 -- env -i HOME=/home/$U1 XDG_RUNTIME_DIR=/run/user/$UID1 '$OCI_RUN' --root '$T/state' run c12; echo exit-status=\$? >'$T/status'; sleep 30"
 	echo "$T/state" >>"$W/roots"
-	for i in $(seq 100); do
-		tmux capture-pane -p -t "$TMUX_SESSION" | grep -q '#' && break
-		sleep 0.05
-	done
-	tmux send-keys -t "$TMUX_SESSION" 'echo answer=$((6*7)) uid=$(id -u); stty size; tty' Enter
-	sleep 0.5
-	tmux send-keys -t "$TMUX_SESSION" 'exit 4' Enter
-	for i in $(seq 100); do [ -s "$T/status" ] && break; sleep 0.05; done
-	run tmux capture-pane -p -t "$TMUX_SESSION"
+	tmux_shell ocirl$$ "cd '$B' && runuser -u $U1 -- env -i HOME=/home/$U1 XDG_RUNTIME_DIR=/run/user/$UID1 '$OCI_RUN' --root '$T/state' run c12" \
+		"$T/status" 'echo answer=$((6*7)) uid=$(id -u); stty size; tty' 4
 	assert_output_contains "answer=42 uid=0"
 	assert_output_contains "30 100"
 	assert_output_contains /dev/pts/0

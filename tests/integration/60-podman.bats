@@ -6,6 +6,7 @@
 
 bats_require_minimum_version 1.5.0
 load ../lib/common
+load ../lib/tmux
 load ../lib/peers
 
 IMG=localhost/busybox:test
@@ -146,22 +147,10 @@ ocirun() {
 
 @test "podman run -it: an interactive shell under tmux, input, window size and exit status" {
 	require_cmd tmux
-	TMUX_SESSION=ocipm$$
 	# the pm function, spelled out for tmux's shell
 	cmd="CONTAINERS_CONF='$CONTAINERS_CONF' podman --root '$PEER_DIR/podman/root' --runroot '$PEER_DIR/podman/run' --tmpdir '$PEER_DIR/podman/tmp' --runtime '$PEER_RUNTIME' --cgroup-manager cgroupfs --events-backend file --storage-driver overlay"
-	tmux new-session -d -s "$TMUX_SESSION" -x 100 -y 30 \
-		"$cmd run -it --rm --network none $IMG sh; echo exit-status=\$? >'$PEER_DIR/it-status'; sleep 30"
-	for i in $(seq 100); do
-		tmux capture-pane -p -t "$TMUX_SESSION" | grep -q '#' && break
-		sleep 0.05
-	done
-	tmux send-keys -t "$TMUX_SESSION" 'echo answer=$((6*7)); stty size' Enter
-	sleep 0.5
-	tmux send-keys -t "$TMUX_SESSION" 'exit 5' Enter
-	for i in $(seq 100); do [ -s "$PEER_DIR/it-status" ] && break; sleep 0.05; done
-	run tmux capture-pane -p -t "$TMUX_SESSION"
-	tmux kill-session -t "$TMUX_SESSION"
-	TMUX_SESSION=
+	tmux_shell ocipm$$ "$cmd run -it --rm --network none $IMG sh" "$PEER_DIR/it-status" \
+		'echo answer=$((6*7)); stty size' 5
 	assert_output_contains answer=42
 	assert_output_contains "30 100"
 	[ "$(cat "$PEER_DIR/it-status")" = exit-status=5 ]

@@ -8,6 +8,7 @@
 
 bats_require_minimum_version 1.5.0
 load ../lib/common
+load ../lib/tmux
 load 40-run-lib
 
 IMG=localhost/busybox:test
@@ -141,21 +142,9 @@ pm() {
 
 @test "rootless podman run -it: a terminal through conmon, input and exit status" {
 	require_cmd tmux
-	TMUX_SESSION=ocipmr$$
 	cmd="runuser -u $PU -- env -i HOME=/home/$PU USER=$PU XDG_RUNTIME_DIR=$PU_RUN PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin TERM=xterm podman --runtime $PW/runtime --cgroup-manager cgroupfs --events-backend file"
-	tmux new-session -d -s "$TMUX_SESSION" -x 100 -y 30 \
-		"$cmd run -it --rm --network none $IMG sh; echo exit-status=\$? >'$PW/it-status'; sleep 30"
-	for i in $(seq 200); do
-		tmux capture-pane -p -t "$TMUX_SESSION" | grep -q '#' && break
-		sleep 0.05
-	done
-	tmux send-keys -t "$TMUX_SESSION" 'echo answer=$((6*7))' Enter
-	sleep 0.5
-	tmux send-keys -t "$TMUX_SESSION" 'exit 7' Enter
-	for i in $(seq 100); do [ -s "$PW/it-status" ] && break; sleep 0.05; done
-	run tmux capture-pane -p -t "$TMUX_SESSION"
-	tmux kill-session -t "$TMUX_SESSION"
-	TMUX_SESSION=
+	tmux_shell ocipmr$$ "$cmd run -it --rm --network none $IMG sh" "$PW/it-status" \
+		'echo answer=$((6*7))' 7
 	assert_output_contains answer=42
 	[ "$(cat "$PW/it-status")" = exit-status=7 ]
 	grep -Eq '^create --bundle .* --console-socket ' "$PW/runtime.log"

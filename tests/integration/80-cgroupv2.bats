@@ -7,7 +7,8 @@
 # program and the cgroup namespace; /sys/fs/cgroup inside (cgroup2 or the container's own
 # cgroup, ro/rw), update's runc rules (cpu.max halves, swap), processes in sub-cgroups,
 # --systemd-cgroup without systemd, a non-empty cgroup, rootless limits in a delegated
-# subtree and blockIO on null_blk with BFQ. RUNTIME=runc runs the same guest script with runc.
+# subtree and blockIO on null_blk with BFQ; AppArmor profiles applied (47-run-lsm.guest.sh's
+# blocks, in the same boot). RUNTIME=runc runs the same guest script with runc.
 
 load ../lib/common
 load ../lib/vm
@@ -19,7 +20,7 @@ guest_oci_run() {
 }
 
 setup_file() {
-	vm_setup_file "$BATS_TEST_DIRNAME/80-cgroupv2.guest.sh"
+	vm_setup_file "$BATS_TEST_DIRNAME/80-cgroupv2.guest.sh" "$BATS_TEST_DIRNAME/47-run-lsm.guest.sh"
 }
 
 @test "guest: pure cgroup v2, cgroup2 at /sys/fs/cgroup and no v1 hierarchy" {
@@ -378,4 +379,85 @@ sysfs_cgroup() {
 	vm_cmd leaf
 	assert_failure
 	assert_output_contains "blockIO.leafWeight: not supported on cgroup v2"
+}
+
+# ---- AppArmor: the lsm-* blocks of 47-run-lsm.guest.sh ----
+
+@test "apparmor: the guest's kernel has AppArmor on and loads the test profile" {
+	vm_test lsm-load
+	vm_is enabled Y
+	vm_cmd load
+	assert_success
+	[[ "$(vm_get profiles)" == "oci-lsm-test (enforce)" ]]
+}
+
+@test "apparmor: process.apparmorProfile confines the container process (a denied write fails)" {
+	vm_test lsm-run
+	vm_cmd run
+	assert_success
+	[ "${lines[0]}" = "oci-lsm-test (enforce)" ]
+	assert_output_contains "can't create /tmp/denied: Permission denied"
+	assert_output_contains "denied=1"
+	assert_output_contains "allowed=0"
+}
+
+@test "apparmor: exec runs under the config's profile, or --apparmor's" {
+	vm_test lsm-exec
+	vm_cmd run
+	assert_success
+	vm_is init "oci-lsm-test (enforce)"
+	vm_cmd exec-inherit
+	assert_success
+	[ "${lines[0]}" = "oci-lsm-test (enforce)" ]
+	assert_output_contains "denied=1"
+	vm_cmd exec-unconfined
+	assert_success
+	[ "$output" = unconfined ]
+	# a container without a profile: --apparmor confines the exec'd process only
+	vm_cmd run2
+	assert_success
+	vm_is init2 unconfined
+	vm_cmd exec-flag
+	assert_success
+	[ "${lines[0]}" = "oci-lsm-test (enforce)" ]
+	assert_output_contains "denied=1"
+	vm_cmd exec-plain
+	assert_success
+	[ "${lines[0]}" = unconfined ]
+	assert_output_contains "denied=0"
+}
+
+@test "apparmor: a profile that is not loaded fails the create in one line, nothing runs" {
+	vm_test lsm-missing
+	vm_cmd run
+	assert_failure
+	[[ "$output" != *RAN* ]]
+	if guest_oci_run; then
+		assert_one_line_error oci-run
+		assert_output_contains "AppArmor profile 'oci-no-such-profile' is not loaded"
+	fi
+	vm_cmd list
+	[ -z "$output" ]
+}
+
+@test "apparmor attack: a rootfs /proc symlinked to decoy attr files neither redirects nor skips the profile" {
+	vm_test lsm-attack-symlink
+	vm_is written ""
+	vm_cmd run
+	if guest_oci_run; then
+		# the write went through the runtime's own procfs: the init is confined
+		assert_success
+		vm_is init "oci-lsm-test (enforce)"
+	else
+		# runc refuses a /proc that is not procfs
+		[ "$status" != 0 ] || vm_is init "oci-lsm-test (enforce)"
+	fi
+}
+
+@test "apparmor attack: a bind mount over /proc/self/attr is refused, its source never written" {
+	vm_test lsm-attack-bind
+	vm_cmd run
+	assert_failure
+	[[ "$output" != *RAN* ]]
+	vm_is written ""
 }

@@ -306,6 +306,9 @@ if [ -r /sys/block/nullb0/dev ]; then
 	cleanup
 fi
 
+# AppArmor (47-run-lsm's guest half, in this boot: Debian's kernel has AppArmor on)
+[ -f ./47-run-lsm.guest.sh ] && . ./47-run-lsm.guest.sh
+
 # last: it enables controllers at the root as a delegating systemd would
 t rootless-delegated
 delegate_v2 1000

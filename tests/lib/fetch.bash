@@ -169,3 +169,25 @@ pager_stop() {
 	fi
 	return 0
 }
+
+# fetch_private_home: $T (the test's temporary directory) and a private $HOME and XDG cache
+# there, with none of the credential or config variables of the caller's environment, so that
+# neither oci-fetch nor skopeo reads the machine's logins, cache or registries. Call from setup.
+fetch_private_home() {
+	T=$BATS_TEST_TMPDIR
+	export HOME=$T/home XDG_CACHE_HOME=$T/xdg
+	unset DOCKER_CONFIG REGISTRY_AUTH_FILE XDG_RUNTIME_DIR XDG_CONFIG_HOME
+	mkdir -p "$HOME"
+}
+
+# registries_push_auth LAYOUT REPO: starts a basic-auth and a token registry and pushes the
+# layout to REPO:latest in each; their environments are in $BASIC_ENV and $TOKEN_ENV (for
+# registry_use). Call from setup_file after the image is built.
+registries_push_auth() {
+	registry_start basic
+	image_push "$1" "$2" latest >/dev/null
+	export BASIC_ENV=$REGISTRY_DIR
+	registry_start token
+	image_push "$1" "$2" latest >/dev/null
+	export TOKEN_ENV=$REGISTRY_DIR
+}

@@ -228,6 +228,35 @@ def c_overwrite_symlink(a):
                member("l", data="overwritten\n", mode=0o4777))
 
 
+@case("queued-then-swapped", "tar",
+      "dir 'd/', COUNT (default 300) small files 'd/fN' mode 04755, then 'd' replaced by a "
+      "symlink -> TARGET (default '/'), then file 'after' (the files' data and metadata, "
+      "written behind the parse, must land in the rootfs's orphaned 'd', never in TARGET)")
+def c_queued_swapped(a):
+    n = a.count or 300
+    files = [member("d/f%d" % i, data="queued %d\n" % i, mode=0o4755) for i in range(n)]
+    return tar(member("d/", DIR, mode=0o755), *files,
+               member("d", SYM, link=a.target or "/", mode=0o777),
+               member("after", data="after\n"))
+
+
+@case("queued-then-refused", "tar",
+      "COUNT (default 300) small files 'fN', then '../x' (refused: nothing of the files written "
+      "behind the parse may remain)")
+def c_queued_refused(a):
+    n = a.count or 300
+    return tar(*[member("f%d" % i, data="queued %d\n" % i) for i in range(n)],
+               member("../x", data="escaped\n"))
+
+
+@case("files-fill", "tar",
+      "COUNT (default 300) files 'fN' of SIZE (default 32K) bytes each (fills a small "
+      "filesystem while files are written behind the parse)")
+def c_files_fill(a):
+    n, size = a.count or 300, parse_size(a.size or "32K")
+    return tar(*[member("f%d" % i, data=bytes([i % 251]) * size) for i in range(n)])
+
+
 @case("hardlink-shadow", "tar", "hardlink 'h' -> TARGET (default '/etc/shadow')")
 def c_hardlink_shadow(a):
     return tar(member("h", LNK, link=a.target or "/etc/shadow"))

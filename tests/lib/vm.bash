@@ -1,7 +1,7 @@
 # Bats side of the qemu guest (tests/lib/vm/vm.sh): one boot per bats file in setup_file
 # runs the file's guest script; each test then asserts on what its block recorded.
 #
-#   setup_file() { vm_setup_file "$BATS_TEST_DIRNAME/80-cgroupv2.guest.sh"; }
+#   setup_file() { vm_setup_file "$BATS_TEST_DIRNAME/80-cgroupv2.guest.sh" [MORE.guest.sh...]; }
 #   @test "..." { vm_test purev2; [ "$(vm_get self-cgroup)" = "0::/" ]; }
 #
 # The guest's runtime is oci-run, or runc when RUNTIME names runc (both are in the guest).
@@ -12,8 +12,10 @@ VM_SH=$TOP/tests/lib/vm/vm.sh
 # retried once.
 VM_TIMEOUT=${VM_TIMEOUT:-600}
 
+# VM_RUN=run-systemd boots the systemd profile (vm.sh run-systemd) instead.
 vm_setup_file() {
-	local script=$1 why
+	local script=$1 why f
+	shift
 	VM_SHARE=$BATS_FILE_TMPDIR/vm
 	export VM_SHARE
 	mkdir -p "$VM_SHARE"
@@ -23,11 +25,15 @@ vm_setup_file() {
 	fi
 	cp "$TOP/tests/lib/vm/guest-lib.sh" "$VM_SHARE/guest-lib.sh"
 	cp "$script" "$VM_SHARE/test.sh"
+	# further guest scripts the first one sources (by their own names)
+	for f in "$@"; do
+		cp "$f" "$VM_SHARE/$(basename "$f")"
+	done
 	local rt=oci-run
 	[ "$(basename "$RUNTIME")" = runc ] && rt=runc
 	# exported: stage2 sources the file and runs the script as its child
 	echo "export RUNTIME=$rt" >"$VM_SHARE/env"
-	"$VM_SH" run "$VM_SHARE" "$VM_TIMEOUT" 2>"$VM_SHARE/vm.err" || touch "$VM_SHARE/failed"
+	"$VM_SH" "${VM_RUN:-run}" "$VM_SHARE" "$VM_TIMEOUT" 2>"$VM_SHARE/vm.err" || touch "$VM_SHARE/failed"
 	sed 's/^/# /' "$VM_SHARE/vm.err" >&3
 }
 

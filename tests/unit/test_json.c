@@ -223,6 +223,35 @@ START_TEST(test_strv)
 }
 END_TEST
 
+START_TEST(test_typed_containers)
+{
+	oci_error err = OCI_ERROR_INIT;
+	json_t *j = load("{\"env\": [\"A=1\", \"B=2\"], \"hist\": [{}, {\"x\": 1}], "
+			 "\"mixed\": [{}, \"s\"], \"labels\": {\"a\": \"1\", \"b\": 2}, "
+			 "\"flags\": [true, false], \"str\": \"x\"}",
+			 &err);
+	ck_assert_ptr_nonnull(j);
+	json_t *v = NULL;
+	ck_assert_int_eq(oci_json_get_array_of(j, "config", "env", true, JSON_STRING, &v, &err), 1);
+	ck_assert_int_eq(json_array_size(v), 2);
+	ck_assert_int_eq(oci_json_get_array_of(j, "", "hist", true, JSON_OBJECT, &v, &err), 1);
+	ck_assert_int_eq(oci_json_get_array_of(j, "", "flags", true, JSON_TRUE, &v, &err), 1);
+	v = NULL;
+	ck_assert_int_lt(oci_json_get_array_of(j, "", "mixed", true, JSON_OBJECT, &v, &err), 0);
+	ck_assert_str_eq(err.msg, "mixed[1]: expected an object");
+	ck_assert_ptr_null(v);
+	ck_assert_int_lt(oci_json_get_array_of(j, "config", "str", true, JSON_STRING, &v, &err), 0);
+	ck_assert_str_eq(err.msg, "config.str: expected an array");
+	ck_assert_int_lt(oci_json_get_object_of(j, "config", "labels", true, JSON_STRING, &v, &err),
+			 0);
+	ck_assert_str_eq(err.msg, "config.labels.\"b\": expected a string");
+	ck_assert_int_eq(oci_json_get_object_of(j, "config", "none", false, JSON_STRING, &v, &err),
+			 0);
+	ck_assert_ptr_null(v);
+	json_decref(j);
+}
+END_TEST
+
 START_TEST(test_dump_pretty)
 {
 	oci_error err = OCI_ERROR_INIT;
@@ -257,6 +286,7 @@ static Suite *json_suite(void)
 	tcase_add_test(tc, test_invalid_and_duplicates);
 	tcase_add_test(tc, test_getters);
 	tcase_add_test(tc, test_strv);
+	tcase_add_test(tc, test_typed_containers);
 	tcase_add_test(tc, test_dump_pretty);
 	suite_add_tcase(s, tc);
 	return s;

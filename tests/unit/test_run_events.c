@@ -4,6 +4,7 @@
  * memory+swap), their caps on hostile sizes, and the Go duration syntax of --interval
  * (run/cmd/events.c). */
 #include <check.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -77,6 +78,10 @@ START_TEST(test_v2_readers)
 	put("c/pids.current", "3\n");
 	put("c/pids.max", "max\n");
 	put("c/io.stat", "8:0 rbytes=10 wbytes=20 rios=1 wios=2 dbytes=0 dios=0\n");
+	put("c/hugetlb.2MB.current", "4194304\n");
+	put("c/hugetlb.2MB.events", "max 3\n");
+	/* The page sizes come from the kernel's /sys/kernel/mm/hugepages. */
+	bool huge2m = access("/sys/kernel/mm/hugepages/hugepages-2048kB", F_OK) == 0;
 	const char *dirs[] = {d};
 	oci_error err = OCI_ERROR_INIT;
 	oci_cgroup *cg = oci_cgroup_from_dirs(dirs, 1, &err);
@@ -108,6 +113,12 @@ START_TEST(test_v2_readers)
 	ck_assert_uint_eq(s.blkio.service_bytes[1].value, 20);
 	ck_assert_uint_eq(s.blkio.n_serviced, 2);
 	ck_assert_uint_eq(s.blkio.serviced[0].major, 8);
+	if (huge2m) {
+		ck_assert_uint_ge(s.n_hugetlb, 1);
+		ck_assert_str_eq(s.hugetlb[0].size, "2MB");
+		ck_assert_uint_eq(s.hugetlb[0].usage, 4194304);
+		ck_assert_uint_eq(s.hugetlb[0].failcnt, 3);
+	}
 	oci_cgroup_stats_release(&s);
 	uint64_t n;
 	ck_assert_int_eq(oci_cgroup_oom_kills(cg, &n, &err), 0);

@@ -1,7 +1,8 @@
 /* Unit tests for common/safepath.c: whatever an image's symlinks and ".." say, a path opened,
  * created or stat'ed inside a root stays inside it, by the in-root rule (confined) or the
  * beneath rule (refused). Most tests run twice: through openat2 and through the manual walk
- * used on kernels without it. */
+ * used on kernels without it. The procfs rule: a real procfs root only, and the thread's own
+ * files reached through no symlink and no other mount (CVE-2019-16884). */
 #include <check.h>
 #include <dirent.h>
 #include <errno.h>
@@ -9,7 +10,10 @@
 #include <linux/openat2.h>
 #include <stdio.h>
 #include <string.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -806,6 +810,131 @@ START_TEST(test_walk_edges)
 }
 END_TEST
 
+/* The thread's "status" holds its own tid as "Pid:" (a file every kernel has, readable
+ * without an LSM). */
+static void assert_own_status(int fd)
+{
+	char buf[4096], want[64];
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	ck_assert_int_gt(n, 0);
+	buf[n] = '\0';
+	snprintf(want, sizeof(want), "\nPid:\t%ld\n", (long)syscall(SYS_gettid));
+	ck_assert_msg(strstr(buf, want), "not our own status: %.200s", buf);
+}
+
+START_TEST(test_procfs_open)
+{
+	oci_error err = OCI_ERROR_INIT;
+	set_mode(_i);
+	int procfd = oci_safe_procfs_open("/proc", &err);
+	ck_assert_msg(procfd >= 0, "%s", err.msg);
+	int fd = oci_safe_procfs_open_self(procfd, "status", O_RDONLY, &err);
+	ck_assert_msg(fd >= 0, "%s", err.msg);
+	assert_own_status(fd);
+	close(fd);
+	/* attr/exec is there with or without an LSM; opening it for writing writes nothing */
+	fd = oci_safe_procfs_open_self(procfd, "attr/exec", O_WRONLY, &err);
+	ck_assert_msg(fd >= 0, "%s", err.msg);
+	close(fd);
+	/* a missing file keeps its ENOENT for the caller's fallback */
+	ck_assert_int_lt(oci_safe_procfs_open_self(procfd, "attr/no-such-lsm/exec", O_WRONLY, &err),
+			 0);
+	ck_assert_int_eq(err.sys_errno, ENOENT);
+	/* ".." and absolute paths never leave the thread's directory */
+	ck_assert_int_lt(oci_safe_procfs_open_self(procfd, "../../1/status", O_RDONLY, &err), 0);
+	ck_assert_int_eq(err.code, OCI_E_INVALID);
+	ck_assert_int_lt(oci_safe_procfs_open_self(procfd, "/etc/passwd", O_RDONLY, &err), 0);
+	/* a symlink below the thread's directory is never followed (exe, cwd, root, fd/N) */
+	ck_assert_int_lt(oci_safe_procfs_open_self(procfd, "root/etc/passwd", O_RDONLY, &err), 0);
+	ck_assert_int_eq(err.code, OCI_E_UNSAFE);
+	ck_assert_int_lt(oci_safe_procfs_open_self(procfd, "cwd", O_RDONLY, &err), 0);
+	close(procfd);
+}
+END_TEST
+
+/* What a container could shape as "its /proc": a plain directory, a symlink to the real one,
+ * a directory inside a procfs. None is taken for a procfs root. */
+START_TEST(test_procfs_open_refuses_impostors)
+{
+	oci_error err = OCI_ERROR_INIT;
+	char fake[400], link[400];
+	snprintf(fake, sizeof(fake), "%s/fakeproc", tmpdir);
+	snprintf(link, sizeof(link), "%s/proclink", tmpdir);
+	ck_assert_int_eq(mkdir(fake, 0755), 0);
+	ck_assert_int_eq(symlink("/proc", link), 0);
+	ck_assert_int_lt(oci_safe_procfs_open(fake, &err), 0);
+	ck_assert_int_eq(err.code, OCI_E_UNSAFE);
+	ck_assert_int_lt(oci_safe_procfs_open(link, &err), 0);
+	ck_assert_int_lt(oci_safe_procfs_open("/proc/sys", &err), 0);
+	ck_assert_int_eq(err.code, OCI_E_UNSAFE);
+	ck_assert_int_lt(oci_safe_procfs_open("/proc/self", &err), 0);
+}
+END_TEST
+
+/* The attack of CVE-2019-16884 in the runtime's own mount namespace: a file bound over the
+ * thread's attr/exec, a procfs file bound there, then a tmpfs over its attr directory. The write
+ * must not land there: the open is refused, through openat2 and through the walk. Needs root (a
+ * private mount namespace in a child). */
+START_TEST(test_procfs_open_refuses_overmounts)
+{
+	if (geteuid() != 0)
+		return;
+	pid_t pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		oci_safepath_force_fallback = _i;
+		oci_error err = OCI_ERROR_INIT;
+		char decoy[400], attr[128];
+		if (unshare(CLONE_NEWNS) < 0 ||
+		    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+			_exit(10);
+		int procfd = oci_safe_procfs_open("/proc", &err);
+		if (procfd < 0)
+			_exit(11);
+		snprintf(decoy, sizeof(decoy), "%s/decoy", tmpdir);
+		int d = open(decoy, O_WRONLY | O_CREAT | O_TRUNC, 0666);
+		if (d < 0)
+			_exit(12);
+		close(d);
+		long tid = syscall(SYS_gettid);
+		snprintf(attr, sizeof(attr), "/proc/%ld/task/%ld/attr/exec", (long)getpid(), tid);
+		if (mount(decoy, attr, NULL, MS_BIND, NULL) < 0)
+			_exit(13);
+		if (oci_safe_procfs_open_self(procfd, "attr/exec", O_WRONLY, &err) >= 0 ||
+		    err.code != OCI_E_UNSAFE)
+			_exit(20);
+		umount2(attr, MNT_DETACH);
+		/* a procfs file of another meaning bound there passes a filesystem check: only
+		 * the mount crossing gives it away */
+		char comm[128];
+		snprintf(comm, sizeof(comm), "/proc/%ld/task/%ld/comm", (long)getpid(), tid);
+		if (mount(comm, attr, NULL, MS_BIND, NULL) < 0)
+			_exit(15);
+		if (oci_safe_procfs_open_self(procfd, "attr/exec", O_WRONLY, &err) >= 0 ||
+		    err.code != OCI_E_UNSAFE)
+			_exit(24);
+		umount2(attr, MNT_DETACH);
+		snprintf(attr, sizeof(attr), "/proc/%ld/task/%ld/attr", (long)getpid(), tid);
+		if (mount("tmpfs", attr, "tmpfs", 0, NULL) < 0)
+			_exit(14);
+		if (oci_safe_procfs_open_self(procfd, "attr/exec", O_WRONLY | O_CREAT, &err) >= 0 ||
+		    err.code != OCI_E_UNSAFE)
+			_exit(21);
+		umount2(attr, MNT_DETACH);
+		/* uncovered, the thread's own file opens again; the decoy got nothing */
+		if (oci_safe_procfs_open_self(procfd, "attr/exec", O_WRONLY, &err) < 0)
+			_exit(22);
+		struct stat st;
+		if (stat(decoy, &st) < 0 || st.st_size != 0)
+			_exit(23);
+		_exit(0);
+	}
+	int status;
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child status 0x%x", status);
+}
+END_TEST
+
 static Suite *safepath_suite(void)
 {
 	Suite *s = suite_create("safepath");
@@ -827,6 +956,9 @@ static Suite *safepath_suite(void)
 	tcase_add_test(tc, test_both_resolvers_agree);
 	tcase_add_test(tc, test_path_clean_beneath);
 	tcase_add_test(tc, test_path_clean);
+	tcase_add_loop_test(tc, test_procfs_open, 0, 2);
+	tcase_add_test(tc, test_procfs_open_refuses_impostors);
+	tcase_add_loop_test(tc, test_procfs_open_refuses_overmounts, 0, 2);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,0 +1,186 @@
+#!/usr/bin/env bats
+# AppArmor and SELinux fields on a host where neither LSM is enabled (this CI machine): a
+# profile or label the host cannot apply is refused in one line before anything is created,
+# never run unconfined; exec --apparmor / --process-label the same; hostile rootfs and mounts
+# that would redirect the runtime's /proc/<tid>/attr writes. The same fields applied for real
+# (a profile loaded with apparmor_parser, a denied write, exec --apparmor, the attacks) are
+# tested in the qemu guest, whose Debian kernel has AppArmor: the lsm-* blocks of
+# 80-cgroupv2.guest.sh. RUNTIME=runc runs these too (runc 1.1.5 refuses them as well, in its
+# own words).
+
+load ../lib/common
+load 40-run-lib
+
+setup() {
+	require_root
+	setup_bundle
+}
+
+teardown() {
+	cleanup_containers
+}
+
+apparmor_off() {
+	[ "$(cat /sys/module/apparmor/parameters/enabled 2>/dev/null)" != Y ] ||
+		skip "AppArmor is enabled on this host (the guest tests cover it)"
+}
+
+selinux_off() {
+	[ "$(stat -f -c %t /sys/fs/selinux 2>/dev/null)" != f97cff8c ] ||
+		skip "SELinux is enabled on this host"
+}
+
+# run_rt ARGS...: the runtime bounded, output captured by bats' run.
+run_rt() {
+	run timeout -k 5 60 "$RUNTIME" --root "$ROOT" "$@"
+}
+
+# nothing_left: no container, state or cgroup was left by a refused create.
+nothing_left() {
+	run_rt list -q
+	assert_success
+	[ -z "$output" ]
+	[ -z "$(ls -A "$ROOT" 2>/dev/null | grep -v '^\.')" ] || [ ! -d "$ROOT/$CID" ]
+	! ls -d /sys/fs/cgroup/*/"$CID" /sys/fs/cgroup/"$CID" /sys/fs/cgroup/*/oci-run/"$CID" 2>/dev/null | grep -q .
+}
+
+@test "apparmorProfile without AppArmor on the host: one line, non-zero, nothing created" {
+	apparmor_off
+	edit_config '.process.apparmorProfile = "oci-test-profile" | .process.args = ["sh", "-c", "echo RAN"]'
+	run_rt run -b "$B" "$CID"
+	assert_failure
+	[[ "$output" != *RAN* ]]
+	if is_oci_run; then
+		assert_one_line_error oci-run
+		assert_output_contains "process.apparmorProfile 'oci-test-profile': AppArmor is not enabled on this host"
+	else
+		assert_output_contains "apparmor"
+	fi
+	nothing_left
+}
+
+@test "selinuxLabel without SELinux on the host: runc's error, non-zero, nothing created" {
+	selinux_off
+	edit_config '.process.selinuxLabel = "system_u:system_r:container_t:s0:c1,c2" | .process.args = ["sh", "-c", "echo RAN"]'
+	run_rt run -b "$B" "$CID"
+	assert_failure
+	[[ "$output" != *RAN* ]]
+	assert_output_contains "selinux label is specified in config, but selinux is disabled or not supported"
+	if is_oci_run; then
+		assert_one_line_error oci-run
+		assert_output_contains "process.selinuxLabel 'system_u:system_r:container_t:s0:c1,c2'"
+	fi
+	nothing_left
+}
+
+@test "mountLabel without SELinux on the host: refused (runc fails mounting with context=)" {
+	selinux_off
+	edit_config '.linux.mountLabel = "system_u:object_r:container_file_t:s0" | .process.args = ["sh", "-c", "echo RAN"]'
+	run_rt run -b "$B" "$CID"
+	assert_failure
+	[[ "$output" != *RAN* ]]
+	if is_oci_run; then
+		assert_one_line_error oci-run
+		assert_output_contains "linux.mountLabel 'system_u:object_r:container_file_t:s0': selinux label is specified in config, but selinux is disabled"
+	fi
+	nothing_left
+}
+
+@test "exec --apparmor and --process-label without the LSM: refused, the container runs on" {
+	apparmor_off
+	selinux_off
+	set_args sleep 100
+	rt_create "$CID"
+	run_rt start "$CID"
+	assert_success
+	run_rt exec --apparmor oci-test-profile "$CID" sh -c 'echo RAN'
+	assert_failure
+	[[ "$output" != *RAN* ]]
+	if is_oci_run; then
+		assert_one_line_error oci-run
+		assert_output_contains "process.apparmorProfile 'oci-test-profile': AppArmor is not enabled on this host"
+	fi
+	run_rt exec --process-label system_u:system_r:container_t:s0 "$CID" sh -c 'echo RAN'
+	assert_failure
+	[[ "$output" != *RAN* ]]
+	assert_output_contains "selinux label is specified in config, but selinux is disabled or not supported"
+	# also over a --process file, which names no profile itself
+	jq '.process | .args = ["sh", "-c", "echo RAN"]' "$B/config.json" >"$BATS_TEST_TMPDIR/p.json"
+	if is_oci_run; then
+		run_rt exec --apparmor oci-test-profile -p "$BATS_TEST_TMPDIR/p.json" "$CID"
+		assert_failure
+		[[ "$output" != *RAN* ]]
+		assert_output_contains "AppArmor is not enabled on this host"
+	fi
+	# and the container's own profile field reaches exec: a process file that sets one
+	jq '.process | .args = ["sh", "-c", "echo RAN"] | .apparmorProfile = "oci-test-profile"' \
+		"$B/config.json" >"$BATS_TEST_TMPDIR/p2.json"
+	run_rt exec -p "$BATS_TEST_TMPDIR/p2.json" "$CID"
+	assert_failure
+	[[ "$output" != *RAN* ]]
+	run_rt exec "$CID" sh -c 'echo RAN'
+	assert_success
+	[ "$output" = RAN ]
+	[ "$(rt_state_field "$CID" status)" = running ]
+}
+
+@test "a profile or label holding a newline or a quote is refused, naming the field" {
+	is_oci_run || skip "oci-run's validation"
+	edit_config '.process.apparmorProfile = "p\nchangeprofile unconfined"'
+	run_rt run -b "$B" "$CID"
+	assert_failure
+	assert_one_line_error oci-run
+	assert_output_contains "process.apparmorProfile: a label must not hold a quote or a control character"
+	edit_config 'del(.process.apparmorProfile) | .linux.mountLabel = "a\",uid=0"'
+	run_rt run -b "$B" "$CID"
+	assert_failure
+	assert_output_contains "linux.mountLabel: a label must not hold a quote or a control character"
+	nothing_left
+}
+
+@test "attack: a rootfs whose /proc is a symlink to a decoy attr tree is not written through" {
+	apparmor_off
+	setup_bundle private
+	# no procfs of the container's own: its /proc leads to files that look like attr files
+	mkdir -p "$B/rootfs/decoy"
+	rmdir "$B/rootfs/proc"
+	ln -s /decoy "$B/rootfs/proc"
+	for d in thread-self self 1 1/task/1; do
+		mkdir -p "$B/rootfs/decoy/$d/attr/apparmor"
+		: >"$B/rootfs/decoy/$d/attr/apparmor/exec"
+		: >"$B/rootfs/decoy/$d/attr/exec"
+	done
+	# a writable root: nothing but the runtime keeps a write off the decoys
+	edit_config '.root.readonly = false | del(.mounts[] | select(.destination == "/proc")) | .linux.maskedPaths = [] | .linux.readonlyPaths = []'
+	edit_config '.process.apparmorProfile = "oci-test-profile" | .process.args = ["sh", "-c", "echo RAN"]'
+	run_rt run -b "$B" "$CID"
+	# never run unconfined: the write did not "succeed" into a decoy
+	assert_failure
+	[[ "$output" != *RAN* ]]
+	[ -z "$(find "$B/rootfs/decoy" -type f -size +0)" ]
+	nothing_left
+}
+
+@test "attack: a bind mount over /proc/self/attr is refused, nothing written to its source" {
+	mkdir -p "$BATS_TEST_TMPDIR/fakeattr/apparmor"
+	: >"$BATS_TEST_TMPDIR/fakeattr/exec"
+	: >"$BATS_TEST_TMPDIR/fakeattr/apparmor/exec"
+	edit_config ".mounts += [{\"destination\": \"/proc/self/attr\", \"type\": \"bind\", \"source\": \"$BATS_TEST_TMPDIR/fakeattr\", \"options\": [\"bind\"]}]"
+	edit_config '.process.args = ["sh", "-c", "echo RAN"]'
+	run_rt run -b "$B" "$CID"
+	assert_failure
+	[[ "$output" != *RAN* ]]
+	if is_oci_run; then
+		assert_one_line_error oci-run
+		assert_output_contains "the destination is inside /proc"
+	fi
+	[ -z "$(find "$BATS_TEST_TMPDIR/fakeattr" -type f -size +0)" ]
+}
+
+@test "features: linux.apparmor.enabled and linux.selinux.enabled are true (oci-run applies both)" {
+	is_oci_run || skip "oci-run's features"
+	run "$OCI_RUN" features
+	assert_success
+	[ "$(jq -r '.linux.apparmor.enabled' <<<"$output")" = true ]
+	[ "$(jq -r '.linux.selinux.enabled' <<<"$output")" = true ]
+}
