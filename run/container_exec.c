@@ -219,6 +219,15 @@ static __attribute__((noreturn)) void join_and_fork(int sync, const int *nsfds, 
 				      oci_spec_namespaces[i].proc);
 			child_fail(sync, &err, 1);
 		}
+		/* Root of the joined user namespace, as the init became (and as runc's exec):
+		 * until the process's own user is set, it must not act as the host's root on
+		 * the container's files (its first chdir, to the cwd, is made as this root). */
+		if (oci_spec_namespaces[i].flag == CLONE_NEWUSER &&
+		    (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)) {
+			oci_err_errno(&err, errno,
+				      "cannot become root in the container's user namespace");
+			child_fail(sync, &err, 1);
+		}
 	}
 	if (fchdir(rootfd) < 0 || chroot(".") < 0 || chdir("/") < 0) {
 		oci_err_errno(&err, errno, "cannot enter the container's root");
