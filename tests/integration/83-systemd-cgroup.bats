@@ -185,6 +185,11 @@ is() {
 	vm_test sd-hostile
 	n=$(vm_get n)
 	for i in $(seq "$n"); do
+		# runc 1.1.5 hands a '\' (systemd's escape character) on to systemd, which takes it;
+		# oci-run refuses it with the other characters systemd would escape
+		if ! guest_oci_run && [[ "$(vm_get path-$i)" == *'\'* ]]; then
+			continue
+		fi
 		vm_cmd create-$i
 		if [ "$status" -eq 0 ]; then
 			echo "cgroupsPath '$(vm_get path-$i)' was accepted" >&2
