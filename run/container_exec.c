@@ -34,6 +34,7 @@
 #include "common/util.h"
 #include "run/cgroup/cgroup.h"
 #include "run/cloned_binary.h"
+#include "run/container_internal.h"
 #include "run/lsm.h"
 #include "run/process.h"
 #include "run/seccomp.h"
@@ -60,6 +61,9 @@ static json_t *build_process(const oci_exec_opts *o, json_t *spec, oci_error *er
 				       o->process_file),
 			       NULL;
 		}
+		/* runc: a process without a user runs as root, whatever the config's user. */
+		if (!json_object_get(p, "user"))
+			json_object_set_new(p, "user", json_pack("{s:i,s:i}", "uid", 0, "gid", 0));
 		return p;
 	}
 	json_t *base = json_object_get(spec, "process");
@@ -147,6 +151,7 @@ static __attribute__((noreturn)) void exec_process(int sync, const oci_process *
 		int master, slave;
 		char name[128];
 		if (oci_terminal_open(&master, &slave, name, sizeof(name), &err) < 0 ||
+		    oci_terminal_prepare(master, slave, process, &err) < 0 ||
 		    oci_terminal_attach(slave, &err) < 0)
 			child_fail(sync, &err, 1);
 		if (oci_sync_send(sync, OCI_SYNC_PTY, name, strlen(name), master, &err) < 0)
@@ -163,7 +168,9 @@ static __attribute__((noreturn)) void exec_process(int sync, const oci_process *
 			child_fail(sync, &err, 1);
 		close(procfd);
 	}
-	if (!nnp && oci_seccomp_load(seccomp, &err) < 0)
+	int notify_fd;
+	if (!nnp && (oci_seccomp_load(seccomp, &notify_fd, &err) < 0 ||
+		     oci_seccomp_handoff(sync, notify_fd, &err) < 0))
 		child_fail(sync, &err, 1);
 	/* The state root and directory, the namespace fds and the init's root are host
 	 * directories: none may be open when the cwd is resolved (CVE-2024-21626). */
@@ -177,7 +184,18 @@ static __attribute__((noreturn)) void exec_process(int sync, const oci_process *
 	if (oci_process_fds(o->preserve_fds, &err) < 0)
 		child_fail(sync, &err, 1);
 	oci_signals_reset();
-	oci_process_exec_seccomp(process, exe, nnp ? seccomp : NULL, &err);
+	/* With no_new_privs as late as possible, while the sync socket is open (runc's order). */
+	if (nnp && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
+		oci_err_errno(&err, errno, "cannot set no_new_privs");
+		child_fail(sync, &err, 1);
+	}
+	if (nnp && (oci_seccomp_load(seccomp, &notify_fd, &err) < 0 ||
+		    oci_seccomp_handoff(sync, notify_fd, &err) < 0))
+		child_fail(sync, &err, 1);
+	/* no_new_privs is set already: not again under the filter */
+	oci_process p = *process;
+	p.no_new_privileges = false;
+	oci_process_exec_seccomp(&p, exe, NULL, &err);
 	child_fail(sync, &err, err.sys_errno == ENOENT ? 127 : 126);
 }
 
@@ -215,6 +233,15 @@ static __attribute__((noreturn)) void join_and_fork(int sync, const int *nsfds, 
 				      oci_spec_namespaces[i].proc);
 			child_fail(sync, &err, 1);
 		}
+		/* Root of the joined user namespace, as the init became (and as runc's exec):
+		 * until the process's own user is set, it must not act as the host's root on
+		 * the container's files (its first chdir, to the cwd, is made as this root). */
+		if (oci_spec_namespaces[i].flag == CLONE_NEWUSER &&
+		    (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)) {
+			oci_err_errno(&err, errno,
+				      "cannot become root in the container's user namespace");
+			child_fail(sync, &err, 1);
+		}
 	}
 	if (fchdir(rootfd) < 0 || chroot(".") < 0 || chdir("/") < 0) {
 		oci_err_errno(&err, errno, "cannot enter the container's root");
@@ -242,7 +269,32 @@ static __attribute__((noreturn)) void join_and_fork(int sync, const int *nsfds, 
 /* C reported G's pid (and exits): G is ours now, as a subreaper's. */
 struct exec_children {
 	pid_t *c, *g;
+	const oci_config_seccomp *seccomp;
+	const char *state; /* the container's state, for a seccomp agent */
+	int notify_fd;	   /* G's seccomp notify fd, until the agent has it */
+	int sock;
 };
+
+/* G's notify fd to the agent, with G's pid (known once C reported it). */
+static int exec_notify(struct exec_children *ch, oci_error *err)
+{
+	int r = oci_seccomp_send_listener(ch->seccomp, *ch->g, ch->state, ch->notify_fd, err);
+	close(ch->notify_fd);
+	ch->notify_fd = -1;
+	if (r < 0)
+		return -1;
+	return oci_sync_send(ch->sock, OCI_SYNC_SECCOMP_DONE, NULL, 0, -1, err);
+}
+
+static int exec_seccomp(void *ctx, int sock, int fd, oci_error *err)
+{
+	struct exec_children *ch = ctx;
+	if (ch->notify_fd >= 0)
+		close(ch->notify_fd);
+	ch->notify_fd = fd;
+	ch->sock = sock;
+	return *ch->g > 0 ? exec_notify(ch, err) : 0;
+}
 
 static int exec_ready(void *ctx, const char *payload, oci_error *err)
 {
@@ -250,6 +302,8 @@ static int exec_ready(void *ctx, const char *payload, oci_error *err)
 	*ch->g = (pid_t)atoi(payload);
 	waitpid(*ch->c, NULL, 0);
 	*ch->c = -1;
+	if (ch->notify_fd >= 0 && *ch->g > 0 && exec_notify(ch, err) < 0)
+		return -1;
 	return 0;
 }
 
@@ -428,13 +482,26 @@ int oci_container_exec(const oci_runtime *rt, const oci_exec_opts *o, int *exit_
 		goto out;
 	/* Messages until both children closed the socket: C's pid report, G's pty or error. */
 	{
-		struct exec_children ch = {.c = &c, .g = &gpid};
+		cleanup_free char *state = oci_container_hook_state(&st, "running");
+		struct exec_children ch = {.c = &c,
+					   .g = &gpid,
+					   .seccomp = cfg.linux_.seccomp,
+					   .state = state,
+					   .notify_fd = -1,
+					   .sock = -1};
+		if (!state) {
+			oci_err(err, OCI_E_INTERNAL, "cannot build state");
+			goto out;
+		}
 		oci_sync_server srv = {.console_socket = o->console_socket,
 				       .master = -1,
 				       .ready = exec_ready,
+				       .seccomp = cfg.linux_.seccomp ? exec_seccomp : NULL,
 				       .ctx = &ch};
 		int r = oci_sync_serve(socks[0], &srv, err);
 		master = srv.master;
+		if (ch.notify_fd >= 0)
+			close(ch.notify_fd);
 		if (r < 0)
 			goto out;
 	}
