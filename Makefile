@@ -25,7 +25,7 @@ override O := $(patsubst %/,%,$(O))
 # `make` with no goal builds the tools (the flags stamp rule below would otherwise be first).
 .DEFAULT_GOAL := all
 
-PKGS := libarchive libcurl openssl jansson libseccomp libcap libzstd zlib
+PKGS := libarchive libcurl openssl jansson libseccomp libcap libzstd zlib libsystemd
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 CHECK_CFLAGS := $(shell $(PKG_CONFIG) --cflags check 2>/dev/null)
@@ -131,7 +131,13 @@ $(O)/tests/unit/$(1): $(O)/tests/unit/$(1).o $(call unit_archive,$(1)) $(LIB)
 endef
 $(foreach u,$(notdir $(UNIT_BIN)),$(eval $(call unit_rule,$(u))))
 
-unit: $(UNIT_BIN)
+# Helpers the integration tests run: the seccomp agent (tests/lib/seccomp-agent.c).
+TEST_HELPERS := $(O)/tests/lib/seccomp-agent
+$(O)/tests/lib/seccomp-agent: tests/lib/seccomp-agent.c $(FLAGS_STAMP)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(ALL_LIBS)
+
+unit: $(UNIT_BIN) $(TEST_HELPERS)
 
 # Fuzzing: libFuzzer harnesses tests/fuzz/fuzz_*.c. The library and tool sources they use are
 # compiled again with clang and the sanitizers into $(FUZZ_BUILD), so normal objects are

@@ -136,9 +136,9 @@ typedef struct oci_config_linux {
 	oci_resources resources;
 	oci_config_kv *sysctl;
 	size_t n_sysctl;
-	json_t *seccomp;	  /* a reference to the checked linux.seccomp (NULL: none), which
-				   * run/seccomp.c compiles */
-	char *rootfs_propagation; /* NULL or "" when absent */
+	struct oci_config_seccomp *seccomp;    /* linux.seccomp (NULL: none), typed by
+						* common/spec_seccomp.c; run/seccomp.c compiles it */
+	char *rootfs_propagation;	       /* NULL or "" when absent */
 	char **masked_paths, **readonly_paths; /* NULL: none */
 	char *mount_label;
 	bool has_personality;

@@ -1,11 +1,14 @@
-/* linux.seccomp's vocabulary and the checks of a profile that need no kernel, shared by the
- * validator (oci-bundle validate, oci-run create) and the filter builder in run/seccomp.c, so
- * the two cannot disagree about what a profile means. */
+/* linux.seccomp's vocabulary and the parse of a profile into its typed model (every check that
+ * needs no kernel), run once by the validator (oci-bundle validate, oci-run create and exec);
+ * the filter builder in run/seccomp.c only reads the model, so the two cannot disagree about
+ * what a profile means. */
 #include "common/spec_seccomp.h"
 
 #include <errno.h>
 #include <linux/seccomp.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/un.h>
 
 #include "common/util.h"
 
@@ -16,6 +19,7 @@ const oci_spec_seccomp_name oci_spec_seccomp_actions[] = {
     {"SCMP_ACT_KILL_PROCESS", SCMP_ACT_KILL_PROCESS, false},
     {"SCMP_ACT_KILL_THREAD", SCMP_ACT_KILL_THREAD, false},
     {"SCMP_ACT_LOG", SCMP_ACT_LOG, false},
+    {"SCMP_ACT_NOTIFY", SCMP_ACT_NOTIFY, false},
     {"SCMP_ACT_TRACE", SCMP_ACT_TRACE(0), true},
     {"SCMP_ACT_TRAP", SCMP_ACT_TRAP, false},
 };
@@ -90,8 +94,8 @@ static int get_uint(json_t *obj, const char *path, const char *key, bool require
 	return 1;
 }
 
-int oci_spec_seccomp_action(json_t *obj, const char *path, const char *akey, const char *ekey,
-			    uint32_t *out, oci_error *err)
+static int seccomp_action(json_t *obj, const char *path, const char *akey, const char *ekey,
+			  uint32_t *out, oci_error *err)
 {
 	json_t *a = json_object_get(obj, akey);
 	const char *name = json_string_value(a);
@@ -99,9 +103,6 @@ int oci_spec_seccomp_action(json_t *obj, const char *path, const char *akey, con
 		return oci_err(err, OCI_E_INVALID, "%s.%s: missing", path, akey);
 	if (!name)
 		return oci_err(err, OCI_E_INVALID, "%s.%s: expected a string", path, akey);
-	if (!strcmp(name, "SCMP_ACT_NOTIFY"))
-		return oci_err(err, OCI_E_UNSUPPORTED, "%s.%s: seccomp notify is not supported",
-			       path, akey);
 	const oci_spec_seccomp_name *act =
 	    oci_spec_seccomp_lookup(oci_spec_seccomp_actions, oci_spec_seccomp_n_actions, name);
 	if (!act)
@@ -121,7 +122,7 @@ int oci_spec_seccomp_action(json_t *obj, const char *path, const char *akey, con
 	return 0;
 }
 
-int oci_spec_seccomp_arg(json_t *a, const char *path, struct scmp_arg_cmp *c, oci_error *err)
+static int seccomp_arg(json_t *a, const char *path, struct scmp_arg_cmp *c, oci_error *err)
 {
 	if (!json_is_object(a))
 		return oci_err(err, OCI_E_INVALID, "%s: expected an object", path);
@@ -160,7 +161,20 @@ static int opt_array(json_t *obj, const char *path, const char *key, json_t **ou
 	return 0;
 }
 
-static int check_syscalls_entry(json_t *entry, const char *path, oci_error *err)
+/* An optional string member: NULL when absent or null. */
+static int opt_string(json_t *obj, const char *path, const char *key, char **out, oci_error *err)
+{
+	json_t *v = json_object_get(obj, key);
+	*out = NULL;
+	if (!v || json_is_null(v))
+		return 0;
+	if (!json_is_string(v))
+		return oci_err(err, OCI_E_INVALID, "%s.%s: expected a string", path, key);
+	*out = oci_strdup(json_string_value(v), err);
+	return *out ? 0 : -1;
+}
+
+static int parse_rule(json_t *entry, const char *path, oci_config_seccomp_rule *r, oci_error *err)
 {
 	if (!json_is_object(entry))
 		return oci_err(err, OCI_E_INVALID, "%s: expected an object", path);
@@ -169,52 +183,81 @@ static int check_syscalls_entry(json_t *entry, const char *path, oci_error *err)
 		return oci_err(err, OCI_E_INVALID, "%s.names: missing", path);
 	if (!json_is_array(names))
 		return oci_err(err, OCI_E_INVALID, "%s.names: expected an array", path);
-	uint32_t action;
-	if (oci_spec_seccomp_action(entry, path, "action", "errnoRet", &action, err) < 0 ||
+	if (seccomp_action(entry, path, "action", "errnoRet", &r->action, err) < 0 ||
 	    opt_array(entry, path, "args", &args, err) < 0)
 		return -1;
 	if (json_array_size(args) > OCI_SECCOMP_MAX_CONDITIONS)
 		return oci_err(err, OCI_E_LIMIT, "%s.args: more than %d conditions", path,
 			       OCI_SECCOMP_MAX_CONDITIONS);
 	size_t i;
+	if (json_array_size(args)) {
+		r->args = oci_calloc(json_array_size(args), sizeof(*r->args), err);
+		if (!r->args)
+			return -1;
+	}
 	json_array_foreach(args, i, v)
 	{
 		char ap[300];
-		struct scmp_arg_cmp c;
 		snprintf(ap, sizeof(ap), "%s.args[%zu]", path, i);
-		if (oci_spec_seccomp_arg(v, ap, &c, err) < 0)
+		if (seccomp_arg(v, ap, &r->args[r->n_args++], err) < 0)
 			return -1;
 	}
+	r->names = oci_calloc(json_array_size(names) + 1, sizeof(char *), err);
+	if (!r->names)
+		return -1;
 	json_array_foreach(names, i, v)
 	{
 		if (!json_is_string(v))
 			return oci_err(err, OCI_E_INVALID, "%s.names[%zu]: expected a string", path,
 				       i);
+		if (!(r->names[r->n_names++] = oci_strdup(json_string_value(v), err)))
+			return -1;
 	}
 	return 0;
 }
 
-int oci_spec_seccomp_check(json_t *seccomp, oci_error *err)
+void oci_spec_seccomp_free(oci_config_seccomp *s)
+{
+	if (!s)
+		return;
+	for (size_t i = 0; i < s->n_rules; i++) {
+		for (size_t k = 0; k < s->rules[i].n_names; k++)
+			free(s->rules[i].names[k]);
+		free(s->rules[i].names);
+		free(s->rules[i].args);
+	}
+	free(s->rules);
+	free(s->archs);
+	free(s->archs_at);
+	free(s->listener_path);
+	free(s->listener_metadata);
+	free(s);
+}
+
+static int parse(json_t *seccomp, oci_config_seccomp *s, oci_error *err)
 {
 	static const char path[] = "linux.seccomp";
-	json_t *lp, *list, *v;
+	json_t *list, *v;
 	size_t i;
-	if (!seccomp || json_is_null(seccomp))
-		return 0;
 	if (!json_is_object(seccomp))
 		return oci_err(err, OCI_E_INVALID, "%s: expected an object", path);
-	lp = json_object_get(seccomp, "listenerPath");
-	if (lp && !json_is_null(lp) && !json_is_string(lp))
-		return oci_err(err, OCI_E_INVALID, "%s.listenerPath: expected a string", path);
-	if (json_string_length(lp) > 0)
-		return oci_err(err, OCI_E_UNSUPPORTED,
-			       "%s.listenerPath: seccomp notify is not supported", path);
-	uint32_t def;
-	if (oci_spec_seccomp_action(seccomp, path, "defaultAction", "defaultErrnoRet", &def, err) <
-	    0)
+	if (opt_string(seccomp, path, "listenerPath", &s->listener_path, err) < 0 ||
+	    opt_string(seccomp, path, "listenerMetadata", &s->listener_metadata, err) < 0)
 		return -1;
+	if (seccomp_action(seccomp, path, "defaultAction", "defaultErrnoRet", &s->default_action,
+			   err) < 0)
+		return -1;
+	/* runc's rule: a default notify would need the runtime's own last syscalls served by an
+	 * agent that has no fd yet, and every future syscall would go to it. */
+	if (s->default_action == SCMP_ACT_NOTIFY)
+		return oci_err(err, OCI_E_INVALID,
+			       "%s.defaultAction: SCMP_ACT_NOTIFY cannot be the default action "
+			       "(name the syscalls to notify in syscalls[])",
+			       path);
 	if (opt_array(seccomp, path, "flags", &list, err) < 0)
 		return -1;
+	size_t killable_at = 0;
+	bool killable = false;
 	json_array_foreach(list, i, v)
 	{
 		const char *name = json_string_value(v);
@@ -226,13 +269,17 @@ int oci_spec_seccomp_check(json_t *seccomp, oci_error *err)
 		if (!f)
 			return oci_err(err, OCI_E_INVALID, "%s.flags[%zu]: unknown flag '%s'", path,
 				       i, name);
-		if (f->value == SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV)
-			return oci_err(
-			    err, OCI_E_UNSUPPORTED,
-			    "%s.flags[%zu]: %s needs seccomp notify, which is not supported", path,
-			    i, name);
+		if (f->value == SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV && !killable) {
+			killable = true;
+			killable_at = i;
+		}
+		s->flags |= f->value;
 	}
 	if (opt_array(seccomp, path, "architectures", &list, err) < 0)
+		return -1;
+	if (json_array_size(list) &&
+	    (!(s->archs = oci_calloc(json_array_size(list), sizeof(*s->archs), err)) ||
+	     !(s->archs_at = oci_calloc(json_array_size(list), sizeof(*s->archs_at), err))))
 		return -1;
 	json_array_foreach(list, i, v)
 	{
@@ -240,20 +287,73 @@ int oci_spec_seccomp_check(json_t *seccomp, oci_error *err)
 		if (!name)
 			return oci_err(err, OCI_E_INVALID,
 				       "%s.architectures[%zu]: expected a string", path, i);
-		if (!oci_spec_seccomp_lookup(oci_spec_seccomp_archs, oci_spec_seccomp_n_archs,
-					     name))
+		const oci_spec_seccomp_name *a =
+		    oci_spec_seccomp_lookup(oci_spec_seccomp_archs, oci_spec_seccomp_n_archs, name);
+		if (!a)
 			return oci_err(err, OCI_E_INVALID,
 				       "%s.architectures[%zu]: unknown architecture '%s'", path, i,
 				       name);
+		bool dup = false;
+		for (size_t k = 0; k < s->n_archs; k++)
+			dup |= s->archs[k] == a->value;
+		if (!dup) {
+			s->archs_at[s->n_archs] = i;
+			s->archs[s->n_archs++] = a->value;
+		}
 	}
 	if (opt_array(seccomp, path, "syscalls", &list, err) < 0)
+		return -1;
+	if (json_array_size(list) &&
+	    !(s->rules = oci_calloc(json_array_size(list), sizeof(*s->rules), err)))
 		return -1;
 	json_array_foreach(list, i, v)
 	{
 		char sp[64];
 		snprintf(sp, sizeof(sp), "%s.syscalls[%zu]", path, i);
-		if (check_syscalls_entry(v, sp, err) < 0)
+		if (parse_rule(v, sp, &s->rules[s->n_rules++], err) < 0)
 			return -1;
+		s->notify |= s->rules[i].action == SCMP_ACT_NOTIFY;
 	}
+	if (s->notify && !s->listener_path)
+		return oci_err(
+		    err, OCI_E_INVALID,
+		    "%s.listenerPath: missing (SCMP_ACT_NOTIFY needs the unix socket of a "
+		    "seccomp agent to send the notify fd to)",
+		    path);
+	if (s->listener_path && !s->listener_path[0])
+		return oci_err(err, OCI_E_INVALID,
+			       "%s.listenerPath: empty (name the unix socket of the seccomp agent)",
+			       path);
+	if (s->listener_path &&
+	    strlen(s->listener_path) >= sizeof(((struct sockaddr_un){0}).sun_path))
+		return oci_err(err, OCI_E_LIMIT,
+			       "%s.listenerPath: longer than a unix socket path (%zu bytes)", path,
+			       sizeof(((struct sockaddr_un){0}).sun_path) - 1);
+	if (s->listener_path && !s->notify)
+		return oci_err(err, OCI_E_INVALID,
+			       "%s.listenerPath: no syscall has SCMP_ACT_NOTIFY (the agent would "
+			       "never get a notify fd)",
+			       path);
+	if (killable && !s->notify)
+		return oci_err(err, OCI_E_INVALID,
+			       "%s.flags[%zu]: SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV needs an "
+			       "SCMP_ACT_NOTIFY rule",
+			       path, killable_at);
+	return 0;
+}
+
+int oci_spec_seccomp_parse(json_t *seccomp, oci_config_seccomp **out, oci_error *err)
+{
+	*out = NULL;
+	if (!seccomp || json_is_null(seccomp))
+		return 0;
+	oci_config_seccomp *s = oci_calloc(1, sizeof(*s), err);
+	if (!s)
+		return -1;
+	if (parse(seccomp, s, err) < 0) {
+		oci_spec_seccomp_free(s);
+		return -1;
+	}
+	*out = s;
 	return 0;
 }

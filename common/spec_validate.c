@@ -981,10 +981,8 @@ static void check_linux(oci_spec_checker *c, json_t *spec, oci_config *cfg)
 	/* The runtime's own parser of the profile: one problem, the first, with its path. */
 	oci_error serr = OCI_ERROR_INIT;
 	json_t *seccomp = json_object_get(linux_, "seccomp");
-	if (oci_spec_seccomp_check(seccomp, &serr) < 0)
+	if (oci_spec_seccomp_parse(seccomp, &m->seccomp, &serr) < 0)
 		oci_spec_problem_msg(c, serr.msg);
-	else if (seccomp && !json_is_null(seccomp))
-		m->seccomp = json_incref(seccomp);
 	m->mount_label = mstr(c, oci_spec_check(c, linux_, "linux", "mountLabel", V_STRING, false));
 	json_t *pers = oci_spec_check(c, linux_, "linux", "personality", V_OBJECT, false);
 	json_t *pdj = oci_spec_check(c, pers, "linux.personality", "domain", V_STRING, true);
@@ -1163,7 +1161,7 @@ void oci_config_release(oci_config *c)
 	free(l->cgroups_path);
 	oci_resources_release(&l->resources);
 	kv_free(l->sysctl, l->n_sysctl);
-	json_decref(l->seccomp);
+	oci_spec_seccomp_free(l->seccomp);
 	free(l->rootfs_propagation);
 	strv_free(l->masked_paths);
 	strv_free(l->readonly_paths);

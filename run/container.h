@@ -101,6 +101,7 @@ typedef struct oci_criu_opts {
 	const char *manage_cgroups_mode; /* soft, full, strict, ignore; NULL: runc's default */
 	bool leave_running, tcp_established, ext_unix_sk, shell_job, file_locks, pre_dump,
 	    auto_dedup;
+	unsigned empty_ns; /* --empty-ns: CLONE_NEW* flags of namespaces made empty (network) */
 } oci_criu_opts;
 /* The CRIU cgroup mode of a --manage-cgroups-mode name, or -1 with err. */
 int oci_criu_cg_mode(const char *name, oci_error *err);

@@ -1,11 +1,14 @@
 /* Checkpoint and restore through CRIU, as runc does them: libcriu (Debian's criu package)
  * drives `criu swrk` over its RPC socket. checkpoint dumps the container's process tree with
- * its namespaces (the config's bind mounts and masked files recorded as external mounts, the
- * init's stdio in descriptors.json) and, unless --leave-running or --pre-dump, removes the
- * container as runc does. restore makes a new container (any id) from a bundle: state
- * directory, cgroups with the config's limits, then CRIU restores the tree into them (the
- * process CRIU runs from has joined the cgroups first, so every restored task starts there),
- * with the bind mounts mapped to their sources and stdio pipes handed over.
+ * its namespaces (the config's bind mounts and masked files recorded as external mounts, a
+ * network namespace joined by path as an external one, the init's stdio in descriptors.json)
+ * and, unless --leave-running or --pre-dump, removes the container as runc does. restore makes
+ * a new container (any id) from a bundle through create's phases (the bundle loaded into the
+ * typed model, the state directory, the cgroups with the config's limits), then CRIU restores
+ * the tree into them (the process CRIU runs from has joined the cgroups first, so every
+ * restored task starts there), with the bind mounts mapped to their sources, stdio pipes and
+ * the joined network namespace handed over, and the prestart hooks run once the namespaces
+ * exist.
  *
  * Without libcriu at build time both commands say so. CRIU's own reason for a failure is
  * taken from its log (the first "Error" line) and shown in one line with the log's path. */
@@ -13,6 +16,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +26,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "common/config.h"
 #include "common/json.h"
 #include "common/log.h"
 #include "common/safepath.h"
@@ -29,11 +34,13 @@
 #include "common/util.h"
 #include "run/cgroup/cgroup.h"
 #include "run/container_internal.h"
+#include "run/hooks.h"
 #include "run/process.h"
 #include "run/state.h"
 
 #ifdef HAVE_CRIU
 #include <criu/criu.h>
+#include <criu/rpc.pb-c.h>
 #endif
 
 #define DESCRIPTORS "descriptors.json"
@@ -159,19 +166,13 @@ static int open_dir(const char *what, const char *path, bool create, oci_error *
 	return fd;
 }
 
-static bool is_bind(json_t *m)
+static bool is_bind(const oci_config_mount *m)
 {
-	const char *type = json_string_value(json_object_get(m, "type"));
-	if (type && !strcmp(type, "bind"))
+	if (m->type && !strcmp(m->type, "bind"))
 		return true;
-	size_t i;
-	json_t *o;
-	json_array_foreach(json_object_get(m, "options"), i, o)
-	{
-		const char *s = json_string_value(o);
-		if (s && (!strcmp(s, "bind") || !strcmp(s, "rbind")))
+	for (char **o = m->options; o && *o; o++)
+		if (!strcmp(*o, "bind") || !strcmp(*o, "rbind"))
 			return true;
-	}
 	return false;
 }
 
@@ -194,27 +195,52 @@ static char *in_root(const char *rootfs, const char *dest, oci_error *err)
 	return oci_strdup(dest, err); /* not there (yet): CRIU reports what it misses */
 }
 
-/* What checkpoint and restore do not handle: namespaces joined by path (CRIU would need
- * them as external ones) and user namespaces. */
-static int check_namespaces(json_t *linux_, oci_error *err)
+/* CRIU's key for the network namespace a container joined by path (runc's name): at dump the
+ * namespace is recorded as external, at restore the namespace at that path is handed in. */
+#define EXT_NETNS_KEY "extRootNetNS"
+
+/* What checkpoint and restore do not handle: user namespaces, and namespaces joined by path
+ * other than the network one (CRIU would need each as an external one). */
+static int check_namespaces(const oci_config *cfg, oci_error *err)
 {
-	size_t i;
-	json_t *ns;
-	json_array_foreach(json_object_get(linux_, "namespaces"), i, ns)
-	{
-		const char *type = json_string_value(json_object_get(ns, "type"));
-		const char *path = json_string_value(json_object_get(ns, "path"));
-		if (type && !strcmp(type, "user"))
+	const oci_config_linux *l = &cfg->linux_;
+	for (size_t i = 0; i < l->n_namespaces; i++) {
+		const char *type = l->namespaces[i].kind->type, *path = l->namespaces[i].path;
+		if (l->namespaces[i].kind->flag == CLONE_NEWUSER)
 			return oci_err(err, OCI_E_UNSUPPORTED,
 				       "a container with a user namespace cannot be checkpointed "
 				       "or restored by oci-run");
-		if (path && path[0])
+		if (path && path[0] && l->namespaces[i].kind->flag != CLONE_NEWNET)
 			return oci_err(
 			    err, OCI_E_UNSUPPORTED,
 			    "linux.namespaces[%zu]: a %s namespace joined by path cannot "
 			    "be checkpointed or restored by oci-run",
-			    i, type ? type : "");
+			    i, type);
 	}
+	return 0;
+}
+
+/* The path of the network namespace the config joins, or NULL. */
+static const char *joined_netns(const oci_config *cfg)
+{
+	const oci_config_namespace *ns = oci_config_find_namespace(cfg, "network");
+	return ns && ns->path && ns->path[0] ? ns->path : NULL;
+}
+
+/* libcriu 3.17 has no setter for CRIU's empty_ns (runc's --empty-ns): the RPC request is the
+ * first member of libcriu's criu_opts, as in every libcriu release. It is only written after
+ * checking that it holds what the setters put there (the log level and file). */
+static int set_empty_ns(criu_opts *c, unsigned flags, const char *log, oci_error *err)
+{
+	if (!flags)
+		return 0;
+	CriuOpts *rpc = *(CriuOpts **)c;
+	if (!rpc || !rpc->has_log_level || rpc->log_level != 4 || !rpc->log_file ||
+	    strcmp(rpc->log_file, log))
+		return oci_err(err, OCI_E_UNSUPPORTED,
+			       "--empty-ns: this libcriu's options are not laid out as expected");
+	rpc->has_empty_ns = true;
+	rpc->empty_ns = flags;
 	return 0;
 }
 
@@ -242,6 +268,10 @@ static criu_opts *new_opts(const oci_runtime *rt, const oci_criu_opts *o, int im
 	criu_local_set_orphan_pts_master(c, true);
 	/* busybox guests and minimal hosts have no iptables; CRIU links libnftables */
 	criu_local_set_network_lock(c, CRIU_NETWORK_LOCK_NFTABLES);
+	if (set_empty_ns(c, o->empty_ns, log, err) < 0) {
+		criu_local_free_opts(c);
+		return NULL;
+	}
 	return c;
 }
 
@@ -272,60 +302,63 @@ static int write_descriptors(int images, pid_t pid, oci_error *err)
  * the cgroup mount's destination (run/cgroup/v2.c): not a root mount, so CRIU must be told it
  * is external, like the config's binds (runc records cgroup mounts so on v2). At restore it
  * is bound from the new container's cgroup. The destination, or NULL when there is none. */
-static const char *cgroup_bind_dest(json_t *spec)
+static const char *cgroup_bind_dest(const oci_config *cfg)
 {
 	struct statfs sf;
 	if (statfs("/sys/fs/cgroup", &sf) < 0 || sf.f_type != CGROUP2_SUPER_MAGIC)
 		return NULL;
-	size_t i;
-	json_t *m;
-	json_array_foreach(json_object_get(json_object_get(spec, "linux"), "namespaces"), i, m)
-	{
-		const char *t = json_string_value(json_object_get(m, "type"));
-		if (t && !strcmp(t, "cgroup"))
-			return NULL; /* a fresh cgroup2 mount: CRIU dumps it itself */
-	}
-	json_array_foreach(json_object_get(spec, "mounts"), i, m)
-	{
-		const char *t = json_string_value(json_object_get(m, "type"));
+	if (oci_config_find_namespace(cfg, "cgroup"))
+		return NULL; /* a fresh cgroup2 mount: CRIU dumps it itself */
+	for (size_t i = 0; i < cfg->n_mounts; i++) {
+		const char *t = cfg->mounts[i].type;
 		if (t && (!strcmp(t, "cgroup") || !strcmp(t, "cgroup2")))
-			return json_string_value(json_object_get(m, "destination"));
+			return cfg->mounts[i].destination;
 	}
 	return NULL;
 }
 
-/* The config's bind mounts and masked files, recorded as external mounts. */
-static int dump_ext_mounts(criu_opts *c, json_t *spec, const char *rootfs, pid_t pid,
-			   oci_error *err)
+static int add_ext_mount(criu_opts *c, const char *key, const char *val, oci_error *err)
 {
-	size_t i;
-	json_t *m;
-	json_array_foreach(json_object_get(spec, "mounts"), i, m)
-	{
-		const char *dest = json_string_value(json_object_get(m, "destination"));
-		if (!dest || !is_bind(m))
+	if (criu_local_add_ext_mount(c, key, val) < 0)
+		return oci_err(err, OCI_E_INTERNAL, "out of memory");
+	return 0;
+}
+
+/* The config's bind mounts and masked files, recorded as external mounts; the network
+ * namespace joined by path as an external one. */
+static int dump_externals(criu_opts *c, const oci_config *cfg, const char *rootfs, pid_t pid,
+			  oci_error *err)
+{
+	for (size_t i = 0; i < cfg->n_mounts; i++) {
+		if (!is_bind(&cfg->mounts[i]))
 			continue;
-		cleanup_free char *key = in_root(rootfs, dest, err);
-		if (!key || criu_local_add_ext_mount(c, key, key) < 0)
-			return oci_err(err, OCI_E_INTERNAL, "out of memory");
+		cleanup_free char *key = in_root(rootfs, cfg->mounts[i].destination, err);
+		if (!key || add_ext_mount(c, key, key, err) < 0)
+			return -1;
 	}
-	const char *cg = cgroup_bind_dest(spec);
+	const char *cg = cgroup_bind_dest(cfg);
 	if (cg) {
 		cleanup_free char *key = in_root(rootfs, cg, err);
-		if (!key || criu_local_add_ext_mount(c, key, key) < 0)
-			return oci_err(err, OCI_E_INTERNAL, "out of memory");
+		if (!key || add_ext_mount(c, key, key, err) < 0)
+			return -1;
 	}
-	json_array_foreach(json_object_get(json_object_get(spec, "linux"), "maskedPaths"), i, m)
-	{
-		const char *p = json_string_value(m);
+	for (char **p = cfg->linux_.masked_paths; p && *p; p++) {
 		char path[4200];
 		struct stat sb;
-		if (!p)
-			continue;
-		snprintf(path, sizeof(path), "/proc/%d/root%s", (int)pid, p);
+		snprintf(path, sizeof(path), "/proc/%d/root%s", (int)pid, *p);
 		/* a masked file is /dev/null bound over it; a directory gets a tmpfs */
 		if (stat(path, &sb) == 0 && !S_ISDIR(sb.st_mode) &&
-		    criu_local_add_ext_mount(c, p, "/dev/null") < 0)
+		    add_ext_mount(c, *p, "/dev/null", err) < 0)
+			return -1;
+	}
+	if (joined_netns(cfg)) {
+		char path[64], key[128];
+		struct stat sb;
+		snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)pid);
+		if (stat(path, &sb) < 0)
+			return oci_err_errno(err, errno, "'%s'", path);
+		snprintf(key, sizeof(key), "net[%lu]:" EXT_NETNS_KEY, (unsigned long)sb.st_ino);
+		if (criu_local_add_external(c, key) < 0)
 			return oci_err(err, OCI_E_INTERNAL, "out of memory");
 	}
 	return 0;
@@ -343,8 +376,8 @@ int oci_container_checkpoint(const oci_runtime *rt, const char *id, const oci_cr
 	int ret = -1;
 	criu_opts *c = NULL;
 	cleanup_close int images = -1, work = -1;
-	cleanup_json json_t *spec = NULL;
-	cleanup_close int bfd = -1; /* above every goto: clang refuses a jump past a cleanup */
+	/* above every goto: clang refuses a jump past a cleanup variable */
+	cleanup_bundle_config oci_bundle_config b = {0};
 	cleanup_free char *what = oci_asprintf(err, "checkpoint of '%s'", id);
 	int status = oci_state_status(dirfd, &st);
 	if (!what)
@@ -354,15 +387,8 @@ int oci_container_checkpoint(const oci_runtime *rt, const char *id, const oci_cr
 			oci_status_name(status));
 		goto out;
 	}
-	bfd = open(st.bundle, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	spec = bfd >= 0 ? oci_json_load_file_at(bfd, "config.json", OCI_JSON_MAX_SIZE, err) : NULL;
-	if (!spec) {
-		if (bfd < 0)
-			oci_err_errno(err, errno, "bundle '%s'", st.bundle);
-		oci_err_prefix(err, "%s", what);
-		goto out;
-	}
-	if (check_namespaces(json_object_get(spec, "linux"), err) < 0) {
+	if (oci_container_load_bundle(st.bundle, NULL, &b, err) < 0 ||
+	    check_namespaces(&b.cfg, err) < 0) {
 		oci_err_prefix(err, "%s", what);
 		goto out;
 	}
@@ -391,7 +417,7 @@ int oci_container_checkpoint(const oci_runtime *rt, const char *id, const oci_cr
 	}
 	if (o->pre_dump)
 		criu_local_set_track_mem(c, true);
-	if (!o->pre_dump && (dump_ext_mounts(c, spec, st.rootfs, st.pid, err) < 0 ||
+	if (!o->pre_dump && (dump_externals(c, &b.cfg, st.rootfs, st.pid, err) < 0 ||
 			     write_descriptors(images, st.pid, err) < 0))
 		goto out;
 	int saved = quiet_stderr();
@@ -416,17 +442,16 @@ out:
 
 /* ---- restore ---- */
 
+/* A container being restored: create's bundle and state directory phases, then CRIU. */
 typedef struct restoring {
 	const oci_runtime *rt;
 	const oci_restore_opts *o;
-	json_t *spec;
-	char *rootfs, *criu_root;
-	int rootfd, dirfd;
+	oci_bundle_config b;
+	oci_container_dir d;
+	char *criu_root;
 	bool mounted;
-	oci_resources res;
-	oci_cgroup_manager cgm;
-	oci_state st;
-	char created[64];
+	int netns;   /* the network namespace joined by path, handed to CRIU; or -1 */
+	int cg_mode; /* CRIU's cgroup mode (0: ignore) */
 } restoring;
 
 static void restoring_release(restoring *r, bool failed)
@@ -435,133 +460,83 @@ static void restoring_release(restoring *r, bool failed)
 		umount2(r->criu_root, MNT_DETACH);
 	if (r->criu_root)
 		rmdir(r->criu_root);
-	if (failed && r->st.cgroups)
-		oci_cgroup_destroy(r->st.cgroups, NULL);
-	if (failed && r->dirfd >= 0)
-		oci_remove_tree_at(r->rootfd, r->o->id, NULL);
-	if (r->dirfd >= 0)
-		close(r->dirfd);
-	if (r->rootfd >= 0)
-		close(r->rootfd);
-	oci_cgroup_free(r->st.cgroups);
-	oci_resources_release(&r->res);
-	oci_cgroup_manager_release(&r->cgm);
-	json_decref(r->spec);
-	free(r->rootfs);
+	if (failed)
+		oci_container_dir_rollback(&r->d, r->o->id);
+	if (r->netns >= 0)
+		close(r->netns);
+	oci_container_dir_release(&r->d);
+	oci_bundle_config_release(&r->b);
 	free(r->criu_root);
 }
 
-/* The bundle, validated as create validates it. */
-static int restore_bundle(restoring *r, oci_error *err)
+/* The bundle as create loads it, what restore cannot do refused; then create's state
+ * directory and cgroups, and the rootfs bound on a mount point of its own (CRIU wants its
+ * root to be one). */
+static int restore_prepare(restoring *r, oci_error *err)
 {
-	cleanup_close int bfd = open(r->o->bundle, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (bfd < 0)
-		return oci_err_errno(err, errno, "bundle '%s'", r->o->bundle);
-	r->spec = oci_json_load_file_at(bfd, "config.json", OCI_JSON_MAX_SIZE, err);
-	if (!r->spec)
-		return oci_err_prefix(err, "bundle '%s'", r->o->bundle);
-	cleanup_json json_t *problems = json_array();
-	int n = oci_spec_validate(r->spec, bfd, problems, err);
-	if (n < 0)
+	if (oci_container_load_bundle(r->o->bundle, NULL, &r->b, err) < 0 ||
+	    check_namespaces(&r->b.cfg, err) < 0)
 		return -1;
-	if (n > 0)
-		return oci_err(err, OCI_E_INVALID, "config.json: %s",
-			       json_string_value(json_array_get(problems, 0)));
-	json_t *linux_ = json_object_get(r->spec, "linux");
-	if (check_namespaces(linux_, err) < 0)
-		return -1;
-	if (json_is_true(json_object_get(json_object_get(r->spec, "process"), "terminal")))
+	if (r->b.cfg.process.terminal)
 		return oci_err(err, OCI_E_UNSUPPORTED,
 			       "restore of a container with a terminal is not supported by "
 			       "oci-run");
-	const char *root =
-	    json_string_value(json_object_get(json_object_get(r->spec, "root"), "path"));
-	if (!root)
-		return oci_err(err, OCI_E_INVALID, "config.json: root.path: missing");
-	cleanup_free char *rel =
-	    root[0] == '/' ? oci_strdup(root, err) : oci_asprintf(err, "%s/%s", r->o->bundle, root);
-	if (!rel)
-		return -1;
-	r->rootfs = realpath(rel, NULL);
-	if (!r->rootfs)
-		return oci_err_errno(err, errno, "rootfs '%s'", rel);
-	size_t i;
-	json_t *ns;
-	json_array_foreach(json_object_get(linux_, "namespaces"), i, ns)
-	{
-		const char *type = json_string_value(json_object_get(ns, "type"));
-		if (type && !strcmp(type, "pid"))
-			r->st.own_pidns = true;
+	const char *netns = joined_netns(&r->b.cfg);
+	if (netns) {
+		r->netns = oci_container_open_ns_path("network", CLONE_NEWNET, netns, err);
+		if (r->netns < 0)
+			return -1;
 	}
-	return 0;
-}
-
-/* State directory, cgroups with the config's limits, and the rootfs bound on a mount point of
- * its own (CRIU wants its root to be one). */
-static int restore_prepare(restoring *r, oci_error *err)
-{
-	json_t *linux_ = json_object_get(r->spec, "linux");
-	r->rootfd = oci_state_open_root(r->rt->root, true, err);
-	if (r->rootfd < 0)
-		return -1;
-	if (oci_resources_parse(json_object_get(linux_, "resources"), &r->res, err) < 0 ||
-	    oci_cgroup_manager_init(&r->cgm, r->rt->systemd_cgroup, err) < 0)
-		return -1;
-	r->dirfd = oci_state_create_dir(r->rootfd, r->o->id, err);
-	if (r->dirfd < 0)
-		return -1;
-	oci_time_rfc3339(r->created, sizeof(r->created));
-	r->st.id = (char *)r->o->id;
-	r->st.bundle = (char *)r->o->bundle;
-	r->st.rootfs = r->rootfs;
-	r->st.created = r->created;
-	r->st.owner = geteuid();
-	r->st.annotations = json_object_get(r->spec, "annotations");
-	r->st.hooks = json_object_get(r->spec, "hooks");
-	r->st.cgroups =
-	    oci_cgroup_create(&r->cgm, json_string_value(json_object_get(linux_, "cgroupsPath")),
-			      r->o->id, &r->res, err);
-	if (!r->st.cgroups || oci_state_write_cgroups(r->dirfd, r->st.cgroups, err) < 0 ||
-	    oci_cgroup_apply(r->st.cgroups, &r->res, err) < 0)
+	const oci_config_namespace *pid = oci_config_find_namespace(&r->b.cfg, "pid");
+	r->d.rootfd = oci_state_open_root(r->rt->root, true, err);
+	if (r->d.rootfd < 0 ||
+	    oci_container_prepare_dir(&r->d, r->rt, r->o->id, r->o->bundle, &r->b,
+				      pid && !(pid->path && pid->path[0]), err) < 0)
 		return -1;
 	r->criu_root = oci_asprintf(err, "%s/%s/criu-root", r->rt->root, r->o->id);
 	if (!r->criu_root)
 		return -1;
 	if (mkdir(r->criu_root, 0755) < 0)
 		return oci_err_errno(err, errno, "mkdir '%s'", r->criu_root);
-	if (mount(r->rootfs, r->criu_root, NULL, MS_BIND | MS_REC, NULL) < 0)
-		return oci_err_errno(err, errno, "cannot bind '%s' for CRIU", r->rootfs);
+	if (mount(r->b.rootfs, r->criu_root, NULL, MS_BIND | MS_REC, NULL) < 0)
+		return oci_err_errno(err, errno, "cannot bind '%s' for CRIU", r->b.rootfs);
 	r->mounted = true;
 	return 0;
 }
 
+/* The external mounts by the names checkpoint gave them (the destination resolved in the
+ * rootfs), mapped to their sources; the stdio pipes and the joined network namespace as
+ * inherited descriptors (the child that runs CRIU has them at STDIO_BASE + 0..3). */
 static int restore_ext(criu_opts *c, restoring *r, int images, oci_error *err)
 {
-	size_t i;
-	json_t *m;
-	json_array_foreach(json_object_get(r->spec, "mounts"), i, m)
-	{
-		const char *dest = json_string_value(json_object_get(m, "destination"));
-		const char *src = json_string_value(json_object_get(m, "source"));
-		if (!dest || !src || !is_bind(m))
+	const oci_config *cfg = &r->b.cfg;
+	for (size_t i = 0; i < cfg->n_mounts; i++) {
+		const oci_config_mount *m = &cfg->mounts[i];
+		if (!m->source || !is_bind(m))
 			continue;
-		cleanup_free char *abs = src[0] == '/'
-					     ? oci_strdup(src, err)
-					     : oci_asprintf(err, "%s/%s", r->o->bundle, src);
-		if (!abs || criu_local_add_ext_mount(c, dest, abs) < 0)
-			return oci_err(err, OCI_E_INTERNAL, "out of memory");
+		cleanup_free char *abs = m->source[0] == '/'
+					     ? oci_strdup(m->source, err)
+					     : oci_asprintf(err, "%s/%s", r->o->bundle, m->source);
+		cleanup_free char *key = abs ? in_root(r->b.rootfs, m->destination, err) : NULL;
+		if (!key || add_ext_mount(c, key, abs, err) < 0)
+			return -1;
 	}
-	const char *cg = cgroup_bind_dest(r->spec);
-	if (cg && r->st.cgroups && r->st.cgroups->n &&
-	    criu_local_add_ext_mount(c, cg, r->st.cgroups->dirs[r->st.cgroups->n - 1]) < 0)
-		return oci_err(err, OCI_E_INTERNAL, "out of memory");
-	if (json_array_size(json_object_get(json_object_get(r->spec, "linux"), "maskedPaths")) &&
-	    criu_local_add_ext_mount(c, "/dev/null", "/dev/null") < 0)
-		return oci_err(err, OCI_E_INTERNAL, "out of memory");
+	const char *cg = cgroup_bind_dest(cfg);
+	if (cg && r->d.st.cgroups && r->d.st.cgroups->n) {
+		cleanup_free char *key = in_root(r->b.rootfs, cg, err);
+		if (!key ||
+		    add_ext_mount(c, key, r->d.st.cgroups->dirs[r->d.st.cgroups->n - 1], err) < 0)
+			return -1;
+	}
+	if (cfg->linux_.masked_paths && cfg->linux_.masked_paths[0] &&
+	    add_ext_mount(c, "/dev/null", "/dev/null", err) < 0)
+		return -1;
 	/* stdio pipes of the checkpointed init become ours (runc's rule) */
 	cleanup_json json_t *fds = oci_json_load_file_at(images, DESCRIPTORS, 1 << 16, err);
 	if (!fds)
 		return oci_err_prefix(err, "--image-path '%s'", r->o->criu.image_path);
+	size_t i;
+	json_t *m;
 	json_array_foreach(fds, i, m)
 	{
 		const char *s = json_string_value(m);
@@ -569,7 +544,69 @@ static int restore_ext(criu_opts *c, restoring *r, int images, oci_error *err)
 		    criu_local_add_inherit_fd(c, STDIO_BASE + (int)i, s) < 0)
 			return oci_err(err, OCI_E_INTERNAL, "out of memory");
 	}
+	if (r->netns >= 0 && criu_local_add_inherit_fd(c, STDIO_BASE + 3, EXT_NETNS_KEY) < 0)
+		return oci_err(err, OCI_E_INTERNAL, "out of memory");
 	return 0;
+}
+
+/* When CRIU manages cgroups at restore, the dumped tree's cgroups are mapped onto the new
+ * container's (which this process has joined): each line of /proc/self/cgroup becomes a
+ * cgroup root for its controllers (v2's "0::/path" one for all). */
+static int add_cg_roots(criu_opts *c)
+{
+	cleanup_free char *text = NULL;
+	size_t len;
+	if (oci_read_file_at(AT_FDCWD, "/proc/self/cgroup", 1 << 16, &text, &len, NULL) < 0)
+		return -1;
+	for (char *save, *line = strtok_r(text, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char *ctrls = strchr(line, ':');
+		char *path = ctrls ? strchr(ctrls + 1, ':') : NULL;
+		if (!path)
+			continue;
+		*path++ = '\0';
+		ctrls++;
+		if (!ctrls[0]) {
+			if (criu_local_add_cg_root(c, NULL, path) < 0)
+				return -1;
+			continue;
+		}
+		for (char *s2, *ctl = strtok_r(ctrls, ",", &s2); ctl;
+		     ctl = strtok_r(NULL, ",", &s2))
+			if (criu_local_add_cg_root(c, ctl, path) < 0)
+				return -1;
+	}
+	return 0;
+}
+
+/* What restore's child reports up its pipe: the restored init's pid (or a negative errno),
+ * and why the hooks failed when they did. */
+typedef struct restore_report {
+	int pid;
+	char hook_error[OCI_ERR_MSG_MAX]; /* one write: less than PIPE_BUF */
+} restore_report;
+
+/* libcriu's notify callback takes no argument: the one restore of this process. */
+static restoring *notify_restoring;
+static restore_report *notify_report;
+
+/* As runc: when CRIU has made the namespaces (the network one empty with --empty-ns), the
+ * prestart and createRuntime hooks run with the restored init's pid, to set them up. */
+static int restore_notify(char *action, criu_notify_arg_t na)
+{
+	restoring *r = notify_restoring;
+	if (strcmp(action, "setup-namespaces") || !r)
+		return 0;
+	r->d.st.pid = criu_notify_pid(na);
+	cleanup_free char *state = oci_container_hook_state(&r->d.st, "creating");
+	oci_error e = OCI_ERROR_INIT;
+	if (!state)
+		oci_err(&e, OCI_E_INTERNAL, "cannot build state");
+	else if (oci_hooks_run(&r->b.cfg.hooks, "prestart", state, &e) == 0 &&
+		 oci_hooks_run(&r->b.cfg.hooks, "createRuntime", state, &e) == 0)
+		return 0;
+	memcpy(notify_report->hook_error, e.msg, sizeof(e.msg));
+	return -1;
 }
 
 /* In a child that joined the container's cgroups: CRIU restores the tree as its child. The
@@ -590,41 +627,53 @@ static int restore_run(restoring *r, criu_opts *c, const char *work_path, int wo
 	if (child == 0) {
 		close(p[0]);
 		oci_error e = OCI_ERROR_INIT;
-		int got = -1;
+		restore_report rep = {.pid = -1};
 		for (int i = 0; i < 3; i++)
 			dup2(i, STDIO_BASE + i);
+		if (r->netns >= 0)
+			dup2(r->netns, STDIO_BASE + 3);
+		notify_restoring = r;
+		notify_report = &rep;
+		criu_local_set_notify_cb(c, restore_notify);
 		int saved = quiet_stderr();
-		if (oci_cgroup_enter(r->st.cgroups, getpid(), &e) == 0)
-			got = criu_local_restore_child(c);
+		if (oci_cgroup_enter(r->d.st.cgroups, getpid(), &e) == 0 &&
+		    (r->cg_mode == 0 || add_cg_roots(c) == 0))
+			rep.pid = criu_local_restore_child(c);
 		else
-			got = -EPERM;
+			rep.pid = -EPERM;
 		restore_stderr(saved);
-		for (int i = 0; i < 3; i++)
+		for (int i = 0; i < 4; i++)
 			close(STDIO_BASE + i);
-		if (write(p[1], &got, sizeof(got)) != sizeof(got) || got <= 0)
+		if (write(p[1], &rep, sizeof(rep)) != sizeof(rep) || rep.pid <= 0)
 			_exit(1);
 		close(p[1]);
 		if (r->o->detach)
 			_exit(0);
 		int st;
-		while (waitpid(got, &st, 0) < 0 && errno == EINTR)
+		while (waitpid(rep.pid, &st, 0) < 0 && errno == EINTR)
 			;
 		_exit(WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
 	}
 	close(p[1]);
-	int got = -1;
-	ssize_t n = read(p[0], &got, sizeof(got));
+	restore_report rep = {.pid = -1};
+	ssize_t n = read(p[0], &rep, sizeof(rep));
 	close(p[0]);
-	if (n != sizeof(got) || got <= 0) {
+	if (n != sizeof(rep) || rep.pid <= 0) {
 		waitpid(child, NULL, 0);
-		if (got == -EPERM)
+		if (n != sizeof(rep))
+			rep.pid = -ECOMM;
+		if (rep.pid == -EPERM)
 			return oci_err(err, OCI_E_IO, "restore of '%s': cannot join its cgroups",
 				       r->o->id);
+		rep.hook_error[sizeof(rep.hook_error) - 1] = '\0';
+		if (rep.hook_error[0])
+			return oci_err(err, OCI_E_IO, "restore of '%s': %s", r->o->id,
+				       rep.hook_error);
 		cleanup_free char *what = oci_asprintf(NULL, "restore of '%s'", r->o->id);
-		return criu_failed(what ? what : "restore", work, work_path, "restore.log", got,
+		return criu_failed(what ? what : "restore", work, work_path, "restore.log", rep.pid,
 				   err);
 	}
-	*pid = got;
+	*pid = rep.pid;
 	if (r->o->detach) {
 		waitpid(child, NULL, 0);
 		*waiter = -1;
@@ -639,7 +688,7 @@ int oci_container_restore(const oci_runtime *rt, const oci_restore_opts *o, int 
 {
 	if (oci_state_check_id(o->id, err) < 0)
 		return -1;
-	restoring r = {.rt = rt, .o = o, .rootfd = -1, .dirfd = -1};
+	restoring r = {.rt = rt, .o = o, .d = {.rootfd = -1, .dirfd = -1}, .netns = -1};
 	int ret = -1;
 	criu_opts *c = NULL;
 	cleanup_close int images = -1, work = -1;
@@ -649,19 +698,22 @@ int oci_container_restore(const oci_runtime *rt, const oci_restore_opts *o, int 
 	if (images < 0)
 		goto out;
 	work = open_dir("--work-path", work_path, true, err);
-	if (work < 0 || restore_bundle(&r, err) < 0 || restore_prepare(&r, err) < 0)
+	if (work < 0 || restore_prepare(&r, err) < 0)
 		goto out;
 	c = new_opts(rt, &o->criu, images, work, "restore.log", err);
 	if (!c)
 		goto out;
 	criu_local_set_root(c, r.criu_root);
 	criu_local_set_evasive_devices(c, true);
-	/* the tasks start in the cgroups restore made (they inherit them from CRIU) */
+	/* The tasks start in the cgroups restore made (they inherit them from CRIU). By default
+	 * CRIU leaves cgroups alone, except for a cgroup-namespaced container: the namespace's
+	 * root is only restored when CRIU manages cgroups (soft, runc's default), with the
+	 * dumped cgroups mapped onto the new container's. */
+	r.cg_mode = o->criu.manage_cgroups_mode
+			? oci_criu_cg_mode(o->criu.manage_cgroups_mode, NULL)
+			: (oci_config_find_namespace(&r.b.cfg, "cgroup") ? 3 : 0);
 	criu_local_set_manage_cgroups(c, true);
-	criu_local_set_manage_cgroups_mode(
-	    c, (enum criu_cg_mode)(o->criu.manage_cgroups_mode
-				       ? oci_criu_cg_mode(o->criu.manage_cgroups_mode, NULL)
-				       : 0));
+	criu_local_set_manage_cgroups_mode(c, (enum criu_cg_mode)r.cg_mode);
 	if (restore_ext(c, &r, images, err) < 0 ||
 	    restore_run(&r, c, work_path, work, &pid, &waiter, err) < 0)
 		goto out;
@@ -669,9 +721,9 @@ int oci_container_restore(const oci_runtime *rt, const oci_restore_opts *o, int 
 	umount2(r.criu_root, MNT_DETACH);
 	rmdir(r.criu_root);
 	r.mounted = false;
-	r.st.pid = pid;
-	r.st.pid_start = oci_proc_start_time(pid, NULL);
-	if (oci_state_write(r.dirfd, &r.st, err) < 0 ||
+	r.d.st.pid = pid;
+	r.d.st.pid_start = oci_proc_start_time(pid, NULL);
+	if (oci_state_write(r.d.dirfd, &r.d.st, err) < 0 ||
 	    (o->pid_file && oci_process_write_pid_file(o->pid_file, pid, err) < 0)) {
 		kill(pid, SIGKILL);
 		goto out;
@@ -684,8 +736,8 @@ int oci_container_restore(const oci_runtime *rt, const oci_restore_opts *o, int 
 			;
 		waiter = -1;
 		*exit_status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-		oci_container_kill_all(&r.st, false);
-		ret = oci_container_destroy(r.rootfd, o->id, &r.st, true, err);
+		oci_container_kill_all(&r.d.st, false);
+		ret = oci_container_destroy(r.d.rootfd, o->id, &r.d.st, true, err);
 	}
 out:
 	if (waiter > 0) {

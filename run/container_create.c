@@ -47,30 +47,23 @@
 
 /* ---- phase 1: the bundle ---- */
 
-/* config.json, loaded into the typed model by the walk `oci-bundle validate` runs. */
-typedef struct bundle_config {
-	json_t *spec; /* the JSON: the state keeps copies of its hooks and annotations */
-	oci_config cfg;
-	char *rootfs; /* root.path, resolved */
-} bundle_config;
-
-static void bundle_config_release(bundle_config *b)
+void oci_bundle_config_release(oci_bundle_config *b)
 {
 	json_decref(b->spec);
 	oci_config_release(&b->cfg);
 	free(b->rootfs);
 	memset(b, 0, sizeof(*b));
 }
-#define cleanup_bundle_config __attribute__((cleanup(bundle_config_release)))
 
-static int load_bundle(const oci_create_opts *opts, bundle_config *b, oci_error *err)
+int oci_container_load_bundle(const char *bundle, const oci_create_opts *opts, oci_bundle_config *b,
+			      oci_error *err)
 {
-	cleanup_close int bundlefd = open(opts->bundle, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	cleanup_close int bundlefd = open(bundle, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (bundlefd < 0)
-		return oci_err_errno(err, errno, "bundle '%s'", opts->bundle);
+		return oci_err_errno(err, errno, "bundle '%s'", bundle);
 	b->spec = oci_json_load_file_at(bundlefd, "config.json", OCI_JSON_MAX_SIZE, err);
 	if (!b->spec)
-		return oci_err_prefix(err, "bundle '%s'", opts->bundle);
+		return oci_err_prefix(err, "bundle '%s'", bundle);
 	cleanup_json json_t *problems = json_array();
 	int n = oci_config_load(b->spec, bundlefd, &b->cfg, problems, err);
 	if (n < 0)
@@ -88,12 +81,14 @@ static int load_bundle(const oci_create_opts *opts, bundle_config *b, oci_error 
 		return oci_err(err, OCI_E_INVALID, "config.json: root.path: missing");
 	cleanup_free char *rootfs_rel = root_path[0] == '/'
 					    ? oci_strdup(root_path, err)
-					    : oci_asprintf(err, "%s/%s", opts->bundle, root_path);
+					    : oci_asprintf(err, "%s/%s", bundle, root_path);
 	if (!rootfs_rel)
 		return -1;
 	b->rootfs = realpath(rootfs_rel, NULL);
 	if (!b->rootfs)
 		return oci_err_errno(err, errno, "rootfs '%s'", rootfs_rel);
+	if (!opts)
+		return 0;
 	bool terminal = b->cfg.process.terminal;
 	if (terminal && !opts->console_socket && !opts->foreground)
 		return oci_err(
@@ -145,7 +140,7 @@ static const char *ns_name(int flag)
 	return t ? t->type : "unknown";
 }
 
-static int open_ns_path(const char *type, int flag, const char *path, oci_error *err)
+int oci_container_open_ns_path(const char *type, int flag, const char *path, oci_error *err)
 {
 	cleanup_close int pfd = open(path, O_PATH | O_CLOEXEC);
 	if (pfd < 0)
@@ -203,7 +198,7 @@ static int plan_namespaces(const oci_config *cfg, ns_plan *p, oci_error *err)
 		if (flag != CLONE_NEWPID && flag != CLONE_NEWUSER &&
 		    p->njoin >= (int)ARRAY_SIZE(p->join_fds) - 1)
 			return oci_err(err, OCI_E_LIMIT, "linux.namespaces: too many");
-		int fd = open_ns_path(type, flag, path, err);
+		int fd = oci_container_open_ns_path(type, flag, path, err);
 		if (fd < 0)
 			return -1;
 		/* Validation refuses a type given twice; a second one would only replace. */
@@ -237,15 +232,11 @@ typedef struct creation {
 	const oci_runtime *rt;
 	const oci_create_opts *opts;
 	const oci_config *cfg; /* config.json, typed */
-	int rootfd, dirfd;
-	int fifo;    /* exec.fifo, until the init holds it */
-	int sock[2]; /* sync socketpair: ours, the init's */
-	int master;  /* the pty master of a foreground run */
+	oci_container_dir d;   /* state directory, cgroups, state */
+	int fifo;	       /* exec.fifo, until the init holds it */
+	int sock[2];	       /* sync socketpair: ours, the init's */
+	int master;	       /* the pty master of a foreground run */
 	oci_seccomp seccomp;
-	const oci_resources *res; /* linux.resources, from the model */
-	oci_cgroup_manager cgm;	  /* the host's hierarchies and the driver */
-	oci_state st;
-	char created[64];
 	char *hook_state; /* the state JSON prestart/createRuntime read */
 	pid_t pid;	  /* the init, until it is reaped */
 	bool finished;	  /* run waited for the container and removed it: nothing to undo */
@@ -258,23 +249,21 @@ static void creation_init(creation *c, const oci_runtime *rt, const oci_create_o
 	memset(c, 0, sizeof(*c));
 	c->rt = rt;
 	c->opts = opts;
-	c->rootfd = c->dirfd = c->fifo = c->master = -1;
+	c->d.rootfd = c->d.dirfd = c->fifo = c->master = -1;
 	c->sock[0] = c->sock[1] = -1;
 	c->pid = -1;
 }
 
 static void creation_release(creation *c)
 {
-	int *fds[] = {&c->sock[0], &c->sock[1], &c->master, &c->fifo, &c->dirfd, &c->rootfd};
+	int *fds[] = {&c->sock[0], &c->sock[1], &c->master, &c->fifo};
 	for (size_t i = 0; i < ARRAY_SIZE(fds); i++)
 		if (*fds[i] >= 0) {
 			close(*fds[i]);
 			*fds[i] = -1;
 		}
 	oci_seccomp_release(&c->seccomp);
-	oci_cgroup_free(c->st.cgroups);
-	c->st.cgroups = NULL;
-	oci_cgroup_manager_release(&c->cgm);
+	oci_container_dir_release(&c->d);
 	free(c->hook_state);
 	c->hook_state = NULL;
 	if (c->blocked)
@@ -291,60 +280,84 @@ static void rollback(creation *c)
 		waitpid(c->pid, NULL, 0);
 		c->pid = -1;
 	}
-	oci_error e2 = OCI_ERROR_INIT;
-	if (c->st.cgroups)
-		oci_cgroup_destroy(c->st.cgroups, &e2);
-	if (c->dirfd >= 0)
-		oci_remove_tree_at(c->rootfd, c->opts->id, &e2);
+	oci_container_dir_rollback(&c->d, c->opts->id);
 }
 
-/* Phase 3: the state directory with its exec fifo, the cgroups with the container's limits,
- * the compiled seccomp profile, the sync socketpair. */
-static int prepare_state(creation *c, const bundle_config *b, const ns_plan *ns, oci_error *err)
+/* Phase 3, the part restore shares: the state directory and the state's fields, the cgroups
+ * with the container's limits applied before any process joins them. */
+int oci_container_prepare_dir(oci_container_dir *d, const oci_runtime *rt, const char *id,
+			      const char *bundle, const oci_bundle_config *b, bool own_pidns,
+			      oci_error *err)
 {
-	/* CVE-2019-5736: always run from a sealed copy (cloned_binary.c says why). */
-	if (oci_cloned_binary_ensure(err) < 0)
+	const oci_resources *res = &b->cfg.linux_.resources;
+	if (oci_cgroup_manager_init(&d->cgm, rt->systemd_cgroup, err) < 0)
 		return -1;
-	c->rootfd = oci_state_open_root(c->rt->root, true, err);
-	if (c->rootfd < 0)
+	d->dirfd = oci_state_create_dir(d->rootfd, id, err);
+	if (d->dirfd < 0)
 		return -1;
-	/* Before anything of the container exists: a bad profile leaves nothing behind. */
-	if (oci_seccomp_compile(b->cfg.linux_.seccomp, c->rootfd, &c->seccomp, err) < 0)
-		return oci_err_prefix(err, "config.json");
-	c->res = &b->cfg.linux_.resources;
-	if (oci_cgroup_manager_init(&c->cgm, c->rt->systemd_cgroup, err) < 0)
+	oci_time_rfc3339(d->created, sizeof(d->created));
+	d->st.id = (char *)id;
+	d->st.bundle = (char *)bundle;
+	d->st.rootfs = b->rootfs;
+	d->st.created = d->created;
+	d->st.owner = geteuid();
+	d->st.own_pidns = own_pidns;
+	d->st.annotations = json_object_get(b->spec, "annotations");
+	d->st.hooks = json_object_get(b->spec, "hooks");
+	d->st.cgroups = oci_cgroup_create(&d->cgm, b->cfg.linux_.cgroups_path, id, res, err);
+	if (!d->st.cgroups || oci_state_write_cgroups(d->dirfd, d->st.cgroups, err) < 0)
 		return -1;
-	c->dirfd = oci_state_create_dir(c->rootfd, c->opts->id, err);
-	if (c->dirfd < 0)
-		return -1;
-
-	oci_time_rfc3339(c->created, sizeof(c->created));
-	c->st.id = (char *)c->opts->id;
-	c->st.bundle = (char *)c->opts->bundle;
-	c->st.rootfs = b->rootfs;
-	c->st.created = c->created;
-	c->st.owner = geteuid();
-	c->st.own_pidns = ns->own_pidns;
-	c->st.annotations = json_object_get(b->spec, "annotations");
-	c->st.hooks = json_object_get(b->spec, "hooks");
-
-	if (mkfifoat(c->dirfd, OCI_EXEC_FIFO, 0622) < 0)
-		return oci_err_errno(err, errno, "cannot create exec fifo");
-	c->fifo = openat(c->dirfd, OCI_EXEC_FIFO, O_RDWR | O_CLOEXEC);
-	if (c->fifo < 0)
-		return oci_err_errno(err, errno, "cannot open exec fifo");
-	c->st.cgroups =
-	    oci_cgroup_create(&c->cgm, b->cfg.linux_.cgroups_path, c->opts->id, c->res, err);
-	if (!c->st.cgroups || oci_state_write_cgroups(c->dirfd, c->st.cgroups, err) < 0)
-		return -1;
-	const char *frozen = oci_cgroup_frozen_dir(c->st.cgroups);
+	const char *frozen = oci_cgroup_frozen_dir(d->st.cgroups);
 	if (frozen)
 		return oci_err(err, OCI_E_STATE,
 			       "cgroup '%s' is frozen: thaw it before creating a container there",
 			       frozen);
-	/* Before the init joins: it never runs a moment without its limits and device list. */
-	if (oci_cgroup_apply(c->st.cgroups, c->res, err) < 0)
+	return oci_cgroup_apply(d->st.cgroups, res, err);
+}
+
+void oci_container_dir_rollback(oci_container_dir *d, const char *id)
+{
+	oci_error e2 = OCI_ERROR_INIT;
+	if (d->st.cgroups)
+		oci_cgroup_destroy(d->st.cgroups, &e2);
+	if (d->dirfd >= 0)
+		oci_remove_tree_at(d->rootfd, id, &e2);
+}
+
+void oci_container_dir_release(oci_container_dir *d)
+{
+	if (d->dirfd >= 0)
+		close(d->dirfd);
+	if (d->rootfd >= 0)
+		close(d->rootfd);
+	d->dirfd = d->rootfd = -1;
+	oci_cgroup_free(d->st.cgroups);
+	d->st.cgroups = NULL;
+	oci_cgroup_manager_release(&d->cgm);
+}
+
+/* Phase 3: the state directory with its exec fifo, the cgroups with the container's limits,
+ * the compiled seccomp profile, the sync socketpair. */
+static int prepare_state(creation *c, const oci_bundle_config *b, const ns_plan *ns, oci_error *err)
+{
+	/* CVE-2019-5736: always run from a sealed copy (cloned_binary.c says why). */
+	if (oci_cloned_binary_ensure(err) < 0)
 		return -1;
+	c->d.rootfd = oci_state_open_root(c->rt->root, true, err);
+	if (c->d.rootfd < 0)
+		return -1;
+	/* Before anything of the container exists: a bad profile leaves nothing behind. */
+	if (oci_seccomp_compile(b->cfg.linux_.seccomp, c->d.rootfd, &c->seccomp, err) < 0)
+		return oci_err_prefix(err, "config.json");
+	/* The init joins the cgroups only once they have their limits and device list. */
+	if (oci_container_prepare_dir(&c->d, c->rt, c->opts->id, c->opts->bundle, b, ns->own_pidns,
+				      err) < 0)
+		return -1;
+	if (mkfifoat(c->d.dirfd, OCI_EXEC_FIFO, 0622) < 0)
+		return oci_err_errno(err, errno, "cannot create exec fifo");
+	c->fifo = openat(c->d.dirfd, OCI_EXEC_FIFO, O_RDWR | O_CLOEXEC);
+	if (c->fifo < 0)
+		return oci_err_errno(err, errno, "cannot open exec fifo");
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, c->sock) < 0)
 		return oci_err_errno(err, errno, "socketpair");
 	return 0;
@@ -377,7 +390,7 @@ static int clone_error(int e, unsigned long flags, oci_error *err)
 
 /* Phase 4: clone the init into its new namespaces, record it, map its ids, place it in its
  * cgroups and let it go on (GO carries the state JSON for its hooks). */
-static int spawn_init(creation *c, const bundle_config *b, const ns_plan *ns, oci_error *err)
+static int spawn_init(creation *c, const oci_bundle_config *b, const ns_plan *ns, oci_error *err)
 {
 	oci_init_args ia;
 	memset(&ia, 0, sizeof(ia));
@@ -418,17 +431,17 @@ static int spawn_init(creation *c, const bundle_config *b, const ns_plan *ns, oc
 	/* Only the init may hold the fifo's read side: start relies on it closing at exec. */
 	close(c->fifo);
 	c->fifo = -1;
-	c->st.pid = pid;
-	c->st.pid_start = oci_proc_start_time(pid, NULL);
+	c->d.st.pid = pid;
+	c->d.st.pid_start = oci_proc_start_time(pid, NULL);
 	/* Recorded before anything else can fail: a runtime killed from here on leaves a state
 	 * that `delete --force` can clean. */
-	if (oci_state_write(c->dirfd, &c->st, err) < 0)
+	if (oci_state_write(c->d.dirfd, &c->d.st, err) < 0)
 		return -1;
 	if (ia.userns && oci_userns_write_maps(pid, &b->cfg.linux_, err) < 0)
 		return -1;
-	if (oci_cgroup_enter(c->st.cgroups, pid, err) < 0)
+	if (oci_cgroup_enter(c->d.st.cgroups, pid, err) < 0)
 		return -1;
-	c->hook_state = oci_container_hook_state(&c->st, "creating");
+	c->hook_state = oci_container_hook_state(&c->d.st, "creating");
 	if (!c->hook_state)
 		return oci_err(err, OCI_E_INTERNAL, "cannot build state");
 	return oci_sync_send(c->sock[0], OCI_SYNC_GO, c->hook_state, strlen(c->hook_state), -1,
@@ -445,12 +458,24 @@ static int run_create_hooks(void *ctx, oci_error *err)
 	return 0;
 }
 
+/* Phase 5: the init's seccomp notify fd, to the agent at linux.seccomp.listenerPath. */
+static int send_notify_fd(void *ctx, int sock, int fd, oci_error *err)
+{
+	creation *c = ctx;
+	int r = oci_seccomp_send_listener(c->cfg->linux_.seccomp, c->pid, c->hook_state, fd, err);
+	close(fd);
+	if (r < 0)
+		return -1;
+	return oci_sync_send(sock, OCI_SYNC_SECCOMP_DONE, NULL, 0, -1, err);
+}
+
 /* Phase 5: serve the init until it waits for start. */
 static int serve_init(creation *c, oci_error *err)
 {
 	oci_sync_server s = {.console_socket = c->opts->console_socket,
 			     .master = -1,
 			     .hooks = run_create_hooks,
+			     .seccomp = c->cfg->linux_.seccomp ? send_notify_fd : NULL,
 			     .ctx = c};
 	int r = oci_sync_serve(c->sock[0], &s, err);
 	c->master = s.master;
@@ -469,12 +494,12 @@ static int start_or_wait(creation *c, int *exit_status, oci_error *err)
 {
 	if (!c->opts->foreground && !c->opts->detach)
 		return 0;
-	if (oci_container_start_locked(c->dirfd, &c->st, err) < 0)
+	if (oci_container_start_locked(c->d.dirfd, &c->d.st, err) < 0)
 		return -1;
 	if (c->opts->detach)
 		return 0;
 	/* Foreground: let kill/delete in while we wait. */
-	flock(c->dirfd, LOCK_UN);
+	flock(c->d.dirfd, LOCK_UN);
 	if (oci_signals_wait(c->pid, c->master, exit_status, err) < 0)
 		return -1;
 	/* The init is reaped: from here on nothing is rolled back. */
@@ -483,11 +508,11 @@ static int start_or_wait(creation *c, int *exit_status, oci_error *err)
 	if (c->master >= 0)
 		close(c->master);
 	c->master = -1;
-	flock(c->dirfd, LOCK_EX);
-	oci_container_kill_all(&c->st, false);
+	flock(c->d.dirfd, LOCK_EX);
+	oci_container_kill_all(&c->d.st, false);
 	if (c->opts->keep)
 		return 0; /* stopped, with its state and cgroups, until `delete` */
-	return oci_container_destroy(c->rootfd, c->opts->id, &c->st, true, err);
+	return oci_container_destroy(c->d.rootfd, c->opts->id, &c->d.st, true, err);
 }
 
 int oci_container_create(const oci_runtime *rt, const oci_create_opts *opts, int *exit_status,
@@ -498,8 +523,8 @@ int oci_container_create(const oci_runtime *rt, const oci_create_opts *opts, int
 	if (oci_process_check_preserved(opts->preserve_fds, err) < 0 ||
 	    oci_state_check_id(opts->id, err) < 0)
 		return -1;
-	cleanup_bundle_config bundle_config b = {0};
-	if (load_bundle(opts, &b, err) < 0)
+	cleanup_bundle_config oci_bundle_config b = {0};
+	if (oci_container_load_bundle(opts->bundle, opts, &b, err) < 0)
 		return -1;
 	cleanup_ns_plan ns_plan ns = {.join_pid_fd = -1, .join_user_fd = -1, .join_fds = {-1}};
 	if (plan_namespaces(&b.cfg, &ns, err) < 0)

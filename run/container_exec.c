@@ -34,6 +34,7 @@
 #include "common/util.h"
 #include "run/cgroup/cgroup.h"
 #include "run/cloned_binary.h"
+#include "run/container_internal.h"
 #include "run/lsm.h"
 #include "run/process.h"
 #include "run/seccomp.h"
@@ -163,7 +164,9 @@ static __attribute__((noreturn)) void exec_process(int sync, const oci_process *
 			child_fail(sync, &err, 1);
 		close(procfd);
 	}
-	if (!nnp && oci_seccomp_load(seccomp, &err) < 0)
+	int notify_fd;
+	if (!nnp && (oci_seccomp_load(seccomp, &notify_fd, &err) < 0 ||
+		     oci_seccomp_handoff(sync, notify_fd, &err) < 0))
 		child_fail(sync, &err, 1);
 	/* The state root and directory, the namespace fds and the init's root are host
 	 * directories: none may be open when the cwd is resolved (CVE-2024-21626). */
@@ -177,7 +180,18 @@ static __attribute__((noreturn)) void exec_process(int sync, const oci_process *
 	if (oci_process_fds(o->preserve_fds, &err) < 0)
 		child_fail(sync, &err, 1);
 	oci_signals_reset();
-	oci_process_exec_seccomp(process, exe, nnp ? seccomp : NULL, &err);
+	/* With no_new_privs as late as possible, while the sync socket is open (runc's order). */
+	if (nnp && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
+		oci_err_errno(&err, errno, "cannot set no_new_privs");
+		child_fail(sync, &err, 1);
+	}
+	if (nnp && (oci_seccomp_load(seccomp, &notify_fd, &err) < 0 ||
+		    oci_seccomp_handoff(sync, notify_fd, &err) < 0))
+		child_fail(sync, &err, 1);
+	/* no_new_privs is set already: not again under the filter */
+	oci_process p = *process;
+	p.no_new_privileges = false;
+	oci_process_exec_seccomp(&p, exe, NULL, &err);
 	child_fail(sync, &err, err.sys_errno == ENOENT ? 127 : 126);
 }
 
@@ -242,7 +256,32 @@ static __attribute__((noreturn)) void join_and_fork(int sync, const int *nsfds, 
 /* C reported G's pid (and exits): G is ours now, as a subreaper's. */
 struct exec_children {
 	pid_t *c, *g;
+	const oci_config_seccomp *seccomp;
+	const char *state; /* the container's state, for a seccomp agent */
+	int notify_fd;	   /* G's seccomp notify fd, until the agent has it */
+	int sock;
 };
+
+/* G's notify fd to the agent, with G's pid (known once C reported it). */
+static int exec_notify(struct exec_children *ch, oci_error *err)
+{
+	int r = oci_seccomp_send_listener(ch->seccomp, *ch->g, ch->state, ch->notify_fd, err);
+	close(ch->notify_fd);
+	ch->notify_fd = -1;
+	if (r < 0)
+		return -1;
+	return oci_sync_send(ch->sock, OCI_SYNC_SECCOMP_DONE, NULL, 0, -1, err);
+}
+
+static int exec_seccomp(void *ctx, int sock, int fd, oci_error *err)
+{
+	struct exec_children *ch = ctx;
+	if (ch->notify_fd >= 0)
+		close(ch->notify_fd);
+	ch->notify_fd = fd;
+	ch->sock = sock;
+	return *ch->g > 0 ? exec_notify(ch, err) : 0;
+}
 
 static int exec_ready(void *ctx, const char *payload, oci_error *err)
 {
@@ -250,6 +289,8 @@ static int exec_ready(void *ctx, const char *payload, oci_error *err)
 	*ch->g = (pid_t)atoi(payload);
 	waitpid(*ch->c, NULL, 0);
 	*ch->c = -1;
+	if (ch->notify_fd >= 0 && *ch->g > 0 && exec_notify(ch, err) < 0)
+		return -1;
 	return 0;
 }
 
@@ -428,13 +469,26 @@ int oci_container_exec(const oci_runtime *rt, const oci_exec_opts *o, int *exit_
 		goto out;
 	/* Messages until both children closed the socket: C's pid report, G's pty or error. */
 	{
-		struct exec_children ch = {.c = &c, .g = &gpid};
+		cleanup_free char *state = oci_container_hook_state(&st, "running");
+		struct exec_children ch = {.c = &c,
+					   .g = &gpid,
+					   .seccomp = cfg.linux_.seccomp,
+					   .state = state,
+					   .notify_fd = -1,
+					   .sock = -1};
+		if (!state) {
+			oci_err(err, OCI_E_INTERNAL, "cannot build state");
+			goto out;
+		}
 		oci_sync_server srv = {.console_socket = o->console_socket,
 				       .master = -1,
 				       .ready = exec_ready,
+				       .seccomp = cfg.linux_.seccomp ? exec_seccomp : NULL,
 				       .ctx = &ch};
 		int r = oci_sync_serve(socks[0], &srv, err);
 		master = srv.master;
+		if (ch.notify_fd >= 0)
+			close(ch.notify_fd);
 		if (r < 0)
 			goto out;
 	}

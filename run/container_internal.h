@@ -1,11 +1,17 @@
 /* What the lifecycle files (run/container*.c) share and nothing else includes: the state
- * JSON that hooks read, start's fifo handshake, and tearing a container down. */
+ * JSON that hooks read, start's fifo handshake, tearing a container down, and the phases of
+ * create that restore shares (the bundle, the state directory with the cgroups). */
 #ifndef OCI_RUN_CONTAINER_INTERNAL_H
 #define OCI_RUN_CONTAINER_INTERNAL_H
 
 #include <stdbool.h>
 
+#include <jansson.h>
+
+#include "common/config.h"
 #include "common/error.h"
+#include "run/cgroup/cgroup.h"
+#include "run/container.h"
 #include "run/state.h"
 
 /* The runtime-spec state hooks receive on stdin, with the given status. NULL on failure. */
@@ -19,4 +25,39 @@ void oci_container_kill_all(const oci_state *st, bool is_child);
 /* Remove what a container left: cgroups, state directory; poststop hooks when asked. */
 int oci_container_destroy(int rootfd, const char *id, const oci_state *st, bool poststop,
 			  oci_error *err);
+
+/* config.json of a bundle, loaded into the typed model by the walk `oci-bundle validate`
+ * runs (create's phase 1). */
+typedef struct oci_bundle_config {
+	json_t *spec; /* the JSON: the state keeps copies of its hooks and annotations */
+	oci_config cfg;
+	char *rootfs; /* root.path, resolved */
+} oci_bundle_config;
+void oci_bundle_config_release(oci_bundle_config *b);
+#define cleanup_bundle_config __attribute__((cleanup(oci_bundle_config_release)))
+/* Load and validate the config.json of bundle (absolute); unless opts is NULL, create's rules
+ * for opts' console_socket, foreground and detach are checked against process.terminal. */
+int oci_container_load_bundle(const char *bundle, const oci_create_opts *opts, oci_bundle_config *b,
+			      oci_error *err);
+/* An fd of the namespace file path, checked to be a namespace of the CLONE_NEW* flag. */
+int oci_container_open_ns_path(const char *type, int flag, const char *path, oci_error *err);
+
+/* What a new container has before any process of it exists: its state directory (dirfd,
+ * in the state root rootfd), its state fields and its cgroups. rootfd is the caller's to
+ * open; the rest oci_container_prepare_dir() makes. */
+typedef struct oci_container_dir {
+	int rootfd, dirfd; /* -1 when not open */
+	oci_cgroup_manager cgm;
+	oci_state st;
+	char created[64];
+} oci_container_dir;
+/* The state directory of id, the state's fields from b, and the cgroups with the config's
+ * limits applied (refused when the cgroup is frozen). */
+int oci_container_prepare_dir(oci_container_dir *d, const oci_runtime *rt, const char *id,
+			      const char *bundle, const oci_bundle_config *b, bool own_pidns,
+			      oci_error *err);
+/* Undo prepare_dir: the cgroups and the state directory removed. */
+void oci_container_dir_rollback(oci_container_dir *d, const char *id);
+/* Close and free what d holds (not what it made). */
+void oci_container_dir_release(oci_container_dir *d);
 #endif

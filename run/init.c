@@ -3,7 +3,8 @@
  * It was cloned into its new namespaces by the runtime and talks to it over the sync
  * socket: wait for GO (uid/gid maps written, cgroups joined), join namespaces given by path,
  * build the filesystem, let the runtime run prestart/createRuntime, run createContainer,
- * pivot_root, finish the process environment, hand over the pty, report READY, and block
+ * pivot_root, finish the process environment, hand over the pty (and a seccomp notify fd),
+ * report READY, and block
  * reading exec.fifo. `start` writes one byte there; then startContainer hooks run and the
  * container process is exec'd in place, as pid 1 of its namespace. Before READY every error
  * goes back to the runtime as one message; after it there is nobody left to tell but stderr. */
@@ -260,8 +261,7 @@ void oci_init_main(oci_init_args *a)
 	}
 
 	/* runc's order: without no_new_privs installing a filter needs CAP_SYS_ADMIN, so it goes
-	 * in before the capabilities are dropped; with it, just before execve, so a profile need
-	 * not allow the init's own last syscalls. */
+	 * in before the capabilities are dropped; with it, as late as possible (below). */
 	bool nnp = process->no_new_privileges;
 	/* runc's order too: the exec labels before no_new_privs (a confined runtime could not
 	 * change profile after it), the filter (which need not allow the write) and the
@@ -271,7 +271,9 @@ void oci_init_main(oci_init_args *a)
 			fail(a, &err);
 		close(procfd);
 	}
-	if (!nnp && oci_seccomp_load(a->seccomp, &err) < 0)
+	int notify_fd;
+	if (!nnp && (oci_seccomp_load(a->seccomp, &notify_fd, &err) < 0 ||
+		     oci_seccomp_handoff(a->sync, notify_fd, &err) < 0))
 		fail(a, &err);
 	/* Whatever the mounts or hooks left open goes before the cwd is resolved: only the
 	 * sync socket, the exec fifo and the log stay (none is a directory) (CVE-2024-21626). */
@@ -283,12 +285,27 @@ void oci_init_main(oci_init_args *a)
 	if (!exe || oci_process_fds(a->opts->preserve_fds, &err) < 0)
 		fail(a, &err);
 
+	/* With no_new_privs, runc's order: the filter goes in as late as the sync socket allows,
+	 * so startContainer hooks run inside it: before READY when a notify fd must still reach
+	 * the runtime, else just after (the profile need not allow the message). */
+	bool late = nnp && !(a->seccomp && (a->seccomp->flags & SECCOMP_FILTER_FLAG_NEW_LISTENER));
+	if (nnp && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
+		oci_err_errno(&err, errno, "cannot set no_new_privs");
+		fail(a, &err);
+	}
+	if (nnp && !late &&
+	    (oci_seccomp_load(a->seccomp, &notify_fd, &err) < 0 ||
+	     oci_seccomp_handoff(a->sync, notify_fd, &err) < 0))
+		fail(a, &err);
+
 	/* From here on we outlive the runtime's create. */
 	prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
 	if (oci_sync_send(a->sync, OCI_SYNC_READY, NULL, 0, -1, &err) < 0)
 		_exit(1);
 	close(a->sync);
 	a->sync = -1;
+	if (late && oci_seccomp_load(a->seccomp, NULL, &err) < 0)
+		fail(a, &err);
 
 	char c;
 	ssize_t n;
@@ -302,6 +319,9 @@ void oci_init_main(oci_init_args *a)
 	if (oci_hooks_run(hooks, "startContainer", state, &err) < 0)
 		fail(a, &err);
 	oci_signals_reset();
-	oci_process_exec_seccomp(process, exe, nnp ? a->seccomp : NULL, &err);
+	/* no_new_privs is set already: not again under the filter */
+	oci_process p = *process;
+	p.no_new_privileges = false;
+	oci_process_exec_seccomp(&p, exe, NULL, &err);
 	fail(a, &err);
 }

@@ -568,6 +568,25 @@ static int mount_cgroups(int rootfd, const char *dest, int target, unsigned long
 	return 0;
 }
 
+/* A /dev of its own (not a bind) asked read-only: it is mounted writable so that devpts and
+ * the device nodes can be made in it, and made read-only after pivot_root (runc's order). */
+static bool readonly_dev(const oci_config_mount *m)
+{
+	if (!m->destination || strcmp(m->destination, "/dev") ||
+	    (m->type && !strcmp(m->type, "bind")))
+		return false;
+	bool ro = false;
+	for (char *const *o = m->options; o && *o; o++) {
+		if (!strcmp(*o, "ro"))
+			ro = true;
+		else if (!strcmp(*o, "rw"))
+			ro = false;
+		else if (!strcmp(*o, "bind") || !strcmp(*o, "rbind"))
+			return false;
+	}
+	return ro;
+}
+
 static int do_mount(const oci_mount_ctx *ctx, int rootfd, const oci_config_mount *m, size_t idx,
 		    oci_error *err)
 {
@@ -585,6 +604,8 @@ static int do_mount(const oci_mount_ctx *ctx, int rootfd, const oci_config_mount
 		return oci_err_prefix(err, "%s", path);
 	if (!options)
 		data[0] = '\0';
+	if (readonly_dev(m))
+		flags &= ~(unsigned long)MS_RDONLY;
 	bool is_bind = !strcmp(type, "bind") || (flags & MS_BIND);
 	if (!is_bind &&
 	    oci_lsm_mount_data(type, ctx->cfg->linux_.mount_label, data, sizeof(data), err) < 0)
@@ -1125,6 +1146,12 @@ int oci_mounts_finalize(const oci_mount_ctx *ctx, oci_error *err)
 	for (char *const *p = masked; p && *p; p++)
 		if (mask_path(*p, nullfd, err) < 0)
 			return -1;
+	for (size_t i = 0; i < cfg->n_mounts; i++) {
+		struct oci_mount_attr attr = {.attr_set = OCI_MOUNT_ATTR_RDONLY};
+		if (readonly_dev(&cfg->mounts[i]) &&
+		    sys_mount_setattr(AT_FDCWD, "/dev", 0, &attr) < 0)
+			return oci_err_errno(err, errno, "cannot make /dev read-only");
+	}
 	if (cfg->root_readonly) {
 		struct oci_mount_attr attr = {.attr_set = OCI_MOUNT_ATTR_RDONLY};
 		if (sys_mount_setattr(AT_FDCWD, "/", 0, &attr) < 0)

@@ -389,7 +389,7 @@ int oci_process_exec_seccomp(const oci_process *process, const char *path,
 		return oci_err(err, OCI_E_INVALID, "process.args: must not be empty");
 	if (process->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return oci_err_errno(err, errno, "cannot set no_new_privs");
-	if (oci_seccomp_load(late, err) < 0)
+	if (oci_seccomp_load(late, NULL, err) < 0)
 		return -1;
 	execve(path, process->args, process->env ? process->env : none);
 	return oci_err_errno(err, errno, "exec '%s'", path);

@@ -130,6 +130,17 @@ int oci_sync_serve(int sock, oci_sync_server *s, oci_error *err)
 			}
 			continue;
 		}
+		if (t == OCI_SYNC_SECCOMP) {
+			if (fd < 0 || !s->seccomp) {
+				if (fd >= 0)
+					close(fd);
+				return oci_err(err, OCI_E_INTERNAL,
+					       "unexpected seccomp notify fd from the container");
+			}
+			if (s->seccomp(s->ctx, sock, fd, err) < 0)
+				return -1;
+			continue;
+		}
 		/* No other message carries an fd we keep. */
 		if (fd >= 0)
 			close(fd);

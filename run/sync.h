@@ -15,6 +15,8 @@ enum oci_sync_type {
 	OCI_SYNC_PTY,	     /* init -> runtime: the pty master (fd) */
 	OCI_SYNC_READY,	     /* init -> runtime: waiting for start */
 	OCI_SYNC_ERROR,	     /* init -> runtime: payload is the error message */
+	OCI_SYNC_SECCOMP,    /* init -> runtime: the seccomp notify fd (fd) for the agent */
+	OCI_SYNC_SECCOMP_DONE, /* runtime -> init: the agent has it */
 };
 
 #define OCI_SYNC_MAX 8192
@@ -35,6 +37,9 @@ typedef struct oci_sync_server {
 	int (*hooks)(void *ctx, oci_error *err);
 	/* OCI_SYNC_READY with its payload: 1 ends the loop, 0 goes on until the peer closes. */
 	int (*ready)(void *ctx, const char *payload, oci_error *err);
+	/* OCI_SYNC_SECCOMP: the callback owns fd and sends OCI_SYNC_SECCOMP_DONE on sock once
+	 * the agent has it (NULL: the message is refused). */
+	int (*seccomp)(void *ctx, int sock, int fd, oci_error *err);
 	void *ctx;
 } oci_sync_server;
 

@@ -85,6 +85,7 @@ declare -A PARALLEL=(
 	[73-cve-review2]=""
 	[80-cgroupv2]="cpu"
 	[82-run-events-criu]="cpu"
+	[83-systemd-cgroup]="cpu"
 	[90-readme]=""
 	[91-install]=""
 	[92-systemd-example]=""
@@ -188,7 +189,7 @@ report() {
 # The order files start in: those that must run alone first (then nothing waits behind them
 # with a core idle), then the slow ones named in EARLY (started last, each would end the run
 # alone), then the rest in file order. Results print in file order whatever the start order.
-EARLY=(80-cgroupv2 82-run-events-criu)
+EARLY=(80-cgroupv2 82-run-events-criu 83-systemd-cgroup)
 order=()
 for ((i = 0; i < ${#files[@]}; i++)); do
 	[ -n "${PARALLEL[$(basename "${files[$i]}" .bats)]+set}" ] || order+=("$i")

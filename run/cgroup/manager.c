@@ -17,6 +17,7 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "run/cgroup/internal.h"
+#include "run/cgroup/systemd_dbus.h"
 #include "run/userns.h"
 
 /* ---- cgroup files ---- */
@@ -147,8 +148,7 @@ int oci_cgroup_manager_init(oci_cgroup_manager *m, bool systemd, oci_error *err)
 {
 	/* runc's test for a running systemd: without one there is nobody to create the unit,
 	 * and directories made in its place would be left to no one. */
-	struct stat sb;
-	if (systemd && (stat("/run/systemd/system", &sb) < 0 || !S_ISDIR(sb.st_mode)))
+	if (systemd && !oci_cgroup_systemd_running())
 		return oci_err(err, OCI_E_UNSUPPORTED,
 			       "--systemd-cgroup: systemd is not running on this host (no "
 			       "/run/systemd/system): drop the flag to use cgroupfs");
@@ -208,7 +208,14 @@ oci_cgroup *oci_cgroup_from_dirs(const char *const *dirs, size_t n, oci_error *e
 	for (size_t i = 0; i < n; i++)
 		if (!dirs[i] || !oci_cgroup_has(dirs[i], "cgroup.controllers"))
 			all_v2 = false;
-	oci_cgroup *cg = cgroup_new(all_v2 ? &oci_cgroup_v2_ops : &oci_cgroup_v1_ops, err);
+	/* a scope of systemd's (--systemd-cgroup): its driver checks with systemd that the unit
+	 * owns these directories before it changes or stops it */
+	bool scope = n > 0 && dirs[0] && oci_str_has_suffix(dirs[0], ".scope") &&
+		     oci_cgroup_systemd_running();
+	oci_cgroup *cg = cgroup_new(scope    ? &oci_cgroup_systemd_ops
+				    : all_v2 ? &oci_cgroup_v2_ops
+					     : &oci_cgroup_v1_ops,
+				    err);
 	if (!cg)
 		return NULL;
 	for (size_t i = 0; i < n; i++)
@@ -238,7 +245,7 @@ oci_cgroup *oci_cgroup_create(const oci_cgroup_manager *m, const char *cgroups_p
 	 * are killed with the container. */
 	pid_t *pids = NULL;
 	size_t n = 0;
-	if (oci_cgroup_fs_pids(cg, &pids, &n, NULL) == 0 && n > 0)
+	if (cg->ops->pids(cg, &pids, &n, NULL) == 0 && n > 0)
 		log_warn("container's cgroup '%s' is not empty: %zu process(es) found", rel, n);
 	free(pids);
 	return cg;

@@ -94,8 +94,10 @@ char *oci_cgroup_plan_systemd(const char *cp, oci_error *err)
 			       cp),
 		       NULL;
 	rel_add(&r, "/", 1);
-	rel_add(&r, prefix, plen);
-	rel_add(&r, "-", 1);
+	if (plen) { /* runc: no prefix, no dash */
+		rel_add(&r, prefix, plen);
+		rel_add(&r, "-", 1);
+	}
 	rel_add(&r, name, strlen(name));
 	rel_add(&r, ".scope", 6);
 	if (r.overflow)

@@ -1,10 +1,11 @@
 /* oci-run checkpoint ID / restore ID: runc's live-migration commands through CRIU (one
  * option table for both; each option says which command takes it). Options runc has that
- * oci-run cannot carry out (lazy pages, a page server, --empty-ns, a console socket or
- * --no-pivot at restore, LSM relabelling) are refused in one line, never ignored. */
+ * oci-run cannot carry out (lazy pages, a page server, a console socket or --no-pivot at
+ * restore, LSM relabelling) are refused in one line, never ignored. */
 #include "run/cmd/cmd.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,7 +51,8 @@ static const oci_cli_option cr_options[] = {
     {"console-socket", 0, OCI_ARG_REQUIRED, "PATH", R "refused: terminals are not restored",
      OPT_CONSOLE},
     {"detach", 'd', OCI_ARG_NONE, NULL, R "do not wait for the restored container", OPT_DETACH},
-    {"empty-ns", 0, OCI_ARG_REQUIRED, "NS", B "refused: not supported", OPT_EMPTY_NS},
+    {"empty-ns", 0, OCI_ARG_REQUIRED, "NS",
+     B "'network': the namespace is made, its contents not dumped or restored", OPT_EMPTY_NS},
     {"ext-unix-sk", 0, OCI_ARG_NONE, NULL, B "allow external unix sockets", OPT_EXT_UNIX_SK},
     {"file-locks", 0, OCI_ARG_NONE, NULL, B "handle file locks", OPT_FILE_LOCKS},
     {"help", 'h', OCI_ARG_NONE, NULL, "show this help", OPT_HELP},
@@ -177,8 +179,13 @@ static int cr_main(const oci_runtime *rt, int argc, char **argv, bool restore, o
 			return refuse(cmd, name_of(opt), "lazy migration needs CRIU's page server",
 				      err);
 		case OPT_EMPTY_NS:
-			return refuse(cmd, name_of(opt),
-				      "namespaces are always checkpointed and restored", err);
+			/* runc's only one: a network set up by hooks or the engine */
+			if (strcmp(cli.optarg, "network"))
+				return oci_err(err, OCI_E_INVALID,
+					       "%s: --empty-ns '%s': only 'network' is supported",
+					       cmd, cli.optarg);
+			o->empty_ns |= CLONE_NEWNET;
+			break;
 		case OPT_CONSOLE:
 			return refuse(cmd, name_of(opt),
 				      "a container with a terminal is not restored", err);

@@ -1,7 +1,9 @@
 #!/usr/bin/env bats
 # oci-run linux.seccomp: errno rules and defaults, allowlists, argument conditions, kill and
 # trap actions, flags, podman's default profile, bad profiles refused at create in one line
-# with nothing left, and the filter loaded with or without noNewPrivileges.
+# with nothing left, the filter loaded with or without noNewPrivileges (startContainer hooks
+# inside it), the -ENOSYS stub for syscalls newer than the profile, and SCMP_ACT_NOTIFY served
+# by a seccomp agent (tests/lib/seccomp-agent.c) for run and exec.
 # Runtime-agnostic: RUNTIME=runc runs the same checks against runc.
 
 load ../lib/common
@@ -23,6 +25,7 @@ writable_tmp() {
 
 teardown() {
 	cleanup_containers
+	[ -z "${AGENT_PID:-}" ] || kill "$AGENT_PID" 2>/dev/null || true
 	if [ -n "${PEER_DIR:-}" ]; then
 		podman_cleanup
 		peers_cleanup_dir
@@ -39,6 +42,66 @@ in_container() {
 # set_seccomp JSON: linux.seccomp = JSON (a jq expression).
 set_seccomp() {
 	edit_config ".linux.seccomp = ($1)"
+}
+
+# start_agent [-e NAME=ERRNO]...: the seccomp agent on $SOCK, its log in $ALOG.
+start_agent() {
+	SOCK=$BATS_TEST_TMPDIR/agent.sock
+	ALOG=$BATS_TEST_TMPDIR/agent.log
+	"$OCI_BUILD/tests/lib/seccomp-agent" -s "$SOCK" -l "$ALOG" "$@" 3>&- </dev/null >/dev/null 2>&1 &
+	AGENT_PID=$!
+	local i
+	for i in $(seq 50); do
+		[ -S "$SOCK" ] && return 0
+		sleep 0.1
+	done
+	echo "the seccomp agent did not start" >&2
+	return 1
+}
+
+# agent_state N: the Nth ContainerProcessState the agent received (1-based), as JSON.
+agent_state() {
+	grep '^state ' "$ALOG" | sed -n "$1p" | sed 's/^state //; s/ fd=[-0-9]*$//'
+}
+
+# A static program (no libc of the rootfs needed) for what busybox cannot do: `probe clone3`
+# prints the errno of a direct clone3(NULL, 0) (the kernel itself says EINVAL); `probe
+# sigmkdir DIR` catches SIGUSR1 (no SA_RESTART), makes DIR and prints the errno and how many
+# signals came.
+probe() {
+	local dir=$BATS_FILE_TMPDIR/probe
+	if [ ! -x "$dir/probe" ]; then
+		mkdir -p "$dir"
+		cat >"$dir/probe.c" <<-'EOF'
+			#include <errno.h>
+			#include <stdio.h>
+			#include <string.h>
+			#include <sys/syscall.h>
+			#include <unistd.h>
+			#include <signal.h>
+			#include <sys/stat.h>
+			static volatile sig_atomic_t signals;
+			static void on_usr1(int sig) { signals++; }
+			int main(int argc, char **argv)
+			{
+				if (argc > 1 && !strcmp(argv[1], "clone3")) {
+					long r = syscall(SYS_clone3, NULL, 0);
+					printf("clone3: %ld errno=%d\n", r, r < 0 ? errno : 0);
+					return 0;
+				}
+				if (argc > 2 && !strcmp(argv[1], "sigmkdir")) {
+					struct sigaction sa = {.sa_handler = on_usr1};
+					sigaction(SIGUSR1, &sa, NULL);
+					int r = mkdir(argv[2], 0700);
+					printf("mkdir: %d errno=%d signals=%d\n", r, r < 0 ? errno : 0, (int)signals);
+					return 0;
+				}
+				return 2;
+			}
+		EOF
+		cc -static -O2 -o "$dir/probe" "$dir/probe.c"
+	fi
+	echo "$dir"
 }
 
 # What busybox sh, echo, grep and the runtimes' own last steps before exec need (runc and
@@ -294,7 +357,11 @@ bad_profile() {
 	bad_profile '{defaultAction: "SCMP_ACT_ALLOW", flags: ["SECCOMP_FILTER_FLAG_BOGUS"]}' \
 		"linux.seccomp.flags[0]: unknown flag 'SECCOMP_FILTER_FLAG_BOGUS'"
 	bad_profile '{defaultAction: "SCMP_ACT_ALLOW", syscalls: [{names: ["mkdir"], action: "SCMP_ACT_NOTIFY"}]}' \
-		"linux.seccomp.syscalls[0].action: seccomp notify is not supported"
+		"linux.seccomp.listenerPath: missing"
+	bad_profile '{defaultAction: "SCMP_ACT_ALLOW", listenerPath: "", syscalls: [{names: ["mkdir"], action: "SCMP_ACT_NOTIFY"}]}' \
+		"linux.seccomp.listenerPath: empty"
+	bad_profile '{defaultAction: "SCMP_ACT_NOTIFY", listenerPath: "/run/agent.sock"}' \
+		"linux.seccomp.defaultAction: SCMP_ACT_NOTIFY cannot be the default action"
 	# runc lets these through (errnoRet truncated to 16 bits, ignored for ALLOW): the
 	# runtime-spec says an errno on an action without one is an error
 	is_oci_run || return 0
@@ -305,7 +372,11 @@ bad_profile() {
 	bad_profile '{defaultAction: "SCMP_ACT_ERRNO", syscalls: [{names: ["mkdir"], action: "SCMP_ACT_ALLOW", errnoRet: 1}]}' \
 		"linux.seccomp.syscalls[0].errnoRet: SCMP_ACT_ALLOW takes no errno"
 	bad_profile '{defaultAction: "SCMP_ACT_ALLOW", listenerPath: "/run/agent.sock"}' \
-		"linux.seccomp.listenerPath: seccomp notify is not supported"
+		"linux.seccomp.listenerPath: no syscall has SCMP_ACT_NOTIFY"
+	bad_profile '{defaultAction: "SCMP_ACT_ALLOW", listenerPath: "/run/agent.sock", syscalls: [{names: ["sendmsg"], action: "SCMP_ACT_NOTIFY"}]}' \
+		"linux.seccomp.syscalls[0]: SCMP_ACT_NOTIFY cannot be used for sendmsg"
+	bad_profile '{defaultAction: "SCMP_ACT_ALLOW", flags: ["SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"]}' \
+		"linux.seccomp.flags[0]: SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV needs an SCMP_ACT_NOTIFY rule"
 	bad_profile '{defaultAction: "SCMP_ACT_ALLOW", syscalls: [{names: "mkdir", action: "SCMP_ACT_ERRNO"}]}' \
 		"linux.seccomp.syscalls[0].names: expected an array"
 }
@@ -325,7 +396,201 @@ bad_profile() {
 		echo "$output" | jq -e --arg a "$a" '.linux.seccomp.archs | index($a)' >/dev/null
 	done
 	is_oci_run || return 0
-	# notify is refused, so not announced; flags this kernel takes are
-	echo "$output" | jq -e '.linux.seccomp.actions | index("SCMP_ACT_NOTIFY") | not' >/dev/null
+	# exactly what is implemented: every action (notify included), every flag known, the
+	# ones this kernel takes supported
+	echo "$output" | jq -e '.linux.seccomp.actions == ["SCMP_ACT_ALLOW", "SCMP_ACT_ERRNO", "SCMP_ACT_KILL",
+		"SCMP_ACT_KILL_PROCESS", "SCMP_ACT_KILL_THREAD", "SCMP_ACT_LOG", "SCMP_ACT_NOTIFY", "SCMP_ACT_TRACE",
+		"SCMP_ACT_TRAP"]' >/dev/null
+	echo "$output" | jq -e '.linux.seccomp.knownFlags == ["SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTER_FLAG_LOG",
+		"SECCOMP_FILTER_FLAG_SPEC_ALLOW", "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"]' >/dev/null
 	echo "$output" | jq -e '.linux.seccomp.supportedFlags | index("SECCOMP_FILTER_FLAG_LOG")' >/dev/null
+	echo "$output" | jq -e '.linux.seccomp.supportedFlags | index("SECCOMP_FILTER_FLAG_SPEC_ALLOW")' >/dev/null
+	# Linux 6.0 added WAIT_KILLABLE_RECV: announced exactly when the kernel has it
+	if [ "$(uname -r | cut -d. -f1)" -ge 6 ]; then
+		echo "$output" | jq -e '.linux.seccomp.supportedFlags | index("SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV")' >/dev/null
+	fi
+}
+
+@test "notify: the agent answers mkdir with its own errno and lets uname continue; it gets runc's ContainerProcessState" {
+	start_agent -e mkdir=28 -e mkdirat=28
+	set_seccomp '{defaultAction: "SCMP_ACT_ALLOW", listenerPath: "'"$SOCK"'", listenerMetadata: "meta-1",
+		syscalls: [{names: ["mkdir", "mkdirat", "uname"], action: "SCMP_ACT_NOTIFY"}]}'
+	in_container 'mkdir /tmp/x; echo rc=$?; uname -s'
+	assert_success
+	assert_output_contains "mkdir: can't create directory '/tmp/x': No space left on device"
+	assert_output_contains rc=1
+	assert_output_contains Linux
+	grep -E '^notify mkdir(at)? pid=[0-9]+ -> errno 28$' "$ALOG"
+	grep -E '^notify uname pid=[0-9]+ -> continue$' "$ALOG"
+	# one connection, with the fd; the state of the container being created
+	[ "$(grep -c '^state ' "$ALOG")" = 1 ]
+	grep -E '^state .* fd=[0-9]+$' "$ALOG"
+	agent_state 1 | jq -e --arg id "$CID" '.fds == ["seccompFd"] and .metadata == "meta-1"
+		and .state.id == $id and .state.status == "creating" and .pid > 0 and .pid == .state.pid
+		and (.ociVersion | startswith("1."))' >/dev/null
+}
+
+@test "notify on write, close and execve, which the runtime still needs after the filter, with and without noNewPrivileges" {
+	start_agent
+	# runc refuses notify on write (it hands the fd over with write(2)); oci-run uses sendmsg
+	local names='"close", "execve"'
+	! is_oci_run || names='"write", "close", "execve"'
+	local nnp
+	for nnp in true false; do
+		: >"$ALOG"
+		edit_config ".process.noNewPrivileges = $nnp"
+		set_seccomp '{defaultAction: "SCMP_ACT_ALLOW", listenerPath: "'"$SOCK"'",
+			syscalls: [{names: ['"$names"'], action: "SCMP_ACT_NOTIFY"}]}'
+		in_container 'echo hello; grep ^NoNewPrivs: /proc/self/status'
+		assert_success
+		assert_output_contains hello
+		if [ "$nnp" = true ]; then assert_output_contains "NoNewPrivs:	1"; else assert_output_contains "NoNewPrivs:	0"; fi
+		grep -E '^notify execve pid=[0-9]+ -> continue$' "$ALOG"
+		grep -E '^notify close pid=[0-9]+ -> continue$' "$ALOG"
+		! is_oci_run || grep -E '^notify write pid=[0-9]+ -> continue$' "$ALOG"
+	done
+}
+
+@test "notify with exec: the exec'd process's own fd goes to the agent, with the running container's state" {
+	start_agent -e mkdir=28 -e mkdirat=28
+	set_seccomp '{defaultAction: "SCMP_ACT_ALLOW", listenerPath: "'"$SOCK"'", listenerMetadata: "m2",
+		syscalls: [{names: ["mkdir", "mkdirat"], action: "SCMP_ACT_NOTIFY"}]}'
+	set_args sleep 30
+	rt_create "$CID"
+	rt start "$CID"
+	wait_status "$CID" running
+	run rt exec "$CID" sh -c 'exec 2>&1; mkdir /tmp/y; echo rc=$?'
+	assert_success
+	assert_output_contains "mkdir: can't create directory '/tmp/y': No space left on device"
+	assert_output_contains rc=1
+	[ "$(grep -c '^state ' "$ALOG")" = 2 ]
+	local init
+	init=$(rt_state_field "$CID" pid)
+	agent_state 2 | jq -e --arg id "$CID" --argjson init "$init" '.fds == ["seccompFd"] and .metadata == "m2"
+		and .state.id == $id and .state.status == "running" and .state.pid == $init
+		and .pid > 0 and .pid != $init' >/dev/null
+}
+
+@test "notify with a missing or dead agent: create fails in one line and leaves nothing" {
+	SOCK=$BATS_TEST_TMPDIR/none.sock
+	bad_profile '{defaultAction: "SCMP_ACT_ALLOW", listenerPath: "'"$SOCK"'", syscalls: [{names: ["mkdir"], action: "SCMP_ACT_NOTIFY"}]}' \
+		"linux.seccomp.listenerPath: cannot connect to the seccomp agent at '$SOCK': No such file or directory"
+	# a socket nobody listens on any more
+	python3 -c 'import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' "$SOCK"
+	bad_profile '{defaultAction: "SCMP_ACT_ALLOW", listenerPath: "'"$SOCK"'", syscalls: [{names: ["mkdir"], action: "SCMP_ACT_NOTIFY"}]}' \
+		"linux.seccomp.listenerPath: cannot connect to the seccomp agent at '$SOCK': Connection refused"
+	# no init left, no cgroup left
+	! pgrep -f "oci-run.*$CID" >/dev/null
+	[ -z "$(find /sys/fs/cgroup -maxdepth 3 -name "*$CID*" 2>/dev/null)" ]
+}
+
+@test "syscalls newer than the profile get ENOSYS, not the default errno; listed ones keep their action" {
+	local dir
+	dir=$(probe)
+	edit_config '.mounts += [{destination: "/opt/probe", type: "bind", source: "'"$dir"'", options: ["bind", "ro"]}]'
+	# an allowlist that knows nothing newer than clone3 (close_range and faccessat2 are)
+	local allow
+	allow=$(jq -c 'map(select(. != "clone3" and . != "close_range" and . != "faccessat2"))' <<<"$ALLOWLIST")
+	local archs='[]'
+	[ "$(uname -m)" != x86_64 ] || archs='["SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"]'
+	set_seccomp '{defaultAction: "SCMP_ACT_ERRNO", architectures: '"$archs"', syscalls: [{names: '"$allow"', action: "SCMP_ACT_ALLOW"}]}'
+	set_args /opt/probe/probe clone3
+	run rt run "$CID" </dev/null
+	assert_success
+	assert_output_contains "clone3: -1 errno=38"
+	# without architectures: the native one is implied (runc 1.1 then has no stub at all)
+	if is_oci_run; then
+		set_seccomp '{defaultAction: "SCMP_ACT_ERRNO", syscalls: [{names: '"$allow"', action: "SCMP_ACT_ALLOW"}]}'
+		run rt run "$CID" </dev/null
+		assert_success
+		assert_output_contains "clone3: -1 errno=38"
+	fi
+	# listed: its own action
+	set_seccomp '{defaultAction: "SCMP_ACT_ERRNO", syscalls: [{names: '"$allow"', action: "SCMP_ACT_ALLOW"},
+		{names: ["clone3"], action: "SCMP_ACT_ERRNO", errnoRet: 13}]}'
+	run rt run "$CID" </dev/null
+	assert_success
+	assert_output_contains "clone3: -1 errno=13"
+	# an older syscall the profile does not list still gets the default errno
+	set_seccomp '{defaultAction: "SCMP_ACT_ERRNO", defaultErrnoRet: 1, syscalls: [{names: '"$allow"', action: "SCMP_ACT_ALLOW"}]}'
+	in_container 'mkdir /tmp/x; echo rc=$?'
+	assert_output_contains "Operation not permitted"
+}
+
+@test "startContainer hooks run inside the filter with noNewPrivileges" {
+	edit_config '.process.noNewPrivileges = true'
+	set_seccomp '{defaultAction: "SCMP_ACT_ALLOW", syscalls: [{names: ["mkdir", "mkdirat"], action: "SCMP_ACT_ERRNO", errnoRet: 28}]}'
+	edit_config '.hooks.startContainer = [{path: "/bin/sh", args: ["sh", "-c", "grep ^Seccomp: /proc/self/status >/tmp/hook.out; mkdir /tmp/hookdir 2>>/tmp/hook.out; echo rc=$? >>/tmp/hook.out"]}]'
+	in_container 'cat /tmp/hook.out'
+	assert_success
+	assert_output_contains "Seccomp:	2"
+	assert_output_contains "No space left on device"
+	assert_output_contains rc=1
+}
+
+@test "flags: LOG sends errno actions to the audit log, SPEC_ALLOW keeps the speculation state, both load" {
+	is_oci_run || skip "runc 1.1 refuses every seccomp flag"
+	if pidof auditd >/dev/null; then skip "auditd takes the audit records (not the kernel log)"; fi
+	dmesg >/dev/null 2>&1 || skip "the kernel log cannot be read here"
+	# sync(2) is refused with an errno: audited only with SECCOMP_FILTER_FLAG_LOG
+	local flags before after
+	for flags in '[]' '["SECCOMP_FILTER_FLAG_LOG"]'; do
+		set_seccomp '{defaultAction: "SCMP_ACT_ALLOW", flags: '"$flags"', syscalls: [{names: ["sync"], action: "SCMP_ACT_ERRNO"}]}'
+		before=$(dmesg | grep -c 'comm="sync" .* syscall=162 .*code=0x50000' || true)
+		in_container 'sync; echo rc=$?; grep "^Seccomp:" /proc/self/status'
+		assert_success
+		assert_output_contains "Seccomp:	2"
+		sleep 0.2
+		after=$(dmesg | grep -c 'comm="sync" .* syscall=162 .*code=0x50000' || true)
+		if [ "$flags" = '[]' ]; then
+			[ "$after" = "$before" ] || { echo "audited without the LOG flag" >&2; return 1; }
+		else
+			[ "$after" -gt "$before" ] || { echo "no audit record with the LOG flag" >&2; return 1; }
+		fi
+	done
+	# SPEC_ALLOW: without it a filter forces the speculative store bypass mitigation where the
+	# kernel mitigates per thread through seccomp; with it the state stays the host's
+	local host
+	host=$(awk -F'\t' '/^Speculation_Store_Bypass:/ {print $2}' /proc/self/status)
+	set_seccomp '{defaultAction: "SCMP_ACT_ALLOW", flags: ["SECCOMP_FILTER_FLAG_SPEC_ALLOW"], syscalls: [{names: ["sync"], action: "SCMP_ACT_ERRNO"}]}'
+	in_container 'grep -E "^(Seccomp|Speculation_Store_Bypass):" /proc/self/status'
+	assert_success
+	assert_output_contains "Seccomp:	2"
+	assert_output_contains "Speculation_Store_Bypass:	$host"
+	if [ "$host" = "thread vulnerable" ] && grep -q seccomp /sys/devices/system/cpu/vulnerabilities/spec_store_bypass; then
+		set_seccomp '{defaultAction: "SCMP_ACT_ALLOW", syscalls: [{names: ["sync"], action: "SCMP_ACT_ERRNO"}]}'
+		in_container 'grep "^Speculation_Store_Bypass:" /proc/self/status'
+		assert_output_contains "thread force mitigated"
+	fi
+}
+
+@test "flags: WAIT_KILLABLE_RECV keeps a signal from interrupting a syscall the agent has taken" {
+	is_oci_run || skip "runc 1.1 does not know SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"
+	rt features | jq -e '.linux.seccomp.supportedFlags | index("SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV")' >/dev/null ||
+		skip "this kernel has no SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV (Linux 6.0)"
+	local dir
+	dir=$(probe)
+	edit_config '.mounts += [{destination: "/opt/probe", type: "bind", source: "'"$dir"'", options: ["bind", "ro"]}]'
+	start_agent -e mkdir=28 -w 1500
+	set_args /opt/probe/probe sigmkdir /tmp/x
+	local flags out
+	for flags in '[]' '["SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"]'; do
+		: >"$ALOG"
+		set_seccomp '{defaultAction: "SCMP_ACT_ALLOW", listenerPath: "'"$SOCK"'", flags: '"$flags"',
+			syscalls: [{names: ["mkdir"], action: "SCMP_ACT_NOTIFY"}]}'
+		out=$BATS_TEST_TMPDIR/out
+		rt run -d "$CID" </dev/null >"$out" 2>&1
+		# the agent has taken mkdir and sits on it: a signal now
+		for _ in $(seq 50); do grep -q '^took mkdir' "$ALOG" && break; sleep 0.05; done
+		grep -q '^took mkdir' "$ALOG"
+		rt kill "$CID" USR1
+		wait_status "$CID" stopped
+		rt delete "$CID"
+		cat "$out"
+		if [ "$flags" = '[]' ]; then
+			grep -q 'mkdir: -1 errno=4 signals=1' "$out" # EINTR: the signal cut the wait
+		else
+			grep -q 'mkdir: -1 errno=28 signals=1' "$out" # the agent's answer, then the signal
+		fi
+	done
 }

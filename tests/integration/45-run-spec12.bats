@@ -165,6 +165,7 @@ refused_naming() {
 }
 
 @test "domainname: set in the container's uts namespace; refused without one, as runc" {
+	is_oci_run || skip "runc 1.1 ignores domainname (applied from runc 1.2)"
 	edit_config '.domainname = "example.test" | .hostname = "box"'
 	set_args sh -c 'hostname; domainname 2>/dev/null || cat /proc/sys/kernel/domainname'
 	run rt run --bundle "$B" "$CID"
@@ -274,4 +275,12 @@ teardown_idmap() {
 	[ "$o1" = "$(printf '1000:1000\n0:0')" ]
 	status=$s2 output=$o2 assert_success
 	[ "$o2" = "$(printf '65534:65534\n65534:65534')" ]
+}
+
+@test "a read-only /dev: devpts and the device nodes are made before it turns read-only, as runc" {
+	edit_config '(.mounts[] | select(.destination == "/dev") | .options) += ["ro"]'
+	set_args sh -c 'ls -l /dev/null | cut -c1; echo x >/dev/null && echo null-ok; touch /dev/x 2>/dev/null || echo dev-ro; grep -c " /dev/pts .* devpts " /proc/self/mountinfo; test -c /dev/pts/ptmx && echo ptmx'
+	run rt run --bundle "$B" "$CID"
+	assert_success
+	[ "$output" = "$(printf 'c\nnull-ok\ndev-ro\n1\nptmx')" ]
 }

@@ -63,7 +63,7 @@ run_detached() {
 
 @test "runc's options oci-run cannot carry out are refused in one line" {
 	run_detached
-	for o in --lazy-pages "--page-server 1.2.3.4:5" "--status-fd 3" "--empty-ns network"; do
+	for o in --lazy-pages "--page-server 1.2.3.4:5" "--status-fd 3"; do
 		# shellcheck disable=SC2086
 		run rt checkpoint $o --image-path "$BATS_TEST_TMPDIR/img" "$CID"
 		assert_failure 1
@@ -77,6 +77,11 @@ run_detached() {
 		assert_one_line_error oci-run
 		assert_output_contains "is not supported by oci-run"
 	done
+	# runc's --empty-ns takes only the network namespace
+	run rt checkpoint --empty-ns pid --image-path "$BATS_TEST_TMPDIR/img" "$CID"
+	assert_failure 1
+	assert_one_line_error oci-run
+	assert_output_contains "checkpoint: --empty-ns 'pid': only 'network' is supported"
 	run rt checkpoint --manage-cgroups-mode bogus "$CID"
 	assert_failure 1
 	assert_output_contains "invalid --manage-cgroups-mode 'bogus'"
@@ -108,6 +113,36 @@ run_detached() {
 	# nothing of the would-be container was left
 	run rt state "$CID-r"
 	assert_failure
+}
+
+@test "restore loads the bundle as create does: a bad config, a user namespace, a joined pid namespace or a terminal are refused, and nothing is left" {
+	mkdir "$BATS_TEST_TMPDIR/img"
+	cp "$B/config.json" "$BATS_TEST_TMPDIR/good.json"
+	try_restore() {
+		run rt restore -d --image-path "$BATS_TEST_TMPDIR/img" --bundle "$B" "$CID-r"
+		assert_failure 1
+		assert_one_line_error oci-run
+		assert_output_contains "$1"
+		run rt state "$CID-r"
+		assert_failure
+		[ ! -e "$ROOT/$CID-r" ]
+		[ -z "$(find /sys/fs/cgroup -maxdepth 3 -name "$CID-r" 2>/dev/null)" ]
+		cp "$BATS_TEST_TMPDIR/good.json" "$B/config.json"
+	}
+	edit_config '.process.args = 7'
+	try_restore "config.json: process.args: expected an array"
+	edit_config '.linux.namespaces += [{"type": "user"}] | .linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}] | .linux.gidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]'
+	try_restore "a container with a user namespace cannot be checkpointed or restored by oci-run"
+	edit_config '.linux.namespaces |= map(if .type == "pid" then .path = "/proc/1/ns/pid" else . end)'
+	try_restore "a pid namespace joined by path cannot be checkpointed or restored"
+	edit_config '.linux.namespaces |= map(if .type == "network" then .path = "/proc/self/ns/pid" else . end)'
+	try_restore "not a network one"
+	edit_config '.process.terminal = true'
+	try_restore "restore of a container with a terminal is not supported by oci-run"
+	# a good bundle gets as far as CRIU (which cannot run here): still nothing left
+	require_cmd criu
+	echo '["/dev/null","/dev/null","/dev/null"]' >"$BATS_TEST_TMPDIR/img/descriptors.json"
+	try_restore "restore of '$CID-r': criu"
 }
 
 @test "features and --help list checkpoint, restore and events" {

@@ -21,13 +21,12 @@ wait_file() {
 	done
 }
 
-# counter: the bundle of a container counting in /tmp/count (a tmpfs) every 0.1 s, its stdio
-# on its own /dev/null. It shares the guest's network namespace: CRIU 3.17 fails to dump the
-# links of a container's own one on this kernel ("Dumping netns links": -22 from netlink).
+# counter [SCRIPT]: the bundle of a container counting in /tmp/count (a tmpfs) every 0.1 s after
+# SCRIPT (commands ending in ';' or '&'; one line), its stdio on its own /dev/null.
+# It has its own network namespace (the default spec's): CRIU dumps and restores it.
 counter() {
-	bundle sh -c 'exec </dev/null >/dev/null 2>&1; i=0; while :; do i=$((i+1)); echo $i >/tmp/count; sleep 0.1; done'
+	bundle sh -c "exec </dev/null >/dev/null 2>&1; ${1:-:;} i=0; while :; do i=\$((i+1)); echo \$i >/tmp/count; sleep 0.1; done"
 	edit '.mounts += [{"destination": "/tmp", "type": "tmpfs", "source": "tmpfs", "options": ["nosuid"]}]'
-	edit '.linux.namespaces |= map(select(.type != "network"))'
 }
 
 count_of() {
@@ -74,6 +73,9 @@ put later "$(count_of "$CID-new")"
 pid=$(state_field "$CID-new" pid)
 put pid "$pid"
 put pid-file "$(cat /tmp/restored.pid)"
+# its own network namespace, restored with its lo up
+[ "$(readlink /proc/$pid/ns/net)" != "$(readlink /proc/self/ns/net)" ] && put own-netns yes
+put lo "$(grep -c 'lo:' /proc/$pid/net/dev) $(cat /proc/$pid/root/sys/class/net/lo/operstate 2>/dev/null)"
 put status "$(state_field "$CID-new" status)"
 put cgroup "$(cat /proc/$pid/cgroup)"
 rec stats rt events --stats "$CID-new"
@@ -99,8 +101,12 @@ cleanup
 
 t ckpt-bind
 counter
-mkdir -p /srv/bindsrc /srv/rootfs/mnt && echo hello >/srv/bindsrc/f
-edit '.mounts += [{"destination": "/mnt", "type": "bind", "source": "/srv/bindsrc", "options": ["rbind"]}]'
+mkdir -p /srv/bindsrc /srv/bindsrc2 /srv/rootfs/mnt /srv/rootfs/real && echo hello >/srv/bindsrc/f
+echo linked >/srv/bindsrc2/f
+# a destination that is an absolute symlink inside the rootfs: resolved there, not on the host
+ln -sfn /real /srv/rootfs/link
+edit '.mounts += [{"destination": "/mnt", "type": "bind", "source": "/srv/bindsrc", "options": ["rbind"]},
+	{"destination": "/link", "type": "bind", "source": "/srv/bindsrc2", "options": ["rbind"]}]'
 run_bg "$CID"
 sleep 1
 rec checkpoint rt checkpoint --image-path /tmp/img4 "$CID"
@@ -108,7 +114,110 @@ rec restore rt restore -d --image-path /tmp/img4 -b "$B" "$CID-r"
 grep -B3 Error /tmp/img4/restore.log | tail -12 >"$T/rlog"
 pid=$(state_field "$CID-r" pid)
 put file "$(cat /proc/$pid/root/mnt/f 2>&1)"
+put linked "$(cat /proc/$pid/root/real/f 2>&1)"
 put count "$(count_of "$CID-r")"
+cleanup
+
+t ckpt-emptyns
+# --empty-ns network: the namespace is made again, empty; the prestart hooks run when it
+# exists, with the restored init's pid (as runc: a hook or an engine sets the network up)
+counter
+edit '.hooks.prestart = [{"path": "/bin/sh", "args": ["sh", "-c", "cat >/tmp/emptyns-hook.json"]}]'
+run_bg "$CID"
+sleep 1
+rm -f /tmp/emptyns-hook.json
+rec checkpoint rt checkpoint --empty-ns network --image-path /tmp/img8 "$CID"
+rec restore rt restore -d --empty-ns network --image-path /tmp/img8 -b "$B" "$CID-r"
+pid=$(state_field "$CID-r" pid)
+put pid "$pid"
+put hook-pid "$(jq -r .pid /tmp/emptyns-hook.json 2>&1)"
+a=$(count_of "$CID-r")
+sleep 1
+put counting "$([ "$(count_of "$CID-r")" -gt "${a:-0}" ] && echo yes)"
+[ "$(readlink /proc/$pid/ns/net)" != "$(readlink /proc/self/ns/net)" ] && put own-netns yes
+# nothing restored in it: lo is there but down
+put lo "$(cat /proc/$pid/root/sys/class/net/lo/operstate 2>&1)"
+rec bad rt checkpoint --empty-ns pid --image-path /tmp/img8b "$CID-r"
+cleanup
+
+t ckpt-extnetns
+# a network namespace joined by path (as engines give one): external for CRIU, and the
+# restored container is back in the namespace at that path
+# (iproute2's ip: busybox's has no netns)
+/bin/ip netns add ckptns
+counter
+edit '.linux.namespaces |= map(if .type == "network" then .path = "/run/netns/ckptns" else . end)'
+run_bg "$CID"
+sleep 1
+rec checkpoint rt checkpoint --image-path /tmp/img9 "$CID"
+rec restore rt restore -d --image-path /tmp/img9 -b "$B" "$CID-r"
+pid=$(state_field "$CID-r" pid)
+put netns "$(stat -L -c %i /proc/$pid/ns/net 2>&1)"
+put want "$(stat -L -c %i /run/netns/ckptns)"
+put count "$(count_of "$CID-r")"
+cleanup
+/bin/ip netns del ckptns
+
+t ckpt-cgns
+# a cgroup namespace: restored into the new container's cgroup, which is its root again
+counter 'while :; do echo "$(cat /tmp/count) $(cat /proc/self/cgroup)" >/tmp/cg; sleep 0.2; done &'
+edit '.linux.namespaces += [{"type": "cgroup"}]'
+run_bg "$CID"
+sleep 1
+put before "$(count_of "$CID")"
+rec checkpoint rt checkpoint --image-path /tmp/img10 "$CID"
+rec restore rt restore -d --image-path /tmp/img10 -b "$B" "$CID-r"
+pid=$(state_field "$CID-r" pid)
+sleep 1
+put restored "$(count_of "$CID-r")"
+put cg "$(cat /proc/$pid/root/tmp/cg)"
+put host-cg "$(cat /proc/$pid/cgroup)"
+grep Error /tmp/img10/restore.log | head -5 >"$T/rlog"
+cleanup
+
+t ckpt-tcp
+# an established connection over lo, inside the container: refused without --tcp-established
+# (CRIU's reason in one line), dumped and restored with it, and data flows on afterwards
+# (the listener's stdin never ends: busybox nc stops at its end)
+counter 'sleep 100000 | nc -l -p 5000 >/tmp/got & while ! { (while :; do echo x; sleep 0.2; done) | nc 127.0.0.1 5000; }; do sleep 0.2; done &'
+run_bg "$CID"
+pid=$(state_field "$CID" pid)
+wait_file "/proc/$pid/root/tmp/got"
+i=0
+while [ $i -lt 100 ] && [ ! -s "/proc/$pid/root/tmp/got" ]; do
+	sleep 0.2
+	i=$((i + 1))
+done
+rec refused rt checkpoint --image-path /tmp/img11 "$CID"
+put status-refused "$(state_field "$CID" status)"
+rec checkpoint rt checkpoint --tcp-established --image-path /tmp/img12 "$CID"
+rec restore rt restore -d --tcp-established --image-path /tmp/img12 -b "$B" "$CID-r"
+pid=$(state_field "$CID-r" pid)
+put status "$(state_field "$CID-r" status)"
+# data on the restored connection: TCP's retransmission timer backed off while the network
+# was locked for the dump, so give it time
+a=$(wc -c </proc/$pid/root/tmp/got)
+i=0
+while [ $i -lt 60 ] && [ "$(wc -c </proc/$pid/root/tmp/got)" -le "${a:-0}" ]; do
+	sleep 0.5
+	i=$((i + 1))
+done
+put flowing "$([ "$(wc -c </proc/$pid/root/tmp/got)" -gt "${a:-0}" ] && echo yes)"
+cat /proc/$pid/net/tcp >"$T/tcp" 2>&1
+grep -E 'Error|Warn' /tmp/img12/restore.log | head -20 >"$T/rlog"
+cleanup
+
+t ckpt-fg
+# a foreground restore waits for the container and exits with its status, then removes it
+bundle sh -c 'exec </dev/null >/dev/null 2>&1; i=0; while [ $i -lt 40 ]; do i=$((i+1)); echo $i >/tmp/count; sleep 0.1; done; exit 7'
+edit '.mounts += [{"destination": "/tmp", "type": "tmpfs", "source": "tmpfs", "options": ["nosuid"]}]'
+run_bg "$CID"
+sleep 1
+rec checkpoint rt checkpoint --image-path /tmp/img13 "$CID"
+RT_TIMEOUT=120
+rec restore rt restore --image-path /tmp/img13 -b "$B" "$CID-r"
+RT_TIMEOUT=30
+rec list rt list -q
 cleanup
 
 t ckpt-pipes

@@ -9,7 +9,7 @@ CROSS= SYSROOT= DEMO=
 [ "${1:-}" = --demo ] && DEMO=1
 BUILD_PKGS=(build-essential pkg-config
 	libarchive-dev libcurl4-openssl-dev libssl-dev libjansson-dev libseccomp-dev libcap-dev
-	libzstd-dev zlib1g-dev libisal-dev)
+	libzstd-dev zlib1g-dev libisal-dev libsystemd-dev)
 if [ "${1:-}" = --cross ]; then
 	CROSS=${2:-}
 	case $CROSS in

@@ -12,6 +12,7 @@ VM_SH=$TOP/tests/lib/vm/vm.sh
 # retried once.
 VM_TIMEOUT=${VM_TIMEOUT:-600}
 
+# VM_RUN=run-systemd boots the systemd profile (vm.sh run-systemd) instead.
 vm_setup_file() {
 	local script=$1 why f
 	shift
@@ -32,7 +33,7 @@ vm_setup_file() {
 	[ "$(basename "$RUNTIME")" = runc ] && rt=runc
 	# exported: stage2 sources the file and runs the script as its child
 	echo "export RUNTIME=$rt" >"$VM_SHARE/env"
-	"$VM_SH" run "$VM_SHARE" "$VM_TIMEOUT" 2>"$VM_SHARE/vm.err" || touch "$VM_SHARE/failed"
+	"$VM_SH" "${VM_RUN:-run}" "$VM_SHARE" "$VM_TIMEOUT" 2>"$VM_SHARE/vm.err" || touch "$VM_SHARE/failed"
 	sed 's/^/# /' "$VM_SHARE/vm.err" >&3
 }
 

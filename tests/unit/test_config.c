@@ -11,6 +11,7 @@
 
 #include "common/config.h"
 #include "common/spec.h"
+#include "common/spec_seccomp.h"
 #include "common/util.h"
 
 static json_t *parse(const char *s)
@@ -155,8 +156,7 @@ START_TEST(test_load_fills_every_field)
 	ck_assert_uint_eq(l->n_sysctl, 1);
 	ck_assert_str_eq(l->sysctl[0].key, "kernel.msgmax");
 	ck_assert_str_eq(l->sysctl[0].value, "8192");
-	ck_assert_str_eq(json_string_value(json_object_get(l->seccomp, "defaultAction")),
-			 "SCMP_ACT_ALLOW");
+	ck_assert_uint_eq(l->seccomp->default_action, SCMP_ACT_ALLOW);
 	ck_assert_str_eq(l->rootfs_propagation, "rslave");
 	ck_assert_str_eq(l->masked_paths[0], "/proc/kcore");
 	ck_assert_str_eq(l->readonly_paths[1], "/proc/bus");

@@ -1,7 +1,9 @@
-/* Unit tests for run/seccomp.c: profiles compiled and loaded into a real child (errno rules,
- * argument conditions with runc's same-argument rule, MASKED_EQ), the BPF cache under a state
- * root (hit, canonical key, tampered or foreign files ignored, bounded size), and the errors
- * of bad profiles naming their JSON path. */
+/* Unit tests for run/seccomp.c and the typed profile of common/spec_seccomp.c: profiles parsed,
+ * compiled and loaded into a real child (errno rules, argument conditions with runc's
+ * same-argument rule, MASKED_EQ, the -ENOSYS stub for syscalls newer than the profile, a
+ * notify fd), the BPF cache under a state root (hit, canonical key of the typed profile,
+ * tampered or foreign files ignored, bounded size), and the errors of bad profiles naming
+ * their JSON path. */
 #include <check.h>
 #include <dirent.h>
 #include <errno.h>
@@ -57,20 +59,32 @@ static json_t *parse(const char *s)
 	return j;
 }
 
+/* Parse the JSON profile s into its typed model and compile that (root: the cache, or -1). */
+static int compile(const char *s, int root, oci_seccomp *sc, oci_error *err)
+{
+	json_t *j = parse(s);
+	oci_config_seccomp *t = NULL;
+	memset(sc, 0, sizeof(*sc));
+	int r = oci_spec_seccomp_parse(j, &t, err);
+	json_decref(j);
+	if (r == 0)
+		r = oci_seccomp_compile(t, root, sc, err);
+	oci_spec_seccomp_free(t);
+	return r;
+}
+
 /* Compile s (no cache), load it in a child with no_new_privs, run fn there; returns fn's
  * result (the child's exit status), or -1 on a compile error (message in err). */
 static int in_child(const char *s, int (*fn)(void), oci_error *err)
 {
-	json_t *j = parse(s);
 	oci_seccomp sc;
-	int r = oci_seccomp_compile(j, -1, &sc, err);
-	json_decref(j);
-	if (r < 0)
+	if (compile(s, -1, &sc, err) < 0)
 		return -1;
 	pid_t pid = fork();
 	if (pid == 0) {
 		oci_error e = OCI_ERROR_INIT;
-		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || oci_seccomp_load(&sc, &e) < 0)
+		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
+		    oci_seccomp_load(&sc, NULL, &e) < 0)
 			_exit(200);
 		_exit(fn());
 	}
@@ -190,13 +204,97 @@ START_TEST(test_kill)
 }
 END_TEST
 
+static int try_clone3(void)
+{
+	/* a NULL clone_args of size 0: the kernel itself says EINVAL, a filter says otherwise */
+	return syscall(SYS_clone3, NULL, 0) < 0 ? errno : 0;
+}
+
+START_TEST(test_enosys_stub)
+{
+	if (seccomp_emulated())
+		return;
+	oci_error err = OCI_ERROR_INIT;
+	/* default errno, a profile that knows nothing above exit_group: clone3 is newer than the
+	 * profile, so ENOSYS (libc falls back to clone), while an older unlisted syscall gets the
+	 * default's EPERM */
+	const char *old = "{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"architectures\":[" ARCHS
+			  "],\"syscalls\":[{\"names\":[\"exit_group\",\"exit\"],\"action\":"
+			  "\"SCMP_ACT_ALLOW\"}]}";
+	ck_assert_int_eq(in_child(old, try_clone3, &err), ENOSYS);
+	ck_assert_int_eq(in_child(old, try_mkdir, &err), EPERM);
+	/* clone3 listed: it keeps its action */
+	ck_assert_int_eq(
+	    in_child(
+		"{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"syscalls\":[{\"names\":[\"exit_group\"],"
+		"\"action\":\"SCMP_ACT_ALLOW\"},{\"names\":[\"clone3\"],\"action\":\"SCMP_ACT_"
+		"ERRNO\",\"errnoRet\":13}]}",
+		try_clone3, &err),
+	    EACCES);
+	/* a profile that knows a later syscall (faccessat2): clone3 is just unlisted, EPERM */
+	ck_assert_int_eq(
+	    in_child(
+		"{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"syscalls\":[{\"names\":[\"exit_group\","
+		"\"faccessat2\"],\"action\":\"SCMP_ACT_ALLOW\"}]}",
+		try_clone3, &err),
+	    EPERM);
+	/* a permissive default needs no stub: the kernel answers */
+	ck_assert_int_eq(in_child("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":["
+				  "\"mkdir\"],\"action\":\"SCMP_ACT_ERRNO\"}]}",
+				  try_clone3, &err),
+			 EINVAL);
+	/* a killing default: newer syscalls get ENOSYS too (runc's rule), older ones are killed */
+	ck_assert_int_eq(in_child("{\"defaultAction\":\"SCMP_ACT_KILL_PROCESS\",\"syscalls\":[{"
+				  "\"names\":[\"exit_group\"],\"action\":\"SCMP_ACT_ALLOW\"}]}",
+				  try_clone3, &err),
+			 ENOSYS);
+}
+END_TEST
+
+static int notify_fd_given(void)
+{
+	return 0;
+}
+
+START_TEST(test_notify_fd)
+{
+	if (seccomp_emulated())
+		return;
+	oci_error err = OCI_ERROR_INIT;
+	oci_seccomp sc;
+	ck_assert_msg(compile("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"listenerPath\":\"/run/a\","
+			      "\"listenerMetadata\":\"m\",\"syscalls\":[{\"names\":[\"mkdir\"],"
+			      "\"action\":\"SCMP_ACT_NOTIFY\"}]}",
+			      -1, &sc, &err) == 0,
+		      "%s", err.msg);
+	ck_assert(sc.flags & SECCOMP_FILTER_FLAG_NEW_LISTENER);
+	pid_t pid = fork();
+	if (pid == 0) {
+		oci_error e = OCI_ERROR_INIT;
+		int fd = -1;
+		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
+		    oci_seccomp_load(&sc, &fd, &e) < 0)
+			_exit(200);
+		char link[64], target[128] = "";
+		snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+		if (fd < 0 || readlink(link, target, sizeof(target) - 1) < 0 ||
+		    !strstr(target, "seccomp"))
+			_exit(1);
+		_exit(notify_fd_given());
+	}
+	int st;
+	waitpid(pid, &st, 0);
+	ck_assert(WIFEXITED(st));
+	ck_assert_int_eq(WEXITSTATUS(st), 0);
+	oci_seccomp_release(&sc);
+}
+END_TEST
+
 /* compile with a cache in root; returns 0 and fills sc */
 static void compile_cached(const char *s, int root, oci_seccomp *sc)
 {
 	oci_error err = OCI_ERROR_INIT;
-	json_t *j = parse(s);
-	ck_assert_msg(oci_seccomp_compile(j, root, sc, &err) == 0, "%s", err.msg);
-	json_decref(j);
+	ck_assert_msg(compile(s, root, sc, &err) == 0, "%s", err.msg);
 }
 
 static int count_entries(int root)
@@ -232,9 +330,7 @@ START_TEST(test_cache)
 	ck_assert_int_ge(root, 0);
 	oci_seccomp a, b, c, nocache;
 	oci_error err = OCI_ERROR_INIT;
-	json_t *j = parse(PROFILE);
-	ck_assert_int_eq(oci_seccomp_compile(j, -1, &nocache, &err), 0);
-	json_decref(j);
+	ck_assert_int_eq(compile(PROFILE, -1, &nocache, &err), 0);
 
 	compile_cached(PROFILE, root, &a);
 	ck_assert_int_eq(count_entries(root), 1);
@@ -321,10 +417,8 @@ END_TEST
 static void assert_error(const char *profile, const char *msg)
 {
 	oci_error err = OCI_ERROR_INIT;
-	json_t *j = parse(profile);
 	oci_seccomp sc;
-	ck_assert_int_eq(oci_seccomp_compile(j, -1, &sc, &err), -1);
-	json_decref(j);
+	ck_assert_int_eq(compile(profile, -1, &sc, &err), -1);
 	ck_assert_msg(strstr(err.msg, msg) != NULL, "'%s' does not contain '%s'", err.msg, msg);
 	ck_assert_ptr_null(sc.insns);
 }
@@ -340,14 +434,30 @@ START_TEST(test_errors)
 		     "linux.seccomp.defaultErrnoRet: 4096 out of range (0 to 4095)");
 	assert_error("{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"defaultErrnoRet\":\"1\"}",
 		     "linux.seccomp.defaultErrnoRet: expected an unsigned integer");
-	assert_error("{\"defaultAction\":\"SCMP_ACT_NOTIFY\"}",
-		     "linux.seccomp.defaultAction: seccomp notify is not supported");
+	assert_error("{\"defaultAction\":\"SCMP_ACT_NOTIFY\",\"listenerPath\":\"/x\"}",
+		     "linux.seccomp.defaultAction: SCMP_ACT_NOTIFY cannot be the default action");
 	assert_error("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"listenerPath\":\"/x\"}",
-		     "linux.seccomp.listenerPath: seccomp notify is not supported");
+		     "linux.seccomp.listenerPath: no syscall has SCMP_ACT_NOTIFY");
+	assert_error("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"mkdir\"],"
+		     "\"action\":\"SCMP_ACT_NOTIFY\"}]}",
+		     "linux.seccomp.listenerPath: missing");
+	assert_error("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"listenerPath\":\"\",\"syscalls\":[{"
+		     "\"names\":[\"mkdir\"],\"action\":\"SCMP_ACT_NOTIFY\"}]}",
+		     "linux.seccomp.listenerPath: empty");
+	assert_error("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"listenerPath\":7}",
+		     "linux.seccomp.listenerPath: expected a string");
+	assert_error("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"listenerPath\":\"/x\",\"syscalls\":[{"
+		     "\"names\":[\"sendmsg\"],\"action\":\"SCMP_ACT_NOTIFY\"}]}",
+		     "linux.seccomp.syscalls[0]: SCMP_ACT_NOTIFY cannot be used for sendmsg");
+	assert_error("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"mkdir\"],"
+		     "\"action\":\"SCMP_ACT_NOTIFY\",\"errnoRet\":1}]}",
+		     "linux.seccomp.syscalls[0].errnoRet: SCMP_ACT_NOTIFY takes no errno");
 	assert_error(
 	    "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"flags\":[\"SECCOMP_FILTER_FLAG_WAIT_KILLABLE_"
 	    "RECV\"]}",
-	    "linux.seccomp.flags[0]: SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV needs seccomp notify");
+	    "linux.seccomp.flags[0]: SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV needs an "
+	    "SCMP_ACT_NOTIFY "
+	    "rule");
 	assert_error("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"flags\":\"SECCOMP_FILTER_FLAG_LOG\"}",
 		     "linux.seccomp.flags: expected an array");
 	assert_error("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"architectures\":[\"x86_64\"]}",
@@ -395,14 +505,25 @@ START_TEST(test_none_and_features)
 	oci_seccomp sc;
 	ck_assert_int_eq(oci_seccomp_compile(NULL, -1, &sc, &err), 0);
 	ck_assert_ptr_null(sc.insns);
-	ck_assert_int_eq(oci_seccomp_load(&sc, &err), 0);
-	ck_assert_int_eq(oci_seccomp_compile(json_null(), -1, &sc, &err), 0);
-	ck_assert_ptr_null(sc.insns);
+	int fd = 5;
+	ck_assert_int_eq(oci_seccomp_load(&sc, &fd, &err), 0);
+	ck_assert_int_eq(fd, -1);
+	oci_config_seccomp *t = (oci_config_seccomp *)1;
+	ck_assert_int_eq(oci_spec_seccomp_parse(json_null(), &t, &err), 0);
+	ck_assert_ptr_null(t);
 	json_t *f = oci_seccomp_features();
 	ck_assert(json_is_true(json_object_get(f, "enabled")));
 	ck_assert_int_eq(json_array_size(json_object_get(f, "operators")), 7);
 	ck_assert_int_ge(json_array_size(json_object_get(f, "archs")), 16);
-	ck_assert_int_eq(json_array_size(json_object_get(f, "actions")), 8);
+	/* every action the parser takes, SCMP_ACT_NOTIFY included; every known flag */
+	json_t *acts = json_object_get(f, "actions");
+	ck_assert_int_eq(json_array_size(acts), 9);
+	bool notify = false;
+	size_t i;
+	json_t *v;
+	json_array_foreach(acts, i, v) notify |= !strcmp(json_string_value(v), "SCMP_ACT_NOTIFY");
+	ck_assert(notify);
+	ck_assert_int_eq(json_array_size(json_object_get(f, "knownFlags")), 4);
 	json_decref(f);
 }
 END_TEST
@@ -414,6 +535,8 @@ int main(void)
 	tcase_add_test(tc, test_errno_rules);
 	tcase_add_test(tc, test_arg_conditions);
 	tcase_add_test(tc, test_kill);
+	tcase_add_test(tc, test_enosys_stub);
+	tcase_add_test(tc, test_notify_fd);
 	tcase_add_test(tc, test_cache);
 	tcase_add_test(tc, test_errors);
 	tcase_add_test(tc, test_none_and_features);

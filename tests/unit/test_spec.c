@@ -444,8 +444,10 @@ START_TEST(test_validate_as_runtime)
 		       "\"action\":\"SCMP_ACT_ERRNO\",\"args\":[{\"index\":99,\"value\":1,\"op\":"
 		       "\"SCMP_CMP_EQ\"}]}]}",
 		       "linux.seccomp.syscalls[0].args[0].index: 99 out of range (0 to 5)");
-	expect_problem("linux.seccomp", "{\"defaultAction\":\"SCMP_ACT_NOTIFY\"}",
-		       "linux.seccomp.defaultAction: seccomp notify is not supported");
+	expect_problem("linux.seccomp",
+		       "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"mkdir\"],"
+		       "\"action\":\"SCMP_ACT_NOTIFY\"}]}",
+		       "linux.seccomp.listenerPath: missing");
 	expect_problem("linux.personality", "{\"domain\":\"LINUX99\"}",
 		       "linux.personality.domain: unknown domain");
 	expect_problem("linux.personality", "{}", "linux.personality.domain: missing");

@@ -5,6 +5,11 @@
 #   vm.sh check                 exit 0 when a guest can be booted here; else one line why
 #   vm.sh run SHARE [TIMEOUT]   boot a guest that runs SHARE/test.sh as root and power off
 #   vm.sh initramfs             build the initramfs (if needed) and print its path
+#   vm.sh run-systemd SHARE [TIMEOUT]
+#                               the same with systemd as PID 1: the guest boots the Debian 12
+#                               image of systemd-rootfs.sh (built once per machine, read-only
+#                               here), whose oci-test.service runs SHARE/test.sh through
+#                               stage-systemd; the built oci-run is SHARE/bin/oci-run
 #
 # SHARE is a host directory shared with the guest over 9p at /mnt/host. The guest sources
 # SHARE/env (if any), runs `sh test.sh` in SHARE, its output going to SHARE/out/guest.log
@@ -25,13 +30,17 @@ VM_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 TOP=$(cd "$VM_DIR/../../.." && pwd)
 CACHE=$TOP/tests/tmp/vm
 OCI_RUN=${OCI_RUN:-${OCI_BUILD:-$TOP/build}/oci-run}
-# The modules the 9p share needs, then the ones CRIU needs to dump sockets, tun devices and to
-# lock the network (nftables), then a block device with the BFQ scheduler for the blockIO tests
-# (null_blk makes /dev/nullb0); what they depend on is read from modules.dep, and what the
-# kernel has built in is skipped.
+# The modules the 9p share needs, then the ones CRIU needs to dump sockets, tun devices, a net
+# namespace's conntrack table (nf_conntrack_netlink) and to lock the network (nftables; runc's
+# iptables lock needs xt_mark through nft_compat), then a block device with the BFQ scheduler for
+# the blockIO tests (null_blk makes /dev/nullb0), then the systemd profile's root disk
+# (virtio_blk, ext4); what they depend on is read from modules.dep, and what the kernel has
+# built in is skipped.
 MODULES=(virtio_pci 9pnet_virtio 9p
 	unix_diag inet_diag tcp_diag udp_diag netlink_diag af_packet_diag tun veth crc32c_generic nf_tables
-	null_blk bfq)
+	nf_conntrack_netlink nft_compat xt_mark
+	null_blk bfq
+	virtio_blk ext4)
 
 die() {
 	echo "vm: $*" >&2
@@ -172,9 +181,12 @@ initramfs() {
 	echo "$out"
 }
 
-# boot SHARE TIMEOUT: one boot; 0 when the guest wrote out/.done.
+# boot SHARE TIMEOUT [DISK]: one boot; 0 when the guest wrote out/.done. With DISK (the systemd
+# profile) the initramfs switches to that image's systemd (vm_root); writes go to a throw-away
+# overlay (snapshot=on), so the image is never changed.
 boot() {
-	local share=$1 limit=$2 initrd k
+	local share=$1 limit=$2 disk=${3:-} initrd k extra=() append=
+	[ -z "$disk" ] || { extra=(-drive "file=$disk,if=virtio,format=raw,snapshot=on") && append=" vm_root=/dev/vda"; }
 	initrd=$(initramfs)
 	k=$(kernel)
 	rm -rf "$share/out"
@@ -182,7 +194,7 @@ boot() {
 	timeout -k 5 "$limit" qemu-system-x86_64 \
 		-nographic -no-reboot -m 1024 -smp 1 \
 		-kernel "$k" -initrd "$initrd" \
-		-append "cgroup_no_v1=all console=ttyS0 panic=-1 quiet loglevel=3 vm_watchdog=$((limit * 3 / 4))" \
+		-append "cgroup_no_v1=all console=ttyS0 panic=-1 quiet loglevel=3 vm_watchdog=$((limit * 3 / 4))$append" "${extra[@]}" \
 		-fsdev "local,id=host,path=$share,security_model=none" \
 		-device virtio-9p-pci,fsdev=host,mount_tag=host \
 		-nic none -serial "file:$share/out/console.log" -monitor none -display none \
@@ -198,25 +210,35 @@ check)
 initramfs)
 	initramfs
 	;;
-run)
-	share=$(cd "${2:?usage: vm.sh run SHARE [TIMEOUT]}" && pwd)
+run | run-systemd)
+	share=$(cd "${2:?usage: vm.sh $1 SHARE [TIMEOUT]}" && pwd)
 	limit=${3:-180}
 	[ -f "$share/test.sh" ] || die "no $share/test.sh"
 	r=$(why_not)
 	[ -z "$r" ] || die "$r"
+	disk=
+	if [ "$1" = run-systemd ]; then
+		disk=$("$VM_DIR/systemd-rootfs.sh") || die "no systemd guest image"
+		install -m 0755 "$VM_DIR/stage-systemd" "$share/stage-systemd"
+		mkdir -p "$share/bin"
+		install -m 0755 "$OCI_RUN" "$share/bin/oci-run"
+		# its libraries, for those the image lacks (stage-systemd adds them)
+		mkdir -p "$share/lib"
+		ldd "$OCI_RUN" | grep -oE '/[^ ]+\.so[^ ]*' | xargs -r cp -L -t "$share/lib"
+	fi
 	start=$(date +%s)
-	if ! boot "$share" "$limit"; then
+	if ! boot "$share" "$limit" "$disk"; then
 		rm -rf "$share/out.boot1"
 		mv "$share/out" "$share/out.boot1"
 		echo "vm: guest did not finish in ${limit}s; retrying once" >&2
-		boot "$share" "$limit" || die "guest did not finish twice; console: $share/out/console.log"
+		boot "$share" "$limit" "$disk" || die "guest did not finish twice; console: $share/out/console.log"
 	fi
 	stage=$(grep -aoE 'vm: test stage at [0-9.]+s' "$share/out/console.log" | head -1 | cut -d' ' -f5)
 	done_at=$(grep -aoE 'vm: done at [0-9.]+s' "$share/out/console.log" | head -1 | cut -d' ' -f4)
 	echo "vm: guest finished in $(($(date +%s) - start))s wall (guest uptime: test stage at ${stage:-?}, done at ${done_at:-?}), script status $(cat "$share/out/.done")" >&2
 	;;
 *)
-	echo "usage: vm.sh check | vm.sh run SHARE [TIMEOUT] | vm.sh initramfs" >&2
+	echo "usage: vm.sh check | vm.sh run SHARE [TIMEOUT] | vm.sh run-systemd SHARE [TIMEOUT] | vm.sh initramfs" >&2
 	exit 2
 	;;
 esac

@@ -1,0 +1,390 @@
+/* The D-Bus calls of the systemd cgroup driver: StartTransientUnit, StopUnit, GetUnit +
+ * ControlGroup and SetUnitProperties on org.freedesktop.systemd1 through libsystemd's sd-bus,
+ * each job waited for through its JobRemoved signal (systemd sends it to the client that
+ * queued the job), bounded. */
+#include "run/cgroup/systemd_dbus.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <systemd/sd-bus.h>
+#include <time.h>
+
+#include "common/util.h"
+
+#define SD_DEST	   "org.freedesktop.systemd1"
+#define SD_PATH	   "/org/freedesktop/systemd1"
+#define SD_MANAGER "org.freedesktop.systemd1.Manager"
+/* runc waits as long for systemd's jobs */
+#define SD_JOB_TIMEOUT_USEC (30ULL * 1000 * 1000)
+
+struct oci_sd_bus {
+	sd_bus *bus;
+	char unit[256];
+};
+
+struct sd_prop {
+	char name[32];
+	uint64_t v;
+	uint8_t *bytes; /* a byte array when set */
+	size_t n;
+};
+
+struct oci_sd_props {
+	struct sd_prop *v;
+	size_t n;
+};
+
+/* One line: the unit, what was done, systemd's message (or the local error). */
+static int sd_fail(const oci_sd_bus *b, const char *what, const sd_bus_error *e, int r,
+		   oci_error *err)
+{
+	const char *msg = e && sd_bus_error_is_set(e) && e->message ? e->message : strerror(-r);
+	int code = e && sd_bus_error_has_name(e, "org.freedesktop.systemd1.UnitExists")
+		       ? OCI_E_EXISTS
+		       : OCI_E_IO;
+	return oci_err(err, code, "systemd unit '%s': %s: %s", b->unit, what, msg);
+}
+
+oci_sd_bus *oci_sd_open(const char *unit, oci_error *err)
+{
+	oci_sd_bus *b = oci_calloc(1, sizeof(*b), err);
+	if (!b)
+		return NULL;
+	snprintf(b->unit, sizeof(b->unit), "%s", unit);
+	int r = sd_bus_open_system(&b->bus);
+	if (r < 0) {
+		sd_fail(b, "cannot connect to the system bus", NULL, r, err);
+		free(b);
+		return NULL;
+	}
+	return b;
+}
+
+void oci_sd_close(oci_sd_bus *b)
+{
+	if (!b)
+		return;
+	sd_bus_flush_close_unref(b->bus);
+	free(b);
+}
+
+void oci_sd_closep(oci_sd_bus **b)
+{
+	oci_sd_close(*b);
+}
+
+static uint64_t now_usec(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000ULL + (uint64_t)ts.tv_nsec / 1000;
+}
+
+struct job {
+	char *path;
+	char result[64];
+	bool done;
+};
+
+static int job_removed(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
+{
+	(void)ret_error;
+	struct job *j = userdata;
+	uint32_t id;
+	const char *path, *unit, *result;
+	if (sd_bus_message_read(m, "uoss", &id, &path, &unit, &result) < 0)
+		return 0;
+	if (j->path && !strcmp(path, j->path)) {
+		snprintf(j->result, sizeof(j->result), "%s", result);
+		j->done = true;
+	}
+	return 0;
+}
+
+/* Call m (a method returning a job), then wait for the job's end. 1 when done, 0 when
+ * systemd answered with the error named ignore (e.g. no such unit), -1 on error. */
+static int call_job(oci_sd_bus *b, sd_bus_message *m, const char *what, const char *ignore,
+		    oci_error *err)
+{
+	struct job j = {.path = NULL, .done = false};
+	sd_bus_slot *slot = NULL;
+	sd_bus_message *reply = NULL;
+	sd_bus_error e = SD_BUS_ERROR_NULL;
+	int ret = -1;
+	/* before the call: the signal may come before its reply is read */
+	int r = sd_bus_match_signal(b->bus, &slot, SD_DEST, SD_PATH, SD_MANAGER, "JobRemoved",
+				    job_removed, &j);
+	if (r < 0) {
+		sd_fail(b, "cannot watch systemd's jobs", NULL, r, err);
+		goto out;
+	}
+	r = sd_bus_call(b->bus, m, SD_JOB_TIMEOUT_USEC, &e, &reply);
+	if (r < 0) {
+		if (ignore && sd_bus_error_has_name(&e, ignore))
+			ret = 0;
+		else
+			sd_fail(b, what, &e, r, err);
+		goto out;
+	}
+	const char *path;
+	r = sd_bus_message_read(reply, "o", &path);
+	if (r < 0 || !(j.path = strdup(path))) {
+		sd_fail(b, what, NULL, r < 0 ? r : -ENOMEM, err);
+		goto out;
+	}
+	uint64_t deadline = now_usec() + SD_JOB_TIMEOUT_USEC;
+	while (!j.done) {
+		r = sd_bus_process(b->bus, NULL);
+		if (r < 0) {
+			sd_fail(b, what, NULL, r, err);
+			goto out;
+		}
+		if (r > 0)
+			continue;
+		uint64_t now = now_usec();
+		if (now >= deadline) {
+			oci_err(err, OCI_E_IO,
+				"systemd unit '%s': %s: the job did not end in %llu s", b->unit,
+				what, SD_JOB_TIMEOUT_USEC / 1000000);
+			goto out;
+		}
+		r = sd_bus_wait(b->bus, deadline - now);
+		if (r < 0) {
+			sd_fail(b, what, NULL, r, err);
+			goto out;
+		}
+	}
+	if (strcmp(j.result, "done")) {
+		oci_err(err, OCI_E_IO, "systemd unit '%s': %s: the job ended '%s'", b->unit, what,
+			j.result);
+		goto out;
+	}
+	ret = 1;
+out:
+	free(j.path);
+	sd_bus_error_free(&e);
+	sd_bus_message_unref(reply);
+	sd_bus_slot_unref(slot);
+	return ret;
+}
+
+static int append_props(sd_bus_message *m, const oci_sd_props *p)
+{
+	int r = 0;
+	for (size_t i = 0; p && i < p->n && r >= 0; i++) {
+		const struct sd_prop *q = &p->v[i];
+		if (!q->bytes) {
+			r = sd_bus_message_append(m, "(sv)", q->name, "t", q->v);
+			continue;
+		}
+		if ((r = sd_bus_message_open_container(m, 'r', "sv")) < 0 ||
+		    (r = sd_bus_message_append(m, "s", q->name)) < 0 ||
+		    (r = sd_bus_message_open_container(m, 'v', "ay")) < 0 ||
+		    (r = sd_bus_message_append_array(m, 'y', q->bytes, q->n)) < 0 ||
+		    (r = sd_bus_message_close_container(m)) < 0)
+			return r;
+		r = sd_bus_message_close_container(m);
+	}
+	return r;
+}
+
+int oci_sd_start_unit(oci_sd_bus *b, const char *unit, const char *slice, pid_t pid, oci_error *err)
+{
+	sd_bus_message *m = NULL;
+	int r = sd_bus_message_new_method_call(b->bus, &m, SD_DEST, SD_PATH, SD_MANAGER,
+					       "StartTransientUnit");
+	char desc[300];
+	snprintf(desc, sizeof(desc), "oci-run container %s", unit);
+	if (r >= 0)
+		r = sd_bus_message_append(m, "ss", unit, "fail");
+	if (r >= 0)
+		r = sd_bus_message_open_container(m, 'a', "(sv)");
+	if (r >= 0)
+		r = sd_bus_message_append(m, "(sv)(sv)(sv)(sv)(sv)(sv)(sv)", "Description", "s",
+					  desc, "Slice", "s", slice, "DefaultDependencies", "b", 0,
+					  "MemoryAccounting", "b", 1, "CPUAccounting", "b", 1,
+					  "IOAccounting", "b", 1, "TasksAccounting", "b", 1);
+	/* a slice takes no process and cannot be delegated (runc sets Delegate on scopes) */
+	if (r >= 0 && pid > 0)
+		r = sd_bus_message_append(m, "(sv)(sv)", "PIDs", "au", 1, (uint32_t)pid, "Delegate",
+					  "b", 1);
+	if (r >= 0)
+		r = sd_bus_message_close_container(m);
+	if (r >= 0)
+		r = sd_bus_message_append(m, "a(sa(sv))", 0);
+	if (r < 0) {
+		sd_bus_message_unref(m);
+		return sd_fail(b, "cannot build StartTransientUnit", NULL, r, err);
+	}
+	r = call_job(b, m, "cannot start the transient unit", NULL, err);
+	sd_bus_message_unref(m);
+	return r < 0 ? -1 : 0;
+}
+
+int oci_sd_stop_unit(oci_sd_bus *b, const char *unit, oci_error *err)
+{
+	sd_bus_message *m = NULL;
+	int r =
+	    sd_bus_message_new_method_call(b->bus, &m, SD_DEST, SD_PATH, SD_MANAGER, "StopUnit");
+	if (r >= 0)
+		r = sd_bus_message_append(m, "ss", unit, "replace");
+	if (r < 0) {
+		sd_bus_message_unref(m);
+		return sd_fail(b, "cannot build StopUnit", NULL, r, err);
+	}
+	r = call_job(b, m, "cannot stop the unit", "org.freedesktop.systemd1.NoSuchUnit", err);
+	sd_bus_message_unref(m);
+	if (r < 0)
+		return -1;
+	/* a scope whose processes were killed may be left "failed": forget it, as runc does */
+	sd_bus_call_method(b->bus, SD_DEST, SD_PATH, SD_MANAGER, "ResetFailedUnit", NULL, NULL, "s",
+			   unit);
+	return 0;
+}
+
+int oci_sd_unit_cgroup(oci_sd_bus *b, const char *unit, char **cgroup, oci_error *err)
+{
+	sd_bus_error e = SD_BUS_ERROR_NULL;
+	sd_bus_message *reply = NULL;
+	int r = sd_bus_call_method(b->bus, SD_DEST, SD_PATH, SD_MANAGER, "GetUnit", &e, &reply, "s",
+				   unit);
+	if (r < 0) {
+		bool none = sd_bus_error_has_name(&e, "org.freedesktop.systemd1.NoSuchUnit");
+		if (!none)
+			sd_fail(b, "cannot look the unit up", &e, r, err);
+		sd_bus_error_free(&e);
+		return none ? 0 : -1;
+	}
+	const char *path;
+	r = sd_bus_message_read(reply, "o", &path);
+	const char *iface = oci_str_has_suffix(unit, ".slice") ? "org.freedesktop.systemd1.Slice"
+							       : "org.freedesktop.systemd1.Scope";
+	char *cg = NULL;
+	if (r >= 0)
+		r = sd_bus_get_property_string(b->bus, SD_DEST, path, iface, "ControlGroup", &e,
+					       &cg);
+	sd_bus_message_unref(reply);
+	if (r < 0) {
+		sd_fail(b, "cannot read the unit's ControlGroup", &e, r, err);
+		sd_bus_error_free(&e);
+		return -1;
+	}
+	if (!cg[0]) {
+		free(cg);
+		return 0;
+	}
+	*cgroup = cg;
+	return 1;
+}
+
+int oci_sd_set_properties(oci_sd_bus *b, const char *unit, const oci_sd_props *p, oci_error *err)
+{
+	sd_bus_message *m = NULL, *reply = NULL;
+	sd_bus_error e = SD_BUS_ERROR_NULL;
+	int r = sd_bus_message_new_method_call(b->bus, &m, SD_DEST, SD_PATH, SD_MANAGER,
+					       "SetUnitProperties");
+	if (r >= 0)
+		r = sd_bus_message_append(m, "sb", unit, 1);
+	if (r >= 0)
+		r = sd_bus_message_open_container(m, 'a', "(sv)");
+	if (r >= 0)
+		r = append_props(m, p);
+	if (r >= 0)
+		r = sd_bus_message_close_container(m);
+	if (r >= 0)
+		r = sd_bus_call(b->bus, m, SD_JOB_TIMEOUT_USEC, &e, &reply);
+	if (r < 0)
+		sd_fail(b, "cannot set the unit's properties", &e, r, err);
+	sd_bus_error_free(&e);
+	sd_bus_message_unref(reply);
+	sd_bus_message_unref(m);
+	return r < 0 ? -1 : 0;
+}
+
+oci_sd_props *oci_sd_props_new(oci_error *err)
+{
+	return oci_calloc(1, sizeof(oci_sd_props), err);
+}
+
+void oci_sd_props_free(oci_sd_props *p)
+{
+	for (size_t i = 0; p && i < p->n; i++)
+		free(p->v[i].bytes);
+	if (p)
+		free(p->v);
+	free(p);
+}
+
+void oci_sd_props_freep(oci_sd_props **p)
+{
+	oci_sd_props_free(*p);
+}
+
+static struct sd_prop *prop_add(oci_sd_props *p, const char *name, oci_error *err)
+{
+	struct sd_prop *nv = realloc(p->v, (p->n + 1) * sizeof(*nv));
+	if (!nv)
+		return oci_err(err, OCI_E_INTERNAL, "out of memory"), NULL;
+	p->v = nv;
+	struct sd_prop *q = &p->v[p->n++];
+	memset(q, 0, sizeof(*q));
+	snprintf(q->name, sizeof(q->name), "%s", name);
+	return q;
+}
+
+int oci_sd_props_u64(oci_sd_props *p, const char *name, uint64_t v, oci_error *err)
+{
+	struct sd_prop *q = prop_add(p, name, err);
+	if (!q)
+		return -1;
+	q->v = v;
+	return 0;
+}
+
+int oci_sd_props_cpuset(oci_sd_props *p, const char *name, const char *list, oci_error *err)
+{
+	enum { MAX_BITS = 8192 };
+	uint8_t bits[MAX_BITS / 8];
+	size_t n = 0;
+	memset(bits, 0, sizeof(bits));
+	for (const char *s = list; *s && *s != '\n';) {
+		char *end;
+		unsigned long a = strtoul(s, &end, 10), z = a;
+		if (end == s)
+			goto bad;
+		if (*end == '-') {
+			s = end + 1;
+			z = strtoul(s, &end, 10);
+			if (end == s)
+				goto bad;
+		}
+		if (z < a || z >= MAX_BITS)
+			goto bad;
+		for (unsigned long i = a; i <= z; i++)
+			bits[i / 8] |= (uint8_t)(1u << (i % 8));
+		if (z / 8 + 1 > n)
+			n = z / 8 + 1;
+		s = end;
+		if (*s == ',')
+			s++;
+		else if (*s && *s != '\n')
+			goto bad;
+	}
+	struct sd_prop *q = prop_add(p, name, err);
+	if (!q)
+		return -1;
+	if (!(q->bytes = oci_malloc(n ? n : 1, err)))
+		return -1;
+	memcpy(q->bytes, bits, n);
+	q->n = n;
+	return 0;
+bad:
+	return oci_err(err, OCI_E_INVALID, "%s: cannot read the cpu list '%s'", name, list);
+}
+
+size_t oci_sd_props_count(const oci_sd_props *p)
+{
+	return p ? p->n : 0;
+}
