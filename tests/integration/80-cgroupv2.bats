@@ -11,6 +11,9 @@
 # blocks, in the same boot). RUNTIME=runc runs the same guest script with runc.
 
 load ../lib/common
+# About 30 cgroup blocks and the AppArmor ones take 6-7 minutes of TCG on a 2-core machine
+# under load; the watchdog is at 3/4 of this
+VM_TIMEOUT=${VM_TIMEOUT:-1200}
 load ../lib/vm
 
 # guest_oci_run: the guest ran oci-run (its messages are checked only then; RUNTIME=runc

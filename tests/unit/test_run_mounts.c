@@ -327,7 +327,8 @@ START_TEST(test_option_names)
 		ck_assert_msg(p.rc == 0, "%s: %s", n, p.err.msg);
 		ck_assert_msg(!strcmp(p.data, ""), "listed option '%s' is passed on as data", n);
 	}
-	/* What runc lists, and tmpcopyup: the whole list, in order. */
+	/* What runc lists, tmpcopyup, and runtime-spec 1.2's idmap/ridmap: the whole list, in
+	 * order. */
 	char all[1024] = "";
 	json_array_foreach(names, i, v)
 	{
@@ -335,13 +336,14 @@ START_TEST(test_option_names)
 			strcat(all, " ");
 		strcat(all, json_string_value(v));
 	}
-	ck_assert_str_eq(all, "async atime bind defaults dev diratime dirsync exec mand noatime "
-			      "nodev nodiratime noexec nomand norelatime nostrictatime nosuid "
-			      "private ratime rbind rdev rdiratime relatime remount rexec "
-			      "rnoatime rnodev rnodiratime rnoexec rnorelatime rnostrictatime "
-			      "rnosuid ro rprivate rrelatime rro rrw rshared rslave rstrictatime "
-			      "rsuid runbindable rw shared slave strictatime suid sync tmpcopyup "
-			      "unbindable");
+	ck_assert_str_eq(all,
+			 "async atime bind defaults dev diratime dirsync exec idmap mand "
+			 "noatime nodev nodiratime noexec nomand norelatime nostrictatime "
+			 "nosuid private ratime rbind rdev rdiratime relatime remount rexec "
+			 "ridmap rnoatime rnodev rnodiratime rnoexec rnorelatime rnostrictatime "
+			 "rnosuid ro rprivate rrelatime rro rrw rshared rslave rstrictatime "
+			 "rsuid runbindable rw shared slave strictatime suid sync tmpcopyup "
+			 "unbindable");
 	json_decref(names);
 }
 END_TEST
