@@ -34,6 +34,7 @@ CHECK_LIBS := $(shell $(PKG_CONFIG) --libs check 2>/dev/null)
 # ISA-L's igzip speeds up gzip inflate; used when its header is present.
 # ('\#' inside $(shell) reaches the shell as a backslash with make >= 4.3: use a variable.)
 HASH := \#
+COMMA := ,
 HAVE_ISAL := $(shell printf '$(HASH)include <isa-l/igzip_lib.h>\nint main(void){return 0;}' | $(CC) -x c - -o /dev/null -lisal 2>/dev/null && echo 1)
 ifeq ($(HAVE_ISAL),1)
 ISAL_CFLAGS := -DHAVE_ISAL=1
@@ -62,13 +63,25 @@ endif
 ALL_CFLAGS := -std=gnu11 -D_GNU_SOURCE -DOCI_VERSION=\"$(VERSION)\" -I. $(WARN) $(PKG_CFLAGS) $(ISAL_CFLAGS) \
 	$(CRIU_CFLAGS) $(CPPFLAGS) $(CFLAGS)
 ALL_LIBS := -Wl,--as-needed $(PKG_LIBS) $(ISAL_LIBS) $(CRIU_LIBS) -lpthread
+# oci-run is loaded twice per container (from its binary, then from its sealed copy), and
+# the dynamic loader made about 40% of its page faults: its libraries are linked in where
+# their archives are installed (as runc's release binaries link libseccomp); only libc stays
+# shared (a fully static binary ignores LD_PRELOAD, which 70-cve-exec's CVE-2019-5736 attacks
+# use to reach it). STATIC_RUN=0 links them dynamically; sanitizer builds always do.
+RUN_STATIC := -ljansson -lseccomp -lcap $(CRIU_LIBS) $(if $(CRIU_LIBS),-lprotobuf-c)
+RUN_STATIC_LIBS := -Wl,--as-needed -Wl,-Bstatic $(RUN_STATIC) -Wl,-Bdynamic \
+	$(filter-out -Wl$(COMMA)--as-needed $(RUN_STATIC),$(ALL_LIBS))
+ifeq ($(origin STATIC_RUN)$(filter 1,$(SANITIZE)),undefined)
+STATIC_RUN := $(shell printf 'int main(void){return 0;}' | $(CC) -x c - -o /dev/null -Wl,-Bstatic $(RUN_STATIC) -Wl,-Bdynamic 2>/dev/null && echo 1)
+endif
+tool_libs = $(if $(and $(filter run,$(1)),$(filter 1,$(STATIC_RUN))),$(RUN_STATIC_LIBS),$(ALL_LIBS))
 
 # stamp_file FILE,VAR: FILE holds the value of VAR; it is rewritten (and so newer than every
 # object that depends on it) only when that value differs from what it holds.
 stamp_differs = $(subst $(file <$(1)),,$($(2)))$(subst $($(2)),,$(file <$(1)))
 stamp_file = $(if $(call stamp_differs,$(1),$(2)),$(shell mkdir -p $(dir $(1)))$(file >$(1),$($(2))))
 FLAGS_STAMP := $(O)/flags
-FLAGS_TEXT := $(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) | $(LDFLAGS) $(ALL_LIBS) $(CHECK_LIBS)
+FLAGS_TEXT := $(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) | $(LDFLAGS) $(ALL_LIBS) $(CHECK_LIBS) $(STATIC_RUN)
 # Goals that build no object here leave it alone (`make fuzz-build` does not undo DEVELOPER=1).
 NO_BUILD_GOALS := clean format format-check deps cross cross-deps fuzz fuzz-build fuzz-smoke fuzz-crashes \
 	uninstall try-stop
@@ -119,7 +132,7 @@ $(O)/libocitk-$(1).a: $(call tool_obj,$(1))
 	@rm -f $$@
 	$(AR) qcs $$@ $$^
 $(O)/oci-$(1): $(O)/$(1)/main.o $(O)/libocitk-$(1).a $(LIB)
-	$(CC) $(LDFLAGS) -o $$@ $$^ $(ALL_LIBS)
+	$(CC) $(LDFLAGS) -o $$@ $$^ $(call tool_libs,$(1))
 endef
 $(foreach t,$(TOOL_DIRS),$(eval $(call tool_rules,$(t))))
 

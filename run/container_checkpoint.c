@@ -602,8 +602,8 @@ static int restore_notify(char *action, criu_notify_arg_t na)
 	oci_error e = OCI_ERROR_INIT;
 	if (!state)
 		oci_err(&e, OCI_E_INTERNAL, "cannot build state");
-	else if (oci_hooks_run(&r->b.cfg.hooks, "prestart", state, &e) == 0 &&
-		 oci_hooks_run(&r->b.cfg.hooks, "createRuntime", state, &e) == 0)
+	else if (oci_hooks_run(&r->b.cfg.hooks, "prestart", state, r->d.st.bundle, &e) == 0 &&
+		 oci_hooks_run(&r->b.cfg.hooks, "createRuntime", state, r->d.st.bundle, &e) == 0)
 		return 0;
 	memcpy(notify_report->hook_error, e.msg, sizeof(e.msg));
 	return -1;

@@ -363,6 +363,35 @@ static int prepare_state(creation *c, const oci_bundle_config *b, const ns_plan 
 	return 0;
 }
 
+/* --debug: what this create is about to do, in the order it does it. */
+static void debug_plan(const creation *c, const oci_bundle_config *b)
+{
+	if (oci_log_get_level() < OCI_LOG_DEBUG)
+		return;
+	const oci_config *cfg = &b->cfg;
+	log_debug("config loaded: bundle '%s', rootfs '%s', ociVersion %s, process '%s'",
+		  c->opts->bundle, b->rootfs, cfg->oci_version ? cfg->oci_version : "(none)",
+		  cfg->process.args[0]);
+	for (size_t i = 0; i < cfg->linux_.n_namespaces; i++) {
+		const oci_config_namespace *ns = &cfg->linux_.namespaces[i];
+		if (ns->path && ns->path[0])
+			log_debug("namespace %s: join '%s'", ns->kind->type, ns->path);
+		else
+			log_debug("namespace %s: new", ns->kind->type);
+	}
+	for (size_t i = 0; c->d.st.cgroups && i < c->d.st.cgroups->n; i++)
+		log_debug("cgroup (%s): '%s'", c->d.st.cgroups->ops->name,
+			  c->d.st.cgroups->dirs[i]);
+	for (size_t i = 0; i < cfg->n_mounts; i++) {
+		const oci_config_mount *m = &cfg->mounts[i];
+		log_debug("mount '%s' on '%s' (type %s)", m->source ? m->source : "none",
+			  m->destination, m->type ? m->type : "none");
+	}
+	for (size_t k = 0; k < OCI_HOOK_KINDS; k++)
+		if (cfg->hooks.n[k])
+			log_debug("hooks %s: %zu", oci_spec_hook_kinds[k], cfg->hooks.n[k]);
+}
+
 static pid_t clone_init(unsigned long flags)
 {
 	struct clone_args ca;
@@ -452,8 +481,9 @@ static int spawn_init(creation *c, const oci_bundle_config *b, const ns_plan *ns
 static int run_create_hooks(void *ctx, oci_error *err)
 {
 	creation *c = ctx;
-	if (oci_hooks_run(&c->cfg->hooks, "prestart", c->hook_state, err) < 0 ||
-	    oci_hooks_run(&c->cfg->hooks, "createRuntime", c->hook_state, err) < 0)
+	log_debug("running the prestart and createRuntime hooks in '%s'", c->opts->bundle);
+	if (oci_hooks_run(&c->cfg->hooks, "prestart", c->hook_state, c->opts->bundle, err) < 0 ||
+	    oci_hooks_run(&c->cfg->hooks, "createRuntime", c->hook_state, c->opts->bundle, err) < 0)
 		return -1;
 	return 0;
 }
@@ -494,6 +524,7 @@ static int start_or_wait(creation *c, int *exit_status, oci_error *err)
 {
 	if (!c->opts->foreground && !c->opts->detach)
 		return 0;
+	log_debug("starting the container process ('%s')", c->cfg->process.args[0]);
 	if (oci_container_start_locked(c->d.dirfd, &c->d.st, err) < 0)
 		return -1;
 	if (c->opts->detach)
@@ -534,8 +565,12 @@ int oci_container_create(const oci_runtime *rt, const oci_create_opts *opts, int
 	creation_init(&c, rt, opts);
 	c.cfg = &b.cfg;
 	int ret = prepare_state(&c, &b, &ns, err);
-	if (ret == 0)
+	if (ret == 0) {
+		debug_plan(&c, &b);
 		ret = spawn_init(&c, &b, &ns, err);
+	}
+	if (ret == 0)
+		log_debug("init started: pid %d", (int)c.pid);
 	/* The init has its own copies: ours would only keep the namespaces alive. */
 	ns_plan_release(&ns);
 	if (ret == 0)

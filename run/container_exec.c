@@ -61,6 +61,9 @@ static json_t *build_process(const oci_exec_opts *o, json_t *spec, oci_error *er
 				       o->process_file),
 			       NULL;
 		}
+		/* runc: a process without a user runs as root, whatever the config's user. */
+		if (!json_object_get(p, "user"))
+			json_object_set_new(p, "user", json_pack("{s:i,s:i}", "uid", 0, "gid", 0));
 		return p;
 	}
 	json_t *base = json_object_get(spec, "process");
@@ -149,6 +152,7 @@ static __attribute__((noreturn)) void exec_process(int sync, const oci_process *
 		int master, slave;
 		char name[128];
 		if (oci_terminal_open(&master, &slave, name, sizeof(name), &err) < 0 ||
+		    oci_terminal_prepare(master, slave, process, &err) < 0 ||
 		    oci_terminal_attach(slave, &err) < 0)
 			child_fail(sync, &err, 1);
 		if (oci_sync_send(sync, OCI_SYNC_PTY, name, strlen(name), master, &err) < 0)
@@ -228,6 +232,15 @@ static __attribute__((noreturn)) void join_and_fork(int sync, const int *nsfds, 
 		if (setns(nsfds[i], oci_spec_namespaces[i].flag) < 0) {
 			oci_err_errno(&err, errno, "cannot join the container's %s namespace",
 				      oci_spec_namespaces[i].proc);
+			child_fail(sync, &err, 1);
+		}
+		/* Root of the joined user namespace, as the init became (and as runc's exec):
+		 * until the process's own user is set, it must not act as the host's root on
+		 * the container's files (its first chdir, to the cwd, is made as this root). */
+		if (oci_spec_namespaces[i].flag == CLONE_NEWUSER &&
+		    (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)) {
+			oci_err_errno(&err, errno,
+				      "cannot become root in the container's user namespace");
 			child_fail(sync, &err, 1);
 		}
 	}

@@ -16,11 +16,12 @@
 
 #include "common/config.h"
 #include "common/json.h"
+#include "common/log.h"
 #include "common/spec.h"
 #include "common/util.h"
 
 static int run_one(const oci_config_hook *hook, const char *jp, const char *state_json,
-		   oci_error *err)
+		   const char *cwd, oci_error *err)
 {
 	const char *path = hook->path;
 	int64_t timeout = hook->timeout;
@@ -40,6 +41,11 @@ static int run_one(const oci_config_hook *hook, const char *jp, const char *stat
 		sigprocmask(SIG_SETMASK, &none, NULL);
 		dup2(p[0], STDIN_FILENO);
 		dup2(STDERR_FILENO, STDOUT_FILENO);
+		if (cwd && chdir(cwd) < 0) {
+			dprintf(STDERR_FILENO, "hook '%s': cannot chdir to '%s': %s\n", path, cwd,
+				strerror(errno));
+			_exit(127);
+		}
 		char *def_argv[] = {(char *)path, NULL};
 		char *no_env[] = {NULL};
 		execve(path, args && args[0] ? args : def_argv, env ? env : no_env);
@@ -81,8 +87,10 @@ static int run_one(const oci_config_hook *hook, const char *jp, const char *stat
 		       WEXITSTATUS(status));
 }
 
-int oci_hooks_run(const oci_config_hooks *hooks, const char *name, const char *state_json,
-		  oci_error *err)
+/* Every hook of the kind in order; the first failure stops the list unless keep_going, where
+ * each failure is a warning. */
+static int run_kind(const oci_config_hooks *hooks, const char *name, const char *state_json,
+		    const char *cwd, bool keep_going, oci_error *err)
 {
 	size_t k = 0;
 	while (k < oci_spec_n_hook_kinds && strcmp(oci_spec_hook_kinds[k], name))
@@ -92,10 +100,20 @@ int oci_hooks_run(const oci_config_hooks *hooks, const char *name, const char *s
 	for (size_t i = 0; hooks && i < hooks->n[k]; i++) {
 		char jp[64];
 		snprintf(jp, sizeof(jp), "hooks.%s[%zu]", name, i);
-		if (run_one(&hooks->list[k][i], jp, state_json, err) < 0)
+		oci_error herr = OCI_ERROR_INIT;
+		if (run_one(&hooks->list[k][i], jp, state_json, cwd, keep_going ? &herr : err) == 0)
+			continue;
+		if (!keep_going)
 			return -1;
+		log_warn("%s", herr.msg);
 	}
 	return 0;
+}
+
+int oci_hooks_run(const oci_config_hooks *hooks, const char *name, const char *state_json,
+		  const char *cwd, oci_error *err)
+{
+	return run_kind(hooks, name, state_json, cwd, false, err);
 }
 
 int oci_hooks_run_saved(json_t *saved, const char *name, const char *state_json, oci_error *err)
@@ -105,7 +123,9 @@ int oci_hooks_run_saved(json_t *saved, const char *name, const char *state_json,
 	int n = problems ? oci_config_load_hooks(saved, &hooks, problems, err) : -1;
 	if (n > 0)
 		oci_config_report(problems, n, "state.json", err);
-	int r = n == 0 ? oci_hooks_run(&hooks, name, state_json, err) : -1;
+	if (n == 0)
+		log_debug("running the %s hooks", name);
+	int r = n == 0 ? run_kind(&hooks, name, state_json, NULL, true, err) : -1;
 	if (problems)
 		oci_config_hooks_release(&hooks);
 	return r;

@@ -8,11 +8,14 @@
 #include "common/config.h"
 #include "common/error.h"
 
-/* Run the hooks of kind name ("prestart", ...; hooks may be NULL). The first failing hook stops
- * the list and is reported in err. */
+/* Run the hooks of kind name ("prestart", ...; hooks may be NULL) in the directory cwd (runc
+ * runs the creation hooks in the bundle; NULL: ours). The first failing hook stops the list
+ * and is reported in err: these hooks fail the lifecycle step. */
 int oci_hooks_run(const oci_config_hooks *hooks, const char *name, const char *state_json,
-		  oci_error *err);
-/* The same for the copy of config.json's hooks a container's state keeps (saved may be NULL),
- * read through the checker config.json's hooks went through. */
+		  const char *cwd, oci_error *err);
+/* poststart and poststop, from the copy of config.json's hooks a container's state keeps (saved
+ * may be NULL), read through the checker config.json's hooks went through. A failing hook is
+ * a warning and the remaining hooks still run (runtime-spec); -1 only when the saved hooks
+ * cannot be read. */
 int oci_hooks_run_saved(json_t *saved, const char *name, const char *state_json, oci_error *err);
 #endif

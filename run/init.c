@@ -238,7 +238,7 @@ void oci_init_main(oci_init_args *a)
 	if (oci_sync_send(a->sync, OCI_SYNC_HOOKS, NULL, 0, -1, &err) < 0 ||
 	    oci_sync_expect(a->sync, OCI_SYNC_HOOKS_DONE, NULL, 0, NULL, &err) < 0)
 		_exit(1);
-	if (oci_hooks_run(hooks, "createContainer", state, &err) < 0)
+	if (oci_hooks_run(hooks, "createContainer", state, bundle, &err) < 0)
 		fail(a, &err);
 
 	if (oci_mounts_pivot(&mctx, a->opts->no_pivot, &err) < 0 ||
@@ -250,6 +250,7 @@ void oci_init_main(oci_init_args *a)
 		int master, slave;
 		char name[128];
 		if (oci_terminal_open(&master, &slave, name, sizeof(name), &err) < 0 ||
+		    oci_terminal_prepare(master, slave, process, &err) < 0 ||
 		    oci_mounts_console(&mctx, slave, &err) < 0 ||
 		    oci_terminal_attach(slave, &err) < 0)
 			fail(a, &err);
@@ -316,7 +317,7 @@ void oci_init_main(oci_init_args *a)
 		_exit(1);
 	/* a->fifo stays open until exec closes it: that tells `start` the process is running. */
 
-	if (oci_hooks_run(hooks, "startContainer", state, &err) < 0)
+	if (oci_hooks_run(hooks, "startContainer", state, NULL, &err) < 0)
 		fail(a, &err);
 	oci_signals_reset();
 	/* no_new_privs is set already: not again under the filter */

@@ -265,7 +265,12 @@ int main(int argc, char **argv)
 	/* Before the command reads anything: the work is then done once, by the copy. */
 	if (rc->sealed && oci_cloned_binary_ensure_argv(argv, &err) < 0)
 		goto fail;
+	log_debug("command '%s', state root '%s'", name, rt.root);
 	int r = rc->fn(&rt, cargc, cargv, &err);
+	if (r == OCI_CMD_FAIL_255) {
+		oci_log_error_final(&err);
+		return 255;
+	}
 	if (r < 0)
 		goto fail;
 	return r;

@@ -225,6 +225,8 @@ static int caps_from_list(char *const *list, cap_t caps, cap_flag_t flag, bool *
 	return 0;
 }
 
+static int cwd_check(const char *cwd, oci_error *err);
+
 int oci_process_set_user(const oci_process *process, oci_error *err)
 {
 	int64_t uid = process->user.uid, gid = process->user.gid,
@@ -240,6 +242,17 @@ int oci_process_set_user(const oci_process *process, oci_error *err)
 		if (!bounding[c] && prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0 && errno != EINVAL)
 			return oci_err_errno(err, errno,
 					     "cannot drop capability %d from the bounding set", c);
+
+	/* runc's order: the cwd is entered as root first, so a directory only root may search
+	 * works for any user; where root may not (a directory whose owner the user namespace
+	 * does not map, a root-squashed NFS), again as the user once switched. */
+	const char *cwd = cwd_of(process);
+	bool cwd_as_user = false;
+	if (chdir(cwd) < 0) {
+		if (errno != EACCES && errno != EPERM)
+			return oci_err_errno(err, errno, "cannot chdir to '%s'", cwd);
+		cwd_as_user = true;
+	}
 
 	/* The model holds at most NGROUPS_MAX (its checker refuses more). */
 	size_t n = process->user.n_additional_gids;
@@ -280,7 +293,13 @@ int oci_process_set_user(const oci_process *process, oci_error *err)
 			log_debug("cannot raise ambient capability %s: %s", *a, strerror(errno));
 	}
 	umask((mode_t)umask_v & 0777);
-	return oci_process_chdir(process, err);
+	if (cwd_as_user && chdir(cwd) < 0)
+		return oci_err_errno(
+		    err, errno,
+		    "process.cwd '%s': neither root nor uid %lld (gid %lld) may enter "
+		    "it; give the user access or choose another working directory",
+		    cwd, (long long)uid, (long long)gid);
+	return cwd_check(cwd, err);
 }
 
 int oci_process_chdir(const oci_process *process, oci_error *err)
@@ -288,6 +307,11 @@ int oci_process_chdir(const oci_process *process, oci_error *err)
 	const char *cwd = cwd_of(process);
 	if (chdir(cwd) < 0)
 		return oci_err_errno(err, errno, "cannot chdir to '%s'", cwd);
+	return cwd_check(cwd, err);
+}
+
+static int cwd_check(const char *cwd, oci_error *err)
+{
 	/* A cwd reached through a magic link to something outside our root (a host directory
 	 * fd, /proc/PID/cwd of a host process) has no path from the root: the kernel answers
 	 * "(unreachable)..." and glibc turns that into ENOENT (CVE-2024-21626). */

@@ -29,8 +29,9 @@ int oci_process_sysctl(const oci_config *cfg, oci_error *err);
 int oci_process_identity(const oci_config *cfg, oci_error *err);
 /* Create cwd (inside the new root) if needed. */
 int oci_process_make_cwd(const oci_process *p, oci_error *err);
-/* Bounding set, groups, uid/gid, capability sets, ambient, umask, then oci_process_chdir.
- * Call oci_process_close_fds first: no runtime fd may be open when the cwd is resolved. */
+/* Bounding set, the cwd (as root, or failing that as the user after the switch: runc's
+ * fallback), groups, uid/gid, capability sets, ambient, umask; the cwd must lead inside the
+ * root. Call oci_process_close_fds first: no runtime fd may be open when the cwd is resolved. */
 int oci_process_set_user(const oci_process *p, oci_error *err);
 /* chdir(process.cwd), refused unless the result is inside our root (CVE-2024-21626). */
 int oci_process_chdir(const oci_process *p, oci_error *err);

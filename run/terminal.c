@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <termios.h>
 #include <unistd.h>
@@ -39,6 +40,26 @@ int oci_terminal_open(int *master, int *slave, char *slave_path, size_t len, oci
 	}
 	*master = m;
 	*slave = s;
+	return 0;
+}
+
+int oci_terminal_prepare(int master, int slave, const oci_process *p, oci_error *err)
+{
+	if (p->has_console_size && p->console_height && p->console_width) {
+		struct winsize ws = {.ws_row = (unsigned short)p->console_height,
+				     .ws_col = (unsigned short)p->console_width};
+		if (p->console_height > 0xffff || p->console_width > 0xffff)
+			return oci_err(err, OCI_E_INVALID,
+				       "process.consoleSize %ux%u: at most 65535 rows and columns",
+				       p->console_height, p->console_width);
+		if (ioctl(master, TIOCSWINSZ, &ws) < 0)
+			return oci_err_errno(err, errno, "cannot set the terminal's size");
+	}
+	struct stat st;
+	if (fstat(slave, &st) < 0)
+		return oci_err_errno(err, errno, "cannot inspect the pty");
+	if (st.st_uid != p->user.uid && fchown(slave, p->user.uid, (gid_t)-1) < 0)
+		return oci_err_errno(err, errno, "cannot give the pty to uid %u", p->user.uid);
 	return 0;
 }
 

@@ -5,10 +5,15 @@
 
 #include <stddef.h>
 
+#include "common/config.h"
 #include "common/error.h"
 
 /* Open a pty from /dev/ptmx (the container's devpts); slave_path gets its name. */
 int oci_terminal_open(int *master, int *slave, char *slave_path, size_t len, oci_error *err);
+/* Before the process gets the pty: process.consoleSize as its first size (runc: when both are
+ * non-zero), and the slave owned by the process's uid (runc's: the group stays devpts', tty),
+ * so a non-root user can use its terminal (reopen /dev/tty, chmod it, tcsetattr from a child). */
+int oci_terminal_prepare(int master, int slave, const oci_process *p, oci_error *err);
 /* Make slave the controlling terminal and stdio of the calling process (after setsid). */
 int oci_terminal_attach(int slave, oci_error *err);
 /* Send master as exactly one fd in one SCM_RIGHTS message to the unix socket at path. */

@@ -44,7 +44,8 @@ struct oci_unpack_writers {
 	oci_unpack_root *root;
 	oci_unpack_writer_fn fn;
 	pthread_mutex_t mu;
-	pthread_cond_t cv; /* any change: broadcast */
+	pthread_cond_t work; /* a job queued, or stop: workers wait on it */
+	pthread_cond_t room; /* a job done: the calling thread waits on it (submit, drain) */
 	pthread_t th[WRITER_MAX_THREADS];
 	size_t n_threads;
 	job *head, *tail;
@@ -76,7 +77,7 @@ static void *worker(void *arg)
 	pthread_mutex_lock(&w->mu);
 	for (;;) {
 		while (!w->head && !w->stop)
-			pthread_cond_wait(&w->cv, &w->mu);
+			pthread_cond_wait(&w->work, &w->mu);
 		if (!w->head)
 			break; /* stop, and nothing left */
 		job *j = w->head;
@@ -106,7 +107,7 @@ static void *worker(void *arg)
 		}
 		w->busy--;
 		w->bytes -= j->len;
-		pthread_cond_broadcast(&w->cv);
+		pthread_cond_signal(&w->room);
 		pthread_mutex_unlock(&w->mu);
 		job_free(j);
 		pthread_mutex_lock(&w->mu);
@@ -129,7 +130,8 @@ oci_unpack_writers *oci_unpack_writers_new(oci_unpack_root *r, oci_unpack_writer
 	w->root = r;
 	w->fn = fn;
 	pthread_mutex_init(&w->mu, NULL);
-	pthread_cond_init(&w->cv, NULL);
+	pthread_cond_init(&w->work, NULL);
+	pthread_cond_init(&w->room, NULL);
 	size_t want = cpus > WRITER_MAX_THREADS ? WRITER_MAX_THREADS : (size_t)cpus;
 	/* The workers must not take the signals the calling thread handles. */
 	sigset_t all, old;
@@ -143,7 +145,8 @@ oci_unpack_writers *oci_unpack_writers_new(oci_unpack_root *r, oci_unpack_writer
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (!w->n_threads) {
 		pthread_mutex_destroy(&w->mu);
-		pthread_cond_destroy(&w->cv);
+		pthread_cond_destroy(&w->work);
+		pthread_cond_destroy(&w->room);
 		free(w);
 		return NULL; /* no thread: everything is written on the calling thread */
 	}
@@ -170,7 +173,7 @@ int oci_unpack_writers_submit(oci_unpack_writers *w, int fd, struct archive_entr
 	pthread_mutex_lock(&w->mu);
 	while (!w->failed && (w->queued + w->busy >= WRITER_MAX_JOBS ||
 			      (w->bytes && w->bytes + len > WRITER_MAX_BYTES)))
-		pthread_cond_wait(&w->cv, &w->mu);
+		pthread_cond_wait(&w->room, &w->mu);
 	if (w->failed) {
 		*err = w->err;
 		pthread_mutex_unlock(&w->mu);
@@ -184,7 +187,7 @@ int oci_unpack_writers_submit(oci_unpack_writers *w, int fd, struct archive_entr
 	w->tail = j;
 	w->queued++;
 	w->bytes += len;
-	pthread_cond_broadcast(&w->cv);
+	pthread_cond_signal(&w->work);
 	pthread_mutex_unlock(&w->mu);
 	return 0;
 }
@@ -195,7 +198,7 @@ int oci_unpack_writers_drain(oci_unpack_writers *w, oci_error *err)
 		return 0;
 	pthread_mutex_lock(&w->mu);
 	while (w->queued || w->busy)
-		pthread_cond_wait(&w->cv, &w->mu);
+		pthread_cond_wait(&w->room, &w->mu);
 	int ret = 0;
 	if (w->failed) {
 		*err = w->err;
@@ -211,7 +214,7 @@ void oci_unpack_writers_free(oci_unpack_writers *w)
 		return;
 	pthread_mutex_lock(&w->mu);
 	w->stop = true;
-	pthread_cond_broadcast(&w->cv);
+	pthread_cond_broadcast(&w->work);
 	pthread_mutex_unlock(&w->mu);
 	for (size_t i = 0; i < w->n_threads; i++)
 		pthread_join(w->th[i], NULL);
@@ -221,6 +224,7 @@ void oci_unpack_writers_free(oci_unpack_writers *w)
 		job_free(j);
 	}
 	pthread_mutex_destroy(&w->mu);
-	pthread_cond_destroy(&w->cv);
+	pthread_cond_destroy(&w->work);
+	pthread_cond_destroy(&w->room);
 	free(w);
 }

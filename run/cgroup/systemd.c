@@ -32,7 +32,7 @@ bool oci_cgroup_systemd_running(void)
  * any D-Bus call (a '/' or ".." would also leave the cgroup tree). */
 static bool unit_part_ok(const char *s, size_t n)
 {
-	if (n > 200 || (n >= 2 && !strncmp(s, "..", 2)) || memmem(s, n, "..", 2))
+	if (n > 255 || memmem(s, n, "..", 2))
 		return false;
 	for (size_t i = 0; i < n; i++) {
 		char c = s[i];
@@ -67,7 +67,22 @@ static char *systemd_plan(const oci_cgroup_manager *m, const char *cp, const cha
 			       "prefix and name take letters, digits, '_', '-' and '.', no '..')",
 			       cp),
 		       NULL;
-	return oci_cgroup_plan_systemd(cp, err);
+	char *rel = oci_cgroup_plan_systemd(cp, err);
+	/* systemd's limit on a unit name (UNIT_NAME_MAX), for every slice and the unit */
+	for (const char *p = rel; p && *p;) {
+		size_t n = strcspn(++p, "/");
+		if (n > 255) {
+			free(rel);
+			return oci_err(
+				   err, OCI_E_INVALID,
+				   "linux.cgroupsPath: '%.40s...': a systemd unit name is at most "
+				   "255 characters",
+				   cp),
+			       NULL;
+		}
+		p += n;
+	}
+	return rel;
 }
 
 /* The unit of rel ("/system.slice/runc-x.scope"): its last component, and the slice it is

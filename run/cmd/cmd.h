@@ -1,12 +1,17 @@
 /* oci-run's commands, one file each in run/cmd/: a command parses its options (one
  * oci_cli_option table, --help generated from it), calls the lifecycle library
  * (run/container.h) and prints the result. Each returns the process exit status (>= 0) or
- * -1 with err set. A new command gets a file here and a row in run/main.c's table. */
+ * -1 (or OCI_CMD_FAIL_255) with err set. A new command gets a file here and a row in run/main.c's
+ * table. */
 #ifndef OCI_RUN_CMD_H
 #define OCI_RUN_CMD_H
 
 #include "common/error.h"
 #include "run/container.h"
+
+/* Returned by a command whose failure exits with status 255 rather than 1 (err set): exec,
+ * as runc, so a caller can tell the runtime's failure from the process's own status. */
+#define OCI_CMD_FAIL_255 (-255)
 
 typedef int oci_cmd_fn(const oci_runtime *rt, int argc, char **argv, oci_error *err);
 

@@ -158,7 +158,9 @@ int oci_cmd_exec(const oci_runtime *rt, int argc, char **argv, oci_error *err)
 		return oci_err(err, OCI_E_INVALID,
 			       "exec: expected a command after the container id (or --process)");
 	int status = 0;
+	/* runc's status for an exec that failed (no such container, paused, stopped, a
+	 * process that could not be started), distinct from the process's own. */
 	if (oci_container_exec(rt, &o, &status, err) < 0)
-		return -1;
+		return OCI_CMD_FAIL_255;
 	return o.detach ? 0 : status;
 }

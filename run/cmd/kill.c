@@ -1,8 +1,9 @@
 /* oci-run kill [--all] ID [SIGNAL]: a signal (SIGTERM by default) to the container's init,
- * or with --all to every process of the container. */
+ * or with --all to every process of the container; signal 0 only checks that it is alive. */
 #include "run/cmd/cmd.h"
 
 #include <stdio.h>
+#include <string.h>
 
 #include "common/cli.h"
 #include "common/util.h"
@@ -35,7 +36,11 @@ int oci_cmd_kill(const oci_runtime *rt, int argc, char **argv, oci_error *err)
 	if (nargs < 1 || nargs > 2)
 		return oci_err(err, OCI_E_INVALID, "kill: expected ID [SIGNAL]");
 	int sig = 15;
-	if (nargs == 2 && (sig = oci_signal_parse(argv[cli.index + 1], err)) < 0)
+	/* Signal 0, as kill(1) and runc: nothing is sent, the answer says whether the container
+	 * is alive (status 0) or not (an error). */
+	if (nargs == 2 && !strcmp(argv[cli.index + 1], "0"))
+		sig = 0;
+	else if (nargs == 2 && (sig = oci_signal_parse(argv[cli.index + 1], err)) < 0)
 		return -1;
 	return oci_container_kill(rt, argv[cli.index], sig, all, err) < 0 ? -1 : 0;
 }

@@ -67,6 +67,9 @@ median() {
 	echo "$m"
 }
 crun_med=$(median "$W/t.crun")
+# for `make bench`'s table: the per-round ratios (each round runs the three one after another)
+bench_result podman-vs-crun crun 0.80 "$(tr '\n' ' ' <"$W/t.oci-run")" "$(tr '\n' ' ' <"$W/t.crun")"
+bench_result podman-vs-runc runc "" "$(tr '\n' ' ' <"$W/t.oci-run")" "$(tr '\n' ' ' <"$W/t.runc")"
 echo "podman bench: podman run --rm --network none busybox true, $ROUNDS rounds, runtimes alternating"
 printf '  %-10s %12s %10s\n' runtime "median ms" "vs crun"
 for n in "${names[@]}"; do

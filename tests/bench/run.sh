@@ -1,34 +1,46 @@
 #!/usr/bin/env bash
-# Benchmark (not a test): `RUNTIME run ID` of /bin/true in the same busybox bundle, for
-# oci-run, runc and crun in one hyperfine run, with the ratio of each to crun's mean wall
-# time, and the peak RSS of the runtime (GNU time's maximum resident set size of the
-# command, which for oci-run is the runtime itself: its children are waited for by it).
+# Benchmark (not a test): `RUNTIME run ID` of /bin/true in a busybox bundle whose config.json
+# is the default of `oci-bundle spec` (runc's), for oci-run, crun and runc in alternation
+# (oci-run crun runc, oci-run crun runc, ...: a shared machine's swings hit all alike), with
+# each one's median wall and CPU time (user + system, children included) and the ratio of
+# oci-run to crun, and the peak RSS of the runtime (GNU time's maximum resident set size of
+# the command, which for oci-run is the runtime itself: its children are waited for by it).
 # oci-run always re-executes from its CVE-2019-5736 sealed copy (as runc does), so its figure
-# includes that protection; OCI_RUN=an older build measures one without it.
-#   RUNS=N (hyperfine --runs, default 100)  OCI_RUN=PATH (e.g. an older build)
-# Two builds compared (before/after figures): OCI_RUN_B=PATH runs the bundle with $OCI_RUN (A)
-# and PATH (B) alternately, A B A B ..., AB_ROUNDS rounds (default 6) of RUNS runs each, and
-# prints the median over the rounds of each one's mean, with min and max, and B/A. On a
-# shared machine one block per build would measure the load of its moment; alternating
-# blocks spread the load over both.
+# includes that protection.
+#   ROUNDS=N (default 6) rounds of RUNS=N (default 30) hyperfine runs of each runtime
+#   OCI_RUN=PATH (e.g. an older build)
+# Two builds compared (before/after figures): OCI_RUN_B=PATH alternates $OCI_RUN (A) and
+# PATH (B) the same way, and prints B/A.
 set -euo pipefail
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 # shellcheck disable=SC1091
 . "$TOP/tests/bench/lib.bash"
-RUNS=${RUNS:-100}
-OCI_RUN=${OCI_RUN:-${OCI_BUILD:-$TOP/build}/oci-run}
+RUNS=${RUNS:-30}
+ROUNDS=${ROUNDS:-${AB_ROUNDS:-6}}
+BUILD=${OCI_BUILD:-$TOP/build}
+OCI_RUN=${OCI_RUN:-$BUILD/oci-run}
 [ "$(id -u)" = 0 ] || { echo "run bench: skipped: needs root"; exit 0; }
-for c in hyperfine runc crun jq busybox /usr/bin/time; do
+for c in hyperfine runc crun jq busybox bc /usr/bin/time "$BUILD/oci-bundle"; do
 	command -v "$c" >/dev/null || { echo "run bench: skipped: needs $c"; exit 0; }
 done
 
+if [ -n "${OCI_RUN_B:-}" ]; then
+	names=(A B)
+	paths=("$OCI_RUN" "$OCI_RUN_B")
+	ref=A
+else
+	names=(oci-run crun runc)
+	paths=("$OCI_RUN" "$(command -v crun)" "$(command -v runc)")
+	ref=crun
+fi
 W=$(mktemp -d /tmp/oci-bench-run.XXXXXX)
+# the runtimes name the cgroup after the id, whatever --root says: one bench per id
+ID=bench-$$
 cleanup() {
-	for r in "$OCI_RUN" runc crun; do
-		"$r" --root "$W/state-$(basename "$r")" delete --force bench >/dev/null 2>&1 || true
+	local k
+	for k in "${!names[@]}"; do
+		"${paths[$k]}" --root "$W/state-${names[$k]}" delete --force "$ID" >/dev/null 2>&1 || true
 	done
-	[ -z "${OCI_RUN_B:-}" ] || "$OCI_RUN_B" --root "$W/state-B" delete --force bench >/dev/null 2>&1 || true
-	"$OCI_RUN" --root "$W/state-A" delete --force bench >/dev/null 2>&1 || true
 	rm -rf "$W"
 }
 trap cleanup EXIT
@@ -38,59 +50,37 @@ bench_crun_cgroups
 mkdir -p "$W/bundle/rootfs/bin" "$W/bundle/rootfs/proc" "$W/bundle/rootfs/sys" "$W/bundle/rootfs/dev"
 cp "$(command -v busybox)" "$W/bundle/rootfs/bin/busybox"
 ln -s busybox "$W/bundle/rootfs/bin/true"
-(cd "$W/bundle" && runc spec)
-jq '.process.terminal = false | .process.args = ["/bin/true"]' "$W/bundle/config.json" >"$W/c.json"
+"$BUILD/oci-bundle" spec --bundle "$W/bundle" --no-terminal -- /bin/true
+# crun 1.8 refuses runtime-spec versions newer than it knows; the config is the same for all
+jq '.ociVersion = "1.0.2-dev"' "$W/bundle/config.json" >"$W/c.json"
 mv "$W/c.json" "$W/bundle/config.json"
-
 cd "$W/bundle"
-OCI=$OCI_RUN
 
-if [ -n "${OCI_RUN_B:-}" ]; then
-	ROUNDS=${AB_ROUNDS:-6}
-	declare -A BIN=([A]=$OCI_RUN [B]=$OCI_RUN_B) MEANS=() MED=()
-	for v in A B; do
-		"${BIN[$v]}" --root "$W/state-$v" run bench </dev/null >/dev/null || {
-			echo "run bench: $v (${BIN[$v]}) cannot run the bundle" >&2
-			exit 1
-		}
-	done
-	echo "run bench A/B: A=$OCI_RUN B=$OCI_RUN_B; $ROUNDS rounds of $RUNS runs each"
-	for i in $(seq "$ROUNDS"); do
-		line=
-		for v in A B; do
-			hyperfine -N --warmup 3 --runs "$RUNS" --export-json "$W/$v.json" \
-				"${BIN[$v]} --root $W/state-$v run bench" >"$W/h.out" 2>&1 || {
-				cat "$W/h.out"
-				exit 1
-			}
-			m=$(jq '.results[0].mean * 1000' "$W/$v.json")
-			MEANS[$v]="${MEANS[$v]:-} $m"
-			line="$line $(printf '%s %.2f ms' "$v" "$m")"
-		done
-		echo "run bench A/B: round $i/$ROUNDS:$line; load average $(cut -d' ' -f1-3 /proc/loadavg)"
-	done
-	printf '  %-4s %10s %10s %10s\n' "" "median ms" "min" "max"
-	for v in A B; do
-		# shellcheck disable=SC2086
-		read -r med lo hi < <(bench_stats ${MEANS[$v]})
-		MED[$v]=$med
-		printf '  %-4s %10.2f %10.2f %10.2f\n' "$v" "$med" "$lo" "$hi"
-	done
-	printf 'run bench A/B: B/A %.2f (medians of the rounds)\n' "$(echo "${MED[B]} / ${MED[A]}" | bc -l)"
-	exit 0
-fi
-# sanity: each runtime runs the bundle
-for r in "$OCI" runc crun; do
-	"$r" --root "$W/state-$(basename "$r")" run bench </dev/null >/dev/null || {
-		echo "run bench: $r cannot run the bundle" >&2
+for k in "${!names[@]}"; do # each runtime runs the bundle
+	"${paths[$k]}" --root "$W/state-${names[$k]}" run "$ID" </dev/null >/dev/null || {
+		echo "run bench: ${names[$k]} (${paths[$k]}) cannot run the bundle" >&2
 		exit 1
 	}
 done
-
-hyperfine -N --warmup 5 --runs "$RUNS" --export-json "$W/h.json" \
-	-n oci-run "$OCI --root $W/state-oci-run run bench" \
-	-n runc "runc --root $W/state-runc run bench" \
-	-n crun "crun --root $W/state-crun run bench" >"$W/h.out" 2>&1 || { cat "$W/h.out"; exit 1; }
+echo "run bench: run of /bin/true, oci-bundle spec's config; $ROUNDS rounds of $RUNS runs of" \
+	"each of ${names[*]} in alternation"
+declare -A WALL=() CPU=() MW=() MC=()
+for i in $(seq "$ROUNDS"); do
+	line=
+	for k in "${!names[@]}"; do
+		n=${names[$k]}
+		hyperfine -N --warmup 3 --runs "$RUNS" --export-json "$W/h.json" \
+			"${paths[$k]} --root $W/state-$n run $ID" >"$W/h.out" 2>&1 || {
+			cat "$W/h.out"
+			exit 1
+		}
+		read -r w c < <(jq -r '.results[0] | "\(.median * 1000) \((.user + .system) * 1000)"' "$W/h.json")
+		WALL[$n]="${WALL[$n]:-} $w"
+		CPU[$n]="${CPU[$n]:-} $c"
+		line="$line $(printf '%s %.2f ms' "$n" "$w")"
+	done
+	echo "run bench: round $i/$ROUNDS:$line; load average $(cut -d' ' -f1-3 /proc/loadavg)"
+done
 
 peak() { # peak RSS in KiB of the runtime process over 10 runs
 	local max=0 kb i
@@ -100,24 +90,32 @@ peak() { # peak RSS in KiB of the runtime process over 10 runs
 	done
 	echo "$max"
 }
-echo "run bench: $RUNS runs each, /bin/true in a busybox bundle"
-crun_mean=$(jq '.results[] | select(.command == "crun") | .mean' "$W/h.json")
-crun_peak=$(peak crun --root "$W/state-crun" run bench)
-printf '  %-26s %10s %10s %12s %14s\n' runtime "mean ms" "stddev" "vs crun" "peak RSS KiB"
-for name in oci-run runc crun; do
-	mean=$(jq ".results[] | select(.command == \"$name\") | .mean" "$W/h.json")
-	sd=$(jq ".results[] | select(.command == \"$name\") | .stddev" "$W/h.json")
-	case $name in
-	oci-run) p=$(peak "$OCI" --root "$W/state-oci-run" run bench) ;;
-	runc) p=$(peak runc --root "$W/state-runc" run bench) ;;
-	crun) p=$crun_peak ;;
-	esac
-	printf '  %-26s %10.2f %10.2f %11.2fx %14s\n' "$name" "$(echo "$mean * 1000" | bc -l)" \
-		"$(echo "$sd * 1000" | bc -l)" "$(echo "$mean / $crun_mean" | bc -l)" "$p"
+for n in "${names[@]}"; do
+	# shellcheck disable=SC2086
+	read -r MW[$n] _ _ < <(bench_stats ${WALL[$n]})
+	# shellcheck disable=SC2086
+	read -r MC[$n] _ _ < <(bench_stats ${CPU[$n]})
 done
-ours=$(jq '.results[] | select(.command == "oci-run") | .mean' "$W/h.json")
-if [ "$(echo "$ours < 0.8 * $crun_mean" | bc -l)" = 1 ]; then
-	echo "run bench: target met: oci-run < 0.8x crun"
+printf '  %-8s %11s %8s %8s %10s %9s %9s %13s\n' runtime "wall med ms" min max "CPU med ms" "wall vs $ref" "CPU vs $ref" "peak RSS KiB"
+for k in "${!names[@]}"; do
+	n=${names[$k]}
+	# shellcheck disable=SC2086
+	read -r _ lo hi < <(bench_stats ${WALL[$n]})
+	printf '  %-8s %11.2f %8.2f %8.2f %10.2f %8.2fx %8.2fx %13s\n' "$n" "${MW[$n]}" "$lo" "$hi" "${MC[$n]}" \
+		"$(echo "${MW[$n]} / ${MW[$ref]}" | bc -l)" "$(echo "${MC[$n]} / ${MC[$ref]}" | bc -l)" \
+		"$(peak "${paths[$k]}" --root "$W/state-$n" run "$ID")"
+done
+if [ -z "${OCI_RUN_B:-}" ]; then
+	# for `make bench`'s table: the ratios of each round's medians (the rounds alternate)
+	bench_result run-vs-crun crun 0.60 "${WALL[oci-run]}" "${WALL[crun]}"
+	bench_result run-vs-runc runc "" "${WALL[oci-run]}" "${WALL[runc]}"
+	r=$(echo "${MW[oci-run]} / ${MW[crun]}" | bc -l)
+	if [ "$(echo "$r <= 0.6" | bc -l)" = 1 ]; then
+		printf 'run bench: target met: oci-run %.2fx crun (<= 0.6x)\n' "$r"
+	else
+		printf 'run bench: target missed: oci-run %.2fx crun (> 0.6x)\n' "$r"
+	fi
 else
-	echo "run bench: target missed: oci-run >= 0.8x crun"
+	printf 'run bench A/B: B/A %.2f wall, %.2f CPU (medians of the rounds)\n' \
+		"$(echo "${MW[B]} / ${MW[A]}" | bc -l)" "$(echo "${MC[B]} / ${MC[A]}" | bc -l)"
 fi

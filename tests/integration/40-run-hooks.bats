@@ -76,21 +76,21 @@ set_hooks() {
 	[ -z "$output" ]
 }
 
-@test "a failing poststart hook is only a warning (runtime-spec; runc kills the container)" {
-	is_oci_run || skip "runc 1.1 runs poststart hooks at create and fails it"
-	edit_config ".hooks = {poststart: [$(hook poststart 1)]}"
+@test "a failing poststart hook is a warning and the next poststart hooks still run (runtime-spec; runc kills the container)" {
+	is_oci_run || skip "runc 1.1 runs poststart hooks at create, stops at the first failing one and fails create"
+	edit_config ".hooks = {poststart: [$(hook poststart 1), $(hook poststart2)]}"
 	set_args sleep 30
 	rt_create "$CID"
 	run rt start "$CID"
-	if is_oci_run; then
-		assert_success
-		[ "$(rt_state_field "$CID" status)" = running ]
-	fi
-	grep -q poststart "$HL/log"
+	assert_success
+	assert_output_contains "hooks.poststart[0]"
+	[ "$(rt_state_field "$CID" status)" = running ]
+	run cut -d' ' -f1 "$HL/log"
+	[ "$(echo $output)" = "poststart poststart2" ]
 }
 
-@test "a failing poststop hook does not stop delete" {
-	edit_config ".hooks = {poststop: [$(hook poststop 1)]}"
+@test "a failing poststop hook is a warning: the next poststop hooks run and delete succeeds" {
+	edit_config ".hooks = {poststop: [$(hook poststop 1), $(hook poststop2)]}"
 	set_args true
 	rt_create "$CID"
 	rt start "$CID"
@@ -98,11 +98,30 @@ set_hooks() {
 	run rt delete "$CID"
 	if is_oci_run; then
 		assert_success
+		assert_output_contains "hooks.poststop[0]"
+		run cut -d' ' -f1 "$HL/log"
+		[ "$(echo $output)" = "poststop poststop2" ]
 	fi
 	grep -q poststop "$HL/log"
 	rt delete --force "$CID" 2>/dev/null || true
 	run rt list -q
 	[ -z "$output" ]
+}
+
+@test "creation hooks run in the bundle directory with the bundle's path in the state (runc)" {
+	local j
+	j=$(jq -n --arg log "$HL/cwd" '["prestart", "createRuntime", "createContainer"] |
+		map({key: ., value: [{path: "/bin/sh", args: ["sh", "-c", "read -r s; echo \"$(pwd) $(echo \"$s\" | jq -r .bundle)\" >>\($log)"]}]}) | from_entries')
+	edit_config ".hooks = $j"
+	set_args true
+	cd /
+	rt run --bundle "$B" "$CID" </dev/null
+	run cat "$HL/cwd"
+	[ "${#lines[@]}" -eq 3 ]
+	local l
+	for l in "${lines[@]}"; do
+		[ "$l" = "$(realpath "$B") $(realpath "$B")" ]
+	done
 }
 
 @test "a hook that exceeds its timeout fails create" {
@@ -117,6 +136,7 @@ set_hooks() {
 }
 
 @test "--log --log-format json writes one JSON object per line" {
+	is_crun && skip "crun 1.8's error names the missing status file, not the container"
 	run "$RUNTIME" --root "$ROOT" --log "$BATS_TEST_TMPDIR/log.json" --log-format json state nosuchcontainer
 	assert_failure
 	[ -s "$BATS_TEST_TMPDIR/log.json" ]
@@ -127,6 +147,7 @@ set_hooks() {
 }
 
 @test "--log with the text format" {
+	is_crun && skip "crun 1.8's text --log lines have no level="
 	run "$RUNTIME" --root "$ROOT" --log "$BATS_TEST_TMPDIR/log.txt" --log-format text state nosuchcontainer
 	assert_failure
 	grep -q 'level=error' "$BATS_TEST_TMPDIR/log.txt"

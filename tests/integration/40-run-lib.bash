@@ -47,6 +47,10 @@ setup_bundle() {
 		edit_config ".root.path = \"$(shared_rootfs)\""
 	fi
 	edit_config '.process.terminal = false | .process.args = ["true"]'
+	# crun 1.8 refuses the ociVersion 1.2.0 that `oci-bundle spec` writes.
+	if is_crun; then
+		edit_config '.ociVersion = "1.0.2-dev"'
+	fi
 	CID=t$$-${BATS_TEST_NUMBER}
 	export B ROOT CID
 }
@@ -103,6 +107,10 @@ cleanup_containers() {
 	for id in $(rt list -q 2>/dev/null); do
 		rt delete --force "$id" >/dev/null 2>&1 || true
 	done
+}
+
+is_crun() {
+	[ "$(basename "$RUNTIME")" = crun ]
 }
 
 is_oci_run() {

@@ -81,6 +81,7 @@ start_receiver() {
 }
 
 @test "run of the default terminal config works interactively under tmux" {
+	is_crun && skip "crun 1.8 in the foreground: stty cannot read the pty (stty: standard input)"
 	require_cmd tmux
 	edit_config '.process.terminal = true | .process.args = ["sh"]'
 	TMUX_SESSION=ocirun$$
@@ -103,6 +104,7 @@ start_receiver() {
 }
 
 @test "run in the foreground forwards SIGWINCH as a new terminal size" {
+	is_crun && skip "crun 1.8 in the foreground: stty cannot read the pty (stty: standard input)"
 	require_cmd tmux
 	edit_config '.process.terminal = true | .process.args = ["sh"]'
 	TMUX_SESSION=ocirunw$$
@@ -118,4 +120,21 @@ start_receiver() {
 	run tmux capture-pane -p -t "$TMUX_SESSION"
 	assert_output_contains "20 90"
 	tmux send-keys -t "$TMUX_SESSION" 'exit' Enter
+}
+
+@test "the container's pty belongs to its user, and process.consoleSize is its first size" {
+	require_cmd python3
+	edit_config '.process.terminal = true | .process.user = {uid: 1000, gid: 1000} | .process.consoleSize = {height: 40, width: 123}'
+	set_args sh -c 'echo "owner=$(stat -c %u "$(tty)")"; echo "size=$(stty size)"'
+	start_receiver
+	rt create --bundle "$B" --console-socket "$SOCKDIR/console.sock" "$CID" </dev/null >"$SOCKDIR/create.out" 2>&1 || {
+		cat "$SOCKDIR/create.out" "$SOCKDIR/recv.err"
+		false
+	}
+	rt start "$CID"
+	wait "$RECV_PID" || { cat "$SOCKDIR/recv.err"; false; }
+	RECV_PID=
+	run cat "$SOCKDIR/recv.out"
+	assert_output_contains "owner=1000"
+	assert_output_contains "size=40 123"
 }

@@ -228,16 +228,17 @@ process_json() {
 @test "exec of a missing command, in a stopped or unknown container: a clear error, nothing left" {
 	start_container
 	run rt exec "$CID" no-such-command
-	assert_failure
+	# runc's status for an exec that failed, distinct from the process's own
+	assert_failure 255
 	assert_output_contains no-such-command
 	assert_output_contains "not found"
 	rt kill "$CID" KILL
 	wait_status "$CID" stopped
 	run rt exec "$CID" true
-	assert_failure
+	assert_failure 255
 	assert_output_contains stopped
 	run rt exec "nope-$CID" true
-	assert_failure
+	assert_failure 255
 	assert_output_contains "does not exist"
 	if is_oci_run; then
 		assert_output_contains "nope-$CID"
@@ -296,4 +297,91 @@ process_json() {
 	run rt exec "$CID" echo ran-marker
 	assert_success
 	[ "$output" = ran-marker ]
+}
+
+@test "exec into a paused container fails with status 255 (runc)" {
+	start_container
+	rt pause "$CID"
+	run rt exec "$CID" true
+	assert_failure 255
+	assert_output_contains paused
+	rt resume "$CID"
+	# a usage error is status 1, as runc's
+	run rt exec
+	assert_failure 1
+}
+
+@test "exec --process without a user field runs as root, whatever the config's user (runc)" {
+	edit_config '.process.user = {uid: 1000, gid: 1000}'
+	start_container
+	jq -n '{terminal: false, args: ["sh", "-c", "id -u; id -g"], cwd: "/"}' >"$BATS_TEST_TMPDIR/p.json"
+	run rt exec --process "$BATS_TEST_TMPDIR/p.json" "$CID"
+	assert_success
+	[ "${lines[0]}" = 0 ]
+	[ "${lines[1]}" = 0 ]
+}
+
+@test "exec --tty: the pty belongs to the exec's user, and process.consoleSize is its size" {
+	require_cmd python3
+	edit_config '.process.consoleSize = {height: 33, width: 111}'
+	start_container
+	python3 "$BATS_TEST_DIRNAME/40-run-console-socket.py" "$SOCKDIR/console.sock" "$SOCKDIR/ready" \
+		>"$SOCKDIR/recv.out" 2>"$SOCKDIR/recv.err" &
+	RECV_PID=$!
+	for i in $(seq 100); do [ -e "$SOCKDIR/ready" ] && break; sleep 0.05; done
+	rt exec --tty --detach --console-socket "$SOCKDIR/console.sock" --user 1000:1000 "$CID" \
+		sh -c 'echo "owner=$(stat -c %u "$(tty)")"; echo "size=$(stty size)"' \
+		</dev/null >"$SOCKDIR/exec.out" 2>&1 || { cat "$SOCKDIR/exec.out"; false; }
+	wait "$RECV_PID" || { cat "$SOCKDIR/recv.err"; false; }
+	RECV_PID=
+	run cat "$SOCKDIR/recv.out"
+	assert_output_contains "owner=1000"
+	assert_output_contains "size=33 111"
+	# the same from a --process file's own consoleSize and user
+	rm -f "$SOCKDIR/console.sock" "$SOCKDIR/ready"
+	python3 "$BATS_TEST_DIRNAME/40-run-console-socket.py" "$SOCKDIR/console.sock" "$SOCKDIR/ready" \
+		>"$SOCKDIR/recv.out" 2>"$SOCKDIR/recv.err" &
+	RECV_PID=$!
+	for i in $(seq 100); do [ -e "$SOCKDIR/ready" ] && break; sleep 0.05; done
+	jq -n '{terminal: true, consoleSize: {height: 21, width: 77}, user: {uid: 65534, gid: 65534},
+		args: ["sh", "-c", "echo \"owner=$(stat -c %u \"$(tty)\")\"; echo \"size=$(stty size)\""], cwd: "/"}' >"$BATS_TEST_TMPDIR/p.json"
+	rt exec --process "$BATS_TEST_TMPDIR/p.json" --detach --console-socket "$SOCKDIR/console.sock" "$CID" \
+		</dev/null >"$SOCKDIR/exec.out" 2>&1 || { cat "$SOCKDIR/exec.out"; false; }
+	wait "$RECV_PID" || { cat "$SOCKDIR/recv.err"; false; }
+	RECV_PID=
+	run cat "$SOCKDIR/recv.out"
+	assert_output_contains "owner=65534"
+	assert_output_contains "size=21 77"
+}
+
+@test "exec --user: a cwd only root may search works (runc enters it as root first)" {
+	mkdir -m 0700 "$B/rootfs/rootonly"
+	start_container
+	run rt exec --user 1000:1000 --cwd /rootonly "$CID" sh -c 'pwd; id -u'
+	assert_success
+	[ "${lines[0]}" = /rootonly ]
+	[ "${lines[1]}" = 1000 ]
+}
+
+@test "exec --user in a user namespace: the cwd is entered as the user when root may not; neither: a clear error" {
+	edit_config '.linux.namespaces += [{"type": "user"}] | .linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}] | .linux.gidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]'
+	make_traversable "$B/rootfs"
+	chown -R 100000:100000 "$B/rootfs"
+	mkdir "$B/rootfs/usergroup" "$B/rootfs/locked"
+	chown 0:101000 "$B/rootfs/usergroup"
+	chmod 0710 "$B/rootfs/usergroup"
+	chown 0:0 "$B/rootfs/locked"
+	chmod 0700 "$B/rootfs/locked"
+	start_container
+	run rt exec --user 1000:1000 --cwd /usergroup "$CID" sh -c 'pwd; id -u'
+	assert_success
+	[ "${lines[0]}" = /usergroup ]
+	[ "${lines[1]}" = 1000 ]
+	run rt exec --user 1000:1000 --cwd /locked "$CID" pwd
+	assert_failure 255
+	assert_output_contains /locked
+	if is_oci_run; then
+		assert_one_line_error oci-run
+		assert_output_contains "neither root nor uid 1000"
+	fi
 }

@@ -22,10 +22,11 @@ wait_file() {
 }
 
 # counter [SCRIPT]: the bundle of a container counting in /tmp/count (a tmpfs) every 0.1 s after
-# SCRIPT (commands ending in ';' or '&'; one line), its stdio on its own /dev/null.
+# SCRIPT (commands ending in ';' or '&'; one line), its stdio on its own /dev/null. Each count is
+# renamed into place, so that a reader never sees the file empty.
 # It has its own network namespace (the default spec's): CRIU dumps and restores it.
 counter() {
-	bundle sh -c "exec </dev/null >/dev/null 2>&1; ${1:-:;} i=0; while :; do i=\$((i+1)); echo \$i >/tmp/count; sleep 0.1; done"
+	bundle sh -c "exec </dev/null >/dev/null 2>&1; ${1:-:;} i=0; while :; do i=\$((i+1)); echo \$i >/tmp/count.new; mv /tmp/count.new /tmp/count; sleep 0.1; done"
 	edit '.mounts += [{"destination": "/tmp", "type": "tmpfs", "source": "tmpfs", "options": ["nosuid"]}]'
 }
 
@@ -160,7 +161,7 @@ cleanup
 
 t ckpt-cgns
 # a cgroup namespace: restored into the new container's cgroup, which is its root again
-counter 'while :; do echo "$(cat /tmp/count) $(cat /proc/self/cgroup)" >/tmp/cg; sleep 0.2; done &'
+counter 'while :; do echo "$(cat /tmp/count) $(cat /proc/self/cgroup)" >/tmp/cg.new; mv /tmp/cg.new /tmp/cg; sleep 0.2; done &'
 edit '.linux.namespaces += [{"type": "cgroup"}]'
 run_bg "$CID"
 sleep 1

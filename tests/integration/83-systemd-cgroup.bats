@@ -185,6 +185,11 @@ is() {
 	vm_test sd-hostile
 	n=$(vm_get n)
 	for i in $(seq "$n"); do
+		# runc 1.1.5 hands a '\' (systemd's escape character) on to systemd, which takes it;
+		# oci-run refuses it with the other characters systemd would escape
+		if ! guest_oci_run && [[ "$(vm_get path-$i)" == *'\'* ]]; then
+			continue
+		fi
 		vm_cmd create-$i
 		if [ "$status" -eq 0 ]; then
 			echo "cgroupsPath '$(vm_get path-$i)' was accepted" >&2
@@ -225,9 +230,12 @@ is() {
 		vm_is state-$u running
 		vm_is after-$u inactive
 		vm_is list-$u ""
-		[ "$(vm_get stop-secs-$u)" -le 5 ]
+		# stopped by the container's own exit, not by systemd's timeout (15 s) and SIGKILL
+		# (the emulated guest takes a few seconds for the runtime calls of ExecStop/Post)
+		secs=$(vm_get stop-secs-$u)
+		[ "$secs" -lt 15 ] || { echo "$u took ${secs}s to stop" >&2; false; }
+		vm_is result-$u success
 	done
 	# Type=forking: systemd supervises the container's init from the pid file
 	[ "$(vm_get mainpid-mycontainer)" = "$(vm_get cpid-mycontainer)" ]
-	vm_is result-mycontainer success
 }

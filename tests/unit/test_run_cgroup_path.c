@@ -151,6 +151,15 @@ START_TEST(test_systemd_errors)
 	ASSERT_REFUSED(true, "a.slice:p:bad name", "not a valid systemd unit path");
 	ASSERT_REFUSED(true, "a.slice:p:x\\y", "not a valid systemd unit path");
 	ASSERT_REFUSED(true, "a.slice:p:x@y", "not a valid systemd unit path");
+	/* a unit name systemd would refuse for its length (255 at most) */
+	char buf[300];
+	const char *long_name = buf;
+	snprintf(buf, sizeof(buf), "a.slice:p:%0250d", 0);
+	ASSERT_REFUSED(true, long_name, "at most 255 characters");
+	char want[300];
+	snprintf(buf, sizeof(buf), "a.slice:p:%0242d", 0); /* p-<242>.scope: 251 */
+	snprintf(want, sizeof(want), "/a.slice/p-%0242d.scope", 0);
+	ASSERT_PLACED("v2", true, long_name, want);
 }
 END_TEST
 
