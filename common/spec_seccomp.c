@@ -324,6 +324,13 @@ static int parse(json_t *seccomp, oci_config_seccomp *s, oci_error *err)
 		return oci_err(err, OCI_E_INVALID,
 			       "%s.listenerPath: empty (name the unix socket of the seccomp agent)",
 			       path);
+	/* Relative, it would be resolved against whatever directory create or exec runs in, which
+	 * a bundle inside the container's reach could point at a socket of the host's. */
+	if (s->listener_path && s->listener_path[0] != '/')
+		return oci_err(err, OCI_E_INVALID,
+			       "%s.listenerPath: '%s' is not an absolute path (name the agent's "
+			       "socket from /)",
+			       path, s->listener_path);
 	if (s->listener_path &&
 	    strlen(s->listener_path) >= sizeof(((struct sockaddr_un){0}).sun_path))
 		return oci_err(err, OCI_E_LIMIT,

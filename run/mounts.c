@@ -889,8 +889,25 @@ int oci_mounts_check_shared_ns(const oci_config *cfg, oci_error *err)
 		what = "root.readonly";
 	else if (l->rootfs_propagation && l->rootfs_propagation[0])
 		what = "linux.rootfsPropagation";
-	if (!what)
+	if (!what) {
+		/* chroot is no boundary for a process that may chroot again (chroot, chdir ..
+		 * out) or mount: it must not hold CAP_SYS_CHROOT or CAP_SYS_ADMIN in any set. */
+		static const char *const escape[] = {"CAP_SYS_CHROOT", "CAP_SYS_ADMIN"};
+		for (size_t k = 0; k < OCI_CAPS_N; k++)
+			for (char **c = cfg->process.caps[k]; c && *c; c++)
+				for (size_t e = 0; e < ARRAY_SIZE(escape); e++)
+					if (!strcmp(*c, escape[e]))
+						return oci_err(
+						    err, OCI_E_UNSAFE,
+						    "process.capabilities.%s: %s lets the process "
+						    "leave a root entered without a mount "
+						    "namespace "
+						    "of its own; drop it or add {\"type\": "
+						    "\"mount\"} "
+						    "to linux.namespaces",
+						    oci_config_capset_names[k], escape[e]);
 		return 0;
+	}
 	return oci_err(err, OCI_E_UNSAFE,
 		       "%s: needs a mount namespace of the container's own (add {\"type\": "
 		       "\"mount\"} to linux.namespaces): without one it would change the host's "

@@ -373,6 +373,9 @@ bad_profile() {
 		"linux.seccomp.syscalls[0].errnoRet: SCMP_ACT_ALLOW takes no errno"
 	bad_profile '{defaultAction: "SCMP_ACT_ALLOW", listenerPath: "/run/agent.sock"}' \
 		"linux.seccomp.listenerPath: no syscall has SCMP_ACT_NOTIFY"
+	# relative, it would resolve against the directory create or exec happens to run in
+	bad_profile '{defaultAction: "SCMP_ACT_ALLOW", listenerPath: "agent.sock", syscalls: [{names: ["mkdir"], action: "SCMP_ACT_NOTIFY"}]}' \
+		"linux.seccomp.listenerPath: 'agent.sock' is not an absolute path"
 	bad_profile '{defaultAction: "SCMP_ACT_ALLOW", listenerPath: "/run/agent.sock", syscalls: [{names: ["sendmsg"], action: "SCMP_ACT_NOTIFY"}]}' \
 		"linux.seccomp.syscalls[0]: SCMP_ACT_NOTIFY cannot be used for sendmsg"
 	bad_profile '{defaultAction: "SCMP_ACT_ALLOW", flags: ["SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"]}' \

@@ -72,6 +72,50 @@ root_propagation() {
 	[ -z "$(rt list -q)" ]
 }
 
+@test "no mount namespace: a process that may chroot or mount is refused (the chroot escape reads the host)" {
+	is_oci_run || skip "runc runs it, and the process leaves the rootfs"
+	require_cmd cc
+	setup_bundle private
+	# the classic escape: chroot into a subdirectory, climb out with the old cwd, chroot there
+	cat >"$BATS_TEST_TMPDIR/brk.c" <<'EOF'
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
+int main(int argc, char **argv)
+{
+	int fd = open("/", O_RDONLY | O_DIRECTORY);
+	mkdir("/brk", 0755);
+	if (argc < 2 || chroot("/brk") < 0 || fchdir(fd) < 0)
+		return 1;
+	for (int i = 0; i < 64; i++)
+		if (chdir("..") < 0)
+			return 1;
+	if (chroot(".") < 0)
+		return 1;
+	FILE *f = fopen(argv[1], "r");
+	char b[64] = "";
+	if (f && fgets(b, sizeof(b), f))
+		printf("ESCAPED: %s", b);
+	return 0;
+}
+EOF
+	cc -static -O2 -o "$B/rootfs/brk" "$BATS_TEST_TMPDIR/brk.c"
+	echo host-secret >"$BATS_TEST_TMPDIR/marker"
+	edit_config '.linux.namespaces |= map(select(.type != "mount")) | .mounts = []
+		| del(.linux.maskedPaths) | del(.linux.readonlyPaths) | .root.readonly = false'
+	set_args /brk "$BATS_TEST_TMPDIR/marker"
+	for cap in CAP_SYS_CHROOT CAP_SYS_ADMIN; do
+		edit_config '.process.capabilities |= with_entries(.value = ["'$cap'"])'
+		run unshare -m --propagation unchanged "$RUNTIME" --root "$ROOT" run --bundle "$B" "$CID"
+		assert_failure
+		assert_one_line_error oci-run
+		assert_output_contains "$cap lets the process leave a root"
+		[[ "$output" != *ESCAPED* ]]
+		[ -z "$(rt list -q)" ]
+	done
+}
+
 @test "rootfsPropagation: every value gives the root mount the propagation runc gives it" {
 	# what the root of the container shows for each value (runc 1.1.5's result)
 	local v values="private rprivate slave rslave shared rshared unbindable runbindable"
