@@ -141,11 +141,19 @@ static __attribute__((noreturn)) void exec_process(int sync, const oci_process *
 						   const oci_exec_opts *o)
 {
 	oci_error err = OCI_ERROR_INIT;
+	/* First of all: this process is in the container's pid namespace, where its processes
+	 * can see it; only its own attr files stay, never the runtime's /proc. */
+	oci_lsm_files lsm;
+	int lsm_r = oci_lsm_open_files(procfd, process, &lsm, &err);
+	if (procfd >= 0)
+		close(procfd);
+	if (lsm_r < 0)
+		child_fail(sync, &err, 1);
 	if (oci_process_oom_score(process, &err) < 0 || oci_process_rlimits(process, &err) < 0 ||
 	    oci_process_sched(process, &err) < 0 ||
 	    oci_process_set_affinity(process->exec_cpu_final, "final", &err) < 0)
 		child_fail(sync, &err, 1);
-	if (procfd >= 0 && oci_lsm_set_keycreate(procfd, process, &err) < 0)
+	if (oci_lsm_set_keycreate(&lsm, process, &err) < 0)
 		child_fail(sync, &err, 1);
 	join_keyring(o->id);
 	if (process->terminal) {
@@ -164,11 +172,8 @@ static __attribute__((noreturn)) void exec_process(int sync, const oci_process *
 	/* The container's filter, in the init's order (see run/init.c). */
 	bool nnp = process->no_new_privileges;
 	/* The LSM labels through the runtime's /proc, as the init sets them (run/init.c). */
-	if (procfd >= 0) {
-		if (oci_lsm_set_exec(procfd, process, &err) < 0)
-			child_fail(sync, &err, 1);
-		close(procfd);
-	}
+	if (oci_lsm_set_exec(&lsm, process, &err) < 0)
+		child_fail(sync, &err, 1);
 	int notify_fd;
 	if (!nnp && (oci_seccomp_load(seccomp, &notify_fd, &err) < 0 ||
 		     oci_seccomp_handoff(sync, notify_fd, &err) < 0))

@@ -169,6 +169,14 @@ void oci_init_main(oci_init_args *a)
 	int procfd = oci_lsm_open_procfs(process, &err);
 	if (procfd == -2)
 		fail(a, &err);
+	/* Only the attr files are kept: with a pid namespace joined by path, processes of
+	 * another container already see this one. */
+	oci_lsm_files lsm;
+	int lsm_r = oci_lsm_open_files(procfd, process, &lsm, &err);
+	if (procfd >= 0)
+		close(procfd);
+	if (lsm_r < 0)
+		fail(a, &err);
 
 	if (oci_sync_expect(a->sync, OCI_SYNC_GO, state, sizeof(state), NULL, &err) < 0)
 		_exit(1);
@@ -214,8 +222,7 @@ void oci_init_main(oci_init_args *a)
 	}
 	if (a->new_timens && enter_timens(&cfg->linux_, &err) < 0)
 		fail(a, &err);
-	if (!a->opts->no_new_keyring && procfd >= 0 &&
-	    oci_lsm_set_keycreate(procfd, process, &err) < 0)
+	if (!a->opts->no_new_keyring && oci_lsm_set_keycreate(&lsm, process, &err) < 0)
 		fail(a, &err);
 	if (!a->opts->no_new_keyring &&
 	    join_keyring(a->opts->id, a->userns || a->join_user_fd >= 0, &err) < 0)
@@ -267,11 +274,8 @@ void oci_init_main(oci_init_args *a)
 	/* runc's order too: the exec labels before no_new_privs (a confined runtime could not
 	 * change profile after it), the filter (which need not allow the write) and the
 	 * capability drop. */
-	if (procfd >= 0) {
-		if (oci_lsm_set_exec(procfd, process, &err) < 0)
-			fail(a, &err);
-		close(procfd);
-	}
+	if (oci_lsm_set_exec(&lsm, process, &err) < 0)
+		fail(a, &err);
 	int notify_fd;
 	if (!nnp && (oci_seccomp_load(a->seccomp, &notify_fd, &err) < 0 ||
 		     oci_seccomp_handoff(a->sync, notify_fd, &err) < 0))

@@ -105,53 +105,81 @@ static int write_value(int fd, const char *rel, const char *value, oci_error *er
 	return 0;
 }
 
-static int write_attr(int procfd, const char *rel, const char *value, oci_error *err)
+void oci_lsm_files_close(oci_lsm_files *f)
 {
-	cleanup_close int fd = oci_safe_procfs_open_self(procfd, rel, O_WRONLY, err);
-	return fd < 0 ? -1 : write_value(fd, rel, value, err);
+	int *fds[] = {&f->keycreate, &f->apparmor, &f->selinux};
+	for (size_t i = 0; i < ARRAY_SIZE(fds); i++) {
+		if (*fds[i] >= 0)
+			close(*fds[i]);
+		*fds[i] = -1;
+	}
 }
 
-int oci_lsm_set_keycreate(int procfd, const oci_process *p, oci_error *err)
+int oci_lsm_open_files(int procfd, const oci_process *p, oci_lsm_files *f, oci_error *err)
 {
-	if (!is_set(p->selinux_label))
+	*f = (oci_lsm_files){.keycreate = -1, .apparmor = -1, .selinux = -1};
+	if (procfd < 0)
 		return 0;
-	if (write_attr(procfd, "attr/keycreate", p->selinux_label, err) < 0)
+	if (is_set(p->selinux_label)) {
+		f->keycreate = oci_safe_procfs_open_self(procfd, "attr/keycreate", O_WRONLY, err);
+		f->selinux = f->keycreate < 0
+				 ? -1
+				 : oci_safe_procfs_open_self(procfd, "attr/exec", O_WRONLY, err);
+		if (f->selinux < 0) {
+			oci_lsm_files_close(f);
+			return oci_err_prefix(err, "process.selinuxLabel");
+		}
+	}
+	if (is_set(p->apparmor_profile)) {
+		f->apparmor_rel = "attr/apparmor/exec";
+		f->apparmor = oci_safe_procfs_open_self(procfd, f->apparmor_rel, O_WRONLY, err);
+		if (f->apparmor < 0 && err->sys_errno == ENOENT) {
+			/* Kernels before 5.1 have only the shared attr/exec, AppArmor's when it
+			 * is the major LSM (oci_lsm_check saw it enabled). */
+			f->apparmor_rel = "attr/exec";
+			f->apparmor =
+			    oci_safe_procfs_open_self(procfd, f->apparmor_rel, O_WRONLY, err);
+		}
+		if (f->apparmor < 0) {
+			oci_lsm_files_close(f);
+			return oci_err_prefix(err, "process.apparmorProfile");
+		}
+	}
+	return 0;
+}
+
+int oci_lsm_set_keycreate(oci_lsm_files *f, const oci_process *p, oci_error *err)
+{
+	if (f->keycreate < 0)
+		return 0;
+	int r = write_value(f->keycreate, "attr/keycreate", p->selinux_label, err);
+	close(f->keycreate);
+	f->keycreate = -1;
+	if (r < 0)
 		return oci_err_prefix(err,
 				      "process.selinuxLabel: cannot label the session keyring");
 	return 0;
 }
 
-static int set_apparmor(int procfd, const char *profile, oci_error *err)
+int oci_lsm_set_exec(oci_lsm_files *f, const oci_process *p, oci_error *err)
 {
-	cleanup_free char *cmd = oci_asprintf(err, "exec %s", profile);
-	if (!cmd)
-		return -1;
-	const char *rel = "attr/apparmor/exec";
-	cleanup_close int fd = oci_safe_procfs_open_self(procfd, rel, O_WRONLY, err);
-	if (fd < 0 && err->sys_errno == ENOENT) {
-		/* Kernels before 5.1 have only the shared attr/exec, AppArmor's when it is the
-		 * major LSM (oci_lsm_check saw it enabled). */
-		rel = "attr/exec";
-		fd = oci_safe_procfs_open_self(procfd, rel, O_WRONLY, err);
+	int r = 0;
+	if (f->apparmor >= 0) {
+		cleanup_free char *cmd = oci_asprintf(err, "exec %s", p->apparmor_profile);
+		if (!cmd || write_value(f->apparmor, f->apparmor_rel, cmd, err) < 0) {
+			if (cmd && err->sys_errno == ENOENT)
+				oci_err(err, OCI_E_NOTFOUND,
+					"AppArmor profile '%s' is not loaded (load it with "
+					"apparmor_parser)",
+					p->apparmor_profile);
+			r = oci_err_prefix(err, "process.apparmorProfile");
+		}
 	}
-	if (fd < 0)
-		return -1;
-	if (write_value(fd, rel, cmd, err) == 0)
-		return 0;
-	if (err->sys_errno == ENOENT)
-		return oci_err(err, OCI_E_NOTFOUND,
-			       "AppArmor profile '%s' is not loaded (load it with apparmor_parser)",
-			       profile);
-	return -1;
-}
-
-int oci_lsm_set_exec(int procfd, const oci_process *p, oci_error *err)
-{
-	if (is_set(p->apparmor_profile) && set_apparmor(procfd, p->apparmor_profile, err) < 0)
-		return oci_err_prefix(err, "process.apparmorProfile");
-	if (is_set(p->selinux_label) && write_attr(procfd, "attr/exec", p->selinux_label, err) < 0)
-		return oci_err_prefix(err, "process.selinuxLabel");
-	return 0;
+	if (r == 0 && f->selinux >= 0 &&
+	    write_value(f->selinux, "attr/exec", p->selinux_label, err) < 0)
+		r = oci_err_prefix(err, "process.selinuxLabel");
+	oci_lsm_files_close(f);
+	return r;
 }
 
 int oci_lsm_mount_data(const char *type, const char *mount_label, char *data, size_t len,

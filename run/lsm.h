@@ -28,14 +28,27 @@ int oci_lsm_check(const oci_process *p, const char *mount_label, oci_error *err)
  * no label (nothing to write), -2 with err set on failure, else the fd. */
 int oci_lsm_open_procfs(const oci_process *p, oci_error *err);
 
-/* SELinux: the label of the keyrings the thread creates next (the container's session
- * keyring). Nothing to do without a selinuxLabel. */
-int oci_lsm_set_keycreate(int procfd, const oci_process *p, oci_error *err);
+/* The attr files the labels go to, opened through procfd (oci_lsm_open_procfs) by the task
+ * that will exec, each naming that task's own attributes, so that procfd, a handle on the
+ * runtime's /proc, is closed at once: a process of a pid namespace that can see this task
+ * must not find the host's /proc among its fds. -1 where nothing is to be written. */
+typedef struct oci_lsm_files {
+	int keycreate, apparmor, selinux;
+	const char *apparmor_rel; /* attr/apparmor/exec, or attr/exec on kernels before 5.1 */
+} oci_lsm_files;
 
-/* The labels the thread's next execve takes: the AppArmor profile (attr/apparmor/exec, or
- * attr/exec on kernels without the per-LSM directory) and the SELinux label (attr/exec).
- * Call before no_new_privs, seccomp and the capability drop, as runc does. */
-int oci_lsm_set_exec(int procfd, const oci_process *p, oci_error *err);
+/* Open what p's labels need (nothing when procfd is -1); on error none is left open. */
+int oci_lsm_open_files(int procfd, const oci_process *p, oci_lsm_files *f, oci_error *err);
+void oci_lsm_files_close(oci_lsm_files *f);
+
+/* SELinux: the label of the keyrings the thread creates next (the container's session
+ * keyring). Nothing to do without a selinuxLabel. Closes its file. */
+int oci_lsm_set_keycreate(oci_lsm_files *f, const oci_process *p, oci_error *err);
+
+/* The labels the thread's next execve takes: the AppArmor profile and the SELinux label.
+ * Call before no_new_privs, seccomp and the capability drop, as runc does. Closes the
+ * files. */
+int oci_lsm_set_exec(oci_lsm_files *f, const oci_process *p, oci_error *err);
 
 /* linux.mountLabel for a mount of type: appends context="LABEL" to the mount data
  * (len bytes in data) for tmpfs, devpts and mqueue, as runc does; other types unchanged. */

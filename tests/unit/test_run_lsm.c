@@ -107,7 +107,25 @@ START_TEST(test_open_procfs)
 	ck_assert_int_eq(fstatfs(fd, &sfs), 0);
 	ck_assert(sfs.f_type == PROC_SUPER_MAGIC);
 	ck_assert(fcntl(fd, F_GETFD) & FD_CLOEXEC);
+	/* What is kept after the handle is closed: the task's own attr file, nothing that
+	 * leads to the rest of /proc. */
+	oci_lsm_files f;
+	ck_assert_msg(oci_lsm_open_files(fd, &p, &f, &err) == 0, "%s", err.msg);
 	close(fd);
+	ck_assert_int_lt(f.keycreate, 0);
+	ck_assert_int_lt(f.selinux, 0);
+	ck_assert_int_ge(f.apparmor, 0);
+	struct stat st;
+	ck_assert_int_eq(fstat(f.apparmor, &st), 0);
+	ck_assert(S_ISREG(st.st_mode));
+	ck_assert_int_eq(fcntl(f.apparmor, F_GETFL) & O_ACCMODE, O_WRONLY);
+	ck_assert(fcntl(f.apparmor, F_GETFD) & FD_CLOEXEC);
+	oci_lsm_files_close(&f);
+	ck_assert_int_lt(f.apparmor, 0);
+	/* nothing to write: nothing opened */
+	p.apparmor_profile = NULL;
+	ck_assert_int_eq(oci_lsm_open_files(-1, &p, &f, &err), 0);
+	ck_assert_int_lt(f.apparmor, 0);
 }
 END_TEST
 
