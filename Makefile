@@ -27,7 +27,9 @@ override O := $(patsubst %/,%,$(O))
 
 PKGS := libarchive libcurl openssl jansson libseccomp libcap libzstd zlib libsystemd
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+# libsystemd only for its headers: run/cgroup/systemd_dbus.c opens it when --systemd-cgroup
+# needs the bus, so that no other start loads it.
+PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(filter-out libsystemd,$(PKGS)) 2>/dev/null)
 CHECK_CFLAGS := $(shell $(PKG_CONFIG) --cflags check 2>/dev/null)
 CHECK_LIBS := $(shell $(PKG_CONFIG) --libs check 2>/dev/null)
 
