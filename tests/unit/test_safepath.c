@@ -879,6 +879,15 @@ START_TEST(test_procfs_open_refuses_overmounts)
 {
 	if (geteuid() != 0)
 		return;
+	/* Only a mount id tells a bind of one procfs file over another apart, and under qemu-user
+	 * (no openat2; statx and openat through the emulator) that case is not seen: it needs a
+	 * native kernel. qemu-user is known by its missing seccomp(2), as in test_run_seccomp. */
+	unsigned int act = 0x7fff0000U; /* SECCOMP_RET_ALLOW */
+	bool mnt_ids = !(syscall(SYS_seccomp, 2 /* SECCOMP_GET_ACTION_AVAIL */, 0, &act) < 0 &&
+			 errno == ENOSYS);
+	if (!mnt_ids)
+		fprintf(stderr, "not run under emulation: a procfs file bound over another is told "
+				"apart by its mount id, which qemu-user does not give\n");
 	pid_t pid = fork();
 	ck_assert_int_ge(pid, 0);
 	if (pid == 0) {
@@ -908,12 +917,14 @@ START_TEST(test_procfs_open_refuses_overmounts)
 		 * the mount crossing gives it away */
 		char comm[128];
 		snprintf(comm, sizeof(comm), "/proc/%ld/task/%ld/comm", (long)getpid(), tid);
-		if (mount(comm, attr, NULL, MS_BIND, NULL) < 0)
+		if (mnt_ids && mount(comm, attr, NULL, MS_BIND, NULL) < 0)
 			_exit(15);
-		if (oci_safe_procfs_open_self(procfd, "attr/exec", O_WRONLY, &err) >= 0 ||
-		    err.code != OCI_E_UNSAFE)
+		if (mnt_ids &&
+		    (oci_safe_procfs_open_self(procfd, "attr/exec", O_WRONLY, &err) >= 0 ||
+		     err.code != OCI_E_UNSAFE))
 			_exit(24);
-		umount2(attr, MNT_DETACH);
+		if (mnt_ids)
+			umount2(attr, MNT_DETACH);
 		snprintf(attr, sizeof(attr), "/proc/%ld/task/%ld/attr", (long)getpid(), tid);
 		if (mount("tmpfs", attr, "tmpfs", 0, NULL) < 0)
 			_exit(14);
