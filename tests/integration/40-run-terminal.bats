@@ -3,6 +3,7 @@
 # message), and the default terminal config run interactively in the foreground under tmux.
 
 load ../lib/common
+load ../lib/tmux
 load 40-run-lib
 
 setup() {
@@ -84,18 +85,8 @@ start_receiver() {
 	is_crun && skip "crun 1.8 in the foreground: stty cannot read the pty (stty: standard input)"
 	require_cmd tmux
 	edit_config '.process.terminal = true | .process.args = ["sh"]'
-	TMUX_SESSION=ocirun$$
-	tmux new-session -d -s "$TMUX_SESSION" -x 100 -y 30 \
-		"cd '$B' && '$RUNTIME' --root '$ROOT' run $CID; echo exit-status=\$? >'$SOCKDIR/status'; sleep 30"
-	for i in $(seq 100); do
-		tmux capture-pane -p -t "$TMUX_SESSION" | grep -q '#' && break
-		sleep 0.05
-	done
-	tmux send-keys -t "$TMUX_SESSION" 'echo answer=$((6*7)); stty size; tty' Enter
-	sleep 0.5
-	tmux send-keys -t "$TMUX_SESSION" 'exit 5' Enter
-	for i in $(seq 100); do [ -s "$SOCKDIR/status" ] && break; sleep 0.05; done
-	run tmux capture-pane -p -t "$TMUX_SESSION"
+	tmux_shell ocirun$$ "cd '$B' && '$RUNTIME' --root '$ROOT' run $CID" "$SOCKDIR/status" \
+		'echo answer=$((6*7)); stty size; tty' 5
 	assert_output_contains answer=42
 	# the window size reached the container's terminal
 	assert_output_contains "30 100"

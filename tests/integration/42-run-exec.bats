@@ -5,6 +5,7 @@
 # RUNTIME=runc tests/run.sh 42-run-exec.
 
 load ../lib/common
+load ../lib/tmux
 load 40-run-lib
 
 setup() {
@@ -199,18 +200,8 @@ process_json() {
 @test "exec --tty in the foreground relays the terminal (under tmux)" {
 	require_cmd tmux
 	start_container
-	TMUX_SESSION=ociexec$$
-	tmux new-session -d -s "$TMUX_SESSION" -x 100 -y 30 \
-		"'$RUNTIME' --root '$ROOT' exec -t $CID sh; echo exit-status=\$? >'$SOCKDIR/status'; sleep 30"
-	for i in $(seq 100); do
-		tmux capture-pane -p -t "$TMUX_SESSION" | grep -q '#' && break
-		sleep 0.05
-	done
-	tmux send-keys -t "$TMUX_SESSION" 'echo answer=$((6*7)); stty size; hostname' Enter
-	sleep 0.5
-	tmux send-keys -t "$TMUX_SESSION" 'exit 6' Enter
-	for i in $(seq 100); do [ -s "$SOCKDIR/status" ] && break; sleep 0.05; done
-	run tmux capture-pane -p -t "$TMUX_SESSION"
+	tmux_shell ociexec$$ "'$RUNTIME' --root '$ROOT' exec -t $CID sh" "$SOCKDIR/status" \
+		'echo answer=$((6*7)); stty size; hostname' 6
 	assert_output_contains answer=42
 	assert_output_contains "30 100"
 	assert_output_contains exec-box
