@@ -127,6 +127,9 @@ static int parse_user(const char *spec, oci_process *p, oci_error *err)
 static int process_from_flags(const oci_exec_opts *o, oci_process *base, oci_process *out,
 			      oci_error *err)
 {
+	if (o->nargs < 1)
+		return oci_err(err, OCI_E_INVALID,
+			       "exec: expected a command after the container id (or --process)");
 	*out = *base;
 	memset(base, 0, sizeof(*base));
 	oci_strvfreep(&out->args);
