@@ -70,16 +70,6 @@ static int strv_extend(char ***v, const char *const *add, size_t n, oci_error *e
 	return 0;
 }
 
-/* The strings of a JSON array built by the command line (cmd/exec.c), borrowed. */
-static const char **json_strings(json_t *arr, size_t *n, oci_error *err)
-{
-	*n = json_array_size(arr);
-	const char **s = oci_calloc(*n + 1, sizeof(char *), err);
-	for (size_t i = 0; s && i < *n; i++)
-		s[i] = json_string_value(json_array_get(arr, i));
-	return s;
-}
-
 /* --process FILE: a runtime-spec process object through the checker config.json's process
  * goes through (runc: without a user it runs as root, whatever the config's user). */
 static int process_from_file(const char *file, oci_process *out, oci_error *err)
@@ -145,51 +135,43 @@ static int process_from_flags(const oci_exec_opts *o, oci_process *base, oci_pro
 		if (!(out->cwd = oci_strdup(o->cwd, err)))
 			return -1;
 	}
-	size_t n;
-	cleanup_free const char **env = json_strings(o->env, &n, err);
-	if (!env)
-		return -1;
-	for (size_t i = 0; i < n; i++)
-		if (!env[i] || !strchr(env[i], '=') || env[i][0] == '=')
+	for (size_t i = 0; i < o->n_env; i++)
+		if (!strchr(o->env[i], '=') || o->env[i][0] == '=')
 			return oci_err(err, OCI_E_INVALID, "--env: expected NAME=VALUE, got '%s'",
-				       env[i] ? env[i] : "");
-	if (strv_extend(&out->env, env, n, err) < 0)
+				       o->env[i]);
+	if (strv_extend(&out->env, o->env, o->n_env, err) < 0)
 		return -1;
 	if (o->no_new_privs)
 		out->no_new_privileges = true;
 	if (o->user && parse_user(o->user, out, err) < 0)
 		return -1;
-	if ((n = json_array_size(o->gids))) {
-		if (n > NGROUPS_MAX)
+	if (o->n_gids) {
+		if (o->n_gids > NGROUPS_MAX)
 			return oci_err(
 			    err, OCI_E_INVALID,
 			    "--additional-gids: %zu groups, more than the kernel's limit "
 			    "of %d",
-			    n, NGROUPS_MAX);
-		gid_t *g = oci_calloc(n, sizeof(gid_t), err);
+			    o->n_gids, NGROUPS_MAX);
+		gid_t *g = oci_calloc(o->n_gids, sizeof(gid_t), err);
 		if (!g)
 			return -1;
-		for (size_t i = 0; i < n; i++)
-			g[i] = (gid_t)json_integer_value(json_array_get(o->gids, i));
+		memcpy(g, o->gids, o->n_gids * sizeof(gid_t));
 		free(out->user.additional_gids);
 		out->user.additional_gids = g;
-		out->user.n_additional_gids = n;
+		out->user.n_additional_gids = o->n_gids;
 	}
-	cleanup_free const char **caps = json_strings(o->caps, &n, err);
-	if (!caps)
-		return -1;
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < o->n_caps; i++) {
 		/* config.json's rule: a name of the capability table, written as it is there. */
 		char norm[64];
-		if (!caps[i] || oci_spec_capability_name(caps[i], norm, sizeof(norm)) < 0 ||
-		    strcmp(norm, caps[i]))
+		if (oci_spec_capability_name(o->caps[i], norm, sizeof(norm)) < 0 ||
+		    strcmp(norm, o->caps[i]))
 			return oci_err(err, OCI_E_INVALID, "--cap: unknown capability '%s'",
-				       caps[i] ? caps[i] : "");
+				       o->caps[i]);
 	}
 	static const enum oci_config_capset sets[] = {OCI_CAPS_BOUNDING, OCI_CAPS_EFFECTIVE,
 						      OCI_CAPS_PERMITTED};
-	for (size_t k = 0; n && k < ARRAY_SIZE(sets); k++)
-		if (strv_extend(&out->caps[sets[k]], caps, n, err) < 0)
+	for (size_t k = 0; o->n_caps && k < ARRAY_SIZE(sets); k++)
+		if (strv_extend(&out->caps[sets[k]], o->caps, o->n_caps, err) < 0)
 			return -1;
 	return 0;
 }
