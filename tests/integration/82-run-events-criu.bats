@@ -16,6 +16,11 @@ setup_file() {
 	vm_setup_file "$BATS_TEST_DIRNAME/82-run-events-criu.guest.sh" "$OCI_BUILD/tests/lib/console-recv"
 }
 
+# guest_oci_run: the guest ran oci-run (RUNTIME=runc runs the same script with runc).
+guest_oci_run() {
+	[ "$(basename "${RUNTIME:-oci-run}")" != runc ]
+}
+
 # data KEY JQ: jq -e JQ on the stats event recorded under KEY.
 data() {
 	vm_get "$1" | jq -e ".data | $2" >/dev/null || {

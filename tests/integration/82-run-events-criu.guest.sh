@@ -245,8 +245,7 @@ put to-client "$(grows /tmp/client-got && echo yes)"
 put tries-after "$(wc -l </tmp/client-tries)"
 grep -E 'Error|Warn' /tmp/img15/restore.log | head -20 >"$T/rlog"
 cleanup
-kill $client 2>/dev/null
-pkill -f 'nc 127.0.0.1 5001'
+kill $client $(/bin/ip netns pids tcpns) 2>/dev/null
 /bin/ip netns del tcpns
 
 t ckpt-console
