@@ -521,7 +521,24 @@ static int move_in_one(int host_sock, int ns_sock, int netns_fd, const oci_confi
 	size_t naddrs = 0;
 	if (addrs_get(host_sock, link.ifindex, addrs, &naddrs, err) < 0)
 		return oci_err_prefix(err, "linux.netDevices: interface '%s'", host);
-	e = link_move(host_sock, link.ifindex, netns_fd, name);
+	/* The kernel takes IFLA_IFNAME in the move only when the device's own name clashes
+	 * inside; otherwise it moves the device and then renames it, and a clash there fails
+	 * the request with the device already moved. So a clash is looked for first, and a
+	 * failed move is checked for a device that left anyway. */
+	netdev_link in;
+	e = link_get(ns_sock, 0, name, &in);
+	if (e == 0)
+		e = -EEXIST;
+	else if (e == -ENODEV)
+		e = link_move(host_sock, link.ifindex, netns_fd, name);
+	if (e < 0 && link_get(host_sock, link.ifindex, NULL, &in) == -ENODEV &&
+	    link_get(ns_sock, 0, host, &in) == 0) {
+		snprintf(r->host, sizeof(r->host), "%s", host);
+		snprintf(r->name, sizeof(r->name), "%s", host);
+		snprintf(r->kind, sizeof(r->kind), "%s", link.kind);
+		r->ifindex = in.ifindex;
+		*moved = true;
+	}
 	if (e == -EEXIST)
 		return oci_err(err, OCI_E_INVALID,
 			       "linux.netDevices: cannot move '%s' in as '%s': the container's "
@@ -540,7 +557,6 @@ static int move_in_one(int host_sock, int ns_sock, int netns_fd, const oci_confi
 	if (e < 0)
 		return oci_err_errno(err, -e, "linux.netDevices: cannot move '%s' in", host);
 	/* Inside, only the init exists, still waiting for GO: the name is the device's. */
-	netdev_link in;
 	e = link_get(ns_sock, 0, name, &in);
 	snprintf(r->host, sizeof(r->host), "%s", host);
 	snprintf(r->name, sizeof(r->name), "%s", name);
