@@ -38,6 +38,7 @@
 #include "run/init.h"
 #include "run/lsm.h"
 #include "run/mounts.h"
+#include "run/netdev.h"
 #include "run/process.h"
 #include "run/seccomp.h"
 #include "run/terminal.h"
@@ -281,6 +282,8 @@ static void rollback(creation *c)
 		waitpid(c->pid, NULL, 0);
 		c->pid = -1;
 	}
+	if (c->d.dirfd >= 0)
+		oci_netdev_move_back(c->d.rootfd, c->opts->id);
 	oci_container_dir_rollback(&c->d, c->opts->id);
 }
 
@@ -557,6 +560,13 @@ static int spawn_init(creation *c, const oci_bundle_config *b, const ns_plan *ns
 	if (ia.userns && oci_userns_write_maps(pid, &b->cfg.linux_, err) < 0)
 		return -1;
 	if (oci_cgroup_enter(c->d.st.cgroups, pid, err) < 0)
+		return -1;
+	/* linux.netDevices: the init's network namespace exists; the init waits for GO. */
+	int join_net = -1;
+	for (int i = 0; i < ns->njoin; i++)
+		if (ns->join_types[i] == CLONE_NEWNET)
+			join_net = ns->join_fds[i];
+	if (oci_netdev_move_in(&b->cfg.linux_, pid, join_net, c->d.dirfd, err) < 0)
 		return -1;
 	c->hook_state = oci_container_hook_state(&c->d.st, "creating");
 	if (!c->hook_state)

@@ -64,6 +64,7 @@ declare -A PARALLEL=(
 	[44-run-tmpcopyup]=""
 	[45-run-resources]=""
 	[45-run-spec12]=""
+	[45-run-netdev]=""
 	[46-run-validate]=""
 	[47-run-hardening]=""
 	[47-run-lsm]=""
