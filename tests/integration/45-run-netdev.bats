@@ -116,6 +116,24 @@ nothing_left() {
 	nothing_left
 }
 
+@test "attack: an interface another container holds is not the host's to give: create fails in one line, the holder keeps it" {
+	needs_netdevices
+	add_ifb "${D}a"
+	edit_config ".linux.netDevices = {\"${D}a\": {name: \"eth1\"}}"
+	set_args sleep 100
+	rt_create "$CID"
+	pid=$(rt_state_field "$CID" pid)
+	run rt run --bundle "$B" "${CID}b"
+	assert_failure
+	assert_one_line_error oci-run
+	assert_output_contains "linux.netDevices: the host has no interface '${D}a'"
+	[ "$(rt list -q)" = "$CID" ]
+	nsenter -t "$pid" -n ip link show eth1 >/dev/null
+	rt delete --force "$CID"
+	[ -e "/sys/class/net/${D}a" ]
+	nothing_left
+}
+
 @test "attack: the host's lo, and a rename onto a name the container's namespace has, fail create cleanly" {
 	needs_netdevices
 	edit_config '.linux.netDevices = {lo: {name: "hostlo"}}'
