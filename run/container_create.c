@@ -464,6 +464,15 @@ static __attribute__((noreturn)) void clone_into_joined_pidns(creation *c, oci_i
 	}
 	close(ns->join_pid_fd);
 	pid_t pid = clone_init(ns->clone_flags | CLONE_PARENT);
+	if (pid < 0 && errno == ENOMEM) {
+		/* What the kernel says when the namespace's pid 1 is gone. */
+		const oci_config_namespace *p = oci_config_find_namespace(ia->cfg, "pid");
+		oci_err(&err, OCI_E_INVALID,
+			"linux.namespaces: 'pid' path '%s': cannot create a process in it (has "
+			"its pid 1 exited?): Cannot allocate memory",
+			p && p->path ? p->path : "");
+		goto fail;
+	}
 	if (pid < 0) {
 		clone_error(errno, ns->clone_flags, &err);
 		goto fail;
