@@ -334,7 +334,10 @@ static int link_up(int s, int ifindex)
 }
 
 /* Device ifindex of socket s's namespace into the namespace to_fd, named name there, in one
- * request (the rename and the move are one step: no moment with a clashing name). */
+ * request. Not one step, whatever runc's comment says: the kernel uses the name during the
+ * move only when the device's own name is taken there, and otherwise renames it after the
+ * move, so a clash with name fails the request with the device already moved
+ * (move_in_one() looks for the clash first). */
 static int link_move(int s, int ifindex, int to_fd, const char *name)
 {
 	nl_req r;
