@@ -51,6 +51,7 @@ declare -A PARALLEL=(
 	[20-unpack-rootless]=""
 	[21-unpack-debian]="debian-cache"
 	[22-unpack-foreign]=""
+	[23-unpack-cache]=""
 	[30-bundle]="runc"
 	[30-bundle-image]="runc"
 	[40-run-hooks]=""
