@@ -86,6 +86,7 @@ declare -A PARALLEL=(
 	[72-cve-review]="cpu"
 	[73-cve-review2]=""
 	[74-cve-review3]="cpu"
+	[75-cve-review4]=""
 	[80-cgroupv2]="cpu"
 	[82-run-events-criu]="cpu"
 	[83-systemd-cgroup]="cpu"
