@@ -6,7 +6,9 @@
 # host's lo, a clashing name, the host's own namespace, a container renaming its device and
 # making one named like the host's, or one of another kind under the same index); validation.
 # The devices are ifb ones (a standalone virtual device like dummy, which this host's kernel
-# lacks) and veth ends, named after the bats process and the test, removed in teardown.
+# lacks; real dummies are moved in the qemu guest: 45-run-netdev.guest.sh, asserted by
+# 80-cgroupv2.bats) and veth ends, named after the bats process and the test, removed in
+# teardown.
 # RUNTIME=runc / crun: runc 1.1.5 and crun 1.8 ignore linux.netDevices, so those tests skip.
 
 load ../lib/common
@@ -113,6 +115,24 @@ nothing_left() {
 	assert_one_line_error oci-run
 	assert_output_contains "linux.netDevices: the host has no interface '${D}x'"
 	[ "$(link_field "${D}a" ifindex)" = "$idx" ]
+	nothing_left
+}
+
+@test "attack: an interface another container holds is not the host's to give: create fails in one line, the holder keeps it" {
+	needs_netdevices
+	add_ifb "${D}a"
+	edit_config ".linux.netDevices = {\"${D}a\": {name: \"eth1\"}}"
+	set_args sleep 100
+	rt_create "$CID"
+	pid=$(rt_state_field "$CID" pid)
+	run rt run --bundle "$B" "${CID}b"
+	assert_failure
+	assert_one_line_error oci-run
+	assert_output_contains "linux.netDevices: the host has no interface '${D}a'"
+	[ "$(rt list -q)" = "$CID" ]
+	nsenter -t "$pid" -n ip link show eth1 >/dev/null
+	rt delete --force "$CID"
+	[ -e "/sys/class/net/${D}a" ]
 	nothing_left
 }
 
