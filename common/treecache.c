@@ -158,6 +158,7 @@ typedef struct rec {
 	long ctime_ns;
 	uint32_t mode, uid, gid;
 	int64_t size;
+	uint32_t xattrs; /* how many it has: none means none to copy */
 } rec;
 
 typedef struct manifest {
@@ -189,9 +190,10 @@ static const rec *manifest_find(const manifest *m, uint64_t ino)
 
 static rec stat_rec(const struct stat *st)
 {
-	rec r = {(uint64_t)st->st_ino,	(int64_t)st->st_ctim.tv_sec, st->st_ctim.tv_nsec,
-		 (uint32_t)st->st_mode, (uint32_t)st->st_uid,	     (uint32_t)st->st_gid,
-		 (int64_t)st->st_size};
+	rec r = {(uint64_t)st->st_ino, (int64_t)st->st_ctim.tv_sec,
+		 st->st_ctim.tv_nsec,  (uint32_t)st->st_mode,
+		 (uint32_t)st->st_uid, (uint32_t)st->st_gid,
+		 (int64_t)st->st_size, 0};
 	return r;
 }
 
@@ -202,10 +204,13 @@ static bool rec_equal(const rec *a, const rec *b)
 }
 
 /* Add or replace (an inode seen again after a link) the record of st. */
-static int manifest_put(manifest *m, const struct stat *st, ssize_t *idx, oci_error *err)
+static int manifest_put(manifest *m, const struct stat *st, uint32_t xattrs, ssize_t *idx,
+			oci_error *err)
 {
 	if (idx && *idx >= 0) {
+		xattrs = m->v[*idx].xattrs;
 		m->v[*idx] = stat_rec(st);
+		m->v[*idx].xattrs = xattrs;
 		return 0;
 	}
 	if (m->n == m->cap) {
@@ -218,7 +223,8 @@ static int manifest_put(manifest *m, const struct stat *st, ssize_t *idx, oci_er
 	}
 	if (idx)
 		*idx = (ssize_t)m->n;
-	m->v[m->n++] = stat_rec(st);
+	m->v[m->n] = stat_rec(st);
+	m->v[m->n++].xattrs = xattrs;
 	m->bytes += (uint64_t)st->st_blocks * 512;
 	return 0;
 }
@@ -239,9 +245,10 @@ static int manifest_write(int dirfd, const manifest *m, oci_error *err)
 				(unsigned long long)m->bytes, m->n);
 	for (size_t i = 0; i < m->n; i++) {
 		const rec *r = &m->v[i];
-		len += (size_t)snprintf(buf + len, cap - len, "%llu %lld %ld %o %u %u %lld\n",
-					(unsigned long long)r->ino, (long long)r->ctime_s,
-					r->ctime_ns, r->mode, r->uid, r->gid, (long long)r->size);
+		len +=
+		    (size_t)snprintf(buf + len, cap - len, "%llu %lld %ld %o %u %u %lld %u\n",
+				     (unsigned long long)r->ino, (long long)r->ctime_s, r->ctime_ns,
+				     r->mode, r->uid, r->gid, (long long)r->size, r->xattrs);
 	}
 	return oci_write_file_atomic(dirfd, "manifest", buf, len, 0600, err);
 }
@@ -303,8 +310,8 @@ static int manifest_read(int entryfd, manifest *m, bool header_only, oci_error *
 		unsigned long long ino;
 		long long cs, sz;
 		rec *r = &m->v[i];
-		if (sscanf(p, "%llu %lld %ld %o %u %u %lld", &ino, &cs, &r->ctime_ns, &r->mode,
-			   &r->uid, &r->gid, &sz) != 7)
+		if (sscanf(p, "%llu %lld %ld %o %u %u %lld %u", &ino, &cs, &r->ctime_ns, &r->mode,
+			   &r->uid, &r->gid, &sz, &r->xattrs) != 8)
 			goto bad;
 		r->ino = ino;
 		r->ctime_s = cs;
@@ -338,6 +345,8 @@ typedef struct clone_ctx {
 	oci_treecache_dir_fn dirfn;
 	void *ud;
 	bool no_reflink;
+	bool src_xattrs; /* the entry at hand may have xattrs (check_src) */
+	mode_t umask;
 	link_ent *links;
 	size_t n_links, cap_links;
 	char *path;
@@ -380,12 +389,15 @@ static const char *cur_path(const clone_ctx *c)
 /* A source inode must be as recorded. */
 static int check_src(clone_ctx *c, const struct stat *st, oci_error *err)
 {
+	c->src_xattrs = true;
 	if (!c->verify)
 		return 0;
 	const rec *r = manifest_find(c->verify, (uint64_t)st->st_ino);
 	rec now = stat_rec(st);
 	if (!r || !rec_equal(r, &now))
 		return oci_err(err, OCI_E_UNSAFE, "'%s' changed since it was cached", cur_path(c));
+	/* xattrs change the ctime too: a tree recorded without them still has none */
+	c->src_xattrs = r->xattrs != 0;
 	return 0;
 }
 
@@ -403,7 +415,8 @@ static int copy_xattrs(int sfd, int dfd, const char *spath, const char *dpath, o
 		return oci_err_errno(err, errno, "cannot list xattrs");
 	cleanup_free char *val = NULL;
 	size_t vcap = 0;
-	for (char *k = names; k < names + n; k += strlen(k) + 1) {
+	int count = 0;
+	for (char *k = names; k < names + n; k += strlen(k) + 1, count++) {
 		ssize_t vl = spath ? lgetxattr(spath, k, NULL, 0) : fgetxattr(sfd, k, NULL, 0);
 		if (vl < 0)
 			return oci_err_errno(err, errno, "cannot read xattr '%s'", k);
@@ -423,22 +436,24 @@ static int copy_xattrs(int sfd, int dfd, const char *spath, const char *dpath, o
 		if (rc < 0)
 			return oci_err_errno(err, errno, "cannot set xattr '%s'", k);
 	}
-	return 0;
+	return count;
 }
 
-/* Owner, mode, xattrs and times of a regular file or directory, through its fds. */
-static int meta_fd(int sfd, int dfd, const struct stat *st, oci_error *err)
+/* Owner, mode (unless made with them: owned) xattrs (when the source may have some) and
+ * times of a regular file or directory, through its fds; returns the xattrs copied. */
+static int meta_fd(int sfd, int dfd, const struct stat *st, bool owned, bool xattrs, oci_error *err)
 {
 	struct timespec ts[2] = {st->st_atim, st->st_mtim};
-	if (fchown(dfd, st->st_uid, st->st_gid) < 0)
+	int nx = 0;
+	if (!owned && fchown(dfd, st->st_uid, st->st_gid) < 0)
 		return oci_err_errno(err, errno, "cannot chown");
-	if (fchmod(dfd, st->st_mode & 07777) < 0)
+	if (!owned && fchmod(dfd, st->st_mode & 07777) < 0)
 		return oci_err_errno(err, errno, "cannot chmod");
-	if (copy_xattrs(sfd, dfd, NULL, NULL, err) < 0)
+	if (xattrs && (nx = copy_xattrs(sfd, dfd, NULL, NULL, err)) < 0)
 		return -1;
 	if (futimens(dfd, ts) < 0)
 		return oci_err_errno(err, errno, "cannot set times");
-	return 0;
+	return nx;
 }
 
 static int copy_data(clone_ctx *c, int sfd, int dfd, const struct stat *st, oci_error *err)
@@ -509,7 +524,7 @@ static int make_link(clone_ctx *c, link_ent *l, int dfd, const char *name, oci_e
 		struct stat st;
 		if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 			return oci_err_errno(err, errno, "cannot stat");
-		return manifest_put(c->record, &st, &l->rec, err);
+		return manifest_put(c->record, &st, 0, &l->rec, err);
 	}
 	return 0;
 }
@@ -542,15 +557,22 @@ static int clone_node(clone_ctx *c, int sdir, int ddir, const char *name, const 
 	}
 	struct stat dst;
 	ssize_t recidx = -1;
+	int nx = 0;
 	if (S_ISREG(st->st_mode)) {
 		cleanup_close int sfd = openat(sdir, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 		if (sfd < 0)
 			return oci_err_errno(err, errno, "cannot open");
+		/* root's own file without set-id bits: made with its mode, as we own it already
+		 * (the parent is still 0700: no set-group-id to inherit) */
+		bool owned = st->st_uid == geteuid() && st->st_gid == getegid() &&
+			     !(st->st_mode & 06000) && !(st->st_mode & c->umask);
 		cleanup_close int dfd =
-		    openat(ddir, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		    openat(ddir, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+			   owned ? st->st_mode & 07777 : 0600);
 		if (dfd < 0)
 			return oci_err_errno(err, errno, "cannot create");
-		if (copy_data(c, sfd, dfd, st, err) < 0 || meta_fd(sfd, dfd, st, err) < 0)
+		if (copy_data(c, sfd, dfd, st, err) < 0 ||
+		    (nx = meta_fd(sfd, dfd, st, owned, c->src_xattrs, err)) < 0)
 			return -1;
 		if (c->record && fstat(dfd, &dst) < 0)
 			return oci_err_errno(err, errno, "cannot stat");
@@ -575,21 +597,23 @@ static int clone_node(clone_ctx *c, int sdir, int ddir, const char *name, const 
 			return oci_err_errno(err, errno, "cannot chown");
 		if (!S_ISLNK(st->st_mode) && fchmodat(ddir, name, st->st_mode & 07777, 0) < 0)
 			return oci_err_errno(err, errno, "cannot chmod");
-		cleanup_close int sp = openat(sdir, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-		cleanup_close int dp = openat(ddir, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-		if (sp < 0 || dp < 0)
-			return oci_err_errno(err, errno, "cannot open");
-		char spath[64], dpath[64];
-		snprintf(spath, sizeof(spath), "/proc/self/fd/%d", sp);
-		snprintf(dpath, sizeof(dpath), "/proc/self/fd/%d", dp);
-		if (copy_xattrs(-1, -1, spath, dpath, err) < 0)
-			return -1;
+		if (c->src_xattrs) {
+			cleanup_close int sp = openat(sdir, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+			cleanup_close int dp = openat(ddir, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+			if (sp < 0 || dp < 0)
+				return oci_err_errno(err, errno, "cannot open");
+			char spath[64], dpath[64];
+			snprintf(spath, sizeof(spath), "/proc/self/fd/%d", sp);
+			snprintf(dpath, sizeof(dpath), "/proc/self/fd/%d", dp);
+			if ((nx = copy_xattrs(-1, -1, spath, dpath, err)) < 0)
+				return -1;
+		}
 		if (utimensat(ddir, name, ts, AT_SYMLINK_NOFOLLOW) < 0)
 			return oci_err_errno(err, errno, "cannot set times");
 		if (c->record && fstatat(ddir, name, &dst, AT_SYMLINK_NOFOLLOW) < 0)
 			return oci_err_errno(err, errno, "cannot stat");
 	}
-	if (c->record && manifest_put(c->record, &dst, &recidx, err) < 0)
+	if (c->record && manifest_put(c->record, &dst, (uint32_t)nx, &recidx, err) < 0)
 		return -1;
 	if (st->st_nlink > 1 && remember_link(c, (uint64_t)st->st_ino, recidx, err) < 0)
 		return -1;
@@ -606,18 +630,20 @@ typedef struct frame {
 	int dst;
 	size_t base; /* length of the directory's path */
 	struct stat st;
+	bool xattrs; /* it may have some (check_src) */
 } frame;
 
 /* A directory's own metadata once everything in it is there, then its record. */
 static int finish_dir(clone_ctx *c, frame *f, oci_error *err)
 {
-	if (meta_fd(dirfd(f->src), f->dst, &f->st, err) < 0)
+	int nx = meta_fd(dirfd(f->src), f->dst, &f->st, false, f->xattrs, err);
+	if (nx < 0)
 		return -1;
 	if (c->record) {
 		struct stat dst;
 		if (fstat(f->dst, &dst) < 0)
 			return oci_err_errno(err, errno, "cannot stat");
-		if (manifest_put(c->record, &dst, NULL, err) < 0)
+		if (manifest_put(c->record, &dst, (uint32_t)nx, NULL, err) < 0)
 			return -1;
 	}
 	if (c->dirfn) {
@@ -638,6 +664,8 @@ static int clone_tree(clone_ctx *c, int srcfd, int dstfd, oci_error *err)
 	if (path_set(c, 0, "", err) < 0)
 		return -1;
 	c->path_len = 0;
+	c->umask = umask(0);
+	umask(c->umask);
 	/* fresh open files: a dup would share (and leave behind) the caller's read offset */
 	int s0 = reopen_dir(srcfd), d0 = reopen_dir(dstfd);
 	DIR *sd = s0 >= 0 ? fdopendir(s0) : NULL;
@@ -651,7 +679,7 @@ static int clone_tree(clone_ctx *c, int srcfd, int dstfd, oci_error *err)
 			close(d0);
 		return -1;
 	}
-	stack[0] = (frame){sd, d0, 0, {0}};
+	stack[0] = (frame){sd, d0, 0, {0}, true};
 	depth = 1;
 	if (fstat(s0, &stack[0].st) < 0) {
 		oci_err_errno(err, errno, "cannot stat the tree");
@@ -659,6 +687,7 @@ static int clone_tree(clone_ctx *c, int srcfd, int dstfd, oci_error *err)
 	}
 	if (check_src(c, &stack[0].st, err) < 0)
 		goto out;
+	stack[0].xattrs = c->src_xattrs;
 	while (depth) {
 		frame *f = &stack[depth - 1];
 		errno = 0;
@@ -714,7 +743,7 @@ static int clone_tree(clone_ctx *c, int srcfd, int dstfd, oci_error *err)
 				close(nd);
 			goto fail_entry;
 		}
-		stack[depth++] = (frame){nsd, nd, c->path_len, st};
+		stack[depth++] = (frame){nsd, nd, c->path_len, st, c->src_xattrs};
 	}
 	ret = 0;
 	goto out;
@@ -815,6 +844,9 @@ int oci_treecache_use(oci_treecache *t, const oci_digest *chain, const oci_diges
 		log_warn(
 		    "cache '%s': tree %.12s cannot be used (%s): removing it, unpacking afresh",
 		    t->path, hex, e.msg);
+		/* what the caller was told of the half clone is void */
+		if (dirfn && dirfn(ud, NULL, NULL, err) < 0)
+			return -1;
 		if (empty_dir(dstfd, err) < 0)
 			return -1;
 		close(lfd);

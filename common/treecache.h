@@ -36,7 +36,8 @@ void oci_treecache_release(oci_treecache *t);
 int oci_treecache_chain_ids(const oci_digest *diff_ids, size_t n, oci_digest *chain,
 			    oci_error *err);
 
-/* Called for each directory cloned (path relative to the root, "" for the root). */
+/* Called for each directory cloned (path relative to the root, "" for the root); with path
+ * NULL when a clone failed and what it reported is void. */
 typedef int (*oci_treecache_dir_fn)(void *ud, const char *path, const struct stat *st,
 				    oci_error *err);
 

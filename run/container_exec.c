@@ -397,7 +397,7 @@ typedef struct exec_ctx {
 	int proot;	 /* the init's root */
 	int sock[2];
 	int master; /* the pty master kept for a foreground --tty */
-	pid_t c, g; /* the joining child; the process, ours to kill until it runs */
+	pid_t c, g; /* the joining child; the process, ours to kill until waited for or handed on */
 	sigset_t oldmask;
 	bool blocked;
 } exec_ctx;

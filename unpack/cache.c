@@ -61,8 +61,14 @@ void oci_unpack_cache_detach(oci_unpack_root *r)
  * times as after a fresh unpack. */
 static int note_dir(void *ud, const char *path, const struct stat *st, oci_error *err)
 {
+	oci_unpack_root *r = ud;
+	if (!path) {
+		r->n_dirs = 0;
+		oci_unpack_pathtree_release(&r->dir_tree);
+		return 0;
+	}
 	struct timespec ts[2] = {st->st_atim, st->st_mtim};
-	return oci_unpack_root_note_dir(ud, path, st->st_mode, ts, err);
+	return oci_unpack_root_note_dir(r, path, st->st_mode, ts, err);
 }
 
 int oci_unpack_cache_begin(oci_unpack_root *r, const oci_digest *diff_ids,

@@ -334,7 +334,9 @@ process_json() {
 @test "exec --process without a user field runs as root, whatever the config's user (runc)" {
 	edit_config '.process.user = {uid: 1000, gid: 1000}'
 	start_container
-	jq -n '{terminal: false, args: ["sh", "-c", "id -u; id -g"], cwd: "/"}' >"$BATS_TEST_TMPDIR/p.json"
+	# (a PATH: runc looks commands up only in the process's own)
+	jq -n '{terminal: false, args: ["sh", "-c", "id -u; id -g"], cwd: "/",
+		env: ["PATH=/usr/sbin:/usr/bin:/sbin:/bin"]}' >"$BATS_TEST_TMPDIR/p.json"
 	run rt exec --process "$BATS_TEST_TMPDIR/p.json" "$CID"
 	assert_success
 	[ "${lines[0]}" = 0 ]
@@ -364,6 +366,7 @@ process_json() {
 	RECV_PID=$!
 	for i in $(seq 100); do [ -e "$SOCKDIR/ready" ] && break; sleep 0.05; done
 	jq -n '{terminal: true, consoleSize: {height: 21, width: 77}, user: {uid: 65534, gid: 65534},
+		env: ["PATH=/usr/sbin:/usr/bin:/sbin:/bin"],
 		args: ["sh", "-c", "echo \"owner=$(stat -c %u \"$(tty)\")\"; echo \"size=$(stty size)\""], cwd: "/"}' >"$BATS_TEST_TMPDIR/p.json"
 	rt exec --process "$BATS_TEST_TMPDIR/p.json" --detach --console-socket "$SOCKDIR/console.sock" "$CID" \
 		</dev/null >"$SOCKDIR/exec.out" 2>&1 || { cat "$SOCKDIR/exec.out"; false; }
