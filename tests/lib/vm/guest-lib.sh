@@ -50,18 +50,22 @@ rt() {
 	timeout -k 5 "$RT_TIMEOUT" "$RUNTIME" --root "$RT_ROOT" "$@"
 }
 
-# state_field ID FIELD: one top-level scalar of `state` (through a file, never a pipe kept
-# open): read from the two-space-indented line "FIELD": VALUE both runtimes print, with jq
-# only when there is no such line.
-state_field() {
+# json_field FILE FIELD: one top-level scalar of a runtime's state JSON in FILE, read from the
+# two-space-indented line "FIELD": VALUE both runtimes print (jq only when there is none).
+json_field() {
 	local v
-	rt state "$1" >/tmp/state.json 2>/dev/null </dev/null || return 1
-	v=$(sed -nE "s/^  \"$2\": \"?([^\",]*)\"?,?\$/\1/p" /tmp/state.json)
+	v=$(sed -nE "s/^  \"$2\": \"?([^\",]*)\"?,?\$/\1/p" "$1" 2>/dev/null)
 	if [ -n "$v" ]; then
 		echo "$v"
 	else
-		jq -r ".$2" /tmp/state.json
+		jq -r ".$2" "$1"
 	fi
+}
+
+# state_field ID FIELD: one field of `state` (through a file, never a pipe kept open).
+state_field() {
+	rt state "$1" >/tmp/state.json 2>/dev/null </dev/null || return 1
+	json_field /tmp/state.json "$2"
 }
 
 # wait_status ID STATUS: poll until the container has STATUS (10 s at most).
