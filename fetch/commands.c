@@ -16,7 +16,7 @@
 #include "common/error.h"
 #include "common/log.h"
 #include "common/util.h"
-#include "fetch/cache.h"
+#include "common/cache.h"
 #include "fetch/credentials.h"
 #include "fetch/progress.h"
 #include "fetch/inspect.h"

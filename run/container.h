@@ -113,6 +113,7 @@ typedef struct oci_restore_opts {
 	const char *id;
 	const char *bundle; /* absolute */
 	const char *pid_file;
+	const char *console_socket; /* receives the restored terminal's pty master */
 	bool detach;
 	oci_criu_opts criu;
 } oci_restore_opts;
