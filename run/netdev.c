@@ -334,7 +334,10 @@ static int link_up(int s, int ifindex)
 }
 
 /* Device ifindex of socket s's namespace into the namespace to_fd, named name there, in one
- * request (the rename and the move are one step: no moment with a clashing name). */
+ * request. Not one step, whatever runc's comment says: the kernel uses the name during the
+ * move only when the device's own name is taken there, and otherwise renames it after the
+ * move, so a clash with name fails the request with the device already moved
+ * (move_in_one() looks for the clash first). */
 static int link_move(int s, int ifindex, int to_fd, const char *name)
 {
 	nl_req r;
@@ -459,9 +462,10 @@ static bool returnable_kind(const char *kind)
 	return !*kind || !strcmp(kind, "dummy") || !strcmp(kind, "ifb");
 }
 
-/* any_kind: create's own undo, before the container ran anything. */
-static void move_back_one(int ns_sock, int host_fd, const netdev_rec *r, const char *who,
-			  bool any_kind)
+/* any_kind: create's own undo, before the container ran anything. host_sock: the host's
+ * namespace, where r->host must be free before the move (link_move() renames after it). */
+static void move_back_one(int ns_sock, int host_sock, int host_fd, const netdev_rec *r,
+			  const char *who, bool any_kind)
 {
 	netdev_link now;
 	int e = link_get(ns_sock, r->ifindex, NULL, &now);
@@ -487,8 +491,19 @@ static void move_back_one(int ns_sock, int host_fd, const netdev_rec *r, const c
 			  r->host, r->kind);
 		return;
 	}
-	e = link_move(ns_sock, r->ifindex, host_fd, r->host);
-	if (e == -EEXIST)
+	/* The kernel moves the device under the name the container gave it and renames it
+	 * after: with the host's name taken, it would stay on the host under the container's
+	 * choice. So a taken name keeps it in the container's namespace. */
+	netdev_link taken;
+	e = link_get(host_sock, 0, r->host, &taken);
+	if (e == 0)
+		e = -EEXIST;
+	else if (e == -ENODEV)
+		e = link_move(ns_sock, r->ifindex, host_fd, r->host);
+	if (e < 0 && link_get(ns_sock, r->ifindex, NULL, &taken) == -ENODEV)
+		log_warn("%s: '%s' went back to the host but not under its name ('%s'): %s", who,
+			 r->host, now.name, strerror(-e));
+	else if (e == -EEXIST)
 		log_warn("%s: cannot give '%s' back: the host has another interface of that name "
 			 "now (left to the kernel)",
 			 who, r->host);
@@ -628,7 +643,7 @@ int oci_netdev_move_in(const oci_config_linux *l, pid_t init, int join_fd, int d
 	return 0;
 fail:
 	for (size_t i = n; i-- > 0;)
-		move_back_one(ns_sock, host, &recs[i], "create", true);
+		move_back_one(ns_sock, host_sock, host, &recs[i], "create", true);
 	unlinkat(dirfd, NETDEV_RECORD, 0);
 	unpin_netns(dirfd);
 	return -1;
@@ -660,10 +675,11 @@ void oci_netdev_move_back(int rootfd, const char *id)
 		return;
 	}
 	cleanup_close int sock = nl_open(ns, host, &err);
-	if (sock < 0) {
+	cleanup_close int host_sock = sock < 0 ? -1 : nl_open(-1, host, &err);
+	if (sock < 0 || host_sock < 0) {
 		log_warn("%s: %s: interfaces left to the kernel", who, err.msg);
 		return;
 	}
 	for (size_t i = n; i-- > 0;)
-		move_back_one(sock, host, &recs[i], who, false);
+		move_back_one(sock, host_sock, host, &recs[i], who, false);
 }

@@ -6,7 +6,9 @@
 # host's lo, a clashing name, the host's own namespace, a container renaming its device and
 # making one named like the host's, or one of another kind under the same index); validation.
 # The devices are ifb ones (a standalone virtual device like dummy, which this host's kernel
-# lacks) and veth ends, named after the bats process and the test, removed in teardown.
+# lacks; real dummies are moved in the qemu guest: 45-run-netdev.guest.sh, asserted by
+# 80-cgroupv2.bats) and veth ends, named after the bats process and the test, removed in
+# teardown.
 # RUNTIME=runc / crun: runc 1.1.5 and crun 1.8 ignore linux.netDevices, so those tests skip.
 
 load ../lib/common
