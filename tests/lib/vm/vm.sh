@@ -127,7 +127,12 @@ initramfs() {
 		/usr/sbin/{iptables,ip6tables}-legacy{,-save,-restore}; do
 		[ -x "$f" ] && extra+=("$f")
 	done
-	inputs=("$VM_DIR/init" "$VM_DIR/stage2" /bin/busybox "$OCI_RUN" "$(command -v jq)" "${extra[@]}")
+	# the iptables extensions CRIU's default network lock (runc's) loads: -m mark, ACCEPT/DROP
+	local xt=()
+	for f in /usr/lib/*/xtables/libxt_{mark,standard}.so; do
+		[ -f "$f" ] && [ -x /usr/sbin/iptables ] && xt+=("$f")
+	done
+	inputs=("$VM_DIR/init" "$VM_DIR/stage2" /bin/busybox "$OCI_RUN" "$(command -v jq)" "${extra[@]}" "${xt[@]}")
 	local mods
 	mods=$(module_paths "$mdir")
 	for path in $mods; do
@@ -166,6 +171,10 @@ initramfs() {
 	done
 	add_bin "$tree" "$OCI_RUN" oci-run
 	add_bin "$tree" "$(command -v jq)"
+	for f in "${xt[@]}"; do
+		mkdir -p "$tree$(dirname "$f")"
+		cp "$f" "$tree$f"
+	done
 	for f in "${extra[@]}"; do
 		rm -f "$tree/bin/$(basename "$f")"
 		add_bin "$tree" "$f"
