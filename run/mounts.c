@@ -9,6 +9,7 @@
 #include "run/mounts.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdint.h>
@@ -20,12 +21,15 @@
 #include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "common/json.h"
+#include "common/log.h"
 #include "common/safepath.h"
 #include "common/util.h"
 #include "run/cgroup/cgroup.h"
+#include "run/sync.h"
 #include "run/copyup.h"
 #include "run/userns.h"
 #include "run/lsm.h"
@@ -234,7 +238,7 @@ int oci_mount_parse_options(char *const *options, unsigned long *flags, unsigned
 			}
 		}
 		/* tmpcopyup is done by do_mount once the tmpfs is there, idmap and ridmap by
-		 * oci_mounts_open_idmapped: never passed to the kernel. */
+		 * oci_mounts_open_trees: never passed to the kernel. */
 		if (found || !strcmp(o, "tmpcopyup") || !strcmp(o, "idmap") || !strcmp(o, "ridmap"))
 			continue;
 		size_t n = strlen(o);
@@ -616,21 +620,34 @@ static int do_mount(const oci_mount_ctx *ctx, int rootfd, const oci_config_mount
 	cleanup_free char *src = NULL;
 	bool src_is_file = false;
 	int tree = ctx->trees ? ctx->trees[idx] : -1;
-	if (tree >= 0) {
-		struct stat st;
-		if (fstat(tree, &st) < 0)
-			return oci_err_errno(err, errno, "mount '%s'", dest);
-		src_is_file = !S_ISDIR(st.st_mode);
-		is_bind = false; /* attached below as it is */
-	} else if (is_bind) {
+	/* The copy of a bind's source the runtime made in our mount namespace with the host
+	 * root's rights (oci_mounts_send_sources): used only when our own root may not reach
+	 * the source (a directory only the host's root may search), so every other source is
+	 * looked up as before, after the mounts above it. */
+	bool host_copy = false, use_tree = tree >= 0;
+	if (!use_tree && ctx->sources && ctx->sources[idx] >= 0) {
+		tree = ctx->sources[idx];
+		host_copy = true;
+	}
+	if (is_bind && !use_tree) {
 		src = source[0] != '/' ? oci_asprintf(err, "%s/%s", ctx->bundle, source)
 				       : oci_asprintf(err, "%s", source);
 		if (!src)
 			return -1;
 		struct stat st;
-		if (stat(src, &st) < 0)
+		if (stat(src, &st) == 0)
+			src_is_file = !S_ISDIR(st.st_mode);
+		else if (host_copy && (errno == EACCES || errno == EPERM))
+			use_tree = true;
+		else
 			return oci_err_errno(err, errno, "mount '%s': source '%s'", dest, src);
+	}
+	if (use_tree) {
+		struct stat st;
+		if (fstat(tree, &st) < 0)
+			return oci_err_errno(err, errno, "mount '%s'", dest);
 		src_is_file = !S_ISDIR(st.st_mode);
+		is_bind = false; /* attached below as it is */
 	}
 	cleanup_close int target = make_dest(rootfd, dest, src_is_file, err);
 	if (target < 0)
@@ -640,10 +657,12 @@ static int do_mount(const oci_mount_ctx *ctx, int rootfd, const oci_config_mount
 	char tpath[64];
 	fd_path(tpath, sizeof(tpath), target);
 
-	if (tree >= 0) {
+	if (use_tree) {
 		if (attach_tree(tree, target, source, err) < 0)
 			return oci_err_prefix(err, "mount '%s'", dest);
-		return 0;
+		if (!host_copy)
+			return 0;
+		is_bind = true; /* its options are set: only its propagation is left */
 	} else if (is_bind) {
 		if (bind_onto(src, target, flags, rbind, &rec, err) < 0)
 			return oci_err_prefix(err, "mount '%s'", dest);
@@ -824,6 +843,135 @@ void oci_mount_trees_release(oci_mount_trees *t)
 	t->n = 0;
 }
 
+static bool is_bind_mount(const oci_config_mount *m, unsigned long flags)
+{
+	return (m->type && !strcmp(m->type, "bind")) || (flags & MS_BIND);
+}
+
+/* A bind mount's source as a host path and its options (false: not a bind, or id-mapped). */
+static bool bind_source(const oci_config_mount *m, const char *bundle, char **src,
+			unsigned long *flags, bool *rbind, oci_mount_rec_attr *rec)
+{
+	unsigned long prop;
+	char data[4096];
+	if (m->idmapped ||
+	    oci_mount_parse_options(m->options, flags, &prop, rbind, rec, data, sizeof(data),
+				    NULL) < 0 ||
+	    !is_bind_mount(m, *flags))
+		return false;
+	if (readonly_dev(m))
+		*flags &= ~(unsigned long)MS_RDONLY;
+	const char *source = m->source ? m->source : "";
+	*src = source[0] != '/' ? oci_asprintf(NULL, "%s/%s", bundle, source)
+				: oci_asprintf(NULL, "%s", source);
+	return *src != NULL;
+}
+
+int oci_mounts_send_sources(pid_t init, int sock, const oci_config *cfg, const char *bundle,
+			    oci_error *err)
+{
+	bool any = false;
+	for (size_t i = 0; i < cfg->n_mounts && !any; i++) {
+		cleanup_free char *src = NULL;
+		unsigned long flags;
+		bool rbind;
+		oci_mount_rec_attr rec;
+		any = bind_source(&cfg->mounts[i], bundle, &src, &flags, &rbind, &rec);
+	}
+	if (!any)
+		return 0;
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/ns/mnt", (int)init);
+	cleanup_close int nsfd = open(path, O_RDONLY | O_CLOEXEC);
+	if (nsfd < 0)
+		return oci_err_errno(err, errno, "cannot open the container's mount namespace");
+	pid_t helper = fork();
+	if (helper < 0)
+		return oci_err_errno(err, errno, "cannot fork to open the bind sources");
+	if (helper == 0) {
+		/* Only the mount namespace is joined: the lookups are the host root's, and
+		 * the copies are made from the container's copies of the host's mounts, with
+		 * the locks the kernel put on them (a read-only host mount stays so). */
+		if (setns(nsfd, CLONE_NEWNS) < 0)
+			_exit(2);
+		for (size_t i = 0; i < cfg->n_mounts; i++) {
+			cleanup_free char *src = NULL;
+			unsigned long flags;
+			bool rbind;
+			oci_mount_rec_attr rec;
+			if (!bind_source(&cfg->mounts[i], bundle, &src, &flags, &rbind, &rec))
+				continue;
+			/* No copy: the init fails on the source in its own words. */
+			cleanup_close int tree =
+			    clone_tree(src, flags, rbind, &rec, -1, false, NULL);
+			if (tree < 0)
+				continue;
+			char idx[32];
+			snprintf(idx, sizeof(idx), "%zu", i);
+			if (oci_sync_send(sock, OCI_SYNC_MOUNT_TREE, idx, strlen(idx), tree, NULL) <
+			    0)
+				_exit(3);
+		}
+		_exit(0);
+	}
+	int status;
+	while (waitpid(helper, &status, 0) < 0)
+		if (errno != EINTR)
+			return oci_err_errno(err, errno,
+					     "cannot wait for the bind sources' helper");
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 2) {
+		/* An unprivileged runtime may not enter the namespace: the init's own lookups
+		 * are all there is, as they were before. */
+		log_debug("bind sources: cannot join the container's mount namespace");
+		return 0;
+	}
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		return oci_err(err, OCI_E_INTERNAL,
+			       "cannot pass the bind sources to the container's init");
+	return 0;
+}
+
+int oci_mounts_recv_sources(int sock, const oci_config *cfg, oci_mount_trees *out, char *buf,
+			    size_t buflen, oci_error *err)
+{
+	out->fds = NULL;
+	out->n = 0;
+	for (;;) {
+		int fd = -1;
+		int type = oci_sync_recv(sock, buf, buflen, &fd, err);
+		if (type < 0)
+			return -1;
+		if (type == OCI_SYNC_GO) {
+			if (fd >= 0)
+				close(fd);
+			return 0;
+		}
+		char *end;
+		errno = 0;
+		unsigned long idx = strtoul(buf, &end, 10);
+		if (type != OCI_SYNC_MOUNT_TREE || fd < 0 || errno || end == buf || *end ||
+		    idx >= cfg->n_mounts) {
+			if (fd >= 0)
+				close(fd);
+			return oci_err(err, OCI_E_INTERNAL,
+				       "unexpected message %d from the runtime before GO", type);
+		}
+		if (!out->fds) {
+			out->fds = malloc(cfg->n_mounts * sizeof(int));
+			if (!out->fds) {
+				close(fd);
+				return oci_err_errno(err, ENOMEM, "mounts");
+			}
+			out->n = cfg->n_mounts;
+			for (size_t i = 0; i < out->n; i++)
+				out->fds[i] = -1;
+		}
+		if (out->fds[idx] >= 0)
+			close(out->fds[idx]);
+		out->fds[idx] = fd;
+	}
+}
+
 int oci_mounts_open_idmapped(const oci_config *cfg, const char *bundle, oci_mount_trees *out,
 			     oci_error *err)
 {
@@ -945,6 +1093,13 @@ int oci_mounts_prepare(const oci_mount_ctx *ctx, oci_error *err)
 	}
 	if (dev_is_tmpfs && setup_dev(ctx, rootfd, err) < 0)
 		return oci_err_prefix(err, "/dev");
+	/* The copies are attached or unused: none may reach the container's process. */
+	for (size_t i = 0; i < ctx->cfg->n_mounts; i++) {
+		if (ctx->trees && ctx->trees[i] >= 0)
+			close(ctx->trees[i]);
+		if (ctx->sources && ctx->sources[i] >= 0)
+			close(ctx->sources[i]);
+	}
 	return 0;
 }
 
