@@ -627,8 +627,13 @@ static int do_mount(const oci_mount_ctx *ctx, int rootfd, const oci_config_mount
 	bool host_copy = false, use_tree = tree >= 0;
 	if (!use_tree && ctx->sources && ctx->sources[idx] >= 0) {
 		tree = ctx->sources[idx];
-		host_copy = true;
+		/* an id-mapped copy is attached as it is */
+		use_tree = m->idmapped;
+		host_copy = !m->idmapped;
 	}
+	if (m->idmapped && !use_tree)
+		return oci_err(err, OCI_E_INTERNAL, "mount '%s': its id-mapped copy is missing",
+			       dest);
 	if (is_bind && !use_tree) {
 		src = source[0] != '/' ? oci_asprintf(err, "%s/%s", ctx->bundle, source)
 				       : oci_asprintf(err, "%s", source);
@@ -848,16 +853,15 @@ static bool is_bind_mount(const oci_config_mount *m, unsigned long flags)
 	return (m->type && !strcmp(m->type, "bind")) || (flags & MS_BIND);
 }
 
-/* A bind mount's source as a host path and its options (false: not a bind, or id-mapped). */
+/* A bind (or id-mapped) mount's source as a host path and its options (false: neither). */
 static bool bind_source(const oci_config_mount *m, const char *bundle, char **src,
 			unsigned long *flags, bool *rbind, oci_mount_rec_attr *rec)
 {
 	unsigned long prop;
 	char data[4096];
-	if (m->idmapped ||
-	    oci_mount_parse_options(m->options, flags, &prop, rbind, rec, data, sizeof(data),
+	if (oci_mount_parse_options(m->options, flags, &prop, rbind, rec, data, sizeof(data),
 				    NULL) < 0 ||
-	    !is_bind_mount(m, *flags))
+	    !(m->idmapped || is_bind_mount(m, *flags)))
 		return false;
 	if (readonly_dev(m))
 		*flags &= ~(unsigned long)MS_RDONLY;
@@ -865,6 +869,47 @@ static bool bind_source(const oci_config_mount *m, const char *bundle, char **sr
 	*src = source[0] != '/' ? oci_asprintf(NULL, "%s/%s", bundle, source)
 				: oci_asprintf(NULL, "%s", source);
 	return *src != NULL;
+}
+
+/* A user namespace of the container's own: its id-mapped mounts are made by
+ * oci_mounts_send_sources, in its mount namespace. */
+static bool new_userns(const oci_config *cfg)
+{
+	const oci_config_namespace *ns = oci_config_find_namespace(cfg, "user");
+	return ns && !(ns->path && ns->path[0]);
+}
+
+/* An id-mapped copy of mount i, made in the helper: a failure is written to errfd (the
+ * runtime reports it) and ends the helper. outside, when >= 0, is a copy made before the
+ * helper joined the container's namespace: taken only for a non-recursive bind of a source
+ * whose submounts the kernel locked there (it refuses to copy the top mount alone). */
+static int idmapped_copy(const oci_config *cfg, size_t i, const char *src, unsigned long flags,
+			 bool rbind, const oci_mount_rec_attr *rec, int *outside, int errfd)
+{
+	const oci_config_mount *m = &cfg->mounts[i];
+	const oci_config_linux *l = &cfg->linux_;
+	bool own = m->n_uid_mappings > 0;
+	oci_error e = OCI_ERROR_INIT;
+	int tree = -1;
+	cleanup_close int idns = oci_userns_open_mapped(
+	    own ? m->uid_mappings : l->uid_mappings, own ? m->n_uid_mappings : l->n_uid_mappings,
+	    own ? m->gid_mappings : l->gid_mappings, own ? m->n_gid_mappings : l->n_gid_mappings,
+	    &e);
+	if (idns < 0)
+		oci_err_prefix(&e, "mounts[%zu] '%s': id mapping", i, m->destination);
+	else if ((tree = clone_tree(src, flags, rbind, rec, idns, m->idmap_recursive, &e)) < 0) {
+		if (e.sys_errno == EINVAL && !rbind && outside && *outside >= 0) {
+			tree = *outside;
+			*outside = -1;
+			return tree;
+		}
+		oci_err_prefix(&e, "mounts[%zu] '%s'", i, m->destination);
+	}
+	if (tree < 0) {
+		size_t n = strlen(e.msg);
+		_exit(write(errfd, e.msg, n) == (ssize_t)n ? 4 : 3);
+	}
+	return tree;
 }
 
 int oci_mounts_send_sources(pid_t init, int sock, const oci_config *cfg, const char *bundle,
@@ -885,13 +930,45 @@ int oci_mounts_send_sources(pid_t init, int sock, const oci_config *cfg, const c
 	cleanup_close int nsfd = open(path, O_RDONLY | O_CLOEXEC);
 	if (nsfd < 0)
 		return oci_err_errno(err, errno, "cannot open the container's mount namespace");
+	int errpipe[2];
+	if (pipe2(errpipe, O_CLOEXEC) < 0)
+		return oci_err_errno(err, errno, "pipe");
 	pid_t helper = fork();
-	if (helper < 0)
+	if (helper < 0) {
+		close(errpipe[0]);
+		close(errpipe[1]);
 		return oci_err_errno(err, errno, "cannot fork to open the bind sources");
+	}
 	if (helper == 0) {
+		close(errpipe[0]);
 		/* Only the mount namespace is joined: the lookups are the host root's, and
 		 * the copies are made from the container's copies of the host's mounts, with
 		 * the locks the kernel put on them (a read-only host mount stays so). */
+		/* The non-recursive id-mapped copies, made outside too (idmapped_copy). */
+		int *outside = calloc(cfg->n_mounts, sizeof(int));
+		if (!outside)
+			_exit(3);
+		for (size_t i = 0; i < cfg->n_mounts; i++) {
+			const oci_config_mount *m = &cfg->mounts[i];
+			cleanup_free char *src = NULL;
+			unsigned long flags;
+			bool rbind;
+			oci_mount_rec_attr rec;
+			outside[i] = -1;
+			if (!m->idmapped || !bind_source(m, bundle, &src, &flags, &rbind, &rec) ||
+			    rbind)
+				continue;
+			const oci_config_linux *l = &cfg->linux_;
+			bool own = m->n_uid_mappings > 0;
+			cleanup_close int idns = oci_userns_open_mapped(
+			    own ? m->uid_mappings : l->uid_mappings,
+			    own ? m->n_uid_mappings : l->n_uid_mappings,
+			    own ? m->gid_mappings : l->gid_mappings,
+			    own ? m->n_gid_mappings : l->n_gid_mappings, NULL);
+			if (idns >= 0)
+				outside[i] = clone_tree(src, flags, false, &rec, idns,
+							m->idmap_recursive, NULL);
+		}
 		if (setns(nsfd, CLONE_NEWNS) < 0)
 			_exit(2);
 		for (size_t i = 0; i < cfg->n_mounts; i++) {
@@ -901,9 +978,13 @@ int oci_mounts_send_sources(pid_t init, int sock, const oci_config *cfg, const c
 			oci_mount_rec_attr rec;
 			if (!bind_source(&cfg->mounts[i], bundle, &src, &flags, &rbind, &rec))
 				continue;
-			/* No copy: the init fails on the source in its own words. */
+			/* No copy of a plain bind: the init fails on the source in its own
+			 * words. An id-mapped one is made here or nowhere. */
 			cleanup_close int tree =
-			    clone_tree(src, flags, rbind, &rec, -1, false, NULL);
+			    cfg->mounts[i].idmapped
+				? idmapped_copy(cfg, i, src, flags, rbind, &rec, &outside[i],
+						errpipe[1])
+				: clone_tree(src, flags, rbind, &rec, -1, false, NULL);
 			if (tree < 0)
 				continue;
 			char idx[32];
@@ -914,12 +995,30 @@ int oci_mounts_send_sources(pid_t init, int sock, const oci_config *cfg, const c
 		}
 		_exit(0);
 	}
+	close(errpipe[1]);
+	char msg[OCI_ERR_MSG_MAX];
+	ssize_t n, got = 0;
+	while (got < (ssize_t)sizeof(msg) - 1 &&
+	       ((n = read(errpipe[0], msg + got, sizeof(msg) - 1 - (size_t)got)) > 0 ||
+		(n < 0 && errno == EINTR)))
+		got += n > 0 ? n : 0;
+	close(errpipe[0]);
+	msg[got] = '\0';
 	int status;
 	while (waitpid(helper, &status, 0) < 0)
 		if (errno != EINTR)
 			return oci_err_errno(err, errno,
 					     "cannot wait for the bind sources' helper");
+	bool idmapped = false;
+	for (size_t i = 0; i < cfg->n_mounts; i++)
+		idmapped |= cfg->mounts[i].idmapped;
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 4)
+		return oci_err(err, OCI_E_IO, "%s", msg);
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 2) {
+		if (idmapped)
+			return oci_err(err, OCI_E_UNSUPPORTED,
+				       "id-mapped mounts: the runtime cannot join the container's "
+				       "mount namespace to make them (it needs CAP_SYS_ADMIN)");
 		/* An unprivileged runtime may not enter the namespace: the init's own lookups
 		 * are all there is, as they were before. */
 		log_debug("bind sources: cannot join the container's mount namespace");
@@ -980,7 +1079,11 @@ int oci_mounts_open_idmapped(const oci_config *cfg, const char *bundle, oci_moun
 	bool any = false;
 	for (size_t i = 0; i < cfg->n_mounts; i++)
 		any |= cfg->mounts[i].idmapped;
-	if (!any)
+	/* With a user namespace of its own, the copies are made in the container's mount
+	 * namespace instead (oci_mounts_send_sources): made here, outside it, they would not
+	 * carry the kernel's locks on the host's mounts (a read-only host mount below the
+	 * source could be made writable by the container's root). */
+	if (!any || new_userns(cfg))
 		return 0;
 	out->fds = malloc(cfg->n_mounts * sizeof(int));
 	if (!out->fds)

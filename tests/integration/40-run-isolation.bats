@@ -14,7 +14,7 @@ setup() {
 
 teardown() {
 	cleanup_containers
-	[ -z "${HOST_MOUNT:-}" ] || umount -l "$HOST_MOUNT" 2>/dev/null || true
+	[ -z "${HOST_MOUNT:-}" ] || umount "$HOST_MOUNT" 2>/dev/null || umount -l "$HOST_MOUNT" 2>/dev/null || true
 }
 
 # in_container CMD: run `sh -c CMD` in the foreground; output and status in bats' run.
@@ -405,21 +405,28 @@ userns_locked_source() {
 	assert_output_contains "'$L/missing'"
 }
 
-@test "user namespace: a read-only host mount at a source opened before joining stays read-only for the container's root" {
+@test "user namespace: a read-only host mount at a bind or id-mapped source stays read-only for the container's root" {
 	userns_locked_source
 	# the host's own read-only bind at the source: the kernel locks it read-only in the
 	# container's namespace; a copy made outside that namespace would lose the lock
 	mkdir -m 0777 "$BATS_TEST_TMPDIR/under"
 	HOST_MOUNT=$L/vol
 	mount --bind -o ro "$BATS_TEST_TMPDIR/under" "$HOST_MOUNT"
-	mkdir "$B/rootfs/m"
+	mkdir "$B/rootfs/m" "$B/rootfs/n"
 	edit_config ".process.capabilities.bounding += [\"CAP_SYS_ADMIN\"]
 		| .process.capabilities.effective += [\"CAP_SYS_ADMIN\"]
 		| .process.capabilities.permitted += [\"CAP_SYS_ADMIN\"]
 		| .mounts += [{destination: \"/m\", type: \"bind\", source: \"$L/vol\", options: [\"rbind\"]}]"
-	in_container 'mount -o remount,bind,rw /m 2>/dev/null && echo remounted; (echo x >/m/x) 2>/dev/null || echo read-only'
+	in_container 'for d in /m; do mount -o remount,bind,rw $d 2>/dev/null && echo remounted; (echo x >$d/x) 2>/dev/null || echo read-only; done'
 	assert_success
 	[ "$output" = read-only ]
+	[ ! -e "$BATS_TEST_TMPDIR/under/x" ]
+	# an id-mapped copy (runc 1.2's ridmap) is made in the container's namespace too
+	is_oci_run || return 0
+	edit_config ".mounts += [{destination: \"/n\", type: \"bind\", source: \"$L/vol\", options: [\"rbind\", \"ridmap\"]}]"
+	in_container 'for d in /m /n; do mount -o remount,bind,rw $d 2>/dev/null && echo remounted; (echo x >$d/x) 2>/dev/null || echo read-only; done; stat -c %u /n'
+	assert_success
+	[ "$(echo $output)" = "read-only read-only 0" ]
 	[ ! -e "$BATS_TEST_TMPDIR/under/x" ]
 }
 
