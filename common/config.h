@@ -147,8 +147,10 @@ typedef struct oci_config_linux {
 	bool has_personality;
 	unsigned long personality; /* personality(2)'s domain */
 	char *personality_domain;
-	bool has_intel_rdt;   /* linux.intelRdt given (oci-run refuses it: no resctrl support) */
-	bool has_net_devices; /* a non-empty linux.netDevices (refused: not implemented) */
+	bool has_intel_rdt; /* linux.intelRdt given (oci-run refuses it: no resctrl support) */
+	oci_config_kv *net_devices; /* linux.netDevices: key the host's name, value the name in
+				     * the container (the key when the entry has no name) */
+	size_t n_net_devices;
 	oci_config_time_offset *time_offsets;
 	size_t n_time_offsets;
 	bool has_time_offsets; /* a non-empty linux.timeOffsets */

@@ -54,6 +54,7 @@ int oci_spec_validate(json_t *spec, int bundle_dirfd, json_t *problems, oci_erro
 
 /* Limits the kernel sets, checked by validation so create does not fail halfway. */
 #define OCI_SPEC_HOSTNAME_MAX	  64   /* hostname, domainname: HOST_NAME_MAX */
+#define OCI_SPEC_IFNAME_SIZE	  16   /* linux.netDevices names: IFNAMSIZ, with the NUL */
 #define OCI_SPEC_MOUNT_DATA_MAX	  4096 /* a mount's options, joined with ',' and NUL */
 #define OCI_SPEC_CGROUPS_PATH_MAX 4095
 #define OCI_SPEC_SYSCTL_KEY_MAX	  255

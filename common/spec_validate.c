@@ -6,6 +6,7 @@
  * ignored, as the spec asks. oci_spec_validate is this walk with the model thrown away. */
 #include "common/spec.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -876,6 +877,70 @@ static void check_devices(oci_spec_checker *c, json_t *linux_, oci_config_linux 
 }
 
 /* linux.timeOffsets: per clock (monotonic, boottime) seconds and nanoseconds. */
+/* An interface name as the kernel takes it (dev_valid_name): 1 to 15 bytes, not "." or "..",
+ * no '/', ':' or white space. */
+static bool valid_ifname(const char *s)
+{
+	size_t n = strlen(s);
+	if (n == 0 || n >= OCI_SPEC_IFNAME_SIZE || !strcmp(s, ".") || !strcmp(s, ".."))
+		return false;
+	for (; *s; s++)
+		if (*s == '/' || *s == ':' || isspace((unsigned char)*s))
+			return false;
+	return true;
+}
+
+/* linux.netDevices: host interfaces moved into the container's own network namespace
+ * (run/netdev.c); each name in the container given once. */
+static void check_net_devices(oci_spec_checker *c, json_t *linux_, oci_config_linux *m)
+{
+	json_t *nd = oci_spec_check(c, linux_, "linux", "netDevices", V_OBJECT, false);
+	if (!json_object_size(nd))
+		return;
+	bool has_netns = false;
+	for (size_t i = 0; i < m->n_namespaces; i++)
+		has_netns |= m->namespaces[i].kind->flag == CLONE_NEWNET;
+	if (!has_netns)
+		oci_spec_problem(c, "linux.netDevices",
+				 "moving network devices needs the container's own network "
+				 "namespace in linux.namespaces");
+	if (!(m->net_devices = MARRAY(c, json_object_size(nd), oci_config_kv)))
+		return;
+	const char *k;
+	json_t *v;
+	json_object_foreach(nd, k, v)
+	{
+		char ip[1024], np[1100];
+		PATHF(ip, "linux.netDevices.%s", k);
+		if (!valid_ifname(k))
+			oci_spec_problem(c, "linux.netDevices",
+					 "'%s' is not an interface name (1 to %d bytes, no '/', "
+					 "':' or white space, not '.' or '..')",
+					 k, OCI_SPEC_IFNAME_SIZE - 1);
+		if (!oci_spec_check_value(c, v, ip, V_OBJECT, true))
+			continue;
+		PATHF(np, "%s.name", ip);
+		json_t *nj = oci_spec_check(c, v, ip, "name", V_STRING, false);
+		const char *name =
+		    json_string_value(nj) && *json_string_value(nj) ? json_string_value(nj) : k;
+		if (name != k && !valid_ifname(name))
+			oci_spec_problem(c, np,
+					 "'%s' is not an interface name (1 to %d bytes, no '/', "
+					 "':' or white space, not '.' or '..')",
+					 name, OCI_SPEC_IFNAME_SIZE - 1);
+		for (size_t j = 0; j < m->n_net_devices; j++)
+			if (!strcmp(m->net_devices[j].value, name))
+				oci_spec_problem(
+				    c, ip, "'%s' and '%s' would both be '%s' in the container",
+				    m->net_devices[j].key, k, name);
+		oci_config_kv *kv = &m->net_devices[m->n_net_devices++];
+		kv->key = strdup(k);
+		kv->value = strdup(name);
+		if (!kv->key || !kv->value)
+			c->failed = true;
+	}
+}
+
 static void check_time_offsets(oci_spec_checker *c, json_t *linux_, oci_config_linux *m)
 {
 	char ip[1024];
@@ -1049,8 +1114,7 @@ static void check_linux(oci_spec_checker *c, json_t *spec, oci_config *cfg)
 				 json_string_value(json_array_get(pflags, 0))
 				     ? json_string_value(json_array_get(pflags, 0))
 				     : "?");
-	m->has_net_devices =
-	    json_object_size(oci_spec_check(c, linux_, "linux", "netDevices", V_OBJECT, false)) > 0;
+	check_net_devices(c, linux_, m);
 	m->has_intel_rdt = oci_spec_check(c, linux_, "linux", "intelRdt", V_OBJECT, false) != NULL;
 	check_time_offsets(c, linux_, m);
 }
@@ -1216,6 +1280,7 @@ void oci_config_release(oci_config *c)
 	strv_free(l->readonly_paths);
 	free(l->mount_label);
 	free(l->personality_domain);
+	kv_free(l->net_devices, l->n_net_devices);
 	for (size_t i = 0; i < l->n_time_offsets; i++)
 		free(l->time_offsets[i].clock);
 	free(l->time_offsets);

@@ -16,7 +16,8 @@
 #include "common/error.h"
 #include "common/log.h"
 #include "common/util.h"
-#include "fetch/cache.h"
+#include "common/cache.h"
+#include "common/treecache.h"
 #include "fetch/credentials.h"
 #include "fetch/progress.h"
 #include "fetch/inspect.h"
@@ -486,9 +487,11 @@ static const command cache_cmd = {
     "cache",
     "oci-fetch cache list|prune [OPTIONS]",
     "list: every blob of the download cache with its size and when a pull last used it, most\n"
-    "recent first, then the total. prune: remove the blobs not used for --older-than AGE, or\n"
-    "--all of them; blobs a running pull is downloading are left alone. A pull that finds a\n"
-    "blob in the cache counts as using it.",
+    "recent first, then the total, then the root filesystems oci-unpack --cache keeps beside\n"
+    "them (DIR/rootfs, by chain id). prune: remove the blobs and trees not used for\n"
+    "--older-than AGE, or --all of them; blobs a running pull is downloading and trees a\n"
+    "running unpack is cloning are left alone. A pull that finds a blob in the cache (an\n"
+    "unpack that clones a tree) counts as using it.",
     cache_opts,
     ARRAY_SIZE(cache_opts),
     1,
@@ -519,6 +522,35 @@ static int cache_take(int id, const char *arg, void *ud, oci_error *err)
 	return oci_err(err, OCI_E_INTERNAL, "option %d not handled", id);
 }
 
+/* The rootfs cache's trees (oci-unpack --cache), when there is one. */
+static int tree_list(oci_cache *store, oci_error *err)
+{
+	oci_treecache t;
+	cleanup_free oci_treecache_entry *v = NULL;
+	size_t n = 0;
+	uint64_t total = 0;
+	char sz[32], when[32];
+	int r = oci_treecache_open_existing(&t, store, err);
+	if (r == 0 && t.dirfd >= 0)
+		r = oci_treecache_list(&t, &v, &n, err);
+	bool have = t.dirfd >= 0;
+	oci_treecache_release(&t);
+	if (r < 0 || !have)
+		return r;
+	for (size_t i = 0; i < n; i++) {
+		struct tm tm;
+		localtime_r(&v[i].used, &tm);
+		strftime(when, sizeof(when), "%Y-%m-%d %H:%M", &tm);
+		oci_progress_human(v[i].size, sz, sizeof(sz));
+		printf("rootfs %-64s %10s  %s  (%zu layer%s)\n", v[i].name, sz, when, v[i].layers,
+		       v[i].layers == 1 ? "" : "s");
+		total += v[i].size;
+	}
+	oci_progress_human(total, sz, sizeof(sz));
+	printf("%zu tree%s, %s in %s/rootfs\n", n, n == 1 ? "" : "s", sz, store->path);
+	return 0;
+}
+
 static int cache_list(oci_cache *store, oci_error *err)
 {
 	cleanup_free oci_cache_entry *v = NULL;
@@ -538,7 +570,7 @@ static int cache_list(oci_cache *store, oci_error *err)
 	}
 	oci_progress_human(total, sz, sizeof(sz));
 	printf("%zu blob%s, %s in %s\n", n, n == 1 ? "" : "s", sz, store->path);
-	return 0;
+	return tree_list(store, err);
 }
 
 static int cache_prune(oci_cache *store, const cache_args *a, oci_error *err)
@@ -554,7 +586,22 @@ static int cache_prune(oci_cache *store, const cache_args *a, oci_error *err)
 	if (st.busy)
 		printf("; %zu in use by a running pull", st.busy);
 	printf("\n");
-	return 0;
+	oci_treecache t;
+	int r = oci_treecache_open_existing(&t, store, err);
+	if (r == 0 && t.dirfd >= 0) {
+		r = oci_treecache_prune(&t, a->all, time(NULL) - (time_t)a->age, &st, err);
+		if (r == 0) {
+			oci_progress_human(st.removed_bytes, rs, sizeof(rs));
+			oci_progress_human(st.kept_bytes, ks, sizeof(ks));
+			printf("removed %zu tree%s (%s); kept %zu (%s)", st.removed,
+			       st.removed == 1 ? "" : "s", rs, st.kept, ks);
+			if (st.busy)
+				printf("; %zu in use by a running unpack", st.busy);
+			printf("\n");
+		}
+	}
+	oci_treecache_release(&t);
+	return r;
 }
 
 int oci_fetch_cmd_cache(int argc, char **argv)

@@ -23,7 +23,7 @@
 #include "common/media.h"
 #include "common/util.h"
 #include "fetch/archive_out.h"
-#include "fetch/cache.h"
+#include "common/cache.h"
 #include "fetch/policy.h"
 #include "fetch/progress.h"
 #include "fetch/registries_conf.h"

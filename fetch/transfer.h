@@ -13,7 +13,7 @@
 
 #include "common/digest.h"
 #include "common/error.h"
-#include "fetch/cache.h"
+#include "common/cache.h"
 #include "fetch/http.h"
 #include "fetch/progress.h"
 #include "fetch/registry.h"

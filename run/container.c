@@ -31,6 +31,7 @@
 #include "run/cgroup/cgroup.h"
 #include "run/container_internal.h"
 #include "run/hooks.h"
+#include "run/netdev.h"
 #include "run/state.h"
 
 char *oci_container_hook_state(const oci_state *st, const char *status)
@@ -80,6 +81,7 @@ void oci_container_kill_all(const oci_state *st, bool is_child)
 int oci_container_destroy(int rootfd, const char *id, const oci_state *st, bool poststop,
 			  oci_error *err)
 {
+	oci_netdev_move_back(rootfd, id);
 	if (st->cgroups && oci_cgroup_destroy(st->cgroups, err) < 0)
 		return -1;
 	if (poststop && st->hooks) {

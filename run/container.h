@@ -74,7 +74,11 @@ typedef struct oci_exec_opts {
 	const char *apparmor, *process_label;
 	bool detach, tty, no_new_privs, ignore_paused;
 	int preserve_fds;
-	json_t *env, *caps, *gids; /* arrays, may be empty */
+	/* Repeatable overrides in the order given: NAME=VALUE entries, capability names, group
+	 * ids (n_* of each, 0: none). */
+	const char *const *env, *const *caps;
+	const gid_t *gids;
+	size_t n_env, n_caps, n_gids;
 	char **args;
 	int nargs;
 } oci_exec_opts;
@@ -113,6 +117,7 @@ typedef struct oci_restore_opts {
 	const char *id;
 	const char *bundle; /* absolute */
 	const char *pid_file;
+	const char *console_socket; /* receives the restored terminal's pty master */
 	bool detach;
 	oci_criu_opts criu;
 } oci_restore_opts;

@@ -20,8 +20,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netlink.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/statfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -37,6 +45,7 @@
 #include "run/hooks.h"
 #include "run/process.h"
 #include "run/state.h"
+#include "run/terminal.h"
 
 #ifdef HAVE_CRIU
 #include <criu/criu.h>
@@ -44,6 +53,8 @@
 #endif
 
 #define DESCRIPTORS "descriptors.json"
+/* The nftables table CRIU locked the container's network with at dump (see netlock_*). */
+#define NETLOCK "oci-run-netlock.json"
 /* Where restore's child keeps the stdio it hands to the restored tree (CRIU inherits them). */
 #define STDIO_BASE 200
 
@@ -294,6 +305,117 @@ static int write_descriptors(int images, pid_t pid, oci_error *err)
 	return oci_write_file_atomic(images, DESCRIPTORS, s, strlen(s), 0600, err);
 }
 
+/* CRIU 3.17 locks a dumped network namespace with an nftables table named after the dumped
+ * init's host pid ("inet CRIU-<pid>", every packet not marked by CRIU dropped), which the dump
+ * of the namespace's ruleset carries along. At restore it deletes "CRIU-<restored pid>", which
+ * does not exist, so the restored namespace kept dropping everything: connections restored
+ * with --tcp-established never moved a byte (fixed in CRIU 4.1, which names the table by run
+ * id). checkpoint records the name; restore deletes that table in the restored namespace. */
+static int netlock_record(int images, pid_t pid, oci_error *err)
+{
+	char table[32];
+	snprintf(table, sizeof(table), "CRIU-%d", (int)pid);
+	cleanup_json json_t *o = json_pack("{s:s}", "nftables_table", table);
+	cleanup_free char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
+	if (!s)
+		return oci_err(err, OCI_E_INTERNAL, "out of memory");
+	return oci_write_file_atomic(images, NETLOCK, s, strlen(s), 0600, err);
+}
+
+/* The recorded table name, checked to be CRIU's ("CRIU-" and digits), into name; 0 when
+ * the checkpoint has none (made by another runtime or an older oci-run). */
+static int netlock_load(int images, char *name, size_t len, oci_error *err)
+{
+	if (faccessat(images, NETLOCK, F_OK, 0) < 0 && errno == ENOENT)
+		return 0;
+	cleanup_json json_t *o = oci_json_load_file_at(images, NETLOCK, 4096, err);
+	if (!o)
+		return -1;
+	const char *t = json_string_value(json_object_get(o, "nftables_table"));
+	size_t n = t ? strlen(t) : 0;
+	/* a pid: at most 7 digits (pid_max is 4194304 at most) */
+	if (n < 6 || n > 12 || n >= len || strncmp(t, "CRIU-", 5) ||
+	    strspn(t + 5, "0123456789") != n - 5)
+		return oci_err(err, OCI_E_INVALID,
+			       "%s: nftables_table: expected \"CRIU-\" and a pid; checkpoint again "
+			       "with this oci-run",
+			       NETLOCK);
+	memcpy(name, t, n + 1);
+	return 1;
+}
+
+/* One netlink message of nfnetlink at buf+*off: header, nfgenmsg, optional string attr. */
+static void nfnl_put(char *buf, size_t *off, uint16_t type, uint16_t flags, uint8_t family,
+		     uint16_t res_id, uint16_t attr, const char *val)
+{
+	struct nlmsghdr *h = (struct nlmsghdr *)(buf + *off);
+	struct nfgenmsg *g = NLMSG_DATA(h);
+	size_t len = NLMSG_LENGTH(sizeof(*g));
+	memset(h, 0, len);
+	h->nlmsg_type = type;
+	h->nlmsg_flags = NLM_F_REQUEST | flags;
+	h->nlmsg_seq = (uint32_t)*off + 1;
+	g->nfgen_family = family;
+	g->version = NFNETLINK_V0;
+	g->res_id = htons(res_id);
+	if (val) {
+		struct nlattr *a = (struct nlattr *)(buf + *off + NLMSG_ALIGN(len));
+		a->nla_type = attr;
+		a->nla_len = (uint16_t)(NLA_HDRLEN + strlen(val) + 1);
+		memcpy((char *)a + NLA_HDRLEN, val, strlen(val) + 1);
+		len = NLMSG_ALIGN(len) + NLA_ALIGN(a->nla_len);
+	}
+	h->nlmsg_len = (uint32_t)len;
+	*off += NLMSG_ALIGN(len);
+}
+
+/* `nft delete table inet NAME` in the network namespace of pid: one nf_tables batch. A table
+ * that is not there (CRIU unlocked it itself, e.g. with --empty-ns) is fine. */
+static int netlock_release(pid_t pid, const char *name, oci_error *err)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)pid);
+	cleanup_close int ns = open(path, O_RDONLY | O_CLOEXEC);
+	cleanup_close int self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (ns < 0 || self < 0 || setns(ns, CLONE_NEWNET) < 0)
+		return oci_err_errno(err, errno, "cannot enter the network namespace of %d", pid);
+	int s = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_NETFILTER);
+	int e = s < 0 ? errno : 0;
+	if (setns(self, CLONE_NEWNET) < 0 && !e)
+		e = errno;
+	if (e) {
+		if (s >= 0)
+			close(s);
+		return oci_err_errno(err, e, "nftables netlink socket");
+	}
+	cleanup_close int sk = s;
+	_Alignas(struct nlmsghdr) char buf[512];
+	size_t off = 0;
+	nfnl_put(buf, &off, NFNL_MSG_BATCH_BEGIN, 0, AF_UNSPEC, NFNL_SUBSYS_NFTABLES, 0, NULL);
+	nfnl_put(buf, &off, (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_DELTABLE, NLM_F_ACK, NFPROTO_INET,
+		 0, NFTA_TABLE_NAME, name);
+	nfnl_put(buf, &off, NFNL_MSG_BATCH_END, 0, AF_UNSPEC, NFNL_SUBSYS_NFTABLES, 0, NULL);
+	struct sockaddr_nl kernel = {.nl_family = AF_NETLINK};
+	struct timeval tv = {.tv_sec = 5};
+	setsockopt(sk, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	if (sendto(sk, buf, off, 0, (struct sockaddr *)&kernel, sizeof(kernel)) != (ssize_t)off)
+		return oci_err_errno(err, errno, "nftables: delete table inet %s", name);
+	_Alignas(struct nlmsghdr) char ans[1024];
+	ssize_t n = recv(sk, ans, sizeof(ans), 0);
+	if (n < 0)
+		return oci_err_errno(err, errno, "nftables: delete table inet %s", name);
+	for (struct nlmsghdr *h = (struct nlmsghdr *)ans; NLMSG_OK(h, (size_t)n);
+	     h = NLMSG_NEXT(h, n)) {
+		if (h->nlmsg_type != NLMSG_ERROR || h->nlmsg_len < NLMSG_LENGTH(sizeof(int)))
+			continue;
+		int code = ((struct nlmsgerr *)NLMSG_DATA(h))->error;
+		if (code && code != -ENOENT)
+			return oci_err_errno(err, -code, "nftables: delete table inet %s", name);
+		return 0;
+	}
+	return oci_err(err, OCI_E_IO, "nftables: delete table inet %s: no answer", name);
+}
+
 #ifndef CGROUP2_SUPER_MAGIC
 #define CGROUP2_SUPER_MAGIC 0x63677270
 #endif
@@ -417,8 +539,9 @@ int oci_container_checkpoint(const oci_runtime *rt, const char *id, const oci_cr
 	}
 	if (o->pre_dump)
 		criu_local_set_track_mem(c, true);
-	if (!o->pre_dump && (dump_externals(c, &b.cfg, st.rootfs, st.pid, err) < 0 ||
-			     write_descriptors(images, st.pid, err) < 0))
+	if (!o->pre_dump &&
+	    (dump_externals(c, &b.cfg, st.rootfs, st.pid, err) < 0 ||
+	     write_descriptors(images, st.pid, err) < 0 || netlock_record(images, st.pid, err) < 0))
 		goto out;
 	int saved = quiet_stderr();
 	int r = o->pre_dump ? criu_local_pre_dump(c) : criu_local_dump(c);
@@ -450,8 +573,9 @@ typedef struct restoring {
 	oci_container_dir d;
 	char *criu_root;
 	bool mounted;
-	int netns;   /* the network namespace joined by path, handed to CRIU; or -1 */
-	int cg_mode; /* CRIU's cgroup mode (0: ignore) */
+	int netns;	  /* the network namespace joined by path, handed to CRIU; or -1 */
+	int cg_mode;	  /* CRIU's cgroup mode (0: ignore) */
+	char netlock[32]; /* the nftables table of the dump's network lock, or "" */
 } restoring;
 
 static void restoring_release(restoring *r, bool failed)
@@ -477,10 +601,18 @@ static int restore_prepare(restoring *r, oci_error *err)
 	if (oci_container_load_bundle(r->o->bundle, NULL, &r->b, err) < 0 ||
 	    check_namespaces(&r->b.cfg, err) < 0)
 		return -1;
-	if (r->b.cfg.process.terminal)
-		return oci_err(err, OCI_E_UNSUPPORTED,
-			       "restore of a container with a terminal is not supported by "
-			       "oci-run");
+	/* CRIU makes a new pty master for the restored terminal and sends it back (runc's way);
+	 * it goes to the console socket. oci-run does not relay one itself (runc does in the
+	 * foreground). */
+	bool terminal = r->b.cfg.process.terminal;
+	if (terminal && !r->o->console_socket)
+		return oci_err(err, OCI_E_INVALID,
+			       "restore of a container with a terminal needs --console-socket to "
+			       "receive its pty master");
+	if (!terminal && r->o->console_socket)
+		return oci_err(err, OCI_E_INVALID,
+			       "cannot use console socket: the container has no terminal "
+			       "(process.terminal is false)");
 	const char *netns = joined_netns(&r->b.cfg);
 	if (netns) {
 		r->netns = oci_container_open_ns_path("network", CLONE_NEWNET, netns, err);
@@ -583,6 +715,7 @@ static int add_cg_roots(criu_opts *c)
  * and why the hooks failed when they did. */
 typedef struct restore_report {
 	int pid;
+	bool console_sent;		  /* the pty master went to the console socket */
 	char hook_error[OCI_ERR_MSG_MAX]; /* one write: less than PIPE_BUF */
 } restore_report;
 
@@ -590,16 +723,40 @@ typedef struct restore_report {
 static restoring *notify_restoring;
 static restore_report *notify_report;
 
+/* The pty master CRIU made for the restored terminal (libcriu keeps the fd that came with
+ * the "orphan-pts-master" notification), to the console socket under its slave's name, as
+ * create sends one. */
+static int send_pty_master(const char *console_socket, oci_error *err)
+{
+	int master = criu_get_orphan_pts_master_fd();
+	unsigned idx;
+	if (master < 0 || ioctl(master, TIOCGPTN, &idx) < 0)
+		return oci_err(err, OCI_E_IO, "criu sent no pty master for the terminal");
+	char name[64];
+	snprintf(name, sizeof(name), "/dev/pts/%u", idx);
+	int ret = oci_terminal_send(console_socket, master, name, err);
+	close(master);
+	return ret;
+}
+
 /* As runc: when CRIU has made the namespaces (the network one empty with --empty-ns), the
  * prestart and createRuntime hooks run with the restored init's pid, to set them up. */
 static int restore_notify(char *action, criu_notify_arg_t na)
 {
 	restoring *r = notify_restoring;
+	oci_error e = OCI_ERROR_INIT;
+	if (r && !strcmp(action, "orphan-pts-master")) {
+		if (send_pty_master(r->o->console_socket, &e) == 0) {
+			notify_report->console_sent = true;
+			return 0;
+		}
+		memcpy(notify_report->hook_error, e.msg, sizeof(e.msg));
+		return -1;
+	}
 	if (strcmp(action, "setup-namespaces") || !r)
 		return 0;
 	r->d.st.pid = criu_notify_pid(na);
 	cleanup_free char *state = oci_container_hook_state(&r->d.st, "creating");
-	oci_error e = OCI_ERROR_INIT;
 	if (!state)
 		oci_err(&e, OCI_E_INTERNAL, "cannot build state");
 	else if (oci_hooks_run(&r->b.cfg.hooks, "prestart", state, r->d.st.bundle, &e) == 0 &&
@@ -607,6 +764,20 @@ static int restore_notify(char *action, criu_notify_arg_t na)
 		return 0;
 	memcpy(notify_report->hook_error, e.msg, sizeof(e.msg));
 	return -1;
+}
+
+/* Once CRIU has restored the tree: the terminal must have gone to the console socket, and
+ * the dump's network lock goes (netlock_record). */
+static int restore_finish(restoring *r, const restore_report *rep, oci_error *err)
+{
+	if (r->b.cfg.process.terminal && !rep->console_sent)
+		return oci_err(err, OCI_E_INVALID,
+			       "restore of '%s': the checkpoint has no terminal to send to "
+			       "--console-socket (process.terminal is true)",
+			       r->o->id);
+	if (r->netlock[0] && netlock_release(rep->pid, r->netlock, err) < 0)
+		return oci_err_prefix(err, "restore of '%s': cannot unlock its network", r->o->id);
+	return 0;
 }
 
 /* In a child that joined the container's cgroups: CRIU restores the tree as its child. The
@@ -642,6 +813,11 @@ static int restore_run(restoring *r, criu_opts *c, const char *work_path, int wo
 		else
 			rep.pid = -EPERM;
 		restore_stderr(saved);
+		if (rep.pid > 0 && (restore_finish(r, &rep, &e) < 0)) {
+			memcpy(rep.hook_error, e.msg, sizeof(e.msg));
+			kill(rep.pid, SIGKILL);
+			rep.pid = -EIO;
+		}
 		for (int i = 0; i < 4; i++)
 			close(STDIO_BASE + i);
 		if (write(p[1], &rep, sizeof(rep)) != sizeof(rep) || rep.pid <= 0)
@@ -698,7 +874,13 @@ int oci_container_restore(const oci_runtime *rt, const oci_restore_opts *o, int 
 	if (images < 0)
 		goto out;
 	work = open_dir("--work-path", work_path, true, err);
-	if (work < 0 || restore_prepare(&r, err) < 0)
+	if (work < 0)
+		goto out;
+	if (netlock_load(images, r.netlock, sizeof(r.netlock), err) < 0) {
+		oci_err_prefix(err, "--image-path '%s'", o->criu.image_path);
+		goto out;
+	}
+	if (restore_prepare(&r, err) < 0)
 		goto out;
 	c = new_opts(rt, &o->criu, images, work, "restore.log", err);
 	if (!c)

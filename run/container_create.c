@@ -18,6 +18,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -37,6 +38,7 @@
 #include "run/init.h"
 #include "run/lsm.h"
 #include "run/mounts.h"
+#include "run/netdev.h"
 #include "run/process.h"
 #include "run/seccomp.h"
 #include "run/terminal.h"
@@ -112,7 +114,7 @@ int oci_container_load_bundle(const char *bundle, const oci_create_opts *opts, o
 typedef struct ns_plan {
 	unsigned long clone_flags;
 	bool own_pidns, new_cgroupns, new_timens;
-	int join_pid_fd;  /* joined by the runtime before clone: it applies to children */
+	int join_pid_fd;  /* joined before clone by an intermediate: it applies to children */
 	int join_user_fd; /* joined by the init first: it gives the rights to join the rest */
 	int join_fds[8];  /* joined by the init, -1 terminated (oci_init_args' layout) */
 	int join_types[8];
@@ -280,6 +282,8 @@ static void rollback(creation *c)
 		waitpid(c->pid, NULL, 0);
 		c->pid = -1;
 	}
+	if (c->d.dirfd >= 0)
+		oci_netdev_move_back(c->d.rootfd, c->opts->id);
 	oci_container_dir_rollback(&c->d, c->opts->id);
 }
 
@@ -397,7 +401,8 @@ static pid_t clone_init(unsigned long flags)
 	struct clone_args ca;
 	memset(&ca, 0, sizeof(ca));
 	ca.flags = flags;
-	ca.exit_signal = SIGCHLD;
+	/* CLONE_PARENT: the signal is the caller's own, and clone3 wants none given */
+	ca.exit_signal = (flags & CLONE_PARENT) ? 0 : SIGCHLD;
 	long r = syscall(SYS_clone3, &ca, sizeof(ca));
 	if (r < 0 && errno == ENOSYS && !(flags & CLONE_NEWTIME))
 		r = syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, NULL);
@@ -415,6 +420,96 @@ static int clone_error(int e, unsigned long flags, oci_error *err)
 		    "cannot create the container's namespaces without a user namespace "
 		    "(an unprivileged user needs one: oci-bundle spec --rootless)");
 	return oci_err_errno(err, e, "cannot create the container's namespaces");
+}
+
+/* Phase 4, a pid namespace joined by path: its processes (another container's) see the init
+ * from the moment it is cloned, before it has closed what it inherited. So an intermediate
+ * (C), still outside that namespace, keeps only what the init needs (the sync socket, the
+ * exec fifo, the log, the namespace fds; none is a directory: the state root and the
+ * container's directory led to the host through /proc/INIT/fd/N/..), makes itself not
+ * dumpable when the runtime is root (the init inherits it: a process of the namespace
+ * without CAP_SYS_PTRACE over the host cannot open the init's /proc/PID files; an
+ * unprivileged runtime's id maps need a dumpable init, as before), makes the id-mapped trees,
+ * joins the pid namespace and clones the init as the runtime's child (CLONE_PARENT). It
+ * reports the init's pid over the sync socket and exits. */
+static __attribute__((noreturn)) void clone_into_joined_pidns(creation *c, oci_init_args *ia,
+							      const ns_plan *ns)
+{
+	oci_error err = OCI_ERROR_INIT;
+	oci_mount_trees trees = {0};
+	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	close(c->sock[0]);
+	ia->sync = c->sock[1];
+	ia->fifo = c->fifo;
+	if (geteuid() == 0)
+		prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	int keep[16];
+	size_t nkeep = 0;
+	keep[nkeep++] = ia->sync;
+	keep[nkeep++] = ia->fifo;
+	keep[nkeep++] = oci_log_fd();
+	keep[nkeep++] = ns->join_pid_fd;
+	keep[nkeep++] = ns->join_user_fd;
+	for (int i = 0; i < ns->njoin; i++)
+		keep[nkeep++] = ns->join_fds[i];
+	if (oci_process_close_fds(c->opts->preserve_fds, keep, nkeep, &err) < 0)
+		goto fail;
+	/* Id-mapped mounts are made here, on the host side (mounts.h says why). */
+	if (oci_mounts_open_idmapped(ia->cfg, c->opts->bundle, &trees, &err) < 0)
+		goto fail;
+	ia->mount_trees = trees.fds;
+	if (setns(ns->join_pid_fd, CLONE_NEWPID) < 0) {
+		oci_err_errno(&err, errno, "cannot join the pid namespace");
+		goto fail;
+	}
+	close(ns->join_pid_fd);
+	pid_t pid = clone_init(ns->clone_flags | CLONE_PARENT);
+	if (pid < 0 && errno == ENOMEM) {
+		/* What the kernel says when the namespace's pid 1 is gone. */
+		const oci_config_namespace *p = oci_config_find_namespace(ia->cfg, "pid");
+		oci_err(&err, OCI_E_INVALID,
+			"linux.namespaces: 'pid' path '%s': cannot create a process in it (has "
+			"its pid 1 exited?): Cannot allocate memory",
+			p && p->path ? p->path : "");
+		goto fail;
+	}
+	if (pid < 0) {
+		clone_error(errno, ns->clone_flags, &err);
+		goto fail;
+	}
+	if (pid == 0)
+		oci_init_main(ia);
+	char buf[32];
+	int n = snprintf(buf, sizeof(buf), "%d", (int)pid);
+	_exit(oci_sync_send(ia->sync, OCI_SYNC_PID, buf, (size_t)n, -1, NULL) < 0);
+fail:
+	oci_sync_send(ia->sync, OCI_SYNC_ERROR, err.msg, strlen(err.msg), -1, NULL);
+	_exit(1);
+}
+
+/* The runtime's side of it: C's report, then C reaped. */
+static pid_t spawn_via_intermediate(creation *c, oci_init_args *ia, const ns_plan *ns,
+				    oci_error *err)
+{
+	pid_t cpid = fork();
+	if (cpid < 0)
+		return oci_err_errno(err, errno, "fork");
+	if (cpid == 0)
+		clone_into_joined_pidns(c, ia, ns);
+	close(c->sock[1]);
+	c->sock[1] = -1;
+	char buf[OCI_SYNC_MAX + 1];
+	int r = oci_sync_expect(c->sock[0], OCI_SYNC_PID, buf, sizeof(buf), NULL, err);
+	int status;
+	while (waitpid(cpid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (r < 0)
+		return -1;
+	char *end;
+	long pid = strtol(buf, &end, 10);
+	if (*end || pid <= 0)
+		return oci_err(err, OCI_E_INTERNAL, "the init's pid: '%s'", buf);
+	return (pid_t)pid;
 }
 
 /* Phase 4: clone the init into its new namespaces, record it, map its ids, place it in its
@@ -435,28 +530,33 @@ static int spawn_init(creation *c, const oci_bundle_config *b, const ns_plan *ns
 	memcpy(ia.join_fds, ns->join_fds, sizeof(ia.join_fds));
 	memcpy(ia.join_types, ns->join_types, sizeof(ia.join_types));
 
-	/* Id-mapped mounts are made here, on the host side (mounts.h says why). */
-	cleanup_mount_trees oci_mount_trees trees = {0};
-	if (oci_mounts_open_idmapped(&b->cfg, c->opts->bundle, &trees, err) < 0)
-		return -1;
-	ia.mount_trees = trees.fds;
-	if (ns->join_pid_fd >= 0 && setns(ns->join_pid_fd, CLONE_NEWPID) < 0)
-		return oci_err_errno(err, errno, "cannot join the pid namespace");
 	/* Signals are read from a signalfd by the foreground loop; the init unblocks them. */
 	oci_signals_block(&c->oldmask);
 	c->blocked = true;
-	pid_t pid = clone_init(ns->clone_flags);
-	if (pid < 0)
-		return clone_error(errno, ns->clone_flags, err);
-	if (pid == 0) {
-		close(c->sock[0]);
-		ia.sync = c->sock[1];
-		ia.fifo = c->fifo;
-		oci_init_main(&ia);
+	pid_t pid;
+	if (ns->join_pid_fd >= 0) {
+		pid = spawn_via_intermediate(c, &ia, ns, err);
+		if (pid < 0)
+			return -1;
+	} else {
+		/* Id-mapped mounts are made here, on the host side (mounts.h says why). */
+		cleanup_mount_trees oci_mount_trees trees = {0};
+		if (oci_mounts_open_idmapped(&b->cfg, c->opts->bundle, &trees, err) < 0)
+			return -1;
+		ia.mount_trees = trees.fds;
+		pid = clone_init(ns->clone_flags);
+		if (pid < 0)
+			return clone_error(errno, ns->clone_flags, err);
+		if (pid == 0) {
+			close(c->sock[0]);
+			ia.sync = c->sock[1];
+			ia.fifo = c->fifo;
+			oci_init_main(&ia);
+		}
+		close(c->sock[1]);
+		c->sock[1] = -1;
 	}
 	c->pid = pid;
-	close(c->sock[1]);
-	c->sock[1] = -1;
 	/* Only the init may hold the fifo's read side: start relies on it closing at exec. */
 	close(c->fifo);
 	c->fifo = -1;
@@ -472,6 +572,13 @@ static int spawn_init(creation *c, const oci_bundle_config *b, const ns_plan *ns
 	    oci_mounts_send_sources(pid, c->sock[0], &b->cfg, c->opts->bundle, err) < 0)
 		return -1;
 	if (oci_cgroup_enter(c->d.st.cgroups, pid, err) < 0)
+		return -1;
+	/* linux.netDevices: the init's network namespace exists; the init waits for GO. */
+	int join_net = -1;
+	for (int i = 0; i < ns->njoin; i++)
+		if (ns->join_types[i] == CLONE_NEWNET)
+			join_net = ns->join_fds[i];
+	if (oci_netdev_move_in(&b->cfg.linux_, pid, join_net, c->d.dirfd, err) < 0)
 		return -1;
 	c->hook_state = oci_container_hook_state(&c->d.st, "creating");
 	if (!c->hook_state)

@@ -1,5 +1,7 @@
 /* Exec: one more process in a created or running container, the way runc (and conmon and
- * containerd's shim through it) expect.
+ * containerd's shim through it) expect, in named phases as create's (run/container_create.c):
+ * load the container and the process, typed; plan the joins; spawn; serve the sync protocol
+ * shared with create; wait for the process or detach.
  *
  * Three processes take part. The runtime (P) makes itself a child subreaper, places a first
  * child (C) in the container's cgroups, and C joins the init's namespaces found through
@@ -14,6 +16,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,80 +49,145 @@
 /* The namespaces are joined in the order of common/spec.h's table. */
 #define N_NS OCI_SPEC_N_NAMESPACES
 
-/* The process to run: the --process file as it is, or the container's own process with
- * ARGS and the command-line overrides (runc's rules). */
-static json_t *build_process(const oci_exec_opts *o, json_t *spec, oci_error *err)
+/* ---- phase 1: the process, typed ---- */
+
+/* Append copies of the n strings of add to the NULL-terminated list *v (NULL: empty). */
+static int strv_extend(char ***v, const char *const *add, size_t n, oci_error *err)
 {
-	json_t *p;
-	if (o->process_file) {
-		p = oci_json_load_file_at(AT_FDCWD, o->process_file, OCI_JSON_MAX_SIZE, err);
-		if (!p)
-			return oci_err_prefix(err, "--process"), NULL;
-		if (!json_is_object(p)) {
-			json_decref(p);
-			return oci_err(err, OCI_E_INVALID, "--process '%s': expected a JSON object",
-				       o->process_file),
-			       NULL;
-		}
-		/* runc: a process without a user runs as root, whatever the config's user. */
-		if (!json_object_get(p, "user"))
-			json_object_set_new(p, "user", json_pack("{s:i,s:i}", "uid", 0, "gid", 0));
-		return p;
+	size_t len = 0;
+	while (*v && (*v)[len])
+		len++;
+	char **nv = realloc(*v, (len + n + 1) * sizeof(char *));
+	if (!nv)
+		return oci_err_errno(err, ENOMEM, "exec");
+	*v = nv;
+	nv[len] = NULL;
+	for (size_t i = 0; i < n; i++) {
+		if (!(nv[len] = oci_strdup(add[i], err)))
+			return -1;
+		nv[++len] = NULL;
 	}
-	json_t *base = json_object_get(spec, "process");
-	p = base ? json_deep_copy(base) : json_object();
-	json_t *args = json_array();
-	for (int i = 0; i < o->nargs; i++)
-		json_array_append_new(args, json_string(o->args[i]));
-	json_object_set_new(p, "args", args);
-	json_object_set_new(p, "terminal", json_boolean(o->tty));
-	if (o->cwd)
-		json_object_set_new(p, "cwd", json_string(o->cwd));
-	if (json_array_size(o->env)) {
-		json_t *env = json_object_get(p, "env");
-		if (!json_is_array(env))
-			json_object_set_new(p, "env", env = json_array());
-		json_array_extend(env, o->env);
-	}
-	if (o->no_new_privs)
-		json_object_set_new(p, "noNewPrivileges", json_true());
-	json_t *user = json_object_get(p, "user");
-	if (!json_is_object(user))
-		json_object_set_new(p, "user", user = json_object());
-	if (o->user) {
-		uint64_t uid, gid;
-		char ubuf[32];
-		const char *colon = strchr(o->user, ':');
-		snprintf(ubuf, sizeof(ubuf), "%.*s",
-			 colon ? (int)(colon - o->user) : (int)strlen(o->user), o->user);
-		if (oci_parse_u64(ubuf, UINT32_MAX, &uid) < 0 ||
-		    (colon && oci_parse_u64(colon + 1, UINT32_MAX, &gid) < 0)) {
-			json_decref(p);
-			return oci_err(err, OCI_E_INVALID,
-				       "--user: expected UID[:GID] (numbers), got '%s'", o->user),
-			       NULL;
-		}
-		json_object_set_new(user, "uid", json_integer((json_int_t)uid));
-		if (colon)
-			json_object_set_new(user, "gid", json_integer((json_int_t)gid));
-	}
-	if (json_array_size(o->gids))
-		json_object_set(user, "additionalGids", o->gids);
-	if (json_array_size(o->caps)) {
-		json_t *caps = json_object_get(p, "capabilities");
-		if (!json_is_object(caps))
-			json_object_set_new(p, "capabilities", caps = json_object());
-		const char *sets[] = {"bounding", "effective", "permitted"};
-		for (size_t i = 0; i < ARRAY_SIZE(sets); i++) {
-			json_t *s = json_object_get(caps, sets[i]);
-			if (!json_is_array(s))
-				json_object_set_new(caps, sets[i], s = json_array());
-			json_array_extend(s, o->caps);
-		}
-	}
-	return p;
+	return 0;
 }
 
+/* --process FILE: a runtime-spec process object through the checker config.json's process
+ * goes through (runc: without a user it runs as root, whatever the config's user). */
+static int process_from_file(const char *file, oci_process *out, oci_error *err)
+{
+	cleanup_json json_t *p = oci_json_load_file_at(AT_FDCWD, file, OCI_JSON_MAX_SIZE, err);
+	if (!p)
+		return oci_err_prefix(err, "--process");
+	if (!json_is_object(p))
+		return oci_err(err, OCI_E_INVALID, "--process '%s': expected a JSON object", file);
+	if (!json_object_get(p, "user") &&
+	    json_object_set_new(p, "user", json_pack("{s:i,s:i}", "uid", 0, "gid", 0)) < 0)
+		return oci_err_errno(err, ENOMEM, "--process");
+	cleanup_json json_t *problems = json_array();
+	int n = problems ? oci_config_load_process(p, out, problems, err)
+			 : oci_err_errno(err, ENOMEM, "--process");
+	if (n > 0)
+		return oci_config_report(problems, n, "--process", err);
+	return n;
+}
+
+/* --user UID[:GID], numbers (runc's rule: without GID the process keeps the config's). */
+static int parse_user(const char *spec, oci_process *p, oci_error *err)
+{
+	const char *colon = strchr(spec, ':');
+	cleanup_free char *uid_s =
+	    colon ? strndup(spec, (size_t)(colon - spec)) : oci_strdup(spec, err);
+	uint64_t uid, gid = 0;
+	if (!uid_s)
+		return oci_err_errno(err, ENOMEM, "--user");
+	if (oci_parse_u64(uid_s, UINT32_MAX, &uid) < 0 ||
+	    (colon && oci_parse_u64(colon + 1, UINT32_MAX, &gid) < 0))
+		return oci_err(err, OCI_E_INVALID, "--user: expected UID[:GID] (numbers), got '%s'",
+			       spec);
+	p->user.uid = (uint32_t)uid;
+	if (colon)
+		p->user.gid = (uint32_t)gid;
+	return 0;
+}
+
+/* The container's own process (checked with config.json), taken over from base, with exec's
+ * flags on top, each checked by the rule its process field has there (runc's overrides):
+ * ARGS and --tty replace, --cwd replaces, --env adds, --user replaces the ids,
+ * --additional-gids replaces the config's groups, --cap adds to the bounding, effective and
+ * permitted sets, --no-new-privs sets. */
+static int process_from_flags(const oci_exec_opts *o, oci_process *base, oci_process *out,
+			      oci_error *err)
+{
+	if (o->nargs < 1)
+		return oci_err(err, OCI_E_INVALID,
+			       "exec: expected a command after the container id (or --process)");
+	*out = *base;
+	memset(base, 0, sizeof(*base));
+	oci_strvfreep(&out->args);
+	out->args = NULL;
+	if (strv_extend(&out->args, (const char *const *)o->args, (size_t)o->nargs, err) < 0)
+		return -1;
+	out->terminal = o->tty;
+	if (o->cwd) {
+		if (o->cwd[0] != '/')
+			return oci_err(err, OCI_E_INVALID,
+				       "--cwd: must be an absolute path, got '%s'", o->cwd);
+		free(out->cwd);
+		if (!(out->cwd = oci_strdup(o->cwd, err)))
+			return -1;
+	}
+	for (size_t i = 0; i < o->n_env; i++)
+		if (!strchr(o->env[i], '=') || o->env[i][0] == '=')
+			return oci_err(err, OCI_E_INVALID, "--env: expected NAME=VALUE, got '%s'",
+				       o->env[i]);
+	if (strv_extend(&out->env, o->env, o->n_env, err) < 0)
+		return -1;
+	if (o->no_new_privs)
+		out->no_new_privileges = true;
+	if (o->user && parse_user(o->user, out, err) < 0)
+		return -1;
+	if (o->n_gids) {
+		if (o->n_gids > NGROUPS_MAX)
+			return oci_err(
+			    err, OCI_E_INVALID,
+			    "--additional-gids: %zu groups, more than the kernel's limit "
+			    "of %d",
+			    o->n_gids, NGROUPS_MAX);
+		gid_t *g = oci_calloc(o->n_gids, sizeof(gid_t), err);
+		if (!g)
+			return -1;
+		memcpy(g, o->gids, o->n_gids * sizeof(gid_t));
+		free(out->user.additional_gids);
+		out->user.additional_gids = g;
+		out->user.n_additional_gids = o->n_gids;
+	}
+	for (size_t i = 0; i < o->n_caps; i++) {
+		/* config.json's rule: a name of the capability table, written as it is there. */
+		char norm[64];
+		if (oci_spec_capability_name(o->caps[i], norm, sizeof(norm)) < 0 ||
+		    strcmp(norm, o->caps[i]))
+			return oci_err(err, OCI_E_INVALID, "--cap: unknown capability '%s'",
+				       o->caps[i]);
+	}
+	static const enum oci_config_capset sets[] = {OCI_CAPS_BOUNDING, OCI_CAPS_EFFECTIVE,
+						      OCI_CAPS_PERMITTED};
+	for (size_t k = 0; o->n_caps && k < ARRAY_SIZE(sets); k++)
+		if (strv_extend(&out->caps[sets[k]], o->caps, o->n_caps, err) < 0)
+			return -1;
+	return 0;
+}
+
+/* --apparmor and --process-label: over either process. */
+static int set_label(char **field, const char *value, oci_error *err)
+{
+	if (!value)
+		return 0;
+	char *v = oci_strdup(value, err);
+	if (!v)
+		return -1;
+	free(*field);
+	*field = v;
+	return 0;
+}
 /* The container's session keyring (named as the init named it), so that the caller's keys
  * never reach the process; kernels or users without keyrings are fine. */
 static void join_keyring(const char *id)
@@ -313,6 +381,242 @@ static int exec_ready(void *ctx, const char *payload, oci_error *err)
 	return 0;
 }
 
+/* ---- the phases ---- */
+
+/* One exec, phase by phase: what each phase made is here, and exec_release() undoes it on
+ * every path. */
+typedef struct exec_ctx {
+	const oci_exec_opts *o;
+	oci_state st;
+	int rootfd, dirfd; /* the state root, the container's state directory (locked) */
+	oci_config cfg;	   /* config.json, typed: its process is the base, its seccomp profile */
+	oci_process process;
+	oci_seccomp seccomp;
+	int procfd;	 /* the runtime's /proc for the LSM labels, or -1 */
+	int nsfds[N_NS]; /* the init's namespaces that differ from ours, in the table's order */
+	int proot;	 /* the init's root */
+	int sock[2];
+	int master; /* the pty master kept for a foreground --tty */
+	pid_t c, g; /* the joining child; the process, ours to kill until it runs */
+	sigset_t oldmask;
+	bool blocked;
+} exec_ctx;
+
+static void exec_init(exec_ctx *x, const oci_exec_opts *o)
+{
+	memset(x, 0, sizeof(*x));
+	x->o = o;
+	x->rootfd = x->dirfd = x->procfd = x->proot = x->master = -1;
+	x->sock[0] = x->sock[1] = -1;
+	x->c = x->g = -1;
+	for (size_t i = 0; i < N_NS; i++)
+		x->nsfds[i] = -1;
+}
+
+static void exec_release(exec_ctx *x)
+{
+	if (x->g > 0) {
+		kill(x->g, SIGKILL);
+		waitpid(x->g, NULL, 0);
+	}
+	if (x->c > 0) {
+		kill(x->c, SIGKILL);
+		waitpid(x->c, NULL, 0);
+	}
+	for (size_t i = 0; i < N_NS; i++)
+		oci_closep(&x->nsfds[i]);
+	oci_closep(&x->proot);
+	oci_closep(&x->procfd);
+	oci_closep(&x->sock[0]);
+	oci_closep(&x->sock[1]);
+	oci_closep(&x->master);
+	if (x->blocked)
+		sigprocmask(SIG_SETMASK, &x->oldmask, NULL);
+	oci_seccomp_release(&x->seccomp);
+	oci_config_process_release(&x->process);
+	oci_config_release(&x->cfg);
+	oci_state_release(&x->st);
+	oci_closep(&x->dirfd);
+	oci_closep(&x->rootfd);
+}
+
+/* Phase 1: the container (created, running, or paused with --ignore-paused), its config
+ * through the walk create's went through, and the process to run, typed: --process FILE, or
+ * the config's with the flags on top; the labels over either; runc's terminal rules. */
+static int load_container(const oci_runtime *rt, exec_ctx *x, oci_error *err)
+{
+	const oci_exec_opts *o = x->o;
+	x->dirfd = oci_state_load(rt->root, o->id, false, &x->rootfd, &x->st, err);
+	if (x->dirfd < 0)
+		return -1;
+	int status = oci_state_status(x->dirfd, &x->st);
+	if (status == OCI_STATUS_PAUSED && !o->ignore_paused)
+		return oci_err(
+		    err, OCI_E_STATE,
+		    "cannot exec in a paused container '%s' (use --ignore-paused to override)",
+		    o->id);
+	if (status != OCI_STATUS_RUNNING && status != OCI_STATUS_CREATED &&
+	    status != OCI_STATUS_PAUSED)
+		return oci_err(err, OCI_E_STATE, "cannot exec in a stopped container '%s'", o->id);
+	cleanup_free char *file = oci_asprintf(err, "%s/config.json", x->st.bundle);
+	if (!file)
+		return -1;
+	cleanup_json json_t *spec = oci_json_load_file_at(AT_FDCWD, file, OCI_JSON_MAX_SIZE, err);
+	if (!spec)
+		return oci_err_prefix(err, "container '%s': bundle '%s'", o->id, x->st.bundle);
+	cleanup_json json_t *problems = json_array();
+	int n = problems ? oci_config_load(spec, -1, &x->cfg, problems, err)
+			 : oci_err_errno(err, ENOMEM, "exec");
+	if (n > 0)
+		oci_config_report(problems, n, "config.json", err);
+	if (n != 0)
+		return oci_err_prefix(err, "container '%s'", o->id);
+	if (!o->process_file && !x->cfg.has_process)
+		return oci_err(err, OCI_E_INVALID, "container '%s': config.json: process: missing",
+			       o->id);
+	int r = o->process_file ? process_from_file(o->process_file, &x->process, err)
+				: process_from_flags(o, &x->cfg.process, &x->process, err);
+	if (r < 0 || set_label(&x->process.apparmor_profile, o->apparmor, err) < 0 ||
+	    set_label(&x->process.selinux_label, o->process_label, err) < 0)
+		return -1;
+	if (oci_lsm_check(&x->process, NULL, err) < 0)
+		return oci_err_prefix(err, "container '%s'", o->id);
+	if (x->process.terminal && o->detach && !o->console_socket)
+		return oci_err(
+		    err, OCI_E_INVALID,
+		    "cannot allocate tty if oci-run will detach without setting console socket");
+	if (!x->process.terminal && o->console_socket)
+		return oci_err(
+		    err, OCI_E_INVALID,
+		    "cannot use console socket if oci-run will not detach or allocate tty");
+	log_debug("exec in container '%s' (init pid %d): '%s' as uid %u gid %u in '%s'%s", o->id,
+		  (int)x->st.pid, x->process.args[0], x->process.user.uid, x->process.user.gid,
+		  x->process.cwd, x->process.terminal ? ", on a pty" : "");
+	return 0;
+}
+
+/* Phase 2: what the children need from here: the container's seccomp filter compiled, the
+ * runtime's /proc for the labels, the init's namespaces that differ from ours and its root,
+ * opened through its pid, which must still be the init's afterwards. */
+static int plan_joins(exec_ctx *x, oci_error *err)
+{
+	const char *id = x->o->id;
+	pid_t pid = x->st.pid;
+	if (oci_seccomp_compile(x->cfg.linux_.seccomp, x->rootfd, &x->seccomp, err) < 0)
+		return oci_err_prefix(err, "container '%s': config.json", id);
+	x->procfd = oci_lsm_open_procfs(&x->process, err);
+	if (x->procfd == -2) {
+		x->procfd = -1;
+		return -1;
+	}
+	for (size_t i = 0; i < N_NS; i++) {
+		char p[64];
+		struct stat a, b;
+		snprintf(p, sizeof(p), "/proc/%d/ns/%s", (int)pid, oci_spec_namespaces[i].proc);
+		if (stat(p, &a) < 0) {
+			if (errno == ENOENT && oci_spec_namespaces[i].flag == CLONE_NEWTIME)
+				continue; /* a kernel without time namespaces */
+			return oci_err_errno(err, errno, "container '%s': cannot inspect '%s'", id,
+					     p);
+		}
+		snprintf(p + 6, sizeof(p) - 6, "self/ns/%s", oci_spec_namespaces[i].proc);
+		if (stat(p, &b) == 0 && a.st_ino == b.st_ino && a.st_dev == b.st_dev)
+			continue;
+		snprintf(p, sizeof(p), "/proc/%d/ns/%s", (int)pid, oci_spec_namespaces[i].proc);
+		x->nsfds[i] = open(p, O_RDONLY | O_CLOEXEC);
+		if (x->nsfds[i] < 0)
+			return oci_err_errno(err, errno, "container '%s': cannot open '%s'", id, p);
+		log_debug("exec: join the %s namespace '%s'", oci_spec_namespaces[i].type, p);
+	}
+	char p[64];
+	snprintf(p, sizeof(p), "/proc/%d/root", (int)pid);
+	x->proot = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (x->proot < 0)
+		return oci_err_errno(err, errno, "container '%s': cannot open its root", id);
+	/* Everything above was opened through the recorded pid: make sure it is still the init. */
+	if (oci_proc_start_time(pid, NULL) != x->st.pid_start)
+		return oci_err(err, OCI_E_STATE, "cannot exec in a stopped container '%s'", id);
+	/* Our lock is not needed any more: delete --force may proceed while the process runs. */
+	flock(x->dirfd, LOCK_UN);
+	return 0;
+}
+
+/* Phase 3: C, placed in the container's cgroups, joins and forks G. G is reparented to us
+ * when C exits (we are a subreaper); with -d it goes on to our own subreaper. */
+static int spawn(exec_ctx *x, oci_error *err)
+{
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, x->sock) < 0)
+		return oci_err_errno(err, errno, "socketpair");
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
+		return oci_err_errno(err, errno, "cannot become a subreaper");
+	oci_signals_block(&x->oldmask);
+	x->blocked = true;
+	/* execCPUAffinity.initial: C runs there from its first instruction, before it joins the
+	 * container's cgroup; we get our own affinity back at once. */
+	cpu_set_t own_cpus;
+	bool initial = x->process.exec_cpu_initial != NULL &&
+		       sched_getaffinity(0, sizeof(own_cpus), &own_cpus) == 0;
+	if (initial && oci_process_set_affinity(x->process.exec_cpu_initial, "initial", err) < 0)
+		return -1;
+	x->c = fork();
+	if (initial)
+		sched_setaffinity(0, sizeof(own_cpus), &own_cpus);
+	if (x->c < 0)
+		return oci_err_errno(err, errno, "fork");
+	if (x->c == 0) {
+		close(x->sock[0]);
+		join_and_fork(x->sock[1], x->nsfds, x->proot, &x->process, &x->seccomp, x->procfd,
+			      x->o);
+	}
+	oci_closep(&x->sock[1]);
+	if (x->st.cgroups && oci_cgroup_enter(x->st.cgroups, x->c, err) < 0)
+		return -1;
+	return oci_sync_send(x->sock[0], OCI_SYNC_GO, NULL, 0, -1, err);
+}
+
+/* Phase 4: the sync protocol shared with create, until both children closed the socket:
+ * C's pid report, G's pty, seccomp notify fd or error. */
+static int serve(exec_ctx *x, oci_error *err)
+{
+	cleanup_free char *state = oci_container_hook_state(&x->st, "running");
+	if (!state)
+		return oci_err(err, OCI_E_INTERNAL, "cannot build state");
+	struct exec_children ch = {.c = &x->c,
+				   .g = &x->g,
+				   .seccomp = x->cfg.linux_.seccomp,
+				   .state = state,
+				   .notify_fd = -1,
+				   .sock = -1};
+	oci_sync_server srv = {.console_socket = x->o->console_socket,
+			       .master = -1,
+			       .ready = exec_ready,
+			       .seccomp = x->cfg.linux_.seccomp ? exec_seccomp : NULL,
+			       .ctx = &ch};
+	int r = oci_sync_serve(x->sock[0], &srv, err);
+	x->master = srv.master;
+	oci_closep(&ch.notify_fd);
+	if (r < 0)
+		return -1;
+	if (x->g <= 0)
+		return oci_err(err, OCI_E_STATE,
+			       "the process could not be started in container '%s'", x->o->id);
+	log_debug("exec: process %d started", (int)x->g);
+	return 0;
+}
+
+/* Phase 5: the pid file; then -d returns (the process is our subreaper's), or the process
+ * is waited for, signals forwarded and terminal relayed, and its status is ours. */
+static int wait_or_detach(exec_ctx *x, int *exit_status, oci_error *err)
+{
+	if (x->o->pid_file && oci_process_write_pid_file(x->o->pid_file, x->g, err) < 0)
+		return -1;
+	pid_t g = x->g;
+	x->g = -1; /* from here on not ours to kill */
+	if (x->o->detach)
+		return 0;
+	return oci_signals_wait(g, x->master, exit_status, err);
+}
+
 int oci_container_exec(const oci_runtime *rt, const oci_exec_opts *o, int *exit_status,
 		       oci_error *err)
 {
@@ -324,243 +628,17 @@ int oci_container_exec(const oci_runtime *rt, const oci_exec_opts *o, int *exit_
 	 * /proc/PID/exe, so exec always runs from the sealed copy, before any work is done. */
 	if (oci_cloned_binary_ensure(err) < 0)
 		return -1;
-	cleanup_close int rootfd = -1;
-	oci_state st;
-	cleanup_close int dirfd = oci_state_load(rt->root, o->id, false, &rootfd, &st, err);
-	if (dirfd < 0)
-		return -1;
-	int ret = -1;
-	int nsfds[N_NS];
-	int socks[2] = {-1, -1};
-	int proot = -1, master = -1, procfd = -1;
-	pid_t c = -1, gpid = -1;
-	sigset_t oldmask;
-	bool blocked = false;
-	cleanup_json json_t *process_json = NULL, *spec = NULL;
-	oci_config cfg;
-	oci_process process;
-	memset(&cfg, 0, sizeof(cfg));
-	memset(&process, 0, sizeof(process));
-	cleanup_seccomp oci_seccomp seccomp;
-	memset(&seccomp, 0, sizeof(seccomp));
-	for (size_t i = 0; i < N_NS; i++)
-		nsfds[i] = -1;
-
-	int status = oci_state_status(dirfd, &st);
-	if (status == OCI_STATUS_PAUSED && !o->ignore_paused) {
-		oci_err(err, OCI_E_STATE,
-			"cannot exec in a paused container '%s' (use --ignore-paused to override)",
-			o->id);
-		goto out;
-	}
-	if (status != OCI_STATUS_RUNNING && status != OCI_STATUS_CREATED &&
-	    status != OCI_STATUS_PAUSED) {
-		oci_err(err, OCI_E_STATE, "cannot exec in a stopped container '%s'", o->id);
-		goto out;
-	}
-	{
-		/* The container's config: the base of the process and its seccomp profile. */
-		cleanup_free char *file = oci_asprintf(err, "%s/config.json", st.bundle);
-		if (!file)
-			goto out;
-		spec = oci_json_load_file_at(AT_FDCWD, file, OCI_JSON_MAX_SIZE, err);
-		if (!spec) {
-			oci_err_prefix(err, "container '%s': bundle '%s'", o->id, st.bundle);
-			goto out;
-		}
-	}
-	{
-		/* Both through the walk create's config went through: the config for its process
-		 * and seccomp profile, the process (--process FILE, or the config's with the
-		 * flags) through the same process checker. */
-		cleanup_json json_t *problems = json_array();
-		int n = problems ? oci_config_load(spec, -1, &cfg, problems, err) : -1;
-		if (n != 0) {
-			if (n > 0)
-				oci_config_report(problems, n, "config.json", err);
-			oci_err_prefix(err, "container '%s'", o->id);
-			goto out;
-		}
-		process_json = build_process(o, spec, err);
-		if (!process_json)
-			goto out;
-		if (o->apparmor)
-			json_object_set_new(process_json, "apparmorProfile",
-					    json_string(o->apparmor));
-		if (o->process_label)
-			json_object_set_new(process_json, "selinuxLabel",
-					    json_string(o->process_label));
-		json_array_clear(problems);
-		n = oci_config_load_process(process_json, &process, problems, err);
-		if (n > 0)
-			oci_config_report(problems, n,
-					  o->process_file ? "--process" : "the process to exec",
-					  err);
-		if (n != 0)
-			goto out;
-	}
-	if (oci_lsm_check(&process, NULL, err) < 0) {
-		oci_err_prefix(err, "container '%s'", o->id);
-		goto out;
-	}
-	procfd = oci_lsm_open_procfs(&process, err);
-	if (procfd == -2)
-		goto out;
-	if (oci_seccomp_compile(cfg.linux_.seccomp, rootfd, &seccomp, err) < 0) {
-		oci_err_prefix(err, "container '%s': config.json", o->id);
-		goto out;
-	}
-	bool terminal = process.terminal;
-	if (terminal && o->detach && !o->console_socket) {
-		oci_err(
-		    err, OCI_E_INVALID,
-		    "cannot allocate tty if oci-run will detach without setting console socket");
-		goto out;
-	}
-	if (!terminal && o->console_socket) {
-		oci_err(err, OCI_E_INVALID,
-			"cannot use console socket if oci-run will not detach or allocate tty");
-		goto out;
-	}
-
-	/* The init's namespaces that differ from ours, and its root. */
-	for (size_t i = 0; i < N_NS; i++) {
-		char p[64];
-		struct stat a, b;
-		snprintf(p, sizeof(p), "/proc/%d/ns/%s", (int)st.pid, oci_spec_namespaces[i].proc);
-		if (stat(p, &a) < 0) {
-			if (errno == ENOENT && oci_spec_namespaces[i].flag == CLONE_NEWTIME)
-				continue; /* a kernel without time namespaces */
-			oci_err_errno(err, errno, "container '%s': cannot inspect '%s'", o->id, p);
-			goto out;
-		}
-		snprintf(p + 6, sizeof(p) - 6, "self/ns/%s", oci_spec_namespaces[i].proc);
-		if (stat(p, &b) == 0 && a.st_ino == b.st_ino && a.st_dev == b.st_dev)
-			continue;
-		snprintf(p, sizeof(p), "/proc/%d/ns/%s", (int)st.pid, oci_spec_namespaces[i].proc);
-		nsfds[i] = open(p, O_RDONLY | O_CLOEXEC);
-		if (nsfds[i] < 0) {
-			oci_err_errno(err, errno, "container '%s': cannot open '%s'", o->id, p);
-			goto out;
-		}
-	}
-	{
-		char p[64];
-		snprintf(p, sizeof(p), "/proc/%d/root", (int)st.pid);
-		proot = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (proot < 0) {
-			oci_err_errno(err, errno, "container '%s': cannot open its root", o->id);
-			goto out;
-		}
-	}
-	/* Everything above was opened through the recorded pid: make sure it is still the init. */
-	if (oci_proc_start_time(st.pid, NULL) != st.pid_start) {
-		oci_err(err, OCI_E_STATE, "cannot exec in a stopped container '%s'", o->id);
-		goto out;
-	}
-	/* Our lock is not needed any more: delete --force may proceed while the process runs. */
-	flock(dirfd, LOCK_UN);
-
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, socks) < 0) {
-		oci_err_errno(err, errno, "socketpair");
-		goto out;
-	}
-	/* G is reparented to us when C exits; with -d it goes on to our own subreaper. */
-	if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0) {
-		oci_err_errno(err, errno, "cannot become a subreaper");
-		goto out;
-	}
-	oci_signals_block(&oldmask);
-	blocked = true;
-	/* execCPUAffinity.initial: C runs there from its first instruction, before it joins the
-	 * container's cgroup; we get our own affinity back at once. */
-	cpu_set_t own_cpus;
-	bool initial = process.exec_cpu_initial != NULL &&
-		       sched_getaffinity(0, sizeof(own_cpus), &own_cpus) == 0;
-	if (initial && oci_process_set_affinity(process.exec_cpu_initial, "initial", err) < 0)
-		goto out;
-	c = fork();
-	if (initial)
-		sched_setaffinity(0, sizeof(own_cpus), &own_cpus);
-	if (c < 0) {
-		oci_err_errno(err, errno, "fork");
-		goto out;
-	}
-	if (c == 0) {
-		close(socks[0]);
-		join_and_fork(socks[1], nsfds, proot, &process, &seccomp, procfd, o);
-	}
-	close(socks[1]);
-	socks[1] = -1;
-	if ((st.cgroups && oci_cgroup_enter(st.cgroups, c, err) < 0) ||
-	    oci_sync_send(socks[0], OCI_SYNC_GO, NULL, 0, -1, err) < 0)
-		goto out;
-	/* Messages until both children closed the socket: C's pid report, G's pty or error. */
-	{
-		cleanup_free char *state = oci_container_hook_state(&st, "running");
-		struct exec_children ch = {.c = &c,
-					   .g = &gpid,
-					   .seccomp = cfg.linux_.seccomp,
-					   .state = state,
-					   .notify_fd = -1,
-					   .sock = -1};
-		if (!state) {
-			oci_err(err, OCI_E_INTERNAL, "cannot build state");
-			goto out;
-		}
-		oci_sync_server srv = {.console_socket = o->console_socket,
-				       .master = -1,
-				       .ready = exec_ready,
-				       .seccomp = cfg.linux_.seccomp ? exec_seccomp : NULL,
-				       .ctx = &ch};
-		int r = oci_sync_serve(socks[0], &srv, err);
-		master = srv.master;
-		if (ch.notify_fd >= 0)
-			close(ch.notify_fd);
-		if (r < 0)
-			goto out;
-	}
-	if (gpid <= 0) {
-		oci_err(err, OCI_E_STATE, "the process could not be started in container '%s'",
-			o->id);
-		goto out;
-	}
-	if (o->pid_file && oci_process_write_pid_file(o->pid_file, gpid, err) < 0)
-		goto out;
-	if (o->detach) {
-		gpid = -1;
-		ret = 0;
-		goto out;
-	}
-	ret = oci_signals_wait(gpid, master, exit_status, err);
-	gpid = -1;
-
-out:
-	if (ret < 0 && gpid > 0) {
-		kill(gpid, SIGKILL);
-		waitpid(gpid, NULL, 0);
-	}
-	if (c > 0) {
-		kill(c, SIGKILL);
-		waitpid(c, NULL, 0);
-	}
-	for (size_t i = 0; i < N_NS; i++)
-		if (nsfds[i] >= 0)
-			close(nsfds[i]);
-	if (proot >= 0)
-		close(proot);
-	if (procfd >= 0)
-		close(procfd);
-	if (socks[0] >= 0)
-		close(socks[0]);
-	if (socks[1] >= 0)
-		close(socks[1]);
-	if (master >= 0)
-		close(master);
-	if (blocked)
-		sigprocmask(SIG_SETMASK, &oldmask, NULL);
-	oci_config_process_release(&process);
-	oci_config_release(&cfg);
-	oci_state_release(&st);
+	exec_ctx x;
+	exec_init(&x, o);
+	int ret = load_container(rt, &x, err);
+	if (ret == 0)
+		ret = plan_joins(&x, err);
+	if (ret == 0)
+		ret = spawn(&x, err);
+	if (ret == 0)
+		ret = serve(&x, err);
+	if (ret == 0)
+		ret = wait_or_detach(&x, exit_status, err);
+	exec_release(&x);
 	return ret;
 }

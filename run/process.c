@@ -131,10 +131,6 @@ int oci_process_set_affinity(const char *list, const char *what, oci_error *err)
 
 int oci_process_check_host(const oci_config *cfg, oci_error *err)
 {
-	if (cfg->linux_.has_net_devices)
-		return oci_err(err, OCI_E_UNSUPPORTED,
-			       "linux.netDevices: moving network devices into the container is not "
-			       "supported by oci-run yet (remove it, or use runc 1.2)");
 	if (cfg->linux_.has_intel_rdt) {
 		struct statfs sfs;
 		if (statfs("/sys/fs/resctrl", &sfs) < 0 || sfs.f_type != RDTGROUP_SUPER_MAGIC)

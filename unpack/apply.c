@@ -89,9 +89,15 @@ static void entry_times(struct archive_entry *e, struct timespec ts[2])
 static int record_dir(oci_unpack_root *r, const char *path, mode_t mode, struct archive_entry *e,
 		      oci_error *err)
 {
-	uint32_t id;
 	struct timespec ts[2];
 	entry_times(e, ts);
+	return oci_unpack_root_note_dir(r, path, mode, ts, err);
+}
+
+int oci_unpack_root_note_dir(oci_unpack_root *r, const char *path, mode_t mode,
+			     const struct timespec ts[2], oci_error *err)
+{
+	uint32_t id;
 	if (oci_unpack_pathtree_add(&r->dir_tree, path, 0, &id, err) < 0)
 		return -1;
 	oci_unpack_pathnode *node = &r->dir_tree.nodes[id];

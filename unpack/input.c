@@ -188,6 +188,10 @@ int oci_unpack_image_take_doc(oci_unpack_image *img, const oci_digest *d, const 
 		img->config_blob[len] = '\0';
 		img->config_len = len;
 		img->have_config = true;
+		if (img->root->cache &&
+		    oci_unpack_cache_begin(img->root, img->config.diff_ids, img->manifest.layers,
+					   img->manifest.n_layers, err) < 0)
+			return -1;
 		return 0;
 	}
 	const char *mt = img->want.media_type[0] ? img->want.media_type : NULL;

@@ -272,6 +272,33 @@ out:
 	return ret;
 }
 
+/* A layer whose result came from the rootfs cache: its blob is read through to keep the
+ * stream in step, and its size checked, but neither hashed nor inflated: not one byte of it
+ * reaches the root (the cached tree was built from these very blobs, named by the manifest,
+ * and verified against the config's diff_ids when it was made). */
+static int skip_layer(oci_unpack_root *r, const oci_unpack_layer_desc *ld, oci_unpack_source_fn src,
+		      void *src_ctx, oci_error *err)
+{
+	uint64_t total = 0;
+	for (;;) {
+		const void *b;
+		size_t n;
+		int rc = src(src_ctx, &b, &n, err);
+		if (rc < 0)
+			return -1;
+		if (rc == 0)
+			break;
+		total += n;
+		if (oci_unpack_check_interrupted(err) < 0)
+			return -1;
+	}
+	if (ld->size >= 0 && total != (uint64_t)ld->size)
+		return oci_err(err, OCI_E_DIGEST, "layer blob: size %llu, expected %lld",
+			       (unsigned long long)total, (long long)ld->size);
+	r->layers++;
+	return 0;
+}
+
 int oci_unpack_layer_apply(oci_unpack_root *r, const oci_unpack_layer_desc *ld,
 			   oci_unpack_source_fn src, void *src_ctx, oci_error *err)
 {
@@ -280,6 +307,12 @@ int oci_unpack_layer_apply(oci_unpack_root *r, const oci_unpack_layer_desc *ld,
 	int ret = -1;
 	if (ld->has_digest)
 		oci_digest_short(&ld->digest, dshort, sizeof(dshort));
+	if (ld->index < r->skip_layers && ld->has_digest) {
+		ret = skip_layer(r, ld, src, src_ctx, err);
+		if (ret < 0)
+			oci_err_prefix(err, "layer %zu/%zu %s", ld->index + 1, ld->count, dshort);
+		return ret;
+	}
 	if (decoder_init(&d, r, ld, src, src_ctx, err) < 0)
 		goto out;
 	if (read_entries(&d, err) < 0 || oci_unpack_root_end_layer(r, err) < 0)

@@ -35,6 +35,8 @@ enum {
 	OPT_PLATFORM,
 	OPT_IMAGE_CONFIG,
 	OPT_BUNDLE,
+	OPT_CACHE,
+	OPT_CACHE_MAX,
 	OPT_MAX_BYTES,
 	OPT_MAX_FILES,
 	OPT_MAX_PADDING,
@@ -51,6 +53,12 @@ enum {
 static const oci_cli_option options[] = {
     {"bundle", 0, OCI_ARG_REQUIRED, "DIR",
      "unpack into DIR/rootfs, write DIR/image-config.json and DIR/config.json", OPT_BUNDLE},
+    {"cache", 0, OCI_ARG_OPTIONAL, "DIR",
+     "clone the image's tree from the rootfs cache in DIR/rootfs (default: oci-fetch's cache "
+     "dir), and keep it there after a full unpack",
+     OPT_CACHE},
+    {"cache-max", 0, OCI_ARG_REQUIRED, "SIZE",
+     "evict least recently used cached trees beyond SIZE (default 10G)", OPT_CACHE_MAX},
     {"debug", 0, OCI_ARG_NONE, NULL, "print debug messages", OPT_DEBUG},
     {"gid-map", 0, OCI_ARG_REQUIRED, "IN:OUT:N", "map image gids IN.. to OUT.. (repeatable)",
      OPT_GID_MAP},
@@ -350,6 +358,12 @@ static int do_image(cmd *c, const char *dest, oci_error *err)
 		return -1;
 	}
 	oci_unpack_root_init(&r, st.rootfd, &c->opts, err);
+	if (c->opts.cache && oci_unpack_cache_attach(&r, err) < 0) {
+		oci_unpack_cache_detach(&r);
+		oci_unpack_root_release(&r);
+		oci_unpack_stage_abort(&st);
+		return -1;
+	}
 	progress pg;
 	progress_start(&pg, &r,
 		       !c->quiet && isatty(STDERR_FILENO) && oci_log_get_level() < OCI_LOG_DEBUG);
@@ -367,6 +381,8 @@ static int do_image(cmd *c, const char *dest, oci_error *err)
 	}
 	if (ret == 0)
 		ret = oci_unpack_root_finish(&r, err);
+	if (ret == 0)
+		oci_unpack_cache_end(&r);
 	progress_stop(&pg);
 	if (ret == 0 && c->image_config)
 		ret = write_file(c->image_config, c->in.config_blob, c->in.config_len, err);
@@ -380,6 +396,7 @@ static int do_image(cmd *c, const char *dest, oci_error *err)
 		ret = oci_unpack_stage_publish(&st, err);
 	if (ret == 0 && !c->quiet && isatty(STDERR_FILENO))
 		summary(c, &r, dest, t0);
+	oci_unpack_cache_detach(&r);
 	oci_unpack_root_release(&r);
 	oci_unpack_stage_abort(&st);
 	if (ret < 0 && c->bundle) {
@@ -416,6 +433,15 @@ static int parse_args(cmd *c, int argc, char **argv, const char **dest, oci_erro
 			break;
 		case 'q':
 			c->quiet = true;
+			break;
+		case OPT_CACHE:
+			c->opts.cache = true;
+			c->opts.cache_dir = a;
+			break;
+		case OPT_CACHE_MAX:
+			if (oci_parse_size(a, &c->opts.cache_max) < 0 || !c->opts.cache_max)
+				return oci_err(err, OCI_E_INVALID, "--cache-max: invalid size '%s'",
+					       a);
 			break;
 		case OPT_DEBUG:
 			oci_log_set_level(OCI_LOG_DEBUG);
@@ -495,6 +521,11 @@ static int parse_args(cmd *c, int argc, char **argv, const char **dest, oci_erro
 	*dest = nops ? argv[cli.index] : NULL;
 	if ((c->layout != NULL) + (c->input != NULL) + (c->layer != NULL) > 1)
 		return oci_err(err, OCI_E_INVALID, "--layout, --input and --layer are exclusive");
+	if (c->layer && c->opts.cache)
+		return oci_err(err, OCI_E_INVALID,
+			       "--cache keeps whole images' trees: it does not apply to --layer");
+	if (c->opts.cache_max && !c->opts.cache)
+		return oci_err(err, OCI_E_INVALID, "--cache-max needs --cache");
 	if (c->layer && (c->bundle || c->image_config))
 		return oci_err(
 		    err, OCI_E_INVALID,

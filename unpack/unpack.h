@@ -38,9 +38,12 @@ typedef struct oci_unpack_opts {
 	uint64_t max_files;
 	uint64_t max_padding;
 	int zstd_window_log;
-	bool rootless;	 /* not root: no chown, no device nodes, owners kept in an xattr */
-	bool use_zlib;	 /* force zlib even when ISA-L is built in (benchmarks) */
-	bool no_threads; /* inflate on the calling thread (benchmarks, tests) */
+	bool rootless;	       /* not root: no chown, no device nodes, owners kept in an xattr */
+	bool use_zlib;	       /* force zlib even when ISA-L is built in (benchmarks) */
+	bool no_threads;       /* inflate on the calling thread (benchmarks, tests) */
+	bool cache;	       /* --cache: clone and keep flattened trees in the rootfs cache */
+	const char *cache_dir; /* its root (the blob cache's); NULL: the default */
+	uint64_t cache_max;    /* --cache-max */
 	size_t n_uid_maps, n_gid_maps;
 	oci_unpack_idmap uid_maps[UNPACK_MAX_IDMAPS], gid_maps[UNPACK_MAX_IDMAPS];
 } oci_unpack_opts;
@@ -146,6 +149,8 @@ typedef struct oci_unpack_root {
 	bool warned_xattr;	      /* set atomically: writers share it */
 	oci_unpack_writers *writers;  /* NULL: files are written on the calling thread */
 	bool writers_tried;
+	struct oci_unpack_cache *cache; /* --cache: the rootfs cache, NULL without */
+	size_t skip_layers; /* layers below this index came from the cache: read, not applied */
 } oci_unpack_root;
 
 int oci_unpack_root_init(oci_unpack_root *r, int rootfd, const oci_unpack_opts *opts,
@@ -168,6 +173,10 @@ int oci_unpack_root_finish(oci_unpack_root *r, oci_error *err);
 /* Forget recorded directory metadata at or below path (it was removed). */
 void oci_unpack_root_forget(oci_unpack_root *r, const char *path);
 
+/* Record a directory's mode and times (atime, mtime), restored by finish. */
+int oci_unpack_root_note_dir(oci_unpack_root *r, const char *path, mode_t mode,
+			     const struct timespec ts[2], oci_error *err);
+
 /* Record path (and its ancestors) as part of the current layer. */
 int oci_unpack_root_mark(oci_unpack_root *r, const char *path, oci_error *err);
 
@@ -175,6 +184,19 @@ int oci_unpack_root_mark(oci_unpack_root *r, const char *path, oci_error *err);
 /* If leaf is a whiteout name, handle it and return 1; 0 when it is an ordinary entry. */
 int oci_unpack_whiteout(oci_unpack_root *r, const char *path, const char *leaf, oci_error *err);
 int oci_unpack_whiteout_opaque_finish(oci_unpack_root *r, oci_error *err);
+
+/* ---- the rootfs cache (cache.c, over common/treecache.c) ---- */
+typedef struct oci_unpack_cache oci_unpack_cache;
+/* Open the cache of opts (refusing an unsafe one) and attach it to r. */
+int oci_unpack_cache_attach(oci_unpack_root *r, oci_error *err);
+/* The image's config and manifest are known: clone the longest cached prefix of its layers
+ * into the root, and set r->skip_layers to it. */
+int oci_unpack_cache_begin(oci_unpack_root *r, const oci_digest *diff_ids,
+			   const oci_descriptor *layers, size_t n, oci_error *err);
+/* After a finished unpack: keep the tree when it was not all cloned (a failure to store it
+ * is a warning, not an error). */
+void oci_unpack_cache_end(oci_unpack_root *r);
+void oci_unpack_cache_detach(oci_unpack_root *r);
 
 /* ---- ownership (rootless.c) ---- */
 int oci_unpack_map_id(const oci_unpack_idmap *maps, size_t n, uint32_t id, uint32_t *out);

@@ -12,10 +12,12 @@
  * name (the inode gets its data and metadata all the same). Only what reads the files' state
  * must wait for the workers: the end of each layer (opaque directories, the diff_id check that
  * decides whether the layer counts) and the directory times at the very end. Each job holds a
- * copy of its entry (owner, mode, xattrs, times) and of its data; the data and the open fds in
- * flight are bounded (WRITER_MAX_BYTES, WRITER_MAX_JOBS), and a file larger than
- * WRITER_MAX_FILE is written on the calling thread as before. The first error of any job is
+ * copy of its entry (owner, mode, xattrs, times) and of its data; the memory they hold (data,
+ * and the copies' paths and xattrs) and the open fds in flight are bounded (WRITER_MAX_BYTES,
+ * WRITER_MAX_JOBS), and a file larger than WRITER_MAX_FILE is written on the calling thread
+ * as before. The first error of any job is
  * kept and returned by oci_unpack_writers_drain, prefixed with its entry's name. */
+#include <archive.h>
 #include <archive_entry.h>
 #include <errno.h>
 #include <pthread.h>
@@ -38,6 +40,7 @@ typedef struct job {
 	struct archive_entry *e; /* a copy of the entry */
 	unsigned char *data;
 	size_t len;
+	size_t cost; /* len and the copy's path, link and xattrs: what it holds in memory */
 } job;
 
 struct oci_unpack_writers {
@@ -106,7 +109,7 @@ static void *worker(void *arg)
 			w->err = e;
 		}
 		w->busy--;
-		w->bytes -= j->len;
+		w->bytes -= j->cost;
 		pthread_cond_signal(&w->room);
 		pthread_mutex_unlock(&w->mu);
 		job_free(j);
@@ -153,6 +156,27 @@ oci_unpack_writers *oci_unpack_writers_new(oci_unpack_root *r, oci_unpack_writer
 	return w;
 }
 
+/* What a job's copy of its entry holds beyond the data: a pax header can give each of the
+ * WRITER_MAX_JOBS entries in flight megabytes of xattrs and a long path, so they count in
+ * WRITER_MAX_BYTES as the data does. */
+static size_t entry_cost(struct archive_entry *e)
+{
+	const char *s[] = {archive_entry_pathname(e), archive_entry_symlink(e),
+			   archive_entry_hardlink(e), archive_entry_uname(e),
+			   archive_entry_gname(e)};
+	size_t cost = sizeof(job);
+	for (size_t i = 0; i < ARRAY_SIZE(s); i++)
+		if (s[i])
+			cost += strlen(s[i]) + 1;
+	const char *name;
+	const void *value;
+	size_t size;
+	archive_entry_xattr_reset(e);
+	while (archive_entry_xattr_next(e, &name, &value, &size) == ARCHIVE_OK)
+		cost += strlen(name) + 1 + size;
+	return cost;
+}
+
 int oci_unpack_writers_submit(oci_unpack_writers *w, int fd, struct archive_entry *e,
 			      unsigned char *data, size_t len, oci_error *err)
 {
@@ -170,9 +194,10 @@ int oci_unpack_writers_submit(oci_unpack_writers *w, int fd, struct archive_entr
 	j->e = copy;
 	j->data = data;
 	j->len = len;
+	j->cost = len + entry_cost(copy);
 	pthread_mutex_lock(&w->mu);
 	while (!w->failed && (w->queued + w->busy >= WRITER_MAX_JOBS ||
-			      (w->bytes && w->bytes + len > WRITER_MAX_BYTES)))
+			      (w->bytes && w->bytes + j->cost > WRITER_MAX_BYTES)))
 		pthread_cond_wait(&w->room, &w->mu);
 	if (w->failed) {
 		*err = w->err;
@@ -186,7 +211,7 @@ int oci_unpack_writers_submit(oci_unpack_writers *w, int fd, struct archive_entr
 		w->head = j;
 	w->tail = j;
 	w->queued++;
-	w->bytes += len;
+	w->bytes += j->cost;
 	pthread_cond_signal(&w->work);
 	pthread_mutex_unlock(&w->mu);
 	return 0;

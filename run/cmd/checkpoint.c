@@ -1,7 +1,7 @@
 /* oci-run checkpoint ID / restore ID: runc's live-migration commands through CRIU (one
  * option table for both; each option says which command takes it). Options runc has that
- * oci-run cannot carry out (lazy pages, a page server, a console socket or --no-pivot at
- * restore, LSM relabelling) are refused in one line, never ignored. */
+ * oci-run cannot carry out (lazy pages, a page server, --no-pivot at restore, LSM
+ * relabelling) are refused in one line, never ignored. */
 #include "run/cmd/cmd.h"
 
 #include <errno.h>
@@ -48,8 +48,8 @@ static const oci_cli_option cr_options[] = {
      OPT_AUTO_DEDUP},
     {"bundle", 'b', OCI_ARG_REQUIRED, "DIR", R "bundle directory (default: current directory)",
      OPT_BUNDLE},
-    {"console-socket", 0, OCI_ARG_REQUIRED, "PATH", R "refused: terminals are not restored",
-     OPT_CONSOLE},
+    {"console-socket", 0, OCI_ARG_REQUIRED, "PATH",
+     R "unix socket that receives the restored pty master", OPT_CONSOLE},
     {"detach", 'd', OCI_ARG_NONE, NULL, R "do not wait for the restored container", OPT_DETACH},
     {"empty-ns", 0, OCI_ARG_REQUIRED, "NS",
      B "'network': the namespace is made, its contents not dumped or restored", OPT_EMPTY_NS},
@@ -161,6 +161,7 @@ static int cr_main(const oci_runtime *rt, int argc, char **argv, bool restore, o
 				o->parent_path = cli.optarg;
 			break;
 		case OPT_BUNDLE:
+		case OPT_CONSOLE:
 		case OPT_DETACH:
 		case OPT_PID_FILE:
 		case OPT_NO_SUBREAPER:
@@ -172,6 +173,8 @@ static int cr_main(const oci_runtime *rt, int argc, char **argv, bool restore, o
 				ro.detach = true;
 			else if (opt == OPT_PID_FILE)
 				ro.pid_file = cli.optarg;
+			else if (opt == OPT_CONSOLE)
+				ro.console_socket = cli.optarg;
 			break;
 		case OPT_LAZY_PAGES:
 		case OPT_PAGE_SERVER:
@@ -186,9 +189,6 @@ static int cr_main(const oci_runtime *rt, int argc, char **argv, bool restore, o
 					       cmd, cli.optarg);
 			o->empty_ns |= CLONE_NEWNET;
 			break;
-		case OPT_CONSOLE:
-			return refuse(cmd, name_of(opt),
-				      "a container with a terminal is not restored", err);
 		case OPT_NO_PIVOT:
 			return refuse(cmd, name_of(opt),
 				      "CRIU restores the container's root as it was dumped", err);

@@ -7,7 +7,6 @@
 #include <string.h>
 
 #include "common/cli.h"
-#include "common/json.h"
 #include "common/util.h"
 
 enum {
@@ -66,7 +65,12 @@ int oci_cmd_exec(const oci_runtime *rt, int argc, char **argv, oci_error *err)
 	oci_exec_opts o = {0};
 	oci_cli cli;
 	int opt;
-	cleanup_json json_t *env = json_array(), *caps = json_array(), *gids = json_array();
+	/* Each repeatable flag takes at least one word of argv: argc bounds their counts. */
+	cleanup_free const char **env = oci_calloc((size_t)argc, sizeof(char *), err);
+	cleanup_free const char **caps = oci_calloc((size_t)argc, sizeof(char *), err);
+	cleanup_free gid_t *gids = oci_calloc((size_t)argc, sizeof(gid_t), err);
+	if (!env || !caps || !gids)
+		return -1;
 	o.env = env;
 	o.caps = caps;
 	o.gids = gids;
@@ -88,7 +92,7 @@ int oci_cmd_exec(const oci_runtime *rt, int argc, char **argv, oci_error *err)
 			if (!strchr(cli.optarg, '='))
 				return oci_err(err, OCI_E_INVALID,
 					       "--env: expected NAME=VALUE, got '%s'", cli.optarg);
-			json_array_append_new(env, json_string(cli.optarg));
+			env[o.n_env++] = cli.optarg;
 			break;
 		case OPT_TTY:
 			o.tty = true;
@@ -101,7 +105,7 @@ int oci_cmd_exec(const oci_runtime *rt, int argc, char **argv, oci_error *err)
 			if (oci_parse_u64(cli.optarg, UINT32_MAX, &gid) < 0)
 				return oci_err(err, OCI_E_INVALID,
 					       "--additional-gids: invalid gid '%s'", cli.optarg);
-			json_array_append_new(gids, json_integer((json_int_t)gid));
+			gids[o.n_gids++] = (gid_t)gid;
 			break;
 		}
 		case OPT_PROCESS:
@@ -114,7 +118,7 @@ int oci_cmd_exec(const oci_runtime *rt, int argc, char **argv, oci_error *err)
 			o.pid_file = cli.optarg;
 			break;
 		case OPT_CAP:
-			json_array_append_new(caps, json_string(cli.optarg));
+			caps[o.n_caps++] = cli.optarg;
 			break;
 		case OPT_NNP:
 			o.no_new_privs = true;

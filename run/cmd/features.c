@@ -72,7 +72,7 @@ int oci_cmd_features(const oci_runtime *rt, int argc, char **argv, oci_error *er
 		      "apparmor", "enabled", 1, "selinux", "enabled", 1);
 	/* runtime-spec 1.2's switches (features-linux.md), as they are implemented. */
 	json_object_set_new(lin, "intelRdt", json_pack("{s:b}", "enabled", 0));
-	json_object_set_new(lin, "netDevices", json_pack("{s:b}", "enabled", 0));
+	json_object_set_new(lin, "netDevices", json_pack("{s:b}", "enabled", 1)); /* run/netdev.c */
 	json_object_set_new(lin, "mountExtensions", json_pack("{s:{s:b}}", "idmap", "enabled", 1));
 	json_object_set_new(f, "linux", lin);
 	json_t *ann = json_pack("{s:s}", "org.opencontainers.runc.version", "oci-run " OCI_VERSION);

@@ -80,17 +80,31 @@ process_json() {
 }
 
 @test "exec --env --cwd --user --additional-gids override the container's process" {
+	edit_config '.process.env += ["FROM_CONFIG=1"]'
 	start_container
 	run rt exec --env EXTRA=42 --cwd /home/user --user 1000:1000 --additional-gids 65534 "$CID" \
-		sh -c 'echo "$EXTRA"; pwd; id -u; id -g; id -G; grep CapEff /proc/self/status'
+		sh -c 'echo "$EXTRA:$FROM_CONFIG"; pwd; id -u; id -g; id -G; grep CapEff /proc/self/status'
 	assert_success
-	[ "${lines[0]}" = 42 ]
+	# --env adds to the config's environment
+	[ "${lines[0]}" = 42:1 ]
 	[ "${lines[1]}" = /home/user ]
 	[ "${lines[2]}" = 1000 ]
 	[ "${lines[3]}" = 1000 ]
 	[[ " ${lines[4]} " == *" 65534 "* ]]
 	# a non-root user keeps no effective capability
 	[[ "${lines[5]}" =~ CapEff:[[:space:]]+0+$ ]]
+	# --user is numbers as written, leading zeros and all (oci-run cut them at 31 characters
+	# and ran this as root); without :GID the config's gid stays
+	run rt exec --user 000000000000000000000000000000000001000 "$CID" sh -c 'id -u; id -g'
+	assert_success
+	[ "${lines[0]}" = 1000 ]
+	[ "${lines[1]}" = 0 ]
+	# --cap adds to the config's bounding set (CAP_SYS_TIME is bit 25)
+	run rt exec --cap CAP_SYS_TIME "$CID" grep CapBnd /proc/self/status
+	assert_success
+	local base
+	base=$(awk '/CapBnd/ {print $2}' /proc/"$PID"/status)
+	[ "$output" = "$(printf 'CapBnd:\t%016x' $((0x$base | 1 << 25)))" ]
 }
 
 @test "exec --process FILE runs that process, other process options do not apply" {
@@ -121,13 +135,28 @@ process_json() {
 	assert_failure
 	assert_output_contains "process.user.additionalGids: 70000 groups, more than the kernel's limit"
 	[[ "$output" != *ran-here* ]]
-	# the flags go through the same checker: an unknown --cap is refused, not skipped
-	run rt exec --cap CAP_FLY "$CID" echo ran-here
-	assert_failure
-	assert_one_line_error oci-run
-	assert_output_contains "unknown capability 'CAP_FLY'"
-	[[ "$output" != *ran-here* ]]
+	# the flags are held to their fields' rules: an unknown --cap is refused, not skipped,
+	# as is a capability not written as the table has it, and an env entry without a name
+	for flag in "--cap CAP_FLY" "--cap cap_kill" "--env =x"; do
+		# shellcheck disable=SC2086 # the flag and its value are two words
+		run rt exec $flag "$CID" echo ran-here
+		assert_failure 255
+		assert_one_line_error oci-run
+		assert_output_contains "oci-run: ${flag%% *}: "
+		[[ "$output" != *ran-here* ]]
+	done
+	assert_output_contains "expected NAME=VALUE, got '=x'"
 	# and a good one still runs
+	run rt exec --process "$p" "$CID"
+	assert_success
+	[ "$output" = ran-here ]
+	# a config.json that lost its process after create gives the flags no base: refused
+	# (create refuses it the same way); a --process file needs none
+	edit_config 'del(.process)'
+	run rt exec "$CID" echo ran-here
+	assert_failure 255
+	assert_one_line_error oci-run
+	assert_output_contains "config.json: process: missing"
 	run rt exec --process "$p" "$CID"
 	assert_success
 	[ "$output" = ran-here ]

@@ -1,7 +1,7 @@
 #!/usr/bin/env bats
 # oci-run on the config fields runc and crun accept beyond the basic set: a container without
 # a mount namespace, every rootfsPropagation value, runtime-spec 1.2's fields (idmapped
-# mounts, process.scheduler, ioPriority, execCPUAffinity, domainname, netDevices, intelRdt,
+# mounts, process.scheduler, ioPriority, execCPUAffinity, domainname, intelRdt,
 # personality flags), a read-only /dev and bind sources only the host's root can reach.
 # Runs against any runtime (RUNTIME=runc); what runc 1.1 lacks is skipped with its reason.
 
@@ -222,7 +222,7 @@ refused_naming() {
 	refused_naming "domainname: setting the domainname needs a new uts namespace"
 }
 
-@test "linux.personality.flags (the runtime-spec defines none), linux.intelRdt without resctrl and linux.netDevices are refused in one line" {
+@test "linux.personality.flags (the runtime-spec defines none) and linux.intelRdt without resctrl are refused in one line" {
 	is_oci_run || skip "runc 1.1 warns and ignores personality flags"
 	edit_config '.linux.personality = {domain: "LINUX", flags: ["ADDR_NO_RANDOMIZE"]}'
 	run rt run --bundle "$B" "$CID"
@@ -235,11 +235,7 @@ refused_naming() {
 		refused_naming "linux.intelRdt: this host has no resctrl filesystem"
 	fi
 	[ "$(rt features | jq -c .linux.intelRdt)" = '{"enabled":false}' ]
-	# netDevices: not implemented, so refused rather than ignored
-	edit_config 'del(.linux.intelRdt) | .linux.netDevices = {dummy0: {name: "eth1"}}'
-	run rt run --bundle "$B" "$CID"
-	refused_naming "linux.netDevices: moving network devices into the container is not supported"
-	[ "$(rt features | jq -c .linux.netDevices)" = '{"enabled":false}' ]
+	# netDevices are implemented: 45-run-netdev.bats
 }
 
 # idmap_source: $S, a directory owned by root with a file of host uid 1000 and, mounted

@@ -70,7 +70,7 @@ run_detached() {
 		assert_one_line_error oci-run
 		assert_output_contains "is not supported by oci-run"
 	done
-	for o in --no-pivot "--console-socket /x" "--lsm-profile p" --lazy-pages; do
+	for o in --no-pivot "--lsm-profile p" --lazy-pages; do
 		# shellcheck disable=SC2086
 		run rt restore $o --image-path "$BATS_TEST_TMPDIR/img" "$CID-r"
 		assert_failure 1
@@ -115,11 +115,12 @@ run_detached() {
 	assert_failure
 }
 
-@test "restore loads the bundle as create does: a bad config, a user namespace, a joined pid namespace or a terminal are refused, and nothing is left" {
+@test "restore loads the bundle as create does: a bad config, a user namespace, a joined pid namespace, a terminal without a console socket (or one without a terminal) are refused, and nothing is left" {
 	mkdir "$BATS_TEST_TMPDIR/img"
 	cp "$B/config.json" "$BATS_TEST_TMPDIR/good.json"
+	# try_restore MESSAGE [RESTORE-OPTION...]
 	try_restore() {
-		run rt restore -d --image-path "$BATS_TEST_TMPDIR/img" --bundle "$B" "$CID-r"
+		run rt restore -d "${@:2}" --image-path "$BATS_TEST_TMPDIR/img" --bundle "$B" "$CID-r"
 		assert_failure 1
 		assert_one_line_error oci-run
 		assert_output_contains "$1"
@@ -138,7 +139,17 @@ run_detached() {
 	edit_config '.linux.namespaces |= map(if .type == "network" then .path = "/proc/self/ns/pid" else . end)'
 	try_restore "not a network one"
 	edit_config '.process.terminal = true'
-	try_restore "restore of a container with a terminal is not supported by oci-run"
+	try_restore "restore of a container with a terminal needs --console-socket to receive its pty master"
+	# (the terminal that works, through CRIU's orphaned pty master: 82-run-events-criu)
+	try_restore "cannot use console socket: the container has no terminal" --console-socket "$BATS_TEST_TMPDIR/sock"
+	# the checkpoint's record of CRIU's network lock names an nftables table oci-run deletes
+	# in the restored container's namespace: anything but CRIU's own name is refused before
+	# CRIU runs
+	for bad in '"CRIU-1; flush ruleset"' '"filter"' '"CRIU-"' '7' '"CRIU-12345678901234567890123"'; do
+		echo "{\"nftables_table\": $bad}" >"$BATS_TEST_TMPDIR/img/oci-run-netlock.json"
+		try_restore "oci-run-netlock.json: nftables_table: expected \"CRIU-\" and a pid"
+	done
+	rm "$BATS_TEST_TMPDIR/img/oci-run-netlock.json"
 	# a good bundle gets as far as CRIU (which cannot run here): still nothing left
 	require_cmd criu
 	echo '["/dev/null","/dev/null","/dev/null"]' >"$BATS_TEST_TMPDIR/img/descriptors.json"

@@ -8,7 +8,8 @@
 # cgroup, ro/rw), update's runc rules (cpu.max halves, swap), processes in sub-cgroups,
 # --systemd-cgroup without systemd, a non-empty cgroup, rootless limits in a delegated
 # subtree and blockIO on null_blk with BFQ; AppArmor profiles applied (47-run-lsm.guest.sh's
-# blocks, in the same boot). RUNTIME=runc runs the same guest script with runc.
+# blocks, in the same boot); a dummy network device moved in and back (45-run-netdev.guest.sh).
+# RUNTIME=runc runs the same guest script with runc.
 
 load ../lib/common
 # About 30 cgroup blocks and the AppArmor ones take 6-7 minutes of TCG on a 2-core machine
@@ -23,7 +24,8 @@ guest_oci_run() {
 }
 
 setup_file() {
-	vm_setup_file "$BATS_TEST_DIRNAME/80-cgroupv2.guest.sh" "$BATS_TEST_DIRNAME/47-run-lsm.guest.sh"
+	vm_setup_file "$BATS_TEST_DIRNAME/80-cgroupv2.guest.sh" "$BATS_TEST_DIRNAME/47-run-lsm.guest.sh" \
+		"$BATS_TEST_DIRNAME/45-run-netdev.guest.sh"
 }
 
 @test "guest: pure cgroup v2, cgroup2 at /sys/fs/cgroup and no v1 hierarchy" {
@@ -382,6 +384,23 @@ sysfs_cgroup() {
 	vm_cmd leaf
 	assert_failure
 	assert_output_contains "blockIO.leafWeight: not supported on cgroup v2"
+}
+
+# ---- linux.netDevices: the netdev-* block of 45-run-netdev.guest.sh ----
+
+@test "netDevices: a dummy moved in (renamed, its address kept) is back on the host under its name after the container stopped and was deleted" {
+	guest_oci_run || skip "runc 1.1.5 ignores linux.netDevices"
+	vm_test netdev-dummy
+	vm_cmd create
+	assert_success
+	vm_cmd inside
+	assert_output_contains "inet 10.203.0.1/24"
+	[[ " $(vm_get host-during)" != *" ndg0 "* ]]
+	vm_cmd delete
+	assert_success
+	[ "$(vm_get idx-after)" = "$(vm_get idx)" ]
+	[ "$(vm_get mac-after)" = "$(vm_get mac)" ]
+	[[ " $(vm_get host-after)" != *" eth5 "* ]]
 }
 
 # ---- AppArmor: the lsm-* blocks of 47-run-lsm.guest.sh ----

@@ -308,6 +308,8 @@ fi
 
 # AppArmor (47-run-lsm's guest half, in this boot: Debian's kernel has AppArmor on)
 [ -f ./47-run-lsm.guest.sh ] && . ./47-run-lsm.guest.sh
+# dummy network devices (45-run-netdev's guest half: the test host's kernel has no dummy)
+[ -f ./45-run-netdev.guest.sh ] && . ./45-run-netdev.guest.sh
 
 # last: it enables controllers at the root as a delegating systemd would
 t rootless-delegated

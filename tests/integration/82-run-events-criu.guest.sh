@@ -30,6 +30,19 @@ counter() {
 	edit '.mounts += [{"destination": "/tmp", "type": "tmpfs", "source": "tmpfs", "options": ["nosuid"]}]'
 }
 
+# grows FILE: until FILE is longer than it is now (60 s at most: TCP's retransmission timer
+# backs off while CRIU holds the network locked).
+grows() {
+	local a i=0
+	a=$(wc -c <"$1")
+	while [ $i -lt 120 ]; do
+		[ "$(wc -c <"$1")" -gt "${a:-0}" ] && return 0
+		sleep 0.5
+		i=$((i + 1))
+	done
+	return 1
+}
+
 count_of() {
 	cat "/proc/$(state_field "$1" pid)/root/tmp/count" 2>/dev/null
 }
@@ -197,15 +210,68 @@ pid=$(state_field "$CID-r" pid)
 put status "$(state_field "$CID-r" status)"
 # data on the restored connection: TCP's retransmission timer backed off while the network
 # was locked for the dump, so give it time
-a=$(wc -c </proc/$pid/root/tmp/got)
-i=0
-while [ $i -lt 60 ] && [ "$(wc -c </proc/$pid/root/tmp/got)" -le "${a:-0}" ]; do
-	sleep 0.5
-	i=$((i + 1))
-done
-put flowing "$([ "$(wc -c </proc/$pid/root/tmp/got)" -gt "${a:-0}" ] && echo yes)"
+grows /proc/$pid/root/tmp/got
+put flowing "$(grows /proc/$pid/root/tmp/got && echo yes)"
 cat /proc/$pid/net/tcp >"$T/tcp" 2>&1
 grep -E 'Error|Warn' /tmp/img12/restore.log | head -20 >"$T/rlog"
+cleanup
+
+t ckpt-tcp-ext
+# a server in the container, which joined a network namespace by path, and its client outside
+# the container in that namespace: the connection lives on across checkpoint and restore and
+# bytes flow both ways after (the server sends "s" lines, the client "c" lines)
+/bin/ip netns add tcpns
+/bin/ip -n tcpns link set lo up
+counter '(while :; do echo s; sleep 0.2; done) | nc -l -p 5001 >/tmp/got &'
+edit '.linux.namespaces |= map(if .type == "network" then .path = "/run/netns/tcpns" else . end)'
+run_bg "$CID"
+pid=$(state_field "$CID" pid)
+rm -f /tmp/client-got /tmp/client-tries
+(while ! { echo >>/tmp/client-tries; (while :; do echo c; sleep 0.2; done) | /bin/ip netns exec tcpns nc 127.0.0.1 5001 >>/tmp/client-got; }; do sleep 0.2; done) </dev/null >/dev/null 2>&1 &
+client=$!
+i=0
+while [ $i -lt 100 ] && ! { [ -s "/proc/$pid/root/tmp/got" ] && [ -s /tmp/client-got ]; }; do
+	sleep 0.2
+	i=$((i + 1))
+done
+put tries-before "$(wc -l </tmp/client-tries)"
+rec checkpoint rt checkpoint --tcp-established --image-path /tmp/img15 "$CID"
+rec restore rt restore -d --tcp-established --image-path /tmp/img15 -b "$B" "$CID-r"
+pid=$(state_field "$CID-r" pid)
+put status "$(state_field "$CID-r" status)"
+put to-server "$(grows /proc/$pid/root/tmp/got && echo yes)"
+put to-client "$(grows /tmp/client-got && echo yes)"
+# the same connection: the client never connected again
+put tries-after "$(wc -l </tmp/client-tries)"
+grep -E 'Error|Warn' /tmp/img15/restore.log | head -20 >"$T/rlog"
+cleanup
+kill $client $(/bin/ip netns pids tcpns) 2>/dev/null
+/bin/ip netns del tcpns
+
+t ckpt-console
+# a terminal: run's pty master went to a console socket; at restore CRIU makes a new master
+# for the container's pty (runc's orphan-pts-master) and it goes to restore's
+# --console-socket; the restored shell keeps its variable and answers through it
+bundle sh
+edit '.process.terminal = true'
+rm -f /tmp/cs1 /tmp/cs1.ready /tmp/cs2 /tmp/cs2.ready
+/mnt/host/console-recv /tmp/cs1 /tmp/cs1.ready 300 'x=41
+' >"$T/recv1" 2>&1 &
+wait_file /tmp/cs1.ready
+rec run rt run -d --console-socket /tmp/cs1 -b "$B" "$CID"
+sleep 2
+rec checkpoint rt checkpoint --image-path /tmp/img14 "$CID"
+/mnt/host/console-recv /tmp/cs2 /tmp/cs2.ready 120 'echo restored-$((x+1))
+' >"$T/recv2" 2>&1 &
+wait_file /tmp/cs2.ready
+rec restore rt restore -d --console-socket /tmp/cs2 --image-path /tmp/img14 -b "$B" "$CID-r"
+put status "$(state_field "$CID-r" status)"
+i=0
+while [ $i -lt 150 ] && ! grep -q restored-42 "$T/recv2"; do
+	sleep 0.2
+	i=$((i + 1))
+done
+grep -E 'Error|Warn' /tmp/img14/restore.log | head -20 >"$T/rlog"
 cleanup
 
 t ckpt-fg

@@ -1,11 +1,11 @@
 /* Unit tests for fetch/http.c's header parsing of what a registry sends back, here the
- * pagination Link header (a hostile registry writes it) and for fetch/cache.c's age parser
+ * pagination Link header (a hostile registry writes it) and for common/cache.c's age parser
  * (cache prune --older-than). Linked with oci-fetch's objects. */
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "fetch/cache.h"
+#include "common/cache.h"
 #include "fetch/http.h"
 
 static void feed(oci_http_resp *r, const char *line)

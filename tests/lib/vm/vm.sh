@@ -33,13 +33,13 @@ OCI_RUN=${OCI_RUN:-${OCI_BUILD:-$TOP/build}/oci-run}
 # The modules the 9p share needs, then the ones CRIU needs to dump sockets, tun devices, a net
 # namespace's conntrack table (nf_conntrack_netlink) and to lock the network (nftables; runc's
 # iptables lock needs xt_mark through nft_compat), then a block device with the BFQ scheduler for
-# the blockIO tests (null_blk makes /dev/nullb0), then the systemd profile's root disk
-# (virtio_blk, ext4); what they depend on is read from modules.dep, and what the kernel has
-# built in is skipped.
+# the blockIO tests (null_blk makes /dev/nullb0), dummy network devices (45-run-netdev), then
+# the systemd profile's root disk (virtio_blk, ext4); what they depend on is read from
+# modules.dep, and what the kernel has built in is skipped.
 MODULES=(virtio_pci 9pnet_virtio 9p
 	unix_diag inet_diag tcp_diag udp_diag netlink_diag af_packet_diag tun veth crc32c_generic nf_tables
 	nf_conntrack_netlink nft_compat xt_mark
-	null_blk bfq
+	null_blk bfq dummy
 	virtio_blk ext4)
 
 die() {

@@ -1,7 +1,7 @@
 /* Content-addressed blob store: <root>/<alg>/<hex>. Used as the shared download cache, as a
  * private temporary store (--no-cache), and directly over a layout's blobs/ directory. */
-#ifndef OCI_FETCH_CACHE_H
-#define OCI_FETCH_CACHE_H
+#ifndef OCI_COMMON_CACHE_H
+#define OCI_COMMON_CACHE_H
 
 #include <stdbool.h>
 #include <stddef.h>

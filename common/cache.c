@@ -3,7 +3,7 @@
  * reader never sees a partial or wrong blob; a per-blob flock keeps two concurrent pulls
  * from downloading the same blob twice, and a blob found corrupt on reuse is removed. Reuse
  * refreshes a blob's modification time, so list and prune see when it was last used. */
-#include "fetch/cache.h"
+#include "common/cache.h"
 
 #include <dirent.h>
 #include <errno.h>

@@ -1,0 +1,72 @@
+/* The rootfs cache: flattened, verified root filesystems kept beside the blob store
+ * (<cache>/rootfs/<chain id hex>/), so a second unpack of the same image clones one tree
+ * (FICLONE reflinks where the filesystem has them, a plain copy elsewhere) instead of
+ * inflating and applying every layer again. */
+#ifndef OCI_COMMON_TREECACHE_H
+#define OCI_COMMON_TREECACHE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "common/cache.h"
+#include "common/digest.h"
+#include "common/error.h"
+
+#define OCI_TREECACHE_DEFAULT_MAX (10ull << 30) /* bytes over all trees, then LRU eviction */
+
+typedef struct oci_treecache {
+	int dirfd; /* <cache>/rootfs: owned by us, 0700 */
+	int lockfd;
+	char *path;
+	uint64_t max_bytes;
+} oci_treecache;
+
+/* Open (create) <blobs->path>/rootfs. The cache root must be owned by the caller and not
+ * writable by group or others, rootfs/ must be a real directory of ours with mode 0700:
+ * anything else is refused (OCI_E_UNSAFE), never repaired. */
+int oci_treecache_open(oci_treecache *t, oci_cache *blobs, oci_error *err);
+/* Like open, but 0 with t->dirfd = -1 when there is no rootfs/ yet (list, prune). */
+int oci_treecache_open_existing(oci_treecache *t, oci_cache *blobs, oci_error *err);
+void oci_treecache_release(oci_treecache *t);
+
+/* The image-spec chain ids of diff_ids[0..n) into chain[0..n). */
+int oci_treecache_chain_ids(const oci_digest *diff_ids, size_t n, oci_digest *chain,
+			    oci_error *err);
+
+/* Called for each directory cloned (path relative to the root, "" for the root); with path
+ * NULL when a clone failed and what it reported is void. */
+typedef int (*oci_treecache_dir_fn)(void *ud, const char *path, const struct stat *st,
+				    oci_error *err);
+
+/* Clone the longest cached prefix of the image (chain ids chain[0..n), built from the layer
+ * blobs layers[0..n)) into dstfd, an empty directory. An entry is used only when it was built
+ * from the same layer blobs and every inode of it is as it was recorded (ctime, mode, owner,
+ * size); a tampered or unreadable entry is removed and the next shorter prefix tried. *k gets
+ * the number of layers the clone stands for (0: nothing cached; dstfd is left empty). */
+int oci_treecache_use(oci_treecache *t, const oci_digest *chain, const oci_digest *layers, size_t n,
+		      int dstfd, oci_treecache_dir_fn dirfn, void *ud, size_t *k, oci_error *err);
+
+/* Record srcfd (a complete, verified rootfs) as the tree of chain[n-1]: cloned into a
+ * private directory, recorded, synced, then renamed into place, so a crash or a full disk
+ * never leaves a half tree that is trusted later. Another process filling the same entry
+ * makes this a no-op. Then trees least recently used are evicted beyond t->max_bytes. */
+int oci_treecache_store(oci_treecache *t, const oci_digest *chain, const oci_digest *layers,
+			size_t n, int srcfd, oci_error *err);
+
+typedef struct oci_treecache_entry {
+	char name[OCI_DIGEST_STR_MAX]; /* the chain id */
+	uint64_t size;
+	size_t layers;
+	time_t used;
+} oci_treecache_entry;
+
+/* Every tree, most recently used first (a new array). */
+int oci_treecache_list(oci_treecache *t, oci_treecache_entry **out, size_t *n, oci_error *err);
+/* Remove the trees last used before cutoff (every one when all), and leftovers of processes
+ * that died filling one; trees in use (locked) are counted as busy. */
+int oci_treecache_prune(oci_treecache *t, bool all, time_t cutoff, oci_cache_prune_stats *st,
+			oci_error *err);
+#endif

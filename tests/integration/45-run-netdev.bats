@@ -1,0 +1,274 @@
+#!/usr/bin/env bats
+# linux.netDevices (runtime-spec 1.2) on the real kernel: a host interface moved into the
+# container's network namespace at create, renamed, with its addresses and up; back on the host
+# under its own name at delete (even once the container has stopped) and after a foreground
+# run; a create that fails halfway gives back what it moved and leaves nothing; attacks (the
+# host's lo, a clashing name, the host's own namespace, a container renaming its device and
+# making one named like the host's, or one of another kind under the same index); validation.
+# The devices are ifb ones (a standalone virtual device like dummy, which this host's kernel
+# lacks; real dummies are moved in the qemu guest: 45-run-netdev.guest.sh, asserted by
+# 80-cgroupv2.bats) and veth ends, named after the bats process and the test, removed in
+# teardown.
+# RUNTIME=runc / crun: runc 1.1.5 and crun 1.8 ignore linux.netDevices, so those tests skip.
+
+load ../lib/common
+load 40-run-lib
+
+setup() {
+	require_root
+	setup_bundle
+	# n<pid><test><letter>: unique per test, within IFNAMSIZ
+	D=n$$${BATS_TEST_NUMBER}
+	NETNS=oci-$CID
+}
+
+teardown() {
+	cleanup_containers
+	local l
+	for l in $(ip -o link show | awk -F': ' '{ sub(/@.*/, "", $2); print $2 }'); do
+		case $l in "$D"*) ip link del "$l" 2>/dev/null || true ;; esac
+	done
+	ip netns del "$NETNS" 2>/dev/null || true
+}
+
+needs_netdevices() {
+	is_oci_run || skip "$(basename "$RUNTIME") ignores linux.netDevices (runc 1.1.5 and crun 1.8 predate it: runc 1.2 added it)"
+}
+
+# add_ifb NAME: an ifb device on the host with an IPv4 and an IPv6 address, up.
+add_ifb() {
+	ip link add "$1" type ifb
+	ip addr add 10.201.7.1/24 dev "$1"
+	ip -6 addr add fd00:201:7::1/64 dev "$1" nodad
+	ip link set "$1" up
+}
+
+# link_field NAME FIELD [PID]: ifindex or address of the interface on the host (or in PID's
+# network namespace: /sys/class/net shows the namespace sysfs was mounted in).
+link_field() {
+	if [ -n "${3:-}" ]; then
+		nsenter -t "$3" -n ip -j link show dev "$1" | jq -r ".[0].$2"
+	else
+		ip -j link show dev "$1" | jq -r ".[0].$2"
+	fi
+}
+
+# nothing_left: no container, no state directory, no pinned namespace under the state root.
+nothing_left() {
+	[ -z "$(rt list -q)" ]
+	[ -z "$(ls -A "$ROOT" 2>/dev/null)" ]
+	! grep -q " $ROOT/" /proc/self/mountinfo
+}
+
+@test "features says netDevices is enabled" {
+	needs_netdevices
+	[ "$(rt features | jq -c .linux.netDevices)" = '{"enabled":true}' ]
+}
+
+@test "create moves the device in, renamed, with its addresses and up; delete of the stopped container gives it back under its own name" {
+	needs_netdevices
+	add_ifb "${D}a"
+	idx=$(link_field "${D}a" ifindex)
+	mac=$(link_field "${D}a" address)
+	edit_config ".linux.netDevices = {\"${D}a\": {name: \"eth7\"}}"
+	set_args sleep 100
+	rt_create "$CID"
+	pid=$(rt_state_field "$CID" pid)
+	# gone from the host, inside under its new name, same device
+	[ ! -e "/sys/class/net/${D}a" ]
+	[ "$(link_field eth7 address "$pid")" = "$mac" ]
+	run nsenter -t "$pid" -n ip -o addr show dev eth7
+	assert_output_contains "inet 10.201.7.1/24"
+	assert_output_contains "inet6 fd00:201:7::1/64"
+	run nsenter -t "$pid" -n ip -o link show dev eth7
+	assert_output_contains "UP"
+	# stopped: the init is gone, the namespace (and a dummy/ifb in it) lives on, pinned
+	rt start "$CID"
+	rt kill "$CID" KILL
+	wait_status "$CID" stopped
+	rt delete "$CID"
+	[ "$(link_field "${D}a" ifindex)" = "$idx" ]
+	[ "$(link_field "${D}a" address)" = "$mac" ]
+	[ ! -e /sys/class/net/eth7 ]
+	nothing_left
+}
+
+@test "run in the foreground: the process sees the device, and it is back on the host when run returns" {
+	needs_netdevices
+	add_ifb "${D}a"
+	edit_config ".linux.netDevices = {\"${D}a\": {}}"
+	set_args sh -c "ip -o addr show dev ${D}a"
+	run rt run --bundle "$B" "$CID"
+	assert_success
+	assert_output_contains "inet 10.201.7.1/24 scope global ${D}a"
+	[ -e "/sys/class/net/${D}a" ]
+	nothing_left
+}
+
+@test "a device the host does not have fails create in one line; the one moved before it goes back, nothing is left" {
+	needs_netdevices
+	add_ifb "${D}a"
+	idx=$(link_field "${D}a" ifindex)
+	edit_config ".linux.netDevices = {\"${D}a\": {name: \"eth1\"}, \"${D}x\": {}}"
+	run rt run --bundle "$B" "$CID"
+	assert_failure
+	assert_one_line_error oci-run
+	assert_output_contains "linux.netDevices: the host has no interface '${D}x'"
+	[ "$(link_field "${D}a" ifindex)" = "$idx" ]
+	nothing_left
+}
+
+@test "attack: an interface another container holds is not the host's to give: create fails in one line, the holder keeps it" {
+	needs_netdevices
+	add_ifb "${D}a"
+	edit_config ".linux.netDevices = {\"${D}a\": {name: \"eth1\"}}"
+	set_args sleep 100
+	rt_create "$CID"
+	pid=$(rt_state_field "$CID" pid)
+	run rt run --bundle "$B" "${CID}b"
+	assert_failure
+	assert_one_line_error oci-run
+	assert_output_contains "linux.netDevices: the host has no interface '${D}a'"
+	[ "$(rt list -q)" = "$CID" ]
+	nsenter -t "$pid" -n ip link show eth1 >/dev/null
+	rt delete --force "$CID"
+	[ -e "/sys/class/net/${D}a" ]
+	nothing_left
+}
+
+@test "attack: the host's lo, and a rename onto a name the container's namespace has, fail create cleanly" {
+	needs_netdevices
+	edit_config '.linux.netDevices = {lo: {name: "hostlo"}}'
+	run rt run --bundle "$B" "$CID"
+	assert_failure
+	assert_one_line_error oci-run
+	assert_output_contains "linux.netDevices: 'lo' is the host's loopback interface: it cannot be moved"
+	ip link show lo >/dev/null
+	nothing_left
+	add_ifb "${D}a"
+	edit_config ".linux.netDevices = {\"${D}a\": {name: \"lo\"}}"
+	run rt run --bundle "$B" "$CID"
+	assert_failure
+	assert_one_line_error oci-run
+	assert_output_contains "cannot move '${D}a' in as 'lo': the container's network namespace has an interface of that name"
+	[ -e "/sys/class/net/${D}a" ]
+	nothing_left
+}
+
+@test "attack: a network namespace that is the host's, or none, is refused in one line" {
+	needs_netdevices
+	add_ifb "${D}a"
+	edit_config ".linux.netDevices = {\"${D}a\": {}} | .linux.namespaces |= map(select(.type != \"network\"))"
+	run rt run --bundle "$B" "$CID"
+	assert_failure
+	assert_one_line_error oci-run
+	assert_output_contains "linux.netDevices: moving network devices needs the container's own network namespace in linux.namespaces"
+	edit_config ".linux.namespaces += [{type: \"network\", path: \"/proc/$$/ns/net\"}]"
+	run rt run --bundle "$B" "$CID"
+	assert_failure
+	assert_one_line_error oci-run
+	assert_output_contains "linux.netDevices: the container's network namespace is the runtime's own"
+	[ -e "/sys/class/net/${D}a" ]
+	nothing_left
+}
+
+@test "a joined network namespace (path) gets the device, and gives it back at delete" {
+	needs_netdevices
+	add_ifb "${D}a"
+	ip netns add "$NETNS"
+	edit_config ".linux.netDevices = {\"${D}a\": {name: \"eth3\"}}
+		| .linux.namespaces |= map(if .type == \"network\" then .path = \"/run/netns/$NETNS\" else . end)"
+	set_args sleep 100
+	rt_create "$CID"
+	ip netns exec "$NETNS" ip -o addr show dev eth3 | grep -q "inet 10.201.7.1/24"
+	rt delete --force "$CID"
+	[ -e "/sys/class/net/${D}a" ]
+	! ip netns exec "$NETNS" ip link show eth3 2>/dev/null
+	nothing_left
+}
+
+@test "attack: the container renames its device and makes one named like the host's: delete gives back the one moved in, by index" {
+	needs_netdevices
+	add_ifb "${D}a"
+	idx=$(link_field "${D}a" ifindex)
+	mac=$(link_field "${D}a" address)
+	edit_config ".linux.netDevices = {\"${D}a\": {name: \"eth1\"}}"
+	set_args sleep 100
+	rt_create "$CID"
+	pid=$(rt_state_field "$CID" pid)
+	rt start "$CID"
+	# what root in the container may do in its own network namespace (done from the host
+	# with the same rights there, since busybox's ip makes no ifb): rename the device, then
+	# make one with the host's name and one with the name it had inside
+	nsenter -t "$pid" -n ip link set eth1 down
+	nsenter -t "$pid" -n ip link set eth1 name other
+	nsenter -t "$pid" -n ip link add "${D}a" type ifb
+	nsenter -t "$pid" -n ip link add eth1 type ifb
+	[ "$(link_field "${D}a" address "$pid")" != "$mac" ]
+	rt delete --force "$CID"
+	[ "$(link_field "${D}a" ifindex)" = "$idx" ]
+	[ "$(link_field "${D}a" address)" = "$mac" ]
+	[ ! -e /sys/class/net/other ]
+	[ "$(ip -o link | grep -c " ${D}")" = 1 ]
+	nothing_left
+}
+
+@test "attack: a veth the container puts under the moved device's index never reaches the host" {
+	needs_netdevices
+	add_ifb "${D}a"
+	edit_config ".linux.netDevices = {\"${D}a\": {name: \"eth1\"}}"
+	set_args sleep 100
+	rt_create "$CID"
+	pid=$(rt_state_field "$CID" pid)
+	idx=$(link_field eth1 ifindex "$pid")
+	# what root in the container may do in its own namespace: delete the device, and make a
+	# veth pair whose end takes the index delete will look for, under the host's name
+	nsenter -t "$pid" -n ip link del eth1
+	nsenter -t "$pid" -n ip link add "${D}a" index "$idx" type veth peer name "${D}p"
+	[ "$(link_field "${D}a" ifindex "$pid")" = "$idx" ]
+	run rt delete --force "$CID"
+	assert_success
+	assert_output_contains "is not the '${D}a' moved in: left to the kernel"
+	[ ! -e "/sys/class/net/${D}a" ] && [ ! -e "/sys/class/net/${D}p" ]
+	nothing_left
+}
+
+@test "a veth end moved in dies with the container's namespace (as the kernel does it); its peer stays on the host until then" {
+	needs_netdevices
+	ip link add "${D}v" type veth peer name "${D}w"
+	edit_config ".linux.netDevices = {\"${D}v\": {name: \"eth0\"}}"
+	set_args sleep 100
+	rt_create "$CID"
+	pid=$(rt_state_field "$CID" pid)
+	nsenter -t "$pid" -n ip link show eth0 >/dev/null
+	[ -e "/sys/class/net/${D}w" ]
+	rt delete --force "$CID"
+	for _ in $(seq 100); do [ -e "/sys/class/net/${D}w" ] || break; sleep 0.05; done
+	[ ! -e "/sys/class/net/${D}v" ] && [ ! -e "/sys/class/net/${D}w" ]
+	nothing_left
+}
+
+@test "validation: interface names and the names in the container, in one line each" {
+	needs_netdevices
+	local bad
+	for bad in "a/b" "a b" "a:1" ".." "." "0123456789abcdef"; do
+		edit_config ".linux.netDevices = {\"$bad\": {}}"
+		run rt run --bundle "$B" "$CID"
+		assert_failure
+		assert_one_line_error oci-run
+		assert_output_contains "linux.netDevices: '$bad' is not an interface name (1 to 15 bytes"
+		edit_config ".linux.netDevices = {\"${D}a\": {name: \"$bad\"}}"
+		run rt run --bundle "$B" "$CID"
+		assert_failure
+		assert_output_contains "linux.netDevices.${D}a.name: '$bad' is not an interface name"
+	done
+	edit_config ".linux.netDevices = {\"${D}a\": {name: \"eth0\"}, \"${D}b\": {name: \"eth0\"}}"
+	run rt run --bundle "$B" "$CID"
+	assert_failure
+	assert_output_contains "'${D}a' and '${D}b' would both be 'eth0' in the container"
+	edit_config ".linux.netDevices = {\"${D}a\": {name: 7}}"
+	run rt run --bundle "$B" "$CID"
+	assert_failure
+	assert_output_contains "linux.netDevices.${D}a.name"
+	nothing_left
+}
