@@ -878,14 +878,14 @@ static void check_devices(oci_spec_checker *c, json_t *linux_, oci_config_linux 
 
 /* linux.timeOffsets: per clock (monotonic, boottime) seconds and nanoseconds. */
 /* An interface name as the kernel takes it (dev_valid_name): 1 to 15 bytes, not "." or "..",
- * no '/', ':' or white space. */
+ * no '/', ':' or white space; and no '%', which the kernel takes as a pattern ("e%d": e0). */
 static bool valid_ifname(const char *s)
 {
 	size_t n = strlen(s);
 	if (n == 0 || n >= OCI_SPEC_IFNAME_SIZE || !strcmp(s, ".") || !strcmp(s, ".."))
 		return false;
 	for (; *s; s++)
-		if (*s == '/' || *s == ':' || isspace((unsigned char)*s))
+		if (*s == '/' || *s == ':' || *s == '%' || isspace((unsigned char)*s))
 			return false;
 	return true;
 }
@@ -915,7 +915,7 @@ static void check_net_devices(oci_spec_checker *c, json_t *linux_, oci_config_li
 		if (!valid_ifname(k))
 			oci_spec_problem(c, "linux.netDevices",
 					 "'%s' is not an interface name (1 to %d bytes, no '/', "
-					 "':' or white space, not '.' or '..')",
+					 "':', '%%' or white space, not '.' or '..')",
 					 k, OCI_SPEC_IFNAME_SIZE - 1);
 		if (!oci_spec_check_value(c, v, ip, V_OBJECT, true))
 			continue;
@@ -926,7 +926,7 @@ static void check_net_devices(oci_spec_checker *c, json_t *linux_, oci_config_li
 		if (name != k && !valid_ifname(name))
 			oci_spec_problem(c, np,
 					 "'%s' is not an interface name (1 to %d bytes, no '/', "
-					 "':' or white space, not '.' or '..')",
+					 "':', '%%' or white space, not '.' or '..')",
 					 name, OCI_SPEC_IFNAME_SIZE - 1);
 		for (size_t j = 0; j < m->n_net_devices; j++)
 			if (!strcmp(m->net_devices[j].value, name))

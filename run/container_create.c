@@ -308,6 +308,11 @@ int oci_container_prepare_dir(oci_container_dir *d, const oci_runtime *rt, const
 	d->st.own_pidns = own_pidns;
 	d->st.annotations = json_object_get(b->spec, "annotations");
 	d->st.hooks = json_object_get(b->spec, "hooks");
+	cleanup_free char *cfg = json_dumps(b->spec, JSON_COMPACT);
+	if (!cfg)
+		return oci_err(err, OCI_E_INTERNAL, "cannot serialise config.json");
+	if (oci_write_file_atomic(d->dirfd, OCI_CONFIG_FILE, cfg, strlen(cfg), 0600, err) < 0)
+		return -1;
 	d->st.cgroups = oci_cgroup_create(&d->cgm, b->cfg.linux_.cgroups_path, id, res, err);
 	if (!d->st.cgroups || oci_state_write_cgroups(d->dirfd, d->st.cgroups, err) < 0)
 		return -1;

@@ -112,7 +112,7 @@ static int parse_user(const char *spec, oci_process *p, oci_error *err)
 /* The container's own process (checked with config.json), taken over from base, with exec's
  * flags on top, each checked by the rule its process field has there (runc's overrides):
  * ARGS and --tty replace, --cwd replaces, --env adds, --user replaces the ids,
- * --additional-gids replaces the config's groups, --cap adds to the bounding, effective and
+ * --additional-gids adds to the config's groups, --cap adds to the bounding, effective and
  * permitted sets, --no-new-privs sets. */
 static int process_from_flags(const oci_exec_opts *o, oci_process *base, oci_process *out,
 			      oci_error *err)
@@ -146,19 +146,22 @@ static int process_from_flags(const oci_exec_opts *o, oci_process *base, oci_pro
 	if (o->user && parse_user(o->user, out, err) < 0)
 		return -1;
 	if (o->n_gids) {
-		if (o->n_gids > NGROUPS_MAX)
+		size_t have = out->user.n_additional_gids, n = have + o->n_gids;
+		if (n > NGROUPS_MAX)
 			return oci_err(
 			    err, OCI_E_INVALID,
-			    "--additional-gids: %zu groups, more than the kernel's limit "
-			    "of %d",
-			    o->n_gids, NGROUPS_MAX);
-		gid_t *g = oci_calloc(o->n_gids, sizeof(gid_t), err);
+			    "--additional-gids: %zu groups with the config's, more than the "
+			    "kernel's limit of %d",
+			    n, NGROUPS_MAX);
+		gid_t *g = oci_calloc(n, sizeof(gid_t), err);
 		if (!g)
 			return -1;
-		memcpy(g, o->gids, o->n_gids * sizeof(gid_t));
+		if (have)
+			memcpy(g, out->user.additional_gids, have * sizeof(gid_t));
+		memcpy(g + have, o->gids, o->n_gids * sizeof(gid_t));
 		free(out->user.additional_gids);
 		out->user.additional_gids = g;
-		out->user.n_additional_gids = o->n_gids;
+		out->user.n_additional_gids = n;
 	}
 	for (size_t i = 0; i < o->n_caps; i++) {
 		/* config.json's rule: a name of the capability table, written as it is there. */
@@ -397,7 +400,7 @@ typedef struct exec_ctx {
 	int proot;	 /* the init's root */
 	int sock[2];
 	int master; /* the pty master kept for a foreground --tty */
-	pid_t c, g; /* the joining child; the process, ours to kill until it runs */
+	pid_t c, g; /* the joining child; the process, ours to kill until waited for or handed on */
 	sigset_t oldmask;
 	bool blocked;
 } exec_ctx;
@@ -458,12 +461,26 @@ static int load_container(const oci_runtime *rt, exec_ctx *x, oci_error *err)
 	if (status != OCI_STATUS_RUNNING && status != OCI_STATUS_CREATED &&
 	    status != OCI_STATUS_PAUSED)
 		return oci_err(err, OCI_E_STATE, "cannot exec in a stopped container '%s'", o->id);
-	cleanup_free char *file = oci_asprintf(err, "%s/config.json", x->st.bundle);
-	if (!file)
-		return -1;
-	cleanup_json json_t *spec = oci_json_load_file_at(AT_FDCWD, file, OCI_JSON_MAX_SIZE, err);
-	if (!spec)
-		return oci_err_prefix(err, "container '%s': bundle '%s'", o->id, x->st.bundle);
+	/* The config create checked, saved in the state directory (the bundle's may have been
+	 * edited since); a container created by an oci-run that did not save it has the bundle's.
+	 */
+	oci_error saved = OCI_ERROR_INIT;
+	cleanup_json json_t *spec =
+	    oci_json_load_file_at(x->dirfd, OCI_CONFIG_FILE, OCI_JSON_MAX_SIZE, &saved);
+	if (!spec && saved.code != OCI_E_NOTFOUND) {
+		if (err)
+			*err = saved;
+		return oci_err_prefix(err, "container '%s': state", o->id);
+	}
+	if (!spec) {
+		cleanup_free char *file = oci_asprintf(err, "%s/config.json", x->st.bundle);
+		if (!file)
+			return -1;
+		spec = oci_json_load_file_at(AT_FDCWD, file, OCI_JSON_MAX_SIZE, err);
+		if (!spec)
+			return oci_err_prefix(err, "container '%s': bundle '%s'", o->id,
+					      x->st.bundle);
+	}
 	cleanup_json json_t *problems = json_array();
 	int n = problems ? oci_config_load(spec, -1, &x->cfg, problems, err)
 			 : oci_err_errno(err, ENOMEM, "exec");

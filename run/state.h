@@ -17,6 +17,9 @@
 /* The container's cgroup directories, written once at create: delete --force finds them
  * when state.json is unreadable. */
 #define OCI_CGROUPS_FILE "cgroups.json"
+/* config.json as create checked it: exec's base process and seccomp profile come from this
+ * copy, as runc's from its state, so an edit of the bundle after create changes nothing. */
+#define OCI_CONFIG_FILE "config.json"
 
 enum oci_status {
 	OCI_STATUS_CREATING = 0,

@@ -5,7 +5,8 @@
 #
 # Integration files run OCI_TEST_JOBS at a time (default 2, the cores of the test machine),
 # but only the files PARALLEL names below, and never two that share a resource there; every
-# other file runs alone. Results print in file order, each with its wall time, then the totals.
+# other file runs alone. Results print in file order, each with its wall and CPU time, then the
+# totals.
 set -u
 cd "$(dirname "$0")/.."
 passed=0 failed=0 skipped=0
@@ -107,6 +108,24 @@ secs() {
 	echo "$((ds / 10)).$((ds % 10))s"
 }
 
+# cpu_now: sets CPU_US to the CPU time (user + system, microseconds) of every child this shell
+# has reaped so far (`times`, written to a file: a subshell would have its own counts). A
+# child's count includes the descendants it reaped, so the change across the wait that reaps
+# one bats file is that file's CPU time.
+cpu_now() {
+	local line u s
+	times >"tests/tmp/.times.$$"
+	{ read -r line; read -r u s; } <"tests/tmp/.times.$$"
+	CPU_US=$(($(tm_us "$u") + $(tm_us "$s")))
+}
+
+# tm_us 1m2.345s: the microseconds `times` wrote that way.
+tm_us() {
+	local m=${1%%m*} r=${1#*m}
+	r=${r%s}
+	echo $(((10#$m * 60 + 10#${r%.*}) * 1000000 + 10#${r#*.} * 1000))
+}
+
 # unit_report T OUT RC: the result line of unit test T from its output.
 unit_report() {
 	local t=$1 out=$2 rc=$3 line checks fails errs bad
@@ -182,7 +201,7 @@ report() {
 	passed=$((passed + p - s)); skipped=$((skipped + s)); failed=$((failed + n))
 	us=$((file_end[$1] - file_start[$1]))
 	files_us=$((files_us + us))
-	echo "integration $(basename "$f"): $((p - s)) passed, $n failed, $s skipped in $(secs $us)"
+	echo "integration $(basename "$f"): $((p - s)) passed, $n failed, $s skipped in $(secs $us) (cpu $(secs "${file_cpu[$1]}"))"
 	if [ "$n" -gt 0 ]; then
 		grep -a -A15 -E '^not ok' "$log" | sed 's/^/  /' | head -80
 		failed_names+=("$f")
@@ -208,7 +227,7 @@ for ((i = 0; i < ${#files[@]}; i++)); do
 done
 
 # Scheduling state per file: "" waiting, "run", "done"; the resources held by running files.
-declare -a state=() file_start=() file_end=()
+declare -a state=() file_start=() file_end=() file_cpu=()
 declare -A job_of=() held=()
 running=0 alone=0 next=0 files_us=0
 
@@ -256,6 +275,8 @@ finish() {
 }
 
 int_start=$(now_us)
+cpu_now
+int_cpu_start=$CPU_US cpu_before=$CPU_US
 while [ "$next" -lt ${#files[@]} ]; do
 	# Start what may start, in the start order; a file that must run alone waits for the ones
 	# before it and holds back the ones after it.
@@ -270,6 +291,9 @@ while [ "$next" -lt ${#files[@]} ]; do
 	pid=
 	wait -n -p pid
 	[ -n "$pid" ] && [ -n "${job_of[$pid]:-}" ] || continue
+	cpu_now
+	file_cpu[${job_of[$pid]}]=$((CPU_US - cpu_before))
+	cpu_before=$CPU_US
 	finish "${job_of[$pid]}"
 	unset "job_of[$pid]"
 	while [ "$next" -lt ${#files[@]} ] && [ "${state[$next]:-}" = done ]; do
@@ -279,8 +303,9 @@ while [ "$next" -lt ${#files[@]} ]; do
 done
 int_us=$(($(now_us) - int_start))
 
+rm -f "tests/tmp/.times.$$"
 [ ${#failed_names[@]} -gt 0 ] && echo "failing: ${failed_names[*]}"
-echo "time: unit $(secs $unit_us); integration $(secs $int_us) ($(secs $files_us) of files, up to $jobs_max at a time)"
+echo "time: unit $(secs $unit_us); integration $(secs $int_us) ($(secs $files_us) of files, up to $jobs_max at a time; cpu $(secs $((CPU_US - int_cpu_start))))"
 if [ "$skipped" -gt 0 ]; then
 	echo "$passed passed, $failed failed, $skipped skipped"
 else

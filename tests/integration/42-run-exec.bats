@@ -80,7 +80,7 @@ process_json() {
 }
 
 @test "exec --env --cwd --user --additional-gids override the container's process" {
-	edit_config '.process.env += ["FROM_CONFIG=1"]'
+	edit_config '.process.env += ["FROM_CONFIG=1"] | .process.user.additionalGids = [7]'
 	start_container
 	run rt exec --env EXTRA=42 --cwd /home/user --user 1000:1000 --additional-gids 65534 "$CID" \
 		sh -c 'echo "$EXTRA:$FROM_CONFIG"; pwd; id -u; id -g; id -G; grep CapEff /proc/self/status'
@@ -90,7 +90,9 @@ process_json() {
 	[ "${lines[1]}" = /home/user ]
 	[ "${lines[2]}" = 1000 ]
 	[ "${lines[3]}" = 1000 ]
+	# --additional-gids adds to the config's groups, as runc's does
 	[[ " ${lines[4]} " == *" 65534 "* ]]
+	[[ " ${lines[4]} " == *" 7 "* ]]
 	# a non-root user keeps no effective capability
 	[[ "${lines[5]}" =~ CapEff:[[:space:]]+0+$ ]]
 	# --user is numbers as written, leading zeros and all (oci-run cut them at 31 characters
@@ -150,16 +152,28 @@ process_json() {
 	run rt exec --process "$p" "$CID"
 	assert_success
 	[ "$output" = ran-here ]
-	# a config.json that lost its process after create gives the flags no base: refused
-	# (create refuses it the same way); a --process file needs none
-	edit_config 'del(.process)'
-	run rt exec "$CID" echo ran-here
-	assert_failure 255
-	assert_one_line_error oci-run
-	assert_output_contains "config.json: process: missing"
-	run rt exec --process "$p" "$CID"
+}
+
+@test "exec takes its process and seccomp profile from the config create checked: a later edit of the bundle changes nothing" {
+	# runc takes the profile from its state the same way, but re-reads the process (and so
+	# its capabilities) from the bundle at each exec: oci-run keeps the whole config
+	is_oci_run || skip "runc reads exec's base process from the bundle's config.json"
+	# a profile making mkdir fail
+	edit_config '.process.env += ["FROM_CONFIG=at-create"] | .linux.seccomp = {defaultAction: "SCMP_ACT_ALLOW",
+		syscalls: [{names: ["mkdir", "mkdirat"], action: "SCMP_ACT_ERRNO"}]}'
+	start_container
+	# whoever can write the bundle drops the filter and the process, and breaks the rest
+	edit_config 'del(.process) | del(.linux.seccomp) | .hostname = 7'
+	run rt exec "$CID" sh -c 'echo $FROM_CONFIG; mkdir /tmp/x && echo made'
+	assert_failure
+	[ "${lines[0]}" = at-create ]
+	assert_output_contains "Operation not permitted"
+	[[ "$output" != *made* ]]
+	# a bundle without config.json at all: exec still runs
+	rm "$B/config.json"
+	run rt exec "$CID" echo still-runs
 	assert_success
-	[ "$output" = ran-here ]
+	[ "$output" = still-runs ]
 }
 
 @test "exec --detach --pid-file: the process runs on, in the container's cgroup, with its pid in the file" {
@@ -334,7 +348,9 @@ process_json() {
 @test "exec --process without a user field runs as root, whatever the config's user (runc)" {
 	edit_config '.process.user = {uid: 1000, gid: 1000}'
 	start_container
-	jq -n '{terminal: false, args: ["sh", "-c", "id -u; id -g"], cwd: "/"}' >"$BATS_TEST_TMPDIR/p.json"
+	# (a PATH: runc looks commands up only in the process's own)
+	jq -n '{terminal: false, args: ["sh", "-c", "id -u; id -g"], cwd: "/",
+		env: ["PATH=/usr/sbin:/usr/bin:/sbin:/bin"]}' >"$BATS_TEST_TMPDIR/p.json"
 	run rt exec --process "$BATS_TEST_TMPDIR/p.json" "$CID"
 	assert_success
 	[ "${lines[0]}" = 0 ]
@@ -364,6 +380,7 @@ process_json() {
 	RECV_PID=$!
 	for i in $(seq 100); do [ -e "$SOCKDIR/ready" ] && break; sleep 0.05; done
 	jq -n '{terminal: true, consoleSize: {height: 21, width: 77}, user: {uid: 65534, gid: 65534},
+		env: ["PATH=/usr/sbin:/usr/bin:/sbin:/bin"],
 		args: ["sh", "-c", "echo \"owner=$(stat -c %u \"$(tty)\")\"; echo \"size=$(stty size)\""], cwd: "/"}' >"$BATS_TEST_TMPDIR/p.json"
 	rt exec --process "$BATS_TEST_TMPDIR/p.json" --detach --console-socket "$SOCKDIR/console.sock" "$CID" \
 		</dev/null >"$SOCKDIR/exec.out" 2>&1 || { cat "$SOCKDIR/exec.out"; false; }

@@ -16,7 +16,9 @@ setup_file() {
 	vm_setup_file "$BATS_TEST_DIRNAME/82-run-events-criu.guest.sh" "$OCI_BUILD/tests/lib/console-recv"
 }
 
-# guest_oci_run: the guest ran oci-run (RUNTIME=runc runs the same script with runc).
+# guest_oci_run: the guest ran oci-run. RUNTIME=runc runs the same script with runc 1.1.5
+# (Debian's): the checks where runc behaves otherwise are oci-run's only, each with what runc
+# does instead (seen in the guest).
 guest_oci_run() {
 	[ "$(basename "${RUNTIME:-oci-run}")" != runc ]
 }
@@ -45,7 +47,8 @@ data() {
 	b=$(vm_get before | jq '.data.cpu.usage.total')
 	a=$(vm_get after | jq '.data.cpu.usage.total')
 	[ "$a" -gt "$b" ]
-	data after '.network_interfaces | length == 1 and .[0].Name == "lo"'
+	# runc lists only interfaces it configured itself (none from a spec's namespace)
+	! guest_oci_run || data after '.network_interfaces | length == 1 and .[0].Name == "lo"'
 }
 
 @test "v2 events: an OOM kill is an oom event (memory.events oom_kill); stopped and missing containers are errors" {
@@ -59,7 +62,11 @@ data() {
 	assert_output_contains "is not running"
 	vm_cmd missing
 	assert_failure 1
-	assert_output_contains "container 'nosuch' does not exist"
+	if guest_oci_run; then
+		assert_output_contains "container 'nosuch' does not exist"
+	else
+		assert_output_contains "container does not exist"
+	fi
 }
 
 @test "checkpoint/restore: a counter with its own network namespace goes on from where it was, under a new id, in its new cgroup (--pid-file); --leave-running keeps the original" {
@@ -81,10 +88,13 @@ data() {
 	[ "$(vm_get later)" -gt "$(vm_get restored)" ]
 	vm_is status running
 	[ "$(vm_get pid-file)" = "$(vm_get pid)" ]
-	vm_is cgroup "0::/oci-run/c-ckpt-counter-new"
-	# the default spec's network namespace, dumped and restored with lo up
+	# runc restores a new id into the dumped container's cgroup (/c-ckpt-counter here: it
+	# also warns that the original's cgroup is busy), oci-run into the new container's
+	! guest_oci_run || vm_is cgroup "0::/oci-run/c-ckpt-counter-new"
+	# the default spec's network namespace, dumped and restored with lo up (runc's restored
+	# lo is down)
 	vm_is own-netns yes
-	vm_is lo "1 unknown"
+	! guest_oci_run || vm_is lo "1 unknown"
 	vm_cmd stats
 	assert_success
 	vm_cmd delete
@@ -128,7 +138,11 @@ data() {
 	vm_is lo down
 	vm_cmd bad
 	assert_failure 1
-	assert_output_contains "--empty-ns 'pid': only 'network' is supported"
+	if guest_oci_run; then
+		assert_output_contains "--empty-ns 'pid': only 'network' is supported"
+	else
+		assert_output_contains 'namespace \"pid\" is not supported'
+	fi
 }
 
 @test "checkpoint/restore of a container that joined a network namespace by path: external for CRIU, restored into that namespace" {
@@ -147,7 +161,8 @@ data() {
 	assert_success
 	vm_cmd restore
 	assert_success
-	vm_is host-cg "0::/oci-run/c-ckpt-cgns-r"
+	# (runc: the dumped container's cgroup, /c-ckpt-cgns)
+	! guest_oci_run || vm_is host-cg "0::/oci-run/c-ckpt-cgns-r"
 	# written by the container after the restore: its count, then its /proc/self/cgroup
 	read -r n cg <<<"$(vm_get cg)"
 	[ "$n" -gt "$(vm_get before)" ]
@@ -158,10 +173,13 @@ data() {
 	vm_test ckpt-tcp
 	vm_cmd refused
 	assert_failure 1
-	# runc logs CRIU's failure in several lines; oci-run gives CRIU's reason in one
-	[ "$(basename "${RUNTIME:-oci-run}")" = runc ] || assert_one_line_error oci-run
-	assert_output_contains "tcp-established"
 	vm_is status-refused running
+	# runc says "criu failed: type NOTIFY errno 0" and where the log is, in several lines;
+	# oci-run gives CRIU's reason in one. With --tcp-established runc's restore fails here
+	# (CRIU: "Can't connect inet socket back"): the rest is oci-run's.
+	guest_oci_run || return 0
+	assert_one_line_error oci-run
+	assert_output_contains "tcp-established"
 	vm_cmd checkpoint
 	assert_success
 	vm_cmd restore
@@ -179,6 +197,8 @@ data() {
 	vm_cmd restore
 	assert_success
 	vm_is status running
+	# with runc no byte reached the restored server here
+	guest_oci_run || return 0
 	vm_is to-server yes
 	vm_is to-client yes
 	[ "$(vm_get tries-after)" = "$(vm_get tries-before)" ]
@@ -188,13 +208,14 @@ data() {
 	vm_test ckpt-console
 	vm_cmd run
 	assert_success
-	grep -q '^pty-name:/dev/pts/' "$VM_T/recv1"
+	# oci-run names the master by its slave, as create does
+	! guest_oci_run || grep -q '^pty-name:/dev/pts/' "$VM_T/recv1"
 	vm_cmd checkpoint
 	assert_success
 	vm_cmd restore
 	assert_success
 	vm_is status running
-	grep -q '^pty-name:/dev/pts/' "$VM_T/recv2"
+	! guest_oci_run || grep -q '^pty-name:/dev/pts/' "$VM_T/recv2"
 	# x was set before the checkpoint, through the first master
 	grep -q 'restored-42' "$VM_T/recv2"
 }

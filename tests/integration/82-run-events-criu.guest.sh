@@ -34,6 +34,7 @@ counter() {
 # backs off while CRIU holds the network locked).
 grows() {
 	local a i=0
+	[ -e "$1" ] || return 1
 	a=$(wc -c <"$1")
 	while [ $i -lt 120 ]; do
 		[ "$(wc -c <"$1")" -gt "${a:-0}" ] && return 0

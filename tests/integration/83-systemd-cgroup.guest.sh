@@ -177,12 +177,12 @@ if [ "$RUNTIME" = oci-run ]; then
 		i=0
 		while [ $i -lt 100 ]; do
 			oci-run state mycontainerid >/tmp/st.json 2>/dev/null </dev/null
-			[ "$(jq -r .status /tmp/st.json 2>/dev/null)" = running ] && break
+			[ "$(json_field /tmp/st.json status 2>/dev/null)" = running ] && break
 			sleep 0.2
 			i=$((i + 1))
 		done
-		put state-$u "$(jq -r .status /tmp/st.json 2>/dev/null)"
-		put cpid-$u "$(jq -r .pid /tmp/st.json 2>/dev/null)"
+		put state-$u "$(json_field /tmp/st.json status 2>/dev/null)"
+		put cpid-$u "$(json_field /tmp/st.json pid 2>/dev/null)"
 		put mainpid-$u "$(systemctl show -p MainPID --value $u)"
 		s=$(cut -d' ' -f1 /proc/uptime)
 		rec stop-$u timeout 60 systemctl stop $u
