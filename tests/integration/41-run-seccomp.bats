@@ -355,8 +355,11 @@ bad_profile() {
 		bad_profile '{defaultAction: "SCMP_ACT_ALLOW", architectures: ["SCMP_ARCH_X86_64", "SCMP_ARCH_S390X"]}' \
 			"linux.seccomp.architectures[1]: cannot add 'SCMP_ARCH_S390X' to this filter"
 	fi
-	bad_profile '{defaultAction: "SCMP_ACT_ALLOW", flags: ["SECCOMP_FILTER_FLAG_BOGUS"]}' \
-		"linux.seccomp.flags[0]: unknown flag 'SECCOMP_FILTER_FLAG_BOGUS'"
+	# crun 1.8 hangs at create on an unknown flag (its parent waits on its init for ever)
+	if ! is_crun; then
+		bad_profile '{defaultAction: "SCMP_ACT_ALLOW", flags: ["SECCOMP_FILTER_FLAG_BOGUS"]}' \
+			"linux.seccomp.flags[0]: unknown flag 'SECCOMP_FILTER_FLAG_BOGUS'"
+	fi
 	bad_profile '{defaultAction: "SCMP_ACT_ALLOW", syscalls: [{names: ["mkdir"], action: "SCMP_ACT_NOTIFY"}]}' \
 		"linux.seccomp.listenerPath: missing"
 	bad_profile '{defaultAction: "SCMP_ACT_ALLOW", listenerPath: "", syscalls: [{names: ["mkdir"], action: "SCMP_ACT_NOTIFY"}]}' \
