@@ -389,6 +389,7 @@ bad_profile() {
 }
 
 @test "features lists the seccomp actions, operators and architectures (runc's shape)" {
+	is_crun && skip "crun 1.8 has no features command"
 	run rt features
 	assert_success
 	echo "$output" | jq -e '.linux.seccomp.enabled == true' >/dev/null
@@ -429,6 +430,8 @@ bad_profile() {
 	assert_output_contains Linux
 	grep -E '^notify mkdir(at)? pid=[0-9]+ -> errno 28$' "$ALOG"
 	grep -E '^notify uname pid=[0-9]+ -> continue$' "$ALOG"
+	# crun 1.8 sends the agent a state of its own, not runc's ContainerProcessState
+	is_crun && return 0
 	# one connection, with the fd; the state of the container being created
 	[ "$(grep -c '^state ' "$ALOG")" = 1 ]
 	grep -E '^state .* fd=[0-9]+$' "$ALOG"
@@ -470,6 +473,8 @@ bad_profile() {
 	assert_success
 	assert_output_contains "mkdir: can't create directory '/tmp/y': No space left on device"
 	assert_output_contains rc=1
+	# crun 1.8 sends the agent a state of its own, not runc's ContainerProcessState
+	is_crun && return 0
 	[ "$(grep -c '^state ' "$ALOG")" = 2 ]
 	local init
 	init=$(rt_state_field "$CID" pid)
