@@ -509,7 +509,12 @@ bad_profile() {
 	set_args /opt/probe/probe clone3
 	run rt run "$CID" </dev/null
 	assert_success
-	assert_output_contains "clone3: -1 errno=38"
+	if is_crun; then
+		# crun 1.8 has no -ENOSYS stub: the default errno
+		assert_output_contains "clone3: -1 errno=1"
+	else
+		assert_output_contains "clone3: -1 errno=38"
+	fi
 	# without architectures: the native one is implied (runc 1.1 then has no stub at all)
 	if is_oci_run; then
 		set_seccomp '{defaultAction: "SCMP_ACT_ERRNO", syscalls: [{names: '"$allow"', action: "SCMP_ACT_ALLOW"}]}'
