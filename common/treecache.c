@@ -827,6 +827,14 @@ int oci_treecache_use(oci_treecache *t, const oci_digest *chain, const oci_diges
 				manifest_release(&m);
 			continue; /* not finished, or built from other blobs: not this image's */
 		}
+		if ((t->limit_bytes && m.bytes > t->limit_bytes) ||
+		    (t->limit_files && m.n > t->limit_files)) {
+			log_debug("cache '%s': tree %.12s is over the caller's limits (%llu bytes, "
+				  "%zu inodes): not cloned",
+				  t->path, hex, (unsigned long long)m.bytes, m.n);
+			manifest_release(&m);
+			continue;
+		}
 		cleanup_close int tfd =
 		    openat(efd, "tree", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		/* directories matter only to layers applied on top */

@@ -22,6 +22,10 @@ typedef struct oci_treecache {
 	int lockfd;
 	char *path;
 	uint64_t max_bytes;
+	/* The caller's bounds on a tree (oci-unpack's --max-bytes, --max-files; 0: none): a tree
+	 * whose disk usage or inode count is over either is not cloned, so the caller unpacks
+	 * afresh and its own checks apply. */
+	uint64_t limit_bytes, limit_files;
 } oci_treecache;
 
 /* Open (create) <blobs->path>/rootfs. The cache root must be owned by the caller and not

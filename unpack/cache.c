@@ -41,6 +41,8 @@ int oci_unpack_cache_attach(oci_unpack_root *r, oci_error *err)
 		return oci_err_prefix(err, "--cache");
 	if (o->cache_max)
 		c->trees.max_bytes = o->cache_max;
+	c->trees.limit_bytes = o->max_bytes;
+	c->trees.limit_files = o->max_files;
 	return 0;
 }
 
