@@ -573,6 +573,9 @@ static int spawn_init(creation *c, const oci_bundle_config *b, const ns_plan *ns
 		return -1;
 	if (ia.userns && oci_userns_write_maps(pid, &b->cfg.linux_, err) < 0)
 		return -1;
+	if (ia.userns &&
+	    oci_mounts_send_sources(pid, c->sock[0], &b->cfg, c->opts->bundle, err) < 0)
+		return -1;
 	if (oci_cgroup_enter(c->d.st.cgroups, pid, err) < 0)
 		return -1;
 	/* linux.netDevices: the init's network namespace exists; the init waits for GO. */

@@ -178,7 +178,8 @@ void oci_init_main(oci_init_args *a)
 	if (lsm_r < 0)
 		fail(a, &err);
 
-	if (oci_sync_expect(a->sync, OCI_SYNC_GO, state, sizeof(state), NULL, &err) < 0)
+	oci_mount_trees sources;
+	if (oci_mounts_recv_sources(a->sync, cfg, &sources, state, sizeof(state), &err) < 0)
 		_exit(1);
 	/* Nothing in the container may open our /proc/PID/exe (CVE-2019-5736). Only now: a
 	 * non-dumpable process's /proc files belong to root, and an unprivileged runtime (or
@@ -238,7 +239,8 @@ void oci_init_main(oci_init_args *a)
 			      .userns = a->userns,
 			      .new_cgroupns = a->new_cgroupns,
 			      .shared_mountns = !oci_config_find_namespace(cfg, "mount"),
-			      .trees = a->mount_trees};
+			      .trees = a->mount_trees,
+			      .sources = sources.fds};
 	if (oci_mounts_prepare(&mctx, &err) < 0)
 		fail(a, &err);
 

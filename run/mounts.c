@@ -9,6 +9,7 @@
 #include "run/mounts.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdint.h>
@@ -20,12 +21,15 @@
 #include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "common/json.h"
+#include "common/log.h"
 #include "common/safepath.h"
 #include "common/util.h"
 #include "run/cgroup/cgroup.h"
+#include "run/sync.h"
 #include "run/copyup.h"
 #include "run/userns.h"
 #include "run/lsm.h"
@@ -234,7 +238,7 @@ int oci_mount_parse_options(char *const *options, unsigned long *flags, unsigned
 			}
 		}
 		/* tmpcopyup is done by do_mount once the tmpfs is there, idmap and ridmap by
-		 * oci_mounts_open_idmapped: never passed to the kernel. */
+		 * oci_mounts_open_trees: never passed to the kernel. */
 		if (found || !strcmp(o, "tmpcopyup") || !strcmp(o, "idmap") || !strcmp(o, "ridmap"))
 			continue;
 		size_t n = strlen(o);
@@ -616,21 +620,39 @@ static int do_mount(const oci_mount_ctx *ctx, int rootfd, const oci_config_mount
 	cleanup_free char *src = NULL;
 	bool src_is_file = false;
 	int tree = ctx->trees ? ctx->trees[idx] : -1;
-	if (tree >= 0) {
-		struct stat st;
-		if (fstat(tree, &st) < 0)
-			return oci_err_errno(err, errno, "mount '%s'", dest);
-		src_is_file = !S_ISDIR(st.st_mode);
-		is_bind = false; /* attached below as it is */
-	} else if (is_bind) {
+	/* The copy of a bind's source the runtime made in our mount namespace with the host
+	 * root's rights (oci_mounts_send_sources): used only when our own root may not reach
+	 * the source (a directory only the host's root may search), so every other source is
+	 * looked up as before, after the mounts above it. */
+	bool host_copy = false, use_tree = tree >= 0;
+	if (!use_tree && ctx->sources && ctx->sources[idx] >= 0) {
+		tree = ctx->sources[idx];
+		/* an id-mapped copy is attached as it is */
+		use_tree = m->idmapped;
+		host_copy = !m->idmapped;
+	}
+	if (m->idmapped && !use_tree)
+		return oci_err(err, OCI_E_INTERNAL, "mount '%s': its id-mapped copy is missing",
+			       dest);
+	if (is_bind && !use_tree) {
 		src = source[0] != '/' ? oci_asprintf(err, "%s/%s", ctx->bundle, source)
 				       : oci_asprintf(err, "%s", source);
 		if (!src)
 			return -1;
 		struct stat st;
-		if (stat(src, &st) < 0)
+		if (stat(src, &st) == 0)
+			src_is_file = !S_ISDIR(st.st_mode);
+		else if (host_copy && (errno == EACCES || errno == EPERM))
+			use_tree = true;
+		else
 			return oci_err_errno(err, errno, "mount '%s': source '%s'", dest, src);
+	}
+	if (use_tree) {
+		struct stat st;
+		if (fstat(tree, &st) < 0)
+			return oci_err_errno(err, errno, "mount '%s'", dest);
 		src_is_file = !S_ISDIR(st.st_mode);
+		is_bind = false; /* attached below as it is */
 	}
 	cleanup_close int target = make_dest(rootfd, dest, src_is_file, err);
 	if (target < 0)
@@ -640,10 +662,12 @@ static int do_mount(const oci_mount_ctx *ctx, int rootfd, const oci_config_mount
 	char tpath[64];
 	fd_path(tpath, sizeof(tpath), target);
 
-	if (tree >= 0) {
+	if (use_tree) {
 		if (attach_tree(tree, target, source, err) < 0)
 			return oci_err_prefix(err, "mount '%s'", dest);
-		return 0;
+		if (!host_copy)
+			return 0;
+		is_bind = true; /* its options are set: only its propagation is left */
 	} else if (is_bind) {
 		if (bind_onto(src, target, flags, rbind, &rec, err) < 0)
 			return oci_err_prefix(err, "mount '%s'", dest);
@@ -824,6 +848,229 @@ void oci_mount_trees_release(oci_mount_trees *t)
 	t->n = 0;
 }
 
+static bool is_bind_mount(const oci_config_mount *m, unsigned long flags)
+{
+	return (m->type && !strcmp(m->type, "bind")) || (flags & MS_BIND);
+}
+
+/* A bind (or id-mapped) mount's source as a host path and its options (false: neither). */
+static bool bind_source(const oci_config_mount *m, const char *bundle, char **src,
+			unsigned long *flags, bool *rbind, oci_mount_rec_attr *rec)
+{
+	unsigned long prop;
+	char data[4096];
+	if (oci_mount_parse_options(m->options, flags, &prop, rbind, rec, data, sizeof(data),
+				    NULL) < 0 ||
+	    !(m->idmapped || is_bind_mount(m, *flags)))
+		return false;
+	if (readonly_dev(m))
+		*flags &= ~(unsigned long)MS_RDONLY;
+	const char *source = m->source ? m->source : "";
+	*src = source[0] != '/' ? oci_asprintf(NULL, "%s/%s", bundle, source)
+				: oci_asprintf(NULL, "%s", source);
+	return *src != NULL;
+}
+
+/* A user namespace of the container's own: its id-mapped mounts are made by
+ * oci_mounts_send_sources, in its mount namespace. */
+static bool new_userns(const oci_config *cfg)
+{
+	const oci_config_namespace *ns = oci_config_find_namespace(cfg, "user");
+	return ns && !(ns->path && ns->path[0]);
+}
+
+/* An id-mapped copy of mount i, made in the helper: a failure is written to errfd (the
+ * runtime reports it) and ends the helper. outside, when >= 0, is a copy made before the
+ * helper joined the container's namespace: taken only for a non-recursive bind of a source
+ * whose submounts the kernel locked there (it refuses to copy the top mount alone). */
+static int idmapped_copy(const oci_config *cfg, size_t i, const char *src, unsigned long flags,
+			 bool rbind, const oci_mount_rec_attr *rec, int *outside, int errfd)
+{
+	const oci_config_mount *m = &cfg->mounts[i];
+	const oci_config_linux *l = &cfg->linux_;
+	bool own = m->n_uid_mappings > 0;
+	oci_error e = OCI_ERROR_INIT;
+	int tree = -1;
+	cleanup_close int idns = oci_userns_open_mapped(
+	    own ? m->uid_mappings : l->uid_mappings, own ? m->n_uid_mappings : l->n_uid_mappings,
+	    own ? m->gid_mappings : l->gid_mappings, own ? m->n_gid_mappings : l->n_gid_mappings,
+	    &e);
+	if (idns < 0)
+		oci_err_prefix(&e, "mounts[%zu] '%s': id mapping", i, m->destination);
+	else if ((tree = clone_tree(src, flags, rbind, rec, idns, m->idmap_recursive, &e)) < 0) {
+		if (e.sys_errno == EINVAL && !rbind && outside && *outside >= 0) {
+			tree = *outside;
+			*outside = -1;
+			return tree;
+		}
+		oci_err_prefix(&e, "mounts[%zu] '%s'", i, m->destination);
+	}
+	if (tree < 0) {
+		size_t n = strlen(e.msg);
+		_exit(write(errfd, e.msg, n) == (ssize_t)n ? 4 : 3);
+	}
+	return tree;
+}
+
+int oci_mounts_send_sources(pid_t init, int sock, const oci_config *cfg, const char *bundle,
+			    oci_error *err)
+{
+	bool any = false;
+	for (size_t i = 0; i < cfg->n_mounts && !any; i++) {
+		cleanup_free char *src = NULL;
+		unsigned long flags;
+		bool rbind;
+		oci_mount_rec_attr rec;
+		any = bind_source(&cfg->mounts[i], bundle, &src, &flags, &rbind, &rec);
+	}
+	if (!any)
+		return 0;
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/ns/mnt", (int)init);
+	cleanup_close int nsfd = open(path, O_RDONLY | O_CLOEXEC);
+	if (nsfd < 0)
+		return oci_err_errno(err, errno, "cannot open the container's mount namespace");
+	int errpipe[2];
+	if (pipe2(errpipe, O_CLOEXEC) < 0)
+		return oci_err_errno(err, errno, "pipe");
+	pid_t helper = fork();
+	if (helper < 0) {
+		close(errpipe[0]);
+		close(errpipe[1]);
+		return oci_err_errno(err, errno, "cannot fork to open the bind sources");
+	}
+	if (helper == 0) {
+		close(errpipe[0]);
+		/* Only the mount namespace is joined: the lookups are the host root's, and
+		 * the copies are made from the container's copies of the host's mounts, with
+		 * the locks the kernel put on them (a read-only host mount stays so). */
+		/* The non-recursive id-mapped copies, made outside too (idmapped_copy). */
+		int *outside = calloc(cfg->n_mounts, sizeof(int));
+		if (!outside)
+			_exit(3);
+		for (size_t i = 0; i < cfg->n_mounts; i++) {
+			const oci_config_mount *m = &cfg->mounts[i];
+			cleanup_free char *src = NULL;
+			unsigned long flags;
+			bool rbind;
+			oci_mount_rec_attr rec;
+			outside[i] = -1;
+			if (!m->idmapped || !bind_source(m, bundle, &src, &flags, &rbind, &rec) ||
+			    rbind)
+				continue;
+			const oci_config_linux *l = &cfg->linux_;
+			bool own = m->n_uid_mappings > 0;
+			cleanup_close int idns = oci_userns_open_mapped(
+			    own ? m->uid_mappings : l->uid_mappings,
+			    own ? m->n_uid_mappings : l->n_uid_mappings,
+			    own ? m->gid_mappings : l->gid_mappings,
+			    own ? m->n_gid_mappings : l->n_gid_mappings, NULL);
+			if (idns >= 0)
+				outside[i] = clone_tree(src, flags, false, &rec, idns,
+							m->idmap_recursive, NULL);
+		}
+		if (setns(nsfd, CLONE_NEWNS) < 0)
+			_exit(2);
+		for (size_t i = 0; i < cfg->n_mounts; i++) {
+			cleanup_free char *src = NULL;
+			unsigned long flags;
+			bool rbind;
+			oci_mount_rec_attr rec;
+			if (!bind_source(&cfg->mounts[i], bundle, &src, &flags, &rbind, &rec))
+				continue;
+			/* No copy of a plain bind: the init fails on the source in its own
+			 * words. An id-mapped one is made here or nowhere. */
+			cleanup_close int tree =
+			    cfg->mounts[i].idmapped
+				? idmapped_copy(cfg, i, src, flags, rbind, &rec, &outside[i],
+						errpipe[1])
+				: clone_tree(src, flags, rbind, &rec, -1, false, NULL);
+			if (tree < 0)
+				continue;
+			char idx[32];
+			snprintf(idx, sizeof(idx), "%zu", i);
+			if (oci_sync_send(sock, OCI_SYNC_MOUNT_TREE, idx, strlen(idx), tree, NULL) <
+			    0)
+				_exit(3);
+		}
+		_exit(0);
+	}
+	close(errpipe[1]);
+	char msg[OCI_ERR_MSG_MAX];
+	ssize_t n, got = 0;
+	while (got < (ssize_t)sizeof(msg) - 1 &&
+	       ((n = read(errpipe[0], msg + got, sizeof(msg) - 1 - (size_t)got)) > 0 ||
+		(n < 0 && errno == EINTR)))
+		got += n > 0 ? n : 0;
+	close(errpipe[0]);
+	msg[got] = '\0';
+	int status;
+	while (waitpid(helper, &status, 0) < 0)
+		if (errno != EINTR)
+			return oci_err_errno(err, errno,
+					     "cannot wait for the bind sources' helper");
+	bool idmapped = false;
+	for (size_t i = 0; i < cfg->n_mounts; i++)
+		idmapped |= cfg->mounts[i].idmapped;
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 4)
+		return oci_err(err, OCI_E_IO, "%s", msg);
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 2) {
+		if (idmapped)
+			return oci_err(err, OCI_E_UNSUPPORTED,
+				       "id-mapped mounts: the runtime cannot join the container's "
+				       "mount namespace to make them (it needs CAP_SYS_ADMIN)");
+		/* An unprivileged runtime may not enter the namespace: the init's own lookups
+		 * are all there is, as they were before. */
+		log_debug("bind sources: cannot join the container's mount namespace");
+		return 0;
+	}
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		return oci_err(err, OCI_E_INTERNAL,
+			       "cannot pass the bind sources to the container's init");
+	return 0;
+}
+
+int oci_mounts_recv_sources(int sock, const oci_config *cfg, oci_mount_trees *out, char *buf,
+			    size_t buflen, oci_error *err)
+{
+	out->fds = NULL;
+	out->n = 0;
+	for (;;) {
+		int fd = -1;
+		int type = oci_sync_recv(sock, buf, buflen, &fd, err);
+		if (type < 0)
+			return -1;
+		if (type == OCI_SYNC_GO) {
+			if (fd >= 0)
+				close(fd);
+			return 0;
+		}
+		char *end;
+		errno = 0;
+		unsigned long idx = strtoul(buf, &end, 10);
+		if (type != OCI_SYNC_MOUNT_TREE || fd < 0 || errno || end == buf || *end ||
+		    idx >= cfg->n_mounts) {
+			if (fd >= 0)
+				close(fd);
+			return oci_err(err, OCI_E_INTERNAL,
+				       "unexpected message %d from the runtime before GO", type);
+		}
+		if (!out->fds) {
+			out->fds = malloc(cfg->n_mounts * sizeof(int));
+			if (!out->fds) {
+				close(fd);
+				return oci_err_errno(err, ENOMEM, "mounts");
+			}
+			out->n = cfg->n_mounts;
+			for (size_t i = 0; i < out->n; i++)
+				out->fds[i] = -1;
+		}
+		if (out->fds[idx] >= 0)
+			close(out->fds[idx]);
+		out->fds[idx] = fd;
+	}
+}
+
 int oci_mounts_open_idmapped(const oci_config *cfg, const char *bundle, oci_mount_trees *out,
 			     oci_error *err)
 {
@@ -832,7 +1079,11 @@ int oci_mounts_open_idmapped(const oci_config *cfg, const char *bundle, oci_moun
 	bool any = false;
 	for (size_t i = 0; i < cfg->n_mounts; i++)
 		any |= cfg->mounts[i].idmapped;
-	if (!any)
+	/* With a user namespace of its own, the copies are made in the container's mount
+	 * namespace instead (oci_mounts_send_sources): made here, outside it, they would not
+	 * carry the kernel's locks on the host's mounts (a read-only host mount below the
+	 * source could be made writable by the container's root). */
+	if (!any || new_userns(cfg))
 		return 0;
 	out->fds = malloc(cfg->n_mounts * sizeof(int));
 	if (!out->fds)
@@ -945,6 +1196,13 @@ int oci_mounts_prepare(const oci_mount_ctx *ctx, oci_error *err)
 	}
 	if (dev_is_tmpfs && setup_dev(ctx, rootfd, err) < 0)
 		return oci_err_prefix(err, "/dev");
+	/* The copies are attached or unused: none may reach the container's process. */
+	for (size_t i = 0; i < ctx->cfg->n_mounts; i++) {
+		if (ctx->trees && ctx->trees[i] >= 0)
+			close(ctx->trees[i]);
+		if (ctx->sources && ctx->sources[i] >= 0)
+			close(ctx->sources[i]);
+	}
 	return 0;
 }
 

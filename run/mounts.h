@@ -7,6 +7,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "common/config.h"
 #include "common/error.h"
@@ -20,7 +21,8 @@ typedef struct oci_mount_ctx {
 	bool shared_mountns; /* no mount namespace of its own: nothing is mounted, the rootfs is
 				entered with chroot (oci_mounts_check_shared_ns allowed it) */
 	const char *const *cgroup_rel; /* unused for now: per-controller cgroup of the container */
-	const int *trees; /* per mount: a detached tree made by the runtime (-1: none), or NULL */
+	const int *trees;   /* per mount: a detached tree made by the runtime (-1: none), or NULL */
+	const int *sources; /* per mount: oci_mounts_recv_sources' copy (-1: none), or NULL */
 } oci_mount_ctx;
 
 /* The detached trees of the id-mapped mounts, one slot per config mount (-1: none). */
@@ -35,6 +37,23 @@ typedef struct oci_mount_trees {
 int oci_mounts_open_idmapped(const oci_config *cfg, const char *bundle, oci_mount_trees *out,
 			     oci_error *err);
 void oci_mount_trees_release(oci_mount_trees *t);
+
+/* Bind sources the container's root cannot reach in its new user namespace (a directory
+ * only the host's root may search), opened as runc does: after the init is cloned into its
+ * user and mount namespaces and its ids are mapped, and before GO, a helper of the runtime
+ * joins only the init's mount namespace and clones every bind source there with the host
+ * root's rights and the mount's options, sending each copy on the sync socket sock
+ * (OCI_SYNC_MOUNT_TREE, payload: the mount's index). The copies come from the init's own
+ * copies of the host's mounts, with the locks the kernel put on them. A source it cannot
+ * clone gets none (the init then fails on it in its own words); a runtime that may not join
+ * the namespace (unprivileged) sends none. */
+int oci_mounts_send_sources(pid_t init, int sock, const oci_config *cfg, const char *bundle,
+			    oci_error *err);
+/* The init's side: receive the copies (out: one slot per config mount, -1: none) until GO,
+ * whose payload is left in buf. The init uses a copy only where its own lookup of the
+ * source is refused, and closes them all once its mounts are made. */
+int oci_mounts_recv_sources(int sock, const oci_config *cfg, oci_mount_trees *out, char *buf,
+			    size_t buflen, oci_error *err);
 #define cleanup_mount_trees __attribute__((cleanup(oci_mount_trees_release)))
 
 /* Without a mount namespace of the container's own every mount would be made in the

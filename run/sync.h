@@ -19,6 +19,8 @@ enum oci_sync_type {
 	OCI_SYNC_SECCOMP_DONE, /* runtime -> init: the agent has it */
 	OCI_SYNC_PID, /* create's intermediate -> runtime: the init's pid (decimal), cloned into a
 		       * pid namespace joined by path */
+	OCI_SYNC_MOUNT_TREE, /* runtime -> init, before GO: a bind source's copy (fd);
+				payload: the mount's index (run/mounts.h) */
 };
 
 #define OCI_SYNC_MAX 8192

@@ -18,11 +18,15 @@ teardown() {
 }
 
 # runtime_has_ns TYPE: the runtime's `features` lists the namespace type.
+# A runtime without `features` (crun 1.8) announces nothing.
 runtime_has_ns() {
-	rt features 2>/dev/null | jq -e --arg t "$1" '.linux.namespaces | index($t)' >/dev/null
+	local f
+	f=$(rt features 2>/dev/null) || return 1
+	jq -e --arg t "$1" '.linux.namespaces | index($t)' <<<"$f" >/dev/null
 }
 
 @test "time namespace: linux.timeOffsets shift the container's boottime and monotonic clocks" {
+	is_crun && skip "crun 1.8 has no features command, and its timeOffsets fail: 'write to sync socket: Broken pipe'"
 	runtime_has_ns time || skip "$(basename "$RUNTIME") has no time namespace"
 	edit_config '.linux.namespaces += [{type: "time"}]
 		| .linux.timeOffsets = {boottime: {secs: 1000000, nanosecs: 0}, monotonic: {secs: 2000000, nanosecs: 0}}'
@@ -114,12 +118,15 @@ runtime_has_ns() {
 
 @test "session keyring: a keyring of the container's own unless --no-new-keyring" {
 	[ -r /proc/keys ] || skip "no /proc/keys (kernel without keyrings)"
+	# runc's (and oci-run's) name is _ses.ID; crun 1.8 names the keyring ID
+	local ses=_ses.
+	! is_crun || ses=
 	set_args sleep 100
 	rt_create "$CID" || { cat "$BATS_TEST_TMPDIR/create.err"; false; }
-	grep -q " _ses\.$CID: " /proc/keys
+	grep -qF " keyring   $ses$CID: " /proc/keys
 	rt delete --force "$CID"
 	rt_create --no-new-keyring "$CID-n" || { cat "$BATS_TEST_TMPDIR/create.err"; false; }
-	! grep -q " _ses\.$CID-n: " /proc/keys
+	! grep -qF " keyring   $ses$CID-n: " /proc/keys
 }
 
 @test "create reports every problem of config.json at once" {

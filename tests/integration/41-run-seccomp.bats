@@ -202,9 +202,10 @@ ALLOWLIST='["execve", "brk", "arch_prctl", "set_tid_address", "set_robust_list",
 }
 
 @test "the LOG action lets syscalls run; the x86 architectures together; flags the runtime announces" {
-	local flags
-	# runc 1.1 refuses every flag and announces none
-	flags=$(rt features | jq -c '.linux.seccomp.supportedFlags // [] | map(select(. == "SECCOMP_FILTER_FLAG_TSYNC"
+	local flags features
+	# runc 1.1 refuses every flag and announces none; crun 1.8 has no features command
+	features=$(rt features 2>/dev/null) || features='{}'
+	flags=$(jq <<<"$features" -c '.linux.seccomp.supportedFlags // [] | map(select(. == "SECCOMP_FILTER_FLAG_TSYNC"
 		or . == "SECCOMP_FILTER_FLAG_LOG" or . == "SECCOMP_FILTER_FLAG_SPEC_ALLOW"))')
 	! is_oci_run || [ "$(jq length <<<"$flags")" = 3 ]
 	set_seccomp '{defaultAction: "SCMP_ACT_ALLOW", flags: '"$flags"',
@@ -354,8 +355,11 @@ bad_profile() {
 		bad_profile '{defaultAction: "SCMP_ACT_ALLOW", architectures: ["SCMP_ARCH_X86_64", "SCMP_ARCH_S390X"]}' \
 			"linux.seccomp.architectures[1]: cannot add 'SCMP_ARCH_S390X' to this filter"
 	fi
-	bad_profile '{defaultAction: "SCMP_ACT_ALLOW", flags: ["SECCOMP_FILTER_FLAG_BOGUS"]}' \
-		"linux.seccomp.flags[0]: unknown flag 'SECCOMP_FILTER_FLAG_BOGUS'"
+	# crun 1.8 hangs at create on an unknown flag (its parent waits on its init for ever)
+	if ! is_crun; then
+		bad_profile '{defaultAction: "SCMP_ACT_ALLOW", flags: ["SECCOMP_FILTER_FLAG_BOGUS"]}' \
+			"linux.seccomp.flags[0]: unknown flag 'SECCOMP_FILTER_FLAG_BOGUS'"
+	fi
 	bad_profile '{defaultAction: "SCMP_ACT_ALLOW", syscalls: [{names: ["mkdir"], action: "SCMP_ACT_NOTIFY"}]}' \
 		"linux.seccomp.listenerPath: missing"
 	bad_profile '{defaultAction: "SCMP_ACT_ALLOW", listenerPath: "", syscalls: [{names: ["mkdir"], action: "SCMP_ACT_NOTIFY"}]}' \
@@ -385,6 +389,7 @@ bad_profile() {
 }
 
 @test "features lists the seccomp actions, operators and architectures (runc's shape)" {
+	is_crun && skip "crun 1.8 has no features command"
 	run rt features
 	assert_success
 	echo "$output" | jq -e '.linux.seccomp.enabled == true' >/dev/null
@@ -425,6 +430,8 @@ bad_profile() {
 	assert_output_contains Linux
 	grep -E '^notify mkdir(at)? pid=[0-9]+ -> errno 28$' "$ALOG"
 	grep -E '^notify uname pid=[0-9]+ -> continue$' "$ALOG"
+	# crun 1.8 sends the agent a state of its own, not runc's ContainerProcessState
+	is_crun && return 0
 	# one connection, with the fd; the state of the container being created
 	[ "$(grep -c '^state ' "$ALOG")" = 1 ]
 	grep -E '^state .* fd=[0-9]+$' "$ALOG"
@@ -466,6 +473,8 @@ bad_profile() {
 	assert_success
 	assert_output_contains "mkdir: can't create directory '/tmp/y': No space left on device"
 	assert_output_contains rc=1
+	# crun 1.8 sends the agent a state of its own, not runc's ContainerProcessState
+	is_crun && return 0
 	[ "$(grep -c '^state ' "$ALOG")" = 2 ]
 	local init
 	init=$(rt_state_field "$CID" pid)
@@ -500,7 +509,12 @@ bad_profile() {
 	set_args /opt/probe/probe clone3
 	run rt run "$CID" </dev/null
 	assert_success
-	assert_output_contains "clone3: -1 errno=38"
+	if is_crun; then
+		# crun 1.8 has no -ENOSYS stub: the default errno
+		assert_output_contains "clone3: -1 errno=1"
+	else
+		assert_output_contains "clone3: -1 errno=38"
+	fi
 	# without architectures: the native one is implied (runc 1.1 then has no stub at all)
 	if is_oci_run; then
 		set_seccomp '{defaultAction: "SCMP_ACT_ERRNO", syscalls: [{names: '"$allow"', action: "SCMP_ACT_ALLOW"}]}'

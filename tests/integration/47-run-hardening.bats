@@ -151,6 +151,7 @@ mount_with_submount() {
 }
 
 @test "recursive options: rnosuid, rnodev, rnoexec, rnoatime reach the submounts" {
+	is_crun && skip "crun 1.8 fails these options on this kernel: mount_setattr: Invalid argument"
 	mount_with_submount
 	edit_config ".mounts += [{destination: \"/data\", type: \"bind\", source: \"$SRC\", options: [\"rbind\", \"rnosuid\", \"rnodev\", \"rnoexec\", \"rnoatime\"]}]"
 	set_args sh -c 'grep " /data/sub " /proc/self/mountinfo'
@@ -212,6 +213,7 @@ mount_with_submount() {
 }
 
 @test "a frozen cgroup is refused at once (create used to hang with SIGTERM blocked)" {
+	is_crun && skip "crun 1.8 hangs creating into a frozen cgroup (the hang this test guards oci-run against)"
 	[ -d /sys/fs/cgroup/freezer ] || [ -f /sys/fs/cgroup/cgroup.freeze ] || skip "no freezer"
 	if [ -d /sys/fs/cgroup/freezer ]; then
 		frozen=/sys/fs/cgroup/freezer/$CG

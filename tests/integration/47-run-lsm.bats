@@ -54,7 +54,7 @@ nothing_left() {
 		assert_one_line_error oci-run
 		assert_output_contains "process.apparmorProfile 'oci-test-profile': AppArmor is not enabled on this host"
 	else
-		assert_output_contains "apparmor"
+		[[ "${output,,}" == *apparmor* ]]
 	fi
 	nothing_left
 }
@@ -65,7 +65,8 @@ nothing_left() {
 	run_rt run -b "$B" "$CID"
 	assert_failure
 	[[ "$output" != *RAN* ]]
-	assert_output_contains "selinux label is specified in config, but selinux is disabled or not supported"
+	# crun 1.8 refuses with its own words: write to `/proc/self/attr/keycreate`: Invalid argument
+	is_crun || assert_output_contains "selinux label is specified in config, but selinux is disabled or not supported"
 	if is_oci_run; then
 		assert_one_line_error oci-run
 		assert_output_contains "process.selinuxLabel 'system_u:system_r:container_t:s0:c1,c2'"
@@ -74,6 +75,7 @@ nothing_left() {
 }
 
 @test "mountLabel without SELinux on the host: refused (runc fails mounting with context=)" {
+	is_crun && skip "crun 1.8 drops a mountLabel when SELinux is off and runs the container"
 	selinux_off
 	edit_config '.linux.mountLabel = "system_u:object_r:container_file_t:s0" | .process.args = ["sh", "-c", "echo RAN"]'
 	run_rt run -b "$B" "$CID"
@@ -87,6 +89,7 @@ nothing_left() {
 }
 
 @test "exec --apparmor and --process-label without the LSM: refused, the container runs on" {
+	is_crun && skip "crun 1.8 runs exec --apparmor and --process-label unconfined when the LSM is off"
 	apparmor_off
 	selinux_off
 	set_args sleep 100
@@ -162,6 +165,7 @@ nothing_left() {
 }
 
 @test "attack: a bind mount over /proc/self/attr is refused, nothing written to its source" {
+	is_crun && skip "crun 1.8 lets a mount land inside /proc (runc and oci-run refuse it)"
 	mkdir -p "$BATS_TEST_TMPDIR/fakeattr/apparmor"
 	: >"$BATS_TEST_TMPDIR/fakeattr/exec"
 	: >"$BATS_TEST_TMPDIR/fakeattr/apparmor/exec"
