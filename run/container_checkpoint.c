@@ -746,7 +746,15 @@ static int restore_notify(char *action, criu_notify_arg_t na)
 	restoring *r = notify_restoring;
 	oci_error e = OCI_ERROR_INIT;
 	if (r && !strcmp(action, "orphan-pts-master")) {
-		if (send_pty_master(r->o->console_socket, &e) == 0) {
+		/* A checkpoint with a terminal restored from a config without one (the config
+		 * decides whether --console-socket was required): nowhere to send the master. */
+		if (!r->o->console_socket) {
+			oci_err(
+			    &e, OCI_E_INVALID,
+			    "the checkpoint's process has a terminal but config.json's "
+			    "process.terminal is false: set it and restore with --console-socket");
+			close(criu_get_orphan_pts_master_fd());
+		} else if (send_pty_master(r->o->console_socket, &e) == 0) {
 			notify_report->console_sent = true;
 			return 0;
 		}

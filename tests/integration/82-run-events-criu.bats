@@ -212,6 +212,14 @@ data() {
 	! guest_oci_run || grep -q '^pty-name:/dev/pts/' "$VM_T/recv1"
 	vm_cmd checkpoint
 	assert_success
+	# restored from a config without a terminal: refused, nothing left (runc relays the pty)
+	if guest_oci_run; then
+		vm_cmd restore-noterm
+		assert_failure
+		assert_output_contains "process.terminal is false"
+		vm_cmd list-noterm
+		[[ "$output" != *c-ckpt-console-n* ]]
+	fi
 	vm_cmd restore
 	assert_success
 	vm_is status running

@@ -265,6 +265,12 @@ rec checkpoint rt checkpoint --image-path /tmp/img14 "$CID"
 /mnt/host/console-recv /tmp/cs2 /tmp/cs2.ready 120 'echo restored-$((x+1))
 ' >"$T/recv2" 2>&1 &
 wait_file /tmp/cs2.ready
+# the same checkpoint from a config whose process has no terminal: CRIU's master has
+# nowhere to go, the restore fails in one line and leaves no container
+edit '.process.terminal = false'
+rec restore-noterm rt restore -d --image-path /tmp/img14 -b "$B" "$CID-n"
+rec list-noterm rt list -q
+edit '.process.terminal = true'
 rec restore rt restore -d --console-socket /tmp/cs2 --image-path /tmp/img14 -b "$B" "$CID-r"
 put status "$(state_field "$CID-r" status)"
 i=0
