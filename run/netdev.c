@@ -39,17 +39,23 @@
 #define NETNS_PIN      "netns"		 /* the container's network namespace, bind-mounted */
 #define NETDEV_RECORD  "netdevices.json" /* what was moved, for delete */
 #define NETDEV_MAXADDR 64		 /* addresses carried over per device */
+#ifndef ALTIFNAMSIZ
+#define ALTIFNAMSIZ 128 /* linux/if.h's, which clashes with net/if.h */
+#endif
+#define NETDEV_ALTS 1024 /* alternative names of a device, '\n'-ended */
 
 /* One device moved in. kind is rtnetlink's IFLA_INFO_KIND ("" for a physical device). */
 typedef struct netdev_rec {
 	char host[IFNAMSIZ], name[IFNAMSIZ], kind[32];
-	int ifindex; /* inside the container's namespace */
+	char alts[NETDEV_ALTS]; /* its alternative names on the host, each ended by '\n' */
+	int ifindex;		/* inside the container's namespace */
 } netdev_rec;
 
 typedef struct netdev_link {
 	int ifindex;
 	unsigned flags;
 	char name[IFNAMSIZ], kind[32];
+	char alts[NETDEV_ALTS]; /* alternative names, each ended by '\n' (never in a name) */
 } netdev_link;
 
 typedef struct netdev_addr {
@@ -68,7 +74,7 @@ typedef struct nl_req {
 		struct ifinfomsg ifi;
 		struct ifaddrmsg ifa;
 	};
-	char attrs[128];
+	char attrs[512];
 } nl_req;
 
 /* Replies are read into this; a message longer than it is an error, never a partial read. */
@@ -227,6 +233,21 @@ static int link_get(int s, int ifindex, const char *name, netdev_link *out)
 		if (a->rta_type == IFLA_IFNAME && plen > 0)
 			snprintf(out->name, sizeof(out->name), "%.*s", (int)plen,
 				 (const char *)RTA_DATA(a));
+		if ((a->rta_type & NLA_TYPE_MASK) == IFLA_PROP_LIST) {
+			size_t poff = 0;
+			const struct rtattr *pa;
+			while ((pa = rta_next(RTA_DATA(a), plen, &poff))) {
+				size_t used = strlen(out->alts), n = RTA_PAYLOAD(pa);
+				const char *v = RTA_DATA(pa);
+				n = strnlen(v, n);
+				if (pa->rta_type != IFLA_ALT_IFNAME || !n)
+					continue;
+				if (used + n + 2 > sizeof(out->alts))
+					return -E2BIG;
+				snprintf(out->alts + used, sizeof(out->alts) - used, "%.*s\n",
+					 (int)n, v);
+			}
+		}
 		if (a->rta_type != IFLA_LINKINFO)
 			continue;
 		size_t ioff = 0;
@@ -333,6 +354,48 @@ static int link_up(int s, int ifindex)
 	return nl_talk(s, &r, NULL, NULL);
 }
 
+/* Remove the alternative name alt of device ifindex. */
+static int altname_del(int s, int ifindex, const char *alt)
+{
+	nl_req r;
+	nl_init(&r, RTM_DELLINKPROP, NLM_F_ACK, sizeof(struct ifinfomsg));
+	r.ifi.ifi_family = AF_UNSPEC;
+	r.ifi.ifi_index = ifindex;
+	char nest[RTA_SPACE(ALTIFNAMSIZ)];
+	struct rtattr *a = (struct rtattr *)nest;
+	size_t len = strlen(alt) + 1;
+	if (len > ALTIFNAMSIZ)
+		return -EINVAL;
+	a->rta_type = IFLA_ALT_IFNAME;
+	a->rta_len = (unsigned short)RTA_LENGTH(len);
+	memcpy(RTA_DATA(a), alt, len);
+	nl_attr(&r, IFLA_PROP_LIST | NLA_F_NESTED, nest, RTA_ALIGN(a->rta_len));
+	return nl_talk(s, &r, NULL, NULL);
+}
+
+/* An alternative name the device has inside but had not on the host was given by the
+ * container: it goes before the device does (the kernel moves them with it). */
+static int strip_altnames(int ns_sock, const netdev_link *now, const netdev_rec *r)
+{
+	const char *p = now->alts;
+	while (*p) {
+		const char *nl = strchr(p, '\n');
+		char alt[ALTIFNAMSIZ];
+		snprintf(alt, sizeof(alt), "%.*s", (int)(nl - p), p);
+		char want[ALTIFNAMSIZ + 2];
+		snprintf(want, sizeof(want), "%s\n", alt);
+		bool had = false;
+		for (const char *q = r->alts; q && *q && !had;
+		     q = strchr(q, '\n'), q = q ? q + 1 : q)
+			had = !strncmp(q, want, strlen(want));
+		int e = had ? 0 : altname_del(ns_sock, now->ifindex, alt);
+		if (e < 0)
+			return e;
+		p = nl + 1;
+	}
+	return 0;
+}
+
 /* Device ifindex of socket s's namespace into the namespace to_fd, named name there, in one
  * request. Not one step, whatever runc's comment says: the kernel uses the name during the
  * move only when the device's own name is taken there, and otherwise renames it after the
@@ -396,9 +459,10 @@ static int record_write(int dirfd, const netdev_rec *recs, size_t n, oci_error *
 {
 	json_t *a = json_array();
 	for (size_t i = 0; a && i < n; i++)
-		if (json_array_append_new(a, json_pack("{s:s,s:s,s:s,s:i}", "host", recs[i].host,
-						       "name", recs[i].name, "kind", recs[i].kind,
-						       "ifindex", recs[i].ifindex)))
+		if (json_array_append_new(a, json_pack("{s:s,s:s,s:s,s:i,s:s}", "host",
+						       recs[i].host, "name", recs[i].name, "kind",
+						       recs[i].kind, "ifindex", recs[i].ifindex,
+						       "altnames", recs[i].alts)))
 			json_decref(a), a = NULL;
 	cleanup_free char *s = a ? json_dumps(a, JSON_COMPACT) : NULL;
 	json_decref(a);
@@ -439,6 +503,9 @@ static netdev_rec *record_read(int dirfd, size_t *n)
 		if (!copy_name(r->host, sizeof(r->host), json_object_get(v, "host")) ||
 		    !copy_name(r->name, sizeof(r->name), json_object_get(v, "name")) ||
 		    !copy_name(r->kind, sizeof(r->kind), json_object_get(v, "kind")) ||
+		    /* a record of an oci-run before altnames were recorded has none */
+		    (json_object_get(v, "altnames") &&
+		     !copy_name(r->alts, sizeof(r->alts), json_object_get(v, "altnames"))) ||
 		    !json_is_integer(ix) || json_integer_value(ix) <= 0 ||
 		    json_integer_value(ix) > INT32_MAX) {
 			log_warn("%s: item %zu is not a device record: ignored", NETDEV_RECORD, i);
@@ -494,6 +561,13 @@ static void move_back_one(int ns_sock, int host_sock, int host_fd, const netdev_
 	/* The kernel moves the device under the name the container gave it and renames it
 	 * after: with the host's name taken, it would stay on the host under the container's
 	 * choice. So a taken name keeps it in the container's namespace. */
+	if ((e = strip_altnames(ns_sock, &now, r)) < 0) {
+		log_warn(
+		    "%s: cannot remove the alternative names the container gave '%s': %s (left "
+		    "to the kernel)",
+		    who, r->host, strerror(-e));
+		return;
+	}
 	netdev_link taken;
 	e = link_get(host_sock, 0, r->host, &taken);
 	if (e == 0)
@@ -551,6 +625,7 @@ static int move_in_one(int host_sock, int ns_sock, int netns_fd, const oci_confi
 		snprintf(r->host, sizeof(r->host), "%s", host);
 		snprintf(r->name, sizeof(r->name), "%s", host);
 		snprintf(r->kind, sizeof(r->kind), "%s", link.kind);
+		snprintf(r->alts, sizeof(r->alts), "%s", link.alts);
 		r->ifindex = in.ifindex;
 		*moved = true;
 	}
@@ -576,6 +651,7 @@ static int move_in_one(int host_sock, int ns_sock, int netns_fd, const oci_confi
 	snprintf(r->host, sizeof(r->host), "%s", host);
 	snprintf(r->name, sizeof(r->name), "%s", name);
 	snprintf(r->kind, sizeof(r->kind), "%s", link.kind);
+	snprintf(r->alts, sizeof(r->alts), "%s", link.alts);
 	r->ifindex = e < 0 ? link.ifindex : in.ifindex;
 	*moved = true;
 	if (e < 0)
