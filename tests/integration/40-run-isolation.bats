@@ -385,6 +385,7 @@ userns_locked_source() {
 }
 
 @test "user namespace: a bind source opened before joining resolves on the host, never in the container's root" {
+	is_crun && skip "crun 1.8 looks a relative source up inside the user namespace: error stat'ing file 'abs': Permission denied"
 	userns_locked_source
 	# the same path inside the rootfs, where the container's root could reach it
 	mkdir -p "$B/rootfs$L/vol"
@@ -411,6 +412,7 @@ userns_locked_source() {
 }
 
 @test "user namespace: a read-only host mount at a bind or id-mapped source stays read-only for the container's root" {
+	is_crun && skip "crun 1.8 lets the container's root remount the host's read-only mount at the source writable (and write through it)"
 	userns_locked_source
 	# the host's own read-only bind at the source: the kernel locks it read-only in the
 	# container's namespace; a copy made outside that namespace would lose the lock
@@ -424,7 +426,7 @@ userns_locked_source() {
 		| .mounts += [{destination: \"/m\", type: \"bind\", source: \"$L/vol\", options: [\"rbind\"]}]"
 	in_container 'for d in /m; do mount -o remount,bind,rw $d 2>/dev/null && echo remounted; (echo x >$d/x) 2>/dev/null || echo read-only; done'
 	assert_success
-	[ "$output" = read-only ]
+	[ "$output" = read-only ] || { echo "$output" >&2; false; }
 	[ ! -e "$BATS_TEST_TMPDIR/under/x" ]
 	# an id-mapped copy (runc 1.2's ridmap) is made in the container's namespace too
 	is_oci_run || return 0
