@@ -816,10 +816,15 @@ static int restore_run(restoring *r, criu_opts *c, const char *work_path, int wo
 		criu_local_set_notify_cb(c, restore_notify);
 		int saved = quiet_stderr();
 		if (oci_cgroup_enter(r->d.st.cgroups, getpid(), &e) == 0 &&
-		    (r->cg_mode == 0 || add_cg_roots(c) == 0))
+		    (r->cg_mode == 0 || add_cg_roots(c) == 0)) {
 			rep.pid = criu_local_restore_child(c);
-		else
+		} else {
+			if (!e.msg[0])
+				oci_err(&e, OCI_E_IO, "cannot place CRIU's cgroup roots");
+			oci_err_prefix(&e, "cannot join its cgroups");
+			memcpy(rep.hook_error, e.msg, sizeof(e.msg));
 			rep.pid = -EPERM;
+		}
 		restore_stderr(saved);
 		if (rep.pid > 0 && (restore_finish(r, &rep, &e) < 0)) {
 			memcpy(rep.hook_error, e.msg, sizeof(e.msg));
@@ -846,9 +851,8 @@ static int restore_run(restoring *r, criu_opts *c, const char *work_path, int wo
 		waitpid(child, NULL, 0);
 		if (n != sizeof(rep))
 			rep.pid = -ECOMM;
-		if (rep.pid == -EPERM)
-			return oci_err(err, OCI_E_IO, "restore of '%s': cannot join its cgroups",
-				       r->o->id);
+		/* the notify callback's, restore_finish's or the cgroups' own words (CRIU's
+		 * failure codes say nothing of them: libcriu's -1 is -EPERM) */
 		rep.hook_error[sizeof(rep.hook_error) - 1] = '\0';
 		if (rep.hook_error[0])
 			return oci_err(err, OCI_E_IO, "restore of '%s': %s", r->o->id,

@@ -287,7 +287,9 @@ with_mknod() {
 	assert_success
 	[ "$(cat "$mem/memory.limit_in_bytes")" = 134217728 ]
 	[ "$(cat "$mem/memory.memsw.limit_in_bytes")" = 201326592 ]
-	# memory 96m with memory+swap 64m: refused, and memory was not lowered half way
+	# memory 96m with memory+swap 64m: refused, and memory was not lowered half way (runc
+	# 1.1.5 writes memory first and leaves it at 96m when memsw refuses 64m)
+	is_oci_run || return 0
 	run rt update --memory 96m --memory-swap 64m "$CID"
 	assert_failure
 	[ "$(cat "$mem/memory.limit_in_bytes")" = 134217728 ]
@@ -407,6 +409,8 @@ blk_dev() {
 	[ "$(cat "$blk/blkio.throttle.read_bps_device")" = "$maj:$min 1048576" ]
 	[ "$(cat "$blk/blkio.throttle.write_iops_device")" = "$maj:$min 100" ]
 	[ -z "$(cat "$blk/blkio.throttle.write_bps_device")" ]
+	# (runc 1.1.5's update takes only the weight of blockIO; runc 1.2 takes the lists too)
+	is_oci_run || return 0
 	echo "{\"blockIO\": {\"throttleReadBpsDevice\": [{\"major\": $maj, \"minor\": $min, \"rate\": 2097152}]}}" | rt update -r - "$CID"
 	[ "$(cat "$blk/blkio.throttle.read_bps_device")" = "$maj:$min 2097152" ]
 	[ "$(cat "$blk/blkio.throttle.write_iops_device")" = "$maj:$min 100" ]
@@ -441,6 +445,7 @@ blk_dev() {
 
 @test "memory.kernelTCP is applied on v1; memory.kernel is refused where the kernel ignores it" {
 	[ -e /sys/fs/cgroup/memory/memory.kmem.tcp.limit_in_bytes ] || skip "no kmem.tcp accounting"
+	is_oci_run || skip "runc 1.1 ignores memory.kernelTCP (runtime-spec 1.2 lets runtimes ignore it)"
 	edit_config '.linux.resources.memory = {"limit": 134217728, "kernelTCP": 16777216}'
 	set_args sleep 30
 	rt run -d --bundle "$B" "$CID" </dev/null >/dev/null 2>&1
