@@ -279,6 +279,21 @@ ocirun() {
 	[ "$(pm inspect --format '{{.State.ExitCode}}' pmi)" = 137 ]
 }
 
+@test "podman attach: a running container's output reaches the attached client until it ends" {
+	pm run -d --network none --name pma "$IMG" sh -c 'while [ ! -e /tmp/go ]; do echo tick; sleep 0.2; done; echo attached-err >&2; exit 3' >/dev/null
+	pm attach --no-stdin pma >"$BATS_TEST_TMPDIR/attach.out" 2>&1 &
+	apid=$!
+	# attached once its stream carries the container's ticks
+	for i in $(seq 300); do grep -q tick "$BATS_TEST_TMPDIR/attach.out" && break; sleep 0.1; done
+	grep -q tick "$BATS_TEST_TMPDIR/attach.out"
+	pm exec pma touch /tmp/go
+	# the client returns when the container ends (podman 4.3's attach exits 0, with runc
+	# too); the container's own status is podman's record of it
+	wait "$apid"
+	grep -q attached-err "$BATS_TEST_TMPDIR/attach.out"
+	[ "$(pm inspect --format '{{.State.ExitCode}}' pma)" = 3 ]
+}
+
 @test "podman run options: --init, --read-only, -v, --user, --cap-*, --privileged, --device, limits, seccomp" {
 	require_cmd catatonit
 	run pm run --rm --network none --init "$IMG" sh -c 'tr "\0" " " </proc/1/cmdline'
