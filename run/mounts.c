@@ -18,6 +18,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
@@ -898,11 +899,23 @@ static int idmapped_copy(const oci_config *cfg, size_t i, const char *src, unsig
 	if (idns < 0)
 		oci_err_prefix(&e, "mounts[%zu] '%s': id mapping", i, m->destination);
 	else if ((tree = clone_tree(src, flags, rbind, rec, idns, m->idmap_recursive, &e)) < 0) {
-		if (e.sys_errno == EINVAL && !rbind && outside && *outside >= 0) {
+		/* The kernel will not copy one mount of a tree whose submounts it locked: the
+		 * copy made outside serves, which carries none of the locks. That is harmless but
+		 * for a read-only host mount, which the container's root could remount writable. */
+		struct statvfs sv;
+		if (e.sys_errno == EINVAL && !rbind && outside && *outside >= 0 &&
+		    statvfs(src, &sv) == 0 && !(sv.f_flag & ST_RDONLY)) {
 			tree = *outside;
 			*outside = -1;
 			return tree;
 		}
+		if (e.sys_errno == EINVAL && !rbind && outside && *outside >= 0)
+			oci_err(
+			    &e, OCI_E_UNSAFE,
+			    "a non-recursive id-mapped bind of '%s', a read-only host mount with "
+			    "submounts, cannot stay read-only in the container's user namespace: "
+			    "use rbind",
+			    src);
 		oci_err_prefix(&e, "mounts[%zu] '%s'", i, m->destination);
 	}
 	if (tree < 0) {

@@ -14,7 +14,7 @@ setup() {
 
 teardown() {
 	cleanup_containers
-	[ -z "${HOST_MOUNT:-}" ] || umount "$HOST_MOUNT" 2>/dev/null || umount -l "$HOST_MOUNT" 2>/dev/null || true
+	[ -z "${HOST_MOUNT:-}" ] || umount -R "$HOST_MOUNT" 2>/dev/null || umount -l "$HOST_MOUNT" 2>/dev/null || true
 }
 
 # in_container CMD: run `sh -c CMD` in the foreground; output and status in bats' run.
@@ -435,6 +435,33 @@ userns_locked_source() {
 	assert_success
 	[ "$(echo $output)" = "read-only read-only 0" ]
 	[ ! -e "$BATS_TEST_TMPDIR/under/x" ]
+}
+
+@test "user namespace: a non-recursive id-mapped bind of a read-only host mount with submounts is refused, not copied unlocked" {
+	is_oci_run || skip "runtime-spec 1.2's idmap: oci-run's own refusal"
+	userns_locked_source
+	# the kernel will not copy one mount of a tree whose submounts it locked; a copy made
+	# outside the container's namespace instead would lose the read-only lock
+	mkdir -m 0777 "$BATS_TEST_TMPDIR/under" "$BATS_TEST_TMPDIR/under/sub"
+	HOST_MOUNT=$L/vol
+	mount --bind -o ro "$BATS_TEST_TMPDIR/under" "$HOST_MOUNT"
+	mount -t tmpfs tmpfs "$HOST_MOUNT/sub"
+	mkdir "$B/rootfs/n"
+	edit_config ".process.capabilities.bounding += [\"CAP_SYS_ADMIN\"]
+		| .process.capabilities.effective += [\"CAP_SYS_ADMIN\"]
+		| .process.capabilities.permitted += [\"CAP_SYS_ADMIN\"]
+		| .mounts += [{destination: \"/n\", type: \"bind\", source: \"$L/vol\", options: [\"bind\", \"idmap\"]}]"
+	in_container 'mount -o remount,bind,rw /n 2>/dev/null && echo remounted; (echo x >/n/x) 2>/dev/null && echo wrote'
+	assert_failure
+	assert_one_line_error oci-run
+	assert_output_contains "read-only"
+	[ ! -e "$BATS_TEST_TMPDIR/under/x" ]
+	# a writable host mount with submounts is still bound (the copy made outside)
+	mount -o remount,bind,rw "$HOST_MOUNT"
+	echo from-under >"$BATS_TEST_TMPDIR/under/data2"
+	in_container 'cat /n/data2'
+	assert_success
+	[ "$output" = from-under ]
 }
 
 @test "cgroups: the container joins linux.cgroupsPath, removed at delete" {
