@@ -1098,6 +1098,20 @@ int oci_mounts_open_idmapped(const oci_config *cfg, const char *bundle, oci_moun
 	 * source could be made writable by the container's root). */
 	if (!any || new_userns(cfg))
 		return 0;
+	/* A user namespace joined by path: its mount namespace is not the container's yet
+	 * when the copies are made, so they would be made here, without the locks. */
+	if (oci_config_find_namespace(cfg, "user"))
+		for (size_t i = 0; i < cfg->n_mounts; i++)
+			if (cfg->mounts[i].idmapped)
+				return oci_err(
+				    err, OCI_E_UNSUPPORTED,
+				    "mounts[%zu] '%s': an id-mapped mount in a user namespace "
+				    "joined "
+				    "by path is not supported (made outside the container's mount "
+				    "namespace, it would lose the kernel's locks on the host's "
+				    "mounts): "
+				    "give the container a user namespace of its own",
+				    i, cfg->mounts[i].destination);
 	out->fds = malloc(cfg->n_mounts * sizeof(int));
 	if (!out->fds)
 		return oci_err_errno(err, ENOMEM, "mounts");

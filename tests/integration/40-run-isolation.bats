@@ -464,6 +464,24 @@ userns_locked_source() {
 	[ "$output" = from-under ]
 }
 
+@test "user namespace joined by path: an id-mapped mount is refused in one line, nothing left" {
+	is_oci_run || skip "runtime-spec 1.2's idmap: oci-run's own refusal"
+	unshare -U -r sleep 60 &
+	holder=$!
+	for i in $(seq 50); do [ "$(readlink /proc/$holder/ns/user)" != "$(readlink /proc/self/ns/user)" ] && break; sleep 0.1; done
+	mkdir -p "$BATS_TEST_TMPDIR/src" "$B/rootfs/n"
+	edit_config ".linux.namespaces += [{type: \"user\", path: \"/proc/$holder/ns/user\"}]
+		| .mounts += [{destination: \"/n\", type: \"bind\", source: \"$BATS_TEST_TMPDIR/src\", options: [\"rbind\", \"idmap\"],
+			uidMappings: [{containerID: 0, hostID: 100000, size: 65536}], gidMappings: [{containerID: 0, hostID: 100000, size: 65536}]}]"
+	in_container 'echo ran'
+	kill "$holder"
+	assert_failure
+	assert_one_line_error oci-run
+	assert_output_contains "user namespace joined by path is not supported"
+	[[ "$output" != *ran* ]]
+	[ -z "$(rt list -q)" ]
+}
+
 @test "cgroups: the container joins linux.cgroupsPath, removed at delete" {
 	edit_config ".linux.cgroupsPath = \"/ocitest-$CID\""
 	set_args sleep 30
