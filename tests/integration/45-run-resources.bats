@@ -117,6 +117,7 @@ with_mknod() {
 }
 
 @test "a value the kernel refuses (cpu.cfs_quota_us 500, under its 1 ms floor) fails create with one line and leaves nothing" {
+	is_crun && skip "crun 1.8 leaves the cgroups of a failed create behind"
 	# (a cpuset of CPUs the host lacks is refused earlier, by validation: 46-run-validate)
 	edit_config ".linux.cgroupsPath = \"/oci-test-$CID\""
 	edit_config '.linux.resources.cpu = {"quota": 500, "period": 100000}'
@@ -154,6 +155,7 @@ with_mknod() {
 }
 
 @test "update: options and a resources file change a running container's limits" {
+	is_crun && skip "crun 1.8's update turns a size such as 128m into invalid JSON"
 	edit_config '.linux.resources.memory = {"limit": 104857600} | .linux.resources.pids = {"limit": 50}'
 	set_args sleep 30
 	rt run -d --bundle "$B" "$CID" </dev/null >/dev/null 2>&1
@@ -260,6 +262,7 @@ with_mknod() {
 }
 
 @test "update --memory -1 lifts memsw first (runc's order) so both limits go" {
+	is_crun && skip "crun 1.8 writes memory before memsw when lifting both, which the kernel refuses"
 	[ -e /sys/fs/cgroup/memory/memory.memsw.limit_in_bytes ] || skip "no swap accounting (memsw)"
 	edit_config '.linux.resources.memory = {"limit": 67108864, "swap": 67108864}'
 	set_args sleep 30
@@ -274,6 +277,7 @@ with_mknod() {
 }
 
 @test "update --memory-swap: refused without a memory limit; a wrong pair is refused before anything is written" {
+	is_crun && skip "crun 1.8's update turns a size such as 128m into invalid JSON"
 	[ -e /sys/fs/cgroup/memory/memory.memsw.limit_in_bytes ] || skip "no swap accounting (memsw)"
 	set_args sleep 30
 	rt run -d --bundle "$B" "$CID" </dev/null >/dev/null 2>&1
@@ -297,6 +301,7 @@ with_mknod() {
 }
 
 @test "memory.swap 0 at create means unset, as in runc" {
+	is_crun && skip "crun 1.8 writes swap 0 into memsw, which the kernel refuses"
 	edit_config '.linux.resources.memory = {"limit": 67108864, "swap": 0}'
 	set_args sleep 30
 	rt run -d --bundle "$B" "$CID" </dev/null >"$BATS_TEST_TMPDIR/run.out" 2>&1 || {
