@@ -356,6 +356,10 @@ static int image_annotations(json_t *spec, json_t *top, json_t *cfg, oci_error *
 			if (!json_is_string(v))
 				return oci_err(err, OCI_E_INVALID,
 					       "config.Labels.%s: expected a string", k);
+			/* it would become an annotation, whose key the runtime-spec requires */
+			if (!*k)
+				return oci_err(err, OCI_E_INVALID,
+					       "config.Labels: a label with an empty name");
 			if (add_annotation(ann, k, json_string_value(v), err) < 0)
 				return -1;
 		}
