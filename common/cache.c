@@ -177,6 +177,22 @@ void oci_cache_discard(oci_cache *c, const char *tmpname)
 		unlinkat(c->dirfd, tmpname, 0);
 }
 
+int oci_cache_lock_at(int dirfd, const char *name, mode_t mode, int how, const char *path,
+		      oci_error *err)
+{
+	int fd = openat(dirfd, name, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, mode);
+	if (fd < 0)
+		return oci_err_errno(err, errno, "cache '%s': lock '%s'", path, name);
+	if (flock(fd, how | LOCK_NB) < 0) {
+		int e = errno;
+		close(fd);
+		if (e == EWOULDBLOCK)
+			return -2;
+		return oci_err_errno(err, e, "cache '%s': lock '%s'", path, name);
+	}
+	return fd;
+}
+
 int oci_cache_trylock(oci_cache *c, const oci_digest *d, int *lockfd, oci_error *err)
 {
 	*lockfd = -1;
@@ -184,16 +200,9 @@ int oci_cache_trylock(oci_cache *c, const oci_digest *d, int *lockfd, oci_error 
 		return 1;
 	char name[OCI_DIGEST_MAX_HEX + 32];
 	snprintf(name, sizeof(name), ".locks/%s-%s", oci_digest_alg_name(d->alg), d->hex);
-	int fd = openat(c->dirfd, name, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+	int fd = oci_cache_lock_at(c->dirfd, name, 0644, LOCK_EX, c->path, err);
 	if (fd < 0)
-		return oci_err_errno(err, errno, "cache '%s': lock '%s'", c->path, name);
-	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-		int e = errno;
-		close(fd);
-		if (e == EWOULDBLOCK)
-			return 0;
-		return oci_err_errno(err, e, "cache '%s': lock '%s'", c->path, name);
-	}
+		return fd == -2 ? 0 : -1;
 	*lockfd = fd;
 	return 1;
 }

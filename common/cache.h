@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include <time.h>
 
 #include "common/digest.h"
@@ -39,6 +40,11 @@ int oci_cache_commit(oci_cache *c, const char *tmpname, const oci_digest *d, oci
 void oci_cache_discard(oci_cache *c, const char *tmpname);
 /* Per-blob inter-process lock (flock): 1 when taken (*lockfd set), 0 when another process
  * holds it, -1 on error. Without locking, always 1 with *lockfd = -1. */
+/* The lock file name below dirfd (made with mode), flock'ed with how (LOCK_SH or LOCK_EX)
+ * without waiting: its fd, -2 when another process holds it, or -1 (path names the cache in
+ * the message). The blob store's locks and the rootfs cache's are both taken this way. */
+int oci_cache_lock_at(int dirfd, const char *name, mode_t mode, int how, const char *path,
+		      oci_error *err);
 int oci_cache_trylock(oci_cache *c, const oci_digest *d, int *lockfd, oci_error *err);
 void oci_cache_unlock(int *lockfd);
 /* One file of the store, for list and prune. */

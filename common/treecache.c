@@ -30,6 +30,7 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include "common/cache.h"
 #include "common/log.h"
 #include "common/safepath.h"
 #include "common/util.h"
@@ -137,17 +138,7 @@ static int lock_entry(oci_treecache *t, const char *hex, int how, oci_error *err
 {
 	char name[OCI_DIGEST_MAX_HEX + 16];
 	snprintf(name, sizeof(name), "rootfs-%s", hex);
-	int fd = openat(t->lockfd, name, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0)
-		return oci_err_errno(err, errno, "cache '%s': lock '%s'", t->path, name);
-	if (flock(fd, how | LOCK_NB) < 0) {
-		int e = errno;
-		close(fd);
-		if (e == EWOULDBLOCK)
-			return -2;
-		return oci_err_errno(err, e, "cache '%s': lock '%s'", t->path, name);
-	}
-	return fd;
+	return oci_cache_lock_at(t->lockfd, name, 0600, how, t->path, err);
 }
 
 /* ---- the manifest ---- */
