@@ -902,14 +902,14 @@ static int idmapped_copy(const oci_config *cfg, size_t i, const char *src, unsig
 		/* The kernel will not copy one mount of a tree whose submounts it locked: the
 		 * copy made outside serves, which carries none of the locks. That is harmless but
 		 * for a read-only host mount, which the container's root could remount writable. */
+		bool locked_submounts = e.sys_errno == EINVAL && !rbind && outside && *outside >= 0;
 		struct statvfs sv;
-		if (e.sys_errno == EINVAL && !rbind && outside && *outside >= 0 &&
-		    statvfs(src, &sv) == 0 && !(sv.f_flag & ST_RDONLY)) {
+		if (locked_submounts && statvfs(src, &sv) == 0 && !(sv.f_flag & ST_RDONLY)) {
 			tree = *outside;
 			*outside = -1;
 			return tree;
 		}
-		if (e.sys_errno == EINVAL && !rbind && outside && *outside >= 0)
+		if (locked_submounts)
 			oci_err(
 			    &e, OCI_E_UNSAFE,
 			    "a non-recursive id-mapped bind of '%s', a read-only host mount with "
