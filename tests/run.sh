@@ -69,7 +69,7 @@ declare -A PARALLEL=(
 	[45-run-netdev]=""
 	[46-run-validate]=""
 	[47-run-hardening]=""
-	[47-run-lsm]=""
+	[47-run-lsm]="cpu"
 	[48-run-events]=""
 	[49-run-checkpoint]=""
 	[50-rootless]="users"
@@ -212,7 +212,7 @@ report() {
 # The order files start in: those that must run alone first (then nothing waits behind them
 # with a core idle), then the slow ones named in EARLY (started last, each would end the run
 # alone), then the rest in file order. Results print in file order whatever the start order.
-EARLY=(80-cgroupv2 82-run-events-criu 83-systemd-cgroup)
+EARLY=(80-cgroupv2 82-run-events-criu 83-systemd-cgroup 47-run-lsm)
 order=()
 for ((i = 0; i < ${#files[@]}; i++)); do
 	[ -n "${PARALLEL[$(basename "${files[$i]}" .bats)]+set}" ] || order+=("$i")
