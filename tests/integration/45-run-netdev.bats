@@ -4,7 +4,9 @@
 # under its own name at delete (even once the container has stopped) and after a foreground
 # run; a create that fails halfway gives back what it moved and leaves nothing; attacks (the
 # host's lo, a clashing name, the host's own namespace, a container renaming its device and
-# making one named like the host's, or one of another kind under the same index); validation.
+# making one named like the host's, or one of another kind under the same index; in a namespace
+# joined by path, a process there renaming the device as it arrives, or forging the kernel's
+# rtnetlink answers, with the runtime's requests held by strace to open the window); validation.
 # The devices are ifb ones (a standalone virtual device like dummy, which this host's kernel
 # lacks; real dummies are moved in the qemu guest: 45-run-netdev.guest.sh, asserted by
 # 80-cgroupv2.bats) and veth ends, named after the bats process and the test, removed in
@@ -206,6 +208,27 @@ joined_netdev() {
 	edit_config ".linux.netDevices = {\"${D}a\": {name: \"$1\"}}
 		| .linux.namespaces |= map(if .type == \"network\" then .path = \"/run/netns/$NETNS\" else . end)"
 	set_args sleep 100
+}
+
+@test "a joined namespace whose device holds the moved one's index: it goes in under another index, and all later steps find it there" {
+	needs_netdevices
+	add_ifb "${D}a"
+	idx=$(link_field "${D}a" ifindex)
+	mac=$(link_field "${D}a" address)
+	joined_netdev eth3
+	ip netns exec "$NETNS" ip link add "${D}q" index "$idx" type ifb
+	rt_create "$CID"
+	in=$(ip netns exec "$NETNS" ip -j link show dev eth3 | jq -r '.[0].ifindex')
+	[ "$in" != "$idx" ]
+	ip netns exec "$NETNS" ip -j link show dev eth3 | jq -e ".[0].address == \"$mac\""
+	ip netns exec "$NETNS" ip -o addr show dev eth3 | grep -q "inet 10.201.7.1/24"
+	run ip netns exec "$NETNS" ip -o addr show dev "${D}q"
+	assert_success
+	[[ $output != *10.201.7.1* ]]
+	rt delete --force "$CID"
+	[ "$(link_field "${D}a" address)" = "$mac" ]
+	[ "$(ip netns exec "$NETNS" ip -j link show dev "${D}q" | jq -r '.[0].ifindex')" = "$idx" ]
+	nothing_left
 }
 
 @test "attack: a process in a joined namespace renames the device as it arrives and makes a decoy under its name: addresses, up and delete follow the device moved in, by index" {
