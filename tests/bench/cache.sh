@@ -5,25 +5,20 @@
 #   first:  oci-fetch --cache C IMAGE | oci-unpack --cache=C --bundle B1   (download, unpack,
 #           and the flattened tree kept in C/rootfs)
 #   second: the same command into B2   (blobs from the cache, the tree cloned from C/rootfs)
-# on a fresh XFS with reflink=1 (a loop file; mkfs.xfs from xfsprogs), where the clone is
-# FICLONE: the ratio second/first must be <= 0.10. Without root or mkfs.xfs the outputs go to a
-# plain directory (a copy instead of reflinks) and the target is left out.
-#   RUNS=N (default 5)  OCI_FETCH=PATH  OCI_UNPACK=PATH
+# on a fresh XFS with reflink=1 (bench_fs in lib.bash: a loop file, mkfs.xfs from xfsprogs),
+# where the clone is FICLONE: the ratio second/first must be <= 0.10. Without root or mkfs.xfs
+# the outputs go to a plain directory (a copy instead of reflinks) and the target is left out.
+#   CACHE_BENCH_RUNS=N (default 5)  OCI_FETCH=PATH  OCI_UNPACK=PATH
 set -euo pipefail
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 # shellcheck disable=SC1091
 . "$TOP/tests/bench/lib.bash"
-RUNS=${RUNS:-5}
+RUNS=${CACHE_BENCH_RUNS:-5}
 OCI_FETCH=${OCI_FETCH:-${OCI_BUILD:-$TOP/build}/oci-fetch}
 OCI_UNPACK=${OCI_UNPACK:-${OCI_BUILD:-$TOP/build}/oci-unpack}
 for c in docker-registry jq curl python3 bc; do
 	command -v "$c" >/dev/null || { echo "cache bench: skipped: needs $c"; exit 0; }
 done
-rc=0
-IMG=$("$TOP/tests/lib/debian-image.sh" --min-mb 100) || rc=$?
-[ $rc = 77 ] && { echo "cache bench: skipped: no Debian image (see the line above)"; exit 0; }
-[ $rc = 0 ] || exit 1
-
 BATS_TEST_TMPDIR=$(mktemp -d /var/tmp/oci-bench-cache.XXXXXX)
 W=$BATS_TEST_TMPDIR
 export BATS_TEST_TMPDIR
@@ -31,34 +26,22 @@ export BATS_TEST_TMPDIR
 . "$TOP/tests/lib/registry.bash"
 # shellcheck disable=SC1091
 . "$TOP/tests/lib/images.bash"
-XDEV=
 cleanup() {
 	registry_stop >/dev/null 2>&1 || true
-	if mountpoint -q "$W/xfs" 2>/dev/null; then
-		umount "$W/xfs" || true
-	fi
-	[ -n "$XDEV" ] && losetup -d "$XDEV" 2>/dev/null || true
+	bench_fs_release "$W"
 	rm -rf "$W"
 }
 trap cleanup EXIT
+rc=0
+bench_registry_image debian || rc=$?
+[ $rc = 77 ] && { echo "cache bench: skipped: no Debian image (see the line above)"; exit 0; }
+[ $rc = 0 ] || exit 1
+REF=$BENCH_REF
 
-registry_start plain >/dev/null
-image_push "$IMG" bench/debian v1 >/dev/null
-REF=$REGISTRY/bench/debian:v1
-"$OCI_FETCH" -q --no-cache "$REF" >/dev/null # the registry's storage in the page cache
-
-O=$W
-target=
-if [ "$(id -u)" = 0 ] && command -v mkfs.xfs >/dev/null; then
-	truncate -s 8G "$W/xfs.img"
-	mkfs.xfs -q -m reflink=1 "$W/xfs.img"
-	mkdir "$W/xfs"
-	if XDEV=$(losetup -f --show --direct-io=on "$W/xfs.img") && mount "$XDEV" "$W/xfs"; then
-		O=$W/xfs
-		target=0.10
-	fi
-fi
+O=$(bench_fs "$W" 8G xfs)
 fstype=$(df --output=fstype "$O" | tail -1)
+target=
+[ "$fstype" = xfs ] && target=0.10
 
 now() { date +%s.%N; }
 loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
