@@ -41,6 +41,7 @@
 #define MANIFEST_HEAD	"oci-treecache 1\n"
 #define POOL_MAX	4   /* threads that clone file data and metadata */
 #define POOL_QUEUE	128 /* files handed to them and not done yet (2 fds each) */
+#define POOL_BATCH	16  /* jobs queued before the threads are woken */
 #define POOL_MIN_INODES 256 /* smaller trees are cloned by the calling thread alone */
 
 static int check_owned(int fd, const char *what, mode_t forbidden, oci_error *err)
@@ -572,7 +573,7 @@ typedef struct clone_pool {
 	pthread_mutex_t mu;
 	pthread_cond_t has_job, has_room;
 	clone_job q[POOL_QUEUE];
-	size_t head, len, busy;
+	size_t head, len;
 	bool stop, failed;
 	oci_error err; /* the first failure */
 } clone_pool;
@@ -592,32 +593,41 @@ static int job_run(clone_ctx *c, clone_job *j, oci_error *err)
 	return 0;
 }
 
+/* Jobs are taken a few at a time and the threads woken a batch at a time: a lock and a wake
+ * per file would cost more syscalls than the clone saves. */
 static void *pool_main(void *arg)
 {
 	clone_pool *p = arg;
+	clone_job mine[POOL_BATCH / 2];
 	pthread_mutex_lock(&p->mu);
 	for (;;) {
 		while (!p->len && !p->stop)
 			pthread_cond_wait(&p->has_job, &p->mu);
 		if (!p->len)
 			break;
-		clone_job j = p->q[p->head];
-		p->head = (p->head + 1) % POOL_QUEUE;
-		p->len--;
-		p->busy++;
+		size_t k = p->len / p->n_th;
+		k = k < 1 ? 1 : k > ARRAY_SIZE(mine) ? ARRAY_SIZE(mine) : k;
+		for (size_t i = 0; i < k; i++) {
+			mine[i] = p->q[p->head];
+			p->head = (p->head + 1) % POOL_QUEUE;
+		}
+		p->len -= k;
 		bool skip = p->failed;
 		pthread_cond_signal(&p->has_room);
 		pthread_mutex_unlock(&p->mu);
 		oci_error e = OCI_ERROR_INIT;
-		int r = skip ? 0 : job_run(p->c, &j, &e);
-		job_release(&j);
+		int r = 0;
+		for (size_t i = 0; i < k; i++) {
+			if (!skip && r == 0)
+				r = job_run(p->c, &mine[i], &e);
+			job_release(&mine[i]);
+		}
 		pthread_mutex_lock(&p->mu);
-		p->busy--;
 		if (r < 0 && !p->failed) {
 			p->failed = true;
 			p->err = e;
+			pthread_cond_signal(&p->has_room);
 		}
-		pthread_cond_broadcast(&p->has_room);
 	}
 	pthread_mutex_unlock(&p->mu);
 	return NULL;
@@ -662,7 +672,8 @@ static int pool_submit(clone_pool *p, clone_job *j, oci_error *err)
 	}
 	p->q[(p->head + p->len) % POOL_QUEUE] = *j;
 	p->len++;
-	pthread_cond_signal(&p->has_job);
+	if (p->len % POOL_BATCH == 0)
+		pthread_cond_broadcast(&p->has_job);
 	pthread_mutex_unlock(&p->mu);
 	return 0;
 }
