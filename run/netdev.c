@@ -812,6 +812,12 @@ fail:
 	return -1;
 }
 
+bool oci_netdev_recorded(int dirfd)
+{
+	return faccessat(dirfd, NETDEV_RECORD, F_OK, AT_SYMLINK_NOFOLLOW) == 0 ||
+	       faccessat(dirfd, NETNS_PIN, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
+}
+
 void oci_netdev_move_back(int rootfd, const char *id)
 {
 	cleanup_close int dirfd =
