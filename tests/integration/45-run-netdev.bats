@@ -185,7 +185,8 @@ nothing_left() {
 	ip netns exec "$NETNS" ip -o addr show dev eth3 | grep -q "inet 10.201.7.1/24"
 	rt delete --force "$CID"
 	[ -e "/sys/class/net/${D}a" ]
-	! ip netns exec "$NETNS" ip link show eth3 2>/dev/null
+	run ip netns exec "$NETNS" ip link show eth3
+	assert_failure
 	nothing_left
 }
 
