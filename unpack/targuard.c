@@ -458,6 +458,15 @@ static int skipped(oci_unpack_targuard *g, oci_error *err)
 	return push_start(g, err);
 }
 
+/* After a header block: an entry without data is over at once (libarchive may ask where the
+ * next one starts before the guard is handed another byte). */
+static int settle(oci_unpack_targuard *g, oci_error *err)
+{
+	if ((g->state == S_BODY || g->state == S_DATA) && g->left == 0 && g->pad == 0)
+		return skipped(g, err);
+	return 0;
+}
+
 int oci_unpack_targuard_feed(oci_unpack_targuard *g, const void *buf, size_t n, oci_error *err)
 {
 	const unsigned char *p = buf;
@@ -486,7 +495,7 @@ int oci_unpack_targuard_feed(oci_unpack_targuard *g, const void *buf, size_t n, 
 		} else if (g->have == 0 && n >= 512) {
 			/* a header (or sparse extension) block, whole in buf */
 			g->off += 512;
-			if (header_block(g, p, err) < 0)
+			if (header_block(g, p, err) < 0 || settle(g, err) < 0)
 				return -1;
 			p += 512;
 			n -= 512;
@@ -500,7 +509,7 @@ int oci_unpack_targuard_feed(oci_unpack_targuard *g, const void *buf, size_t n, 
 			n -= k;
 			if (g->have == 512) {
 				g->have = 0;
-				if (header_block(g, g->blk, err) < 0)
+				if (header_block(g, g->blk, err) < 0 || settle(g, err) < 0)
 					return -1;
 			}
 			continue;
