@@ -398,8 +398,9 @@ static int entry_header(oci_unpack_targuard *g, const unsigned char *b, char t, 
 	g->left = (uint64_t)size;
 	g->pad = padding((uint64_t)size);
 	/* GNU's old sparse format: extension blocks come between the header and the data, as
-	 * long as the previous one's flag says so (libarchive's gnu_sparse_old_read) */
-	g->state = t == 'S' && g->fmt == F_GNU && b[482] ? S_SPARSE : S_DATA;
+	 * long as the previous one's flag says so. libarchive's gnu_sparse_old_read looks for
+	 * them after any GNU header whose first sparse offset is not empty, whatever its type. */
+	g->state = g->fmt == F_GNU && b[386] && b[482] ? S_SPARSE : S_DATA;
 	return 0;
 }
 

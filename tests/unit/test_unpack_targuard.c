@@ -422,6 +422,24 @@ START_TEST(gnu_long_name_and_sparse_blocks)
 }
 END_TEST
 
+START_TEST(gnu_sparse_map_limit)
+{
+	/* each extension block costs libarchive 21 list entries (~2 KiB of memory per 512
+	 * bytes, 4x): a compressed map of a GiB would be GiBs */
+	tarbuf t = {0};
+	header(&t, "first", '0', 0, true);
+	unsigned char *b = header(&t, "sparse", 'S', 0, true);
+	b[386] = '0'; /* libarchive reads a sparse map only when this is set */
+	b[482] = 1;
+	checksum(b);
+	for (unsigned i = 0; i <= OCI_TARGUARD_SPARSE_MAX; i++)
+		grow(&t, 512)[504] = 1;
+	end(&t);
+	check_read(&t, 0, "entry 'sparse': more than 4096 GNU sparse extension blocks");
+	free(t.p);
+}
+END_TEST
+
 START_TEST(damaged_block_resyncs_like_libarchive)
 {
 	/* a block with a bad checksum: libarchive skips it alone and reads the next one as a
@@ -508,6 +526,7 @@ int main(void)
 	tcase_add_test(tc, solaris_acl_header);
 	tcase_add_test(tc, second_pax_header_and_too_many_extensions);
 	tcase_add_test(tc, gnu_long_name_and_sparse_blocks);
+	tcase_add_test(tc, gnu_sparse_map_limit);
 	tcase_add_test(tc, damaged_block_resyncs_like_libarchive);
 	tcase_add_test(tc, ustar_hard_link_with_size_is_refused);
 	tcase_add_test(tc, truncated_extension_is_reported_at_the_end);
