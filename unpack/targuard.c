@@ -16,8 +16,9 @@
 enum { S_HEADER, S_BODY, S_SPARSE, S_DATA, S_END };
 enum { F_NONE, F_TAR, F_USTAR, F_GNU, F_PAX }; /* libarchive's archive_format, as it sets it */
 enum { R_LEN, R_KEY, R_VAL, R_STOP };	       /* a pax record: "LEN KEY=VALUE\n" */
-enum { K_OTHER, K_ACL, K_SIZE, K_PATH };
+enum { K_OTHER, K_ACL, K_SIZE, K_PATH, K_SPMAJOR, K_SPMINOR };
 enum { N_WS, N_DIG, N_DONE };
+enum { M_NONE, M_LINE, M_COMMENT, M_COUNT }; /* a sparse 1.0 map's first lines */
 
 #define ACL_PREFIX "SCHILY.acl."
 
@@ -223,8 +224,12 @@ static void pax_byte(oci_unpack_targuard *g, unsigned char c, uint64_t room)
 				       g->key, g->keylen >= sizeof(g->key) ? "..." : "",
 				       (unsigned long long)g->rlen, OCI_TARGUARD_ACL_TEXT_MAX);
 			acl_entry(g);
-		} else if (g->keylen == 4 && !memcmp(g->key, "size", 4)) {
-			g->rkind = K_SIZE;
+		} else if ((g->keylen == 4 && !memcmp(g->key, "size", 4)) ||
+			   (g->keylen == 16 && !memcmp(g->key, "GNU.sparse.major", 16)) ||
+			   (g->keylen == 16 && !memcmp(g->key, "GNU.sparse.minor", 16))) {
+			g->rkind = g->keylen == 4      ? K_SIZE
+				   : g->key[12] == 'a' ? K_SPMAJOR
+						       : K_SPMINOR;
 			g->nstate = N_WS;
 			g->nneg = g->nover = false;
 			g->nval = 0;
@@ -242,13 +247,19 @@ static void pax_byte(oci_unpack_targuard *g, unsigned char c, uint64_t room)
 				g->rstate = R_STOP;
 				return;
 			}
+			/* libarchive's tar_atol10; a negative or overflowing size fails the
+			 * archive there, so any value will do for it */
+			int64_t v = g->nover ? (g->nneg ? INT64_MIN : INT64_MAX)
+					     : (g->nneg ? -(int64_t)g->nval : (int64_t)g->nval);
 			if (g->rkind == K_SIZE) {
 				g->has_size = true;
-				/* libarchive fails the archive on these: any size will do */
-				if (g->nover || g->nneg)
-					g->pax_size = 0;
-				else
-					g->pax_size = (int64_t)g->nval;
+				g->pax_size = v < 0 || v == INT64_MAX ? 0 : v;
+			} else if (g->rkind == K_SPMAJOR) {
+				g->sparse10 |= 1;
+				g->sp_major = (int)v;
+			} else if (g->rkind == K_SPMINOR) {
+				g->sparse10 |= 2;
+				g->sp_minor = (int)v;
 			}
 			g->rstate = R_LEN;
 			g->rlen = g->rdone = 0;
@@ -261,7 +272,7 @@ static void pax_byte(oci_unpack_targuard *g, unsigned char c, uint64_t room)
 				g->name[g->namelen++] = (char)c;
 				g->name[g->namelen] = 0;
 			}
-		} else if (g->rkind == K_SIZE) {
+		} else if (g->rkind == K_SIZE || g->rkind == K_SPMAJOR || g->rkind == K_SPMINOR) {
 			if (g->nstate == N_WS && (c == ' ' || c == '\t'))
 				return;
 			if (g->nstate == N_WS && c == '-') {
@@ -283,6 +294,31 @@ static void pax_byte(oci_unpack_targuard *g, unsigned char c, uint64_t room)
 	default:
 		return;
 	}
+}
+
+/* The first bytes of a sparse 1.0 entry's data: its map's number of entries. */
+static int map_bytes(oci_unpack_targuard *g, const unsigned char *p, size_t n, oci_error *err)
+{
+	for (size_t i = 0; i < n && g->map != M_NONE; i++) {
+		unsigned char c = p[i];
+		if (g->map == M_COMMENT) {
+			if (c == '\n')
+				g->map = M_LINE;
+		} else if (g->map == M_LINE && c == '#') {
+			g->map = M_COMMENT;
+		} else if (c >= '0' && c <= '9') {
+			g->map = M_COUNT;
+			g->map_n = g->map_n * 10 + (c - '0');
+			if (g->map_n > OCI_TARGUARD_SPARSE_MAX) {
+				refuse(g, OCI_E_LIMIT, "a GNU sparse map of more than %u entries",
+				       OCI_TARGUARD_SPARSE_MAX);
+				return report(g, err);
+			}
+		} else {
+			g->map = M_NONE; /* the count's end, or what libarchive refuses */
+		}
+	}
+	return 0;
 }
 
 /* The next n bytes of the body of the extension header being read (g->left not yet
@@ -312,6 +348,8 @@ static void entry_reset(oci_unpack_targuard *g)
 	g->had_pax = g->has_size = g->name_set = false;
 	g->acl_entries = 0;
 	g->n_sparse = 0;
+	g->sparse10 = 0;
+	g->sp_major = g->sp_minor = 0;
 	g->name[0] = 0;
 	g->namelen = 0;
 }
@@ -401,6 +439,11 @@ static int entry_header(oci_unpack_targuard *g, const unsigned char *b, char t, 
 	 * long as the previous one's flag says so. libarchive's gnu_sparse_old_read looks for
 	 * them after any GNU header whose first sparse offset is not empty, whatever its type. */
 	g->state = g->fmt == F_GNU && b[386] && b[482] ? S_SPARSE : S_DATA;
+	/* GNU's sparse format 1.0 (pax GNU.sparse.major=1, minor=0): the data starts with the
+	 * map, a line with its number of entries ('#' lines before it are skipped), each of
+	 * which libarchive keeps in a list */
+	g->map = g->sparse10 && g->sp_major == 1 && g->sp_minor == 0 ? M_LINE : M_NONE;
+	g->map_n = 0;
 	return 0;
 }
 
@@ -408,8 +451,8 @@ static int entry_header(oci_unpack_targuard *g, const unsigned char *b, char t, 
 static int header_block(oci_unpack_targuard *g, const unsigned char *b, oci_error *err)
 {
 	if (g->state == S_SPARSE) {
-		if (++g->n_sparse > OCI_TARGUARD_SPARSE_MAX) {
-			refuse(g, OCI_E_LIMIT, "more than %u GNU sparse extension blocks",
+		if (4 + 21 * (uint64_t)++g->n_sparse > OCI_TARGUARD_SPARSE_MAX) {
+			refuse(g, OCI_E_LIMIT, "a GNU sparse map of more than %u entries",
 			       OCI_TARGUARD_SPARSE_MAX);
 			return report(g, err);
 		}
@@ -489,6 +532,8 @@ int oci_unpack_targuard_feed(oci_unpack_targuard *g, const void *buf, size_t n, 
 			k = g->left < n ? (size_t)g->left : n;
 			if (g->state == S_BODY)
 				body_bytes(g, p, k);
+			else if (g->map != M_NONE && map_bytes(g, p, k, err) < 0)
+				return -1;
 			g->left -= k;
 		} else if (g->state == S_BODY || g->state == S_DATA) {
 			k = g->pad < n ? (size_t)g->pad : n;

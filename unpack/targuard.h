@@ -32,9 +32,11 @@ struct archive;
 /* Extension headers ('x', 'g', 'L', 'K', 'A', 'V') in front of one entry: real ones have at
  * most three (pax, long name, long link); libarchive gives up at 32. */
 #define OCI_TARGUARD_EXT_MAX 16u
-/* GNU's old sparse format: 21 holes per extension block after the header's 4; a real sparse
- * file (a VM image, a core dump) has a few thousand holes at most. */
-#define OCI_TARGUARD_SPARSE_MAX 4096u
+/* Entries of a GNU sparse map (old format: 4 in the header, 21 per extension block; 1.0: a
+ * count at the start of the data). libarchive keeps each in a list: 2 million from an 8 KB
+ * gzip layer took 106 MB. A real sparse file (a VM image, a database) has a few thousand
+ * extents; 65536 cost libarchive ~3 MB. */
+#define OCI_TARGUARD_SPARSE_MAX 65536u
 
 /* Fixed size: no input grows it but the list of entry starts not yet checked, which holds at
  * most the entries in the bytes libarchive has been handed and not consumed (a block or
@@ -54,6 +56,10 @@ typedef struct oci_unpack_targuard {
 	int64_t pax_size;
 	uint32_t acl_entries;
 	uint32_t n_sparse; /* GNU sparse extension blocks */
+	int sparse10;	   /* pax GNU.sparse.major (1) and .minor (2) seen */
+	int sp_major, sp_minor;
+	int map;	   /* reading a sparse 1.0 map's count at the start of the data */
+	uint64_t map_n;	   /* its value so far */
 	char name[256];	   /* its name so far, for messages (pax path, GNU long name, header) */
 	bool name_set;	   /* from a pax path or a long name: the header's name is not used */
 	oci_error pending; /* a refusal, reported once the entry's name is known */

@@ -148,6 +148,12 @@ elif case == "pax-twice":  # two pax headers for one entry (libarchive parses th
     ti = tarfile.TarInfo("f"); ti.size = 1
     t.fileobj.write(ti.tobuf(tarfile.USTAR_FORMAT)); t.fileobj.write(b"x" + b"\0" * 511)
     t.offset += 1024
+elif case == "sparse-map":  # a GNU sparse 1.0 map of 2 million entries: 8 MB, 106 MB of RAM
+    n = 2000000
+    m = b"%d\n" % n + b"0\n1\n" * n
+    m += b"\0" * (-len(m) % 512) + b"x"
+    add("GNUSparseFile.0/f", m, {"GNU.sparse.major": "1", "GNU.sparse.minor": "0",
+                                 "GNU.sparse.name": "f", "GNU.sparse.realsize": "1"})
 elif case == "hidden-symlink":
     # a symlink whose ustar size field claims the next 2 blocks: libarchive ignores it (a
     # symlink has no data), so those blocks are the next headers: a guard that believed
@@ -213,6 +219,10 @@ refused() {
 @test "hostile-dos: a pax header over 256 KiB is refused" {
 	refused pax-big "pax extended header of 300"
 	assert_output_contains "over the limit of 262144 bytes"
+}
+
+@test "hostile-dos: a GNU sparse map of 2 million entries (106 MB of libarchive's memory) is refused" {
+	refused sparse-map "entry 'f': a GNU sparse map of more than 65536 entries"
 }
 
 @test "hostile-dos: two pax headers for one entry are refused" {

@@ -432,11 +432,36 @@ START_TEST(gnu_sparse_map_limit)
 	b[386] = '0'; /* libarchive reads a sparse map only when this is set */
 	b[482] = 1;
 	checksum(b);
-	for (unsigned i = 0; i <= OCI_TARGUARD_SPARSE_MAX; i++)
+	for (unsigned i = 0; i <= OCI_TARGUARD_SPARSE_MAX / 21; i++)
 		grow(&t, 512)[504] = 1;
 	end(&t);
-	check_read(&t, 0, "entry 'sparse': more than 4096 GNU sparse extension blocks");
+	check_read(&t, 0, "entry 'sparse': a GNU sparse map of more than 65536 entries");
 	free(t.p);
+	/* format 1.0: the count that starts the data */
+	for (int over = 0; over < 2; over++) {
+		t = (tarbuf){0};
+		char *r = rec(NULL, "GNU.sparse.major", "1");
+		r = rec(r, "GNU.sparse.minor", "0");
+		r = rec(r, "GNU.sparse.realsize", "4096");
+		r = rec(r, "GNU.sparse.name", "real");
+		pax(&t, r);
+		free(r);
+		char map[1024];
+		int n = snprintf(map, sizeof(map), "# a comment\n%u\n", over ? 65537 : 2);
+		memset(map + n, 0, sizeof(map) - n);
+		if (!over)
+			memcpy(map + n, "0\n1\n4095\n1\n", 12);
+		header(&t, "GNUSparseFile.0/real", '0', 514, false);
+		data(&t, map, 512);
+		data(&t, "ab", 2);
+		header(&t, "after", '0', 0, false);
+		end(&t);
+		if (over)
+			check_read(&t, 0, "a GNU sparse map of more than 65536 entries");
+		else
+			check_read(&t, 2, NULL);
+		free(t.p);
+	}
 }
 END_TEST
 
