@@ -222,7 +222,7 @@ refused() {
 }
 
 @test "hostile-dos: a GNU sparse map of 2 million entries (106 MB of libarchive's memory) is refused" {
-	refused sparse-map "entry 'f': a GNU sparse map of more than 65536 entries"
+	refused sparse-map "entry 'GNUSparseFile.0/f': a GNU sparse map of more than 65536 entries"
 }
 
 @test "hostile-dos: two pax headers for one entry are refused" {
