@@ -240,3 +240,28 @@ refused() {
 	[ "$(cat "$FAST/rootfs/f")" = ok ]
 	[ -d "$FAST/rootfs/d49" ]
 }
+
+@test "hostile-dos: the image stream's own tar headers are guarded too (oci-archive on stdin)" {
+	paxlayer acl-real
+	# the oci-archive of L, its first member carrying a 900 KB ACL record
+	/usr/bin/python3 - <<'PY'
+import os, tarfile
+acl = ",".join("u:%d:r" % (1000 + i) for i in range(100000))
+t = tarfile.open("img.tar", "w", format=tarfile.PAX_FORMAT)
+for i, p in enumerate(["oci-layout", "index.json"] + sorted(
+        os.path.join("blobs/sha256", f) for f in os.listdir("L/blobs/sha256"))):
+    ti = t.gettarinfo(os.path.join("L", p), p)
+    if i == 0:
+        ti.pax_headers = {"SCHILY.acl.access": acl}
+    with open(os.path.join("L", p), "rb") as f:
+        t.addfile(ti, f)
+t.close()
+PY
+	local t0=$SECONDS
+	run timeout -k 5 10 "$OCI_UNPACK" -i img.tar "$FAST/rootfs"
+	echo "took $((SECONDS - t0)) s" >&2
+	assert_failure
+	assert_one_line_error oci-unpack
+	assert_output_contains "entry 'oci-layout': pax extended header of 9"
+	[ ! -e "$FAST/rootfs" ]
+}
