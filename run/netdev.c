@@ -594,8 +594,10 @@ static bool returnable_kind(const char *kind)
 	return !*kind || !strcmp(kind, "dummy") || !strcmp(kind, "ifb");
 }
 
-/* any_kind: create's own undo, before the container ran anything. host_sock: the host's
- * namespace, where r->host must be free before the move (link_move() renames after it). */
+/* any_kind: create's own undo in a namespace of its own, where nothing ran yet (in one
+ * joined by path, others may already have put a device of theirs under the index and kind:
+ * only returnable kinds go back). host_sock: the host's namespace, where r->host must be free
+ * before the move (link_move() renames after it). */
 static void move_back_one(int ns_sock, int host_sock, int host_fd, const netdev_rec *r,
 			  const char *who, bool any_kind)
 {
@@ -619,7 +621,7 @@ static void move_back_one(int ns_sock, int host_sock, int host_fd, const netdev_
 		return;
 	}
 	if (!any_kind && !returnable_kind(r->kind)) {
-		log_debug("%s: interface '%s' (kind '%s') ends with the container's namespace", who,
+		log_debug("%s: interface '%s' (kind '%s') stays in the container's namespace", who,
 			  r->host, r->kind);
 		return;
 	}
@@ -804,10 +806,16 @@ int oci_netdev_move_in(const oci_config_linux *l, pid_t init, int join_fd, int d
 	return 0;
 fail:
 	for (size_t i = n; i-- > 0;)
-		move_back_one(ns_sock, host_sock, host, &recs[i], "create", true);
+		move_back_one(ns_sock, host_sock, host, &recs[i], "create", join_fd < 0);
 	unlinkat(dirfd, NETDEV_RECORD, 0);
 	unpin_netns(dirfd);
 	return -1;
+}
+
+bool oci_netdev_recorded(int dirfd)
+{
+	return faccessat(dirfd, NETDEV_RECORD, F_OK, AT_SYMLINK_NOFOLLOW) == 0 ||
+	       faccessat(dirfd, NETNS_PIN, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
 }
 
 void oci_netdev_move_back(int rootfd, const char *id)

@@ -359,6 +359,38 @@ while time.time() < end:
 	nothing_left
 }
 
+@test "a mount namespace made private while the container lives keeps no copy of the pin: delete ends the namespace all the same" {
+	needs_netdevices
+	add_ifb "${D}a"
+	mac=$(link_field "${D}a" address)
+	# a veth end moved in dies with the namespace: its peer on the host says when that is
+	ip link add "${D}v" type veth peer name "${D}w"
+	edit_config ".linux.netDevices = {\"${D}a\": {name: \"eth7\"}, \"${D}v\": {name: \"eth8\"}}"
+	set_args sleep 100
+	rt_create "$CID"
+	# a process whose mount namespace was copied from the host's while the container lived,
+	# every mount made private (util-linux unshare's default): no umount reaches its copies
+	unshare -m --propagation private sleep 100 3>&- &
+	holder=$!
+	for _ in $(seq 100); do
+		[ "$(readlink "/proc/$holder/ns/mnt")" != "$(readlink /proc/self/ns/mnt)" ] && break
+		sleep 0.05
+	done
+	grep -q " $ROOT/$CID/netns " "/proc/$holder/mountinfo"
+	rt delete --force "$CID"
+	[ "$(link_field "${D}a" address)" = "$mac" ]
+	# delete unlinks the pin's file after its umount, and the kernel takes the mounts on it
+	# out of every other mount namespace (Linux 3.18): the copy is gone and the namespace ends
+	# while the holder lives on
+	run grep " $ROOT/$CID/netns " "/proc/$holder/mountinfo"
+	assert_failure
+	for _ in $(seq 100); do [ -e "/sys/class/net/${D}w" ] || break; sleep 0.05; done
+	[ ! -e "/sys/class/net/${D}w" ]
+	kill -0 "$holder"
+	kill "$holder"
+	nothing_left
+}
+
 @test "validation: interface names and the names in the container, in one line each" {
 	needs_netdevices
 	local bad
