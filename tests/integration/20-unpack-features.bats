@@ -60,7 +60,7 @@ for p in sys.argv[1:]:
 	run "$TREECMP" rootfs bundle/rootfs
 	assert_success
 	# what the features layers promise, checked directly too
-	! find rootfs -name '.wh.*' | grep -q .
+	! find rootfs -name '.wh.*' | grep -q . || false
 	find rootfs -perm -4000 -type f | grep -q .
 	find rootfs -type c | grep -q .
 	find rootfs -type p | grep -q .
@@ -161,7 +161,7 @@ PY
 		python3 "$MKIMAGE" --features --layers 2 --docker-archive "d-$l.tar" \
 			--docker-archive-layout "$l" >/dev/null
 		tar tf "d-$l.tar" | grep -qx 'blobs/sha256/[0-9a-f]\{64\}'
-		! tar tf "d-$l.tar" | grep -q layer.tar
+		! tar tf "d-$l.tar" | grep -q layer.tar || false
 		run "$OCI_UNPACK" -i "d-$l.tar" "dr-$l"
 		assert_success
 		run "$TREECMP" --mtime gr "dr-$l"
@@ -212,7 +212,7 @@ PY
 	[ -f rootfs/o/new ] && [ -f rootfs/o/sub/new2 ]
 	[ ! -e rootfs/o/lower1 ] && [ ! -e rootfs/o/sub/lower2 ]
 	[ ! -e rootfs/w/gone ] && [ -f rootfs/w/stays ] && [ ! -e rootfs/keep ]
-	! find rootfs -name '.wh.*' | grep -q .
+	! find rootfs -name '.wh.*' | grep -q . || false
 	if command -v umoci >/dev/null && [ "$(id -u)" = 0 ]; then
 		umoci unpack --image img:latest b >/dev/null 2>&1
 		run "$TREECMP" rootfs b/rootfs

@@ -37,7 +37,7 @@ as_nobody() {
 	[ -z "$(find w/r -type c -o -type b)" ]
 	[ -f w/r/dev/mynull ] && [ ! -s w/r/dev/mynull ]
 	[ -p w/r/feat/fifo ]
-	! find w/r -name '.wh.*' | grep -q .
+	! find w/r -name '.wh.*' | grep -q . || false
 }
 
 @test "rootless: --uid-map/--gid-map shift owners as root" {

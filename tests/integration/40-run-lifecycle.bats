@@ -134,7 +134,7 @@ teardown() {
 	assert_success
 	run rt list -q
 	[ -z "$output" ]
-	! find /sys/fs/cgroup -maxdepth 4 -type d -name "$CID" 2>/dev/null | grep -q .
+	! find /sys/fs/cgroup -maxdepth 4 -type d -name "$CID" 2>/dev/null | grep -q . || false
 	# runc's create has no --keep either: it is run's, so create refuses it
 	run rt create --keep --bundle "$B" "$CID" </dev/null
 	assert_failure
@@ -240,7 +240,7 @@ teardown() {
 	[ -d /proc/$pid ]
 	run rt delete --force "$CID"
 	assert_success
-	! grep -q sleep /proc/$pid/cmdline 2>/dev/null
+	! grep -q sleep /proc/$pid/cmdline 2>/dev/null || false
 	run rt delete --force "$CID"
 	assert_success
 	run rt delete "$CID"

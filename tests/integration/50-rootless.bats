@@ -173,7 +173,7 @@ subid() {
 	# nothing left: no state, no cgroup of the container
 	[ -d "$T/state" ] && [ -z "$(ls -A "$T/state")" ]
 	[ "$(stat -c %a "$T/state")" = 700 ]
-	! ls -d /sys/fs/cgroup/*/oci-run/c1 2>/dev/null
+	! ls -d /sys/fs/cgroup/*/oci-run/c1 2>/dev/null || false
 }
 
 @test "rootless lifecycle: create, list, start, state, kill, delete under \$XDG_RUNTIME_DIR/oci-run" {

@@ -72,9 +72,9 @@ nothing_left() {
 			return 1
 		}
 	done
-	! grep -F " $B" /proc/self/mountinfo
-	! grep -F " $(shared_rootfs)" /proc/self/mountinfo
-	! ls -d /sys/fs/cgroup/*"$CG" 2>/dev/null
+	! grep -F " $B" /proc/self/mountinfo || false
+	! grep -F " $(shared_rootfs)" /proc/self/mountinfo || false
+	! ls -d /sys/fs/cgroup/*"$CG" 2>/dev/null || false
 }
 
 @test "Type=forking: run -d --pid-file, the pid is the container's init; kill TERM, delete --force: nothing left" {
@@ -202,7 +202,7 @@ nothing_left() {
 	run rt delete --force "$CID"
 	assert_success
 	[ ! -e "$ROOT/$CID" ]
-	! ls -d /sys/fs/cgroup/*"$CG" 2>/dev/null
+	! ls -d /sys/fs/cgroup/*"$CG" 2>/dev/null || false
 }
 
 @test "systemd: a transient unit with the forking sequence" {

@@ -52,7 +52,7 @@ make_install() {
 			assert_output_contains "Options:"
 			assert_output_contains "  -h, --help"
 			assert_output_contains "Examples:"
-			! grep -q '^Commands:' <<<"$output"
+			! grep -q '^Commands:' <<<"$output" || false
 			# help COMMAND says the same
 			help=$output
 			run -0 "$OCI_BUILD/$t" help "$c"
@@ -63,10 +63,10 @@ make_install() {
 	[ "${lines[0]}" = "Usage: oci-bundle spec [OPTIONS] [-- ARGS...]" ]
 	assert_output_contains "--from-image"
 	run -0 "$OCI_BUILD/oci-bundle" validate --help
-	! grep -q -- --memory <<<"$output"
+	! grep -q -- --memory <<<"$output" || false
 	# create has no --detach (run's), in its help and on its command line
 	run -0 "$OCI_BUILD/oci-run" create --help
-	! grep -q -- --detach <<<"$output"
+	! grep -q -- --detach <<<"$output" || false
 	run -0 "$OCI_BUILD/oci-run" run --help
 	assert_output_contains "  -d, --detach"
 	run "$OCI_BUILD/oci-run" --root "$BATS_TEST_TMPDIR/state" create --detach x
@@ -110,7 +110,7 @@ make_install() {
 	run make_install install PREFIX=/opt/oci DESTDIR="$D"
 	assert_success
 	# nothing was compiled: install used the tools already built
-	! grep -qE '^(cc|gcc|clang) ' <<<"$output"
+	! grep -qE '^(cc|gcc|clang) ' <<<"$output" || false
 	local t c n=0
 	for t in "${TOOLS[@]}"; do
 		[ -x "$D/opt/oci/bin/$t" ]
@@ -136,7 +136,7 @@ make_install() {
 
 	assert_output_contains "--console-socket PATH"
 	assert_output_contains "EXAMPLES"
-	! grep -q -- --detach <<<"$output"
+	! grep -q -- --detach <<<"$output" || false
 	run env MANWIDTH=80 man -l "$D/opt/oci/share/man/man1/oci-run.1"
 	assert_output_contains "oci-run-create(1)"
 	# uninstall removes exactly that
