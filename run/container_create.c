@@ -311,7 +311,9 @@ int oci_container_prepare_dir(oci_container_dir *d, const oci_runtime *rt, const
 	cleanup_free char *cfg = json_dumps(b->spec, JSON_COMPACT);
 	if (!cfg)
 		return oci_err(err, OCI_E_INTERNAL, "cannot serialise config.json");
-	if (oci_write_file_atomic(d->dirfd, OCI_CONFIG_FILE, cfg, strlen(cfg), 0600, err) < 0)
+	/* Like state.json, without fsync: the state directory lasts one boot (runc and crun do
+	 * not sync it either), and on a disk the sync was the longest wait of a create. */
+	if (oci_state_write_file(d->dirfd, OCI_CONFIG_FILE, cfg, strlen(cfg), 0600, err) < 0)
 		return -1;
 	d->st.cgroups = oci_cgroup_create(&d->cgm, b->cfg.linux_.cgroups_path, id, res, err);
 	if (!d->st.cgroups || oci_state_write_cgroups(d->dirfd, d->st.cgroups, err) < 0)
