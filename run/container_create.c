@@ -642,7 +642,8 @@ static int start_or_wait(creation *c, int *exit_status, oci_error *err)
 	if (!c->opts->foreground && !c->opts->detach)
 		return 0;
 	log_debug("starting the container process ('%s')", c->cfg->process.args[0]);
-	if (oci_container_start_locked(c->d.dirfd, &c->d.st, err) < 0)
+	/* The init just said it waits for start (READY): no status to check. */
+	if (oci_container_start_created(c->d.dirfd, &c->d.st, err) < 0)
 		return -1;
 	if (c->opts->detach)
 		return 0;
@@ -657,7 +658,11 @@ static int start_or_wait(creation *c, int *exit_status, oci_error *err)
 		close(c->master);
 	c->master = -1;
 	flock(c->d.dirfd, LOCK_EX);
-	oci_container_kill_all(&c->d.st, false);
+	/* The init of its own pid namespace is reaped only once every other process of the
+	 * namespace is gone (the kernel kills them and waits; a frozen one would hold the init
+	 * back): nothing is left to kill or thaw. */
+	if (!c->d.st.own_pidns)
+		oci_container_kill_all(&c->d.st, false);
 	if (c->opts->keep)
 		return 0; /* stopped, with its state and cgroups, until `delete` */
 	return oci_container_destroy(c->d.rootfd, c->opts->id, &c->d.st, true, err);
