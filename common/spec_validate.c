@@ -998,7 +998,9 @@ static void check_linux(oci_spec_checker *c, json_t *spec, oci_config *cfg)
 					 "a new user namespace needs at least one gid mapping");
 		check_mapped(c, spec, um, "uid", "linux.uidMappings");
 		check_mapped(c, spec, gm, "gid", "linux.gidMappings");
-	} else {
+	} else if (!oci_config_find_namespace(cfg, "user")) {
+		/* With a user namespace joined by path they may be its maps (the runtime
+		 * checks that they are, as runc 1.2 does). */
 		if (json_array_size(um))
 			oci_spec_problem(c, "linux.uidMappings",
 					 "uid mappings given without a new user namespace");

@@ -115,7 +115,7 @@ typedef struct ns_plan {
 	unsigned long clone_flags;
 	bool own_pidns, new_cgroupns, new_timens;
 	int join_pid_fd;  /* joined before clone by an intermediate: it applies to children */
-	int join_user_fd; /* joined by the init first: it gives the rights to join the rest */
+	int join_user_fd; /* joined before clone by the intermediate: the new namespaces are its */
 	int join_fds[8];  /* joined by the init, -1 terminated (oci_init_args' layout) */
 	int join_types[8];
 	int njoin;
@@ -429,8 +429,11 @@ static int clone_error(int e, unsigned long flags, oci_error *err)
 	return oci_err_errno(err, e, "cannot create the container's namespaces");
 }
 
-/* Phase 4, a pid namespace joined by path: its processes (another container's) see the init
- * from the moment it is cloned, before it has closed what it inherited. So an intermediate
+/* Phase 4, a pid or user namespace joined by path. A user namespace is joined before the
+ * clone, so that the namespaces cloned new are owned by it (made by the host's root, the
+ * container's root could not mount in its mount namespace), as runc's nsexec joins before it
+ * unshares. A pid namespace's processes (another container's) see the init from the moment
+ * it is cloned, before it has closed what it inherited. So an intermediate
  * (C), still outside that namespace, keeps only what the init needs (the sync socket, the
  * exec fifo, the log, the namespace fds; none is a directory: the state root and the
  * container's directory led to the host through /proc/INIT/fd/N/..), makes itself not
@@ -439,8 +442,8 @@ static int clone_error(int e, unsigned long flags, oci_error *err)
  * unprivileged runtime's id maps need a dumpable init, as before), makes the id-mapped trees,
  * joins the pid namespace and clones the init as the runtime's child (CLONE_PARENT). It
  * reports the init's pid over the sync socket and exits. */
-static __attribute__((noreturn)) void clone_into_joined_pidns(creation *c, oci_init_args *ia,
-							      const ns_plan *ns)
+static __attribute__((noreturn)) void clone_into_joined_ns(creation *c, oci_init_args *ia,
+							   const ns_plan *ns)
 {
 	oci_error err = OCI_ERROR_INIT;
 	oci_mount_trees trees = {0};
@@ -455,8 +458,10 @@ static __attribute__((noreturn)) void clone_into_joined_pidns(creation *c, oci_i
 	keep[nkeep++] = ia->sync;
 	keep[nkeep++] = ia->fifo;
 	keep[nkeep++] = oci_log_fd();
-	keep[nkeep++] = ns->join_pid_fd;
-	keep[nkeep++] = ns->join_user_fd;
+	if (ns->join_pid_fd >= 0)
+		keep[nkeep++] = ns->join_pid_fd;
+	if (ns->join_user_fd >= 0)
+		keep[nkeep++] = ns->join_user_fd;
 	for (int i = 0; i < ns->njoin; i++)
 		keep[nkeep++] = ns->join_fds[i];
 	if (oci_process_close_fds(c->opts->preserve_fds, keep, nkeep, &err) < 0)
@@ -465,13 +470,25 @@ static __attribute__((noreturn)) void clone_into_joined_pidns(creation *c, oci_i
 	if (oci_mounts_open_idmapped(ia->cfg, c->opts->bundle, &trees, &err) < 0)
 		goto fail;
 	ia->mount_trees = trees.fds;
-	if (setns(ns->join_pid_fd, CLONE_NEWPID) < 0) {
+	/* The pid namespace first: joining it takes the host's rights over its owner. */
+	if (ns->join_pid_fd >= 0 && setns(ns->join_pid_fd, CLONE_NEWPID) < 0) {
 		oci_err_errno(&err, errno, "cannot join the pid namespace");
 		goto fail;
 	}
-	close(ns->join_pid_fd);
+	if (ns->join_user_fd >= 0 && setns(ns->join_user_fd, CLONE_NEWUSER) < 0) {
+		oci_err_errno(&err, errno, "cannot join the user namespace");
+		goto fail;
+	}
+	const oci_config_namespace *user = oci_config_find_namespace(ia->cfg, "user");
+	if (ns->join_user_fd >= 0 &&
+	    oci_userns_check_joined(&ia->cfg->linux_, user ? user->path : "", &err) < 0)
+		goto fail;
+	if (ns->join_pid_fd >= 0)
+		close(ns->join_pid_fd);
+	if (ns->join_user_fd >= 0)
+		close(ns->join_user_fd);
 	pid_t pid = clone_init(ns->clone_flags | CLONE_PARENT);
-	if (pid < 0 && errno == ENOMEM) {
+	if (pid < 0 && errno == ENOMEM && ns->join_pid_fd >= 0) {
 		/* What the kernel says when the namespace's pid 1 is gone. */
 		const oci_config_namespace *p = oci_config_find_namespace(ia->cfg, "pid");
 		oci_err(&err, OCI_E_INVALID,
@@ -502,7 +519,7 @@ static pid_t spawn_via_intermediate(creation *c, oci_init_args *ia, const ns_pla
 	if (cpid < 0)
 		return oci_err_errno(err, errno, "fork");
 	if (cpid == 0)
-		clone_into_joined_pidns(c, ia, ns);
+		clone_into_joined_ns(c, ia, ns);
 	close(c->sock[1]);
 	c->sock[1] = -1;
 	char buf[OCI_SYNC_MAX + 1];
@@ -533,7 +550,7 @@ static int spawn_init(creation *c, const oci_bundle_config *b, const ns_plan *ns
 	ia.new_netns = ns->clone_flags & CLONE_NEWNET;
 	ia.new_cgroupns = ns->new_cgroupns;
 	ia.new_timens = ns->new_timens;
-	ia.join_user_fd = ns->join_user_fd;
+	ia.joined_userns = ns->join_user_fd >= 0;
 	memcpy(ia.join_fds, ns->join_fds, sizeof(ia.join_fds));
 	memcpy(ia.join_types, ns->join_types, sizeof(ia.join_types));
 
@@ -541,7 +558,7 @@ static int spawn_init(creation *c, const oci_bundle_config *b, const ns_plan *ns
 	oci_signals_block(&c->oldmask);
 	c->blocked = true;
 	pid_t pid;
-	if (ns->join_pid_fd >= 0) {
+	if (ns->join_pid_fd >= 0 || ns->join_user_fd >= 0) {
 		pid = spawn_via_intermediate(c, &ia, ns, err);
 		if (pid < 0)
 			return -1;
@@ -575,7 +592,7 @@ static int spawn_init(creation *c, const oci_bundle_config *b, const ns_plan *ns
 		return -1;
 	if (ia.userns && oci_userns_write_maps(pid, &b->cfg.linux_, err) < 0)
 		return -1;
-	if (ia.userns &&
+	if ((ia.userns || ia.joined_userns) &&
 	    oci_mounts_send_sources(pid, c->sock[0], &b->cfg, c->opts->bundle, err) < 0)
 		return -1;
 	if (oci_cgroup_enter(c->d.st.cgroups, pid, err) < 0)

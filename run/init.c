@@ -59,7 +59,7 @@ static void close_inherited(oci_init_args *a)
 			continue;
 		int fd = atoi(de->d_name);
 		if (fd < keep_max || fd == dirfd(d) || fd == a->sync || fd == a->fifo ||
-		    fd == a->join_user_fd || fd == oci_log_fd())
+		    fd == oci_log_fd())
 			continue;
 		bool ours = false;
 		for (int i = 0; a->join_fds[i] >= 0; i++)
@@ -193,16 +193,8 @@ void oci_init_main(oci_init_args *a)
 		fail(a, &err);
 	}
 
-	/* Before joining a user namespace by path: we still hold the caps of the namespace
-	 * that owns the new network namespace. */
 	if (a->new_netns && loopback_up(&err) < 0)
 		fail(a, &err);
-	if (a->join_user_fd >= 0 && setns(a->join_user_fd, CLONE_NEWUSER) < 0) {
-		oci_err_errno(&err, errno, "cannot join the user namespace");
-		fail(a, &err);
-	}
-	if (a->join_user_fd >= 0)
-		close(a->join_user_fd);
 	for (int i = 0; a->join_fds[i] >= 0; i++) {
 		if (setns(a->join_fds[i], a->join_types[i]) < 0) {
 			oci_err_errno(&err, errno, "cannot join the %s namespace",
@@ -211,8 +203,7 @@ void oci_init_main(oci_init_args *a)
 		}
 		close(a->join_fds[i]);
 	}
-	if ((a->userns || a->join_user_fd >= 0) &&
-	    (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)) {
+	if ((a->userns || a->joined_userns) && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)) {
 		oci_err_errno(&err, errno,
 			      "cannot become root in the user namespace (is uid 0 mapped?)");
 		fail(a, &err);
@@ -226,7 +217,7 @@ void oci_init_main(oci_init_args *a)
 	if (!a->opts->no_new_keyring && oci_lsm_set_keycreate(&lsm, process, &err) < 0)
 		fail(a, &err);
 	if (!a->opts->no_new_keyring &&
-	    join_keyring(a->opts->id, a->userns || a->join_user_fd >= 0, &err) < 0)
+	    join_keyring(a->opts->id, a->userns || a->joined_userns, &err) < 0)
 		fail(a, &err);
 	if (oci_process_oom_score(process, &err) < 0 || oci_process_rlimits(process, &err) < 0 ||
 	    oci_process_sched(process, &err) < 0)
@@ -236,7 +227,7 @@ void oci_init_main(oci_init_args *a)
 	oci_mount_ctx mctx = {.cfg = cfg,
 			      .rootfs = a->rootfs,
 			      .bundle = bundle,
-			      .userns = a->userns,
+			      .userns = a->userns || a->joined_userns,
 			      .new_cgroupns = a->new_cgroupns,
 			      .shared_mountns = !oci_config_find_namespace(cfg, "mount"),
 			      .trees = a->mount_trees,

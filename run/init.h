@@ -23,7 +23,8 @@ typedef struct oci_init_args {
 			    enters */
 	int join_fds[8]; /* namespaces to join by path (fds), -1 terminated */
 	int join_types[8];
-	int join_user_fd;	/* user namespace to join, or -1 */
+	bool joined_userns;	/* a user namespace joined by path (before the clone, so the new
+				   namespaces are its own) */
 	const int *mount_trees; /* per config mount: a detached tree to attach (-1), or NULL */
 	const struct oci_seccomp *seccomp; /* compiled linux.seccomp (empty: none) */
 } oci_init_args;

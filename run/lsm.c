@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/statfs.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "common/safepath.h"
@@ -29,8 +30,14 @@ bool oci_lsm_apparmor_enabled(void)
 bool oci_lsm_selinux_enabled(void)
 {
 	struct statfs sfs;
-	return statfs("/sys/fs/selinux", &sfs) == 0 &&
-	       sfs.f_type == (typeof(sfs.f_type))SELINUX_MAGIC;
+	if (statfs("/sys/fs/selinux", &sfs) < 0 || sfs.f_type != (typeof(sfs.f_type))SELINUX_MAGIC)
+		return false;
+	/* Until a policy is loaded every task is "kernel" and the kernel takes any label
+	 * without applying it: the container would run unconfined (runc's rule too). */
+	char cur[16] = {0};
+	cleanup_close int fd = open("/proc/thread-self/attr/current", O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd < 0 ? -1 : read(fd, cur, sizeof(cur) - 1);
+	return n > 0 && strcmp(cur, "kernel") && strcmp(cur, "kernel\n");
 }
 
 static bool is_set(const char *s)
@@ -50,6 +57,20 @@ static int check_label(const char *field, const char *s, oci_error *err)
 	if (strlen(s) > 4000)
 		return oci_err(err, OCI_E_INVALID, "%s: longer than 4000 bytes", field);
 	return 0;
+}
+
+/* The loaded policy knows label: what the kernel answers to it written to selinuxfs's context
+ * file (libselinux's security_check_context). A runtime whose policy denies that question
+ * learns the answer when the label is applied instead. */
+static int check_selinux_label(const char *field, const char *label, oci_error *err)
+{
+	cleanup_close int fd = open("/sys/fs/selinux/context", O_RDWR | O_CLOEXEC);
+	if (fd < 0 || write(fd, label, strlen(label)) >= 0 || errno != EINVAL)
+		return 0;
+	return oci_err(err, OCI_E_INVALID,
+		       "%s '%s': not a valid label in the loaded SELinux policy (an unknown user, "
+		       "role, type or level); use a label of the policy",
+		       field, label);
 }
 
 int oci_lsm_check(const oci_process *p, const char *mount_label, oci_error *err)
@@ -78,6 +99,8 @@ int oci_lsm_check(const oci_process *p, const char *mount_label, oci_error *err)
 			    "%s '%s': selinux label is specified in config, but selinux is "
 			    "disabled or not supported on this host",
 			    sel[i][0], sel[i][1]);
+		if (check_selinux_label(sel[i][0], sel[i][1], err) < 0)
+			return -1;
 	}
 	return 0;
 }
@@ -96,6 +119,11 @@ static int write_value(int fd, const char *rel, const char *value, oci_error *er
 {
 	size_t n = strlen(value);
 	ssize_t w = write(fd, value, n);
+	if (w < 0 && errno == EINVAL && strncmp(rel, "attr/apparmor", 13))
+		return oci_err_errno(err, errno,
+				     "'%s' is not a valid label in the loaded SELinux policy "
+				     "(writing /proc/thread-self/%s)",
+				     value, rel);
 	if (w < 0)
 		return oci_err_errno(err, errno, "cannot write '%s' to /proc/thread-self/%s", value,
 				     rel);
@@ -185,8 +213,7 @@ int oci_lsm_set_exec(oci_lsm_files *f, const oci_process *p, oci_error *err)
 int oci_lsm_mount_data(const char *type, const char *mount_label, char *data, size_t len,
 		       oci_error *err)
 {
-	if (!is_set(mount_label) ||
-	    (strcmp(type, "tmpfs") && strcmp(type, "devpts") && strcmp(type, "mqueue")))
+	if (!is_set(mount_label) || (strcmp(type, "tmpfs") && strcmp(type, "devpts")))
 		return 0;
 	size_t used = strlen(data);
 	int n = snprintf(data + used, len - used, "%scontext=\"%s\"", used ? "," : "", mount_label);
@@ -194,5 +221,21 @@ int oci_lsm_mount_data(const char *type, const char *mount_label, char *data, si
 		data[used] = '\0';
 		return oci_err(err, OCI_E_LIMIT, "linux.mountLabel: the mount data is too long");
 	}
+	return 0;
+}
+
+int oci_lsm_label_mount(int rootfd, const char *dest, const char *type, const char *mount_label,
+			oci_error *err)
+{
+	if (!is_set(mount_label) || strcmp(type, "mqueue"))
+		return 0;
+	cleanup_close int fd = oci_safe_open(rootfd, dest, O_PATH | O_CLOEXEC, 0, err);
+	if (fd < 0)
+		return oci_err_prefix(err, "linux.mountLabel");
+	char path[32];
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	if (setxattr(path, "security.selinux", mount_label, strlen(mount_label), 0) < 0)
+		return oci_err_errno(err, errno, "linux.mountLabel '%s': cannot label %s '%s'",
+				     mount_label, type, dest);
 	return 0;
 }

@@ -1,6 +1,7 @@
 /* The Linux security modules the container process runs under: process.apparmorProfile and
  * process.selinuxLabel become the labels of its execve, selinuxLabel that of its session
- * keyring, linux.mountLabel the context of its tmpfs/devpts/mqueue mounts. A label the host
+ * keyring, linux.mountLabel the context of its tmpfs/devpts mounts and the label of its
+ * mqueue mount. A label the host
  * cannot apply (its LSM is not enabled) is refused before anything is created, never
  * ignored. The /proc/<tid>/attr files are written through a procfs handle taken before the
  * container's mounts exist (common/safepath.c's procfs rule), so no mount or symlink of the
@@ -16,11 +17,12 @@
 
 /* AppArmor is the host's active AppArmor (/sys/module/apparmor/parameters/enabled). */
 bool oci_lsm_apparmor_enabled(void);
-/* SELinux is enabled: selinuxfs is mounted at /sys/fs/selinux. */
+/* SELinux is enabled: selinuxfs is mounted at /sys/fs/selinux and a policy is loaded. */
 bool oci_lsm_selinux_enabled(void);
 
 /* Before anything of the container exists: every label set in p (and mount_label, NULL for
- * none) is well formed and its LSM is enabled here; else one line naming the field. */
+ * none) is well formed, its LSM is enabled here and (SELinux) the loaded policy knows it;
+ * else one line naming the field. */
 int oci_lsm_check(const oci_process *p, const char *mount_label, oci_error *err);
 
 /* The runtime's /proc as the procfs handle the functions below write through; call before
@@ -51,7 +53,14 @@ int oci_lsm_set_keycreate(oci_lsm_files *f, const oci_process *p, oci_error *err
 int oci_lsm_set_exec(oci_lsm_files *f, const oci_process *p, oci_error *err);
 
 /* linux.mountLabel for a mount of type: appends context="LABEL" to the mount data
- * (len bytes in data) for tmpfs, devpts and mqueue, as runc does; other types unchanged. */
+ * (len bytes in data) for tmpfs and devpts, as runc does; other types unchanged. */
 int oci_lsm_mount_data(const char *type, const char *mount_label, char *data, size_t len,
 		       oci_error *err);
+
+/* linux.mountLabel for a mount of type just mounted at dest (in the root rootfd) that cannot
+ * take a context= option: mqueue, whose superblock is the IPC namespace's own, labelled when
+ * the namespace was made (the kernel refuses other settings with EINVAL). Its root is
+ * labelled instead, as runc does after its context= attempt fails. Other types: nothing. */
+int oci_lsm_label_mount(int rootfd, const char *dest, const char *type, const char *mount_label,
+			oci_error *err);
 #endif

@@ -693,6 +693,9 @@ static int do_mount(const oci_mount_ctx *ctx, int rootfd, const oci_config_mount
 				return oci_err_errno(err, e, "cannot mount %s on '%s'",
 						     type[0] ? type : source, dest);
 			}
+		} else if (oci_lsm_label_mount(rootfd, dest, type, ctx->cfg->linux_.mount_label,
+					       err) < 0) {
+			return -1;
 		}
 		if (!strcmp(type, "tmpfs") && has_option(options, "tmpcopyup")) {
 			/* target still names the covered directory: copy it into the new tmpfs. */

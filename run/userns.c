@@ -204,6 +204,45 @@ int oci_userns_open_mapped(const oci_config_idmap *uid, size_t nu, const oci_con
 	return fd;
 }
 
+/* Whether the map file (/proc/self/uid_map or gid_map) holds exactly the n entries of list,
+ * in any order. A longer file, or an entry not in the list, is a mismatch. */
+static bool map_matches(const char *file, const oci_config_idmap *list, size_t n)
+{
+	FILE *f = fopen(file, "re");
+	if (!f)
+		return false;
+	unsigned long long c, h, s;
+	size_t seen = 0;
+	bool ok = true;
+	while (ok && fscanf(f, "%llu %llu %llu", &c, &h, &s) == 3) {
+		bool found = false;
+		for (size_t i = 0; i < n && !found; i++)
+			found =
+			    list[i].container_id == c && list[i].host_id == h && list[i].size == s;
+		ok = found && ++seen <= n;
+	}
+	ok = ok && feof(f) && !ferror(f) && seen == n;
+	fclose(f);
+	return ok;
+}
+
+int oci_userns_check_joined(const oci_config_linux *l, const char *path, oci_error *err)
+{
+	if (l->n_uid_mappings &&
+	    !map_matches("/proc/self/uid_map", l->uid_mappings, l->n_uid_mappings))
+		return oci_err(err, OCI_E_INVALID,
+			       "linux.uidMappings: not the maps of the user namespace '%s' (see "
+			       "/proc/PID/uid_map of a process in it): give its maps or none",
+			       path);
+	if (l->n_gid_mappings &&
+	    !map_matches("/proc/self/gid_map", l->gid_mappings, l->n_gid_mappings))
+		return oci_err(err, OCI_E_INVALID,
+			       "linux.gidMappings: not the maps of the user namespace '%s' (see "
+			       "/proc/PID/gid_map of a process in it): give its maps or none",
+			       path);
+	return 0;
+}
+
 bool oci_userns_is_initial(void)
 {
 	FILE *f = fopen("/proc/self/uid_map", "re");

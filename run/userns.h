@@ -21,6 +21,11 @@ int oci_userns_write_maps(pid_t pid, const oci_config_linux *l, oci_error *err);
 int oci_userns_open_mapped(const oci_config_idmap *uid, size_t nu, const oci_config_idmap *gid,
 			   size_t ng, oci_error *err);
 
+/* Called in a user namespace joined by path (linux.namespaces' user path): mappings in the
+ * config, which runc 1.1 requires there and runc 1.2 checks, must be that namespace's own
+ * (any order); none is fine. An error names the key and the path. */
+int oci_userns_check_joined(const oci_config_linux *l, const char *path, oci_error *err);
+
 /* Whether this runtime is unprivileged towards the host ("rootless"), decided once as runc
  * decides it: --rootless true or false, or by default (auto) rootless when the effective uid
  * is not 0, or when it is 0 only inside a user namespace that is not the initial one — where

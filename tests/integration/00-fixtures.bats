@@ -390,6 +390,12 @@ for m in tarfile.open(sys.argv[1]): print(m.name, m.type.decode(), m.linkname)' 
 	# wrapped into an image with correct digests
 	"$HOSTILE" dotdot "$BATS_TEST_TMPDIR/d.tar" --image "$BATS_TEST_TMPDIR/img" >/dev/null
 	check_diff_ids "$BATS_TEST_TMPDIR/img" "$(jq -r '.manifests[0].digest' "$BATS_TEST_TMPDIR/img/index.json")"
+	# a bomb's diff_id is the one its generator hashed while writing it (mkimage.py does not
+	# inflate it again): the same as inflating it
+	"$HOSTILE" tar-padding "$BATS_TEST_TMPDIR/p.gz" --size 32M --image "$BATS_TEST_TMPDIR/pimg" --no-base >/dev/null
+	check_diff_ids "$BATS_TEST_TMPDIR/pimg" "$(jq -r '.manifests[0].digest' "$BATS_TEST_TMPDIR/pimg/index.json")"
+	"$HOSTILE" gzip-bomb "$BATS_TEST_TMPDIR/b.gz" --size 16M --image "$BATS_TEST_TMPDIR/bimg" --no-base >/dev/null
+	check_diff_ids "$BATS_TEST_TMPDIR/bimg" "$(jq -r '.manifests[0].digest' "$BATS_TEST_TMPDIR/bimg/index.json")"
 }
 
 @test "treecmp.sh: identical trees match; mode, owner, content, links, xattrs differ" {

@@ -89,8 +89,10 @@ teardown() {
 @test "cache prune leaves what running pulls hold and never follows a link out of the cache" {
 	"$OCI_FETCH" -q --cache "$T/c" -o "$T/l1" "$REGISTRY/test/two:latest"
 	held=${LAYERS[0]}
-	# a pull downloading that blob holds its lock
-	flock "$T/c/.locks/sha256-${held#sha256:}" sleep 60 &
+	# a pull downloading that blob holds its lock: the holder is the one process that has the
+	# lock file open (flock(1) would leave its `sleep` child, and the output bats waits on, for
+	# the whole minute after teardown killed flock)
+	(exec 9<>"$T/c/.locks/sha256-${held#sha256:}" && flock 9 && exec sleep 60) >/dev/null 2>&1 &
 	HOLDER=$!
 	for _ in $(seq 1 50); do
 		flock -n "$T/c/.locks/sha256-${held#sha256:}" true || break

@@ -384,6 +384,90 @@ userns_locked_source() {
 	[ "$(stat -c %u "$L/vol/new")" = 100000 ]
 }
 
+# userns_holder: $HOLDER, a process in a user namespace mapping 0-65535 to the host's
+# 100000-165535 (as the new one of userns_locked_source), for linux.namespaces' user path.
+userns_holder() {
+	unshare -U sleep 60 &
+	HOLDER=$!
+	local i self
+	self=$(readlink /proc/self/ns/user)
+	for i in $(seq 100); do [ "$(readlink /proc/$HOLDER/ns/user)" != "$self" ] && break; sleep 0.05; done
+	echo "0 100000 65536" >/proc/$HOLDER/uid_map && echo "0 100000 65536" >/proc/$HOLDER/gid_map
+}
+
+@test "user namespace joined by path: bind sources only the host's root may search are opened before joining it" {
+	userns_locked_source
+	userns_holder
+	echo file-host >"$L/file"
+	chown 100000:100000 "$L/vol"
+	mkdir "$B/rootfs/ro" "$B/rootfs/rw"
+	touch "$B/rootfs/f"
+	# the mappings stay: they are the holder's (runc 1.1 refuses a user namespace without)
+	edit_config "(.linux.namespaces[] | select(.type == \"user\")) += {path: \"/proc/$HOLDER/ns/user\"}
+		| .mounts += [
+		{destination: \"/ro\", type: \"bind\", source: \"$L/vol\", options: [\"rbind\", \"ro\"]},
+		{destination: \"/rw\", type: \"bind\", source: \"$L/vol\", options: [\"bind\"]},
+		{destination: \"/f\", type: \"bind\", source: \"$L/file\", options: [\"bind\", \"ro\"]}]"
+	in_container 'cat /proc/self/uid_map; cat /ro/data /f; echo new >/rw/new && echo wrote; (echo x >/ro/x) 2>/dev/null || echo ro; (echo x >/f) 2>/dev/null || echo ro; ls /proc/1/fd; true'
+	kill "$HOLDER"
+	assert_success
+	[[ "${lines[0]}" =~ ^\ +0\ +100000\ +65536$ ]] || { echo "$output" >&2; false; }
+	[ "${lines[1]}" = from-host ]
+	[ "${lines[2]}" = file-host ]
+	[ "${lines[3]}" = wrote ]
+	[ "${lines[4]}" = ro ] && [ "${lines[5]}" = ro ]
+	[ "${lines[*]:6}" = "0 1 2" ]
+	[ "$(stat -c %u "$L/vol/new")" = 100000 ]
+	[ ! -e "$L/vol/x" ]
+	[ "$(cat "$L/file")" = file-host ]
+}
+
+@test "user namespace joined by path: the config's maps must be its own, or absent" {
+	userns_holder
+	edit_config ".linux.namespaces += [{type: \"user\", path: \"/proc/$HOLDER/ns/user\"}]
+		| .linux.uidMappings = [{containerID: 0, hostID: 200000, size: 65536}]
+		| .linux.gidMappings = [{containerID: 0, hostID: 100000, size: 65536}]"
+	in_container 'echo ran'
+	if is_oci_run; then
+		assert_failure
+		assert_one_line_error oci-run
+		assert_output_contains "linux.uidMappings: not the maps of the user namespace '/proc/$HOLDER/ns/user'"
+		[ -z "$(rt list -q)" ]
+	fi
+	# without maps: runc 1.1 refuses ("no uid mappings found"), crun and oci-run join
+	edit_config 'del(.linux.uidMappings, .linux.gidMappings)'
+	in_container 'cat /proc/self/uid_map'
+	kill "$HOLDER"
+	peer_is runc "refuses a user namespace joined by path without linux.uidMappings (no uid mappings found)"
+	assert_success
+	[[ "$output" =~ ^\ +0\ +100000\ +65536$ ]]
+}
+
+@test "user namespace joined by path: a read-only host mount at a source stays read-only; a bundle symlink resolves on the host" {
+	userns_locked_source
+	userns_holder
+	mkdir -m 0777 "$BATS_TEST_TMPDIR/under"
+	echo from-under >"$BATS_TEST_TMPDIR/under/data"
+	HOST_MOUNT=$L/vol
+	mount --bind -o ro "$BATS_TEST_TMPDIR/under" "$HOST_MOUNT"
+	# the same path inside the rootfs, where the container's root could reach it
+	mkdir -p "$B/rootfs$L/vol" "$B/rootfs/m" "$B/rootfs/abs"
+	echo from-rootfs >"$B/rootfs$L/vol/data"
+	ln -s "$L/vol" "$B/abs"
+	edit_config "(.linux.namespaces[] | select(.type == \"user\")) += {path: \"/proc/$HOLDER/ns/user\"}
+		| .process.capabilities.bounding += [\"CAP_SYS_ADMIN\"]
+		| .process.capabilities.effective += [\"CAP_SYS_ADMIN\"]
+		| .process.capabilities.permitted += [\"CAP_SYS_ADMIN\"]
+		| .mounts += [{destination: \"/m\", type: \"bind\", source: \"$L/vol\", options: [\"rbind\"]},
+			{destination: \"/abs\", type: \"bind\", source: \"abs\", options: [\"rbind\"]}]"
+	in_container 'cat /abs/data; for d in /m /abs; do mount -o remount,bind,rw $d 2>/dev/null && echo remounted; (echo x >$d/x) 2>/dev/null || echo read-only; done'
+	kill "$HOLDER"
+	peer_is crun "lets the container's root remount the host's read-only mount at the source writable (and write through it)"
+	assert_success
+	[ "$(echo $output)" = "from-under read-only read-only" ] || { echo "$output" >&2; false; }
+	[ ! -e "$BATS_TEST_TMPDIR/under/x" ]
+}
+
 @test "user namespace: a bind source opened before joining resolves on the host, never in the container's root" {
 	is_crun && skip "crun 1.8 looks a relative source up inside the user namespace: error stat'ing file 'abs': Permission denied"
 	userns_locked_source

@@ -109,10 +109,3 @@ cleanup_containers() {
 	done
 }
 
-is_crun() {
-	[ "$(basename "$RUNTIME")" = crun ]
-}
-
-is_oci_run() {
-	[ "$RUNTIME" = "$OCI_RUN" ] || [ "$(basename "$RUNTIME")" = oci-run ]
-}

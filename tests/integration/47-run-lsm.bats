@@ -7,9 +7,38 @@
 # tested in the qemu guest, whose Debian kernel has AppArmor: the lsm-* blocks of
 # 80-cgroupv2.guest.sh. RUNTIME=runc runs these too (runc 1.1.5 refuses them as well, in its
 # own words).
+#
+# SELinux for real (the "selinux:" tests): this file boots its own qemu guest once
+# (tests/lib/vm/vm.sh), Debian's kernel with security=selinux, which loads and enforces the
+# policy of tests/lib/vm/selinux/policy.conf (compiled here by build.sh with checkpolicy) and
+# runs tests/lib/vm/selinux/guest.sh; each test asserts on its se-* block: selinuxLabel on the
+# init, its keyring and exec, exec --process-label, mountLabel on the tmpfs/devpts/mqueue
+# mounts, a denied write, unknown labels, the /proc decoys. RUNTIME=runc runs the guest with
+# runc 1.1.5.
 
 load ../lib/common
 load 40-run-lib
+load ../lib/vm
+
+CT=system_u:system_r:container_t:s0:c1,c2
+CT_EXEC=system_u:system_r:container_t:s0:c3
+MNT=system_u:object_r:container_file_t:s0:c1,c2
+
+setup_file() {
+	local why
+	mkdir -p "$BATS_FILE_TMPDIR/vm"
+	if ! why=$("$TOP/tests/lib/vm/selinux/build.sh" "$BATS_FILE_TMPDIR/selinux-policy" 2>&1); then
+		echo "${why:-checkpolicy failed}" >"$BATS_FILE_TMPDIR/vm/skip"
+		return 0
+	fi
+	export VM_APPEND="security=selinux selinux=1"
+	vm_setup_file "$TOP/tests/lib/vm/selinux/guest.sh" "$BATS_FILE_TMPDIR/selinux-policy"
+}
+
+# guest_oci_run: the guest ran oci-run (its messages are checked only then).
+guest_oci_run() {
+	[ "$(basename "$RUNTIME")" != runc ]
+}
 
 setup() {
 	require_root
@@ -187,4 +216,146 @@ nothing_left() {
 	assert_success
 	[ "$(jq -r '.linux.apparmor.enabled' <<<"$output")" = true ]
 	[ "$(jq -r '.linux.selinux.enabled' <<<"$output")" = true ]
+}
+
+# ---- SELinux for real: the se-* blocks of tests/lib/vm/selinux/guest.sh ----
+
+@test "selinux: the guest's kernel runs SELinux (no AppArmor) and enforces the test policy" {
+	vm_test se-load
+	[[ ",$(vm_get lsm)," == *,selinux,* ]]
+	[[ ",$(vm_get lsm)," != *,apparmor,* ]]
+	vm_cmd load
+	assert_success
+	vm_is enforce 1
+	vm_is self "system_u:system_r:host_t:s0-s0:c0.c3"
+	vm_is secret "system_u:object_r:secret_t:s0 host"
+}
+
+@test "selinux: with no policy loaded yet a label is refused in one line (the kernel would apply none)" {
+	vm_test se-load
+	vm_cmd nopolicy
+	assert_failure
+	[[ "$output" != *RAN* ]]
+	assert_output_contains "selinux label is specified in config, but selinux is disabled or not supported"
+	if guest_oci_run; then
+		assert_one_line_error oci-run
+		assert_output_contains "process.selinuxLabel '$CT'"
+	fi
+}
+
+@test "selinux: process.selinuxLabel labels the container's init and its session keyring" {
+	vm_test se-run
+	vm_cmd run
+	assert_success
+	vm_is init "$CT"
+	vm_is keyring "$CT"
+}
+
+@test "selinux: exec inherits the label, exec --process-label gives another" {
+	vm_test se-run
+	vm_cmd exec-inherit
+	assert_success
+	[ "${lines[0]}" = "$CT" ]
+	vm_cmd exec-label
+	assert_success
+	[ "${lines[0]}" = "$CT_EXEC" ]
+	vm_cmd exec-host
+	assert_success
+	[ "${lines[0]}" = system_u:system_r:host_t:s0 ]
+}
+
+@test "selinux: the label confines: container_t cannot write a secret_t file that host_t can" {
+	vm_test se-run
+	vm_cmd exec-inherit
+	assert_output_contains "can't create /secret/f: Permission denied"
+	assert_output_contains "secret=1"
+	# reading is allowed, and the file is the host's still
+	[ "${lines[-1]}" = host ]
+	vm_cmd exec-label
+	assert_output_contains "secret=1"
+	# the same write under the host's label, in the same container, succeeds
+	vm_cmd exec-host
+	assert_output_contains "secret=0"
+	vm_is secret-after container
+}
+
+@test "selinux: linux.mountLabel labels the container's tmpfs, /dev, devpts and mqueue, not its rootfs" {
+	vm_test se-run
+	vm_cmd exec-inherit
+	assert_output_contains "tmp=0"
+	vm_is tmp "$MNT"
+	vm_is dev "$MNT"
+	vm_is pts "$MNT"
+	vm_is mqueue "$MNT"
+	vm_is rootfs system_u:object_r:file_t:s0
+}
+
+@test "selinux: a label the policy does not know fails create or exec in one line, nothing left" {
+	vm_test se-invalid
+	vm_cmd run
+	assert_failure
+	[[ "$output" != *RAN* ]]
+	vm_cmd run-mount
+	assert_failure
+	[[ "$output" != *RAN* ]]
+	vm_cmd exec
+	assert_failure
+	[[ "$output" != *RAN* ]]
+	if guest_oci_run; then
+		vm_cmd run
+		assert_one_line_error oci-run
+		assert_output_contains "process.selinuxLabel 'system_u:system_r:nosuch_t:s0': not a valid label in the loaded SELinux policy"
+		vm_cmd run-mount
+		assert_one_line_error oci-run
+		assert_output_contains "linux.mountLabel 'system_u:object_r:nosuch_t:s0': not a valid label in the loaded SELinux policy"
+		vm_cmd exec
+		assert_one_line_error oci-run
+		assert_output_contains "process.selinuxLabel 'system_u:system_r:nosuch_t:s0': not a valid label"
+	else
+		# runc 1.1.5 finds out when it applies the label, in its init
+		vm_cmd run
+		assert_output_contains "write /proc/self/attr/keycreate: invalid argument"
+		vm_cmd run-mount
+		assert_output_contains 'context=\"system_u:object_r:nosuch_t:s0\": invalid argument'
+	fi
+	vm_cmd list
+	assert_success
+	[ -z "$output" ]
+	vm_cmd list-mount
+	[ -z "$output" ]
+	vm_is cgroup-left ""
+	# a refused exec leaves the container running
+	vm_is status running
+}
+
+@test "selinux attack: a rootfs /proc symlinked to decoy attr files neither redirects nor skips the label" {
+	vm_test se-attack-symlink
+	vm_is written ""
+	vm_cmd run
+	if guest_oci_run; then
+		# the write went through the runtime's own procfs: the init is labelled
+		assert_success
+		vm_is init "$CT"
+	else
+		# runc refuses a /proc that is not procfs
+		assert_failure
+		assert_output_contains "is not on procfs"
+	fi
+}
+
+@test "selinux attack: exec --process-label into a container that covered its /proc with decoys is labelled" {
+	vm_test se-attack-exec
+	vm_cmd run
+	assert_success
+	vm_is covered 1
+	vm_is written ""
+	vm_cmd exec
+	if guest_oci_run; then
+		assert_success
+		vm_is exec-attr "$CT_EXEC"
+	else
+		# runc 1.1.5 refuses the container's /proc (not procfs)
+		assert_failure
+		assert_output_contains "is not on procfs"
+	fi
 }

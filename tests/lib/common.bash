@@ -28,6 +28,34 @@ if [ "$(basename "$RUNTIME")" = crun ] && [ "$(id -u)" = 0 ] &&
 		mount -t cgroup -o hugetlb cgroup /sys/fs/cgroup/hugetlb 2>/dev/null || true
 fi
 
+# The runtime under test: is_oci_run, is_runc, is_crun. A peer's own behaviour is marked with
+# peer_is NAME "REASON" (skip when the peer under test is NAME) or skip_peer "REASON"; both
+# name the runtime and its version ("crun 1.8.1: REASON"), so no message names the wrong one.
+is_oci_run() {
+	[ "$RUNTIME" = "$OCI_RUN" ] || [ "$(basename "$RUNTIME")" = oci-run ]
+}
+is_runc() {
+	[ "$(basename "$RUNTIME")" = runc ]
+}
+is_crun() {
+	[ "$(basename "$RUNTIME")" = crun ]
+}
+peer_name() {
+	local v
+	is_oci_run && { echo oci-run; return; }
+	v=$("$RUNTIME" --version 2>/dev/null | sed -n '1s/.* version \([0-9][0-9.]*\).*/\1/p')
+	echo "$(basename "$RUNTIME") ${v:-(unknown version)}"
+}
+skip_peer() {
+	skip "$(peer_name): $*"
+}
+peer_is() {
+	if [ "$(basename "$RUNTIME")" = "$1" ] && ! is_oci_run; then
+		shift
+		skip_peer "$@"
+	fi
+}
+
 require_root() {
 	[ "$(id -u)" = 0 ] || skip "needs root"
 }

@@ -50,7 +50,7 @@ fi
 	procps psmisc util-linux attr xfsprogs
 	clang libclang-rt-14-dev llvm
 	podman containerd slirp4netns catatonit
-	qemu-system-x86 linux-image-amd64 apparmor
+	qemu-system-x86 linux-image-amd64 apparmor checkpolicy keyutils
 	criu libprotobuf-c-dev
 )
 missing=()

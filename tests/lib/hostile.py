@@ -16,6 +16,7 @@ unless --no-base) with correct digests, through mkimage.py --layer-blob.
 
 import argparse
 import gzip
+import hashlib
 import os
 import subprocess
 import sys
@@ -106,18 +107,22 @@ def parse_size(s):
 
 class GzipZeros:
     """Writes a single-member gzip stream: a prefix, then N zero bytes, then a suffix,
-    without holding the zeros in memory (full flushes make every 1 MiB chunk identical)."""
+    without holding the zeros in memory (full flushes make every 1 MiB chunk identical).
+    close() returns the sha256 of what it inflates to, the layer's diff_id (mkimage.py would
+    otherwise inflate gigabytes again to learn it)."""
 
     def __init__(self, out):
         self.out = out
         self.c = zlib.compressobj(9, zlib.DEFLATED, -15)
         self.crc = 0
         self.size = 0
+        self.h = hashlib.sha256()
         out.write(b"\x1f\x8b\x08\x00" + (0).to_bytes(4, "little") + b"\x02\xff")
 
     def data(self, b):
         self.out.write(self.c.compress(b) + self.c.flush(zlib.Z_FULL_FLUSH))
         self.crc = zlib.crc32(b, self.crc)
+        self.h.update(b)
         self.size += len(b)
 
     def zeros(self, n):
@@ -132,6 +137,7 @@ class GzipZeros:
                 n_done += 1
             self.out.write(cached)
             self.crc = zlib.crc32(chunk, self.crc)
+            self.h.update(chunk)
             self.size += len(chunk)
             n -= len(chunk)
         if n:
@@ -141,6 +147,7 @@ class GzipZeros:
         self.out.write(self.c.flush(zlib.Z_FINISH))
         self.out.write((self.crc & 0xffffffff).to_bytes(4, "little"))
         self.out.write((self.size & 0xffffffff).to_bytes(4, "little"))
+        return "sha256:" + self.h.hexdigest()
 
 
 def zstd_raw_frame(payload, window_log):
@@ -464,7 +471,7 @@ def c_gzip_bomb(a, out):
     g = GzipZeros(out)
     g.data(header("zeros", REG, n))
     g.zeros(n + (-n % 512) + 1024)
-    g.close()
+    return g.close()
 
 
 @case("zstd-huge-window", "zstd",
@@ -480,7 +487,7 @@ def c_tar_padding(a, out):
     g = GzipZeros(out)
     g.data(tar(member("small", data="small\n")))
     g.zeros(n)
-    g.close()
+    return g.close()
 
 
 @case("many-files", "gzip",
@@ -520,6 +527,7 @@ def main():
     fmt, _, fn = CASES[a.case]
     tmp = a.outfile + ".part"
     blobs = [a.outfile]
+    diff_id = None
     with open(tmp, "wb") as out:
         if fmt == "layers":
             # one file per layer: OUTFILE, OUTFILE.2, ...
@@ -538,7 +546,7 @@ def main():
             else:
                 out.write(data)
         else:
-            fn(a, out)
+            diff_id = fn(a, out)
     os.rename(tmp, a.outfile)
     if a.image:
         cmd = [sys.executable, os.path.join(os.path.dirname(os.path.abspath(__file__)),
@@ -547,6 +555,8 @@ def main():
             cmd += ["--layer-blob", b]
         if a.no_base:
             cmd.append("--no-base")
+        if diff_id:
+            cmd += ["--layer-diff-id", diff_id]
         r = subprocess.run(cmd, stdout=subprocess.PIPE)
         if r.returncode != 0:
             return 1

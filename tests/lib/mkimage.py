@@ -445,9 +445,9 @@ def dir_layer(lay, root, comp, types, level):
                           "directory " + os.path.basename(os.path.normpath(root)))
 
 
-def layer_from_blob(lay, path, types, comment):
+def layer_from_blob(lay, path, types, comment, diff_id=None):
     kind = sniff(path)
-    diff_id = diff_id_of_blob(path, kind)
+    diff_id = diff_id or diff_id_of_blob(path, kind)
     fd, blobpath = tempfile.mkstemp(dir=lay.tmp, suffix=".blob")
     os.close(fd)
     shutil.copyfile(path, blobpath)
@@ -563,7 +563,9 @@ def build_image(lay, args, types, platform, shared):
     for i, b in enumerate(args.layer_blob):
         key = ("blob", i)
         if key not in shared:
-            shared[key] = layer_from_blob(lay, b, types, "layer blob " + os.path.basename(b))
+            known = args.layer_diff_id[i] if i < len(args.layer_diff_id) else None
+            shared[key] = layer_from_blob(lay, b, types, "layer blob " + os.path.basename(b),
+                                          known)
         layers.append(shared[key])
     if not layers:
         die("no layers (--no-base needs --layer-tar or --layer-blob)")
@@ -819,6 +821,9 @@ def main():
                     help="add an uncompressed tar as a layer (repeatable)")
     ap.add_argument("--layer-blob", action="append", default=[],
                     help="add a layer blob as-is (repeatable)")
+    ap.add_argument("--layer-diff-id", action="append", default=[],
+                    help="the diff_id of the Nth --layer-blob, given by the tool that generated "
+                    "it instead of inflating the blob again (repeatable, in order)")
     ap.add_argument("--foreign-layer", type=int, action="append", default=[],
                     help="make layer N (1-based) non-distributable/foreign (repeatable)")
     ap.add_argument("--foreign-url", action="append", default=[],

@@ -23,7 +23,8 @@
 # their shared libraries, the 9p modules, tests/lib/vm/{init,stage2}) is built into
 # tests/tmp/vm/ and kept while its inputs' hashes are the same. The guest powers itself off
 # after 3/4 of TIMEOUT (a watchdog in stage2) if the host's timeout has not ended it. VM_KERNEL overrides the kernel image (its
-# modules must be in /lib/modules/<version>).
+# modules must be in /lib/modules/<version>). VM_APPEND adds kernel arguments (e.g. another LSM:
+# security=selinux selinux=1).
 set -euo pipefail
 
 VM_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -119,10 +120,11 @@ initramfs() {
 	# criu for checkpoint/restore, with what it runs: GNU tar (tmpfs dumps, --numeric-owner),
 	# iproute2's ip (`ip addr save`) and the iptables tools (a net namespace's rules: CRIU
 	# 3.17 picks the legacy or the nft ones by what it finds); apparmor_parser to load the
-	# AppArmor profiles of the LSM tests (Debian's kernel enables AppArmor)
+	# AppArmor profiles of the LSM tests (Debian's kernel enables AppArmor); getfattr and
+	# keyctl to read the SELinux labels of files and keyrings
 	local extra=() f
 	for f in /usr/sbin/runc /usr/bin/setpriv /usr/sbin/criu /usr/bin/tar /usr/sbin/ip \
-		/usr/sbin/apparmor_parser \
+		/usr/sbin/apparmor_parser /usr/bin/getfattr /usr/bin/keyctl \
 		/usr/sbin/{iptables,ip6tables}{,-save,-restore} \
 		/usr/sbin/{iptables,ip6tables}-legacy{,-save,-restore}; do
 		[ -x "$f" ] && extra+=("$f")
@@ -205,7 +207,7 @@ boot() {
 	timeout -k 5 "$limit" qemu-system-x86_64 \
 		-nographic -no-reboot -m 1024 -smp 1 \
 		-kernel "$k" -initrd "$initrd" \
-		-append "cgroup_no_v1=all no_timer_check console=ttyS0 panic=-1 quiet loglevel=3 vm_watchdog=$((limit * 3 / 4))$append" "${extra[@]}" \
+		-append "cgroup_no_v1=all no_timer_check console=ttyS0 panic=-1 quiet loglevel=3 vm_watchdog=$((limit * 3 / 4))$append${VM_APPEND:+ $VM_APPEND}" "${extra[@]}" \
 		-fsdev "local,id=host,path=$share,security_model=none" \
 		-device virtio-9p-pci,fsdev=host,mount_tag=host \
 		-nic none -serial "file:$share/out/console.log" -monitor none -display none \
