@@ -37,6 +37,8 @@ int oci_cgroup_read(const char *dir, const char *file, char *buf, size_t len)
 }
 
 bool oci_cgroup_dry_run;
+/* the file the dry run last found (cleared before each dry run) */
+static char dry_run_last[4096];
 
 int oci_cgroup_apply_checked(const oci_cgroup *cg, const oci_resources *res, bool create,
 			     int (*apply)(const oci_cgroup *, const oci_resources *, bool,
@@ -44,6 +46,7 @@ int oci_cgroup_apply_checked(const oci_cgroup *cg, const oci_resources *res, boo
 			     oci_error *err)
 {
 	oci_cgroup_dry_run = true;
+	dry_run_last[0] = '\0';
 	int r = apply(cg, res, create, err);
 	oci_cgroup_dry_run = false;
 	return r < 0 ? -1 : apply(cg, res, create, err);
@@ -56,8 +59,13 @@ int oci_cgroup_write(const char *dir, const char *file, const char *val, const c
 	if (!p)
 		return -1;
 	if (oci_cgroup_dry_run) {
-		if (access(p, F_OK) == 0)
+		/* a list (devices.allow) is written line by line: its file is looked at once */
+		if (!strcmp(p, dry_run_last))
 			return 0;
+		if (access(p, F_OK) == 0) {
+			snprintf(dry_run_last, sizeof(dry_run_last), "%s", p);
+			return 0;
+		}
 		return oci_err_errno(err, errno, "linux.resources.%s: cannot write '%s' to '%s'",
 				     what, val, p);
 	}
