@@ -93,6 +93,7 @@ declare -A PARALLEL=(
 	[73-cve-review2]=""
 	[74-cve-review3]="cpu"
 	[75-cve-review4]=""
+	[76-cve-review5]=""
 	[80-cgroupv2]="cpu"
 	[82-run-events-criu]="cpu"
 	[83-systemd-cgroup]="cpu"

@@ -68,25 +68,37 @@ static int source_next(void *ctx, const void **b, size_t *n, oci_error *err)
 }
 
 /* Where the decompressor gets its compressed blocks (on the worker thread when there is
- * one): from the pipeline's ring or the source, each hashed as it is taken. */
+ * one): from the pipeline's ring, whose hasher hashes them, or from the source, each hashed
+ * here as it is taken. */
 static int pull_compressed(void *ctx, const void **b, size_t *n, oci_error *err)
 {
 	decoder *d = ctx;
-	int rc = d->pipe ? oci_unpack_pipeline_pop(d->pipe, b, n, err) : source_next(d, b, n, err);
+	if (d->pipe)
+		return oci_unpack_pipeline_pop(d->pipe, b, n, err);
+	int rc = source_next(d, b, n, err);
 	if (rc > 0 && oci_unpack_verify_compressed(&d->verify, *b, *n, err) < 0)
 		return -1;
 	return rc;
 }
 
-/* With a worker, the uncompressed digest is computed there too, next to the inflate: the
- * calling thread is left only the tar parse and the file creation, the slowest part. */
 static ssize_t produce(void *ctx, unsigned char *out, size_t cap, const void **buf, oci_error *err)
 {
 	decoder *d = ctx;
-	ssize_t n = oci_unpack_decompressor_next(d->dec, out, cap, buf, err);
-	if (n > 0 && d->pipe && oci_unpack_verify_raw(&d->verify, *buf, (size_t)n, err) < 0)
-		return -1;
-	return n;
+	return oci_unpack_decompressor_next(d->dec, out, cap, buf, err);
+}
+
+/* With a pipeline, both digests are computed on its hasher thread: inflating and hashing
+ * are each as much work as the tar parse and the file creation on the calling thread. */
+static int hash_compressed(void *ctx, const void *buf, size_t len, oci_error *err)
+{
+	decoder *d = ctx;
+	return oci_unpack_verify_compressed(&d->verify, buf, len, err);
+}
+
+static int hash_raw(void *ctx, const void *buf, size_t len, oci_error *err)
+{
+	decoder *d = ctx;
+	return oci_unpack_verify_raw(&d->verify, buf, len, err);
 }
 
 /* Stop the worker, if any, before the calling thread reports an error of its own. */
@@ -170,14 +182,15 @@ static int detect_compression(decoder *d)
 	return 0;
 }
 
-/* A compressed layer on a machine with more than one CPU gets a worker thread. */
+/* A compressed layer on a machine with more than one CPU gets a worker and a hasher. */
 static int pipeline_start(decoder *d, oci_error *err)
 {
 	if (d->comp != OCI_COMP_GZIP && d->comp != OCI_COMP_ZSTD)
 		return 0;
 	if (d->root->opts->no_threads || sysconf(_SC_NPROCESSORS_ONLN) < 2)
 		return 0;
-	d->pipe = oci_unpack_pipeline_new(source_next, d, produce, d, OUT_CAP, err);
+	d->pipe = oci_unpack_pipeline_new(source_next, d, produce, d, hash_compressed, hash_raw, d,
+					  OUT_CAP, err);
 	if (!d->pipe)
 		return -1;
 	return oci_unpack_pipeline_start(d->pipe, err);
