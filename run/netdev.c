@@ -15,6 +15,7 @@
 #include <fcntl.h>
 #include <linux/if_link.h>
 #include <linux/magic.h>
+#include <linux/net_namespace.h>
 #include <linux/netlink.h>
 #include <linux/nsfs.h>
 #include <linux/rtnetlink.h>
@@ -478,6 +479,117 @@ static int link_move_in(int s, int ifindex, int to_fd, const char *name, int *in
 	return e;
 }
 
+/* The id the namespace of socket s gives the namespace fd (RTM_GETNSID), or -1 (none). */
+static int nsid_of(int s, int fd)
+{
+	nl_req r;
+	nl_init(&r, RTM_GETNSID, 0, sizeof(struct rtgenmsg));
+	uint32_t v = (uint32_t)fd;
+	nl_attr(&r, NETNSA_FD, &v, sizeof(v));
+	cleanup_free nl_buf *reply = malloc(sizeof(*reply));
+	size_t len = 0;
+	if (!reply || nl_talk(s, &r, reply, &len) < 0 || reply->h.nlmsg_type != RTM_NEWNSID ||
+	    len < NLMSG_SPACE(sizeof(struct rtgenmsg)))
+		return -1;
+	const char *attrs = reply->b + NLMSG_SPACE(sizeof(struct rtgenmsg));
+	size_t alen = len - NLMSG_SPACE(sizeof(struct rtgenmsg)), off = 0;
+	const struct rtattr *a;
+	while ((a = rta_next(attrs, alen, &off))) {
+		int32_t id;
+		if (a->rta_type == NETNSA_NSID && RTA_PAYLOAD(a) >= sizeof(id)) {
+			memcpy(&id, RTA_DATA(a), sizeof(id));
+			return id;
+		}
+	}
+	return -1;
+}
+
+#define UPPERS_MAX 64
+
+/* Devices of the namespace of socket s whose lower device is index in another namespace
+ * (IFLA_LINK, IFLA_LINK_NETNSID): up to max of them, with that namespace's id there. */
+static int uppers_find(int s, int index, int *found, int32_t *nsids, size_t max, size_t *n)
+{
+	nl_req r;
+	nl_init(&r, RTM_GETLINK, NLM_F_DUMP, sizeof(struct ifinfomsg));
+	r.ifi.ifi_family = AF_UNSPEC;
+	uint32_t mask = RTEXT_FILTER_SKIP_STATS;
+	nl_attr(&r, IFLA_EXT_MASK, &mask, sizeof(mask));
+	*n = 0;
+	uint32_t port = nl_port(s);
+	if (send(s, &r, r.h.nlmsg_len, 0) < 0)
+		return -errno;
+	cleanup_free nl_buf *buf = malloc(sizeof(*buf));
+	if (!buf)
+		return -ENOMEM;
+	for (;;) {
+		size_t len, off = 0;
+		int e = nl_recv(s, buf, &len);
+		if (e < 0)
+			return e;
+		const struct nlmsghdr *h;
+		while ((h = nl_next(buf, len, &off))) {
+			if (!nl_ours(h, port, r.h.nlmsg_seq))
+				continue;
+			if (h->nlmsg_type == NLMSG_DONE)
+				return 0;
+			if (h->nlmsg_type == NLMSG_ERROR)
+				return -EBADMSG;
+			if (h->nlmsg_type != RTM_NEWLINK ||
+			    h->nlmsg_len < NLMSG_LENGTH(sizeof(struct ifinfomsg)))
+				continue;
+			const struct ifinfomsg *ifi = NLMSG_DATA(h);
+			const char *attrs = (const char *)ifi + NLMSG_ALIGN(sizeof(*ifi));
+			size_t alen = h->nlmsg_len - NLMSG_LENGTH(sizeof(*ifi)), aoff = 0;
+			const struct rtattr *a;
+			int32_t link = 0, nsid = -1;
+			while ((a = rta_next(attrs, alen, &aoff))) {
+				if (a->rta_type == IFLA_LINK && RTA_PAYLOAD(a) >= sizeof(link))
+					memcpy(&link, RTA_DATA(a), sizeof(link));
+				else if (a->rta_type == IFLA_LINK_NETNSID &&
+					 RTA_PAYLOAD(a) >= sizeof(nsid))
+					memcpy(&nsid, RTA_DATA(a), sizeof(nsid));
+			}
+			if (link == index && nsid >= 0 && *n < max) {
+				found[*n] = ifi->ifi_index;
+				nsids[(*n)++] = nsid;
+			}
+		}
+	}
+}
+
+/* After device host_index went back to the host (host_fd): the devices the container's
+ * namespace (socket s) stacked on it while it was there (a macvlan, ipvlan, vlan...) outlive
+ * the move (the kernel keeps an upper whose lower only changed namespace) and would keep that
+ * namespace on the host's interface, which matters where the namespace lives on (one joined
+ * by path). They are deleted; none can be made once the device is on the host. */
+static void uppers_del(int s, int host_fd, int host_index, const char *who, const char *host)
+{
+	int found[UPPERS_MAX];
+	int32_t nsids[UPPERS_MAX];
+	size_t n = 0;
+	/* the listing gives the host's namespace an id there first, if it had none */
+	int e = uppers_find(s, host_index, found, nsids, UPPERS_MAX, &n);
+	int host_id = e == 0 && n ? nsid_of(s, host_fd) : -1;
+	for (size_t i = 0; i < n; i++) {
+		if (nsids[i] != host_id)
+			continue;
+		nl_req r;
+		nl_init(&r, RTM_DELLINK, NLM_F_ACK, sizeof(struct ifinfomsg));
+		r.ifi.ifi_family = AF_UNSPEC;
+		r.ifi.ifi_index = found[i];
+		if ((e = nl_talk(s, &r, NULL, NULL)) < 0 && e != -ENODEV)
+			log_warn("%s: cannot delete interface %d the container stacked on '%s': %s",
+				 who, found[i], host, strerror(-e));
+		else
+			log_debug("%s: interface %d the container stacked on '%s' deleted", who,
+				  found[i], host);
+	}
+	if (e < 0 && !n)
+		log_warn("%s: cannot look for interfaces the container stacked on '%s': %s", who,
+			 host, strerror(-e));
+}
+
 /* ---- the pin and the record in the state directory ---- */
 
 static int pin_netns(int dirfd, int netns_fd, oci_error *err)
@@ -650,9 +762,13 @@ static void move_back_one(int ns_sock, int host_sock, int host_fd, const netdev_
 			 who, r->host);
 	else if (e < 0)
 		log_warn("%s: cannot give '%s' back to the host: %s", who, r->host, strerror(-e));
-	else
+	else {
 		log_debug("%s: interface '%s' (in the container '%s') is back on the host", who,
 			  r->host, now.name);
+		netdev_link back;
+		if (link_get(host_sock, 0, r->host, &back) == 0)
+			uppers_del(ns_sock, host_fd, back.ifindex, who, r->host);
+	}
 }
 
 /* One device of the host moved into netns_fd; r is filled once it is there (*moved set),
