@@ -506,9 +506,10 @@ static int nsid_of(int s, int fd)
 
 #define UPPERS_MAX 64
 
-/* Devices of the namespace of socket s whose lower device is index in another namespace
- * (IFLA_LINK, IFLA_LINK_NETNSID): up to max of them, with that namespace's id there. */
-static int uppers_find(int s, int index, int *found, int32_t *nsids, size_t max, size_t *n)
+/* Devices of the namespace of socket s whose lower device is index in the namespace it calls
+ * nsid (IFLA_LINK, IFLA_LINK_NETNSID): up to max of them. Listing them gives every namespace
+ * one of its devices points into an id there, if it had none. 0 or -errno. */
+static int uppers_find(int s, int index, int32_t nsid, int *found, size_t max, size_t *n)
 {
 	nl_req r;
 	nl_init(&r, RTM_GETLINK, NLM_F_DUMP, sizeof(struct ifinfomsg));
@@ -542,18 +543,16 @@ static int uppers_find(int s, int index, int *found, int32_t *nsids, size_t max,
 			const char *attrs = (const char *)ifi + NLMSG_ALIGN(sizeof(*ifi));
 			size_t alen = h->nlmsg_len - NLMSG_LENGTH(sizeof(*ifi)), aoff = 0;
 			const struct rtattr *a;
-			int32_t link = 0, nsid = -1;
+			int32_t link = 0, link_ns = -1;
 			while ((a = rta_next(attrs, alen, &aoff))) {
 				if (a->rta_type == IFLA_LINK && RTA_PAYLOAD(a) >= sizeof(link))
 					memcpy(&link, RTA_DATA(a), sizeof(link));
 				else if (a->rta_type == IFLA_LINK_NETNSID &&
-					 RTA_PAYLOAD(a) >= sizeof(nsid))
-					memcpy(&nsid, RTA_DATA(a), sizeof(nsid));
+					 RTA_PAYLOAD(a) >= sizeof(link_ns))
+					memcpy(&link_ns, RTA_DATA(a), sizeof(link_ns));
 			}
-			if (link == index && nsid >= 0 && *n < max) {
-				found[*n] = ifi->ifi_index;
-				nsids[(*n)++] = nsid;
-			}
+			if (link == index && link_ns >= 0 && link_ns == nsid && *n < max)
+				found[(*n)++] = ifi->ifi_index;
 		}
 	}
 }
@@ -562,30 +561,40 @@ static int uppers_find(int s, int index, int *found, int32_t *nsids, size_t max,
  * namespace (socket s) stacked on it while it was there (a macvlan, ipvlan, vlan...) outlive
  * the move (the kernel keeps an upper whose lower only changed namespace) and would keep that
  * namespace on the host's interface, which matters where the namespace lives on (one joined
- * by path). They are deleted; none can be made once the device is on the host. */
+ * by path). They are deleted; none can be added once the device is on the host, so rounds of
+ * UPPERS_MAX end. */
 static void uppers_del(int s, int host_fd, int host_index, const char *who, const char *host)
 {
 	int found[UPPERS_MAX];
-	int32_t nsids[UPPERS_MAX];
 	size_t n = 0;
-	/* the listing gives the host's namespace an id there first, if it had none */
-	int e = uppers_find(s, host_index, found, nsids, UPPERS_MAX, &n);
-	int host_id = e == 0 && n ? nsid_of(s, host_fd) : -1;
-	for (size_t i = 0; i < n; i++) {
-		if (nsids[i] != host_id)
-			continue;
-		nl_req r;
-		nl_init(&r, RTM_DELLINK, NLM_F_ACK, sizeof(struct ifinfomsg));
-		r.ifi.ifi_family = AF_UNSPEC;
-		r.ifi.ifi_index = found[i];
-		if ((e = nl_talk(s, &r, NULL, NULL)) < 0 && e != -ENODEV)
-			log_warn("%s: cannot delete interface %d the container stacked on '%s': %s",
-				 who, found[i], host, strerror(-e));
-		else
+	int host_id = nsid_of(s, host_fd), e = 0;
+	if (host_id < 0 && (e = uppers_find(s, host_index, -1, found, 0, &n)) == 0)
+		host_id =
+		    nsid_of(s, host_fd); /* the listing gave it one if a device points there */
+	while (e == 0 && host_id >= 0) {
+		if ((e = uppers_find(s, host_index, host_id, found, UPPERS_MAX, &n)) < 0)
+			break;
+		size_t deleted = 0;
+		for (size_t i = 0; i < n; i++) {
+			nl_req r;
+			nl_init(&r, RTM_DELLINK, NLM_F_ACK, sizeof(struct ifinfomsg));
+			r.ifi.ifi_family = AF_UNSPEC;
+			r.ifi.ifi_index = found[i];
+			int d = nl_talk(s, &r, NULL, NULL);
+			if (d < 0 && d != -ENODEV) {
+				log_warn("%s: cannot delete interface %d the container stacked on "
+					 "'%s': %s",
+					 who, found[i], host, strerror(-d));
+				continue;
+			}
+			deleted++;
 			log_debug("%s: interface %d the container stacked on '%s' deleted", who,
 				  found[i], host);
+		}
+		if (n < UPPERS_MAX || !deleted)
+			return;
 	}
-	if (e < 0 && !n)
+	if (e < 0)
 		log_warn("%s: cannot look for interfaces the container stacked on '%s': %s", who,
 			 host, strerror(-e));
 }
