@@ -12,6 +12,7 @@
 
 #include "common/log.h"
 #include "common/util.h"
+#include "unpack/targuard.h"
 #include "unpack/unpack.h"
 
 #define OUT_CAP (512u << 10) /* an uncompressed block */
@@ -33,6 +34,7 @@ typedef struct decoder {
 	const void *first; /* the source's first block, read to detect compression, not yet used */
 	size_t first_len;
 	bool have_first;
+	oci_unpack_targuard guard; /* what libarchive is handed: its headers bounded */
 } decoder;
 
 int oci_unpack_fd_source_read(void *ctx, const void **buf, size_t *len, oci_error *err)
@@ -158,6 +160,10 @@ static la_ssize_t tar_read_cb(struct archive *a, void *ctx, const void **buf)
 {
 	decoder *d = ctx;
 	ssize_t n = decode_next(d, buf);
+	if (n >= 0 && oci_unpack_targuard_feed(&d->guard, *buf, (size_t)n, &d->err) < 0) {
+		fail(d);
+		n = -1;
+	}
 	if (n < 0) {
 		archive_set_error(a, EIO, "%s", d->err.msg);
 		return -1;
@@ -200,6 +206,7 @@ static int decoder_init(decoder *d, oci_unpack_root *r, const oci_unpack_layer_d
 			oci_unpack_source_fn src, void *ctx, oci_error *err)
 {
 	memset(d, 0, sizeof(*d));
+	oci_unpack_targuard_init(&d->guard);
 	d->root = r;
 	d->src = src;
 	d->src_ctx = ctx;
@@ -223,6 +230,7 @@ static void decoder_release(decoder *d)
 	oci_unpack_pipeline_free(d->pipe);
 	oci_unpack_decompressor_free(d->dec);
 	oci_unpack_verify_release(&d->verify);
+	oci_unpack_targuard_release(&d->guard);
 	free(d->out);
 }
 
@@ -240,6 +248,10 @@ static int read_entries(decoder *d, oci_error *err)
 		goto out;
 	}
 	for (;;) {
+		if (oci_unpack_targuard_sync(&d->guard, a, err) < 0) {
+			ret = d->failed ? (*err = d->err, -1) : -1;
+			goto out;
+		}
 		int rc = archive_read_next_header(a, &e);
 		if (rc == ARCHIVE_EOF)
 			break;
@@ -256,7 +268,8 @@ static int read_entries(decoder *d, oci_error *err)
 				oci_error inner = d->err;
 				const char *name = archive_entry_pathname(e);
 				*err = inner;
-				oci_unpack_err_entry(err, name ? name : "");
+				if (!d->guard.failed) /* its error names its own entry */
+					oci_unpack_err_entry(err, name ? name : "");
 			}
 			ret = -1;
 			goto out;

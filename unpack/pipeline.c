@@ -33,7 +33,9 @@ struct oci_unpack_pipeline {
 	pthread_t th, hash_th;
 	bool started, hash_started, sync_init;
 	pthread_mutex_t mu;
-	pthread_cond_t cv; /* any change: broadcast */
+	/* One waiter each, woken only by the changes it waits for (a broadcast to all three on
+	 * every block cost thousands of needless wake-ups per layer). */
+	pthread_cond_t caller_cv, worker_cv, hasher_cv;
 	ring_slot in[N_IN], out[N_OUT];
 	size_t out_cap;
 	uint64_t in_pushed, in_taken, in_hashed;  /* queued by the caller, released by the worker,
@@ -80,6 +82,19 @@ static bool all_hashed(const oci_unpack_pipeline *p)
 	       (!p->hash_out || p->out_hashed == p->out_made);
 }
 
+enum { CALLER = 1, WORKER = 2, HASHER = 4 };
+
+/* With mu held: wake the threads in who (CALLER|WORKER|HASHER) that wait. */
+static void wake(oci_unpack_pipeline *p, int who)
+{
+	if (who & CALLER)
+		pthread_cond_signal(&p->caller_cv);
+	if (who & WORKER)
+		pthread_cond_signal(&p->worker_cv);
+	if (who & HASHER)
+		pthread_cond_signal(&p->hasher_cv);
+}
+
 oci_unpack_pipeline *oci_unpack_pipeline_new(oci_unpack_source_fn src, void *src_ctx,
 					     oci_unpack_produce_fn produce, void *produce_ctx,
 					     oci_unpack_hash_fn hash_in,
@@ -108,7 +123,9 @@ oci_unpack_pipeline *oci_unpack_pipeline_new(oci_unpack_source_fn src, void *src
 		if (!(p->out[i].buf = malloc(out_cap)))
 			goto nomem;
 	pthread_mutex_init(&p->mu, NULL);
-	pthread_cond_init(&p->cv, NULL);
+	pthread_cond_init(&p->caller_cv, NULL);
+	pthread_cond_init(&p->worker_cv, NULL);
+	pthread_cond_init(&p->hasher_cv, NULL);
 	p->sync_init = true;
 	return p;
 nomem:
@@ -123,7 +140,7 @@ static void *worker(void *arg)
 	for (;;) {
 		pthread_mutex_lock(&p->mu);
 		while (out_used(p) == N_OUT && !p->stop)
-			pthread_cond_wait(&p->cv, &p->mu);
+			pthread_cond_wait(&p->worker_cv, &p->mu);
 		bool stop = p->stop;
 		size_t slot = p->out_made % N_OUT;
 		pthread_mutex_unlock(&p->mu);
@@ -142,7 +159,7 @@ static void *worker(void *arg)
 			p->out[slot].len = (size_t)n;
 			p->out_made++;
 		}
-		pthread_cond_broadcast(&p->cv);
+		wake(p, CALLER | HASHER);
 		pthread_mutex_unlock(&p->mu);
 		if (n <= 0)
 			break;
@@ -162,7 +179,7 @@ static void *hasher(void *arg)
 		if (p->stop || (!in && !out && (p->done || p->failed) && all_hashed(p)))
 			break;
 		if (!in && !out) {
-			pthread_cond_wait(&p->cv, &p->mu);
+			pthread_cond_wait(&p->hasher_cv, &p->mu);
 			continue;
 		}
 		ring_slot *s = in ? &p->in[p->in_hashed % N_IN] : &p->out[p->out_hashed % N_OUT];
@@ -171,14 +188,16 @@ static void *hasher(void *arg)
 		pthread_mutex_lock(&p->mu);
 		if (rc < 0) {
 			p->hash_failed = true;
-			pthread_cond_broadcast(&p->cv);
+			wake(p, CALLER);
 			break;
 		}
-		if (in)
+		if (in) {
 			p->in_hashed++;
-		else
+			wake(p, CALLER); /* room for input */
+		} else {
 			p->out_hashed++;
-		pthread_cond_broadcast(&p->cv);
+			wake(p, CALLER | WORKER); /* room for output */
+		}
 	}
 	pthread_mutex_unlock(&p->mu);
 	return NULL;
@@ -212,7 +231,7 @@ void oci_unpack_pipeline_stop(oci_unpack_pipeline *p)
 		return;
 	pthread_mutex_lock(&p->mu);
 	p->stop = true;
-	pthread_cond_broadcast(&p->cv);
+	wake(p, CALLER | WORKER | HASHER);
 	pthread_mutex_unlock(&p->mu);
 	if (p->started)
 		pthread_join(p->th, NULL);
@@ -228,7 +247,9 @@ void oci_unpack_pipeline_free(oci_unpack_pipeline *p)
 	oci_unpack_pipeline_stop(p);
 	if (p->sync_init) {
 		pthread_mutex_destroy(&p->mu);
-		pthread_cond_destroy(&p->cv);
+		pthread_cond_destroy(&p->caller_cv);
+		pthread_cond_destroy(&p->worker_cv);
+		pthread_cond_destroy(&p->hasher_cv);
 	}
 	for (size_t i = 0; i < N_IN; i++)
 		free(p->in[i].buf);
@@ -244,10 +265,10 @@ int oci_unpack_pipeline_pop(oci_unpack_pipeline *p, const void **buf, size_t *le
 	if (p->in_held) {
 		p->in_held = false;
 		p->in_taken++;
-		pthread_cond_broadcast(&p->cv);
+		wake(p, CALLER);
 	}
 	while (p->in_taken == p->in_pushed && !p->in_eof && !p->stop)
-		pthread_cond_wait(&p->cv, &p->mu);
+		pthread_cond_wait(&p->worker_cv, &p->mu);
 	if (p->stop) {
 		rc = oci_err(err, OCI_E_IO, "stopped");
 	} else if (p->in_taken == p->in_pushed) {
@@ -275,7 +296,7 @@ static void push_pending(oci_unpack_pipeline *p)
 		p->pend += k;
 		p->pend_len -= k;
 	}
-	pthread_cond_broadcast(&p->cv);
+	wake(p, WORKER | HASHER);
 }
 
 ssize_t oci_unpack_pipeline_next(oci_unpack_pipeline *p, const void **buf, oci_error *err)
@@ -285,7 +306,7 @@ ssize_t oci_unpack_pipeline_next(oci_unpack_pipeline *p, const void **buf, oci_e
 	if (p->out_held) {
 		p->out_held = false;
 		p->out_taken++;
-		pthread_cond_broadcast(&p->cv);
+		wake(p, WORKER);
 	}
 	for (;;) {
 		bool room =
@@ -325,7 +346,7 @@ ssize_t oci_unpack_pipeline_next(oci_unpack_pipeline *p, const void **buf, oci_e
 			pthread_mutex_lock(&p->mu);
 			if (rc == 0) {
 				p->in_eof = true;
-				pthread_cond_broadcast(&p->cv);
+				wake(p, WORKER | HASHER);
 			} else {
 				p->pend = b;
 				p->pend_len = n;
@@ -339,7 +360,7 @@ ssize_t oci_unpack_pipeline_next(oci_unpack_pipeline *p, const void **buf, oci_e
 			ts.tv_sec++;
 			ts.tv_nsec -= 1000000000;
 		}
-		pthread_cond_timedwait(&p->cv, &p->mu, &ts);
+		pthread_cond_timedwait(&p->caller_cv, &p->mu, &ts);
 		if (oci_unpack_interrupted) {
 			pthread_mutex_unlock(&p->mu);
 			oci_unpack_pipeline_stop(p);
