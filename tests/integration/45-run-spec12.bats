@@ -58,7 +58,7 @@ root_propagation() {
 }
 
 @test "no mount namespace: a mount or a masked path is refused in one line (it would be the host's)" {
-	is_oci_run || skip "runc makes the mounts in the host's mount namespace"
+	peer_is runc "makes the mounts in the host's mount namespace"
 	edit_config '.linux.namespaces |= map(select(.type != "mount"))'
 	run rt run --bundle "$B" "$CID"
 	assert_failure
@@ -73,7 +73,7 @@ root_propagation() {
 }
 
 @test "no mount namespace: a process that may chroot or mount is refused (the chroot escape reads the host)" {
-	is_oci_run || skip "runc runs it, and the process leaves the rootfs"
+	peer_is runc "runs it, and the process leaves the rootfs"
 	require_cmd cc
 	setup_bundle private
 	# the classic escape: chroot into a subdirectory, climb out with the old cwd, chroot there
@@ -152,7 +152,7 @@ refused_naming() {
 }
 
 @test "process.scheduler: the policy, nice and flags the container process runs with; runc's rules" {
-	is_oci_run || skip "runc 1.1 has no process.scheduler (added in runc 1.2)"
+	peer_is runc "has no process.scheduler (added in runc 1.2)"
 	# /proc/self/stat: field 19 is nice, 41 the policy
 	set_args sh -c 'cut -d" " -f19,41 /proc/self/stat'
 	edit_config '.process.scheduler = {policy: "SCHED_BATCH", nice: 7}'
@@ -185,7 +185,7 @@ refused_naming() {
 }
 
 @test "process.ioPriority: the class and level ionice reads of the container process" {
-	is_oci_run || skip "runc 1.1 has no process.ioPriority (added in runc 1.2)"
+	peer_is runc "has no process.ioPriority (added in runc 1.2)"
 	require_cmd ionice
 	set_args sleep 100
 	local spec want
@@ -209,7 +209,7 @@ refused_naming() {
 }
 
 @test "domainname: set in the container's uts namespace; refused without one, as runc" {
-	is_oci_run || skip "runc 1.1 ignores domainname (applied from runc 1.2)"
+	peer_is runc "ignores domainname (applied from runc 1.2)"
 	edit_config '.domainname = "example.test" | .hostname = "box"'
 	set_args sh -c 'hostname; domainname 2>/dev/null || cat /proc/sys/kernel/domainname'
 	run rt run --bundle "$B" "$CID"
@@ -223,7 +223,7 @@ refused_naming() {
 }
 
 @test "linux.personality.flags (the runtime-spec defines none) and linux.intelRdt without resctrl are refused in one line" {
-	is_oci_run || skip "runc 1.1 warns and ignores personality flags"
+	peer_is runc "warns and ignores personality flags"
 	edit_config '.linux.personality = {domain: "LINUX", flags: ["ADDR_NO_RANDOMIZE"]}'
 	run rt run --bundle "$B" "$CID"
 	refused_naming "linux.personality.flags: 'ADDR_NO_RANDOMIZE': the runtime-spec defines no personality flag"
@@ -254,7 +254,7 @@ teardown_idmap() {
 }
 
 @test "idmapped mounts: uidMappings/gidMappings on a bind map its owners; idmap stops at submounts, ridmap does not" {
-	is_oci_run || skip "runc 1.1 has no id-mapped mounts (added in runc 1.2)"
+	peer_is runc "has no id-mapped mounts (added in runc 1.2)"
 	[ "$(rt features | jq .linux.mountExtensions.idmap.enabled)" = true ]
 	idmap_source
 	set_args sh -c 'stat -c "%u:%g" /mnt/file /mnt/sub/file /mnt/rootfile'
@@ -277,7 +277,7 @@ teardown_idmap() {
 }
 
 @test "idmapped mounts: what the kernel or the spec refuses is one line, nothing left behind" {
-	is_oci_run || skip "runc 1.1 has no id-mapped mounts"
+	peer_is runc "has no id-mapped mounts"
 	# sysfs cannot be id-mapped
 	edit_config '.mounts += [{destination: "/mnt", type: "bind", source: "/sys/kernel", options: ["rbind"],
 		uidMappings: [{containerID: 0, hostID: 2000, size: 10}], gidMappings: [{containerID: 0, hostID: 2000, size: 10}]}]'
@@ -300,7 +300,7 @@ teardown_idmap() {
 }
 
 @test "idmapped mounts: idmap without mappings takes the container's user namespace mapping" {
-	is_oci_run || skip "runc 1.1 has no id-mapped mounts"
+	peer_is runc "has no id-mapped mounts"
 	idmap_source
 	make_traversable "$(shared_rootfs)"
 	make_traversable "$S"
@@ -331,7 +331,7 @@ teardown_idmap() {
 }
 
 @test "process.execCPUAffinity: an exec'd process runs on final, starts on initial; the init is left alone" {
-	is_oci_run || skip "runc 1.1 has no execCPUAffinity (added in runc 1.2)"
+	peer_is runc "has no execCPUAffinity (added in runc 1.2)"
 	[ "$(nproc)" -ge 2 ] || skip "needs two CPUs"
 	set_args sleep 100
 	edit_config '.process.execCPUAffinity = {initial: "0", final: "1"}'
