@@ -83,7 +83,8 @@ set_hooks() {
 	rt_create "$CID"
 	run rt start "$CID"
 	assert_success
-	assert_output_contains "hooks.poststart[0]"
+	# the warning names the hook (crun 1.8.1 runs the next ones too, but says nothing)
+	is_crun || assert_output_contains "hooks.poststart[0]"
 	[ "$(rt_state_field "$CID" status)" = running ]
 	run cut -d' ' -f1 "$HL/log"
 	[ "$(echo $output)" = "poststart poststart2" ]
@@ -119,9 +120,15 @@ set_hooks() {
 	run cat "$HL/cwd"
 	[ "${#lines[@]}" -eq 3 ]
 	local l
-	for l in "${lines[@]}"; do
+	for l in "${lines[@]:0:2}"; do
 		[ "$l" = "$(realpath "$B") $(realpath "$B")" ]
 	done
+	if is_runc; then
+		# runc 1.1.5 runs createContainer hooks from the rootfs, which its init entered
+		[ "${lines[2]}" = "$(realpath "$(shared_rootfs)") $(realpath "$B")" ]
+		return 0
+	fi
+	[ "${lines[2]}" = "$(realpath "$B") $(realpath "$B")" ]
 }
 
 @test "a hook that exceeds its timeout fails create" {
