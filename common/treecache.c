@@ -19,6 +19,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/fs.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,9 +36,13 @@
 #include "common/safepath.h"
 #include "common/util.h"
 
-#define MAX_DEPTH     128	   /* directories deep; deeper trees are not cached */
-#define MANIFEST_MAX  (512u << 20) /* bytes of one manifest */
-#define MANIFEST_HEAD "oci-treecache 1\n"
+#define MAX_DEPTH	128	     /* directories deep; deeper trees are not cached */
+#define MANIFEST_MAX	(512u << 20) /* bytes of one manifest */
+#define MANIFEST_HEAD	"oci-treecache 1\n"
+#define POOL_MAX	4   /* threads that clone file data and metadata */
+#define POOL_QUEUE	128 /* files handed to them and not done yet (2 fds each) */
+#define POOL_BATCH	16  /* jobs queued before the threads are woken */
+#define POOL_MIN_INODES 256 /* smaller trees are cloned by the calling thread alone */
 
 static int check_owned(int fd, const char *what, mode_t forbidden, oci_error *err)
 {
@@ -329,10 +334,15 @@ typedef struct link_ent {
 	ssize_t rec;
 } link_ent;
 
+struct clone_pool;
+
 typedef struct clone_ctx {
 	int dst_root;
-	const manifest *verify; /* use: every source inode checked against it */
-	manifest *record;	/* store: every destination inode recorded */
+	uid_t euid;
+	gid_t egid;
+	struct clone_pool *pool; /* use: regular files' data and metadata done by threads */
+	const manifest *verify;	 /* use: every source inode checked against it */
+	manifest *record;	 /* store: every destination inode recorded */
 	oci_treecache_dir_fn dirfn;
 	void *ud;
 	bool no_reflink;
@@ -431,12 +441,16 @@ static int copy_xattrs(int sfd, int dfd, const char *spath, const char *dpath, o
 }
 
 /* Owner, mode (unless made with them: owned) xattrs (when the source may have some) and
- * times of a regular file or directory, through its fds; returns the xattrs copied. */
-static int meta_fd(int sfd, int dfd, const struct stat *st, bool owned, bool xattrs, oci_error *err)
+ * times of a regular file or directory, through its fds; returns the xattrs copied. Every
+ * inode of a clone is made by us in a directory that is still 0700 (no set-group-id to
+ * inherit): ours already when the source is ours, so no chown is needed then. */
+static int meta_fd(const clone_ctx *c, int sfd, int dfd, const struct stat *st, bool owned,
+		   bool xattrs, oci_error *err)
 {
 	struct timespec ts[2] = {st->st_atim, st->st_mtim};
 	int nx = 0;
-	if (!owned && fchown(dfd, st->st_uid, st->st_gid) < 0)
+	bool mine = st->st_uid == c->euid && st->st_gid == c->egid;
+	if (!owned && !mine && fchown(dfd, st->st_uid, st->st_gid) < 0)
 		return oci_err_errno(err, errno, "cannot chown");
 	if (!owned && fchmod(dfd, st->st_mode & 07777) < 0)
 		return oci_err_errno(err, errno, "cannot chmod");
@@ -451,13 +465,14 @@ static int copy_data(clone_ctx *c, int sfd, int dfd, const struct stat *st, oci_
 {
 	if (st->st_size == 0)
 		return 0;
-	if (!c->no_reflink) {
+	/* read and set by the pool's threads alike: it only ever goes from false to true */
+	if (!__atomic_load_n(&c->no_reflink, __ATOMIC_RELAXED)) {
 		if (ioctl(dfd, FICLONE, sfd) == 0)
 			return 0;
 		if (errno != EOPNOTSUPP && errno != EXDEV && errno != EINVAL && errno != ENOTTY &&
 		    errno != ENOSYS)
 			return oci_err_errno(err, errno, "cannot clone");
-		c->no_reflink = true;
+		__atomic_store_n(&c->no_reflink, true, __ATOMIC_RELAXED);
 	}
 	off_t left = st->st_size;
 	while (left > 0) {
@@ -537,6 +552,153 @@ static int remember_link(clone_ctx *c, uint64_t ino, ssize_t recidx, oci_error *
 	return 0;
 }
 
+/* ---- the clone's threads ----
+ * The walk (one thread: readdir, the manifest check, creating every name in order) hands each
+ * regular file it created, with the two open files, to a few threads that clone the data and
+ * copy owner, mode, xattrs and times through those fds. None of that touches a directory, so
+ * the walk sets each directory's times as before; everything is done before clone_tree
+ * returns. */
+
+typedef struct clone_job {
+	int sfd, dfd;
+	struct stat st;
+	bool owned, xattrs;
+	char *path; /* for a message */
+} clone_job;
+
+typedef struct clone_pool {
+	clone_ctx *c;
+	pthread_t th[POOL_MAX];
+	size_t n_th;
+	pthread_mutex_t mu;
+	pthread_cond_t has_job, has_room;
+	clone_job q[POOL_QUEUE];
+	size_t head, len;
+	bool stop, failed;
+	oci_error err; /* the first failure */
+} clone_pool;
+
+static void job_release(clone_job *j)
+{
+	close(j->sfd);
+	close(j->dfd);
+	free(j->path);
+}
+
+static int job_run(clone_ctx *c, clone_job *j, oci_error *err)
+{
+	if (copy_data(c, j->sfd, j->dfd, &j->st, err) < 0 ||
+	    meta_fd(c, j->sfd, j->dfd, &j->st, j->owned, j->xattrs, err) < 0)
+		return oci_err_prefix(err, "'%s'", j->path);
+	return 0;
+}
+
+/* Jobs are taken a few at a time and the threads woken a batch at a time: a lock and a wake
+ * per file would cost more syscalls than the clone saves. */
+static void *pool_main(void *arg)
+{
+	clone_pool *p = arg;
+	clone_job mine[POOL_BATCH / 2];
+	pthread_mutex_lock(&p->mu);
+	for (;;) {
+		while (!p->len && !p->stop)
+			pthread_cond_wait(&p->has_job, &p->mu);
+		if (!p->len)
+			break;
+		size_t k = p->len / p->n_th;
+		k = k < 1 ? 1 : k > ARRAY_SIZE(mine) ? ARRAY_SIZE(mine) : k;
+		for (size_t i = 0; i < k; i++) {
+			mine[i] = p->q[p->head];
+			p->head = (p->head + 1) % POOL_QUEUE;
+		}
+		p->len -= k;
+		bool skip = p->failed;
+		pthread_cond_signal(&p->has_room);
+		pthread_mutex_unlock(&p->mu);
+		oci_error e = OCI_ERROR_INIT;
+		int r = 0;
+		for (size_t i = 0; i < k; i++) {
+			if (!skip && r == 0)
+				r = job_run(p->c, &mine[i], &e);
+			job_release(&mine[i]);
+		}
+		pthread_mutex_lock(&p->mu);
+		if (r < 0 && !p->failed) {
+			p->failed = true;
+			p->err = e;
+			pthread_cond_signal(&p->has_room);
+		}
+	}
+	pthread_mutex_unlock(&p->mu);
+	return NULL;
+}
+
+/* Threads for a tree of n inodes, or NULL to clone in this thread alone. */
+static clone_pool *pool_start(clone_ctx *c, size_t n)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	if (n < POOL_MIN_INODES || cpus < 2)
+		return NULL;
+	clone_pool *p = calloc(1, sizeof(*p));
+	if (!p)
+		return NULL;
+	p->c = c;
+	pthread_mutex_init(&p->mu, NULL);
+	pthread_cond_init(&p->has_job, NULL);
+	pthread_cond_init(&p->has_room, NULL);
+	size_t want = cpus > POOL_MAX ? POOL_MAX : (size_t)cpus;
+	while (p->n_th < want && pthread_create(&p->th[p->n_th], NULL, pool_main, p) == 0)
+		p->n_th++;
+	return p;
+}
+
+/* Queue a job (its fds and path now the pool's); waits while the queue is full. Without
+ * threads, runs it here. */
+static int pool_submit(clone_pool *p, clone_job *j, oci_error *err)
+{
+	if (!p->n_th) {
+		int r = job_run(p->c, j, err);
+		job_release(j);
+		return r;
+	}
+	pthread_mutex_lock(&p->mu);
+	while (p->len == POOL_QUEUE && !p->failed)
+		pthread_cond_wait(&p->has_room, &p->mu);
+	if (p->failed) {
+		*err = p->err;
+		pthread_mutex_unlock(&p->mu);
+		job_release(j);
+		return -1;
+	}
+	p->q[(p->head + p->len) % POOL_QUEUE] = *j;
+	p->len++;
+	if (p->len % POOL_BATCH == 0)
+		pthread_cond_broadcast(&p->has_job);
+	pthread_mutex_unlock(&p->mu);
+	return 0;
+}
+
+/* Wait for every queued job, stop the threads; the first failure, if any. */
+static int pool_finish(clone_pool *p, oci_error *err)
+{
+	pthread_mutex_lock(&p->mu);
+	p->stop = true;
+	pthread_cond_broadcast(&p->has_job);
+	pthread_mutex_unlock(&p->mu);
+	for (size_t i = 0; i < p->n_th; i++)
+		pthread_join(p->th[i], NULL);
+	int r = 0;
+	if (p->failed) {
+		*err = p->err;
+		r = -1;
+	}
+	pthread_mutex_destroy(&p->mu);
+	pthread_cond_destroy(&p->has_job);
+	pthread_cond_destroy(&p->has_room);
+	free(p);
+	return r;
+}
+
 /* One non-directory entry name of sdir (already stat'ed) into ddir. */
 static int clone_node(clone_ctx *c, int sdir, int ddir, const char *name, const struct stat *st,
 		      oci_error *err)
@@ -555,15 +717,25 @@ static int clone_node(clone_ctx *c, int sdir, int ddir, const char *name, const 
 			return oci_err_errno(err, errno, "cannot open");
 		/* root's own file without set-id bits: made with its mode, as we own it already
 		 * (the parent is still 0700: no set-group-id to inherit) */
-		bool owned = st->st_uid == geteuid() && st->st_gid == getegid() &&
+		bool owned = st->st_uid == c->euid && st->st_gid == c->egid &&
 			     !(st->st_mode & 06000) && !(st->st_mode & c->umask);
 		cleanup_close int dfd =
 		    openat(ddir, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
 			   owned ? st->st_mode & 07777 : 0600);
 		if (dfd < 0)
 			return oci_err_errno(err, errno, "cannot create");
+		if (c->pool && !c->record && st->st_nlink == 1) {
+			clone_job j = {sfd,   dfd,	     *st,
+				       owned, c->src_xattrs, oci_strdup(c->path, err)};
+			sfd = dfd = -1;
+			if (!j.path) {
+				job_release(&j);
+				return -1;
+			}
+			return pool_submit(c->pool, &j, err);
+		}
 		if (copy_data(c, sfd, dfd, st, err) < 0 ||
-		    (nx = meta_fd(sfd, dfd, st, owned, c->src_xattrs, err)) < 0)
+		    (nx = meta_fd(c, sfd, dfd, st, owned, c->src_xattrs, err)) < 0)
 			return -1;
 		if (c->record && fstat(dfd, &dst) < 0)
 			return oci_err_errno(err, errno, "cannot stat");
@@ -584,7 +756,8 @@ static int clone_node(clone_ctx *c, int sdir, int ddir, const char *name, const 
 		} else {
 			return oci_err(err, OCI_E_INVALID, "unknown file type %o", st->st_mode);
 		}
-		if (fchownat(ddir, name, st->st_uid, st->st_gid, AT_SYMLINK_NOFOLLOW) < 0)
+		if ((st->st_uid != c->euid || st->st_gid != c->egid) &&
+		    fchownat(ddir, name, st->st_uid, st->st_gid, AT_SYMLINK_NOFOLLOW) < 0)
 			return oci_err_errno(err, errno, "cannot chown");
 		if (!S_ISLNK(st->st_mode) && fchmodat(ddir, name, st->st_mode & 07777, 0) < 0)
 			return oci_err_errno(err, errno, "cannot chmod");
@@ -627,7 +800,7 @@ typedef struct frame {
 /* A directory's own metadata once everything in it is there, then its record. */
 static int finish_dir(clone_ctx *c, frame *f, oci_error *err)
 {
-	int nx = meta_fd(dirfd(f->src), f->dst, &f->st, false, f->xattrs, err);
+	int nx = meta_fd(c, dirfd(f->src), f->dst, &f->st, false, f->xattrs, err);
 	if (nx < 0)
 		return -1;
 	if (c->record) {
@@ -657,6 +830,15 @@ static int clone_tree(clone_ctx *c, int srcfd, int dstfd, oci_error *err)
 	c->path_len = 0;
 	c->umask = umask(0);
 	umask(c->umask);
+	c->euid = geteuid();
+	c->egid = getegid();
+	struct stat dst_st;
+	/* a set-group-id target gives what is made in it its group: chown everything then */
+	if (fstat(dstfd, &dst_st) < 0 || (dst_st.st_mode & S_ISGID))
+		c->egid = (gid_t)-1;
+	if (c->verify && !c->record && (c->pool = pool_start(c, c->verify->n)))
+		log_debug("cache: cloning %zu inodes with %zu threads", c->verify->n,
+			  c->pool->n_th);
 	/* fresh open files: a dup would share (and leave behind) the caller's read offset */
 	int s0 = reopen_dir(srcfd), d0 = reopen_dir(dstfd);
 	DIR *sd = s0 >= 0 ? fdopendir(s0) : NULL;
@@ -745,6 +927,14 @@ out:
 		closedir(stack[depth - 1].src);
 		close(stack[depth - 1].dst);
 		depth--;
+	}
+	if (c->pool) {
+		oci_error pe = OCI_ERROR_INIT;
+		if (pool_finish(c->pool, &pe) < 0 && ret == 0) {
+			*err = pe;
+			ret = -1;
+		}
+		c->pool = NULL;
 	}
 	return ret;
 }

@@ -8,6 +8,8 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/sendfile.h>
+#include <unistd.h>
 
 #include "common/util.h"
 
@@ -19,6 +21,7 @@ void oci_archive_out_init(oci_archive_out *a, int fd)
 {
 	memset(a, 0, sizeof(*a));
 	a->fd = fd;
+	a->sendfile_ok = true;
 }
 
 static int put(oci_archive_out *a, const void *p, size_t len, oci_error *err)
@@ -103,6 +106,45 @@ int oci_archive_out_data(oci_archive_out *a, const void *data, size_t len, oci_e
 		return oci_err(err, OCI_E_INTERNAL, "archive entry overflow");
 	a->entry_written += len;
 	return put(a, data, len, err);
+}
+
+int oci_archive_out_data_fd(oci_archive_out *a, int fd, uint64_t off, uint64_t len, char *buf,
+			    size_t cap, oci_error *err)
+{
+	if (a->entry_written + len > a->entry_size)
+		return oci_err(err, OCI_E_INTERNAL, "archive entry overflow");
+	/* sendfile hands the page cache's pages to a pipe without copying them through here */
+	while (len > 0 && a->sendfile_ok) {
+		off_t o = (off_t)off;
+		ssize_t n = sendfile(a->fd, fd, &o, len > (1u << 30) ? (1u << 30) : (size_t)len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EINVAL || errno == ENOSYS || errno == EOPNOTSUPP)) {
+			a->sendfile_ok = false;
+			break;
+		}
+		if (n < 0)
+			return oci_err_errno(err, errno, "writing the image stream: write failed");
+		if (n == 0)
+			return oci_err(err, OCI_E_IO,
+				       "reading the downloaded blob: it ended early");
+		off += (uint64_t)n;
+		len -= (uint64_t)n;
+		a->entry_written += (uint64_t)n;
+	}
+	while (len > 0) {
+		ssize_t n = pread(fd, buf, len < cap ? (size_t)len : cap, (off_t)off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return oci_err_errno(err, n < 0 ? errno : EIO,
+					     "reading the downloaded blob");
+		if (oci_archive_out_data(a, buf, (size_t)n, err) < 0)
+			return -1;
+		off += (uint64_t)n;
+		len -= (uint64_t)n;
+	}
+	return 0;
 }
 
 int oci_archive_out_end(oci_archive_out *a, oci_error *err)

@@ -395,18 +395,11 @@ static int stream_blob(stream_job *j, size_t k, char *buf, oci_error *err)
 		seen = (uint64_t)avail;
 		/* the last byte waits for verification */
 		uint64_t limit = done ? size : (seen < size ? seen : size - 1);
-		while (written < limit) {
-			size_t want =
-			    limit - written < COPY_BUF ? (size_t)(limit - written) : COPY_BUF;
-			ssize_t r = pread(x->fd, buf, want, (off_t)written);
-			if (r < 0 && errno == EINTR)
-				continue;
-			if (r <= 0)
-				return oci_err_errno(err, r < 0 ? errno : EIO,
-						     "%s: reading the downloaded blob", x->what);
-			if (oci_archive_out_data(&j->out, buf, (size_t)r, err) < 0)
+		if (written < limit) {
+			if (oci_archive_out_data_fd(&j->out, x->fd, written, limit - written, buf,
+						    COPY_BUF, err) < 0)
 				return -1;
-			written += (uint64_t)r;
+			written = limit;
 		}
 	}
 	return oci_archive_out_end(&j->out, err);

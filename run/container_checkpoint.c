@@ -31,6 +31,7 @@
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/statfs.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -43,6 +44,7 @@
 #include "run/cgroup/cgroup.h"
 #include "run/container_internal.h"
 #include "run/hooks.h"
+#include "run/netdev.h"
 #include "run/process.h"
 #include "run/state.h"
 #include "run/terminal.h"
@@ -229,6 +231,21 @@ static int check_namespaces(const oci_config *cfg, oci_error *err)
 			    i, type);
 	}
 	return 0;
+}
+
+/* linux.netDevices: refused by both commands before anything is done. CRIU 3.17 does not dump
+ * a dummy, ifb or physical link of a namespace it dumps ("unsupported link"), and checkpoint
+ * ends the container, whose delete gives the devices back to the host: a restore would have
+ * to move them in again into CRIU's namespace, as create does. runc 1.2 carries them only
+ * in a namespace joined by path, which it neither dumps nor empties (runc never moves a
+ * device back). recorded: the state directory says devices were moved in (checkpoint). */
+static int check_netdevices(const oci_config *cfg, bool recorded, oci_error *err)
+{
+	if (!cfg->linux_.n_net_devices && !recorded)
+		return 0;
+	return oci_err(err, OCI_E_UNSUPPORTED,
+		       "linux.netDevices: a container with network devices moved in cannot be "
+		       "checkpointed or restored by oci-run (CRIU does not carry them over)");
 }
 
 /* The path of the network namespace the config joins, or NULL. */
@@ -510,6 +527,7 @@ int oci_container_checkpoint(const oci_runtime *rt, const char *id, const oci_cr
 		goto out;
 	}
 	if (oci_container_load_bundle(st.bundle, NULL, &b, err) < 0 ||
+	    check_netdevices(&b.cfg, oci_netdev_recorded(dirfd), err) < 0 ||
 	    check_namespaces(&b.cfg, err) < 0) {
 		oci_err_prefix(err, "%s", what);
 		goto out;
@@ -599,7 +617,7 @@ static void restoring_release(restoring *r, bool failed)
 static int restore_prepare(restoring *r, oci_error *err)
 {
 	if (oci_container_load_bundle(r->o->bundle, NULL, &r->b, err) < 0 ||
-	    check_namespaces(&r->b.cfg, err) < 0)
+	    check_netdevices(&r->b.cfg, false, err) < 0 || check_namespaces(&r->b.cfg, err) < 0)
 		return -1;
 	/* CRIU makes a new pty master for the restored terminal and sends it back (runc's way);
 	 * it goes to the console socket. oci-run does not relay one itself (runc does in the
@@ -775,7 +793,10 @@ static int restore_notify(char *action, criu_notify_arg_t na)
 }
 
 /* Once CRIU has restored the tree: the terminal must have gone to the console socket, and
- * the dump's network lock goes (netlock_record). */
+ * the dump's network lock goes (netlock_record). It runs in the process CRIU restored the tree
+ * under (libcriu's restore_child: the tree is CRIU's sibling, so its init is this process's
+ * child), before that process waits for anything: an init that exits at once stays a zombie
+ * under rep->pid, which no other process can get, until it is reaped below. */
 static int restore_finish(restoring *r, const restore_report *rep, oci_error *err)
 {
 	if (r->b.cfg.process.terminal && !rep->console_sent)
@@ -789,13 +810,16 @@ static int restore_finish(restoring *r, const restore_report *rep, oci_error *er
 }
 
 /* In a child that joined the container's cgroups: CRIU restores the tree as its child. The
- * pid goes up the pipe; then the child exits (--detach) or waits for the container. */
+ * pid goes up the socket; the child then waits for a byte (or the end) from the runtime, which
+ * takes a pidfd of the init first (*pidfd, -1 when the kernel has none): once the child exits
+ * (--detach) or reaps the init, that pid may belong to anyone. Then the child exits or waits
+ * for the container. */
 static int restore_run(restoring *r, criu_opts *c, const char *work_path, int work, pid_t *pid,
-		       pid_t *waiter, oci_error *err)
+		       int *pidfd, pid_t *waiter, oci_error *err)
 {
 	int p[2];
-	if (pipe2(p, O_CLOEXEC) < 0)
-		return oci_err_errno(err, errno, "pipe");
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, p) < 0)
+		return oci_err_errno(err, errno, "socketpair");
 	fflush(NULL);
 	pid_t child = fork();
 	if (child < 0) {
@@ -835,6 +859,9 @@ static int restore_run(restoring *r, criu_opts *c, const char *work_path, int wo
 			close(STDIO_BASE + i);
 		if (write(p[1], &rep, sizeof(rep)) != sizeof(rep) || rep.pid <= 0)
 			_exit(1);
+		char go;
+		while (read(p[1], &go, 1) < 0 && errno == EINTR)
+			;
 		close(p[1]);
 		if (r->o->detach)
 			_exit(0);
@@ -846,6 +873,8 @@ static int restore_run(restoring *r, criu_opts *c, const char *work_path, int wo
 	close(p[1]);
 	restore_report rep = {.pid = -1};
 	ssize_t n = read(p[0], &rep, sizeof(rep));
+	/* still the child's child, a zombie at worst: the pidfd names the restored init */
+	*pidfd = n == sizeof(rep) && rep.pid > 0 ? (int)syscall(SYS_pidfd_open, rep.pid, 0) : -1;
 	close(p[0]);
 	if (n != sizeof(rep) || rep.pid <= 0) {
 		waitpid(child, NULL, 0);
@@ -881,6 +910,7 @@ int oci_container_restore(const oci_runtime *rt, const oci_restore_opts *o, int 
 	criu_opts *c = NULL;
 	cleanup_close int images = -1, work = -1;
 	pid_t pid = -1, waiter = -1;
+	cleanup_close int pidfd = -1;
 	const char *work_path = o->criu.work_path ? o->criu.work_path : o->criu.image_path;
 	images = open_dir("--image-path", o->criu.image_path, false, err);
 	if (images < 0)
@@ -909,7 +939,7 @@ int oci_container_restore(const oci_runtime *rt, const oci_restore_opts *o, int 
 	criu_local_set_manage_cgroups(c, true);
 	criu_local_set_manage_cgroups_mode(c, (enum criu_cg_mode)r.cg_mode);
 	if (restore_ext(c, &r, images, err) < 0 ||
-	    restore_run(&r, c, work_path, work, &pid, &waiter, err) < 0)
+	    restore_run(&r, c, work_path, work, &pid, &pidfd, &waiter, err) < 0)
 		goto out;
 	/* CRIU is done with its root: the container's mount namespace has its own copy */
 	umount2(r.criu_root, MNT_DETACH);
@@ -919,7 +949,11 @@ int oci_container_restore(const oci_runtime *rt, const oci_restore_opts *o, int 
 	r.d.st.pid_start = oci_proc_start_time(pid, NULL);
 	if (oci_state_write(r.d.dirfd, &r.d.st, err) < 0 ||
 	    (o->pid_file && oci_process_write_pid_file(o->pid_file, pid, err) < 0)) {
-		kill(pid, SIGKILL);
+		/* by its pidfd: with --detach the init is no child of ours, and may be gone */
+		if (pidfd >= 0)
+			syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
+		else
+			kill(pid, SIGKILL); /* a kernel before 5.3 */
 		goto out;
 	}
 	ret = 0;

@@ -27,6 +27,7 @@
 #include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/random.h>
 #include <sys/statfs.h>
 #include <unistd.h>
 
@@ -147,19 +148,54 @@ static int nl_open(int netns_fd, int own_fd, oci_error *err)
 	}
 	if (s < 0)
 		return oci_err_errno(err, e, "cannot open a netlink socket");
+	/* bound now (the kernel picks the port id), not at the first send: nl_port() is ours */
+	struct sockaddr_nl sa = {.nl_family = AF_NETLINK};
+	if (bind(s, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		e = errno;
+		close(s);
+		return oci_err_errno(err, e, "cannot bind a netlink socket");
+	}
 	return s;
 }
 
+/* The port id of socket s: the kernel's answers to it carry it as nlmsg_pid. */
+static uint32_t nl_port(int s)
+{
+	struct sockaddr_nl sa = {0};
+	socklen_t len = sizeof(sa);
+	return getsockname(s, (struct sockaddr *)&sa, &len) < 0 ? 0 : sa.nl_pid;
+}
+
+/* A message of a datagram from the kernel that answers request seq of socket port: anything
+ * else is dropped. Root in the container's network namespace may send to any netlink socket
+ * there, the runtime's too, with any sequence number; only the kernel sends from port 0. */
+static bool nl_ours(const struct nlmsghdr *h, uint32_t port, uint32_t seq)
+{
+	return h->nlmsg_seq == seq && h->nlmsg_pid == port;
+}
+
+/* The next datagram the kernel sent to s; one from another socket (a process's: its port is
+ * never 0) is dropped unread. */
 static int nl_recv(int s, nl_buf *buf, size_t *len)
 {
 	for (;;) {
+		struct sockaddr_nl from = {0};
 		struct iovec iov = {buf->b, sizeof(buf->b)};
-		struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
+		struct msghdr mh = {.msg_name = &from,
+				    .msg_namelen = sizeof(from),
+				    .msg_iov = &iov,
+				    .msg_iovlen = 1};
 		ssize_t n = recvmsg(s, &mh, 0);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
 			return -errno;
+		if (mh.msg_namelen != sizeof(from) || from.nl_family != AF_NETLINK ||
+		    from.nl_pid != 0) {
+			log_debug("rtnetlink: a datagram from port %u, not the kernel: dropped",
+				  (unsigned)from.nl_pid);
+			continue;
+		}
 		if (mh.msg_flags & MSG_TRUNC)
 			return -EMSGSIZE;
 		*len = (size_t)n;
@@ -167,10 +203,11 @@ static int nl_recv(int s, nl_buf *buf, size_t *len)
 	}
 }
 
-/* Send r and return the kernel's answer: 0 or -errno. With want set (RTM_GETLINK), the
- * reply's message is copied there first. */
+/* Send r and return the kernel's answer: 0 or -errno. With reply set (RTM_GETLINK), the
+ * reply's message is copied there; an acknowledgement without one is no answer. */
 static int nl_talk(int s, nl_req *r, nl_buf *reply, size_t *reply_len)
 {
+	uint32_t port = nl_port(s);
 	if (send(s, r, r->h.nlmsg_len, 0) < 0)
 		return -errno;
 	cleanup_free nl_buf *buf = malloc(sizeof(*buf));
@@ -183,13 +220,14 @@ static int nl_talk(int s, nl_req *r, nl_buf *reply, size_t *reply_len)
 			return e;
 		const struct nlmsghdr *h;
 		while ((h = nl_next(buf, len, &off))) {
-			if (h->nlmsg_seq != r->h.nlmsg_seq)
+			if (!nl_ours(h, port, r->h.nlmsg_seq))
 				continue;
 			if (h->nlmsg_type == NLMSG_ERROR) {
 				if (h->nlmsg_len < NLMSG_LENGTH(sizeof(struct nlmsgerr)))
 					return -EBADMSG;
 				const struct nlmsgerr *ne = NLMSG_DATA(h);
-				return ne->error > 0 ? -EBADMSG : ne->error;
+				return ne->error > 0 || (!ne->error && reply) ? -EBADMSG
+									      : ne->error;
 			}
 			if (reply && h->nlmsg_len <= sizeof(reply->b)) {
 				memcpy(reply->b, h, h->nlmsg_len);
@@ -268,6 +306,7 @@ static int addrs_get(int s, int ifindex, netdev_addr *out, size_t *n, oci_error 
 	nl_init(&r, RTM_GETADDR, NLM_F_DUMP, sizeof(struct ifaddrmsg));
 	r.ifa.ifa_family = AF_UNSPEC;
 	*n = 0;
+	uint32_t port = nl_port(s);
 	if (send(s, &r, r.h.nlmsg_len, 0) < 0)
 		return oci_err_errno(err, errno, "cannot list addresses");
 	cleanup_free nl_buf *buf = malloc(sizeof(*buf));
@@ -280,7 +319,7 @@ static int addrs_get(int s, int ifindex, netdev_addr *out, size_t *n, oci_error 
 			return oci_err_errno(err, -e, "cannot list addresses");
 		const struct nlmsghdr *h;
 		while ((h = nl_next(buf, len, &off))) {
-			if (h->nlmsg_seq != r.h.nlmsg_seq)
+			if (!nl_ours(h, port, r.h.nlmsg_seq))
 				continue;
 			if (h->nlmsg_type == NLMSG_DONE)
 				return 0;
@@ -397,11 +436,12 @@ static int strip_altnames(int ns_sock, const netdev_link *now, const netdev_rec 
 }
 
 /* Device ifindex of socket s's namespace into the namespace to_fd, named name there, in one
- * request. Not one step, whatever runc's comment says: the kernel uses the name during the
- * move only when the device's own name is taken there, and otherwise renames it after the
- * move, so a clash with name fails the request with the device already moved
- * (move_in_one() looks for the clash first). */
-static int link_move(int s, int ifindex, int to_fd, const char *name)
+ * request; with new_index set, under that index there (IFLA_NEW_IFINDEX, Linux 5.17: -EBUSY,
+ * and nothing moved, when the index is taken). Not one step, whatever runc's comment says:
+ * the kernel uses the name during the move only when the device's own name is taken there,
+ * and otherwise renames it after the move, so a clash with name fails the request with the
+ * device already moved (move_in_one() looks for the clash first). */
+static int link_move(int s, int ifindex, int to_fd, const char *name, int new_index)
 {
 	nl_req r;
 	nl_init(&r, RTM_NEWLINK, NLM_F_ACK, sizeof(struct ifinfomsg));
@@ -410,7 +450,32 @@ static int link_move(int s, int ifindex, int to_fd, const char *name)
 	uint32_t fd = (uint32_t)to_fd;
 	nl_attr(&r, IFLA_NET_NS_FD, &fd, sizeof(fd));
 	nl_attr(&r, IFLA_IFNAME, name, strlen(name) + 1);
+	if (new_index > 0) {
+		int32_t ni = new_index;
+		nl_attr(&r, IFLA_NEW_IFINDEX, &ni, sizeof(ni));
+	}
 	return nl_talk(s, &r, NULL, NULL);
+}
+
+/* The move into a namespace others may share (one joined by path): the device goes in under
+ * an index chosen here, its own when that is free there, else an unguessable one, so every
+ * later step finds it by that index. A process of that namespace may rename it the moment it
+ * arrives and make another device under its name: a name means nothing once it is there.
+ * *index is the one it has inside when the request succeeded (or may have, when it failed). */
+static int link_move_in(int s, int ifindex, int to_fd, const char *name, int *index)
+{
+	int e = -EBUSY;
+	*index = ifindex;
+	for (int i = 0; i < 8 && e == -EBUSY; i++) {
+		uint32_t v;
+		if (i > 0) {
+			if (getrandom(&v, sizeof(v), 0) != sizeof(v))
+				return -errno;
+			*index = (int)(0x10000 + v % 0x3fff0000u);
+		}
+		e = link_move(s, ifindex, to_fd, name, *index);
+	}
+	return e;
 }
 
 /* ---- the pin and the record in the state directory ---- */
@@ -529,8 +594,10 @@ static bool returnable_kind(const char *kind)
 	return !*kind || !strcmp(kind, "dummy") || !strcmp(kind, "ifb");
 }
 
-/* any_kind: create's own undo, before the container ran anything. host_sock: the host's
- * namespace, where r->host must be free before the move (link_move() renames after it). */
+/* any_kind: create's own undo in a namespace of its own, where nothing ran yet (in one
+ * joined by path, others may already have put a device of theirs under the index and kind:
+ * only returnable kinds go back). host_sock: the host's namespace, where r->host must be free
+ * before the move (link_move() renames after it). */
 static void move_back_one(int ns_sock, int host_sock, int host_fd, const netdev_rec *r,
 			  const char *who, bool any_kind)
 {
@@ -554,7 +621,7 @@ static void move_back_one(int ns_sock, int host_sock, int host_fd, const netdev_
 		return;
 	}
 	if (!any_kind && !returnable_kind(r->kind)) {
-		log_debug("%s: interface '%s' (kind '%s') ends with the container's namespace", who,
+		log_debug("%s: interface '%s' (kind '%s') stays in the container's namespace", who,
 			  r->host, r->kind);
 		return;
 	}
@@ -573,7 +640,7 @@ static void move_back_one(int ns_sock, int host_sock, int host_fd, const netdev_
 	if (e == 0)
 		e = -EEXIST;
 	else if (e == -ENODEV)
-		e = link_move(ns_sock, r->ifindex, host_fd, r->host);
+		e = link_move(ns_sock, r->ifindex, host_fd, r->host, 0);
 	if (e < 0 && link_get(ns_sock, r->ifindex, NULL, &taken) == -ENODEV)
 		log_warn("%s: '%s' went back to the host but not under its name ('%s'): %s", who,
 			 r->host, now.name, strerror(-e));
@@ -615,13 +682,14 @@ static int move_in_one(int host_sock, int ns_sock, int netns_fd, const oci_confi
 	 * the request with the device already moved. So a clash is looked for first, and a
 	 * failed move is checked for a device that left anyway. */
 	netdev_link in;
+	int index = 0;
 	e = link_get(ns_sock, 0, name, &in);
 	if (e == 0)
 		e = -EEXIST;
 	else if (e == -ENODEV)
-		e = link_move(host_sock, link.ifindex, netns_fd, name);
-	if (e < 0 && link_get(host_sock, link.ifindex, NULL, &in) == -ENODEV &&
-	    link_get(ns_sock, 0, host, &in) == 0) {
+		e = link_move_in(host_sock, link.ifindex, netns_fd, name, &index);
+	if (e < 0 && index > 0 && link_get(host_sock, link.ifindex, NULL, &in) == -ENODEV &&
+	    link_get(ns_sock, index, NULL, &in) == 0) {
 		snprintf(r->host, sizeof(r->host), "%s", host);
 		snprintf(r->name, sizeof(r->name), "%s", host);
 		snprintf(r->kind, sizeof(r->kind), "%s", link.kind);
@@ -644,19 +712,38 @@ static int move_in_one(int host_sock, int ns_sock, int netns_fd, const oci_confi
 			       "linux.netDevices: cannot move '%s': the kernel keeps it in the "
 			       "host's network namespace",
 			       host);
+	if (e == -EBUSY)
+		return oci_err(
+		    err, OCI_E_INVALID,
+		    "linux.netDevices: cannot move '%s' in: every index tried is taken in "
+		    "the container's network namespace",
+		    host);
 	if (e < 0)
 		return oci_err_errno(err, -e, "linux.netDevices: cannot move '%s' in", host);
-	/* Inside, only the init exists, still waiting for GO: the name is the device's. */
-	e = link_get(ns_sock, 0, name, &in);
+	/* By the index it was given, never by name: in a namespace joined by path another
+	 * process may already have renamed it and put a device of its own under the name. */
 	snprintf(r->host, sizeof(r->host), "%s", host);
 	snprintf(r->name, sizeof(r->name), "%s", name);
 	snprintf(r->kind, sizeof(r->kind), "%s", link.kind);
 	snprintf(r->alts, sizeof(r->alts), "%s", link.alts);
-	r->ifindex = e < 0 ? link.ifindex : in.ifindex;
+	r->ifindex = index;
 	*moved = true;
+	e = link_get(ns_sock, index, NULL, &in);
+	if (e == 0 && strcmp(in.kind, link.kind))
+		e = -ENODEV; /* another device under the index: ours was deleted there */
+	if (e == -ENODEV)
+		return oci_err(
+		    err, OCI_E_IO,
+		    "linux.netDevices: '%s' moved in as '%s' (index %d) is gone from the "
+		    "container's network namespace",
+		    host, name, index);
 	if (e < 0)
 		return oci_err_errno(err, -e, "linux.netDevices: '%s' moved in as '%s'", host,
 				     name);
+	if (strcmp(in.name, name))
+		log_debug("interface '%s' was renamed '%s' in the container's namespace as it "
+			  "arrived",
+			  host, in.name);
 	for (size_t i = 0; i < naddrs; i++)
 		if ((e = addr_add(ns_sock, in.ifindex, &addrs[i])) < 0)
 			return oci_err_errno(err, -e,
@@ -666,7 +753,7 @@ static int move_in_one(int host_sock, int ns_sock, int netns_fd, const oci_confi
 	if ((e = link_up(ns_sock, in.ifindex)) < 0)
 		return oci_err_errno(err, -e, "linux.netDevices: cannot set '%s' up inside", name);
 	log_debug("interface '%s' moved into the container as '%s' (index %d, %zu addresses)", host,
-		  name, in.ifindex, naddrs);
+		  in.name, in.ifindex, naddrs);
 	return 0;
 }
 
@@ -719,10 +806,16 @@ int oci_netdev_move_in(const oci_config_linux *l, pid_t init, int join_fd, int d
 	return 0;
 fail:
 	for (size_t i = n; i-- > 0;)
-		move_back_one(ns_sock, host_sock, host, &recs[i], "create", true);
+		move_back_one(ns_sock, host_sock, host, &recs[i], "create", join_fd < 0);
 	unlinkat(dirfd, NETDEV_RECORD, 0);
 	unpin_netns(dirfd);
 	return -1;
+}
+
+bool oci_netdev_recorded(int dirfd)
+{
+	return faccessat(dirfd, NETDEV_RECORD, F_OK, AT_SYMLINK_NOFOLLOW) == 0 ||
+	       faccessat(dirfd, NETNS_PIN, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
 }
 
 void oci_netdev_move_back(int rootfd, const char *id)

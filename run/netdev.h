@@ -3,6 +3,7 @@
 #ifndef OCI_RUN_NETDEV_H
 #define OCI_RUN_NETDEV_H
 
+#include <stdbool.h>
 #include <sys/types.h>
 
 #include "common/config.h"
@@ -25,5 +26,9 @@ int oci_netdev_move_in(const oci_config_linux *l, pid_t init, int join_fd, int d
  * the namespace, as the kernel does it), or one whose host name is taken again is left to the
  * kernel, with a warning. Never fails: delete goes on. */
 void oci_netdev_move_back(int rootfd, const char *id);
+
+/* Whether the state directory dirfd records devices moved in (or a pinned namespace for them):
+ * what create did, whatever config.json says now. */
+bool oci_netdev_recorded(int dirfd);
 
 #endif

@@ -582,6 +582,18 @@ static int make_dir(oci_unpack_root *r, struct archive_entry *e, int pfd, const 
 		if (!kept && mkdirat(pfd, leaf, 0700) < 0)
 			return oci_err_errno(err, errno, "cannot create directory");
 	}
+	/* Its owner, without an fd when that is all there is to set (the usual directory):
+	 * the name was just made a directory in pfd, and a symlink would not be followed. Its
+	 * mode and times come at the end (record_dir). */
+	if (do_chown(r) && archive_entry_xattr_count(e) == 0) {
+		uid_t u;
+		gid_t g;
+		if (entry_owner(r, e, &u, &g, err) < 0)
+			return -1;
+		if (fchownat(pfd, leaf, u, g, AT_SYMLINK_NOFOLLOW) < 0)
+			return oci_err_errno(err, errno, "cannot chown");
+		return record_dir(r, path, archive_entry_perm(e), e, err);
+	}
 	cleanup_close int fd = openat(pfd, leaf, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return oci_err_errno(err, errno, "cannot open directory");

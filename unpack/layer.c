@@ -12,6 +12,7 @@
 
 #include "common/log.h"
 #include "common/util.h"
+#include "unpack/targuard.h"
 #include "unpack/unpack.h"
 
 #define OUT_CAP (512u << 10) /* an uncompressed block */
@@ -33,6 +34,7 @@ typedef struct decoder {
 	const void *first; /* the source's first block, read to detect compression, not yet used */
 	size_t first_len;
 	bool have_first;
+	oci_unpack_targuard guard; /* what libarchive is handed: its headers bounded */
 } decoder;
 
 int oci_unpack_fd_source_read(void *ctx, const void **buf, size_t *len, oci_error *err)
@@ -68,25 +70,37 @@ static int source_next(void *ctx, const void **b, size_t *n, oci_error *err)
 }
 
 /* Where the decompressor gets its compressed blocks (on the worker thread when there is
- * one): from the pipeline's ring or the source, each hashed as it is taken. */
+ * one): from the pipeline's ring, whose hasher hashes them, or from the source, each hashed
+ * here as it is taken. */
 static int pull_compressed(void *ctx, const void **b, size_t *n, oci_error *err)
 {
 	decoder *d = ctx;
-	int rc = d->pipe ? oci_unpack_pipeline_pop(d->pipe, b, n, err) : source_next(d, b, n, err);
+	if (d->pipe)
+		return oci_unpack_pipeline_pop(d->pipe, b, n, err);
+	int rc = source_next(d, b, n, err);
 	if (rc > 0 && oci_unpack_verify_compressed(&d->verify, *b, *n, err) < 0)
 		return -1;
 	return rc;
 }
 
-/* With a worker, the uncompressed digest is computed there too, next to the inflate: the
- * calling thread is left only the tar parse and the file creation, the slowest part. */
 static ssize_t produce(void *ctx, unsigned char *out, size_t cap, const void **buf, oci_error *err)
 {
 	decoder *d = ctx;
-	ssize_t n = oci_unpack_decompressor_next(d->dec, out, cap, buf, err);
-	if (n > 0 && d->pipe && oci_unpack_verify_raw(&d->verify, *buf, (size_t)n, err) < 0)
-		return -1;
-	return n;
+	return oci_unpack_decompressor_next(d->dec, out, cap, buf, err);
+}
+
+/* With a pipeline, both digests are computed on its hasher thread: inflating and hashing
+ * are each as much work as the tar parse and the file creation on the calling thread. */
+static int hash_compressed(void *ctx, const void *buf, size_t len, oci_error *err)
+{
+	decoder *d = ctx;
+	return oci_unpack_verify_compressed(&d->verify, buf, len, err);
+}
+
+static int hash_raw(void *ctx, const void *buf, size_t len, oci_error *err)
+{
+	decoder *d = ctx;
+	return oci_unpack_verify_raw(&d->verify, buf, len, err);
 }
 
 /* Stop the worker, if any, before the calling thread reports an error of its own. */
@@ -146,6 +160,10 @@ static la_ssize_t tar_read_cb(struct archive *a, void *ctx, const void **buf)
 {
 	decoder *d = ctx;
 	ssize_t n = decode_next(d, buf);
+	if (n >= 0 && oci_unpack_targuard_feed(&d->guard, *buf, (size_t)n, &d->err) < 0) {
+		fail(d);
+		n = -1;
+	}
 	if (n < 0) {
 		archive_set_error(a, EIO, "%s", d->err.msg);
 		return -1;
@@ -170,14 +188,15 @@ static int detect_compression(decoder *d)
 	return 0;
 }
 
-/* A compressed layer on a machine with more than one CPU gets a worker thread. */
+/* A compressed layer on a machine with more than one CPU gets a worker and a hasher. */
 static int pipeline_start(decoder *d, oci_error *err)
 {
 	if (d->comp != OCI_COMP_GZIP && d->comp != OCI_COMP_ZSTD)
 		return 0;
 	if (d->root->opts->no_threads || sysconf(_SC_NPROCESSORS_ONLN) < 2)
 		return 0;
-	d->pipe = oci_unpack_pipeline_new(source_next, d, produce, d, OUT_CAP, err);
+	d->pipe = oci_unpack_pipeline_new(source_next, d, produce, d, hash_compressed, hash_raw, d,
+					  OUT_CAP, err);
 	if (!d->pipe)
 		return -1;
 	return oci_unpack_pipeline_start(d->pipe, err);
@@ -187,6 +206,7 @@ static int decoder_init(decoder *d, oci_unpack_root *r, const oci_unpack_layer_d
 			oci_unpack_source_fn src, void *ctx, oci_error *err)
 {
 	memset(d, 0, sizeof(*d));
+	oci_unpack_targuard_init(&d->guard);
 	d->root = r;
 	d->src = src;
 	d->src_ctx = ctx;
@@ -210,6 +230,7 @@ static void decoder_release(decoder *d)
 	oci_unpack_pipeline_free(d->pipe);
 	oci_unpack_decompressor_free(d->dec);
 	oci_unpack_verify_release(&d->verify);
+	oci_unpack_targuard_release(&d->guard);
 	free(d->out);
 }
 
@@ -227,6 +248,10 @@ static int read_entries(decoder *d, oci_error *err)
 		goto out;
 	}
 	for (;;) {
+		if (oci_unpack_targuard_sync(&d->guard, a, err) < 0) {
+			ret = d->failed ? (*err = d->err, -1) : -1;
+			goto out;
+		}
 		int rc = archive_read_next_header(a, &e);
 		if (rc == ARCHIVE_EOF)
 			break;
@@ -243,7 +268,8 @@ static int read_entries(decoder *d, oci_error *err)
 				oci_error inner = d->err;
 				const char *name = archive_entry_pathname(e);
 				*err = inner;
-				oci_unpack_err_entry(err, name ? name : "");
+				if (!d->guard.failed) /* its error names its own entry */
+					oci_unpack_err_entry(err, name ? name : "");
 			}
 			ret = -1;
 			goto out;

@@ -10,6 +10,7 @@
  * (neither with -q, nor when stderr is not a terminal). */
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -541,6 +542,11 @@ int main(int argc, char **argv)
 	oci_log_init("oci-unpack");
 	oci_cli_set_tool(&tool);
 	umask(0);
+	/* The big buffers (small files' data on its way to the file writers, up to 8 MiB each
+	 * and 32 MiB in all; each layer's rings) come from the heap and stay there: mmap'ed,
+	 * each would be faulted in page by page again, thousands of faults per layer. */
+	mallopt(M_MMAP_THRESHOLD, 16 << 20);
+	mallopt(M_TRIM_THRESHOLD, 64 << 20);
 	c.opts.max_bytes = UNPACK_DEFAULT_MAX_BYTES;
 	c.opts.max_files = UNPACK_DEFAULT_MAX_FILES;
 	c.opts.max_padding = UNPACK_DEFAULT_MAX_PADDING;

@@ -1,13 +1,17 @@
-/* A layer's two-stage pipeline, for machines with more than one CPU: a worker thread turns
- * compressed blocks into tar blocks (the produce function: a decompressor) while the calling
- * thread reads the source and applies what comes out. They share two small rings
- * (compressed blocks in, tar blocks out; a few MiB in all), and the worker only ever waits
- * on the rings, never on I/O, so stopping it is immediate. Everything that touches the
- * source, the root or the caller's error stays on the calling thread; the worker's own error
- * is handed over once it has stopped. */
+/* A layer's pipeline, for machines with more than one CPU: a worker thread turns compressed
+ * blocks into tar blocks (the produce function: a decompressor) while the calling thread
+ * reads the source and applies what comes out, and a hasher thread feeds both streams to
+ * their digests (the compressed digest and the diff_id: together as much work as the inflate,
+ * so on the worker they made it the slowest stage). They share two small rings (compressed
+ * blocks in, tar blocks out; a few MiB in all): a slot is reused only once its reader and
+ * the hasher are both done with it. The worker and the hasher only ever wait on the rings,
+ * never on I/O, so stopping them is immediate. Everything that touches the source, the root
+ * or the caller's error stays on the calling thread; the threads' own errors are handed over
+ * once they have stopped. */
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -23,32 +27,78 @@ typedef struct ring_slot {
 	size_t len;
 } ring_slot;
 
-/* Guarded by mu, except what only one side touches (noted). */
+/* Blocks are numbered from 0 in each ring; block k lives in slot k % N. Guarded by mu,
+ * except what only one side touches (noted). */
 struct oci_unpack_pipeline {
-	pthread_t th;
-	bool started, sync_init;
+	pthread_t th, hash_th;
+	bool started, hash_started, sync_init;
 	pthread_mutex_t mu;
-	pthread_cond_t cv; /* any change: broadcast */
+	/* One waiter each, woken only by the changes it waits for (a broadcast to all three on
+	 * every block cost thousands of needless wake-ups per layer). */
+	pthread_cond_t caller_cv, worker_cv, hasher_cv;
 	ring_slot in[N_IN], out[N_OUT];
 	size_t out_cap;
-	size_t in_head, in_count;   /* compressed blocks queued by the caller */
-	size_t out_head, out_count; /* tar blocks queued by the worker */
-	bool in_eof;		    /* the source has ended */
-	bool in_held;		    /* the worker reads in[in_head] */
-	bool out_held;		    /* the caller reads out[out_head] */
-	bool done, failed;	    /* the worker finished / failed (its error in worker_err) */
-	bool stop;		    /* the caller wants the worker to stop */
-	oci_unpack_source_fn src;   /* caller's side */
+	uint64_t in_pushed, in_taken, in_hashed;  /* queued by the caller, released by the worker,
+						     hashed */
+	uint64_t out_made, out_taken, out_hashed; /* made by the worker, released by the caller,
+						     hashed */
+	bool in_eof;				  /* the source has ended */
+	bool in_held;				  /* the worker reads block in_taken */
+	bool out_held;				  /* the caller reads block out_taken */
+	bool done, failed;			  /* the worker finished / failed (worker_err) */
+	bool hash_failed;			  /* the hasher failed (hash_err) */
+	bool stop;				  /* the caller wants the threads to stop */
+	oci_unpack_source_fn src;		  /* caller's side */
 	void *src_ctx;
 	const unsigned char *pend; /* caller's side: what is left of the source's last block */
 	size_t pend_len;
 	oci_unpack_produce_fn produce; /* worker's side */
 	void *produce_ctx;
-	oci_error worker_err; /* the worker's; read by the caller only after it stopped */
+	oci_unpack_hash_fn hash_in, hash_out; /* hasher's side */
+	void *hash_ctx;
+	oci_error worker_err, hash_err; /* read by the caller only after they stopped */
 };
+
+static uint64_t min_u64(uint64_t a, uint64_t b)
+{
+	return a < b ? a : b;
+}
+
+/* With mu held: blocks whose slots are still in use (not yet released, or not yet hashed). */
+static uint64_t in_used(const oci_unpack_pipeline *p)
+{
+	return p->in_pushed - (p->hash_in ? min_u64(p->in_taken, p->in_hashed) : p->in_taken);
+}
+
+static uint64_t out_used(const oci_unpack_pipeline *p)
+{
+	return p->out_made - (p->hash_out ? min_u64(p->out_taken, p->out_hashed) : p->out_taken);
+}
+
+/* With mu held: whether the hasher has seen every block there will be. */
+static bool all_hashed(const oci_unpack_pipeline *p)
+{
+	return (!p->hash_in || p->in_hashed == p->in_pushed) &&
+	       (!p->hash_out || p->out_hashed == p->out_made);
+}
+
+enum { CALLER = 1, WORKER = 2, HASHER = 4 };
+
+/* With mu held: wake the threads in who (CALLER|WORKER|HASHER) that wait. */
+static void wake(oci_unpack_pipeline *p, int who)
+{
+	if (who & CALLER)
+		pthread_cond_signal(&p->caller_cv);
+	if (who & WORKER)
+		pthread_cond_signal(&p->worker_cv);
+	if (who & HASHER)
+		pthread_cond_signal(&p->hasher_cv);
+}
 
 oci_unpack_pipeline *oci_unpack_pipeline_new(oci_unpack_source_fn src, void *src_ctx,
 					     oci_unpack_produce_fn produce, void *produce_ctx,
+					     oci_unpack_hash_fn hash_in,
+					     oci_unpack_hash_fn hash_out, void *hash_ctx,
 					     size_t out_cap, oci_error *err)
 {
 	oci_unpack_pipeline *p = calloc(1, sizeof(*p));
@@ -60,8 +110,12 @@ oci_unpack_pipeline *oci_unpack_pipeline_new(oci_unpack_source_fn src, void *src
 	p->src_ctx = src_ctx;
 	p->produce = produce;
 	p->produce_ctx = produce_ctx;
+	p->hash_in = hash_in;
+	p->hash_out = hash_out;
+	p->hash_ctx = hash_ctx;
 	p->out_cap = out_cap;
 	oci_err_clear(&p->worker_err);
+	oci_err_clear(&p->hash_err);
 	for (size_t i = 0; i < N_IN; i++)
 		if (!(p->in[i].buf = malloc(IN_CAP)))
 			goto nomem;
@@ -69,7 +123,9 @@ oci_unpack_pipeline *oci_unpack_pipeline_new(oci_unpack_source_fn src, void *src
 		if (!(p->out[i].buf = malloc(out_cap)))
 			goto nomem;
 	pthread_mutex_init(&p->mu, NULL);
-	pthread_cond_init(&p->cv, NULL);
+	pthread_cond_init(&p->caller_cv, NULL);
+	pthread_cond_init(&p->worker_cv, NULL);
+	pthread_cond_init(&p->hasher_cv, NULL);
 	p->sync_init = true;
 	return p;
 nomem:
@@ -83,10 +139,10 @@ static void *worker(void *arg)
 	oci_unpack_pipeline *p = arg;
 	for (;;) {
 		pthread_mutex_lock(&p->mu);
-		while (p->out_count == N_OUT && !p->stop)
-			pthread_cond_wait(&p->cv, &p->mu);
+		while (out_used(p) == N_OUT && !p->stop)
+			pthread_cond_wait(&p->worker_cv, &p->mu);
 		bool stop = p->stop;
-		size_t slot = (p->out_head + p->out_count) % N_OUT;
+		size_t slot = p->out_made % N_OUT;
 		pthread_mutex_unlock(&p->mu);
 		if (stop)
 			break;
@@ -101,9 +157,9 @@ static void *worker(void *arg)
 			p->done = true;
 		else {
 			p->out[slot].len = (size_t)n;
-			p->out_count++;
+			p->out_made++;
 		}
-		pthread_cond_broadcast(&p->cv);
+		wake(p, CALLER | HASHER);
 		pthread_mutex_unlock(&p->mu);
 		if (n <= 0)
 			break;
@@ -111,30 +167,77 @@ static void *worker(void *arg)
 	return NULL;
 }
 
+/* The hasher: every input block, then every output block, as soon as each is there. It ends
+ * when the worker has ended and everything is hashed, or at stop, or at its own failure. */
+static void *hasher(void *arg)
+{
+	oci_unpack_pipeline *p = arg;
+	pthread_mutex_lock(&p->mu);
+	for (;;) {
+		bool in = p->hash_in && p->in_hashed < p->in_pushed;
+		bool out = !in && p->hash_out && p->out_hashed < p->out_made;
+		if (p->stop || (!in && !out && (p->done || p->failed) && all_hashed(p)))
+			break;
+		if (!in && !out) {
+			pthread_cond_wait(&p->hasher_cv, &p->mu);
+			continue;
+		}
+		ring_slot *s = in ? &p->in[p->in_hashed % N_IN] : &p->out[p->out_hashed % N_OUT];
+		pthread_mutex_unlock(&p->mu);
+		int rc = (in ? p->hash_in : p->hash_out)(p->hash_ctx, s->buf, s->len, &p->hash_err);
+		pthread_mutex_lock(&p->mu);
+		if (rc < 0) {
+			p->hash_failed = true;
+			wake(p, CALLER);
+			break;
+		}
+		if (in) {
+			p->in_hashed++;
+			wake(p, CALLER); /* room for input */
+		} else {
+			p->out_hashed++;
+			wake(p, CALLER | WORKER); /* room for output */
+		}
+	}
+	pthread_mutex_unlock(&p->mu);
+	return NULL;
+}
+
 int oci_unpack_pipeline_start(oci_unpack_pipeline *p, oci_error *err)
 {
-	/* The worker leaves signals to the caller's thread, whose reads they interrupt. */
+	/* The threads leave signals to the caller's thread, whose reads they interrupt. */
 	sigset_t all, old;
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, &old);
 	int rc = pthread_create(&p->th, NULL, worker, p);
+	if (rc == 0) {
+		p->started = true;
+		if (p->hash_in || p->hash_out) {
+			rc = pthread_create(&p->hash_th, NULL, hasher, p);
+			p->hash_started = rc == 0;
+		}
+	}
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (rc != 0)
-		return oci_err_errno(err, rc, "cannot start the decoder thread");
-	p->started = true;
+	if (rc != 0) {
+		oci_unpack_pipeline_stop(p);
+		return oci_err_errno(err, rc, "cannot start the decoder threads");
+	}
 	return 0;
 }
 
 void oci_unpack_pipeline_stop(oci_unpack_pipeline *p)
 {
-	if (!p || !p->started)
+	if (!p || (!p->started && !p->hash_started))
 		return;
 	pthread_mutex_lock(&p->mu);
 	p->stop = true;
-	pthread_cond_broadcast(&p->cv);
+	wake(p, CALLER | WORKER | HASHER);
 	pthread_mutex_unlock(&p->mu);
-	pthread_join(p->th, NULL);
-	p->started = false;
+	if (p->started)
+		pthread_join(p->th, NULL);
+	if (p->hash_started)
+		pthread_join(p->hash_th, NULL);
+	p->started = p->hash_started = false;
 }
 
 void oci_unpack_pipeline_free(oci_unpack_pipeline *p)
@@ -144,7 +247,9 @@ void oci_unpack_pipeline_free(oci_unpack_pipeline *p)
 	oci_unpack_pipeline_stop(p);
 	if (p->sync_init) {
 		pthread_mutex_destroy(&p->mu);
-		pthread_cond_destroy(&p->cv);
+		pthread_cond_destroy(&p->caller_cv);
+		pthread_cond_destroy(&p->worker_cv);
+		pthread_cond_destroy(&p->hasher_cv);
 	}
 	for (size_t i = 0; i < N_IN; i++)
 		free(p->in[i].buf);
@@ -159,19 +264,18 @@ int oci_unpack_pipeline_pop(oci_unpack_pipeline *p, const void **buf, size_t *le
 	pthread_mutex_lock(&p->mu);
 	if (p->in_held) {
 		p->in_held = false;
-		p->in_head = (p->in_head + 1) % N_IN;
-		p->in_count--;
-		pthread_cond_broadcast(&p->cv);
+		p->in_taken++;
+		wake(p, CALLER);
 	}
-	while (!p->in_count && !p->in_eof && !p->stop)
-		pthread_cond_wait(&p->cv, &p->mu);
+	while (p->in_taken == p->in_pushed && !p->in_eof && !p->stop)
+		pthread_cond_wait(&p->worker_cv, &p->mu);
 	if (p->stop) {
 		rc = oci_err(err, OCI_E_IO, "stopped");
-	} else if (!p->in_count) {
+	} else if (p->in_taken == p->in_pushed) {
 		rc = 0;
 	} else {
-		*buf = p->in[p->in_head].buf;
-		*len = p->in[p->in_head].len;
+		*buf = p->in[p->in_taken % N_IN].buf;
+		*len = p->in[p->in_taken % N_IN].len;
 		p->in_held = true;
 		rc = 1;
 	}
@@ -183,16 +287,16 @@ int oci_unpack_pipeline_pop(oci_unpack_pipeline *p, const void **buf, size_t *le
  * IN_CAP pieces). */
 static void push_pending(oci_unpack_pipeline *p)
 {
-	while (p->pend_len > 0 && p->in_count < N_IN) {
-		size_t slot = (p->in_head + p->in_count) % N_IN;
+	while (p->pend_len > 0 && in_used(p) < N_IN) {
+		size_t slot = p->in_pushed % N_IN;
 		size_t k = p->pend_len < IN_CAP ? p->pend_len : IN_CAP;
 		memcpy(p->in[slot].buf, p->pend, k);
 		p->in[slot].len = k;
-		p->in_count++;
+		p->in_pushed++;
 		p->pend += k;
 		p->pend_len -= k;
 	}
-	pthread_cond_broadcast(&p->cv);
+	wake(p, WORKER | HASHER);
 }
 
 ssize_t oci_unpack_pipeline_next(oci_unpack_pipeline *p, const void **buf, oci_error *err)
@@ -201,27 +305,29 @@ ssize_t oci_unpack_pipeline_next(oci_unpack_pipeline *p, const void **buf, oci_e
 	pthread_mutex_lock(&p->mu);
 	if (p->out_held) {
 		p->out_held = false;
-		p->out_head = (p->out_head + 1) % N_OUT;
-		p->out_count--;
-		pthread_cond_broadcast(&p->cv);
+		p->out_taken++;
+		wake(p, WORKER);
 	}
 	for (;;) {
 		bool room =
-		    p->in_count < N_IN && (p->pend_len || !p->in_eof) && !p->done && !p->failed;
-		if (p->out_count && !room) {
-			*buf = p->out[p->out_head].buf;
-			ssize_t n = (ssize_t)p->out[p->out_head].len;
+		    in_used(p) < N_IN && (p->pend_len || !p->in_eof) && !p->done && !p->failed;
+		bool ready = p->out_taken < p->out_made;
+		if (ready && !room && !p->hash_failed) {
+			*buf = p->out[p->out_taken % N_OUT].buf;
+			ssize_t n = (ssize_t)p->out[p->out_taken % N_OUT].len;
 			p->out_held = true;
 			pthread_mutex_unlock(&p->mu);
 			return n;
 		}
-		if (p->failed || (p->done && !p->out_count)) {
-			bool failed = p->failed;
+		if (p->failed || p->hash_failed || (p->done && !ready && all_hashed(p))) {
+			bool failed = p->failed, hash_failed = p->hash_failed;
 			pthread_mutex_unlock(&p->mu);
 			oci_unpack_pipeline_stop(p);
 			if (failed)
 				*err = p->worker_err;
-			return failed ? -1 : 0;
+			else if (hash_failed)
+				*err = p->hash_err;
+			return failed || hash_failed ? -1 : 0;
 		}
 		if (room && p->pend_len) {
 			push_pending(p);
@@ -240,7 +346,7 @@ ssize_t oci_unpack_pipeline_next(oci_unpack_pipeline *p, const void **buf, oci_e
 			pthread_mutex_lock(&p->mu);
 			if (rc == 0) {
 				p->in_eof = true;
-				pthread_cond_broadcast(&p->cv);
+				wake(p, WORKER | HASHER);
 			} else {
 				p->pend = b;
 				p->pend_len = n;
@@ -254,7 +360,7 @@ ssize_t oci_unpack_pipeline_next(oci_unpack_pipeline *p, const void **buf, oci_e
 			ts.tv_sec++;
 			ts.tv_nsec -= 1000000000;
 		}
-		pthread_cond_timedwait(&p->cv, &p->mu, &ts);
+		pthread_cond_timedwait(&p->caller_cv, &p->mu, &ts);
 		if (oci_unpack_interrupted) {
 			pthread_mutex_unlock(&p->mu);
 			oci_unpack_pipeline_stop(p);

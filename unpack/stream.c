@@ -17,6 +17,7 @@
 #include "common/json.h"
 #include "common/log.h"
 #include "common/util.h"
+#include "unpack/targuard.h"
 #include "unpack/unpack.h"
 
 #define OUTER_BUF (1u << 20)
@@ -26,6 +27,7 @@ typedef struct outer {
 	unsigned char *buf;
 	oci_error err;
 	bool failed;
+	oci_unpack_targuard guard; /* what libarchive is handed: its headers bounded */
 } outer;
 
 static la_ssize_t outer_read(struct archive *a, void *ctx, const void **buf)
@@ -43,6 +45,11 @@ static la_ssize_t outer_read(struct archive *a, void *ctx, const void **buf)
 			return -1;
 		}
 		*buf = o->buf;
+		if (oci_unpack_targuard_feed(&o->guard, o->buf, (size_t)n, &o->err) < 0) {
+			o->failed = true;
+			archive_set_error(a, EINVAL, "%s", o->err.msg);
+			return -1;
+		}
 		return n;
 	}
 }
@@ -180,6 +187,7 @@ int oci_unpack_stream(oci_unpack_root *r, int fd, int spoolfd, oci_unpack_input 
 	bool saw_index = false;
 	int ret = -1;
 
+	oci_unpack_targuard_init(&o.guard);
 	oci_unpack_image_init(&img, r);
 	img.ref = in->ref;
 	img.platform = in->platform;
@@ -199,6 +207,11 @@ int oci_unpack_stream(oci_unpack_root *r, int fd, int spoolfd, oci_unpack_input 
 		goto out;
 	}
 	for (;;) {
+		if (oci_unpack_targuard_sync(&o.guard, a, err) < 0) {
+			if (o.failed)
+				*err = o.err;
+			goto out;
+		}
 		int rc = archive_read_next_header(a, &e);
 		if (rc == ARCHIVE_EOF)
 			break;
@@ -275,6 +288,7 @@ out:
 	if (a)
 		archive_read_free(a);
 	free(o.buf);
+	oci_unpack_targuard_release(&o.guard);
 	oci_unpack_strmap_clear(&names);
 	oci_unpack_image_release(&img);
 	return ret;

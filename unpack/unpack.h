@@ -1,6 +1,6 @@
 /* oci-unpack's internal API, shared by its modules: options and limits, the root filesystem
  * being built (apply.c, whiteout.c), one layer read in one pass (layer.c) with its
- * verification (verify.c), decompressors (decompress.c) and worker thread (pipeline.c), the
+ * verification (verify.c), decompressors (decompress.c) and worker threads (pipeline.c), the
  * image being assembled from a stream, a layout or a docker-save archive (input.c,
  * stream.c), the private staging directory that is published by rename (stage.c), and
  * interruption by a signal (signals.c). */
@@ -263,26 +263,33 @@ ssize_t oci_unpack_decompressor_next(oci_unpack_decompressor *z, unsigned char *
 				     const void **buf, oci_error *err);
 void oci_unpack_decompressor_free(oci_unpack_decompressor *z);
 
-/* ---- the two-thread pipeline (pipeline.c) ---- */
+/* ---- the pipeline (pipeline.c): inflate and hash on threads of their own ---- */
 typedef struct oci_unpack_pipeline oci_unpack_pipeline;
 /* The worker's job: one output block into out (at most cap bytes), as
  * oci_unpack_decompressor_next. */
 typedef ssize_t (*oci_unpack_produce_fn)(void *ctx, unsigned char *out, size_t cap,
 					 const void **buf, oci_error *err);
+/* The hasher's job: take in one block of a stream (the compressed input, or the output). */
+typedef int (*oci_unpack_hash_fn)(void *ctx, const void *buf, size_t len, oci_error *err);
 
 /* A pipeline whose caller side reads src and whose worker runs produce, which takes its
- * input with oci_unpack_pipeline_pop. Nothing runs before oci_unpack_pipeline_start. */
+ * input with oci_unpack_pipeline_pop; a third thread passes every input block to hash_in and
+ * every output block to hash_out, in order (both NULL: no hasher). Nothing runs before
+ * oci_unpack_pipeline_start. */
 oci_unpack_pipeline *oci_unpack_pipeline_new(oci_unpack_source_fn src, void *src_ctx,
 					     oci_unpack_produce_fn produce, void *produce_ctx,
+					     oci_unpack_hash_fn hash_in,
+					     oci_unpack_hash_fn hash_out, void *hash_ctx,
 					     size_t out_cap, oci_error *err);
 int oci_unpack_pipeline_start(oci_unpack_pipeline *p, oci_error *err);
 /* Worker's side: the next input block (1), 0 at the source's end, -1 when stopped. */
 int oci_unpack_pipeline_pop(oci_unpack_pipeline *p, const void **buf, size_t *len, oci_error *err);
 /* Caller's side: the next output block, reading the source ahead while the input ring has
- * room: > 0 bytes, 0 at the end, -1 with err set (the worker's error, the source's, or an
- * interruption). The block stays valid until the next call. */
+ * room: > 0 bytes, 0 at the end (every block hashed by then), -1 with err set (the worker's
+ * error, the hasher's, the source's, or an interruption). The block stays valid until the
+ * next call. */
 ssize_t oci_unpack_pipeline_next(oci_unpack_pipeline *p, const void **buf, oci_error *err);
-/* Stop the worker and wait for it (quick: it only waits on the rings). NULL is a no-op. */
+/* Stop the threads and wait for them (quick: they only wait on the rings). NULL is a no-op. */
 void oci_unpack_pipeline_stop(oci_unpack_pipeline *p);
 void oci_unpack_pipeline_free(oci_unpack_pipeline *p);
 

@@ -33,6 +33,12 @@
 #define WRITER_MAX_BYTES   (32u << 20) /* data in flight */
 #define WRITER_MAX_JOBS	   256	       /* open fds in flight */
 #define WRITER_MAX_THREADS 4
+/* Workers are woken by batches: a wake-up costs two context switches (a few microseconds on
+ * this kind of guest), more than writing a small file, and the jobs of a layer come faster
+ * than one worker takes them. The calling thread wakes them anyway before it waits (room,
+ * drain), so a batch never waits for more jobs that cannot come. */
+#define WRITER_BATCH_JOBS  16
+#define WRITER_BATCH_BYTES (1u << 20)
 
 typedef struct job {
 	struct job *next;
@@ -54,7 +60,10 @@ struct oci_unpack_writers {
 	job *head, *tail;
 	size_t queued, busy; /* jobs waiting, jobs being written */
 	size_t bytes;	     /* data of queued and busy jobs */
-	bool stop;	     /* release: workers discard what is left and exit */
+	size_t idle;	     /* workers waiting on work */
+	size_t unwoken;	     /* jobs queued since a worker was last woken */
+	size_t unwoken_bytes;
+	bool stop; /* release: workers discard what is left and exit */
 	bool failed;
 	oci_error err; /* the first failure */
 };
@@ -62,6 +71,14 @@ struct oci_unpack_writers {
 bool oci_unpack_writers_fit(int64_t size)
 {
 	return size >= 0 && size <= WRITER_MAX_FILE;
+}
+
+/* With mu held: every idle worker takes what is queued (the calling thread is about to wait). */
+static void wake_all(oci_unpack_writers *w)
+{
+	if (w->queued && w->idle)
+		pthread_cond_broadcast(&w->work);
+	w->unwoken = w->unwoken_bytes = 0;
 }
 
 static void job_free(job *j)
@@ -79,8 +96,11 @@ static void *worker(void *arg)
 	oci_unpack_writers *w = arg;
 	pthread_mutex_lock(&w->mu);
 	for (;;) {
-		while (!w->head && !w->stop)
+		while (!w->head && !w->stop) {
+			w->idle++;
 			pthread_cond_wait(&w->work, &w->mu);
+			w->idle--;
+		}
 		if (!w->head)
 			break; /* stop, and nothing left */
 		job *j = w->head;
@@ -197,8 +217,10 @@ int oci_unpack_writers_submit(oci_unpack_writers *w, int fd, struct archive_entr
 	j->cost = len + entry_cost(copy);
 	pthread_mutex_lock(&w->mu);
 	while (!w->failed && (w->queued + w->busy >= WRITER_MAX_JOBS ||
-			      (w->bytes && w->bytes + j->cost > WRITER_MAX_BYTES)))
+			      (w->bytes && w->bytes + j->cost > WRITER_MAX_BYTES))) {
+		wake_all(w);
 		pthread_cond_wait(&w->room, &w->mu);
+	}
 	if (w->failed) {
 		*err = w->err;
 		pthread_mutex_unlock(&w->mu);
@@ -212,7 +234,13 @@ int oci_unpack_writers_submit(oci_unpack_writers *w, int fd, struct archive_entr
 	w->tail = j;
 	w->queued++;
 	w->bytes += j->cost;
-	pthread_cond_signal(&w->work);
+	w->unwoken++;
+	w->unwoken_bytes += j->cost;
+	if (w->idle &&
+	    (w->unwoken >= WRITER_BATCH_JOBS || w->unwoken_bytes >= WRITER_BATCH_BYTES)) {
+		pthread_cond_signal(&w->work);
+		w->unwoken = w->unwoken_bytes = 0;
+	}
 	pthread_mutex_unlock(&w->mu);
 	return 0;
 }
@@ -222,6 +250,7 @@ int oci_unpack_writers_drain(oci_unpack_writers *w, oci_error *err)
 	if (!w)
 		return 0;
 	pthread_mutex_lock(&w->mu);
+	wake_all(w);
 	while (w->queued || w->busy)
 		pthread_cond_wait(&w->room, &w->mu);
 	int ret = 0;

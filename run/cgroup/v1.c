@@ -422,7 +422,12 @@ static int v1_apply(const oci_cgroup *cg, const oci_resources *res, bool create,
 
 static int v1_freeze(const oci_cgroup *cg, bool frozen, oci_error *err)
 {
-	bool any = false;
+	bool any = false, v1_freezer = false;
+	for (size_t i = 0; i < cg->n; i++) {
+		char buf[64];
+		if (oci_cgroup_read(cg->dirs[i], "freezer.state", buf, sizeof(buf)) == 0)
+			v1_freezer = true;
+	}
 	for (size_t i = 0; i < cg->n; i++) {
 		const char *d = cg->dirs[i];
 		char buf[64];
@@ -448,7 +453,12 @@ static int v1_freeze(const oci_cgroup *cg, bool frozen, oci_error *err)
 				nanosleep(&ts, NULL);
 			}
 		} else if (oci_cgroup_read(d, "cgroup.freeze", buf, sizeof(buf)) == 0) {
-			/* the unified tree of a hybrid host */
+			/* the unified tree of a hybrid host: only where no v1 freezer froze the
+			 * tasks (as runc), since a task the v1 freezer stopped never reports itself
+			 * frozen to the v2 freezer, whose wait then ran out every time (pause took
+			 * 5 s) */
+			if (frozen && v1_freezer)
+				continue;
 			any = true;
 			if (oci_cgroup_v2_freeze_dir(d, frozen, err) < 0)
 				return -1;

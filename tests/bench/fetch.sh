@@ -23,11 +23,6 @@ for c in docker-registry skopeo jq curl python3; do
 	command -v "$c" >/dev/null || { echo "fetch bench: skipped: needs $c"; exit 0; }
 done
 [ -x "$OCI_FETCH" ] || { echo "fetch bench: build oci-fetch first (make)" >&2; exit 1; }
-rc=0
-LAYOUT=$("$TOP/tests/lib/debian-image.sh" --min-mb "$MB") || rc=$?
-[ $rc = 77 ] && { echo "fetch bench: skipped: no Debian image (see the line above)"; exit 0; }
-[ $rc = 0 ] || exit 1
-
 W=$(mktemp -d /var/tmp/oci-fetch-bench.XXXXXX)
 export BATS_FILE_TMPDIR=$W
 # shellcheck disable=SC1091
@@ -35,25 +30,23 @@ export BATS_FILE_TMPDIR=$W
 # shellcheck disable=SC1091
 . "$TOP/tests/lib/images.bash"
 cleanup() {
-	registry_stop
+	registry_stop >/dev/null 2>&1 || true
 	bench_fs_release "$W"
 	rm -rf "$W"
 }
 trap cleanup EXIT
 loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
 
-registry_start plain >/dev/null
-image_push "$LAYOUT" bench/big v1 >/dev/null
-IMG=$REGISTRY/bench/big:v1
+rc=0
+bench_registry_image big "$MB" || rc=$?
+[ $rc = 77 ] && { echo "fetch bench: skipped: no Debian image (see the line above)"; exit 0; }
+[ $rc = 0 ] || exit 1
+IMG=$BENCH_REF
 size=$(curl -s -H 'Accept: application/vnd.oci.image.manifest.v1+json' "$REGISTRY_URL/v2/bench/big/manifests/v1" |
 	jq '[.layers[].size] | add')
 nl=$(curl -s -H 'Accept: application/vnd.oci.image.manifest.v1+json' "$REGISTRY_URL/v2/bench/big/manifests/v1" |
 	jq '.layers | length')
 echo "fetch bench: image $IMG (Debian minbase + 2 layers + random data): $nl layers, $((size / 1048576)) MiB compressed"
-
-# warm the registry's page cache once so neither tool pays for the first read
-curl -s -o /dev/null "$REGISTRY_URL/v2/bench/big/manifests/v1"
-"$OCI_FETCH" -q --no-cache "$IMG" >/dev/null
 
 echo "fetch bench: load average before: $(loadavg) ($(nproc) CPUs)"
 O=$(bench_fs "$W" 8G)

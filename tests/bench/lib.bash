@@ -1,7 +1,7 @@
 # What the benchmarks in tests/bench/ share (sourced by the *.sh there; `make bench` runs
 # table.sh, which runs the others): the median of a set of timings, the one-line result format
-# that table.sh collects (BENCH, below), the journaled loop-mounted ext4 outputs go to, and
-# the cgroup hierarchy crun insists on.
+# that table.sh collects (BENCH, below), the loop-mounted ext4 (or XFS) outputs go to, the
+# Debian image served by a local registry, and the cgroup hierarchy crun insists on.
 
 # bench_stats VALUE...: "median min max" of the values (an even count's median is the mean of
 # the two in the middle), in plain decimals (awk's default would print 3.6e+06, which bc
@@ -51,16 +51,19 @@ bench_result() {
 	printf 'BENCH %s %.2f %.2f %.2f %s%s\n' "$1" "$lo" "$med" "$hi" "$2" "${3:+ <=$3}"
 }
 
-# bench_fs DIR [SIZE]: a fresh journaled ext4 (a sparse loop file, direct I/O so the loop
-# device writes straight to disk and no second page cache spills writeback into the next
-# timed run) mounted on DIR/fs when root; prints the directory to write outputs in (DIR
-# itself when no loop mount can be made). This VM's own disk swings tenfold, and ext4 without
-# a journal scans recently deleted inodes on create. bench_fs_release DIR undoes it.
+# bench_fs DIR [SIZE] [FSTYPE]: a fresh filesystem on a sparse loop file (direct I/O, so the
+# loop device writes straight to disk and no second page cache spills writeback into the next
+# timed run) mounted on DIR/fs when root: journaled ext4 by default, or xfs (with reflink=1,
+# for the rootfs cache's clones); prints the directory to write outputs in (DIR itself when no
+# loop mount can be made: no root, no mkfs). This VM's own disk swings tenfold, and ext4
+# without a journal scans recently deleted inodes on create. bench_fs_release DIR undoes it.
 bench_fs() {
-	local dir=$1 size=${2:-32G} dev
-	if [ "$(id -u)" = 0 ] && command -v mkfs.ext4 >/dev/null; then
+	local dir=$1 size=${2:-32G} fs=${3:-ext4} dev
+	local -a mkfs=(mkfs.ext4 -q -F -O has_journal)
+	[ "$fs" = xfs ] && mkfs=(mkfs.xfs -q -f -m reflink=1)
+	if [ "$(id -u)" = 0 ] && command -v "${mkfs[0]}" >/dev/null; then
 		truncate -s "$size" "$dir/fs.img"
-		mkfs.ext4 -q -F -O has_journal "$dir/fs.img"
+		"${mkfs[@]}" "$dir/fs.img" >&2
 		mkdir -p "$dir/fs"
 		if dev=$(losetup -f --show --direct-io=on "$dir/fs.img") && mount "$dev" "$dir/fs"; then
 			echo "$dir/fs"
@@ -78,4 +81,20 @@ bench_fs_release() {
 		case $dev in /dev/loop*) losetup -d "$dev" 2>/dev/null || true ;; esac
 	fi
 	rm -f "$dir/fs.img"
+}
+
+# bench_registry_image NAME [MIN_MB]: the Debian test image (tests/lib/debian-image.sh, at
+# least MIN_MB compressed, default 100) pushed to a local plain-HTTP registry as
+# bench/NAME:v1, the registry's storage read once so no configuration pays for the first read;
+# sets BENCH_LAYOUT (the image's layout) and BENCH_REF (its reference). Needs
+# tests/lib/registry.bash and images.bash sourced (the registry keeps its storage in
+# BATS_FILE_TMPDIR, else TMPDIR); registry_stop ends it. Returns 77 (after a line saying why) when there is no image.
+bench_registry_image() {
+	local rc=0
+	BENCH_LAYOUT=$("$TOP/tests/lib/debian-image.sh" --min-mb "${2:-100}") || rc=$?
+	[ $rc = 0 ] || return $rc
+	registry_start plain >/dev/null
+	image_push "$BENCH_LAYOUT" "bench/$1" v1 >/dev/null
+	BENCH_REF=$REGISTRY/bench/$1:v1
+	"${OCI_FETCH:-${OCI_BUILD:-$TOP/build}/oci-fetch}" -q --no-cache "$BENCH_REF" >/dev/null
 }

@@ -23,20 +23,25 @@ for s in tests/bench/*.sh; do
 done
 
 started=$(date -u '+%Y-%m-%d %H:%M UTC')
+t_start=$SECONDS
 load_before=$(loadavg)
 failed=0
+took=()
 for n in "${scripts[@]}"; do
 	echo "== tests/bench/$n.sh"
+	t0=$SECONDS
 	bash "tests/bench/$n.sh" 2>&1 | tee "$LOG/$n.out"
 	rc=${PIPESTATUS[0]}
 	echo "$rc" >"$LOG/$n.rc"
 	[ "$rc" = 0 ] || failed=1
+	took+=("$n $((SECONDS - t0))s")
 done
 
 cpu=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)
 echo
 echo "== make bench, $started: $(nproc) CPUs ($cpu), $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo), Linux $(uname -r)"
 echo "   load average before $load_before, after $(loadavg); ratios are ours/peer of alternating pairs"
+echo "   took $(((SECONDS - t_start) / 60))m$(((SECONDS - t_start) % 60))s: $(IFS=,; echo "${took[*]}" | sed 's/,/, /g')"
 printf '%-26s %-22s %6s %7s %6s %8s\n' benchmark peer min median max target
 for n in "${scripts[@]}"; do
 	if [ "$(cat "$LOG/$n.rc")" != 0 ]; then

@@ -143,3 +143,64 @@ teardown() {
 	assert_output_contains "$T/nope"
 	[ ! -e "$T/nope" ]
 }
+
+# the stat record of a verified blob, as common/cache.c writes it
+verified_record() { # STORE DIGEST
+	local f=$1/sha256/${2#sha256:}
+	printf 'oci-verified 1 %s %s %s %s %s.%s %s.%s\n' "$2" "$(stat -c %d "$f")" "$(stat -c %i "$f")" \
+		"$(stat -c %s "$f")" "$(stat -c %Y "$f")" "$(date -r "$f" +%N)" "$(stat -c %Z "$f")" \
+		"$(stat --printf %z "$f" | sed 's/.*\.\([0-9]*\) .*/\1/')"
+}
+
+@test "cache: a blob verified once is not hashed again while it is unchanged" {
+	"$OCI_FETCH" -q --cache "$T/c" -o "$T/l1" "$REGISTRY/test/two:latest"
+	for d in "${LAYERS[@]}"; do
+		# the record the download left is the blob as it is now
+		[ "$(cat "$T/c/.verified/sha256-${d#sha256:}")" = "$(verified_record "$T/c" "$d")" ]
+	done
+	run -0 "$OCI_FETCH" --debug --cache "$T/c" -o "$T/l2" "$REGISTRY/test/two:latest"
+	for d in "${LAYERS[@]}"; do
+		assert_output_contains "cached blob $d: unchanged since it was verified, not hashed again"
+	done
+	check_layout "$T/l2"
+	# reuse refreshed the blob's time (ctime too): the record follows it
+	d=${LAYERS[0]}
+	[ "$(cat "$T/c/.verified/sha256-${d#sha256:}")" = "$(verified_record "$T/c" "$d")" ]
+	# prune takes the records with the blobs
+	"$OCI_FETCH" cache prune --all --cache "$T/c" >/dev/null
+	[ -z "$(ls -A "$T/c/.verified")" ]
+}
+
+@test "cache attack: a cached blob changed with its size and mtime put back is caught (ctime cannot be set back)" {
+	"$OCI_FETCH" -q --cache "$T/c" -o "$T/l1" "$REGISTRY/test/two:latest"
+	d=${LAYERS[1]}
+	f=$T/c/sha256/${d#sha256:}
+	mt=$(stat -c %y "$f")
+	n=$(blob_gets test/two "$d")
+	python3 -c 'import sys; p=sys.argv[1]; b=bytearray(open(p,"rb").read()); b[len(b)//2]^=0xff; open(p,"r+b").write(b)' "$f"
+	touch -d "$mt" "$f"
+	[ "$(stat -c %y "$f")" = "$mt" ]
+	run -0 "$OCI_FETCH" --cache "$T/c" -o "$T/l2" "$REGISTRY/test/two:latest"
+	assert_output_contains "cached blob $d is corrupt: fetching it again"
+	check_layout "$T/l2"
+	[ "$(sha256sum <"$T/l2/blobs/sha256/${d#sha256:}" | cut -d' ' -f1)" = "${d#sha256:}" ]
+	[ "$(blob_gets test/two "$d")" = $((n + 1)) ]
+	[ "$(sha256sum <"$f" | cut -d' ' -f1)" = "${d#sha256:}" ]
+}
+
+@test "cache attack: in a store others can write, a forged record is not believed" {
+	"$OCI_FETCH" -q --cache "$T/c" -o "$T/l1" "$REGISTRY/test/two:latest"
+	chmod g+w,o+w "$T/c"
+	d=${LAYERS[1]}
+	f=$T/c/sha256/${d#sha256:}
+	n=$(blob_gets test/two "$d")
+	python3 -c 'import sys; p=sys.argv[1]; b=bytearray(open(p,"rb").read()); b[len(b)//2]^=0xff; open(p,"r+b").write(b)' "$f"
+	# whoever could write the store made the record say the changed blob is the verified one
+	verified_record "$T/c" "$d" >"$T/c/.verified/sha256-${d#sha256:}"
+	run -0 "$OCI_FETCH" --debug --cache "$T/c" -o "$T/l2" "$REGISTRY/test/two:latest"
+	assert_output_contains "cached blob $d is corrupt: fetching it again"
+	[[ "$output" != *"not hashed again"* ]]
+	check_layout "$T/l2"
+	[ "$(blob_gets test/two "$d")" = $((n + 1)) ]
+	[ "$(sha256sum <"$f" | cut -d' ' -f1)" = "${d#sha256:}" ]
+}

@@ -18,6 +18,10 @@ setup_file() {
 		--oci-archive "$BATS_FILE_TMPDIR/b.tar" >/dev/null
 	"$OCI_UNPACK" -q "$BATS_FILE_TMPDIR/fresh-a" <"$BATS_FILE_TMPDIR/a.tar"
 	"$OCI_UNPACK" -q "$BATS_FILE_TMPDIR/fresh-b" <"$BATS_FILE_TMPDIR/b.tar"
+	# C: B's layers and 600 small files: big enough to be cloned by several threads
+	python3 "$MKIMAGE" "$BATS_FILE_TMPDIR/c" --layers 2 --features --small-files 600 \
+		--oci-archive "$BATS_FILE_TMPDIR/c.tar" >/dev/null
+	"$OCI_UNPACK" -q "$BATS_FILE_TMPDIR/fresh-c" <"$BATS_FILE_TMPDIR/c.tar"
 }
 
 setup() {
@@ -128,6 +132,40 @@ entry() { ls "$C/rootfs" | grep -E '^[0-9a-f]{64}$'; }
 	assert_output_contains "changed since it was cached"
 	[ ! -e r3/etc/added ]
 	run "$TREECMP" --mtime "$BATS_FILE_TMPDIR/fresh-b" r3
+	assert_success
+}
+
+@test "cache: a big tree is cloned by several threads, equal to a fresh unpack on XFS and on a copy; a change deep in it is still caught" {
+	[ "$(nproc)" -ge 2 ] || skip "one CPU: the clone runs in one thread"
+	require_cmd mkfs.xfs
+	truncate -s 320M xfs.img
+	mkfs.xfs -q -m reflink=1 xfs.img
+	mkdir x
+	mount -o loop xfs.img x || skip "cannot loop-mount an XFS image here"
+	XFS=$BATS_TEST_TMPDIR/x
+	for C in "$XFS/cache" "$BATS_TEST_TMPDIR/cache"; do
+		d=$(dirname "$C")
+		run "$OCI_UNPACK" --cache="$C" "$d/r1" <"$BATS_FILE_TMPDIR/c.tar"
+		assert_success
+		run "$OCI_UNPACK" --cache="$C" --debug --bundle "$d/r2" <"$BATS_FILE_TMPDIR/c.tar"
+		assert_success
+		assert_output_contains "5 of 5 layers cloned"
+		[[ "$output" =~ inodes\ with\ ([0-9]+)\ threads ]]
+		[ "${BASH_REMATCH[1]}" -ge 2 ]
+		run "$TREECMP" --mtime "$BATS_FILE_TMPDIR/fresh-c" "$d/r2/rootfs"
+		assert_success
+	done
+	# same size, mtime put back, in the middle of what the threads clone
+	f=$(find "$C/rootfs/$(entry)/tree/files" -type f -size +1c | sort | sed -n 300p)
+	[ -s "$f" ]
+	m=$(stat -c %y "$f")
+	printf 'X' | dd of="$f" bs=1 count=1 conv=notrunc status=none
+	touch -d "$m" "$f"
+	run "$OCI_UNPACK" --cache="$C" --debug r3 <"$BATS_FILE_TMPDIR/c.tar"
+	assert_success
+	assert_output_contains "changed since it was cached"
+	[[ "$output" != *"layers cloned"* ]]
+	run "$TREECMP" --mtime "$BATS_FILE_TMPDIR/fresh-c" r3
 	assert_success
 }
 

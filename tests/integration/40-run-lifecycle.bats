@@ -253,10 +253,23 @@ teardown() {
 	set_args sleep 30
 	rt_create "$CID"
 	pid=$(rt_state_field "$CID" pid)
+	# the init's start time (field 22 of stat, the 20th after the command's closing
+	# parenthesis): a process under that pid later with another one is not the init
+	st=$(cat /proc/$pid/stat)
+	read -ra f <<<"${st##*) }"
+	born=${f[19]}
 	run rt delete "$CID"
 	assert_success
-	sleep 0.1
-	[ ! -d /proc/$pid ] || [ "$(awk '{print $3}' /proc/$pid/stat)" = Z ]
+	# gone, or a zombie waiting for its reaper, within 5 s; each check reads stat once, so
+	# a process that vanishes between two reads cannot fail it
+	for _ in $(seq 100); do
+		st=$(cat /proc/$pid/stat 2>/dev/null) || break
+		read -ra f <<<"${st##*) }"
+		[ "${f[19]}" = "$born" ] || break
+		[ "${f[0]}" = Z ] && break
+		sleep 0.05
+	done
+	[ -z "$st" ] || [ "${f[19]}" != "$born" ] || [ "${f[0]}" = Z ]
 }
 
 @test "state of a missing container fails with one line" {

@@ -4,7 +4,9 @@
 # under its own name at delete (even once the container has stopped) and after a foreground
 # run; a create that fails halfway gives back what it moved and leaves nothing; attacks (the
 # host's lo, a clashing name, the host's own namespace, a container renaming its device and
-# making one named like the host's, or one of another kind under the same index); validation.
+# making one named like the host's, or one of another kind under the same index; in a namespace
+# joined by path, a process there renaming the device as it arrives, or forging the kernel's
+# rtnetlink answers, with the runtime's requests held by strace to open the window); validation.
 # The devices are ifb ones (a standalone virtual device like dummy, which this host's kernel
 # lacks; real dummies are moved in the qemu guest: 45-run-netdev.guest.sh, asserted by
 # 80-cgroupv2.bats) and veth ends, named after the bats process and the test, removed in
@@ -187,6 +189,115 @@ nothing_left() {
 	nothing_left
 }
 
+# strace_rt WHEN ARGS...: the runtime with each of its sendto calls (its rtnetlink requests)
+# held 0.3 s, before (WHEN=enter) or after (exit) the kernel takes them: the window a process
+# sharing the container's network namespace needs, made wide so the attack is not a dice roll.
+strace_rt() {
+	local when=$1
+	shift
+	# -D: the runtime, not strace, is the parent of what it starts; stdio on files, as in
+	# rt_create, so the container's init holds no pipe of bats
+	timeout -k 5 60 strace -D -o /dev/null -e trace=sendto -e "inject=sendto:delay_$when=300000" \
+		"$RUNTIME" --root "$ROOT" "$@" </dev/null >"$BATS_TEST_TMPDIR/rt.out" 2>"$BATS_TEST_TMPDIR/rt.err" ||
+		{ cat "$BATS_TEST_TMPDIR/rt.err" >&2; return 1; }
+}
+
+# joined_netdev NAME: the config moves ${D}a in as NAME into the namespace $NETNS (made here).
+joined_netdev() {
+	ip netns add "$NETNS"
+	edit_config ".linux.netDevices = {\"${D}a\": {name: \"$1\"}}
+		| .linux.namespaces |= map(if .type == \"network\" then .path = \"/run/netns/$NETNS\" else . end)"
+	set_args sleep 100
+}
+
+@test "a joined namespace whose device holds the moved one's index: it goes in under another index, and all later steps find it there" {
+	needs_netdevices
+	add_ifb "${D}a"
+	idx=$(link_field "${D}a" ifindex)
+	mac=$(link_field "${D}a" address)
+	joined_netdev eth3
+	ip netns exec "$NETNS" ip link add "${D}q" index "$idx" type ifb
+	rt_create "$CID"
+	in=$(ip netns exec "$NETNS" ip -j link show dev eth3 | jq -r '.[0].ifindex')
+	[ "$in" != "$idx" ]
+	ip netns exec "$NETNS" ip -j link show dev eth3 | jq -e ".[0].address == \"$mac\""
+	ip netns exec "$NETNS" ip -o addr show dev eth3 | grep -q "inet 10.201.7.1/24"
+	run ip netns exec "$NETNS" ip -o addr show dev "${D}q"
+	assert_success
+	[[ $output != *10.201.7.1* ]]
+	rt delete --force "$CID"
+	[ "$(link_field "${D}a" address)" = "$mac" ]
+	[ "$(ip netns exec "$NETNS" ip -j link show dev "${D}q" | jq -r '.[0].ifindex')" = "$idx" ]
+	nothing_left
+}
+
+@test "attack: a process in a joined namespace renames the device as it arrives and makes a decoy under its name: addresses, up and delete follow the device moved in, by index" {
+	needs_netdevices
+	require_cmd strace
+	add_ifb "${D}a"
+	mac=$(link_field "${D}a" address)
+	joined_netdev eth3
+	# root in that namespace: the moment eth3 exists, it becomes ${D}r and an ifb takes eth3
+	timeout 30 ip netns exec "$NETNS" sh -c "until ip link set eth3 name ${D}r 2>/dev/null; do :; done
+		ip link add eth3 type ifb" 3>&- &
+	racer=$!
+	strace_rt exit create --bundle "$B" "$CID"
+	wait "$racer"
+	# the device moved in got the host's addresses and is up, under the racer's name; the
+	# decoy got nothing
+	ip netns exec "$NETNS" ip -j link show dev "${D}r" | jq -e ".[0].address == \"$mac\""
+	run ip netns exec "$NETNS" ip -o addr show dev "${D}r"
+	assert_output_contains "inet 10.201.7.1/24"
+	run ip netns exec "$NETNS" ip -o link show dev "${D}r"
+	assert_output_contains "UP"
+	run ip netns exec "$NETNS" ip -o addr show dev eth3
+	assert_success
+	[[ $output != *10.201.7.1* ]]
+	# delete gives back the device moved in, not the decoy
+	rt delete --force "$CID"
+	[ "$(link_field "${D}a" address)" = "$mac" ]
+	ip netns exec "$NETNS" ip link show eth3 >/dev/null
+	nothing_left
+}
+
+@test "attack: a process in a joined namespace sends the runtime forged rtnetlink answers: they are not the kernel's, and are ignored" {
+	needs_netdevices
+	require_cmd strace
+	add_ifb "${D}a"
+	joined_netdev eth3
+	# root in that namespace (CAP_NET_ADMIN there may send to any netlink socket of it): every
+	# NETLINK_ROUTE socket it sees in /proc/net/netlink that is not its own gets, every 50 ms,
+	# an "EACCES" answer for each sequence number 1..64, in the reply format of the kernel
+	timeout 30 ip netns exec "$NETNS" python3 -c '
+import socket, struct, time
+s = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 0)
+s.bind((0, 0))
+me = s.getsockname()[0]
+end = time.time() + 20
+while time.time() < end:
+    for line in open("/proc/self/net/netlink").read().splitlines()[1:]:
+        f = line.split()
+        proto, port = int(f[1]), int(f[2])
+        if proto != 0 or port in (0, me):
+            continue
+        forged = b"".join(struct.pack("=IHHIIi", 36, 2, 0, seq, port, -13) +
+                          struct.pack("=IHHII", 16, 16, 0, seq, port) for seq in range(1, 65))
+        try:
+            s.sendto(forged, (port, 0))
+        except OSError:
+            pass
+    time.sleep(0.05)
+' 3>&- &
+	forger=$!
+	strace_rt enter create --bundle "$B" "$CID" || { kill "$forger"; false; }
+	kill "$forger"
+	wait "$forger" || true
+	ip netns exec "$NETNS" ip -o addr show dev eth3 | grep -q "inet 10.201.7.1/24"
+	rt delete --force "$CID"
+	[ -e "/sys/class/net/${D}a" ]
+	nothing_left
+}
+
 @test "attack: the container renames its device and makes one named like the host's: delete gives back the one moved in, by index" {
 	needs_netdevices
 	add_ifb "${D}a"
@@ -245,6 +356,38 @@ nothing_left() {
 	rt delete --force "$CID"
 	for _ in $(seq 100); do [ -e "/sys/class/net/${D}w" ] || break; sleep 0.05; done
 	[ ! -e "/sys/class/net/${D}v" ] && [ ! -e "/sys/class/net/${D}w" ]
+	nothing_left
+}
+
+@test "a mount namespace made private while the container lives keeps no copy of the pin: delete ends the namespace all the same" {
+	needs_netdevices
+	add_ifb "${D}a"
+	mac=$(link_field "${D}a" address)
+	# a veth end moved in dies with the namespace: its peer on the host says when that is
+	ip link add "${D}v" type veth peer name "${D}w"
+	edit_config ".linux.netDevices = {\"${D}a\": {name: \"eth7\"}, \"${D}v\": {name: \"eth8\"}}"
+	set_args sleep 100
+	rt_create "$CID"
+	# a process whose mount namespace was copied from the host's while the container lived,
+	# every mount made private (util-linux unshare's default): no umount reaches its copies
+	unshare -m --propagation private sleep 100 3>&- &
+	holder=$!
+	for _ in $(seq 100); do
+		[ "$(readlink "/proc/$holder/ns/mnt")" != "$(readlink /proc/self/ns/mnt)" ] && break
+		sleep 0.05
+	done
+	grep -q " $ROOT/$CID/netns " "/proc/$holder/mountinfo"
+	rt delete --force "$CID"
+	[ "$(link_field "${D}a" address)" = "$mac" ]
+	# delete unlinks the pin's file after its umount, and the kernel takes the mounts on it
+	# out of every other mount namespace (Linux 3.18): the copy is gone and the namespace ends
+	# while the holder lives on
+	run grep " $ROOT/$CID/netns " "/proc/$holder/mountinfo"
+	assert_failure
+	for _ in $(seq 100); do [ -e "/sys/class/net/${D}w" ] || break; sleep 0.05; done
+	[ ! -e "/sys/class/net/${D}w" ]
+	kill -0 "$holder"
+	kill "$holder"
 	nothing_left
 }
 

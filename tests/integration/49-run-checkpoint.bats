@@ -16,6 +16,7 @@ setup() {
 
 teardown() {
 	cleanup_containers
+	[ -z "${D:-}" ] || ip link del "${D}a" 2>/dev/null || true
 }
 
 run_detached() {
@@ -154,6 +155,47 @@ run_detached() {
 	require_cmd criu
 	echo '["/dev/null","/dev/null","/dev/null"]' >"$BATS_TEST_TMPDIR/img/descriptors.json"
 	try_restore "restore of '$CID-r': criu"
+}
+
+@test "linux.netDevices: checkpoint and restore refuse in one line before anything is done; the device stays where it is" {
+	is_oci_run || skip "$(basename "$RUNTIME") 1.x here ignores linux.netDevices"
+	D=c$$${BATS_TEST_NUMBER}
+	ip link add "${D}a" type ifb
+	edit_config ".linux.netDevices = {\"${D}a\": {name: \"eth4\"}}"
+	cp "$B/config.json" "$BATS_TEST_TMPDIR/netdev.json"
+	run_detached
+	pid=$(rt_state_field "$CID" pid)
+	for o in "" --leave-running --pre-dump; do
+		# shellcheck disable=SC2086
+		run rt checkpoint $o --image-path "$BATS_TEST_TMPDIR/img" "$CID"
+		assert_failure 1
+		assert_one_line_error oci-run
+		assert_output_contains "checkpoint of '$CID': linux.netDevices: a container with network devices moved in cannot be checkpointed or restored by oci-run"
+		[ ! -e "$BATS_TEST_TMPDIR/img" ]
+	done
+	# what was moved in decides, not a config.json edited since create
+	edit_config 'del(.linux.netDevices)'
+	run rt checkpoint --image-path "$BATS_TEST_TMPDIR/img" "$CID"
+	assert_failure 1
+	assert_output_contains "linux.netDevices: a container with network devices moved in cannot"
+	[ "$(rt_state_field "$CID" status)" = running ]
+	nsenter -t "$pid" -n ip link show eth4 >/dev/null
+	[ ! -e "/sys/class/net/${D}a" ]
+	# restore from a bundle that names devices: refused before its state, cgroups or devices
+	cp "$BATS_TEST_TMPDIR/netdev.json" "$B/config.json"
+	mkdir "$BATS_TEST_TMPDIR/img"
+	echo '["/dev/null","/dev/null","/dev/null"]' >"$BATS_TEST_TMPDIR/img/descriptors.json"
+	run rt restore -d --image-path "$BATS_TEST_TMPDIR/img" --bundle "$B" "$CID-r"
+	assert_failure 1
+	assert_one_line_error oci-run
+	assert_output_contains "linux.netDevices: a container with network devices moved in cannot be checkpointed or restored by oci-run"
+	run rt state "$CID-r"
+	assert_failure
+	[ ! -e "$ROOT/$CID-r" ]
+	[ -z "$(find /sys/fs/cgroup -maxdepth 3 -name "$CID-r" 2>/dev/null)" ]
+	nsenter -t "$pid" -n ip link show eth4 >/dev/null
+	rt delete --force "$CID"
+	[ -e "/sys/class/net/${D}a" ]
 }
 
 @test "features and --help list checkpoint, restore and events" {

@@ -3,9 +3,10 @@
 # policy.conf loaded (the share's selinux-policy, compiled by build.sh on the host) and
 # enforced. busybox sh with guest-lib.sh's helpers; the se-* blocks are asserted by the
 # "selinux:" tests of 47-run-lsm.bats. Containers run as container_t (may not write
-# secret_t files, which the guest's own processes, host_t, may), their tmpfs mounts labelled
-# by mountLabel; also when the rootfs or the container tries to redirect the runtime's write
-# of the label. Each block costs guest time under TCG: keep few.
+# secret_t files, which the guest's own processes, host_t, may), their tmpfs, devpts and
+# mqueue mounts labelled by mountLabel; also when the rootfs or the container tries to
+# redirect the runtime's write of the label. A label before any policy is loaded, or one the
+# policy does not know, is refused. Each block costs guest time under TCG: keep few.
 . ./guest-lib.sh
 
 CT=system_u:system_r:container_t:s0:c1,c2
@@ -45,7 +46,7 @@ rec load dd if=selinux-policy of=/sys/fs/selinux/load bs=1M
 echo 1 >/sys/fs/selinux/enforce
 put enforce "$(cat /sys/fs/selinux/enforce)"
 put self "$(cat /proc/self/attr/current)"
-# a directory only host_t may write: a tmpfs whose every file is secret_t
+# files only host_t may write to: a tmpfs whose every file is secret_t
 mkdir -p /srv/secret
 mount -t tmpfs -o "context=$SECRET" tmpfs /srv/secret 2>&1
 echo host >/srv/secret/f
