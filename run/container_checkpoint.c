@@ -811,11 +811,11 @@ static int restore_finish(restoring *r, const restore_report *rep, oci_error *er
 
 /* In a child that joined the container's cgroups: CRIU restores the tree as its child. The
  * pid goes up the socket; the child then waits for a byte (or the end) from the runtime, which
- * takes a pidfd of the init first (*pidfd, -1 when the kernel has none): once the child exits
- * (--detach) or reaps the init, that pid may belong to anyone. Then the child exits or waits
- * for the container. */
+ * takes a pidfd of the init and its start time first (*pidfd, -1 when the kernel has none;
+ * *start): once the child exits (--detach) or reaps the init, that pid may belong to anyone.
+ * Then the child exits or waits for the container. */
 static int restore_run(restoring *r, criu_opts *c, const char *work_path, int work, pid_t *pid,
-		       int *pidfd, pid_t *waiter, oci_error *err)
+		       int *pidfd, uint64_t *start, pid_t *waiter, oci_error *err)
 {
 	int p[2];
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, p) < 0)
@@ -875,6 +875,7 @@ static int restore_run(restoring *r, criu_opts *c, const char *work_path, int wo
 	ssize_t n = read(p[0], &rep, sizeof(rep));
 	/* still the child's child, a zombie at worst: the pidfd names the restored init */
 	*pidfd = n == sizeof(rep) && rep.pid > 0 ? (int)syscall(SYS_pidfd_open, rep.pid, 0) : -1;
+	*start = n == sizeof(rep) && rep.pid > 0 ? oci_proc_start_time(rep.pid, NULL) : 0;
 	close(p[0]);
 	if (n != sizeof(rep) || rep.pid <= 0) {
 		waitpid(child, NULL, 0);
@@ -911,6 +912,7 @@ int oci_container_restore(const oci_runtime *rt, const oci_restore_opts *o, int 
 	cleanup_close int images = -1, work = -1;
 	pid_t pid = -1, waiter = -1;
 	cleanup_close int pidfd = -1;
+	uint64_t start = 0;
 	const char *work_path = o->criu.work_path ? o->criu.work_path : o->criu.image_path;
 	images = open_dir("--image-path", o->criu.image_path, false, err);
 	if (images < 0)
@@ -939,14 +941,14 @@ int oci_container_restore(const oci_runtime *rt, const oci_restore_opts *o, int 
 	criu_local_set_manage_cgroups(c, true);
 	criu_local_set_manage_cgroups_mode(c, (enum criu_cg_mode)r.cg_mode);
 	if (restore_ext(c, &r, images, err) < 0 ||
-	    restore_run(&r, c, work_path, work, &pid, &pidfd, &waiter, err) < 0)
+	    restore_run(&r, c, work_path, work, &pid, &pidfd, &start, &waiter, err) < 0)
 		goto out;
 	/* CRIU is done with its root: the container's mount namespace has its own copy */
 	umount2(r.criu_root, MNT_DETACH);
 	rmdir(r.criu_root);
 	r.mounted = false;
 	r.d.st.pid = pid;
-	r.d.st.pid_start = oci_proc_start_time(pid, NULL);
+	r.d.st.pid_start = start;
 	if (oci_state_write(r.d.dirfd, &r.d.st, err) < 0 ||
 	    (o->pid_file && oci_process_write_pid_file(o->pid_file, pid, err) < 0)) {
 		/* by its pidfd: with --detach the init is no child of ours, and may be gone */

@@ -436,7 +436,7 @@ static int strip_altnames(int ns_sock, const netdev_link *now, const netdev_rec 
 }
 
 /* Device ifindex of socket s's namespace into the namespace to_fd, named name there, in one
- * request; with new_index set, under that index there (IFLA_NEW_IFINDEX, Linux 5.17: -EBUSY,
+ * request; with new_index set, under that index there (IFLA_NEW_IFINDEX, Linux 5.13: -EBUSY,
  * and nothing moved, when the index is taken). Not one step, whatever runc's comment says:
  * the kernel uses the name during the move only when the device's own name is taken there,
  * and otherwise renames it after the move, so a clash with name fails the request with the

@@ -221,7 +221,7 @@ report() {
 # of them take ordinary slots.
 declare -A IDLE=(
 	[13-fetch-faults]=1   # 21/9: stalled and dropped connections, retry back-off
-	[43-run-pause]=1      # 48/9: a frozen container observed for a while
+	[43-run-pause]=1      # 48/9 (when each pause waited 5 s): frozen containers observed
 	[48-run-events]=1     # 21/12: events --interval
 	[61-containerd]=1     # 24/11: containerd's shim and its timeouts
 	[90-readme]=1         # 15/6

@@ -34,7 +34,7 @@ teardown() {
 }
 
 needs_netdevices() {
-	is_oci_run || skip "$(basename "$RUNTIME") ignores linux.netDevices (runc 1.1.5 and crun 1.8 predate it: runc 1.2 added it)"
+	is_oci_run || skip_peer "ignores linux.netDevices (runc 1.2 added it; runc 1.1.5 and crun 1.8.1 predate it)"
 }
 
 # add_ifb NAME: an ifb device on the host with an IPv4 and an IPv6 address, up.
@@ -185,19 +185,21 @@ nothing_left() {
 	ip netns exec "$NETNS" ip -o addr show dev eth3 | grep -q "inet 10.201.7.1/24"
 	rt delete --force "$CID"
 	[ -e "/sys/class/net/${D}a" ]
-	! ip netns exec "$NETNS" ip link show eth3 2>/dev/null
+	run ip netns exec "$NETNS" ip link show eth3
+	assert_failure
 	nothing_left
 }
 
 # strace_rt WHEN ARGS...: the runtime with each of its sendto calls (its rtnetlink requests)
-# held 0.3 s, before (WHEN=enter) or after (exit) the kernel takes them: the window a process
-# sharing the container's network namespace needs, made wide so the attack is not a dice roll.
+# held $HOLD_US (0.3 s), before (WHEN=enter) or after (exit) the kernel takes them: the window
+# a process sharing the container's network namespace needs, made wide so the attack is not a
+# dice roll.
 strace_rt() {
 	local when=$1
 	shift
 	# -D: the runtime, not strace, is the parent of what it starts; stdio on files, as in
 	# rt_create, so the container's init holds no pipe of bats
-	timeout -k 5 60 strace -D -o /dev/null -e trace=sendto -e "inject=sendto:delay_$when=300000" \
+	timeout -k 5 60 strace -D -o /dev/null -e trace=sendto -e "inject=sendto:delay_$when=${HOLD_US:-300000}" \
 		"$RUNTIME" --root "$ROOT" "$@" </dev/null >"$BATS_TEST_TMPDIR/rt.out" 2>"$BATS_TEST_TMPDIR/rt.err" ||
 		{ cat "$BATS_TEST_TMPDIR/rt.err" >&2; return 1; }
 }
@@ -241,7 +243,8 @@ joined_netdev() {
 	timeout 30 ip netns exec "$NETNS" sh -c "until ip link set eth3 name ${D}r 2>/dev/null; do :; done
 		ip link add eth3 type ifb" 3>&- &
 	racer=$!
-	strace_rt exit create --bundle "$B" "$CID"
+	# a rename and an ip link add, each a new process: 1 s even on a loaded machine
+	HOLD_US=1000000 strace_rt exit create --bundle "$B" "$CID"
 	wait "$racer"
 	# the device moved in got the host's addresses and is up, under the racer's name; the
 	# decoy got nothing
