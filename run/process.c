@@ -141,6 +141,11 @@ int oci_process_check_host(const oci_config *cfg, oci_error *err)
 		return oci_err(err, OCI_E_UNSUPPORTED,
 			       "linux.intelRdt: not supported by oci-run (remove it, or use runc)");
 	}
+	/* No cgroup driver writes rdma.max: refused rather than ignored (features says so). */
+	if (cfg->linux_.resources.rdma_requested)
+		return oci_err(err, OCI_E_UNSUPPORTED,
+			       "linux.resources.rdma: not supported by oci-run (remove it, or use "
+			       "runc)");
 	return 0;
 }
 

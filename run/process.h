@@ -19,7 +19,8 @@ int oci_process_sched(const oci_process *p, oci_error *err);
  * as it is); what names the field ("initial", "final") in the error. */
 int oci_process_set_affinity(const char *list, const char *what, oci_error *err);
 /* What the host must have for the config, checked before anything is created: linux.intelRdt
- * (refused in one line: no resctrl here, or not supported). */
+ * (refused in one line: no resctrl here, or not supported) and linux.resources.rdma (no driver
+ * applies it). */
 int oci_process_check_host(const oci_config *cfg, oci_error *err);
 /* oom_score_adj, written to /proc/self/oom_score_adj. */
 int oci_process_oom_score(const oci_process *p, oci_error *err);

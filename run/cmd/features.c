@@ -64,11 +64,13 @@ int oci_cmd_features(const oci_runtime *rt, int argc, char **argv, oci_error *er
 	 * own list rather than the running kernel's. */
 	json_t *caps = strings(oci_spec_capabilities, oci_spec_n_capabilities);
 	/* apparmor/selinux "enabled": the runtime applies them (run/lsm.c), as the spec means it;
-	 * whether this host has them enabled is checked at create. */
+	 * whether this host has them enabled is checked at create. systemd: --systemd-cgroup
+	 * (run/cgroup/systemd.c, on the system bus only: no systemdUser); rdma: no driver
+	 * applies linux.resources.rdma, which create refuses (oci_process_check_host). */
 	json_t *lin =
 	    json_pack("{s:o,s:o,s:{s:b,s:b,s:b,s:b,s:b},s:o,s:{s:b},s:{s:b}}", "namespaces",
 		      namespace_names(), "capabilities", caps, "cgroup", "v1", 1, "v2", 1,
-		      "systemd", 0, "systemdUser", 0, "rdma", 0, "seccomp", oci_seccomp_features(),
+		      "systemd", 1, "systemdUser", 0, "rdma", 0, "seccomp", oci_seccomp_features(),
 		      "apparmor", "enabled", 1, "selinux", "enabled", 1);
 	/* runtime-spec 1.2's switches (features-linux.md), as they are implemented. */
 	json_object_set_new(lin, "intelRdt", json_pack("{s:b}", "enabled", 0));

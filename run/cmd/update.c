@@ -146,6 +146,12 @@ static int build_resources(const char *file, const char *const *vals, oci_resour
 			return -1;
 		if (oci_resources_parse(json, r, err) < 0)
 			return oci_err_prefix(err, "update: --resources '%s'", file);
+		if (r->rdma_requested) {
+			oci_resources_release(r);
+			return oci_err(err, OCI_E_UNSUPPORTED,
+				       "update: --resources '%s': rdma: not supported by oci-run",
+				       file);
+		}
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(int_opts); i++) {
 		const char *s = vals[int_opts[i].id];

@@ -37,7 +37,7 @@ set_hooks() {
 }
 
 @test "hooks run in lifecycle order with the state on stdin" {
-	is_oci_run || skip "runc 1.1 runs poststart hooks at create"
+	peer_is runc "runs poststart hooks at create"
 	set_hooks
 	set_args sleep 30
 	rt_create "$CID" || { cat "$BATS_TEST_TMPDIR/create.err"; false; }
@@ -77,13 +77,14 @@ set_hooks() {
 }
 
 @test "a failing poststart hook is a warning and the next poststart hooks still run (runtime-spec; runc kills the container)" {
-	is_oci_run || skip "runc 1.1 runs poststart hooks at create, stops at the first failing one and fails create"
+	peer_is runc "runs poststart hooks at create, stops at the first failing one and fails create"
 	edit_config ".hooks = {poststart: [$(hook poststart 1), $(hook poststart2)]}"
 	set_args sleep 30
 	rt_create "$CID"
 	run rt start "$CID"
 	assert_success
-	assert_output_contains "hooks.poststart[0]"
+	# the warning names the hook (crun 1.8.1 runs the next ones too, but says nothing)
+	is_crun || assert_output_contains "hooks.poststart[0]"
 	[ "$(rt_state_field "$CID" status)" = running ]
 	run cut -d' ' -f1 "$HL/log"
 	[ "$(echo $output)" = "poststart poststart2" ]
@@ -119,9 +120,15 @@ set_hooks() {
 	run cat "$HL/cwd"
 	[ "${#lines[@]}" -eq 3 ]
 	local l
-	for l in "${lines[@]}"; do
+	for l in "${lines[@]:0:2}"; do
 		[ "$l" = "$(realpath "$B") $(realpath "$B")" ]
 	done
+	if is_runc; then
+		# runc 1.1.5 runs createContainer hooks from the rootfs, which its init entered
+		[ "${lines[2]}" = "$(realpath "$(shared_rootfs)") $(realpath "$B")" ]
+		return 0
+	fi
+	[ "${lines[2]}" = "$(realpath "$B") $(realpath "$B")" ]
 }
 
 @test "a hook that exceeds its timeout fails create" {
@@ -136,7 +143,7 @@ set_hooks() {
 }
 
 @test "--log --log-format json writes one JSON object per line" {
-	is_crun && skip "crun 1.8's error names the missing status file, not the container"
+	peer_is crun "its error names the missing status file, not the container"
 	run "$RUNTIME" --root "$ROOT" --log "$BATS_TEST_TMPDIR/log.json" --log-format json state nosuchcontainer
 	assert_failure
 	[ -s "$BATS_TEST_TMPDIR/log.json" ]
@@ -147,7 +154,7 @@ set_hooks() {
 }
 
 @test "--log with the text format" {
-	is_crun && skip "crun 1.8's text --log lines have no level="
+	peer_is crun "its text --log lines have no level="
 	run "$RUNTIME" --root "$ROOT" --log "$BATS_TEST_TMPDIR/log.txt" --log-format text state nosuchcontainer
 	assert_failure
 	grep -q 'level=error' "$BATS_TEST_TMPDIR/log.txt"

@@ -95,7 +95,7 @@ in_container() {
 }
 
 @test "/dev/core links to /proc/kcore only where the kernel has it, as runc (issue 17)" {
-	! is_crun || [ -e /proc/kcore ] || skip "crun 1.8 links /dev/core to /proc/kcore even where the kernel has none"
+	! is_crun || [ -e /proc/kcore ] || skip_peer "links /dev/core to /proc/kcore even where the kernel has none"
 	in_container 'if [ -L /dev/core ]; then echo link; else echo none; fi'
 	assert_success
 	if [ -e /proc/kcore ]; then
@@ -205,7 +205,7 @@ in_container() {
 }
 
 @test "mount destinations with symlinks stay inside the rootfs" {
-	is_crun && skip "crun 1.8 does not create a destination below a symlink whose target is missing in the rootfs (openat2: No such file or directory)"
+	peer_is crun "does not create a destination below a symlink whose target is missing in the rootfs (openat2: No such file or directory)"
 	setup_bundle private
 	cd "$B"
 	outside=$BATS_TEST_TMPDIR/outside
@@ -315,7 +315,7 @@ in_container() {
 
 @test "linux.personality LINUX32 makes uname report a 32-bit machine" {
 	[ "$(uname -m)" = x86_64 ] || skip "LINUX32 check written for x86_64 hosts"
-	is_oci_run || skip "runc 1.1 ignores linux.personality (added in runc 1.2)"
+	peer_is runc "ignores linux.personality (added in runc 1.2)"
 	edit_config '.linux.personality = {domain: "LINUX32"}'
 	in_container 'uname -m'
 	assert_success
@@ -469,7 +469,7 @@ userns_holder() {
 }
 
 @test "user namespace: a bind source opened before joining resolves on the host, never in the container's root" {
-	is_crun && skip "crun 1.8 looks a relative source up inside the user namespace: error stat'ing file 'abs': Permission denied"
+	peer_is crun "looks a relative source up inside the user namespace: error stat'ing file 'abs': Permission denied"
 	userns_locked_source
 	# the same path inside the rootfs, where the container's root could reach it
 	mkdir -p "$B/rootfs$L/vol"
@@ -496,7 +496,7 @@ userns_holder() {
 }
 
 @test "user namespace: a read-only host mount at a bind or id-mapped source stays read-only for the container's root" {
-	is_crun && skip "crun 1.8 lets the container's root remount the host's read-only mount at the source writable (and write through it)"
+	peer_is crun "lets the container's root remount the host's read-only mount at the source writable (and write through it)"
 	userns_locked_source
 	# the host's own read-only bind at the source: the kernel locks it read-only in the
 	# container's namespace; a copy made outside that namespace would lose the lock
@@ -522,7 +522,7 @@ userns_holder() {
 }
 
 @test "user namespace: a non-recursive id-mapped bind of a read-only host mount with submounts is refused, not copied unlocked" {
-	is_oci_run || skip "runtime-spec 1.2's idmap: oci-run's own refusal"
+	is_oci_run || skip_peer "runtime-spec 1.2's idmap: oci-run's own refusal"
 	userns_locked_source
 	# the kernel will not copy one mount of a tree whose submounts it locked; a copy made
 	# outside the container's namespace instead would lose the read-only lock
@@ -549,7 +549,7 @@ userns_holder() {
 }
 
 @test "user namespace joined by path: an id-mapped mount is refused in one line, nothing left" {
-	is_oci_run || skip "runtime-spec 1.2's idmap: oci-run's own refusal"
+	is_oci_run || skip_peer "runtime-spec 1.2's idmap: oci-run's own refusal"
 	unshare -U -r sleep 60 &
 	holder=$!
 	for i in $(seq 50); do [ "$(readlink /proc/$holder/ns/user)" != "$(readlink /proc/self/ns/user)" ] && break; sleep 0.1; done

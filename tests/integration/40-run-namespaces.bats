@@ -26,8 +26,8 @@ runtime_has_ns() {
 }
 
 @test "time namespace: linux.timeOffsets shift the container's boottime and monotonic clocks" {
-	is_crun && skip "crun 1.8 has no features command, and its timeOffsets fail: 'write to sync socket: Broken pipe'"
-	runtime_has_ns time || skip "$(basename "$RUNTIME") has no time namespace"
+	peer_is crun "has no features command, and its timeOffsets fail: 'write to sync socket: Broken pipe'"
+	runtime_has_ns time || skip_peer "has no time namespace"
 	edit_config '.linux.namespaces += [{type: "time"}]
 		| .linux.timeOffsets = {boottime: {secs: 1000000, nanosecs: 0}, monotonic: {secs: 2000000, nanosecs: 0}}'
 	set_args sh -c 'readlink /proc/self/ns/time; cut -d. -f1 /proc/uptime'
@@ -130,7 +130,7 @@ runtime_has_ns() {
 }
 
 @test "create reports every problem of config.json at once" {
-	is_oci_run || skip "the message format is oci-run's"
+	is_oci_run || skip_peer "the message format is oci-run's"
 	edit_config '.hostname = 7 | .process.cwd = "relative" | .linux.namespaces += [{type: "bogus"}]'
 	run rt create --bundle "$B" "$CID"
 	assert_failure

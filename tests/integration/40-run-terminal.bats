@@ -82,7 +82,7 @@ start_receiver() {
 }
 
 @test "run of the default terminal config works interactively under tmux" {
-	is_crun && skip "crun 1.8 in the foreground: stty cannot read the pty (stty: standard input)"
+	peer_is crun "in the foreground: stty cannot read the pty (stty: standard input)"
 	require_cmd tmux
 	edit_config '.process.terminal = true | .process.args = ["sh"]'
 	tmux_shell ocirun$$ "cd '$B' && '$RUNTIME' --root '$ROOT' run $CID" "$SOCKDIR/status" \
@@ -95,7 +95,7 @@ start_receiver() {
 }
 
 @test "run in the foreground forwards SIGWINCH as a new terminal size" {
-	is_crun && skip "crun 1.8 in the foreground: stty cannot read the pty (stty: standard input)"
+	peer_is crun "in the foreground: stty cannot read the pty (stty: standard input)"
 	require_cmd tmux
 	edit_config '.process.terminal = true | .process.args = ["sh"]'
 	TMUX_SESSION=ocirunw$$

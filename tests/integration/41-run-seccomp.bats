@@ -389,7 +389,7 @@ bad_profile() {
 }
 
 @test "features lists the seccomp actions, operators and architectures (runc's shape)" {
-	is_crun && skip "crun 1.8 has no features command"
+	peer_is crun "has no features command"
 	run rt features
 	assert_success
 	echo "$output" | jq -e '.linux.seccomp.enabled == true' >/dev/null
@@ -546,7 +546,7 @@ bad_profile() {
 }
 
 @test "flags: LOG sends errno actions to the audit log, SPEC_ALLOW keeps the speculation state, both load" {
-	is_oci_run || skip "runc 1.1 refuses every seccomp flag"
+	peer_is runc "refuses every seccomp flag"
 	if pidof auditd >/dev/null; then skip "auditd takes the audit records (not the kernel log)"; fi
 	dmesg >/dev/null 2>&1 || skip "the kernel log cannot be read here"
 	# sync(2) is refused with an errno: audited only with SECCOMP_FILTER_FLAG_LOG
@@ -582,7 +582,7 @@ bad_profile() {
 }
 
 @test "flags: WAIT_KILLABLE_RECV keeps a signal from interrupting a syscall the agent has taken" {
-	is_oci_run || skip "runc 1.1 does not know SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"
+	peer_is runc "does not know SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"
 	rt features | jq -e '.linux.seccomp.supportedFlags | index("SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV")' >/dev/null ||
 		skip "this kernel has no SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV (Linux 6.0)"
 	local dir

@@ -69,7 +69,7 @@ process_json() {
 }
 
 @test "exec takes the container's process as the base: env, cwd, user, capabilities" {
-	is_crun && skip "crun 1.8 does not take the config's cwd as exec's base"
+	peer_is crun "does not take the config's cwd as exec's base"
 	edit_config '.process.env += ["FROM_CONFIG=1"] | .process.cwd = "/tmp"'
 	start_container
 	run rt exec "$CID" sh -c 'echo "$FROM_CONFIG"; pwd; id -u; grep CapBnd /proc/self/status'
@@ -81,7 +81,7 @@ process_json() {
 }
 
 @test "exec --env --cwd --user --additional-gids override the container's process" {
-	is_crun && skip "crun 1.8's exec has no --additional-gids"
+	peer_is crun "its exec has no --additional-gids"
 	edit_config '.process.env += ["FROM_CONFIG=1"] | .process.user.additionalGids = [7]'
 	start_container
 	run rt exec --env EXTRA=42 --cwd /home/user --user 1000:1000 --additional-gids 65534 "$CID" \
@@ -123,7 +123,7 @@ process_json() {
 }
 
 @test "exec's process is checked like config.json's: one line naming the JSON path, nothing runs" {
-	is_oci_run || skip "oci-run's messages"
+	is_oci_run || skip_peer "oci-run's messages"
 	start_container
 	local p=$BATS_TEST_TMPDIR/p.json
 	process_json echo ran-here >"$p"
@@ -159,7 +159,7 @@ process_json() {
 @test "exec takes its process and seccomp profile from the config create checked: a later edit of the bundle changes nothing" {
 	# runc takes the profile from its state the same way, but re-reads the process (and so
 	# its capabilities) from the bundle at each exec: oci-run keeps the whole config
-	is_oci_run || skip "runc reads exec's base process from the bundle's config.json"
+	peer_is runc "reads exec's base process from the bundle's config.json"
 	# a profile making mkdir fail
 	edit_config '.process.env += ["FROM_CONFIG=at-create"] | .linux.seccomp = {defaultAction: "SCMP_ACT_ALLOW",
 		syscalls: [{names: ["mkdir", "mkdirat"], action: "SCMP_ACT_ERRNO"}]}'
@@ -262,7 +262,7 @@ process_json() {
 }
 
 @test "exec of a missing command, in a stopped or unknown container: a clear error, nothing left" {
-	is_crun && skip "crun 1.8 exits 1, not runc's 255, for exec into a stopped container"
+	peer_is crun "exits 1, not runc's 255, for exec into a stopped container"
 	start_container
 	run rt exec "$CID" no-such-command
 	# runc's status for an exec that failed, distinct from the process's own
@@ -323,7 +323,7 @@ process_json() {
 }
 
 @test "exec --cgroup is refused in one line (never accepted and ignored), and nothing runs" {
-	is_oci_run || skip "runc 1.1 supports sub-cgroups for exec"
+	peer_is runc "supports sub-cgroups for exec"
 	rt_create "$CID"
 	run rt exec --cgroup sub "$CID" echo ran-marker
 	assert_failure
@@ -337,7 +337,7 @@ process_json() {
 }
 
 @test "exec into a paused container fails with status 255 (runc)" {
-	is_crun && skip "crun 1.8 exits 1, not runc's 255, for exec into a paused container"
+	peer_is crun "exits 1, not runc's 255, for exec into a paused container"
 	start_container
 	rt pause "$CID"
 	run rt exec "$CID" true
@@ -362,7 +362,7 @@ process_json() {
 }
 
 @test "exec --tty: the pty belongs to the exec's user, and process.consoleSize is its size" {
-	is_crun && skip "crun 1.8 leaves exec's pty owned by root"
+	peer_is crun "leaves exec's pty owned by root"
 	require_cmd python3
 	edit_config '.process.consoleSize = {height: 33, width: 111}'
 	start_container
@@ -406,7 +406,7 @@ process_json() {
 }
 
 @test "exec --user in a user namespace: the cwd is entered as the user when root may not; neither: a clear error" {
-	is_crun && skip "crun 1.8 runs the process in a cwd the user cannot reach instead of failing"
+	peer_is crun "runs the process in a cwd the user cannot reach instead of failing"
 	edit_config '.linux.namespaces += [{"type": "user"}] | .linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}] | .linux.gidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]'
 	make_traversable "$B/rootfs"
 	chown -R 100000:100000 "$B/rootfs"

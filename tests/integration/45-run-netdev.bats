@@ -34,7 +34,7 @@ teardown() {
 }
 
 needs_netdevices() {
-	is_oci_run || skip "$(basename "$RUNTIME") ignores linux.netDevices (runc 1.1.5 and crun 1.8 predate it: runc 1.2 added it)"
+	is_oci_run || skip_peer "ignores linux.netDevices (runc 1.2 added it; runc 1.1.5 and crun 1.8.1 predate it)"
 }
 
 # add_ifb NAME: an ifb device on the host with an IPv4 and an IPv6 address, up.

@@ -117,7 +117,7 @@ with_mknod() {
 }
 
 @test "a value the kernel refuses (cpu.cfs_quota_us 500, under its 1 ms floor) fails create with one line and leaves nothing" {
-	is_crun && skip "crun 1.8 leaves the cgroups of a failed create behind"
+	peer_is crun "leaves the cgroups of a failed create behind"
 	# (a cpuset of CPUs the host lacks is refused earlier, by validation: 46-run-validate)
 	edit_config ".linux.cgroupsPath = \"/oci-test-$CID\""
 	edit_config '.linux.resources.cpu = {"quota": 500, "period": 100000}'
@@ -133,7 +133,7 @@ with_mknod() {
 }
 
 @test "a requested controller that is not mounted fails create with one line" {
-	is_oci_run || skip "oci-run's message"
+	is_oci_run || skip_peer "oci-run's message"
 	ls /sys/fs/cgroup/net_cls* >/dev/null 2>&1 && skip "net_cls is mounted"
 	edit_config '.linux.resources.network = {"classID": 1048577}'
 	run rt create --bundle "$B" "$CID" </dev/null
@@ -155,7 +155,7 @@ with_mknod() {
 }
 
 @test "update: options and a resources file change a running container's limits" {
-	is_crun && skip "crun 1.8's update turns a size such as 128m into invalid JSON"
+	peer_is crun "its update turns a size such as 128m into invalid JSON"
 	edit_config '.linux.resources.memory = {"limit": 104857600} | .linux.resources.pids = {"limit": 50}'
 	set_args sleep 30
 	rt run -d --bundle "$B" "$CID" </dev/null >/dev/null 2>&1
@@ -177,7 +177,7 @@ with_mknod() {
 }
 
 @test "update: a refused value and an unknown container fail with one line" {
-	is_oci_run || skip "oci-run's messages"
+	is_oci_run || skip_peer "oci-run's messages"
 	set_args sleep 30
 	rt run -d --bundle "$B" "$CID" </dev/null >/dev/null 2>&1
 	run rt update --cpuset-cpus 99 "$CID"
@@ -231,7 +231,7 @@ with_mknod() {
 }
 
 @test "the cgroup v2 device filter (eBPF) enforces the list on its own" {
-	is_oci_run || skip "runc filters devices with eBPF only on a pure cgroup v2 host"
+	peer_is runc "filters devices with eBPF only on a pure cgroup v2 host"
 	[ -d /sys/fs/cgroup/unified ] || [ -e /sys/fs/cgroup/cgroup.controllers ] || skip "no cgroup v2 hierarchy"
 	read -r t maj min < <(host_dev) || skip "no openable device on the host"
 	with_mknod
@@ -262,7 +262,7 @@ with_mknod() {
 }
 
 @test "update --memory -1 lifts memsw first (runc's order) so both limits go" {
-	is_crun && skip "crun 1.8 writes memory before memsw when lifting both, which the kernel refuses"
+	peer_is crun "writes memory before memsw when lifting both, which the kernel refuses"
 	[ -e /sys/fs/cgroup/memory/memory.memsw.limit_in_bytes ] || skip "no swap accounting (memsw)"
 	edit_config '.linux.resources.memory = {"limit": 67108864, "swap": 67108864}'
 	set_args sleep 30
@@ -277,7 +277,7 @@ with_mknod() {
 }
 
 @test "update --memory-swap: refused without a memory limit; a wrong pair is refused before anything is written" {
-	is_crun && skip "crun 1.8's update turns a size such as 128m into invalid JSON"
+	peer_is crun "its update turns a size such as 128m into invalid JSON"
 	[ -e /sys/fs/cgroup/memory/memory.memsw.limit_in_bytes ] || skip "no swap accounting (memsw)"
 	set_args sleep 30
 	rt run -d --bundle "$B" "$CID" </dev/null >/dev/null 2>&1
@@ -301,7 +301,7 @@ with_mknod() {
 }
 
 @test "memory.swap 0 at create means unset, as in runc" {
-	is_crun && skip "crun 1.8 writes swap 0 into memsw, which the kernel refuses"
+	peer_is crun "writes swap 0 into memsw, which the kernel refuses"
 	edit_config '.linux.resources.memory = {"limit": 67108864, "swap": 0}'
 	set_args sleep 30
 	rt run -d --bundle "$B" "$CID" </dev/null >"$BATS_TEST_TMPDIR/run.out" 2>&1 || {
@@ -313,7 +313,7 @@ with_mknod() {
 }
 
 @test "unified on cgroup v1: a key whose controller is bound to v1 is refused as invalid, nothing left" {
-	is_oci_run || skip "runc refuses unified on v1 with its own message"
+	peer_is runc "refuses unified on v1 with its own message"
 	[ -d /sys/fs/cgroup/memory ] || skip "not a cgroup v1 host"
 	edit_config '.linux.resources.unified = {"memory.max": "67108864"}'
 	run rt run --bundle "$B" "$CID" </dev/null
@@ -337,7 +337,7 @@ with_mknod() {
 }
 
 @test "a container in a cgroup that already holds a process: a warning, as runc gives" {
-	is_oci_run || skip "oci-run's message"
+	is_oci_run || skip_peer "oci-run's message"
 	d=/sys/fs/cgroup/memory/oci-pre-$CID
 	mkdir "$d"
 	sleep 100 &
@@ -450,7 +450,7 @@ blk_dev() {
 
 @test "memory.kernelTCP is applied on v1; memory.kernel is refused where the kernel ignores it" {
 	[ -e /sys/fs/cgroup/memory/memory.kmem.tcp.limit_in_bytes ] || skip "no kmem.tcp accounting"
-	is_oci_run || skip "runc 1.1 ignores memory.kernelTCP (runtime-spec 1.2 lets runtimes ignore it)"
+	peer_is runc "ignores memory.kernelTCP (runtime-spec 1.2 lets runtimes ignore it)"
 	edit_config '.linux.resources.memory = {"limit": 134217728, "kernelTCP": 16777216}'
 	set_args sleep 30
 	rt run -d --bundle "$B" "$CID" </dev/null >/dev/null 2>&1
@@ -477,4 +477,32 @@ blk_dev() {
 		assert_output_contains "linux.resources.memory.kernel: cannot be applied"
 		[ -z "$(rt list -q)" ]
 	fi
+}
+
+@test "features: the cgroup drivers as implemented; linux.resources.rdma, which no driver applies, is refused at create and update" {
+	is_oci_run || skip_peer "checks oci-run's features against its code"
+	cd "$B"
+	run rt features
+	assert_success
+	# systemd: --systemd-cgroup (83-systemd-cgroup runs containers through it, system bus
+	# only); rdma: no driver writes rdma.max
+	[ "$(jq -c .linux.cgroup <<<"$output")" = '{"v1":true,"v2":true,"systemd":true,"systemdUser":false,"rdma":false}' ]
+	edit_config '.linux.resources.rdma = {"mlx5_1": {"hcaHandles": 3, "hcaObjects": 10}}'
+	set_args echo ran
+	run rt run "$CID" </dev/null
+	assert_failure
+	assert_one_line_error oci-run
+	assert_output_contains "linux.resources.rdma: not supported by oci-run"
+	[[ "$output" != *ran* ]]
+	[ -z "$(rt list -q)" ]
+	edit_config 'del(.linux.resources.rdma)'
+	set_args sleep 30
+	rt_create "$CID"
+	run rt update -r - "$CID" <<<'{"rdma": {"mlx5_1": {"hcaHandles": 3}}, "pids": {"limit": 9}}'
+	assert_failure
+	assert_one_line_error oci-run
+	assert_output_contains "rdma: not supported by oci-run"
+	# nothing of the update was applied
+	pid=$(rt_state_field "$CID" pid)
+	[ "$(cat "$(cgroup_dir "$pid" pids)/pids.max")" != 9 ]
 }

@@ -139,14 +139,14 @@ accepted_by_both() {
 }
 
 @test "sysctl: ipc and uts keys without their namespace are refused by both" {
-	is_oci_run || skip "compares oci-run with oci-bundle validate"
+	is_oci_run || skip_peer "compares oci-run with oci-bundle validate"
 	refused_by_both '.linux.namespaces -= [{"type": "ipc"}] | .linux.sysctl = {"kernel.shmmax": "1"}' 'linux.sysctl.kernel.shmmax'
 	setup_bundle
 	refused_by_both '.linux.namespaces -= [{"type": "uts"}] | del(.hostname) | .linux.sysctl = {"kernel.domainname": "x"}' 'linux.sysctl.kernel.domainname'
 }
 
 @test "additionalGids attack: 2M groups are refused by both, no crash, nothing left" {
-	is_oci_run || skip "compares oci-run with oci-bundle validate"
+	is_oci_run || skip_peer "compares oci-run with oci-bundle validate"
 	# A 1 MiB stack limit (the container's own rlimit, set before the groups) makes the old
 	# variable-length array of 2M gids overflow for sure.
 	jq -c '.process.rlimits += [{"type": "RLIMIT_STACK", "soft": 1048576, "hard": 1048576}] | .process.user.additionalGids = [range(2000000) | 0]' \
@@ -166,7 +166,7 @@ accepted_by_both() {
 }
 
 @test "validate and create agree: each refuses, naming the JSON path, and create leaves nothing" {
-	is_oci_run || skip "compares oci-run with oci-bundle validate"
+	is_oci_run || skip_peer "compares oci-run with oci-bundle validate"
 	local cases=(
 		'.linux.seccomp = {defaultAction: "SCMP_ACT_FOO"}|linux.seccomp.defaultAction'
 		'.linux.seccomp = {defaultAction: "SCMP_ACT_ALLOW", architectures: ["SCMP_ARCH_X86_64", "SCMP_ARCH_VAX"]}|linux.seccomp.architectures[1]'
@@ -191,7 +191,7 @@ accepted_by_both() {
 }
 
 @test "validate and create agree on valid edge cases: both accept" {
-	is_oci_run || skip "compares oci-run with oci-bundle validate"
+	is_oci_run || skip_peer "compares oci-run with oci-bundle validate"
 	local cases=(
 		'.linux.resources.memory = {limit: -1}'
 		'.hostname = ("h" * 64)'

@@ -79,7 +79,7 @@ create_must_refuse() {
 @test "namespace path: a FIFO is refused at once, not opened (create used to hang forever)" {
 	mkfifo "$BATS_TEST_TMPDIR/fifo"
 	join_net "$BATS_TEST_TMPDIR/fifo"
-	is_oci_run || skip "runc 1.1.5 opens namespace paths with a blocking open(2) and hangs (no fix in runc 1.1)"
+	peer_is runc "opens namespace paths with a blocking open(2) and hangs (no fix in runc 1.1)"
 	create_must_refuse
 	assert_one_line_error oci-run
 	assert_output_contains "linux.namespaces: 'network' path '$BATS_TEST_TMPDIR/fifo': not a namespace file"
@@ -132,7 +132,7 @@ mount_with_submount() {
 }
 
 @test "rbind + ro: every mount below the bind is read-only as well" {
-	is_oci_run || skip "runc 1.1.5 makes only the top mount of an rbind read-only (rro is its recursive option)"
+	peer_is runc "makes only the top mount of an rbind read-only (rro is its recursive option)"
 	mount_with_submount
 	edit_config ".mounts += [{destination: \"/data\", type: \"bind\", source: \"$SRC\", options: [\"rbind\", \"ro\"]}]"
 	set_args sh -c 'touch /data/sub/x; touch /data/y'
@@ -151,7 +151,7 @@ mount_with_submount() {
 }
 
 @test "recursive options: rnosuid, rnodev, rnoexec, rnoatime reach the submounts" {
-	is_crun && skip "crun 1.8 fails these options on this kernel: mount_setattr: Invalid argument"
+	peer_is crun "fails these options on this kernel: mount_setattr: Invalid argument"
 	mount_with_submount
 	edit_config ".mounts += [{destination: \"/data\", type: \"bind\", source: \"$SRC\", options: [\"rbind\", \"rnosuid\", \"rnodev\", \"rnoexec\", \"rnoatime\"]}]"
 	set_args sh -c 'grep " /data/sub " /proc/self/mountinfo'
@@ -164,7 +164,7 @@ mount_with_submount() {
 }
 
 @test "features lists only mount options that create accepts" {
-	is_oci_run || skip "checks oci-run's own table"
+	is_oci_run || skip_peer "checks oci-run's own table"
 	run rt features
 	assert_success
 	for o in $(jq -r '.mountOptions[]' <<<"$output"); do
@@ -179,7 +179,7 @@ mount_with_submount() {
 @test "rootless /sys fallback: the host's /sys is bound read-only all the way down" {
 	# A user namespace that does not own the network namespace may not mount sysfs: the
 	# runtime binds the host's /sys instead; its submounts are the host's cgroup hierarchies.
-	is_oci_run || skip "runc 1.1.5 fails here: its sysfs mount gets EPERM and it has no /sys bind fallback for this config"
+	peer_is runc "fails here: its sysfs mount gets EPERM and it has no /sys bind fallback for this config"
 	edit_config '.linux.namespaces |= map(select(.type != "network")) + [{type: "user"}]
 		| .linux.uidMappings = [{containerID: 0, hostID: 100000, size: 65536}]
 		| .linux.gidMappings = [{containerID: 0, hostID: 100000, size: 65536}]'
@@ -213,7 +213,7 @@ mount_with_submount() {
 }
 
 @test "a frozen cgroup is refused at once (create used to hang with SIGTERM blocked)" {
-	is_crun && skip "crun 1.8 hangs creating into a frozen cgroup (the hang this test guards oci-run against)"
+	peer_is crun "hangs creating into a frozen cgroup (the hang this test guards oci-run against)"
 	[ -d /sys/fs/cgroup/freezer ] || [ -f /sys/fs/cgroup/cgroup.freeze ] || skip "no freezer"
 	if [ -d /sys/fs/cgroup/freezer ]; then
 		frozen=/sys/fs/cgroup/freezer/$CG
@@ -288,7 +288,7 @@ assert_host_untouched() {
 }
 
 @test "delete --force with a corrupt state.json kills the container and removes its cgroups; list warns" {
-	is_oci_run || skip "runc 1.1.5 cannot delete a container whose state.json does not parse (it leaves the init and its cgroups)"
+	peer_is runc "cannot delete a container whose state.json does not parse (it leaves the init and its cgroups)"
 	# a healthy neighbour, in a cgroup of its own, is still listed
 	edit_config ".linux.cgroupsPath = \"/$CG-ok\""
 	set_args sleep 1000
@@ -311,7 +311,7 @@ assert_host_untouched() {
 }
 
 @test "delete --force with a corrupt state.json and no cgroup list falls back to the default cgroup path" {
-	is_oci_run || skip "runc 1.1.5 cannot delete a container whose state.json does not parse"
+	peer_is runc "cannot delete a container whose state.json does not parse"
 	edit_config 'del(.linux.cgroupsPath)'
 	create_sleeper
 	[ -d "/sys/fs/cgroup/pids/oci-run/$CID" ] || skip "no default cgroup in the pids hierarchy"
@@ -329,7 +329,7 @@ tamper() {
 }
 
 @test "delete --force with a tampered state.json kills neither a host process nor another cgroup, removes nothing outside" {
-	is_oci_run || skip "tampers with oci-run's state format"
+	is_oci_run || skip_peer "tampers with oci-run's state format"
 	create_sleeper
 	host_sleep_in_decoy
 	mkdir -p "$BATS_TEST_TMPDIR/victim" "$BATS_TEST_TMPDIR/emptydir"
@@ -343,7 +343,7 @@ tamper() {
 }
 
 @test "delete --force with state.json and cgroups.json both pointing at a host cgroup leaves it alone" {
-	is_oci_run || skip "tampers with oci-run's state format"
+	is_oci_run || skip_peer "tampers with oci-run's state format"
 	edit_config 'del(.linux.cgroupsPath)'
 	create_sleeper
 	host_sleep_in_decoy

@@ -104,7 +104,7 @@ nothing_left() {
 }
 
 @test "mountLabel without SELinux on the host: refused (runc fails mounting with context=)" {
-	is_crun && skip "crun 1.8 drops a mountLabel when SELinux is off and runs the container"
+	peer_is crun "drops a mountLabel when SELinux is off and runs the container"
 	selinux_off
 	edit_config '.linux.mountLabel = "system_u:object_r:container_file_t:s0" | .process.args = ["sh", "-c", "echo RAN"]'
 	run_rt run -b "$B" "$CID"
@@ -118,7 +118,7 @@ nothing_left() {
 }
 
 @test "exec --apparmor and --process-label without the LSM: refused, the container runs on" {
-	is_crun && skip "crun 1.8 runs exec --apparmor and --process-label unconfined when the LSM is off"
+	peer_is crun "runs exec --apparmor and --process-label unconfined when the LSM is off"
 	apparmor_off
 	selinux_off
 	set_args sleep 100
@@ -157,7 +157,7 @@ nothing_left() {
 }
 
 @test "a profile or label holding a newline or a quote is refused, naming the field" {
-	is_oci_run || skip "oci-run's validation"
+	is_oci_run || skip_peer "oci-run's validation"
 	edit_config '.process.apparmorProfile = "p\nchangeprofile unconfined"'
 	run_rt run -b "$B" "$CID"
 	assert_failure
@@ -194,7 +194,7 @@ nothing_left() {
 }
 
 @test "attack: a bind mount over /proc/self/attr is refused, nothing written to its source" {
-	is_crun && skip "crun 1.8 lets a mount land inside /proc (runc and oci-run refuse it)"
+	peer_is crun "lets a mount land inside /proc (runc and oci-run refuse it)"
 	mkdir -p "$BATS_TEST_TMPDIR/fakeattr/apparmor"
 	: >"$BATS_TEST_TMPDIR/fakeattr/exec"
 	: >"$BATS_TEST_TMPDIR/fakeattr/apparmor/exec"
@@ -211,7 +211,7 @@ nothing_left() {
 }
 
 @test "features: linux.apparmor.enabled and linux.selinux.enabled are true (oci-run applies both)" {
-	is_oci_run || skip "oci-run's features"
+	is_oci_run || skip_peer "oci-run's features"
 	run "$OCI_RUN" features
 	assert_success
 	[ "$(jq -r '.linux.apparmor.enabled' <<<"$output")" = true ]

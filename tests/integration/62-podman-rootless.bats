@@ -151,7 +151,7 @@ pm() {
 }
 
 @test "oci-run --rootless: true, false and auto are honoured; another value is an error" {
-	is_oci_run || skip "oci-run's own global option"
+	is_oci_run || skip_peer "oci-run's own global option"
 	# uid 0 in podman's user namespace: auto is rootless, so the default state root is the
 	# user's, which it can create (the host's /run/oci-run it cannot)
 	run pu podman unshare sh -c "'$OCI_RUN' list -q && test -d '$PU_RUN/oci-run' && echo xdg-root"

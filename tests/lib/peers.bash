@@ -4,7 +4,8 @@
 # image of tests/lib/mkimage.py. Load with `load ../lib/peers` after `load ../lib/common`.
 #
 # Every runtime invocation goes through a wrapper that logs its arguments to $PEER_DIR/runtime.log
-# and execs $OCI_RUN, so a test can prove which runtime the engine really used and how.
+# and execs $RUNTIME (oci-run, or the peer of RUNTIME=runc / crun), so a test can prove which
+# runtime the engine really used and how.
 
 # peers_init NAME: $PEER_DIR (short: unix socket paths are limited to 108 bytes), the runtime
 # wrapper $PEER_RUNTIME, the busybox oci-archive $PEER_IMAGE_TAR. Call from setup_file.
@@ -17,7 +18,7 @@ peers_init() {
 	cat >"$PEER_RUNTIME" <<EOF
 #!/bin/sh
 printf '%s\n' "\$*" >>'$PEER_DIR/runtime.log'
-exec '$OCI_RUN' --root '$PEER_DIR/oci-run-state' "\$@"
+exec '$RUNTIME' --root '$PEER_DIR/oci-run-state' "\$@"
 EOF
 	chmod 755 "$PEER_RUNTIME"
 	python3 "$TOP/tests/lib/mkimage.py" "$PEER_DIR/image" --oci-archive "$PEER_IMAGE_TAR" >/dev/null
