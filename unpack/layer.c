@@ -255,7 +255,10 @@ static int read_entries(decoder *d, oci_error *err)
 		int rc = archive_read_next_header(a, &e);
 		if (rc == ARCHIVE_EOF)
 			break;
-		if (rc < ARCHIVE_WARN) {
+		/* RETRY: a damaged header block, which libarchive would skip; the entry it
+		 * leaves is empty. A verified layer with one is refused, as Go's archive/tar
+		 * (umoci) refuses it. */
+		if (rc < ARCHIVE_WARN || rc == ARCHIVE_RETRY) {
 			ret = d->failed ? (*err = d->err, -1)
 					: oci_err_archive(err, a, "invalid tar data");
 			goto out;

@@ -215,7 +215,7 @@ int oci_unpack_stream(oci_unpack_root *r, int fd, int spoolfd, oci_unpack_input 
 		int rc = archive_read_next_header(a, &e);
 		if (rc == ARCHIVE_EOF)
 			break;
-		if (rc < ARCHIVE_WARN) {
+		if (rc < ARCHIVE_WARN || rc == ARCHIVE_RETRY) { /* RETRY: a damaged header */
 			if (o.failed)
 				*err = o.err;
 			else

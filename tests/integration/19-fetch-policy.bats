@@ -354,7 +354,7 @@ verdict() {
 	# the API answered (an index holding an SBOM entry and the signature; only the
 	# signature's artifactType was asked for), so the tag schema was never read
 	grep -q "GET /v2/signed/api/referrers/$dg?artifactType=application%2Fvnd.dev.cosign.artifact.sig.v1%2Bjson " "$PAGER_LOG"
-	! grep -q "GET /v2/signed/api/manifests/sha256-${dg#sha256:} " "$PAGER_LOG"
+	! grep -q "GET /v2/signed/api/manifests/sha256-${dg#sha256:} " "$PAGER_LOG" || false
 	# the same signature checked against another key through the API: refused
 	write_policy '[{"type":"reject"}]' "$(jq -cn --argjson a "$(sigstore "$K/two.pub" '{"type":"matchRepository"}')" --arg r "$PAGER/signed/api" '{($r):$a}')"
 	rm -rf "$T/of"

@@ -53,9 +53,9 @@ check_debian_tree() {
 	[ "$(stat -c %i "$t/usr/bin/perl")" = "$(stat -c %i "$t/usr/bin/perl5.36.0")" ]
 	[ "$(stat -c %G "$t/var/log/wtmp")" = utmp ] || [ "$(stat -c %g "$t/var/log/wtmp")" = 43 ]
 	# layer 2: whiteouts, opaque directories, type changes, owners, xattrs
-	! find "$t" -name '.wh.*' | grep -q .
+	! find "$t" -name '.wh.*' | grep -q . || false
 	[ -z "$(ls -A "$t/var/lib/apt/lists")" ]
-	! ls "$t"/var/cache/apt/archives/*.deb 2>/dev/null
+	! ls "$t"/var/cache/apt/archives/*.deb 2>/dev/null || false
 	[ ! -e "$t/usr/share/man" ]
 	[ "$(ls -A "$t/usr/share/locale" | tr '\n' ' ')" = "C.UTF-8 locale.alias " ]
 	[ "$(ls -A "$t/etc/apt/apt.conf.d")" = 99minimal ]

@@ -203,8 +203,8 @@ is() {
 	done
 	vm_is units-after ""
 	# nothing made at the top of the tree
-	! grep -qx evil <<<"$(vm_get top-after)"
-	! grep -q '^x\.slice$' <<<"$(vm_get top-after)"
+	! grep -qx evil <<<"$(vm_get top-after)" || false
+	! grep -q '^x\.slice$' <<<"$(vm_get top-after)" || false
 }
 
 @test "a state naming another scope: delete --force neither stops it nor kills its process" {

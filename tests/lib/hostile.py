@@ -425,6 +425,13 @@ def c_deep_name(a):
     return tar(long_member("/".join(["d"] * (a.count or 2500)) + "/", DIR, mode=0o755))
 
 
+@case("damaged-header", "tar",
+      "file 'a', then a 512-byte block that is no header (bad checksum), then file 'b': "
+      "libarchive would skip the block and hand over an empty entry")
+def c_damaged_header(a):
+    return tar(member("a", data="a\n"), b"garbage" + b"\x01" * 505, member("b", data="b\n"))
+
+
 @case("long-names", "tar",
       "COUNT (default 100) files, each under a fresh parent chain 'NNN/a/a/.../a' about 1990 "
       "levels deep that no entry lists (the parents are made for it): 4 KiB of name each")
