@@ -106,6 +106,11 @@ int oci_container_start_locked(int dirfd, oci_state *st, oci_error *err)
 		    "cannot start container '%s': it is already %s (start runs a created "
 		    "container once; see oci-run state)",
 		    st->id, oci_status_name(status));
+	return oci_container_start_created(dirfd, st, err);
+}
+
+int oci_container_start_created(int dirfd, oci_state *st, oci_error *err)
+{
 	cleanup_close int fifo = openat(dirfd, OCI_EXEC_FIFO, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
 	if (fifo < 0) {
 		if (errno == ENXIO)
@@ -115,17 +120,19 @@ int oci_container_start_locked(int dirfd, oci_state *st, oci_error *err)
 	if (write(fifo, "0", 1) != 1)
 		return oci_err_errno(err, errno, "cannot start the container");
 	unlinkat(dirfd, OCI_EXEC_FIFO, 0);
+	/* Without poststart hooks, start is done: the init has its go and nothing more waits
+	 * for its exec (runc's start returns there too). */
+	if (!json_array_size(json_object_get(st->hooks, "poststart")))
+		return 0;
 	/* The init holds the fifo until its exec closes it (close-on-exec): a write end with no
 	 * reader left polls POLLERR. So poststart runs after the container process started. */
 	struct pollfd pf = {.fd = fifo, .events = 0};
 	while (poll(&pf, 1, -1) < 0 && errno == EINTR)
 		;
-	if (st->hooks) {
-		cleanup_free char *s = oci_container_hook_state(st, "running");
-		oci_error herr = OCI_ERROR_INIT;
-		if (s && oci_hooks_run_saved(st->hooks, "poststart", s, &herr) < 0)
-			log_warn("%s", herr.msg);
-	}
+	cleanup_free char *s = oci_container_hook_state(st, "running");
+	oci_error herr = OCI_ERROR_INIT;
+	if (s && oci_hooks_run_saved(st->hooks, "poststart", s, &herr) < 0)
+		log_warn("%s", herr.msg);
 	return 0;
 }
 

@@ -311,7 +311,9 @@ int oci_container_prepare_dir(oci_container_dir *d, const oci_runtime *rt, const
 	cleanup_free char *cfg = json_dumps(b->spec, JSON_COMPACT);
 	if (!cfg)
 		return oci_err(err, OCI_E_INTERNAL, "cannot serialise config.json");
-	if (oci_write_file_atomic(d->dirfd, OCI_CONFIG_FILE, cfg, strlen(cfg), 0600, err) < 0)
+	/* Like state.json, without fsync: the state directory lasts one boot (runc and crun do
+	 * not sync it either), and on a disk the sync was the longest wait of a create. */
+	if (oci_state_write_file(d->dirfd, OCI_CONFIG_FILE, cfg, strlen(cfg), 0600, err) < 0)
 		return -1;
 	d->st.cgroups = oci_cgroup_create(&d->cgm, b->cfg.linux_.cgroups_path, id, res, err);
 	if (!d->st.cgroups || oci_state_write_cgroups(d->dirfd, d->st.cgroups, err) < 0)
@@ -657,7 +659,8 @@ static int start_or_wait(creation *c, int *exit_status, oci_error *err)
 	if (!c->opts->foreground && !c->opts->detach)
 		return 0;
 	log_debug("starting the container process ('%s')", c->cfg->process.args[0]);
-	if (oci_container_start_locked(c->d.dirfd, &c->d.st, err) < 0)
+	/* The init just said it waits for start (READY): no status to check. */
+	if (oci_container_start_created(c->d.dirfd, &c->d.st, err) < 0)
 		return -1;
 	if (c->opts->detach)
 		return 0;
@@ -672,7 +675,11 @@ static int start_or_wait(creation *c, int *exit_status, oci_error *err)
 		close(c->master);
 	c->master = -1;
 	flock(c->d.dirfd, LOCK_EX);
-	oci_container_kill_all(&c->d.st, false);
+	/* The init of its own pid namespace is reaped only once every other process of the
+	 * namespace is gone (the kernel kills them and waits; a frozen one would hold the init
+	 * back): nothing is left to kill or thaw. */
+	if (!c->d.st.own_pidns)
+		oci_container_kill_all(&c->d.st, false);
 	if (c->opts->keep)
 		return 0; /* stopped, with its state and cgroups, until `delete` */
 	return oci_container_destroy(c->d.rootfd, c->opts->id, &c->d.st, true, err);

@@ -19,6 +19,8 @@ char *oci_container_hook_state(const oci_state *st, const char *status);
 /* Start a created container whose directory dirfd is locked: release the init through
  * exec.fifo, then run the poststart hooks of st. */
 int oci_container_start_locked(int dirfd, oci_state *st, oci_error *err);
+/* start_locked without the status check, for a create that knows its init waits. */
+int oci_container_start_created(int dirfd, oci_state *st, oci_error *err);
 /* Kill every process of the container and wait until the init is gone (reaped when it is
  * our child). */
 void oci_container_kill_all(const oci_state *st, bool is_child);

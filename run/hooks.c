@@ -87,6 +87,14 @@ static int run_one(const oci_config_hook *hook, const char *jp, const char *stat
 		       WEXITSTATUS(status));
 }
 
+size_t oci_hooks_count(const oci_config_hooks *hooks, const char *name)
+{
+	for (size_t k = 0; hooks && k < oci_spec_n_hook_kinds; k++)
+		if (!strcmp(oci_spec_hook_kinds[k], name))
+			return hooks->n[k];
+	return 0;
+}
+
 /* Every hook of the kind in order; the first failure stops the list unless keep_going, where
  * each failure is a warning. */
 static int run_kind(const oci_config_hooks *hooks, const char *name, const char *state_json,

@@ -13,6 +13,8 @@
  * and is reported in err: these hooks fail the lifecycle step. */
 int oci_hooks_run(const oci_config_hooks *hooks, const char *name, const char *state_json,
 		  const char *cwd, oci_error *err);
+/* How many hooks of kind name the config has (0 for hooks NULL). */
+size_t oci_hooks_count(const oci_config_hooks *hooks, const char *name);
 /* poststart and poststop, from the copy of config.json's hooks a container's state keeps (saved
  * may be NULL), read through the checker config.json's hooks went through. A failing hook is
  * a warning and the remaining hooks still run (runtime-spec); -1 only when the saved hooks

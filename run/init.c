@@ -235,8 +235,11 @@ void oci_init_main(oci_init_args *a)
 	if (oci_mounts_prepare(&mctx, &err) < 0)
 		fail(a, &err);
 
-	if (oci_sync_send(a->sync, OCI_SYNC_HOOKS, NULL, 0, -1, &err) < 0 ||
-	    oci_sync_expect(a->sync, OCI_SYNC_HOOKS_DONE, NULL, 0, NULL, &err) < 0)
+	/* The runtime's hooks, when the config has any: without, the round trip (two context
+	 * switches, each a wait for the other side to be scheduled) would only say so. */
+	if ((oci_hooks_count(hooks, "prestart") || oci_hooks_count(hooks, "createRuntime")) &&
+	    (oci_sync_send(a->sync, OCI_SYNC_HOOKS, NULL, 0, -1, &err) < 0 ||
+	     oci_sync_expect(a->sync, OCI_SYNC_HOOKS_DONE, NULL, 0, NULL, &err) < 0))
 		_exit(1);
 	if (oci_hooks_run(hooks, "createContainer", state, bundle, &err) < 0)
 		fail(a, &err);

@@ -15,6 +15,7 @@
 #include <fcntl.h>
 #include <linux/if_link.h>
 #include <linux/magic.h>
+#include <linux/net_namespace.h>
 #include <linux/netlink.h>
 #include <linux/nsfs.h>
 #include <linux/rtnetlink.h>
@@ -478,6 +479,126 @@ static int link_move_in(int s, int ifindex, int to_fd, const char *name, int *in
 	return e;
 }
 
+/* The id the namespace of socket s gives the namespace fd (RTM_GETNSID), or -1 (none). */
+static int nsid_of(int s, int fd)
+{
+	nl_req r;
+	nl_init(&r, RTM_GETNSID, 0, sizeof(struct rtgenmsg));
+	uint32_t v = (uint32_t)fd;
+	nl_attr(&r, NETNSA_FD, &v, sizeof(v));
+	cleanup_free nl_buf *reply = malloc(sizeof(*reply));
+	size_t len = 0;
+	if (!reply || nl_talk(s, &r, reply, &len) < 0 || reply->h.nlmsg_type != RTM_NEWNSID ||
+	    len < NLMSG_SPACE(sizeof(struct rtgenmsg)))
+		return -1;
+	const char *attrs = reply->b + NLMSG_SPACE(sizeof(struct rtgenmsg));
+	size_t alen = len - NLMSG_SPACE(sizeof(struct rtgenmsg)), off = 0;
+	const struct rtattr *a;
+	while ((a = rta_next(attrs, alen, &off))) {
+		int32_t id;
+		if (a->rta_type == NETNSA_NSID && RTA_PAYLOAD(a) >= sizeof(id)) {
+			memcpy(&id, RTA_DATA(a), sizeof(id));
+			return id;
+		}
+	}
+	return -1;
+}
+
+#define UPPERS_MAX 64
+
+/* Devices of the namespace of socket s whose lower device is index in the namespace it calls
+ * nsid (IFLA_LINK, IFLA_LINK_NETNSID): up to max of them. Listing them gives every namespace
+ * one of its devices points into an id there, if it had none. 0 or -errno. */
+static int uppers_find(int s, int index, int32_t nsid, int *found, size_t max, size_t *n)
+{
+	nl_req r;
+	nl_init(&r, RTM_GETLINK, NLM_F_DUMP, sizeof(struct ifinfomsg));
+	r.ifi.ifi_family = AF_UNSPEC;
+	uint32_t mask = RTEXT_FILTER_SKIP_STATS;
+	nl_attr(&r, IFLA_EXT_MASK, &mask, sizeof(mask));
+	*n = 0;
+	uint32_t port = nl_port(s);
+	if (send(s, &r, r.h.nlmsg_len, 0) < 0)
+		return -errno;
+	cleanup_free nl_buf *buf = malloc(sizeof(*buf));
+	if (!buf)
+		return -ENOMEM;
+	for (;;) {
+		size_t len, off = 0;
+		int e = nl_recv(s, buf, &len);
+		if (e < 0)
+			return e;
+		const struct nlmsghdr *h;
+		while ((h = nl_next(buf, len, &off))) {
+			if (!nl_ours(h, port, r.h.nlmsg_seq))
+				continue;
+			if (h->nlmsg_type == NLMSG_DONE)
+				return 0;
+			if (h->nlmsg_type == NLMSG_ERROR)
+				return -EBADMSG;
+			if (h->nlmsg_type != RTM_NEWLINK ||
+			    h->nlmsg_len < NLMSG_LENGTH(sizeof(struct ifinfomsg)))
+				continue;
+			const struct ifinfomsg *ifi = NLMSG_DATA(h);
+			const char *attrs = (const char *)ifi + NLMSG_ALIGN(sizeof(*ifi));
+			size_t alen = h->nlmsg_len - NLMSG_LENGTH(sizeof(*ifi)), aoff = 0;
+			const struct rtattr *a;
+			int32_t link = 0, link_ns = -1;
+			while ((a = rta_next(attrs, alen, &aoff))) {
+				if (a->rta_type == IFLA_LINK && RTA_PAYLOAD(a) >= sizeof(link))
+					memcpy(&link, RTA_DATA(a), sizeof(link));
+				else if (a->rta_type == IFLA_LINK_NETNSID &&
+					 RTA_PAYLOAD(a) >= sizeof(link_ns))
+					memcpy(&link_ns, RTA_DATA(a), sizeof(link_ns));
+			}
+			if (link == index && link_ns >= 0 && link_ns == nsid && *n < max)
+				found[(*n)++] = ifi->ifi_index;
+		}
+	}
+}
+
+/* After device host_index went back to the host (host_fd): the devices the container's
+ * namespace (socket s) stacked on it while it was there (a macvlan, ipvlan, vlan...) outlive
+ * the move (the kernel keeps an upper whose lower only changed namespace) and would keep that
+ * namespace on the host's interface, which matters where the namespace lives on (one joined
+ * by path). They are deleted; none can be added once the device is on the host, so rounds of
+ * UPPERS_MAX end. */
+static void uppers_del(int s, int host_fd, int host_index, const char *who, const char *host)
+{
+	int found[UPPERS_MAX];
+	size_t n = 0;
+	int host_id = nsid_of(s, host_fd), e = 0;
+	if (host_id < 0 && (e = uppers_find(s, host_index, -1, found, 0, &n)) == 0)
+		host_id =
+		    nsid_of(s, host_fd); /* the listing gave it one if a device points there */
+	while (e == 0 && host_id >= 0) {
+		if ((e = uppers_find(s, host_index, host_id, found, UPPERS_MAX, &n)) < 0)
+			break;
+		size_t deleted = 0;
+		for (size_t i = 0; i < n; i++) {
+			nl_req r;
+			nl_init(&r, RTM_DELLINK, NLM_F_ACK, sizeof(struct ifinfomsg));
+			r.ifi.ifi_family = AF_UNSPEC;
+			r.ifi.ifi_index = found[i];
+			int d = nl_talk(s, &r, NULL, NULL);
+			if (d < 0 && d != -ENODEV) {
+				log_warn("%s: cannot delete interface %d the container stacked on "
+					 "'%s': %s",
+					 who, found[i], host, strerror(-d));
+				continue;
+			}
+			deleted++;
+			log_debug("%s: interface %d the container stacked on '%s' deleted", who,
+				  found[i], host);
+		}
+		if (n < UPPERS_MAX || !deleted)
+			return;
+	}
+	if (e < 0)
+		log_warn("%s: cannot look for interfaces the container stacked on '%s': %s", who,
+			 host, strerror(-e));
+}
+
 /* ---- the pin and the record in the state directory ---- */
 
 static int pin_netns(int dirfd, int netns_fd, oci_error *err)
@@ -650,9 +771,13 @@ static void move_back_one(int ns_sock, int host_sock, int host_fd, const netdev_
 			 who, r->host);
 	else if (e < 0)
 		log_warn("%s: cannot give '%s' back to the host: %s", who, r->host, strerror(-e));
-	else
+	else {
 		log_debug("%s: interface '%s' (in the container '%s') is back on the host", who,
 			  r->host, now.name);
+		netdev_link back;
+		if (link_get(host_sock, 0, r->host, &back) == 0)
+			uppers_del(ns_sock, host_fd, back.ifindex, who, r->host);
+	}
 }
 
 /* One device of the host moved into netns_fd; r is filled once it is there (*moved set),

@@ -80,6 +80,7 @@ struct oci_cgroup {
 	const oci_cgroup_ops *ops;
 	char **dirs; /* one directory per hierarchy (v1 ones and/or the unified one) */
 	size_t n;
+	bool fresh; /* every directory was made by this create: nothing is in them yet */
 };
 
 /* The host's manager: hierarchies of /proc/self/mountinfo below /sys/fs/cgroup; the systemd

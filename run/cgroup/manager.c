@@ -37,6 +37,8 @@ int oci_cgroup_read(const char *dir, const char *file, char *buf, size_t len)
 }
 
 bool oci_cgroup_dry_run;
+/* the file the dry run last found (cleared before each dry run) */
+static char dry_run_last[4096];
 
 int oci_cgroup_apply_checked(const oci_cgroup *cg, const oci_resources *res, bool create,
 			     int (*apply)(const oci_cgroup *, const oci_resources *, bool,
@@ -44,6 +46,7 @@ int oci_cgroup_apply_checked(const oci_cgroup *cg, const oci_resources *res, boo
 			     oci_error *err)
 {
 	oci_cgroup_dry_run = true;
+	dry_run_last[0] = '\0';
 	int r = apply(cg, res, create, err);
 	oci_cgroup_dry_run = false;
 	return r < 0 ? -1 : apply(cg, res, create, err);
@@ -56,8 +59,13 @@ int oci_cgroup_write(const char *dir, const char *file, const char *val, const c
 	if (!p)
 		return -1;
 	if (oci_cgroup_dry_run) {
-		if (access(p, F_OK) == 0)
+		/* a list (devices.allow) is written line by line: its file is looked at once */
+		if (!strcmp(p, dry_run_last))
 			return 0;
+		if (access(p, F_OK) == 0) {
+			snprintf(dry_run_last, sizeof(dry_run_last), "%s", p);
+			return 0;
+		}
 		return oci_err_errno(err, errno, "linux.resources.%s: cannot write '%s' to '%s'",
 				     what, val, p);
 	}
@@ -242,10 +250,10 @@ oci_cgroup *oci_cgroup_create(const oci_cgroup_manager *m, const char *cgroups_p
 		return NULL;
 	}
 	/* runc warns too (and plans to refuse): processes already there share the limits and
-	 * are killed with the container. */
+	 * are killed with the container. Directories this create made hold none: not read. */
 	pid_t *pids = NULL;
 	size_t n = 0;
-	if (cg->ops->pids(cg, &pids, &n, NULL) == 0 && n > 0)
+	if (!cg->fresh && cg->ops->pids(cg, &pids, &n, NULL) == 0 && n > 0)
 		log_warn("container's cgroup '%s' is not empty: %zu process(es) found", rel, n);
 	free(pids);
 	return cg;
@@ -300,11 +308,12 @@ int oci_cgroup_destroy(const oci_cgroup *cg, oci_error *err)
 
 /* ---- what every driver does the same way ---- */
 
-/* mkdir every level of rel below mnt. Returns 1 (no error) when an unprivileged caller may
- * not write there: no cgroup was delegated to it. */
+/* mkdir every level of rel below mnt; *made says whether the last level was made here.
+ * Returns 1 (no error) when an unprivileged caller may not write there: no cgroup was
+ * delegated to it. */
 static int make_dirs(const oci_cgroup_mount *mnt, const char *rel,
 		     void (*init_level)(const oci_cgroup_mount *, const char *), char **out,
-		     oci_error *err)
+		     bool *made, oci_error *err)
 {
 	bool unprivileged = oci_rootless();
 	size_t cap = strlen(mnt->path) + strlen(rel) + 2;
@@ -320,7 +329,8 @@ static int make_dirs(const oci_cgroup_mount *mnt, const char *rel,
 			break;
 		size_t l = strlen(dir);
 		snprintf(dir + l, cap - l, "/%.*s", (int)n, p);
-		if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
+		*made = mkdir(dir, 0755) == 0;
+		if (!*made && errno != EEXIST) {
 			if (unprivileged && (errno == EACCES || errno == EPERM || errno == EROFS))
 				return 1;
 			return oci_err_errno(err, errno, "cannot create cgroup '%s'", dir);
@@ -413,12 +423,15 @@ int oci_cgroup_fs_create(const oci_cgroup_manager *m, const char *rel, const oci
 	cleanup_free char **placed_dirs = oci_calloc(m->n_mounts + 1, sizeof(char *), err);
 	if (!placed || !placed_dirs)
 		return -1;
+	cg->fresh = true;
 	for (size_t i = 0; i < m->n_mounts; i++) {
 		cleanup_free char *dir = NULL;
-		int r =
-		    make_dirs(&m->mounts[i], rel, m->mounts[i].v2 ? NULL : init_level, &dir, err);
+		bool made = false;
+		int r = make_dirs(&m->mounts[i], rel, m->mounts[i].v2 ? NULL : init_level, &dir,
+				  &made, err);
 		if (r > 0)
 			continue;
+		cg->fresh &= made;
 		if (r < 0 || cgroup_add(cg, dir, err) < 0) {
 			oci_cgroup_fs_destroy(cg, NULL);
 			return -1;
@@ -500,6 +513,14 @@ void oci_cgroup_free_list(char **l, size_t n)
 
 int oci_cgroup_fs_destroy(const oci_cgroup *cg, oci_error *err)
 {
+	/* The common case first: nothing below, nobody left; a directory that still has a child
+	 * or a process (EBUSY) sends everything left through the walk below. */
+	size_t left = cg->n;
+	while (left > 0 &&
+	       (!cg->dirs[left - 1] || rmdir(cg->dirs[left - 1]) == 0 || errno == ENOENT))
+		left--;
+	if (left == 0)
+		return 0;
 	/* cgroups made below the container's (by a nested runtime, systemd in the container, or
 	 * a process of the container) go first: a cgroup with children cannot be removed */
 	size_t count = 0;

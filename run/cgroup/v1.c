@@ -19,9 +19,10 @@
 /* The v1 directory holding probe (e.g. "memory.limit_in_bytes"), or NULL. */
 static const char *v1_dir(const oci_cgroup *cg, const char *probe)
 {
+	/* the probe first: most directories lack it, and one look is then enough */
 	for (size_t i = 0; i < cg->n; i++) {
 		const char *d = cg->dirs[i];
-		if (d && !oci_cgroup_has(d, "cgroup.controllers") && oci_cgroup_has(d, probe))
+		if (d && oci_cgroup_has(d, probe) && !oci_cgroup_has(d, "cgroup.controllers"))
 			return d;
 	}
 	return NULL;
@@ -485,12 +486,16 @@ static bool v1_is_frozen(const oci_cgroup *cg)
 
 static const char *v1_frozen_dir(const oci_cgroup *cg)
 {
+	/* cgroup.events is read only in the unified directory (a hybrid host's), found once:
+	 * v1 directories have neither of its files */
+	const char *unified = oci_cgroup_v2_unified(cg);
 	for (size_t i = 0; i < cg->n; i++) {
 		const char *d = cg->dirs[i];
 		char buf[64];
 		/* v1 reports FROZEN also when only an ancestor is; FREEZING counts too. */
-		if (oci_cgroup_read(d, "freezer.state", buf, sizeof(buf)) == 0) {
-			if (strncmp(buf, "THAWED", 6))
+		if (d != unified) {
+			if (d && oci_cgroup_read(d, "freezer.state", buf, sizeof(buf)) == 0 &&
+			    strncmp(buf, "THAWED", 6))
 				return d;
 		} else if ((oci_cgroup_read(d, "cgroup.freeze", buf, sizeof(buf)) == 0 &&
 			    buf[0] == '1') ||

@@ -22,7 +22,9 @@
 
 const char *oci_cgroup_v2_unified(const oci_cgroup *cg)
 {
-	for (size_t i = 0; i < cg->n; i++)
+	/* At most one directory is a unified one; a hybrid host mounts it after its v1
+	 * hierarchies (systemd's order), so the search starts from the end. */
+	for (size_t i = cg->n; i-- > 0;)
 		if (cg->dirs[i] && oci_cgroup_has(cg->dirs[i], "cgroup.controllers"))
 			return cg->dirs[i];
 	return NULL;

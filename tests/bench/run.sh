@@ -7,7 +7,9 @@
 # the command, which for oci-run is the runtime itself: its children are waited for by it).
 # oci-run always re-executes from its CVE-2019-5736 sealed copy (as runc does), so its figure
 # includes that protection.
-#   ROUNDS=N (default 6) rounds of RUNS=N (default 30) hyperfine runs of each runtime
+#   ROUNDS=N (default 40) rounds of RUNS=N (default 5) hyperfine runs of each runtime: short
+#   rounds, so that the load of a shared machine, which swings within seconds, hits the
+#   runtimes of a round alike (30-run rounds gave round ratios from 0.54 to 1.05 at load 20)
 #   OCI_RUN=PATH (e.g. an older build)
 # Two builds compared (before/after figures): OCI_RUN_B=PATH alternates $OCI_RUN (A) and
 # PATH (B) the same way, and prints B/A.
@@ -15,8 +17,8 @@ set -euo pipefail
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 # shellcheck disable=SC1091
 . "$TOP/tests/bench/lib.bash"
-RUNS=${RUNS:-30}
-ROUNDS=${ROUNDS:-${AB_ROUNDS:-6}}
+RUNS=${RUNS:-5}
+ROUNDS=${ROUNDS:-${AB_ROUNDS:-40}}
 BUILD=${OCI_BUILD:-$TOP/build}
 OCI_RUN=${OCI_RUN:-$BUILD/oci-run}
 [ "$(id -u)" = 0 ] || { echo "run bench: skipped: needs root"; exit 0; }
@@ -69,7 +71,7 @@ for i in $(seq "$ROUNDS"); do
 	line=
 	for k in "${!names[@]}"; do
 		n=${names[$k]}
-		hyperfine -N --warmup 3 --runs "$RUNS" --export-json "$W/h.json" \
+		hyperfine -N --warmup 1 --runs "$RUNS" --export-json "$W/h.json" \
 			"${paths[$k]} --root $W/state-$n run $ID" >"$W/h.out" 2>&1 || {
 			cat "$W/h.out"
 			exit 1
