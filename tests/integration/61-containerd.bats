@@ -152,6 +152,7 @@ wait_task_status() {
 }
 
 @test "ctr task kill -s KILL of a paused task stops it and task rm -f returns (issue 17)" {
+	peer_is crun "leaves a task killed while paused frozen (PAUSED, never STOPPED), as in 43-run-pause"
 	cr_run -d "$IMG" "$T" sleep 100 >/dev/null
 	wait_task_status "$T" RUNNING
 	cr task pause "$T"
