@@ -324,6 +324,7 @@ process_json() {
 
 @test "exec --cgroup is refused in one line (never accepted and ignored), and nothing runs" {
 	peer_is runc "supports sub-cgroups for exec"
+	peer_is crun "takes exec --cgroup and runs the process (sub-cgroups for exec)"
 	rt_create "$CID"
 	run rt exec --cgroup sub "$CID" echo ran-marker
 	assert_failure

@@ -232,6 +232,7 @@ with_mknod() {
 
 @test "the cgroup v2 device filter (eBPF) enforces the list on its own" {
 	peer_is runc "filters devices with eBPF only on a pure cgroup v2 host"
+	peer_is crun "does not enforce the list through a v2 eBPF filter of its own on this hybrid host"
 	[ -d /sys/fs/cgroup/unified ] || [ -e /sys/fs/cgroup/cgroup.controllers ] || skip "no cgroup v2 hierarchy"
 	read -r t maj min < <(host_dev) || skip "no openable device on the host"
 	with_mknod
@@ -314,6 +315,7 @@ with_mknod() {
 
 @test "unified on cgroup v1: a key whose controller is bound to v1 is refused as invalid, nothing left" {
 	peer_is runc "refuses unified on v1 with its own message"
+	peer_is crun "refuses unified on v1 with its own message"
 	[ -d /sys/fs/cgroup/memory ] || skip "not a cgroup v1 host"
 	edit_config '.linux.resources.unified = {"memory.max": "67108864"}'
 	run rt run --bundle "$B" "$CID" </dev/null

@@ -80,6 +80,7 @@ create_must_refuse() {
 	mkfifo "$BATS_TEST_TMPDIR/fifo"
 	join_net "$BATS_TEST_TMPDIR/fifo"
 	peer_is runc "opens namespace paths with a blocking open(2) and hangs (no fix in runc 1.1)"
+	peer_is crun "opens a FIFO namespace path and hangs (create never returns)"
 	create_must_refuse
 	assert_one_line_error oci-run
 	assert_output_contains "linux.namespaces: 'network' path '$BATS_TEST_TMPDIR/fifo': not a namespace file"
@@ -133,6 +134,7 @@ mount_with_submount() {
 
 @test "rbind + ro: every mount below the bind is read-only as well" {
 	peer_is runc "makes only the top mount of an rbind read-only (rro is its recursive option)"
+	peer_is crun "makes only the top mount of an rbind read-only"
 	mount_with_submount
 	edit_config ".mounts += [{destination: \"/data\", type: \"bind\", source: \"$SRC\", options: [\"rbind\", \"ro\"]}]"
 	set_args sh -c 'touch /data/sub/x; touch /data/y'
@@ -180,6 +182,7 @@ mount_with_submount() {
 	# A user namespace that does not own the network namespace may not mount sysfs: the
 	# runtime binds the host's /sys instead; its submounts are the host's cgroup hierarchies.
 	peer_is runc "fails here: its sysfs mount gets EPERM and it has no /sys bind fallback for this config"
+	peer_is crun "leaves mounts below its /sys bind fallback writable"
 	edit_config '.linux.namespaces |= map(select(.type != "network")) + [{type: "user"}]
 		| .linux.uidMappings = [{containerID: 0, hostID: 100000, size: 65536}]
 		| .linux.gidMappings = [{containerID: 0, hostID: 100000, size: 65536}]'
@@ -289,6 +292,7 @@ assert_host_untouched() {
 
 @test "delete --force with a corrupt state.json kills the container and removes its cgroups; list warns" {
 	peer_is runc "cannot delete a container whose state.json does not parse (it leaves the init and its cgroups)"
+	peer_is crun "reports a corrupt state.json in its own words"
 	# a healthy neighbour, in a cgroup of its own, is still listed
 	edit_config ".linux.cgroupsPath = \"/$CG-ok\""
 	set_args sleep 1000

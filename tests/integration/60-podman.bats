@@ -38,7 +38,7 @@ teardown() {
 
 # oci-run's own view of the containers podman made through it.
 ocirun() {
-	"$OCI_RUN" --root "$PEER_DIR/oci-run-state" "$@"
+	"$RUNTIME" --root "$PEER_DIR/oci-run-state" "$@"
 }
 
 @test "podman run --rm prints the container's output, through oci-run create/start/delete" {

@@ -41,7 +41,7 @@ teardown() {
 
 # oci-run's own view of the shim's containers.
 ocirun() {
-	"$OCI_RUN" --root "$CTR_RUNC_ROOT/$CTR_NS" "$@"
+	"$RUNTIME" --root "$CTR_RUNC_ROOT/$CTR_NS" "$@"
 }
 
 # wait_task_status ID STATUS: ctr task ls shows STATUS (5 s at most).
@@ -152,6 +152,7 @@ wait_task_status() {
 }
 
 @test "ctr task kill -s KILL of a paused task stops it and task rm -f returns (issue 17)" {
+	peer_is crun "leaves a task killed while paused frozen (PAUSED, never STOPPED), as in 43-run-pause"
 	cr_run -d "$IMG" "$T" sleep 100 >/dev/null
 	wait_task_status "$T" RUNNING
 	cr task pause "$T"
@@ -183,7 +184,7 @@ wait_task_status() {
 	if [ ! -d /run/systemd/system ]; then
 		# no systemd to own the unit: refused, as runc refuses it, and nothing made
 		assert_failure
-		assert_output_contains "systemd is not running"
+		is_oci_run && assert_output_contains "systemd is not running"
 		[ -z "$(find /sys/fs/cgroup -maxdepth 4 -name "ctr-$T.scope")" ]
 		return 0
 	fi
