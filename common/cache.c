@@ -2,16 +2,7 @@
  * final name and renamed into place only after their digest and size are verified, so a
  * reader never sees a partial or wrong blob; a per-blob flock keeps two concurrent pulls
  * from downloading the same blob twice, and a blob found corrupt on reuse is removed. Reuse
- * refreshes a blob's modification time, so list and prune see when it was last used.
- *
- * Verified once, trusted while unchanged: a blob whose digest was checked (downloaded, or
- * hashed on reuse) gets a record .verified/<alg>-<hex> of its (dev, inode, size, mtime,
- * ctime), as git's index keeps them; a later lookup that finds the blob exactly so skips
- * re-hashing it. Any change to the blob through any name (content, size, owner, mode, a
- * link) moves its ctime, which userspace cannot set back, so the next lookup hashes it again.
- * Trust model (the rootfs cache's): only the caller can write the store. Records are used
- * only in a shared store (locking) whose root, alg directory and .verified/ belong to us and
- * are not writable by group or others; anywhere else every lookup hashes. */
+ * refreshes a blob's modification time, so list and prune see when it was last used. */
 #include "common/cache.h"
 
 #include <dirent.h>
@@ -43,31 +34,6 @@ char *oci_cache_default_dir(oci_error *err)
 	       NULL;
 }
 
-/* fd is a directory owned by us that nobody else may write. */
-static bool dir_ours(int fd)
-{
-	struct stat st;
-	return fstat(fd, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == geteuid() &&
-	       !(st.st_mode & 022);
-}
-
-/* Whether verification records may be trusted here (see the top of this file). */
-static bool store_trusted(oci_cache *c)
-{
-	if (!c->locking || !dir_ours(c->dirfd))
-		return false;
-	if (mkdirat(c->dirfd, ".verified", 0700) < 0 && errno != EEXIST)
-		return false;
-	static const char *const dirs[] = {".verified", "sha256"};
-	for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {
-		cleanup_close int fd =
-		    openat(c->dirfd, dirs[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (fd < 0 || !dir_ours(fd))
-			return false;
-	}
-	return true;
-}
-
 static int mkdir_alg(oci_cache *c, const char *alg, oci_error *err)
 {
 	if (mkdirat(c->dirfd, alg, 0755) < 0 && errno != EEXIST)
@@ -90,10 +56,7 @@ int oci_cache_open(oci_cache *c, const char *path, bool locking, oci_error *err)
 		return -1;
 	if (locking && mkdirat(c->dirfd, ".locks", 0755) < 0 && errno != EEXIST)
 		return oci_err_errno(err, errno, "cache '%s': mkdir '.locks'", path);
-	if (mkdir_alg(c, "sha256", err) < 0)
-		return -1;
-	c->trusted = store_trusted(c);
-	return 0;
+	return mkdir_alg(c, "sha256", err);
 }
 
 int oci_cache_open_temp(oci_cache *c, oci_error *err)
@@ -141,61 +104,6 @@ static void blob_name(const oci_digest *d, char *buf, size_t len)
 	snprintf(buf, len, "%s/%s", oci_digest_alg_name(d->alg), d->hex);
 }
 
-/* ---- verification records ---- */
-
-static void record_name(const oci_digest *d, char *buf, size_t len)
-{
-	snprintf(buf, len, ".verified/%s-%s", oci_digest_alg_name(d->alg), d->hex);
-}
-
-/* One line: what a verified blob looked like. Whatever differs in any field, or a record
- * that is torn or garbled, reads as "changed". */
-static int record_format(const oci_digest *d, const struct stat *st, char *buf, size_t len)
-{
-	char ds[OCI_DIGEST_STR_MAX];
-	return snprintf(buf, len, "oci-verified 1 %s %llu %llu %lld %lld.%09ld %lld.%09ld\n",
-			oci_digest_str(d, ds), (unsigned long long)st->st_dev,
-			(unsigned long long)st->st_ino, (long long)st->st_size,
-			(long long)st->st_mtim.tv_sec, st->st_mtim.tv_nsec,
-			(long long)st->st_ctim.tv_sec, st->st_ctim.tv_nsec);
-}
-
-/* Whether the blob (st) is exactly as when its digest was last checked. */
-static bool record_matches(oci_cache *c, const oci_digest *d, const struct stat *st)
-{
-	char name[OCI_DIGEST_STR_MAX + 16], want[512], got[512];
-	record_name(d, name, sizeof(name));
-	int n = record_format(d, st, want, sizeof(want));
-	cleanup_close int fd = openat(c->dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0 || n <= 0 || (size_t)n >= sizeof(want))
-		return false;
-	ssize_t r = read(fd, got, sizeof(got));
-	return r == n && !memcmp(got, want, (size_t)n);
-}
-
-/* Note that the blob open as fd has just been verified. A write that fails or is torn only
- * costs a hash next time. */
-static void record_put(oci_cache *c, const oci_digest *d, int fd)
-{
-	char name[OCI_DIGEST_STR_MAX + 16], line[512];
-	struct stat st;
-	if (!c->trusted || fstat(fd, &st) < 0)
-		return;
-	record_name(d, name, sizeof(name));
-	int n = record_format(d, &st, line, sizeof(line));
-	cleanup_close int rfd =
-	    openat(c->dirfd, name, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (rfd < 0 || n <= 0 || (size_t)n >= sizeof(line) || write(rfd, line, (size_t)n) != n)
-		unlinkat(c->dirfd, name, 0);
-}
-
-static void record_drop(oci_cache *c, const oci_digest *d)
-{
-	char name[OCI_DIGEST_STR_MAX + 16];
-	record_name(d, name, sizeof(name));
-	unlinkat(c->dirfd, name, 0);
-}
-
 int oci_cache_get(oci_cache *c, const oci_digest *d, int64_t size, bool verify, int *fd,
 		  oci_error *err)
 {
@@ -215,19 +123,12 @@ int oci_cache_get(oci_cache *c, const oci_digest *d, int64_t size, bool verify, 
 	if (fstat(f, &st) < 0)
 		return oci_err_errno(err, errno, "cache '%s': stat '%s'", c->path, name);
 	bool bad = !S_ISREG(st.st_mode) || (size >= 0 && st.st_size != size);
-	bool checked = false;
-	if (!bad && verify && c->trusted && record_matches(c, d, &st)) {
-		char ds[OCI_DIGEST_STR_MAX];
-		log_debug("cached blob %s: unchanged since it was verified, not hashed again",
-			  oci_digest_str(d, ds));
-		checked = true;
-	} else if (!bad && verify) {
+	if (!bad && verify) {
 		oci_digest got;
 		uint64_t n = 0;
 		if (oci_digest_fd(d->alg, f, &got, &n, err) < 0)
 			return oci_err_prefix(err, "cache '%s': read '%s'", c->path, name);
 		bad = !oci_digest_equal(&got, d) || (size >= 0 && n != (uint64_t)size);
-		checked = !bad;
 		if (lseek(f, 0, SEEK_SET) < 0)
 			return oci_err_errno(err, errno, "cache '%s': seek '%s'", c->path, name);
 	}
@@ -235,14 +136,10 @@ int oci_cache_get(oci_cache *c, const oci_digest *d, int64_t size, bool verify, 
 		char ds[OCI_DIGEST_STR_MAX];
 		log_warn("cached blob %s is corrupt: fetching it again", oci_digest_str(d, ds));
 		unlinkat(c->dirfd, name, 0);
-		record_drop(c, d);
 		return 0;
 	}
-	/* last used now (for prune --older-than); a read-only store keeps its times. That moves
-	 * the ctime: the record is written after it. */
+	/* last used now (for prune --older-than); a read-only store keeps its times */
 	(void)futimens(f, NULL);
-	if (checked)
-		record_put(c, d, f);
 	*fd = steal_fd(&f);
 	return 1;
 }
@@ -271,10 +168,6 @@ int oci_cache_commit(oci_cache *c, const char *tmpname, const oci_digest *d, oci
 	blob_name(d, name, sizeof(name));
 	if (renameat(c->dirfd, tmpname, c->dirfd, name) < 0)
 		return oci_err_errno(err, errno, "cache '%s': rename to '%s'", c->path, name);
-	/* verified by the caller; the rename moved its ctime, so the record comes after */
-	cleanup_close int fd = openat(c->dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd >= 0)
-		record_put(c, d, fd);
 	return 0;
 }
 
@@ -326,15 +219,7 @@ bool oci_cache_link(oci_cache *c, const oci_digest *d, int dirfd, const char *na
 {
 	char src[OCI_DIGEST_STR_MAX + 8];
 	blob_name(d, src, sizeof(src));
-	cleanup_close int fd = openat(c->dirfd, src, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	struct stat st;
-	/* the new link moves the blob's ctime: a record that held before it is carried over */
-	bool recorded = fd >= 0 && c->trusted && fstat(fd, &st) == 0 && record_matches(c, d, &st);
-	if (linkat(c->dirfd, src, dirfd, name, 0) < 0)
-		return false;
-	if (recorded)
-		record_put(c, d, fd);
-	return true;
+	return linkat(c->dirfd, src, dirfd, name, 0) == 0;
 }
 
 static const char *const store_algs[] = {"sha256", "sha512"};
@@ -492,16 +377,12 @@ static int prune_one(oci_cache *c, const oci_cache_entry *e, int alg_fd, const c
 	if (r < 0 && errno != ENOENT)
 		return oci_err_errno(err, errno, "cache '%s': remove '%s'", c->path, e->name);
 	if (!e->partial && c->locking) {
-		oci_digest d;
-		oci_error ignore = OCI_ERROR_INIT;
 		char lname[sizeof(e->name) + 16];
 		snprintf(lname, sizeof(lname), ".locks/%s", e->name);
 		char *colon = strchr(lname, ':');
 		if (colon)
 			*colon = '-';
 		unlinkat(c->dirfd, lname, 0);
-		if (oci_digest_parse(e->name, &d, &ignore) == 0)
-			record_drop(c, &d);
 	}
 	p->st->removed++;
 	p->st->removed_bytes += e->size;

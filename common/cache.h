@@ -17,7 +17,6 @@ typedef struct oci_cache {
 	char *path;
 	bool temporary; /* removed by release */
 	bool locking;	/* shared between processes: per-blob lock files */
-	bool trusted;	/* only we can write it: verification records are used (cache.c) */
 	unsigned seq;
 } oci_cache;
 
@@ -29,15 +28,14 @@ int oci_cache_open_temp(oci_cache *c, oci_error *err);
 void oci_cache_release(oci_cache *c);
 
 /* Look a blob up. With verify, its size and digest are checked and a corrupt entry is removed
- * (and reported as absent); without, only the size. In a trusted store a blob unchanged
- * since its digest was last checked (its verification record matches) is not hashed again. Returns
- * 1 with *fd open for reading, 0 when absent, -1 on error. */
+ * (and reported as absent); without, only the size. Returns 1 with *fd open for reading,
+ * 0 when absent, -1 on error. */
 int oci_cache_get(oci_cache *c, const oci_digest *d, int64_t size, bool verify, int *fd,
 		  oci_error *err);
 /* A new temporary file next to where d will live, open read-write; name receives its
  * path relative to the store. */
 int oci_cache_tmp(oci_cache *c, const oci_digest *d, char *name, size_t len, oci_error *err);
-/* Atomically move a complete, verified temporary file into place (and record it verified). */
+/* Atomically move a complete, verified temporary file into place. */
 int oci_cache_commit(oci_cache *c, const char *tmpname, const oci_digest *d, oci_error *err);
 void oci_cache_discard(oci_cache *c, const char *tmpname);
 /* Per-blob inter-process lock (flock): 1 when taken (*lockfd set), 0 when another process
