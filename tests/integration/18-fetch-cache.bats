@@ -143,3 +143,34 @@ teardown() {
 	assert_output_contains "$T/nope"
 	[ ! -e "$T/nope" ]
 }
+
+@test "cache: a cached blob changed through a shared mapping (no mtime or ctime change) is caught on the next pull" {
+	# A write through a shared writable mapping whose page is already dirty moves neither
+	# mtime nor ctime: only hashing the blob at each use catches it (a stat record would not).
+	d=${LAYERS[1]}
+	"$OCI_FETCH" -q --cache "$T/c" -o "$T/l1" "$REGISTRY/test/two:latest"
+	f=$T/c/sha256/${d#sha256:}
+	/usr/bin/python3 - "$f" "$T/go" "$T/ready" <<'PY' 3>&- &
+import mmap, os, sys, time
+fd = os.open(sys.argv[1], os.O_RDWR)
+m = mmap.mmap(fd, 0, mmap.MAP_SHARED)
+m[0:1] = m[0:1]  # the page is dirty and writable now
+open(sys.argv[3], "w").close()
+for _ in range(3000):
+    if os.path.exists(sys.argv[2]):
+        break
+    time.sleep(0.01)
+m[100:116] = b"tampered-by-mmap"  # no page fault: neither ctime nor mtime moves
+PY
+	HOLDER=$!
+	for _ in $(seq 600); do [ -e "$T/ready" ] && break; sleep 0.05; done
+	run -0 "$OCI_FETCH" -q --cache "$T/c" -o "$T/l2" "$REGISTRY/test/two:latest"
+	before=$(stat -c '%Y.%Z' "$f")
+	touch "$T/go"
+	wait "$HOLDER"
+	HOLDER=
+	[ "$(stat -c '%Y.%Z' "$f")" = "$before" ] # the change left no trace in the times
+	run -0 "$OCI_FETCH" --cache "$T/c" -o "$T/l3" "$REGISTRY/test/two:latest"
+	assert_output_contains "cached blob $d is corrupt: fetching it again"
+	[ "$(sha256sum <"$T/l3/blobs/sha256/${d#sha256:}" | cut -d' ' -f1)" = "${d#sha256:}" ]
+}
