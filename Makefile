@@ -284,6 +284,7 @@ format:
 
 format-check:
 	clang-format --dry-run --Werror $(FORMAT_SRC)
+	@tests/lint.sh
 
 # Cross builds: `make cross ARCH=arm64|ppc64el|s390x` builds the tools and the unit tests with
 # Debian's cross compiler against the multiarch -dev packages into $(O)/ARCH and runs the unit

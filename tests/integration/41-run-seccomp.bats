@@ -492,7 +492,7 @@ bad_profile() {
 	bad_profile '{defaultAction: "SCMP_ACT_ALLOW", listenerPath: "'"$SOCK"'", syscalls: [{names: ["mkdir"], action: "SCMP_ACT_NOTIFY"}]}' \
 		"linux.seccomp.listenerPath: cannot connect to the seccomp agent at '$SOCK': Connection refused"
 	# no init left, no cgroup left
-	! pgrep -f "oci-run.*$CID" >/dev/null
+	! pgrep -f "oci-run.*$CID" >/dev/null || false
 	[ -z "$(find /sys/fs/cgroup -maxdepth 3 -name "*$CID*" 2>/dev/null)" ]
 }
 

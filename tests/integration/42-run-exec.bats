@@ -194,8 +194,7 @@ process_json() {
 	[ "$(cat /proc/"$epid"/cgroup)" = "$(cat /proc/"$PID"/cgroup)" ]
 	# delete --force takes the exec'd process down with the container
 	rt delete --force "$CID"
-	for i in $(seq 100); do [ -d /proc/"$epid" ] && [ "$(awk '{print $3}' /proc/"$epid"/stat 2>/dev/null)" != Z ] || break; sleep 0.05; done
-	! { [ -d /proc/"$epid" ] && [ "$(awk '{print $3}' /proc/"$epid"/stat)" != Z ]; }
+	wait_gone "$epid"
 }
 
 @test "exec leaks no fd of the caller; --preserve-fds passes exactly the asked ones" {

@@ -86,10 +86,9 @@ count() {
 	assert_success
 	run rt list -q
 	[ -z "$output" ]
-	for i in $(seq 100); do [ -d /proc/"$PID" ] && [ "$(awk '{print $3}' /proc/"$PID"/stat)" != Z ] || break; sleep 0.05; done
-	! { [ -d /proc/"$PID" ] && [ "$(awk '{print $3}' /proc/"$PID"/stat)" != Z ]; }
+	wait_gone "$PID"
 	# its cgroups are gone
-	! find /sys/fs/cgroup -maxdepth 4 -type d -name "$CID" 2>/dev/null | grep -q .
+	! find /sys/fs/cgroup -maxdepth 4 -type d -name "$CID" 2>/dev/null | grep -q . || false
 }
 
 @test "SIGKILL to a paused container kills it (thawed after the signal); other signals wait for resume" {

@@ -129,7 +129,7 @@ with_mknod() {
 	fi
 	run rt list -q
 	[ -z "$output" ]
-	! ls -d /sys/fs/cgroup/*/"oci-test-$CID" 2>/dev/null
+	! ls -d /sys/fs/cgroup/*/"oci-test-$CID" 2>/dev/null || false
 }
 
 @test "a requested controller that is not mounted fails create with one line" {

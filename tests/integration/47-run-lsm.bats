@@ -70,7 +70,7 @@ nothing_left() {
 	assert_success
 	[ -z "$output" ]
 	[ -z "$(ls -A "$ROOT" 2>/dev/null | grep -v '^\.')" ] || [ ! -d "$ROOT/$CID" ]
-	! ls -d /sys/fs/cgroup/*/"$CID" /sys/fs/cgroup/"$CID" /sys/fs/cgroup/*/oci-run/"$CID" 2>/dev/null | grep -q .
+	! ls -d /sys/fs/cgroup/*/"$CID" /sys/fs/cgroup/"$CID" /sys/fs/cgroup/*/oci-run/"$CID" 2>/dev/null | grep -q . || false
 }
 
 @test "apparmorProfile without AppArmor on the host: one line, non-zero, nothing created" {

@@ -384,9 +384,11 @@ YAML
 	run ocirun list -q
 	[ -z "$output" ]
 	for p in $pids; do
-		[ ! -d /proc/"$p" ] || [ "$(awk '{print $3}' /proc/"$p"/stat)" = Z ]
+		! proc_alive "$p" || false
 	done
-	! pgrep -f "conmon.*$PEER_DIR" >/dev/null
+	# each conmon exits once it has run podman's exit command (asynchronous)
+	for _ in $(seq 100); do pgrep -f "conmon.*$PEER_DIR" >/dev/null || break; sleep 0.05; done
+	! pgrep -f "conmon.*$PEER_DIR" >/dev/null || false
 	# podman's own storage mounts go in its asynchronous cleanup (conmon's exit command).
 	# The overlay driver's private bind of its home onto itself is the store's, not a
 	# container's: whichever podman process last opened the store may keep it.

@@ -192,8 +192,8 @@ wait_task_status() {
 	runtime_log_has "--systemd-cgroup create "
 	# every hierarchy: the slice nested in its parent slice, the scope named prefix-name
 	grep -q "^[0-9]*:memory:/ocitest.slice/ocitest-nested.slice/ctr-$T.scope\$" <<<"$output"
-	! grep -v "/ocitest.slice/ocitest-nested.slice/ctr-$T.scope\$" <<<"$output"
-	! find /sys/fs/cgroup -maxdepth 4 -name "ctr-$T.scope" | grep -q .
+	! grep -v "/ocitest.slice/ocitest-nested.slice/ctr-$T.scope\$" <<<"$output" || false
+	! find /sys/fs/cgroup -maxdepth 4 -name "ctr-$T.scope" | grep -q . || false
 	# a path that is not slice:prefix:name is refused in one clear line
 	run cr_run --rm --runc-systemd-cgroup --cgroup "ocitest.slice:$T" "$IMG" "$T" true
 	assert_failure

@@ -137,7 +137,7 @@ pm() {
 	assert_output_contains "not supported"
 	assert_output_contains ran
 	# oci-run never tried the host's cgroup tree
-	! find /sys/fs/cgroup -maxdepth 3 -type d -name '*libpod*' -newer "$PW/runtime.log" 2>/dev/null | grep -q .
+	! find /sys/fs/cgroup -maxdepth 3 -type d -name '*libpod*' -newer "$PW/runtime.log" 2>/dev/null | grep -q . || false
 }
 
 @test "rootless podman run -it: a terminal through conmon, input and exit status" {
@@ -168,7 +168,7 @@ pm() {
 		if [ "$mode" = true ]; then
 			grep -qx 'a \*:\* rwm' "$list"
 		else
-			! grep -qx 'a \*:\* rwm' "$list"
+			! grep -qx 'a \*:\* rwm' "$list" || false
 			grep -qx 'c 1:3 rwm' "$list"
 		fi
 		rt delete --force "$CID-$mode"

@@ -56,6 +56,21 @@ peer_is() {
 	fi
 }
 
+# proc_alive PID: the process exists and is not a zombie (a process vanishing between the
+# two reads counts as gone).
+proc_alive() {
+	local st
+	st=$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null) || return 1
+	[ -n "$st" ] && [ "$st" != Z ]
+}
+
+# wait_gone PID: true once the process is gone or a zombie, within 5 s.
+wait_gone() {
+	local i
+	for i in $(seq 100); do proc_alive "$1" || return 0; sleep 0.05; done
+	return 1
+}
+
 require_root() {
 	[ "$(id -u)" = 0 ] || skip "needs root"
 }
