@@ -360,12 +360,16 @@ bad_profile() {
 		bad_profile '{defaultAction: "SCMP_ACT_ALLOW", flags: ["SECCOMP_FILTER_FLAG_BOGUS"]}' \
 			"linux.seccomp.flags[0]: unknown flag 'SECCOMP_FILTER_FLAG_BOGUS'"
 	fi
-	bad_profile '{defaultAction: "SCMP_ACT_ALLOW", syscalls: [{names: ["mkdir"], action: "SCMP_ACT_NOTIFY"}]}' \
-		"linux.seccomp.listenerPath: missing"
-	bad_profile '{defaultAction: "SCMP_ACT_ALLOW", listenerPath: "", syscalls: [{names: ["mkdir"], action: "SCMP_ACT_NOTIFY"}]}' \
-		"linux.seccomp.listenerPath: empty"
-	bad_profile '{defaultAction: "SCMP_ACT_NOTIFY", listenerPath: "/run/agent.sock"}' \
-		"linux.seccomp.defaultAction: SCMP_ACT_NOTIFY cannot be the default action"
+	# crun 1.8.1 hangs at create on a NOTIFY rule without a listener too (its parent polls
+	# for ever; seen 2026-12-07)
+	if ! is_crun; then
+		bad_profile '{defaultAction: "SCMP_ACT_ALLOW", syscalls: [{names: ["mkdir"], action: "SCMP_ACT_NOTIFY"}]}' \
+			"linux.seccomp.listenerPath: missing"
+		bad_profile '{defaultAction: "SCMP_ACT_ALLOW", listenerPath: "", syscalls: [{names: ["mkdir"], action: "SCMP_ACT_NOTIFY"}]}' \
+			"linux.seccomp.listenerPath: empty"
+		bad_profile '{defaultAction: "SCMP_ACT_NOTIFY", listenerPath: "/run/agent.sock"}' \
+			"linux.seccomp.defaultAction: SCMP_ACT_NOTIFY cannot be the default action"
+	fi
 	# runc lets these through (errnoRet truncated to 16 bits, ignored for ALLOW): the
 	# runtime-spec says an errno on an action without one is an error
 	is_oci_run || return 0
