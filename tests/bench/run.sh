@@ -5,8 +5,8 @@
 # each one's median wall and CPU time (user + system, children included) and the ratio of
 # oci-run to crun, and the peak RSS of the runtime (GNU time's maximum resident set size of
 # the command, which for oci-run is the runtime itself: its children are waited for by it).
-# oci-run always re-executes from its CVE-2019-5736 sealed copy (as runc does), so its figure
-# includes that protection.
+# oci-run always runs from its CVE-2019-5736 sealed copy (switched to in place, or re-executed
+# where it cannot switch, as runc always does), so its figure includes that protection.
 #   ROUNDS=N (default 40) rounds of RUNS=N (default 5) hyperfine runs of each runtime: short
 #   rounds, so that the load of a shared machine, which swings within seconds, hits the
 #   runtimes of a round alike (30-run rounds gave round ratios from 0.54 to 1.05 at load 20)
