@@ -204,9 +204,10 @@ static int nl_recv(int s, nl_buf *buf, size_t *len)
 	}
 }
 
-/* Send r and return the kernel's answer: 0 or -errno. With reply set (RTM_GETLINK), the
- * reply's message is copied there; an acknowledgement without one is no answer. */
-static int nl_talk(int s, nl_req *r, nl_buf *reply, size_t *reply_len)
+/* Send r and hand each message of the kernel's answer to it (nl_recv and nl_ours drop the
+ * rest) to each(ctx, h), until each returns 0 or -errno, which is returned; 1 asks for more. */
+static int nl_exchange(int s, const nl_req *r, int (*each)(void *ctx, const struct nlmsghdr *h),
+		       void *ctx)
 {
 	uint32_t port = nl_port(s);
 	if (send(s, r, r->h.nlmsg_len, 0) < 0)
@@ -223,20 +224,41 @@ static int nl_talk(int s, nl_req *r, nl_buf *reply, size_t *reply_len)
 		while ((h = nl_next(buf, len, &off))) {
 			if (!nl_ours(h, port, r->h.nlmsg_seq))
 				continue;
-			if (h->nlmsg_type == NLMSG_ERROR) {
-				if (h->nlmsg_len < NLMSG_LENGTH(sizeof(struct nlmsgerr)))
-					return -EBADMSG;
-				const struct nlmsgerr *ne = NLMSG_DATA(h);
-				return ne->error > 0 || (!ne->error && reply) ? -EBADMSG
-									      : ne->error;
-			}
-			if (reply && h->nlmsg_len <= sizeof(reply->b)) {
-				memcpy(reply->b, h, h->nlmsg_len);
-				*reply_len = h->nlmsg_len;
-				return 0;
-			}
+			int rc = each(ctx, h);
+			if (rc <= 0)
+				return rc;
 		}
 	}
+}
+
+typedef struct talk_ctx {
+	nl_buf *reply;
+	size_t *reply_len;
+} talk_ctx;
+
+static int talk_each(void *ctx, const struct nlmsghdr *h)
+{
+	talk_ctx *t = ctx;
+	if (h->nlmsg_type == NLMSG_ERROR) {
+		if (h->nlmsg_len < NLMSG_LENGTH(sizeof(struct nlmsgerr)))
+			return -EBADMSG;
+		const struct nlmsgerr *ne = NLMSG_DATA(h);
+		return ne->error > 0 || (!ne->error && t->reply) ? -EBADMSG : ne->error;
+	}
+	if (t->reply && h->nlmsg_len <= sizeof(t->reply->b)) {
+		memcpy(t->reply->b, h, h->nlmsg_len);
+		*t->reply_len = h->nlmsg_len;
+		return 0;
+	}
+	return 1;
+}
+
+/* Send r and return the kernel's answer: 0 or -errno. With reply set (RTM_GETLINK), the
+ * reply's message is copied there; an acknowledgement without one is no answer. */
+static int nl_talk(int s, const nl_req *r, nl_buf *reply, size_t *reply_len)
+{
+	talk_ctx t = {reply, reply_len};
+	return nl_exchange(s, r, talk_each, &t);
 }
 
 /* A device by index (name NULL) or by name: 0, -ENODEV when there is none, or -errno. */
@@ -506,6 +528,38 @@ static int nsid_of(int s, int fd)
 
 #define UPPERS_MAX 64
 
+typedef struct uppers_ctx {
+	int index;
+	int32_t nsid;
+	int *found;
+	size_t max, *n;
+} uppers_ctx;
+
+static int uppers_each(void *ctx, const struct nlmsghdr *h)
+{
+	uppers_ctx *u = ctx;
+	if (h->nlmsg_type == NLMSG_DONE)
+		return 0;
+	if (h->nlmsg_type == NLMSG_ERROR)
+		return -EBADMSG;
+	if (h->nlmsg_type != RTM_NEWLINK || h->nlmsg_len < NLMSG_LENGTH(sizeof(struct ifinfomsg)))
+		return 1;
+	const struct ifinfomsg *ifi = NLMSG_DATA(h);
+	const char *attrs = (const char *)ifi + NLMSG_ALIGN(sizeof(*ifi));
+	size_t alen = h->nlmsg_len - NLMSG_LENGTH(sizeof(*ifi)), aoff = 0;
+	const struct rtattr *a;
+	int32_t link = 0, link_ns = -1;
+	while ((a = rta_next(attrs, alen, &aoff))) {
+		if (a->rta_type == IFLA_LINK && RTA_PAYLOAD(a) >= sizeof(link))
+			memcpy(&link, RTA_DATA(a), sizeof(link));
+		else if (a->rta_type == IFLA_LINK_NETNSID && RTA_PAYLOAD(a) >= sizeof(link_ns))
+			memcpy(&link_ns, RTA_DATA(a), sizeof(link_ns));
+	}
+	if (link == u->index && link_ns >= 0 && link_ns == u->nsid && *u->n < u->max)
+		u->found[(*u->n)++] = ifi->ifi_index;
+	return 1;
+}
+
 /* Devices of the namespace of socket s whose lower device is index in the namespace it calls
  * nsid (IFLA_LINK, IFLA_LINK_NETNSID): up to max of them. Listing them gives every namespace
  * one of its devices points into an id there, if it had none. 0 or -errno. */
@@ -517,44 +571,8 @@ static int uppers_find(int s, int index, int32_t nsid, int *found, size_t max, s
 	uint32_t mask = RTEXT_FILTER_SKIP_STATS;
 	nl_attr(&r, IFLA_EXT_MASK, &mask, sizeof(mask));
 	*n = 0;
-	uint32_t port = nl_port(s);
-	if (send(s, &r, r.h.nlmsg_len, 0) < 0)
-		return -errno;
-	cleanup_free nl_buf *buf = malloc(sizeof(*buf));
-	if (!buf)
-		return -ENOMEM;
-	for (;;) {
-		size_t len, off = 0;
-		int e = nl_recv(s, buf, &len);
-		if (e < 0)
-			return e;
-		const struct nlmsghdr *h;
-		while ((h = nl_next(buf, len, &off))) {
-			if (!nl_ours(h, port, r.h.nlmsg_seq))
-				continue;
-			if (h->nlmsg_type == NLMSG_DONE)
-				return 0;
-			if (h->nlmsg_type == NLMSG_ERROR)
-				return -EBADMSG;
-			if (h->nlmsg_type != RTM_NEWLINK ||
-			    h->nlmsg_len < NLMSG_LENGTH(sizeof(struct ifinfomsg)))
-				continue;
-			const struct ifinfomsg *ifi = NLMSG_DATA(h);
-			const char *attrs = (const char *)ifi + NLMSG_ALIGN(sizeof(*ifi));
-			size_t alen = h->nlmsg_len - NLMSG_LENGTH(sizeof(*ifi)), aoff = 0;
-			const struct rtattr *a;
-			int32_t link = 0, link_ns = -1;
-			while ((a = rta_next(attrs, alen, &aoff))) {
-				if (a->rta_type == IFLA_LINK && RTA_PAYLOAD(a) >= sizeof(link))
-					memcpy(&link, RTA_DATA(a), sizeof(link));
-				else if (a->rta_type == IFLA_LINK_NETNSID &&
-					 RTA_PAYLOAD(a) >= sizeof(link_ns))
-					memcpy(&link_ns, RTA_DATA(a), sizeof(link_ns));
-			}
-			if (link == index && link_ns >= 0 && link_ns == nsid && *n < max)
-				found[(*n)++] = ifi->ifi_index;
-		}
-	}
+	uppers_ctx u = {index, nsid, found, max, n};
+	return nl_exchange(s, &r, uppers_each, &u);
 }
 
 /* After device host_index went back to the host (host_fd): the devices the container's
