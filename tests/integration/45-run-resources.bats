@@ -387,8 +387,7 @@ with_mknod() {
 	printf '%s\n' "$output" | jq -e --argjson p "$xp" 'index($p) != null'
 	run rt kill --all "$CID" KILL
 	assert_success
-	for i in $(seq 50); do [ -d "/proc/$xp" ] || break; sleep 0.1; done
-	[ ! -d "/proc/$xp" ] || [ "$(awk '{print $3}' "/proc/$xp/stat")" = Z ]
+	wait_gone "$xp"
 	run rt delete --force "$CID"
 	assert_success
 	for d in "${dirs[@]}"; do

@@ -89,7 +89,7 @@ ocirun() {
 	assert_success
 	run ocirun list -q
 	[ -z "$output" ]
-	[ ! -d /proc/"$pid" ] || [ "$(awk '{print $3}' /proc/"$pid"/stat)" = Z ]
+	! proc_alive "$pid" || false
 }
 
 @test "podman run --memory 100m --pids-limit 50: the limits are in the container's cgroups" {

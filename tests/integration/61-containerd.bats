@@ -213,7 +213,7 @@ wait_task_status() {
 	run ocirun list -q
 	[ -z "$output" ]
 	for p in $pids; do
-		[ ! -d /proc/"$p" ] || [ "$(awk '{print $3}' /proc/"$p"/stat)" = Z ]
+		! proc_alive "$p" || false
 	done
 	for i in $(seq 100); do [ -z "$(containerd_shims)" ] && break; sleep 0.05; done
 	[ -z "$(containerd_shims)" ]
