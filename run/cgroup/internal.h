@@ -85,7 +85,10 @@ int oci_cgroup_v2_hugepage(const oci_cgroup *cg, const oci_res_hugepage *hp, oci
 int oci_cgroup_v2_devices(const oci_cgroup *cg, const oci_device_rule *rules, size_t n, bool create,
 			  oci_error *err);
 int oci_cgroup_v2_unified_keys(const oci_cgroup *cg, const oci_resources *res, oci_error *err);
-/* v2.c: freezing one unified directory. */
-int oci_cgroup_v2_freeze_dir(const char *dir, bool frozen, oci_error *err);
+/* v2.c: freezing one unified directory. Freezing waits up to wait_ms for cgroup.events to
+ * say "frozen 1"; when it does not, the directory is thawed again (if this call froze it) and
+ * the error says the freeze did not happen. */
+#define OCI_CGROUP_FREEZE_WAIT_MS 5000u
+int oci_cgroup_v2_freeze_dir(const char *dir, bool frozen, unsigned wait_ms, oci_error *err);
 bool oci_cgroup_v2_dir_frozen(const char *dir);
 #endif

@@ -461,7 +461,7 @@ static int v1_freeze(const oci_cgroup *cg, bool frozen, oci_error *err)
 			if (frozen && v1_freezer)
 				continue;
 			any = true;
-			if (oci_cgroup_v2_freeze_dir(d, frozen, err) < 0)
+			if (oci_cgroup_v2_freeze_dir(d, frozen, OCI_CGROUP_FREEZE_WAIT_MS, err) < 0)
 				return -1;
 		}
 	}

@@ -13,6 +13,7 @@
 
 #include "common/util.h"
 #include "run/cgroup/cgroup.h"
+#include "run/cgroup/internal.h"
 
 static char base[64];
 static oci_cgroup_manager mgr;
@@ -493,6 +494,42 @@ START_TEST(test_enter_self)
 }
 END_TEST
 
+/* v2: a freeze the kernel never reports done ("frozen 0" in cgroup.events) is an error, and
+ * the cgroup is thawed again when this freeze froze it (runc: "unable to freeze"). The wait
+ * is 50 ms here instead of pause's 5 s. */
+START_TEST(test_v2_freeze_that_never_happens)
+{
+	oci_error err = OCI_ERROR_INIT;
+	host(false, true);
+	char dir[256];
+	snprintf(dir, sizeof(dir), "%s/unified/oci-run/c", base);
+	put("unified/oci-run/c/cgroup.events", "populated 1\nfrozen 0\n");
+	ck_assert_int_lt(oci_cgroup_v2_freeze_dir(dir, true, 50, &err), 0);
+	ck_assert_msg(strstr(err.msg, "unable to freeze cgroup '") &&
+			  strstr(err.msg, "did not say 'frozen 1' within 50 ms (thawed again)"),
+		      "message '%s'", err.msg);
+	ck_assert_ptr_null(strchr(err.msg, '\n'));
+	ck_assert_str_eq(get("unified/oci-run/c/cgroup.freeze"), "0\n");
+	ck_assert(!oci_cgroup_is_frozen(cg));
+	oci_err_clear(&err);
+
+	/* frozen already (by an earlier pause): a failed freeze leaves it frozen */
+	put("unified/oci-run/c/cgroup.freeze", "1\n");
+	ck_assert_int_lt(oci_cgroup_v2_freeze_dir(dir, true, 50, &err), 0);
+	ck_assert_ptr_nonnull(strstr(err.msg, "unable to freeze"));
+	ck_assert_ptr_null(strstr(err.msg, "thawed again"));
+	ck_assert_str_eq(get("unified/oci-run/c/cgroup.freeze"), "1\n");
+	oci_err_clear(&err);
+
+	/* the kernel says frozen: success, frozen */
+	put("unified/oci-run/c/cgroup.freeze", "0\n");
+	put("unified/oci-run/c/cgroup.events", "populated 1\nfrozen 1\n");
+	ck_assert_int_eq(oci_cgroup_v2_freeze_dir(dir, true, 50, &err), 0);
+	ck_assert_str_eq(get("unified/oci-run/c/cgroup.freeze"), "1\n");
+	unhost();
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("run_cgroup_writers");
@@ -504,6 +541,7 @@ int main(void)
 	tcase_add_test(tc, test_parse_errors_name_the_path);
 	tcase_add_test(tc, test_freezers);
 	tcase_add_test(tc, test_enter_self);
+	tcase_add_test(tc, test_v2_freeze_that_never_happens);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
