@@ -553,17 +553,80 @@ static int remember_link(clone_ctx *c, uint64_t ino, ssize_t recidx, oci_error *
 }
 
 /* ---- the clone's threads ----
- * The walk (one thread: readdir, the manifest check, creating every name in order) hands each
- * regular file it created, with the two open files, to a few threads that clone the data and
- * copy owner, mode, xattrs and times through those fds. None of that touches a directory, so
- * the walk sets each directory's times as before; everything is done before clone_tree
- * returns. */
+ * The walk (one thread: readdir, the manifest check, and in order the directories, links and
+ * special files) hands each regular file of one name, opened and checked, to a few threads
+ * that create its copy, clone the data and copy owner, mode, xattrs and times. A file made in
+ * a directory moves the directory's times, and the directory stays 0700 while files are made
+ * in it (nothing to inherit): so a directory's own metadata is set by whoever drops its last
+ * reference, the walk when it leaves it or the thread that made its last file. Everything is
+ * done before clone_tree returns. */
+
+/* A directory being cloned: the walk holds a reference while it is inside, each file queued
+ * in it one more. */
+typedef struct clone_dir {
+	DIR *src;
+	int dst;
+	struct stat st;
+	bool xattrs; /* it may have some (check_src) */
+	unsigned refs;
+	char *path; /* for a message */
+} clone_dir;
+
+/* Takes src and dst (closed on failure); one reference, the walk's. */
+static clone_dir *dir_new(DIR *src, int dst, const struct stat *st, bool xattrs, const char *path,
+			  oci_error *err)
+{
+	clone_dir *d = oci_calloc(1, sizeof(*d), err);
+	char *p = d ? oci_strdup(path, err) : NULL;
+	if (!p) {
+		free(d);
+		closedir(src);
+		close(dst);
+		return NULL;
+	}
+	*d = (clone_dir){src, dst, *st, xattrs, 1, p};
+	return d;
+}
+
+/* A directory's own metadata once everything in it is there, then (store) its record. */
+static int dir_meta(clone_ctx *c, clone_dir *d, oci_error *err)
+{
+	int nx = meta_fd(c, dirfd(d->src), d->dst, &d->st, false, d->xattrs, err);
+	if (nx < 0)
+		return -1;
+	if (c->record) { /* store runs no threads: this is the walk */
+		struct stat dst;
+		if (fstat(d->dst, &dst) < 0)
+			return oci_err_errno(err, errno, "cannot stat");
+		if (manifest_put(c->record, &dst, (uint32_t)nx, NULL, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Drop a reference: the last one sets the directory's metadata (when ok: nothing failed
+ * before) and closes it. */
+static int dir_put(clone_ctx *c, clone_dir *d, bool ok, oci_error *err)
+{
+	if (__atomic_sub_fetch(&d->refs, 1, __ATOMIC_ACQ_REL))
+		return 0;
+	int r = 0;
+	if (ok && dir_meta(c, d, err) < 0)
+		r = oci_err_prefix(err, "'%s'", d->path[0] ? d->path : "/");
+	closedir(d->src);
+	close(d->dst);
+	free(d->path);
+	free(d);
+	return r;
+}
 
 typedef struct clone_job {
-	int sfd, dfd;
+	int sfd;
+	clone_dir *dir;
 	struct stat st;
 	bool owned, xattrs;
-	char *path; /* for a message */
+	char *path;  /* from the root, for a message */
+	size_t leaf; /* where its name in dir starts in path */
 } clone_job;
 
 typedef struct clone_pool {
@@ -578,19 +641,25 @@ typedef struct clone_pool {
 	oci_error err; /* the first failure */
 } clone_pool;
 
-static void job_release(clone_job *j)
-{
-	close(j->sfd);
-	close(j->dfd);
-	free(j->path);
-}
-
 static int job_run(clone_ctx *c, clone_job *j, oci_error *err)
 {
-	if (copy_data(c, j->sfd, j->dfd, &j->st, err) < 0 ||
-	    meta_fd(c, j->sfd, j->dfd, &j->st, j->owned, j->xattrs, err) < 0)
+	cleanup_close int dfd = openat(j->dir->dst, j->path + j->leaf,
+				       O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+				       j->owned ? j->st.st_mode & 07777 : 0600);
+	if (dfd < 0)
+		oci_err_errno(err, errno, "cannot create");
+	if (dfd < 0 || copy_data(c, j->sfd, dfd, &j->st, err) < 0 ||
+	    meta_fd(c, j->sfd, dfd, &j->st, j->owned, j->xattrs, err) < 0)
 		return oci_err_prefix(err, "'%s'", j->path);
 	return 0;
+}
+
+/* A job run (ok: successfully), skipped or refused: its file and directory reference go. */
+static int job_release(clone_ctx *c, clone_job *j, bool ok, oci_error *err)
+{
+	close(j->sfd);
+	free(j->path);
+	return dir_put(c, j->dir, ok, err);
 }
 
 /* Jobs are taken a few at a time and the threads woken a batch at a time: a lock and a wake
@@ -620,7 +689,8 @@ static void *pool_main(void *arg)
 		for (size_t i = 0; i < k; i++) {
 			if (!skip && r == 0)
 				r = job_run(p->c, &mine[i], &e);
-			job_release(&mine[i]);
+			if (job_release(p->c, &mine[i], !skip && r == 0, &e) < 0)
+				r = -1;
 		}
 		pthread_mutex_lock(&p->mu);
 		if (r < 0 && !p->failed) {
@@ -658,8 +728,7 @@ static int pool_submit(clone_pool *p, clone_job *j, oci_error *err)
 {
 	if (!p->n_th) {
 		int r = job_run(p->c, j, err);
-		job_release(j);
-		return r;
+		return job_release(p->c, j, r == 0, err) < 0 ? -1 : r;
 	}
 	pthread_mutex_lock(&p->mu);
 	while (p->len == POOL_QUEUE && !p->failed)
@@ -667,7 +736,8 @@ static int pool_submit(clone_pool *p, clone_job *j, oci_error *err)
 	if (p->failed) {
 		*err = p->err;
 		pthread_mutex_unlock(&p->mu);
-		job_release(j);
+		oci_error ignore = OCI_ERROR_INIT;
+		job_release(p->c, j, false, &ignore);
 		return -1;
 	}
 	p->q[(p->head + p->len) % POOL_QUEUE] = *j;
@@ -699,6 +769,48 @@ static int pool_finish(clone_pool *p, oci_error *err)
 	return r;
 }
 
+/* Our own file without set-id bits is made with its mode, as we own it already (the parent
+ * is still 0700: no set-group-id to inherit). */
+static bool made_owned(const clone_ctx *c, const struct stat *st)
+{
+	return st->st_uid == c->euid && st->st_gid == c->egid && !(st->st_mode & 06000) &&
+	       !(st->st_mode & c->umask);
+}
+
+/* A regular file (as readdir says) for the threads: opened and checked here, made there.
+ * 1 when queued, 0 when it has more than one name (the walk links those in order), -1. */
+static int queue_file(clone_ctx *c, clone_dir *d, const char *name, oci_error *err)
+{
+	/* no following, and no waiting should it be something else now (a FIFO) */
+	clone_job j = {
+	    .sfd = openat(dirfd(d->src), name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC),
+	    .dir = d};
+	if (j.sfd < 0 || fstat(j.sfd, &j.st) < 0) {
+		oci_err_errno(err, errno, j.sfd < 0 ? "cannot open" : "cannot stat");
+		if (j.sfd >= 0)
+			close(j.sfd);
+		return oci_err_prefix(err, "'%s'", cur_path(c));
+	}
+	if (check_src(c, &j.st, err) < 0) {
+		close(j.sfd);
+		return -1;
+	}
+	if (j.st.st_nlink > 1) {
+		close(j.sfd);
+		return 0;
+	}
+	j.owned = made_owned(c, &j.st);
+	j.xattrs = c->src_xattrs;
+	j.path = oci_strdup(c->path, err);
+	if (!j.path) {
+		close(j.sfd);
+		return -1;
+	}
+	j.leaf = c->path_len - strlen(name);
+	__atomic_add_fetch(&d->refs, 1, __ATOMIC_RELAXED);
+	return pool_submit(c->pool, &j, err) < 0 ? -1 : 1;
+}
+
 /* One non-directory entry name of sdir (already stat'ed) into ddir. */
 static int clone_node(clone_ctx *c, int sdir, int ddir, const char *name, const struct stat *st,
 		      oci_error *err)
@@ -715,25 +827,12 @@ static int clone_node(clone_ctx *c, int sdir, int ddir, const char *name, const 
 		cleanup_close int sfd = openat(sdir, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 		if (sfd < 0)
 			return oci_err_errno(err, errno, "cannot open");
-		/* root's own file without set-id bits: made with its mode, as we own it already
-		 * (the parent is still 0700: no set-group-id to inherit) */
-		bool owned = st->st_uid == c->euid && st->st_gid == c->egid &&
-			     !(st->st_mode & 06000) && !(st->st_mode & c->umask);
+		bool owned = made_owned(c, st);
 		cleanup_close int dfd =
 		    openat(ddir, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
 			   owned ? st->st_mode & 07777 : 0600);
 		if (dfd < 0)
 			return oci_err_errno(err, errno, "cannot create");
-		if (c->pool && !c->record && st->st_nlink == 1) {
-			clone_job j = {sfd,   dfd,	     *st,
-				       owned, c->src_xattrs, oci_strdup(c->path, err)};
-			sfd = dfd = -1;
-			if (!j.path) {
-				job_release(&j);
-				return -1;
-			}
-			return pool_submit(c->pool, &j, err);
-		}
 		if (copy_data(c, sfd, dfd, st, err) < 0 ||
 		    (nx = meta_fd(c, sfd, dfd, st, owned, c->src_xattrs, err)) < 0)
 			return -1;
@@ -790,31 +889,24 @@ static int reopen_dir(int fd)
 }
 
 typedef struct frame {
-	DIR *src;
-	int dst;
-	size_t base; /* length of the directory's path */
-	struct stat st;
-	bool xattrs; /* it may have some (check_src) */
+	clone_dir *d; /* NULL once the walk left it */
+	size_t base;  /* length of the directory's path */
 } frame;
 
-/* A directory's own metadata once everything in it is there, then its record. */
+/* The walk leaves a directory: its metadata is set once its last file is done (now, unless
+ * the threads still make some), and dirfn hears of it. */
 static int finish_dir(clone_ctx *c, frame *f, oci_error *err)
 {
-	int nx = meta_fd(c, dirfd(f->src), f->dst, &f->st, false, f->xattrs, err);
-	if (nx < 0)
+	struct stat st = f->d->st;
+	clone_dir *d = f->d;
+	f->d = NULL;
+	if (dir_put(c, d, true, err) < 0)
 		return -1;
-	if (c->record) {
-		struct stat dst;
-		if (fstat(f->dst, &dst) < 0)
-			return oci_err_errno(err, errno, "cannot stat");
-		if (manifest_put(c->record, &dst, (uint32_t)nx, NULL, err) < 0)
-			return -1;
-	}
 	if (c->dirfn) {
 		c->path_len = f->base;
 		if (c->path)
 			c->path[f->base] = '\0';
-		return c->dirfn(c->ud, c->path ? c->path : "", &f->st, err);
+		return c->dirfn(c->ud, c->path ? c->path : "", &st, err);
 	}
 	return 0;
 }
@@ -836,9 +928,6 @@ static int clone_tree(clone_ctx *c, int srcfd, int dstfd, oci_error *err)
 	/* a set-group-id target gives what is made in it its group: chown everything then */
 	if (fstat(dstfd, &dst_st) < 0 || (dst_st.st_mode & S_ISGID))
 		c->egid = (gid_t)-1;
-	if (c->verify && !c->record && (c->pool = pool_start(c, c->verify->n)))
-		log_debug("cache: cloning %zu inodes with %zu threads", c->verify->n,
-			  c->pool->n_th);
 	/* fresh open files: a dup would share (and leave behind) the caller's read offset */
 	int s0 = reopen_dir(srcfd), d0 = reopen_dir(dstfd);
 	DIR *sd = s0 >= 0 ? fdopendir(s0) : NULL;
@@ -852,19 +941,26 @@ static int clone_tree(clone_ctx *c, int srcfd, int dstfd, oci_error *err)
 			close(d0);
 		return -1;
 	}
-	stack[0] = (frame){sd, d0, 0, {0}, true};
+	struct stat st0 = {0};
+	clone_dir *root = dir_new(sd, d0, &st0, true, "", err);
+	if (!root)
+		return -1;
+	if (c->verify && !c->record && (c->pool = pool_start(c, c->verify->n)))
+		log_debug("cache: cloning %zu inodes with %zu threads", c->verify->n,
+			  c->pool->n_th);
+	stack[0] = (frame){root, 0};
 	depth = 1;
-	if (fstat(s0, &stack[0].st) < 0) {
+	if (fstat(s0, &root->st) < 0) {
 		oci_err_errno(err, errno, "cannot stat the tree");
 		goto out;
 	}
-	if (check_src(c, &stack[0].st, err) < 0)
+	if (check_src(c, &root->st, err) < 0)
 		goto out;
-	stack[0].xattrs = c->src_xattrs;
+	root->xattrs = c->src_xattrs;
 	while (depth) {
 		frame *f = &stack[depth - 1];
 		errno = 0;
-		struct dirent *de = readdir(f->src);
+		struct dirent *de = readdir(f->d->src);
 		if (!de) {
 			if (errno) {
 				oci_err_errno(err, errno, "cannot read directory");
@@ -872,8 +968,6 @@ static int clone_tree(clone_ctx *c, int srcfd, int dstfd, oci_error *err)
 			}
 			if (finish_dir(c, f, err) < 0)
 				goto out;
-			closedir(f->src);
-			close(f->dst);
 			depth--;
 			continue;
 		}
@@ -881,8 +975,15 @@ static int clone_tree(clone_ctx *c, int srcfd, int dstfd, oci_error *err)
 			continue;
 		if (path_set(c, f->base, de->d_name, err) < 0)
 			goto out;
+		if (c->pool && de->d_type == DT_REG) {
+			int q = queue_file(c, f->d, de->d_name, err);
+			if (q < 0)
+				goto out;
+			if (q > 0)
+				continue;
+		}
 		struct stat st;
-		int sdir = dirfd(f->src);
+		int sdir = dirfd(f->d->src);
 		if (fstatat(sdir, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
 			oci_err_errno(err, errno, "cannot stat");
 			goto fail_entry;
@@ -890,7 +991,7 @@ static int clone_tree(clone_ctx *c, int srcfd, int dstfd, oci_error *err)
 		if (check_src(c, &st, err) < 0)
 			goto out;
 		if (!S_ISDIR(st.st_mode)) {
-			if (clone_node(c, sdir, f->dst, de->d_name, &st, err) < 0)
+			if (clone_node(c, sdir, f->d->dst, de->d_name, &st, err) < 0)
 				goto fail_entry;
 			continue;
 		}
@@ -898,13 +999,13 @@ static int clone_tree(clone_ctx *c, int srcfd, int dstfd, oci_error *err)
 			oci_err(err, OCI_E_LIMIT, "more than %d directories deep", MAX_DEPTH);
 			goto fail_entry;
 		}
-		if (mkdirat(f->dst, de->d_name, 0700) < 0) {
+		if (mkdirat(f->d->dst, de->d_name, 0700) < 0) {
 			oci_err_errno(err, errno, "cannot create directory");
 			goto fail_entry;
 		}
 		int ns = openat(sdir, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		int nd =
-		    openat(f->dst, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		    openat(f->d->dst, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		DIR *nsd = ns >= 0 ? fdopendir(ns) : NULL;
 		if (!nsd || nd < 0) {
 			oci_err_errno(err, errno, "cannot open directory");
@@ -916,7 +1017,10 @@ static int clone_tree(clone_ctx *c, int srcfd, int dstfd, oci_error *err)
 				close(nd);
 			goto fail_entry;
 		}
-		stack[depth++] = (frame){nsd, nd, c->path_len, st, c->src_xattrs};
+		clone_dir *sub = dir_new(nsd, nd, &st, c->src_xattrs, c->path, err);
+		if (!sub)
+			goto fail_entry;
+		stack[depth++] = (frame){sub, c->path_len};
 	}
 	ret = 0;
 	goto out;
@@ -924,8 +1028,9 @@ fail_entry:
 	oci_err_prefix(err, "'%s'", cur_path(c));
 out:
 	while (depth) {
-		closedir(stack[depth - 1].src);
-		close(stack[depth - 1].dst);
+		oci_error ignore = OCI_ERROR_INIT;
+		if (stack[depth - 1].d)
+			dir_put(c, stack[depth - 1].d, false, &ignore);
 		depth--;
 	}
 	if (c->pool) {

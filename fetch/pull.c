@@ -457,14 +457,20 @@ static int write_stream(pull *p, oci_error *err)
 	/* the consumer is still at work when a download ends: the image is not done yet */
 	p->xs.done_status = "downloaded";
 	oci_archive_out_init(&j.out, STDOUT_FILENO);
-	if (oci_xfer_lookup(&p->xs, err) < 0)
-		return -1;
+	/* The writer starts before the cached blobs are looked up (each one hashed again): the
+	 * manifest and config, already verified, go out at once, so the consumer works on them
+	 * (oci-unpack --cache clones its tree) while we hash, and a blob goes out as soon as it
+	 * is verified while the next is hashed. */
 	pthread_t th;
 	int e = pthread_create(&th, NULL, stream_thread, &j);
 	if (e)
 		return oci_err_errno(err, e, "cannot start the writer thread");
 	oci_error xerr = OCI_ERROR_INIT;
-	int xr = oci_xfer_run(&p->xs, &xerr);
+	int xr = oci_xfer_lookup(&p->xs, &xerr);
+	if (xr < 0)
+		oci_xfer_cancel(&p->xs);
+	else
+		xr = oci_xfer_run(&p->xs, &xerr);
 	pthread_join(th, NULL);
 	if (xr < 0 && (j.rc == 0 || j.xfer_failed || !j.err.msg[0])) {
 		*err = xerr;

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -48,18 +49,63 @@ char *oci_container_hook_state(const oci_state *st, const char *status)
 	return s;
 }
 
+static int cmp_pid(const void *a, const void *b)
+{
+	pid_t x = *(const pid_t *)a, y = *(const pid_t *)b;
+	return (x > y) - (x < y);
+}
+
+/* Send sig to the processes of cg (*found: how many its first read listed). Each pid read
+ * from the cgroup gets a pidfd, and is signalled through it only when a second read, after
+ * the pidfd was opened, still lists it: then the pidfd names a process of the cgroup, not one
+ * that reused the pid of a process that left or exited after the first read. */
+static int signal_cgroup(const oci_cgroup *cg, int sig, size_t *found, oci_error *err)
+{
+	cleanup_free pid_t *pids = NULL, *again = NULL;
+	size_t n = 0, m = 0, signalled = 0;
+	*found = 0;
+	if (oci_cgroup_pids(cg, &pids, &n, err) < 0)
+		return -1;
+	if (n == 0)
+		return 0;
+	cleanup_free int *fds = malloc(n * sizeof(*fds));
+	if (!fds)
+		return oci_err(err, OCI_E_INTERNAL, "out of memory");
+	bool no_pidfd = false;
+	for (size_t i = 0; i < n; i++) {
+		fds[i] = (int)syscall(SYS_pidfd_open, pids[i], 0);
+		no_pidfd |= fds[i] < 0 && errno == ENOSYS;
+	}
+	oci_error e = OCI_ERROR_INIT;
+	if (oci_cgroup_pids(cg, &again, &m, &e) < 0)
+		m = 0; /* nothing is confirmed: nothing is signalled */
+	oci_err_clear(&e);
+	if (m > 0)
+		qsort(again, m, sizeof(*again), cmp_pid);
+	for (size_t i = 0; i < n; i++) {
+		bool listed = m > 0 && bsearch(&pids[i], again, m, sizeof(*again), cmp_pid);
+		if (listed && fds[i] >= 0)
+			signalled += syscall(SYS_pidfd_send_signal, fds[i], sig, NULL, 0) == 0;
+		else if (listed && no_pidfd) /* before Linux 5.3: racy, as kill(2) always was */
+			signalled += kill(pids[i], sig) == 0;
+		if (fds[i] >= 0)
+			close(fds[i]);
+	}
+	log_debug("signal %d sent to %zu of the %zu processes of the container's cgroup", sig,
+		  signalled, n);
+	*found = n;
+	return 0;
+}
+
 void oci_container_kill_all(const oci_state *st, bool is_child)
 {
-	if (st->pid > 0 && oci_proc_start_time(st->pid, NULL) == st->pid_start) {
-		kill(st->pid, SIGKILL);
-	}
+	if (st->pid > 0)
+		(void)oci_proc_signal(st->pid, st->pid_start, SIGKILL);
 	if (!st->own_pidns && st->cgroups) {
-		pid_t *pids = NULL;
-		size_t n = 0;
-		if (oci_cgroup_pids(st->cgroups, &pids, &n, NULL) == 0)
-			for (size_t i = 0; i < n; i++)
-				kill(pids[i], SIGKILL);
-		free(pids);
+		size_t n;
+		oci_error e = OCI_ERROR_INIT;
+		(void)signal_cgroup(st->cgroups, SIGKILL, &n, &e);
+		oci_err_clear(&e);
 	}
 	/* Frozen (paused) tasks only die once thawed. */
 	if (st->cgroups)
@@ -215,23 +261,19 @@ int oci_container_kill(const oci_runtime *rt, const char *id, int sig, bool all,
 		ret = oci_err(err, OCI_E_STATE,
 			      "cannot signal '%s': container not running (it has stopped)", id);
 	} else if (all) {
-		pid_t *pids = NULL;
 		size_t n = 0;
-		if (st.cgroups && oci_cgroup_pids(st.cgroups, &pids, &n, err) < 0) {
+		if (st.cgroups && signal_cgroup(st.cgroups, sig, &n, err) < 0) {
 			ret = -1;
 		} else {
-			for (size_t k = 0; k < n; k++)
-				kill(pids[k], sig);
 			/* No cgroup (rootless): the container's pid namespace holds its processes.
 			 */
 			if (n == 0 && st.own_pidns)
 				kill_pidns(st.pid, sig);
-			if (n == 0 && kill(st.pid, sig) < 0)
+			if (n == 0 && oci_proc_signal(st.pid, st.pid_start, sig) < 0)
 				ret = oci_err_errno(err, errno, "cannot send signal %d to '%s'",
 						    sig, id);
 		}
-		free(pids);
-	} else if (kill(st.pid, sig) < 0) {
+	} else if (oci_proc_signal(st.pid, st.pid_start, sig) < 0) {
 		ret = oci_err_errno(err, errno, "cannot send signal %d to '%s'", sig, id);
 	}
 	/* A frozen task cannot act on SIGKILL (on cgroup v1 it stays in D state forever, and
@@ -336,7 +378,7 @@ int oci_container_delete(const oci_runtime *rt, const char *id, bool force, oci_
 	} else {
 		/* A created container is deleted without --force, as runc does. */
 		if (st.pid > 0)
-			kill(st.pid, SIGKILL);
+			(void)oci_proc_signal(st.pid, st.pid_start, SIGKILL);
 		oci_cgroup_free(delete_cgroups(dirfd, id, from_state, true));
 		for (int i = 0; st.pid > 0 && i < 2000; i++) {
 			bool zombie;

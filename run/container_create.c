@@ -403,17 +403,37 @@ static void debug_plan(const creation *c, const oci_bundle_config *b)
 			log_debug("hooks %s: %zu", oci_spec_hook_kinds[k], cfg->hooks.n[k]);
 }
 
-static pid_t clone_init(unsigned long flags)
+/* cgroup_fd >= 0: into that cgroup2 directory (CLONE_INTO_CGROUP), with no fallback to
+ * clone(2), which cannot. */
+static pid_t clone_init(unsigned long flags, int cgroup_fd)
 {
 	struct clone_args ca;
 	memset(&ca, 0, sizeof(ca));
 	ca.flags = flags;
 	/* CLONE_PARENT: the signal is the caller's own, and clone3 wants none given */
 	ca.exit_signal = (flags & CLONE_PARENT) ? 0 : SIGCHLD;
+	if (cgroup_fd >= 0) {
+		ca.flags |= CLONE_INTO_CGROUP;
+		ca.cgroup = (uint64_t)cgroup_fd;
+	}
 	long r = syscall(SYS_clone3, &ca, sizeof(ca));
-	if (r < 0 && errno == ENOSYS && !(flags & CLONE_NEWTIME))
+	if (r < 0 && errno == ENOSYS && !(flags & CLONE_NEWTIME) && cgroup_fd < 0)
 		r = syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, NULL);
 	return (pid_t)r;
+}
+
+/* The init, cloned into the unified cgroup directory when cgfd >= 0 (it joins the other
+ * hierarchies itself); its copy of ia says which way it came. */
+static pid_t clone_init_into(unsigned long flags, int cgfd, oci_init_args *ia)
+{
+	ia->cloned_into_unified = cgfd >= 0;
+	pid_t pid = clone_init(flags, cgfd);
+	if (pid < 0 && cgfd >= 0) {
+		/* a kernel without CLONE_INTO_CGROUP (5.7): the init writes cgroup.procs */
+		ia->cloned_into_unified = false;
+		pid = clone_init(flags, -1);
+	}
+	return pid;
 }
 
 static int clone_error(int e, unsigned long flags, oci_error *err)
@@ -443,7 +463,7 @@ static int clone_error(int e, unsigned long flags, oci_error *err)
  * joins the pid namespace and clones the init as the runtime's child (CLONE_PARENT). It
  * reports the init's pid over the sync socket and exits. */
 static __attribute__((noreturn)) void clone_into_joined_ns(creation *c, oci_init_args *ia,
-							   const ns_plan *ns)
+							   const ns_plan *ns, int cgfd)
 {
 	oci_error err = OCI_ERROR_INIT;
 	oci_mount_trees trees = {0};
@@ -458,6 +478,8 @@ static __attribute__((noreturn)) void clone_into_joined_ns(creation *c, oci_init
 	keep[nkeep++] = ia->sync;
 	keep[nkeep++] = ia->fifo;
 	keep[nkeep++] = oci_log_fd();
+	if (cgfd >= 0)
+		keep[nkeep++] = cgfd;
 	if (ns->join_pid_fd >= 0)
 		keep[nkeep++] = ns->join_pid_fd;
 	if (ns->join_user_fd >= 0)
@@ -487,7 +509,7 @@ static __attribute__((noreturn)) void clone_into_joined_ns(creation *c, oci_init
 		close(ns->join_pid_fd);
 	if (ns->join_user_fd >= 0)
 		close(ns->join_user_fd);
-	pid_t pid = clone_init(ns->clone_flags | CLONE_PARENT);
+	pid_t pid = clone_init_into(ns->clone_flags | CLONE_PARENT, cgfd, ia);
 	if (pid < 0 && errno == ENOMEM && ns->join_pid_fd >= 0) {
 		/* What the kernel says when the namespace's pid 1 is gone. */
 		const oci_config_namespace *p = oci_config_find_namespace(ia->cfg, "pid");
@@ -512,14 +534,14 @@ fail:
 }
 
 /* The runtime's side of it: C's report, then C reaped. */
-static pid_t spawn_via_intermediate(creation *c, oci_init_args *ia, const ns_plan *ns,
+static pid_t spawn_via_intermediate(creation *c, oci_init_args *ia, const ns_plan *ns, int cgfd,
 				    oci_error *err)
 {
 	pid_t cpid = fork();
 	if (cpid < 0)
 		return oci_err_errno(err, errno, "fork");
 	if (cpid == 0)
-		clone_into_joined_ns(c, ia, ns);
+		clone_into_joined_ns(c, ia, ns, cgfd);
 	close(c->sock[1]);
 	c->sock[1] = -1;
 	char buf[OCI_SYNC_MAX + 1];
@@ -553,13 +575,21 @@ static int spawn_init(creation *c, const oci_bundle_config *b, const ns_plan *ns
 	ia.joined_userns = ns->join_user_fd >= 0;
 	memcpy(ia.join_fds, ns->join_fds, sizeof(ia.join_fds));
 	memcpy(ia.join_types, ns->join_types, sizeof(ia.join_types));
+	/* The init joins its cgroups itself where it can (cgroup.h says why): not from a user
+	 * namespace, whose root may not write the host's cgroup files. */
+	ia.cgroup_unified = -1;
+	cleanup_close int cgfd = -1;
+	if (!ia.userns && !ia.joined_userns && oci_cgroup_can_enter_self(c->d.st.cgroups)) {
+		ia.cgroups = c->d.st.cgroups;
+		cgfd = oci_cgroup_open_unified(ia.cgroups, &ia.cgroup_unified);
+	}
 
 	/* Signals are read from a signalfd by the foreground loop; the init unblocks them. */
 	oci_signals_block(&c->oldmask);
 	c->blocked = true;
 	pid_t pid;
 	if (ns->join_pid_fd >= 0 || ns->join_user_fd >= 0) {
-		pid = spawn_via_intermediate(c, &ia, ns, err);
+		pid = spawn_via_intermediate(c, &ia, ns, cgfd, err);
 		if (pid < 0)
 			return -1;
 	} else {
@@ -568,7 +598,7 @@ static int spawn_init(creation *c, const oci_bundle_config *b, const ns_plan *ns
 		if (oci_mounts_open_idmapped(&b->cfg, c->opts->bundle, &trees, err) < 0)
 			return -1;
 		ia.mount_trees = trees.fds;
-		pid = clone_init(ns->clone_flags);
+		pid = clone_init_into(ns->clone_flags, cgfd, &ia);
 		if (pid < 0)
 			return clone_error(errno, ns->clone_flags, err);
 		if (pid == 0) {
@@ -595,7 +625,7 @@ static int spawn_init(creation *c, const oci_bundle_config *b, const ns_plan *ns
 	if ((ia.userns || ia.joined_userns) &&
 	    oci_mounts_send_sources(pid, c->sock[0], &b->cfg, c->opts->bundle, err) < 0)
 		return -1;
-	if (oci_cgroup_enter(c->d.st.cgroups, pid, err) < 0)
+	if (!ia.cgroups && oci_cgroup_enter(c->d.st.cgroups, pid, err) < 0)
 		return -1;
 	/* linux.netDevices: the init's network namespace exists; the init waits for GO. */
 	int join_net = -1;

@@ -225,9 +225,11 @@ int oci_lsm_mount_data(const char *type, const char *mount_label, char *data, si
 }
 
 int oci_lsm_label_mount(int rootfd, const char *dest, const char *type, const char *mount_label,
-			oci_error *err)
+			bool new_ipcns, oci_error *err)
 {
-	if (!is_set(mount_label) || strcmp(type, "mqueue"))
+	/* Without an IPC namespace of its own the mqueue superblock is the one the container
+	 * shares (the host's, or another container's): a config must not relabel it. */
+	if (!is_set(mount_label) || strcmp(type, "mqueue") || !new_ipcns)
 		return 0;
 	cleanup_close int fd = oci_safe_open(rootfd, dest, O_PATH | O_CLOEXEC, 0, err);
 	if (fd < 0)

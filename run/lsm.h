@@ -60,7 +60,9 @@ int oci_lsm_mount_data(const char *type, const char *mount_label, char *data, si
 /* linux.mountLabel for a mount of type just mounted at dest (in the root rootfd) that cannot
  * take a context= option: mqueue, whose superblock is the IPC namespace's own, labelled when
  * the namespace was made (the kernel refuses other settings with EINVAL). Its root is
- * labelled instead, as runc does after its context= attempt fails. Other types: nothing. */
+ * labelled instead, as runc does after its context= attempt fails, but only when new_ipcns
+ * (the container made its IPC namespace): otherwise the superblock is the host's or another
+ * container's, which runc 1.1 relabels. Other types: nothing. */
 int oci_lsm_label_mount(int rootfd, const char *dest, const char *type, const char *mount_label,
-			oci_error *err);
+			bool new_ipcns, oci_error *err);
 #endif

@@ -693,9 +693,13 @@ static int do_mount(const oci_mount_ctx *ctx, int rootfd, const oci_config_mount
 				return oci_err_errno(err, e, "cannot mount %s on '%s'",
 						     type[0] ? type : source, dest);
 			}
-		} else if (oci_lsm_label_mount(rootfd, dest, type, ctx->cfg->linux_.mount_label,
-					       err) < 0) {
-			return -1;
+		} else if (!strcmp(type, "mqueue")) {
+			const oci_config_namespace *ipc =
+			    oci_config_find_namespace(ctx->cfg, "ipc");
+			bool new_ipcns = ipc && (!ipc->path || !ipc->path[0]);
+			if (oci_lsm_label_mount(rootfd, dest, type, ctx->cfg->linux_.mount_label,
+						new_ipcns, err) < 0)
+				return -1;
 		}
 		if (!strcmp(type, "tmpfs") && has_option(options, "tmpcopyup")) {
 			/* target still names the covered directory: copy it into the new tmpfs. */

@@ -11,6 +11,28 @@
 set -u
 cd "$(dirname "$0")/.."
 passed=0 failed=0 skipped=0
+
+# Each run writes its logs into its own directory, tests/tmp/runs/N: the lowest N whose owner
+# (the pid in N/.owner) is not alive, claimed under a lock and emptied first, so two runs in
+# one worktree never write over each other's logs; tests/tmp/last points at the newest one.
+# OCI_TEST_LOGS (absolute) is exported for the files (vm.bash copies each guest's log there).
+# The lock is held by a subshell only while it claims, so no test process inherits it.
+mkdir -p tests/tmp/runs
+n=$(
+	exec 9>tests/tmp/runs/.lock
+	flock 9 || exit 1
+	n=1
+	while o=$(cat "tests/tmp/runs/$n/.owner" 2>/dev/null) && [ -n "$o" ] && kill -0 "$o" 2>/dev/null; do
+		n=$((n + 1))
+	done
+	mkdir -p "tests/tmp/runs/$n" && echo $$ >"tests/tmp/runs/$n/.owner" && echo "$n"
+)
+[ -n "$n" ] || { echo "run.sh: cannot claim a log directory in tests/tmp/runs" >&2; exit 1; }
+find "tests/tmp/runs/$n" -mindepth 1 ! -name .owner -delete
+OCI_TEST_LOGS=$PWD/tests/tmp/runs/$n
+export OCI_TEST_LOGS
+ln -sfn "runs/$n" "tests/tmp/last.$$" && mv -Tf "tests/tmp/last.$$" tests/tmp/last
+
 failed_names=()
 jobs_max=${OCI_TEST_JOBS:-2}
 # OCI_TEST_JOBS=1 means one file at a time, in order: no idle slot either unless asked
@@ -120,8 +142,8 @@ secs() {
 # one bats file is that file's CPU time.
 cpu_now() {
 	local line u s
-	times >"tests/tmp/.times.$$"
-	{ read -r line; read -r u s; } <"tests/tmp/.times.$$"
+	times >"$OCI_TEST_LOGS/.times"
+	{ read -r line; read -r u s; } <"$OCI_TEST_LOGS/.times"
 	CPU_US=$(($(tm_us "$u") + $(tm_us "$s")))
 }
 
@@ -155,8 +177,8 @@ unit_report() {
 }
 
 # The unit tests run jobs_max at a time (each in its own temporary directory), reported in
-# order. Their output goes to tests/tmp/unit/NAME.out, the exit status to NAME.rc.
-mkdir -p tests/tmp/unit
+# order. Their output goes to LOGS/unit/NAME.out, the exit status to NAME.rc.
+mkdir -p "$OCI_TEST_LOGS/unit"
 unit_start=$(now_us)
 units=()
 for t in "${OCI_BUILD:-build}"/tests/unit/test_*; do
@@ -169,13 +191,13 @@ for t in "${units[@]}"; do
 		wait -n
 		running_units=$((running_units - 1))
 	fi
-	u=tests/tmp/unit/$(basename "$t")
+	u=$OCI_TEST_LOGS/unit/$(basename "$t")
 	(CK_VERBOSITY=normal CK_DEFAULT_TIMEOUT=60 "$t" >"$u.out" 2>&1; echo $? >"$u.rc") &
 	running_units=$((running_units + 1))
 done
 wait
 for t in "${units[@]}"; do
-	u=tests/tmp/unit/$(basename "$t")
+	u=$OCI_TEST_LOGS/unit/$(basename "$t")
 	unit_report "$t" "$(cat "$u.out")" "$(cat "$u.rc" 2>/dev/null)"
 done
 unit_us=$(($(now_us) - unit_start))
@@ -190,13 +212,12 @@ for f in tests/integration/*.bats; do
 	fi
 	files+=("$f")
 done
-mkdir -p tests/tmp
 
 # report I: the result line of file I (and its failures and skips), from its TAP log.
 report() {
 	local f=${files[$1]} base log p s n plan us
 	base=$(basename "$f" .bats)
-	log="tests/tmp/$base.tap"
+	log="$OCI_TEST_LOGS/$base.tap"
 	p=$(grep -acE '^ok [0-9]+' "$log" | tr -d ' ')
 	s=$(grep -acE '^ok [0-9]+ .*# skip' "$log" | tr -d ' ')
 	n=$(grep -acE '^not ok [0-9]+' "$log" | tr -d ' ')
@@ -299,7 +320,7 @@ start() {
 	state[$i]=run
 	running=$((running + 1))
 	file_start[$i]=$(now_us)
-	bats --tap --timing "${files[$i]}" >"tests/tmp/$base.tap" 2>&1 &
+	bats --tap --timing "${files[$i]}" >"$OCI_TEST_LOGS/$base.tap" 2>&1 &
 	job_of[$!]=$i
 }
 
@@ -346,7 +367,7 @@ while [ "$next" -lt ${#files[@]} ]; do
 done
 int_us=$(($(now_us) - int_start))
 
-rm -f "tests/tmp/.times.$$"
+rm -f "$OCI_TEST_LOGS/.times"
 [ ${#failed_names[@]} -gt 0 ] && echo "failing: ${failed_names[*]}"
 echo "time: unit $(secs $unit_us); integration $(secs $int_us) ($(secs $files_us) of files, up to $jobs_max at a time + $idle_max idle; cpu $(secs $((CPU_US - int_cpu_start))))"
 if [ "$skipped" -gt 0 ]; then

@@ -793,6 +793,9 @@ static int apply_entry(oci_unpack_root *r, struct archive *a, struct archive_ent
 	if (++r->files > r->opts->max_files)
 		return oci_err(err, OCI_E_LIMIT, "more than %llu entries (see --max-files)",
 			       (unsigned long long)r->opts->max_files);
+	/* Every write into the root comes after this line (--layer says whether the root is
+	 * unchanged by a refused layer from it). */
+	r->touched = true;
 	if (!path[0])
 		return apply_root_dir(r, e, err);
 

@@ -308,9 +308,12 @@ static int do_layer(cmd *c, const char *dest, oci_error *err)
 	int ret = oci_unpack_layer_apply_fd(&r, &ld, fd, err);
 	if (ret == 0)
 		ret = oci_unpack_root_finish(&r, err);
+	bool touched = r.touched;
 	oci_unpack_root_release(&r);
-	if (ret < 0)
+	if (ret < 0 && touched)
 		oci_err_prefix(err, "'%s' is partially modified and must be discarded", dest);
+	else if (ret < 0)
+		oci_err_prefix(err, "'%s' is unchanged", dest);
 	return ret;
 }
 

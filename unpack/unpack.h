@@ -139,6 +139,7 @@ typedef struct oci_unpack_root {
 	uint64_t bytes;	 /* uncompressed bytes read so far (all layers) */
 	uint64_t files;	 /* entries so far (all layers) */
 	uint64_t layers; /* layers applied so far (progress) */
+	bool touched;	 /* an entry got past its checks: the root may have been written */
 	/* Paths of the current layer: val 1 = an entry, 2 = only an ancestor of one, 0 = neither
 	 * (an opaque directory's node). */
 	oci_unpack_pathtree layer_tree;

@@ -43,6 +43,8 @@ int oci_cgroup_fs_create(const oci_cgroup_manager *m, const char *rel, const oci
 			 void (*init_level)(const oci_cgroup_mount *mnt, const char *dir),
 			 oci_error *err);
 int oci_cgroup_fs_enter(const oci_cgroup *cg, pid_t pid, oci_error *err);
+/* enter_self of the drivers working on the cgroup filesystem (cgroup.h says why). */
+int oci_cgroup_fs_enter_self(const oci_cgroup *cg, int unified, bool cloned_into, oci_error *err);
 /* The processes of the container's cgroup and of every cgroup below it. */
 int oci_cgroup_fs_pids(const oci_cgroup *cg, pid_t **out, size_t *n, oci_error *err);
 /* Remove the directories and every cgroup below them, children first. */
@@ -83,7 +85,10 @@ int oci_cgroup_v2_hugepage(const oci_cgroup *cg, const oci_res_hugepage *hp, oci
 int oci_cgroup_v2_devices(const oci_cgroup *cg, const oci_device_rule *rules, size_t n, bool create,
 			  oci_error *err);
 int oci_cgroup_v2_unified_keys(const oci_cgroup *cg, const oci_resources *res, oci_error *err);
-/* v2.c: freezing one unified directory. */
-int oci_cgroup_v2_freeze_dir(const char *dir, bool frozen, oci_error *err);
+/* v2.c: freezing one unified directory. Freezing waits up to wait_ms for cgroup.events to
+ * say "frozen 1"; when it does not, the directory is thawed again (if this call froze it) and
+ * the error says the freeze did not happen. */
+#define OCI_CGROUP_FREEZE_WAIT_MS 5000u
+int oci_cgroup_v2_freeze_dir(const char *dir, bool frozen, unsigned wait_ms, oci_error *err);
 bool oci_cgroup_v2_dir_frozen(const char *dir);
 #endif

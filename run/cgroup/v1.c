@@ -461,7 +461,7 @@ static int v1_freeze(const oci_cgroup *cg, bool frozen, oci_error *err)
 			if (frozen && v1_freezer)
 				continue;
 			any = true;
-			if (oci_cgroup_v2_freeze_dir(d, frozen, err) < 0)
+			if (oci_cgroup_v2_freeze_dir(d, frozen, OCI_CGROUP_FREEZE_WAIT_MS, err) < 0)
 				return -1;
 		}
 	}
@@ -550,6 +550,7 @@ const oci_cgroup_ops oci_cgroup_v1_ops = {
     .plan = oci_cgroup_plan_path,
     .create = v1_create,
     .enter = oci_cgroup_fs_enter,
+    .enter_self = oci_cgroup_fs_enter_self,
     .apply = v1_apply_checked,
     .freeze = v1_freeze,
     .is_frozen = v1_is_frozen,

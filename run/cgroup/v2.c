@@ -397,18 +397,38 @@ bool oci_cgroup_v2_dir_frozen(const char *dir)
 	return strstr(buf, "frozen 1") != NULL;
 }
 
-int oci_cgroup_v2_freeze_dir(const char *dir, bool frozen, oci_error *err)
+int oci_cgroup_v2_freeze_dir(const char *dir, bool frozen, unsigned wait_ms, oci_error *err)
 {
 	cleanup_free char *p = oci_asprintf(err, "%s/cgroup.freeze", dir);
 	if (!p)
 		return -1;
+	char was[64];
+	bool thawed =
+	    frozen && oci_cgroup_read(dir, "cgroup.freeze", was, sizeof(was)) == 0 && was[0] == '0';
 	oci_error e = OCI_ERROR_INIT;
 	if (oci_cgroup_write(dir, "cgroup.freeze", frozen ? "1" : "0", "", &e) < 0) {
 		int code = e.sys_errno;
 		oci_err_clear(&e);
 		return oci_err_errno(err, code, "cannot write '%s' to '%s'", frozen ? "1" : "0", p);
 	}
-	for (int t = 0; frozen && t < 1000 && !oci_cgroup_v2_dir_frozen(dir); t++) {
+	if (!frozen)
+		return 0;
+	/* The kernel freezes the tasks one by one: the write only asks for it. */
+	for (unsigned t = 0; !oci_cgroup_v2_dir_frozen(dir); t += 5) {
+		if (t >= wait_ms) {
+			/* Put back what this write changed: a cgroup left half frozen would stop
+			 * some of the container's processes while pause said it failed. */
+			const char *undo = "";
+			if (thawed)
+				undo = oci_cgroup_write(dir, "cgroup.freeze", "0", "", &e) < 0
+					   ? " (and it could not be thawed again)"
+					   : " (thawed again)";
+			oci_err_clear(&e);
+			return oci_err(err, OCI_E_STATE,
+				       "unable to freeze cgroup '%s': cgroup.events did not say "
+				       "'frozen 1' within %u ms%s",
+				       dir, wait_ms, undo);
+		}
 		struct timespec ts = {0, 5 * 1000 * 1000};
 		nanosleep(&ts, NULL);
 	}
@@ -419,12 +439,26 @@ static int v2_freeze(const oci_cgroup *cg, bool frozen, oci_error *err)
 {
 	bool any = false;
 	char buf[64];
+	/* which directories this call froze, to thaw them again when a later one fails */
+	cleanup_free bool *froze = calloc(cg->n ? cg->n : 1, sizeof(*froze));
+	if (!froze)
+		return oci_err_errno(err, ENOMEM, "freezing the cgroup");
 	for (size_t i = 0; i < cg->n; i++) {
 		if (oci_cgroup_read(cg->dirs[i], "cgroup.freeze", buf, sizeof(buf)) < 0)
 			continue;
 		any = true;
-		if (oci_cgroup_v2_freeze_dir(cg->dirs[i], frozen, err) < 0)
+		if (oci_cgroup_v2_freeze_dir(cg->dirs[i], frozen, OCI_CGROUP_FREEZE_WAIT_MS, err) <
+		    0) {
+			for (size_t j = 0; j < i; j++) {
+				oci_error ignore = OCI_ERROR_INIT;
+				if (froze[j])
+					(void)oci_cgroup_v2_freeze_dir(cg->dirs[j], false, 0,
+								       &ignore);
+				oci_err_clear(&ignore);
+			}
 			return -1;
+		}
+		froze[i] = frozen && buf[0] == '0';
 	}
 	if (!any && frozen)
 		return oci_err(err, OCI_E_UNSUPPORTED,

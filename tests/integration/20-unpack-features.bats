@@ -254,7 +254,37 @@ PY
 	assert_failure
 	assert_one_line_error oci-unpack
 	assert_output_contains "entry '../evil': path escapes the root"
-	assert_output_contains "must be discarded"
+	[ ! -e evil ]
+}
+
+@test "features: a refused --layer says whether it changed the root: unchanged, or partially modified" {
+	"$OCI_UNPACK" --layout "$FEAT" rootfs
+	before=$(cd rootfs && find . -printf '%p %y %m %s %T@\n' | sort)
+	# Refused at its first entry: nothing was written.
+	mktar first.tar f:../evil f:etc/never
+	run "$OCI_UNPACK" --layer first.tar rootfs
+	assert_failure
+	assert_one_line_error oci-unpack
+	assert_output_contains "'rootfs' is unchanged: "
+	assert_output_contains "entry '../evil': path escapes the root"
+	[[ $output != *"partially modified"* ]]
+	[ "$(cd rootfs && find . -printf '%p %y %m %s %T@\n' | sort)" = "$before" ]
+	# Not a tar at all: refused before any entry.
+	head -c 4096 /dev/urandom >junk.tar
+	run "$OCI_UNPACK" --layer junk.tar rootfs
+	assert_failure
+	assert_one_line_error oci-unpack
+	assert_output_contains "'rootfs' is unchanged: "
+	[ "$(cd rootfs && find . -printf '%p %y %m %s %T@\n' | sort)" = "$before" ]
+	# Refused after an entry was written: the root must be discarded.
+	mktar later.tar f:etc/written:yes f:../evil
+	run "$OCI_UNPACK" --layer later.tar rootfs
+	assert_failure
+	assert_one_line_error oci-unpack
+	assert_output_contains "'rootfs' is partially modified and must be discarded: "
+	assert_output_contains "entry '../evil': path escapes the root"
+	[[ $output != *unchanged* ]]
+	[ -e rootfs/etc/written ]
 	[ ! -e evil ]
 }
 

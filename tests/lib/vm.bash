@@ -35,9 +35,10 @@ vm_setup_file() {
 	echo "export RUNTIME=$rt" >"$VM_SHARE/env"
 	"$VM_SH" "${VM_RUN:-run}" "$VM_SHARE" "$VM_TIMEOUT" 2>"$VM_SHARE/vm.err" || touch "$VM_SHARE/failed"
 	sed 's/^/# /' "$VM_SHARE/vm.err" >&3
-	# the guest's log (each block's start in guest uptime) beside the file's TAP log, to see
-	# where a guest's time goes after the file's temporary directory is gone
-	cp "$VM_SHARE/out/guest.log" "$TOP/tests/tmp/$(basename "$BATS_TEST_FILENAME" .bats).guest.log" 2>/dev/null || true
+	# the guest's log (each block's start in guest uptime) beside the file's TAP log (the run's
+	# directory, tests/run.sh), to see where a guest's time goes after the file's temporary
+	# directory is gone
+	cp "$VM_SHARE/out/guest.log" "${OCI_TEST_LOGS:-$TOP/tests/tmp}/$(basename "$BATS_TEST_FILENAME" .bats).guest.log" 2>/dev/null || true
 }
 
 # vm_test NAME: the guest block NAME must have run; $VM_T is its directory.

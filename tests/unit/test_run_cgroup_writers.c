@@ -13,6 +13,7 @@
 
 #include "common/util.h"
 #include "run/cgroup/cgroup.h"
+#include "run/cgroup/internal.h"
 
 static char base[64];
 static oci_cgroup_manager mgr;
@@ -449,6 +450,86 @@ START_TEST(test_freezers)
 }
 END_TEST
 
+/* The init's own join (hybrid host): "0" (itself) into each v1 hierarchy's tasks file, the
+ * unified directory left alone when the clone put it there, else its cgroup.procs; a missing
+ * tasks file is an error naming the directory. The pure v2 and systemd drivers leave the
+ * join to the runtime. */
+START_TEST(test_enter_self)
+{
+	oci_error err = OCI_ERROR_INIT;
+	host(true, true);
+	static const char *v1[] = {"memory",  "cpu,cpuacct", "pids", "cpuset",
+				   "freezer", "devices",     "blkio"};
+	char rel[128];
+	for (size_t i = 0; i < ARRAY_SIZE(v1); i++) {
+		snprintf(rel, sizeof(rel), "%s/oci-run/c/tasks", v1[i]);
+		put(rel, "");
+	}
+	put("unified/oci-run/c/cgroup.procs", "");
+	ck_assert(oci_cgroup_can_enter_self(cg));
+	int unified;
+	int fd = oci_cgroup_open_unified(cg, &unified);
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	ck_assert_int_ge(unified, 0);
+	ck_assert_ptr_nonnull(strstr(cg->dirs[unified], "/unified/oci-run/c"));
+	ck_assert_int_eq(oci_cgroup_enter_self(cg, unified, true, &err), 0);
+	for (size_t i = 0; i < ARRAY_SIZE(v1); i++) {
+		snprintf(rel, sizeof(rel), "%s/oci-run/c/tasks", v1[i]);
+		ck_assert_str_eq(get(rel), "0");
+	}
+	ck_assert_str_eq(get("unified/oci-run/c/cgroup.procs"), "");
+	ck_assert_int_eq(oci_cgroup_enter_self(cg, unified, false, &err), 0);
+	ck_assert_str_eq(get("unified/oci-run/c/cgroup.procs"), "0");
+	snprintf(rel, sizeof(rel), "%s/pids/oci-run/c/tasks", base);
+	ck_assert_int_eq(unlink(rel), 0);
+	ck_assert_int_lt(oci_cgroup_enter_self(cg, unified, true, &err), 0);
+	ck_assert_ptr_nonnull(strstr(err.msg, "cannot join cgroup"));
+	ck_assert_ptr_nonnull(strstr(err.msg, "/pids/oci-run/c"));
+	unhost();
+
+	host(false, true);
+	ck_assert(!oci_cgroup_can_enter_self(cg));
+	unhost();
+}
+END_TEST
+
+/* v2: a freeze the kernel never reports done ("frozen 0" in cgroup.events) is an error, and
+ * the cgroup is thawed again when this freeze froze it (runc: "unable to freeze"). The wait
+ * is 50 ms here instead of pause's 5 s. */
+START_TEST(test_v2_freeze_that_never_happens)
+{
+	oci_error err = OCI_ERROR_INIT;
+	host(false, true);
+	char dir[256];
+	snprintf(dir, sizeof(dir), "%s/unified/oci-run/c", base);
+	put("unified/oci-run/c/cgroup.events", "populated 1\nfrozen 0\n");
+	ck_assert_int_lt(oci_cgroup_v2_freeze_dir(dir, true, 50, &err), 0);
+	ck_assert_msg(strstr(err.msg, "unable to freeze cgroup '") &&
+			  strstr(err.msg, "did not say 'frozen 1' within 50 ms (thawed again)"),
+		      "message '%s'", err.msg);
+	ck_assert_ptr_null(strchr(err.msg, '\n'));
+	ck_assert_str_eq(get("unified/oci-run/c/cgroup.freeze"), "0\n");
+	ck_assert(!oci_cgroup_is_frozen(cg));
+	oci_err_clear(&err);
+
+	/* frozen already (by an earlier pause): a failed freeze leaves it frozen */
+	put("unified/oci-run/c/cgroup.freeze", "1\n");
+	ck_assert_int_lt(oci_cgroup_v2_freeze_dir(dir, true, 50, &err), 0);
+	ck_assert_ptr_nonnull(strstr(err.msg, "unable to freeze"));
+	ck_assert_ptr_null(strstr(err.msg, "thawed again"));
+	ck_assert_str_eq(get("unified/oci-run/c/cgroup.freeze"), "1\n");
+	oci_err_clear(&err);
+
+	/* the kernel says frozen: success, frozen */
+	put("unified/oci-run/c/cgroup.freeze", "0\n");
+	put("unified/oci-run/c/cgroup.events", "populated 1\nfrozen 1\n");
+	ck_assert_int_eq(oci_cgroup_v2_freeze_dir(dir, true, 50, &err), 0);
+	ck_assert_str_eq(get("unified/oci-run/c/cgroup.freeze"), "1\n");
+	unhost();
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("run_cgroup_writers");
@@ -459,6 +540,8 @@ int main(void)
 	tcase_add_test(tc, test_v2_refusals);
 	tcase_add_test(tc, test_parse_errors_name_the_path);
 	tcase_add_test(tc, test_freezers);
+	tcase_add_test(tc, test_enter_self);
+	tcase_add_test(tc, test_v2_freeze_that_never_happens);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -4,7 +4,7 @@
 # enforced. busybox sh with guest-lib.sh's helpers; the se-* blocks are asserted by the
 # "selinux:" tests of 47-run-lsm.bats. Containers run as container_t (may not write
 # secret_t files, which the guest's own processes, host_t, may), their tmpfs, devpts and
-# mqueue mounts labelled by mountLabel; also when the rootfs or the container tries to
+# mqueue mounts labelled by mountLabel (mqueue only in an IPC namespace of their own); also when the rootfs or the container tries to
 # redirect the runtime's write of the label. A label before any policy is loaded, or one the
 # policy does not know, is refused. Each block costs guest time under TCG: keep few.
 . ./guest-lib.sh
@@ -71,6 +71,19 @@ rec exec-label rt exec --process-label "$CT_EXEC" "$CID" sh -c 'cat /proc/self/a
 # the same write from a process given the host's label succeeds: the label is what confines
 rec exec-host rt exec --process-label "$HOST" "$CID" sh -c 'cat /proc/self/attr/current; echo; echo container >/secret/f; echo "secret=$?"'
 put secret-after "$(cat /srv/secret/f)"
+cleanup
+
+# mountLabel in the host's IPC namespace: the mqueue mount's superblock is the guest's own,
+# whose label a container's config must not change; in se-run (a new IPC namespace) it is
+# labelled
+t se-mqueue
+mkdir -p /dev/mqueue
+grep -q ' /dev/mqueue mqueue ' /proc/mounts || mount -t mqueue mqueue /dev/mqueue 2>&1
+put host-before "$(label_of /dev/mqueue)"
+se_bundle sh -c 'echo RAN'
+edit ".linux.mountLabel = \"$MNT\" | del(.linux.namespaces[] | select(.type == \"ipc\"))"
+rec run rt run -b "$B" "$CID"
+put host-after "$(label_of /dev/mqueue)"
 cleanup
 
 # labels the policy does not know: refused at create, nothing left
