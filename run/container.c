@@ -55,42 +55,66 @@ static int cmp_pid(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* Send sig to the processes of cg (*found: how many its first read listed). Each pid read
- * from the cgroup gets a pidfd, and is signalled through it only when a second read, after
- * the pidfd was opened, still lists it: then the pidfd names a process of the cgroup, not one
- * that reused the pid of a process that left or exited after the first read. */
-static int signal_cgroup(const oci_cgroup *cg, int sig, size_t *found, oci_error *err)
+/* pidfds held at once by signal_cgroup: each batch is confirmed by its own read of the
+ * cgroup's list, so a container with more processes than we may open files is signalled
+ * whole, a batch at a time. */
+#define PIDFD_BATCH 256
+
+/* Signal the processes pids[0..n) of cg through pidfds, as many at once as we may open
+ * (*done: how many were dealt with, each signalled or found gone); see signal_cgroup. */
+static int signal_batch(const oci_cgroup *cg, const pid_t *pids, size_t n, int sig, size_t *done,
+			size_t *signalled, oci_error *err)
 {
-	cleanup_free pid_t *pids = NULL, *again = NULL;
-	size_t n = 0, m = 0, signalled = 0;
-	*found = 0;
-	if (oci_cgroup_pids(cg, &pids, &n, err) < 0)
-		return -1;
-	if (n == 0)
-		return 0;
-	cleanup_free int *fds = malloc(n * sizeof(*fds));
-	if (!fds)
-		return oci_err(err, OCI_E_INTERNAL, "out of memory");
+	int fds[PIDFD_BATCH];
+	size_t k = 0;
 	bool no_pidfd = false;
-	for (size_t i = 0; i < n; i++) {
-		fds[i] = (int)syscall(SYS_pidfd_open, pids[i], 0);
-		no_pidfd |= fds[i] < 0 && errno == ENOSYS;
+	for (; k < n && k < PIDFD_BATCH; k++) {
+		fds[k] = (int)syscall(SYS_pidfd_open, pids[k], 0);
+		if (fds[k] < 0 && (errno == EMFILE || errno == ENFILE)) {
+			/* the read below needs a file or two: those pids go to the next batch */
+			for (size_t give = 0; give < 2 && k > 0; give++)
+				close(fds[--k]);
+			break;
+		}
+		no_pidfd |= fds[k] < 0 && errno == ENOSYS;
 	}
+	if (k == 0)
+		return oci_err_errno(err, EMFILE, "cannot signal the container's processes");
+	cleanup_free pid_t *again = NULL;
+	size_t m = 0;
 	oci_error e = OCI_ERROR_INIT;
 	if (oci_cgroup_pids(cg, &again, &m, &e) < 0)
 		m = 0; /* nothing is confirmed: nothing is signalled */
 	oci_err_clear(&e);
 	if (m > 0)
 		qsort(again, m, sizeof(*again), cmp_pid);
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < k; i++) {
 		bool listed = m > 0 && bsearch(&pids[i], again, m, sizeof(*again), cmp_pid);
 		if (listed && fds[i] >= 0)
-			signalled += syscall(SYS_pidfd_send_signal, fds[i], sig, NULL, 0) == 0;
+			*signalled += syscall(SYS_pidfd_send_signal, fds[i], sig, NULL, 0) == 0;
 		else if (listed && no_pidfd) /* before Linux 5.3: racy, as kill(2) always was */
-			signalled += kill(pids[i], sig) == 0;
+			*signalled += kill(pids[i], sig) == 0;
 		if (fds[i] >= 0)
 			close(fds[i]);
 	}
+	*done = k;
+	return 0;
+}
+
+/* Send sig to the processes of cg (*found: how many its first read listed). Each pid read
+ * from the cgroup gets a pidfd, and is signalled through it only when a second read, after
+ * the pidfd was opened, still lists it: then the pidfd names a process of the cgroup, not one
+ * that reused the pid of a process that left or exited after the first read. */
+static int signal_cgroup(const oci_cgroup *cg, int sig, size_t *found, oci_error *err)
+{
+	cleanup_free pid_t *pids = NULL;
+	size_t n = 0, signalled = 0;
+	*found = 0;
+	if (oci_cgroup_pids(cg, &pids, &n, err) < 0)
+		return -1;
+	for (size_t at = 0, done = 0; at < n; at += done)
+		if (signal_batch(cg, pids + at, n - at, sig, &done, &signalled, err) < 0)
+			return -1;
 	log_debug("signal %d sent to %zu of the %zu processes of the container's cgroup", sig,
 		  signalled, n);
 	*found = n;
