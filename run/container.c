@@ -189,11 +189,17 @@ int oci_container_start_created(int dirfd, oci_state *st, oci_error *err)
 	}
 	if (write(fifo, "0", 1) != 1)
 		return oci_err_errno(err, errno, "cannot start the container");
+	oci_container_started(dirfd, st, fifo);
+	return 0;
+}
+
+void oci_container_started(int dirfd, oci_state *st, int fifo)
+{
 	unlinkat(dirfd, OCI_EXEC_FIFO, 0);
 	/* Without poststart hooks, start is done: the init has its go and nothing more waits
 	 * for its exec (runc's start returns there too). */
 	if (!json_array_size(json_object_get(st->hooks, "poststart")))
-		return 0;
+		return;
 	/* The init holds the fifo until its exec closes it (close-on-exec): a write end with no
 	 * reader left polls POLLERR. So poststart runs after the container process started. */
 	struct pollfd pf = {.fd = fifo, .events = 0};
@@ -203,7 +209,6 @@ int oci_container_start_created(int dirfd, oci_state *st, oci_error *err)
 	oci_error herr = OCI_ERROR_INIT;
 	if (s && oci_hooks_run_saved(st->hooks, "poststart", s, &herr) < 0)
 		log_warn("%s", herr.msg);
-	return 0;
 }
 
 /* A missing state root means a missing container; any other failure (another user's root
