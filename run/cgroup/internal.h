@@ -12,6 +12,10 @@ int oci_cgroup_read(const char *dir, const char *file, char *buf, size_t len);
 /* Write val to dir/file; the error names linux.resources.<what>. */
 int oci_cgroup_write(const char *dir, const char *file, const char *val, const char *what,
 		     oci_error *err);
+/* The same through *fd, opened at the first write (-1) and kept for the next ones: a list
+ * (devices.allow) takes one line per write; the caller closes *fd. */
+int oci_cgroup_write_kept(const char *dir, const char *file, int *fd, const char *val,
+			  const char *what, oci_error *err);
 /* While set, oci_cgroup_write writes nothing (and device filters are not attached): the
  * writers run once this way to check a whole request before anything is written. */
 extern bool oci_cgroup_dry_run;

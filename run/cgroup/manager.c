@@ -52,34 +52,44 @@ int oci_cgroup_apply_checked(const oci_cgroup *cg, const oci_resources *res, boo
 	return r < 0 ? -1 : apply(cg, res, create, err);
 }
 
+int oci_cgroup_write_kept(const char *dir, const char *file, int *fd, const char *val,
+			  const char *what, oci_error *err)
+{
+	if (*fd < 0 || oci_cgroup_dry_run) {
+		cleanup_free char *p = oci_asprintf(err, "%s/%s", dir, file);
+		if (!p)
+			return -1;
+		if (oci_cgroup_dry_run) {
+			/* a list (devices.allow) is written line by line: its file is looked at
+			 * once */
+			if (!strcmp(p, dry_run_last))
+				return 0;
+			if (access(p, F_OK) == 0) {
+				snprintf(dry_run_last, sizeof(dry_run_last), "%s", p);
+				return 0;
+			}
+			return oci_err_errno(err, errno,
+					     "linux.resources.%s: cannot write '%s' to '%s'", what,
+					     val, p);
+		}
+		*fd = open(p, O_WRONLY | O_CLOEXEC);
+		if (*fd < 0)
+			return oci_err_errno(err, errno,
+					     "linux.resources.%s: cannot write '%s' to '%s'", what,
+					     val, p);
+	}
+	size_t n = strlen(val);
+	if (write(*fd, val, n) != (ssize_t)n)
+		return oci_err_errno(err, errno, "linux.resources.%s: cannot write '%s' to '%s/%s'",
+				     what, val, dir, file);
+	return 0;
+}
+
 int oci_cgroup_write(const char *dir, const char *file, const char *val, const char *what,
 		     oci_error *err)
 {
-	cleanup_free char *p = oci_asprintf(err, "%s/%s", dir, file);
-	if (!p)
-		return -1;
-	if (oci_cgroup_dry_run) {
-		/* a list (devices.allow) is written line by line: its file is looked at once */
-		if (!strcmp(p, dry_run_last))
-			return 0;
-		if (access(p, F_OK) == 0) {
-			snprintf(dry_run_last, sizeof(dry_run_last), "%s", p);
-			return 0;
-		}
-		return oci_err_errno(err, errno, "linux.resources.%s: cannot write '%s' to '%s'",
-				     what, val, p);
-	}
-	int fd = open(p, O_WRONLY | O_CLOEXEC);
-	size_t n = strlen(val);
-	if (fd < 0 || write(fd, val, n) != (ssize_t)n) {
-		int e = errno;
-		if (fd >= 0)
-			close(fd);
-		return oci_err_errno(err, e, "linux.resources.%s: cannot write '%s' to '%s'", what,
-				     val, p);
-	}
-	close(fd);
-	return 0;
+	cleanup_close int fd = -1;
+	return oci_cgroup_write_kept(dir, file, &fd, val, what, err);
 }
 
 int oci_cgroup_write_int(const char *dir, const char *file, int64_t v, const char *what,

@@ -58,14 +58,17 @@ static int v1_devices(const oci_cgroup *cg, const oci_resources *res, bool creat
 		oci_devices_bpf_attach(unified, rules, n, &e);
 		oci_err_clear(&e);
 	}
-	/* runc's v1 manager: a list that does not allow everything starts from deny-all. */
-	if (create && oci_cgroup_write(d, "devices.deny", "a", "devices", err) < 0)
+	/* runc's v1 manager: a list that does not allow everything starts from deny-all. Each
+	 * file is opened once for all its lines. */
+	cleanup_close int allow = -1, deny = -1;
+	if (create && oci_cgroup_write_kept(d, "devices.deny", &deny, "a", "devices", err) < 0)
 		return -1;
 	for (size_t i = 0; i < n; i++) {
 		char line[96];
 		rule_line(&rules[i], line, sizeof(line));
-		if (oci_cgroup_write(d, rules[i].allow ? "devices.allow" : "devices.deny", line,
-				     "devices", err) < 0)
+		if (oci_cgroup_write_kept(d, rules[i].allow ? "devices.allow" : "devices.deny",
+					  rules[i].allow ? &allow : &deny, line, "devices",
+					  err) < 0)
 			return -1;
 	}
 	return 0;

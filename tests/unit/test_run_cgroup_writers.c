@@ -254,10 +254,22 @@ START_TEST(test_v1_devices_at_create)
 	APPLY_OK("{\"devices\": [{\"allow\": true, \"type\": \"b\", \"major\": 8, "
 		 "\"access\": \"r\"}]}",
 		 true);
-	/* deny-all first, then the config's rules, then runc's defaults (the last one written
-	 * is /dev/net/tun's; each write replaces the fake file's start) */
+	/* deny-all first, then the config's rules, then runc's defaults, one write each through
+	 * one open of the file (the kernel takes each write as a line; the fake file keeps them
+	 * one after the other) */
 	ck_assert_str_eq(get("devices/oci-run/c/devices.deny"), "a");
-	ck_assert(!strncmp(get("devices/oci-run/c/devices.allow"), "c 10:200 rwm", 12));
+	ck_assert_str_eq(get("devices/oci-run/c/devices.allow"), "b 8:* r"
+								 "c *:* m"
+								 "b *:* m"
+								 "c 1:3 rwm"
+								 "c 1:8 rwm"
+								 "c 1:7 rwm"
+								 "c 5:0 rwm"
+								 "c 1:5 rwm"
+								 "c 1:9 rwm"
+								 "c 136:* rwm"
+								 "c 5:2 rwm"
+								 "c 10:200 rwm");
 	/* a deny rule of the config goes to devices.deny */
 	put("devices/oci-run/c/devices.deny", "");
 	APPLY_OK("{\"devices\": [{\"allow\": false, \"type\": \"c\", \"major\": 1, "
