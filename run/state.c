@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -337,6 +338,82 @@ int oci_proc_signal(pid_t pid, uint64_t start, int sig)
 	if (pfd >= 0)
 		return (int)syscall(SYS_pidfd_send_signal, pfd, sig, NULL, 0);
 	return kill(pid, sig);
+}
+
+int oci_pidfds_open(oci_pidfds *s, pid_t pid, oci_error *err)
+{
+	if (pid <= 0)
+		return 0; /* kill(2) would take 0 and -1 for groups of processes */
+	int fd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (fd < 0 && errno != ENOSYS)
+		return 0; /* gone */
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 16;
+		pid_t *np = realloc(s->pid, cap * sizeof(*np));
+		if (np)
+			s->pid = np;
+		int *nf = np ? realloc(s->fd, cap * sizeof(*nf)) : NULL;
+		if (!nf) {
+			if (fd >= 0)
+				close(fd);
+			return oci_err(err, OCI_E_INTERNAL, "out of memory");
+		}
+		s->fd = nf;
+		s->cap = cap;
+	}
+	s->pid[s->n] = pid;
+	s->fd[s->n++] = fd;
+	return 1;
+}
+
+void oci_pidfds_drop_last(oci_pidfds *s)
+{
+	if (s->n > 0 && s->fd[--s->n] >= 0)
+		close(s->fd[s->n]);
+}
+
+static int cmp_pid(const void *a, const void *b)
+{
+	pid_t x = *(const pid_t *)a, y = *(const pid_t *)b;
+	return (x > y) - (x < y);
+}
+
+void oci_pidfds_keep_listed(oci_pidfds *s, pid_t *listed, size_t n_listed)
+{
+	if (n_listed > 0)
+		qsort(listed, n_listed, sizeof(*listed), cmp_pid);
+	size_t kept = 0;
+	for (size_t i = 0; i < s->n; i++) {
+		if (n_listed > 0 &&
+		    bsearch(&s->pid[i], listed, n_listed, sizeof(*listed), cmp_pid)) {
+			s->pid[kept] = s->pid[i];
+			s->fd[kept++] = s->fd[i];
+		} else if (s->fd[i] >= 0) {
+			close(s->fd[i]);
+		}
+	}
+	s->n = kept;
+}
+
+size_t oci_pidfds_signal(const oci_pidfds *s, int sig)
+{
+	size_t sent = 0;
+	for (size_t i = 0; i < s->n; i++)
+		if (s->fd[i] >= 0)
+			sent += syscall(SYS_pidfd_send_signal, s->fd[i], sig, NULL, 0) == 0;
+		else
+			sent += kill(s->pid[i], sig) == 0;
+	return sent;
+}
+
+void oci_pidfds_release(oci_pidfds *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (s->fd[i] >= 0)
+			close(s->fd[i]);
+	free(s->pid);
+	free(s->fd);
+	memset(s, 0, sizeof(*s));
 }
 
 int oci_state_status(int dirfd, const oci_state *st)

@@ -88,6 +88,30 @@ uint64_t oci_proc_start_time(pid_t pid, bool *zombie);
  * errno ESRCH when it is gone or the pid names another process now. Without pidfds (Linux
  * before 5.3) the check and kill(2) race, as they did before. */
 int oci_proc_signal(pid_t pid, uint64_t start, int sig);
+
+/* Processes found by a walk (a cgroup's list, /proc), each held by a pidfd opened before its
+ * identity is confirmed: a pidfd names the process that had the pid when it was opened, and
+ * that process keeps the pid while it exists (a zombie too), so a check made after the open
+ * that finds the pid in the container (listed by its cgroup again, in its pid namespace)
+ * speaks of that process, or of a newer one when it has exited, whose signal then fails.
+ * Signalling a pid that the walk found, with no such check, could reach a process that
+ * reused it outside the container. Without pidfds (Linux before 5.3) fd is -1 and kill(2)
+ * is used: racy, as it always was there. */
+typedef struct oci_pidfds {
+	pid_t *pid;
+	int *fd;
+	size_t n, cap;
+} oci_pidfds;
+/* Hold pid: 1, or 0 when it is gone (no such process, or pid <= 0), -1 out of memory. */
+int oci_pidfds_open(oci_pidfds *s, pid_t pid, oci_error *err);
+/* Let go of the last one held (its check failed). */
+void oci_pidfds_drop_last(oci_pidfds *s);
+/* Keep only those listed (a second read of the list, after the pidfds were opened; listed is
+ * sorted here). */
+void oci_pidfds_keep_listed(oci_pidfds *s, pid_t *listed, size_t n_listed);
+/* Send sig to every one held; returns how many it was sent to. */
+size_t oci_pidfds_signal(const oci_pidfds *s, int sig);
+void oci_pidfds_release(oci_pidfds *s);
 /* Status from the recorded pid, its start time, the exec fifo and the freezer (paused). */
 int oci_state_status(int dirfd, const oci_state *st);
 const char *oci_status_name(int status);

@@ -579,7 +579,7 @@ int oci_cgroup_fs_destroy(const oci_cgroup *cg, oci_error *err)
 }
 
 /* The pids listed in dir/cgroup.procs appended to *pids (*n of *cap). */
-static int add_procs(const char *dir, pid_t **pids, size_t *n, size_t *cap, oci_error *err)
+int oci_cgroup_read_procs(const char *dir, pid_t **pids, size_t *n, size_t *cap, oci_error *err)
 {
 	cleanup_free char *p = oci_asprintf(err, "%s/cgroup.procs", dir);
 	if (!p)
@@ -622,7 +622,7 @@ int oci_cgroup_fs_pids(const oci_cgroup *cg, pid_t **out, size_t *n, oci_error *
 			return oci_err(err, OCI_E_INTERNAL, "out of memory");
 		int r = 0;
 		for (size_t k = 0; k < count && r == 0; k++)
-			r = add_procs(all[k], out, n, &cap, err);
+			r = oci_cgroup_read_procs(all[k], out, n, &cap, err);
 		oci_cgroup_free_list(all, count);
 		if (r < 0) {
 			free(*out);

@@ -12,12 +12,12 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
-#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "common/util.h"
 #include "run/cgroup/internal.h"
+#include "run/state.h"
 
 oci_cgroup *oci_cgroup_default(const char *id, oci_error *err)
 {
@@ -124,77 +124,46 @@ bool oci_pid_in_own_mntns(pid_t pid)
 	return r.st_dev == own.st_dev && r.st_ino == own.st_ino;
 }
 
-/* One process to kill, held by a pidfd when the kernel has them: its pid cannot be reused
- * between the check of its mount namespace and the signal. */
-struct victim {
-	pid_t pid;
-	int pidfd;
-};
-
-static void release_victims(struct victim *v, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (v[i].pidfd >= 0)
-			close(v[i].pidfd);
-	free(v);
-}
-
 /* One round: every process of all checked before any is signalled (a host cgroup is left
- * whole). Returns the number signalled, or -1. */
+ * whole). Each is held by a pidfd from before its checks, so that its pid cannot be reused
+ * between them and the signal: it must not be in the host's mount namespace, and a second read
+ * of the lists, after the pidfds were opened, must still list it (a process that left and
+ * whose pid was reused in another container's cgroup is not signalled). Returns the number
+ * signalled, or -1. */
 static long kill_round(char **all, size_t count, oci_error *err)
 {
-	struct victim *vs = NULL;
+	oci_pidfds held = {0};
+	cleanup_free pid_t *pids = NULL;
 	size_t n = 0, cap = 0;
+	long ret = -1;
 	for (size_t i = 0; i < count; i++) {
-		cleanup_free char *data = NULL;
-		size_t len;
-		cleanup_free char *p = oci_asprintf(NULL, "%s/cgroup.procs", all[i]);
-		if (!p || oci_read_file_at(AT_FDCWD, p, 1u << 22, &data, &len, NULL) < 0 ||
-		    len == 0)
-			continue;
-		for (char *s = data; *s;) {
-			char *end;
-			long x = strtol(s, &end, 10);
-			if (end == s || x <= 0)
-				break;
-			s = end;
-			while (*s == '\n')
-				s++;
-			int pfd = (int)syscall(SYS_pidfd_open, (pid_t)x, 0);
-			if (pfd < 0 && errno != ENOSYS)
-				continue; /* gone already */
-			if (oci_pid_in_own_mntns((pid_t)x)) {
-				if (pfd >= 0)
-					close(pfd);
-				release_victims(vs, n);
-				return oci_err(err, OCI_E_UNSAFE,
-					       "cgroup '%s' holds pid %ld of the host's mount "
-					       "namespace: not a container's cgroup, left alone",
-					       all[i], x);
+		size_t from = n;
+		if (oci_cgroup_read_procs(all[i], &pids, &n, &cap, err) < 0)
+			goto out;
+		for (size_t k = from; k < n; k++) {
+			int r = oci_pidfds_open(&held, pids[k], err);
+			if (r < 0)
+				goto out;
+			if (r == 1 && oci_pid_in_own_mntns(pids[k])) {
+				oci_err(
+				    err, OCI_E_UNSAFE,
+				    "cgroup '%s' holds pid %ld of the host's mount namespace: not "
+				    "a container's cgroup, left alone",
+				    all[i], (long)pids[k]);
+				goto out;
 			}
-			if (n == cap) {
-				cap = cap ? cap * 2 : 16;
-				struct victim *nv = realloc(vs, cap * sizeof(*vs));
-				if (!nv) {
-					if (pfd >= 0)
-						close(pfd);
-					release_victims(vs, n);
-					return oci_err(err, OCI_E_INTERNAL, "out of memory");
-				}
-				vs = nv;
-			}
-			vs[n].pid = (pid_t)x;
-			vs[n++].pidfd = pfd;
 		}
 	}
-	for (size_t k = 0; k < n; k++) {
-		if (vs[k].pidfd >= 0)
-			syscall(SYS_pidfd_send_signal, vs[k].pidfd, SIGKILL, NULL, 0);
-		else
-			kill(vs[k].pid, SIGKILL);
-	}
-	release_victims(vs, n);
-	return (long)n;
+	n = 0;
+	for (size_t i = 0; held.n > 0 && i < count; i++)
+		if (oci_cgroup_read_procs(all[i], &pids, &n, &cap, err) < 0)
+			goto out;
+	oci_pidfds_keep_listed(&held, pids, n);
+	(void)oci_pidfds_signal(&held, SIGKILL);
+	ret = (long)held.n;
+out:
+	oci_pidfds_release(&held);
+	return ret;
 }
 
 int oci_cgroup_kill_tree(const oci_cgroup *cg, oci_error *err)
