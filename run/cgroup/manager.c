@@ -636,6 +636,31 @@ int oci_cgroup_fs_pids(const oci_cgroup *cg, pid_t **out, size_t *n, oci_error *
 	return 0;
 }
 
+bool oci_cgroup_wait_frozen(const char *dir, bool (*frozen)(const char *dir), unsigned wait_ms)
+{
+	/* The kernel freezes the tasks one by one: the write only asks for it. */
+	for (unsigned t = 0; !frozen(dir); t += 5) {
+		if (t >= wait_ms)
+			return false;
+		struct timespec ts = {0, 5 * 1000 * 1000};
+		nanosleep(&ts, NULL);
+	}
+	return true;
+}
+
+const char *oci_cgroup_thaw_again(const char *dir, const char *file, const char *thawed_val,
+				  bool froze)
+{
+	/* Put back what the freeze changed: a cgroup left half frozen would stop some of the
+	 * container's processes (and every new one) while pause said it failed. */
+	if (!froze)
+		return "";
+	oci_error e = OCI_ERROR_INIT;
+	int r = oci_cgroup_write(dir, file, thawed_val, "", &e);
+	oci_err_clear(&e);
+	return r < 0 ? " (and it could not be thawed again)" : " (thawed again)";
+}
+
 bool oci_word_in(const char *list, const char *word)
 {
 	size_t n = strlen(word);
