@@ -50,34 +50,33 @@ char *oci_container_hook_state(const oci_state *st, const char *status)
 	return s;
 }
 
-/* Send sig to the processes of cg (*found: how many its first read listed). Each pid read
- * from the cgroup is held by a pidfd, and signalled through it only when a second read, after
- * the pidfds were opened, still lists it: then the pidfd names a process of the cgroup, not
- * one that reused the pid of a process that left or exited after the first read. */
-static int signal_cgroup(const oci_cgroup *cg, int sig, size_t *found, oci_error *err)
+/* A batch of the cgroup's processes is confirmed by a read of its list after their pidfds were
+ * opened: one still listed is named by its pidfd, not a process that reused the pid of one
+ * that left or exited after the first read. */
+static int confirm_listed(void *cg, oci_pidfds *batch, oci_error *err)
 {
-	cleanup_free pid_t *pids = NULL, *again = NULL;
-	size_t n = 0, m = 0;
-	*found = 0;
-	if (oci_cgroup_pids(cg, &pids, &n, err) < 0)
-		return -1;
-	if (n == 0)
-		return 0;
-	oci_pidfds held = {0};
-	for (size_t i = 0; i < n; i++) {
-		if (oci_pidfds_open(&held, pids[i], err) < 0) {
-			oci_pidfds_release(&held);
-			return -1;
-		}
-	}
+	cleanup_free pid_t *again = NULL;
+	size_t m = 0;
 	oci_error e = OCI_ERROR_INIT;
 	if (oci_cgroup_pids(cg, &again, &m, &e) < 0)
 		m = 0; /* nothing is confirmed: nothing is signalled */
 	oci_err_clear(&e);
-	oci_pidfds_keep_listed(&held, again, m);
-	size_t signalled = oci_pidfds_signal(&held, sig);
-	oci_pidfds_release(&held);
-	log_debug("signal %d sent to %zu of the %zu processes of the container's cgroup", sig,
+	oci_pidfds_keep_listed(batch, again, m);
+	return 0;
+}
+
+/* Send sig to the processes of cg (*found: how many its first read listed). */
+static int signal_cgroup(const oci_cgroup *cg, int sig, size_t *found, oci_error *err)
+{
+	cleanup_free pid_t *pids = NULL;
+	size_t n = 0;
+	*found = 0;
+	if (oci_cgroup_pids(cg, &pids, &n, err) < 0)
+		return -1;
+	long signalled = oci_pidfds_signal_all(pids, n, sig, confirm_listed, (void *)cg, err);
+	if (signalled < 0)
+		return -1;
+	log_debug("signal %d sent to %ld of the %zu processes of the container's cgroup", sig,
 		  signalled, n);
 	*found = n;
 	return 0;
@@ -151,11 +150,17 @@ int oci_container_start_created(int dirfd, oci_state *st, oci_error *err)
 	}
 	if (write(fifo, "0", 1) != 1)
 		return oci_err_errno(err, errno, "cannot start the container");
+	oci_container_started(dirfd, st, fifo);
+	return 0;
+}
+
+void oci_container_started(int dirfd, oci_state *st, int fifo)
+{
 	unlinkat(dirfd, OCI_EXEC_FIFO, 0);
 	/* Without poststart hooks, start is done: the init has its go and nothing more waits
 	 * for its exec (runc's start returns there too). */
 	if (!json_array_size(json_object_get(st->hooks, "poststart")))
-		return 0;
+		return;
 	/* The init holds the fifo until its exec closes it (close-on-exec): a write end with no
 	 * reader left polls POLLERR. So poststart runs after the container process started. */
 	struct pollfd pf = {.fd = fifo, .events = 0};
@@ -165,7 +170,6 @@ int oci_container_start_created(int dirfd, oci_state *st, oci_error *err)
 	oci_error herr = OCI_ERROR_INIT;
 	if (s && oci_hooks_run_saved(st->hooks, "poststart", s, &herr) < 0)
 		log_warn("%s", herr.msg);
-	return 0;
 }
 
 /* A missing state root means a missing container; any other failure (another user's root
@@ -250,6 +254,24 @@ static uint64_t pidns_of(const char *proc, pid_t pid, int pidfd)
 	return sscanf(link, "pid:[%llu]", &ino) == 1 ? ino : 0;
 }
 
+struct pidns_check {
+	const char *proc;
+	uint64_t ns;
+};
+
+static bool in_pidns(void *ctx, pid_t pid, int pidfd)
+{
+	const struct pidns_check *c = ctx;
+	return pidns_of(c->proc, pid, pidfd) == c->ns;
+}
+
+/* what the walk saw may be another process by now: the pidfd's is checked */
+static int confirm_pidns(void *ctx, oci_pidfds *batch, oci_error *err)
+{
+	oci_pidfds_keep_if(batch, in_pidns, ctx);
+	return 0;
+}
+
 void oci_container_signal_pidns(const char *proc, pid_t init, uint64_t start, int sig)
 {
 	/* The namespace is the init's only while init is still the container's: its pidfd is
@@ -258,28 +280,22 @@ void oci_container_signal_pidns(const char *proc, pid_t init, uint64_t start, in
 	cleanup_close int ifd = (int)syscall(SYS_pidfd_open, init, 0);
 	if (ifd < 0 && errno != ENOSYS)
 		return;
-	uint64_t ns = pidns_of(proc, init, ifd);
-	if (!ns || oci_proc_start_time(init, NULL) != start)
+	struct pidns_check c = {proc, pidns_of(proc, init, ifd)};
+	if (!c.ns || oci_proc_start_time(init, NULL) != start)
 		return;
 	cleanup_free pid_t *pids = NULL;
-	size_t n = 0;
-	oci_pidfds held = {0};
+	size_t n = 0, others = 0;
 	if (pidns_pids(proc, init, &pids, &n, NULL) < 0)
-		n = 0;
-	for (size_t i = 0; i < n; i++) {
-		if (pids[i] == init) /* the caller signals it last */
-			continue;
-		int r = oci_pidfds_open(&held, pids[i], NULL);
-		if (r < 0)
-			break;
-		/* what the walk saw may be another process by now: the pidfd's is checked */
-		if (r == 1 && pidns_of(proc, pids[i], held.fd[held.n - 1]) != ns)
-			oci_pidfds_drop_last(&held);
-	}
-	size_t sent = oci_pidfds_signal(&held, sig);
-	log_debug("signal %d sent to %zu of the %zu other processes of the init's pid namespace",
-		  sig, sent, held.n);
-	oci_pidfds_release(&held);
+		return;
+	for (size_t i = 0; i < n; i++)
+		if (pids[i] != init) /* the caller signals it last */
+			pids[others++] = pids[i];
+	oci_error e = OCI_ERROR_INIT;
+	long sent = oci_pidfds_signal_all(pids, others, sig, confirm_pidns, &c, &e);
+	log_debug(
+	    "signal %d sent to %ld of the %zu other processes of the init's pid namespace%s%s", sig,
+	    sent, others, sent < 0 ? ": " : "", sent < 0 ? e.msg : "");
+	oci_err_clear(&e);
 }
 
 int oci_container_kill(const oci_runtime *rt, const char *id, int sig, bool all, oci_error *err)

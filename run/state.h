@@ -102,16 +102,25 @@ typedef struct oci_pidfds {
 	int *fd;
 	size_t n, cap;
 } oci_pidfds;
-/* Hold pid: 1, or 0 when it is gone (no such process, or pid <= 0), -1 out of memory. */
-int oci_pidfds_open(oci_pidfds *s, pid_t pid, oci_error *err);
-/* Let go of the last one held (its check failed). */
-void oci_pidfds_drop_last(oci_pidfds *s);
+/* pidfds held at once: a container with more processes than we may open files is signalled
+ * whole, a batch at a time, each batch confirmed by itself. */
+#define OCI_PIDFDS_BATCH 256
+/* Send sig to those of pids[0..n) that confirm keeps, through pidfds, at most
+ * OCI_PIDFDS_BATCH at once (fewer where the open-file limit is reached: then two are given
+ * back for the confirming reads). confirm(ctx, batch, err) runs once per batch, after its
+ * pidfds were opened: it drops those that are not the container's (oci_pidfds_keep_listed,
+ * oci_pidfds_keep_if) or returns -1 to stop with an error. Returns how many were signalled,
+ * or -1 (also when not one pidfd could be opened: no process is skipped silently). */
+long oci_pidfds_signal_all(const pid_t *pids, size_t n, int sig,
+			   int (*confirm)(void *ctx, oci_pidfds *batch, oci_error *err), void *ctx,
+			   oci_error *err);
+/* qsort/bsearch order of pid_t */
+int oci_pid_cmp(const void *a, const void *b);
 /* Keep only those listed (a second read of the list, after the pidfds were opened; listed is
  * sorted here). */
 void oci_pidfds_keep_listed(oci_pidfds *s, pid_t *listed, size_t n_listed);
-/* Send sig to every one held; returns how many it was sent to. */
-size_t oci_pidfds_signal(const oci_pidfds *s, int sig);
-void oci_pidfds_release(oci_pidfds *s);
+/* Keep only those keep(ctx, pid, pidfd) accepts (pidfd -1 without pidfds). */
+void oci_pidfds_keep_if(oci_pidfds *s, bool (*keep)(void *ctx, pid_t pid, int pidfd), void *ctx);
 /* Status from the recorded pid, its start time, the exec fifo and the freezer (paused). */
 int oci_state_status(int dirfd, const oci_state *st);
 const char *oci_status_name(int status);

@@ -124,46 +124,61 @@ bool oci_pid_in_own_mntns(pid_t pid)
 	return r.st_dev == own.st_dev && r.st_ino == own.st_ino;
 }
 
-/* One round: every process of all checked before any is signalled (a host cgroup is left
- * whole). Each is held by a pidfd from before its checks, so that its pid cannot be reused
- * between them and the signal: it must not be in the host's mount namespace, and a second read
- * of the lists, after the pidfds were opened, must still list it (a process that left and
- * whose pid was reused in another container's cgroup is not signalled). Returns the number
- * signalled, or -1. */
+struct round {
+	char **all;
+	size_t count;
+};
+
+static int host_process(const char *dir, pid_t pid, oci_error *err)
+{
+	return oci_err(err, OCI_E_UNSAFE,
+		       "cgroup '%s' holds pid %ld of the host's mount namespace: not a container's "
+		       "cgroup, left alone",
+		       dir, (long)pid);
+}
+
+/* A batch, its pidfds opened: none may be a process of the host's mount namespace, and a read
+ * of the lists after the open must still list each (a process that left and whose pid was
+ * reused in another container's cgroup is not signalled). */
+static int confirm_round(void *ctx, oci_pidfds *batch, oci_error *err)
+{
+	const struct round *r = ctx;
+	for (size_t k = 0; k < batch->n; k++)
+		if (oci_pid_in_own_mntns(batch->pid[k]))
+			return host_process(r->all[0], batch->pid[k], err);
+	cleanup_free pid_t *again = NULL;
+	size_t m = 0, cap = 0;
+	for (size_t i = 0; i < r->count; i++)
+		if (oci_cgroup_read_procs(r->all[i], &again, &m, &cap, err) < 0)
+			return -1;
+	oci_pidfds_keep_listed(batch, again, m);
+	return 0;
+}
+
+/* One round: every process of all is checked before any is signalled (a host cgroup is left
+ * whole), then each is signalled through a pidfd confirmed by confirm_round. Returns the
+ * number signalled, or -1. */
 static long kill_round(char **all, size_t count, oci_error *err)
 {
-	oci_pidfds held = {0};
 	cleanup_free pid_t *pids = NULL;
 	size_t n = 0, cap = 0;
-	long ret = -1;
 	for (size_t i = 0; i < count; i++) {
 		size_t from = n;
 		if (oci_cgroup_read_procs(all[i], &pids, &n, &cap, err) < 0)
-			goto out;
-		for (size_t k = from; k < n; k++) {
-			int r = oci_pidfds_open(&held, pids[k], err);
-			if (r < 0)
-				goto out;
-			if (r == 1 && oci_pid_in_own_mntns(pids[k])) {
-				oci_err(
-				    err, OCI_E_UNSAFE,
-				    "cgroup '%s' holds pid %ld of the host's mount namespace: not "
-				    "a container's cgroup, left alone",
-				    all[i], (long)pids[k]);
-				goto out;
-			}
-		}
+			return -1;
+		for (size_t k = from; k < n; k++)
+			if (pids[k] > 0 && oci_pid_in_own_mntns(pids[k]))
+				return host_process(all[i], pids[k], err);
 	}
-	n = 0;
-	for (size_t i = 0; held.n > 0 && i < count; i++)
-		if (oci_cgroup_read_procs(all[i], &pids, &n, &cap, err) < 0)
-			goto out;
-	oci_pidfds_keep_listed(&held, pids, n);
-	(void)oci_pidfds_signal(&held, SIGKILL);
-	ret = (long)held.n;
-out:
-	oci_pidfds_release(&held);
-	return ret;
+	/* a process is in one cgroup of each v1 hierarchy: signalled once */
+	size_t uniq = 0;
+	if (n > 0)
+		qsort(pids, n, sizeof(*pids), oci_pid_cmp);
+	for (size_t k = 0; k < n; k++)
+		if (uniq == 0 || pids[uniq - 1] != pids[k])
+			pids[uniq++] = pids[k];
+	struct round r = {all, count};
+	return oci_pidfds_signal_all(pids, uniq, SIGKILL, confirm_round, &r, err);
 }
 
 int oci_cgroup_kill_tree(const oci_cgroup *cg, oci_error *err)

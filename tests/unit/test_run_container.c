@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -412,6 +413,50 @@ START_TEST(test_signal_pidns)
 }
 END_TEST
 
+static int count_batches(void *ctx, oci_pidfds *batch, oci_error *err)
+{
+	(*(int *)ctx)++;
+	return 0;
+}
+
+/* oci_pidfds_signal_all (run/state.c; kill --all, the teardowns) holds at most as many pidfds
+ * as the open-file limit allows: past it, the processes go to the next batch, none skipped;
+ * with not one file left it fails rather than signal nothing silently. */
+START_TEST(test_signal_all_past_the_file_limit)
+{
+	pid_t pids[24];
+	for (size_t i = 0; i < ARRAY_SIZE(pids); i++)
+		ck_assert_int_gt(pids[i] = sleeper(), 0);
+	struct rlimit old, low;
+	ck_assert_int_eq(getrlimit(RLIMIT_NOFILE, &old), 0);
+	int lowest = dup(0); /* the lowest free file number */
+	ck_assert_int_ge(lowest, 0);
+	close(lowest);
+
+	low = old;
+	low.rlim_cur = (rlim_t)lowest; /* no file left */
+	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &low), 0);
+	int batches = 0;
+	oci_error err = OCI_ERROR_INIT;
+	long r =
+	    oci_pidfds_signal_all(pids, ARRAY_SIZE(pids), SIGKILL, count_batches, &batches, &err);
+	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &old), 0);
+	ck_assert_int_eq(r, -1);
+	ck_assert_ptr_nonnull(strstr(err.msg, "cannot signal the container's processes"));
+	ck_assert_int_eq(batches, 0);
+	oci_err_clear(&err);
+
+	low.rlim_cur = (rlim_t)lowest + 6; /* six pidfds, two given back: batches of four */
+	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &low), 0);
+	r = oci_pidfds_signal_all(pids, ARRAY_SIZE(pids), SIGKILL, count_batches, &batches, &err);
+	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &old), 0);
+	ck_assert_msg(r == (long)ARRAY_SIZE(pids), "%ld signalled: %s", r, err.msg);
+	ck_assert_int_ge(batches, 6); /* more when a file in that range is taken */
+	for (size_t i = 0; i < ARRAY_SIZE(pids); i++)
+		reap_killed(pids[i]);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("run_container");
@@ -421,6 +466,7 @@ int main(void)
 	tcase_add_test(tc, test_kill_all_reused_cgroup_pid);
 	tcase_add_test(tc, test_kill_tree_reused_cgroup_pid);
 	tcase_add_test(tc, test_signal_pidns);
+	tcase_add_test(tc, test_signal_all_past_the_file_limit);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
