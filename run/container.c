@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -48,18 +49,87 @@ char *oci_container_hook_state(const oci_state *st, const char *status)
 	return s;
 }
 
+static int cmp_pid(const void *a, const void *b)
+{
+	pid_t x = *(const pid_t *)a, y = *(const pid_t *)b;
+	return (x > y) - (x < y);
+}
+
+/* pidfds held at once by signal_cgroup: each batch is confirmed by its own read of the
+ * cgroup's list, so a container with more processes than we may open files is signalled
+ * whole, a batch at a time. */
+#define PIDFD_BATCH 256
+
+/* Signal the processes pids[0..n) of cg through pidfds, as many at once as we may open
+ * (*done: how many were dealt with, each signalled or found gone); see signal_cgroup. */
+static int signal_batch(const oci_cgroup *cg, const pid_t *pids, size_t n, int sig, size_t *done,
+			size_t *signalled, oci_error *err)
+{
+	int fds[PIDFD_BATCH];
+	size_t k = 0;
+	bool no_pidfd = false;
+	for (; k < n && k < PIDFD_BATCH; k++) {
+		fds[k] = (int)syscall(SYS_pidfd_open, pids[k], 0);
+		if (fds[k] < 0 && (errno == EMFILE || errno == ENFILE)) {
+			/* the read below needs a file or two: those pids go to the next batch */
+			for (size_t give = 0; give < 2 && k > 0; give++)
+				close(fds[--k]);
+			break;
+		}
+		no_pidfd |= fds[k] < 0 && errno == ENOSYS;
+	}
+	if (k == 0)
+		return oci_err_errno(err, EMFILE, "cannot signal the container's processes");
+	cleanup_free pid_t *again = NULL;
+	size_t m = 0;
+	oci_error e = OCI_ERROR_INIT;
+	if (oci_cgroup_pids(cg, &again, &m, &e) < 0)
+		m = 0; /* nothing is confirmed: nothing is signalled */
+	oci_err_clear(&e);
+	if (m > 0)
+		qsort(again, m, sizeof(*again), cmp_pid);
+	for (size_t i = 0; i < k; i++) {
+		bool listed = m > 0 && bsearch(&pids[i], again, m, sizeof(*again), cmp_pid);
+		if (listed && fds[i] >= 0)
+			*signalled += syscall(SYS_pidfd_send_signal, fds[i], sig, NULL, 0) == 0;
+		else if (listed && no_pidfd) /* before Linux 5.3: racy, as kill(2) always was */
+			*signalled += kill(pids[i], sig) == 0;
+		if (fds[i] >= 0)
+			close(fds[i]);
+	}
+	*done = k;
+	return 0;
+}
+
+/* Send sig to the processes of cg (*found: how many its first read listed). Each pid read
+ * from the cgroup gets a pidfd, and is signalled through it only when a second read, after
+ * the pidfd was opened, still lists it: then the pidfd names a process of the cgroup, not one
+ * that reused the pid of a process that left or exited after the first read. */
+static int signal_cgroup(const oci_cgroup *cg, int sig, size_t *found, oci_error *err)
+{
+	cleanup_free pid_t *pids = NULL;
+	size_t n = 0, signalled = 0;
+	*found = 0;
+	if (oci_cgroup_pids(cg, &pids, &n, err) < 0)
+		return -1;
+	for (size_t at = 0, done = 0; at < n; at += done)
+		if (signal_batch(cg, pids + at, n - at, sig, &done, &signalled, err) < 0)
+			return -1;
+	log_debug("signal %d sent to %zu of the %zu processes of the container's cgroup", sig,
+		  signalled, n);
+	*found = n;
+	return 0;
+}
+
 void oci_container_kill_all(const oci_state *st, bool is_child)
 {
-	if (st->pid > 0 && oci_proc_start_time(st->pid, NULL) == st->pid_start) {
-		kill(st->pid, SIGKILL);
-	}
+	if (st->pid > 0)
+		(void)oci_proc_signal(st->pid, st->pid_start, SIGKILL);
 	if (!st->own_pidns && st->cgroups) {
-		pid_t *pids = NULL;
-		size_t n = 0;
-		if (oci_cgroup_pids(st->cgroups, &pids, &n, NULL) == 0)
-			for (size_t i = 0; i < n; i++)
-				kill(pids[i], SIGKILL);
-		free(pids);
+		size_t n;
+		oci_error e = OCI_ERROR_INIT;
+		(void)signal_cgroup(st->cgroups, SIGKILL, &n, &e);
+		oci_err_clear(&e);
 	}
 	/* Frozen (paused) tasks only die once thawed. */
 	if (st->cgroups)
@@ -119,11 +189,17 @@ int oci_container_start_created(int dirfd, oci_state *st, oci_error *err)
 	}
 	if (write(fifo, "0", 1) != 1)
 		return oci_err_errno(err, errno, "cannot start the container");
+	oci_container_started(dirfd, st, fifo);
+	return 0;
+}
+
+void oci_container_started(int dirfd, oci_state *st, int fifo)
+{
 	unlinkat(dirfd, OCI_EXEC_FIFO, 0);
 	/* Without poststart hooks, start is done: the init has its go and nothing more waits
 	 * for its exec (runc's start returns there too). */
 	if (!json_array_size(json_object_get(st->hooks, "poststart")))
-		return 0;
+		return;
 	/* The init holds the fifo until its exec closes it (close-on-exec): a write end with no
 	 * reader left polls POLLERR. So poststart runs after the container process started. */
 	struct pollfd pf = {.fd = fifo, .events = 0};
@@ -133,7 +209,6 @@ int oci_container_start_created(int dirfd, oci_state *st, oci_error *err)
 	oci_error herr = OCI_ERROR_INIT;
 	if (s && oci_hooks_run_saved(st->hooks, "poststart", s, &herr) < 0)
 		log_warn("%s", herr.msg);
-	return 0;
 }
 
 /* A missing state root means a missing container; any other failure (another user's root
@@ -215,23 +290,19 @@ int oci_container_kill(const oci_runtime *rt, const char *id, int sig, bool all,
 		ret = oci_err(err, OCI_E_STATE,
 			      "cannot signal '%s': container not running (it has stopped)", id);
 	} else if (all) {
-		pid_t *pids = NULL;
 		size_t n = 0;
-		if (st.cgroups && oci_cgroup_pids(st.cgroups, &pids, &n, err) < 0) {
+		if (st.cgroups && signal_cgroup(st.cgroups, sig, &n, err) < 0) {
 			ret = -1;
 		} else {
-			for (size_t k = 0; k < n; k++)
-				kill(pids[k], sig);
 			/* No cgroup (rootless): the container's pid namespace holds its processes.
 			 */
 			if (n == 0 && st.own_pidns)
 				kill_pidns(st.pid, sig);
-			if (n == 0 && kill(st.pid, sig) < 0)
+			if (n == 0 && oci_proc_signal(st.pid, st.pid_start, sig) < 0)
 				ret = oci_err_errno(err, errno, "cannot send signal %d to '%s'",
 						    sig, id);
 		}
-		free(pids);
-	} else if (kill(st.pid, sig) < 0) {
+	} else if (oci_proc_signal(st.pid, st.pid_start, sig) < 0) {
 		ret = oci_err_errno(err, errno, "cannot send signal %d to '%s'", sig, id);
 	}
 	/* A frozen task cannot act on SIGKILL (on cgroup v1 it stays in D state forever, and
@@ -336,7 +407,7 @@ int oci_container_delete(const oci_runtime *rt, const char *id, bool force, oci_
 	} else {
 		/* A created container is deleted without --force, as runc does. */
 		if (st.pid > 0)
-			kill(st.pid, SIGKILL);
+			(void)oci_proc_signal(st.pid, st.pid_start, SIGKILL);
 		oci_cgroup_free(delete_cgroups(dirfd, id, from_state, true));
 		for (int i = 0; st.pid > 0 && i < 2000; i++) {
 			bool zombie;

@@ -236,6 +236,7 @@ typedef struct creation {
 	const oci_config *cfg; /* config.json, typed */
 	oci_container_dir d;   /* state directory, cgroups, state */
 	int fifo;	       /* exec.fifo, until the init holds it */
+	int fifo_go;	       /* run: a write end of it, the init's go already in it */
 	int sock[2];	       /* sync socketpair: ours, the init's */
 	int master;	       /* the pty master of a foreground run */
 	oci_seccomp seccomp;
@@ -251,14 +252,14 @@ static void creation_init(creation *c, const oci_runtime *rt, const oci_create_o
 	memset(c, 0, sizeof(*c));
 	c->rt = rt;
 	c->opts = opts;
-	c->d.rootfd = c->d.dirfd = c->fifo = c->master = -1;
+	c->d.rootfd = c->d.dirfd = c->fifo = c->fifo_go = c->master = -1;
 	c->sock[0] = c->sock[1] = -1;
 	c->pid = -1;
 }
 
 static void creation_release(creation *c)
 {
-	int *fds[] = {&c->sock[0], &c->sock[1], &c->master, &c->fifo};
+	int *fds[] = {&c->sock[0], &c->sock[1], &c->master, &c->fifo, &c->fifo_go};
 	for (size_t i = 0; i < ARRAY_SIZE(fds); i++)
 		if (*fds[i] >= 0) {
 			close(*fds[i]);
@@ -369,6 +370,14 @@ static int prepare_state(creation *c, const oci_bundle_config *b, const ns_plan 
 	c->fifo = openat(c->d.dirfd, OCI_EXEC_FIFO, O_RDWR | O_CLOEXEC);
 	if (c->fifo < 0)
 		return oci_err_errno(err, errno, "cannot open exec fifo");
+	/* run: nothing happens between the init's READY and start (no pid file to write
+	 * first), so its go is in the fifo from the start and the init goes on to its exec at
+	 * once, instead of waiting for us to wake up and write it (a switch to us and back). */
+	if ((c->opts->foreground || c->opts->detach) && !c->opts->pid_file) {
+		c->fifo_go = openat(c->d.dirfd, OCI_EXEC_FIFO, O_WRONLY | O_CLOEXEC);
+		if (c->fifo_go < 0 || write(c->fifo_go, "0", 1) != 1)
+			return oci_err_errno(err, errno, "cannot open exec fifo");
+	}
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, c->sock) < 0)
 		return oci_err_errno(err, errno, "socketpair");
 	return 0;
@@ -403,17 +412,37 @@ static void debug_plan(const creation *c, const oci_bundle_config *b)
 			log_debug("hooks %s: %zu", oci_spec_hook_kinds[k], cfg->hooks.n[k]);
 }
 
-static pid_t clone_init(unsigned long flags)
+/* cgroup_fd >= 0: into that cgroup2 directory (CLONE_INTO_CGROUP), with no fallback to
+ * clone(2), which cannot. */
+static pid_t clone_init(unsigned long flags, int cgroup_fd)
 {
 	struct clone_args ca;
 	memset(&ca, 0, sizeof(ca));
 	ca.flags = flags;
 	/* CLONE_PARENT: the signal is the caller's own, and clone3 wants none given */
 	ca.exit_signal = (flags & CLONE_PARENT) ? 0 : SIGCHLD;
+	if (cgroup_fd >= 0) {
+		ca.flags |= CLONE_INTO_CGROUP;
+		ca.cgroup = (uint64_t)cgroup_fd;
+	}
 	long r = syscall(SYS_clone3, &ca, sizeof(ca));
-	if (r < 0 && errno == ENOSYS && !(flags & CLONE_NEWTIME))
+	if (r < 0 && errno == ENOSYS && !(flags & CLONE_NEWTIME) && cgroup_fd < 0)
 		r = syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, NULL);
 	return (pid_t)r;
+}
+
+/* The init, cloned into the unified cgroup directory when cgfd >= 0 (it joins the other
+ * hierarchies itself); its copy of ia says which way it came. */
+static pid_t clone_init_into(unsigned long flags, int cgfd, oci_init_args *ia)
+{
+	ia->cloned_into_unified = cgfd >= 0;
+	pid_t pid = clone_init(flags, cgfd);
+	if (pid < 0 && cgfd >= 0) {
+		/* a kernel without CLONE_INTO_CGROUP (5.7): the init writes cgroup.procs */
+		ia->cloned_into_unified = false;
+		pid = clone_init(flags, -1);
+	}
+	return pid;
 }
 
 static int clone_error(int e, unsigned long flags, oci_error *err)
@@ -443,7 +472,7 @@ static int clone_error(int e, unsigned long flags, oci_error *err)
  * joins the pid namespace and clones the init as the runtime's child (CLONE_PARENT). It
  * reports the init's pid over the sync socket and exits. */
 static __attribute__((noreturn)) void clone_into_joined_ns(creation *c, oci_init_args *ia,
-							   const ns_plan *ns)
+							   const ns_plan *ns, int cgfd)
 {
 	oci_error err = OCI_ERROR_INIT;
 	oci_mount_trees trees = {0};
@@ -458,6 +487,8 @@ static __attribute__((noreturn)) void clone_into_joined_ns(creation *c, oci_init
 	keep[nkeep++] = ia->sync;
 	keep[nkeep++] = ia->fifo;
 	keep[nkeep++] = oci_log_fd();
+	if (cgfd >= 0)
+		keep[nkeep++] = cgfd;
 	if (ns->join_pid_fd >= 0)
 		keep[nkeep++] = ns->join_pid_fd;
 	if (ns->join_user_fd >= 0)
@@ -487,7 +518,7 @@ static __attribute__((noreturn)) void clone_into_joined_ns(creation *c, oci_init
 		close(ns->join_pid_fd);
 	if (ns->join_user_fd >= 0)
 		close(ns->join_user_fd);
-	pid_t pid = clone_init(ns->clone_flags | CLONE_PARENT);
+	pid_t pid = clone_init_into(ns->clone_flags | CLONE_PARENT, cgfd, ia);
 	if (pid < 0 && errno == ENOMEM && ns->join_pid_fd >= 0) {
 		/* What the kernel says when the namespace's pid 1 is gone. */
 		const oci_config_namespace *p = oci_config_find_namespace(ia->cfg, "pid");
@@ -512,14 +543,14 @@ fail:
 }
 
 /* The runtime's side of it: C's report, then C reaped. */
-static pid_t spawn_via_intermediate(creation *c, oci_init_args *ia, const ns_plan *ns,
+static pid_t spawn_via_intermediate(creation *c, oci_init_args *ia, const ns_plan *ns, int cgfd,
 				    oci_error *err)
 {
 	pid_t cpid = fork();
 	if (cpid < 0)
 		return oci_err_errno(err, errno, "fork");
 	if (cpid == 0)
-		clone_into_joined_ns(c, ia, ns);
+		clone_into_joined_ns(c, ia, ns, cgfd);
 	close(c->sock[1]);
 	c->sock[1] = -1;
 	char buf[OCI_SYNC_MAX + 1];
@@ -553,13 +584,21 @@ static int spawn_init(creation *c, const oci_bundle_config *b, const ns_plan *ns
 	ia.joined_userns = ns->join_user_fd >= 0;
 	memcpy(ia.join_fds, ns->join_fds, sizeof(ia.join_fds));
 	memcpy(ia.join_types, ns->join_types, sizeof(ia.join_types));
+	/* The init joins its cgroups itself where it can (cgroup.h says why): not from a user
+	 * namespace, whose root may not write the host's cgroup files. */
+	ia.cgroup_unified = -1;
+	cleanup_close int cgfd = -1;
+	if (!ia.userns && !ia.joined_userns && oci_cgroup_can_enter_self(c->d.st.cgroups)) {
+		ia.cgroups = c->d.st.cgroups;
+		cgfd = oci_cgroup_open_unified(ia.cgroups, &ia.cgroup_unified);
+	}
 
 	/* Signals are read from a signalfd by the foreground loop; the init unblocks them. */
 	oci_signals_block(&c->oldmask);
 	c->blocked = true;
 	pid_t pid;
 	if (ns->join_pid_fd >= 0 || ns->join_user_fd >= 0) {
-		pid = spawn_via_intermediate(c, &ia, ns, err);
+		pid = spawn_via_intermediate(c, &ia, ns, cgfd, err);
 		if (pid < 0)
 			return -1;
 	} else {
@@ -568,7 +607,7 @@ static int spawn_init(creation *c, const oci_bundle_config *b, const ns_plan *ns
 		if (oci_mounts_open_idmapped(&b->cfg, c->opts->bundle, &trees, err) < 0)
 			return -1;
 		ia.mount_trees = trees.fds;
-		pid = clone_init(ns->clone_flags);
+		pid = clone_init_into(ns->clone_flags, cgfd, &ia);
 		if (pid < 0)
 			return clone_error(errno, ns->clone_flags, err);
 		if (pid == 0) {
@@ -586,6 +625,17 @@ static int spawn_init(creation *c, const oci_bundle_config *b, const ns_plan *ns
 	c->fifo = -1;
 	c->d.st.pid = pid;
 	c->d.st.pid_start = oci_proc_start_time(pid, NULL);
+	c->hook_state = oci_container_hook_state(&c->d.st, "creating");
+	if (!c->hook_state)
+		return oci_err(err, OCI_E_INTERNAL, "cannot build state");
+	/* When the init has nothing of ours to wait for (id maps, mount sources, a cgroup join,
+	 * network devices), GO goes first: the state is written while the init builds the
+	 * container. A runtime killed before the state is written takes the init with it
+	 * (PDEATHSIG), as before. */
+	bool go_now = ia.cgroups && b->cfg.linux_.n_net_devices == 0;
+	if (go_now && oci_sync_send(c->sock[0], OCI_SYNC_GO, c->hook_state, strlen(c->hook_state),
+				    -1, err) < 0)
+		return -1;
 	/* Recorded before anything else can fail: a runtime killed from here on leaves a state
 	 * that `delete --force` can clean. */
 	if (oci_state_write(c->d.dirfd, &c->d.st, err) < 0)
@@ -595,7 +645,7 @@ static int spawn_init(creation *c, const oci_bundle_config *b, const ns_plan *ns
 	if ((ia.userns || ia.joined_userns) &&
 	    oci_mounts_send_sources(pid, c->sock[0], &b->cfg, c->opts->bundle, err) < 0)
 		return -1;
-	if (oci_cgroup_enter(c->d.st.cgroups, pid, err) < 0)
+	if (!ia.cgroups && oci_cgroup_enter(c->d.st.cgroups, pid, err) < 0)
 		return -1;
 	/* linux.netDevices: the init's network namespace exists; the init waits for GO. */
 	int join_net = -1;
@@ -604,9 +654,8 @@ static int spawn_init(creation *c, const oci_bundle_config *b, const ns_plan *ns
 			join_net = ns->join_fds[i];
 	if (oci_netdev_move_in(&b->cfg.linux_, pid, join_net, c->d.dirfd, err) < 0)
 		return -1;
-	c->hook_state = oci_container_hook_state(&c->d.st, "creating");
-	if (!c->hook_state)
-		return oci_err(err, OCI_E_INTERNAL, "cannot build state");
+	if (go_now)
+		return 0;
 	return oci_sync_send(c->sock[0], OCI_SYNC_GO, c->hook_state, strlen(c->hook_state), -1,
 			     err);
 }
@@ -660,7 +709,9 @@ static int start_or_wait(creation *c, int *exit_status, oci_error *err)
 		return 0;
 	log_debug("starting the container process ('%s')", c->cfg->process.args[0]);
 	/* The init just said it waits for start (READY): no status to check. */
-	if (oci_container_start_created(c->d.dirfd, &c->d.st, err) < 0)
+	if (c->fifo_go >= 0)
+		oci_container_started(c->d.dirfd, &c->d.st, c->fifo_go);
+	else if (oci_container_start_created(c->d.dirfd, &c->d.st, err) < 0)
 		return -1;
 	if (c->opts->detach)
 		return 0;

@@ -21,6 +21,10 @@ char *oci_container_hook_state(const oci_state *st, const char *status);
 int oci_container_start_locked(int dirfd, oci_state *st, oci_error *err);
 /* start_locked without the status check, for a create that knows its init waits. */
 int oci_container_start_created(int dirfd, oci_state *st, oci_error *err);
+/* The init has its go on exec.fifo, of which fifo is a write end: the fifo goes, and the
+ * poststart hooks run once the container process started (the init's exec closed the read
+ * side). */
+void oci_container_started(int dirfd, oci_state *st, int fifo);
 /* Kill every process of the container and wait until the init is gone (reaped when it is
  * our child). */
 void oci_container_kill_all(const oci_state *st, bool is_child);

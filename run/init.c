@@ -1,7 +1,8 @@
 /* The container's init, from clone to exec.
  *
  * It was cloned into its new namespaces by the runtime and talks to it over the sync
- * socket: wait for GO (uid/gid maps written, cgroups joined), join namespaces given by path,
+ * socket: join its cgroups (unless the runtime does), wait for GO (uid/gid maps written,
+ * cgroups joined), join namespaces given by path,
  * build the filesystem, let the runtime run prestart/createRuntime, run createContainer,
  * pivot_root, finish the process environment, hand over the pty (and a seccomp notify fd),
  * report READY, and block
@@ -28,6 +29,7 @@
 #include "common/log.h"
 #include "common/spec.h"
 #include "common/util.h"
+#include "run/cgroup/cgroup.h"
 #include "run/hooks.h"
 #include "run/lsm.h"
 #include "run/mounts.h"
@@ -163,6 +165,12 @@ void oci_init_main(oci_init_args *a)
 
 	/* Until READY the runtime owns us: if it dies, so do we. */
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	/* Our cgroups, before anything else is done or allocated here; a failure is told after
+	 * GO, which the runtime sends without waiting for us. */
+	oci_error cg_err = OCI_ERROR_INIT;
+	int cg_r = a->cgroups ? oci_cgroup_enter_self(a->cgroups, a->cgroup_unified,
+						      a->cloned_into_unified, &cg_err)
+			      : 0;
 	close_inherited(a);
 	/* The runtime's own /proc, before any namespace is joined or anything mounted: the
 	 * LSM labels are written through it, never through the container's /proc. */
@@ -181,6 +189,8 @@ void oci_init_main(oci_init_args *a)
 	oci_mount_trees sources;
 	if (oci_mounts_recv_sources(a->sync, cfg, &sources, state, sizeof(state), &err) < 0)
 		_exit(1);
+	if (cg_r < 0)
+		fail(a, &cg_err);
 	/* Nothing in the container may open our /proc/PID/exe (CVE-2019-5736). Only now: a
 	 * non-dumpable process's /proc files belong to root, and an unprivileged runtime (or
 	 * newuidmap for it) could not have written our id maps. */

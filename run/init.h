@@ -27,6 +27,11 @@ typedef struct oci_init_args {
 				   namespaces are its own) */
 	const int *mount_trees; /* per config mount: a detached tree to attach (-1), or NULL */
 	const struct oci_seccomp *seccomp; /* compiled linux.seccomp (empty: none) */
+	/* The cgroups the init joins itself, first thing (NULL: the runtime places it), the
+	 * index of their unified directory (-1: none) and whether the clone put it there. */
+	const struct oci_cgroup *cgroups;
+	int cgroup_unified;
+	bool cloned_into_unified;
 } oci_init_args;
 
 /* Never returns. */

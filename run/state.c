@@ -5,10 +5,12 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "common/json.h"
@@ -314,6 +316,27 @@ uint64_t oci_proc_start_time(pid_t pid, bool *zombie)
 		p++;
 	}
 	return strtoull(p, NULL, 10);
+}
+
+int oci_proc_signal(pid_t pid, uint64_t start, int sig)
+{
+	if (pid <= 0) {
+		errno = ESRCH;
+		return -1;
+	}
+	cleanup_close int pfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (pfd < 0 && errno != ENOSYS)
+		return -1; /* ESRCH: gone */
+	/* The pidfd names whatever process had pid when it was opened. If pid is the one that
+	 * started at start now, that process existed then too and held the pid (a pid is not
+	 * reused while its process exists, zombie included): the pidfd names it. */
+	if (oci_proc_start_time(pid, NULL) != start) {
+		errno = ESRCH;
+		return -1;
+	}
+	if (pfd >= 0)
+		return (int)syscall(SYS_pidfd_send_signal, pfd, sig, NULL, 0);
+	return kill(pid, sig);
 }
 
 int oci_state_status(int dirfd, const oci_state *st)

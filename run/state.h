@@ -83,6 +83,11 @@ int oci_state_read(int dirfd, oci_state *st, oci_error *err);
 
 /* Start time of pid (or 0 when it is gone); *zombie set when it is a zombie. */
 uint64_t oci_proc_start_time(pid_t pid, bool *zombie);
+/* Send sig to pid only while it is the process that started at start: through a pidfd opened
+ * before the check, so the pid cannot be reused by another process between the two. -1 with
+ * errno ESRCH when it is gone or the pid names another process now. Without pidfds (Linux
+ * before 5.3) the check and kill(2) race, as they did before. */
+int oci_proc_signal(pid_t pid, uint64_t start, int sig);
 /* Status from the recorded pid, its start time, the exec fifo and the freezer (paused). */
 int oci_state_status(int dirfd, const oci_state *st);
 const char *oci_status_name(int status);

@@ -9,13 +9,14 @@
 #include "common/error.h"
 
 enum oci_sync_type {
-	OCI_SYNC_GO = 1,     /* runtime -> init: ids mapped, cgroups joined; payload: state JSON */
-	OCI_SYNC_HOOKS,	     /* init -> runtime: mounts done, run prestart/createRuntime now */
-	OCI_SYNC_HOOKS_DONE, /* runtime -> init */
-	OCI_SYNC_PTY,	     /* init -> runtime: the pty master (fd) */
-	OCI_SYNC_READY,	     /* init -> runtime: waiting for start */
-	OCI_SYNC_ERROR,	     /* init -> runtime: payload is the error message */
-	OCI_SYNC_SECCOMP,    /* init -> runtime: the seccomp notify fd (fd) for the agent */
+	OCI_SYNC_GO = 1,       /* runtime -> init: ids mapped, cgroups joined (by the runtime, or by
+				  the init itself before it waits for GO); payload: state JSON */
+	OCI_SYNC_HOOKS,	       /* init -> runtime: mounts done, run prestart/createRuntime now */
+	OCI_SYNC_HOOKS_DONE,   /* runtime -> init */
+	OCI_SYNC_PTY,	       /* init -> runtime: the pty master (fd) */
+	OCI_SYNC_READY,	       /* init -> runtime: waiting for start */
+	OCI_SYNC_ERROR,	       /* init -> runtime: payload is the error message */
+	OCI_SYNC_SECCOMP,      /* init -> runtime: the seccomp notify fd (fd) for the agent */
 	OCI_SYNC_SECCOMP_DONE, /* runtime -> init: the agent has it */
 	OCI_SYNC_PID, /* create's intermediate -> runtime: the init's pid (decimal), cloned into a
 		       * pid namespace joined by path */

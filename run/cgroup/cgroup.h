@@ -39,6 +39,10 @@ typedef struct oci_cgroup_ops {
 		      oci_cgroup *cg, oci_error *err);
 	/* Move pid into the container's cgroup. */
 	int (*enter)(const oci_cgroup *cg, pid_t pid, oci_error *err);
+	/* Move the calling process, single-threaded, into the container's cgroup, the unified
+	 * directory dirs[unified] left out when it was cloned there (CLONE_INTO_CGROUP);
+	 * unified is -1 without one. NULL: the driver cannot (enter is used). */
+	int (*enter_self)(const oci_cgroup *cg, int unified, bool cloned_into, oci_error *err);
 	/* Write res: at create (create=true) the devices list always (runc's defaults
 	 * appended); at update only what res asks. */
 	int (*apply)(const oci_cgroup *cg, const oci_resources *res, bool create, oci_error *err);
@@ -100,6 +104,20 @@ oci_cgroup *oci_cgroup_from_dirs(const char *const *dirs, size_t n, oci_error *e
 void oci_cgroup_free(oci_cgroup *cg);
 
 int oci_cgroup_enter(const oci_cgroup *cg, pid_t pid, oci_error *err);
+/* A new init may join its cgroups itself (oci_cgroup_enter_self) instead of the runtime
+ * writing its pid (oci_cgroup_enter): a write of a pid to cgroup.procs takes the kernel's
+ * global threadgroup lock for writing, which waits for an RCU grace period (1 to 20 ms
+ * measured, the longest wait of a create); a task moving itself alone ("0" to a v1
+ * hierarchy's tasks file) and a clone into a cgroup2 directory (CLONE_INTO_CGROUP) take it
+ * only for reading. False for the drivers that cannot (systemd, the pure v2 one). */
+bool oci_cgroup_can_enter_self(const oci_cgroup *cg);
+/* For clone3's CLONE_INTO_CGROUP: an fd of the handle's unified (cgroup2) directory, with
+ * its index in *unified; -1 (and *unified -1) when the handle has none or it cannot be
+ * opened. */
+int oci_cgroup_open_unified(const oci_cgroup *cg, int *unified);
+/* The calling process (one thread: a fork's child) into every directory of cg; cloned_into:
+ * the clone put it into dirs[unified] already. */
+int oci_cgroup_enter_self(const oci_cgroup *cg, int unified, bool cloned_into, oci_error *err);
 /* Resources at create: everything, the default devices included. */
 int oci_cgroup_apply(const oci_cgroup *cg, const oci_resources *res, oci_error *err);
 /* Resources at update: only what res asks. */

@@ -43,6 +43,8 @@ int oci_cgroup_fs_create(const oci_cgroup_manager *m, const char *rel, const oci
 			 void (*init_level)(const oci_cgroup_mount *mnt, const char *dir),
 			 oci_error *err);
 int oci_cgroup_fs_enter(const oci_cgroup *cg, pid_t pid, oci_error *err);
+/* enter_self of the drivers working on the cgroup filesystem (cgroup.h says why). */
+int oci_cgroup_fs_enter_self(const oci_cgroup *cg, int unified, bool cloned_into, oci_error *err);
 /* The processes of the container's cgroup and of every cgroup below it. */
 int oci_cgroup_fs_pids(const oci_cgroup *cg, pid_t **out, size_t *n, oci_error *err);
 /* Remove the directories and every cgroup below them, children first. */

@@ -266,6 +266,31 @@ int oci_cgroup_enter(const oci_cgroup *cg, pid_t pid, oci_error *err)
 	return cg->ops->enter(cg, pid, err);
 }
 
+bool oci_cgroup_can_enter_self(const oci_cgroup *cg)
+{
+	return cg->ops->enter_self != NULL;
+}
+
+int oci_cgroup_open_unified(const oci_cgroup *cg, int *unified)
+{
+	*unified = -1;
+	/* a hybrid host mounts the unified tree last */
+	for (size_t i = cg->n; i-- > 0;) {
+		if (!oci_cgroup_has(cg->dirs[i], "cgroup.controllers"))
+			continue;
+		int fd = open(cg->dirs[i], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd >= 0)
+			*unified = (int)i;
+		return fd;
+	}
+	return -1;
+}
+
+int oci_cgroup_enter_self(const oci_cgroup *cg, int unified, bool cloned_into, oci_error *err)
+{
+	return cg->ops->enter_self(cg, unified, cloned_into, err);
+}
+
 int oci_cgroup_apply(const oci_cgroup *cg, const oci_resources *res, oci_error *err)
 {
 	return cg->ops->apply(cg, res, true, err);
@@ -457,6 +482,24 @@ int oci_cgroup_fs_enter(const oci_cgroup *cg, pid_t pid, oci_error *err)
 			oci_err_clear(&e);
 			return oci_err_errno(err, code, "cannot join cgroup '%s'", cg->dirs[i]);
 		}
+	}
+	return 0;
+}
+
+int oci_cgroup_fs_enter_self(const oci_cgroup *cg, int unified, bool cloned_into, oci_error *err)
+{
+	for (size_t i = 0; i < cg->n; i++) {
+		/* the unified directory has no tasks file: its cgroup.procs takes the whole
+		 * process (and the lock for writing), for lack of the clone's way in */
+		const char *file = (int)i != unified ? "tasks" : "cgroup.procs";
+		if ((int)i == unified && cloned_into)
+			continue;
+		cleanup_free char *p = oci_asprintf(err, "%s/%s", cg->dirs[i], file);
+		if (!p)
+			return -1;
+		cleanup_close int fd = open(p, O_WRONLY | O_CLOEXEC);
+		if (fd < 0 || write(fd, "0", 1) != 1)
+			return oci_err_errno(err, errno, "cannot join cgroup '%s'", cg->dirs[i]);
 	}
 	return 0;
 }

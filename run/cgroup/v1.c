@@ -550,6 +550,7 @@ const oci_cgroup_ops oci_cgroup_v1_ops = {
     .plan = oci_cgroup_plan_path,
     .create = v1_create,
     .enter = oci_cgroup_fs_enter,
+    .enter_self = oci_cgroup_fs_enter_self,
     .apply = v1_apply_checked,
     .freeze = v1_freeze,
     .is_frozen = v1_is_frozen,

@@ -1,10 +1,11 @@
 #!/usr/bin/env bats
 # oci-unpack against hostile layers that aim at memory and time rather than at paths
-# (tests/lib/hostile.py). Each runs under an address-space limit and a time bound that only a
-# blow-up exceeds: a string per path prefix (400 MB for a 550 KB layer), a walk from the root
+# (tests/lib/hostile.py). Each runs under an address-space limit and a CPU-time bound that only
+# a blow-up exceeds: a string per path prefix (400 MB for a 550 KB layer), a walk from the root
 # per component made (quadratic in depth), a scan of every recorded directory per removal
-# (quadratic in entries). The bounds are several times what the work needs on a loaded
-# machine; they are ceilings, not speed targets. DEST is on a tmpfs, so the disk's speed at
+# (quadratic in entries). The bounds are several times what the work needs; they are ceilings,
+# not speed targets. They count the tool's CPU time (RLIMIT_CPU), which a loaded machine does
+# not stretch as it stretches wall time; a wall bound five times longer catches a hang. DEST is on a tmpfs, so the disk's speed at
 # making hundreds of thousands of directories is not what is measured.
 
 load ../lib/common
@@ -21,9 +22,22 @@ teardown() {
 	[ -z "${FAST:-}" ] || rm -rf "$FAST"
 }
 
+# cpu_bounded SECONDS CMD...: `run` CMD with at most SECONDS of CPU time (then SIGXCPU) and five
+# times that of wall time (then SIGTERM), saying which bound ended it.
+cpu_bounded() {
+	local secs=$1 t0=$SECONDS
+	shift
+	run timeout -k 10 $((secs * 5)) prlimit --cpu="$secs" "$@"
+	case $status in
+	124) echo "timed out after $((secs * 5)) s of wall time" >&2 ;;
+	152 | 137) echo "killed after $secs s of CPU time (exit $status)" >&2 ;;
+	esac
+	echo "took $((SECONDS - t0)) s" >&2
+}
+
 # dos CASE MEGABYTES SECONDS [hostile.py options]: build the case as an image layout (no base
 # layer) and unpack it into $FAST/rootfs with at most MEGABYTES of address space, for at most
-# SECONDS (then SIGTERM: oci-unpack removes its staging directory).
+# SECONDS of CPU time (cpu_bounded).
 dos() {
 	local c=$1 mb=$2 secs=$3
 	shift 3
@@ -34,8 +48,7 @@ dos() {
 	if ldd "$OCI_UNPACK" 2>/dev/null | grep -q libasan; then
 		lim=()
 	fi
-	run timeout -k 10 "$secs" "${lim[@]}" "$OCI_UNPACK" --layout L ${UNPACK_ARGS:-} "$FAST/rootfs"
-	[ "$status" -ne 124 ] || echo "timed out after $secs s" >&2
+	cpu_bounded "$secs" "${lim[@]}" "$OCI_UNPACK" --layout L ${UNPACK_ARGS:-} "$FAST/rootfs"
 }
 
 @test "hostile-dos: 100 entries under fresh 1990-deep parents, in 128 MiB and linear time" {
@@ -174,13 +187,10 @@ PY
 	/usr/bin/python3 "$MKIMAGE" L --layer-blob layer.tar.gz --no-base >/dev/null
 }
 
-# unpack_bounded SECONDS: unpack the layout L into $FAST/rootfs, killed after SECONDS (a
-# ceiling several times what the refusal needs on a loaded machine, far below the attack).
+# unpack_bounded SECONDS: unpack the layout L into $FAST/rootfs, killed after SECONDS of CPU
+# time (a ceiling several times what the refusal needs, far below the attack's).
 unpack_bounded() {
-	local t0=$SECONDS
-	run timeout -k 5 "$1" "$OCI_UNPACK" --layout L "$FAST/rootfs"
-	[ "$status" -ne 124 ] || echo "timed out after $1 s" >&2
-	echo "took $((SECONDS - t0)) s" >&2
+	cpu_bounded "$1" "$OCI_UNPACK" --layout L "$FAST/rootfs"
 }
 
 # refused CASE WHAT: the layer of CASE is refused at once, in one line naming WHAT, and
@@ -257,9 +267,7 @@ for i, p in enumerate(["oci-layout", "index.json"] + sorted(
         t.addfile(ti, f)
 t.close()
 PY
-	local t0=$SECONDS
-	run timeout -k 5 10 "$OCI_UNPACK" -i img.tar "$FAST/rootfs"
-	echo "took $((SECONDS - t0)) s" >&2
+	cpu_bounded 10 "$OCI_UNPACK" -i img.tar "$FAST/rootfs"
 	assert_failure
 	assert_one_line_error oci-unpack
 	assert_output_contains "entry 'oci-layout': pax extended header of 9"

@@ -573,6 +573,10 @@ userns_holder() {
 	pid=$(rt_state_field "$CID" pid)
 	grep -qx "$pid" /sys/fs/cgroup/pids/ocitest-$CID/cgroup.procs
 	grep -qx "$pid" /sys/fs/cgroup/memory/ocitest-$CID/cgroup.procs
+	# in every hierarchy, the unified one and named ones included, whether the runtime
+	# placed the init or the init joined by itself (tasks files, CLONE_INTO_CGROUP)
+	[ "$(grep -c . /proc/"$pid"/cgroup)" = "$(grep -c . /proc/self/cgroup)" ]
+	! grep -v ":/ocitest-$CID\$" /proc/"$pid"/cgroup || false
 	rt delete --force "$CID"
 	[ ! -d /sys/fs/cgroup/pids/ocitest-$CID ]
 	[ ! -d /sys/fs/cgroup/memory/ocitest-$CID ]

@@ -450,6 +450,50 @@ START_TEST(test_freezers)
 }
 END_TEST
 
+/* The init's own join (hybrid host): "0" (itself) into each v1 hierarchy's tasks file, the
+ * unified directory left alone when the clone put it there, else its cgroup.procs; a missing
+ * tasks file is an error naming the directory. The pure v2 and systemd drivers leave the
+ * join to the runtime. */
+START_TEST(test_enter_self)
+{
+	oci_error err = OCI_ERROR_INIT;
+	host(true, true);
+	static const char *v1[] = {"memory",  "cpu,cpuacct", "pids", "cpuset",
+				   "freezer", "devices",     "blkio"};
+	char rel[128];
+	for (size_t i = 0; i < ARRAY_SIZE(v1); i++) {
+		snprintf(rel, sizeof(rel), "%s/oci-run/c/tasks", v1[i]);
+		put(rel, "");
+	}
+	put("unified/oci-run/c/cgroup.procs", "");
+	ck_assert(oci_cgroup_can_enter_self(cg));
+	int unified;
+	int fd = oci_cgroup_open_unified(cg, &unified);
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	ck_assert_int_ge(unified, 0);
+	ck_assert_ptr_nonnull(strstr(cg->dirs[unified], "/unified/oci-run/c"));
+	ck_assert_int_eq(oci_cgroup_enter_self(cg, unified, true, &err), 0);
+	for (size_t i = 0; i < ARRAY_SIZE(v1); i++) {
+		snprintf(rel, sizeof(rel), "%s/oci-run/c/tasks", v1[i]);
+		ck_assert_str_eq(get(rel), "0");
+	}
+	ck_assert_str_eq(get("unified/oci-run/c/cgroup.procs"), "");
+	ck_assert_int_eq(oci_cgroup_enter_self(cg, unified, false, &err), 0);
+	ck_assert_str_eq(get("unified/oci-run/c/cgroup.procs"), "0");
+	snprintf(rel, sizeof(rel), "%s/pids/oci-run/c/tasks", base);
+	ck_assert_int_eq(unlink(rel), 0);
+	ck_assert_int_lt(oci_cgroup_enter_self(cg, unified, true, &err), 0);
+	ck_assert_ptr_nonnull(strstr(err.msg, "cannot join cgroup"));
+	ck_assert_ptr_nonnull(strstr(err.msg, "/pids/oci-run/c"));
+	unhost();
+
+	host(false, true);
+	ck_assert(!oci_cgroup_can_enter_self(cg));
+	unhost();
+}
+END_TEST
+
 /* v2: a freeze the kernel never reports done ("frozen 0" in cgroup.events) is an error, and
  * the cgroup is thawed again when this freeze froze it (runc: "unable to freeze"). The wait
  * is 50 ms here instead of pause's 5 s. */
@@ -496,6 +540,7 @@ int main(void)
 	tcase_add_test(tc, test_v2_refusals);
 	tcase_add_test(tc, test_parse_errors_name_the_path);
 	tcase_add_test(tc, test_freezers);
+	tcase_add_test(tc, test_enter_self);
 	tcase_add_test(tc, test_v2_freeze_that_never_happens);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);

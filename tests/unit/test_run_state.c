@@ -481,6 +481,40 @@ START_TEST(test_proc_start_time)
 }
 END_TEST
 
+/* Whether pid is a live process (not gone, not a zombie) that started at start. */
+static bool alive(pid_t pid, uint64_t start)
+{
+	bool zombie;
+	return oci_proc_start_time(pid, &zombie) == start && !zombie;
+}
+
+/* oci_proc_signal signals a pid only while it is the process that started at the recorded
+ * time: never another process that reused the pid. */
+START_TEST(test_proc_signal)
+{
+	int wake;
+	pid_t pid = spawn(&wake, NULL);
+	uint64_t start = oci_proc_start_time(pid, NULL);
+	ck_assert_uint_gt(start, 0);
+
+	/* recorded with another start time: another process has the pid now */
+	errno = 0;
+	ck_assert_int_eq(oci_proc_signal(pid, start + 1, SIGKILL), -1);
+	ck_assert_int_eq(errno, ESRCH);
+	ck_assert(alive(pid, start));
+	ck_assert_int_eq(oci_proc_signal(0, 0, SIGKILL), -1);
+	ck_assert_int_eq(oci_proc_signal(pid, start, 0), 0);
+	ck_assert(alive(pid, start));
+
+	/* exited and reaped: gone (a reused pid is tested by test_run_container.c) */
+	let_exit(pid, wake);
+	ck_assert_int_eq(waitpid(pid, NULL, 0), pid);
+	errno = 0;
+	ck_assert_int_eq(oci_proc_signal(pid, start, SIGKILL), -1);
+	ck_assert_int_eq(errno, ESRCH);
+}
+END_TEST
+
 /* The status of the container write_state() describes. */
 static const char *status_with(pid_t pid, uint64_t start, const char *cgroups)
 {
@@ -631,6 +665,7 @@ int main(void)
 	tcase_add_test(tc, test_write_file);
 	tcase_add_test(tc, test_load);
 	tcase_add_test(tc, test_proc_start_time);
+	tcase_add_test(tc, test_proc_signal);
 	tcase_add_test(tc, test_status);
 	tcase_add_test(tc, test_status_names);
 	tcase_add_test(tc, test_state_json);

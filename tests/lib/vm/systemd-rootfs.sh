@@ -83,7 +83,8 @@ ln -sf /etc/systemd/system/oci-test.service \
 rm -rf "$root/var/cache/apt/archives/"*.deb "$root/var/lib/apt/lists/"*
 
 size=$(($(du -smx "$root" | cut -f1) + 512))
-mkfs.ext4 -q -L ocigroot -d "$root" "$work/root.img" "${size}M" || die "mkfs.ext4 failed"
+# stdout carries only the image path: mke2fs says "Creating regular file" there even with -q
+mkfs.ext4 -q -L ocigroot -d "$root" "$work/root.img" "${size}M" >&2 || die "mkfs.ext4 failed"
 mv "$work/root.img" "$img"
 find "$CACHE_DIR" -maxdepth 1 -name 'systemd-guest-*.img' ! -name "$(basename "$img")" -delete
 echo "systemd-rootfs: image built in $(($(date +%s) - start))s" >&2

@@ -255,8 +255,9 @@ run | run-systemd)
 	if ! boot "$share" "$limit" "$disk"; then
 		rm -rf "$share/out.boot1"
 		mv "$share/out" "$share/out.boot1"
-		echo "vm: guest did not finish (in ${limit}s at most; end of its console: $(tail -c 200 "$share/out.boot1/console.log" | tr -d '\r' | tail -1)); retrying once" >&2
-		boot "$share" "$limit" "$disk" || die "guest did not finish twice; console: $share/out/console.log"
+		echo "vm: guest did not finish (in ${limit}s at most; end of its console: $(tail -c 200 "$share/out.boot1/console.log" 2>/dev/null | tr -d '\r' | tail -1); qemu said: $(tail -c 300 "$share/out.boot1/qemu.err" 2>/dev/null)); retrying once" >&2
+		boot "$share" "$limit" "$disk" ||
+			die "guest did not finish twice; console: $share/out/console.log; qemu said: $(tail -c 300 "$share/out/qemu.err" 2>/dev/null)"
 	fi
 	stage=$(grep -aoE 'vm: test stage at [0-9.]+s' "$share/out/console.log" | head -1 | cut -d' ' -f5)
 	done_at=$(grep -aoE 'vm: done at [0-9.]+s' "$share/out/console.log" | head -1 | cut -d' ' -f4)
