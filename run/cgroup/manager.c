@@ -589,7 +589,7 @@ int oci_cgroup_fs_destroy(const oci_cgroup *cg, oci_error *err)
 }
 
 /* The pids listed in dir/cgroup.procs appended to *pids (*n of *cap). */
-static int add_procs(const char *dir, pid_t **pids, size_t *n, size_t *cap, oci_error *err)
+int oci_cgroup_read_procs(const char *dir, pid_t **pids, size_t *n, size_t *cap, oci_error *err)
 {
 	cleanup_free char *p = oci_asprintf(err, "%s/cgroup.procs", dir);
 	if (!p)
@@ -632,7 +632,7 @@ int oci_cgroup_fs_pids(const oci_cgroup *cg, pid_t **out, size_t *n, oci_error *
 			return oci_err(err, OCI_E_INTERNAL, "out of memory");
 		int r = 0;
 		for (size_t k = 0; k < count && r == 0; k++)
-			r = add_procs(all[k], out, n, &cap, err);
+			r = oci_cgroup_read_procs(all[k], out, n, &cap, err);
 		oci_cgroup_free_list(all, count);
 		if (r < 0) {
 			free(*out);
@@ -644,6 +644,31 @@ int oci_cgroup_fs_pids(const oci_cgroup *cg, pid_t **out, size_t *n, oci_error *
 			return 0;
 	}
 	return 0;
+}
+
+bool oci_cgroup_wait_frozen(const char *dir, bool (*frozen)(const char *dir), unsigned wait_ms)
+{
+	/* The kernel freezes the tasks one by one: the write only asks for it. */
+	for (unsigned t = 0; !frozen(dir); t += 5) {
+		if (t >= wait_ms)
+			return false;
+		struct timespec ts = {0, 5 * 1000 * 1000};
+		nanosleep(&ts, NULL);
+	}
+	return true;
+}
+
+const char *oci_cgroup_thaw_again(const char *dir, const char *file, const char *thawed_val,
+				  bool froze)
+{
+	/* Put back what the freeze changed: a cgroup left half frozen would stop some of the
+	 * container's processes (and every new one) while pause said it failed. */
+	if (!froze)
+		return "";
+	oci_error e = OCI_ERROR_INIT;
+	int r = oci_cgroup_write(dir, file, thawed_val, "", &e);
+	oci_err_clear(&e);
+	return r < 0 ? " (and it could not be thawed again)" : " (thawed again)";
 }
 
 bool oci_word_in(const char *list, const char *word)
