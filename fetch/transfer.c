@@ -168,9 +168,15 @@ int oci_xfer_lookup(oci_xfer_set *s, oci_error *err)
 		oci_xfer *x = &s->x[i];
 		s->total += (uint64_t)x->size;
 		int fd = -1;
-		int r = oci_cache_get(s->store, &x->digest, x->size, true, &fd, err);
+		bool skipped = false;
+		int r = oci_cache_get_unless(s->store, &x->digest, x->size, true, s->unneeded,
+					     s->unneeded_ud, &skipped, &fd, err);
 		if (r < 0)
 			return oci_err_prefix(err, "%s", x->what);
+		if (skipped)
+			log_debug("%s: cached, not hashed again: the stream's reader (oci-unpack "
+				  "--cache) has its tree and needs none of its bytes",
+				  x->what);
 		if (r > 0)
 			xfer_finish(s, x, fd, true);
 	}
