@@ -332,20 +332,6 @@ int oci_safe_open_beneath(int rootfd, const char *path, int flags, oci_error *er
 	return oci_safe_open(rootfd, path, flags, 0, err);
 }
 
-int oci_safe_create_beneath(int rootfd, const char *path, mode_t mode)
-{
-	if (oci_safepath_force_fallback) {
-		errno = ENOSYS;
-		return -1;
-	}
-	struct open_how how = {
-	    .flags = (uint64_t)(O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC),
-	    .mode = mode,
-	    .resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS,
-	};
-	return sys_openat2(rootfd, path, &how);
-}
-
 int oci_safe_open_parent(int rootfd, const char *path, const char **leaf, char *leafbuf,
 			 size_t leaflen, oci_error *err)
 {
@@ -377,6 +363,135 @@ int oci_safe_open_parent(int rootfd, const char *path, const char **leaf, char *
 	if (fd < 0)
 		return oci_err_prefix(err, "parent of '%s'", path);
 	return fd;
+}
+
+/* ---- the cursor: the beneath rule with memory ---- */
+
+/* The fds a cursor keeps for a path of n components: the last CURSOR_WINDOW prefixes (the
+ * neighbours of the next path, in an archive's order) and every CURSOR_STRIDE-th one (an
+ * anchor no more than CURSOR_STRIDE lookups above any prefix, for a walk back up a deep
+ * tree); 32 + 2048 / 32 = OCI_SAFE_CURSOR_FDS at most. */
+#define CURSOR_WINDOW 32
+#define CURSOR_STRIDE 32
+
+static bool cursor_keeps(size_t i, size_t n)
+{
+	return i + CURSOR_WINDOW >= n || (i + 1) % CURSOR_STRIDE == 0;
+}
+
+void oci_safe_cursor_init(oci_safe_cursor *c, int rootfd)
+{
+	c->rootfd = rootfd;
+	c->stale = false;
+	c->loose = -1;
+	c->n = 0;
+	c->path[0] = '\0';
+}
+
+/* Close the kept fds of components from..n-1 and keep the first from. */
+static void cursor_cut(oci_safe_cursor *c, size_t from)
+{
+	for (size_t i = from; i < c->n; i++)
+		if (c->fds[i] >= 0)
+			close(c->fds[i]);
+	if (from < c->n)
+		c->n = from;
+}
+
+void oci_safe_cursor_release(oci_safe_cursor *c)
+{
+	cursor_cut(c, 0);
+	if (c->loose >= 0)
+		close(c->loose);
+	oci_safe_cursor_init(c, -1);
+}
+
+void oci_safe_cursor_forget(oci_safe_cursor *c)
+{
+	c->stale = true;
+}
+
+/* The path's component ends, checked clean; n components. */
+static int cursor_split(const char *dir, uint16_t *ends, size_t *n, oci_error *err)
+{
+	size_t k = 0, i = 0, len = strlen(dir);
+	if (len >= sizeof(((oci_safe_cursor *)0)->path))
+		return oci_err_errno(err, ENAMETOOLONG, "cannot open '%.64s...'", dir);
+	while (i < len) {
+		size_t cl = strcspn(dir + i, "/");
+		if (cl == 0 || cl > NAME_MAX || (cl == 1 && dir[i] == '.') ||
+		    (cl == 2 && dir[i] == '.' && dir[i + 1] == '.') ||
+		    (dir[i + cl] == '/' && !dir[i + cl + 1]))
+			return oci_err(err, OCI_E_INVALID, "'%s' is not a clean relative path",
+				       dir);
+		i += cl;
+		ends[k++] = (uint16_t)i;
+		i += dir[i] == '/';
+	}
+	*n = k;
+	return 0;
+}
+
+int oci_safe_cursor_dir(oci_safe_cursor *c, const char *dir, oci_error *err)
+{
+	uint16_t ends[OCI_SAFE_CURSOR_MAXDEPTH];
+	size_t m = 0, same = 0;
+	if (c->loose >= 0) {
+		close(c->loose);
+		c->loose = -1;
+	}
+	if (c->stale) {
+		cursor_cut(c, 0);
+		c->stale = false;
+	}
+	if (cursor_split(dir, ends, &m, err) < 0)
+		return -1;
+	/* the leading components this path shares with the one held */
+	for (size_t start = 0; same < m && same < c->n && ends[same] == c->ends[same];
+	     start = ends[same++] + 1u)
+		if (memcmp(dir + start, c->path + start, ends[same] - start))
+			break;
+	/* the deepest of them whose fd is kept: the walk goes on from there */
+	size_t base = same;
+	while (base > 0 && c->fds[base - 1] < 0)
+		base--;
+	cursor_cut(c, base);
+	memcpy(c->path, dir, strlen(dir) + 1);
+	memcpy(c->ends, ends, m * sizeof(*ends));
+	for (size_t k = base; k < m; k++) {
+		size_t start = k ? ends[k - 1] + 1u : 0;
+		char comp[NAME_MAX + 1];
+		memcpy(comp, dir + start, ends[k] - start);
+		comp[ends[k] - start] = '\0';
+		int fd = openat(k ? c->fds[k - 1] : c->rootfd, comp,
+				O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0 && (errno == ENOTDIR || errno == ELOOP)) {
+			/* A symlink (or no directory): the rule applied from the root to the
+			 * prefix ending here, as a walk of the whole path would. */
+			char prefix[sizeof(c->path)];
+			memcpy(prefix, dir, ends[k]);
+			prefix[ends[k]] = '\0';
+			fd = oci_safe_open_beneath(c->rootfd, prefix, O_PATH | O_DIRECTORY, NULL);
+		}
+		if (fd < 0) {
+			/* the error the whole path gets from the rule, in its words */
+			c->n = k;
+			fd = oci_safe_open_beneath(c->rootfd, dir, O_PATH | O_DIRECTORY, err);
+			if (fd >= 0)
+				c->loose = fd; /* it changed under us: valid, not kept */
+			return fd;
+		}
+		c->fds[k] = fd;
+		c->n = k + 1;
+	}
+	/* what slid out of the window, but for the anchors (kept fds that are not anchors lie
+	 * in the window of the previous path, which ended at or after base) */
+	for (size_t i = base > CURSOR_WINDOW ? base - CURSOR_WINDOW : 0; i < m; i++)
+		if (c->fds[i] >= 0 && !cursor_keeps(i, m)) {
+			close(c->fds[i]);
+			c->fds[i] = -1;
+		}
+	return m ? c->fds[m - 1] : c->rootfd;
 }
 
 /* The walk keeps its place: an ordinary component is opened (or made, then opened) in the

@@ -5,7 +5,7 @@
  *            resolved as if the root were "/": an absolute symlink restarts at the root and
  *            ".." stops there, so every path leads somewhere inside. For the runtime and for
  *            the image's own view of its files.
- *   beneath  (oci_safe_open_beneath, oci_safe_create_beneath): a symlink that would lead
+ *   beneath  (oci_safe_open_beneath, oci_safe_cursor_dir): a symlink that would lead
  *            out of the root (absolute, or ".." above it) is refused (OCI_E_UNSAFE) where
  *            the kernel can tell. For applying layers, where no honest image needs one.
  *   procfs   (oci_safe_procfs_open, oci_safe_procfs_open_self): a handle on a real procfs
@@ -16,13 +16,15 @@
  * Uses openat2 (RESOLVE_IN_ROOT or RESOLVE_BENEATH, with RESOLVE_NO_MAGICLINKS) where the
  * kernel has it, and a component-by-component walk with O_NOFOLLOW otherwise, resolving
  * symlinks by hand against the root (with a loop limit). Nothing here caches a lookup: each
- * call walks afresh, so a symlink swapped in between two calls is seen by the second. */
+ * call walks afresh, so a symlink swapped in between two calls is seen by the second; the one
+ * exception, the cursor, is told by its owner when anything is removed or replaced. */
 #ifndef OCI_SAFEPATH_H
 #define OCI_SAFEPATH_H
 
 #include <stdbool.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <stdint.h>
 
 #include "common/error.h"
 
@@ -50,12 +52,38 @@ int oci_safe_mkdir_p(int rootfd, const char *path, mode_t mode, oci_error *err);
  * instead: such a symlink is then confined to the root rather than refused. No O_CREAT. */
 int oci_safe_open_beneath(int rootfd, const char *path, int flags, oci_error *err);
 
-/* The beneath rule's fast path for a new regular file: one openat2(RESOLVE_BENEATH) that
- * creates path (O_WRONLY|O_CREAT|O_EXCL|O_NOFOLLOW: never over an existing name, never
- * through the leaf). Returns the fd, or -1 with errno and no error set when the caller must
- * take its general path (the name exists, a parent is missing, a symlink leads out, no
- * openat2), which checks everything again and reports it. */
-int oci_safe_create_beneath(int rootfd, const char *path, mode_t mode);
+/* The beneath rule with memory, for applying a layer's entries one after the other: the
+ * directory fds of the last path resolved are kept, so a path sharing a prefix with it costs
+ * one openat(O_NOFOLLOW) per new component instead of a walk from the root (a tree n
+ * directories deep costs O(n) lookups, not O(n^2)). A component that is not a plain directory
+ * there (a symlink, anything else) is resolved afresh from the root by
+ * oci_safe_open_beneath, with its errors and texts. The owner must call
+ * oci_safe_cursor_forget whenever it removes or replaces any name under the root: that is
+ * the only way an existing name's lookup can change (new names leave it alone), and
+ * forgetting is what lets the cursor keep fds across calls at all. At most
+ * OCI_SAFE_CURSOR_FDS fds are held, whatever the depth. */
+#define OCI_SAFE_CURSOR_MAXDEPTH 2048 /* components of a path under PATH_MAX */
+#define OCI_SAFE_CURSOR_FDS	 96
+typedef struct oci_safe_cursor {
+	int rootfd;
+	bool stale;	 /* forget was called: drop everything at the next call */
+	int loose;	 /* an fd returned without being kept, closed at the next call */
+	size_t n;	 /* components of path */
+	char path[4096]; /* the directory held, as given (clean, relative) */
+	uint16_t ends[OCI_SAFE_CURSOR_MAXDEPTH]; /* end of each component in path */
+	int fds[OCI_SAFE_CURSOR_MAXDEPTH];	 /* fd of each prefix, -1 when not held */
+} oci_safe_cursor;
+
+void oci_safe_cursor_init(oci_safe_cursor *c, int rootfd);
+void oci_safe_cursor_release(oci_safe_cursor *c);
+/* Something under the root was removed or replaced: nothing held may be used again. fds
+ * returned before stay open until the next oci_safe_cursor_dir or release. */
+void oci_safe_cursor_forget(oci_safe_cursor *c);
+/* The directory dir (a clean relative path: no "", "." or ".." component, no slash at
+ * either end; "" is the root) by the beneath rule, as oci_safe_open_beneath(rootfd, dir,
+ * O_PATH | O_DIRECTORY) gives it. The fd is the cursor's: valid until the next call, forget
+ * does not close it, the caller must not. */
+int oci_safe_cursor_dir(oci_safe_cursor *c, const char *dir, oci_error *err);
 
 /* mkdir -p by the in-root rule, as runc's MkdirAllInRoot: symlinks are followed as if the root
  * were "/" (absolute targets restart at the root, ".." never climbs above it) and whatever

@@ -236,6 +236,7 @@ typedef struct creation {
 	const oci_config *cfg; /* config.json, typed */
 	oci_container_dir d;   /* state directory, cgroups, state */
 	int fifo;	       /* exec.fifo, until the init holds it */
+	int fifo_go;	       /* run: a write end of it, the init's go already in it */
 	int sock[2];	       /* sync socketpair: ours, the init's */
 	int master;	       /* the pty master of a foreground run */
 	oci_seccomp seccomp;
@@ -251,14 +252,14 @@ static void creation_init(creation *c, const oci_runtime *rt, const oci_create_o
 	memset(c, 0, sizeof(*c));
 	c->rt = rt;
 	c->opts = opts;
-	c->d.rootfd = c->d.dirfd = c->fifo = c->master = -1;
+	c->d.rootfd = c->d.dirfd = c->fifo = c->fifo_go = c->master = -1;
 	c->sock[0] = c->sock[1] = -1;
 	c->pid = -1;
 }
 
 static void creation_release(creation *c)
 {
-	int *fds[] = {&c->sock[0], &c->sock[1], &c->master, &c->fifo};
+	int *fds[] = {&c->sock[0], &c->sock[1], &c->master, &c->fifo, &c->fifo_go};
 	for (size_t i = 0; i < ARRAY_SIZE(fds); i++)
 		if (*fds[i] >= 0) {
 			close(*fds[i]);
@@ -369,6 +370,14 @@ static int prepare_state(creation *c, const oci_bundle_config *b, const ns_plan 
 	c->fifo = openat(c->d.dirfd, OCI_EXEC_FIFO, O_RDWR | O_CLOEXEC);
 	if (c->fifo < 0)
 		return oci_err_errno(err, errno, "cannot open exec fifo");
+	/* run: nothing happens between the init's READY and start (no pid file to write
+	 * first), so its go is in the fifo from the start and the init goes on to its exec at
+	 * once, instead of waiting for us to wake up and write it (a switch to us and back). */
+	if ((c->opts->foreground || c->opts->detach) && !c->opts->pid_file) {
+		c->fifo_go = openat(c->d.dirfd, OCI_EXEC_FIFO, O_WRONLY | O_CLOEXEC);
+		if (c->fifo_go < 0 || write(c->fifo_go, "0", 1) != 1)
+			return oci_err_errno(err, errno, "cannot open exec fifo");
+	}
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, c->sock) < 0)
 		return oci_err_errno(err, errno, "socketpair");
 	return 0;
@@ -616,6 +625,17 @@ static int spawn_init(creation *c, const oci_bundle_config *b, const ns_plan *ns
 	c->fifo = -1;
 	c->d.st.pid = pid;
 	c->d.st.pid_start = oci_proc_start_time(pid, NULL);
+	c->hook_state = oci_container_hook_state(&c->d.st, "creating");
+	if (!c->hook_state)
+		return oci_err(err, OCI_E_INTERNAL, "cannot build state");
+	/* When the init has nothing of ours to wait for (id maps, mount sources, a cgroup join,
+	 * network devices), GO goes first: the state is written while the init builds the
+	 * container. A runtime killed before the state is written takes the init with it
+	 * (PDEATHSIG), as before. */
+	bool go_now = ia.cgroups && b->cfg.linux_.n_net_devices == 0;
+	if (go_now && oci_sync_send(c->sock[0], OCI_SYNC_GO, c->hook_state, strlen(c->hook_state),
+				    -1, err) < 0)
+		return -1;
 	/* Recorded before anything else can fail: a runtime killed from here on leaves a state
 	 * that `delete --force` can clean. */
 	if (oci_state_write(c->d.dirfd, &c->d.st, err) < 0)
@@ -634,9 +654,8 @@ static int spawn_init(creation *c, const oci_bundle_config *b, const ns_plan *ns
 			join_net = ns->join_fds[i];
 	if (oci_netdev_move_in(&b->cfg.linux_, pid, join_net, c->d.dirfd, err) < 0)
 		return -1;
-	c->hook_state = oci_container_hook_state(&c->d.st, "creating");
-	if (!c->hook_state)
-		return oci_err(err, OCI_E_INTERNAL, "cannot build state");
+	if (go_now)
+		return 0;
 	return oci_sync_send(c->sock[0], OCI_SYNC_GO, c->hook_state, strlen(c->hook_state), -1,
 			     err);
 }
@@ -690,7 +709,9 @@ static int start_or_wait(creation *c, int *exit_status, oci_error *err)
 		return 0;
 	log_debug("starting the container process ('%s')", c->cfg->process.args[0]);
 	/* The init just said it waits for start (READY): no status to check. */
-	if (oci_container_start_created(c->d.dirfd, &c->d.st, err) < 0)
+	if (c->fifo_go >= 0)
+		oci_container_started(c->d.dirfd, &c->d.st, c->fifo_go);
+	else if (oci_container_start_created(c->d.dirfd, &c->d.st, err) < 0)
 		return -1;
 	if (c->opts->detach)
 		return 0;

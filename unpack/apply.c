@@ -1,15 +1,19 @@
 /* Create one tar entry inside the root filesystem, safely, whatever the archive says.
  *
- * Every entry is resolved afresh from the root by the beneath rule (common/safepath.h), so a
- * symlink planted by an earlier entry or layer can never lead a write outside the root,
- * and nothing is cached across entries. The leaf itself is never followed: it is removed and
- * created anew with O_EXCL / mkdirat / symlinkat / linkat / mknodat in its parent's fd, and
- * metadata is set through the new file's fd or with AT_SYMLINK_NOFOLLOW. A new regular file,
- * the common case, costs one openat2 (parents resolved beneath the root, leaf created with
- * O_EXCL), its writes, fchown and futimens; everything else, and any surprise on that path,
- * goes the general way: parent fd, make room, create. Directory modes and
- * times are applied at the very end, deepest first, so that creating children cannot change a
- * directory's mtime and a read-only directory cannot block its own contents. */
+ * Every entry's parent is resolved by the beneath rule (common/safepath.h), so a symlink
+ * planted by an earlier entry or layer can never lead a write outside the root. It goes
+ * through the root's cursor, which keeps the directory fds of the previous entry's parents:
+ * an entry next to the last one costs no lookup, one a level deeper one openat(O_NOFOLLOW)
+ * of a plain directory, and a symlink on the way is resolved from the root by the rule
+ * itself. What makes keeping fds across entries safe: a name's lookup can change only when a
+ * name is removed or replaced, and every removal here (clear_leaf, whiteouts, the opaque
+ * prune) first tells the cursor to drop all it holds (oci_unpack_root_removed); writers and
+ * the rest only add names. The leaf itself is never followed: it is created with O_EXCL /
+ * mkdirat / symlinkat / linkat / mknodat in its parent's fd (removed first when the name is
+ * taken), and metadata is set through the new file's fd or with AT_SYMLINK_NOFOLLOW.
+ * Directory modes and times are applied at the very end, each directory after everything
+ * below it, so that creating children cannot change a directory's mtime and a read-only
+ * directory cannot block its own contents. */
 #include <archive.h>
 #include <archive_entry.h>
 #include <errno.h>
@@ -46,12 +50,14 @@ int oci_unpack_root_init(oci_unpack_root *r, int rootfd, const oci_unpack_opts *
 	r->opts = opts;
 	oci_unpack_pathtree_init(&r->layer_tree, max_nodes(opts));
 	oci_unpack_pathtree_init(&r->dir_tree, max_nodes(opts));
+	oci_safe_cursor_init(&r->cursor, rootfd);
 	return 0;
 }
 
 void oci_unpack_root_release(oci_unpack_root *r)
 {
 	oci_unpack_writers_free(r->writers);
+	oci_safe_cursor_release(&r->cursor);
 	oci_unpack_pathtree_release(&r->layer_tree);
 	oci_unpack_pathtree_release(&r->dir_tree);
 	free(r->opaque);
@@ -67,6 +73,16 @@ int oci_unpack_root_mark(oci_unpack_root *r, const char *path, oci_error *err)
 		return -1;
 	r->layer_tree.nodes[id].val = 1;
 	return 0;
+}
+
+void oci_unpack_root_removed(oci_unpack_root *r)
+{
+	oci_safe_cursor_forget(&r->cursor);
+}
+
+int oci_unpack_root_dir(oci_unpack_root *r, const char *dir, oci_error *err)
+{
+	return oci_safe_cursor_dir(&r->cursor, dir, err);
 }
 
 void oci_unpack_root_forget(oci_unpack_root *r, const char *path)
@@ -128,61 +144,105 @@ static bool dir_live(const oci_unpack_root *r, size_t i)
 	return oci_unpack_pathtree_live(&r->dir_tree, id) && r->dir_tree.nodes[id].val == i + 1;
 }
 
-static int cmp_depth_desc(const void *a, const void *b, void *arg)
-{
-	const oci_unpack_root *r = arg;
-	const oci_unpack_dirmeta *da = &r->dirs[*(const size_t *)a],
-				 *db = &r->dirs[*(const size_t *)b];
-	return (int)r->dir_tree.nodes[db->node].depth - (int)r->dir_tree.nodes[da->node].depth;
-}
-
 int oci_unpack_root_sync(oci_unpack_root *r, oci_error *err)
 {
 	return oci_unpack_writers_drain(r->writers, err);
 }
 
+/* Mode and times of one recorded directory at path; one removed or replaced since is left
+ * alone. Its parent comes from the cursor (the previous directory's neighbour), its leaf is
+ * never followed. */
+static int restore_dir(oci_unpack_root *r, char *path, size_t len, const oci_unpack_dirmeta *d,
+		       oci_error *err)
+{
+	struct timespec ts[2] = {d->atime, d->mtime};
+	cleanup_close int fd = -1;
+	if (!len) {
+		fd = fcntl(r->rootfd, F_DUPFD_CLOEXEC, 3);
+	} else {
+		char *slash = memrchr(path, '/', len);
+		oci_error e2 = OCI_ERROR_INIT;
+		if (slash)
+			*slash = '\0';
+		int pfd = oci_unpack_root_dir(r, slash ? path : "", &e2);
+		if (slash)
+			*slash = '/';
+		if (pfd < 0)
+			return 0; /* removed since: nothing to restore */
+		fd = openat(pfd, slash ? slash + 1 : path,
+			    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0)
+			return 0;
+	}
+	if (fd < 0)
+		return oci_err_errno(err, errno, "cannot open directory '%s'", path);
+	if (fchmod(fd, d->mode) < 0)
+		return oci_err_errno(err, errno, "cannot chmod directory '%s'", path);
+	if (futimens(fd, ts) < 0)
+		return oci_err_errno(err, errno, "cannot set times of directory '%s'", path);
+	return 0;
+}
+
+/* path (len bytes, *cap allocated) extended by node id's name. */
+static int path_push(const oci_unpack_pathtree *t, uint32_t id, char **path, size_t *len,
+		     size_t *cap, oci_error *err)
+{
+	const oci_unpack_pathnode *n = &t->nodes[id];
+	size_t need = *len + 1 + n->name_len + 1;
+	if (need > *cap) {
+		size_t ncap = *cap * 2 > need ? *cap * 2 : need;
+		char *p = realloc(*path, ncap);
+		if (!p)
+			return oci_err_errno(err, ENOMEM, "cannot allocate a path");
+		*path = p;
+		*cap = ncap;
+	}
+	if (n->parent != 0)
+		(*path)[(*len)++] = '/';
+	memcpy(*path + *len, t->names + n->name_off, n->name_len);
+	*len += n->name_len;
+	(*path)[*len] = '\0';
+	return 0;
+}
+
+/* Directories' modes and times, each directory after everything below it (creating children
+ * cannot change its mtime then, and a read-only directory cannot block its own contents): a
+ * walk of the recorded tree in post-order, without a stack (the depth is the image's), in
+ * which each directory is a neighbour of the one before, so the cursor finds its parent in a
+ * few lookups whatever the depth. */
 int oci_unpack_root_finish(oci_unpack_root *r, oci_error *err)
 {
+	const oci_unpack_pathtree *t = &r->dir_tree;
 	if (oci_unpack_root_sync(r, err) < 0)
 		return -1;
-	cleanup_free size_t *order = oci_calloc(r->n_dirs + 1, sizeof(*order), err);
-	size_t n = 0;
-	if (!order)
+	if (!r->n_dirs)
+		return 0;
+	size_t cap = 256, len = 0;
+	cleanup_free char *path = oci_malloc(cap, err);
+	if (!path)
 		return -1;
-	for (size_t i = 0; i < r->n_dirs; i++)
-		if (dir_live(r, i))
-			order[n++] = i;
-	qsort_r(order, n, sizeof(*order), cmp_depth_desc, r);
-	for (size_t k = 0; k < n; k++) {
-		const oci_unpack_dirmeta *d = &r->dirs[order[k]];
-		struct timespec ts[2] = {d->atime, d->mtime};
-		cleanup_close int fd = -1;
-		cleanup_free char *path = oci_unpack_pathtree_path(&r->dir_tree, d->node, err);
-		if (!path)
-			return -1;
-		if (!*path) {
-			fd = fcntl(r->rootfd, F_DUPFD_CLOEXEC, 3);
-		} else {
-			char leafbuf[NAME_MAX + 1];
-			const char *leaf;
-			oci_error e2 = OCI_ERROR_INIT;
-			cleanup_close int pfd = oci_safe_open_parent(r->rootfd, path, &leaf,
-								     leafbuf, sizeof(leafbuf), &e2);
-			if (pfd < 0)
-				continue; /* removed since: nothing to restore */
-			fd = openat(pfd, leaf, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-			if (fd < 0)
-				continue;
+	path[0] = '\0';
+	uint32_t c = 0;
+	bool down = true;
+	for (;;) {
+		while (down && t->nodes[c].first_child != UNPACK_NODE_NONE) {
+			c = t->nodes[c].first_child;
+			if (path_push(t, c, &path, &len, &cap, err) < 0)
+				return -1;
 		}
-		if (fd < 0)
-			return oci_err_errno(err, errno, "cannot open directory '%s'", path);
-		if (fchmod(fd, d->mode) < 0)
-			return oci_err_errno(err, errno, "cannot chmod directory '%s'", path);
-		if (futimens(fd, ts) < 0)
-			return oci_err_errno(err, errno, "cannot set times of directory '%s'",
-					     path);
+		const oci_unpack_pathnode *n = &t->nodes[c];
+		if (n->val && dir_live(r, n->val - 1) &&
+		    restore_dir(r, path, len, &r->dirs[n->val - 1], err) < 0)
+			return -1;
+		if (c == 0)
+			return 0;
+		len -= n->name_len + (n->parent != 0);
+		path[len] = '\0';
+		down = n->next != UNPACK_NODE_NONE;
+		c = down ? n->next : n->parent;
+		if (down && path_push(t, c, &path, &len, &cap, err) < 0)
+			return -1;
 	}
-	return 0;
 }
 
 /* ---- ownership, modes, xattrs ---- */
@@ -366,11 +426,11 @@ static int meta_fd(oci_unpack_root *r, struct archive_entry *e, int fd, bool is_
 
 /* The parent directory of an entry, created (0755) when the archive did not list it. A parent
  * reached through a symlink that leads out of the root (absolute, or ".." above it) is refused:
- * on the host it would escape, and no honest layer needs it. */
+ * on the host it would escape, and no honest layer needs it. The fd is the cursor's. */
 static int open_parent(oci_unpack_root *r, const char *dir, oci_error *err)
 {
 	oci_error e2 = OCI_ERROR_INIT;
-	int fd = oci_safe_open_beneath(r->rootfd, dir, O_PATH | O_DIRECTORY, &e2);
+	int fd = oci_unpack_root_dir(r, dir, &e2);
 	if (fd >= 0)
 		return fd;
 	if (e2.sys_errno != ENOENT) {
@@ -381,7 +441,7 @@ static int open_parent(oci_unpack_root *r, const char *dir, oci_error *err)
 	if (fd < 0)
 		return -1;
 	close(fd);
-	return oci_safe_open_beneath(r->rootfd, dir, O_PATH | O_DIRECTORY, err);
+	return oci_unpack_root_dir(r, dir, err);
 }
 
 /* Make room for a new leaf: remove what is there unless it is a directory and a directory is
@@ -398,11 +458,13 @@ static int clear_leaf(oci_unpack_root *r, int pfd, const char *leaf, const char 
 	if (S_ISDIR(st.st_mode)) {
 		if (want_dir)
 			return 1;
+		oci_unpack_root_removed(r);
 		if (oci_remove_tree_at(pfd, leaf, err) < 0)
 			return -1;
 		oci_unpack_root_forget(r, path);
 		return 0;
 	}
+	oci_unpack_root_removed(r);
 	if (unlinkat(pfd, leaf, 0) < 0 && errno != ENOENT)
 		return oci_err_errno(err, errno, "cannot remove the existing file");
 	return 0;
@@ -746,18 +808,21 @@ static int apply_entry(oci_unpack_root *r, struct archive *a, struct archive_ent
 	if (oci_unpack_root_mark(r, path, err) < 0)
 		return -1;
 	const char *hl = archive_entry_hardlink(e);
-	if (!hl && archive_entry_filetype(e) == AE_IFREG) {
-		cleanup_close int fd = oci_safe_create_beneath(r->rootfd, path, create_mode(e));
-		if (fd >= 0)
-			return fill_file(r, a, e, &fd, err);
-	}
 	char dir[PATH_MAX];
 	size_t dlen = slash ? (size_t)(slash - path) : 0;
 	memcpy(dir, path, dlen);
 	dir[dlen] = '\0';
-	cleanup_close int pfd = open_parent(r, dir, err);
+	int pfd = open_parent(r, dir, err);
 	if (pfd < 0)
 		return -1;
+	if (!hl && archive_entry_filetype(e) == AE_IFREG) {
+		/* the usual new file: the name is free, so no room to make */
+		cleanup_close int fd =
+		    openat(pfd, leaf, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+			   create_mode(e));
+		if (fd >= 0)
+			return fill_file(r, a, e, &fd, err);
+	}
 
 	if (hl)
 		return make_hardlink(r, hl, pfd, leaf, path, err);

@@ -17,6 +17,7 @@
 #include "common/digest.h"
 #include "common/error.h"
 #include "common/media.h"
+#include "common/safepath.h"
 
 struct archive;
 struct archive_entry;
@@ -151,7 +152,12 @@ typedef struct oci_unpack_root {
 	oci_unpack_writers *writers;  /* NULL: files are written on the calling thread */
 	bool writers_tried;
 	struct oci_unpack_cache *cache; /* --cache: the rootfs cache, NULL without */
+	/* the parent directories of the last entry (common/safepath.h's cursor): told of every
+	 * removal under the root (oci_unpack_root_removed) */
+	oci_safe_cursor cursor;
 	size_t skip_layers; /* layers below this index came from the cache: read, not applied */
+	bool from_stream;   /* the image comes from stream_fd (oci_unpack_stream) */
+	int stream_fd;
 } oci_unpack_root;
 
 int oci_unpack_root_init(oci_unpack_root *r, int rootfd, const oci_unpack_opts *opts,
@@ -171,6 +177,11 @@ int oci_unpack_root_end_layer(oci_unpack_root *r, oci_error *err);
 /* After the last layer: the file writers are waited for, then directory modes and times,
  * deepest first. */
 int oci_unpack_root_finish(oci_unpack_root *r, oci_error *err);
+/* Something under the root was removed or replaced: no lookup kept may be used again. */
+void oci_unpack_root_removed(oci_unpack_root *r);
+/* The directory dir (clean, "" for the root) by the beneath rule, through the cursor: the fd
+ * is the cursor's, valid until the next lookup; OCI_E_UNSAFE for a symlink leading out. */
+int oci_unpack_root_dir(oci_unpack_root *r, const char *dir, oci_error *err);
 /* Forget recorded directory metadata at or below path (it was removed). */
 void oci_unpack_root_forget(oci_unpack_root *r, const char *path);
 

@@ -53,13 +53,10 @@ int oci_unpack_whiteout(oci_unpack_root *r, const char *path, const char *leaf, 
 		return oci_err_errno(err, ENOMEM, "cannot allocate a string");
 	if (!strcmp(leaf, WH_OPAQUE)) {
 		oci_error e3 = OCI_ERROR_INIT;
-		int fd = oci_safe_open_beneath(r->rootfd, dir, O_PATH, &e3);
-		if (fd < 0 && e3.code == OCI_E_UNSAFE) {
+		if (oci_unpack_root_dir(r, dir, &e3) < 0 && e3.code == OCI_E_UNSAFE) {
 			*err = e3;
 			return -1;
 		}
-		if (fd >= 0)
-			close(fd);
 		return add_opaque(r, dir, err) < 0 ? -1 : 1;
 	}
 	const char *name = leaf + strlen(WH_PREFIX);
@@ -74,13 +71,14 @@ int oci_unpack_whiteout(oci_unpack_root *r, const char *path, const char *leaf, 
 	if (v != UNPACK_NODE_NONE && r->layer_tree.nodes[v].val == 1)
 		return 1; /* created by this layer: only a later layer can hide it */
 	oci_error e2 = OCI_ERROR_INIT;
-	cleanup_close int pfd = oci_safe_open_beneath(r->rootfd, dir, O_PATH | O_DIRECTORY, &e2);
+	int pfd = oci_unpack_root_dir(r, dir, &e2);
 	if (pfd < 0) {
 		if (e2.code != OCI_E_UNSAFE && (e2.sys_errno == ENOENT || e2.sys_errno == ENOTDIR))
 			return 1; /* nothing below to hide */
 		*err = e2;
 		return -1;
 	}
+	oci_unpack_root_removed(r);
 	if (oci_remove_tree_at(pfd, name, err) < 0)
 		return -1;
 	oci_unpack_root_forget(r, victim);
@@ -185,8 +183,10 @@ int oci_unpack_whiteout_opaque_finish(oci_unpack_root *r, oci_error *err)
 int oci_unpack_root_end_layer(oci_unpack_root *r, oci_error *err)
 {
 	int ret = oci_unpack_root_sync(r, err);
-	if (ret == 0)
+	if (ret == 0 && r->n_opaque) {
+		oci_unpack_root_removed(r);
 		ret = oci_unpack_whiteout_opaque_finish(r, err);
+	}
 	r->layers++;
 	r->n_opaque = 0;
 	oci_unpack_pathtree_release(&r->layer_tree);

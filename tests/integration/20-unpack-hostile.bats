@@ -171,6 +171,34 @@ deepest_file() {
 	[ "$(deepest_file rootfs)" = "5701 deep" ]
 }
 
+@test "hostile: a tree 5700 directories deep costs each entry a few one-name lookups, not a walk from the root" {
+	# A lookup costs the kernel one step per component (and per component of the symlinks on
+	# the way): resolving each of these 5700 entries from the root was ~11400 openat2 calls of
+	# 1900-5700 components each, ~10 CPU-s in the kernel, quadratic in the depth. Counted
+	# here, not timed: the components of every path the tool hands the kernel, and the calls
+	# that start from the root.
+	python3 "$HOSTILE" deep-tree deep-tree.layer --image L --no-base >/dev/null
+	entries=$(tar -tf deep-tree.layer | wc -l)
+	run strace -f -qq -e trace=%file -s 65536 -o "$BATS_TEST_TMPDIR/trace" \
+		"$OCI_UNPACK" --layout L rootfs
+	assert_success
+	[ "$(deepest_file rootfs)" = "5701 deep" ]
+	read -r comps openat2 < <(python3 -c '
+import re, sys
+comps = calls = 0
+for line in open(sys.argv[1]):
+    m = re.search(r"^\d+ +(\w+)\(.*?\"((?:[^\"\\]|\\.)*)\"", line)
+    if not m:
+        continue
+    comps += len([c for c in m.group(2).split("/") if c])
+    calls += m.group(1) == "openat2"
+print(comps, calls)' "$BATS_TEST_TMPDIR/trace")
+	echo "$entries entries: $comps path components in all, $openat2 openat2 calls" >&2
+	[ "$entries" -gt 5700 ]
+	[ "$comps" -le $((10 * entries)) ]
+	[ "$openat2" -le 20 ]
+}
+
 @test "hostile: an opaque whiteout over a tree 5700 directories deep removes it all with 1024 fds" {
 	UNPACK_NOFILE=1024 hostile deep-symlinks
 	[ "$status" -ne 139 ]

@@ -648,33 +648,88 @@ START_TEST(test_open_beneath)
 }
 END_TEST
 
-START_TEST(test_create_beneath)
+/* fds open in this process */
+static int count_fds(void)
 {
-	struct stat st;
-	set_mode(_i);
-	int fd = oci_safe_create_beneath(rootfd, "dir/sub/fast", 0640);
-	if (oci_safepath_force_fallback || !have_openat2()) {
-		/* no openat2: the caller's general path does the work */
-		ck_assert_int_lt(fd, 0);
-		ck_assert_int_eq(errno, ENOSYS);
+	int n = 0;
+	DIR *d = opendir("/proc/self/fd");
+	ck_assert_ptr_nonnull(d);
+	while (readdir(d))
+		n++;
+	closedir(d);
+	return n;
+}
+
+/* The cursor gives what oci_safe_open_beneath gives, path after path (sharing prefixes or
+ * not), and the same refusal in the same words. */
+static void expect_cursor_agrees(oci_safe_cursor *c, const char *path)
+{
+	oci_error e1 = OCI_ERROR_INIT, e2 = OCI_ERROR_INIT;
+	int fd = oci_safe_cursor_dir(c, path, &e1);
+	int want = oci_safe_open_beneath(rootfd, path, O_PATH | O_DIRECTORY, &e2);
+	if (want < 0) {
+		ck_assert_msg(fd < 0, "cursor opened '%s', the rule refuses it: %s", path, e2.msg);
+		ck_assert_int_eq(e1.code, e2.code);
+		ck_assert_str_eq(e1.msg, e2.msg);
 		return;
 	}
-	ck_assert_msg(fd >= 0, "%s", strerror(errno));
-	close(fd);
-	ck_assert_int_eq(fstatat(rootfd, "dir/sub/fast", &st, AT_SYMLINK_NOFOLLOW), 0);
-	ck_assert(S_ISREG(st.st_mode));
-	/* never over an existing name, never through the leaf */
-	ck_assert_int_lt(oci_safe_create_beneath(rootfd, "dir/sub/fast", 0640), 0);
-	ck_assert_int_eq(errno, EEXIST);
-	ck_assert_int_lt(oci_safe_create_beneath(rootfd, "dangling", 0640), 0);
-	/* parents that lead out of the root */
-	ck_assert_int_lt(oci_safe_create_beneath(rootfd, "abs/new", 0640), 0);
-	ck_assert_int_eq(errno, EXDEV);
-	ck_assert_int_lt(oci_safe_create_beneath(rootfd, "absout/new", 0640), 0);
-	ck_assert_int_lt(oci_safe_create_beneath(rootfd, "relout/new", 0640), 0);
-	ck_assert_int_lt(oci_safe_create_beneath(rootfd, "../new", 0640), 0);
-	ck_assert_int_lt(oci_safe_create_beneath(rootfd, "loop1/new", 0640), 0);
-	ck_assert_int_eq(fstatat(rootfd, "etc/new", &st, AT_SYMLINK_NOFOLLOW), -1);
+	ck_assert_msg(fd >= 0, "cursor: '%s': %s", path, e1.msg);
+	struct stat a, b;
+	ck_assert_int_eq(fstat(fd, &a), 0);
+	ck_assert_int_eq(fstat(want, &b), 0);
+	ck_assert_msg(a.st_dev == b.st_dev && a.st_ino == b.st_ino,
+		      "cursor: '%s' is another directory", path);
+	close(want);
+}
+
+START_TEST(test_cursor)
+{
+	oci_safe_cursor c;
+	oci_error err = OCI_ERROR_INIT;
+	set_mode(_i);
+	oci_safe_cursor_init(&c, rootfd);
+	const char *paths[] = {"dir",	       "dir/sub",  "rel",     "dir",	    "abs",
+			       "absout",       "relout",   "up",      "rel/deepup", "toroot",
+			       "loop1",	       "dangling", "dir/sub", "nothere",    "dir/nothere/x",
+			       "etc/hostname", "etc",	   ""};
+	for (size_t i = 0; i < sizeof(paths) / sizeof(*paths); i++)
+		expect_cursor_agrees(&c, paths[i]);
+	/* only clean relative paths */
+	const char *unclean[] = {"/dir", "dir/", "dir//sub", "./dir", "dir/..", "dir/../.."};
+	for (size_t i = 0; i < sizeof(unclean) / sizeof(*unclean); i++) {
+		ck_assert_msg(oci_safe_cursor_dir(&c, unclean[i], &err) < 0, "'%s'", unclean[i]);
+		ck_assert_int_eq(err.code, OCI_E_INVALID);
+	}
+	/* a directory held, swapped for a symlink that leads out: after forget, the cursor
+	 * sees the symlink (the rule refuses it with openat2, confines it without) */
+	ck_assert_int_eq(mkdirat(rootfd, "swap", 0755), 0);
+	ck_assert_int_eq(mkdirat(rootfd, "swap/in", 0755), 0);
+	expect_cursor_agrees(&c, "swap/in");
+	oci_safe_cursor_forget(&c);
+	ck_assert_int_eq(unlinkat(rootfd, "swap/in", AT_REMOVEDIR), 0);
+	ck_assert_int_eq(unlinkat(rootfd, "swap", AT_REMOVEDIR), 0);
+	ln(outpath, "swap");
+	expect_cursor_agrees(&c, "swap");
+	/* a chain 200 deep (the walk without openat2 stops at 256), down and back up: never
+	 * more than OCI_SAFE_CURSOR_FDS fds held */
+	char deep[500] = "";
+	size_t len = 0;
+	int before = count_fds();
+	for (int i = 0; i < 200; i++) {
+		memcpy(deep + len, len ? "/d" : "d", len ? 3 : 2);
+		len += len ? 2 : 1;
+		ck_assert_int_eq(mkdirat(rootfd, deep, 0755), 0);
+		int fd = oci_safe_cursor_dir(&c, deep, &err);
+		ck_assert_msg(fd >= 0, "%s", err.msg);
+		ck_assert_int_le(count_fds() - before, OCI_SAFE_CURSOR_FDS + 1);
+	}
+	for (; len > 1; len -= 2) {
+		deep[len] = '\0';
+		expect_cursor_agrees(&c, deep);
+		ck_assert_int_le(count_fds() - before, OCI_SAFE_CURSOR_FDS + 1);
+	}
+	oci_safe_cursor_release(&c);
+	ck_assert_int_le(count_fds(), before);
 	assert_outside_untouched();
 }
 END_TEST
@@ -961,7 +1016,7 @@ static Suite *safepath_suite(void)
 	tcase_add_loop_test(tc, test_open_parent, 0, 2);
 	tcase_add_loop_test(tc, test_lstat, 0, 2);
 	tcase_add_loop_test(tc, test_open_beneath, 0, 2);
-	tcase_add_loop_test(tc, test_create_beneath, 0, 2);
+	tcase_add_loop_test(tc, test_cursor, 0, 2);
 	tcase_add_test(tc, test_mkdir_in_root);
 	tcase_add_test(tc, test_walk_edges);
 	tcase_add_test(tc, test_both_resolvers_agree);
