@@ -360,13 +360,14 @@ static size_t part_write_cb(char *buf, size_t size, size_t n, void *ud)
 			return 0;
 		}
 	}
-	if (p->buflen + l > XFER_BUF && flush(p) < 0)
-		return 0;
-	if (!p->buflen && l >= XFER_DIRECT) {
-		/* a big piece needs no gathering: write and hash it from libcurl's buffer */
-		if (store(p, d, l) < 0)
+	if (l >= XFER_DIRECT) {
+		/* a big piece needs no gathering: what was gathered goes first, then the piece is
+		 * written and hashed from libcurl's buffer */
+		if (flush(p) < 0 || store(p, d, l) < 0)
 			return 0;
 		l = 0;
+	} else if (p->buflen + l > XFER_BUF && flush(p) < 0) {
+		return 0;
 	}
 	while (l) {
 		size_t c = XFER_BUF - p->buflen < l ? XFER_BUF - p->buflen : l;
