@@ -13,10 +13,13 @@
  * image unpacked afresh. A write through a shared mapping whose page is already dirty moves
  * no ctime, but such a mapping needs the file opened for writing through its name in
  * rootfs/, i.e. by a process of the cache's owner, which could as well rewrite the manifest
- * (the check catches mistakes; nobody else can write at all); and the mapping would have to
- * be dirtied before the tree was recorded, since the tree is synced after that (writeback
- * write-protects the pages: a later write faults and moves the ctime). Someone who can
- * change the clock or write the raw disk as root is out of scope (they own the tools too).
+ * (the check catches mistakes; nobody else can write at all). A mapping made after the tree
+ * was recorded faults on its first write, which moves the ctime; one that writes unseen must
+ * have been made and dirtied before the record, while only this code had the file. The
+ * store's syncfs is no part of that argument: writeback write-protects the pages again on
+ * disk filesystems, but tmpfs has none, and there a page once dirtied takes writes through
+ * its mapping without a ctime change after a sync too. Someone who can change the clock or
+ * write the raw disk as root is out of scope (they own the tools too).
  *
  * Locks (in the blob store's .locks/): shared while a tree is cloned, exclusive while it is
  * filled or removed, so prune and eviction never pull a tree from under a reader. */

@@ -237,3 +237,21 @@ blob_sha() {
 	[ ! -e "$T/c/rootfs/.reader-1-2" ]
 	[ -e "$note" ]
 }
+
+@test "cache: an image on top of a cached one: fetch skips hashing only the layers the reader clones, the new ones are hashed and applied" {
+	require_root
+	set -o pipefail
+	image_push_busybox test/one latest --layers 1 >/dev/null
+	one=$(jq -r '.manifests[0].digest' "$IMAGE_LAYOUT/index.json")
+	base=$(jq -r '.layers[0].digest' "$IMAGE_LAYOUT/blobs/sha256/${one#sha256:}")
+	[ "$base" = "${LAYERS[0]}" ] # the generator is deterministic: test/two starts with it
+	"$OCI_FETCH" -q --cache "$T/c" "$REGISTRY/test/one:latest" |
+		"$OCI_UNPACK" -q --cache="$T/c" --bundle "$T/b1"
+	"$OCI_FETCH" -q --no-cache "$REGISTRY/test/two:latest" | "$OCI_UNPACK" -q "$T/fresh"
+	"$OCI_FETCH" -q --cache "$T/c" "$REGISTRY/test/two:latest" >/dev/null # cache both blobs
+	"$OCI_FETCH" --debug --cache "$T/c" "$REGISTRY/test/two:latest" 2>"$T/f.err" |
+		"$OCI_UNPACK" --debug --cache="$T/c" --bundle "$T/b2" 2>"$T/u.err"
+	grep -q "1 of 2 layers cloned" "$T/u.err"
+	run ! grep -q "layer 2/2: cached, not hashed again" "$T/f.err"
+	run -0 "$BATS_TEST_DIRNAME/../lib/treecmp.sh" --mtime "$T/fresh" "$T/b2/rootfs"
+}
