@@ -104,9 +104,54 @@ static void blob_name(const oci_digest *d, char *buf, size_t len)
 	snprintf(buf, len, "%s/%s", oci_digest_alg_name(d->alg), d->hex);
 }
 
+#define HASH_BUF       (1u << 20)
+#define HASH_ASK_EVERY (4u << 20) /* bytes hashed between two questions to unneeded */
+
+/* Hash f from where it is, asking unneeded first and every few MiB: 1 when it said the bytes
+ * need no hashing (stopped there), 0 when hashed (*got, *n), -1. */
+static int hash_unless(int f, const oci_digest *d, oci_cache_unneeded_fn unneeded, void *ud,
+		       oci_digest *got, uint64_t *n, oci_error *err)
+{
+	if (unneeded && unneeded(ud, d))
+		return 1;
+	cleanup_hasher oci_hasher *h = oci_hasher_new(d->alg, err);
+	cleanup_free char *buf = h ? oci_malloc(HASH_BUF, err) : NULL;
+	if (!buf)
+		return -1;
+	uint64_t since = 0;
+	for (;;) {
+		ssize_t r = read(f, buf, HASH_BUF);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return oci_err_errno(err, errno, "read failed");
+		if (r == 0)
+			break;
+		if (oci_hasher_update(h, buf, (size_t)r, err) < 0)
+			return -1;
+		since += (uint64_t)r;
+		if (unneeded && since >= HASH_ASK_EVERY) {
+			since = 0;
+			if (unneeded(ud, d))
+				return 1;
+		}
+	}
+	*n = oci_hasher_bytes(h);
+	return oci_hasher_final(h, got, err);
+}
+
 int oci_cache_get(oci_cache *c, const oci_digest *d, int64_t size, bool verify, int *fd,
 		  oci_error *err)
 {
+	return oci_cache_get_unless(c, d, size, verify, NULL, NULL, NULL, fd, err);
+}
+
+int oci_cache_get_unless(oci_cache *c, const oci_digest *d, int64_t size, bool verify,
+			 oci_cache_unneeded_fn unneeded, void *ud, bool *skipped, int *fd,
+			 oci_error *err)
+{
+	if (skipped)
+		*skipped = false;
 	char name[OCI_DIGEST_STR_MAX + 8];
 	blob_name(d, name, sizeof(name));
 	cleanup_close int f = openat(c->dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
@@ -126,9 +171,13 @@ int oci_cache_get(oci_cache *c, const oci_digest *d, int64_t size, bool verify, 
 	if (!bad && verify) {
 		oci_digest got;
 		uint64_t n = 0;
-		if (oci_digest_fd(d->alg, f, &got, &n, err) < 0)
+		int h = hash_unless(f, d, unneeded, ud, &got, &n, err);
+		if (h < 0)
 			return oci_err_prefix(err, "cache '%s': read '%s'", c->path, name);
-		bad = !oci_digest_equal(&got, d) || (size >= 0 && n != (uint64_t)size);
+		if (h == 0)
+			bad = !oci_digest_equal(&got, d) || (size >= 0 && n != (uint64_t)size);
+		else if (skipped)
+			*skipped = true;
 		if (lseek(f, 0, SEEK_SET) < 0)
 			return oci_err_errno(err, errno, "cache '%s': seek '%s'", c->path, name);
 	}

@@ -32,6 +32,14 @@ void oci_cache_release(oci_cache *c);
  * 0 when absent, -1 on error. */
 int oci_cache_get(oci_cache *c, const oci_digest *d, int64_t size, bool verify, int *fd,
 		  oci_error *err);
+/* Whether the bytes of blob d need no hashing (see oci_cache_get_unless). */
+typedef bool (*oci_cache_unneeded_fn)(void *ud, const oci_digest *d);
+/* oci_cache_get, with verify asking unneeded(ud, d) before and while hashing: once it says
+ * yes, the blob is returned unhashed (its size still checked) and *skipped (may be NULL) set.
+ * Only for bytes that reach no one who relies on them (oci_treecache_claimed). */
+int oci_cache_get_unless(oci_cache *c, const oci_digest *d, int64_t size, bool verify,
+			 oci_cache_unneeded_fn unneeded, void *ud, bool *skipped, int *fd,
+			 oci_error *err);
 /* A new temporary file next to where d will live, open read-write; name receives its
  * path relative to the store. */
 int oci_cache_tmp(oci_cache *c, const oci_digest *d, char *name, size_t len, oci_error *err);

@@ -5,10 +5,20 @@
  *
  * Trust model: the cache root belongs to the caller and nobody else can write it; rootfs/ is
  * 0700. Only this code writes a tree, once, before it is renamed into place; a tree is never
- * written again (clones, never hard links, leave it). A change made on disk after that (a file
- * edited, added, removed, re-owned) changes the ctime of an inode, which userspace cannot set
- * back: every use compares each inode against the manifest while cloning, and a tree that
- * differs is thrown away and the image unpacked afresh. Someone who can change the clock or
+ * written again, and none of its inodes ever has a name outside rootfs/ (clones, never hard
+ * links, leave it; blobs, which are hard-linked into -o layouts, are hashed at each use
+ * instead). A change made on disk after that (a file edited, added, removed, re-owned)
+ * changes the ctime of an inode, which userspace cannot set back: every use compares each
+ * inode against the manifest while cloning, and a tree that differs is thrown away and the
+ * image unpacked afresh. A write through a shared mapping whose page is already dirty moves
+ * no ctime, but such a mapping needs the file opened for writing through its name in
+ * rootfs/, i.e. by a process of the cache's owner, which could as well rewrite the manifest
+ * (the check catches mistakes; nobody else can write at all). A mapping made after the tree
+ * was recorded faults on its first write, which moves the ctime; one that writes unseen must
+ * have been made and dirtied before the record, while only this code had the file. The
+ * store's syncfs is no part of that argument: writeback write-protects the pages again on
+ * disk filesystems, but tmpfs has none, and there a page once dirtied takes writes through
+ * its mapping without a ctime change after a sync too. Someone who can change the clock or
  * write the raw disk as root is out of scope (they own the tools too).
  *
  * Locks (in the blob store's .locks/): shared while a tree is cloned, exclusive while it is
@@ -110,8 +120,16 @@ int oci_treecache_open_existing(oci_treecache *t, oci_cache *blobs, oci_error *e
 	return open_common(t, blobs, false, err);
 }
 
+void oci_treecache_unclaim(oci_treecache *t)
+{
+	if (t->dirfd >= 0 && t->claim[0])
+		unlinkat(t->dirfd, t->claim, 0);
+	t->claim[0] = '\0';
+}
+
 void oci_treecache_release(oci_treecache *t)
 {
+	oci_treecache_unclaim(t);
 	if (t->dirfd >= 0)
 		close(t->dirfd);
 	if (t->lockfd >= 0)
@@ -1178,6 +1196,20 @@ static bool leftover_dead(const char *name)
 	return !(kill((pid_t)pid, 0) == 0 || errno == EPERM);
 }
 
+static long note_pid(const char *buf, size_t len);
+
+/* A stream handshake's note (oci_treecache_claim) left by a process that is gone. */
+static bool note_dead(oci_treecache *t, const char *name)
+{
+	cleanup_free char *buf = NULL;
+	size_t len;
+	oci_error e = OCI_ERROR_INIT;
+	if (oci_read_file_at(t->dirfd, name, 4096, &buf, &len, &e) < 0)
+		return false;
+	long pid = note_pid(buf, len);
+	return pid > 0 && !(kill((pid_t)pid, 0) == 0 || errno == EPERM);
+}
+
 /* Every entry (for list, prune and eviction); leftovers of dead processes are removed. */
 static int entries(oci_treecache *t, entry_info **out, size_t *n, oci_error *err)
 {
@@ -1196,6 +1228,10 @@ static int entries(oci_treecache *t, entry_info **out, size_t *n, oci_error *err
 		    leftover_dead(de->d_name)) {
 			oci_error e = OCI_ERROR_INIT;
 			oci_remove_tree_at(t->dirfd, de->d_name, &e);
+			continue;
+		}
+		if (oci_str_has_prefix(de->d_name, ".reader-") && note_dead(t, de->d_name)) {
+			unlinkat(t->dirfd, de->d_name, 0);
 			continue;
 		}
 		if (!is_hex64(de->d_name))
@@ -1416,4 +1452,109 @@ int oci_treecache_prune(oci_treecache *t, bool all, time_t cutoff, oci_cache_pru
 	}
 	free(v);
 	return 0;
+}
+
+/* ---- the stream handshake ---- */
+
+#define CLAIM_HEAD "oci-treecache-reader 1\n"
+#define CLAIM_MAX  (1u << 20)
+
+size_t oci_treecache_peek(oci_treecache *t, const oci_digest *chain, const oci_digest *layers,
+			  size_t n)
+{
+	for (size_t i = n; i > 0; i--) {
+		cleanup_close int efd = openat(t->dirfd, chain[i - 1].hex,
+					       O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		manifest m;
+		oci_error e = OCI_ERROR_INIT;
+		if (efd < 0 || manifest_read(efd, &m, true, &e) < 0)
+			continue;
+		bool same = layers_match(&m, layers, i);
+		manifest_release(&m);
+		if (same)
+			return i;
+	}
+	return 0;
+}
+
+/* The note's name for a pipe. */
+static void claim_name(const struct stat *st, char *buf, size_t len)
+{
+	snprintf(buf, len, ".reader-%llx-%llx", (unsigned long long)st->st_dev,
+		 (unsigned long long)st->st_ino);
+}
+
+int oci_treecache_claim(oci_treecache *t, int infd, const oci_digest *layers, size_t k,
+			oci_error *err)
+{
+	struct stat st;
+	if (t->dirfd < 0 || k == 0 || fstat(infd, &st) < 0 || !S_ISFIFO(st.st_mode))
+		return 0;
+	size_t cap = 64 + k * (OCI_DIGEST_STR_MAX + 1);
+	cleanup_free char *buf = oci_malloc(cap, err);
+	if (!buf)
+		return -1;
+	size_t len = (size_t)snprintf(buf, cap, CLAIM_HEAD "pid %d\n", (int)getpid());
+	for (size_t i = 0; i < k; i++) {
+		char ds[OCI_DIGEST_STR_MAX];
+		len +=
+		    (size_t)snprintf(buf + len, cap - len, "%s\n", oci_digest_str(&layers[i], ds));
+	}
+	char name[64], tmp[96];
+	claim_name(&st, name, sizeof(name));
+	snprintf(tmp, sizeof(tmp), ".tmp-%d-claim", (int)getpid());
+	/* no fsync: a note lost in a crash only costs the next stream its shortcut */
+	cleanup_close int fd =
+	    openat(t->dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0 || oci_write_all(fd, buf, len, err) < 0 ||
+	    renameat(t->dirfd, tmp, t->dirfd, name) < 0) {
+		int e = errno;
+		unlinkat(t->dirfd, tmp, 0);
+		return oci_err_errno(err, e, "cache '%s': cannot write '%s'", t->path, name);
+	}
+	snprintf(t->claim, sizeof(t->claim), "%s", name);
+	return 0;
+}
+
+/* The writer of a note ("pid N" after its head), or -1. */
+static long note_pid(const char *buf, size_t len)
+{
+	long pid;
+	size_t h = strlen(CLAIM_HEAD);
+	if (len < h || memcmp(buf, CLAIM_HEAD, h) || !memchr(buf + h, '\n', len - h) ||
+	    sscanf(buf + h, "pid %ld", &pid) != 1 || pid <= 0)
+		return -1;
+	return pid;
+}
+
+bool oci_treecache_claimed(oci_treecache *t, int outfd, const oci_digest *d)
+{
+	struct stat out, in;
+	char name[64];
+	if (t->dirfd < 0 || fstat(outfd, &out) < 0 || !S_ISFIFO(out.st_mode))
+		return false;
+	claim_name(&out, name, sizeof(name));
+	cleanup_close int fd = openat(t->dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	cleanup_free char *buf = NULL;
+	size_t len;
+	oci_error e = OCI_ERROR_INIT;
+	if (fd < 0 || fstat(fd, &in) < 0 || !S_ISREG(in.st_mode) || in.st_uid != geteuid() ||
+	    oci_read_fd(fd, CLAIM_MAX, &buf, &len, &e) < 0)
+		return false;
+	char *end = buf + len, *p = buf + strlen(CLAIM_HEAD), *nl;
+	long pid = note_pid(buf, len);
+	if (pid <= 0 || pid == (long)getpid() || !(nl = memchr(p, '\n', (size_t)(end - p))))
+		return false;
+	/* the note's writer reads this very pipe now: the bytes go to it */
+	char proc[48];
+	snprintf(proc, sizeof(proc), "/proc/%ld/fd/0", pid);
+	if (stat(proc, &in) < 0 || in.st_dev != out.st_dev || in.st_ino != out.st_ino)
+		return false;
+	for (p = nl + 1; p < end && (nl = memchr(p, '\n', (size_t)(end - p))); p = nl + 1) {
+		*nl = '\0';
+		oci_digest got;
+		if (oci_digest_parse(p, &got, &e) == 0 && oci_digest_equal(&got, d))
+			return true;
+	}
+	return false;
 }

@@ -26,6 +26,7 @@ typedef struct oci_treecache {
 	 * whose disk usage or inode count is over either is not cloned, so the caller unpacks
 	 * afresh and its own checks apply. */
 	uint64_t limit_bytes, limit_files;
+	char claim[64]; /* the note oci_treecache_claim left, withdrawn by release */
 } oci_treecache;
 
 /* Open (create) <blobs->path>/rootfs. The cache root must be owned by the caller and not
@@ -52,6 +53,26 @@ typedef int (*oci_treecache_dir_fn)(void *ud, const char *path, const struct sta
  * the number of layers the clone stands for (0: nothing cached; dstfd is left empty). */
 int oci_treecache_use(oci_treecache *t, const oci_digest *chain, const oci_digest *layers, size_t n,
 		      int dstfd, oci_treecache_dir_fn dirfn, void *ud, size_t *k, oci_error *err);
+
+/* How many layers the longest finished tree of the image (as for use) stands for, by its
+ * manifest's head alone: what use will most likely clone. */
+size_t oci_treecache_peek(oci_treecache *t, const oci_digest *chain, const oci_digest *layers,
+			  size_t n);
+
+/* The stream handshake. oci-unpack --cache reading an image from a pipe (infd) whose tree of
+ * layers[0..k) is cached leaves a note "the process whose stdin is this pipe needs no byte of
+ * these blobs" in rootfs/; oci-fetch --cache writing the stream into that very pipe then does
+ * not hash those cached blobs again (oci_treecache_claimed): it still sends them whole, so
+ * the stream is the same oci-archive. Best effort: 0 when infd is no pipe. The note goes with
+ * release. */
+int oci_treecache_claim(oci_treecache *t, int infd, const oci_digest *layers, size_t k,
+			oci_error *err);
+void oci_treecache_unclaim(oci_treecache *t);
+/* Whether the bytes of blob d written to outfd need no hashing: outfd is a pipe, a note names
+ * it and d, and the process that left it reads this very pipe as its stdin now (so the bytes
+ * reach no one else: another reader, a tee in between, a note left over by a process gone or
+ * written for another pipe, and the blob is hashed as always). */
+bool oci_treecache_claimed(oci_treecache *t, int outfd, const oci_digest *d);
 
 /* Record srcfd (a complete, verified rootfs) as the tree of chain[n-1]: cloned into a
  * private directory, recorded, synced, then renamed into place, so a crash or a full disk

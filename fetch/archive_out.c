@@ -5,6 +5,7 @@
 #include "fetch/archive_out.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -13,7 +14,8 @@
 
 #include "common/util.h"
 
-#define BLOCK 512
+#define BLOCK	   512
+#define PIPE_BYTES (1 << 20)
 
 static const char zeros[BLOCK * 2];
 
@@ -22,6 +24,14 @@ void oci_archive_out_init(oci_archive_out *a, int fd)
 	memset(a, 0, sizeof(*a));
 	a->fd = fd;
 	a->sendfile_ok = true;
+	/* A pipe of 64 KiB (the default) costs a sendfile and a wake-up of each side per 64 KiB:
+	 * ask for 1 MiB, as oci-unpack does on its end, so any consumer (tar, cat, a peer) gets
+	 * the bigger pipe. Only ever grown, never shrunk below what the consumer chose. Best
+	 * effort: over the user's pipe quota (EPERM) the stream simply flows through the smaller
+	 * pipe. */
+	int cur = fcntl(fd, F_GETPIPE_SZ);
+	if (cur > 0 && cur < PIPE_BYTES)
+		(void)fcntl(fd, F_SETPIPE_SZ, PIPE_BYTES);
 }
 
 static int put(oci_archive_out *a, const void *p, size_t len, oci_error *err)

@@ -24,6 +24,7 @@
 #include "common/util.h"
 #include "fetch/archive_out.h"
 #include "common/cache.h"
+#include "common/treecache.h"
 #include "fetch/policy.h"
 #include "fetch/progress.h"
 #include "fetch/registries_conf.h"
@@ -64,6 +65,8 @@ typedef struct pull {
 	oci_layout layout;
 	bool layout_open;
 	bool store_is_layout;
+	oci_treecache trees; /* the stream handshake with oci-unpack --cache */
+	bool trees_open;
 	const oci_policy *policy; /* NULL: no policy check */
 	bool policy_refused;	  /* a verdict, not a failing source: no other source is tried */
 } pull;
@@ -446,6 +449,15 @@ out:
 	return NULL;
 }
 
+/* A cached blob's bytes need no hashing when the process reading our pipe said so: oci-unpack
+ * --cache, which clones the tree these blobs were verified into and only counts their bytes
+ * (common/treecache.h has the handshake and why nobody else can receive them unhashed). */
+static bool stream_unneeded(void *ud, const oci_digest *d)
+{
+	pull *p = ud;
+	return oci_treecache_claimed(&p->trees, STDOUT_FILENO, d);
+}
+
 static int write_stream(pull *p, oci_error *err)
 {
 	if (p->o->all_platforms)
@@ -457,6 +469,16 @@ static int write_stream(pull *p, oci_error *err)
 	/* the consumer is still at work when a download ends: the image is not done yet */
 	p->xs.done_status = "downloaded";
 	oci_archive_out_init(&j.out, STDOUT_FILENO);
+	oci_error te = OCI_ERROR_INIT;
+	if (p->store_open && !p->store.temporary && !p->store_is_layout) {
+		p->trees_open = true;
+		if (oci_treecache_open_existing(&p->trees, &p->store, &te) == 0) {
+			p->xs.unneeded = stream_unneeded;
+			p->xs.unneeded_ud = p;
+		} else {
+			log_debug("%s: every cached blob is hashed again", te.msg);
+		}
+	}
 	/* The writer starts before the cached blobs are looked up (each one hashed again): the
 	 * manifest and config, already verified, go out at once, so the consumer works on them
 	 * (oci-unpack --cache clones its tree) while we hash, and a blob goes out as soon as it
@@ -579,6 +601,8 @@ static void pull_release(pull *p)
 {
 	if (p->xs_init)
 		oci_xfer_set_release(&p->xs);
+	if (p->trees_open)
+		oci_treecache_release(&p->trees);
 	if (p->store_open)
 		oci_cache_release(&p->store);
 	if (p->layout_open)

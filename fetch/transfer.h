@@ -94,6 +94,10 @@ typedef struct oci_xfer_set {
 	bool cancel; /* the consumer failed: stop */
 	bool failed; /* a download failed: err says why */
 	oci_error err;
+	/* the stream's reader needs no hashing of a cached blob's bytes (oci_cache_get_unless;
+	 * NULL: every cached blob is hashed) */
+	oci_cache_unneeded_fn unneeded;
+	void *unneeded_ud;
 	uint64_t total, received, from_cache;
 	int retries;	    /* counts retried/resumed requests, for --debug */
 	int range_requests; /* chunk requests sent, for --debug */

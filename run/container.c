@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -49,49 +50,33 @@ char *oci_container_hook_state(const oci_state *st, const char *status)
 	return s;
 }
 
-static int cmp_pid(const void *a, const void *b)
+/* A batch of the cgroup's processes is confirmed by a read of its list after their pidfds were
+ * opened: one still listed is named by its pidfd, not a process that reused the pid of one
+ * that left or exited after the first read. */
+static int confirm_listed(void *cg, oci_pidfds *batch, oci_error *err)
 {
-	pid_t x = *(const pid_t *)a, y = *(const pid_t *)b;
-	return (x > y) - (x < y);
-}
-
-/* Send sig to the processes of cg (*found: how many its first read listed). Each pid read
- * from the cgroup gets a pidfd, and is signalled through it only when a second read, after
- * the pidfd was opened, still lists it: then the pidfd names a process of the cgroup, not one
- * that reused the pid of a process that left or exited after the first read. */
-static int signal_cgroup(const oci_cgroup *cg, int sig, size_t *found, oci_error *err)
-{
-	cleanup_free pid_t *pids = NULL, *again = NULL;
-	size_t n = 0, m = 0, signalled = 0;
-	*found = 0;
-	if (oci_cgroup_pids(cg, &pids, &n, err) < 0)
-		return -1;
-	if (n == 0)
-		return 0;
-	cleanup_free int *fds = malloc(n * sizeof(*fds));
-	if (!fds)
-		return oci_err(err, OCI_E_INTERNAL, "out of memory");
-	bool no_pidfd = false;
-	for (size_t i = 0; i < n; i++) {
-		fds[i] = (int)syscall(SYS_pidfd_open, pids[i], 0);
-		no_pidfd |= fds[i] < 0 && errno == ENOSYS;
-	}
+	cleanup_free pid_t *again = NULL;
+	size_t m = 0;
 	oci_error e = OCI_ERROR_INIT;
 	if (oci_cgroup_pids(cg, &again, &m, &e) < 0)
 		m = 0; /* nothing is confirmed: nothing is signalled */
 	oci_err_clear(&e);
-	if (m > 0)
-		qsort(again, m, sizeof(*again), cmp_pid);
-	for (size_t i = 0; i < n; i++) {
-		bool listed = m > 0 && bsearch(&pids[i], again, m, sizeof(*again), cmp_pid);
-		if (listed && fds[i] >= 0)
-			signalled += syscall(SYS_pidfd_send_signal, fds[i], sig, NULL, 0) == 0;
-		else if (listed && no_pidfd) /* before Linux 5.3: racy, as kill(2) always was */
-			signalled += kill(pids[i], sig) == 0;
-		if (fds[i] >= 0)
-			close(fds[i]);
-	}
-	log_debug("signal %d sent to %zu of the %zu processes of the container's cgroup", sig,
+	oci_pidfds_keep_listed(batch, again, m);
+	return 0;
+}
+
+/* Send sig to the processes of cg (*found: how many its first read listed). */
+static int signal_cgroup(const oci_cgroup *cg, int sig, size_t *found, oci_error *err)
+{
+	cleanup_free pid_t *pids = NULL;
+	size_t n = 0;
+	*found = 0;
+	if (oci_cgroup_pids(cg, &pids, &n, err) < 0)
+		return -1;
+	long signalled = oci_pidfds_signal_all(pids, n, sig, confirm_listed, (void *)cg, err);
+	if (signalled < 0)
+		return -1;
+	log_debug("signal %d sent to %ld of the %zu processes of the container's cgroup", sig,
 		  signalled, n);
 	*found = n;
 	return 0;
@@ -209,14 +194,14 @@ int oci_container_start(const oci_runtime *rt, const char *id, oci_error *err)
 
 /* The processes of init's pid namespace, init included: without a cgroup (rootless) the
  * container's own pid namespace is what holds them. */
-static int pidns_pids(pid_t init, pid_t **out, size_t *n, oci_error *err)
+static int pidns_pids(const char *proc, pid_t init, pid_t **out, size_t *n, oci_error *err)
 {
-	char path[64], ns[64], other[64];
-	snprintf(path, sizeof(path), "/proc/%d/ns/pid", (int)init);
+	char path[4200], ns[64], other[64];
+	snprintf(path, sizeof(path), "%s/%d/ns/pid", proc, (int)init);
 	ssize_t l = readlink(path, ns, sizeof(ns) - 1);
 	if (l <= 0)
 		return 0;
-	cleanup_closedir DIR *d = opendir("/proc");
+	cleanup_closedir DIR *d = opendir(proc);
 	struct dirent *de;
 	size_t cap = *n;
 	while (d && (de = readdir(d))) {
@@ -224,7 +209,7 @@ static int pidns_pids(pid_t init, pid_t **out, size_t *n, oci_error *err)
 		long p = strtol(de->d_name, &end, 10);
 		if (*end || p <= 0)
 			continue;
-		snprintf(path, sizeof(path), "/proc/%ld/ns/pid", p);
+		snprintf(path, sizeof(path), "%s/%ld/ns/pid", proc, p);
 		ssize_t m = readlink(path, other, sizeof(other) - 1);
 		if (m != l || memcmp(ns, other, (size_t)l))
 			continue;
@@ -240,16 +225,77 @@ static int pidns_pids(pid_t init, pid_t **out, size_t *n, oci_error *err)
 	return 0;
 }
 
-/* Signal every process in init's pid namespace (children first: the init last, by the caller). */
-static void kill_pidns(pid_t init, int sig)
+/* PIDFD_GET_PID_NAMESPACE of linux/pidfd.h (Linux 6.11), which older headers lack */
+#define PIDFD_GET_PID_NS _IO(0xFF, 5)
+
+/* The pid namespace (its inode number) of the process pidfd holds: asked of the pidfd itself
+ * where the kernel can tell (Linux 6.11), else of proc's entry for pid, which names that
+ * process while it exists. 0 when it is gone or cannot be told. */
+static uint64_t pidns_of(const char *proc, pid_t pid, int pidfd)
 {
-	pid_t *pids = NULL;
-	size_t n = 0;
-	pidns_pids(init, &pids, &n, NULL);
+	if (pidfd >= 0) {
+		int nsfd = ioctl(pidfd, PIDFD_GET_PID_NS, 0);
+		if (nsfd >= 0) {
+			struct stat sb;
+			uint64_t ino = fstat(nsfd, &sb) == 0 ? (uint64_t)sb.st_ino : 0;
+			close(nsfd);
+			return ino;
+		}
+		if (errno == ESRCH)
+			return 0;
+	}
+	char path[4200], link[64];
+	snprintf(path, sizeof(path), "%s/%d/ns/pid", proc, (int)pid);
+	ssize_t l = readlink(path, link, sizeof(link) - 1);
+	unsigned long long ino = 0;
+	if (l <= 0)
+		return 0;
+	link[l] = '\0';
+	return sscanf(link, "pid:[%llu]", &ino) == 1 ? ino : 0;
+}
+
+struct pidns_check {
+	const char *proc;
+	uint64_t ns;
+};
+
+static bool in_pidns(void *ctx, pid_t pid, int pidfd)
+{
+	const struct pidns_check *c = ctx;
+	return pidns_of(c->proc, pid, pidfd) == c->ns;
+}
+
+/* what the walk saw may be another process by now: the pidfd's is checked */
+static int confirm_pidns(void *ctx, oci_pidfds *batch, oci_error *err)
+{
+	oci_pidfds_keep_if(batch, in_pidns, ctx);
+	return 0;
+}
+
+void oci_container_signal_pidns(const char *proc, pid_t init, uint64_t start, int sig)
+{
+	/* The namespace is the init's only while init is still the container's: its pidfd is
+	 * opened before its start time is checked, as oci_proc_signal does. A pid reused by a
+	 * host process would otherwise make every process of the host's namespace a target. */
+	cleanup_close int ifd = (int)syscall(SYS_pidfd_open, init, 0);
+	if (ifd < 0 && errno != ENOSYS)
+		return;
+	struct pidns_check c = {proc, pidns_of(proc, init, ifd)};
+	if (!c.ns || oci_proc_start_time(init, NULL) != start)
+		return;
+	cleanup_free pid_t *pids = NULL;
+	size_t n = 0, others = 0;
+	if (pidns_pids(proc, init, &pids, &n, NULL) < 0)
+		return;
 	for (size_t i = 0; i < n; i++)
-		if (pids[i] != init)
-			kill(pids[i], sig);
-	free(pids);
+		if (pids[i] != init) /* the caller signals it last */
+			pids[others++] = pids[i];
+	oci_error e = OCI_ERROR_INIT;
+	long sent = oci_pidfds_signal_all(pids, others, sig, confirm_pidns, &c, &e);
+	log_debug(
+	    "signal %d sent to %ld of the %zu other processes of the init's pid namespace%s%s", sig,
+	    sent, others, sent < 0 ? ": " : "", sent < 0 ? e.msg : "");
+	oci_err_clear(&e);
 }
 
 int oci_container_kill(const oci_runtime *rt, const char *id, int sig, bool all, oci_error *err)
@@ -273,7 +319,7 @@ int oci_container_kill(const oci_runtime *rt, const char *id, int sig, bool all,
 			/* No cgroup (rootless): the container's pid namespace holds its processes.
 			 */
 			if (n == 0 && st.own_pidns)
-				kill_pidns(st.pid, sig);
+				oci_container_signal_pidns("/proc", st.pid, st.pid_start, sig);
 			if (n == 0 && oci_proc_signal(st.pid, st.pid_start, sig) < 0)
 				ret = oci_err_errno(err, errno, "cannot send signal %d to '%s'",
 						    sig, id);
@@ -523,7 +569,7 @@ int oci_container_pids(const oci_runtime *rt, const char *id, pid_t **pids, size
 		if (st.cgroups && st.cgroups->n > 0)
 			ret = oci_cgroup_pids(st.cgroups, pids, n, err);
 		else if (st.own_pidns)
-			ret = pidns_pids(st.pid, pids, n, err);
+			ret = pidns_pids("/proc", st.pid, pids, n, err);
 		else if ((*pids = malloc(sizeof(pid_t))))
 			(*pids)[(*n)++] = st.pid;
 	}

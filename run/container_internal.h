@@ -28,6 +28,10 @@ void oci_container_started(int dirfd, oci_state *st, int fifo);
 /* Kill every process of the container and wait until the init is gone (reaped when it is
  * our child). */
 void oci_container_kill_all(const oci_state *st, bool is_child);
+/* Send sig to every process but the init in the pid namespace of init (which started at
+ * start), found by walking proc ("/proc"; a test's snapshot of it): kill --all of a container
+ * that has its own pid namespace and no cgroup (rootless). */
+void oci_container_signal_pidns(const char *proc, pid_t init, uint64_t start, int sig);
 /* Remove what a container left: cgroups, state directory; poststop hooks when asked. */
 int oci_container_destroy(int rootfd, const char *id, const oci_state *st, bool poststop,
 			  oci_error *err);

@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -337,6 +338,124 @@ int oci_proc_signal(pid_t pid, uint64_t start, int sig)
 	if (pfd >= 0)
 		return (int)syscall(SYS_pidfd_send_signal, pfd, sig, NULL, 0);
 	return kill(pid, sig);
+}
+
+/* Hold pid: 1, 0 when it is gone (or pid <= 0: kill(2) would take 0 and -1 for groups of
+ * processes), 2 when no file is left for its pidfd, -1 out of memory. */
+static int pidfds_open(oci_pidfds *s, pid_t pid, oci_error *err)
+{
+	if (pid <= 0)
+		return 0;
+	int fd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (fd < 0 && (errno == EMFILE || errno == ENFILE))
+		return 2;
+	if (fd < 0 && errno != ENOSYS)
+		return 0; /* gone */
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 16;
+		pid_t *np = realloc(s->pid, cap * sizeof(*np));
+		if (np)
+			s->pid = np;
+		int *nf = np ? realloc(s->fd, cap * sizeof(*nf)) : NULL;
+		if (!nf) {
+			if (fd >= 0)
+				close(fd);
+			return oci_err(err, OCI_E_INTERNAL, "out of memory");
+		}
+		s->fd = nf;
+		s->cap = cap;
+	}
+	s->pid[s->n] = pid;
+	s->fd[s->n++] = fd;
+	return 1;
+}
+
+int oci_pid_cmp(const void *a, const void *b)
+{
+	pid_t x = *(const pid_t *)a, y = *(const pid_t *)b;
+	return (x > y) - (x < y);
+}
+
+static bool listed_in(void *ctx, pid_t pid, int pidfd)
+{
+	const pid_t *const *l = ctx;
+	size_t n = (size_t)(l[1] - l[0]);
+	return n > 0 && bsearch(&pid, l[0], n, sizeof(pid_t), oci_pid_cmp);
+}
+
+void oci_pidfds_keep_if(oci_pidfds *s, bool (*keep)(void *ctx, pid_t pid, int pidfd), void *ctx)
+{
+	size_t kept = 0;
+	for (size_t i = 0; i < s->n; i++) {
+		if (keep(ctx, s->pid[i], s->fd[i])) {
+			s->pid[kept] = s->pid[i];
+			s->fd[kept++] = s->fd[i];
+		} else if (s->fd[i] >= 0) {
+			close(s->fd[i]);
+		}
+	}
+	s->n = kept;
+}
+
+void oci_pidfds_keep_listed(oci_pidfds *s, pid_t *listed, size_t n_listed)
+{
+	if (n_listed > 0)
+		qsort(listed, n_listed, sizeof(*listed), oci_pid_cmp);
+	const pid_t *range[2] = {listed, listed + n_listed};
+	oci_pidfds_keep_if(s, listed_in, range);
+}
+
+static void pidfds_release(oci_pidfds *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (s->fd[i] >= 0)
+			close(s->fd[i]);
+	free(s->pid);
+	free(s->fd);
+	memset(s, 0, sizeof(*s));
+}
+
+long oci_pidfds_signal_all(const pid_t *pids, size_t n, int sig,
+			   int (*confirm)(void *ctx, oci_pidfds *batch, oci_error *err), void *ctx,
+			   oci_error *err)
+{
+	long sent = 0;
+	for (size_t at = 0; at < n;) {
+		oci_pidfds b = {0};
+		size_t i = at;
+		int r = 0;
+		for (; i < n && b.n < OCI_PIDFDS_BATCH; i++)
+			if ((r = pidfds_open(&b, pids[i], err)) < 0 || r == 2)
+				break;
+		if (r == 2) {
+			/* the confirming reads need a file or two: the last ones held go to the
+			 * next batch */
+			for (int give = 0; give < 2 && b.n > 0; give++) {
+				pid_t p = b.pid[--b.n];
+				if (b.fd[b.n] >= 0)
+					close(b.fd[b.n]);
+				while (i > at && pids[i - 1] != p)
+					i--;
+				if (i > at)
+					i--;
+			}
+			if (i == at)
+				r = oci_err_errno(err, EMFILE,
+						  "cannot signal the container's processes");
+		}
+		if (r >= 0 && b.n > 0 && confirm(ctx, &b, err) < 0)
+			r = -1;
+		if (r >= 0)
+			for (size_t k = 0; k < b.n; k++)
+				sent += (b.fd[k] >= 0
+					     ? syscall(SYS_pidfd_send_signal, b.fd[k], sig, NULL, 0)
+					     : kill(b.pid[k], sig)) == 0;
+		pidfds_release(&b);
+		if (r < 0)
+			return -1;
+		at = i;
+	}
+	return sent;
 }
 
 int oci_state_status(int dirfd, const oci_state *st)

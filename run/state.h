@@ -88,6 +88,39 @@ uint64_t oci_proc_start_time(pid_t pid, bool *zombie);
  * errno ESRCH when it is gone or the pid names another process now. Without pidfds (Linux
  * before 5.3) the check and kill(2) race, as they did before. */
 int oci_proc_signal(pid_t pid, uint64_t start, int sig);
+
+/* Processes found by a walk (a cgroup's list, /proc), each held by a pidfd opened before its
+ * identity is confirmed: a pidfd names the process that had the pid when it was opened, and
+ * that process keeps the pid while it exists (a zombie too), so a check made after the open
+ * that finds the pid in the container (listed by its cgroup again, in its pid namespace)
+ * speaks of that process, or of a newer one when it has exited, whose signal then fails.
+ * Signalling a pid that the walk found, with no such check, could reach a process that
+ * reused it outside the container. Without pidfds (Linux before 5.3) fd is -1 and kill(2)
+ * is used: racy, as it always was there. */
+typedef struct oci_pidfds {
+	pid_t *pid;
+	int *fd;
+	size_t n, cap;
+} oci_pidfds;
+/* pidfds held at once: a container with more processes than we may open files is signalled
+ * whole, a batch at a time, each batch confirmed by itself. */
+#define OCI_PIDFDS_BATCH 256
+/* Send sig to those of pids[0..n) that confirm keeps, through pidfds, at most
+ * OCI_PIDFDS_BATCH at once (fewer where the open-file limit is reached: then two are given
+ * back for the confirming reads). confirm(ctx, batch, err) runs once per batch, after its
+ * pidfds were opened: it drops those that are not the container's (oci_pidfds_keep_listed,
+ * oci_pidfds_keep_if) or returns -1 to stop with an error. Returns how many were signalled,
+ * or -1 (also when not one pidfd could be opened: no process is skipped silently). */
+long oci_pidfds_signal_all(const pid_t *pids, size_t n, int sig,
+			   int (*confirm)(void *ctx, oci_pidfds *batch, oci_error *err), void *ctx,
+			   oci_error *err);
+/* qsort/bsearch order of pid_t */
+int oci_pid_cmp(const void *a, const void *b);
+/* Keep only those listed (a second read of the list, after the pidfds were opened; listed is
+ * sorted here). */
+void oci_pidfds_keep_listed(oci_pidfds *s, pid_t *listed, size_t n_listed);
+/* Keep only those keep(ctx, pid, pidfd) accepts (pidfd -1 without pidfds). */
+void oci_pidfds_keep_if(oci_pidfds *s, bool (*keep)(void *ctx, pid_t pid, int pidfd), void *ctx);
 /* Status from the recorded pid, its start time, the exec fifo and the freezer (paused). */
 int oci_state_status(int dirfd, const oci_state *st);
 const char *oci_status_name(int status);

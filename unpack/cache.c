@@ -89,9 +89,20 @@ int oci_unpack_cache_begin(oci_unpack_root *r, const oci_digest *diff_ids,
 	if (oci_treecache_chain_ids(diff_ids, n, c->chain, err) < 0)
 		return -1;
 	c->n = n;
+	/* Before the clone, which takes a while: an oci-fetch --cache writing into our pipe
+	 * stops hashing the blobs of the tree we are about to clone (their bytes still come,
+	 * and are only counted, as skip_layer does). Should the clone then fall short, the
+	 * layers it does not cover are applied as always, their digests checked by us. */
+	size_t want = oci_treecache_peek(&c->trees, c->chain, c->layers, n);
+	oci_error ce = OCI_ERROR_INIT;
+	if (want && r->from_stream &&
+	    oci_treecache_claim(&c->trees, r->stream_fd, c->layers, want, &ce) < 0)
+		log_debug("%s (oci-fetch hashes the cached blobs again)", ce.msg);
 	if (oci_treecache_use(&c->trees, c->chain, c->layers, n, r->rootfd, note_dir, r, &c->cloned,
 			      err) < 0)
 		return oci_err_prefix(err, "cache");
+	if (c->cloned < want)
+		oci_treecache_unclaim(&c->trees);
 	r->skip_layers = c->cloned;
 	if (c->cloned)
 		log_debug("cache: %zu of %zu layers cloned from the rootfs cache", c->cloned, n);

@@ -156,6 +156,8 @@ typedef struct oci_unpack_root {
 	 * removal under the root (oci_unpack_root_removed) */
 	oci_safe_cursor cursor;
 	size_t skip_layers; /* layers below this index came from the cache: read, not applied */
+	bool from_stream;   /* the image comes from stream_fd (oci_unpack_stream) */
+	int stream_fd;
 } oci_unpack_root;
 
 int oci_unpack_root_init(oci_unpack_root *r, int rootfd, const oci_unpack_opts *opts,

@@ -12,6 +12,10 @@ int oci_cgroup_read(const char *dir, const char *file, char *buf, size_t len);
 /* Write val to dir/file; the error names linux.resources.<what>. */
 int oci_cgroup_write(const char *dir, const char *file, const char *val, const char *what,
 		     oci_error *err);
+/* The same through *fd, opened at the first write (-1) and kept for the next ones: a list
+ * (devices.allow) takes one line per write; the caller closes *fd. */
+int oci_cgroup_write_kept(const char *dir, const char *file, int *fd, const char *val,
+			  const char *what, oci_error *err);
 /* While set, oci_cgroup_write writes nothing (and device filters are not attached): the
  * writers run once this way to check a whole request before anything is written. */
 extern bool oci_cgroup_dry_run;
@@ -45,6 +49,9 @@ int oci_cgroup_fs_create(const oci_cgroup_manager *m, const char *rel, const oci
 int oci_cgroup_fs_enter(const oci_cgroup *cg, pid_t pid, oci_error *err);
 /* enter_self of the drivers working on the cgroup filesystem (cgroup.h says why). */
 int oci_cgroup_fs_enter_self(const oci_cgroup *cg, int unified, bool cloned_into, oci_error *err);
+/* Append the pids dir's cgroup.procs lists to *pids (*n of them, room for *cap); a list that
+ * cannot be read adds none. -1 only when out of memory. */
+int oci_cgroup_read_procs(const char *dir, pid_t **pids, size_t *n, size_t *cap, oci_error *err);
 /* The processes of the container's cgroup and of every cgroup below it. */
 int oci_cgroup_fs_pids(const oci_cgroup *cg, pid_t **out, size_t *n, oci_error *err);
 /* Remove the directories and every cgroup below them, children first. */
@@ -85,10 +92,20 @@ int oci_cgroup_v2_hugepage(const oci_cgroup *cg, const oci_res_hugepage *hp, oci
 int oci_cgroup_v2_devices(const oci_cgroup *cg, const oci_device_rule *rules, size_t n, bool create,
 			  oci_error *err);
 int oci_cgroup_v2_unified_keys(const oci_cgroup *cg, const oci_resources *res, oci_error *err);
+/* Wait up to wait_ms for frozen(dir) after a freeze was written; false when it never was. */
+bool oci_cgroup_wait_frozen(const char *dir, bool (*frozen)(const char *dir), unsigned wait_ms);
+/* After a freeze of dir that did not happen: write thawed_val to file when this call froze it
+ * (froze), and say so for the error: "", " (thawed again)" or " (and it could not be thawed
+ * again)". */
+const char *oci_cgroup_thaw_again(const char *dir, const char *file, const char *thawed_val,
+				  bool froze);
 /* v2.c: freezing one unified directory. Freezing waits up to wait_ms for cgroup.events to
  * say "frozen 1"; when it does not, the directory is thawed again (if this call froze it) and
  * the error says the freeze did not happen. */
 #define OCI_CGROUP_FREEZE_WAIT_MS 5000u
 int oci_cgroup_v2_freeze_dir(const char *dir, bool frozen, unsigned wait_ms, oci_error *err);
+/* v1.c: the same for one v1 freezer directory: freezing waits up to wait_ms for freezer.state
+ * to say FROZEN, else thaws it again when this call froze it (it was THAWED) and fails. */
+int oci_cgroup_v1_freeze_dir(const char *dir, bool frozen, unsigned wait_ms, oci_error *err);
 bool oci_cgroup_v2_dir_frozen(const char *dir);
 #endif

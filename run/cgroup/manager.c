@@ -52,34 +52,44 @@ int oci_cgroup_apply_checked(const oci_cgroup *cg, const oci_resources *res, boo
 	return r < 0 ? -1 : apply(cg, res, create, err);
 }
 
+int oci_cgroup_write_kept(const char *dir, const char *file, int *fd, const char *val,
+			  const char *what, oci_error *err)
+{
+	if (*fd < 0 || oci_cgroup_dry_run) {
+		cleanup_free char *p = oci_asprintf(err, "%s/%s", dir, file);
+		if (!p)
+			return -1;
+		if (oci_cgroup_dry_run) {
+			/* a list (devices.allow) is written line by line: its file is looked at
+			 * once */
+			if (!strcmp(p, dry_run_last))
+				return 0;
+			if (access(p, F_OK) == 0) {
+				snprintf(dry_run_last, sizeof(dry_run_last), "%s", p);
+				return 0;
+			}
+			return oci_err_errno(err, errno,
+					     "linux.resources.%s: cannot write '%s' to '%s'", what,
+					     val, p);
+		}
+		*fd = open(p, O_WRONLY | O_CLOEXEC);
+		if (*fd < 0)
+			return oci_err_errno(err, errno,
+					     "linux.resources.%s: cannot write '%s' to '%s'", what,
+					     val, p);
+	}
+	size_t n = strlen(val);
+	if (write(*fd, val, n) != (ssize_t)n)
+		return oci_err_errno(err, errno, "linux.resources.%s: cannot write '%s' to '%s/%s'",
+				     what, val, dir, file);
+	return 0;
+}
+
 int oci_cgroup_write(const char *dir, const char *file, const char *val, const char *what,
 		     oci_error *err)
 {
-	cleanup_free char *p = oci_asprintf(err, "%s/%s", dir, file);
-	if (!p)
-		return -1;
-	if (oci_cgroup_dry_run) {
-		/* a list (devices.allow) is written line by line: its file is looked at once */
-		if (!strcmp(p, dry_run_last))
-			return 0;
-		if (access(p, F_OK) == 0) {
-			snprintf(dry_run_last, sizeof(dry_run_last), "%s", p);
-			return 0;
-		}
-		return oci_err_errno(err, errno, "linux.resources.%s: cannot write '%s' to '%s'",
-				     what, val, p);
-	}
-	int fd = open(p, O_WRONLY | O_CLOEXEC);
-	size_t n = strlen(val);
-	if (fd < 0 || write(fd, val, n) != (ssize_t)n) {
-		int e = errno;
-		if (fd >= 0)
-			close(fd);
-		return oci_err_errno(err, e, "linux.resources.%s: cannot write '%s' to '%s'", what,
-				     val, p);
-	}
-	close(fd);
-	return 0;
+	cleanup_close int fd = -1;
+	return oci_cgroup_write_kept(dir, file, &fd, val, what, err);
 }
 
 int oci_cgroup_write_int(const char *dir, const char *file, int64_t v, const char *what,
@@ -579,7 +589,7 @@ int oci_cgroup_fs_destroy(const oci_cgroup *cg, oci_error *err)
 }
 
 /* The pids listed in dir/cgroup.procs appended to *pids (*n of *cap). */
-static int add_procs(const char *dir, pid_t **pids, size_t *n, size_t *cap, oci_error *err)
+int oci_cgroup_read_procs(const char *dir, pid_t **pids, size_t *n, size_t *cap, oci_error *err)
 {
 	cleanup_free char *p = oci_asprintf(err, "%s/cgroup.procs", dir);
 	if (!p)
@@ -622,7 +632,7 @@ int oci_cgroup_fs_pids(const oci_cgroup *cg, pid_t **out, size_t *n, oci_error *
 			return oci_err(err, OCI_E_INTERNAL, "out of memory");
 		int r = 0;
 		for (size_t k = 0; k < count && r == 0; k++)
-			r = add_procs(all[k], out, n, &cap, err);
+			r = oci_cgroup_read_procs(all[k], out, n, &cap, err);
 		oci_cgroup_free_list(all, count);
 		if (r < 0) {
 			free(*out);
@@ -634,6 +644,31 @@ int oci_cgroup_fs_pids(const oci_cgroup *cg, pid_t **out, size_t *n, oci_error *
 			return 0;
 	}
 	return 0;
+}
+
+bool oci_cgroup_wait_frozen(const char *dir, bool (*frozen)(const char *dir), unsigned wait_ms)
+{
+	/* The kernel freezes the tasks one by one: the write only asks for it. */
+	for (unsigned t = 0; !frozen(dir); t += 5) {
+		if (t >= wait_ms)
+			return false;
+		struct timespec ts = {0, 5 * 1000 * 1000};
+		nanosleep(&ts, NULL);
+	}
+	return true;
+}
+
+const char *oci_cgroup_thaw_again(const char *dir, const char *file, const char *thawed_val,
+				  bool froze)
+{
+	/* Put back what the freeze changed: a cgroup left half frozen would stop some of the
+	 * container's processes (and every new one) while pause said it failed. */
+	if (!froze)
+		return "";
+	oci_error e = OCI_ERROR_INIT;
+	int r = oci_cgroup_write(dir, file, thawed_val, "", &e);
+	oci_err_clear(&e);
+	return r < 0 ? " (and it could not be thawed again)" : " (thawed again)";
 }
 
 bool oci_word_in(const char *list, const char *word)

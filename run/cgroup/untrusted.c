@@ -12,12 +12,12 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
-#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "common/util.h"
 #include "run/cgroup/internal.h"
+#include "run/state.h"
 
 oci_cgroup *oci_cgroup_default(const char *id, oci_error *err)
 {
@@ -124,77 +124,61 @@ bool oci_pid_in_own_mntns(pid_t pid)
 	return r.st_dev == own.st_dev && r.st_ino == own.st_ino;
 }
 
-/* One process to kill, held by a pidfd when the kernel has them: its pid cannot be reused
- * between the check of its mount namespace and the signal. */
-struct victim {
-	pid_t pid;
-	int pidfd;
+struct round {
+	char **all;
+	size_t count;
 };
 
-static void release_victims(struct victim *v, size_t n)
+static int host_process(const char *dir, pid_t pid, oci_error *err)
 {
-	for (size_t i = 0; i < n; i++)
-		if (v[i].pidfd >= 0)
-			close(v[i].pidfd);
-	free(v);
+	return oci_err(err, OCI_E_UNSAFE,
+		       "cgroup '%s' holds pid %ld of the host's mount namespace: not a container's "
+		       "cgroup, left alone",
+		       dir, (long)pid);
 }
 
-/* One round: every process of all checked before any is signalled (a host cgroup is left
- * whole). Returns the number signalled, or -1. */
+/* A batch, its pidfds opened: none may be a process of the host's mount namespace, and a read
+ * of the lists after the open must still list each (a process that left and whose pid was
+ * reused in another container's cgroup is not signalled). */
+static int confirm_round(void *ctx, oci_pidfds *batch, oci_error *err)
+{
+	const struct round *r = ctx;
+	for (size_t k = 0; k < batch->n; k++)
+		if (oci_pid_in_own_mntns(batch->pid[k]))
+			return host_process(r->all[0], batch->pid[k], err);
+	cleanup_free pid_t *again = NULL;
+	size_t m = 0, cap = 0;
+	for (size_t i = 0; i < r->count; i++)
+		if (oci_cgroup_read_procs(r->all[i], &again, &m, &cap, err) < 0)
+			return -1;
+	oci_pidfds_keep_listed(batch, again, m);
+	return 0;
+}
+
+/* One round: every process of all is checked before any is signalled (a host cgroup is left
+ * whole), then each is signalled through a pidfd confirmed by confirm_round. Returns the
+ * number signalled, or -1. */
 static long kill_round(char **all, size_t count, oci_error *err)
 {
-	struct victim *vs = NULL;
+	cleanup_free pid_t *pids = NULL;
 	size_t n = 0, cap = 0;
 	for (size_t i = 0; i < count; i++) {
-		cleanup_free char *data = NULL;
-		size_t len;
-		cleanup_free char *p = oci_asprintf(NULL, "%s/cgroup.procs", all[i]);
-		if (!p || oci_read_file_at(AT_FDCWD, p, 1u << 22, &data, &len, NULL) < 0 ||
-		    len == 0)
-			continue;
-		for (char *s = data; *s;) {
-			char *end;
-			long x = strtol(s, &end, 10);
-			if (end == s || x <= 0)
-				break;
-			s = end;
-			while (*s == '\n')
-				s++;
-			int pfd = (int)syscall(SYS_pidfd_open, (pid_t)x, 0);
-			if (pfd < 0 && errno != ENOSYS)
-				continue; /* gone already */
-			if (oci_pid_in_own_mntns((pid_t)x)) {
-				if (pfd >= 0)
-					close(pfd);
-				release_victims(vs, n);
-				return oci_err(err, OCI_E_UNSAFE,
-					       "cgroup '%s' holds pid %ld of the host's mount "
-					       "namespace: not a container's cgroup, left alone",
-					       all[i], x);
-			}
-			if (n == cap) {
-				cap = cap ? cap * 2 : 16;
-				struct victim *nv = realloc(vs, cap * sizeof(*vs));
-				if (!nv) {
-					if (pfd >= 0)
-						close(pfd);
-					release_victims(vs, n);
-					return oci_err(err, OCI_E_INTERNAL, "out of memory");
-				}
-				vs = nv;
-			}
-			vs[n].pid = (pid_t)x;
-			vs[n++].pidfd = pfd;
-		}
+		size_t from = n;
+		if (oci_cgroup_read_procs(all[i], &pids, &n, &cap, err) < 0)
+			return -1;
+		for (size_t k = from; k < n; k++)
+			if (pids[k] > 0 && oci_pid_in_own_mntns(pids[k]))
+				return host_process(all[i], pids[k], err);
 	}
-	for (size_t k = 0; k < n; k++) {
-		if (vs[k].pidfd >= 0)
-			syscall(SYS_pidfd_send_signal, vs[k].pidfd, SIGKILL, NULL, 0);
-		else
-			kill(vs[k].pid, SIGKILL);
-	}
-	release_victims(vs, n);
-	return (long)n;
+	/* a process is in one cgroup of each v1 hierarchy: signalled once */
+	size_t uniq = 0;
+	if (n > 0)
+		qsort(pids, n, sizeof(*pids), oci_pid_cmp);
+	for (size_t k = 0; k < n; k++)
+		if (uniq == 0 || pids[uniq - 1] != pids[k])
+			pids[uniq++] = pids[k];
+	struct round r = {all, count};
+	return oci_pidfds_signal_all(pids, uniq, SIGKILL, confirm_round, &r, err);
 }
 
 int oci_cgroup_kill_tree(const oci_cgroup *cg, oci_error *err)

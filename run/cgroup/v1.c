@@ -5,6 +5,7 @@
  * tree, where a hybrid host may have bound it. The devices list is never skipped where root
  * has a devices cgroup: devices.allow/deny, with the eBPF filter on the unified tree as a
  * backup. */
+#include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -58,14 +59,17 @@ static int v1_devices(const oci_cgroup *cg, const oci_resources *res, bool creat
 		oci_devices_bpf_attach(unified, rules, n, &e);
 		oci_err_clear(&e);
 	}
-	/* runc's v1 manager: a list that does not allow everything starts from deny-all. */
-	if (create && oci_cgroup_write(d, "devices.deny", "a", "devices", err) < 0)
+	/* runc's v1 manager: a list that does not allow everything starts from deny-all. Each
+	 * file is opened once for all its lines. */
+	cleanup_close int allow = -1, deny = -1;
+	if (create && oci_cgroup_write_kept(d, "devices.deny", &deny, "a", "devices", err) < 0)
 		return -1;
 	for (size_t i = 0; i < n; i++) {
 		char line[96];
 		rule_line(&rules[i], line, sizeof(line));
-		if (oci_cgroup_write(d, rules[i].allow ? "devices.allow" : "devices.deny", line,
-				     "devices", err) < 0)
+		if (oci_cgroup_write_kept(d, rules[i].allow ? "devices.allow" : "devices.deny",
+					  rules[i].allow ? &allow : &deny, line, "devices",
+					  err) < 0)
 			return -1;
 	}
 	return 0;
@@ -421,6 +425,55 @@ static int v1_apply(const oci_cgroup *cg, const oci_resources *res, bool create,
 
 /* ---- freezer: freezer.state, FREEZING until every task stopped ---- */
 
+static bool v1_dir_frozen(const char *dir)
+{
+	char buf[64];
+	return oci_cgroup_read(dir, "freezer.state", buf, sizeof(buf)) == 0 &&
+	       !strncmp(buf, "FROZEN", 6);
+}
+
+int oci_cgroup_v1_freeze_dir(const char *dir, bool frozen, unsigned wait_ms, oci_error *err)
+{
+	const char *val = frozen ? "FROZEN" : "THAWED";
+	char buf[64];
+	bool thawed = frozen && oci_cgroup_read(dir, "freezer.state", buf, sizeof(buf)) == 0 &&
+		      !strncmp(buf, "THAWED", 6);
+	oci_error e = OCI_ERROR_INIT;
+	if (oci_cgroup_write(dir, "freezer.state", val, "", &e) < 0) {
+		int code = e.sys_errno;
+		oci_err_clear(&e);
+		return oci_err_errno(err, code, "cannot write '%s' to '%s/%s'", val, dir,
+				     "freezer.state");
+	}
+	/* FREEZING until every task stopped: one that cannot be stopped keeps it so */
+	if (!frozen || oci_cgroup_wait_frozen(dir, v1_dir_frozen, wait_ms))
+		return 0;
+	if (oci_cgroup_read(dir, "freezer.state", buf, sizeof(buf)) < 0)
+		snprintf(buf, sizeof(buf), "(unreadable)");
+	return oci_err(err, OCI_E_STATE,
+		       "unable to freeze cgroup '%s': freezer.state still said '%.*s', not "
+		       "'FROZEN', after %u ms%s",
+		       dir, (int)strcspn(buf, "\n"), buf, wait_ms,
+		       oci_cgroup_thaw_again(dir, "freezer.state", "THAWED", thawed));
+}
+
+/* Thaw again the directories before i that this freeze froze (froze[]), when a later one
+ * could not be frozen: a half-frozen container is worse than a pause that failed. */
+static void v1_thaw_back(const oci_cgroup *cg, const bool *froze, size_t i)
+{
+	for (size_t j = 0; j < i; j++) {
+		char buf[64];
+		oci_error ignore = OCI_ERROR_INIT;
+		if (!froze[j])
+			continue;
+		if (oci_cgroup_read(cg->dirs[j], "freezer.state", buf, sizeof(buf)) == 0)
+			(void)oci_cgroup_v1_freeze_dir(cg->dirs[j], false, 0, &ignore);
+		else
+			(void)oci_cgroup_v2_freeze_dir(cg->dirs[j], false, 0, &ignore);
+		oci_err_clear(&ignore);
+	}
+}
+
 static int v1_freeze(const oci_cgroup *cg, bool frozen, oci_error *err)
 {
 	bool any = false, v1_freezer = false;
@@ -429,30 +482,21 @@ static int v1_freeze(const oci_cgroup *cg, bool frozen, oci_error *err)
 		if (oci_cgroup_read(cg->dirs[i], "freezer.state", buf, sizeof(buf)) == 0)
 			v1_freezer = true;
 	}
+	/* which directories this call froze, to thaw them again when a later one fails */
+	cleanup_free bool *froze = calloc(cg->n ? cg->n : 1, sizeof(*froze));
+	if (!froze)
+		return oci_err_errno(err, ENOMEM, "freezing the cgroup");
 	for (size_t i = 0; i < cg->n; i++) {
 		const char *d = cg->dirs[i];
 		char buf[64];
 		if (oci_cgroup_read(d, "freezer.state", buf, sizeof(buf)) == 0) {
 			any = true;
-			const char *val = frozen ? "FROZEN" : "THAWED";
-			oci_error e = OCI_ERROR_INIT;
-			if (oci_cgroup_write(d, "freezer.state", val, "", &e) < 0) {
-				int code = e.sys_errno;
-				oci_err_clear(&e);
-				return oci_err_errno(err, code, "cannot write '%s' to '%s/%s'", val,
-						     d, "freezer.state");
+			if (oci_cgroup_v1_freeze_dir(d, frozen, OCI_CGROUP_FREEZE_WAIT_MS, err) <
+			    0) {
+				v1_thaw_back(cg, froze, i);
+				return -1;
 			}
-			/* wait for the kernel to finish (5 s) */
-			for (int t = 0; frozen && t < 1000; t++) {
-				if (oci_cgroup_read(d, "freezer.state", buf, sizeof(buf)) == 0 &&
-				    !strncmp(buf, "FROZEN", 6))
-					break;
-				if (t == 999)
-					return oci_err(err, OCI_E_STATE,
-						       "cgroup '%s' did not freeze", d);
-				struct timespec ts = {0, 5 * 1000 * 1000};
-				nanosleep(&ts, NULL);
-			}
+			froze[i] = frozen && !strncmp(buf, "THAWED", 6);
 		} else if (oci_cgroup_read(d, "cgroup.freeze", buf, sizeof(buf)) == 0) {
 			/* the unified tree of a hybrid host: only where no v1 freezer froze the
 			 * tasks (as runc), since a task the v1 freezer stopped never reports itself
@@ -461,8 +505,12 @@ static int v1_freeze(const oci_cgroup *cg, bool frozen, oci_error *err)
 			if (frozen && v1_freezer)
 				continue;
 			any = true;
-			if (oci_cgroup_v2_freeze_dir(d, frozen, OCI_CGROUP_FREEZE_WAIT_MS, err) < 0)
+			if (oci_cgroup_v2_freeze_dir(d, frozen, OCI_CGROUP_FREEZE_WAIT_MS, err) <
+			    0) {
+				v1_thaw_back(cg, froze, i);
 				return -1;
+			}
+			froze[i] = frozen && buf[0] == '0';
 		}
 	}
 	if (!any && frozen)

@@ -413,25 +413,12 @@ int oci_cgroup_v2_freeze_dir(const char *dir, bool frozen, unsigned wait_ms, oci
 	}
 	if (!frozen)
 		return 0;
-	/* The kernel freezes the tasks one by one: the write only asks for it. */
-	for (unsigned t = 0; !oci_cgroup_v2_dir_frozen(dir); t += 5) {
-		if (t >= wait_ms) {
-			/* Put back what this write changed: a cgroup left half frozen would stop
-			 * some of the container's processes while pause said it failed. */
-			const char *undo = "";
-			if (thawed)
-				undo = oci_cgroup_write(dir, "cgroup.freeze", "0", "", &e) < 0
-					   ? " (and it could not be thawed again)"
-					   : " (thawed again)";
-			oci_err_clear(&e);
-			return oci_err(err, OCI_E_STATE,
-				       "unable to freeze cgroup '%s': cgroup.events did not say "
-				       "'frozen 1' within %u ms%s",
-				       dir, wait_ms, undo);
-		}
-		struct timespec ts = {0, 5 * 1000 * 1000};
-		nanosleep(&ts, NULL);
-	}
+	if (!oci_cgroup_wait_frozen(dir, oci_cgroup_v2_dir_frozen, wait_ms))
+		return oci_err(err, OCI_E_STATE,
+			       "unable to freeze cgroup '%s': cgroup.events did not say 'frozen 1' "
+			       "within %u ms%s",
+			       dir, wait_ms,
+			       oci_cgroup_thaw_again(dir, "cgroup.freeze", "0", thawed));
 	return 0;
 }
 

@@ -12,13 +12,21 @@
 #   FETCH_BENCH_RUNS=N    rounds (default 7)
 #   FETCH_BENCH_BIG_MB=N  also pull an image with one N MiB layer and report oci-fetch's peak RSS
 #                         (e.g. 1024 for the "under 32 MiB for a 1 GiB layer" target)
+#   FETCH_BENCH_PIPE_RUNS=N  rounds of the pipeline share below (default 5; 0 leaves it out)
+# Then oci-fetch's share of `oci-fetch | oci-unpack`: the same oci-unpack fed by
+# `oci-fetch --no-cache` (and the registry behind it) and by `cat` of the very stream oci-fetch
+# wrote, saved once and read from the page cache, alternating. The ratio is what the download,
+# its verification and the registry add to the pipeline on this machine (1.00: nothing); the
+# rest of the pipeline's distance to `tar -x` (tests/bench/unpack.sh) is oci-unpack's.
 set -euo pipefail
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 # shellcheck disable=SC1091
 . "$TOP/tests/bench/lib.bash"
 OCI_FETCH=${OCI_FETCH:-${OCI_BUILD:-$TOP/build}/oci-fetch}
+OCI_UNPACK=${OCI_UNPACK:-${OCI_BUILD:-$TOP/build}/oci-unpack}
 MB=${FETCH_BENCH_MB:-100}
 RUNS=${FETCH_BENCH_RUNS:-7}
+PIPE_RUNS=${FETCH_BENCH_PIPE_RUNS:-5}
 for c in docker-registry skopeo jq curl python3; do
 	command -v "$c" >/dev/null || { echo "fetch bench: skipped: needs $c"; exit 0; }
 done
@@ -52,7 +60,7 @@ echo "fetch bench: load average before: $(loadavg) ($(nproc) CPUs)"
 O=$(bench_fs "$W" 8G)
 declare -A T
 names=(oci-fetch oci-fetch-nocache skopeo)
-for i in $(seq "$RUNS"); do
+for _ in $(seq "$RUNS"); do
 	for n in "${names[@]}"; do
 		rm -rf "$O/of" "$O/sk" "$O/cache"
 		sync
@@ -98,6 +106,38 @@ printf 'fetch bench: median wall  oci-fetch %.3fs (min %.3f max %.3f), --no-cach
 printf 'fetch bench: peak RSS  oci-fetch %d KiB (stream to stdout %d KiB), skopeo %d KiB\n' "$r_of" "$r_st" "$r_sk"
 bench_result fetch-vs-skopeo skopeo 0.50 "${T[oci-fetch]}" "${T[skopeo]}"
 bench_result fetch-nocache-vs-skopeo skopeo "" "${T[oci-fetch-nocache]}" "${T[skopeo]}"
+
+if [ "$PIPE_RUNS" -gt 0 ] && [ -x "$OCI_UNPACK" ]; then
+	rm -rf "$O/of" "$O/sk" "$O/cache"
+	"$OCI_FETCH" -q --no-cache "$IMG" >"$W/stream.tar"
+	declare -A P
+	k=0
+	for _ in $(seq "$PIPE_RUNS"); do
+		for n in fetch cat; do
+			k=$((k + 1))
+			case $n in
+			fetch) src="'$OCI_FETCH' -q --no-cache '$IMG'" ;;
+			cat) src="cat '$W/stream.tar'" ;;
+			esac
+			sync
+			t0=$EPOCHREALTIME
+			bash -c "set -o pipefail; $src | '$OCI_UNPACK' '$O/u$k'" >/dev/null 2>"$W/err" || {
+				echo "fetch bench: $n | oci-unpack failed: $(tail -1 "$W/err")" >&2
+				exit 1
+			}
+			t1=$EPOCHREALTIME
+			P[$n]="${P[$n]:-} $(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.4f", b - a}')"
+		done
+	done
+	rm -rf "$O"/u*
+	# shellcheck disable=SC2086
+	read -r p_f p_fmin p_fmax < <(bench_stats ${P[fetch]})
+	# shellcheck disable=SC2086
+	read -r p_c p_cmin p_cmax < <(bench_stats ${P[cat]})
+	printf 'fetch bench: median wall  oci-fetch --no-cache | oci-unpack %.3fs (min %.3f max %.3f), cat of its stream | oci-unpack %.3fs (min %.3f max %.3f); load average %s\n' \
+		"$p_f" "$p_fmin" "$p_fmax" "$p_c" "$p_cmin" "$p_cmax" "$(loadavg)"
+	bench_result fetch-share-of-unpack-pipeline cat-of-the-stream "" "${P[fetch]}" "${P[cat]}"
+fi
 
 if [ -n "${FETCH_BENCH_BIG_MB:-}" ]; then
 	echo "fetch bench: building an image with one ${FETCH_BENCH_BIG_MB} MiB layer..."

@@ -174,3 +174,84 @@ PY
 	assert_output_contains "cached blob $d is corrupt: fetching it again"
 	[ "$(sha256sum <"$T/l3/blobs/sha256/${d#sha256:}" | cut -d' ' -f1)" = "${d#sha256:}" ]
 }
+
+# blob_sha FILE.tar DIGEST: the sha256 of that blob as the archive holds it
+blob_sha() {
+	tar -xOf "$1" "blobs/sha256/${2#sha256:}" | sha256sum | cut -d' ' -f1
+}
+
+@test "cache: fetch into oci-unpack --cache, which clones the tree: right whether or not the layers are hashed again; a tee in between gets every blob checked" {
+	# oci-unpack leaves its note once it has read the config: a blob fetch hashed before
+	# that is hashed, one after is not (test_treecache checks the handshake itself)
+	require_root
+	set -o pipefail
+	treecmp=$BATS_TEST_DIRNAME/../lib/treecmp.sh
+	R=$REGISTRY/test/two:latest
+	"$OCI_FETCH" -q --cache "$T/c" "$R" | "$OCI_UNPACK" -q --cache="$T/c" --bundle "$T/b1"
+	# a cached layer goes bad in place (same size): the tree is intact
+	d=${LAYERS[1]}
+	f=$T/c/sha256/${d#sha256:}
+	printf 'tampered-in-cache' | dd of="$f" bs=1 seek=100 conv=notrunc status=none
+	"$OCI_FETCH" --debug --cache "$T/c" "$R" 2>"$T/f1.err" |
+		"$OCI_UNPACK" --debug --cache="$T/c" --bundle "$T/b2" 2>"$T/u1.err"
+	grep -q "2 of 2 layers cloned" "$T/u1.err"
+	run -0 "$treecmp" --mtime "$T/b1/rootfs" "$T/b2/rootfs"
+	# the note is gone with its reader
+	[ -z "$(find "$T/c/rootfs" -maxdepth 1 -name '.reader-*')" ]
+	# tee reads fetch's pipe, not oci-unpack: every cached blob is hashed, the bad one
+	# fetched again, and the archive tee wrote holds the right bytes
+	printf 'tampered-in-cache' | dd of="$f" bs=1 seek=100 conv=notrunc status=none
+	"$OCI_FETCH" --debug --cache "$T/c" "$R" 2>"$T/f2.err" | tee "$T/x.tar" |
+		"$OCI_UNPACK" -q --cache="$T/c" --bundle "$T/b3"
+	run ! grep -q "not hashed again" "$T/f2.err"
+	grep -q "cached blob $d is corrupt: fetching it again" "$T/f2.err"
+	[ "$(blob_sha "$T/x.tar" "$d")" = "${d#sha256:}" ]
+	run -0 "$treecmp" --mtime "$T/b1/rootfs" "$T/b3/rootfs"
+}
+
+@test "cache: a note that the reader needs no blob bytes is believed only from the process reading fetch's pipe" {
+	require_root
+	R=$REGISTRY/test/two:latest
+	"$OCI_FETCH" -q --cache "$T/c" "$R" | "$OCI_UNPACK" -q --cache="$T/c" --bundle "$T/b1"
+	d=${LAYERS[1]}
+	printf 'tampered-in-cache' | dd of="$T/c/sha256/${d#sha256:}" bs=1 seek=100 conv=notrunc status=none
+	# a named pipe, so its note can be there before the pull: it names a process (this
+	# shell) that does not read the pipe; cat does
+	mkfifo "$T/p"
+	note=$T/c/rootfs/$(printf '.reader-%x-%x' "$(stat -c '%d' "$T/p")" "$(stat -c '%i' "$T/p")")
+	printf 'oci-treecache-reader 1\npid %d\n%s\n%s\n' $$ "${LAYERS[0]}" "$d" >"$note"
+	cat "$T/p" >"$T/y.tar" &
+	HOLDER=$!
+	"$OCI_FETCH" --debug --cache "$T/c" "$R" >"$T/p" 2>"$T/f.err"
+	wait "$HOLDER"
+	HOLDER=
+	grep -q "cached blob $d is corrupt: fetching it again" "$T/f.err"
+	run ! grep -q "not hashed again" "$T/f.err"
+	[ "$(blob_sha "$T/y.tar" "$d")" = "${d#sha256:}" ]
+	# a note whose writer is gone goes with the next cache list; a live one stays
+	(exit 0) &
+	dead=$!
+	wait "$dead"
+	printf 'oci-treecache-reader 1\npid %d\n' "$dead" >"$T/c/rootfs/.reader-1-2"
+	"$OCI_FETCH" cache list --cache "$T/c" >/dev/null
+	[ ! -e "$T/c/rootfs/.reader-1-2" ]
+	[ -e "$note" ]
+}
+
+@test "cache: an image on top of a cached one: fetch skips hashing only the layers the reader clones, the new ones are hashed and applied" {
+	require_root
+	set -o pipefail
+	image_push_busybox test/one latest --layers 1 >/dev/null
+	one=$(jq -r '.manifests[0].digest' "$IMAGE_LAYOUT/index.json")
+	base=$(jq -r '.layers[0].digest' "$IMAGE_LAYOUT/blobs/sha256/${one#sha256:}")
+	[ "$base" = "${LAYERS[0]}" ] # the generator is deterministic: test/two starts with it
+	"$OCI_FETCH" -q --cache "$T/c" "$REGISTRY/test/one:latest" |
+		"$OCI_UNPACK" -q --cache="$T/c" --bundle "$T/b1"
+	"$OCI_FETCH" -q --no-cache "$REGISTRY/test/two:latest" | "$OCI_UNPACK" -q "$T/fresh"
+	"$OCI_FETCH" -q --cache "$T/c" "$REGISTRY/test/two:latest" >/dev/null # cache both blobs
+	"$OCI_FETCH" --debug --cache "$T/c" "$REGISTRY/test/two:latest" 2>"$T/f.err" |
+		"$OCI_UNPACK" --debug --cache="$T/c" --bundle "$T/b2" 2>"$T/u.err"
+	grep -q "1 of 2 layers cloned" "$T/u.err"
+	run ! grep -q "layer 2/2: cached, not hashed again" "$T/f.err"
+	run -0 "$BATS_TEST_DIRNAME/../lib/treecmp.sh" --mtime "$T/fresh" "$T/b2/rootfs"
+}

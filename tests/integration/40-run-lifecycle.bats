@@ -446,3 +446,30 @@ teardown() {
 	run rt list -q
 	[ -z "$output" ]
 }
+
+@test "kill --all reaches every process of the container, more of them than the runtime may open files" {
+	# The cgroup's processes are signalled through pidfds: when all of them were opened at
+	# once, a container with more processes than the runtime's RLIMIT_NOFILE kept the ones
+	# past the limit alive (pidfd_open failed with EMFILE and they were skipped). Without a
+	# pid namespace, killing the init does not take the rest with it: the cgroup is all
+	# kill --all has.
+	edit_config '.linux.namespaces |= map(select(.type != "pid"))'
+	set_args sh -c 'i=0; while [ $i -lt 60 ]; do sleep 100 & i=$((i + 1)); done; wait'
+	rt_create "$CID"
+	rt start "$CID"
+	pid=$(rt_state_field "$CID" pid)
+	for i in $(seq 200); do [ "$(wc -w </proc/$pid/task/$pid/children)" = 60 ] && break; sleep 0.05; done
+	kids=$(cat /proc/$pid/task/$pid/children)
+	[ "$(wc -w <<<"$kids")" = 60 ]
+	run bash -c 'ulimit -n 32 && exec "$@"' - "$RUNTIME" --root "$ROOT" kill --all "$CID" KILL
+	assert_success
+	for i in $(seq 100); do
+		alive=0
+		for k in $pid $kids; do proc_alive "$k" && alive=$((alive + 1)); done
+		[ "$alive" = 0 ] && break
+		sleep 0.05
+	done
+	echo "$alive of the 61 processes still alive" >&2
+	[ "$alive" = 0 ]
+	wait_status "$CID" stopped
+}

@@ -70,6 +70,28 @@ START_TEST(roundtrip)
 }
 END_TEST
 
+/* A pipe on stdout is grown to 1 MiB (fewer sendfile calls and wake-ups for any consumer),
+ * and a bigger one the consumer chose is left alone. */
+START_TEST(pipe_grown_never_shrunk)
+{
+	int p[2];
+	oci_archive_out a;
+	ck_assert_int_eq(pipe(p), 0);
+	ck_assert_int_lt(fcntl(p[1], F_GETPIPE_SZ), 1 << 20);
+	oci_archive_out_init(&a, p[1]);
+	ck_assert_int_eq(fcntl(p[1], F_GETPIPE_SZ), 1 << 20);
+	close(p[0]);
+	close(p[1]);
+	ck_assert_int_eq(pipe(p), 0);
+	if (fcntl(p[1], F_SETPIPE_SZ, 2 << 20) == 2 << 20) {
+		oci_archive_out_init(&a, p[1]);
+		ck_assert_int_eq(fcntl(p[1], F_GETPIPE_SZ), 2 << 20);
+	}
+	close(p[0]);
+	close(p[1]);
+}
+END_TEST
+
 START_TEST(size_discipline)
 {
 	int fd = tmpfd();
@@ -115,6 +137,7 @@ int main(void)
 	Suite *s = suite_create("fetch_archive_out");
 	TCase *tc = tcase_create("core");
 	tcase_add_test(tc, roundtrip);
+	tcase_add_test(tc, pipe_grown_never_shrunk);
 	tcase_add_test(tc, size_discipline);
 	tcase_add_test(tc, pax_size_over_8g);
 	suite_add_tcase(s, tc);

@@ -5,9 +5,11 @@
  * on v2 the controller enabled in every ancestor first). */
 #include <check.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/fanotify.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -254,10 +256,22 @@ START_TEST(test_v1_devices_at_create)
 	APPLY_OK("{\"devices\": [{\"allow\": true, \"type\": \"b\", \"major\": 8, "
 		 "\"access\": \"r\"}]}",
 		 true);
-	/* deny-all first, then the config's rules, then runc's defaults (the last one written
-	 * is /dev/net/tun's; each write replaces the fake file's start) */
+	/* deny-all first, then the config's rules, then runc's defaults, one write each through
+	 * one open of the file (the kernel takes each write as a line; the fake file keeps them
+	 * one after the other) */
 	ck_assert_str_eq(get("devices/oci-run/c/devices.deny"), "a");
-	ck_assert(!strncmp(get("devices/oci-run/c/devices.allow"), "c 10:200 rwm", 12));
+	ck_assert_str_eq(get("devices/oci-run/c/devices.allow"), "b 8:* r"
+								 "c *:* m"
+								 "b *:* m"
+								 "c 1:3 rwm"
+								 "c 1:8 rwm"
+								 "c 1:7 rwm"
+								 "c 5:0 rwm"
+								 "c 1:5 rwm"
+								 "c 1:9 rwm"
+								 "c 136:* rwm"
+								 "c 5:2 rwm"
+								 "c 10:200 rwm");
 	/* a deny rule of the config goes to devices.deny */
 	put("devices/oci-run/c/devices.deny", "");
 	APPLY_OK("{\"devices\": [{\"allow\": false, \"type\": \"c\", \"major\": 1, "
@@ -530,6 +544,121 @@ START_TEST(test_v2_freeze_that_never_happens)
 }
 END_TEST
 
+/* The kernel's v1 freezer while a task cannot be stopped: it takes the write of FROZEN, then
+ * says FREEZING until THAWED is written. The test plays it on a file of the fake tree: at
+ * each open of freezer.state (a fanotify permission event, which holds the opener until it
+ * is answered; root only), a FROZEN found there becomes FREEZING, and THAWED is tidied to
+ * "THAWED\n" (the runtime writes over the file without truncating it, as on cgroupfs). */
+struct freezing_kernel {
+	int fan, file;
+	pthread_t th;
+	volatile bool stop;
+	volatile int asked; /* how many times FROZEN was found written */
+};
+
+static void *play_freezer(void *arg)
+{
+	struct freezing_kernel *k = arg;
+	char ev[4096] __attribute__((aligned(8)));
+	while (!k->stop) {
+		ssize_t n = read(k->fan, ev, sizeof(ev));
+		if (n <= 0)
+			return NULL;
+		struct fanotify_event_metadata *m = (struct fanotify_event_metadata *)ev;
+		for (; FAN_EVENT_OK(m, n); m = FAN_EVENT_NEXT(m, n)) {
+			char cur[64] = "";
+			ssize_t l = pread(k->file, cur, sizeof(cur) - 1, 0);
+			const char *now = NULL;
+			if (l >= 6 && !strncmp(cur, "FROZEN", 6)) {
+				k->asked++;
+				now = "FREEZING\n";
+			} else if (l >= 6 && !strncmp(cur, "THAWED", 6)) {
+				now = "THAWED\n";
+			}
+			if (now &&
+			    (ftruncate(k->file, 0) < 0 || pwrite(k->file, now, strlen(now), 0) < 0))
+				k->asked = -1000;
+			struct fanotify_response r = {.fd = m->fd, .response = FAN_ALLOW};
+			if (write(k->fan, &r, sizeof(r)) < 0)
+				k->asked = -1000;
+			if (m->fd >= 0)
+				close(m->fd);
+		}
+	}
+	return NULL;
+}
+
+/* false when fanotify permission events are not available (not root) */
+static bool freezing_kernel_start(struct freezing_kernel *k, const char *path)
+{
+	memset(k, 0, sizeof(*k));
+	k->fan = fanotify_init(FAN_CLASS_CONTENT | FAN_CLOEXEC, O_RDONLY);
+	if (k->fan < 0)
+		return false;
+	k->file = open(path, O_RDWR | O_CLOEXEC);
+	ck_assert_int_ge(k->file, 0);
+	ck_assert_int_eq(fanotify_mark(k->fan, FAN_MARK_ADD, FAN_OPEN_PERM, AT_FDCWD, path), 0);
+	ck_assert_int_eq(pthread_create(&k->th, NULL, play_freezer, k), 0);
+	return true;
+}
+
+static void freezing_kernel_stop(struct freezing_kernel *k, const char *path)
+{
+	k->stop = true;
+	int fd = open(path, O_RDONLY | O_CLOEXEC); /* an event: the player sees stop */
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	ck_assert_int_eq(pthread_join(k->th, NULL), 0);
+	close(k->fan);
+	close(k->file);
+	ck_assert_int_ge(k->asked, 0);
+}
+
+/* v1: a freeze that stays FREEZING is an error, and the cgroup is thawed again when this
+ * freeze froze it; before, pause failed ("did not freeze") and left the container FREEZING:
+ * some of its processes stopped, and every new one. The wait is 50 ms instead of 5 s. */
+START_TEST(test_v1_freeze_that_never_happens)
+{
+	oci_error err = OCI_ERROR_INIT;
+	host(true, false);
+	char dir[256], state[300];
+	snprintf(dir, sizeof(dir), "%s/freezer/oci-run/c", base);
+	snprintf(state, sizeof(state), "%s/freezer.state", dir);
+	struct freezing_kernel k;
+	if (!freezing_kernel_start(&k, state)) {
+		fprintf(stderr, "test_v1_freeze_that_never_happens: no fanotify (not root?): "
+				"skipped\n");
+		unhost();
+		return;
+	}
+	ck_assert_int_lt(oci_cgroup_v1_freeze_dir(dir, true, 50, &err), 0);
+	ck_assert_msg(strstr(err.msg, "unable to freeze cgroup '") &&
+			  strstr(err.msg, "freezer.state still said 'FREEZING', not 'FROZEN', "
+					  "after 50 ms (thawed again)"),
+		      "message '%s'", err.msg);
+	ck_assert_ptr_null(strchr(err.msg, '\n'));
+	ck_assert_int_eq(k.asked, 1);
+	ck_assert_str_eq(get("freezer/oci-run/c/freezer.state"), "THAWED\n");
+	ck_assert(!oci_cgroup_is_frozen(cg));
+	oci_err_clear(&err);
+
+	/* FREEZING already (an earlier pause that never finished): not thawed by this one */
+	put("freezer/oci-run/c/freezer.state", "FREEZING\n");
+	ck_assert_int_lt(oci_cgroup_v1_freeze_dir(dir, true, 50, &err), 0);
+	ck_assert_ptr_nonnull(strstr(err.msg, "unable to freeze"));
+	ck_assert_ptr_null(strstr(err.msg, "thawed again"));
+	ck_assert_str_eq(get("freezer/oci-run/c/freezer.state"), "FREEZING\n");
+	oci_err_clear(&err);
+	freezing_kernel_stop(&k, state);
+
+	/* the kernel says FROZEN: success, frozen */
+	put("freezer/oci-run/c/freezer.state", "THAWED\n");
+	ck_assert_int_eq(oci_cgroup_v1_freeze_dir(dir, true, 50, &err), 0);
+	ck_assert_str_eq(get("freezer/oci-run/c/freezer.state"), "FROZEN\n");
+	unhost();
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("run_cgroup_writers");
@@ -542,6 +671,7 @@ int main(void)
 	tcase_add_test(tc, test_freezers);
 	tcase_add_test(tc, test_enter_self);
 	tcase_add_test(tc, test_v2_freeze_that_never_happens);
+	tcase_add_test(tc, test_v1_freeze_that_never_happens);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

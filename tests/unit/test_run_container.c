@@ -4,19 +4,25 @@
  * temporary directory; its cgroup.procs is a file, or a fifo whose read the test serves, so
  * that a pid is reused exactly between the runtime's read of the list and its signal. */
 #include <check.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "common/util.h"
+#include "run/cgroup/internal.h"
 #include "run/container_internal.h"
 
 static char dir[64];
@@ -56,7 +62,7 @@ static void remove_fake(oci_cgroup *cg)
 /* A child that waits for a signal, returned once it has its own SIGTERM disposition (not
  * check's handler, which signals the whole group) and no copy of the test's files (a fifo's
  * write end would keep a read of it from ending). No check assertions: called from a thread. */
-static pid_t sleeper(void)
+static pid_t sleeper_in(bool own_mntns)
 {
 	int ready[2];
 	if (pipe(ready) < 0)
@@ -64,6 +70,8 @@ static pid_t sleeper(void)
 	pid_t pid = fork();
 	if (pid == 0) {
 		signal(SIGTERM, SIG_DFL);
+		if (own_mntns && unshare(CLONE_NEWNS) < 0)
+			_exit(1);
 		for (int fd = 3; fd < 1024; fd++)
 			close(fd); /* ready[1] too: the parent reads its end */
 		for (;;)
@@ -77,6 +85,11 @@ static pid_t sleeper(void)
 	return pid;
 }
 
+static pid_t sleeper(void)
+{
+	return sleeper_in(false);
+}
+
 /* Whether pid is a live process (not gone, not a zombie) that started at start. */
 static bool alive(pid_t pid, uint64_t start)
 {
@@ -88,7 +101,7 @@ static bool alive(pid_t pid, uint64_t start)
  * out within a few tries: ns_last_pid (root) names the pid before the next one, and another
  * process of the machine may take it first. 0 when it could not be had. The new process
  * starts a clock tick later than the old one, or both would have the same start time. */
-static pid_t sleeper_at(pid_t want)
+static pid_t sleeper_at_in(pid_t want, bool own_mntns)
 {
 	struct timespec tick = {0, 30 * 1000 * 1000};
 	nanosleep(&tick, NULL);
@@ -102,13 +115,18 @@ static pid_t sleeper_at(pid_t want)
 		close(fd);
 		if (!ok)
 			return 0;
-		pid_t pid = sleeper();
+		pid_t pid = sleeper_in(own_mntns);
 		if (pid == want || pid < 0)
 			return pid < 0 ? 0 : pid;
 		kill(pid, SIGKILL);
 		waitpid(pid, NULL, 0);
 	}
 	return 0;
+}
+
+static pid_t sleeper_at(pid_t want)
+{
+	return sleeper_at_in(want, false);
 }
 
 /* Reap pid, which died of sig: a process the runtime sent SIGKILL dies of it even when the
@@ -177,7 +195,8 @@ END_TEST
 struct race {
 	char fifo[128], empty[128];
 	pid_t member;
-	pid_t reused; /* 0: the pid could not be reused */
+	pid_t reused;	/* 0: the pid could not be reused */
+	bool elsewhere; /* reused by a process of another mount namespace (another container) */
 };
 
 static void *serve_procs(void *arg)
@@ -190,17 +209,21 @@ static void *serve_procs(void *arg)
 	/* the reader has the list, not its end: the member exits, its pid is reused */
 	kill(r->member, SIGKILL);
 	waitpid(r->member, NULL, 0);
-	r->reused = sleeper_at(r->member);
+	r->reused = sleeper_at_in(r->member, r->elsewhere);
 	if (rename(r->empty, r->fifo) < 0)
 		r->reused = -1;
 	close(fd);
 	return NULL;
 }
 
-START_TEST(test_kill_all_reused_cgroup_pid)
+/* Run teardown on a fake cgroup whose cgroup.procs lists a member that exits, its pid reused
+ * (by a process of another mount namespace when elsewhere), before that read ends. Returns
+ * the process that reused the pid, or 0 when the pid could not be reused (then nothing is
+ * checked; cg is removed). */
+static pid_t race_teardown(oci_cgroup *cg, bool elsewhere, void (*teardown)(oci_cgroup *cg),
+			   const char *test)
 {
-	oci_cgroup *cg = fake_cgroup();
-	struct race r = {.member = sleeper()};
+	struct race r = {.member = sleeper(), .elsewhere = elsewhere};
 	ck_assert_int_gt(r.member, 0);
 	snprintf(r.fifo, sizeof(r.fifo), "%s/cgroup.procs", dir);
 	snprintf(r.empty, sizeof(r.empty), "%s/empty", dir);
@@ -208,22 +231,229 @@ START_TEST(test_kill_all_reused_cgroup_pid)
 	put("empty", "");
 	pthread_t th;
 	ck_assert_int_eq(pthread_create(&th, NULL, serve_procs, &r), 0);
-	/* no init to kill: only the cgroup's processes */
-	oci_state st = {.own_pidns = false, .cgroups = cg, .pid = 0, .pid_start = 1};
-	oci_container_kill_all(&st, false);
+	teardown(cg);
 	ck_assert_int_eq(pthread_join(th, NULL), 0);
 	ck_assert_int_ge(r.reused, 0);
 	if (!r.reused) {
-		fprintf(stderr,
-			"test_kill_all_reused_cgroup_pid: pid %d not reused (not root?): "
-			"nothing checked\n",
+		fprintf(stderr, "%s: pid %d not reused (not root?): nothing checked\n", test,
 			(int)r.member);
 		remove_fake(cg);
+	}
+	return r.reused;
+}
+
+static void kill_all_of(oci_cgroup *cg)
+{
+	/* no init to kill: only the cgroup's processes */
+	oci_state st = {.own_pidns = false, .cgroups = cg, .pid = 0, .pid_start = 1};
+	oci_container_kill_all(&st, false);
+}
+
+START_TEST(test_kill_all_reused_cgroup_pid)
+{
+	oci_cgroup *cg = fake_cgroup();
+	pid_t reused = race_teardown(cg, false, kill_all_of, "test_kill_all_reused_cgroup_pid");
+	if (!reused)
+		return;
+	/* the process that reused the pid outside the cgroup was not signalled */
+	reap_spared(reused);
+	remove_fake(cg);
+}
+END_TEST
+
+static void kill_tree_of(oci_cgroup *cg)
+{
+	oci_error err = OCI_ERROR_INIT;
+	(void)oci_cgroup_kill_tree(cg, &err); /* the fake directory is no cgroup: not removed */
+	oci_err_clear(&err);
+}
+
+/* delete's teardown (run/cgroup/untrusted.c) reads cgroup.procs, opens pidfds and checks that
+ * none is a process of the host's mount namespace. A member whose pid is reused between that
+ * read and the signal by a process of ANOTHER mount namespace (another container) passes that
+ * check: it is spared only because a second read, after the pidfds were opened, does not list
+ * it. */
+START_TEST(test_kill_tree_reused_cgroup_pid)
+{
+	oci_cgroup *cg = fake_cgroup();
+	pid_t reused = race_teardown(cg, true, kill_tree_of, "test_kill_tree_reused_cgroup_pid");
+	if (!reused)
+		return;
+	reap_spared(reused);
+
+	/* still listed by the second read: killed */
+	pid_t member = sleeper_in(true);
+	ck_assert_int_gt(member, 0);
+	char procs[32];
+	snprintf(procs, sizeof(procs), "%d\n", (int)member);
+	put("cgroup.procs", procs);
+	kill_tree_of(cg);
+	reap_killed(member);
+	remove_fake(cg);
+}
+END_TEST
+
+/* The pid namespace's init for test_signal_pidns: a process in a new pid namespace (root)
+ * that forks one more process into it, then waits; *member gets that one's pid here. 0 when
+ * no pid namespace can be made. */
+static pid_t pidns_init(pid_t *member)
+{
+	int ready[2];
+	if (pipe(ready) < 0)
+		return 0;
+	pid_t pid = (pid_t)syscall(SYS_clone, CLONE_NEWPID | SIGCHLD, NULL, NULL, NULL, NULL);
+	if (pid == 0) {
+		signal(SIGTERM, SIG_DFL);
+		if (fork() == 0) {
+			for (int fd = 3; fd < 1024; fd++)
+				close(fd);
+			for (;;)
+				pause();
+		}
+		for (int fd = 3; fd < 1024; fd++)
+			if (fd != ready[1])
+				close(fd);
+		if (write(ready[1], "x", 1) != 1)
+			_exit(1);
+		close(ready[1]);
+		for (;;)
+			pause();
+	}
+	close(ready[1]);
+	char c;
+	bool ok = pid > 0 && read(ready[0], &c, 1) == 1;
+	close(ready[0]);
+	if (!ok)
+		return 0;
+	char path[64], ns[64] = "", other[64];
+	snprintf(path, sizeof(path), "/proc/%d/ns/pid", (int)pid);
+	ssize_t l = readlink(path, ns, sizeof(ns) - 1);
+	*member = 0;
+	DIR *d = opendir("/proc");
+	struct dirent *de;
+	while (l > 0 && d && (de = readdir(d)) && !*member) {
+		pid_t p = (pid_t)atoi(de->d_name);
+		snprintf(path, sizeof(path), "/proc/%d/ns/pid", (int)p);
+		ssize_t m = readlink(path, other, sizeof(other) - 1);
+		if (p > 0 && p != pid && m == l && !memcmp(ns, other, (size_t)l))
+			*member = p;
+	}
+	if (d)
+		closedir(d);
+	ck_assert_int_gt(*member, 0);
+	return pid;
+}
+
+/* /proc as the walk saw it: each of pids listed with the pid namespace link ns. */
+static void stale_proc(const char *proc, const char *ns, const pid_t *pids, size_t n)
+{
+	ck_assert_int_eq(mkdir(proc, 0700), 0);
+	for (size_t i = 0; i < n; i++) {
+		char p[256];
+		snprintf(p, sizeof(p), "%s/%d", proc, (int)pids[i]);
+		ck_assert_int_eq(mkdir(p, 0700), 0);
+		snprintf(p, sizeof(p), "%s/%d/ns", proc, (int)pids[i]);
+		ck_assert_int_eq(mkdir(p, 0700), 0);
+		snprintf(p, sizeof(p), "%s/%d/ns/pid", proc, (int)pids[i]);
+		ck_assert_int_eq(symlink(ns, p), 0);
+	}
+}
+
+/* Whether pid's process (held by pidfd) exits within a few seconds. */
+static bool exits(int pidfd)
+{
+	struct pollfd pf = {.fd = pidfd, .events = POLLIN};
+	return poll(&pf, 1, 5000) == 1;
+}
+
+/* kill --all without a cgroup walks /proc for the processes of the init's pid namespace. A pid
+ * the walk found may be another process's by the time it is signalled (the old one exited,
+ * the pid was reused outside the container): the walk here is a stale copy of /proc that
+ * lists a host process in the container's namespace. Only a process whose pidfd, opened
+ * before the check, shows the container's namespace is signalled. */
+START_TEST(test_signal_pidns)
+{
+	pid_t member = 0, init = pidns_init(&member);
+	if (!init) {
+		fprintf(stderr, "test_signal_pidns: no new pid namespace (not root?): skipped\n");
 		return;
 	}
-	/* the process that reused the pid outside the cgroup was not signalled */
-	reap_spared(r.reused);
-	remove_fake(cg);
+	uint64_t init_start = oci_proc_start_time(init, NULL),
+		 member_start = oci_proc_start_time(member, NULL);
+	pid_t host = sleeper();
+	ck_assert_int_gt(host, 0);
+	uint64_t host_start = oci_proc_start_time(host, NULL);
+	char ns[64] = "", path[64];
+	snprintf(path, sizeof(path), "/proc/%d/ns/pid", (int)init);
+	ck_assert_int_gt(readlink(path, ns, sizeof(ns) - 1), 0);
+	snprintf(dir, sizeof(dir), "/tmp/test_container.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	char proc[128];
+	snprintf(proc, sizeof(proc), "%s/proc", dir);
+	pid_t listed[] = {init, member, host};
+	stale_proc(proc, ns, listed, ARRAY_SIZE(listed));
+	int member_fd = (int)syscall(SYS_pidfd_open, member, 0);
+	ck_assert_int_ge(member_fd, 0);
+
+	/* the init was recorded with another start time: it is not the container's any more */
+	oci_container_signal_pidns(proc, init, init_start + 1, SIGKILL);
+	ck_assert(alive(member, member_start));
+	ck_assert(alive(host, host_start));
+
+	oci_container_signal_pidns(proc, init, init_start, SIGKILL);
+	ck_assert_msg(exits(member_fd), "the namespace's process was not signalled");
+	close(member_fd);
+	ck_assert(alive(init, init_start)); /* the caller signals the init */
+	reap_spared(host);
+	ck_assert_int_eq(kill(init, SIGKILL), 0);
+	reap_killed(init);
+	char cmd[128];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
+static int count_batches(void *ctx, oci_pidfds *batch, oci_error *err)
+{
+	(*(int *)ctx)++;
+	return 0;
+}
+
+/* oci_pidfds_signal_all (run/state.c; kill --all, the teardowns) holds at most as many pidfds
+ * as the open-file limit allows: past it, the processes go to the next batch, none skipped;
+ * with not one file left it fails rather than signal nothing silently. */
+START_TEST(test_signal_all_past_the_file_limit)
+{
+	pid_t pids[24];
+	for (size_t i = 0; i < ARRAY_SIZE(pids); i++)
+		ck_assert_int_gt(pids[i] = sleeper(), 0);
+	struct rlimit old, low;
+	ck_assert_int_eq(getrlimit(RLIMIT_NOFILE, &old), 0);
+	int lowest = dup(0); /* the lowest free file number */
+	ck_assert_int_ge(lowest, 0);
+	close(lowest);
+
+	low = old;
+	low.rlim_cur = (rlim_t)lowest; /* no file left */
+	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &low), 0);
+	int batches = 0;
+	oci_error err = OCI_ERROR_INIT;
+	long r =
+	    oci_pidfds_signal_all(pids, ARRAY_SIZE(pids), SIGKILL, count_batches, &batches, &err);
+	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &old), 0);
+	ck_assert_int_eq(r, -1);
+	ck_assert_ptr_nonnull(strstr(err.msg, "cannot signal the container's processes"));
+	ck_assert_int_eq(batches, 0);
+	oci_err_clear(&err);
+
+	low.rlim_cur = (rlim_t)lowest + 6; /* six pidfds, two given back: batches of four */
+	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &low), 0);
+	r = oci_pidfds_signal_all(pids, ARRAY_SIZE(pids), SIGKILL, count_batches, &batches, &err);
+	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &old), 0);
+	ck_assert_msg(r == (long)ARRAY_SIZE(pids), "%ld signalled: %s", r, err.msg);
+	ck_assert_int_ge(batches, 6); /* more when a file in that range is taken */
+	for (size_t i = 0; i < ARRAY_SIZE(pids); i++)
+		reap_killed(pids[i]);
 }
 END_TEST
 
@@ -234,6 +464,9 @@ int main(void)
 	tcase_set_timeout(tc, 20);
 	tcase_add_test(tc, test_kill_all);
 	tcase_add_test(tc, test_kill_all_reused_cgroup_pid);
+	tcase_add_test(tc, test_kill_tree_reused_cgroup_pid);
+	tcase_add_test(tc, test_signal_pidns);
+	tcase_add_test(tc, test_signal_all_past_the_file_limit);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

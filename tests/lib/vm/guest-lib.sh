@@ -89,14 +89,15 @@ cgroup_of() {
 	echo "/sys/fs/cgroup${rel%/}"
 }
 
-# make_rootfs DIR: a busybox root filesystem.
+# make_rootfs DIR: a busybox root filesystem, every applet a link to /bin/busybox. The links
+# are made by busybox itself in one process (chroot'ed, so that they name /bin/busybox): an
+# ln per applet is 270 fork+execs of coreutils' ln where sh is dash (the systemd guest), about
+# 25 s of TCG each time.
 make_rootfs() {
-	local r=$1 a
+	local r=$1
 	mkdir -p "$r/bin" "$r/dev" "$r/proc" "$r/sys" "$r/etc" "$r/tmp" "$r/root"
 	cp /bin/busybox "$r/bin/busybox"
-	for a in $(/bin/busybox --list); do
-		[ "$a" = busybox ] || ln -sf busybox "$r/bin/$a"
-	done
+	chroot "$r" /bin/busybox --install -s /bin || return 1
 	printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n' >"$r/etc/passwd"
 	printf 'root:x:0:\nnobody:x:65534:\n' >"$r/etc/group"
 }
