@@ -92,10 +92,51 @@ image_push() {
 	export IMAGE_DIGEST
 }
 
+# mkimage.py's images are deterministic: the same options give the same bytes. An image whose
+# options name no file (the whitelist below) is kept in tests/tmp/images/KEY, KEY hashing the
+# options, mkimage.py and /bin/busybox's identity, and copied for the next build that asks
+# for it, in this file or another (a build is ~0.2 CPU-s of python; a run makes ~60, most
+# with the same few options). The copy is the caller's own: tests that change it change no
+# other's.
+IMAGE_CACHE=${IMAGE_CACHE:-${TOP:-$IMAGES_LIB_DIR/../..}/tests/tmp/images}
+
+# _image_cache_key ARG...: the cache key of mkimage.py options ARG..., or status 1 when one
+# of them is not known to name no file.
+_image_cache_key() {
+	local a
+	for a in "$@"; do
+		case $a in
+		--layers | --compression | --gzip-level | --format | --features | --platforms | \
+			--size-mb | --small-files | --entrypoint | --cmd | --user | --workdir | --env | \
+			--label | --annotation | --stopsignal | --expose | --volume | --tag | --name | \
+			--no-base) ;;
+		--*) return 1 ;;
+		esac
+	done
+	{
+		printf '%s\0' "$@"
+		sha256sum <"$MKIMAGE"
+		stat -L -c '%s %Y %i' /bin/busybox
+	} | sha256sum | cut -c1-24
+}
+
 image_build() {
-	local out=$1
+	local out=$1 key tmp
 	shift
-	IMAGE_DIGEST=$(python3 "$MKIMAGE" "$out" "$@") || return 1
+	if key=$(_image_cache_key "$@") && [ -s "$IMAGE_CACHE/$key/digest" ]; then
+		mkdir -p "$out" && cp -a "$IMAGE_CACHE/$key/layout/." "$out/" || return 1
+		IMAGE_DIGEST=$(cat "$IMAGE_CACHE/$key/digest")
+	else
+		IMAGE_DIGEST=$(python3 "$MKIMAGE" "$out" "$@") || return 1
+		if [ -n "$key" ] && mkdir -p "$IMAGE_CACHE" && tmp=$(mktemp -d "$IMAGE_CACHE/.new.XXXXXX"); then
+			# another file may store the same key meanwhile: the first rename wins
+			if cp -a "$out" "$tmp/layout" && echo "$IMAGE_DIGEST" >"$tmp/digest"; then
+				mv -T "$tmp" "$IMAGE_CACHE/$key" 2>/dev/null || rm -rf "$tmp"
+			else
+				rm -rf "$tmp"
+			fi
+		fi
+	fi
 	IMAGE_LAYOUT=$out
 	export IMAGE_DIGEST IMAGE_LAYOUT
 }
