@@ -392,8 +392,10 @@ void oci_safe_cursor_init(oci_safe_cursor *c, int rootfd)
 static void cursor_cut(oci_safe_cursor *c, size_t from)
 {
 	for (size_t i = from; i < c->n; i++)
-		if (c->fds[i] >= 0)
+		if (c->fds[i] >= 0) {
 			close(c->fds[i]);
+			c->fds[i] = -1;
+		}
 	if (from < c->n)
 		c->n = from;
 }
@@ -458,8 +460,55 @@ int oci_safe_cursor_dir(oci_safe_cursor *c, const char *dir, oci_error *err)
 	cursor_cut(c, base);
 	memcpy(c->path, dir, strlen(dir) + 1);
 	memcpy(c->ends, ends, m * sizeof(*ends));
+	bool strides = !oci_safepath_force_fallback;
+	if (strides && same < m && m - base > CURSOR_WINDOW) {
+		/* A jump to another branch, far from what is held: one openat2 that no symlink
+		 * may take part in, as a walk from the root costs, and only its end kept (a
+		 * hostile archive alternating between deep branches pays what it did without a
+		 * cursor); a climb back up from there fills in the anchors (below). */
+		size_t start = base ? ends[base - 1] + 1u : 0;
+		struct open_how how = {
+		    .flags = O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC,
+		    .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+		};
+		int fd = sys_openat2(base ? c->fds[base - 1] : c->rootfd, dir + start, &how);
+		if (fd >= 0) {
+			for (size_t i = base; i + 1 < m; i++)
+				c->fds[i] = -1;
+			c->fds[m - 1] = fd;
+			c->n = m;
+			goto trim;
+		}
+		strides = false;
+	}
 	for (size_t k = base; k < m; k++) {
 		size_t start = k ? ends[k - 1] + 1u : 0;
+		/* A climb above the fds held (after a jump), or a symlink met in a jump: up to
+		 * the next anchor in one openat2 that no symlink may take part in, so it costs a
+		 * call per CURSOR_STRIDE components and the climb goes on from the anchors;
+		 * anything else there (a symlink, no openat2) is left to the walk below,
+		 * component by component. */
+		size_t a = k + (CURSOR_STRIDE - 1 - k % CURSOR_STRIDE);
+		if (strides && a > k && a + CURSOR_WINDOW < m) {
+			char part[sizeof(c->path)];
+			struct open_how how = {
+			    .flags = O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC,
+			    .resolve =
+				RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+			};
+			memcpy(part, dir + start, ends[a] - start);
+			part[ends[a] - start] = '\0';
+			int fd = sys_openat2(k ? c->fds[k - 1] : c->rootfd, part, &how);
+			if (fd >= 0) {
+				for (size_t i = k; i < a; i++)
+					c->fds[i] = -1;
+				c->fds[a] = fd;
+				c->n = a + 1;
+				k = a;
+				continue;
+			}
+			strides = false;
+		}
 		char comp[NAME_MAX + 1];
 		memcpy(comp, dir + start, ends[k] - start);
 		comp[ends[k] - start] = '\0';
@@ -484,6 +533,7 @@ int oci_safe_cursor_dir(oci_safe_cursor *c, const char *dir, oci_error *err)
 		c->fds[k] = fd;
 		c->n = k + 1;
 	}
+trim:
 	/* what slid out of the window, but for the anchors (kept fds that are not anchors lie
 	 * in the window of the previous path, which ended at or after base) */
 	for (size_t i = base > CURSOR_WINDOW ? base - CURSOR_WINDOW : 0; i < m; i++)

@@ -135,8 +135,8 @@ int oci_read_file_at(int dirfd, const char *path, size_t max, char **out, size_t
 	return 0;
 }
 
-int oci_write_file_atomic(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
-			  oci_error *err)
+static int write_replace(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
+			 bool sync, oci_error *err)
 {
 	char tmp[4096];
 	const char *slash = strrchr(name, '/');
@@ -160,7 +160,8 @@ int oci_write_file_atomic(int dirfd, const char *name, const void *data, size_t 
 			return oci_err_errno(err, errno, "cannot create '%s'", tmp);
 	}
 	cleanup_close int fdc = fd;
-	if (oci_write_all(fdc, data, len, err) < 0 || fchmod(fdc, mode) < 0 || fsync(fdc) < 0) {
+	if (oci_write_all(fdc, data, len, err) < 0 || fchmod(fdc, mode) < 0 ||
+	    (sync && fsync(fdc) < 0)) {
 		if (!err || !err->code)
 			oci_err_errno(err, errno, "cannot write '%s'", tmp);
 		unlinkat(dirfd, tmp, 0);
@@ -172,6 +173,18 @@ int oci_write_file_atomic(int dirfd, const char *name, const void *data, size_t 
 		return oci_err_errno(err, e, "cannot rename to '%s'", name);
 	}
 	return 0;
+}
+
+int oci_write_file_atomic(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
+			  oci_error *err)
+{
+	return write_replace(dirfd, name, data, len, mode, true, err);
+}
+
+int oci_write_file_replace(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
+			   oci_error *err)
+{
+	return write_replace(dirfd, name, data, len, mode, false, err);
 }
 
 int oci_mkdir_p(const char *path, mode_t mode, oci_error *err)

@@ -67,6 +67,11 @@ int oci_read_file_at(int dirfd, const char *path, size_t max, char **out, size_t
  * renamed over name: readers see the old or the new content, never a part. */
 int oci_write_file_atomic(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
 			  oci_error *err);
+/* The same without the fsync, for a file whose neighbours are not synced either (oci-unpack's
+ * bundle files: the tree beside them is not; forcing the journal for one small file costs
+ * 10-30 ms on XFS after a clone). */
+int oci_write_file_replace(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
+			   oci_error *err);
 /* mkdir -p for a plain host path. */
 int oci_mkdir_p(const char *path, mode_t mode, oci_error *err);
 /* rm -rf below dirfd/name without following symlinks or crossing mount points. Iterative:

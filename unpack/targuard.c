@@ -310,6 +310,8 @@ static int map_bytes(oci_unpack_targuard *g, const unsigned char *p, size_t n, o
 			g->map = M_COUNT;
 			g->map_n = g->map_n * 10 + (c - '0');
 			if (g->map_n > OCI_TARGUARD_SPARSE_MAX) {
+				/* refused at this digit, however the stream was cut */
+				g->off += i + 1;
 				refuse(g, OCI_E_LIMIT, "a GNU sparse map of more than %u entries",
 				       OCI_TARGUARD_SPARSE_MAX);
 				return report(g, err);

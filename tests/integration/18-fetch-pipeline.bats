@@ -114,3 +114,18 @@ teardown() {
 	run -0 python3 "$PTYRUN" -- "$OCI_FETCH" -q --no-cache -o "$T/lay2" "$REGISTRY/test/big:latest"
 	[ -z "$output" ]
 }
+
+@test "the stream's reader gets its end before oci-fetch removes its temporary blobs" {
+	# oci-unpack does its last steps only at the end of its input: that end must not wait for
+	# the clean-up (the pipe's write end, fd 1, is let go of before the first removal)
+	require_cmd strace
+	strace -f -qq -e trace=dup2,close,unlinkat -o "$T/trace" \
+		"$OCI_FETCH" -q --no-cache "$REGISTRY/test/big:latest" | cat >"$T/stream"
+	tar -tf "$T/stream" | grep -q "^blobs/sha256/"
+	end=$(grep -n -E 'dup2\([0-9]+, 1\)|close\(1\)' "$T/trace" | head -1 | cut -d: -f1)
+	first_rm=$(grep -n 'unlinkat(' "$T/trace" | head -1 | cut -d: -f1)
+	echo "stream end at trace line ${end:-none}, first removal at ${first_rm:-none}"
+	[ -n "$end" ]
+	[ -n "$first_rm" ]
+	[ "$end" -lt "$first_rm" ]
+}

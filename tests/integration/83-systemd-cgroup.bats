@@ -184,6 +184,8 @@ is() {
 @test "hostile cgroupsPaths are refused in one line and start no unit" {
 	vm_test sd-hostile
 	n=$(vm_get n)
+	# every create ran on its own path's config (one jq wrote them all)
+	vm_is configs "$n"
 	for i in $(seq "$n"); do
 		# runc 1.1.5 hands a '\' (systemd's escape character) on to systemd, which takes it;
 		# oci-run refuses it with the other characters systemd would escape

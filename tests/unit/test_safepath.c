@@ -723,6 +723,17 @@ START_TEST(test_cursor)
 		ck_assert_msg(fd >= 0, "%s", err.msg);
 		ck_assert_int_le(count_fds() - before, OCI_SAFE_CURSOR_FDS + 1);
 	}
+	/* a jump from elsewhere (an anchor's worth of components per openat2), and one that
+	 * meets a symlink first (component by component) */
+	expect_cursor_agrees(&c, "etc");
+	expect_cursor_agrees(&c, deep);
+	ck_assert_int_le(count_fds() - before, OCI_SAFE_CURSOR_FDS + 1);
+	ln("d/d/d", "jump");
+	char viajump[sizeof(deep) + 8];
+	snprintf(viajump, sizeof(viajump), "jump/%s", deep + 6);
+	expect_cursor_agrees(&c, "etc");
+	expect_cursor_agrees(&c, viajump);
+	ck_assert_int_le(count_fds() - before, OCI_SAFE_CURSOR_FDS + 1);
 	for (; len > 1; len -= 2) {
 		deep[len] = '\0';
 		expect_cursor_agrees(&c, deep);

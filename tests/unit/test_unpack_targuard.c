@@ -184,10 +184,34 @@ out:
 
 /* All the ways of handing t over give the same result: n entries, or a refusal containing
  * msg. */
+/* The guard alone, fed t in pieces of chunk bytes: the byte its refusal came at, or 0. */
+static uint64_t refused_at(const tarbuf *t, size_t chunk)
+{
+	oci_unpack_targuard g;
+	oci_error err = OCI_ERROR_INIT;
+	int rc = 0;
+	oci_unpack_targuard_init(&g);
+	for (size_t off = 0; off < t->len && rc == 0; off += chunk)
+		rc = oci_unpack_targuard_feed(&g, t->p + off,
+					      t->len - off < chunk ? t->len - off : chunk, &err);
+	if (rc == 0)
+		rc = oci_unpack_targuard_feed(&g, NULL, 0, &err);
+	uint64_t at = rc < 0 ? g.off : 0;
+	oci_unpack_targuard_release(&g);
+	return at;
+}
+
 static void check_read(const tarbuf *t, int n, const char *msg)
 {
 	static const size_t chunks[] = {1u << 20, 1, 511, 512, 1536};
 	for (size_t i = 0; i < sizeof(chunks) / sizeof(chunks[0]); i++) {
+		/* a refusal comes at the same byte however the stream is cut */
+		ck_assert_msg(refused_at(t, chunks[i]) == refused_at(t, chunks[0]),
+			      "chunk %zu: refused at byte %llu, whole at %llu", chunks[i],
+			      (unsigned long long)refused_at(t, chunks[i]),
+			      (unsigned long long)refused_at(t, chunks[0]));
+		ck_assert_msg(!msg || refused_at(t, chunks[i]) > 0,
+			      "chunk %zu: the guard alone did not refuse", chunks[i]);
 		for (int d = 0; d < 2; d++) {
 			oci_error err = OCI_ERROR_INIT;
 			int rc = read_chunked(t, chunks[i], d, &err);
