@@ -7,10 +7,10 @@ make_rootfs() {
 	local r=$1
 	mkdir -p "$r"/{bin,dev,proc,sys,etc,tmp,root,home/user}
 	cp /bin/busybox "$r/bin/busybox"
-	local a
-	for a in $("$r/bin/busybox" --list); do
-		[ "$a" = busybox ] || ln -sf busybox "$r/bin/$a"
-	done
+	# one link per applet, made by one process (an ln each was 270 processes, 0.3 CPU-s per
+	# rootfs, and the runtime files make ~50 of them)
+	"$r/bin/busybox" --list | grep -vx busybox |
+		(cd "$r/bin" && xargs perl -e 'for (@ARGV) { unlink($_); symlink("busybox", $_) or die "symlink $_: $!\n" }')
 	printf 'root:x:0:0:root:/root:/bin/sh\nuser:x:1000:1000:user:/home/user:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n' >"$r/etc/passwd"
 	printf 'root:x:0:\nuser:x:1000:\nnobody:x:65534:\n' >"$r/etc/group"
 }
