@@ -415,6 +415,17 @@ static void pidfds_release(oci_pidfds *s)
 	memset(s, 0, sizeof(*s));
 }
 
+/* Whether n more files can be opened now. */
+static bool files_left(int n)
+{
+	int fds[2], got = 0;
+	while (got < n && got < 2 && (fds[got] = open("/", O_PATH | O_CLOEXEC)) >= 0)
+		got++;
+	for (int k = 0; k < got; k++)
+		close(fds[k]);
+	return got == n;
+}
+
 long oci_pidfds_signal_all(const pid_t *pids, size_t n, int sig,
 			   int (*confirm)(void *ctx, oci_pidfds *batch, oci_error *err), void *ctx,
 			   oci_error *err)
@@ -427,10 +438,14 @@ long oci_pidfds_signal_all(const pid_t *pids, size_t n, int sig,
 		for (; i < n && b.n < OCI_PIDFDS_BATCH; i++)
 			if ((r = pidfds_open(&b, pids[i], err)) < 0 || r == 2)
 				break;
+		/* a batch that took the last files without an EMFILE (it ended first) leaves the
+		 * reads none either: they would list nothing, and the batch go unsignalled */
+		if (r >= 0 && r != 2 && b.n > 0 && !files_left(2))
+			r = 2;
 		if (r == 2) {
 			/* the confirming reads need a file or two: the last ones held go to the
-			 * next batch */
-			for (int give = 0; give < 2 && b.n > 0; give++) {
+			 * next batch, until two are free */
+			for (int give = 0; give < 2 && b.n > 0 && !files_left(2); give++) {
 				pid_t p = b.pid[--b.n];
 				if (b.fd[b.n] >= 0)
 					close(b.fd[b.n]);

@@ -109,7 +109,7 @@ int oci_cgroup_enter(const oci_cgroup *cg, pid_t pid, oci_error *err);
  * global threadgroup lock for writing, which waits for an RCU grace period (1 to 20 ms
  * measured, the longest wait of a create); a task moving itself alone ("0" to a v1
  * hierarchy's tasks file) and a clone into a cgroup2 directory (CLONE_INTO_CGROUP) take it
- * only for reading. False for the drivers that cannot (systemd, the pure v2 one). */
+ * only for reading. False for the driver that cannot (systemd). */
 bool oci_cgroup_can_enter_self(const oci_cgroup *cg);
 /* For clone3's CLONE_INTO_CGROUP: an fd of the handle's unified (cgroup2) directory, with
  * its index in *unified; -1 (and *unified -1) when the handle has none or it cannot be

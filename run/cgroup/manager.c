@@ -221,11 +221,11 @@ void oci_cgroup_free(oci_cgroup *cg)
 oci_cgroup *oci_cgroup_from_dirs(const char *const *dirs, size_t n, oci_error *err)
 {
 	/* v2 only when every directory is a unified one: the v1 driver also handles the
-	 * unified directory of a hybrid host. */
+	 * unified directory of a hybrid host. The first that is not settles it (a hybrid
+	 * host's first directory is a v1 one: one probe, not one per hierarchy). */
 	bool all_v2 = n > 0;
-	for (size_t i = 0; i < n; i++)
-		if (!dirs[i] || !oci_cgroup_has(dirs[i], "cgroup.controllers"))
-			all_v2 = false;
+	for (size_t i = 0; all_v2 && i < n; i++)
+		all_v2 = dirs[i] && oci_cgroup_has(dirs[i], "cgroup.controllers");
 	/* a scope of systemd's (--systemd-cgroup): its driver checks with systemd that the unit
 	 * owns these directories before it changes or stops it */
 	bool scope = n > 0 && dirs[0] && oci_str_has_suffix(dirs[0], ".scope") &&

@@ -531,6 +531,7 @@ const oci_cgroup_ops oci_cgroup_v2_ops = {
     .plan = oci_cgroup_plan_path,
     .create = v2_create,
     .enter = oci_cgroup_fs_enter,
+    .enter_self = oci_cgroup_fs_enter_self,
     .apply = v2_apply,
     .freeze = v2_freeze,
     .is_frozen = v2_is_frozen,

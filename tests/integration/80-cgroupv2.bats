@@ -61,6 +61,9 @@ setup_file() {
 	vm_is status-created created
 	cg=$(vm_get cgroup)
 	[[ "$cg" == /sys/fs/cgroup/?* ]]
+	# the init, still before its exec, is the one process of the container's own cgroup,
+	# whether it was cloned into it (CLONE_INTO_CGROUP) or its pid written
+	vm_is cgroup-named c-lifecycle
 	[ "$(vm_get procs)" = "$(vm_get pid)" ]
 	vm_cmd start
 	assert_success

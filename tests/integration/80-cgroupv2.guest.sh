@@ -30,6 +30,8 @@ pid=$(state_field "$CID" pid)
 cg=$(cgroup_of "$pid")
 put pid "$pid"
 put cgroup "$cg"
+# the container's own cgroup (named after it), joined before the init execs (created)
+put cgroup-named "${cg##*/}"
 put status-created "$(state_field "$CID" status)"
 cp "$cg/cgroup.procs" "$T/procs" 2>/dev/null
 rec start rt start "$CID"

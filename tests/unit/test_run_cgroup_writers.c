@@ -466,8 +466,8 @@ END_TEST
 
 /* The init's own join (hybrid host): "0" (itself) into each v1 hierarchy's tasks file, the
  * unified directory left alone when the clone put it there, else its cgroup.procs; a missing
- * tasks file is an error naming the directory. The pure v2 and systemd drivers leave the
- * join to the runtime. */
+ * tasks file is an error naming the directory. The pure v2 driver does the same with its one
+ * directory; the systemd one leaves the join to the runtime. */
 START_TEST(test_enter_self)
 {
 	oci_error err = OCI_ERROR_INIT;
@@ -502,8 +502,19 @@ START_TEST(test_enter_self)
 	ck_assert_ptr_nonnull(strstr(err.msg, "/pids/oci-run/c"));
 	unhost();
 
+	/* pure v2: the one directory is the unified one, the clone's way in or its
+	 * cgroup.procs */
 	host(false, true);
-	ck_assert(!oci_cgroup_can_enter_self(cg));
+	put("unified/oci-run/c/cgroup.procs", "");
+	ck_assert(oci_cgroup_can_enter_self(cg));
+	fd = oci_cgroup_open_unified(cg, &unified);
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	ck_assert_int_eq(unified, 0);
+	ck_assert_int_eq(oci_cgroup_enter_self(cg, unified, true, &err), 0);
+	ck_assert_str_eq(get("unified/oci-run/c/cgroup.procs"), "");
+	ck_assert_int_eq(oci_cgroup_enter_self(cg, unified, false, &err), 0);
+	ck_assert_str_eq(get("unified/oci-run/c/cgroup.procs"), "0");
 	unhost();
 }
 END_TEST

@@ -413,6 +413,18 @@ START_TEST(test_signal_pidns)
 }
 END_TEST
 
+/* n sleepers into pids; the open-file limit into *old; returns the lowest free file number. */
+static int sleepers_and_lowest_fd(pid_t *pids, size_t n, struct rlimit *old)
+{
+	for (size_t i = 0; i < n; i++)
+		ck_assert_int_gt(pids[i] = sleeper(), 0);
+	ck_assert_int_eq(getrlimit(RLIMIT_NOFILE, old), 0);
+	int lowest = dup(0);
+	ck_assert_int_ge(lowest, 0);
+	close(lowest);
+	return lowest;
+}
+
 static int count_batches(void *ctx, oci_pidfds *batch, oci_error *err)
 {
 	(*(int *)ctx)++;
@@ -425,13 +437,8 @@ static int count_batches(void *ctx, oci_pidfds *batch, oci_error *err)
 START_TEST(test_signal_all_past_the_file_limit)
 {
 	pid_t pids[24];
-	for (size_t i = 0; i < ARRAY_SIZE(pids); i++)
-		ck_assert_int_gt(pids[i] = sleeper(), 0);
 	struct rlimit old, low;
-	ck_assert_int_eq(getrlimit(RLIMIT_NOFILE, &old), 0);
-	int lowest = dup(0); /* the lowest free file number */
-	ck_assert_int_ge(lowest, 0);
-	close(lowest);
+	int lowest = sleepers_and_lowest_fd(pids, ARRAY_SIZE(pids), &old);
 
 	low = old;
 	low.rlim_cur = (rlim_t)lowest; /* no file left */
@@ -457,6 +464,54 @@ START_TEST(test_signal_all_past_the_file_limit)
 }
 END_TEST
 
+/* A confirm that reads as the real ones do (a cgroup's list, a /proc entry): it needs files
+ * of its own, two at most, while the batch's pidfds are held. */
+static int confirm_with_files(void *ctx, oci_pidfds *batch, oci_error *err)
+{
+	int a = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
+	int b = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
+	if (a < 0 || b < 0)
+		(*(int *)ctx)++;
+	if (a >= 0)
+		close(a);
+	if (b >= 0)
+		close(b);
+	return 0;
+}
+
+/* A batch whose pidfds take exactly the last files (no EMFILE while opening them) used to
+ * leave its confirming read without a file: the real reads then list nothing, and the whole
+ * batch was dropped unsignalled while kill --all said it succeeded (oci-run kill --all under
+ * 'ulimit -n 264' left 256 of 300 processes alive). Every limit around the batch's fill must
+ * leave the confirm two files, or fail outright. */
+START_TEST(test_signal_all_leaves_files_to_confirm)
+{
+	pid_t pids[24];
+	struct rlimit old, low;
+	int lowest = sleepers_and_lowest_fd(pids, ARRAY_SIZE(pids), &old);
+	for (int extra = 1; extra <= (int)ARRAY_SIZE(pids) + 3; extra++) {
+		low = old;
+		low.rlim_cur = (rlim_t)(lowest + extra);
+		int starved = 0;
+		oci_error err = OCI_ERROR_INIT;
+		ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &low), 0);
+		long r = oci_pidfds_signal_all(pids, ARRAY_SIZE(pids), 0, confirm_with_files,
+					       &starved, &err);
+		ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &old), 0);
+		ck_assert_msg(starved == 0, "%d files free: %d confirms found no file to read",
+			      extra, starved);
+		ck_assert_msg(r == (long)ARRAY_SIZE(pids) || (r < 0 && extra < 3),
+			      "%d files free: %ld of %zu signalled: %s", extra, r, ARRAY_SIZE(pids),
+			      err.msg);
+		oci_err_clear(&err);
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(pids); i++) {
+		ck_assert_int_eq(kill(pids[i], SIGKILL), 0);
+		reap_killed(pids[i]);
+	}
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("run_container");
@@ -467,6 +522,7 @@ int main(void)
 	tcase_add_test(tc, test_kill_tree_reused_cgroup_pid);
 	tcase_add_test(tc, test_signal_pidns);
 	tcase_add_test(tc, test_signal_all_past_the_file_limit);
+	tcase_add_test(tc, test_signal_all_leaves_files_to_confirm);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
