@@ -265,8 +265,8 @@ declare -A IDLE=(
 # +362 s, behind every file of FIRST.
 FIRST=(82-run-events-criu 83-systemd-cgroup 80-cgroupv2 47-run-lsm 71-cve-mounts 71-cve-dev
 	71-cve-proc 74-cve-review3 72-cve-review
-	21-unpack-debian 20-unpack-hostile 60-podman 40-run-isolation 19-fetch-policy 42-run-exec 41-run-seccomp
-	91-install 00-fixtures 11-fetch-auth 70-cve-exec 40-run-lifecycle 10-fetch-basic)
+	21-unpack-debian 20-unpack-hostile 60-podman 40-run-isolation 19-fetch-policy 42-run-exec
+	41-run-seccomp 91-install 00-fixtures 11-fetch-auth 70-cve-exec 40-run-lifecycle 10-fetch-basic)
 order=()
 for ((i = 0; i < ${#files[@]}; i++)); do
 	[ -n "${PARALLEL[$(basename "${files[$i]}" .bats)]+set}" ] || order+=("$i")
@@ -289,14 +289,14 @@ running=0 busy=0 idle=0 spare=0 alone=0 next=0 files_us=0
 # cpu_sample: sets CPU_SPARE to 1 when the machine's CPUs (all of them: /proc/stat, other
 # users' work included) were less than half busy since the previous sample, 0 when not; a
 # sample less than 2 s after the previous one keeps the previous answer (too short to tell).
-CPU_SPARE=0 stat_busy=0 stat_total=0
+CPU_SPARE=0 stat_busy=0 stat_total=0 ncpu=$(nproc)
 cpu_sample() {
 	local c u n sy id io irq sirq st rest b t
 	read -r c u n sy id io irq sirq st rest </proc/stat
 	b=$((u + n + sy + irq + sirq + st))
 	t=$((b + id + io))
 	# USER_HZ ticks of every CPU: 2 s of the machine is 200 per CPU
-	[ $((t - stat_total)) -ge $((200 * $(nproc))) ] || return 0
+	[ $((t - stat_total)) -ge $((200 * ncpu)) ] || return 0
 	if [ "$stat_total" -gt 0 ] && [ $(((b - stat_busy) * 2)) -lt $((t - stat_total)) ]; then
 		CPU_SPARE=1
 	else
