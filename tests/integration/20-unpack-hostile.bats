@@ -392,3 +392,13 @@ t.close()' alt.tar
 	assert_output_contains "No space left on device"
 	[ -z "$left" ]
 }
+
+@test "hostile: a directory the cursor holds, swapped for a symlink pointing outside, then written through" {
+	# oci-unpack keeps the fds of the last entry's parents (a, a/b, a/b/c) across entries.
+	# The symlink entry replacing a/b moves the cursor up to a (dropping a/b and a/b/c)
+	# before it removes a/b, so a/b/escaped is resolved afresh and refused: never created in
+	# the old, deleted a/b (a stale fd: "No such file or directory") nor through the symlink
+	hostile held-dir-swapped-for-symlink --target "$V"
+	refused a/b/escaped "escapes the root through a symlink"
+	[ ! -e "$V/escaped" ]
+}

@@ -217,6 +217,17 @@ def c_dir_swapped(a):
                member("d/escaped", data="escaped\n"))
 
 
+@case("held-dir-swapped-for-symlink", "tar",
+      "dirs 'a/b/c/', file 'a/b/c/f' (oci-unpack's cursor now holds a, a/b, a/b/c), then "
+      "'a/b' replaced by a symlink -> TARGET (default '/'), then file 'a/b/escaped' (no fd "
+      "held before the swap may be used after it)")
+def c_held_dir_swapped(a):
+    return tar(member("a/", DIR, mode=0o755), member("a/b/", DIR, mode=0o755),
+               member("a/b/c/", DIR, mode=0o755), member("a/b/c/f", data="before\n"),
+               member("a/b", SYM, link=a.target or "/", mode=0o777),
+               member("a/b/escaped", data="escaped\n"))
+
+
 @case("chmod-through-symlink", "tar",
       "symlink 'l' -> TARGET (default '/etc/passwd-target-outside'), then dir 'l/' mode 0777, "
       "then hardlink 'h' -> 'l' (TARGET's mode must not change, 'h' must not link TARGET)")
