@@ -38,11 +38,11 @@ root_propagation() {
 	# (runc's init reads /proc/self/fd).
 	run unshare -m --propagation unchanged sh -c '
 		mount -t proc proc "$B/rootfs/proc" || exit 1
-		grep -c . /proc/self/mountinfo
+		grep -cF "$B/" /proc/self/mountinfo
 		'"$RUNTIME"' --root "$ROOT" run -d --bundle "$B" "$CID" </dev/null >/dev/null || exit 1
 		pid=$('"$RUNTIME"' --root "$ROOT" state "$CID" | jq -r .pid)
 		readlink /proc/self/ns/mnt; readlink /proc/$pid/ns/mnt; readlink /proc/$pid/root
-		grep -c . /proc/self/mountinfo
+		grep -cF "$B/" /proc/self/mountinfo
 		'"$RUNTIME"' --root "$ROOT" kill "$CID" KILL
 		sleep 0.3
 		'"$RUNTIME"' --root "$ROOT" delete "$CID" && echo deleted'
@@ -50,7 +50,9 @@ root_propagation() {
 	# the runtime's own namespace, the rootfs as root
 	[ "${lines[1]}" = "${lines[2]}" ]
 	[ "${lines[3]}" = "$B/rootfs" ]
-	# nothing was mounted for it (runc leaves its bind of the rootfs onto itself there)
+	# nothing was mounted for it (runc leaves its bind of the rootfs onto itself there); only
+	# the mounts below the bundle count: the namespace receives the host's shared mounts, which
+	# the files running beside this one make and remove (ip netns add, containers)
 	is_oci_run && [ "${lines[0]}" != "${lines[4]}" ] && return 1
 	# kill and delete reach it (it is not taken for a host process)
 	[ "${lines[5]}" = deleted ]
