@@ -376,11 +376,15 @@ int oci_pid_cmp(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+typedef struct pid_list {
+	const pid_t *pid; /* sorted; NULL when n is 0 */
+	size_t n;
+} pid_list;
+
 static bool listed_in(void *ctx, pid_t pid, int pidfd)
 {
-	const pid_t *const *l = ctx;
-	size_t n = (size_t)(l[1] - l[0]);
-	return n > 0 && bsearch(&pid, l[0], n, sizeof(pid_t), oci_pid_cmp);
+	const pid_list *l = ctx;
+	return l->n > 0 && bsearch(&pid, l->pid, l->n, sizeof(pid_t), oci_pid_cmp);
 }
 
 void oci_pidfds_keep_if(oci_pidfds *s, bool (*keep)(void *ctx, pid_t pid, int pidfd), void *ctx)
@@ -401,8 +405,9 @@ void oci_pidfds_keep_listed(oci_pidfds *s, pid_t *listed, size_t n_listed)
 {
 	if (n_listed > 0)
 		qsort(listed, n_listed, sizeof(*listed), oci_pid_cmp);
-	const pid_t *range[2] = {listed, listed + n_listed};
-	oci_pidfds_keep_if(s, listed_in, range);
+	/* no pointer arithmetic on listed: it is NULL when the read listed nothing */
+	pid_list l = {.pid = listed, .n = n_listed};
+	oci_pidfds_keep_if(s, listed_in, &l);
 }
 
 static void pidfds_release(oci_pidfds *s)
