@@ -104,40 +104,17 @@ static void blob_name(const oci_digest *d, char *buf, size_t len)
 	snprintf(buf, len, "%s/%s", oci_digest_alg_name(d->alg), d->hex);
 }
 
-#define HASH_BUF       (1u << 20)
-#define HASH_ASK_EVERY (4u << 20) /* bytes hashed between two questions to unneeded */
+/* unneeded(ud, d) as oci_digest_fd_unless asks it */
+struct unneeded_ask {
+	oci_cache_unneeded_fn fn;
+	void *ud;
+	const oci_digest *d;
+};
 
-/* Hash f from where it is, asking unneeded first and every few MiB: 1 when it said the bytes
- * need no hashing (stopped there), 0 when hashed (*got, *n), -1. */
-static int hash_unless(int f, const oci_digest *d, oci_cache_unneeded_fn unneeded, void *ud,
-		       oci_digest *got, uint64_t *n, oci_error *err)
+static bool ask_unneeded(void *p)
 {
-	if (unneeded && unneeded(ud, d))
-		return 1;
-	cleanup_hasher oci_hasher *h = oci_hasher_new(d->alg, err);
-	cleanup_free char *buf = h ? oci_malloc(HASH_BUF, err) : NULL;
-	if (!buf)
-		return -1;
-	uint64_t since = 0;
-	for (;;) {
-		ssize_t r = read(f, buf, HASH_BUF);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return oci_err_errno(err, errno, "read failed");
-		if (r == 0)
-			break;
-		if (oci_hasher_update(h, buf, (size_t)r, err) < 0)
-			return -1;
-		since += (uint64_t)r;
-		if (unneeded && since >= HASH_ASK_EVERY) {
-			since = 0;
-			if (unneeded(ud, d))
-				return 1;
-		}
-	}
-	*n = oci_hasher_bytes(h);
-	return oci_hasher_final(h, got, err);
+	const struct unneeded_ask *q = p;
+	return q->fn(q->ud, q->d);
 }
 
 int oci_cache_get(oci_cache *c, const oci_digest *d, int64_t size, bool verify, int *fd,
@@ -171,7 +148,9 @@ int oci_cache_get_unless(oci_cache *c, const oci_digest *d, int64_t size, bool v
 	if (!bad && verify) {
 		oci_digest got;
 		uint64_t n = 0;
-		int h = hash_unless(f, d, unneeded, ud, &got, &n, err);
+		struct unneeded_ask q = {unneeded, ud, d};
+		int h = oci_digest_fd_unless(d->alg, f, unneeded ? ask_unneeded : NULL, &q, &got,
+					     &n, err);
 		if (h < 0)
 			return oci_err_prefix(err, "cache '%s': read '%s'", c->path, name);
 		if (h == 0)

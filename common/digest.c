@@ -8,6 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/util.h"
+
 struct oci_hasher {
 	EVP_MD_CTX *ctx;
 	int alg;
@@ -158,14 +160,21 @@ int oci_digest_buffer(int alg, const void *data, size_t len, oci_digest *out, oc
 	return oci_hasher_final(h, out, err);
 }
 
-int oci_digest_fd(int alg, int fd, oci_digest *out, uint64_t *size, oci_error *err)
+#define FD_BUF	     (1u << 20) /* bytes a read: a 100 MB blob in 100 reads */
+#define FD_ASK_EVERY (4u << 20) /* bytes hashed between two questions to stop */
+
+int oci_digest_fd_unless(int alg, int fd, bool (*stop)(void *ud), void *ud, oci_digest *out,
+			 uint64_t *size, oci_error *err)
 {
-	char buf[1 << 16];
+	if (stop && stop(ud))
+		return 1;
 	cleanup_hasher oci_hasher *h = oci_hasher_new(alg, err);
-	if (!h)
+	cleanup_free char *buf = h ? oci_malloc(FD_BUF, err) : NULL;
+	if (!buf)
 		return -1;
+	uint64_t since = 0;
 	for (;;) {
-		ssize_t n = read(fd, buf, sizeof(buf));
+		ssize_t n = read(fd, buf, FD_BUF);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -175,10 +184,21 @@ int oci_digest_fd(int alg, int fd, oci_digest *out, uint64_t *size, oci_error *e
 			break;
 		if (oci_hasher_update(h, buf, (size_t)n, err) < 0)
 			return -1;
+		since += (uint64_t)n;
+		if (stop && since >= FD_ASK_EVERY) {
+			since = 0;
+			if (stop(ud))
+				return 1;
+		}
 	}
 	if (size)
 		*size = oci_hasher_bytes(h);
-	return oci_hasher_final(h, out, err);
+	return oci_hasher_final(h, out, err) < 0 ? -1 : 0;
+}
+
+int oci_digest_fd(int alg, int fd, oci_digest *out, uint64_t *size, oci_error *err)
+{
+	return oci_digest_fd_unless(alg, fd, NULL, NULL, out, size, err);
 }
 
 int oci_digest_verify(const oci_digest *want, int64_t want_size, const oci_digest *got,

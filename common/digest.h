@@ -49,6 +49,10 @@ static inline void oci_hasher_freep(oci_hasher **h)
 /* One-shot hash of a buffer or of everything readable from fd. */
 int oci_digest_buffer(int alg, const void *data, size_t len, oci_digest *out, oci_error *err);
 int oci_digest_fd(int alg, int fd, oci_digest *out, uint64_t *size, oci_error *err);
+/* oci_digest_fd that asks stop(ud) before it starts and every few MiB: 1 when it said stop
+ * (nothing is returned then), 0 when hashed to the end, -1 on error. */
+int oci_digest_fd_unless(int alg, int fd, bool (*stop)(void *ud), void *ud, oci_digest *out,
+			 uint64_t *size, oci_error *err);
 
 /* Check a computed digest and size against what a descriptor says (size < 0: not checked).
  * The error names `what` and both digests. */
