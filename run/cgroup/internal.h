@@ -99,6 +99,9 @@ bool oci_cgroup_wait_frozen(const char *dir, bool (*frozen)(const char *dir), un
  * again)". */
 const char *oci_cgroup_thaw_again(const char *dir, const char *file, const char *thawed_val,
 				  bool froze);
+/* Thaw again the directories before i that a failed freeze froze (froze[]), v1 freezers and
+ * unified directories alike: a half-frozen container is worse than a pause that failed. */
+void oci_cgroup_thaw_back(const oci_cgroup *cg, const bool *froze, size_t i);
 /* v2.c: freezing one unified directory. Freezing waits up to wait_ms for cgroup.events to
  * say "frozen 1"; when it does not, the directory is thawed again (if this call froze it) and
  * the error says the freeze did not happen. */

@@ -457,23 +457,6 @@ int oci_cgroup_v1_freeze_dir(const char *dir, bool frozen, unsigned wait_ms, oci
 		       oci_cgroup_thaw_again(dir, "freezer.state", "THAWED", thawed));
 }
 
-/* Thaw again the directories before i that this freeze froze (froze[]), when a later one
- * could not be frozen: a half-frozen container is worse than a pause that failed. */
-static void v1_thaw_back(const oci_cgroup *cg, const bool *froze, size_t i)
-{
-	for (size_t j = 0; j < i; j++) {
-		char buf[64];
-		oci_error ignore = OCI_ERROR_INIT;
-		if (!froze[j])
-			continue;
-		if (oci_cgroup_read(cg->dirs[j], "freezer.state", buf, sizeof(buf)) == 0)
-			(void)oci_cgroup_v1_freeze_dir(cg->dirs[j], false, 0, &ignore);
-		else
-			(void)oci_cgroup_v2_freeze_dir(cg->dirs[j], false, 0, &ignore);
-		oci_err_clear(&ignore);
-	}
-}
-
 static int v1_freeze(const oci_cgroup *cg, bool frozen, oci_error *err)
 {
 	bool any = false, v1_freezer = false;
@@ -493,7 +476,7 @@ static int v1_freeze(const oci_cgroup *cg, bool frozen, oci_error *err)
 			any = true;
 			if (oci_cgroup_v1_freeze_dir(d, frozen, OCI_CGROUP_FREEZE_WAIT_MS, err) <
 			    0) {
-				v1_thaw_back(cg, froze, i);
+				oci_cgroup_thaw_back(cg, froze, i);
 				return -1;
 			}
 			froze[i] = frozen && !strncmp(buf, "THAWED", 6);
@@ -507,7 +490,7 @@ static int v1_freeze(const oci_cgroup *cg, bool frozen, oci_error *err)
 			any = true;
 			if (oci_cgroup_v2_freeze_dir(d, frozen, OCI_CGROUP_FREEZE_WAIT_MS, err) <
 			    0) {
-				v1_thaw_back(cg, froze, i);
+				oci_cgroup_thaw_back(cg, froze, i);
 				return -1;
 			}
 			froze[i] = frozen && buf[0] == '0';

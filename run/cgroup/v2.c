@@ -436,13 +436,7 @@ static int v2_freeze(const oci_cgroup *cg, bool frozen, oci_error *err)
 		any = true;
 		if (oci_cgroup_v2_freeze_dir(cg->dirs[i], frozen, OCI_CGROUP_FREEZE_WAIT_MS, err) <
 		    0) {
-			for (size_t j = 0; j < i; j++) {
-				oci_error ignore = OCI_ERROR_INIT;
-				if (froze[j])
-					(void)oci_cgroup_v2_freeze_dir(cg->dirs[j], false, 0,
-								       &ignore);
-				oci_err_clear(&ignore);
-			}
+			oci_cgroup_thaw_back(cg, froze, i);
 			return -1;
 		}
 		froze[i] = frozen && buf[0] == '0';
