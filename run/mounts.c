@@ -592,6 +592,13 @@ static bool readonly_dev(const oci_config_mount *m)
 	return ro;
 }
 
+/* A namespace of type the container makes for itself (listed, joined by no path). */
+static bool new_namespace(const oci_config *cfg, const char *type)
+{
+	const oci_config_namespace *ns = oci_config_find_namespace(cfg, type);
+	return ns && !(ns->path && ns->path[0]);
+}
+
 static int do_mount(const oci_mount_ctx *ctx, int rootfd, const oci_config_mount *m, size_t idx,
 		    oci_error *err)
 {
@@ -694,11 +701,8 @@ static int do_mount(const oci_mount_ctx *ctx, int rootfd, const oci_config_mount
 						     type[0] ? type : source, dest);
 			}
 		} else if (!strcmp(type, "mqueue")) {
-			const oci_config_namespace *ipc =
-			    oci_config_find_namespace(ctx->cfg, "ipc");
-			bool new_ipcns = ipc && (!ipc->path || !ipc->path[0]);
 			if (oci_lsm_label_mount(rootfd, dest, type, ctx->cfg->linux_.mount_label,
-						new_ipcns, err) < 0)
+						new_namespace(ctx->cfg, "ipc"), err) < 0)
 				return -1;
 		}
 		if (!strcmp(type, "tmpfs") && has_option(options, "tmpcopyup")) {
@@ -877,14 +881,6 @@ static bool bind_source(const oci_config_mount *m, const char *bundle, char **sr
 	*src = source[0] != '/' ? oci_asprintf(NULL, "%s/%s", bundle, source)
 				: oci_asprintf(NULL, "%s", source);
 	return *src != NULL;
-}
-
-/* A user namespace of the container's own: its id-mapped mounts are made by
- * oci_mounts_send_sources, in its mount namespace. */
-static bool new_userns(const oci_config *cfg)
-{
-	const oci_config_namespace *ns = oci_config_find_namespace(cfg, "user");
-	return ns && !(ns->path && ns->path[0]);
 }
 
 /* An id-mapped copy of mount i, made in the helper: a failure is written to errfd (the
@@ -1103,7 +1099,7 @@ int oci_mounts_open_idmapped(const oci_config *cfg, const char *bundle, oci_moun
 	 * namespace instead (oci_mounts_send_sources): made here, outside it, they would not
 	 * carry the kernel's locks on the host's mounts (a read-only host mount below the
 	 * source could be made writable by the container's root). */
-	if (!any || new_userns(cfg))
+	if (!any || new_namespace(cfg, "user"))
 		return 0;
 	/* A user namespace joined by path: its mount namespace is not the container's yet
 	 * when the copies are made, so they would be made here, without the locks. */
