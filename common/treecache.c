@@ -1183,6 +1183,12 @@ static bool is_hex64(const char *s)
 	return strspn(s, "0123456789abcdef") == 64 && !s[64];
 }
 
+/* Whether process pid is gone (one of another user's still counts as there). */
+static bool pid_gone(long pid)
+{
+	return pid > 0 && !(kill((pid_t)pid, 0) == 0 || errno == EPERM);
+}
+
 /* ".tmp-<pid>-<seq>" or ".trash-<pid>-<seq>" of a process that is gone. */
 static bool leftover_dead(const char *name)
 {
@@ -1191,12 +1197,22 @@ static bool leftover_dead(const char *name)
 		return false;
 	char *end;
 	long pid = strtol(p + 1, &end, 10);
-	if (pid <= 0 || *end != '-')
-		return false;
-	return !(kill((pid_t)pid, 0) == 0 || errno == EPERM);
+	return *end == '-' && pid_gone(pid);
 }
 
-static long note_pid(const char *buf, size_t len);
+#define CLAIM_HEAD "oci-treecache-reader 1\n"
+#define CLAIM_MAX  (1u << 20)
+
+/* The writer of a stream handshake's note ("pid N" after its head), or -1. */
+static long note_pid(const char *buf, size_t len)
+{
+	long pid;
+	size_t h = strlen(CLAIM_HEAD);
+	if (len < h || memcmp(buf, CLAIM_HEAD, h) || !memchr(buf + h, '\n', len - h) ||
+	    sscanf(buf + h, "pid %ld", &pid) != 1 || pid <= 0)
+		return -1;
+	return pid;
+}
 
 /* A stream handshake's note (oci_treecache_claim) left by a process that is gone. */
 static bool note_dead(oci_treecache *t, const char *name)
@@ -1206,8 +1222,7 @@ static bool note_dead(oci_treecache *t, const char *name)
 	oci_error e = OCI_ERROR_INIT;
 	if (oci_read_file_at(t->dirfd, name, 4096, &buf, &len, &e) < 0)
 		return false;
-	long pid = note_pid(buf, len);
-	return pid > 0 && !(kill((pid_t)pid, 0) == 0 || errno == EPERM);
+	return pid_gone(note_pid(buf, len));
 }
 
 /* Every entry (for list, prune and eviction); leftovers of dead processes are removed. */
@@ -1456,9 +1471,6 @@ int oci_treecache_prune(oci_treecache *t, bool all, time_t cutoff, oci_cache_pru
 
 /* ---- the stream handshake ---- */
 
-#define CLAIM_HEAD "oci-treecache-reader 1\n"
-#define CLAIM_MAX  (1u << 20)
-
 size_t oci_treecache_peek(oci_treecache *t, const oci_digest *chain, const oci_digest *layers,
 			  size_t n)
 {
@@ -1514,17 +1526,6 @@ int oci_treecache_claim(oci_treecache *t, int infd, const oci_digest *layers, si
 	}
 	snprintf(t->claim, sizeof(t->claim), "%s", name);
 	return 0;
-}
-
-/* The writer of a note ("pid N" after its head), or -1. */
-static long note_pid(const char *buf, size_t len)
-{
-	long pid;
-	size_t h = strlen(CLAIM_HEAD);
-	if (len < h || memcmp(buf, CLAIM_HEAD, h) || !memchr(buf + h, '\n', len - h) ||
-	    sscanf(buf + h, "pid %ld", &pid) != 1 || pid <= 0)
-		return -1;
-	return pid;
 }
 
 bool oci_treecache_claimed(oci_treecache *t, int outfd, const oci_digest *d)
