@@ -51,6 +51,7 @@ int oci_unpack_root_init(oci_unpack_root *r, int rootfd, const oci_unpack_opts *
 	oci_unpack_pathtree_init(&r->layer_tree, max_nodes(opts));
 	oci_unpack_pathtree_init(&r->dir_tree, max_nodes(opts));
 	oci_safe_cursor_init(&r->cursor, rootfd);
+	r->stream_fd = -1;
 	return 0;
 }
 

@@ -95,7 +95,7 @@ int oci_unpack_cache_begin(oci_unpack_root *r, const oci_digest *diff_ids,
 	 * layers it does not cover are applied as always, their digests checked by us. */
 	size_t want = oci_treecache_peek(&c->trees, c->chain, c->layers, n);
 	oci_error ce = OCI_ERROR_INIT;
-	if (want && r->from_stream &&
+	if (want && r->stream_fd >= 0 &&
 	    oci_treecache_claim(&c->trees, r->stream_fd, c->layers, want, &ce) < 0)
 		log_debug("%s (oci-fetch hashes the cached blobs again)", ce.msg);
 	if (oci_treecache_use(&c->trees, c->chain, c->layers, n, r->rootfd, note_dir, r, &c->cloned,

@@ -137,8 +137,8 @@ static int write_file(const char *path, const char *data, size_t len, oci_error 
 	cleanup_close int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)
 		return oci_err_errno(err, errno, "cannot open directory of '%s'", path);
-	return oci_write_file_replace(dfd, name, data, len, 0644,
-				      err); /* not synced, as the tree */
+	/* not synced, as the tree beside it is not */
+	return oci_write_file_replace(dfd, name, data, len, 0644, err);
 }
 
 /* --bundle: DIR/config.json from runc's defaults and the image config (common/spec.c). */

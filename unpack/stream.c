@@ -192,8 +192,7 @@ int oci_unpack_stream(oci_unpack_root *r, int fd, int spoolfd, oci_unpack_input 
 	img.ref = in->ref;
 	img.platform = in->platform;
 	img.blobdirfd = spoolfd;
-	r->from_stream = true; /* oci-unpack --cache's handshake with oci-fetch (unpack/cache.c) */
-	r->stream_fd = fd;
+	r->stream_fd = fd; /* oci-unpack --cache's handshake with oci-fetch (unpack/cache.c) */
 	o.buf = malloc(OUTER_BUF);
 	a = archive_read_new();
 	if (!o.buf || !a) {

@@ -156,8 +156,7 @@ typedef struct oci_unpack_root {
 	 * removal under the root (oci_unpack_root_removed) */
 	oci_safe_cursor cursor;
 	size_t skip_layers; /* layers below this index came from the cache: read, not applied */
-	bool from_stream;   /* the image comes from stream_fd (oci_unpack_stream) */
-	int stream_fd;
+	int stream_fd;	    /* the image stream's fd (oci_unpack_stream), -1 for other inputs */
 } oci_unpack_root;
 
 int oci_unpack_root_init(oci_unpack_root *r, int rootfd, const oci_unpack_opts *opts,
