@@ -15,6 +15,13 @@ teardown() {
 	cleanup_containers
 }
 
+# wait_children PID N: PID's children once it has N of them (within 10 s), one a word.
+wait_children() {
+	local i
+	for i in $(seq 200); do [ "$(wc -w </proc/$1/task/$1/children)" = "$2" ] && break; sleep 0.05; done
+	cat "/proc/$1/task/$1/children"
+}
+
 @test "seed workflow: spec, create, list, start, list, delete" {
 	mkdir -p "$BATS_TEST_TMPDIR/seed" && cd "$BATS_TEST_TMPDIR/seed"
 	run "$OCI_BUNDLE" spec
@@ -217,13 +224,12 @@ teardown() {
 	rt_create "$CID"
 	rt start "$CID"
 	pid=$(rt_state_field "$CID" pid)
-	for i in $(seq 200); do [ "$(wc -w </proc/$pid/task/$pid/children)" = 2 ] && break; sleep 0.05; done
-	kids=$(cat /proc/$pid/task/$pid/children)
+	kids=$(wait_children "$pid" 2)
 	[ -n "$kids" ]
 	run rt kill --all "$CID" KILL
 	assert_success
 	wait_status "$CID" stopped
-	for k in $kids; do ! grep -q sleep /proc/$k/cmdline 2>/dev/null; done
+	for k in $kids; do ! grep -q sleep /proc/$k/cmdline 2>/dev/null || false; done
 }
 
 @test "delete: running fails without --force, --force kills, missing with --force is fine" {
@@ -458,8 +464,7 @@ teardown() {
 	rt_create "$CID"
 	rt start "$CID"
 	pid=$(rt_state_field "$CID" pid)
-	for i in $(seq 200); do [ "$(wc -w </proc/$pid/task/$pid/children)" = 60 ] && break; sleep 0.05; done
-	kids=$(cat /proc/$pid/task/$pid/children)
+	kids=$(wait_children "$pid" 60)
 	[ "$(wc -w <<<"$kids")" = 60 ]
 	run bash -c 'ulimit -n 32 && exec "$@"' - "$RUNTIME" --root "$ROOT" kill --all "$CID" KILL
 	assert_success
