@@ -58,6 +58,18 @@ echo "fetch bench: image $IMG (Debian minbase + 2 layers + random data): $nl lay
 
 echo "fetch bench: load average before: $(loadavg) ($(nproc) CPUs)"
 O=$(bench_fs "$W" 8G)
+# timed WHAT CMD...: CMD's wall time in seconds; a failure names WHAT and returns 1
+timed() {
+	local what=$1 t0 t1
+	shift
+	t0=$EPOCHREALTIME
+	"$@" >/dev/null 2>"$W/err" || {
+		echo "fetch bench: $what failed: $(tail -1 "$W/err")" >&2
+		return 1
+	}
+	t1=$EPOCHREALTIME
+	awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.4f", b - a}'
+}
 declare -A T
 names=(oci-fetch oci-fetch-nocache skopeo)
 for _ in $(seq "$RUNS"); do
@@ -69,13 +81,8 @@ for _ in $(seq "$RUNS"); do
 		oci-fetch-nocache) cmd=("$OCI_FETCH" -q --no-cache -o "$O/of" "$IMG") ;;
 		skopeo) cmd=(skopeo copy -q --src-tls-verify=false "docker://$IMG" "oci:$O/sk:v1") ;;
 		esac
-		t0=$EPOCHREALTIME
-		"${cmd[@]}" >/dev/null 2>"$W/err" || {
-			echo "fetch bench: $n failed: $(tail -1 "$W/err")" >&2
-			exit 1
-		}
-		t1=$EPOCHREALTIME
-		T[$n]="${T[$n]:-} $(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.4f", b - a}')"
+		t=$(timed "$n" "${cmd[@]}") || exit 1
+		T[$n]="${T[$n]:-} $t"
 	done
 done
 
@@ -120,13 +127,8 @@ if [ "$PIPE_RUNS" -gt 0 ] && [ -x "$OCI_UNPACK" ]; then
 			cat) src="cat '$W/stream.tar'" ;;
 			esac
 			sync
-			t0=$EPOCHREALTIME
-			bash -c "set -o pipefail; $src | '$OCI_UNPACK' '$O/u$k'" >/dev/null 2>"$W/err" || {
-				echo "fetch bench: $n | oci-unpack failed: $(tail -1 "$W/err")" >&2
-				exit 1
-			}
-			t1=$EPOCHREALTIME
-			P[$n]="${P[$n]:-} $(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.4f", b - a}')"
+			t=$(timed "$n | oci-unpack" bash -c "set -o pipefail; $src | '$OCI_UNPACK' '$O/u$k'") || exit 1
+			P[$n]="${P[$n]:-} $t"
 		done
 	done
 	rm -rf "$O"/u*
