@@ -133,7 +133,7 @@ for i in $(seq "$RUNS"); do
 		r1=$(cpu_ticks "$REGISTRY_PID")
 		t=$(echo "$t1 - $t0" | bc)
 		T[$n]="${T[$n]:-} $t"
-		c=$(tail -1 "$W/cpu" | awk -v r=$(((r1 - r0))) -v hz="$TCK" '
+		c=$(tail -1 "$W/cpu" | awk -v r=$((r1 - r0)) -v hz="$TCK" '
 			function s(x) { split(x, a, /[ms]/); return a[1] * 60 + a[2] }
 			{ printf "%.3f", s($1) + s($2) + r / hz }')
 		C[$n]="${C[$n]:-} $c"
