@@ -192,6 +192,45 @@ args() {
 	assert_output_contains "not a regular file"
 }
 
+# opened PATH CMD...: runs CMD and prints how many times PATH was opened for I/O meanwhile
+# (inotify IN_OPEN; an O_PATH handle, which does nothing to a device, is not an open).
+opened() {
+	python3 - "$@" <<-'EOF'
+		import ctypes, os, subprocess, sys
+		libc = ctypes.CDLL(None, use_errno=True)
+		fd = libc.inotify_init1(os.O_NONBLOCK)
+		if fd < 0 or libc.inotify_add_watch(fd, sys.argv[1].encode(), 0x20) < 0:
+		    sys.exit("inotify: " + os.strerror(ctypes.get_errno()))
+		subprocess.run(sys.argv[2:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+		try:
+		    print(len(os.read(fd, 65536)) // 16)
+		except BlockingIOError:
+		    print(0)
+	EOF
+}
+
+@test "a device node at /etc/passwd or /etc/group is refused without being opened" {
+	# opening a device can act by itself (a watchdog arms, a tape rewinds, a modem line
+	# rises): the image's files must be checked before they are opened
+	[ "$(id -u)" = 0 ] || skip "mknod needs root"
+	image '{"Cmd":["/bin/id"],"User":"daemon"}'
+	for f in passwd group; do
+		rm -f "$B/rootfs/etc/$f"
+		mknod "$B/rootfs/etc/$f" c 1 3
+		[ "$(opened "$B/rootfs/etc/$f" "$OCI_BUNDLE" spec -b "$B" --from-image)" = 0 ]
+		run "$OCI_BUNDLE" spec -b "$B" --from-image
+		assert_failure
+		assert_one_line_error oci-bundle
+		assert_output_contains "/etc/$f' in the rootfs is not a regular file"
+		[ ! -e "$B/config.json" ]
+		rm "$B/rootfs/etc/$f"
+		echo 'daemon:x:1:1::/:/bin/false' >"$B/rootfs/etc/$f"
+	done
+	# a regular file is still read (and opened once)
+	[ "$(opened "$B/rootfs/etc/passwd" "$OCI_BUNDLE" spec -b "$B" --from-image)" -ge 1 ]
+	[ "$(jq .process.user.uid "$B/config.json")" = 1 ]
+}
+
 @test "a huge /etc/group is capped (error), not read into memory" {
 	image '{"Cmd":["/bin/id"],"User":"app"}'
 	truncate -s 64M "$B/rootfs/etc/group"
