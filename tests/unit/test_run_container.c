@@ -512,6 +512,91 @@ START_TEST(test_signal_all_leaves_files_to_confirm)
 }
 END_TEST
 
+/* A cgroup.procs that cannot be read (a directory here: open works, read fails with EISDIR)
+ * is an error for each reader, never an empty list: kill --all (oci_container_signal_cgroup),
+ * the teardowns and delete's kill_tree would take it for a cgroup with nothing left in it and
+ * report success with its processes alive. */
+START_TEST(test_unreadable_procs_are_an_error)
+{
+	oci_cgroup *cg = fake_cgroup();
+	char p[128];
+	snprintf(p, sizeof(p), "%s/cgroup.procs", dir);
+	ck_assert_int_eq(mkdir(p, 0700), 0);
+	pid_t *pids = NULL;
+	size_t n = 7;
+	oci_error err = OCI_ERROR_INIT;
+	ck_assert_int_eq(oci_cgroup_pids(cg, &pids, &n, &err), -1);
+	ck_assert_msg(strstr(err.msg, "cannot tell which processes are left in cgroup") &&
+			  strstr(err.msg, "Is a directory"),
+		      "%s", err.msg);
+	ck_assert_uint_eq(n, 0);
+	oci_err_clear(&err);
+	size_t found = 7;
+	ck_assert_int_eq(oci_container_signal_cgroup(cg, 0, &found, &err), -1);
+	ck_assert_ptr_nonnull(strstr(err.msg, "cgroup.procs"));
+	oci_err_clear(&err);
+	ck_assert_int_eq(oci_cgroup_kill_tree(cg, &err), -1);
+	ck_assert_msg(strstr(err.msg, "cannot tell which processes are left"), "%s", err.msg);
+	oci_err_clear(&err);
+
+	/* a cgroup that is gone (removed since it was listed) has nothing left: no error */
+	const char *gone[] = {"/tmp/test_container.gone/x"};
+	oci_cgroup *g = oci_cgroup_from_dirs(gone, 1, &err);
+	ck_assert_ptr_nonnull(g);
+	ck_assert_int_eq(oci_cgroup_pids(g, &pids, &n, &err), 0);
+	ck_assert_uint_eq(n, 0);
+	oci_cgroup_free(g);
+	remove_fake(cg);
+}
+END_TEST
+
+/* The list is read again after a batch's pidfds are opened (to confirm each is still a
+ * member): when that read fails, nothing is confirmed and nothing signalled, and kill --all
+ * must say so. It used to count it as a batch of processes that had all left: exit 0. */
+struct unreadable_later {
+	char fifo[128], subdir[128];
+	pid_t member;
+};
+
+static void *serve_once_then_unreadable(void *arg)
+{
+	struct unreadable_later *u = arg;
+	int fd = open(u->fifo, O_WRONLY | O_CLOEXEC); /* waits for the first read */
+	if (fd < 0)
+		return NULL;
+	dprintf(fd, "%d\n", (int)u->member);
+	/* later reads find a directory where the list was */
+	if (unlink(u->fifo) < 0 || rename(u->subdir, u->fifo) < 0)
+		u->member = -1;
+	close(fd);
+	return NULL;
+}
+
+START_TEST(test_confirm_read_fails)
+{
+	oci_cgroup *cg = fake_cgroup();
+	struct unreadable_later u = {.member = sleeper()};
+	ck_assert_int_gt(u.member, 0);
+	pid_t member = u.member;
+	snprintf(u.fifo, sizeof(u.fifo), "%s/cgroup.procs", dir);
+	snprintf(u.subdir, sizeof(u.subdir), "%s/d", dir);
+	ck_assert_int_eq(mkfifo(u.fifo, 0600), 0);
+	ck_assert_int_eq(mkdir(u.subdir, 0700), 0);
+	pthread_t th;
+	ck_assert_int_eq(pthread_create(&th, NULL, serve_once_then_unreadable, &u), 0);
+	size_t found = 0;
+	oci_error err = OCI_ERROR_INIT;
+	int r = oci_container_signal_cgroup(cg, SIGKILL, &found, &err);
+	ck_assert_int_eq(pthread_join(th, NULL), 0);
+	ck_assert_int_eq(u.member, member);
+	ck_assert_msg(r == -1, "the confirming read failed, and kill --all said it succeeded");
+	ck_assert_msg(strstr(err.msg, "cannot tell which processes are left"), "%s", err.msg);
+	oci_err_clear(&err);
+	reap_spared(member); /* nothing confirmed: nothing signalled */
+	remove_fake(cg);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("run_container");
@@ -523,6 +608,8 @@ int main(void)
 	tcase_add_test(tc, test_signal_pidns);
 	tcase_add_test(tc, test_signal_all_past_the_file_limit);
 	tcase_add_test(tc, test_signal_all_leaves_files_to_confirm);
+	tcase_add_test(tc, test_unreadable_procs_are_an_error);
+	tcase_add_test(tc, test_confirm_read_fails);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
