@@ -231,6 +231,16 @@ opened() {
 	[ "$(jq .process.user.uid "$B/config.json")" = 1 ]
 }
 
+@test "an error naming the image's data shows its control characters escaped, on one line" {
+	image '{"Cmd":["/bin/id"],"User":"x\u001b]2;pwned\u0007\nforged: line"}'
+	run "$OCI_BUNDLE" spec -b "$B" --from-image
+	assert_failure
+	assert_one_line_error oci-bundle
+	! printf '%s' "$output" | LC_ALL=C grep -q $'[\x01-\x1f\x7f]' || false
+	assert_output_contains "user 'x\\x1b]2;pwned\\x07\\nforged: line'"
+	[ ! -e "$B/config.json" ]
+}
+
 @test "a huge /etc/group is capped (error), not read into memory" {
 	image '{"Cmd":["/bin/id"],"User":"app"}'
 	truncate -s 64M "$B/rootfs/etc/group"
