@@ -275,6 +275,19 @@ layer_gets() {
 	[[ "$stderr" == *"tag list page 1: tags[1]: expected a string" ]]
 }
 
+@test "list-tags: a name that is not a tag is refused in one line (it would forge a line of --format text)" {
+	# a newline forges a tag, ESC drives the terminal, '/' and '..' make a path of it
+	for t in $'v1\nforged' $'\033]2;x\007' ../../x ''; do
+		pager_stop
+		pager_start --inject-tag "$t"
+		run --separate-stderr "$OCI_FETCH" list-tags --format text "$PAGER/test/one"
+		assert_failure
+		[ -z "$output" ]
+		[[ "$stderr" == *": tag list page "*": tags["*"]: '"*"' is not a tag" ]]
+		! printf '%s' "$stderr" | LC_ALL=C grep -q $'[\x01-\x1f\x7f]' || false
+	done
+}
+
 @test "inspect: a config with wrong types is refused in one line naming the field" {
 	L=$T/hostile
 	cp -r "$ONE_LAYOUT" "$L"
