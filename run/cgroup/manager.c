@@ -698,7 +698,11 @@ int oci_cgroup_fs_destroy(const oci_cgroup *cg, oci_error *err)
 	return ret;
 }
 
-/* The pids listed in dir/cgroup.procs appended to *pids (*n of *cap). */
+/* The pids listed in dir/cgroup.procs appended to *pids (*n of *cap). A list that cannot be
+ * read is an error, never "no process": the kill paths would take it for a cgroup emptied and
+ * report success with the container's processes alive. Only a cgroup that is gone lists
+ * none: its directory missing (removed since it was listed), or ENODEV from the read (the
+ * kernel's answer once the cgroup open here was removed, which only an empty one can be). */
 int oci_cgroup_read_procs(const char *dir, pid_t **pids, size_t *n, size_t *cap, oci_error *err)
 {
 	cleanup_free char *p = oci_asprintf(err, "%s/cgroup.procs", dir);
@@ -706,7 +710,19 @@ int oci_cgroup_read_procs(const char *dir, pid_t **pids, size_t *n, size_t *cap,
 		return -1;
 	cleanup_free char *data = NULL;
 	size_t len;
-	if (oci_read_file_at(AT_FDCWD, p, 1u << 22, &data, &len, NULL) < 0 || len == 0)
+	oci_error e = OCI_ERROR_INIT;
+	/* pid_max is at most 2^22: seven digits and a newline each */
+	if (oci_read_file_at(AT_FDCWD, p, (size_t)8 << 22, &data, &len, &e) < 0) {
+		struct stat sb;
+		if (e.sys_errno == ENODEV ||
+		    (e.sys_errno == ENOENT && lstat(dir, &sb) < 0 && errno == ENOENT))
+			return 0;
+		if (err)
+			*err = e;
+		return oci_err_prefix(err, "cannot tell which processes are left in cgroup '%s'",
+				      dir);
+	}
+	if (len == 0)
 		return 0;
 	for (char *s = data; *s;) {
 		char *end;
