@@ -6,6 +6,7 @@
 #include <jansson.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -89,11 +90,52 @@ static void quote_text(const char *msg, char *out, size_t len)
 	out[o] = '\0';
 }
 
+char *oci_log_escape(const char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+	if (!s)
+		s = "";
+	char *out = malloc(4 * strlen(s) + 1), *o = out;
+	if (!out)
+		return NULL;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		unsigned char c = *p;
+		bool c1 = c == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f;
+		if (c >= 0x20 && c != 0x7f && !c1) {
+			*o++ = (char)c;
+			continue;
+		}
+		*o++ = '\\';
+		if (c == '\n' || c == '\r' || c == '\t') {
+			*o++ = c == '\n' ? 'n' : c == '\r' ? 'r' : 't';
+			continue;
+		}
+		if (c1) { /* U+0080..U+009F: both of its bytes escaped */
+			memcpy(o, "xc2\\", 4);
+			o += 4;
+			c = *++p;
+		}
+		*o++ = 'x';
+		*o++ = hex[c >> 4];
+		*o++ = hex[c & 15];
+	}
+	*o = '\0';
+	return out;
+}
+
+/* "prog: msg" on stderr, one line whatever msg holds. */
+static void stderr_line(const char *msg)
+{
+	char *safe = oci_log_escape(msg);
+	dprintf(STDERR_FILENO, "%s: %s\n", logger.prog, safe ? safe : "(out of memory)");
+	free(safe);
+}
+
 static void write_line(int level, const char *msg)
 {
 	char tbuf[64];
 	if (logger.fd < 0) {
-		dprintf(STDERR_FILENO, "%s: %s\n", logger.prog, msg);
+		stderr_line(msg);
 		return;
 	}
 	oci_time_rfc3339(tbuf, sizeof(tbuf));
@@ -149,5 +191,5 @@ void oci_log_error_final(const oci_error *err)
 	if (logger.fd >= 0)
 		write_line(OCI_LOG_ERROR, msg);
 	/* runc prints errors on stderr too, so callers without --log see them. */
-	dprintf(STDERR_FILENO, "%s: %s\n", logger.prog, msg);
+	stderr_line(msg);
 }

@@ -28,6 +28,12 @@ void oci_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3
 #define log_info(...)  oci_log(OCI_LOG_INFO, __VA_ARGS__)
 #define log_debug(...) oci_log(OCI_LOG_DEBUG, __VA_ARGS__)
 
+/* s as a terminal may show it: control bytes (C0, DEL, and the C1 controls as UTF-8 encodes
+ * them) written as \n, \r, \t or \xHH, so text from an image or a registry can neither
+ * move the cursor, retitle the window or write the clipboard nor forge a line. New string
+ * (NULL when out of memory). Every line on stderr goes through it. */
+char *oci_log_escape(const char *s);
+
 /* Print the one error line for a failed command: "prog: msg" on stderr (and to the log file
  * when one is set). Used only by main(). */
 void oci_log_error_final(const oci_error *err);

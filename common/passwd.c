@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -37,23 +38,47 @@ static bool all_digits(const char *s)
 	return true;
 }
 
+/* Open for reading the regular file that the O_PATH handle pfd (of path) names: through the
+ * handle's own /proc/self/fd link, so it is that inode and no other; without /proc, path is
+ * resolved again and must come to the same inode. */
+static int reopen_regular(int rootfd, int pfd, const struct stat *st, const char *path,
+			  oci_error *err)
+{
+	char proc[64];
+	struct stat now;
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", pfd);
+	int fd = open(proc, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0 && errno != ENOENT)
+		return oci_err_errno(err, errno, "cannot open '%s' in the rootfs", path);
+	if (fd < 0 && (fd = oci_safe_open(
+			   rootfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK, 0, err)) < 0)
+		return oci_err_prefix(err, "'%s' in the rootfs", path);
+	if (fstat(fd, &now) < 0 || now.st_dev != st->st_dev || now.st_ino != st->st_ino) {
+		close(fd);
+		return oci_err(err, OCI_E_UNSAFE, "'%s' in the rootfs changed while it was read",
+			       path);
+	}
+	return fd;
+}
+
 int oci_passwd_read_file(int rootfd, const char *path, char **out, size_t *len, oci_error *err)
 {
 	struct stat st;
 	*out = NULL;
 	if (len)
 		*len = 0;
-	/* O_NONBLOCK: a FIFO planted at /etc/passwd must not hang us before the type check. */
-	cleanup_close int fd =
-	    oci_safe_open(rootfd, path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY, 0, err);
-	if (fd < 0) {
+	/* O_PATH first: opening a device can act by itself (a watchdog arms, a tape rewinds, a
+	 * FIFO blocks), so the image's file is opened for reading only once it is known to be a
+	 * regular file. */
+	cleanup_close int pfd = oci_safe_open(rootfd, path, O_PATH | O_CLOEXEC, 0, err);
+	if (pfd < 0) {
 		if (err && err->code == OCI_E_NOTFOUND) {
 			oci_err_clear(err);
 			return 0;
 		}
 		return oci_err_prefix(err, "'%s' in the rootfs", path);
 	}
-	if (fstat(fd, &st) < 0)
+	if (fstat(pfd, &st) < 0)
 		return oci_err_errno(err, errno, "cannot stat '%s' in the rootfs", path);
 	if (!S_ISREG(st.st_mode))
 		return oci_err(err, OCI_E_UNSAFE, "'%s' in the rootfs is not a regular file", path);
@@ -61,6 +86,9 @@ int oci_passwd_read_file(int rootfd, const char *path, char **out, size_t *len, 
 		return oci_err(err, OCI_E_LIMIT,
 			       "'%s' in the rootfs: %jd bytes is over the %u byte limit", path,
 			       (intmax_t)st.st_size, OCI_PASSWD_MAX_SIZE);
+	cleanup_close int fd = reopen_regular(rootfd, pfd, &st, path, err);
+	if (fd < 0)
+		return -1;
 	if (oci_read_fd(fd, OCI_PASSWD_MAX_SIZE, out, len, err) < 0)
 		return oci_err_prefix(err, "'%s' in the rootfs", path);
 	return 0;

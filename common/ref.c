@@ -88,7 +88,7 @@ static bool valid_domain(const char *s, size_t n)
 	return true;
 }
 
-static bool valid_tag(const char *s)
+bool oci_ref_tag_valid(const char *s)
 {
 	size_t n = strlen(s);
 	if (n == 0 || n > OCI_REF_TAG_MAX)
@@ -124,7 +124,7 @@ int oci_ref_parse(const char *s, oci_ref *out, oci_error *err)
 	if (colon) {
 		*colon = '\0';
 		tag = colon + 1;
-		if (!valid_tag(tag))
+		if (!oci_ref_tag_valid(tag))
 			return oci_err(err, OCI_E_INVALID,
 				       "invalid reference '%s': invalid tag '%s'", s, tag);
 	}

@@ -22,6 +22,8 @@ typedef struct oci_ref {
 } oci_ref;
 
 int oci_ref_parse(const char *s, oci_ref *out, oci_error *err);
+/* The distribution spec's tag grammar: [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}. */
+bool oci_ref_tag_valid(const char *s);
 /* Normalised full form: "docker.io/library/busybox:latest", "x/y:t@sha256:...". */
 const char *oci_ref_str(const oci_ref *r, char *buf, size_t len);
 /* What to ask /v2/<path>/manifests/ for: the digest when pinned, else the tag. */

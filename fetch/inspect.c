@@ -216,6 +216,22 @@ static json_t *build_json(inspected *x, json_t *tags, oci_error *err)
 	return steal_pointer(&j);
 }
 
+/* A value from the image or the registry, escaped for the terminal (common/log.h): it can
+ * neither drive the terminal nor forge a line of the report. */
+static void put(FILE *out, const char *s)
+{
+	cleanup_free char *e = oci_log_escape(s ? s : "");
+	fputs(e ? e : "?", out);
+}
+
+/* "label " padded as the report's first column, then the value. */
+static void field(FILE *out, const char *label, const char *value)
+{
+	fprintf(out, "%-12s ", label);
+	put(out, value);
+	fputc('\n', out);
+}
+
 static void print_strings(FILE *out, const char *label, json_t *a, const char *sep)
 {
 	size_t i;
@@ -223,30 +239,43 @@ static void print_strings(FILE *out, const char *label, json_t *a, const char *s
 	if (!json_array_size(a))
 		return;
 	fprintf(out, "%-12s ", label);
-	json_array_foreach(a, i, e) fprintf(out, "%s%s", i ? sep : "", json_string_value(e));
+	json_array_foreach(a, i, e)
+	{
+		fputs(i ? sep : "", out);
+		put(out, json_string_value(e));
+	}
 	fputc('\n', out);
 }
 
 static void print_text(FILE *out, json_t *j)
 {
 	char sz[32];
-	fprintf(out, "%-12s %s\n", "Name:", json_string_value(json_object_get(j, "Name")));
-	fprintf(out, "%-12s %s\n", "Digest:", json_string_value(json_object_get(j, "Digest")));
-	fprintf(out, "%-12s %s\n",
-		"MediaType:", json_string_value(json_object_get(j, "MediaType")));
+	field(out, "Name:", json_string_value(json_object_get(j, "Name")));
+	field(out, "Digest:", json_string_value(json_object_get(j, "Digest")));
+	field(out, "MediaType:", json_string_value(json_object_get(j, "MediaType")));
 	json_t *plats = json_object_get(j, "Platforms"), *e;
 	size_t i;
 	json_array_foreach(plats, i, e)
-	    fprintf(out, "%-12s %-16s %s\n",
-		    i ? "" : "Platforms:", json_string_value(json_object_get(e, "Platform")),
-		    json_string_value(json_object_get(e, "Digest")));
+	{
+		cleanup_free char *pl =
+		    oci_log_escape(json_string_value(json_object_get(e, "Platform")));
+		fprintf(out, "%-12s %-16s ", i ? "" : "Platforms:", pl ? pl : "?");
+		put(out, json_string_value(json_object_get(e, "Digest")));
+		fputc('\n', out);
+	}
 	const char *variant = json_string_value(json_object_get(j, "Variant"));
-	fprintf(out, "%-12s %s/%s%s%s\n", "Platform:", json_string_value(json_object_get(j, "Os")),
-		json_string_value(json_object_get(j, "Architecture")), variant ? "/" : "",
-		variant ? variant : "");
+	fprintf(out, "%-12s ", "Platform:");
+	put(out, json_string_value(json_object_get(j, "Os")));
+	fputc('/', out);
+	put(out, json_string_value(json_object_get(j, "Architecture")));
+	if (variant) {
+		fputc('/', out);
+		put(out, variant);
+	}
+	fputc('\n', out);
 	const char *created = json_string_value(json_object_get(j, "Created"));
 	if (created)
-		fprintf(out, "%-12s %s\n", "Created:", created);
+		field(out, "Created:", created);
 	print_strings(out, "Entrypoint:", json_object_get(j, "Entrypoint"), " ");
 	print_strings(out, "Cmd:", json_object_get(j, "Cmd"), " ");
 	print_strings(out, "Env:", json_object_get(j, "Env"), "\n             ");
@@ -254,7 +283,13 @@ static void print_text(FILE *out, json_t *j)
 	json_t *labels = json_object_get(j, "Labels");
 	i = 0;
 	json_object_foreach(labels, k, e)
-	    fprintf(out, "%-12s %s=%s\n", i++ ? "" : "Labels:", k, json_string_value(e));
+	{
+		fprintf(out, "%-12s ", i++ ? "" : "Labels:");
+		put(out, k);
+		fputc('=', out);
+		put(out, json_string_value(e));
+		fputc('\n', out);
+	}
 	print_strings(out, "Tags:", json_object_get(j, "RepoTags"), " ");
 	json_t *data = json_object_get(j, "LayersData");
 	uint64_t total = 0;
@@ -266,8 +301,9 @@ static void print_text(FILE *out, json_t *j)
 	{
 		oci_progress_human((uint64_t)json_integer_value(json_object_get(e, "Size")), sz,
 				   sizeof(sz));
-		fprintf(out, "  %s  %10s  %s\n", json_string_value(json_object_get(e, "Digest")),
-			sz, json_string_value(json_object_get(e, "MIMEType")));
+		fprintf(out, "  %s  %10s  ", json_string_value(json_object_get(e, "Digest")), sz);
+		put(out, json_string_value(json_object_get(e, "MIMEType")));
+		fputc('\n', out);
 	}
 	json_t *hist = json_object_get(j, "History");
 	if (json_array_size(hist))
@@ -278,8 +314,10 @@ static void print_text(FILE *out, json_t *j)
 		const char *by = json_string_value(json_object_get(e, "created_by"));
 		const char *comment = json_string_value(json_object_get(e, "comment"));
 		bool empty = json_is_true(json_object_get(e, "empty_layer"));
-		fprintf(out, "  %-20.20s %s%s%s\n", when ? when : "-",
-			by ? by : (comment ? comment : "-"), empty ? "  (no layer)" : "", "");
+		cleanup_free char *w = oci_log_escape(when ? when : "-");
+		fprintf(out, "  %-20.20s ", w ? w : "?");
+		put(out, by ? by : (comment ? comment : "-"));
+		fprintf(out, "%s\n", empty ? "  (no layer)" : "");
 	}
 }
 

@@ -31,6 +31,10 @@
 #include "fetch/transfer.h"
 
 #define COPY_BUF (256u << 10)
+/* --all-platforms: manifests and configs held at once, and layers planned (see
+ * fetch_all_platforms; a real index of 50 platforms holds a few MiB and some hundred layers) */
+#define PULL_ALL_HELD_MAX   (64u << 20)
+#define PULL_ALL_LAYERS_MAX 16384
 
 typedef struct pulled_manifest {
 	char *body;
@@ -194,6 +198,57 @@ static int sigs_from_registry(void *ctx, const oci_digest *d, oci_sigs *out, oci
 	return oci_sig_fetch(ctx, d, out, err);
 }
 
+/* --all-platforms: every manifest of the index and its config, held in memory until the layout
+ * is written. A hostile index could name 10000 manifests of 1000 layers and a 4 MiB config
+ * each (gigabytes, and a quadratic layer plan): a manifest listed twice is fetched once, and
+ * what is held and the layers planned are capped far above any real image's. */
+static int fetch_all_platforms(pull *p, oci_error *err)
+{
+	uint64_t held = 0;
+	size_t layers = 0, n = 0;
+	cleanup_free const oci_descriptor **uniq =
+	    oci_calloc(p->idx.n_manifests ? p->idx.n_manifests : 1, sizeof(*uniq), err);
+	p->man = oci_calloc(p->idx.n_manifests ? p->idx.n_manifests : 1, sizeof(*p->man), err);
+	if (!uniq || !p->man)
+		return -1;
+	/* the sizes the index declares (each fetch is held to its own) are summed first */
+	for (size_t i = 0; i < p->idx.n_manifests; i++) {
+		const oci_descriptor *d = &p->idx.manifests[i];
+		if (oci_media_kind(d->media_type) != OCI_KIND_MANIFEST)
+			return oci_err(err, OCI_E_UNSUPPORTED,
+				       "%s: index entry %zu: unsupported media type '%s'",
+				       p->refstr, i, d->media_type);
+		size_t k = 0;
+		while (k < n && !oci_digest_equal(&uniq[k]->digest, &d->digest))
+			k++;
+		if (k < n)
+			continue;
+		uniq[n++] = d;
+		if ((held += (uint64_t)d->size) > PULL_ALL_HELD_MAX)
+			goto too_big;
+	}
+	for (size_t i = 0; i < n; i++) {
+		char ds[OCI_DIGEST_STR_MAX];
+		pulled_manifest *pm = &p->man[p->n_man++];
+		pm->digest = uniq[i]->digest;
+		if (fetch_manifest(p, pm, oci_digest_str(&uniq[i]->digest, ds), &uniq[i]->digest,
+				   uniq[i]->size, NULL, 0, NULL, err) < 0)
+			return -1;
+		if ((held += pm->config_len) > PULL_ALL_HELD_MAX)
+			goto too_big;
+		if ((layers += pm->m.n_layers) > PULL_ALL_LAYERS_MAX)
+			return oci_err(err, OCI_E_LIMIT,
+				       "%s: index: its platforms' manifests name over %d layers in "
+				       "all",
+				       p->refstr, PULL_ALL_LAYERS_MAX);
+	}
+	return 0;
+too_big:
+	return oci_err(err, OCI_E_LIMIT,
+		       "%s: index: its platforms' manifests and configs are over %u MiB in all",
+		       p->refstr, PULL_ALL_HELD_MAX >> 20);
+}
+
 static int resolve(pull *p, oci_error *err)
 {
 	char reference[OCI_DIGEST_STR_MAX + OCI_REF_TAG_MAX];
@@ -254,23 +309,7 @@ static int resolve(pull *p, oci_error *err)
 		p->man[0].digest = d->digest;
 		return fetch_manifest(p, &p->man[0], ds, &d->digest, d->size, NULL, 0, NULL, err);
 	}
-	p->man = oci_calloc(p->idx.n_manifests ? p->idx.n_manifests : 1, sizeof(*p->man), err);
-	if (!p->man)
-		return -1;
-	for (size_t i = 0; i < p->idx.n_manifests; i++) {
-		const oci_descriptor *d = &p->idx.manifests[i];
-		char ds[OCI_DIGEST_STR_MAX];
-		oci_digest_str(&d->digest, ds);
-		if (oci_media_kind(d->media_type) != OCI_KIND_MANIFEST)
-			return oci_err(err, OCI_E_UNSUPPORTED,
-				       "%s: index entry %zu: unsupported media type '%s'",
-				       p->refstr, i, d->media_type);
-		p->man[p->n_man].digest = d->digest;
-		if (fetch_manifest(p, &p->man[p->n_man++], ds, &d->digest, d->size, NULL, 0, NULL,
-				   err) < 0)
-			return -1;
-	}
-	return 0;
+	return fetch_all_platforms(p, err);
 }
 
 /* One transfer per distinct layer blob, in the order the stream needs them. */

@@ -355,6 +355,15 @@ int oci_registry_list_tags(oci_registry *r, unsigned page_size, json_t **tags, o
 					bad = true;
 					break;
 				}
+				/* printed one a line by --format text: a newline would forge tags
+				 */
+				if (!oci_ref_tag_valid(json_string_value(t))) {
+					oci_err(err, OCI_E_INVALID,
+						"tags[%zu]: '%.140s' is not a tag", i,
+						json_string_value(t));
+					bad = true;
+					break;
+				}
 				if (json_array_size(all) >= OCI_REGISTRY_TAGS_MAX) {
 					oci_err(err, OCI_E_LIMIT, "more than %d tags",
 						OCI_REGISTRY_TAGS_MAX);

@@ -52,21 +52,19 @@ char *oci_container_hook_state(const oci_state *st, const char *status)
 
 /* A batch of the cgroup's processes is confirmed by a read of its list after their pidfds were
  * opened: one still listed is named by its pidfd, not a process that reused the pid of one
- * that left or exited after the first read. */
+ * that left or exited after the first read. A read that fails confirms nothing and is the
+ * caller's error: nothing signalled must not pass for nothing left. */
 static int confirm_listed(void *cg, oci_pidfds *batch, oci_error *err)
 {
 	cleanup_free pid_t *again = NULL;
 	size_t m = 0;
-	oci_error e = OCI_ERROR_INIT;
-	if (oci_cgroup_pids(cg, &again, &m, &e) < 0)
-		m = 0; /* nothing is confirmed: nothing is signalled */
-	oci_err_clear(&e);
+	if (oci_cgroup_pids(cg, &again, &m, err) < 0)
+		return -1;
 	oci_pidfds_keep_listed(batch, again, m);
 	return 0;
 }
 
-/* Send sig to the processes of cg (*found: how many its first read listed). */
-static int signal_cgroup(const oci_cgroup *cg, int sig, size_t *found, oci_error *err)
+int oci_container_signal_cgroup(const oci_cgroup *cg, int sig, size_t *found, oci_error *err)
 {
 	cleanup_free pid_t *pids = NULL;
 	size_t n = 0;
@@ -89,7 +87,8 @@ void oci_container_kill_all(const oci_state *st, bool is_child)
 	if (!st->own_pidns && st->cgroups) {
 		size_t n;
 		oci_error e = OCI_ERROR_INIT;
-		(void)signal_cgroup(st->cgroups, SIGKILL, &n, &e);
+		if (oci_container_signal_cgroup(st->cgroups, SIGKILL, &n, &e) < 0)
+			log_warn("container '%s': %s", st->id ? st->id : "", e.msg);
 		oci_err_clear(&e);
 	}
 	/* Frozen (paused) tasks only die once thawed. */
@@ -313,7 +312,7 @@ int oci_container_kill(const oci_runtime *rt, const char *id, int sig, bool all,
 			      "cannot signal '%s': container not running (it has stopped)", id);
 	} else if (all) {
 		size_t n = 0;
-		if (st.cgroups && signal_cgroup(st.cgroups, sig, &n, err) < 0) {
+		if (st.cgroups && oci_container_signal_cgroup(st.cgroups, sig, &n, err) < 0) {
 			ret = -1;
 		} else {
 			/* No cgroup (rootless): the container's pid namespace holds its processes.
@@ -342,10 +341,12 @@ int oci_container_kill(const oci_runtime *rt, const char *id, int sig, bool all,
  * (corrupt, or written by someone else): the lists of cgroups.json, state.json and the
  * default path, in that order, each used only when it passes oci_cgroup_check. With
  * kill, the first one that oci_cgroup_kill empties and removes is the container's; one
- * holding a host process is left alone and the next is tried. Without kill, returns the first
- * list that passes (for the status). */
+ * holding a host process is left alone and the next is tried. Any other failure to empty one
+ * (its processes cannot be listed, or it stays busy) ends the search with *err set: those
+ * processes may be alive, and a delete that went on would report them gone. Without kill,
+ * returns the first list that passes (for the status). */
 static oci_cgroup *delete_cgroups(int dirfd, const char *id, const oci_cgroup *from_state,
-				  bool kill)
+				  bool kill, oci_error *err)
 {
 	oci_error fe = OCI_ERROR_INIT;
 	oci_cgroup *file = oci_state_read_cgroups(dirfd, &fe);
@@ -365,6 +366,11 @@ static oci_cgroup *delete_cgroups(int dirfd, const char *id, const oci_cgroup *f
 			found = ok;
 		else
 			oci_cgroup_free(ok);
+		if (!found && kill && ok && e.code != OCI_E_UNSAFE) {
+			*err = e;
+			oci_err_prefix(err, "container '%s'", id);
+			break;
+		}
 		if (!found && kill)
 			log_warn("container '%s': cgroups of %s not used: %s", id, names[k], e.msg);
 	}
@@ -418,7 +424,7 @@ int oci_container_delete(const oci_runtime *rt, const char *id, bool force, oci_
 	if (readable && !init_is_container(&st))
 		st.pid = 0; /* stopped, or not ours to kill */
 	oci_cgroup *from_state = st.cgroups;
-	st.cgroups = delete_cgroups(dirfd, id, from_state, false);
+	st.cgroups = delete_cgroups(dirfd, id, from_state, false, NULL);
 	int status = readable ? oci_state_status(dirfd, &st) : OCI_STATUS_STOPPED;
 	int ret = 0;
 	if ((status == OCI_STATUS_RUNNING || status == OCI_STATUS_PAUSED) && !force) {
@@ -430,7 +436,7 @@ int oci_container_delete(const oci_runtime *rt, const char *id, bool force, oci_
 		/* A created container is deleted without --force, as runc does. */
 		if (st.pid > 0)
 			(void)oci_proc_signal(st.pid, st.pid_start, SIGKILL);
-		oci_cgroup_free(delete_cgroups(dirfd, id, from_state, true));
+		oci_cgroup_free(delete_cgroups(dirfd, id, from_state, true, err));
 		for (int i = 0; st.pid > 0 && i < 2000; i++) {
 			bool zombie;
 			uint64_t s = oci_proc_start_time(st.pid, &zombie);
@@ -441,8 +447,9 @@ int oci_container_delete(const oci_runtime *rt, const char *id, bool force, oci_
 		}
 		oci_cgroup_free(st.cgroups);
 		st.cgroups = NULL; /* removed by oci_cgroup_kill */
-		/* Hooks only from a state that could be read. */
-		ret = oci_container_destroy(rootfd, id, &st, readable, err);
+		/* Hooks only from a state that could be read; a cgroup that could not be emptied
+		 * keeps the state, so that delete can be run again. */
+		ret = err->code ? -1 : oci_container_destroy(rootfd, id, &st, readable, err);
 	}
 	oci_cgroup_free(from_state);
 	if (readable)

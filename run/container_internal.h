@@ -25,8 +25,11 @@ int oci_container_start_created(int dirfd, oci_state *st, oci_error *err);
  * poststart hooks run once the container process started (the init's exec closed the read
  * side). */
 void oci_container_started(int dirfd, oci_state *st, int fifo);
+/* Send sig to the processes of cg, each through a pidfd confirmed by a second read of the
+ * list (*found: how many the first read listed). -1 when a list cannot be read. */
+int oci_container_signal_cgroup(const oci_cgroup *cg, int sig, size_t *found, oci_error *err);
 /* Kill every process of the container and wait until the init is gone (reaped when it is
- * our child). */
+ * our child); a cgroup whose processes cannot be listed is warned about. */
 void oci_container_kill_all(const oci_state *st, bool is_child);
 /* Send sig to every process but the init in the pid namespace of init (which started at
  * start), found by walking proc ("/proc"; a test's snapshot of it): kill --all of a container

@@ -8,6 +8,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
@@ -20,7 +21,22 @@
 
 static int copy_file(int from, int to, const char *name, const struct stat *st, oci_error *err)
 {
-	cleanup_close int in = openat(from, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	/* The covered directory may be shared (a rootfs or a volume of another container), so
+	 * name may have become a FIFO (an open would wait for ever) or a device node (one we,
+	 * outside any devices cgroup, would read into the tmpfs) since it was listed: only the
+	 * regular file that was listed is opened for reading. */
+	cleanup_close int path = openat(from, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	struct stat now;
+	if (path < 0 || fstat(path, &now) < 0)
+		return oci_err_errno(err, errno, "tmpcopyup: cannot open '%s'", name);
+	if (!S_ISREG(now.st_mode) || now.st_dev != st->st_dev || now.st_ino != st->st_ino)
+		return oci_err(err, OCI_E_STATE,
+			       "tmpcopyup: '%s' was replaced while it was copied: is the directory "
+			       "shared with a running container?",
+			       name);
+	char self[64];
+	snprintf(self, sizeof(self), "/proc/self/fd/%d", path);
+	cleanup_close int in = open(self, O_RDONLY | O_CLOEXEC);
 	if (in < 0)
 		return oci_err_errno(err, errno, "tmpcopyup: cannot open '%s'", name);
 	cleanup_close int out =

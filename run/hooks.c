@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -19,12 +20,61 @@
 #include "common/log.h"
 #include "common/spec.h"
 #include "common/util.h"
+#include "run/signals.h"
+
+/* Milliseconds on the monotonic clock, for a timeout that survives EINTR and many polls. */
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Feed the state to the hook's stdin while watching it: a hook that reads none of a state
+ * larger than a pipe holds (annotations are the config's to make big) must not block us
+ * before its timeout is looked at. 1: the hook exited, 0: its timeout passed first. */
+static int feed_and_watch(pid_t pid, int stdin_fd, const char *data, int64_t timeout,
+			  const char *jp, const char *path, oci_error *err)
+{
+	cleanup_close int in = stdin_fd;
+	cleanup_close int pfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (pfd < 0)
+		return oci_err_errno(err, errno, "%s: cannot watch hook '%s' (pidfd_open)", jp,
+				     path);
+	size_t len = strlen(data), done = 0;
+	if (len == 0 || fcntl(in, F_SETFL, O_NONBLOCK) < 0)
+		oci_closep(&in);
+	int64_t deadline = timeout > 0 ? now_ms() + timeout * 1000 : 0;
+	for (;;) {
+		int wait = -1;
+		if (timeout > 0) {
+			int64_t left = deadline - now_ms();
+			if (left <= 0)
+				return 0;
+			wait = left > INT_MAX ? INT_MAX : (int)left;
+		}
+		struct pollfd pf[2] = {{.fd = pfd, .events = POLLIN},
+				       {.fd = in, .events = POLLOUT}};
+		int r = poll(pf, 2, wait);
+		if (r < 0 && errno != EINTR)
+			return oci_err_errno(err, errno, "%s: cannot watch hook '%s'", jp, path);
+		if (r > 0 && pf[0].revents)
+			return 1;
+		if (r > 0 && pf[1].revents) {
+			ssize_t w = write(in, data + done, len - done);
+			if (w > 0)
+				done += (size_t)w;
+			/* EPIPE: the hook closed its stdin without reading it all, its right. */
+			if (done == len || (w < 0 && errno != EAGAIN && errno != EINTR))
+				oci_closep(&in);
+		}
+	}
+}
 
 static int run_one(const oci_config_hook *hook, const char *jp, const char *state_json,
 		   const char *cwd, oci_error *err)
 {
 	const char *path = hook->path;
-	int64_t timeout = hook->timeout;
 	char *const *args = hook->args, *const *env = hook->env;
 	int p[2];
 	if (pipe2(p, O_CLOEXEC) < 0)
@@ -36,9 +86,8 @@ static int run_one(const oci_config_hook *hook, const char *jp, const char *stat
 		return oci_err_errno(err, errno, "%s: fork", jp);
 	}
 	if (pid == 0) {
-		sigset_t none;
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
+		/* The mask and the dispositions (SIGPIPE is ignored here) are the hook's own. */
+		oci_signals_reset();
 		dup2(p[0], STDIN_FILENO);
 		dup2(STDERR_FILENO, STDOUT_FILENO);
 		if (cwd && chdir(cwd) < 0) {
@@ -53,27 +102,18 @@ static int run_one(const oci_config_hook *hook, const char *jp, const char *stat
 		_exit(127);
 	}
 	close(p[0]);
-	/* The hook may not read its stdin: ignore EPIPE. */
+	/* The hook may not read its stdin: a write to it fails with EPIPE instead. */
 	signal(SIGPIPE, SIG_IGN);
-	oci_write_all(p[1], state_json, strlen(state_json), NULL);
-	close(p[1]);
-	int status = 0;
-	if (timeout > 0) {
-		int pfd = (int)syscall(SYS_pidfd_open, pid, 0);
-		struct pollfd pf = {.fd = pfd, .events = POLLIN};
-		int r;
-		do
-			r = poll(&pf, 1, (int)(timeout * 1000));
-		while (r < 0 && errno == EINTR);
-		if (pfd >= 0)
-			close(pfd);
-		if (r == 0) {
-			kill(pid, SIGKILL);
-			waitpid(pid, NULL, 0);
-			return oci_err(err, OCI_E_STATE, "%s: hook '%s' timed out after %llds", jp,
-				       path, (long long)timeout);
-		}
+	int exited = feed_and_watch(pid, p[1], state_json, hook->timeout, jp, path, err);
+	if (exited <= 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		if (exited < 0)
+			return -1;
+		return oci_err(err, OCI_E_STATE, "%s: hook '%s' timed out after %llds", jp, path,
+			       (long long)hook->timeout);
 	}
+	int status = 0;
 	while (waitpid(pid, &status, 0) < 0) {
 		if (errno != EINTR)
 			return oci_err_errno(err, errno, "%s: wait", jp);

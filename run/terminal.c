@@ -12,11 +12,15 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <termios.h>
 #include <unistd.h>
 
 #include "common/util.h"
+
+/* How long a console socket may take to accept the connection and the pty. */
+#define OCI_TERMINAL_SOCKET_TIMEOUT 10
 
 int oci_terminal_open(int *master, int *slave, char *slave_path, size_t len, oci_error *err)
 {
@@ -82,7 +86,24 @@ int oci_terminal_send(const char *path, int master, const char *name, oci_error 
 		return oci_err(err, OCI_E_INVALID, "console socket path too long: '%s'", path);
 	strcpy(sa.sun_path, path);
 	cleanup_close int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (s < 0 || connect(s, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+	if (s < 0)
+		return oci_err_errno(err, errno, "cannot connect to console socket '%s'", path);
+	/* A peer whose backlog is full (one that never accepts) would hold connect(2) and
+	 * sendmsg(2) for ever, and us with our signals blocked: both are bounded (a unix
+	 * socket's connect waits for the send timeout). */
+	struct timeval tv = {.tv_sec = OCI_TERMINAL_SOCKET_TIMEOUT};
+	if (setsockopt(s, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) < 0)
+		return oci_err_errno(err, errno, "console socket '%s': SO_SNDTIMEO", path);
+	int r;
+	do
+		r = connect(s, (struct sockaddr *)&sa, sizeof(sa));
+	while (r < 0 && errno == EINTR);
+	if (r < 0 && errno == EAGAIN)
+		return oci_err(err, OCI_E_IO,
+			       "console socket '%s': nothing accepted the connection within %ds "
+			       "(is its listener still serving?)",
+			       path, OCI_TERMINAL_SOCKET_TIMEOUT);
+	if (r < 0)
 		return oci_err_errno(err, errno, "cannot connect to console socket '%s'", path);
 	union {
 		char b[CMSG_SPACE(sizeof(int))];
@@ -97,8 +118,13 @@ int oci_terminal_send(const char *path, int master, const char *name, oci_error 
 	c->cmsg_type = SCM_RIGHTS;
 	c->cmsg_len = CMSG_LEN(sizeof(int));
 	memcpy(CMSG_DATA(c), &master, sizeof(int));
-	if (sendmsg(s, &msg, MSG_NOSIGNAL) < 0)
-		return oci_err_errno(err, errno, "cannot send the terminal to '%s'", path);
+	ssize_t n;
+	do
+		n = sendmsg(s, &msg, MSG_NOSIGNAL);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return oci_err_errno(err, errno, "cannot send the terminal to console socket '%s'",
+				     path);
 	return 0;
 }
 

@@ -49,8 +49,8 @@ int oci_cgroup_fs_create(const oci_cgroup_manager *m, const char *rel, const oci
 int oci_cgroup_fs_enter(const oci_cgroup *cg, pid_t pid, oci_error *err);
 /* enter_self of the drivers working on the cgroup filesystem (cgroup.h says why). */
 int oci_cgroup_fs_enter_self(const oci_cgroup *cg, int unified, bool cloned_into, oci_error *err);
-/* Append the pids dir's cgroup.procs lists to *pids (*n of them, room for *cap); a list that
- * cannot be read adds none. -1 only when out of memory. */
+/* Append the pids dir's cgroup.procs lists to *pids (*n of them, room for *cap). -1 when the
+ * list cannot be read (a cgroup that is gone lists none: 0). */
 int oci_cgroup_read_procs(const char *dir, pid_t **pids, size_t *n, size_t *cap, oci_error *err);
 /* The processes of the container's cgroup and of every cgroup below it. */
 int oci_cgroup_fs_pids(const oci_cgroup *cg, pid_t **out, size_t *n, oci_error *err);

@@ -137,47 +137,62 @@ static int host_process(const char *dir, pid_t pid, oci_error *err)
 		       dir, (long)pid);
 }
 
-/* A batch, its pidfds opened: none may be a process of the host's mount namespace, and a read
- * of the lists after the open must still list each (a process that left and whose pid was
- * reused in another container's cgroup is not signalled). */
+/* A batch, its pidfds opened: a read of the lists after the open must still list each (a
+ * process that left and whose pid was reused elsewhere is not signalled), and none of those
+ * still listed may be a process of the host's mount namespace. The order matters: a pid
+ * that a member left behind and a host process took is not in the cgroup, and must neither
+ * be signalled nor taken for a host process in it (which would leave the container's
+ * processes alive, the cgroup refused as the host's). */
 static int confirm_round(void *ctx, oci_pidfds *batch, oci_error *err)
 {
 	const struct round *r = ctx;
-	for (size_t k = 0; k < batch->n; k++)
-		if (oci_pid_in_own_mntns(batch->pid[k]))
-			return host_process(r->all[0], batch->pid[k], err);
 	cleanup_free pid_t *again = NULL;
 	size_t m = 0, cap = 0;
 	for (size_t i = 0; i < r->count; i++)
 		if (oci_cgroup_read_procs(r->all[i], &again, &m, &cap, err) < 0)
 			return -1;
 	oci_pidfds_keep_listed(batch, again, m);
+	for (size_t k = 0; k < batch->n; k++)
+		if (oci_pid_in_own_mntns(batch->pid[k]))
+			return host_process(r->all[0], batch->pid[k], err);
 	return 0;
 }
 
-/* One round: every process of all is checked before any is signalled (a host cgroup is left
- * whole), then each is signalled through a pidfd confirmed by confirm_round. Returns the
+/* One round. The decision to leave the cgroup alone is made before anything is signalled:
+ * every process the lists name is checked first, and one that looks like the host's is
+ * confirmed a member (its pidfd opened, then still listed: confirm_round with signal 0)
+ * before the cgroup is refused for it; a pid reused by a host process after the read does
+ * not refuse it. The batches of the kill (at most OCI_PIDFDS_BATCH pidfds are held at once)
+ * are confirmed by the same function: a host process that only a later batch finds listed
+ * has joined the cgroup since that check, so what the earlier batches signalled was checked
+ * and confirmed to be the container's; the refusal then stops the kill there. Returns the
  * number signalled, or -1. */
 static long kill_round(char **all, size_t count, oci_error *err)
 {
 	cleanup_free pid_t *pids = NULL;
 	size_t n = 0, cap = 0;
-	for (size_t i = 0; i < count; i++) {
-		size_t from = n;
+	for (size_t i = 0; i < count; i++)
 		if (oci_cgroup_read_procs(all[i], &pids, &n, &cap, err) < 0)
 			return -1;
-		for (size_t k = from; k < n; k++)
-			if (pids[k] > 0 && oci_pid_in_own_mntns(pids[k]))
-				return host_process(all[i], pids[k], err);
-	}
-	/* a process is in one cgroup of each v1 hierarchy: signalled once */
+	/* a process is in one cgroup of each v1 hierarchy: checked and signalled once */
 	size_t uniq = 0;
 	if (n > 0)
 		qsort(pids, n, sizeof(*pids), oci_pid_cmp);
 	for (size_t k = 0; k < n; k++)
-		if (uniq == 0 || pids[uniq - 1] != pids[k])
+		if (pids[k] > 0 && (uniq == 0 || pids[uniq - 1] != pids[k]))
 			pids[uniq++] = pids[k];
 	struct round r = {all, count};
+	cleanup_free pid_t *host = NULL;
+	size_t n_host = 0;
+	for (size_t k = 0; k < uniq; k++) {
+		if (!oci_pid_in_own_mntns(pids[k]))
+			continue;
+		if (!host && !(host = oci_calloc(uniq, sizeof(pid_t), err)))
+			return -1;
+		host[n_host++] = pids[k];
+	}
+	if (n_host > 0 && oci_pidfds_signal_all(host, n_host, 0, confirm_round, &r, err) < 0)
+		return -1;
 	return oci_pidfds_signal_all(pids, uniq, SIGKILL, confirm_round, &r, err);
 }
 

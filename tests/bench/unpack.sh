@@ -11,6 +11,11 @@
 # Configurations run round-robin, RUNS rounds (default 5), outputs on a fresh journaled
 # loop-mounted ext4 (bench_fs); each round's ours/peer ratio is taken (alternating pairs), and
 # the BENCH lines (tests/bench/lib.bash) give their min/median/max.
+# The CPU time of each configuration is taken too (user + system of the command's processes,
+# and for ours the registry's, which serves only our pull): unpack-cpu-per-core-vs-tar-x is
+# that CPU time of ours divided by the machine's CPUs, against tar -x's wall time, i.e. what
+# ours would take with every CPU busy all the time. At 1.00 or more, unpack-vs-tar-x cannot
+# reach 1.00 on this machine whatever the overlap: the work itself must shrink.
 #   RUNS=N  OCI_FETCH=PATH  OCI_UNPACK=PATH (e.g. an older build, for before/after figures)
 # Two builds compared: OCI_UNPACK_B=PATH (and OCI_FETCH_B, default OCI_FETCH) adds B's
 # configurations right after A's in every round (A B A B ...), leaves the peers out, and
@@ -107,21 +112,31 @@ if [ -n "${OCI_UNPACK_B:-}" ]; then
 	CMD[layout_zlib_b]="'$OCI_UNPACK_B' --zlib --layout '$IMG' '$O/out'"
 	echo "unpack bench A/B: A=$OCI_FETCH, $OCI_UNPACK; B=$OCI_FETCH_B, $OCI_UNPACK_B"
 fi
-declare -A T
+declare -A T C
+# cpu_ticks PID: user + system clock ticks the process has used (fields 14 and 15)
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+TCK=$(getconf CLK_TCK)
 echo "unpack bench: $(echo "$layers" | wc -w) layers, $((csize >> 20)) MiB compressed; $RUNS rounds; output on $(df --output=fstype "$O" | tail -1) $O"
 echo "unpack bench: load average before: $(loadavg)"
 for i in $(seq "$RUNS"); do
 	for n in "${NAMES[@]}"; do
 		clean
 		sync
+		r0=$(cpu_ticks "$REGISTRY_PID")
 		t0=$(now)
-		bash -c "set -o pipefail; ${CMD[$n]}" >/dev/null 2>"$W/err" || {
+		# `times` (the last line: the children's user and system time) after the command
+		bash -c "set -o pipefail; ${CMD[$n]}; times >'$W/cpu'" >/dev/null 2>"$W/err" || {
 			echo "unpack bench: ${LABEL[$n]}: failed: $(tail -1 "$W/err")" >&2
 			exit 1
 		}
 		t1=$(now)
+		r1=$(cpu_ticks "$REGISTRY_PID")
 		t=$(echo "$t1 - $t0" | bc)
 		T[$n]="${T[$n]:-} $t"
+		c=$(tail -1 "$W/cpu" | awk -v r=$((r1 - r0)) -v hz="$TCK" '
+			function s(x) { split(x, a, /[ms]/); return a[1] * 60 + a[2] }
+			{ printf "%.3f", s($1) + s($2) + r / hz }')
+		C[$n]="${C[$n]:-} $c"
 		line="${line:-}$(printf ' %s %.2f' "$n" "$t")"
 	done
 	echo "unpack bench: round $i/$RUNS:$line; load average $(loadavg)"
@@ -130,12 +145,14 @@ done
 clean
 
 declare -A MED
-printf '%-32s %8s %8s %8s\n' "" median min max
+printf '%-32s %8s %8s %8s %9s\n' "" median min max "CPU-s"
 for n in "${NAMES[@]}"; do
 	# shellcheck disable=SC2086
 	read -r med lo hi < <(bench_stats ${T[$n]})
 	MED[$n]=$med
-	printf '%-32s %7.2fs %7.2fs %7.2fs\n' "${LABEL[$n]}" "$med" "$lo" "$hi"
+	# shellcheck disable=SC2086
+	read -r cmed _ < <(bench_stats ${C[$n]})
+	printf '%-32s %7.2fs %7.2fs %7.2fs %8.2fs\n' "${LABEL[$n]}" "$med" "$lo" "$hi" "$cmed"
 done
 echo "load average after: $(loadavg) ($(nproc) CPUs)"
 if [ -n "${OCI_UNPACK_B:-}" ]; then
@@ -146,5 +163,9 @@ if [ -n "${OCI_UNPACK_B:-}" ]; then
 	exit 0
 fi
 bench_result unpack-vs-tar-x tar-x-inflated 1.00 "${T[ours]}" "${T[floor_raw]}"
+ncpu=$(nproc)
+# shellcheck disable=SC2086
+bench_result unpack-cpu-per-core-vs-tar-x tar-x-inflated "" \
+	"$(for c in ${C[ours]}; do echo "$c / $ncpu" | bc -l; done | tr '\n' ' ')" "${T[floor_raw]}"
 bench_result unpack-vs-tar-xzf tar-xzf "" "${T[ours]}" "${T[floor]}"
 bench_result unpack-vs-umoci skopeo+umoci 0.40 "${T[ours]}" "${T[peers]}"

@@ -192,6 +192,55 @@ setup() {
 	assert_one_line_error oci-fetch
 }
 
+@test "--all-platforms against a hostile index: a manifest listed 300 times is fetched once; over the caps is refused before any layer" {
+	local man dg sz i before
+	image_push_busybox test/hostile latest >/dev/null
+	man=$(curl -fsS -H 'Accept: application/vnd.oci.image.manifest.v1+json' \
+		"$REGISTRY_URL/v2/test/hostile/manifests/latest")
+	# one manifest of 1000 layers (the same blob), listed 300 times
+	echo "$man" | jq -c '.layers = [range(1000) as $i | .layers[0]]' >"$T/big.json"
+	registry_put_manifest test/hostile big "$T/big.json"
+	dg=sha256:$(sha256sum <"$T/big.json" | cut -d' ' -f1)
+	sz=$(stat -c %s "$T/big.json")
+	jq -n --arg d "$dg" --argjson s "$sz" '{schemaVersion: 2,
+		mediaType: "application/vnd.oci.image.index.v1+json",
+		manifests: [range(300) as $i | {mediaType: "application/vnd.oci.image.manifest.v1+json",
+			digest: $d, size: $s, platform: {os: "linux", architecture: "amd64"}}]}' >"$T/dup.json"
+	registry_put_manifest test/hostile dup "$T/dup.json"
+	run timeout 120 "$OCI_FETCH" --no-cache --all-platforms -o "$T/dup" "$REGISTRY/test/hostile:dup"
+	assert_success
+	[ "$(grep -c "GET /v2/test/hostile/manifests/$dg HTTP/1.1\" 200" "$REGISTRY_LOG")" = 1 ]
+	check_layout "$T/dup"
+	# 17 different manifests of 1000 layers each: more layers than any real index plans
+	for i in $(seq 1 17); do
+		jq -c --arg i "$i" '.annotations = {n: $i}' "$T/big.json" >"$T/big$i.json"
+		registry_put_manifest test/hostile "big$i" "$T/big$i.json"
+	done
+	jq -n '{schemaVersion: 2, mediaType: "application/vnd.oci.image.index.v1+json", manifests: []}' >"$T/many.json"
+	for i in $(seq 1 17); do
+		jq --arg d "sha256:$(sha256sum <"$T/big$i.json" | cut -d' ' -f1)" \
+			--argjson s "$(stat -c %s "$T/big$i.json")" '.manifests += [{
+			mediaType: "application/vnd.oci.image.manifest.v1+json", digest: $d, size: $s,
+			platform: {os: "linux", architecture: "amd64"}}]' "$T/many.json" >"$T/many.tmp"
+		mv "$T/many.tmp" "$T/many.json"
+	done
+	registry_put_manifest test/hostile many "$T/many.json"
+	before=$(wc -l <"$REGISTRY_LOG")
+	run timeout 120 "$OCI_FETCH" --no-cache --all-platforms -o "$T/many" "$REGISTRY/test/hostile:many"
+	assert_failure
+	assert_one_line_error oci-fetch
+	assert_output_contains "layers in all"
+	! tail -n +"$((before + 1))" "$REGISTRY_LOG" | grep -q "GET /v2/test/hostile/blobs/$(echo "$man" | jq -r '.layers[0].digest')" || false
+	# an index whose manifests and configs add up to more than a pull holds in memory
+	jq --argjson s $((40 << 20)) '.manifests[0].size = $s | .manifests[1].size = $s' \
+		"$T/many.json" >"$T/huge.json"
+	registry_put_manifest test/hostile huge "$T/huge.json"
+	run timeout 120 "$OCI_FETCH" --no-cache --all-platforms -o "$T/huge" "$REGISTRY/test/hostile:huge"
+	assert_failure
+	assert_one_line_error oci-fetch
+	assert_output_contains "MiB in all"
+}
+
 @test "unknown name or tag: one clear line, nothing written" {
 	run "$OCI_FETCH" --no-cache -o "$T/lay" "$REGISTRY/nope:latest"
 	assert_failure

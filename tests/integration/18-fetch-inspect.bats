@@ -199,6 +199,22 @@ layer_gets() {
 	! grep -q "push" "$REGISTRY_TOKEN_LOG" || false
 }
 
+@test "inspect --format text: an image's control characters never reach the terminal" {
+	# ESC sequences retitle the window, move the cursor, write the clipboard (OSC 52); a
+	# newline forges a line of the report
+	image_push_busybox test/evil latest --label "org.example.t=a"$'\033]2;pwned\007'"b" \
+		--env "X=1"$'\n'"Labels:      forged=1" --cmd '["hi\u001b[2J"]' >/dev/null
+	run -0 "$OCI_FETCH" inspect --format text "$REGISTRY/test/evil:latest"
+	! printf '%s' "$output" | LC_ALL=C grep -q $'[\x01-\x08\x0b-\x1f\x7f]' || false
+	assert_output_contains 'org.example.t=a\x1b]2;pwned\x07b'
+	assert_output_contains 'X=1\nLabels:      forged=1'
+	assert_output_contains 'hi\x1b[2J'
+	[ "$(printf '%s\n' "$output" | grep -c '^Labels:')" = 1 ]
+	# the JSON output keeps the bytes, escaped by JSON itself
+	run -0 "$OCI_FETCH" inspect "$REGISTRY/test/evil:latest"
+	[ "$(echo "$output" | jq -r '.Labels["org.example.t"]')" = "a"$'\033]2;pwned\007'"b" ]
+}
+
 @test "list-tags: every page, the same as skopeo, JSON and one a line" {
 	pager_start --default-page 2
 	run -0 "$OCI_FETCH" list-tags "$PAGER/test/one"
@@ -257,6 +273,19 @@ layer_gets() {
 	assert_failure
 	[ -z "$output" ]
 	[[ "$stderr" == *"tag list page 1: tags[1]: expected a string" ]]
+}
+
+@test "list-tags: a name that is not a tag is refused in one line (it would forge a line of --format text)" {
+	# a newline forges a tag, ESC drives the terminal, '/' and '..' make a path of it
+	for t in $'v1\nforged' $'\033]2;x\007' ../../x ''; do
+		pager_stop
+		pager_start --inject-tag "$t"
+		run --separate-stderr "$OCI_FETCH" list-tags --format text "$PAGER/test/one"
+		assert_failure
+		[ -z "$output" ]
+		[[ "$stderr" == *": tag list page "*": tags["*"]: '"*"' is not a tag" ]]
+		! printf '%s' "$stderr" | LC_ALL=C grep -q $'[\x01-\x1f\x7f]' || false
+	done
 }
 
 @test "inspect: a config with wrong types is refused in one line naming the field" {

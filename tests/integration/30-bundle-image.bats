@@ -105,6 +105,24 @@ args() {
 	[ "$(jq -c .process.env "$B/config.json")" = '["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin","HOME=/custom"]' ]
 }
 
+@test "an image Env of 300000 variables is merged without a quadratic lookup; later keys still replace earlier ones in place" {
+	# each variable was looked up in all those before it: 300000^2/2 comparisons, minutes
+	python3 -c 'import json; print(json.dumps({"architecture": "amd64", "os": "linux",
+		"config": {"Cmd": ["/bin/env"], "Env": ["V%d=x" % i for i in range(300000)] +
+		["V7=last", "PATH=/img"]}, "rootfs": {"type": "layers", "diff_ids": []}}))' >"$B/image-config.json"
+	run timeout -k 10 300 prlimit --cpu=20 "$OCI_BUNDLE" spec -b "$B" --from-image --env V9=flag
+	assert_success
+	[ "$(jq '.process.env | length' "$B/config.json")" = 300002 ]
+	[ "$(jq -c '.process.env[0,1,8,10,300000,300001]' "$B/config.json" | tr '\n' ' ')" = \
+		'"PATH=/img" "V0=x" "V7=last" "V9=flag" "V299999=x" "HOME=/root" ' ]
+	# a variable without '=' is still named
+	image '{"Cmd":["/bin/env"],"Env":["A=1","JUSTNAME"]}'
+	run "$OCI_BUNDLE" spec -b "$B" --from-image --force
+	assert_failure
+	assert_one_line_error oci-bundle
+	assert_output_contains "config.Env[1]: environment variable 'JUSTNAME': expected KEY=VALUE"
+}
+
 @test "User as name, uid, uid:gid, name:group; groups and HOME; runc agrees" {
 	image '{"Cmd":["/bin/sh","-c","id; echo $HOME"],"User":"app"}'
 	"$OCI_BUNDLE" spec -b "$B" --from-image
@@ -190,6 +208,55 @@ args() {
 	run timeout 10 "$OCI_BUNDLE" spec -b "$B" --from-image
 	assert_failure 1
 	assert_output_contains "not a regular file"
+}
+
+# opened PATH CMD...: runs CMD and prints how many times PATH was opened for I/O meanwhile
+# (inotify IN_OPEN; an O_PATH handle, which does nothing to a device, is not an open).
+opened() {
+	python3 - "$@" <<-'EOF'
+		import ctypes, os, subprocess, sys
+		libc = ctypes.CDLL(None, use_errno=True)
+		fd = libc.inotify_init1(os.O_NONBLOCK)
+		if fd < 0 or libc.inotify_add_watch(fd, sys.argv[1].encode(), 0x20) < 0:
+		    sys.exit("inotify: " + os.strerror(ctypes.get_errno()))
+		subprocess.run(sys.argv[2:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+		try:
+		    print(len(os.read(fd, 65536)) // 16)
+		except BlockingIOError:
+		    print(0)
+	EOF
+}
+
+@test "a device node at /etc/passwd or /etc/group is refused without being opened" {
+	# opening a device can act by itself (a watchdog arms, a tape rewinds, a modem line
+	# rises): the image's files must be checked before they are opened
+	[ "$(id -u)" = 0 ] || skip "mknod needs root"
+	image '{"Cmd":["/bin/id"],"User":"daemon"}'
+	for f in passwd group; do
+		rm -f "$B/rootfs/etc/$f"
+		mknod "$B/rootfs/etc/$f" c 1 3
+		[ "$(opened "$B/rootfs/etc/$f" "$OCI_BUNDLE" spec -b "$B" --from-image)" = 0 ]
+		run "$OCI_BUNDLE" spec -b "$B" --from-image
+		assert_failure
+		assert_one_line_error oci-bundle
+		assert_output_contains "/etc/$f' in the rootfs is not a regular file"
+		[ ! -e "$B/config.json" ]
+		rm "$B/rootfs/etc/$f"
+		echo 'daemon:x:1:1::/:/bin/false' >"$B/rootfs/etc/$f"
+	done
+	# a regular file is still read (and opened once)
+	[ "$(opened "$B/rootfs/etc/passwd" "$OCI_BUNDLE" spec -b "$B" --from-image)" -ge 1 ]
+	[ "$(jq .process.user.uid "$B/config.json")" = 1 ]
+}
+
+@test "an error naming the image's data shows its control characters escaped, on one line" {
+	image '{"Cmd":["/bin/id"],"User":"x\u001b]2;pwned\u0007\nforged: line"}'
+	run "$OCI_BUNDLE" spec -b "$B" --from-image
+	assert_failure
+	assert_one_line_error oci-bundle
+	! printf '%s' "$output" | LC_ALL=C grep -q $'[\x01-\x1f\x7f]' || false
+	assert_output_contains "user 'x\\x1b]2;pwned\\x07\\nforged: line'"
+	[ ! -e "$B/config.json" ]
 }
 
 @test "a huge /etc/group is capped (error), not read into memory" {

@@ -85,6 +85,17 @@ rt_create() {
 	rt create --bundle "$B" "$@" </dev/null >"$BATS_TEST_TMPDIR/create.out" 2>"$BATS_TEST_TMPDIR/create.err"
 }
 
+# rt_fails_within SECS ARGS...: the runtime (stdin /dev/null, killed after twice SECS) fails
+# in less than SECS seconds; bats' run leaves its output in $output.
+rt_fails_within() {
+	local limit=$1
+	shift
+	SECONDS=0
+	run timeout -k 5 $((limit * 2)) "$RUNTIME" --root "$ROOT" "$@" </dev/null
+	assert_failure
+	[ "$SECONDS" -lt "$limit" ] || { echo "took ${SECONDS}s, not less than ${limit}s" >&2; return 1; }
+}
+
 # rt_run_fg [OPTIONS] ID: foreground run from the bundle, output captured by bats' run.
 rt_state_field() {
 	rt state "$1" | jq -r ".$2"

@@ -12,6 +12,10 @@ setup() {
 }
 
 teardown() {
+	# bind mounts a test put over files of the container's cgroups
+	if [ -f "$BATS_TEST_TMPDIR/mounts" ]; then
+		xargs -r umount <"$BATS_TEST_TMPDIR/mounts" || true
+	fi
 	cleanup_containers
 }
 
@@ -477,4 +481,45 @@ wait_children() {
 	echo "$alive of the 61 processes still alive" >&2
 	[ "$alive" = 0 ]
 	wait_status "$CID" stopped
+}
+
+@test "kill --all and delete --force fail when the cgroup's processes cannot be listed" {
+	# A list of the cgroup's processes that could not be read passed for an empty one: kill
+	# --all signalled nothing and exited 0, and delete --force removed the state of a
+	# container whose processes lived on. The container's cgroup.procs is covered by a file
+	# whose open fails (a write-only sysfs file: EACCES, for root too).
+	is_oci_run || skip "the error is oci-run's"
+	unreadable=/sys/bus/pci/rescan
+	[ -f "$unreadable" ] || skip "no $unreadable to cover cgroup.procs with"
+	edit_config '.linux.namespaces |= map(select(.type != "pid"))'
+	set_args sh -c 'sleep 100 & wait'
+	rt_create "$CID"
+	rt start "$CID"
+	pid=$(rt_state_field "$CID" pid)
+	kid=$(wait_children "$pid" 1 | tr -d " ")
+	[ -n "$kid" ]
+	for d in /sys/fs/cgroup/*/oci-run/"$CID" /sys/fs/cgroup/oci-run/"$CID"; do
+		[ -d "$d" ] || continue
+		mount --bind "$unreadable" "$d/cgroup.procs"
+		echo "$d/cgroup.procs" >>"$BATS_TEST_TMPDIR/mounts"
+	done
+	[ -s "$BATS_TEST_TMPDIR/mounts" ]
+	run rt kill --all "$CID" KILL
+	assert_failure
+	assert_one_line_error oci-run
+	assert_output_contains "cannot tell which processes are left in cgroup"
+	assert_output_contains "Permission denied"
+	proc_alive "$kid"
+	run rt delete --force "$CID"
+	assert_failure
+	assert_one_line_error oci-run
+	assert_output_contains "cannot tell which processes are left in cgroup"
+	proc_alive "$kid"
+	[ -f "$ROOT/$CID/state.json" ] # kept: delete can be run again
+	xargs umount <"$BATS_TEST_TMPDIR/mounts"
+	rm "$BATS_TEST_TMPDIR/mounts"
+	run rt delete --force "$CID"
+	assert_success
+	wait_gone "$kid"
+	[ ! -e "$ROOT/$CID" ]
 }

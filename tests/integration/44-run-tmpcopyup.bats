@@ -22,6 +22,7 @@ setup() {
 }
 
 teardown() {
+	[ -n "${RACER_PID:-}" ] && kill "$RACER_PID" 2>/dev/null
 	cleanup_containers
 }
 
@@ -48,4 +49,37 @@ teardown() {
 	run rt run --bundle "$B" "$CID"
 	assert_success
 	[ "$output" = 0 ]
+}
+
+@test "attack: a regular file swapped for a FIFO while it is copied never hangs create" {
+	[ "$(uname -m)" = x86_64 ] || skip "the racer calls renameat2 by its x86_64 number"
+	peer_is runc "opens the swapped FIFO and waits for ever"
+	# Another container sharing the covered directory (a shared rootfs or volume) exchanges
+	# each regular file with a FIFO (or a device node, which the runtime, root outside any
+	# devices cgroup, would read into the tmpfs) between the runtime's stat and its open.
+	local d=$B/rootfs/data/race i
+	mkdir -p "$d"
+	for i in $(seq 200); do
+		echo data >"$d/f$i"
+		mkfifo "$d/p$i"
+	done
+	python3 -c 'import ctypes, os, sys
+libc = ctypes.CDLL(None, use_errno=True)
+d = os.open(sys.argv[1], os.O_DIRECTORY)
+pairs = [(b"f%d" % i, b"p%d" % i) for i in range(1, 201)]
+while True:
+    for a, b in pairs:
+        libc.syscall(316, d, a, d, b, 2)  # renameat2(RENAME_EXCHANGE)
+' "$d" >/dev/null 2>&1 &
+	RACER_PID=$!
+	edit_config '.mounts += [{"destination": "/data/race", "type": "tmpfs", "source": "tmpfs", "options": ["rw", "nosuid", "nodev", "tmpcopyup"]}]'
+	set_args true
+	for i in $(seq 40); do
+		SECONDS=0
+		run timeout -k 5 15 "$RUNTIME" --root "$ROOT" run --bundle "$B" "$CID" </dev/null
+		[ "$SECONDS" -lt 15 ] || { echo "run $i hung in the copy"; false; }
+		# a copy that saw the swap fails in one line; one that did not succeeds
+		[ "$status" -eq 0 ] || ! is_oci_run || assert_one_line_error oci-run
+		rt delete --force "$CID" >/dev/null 2>&1 || true
+	done
 }

@@ -14,6 +14,7 @@ Link header to the next page when more are left. The Link is:
   --link-foreign U the same path on another origin U (a hostile registry)
   --link-loop      the first page's own path again (a registry that loops)
   --hostile-tags   answer every tag list with a number among the tags
+  --inject-tag T   add the string T to every tag list (repeatable; a hostile registry's names)
   --referrers      also answer the OCI 1.1 referrers API, GET /v2/NAME/referrers/DIGEST
                    [?artifactType=T], as distribution 3 does: from the "sha256-<hex>" tag
                    schema index upstream (filtered by artifactType), an empty index when none
@@ -82,7 +83,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         r, data = self._upstream("GET", "/v2/%s/tags/list" % name)
         if r.status != 200:
             return self._answer(r.status, r.getheaders(), data)
-        tags = sorted(json.loads(data).get("tags") or [])
+        tags = sorted((json.loads(data).get("tags") or []) + a.inject_tag)
         if a.hostile_tags:
             body = json.dumps({"name": name, "tags": tags[:1] + [5] + tags[1:]}).encode()
             return self._answer(200, [("Content-Type", "application/json")], body)
@@ -149,6 +150,7 @@ def main():
     ap.add_argument("--link-foreign", default="")
     ap.add_argument("--link-loop", action="store_true")
     ap.add_argument("--hostile-tags", action="store_true")
+    ap.add_argument("--inject-tag", action="append", default=[])
     ap.add_argument("--referrers", action="store_true")
     args = ap.parse_args()
     srv = http.server.ThreadingHTTPServer(("127.0.0.1", args.port), Handler)

@@ -194,6 +194,31 @@ static void log_to_stderr(void)
 	log_info("filtered");
 }
 
+START_TEST(test_escape)
+{
+	static const struct {
+		const char *in, *out;
+	} cases[] = {
+	    {"plain 'text' / x", "plain 'text' / x"},
+	    {"caf\xc3\xa9 \xe2\x9c\x93", "caf\xc3\xa9 \xe2\x9c\x93"}, /* UTF-8 stays */
+	    {"a\nb\rc\td", "a\\nb\\rc\\td"},
+	    {"\x1b]2;t\x07", "\\x1b]2;t\\x07"},
+	    {"\x7f\x01", "\\x7f\\x01"},
+	    {"\xc2\x9b"
+	     "2J",
+	     "\\xc2\\x9b2J"},	      /* CSI as UTF-8 */
+	    {"\xc2\xa0", "\xc2\xa0"}, /* a no-break space is text */
+	    {"\xc2", "\xc2"},
+	    {"", ""},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *e = oci_log_escape(cases[i].in);
+		ck_assert_str_eq(e, cases[i].out);
+		free(e);
+	}
+}
+END_TEST
+
 START_TEST(test_stderr_without_log_file)
 {
 	ck_assert_int_lt(oci_log_fd(), 0);
@@ -237,6 +262,7 @@ static Suite *log_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	/* First: there is no way to drop a log file once set, so this also holds with CK_FORK=no.
 	 */
+	tcase_add_test(tc, test_escape);
 	tcase_add_test(tc, test_stderr_without_log_file);
 	tcase_add_test(tc, test_json_lines);
 	tcase_add_test(tc, test_json_invalid_utf8_not_lost);

@@ -261,11 +261,13 @@ START_TEST(test_kill_all_reused_cgroup_pid)
 }
 END_TEST
 
+static oci_error kill_tree_err; /* the last kill_tree_of's */
+
 static void kill_tree_of(oci_cgroup *cg)
 {
-	oci_error err = OCI_ERROR_INIT;
-	(void)oci_cgroup_kill_tree(cg, &err); /* the fake directory is no cgroup: not removed */
-	oci_err_clear(&err);
+	oci_err_clear(&kill_tree_err);
+	/* the fake directory is no cgroup: not removed */
+	(void)oci_cgroup_kill_tree(cg, &kill_tree_err);
 }
 
 /* delete's teardown (run/cgroup/untrusted.c) reads cgroup.procs, opens pidfds and checks that
@@ -289,6 +291,23 @@ START_TEST(test_kill_tree_reused_cgroup_pid)
 	put("cgroup.procs", procs);
 	kill_tree_of(cg);
 	reap_killed(member);
+	remove_fake(cg);
+}
+END_TEST
+
+/* The same race, the pid reused by a process of the host's mount namespace before the
+ * round's check: that process is not in the cgroup (the second read does not list it), and
+ * used to make delete refuse the cgroup as the host's, its processes left alive. */
+START_TEST(test_kill_tree_host_reuse_before_check)
+{
+	oci_cgroup *cg = fake_cgroup();
+	pid_t reused =
+	    race_teardown(cg, false, kill_tree_of, "test_kill_tree_host_reuse_before_check");
+	if (!reused)
+		return;
+	reap_spared(reused);
+	ck_assert_msg(!strstr(kill_tree_err.msg, "host's mount namespace"),
+		      "a pid reused by a host process refused the cgroup: %s", kill_tree_err.msg);
 	remove_fake(cg);
 }
 END_TEST
@@ -512,6 +531,203 @@ START_TEST(test_signal_all_leaves_files_to_confirm)
 }
 END_TEST
 
+/* The writing end of the fifo at path, once a reader opened it (within 5 s; -1 after). */
+static int fifo_writer(const char *path)
+{
+	for (int i = 0; i < 500; i++) {
+		int fd = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+		if (fd >= 0) {
+			fcntl(fd, F_SETFL, 0);
+			return fd;
+		}
+		struct timespec ts = {0, 10 * 1000 * 1000};
+		nanosleep(&ts, NULL);
+	}
+	return -1;
+}
+
+/* Three reads of cgroup.procs, each of its own fifo (a new one is renamed into place before
+ * the previous read ends, so no read gets another's data): the first (the round's check)
+ * and the second (the first batch's confirm) list members and last; while the second read
+ * is served, last exits and its pid goes to a process of the host's mount namespace; the
+ * third (the second batch's confirm) lists the members only, and every later read an empty
+ * file. */
+struct later_batch {
+	char procs[128], next[128], empty[128];
+	const pid_t *members;
+	size_t n;
+	pid_t last, reused; /* reused: 0 when the pid could not be reused, -1 on a failure */
+};
+
+static void write_list(int fd, const pid_t *pids, size_t n)
+{
+	FILE *f = fdopen(dup(fd), "w");
+	for (size_t i = 0; f && i < n; i++)
+		fprintf(f, "%d\n", (int)pids[i]);
+	if (f)
+		fclose(f);
+}
+
+static void *serve_later_batch(void *arg)
+{
+	struct later_batch *b = arg;
+	for (int read = 1; read <= 3; read++) {
+		int fd = fifo_writer(b->procs);
+		if (fd < 0) {
+			if (read < 3) /* a third read is not made when the second batch refused */
+				b->reused = -1;
+			return NULL;
+		}
+		write_list(fd, b->members, b->n);
+		if (read < 3)
+			dprintf(fd, "%d\n", (int)b->last);
+		if (read == 2) {
+			kill(b->last, SIGKILL);
+			waitpid(b->last, NULL, 0);
+			b->reused = sleeper_at(b->last);
+		}
+		bool ok = read < 3 ? mkfifo(b->next, 0600) == 0 && rename(b->next, b->procs) == 0
+				   : rename(b->empty, b->procs) == 0;
+		close(fd);
+		if (!ok) {
+			b->reused = -1;
+			return NULL;
+		}
+	}
+	return NULL;
+}
+
+/* delete's teardown signals a cgroup's processes in batches of OCI_PIDFDS_BATCH pidfds. A
+ * member that exits after the round's check, its pid taken by a host process before the
+ * second batch opens its pidfd, used to make that batch refuse the cgroup as the host's: the
+ * first batch killed, the rest of the container left alive, delete moving on to the next
+ * candidate. Only a host process still listed after its pidfd was opened refuses a cgroup. */
+START_TEST(test_kill_tree_host_reuse_in_later_batch)
+{
+	oci_cgroup *cg = fake_cgroup();
+	size_t n = OCI_PIDFDS_BATCH + 1;
+	pid_t *all = calloc(n, sizeof(pid_t));
+	ck_assert_ptr_nonnull(all);
+	for (size_t i = 0; i < n; i++)
+		ck_assert_int_gt(all[i] = sleeper_in(true), 0); /* a container's mount namespace */
+	/* the batches take the pids in ascending order: the last batch holds the largest */
+	qsort(all, n, sizeof(pid_t), oci_pid_cmp);
+	struct later_batch b = {.members = all, .n = n - 1, .last = all[n - 1]};
+	snprintf(b.procs, sizeof(b.procs), "%s/cgroup.procs", dir);
+	snprintf(b.next, sizeof(b.next), "%s/next", dir);
+	snprintf(b.empty, sizeof(b.empty), "%s/empty", dir);
+	ck_assert_int_eq(mkfifo(b.procs, 0600), 0);
+	put("empty", "");
+	pthread_t th;
+	ck_assert_int_eq(pthread_create(&th, NULL, serve_later_batch, &b), 0);
+	oci_error err = OCI_ERROR_INIT;
+	(void)oci_cgroup_kill_tree(cg, &err); /* the fake directory is no cgroup: not removed */
+	ck_assert_int_eq(pthread_join(th, NULL), 0);
+	ck_assert_int_ge(b.reused, 0);
+	if (b.reused > 0)
+		reap_spared(b.reused);
+	else
+		fprintf(stderr,
+			"test_kill_tree_host_reuse_in_later_batch: pid %d not reused "
+			"(not root?): the refusal is not checked\n",
+			(int)b.last);
+	ck_assert_msg(!strstr(err.msg, "host's mount namespace"),
+		      "a pid reused after the check refused the cgroup after the first batch "
+		      "was killed: %s",
+		      err.msg);
+	oci_err_clear(&err);
+	for (size_t i = 0; i + 1 < n; i++)
+		reap_killed(all[i]);
+	free(all);
+	remove_fake(cg);
+}
+END_TEST
+
+/* A cgroup.procs that cannot be read (a directory here: open works, read fails with EISDIR)
+ * is an error for each reader, never an empty list: kill --all (oci_container_signal_cgroup),
+ * the teardowns and delete's kill_tree would take it for a cgroup with nothing left in it and
+ * report success with its processes alive. */
+START_TEST(test_unreadable_procs_are_an_error)
+{
+	oci_cgroup *cg = fake_cgroup();
+	char p[128];
+	snprintf(p, sizeof(p), "%s/cgroup.procs", dir);
+	ck_assert_int_eq(mkdir(p, 0700), 0);
+	pid_t *pids = NULL;
+	size_t n = 7;
+	oci_error err = OCI_ERROR_INIT;
+	ck_assert_int_eq(oci_cgroup_pids(cg, &pids, &n, &err), -1);
+	ck_assert_msg(strstr(err.msg, "cannot tell which processes are left in cgroup") &&
+			  strstr(err.msg, "Is a directory"),
+		      "%s", err.msg);
+	ck_assert_uint_eq(n, 0);
+	oci_err_clear(&err);
+	size_t found = 7;
+	ck_assert_int_eq(oci_container_signal_cgroup(cg, 0, &found, &err), -1);
+	ck_assert_ptr_nonnull(strstr(err.msg, "cgroup.procs"));
+	oci_err_clear(&err);
+	ck_assert_int_eq(oci_cgroup_kill_tree(cg, &err), -1);
+	ck_assert_msg(strstr(err.msg, "cannot tell which processes are left"), "%s", err.msg);
+	oci_err_clear(&err);
+
+	/* a cgroup that is gone (removed since it was listed) has nothing left: no error */
+	const char *gone[] = {"/tmp/test_container.gone/x"};
+	oci_cgroup *g = oci_cgroup_from_dirs(gone, 1, &err);
+	ck_assert_ptr_nonnull(g);
+	ck_assert_int_eq(oci_cgroup_pids(g, &pids, &n, &err), 0);
+	ck_assert_uint_eq(n, 0);
+	oci_cgroup_free(g);
+	remove_fake(cg);
+}
+END_TEST
+
+/* The list is read again after a batch's pidfds are opened (to confirm each is still a
+ * member): when that read fails, nothing is confirmed and nothing signalled, and kill --all
+ * must say so. It used to count it as a batch of processes that had all left: exit 0. */
+struct unreadable_later {
+	char fifo[128], subdir[128];
+	pid_t member;
+};
+
+static void *serve_once_then_unreadable(void *arg)
+{
+	struct unreadable_later *u = arg;
+	int fd = open(u->fifo, O_WRONLY | O_CLOEXEC); /* waits for the first read */
+	if (fd < 0)
+		return NULL;
+	dprintf(fd, "%d\n", (int)u->member);
+	/* later reads find a directory where the list was */
+	if (unlink(u->fifo) < 0 || rename(u->subdir, u->fifo) < 0)
+		u->member = -1;
+	close(fd);
+	return NULL;
+}
+
+START_TEST(test_confirm_read_fails)
+{
+	oci_cgroup *cg = fake_cgroup();
+	struct unreadable_later u = {.member = sleeper()};
+	ck_assert_int_gt(u.member, 0);
+	pid_t member = u.member;
+	snprintf(u.fifo, sizeof(u.fifo), "%s/cgroup.procs", dir);
+	snprintf(u.subdir, sizeof(u.subdir), "%s/d", dir);
+	ck_assert_int_eq(mkfifo(u.fifo, 0600), 0);
+	ck_assert_int_eq(mkdir(u.subdir, 0700), 0);
+	pthread_t th;
+	ck_assert_int_eq(pthread_create(&th, NULL, serve_once_then_unreadable, &u), 0);
+	size_t found = 0;
+	oci_error err = OCI_ERROR_INIT;
+	int r = oci_container_signal_cgroup(cg, SIGKILL, &found, &err);
+	ck_assert_int_eq(pthread_join(th, NULL), 0);
+	ck_assert_int_eq(u.member, member);
+	ck_assert_msg(r == -1, "the confirming read failed, and kill --all said it succeeded");
+	ck_assert_msg(strstr(err.msg, "cannot tell which processes are left"), "%s", err.msg);
+	oci_err_clear(&err);
+	reap_spared(member); /* nothing confirmed: nothing signalled */
+	remove_fake(cg);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("run_container");
@@ -520,9 +736,13 @@ int main(void)
 	tcase_add_test(tc, test_kill_all);
 	tcase_add_test(tc, test_kill_all_reused_cgroup_pid);
 	tcase_add_test(tc, test_kill_tree_reused_cgroup_pid);
+	tcase_add_test(tc, test_kill_tree_host_reuse_before_check);
 	tcase_add_test(tc, test_signal_pidns);
 	tcase_add_test(tc, test_signal_all_past_the_file_limit);
 	tcase_add_test(tc, test_signal_all_leaves_files_to_confirm);
+	tcase_add_test(tc, test_unreadable_procs_are_an_error);
+	tcase_add_test(tc, test_confirm_read_fails);
+	tcase_add_test(tc, test_kill_tree_host_reuse_in_later_batch);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
