@@ -465,34 +465,79 @@ static int image_volumes(json_t *spec, json_t *cfg, oci_error *err)
 	return 0;
 }
 
-/* Env: the default PATH, the image's Env over it, opts->env over that (later keys replace
- * earlier ones, in place). */
-static int image_env(json_t *spec, json_t *cfg, const oci_spec_image_opts *opts, oci_error *err)
-{
-	cleanup_strv char **env = NULL;
-	json_t *process = json_object_get(spec, "process");
-	json_t *fresh = json_array();
-	if (!fresh || json_object_set_new(process, "env", fresh) < 0)
-		return oci_err_errno(err, ENOMEM, "cannot allocate");
-	if (oci_spec_env_set(spec, OCI_SPEC_DEFAULT_PATH, true, err) < 0)
-		return -1;
-	if (strv_from(cfg, "config", "Env", &env, err) < 0)
-		return -1;
-	for (size_t i = 0; env && env[i]; i++)
-		if (oci_spec_env_set(spec, env[i], true, err) < 0)
-			return oci_err_prefix(err, "config.Env[%zu]", i);
-	for (size_t i = 0; opts && opts->env && opts->env[i]; i++)
-		if (oci_spec_env_set(spec, opts->env[i], true, err) < 0)
-			return -1;
-	return 0;
-}
-
 static size_t strv_len(char **v)
 {
 	size_t n = 0;
 	while (v && v[n])
 		n++;
 	return n;
+}
+
+/* One variable of the merged environment: where it came from and its place in the list. */
+typedef struct env_item {
+	const char *kv;
+	size_t klen; /* up to the '=' */
+	size_t pos;
+} env_item;
+
+static int cmp_env_item(const void *a, const void *b)
+{
+	const env_item *x = a, *y = b;
+	int c = memcmp(x->kv, y->kv, x->klen < y->klen ? x->klen : y->klen);
+	if (c)
+		return c;
+	if (x->klen != y->klen)
+		return x->klen < y->klen ? -1 : 1;
+	return x->pos < y->pos ? -1 : x->pos > y->pos;
+}
+
+/* Env: the default PATH, the image's Env over it, opts->env over that: a later key replaces
+ * an earlier one in place. Merged by sorting (an image may list hundreds of thousands of
+ * variables: looking each up among those before it was quadratic). */
+static int image_env(json_t *spec, json_t *cfg, const oci_spec_image_opts *opts, oci_error *err)
+{
+	cleanup_strv char **env = NULL;
+	json_t *process = json_object_get(spec, "process");
+	if (strv_from(cfg, "config", "Env", &env, err) < 0)
+		return -1;
+	size_t ni = strv_len(env), no = strv_len(opts ? opts->env : NULL), n = 1 + ni + no;
+	cleanup_free env_item *items = oci_calloc(n, sizeof(*items), err);
+	cleanup_free const char **out = oci_calloc(n, sizeof(*out), err);
+	if (!items || !out)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		const char *kv = i == 0	   ? OCI_SPEC_DEFAULT_PATH
+				 : i <= ni ? env[i - 1]
+					   : opts->env[i - 1 - ni];
+		const char *eq = strchr(kv, '=');
+		if (!eq || eq == kv) {
+			oci_err(err, OCI_E_INVALID, "environment variable '%s': expected KEY=VALUE",
+				kv);
+			return i >= 1 && i <= ni ? oci_err_prefix(err, "config.Env[%zu]", i - 1)
+						 : -1;
+		}
+		items[i] = (env_item){.kv = kv, .klen = (size_t)(eq - kv), .pos = i};
+	}
+	qsort(items, n, sizeof(*items), cmp_env_item);
+	/* each key at its first place, with its last value */
+	for (size_t i = 0, j; i < n; i = j) {
+		j = i + 1;
+		while (j < n && items[j].klen == items[i].klen &&
+		       !memcmp(items[j].kv, items[i].kv, items[i].klen))
+			j++;
+		out[items[i].pos] = items[j - 1].kv;
+	}
+	json_t *fresh = json_array();
+	if (!fresh || json_object_set_new(process, "env", fresh) < 0)
+		return oci_err_errno(err, ENOMEM, "cannot allocate");
+	for (size_t i = 0; i < n; i++) {
+		if (!out[i])
+			continue;
+		if (json_array_append_new(fresh, json_string(out[i])) < 0)
+			return oci_err(err, OCI_E_INVALID,
+				       "environment variable '%s': not valid UTF-8", out[i]);
+	}
+	return 0;
 }
 
 /* args = Entrypoint + Cmd; opts->entrypoint replaces the Entrypoint and, as in docker run,

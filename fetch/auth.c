@@ -263,6 +263,10 @@ static int take_token(oci_auth *a, const oci_http_resp *r, bool oauth, oci_error
 	json_int_t exp = json_integer_value(json_object_get(j, "expires_in"));
 	if (exp <= 0)
 		exp = 60; /* the distribution spec's default */
+	/* a hostile token server's 2^63 would overflow the expiry time: renewing a token still
+	 * valid costs one request a day */
+	if (exp > 86400)
+		exp = 86400;
 	oci_creds_wipe(a->token);
 	a->token = strdup(tok);
 	explicit_bzero((char *)tok, strlen(tok));

@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <openssl/evp.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +20,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/json.h"
@@ -143,6 +145,30 @@ static bool valid_helper_name(const char *s)
 	return true;
 }
 
+/* Write the server name to a helper's stdin and close it. A helper that is missing or exits
+ * without reading has closed the pipe: its exit status says what went wrong, so the SIGPIPE
+ * that write raises must not end oci-fetch (inspect, login and list-tags do not ignore it, a
+ * pull's other threads may be running): blocked in this thread, and taken back if raised. */
+static void feed_helper(int fd, const char *srv)
+{
+	sigset_t pipe_only, old;
+	oci_error ignore = OCI_ERROR_INIT;
+	sigemptyset(&pipe_only);
+	sigaddset(&pipe_only, SIGPIPE);
+	bool was_pending = false;
+	sigset_t pending;
+	pthread_sigmask(SIG_BLOCK, &pipe_only, &old);
+	if (sigpending(&pending) == 0)
+		was_pending = sigismember(&pending, SIGPIPE);
+	if (oci_write_all(fd, srv, strlen(srv), &ignore) < 0 && ignore.sys_errno == EPIPE &&
+	    !was_pending) {
+		struct timespec now = {0, 0};
+		sigtimedwait(&pipe_only, NULL, &now);
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	close(fd);
+}
+
 /* Run docker-credential-<name> get, feeding the server name on stdin. */
 static int run_helper(const char *name, const char *host, oci_creds *c, oci_error *err)
 {
@@ -174,10 +200,7 @@ static int run_helper(const char *name, const char *host, oci_creds *c, oci_erro
 	}
 	close(in[0]);
 	close(out[1]);
-	const char *srv = server_name(host);
-	oci_error ignore = OCI_ERROR_INIT;
-	oci_write_all(in[1], srv, strlen(srv), &ignore);
-	close(in[1]);
+	feed_helper(in[1], server_name(host));
 	cleanup_free char *buf = NULL;
 	size_t len = 0;
 	int rr = oci_read_fd(out[0], HELPER_OUT_MAX, &buf, &len, err);

@@ -235,14 +235,18 @@ typedef struct creation {
 	const oci_create_opts *opts;
 	const oci_config *cfg; /* config.json, typed */
 	oci_container_dir d;   /* state directory, cgroups, state */
-	int fifo;	       /* exec.fifo, until the init holds it */
-	int fifo_go;	       /* run: a write end of it, the init's go already in it */
+	int fifo;	       /* exec.fifo (run: a pipe's read end), until the init holds it */
+	int fifo_go;	       /* run: the pipe's write end, the init's go already in it */
 	int sock[2];	       /* sync socketpair: ours, the init's */
 	int master;	       /* the pty master of a foreground run */
 	oci_seccomp seccomp;
 	char *hook_state; /* the state JSON prestart/createRuntime read */
 	pid_t pid;	  /* the init, until it is reaped */
 	bool finished;	  /* run waited for the container and removed it: nothing to undo */
+	/* The init was cloned into the unified cgroup directory alone (d.st.cgroups): the other
+	 * hierarchies, the limits, the device filter and config.json are made while it builds its
+	 * mounts (finish_cgroups), and it joins them when told (OCI_SYNC_CGROUPS_READY). */
+	bool cgroups_later;
 	bool blocked;
 	sigset_t oldmask;
 } creation;
@@ -290,11 +294,11 @@ static void rollback(creation *c)
 
 /* Phase 3, the part restore shares: the state directory and the state's fields, the cgroups
  * with the container's limits applied before any process joins them. */
-int oci_container_prepare_dir(oci_container_dir *d, const oci_runtime *rt, const char *id,
-			      const char *bundle, const oci_bundle_config *b, bool own_pidns,
-			      oci_error *err)
+/* The state directory (the id taken) and the state's fields; no file written yet. */
+static int prepare_dir_state(oci_container_dir *d, const oci_runtime *rt, const char *id,
+			     const char *bundle, const oci_bundle_config *b, bool own_pidns,
+			     oci_error *err)
 {
-	const oci_resources *res = &b->cfg.linux_.resources;
 	if (oci_cgroup_manager_init(&d->cgm, rt->systemd_cgroup, err) < 0)
 		return -1;
 	d->dirfd = oci_state_create_dir(d->rootfd, id, err);
@@ -309,22 +313,59 @@ int oci_container_prepare_dir(oci_container_dir *d, const oci_runtime *rt, const
 	d->st.own_pidns = own_pidns;
 	d->st.annotations = json_object_get(b->spec, "annotations");
 	d->st.hooks = json_object_get(b->spec, "hooks");
+	return 0;
+}
+
+static int write_config(const oci_container_dir *d, const oci_bundle_config *b, oci_error *err)
+{
 	cleanup_free char *cfg = json_dumps(b->spec, JSON_COMPACT);
 	if (!cfg)
 		return oci_err(err, OCI_E_INTERNAL, "cannot serialise config.json");
 	/* Like state.json, without fsync: the state directory lasts one boot (runc and crun do
 	 * not sync it either), and on a disk the sync was the longest wait of a create. */
-	if (oci_state_write_file(d->dirfd, OCI_CONFIG_FILE, cfg, strlen(cfg), 0600, err) < 0)
-		return -1;
-	d->st.cgroups = oci_cgroup_create(&d->cgm, b->cfg.linux_.cgroups_path, id, res, err);
-	if (!d->st.cgroups || oci_state_write_cgroups(d->dirfd, d->st.cgroups, err) < 0)
-		return -1;
-	const char *frozen = oci_cgroup_frozen_dir(d->st.cgroups);
+	return oci_state_write_file(d->dirfd, OCI_CONFIG_FILE, cfg, strlen(cfg), 0600, err);
+}
+
+/* A process placed in a frozen cgroup would stop at once (and the create wait for it). */
+static int check_not_frozen(const oci_cgroup *cg, oci_error *err)
+{
+	const char *frozen = oci_cgroup_frozen_dir(cg);
 	if (frozen)
 		return oci_err(err, OCI_E_STATE,
 			       "cgroup '%s' is frozen: thaw it before creating a container there",
 			       frozen);
+	return 0;
+}
+
+/* The whole handle in d: recorded (cgroups.json), checked, its limits written. */
+static int record_and_apply(oci_container_dir *d, const oci_resources *res, oci_error *err)
+{
+	if (oci_state_write_cgroups(d->dirfd, d->st.cgroups, err) < 0 ||
+	    check_not_frozen(d->st.cgroups, err) < 0)
+		return -1;
 	return oci_cgroup_apply(d->st.cgroups, res, err);
+}
+
+/* config.json, then every cgroup directory with its limits, before any process joins. */
+static int prepare_files_and_cgroups(oci_container_dir *d, const char *id,
+				     const oci_bundle_config *b, oci_error *err)
+{
+	const oci_resources *res = &b->cfg.linux_.resources;
+	if (write_config(d, b, err) < 0)
+		return -1;
+	d->st.cgroups = oci_cgroup_create(&d->cgm, b->cfg.linux_.cgroups_path, id, res, err);
+	if (!d->st.cgroups)
+		return -1;
+	return record_and_apply(d, res, err);
+}
+
+int oci_container_prepare_dir(oci_container_dir *d, const oci_runtime *rt, const char *id,
+			      const char *bundle, const oci_bundle_config *b, bool own_pidns,
+			      oci_error *err)
+{
+	if (prepare_dir_state(d, rt, id, bundle, b, own_pidns, err) < 0)
+		return -1;
+	return prepare_files_and_cgroups(d, id, b, err);
 }
 
 void oci_container_dir_rollback(oci_container_dir *d, const char *id)
@@ -361,21 +402,46 @@ static int prepare_state(creation *c, const oci_bundle_config *b, const ns_plan 
 	/* Before anything of the container exists: a bad profile leaves nothing behind. */
 	if (oci_seccomp_compile(b->cfg.linux_.seccomp, c->d.rootfd, &c->seccomp, err) < 0)
 		return oci_err_prefix(err, "config.json");
-	/* The init joins the cgroups only once they have their limits and device list. */
-	if (oci_container_prepare_dir(&c->d, c->rt, c->opts->id, c->opts->bundle, b, ns->own_pidns,
-				      err) < 0)
+	/* The init joins the cgroups only once they have their limits and device list. Where it
+	 * joins them itself (no user namespace, no network device to move in before GO), only
+	 * the unified directory it is cloned into is made now: the rest is made while it builds
+	 * its mounts (finish_cgroups). */
+	if (prepare_dir_state(&c->d, c->rt, c->opts->id, c->opts->bundle, b, ns->own_pidns, err) <
+	    0)
 		return -1;
-	if (mkfifoat(c->d.dirfd, OCI_EXEC_FIFO, 0622) < 0)
-		return oci_err_errno(err, errno, "cannot create exec fifo");
-	c->fifo = openat(c->d.dirfd, OCI_EXEC_FIFO, O_RDWR | O_CLOEXEC);
-	if (c->fifo < 0)
-		return oci_err_errno(err, errno, "cannot open exec fifo");
+	if (!(ns->clone_flags & CLONE_NEWUSER) && ns->join_user_fd < 0 &&
+	    b->cfg.linux_.n_net_devices == 0) {
+		oci_err_clear(err);
+		c->d.st.cgroups = oci_cgroup_create_unified(&c->d.cgm, b->cfg.linux_.cgroups_path,
+							    c->opts->id, err);
+		if (!c->d.st.cgroups && err->code)
+			return -1;
+		if (c->d.st.cgroups && check_not_frozen(c->d.st.cgroups, err) < 0)
+			return -1;
+		c->cgroups_later = c->d.st.cgroups != NULL;
+	}
+	if (!c->cgroups_later && prepare_files_and_cgroups(&c->d, c->opts->id, b, err) < 0)
+		return -1;
 	/* run: nothing happens between the init's READY and start (no pid file to write
-	 * first), so its go is in the fifo from the start and the init goes on to its exec at
-	 * once, instead of waiting for us to wake up and write it (a switch to us and back). */
+	 * first), so its go is in the pipe from the start and the init goes on to its exec at
+	 * once, instead of waiting for us to wake up and write it (a switch to us and back).
+	 * Nobody else can `start` this container, so the go comes through a pipe, as crun's run
+	 * does, not exec.fifo: on a disk the fifo's create, two opens and unlink were four
+	 * journaled changes of the state directory before the clone. The init holds the read
+	 * end until its exec closes it, as it would the fifo (poststart waits for that). */
 	if ((c->opts->foreground || c->opts->detach) && !c->opts->pid_file) {
-		c->fifo_go = openat(c->d.dirfd, OCI_EXEC_FIFO, O_WRONLY | O_CLOEXEC);
-		if (c->fifo_go < 0 || write(c->fifo_go, "0", 1) != 1)
+		int p[2];
+		if (pipe2(p, O_CLOEXEC) < 0)
+			return oci_err_errno(err, errno, "cannot create the start pipe");
+		c->fifo = p[0];
+		c->fifo_go = p[1];
+		if (write(c->fifo_go, "0", 1) != 1)
+			return oci_err_errno(err, errno, "cannot write to the start pipe");
+	} else {
+		if (mkfifoat(c->d.dirfd, OCI_EXEC_FIFO, 0622) < 0)
+			return oci_err_errno(err, errno, "cannot create exec fifo");
+		c->fifo = openat(c->d.dirfd, OCI_EXEC_FIFO, O_RDWR | O_CLOEXEC);
+		if (c->fifo < 0)
 			return oci_err_errno(err, errno, "cannot open exec fifo");
 	}
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, c->sock) < 0)
@@ -399,7 +465,7 @@ static void debug_plan(const creation *c, const oci_bundle_config *b)
 		else
 			log_debug("namespace %s: new", ns->kind->type);
 	}
-	for (size_t i = 0; c->d.st.cgroups && i < c->d.st.cgroups->n; i++)
+	for (size_t i = 0; c->d.st.cgroups && !c->cgroups_later && i < c->d.st.cgroups->n; i++)
 		log_debug("cgroup (%s): '%s'", c->d.st.cgroups->ops->name,
 			  c->d.st.cgroups->dirs[i]);
 	for (size_t i = 0; i < cfg->n_mounts; i++) {
@@ -567,6 +633,56 @@ static pid_t spawn_via_intermediate(creation *c, oci_init_args *ia, const ns_pla
 	return (pid_t)pid;
 }
 
+/* A message to the init that may have failed meanwhile: then the error it sent says why,
+ * not our "cannot talk to the container init". */
+static int send_to_init(int sock, int type, const char *data, size_t len, oci_error *err)
+{
+	if (oci_sync_send(sock, type, data, len, -1, err) == 0)
+		return 0;
+	if (err->sys_errno != EPIPE && err->sys_errno != ECONNRESET)
+		return -1;
+	/* its end is closed (with our messages unread: reset): what it sent before is still
+	 * there, and nothing blocks */
+	char buf[OCI_SYNC_MAX + 1];
+	oci_error e2 = OCI_ERROR_INIT;
+	if (oci_sync_recv(sock, buf, sizeof(buf), NULL, &e2) == OCI_SYNC_ERROR) {
+		oci_err_clear(err);
+		return oci_err(err, OCI_E_INVALID, "%s", buf);
+	}
+	oci_err_clear(&e2);
+	return -1;
+}
+
+/* Phase 4, while the init builds its mounts (cgroups_later): the other hierarchies'
+ * directories, recorded, checked and given their limits and device filter, then each
+ * directory to the init and the word that it may join them; config.json last, which
+ * nothing of the init's reads. */
+static int finish_cgroups(creation *c, const oci_bundle_config *b, oci_error *err)
+{
+	const oci_resources *res = &b->cfg.linux_.resources;
+	oci_cgroup *all = oci_cgroup_create_rest(&c->d.cgm, b->cfg.linux_.cgroups_path, c->opts->id,
+						 res, c->d.st.cgroups, err);
+	if (!all)
+		return -1;
+	oci_cgroup_free(c->d.st.cgroups);
+	c->d.st.cgroups = all;
+	for (size_t i = 0; i < all->n; i++)
+		log_debug("cgroup (%s): '%s'", all->ops->name, all->dirs[i]);
+	if (record_and_apply(&c->d, res, err) < 0)
+		return -1;
+	for (size_t i = 0; i < all->n; i++) {
+		size_t len = strlen(all->dirs[i]);
+		if (len >= OCI_SYNC_MAX)
+			return oci_err(err, OCI_E_LIMIT, "cgroup '%.64s...': path too long",
+				       all->dirs[i]);
+		if (send_to_init(c->sock[0], OCI_SYNC_CGROUP, all->dirs[i], len, err) < 0)
+			return -1;
+	}
+	if (send_to_init(c->sock[0], OCI_SYNC_CGROUPS_READY, NULL, 0, err) < 0)
+		return -1;
+	return write_config(&c->d, b, err);
+}
+
 /* Phase 4: clone the init into its new namespaces, record it, map its ids, place it in its
  * cgroups and let it go on (GO carries the state JSON for its hooks). */
 static int spawn_init(creation *c, const oci_bundle_config *b, const ns_plan *ns, oci_error *err)
@@ -590,6 +706,7 @@ static int spawn_init(creation *c, const oci_bundle_config *b, const ns_plan *ns
 	cleanup_close int cgfd = -1;
 	if (!ia.userns && !ia.joined_userns && oci_cgroup_can_enter_self(c->d.st.cgroups)) {
 		ia.cgroups = c->d.st.cgroups;
+		ia.cgroups_later = c->cgroups_later;
 		cgfd = oci_cgroup_open_unified(ia.cgroups, &ia.cgroup_unified);
 	}
 
@@ -634,8 +751,11 @@ static int spawn_init(creation *c, const oci_bundle_config *b, const ns_plan *ns
 	 * container. A runtime killed before the state is written takes the init with it
 	 * (PDEATHSIG), as before. */
 	bool go_now = ia.cgroups && b->cfg.linux_.n_net_devices == 0;
-	if (go_now && oci_sync_send(c->sock[0], OCI_SYNC_GO, c->hook_state, strlen(c->hook_state),
-				    -1, err) < 0)
+	if (go_now &&
+	    send_to_init(c->sock[0], OCI_SYNC_GO, c->hook_state, strlen(c->hook_state), err) < 0)
+		return -1;
+	/* (chosen by prepare_state only where GO goes first: the init reads GO, then these) */
+	if (c->cgroups_later && finish_cgroups(c, b, err) < 0)
 		return -1;
 	/* Recorded before anything else can fail: a runtime killed from here on leaves a state
 	 * that `delete --force` can clean. */

@@ -227,6 +227,14 @@ static __attribute__((noreturn)) void exec_process(int sync, const oci_process *
 	if (oci_lsm_set_keycreate(&lsm, process, &err) < 0)
 		child_fail(sync, &err, 1);
 	join_keyring(o->id);
+	/* A session of its own, as the init's (run/init.c) and runc's exec: in ours, the
+	 * caller's terminal would be its controlling terminal, which TIOCSTI lets it type into
+	 * (the caller's shell reads that once exec returns), and whose hangup and job control
+	 * would reach it. A terminal process gets its session from oci_terminal_attach. */
+	if (!process->terminal && setsid() < 0) {
+		oci_err_errno(&err, errno, "setsid");
+		child_fail(sync, &err, 1);
+	}
 	if (process->terminal) {
 		int master, slave;
 		char name[128];

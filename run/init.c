@@ -75,6 +75,68 @@ static void close_inherited(oci_init_args *a)
 	closedir(d);
 }
 
+/* Where the init is until it has joined its cgroups (cgroups_later), and GO's payload. */
+typedef struct init_wait {
+	oci_init_args *a;
+	char *state; /* GO's payload: the state JSON the hooks read */
+	size_t len;
+} init_wait;
+
+/* cgroups_later: GO (read only now: a wait for it at the start would put the init to sleep
+ * while the runtime works, and its wakeup on the runtime's CPU, behind it), the runtime's
+ * directories, then its word that their limits and device filter are in place; the init
+ * joins them ('0' into each v1 tasks file; the unified one it was cloned into). Once; a
+ * no-op after. */
+static int join_cgroups(init_wait *w, oci_error *err)
+{
+	oci_init_args *a = w->a;
+	if (!a->cgroups_later)
+		return 0;
+	a->cgroups_later = false;
+	if (oci_sync_expect(a->sync, OCI_SYNC_GO, w->state, w->len, NULL, err) < 0)
+		_exit(1); /* the runtime is gone, or failed: it tells its own error */
+	char buf[OCI_SYNC_MAX + 1];
+	char *dirs[64];
+	size_t n = 0;
+	int r = 0;
+	for (;;) {
+		int t = oci_sync_recv(a->sync, buf, sizeof(buf), NULL, err);
+		if (t == 0)
+			_exit(1); /* the runtime is gone: it tells its own error */
+		if (t < 0 || t == OCI_SYNC_CGROUPS_READY)
+			break;
+		if (t != OCI_SYNC_CGROUP || n == ARRAY_SIZE(dirs)) {
+			r = oci_err(err, OCI_E_INTERNAL, "unexpected message %d from the runtime",
+				    t);
+			break;
+		}
+		if (!(dirs[n] = oci_strdup(buf, err))) {
+			r = -1;
+			break;
+		}
+		n++;
+	}
+	if (r == 0 && !err->code) {
+		/* the unified directory is the one we were cloned into */
+		int unified = -1;
+		for (size_t i = 0; i < n; i++)
+			if (!strcmp(dirs[i], a->cgroups->dirs[0]))
+				unified = (int)i;
+		oci_cgroup cg = {.ops = a->cgroups->ops, .dirs = dirs, .n = n};
+		r = oci_cgroup_enter_self(&cg, unified, a->cloned_into_unified, err);
+	} else {
+		r = -1;
+	}
+	for (size_t i = 0; i < n; i++)
+		free(dirs[i]);
+	return r;
+}
+
+static int join_cgroups_cb(void *arg, oci_error *err)
+{
+	return join_cgroups(arg, err);
+}
+
 /* A new time namespace: unshare it (only our children would enter it), write the clock
  * offsets while nobody is inside yet, then enter it ourselves. */
 static int enter_timens(const oci_config_linux *l, oci_error *err)
@@ -168,9 +230,10 @@ void oci_init_main(oci_init_args *a)
 	/* Our cgroups, before anything else is done or allocated here; a failure is told after
 	 * GO, which the runtime sends without waiting for us. */
 	oci_error cg_err = OCI_ERROR_INIT;
-	int cg_r = a->cgroups ? oci_cgroup_enter_self(a->cgroups, a->cgroup_unified,
-						      a->cloned_into_unified, &cg_err)
-			      : 0;
+	int cg_r = a->cgroups && !a->cgroups_later
+		       ? oci_cgroup_enter_self(a->cgroups, a->cgroup_unified,
+					       a->cloned_into_unified, &cg_err)
+		       : 0;
 	close_inherited(a);
 	/* The runtime's own /proc, before any namespace is joined or anything mounted: the
 	 * LSM labels are written through it, never through the container's /proc. */
@@ -186,8 +249,10 @@ void oci_init_main(oci_init_args *a)
 	if (lsm_r < 0)
 		fail(a, &err);
 
-	oci_mount_trees sources;
-	if (oci_mounts_recv_sources(a->sync, cfg, &sources, state, sizeof(state), &err) < 0)
+	init_wait wait = {.a = a, .state = state, .len = sizeof(state)};
+	oci_mount_trees sources = {0};
+	if (!a->cgroups_later &&
+	    oci_mounts_recv_sources(a->sync, cfg, &sources, state, sizeof(state), &err) < 0)
 		_exit(1);
 	if (cg_r < 0)
 		fail(a, &cg_err);
@@ -218,6 +283,9 @@ void oci_init_main(oci_init_args *a)
 			      "cannot become root in the user namespace (is uid 0 mapped?)");
 		fail(a, &err);
 	}
+	/* a cgroup namespace is rooted where we are when it is made */
+	if (a->new_cgroupns && join_cgroups(&wait, &err) < 0)
+		fail(a, &err);
 	if (a->new_cgroupns && unshare(CLONE_NEWCGROUP) < 0) {
 		oci_err_errno(&err, errno, "cannot create the cgroup namespace");
 		fail(a, &err);
@@ -228,6 +296,9 @@ void oci_init_main(oci_init_args *a)
 		fail(a, &err);
 	if (!a->opts->no_new_keyring &&
 	    join_keyring(a->opts->id, a->userns || a->joined_userns, &err) < 0)
+		fail(a, &err);
+	/* a scheduler policy (SCHED_DEADLINE's bandwidth) is admitted by the cpuset joined */
+	if (process->has_scheduler && join_cgroups(&wait, &err) < 0)
 		fail(a, &err);
 	if (oci_process_oom_score(process, &err) < 0 || oci_process_rlimits(process, &err) < 0 ||
 	    oci_process_sched(process, &err) < 0)
@@ -241,8 +312,13 @@ void oci_init_main(oci_init_args *a)
 			      .new_cgroupns = a->new_cgroupns,
 			      .shared_mountns = !oci_config_find_namespace(cfg, "mount"),
 			      .trees = a->mount_trees,
-			      .sources = sources.fds};
+			      .sources = sources.fds,
+			      .cgroups_ready = join_cgroups_cb,
+			      .cgroups_arg = &wait};
 	if (oci_mounts_prepare(&mctx, &err) < 0)
+		fail(a, &err);
+	/* before the hooks and anything else of the container's */
+	if (join_cgroups(&wait, &err) < 0)
 		fail(a, &err);
 
 	/* The runtime's hooks, when the config has any: without, the round trip (two context

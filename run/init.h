@@ -32,6 +32,12 @@ typedef struct oci_init_args {
 	const struct oci_cgroup *cgroups;
 	int cgroup_unified;
 	bool cloned_into_unified;
+	/* cgroups holds only the unified directory the init was cloned into: the runtime sends
+	 * every directory once it has made them and written their limits (OCI_SYNC_CGROUP,
+	 * OCI_SYNC_CGROUPS_READY), and the init joins them before anything of the container's
+	 * runs, or anything of its own depends on them (a cgroup mount or namespace, a
+	 * scheduler policy). */
+	bool cgroups_later;
 } oci_init_args;
 
 /* Never returns. */

@@ -20,8 +20,13 @@ enum oci_sync_type {
 	OCI_SYNC_SECCOMP_DONE, /* runtime -> init: the agent has it */
 	OCI_SYNC_PID, /* create's intermediate -> runtime: the init's pid (decimal), cloned into a
 		       * pid namespace joined by path */
-	OCI_SYNC_MOUNT_TREE, /* runtime -> init, before GO: a bind source's copy (fd);
-				payload: the mount's index (run/mounts.h) */
+	OCI_SYNC_MOUNT_TREE,	/* runtime -> init, before GO: a bind source's copy (fd);
+				   payload: the mount's index (run/mounts.h) */
+	OCI_SYNC_CGROUP,	/* runtime -> init, after GO: one of the container's cgroup
+				   directories (payload), made while the init built its mounts */
+	OCI_SYNC_CGROUPS_READY, /* runtime -> init: every directory sent, limits and device filter
+				   in place: the init joins them before anything of the
+				   container's runs */
 };
 
 #define OCI_SYNC_MAX 8192

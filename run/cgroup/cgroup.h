@@ -98,6 +98,18 @@ void oci_cgroup_manager_release(oci_cgroup_manager *m);
 /* Plan and create the container's cgroup (res: see ops.create). */
 oci_cgroup *oci_cgroup_create(const oci_cgroup_manager *m, const char *cgroups_path, const char *id,
 			      const oci_resources *res, oci_error *err);
+/* The same create in two steps, so that the init can be cloned into its unified directory
+ * (CLONE_INTO_CGROUP) while the runtime makes the other hierarchies' directories and writes
+ * the limits: first the unified directory alone, a handle of that one directory; NULL with
+ * err set on a failure, NULL with err untouched when this manager cannot (a driver whose init
+ * cannot join by itself, no or several cgroup2 hierarchies, an unprivileged caller). */
+oci_cgroup *oci_cgroup_create_unified(const oci_cgroup_manager *m, const char *cgroups_path,
+				      const char *id, oci_error *err);
+/* Then the other hierarchies (the same cgroups_path, id and res): the whole handle, as
+ * oci_cgroup_create returns it, first's directory in it (first stays the caller's). */
+oci_cgroup *oci_cgroup_create_rest(const oci_cgroup_manager *m, const char *cgroups_path,
+				   const char *id, const oci_resources *res,
+				   const oci_cgroup *first, oci_error *err);
 /* A handle for directories recorded earlier (state.c reads them); the driver is told from
  * the directories themselves. NULL entries are kept (untrusted.c refuses them). */
 oci_cgroup *oci_cgroup_from_dirs(const char *const *dirs, size_t n, oci_error *err);

@@ -244,14 +244,38 @@ oci_cgroup *oci_cgroup_from_dirs(const char *const *dirs, size_t n, oci_error *e
 	return cg;
 }
 
+static int make_dirs(const oci_cgroup_mount *mnt, const char *rel,
+		     void (*init_level)(const oci_cgroup_mount *, const char *), char **out,
+		     bool *made, oci_error *err);
+
+static char *plan_rel(const oci_cgroup_manager *m, const char *cgroups_path, const char *id,
+		      oci_error *err)
+{
+	char *rel = m->ops->plan(m, cgroups_path, id, err);
+	if (rel && (strstr(rel, "/../") || oci_str_has_suffix(rel, "/.."))) {
+		free(rel);
+		return oci_err(err, OCI_E_INVALID, "linux.cgroupsPath: '..' not allowed"), NULL;
+	}
+	return rel;
+}
+
+/* runc warns too (and plans to refuse): processes already there share the limits and are
+ * killed with the container. Directories this create made hold none: not read. */
+static void warn_not_empty(const oci_cgroup *cg, const char *rel)
+{
+	pid_t *pids = NULL;
+	size_t n = 0;
+	if (!cg->fresh && cg->ops->pids(cg, &pids, &n, NULL) == 0 && n > 0)
+		log_warn("container's cgroup '%s' is not empty: %zu process(es) found", rel, n);
+	free(pids);
+}
+
 oci_cgroup *oci_cgroup_create(const oci_cgroup_manager *m, const char *cgroups_path, const char *id,
 			      const oci_resources *res, oci_error *err)
 {
-	cleanup_free char *rel = m->ops->plan(m, cgroups_path, id, err);
+	cleanup_free char *rel = plan_rel(m, cgroups_path, id, err);
 	if (!rel)
 		return NULL;
-	if (strstr(rel, "/../") || oci_str_has_suffix(rel, "/.."))
-		return oci_err(err, OCI_E_INVALID, "linux.cgroupsPath: '..' not allowed"), NULL;
 	oci_cgroup *cg = cgroup_new(m->ops, err);
 	if (!cg)
 		return NULL;
@@ -259,13 +283,99 @@ oci_cgroup *oci_cgroup_create(const oci_cgroup_manager *m, const char *cgroups_p
 		oci_cgroup_free(cg);
 		return NULL;
 	}
-	/* runc warns too (and plans to refuse): processes already there share the limits and
-	 * are killed with the container. Directories this create made hold none: not read. */
-	pid_t *pids = NULL;
-	size_t n = 0;
-	if (!cg->fresh && cg->ops->pids(cg, &pids, &n, NULL) == 0 && n > 0)
-		log_warn("container's cgroup '%s' is not empty: %zu process(es) found", rel, n);
-	free(pids);
+	warn_not_empty(cg, rel);
+	return cg;
+}
+
+/* The one cgroup2 hierarchy of a manager whose driver lets the init join by itself, for a
+ * privileged caller (every hierarchy then gets its directory); NULL otherwise. */
+static const oci_cgroup_mount *the_unified(const oci_cgroup_manager *m)
+{
+	if (!m->ops->enter_self || oci_rootless() || geteuid() != 0)
+		return NULL;
+	const oci_cgroup_mount *u = NULL;
+	for (size_t i = 0; i < m->n_mounts; i++) {
+		if (!m->mounts[i].v2)
+			continue;
+		if (u)
+			return NULL;
+		u = &m->mounts[i];
+	}
+	return u;
+}
+
+oci_cgroup *oci_cgroup_create_unified(const oci_cgroup_manager *m, const char *cgroups_path,
+				      const char *id, oci_error *err)
+{
+	const oci_cgroup_mount *u = the_unified(m);
+	if (!u)
+		return NULL;
+	cleanup_free char *rel = plan_rel(m, cgroups_path, id, err);
+	if (!rel)
+		return NULL;
+	oci_cgroup *cg = cgroup_new(m->ops, err);
+	cleanup_free char *dir = NULL;
+	bool made = false;
+	if (!cg || make_dirs(u, rel, NULL, &dir, &made, err) != 0 || cgroup_add(cg, dir, err) < 0) {
+		if (dir && made)
+			oci_cgroup_rmdir(dir, NULL);
+		oci_cgroup_free(cg);
+		if (err && !err->code)
+			oci_err(err, OCI_E_INTERNAL, "cannot create the unified cgroup of '%s'",
+				rel);
+		return NULL;
+	}
+	cg->fresh = made;
+	warn_not_empty(cg, rel);
+	return cg;
+}
+
+oci_cgroup *oci_cgroup_create_rest(const oci_cgroup_manager *m, const char *cgroups_path,
+				   const char *id, const oci_resources *res,
+				   const oci_cgroup *first, oci_error *err)
+{
+	const oci_cgroup_mount *u = the_unified(m);
+	if (!u || first->n != 1)
+		return oci_err(err, OCI_E_INTERNAL, "cgroup: no unified directory made first"),
+		       NULL;
+	cleanup_free char *rel = plan_rel(m, cgroups_path, id, err);
+	/* the driver's create, over the other hierarchies only */
+	cleanup_free oci_cgroup_mount *others =
+	    oci_calloc(m->n_mounts ? m->n_mounts : 1, sizeof(*others), err);
+	if (!rel || !others)
+		return NULL;
+	oci_cgroup_manager sub = *m;
+	sub.mounts = others;
+	sub.n_mounts = 0;
+	for (size_t i = 0; i < m->n_mounts; i++)
+		if (&m->mounts[i] != u)
+			others[sub.n_mounts++] = m->mounts[i];
+	oci_cgroup *rest = cgroup_new(m->ops, err);
+	if (!rest)
+		return NULL;
+	if (m->ops->create(&sub, rel, res, rest, err) < 0) {
+		oci_cgroup_free(rest);
+		return NULL;
+	}
+	warn_not_empty(rest, rel);
+	/* the whole handle, its directories in the order of the hierarchies, as one create
+	 * would have made it */
+	oci_cgroup *cg = rest->n == sub.n_mounts ? cgroup_new(m->ops, err) : NULL;
+	for (size_t i = 0, k = 0; cg && i < m->n_mounts; i++)
+		if (cgroup_add(cg, &m->mounts[i] == u ? first->dirs[0] : rest->dirs[k++], err) <
+		    0) {
+			oci_cgroup_free(cg);
+			cg = NULL;
+		}
+	if (!cg) {
+		if (err && !err->code)
+			oci_err(err, OCI_E_INTERNAL, "cgroup '%s': a hierarchy was left out", rel);
+		oci_cgroup_fs_destroy(rest, NULL);
+		oci_cgroup_free(rest);
+		return NULL;
+	}
+	cg->fresh = first->fresh && rest->fresh;
+	oci_cgroup_free(rest);
 	return cg;
 }
 

@@ -105,6 +105,24 @@ args() {
 	[ "$(jq -c .process.env "$B/config.json")" = '["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin","HOME=/custom"]' ]
 }
 
+@test "an image Env of 300000 variables is merged without a quadratic lookup; later keys still replace earlier ones in place" {
+	# each variable was looked up in all those before it: 300000^2/2 comparisons, minutes
+	python3 -c 'import json; print(json.dumps({"architecture": "amd64", "os": "linux",
+		"config": {"Cmd": ["/bin/env"], "Env": ["V%d=x" % i for i in range(300000)] +
+		["V7=last", "PATH=/img"]}, "rootfs": {"type": "layers", "diff_ids": []}}))' >"$B/image-config.json"
+	run timeout -k 10 300 prlimit --cpu=20 "$OCI_BUNDLE" spec -b "$B" --from-image --env V9=flag
+	assert_success
+	[ "$(jq '.process.env | length' "$B/config.json")" = 300002 ]
+	[ "$(jq -c '.process.env[0,1,8,10,300000,300001]' "$B/config.json" | tr '\n' ' ')" = \
+		'"PATH=/img" "V0=x" "V7=last" "V9=flag" "V299999=x" "HOME=/root" ' ]
+	# a variable without '=' is still named
+	image '{"Cmd":["/bin/env"],"Env":["A=1","JUSTNAME"]}'
+	run "$OCI_BUNDLE" spec -b "$B" --from-image --force
+	assert_failure
+	assert_one_line_error oci-bundle
+	assert_output_contains "config.Env[1]: environment variable 'JUSTNAME': expected KEY=VALUE"
+}
+
 @test "User as name, uid, uid:gid, name:group; groups and HOME; runc agrees" {
 	image '{"Cmd":["/bin/sh","-c","id; echo $HOME"],"User":"app"}'
 	"$OCI_BUNDLE" spec -b "$B" --from-image

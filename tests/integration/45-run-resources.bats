@@ -134,6 +134,36 @@ with_mknod() {
 	! ls -d /sys/fs/cgroup/*/"oci-test-$CID" 2>/dev/null || false
 }
 
+@test "a limit the kernel refuses while the init already builds its mounts: one line; no cgroup, state, process or hook run" {
+	is_oci_run || skip_peer "oci-run's order: the init is cloned before the limits are written"
+	edit_config ".linux.cgroupsPath = \"/oci-test-$CID\""
+	edit_config '.linux.resources.cpu = {"quota": 500, "period": 100000}'
+	# createContainer hooks run once the init is in its cgroups: never, here
+	edit_config ".hooks = {createContainer: [{path: \"/bin/touch\", args: [\"touch\", \"$BATS_TEST_TMPDIR/hook-ran\"]}]}"
+	run rt create --bundle "$B" "$CID" </dev/null
+	assert_failure
+	assert_one_line_error oci-run
+	assert_output_contains "cpu.cfs_quota_us"
+	[ ! -e "$BATS_TEST_TMPDIR/hook-ran" ]
+	run rt list -q
+	[ -z "$output" ]
+	[ ! -e "$ROOT/$CID" ]
+	! ls -d /sys/fs/cgroup/*/"oci-test-$CID" 2>/dev/null || false
+	! pgrep -f -- "$CID" || false
+}
+
+@test "the createContainer hooks and the container's process run in every cgroup of the container" {
+	edit_config ".linux.cgroupsPath = \"/oci-test-$CID\""
+	edit_config ".hooks = {createContainer: [{path: \"/bin/sh\", args: [\"sh\", \"-c\", \"cat /proc/self/cgroup >$BATS_TEST_TMPDIR/hook-cgroups\"]}]}"
+	set_args cat /proc/self/cgroup
+	run rt run --bundle "$B" "$CID" </dev/null
+	assert_success
+	# one line per hierarchy of the host, each naming the container's cgroup
+	n=$(grep -c . /proc/self/cgroup)
+	[ "$(grep -c ":/oci-test-$CID\$" "$BATS_TEST_TMPDIR/hook-cgroups")" = "$n" ]
+	[ "$(printf '%s\n' "$output" | grep -c ":/oci-test-$CID\$")" = "$n" ]
+}
+
 @test "a requested controller that is not mounted fails create with one line" {
 	is_oci_run || skip_peer "oci-run's message"
 	ls /sys/fs/cgroup/net_cls* >/dev/null 2>&1 && skip "net_cls is mounted"

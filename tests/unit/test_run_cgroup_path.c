@@ -186,6 +186,64 @@ START_TEST(test_driver_choice)
 }
 END_TEST
 
+/* create in two steps (run's create: the unified directory before the init is cloned into
+ * it, the rest while it builds its mounts) gives the handle one create gives: the same
+ * directories, in the same order, fresh only when this create made them all. */
+START_TEST(test_two_steps)
+{
+	if (geteuid() != 0)
+		return; /* a privileged caller's way only (counted as passed: nothing to check) */
+	const char *layouts[] = {"hybrid", "v2"};
+	const char *want[] = {"/memory/x /cpu,cpuacct/x /unified/x", "/unified/x"};
+	for (int i = 0; i < 2; i++) {
+		fake_host(layouts[i]);
+		char mi[300], p[400];
+		snprintf(mi, sizeof(mi), "%s/mountinfo", base);
+		oci_cgroup_manager m;
+		oci_error err = OCI_ERROR_INIT;
+		ck_assert_int_eq(oci_cgroup_manager_init_at(&m, mi, base, false, &err), 0);
+		for (int round = 0; round < 2; round++) {
+			oci_cgroup *first = oci_cgroup_create_unified(&m, "/x", "ctr1", &err);
+			ck_assert_msg(first != NULL, "%s: %s", layouts[i], err.msg);
+			ck_assert_uint_eq(first->n, 1);
+			snprintf(p, sizeof(p), "%s/unified/x", base);
+			ck_assert_str_eq(first->dirs[0], p);
+			/* nothing of the other hierarchies yet */
+			snprintf(p, sizeof(p), "%s/memory/x", base);
+			ck_assert_int_eq(access(p, F_OK) == 0, round == 1 && i == 0);
+			oci_cgroup *cg =
+			    oci_cgroup_create_rest(&m, "/x", "ctr1", NULL, first, &err);
+			ck_assert_msg(cg != NULL, "%s: %s", layouts[i], err.msg);
+			char got[400] = "";
+			for (size_t k = 0; k < cg->n; k++) {
+				ck_assert_int_eq(access(cg->dirs[k], F_OK), 0);
+				if (k)
+					strcat(got, " ");
+				strcat(got, cg->dirs[k] + strlen(base));
+			}
+			ck_assert_str_eq(got, want[i]);
+			ck_assert_ptr_eq(cg->ops, m.ops);
+			/* the second round finds every directory there */
+			ck_assert_int_eq(cg->fresh, round == 0);
+			oci_cgroup_free(first);
+			if (round == 1)
+				ck_assert_int_eq(oci_cgroup_destroy(cg, &err), 0);
+			oci_cgroup_free(cg);
+		}
+		ck_assert_ptr_null(oci_cgroup_create_unified(&m, "/a/..", "ctr1", &err));
+		ck_assert_int_eq(err.code, OCI_E_INVALID);
+		oci_err_clear(&err);
+		oci_cgroup_manager_release(&m);
+		/* the systemd driver cannot: NULL, and no error */
+		ck_assert_int_eq(oci_cgroup_manager_init_at(&m, mi, base, true, &err), 0);
+		ck_assert_ptr_null(oci_cgroup_create_unified(&m, "/x", "ctr1", &err));
+		ck_assert_int_eq(err.code, 0);
+		oci_cgroup_manager_release(&m);
+		teardown_host();
+	}
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("run_cgroup_path");
@@ -194,6 +252,7 @@ int main(void)
 	tcase_add_test(tc, test_systemd_expansion);
 	tcase_add_test(tc, test_systemd_errors);
 	tcase_add_test(tc, test_driver_choice);
+	tcase_add_test(tc, test_two_steps);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
