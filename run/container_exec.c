@@ -559,7 +559,7 @@ static int plan_joins(exec_ctx *x, oci_error *err)
 	if (x->proot < 0)
 		return oci_err_errno(err, errno, "container '%s': cannot open its root", id);
 	/* Everything above was opened through the recorded pid: make sure it is still the init. */
-	if (oci_proc_start_time(pid, NULL) != x->st.pid_start)
+	if (!oci_proc_is(pid, x->st.pid_start, x->st.pid_ino, NULL))
 		return oci_err(err, OCI_E_STATE, "cannot exec in a stopped container '%s'", id);
 	/* Our lock is not needed any more: delete --force may proceed while the process runs. */
 	flock(x->dirfd, LOCK_UN);
