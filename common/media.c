@@ -251,9 +251,9 @@ int oci_manifest_parse(json_t *doc, const char *media_type, oci_manifest *m, oci
 	if (oci_descriptor_parse(cfg, "config", &m->config, err) < 0)
 		return -1;
 	m->n_layers = json_array_size(layers);
-	if (m->n_layers > 1000)
-		return oci_err(err, OCI_E_LIMIT, "manifest: %zu layers is over the limit of 1000",
-			       m->n_layers);
+	if (m->n_layers > OCI_MEDIA_MAX_LAYERS)
+		return oci_err(err, OCI_E_LIMIT, "manifest: %zu layers is over the limit of %d",
+			       m->n_layers, OCI_MEDIA_MAX_LAYERS);
 	m->layers = oci_calloc(m->n_layers, sizeof(*m->layers), err);
 	if (!m->layers)
 		return -1;
@@ -385,6 +385,10 @@ int oci_image_config_parse(json_t *doc, oci_image_config *c, oci_error *err)
 	snprintf(c->os, sizeof(c->os), "%s", os ? os : "");
 	snprintf(c->arch, sizeof(c->arch), "%s", arch ? arch : "");
 	c->n_diff_ids = json_array_size(ids);
+	if (c->n_diff_ids > OCI_MEDIA_MAX_LAYERS)
+		return oci_err(err, OCI_E_LIMIT,
+			       "image config: rootfs.diff_ids: %zu layers is over the limit of %d",
+			       c->n_diff_ids, OCI_MEDIA_MAX_LAYERS);
 	c->diff_ids = oci_calloc(c->n_diff_ids, sizeof(*c->diff_ids), err);
 	if (!c->diff_ids)
 		return -1;

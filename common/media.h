@@ -28,6 +28,9 @@
 #define DOCKER_MT_LAYER_FOREIGN "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip"
 
 #define OCI_ANNOT_REF_NAME "org.opencontainers.image.ref.name"
+/* Layers of one image, in a manifest and in a config's rootfs.diff_ids (a docker save archive
+ * has no manifest to cap them): far above any real image (docker stops at 127). */
+#define OCI_MEDIA_MAX_LAYERS 1000
 
 /* Accept header value for manifest requests: every manifest and index type we read. */
 #define OCI_MANIFEST_ACCEPT                                                                        \

@@ -83,7 +83,7 @@ int oci_container_signal_cgroup(const oci_cgroup *cg, int sig, size_t *found, oc
 void oci_container_kill_all(const oci_state *st, bool is_child)
 {
 	if (st->pid > 0)
-		(void)oci_proc_signal(st->pid, st->pid_start, SIGKILL);
+		(void)oci_proc_signal(st->pid, st->pid_start, st->pid_ino, SIGKILL);
 	if (!st->own_pidns && st->cgroups) {
 		size_t n;
 		oci_error e = OCI_ERROR_INIT;
@@ -100,8 +100,7 @@ void oci_container_kill_all(const oci_state *st, bool is_child)
 	}
 	for (int i = 0; i < 2000; i++) {
 		bool zombie;
-		uint64_t s = oci_proc_start_time(st->pid, &zombie);
-		if (s != st->pid_start || zombie)
+		if (!oci_proc_is(st->pid, st->pid_start, st->pid_ino, &zombie) || zombie)
 			return;
 		struct timespec ts = {0, 1000 * 1000};
 		nanosleep(&ts, NULL);
@@ -271,16 +270,16 @@ static int confirm_pidns(void *ctx, oci_pidfds *batch, oci_error *err)
 	return 0;
 }
 
-void oci_container_signal_pidns(const char *proc, pid_t init, uint64_t start, int sig)
+void oci_container_signal_pidns(const char *proc, pid_t init, uint64_t start, uint64_t ino, int sig)
 {
 	/* The namespace is the init's only while init is still the container's: its pidfd is
-	 * opened before its start time is checked, as oci_proc_signal does. A pid reused by a
+	 * opened before its identity is checked, as oci_proc_signal does. A pid reused by a
 	 * host process would otherwise make every process of the host's namespace a target. */
 	cleanup_close int ifd = (int)syscall(SYS_pidfd_open, init, 0);
 	if (ifd < 0 && errno != ENOSYS)
 		return;
 	struct pidns_check c = {proc, pidns_of(proc, init, ifd)};
-	if (!c.ns || oci_proc_start_time(init, NULL) != start)
+	if (!c.ns || oci_proc_start_time(init, NULL) != start || (ino && oci_pidfd_ino(ifd) != ino))
 		return;
 	cleanup_free pid_t *pids = NULL;
 	size_t n = 0, others = 0;
@@ -318,12 +317,13 @@ int oci_container_kill(const oci_runtime *rt, const char *id, int sig, bool all,
 			/* No cgroup (rootless): the container's pid namespace holds its processes.
 			 */
 			if (n == 0 && st.own_pidns)
-				oci_container_signal_pidns("/proc", st.pid, st.pid_start, sig);
-			if (n == 0 && oci_proc_signal(st.pid, st.pid_start, sig) < 0)
+				oci_container_signal_pidns("/proc", st.pid, st.pid_start,
+							   st.pid_ino, sig);
+			if (n == 0 && oci_proc_signal(st.pid, st.pid_start, st.pid_ino, sig) < 0)
 				ret = oci_err_errno(err, errno, "cannot send signal %d to '%s'",
 						    sig, id);
 		}
-	} else if (oci_proc_signal(st.pid, st.pid_start, sig) < 0) {
+	} else if (oci_proc_signal(st.pid, st.pid_start, st.pid_ino, sig) < 0) {
 		ret = oci_err_errno(err, errno, "cannot send signal %d to '%s'", sig, id);
 	}
 	/* A frozen task cannot act on SIGKILL (on cgroup v1 it stays in D state forever, and
@@ -383,7 +383,7 @@ static oci_cgroup *delete_cgroups(int dirfd, const char *id, const oci_cgroup *f
  * process, outside our mount namespace: a tampered pid must not reach a host process. */
 static bool init_is_container(const oci_state *st)
 {
-	if (st->pid <= 0 || oci_proc_start_time(st->pid, NULL) != st->pid_start)
+	if (!oci_proc_is(st->pid, st->pid_start, st->pid_ino, NULL))
 		return false;
 	return !oci_pid_in_own_mntns(st->pid);
 }
@@ -435,12 +435,11 @@ int oci_container_delete(const oci_runtime *rt, const char *id, bool force, oci_
 	} else {
 		/* A created container is deleted without --force, as runc does. */
 		if (st.pid > 0)
-			(void)oci_proc_signal(st.pid, st.pid_start, SIGKILL);
+			(void)oci_proc_signal(st.pid, st.pid_start, st.pid_ino, SIGKILL);
 		oci_cgroup_free(delete_cgroups(dirfd, id, from_state, true, err));
 		for (int i = 0; st.pid > 0 && i < 2000; i++) {
 			bool zombie;
-			uint64_t s = oci_proc_start_time(st.pid, &zombie);
-			if (s != st.pid_start || zombie)
+			if (!oci_proc_is(st.pid, st.pid_start, st.pid_ino, &zombie) || zombie)
 				break;
 			struct timespec ts = {0, 1000 * 1000};
 			nanosleep(&ts, NULL);

@@ -949,6 +949,7 @@ int oci_container_restore(const oci_runtime *rt, const oci_restore_opts *o, int 
 	r.mounted = false;
 	r.d.st.pid = pid;
 	r.d.st.pid_start = start;
+	r.d.st.pid_ino = oci_pidfd_ino(pidfd);
 	if (oci_state_write(r.d.dirfd, &r.d.st, err) < 0 ||
 	    (o->pid_file && oci_process_write_pid_file(o->pid_file, pid, err) < 0)) {
 		/* by its pidfd: with --detach the init is no child of ours, and may be gone */

@@ -750,6 +750,7 @@ static int spawn_init(creation *c, const oci_bundle_config *b, const ns_plan *ns
 	c->fifo = -1;
 	c->d.st.pid = pid;
 	c->d.st.pid_start = oci_proc_start_time(pid, NULL);
+	c->d.st.pid_ino = oci_proc_ino(pid); /* our child, not reaped: pid is it */
 	c->hook_state = oci_container_hook_state(&c->d.st, "creating");
 	if (!c->hook_state)
 		return oci_err(err, OCI_E_INTERNAL, "cannot build state");

@@ -284,15 +284,14 @@ static void write_stats(jw *w, const oci_cgroup_stats *s, const iface *ifs, size
 typedef struct watched {
 	const char *id;
 	pid_t pid;
-	uint64_t pid_start;
+	uint64_t pid_start, pid_ino;
 	oci_cgroup *cg;
 } watched;
 
 static bool alive(const watched *c)
 {
 	bool zombie;
-	uint64_t s = oci_proc_start_time(c->pid, &zombie);
-	return s && s == c->pid_start && !zombie;
+	return oci_proc_is(c->pid, c->pid_start, c->pid_ino, &zombie) && !zombie;
 }
 
 /* One event line: {"type":TYPE,"id":ID[,"data":STATS]} */
@@ -424,7 +423,7 @@ int oci_container_events(const oci_runtime *rt, const char *id, bool once, uint6
 		oci_err(err, OCI_E_UNSUPPORTED,
 			"container '%s' has no cgroup of its own: no statistics to show", id);
 	else {
-		watched c = {st.id, st.pid, st.pid_start, st.cgroups};
+		watched c = {st.id, st.pid, st.pid_start, st.pid_ino, st.cgroups};
 		ret = stream(&c, once, interval_ns, emit, arg, err);
 	}
 	oci_state_release(&st);

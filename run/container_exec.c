@@ -227,6 +227,14 @@ static __attribute__((noreturn)) void exec_process(int sync, const oci_process *
 	if (oci_lsm_set_keycreate(&lsm, process, &err) < 0)
 		child_fail(sync, &err, 1);
 	join_keyring(o->id);
+	/* A session of its own, as the init's (run/init.c) and runc's exec: in ours, the
+	 * caller's terminal would be its controlling terminal, which TIOCSTI lets it type into
+	 * (the caller's shell reads that once exec returns), and whose hangup and job control
+	 * would reach it. A terminal process gets its session from oci_terminal_attach. */
+	if (!process->terminal && setsid() < 0) {
+		oci_err_errno(&err, errno, "setsid");
+		child_fail(sync, &err, 1);
+	}
 	if (process->terminal) {
 		int master, slave;
 		char name[128];
@@ -551,7 +559,7 @@ static int plan_joins(exec_ctx *x, oci_error *err)
 	if (x->proot < 0)
 		return oci_err_errno(err, errno, "container '%s': cannot open its root", id);
 	/* Everything above was opened through the recorded pid: make sure it is still the init. */
-	if (oci_proc_start_time(pid, NULL) != x->st.pid_start)
+	if (!oci_proc_is(pid, x->st.pid_start, x->st.pid_ino, NULL))
 		return oci_err(err, OCI_E_STATE, "cannot exec in a stopped container '%s'", id);
 	/* Our lock is not needed any more: delete --force may proceed while the process runs. */
 	flock(x->dirfd, LOCK_UN);

@@ -32,9 +32,11 @@ int oci_container_signal_cgroup(const oci_cgroup *cg, int sig, size_t *found, oc
  * our child); a cgroup whose processes cannot be listed is warned about. */
 void oci_container_kill_all(const oci_state *st, bool is_child);
 /* Send sig to every process but the init in the pid namespace of init (which started at
- * start), found by walking proc ("/proc"; a test's snapshot of it): kill --all of a container
- * that has its own pid namespace and no cgroup (rootless). */
-void oci_container_signal_pidns(const char *proc, pid_t init, uint64_t start, int sig);
+ * start, with pidfd inode ino when not 0: oci_proc_is), found by walking proc ("/proc"; a
+ * test's snapshot of it): kill --all of a container that has its own pid namespace and no
+ * cgroup (rootless). */
+void oci_container_signal_pidns(const char *proc, pid_t init, uint64_t start, uint64_t ino,
+				int sig);
 /* Remove what a container left: cgroups, state directory; poststop hooks when asked. */
 int oci_container_destroy(int rootfd, const char *id, const oci_state *st, bool poststop,
 			  oci_error *err);

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -138,6 +139,8 @@ int oci_state_write(int dirfd, const oci_state *st, oci_error *err)
 	    "created", st->created, "owner", (json_int_t)st->owner, "own_pidns", st->own_pidns);
 	if (!j)
 		return oci_err(err, OCI_E_INTERNAL, "cannot build state");
+	if (st->pid_ino && json_object_set_new(j, "pid_ino", json_integer((json_int_t)st->pid_ino)))
+		return oci_err(err, OCI_E_INTERNAL, "cannot build state");
 	if (st->annotations)
 		json_object_set(j, "annotations", st->annotations);
 	if (st->hooks)
@@ -248,6 +251,7 @@ int oci_state_read(int dirfd, oci_state *st, oci_error *err)
 	}
 	st->pid = (pid_t)json_integer_value(json_object_get(j, "pid"));
 	st->pid_start = (uint64_t)json_integer_value(json_object_get(j, "pid_start"));
+	st->pid_ino = (uint64_t)json_integer_value(json_object_get(j, "pid_ino"));
 	st->owner = (uid_t)json_integer_value(json_object_get(j, "owner"));
 	st->own_pidns = json_is_true(json_object_get(j, "own_pidns"));
 	json_t *a = json_object_get(j, "annotations");
@@ -319,19 +323,65 @@ uint64_t oci_proc_start_time(pid_t pid, bool *zombie)
 	return strtoull(p, NULL, 10);
 }
 
-int oci_proc_signal(pid_t pid, uint64_t start, int sig)
+#ifndef PID_FS_MAGIC
+#define PID_FS_MAGIC 0x50494446
+#endif
+
+uint64_t oci_pidfd_ino(int pidfd)
 {
-	if (pid <= 0) {
-		errno = ESRCH;
-		return -1;
-	}
-	cleanup_close int pfd = (int)syscall(SYS_pidfd_open, pid, 0);
-	if (pfd < 0 && errno != ENOSYS)
-		return -1; /* ESRCH: gone */
+	struct statfs sf;
+	struct stat sb;
+	if (pidfd < 0 || fstatfs(pidfd, &sf) < 0 || sf.f_type != PID_FS_MAGIC ||
+	    fstat(pidfd, &sb) < 0)
+		return 0;
+	return (uint64_t)sb.st_ino;
+}
+
+uint64_t oci_proc_ino(pid_t pid)
+{
+	if (pid <= 0)
+		return 0;
+	cleanup_close int fd = (int)syscall(SYS_pidfd_open, pid, 0);
+	return oci_pidfd_ino(fd);
+}
+
+/* oci_proc_is, with the pidfd it opened left in *pidfd (-1 without pidfds) when it is. */
+static bool proc_is(pid_t pid, uint64_t start, uint64_t ino, bool *zombie, int *pidfd)
+{
+	*pidfd = -1;
+	if (zombie)
+		*zombie = false;
+	if (pid <= 0)
+		return false;
+	cleanup_close int fd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (fd < 0 && errno != ENOSYS)
+		return false; /* ESRCH: gone */
 	/* The pidfd names whatever process had pid when it was opened. If pid is the one that
 	 * started at start now, that process existed then too and held the pid (a pid is not
-	 * reused while its process exists, zombie included): the pidfd names it. */
-	if (oci_proc_start_time(pid, NULL) != start) {
+	 * reused while its process exists, zombie included): the pidfd names it. The start
+	 * time counts clock ticks, so a process that reused the pid within the tick the
+	 * recorded one started in passes it: the pidfd's inode, recorded at create, tells them
+	 * apart where pidfs gives one (a state without it keeps the start time alone). */
+	uint64_t s = oci_proc_start_time(pid, zombie);
+	if (s == 0 || s != start || (ino && oci_pidfd_ino(fd) != ino))
+		return false;
+	*pidfd = steal_fd(&fd);
+	return true;
+}
+
+bool oci_proc_is(pid_t pid, uint64_t start, uint64_t ino, bool *zombie)
+{
+	int fd;
+	bool is = proc_is(pid, start, ino, zombie, &fd);
+	if (fd >= 0)
+		close(fd);
+	return is;
+}
+
+int oci_proc_signal(pid_t pid, uint64_t start, uint64_t ino, int sig)
+{
+	cleanup_close int pfd = -1;
+	if (!proc_is(pid, start, ino, NULL, &pfd)) {
 		errno = ESRCH;
 		return -1;
 	}
@@ -481,8 +531,7 @@ long oci_pidfds_signal_all(const pid_t *pids, size_t n, int sig,
 int oci_state_status(int dirfd, const oci_state *st)
 {
 	bool zombie;
-	uint64_t start = oci_proc_start_time(st->pid, &zombie);
-	if (start == 0 || start != st->pid_start || zombie)
+	if (!oci_proc_is(st->pid, st->pid_start, st->pid_ino, &zombie) || zombie)
 		return OCI_STATUS_STOPPED;
 	/* A created container may be paused too (runc's rule): frozen comes first. */
 	if (st->cgroups && oci_cgroup_is_frozen(st->cgroups))

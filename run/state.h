@@ -33,6 +33,8 @@ typedef struct oci_state {
 	char *id;
 	pid_t pid;
 	uint64_t pid_start; /* /proc/PID/stat field 22: guards against pid reuse */
+	uint64_t pid_ino;   /* the init's pidfd inode (pidfs: unique per process for the boot);
+			     * 0 when not recorded (an older state, a kernel without pidfs) */
 	char *bundle;
 	char *rootfs;
 	char *created;
@@ -83,11 +85,21 @@ int oci_state_read(int dirfd, oci_state *st, oci_error *err);
 
 /* Start time of pid (or 0 when it is gone); *zombie set when it is a zombie. */
 uint64_t oci_proc_start_time(pid_t pid, bool *zombie);
-/* Send sig to pid only while it is the process that started at start: through a pidfd opened
- * before the check, so the pid cannot be reused by another process between the two. -1 with
- * errno ESRCH when it is gone or the pid names another process now. Without pidfds (Linux
- * before 5.3) the check and kill(2) race, as they did before. */
-int oci_proc_signal(pid_t pid, uint64_t start, int sig);
+/* The inode of pidfd on pidfs (Linux 6.9+), which no other process of this boot gets: an
+ * identity finer than the start time, which counts clock ticks (a pid reused within the
+ * same tick has the same). 0 without pidfs (pidfds then share one anonymous inode). */
+uint64_t oci_pidfd_ino(int pidfd);
+/* That of pid's process now (0 when it is gone, or without pidfs). */
+uint64_t oci_proc_ino(pid_t pid);
+/* Whether pid is the process recorded as (start, ino): it started at start and, when ino is
+ * not 0, a pidfd opened on it before its start time was read has inode ino. *zombie (when
+ * not NULL) says whether it is a zombie. */
+bool oci_proc_is(pid_t pid, uint64_t start, uint64_t ino, bool *zombie);
+/* Send sig to pid only while it is the process recorded as (start, ino) (oci_proc_is):
+ * through a pidfd opened before the check, so the pid cannot be reused by another process
+ * between the two. -1 with errno ESRCH when it is gone or the pid names another process now.
+ * Without pidfds (Linux before 5.3) the check and kill(2) race, as they did before. */
+int oci_proc_signal(pid_t pid, uint64_t start, uint64_t ino, int sig);
 
 /* Processes found by a walk (a cgroup's list, /proc), each held by a pidfd opened before its
  * identity is confirmed: a pidfd names the process that had the pid when it was opened, and

@@ -21,6 +21,25 @@ bench_crun_cgroups() {
 	fi
 }
 
+# bench_runtimes PEER...: the runtimes a benchmark alternates, into the arrays names and paths
+# and the name ref that ratios are taken against: A ($OCI_RUN) and B ($OCI_RUN_B), against A,
+# when OCI_RUN_B is set (two builds compared); else oci-run ($OCI_RUN) and each PEER from PATH,
+# in that order, against crun.
+# shellcheck disable=SC2034 # names, paths and ref are what it sets for its caller
+bench_runtimes() {
+	local p
+	if [ -n "${OCI_RUN_B:-}" ]; then
+		names=(A B)
+		paths=("$OCI_RUN" "$OCI_RUN_B")
+		ref=A
+		return
+	fi
+	names=(oci-run "$@")
+	paths=("$OCI_RUN")
+	for p in "$@"; do paths+=("$(command -v "$p")"); done
+	ref=crun
+}
+
 # ---- the result line, which `make bench` (tests/bench/table.sh) collects into one table ----
 # A benchmark prints one line per comparison, alone on its line, on stdout:
 #   BENCH <name> <ratio_min> <ratio_median> <ratio_max> <peer> [<=<target>]

@@ -26,15 +26,7 @@ for c in hyperfine runc crun jq busybox bc /usr/bin/time "$BUILD/oci-bundle"; do
 	command -v "$c" >/dev/null || { echo "run bench: skipped: needs $c"; exit 0; }
 done
 
-if [ -n "${OCI_RUN_B:-}" ]; then
-	names=(A B)
-	paths=("$OCI_RUN" "$OCI_RUN_B")
-	ref=A
-else
-	names=(oci-run crun runc)
-	paths=("$OCI_RUN" "$(command -v crun)" "$(command -v runc)")
-	ref=crun
-fi
+bench_runtimes crun runc
 W=$(mktemp -d /tmp/oci-bench-run.XXXXXX)
 # the runtimes name the cgroup after the id, whatever --root says: one bench per id
 ID=bench-$$

@@ -360,6 +360,40 @@ t.close()' alt.tar
 	[ ! -e rootfs ]
 }
 
+@test "hostile: a docker save archive listing one layer 1001 times is held to the manifests' 1000-layer cap" {
+	# an OCI manifest over 1000 layers is refused; manifest.json and the config's diff_ids
+	# were not, so a small archive could have its layer applied 50000 times
+	mkdir d && echo hi >d/f && tar -C d -cf d/layer.tar f
+	(cd d && python3 -c 'import hashlib, json, sys
+n = int(sys.argv[1])
+h = hashlib.sha256(open("layer.tar", "rb").read()).hexdigest()
+c = json.dumps({"architecture": "amd64", "os": "linux", "config": {"Cmd": ["/f"]},
+	"rootfs": {"type": "layers", "diff_ids": ["sha256:" + h] * n}}).encode()
+open("config.json", "wb").write(c)
+json.dump([{"Config": "config.json", "RepoTags": ["x:1"], "Layers": ["layer.tar"] * n}],
+	open("manifest.json", "w"))' 1001 && tar cf ../a.tar manifest.json config.json layer.tar)
+	run "$OCI_UNPACK" -i a.tar rootfs
+	assert_failure
+	assert_one_line_error oci-unpack
+	assert_output_contains "1001 layers is over the limit of 1000"
+	[ ! -e rootfs ]
+}
+
+@test "hostile: a layout whose oci-layout, index.json or a blob is a FIFO is refused at once, not waited on" {
+	python3 "$MKIMAGE" img >/dev/null
+	m=$(jq -r '.manifests[0].digest' img/index.json)
+	cfg=$(jq -r .config.digest "img/blobs/sha256/${m#sha256:}")
+	for f in oci-layout index.json "blobs/sha256/${m#sha256:}" "blobs/sha256/${cfg#sha256:}"; do
+		rm -rf L && cp -r img L
+		rm "L/$f" && mkfifo "L/$f"
+		run timeout 20 "$OCI_UNPACK" --layout L rootfs
+		assert_failure 1
+		assert_one_line_error oci-unpack
+		assert_output_contains "not a regular file"
+		[ ! -e rootfs ]
+	done
+}
+
 # Small files are written behind the parse by file-writer threads (unpack/writer.c), through
 # the fd the parse created: nothing a later entry does to the path can redirect them.
 @test "hostile: files written behind the parse, then their directory swapped for a symlink outside" {

@@ -523,3 +523,45 @@ wait_children() {
 	wait_gone "$kid"
 	[ ! -e "$ROOT/$CID" ]
 }
+
+# pidfs_ino PID: the inode of a pidfd of PID (pidfs: one per process for the boot)
+pidfs_ino() {
+	python3 -c 'import os, sys; print(os.fstat(os.pidfd_open(int(sys.argv[1]))).st_ino)' "$1"
+}
+
+@test "an impostor with the init's pid and start time (a pid reused within a clock tick) is not the init" {
+	# The start time counts clock ticks (10 ms): a pid reused within the tick the init
+	# started in passed for it. create records the init's pidfd inode (pid_ino), which no
+	# other process of the boot gets on pidfs; every identity check compares it. The state
+	# is rewritten to name a host process with the init's inode, as same-tick reuse would
+	# leave it: state, kill, exec, pause and delete must all leave that process alone.
+	is_oci_run || skip "pid_ino is oci-run's"
+	[ "$(pidfs_ino $$)" != "$(pidfs_ino $PPID)" ] || skip "no pidfs (Linux before 6.9)"
+	set_args sleep 100
+	rt_create "$CID"
+	rt start "$CID"
+	pid=$(rt_state_field "$CID" pid)
+	init_ino=$(pidfs_ino "$pid")
+	recorded=$(jq .pid_ino "$ROOT/$CID/state.json")
+	sleep 100 &
+	impostor=$!
+	start=$(awk '{print $22}' "/proc/$impostor/stat")
+	jq --argjson p "$impostor" --argjson s "$start" --argjson i "$init_ino" \
+		'.pid = $p | .pid_start = $s | .pid_ino = $i' "$ROOT/$CID/state.json" >"$BATS_TEST_TMPDIR/st"
+	cp "$BATS_TEST_TMPDIR/st" "$ROOT/$CID/state.json"
+	[ "$(rt_state_field "$CID" status)" = stopped ]
+	run rt kill "$CID" KILL
+	assert_failure
+	assert_output_contains "container not running"
+	run rt exec "$CID" true
+	assert_failure
+	run rt pause "$CID"
+	assert_failure
+	run rt delete --force "$CID"
+	assert_success
+	proc_alive "$impostor"
+	wait_gone "$pid" # the real init, in the cgroup delete emptied
+	kill "$impostor"
+	# the real init was recorded by create
+	[ "$recorded" = "$init_ino" ]
+}

@@ -428,3 +428,48 @@ process_json() {
 		assert_output_contains "neither root nor uid 1000"
 	fi
 }
+
+@test "attack: a process exec'd from a terminal without --tty cannot push input into it (TIOCSTI)" {
+	# Without a session of its own the process kept the caller's terminal as its controlling
+	# terminal, and TIOCSTI on it is allowed to any process of that session: what it pushes,
+	# the caller's shell reads as typed once exec returns (the CVE-2017-5226 class; runc's
+	# exec makes a new session, as oci-run's init always did; in the foreground it also
+	# hands the process pipes, not the terminal: ENOTTY).
+	[ "$(cat /proc/sys/dev/tty/legacy_tiocsti 2>/dev/null)" = 1 ] || skip "this kernel refuses TIOCSTI to all but CAP_SYS_ADMIN"
+	# the host's python in the container, read-only, to make the ioctl
+	edit_config '.mounts += [{destination: "/usr", type: "bind", source: "/usr", options: ["rbind", "ro"]}]'
+	ln -s usr/lib "$B/rootfs/lib"
+	ln -s usr/lib64 "$B/rootfs/lib64"
+	start_container
+	# The caller: a session whose controlling terminal is a pty; after exec it reads what
+	# its terminal holds for a second.
+	run timeout -k 5 30 python3 -c 'import os, pty, select, sys
+pid, fd = pty.fork()
+if pid == 0:
+    os.spawnvp(os.P_WAIT, sys.argv[1], sys.argv[1:])
+    r, _, _ = select.select([0], [], [], 1)
+    print("GOT:" + (os.read(0, 100).decode(errors="replace") if r else "nothing"), flush=True)
+    os._exit(0)
+out = b""
+while True:
+    try:
+        b = os.read(fd, 1024)
+    except OSError:
+        break
+    if not b:
+        break
+    out += b
+os.waitpid(pid, 0)
+sys.stdout.write(out.decode(errors="replace"))
+' "$RUNTIME" --root "$ROOT" exec "$CID" /usr/bin/python3 -c 'import fcntl, termios, sys
+try:
+    for c in b"echo INJECTED\n":
+        fcntl.ioctl(0, termios.TIOCSTI, bytes([c]))
+    print("pushed")
+except OSError as e:
+    print("refused:", e.strerror)
+'
+	assert_output_contains "refused: "
+	[[ "$output" != *"GOT:echo INJECTED"* ]]
+	assert_output_contains "GOT:nothing"
+}

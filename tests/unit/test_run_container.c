@@ -415,11 +415,11 @@ START_TEST(test_signal_pidns)
 	ck_assert_int_ge(member_fd, 0);
 
 	/* the init was recorded with another start time: it is not the container's any more */
-	oci_container_signal_pidns(proc, init, init_start + 1, SIGKILL);
+	oci_container_signal_pidns(proc, init, init_start + 1, 0, SIGKILL);
 	ck_assert(alive(member, member_start));
 	ck_assert(alive(host, host_start));
 
-	oci_container_signal_pidns(proc, init, init_start, SIGKILL);
+	oci_container_signal_pidns(proc, init, init_start, 0, SIGKILL);
 	ck_assert_msg(exits(member_fd), "the namespace's process was not signalled");
 	close(member_fd);
 	ck_assert(alive(init, init_start)); /* the caller signals the init */

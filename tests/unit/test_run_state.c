@@ -215,6 +215,7 @@ static void fill(oci_state *st)
 	st->id = strdup("c1");
 	st->pid = 4321;
 	st->pid_start = 12345678901ULL; /* more than 32 bits */
+	st->pid_ino = 98765432109ULL;
 	st->bundle = strdup("/srv/bundle");
 	st->rootfs = strdup("/srv/bundle/rootfs");
 	st->created = strdup("2026-12-06T12:00:00.123456789Z");
@@ -252,6 +253,7 @@ START_TEST(test_round_trip)
 	ck_assert_str_eq(back.id, "c1");
 	ck_assert_int_eq(back.pid, 4321);
 	ck_assert_uint_eq(back.pid_start, 12345678901ULL);
+	ck_assert_uint_eq(back.pid_ino, 98765432109ULL);
 	ck_assert_str_eq(back.bundle, "/srv/bundle");
 	ck_assert_str_eq(back.rootfs, "/srv/bundle/rootfs");
 	ck_assert_str_eq(back.created, "2026-12-06T12:00:00.123456789Z");
@@ -499,19 +501,80 @@ START_TEST(test_proc_signal)
 
 	/* recorded with another start time: another process has the pid now */
 	errno = 0;
-	ck_assert_int_eq(oci_proc_signal(pid, start + 1, SIGKILL), -1);
+	ck_assert_int_eq(oci_proc_signal(pid, start + 1, 0, SIGKILL), -1);
 	ck_assert_int_eq(errno, ESRCH);
 	ck_assert(alive(pid, start));
-	ck_assert_int_eq(oci_proc_signal(0, 0, SIGKILL), -1);
-	ck_assert_int_eq(oci_proc_signal(pid, start, 0), 0);
+	ck_assert_int_eq(oci_proc_signal(0, 0, 0, SIGKILL), -1);
+	ck_assert_int_eq(oci_proc_signal(pid, start, 0, 0), 0);
 	ck_assert(alive(pid, start));
 
 	/* exited and reaped: gone (a reused pid is tested by test_run_container.c) */
 	let_exit(pid, wake);
 	ck_assert_int_eq(waitpid(pid, NULL, 0), pid);
 	errno = 0;
-	ck_assert_int_eq(oci_proc_signal(pid, start, SIGKILL), -1);
+	ck_assert_int_eq(oci_proc_signal(pid, start, 0, SIGKILL), -1);
 	ck_assert_int_eq(errno, ESRCH);
+}
+END_TEST
+
+/* A pid reused within the clock tick in which the recorded init started has the init's
+ * start time: the start time cannot tell them apart. The state's pid_ino (the init's pidfd
+ * inode on pidfs, unique per process for the boot) does: a state naming an impostor's pid
+ * and start time with the init's inode is refused by status, signal and the identity check;
+ * a state without pid_ino (written before it was recorded) keeps the start time alone. */
+START_TEST(test_pidfs_identity)
+{
+	int wake, wake_init;
+	pid_t init = spawn(&wake_init, NULL);
+	uint64_t init_ino = oci_proc_ino(init);
+	if (!init_ino) {
+		let_exit(init, wake_init);
+		waitpid(init, NULL, 0);
+		fprintf(stderr, "test_pidfs_identity: no pidfs (Linux before 6.9): skipped\n");
+		return;
+	}
+	ck_assert_uint_eq(oci_proc_ino(init), init_ino); /* stable */
+	pid_t impostor = spawn(&wake, NULL);
+	uint64_t start = oci_proc_start_time(impostor, NULL);
+	ck_assert_uint_gt(start, 0);
+	uint64_t ino = oci_proc_ino(impostor);
+	ck_assert_uint_gt(ino, 0);
+	ck_assert_uint_ne(ino, init_ino);
+
+	/* the state as if the init's pid went to impostor within its start's tick */
+	char text[512];
+	snprintf(text, sizeof(text),
+		 "{\"id\":\"c1\",\"pid\":%d,\"pid_start\":%llu,\"pid_ino\":%llu,\"bundle\":"
+		 "\"/b\",\"rootfs\":\"/b/rootfs\",\"created\":\"t\"}",
+		 (int)impostor, (unsigned long long)start, (unsigned long long)init_ino);
+	write_at(tmpfd, "state.json", text);
+	oci_state st;
+	oci_error err = OCI_ERROR_INIT;
+	ck_assert_msg(oci_state_read(tmpfd, &st, &err) == 0, "%s", err.msg);
+	ck_assert_msg(oci_state_status(tmpfd, &st) == OCI_STATUS_STOPPED,
+		      "an impostor with the init's pid and start time passed for the init: %s",
+		      oci_status_name(oci_state_status(tmpfd, &st)));
+	ck_assert(!oci_proc_is(st.pid, st.pid_start, st.pid_ino, NULL));
+	errno = 0;
+	ck_assert_int_eq(oci_proc_signal(st.pid, st.pid_start, st.pid_ino, SIGKILL), -1);
+	ck_assert_int_eq(errno, ESRCH);
+	ck_assert(alive(impostor, start));
+	oci_state_release(&st);
+
+	/* its own inode: it is the init */
+	ck_assert(oci_proc_is(impostor, start, ino, NULL));
+	ck_assert_int_eq(oci_proc_signal(impostor, start, ino, 0), 0);
+	/* an older state without pid_ino: the start time alone decides */
+	write_state(impostor, start, NULL);
+	ck_assert_msg(oci_state_read(tmpfd, &st, &err) == 0, "%s", err.msg);
+	ck_assert_uint_eq(st.pid_ino, 0);
+	ck_assert_int_eq(oci_state_status(tmpfd, &st), OCI_STATUS_RUNNING);
+	oci_state_release(&st);
+
+	let_exit(impostor, wake);
+	ck_assert_int_eq(waitpid(impostor, NULL, 0), impostor);
+	let_exit(init, wake_init);
+	ck_assert_int_eq(waitpid(init, NULL, 0), init);
 }
 END_TEST
 
@@ -667,6 +730,7 @@ int main(void)
 	tcase_add_test(tc, test_proc_start_time);
 	tcase_add_test(tc, test_proc_signal);
 	tcase_add_test(tc, test_status);
+	tcase_add_test(tc, test_pidfs_identity);
 	tcase_add_test(tc, test_status_names);
 	tcase_add_test(tc, test_state_json);
 	suite_add_tcase(s, tc);
