@@ -131,20 +131,21 @@ int oci_cache_get_unless(oci_cache *c, const oci_digest *d, int64_t size, bool v
 		*skipped = false;
 	char name[OCI_DIGEST_STR_MAX + 8];
 	blob_name(d, name, sizeof(name));
-	cleanup_close int f = openat(c->dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (f < 0) {
+	/* looked at before it is opened: a FIFO put there (a cache others can write) must not
+	 * block us, a symlink must not be followed; either is replaced like a corrupt blob */
+	cleanup_close int pf = openat(c->dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	cleanup_close int f = -1;
+	if (pf < 0) {
 		if (errno == ENOENT)
 			return 0;
-		if (errno == ELOOP) {
-			unlinkat(c->dirfd, name, 0);
-			return 0;
-		}
 		return oci_err_errno(err, errno, "cache '%s': open '%s'", c->path, name);
 	}
 	struct stat st;
-	if (fstat(f, &st) < 0)
+	if (fstat(pf, &st) < 0)
 		return oci_err_errno(err, errno, "cache '%s': stat '%s'", c->path, name);
 	bool bad = !S_ISREG(st.st_mode) || (size >= 0 && st.st_size != size);
+	if (!bad && (f = oci_reopen_regular(pf, name, err)) < 0)
+		return oci_err_prefix(err, "cache '%s'", c->path);
 	if (!bad && verify) {
 		oci_digest got;
 		uint64_t n = 0;

@@ -14,6 +14,15 @@
 #define OCI_LAYOUT_FILE "{\"imageLayoutVersion\":\"1.0.0\"}"
 #define EMPTY_INDEX	"{\n  \"schemaVersion\": 2,\n  \"manifests\": []\n}\n"
 
+int oci_layout_read_file(int dirfd, const char *name, size_t max, char **out, size_t *len,
+			 oci_error *err)
+{
+	cleanup_close int fd = oci_open_regular_at(dirfd, name, 0, err);
+	if (fd < 0 || oci_read_fd(fd, max, out, len, err) < 0)
+		return -1;
+	return 0;
+}
+
 int oci_layout_open(const char *path, bool create, oci_layout *l, oci_error *err)
 {
 	memset(l, 0, sizeof(*l));
@@ -24,7 +33,10 @@ int oci_layout_open(const char *path, bool create, oci_layout *l, oci_error *err
 	if (fd < 0)
 		return oci_err_errno(err, errno, "cannot open layout '%s'", path);
 	cleanup_free char *ver = NULL;
-	if (oci_read_file_at(fd, "oci-layout", 4096, &ver, NULL, NULL) < 0) {
+	if (oci_layout_read_file(fd, "oci-layout", 4096, &ver, NULL, err) < 0) {
+		if (err->code != OCI_E_NOTFOUND)
+			return oci_err_prefix(err, "layout '%s'", path);
+		oci_err_clear(err);
 		if (!create)
 			return oci_err(err, OCI_E_INVALID,
 				       "'%s' is not an OCI image layout (no oci-layout file)",
@@ -82,16 +94,10 @@ bool oci_layout_has_blob(oci_layout *l, const oci_digest *d, int64_t size)
 int oci_layout_open_blob(oci_layout *l, const oci_digest *d, oci_error *err)
 {
 	char p[256], ds[OCI_DIGEST_STR_MAX];
-	struct stat st;
-	int fd = openat(l->dirfd, oci_digest_blob_path(d, p, sizeof(p)),
-			O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	int fd =
+	    oci_open_regular_at(l->dirfd, oci_digest_blob_path(d, p, sizeof(p)), O_NOFOLLOW, err);
 	if (fd < 0)
-		return oci_err_errno(err, errno, "blob %s", oci_digest_str(d, ds));
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		close(fd);
-		return oci_err(err, OCI_E_INVALID, "blob %s: not a regular file",
-			       oci_digest_str(d, ds));
-	}
+		return oci_err_prefix(err, "blob %s", oci_digest_str(d, ds));
 	return fd;
 }
 
@@ -228,7 +234,13 @@ int oci_layout_put_blob(oci_layout *l, const void *data, size_t len, oci_digest 
 
 json_t *oci_layout_read_index(oci_layout *l, oci_error *err)
 {
-	json_t *j = oci_json_load_file_at(l->dirfd, "index.json", OCI_JSON_MAX_SIZE, err);
+	cleanup_free char *buf = NULL;
+	size_t len = 0;
+	json_t *j =
+	    oci_layout_read_file(l->dirfd, "index.json", OCI_JSON_MAX_SIZE, &buf, &len, err) < 0
+		? NULL
+		: oci_json_loadb(buf, len, OCI_JSON_MAX_SIZE, OCI_JSON_MAX_DEPTH, "index.json",
+				 err);
 	if (!j) {
 		oci_err_prefix(err, "layout '%s'", l->path);
 		return NULL;

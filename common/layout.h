@@ -21,6 +21,10 @@ typedef struct oci_layout {
 
 /* Open a layout; with create, make the directory, oci-layout and an empty index.json if absent.
  * Refuses a directory whose oci-layout is missing or has an unknown imageLayoutVersion. */
+/* Read dirfd/name, a file of a layout (which may come from anywhere), only if it is a regular
+ * file (oci_open_regular_at: a FIFO there must not hang the reader). */
+int oci_layout_read_file(int dirfd, const char *name, size_t max, char **out, size_t *len,
+			 oci_error *err);
 int oci_layout_open(const char *path, bool create, oci_layout *l, oci_error *err);
 void oci_layout_release(oci_layout *l);
 

@@ -38,18 +38,20 @@ static bool all_digits(const char *s)
 	return true;
 }
 
-/* Open for reading the regular file that the O_PATH handle pfd (of path) names: through the
- * handle's own /proc/self/fd link, so it is that inode and no other; without /proc, path is
- * resolved again and must come to the same inode. */
+/* Open for reading the regular file that the O_PATH handle pfd (of path) names
+ * (oci_reopen_regular); without /proc, path is resolved again and must come to the same
+ * inode. */
 static int reopen_regular(int rootfd, int pfd, const struct stat *st, const char *path,
 			  oci_error *err)
 {
-	char proc[64];
 	struct stat now;
-	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", pfd);
-	int fd = open(proc, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (fd < 0 && errno != ENOENT)
-		return oci_err_errno(err, errno, "cannot open '%s' in the rootfs", path);
+	oci_error e2 = OCI_ERROR_INIT;
+	int fd = oci_reopen_regular(pfd, path, &e2);
+	if (fd < 0 && e2.code != OCI_E_NOTFOUND) {
+		if (err)
+			*err = e2;
+		return oci_err_prefix(err, "'%s' in the rootfs", path);
+	}
 	if (fd < 0 && (fd = oci_safe_open(
 			   rootfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK, 0, err)) < 0)
 		return oci_err_prefix(err, "'%s' in the rootfs", path);

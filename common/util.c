@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/random.h>
 #include <sys/stat.h>
@@ -133,6 +134,33 @@ int oci_read_file_at(int dirfd, const char *path, size_t max, char **out, size_t
 	if (oci_read_fd(fd, max, out, len, err) < 0)
 		return oci_err_prefix(err, "'%s'", path);
 	return 0;
+}
+
+int oci_reopen_regular(int pathfd, const char *what, oci_error *err)
+{
+	struct stat st, now;
+	char proc[64];
+	if (fstat(pathfd, &st) < 0)
+		return oci_err_errno(err, errno, "cannot stat '%s'", what);
+	if (!S_ISREG(st.st_mode))
+		return oci_err(err, OCI_E_UNSAFE, "'%s' is not a regular file", what);
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", pathfd);
+	int fd = open(proc, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0)
+		return oci_err_errno(err, errno, "cannot open '%s' (through /proc)", what);
+	if (fstat(fd, &now) < 0 || now.st_dev != st.st_dev || now.st_ino != st.st_ino) {
+		close(fd);
+		return oci_err(err, OCI_E_UNSAFE, "'%s' changed while it was opened", what);
+	}
+	return fd;
+}
+
+int oci_open_regular_at(int dirfd, const char *path, int flags, oci_error *err)
+{
+	cleanup_close int pfd = openat(dirfd, path, O_PATH | O_CLOEXEC | flags);
+	if (pfd < 0)
+		return oci_err_errno(err, errno, "cannot open '%s'", path);
+	return oci_reopen_regular(pfd, path, err);
 }
 
 static int write_replace(int dirfd, const char *name, const void *data, size_t len, mode_t mode,

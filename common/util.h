@@ -63,6 +63,13 @@ int oci_read_fd(int fd, size_t max, char **out, size_t *len, oci_error *err);
 /* Same, for a file at dirfd/path (AT_FDCWD for plain paths). */
 int oci_read_file_at(int dirfd, const char *path, size_t max, char **out, size_t *len,
 		     oci_error *err);
+/* Open for reading the regular file the O_PATH fd pathfd names, through its /proc/self/fd
+ * link (the same inode, and nothing else is ever opened: a FIFO cannot block, a device cannot
+ * act on being opened). Anything but a regular file is OCI_E_UNSAFE "'what' is not a regular
+ * file"; without /proc, OCI_E_NOTFOUND. Returns a new fd, or -1. */
+int oci_reopen_regular(int pathfd, const char *what, oci_error *err);
+/* The same for dirfd/path (O_NOFOLLOW in flags: a symlink there is refused too). */
+int oci_open_regular_at(int dirfd, const char *path, int flags, oci_error *err);
 /* Write data to dirfd/name through a temporary file in the same directory, fsync'd, then
  * renamed over name: readers see the old or the new content, never a part. */
 int oci_write_file_atomic(int dirfd, const char *name, const void *data, size_t len, mode_t mode,

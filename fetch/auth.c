@@ -260,6 +260,14 @@ static int take_token(oci_auth *a, const oci_http_resp *r, bool oauth, oci_error
 		tok = json_string_value(json_object_get(j, "access_token"));
 	if (!tok || !*tok)
 		return oci_err(err, OCI_E_AUTH, "token response has no token");
+	/* it becomes "Authorization: Bearer TOKEN": a CR or LF would add headers of the token
+	 * server's choosing to every request (RFC 6750's b64token is visible ASCII) */
+	for (const char *t = tok; *t; t++)
+		if (*t < 0x21 || *t > 0x7e)
+			return oci_err(err, OCI_E_AUTH,
+				       "token response: the token holds a byte (0x%02x) an HTTP "
+				       "header cannot carry",
+				       (unsigned char)*t);
 	json_int_t exp = json_integer_value(json_object_get(j, "expires_in"));
 	if (exp <= 0)
 		exp = 60; /* the distribution spec's default */

@@ -88,6 +88,8 @@ static int run_one(const oci_config_hook *hook, const char *jp, const char *stat
 	if (pid == 0) {
 		/* The mask and the dispositions (SIGPIPE is ignored here) are the hook's own. */
 		oci_signals_reset();
+		/* A group of its own: a timeout kills what the hook started and waits for too. */
+		setpgid(0, 0);
 		dup2(p[0], STDIN_FILENO);
 		dup2(STDERR_FILENO, STDOUT_FILENO);
 		if (cwd && chdir(cwd) < 0) {
@@ -101,12 +103,13 @@ static int run_one(const oci_config_hook *hook, const char *jp, const char *stat
 		dprintf(STDERR_FILENO, "hook '%s': %s\n", path, strerror(errno));
 		_exit(127);
 	}
+	setpgid(pid, pid); /* as the child does: whichever runs first */
 	close(p[0]);
 	/* The hook may not read its stdin: a write to it fails with EPIPE instead. */
 	signal(SIGPIPE, SIG_IGN);
 	int exited = feed_and_watch(pid, p[1], state_json, hook->timeout, jp, path, err);
 	if (exited <= 0) {
-		kill(pid, SIGKILL);
+		kill(-pid, SIGKILL);
 		waitpid(pid, NULL, 0);
 		if (exited < 0)
 			return -1;

@@ -233,27 +233,26 @@ void oci_unpack_image_layer_desc(oci_unpack_image *img, oci_unpack_layer_desc *l
 	ld->diff_id = img->config.diff_ids[img->next_layer];
 }
 
-/* A blob from the spool ("alg-hex") or a layout ("blobs/alg/hex"); -1 with errno ENOENT when
- * absent. */
-static int open_blob(oci_unpack_image *img, const oci_digest *d)
+/* A blob from the spool ("alg-hex") or a layout ("blobs/alg/hex"): its fd, -1 when it is not
+ * there (yet), -2 with err set when it cannot be read (a layout's may be anything: only a
+ * regular file is opened, so a FIFO there cannot hang us). */
+static int open_blob(oci_unpack_image *img, const oci_digest *d, oci_error *err)
 {
-	char path[OCI_DIGEST_STR_MAX + 16];
-	if (img->blobdirfd < 0) {
-		errno = ENOENT;
+	char path[OCI_DIGEST_STR_MAX + 16], ds[32];
+	if (img->blobdirfd < 0)
 		return -1;
-	}
-	if (img->blobdir_is_layout)
-		oci_digest_blob_path(d, path, sizeof(path));
-	else
+	if (!img->blobdir_is_layout) {
 		snprintf(path, sizeof(path), "%s-%s", oci_digest_alg_name(d->alg), d->hex);
-	int fd = openat(img->blobdirfd, path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd >= 0 && img->blobdir_is_layout) {
-		struct stat st;
-		if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-			close(fd);
-			errno = EINVAL;
-			return -1;
-		}
+		return openat(img->blobdirfd, path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	}
+	oci_digest_blob_path(d, path, sizeof(path));
+	cleanup_close int pfd = openat(img->blobdirfd, path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (pfd < 0)
+		return -1;
+	int fd = oci_reopen_regular(pfd, path, err);
+	if (fd < 0) {
+		oci_err_prefix(err, "blob %s", short_digest(d, ds, sizeof(ds)));
+		return -2;
 	}
 	return fd;
 }
@@ -290,10 +289,10 @@ int oci_unpack_image_advance(oci_unpack_image *img, oci_error *err)
 			size = img->manifest.config.size;
 		} else if (img->have_config && img->next_layer < img->manifest.n_layers) {
 			cleanup_close int fd =
-			    open_blob(img, &img->manifest.layers[img->next_layer].digest);
+			    open_blob(img, &img->manifest.layers[img->next_layer].digest, err);
 			oci_unpack_layer_desc ld;
 			if (fd < 0)
-				return 0;
+				return fd == -2 ? -1 : 0;
 			oci_unpack_image_layer_desc(img, &ld);
 			if (oci_unpack_layer_apply_fd(img->root, &ld, fd, err) < 0)
 				return -1;
@@ -302,9 +301,9 @@ int oci_unpack_image_advance(oci_unpack_image *img, oci_error *err)
 		} else {
 			return 0;
 		}
-		cleanup_close int fd = open_blob(img, d);
+		cleanup_close int fd = open_blob(img, d, err);
 		if (fd < 0)
-			return 0;
+			return fd == -2 ? -1 : 0;
 		if (take_doc_from_fd(img, d, size, fd, err) < 0)
 			return -1;
 	}
@@ -401,7 +400,7 @@ int oci_unpack_layout(oci_unpack_root *r, const char *arg, oci_unpack_input *in,
 	img.blobdirfd = l.dirfd;
 	img.blobdir_is_layout = true;
 	int ret = -1;
-	if (oci_read_file_at(l.dirfd, "index.json", OCI_JSON_MAX_SIZE, &idx, &len, err) < 0 ||
+	if (oci_layout_read_file(l.dirfd, "index.json", OCI_JSON_MAX_SIZE, &idx, &len, err) < 0 ||
 	    oci_unpack_image_set_index(&img, idx, len, err) < 0 ||
 	    oci_unpack_image_advance(&img, err) < 0 || oci_unpack_image_check_done(&img, err) < 0)
 		goto out;

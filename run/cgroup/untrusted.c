@@ -19,22 +19,36 @@
 #include "run/cgroup/internal.h"
 #include "run/state.h"
 
+/* The hierarchies of /sys/fs/cgroup, read from mountinfo once per process: delete asks for
+ * them for each list it checks (four times for a stopped container's), and a runtime command
+ * stays in one mount namespace. Each directory found through them is still checked to be on a
+ * cgroup file system, so a hierarchy mounted or moved meanwhile is refused, not trusted. */
+static const oci_cgroup_manager *hierarchies(oci_error *err)
+{
+	static oci_cgroup_manager m;
+	static bool loaded;
+	if (!loaded && oci_cgroup_manager_init(&m, false, err) < 0)
+		return NULL;
+	loaded = true;
+	return &m;
+}
+
 oci_cgroup *oci_cgroup_default(const char *id, oci_error *err)
 {
-	oci_cgroup_manager m;
-	if (oci_cgroup_manager_init(&m, false, err) < 0)
+	const oci_cgroup_manager *m = hierarchies(err);
+	if (!m)
 		return NULL;
 	oci_cgroup *cg = NULL;
-	cleanup_free char **dirs = oci_calloc(m.n_mounts + 1, sizeof(char *), err);
+	cleanup_free char **dirs = oci_calloc(m->n_mounts + 1, sizeof(char *), err);
 	size_t n = 0;
 	bool ok = dirs != NULL;
-	for (size_t i = 0; ok && i < m.n_mounts; i++)
-		ok = (dirs[n++] = oci_asprintf(err, "%s/oci-run/%s", m.mounts[i].path, id)) != NULL;
+	for (size_t i = 0; ok && i < m->n_mounts; i++)
+		ok =
+		    (dirs[n++] = oci_asprintf(err, "%s/oci-run/%s", m->mounts[i].path, id)) != NULL;
 	if (ok)
 		cg = oci_cgroup_from_dirs((const char *const *)dirs, n, err);
 	for (size_t i = 0; dirs && i < n; i++)
 		free(dirs[i]);
-	oci_cgroup_manager_release(&m);
 	return cg;
 }
 
@@ -55,8 +69,8 @@ static bool clean_rel(const char *rel)
 
 oci_cgroup *oci_cgroup_check(const oci_cgroup *cg, oci_error *err)
 {
-	oci_cgroup_manager m;
-	if (oci_cgroup_manager_init(&m, false, err) < 0)
+	const oci_cgroup_manager *m = hierarchies(err);
+	if (!m)
 		return NULL;
 	cleanup_free const char **ok = oci_calloc(cg->n + 1, sizeof(char *), err);
 	size_t n_ok = 0;
@@ -64,9 +78,9 @@ oci_cgroup *oci_cgroup_check(const oci_cgroup *cg, oci_error *err)
 	int r = ok ? 0 : -1;
 	for (size_t i = 0; r == 0 && i < cg->n; i++) {
 		const char *d = cg->dirs[i], *rel = NULL;
-		for (size_t k = 0; d && k < m.n_mounts; k++) {
-			size_t l = strlen(m.mounts[k].path);
-			if (!strncmp(d, m.mounts[k].path, l) && d[l] == '/')
+		for (size_t k = 0; d && k < m->n_mounts; k++) {
+			size_t l = strlen(m->mounts[k].path);
+			if (!strncmp(d, m->mounts[k].path, l) && d[l] == '/')
 				rel = d + l;
 		}
 		if (!rel || !clean_rel(rel)) {
@@ -92,9 +106,7 @@ oci_cgroup *oci_cgroup_check(const oci_cgroup *cg, oci_error *err)
 		}
 		ok[n_ok++] = d;
 	}
-	oci_cgroup *checked = r == 0 ? oci_cgroup_from_dirs(ok, n_ok, err) : NULL;
-	oci_cgroup_manager_release(&m);
-	return checked;
+	return r == 0 ? oci_cgroup_from_dirs(ok, n_ok, err) : NULL;
 }
 
 static void write_if_present(const char *dir, const char *file, const char *val)

@@ -322,6 +322,21 @@ setup() {
 	[ "$(sha256sum <"$f" | cut -d' ' -f1)" = "${l#sha256:}" ]
 }
 
+@test "cache: a FIFO or a symlink in place of a cached blob (a cache others can write) is replaced, never waited on or followed" {
+	"$OCI_FETCH" --cache "$T/c" "$REGISTRY/test/one:latest" >/dev/null
+	l=$(curl -s -H 'Accept: application/vnd.oci.image.manifest.v1+json' "$REGISTRY_URL/v2/test/one/manifests/latest" | jq -r '.layers[0].digest')
+	f=$T/c/sha256/${l#sha256:}
+	for kind in fifo symlink; do
+		rm "$f"
+		if [ $kind = fifo ]; then mkfifo "$f"; else ln -s /etc/passwd "$f"; fi
+		run timeout 60 "$OCI_FETCH" --cache "$T/c" "$REGISTRY/test/one:latest" -o "$T/lay-$kind"
+		assert_success
+		check_layout "$T/lay-$kind"
+		[ -f "$f" ] && [ ! -L "$f" ]
+		[ "$(sha256sum <"$f" | cut -d' ' -f1)" = "${l#sha256:}" ]
+	done
+}
+
 @test "cache: concurrent pulls of the same image are safe" {
 	for i in 1 2 3; do
 		"$OCI_FETCH" --cache "$T/c" "$REGISTRY/test/multi:v1" >"$T/s$i.tar" 2>"$T/e$i" &

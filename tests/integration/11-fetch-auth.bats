@@ -280,3 +280,44 @@ teardown() {
 	assert_one_line_error oci-fetch
 	assert_output_contains "token request failed: HTTP 302"
 }
+
+@test "token: a token that would split its header line (CR, LF) is refused, never sent" {
+	# a token server's token goes into "Authorization: Bearer TOKEN": a CRLF in it would add
+	# headers of the token server's choosing to every request to the registry
+	local port
+	port=$(free_port)
+	python3 - "$port" "$T/seen" >"$T/srv.out" 2>&1 3>&- <<-'PY' &
+		import http.server, json, sys
+		port, seen = int(sys.argv[1]), sys.argv[2]
+		class H(http.server.BaseHTTPRequestHandler):
+		    def log_message(self, *a):
+		        pass
+		    def do_GET(self):
+		        with open(seen, "a") as f:
+		            f.write("%s %s\n" % (self.path, json.dumps(dict(self.headers))))
+		        if self.path.startswith("/token"):
+		            body = json.dumps({"token": "abc\r\nX-Injected: yes"}).encode()
+		            self.send_response(200)
+		        else:
+		            body = b'{"errors":[{"code":"UNAUTHORIZED","message":"no"}]}'
+		            self.send_response(401)
+		            self.send_header("WWW-Authenticate", 'Bearer realm="http://127.0.0.1:%d/token",service="s"' % port)
+		        self.send_header("Content-Type", "application/json")
+		        self.send_header("Content-Length", str(len(body)))
+		        self.end_headers()
+		        self.wfile.write(body)
+		srv = http.server.HTTPServer(("127.0.0.1", port), H)
+		print("ready", flush=True)
+		srv.serve_forever()
+	PY
+	local pid=$!
+	for _ in $(seq 50); do grep -q ready "$T/srv.out" 2>/dev/null && break; sleep 0.1; done
+	run timeout 60 "$OCI_FETCH" --no-cache "127.0.0.1:$port/test/one:latest"
+	kill "$pid"
+	wait "$pid" || true
+	assert_failure
+	assert_one_line_error oci-fetch
+	assert_output_contains "token"
+	! grep -qi "x-injected" "$T/seen" || false
+	grep -q "^/token" "$T/seen"
+}

@@ -392,6 +392,21 @@ json.dump([{"Config": "config.json", "RepoTags": ["x:1"], "Layers": ["layer.tar"
 	[ ! -e rootfs ]
 }
 
+@test "hostile: a layout whose oci-layout, index.json or a blob is a FIFO is refused at once, not waited on" {
+	python3 "$MKIMAGE" img >/dev/null
+	m=$(jq -r '.manifests[0].digest' img/index.json)
+	cfg=$(jq -r .config.digest "img/blobs/sha256/${m#sha256:}")
+	for f in oci-layout index.json "blobs/sha256/${m#sha256:}" "blobs/sha256/${cfg#sha256:}"; do
+		rm -rf L && cp -r img L
+		rm "L/$f" && mkfifo "L/$f"
+		run timeout 20 "$OCI_UNPACK" --layout L rootfs
+		assert_failure 1
+		assert_one_line_error oci-unpack
+		assert_output_contains "not a regular file"
+		[ ! -e rootfs ]
+	done
+}
+
 # Small files are written behind the parse by file-writer threads (unpack/writer.c), through
 # the fd the parse created: nothing a later entry does to the path can redirect them.
 @test "hostile: files written behind the parse, then their directory swapped for a symlink outside" {

@@ -155,6 +155,22 @@ set_hooks() {
 	[ -z "$output" ]
 }
 
+@test "attack: a hook that times out takes the processes it started with it" {
+	# Only the hook itself was killed: a child it waits for stayed behind, holding the
+	# runtime's stderr (a caller reading it to the end waited for that child too).
+	edit_config '.hooks = {createRuntime: [{path: "/bin/sh", args: ["sh", "-c", "sleep 4343; :"], timeout: 1}]}'
+	set_args true
+	rt_fails_within 10 create --bundle "$B" "$CID"
+	if is_oci_run; then
+		assert_one_line_error oci-run
+		assert_output_contains "timed out after 1s"
+	fi
+	sleep 0.2
+	! pgrep -f -x 'sleep 4343' || false
+	run rt list -q
+	[ -z "$output" ]
+}
+
 @test "a timeout of 4294968 s is not cut to 0.7 s (its milliseconds used to overflow an int)" {
 	edit_config '.hooks = {createRuntime: [{path: "/bin/sleep", args: ["sleep", "2"], timeout: 4294968}]}'
 	set_args true
