@@ -58,6 +58,7 @@ int oci_spec_validate(json_t *spec, int bundle_dirfd, json_t *problems, oci_erro
 #define OCI_SPEC_MOUNT_DATA_MAX	  4096 /* a mount's options, joined with ',' and NUL */
 #define OCI_SPEC_CGROUPS_PATH_MAX 4095
 #define OCI_SPEC_SYSCTL_KEY_MAX	  255
+#define OCI_SPEC_IDMAP_MAX	  340 /* lines of a uid_map or gid_map */
 
 /* Whether linux.sysctl may set key: a namespaced sysctl (runc's list: kernel.msg*, sem, shm*,
  * fs.mqueue.* with an ipc namespace; net.* with a network one; kernel.hostname/domainname with

@@ -523,6 +523,38 @@ static void check_root(oci_spec_checker *c, json_t *spec, int bundle_dirfd, oci_
 		oci_spec_problem(c, "root.path", "'%s' is not a directory", p);
 }
 
+/* The kernel's rules for a map (it refuses the whole map with EINVAL otherwise): at most
+ * OCI_SPEC_IDMAP_MAX ranges, none past the last id 4294967294, none overlapping another on
+ * either side. Checked here so the error names the range. */
+static void check_mapping_ranges(oci_spec_checker *c, const char *path, const char *key,
+				 const oci_config_idmap *m, size_t n)
+{
+	char ip[1024];
+	if (n > OCI_SPEC_IDMAP_MAX) {
+		PATHF(ip, "%s.%s", path, key);
+		oci_spec_problem(c, ip, "%zu ranges, more than the kernel takes (%d)", n,
+				 OCI_SPEC_IDMAP_MAX);
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		PATHF(ip, "%s.%s[%zu]", path, key, i);
+		uint64_t ci = m[i].container_id, hi = m[i].host_id, si = m[i].size;
+		if (ci + si > UINT32_MAX || hi + si > UINT32_MAX) {
+			oci_spec_problem(c, ip, "the range ends past id 4294967294");
+			continue;
+		}
+		for (size_t j = 0; j < i; j++) {
+			uint64_t cj = m[j].container_id, hj = m[j].host_id, sj = m[j].size;
+			if (ci < cj + sj && cj < ci + si)
+				oci_spec_problem(c, ip, "its containerID range overlaps %s[%zu]'s",
+						 key, j);
+			else if (hi < hj + sj && hj < hi + si)
+				oci_spec_problem(c, ip, "its hostID range overlaps %s[%zu]'s", key,
+						 j);
+		}
+	}
+}
+
 static void check_mappings(oci_spec_checker *c, json_t *obj, const char *path, const char *key,
 			   oci_config_idmap **out, size_t *n)
 {
@@ -547,6 +579,7 @@ static void check_mappings(oci_spec_checker *c, json_t *obj, const char *path, c
 					       .host_id = (uint32_t)json_integer_value(hid),
 					       .size = (uint32_t)json_integer_value(size)};
 	}
+	check_mapping_ranges(c, path, key, *out, *n);
 }
 
 static bool has_opt(char **options, const char *name)

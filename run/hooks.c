@@ -109,7 +109,9 @@ static int run_one(const oci_config_hook *hook, const char *jp, const char *stat
 	signal(SIGPIPE, SIG_IGN);
 	int exited = feed_and_watch(pid, p[1], state_json, hook->timeout, jp, path, err);
 	if (exited <= 0) {
+		/* The hook itself too: it may have left its group. */
 		kill(-pid, SIGKILL);
+		kill(pid, SIGKILL);
 		waitpid(pid, NULL, 0);
 		if (exited < 0)
 			return -1;

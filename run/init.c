@@ -234,6 +234,10 @@ void oci_init_main(oci_init_args *a)
 		       ? oci_cgroup_enter_self(a->cgroups, a->cgroup_unified,
 					       a->cloned_into_unified, &cg_err)
 		       : 0;
+	if (a->unshare_net && unshare(CLONE_NEWNET) < 0) {
+		oci_err_errno(&err, errno, "cannot create the container's network namespace");
+		fail(a, &err);
+	}
 	close_inherited(a);
 	/* The runtime's own /proc, before any namespace is joined or anything mounted: the
 	 * LSM labels are written through it, never through the container's /proc. */

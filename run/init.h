@@ -38,6 +38,8 @@ typedef struct oci_init_args {
 	 * runs, or anything of its own depends on them (a cgroup mount or namespace, a
 	 * scheduler policy). */
 	bool cgroups_later;
+	/* new_netns, not made by the clone: the init unshares it before anything else */
+	bool unshare_net;
 } oci_init_args;
 
 /* Never returns. */

@@ -58,9 +58,17 @@ int oci_sync_recv(int sock, char *out, size_t outlen, int *fd, oci_error *err)
 	if (fd)
 		*fd = -1;
 	ssize_t n;
-	do
-		n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
-	while (n < 0 && errno == EINTR);
+	/* A peer that exited with messages of ours unread leaves ECONNRESET pending on this
+	 * end, and the kernel reports it before what the peer sent last (its error): once
+	 * reported, read on. */
+	for (int reset = 0;; reset++) {
+		msg.msg_controllen = sizeof(u.b);
+		do
+			n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+		while (n < 0 && errno == EINTR);
+		if (n >= 0 || errno != ECONNRESET || reset)
+			break;
+	}
 	if (n < 0)
 		return oci_err_errno(err, errno, "cannot talk to the container init");
 	if (n == 0)

@@ -16,9 +16,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "common/spec.h"
 #include "common/util.h"
 
-#define MAX_MAPS 340 /* the kernel takes at most 340 lines per map */
+#define MAX_MAPS OCI_SPEC_IDMAP_MAX
 
 typedef struct idmap {
 	unsigned long long c[MAX_MAPS], h[MAX_MAPS], s[MAX_MAPS];

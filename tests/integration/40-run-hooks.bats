@@ -171,6 +171,18 @@ set_hooks() {
 	[ -z "$output" ]
 }
 
+@test "attack: a hook that leaves its process group is still killed at its timeout" {
+	# It joins the runtime's own group: killing the hook's group alone missed it, and the
+	# wait for it never ended.
+	edit_config '.hooks = {createRuntime: [{path: "/usr/bin/python3", args: ["python3", "-c", "import os, time; os.setpgid(0, os.getpgid(os.getppid())); time.sleep(30)"], timeout: 1}]}'
+	set_args true
+	rt_fails_within 10 create --bundle "$B" "$CID"
+	if is_oci_run; then
+		assert_one_line_error oci-run
+		assert_output_contains "timed out after 1s"
+	fi
+}
+
 @test "a timeout of 4294968 s is not cut to 0.7 s (its milliseconds used to overflow an int)" {
 	edit_config '.hooks = {createRuntime: [{path: "/bin/sleep", args: ["sleep", "2"], timeout: 4294968}]}'
 	set_args true

@@ -181,6 +181,11 @@ accepted_by_both() {
 		'.linux.resources.memory = {limit: -5}|linux.resources.memory.limit'
 		'.linux.resources.cpu = {cpus: "0-999999"}|linux.resources.cpu.cpus'
 		'.linux.resources.cpu = {cpus: "3-1"}|linux.resources.cpu.cpus'
+		# id maps the kernel refuses whole (create said only "uid_map: Invalid argument")
+		'.linux.namespaces += [{type: "user"}] | .linux.uidMappings = [{containerID: 0, hostID: 0, size: 1000}, {containerID: 500, hostID: 200000, size: 10}] | .linux.gidMappings = [{containerID: 0, hostID: 0, size: 1000}]|linux.uidMappings[1]'
+		'.linux.namespaces += [{type: "user"}] | .linux.uidMappings = [{containerID: 0, hostID: 0, size: 1000}] | .linux.gidMappings = [{containerID: 0, hostID: 0, size: 1000}, {containerID: 2000, hostID: 500, size: 10}]|linux.gidMappings[1]'
+		'.linux.namespaces += [{type: "user"}] | .linux.uidMappings = [{containerID: 0, hostID: 1, size: 4294967295}] | .linux.gidMappings = [{containerID: 0, hostID: 0, size: 1000}]|linux.uidMappings[0]'
+		'.linux.namespaces += [{type: "user"}] | .linux.uidMappings = [range(341) | {containerID: ., hostID: (. + 100000), size: 1}] | .linux.gidMappings = [{containerID: 0, hostID: 0, size: 1000}]|linux.uidMappings'
 	)
 	local c
 	for c in "${cases[@]}"; do
@@ -200,6 +205,8 @@ accepted_by_both() {
 		'.linux.personality = {domain: "LINUX"}'
 		'.linux.seccomp = {defaultAction: "SCMP_ACT_ALLOW", syscalls: [{names: ["mkdir", "no_such_syscall"], action: "SCMP_ACT_ERRNO", errnoRet: 1, args: [{index: 5, value: 1, op: "SCMP_CMP_EQ"}]}]}'
 		'.linux.sysctl = {"kernel.shm_rmid_forced": "1", "net.ipv4.ip_forward": "1"}'
+		# adjacent ranges, and one that ends at the last id
+		'.linux.namespaces += [{type: "user"}] | .linux.uidMappings = [{containerID: 0, hostID: 0, size: 1000}, {containerID: 1000, hostID: 1000, size: 4294966295}] | .linux.gidMappings = [{containerID: 0, hostID: 0, size: 4294967295}]'
 	)
 	local c
 	for c in "${cases[@]}"; do
