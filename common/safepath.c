@@ -9,6 +9,7 @@
  * path a container could have shaped. */
 #include "common/safepath.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
@@ -16,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
@@ -367,16 +369,33 @@ int oci_safe_open_parent(int rootfd, const char *path, const char **leaf, char *
 
 /* ---- the cursor: the beneath rule with memory ---- */
 
-/* The fds a cursor keeps for a path of n components: the last CURSOR_WINDOW prefixes (the
- * neighbours of the next path, in an archive's order) and every CURSOR_STRIDE-th one (an
- * anchor no more than CURSOR_STRIDE lookups above any prefix, for a walk back up a deep
- * tree); 32 + 2048 / 32 = OCI_SAFE_CURSOR_FDS at most. */
+/* The fds a cursor keeps for a path of n components: the last window prefixes (the
+ * neighbours of the next path, in an archive's order) and every stride-th one (an anchor no
+ * more than stride lookups above any prefix, for a walk back up a deep tree). With the full
+ * budget, 32 + 2048 / 32 = OCI_SAFE_CURSOR_FDS at most. */
 #define CURSOR_WINDOW 32
 #define CURSOR_STRIDE 32
 
-static bool cursor_keeps(size_t i, size_t n)
+static bool cursor_keeps(const oci_safe_cursor *c, size_t i, size_t n)
 {
-	return i + CURSOR_WINDOW >= n || (i + 1) % CURSOR_STRIDE == 0;
+	return i + c->window >= n || (i + 1) % c->stride == 0;
+}
+
+/* Files this process may still open: RLIMIT_NOFILE less those open now. */
+static size_t files_free(void)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY)
+		return SIZE_MAX;
+	size_t open_now = 0;
+	DIR *d = opendir("/proc/self/fd");
+	if (!d)
+		return SIZE_MAX; /* no /proc: the full budget, and shedding on EMFILE */
+	for (struct dirent *de; (de = readdir(d));)
+		open_now += de->d_name[0] != '.';
+	closedir(d);
+	open_now--; /* the directory's own */
+	return rl.rlim_cur > open_now ? (size_t)rl.rlim_cur - open_now : 0;
 }
 
 void oci_safe_cursor_init(oci_safe_cursor *c, int rootfd)
@@ -386,6 +405,17 @@ void oci_safe_cursor_init(oci_safe_cursor *c, int rootfd)
 	c->loose = -1;
 	c->n = 0;
 	c->path[0] = '\0';
+	/* Half of what is free: the layer's writer needs files of its own beside the cursor,
+	 * and an unpack that passed before the cursor kept any must not fail for it with
+	 * EMFILE. A third of the budget is the window, the rest anchors (at least two). */
+	size_t budget = rootfd < 0 ? 0 : files_free() / 2;
+	if (budget > OCI_SAFE_CURSOR_FDS)
+		budget = OCI_SAFE_CURSOR_FDS;
+	if (budget < 3)
+		budget = 3;
+	c->window = budget / 3 < CURSOR_WINDOW ? budget / 3 : CURSOR_WINDOW;
+	size_t anchors = budget - c->window;
+	c->stride = (OCI_SAFE_CURSOR_MAXDEPTH + anchors - 1) / anchors;
 }
 
 /* Close the kept fds of components from..n-1 and keep the first from. */
@@ -406,6 +436,37 @@ void oci_safe_cursor_release(oci_safe_cursor *c)
 	if (c->loose >= 0)
 		close(c->loose);
 	oci_safe_cursor_init(c, -1);
+}
+
+/* Out of files (EMFILE, ENFILE): close every fd held but the one at index keep (the walk's
+ * current directory; SIZE_MAX for none). Whether any was closed, i.e. a retry may work. */
+static bool cursor_shed(oci_safe_cursor *c, size_t keep)
+{
+	if (errno != EMFILE && errno != ENFILE)
+		return false;
+	bool shed = false;
+	for (size_t i = 0; i < c->n; i++)
+		if (i != keep && c->fds[i] >= 0) {
+			close(c->fds[i]);
+			c->fds[i] = -1;
+			shed = true;
+		}
+	if (c->loose >= 0) {
+		close(c->loose);
+		c->loose = -1;
+		shed = true;
+	}
+	return shed;
+}
+
+/* Close the fd of prefix i of the path of n components being walked when the cursor will not
+ * keep it: the walk holds no more than it keeps, plus the directory it is in. */
+static void cursor_pass(oci_safe_cursor *c, size_t i, size_t n)
+{
+	if (c->fds[i] >= 0 && !cursor_keeps(c, i, n)) {
+		close(c->fds[i]);
+		c->fds[i] = -1;
+	}
 }
 
 void oci_safe_cursor_forget(oci_safe_cursor *c)
@@ -461,7 +522,7 @@ int oci_safe_cursor_dir(oci_safe_cursor *c, const char *dir, oci_error *err)
 	memcpy(c->path, dir, strlen(dir) + 1);
 	memcpy(c->ends, ends, m * sizeof(*ends));
 	bool strides = !oci_safepath_force_fallback;
-	if (strides && same < m && m - base > CURSOR_WINDOW) {
+	if (strides && same < m && m - base > c->window) {
 		/* A jump to another branch, far from what is held: one openat2 that no symlink
 		 * may take part in, as a walk from the root costs, and only its end kept (a
 		 * hostile archive alternating between deep branches pays what it did without a
@@ -472,6 +533,8 @@ int oci_safe_cursor_dir(oci_safe_cursor *c, const char *dir, oci_error *err)
 		    .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
 		};
 		int fd = sys_openat2(base ? c->fds[base - 1] : c->rootfd, dir + start, &how);
+		if (fd < 0 && cursor_shed(c, base - 1))
+			fd = sys_openat2(base ? c->fds[base - 1] : c->rootfd, dir + start, &how);
 		if (fd >= 0) {
 			for (size_t i = base; i + 1 < m; i++)
 				c->fds[i] = -1;
@@ -488,8 +551,8 @@ int oci_safe_cursor_dir(oci_safe_cursor *c, const char *dir, oci_error *err)
 		 * call per CURSOR_STRIDE components and the climb goes on from the anchors;
 		 * anything else there (a symlink, no openat2) is left to the walk below,
 		 * component by component. */
-		size_t a = k + (CURSOR_STRIDE - 1 - k % CURSOR_STRIDE);
-		if (strides && a > k && a + CURSOR_WINDOW < m) {
+		size_t a = k + (c->stride - 1 - k % c->stride);
+		if (strides && a > k && a + c->window < m) {
 			char part[sizeof(c->path)];
 			struct open_how how = {
 			    .flags = O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC,
@@ -499,11 +562,15 @@ int oci_safe_cursor_dir(oci_safe_cursor *c, const char *dir, oci_error *err)
 			memcpy(part, dir + start, ends[a] - start);
 			part[ends[a] - start] = '\0';
 			int fd = sys_openat2(k ? c->fds[k - 1] : c->rootfd, part, &how);
+			if (fd < 0 && cursor_shed(c, k - 1))
+				fd = sys_openat2(k ? c->fds[k - 1] : c->rootfd, part, &how);
 			if (fd >= 0) {
 				for (size_t i = k; i < a; i++)
 					c->fds[i] = -1;
 				c->fds[a] = fd;
 				c->n = a + 1;
+				if (k > 0)
+					cursor_pass(c, k - 1, m);
 				k = a;
 				continue;
 			}
@@ -514,6 +581,9 @@ int oci_safe_cursor_dir(oci_safe_cursor *c, const char *dir, oci_error *err)
 		comp[ends[k] - start] = '\0';
 		int fd = openat(k ? c->fds[k - 1] : c->rootfd, comp,
 				O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0 && cursor_shed(c, k - 1))
+			fd = openat(k ? c->fds[k - 1] : c->rootfd, comp,
+				    O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (fd < 0 && (errno == ENOTDIR || errno == ELOOP)) {
 			/* A symlink (or no directory): the rule applied from the root to the
 			 * prefix ending here, as a walk of the whole path would. */
@@ -521,23 +591,36 @@ int oci_safe_cursor_dir(oci_safe_cursor *c, const char *dir, oci_error *err)
 			memcpy(prefix, dir, ends[k]);
 			prefix[ends[k]] = '\0';
 			fd = oci_safe_open_beneath(c->rootfd, prefix, O_PATH | O_DIRECTORY, NULL);
+			if (fd < 0 && cursor_shed(c, SIZE_MAX))
+				fd = oci_safe_open_beneath(c->rootfd, prefix, O_PATH | O_DIRECTORY,
+							   NULL);
 		}
 		if (fd < 0) {
 			/* the error the whole path gets from the rule, in its words */
 			c->n = k;
-			fd = oci_safe_open_beneath(c->rootfd, dir, O_PATH | O_DIRECTORY, err);
+			oci_error e = OCI_ERROR_INIT;
+			fd = oci_safe_open_beneath(c->rootfd, dir, O_PATH | O_DIRECTORY, &e);
+			if (fd < 0 && (errno = e.sys_errno) && cursor_shed(c, SIZE_MAX)) {
+				oci_err_clear(&e);
+				fd =
+				    oci_safe_open_beneath(c->rootfd, dir, O_PATH | O_DIRECTORY, &e);
+			}
+			if (fd < 0 && err)
+				*err = e;
 			if (fd >= 0)
 				c->loose = fd; /* it changed under us: valid, not kept */
 			return fd;
 		}
 		c->fds[k] = fd;
 		c->n = k + 1;
+		if (k > 0)
+			cursor_pass(c, k - 1, m);
 	}
 trim:
 	/* what slid out of the window, but for the anchors (kept fds that are not anchors lie
 	 * in the window of the previous path, which ended at or after base) */
 	for (size_t i = base > CURSOR_WINDOW ? base - CURSOR_WINDOW : 0; i < m; i++)
-		if (c->fds[i] >= 0 && !cursor_keeps(i, m)) {
+		if (c->fds[i] >= 0 && !cursor_keeps(c, i, m)) {
 			close(c->fds[i]);
 			c->fds[i] = -1;
 		}

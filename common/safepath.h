@@ -61,13 +61,17 @@ int oci_safe_open_beneath(int rootfd, const char *path, int flags, oci_error *er
  * oci_safe_cursor_forget whenever it removes or replaces any name under the root: that is
  * the only way an existing name's lookup can change (new names leave it alone), and
  * forgetting is what lets the cursor keep fds across calls at all. At most
- * OCI_SAFE_CURSOR_FDS fds are held, whatever the depth. */
+ * OCI_SAFE_CURSOR_FDS fds are held, whatever the depth, and fewer under a low open-file
+ * limit: init sizes the cursor to half the files left free (RLIMIT_NOFILE less those
+ * open), and an open that still meets EMFILE sheds what is held and is tried again. */
 #define OCI_SAFE_CURSOR_MAXDEPTH 2048 /* components of a path under PATH_MAX */
 #define OCI_SAFE_CURSOR_FDS	 96
 typedef struct oci_safe_cursor {
 	int rootfd;
 	bool stale;	 /* forget was called: drop everything at the next call */
 	int loose;	 /* an fd returned without being kept, closed at the next call */
+	size_t window;	 /* the last prefixes kept (CURSOR_WINDOW at most) */
+	size_t stride;	 /* and every stride-th one, as anchors */
 	size_t n;	 /* components of path */
 	char path[4096]; /* the directory held, as given (clean, relative) */
 	uint16_t ends[OCI_SAFE_CURSOR_MAXDEPTH]; /* end of each component in path */

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sched.h>
 #include <sys/mount.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <sys/syscall.h>
@@ -745,6 +746,74 @@ START_TEST(test_cursor)
 }
 END_TEST
 
+/* A chain of d's 200 deep under the root; its path in deep. */
+static void make_chain(char *deep, size_t cap)
+{
+	size_t len = 0;
+	for (int i = 0; i < 200; i++) {
+		ck_assert_uint_lt(len + 3, cap);
+		memcpy(deep + len, len ? "/d" : "d", len ? 3 : 2);
+		len += len ? 2 : 1;
+		ck_assert_int_eq(mkdirat(rootfd, deep, 0755), 0);
+	}
+}
+
+/* The cursor held up to OCI_SAFE_CURSOR_FDS directory fds whatever the open-file limit: at
+ * 'ulimit -n 64' a deep tree that unpacked before it now failed with EMFILE. It sizes itself
+ * to half the files left free at init, and sheds what it holds when an open still meets
+ * EMFILE (the limit lowered, or files taken by others, since). */
+START_TEST(test_cursor_file_limit)
+{
+	set_mode(_i);
+	char deep[700] = "";
+	make_chain(deep, sizeof(deep));
+	struct rlimit old, low;
+	ck_assert_int_eq(getrlimit(RLIMIT_NOFILE, &old), 0);
+	int before = count_fds();
+	low = old;
+	low.rlim_cur = (rlim_t)before + 24; /* a budget of 12 */
+	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &low), 0);
+	oci_safe_cursor c;
+	oci_error err = OCI_ERROR_INIT;
+	oci_safe_cursor_init(&c, rootfd);
+	size_t len = strlen(deep);
+	int most = 0;
+	for (size_t l = 1; l <= len; l += 2) { /* down, one level a call */
+		char save = deep[l];
+		deep[l] = '\0';
+		int fd = oci_safe_cursor_dir(&c, deep, &err);
+		deep[l] = save;
+		ck_assert_msg(fd >= 0, "depth %zu: %s", l / 2 + 1, err.msg);
+		int held = count_fds() - before;
+		most = held > most ? held : most;
+	}
+	ck_assert_msg(most <= 12 + 1, "%d fds held at a budget of 12", most);
+	ck_assert_int_ge(oci_safe_cursor_dir(&c, "etc", &err), 0);
+	ck_assert_int_ge(oci_safe_cursor_dir(&c, deep, &err), 0);
+	ck_assert_int_le(count_fds() - before, 12 + 1);
+	oci_safe_cursor_release(&c);
+	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &old), 0);
+
+	/* sized at a high limit, then out of files: what is held is shed, the path opened */
+	oci_safe_cursor_init(&c, rootfd);
+	for (size_t l = 1; l < 2 * 150; l += 2) { /* down to 150, one level a call */
+		deep[l] = '\0';
+		ck_assert_int_ge(oci_safe_cursor_dir(&c, deep, &err), 0);
+		deep[l] = '/';
+	}
+	int held = count_fds() - before;
+	ck_assert_int_gt(held, 12);
+	low.rlim_cur = (rlim_t)count_fds(); /* not one file free */
+	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &low), 0);
+	int fd = oci_safe_cursor_dir(&c, deep, &err);
+	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &old), 0);
+	ck_assert_msg(fd >= 0, "out of files with %d held: %s", held, err.msg);
+	expect_cursor_agrees(&c, deep);
+	oci_safe_cursor_release(&c);
+	ck_assert_int_le(count_fds(), before);
+}
+END_TEST
+
 /* The in-root mkdir (runc's MkdirAllInRoot): never touches the host; creates what is missing,
  * also the target of a dangling symlink, inside the root. */
 START_TEST(test_mkdir_in_root)
@@ -1028,6 +1097,7 @@ static Suite *safepath_suite(void)
 	tcase_add_loop_test(tc, test_lstat, 0, 2);
 	tcase_add_loop_test(tc, test_open_beneath, 0, 2);
 	tcase_add_loop_test(tc, test_cursor, 0, 2);
+	tcase_add_loop_test(tc, test_cursor_file_limit, 0, 2);
 	tcase_add_test(tc, test_mkdir_in_root);
 	tcase_add_test(tc, test_walk_edges);
 	tcase_add_test(tc, test_both_resolvers_agree);
