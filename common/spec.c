@@ -419,6 +419,8 @@ static int image_annotations(json_t *spec, json_t *top, json_t *cfg, oci_error *
 	return 0;
 }
 
+#define IMAGE_VOLUMES_MAX 4096 /* far above any image's, far below the kernel's mount-max */
+
 /* Volumes become private tmpfs mounts: the container's writes there never reach the rootfs
  * (what the image-spec asks for). Unlike docker's anonymous volumes they start empty. */
 static int image_volumes(json_t *spec, json_t *cfg, oci_error *err)
@@ -430,6 +432,11 @@ static int image_volumes(json_t *spec, json_t *cfg, oci_error *err)
 		return -1;
 	if (!vols || !json_object_size(vols))
 		return 0;
+	/* each is looked for among the mounts before it, and each is a mount the runtime makes */
+	if (json_object_size(vols) > IMAGE_VOLUMES_MAX)
+		return oci_err(err, OCI_E_LIMIT,
+			       "config.Volumes: %zu volumes is over the limit of %d",
+			       json_object_size(vols), IMAGE_VOLUMES_MAX);
 	if (!(mounts = oci_spec_array(spec, "", "mounts", err)))
 		return -1;
 	json_object_foreach(vols, k, v)

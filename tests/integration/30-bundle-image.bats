@@ -308,6 +308,25 @@ opened() {
 	fi
 }
 
+@test "an image's Volumes are capped (4096): 200000 of them are refused at once, not compared with each other" {
+	# each volume was compared with every mount before it (200000^2/2 steps, half an hour of
+	# CPU), and a runtime cannot make that many mounts anyway
+	python3 -c 'import json; print(json.dumps({"architecture": "amd64", "os": "linux",
+		"config": {"Cmd": ["/bin/true"], "Volumes": {"/v%d" % i: {} for i in range(200000)}},
+		"rootfs": {"type": "layers", "diff_ids": []}}))' >"$B/image-config.json"
+	run timeout -k 10 300 prlimit --cpu=20 "$OCI_BUNDLE" spec -b "$B" --from-image
+	assert_failure 1
+	assert_one_line_error oci-bundle
+	assert_output_contains "config.Volumes: 200000 volumes is over the limit of 4096"
+	[ ! -e "$B/config.json" ]
+	# 4096 are fine, each once, beside the default mounts
+	python3 -c 'import json; print(json.dumps({"architecture": "amd64", "os": "linux",
+		"config": {"Cmd": ["/bin/true"], "Volumes": {"/v%d" % i: {} for i in range(4096)}},
+		"rootfs": {"type": "layers", "diff_ids": []}}))' >"$B/image-config.json"
+	"$OCI_BUNDLE" spec -b "$B" --from-image
+	[ "$(jq '[.mounts[] | select(.destination | startswith("/v"))] | length' "$B/config.json")" = 4096 ]
+}
+
 @test "edit flags apply on top of an image-derived config" {
 	image '{"Cmd":["/bin/sh","-c","hostname"],"User":"app"}'
 	"$OCI_BUNDLE" spec -b "$B" --from-image --hostname imgbox --terminal --memory 32M
