@@ -16,6 +16,7 @@
 #include "common/util.h"
 #include "run/cgroup/cgroup.h"
 #include "run/cgroup/internal.h"
+#include "tests/unit/skip.h"
 
 static char base[64];
 static oci_cgroup_manager mgr;
@@ -637,8 +638,7 @@ START_TEST(test_v1_freeze_that_never_happens)
 	snprintf(state, sizeof(state), "%s/freezer.state", dir);
 	struct freezing_kernel k;
 	if (!freezing_kernel_start(&k, state)) {
-		fprintf(stderr, "test_v1_freeze_that_never_happens: no fanotify (not root?): "
-				"skipped\n");
+		unit_skip("no fanotify permission events (needs root)");
 		unhost();
 		return;
 	}
