@@ -670,13 +670,23 @@ static int finish_cgroups(creation *c, const oci_bundle_config *b, oci_error *er
 		log_debug("cgroup (%s): '%s'", all->ops->name, all->dirs[i]);
 	if (record_and_apply(&c->d, res, err) < 0)
 		return -1;
-	for (size_t i = 0; i < all->n; i++) {
-		size_t len = strlen(all->dirs[i]);
-		if (len >= OCI_SYNC_MAX)
+	/* as many directories as fit in a message, each ending with its NUL */
+	char buf[OCI_SYNC_MAX];
+	size_t used = 0;
+	for (size_t i = 0; i <= all->n; i++) {
+		size_t len = i < all->n ? strlen(all->dirs[i]) + 1 : 0;
+		if (len > sizeof(buf))
 			return oci_err(err, OCI_E_LIMIT, "cgroup '%.64s...': path too long",
 				       all->dirs[i]);
-		if (send_to_init(c->sock[0], OCI_SYNC_CGROUP, all->dirs[i], len, err) < 0)
-			return -1;
+		if (used && (i == all->n || used + len > sizeof(buf))) {
+			if (send_to_init(c->sock[0], OCI_SYNC_CGROUP, buf, used, err) < 0)
+				return -1;
+			used = 0;
+		}
+		if (i < all->n) {
+			memcpy(buf + used, all->dirs[i], len);
+			used += len;
+		}
 	}
 	if (send_to_init(c->sock[0], OCI_SYNC_CGROUPS_READY, NULL, 0, err) < 0)
 		return -1;

@@ -105,16 +105,22 @@ static int join_cgroups(init_wait *w, oci_error *err)
 			_exit(1); /* the runtime is gone: it tells its own error */
 		if (t < 0 || t == OCI_SYNC_CGROUPS_READY)
 			break;
-		if (t != OCI_SYNC_CGROUP || n == ARRAY_SIZE(dirs)) {
+		if (t != OCI_SYNC_CGROUP) {
 			r = oci_err(err, OCI_E_INTERNAL, "unexpected message %d from the runtime",
 				    t);
 			break;
 		}
-		if (!(dirs[n] = oci_strdup(buf, err))) {
-			r = -1;
-			break;
+		/* directories, each ending with its NUL; the receive adds one after the last */
+		for (const char *d = buf; r == 0 && *d; d += strlen(d) + 1) {
+			if (n == ARRAY_SIZE(dirs))
+				r = oci_err(err, OCI_E_INTERNAL, "too many cgroup directories");
+			else if (!(dirs[n] = oci_strdup(d, err)))
+				r = -1;
+			else
+				n++;
 		}
-		n++;
+		if (r < 0)
+			break;
 	}
 	if (r == 0 && !err->code) {
 		/* the unified directory is the one we were cloned into */

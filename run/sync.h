@@ -22,8 +22,9 @@ enum oci_sync_type {
 		       * pid namespace joined by path */
 	OCI_SYNC_MOUNT_TREE,	/* runtime -> init, before GO: a bind source's copy (fd);
 				   payload: the mount's index (run/mounts.h) */
-	OCI_SYNC_CGROUP,	/* runtime -> init, after GO: one of the container's cgroup
-				   directories (payload), made while the init built its mounts */
+	OCI_SYNC_CGROUP,	/* runtime -> init, after GO: the container's cgroup directories
+				   (payload: each ends with its NUL), made while the init built its
+				   mounts; as many messages as they need */
 	OCI_SYNC_CGROUPS_READY, /* runtime -> init: every directory sent, limits and device filter
 				   in place: the init joins them before anything of the
 				   container's runs */

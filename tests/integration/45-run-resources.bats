@@ -164,6 +164,24 @@ with_mknod() {
 	[ "$(printf '%s\n' "$output" | grep -c ":/oci-test-$CID\$")" = "$n" ]
 }
 
+@test "a cgroupsPath so long that the directories take more than one message to the init: the process is in every one" {
+	# 4 components of 200 characters and the id: 11 directories of ~850 characters here,
+	# more than one message (8192 bytes) holds
+	p=
+	for x in a b c d; do p="$p/$(printf "$x%.0s" $(seq 200))"; done
+	edit_config ".linux.cgroupsPath = \"$p/oci-test-$CID\""
+	set_args cat /proc/self/cgroup
+	run rt run --bundle "$B" "$CID" </dev/null
+	# the parents it made stay after delete (runc's way): removed here whatever happened
+	for h in /sys/fs/cgroup/*/; do
+		d=$h$p
+		while [ "$d" != "${h%/}" ]; do rmdir "$d" 2>/dev/null || true; d=${d%/*}; done
+	done
+	assert_success
+	n=$(grep -c . /proc/self/cgroup)
+	[ "$(printf '%s\n' "$output" | grep -c ":$p/oci-test-$CID\$")" = "$n" ]
+}
+
 @test "a requested controller that is not mounted fails create with one line" {
 	is_oci_run || skip_peer "oci-run's message"
 	ls /sys/fs/cgroup/net_cls* >/dev/null 2>&1 && skip "net_cls is mounted"
