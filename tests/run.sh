@@ -159,9 +159,11 @@ tm_us() {
 	echo $(((10#$m * 60 + 10#${r%.*}) * 1000000 + 10#${r#*.} * 1000))
 }
 
-# unit_report T OUT RC: the result line of unit test T from its output.
+# unit_report T OUT RC: the result line of unit test T from its output. A check that could
+# not run here prints "skipped: TEST: REASON" (tests/unit/skip.h) or, under qemu-user, "not
+# run under emulation: REASON": it counts as skipped, not passed, and the lines are listed.
 unit_report() {
-	local t=$1 out=$2 rc=$3 line checks fails errs bad
+	local t=$1 out=$2 rc=$3 line checks fails errs bad skips s
 	line=$(printf '%s\n' "$out" | grep -E '^[0-9]+%: Checks: ' | tail -1)
 	if [ -z "$line" ]; then
 		echo "FAIL unit $(basename "$t"): no result line (exit $rc)"
@@ -173,12 +175,16 @@ unit_report() {
 	fails=$(sed -E 's/.*Failures: ([0-9]+).*/\1/' <<<"$line")
 	errs=$(sed -E 's/.*Errors: ([0-9]+).*/\1/' <<<"$line")
 	bad=$((fails + errs))
-	passed=$((passed + checks - bad)); failed=$((failed + bad))
+	skips=$(printf '%s\n' "$out" | grep -aE '^(skipped: |not run under emulation: )')
+	s=0
+	[ -z "$skips" ] || s=$(wc -l <<<"$skips")
+	passed=$((passed + checks - bad - s)); failed=$((failed + bad)); skipped=$((skipped + s))
 	if [ "$bad" -gt 0 ]; then
 		printf '%s\n' "$out" | grep -vE '^Running suite' | grep -E ':[EF]:' | sed 's/^/  /'
 		failed_names+=("$t")
 	fi
-	echo "unit $(basename "$t"): $line"
+	echo "unit $(basename "$t"): $line${skips:+ ($s skipped)}"
+	[ -z "$skips" ] || sort <<<"$skips" | uniq -c | sed 's/^ */  /'
 }
 
 # The unit tests run jobs_max at a time (each in its own temporary directory), reported in

@@ -131,12 +131,25 @@ set_hooks() {
 	[ "${lines[2]}" = "$(realpath "$B") $(realpath "$B")" ]
 }
 
-@test "a hook that exceeds its timeout fails create" {
-	edit_config '.hooks = {createRuntime: [{path: "/bin/sleep", args: ["sleep", "20"], timeout: 1}]}'
+# times_out PATH ARG...: create with the createRuntime hook PATH ARG... (timeout 1 s) fails
+# within 10 s, in one line naming the hook, and leaves no container.
+times_out() {
+	local hook args
+	args=$(printf '%s\n' "${@:2}" | jq -R . | jq -s .)
+	hook=$(jq -n --arg path "$1" --argjson args "$args" '{path: $path, args: $args, timeout: 1}')
+	edit_config ".hooks = {createRuntime: [$hook]}"
 	set_args true
 	rt_fails_within 10 create --bundle "$B" "$CID"
+	if is_oci_run; then
+		assert_one_line_error oci-run
+		assert_output_contains "hooks.createRuntime[0]: hook '$1' timed out after 1s"
+	fi
 	run rt list -q
 	[ -z "$output" ]
+}
+
+@test "a hook that exceeds its timeout fails create" {
+	times_out /bin/sleep sleep 20
 }
 
 @test "attack: a hook that never reads its stdin is held to its timeout when the state outgrows a pipe" {
@@ -144,43 +157,22 @@ set_hooks() {
 	# before the timeout was watched, so create hung for as long as the hook lived (runc
 	# writes from a goroutine and passes).
 	peer_is crun "writes the whole state before it watches the timeout: create hangs"
-	edit_config '.annotations = {big: ("x" * 300000)} | .hooks = {createRuntime: [{path: "/bin/sleep", args: ["sleep", "40"], timeout: 1}]}'
-	set_args true
-	rt_fails_within 15 create --bundle "$B" "$CID"
-	if is_oci_run; then
-		assert_one_line_error oci-run
-		assert_output_contains "hooks.createRuntime[0]: hook '/bin/sleep' timed out after 1s"
-	fi
-	run rt list -q
-	[ -z "$output" ]
+	edit_config '.annotations = {big: ("x" * 300000)}'
+	times_out /bin/sleep sleep 40
 }
 
 @test "attack: a hook that times out takes the processes it started with it" {
 	# Only the hook itself was killed: a child it waits for stayed behind, holding the
 	# runtime's stderr (a caller reading it to the end waited for that child too).
-	edit_config '.hooks = {createRuntime: [{path: "/bin/sh", args: ["sh", "-c", "sleep 4343; :"], timeout: 1}]}'
-	set_args true
-	rt_fails_within 10 create --bundle "$B" "$CID"
-	if is_oci_run; then
-		assert_one_line_error oci-run
-		assert_output_contains "timed out after 1s"
-	fi
+	times_out /bin/sh sh -c "sleep 4343; :"
 	sleep 0.2
 	! pgrep -f -x 'sleep 4343' || false
-	run rt list -q
-	[ -z "$output" ]
 }
 
 @test "attack: a hook that leaves its process group is still killed at its timeout" {
 	# It joins the runtime's own group: killing the hook's group alone missed it, and the
 	# wait for it never ended.
-	edit_config '.hooks = {createRuntime: [{path: "/usr/bin/python3", args: ["python3", "-c", "import os, time; os.setpgid(0, os.getpgid(os.getppid())); time.sleep(30)"], timeout: 1}]}'
-	set_args true
-	rt_fails_within 10 create --bundle "$B" "$CID"
-	if is_oci_run; then
-		assert_one_line_error oci-run
-		assert_output_contains "timed out after 1s"
-	fi
+	times_out /usr/bin/python3 python3 -c "import os, time; os.setpgid(0, os.getpgid(os.getppid())); time.sleep(30)"
 }
 
 @test "a timeout of 4294968 s is not cut to 0.7 s (its milliseconds used to overflow an int)" {

@@ -20,6 +20,7 @@
 
 #include "common/safepath.h"
 #include "common/util.h"
+#include "tests/unit/skip.h"
 
 /* Per-run directory, removed by main() even when a test fails before its teardown. */
 static char base[64];
@@ -1012,8 +1013,10 @@ END_TEST
  * private mount namespace in a child). */
 START_TEST(test_procfs_open_refuses_overmounts)
 {
-	if (geteuid() != 0)
+	if (geteuid() != 0) {
+		unit_skip("needs root for a private mount namespace");
 		return;
+	}
 	/* Only a mount id tells a bind of one procfs file over another apart, and under qemu-user
 	 * (no openat2; statx and openat through the emulator) that case is not seen: it needs a
 	 * native kernel. qemu-user is known by its missing seccomp(2), as in test_run_seccomp. */
