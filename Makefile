@@ -330,13 +330,13 @@ cross:
 		else \
 			fail=$$((fail + 1)); printf '%s\n' "$$out" | grep -E ':[EF]:' | sed 's/^/  /'; \
 		fi; \
-		printf '%s\n' "$$out" | grep '^not run under emulation' | sort | uniq -c | sed 's/^ */  /'; \
-		s=$$(printf '%s\n' "$$out" | grep -c '^not run under emulation'); skipped=$$((skipped + s)); \
+		printf '%s\n' "$$out" | grep -aE '^(skipped: |not run under emulation)' | sort | uniq -c | sed 's/^ */  /'; \
+		s=$$(printf '%s\n' "$$out" | grep -acE '^(skipped: |not run under emulation)'); skipped=$$((skipped + s)); \
 		line=$$(printf '%s\n' "$$out" | grep -E '^[0-9]+%: Checks: ' | tail -1); \
 		n=$$(printf '%s\n' "$$line" | sed -nE 's/.*Checks: ([0-9]+).*/\1/p'); checks=$$((checks + $${n:-0})); \
 		echo "$(ARCH) unit $$(basename $$t): $${line:-no result line}"; \
 	done; \
-	echo "$(ARCH): $$pass unit test files passed, $$fail failed; checks: $$((checks - skipped)) passed, $$skipped skipped (not run under emulation, reasons above; they run natively)"; \
+	echo "$(ARCH): $$pass unit test files passed, $$fail failed; checks: $$((checks - skipped)) passed, $$skipped skipped (reasons above: not run under emulation, they run natively; or not possible here)"; \
 	[ $$fail -eq 0 ]
 
 clean:

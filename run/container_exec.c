@@ -286,12 +286,18 @@ static __attribute__((noreturn)) void exec_process(int sync, const oci_process *
 
 /* C: join the namespaces and the init's root, fork G, report its pid and exit. */
 static __attribute__((noreturn)) void join_and_fork(int sync, const int *nsfds, int rootfd,
-						    const oci_process *process,
+						    const int *stdio, const oci_process *process,
 						    const oci_seccomp *seccomp, int procfd,
 						    const oci_exec_opts *o)
 {
 	oci_error err = OCI_ERROR_INIT;
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	/* The relay's ends in place of the caller's terminals (the originals close below). */
+	for (int k = 0; k < 3; k++)
+		if (stdio[k] >= 0 && dup2(stdio[k], k) < 0) {
+			oci_err_errno(&err, errno, "cannot set up the process's stdio");
+			child_fail(sync, &err, 1);
+		}
 	/* Nothing in the container may open our /proc/PID/exe (CVE-2019-5736). */
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	/* The state root and directory are host directories: with CAP_SYS_PTRACE (or a pid
@@ -408,6 +414,9 @@ typedef struct exec_ctx {
 	int proot;	 /* the init's root */
 	int sock[2];
 	int master; /* the pty master kept for a foreground --tty */
+	/* Pipes standing in for the caller's terminals in the foreground without --tty: [k][0]
+	 * is read, [k][1] written; fd k of the process gets the other end. */
+	int relay[3][2];
 	pid_t c, g; /* the joining child; the process, ours to kill until waited for or handed on */
 	sigset_t oldmask;
 	bool blocked;
@@ -419,6 +428,8 @@ static void exec_init(exec_ctx *x, const oci_exec_opts *o)
 	x->o = o;
 	x->rootfd = x->dirfd = x->procfd = x->proot = x->master = -1;
 	x->sock[0] = x->sock[1] = -1;
+	for (int k = 0; k < 3; k++)
+		x->relay[k][0] = x->relay[k][1] = -1;
 	x->c = x->g = -1;
 	for (size_t i = 0; i < N_NS; i++)
 		x->nsfds[i] = -1;
@@ -441,6 +452,10 @@ static void exec_release(exec_ctx *x)
 	oci_closep(&x->sock[0]);
 	oci_closep(&x->sock[1]);
 	oci_closep(&x->master);
+	for (int k = 0; k < 3; k++) {
+		oci_closep(&x->relay[k][0]);
+		oci_closep(&x->relay[k][1]);
+	}
 	if (x->blocked)
 		sigprocmask(SIG_SETMASK, &x->oldmask, NULL);
 	oci_seccomp_release(&x->seccomp);
@@ -572,6 +587,13 @@ static int spawn(exec_ctx *x, oci_error *err)
 {
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, x->sock) < 0)
 		return oci_err_errno(err, errno, "socketpair");
+	/* In the foreground without --tty, a terminal of the caller's is never handed to the
+	 * process (runc hands it pipes there too): whatever it left behind would keep reading
+	 * what is typed to the caller's shell, and writing and setting modes on that terminal,
+	 * after exec returned. Other stdio (files, pipes, sockets) is handed on as it is. */
+	for (int k = 0; k < 3 && !x->o->detach && !x->process.terminal; k++)
+		if (isatty(k) && pipe2(x->relay[k], O_CLOEXEC) < 0)
+			return oci_err_errno(err, errno, "pipe");
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
 		return oci_err_errno(err, errno, "cannot become a subreaper");
 	oci_signals_block(&x->oldmask);
@@ -583,6 +605,10 @@ static int spawn(exec_ctx *x, oci_error *err)
 		       sched_getaffinity(0, sizeof(own_cpus), &own_cpus) == 0;
 	if (initial && oci_process_set_affinity(x->process.exec_cpu_initial, "initial", err) < 0)
 		return -1;
+	int stdio[3] = {-1, -1, -1};
+	for (int k = 0; k < 3; k++)
+		if (x->relay[k][0] >= 0)
+			stdio[k] = x->relay[k][k == 0 ? 0 : 1];
 	x->c = fork();
 	if (initial)
 		sched_setaffinity(0, sizeof(own_cpus), &own_cpus);
@@ -590,10 +616,13 @@ static int spawn(exec_ctx *x, oci_error *err)
 		return oci_err_errno(err, errno, "fork");
 	if (x->c == 0) {
 		close(x->sock[0]);
-		join_and_fork(x->sock[1], x->nsfds, x->proot, &x->process, &x->seccomp, x->procfd,
-			      x->o);
+		join_and_fork(x->sock[1], x->nsfds, x->proot, stdio, &x->process, &x->seccomp,
+			      x->procfd, x->o);
 	}
 	oci_closep(&x->sock[1]);
+	for (int k = 0; k < 3; k++)
+		if (stdio[k] >= 0)
+			oci_closep(&x->relay[k][k == 0 ? 0 : 1]);
 	if (x->st.cgroups && oci_cgroup_enter(x->st.cgroups, x->c, err) < 0)
 		return -1;
 	return oci_sync_send(x->sock[0], OCI_SYNC_GO, NULL, 0, -1, err);
@@ -639,7 +668,9 @@ static int wait_or_detach(exec_ctx *x, int *exit_status, oci_error *err)
 	x->g = -1; /* from here on not ours to kill */
 	if (x->o->detach)
 		return 0;
-	return oci_signals_wait(g, x->master, exit_status, err);
+	int io[3] = {x->relay[0][1], x->relay[1][0], x->relay[2][0]};
+	x->relay[0][1] = -1; /* oci_signals_wait_io closes it */
+	return oci_signals_wait_io(g, x->master, io, exit_status, err);
 }
 
 int oci_container_exec(const oci_runtime *rt, const oci_exec_opts *o, int *exit_status,

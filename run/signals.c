@@ -4,6 +4,7 @@
 #include "run/signals.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
@@ -81,11 +82,12 @@ void oci_signals_reset(void)
 	sigprocmask(SIG_SETMASK, &none, NULL);
 }
 
-/* Copy what is readable from in to out; returns 0 at EOF/EIO, 1 otherwise. */
-static int pump(int in, int out)
+/* Copy what is readable from in (at most max bytes) to out; returns 0 at EOF/EIO, 1
+ * otherwise. */
+static int pump(int in, int out, size_t max)
 {
 	char buf[8192];
-	ssize_t n = read(in, buf, sizeof(buf));
+	ssize_t n = read(in, buf, max < sizeof(buf) ? max : sizeof(buf));
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return 1;
 	if (n <= 0)
@@ -105,6 +107,12 @@ static int decode(int st)
 
 int oci_signals_wait(pid_t pid, int master, int *status, oci_error *err)
 {
+	const int none[3] = {-1, -1, -1};
+	return oci_signals_wait_io(pid, master, none, status, err);
+}
+
+int oci_signals_wait_io(pid_t pid, int master, const int io[3], int *status, oci_error *err)
+{
 	sigset_t all;
 	sigfillset(&all);
 	cleanup_close int sfd = signalfd(-1, &all, SFD_CLOEXEC | SFD_NONBLOCK);
@@ -115,25 +123,38 @@ int oci_signals_wait(pid_t pid, int master, int *status, oci_error *err)
 		fcntl(master, F_SETFL, fcntl(master, F_GETFL) | O_NONBLOCK);
 		oci_terminal_raw(master);
 	}
+	/* The pipes that stand for a terminal of the caller's (io[0] written, io[1] and io[2]
+	 * read): stdin is read only when its pipe has room for what one read gives, so a
+	 * process that reads nothing never blocks us. */
+	int pin = io[0], pout = io[1], perr = io[2];
+	bool pin_ready = false;
 	int st;
 	for (;;) {
 		pid_t w = waitpid(pid, &st, WNOHANG);
 		if (w == pid)
 			break;
 		if (w < 0 && errno == ECHILD) {
+			oci_closep(&pin);
 			oci_terminal_restore();
 			return oci_err(err, OCI_E_STATE, "lost the container process");
 		}
-		struct pollfd pf[3] = {{.fd = sfd, .events = POLLIN},
-				       {.fd = in_open ? STDIN_FILENO : -1, .events = POLLIN},
-				       {.fd = master_open ? master : -1, .events = POLLIN}};
-		if (poll(pf, 3, -1) < 0 && errno != EINTR)
+		bool read_in = in_open || (pin >= 0 && pin_ready);
+		struct pollfd pf[6] = {{.fd = sfd, .events = POLLIN},
+				       {.fd = read_in ? STDIN_FILENO : -1, .events = POLLIN},
+				       {.fd = master_open ? master : -1, .events = POLLIN},
+				       {.fd = pin >= 0 && !pin_ready ? pin : -1, .events = POLLOUT},
+				       {.fd = pout, .events = POLLIN},
+				       {.fd = perr, .events = POLLIN}};
+		if (poll(pf, 6, -1) < 0 && errno != EINTR)
 			break;
 		if (pf[0].revents & POLLIN) {
 			struct signalfd_siginfo si;
 			while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
 				int sig = (int)si.ssi_signo;
-				if (sig == SIGCHLD || sig == SIGURG)
+				/* Ours (SIGPIPE of a write to a closed pipe) are not the caller's.
+				 */
+				if (sig == SIGCHLD || sig == SIGURG ||
+				    si.ssi_pid == (uint32_t)getpid())
 					continue;
 				if (sig == SIGWINCH) {
 					if (master >= 0)
@@ -143,17 +164,41 @@ int oci_signals_wait(pid_t pid, int master, int *status, oci_error *err)
 				kill(pid, sig);
 			}
 		}
-		if (pf[1].revents & (POLLIN | POLLHUP | POLLERR))
-			in_open = pump(STDIN_FILENO, master);
+		if (pf[3].revents & (POLLERR | POLLHUP))
+			oci_closep(&pin); /* nothing reads it any more */
+		else if (pf[3].revents & POLLOUT)
+			pin_ready = true;
+		if (pf[1].revents & (POLLIN | POLLHUP | POLLERR)) {
+			if (in_open)
+				in_open = pump(STDIN_FILENO, master, 8192);
+			else if (pin >= 0 && !pump(STDIN_FILENO, pin, PIPE_BUF))
+				oci_closep(&pin); /* the caller's end of input is the process's */
+			pin_ready = false;
+		}
 		if (pf[2].revents & (POLLIN | POLLHUP | POLLERR))
-			master_open = pump(master, STDOUT_FILENO);
+			master_open = pump(master, STDOUT_FILENO, 8192);
+		if ((pf[4].revents & (POLLIN | POLLHUP | POLLERR)) &&
+		    !pump(pout, STDOUT_FILENO, 8192))
+			pout = -1;
+		if ((pf[5].revents & (POLLIN | POLLHUP | POLLERR)) &&
+		    !pump(perr, STDERR_FILENO, 8192))
+			perr = -1;
 	}
-	/* Drain what the container wrote before it exited. */
-	while (master_open && pump(master, STDOUT_FILENO)) {
+	/* Drain what the container wrote before it exited (not what a process it left behind
+	 * writes after: only what is there now). */
+	while (master_open && pump(master, STDOUT_FILENO, 8192)) {
 		struct pollfd pf = {.fd = master, .events = POLLIN};
 		if (poll(&pf, 1, 0) <= 0)
 			break;
 	}
+	for (int k = 0; k < 2; k++) {
+		int fd = k ? perr : pout;
+		struct pollfd pf = {.fd = fd, .events = POLLIN};
+		while (fd >= 0 && poll(&pf, 1, 0) > 0 && (pf.revents & POLLIN) &&
+		       pump(fd, k ? STDERR_FILENO : STDOUT_FILENO, 8192))
+			;
+	}
+	oci_closep(&pin);
 	oci_terminal_restore();
 	*status = decode(st);
 	return 0;

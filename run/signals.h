@@ -15,4 +15,8 @@ void oci_signals_reset(void);
 /* Wait for pid while forwarding signals and relaying master (-1: none) to stdin/stdout.
  * *status is the shell-style exit status: the exit code, or 128+N when killed by signal N. */
 int oci_signals_wait(pid_t pid, int master, int *status, oci_error *err);
+/* The same, relaying also pipes that stand in for the caller's terminal (-1: none): stdin to
+ * io[0], io[1] to stdout, io[2] to stderr. io[0] is closed here (at the caller's end of
+ * input, or on return); io[1] and io[2] stay the caller's. */
+int oci_signals_wait_io(pid_t pid, int master, const int io[3], int *status, oci_error *err);
 #endif

@@ -99,16 +99,21 @@ bool oci_cgroup_wait_frozen(const char *dir, bool (*frozen)(const char *dir), un
  * again)". */
 const char *oci_cgroup_thaw_again(const char *dir, const char *file, const char *thawed_val,
 				  bool froze);
-/* Thaw again the directories before i that a failed freeze froze (froze[]), v1 freezers and
- * unified directories alike: a half-frozen container is worse than a pause that failed. */
-void oci_cgroup_thaw_back(const oci_cgroup *cg, const bool *froze, size_t i);
+/* What a freeze did to each directory of a cgroup, to undo it when a later one fails. */
+enum oci_cgroup_froze { OCI_FROZE_NONE = 0, OCI_FROZE_V1, OCI_FROZE_V2 };
+/* Thaw again the directories before i that a failed freeze froze (froze[]: which freezer),
+ * v1 freezers and unified directories alike: a half-frozen container is worse than a pause
+ * that failed. */
+void oci_cgroup_thaw_back(const oci_cgroup *cg, const unsigned char *froze, size_t i);
 /* v2.c: freezing one unified directory. Freezing waits up to wait_ms for cgroup.events to
  * say "frozen 1"; when it does not, the directory is thawed again (if this call froze it) and
- * the error says the freeze did not happen. */
+ * the error says the freeze did not happen. Returns 1 when this call froze a directory that
+ * was thawed, 0 when it changed nothing to undo (a thaw; frozen already), -1 on error. */
 #define OCI_CGROUP_FREEZE_WAIT_MS 5000u
 int oci_cgroup_v2_freeze_dir(const char *dir, bool frozen, unsigned wait_ms, oci_error *err);
 /* v1.c: the same for one v1 freezer directory: freezing waits up to wait_ms for freezer.state
- * to say FROZEN, else thaws it again when this call froze it (it was THAWED) and fails. */
+ * to say FROZEN, else thaws it again when this call froze it (it was THAWED) and fails. The
+ * same returns. */
 int oci_cgroup_v1_freeze_dir(const char *dir, bool frozen, unsigned wait_ms, oci_error *err);
 bool oci_cgroup_v2_dir_frozen(const char *dir);
 #endif

@@ -797,16 +797,13 @@ const char *oci_cgroup_thaw_again(const char *dir, const char *file, const char 
 	return r < 0 ? " (and it could not be thawed again)" : " (thawed again)";
 }
 
-void oci_cgroup_thaw_back(const oci_cgroup *cg, const bool *froze, size_t i)
+void oci_cgroup_thaw_back(const oci_cgroup *cg, const unsigned char *froze, size_t i)
 {
 	for (size_t j = 0; j < i; j++) {
-		char buf[64];
 		oci_error ignore = OCI_ERROR_INIT;
-		if (!froze[j])
-			continue;
-		if (oci_cgroup_read(cg->dirs[j], "freezer.state", buf, sizeof(buf)) == 0)
+		if (froze[j] == OCI_FROZE_V1)
 			(void)oci_cgroup_v1_freeze_dir(cg->dirs[j], false, 0, &ignore);
-		else
+		else if (froze[j] == OCI_FROZE_V2)
 			(void)oci_cgroup_v2_freeze_dir(cg->dirs[j], false, 0, &ignore);
 		oci_err_clear(&ignore);
 	}

@@ -447,7 +447,7 @@ int oci_cgroup_v1_freeze_dir(const char *dir, bool frozen, unsigned wait_ms, oci
 	}
 	/* FREEZING until every task stopped: one that cannot be stopped keeps it so */
 	if (!frozen || oci_cgroup_wait_frozen(dir, v1_dir_frozen, wait_ms))
-		return 0;
+		return thawed;
 	if (oci_cgroup_read(dir, "freezer.state", buf, sizeof(buf)) < 0)
 		snprintf(buf, sizeof(buf), "(unreadable)");
 	return oci_err(err, OCI_E_STATE,
@@ -460,41 +460,35 @@ int oci_cgroup_v1_freeze_dir(const char *dir, bool frozen, unsigned wait_ms, oci
 static int v1_freeze(const oci_cgroup *cg, bool frozen, oci_error *err)
 {
 	bool any = false, v1_freezer = false;
+	/* which freezer each directory has (one read of each), then which this call froze, to
+	 * thaw them again when a later one fails (the freeze functions say whether they froze) */
+	cleanup_free unsigned char *kind = calloc(cg->n ? cg->n : 1, 2 * sizeof(*kind));
+	if (!kind)
+		return oci_err_errno(err, ENOMEM, "freezing the cgroup");
+	unsigned char *froze = kind + (cg->n ? cg->n : 1);
 	for (size_t i = 0; i < cg->n; i++) {
 		char buf[64];
 		if (oci_cgroup_read(cg->dirs[i], "freezer.state", buf, sizeof(buf)) == 0)
-			v1_freezer = true;
+			kind[i] = OCI_FROZE_V1, v1_freezer = true;
+		else if (oci_cgroup_read(cg->dirs[i], "cgroup.freeze", buf, sizeof(buf)) == 0)
+			kind[i] = OCI_FROZE_V2;
 	}
-	/* which directories this call froze, to thaw them again when a later one fails */
-	cleanup_free bool *froze = calloc(cg->n ? cg->n : 1, sizeof(*froze));
-	if (!froze)
-		return oci_err_errno(err, ENOMEM, "freezing the cgroup");
 	for (size_t i = 0; i < cg->n; i++) {
 		const char *d = cg->dirs[i];
-		char buf[64];
-		if (oci_cgroup_read(d, "freezer.state", buf, sizeof(buf)) == 0) {
-			any = true;
-			if (oci_cgroup_v1_freeze_dir(d, frozen, OCI_CGROUP_FREEZE_WAIT_MS, err) <
-			    0) {
-				oci_cgroup_thaw_back(cg, froze, i);
-				return -1;
-			}
-			froze[i] = frozen && !strncmp(buf, "THAWED", 6);
-		} else if (oci_cgroup_read(d, "cgroup.freeze", buf, sizeof(buf)) == 0) {
-			/* the unified tree of a hybrid host: only where no v1 freezer froze the
-			 * tasks (as runc), since a task the v1 freezer stopped never reports itself
-			 * frozen to the v2 freezer, whose wait then ran out every time (pause took
-			 * 5 s) */
-			if (frozen && v1_freezer)
-				continue;
-			any = true;
-			if (oci_cgroup_v2_freeze_dir(d, frozen, OCI_CGROUP_FREEZE_WAIT_MS, err) <
-			    0) {
-				oci_cgroup_thaw_back(cg, froze, i);
-				return -1;
-			}
-			froze[i] = frozen && buf[0] == '0';
+		/* the unified tree of a hybrid host: only where no v1 freezer froze the tasks (as
+		 * runc), since a task the v1 freezer stopped never reports itself frozen to the v2
+		 * freezer, whose wait then ran out every time (pause took 5 s) */
+		if (kind[i] == OCI_FROZE_NONE || (kind[i] == OCI_FROZE_V2 && frozen && v1_freezer))
+			continue;
+		any = true;
+		int r = kind[i] == OCI_FROZE_V1
+			    ? oci_cgroup_v1_freeze_dir(d, frozen, OCI_CGROUP_FREEZE_WAIT_MS, err)
+			    : oci_cgroup_v2_freeze_dir(d, frozen, OCI_CGROUP_FREEZE_WAIT_MS, err);
+		if (r < 0) {
+			oci_cgroup_thaw_back(cg, froze, i);
+			return -1;
 		}
+		froze[i] = r == 1 ? kind[i] : OCI_FROZE_NONE;
 	}
 	if (!any && frozen)
 		return oci_err(err, OCI_E_UNSUPPORTED,

@@ -419,27 +419,33 @@ int oci_cgroup_v2_freeze_dir(const char *dir, bool frozen, unsigned wait_ms, oci
 			       "within %u ms%s",
 			       dir, wait_ms,
 			       oci_cgroup_thaw_again(dir, "cgroup.freeze", "0", thawed));
-	return 0;
+	return thawed;
 }
 
 static int v2_freeze(const oci_cgroup *cg, bool frozen, oci_error *err)
 {
 	bool any = false;
-	char buf[64];
-	/* which directories this call froze, to thaw them again when a later one fails */
-	cleanup_free bool *froze = calloc(cg->n ? cg->n : 1, sizeof(*froze));
+	/* which directories this call froze (the freeze says so), to thaw them again when a
+	 * later one fails */
+	cleanup_free unsigned char *froze = calloc(cg->n ? cg->n : 1, sizeof(*froze));
 	if (!froze)
 		return oci_err_errno(err, ENOMEM, "freezing the cgroup");
 	for (size_t i = 0; i < cg->n; i++) {
-		if (oci_cgroup_read(cg->dirs[i], "cgroup.freeze", buf, sizeof(buf)) < 0)
+		if (!cg->dirs[i])
 			continue;
+		oci_error e = OCI_ERROR_INIT;
+		int r =
+		    oci_cgroup_v2_freeze_dir(cg->dirs[i], frozen, OCI_CGROUP_FREEZE_WAIT_MS, &e);
+		if (r < 0 && e.sys_errno == ENOENT)
+			continue; /* no cgroup.freeze there (gone, or the root): no freezer */
 		any = true;
-		if (oci_cgroup_v2_freeze_dir(cg->dirs[i], frozen, OCI_CGROUP_FREEZE_WAIT_MS, err) <
-		    0) {
+		if (r < 0) {
 			oci_cgroup_thaw_back(cg, froze, i);
+			if (err)
+				*err = e;
 			return -1;
 		}
-		froze[i] = frozen && buf[0] == '0';
+		froze[i] = r == 1 ? OCI_FROZE_V2 : OCI_FROZE_NONE;
 	}
 	if (!any && frozen)
 		return oci_err(err, OCI_E_UNSUPPORTED,

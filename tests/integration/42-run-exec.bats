@@ -45,6 +45,16 @@ process_json() {
 		capabilities: {bounding: ["CAP_KILL"], effective: ["CAP_KILL"], permitted: ["CAP_KILL"]}}'
 }
 
+# exec_at_terminal TYPING ARG...: `exec ARG...` from a caller at a terminal
+# (42-run-exec-caller.py: TYPING, its STATUS: and GOT: lines), output in $output.
+exec_at_terminal() {
+	local typing=$1
+	shift
+	run timeout -k 5 30 python3 "$BATS_TEST_DIRNAME/42-run-exec-caller.py" "$typing" \
+		"$RUNTIME" --root "$ROOT" exec "$@"
+	assert_success
+}
+
 @test "exec runs in the container's namespaces and root, with its output and exit status" {
 	start_container
 	run rt exec "$CID" sh -c 'hostname; cat /marker; for n in pid mnt net uts ipc; do readlink /proc/self/ns/$n; done; exit 7'
@@ -433,8 +443,7 @@ process_json() {
 	# Without a session of its own the process kept the caller's terminal as its controlling
 	# terminal, and TIOCSTI on it is allowed to any process of that session: what it pushes,
 	# the caller's shell reads as typed once exec returns (the CVE-2017-5226 class; runc's
-	# exec makes a new session, as oci-run's init always did; in the foreground it also
-	# hands the process pipes, not the terminal: ENOTTY).
+	# exec makes a new session, as oci-run's init always did).
 	[ "$(cat /proc/sys/dev/tty/legacy_tiocsti 2>/dev/null)" = 1 ] || skip "this kernel refuses TIOCSTI to all but CAP_SYS_ADMIN"
 	# the host's python in the container, read-only, to make the ioctl
 	edit_config '.mounts += [{destination: "/usr", type: "bind", source: "/usr", options: ["rbind", "ro"]}]'
@@ -442,26 +451,8 @@ process_json() {
 	ln -s usr/lib64 "$B/rootfs/lib64"
 	start_container
 	# The caller: a session whose controlling terminal is a pty; after exec it reads what
-	# its terminal holds for a second.
-	run timeout -k 5 30 python3 -c 'import os, pty, select, sys
-pid, fd = pty.fork()
-if pid == 0:
-    os.spawnvp(os.P_WAIT, sys.argv[1], sys.argv[1:])
-    r, _, _ = select.select([0], [], [], 1)
-    print("GOT:" + (os.read(0, 100).decode(errors="replace") if r else "nothing"), flush=True)
-    os._exit(0)
-out = b""
-while True:
-    try:
-        b = os.read(fd, 1024)
-    except OSError:
-        break
-    if not b:
-        break
-    out += b
-os.waitpid(pid, 0)
-sys.stdout.write(out.decode(errors="replace"))
-' "$RUNTIME" --root "$ROOT" exec "$CID" /usr/bin/python3 -c 'import fcntl, termios, sys
+	# its terminal holds. Detached, as the caller's terminal is handed on only then.
+	exec_at_terminal "" --detach "$CID" /usr/bin/python3 -c 'import fcntl, termios, sys
 try:
     for c in b"echo INJECTED\n":
         fcntl.ioctl(0, termios.TIOCSTI, bytes([c]))
@@ -472,4 +463,33 @@ except OSError as e:
 	assert_output_contains "refused: "
 	[[ "$output" != *"GOT:echo INJECTED"* ]]
 	assert_output_contains "GOT:nothing"
+}
+
+@test "attack: a process exec'd from a terminal without --tty reads nothing typed to the caller after exec returns" {
+	# It used to get the caller's terminal itself as stdin: a process it left behind kept
+	# reading what the caller typed next (a password at a sudo prompt). In the foreground a
+	# terminal of the caller's is relayed through pipes (runc's way) and closed at its exit.
+	peer_is runc "waits for the end of its output pipes, which what is left behind holds"
+	start_container
+	exec_at_terminal 'after:typed-later\n' "$CID" sh -c 'exec 3<&0; (cat <&3 >/dev/shm/stolen) & echo left-a-reader'
+	assert_output_contains "left-a-reader"
+	assert_output_contains "GOT:typed-later"
+	sleep 0.3
+	run rt exec "$CID" cat /dev/shm/stolen
+	assert_success
+	[ -z "$output" ]
+}
+
+@test "exec in the foreground from a terminal without --tty: input, output and the exit status still pass" {
+	start_container
+	exec_at_terminal "" "$CID" sh -c 'echo to-stdout; echo to-stderr >&2; [ -t 0 ] || echo stdin-not-a-tty; exit 3'
+	assert_output_contains "to-stdout"
+	assert_output_contains "to-stderr"
+	assert_output_contains "stdin-not-a-tty"
+	assert_output_contains "STATUS:3"
+	# input typed at the terminal reaches the process, and its end (^D) ends the process's
+	exec_at_terminal 'during:hello-in\n\x04' "$CID" sh -c 'read -r line; echo "read:$line"; cat; echo eof-seen'
+	assert_output_contains "read:hello-in"
+	assert_output_contains "eof-seen"
+	assert_output_contains "STATUS:0"
 }

@@ -547,11 +547,15 @@ START_TEST(test_v2_freeze_that_never_happens)
 	ck_assert_str_eq(get("unified/oci-run/c/cgroup.freeze"), "1\n");
 	oci_err_clear(&err);
 
-	/* the kernel says frozen: success, frozen */
+	/* the kernel says frozen: success, frozen, and this call froze it (1: to undo) */
 	put("unified/oci-run/c/cgroup.freeze", "0\n");
 	put("unified/oci-run/c/cgroup.events", "populated 1\nfrozen 1\n");
-	ck_assert_int_eq(oci_cgroup_v2_freeze_dir(dir, true, 50, &err), 0);
+	ck_assert_int_eq(oci_cgroup_v2_freeze_dir(dir, true, 50, &err), 1);
 	ck_assert_str_eq(get("unified/oci-run/c/cgroup.freeze"), "1\n");
+	/* frozen already, or a thaw: nothing this call would undo */
+	ck_assert_int_eq(oci_cgroup_v2_freeze_dir(dir, true, 50, &err), 0);
+	ck_assert_int_eq(oci_cgroup_v2_freeze_dir(dir, false, 50, &err), 0);
+	ck_assert_str_eq(get("unified/oci-run/c/cgroup.freeze"), "0\n");
 	unhost();
 }
 END_TEST
@@ -662,10 +666,14 @@ START_TEST(test_v1_freeze_that_never_happens)
 	oci_err_clear(&err);
 	freezing_kernel_stop(&k, state);
 
-	/* the kernel says FROZEN: success, frozen */
+	/* the kernel says FROZEN: success, frozen, and this call froze it (1: to undo) */
 	put("freezer/oci-run/c/freezer.state", "THAWED\n");
-	ck_assert_int_eq(oci_cgroup_v1_freeze_dir(dir, true, 50, &err), 0);
+	ck_assert_int_eq(oci_cgroup_v1_freeze_dir(dir, true, 50, &err), 1);
 	ck_assert_str_eq(get("freezer/oci-run/c/freezer.state"), "FROZEN\n");
+	/* frozen already, or a thaw: nothing this call would undo */
+	ck_assert_int_eq(oci_cgroup_v1_freeze_dir(dir, true, 50, &err), 0);
+	ck_assert_int_eq(oci_cgroup_v1_freeze_dir(dir, false, 50, &err), 0);
+	ck_assert_str_eq(get("freezer/oci-run/c/freezer.state"), "THAWED\n");
 	unhost();
 }
 END_TEST
