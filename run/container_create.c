@@ -409,7 +409,12 @@ static int prepare_state(creation *c, const oci_bundle_config *b, const ns_plan 
 	if (prepare_dir_state(&c->d, c->rt, c->opts->id, c->opts->bundle, b, ns->own_pidns, err) <
 	    0)
 		return -1;
-	if (!(ns->clone_flags & CLONE_NEWUSER) && ns->join_user_fd < 0 &&
+	/* Not into a joined mount namespace: the join goes by path, and after the setns the
+	 * host's cgroup paths would be the other container's files (made by its processes). */
+	bool joins_mountns = false;
+	for (int i = 0; i < ns->njoin; i++)
+		joins_mountns |= ns->join_types[i] == CLONE_NEWNS;
+	if (!(ns->clone_flags & CLONE_NEWUSER) && ns->join_user_fd < 0 && !joins_mountns &&
 	    b->cfg.linux_.n_net_devices == 0) {
 		oci_err_clear(err);
 		c->d.st.cgroups = oci_cgroup_create_unified(&c->d.cgm, b->cfg.linux_.cgroups_path,

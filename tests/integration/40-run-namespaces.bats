@@ -116,6 +116,39 @@ runtime_has_ns() {
 	[ "$output" != "$(readlink /proc/self/ns/net)" ]
 }
 
+@test "mount namespace joined by path: the container is in every cgroup of its own, whatever the other container planted there" {
+	# The joined namespace is another container's, whose process makes files of its own at
+	# the host's cgroup paths (its /sys is its rootfs'): a join by path after the setns wrote
+	# '0' into those, and the container ran outside its devices, memory and pids cgroups.
+	is_oci_run || skip_peer "runc sets up no rootfs in a joined mount namespace without /proc (open /proc/self/mountinfo)"
+	setup_bundle private
+	edit_config '.root.readonly = false | .mounts |= map(select(.destination | startswith("/sys") | not))'
+	local h hier=()
+	for h in /sys/fs/cgroup/*/; do
+		h=${h%/}
+		hier+=("${h##*/}")
+	done
+	set_args sh -c 'for h in "$@"; do mkdir -p "/sys/fs/cgroup/$h/oci-ns-'"$CID"'-b" && : >"/sys/fs/cgroup/$h/oci-ns-'"$CID"'-b/tasks"; done; : >/planted; exec sleep 100' sh "${hier[@]}"
+	rt_create "$CID-a" || { cat "$BATS_TEST_TMPDIR/create.err"; false; }
+	rt start "$CID-a"
+	for _ in $(seq 100); do [ -e "$B/rootfs/planted" ] && break; sleep 0.05; done
+	[ -e "$B/rootfs/planted" ]
+	apid=$(rt_state_field "$CID-a" pid)
+	# this one's root is a directory of the other's (at a path the host has too, which
+	# create checks); nothing of the host's is mounted in it
+	mkdir "$B/inner"
+	make_rootfs "$B/rootfs$B/inner"
+	edit_config ".root.path = \"$B/inner\" | .mounts = [] | .linux.maskedPaths = [] | .linux.readonlyPaths = []
+		| .linux.cgroupsPath = \"/oci-ns-$CID-b\"
+		| .linux.namespaces |= map(if .type == \"mount\" then .path = \"/proc/$apid/ns/mnt\" else . end)"
+	set_args sleep 100
+	rt_create "$CID-b" || { cat "$BATS_TEST_TMPDIR/create.err"; false; }
+	bpid=$(rt_state_field "$CID-b" pid)
+	cat "/proc/$bpid/cgroup"
+	[ "$(grep -c . "/proc/$bpid/cgroup")" = "$(grep -c ":/oci-ns-$CID-b\$" "/proc/$bpid/cgroup")" ]
+	[ ! -s "$B/rootfs/sys/fs/cgroup/devices/oci-ns-$CID-b/tasks" ]
+}
+
 @test "session keyring: a keyring of the container's own unless --no-new-keyring" {
 	[ -r /proc/keys ] || skip "no /proc/keys (kernel without keyrings)"
 	# runc's (and oci-run's) name is _ses.ID; crun 1.8 names the keyring ID
