@@ -708,7 +708,10 @@ static int do_mount(const oci_mount_ctx *ctx, int rootfd, const oci_config_mount
 				return -1;
 		}
 		if (!strcmp(type, "tmpfs") && has_option(options, "tmpcopyup")) {
-			/* target still names the covered directory: copy it into the new tmpfs. */
+			/* target still names the covered directory: copy it into the new tmpfs,
+			 * in the container's cgroups (the copy is its memory, its I/O and CPU) */
+			if (ctx->cgroups_ready && ctx->cgroups_ready(ctx->cgroups_arg, err) < 0)
+				return -1;
 			cleanup_close int fresh =
 			    oci_safe_open(rootfd, dest, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0, err);
 			if (fresh < 0 ||

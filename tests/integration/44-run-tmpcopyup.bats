@@ -83,3 +83,20 @@ while True:
 		rt delete --force "$CID" >/dev/null 2>&1 || true
 	done
 }
+
+@test "attack: the copy counts against the container's memory cgroup, not the caller's" {
+	# The image's files copied into the tmpfs are the container's memory: copied before the
+	# init joined its memory cgroup (v1), 30 MiB sat in the tmpfs charged to whoever ran
+	# create, outside any memory limit of the container (one of 64 MiB held 200 MiB).
+	head -c 30M /dev/zero >"$B/rootfs/data/big"
+	edit_config ".linux.cgroupsPath = \"/oci-test-$CID\""
+	# first, before the cgroup mount (which has the init join its cgroups for its own sake)
+	edit_config '.mounts = [{"destination": "/data", "type": "tmpfs", "source": "tmpfs", "options": ["rw", "rprivate", "nosuid", "nodev", "tmpcopyup"]}] + .mounts'
+	# v1 or v2: what the container's memory cgroup holds, in MiB
+	set_args sh -c 'f=/sys/fs/cgroup/memory/memory.usage_in_bytes; [ -e $f ] || f=/sys/fs/cgroup/memory.current; echo $(($(cat $f) >> 20)); du -sm /data'
+	run rt run --bundle "$B" "$CID"
+	assert_success
+	echo "$output"
+	[[ "${lines[1]}" == 3?$'\t'/data ]]
+	[ "${lines[0]}" -ge 30 ] || { echo "the container's memory cgroup holds ${lines[0]} MiB" >&2; false; }
+}
