@@ -330,12 +330,18 @@ START_TEST(test_remove_tree_deep)
 				snprintf(n, sizeof(n), "w%d", k);
 				ck_assert_int_eq(mkdirat(cur, n, k % 2 ? 0755 : 0500), 0);
 			}
-		ck_assert_int_eq(mkdirat(cur, "d", i % 7 ? 0755 : 0500), 0);
+		/* The d made at step i is 0500 when i % 7 == 0, else 0755; it is made 0700 and
+		 * given that mode once filled (at the next step), so that an unprivileged caller
+		 * can build the tree too (root writes into a 0500 directory regardless). */
+		ck_assert_int_eq(mkdirat(cur, "d", 0700), 0);
 		int next = openat(cur, "d", O_RDONLY | O_DIRECTORY);
 		ck_assert_int_ge(next, 0);
+		if (i > 0)
+			ck_assert_int_eq(fchmod(cur, (i - 1) % 7 ? 0755 : 0500), 0);
 		close(cur);
 		cur = next;
 	}
+	ck_assert_int_eq(fchmod(cur, 999 % 7 ? 0755 : 0500), 0);
 	close(cur);
 	ck_assert_int_eq(getrlimit(RLIMIT_NOFILE, &old), 0);
 	low.rlim_max = old.rlim_max;
