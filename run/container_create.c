@@ -404,8 +404,8 @@ static int prepare_state(creation *c, const oci_bundle_config *b, const ns_plan 
 		return oci_err_prefix(err, "config.json");
 	/* The init joins the cgroups only once they have their limits and device list. Where it
 	 * joins them itself (no user namespace, no network device to move in before GO), only
-	 * the unified directory it is cloned into is made now: the rest is made while it builds
-	 * its mounts (finish_cgroups). */
+	 * the unified directory it is cloned into is made now: the rest is made while it makes
+	 * its network namespace and sets itself up, before its mounts (finish_cgroups). */
 	if (prepare_dir_state(&c->d, c->rt, c->opts->id, c->opts->bundle, b, ns->own_pidns, err) <
 	    0)
 		return -1;
@@ -658,7 +658,7 @@ static int send_to_init(int sock, int type, const char *data, size_t len, oci_er
 	return -1;
 }
 
-/* Phase 4, while the init builds its mounts (cgroups_later): the other hierarchies'
+/* Phase 4, while the init sets itself up (cgroups_later): the other hierarchies'
  * directories, recorded, checked and given their limits and device filter, then each
  * directory to the init and the word that it may join them; config.json last, which
  * nothing of the init's reads. */

@@ -138,11 +138,6 @@ static int join_cgroups(init_wait *w, oci_error *err)
 	return r;
 }
 
-static int join_cgroups_cb(void *arg, oci_error *err)
-{
-	return join_cgroups(arg, err);
-}
-
 /* A new time namespace: unshare it (only our children would enter it), write the clock
  * offsets while nobody is inside yet, then enter it ourselves. */
 static int enter_timens(const oci_config_linux *l, oci_error *err)
@@ -322,13 +317,12 @@ void oci_init_main(oci_init_args *a)
 			      .new_cgroupns = a->new_cgroupns,
 			      .shared_mountns = !oci_config_find_namespace(cfg, "mount"),
 			      .trees = a->mount_trees,
-			      .sources = sources.fds,
-			      .cgroups_ready = join_cgroups_cb,
-			      .cgroups_arg = &wait};
-	if (oci_mounts_prepare(&mctx, &err) < 0)
-		fail(a, &err);
-	/* before the hooks and anything else of the container's */
-	if (join_cgroups(&wait, &err) < 0)
+			      .sources = sources.fds};
+	/* The mounts are the config's: what they cost (mount tables, a tmpcopyup copy, a
+	 * cgroup mount showing our cgroups) is the container's, so its cgroups are joined
+	 * first; before them, this side's work overlapped the runtime's (the network
+	 * namespace, above, the most). */
+	if (join_cgroups(&wait, &err) < 0 || oci_mounts_prepare(&mctx, &err) < 0)
 		fail(a, &err);
 
 	/* The runtime's hooks, when the config has any: without, the round trip (two context

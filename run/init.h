@@ -34,9 +34,9 @@ typedef struct oci_init_args {
 	bool cloned_into_unified;
 	/* cgroups holds only the unified directory the init was cloned into: the runtime sends
 	 * every directory once it has made them and written their limits (OCI_SYNC_CGROUP,
-	 * OCI_SYNC_CGROUPS_READY), and the init joins them before anything of the container's
-	 * runs, or anything of its own depends on them (a cgroup mount or namespace, a
-	 * scheduler policy). */
+	 * OCI_SYNC_CGROUPS_READY), and the init joins them before its mounts (the config's, whose
+	 * cost is the container's) and before a cgroup namespace or a scheduler policy that
+	 * depends on them. */
 	bool cgroups_later;
 	/* new_netns, not made by the clone: the init unshares it before anything else */
 	bool unshare_net;

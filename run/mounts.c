@@ -680,8 +680,6 @@ static int do_mount(const oci_mount_ctx *ctx, int rootfd, const oci_config_mount
 		if (bind_onto(src, target, flags, rbind, &rec, err) < 0)
 			return oci_err_prefix(err, "mount '%s'", dest);
 	} else if (!strcmp(type, "cgroup")) {
-		if (ctx->cgroups_ready && ctx->cgroups_ready(ctx->cgroups_arg, err) < 0)
-			return -1;
 		int v1 = oci_cgroup_mount_unified(target, flags, ctx->new_cgroupns, err);
 		if (v1 < 0 || (v1 > 0 && mount_cgroups(rootfd, dest, target, flags,
 						       ctx->new_cgroupns, err) < 0))
@@ -709,9 +707,8 @@ static int do_mount(const oci_mount_ctx *ctx, int rootfd, const oci_config_mount
 		}
 		if (!strcmp(type, "tmpfs") && has_option(options, "tmpcopyup")) {
 			/* target still names the covered directory: copy it into the new tmpfs,
-			 * in the container's cgroups (the copy is its memory, its I/O and CPU) */
-			if (ctx->cgroups_ready && ctx->cgroups_ready(ctx->cgroups_arg, err) < 0)
-				return -1;
+			 * in the container's cgroups (the copy is its memory, its I/O and CPU: the
+			 * init joined them before its mounts) */
 			cleanup_close int fresh =
 			    oci_safe_open(rootfd, dest, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0, err);
 			if (fresh < 0 ||

@@ -23,11 +23,6 @@ typedef struct oci_mount_ctx {
 	const char *const *cgroup_rel; /* unused for now: per-controller cgroup of the container */
 	const int *trees;   /* per mount: a detached tree made by the runtime (-1: none), or NULL */
 	const int *sources; /* per mount: oci_mounts_recv_sources' copy (-1: none), or NULL */
-	/* called before a mount of type "cgroup", which shows the init's own cgroups, and a
-	 * tmpcopyup copy, which is the container's memory: they must be joined (NULL: they
-	 * are) */
-	int (*cgroups_ready)(void *arg, oci_error *err);
-	void *cgroups_arg;
 } oci_mount_ctx;
 
 /* The detached trees of the id-mapped mounts, one slot per config mount (-1: none). */
