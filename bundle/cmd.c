@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "common/json.h"
+#include "common/log.h"
 #include "common/spec.h"
 #include "common/util.h"
 
@@ -211,7 +212,14 @@ int oci_bundle_cmd_validate(oci_bundle_opts *o, oci_error *err)
 		return -1;
 	size_t i;
 	json_t *p;
-	json_array_foreach(problems, i, p) printf("%s\n", json_string_value(p));
+	/* each quotes config.json's text: its control bytes escaped, one line each */
+	json_array_foreach(problems, i, p)
+	{
+		cleanup_free char *line = oci_log_escape(json_string_value(p));
+		if (!line)
+			return oci_err_errno(err, ENOMEM, "cannot allocate");
+		printf("%s\n", line);
+	}
 	if (n == 0)
 		printf("%s is valid\n", CONFIG);
 	if (oci_flush_stdout(err) < 0)

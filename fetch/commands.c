@@ -564,8 +564,11 @@ static int cache_list(oci_cache *store, oci_error *err)
 		localtime_r(&v[i].used, &tm);
 		strftime(when, sizeof(when), "%Y-%m-%d %H:%M", &tm);
 		oci_progress_human(v[i].size, sz, sizeof(sz));
-		printf("%-71s %10s  %s%s\n", v[i].name, sz, when,
-		       v[i].partial ? "  (partial)" : "");
+		/* a partial download's name is whoever wrote it's: its control bytes escaped */
+		cleanup_free char *name = oci_log_escape(v[i].name);
+		if (!name)
+			return oci_err_errno(err, ENOMEM, "cannot list the cache");
+		printf("%-71s %10s  %s%s\n", name, sz, when, v[i].partial ? "  (partial)" : "");
 		total += v[i].size;
 	}
 	oci_progress_human(total, sz, sizeof(sz));

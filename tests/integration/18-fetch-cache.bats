@@ -119,6 +119,17 @@ teardown() {
 	[ -L "$T/c/sha256/$(printf 'f%.0s' $(seq 1 64))" ]
 }
 
+@test "attack: cache list prints a name another user put in the cache with its control bytes escaped" {
+	# a cache others can write: a partial download's name is theirs to choose, and its ESC
+	# sequences (window title, screen clear) and newline reached the terminal of the lister
+	"$OCI_FETCH" -q --cache "$T/c" -o "$T/l1" "$REGISTRY/test/two:latest"
+	echo part >"$T/c/sha256/.partial-"$'\e]0;PWNED\a\e[2J\nforged'
+	run -0 "$OCI_FETCH" cache list --cache "$T/c"
+	[[ "$output" != *$'\e'* ]]
+	assert_output_contains '.partial-\x1b]0;PWNED\x07\x1b[2J\nforged'
+	[ "${#lines[@]}" = 4 ]
+}
+
 @test "cache: wrong use is said in one line" {
 	run "$OCI_FETCH" cache prune
 	assert_failure

@@ -271,6 +271,20 @@ runnable_bundle() {
 	[ "${#lines[@]}" = 9 ]
 }
 
+@test "attack: validate prints a hostile config.json's text with its control bytes escaped" {
+	# a value validate quotes back: its ESC sequences (window title, screen clear) reached the
+	# terminal, and its newline forged a line of the report
+	make_rootfs "$B/rootfs"
+	"$OCI_BUNDLE" spec --bundle "$B"
+	jq '.process.cwd = "rel\u001b]0;PWNED\u0007\u001b[2J\nconfig.json is valid"' "$B/config.json" >"$B/c"
+	mv "$B/c" "$B/config.json"
+	run "$OCI_BUNDLE" validate "$B"
+	assert_failure 1
+	[ "${lines[0]}" = "process.cwd: 'rel\\x1b]0;PWNED\\x07\\x1b[2J\\nconfig.json is valid' is not an absolute path" ]
+	[ "${#lines[@]}" = 2 ]
+	[[ "$output" != *$'\e'* ]]
+}
+
 @test "validate: a user namespace needs id mappings, mappings need a user namespace" {
 	make_rootfs "$B/rootfs"
 	"$OCI_BUNDLE" spec --bundle "$B" --rootless
