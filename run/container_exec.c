@@ -525,6 +525,12 @@ static int load_container(const oci_runtime *rt, exec_ctx *x, oci_error *err)
 		return oci_err(
 		    err, OCI_E_INVALID,
 		    "cannot allocate tty if oci-run will detach without setting console socket");
+	/* As run's (oci_terminal_check_stdin): a relay from what is not a terminal never
+	 * delivers an end of input to the pty, so an interactive process waited for ever. */
+	if (x->process.terminal && !o->detach && !o->console_socket && !isatty(STDIN_FILENO))
+		return oci_err(err, OCI_E_INVALID,
+			       "--tty but stdin is not a terminal: run exec from a terminal, pass "
+			       "--detach with --console-socket, or drop --tty");
 	if (!x->process.terminal && o->console_socket)
 		return oci_err(
 		    err, OCI_E_INVALID,

@@ -371,6 +371,17 @@ exec_at_terminal() {
 	[ "${lines[1]}" = 0 ]
 }
 
+@test "exec --tty in the foreground with no terminal on stdin fails at once and says what to do" {
+	# It used to relay /dev/null to the pty: an interactive shell never saw an end of input
+	# and exec waited for ever (runc: "open /dev/tty: no such device or address").
+	start_container
+	rt_fails_within 10 exec -t "$CID" sh
+	if is_oci_run; then
+		assert_one_line_error oci-run
+		assert_output_contains "--tty but stdin is not a terminal"
+	fi
+}
+
 @test "exec --tty: the pty belongs to the exec's user, and process.consoleSize is its size" {
 	peer_is crun "leaves exec's pty owned by root"
 	require_cmd python3
