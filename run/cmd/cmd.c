@@ -7,6 +7,7 @@
 
 #include "common/cli.h"
 #include "common/util.h"
+#include "run/state.h"
 
 enum { OPT_HELP = 'h' };
 
@@ -31,6 +32,9 @@ const char *oci_cmd_one_id(int argc, char **argv, const char *usage, oci_error *
 		oci_err(err, OCI_E_INVALID, "%s: expected exactly one container id", argv[0]);
 		return NULL;
 	}
+	/* "" is the answer after --help: an empty id is refused here, not taken for it */
+	if (!argv[cli.index][0] && oci_state_check_id(argv[cli.index], err) < 0)
+		return NULL;
 	return argv[cli.index];
 }
 

@@ -290,6 +290,21 @@ wait_children() {
 	assert_output_contains "does not exist"
 }
 
+@test "an empty container id is refused in one line by every command that takes one" {
+	is_crun && skip "crun 1.8 names the missing status file instead"
+	# start and state took "" for the answer after --help and exited 0 having done nothing
+	for c in state start pause resume kill delete ps events; do
+		run rt "$c" ""
+		assert_failure
+		[ "${#lines[@]}" -eq 1 ] || { echo "$c: ${#lines[@]} lines"; false; }
+		if is_oci_run; then
+			assert_output_contains "invalid container id ''"
+		fi
+	done
+	run rt state --help
+	assert_success
+}
+
 @test "errors: bad bundle, bad id, bad executable" {
 	run rt create --bundle "$BATS_TEST_TMPDIR/nope" "$CID"
 	assert_failure
