@@ -109,7 +109,9 @@ static const char spec_description[] =
     "From an image, args = Entrypoint + Cmd, env = the default PATH + Env + --env, User resolved\n"
     "in BUNDLE/rootfs's /etc/passwd and /etc/group, no terminal; StopSignal, Labels and\n"
     "ExposedPorts become annotations, and Volumes become tmpfs mounts (empty, unlike docker's\n"
-    "volumes: the image's files there are hidden).\n"
+    "volumes: the image's files there are hidden). Labels whose keys runtimes act on\n"
+    "(org.systemd.property., org.criu., run.oci., io.katacontainers., dev.gvisor., cdi.k8s.io/)\n"
+    "are left out with a warning: --annotation gives one if you trust the image.\n"
     "\n" ARGS_RULE;
 static const char edit_description[] =
     "Change BUNDLE/config.json in place (atomically), keeping everything the edits do not name.\n"

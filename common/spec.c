@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "common/json.h"
+#include "common/log.h"
 #include "common/passwd.h"
 #include "common/safepath.h"
 #include "common/util.h"
@@ -340,8 +341,32 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
+/* Annotation keys a runtime or a tool around it acts on: from an image's label, each would let
+ * the image change what happens on the host. The image-spec's conversion allows a converter to
+ * leave out labels its security policy finds unsafe, saying so (umoci copies them all). */
+static const struct {
+	const char *prefix, *who;
+} acted_on[] = {
+    {"org.systemd.property.", "runc and crun set them on the container's systemd unit"},
+    {"org.criu.", "runc's org.criu.config names a CRIU configuration file for checkpoint"},
+    {"run.oci.", "crun's: handlers, hook output files, cgroup delegation, seccomp"},
+    {"io.katacontainers.", "Kata's: hypervisor, kernel and agent settings"},
+    {"dev.gvisor.", "gVisor's: mounts and sandbox settings"},
+    {"cdi.k8s.io/", "CDI device requests: host devices injected into the container"},
+};
+
+/* The prefix of acted_on that key starts with, or -1. */
+static int acted_on_key(const char *key)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(acted_on); i++)
+		if (!strncmp(key, acted_on[i].prefix, strlen(acted_on[i].prefix)))
+			return (int)i;
+	return -1;
+}
+
 /* Labels, StopSignal, ExposedPorts and the image's identity as annotations, with the keys of
- * the image-spec's conversion rules (labels first, so the derived keys win a clash). */
+ * the image-spec's conversion rules (labels first, so the derived keys win a clash). A label
+ * a runtime acts on (acted_on) is left out with a warning: --annotation gives it. */
 static int image_annotations(json_t *spec, json_t *top, json_t *cfg, oci_error *err)
 {
 	json_t *ann, *labels = NULL, *ports = NULL, *v;
@@ -360,6 +385,14 @@ static int image_annotations(json_t *spec, json_t *top, json_t *cfg, oci_error *
 			if (!*k)
 				return oci_err(err, OCI_E_INVALID,
 					       "config.Labels: a label with an empty name");
+			int a = acted_on_key(k);
+			if (a >= 0) {
+				log_warn("the image's label '%s' is not made an annotation: keys "
+					 "'%s...' are acted on (%s); give it with --annotation if "
+					 "you trust the image",
+					 k, acted_on[a].prefix, acted_on[a].who);
+				continue;
+			}
 			if (add_annotation(ann, k, json_string_value(v), err) < 0)
 				return -1;
 		}

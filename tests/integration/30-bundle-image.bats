@@ -308,6 +308,41 @@ opened() {
 	fi
 }
 
+@test "an image's labels that runtimes act on do not become annotations (crun gave the user the caller's groups)" {
+	# crun acts on run.oci.keep_original_groups: with it the container's user kept the
+	# groups of whoever ran crun (root's 0 and 6 'disk' here: raw disks); runc on
+	# org.criu.config (a CRIU configuration file, whose action-script runs on the host at
+	# checkpoint) and org.systemd.property.* (the unit's properties)
+	image '{"Cmd":["/bin/id","-G"],"User":"1000",
+		"Labels":{"run.oci.keep_original_groups":"1","org.criu.config":"/tmp/evil.conf",
+			"org.systemd.property.ExecStopPost":"/bin/evil","cdi.k8s.io/x":"nvidia.com/gpu=all",
+			"maintainer":"me"}}'
+	run "$OCI_BUNDLE" spec -b "$B" --from-image
+	assert_success
+	C=$B/config.json
+	[ "$(jq -c '.annotations | keys - [
+		"org.opencontainers.image.architecture", "org.opencontainers.image.created",
+		"org.opencontainers.image.os"]' "$C")" = '["maintainer"]' ]
+	for k in run.oci.keep_original_groups org.criu.config org.systemd.property.ExecStopPost \
+		cdi.k8s.io/x; do
+		assert_output_contains "the image's label '$k' is not made an annotation"
+	done
+	[ "${#lines[@]}" -eq 4 ]
+	if [ "$(id -u)" = 0 ] && command -v crun >/dev/null; then
+		local id="ocib-$$-groups"
+		# crun 1.8 refuses runtime-spec versions newer than it knows
+		jq '.ociVersion = "1.0.2-dev"' "$C" >"$C.crun" && mv "$C.crun" "$C"
+		run setpriv --groups=0,6 timeout -k 5 60 crun --root "$BATS_TEST_TMPDIR/crun" run \
+			--bundle "$B" "$id" </dev/null
+		crun --root "$BATS_TEST_TMPDIR/crun" delete -f "$id" >/dev/null 2>&1 || true
+		assert_success
+		[ "$output" = "1000 50" ] || { echo "the container's groups: $output"; false; }
+	fi
+	# the caller may still give one: --annotation is the user's, not the image's
+	"$OCI_BUNDLE" spec -b "$B" --from-image --force --annotation org.criu.config=/etc/criu.conf
+	[ "$(jq -r '.annotations["org.criu.config"]' "$C")" = /etc/criu.conf ]
+}
+
 @test "an image's Volumes are capped (4096): 200000 of them are refused at once, not compared with each other" {
 	# each volume was compared with every mount before it (200000^2/2 steps, half an hour of
 	# CPU), and a runtime cannot make that many mounts anyway
