@@ -167,7 +167,13 @@ int oci_state_write_file(int dirfd, const char *name, const void *data, size_t l
 		      : snprintf(tmp, sizeof(tmp), ".%s.tmp%d", name, (int)getpid());
 	if (n < 0 || (size_t)n >= sizeof(tmp))
 		return oci_err(err, OCI_E_INVALID, "path too long: '%s'", name);
-	int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, mode);
+	/* Created new (O_EXCL): the name is predictable, and in a directory others can write
+	 * (a --pid-file in /tmp) a hard link planted under it would be written through. What is
+	 * there (ours, left by a crash, or planted) is unlinked once, never opened. */
+	const int flags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC;
+	int fd = openat(dirfd, tmp, flags, mode);
+	if (fd < 0 && errno == EEXIST && unlinkat(dirfd, tmp, 0) == 0)
+		fd = openat(dirfd, tmp, flags, mode);
 	if (fd < 0)
 		return oci_err_errno(err, errno, "cannot create '%s'", tmp);
 	if (oci_write_all(fd, data, len, err) < 0 || fchmod(fd, mode) < 0) {

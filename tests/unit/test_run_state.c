@@ -358,6 +358,36 @@ START_TEST(test_write_file)
 }
 END_TEST
 
+/* --pid-file in a directory someone else can write (/tmp): the temporary name is predictable
+ * (the runtime's pid), and a hard link planted there to another file was opened, truncated,
+ * written with the pid and renamed into place: the file it linked to lost its content. */
+START_TEST(test_write_file_planted_temp)
+{
+	oci_error err = OCI_ERROR_INIT;
+	ck_assert_int_eq(mkdirat(tmpfd, "pub", 01777), 0);
+	int pub = openat(tmpfd, "pub", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	ck_assert_int_ge(pub, 0);
+	int v = openat(tmpfd, "victim", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	ck_assert_int_ge(v, 0);
+	ck_assert_int_eq(write(v, "precious", 8), 8);
+	close(v);
+	char planted[64];
+	snprintf(planted, sizeof(planted), ".pid.tmp%d", (int)getpid());
+	ck_assert_int_eq(linkat(tmpfd, "victim", pub, planted, 0), 0);
+	ck_assert_msg(oci_state_write_file(pub, "pid", "42", 2, 0644, &err) == 0, "%s", err.msg);
+	char *text = NULL;
+	size_t len = 0;
+	ck_assert_int_eq(oci_read_file_at(tmpfd, "victim", 100, &text, &len, &err), 0);
+	ck_assert_msg(len == 8 && !memcmp(text, "precious", 8), "the linked file now holds '%.*s'",
+		      (int)len, text);
+	free(text);
+	ck_assert_int_eq(oci_read_file_at(pub, "pid", 100, &text, &len, &err), 0);
+	ck_assert_int_eq(memcmp(text, "42", 2), 0);
+	free(text);
+	close(pub);
+}
+END_TEST
+
 START_TEST(test_load)
 {
 	oci_error err = OCI_ERROR_INIT;
@@ -736,6 +766,7 @@ int main(void)
 	tcase_add_test(tc, test_pidfs_identity);
 	tcase_add_test(tc, test_status_names);
 	tcase_add_test(tc, test_state_json);
+	tcase_add_test(tc, test_write_file_planted_temp);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
