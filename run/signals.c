@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -191,12 +192,16 @@ int oci_signals_wait_io(pid_t pid, int master, const int io[3], int *status, oci
 		if (poll(&pf, 1, 0) <= 0)
 			break;
 	}
+	/* A pipe's, counted once: a drain until it was empty never ended while a 'yes' the
+	 * process left kept it full. */
 	for (int k = 0; k < 2; k++) {
-		int fd = k ? perr : pout;
-		struct pollfd pf = {.fd = fd, .events = POLLIN};
-		while (fd >= 0 && poll(&pf, 1, 0) > 0 && (pf.revents & POLLIN) &&
-		       pump(fd, k ? STDERR_FILENO : STDOUT_FILENO, 8192))
-			;
+		int fd = k ? perr : pout, left = 0;
+		if (fd < 0 || ioctl(fd, FIONREAD, &left) < 0)
+			continue;
+		for (; left > 0; left -= 8192)
+			if (!pump(fd, k ? STDERR_FILENO : STDOUT_FILENO,
+				  left < 8192 ? (size_t)left : 8192))
+				break;
 	}
 	oci_closep(&pin);
 	oci_terminal_restore();

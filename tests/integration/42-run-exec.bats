@@ -491,6 +491,31 @@ except OSError as e:
 	[ -z "$output" ]
 }
 
+@test "attack: exec from a terminal without --tty returns when its process exits, whatever it left writing" {
+	# What the process wrote before it exited is passed on, then the relay ends: it used to
+	# drain the pipes until they were empty, and a 'yes' left behind kept them full, so exec
+	# never returned (the caller held, a CPU busy copying).
+	peer_is runc "waits for the end of its output pipes, which what is left behind holds"
+	start_container
+	SECONDS=0
+	# a caller at a terminal that reads (and drops) everything the terminal shows
+	run timeout -k 5 20 python3 -c '
+import os, pty, sys
+pid, fd = pty.fork()
+if pid == 0:
+    os._exit(os.spawnvp(os.P_WAIT, sys.argv[1], sys.argv[1:]) & 0xff)
+while True:
+    try:
+        if not os.read(fd, 65536):
+            break
+    except OSError:
+        break
+sys.exit(os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]))
+' "$RUNTIME" --root "$ROOT" exec "$CID" sh -c 'yes & echo before-exit; exit 5'
+	[ "$status" = 5 ] || { echo "exec ended with status $status after ${SECONDS}s" >&2; false; }
+	[ "$SECONDS" -lt 10 ]
+}
+
 @test "exec in the foreground from a terminal without --tty: input, output and the exit status still pass" {
 	start_container
 	exec_at_terminal "" "$CID" sh -c 'echo to-stdout; echo to-stderr >&2; [ -t 0 ] || echo stdin-not-a-tty; exit 3'
