@@ -70,7 +70,11 @@ for l in $layers; do
 done
 # Without root (no loop mount), outputs are moved aside rather than deleted until the end: on
 # ext4 without a journal, creating files within minutes of deleting thousands scans the
-# recently deleted inodes (recently_deleted() in the kernel), and that swamps everything.
+# recently deleted inodes (recently_deleted() in the kernel), and that swamps everything. On
+# the loop-mounted journaled ext4 they are deleted after each run: kept there, every round
+# from the third on was slower for all (oci-fetch | oci-unpack 0.52 s in rounds 1-2, 0.89-0.95
+# after, its CPU 1.53 s against 0.83; tar -x 0.30 then 0.40), deleted, the five rounds stay
+# within 0.02 s.
 trash=0
 clean() {
 	local d
@@ -78,6 +82,7 @@ clean() {
 	for d in out sk bundle; do
 		[ -e "$O/$d" ] && mv "$O/$d" "$O/trash/$((trash += 1))"
 	done
+	[ "$O" = "$W" ] || rm -rf "$O/trash"
 	return 0
 }
 
