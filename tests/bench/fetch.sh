@@ -129,9 +129,10 @@ if [ "$PIPE_RUNS" -gt 0 ] && [ -x "$OCI_UNPACK" ]; then
 			sync
 			t=$(timed "$n | oci-unpack" bash -c "set -o pipefail; $src | '$OCI_UNPACK' '$O/u$k'") || exit 1
 			P[$n]="${P[$n]:-} $t"
+			# deleted at once: rounds slow down as outputs pile up (see unpack.sh)
+			rm -rf "$O/u$k"
 		done
 	done
-	rm -rf "$O"/u*
 	# shellcheck disable=SC2086
 	read -r p_f p_fmin p_fmax < <(bench_stats ${P[fetch]})
 	# shellcheck disable=SC2086
