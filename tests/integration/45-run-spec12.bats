@@ -301,11 +301,11 @@ teardown_idmap() {
 		uidMappings: [{containerID: 0, hostID: 2000, size: 10}], gidMappings: [{containerID: 0, hostID: 2000, size: 10}]}]'
 	run rt run --bundle "$B" "$CID"
 	refused_naming "the kernel refuses to id-map '/sys/kernel'"
-	# overlapping ranges: the kernel refuses the map itself
+	# overlapping ranges, which the kernel would refuse: the validation names them first
 	edit_config '.mounts[-1] = {destination: "/mnt", type: "bind", source: "/tmp", options: ["rbind"],
 		uidMappings: [{containerID: 0, hostID: 2000, size: 10}, {containerID: 5, hostID: 3000, size: 10}], gidMappings: [{containerID: 0, hostID: 2000, size: 10}]}'
 	run rt run --bundle "$B" "$CID"
-	refused_naming "id mapping"
+	refused_naming "uidMappings[1]: its containerID range overlaps uidMappings[0]'s"
 	edit_config '.mounts[-1] = {destination: "/mnt", type: "tmpfs", source: "tmpfs", options: ["idmap"], uidMappings: [{containerID: 0, hostID: 2000, size: 10}], gidMappings: [{containerID: 0, hostID: 2000, size: 10}]}'
 	run rt run --bundle "$B" "$CID"
 	refused_naming "only a bind mount can be id-mapped"
