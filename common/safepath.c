@@ -829,6 +829,14 @@ int oci_safe_procfs_open_self(int procfd, const char *rel, int flags, oci_error 
 	char path[256];
 	if ((size_t)snprintf(path, sizeof(path), "%s/%s", link, rel) >= sizeof(path))
 		return oci_err(err, OCI_E_INVALID, "procfs: '%s' is too long", rel);
+	return oci_safe_procfs_open_at(procfd, path, flags, err);
+}
+
+int oci_safe_procfs_open_at(int procfd, const char *path, int flags, oci_error *err)
+{
+	if (!path[0] || path[0] == '/' || strstr(path, ".."))
+		return oci_err(err, OCI_E_INVALID, "procfs: '%s' is not a plain relative path",
+			       path);
 	flags |= O_NOFOLLOW | O_CLOEXEC;
 	cleanup_close int fd = -1;
 	if (!oci_safepath_force_fallback) {

@@ -106,6 +106,8 @@ int oci_safe_procfs_open(const char *path, oci_error *err);
  * checking each step's device), and the file must be on procfs. rel must not hold "..".
  * Returns a new fd, or -1 (ENOENT of the file keeps OCI_E_NOTFOUND, for fallbacks). */
 int oci_safe_procfs_open_self(int procfd, const char *rel, int flags, oci_error *err);
+/* The same for path below procfd itself (e.g. "sys/net/ipv4/ip_forward"). */
+int oci_safe_procfs_open_at(int procfd, const char *path, int flags, oci_error *err);
 
 /* lstat of path inside the root (last component not followed). */
 int oci_safe_lstat(int rootfd, const char *path, struct stat *st, oci_error *err);

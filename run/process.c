@@ -151,6 +151,14 @@ int oci_process_check_host(const oci_config *cfg, oci_error *err)
 
 int oci_process_sysctl(const oci_config *cfg, oci_error *err)
 {
+	if (!cfg->linux_.n_sysctl)
+		return 0;
+	/* Through the container's /proc only if it is a procfs, and below it crossing no mount
+	 * and following no symlink (the procfs rule of common/safepath.c): without a /proc mount
+	 * the path is the image's, whose FIFO there held the init for ever. */
+	cleanup_close int procfd = oci_safe_procfs_open("/proc", err);
+	if (procfd < 0)
+		return oci_err_prefix(err, "linux.sysctl: the container's /proc");
 	for (size_t i = 0; i < cfg->linux_.n_sysctl; i++) {
 		const char *key = cfg->linux_.sysctl[i].key, *val = cfg->linux_.sysctl[i].value;
 		/* Validation refused it already; checked again where the write happens (namespace
@@ -158,14 +166,16 @@ int oci_process_sysctl(const oci_config *cfg, oci_error *err)
 		if (oci_spec_sysctl_check(cfg, key, false, err) < 0)
 			return oci_err_prefix(err, "linux.sysctl.%s", key);
 		char path[512];
-		int n = snprintf(path, sizeof(path), "/proc/sys/%s", key);
+		int n = snprintf(path, sizeof(path), "sys/%s", key);
 		if (n < 0 || (size_t)n >= sizeof(path))
 			return oci_err(err, OCI_E_INVALID, "linux.sysctl: key too long");
-		for (char *p = path + 10; *p; p++)
+		for (char *p = path + 4; *p; p++)
 			if (*p == '.')
 				*p = '/';
-		cleanup_close int fd = open(path, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
-		if (fd < 0 || oci_write_all(fd, val, strlen(val), NULL) < 0)
+		cleanup_close int fd = oci_safe_procfs_open_at(procfd, path, O_WRONLY, err);
+		if (fd < 0)
+			return oci_err_prefix(err, "cannot set sysctl %s=%s", key, val);
+		if (oci_write_all(fd, val, strlen(val), NULL) < 0)
 			return oci_err_errno(err, errno, "cannot set sysctl %s=%s", key, val);
 	}
 	return 0;

@@ -313,6 +313,31 @@ in_container() {
 	[ "$output" = 1 ]
 }
 
+@test "linux.sysctl without a /proc mount: the image's FIFO at the sysctl's path is refused, never opened" {
+	# with no proc mount, /proc/sys/... was the image's own path: a FIFO there held the init
+	# (and create, signals blocked) for ever; a plain file there took the write
+	peer_is runc "opens the image's FIFO there and hangs, as oci-run did"
+	peer_is crun "sets the sysctl through a procfs of its own, and runs"
+	setup_bundle private
+	cd "$B"
+	edit_config '.linux.sysctl = {"net.ipv4.ip_forward": "1"} | .mounts |= map(select(.type != "proc"))'
+	mkdir -p "$B/rootfs/proc/sys/net/ipv4"
+	mkfifo "$B/rootfs/proc/sys/net/ipv4/ip_forward"
+	run timeout -k 5 30 "$RUNTIME" --root "$ROOT" run --bundle "$B" "$CID" </dev/null
+	[ "$status" -ne 124 ] && [ "$status" -ne 137 ] || { echo "create hung ($status)"; false; }
+	assert_failure
+	if is_oci_run; then
+		assert_one_line_error oci-run
+		assert_output_contains "linux.sysctl: the container's /proc"
+	fi
+	rm "$B/rootfs/proc/sys/net/ipv4/ip_forward"
+	echo 0 >"$B/rootfs/proc/sys/net/ipv4/ip_forward"
+	run timeout -k 5 30 "$RUNTIME" --root "$ROOT" run --bundle "$B" "$CID" </dev/null
+	assert_failure
+	[ "$(cat "$B/rootfs/proc/sys/net/ipv4/ip_forward")" = 0 ]
+	[ -z "$(rt list -q)" ]
+}
+
 @test "linux.personality LINUX32 makes uname report a 32-bit machine" {
 	[ "$(uname -m)" = x86_64 ] || skip "LINUX32 check written for x86_64 hosts"
 	peer_is runc "ignores linux.personality (added in runc 1.2)"
