@@ -76,7 +76,7 @@ int oci_write_file_atomic(int dirfd, const char *name, const void *data, size_t 
 			  oci_error *err);
 /* The same without the fsync, for a file whose neighbours are not synced either (oci-unpack's
  * bundle files: the tree beside them is not; forcing the journal for one small file costs
- * 10-30 ms on XFS after a clone). */
+ * 10-30 ms on XFS after a clone), or that lasts one boot (oci-run's state files, --pid-file). */
 int oci_write_file_replace(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
 			   oci_error *err);
 /* mkdir -p for a plain host path. */

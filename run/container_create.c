@@ -323,7 +323,7 @@ static int write_config(const oci_container_dir *d, const oci_bundle_config *b, 
 		return oci_err(err, OCI_E_INTERNAL, "cannot serialise config.json");
 	/* Like state.json, without fsync: the state directory lasts one boot (runc and crun do
 	 * not sync it either), and on a disk the sync was the longest wait of a create. */
-	return oci_state_write_file(d->dirfd, OCI_CONFIG_FILE, cfg, strlen(cfg), 0600, err);
+	return oci_write_file_replace(d->dirfd, OCI_CONFIG_FILE, cfg, strlen(cfg), 0600, err);
 }
 
 /* A process placed in a frozen cgroup would stop at once (and the create wait for it). */

@@ -461,7 +461,7 @@ int oci_process_write_pid_file(const char *path, pid_t pid, oci_error *err)
 {
 	char buf[32];
 	int n = snprintf(buf, sizeof(buf), "%d", (int)pid);
-	if (oci_state_write_file(AT_FDCWD, path, buf, (size_t)n, 0644, err) < 0)
+	if (oci_write_file_replace(AT_FDCWD, path, buf, (size_t)n, 0644, err) < 0)
 		return oci_err_prefix(err, "pid file");
 	return 0;
 }

@@ -154,42 +154,7 @@ int oci_state_write(int dirfd, const oci_state *st, oci_error *err)
 	cleanup_free char *s = json_dumps(j, JSON_COMPACT);
 	if (!s)
 		return oci_err(err, OCI_E_INTERNAL, "cannot serialise state");
-	return oci_state_write_file(dirfd, OCI_STATE_FILE, s, strlen(s), 0600, err);
-}
-
-int oci_state_write_file(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
-			 oci_error *err)
-{
-	char tmp[4200];
-	const char *slash = strrchr(name, '/');
-	int n = slash ? snprintf(tmp, sizeof(tmp), "%.*s/.%s.tmp%d", (int)(slash - name), name,
-				 slash + 1, (int)getpid())
-		      : snprintf(tmp, sizeof(tmp), ".%s.tmp%d", name, (int)getpid());
-	if (n < 0 || (size_t)n >= sizeof(tmp))
-		return oci_err(err, OCI_E_INVALID, "path too long: '%s'", name);
-	/* Created new (O_EXCL): the name is predictable, and in a directory others can write
-	 * (a --pid-file in /tmp) a hard link planted under it would be written through. What is
-	 * there (ours, left by a crash, or planted) is unlinked once, never opened. */
-	const int flags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC;
-	int fd = openat(dirfd, tmp, flags, mode);
-	if (fd < 0 && errno == EEXIST && unlinkat(dirfd, tmp, 0) == 0)
-		fd = openat(dirfd, tmp, flags, mode);
-	if (fd < 0)
-		return oci_err_errno(err, errno, "cannot create '%s'", tmp);
-	if (oci_write_all(fd, data, len, err) < 0 || fchmod(fd, mode) < 0) {
-		if (!err || !err->code)
-			oci_err_errno(err, errno, "cannot write '%s'", tmp);
-		close(fd);
-		unlinkat(dirfd, tmp, 0);
-		return -1;
-	}
-	close(fd);
-	if (renameat(dirfd, tmp, dirfd, name) < 0) {
-		int e = errno;
-		unlinkat(dirfd, tmp, 0);
-		return oci_err_errno(err, e, "cannot rename to '%s'", name);
-	}
-	return 0;
+	return oci_write_file_replace(dirfd, OCI_STATE_FILE, s, strlen(s), 0600, err);
 }
 
 json_t *oci_state_cgroups_to_json(const oci_cgroup *cg)
@@ -223,7 +188,7 @@ int oci_state_write_cgroups(int dirfd, const oci_cgroup *cg, oci_error *err)
 	cleanup_free char *s = j ? json_dumps(j, JSON_COMPACT) : NULL;
 	if (!s)
 		return oci_err(err, OCI_E_INTERNAL, "cannot serialise the cgroups");
-	return oci_state_write_file(dirfd, OCI_CGROUPS_FILE, s, strlen(s), 0600, err);
+	return oci_write_file_replace(dirfd, OCI_CGROUPS_FILE, s, strlen(s), 0600, err);
 }
 
 oci_cgroup *oci_state_read_cgroups(int dirfd, oci_error *err)

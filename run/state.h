@@ -68,10 +68,9 @@ int oci_state_open_dir(int rootfd, const char *id, bool exclusive, oci_error *er
 int oci_state_load(const char *root, const char *id, bool exclusive, int *rootfd, oci_state *st,
 		   oci_error *err);
 
-/* Atomic replace (temporary file + rename) without fsync: state lives for one boot, and
- * readers only need to never see a partial file. Also used for --pid-file. */
-int oci_state_write_file(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
-			 oci_error *err);
+/* state.json, replaced atomically (oci_write_file_replace, as the state directory's other
+ * files and --pid-file: no fsync, state lives for one boot and readers only need never to see
+ * a partial file). */
 int oci_state_write(int dirfd, const oci_state *st, oci_error *err);
 /* The cgroup handle in JSON: the list of its directories (state.json's "cgroups" and
  * cgroups.json have this form). From JSON: not a list is an error; an entry that is not a

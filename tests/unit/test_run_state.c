@@ -333,7 +333,7 @@ START_TEST(test_write_file)
 	ck_assert_int_eq(mkdirat(tmpfd, "sub", 0755), 0);
 	/* --pid-file: a path below the directory, the mode asked for whatever the umask. */
 	umask(077);
-	ck_assert_msg(oci_state_write_file(tmpfd, "sub/pid", "42", 2, 0644, &err) == 0, "%s",
+	ck_assert_msg(oci_write_file_replace(tmpfd, "sub/pid", "42", 2, 0644, &err) == 0, "%s",
 		      err.msg);
 	ck_assert_uint_eq(mode_at(tmpfd, "sub/pid"), 0644);
 	char *text = NULL;
@@ -342,7 +342,7 @@ START_TEST(test_write_file)
 	ck_assert_uint_eq(len, 2);
 	ck_assert_int_eq(memcmp(text, "42", 2), 0);
 	free(text);
-	ck_assert_int_eq(oci_state_write_file(tmpfd, "sub/pid", "7", 1, 0644, &err), 0);
+	ck_assert_int_eq(oci_write_file_replace(tmpfd, "sub/pid", "7", 1, 0644, &err), 0);
 	ck_assert_int_eq(oci_read_file_at(tmpfd, "sub/pid", 100, &text, &len, &err), 0);
 	ck_assert_uint_eq(len, 1);
 	free(text);
@@ -352,15 +352,16 @@ START_TEST(test_write_file)
 	ck_assert_str_eq(names, "pid");
 	close(sub);
 	/* A missing directory is an error, nothing is created elsewhere. */
-	ck_assert_int_lt(oci_state_write_file(tmpfd, "nodir/pid", "1", 1, 0644, &err), 0);
+	ck_assert_int_lt(oci_write_file_replace(tmpfd, "nodir/pid", "1", 1, 0644, &err), 0);
 	list_dir(tmpfd, names, sizeof(names));
 	ck_assert_str_eq(names, "sub");
 }
 END_TEST
 
-/* --pid-file in a directory someone else can write (/tmp): the temporary name is predictable
- * (the runtime's pid), and a hard link planted there to another file was opened, truncated,
- * written with the pid and renamed into place: the file it linked to lost its content. */
+/* --pid-file in a directory someone else can write (/tmp): the state writer's own temporary
+ * name was predictable (the runtime's pid), and a hard link planted there to another file was
+ * opened, truncated, written with the pid and renamed into place: the file it linked to lost
+ * its content. The writer is oci_write_file_replace now (O_EXCL, a random name). */
 START_TEST(test_write_file_planted_temp)
 {
 	oci_error err = OCI_ERROR_INIT;
@@ -374,7 +375,7 @@ START_TEST(test_write_file_planted_temp)
 	char planted[64];
 	snprintf(planted, sizeof(planted), ".pid.tmp%d", (int)getpid());
 	ck_assert_int_eq(linkat(tmpfd, "victim", pub, planted, 0), 0);
-	ck_assert_msg(oci_state_write_file(pub, "pid", "42", 2, 0644, &err) == 0, "%s", err.msg);
+	ck_assert_msg(oci_write_file_replace(pub, "pid", "42", 2, 0644, &err) == 0, "%s", err.msg);
 	char *text = NULL;
 	size_t len = 0;
 	ck_assert_int_eq(oci_read_file_at(tmpfd, "victim", 100, &text, &len, &err), 0);
