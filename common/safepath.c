@@ -459,6 +459,21 @@ static bool cursor_shed(oci_safe_cursor *c, size_t keep)
 	return shed;
 }
 
+/* The directory path below prefix k's parent (the fd of prefix k-1, the root for k == 0) in
+ * one openat2 that no symlink may take part in; out of files, once more after shedding all
+ * but that parent. An O_PATH fd, or -1 (errno). */
+static int cursor_openat2(oci_safe_cursor *c, size_t k, const char *path)
+{
+	struct open_how how = {
+	    .flags = O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC,
+	    .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+	};
+	int fd = sys_openat2(k ? c->fds[k - 1] : c->rootfd, path, &how);
+	if (fd < 0 && cursor_shed(c, k - 1))
+		fd = sys_openat2(k ? c->fds[k - 1] : c->rootfd, path, &how);
+	return fd;
+}
+
 /* Close the fd of prefix i of the path of n components being walked when the cursor will not
  * keep it: the walk holds no more than it keeps, plus the directory it is in. */
 static void cursor_pass(oci_safe_cursor *c, size_t i, size_t n)
@@ -528,13 +543,7 @@ int oci_safe_cursor_dir(oci_safe_cursor *c, const char *dir, oci_error *err)
 		 * hostile archive alternating between deep branches pays what it did without a
 		 * cursor); a climb back up from there fills in the anchors (below). */
 		size_t start = base ? ends[base - 1] + 1u : 0;
-		struct open_how how = {
-		    .flags = O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC,
-		    .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
-		};
-		int fd = sys_openat2(base ? c->fds[base - 1] : c->rootfd, dir + start, &how);
-		if (fd < 0 && cursor_shed(c, base - 1))
-			fd = sys_openat2(base ? c->fds[base - 1] : c->rootfd, dir + start, &how);
+		int fd = cursor_openat2(c, base, dir + start);
 		if (fd >= 0) {
 			for (size_t i = base; i + 1 < m; i++)
 				c->fds[i] = -1;
@@ -554,16 +563,9 @@ int oci_safe_cursor_dir(oci_safe_cursor *c, const char *dir, oci_error *err)
 		size_t a = k + (c->stride - 1 - k % c->stride);
 		if (strides && a > k && a + c->window < m) {
 			char part[sizeof(c->path)];
-			struct open_how how = {
-			    .flags = O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC,
-			    .resolve =
-				RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
-			};
 			memcpy(part, dir + start, ends[a] - start);
 			part[ends[a] - start] = '\0';
-			int fd = sys_openat2(k ? c->fds[k - 1] : c->rootfd, part, &how);
-			if (fd < 0 && cursor_shed(c, k - 1))
-				fd = sys_openat2(k ? c->fds[k - 1] : c->rootfd, part, &how);
+			int fd = cursor_openat2(c, k, part);
 			if (fd >= 0) {
 				for (size_t i = k; i < a; i++)
 					c->fds[i] = -1;
