@@ -215,6 +215,13 @@ int oci_write_file_replace(int dirfd, const char *name, const void *data, size_t
 	return write_replace(dirfd, name, data, len, mode, false, err);
 }
 
+int64_t oci_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 int oci_mkdir_p(const char *path, mode_t mode, oci_error *err)
 {
 	char buf[4096];

@@ -79,6 +79,9 @@ int oci_write_file_atomic(int dirfd, const char *name, const void *data, size_t 
  * 10-30 ms on XFS after a clone), or that lasts one boot (oci-run's state files, --pid-file). */
 int oci_write_file_replace(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
 			   oci_error *err);
+/* The monotonic clock in milliseconds (timeouts, rates). */
+int64_t oci_now_ms(void);
+
 /* mkdir -p for a plain host path. */
 int oci_mkdir_p(const char *path, mode_t mode, oci_error *err);
 /* rm -rf below dirfd/name without following symlinks or crossing mount points. Iterative:

@@ -701,7 +701,7 @@ static void summary(pull *p, int64_t t0)
 	    (p->o->all_platforms && p->top_is_index) ? &p->top_digest : &p->man[0].digest;
 	oci_progress_human(p->xs.total, sz, sizeof(sz));
 	oci_progress_human(p->xs.received, dl, sizeof(dl));
-	double secs = (double)(oci_xfer_now_ms() - t0) / 1000.0;
+	double secs = (double)(oci_now_ms() - t0) / 1000.0;
 	if (p->o->layout_dir)
 		fprintf(stderr,
 			"oci-fetch: wrote %s %s to '%s': %zu layers, %s (%s downloaded) in %.1fs\n",
@@ -801,7 +801,7 @@ static int resolve_sources(pull *p, const oci_regconf *rc, char **cands, oci_err
 
 int oci_pull(const oci_pull_opts *o, oci_error *err)
 {
-	int64_t t0 = oci_xfer_now_ms();
+	int64_t t0 = oci_now_ms();
 	pull p;
 	memset(&p, 0, sizeof(p));
 	p.o = o;

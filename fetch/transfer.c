@@ -40,18 +40,6 @@ enum { P_IDLE = 0, P_ACTIVE, P_RETRY, P_DONE };
 #define XFER_DIRECT (128u << 10)
 #define XFER_RECV   (1L << 20)
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-int64_t oci_xfer_now_ms(void)
-{
-	return now_ms();
-}
-
 size_t oci_xfer_plan_parts(int64_t size, uint64_t chunk)
 {
 	if (chunk == 0 || size <= 0 || (uint64_t)size <= 2 * chunk)
@@ -138,7 +126,7 @@ static void xfer_finish(oci_xfer_set *s, oci_xfer *x, int fd, bool cached)
 	x->done = true;
 	x->cached = cached;
 	x->state = X_DONE;
-	x->t_end = now_ms();
+	x->t_end = oci_now_ms();
 	if (cached)
 		s->from_cache += (uint64_t)x->size;
 	pthread_cond_broadcast(&s->cv);
@@ -419,7 +407,7 @@ static int xfer_begin(oci_xfer_set *s, oci_xfer *x, oci_error *err)
 		oci_progress_human((uint64_t)x->size, sz, sizeof(sz));
 		log_debug("%s: %s in %zu Range chunks", x->what, sz, n);
 	}
-	x->t_start = now_ms();
+	x->t_start = oci_now_ms();
 	x->state = X_ACTIVE;
 	return 0;
 }
@@ -497,7 +485,7 @@ static void schedule_retry(oci_xfer_set *s, oci_xfer_part *p, CURLM *m, long ret
 		  (unsigned long long)(p->start + p->have), p->attempts, ms);
 	part_drop_handle(p, m);
 	p->state = P_RETRY;
-	p->not_before = now_ms() + ms;
+	p->not_before = oci_now_ms() + ms;
 	s->retries++;
 }
 
@@ -696,7 +684,7 @@ static void progress(oci_xfer_set *s, bool final)
 		free(labels);
 		return;
 	}
-	int64_t now = now_ms();
+	int64_t now = oci_now_ms();
 	for (size_t i = 0; i < s->n; i++) {
 		oci_xfer *x = &s->x[i];
 		char ds[OCI_DIGEST_STR_MAX];
@@ -781,7 +769,7 @@ int oci_xfer_run(oci_xfer_set *s, oci_error *err)
 		pthread_mutex_unlock(&s->mu);
 		if (stop)
 			break;
-		int64_t now = now_ms();
+		int64_t now = oci_now_ms();
 		int active = 0;
 		bool all_done = true;
 		int64_t next_wake = now + 200;
@@ -857,7 +845,7 @@ int oci_xfer_run(oci_xfer_set *s, oci_error *err)
 				more = s->x[i].parts[k].state == P_IDLE && active < s->jobs;
 		if (more)
 			continue;
-		int timeout = (int)(next_wake - now_ms());
+		int timeout = (int)(next_wake - oci_now_ms());
 		if (timeout < 1)
 			timeout = 1;
 		if (timeout > 200)

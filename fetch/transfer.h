@@ -116,8 +116,6 @@ int oci_xfer_run(oci_xfer_set *s, oci_error *err);
 int64_t oci_xfer_wait(oci_xfer_set *s, size_t i, uint64_t seen, bool *done);
 /* Consumer side: stop the downloads (the consumer failed). */
 void oci_xfer_cancel(oci_xfer_set *s);
-/* A monotonic clock in milliseconds (the rates and times the bars and summaries show). */
-int64_t oci_xfer_now_ms(void);
 /* How blob sizes split into Range chunks: the number of parts (1: one plain GET). */
 size_t oci_xfer_plan_parts(int64_t size, uint64_t chunk_size);
 #endif

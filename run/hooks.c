@@ -22,14 +22,6 @@
 #include "common/util.h"
 #include "run/signals.h"
 
-/* Milliseconds on the monotonic clock, for a timeout that survives EINTR and many polls. */
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Feed the state to the hook's stdin while watching it: a hook that reads none of a state
  * larger than a pipe holds (annotations are the config's to make big) must not block us
  * before its timeout is looked at. 1: the hook exited, 0: its timeout passed first. */
@@ -44,11 +36,11 @@ static int feed_and_watch(pid_t pid, int stdin_fd, const char *data, int64_t tim
 	size_t len = strlen(data), done = 0;
 	if (len == 0 || fcntl(in, F_SETFL, O_NONBLOCK) < 0)
 		oci_closep(&in);
-	int64_t deadline = timeout > 0 ? now_ms() + timeout * 1000 : 0;
+	int64_t deadline = timeout > 0 ? oci_now_ms() + timeout * 1000 : 0;
 	for (;;) {
 		int wait = -1;
 		if (timeout > 0) {
-			int64_t left = deadline - now_ms();
+			int64_t left = deadline - oci_now_ms();
 			if (left <= 0)
 				return 0;
 			wait = left > INT_MAX ? INT_MAX : (int)left;
