@@ -8,7 +8,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <stdio.h>
 #include <string.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
@@ -34,11 +33,9 @@ static int copy_file(int from, int to, const char *name, const struct stat *st, 
 			       "tmpcopyup: '%s' was replaced while it was copied: is the directory "
 			       "shared with a running container?",
 			       name);
-	char self[64];
-	snprintf(self, sizeof(self), "/proc/self/fd/%d", path);
-	cleanup_close int in = open(self, O_RDONLY | O_CLOEXEC);
+	cleanup_close int in = oci_reopen_regular(path, name, err);
 	if (in < 0)
-		return oci_err_errno(err, errno, "tmpcopyup: cannot open '%s'", name);
+		return oci_err_prefix(err, "tmpcopyup");
 	cleanup_close int out =
 	    openat(to, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (out < 0)
