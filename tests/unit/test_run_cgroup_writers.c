@@ -5,6 +5,7 @@
  * on v2 the controller enabled in every ancestor first). */
 #include <check.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -577,8 +578,8 @@ END_TEST
  * "THAWED\n" (the runtime writes over the file without truncating it, as on cgroupfs). */
 struct freezing_kernel {
 	int fan, file;
+	int stop[2]; /* a pipe: written to end the player */
 	pthread_t th;
-	volatile bool stop;
 	volatile int asked; /* how many times FROZEN was found written */
 };
 
@@ -586,7 +587,15 @@ static void *play_freezer(void *arg)
 {
 	struct freezing_kernel *k = arg;
 	char ev[4096] __attribute__((aligned(8)));
-	while (!k->stop) {
+	for (;;) {
+		/* ended by the pipe, not by an event: an open made to wake it could come after it
+		 * had left, and then wait for its answer for ever */
+		struct pollfd pf[2] = {{.fd = k->fan, .events = POLLIN},
+				       {.fd = k->stop[0], .events = POLLIN}};
+		if (poll(pf, 2, -1) < 0 || pf[1].revents)
+			return NULL;
+		if (!pf[0].revents)
+			continue;
 		ssize_t n = read(k->fan, ev, sizeof(ev));
 		if (n <= 0)
 			return NULL;
@@ -623,20 +632,20 @@ static bool freezing_kernel_start(struct freezing_kernel *k, const char *path)
 		return false;
 	k->file = open(path, O_RDWR | O_CLOEXEC);
 	ck_assert_int_ge(k->file, 0);
+	ck_assert_int_eq(pipe2(k->stop, O_CLOEXEC), 0);
 	ck_assert_int_eq(fanotify_mark(k->fan, FAN_MARK_ADD, FAN_OPEN_PERM, AT_FDCWD, path), 0);
 	ck_assert_int_eq(pthread_create(&k->th, NULL, play_freezer, k), 0);
 	return true;
 }
 
-static void freezing_kernel_stop(struct freezing_kernel *k, const char *path)
+static void freezing_kernel_stop(struct freezing_kernel *k)
 {
-	k->stop = true;
-	int fd = open(path, O_RDONLY | O_CLOEXEC); /* an event: the player sees stop */
-	ck_assert_int_ge(fd, 0);
-	close(fd);
+	ck_assert_int_eq(write(k->stop[1], "", 1), 1);
 	ck_assert_int_eq(pthread_join(k->th, NULL), 0);
 	close(k->fan);
 	close(k->file);
+	close(k->stop[0]);
+	close(k->stop[1]);
 	ck_assert_int_ge(k->asked, 0);
 }
 
@@ -674,7 +683,7 @@ START_TEST(test_v1_freeze_that_never_happens)
 	ck_assert_ptr_null(strstr(err.msg, "thawed again"));
 	ck_assert_str_eq(get("freezer/oci-run/c/freezer.state"), "FREEZING\n");
 	oci_err_clear(&err);
-	freezing_kernel_stop(&k, state);
+	freezing_kernel_stop(&k);
 
 	/* the kernel says FROZEN: success, frozen, and this call froze it (1: to undo) */
 	put("freezer/oci-run/c/freezer.state", "THAWED\n");
