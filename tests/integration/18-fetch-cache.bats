@@ -186,6 +186,45 @@ teardown() {
 	done
 }
 
+@test "attack: a cache another user owns or can write is refused in one line: a lock they hold stalled a pull for ever" {
+	require_root
+	held=${LAYERS[0]}
+	# made first by someone else (a shared /tmp), with the lock of a layer held by them
+	mkdir -p "$T/c/.locks" "$T/c/sha256"
+	chmod 0777 "$T/c" "$T/c/.locks" "$T/c/sha256"
+	chown -R 65534:65534 "$T/c"
+	(exec 9<>"$T/c/.locks/sha256-${held#sha256:}" && flock 9 && exec sleep 60) >/dev/null 2>&1 &
+	HOLDER=$!
+	for _ in $(seq 1 50); do
+		flock -n "$T/c/.locks/sha256-${held#sha256:}" true || break
+		sleep 0.1
+	done
+	run timeout -k 1 15 "$OCI_FETCH" -q --cache "$T/c" -o "$T/l1" "$REGISTRY/test/two:latest"
+	[ "$status" = 1 ]
+	assert_one_line_error oci-fetch
+	assert_output_contains "cache '$T/c' belongs to uid 65534, not to us (uid 0): refusing it"
+	run "$OCI_FETCH" cache prune --all --cache "$T/c"
+	assert_failure
+	assert_output_contains "belongs to uid 65534"
+	[ -e "$T/c/.locks/sha256-${held#sha256:}" ]
+	# ours, but others can write it (or its sha256/ or .locks/)
+	chown 0:0 "$T/c"
+	run timeout -k 1 15 "$OCI_FETCH" -q --cache "$T/c" -o "$T/l1" "$REGISTRY/test/two:latest"
+	[ "$status" = 1 ]
+	assert_output_contains "cache '$T/c' has mode 0777: refusing it"
+	chmod 0755 "$T/c"
+	run timeout -k 1 15 "$OCI_FETCH" -q --cache "$T/c" -o "$T/l1" "$REGISTRY/test/two:latest"
+	[ "$status" = 1 ]
+	assert_output_contains "refusing it"
+	# all ours and closed to others: the pull works (once the lock is let go)
+	kill "$HOLDER" && wait "$HOLDER" 2>/dev/null || true
+	HOLDER=
+	chown -R 0:0 "$T/c"
+	chmod 0755 "$T/c/.locks" "$T/c/sha256"
+	run -0 timeout -k 1 30 "$OCI_FETCH" -q --cache "$T/c" -o "$T/l1" "$REGISTRY/test/two:latest"
+	check_layout "$T/l1"
+}
+
 @test "attack: cache list prints a name another user put in the cache with its control bytes escaped" {
 	# a cache others can write: a partial download's name is theirs to choose, and its ESC
 	# sequences (window title, screen clear) and newline reached the terminal of the lister
