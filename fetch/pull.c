@@ -567,7 +567,7 @@ static int copy_into_layout(pull *p, oci_xfer *x, oci_error *err)
 	oci_digest_blob_path(&x->digest, name, sizeof(name));
 	if (oci_layout_has_blob(&p->layout, &x->digest, x->size))
 		return 0;
-	if (oci_cache_link(&p->store, &x->digest, p->layout.dirfd, name))
+	if (oci_cache_link(x->fd, p->layout.dirfd, name))
 		return 0;
 	oci_blob_writer w;
 	if (oci_blob_writer_start(&p->layout, &x->digest, x->size, &w, err) < 0)
