@@ -25,6 +25,25 @@ static int open_bundle(const char *dir, oci_error *err)
 	return fd;
 }
 
+/* A JSON file of the bundle (config.json, image-config.json), opened only once it is known to
+ * be a regular file: a FIFO put in its place would block the open for ever, a device would
+ * be read from. flags: O_NOFOLLOW for a file we replace (edit), else 0. *st (may be NULL)
+ * receives its metadata. */
+static json_t *load_bundle_json(int bundle_fd, const char *bundle, const char *name, int flags,
+				struct stat *st, oci_error *err)
+{
+	cleanup_close int fd = oci_open_regular_at(bundle_fd, name, flags, err);
+	if (fd < 0 || (st && fstat(fd, st) < 0)) {
+		if (fd >= 0)
+			oci_err_errno(err, errno, "cannot stat '%s'", name);
+		return oci_err_prefix(err, "bundle '%s'", bundle), NULL;
+	}
+	json_t *j = oci_json_load_fd(fd, OCI_JSON_MAX_SIZE, name, err);
+	if (!j)
+		oci_err_prefix(err, "bundle '%s'", bundle);
+	return j;
+}
+
 /* The rootfs named by root.path, or -1 when it does not exist yet (then only numeric users
  * can be resolved). */
 static int open_rootfs(json_t *spec, int bundle_fd, const char *bundle, int *out, oci_error *err)
@@ -64,9 +83,9 @@ static json_t *load_image_config(oci_bundle_opts *o, int bundle_fd, oci_error *e
 	else if (o->image_config)
 		j = oci_json_load_file_at(AT_FDCWD, o->image_config, OCI_JSON_MAX_SIZE, err);
 	else {
-		j = oci_json_load_file_at(bundle_fd, BUNDLE_IMAGE_CONFIG, OCI_JSON_MAX_SIZE, err);
+		j = load_bundle_json(bundle_fd, o->bundle, BUNDLE_IMAGE_CONFIG, 0, NULL, err);
 		if (!j)
-			oci_err_prefix(err, "--from-image: bundle '%s'", o->bundle);
+			oci_err_prefix(err, "--from-image");
 	}
 	return j;
 }
@@ -144,9 +163,9 @@ static int edit_args(json_t *spec, int bundle_fd, oci_bundle_opts *o, oci_error 
 		return set_args_no_image(spec, o, err);
 	}
 	cleanup_json json_t *img =
-	    oci_json_load_file_at(bundle_fd, BUNDLE_IMAGE_CONFIG, OCI_JSON_MAX_SIZE, err);
+	    load_bundle_json(bundle_fd, o->bundle, BUNDLE_IMAGE_CONFIG, 0, NULL, err);
 	if (!img)
-		return oci_err_prefix(err, "bundle '%s'", o->bundle);
+		return -1;
 	char *none[] = {NULL};
 	oci_spec_image_opts io = {
 	    .entrypoint = o->entrypoint_set ? (o->entrypoint.v ? o->entrypoint.v : none) : NULL,
@@ -168,15 +187,10 @@ int oci_bundle_cmd_edit(oci_bundle_opts *o, oci_error *err)
 	cleanup_close int bundle_fd = open_bundle(o->bundle, err), rootfs_fd = -1;
 	if (bundle_fd < 0)
 		return -1;
-	cleanup_close int fd = openat(bundle_fd, CONFIG, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0 || fstat(fd, &st) < 0)
-		return oci_err_errno(err, errno, "cannot open '%s/%s'", o->bundle, CONFIG);
-	if (!S_ISREG(st.st_mode))
-		return oci_err(err, OCI_E_INVALID, "'%s/%s' is not a regular file", o->bundle,
-			       CONFIG);
-	cleanup_json json_t *spec = oci_json_load_fd(fd, OCI_JSON_MAX_SIZE, CONFIG, err);
+	cleanup_json json_t *spec =
+	    load_bundle_json(bundle_fd, o->bundle, CONFIG, O_NOFOLLOW, &st, err);
 	if (!spec)
-		return oci_err_prefix(err, "bundle '%s'", o->bundle);
+		return -1;
 	if (!json_is_object(spec))
 		return oci_err(err, OCI_E_INVALID, "'%s/%s': expected a JSON object", o->bundle,
 			       CONFIG);
@@ -200,10 +214,9 @@ int oci_bundle_cmd_validate(oci_bundle_opts *o, oci_error *err)
 	cleanup_close int bundle_fd = open_bundle(dir, err);
 	if (bundle_fd < 0)
 		return -1;
-	cleanup_json json_t *spec =
-	    oci_json_load_file_at(bundle_fd, CONFIG, OCI_JSON_MAX_SIZE, err);
+	cleanup_json json_t *spec = load_bundle_json(bundle_fd, dir, CONFIG, 0, NULL, err);
 	if (!spec)
-		return oci_err_prefix(err, "bundle '%s'", dir);
+		return -1;
 	cleanup_json json_t *problems = json_array();
 	if (!problems)
 		return oci_err_errno(err, ENOMEM, "cannot allocate");

@@ -34,17 +34,53 @@ char *oci_cache_default_dir(oci_error *err)
 	       NULL;
 }
 
-static int mkdir_alg(oci_cache *c, const char *alg, oci_error *err)
+/* A directory of the store, never reached through a symlink: one put there (a cache others
+ * could write or made first) would take our blobs, lock files and prune's unlinks out of the
+ * store. -2 when it is missing and missing_ok. */
+static int open_subdir(oci_cache *c, const char *name, bool missing_ok, oci_error *err)
 {
-	if (mkdirat(c->dirfd, alg, 0755) < 0 && errno != EEXIST)
-		return oci_err_errno(err, errno, "cache '%s': mkdir '%s'", c->path, alg);
-	return 0;
+	int fd = openat(c->dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd >= 0)
+		return fd;
+	if (errno == ENOENT && missing_ok)
+		return -2;
+	if (errno == ELOOP || errno == ENOTDIR)
+		return oci_err(err, OCI_E_UNSAFE,
+			       "cache '%s': '%s' is not a directory (a symlink?): refusing it "
+			       "(remove it)",
+			       c->path, name);
+	return oci_err_errno(err, errno, "cache '%s': open '%s'", c->path, name);
+}
+
+/* The directory of alg's blobs, opened once and kept; with create, made when missing, else
+ * -2 when it is not there. The threads of a pull ask at once: the first fd stored wins. */
+static int alg_dir(oci_cache *c, int alg, bool create, oci_error *err)
+{
+	if (alg != OCI_DIGEST_SHA256 && alg != OCI_DIGEST_SHA512)
+		return oci_err(err, OCI_E_INVALID, "cache '%s': unknown digest algorithm", c->path);
+	int *slot = &c->algfd[alg - 1];
+	int fd = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
+	if (fd >= 0)
+		return fd;
+	const char *name = oci_digest_alg_name(alg);
+	if (create && mkdirat(c->dirfd, name, 0755) < 0 && errno != EEXIST)
+		return oci_err_errno(err, errno, "cache '%s': mkdir '%s'", c->path, name);
+	fd = open_subdir(c, name, !create, err);
+	if (fd < 0)
+		return fd;
+	int none = -1;
+	if (!__atomic_compare_exchange_n(slot, &none, fd, false, __ATOMIC_ACQ_REL,
+					 __ATOMIC_ACQUIRE)) {
+		close(fd);
+		return none;
+	}
+	return fd;
 }
 
 int oci_cache_open(oci_cache *c, const char *path, bool locking, oci_error *err)
 {
 	memset(c, 0, sizeof(*c));
-	c->dirfd = -1;
+	c->dirfd = c->locksfd = c->algfd[0] = c->algfd[1] = -1;
 	if (oci_mkdir_p(path, 0755, err) < 0)
 		return oci_err_prefix(err, "cache '%s'", path);
 	c->dirfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -54,9 +90,17 @@ int oci_cache_open(oci_cache *c, const char *path, bool locking, oci_error *err)
 	c->locking = locking;
 	if (!c->path)
 		return -1;
-	if (locking && mkdirat(c->dirfd, ".locks", 0755) < 0 && errno != EEXIST)
-		return oci_err_errno(err, errno, "cache '%s': mkdir '.locks'", path);
-	return mkdir_alg(c, "sha256", err);
+	if (locking) {
+		if (mkdirat(c->dirfd, ".locks", 0755) < 0 && errno != EEXIST)
+			return oci_err_errno(err, errno, "cache '%s': mkdir '.locks'", path);
+		if ((c->locksfd = open_subdir(c, ".locks", false, err)) < 0)
+			return -1;
+	}
+	/* sha512's directory is made by its first blob, but checked now when it is there */
+	if (alg_dir(c, OCI_DIGEST_SHA256, true, err) < 0 ||
+	    alg_dir(c, OCI_DIGEST_SHA512, false, err) == -1)
+		return -1;
+	return 0;
 }
 
 int oci_cache_open_temp(oci_cache *c, oci_error *err)
@@ -92,11 +136,18 @@ void oci_cache_release(oci_cache *c)
 			}
 		}
 	}
-	if (c->dirfd >= 0)
+	if (c->dirfd >= 0) {
+		/* opened after dirfd only (a zeroed, never opened store holds no fd 0) */
+		for (size_t i = 0; i < ARRAY_SIZE(c->algfd); i++)
+			if (c->algfd[i] >= 0)
+				close(c->algfd[i]);
+		if (c->locksfd >= 0)
+			close(c->locksfd);
 		close(c->dirfd);
+	}
 	free(c->path);
 	memset(c, 0, sizeof(*c));
-	c->dirfd = -1;
+	c->dirfd = c->locksfd = c->algfd[0] = c->algfd[1] = -1;
 }
 
 static void blob_name(const oci_digest *d, char *buf, size_t len)
@@ -131,9 +182,14 @@ int oci_cache_get_unless(oci_cache *c, const oci_digest *d, int64_t size, bool v
 		*skipped = false;
 	char name[OCI_DIGEST_STR_MAX + 8];
 	blob_name(d, name, sizeof(name));
+	int afd = alg_dir(c, d->alg, false, err);
+	if (afd == -2)
+		return 0;
+	if (afd < 0)
+		return -1;
 	/* looked at before it is opened: a FIFO put there (a cache others can write) must not
 	 * block us, a symlink must not be followed; either is replaced like a corrupt blob */
-	cleanup_close int pf = openat(c->dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	cleanup_close int pf = openat(afd, d->hex, O_PATH | O_NOFOLLOW | O_CLOEXEC);
 	cleanup_close int f = -1;
 	if (pf < 0) {
 		if (errno == ENOENT)
@@ -164,7 +220,7 @@ int oci_cache_get_unless(oci_cache *c, const oci_digest *d, int64_t size, bool v
 	if (bad) {
 		char ds[OCI_DIGEST_STR_MAX];
 		log_warn("cached blob %s is corrupt: fetching it again", oci_digest_str(d, ds));
-		unlinkat(c->dirfd, name, 0);
+		unlinkat(afd, d->hex, 0);
 		return 0;
 	}
 	/* last used now (for prune --older-than); a read-only store keeps its times */
@@ -176,13 +232,16 @@ int oci_cache_get_unless(oci_cache *c, const oci_digest *d, int64_t size, bool v
 int oci_cache_tmp(oci_cache *c, const oci_digest *d, char *name, size_t len, oci_error *err)
 {
 	const char *alg = oci_digest_alg_name(d->alg);
-	if (mkdir_alg(c, alg, err) < 0)
+	int afd = alg_dir(c, d->alg, true, err);
+	if (afd < 0)
 		return -1;
 	for (int i = 0; i < 100; i++) {
-		snprintf(name, len, "%s/.partial-%.16s-%d-%u", alg, d->hex, (int)getpid(),
-			 c->seq++);
-		int fd = openat(c->dirfd, name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
-				0644);
+		int n = snprintf(name, len, "%s/.partial-%.16s-%d-%u", alg, d->hex, (int)getpid(),
+				 __atomic_fetch_add(&c->seq, 1, __ATOMIC_RELAXED));
+		if (n < 0 || (size_t)n >= len)
+			return oci_err(err, OCI_E_INTERNAL, "cache: temporary name too long");
+		int fd = openat(afd, name + strlen(alg) + 1,
+				O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
 		if (fd >= 0)
 			return fd;
 		if (errno != EEXIST)
@@ -191,19 +250,40 @@ int oci_cache_tmp(oci_cache *c, const oci_digest *d, char *name, size_t len, oci
 	return oci_err(err, OCI_E_IO, "cache '%s': cannot create a temporary file", c->path);
 }
 
+/* The directory fd and file name of a name oci_cache_tmp gave ("<alg>/.partial-..."), or -1. */
+static int tmp_at(oci_cache *c, const char *tmpname, const char **file)
+{
+	for (int alg = OCI_DIGEST_SHA256; alg <= OCI_DIGEST_SHA512; alg++) {
+		const char *a = oci_digest_alg_name(alg);
+		size_t n = strlen(a);
+		if (!strncmp(tmpname, a, n) && tmpname[n] == '/') {
+			*file = tmpname + n + 1;
+			return __atomic_load_n(&c->algfd[alg - 1], __ATOMIC_ACQUIRE);
+		}
+	}
+	return -1;
+}
+
 int oci_cache_commit(oci_cache *c, const char *tmpname, const oci_digest *d, oci_error *err)
 {
 	char name[OCI_DIGEST_STR_MAX + 8];
+	const char *file;
+	int afd = tmp_at(c, tmpname, &file);
 	blob_name(d, name, sizeof(name));
-	if (renameat(c->dirfd, tmpname, c->dirfd, name) < 0)
+	if (afd < 0 || afd != alg_dir(c, d->alg, false, err))
+		return oci_err(err, OCI_E_INTERNAL, "cache '%s': '%s' is no temporary file of '%s'",
+			       c->path, tmpname, name);
+	if (renameat(afd, file, afd, d->hex) < 0)
 		return oci_err_errno(err, errno, "cache '%s': rename to '%s'", c->path, name);
 	return 0;
 }
 
 void oci_cache_discard(oci_cache *c, const char *tmpname)
 {
-	if (tmpname && *tmpname)
-		unlinkat(c->dirfd, tmpname, 0);
+	const char *file;
+	int afd = tmpname ? tmp_at(c, tmpname, &file) : -1;
+	if (afd >= 0)
+		unlinkat(afd, file, 0);
 }
 
 int oci_cache_lock_at(int dirfd, const char *name, mode_t mode, int how, const char *path,
@@ -228,8 +308,8 @@ int oci_cache_trylock(oci_cache *c, const oci_digest *d, int *lockfd, oci_error 
 	if (!c->locking)
 		return 1;
 	char name[OCI_DIGEST_MAX_HEX + 32];
-	snprintf(name, sizeof(name), ".locks/%s-%s", oci_digest_alg_name(d->alg), d->hex);
-	int fd = oci_cache_lock_at(c->dirfd, name, 0644, LOCK_EX, c->path, err);
+	snprintf(name, sizeof(name), "%s-%s", oci_digest_alg_name(d->alg), d->hex);
+	int fd = oci_cache_lock_at(c->locksfd, name, 0644, LOCK_EX, c->path, err);
 	if (fd < 0)
 		return fd == -2 ? 0 : -1;
 	*lockfd = fd;
@@ -244,11 +324,16 @@ void oci_cache_unlock(int *lockfd)
 	}
 }
 
-bool oci_cache_link(oci_cache *c, const oci_digest *d, int dirfd, const char *name)
+bool oci_cache_link(int fd, int dirfd, const char *name)
 {
-	char src[OCI_DIGEST_STR_MAX + 8];
-	blob_name(d, src, sizeof(src));
-	return linkat(c->dirfd, src, dirfd, name, 0) == 0;
+	struct stat st;
+	char proc[64];
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
+	    (st.st_mode & 022))
+		return false;
+	/* through /proc: linkat(fd, "", AT_EMPTY_PATH) needs CAP_DAC_READ_SEARCH */
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	return linkat(AT_FDCWD, proc, dirfd, name, AT_SYMLINK_FOLLOW) == 0;
 }
 
 static const char *const store_algs[] = {"sha256", "sha512"};
@@ -266,13 +351,16 @@ static int walk(oci_cache *c,
 		void *ud, oci_error *err)
 {
 	for (size_t a = 0; a < ARRAY_SIZE(store_algs); a++) {
-		int fd = openat(c->dirfd, store_algs[a], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (fd < 0) {
-			if (errno == ENOENT)
-				continue;
+		int afd = alg_dir(c, (int)a + OCI_DIGEST_SHA256, false, err);
+		if (afd == -2)
+			continue;
+		if (afd < 0)
+			return -1;
+		/* a descriptor of its own for readdir's position */
+		int fd = openat(afd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0)
 			return oci_err_errno(err, errno, "cache '%s': open '%s'", c->path,
 					     store_algs[a]);
-		}
 		cleanup_closedir DIR *d = fdopendir(fd);
 		if (!d) {
 			close(fd);
@@ -406,12 +494,12 @@ static int prune_one(oci_cache *c, const oci_cache_entry *e, int alg_fd, const c
 	if (r < 0 && errno != ENOENT)
 		return oci_err_errno(err, errno, "cache '%s': remove '%s'", c->path, e->name);
 	if (!e->partial && c->locking) {
-		char lname[sizeof(e->name) + 16];
-		snprintf(lname, sizeof(lname), ".locks/%s", e->name);
+		char lname[sizeof(e->name)];
+		snprintf(lname, sizeof(lname), "%s", e->name);
 		char *colon = strchr(lname, ':');
 		if (colon)
 			*colon = '-';
-		unlinkat(c->dirfd, lname, 0);
+		unlinkat(c->locksfd, lname, 0);
 	}
 	p->st->removed++;
 	p->st->removed_bytes += e->size;

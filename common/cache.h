@@ -14,6 +14,10 @@
 
 typedef struct oci_cache {
 	int dirfd;
+	/* <root>/sha256, <root>/sha512 (-1 until opened) and <root>/.locks, opened once without
+	 * following a symlink: every name of the store is looked up below them */
+	int algfd[2];
+	int locksfd;
 	char *path;
 	bool temporary; /* removed by release */
 	bool locking;	/* shared between processes: per-blob lock files */
@@ -81,6 +85,9 @@ int oci_cache_prune(oci_cache *c, bool all, time_t cutoff, oci_cache_prune_stats
 /* "90s", "30m", "12h", "7d", "2w" as seconds (a number needs its unit). */
 int oci_cache_parse_age(const char *s, uint64_t *secs, oci_error *err);
 
-/* Hard-link a present blob to dirfd/name (false when that is not possible). */
-bool oci_cache_link(oci_cache *c, const oci_digest *d, int dirfd, const char *name);
+/* Hard-link the blob open (and verified) as fd to dirfd/name: that very inode, not whatever
+ * its name in the store is by now, and only when it is ours and nobody else can write it (a
+ * blob planted in a cache others can write has the right bytes until its owner changes them
+ * in the layout too). false when not linked: the caller copies it. */
+bool oci_cache_link(int fd, int dirfd, const char *name);
 #endif

@@ -128,6 +128,17 @@ typedef struct oci_config_time_offset {
 	int64_t secs, nanosecs;
 } oci_config_time_offset;
 
+/* linux.memoryPolicy, as set_mempolicy(2) takes it: validated with runc's rules and the
+ * kernel's (run/mempolicy.c applies it). */
+typedef struct oci_config_mempolicy {
+	unsigned mode;	/* MPOL_DEFAULT .. */
+	unsigned flags; /* MPOL_F_* */
+	unsigned long nodes[OCI_SPEC_NUMA_NODES / (8 * sizeof(unsigned long))];
+	size_t n_nodes;	       /* ids set in nodes */
+	const char *mode_name; /* the table's name of mode */
+	char *nodes_list;      /* as written, for messages ("" when none) */
+} oci_config_mempolicy;
+
 typedef struct oci_config_linux {
 	oci_config_namespace *namespaces;
 	size_t n_namespaces;
@@ -154,6 +165,8 @@ typedef struct oci_config_linux {
 	oci_config_time_offset *time_offsets;
 	size_t n_time_offsets;
 	bool has_time_offsets; /* a non-empty linux.timeOffsets */
+	bool has_memory_policy;
+	oci_config_mempolicy memory_policy;
 } oci_config_linux;
 
 typedef struct oci_config {

@@ -82,13 +82,47 @@ void oci_layout_release(oci_layout *l)
 	l->path = NULL;
 }
 
+/* dirfd/name, a directory of the layout, made (with create) and opened without following a
+ * symlink. what names it in messages. */
+static int layout_subdir(oci_layout *l, int dirfd, const char *name, const char *what, bool create,
+			 oci_error *err)
+{
+	if (create && mkdirat(dirfd, name, 0755) < 0 && errno != EEXIST)
+		return oci_err_errno(err, errno, "cannot create '%s/%s'", l->path, what);
+	int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd >= 0)
+		return fd;
+	if (errno == ELOOP || errno == ENOTDIR)
+		return oci_err(err, OCI_E_UNSAFE,
+			       "layout '%s': '%s' is not a directory (a symlink?): refusing it",
+			       l->path, what);
+	return oci_err_errno(err, errno, "cannot open '%s/%s'", l->path, what);
+}
+
+int oci_layout_blob_dir(oci_layout *l, int alg, bool create, oci_error *err)
+{
+	char what[32];
+	snprintf(what, sizeof(what), "blobs/%s", oci_digest_alg_name(alg));
+	cleanup_close int blobs = layout_subdir(l, l->dirfd, "blobs", "blobs", create, err);
+	if (blobs < 0)
+		return -1;
+	return layout_subdir(l, blobs, what + strlen("blobs/"), what, create, err);
+}
+
 bool oci_layout_has_blob(oci_layout *l, const oci_digest *d, int64_t size)
 {
-	char p[256];
+	oci_error e = OCI_ERROR_INIT;
 	struct stat st;
-	if (fstatat(l->dirfd, oci_digest_blob_path(d, p, sizeof(p)), &st, AT_SYMLINK_NOFOLLOW) < 0)
+	oci_digest got;
+	uint64_t n = 0;
+	cleanup_close int dfd = oci_layout_blob_dir(l, d->alg, false, &e);
+	cleanup_close int fd = dfd < 0 ? -1 : oci_open_regular_at(dfd, d->hex, O_NOFOLLOW, &e);
+	if (fd < 0 || fstat(fd, &st) < 0 || (size >= 0 && st.st_size != size))
 		return false;
-	return S_ISREG(st.st_mode) && (size < 0 || st.st_size == size);
+	/* hashed, as a cached blob is at each use: a name and a size prove nothing */
+	if (oci_digest_fd(d->alg, fd, &got, &n, &e) < 0)
+		return false;
+	return oci_digest_equal(&got, d) && (size < 0 || n == (uint64_t)size);
 }
 
 int oci_layout_open_blob(oci_layout *l, const oci_digest *d, oci_error *err)
@@ -123,27 +157,34 @@ int oci_layout_read_blob(oci_layout *l, const oci_digest *d, size_t max, char **
 	return 0;
 }
 
+/* The temporary file's name in blobs/ */
+#define TMP_FILE(w) ((w)->tmpname + strlen("blobs/"))
+
 int oci_blob_writer_start(oci_layout *l, const oci_digest *want, int64_t want_size,
 			  oci_blob_writer *w, oci_error *err)
 {
 	static unsigned counter;
 	memset(w, 0, sizeof(*w));
-	w->fd = -1;
+	w->fd = w->blobsfd = w->dirfd = -1;
 	w->layout = l;
 	w->want_size = want_size;
 	if (want)
 		w->want = *want;
 	int alg = want ? want->alg : OCI_DIGEST_SHA256;
-	char dir[32];
-	snprintf(dir, sizeof(dir), "blobs/%s", oci_digest_alg_name(alg));
-	if ((mkdirat(l->dirfd, "blobs", 0755) < 0 && errno != EEXIST) ||
-	    (mkdirat(l->dirfd, dir, 0755) < 0 && errno != EEXIST))
-		return oci_err_errno(err, errno, "cannot create '%s/%s'", l->path, dir);
+	w->blobsfd = layout_subdir(l, l->dirfd, "blobs", "blobs", true, err);
+	if (w->blobsfd < 0 || (w->dirfd = oci_layout_blob_dir(l, alg, true, err)) < 0) {
+		oci_blob_writer_abort(w);
+		return -1;
+	}
 	snprintf(w->tmpname, sizeof(w->tmpname), "blobs/.tmp-%d-%u", (int)getpid(),
 		 __atomic_fetch_add(&counter, 1, __ATOMIC_RELAXED));
-	w->fd = openat(l->dirfd, w->tmpname, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-	if (w->fd < 0)
-		return oci_err_errno(err, errno, "cannot create '%s/%s'", l->path, w->tmpname);
+	w->fd = openat(w->blobsfd, TMP_FILE(w), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (w->fd < 0) {
+		oci_err_errno(err, errno, "cannot create '%s/%s'", l->path, w->tmpname);
+		w->tmpname[0] = '\0';
+		oci_blob_writer_abort(w);
+		return -1;
+	}
 	w->hasher = oci_hasher_new(alg, err);
 	if (!w->hasher) {
 		oci_blob_writer_abort(w);
@@ -169,7 +210,7 @@ int oci_blob_writer_write(oci_blob_writer *w, const void *data, size_t len, oci_
 
 int oci_blob_writer_commit(oci_blob_writer *w, oci_error *err)
 {
-	char p[256], ds[OCI_DIGEST_STR_MAX];
+	char ds[OCI_DIGEST_STR_MAX];
 	oci_digest got;
 	uint64_t size = oci_hasher_bytes(w->hasher);
 	if (oci_hasher_final(w->hasher, &got, err) < 0)
@@ -187,14 +228,12 @@ int oci_blob_writer_commit(oci_blob_writer *w, oci_error *err)
 	}
 	close(w->fd);
 	w->fd = -1;
-	if (renameat(w->layout->dirfd, w->tmpname, w->layout->dirfd,
-		     oci_digest_blob_path(&got, p, sizeof(p))) < 0) {
+	if (renameat(w->blobsfd, TMP_FILE(w), w->dirfd, got.hex) < 0) {
 		oci_err_errno(err, errno, "cannot store blob %s", oci_digest_str(&got, ds));
 		goto fail;
 	}
 	w->tmpname[0] = '\0';
-	oci_hasher_free(w->hasher);
-	w->hasher = NULL;
+	oci_blob_writer_abort(w); /* nothing left to remove: closes and frees */
 	return 0;
 fail:
 	oci_blob_writer_abort(w);
@@ -206,9 +245,14 @@ void oci_blob_writer_abort(oci_blob_writer *w)
 	if (w->fd >= 0)
 		close(w->fd);
 	w->fd = -1;
-	if (w->tmpname[0] && w->layout)
-		unlinkat(w->layout->dirfd, w->tmpname, 0);
+	if (w->tmpname[0] && w->blobsfd >= 0)
+		unlinkat(w->blobsfd, TMP_FILE(w), 0);
 	w->tmpname[0] = '\0';
+	if (w->blobsfd >= 0)
+		close(w->blobsfd);
+	if (w->dirfd >= 0)
+		close(w->dirfd);
+	w->blobsfd = w->dirfd = -1;
 	oci_hasher_free(w->hasher);
 	w->hasher = NULL;
 }

@@ -28,7 +28,14 @@ int oci_layout_read_file(int dirfd, const char *name, size_t max, char **out, si
 int oci_layout_open(const char *path, bool create, oci_layout *l, oci_error *err);
 void oci_layout_release(oci_layout *l);
 
+/* Whether the layout holds blob d as it should: a regular file of that size (size < 0: any)
+ * whose bytes hash to d. A blob of the right size but wrong bytes (a layout someone else
+ * prepared, a damaged one) is not held: the caller writes it again. */
 bool oci_layout_has_blob(oci_layout *l, const oci_digest *d, int64_t size);
+/* A new fd of the layout's blobs/<alg> directory (made with create), neither component
+ * reached through a symlink: one put there would take the blobs written out of the layout.
+ * -1 with err set (OCI_E_UNSAFE for a symlink). */
+int oci_layout_blob_dir(oci_layout *l, int alg, bool create, oci_error *err);
 /* Open a blob for reading (O_NOFOLLOW, regular files only). */
 int oci_layout_open_blob(oci_layout *l, const oci_digest *d, oci_error *err);
 /* Read a small blob (manifest, config) with a size cap, verified against its digest. */
@@ -42,7 +49,8 @@ int oci_layout_put_blob(oci_layout *l, const void *data, size_t len, oci_digest 
 typedef struct oci_blob_writer {
 	oci_layout *layout;
 	int fd;
-	char tmpname[96];
+	int blobsfd, dirfd; /* blobs/ (where the temporary file is) and blobs/<alg> */
+	char tmpname[96];   /* "blobs/.tmp-..." */
 	oci_hasher *hasher;
 	oci_digest want;
 	int64_t want_size;

@@ -72,6 +72,29 @@ int oci_spec_sysctl_check(const struct oci_config *cfg, const char *key, bool ch
 /* linux.personality.domain ("LINUX", "LINUX32") as personality(2)'s value; -1 when unknown. */
 int oci_spec_personality(const char *domain, unsigned long *out);
 
+/* A name of the runtime-spec for a kernel value. */
+typedef struct oci_spec_name_value {
+	const char *name;
+	unsigned value;
+} oci_spec_name_value;
+/* linux.memoryPolicy: set_mempolicy(2)'s modes and mode flags by their runtime-spec names, with
+ * the kernel's values, sorted by name (the order `features` lists them in, as runc). */
+extern const oci_spec_name_value oci_spec_mpol_modes[];
+extern const size_t oci_spec_n_mpol_modes;
+extern const oci_spec_name_value oci_spec_mpol_flags[];
+extern const size_t oci_spec_n_mpol_flags;
+/* The most NUMA nodes a kernel numbers (MAX_NUMNODES: NODES_SHIFT is at most 10 on every
+ * architecture): a node above it is refused by set_mempolicy(2) everywhere. */
+#define OCI_SPEC_NUMA_NODES 1024
+
+/* An id list as the kernel writes cpu and node lists ("0-3,7": items separated by ',', each
+ * an id or a range "A-B" with A <= B, at least one id), every id at most max; loose: as runc
+ * reads them, blanks around an item and empty items allowed. Sets the ids in mask (max+1
+ * bits, zeroed first) and their number in *count. -1 with err (the item quoted; err may be
+ * NULL) when it is not one. */
+int oci_spec_id_list(const char *s, unsigned max, bool loose, unsigned long *mask, size_t *count,
+		     oci_error *err);
+
 /* ---- helpers for the edits oci-bundle and oci-run make ---- */
 struct oci_user;
 

@@ -287,10 +287,7 @@ static void check_rlimits(oci_spec_checker *c, json_t *process, oci_process *m)
 
 /* runtime-spec 1.2's names for sched_setattr(2)'s policies and flags, and ioprio_set(2)'s
  * classes: the kernel's values. */
-typedef struct name_value {
-	const char *name;
-	uint32_t value;
-} name_value;
+typedef oci_spec_name_value name_value;
 static const name_value
     sched_policies[] = {{"SCHED_OTHER", 0},    {"SCHED_FIFO", 1}, {"SCHED_RR", 2},
 			{"SCHED_BATCH", 3},    {"SCHED_ISO", 4},  {"SCHED_IDLE", 5},
@@ -302,14 +299,46 @@ static const name_value
     io_classes[] = {
 	{"IOPRIO_CLASS_RT", 1}, {"IOPRIO_CLASS_BE", 2}, {"IOPRIO_CLASS_IDLE", 3}, {NULL, 0}};
 
-static bool name_value_find(const name_value *t, const char *name, uint32_t *out)
+static const name_value *name_value_entry(const name_value *t, const char *name)
 {
 	for (; t->name; t++)
-		if (!strcmp(name, t->name)) {
-			*out = t->value;
-			return true;
+		if (!strcmp(name, t->name))
+			return t;
+	return NULL;
+}
+
+static bool name_value_find(const name_value *t, const char *name, uint32_t *out)
+{
+	const name_value *e = name_value_entry(t, name);
+	if (e)
+		*out = e->value;
+	return e != NULL;
+}
+
+/* The array of flag names at path.key, every one of table t (else a problem, with hint when
+ * not NULL), ORed into *out; false when one is unknown. */
+static bool check_flag_names(oci_spec_checker *c, json_t *obj, const char *path, const char *key,
+			     const name_value *t, const char *hint, uint64_t *out)
+{
+	char ip[1024];
+	size_t i;
+	json_t *v, *arr = oci_spec_check_array_of(c, obj, path, key, V_STRING, false);
+	bool ok = true;
+	*out = 0;
+	json_array_foreach(arr, i, v)
+	{
+		uint32_t f;
+		const char *name = json_string_value(v);
+		PATHF(ip, "%s.%s[%zu]", path, key, i);
+		if (name && !name_value_find(t, name, &f)) {
+			oci_spec_problem(c, ip, "unknown flag '%s'%s%s", name, hint ? " " : "",
+					 hint ? hint : "");
+			ok = false;
+		} else if (name) {
+			*out |= f;
 		}
-	return false;
+	}
+	return ok;
 }
 
 /* process.scheduler, with runc's rules: nice in [-20, 19], a priority only for the real-time
@@ -317,9 +346,7 @@ static bool name_value_find(const name_value *t, const char *name, uint32_t *out
 static void check_scheduler(oci_spec_checker *c, json_t *process, oci_process *m)
 {
 	const char *sp = "process.scheduler";
-	char ip[1024];
-	size_t i;
-	json_t *v, *s = oci_spec_check(c, process, "process", "scheduler", V_OBJECT, false);
+	json_t *s = oci_spec_check(c, process, "process", "scheduler", V_OBJECT, false);
 	if (!s)
 		return;
 	const char *policy = json_string_value(oci_spec_check(c, s, sp, "policy", V_STRING, true));
@@ -328,7 +355,6 @@ static void check_scheduler(oci_spec_checker *c, json_t *process, oci_process *m
 	json_t *rt = oci_spec_check(c, s, sp, "runtime", V_UINT64, false);
 	json_t *dl = oci_spec_check(c, s, sp, "deadline", V_UINT64, false);
 	json_t *per = oci_spec_check(c, s, sp, "period", V_UINT64, false);
-	json_t *flags = oci_spec_check_array_of(c, s, sp, "flags", V_STRING, false);
 	bool ok = policy != NULL;
 	uint32_t pv = 0;
 	if (policy && !name_value_find(sched_policies, policy, &pv)) {
@@ -355,20 +381,8 @@ static void check_scheduler(oci_spec_checker *c, json_t *process, oci_process *m
 		oci_spec_problem(c, sp, "runtime, deadline and period are for SCHED_DEADLINE only");
 		ok = false;
 	}
-	uint64_t fl = 0;
-	json_array_foreach(flags, i, v)
-	{
-		uint32_t f;
-		const char *name = json_string_value(v);
-		PATHF(ip, "process.scheduler.flags[%zu]", i);
-		if (name && !name_value_find(sched_flags, name, &f)) {
-			oci_spec_problem(c, ip, "unknown flag '%s'", name);
-			ok = false;
-		} else if (name) {
-			fl |= f;
-		}
-	}
-	if (!ok)
+	uint64_t fl;
+	if (!check_flag_names(c, s, sp, "flags", sched_flags, NULL, &fl) || !ok)
 		return;
 	m->has_scheduler = true;
 	m->scheduler.policy = pv;
@@ -408,30 +422,13 @@ static void check_io_priority(oci_spec_checker *c, json_t *process, oci_process 
 	m->io_level = (int)json_integer_value(prio);
 }
 
-/* A cpu list as the kernel writes them ("0-3,7"): numbers below 8192, ranges ascending. */
+/* A cpu list as the kernel writes them ("0-3,7"): numbers below 8192, ranges ascending. Not
+ * runc's looser syntax: run/process.c reads it again as the kernel writes it. */
 static bool cpu_list_ok(const char *s)
 {
-	if (!*s)
-		return true;
-	for (;;) {
-		char *end;
-		if (*s < '0' || *s > '9')
-			return false;
-		unsigned long a = strtoul(s, &end, 10), b = a;
-		s = end;
-		if (*s == '-') {
-			if (s[1] < '0' || s[1] > '9')
-				return false;
-			b = strtoul(s + 1, &end, 10);
-			s = end;
-		}
-		if (a > b || b >= 8192)
-			return false;
-		if (!*s)
-			return true;
-		if (*s++ != ',')
-			return false;
-	}
+	unsigned long mask[8192 / (8 * sizeof(unsigned long))];
+	size_t n;
+	return !*s || oci_spec_id_list(s, 8191, false, mask, &n, NULL) == 0;
 }
 
 static void check_exec_affinity(oci_spec_checker *c, json_t *process, oci_process *m)
@@ -1007,6 +1004,162 @@ static void check_time_offsets(oci_spec_checker *c, json_t *linux_, oci_config_l
 	}
 }
 
+/* ---- linux.memoryPolicy ---- */
+
+/* The kernel's values (include/uapi/linux/mempolicy.h), sorted by name. */
+const oci_spec_name_value oci_spec_mpol_modes[] = {
+    {"MPOL_BIND", 2},
+    {"MPOL_DEFAULT", 0},
+    {"MPOL_INTERLEAVE", 3},
+    {"MPOL_LOCAL", 4},
+    {"MPOL_PREFERRED", 1},
+    {"MPOL_PREFERRED_MANY", 5},
+    {"MPOL_WEIGHTED_INTERLEAVE", 6},
+    {NULL, 0},
+};
+const size_t oci_spec_n_mpol_modes = ARRAY_SIZE(oci_spec_mpol_modes) - 1;
+#define MPOL_F_STATIC_	       (1u << 15)
+#define MPOL_F_RELATIVE_       (1u << 14)
+#define MPOL_F_NUMA_BALANCING_ (1u << 13)
+const oci_spec_name_value oci_spec_mpol_flags[] = {
+    {"MPOL_F_NUMA_BALANCING", MPOL_F_NUMA_BALANCING_},
+    {"MPOL_F_RELATIVE_NODES", MPOL_F_RELATIVE_},
+    {"MPOL_F_STATIC_NODES", MPOL_F_STATIC_},
+    {NULL, 0},
+};
+const size_t oci_spec_n_mpol_flags = ARRAY_SIZE(oci_spec_mpol_flags) - 1;
+
+/* One id of an id list: digits only, at most max (a longer number saturates, never wraps). */
+static int id_parse(const char *s, size_t len, unsigned max, unsigned long *out, oci_error *err)
+{
+	unsigned long v = 0;
+	if (!len)
+		return oci_err(err, OCI_E_INVALID, "not a number");
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return oci_err(err, OCI_E_INVALID, "not a number");
+		if (v <= max)
+			v = v * 10 + (unsigned long)(s[i] - '0');
+	}
+	if (v > max)
+		return oci_err(err, OCI_E_INVALID, "%.*s%s is above %u", (int)(len > 24 ? 24 : len),
+			       s, len > 24 ? "..." : "", max);
+	*out = v;
+	return 0;
+}
+
+int oci_spec_id_list(const char *s, unsigned max, bool loose, unsigned long *mask, size_t *count,
+		     oci_error *err)
+{
+	const size_t bits = 8 * sizeof(unsigned long);
+	memset(mask, 0, (max / bits + 1) * sizeof(unsigned long));
+	*count = 0;
+	for (const char *p = s; *p;) {
+		const char *item = p;
+		size_t len = strcspn(p, ",");
+		p += len + (p[len] == ',');
+		while (loose && len && isspace((unsigned char)item[0]))
+			item++, len--;
+		while (loose && len && isspace((unsigned char)item[len - 1]))
+			len--;
+		if (!len && !loose)
+			return oci_err(err, OCI_E_INVALID, "an empty item");
+		if (!len)
+			continue;
+		const char *dash = memchr(item, '-', len);
+		size_t alen = dash ? (size_t)(dash - item) : len;
+		unsigned long a, b;
+		if (id_parse(item, alen, max, &a, err) < 0 ||
+		    (dash && id_parse(dash + 1, len - alen - 1, max, &b, err) < 0))
+			return oci_err_prefix(err, "'%.*s%s'", (int)(len > 64 ? 64 : len), item,
+					      len > 64 ? "..." : "");
+		if (!dash)
+			b = a;
+		if (a > b)
+			return oci_err(err, OCI_E_INVALID, "'%lu-%lu': a range must not go down", a,
+				       b);
+		for (unsigned long i = a; i <= b; i++)
+			if (!(mask[i / bits] & (1ul << (i % bits)))) {
+				mask[i / bits] |= 1ul << (i % bits);
+				(*count)++;
+			}
+	}
+	if (!*count)
+		return oci_err(err, OCI_E_INVALID, "no id in the list");
+	return 0;
+}
+
+/* linux.memoryPolicy with runc's rules (a known mode and flags; MPOL_DEFAULT and MPOL_LOCAL
+ * take no node, MPOL_BIND, MPOL_INTERLEAVE, MPOL_PREFERRED_MANY and MPOL_WEIGHTED_INTERLEAVE
+ * at least one) and the kernel's rules for flags that every kernel refuses (mm/mempolicy.c's
+ * sanitize_mpol_flags and mpol_new), so the error names them instead of create failing
+ * with set_mempolicy's EINVAL. Whether the nodes exist is the kernel's to say, at create. */
+static void check_memory_policy(oci_spec_checker *c, json_t *linux_, oci_config_linux *m)
+{
+	const char *mp = "linux.memoryPolicy";
+	json_t *pol = oci_spec_check(c, linux_, "linux", "memoryPolicy", V_OBJECT, false);
+	if (!pol)
+		return;
+	const char *mode = json_string_value(oci_spec_check(c, pol, mp, "mode", V_STRING, true));
+	json_t *nodes = oci_spec_check(c, pol, mp, "nodes", V_STRING, false);
+	oci_config_mempolicy *p = &m->memory_policy;
+	const name_value *me = mode ? name_value_entry(oci_spec_mpol_modes, mode) : NULL;
+	if (mode && !me)
+		oci_spec_problem(c, "linux.memoryPolicy.mode",
+				 "unknown mode '%s' (MPOL_DEFAULT, MPOL_BIND, MPOL_INTERLEAVE, "
+				 "MPOL_WEIGHTED_INTERLEAVE, MPOL_PREFERRED, MPOL_PREFERRED_MANY or "
+				 "MPOL_LOCAL)",
+				 mode);
+	uint64_t fl64;
+	bool ok = check_flag_names(c, pol, mp, "flags", oci_spec_mpol_flags,
+				   "(MPOL_F_STATIC_NODES, MPOL_F_RELATIVE_NODES or "
+				   "MPOL_F_NUMA_BALANCING)",
+				   &fl64) &&
+		  me;
+	if (me) {
+		p->mode_name = me->name;
+		p->mode = me->value;
+	}
+	p->flags = (unsigned)fl64;
+	if (!nodes && json_object_get(pol, "nodes"))
+		return; /* not a string: said already */
+	const char *list = json_string_value(nodes) ? json_string_value(nodes) : "";
+	oci_error e = OCI_ERROR_INIT;
+	if (*list &&
+	    oci_spec_id_list(list, OCI_SPEC_NUMA_NODES - 1, true, p->nodes, &p->n_nodes, &e) < 0) {
+		oci_spec_problem(c, "linux.memoryPolicy.nodes",
+				 "%s (a node list such as \"0-3,7\", nodes 0 to %d)", e.msg,
+				 OCI_SPEC_NUMA_NODES - 1);
+		return;
+	}
+	if (!ok)
+		return;
+	unsigned mo = p->mode, fl = p->flags;
+	bool none_ok = mo == 0 || mo == 1 || mo == 4, some_ok = mo != 0 && mo != 4;
+	const char *problem = NULL;
+	if (!p->n_nodes && !none_ok)
+		problem = "needs at least one node in nodes";
+	else if (p->n_nodes && !some_ok)
+		problem = "takes no nodes";
+	else if ((fl & MPOL_F_STATIC_) && (fl & MPOL_F_RELATIVE_))
+		problem = "takes MPOL_F_STATIC_NODES or MPOL_F_RELATIVE_NODES, not both";
+	else if ((fl & MPOL_F_NUMA_BALANCING_) && mo != 2 && mo != 5)
+		problem = "does not take MPOL_F_NUMA_BALANCING (MPOL_BIND does, and "
+			  "MPOL_PREFERRED_MANY where the kernel allows it)";
+	else if ((fl & (MPOL_F_STATIC_ | MPOL_F_RELATIVE_)) && mo == 4)
+		problem = "takes neither MPOL_F_STATIC_NODES nor MPOL_F_RELATIVE_NODES";
+	else if ((fl & (MPOL_F_STATIC_ | MPOL_F_RELATIVE_)) && !p->n_nodes && mo == 1)
+		problem = "without nodes (local allocation) takes neither MPOL_F_STATIC_NODES nor "
+			  "MPOL_F_RELATIVE_NODES";
+	if (problem) {
+		oci_spec_problem(c, mp, "%s %s", p->mode_name, problem);
+		return;
+	}
+	if (!(p->nodes_list = strdup(list)))
+		c->failed = true;
+	m->has_memory_policy = true;
+}
+
 static void check_linux(oci_spec_checker *c, json_t *spec, oci_config *cfg)
 {
 	char ip[1024];
@@ -1152,6 +1305,7 @@ static void check_linux(oci_spec_checker *c, json_t *spec, oci_config *cfg)
 	check_net_devices(c, linux_, m);
 	m->has_intel_rdt = oci_spec_check(c, linux_, "linux", "intelRdt", V_OBJECT, false) != NULL;
 	check_time_offsets(c, linux_, m);
+	check_memory_policy(c, linux_, m);
 }
 
 static void check_annotations(oci_spec_checker *c, json_t *spec, oci_config *m)
@@ -1319,6 +1473,7 @@ void oci_config_release(oci_config *c)
 	for (size_t i = 0; i < l->n_time_offsets; i++)
 		free(l->time_offsets[i].clock);
 	free(l->time_offsets);
+	free(l->memory_policy.nodes_list);
 	memset(c, 0, sizeof(*c));
 }
 

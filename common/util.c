@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -134,6 +135,43 @@ int oci_read_file_at(int dirfd, const char *path, size_t max, char **out, size_t
 	if (oci_read_fd(fd, max, out, len, err) < 0)
 		return oci_err_prefix(err, "'%s'", path);
 	return 0;
+}
+
+int oci_open_any_length(const char *path, int flags)
+{
+	int dirfd = AT_FDCWD;
+	const char *p = path;
+	char step[PATH_MAX];
+	while (strlen(p) >= PATH_MAX) {
+		size_t cut = PATH_MAX - 1;
+		while (cut > 0 && p[cut] != '/')
+			cut--;
+		int fd = -1;
+		if (cut > 0) {
+			memcpy(step, p, cut);
+			step[cut] = '\0';
+			fd = openat(dirfd, step, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		} else {
+			errno = ENAMETOOLONG; /* a component longer than PATH_MAX */
+		}
+		if (dirfd >= 0) {
+			int saved = errno;
+			close(dirfd);
+			errno = saved;
+		}
+		if (fd < 0)
+			return -1;
+		dirfd = fd;
+		for (p += cut; *p == '/'; p++)
+			;
+	}
+	int fd = openat(dirfd, *p || dirfd == AT_FDCWD ? p : ".", flags | O_CLOEXEC);
+	if (dirfd >= 0) {
+		int saved = errno;
+		close(dirfd);
+		errno = saved;
+	}
+	return fd;
 }
 
 int oci_reopen_regular(int pathfd, const char *what, oci_error *err)

@@ -63,6 +63,12 @@ int oci_read_fd(int fd, size_t max, char **out, size_t *len, oci_error *err);
 /* Same, for a file at dirfd/path (AT_FDCWD for plain paths). */
 int oci_read_file_at(int dirfd, const char *path, size_t max, char **out, size_t *len,
 		     oci_error *err);
+/* open(path, flags | O_CLOEXEC) for a path of any length: one longer than the kernel takes
+ * in one call (PATH_MAX) is opened a directory at a time, each step a prefix shorter than
+ * PATH_MAX that ends at a '/', so it resolves as the plain open would. A directory tree that
+ * someone else can grow (a container's sub-cgroups) may hold paths of any length. Returns an
+ * fd, or -1 with errno. */
+int oci_open_any_length(const char *path, int flags);
 /* Open for reading the regular file the O_PATH fd pathfd names, through its /proc/self/fd
  * link (the same inode, and nothing else is ever opened: a FIFO cannot block, a device cannot
  * act on being opened). Anything but a regular file is OCI_E_UNSAFE "'what' is not a regular

@@ -369,10 +369,26 @@ static int open_store(pull *p, oci_error *err)
 {
 	if (p->o->layout_dir && p->o->no_cache) {
 		/* download straight into the layout */
+		/* the store is opened by its path: it must be the layout's own blobs/, not a
+		 * symlink's target (the store opens its sha256/ without following one itself) */
+		struct stat a, b;
+		cleanup_close int bfd = openat(p->layout.dirfd, "blobs",
+					       O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		cleanup_free char *blobs = oci_asprintf(err, "%s/blobs", p->o->layout_dir);
+		if (bfd < 0 || fstat(bfd, &a) < 0)
+			return oci_err(err, OCI_E_UNSAFE,
+				       "layout '%s': 'blobs' is not a directory (a symlink?): "
+				       "refusing it",
+				       p->o->layout_dir);
 		if (!blobs || oci_cache_open(&p->store, blobs, false, err) < 0)
 			return -1;
 		p->store_is_layout = true;
+		if (fstat(p->store.dirfd, &b) < 0 || a.st_dev != b.st_dev || a.st_ino != b.st_ino) {
+			oci_cache_release(&p->store);
+			return oci_err(err, OCI_E_UNSAFE,
+				       "layout '%s': 'blobs' was replaced: refusing it",
+				       p->o->layout_dir);
+		}
 	} else if (p->o->no_cache) {
 		if (oci_cache_open_temp(&p->store, err) < 0)
 			return -1;
@@ -567,7 +583,10 @@ static int copy_into_layout(pull *p, oci_xfer *x, oci_error *err)
 	oci_digest_blob_path(&x->digest, name, sizeof(name));
 	if (oci_layout_has_blob(&p->layout, &x->digest, x->size))
 		return 0;
-	if (oci_cache_link(&p->store, &x->digest, p->layout.dirfd, name))
+	cleanup_close int dfd = oci_layout_blob_dir(&p->layout, x->digest.alg, true, err);
+	if (dfd < 0)
+		return oci_err_prefix(err, "%s", x->what);
+	if (oci_cache_link(x->fd, dfd, x->digest.hex))
 		return 0;
 	oci_blob_writer w;
 	if (oci_blob_writer_start(&p->layout, &x->digest, x->size, &w, err) < 0)
@@ -620,9 +639,10 @@ static int write_layout(pull *p, oci_error *err)
 {
 	if (oci_xfer_lookup(&p->xs, err) < 0 || oci_xfer_run(&p->xs, err) < 0)
 		return -1;
-	if (mkdirat(p->layout.dirfd, "blobs/sha256", 0755) < 0 && errno != EEXIST)
-		return oci_err_errno(err, errno, "layout '%s': mkdir 'blobs/sha256'",
-				     p->layout.path);
+	int dfd = oci_layout_blob_dir(&p->layout, OCI_DIGEST_SHA256, true, err);
+	if (dfd < 0)
+		return -1;
+	close(dfd);
 	if (!p->store_is_layout)
 		for (size_t k = 0; k < p->xs.n; k++)
 			if (copy_into_layout(p, &p->xs.x[k], err) < 0)

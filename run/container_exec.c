@@ -39,6 +39,7 @@
 #include "run/cloned_binary.h"
 #include "run/container_internal.h"
 #include "run/lsm.h"
+#include "run/mempolicy.h"
 #include "run/process.h"
 #include "run/seccomp.h"
 #include "run/signals.h"
@@ -208,6 +209,7 @@ static __attribute__((noreturn)) void child_fail(int sync, const oci_error *err,
 
 /* G: inside every namespace; finish the process and exec it. */
 static __attribute__((noreturn)) void exec_process(int sync, const oci_process *process,
+						   const oci_config *cfg,
 						   const oci_seccomp *seccomp, int procfd,
 						   const oci_exec_opts *o)
 {
@@ -222,7 +224,8 @@ static __attribute__((noreturn)) void exec_process(int sync, const oci_process *
 		child_fail(sync, &err, 1);
 	if (oci_process_oom_score(process, &err) < 0 || oci_process_rlimits(process, &err) < 0 ||
 	    oci_process_sched(process, &err) < 0 ||
-	    oci_process_set_affinity(process->exec_cpu_final, "final", &err) < 0)
+	    oci_process_set_affinity(process->exec_cpu_final, "final", &err) < 0 ||
+	    oci_mempolicy_apply(cfg, &err) < 0)
 		child_fail(sync, &err, 1);
 	if (oci_lsm_set_keycreate(&lsm, process, &err) < 0)
 		child_fail(sync, &err, 1);
@@ -285,10 +288,9 @@ static __attribute__((noreturn)) void exec_process(int sync, const oci_process *
 }
 
 /* C: join the namespaces and the init's root, fork G, report its pid and exit. */
-static __attribute__((noreturn)) void join_and_fork(int sync, const int *nsfds, int rootfd,
-						    const int *stdio, const oci_process *process,
-						    const oci_seccomp *seccomp, int procfd,
-						    const oci_exec_opts *o)
+static __attribute__((noreturn)) void
+join_and_fork(int sync, const int *nsfds, int rootfd, const int *stdio, const oci_process *process,
+	      const oci_config *cfg, const oci_seccomp *seccomp, int procfd, const oci_exec_opts *o)
 {
 	oci_error err = OCI_ERROR_INIT;
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
@@ -349,7 +351,7 @@ static __attribute__((noreturn)) void join_and_fork(int sync, const int *nsfds, 
 	}
 	if (g == 0) {
 		prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
-		exec_process(sync, process, seccomp, procfd, o);
+		exec_process(sync, process, cfg, seccomp, procfd, o);
 	}
 	char buf[32];
 	int n = snprintf(buf, sizeof(buf), "%d", (int)g);
@@ -622,8 +624,8 @@ static int spawn(exec_ctx *x, oci_error *err)
 		return oci_err_errno(err, errno, "fork");
 	if (x->c == 0) {
 		close(x->sock[0]);
-		join_and_fork(x->sock[1], x->nsfds, x->proot, stdio, &x->process, &x->seccomp,
-			      x->procfd, x->o);
+		join_and_fork(x->sock[1], x->nsfds, x->proot, stdio, &x->process, &x->cfg,
+			      &x->seccomp, x->procfd, x->o);
 	}
 	oci_closep(&x->sock[1]);
 	for (int k = 0; k < 3; k++)

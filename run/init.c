@@ -33,6 +33,7 @@
 #include "run/cloned_binary.h"
 #include "run/hooks.h"
 #include "run/lsm.h"
+#include "run/mempolicy.h"
 #include "run/mounts.h"
 #include "run/process.h"
 #include "run/seccomp.h"
@@ -340,7 +341,8 @@ void oci_init_main(oci_init_args *a)
 
 	if (oci_mounts_pivot(&mctx, a->opts->no_pivot, &err) < 0 ||
 	    oci_process_sysctl(cfg, &err) < 0 || oci_process_make_cwd(process, &err) < 0 ||
-	    oci_mounts_finalize(&mctx, &err) < 0 || oci_process_identity(cfg, &err) < 0)
+	    oci_mounts_finalize(&mctx, &err) < 0 || oci_process_identity(cfg, &err) < 0 ||
+	    oci_mempolicy_apply(cfg, &err) < 0)
 		fail(a, &err);
 
 	if (process->terminal) {

@@ -58,6 +58,10 @@
 #define OCI_MOUNT_ATTR_NOATIME	   0x00000010
 #define OCI_MOUNT_ATTR_STRICTATIME 0x00000020
 #define OCI_MOUNT_ATTR_NODIRATIME  0x00000080
+#define OCI_MOUNT_ATTR_NOSYMFOLLOW 0x00200000
+#ifndef MS_NOSYMFOLLOW
+#define MS_NOSYMFOLLOW 256
+#endif
 
 struct oci_mount_attr {
 	uint64_t attr_set;
@@ -93,22 +97,30 @@ static const struct {
     {"diratime", true, MS_NODIRATIME},
     {"dirsync", false, MS_DIRSYNC},
     {"exec", true, MS_NOEXEC},
+    {"iversion", false, MS_I_VERSION},
+    {"lazytime", false, MS_LAZYTIME},
+    {"loud", true, MS_SILENT},
     {"mand", false, MS_MANDLOCK},
     {"noatime", false, MS_NOATIME},
     {"nodev", false, MS_NODEV},
     {"nodiratime", false, MS_NODIRATIME},
     {"noexec", false, MS_NOEXEC},
+    {"noiversion", true, MS_I_VERSION},
+    {"nolazytime", true, MS_LAZYTIME},
     {"nomand", true, MS_MANDLOCK},
     {"norelatime", true, MS_RELATIME},
     {"nostrictatime", true, MS_STRICTATIME},
     {"nosuid", false, MS_NOSUID},
+    {"nosymfollow", false, MS_NOSYMFOLLOW},
     {"rbind", false, MS_BIND | MS_REC},
     {"relatime", false, MS_RELATIME},
     {"remount", false, MS_REMOUNT},
     {"ro", false, MS_RDONLY},
     {"rw", true, MS_RDONLY},
+    {"silent", false, MS_SILENT},
     {"strictatime", false, MS_STRICTATIME},
     {"suid", true, MS_NOSUID},
+    {"symfollow", true, MS_NOSYMFOLLOW},
     {"sync", false, MS_SYNCHRONOUS},
 };
 
@@ -132,11 +144,13 @@ static const struct {
     {"rnorelatime", true, 0, true},
     {"rnostrictatime", true, OCI_MOUNT_ATTR_STRICTATIME, true},
     {"rnosuid", false, OCI_MOUNT_ATTR_NOSUID, false},
+    {"rnosymfollow", false, OCI_MOUNT_ATTR_NOSYMFOLLOW, false},
     {"rrelatime", false, 0, true},
     {"rro", false, OCI_MOUNT_ATTR_RDONLY, false},
     {"rrw", true, OCI_MOUNT_ATTR_RDONLY, false},
     {"rstrictatime", false, OCI_MOUNT_ATTR_STRICTATIME, true},
     {"rsuid", true, OCI_MOUNT_ATTR_NOSUID, false},
+    {"rsymfollow", true, OCI_MOUNT_ATTR_NOSYMFOLLOW, false},
 };
 
 static const struct {
@@ -267,6 +281,10 @@ static uint64_t attrs_from_flags(unsigned long f, uint64_t *clr)
 		a |= OCI_MOUNT_ATTR_NOEXEC;
 	if (f & MS_NODIRATIME)
 		a |= OCI_MOUNT_ATTR_NODIRATIME;
+	/* a per-mount flag: a bind gets it too (the superblock's, lazytime, iversion and
+	 * silent, are the filesystem's, which a bind does not change, as in runc) */
+	if (f & MS_NOSYMFOLLOW)
+		a |= OCI_MOUNT_ATTR_NOSYMFOLLOW;
 	if (f & (MS_NOATIME | MS_STRICTATIME | MS_RELATIME)) {
 		*clr |= OCI_MOUNT_ATTR__ATIME;
 		if (f & MS_NOATIME)
@@ -680,9 +698,14 @@ static int do_mount(const oci_mount_ctx *ctx, int rootfd, const oci_config_mount
 		if (bind_onto(src, target, flags, rbind, &rec, err) < 0)
 			return oci_err_prefix(err, "mount '%s'", dest);
 	} else if (!strcmp(type, "cgroup")) {
-		int v1 = oci_cgroup_mount_unified(target, flags, ctx->new_cgroupns, err);
-		if (v1 < 0 || (v1 > 0 && mount_cgroups(rootfd, dest, target, flags,
-						       ctx->new_cgroupns, err) < 0))
+		/* In a cgroup namespace, new or joined by path (a pod's, podman's
+		 * --cgroupns=container:X), the filesystem is mounted afresh and rooted at the
+		 * namespace's root, as runc mounts it whenever the config lists one. Bound from
+		 * the host instead, a joined namespace's /proc/self/cgroup paths are relative to
+		 * another cgroup ("/../x") and name nothing under /sys/fs/cgroup. */
+		bool cgns = ctx->new_cgroupns || oci_config_find_namespace(ctx->cfg, "cgroup");
+		int v1 = oci_cgroup_mount_unified(target, flags, cgns, err);
+		if (v1 < 0 || (v1 > 0 && mount_cgroups(rootfd, dest, target, flags, cgns, err) < 0))
 			return oci_err_prefix(err, "mount '%s'", dest);
 	} else {
 		unsigned long mf = flags & ~(MS_BIND | MS_REC | MS_REMOUNT);

@@ -328,10 +328,6 @@ static int do_image(cmd *c, const char *dest, oci_error *err)
 	bool made_bundle = false;
 
 	if (c->bundle) {
-		if (mkdir(c->bundle, 0755) == 0)
-			made_bundle = true;
-		else if (errno != EEXIST)
-			return oci_err_errno(err, errno, "cannot create bundle '%s'", c->bundle);
 		bundle_rootfs = oci_asprintf(err, "%s/rootfs", c->bundle);
 		if (!bundle_rootfs)
 			return -1;
@@ -357,9 +353,18 @@ static int do_image(cmd *c, const char *dest, oci_error *err)
 	const char *what = c->input ? c->input : "the input";
 	if (infd >= 0 && wait_for_input(infd, what, err) < 0)
 		return -1;
+	/* made once there is an image to fill it, and removed again on any failure below */
+	if (c->bundle) {
+		if (mkdir(c->bundle, 0755) == 0)
+			made_bundle = true;
+		else if (errno != EEXIST)
+			return oci_err_errno(err, errno, "cannot create bundle '%s'", c->bundle);
+	}
 	double t0 = mono_secs();
 	if (oci_unpack_stage_begin(&st, dest, err) < 0) {
 		oci_unpack_stage_abort(&st);
+		if (made_bundle)
+			rmdir(c->bundle);
 		return -1;
 	}
 	oci_unpack_root_init(&r, st.rootfd, &c->opts, err);
@@ -367,6 +372,8 @@ static int do_image(cmd *c, const char *dest, oci_error *err)
 		oci_unpack_cache_detach(&r);
 		oci_unpack_root_release(&r);
 		oci_unpack_stage_abort(&st);
+		if (made_bundle)
+			rmdir(c->bundle);
 		return -1;
 	}
 	progress pg;
@@ -391,11 +398,14 @@ static int do_image(cmd *c, const char *dest, oci_error *err)
 	progress_stop(&pg);
 	if (ret == 0 && c->image_config)
 		ret = write_file(c->image_config, c->in.config_blob, c->in.config_len, err);
+	bool wrote_image_config = false, wrote_config = false;
 	if (ret == 0 && c->bundle) {
 		cleanup_free char *p = oci_asprintf(err, "%s/image-config.json", c->bundle);
 		ret = p ? write_file(p, c->in.config_blob, c->in.config_len, err) : -1;
+		wrote_image_config = ret == 0;
 		if (ret == 0)
 			ret = write_bundle_config(c, st.rootfd, err);
+		wrote_config = wrote_image_config && ret == 0;
 	}
 	if (ret == 0)
 		ret = oci_unpack_stage_publish(&st, err);
@@ -405,13 +415,16 @@ static int do_image(cmd *c, const char *dest, oci_error *err)
 	oci_unpack_root_release(&r);
 	oci_unpack_stage_abort(&st);
 	if (ret < 0 && c->bundle) {
-		/* leave the bundle directory as it was */
+		/* leave the bundle directory as it was: what this run wrote goes, files of the
+		 * same names that were there before it (a bundle being refilled) stay */
 		cleanup_free char *p1 = oci_asprintf(NULL, "%s/image-config.json", c->bundle);
 		cleanup_free char *p2 = oci_asprintf(NULL, "%s/config.json", c->bundle);
 		struct stat sb;
 		if (p1 && p2 && stat(dest, &sb) < 0) {
-			unlink(p1);
-			unlink(p2);
+			if (wrote_image_config)
+				unlink(p1);
+			if (wrote_config)
+				unlink(p2);
 			if (made_bundle)
 				rmdir(c->bundle);
 		}

@@ -626,7 +626,21 @@ int oci_cgroup_fs_enter_self(const oci_cgroup *cg, int unified, bool cloned_into
 
 int oci_cgroup_rmdir(const char *dir, oci_error *err)
 {
-	for (int tries = 0; rmdir(dir) < 0; tries++) {
+	/* through its parent, opened: a sub-cgroup a container made may be deeper than PATH_MAX */
+	const char *slash = strrchr(dir, '/');
+	cleanup_free char *parent = slash ? strndup(dir, (size_t)(slash - dir)) : NULL;
+	if (slash && !parent)
+		return oci_err(err, OCI_E_INTERNAL, "out of memory");
+	cleanup_close int pfd = oci_open_any_length(!slash    ? "."
+						    : *parent ? parent
+							      : "/",
+						    O_PATH | O_DIRECTORY);
+	if (pfd < 0)
+		return errno == ENOENT
+			   ? 0
+			   : oci_err_errno(err, errno, "cannot remove cgroup '%s'", dir);
+	const char *name = slash ? slash + 1 : dir;
+	for (int tries = 0; unlinkat(pfd, name, AT_REMOVEDIR) < 0; tries++) {
 		if (errno == ENOENT)
 			return 0;
 		if (errno != EBUSY || tries >= 200)
@@ -647,7 +661,10 @@ char **oci_cgroup_subtree(char *const *dirs, size_t n_dirs, size_t *count)
 		if (dirs[i] && (all[n] = strdup(dirs[i])))
 			n++;
 	for (size_t i = 0; i < n && i < 100000; i++) {
-		cleanup_closedir DIR *dir = opendir(all[i]);
+		int fd = oci_open_any_length(all[i], O_RDONLY | O_DIRECTORY);
+		cleanup_closedir DIR *dir = fd >= 0 ? fdopendir(fd) : NULL;
+		if (fd >= 0 && !dir)
+			close(fd);
 		struct dirent *de;
 		while (dir && (de = readdir(dir))) {
 			if (de->d_type != DT_DIR || de->d_name[0] == '.')
@@ -705,18 +722,27 @@ int oci_cgroup_fs_destroy(const oci_cgroup *cg, oci_error *err)
  * kernel's answer once the cgroup open here was removed, which only an empty one can be). */
 int oci_cgroup_read_procs(const char *dir, pid_t **pids, size_t *n, size_t *cap, oci_error *err)
 {
-	cleanup_free char *p = oci_asprintf(err, "%s/cgroup.procs", dir);
-	if (!p)
-		return -1;
 	cleanup_free char *data = NULL;
 	size_t len;
 	oci_error e = OCI_ERROR_INIT;
+	/* the directory opened first: a sub-cgroup a container made may be deeper than PATH_MAX */
+	cleanup_close int dfd = oci_open_any_length(dir, O_PATH | O_DIRECTORY);
+	if (dfd < 0)
+		oci_err_errno(&e, errno, "cannot open '%s'", dir);
 	/* pid_max is at most 2^22: seven digits and a newline each */
-	if (oci_read_file_at(AT_FDCWD, p, (size_t)8 << 22, &data, &len, &e) < 0) {
-		struct stat sb;
-		if (e.sys_errno == ENODEV ||
-		    (e.sys_errno == ENOENT && lstat(dir, &sb) < 0 && errno == ENOENT))
+	if (dfd < 0 ||
+	    oci_read_file_at(dfd, "cgroup.procs", (size_t)8 << 22, &data, &len, &e) < 0) {
+		int again = -1;
+		if (e.sys_errno == ENOENT && dfd >= 0)
+			again = oci_open_any_length(dir, O_PATH | O_DIRECTORY);
+		bool gone = e.sys_errno == ENODEV ||
+			    (e.sys_errno == ENOENT && (dfd < 0 || (again < 0 && errno == ENOENT)));
+		if (again >= 0)
+			close(again);
+		if (gone) {
+			oci_err_clear(&e);
 			return 0;
+		}
 		if (err)
 			*err = e;
 		return oci_err_prefix(err, "cannot tell which processes are left in cgroup '%s'",

@@ -111,8 +111,8 @@ oci_cgroup *oci_cgroup_check(const oci_cgroup *cg, oci_error *err)
 
 static void write_if_present(const char *dir, const char *file, const char *val)
 {
-	cleanup_free char *p = oci_asprintf(NULL, "%s/%s", dir, file);
-	int fd = p ? open(p, O_WRONLY | O_CLOEXEC) : -1;
+	cleanup_close int dfd = oci_open_any_length(dir, O_PATH | O_DIRECTORY);
+	int fd = dfd >= 0 ? openat(dfd, file, O_WRONLY | O_CLOEXEC) : -1;
 	if (fd >= 0) {
 		if (write(fd, val, strlen(val)) < 0) {
 			/* nothing more to do: the kill below reports what stays */

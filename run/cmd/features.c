@@ -76,6 +76,15 @@ int oci_cmd_features(const oci_runtime *rt, int argc, char **argv, oci_error *er
 	json_object_set_new(lin, "intelRdt", json_pack("{s:b}", "enabled", 0));
 	json_object_set_new(lin, "netDevices", json_pack("{s:b}", "enabled", 1)); /* run/netdev.c */
 	json_object_set_new(lin, "mountExtensions", json_pack("{s:{s:b}}", "idmap", "enabled", 1));
+	/* run/mempolicy.c: every mode and flag of the table validation reads, as runc lists
+	 * the ones it knows whatever the running kernel has. */
+	json_t *modes = json_array(), *flags = json_array();
+	for (size_t i = 0; modes && i < oci_spec_n_mpol_modes; i++)
+		json_array_append_new(modes, json_string(oci_spec_mpol_modes[i].name));
+	for (size_t i = 0; flags && i < oci_spec_n_mpol_flags; i++)
+		json_array_append_new(flags, json_string(oci_spec_mpol_flags[i].name));
+	json_object_set_new(lin, "memoryPolicy",
+			    json_pack("{s:o,s:o}", "modes", modes, "flags", flags));
 	json_object_set_new(f, "linux", lin);
 	json_t *ann = json_pack("{s:s}", "org.opencontainers.runc.version", "oci-run " OCI_VERSION);
 #ifdef HAVE_CRIU

@@ -66,13 +66,25 @@ static int ps_table(char **args, int nargs, const pid_t *pids, size_t n, oci_err
 		waitpid(c, NULL, 0);
 		return oci_err_errno(err, errno, "fdopen");
 	}
-	char line[8192];
+	/* whole lines, however long: a process's arguments are as long as it likes, and a line
+	 * cut in two would have its rest judged (and printed) as a line of its own */
+	cleanup_free char *line = NULL, *copy = NULL;
+	size_t line_cap = 0, copy_cap = 0;
+	ssize_t len;
 	int pid_col = -1;
-	while (fgets(line, sizeof(line), f)) {
+	while ((len = getline(&line, &line_cap, f)) >= 0) {
+		if ((size_t)len + 1 > copy_cap) {
+			char *nc = realloc(copy, (size_t)len + 1);
+			if (!nc) {
+				waitpid(c, NULL, 0);
+				return oci_err_errno(err, ENOMEM, "ps: cannot allocate");
+			}
+			copy = nc;
+			copy_cap = (size_t)len + 1;
+		}
+		memcpy(copy, line, (size_t)len + 1);
 		if (pid_col < 0) {
 			/* The header names the columns; find "PID". */
-			char copy[8192];
-			snprintf(copy, sizeof(copy), "%s", line);
 			int col = 0;
 			for (char *save, *tok = strtok_r(copy, " \t\n", &save); tok;
 			     tok = strtok_r(NULL, " \t\n", &save), col++)
@@ -86,12 +98,12 @@ static int ps_table(char **args, int nargs, const pid_t *pids, size_t n, oci_err
 			fputs(line, stdout);
 			continue;
 		}
-		char copy[8192];
-		snprintf(copy, sizeof(copy), "%s", line);
 		char *save, *tok = strtok_r(copy, " \t\n", &save);
 		for (int col = 0; tok && col < pid_col; col++)
 			tok = strtok_r(NULL, " \t\n", &save);
-		if (tok && has_pid(pids, n, strtol(tok, NULL, 10)))
+		char *end;
+		long p = tok ? strtol(tok, &end, 10) : 0;
+		if (tok && *end == '\0' && has_pid(pids, n, p))
 			fputs(line, stdout);
 	}
 	int st;

@@ -100,6 +100,33 @@ setup() {
 	[ "$(jq -r '.manifests[] | select(.annotations["org.opencontainers.image.ref.name"]=="first") | .digest' "$T/lay/index.json")" = "$MULTI_DIGEST" ]
 }
 
+@test "attack: -o into a layout someone else prepared: a blob of the right size but wrong bytes is written again; blobs/ or blobs/sha256 a symlink is refused" {
+	"$OCI_FETCH" -q --cache "$T/c" -o "$T/lay" "$REGISTRY/test/multi:v1"
+	m=$(jq -r '.manifests[0].digest' "$T/lay/index.json")
+	cfg=$(jq -r .config.digest "$T/lay/blobs/sha256/${m#sha256:}")
+	layer=$(jq -r '.layers[1].digest' "$T/lay/blobs/sha256/${m#sha256:}")
+	# same sizes, other bytes: kept as they were, and the pull said nothing
+	for d in "$cfg" "$layer"; do
+		f=$T/lay/blobs/sha256/${d#sha256:}
+		rm -f "$f.x" && head -c "$(stat -c %s "$f")" /dev/zero >"$f.x" && mv "$f.x" "$f"
+	done
+	"$OCI_FETCH" -q --cache "$T/c" -o "$T/lay" "$REGISTRY/test/multi:v1"
+	check_layout "$T/lay"
+	# a symlink for blobs/sha256, then for blobs/: nothing written where it points
+	mkdir "$T/outside"
+	for link in blobs/sha256 blobs; do
+		rm -rf "$T/p" && mkdir -p "$T/p/$(dirname "$link")" && cp "$T/lay/oci-layout" "$T/lay/index.json" "$T/p/"
+		ln -s "$T/outside" "$T/p/$link"
+		for nc in --no-cache --cache="$T/c"; do
+			run "$OCI_FETCH" -q "$nc" -o "$T/p" "$REGISTRY/test/multi:v1"
+			assert_failure
+			assert_one_line_error oci-fetch
+			assert_output_contains "is not a directory (a symlink?): refusing it"
+			[ -z "$(ls -A "$T/outside")" ]
+		done
+	done
+}
+
 @test "--no-cache into a layout downloads straight into it and leaves no temporary files" {
 	TMPDIR=$T/tmp
 	mkdir -p "$TMPDIR"

@@ -119,6 +119,73 @@ teardown() {
 	[ -L "$T/c/sha256/$(printf 'f%.0s' $(seq 1 64))" ]
 }
 
+@test "attack: a cache whose sha256/ or .locks/ is a symlink out of it is refused in one line; nothing is written or removed where it points" {
+	# a cache another user made first (or can write): its directories pointed elsewhere, a
+	# pull (as root: anywhere) wrote its blobs and lock files there, and prune --all removed
+	# every blob-named file there
+	hex=$(printf 'a%.0s' $(seq 1 64))
+	mkdir -p "$T/c" "$T/elsewhere" "$T/locks"
+	echo precious >"$T/elsewhere/$hex"
+	ln -s "$T/elsewhere" "$T/c/sha256"
+	for cmd in "-q --cache $T/c -o $T/l1 $REGISTRY/test/two:latest" "cache prune --all --cache $T/c" \
+		"cache list --cache $T/c"; do
+		# shellcheck disable=SC2086
+		run "$OCI_FETCH" $cmd
+		assert_failure
+		assert_one_line_error oci-fetch
+		assert_output_contains "cache '$T/c': 'sha256' is not a directory (a symlink?): refusing it"
+	done
+	[ "$(ls -A "$T/elsewhere")" = "$hex" ]
+	[ "$(cat "$T/elsewhere/$hex")" = precious ]
+	[ -z "$(find "$T/l1" -path '*/blobs/*' 2>/dev/null)" ]
+	# oci-unpack --cache opens the same store
+	run "$OCI_UNPACK" -q --layout "$TWO_LAYOUT" --cache="$T/c" "$T/r"
+	assert_failure
+	assert_output_contains "'sha256' is not a directory (a symlink?)"
+	[ ! -e "$T/r" ]
+	rm "$T/c/sha256"
+	rm -r "$T/c/.locks"
+	ln -s "$T/locks" "$T/c/.locks"
+	run "$OCI_FETCH" -q --cache "$T/c" -o "$T/l1" "$REGISTRY/test/two:latest"
+	assert_failure
+	assert_one_line_error oci-fetch
+	assert_output_contains "'.locks' is not a directory (a symlink?)"
+	[ -z "$(ls -A "$T/locks")" ]
+	[ -z "$(ls -A "$T/c/sha256")" ]
+	# sha512/ is checked too, though only a sha512 blob would make it
+	rm "$T/c/.locks"
+	ln -s "$T/elsewhere" "$T/c/sha512"
+	run "$OCI_FETCH" -q --cache "$T/c" -o "$T/l1" "$REGISTRY/test/two:latest"
+	assert_failure
+	assert_output_contains "'sha512' is not a directory (a symlink?)"
+	# the same cache with real directories works
+	rm "$T/c/sha512"
+	run -0 "$OCI_FETCH" -q --cache "$T/c" -o "$T/l1" "$REGISTRY/test/two:latest"
+	check_layout "$T/l1"
+	[ "$(ls "$T/c/sha256" | wc -l)" = 2 ]
+	[ "$(ls -A "$T/elsewhere")" = "$hex" ]
+}
+
+@test "attack: a cached blob another user owns or can write is copied into an -o layout, never hard-linked" {
+	require_root
+	"$OCI_FETCH" -q --cache "$T/c" -o "$T/l1" "$REGISTRY/test/two:latest"
+	a=${LAYERS[0]#sha256:}
+	b=${LAYERS[1]#sha256:}
+	# our own blobs are linked: the layout shares the store's inode, no copy
+	[ "$(stat -c %i "$T/l1/blobs/sha256/$a")" = "$(stat -c %i "$T/c/sha256/$a")" ]
+	# the same bytes, but an inode someone else owns (planted in a store they can write) or
+	# can write: linked, it let them change the layout's blob after the pull verified it
+	chown 65534:65534 "$T/c/sha256/$a"
+	chmod 666 "$T/c/sha256/$b"
+	"$OCI_FETCH" -q --cache "$T/c" -o "$T/l2" "$REGISTRY/test/two:latest"
+	check_layout "$T/l2"
+	for h in "$a" "$b"; do
+		[ "$(stat -c %i "$T/l2/blobs/sha256/$h")" != "$(stat -c %i "$T/c/sha256/$h")" ]
+		[ "$(stat -c '%u %a' "$T/l2/blobs/sha256/$h")" = "0 644" ]
+		cmp "$T/l2/blobs/sha256/$h" "$T/c/sha256/$h"
+	done
+}
+
 @test "attack: cache list prints a name another user put in the cache with its control bytes escaped" {
 	# a cache others can write: a partial download's name is theirs to choose, and its ESC
 	# sequences (window title, screen clear) and newline reached the terminal of the lister

@@ -74,6 +74,29 @@ as_nobody() {
 	[ ! -e nb ]
 }
 
+@test "bundle: a failed unpack keeps the bundle's own config.json and image-config.json; a missing input makes no bundle" {
+	# a bundle being refilled (its rootfs removed, its config kept): a bad image must not take
+	# the files this run never wrote with it
+	mkdir b
+	echo '{"mine":1}' >b/config.json
+	echo '{"img":1}' >b/image-config.json
+	head -c 100000 w/img.tar >t.tar
+	run "$OCI_UNPACK" --bundle b -i t.tar
+	assert_failure
+	assert_one_line_error oci-unpack
+	[ "$(cat b/config.json)" = '{"mine":1}' ]
+	[ "$(cat b/image-config.json)" = '{"img":1}' ]
+	[ "$(ls -A b | sort | tr '\n' ' ')" = "config.json image-config.json " ]
+	# an input that cannot be opened, or that is not an image, leaves no new bundle directory
+	run "$OCI_UNPACK" --bundle nb -i missing.tar
+	assert_failure
+	assert_one_line_error oci-unpack
+	[ ! -e nb ]
+	run "$OCI_UNPACK" --bundle nb -i /dev/null
+	assert_failure
+	[ ! -e nb ]
+}
+
 @test "rootless: a failed unpack removes its staging tree even with read-only directories in it" {
 	require_root
 	require_cmd setpriv

@@ -322,3 +322,42 @@ runnable_bundle() {
 	assert_failure
 	assert_output_contains "(root): expected an object"
 }
+
+@test "attack: a bundle whose config.json or image-config.json is a FIFO, a device or a symlink: one line, never a hang" {
+	# a hostile bundle: a FIFO blocked the open of edit and validate for ever (nobody writes it)
+	mkfifo "$B/config.json"
+	for cmd in "validate $B" "edit -b $B --hostname x"; do
+		# shellcheck disable=SC2086
+		run timeout -k 1 10 "$OCI_BUNDLE" $cmd
+		[ "$status" = 1 ]
+		assert_one_line_error oci-bundle
+		assert_output_contains "'config.json' is not a regular file"
+	done
+	[ -p "$B/config.json" ]
+	# a device is not read either, and edit does not follow a symlink it would replace
+	rm "$B/config.json"
+	ln -s /dev/zero "$B/config.json"
+	run timeout -k 1 10 "$OCI_BUNDLE" validate "$B"
+	[ "$status" = 1 ]
+	assert_output_contains "'config.json' is not a regular file"
+	"$OCI_BUNDLE" spec --bundle "$BATS_TEST_TMPDIR" --force
+	ln -sf "$BATS_TEST_TMPDIR/config.json" "$B/config.json"
+	run "$OCI_BUNDLE" edit -b "$B" --hostname x
+	[ "$status" = 1 ]
+	assert_output_contains "'config.json' is not a regular file"
+	[ "$(jq -r .hostname "$BATS_TEST_TMPDIR/config.json")" = runc ]
+	# a symlink to a regular file is still validated (read-only use), as before
+	mkdir "$B/rootfs"
+	run "$OCI_BUNDLE" validate "$B"
+	assert_success
+	rm "$B/config.json"
+	mkfifo "$B/image-config.json"
+	run timeout -k 1 10 "$OCI_BUNDLE" spec -b "$B" --from-image
+	[ "$status" = 1 ]
+	assert_one_line_error oci-bundle
+	assert_output_contains "'image-config.json' is not a regular file"
+	"$OCI_BUNDLE" spec -b "$B"
+	run timeout -k 1 10 "$OCI_BUNDLE" edit -b "$B" --args true
+	[ "$status" = 1 ]
+	assert_output_contains "'image-config.json' is not a regular file"
+}

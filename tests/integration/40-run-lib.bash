@@ -120,3 +120,19 @@ cleanup_containers() {
 	done
 }
 
+# no_leftovers: nothing of $CID exists: state dir, cgroup (any hierarchy), mount (after a
+# refused create).
+no_leftovers() {
+	if [ -e "$ROOT/$CID" ]; then
+		echo "state dir $ROOT/$CID left" >&2
+		return 1
+	fi
+	if compgen -G "/sys/fs/cgroup/*/oci-run/$CID" >/dev/null || [ -e "/sys/fs/cgroup/oci-run/$CID" ]; then
+		echo "cgroup of $CID left" >&2
+		return 1
+	fi
+	if grep -F -e "$CID" -e "$(shared_rootfs)" /proc/self/mountinfo >&2; then
+		echo "mount left" >&2
+		return 1
+	fi
+}

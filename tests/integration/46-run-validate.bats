@@ -36,22 +36,6 @@ host_sysctl() {
 	cat "/proc/sys/${1//.//}"
 }
 
-# no_leftovers: nothing of $CID exists: state dir, cgroup (any hierarchy), mount.
-no_leftovers() {
-	if [ -e "$ROOT/$CID" ]; then
-		echo "state dir $ROOT/$CID left" >&2
-		return 1
-	fi
-	if compgen -G "/sys/fs/cgroup/*/oci-run/$CID" >/dev/null || [ -e "/sys/fs/cgroup/oci-run/$CID" ]; then
-		echo "cgroup of $CID left" >&2
-		return 1
-	fi
-	if grep -F -e "$CID" -e "$(shared_rootfs)" /proc/self/mountinfo >&2; then
-		echo "mount left" >&2
-		return 1
-	fi
-}
-
 # refused_by_both JQ JSON-PATH: validate and create both refuse the edited config, each with
 # a message naming JSON-PATH; create says it in one line and leaves nothing.
 refused_by_both() {

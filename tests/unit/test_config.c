@@ -367,6 +367,57 @@ START_TEST(test_resources_one_walk)
 }
 END_TEST
 
+START_TEST(test_memory_policy_typed)
+{
+	oci_error err = OCI_ERROR_INIT;
+	json_t *spec = parse("{\"ociVersion\": \"1.2.0\", \"root\": {\"path\": \"/\"},"
+			     " \"linux\": {\"memoryPolicy\": {\"mode\": \"MPOL_INTERLEAVE\","
+			     " \"nodes\": \" 0-2 ,, 64,1023\","
+			     " \"flags\": [\"MPOL_F_STATIC_NODES\"]}}}"),
+	       *problems = json_array();
+	oci_config c;
+	ck_assert_int_eq(oci_config_load(spec, -1, &c, problems, &err), 0);
+	ck_assert(c.linux_.has_memory_policy);
+	const oci_config_mempolicy *p = &c.linux_.memory_policy;
+	ck_assert_uint_eq(p->mode, 3);
+	ck_assert_uint_eq(p->flags, 1u << 15);
+	ck_assert_str_eq(p->mode_name, "MPOL_INTERLEAVE");
+	ck_assert_uint_eq(p->n_nodes, 5);
+	ck_assert_uint_eq(p->nodes[0], 7);
+	ck_assert_uint_eq(p->nodes[1], 1);
+	ck_assert_uint_eq(p->nodes[15], 1ul << 63);
+	oci_config_release(&c);
+	json_decref(spec);
+	json_decref(problems);
+}
+END_TEST
+
+START_TEST(test_id_list_bounds)
+{
+	oci_error err = OCI_ERROR_INIT;
+	unsigned long mask[1024 / (8 * sizeof(unsigned long))];
+	size_t n;
+	/* saturating, never wrapping: 2^64 + 1 would be 1 */
+	ck_assert_int_eq(oci_spec_id_list("18446744073709551617", 1023, true, mask, &n, &err), -1);
+	ck_assert_str_eq(err.msg, "'18446744073709551617': 18446744073709551617 is above 1023");
+	ck_assert_int_eq(oci_spec_id_list("0-4294967296", 1023, true, mask, &n, &err), -1);
+	ck_assert_int_eq(oci_spec_id_list("0,1023", 1023, false, mask, &n, &err), 0);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_int_eq(oci_spec_id_list("0,1024", 1023, false, mask, &n, &err), -1);
+	/* the kernel's syntax only, unless loose */
+	ck_assert_int_eq(oci_spec_id_list("0, 1", 1023, false, mask, &n, &err), -1);
+	ck_assert_int_eq(oci_spec_id_list("0,,1", 1023, false, mask, &n, &err), -1);
+	ck_assert_str_eq(err.msg, "an empty item");
+	ck_assert_int_eq(oci_spec_id_list("0,,1", 1023, true, mask, &n, &err), 0);
+	ck_assert_int_eq(oci_spec_id_list("1-1,1", 1023, true, mask, &n, &err), 0);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_int_eq(oci_spec_id_list("+1", 1023, true, mask, &n, &err), -1);
+	ck_assert_int_eq(oci_spec_id_list("1-2-3", 1023, true, mask, &n, &err), -1);
+	ck_assert_int_eq(oci_spec_id_list(" , ", 1023, true, mask, &n, &err), -1);
+	ck_assert_str_eq(err.msg, "no id in the list");
+}
+END_TEST
+
 static Suite *config_suite(void)
 {
 	Suite *s = suite_create("config");
@@ -376,6 +427,8 @@ static Suite *config_suite(void)
 	tcase_add_test(tc, test_many_problems_bounded);
 	tcase_add_test(tc, test_process_and_hooks_alone);
 	tcase_add_test(tc, test_resources_one_walk);
+	tcase_add_test(tc, test_memory_policy_typed);
+	tcase_add_test(tc, test_id_list_bounds);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -227,6 +227,62 @@ START_TEST(test_writer_refuses_wrong_content)
 }
 END_TEST
 
+/* A layout someone else prepared: a blob of the right size but other bytes is not taken as
+ * held (it was, and oci-fetch -o reported success over a layout that failed every reader),
+ * and blobs/ or blobs/sha256 as a symlink takes no blob out of the layout. */
+START_TEST(test_prepared_layout)
+{
+	oci_layout l;
+	oci_blob_writer w;
+	oci_error err = OCI_ERROR_INIT;
+	oci_digest d;
+	char p[256], buf[8] = {0};
+	open_new(&l);
+	ck_assert_int_eq(oci_layout_put_blob(&l, "abc", 3, &d, &err), 0);
+	oci_digest_blob_path(&d, p, sizeof(p));
+	int fd = openat(l.dirfd, p, O_WRONLY | O_TRUNC);
+	ck_assert_int_eq(write(fd, "abd", 3), 3);
+	close(fd);
+	ck_assert(!oci_layout_has_blob(&l, &d, 3));
+	ck_assert(!oci_layout_has_blob(&l, &d, -1));
+	/* written again, right */
+	ck_assert_int_eq(oci_layout_put_blob(&l, "abc", 3, &d, &err), 0);
+	ck_assert(oci_layout_has_blob(&l, &d, 3));
+	fd = openat(l.dirfd, p, O_RDONLY);
+	ck_assert_int_eq(read(fd, buf, sizeof(buf)), 3);
+	close(fd);
+	ck_assert_str_eq(buf, "abc");
+
+	/* blobs/sha256 a symlink to a directory outside */
+	char out[300];
+	snprintf(out, sizeof(out), "%s/outside", tmpdir);
+	ck_assert_int_eq(mkdir(out, 0755), 0);
+	ck_assert_int_eq(oci_remove_tree_at(l.dirfd, "blobs/sha256", &err), 0);
+	ck_assert_int_eq(symlinkat(out, l.dirfd, "blobs/sha256"), 0);
+	ck_assert_int_lt(oci_layout_put_blob(&l, "abc", 3, &d, &err), 0);
+	ck_assert_int_eq(err.code, OCI_E_UNSAFE);
+	ck_assert_msg(strstr(err.msg, "'blobs/sha256' is not a directory (a symlink?)"), "%s",
+		      err.msg);
+	ck_assert_int_lt(oci_blob_writer_start(&l, &d, 3, &w, &err), 0);
+	ck_assert(!oci_layout_has_blob(&l, &d, 3));
+	ck_assert_int_eq(count_in(&l, "blobs"), 1); /* no temporary left */
+	/* blobs/ itself */
+	ck_assert_int_eq(oci_remove_tree_at(l.dirfd, "blobs", &err), 0);
+	ck_assert_int_eq(symlinkat(out, l.dirfd, "blobs"), 0);
+	oci_err_clear(&err);
+	ck_assert_int_lt(oci_layout_put_blob(&l, "abc", 3, &d, &err), 0);
+	ck_assert_msg(strstr(err.msg, "'blobs' is not a directory (a symlink?)"), "%s", err.msg);
+	DIR *dir = opendir(out);
+	struct dirent *de;
+	int n = 0;
+	while ((de = readdir(dir)))
+		n += strcmp(de->d_name, ".") && strcmp(de->d_name, "..");
+	closedir(dir);
+	ck_assert_int_eq(n, 0);
+	oci_layout_release(&l);
+}
+END_TEST
+
 static void make_desc(oci_layout *l, const char *content, oci_descriptor *d)
 {
 	oci_error err = OCI_ERROR_INIT;
@@ -344,6 +400,7 @@ static Suite *layout_suite(void)
 	tcase_add_test(tc, test_create_and_open);
 	tcase_add_test(tc, test_put_read_verify);
 	tcase_add_test(tc, test_writer_refuses_wrong_content);
+	tcase_add_test(tc, test_prepared_layout);
 	tcase_add_test(tc, test_index_tags);
 	tcase_add_test(tc, test_bad_index);
 	suite_add_tcase(s, tc);

@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <regex.h>
 #include <stdio.h>
 #include <string.h>
@@ -312,6 +313,65 @@ END_TEST
  * permission (a rootless unpack of an image with 0555 and 0000 directories). */
 /* A chain far deeper than the fds a process may hold (and than PATH_MAX as a path), with a
  * file at each level and a wide directory halfway down: removed whole, with no recursion. */
+START_TEST(test_open_any_length)
+{
+	/* 40 directories of 200 characters: a path of 8000 and more, twice what an open takes */
+	char name[201];
+	memset(name, 'n', 200);
+	name[200] = '\0';
+	int cur = open_tmpdir();
+	size_t cap = strlen(tmpdir) + 41 * 201 + 16;
+	char *path = malloc(cap);
+	ck_assert_ptr_nonnull(path);
+	snprintf(path, cap, "%s", tmpdir);
+	for (int i = 0; i < 40; i++) {
+		ck_assert_int_eq(mkdirat(cur, name, 0755), 0);
+		int next = openat(cur, name, O_RDONLY | O_DIRECTORY);
+		ck_assert_int_ge(next, 0);
+		close(cur);
+		cur = next;
+		strcat(path, "//"); /* repeated slashes resolve as one, as open's would */
+		strcat(path, name);
+	}
+	int f = openat(cur, "f", O_WRONLY | O_CREAT, 0644);
+	ck_assert_int_eq(write(f, "deep", 4), 4);
+	close(f);
+	struct stat want, got;
+	ck_assert_int_eq(fstat(cur, &want), 0);
+	close(cur);
+	ck_assert_uint_gt(strlen(path), PATH_MAX + PATH_MAX / 2);
+	errno = 0;
+	ck_assert_int_lt(open(path, O_RDONLY | O_DIRECTORY), 0);
+	ck_assert_int_eq(errno, ENAMETOOLONG);
+
+	int d = oci_open_any_length(path, O_PATH | O_DIRECTORY);
+	ck_assert_int_ge(d, 0);
+	ck_assert_int_eq(fstat(d, &got), 0);
+	ck_assert(got.st_dev == want.st_dev && got.st_ino == want.st_ino);
+	close(d);
+	strcat(path, "/f");
+	int r = oci_open_any_length(path, O_RDONLY);
+	ck_assert_int_ge(r, 0);
+	char buf[8] = "";
+	ck_assert_int_eq(read(r, buf, sizeof(buf)), 4);
+	ck_assert_str_eq(buf, "deep");
+	close(r);
+	/* errors come back as open's: a missing last or middle component */
+	strcat(path, "x");
+	ck_assert_int_lt(oci_open_any_length(path, O_RDONLY), 0);
+	ck_assert_int_eq(errno, ENOENT);
+	path[strlen(tmpdir) + 100] = 'X';
+	ck_assert_int_lt(oci_open_any_length(path, O_RDONLY), 0);
+	ck_assert_int_eq(errno, ENOENT);
+	/* a short path is a plain open */
+	int t = oci_open_any_length(tmpdir, O_RDONLY | O_DIRECTORY);
+	ck_assert_int_ge(t, 0);
+	ck_assert_int_ne(fcntl(t, F_GETFD) & FD_CLOEXEC, 0);
+	close(t);
+	free(path);
+}
+END_TEST
+
 START_TEST(test_remove_tree_deep)
 {
 	oci_error err = OCI_ERROR_INIT;
@@ -532,6 +592,7 @@ static Suite *util_suite(void)
 	tcase_add_test(tc, test_remove_tree_stays_inside);
 	tcase_add_test(tc, test_remove_tree_unwritable_dirs);
 	tcase_add_test(tc, test_remove_tree_deep);
+	tcase_add_test(tc, test_open_any_length);
 	tcase_add_test(tc, test_dirstack_reopen_checks_parent);
 	tcase_add_test(tc, test_mkdir_p);
 	tcase_add_test(tc, test_time_rfc3339);

@@ -1,0 +1,213 @@
+#!/usr/bin/env bats
+# oci-run where runc's current release behaves in a way engines rely on: linux.memoryPolicy
+# (set_mempolicy(2) for the container's process and exec'd ones, runc's rules for refusing a
+# policy, `features`), and a cgroup namespace joined by path (podman's
+# --cgroupns=container:X for pods). Runs against any runtime (RUNTIME=runc or crun); what a
+# peer lacks is skipped with its reason.
+
+load ../lib/common
+load 40-run-lib
+
+setup() {
+	require_root
+	setup_bundle
+}
+
+teardown() {
+	cleanup_containers
+	umount "$BATS_TEST_TMPDIR/src/sub" 2>/dev/null || true
+}
+
+# The runc HEAD lists (libcontainer/specconv's mpolModeMap and mpolModeFMap, sorted).
+MODES='["MPOL_BIND","MPOL_DEFAULT","MPOL_INTERLEAVE","MPOL_LOCAL","MPOL_PREFERRED","MPOL_PREFERRED_MANY","MPOL_WEIGHTED_INTERLEAVE"]'
+FLAGS='["MPOL_F_NUMA_BALANCING","MPOL_F_RELATIVE_NODES","MPOL_F_STATIC_NODES"]'
+
+require_mempolicy() {
+	peer_is runc "has no linux.memoryPolicy (runc 1.4 has it)"
+	peer_is crun "ignores linux.memoryPolicy"
+	[ -r /proc/self/numa_maps ] || skip "kernel without NUMA (no /proc/self/numa_maps)"
+	[ -d /sys/devices/system/node/node0 ] || skip "no NUMA node 0"
+}
+
+# policy_is POLICY-JSON WANT: the container's process runs under the memory policy numa_maps
+# shows as WANT (its first mapping has no policy of its own: the task's shows).
+policy_is() {
+	edit_config ".linux.memoryPolicy = $1"
+	run rt run --bundle "$B" "$CID"
+	assert_success
+	echo "$1: $output"
+	[ "$output" = "$2" ]
+}
+
+@test "linux.memoryPolicy: the policy the container's process runs under, for each mode and flag one node allows" {
+	require_mempolicy
+	set_args sh -c 'head -n1 /proc/self/numa_maps | cut -d" " -f2'
+	policy_is '{mode: "MPOL_BIND", nodes: "0"}' bind:0
+	policy_is '{mode: "MPOL_BIND", nodes: "0", flags: ["MPOL_F_STATIC_NODES"]}' bind=static:0
+	policy_is '{mode: "MPOL_BIND", nodes: "0", flags: ["MPOL_F_NUMA_BALANCING"]}' bind=balancing:0
+	# runc's list syntax: blanks around items, empty items; nodes the host lacks are
+	# left out by the kernel when one it has is there
+	policy_is '{mode: "MPOL_INTERLEAVE", nodes: " 0 ,,"}' interleave:0
+	policy_is '{mode: "MPOL_BIND", nodes: "0-1023"}' bind:0
+	policy_is '{mode: "MPOL_PREFERRED", nodes: "0"}' prefer:0
+	policy_is '{mode: "MPOL_PREFERRED_MANY", nodes: "0"}' prefer
+	policy_is '{mode: "MPOL_DEFAULT"}' default
+	policy_is '{mode: "MPOL_DEFAULT", nodes: ""}' default
+	policy_is '{mode: "MPOL_LOCAL"}' local
+	# MPOL_PREFERRED without nodes is local allocation (the kernel says so)
+	policy_is '{mode: "MPOL_PREFERRED"}' local
+	policy_is '{mode: "MPOL_BIND", nodes: "0", flags: []}' bind:0
+}
+
+@test "linux.memoryPolicy: an exec'd process gets it too (runc's setns init); the init keeps it" {
+	require_mempolicy
+	edit_config '.linux.memoryPolicy = {mode: "MPOL_PREFERRED", nodes: "0", flags: ["MPOL_F_RELATIVE_NODES"]}'
+	set_args sleep 100
+	rt run -d --bundle "$B" "$CID" </dev/null >/dev/null
+	run rt exec "$CID" sh -c 'head -n1 /proc/self/numa_maps | cut -d" " -f2'
+	assert_success
+	[ "$output" = prefer=relative:0 ]
+	pid=$(rt_state_field "$CID" pid)
+	[ "$(head -n1 "/proc/$pid/numa_maps" | cut -d' ' -f2)" = prefer=relative:0 ]
+	# the runtime's own policy is not the container's: this shell's is unchanged
+	[ "$(head -n1 /proc/self/numa_maps | cut -d' ' -f2)" = default ]
+}
+
+# refused POLICY-JSON MESSAGE: validate and create refuse the policy, each in the one line
+# MESSAGE for it; create leaves nothing.
+refused() {
+	edit_config ".linux.memoryPolicy = $1"
+	run "$OCI_BUNDLE" validate "$B"
+	assert_failure
+	echo "$1: $output"
+	[ "$(grep -c . <<<"$output")" = 2 ] # the problem, then the count
+	assert_output_contains "$2"
+	run timeout -k 5 60 "$OCI_RUN" --root "$ROOT" create --bundle "$B" "$CID" </dev/null
+	assert_failure
+	assert_one_line_error oci-run
+	assert_output_contains "$2"
+	no_leftovers
+}
+
+@test "linux.memoryPolicy: runc's refusals and the kernel's flag rules, one line each, nothing left" {
+	is_oci_run || skip_peer "compares oci-run with oci-bundle validate"
+	refused '{nodes: "0"}' "linux.memoryPolicy.mode: missing"
+	refused '{mode: "INTERLEAVE", nodes: "0"}' "linux.memoryPolicy.mode: unknown mode 'INTERLEAVE'"
+	refused '{mode: "MPOL_PREFERRED", nodes: "0", flags: ["MPOL_F_RELATIVE_NODES", "badflag"]}' \
+		"linux.memoryPolicy.flags[1]: unknown flag 'badflag'"
+	refused '{mode: "MPOL_DEFAULT", nodes: "0-7"}' "linux.memoryPolicy: MPOL_DEFAULT takes no nodes"
+	refused '{mode: "MPOL_LOCAL", nodes: "0"}' "linux.memoryPolicy: MPOL_LOCAL takes no nodes"
+	refused '{mode: "MPOL_BIND"}' "linux.memoryPolicy: MPOL_BIND needs at least one node"
+	refused '{mode: "MPOL_INTERLEAVE", nodes: ","}' "linux.memoryPolicy.nodes: no id in the list"
+	# huge node numbers, and past every integer type: refused, never wrapped
+	refused '{mode: "MPOL_BIND", nodes: "0-9876543210"}' "linux.memoryPolicy.nodes: '0-9876543210': 9876543210 is above 1023"
+	refused '{mode: "MPOL_BIND", nodes: "18446744073709551617"}' "18446744073709551617 is above 1023"
+	refused '{mode: "MPOL_BIND", nodes: "1024"}' "'1024': 1024 is above 1023"
+	refused '{mode: "MPOL_BIND", nodes: "3-1"}' "linux.memoryPolicy.nodes: '3-1': a range must not go down"
+	refused '{mode: "MPOL_BIND", nodes: "0-"}' "linux.memoryPolicy.nodes: '0-': not a number"
+	refused '{mode: "MPOL_BIND", nodes: "-1"}' "linux.memoryPolicy.nodes: '-1': not a number"
+	refused '{mode: "MPOL_BIND", nodes: "0 1"}' "linux.memoryPolicy.nodes: '0 1': not a number"
+	refused '{mode: "MPOL_BIND", nodes: 0}' "linux.memoryPolicy.nodes: expected a string"
+	# what every kernel refuses with EINVAL, named instead
+	refused '{mode: "MPOL_BIND", nodes: "0", flags: ["MPOL_F_STATIC_NODES", "MPOL_F_RELATIVE_NODES"]}' \
+		"linux.memoryPolicy: MPOL_BIND takes MPOL_F_STATIC_NODES or MPOL_F_RELATIVE_NODES, not both"
+	refused '{mode: "MPOL_INTERLEAVE", nodes: "0", flags: ["MPOL_F_NUMA_BALANCING"]}' \
+		"linux.memoryPolicy: MPOL_INTERLEAVE does not take MPOL_F_NUMA_BALANCING"
+	refused '{mode: "MPOL_LOCAL", flags: ["MPOL_F_STATIC_NODES"]}' \
+		"linux.memoryPolicy: MPOL_LOCAL takes neither MPOL_F_STATIC_NODES nor MPOL_F_RELATIVE_NODES"
+	refused '{mode: "MPOL_PREFERRED", flags: ["MPOL_F_RELATIVE_NODES"]}' \
+		"linux.memoryPolicy: MPOL_PREFERRED without nodes (local allocation) takes neither"
+}
+
+@test "linux.memoryPolicy: a node this host lacks is the kernel's refusal, in one line, nothing left" {
+	require_mempolicy
+	is_oci_run || skip_peer "checks oci-run's message"
+	local n=0
+	while [ -d "/sys/devices/system/node/node$n" ]; do n=$((n + 1)); done
+	edit_config ".linux.memoryPolicy = {mode: \"MPOL_BIND\", nodes: \"$n\"}"
+	run "$OCI_BUNDLE" validate "$B"
+	assert_success
+	run timeout -k 5 60 "$OCI_RUN" --root "$ROOT" run --bundle "$B" "$CID" </dev/null
+	assert_failure
+	assert_one_line_error oci-run
+	assert_output_contains "linux.memoryPolicy: the kernel refuses MPOL_BIND with nodes '$n'"
+	assert_output_contains "Invalid argument"
+	no_leftovers
+	[ -z "$(rt list -q)" ]
+}
+
+@test "features: linux.memoryPolicy lists runc's modes and flags, and validation takes each" {
+	require_mempolicy
+	[ "$(rt features | jq -c .linux.memoryPolicy.modes)" = "$MODES" ]
+	[ "$(rt features | jq -c .linux.memoryPolicy.flags)" = "$FLAGS" ]
+	is_oci_run || return 0
+	local m f
+	for m in $(jq -r '.[]' <<<"$MODES"); do
+		case $m in MPOL_DEFAULT | MPOL_LOCAL) n='""' ;; *) n='"0"' ;; esac
+		edit_config ".linux.memoryPolicy = {mode: \"$m\", nodes: $n}"
+		run "$OCI_BUNDLE" validate "$B"
+		echo "$m: $output"
+		assert_success
+	done
+	for f in $(jq -r '.[]' <<<"$FLAGS"); do
+		edit_config ".linux.memoryPolicy = {mode: \"MPOL_BIND\", nodes: \"0\", flags: [\"$f\"]}"
+		run "$OCI_BUNDLE" validate "$B"
+		echo "$f: $output"
+		assert_success
+	done
+}
+
+# cg_limit_file: the memory limit file of a cgroup directory on this host's hierarchy.
+cg_limit_file() {
+	if [ "$(stat -f -c %T /sys/fs/cgroup)" = cgroup2fs ]; then
+		echo memory.max
+	else
+		echo memory/memory.limit_in_bytes
+	fi
+}
+
+@test "a cgroup namespace joined by path: /sys/fs/cgroup is the other container's cgroup, as in runc" {
+	# A: its own cgroup namespace and a memory limit to recognise its cgroup by
+	edit_config '.linux.namespaces += [{type: "cgroup"}] | .linux.resources.memory = {limit: 67108864}'
+	set_args sleep 100
+	rt run -d --bundle "$B" a-$CID </dev/null >/dev/null
+	pid=$(rt_state_field "a-$CID" pid)
+	# B joins A's cgroup namespace (podman --cgroupns=container:A) and has no limit of its own
+	edit_config "del(.linux.resources.memory) | .linux.namespaces |= map(select(.type != \"cgroup\")) + [{type: \"cgroup\", path: \"/proc/$pid/ns/cgroup\"}]"
+	set_args sh -c "cat /sys/fs/cgroup/$(cg_limit_file); grep -E '^0::|:pids:' /proc/self/cgroup | head -n1 | cut -d: -f3"
+	run timeout -k 5 60 "$RUNTIME" --root "$ROOT" run --bundle "$B" "$CID" </dev/null
+	assert_success
+	# its cgroup filesystem is rooted at A's cgroup (the namespace's root)...
+	[ "${lines[0]}" = 67108864 ]
+	# ...and its own cgroup is outside that root, seen from A's namespace
+	[[ "${lines[1]}" == /../* ]]
+	rt delete -f "a-$CID"
+}
+
+@test "mount options runc has: nosymfollow on a bind (and rnosymfollow below it) is applied, not dropped" {
+	peer_is crun "drops nosymfollow on a bind mount"
+	S=$BATS_TEST_TMPDIR/src
+	mkdir -p "$S/sub"
+	ln -s /etc/passwd "$S/link"
+	mount -t tmpfs -o size=1m tmpfs "$S/sub"
+	ln -s /etc/passwd "$S/sub/link"
+	set_args sh -c 'for l in /mnt/link /mnt/sub/link; do cat $l >/dev/null 2>&1 && echo "$l followed" || echo "$l refused"; done'
+	edit_config ".mounts += [{destination: \"/mnt\", type: \"bind\", source: \"$S\", options: [\"rbind\", \"nosymfollow\"]}]"
+	run rt run --bundle "$B" "$CID"
+	assert_success
+	# nosymfollow is the bind's own mount's: the submount still follows
+	[ "${lines[0]}" = "/mnt/link refused" ]
+	[ "${lines[1]}" = "/mnt/sub/link followed" ]
+	edit_config ".mounts[-1].options = [\"rbind\", \"rnosymfollow\"]"
+	run rt run --bundle "$B" "$CID"
+	assert_success
+	[ "${lines[0]}" = "/mnt/link refused" ]
+	[ "${lines[1]}" = "/mnt/sub/link refused" ]
+	# and on a filesystem of its own, with the superblock flags runc takes
+	edit_config '.mounts[-1] = {destination: "/mnt", type: "tmpfs", source: "tmpfs", options: ["nosymfollow", "lazytime", "silent"]}'
+	set_args sh -c 'ln -s /etc/passwd /mnt/l && cat /mnt/l >/dev/null 2>&1 && echo followed || echo refused; grep " /mnt " /proc/self/mountinfo'
+	run rt run --bundle "$B" "$CID"
+	assert_success
+	[ "${lines[0]}" = refused ]
+	assert_output_contains "lazytime"
+}
