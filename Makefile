@@ -185,6 +185,7 @@ FUZZ_OBJ_layout := $(FUZZ_UNPACK)
 FUZZ_OBJ_targuard := $(FUZZ_UNPACK)
 FUZZ_OBJ_state := run/state run/userns $(basename $(sort $(wildcard run/cgroup/*.c)))
 FUZZ_OBJ_cgroup_stats := run/state run/userns $(basename $(sort $(wildcard run/cgroup/*.c)))
+FUZZ_OBJ_proc := run/state run/userns run/cmd/cmd $(basename $(sort $(wildcard run/cgroup/*.c)))
 FUZZ_STAMP := $(FUZZ_BUILD)/flags
 FUZZ_TEXT := $(FUZZ_CC) $(FUZZ_CFLAGS) | $(ALL_LIBS)
 ifneq ($(filter fuzz%,$(MAKECMDGOALS)),)

@@ -247,6 +247,8 @@ typedef struct creation {
 	 * hierarchies, the limits, the device filter and config.json are made while it builds its
 	 * mounts (finish_cgroups), and it joins them when told (OCI_SYNC_CGROUPS_READY). */
 	bool cgroups_later;
+	/* The init switches to the sealed copy of the binary itself (prepare_state says when). */
+	bool init_seals;
 	bool blocked;
 	sigset_t oldmask;
 } creation;
@@ -393,8 +395,23 @@ void oci_container_dir_release(oci_container_dir *d)
  * the compiled seccomp profile, the sync socketpair. */
 static int prepare_state(creation *c, const oci_bundle_config *b, const ns_plan *ns, oci_error *err)
 {
-	/* CVE-2019-5736: always run from a sealed copy (cloned_binary.c says why). */
-	if (oci_cloned_binary_ensure(err) < 0)
+	/* CVE-2019-5736: every runtime process a container can reach runs from a sealed copy
+	 * (cloned_binary.c says why). An init cloned straight into a new pid namespace switches
+	 * to one itself, first thing, while we make its cgroups, and we make none: no process
+	 * of that namespace sees us (we are in an ancestor of it), and we never enter the
+	 * container (no setns of a pid or user namespace here; the hooks are other binaries).
+	 * A process that could still open our /proc/PID/exe (CAP_SYS_PTRACE over the host and
+	 * a procfs of the host's pid namespace) passes the same check for /proc/PID/root, the
+	 * host's root directory, so a copy here would guard nothing; runc's parent process runs
+	 * from the host's binary too. Where the container shares our pid namespace (its
+	 * process may open /proc/PPID/exe), where an intermediate joins a pid or user namespace
+	 * before it clones the init, where the init gets a new user namespace, or where the
+	 * kernel would not let the init switch in place (it cannot re-execute), we switch now
+	 * and the init inherits the copy, as before. */
+	c->init_seals = ns->own_pidns && ns->join_pid_fd < 0 && ns->join_user_fd < 0 &&
+			!(ns->clone_flags & CLONE_NEWUSER) &&
+			oci_cloned_binary_can_switch_in_place();
+	if (!c->init_seals && oci_cloned_binary_ensure(err) < 0)
 		return -1;
 	c->d.rootfd = oci_state_open_root(c->rt->root, true, err);
 	if (c->d.rootfd < 0)
@@ -713,6 +730,7 @@ static int spawn_init(creation *c, const oci_bundle_config *b, const ns_plan *ns
 	ia.new_cgroupns = ns->new_cgroupns;
 	ia.new_timens = ns->new_timens;
 	ia.joined_userns = ns->join_user_fd >= 0;
+	ia.seal_self = c->init_seals;
 	memcpy(ia.join_fds, ns->join_fds, sizeof(ia.join_fds));
 	memcpy(ia.join_types, ns->join_types, sizeof(ia.join_types));
 	/* The init joins its cgroups itself where it can (cgroup.h says why): not from a user
