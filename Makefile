@@ -172,6 +172,8 @@ FUZZ_BIN := $(FUZZ_NAMES:%=$(FUZZ_BUILD)/fuzz_%)
 FUZZ_LIB := $(FUZZ_BUILD)/libocitk.a
 FUZZ_UNPACK := $(basename $(filter-out unpack/main.c,$(sort $(wildcard unpack/*.c))))
 FUZZ_OBJ_auth := fetch/auth fetch/credentials fetch/url tests/fuzz/stub_http
+FUZZ_OBJ_inspect := $(basename $(filter-out fetch/main.c fetch/http.c,$(sort $(wildcard fetch/*.c)))) \
+	tests/fuzz/stub_http
 FUZZ_OBJ_credentials := fetch/credentials
 FUZZ_OBJ_http := fetch/http fetch/url fetch/tls
 FUZZ_OBJ_registries_conf := fetch/registries_conf
@@ -183,6 +185,7 @@ FUZZ_OBJ_layout := $(FUZZ_UNPACK)
 FUZZ_OBJ_targuard := $(FUZZ_UNPACK)
 FUZZ_OBJ_state := run/state run/userns $(basename $(sort $(wildcard run/cgroup/*.c)))
 FUZZ_OBJ_cgroup_stats := run/state run/userns $(basename $(sort $(wildcard run/cgroup/*.c)))
+FUZZ_OBJ_proc := run/state run/userns run/cmd/cmd $(basename $(sort $(wildcard run/cgroup/*.c)))
 FUZZ_STAMP := $(FUZZ_BUILD)/flags
 FUZZ_TEXT := $(FUZZ_CC) $(FUZZ_CFLAGS) | $(ALL_LIBS)
 ifneq ($(filter fuzz%,$(MAKECMDGOALS)),)

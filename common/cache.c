@@ -34,6 +34,41 @@ char *oci_cache_default_dir(oci_error *err)
 	       NULL;
 }
 
+int oci_cache_check_owned(int fd, const char *what, mode_t forbidden, oci_error *err)
+{
+	struct stat st;
+	if (fstat(fd, &st) < 0)
+		return oci_err_errno(err, errno, "%s", what);
+	if (!S_ISDIR(st.st_mode))
+		return oci_err(err, OCI_E_UNSAFE, "%s is not a directory: refusing it", what);
+	if (st.st_uid != geteuid())
+		return oci_err(
+		    err, OCI_E_UNSAFE,
+		    "%s belongs to uid %u, not to us (uid %u): refusing it (remove it or "
+		    "give it to us)",
+		    what, (unsigned)st.st_uid, (unsigned)geteuid());
+	if (st.st_mode & forbidden)
+		return oci_err(err, OCI_E_UNSAFE,
+			       "%s has mode %04o: refusing it (others could change what it "
+			       "holds; chmod it %s)",
+			       what, (unsigned)(st.st_mode & 07777),
+			       forbidden == 077 ? "0700" : "go-w");
+	return 0;
+}
+
+/* A shared store's directory (the root, sha256/, sha512/, .locks/): ours and closed to
+ * others. Its blobs are hashed at each use anyway, but whoever else could write it could
+ * hold a blob's lock for ever (every pull of it waits), swap the names our links and
+ * renames go through, or fill it; and oci-unpack --cache keeps its trees there. */
+static int check_shared(oci_cache *c, int fd, const char *name, oci_error *err)
+{
+	if (!c->locking)
+		return 0;
+	cleanup_free char *what = name ? oci_asprintf(err, "cache '%s/%s'", c->path, name)
+				       : oci_asprintf(err, "cache '%s'", c->path);
+	return what ? oci_cache_check_owned(fd, what, 022, err) : -1;
+}
+
 /* A directory of the store, never reached through a symlink: one put there (a cache others
  * could write or made first) would take our blobs, lock files and prune's unlinks out of the
  * store. -2 when it is missing and missing_ok. */
@@ -68,6 +103,10 @@ static int alg_dir(oci_cache *c, int alg, bool create, oci_error *err)
 	fd = open_subdir(c, name, !create, err);
 	if (fd < 0)
 		return fd;
+	if (check_shared(c, fd, name, err) < 0) {
+		close(fd);
+		return -1;
+	}
 	int none = -1;
 	if (!__atomic_compare_exchange_n(slot, &none, fd, false, __ATOMIC_ACQ_REL,
 					 __ATOMIC_ACQUIRE)) {
@@ -88,12 +127,13 @@ int oci_cache_open(oci_cache *c, const char *path, bool locking, oci_error *err)
 		return oci_err_errno(err, errno, "cache '%s'", path);
 	c->path = oci_strdup(path, err);
 	c->locking = locking;
-	if (!c->path)
+	if (!c->path || check_shared(c, c->dirfd, NULL, err) < 0)
 		return -1;
 	if (locking) {
 		if (mkdirat(c->dirfd, ".locks", 0755) < 0 && errno != EEXIST)
 			return oci_err_errno(err, errno, "cache '%s': mkdir '.locks'", path);
-		if ((c->locksfd = open_subdir(c, ".locks", false, err)) < 0)
+		if ((c->locksfd = open_subdir(c, ".locks", false, err)) < 0 ||
+		    check_shared(c, c->locksfd, ".locks", err) < 0)
 			return -1;
 	}
 	/* sha512's directory is made by its first blob, but checked now when it is there */

@@ -26,6 +26,11 @@ typedef struct oci_cache {
 
 /* $XDG_CACHE_HOME/oci-toolkit/blobs (~/.cache/...), /var/cache/oci-toolkit/blobs for root. */
 char *oci_cache_default_dir(oci_error *err);
+/* Whether the directory fd (what names it in messages: "cache '...'") may hold what we
+ * trust: ours, and none of the mode bits in forbidden set (022: nobody else can write it). */
+int oci_cache_check_owned(int fd, const char *what, mode_t forbidden, oci_error *err);
+/* With locking (the shared cache), the directory, its sha256/, sha512/ and .locks/ must be
+ * ours and closed to others (oci_cache_check_owned, 022), else it is refused. */
 int oci_cache_open(oci_cache *c, const char *path, bool locking, oci_error *err);
 /* A private store in $TMPDIR (or /var/tmp), removed by release. */
 int oci_cache_open_temp(oci_cache *c, oci_error *err);

@@ -54,28 +54,6 @@
 #define POOL_BATCH	16  /* jobs queued before the threads are woken */
 #define POOL_MIN_INODES 256 /* smaller trees are cloned by the calling thread alone */
 
-static int check_owned(int fd, const char *what, mode_t forbidden, oci_error *err)
-{
-	struct stat st;
-	if (fstat(fd, &st) < 0)
-		return oci_err_errno(err, errno, "%s", what);
-	if (!S_ISDIR(st.st_mode))
-		return oci_err(err, OCI_E_UNSAFE, "%s is not a directory: refusing it", what);
-	if (st.st_uid != geteuid())
-		return oci_err(
-		    err, OCI_E_UNSAFE,
-		    "%s belongs to uid %u, not to us (uid %u): refusing it (remove it or "
-		    "give it to us)",
-		    what, (unsigned)st.st_uid, (unsigned)geteuid());
-	if (st.st_mode & forbidden)
-		return oci_err(err, OCI_E_UNSAFE,
-			       "%s has mode %04o: refusing it (others could change the cached "
-			       "trees; chmod it %s)",
-			       what, (unsigned)(st.st_mode & 07777),
-			       forbidden == 077 ? "0700" : "go-w");
-	return 0;
-}
-
 static int open_common(oci_treecache *t, oci_cache *blobs, bool create, oci_error *err)
 {
 	memset(t, 0, sizeof(*t));
@@ -85,7 +63,7 @@ static int open_common(oci_treecache *t, oci_cache *blobs, bool create, oci_erro
 	if (!t->path)
 		return -1;
 	cleanup_free char *root = oci_asprintf(err, "cache '%s'", blobs->path);
-	if (!root || check_owned(blobs->dirfd, root, 022, err) < 0)
+	if (!root || oci_cache_check_owned(blobs->dirfd, root, 022, err) < 0)
 		return -1;
 	if (create && mkdirat(blobs->dirfd, "rootfs", 0700) < 0 && errno != EEXIST)
 		return oci_err_errno(err, errno, "cache '%s'", t->path);
@@ -100,7 +78,7 @@ static int open_common(oci_treecache *t, oci_cache *blobs, bool create, oci_erro
 		return oci_err_errno(err, errno, "cache '%s'", t->path);
 	}
 	cleanup_free char *what = oci_asprintf(err, "cache '%s'", t->path);
-	if (!what || check_owned(t->dirfd, what, 077, err) < 0)
+	if (!what || oci_cache_check_owned(t->dirfd, what, 077, err) < 0)
 		return -1;
 	if (mkdirat(blobs->dirfd, ".locks", 0700) < 0 && errno != EEXIST)
 		return oci_err_errno(err, errno, "cache '%s': mkdir '.locks'", blobs->path);

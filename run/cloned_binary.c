@@ -276,27 +276,21 @@ static int switch_in_place(int mfd, off_t size, const struct stat *st)
 	return r ? -1 : 0;
 }
 
-/* Every exemption tried before had a way in: an entrypoint that is /proc/self/exe (or a
- * script whose interpreter is) makes the container's first process run our binary, dumpable
- * again after its exec and loading the container's own libraries; a process of the
- * container with CAP_SYS_PTRACE, or of another container sharing the pid namespace,
- * reaches a non-dumpable one too. So create, run and exec always use the copy, as runc. */
-int oci_cloned_binary_ensure_argv(char *const argv[], oci_error *err)
+/* The sealed copy of the running binary: a memfd holding its loaded part, sealed against
+ * writes; *size its length, *st the binary's. */
+static int sealed_copy(off_t *size, struct stat *st, oci_error *err)
 {
-	if (is_cloned())
-		return 0;
 	cleanup_close int exe = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
 	if (exe < 0)
 		return oci_err_errno(err, errno, "cannot open /proc/self/exe");
-	struct stat st;
-	if (fstat(exe, &st) < 0)
+	if (fstat(exe, st) < 0)
 		return oci_err_errno(err, errno, "cannot stat /proc/self/exe");
 	ElfW(Ehdr) hdr;
-	off_t size = image_end(exe, st.st_size, &hdr);
+	*size = image_end(exe, st->st_size, &hdr);
 	cleanup_close int mfd = memfd_create("oci-run", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	if (mfd < 0)
 		return oci_err_errno(err, errno, "memfd_create");
-	off_t left = size;
+	off_t left = *size;
 	while (left > 0) {
 		ssize_t n = sendfile(mfd, exe, NULL, (size_t)left);
 		if (n < 0 && errno == EINTR)
@@ -306,7 +300,7 @@ int oci_cloned_binary_ensure_argv(char *const argv[], oci_error *err)
 					     "cannot copy the runtime binary");
 		left -= n;
 	}
-	if (size < st.st_size) {
+	if (*size < st->st_size) {
 		/* the section headers were left behind: the copy says it has none */
 		hdr.e_shoff = 0;
 		hdr.e_shnum = 0;
@@ -316,13 +310,53 @@ int oci_cloned_binary_ensure_argv(char *const argv[], oci_error *err)
 	}
 	if (fcntl(mfd, F_ADD_SEALS, SEALS) < 0)
 		return oci_err_errno(err, errno, "cannot seal the runtime binary copy");
+	int fd = mfd;
+	mfd = -1;
+	return fd;
+}
+
+/* Every exemption tried before had a way in: an entrypoint that is /proc/self/exe (or a
+ * script whose interpreter is) makes the container's first process run our binary, dumpable
+ * again after its exec and loading the container's own libraries; a process of the
+ * container with CAP_SYS_PTRACE, or of another container sharing the pid namespace,
+ * reaches a non-dumpable one too. So every runtime process a container can reach uses the
+ * copy: the one that enters it (create's init, exec's process), as runc's init does.
+ * Switched to in place, or, with argv, by re-executing where the kernel refuses that. */
+static int run_from_copy(char *const argv[], oci_error *err)
+{
+	if (is_cloned())
+		return 0;
+	off_t size = 0;
+	struct stat st;
+	cleanup_close int mfd = sealed_copy(&size, &st, err);
+	if (mfd < 0)
+		return -1;
 	if (switch_in_place(mfd, size, &st) == 0) {
 		cloned = 1;
 		return 0;
 	}
+	if (!argv)
+		return oci_err(err, OCI_E_INTERNAL,
+			       "cannot switch to the sealed copy of the runtime binary "
+			       "(CVE-2019-5736)");
 	extern char **environ;
 	fexecve(mfd, argv, environ);
 	return oci_err_errno(err, errno, "cannot re-execute the runtime");
+}
+
+int oci_cloned_binary_ensure_argv(char *const argv[], oci_error *err)
+{
+	return run_from_copy(argv, err);
+}
+
+bool oci_cloned_binary_can_switch_in_place(void)
+{
+	return IN_PLACE && may_set_exe();
+}
+
+int oci_cloned_binary_switch_in_place(oci_error *err)
+{
+	return run_from_copy(NULL, err);
 }
 
 int oci_cloned_binary_ensure(oci_error *err)

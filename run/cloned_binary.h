@@ -1,6 +1,6 @@
-/* Protection of the runtime binary against CVE-2019-5736: create, run and exec re-execute
- * themselves from a sealed memfd copy, so a container that reaches /proc/PID/exe of a
- * runtime process finds a sealed anonymous file, never the host's oci-run. */
+/* Protection of the runtime binary against CVE-2019-5736: every runtime process that enters a
+ * container (create/run's init, exec's process) runs from a sealed memfd copy, so a container
+ * that reaches /proc/PID/exe of one finds a sealed anonymous file, never the host's oci-run. */
 #ifndef OCI_RUN_CLONED_BINARY_H
 #define OCI_RUN_CLONED_BINARY_H
 
@@ -15,4 +15,10 @@
 int oci_cloned_binary_ensure_argv(char *const argv[], oci_error *err);
 /* The same with the argv the process was started with (read from /proc/self/cmdline). */
 int oci_cloned_binary_ensure(oci_error *err);
+/* Whether oci_cloned_binary_switch_in_place can work here (the kernel lets this process
+ * replace its exe: CAP_CHECKPOINT_RESTORE or CAP_SYS_ADMIN; not a sanitizer build). */
+bool oci_cloned_binary_can_switch_in_place(void);
+/* Switch to a sealed copy in place, never by re-executing: for a process that cannot start
+ * again (create's init, right after its clone). 0 when running from the copy. */
+int oci_cloned_binary_switch_in_place(oci_error *err);
 #endif

@@ -247,6 +247,8 @@ typedef struct creation {
 	 * hierarchies, the limits, the device filter and config.json are made while it builds its
 	 * mounts (finish_cgroups), and it joins them when told (OCI_SYNC_CGROUPS_READY). */
 	bool cgroups_later;
+	/* The init switches to the sealed copy of the binary itself (prepare_state says when). */
+	bool init_seals;
 	bool blocked;
 	sigset_t oldmask;
 } creation;
@@ -393,8 +395,23 @@ void oci_container_dir_release(oci_container_dir *d)
  * the compiled seccomp profile, the sync socketpair. */
 static int prepare_state(creation *c, const oci_bundle_config *b, const ns_plan *ns, oci_error *err)
 {
-	/* CVE-2019-5736: always run from a sealed copy (cloned_binary.c says why). */
-	if (oci_cloned_binary_ensure(err) < 0)
+	/* CVE-2019-5736: every runtime process a container can reach runs from a sealed copy
+	 * (cloned_binary.c says why). An init cloned straight into a new pid namespace switches
+	 * to one itself, first thing, while we make its cgroups, and we make none: no process
+	 * of that namespace sees us (we are in an ancestor of it), and we never enter the
+	 * container (no setns of a pid or user namespace here; the hooks are other binaries).
+	 * A process that could still open our /proc/PID/exe (CAP_SYS_PTRACE over the host and
+	 * a procfs of the host's pid namespace) passes the same check for /proc/PID/root, the
+	 * host's root directory, so a copy here would guard nothing; runc's parent process runs
+	 * from the host's binary too. Where the container shares our pid namespace (its
+	 * process may open /proc/PPID/exe), where an intermediate joins a pid or user namespace
+	 * before it clones the init, where the init gets a new user namespace, or where the
+	 * kernel would not let the init switch in place (it cannot re-execute), we switch now
+	 * and the init inherits the copy, as before. */
+	c->init_seals = ns->own_pidns && ns->join_pid_fd < 0 && ns->join_user_fd < 0 &&
+			!(ns->clone_flags & CLONE_NEWUSER) &&
+			oci_cloned_binary_can_switch_in_place();
+	if (!c->init_seals && oci_cloned_binary_ensure(err) < 0)
 		return -1;
 	c->d.rootfd = oci_state_open_root(c->rt->root, true, err);
 	if (c->d.rootfd < 0)
@@ -660,8 +677,18 @@ static int send_to_init(int sock, int type, const char *data, size_t len, oci_er
 
 /* Phase 4, while the init sets itself up (cgroups_later): the other hierarchies'
  * directories, recorded, checked and given their limits and device filter, then each
- * directory to the init and the word that it may join them; config.json last, which
- * nothing of the init's reads. */
+ * directory to the init and the word that it may join them; then, while it builds its
+ * mounts, a hybrid host's eBPF backup of the v1 device list and the word that it is there;
+ * config.json last, which nothing of the init's reads.
+ *
+ * Why the backup may wait for the init's mounts: the init joins the v1 devices cgroup
+ * before them, and the kernel checks a device access (a mknod, a block device a mount
+ * opens) against the v1 list as well as any eBPF filter, so with the same rules in both the
+ * filter decides nothing during the mounts that the list does not already; what it backs up
+ * against is a container process leaving its v1 devices cgroup, and none runs before the
+ * init has heard DEVICES_READY (it waits before the hooks and the exec). Where the filter is
+ * the only list (pure cgroup v2, or no v1 devices hierarchy) it is attached before
+ * CGROUPS_READY, as before: there a mount of a block device would open it unchecked. */
 static int finish_cgroups(creation *c, const oci_bundle_config *b, oci_error *err)
 {
 	const oci_resources *res = &b->cfg.linux_.resources;
@@ -673,6 +700,7 @@ static int finish_cgroups(creation *c, const oci_bundle_config *b, oci_error *er
 	c->d.st.cgroups = all;
 	for (size_t i = 0; i < all->n; i++)
 		log_debug("cgroup (%s): '%s'", all->ops->name, all->dirs[i]);
+	all->device_backup_later = true;
 	if (record_and_apply(&c->d, res, err) < 0)
 		return -1;
 	/* as many directories as fit in a message, each ending with its NUL */
@@ -695,6 +723,9 @@ static int finish_cgroups(creation *c, const oci_bundle_config *b, oci_error *er
 	}
 	if (send_to_init(c->sock[0], OCI_SYNC_CGROUPS_READY, NULL, 0, err) < 0)
 		return -1;
+	oci_cgroup_attach_device_backup(all, res);
+	if (send_to_init(c->sock[0], OCI_SYNC_DEVICES_READY, NULL, 0, err) < 0)
+		return -1;
 	return write_config(&c->d, b, err);
 }
 
@@ -713,6 +744,7 @@ static int spawn_init(creation *c, const oci_bundle_config *b, const ns_plan *ns
 	ia.new_cgroupns = ns->new_cgroupns;
 	ia.new_timens = ns->new_timens;
 	ia.joined_userns = ns->join_user_fd >= 0;
+	ia.seal_self = c->init_seals;
 	memcpy(ia.join_fds, ns->join_fds, sizeof(ia.join_fds));
 	memcpy(ia.join_types, ns->join_types, sizeof(ia.join_types));
 	/* The init joins its cgroups itself where it can (cgroup.h says why): not from a user

@@ -40,6 +40,9 @@ typedef struct oci_init_args {
 	bool cgroups_later;
 	/* new_netns, not made by the clone: the init unshares it before anything else */
 	bool unshare_net;
+	/* The runtime still runs from the host's binary: switch to a sealed copy of it
+	 * (CVE-2019-5736) before anything else is done. */
+	bool seal_self;
 } oci_init_args;
 
 /* Never returns. */

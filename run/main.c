@@ -262,8 +262,12 @@ int main(int argc, char **argv)
 		goto fail;
 	}
 	const struct run_command *rc = (const struct run_command *)(const void *)cmd;
-	/* Before the command reads anything: the work is then done once, by the copy. */
-	if (rc->sealed && oci_cloned_binary_ensure_argv(argv, &err) < 0)
+	/* Before the command reads anything: the work is then done once, by the copy. create
+	 * and run leave it to create's init where it can switch in place (the runtime process
+	 * itself never enters the container: run/container_create.c's prepare_state). */
+	bool init_seals = (rc->fn == oci_cmd_create || rc->fn == oci_cmd_run) &&
+			  oci_cloned_binary_can_switch_in_place();
+	if (rc->sealed && !init_seals && oci_cloned_binary_ensure_argv(argv, &err) < 0)
 		goto fail;
 	log_debug("command '%s', state root '%s'", name, rt.root);
 	int r = rc->fn(&rt, cargc, cargv, &err);

@@ -260,6 +260,36 @@ int oci_state_load(const char *root, const char *id, bool exclusive, int *rootfd
 	return steal_fd(&dirfd);
 }
 
+uint64_t oci_proc_stat_start(const char *stat, bool *zombie)
+{
+	if (zombie)
+		*zombie = false;
+	/* The command name may contain spaces, parentheses and newlines: parse after the last
+	 * ')', which no later field has. */
+	const char *p = strrchr(stat, ')');
+	if (!p || p[1] != ' ' || !p[2])
+		return 0;
+	p += 2;
+	char state = *p;
+	/* p is at field 3; start time is field 22. */
+	for (int field = 3; field < 22; field++) {
+		p = strchr(p, ' ');
+		if (!p)
+			return 0;
+		p++;
+	}
+	if (*p < '0' || *p > '9')
+		return 0;
+	errno = 0;
+	char *end;
+	unsigned long long v = strtoull(p, &end, 10);
+	if (errno || (*end != ' ' && *end != '\n' && *end != '\0'))
+		return 0;
+	if (zombie)
+		*zombie = state == 'Z' || state == 'X';
+	return v;
+}
+
 uint64_t oci_proc_start_time(pid_t pid, bool *zombie)
 {
 	char path[64], buf[1024];
@@ -276,22 +306,7 @@ uint64_t oci_proc_start_time(pid_t pid, bool *zombie)
 	if (n <= 0)
 		return 0;
 	buf[n] = '\0';
-	/* The command name may contain spaces and parentheses: parse after the last ')'. */
-	char *p = strrchr(buf, ')');
-	if (!p || p[1] != ' ')
-		return 0;
-	p += 2;
-	char state = *p;
-	if (zombie)
-		*zombie = state == 'Z' || state == 'X';
-	/* p is at field 3; start time is field 22. */
-	for (int field = 3; field < 22; field++) {
-		p = strchr(p, ' ');
-		if (!p)
-			return 0;
-		p++;
-	}
-	return strtoull(p, NULL, 10);
+	return oci_proc_stat_start(buf, zombie);
 }
 
 #ifndef PID_FS_MAGIC

@@ -84,6 +84,9 @@ int oci_state_read(int dirfd, oci_state *st, oci_error *err);
 
 /* Start time of pid (or 0 when it is gone); *zombie set when it is a zombie. */
 uint64_t oci_proc_start_time(pid_t pid, bool *zombie);
+/* The same from the text of a /proc/PID/stat (its command name is the process's to choose):
+ * 0 when it does not parse. */
+uint64_t oci_proc_stat_start(const char *stat, bool *zombie);
 /* The inode of pidfd on pidfs (Linux 6.9+), which no other process of this boot gets: an
  * identity finer than the start time, which counts clock ticks (a pid reused within the
  * same tick has the same). 0 without pidfs (pidfds then share one anonymous inode). */

@@ -124,6 +124,16 @@ typedef struct cmd {
 	oci_unpack_opts opts;
 } cmd;
 
+/* name in the directory dfd (the bundle's, as the staging opened it) */
+static int write_file_at(int dfd, const char *dir, const char *name, const char *data, size_t len,
+			 oci_error *err)
+{
+	/* not synced, as the tree beside it is not */
+	if (oci_write_file_replace(dfd, name, data, len, 0644, err) < 0)
+		return oci_err_prefix(err, "bundle '%s'", dir);
+	return 0;
+}
+
 static int write_file(const char *path, const char *data, size_t len, oci_error *err)
 {
 	cleanup_free char *copy = oci_strdup(path, err);
@@ -141,8 +151,9 @@ static int write_file(const char *path, const char *data, size_t len, oci_error 
 	return oci_write_file_replace(dfd, name, data, len, 0644, err);
 }
 
-/* --bundle: DIR/config.json from runc's defaults and the image config (common/spec.c). */
-static int write_bundle_config(cmd *c, int rootfd, oci_error *err)
+/* --bundle: DIR/config.json from runc's defaults and the image config (common/spec.c); dfd is
+ * DIR. */
+static int write_bundle_config(cmd *c, int dfd, int rootfd, oci_error *err)
 {
 	cleanup_json json_t *img =
 	    oci_json_loadb(c->in.config_blob, c->in.config_len, OCI_JSON_MAX_SIZE,
@@ -156,10 +167,9 @@ static int write_bundle_config(cmd *c, int rootfd, oci_error *err)
 	if (oci_spec_apply_image(spec, img, rootfd, &o, err) < 0)
 		return oci_err_prefix(err, "bundle config");
 	cleanup_free char *text = oci_json_dump_pretty(spec, err);
-	cleanup_free char *path = oci_asprintf(err, "%s/config.json", c->bundle);
-	if (!text || !path)
+	if (!text)
 		return -1;
-	return write_file(path, text, strlen(text), err);
+	return write_file_at(dfd, c->bundle, "config.json", text, strlen(text), err);
 }
 
 static double mono_secs(void)
@@ -361,7 +371,13 @@ static int do_image(cmd *c, const char *dest, oci_error *err)
 			return oci_err_errno(err, errno, "cannot create bundle '%s'", c->bundle);
 	}
 	double t0 = mono_secs();
-	if (oci_unpack_stage_begin(&st, dest, err) < 0) {
+	/* The bundle's files go where its rootfs goes: in the directory the staging opened
+	 * (DIR of DIR/rootfs), not at DIR's path again, which another name may hold by then. */
+	cleanup_close int bundlefd = -1;
+	if (oci_unpack_stage_begin(&st, dest, err) < 0 ||
+	    (c->bundle && (bundlefd = fcntl(st.parentfd, F_DUPFD_CLOEXEC, 3)) < 0)) {
+		if (c->bundle && st.parentfd >= 0 && bundlefd < 0)
+			oci_err_errno(err, errno, "bundle '%s'", c->bundle);
 		oci_unpack_stage_abort(&st);
 		if (made_bundle)
 			rmdir(c->bundle);
@@ -400,11 +416,11 @@ static int do_image(cmd *c, const char *dest, oci_error *err)
 		ret = write_file(c->image_config, c->in.config_blob, c->in.config_len, err);
 	bool wrote_image_config = false, wrote_config = false;
 	if (ret == 0 && c->bundle) {
-		cleanup_free char *p = oci_asprintf(err, "%s/image-config.json", c->bundle);
-		ret = p ? write_file(p, c->in.config_blob, c->in.config_len, err) : -1;
+		ret = write_file_at(bundlefd, c->bundle, "image-config.json", c->in.config_blob,
+				    c->in.config_len, err);
 		wrote_image_config = ret == 0;
 		if (ret == 0)
-			ret = write_bundle_config(c, st.rootfd, err);
+			ret = write_bundle_config(c, bundlefd, st.rootfd, err);
 		wrote_config = wrote_image_config && ret == 0;
 	}
 	if (ret == 0)
@@ -417,14 +433,12 @@ static int do_image(cmd *c, const char *dest, oci_error *err)
 	if (ret < 0 && c->bundle) {
 		/* leave the bundle directory as it was: what this run wrote goes, files of the
 		 * same names that were there before it (a bundle being refilled) stay */
-		cleanup_free char *p1 = oci_asprintf(NULL, "%s/image-config.json", c->bundle);
-		cleanup_free char *p2 = oci_asprintf(NULL, "%s/config.json", c->bundle);
 		struct stat sb;
-		if (p1 && p2 && stat(dest, &sb) < 0) {
+		if (fstatat(bundlefd, "rootfs", &sb, AT_SYMLINK_NOFOLLOW) < 0) {
 			if (wrote_image_config)
-				unlink(p1);
+				unlinkat(bundlefd, "image-config.json", 0);
 			if (wrote_config)
-				unlink(p2);
+				unlinkat(bundlefd, "config.json", 0);
 			if (made_bundle)
 				rmdir(c->bundle);
 		}

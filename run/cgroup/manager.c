@@ -651,6 +651,10 @@ int oci_cgroup_rmdir(const char *dir, oci_error *err)
 	return 0;
 }
 
+/* Every directory below dirs, breadth first, none left out: the callers kill, list and remove
+ * what is there, and a cgroup skipped would keep its processes alive (the container makes as
+ * many sub-cgroups as it likes, each one costing it kernel memory). NULL when memory runs
+ * out, never a shorter list. */
 char **oci_cgroup_subtree(char *const *dirs, size_t n_dirs, size_t *count)
 {
 	size_t n = 0, cap = n_dirs + 16;
@@ -658,9 +662,9 @@ char **oci_cgroup_subtree(char *const *dirs, size_t n_dirs, size_t *count)
 	if (!all)
 		return NULL;
 	for (size_t i = 0; i < n_dirs; i++)
-		if (dirs[i] && (all[n] = strdup(dirs[i])))
-			n++;
-	for (size_t i = 0; i < n && i < 100000; i++) {
+		if (dirs[i] && !(all[n++] = strdup(dirs[i])))
+			goto oom;
+	for (size_t i = 0; i < n; i++) {
 		int fd = oci_open_any_length(all[i], O_RDONLY | O_DIRECTORY);
 		cleanup_closedir DIR *dir = fd >= 0 ? fdopendir(fd) : NULL;
 		if (fd >= 0 && !dir)
@@ -672,16 +676,19 @@ char **oci_cgroup_subtree(char *const *dirs, size_t n_dirs, size_t *count)
 			if (n == cap) {
 				char **na = realloc(all, 2 * cap * sizeof(char *));
 				if (!na)
-					break;
+					goto oom;
 				all = na;
 				cap *= 2;
 			}
-			if ((all[n] = oci_asprintf(NULL, "%s/%s", all[i], de->d_name)))
-				n++;
+			if (!(all[n++] = oci_asprintf(NULL, "%s/%s", all[i], de->d_name)))
+				goto oom;
 		}
 	}
 	*count = n;
 	return all;
+oom:
+	oci_cgroup_free_list(all, n);
+	return NULL;
 }
 
 void oci_cgroup_free_list(char **l, size_t n)

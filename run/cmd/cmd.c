@@ -2,7 +2,9 @@
  * --format, --preserve-fds, and printing JSON to stdout with its errors checked. */
 #include "run/cmd/cmd.h"
 
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "common/cli.h"
@@ -66,5 +68,53 @@ int oci_cmd_parse_preserve_fds(const char *arg, int *out, oci_error *err)
 	if (oci_parse_u64(arg, 1u << 20, &n) < 0)
 		return oci_err(err, OCI_E_INVALID, "--preserve-fds: invalid number '%s'", arg);
 	*out = (int)n;
+	return 0;
+}
+
+static bool has_pid(const pid_t *pids, size_t n, long p)
+{
+	for (size_t i = 0; i < n; i++)
+		if (pids[i] == p)
+			return true;
+	return false;
+}
+
+int oci_cmd_ps_filter(FILE *in, FILE *out, const pid_t *pids, size_t n, oci_error *err)
+{
+	/* whole lines, however long: a process's arguments are as long as it likes, and a line
+	 * cut in two would have its rest judged (and printed) as a line of its own */
+	cleanup_free char *line = NULL, *copy = NULL;
+	size_t line_cap = 0, copy_cap = 0;
+	ssize_t len;
+	int pid_col = -1;
+	while ((len = getline(&line, &line_cap, in)) >= 0) {
+		if ((size_t)len + 1 > copy_cap) {
+			char *nc = realloc(copy, (size_t)len + 1);
+			if (!nc)
+				return oci_err_errno(err, ENOMEM, "ps: cannot allocate");
+			copy = nc;
+			copy_cap = (size_t)len + 1;
+		}
+		memcpy(copy, line, (size_t)len + 1);
+		char *save, *tok = strtok_r(copy, " \t\n", &save);
+		if (pid_col < 0) {
+			/* The header names the columns; find "PID". */
+			for (int col = 0; tok; tok = strtok_r(NULL, " \t\n", &save), col++)
+				if (!strcmp(tok, "PID"))
+					pid_col = col;
+			if (pid_col < 0)
+				return oci_err(
+				    err, OCI_E_INVALID,
+				    "ps: no PID column in the output of ps (add -o pid)");
+			fwrite(line, 1, (size_t)len, out);
+			continue;
+		}
+		for (int col = 0; tok && col < pid_col; col++)
+			tok = strtok_r(NULL, " \t\n", &save);
+		char *end;
+		long p = tok ? strtol(tok, &end, 10) : 0;
+		if (tok && *end == '\0' && has_pid(pids, n, p))
+			fwrite(line, 1, (size_t)len, out);
+	}
 	return 0;
 }

@@ -6,6 +6,9 @@
 #ifndef OCI_RUN_CMD_H
 #define OCI_RUN_CMD_H
 
+#include <stdio.h>
+#include <sys/types.h>
+
 #include "common/error.h"
 #include "run/container.h"
 
@@ -42,6 +45,9 @@ const char *oci_cmd_one_id(int argc, char **argv, const char *usage, oci_error *
 int oci_cmd_print_json(json_t *j, size_t flags, bool newline, oci_error *err);
 /* --format table|json (list, ps): *json says which. */
 int oci_cmd_parse_format(const char *arg, bool *json, oci_error *err);
+/* ps.c's table: copy ps's output from in to out, its header and the lines whose PID column
+ * is one of pids (the lines are read whole: the processes' arguments are theirs to choose). */
+int oci_cmd_ps_filter(FILE *in, FILE *out, const pid_t *pids, size_t n, oci_error *err);
 /* events.c: a Go duration ("5s", "100ms", "1m30s", "0") in nanoseconds. */
 int oci_cmd_parse_duration(const char *s, uint64_t *ns, oci_error *err);
 /* --preserve-fds N (create, run, exec): 0 .. 2^20. */

@@ -22,14 +22,6 @@ static const oci_cli_option ps_options[] = {
     {"help", 'h', OCI_ARG_NONE, NULL, "show this help", OPT_HELP},
 };
 
-static bool has_pid(const pid_t *pids, size_t n, long p)
-{
-	for (size_t i = 0; i < n; i++)
-		if (pids[i] == p)
-			return true;
-	return false;
-}
-
 /* Run ps with args and print the header and the lines of the container's pids. */
 static int ps_table(char **args, int nargs, const pid_t *pids, size_t n, oci_error *err)
 {
@@ -66,48 +58,15 @@ static int ps_table(char **args, int nargs, const pid_t *pids, size_t n, oci_err
 		waitpid(c, NULL, 0);
 		return oci_err_errno(err, errno, "fdopen");
 	}
-	/* whole lines, however long: a process's arguments are as long as it likes, and a line
-	 * cut in two would have its rest judged (and printed) as a line of its own */
-	cleanup_free char *line = NULL, *copy = NULL;
-	size_t line_cap = 0, copy_cap = 0;
-	ssize_t len;
-	int pid_col = -1;
-	while ((len = getline(&line, &line_cap, f)) >= 0) {
-		if ((size_t)len + 1 > copy_cap) {
-			char *nc = realloc(copy, (size_t)len + 1);
-			if (!nc) {
-				waitpid(c, NULL, 0);
-				return oci_err_errno(err, ENOMEM, "ps: cannot allocate");
-			}
-			copy = nc;
-			copy_cap = (size_t)len + 1;
-		}
-		memcpy(copy, line, (size_t)len + 1);
-		if (pid_col < 0) {
-			/* The header names the columns; find "PID". */
-			int col = 0;
-			for (char *save, *tok = strtok_r(copy, " \t\n", &save); tok;
-			     tok = strtok_r(NULL, " \t\n", &save), col++)
-				if (!strcmp(tok, "PID"))
-					pid_col = col;
-			if (pid_col < 0) {
-				waitpid(c, NULL, 0);
-				return oci_err(err, OCI_E_INVALID,
-					       "ps: no PID column in the output of ps");
-			}
-			fputs(line, stdout);
-			continue;
-		}
-		char *save, *tok = strtok_r(copy, " \t\n", &save);
-		for (int col = 0; tok && col < pid_col; col++)
-			tok = strtok_r(NULL, " \t\n", &save);
-		char *end;
-		long p = tok ? strtol(tok, &end, 10) : 0;
-		if (tok && *end == '\0' && has_pid(pids, n, p))
-			fputs(line, stdout);
-	}
+	int r = oci_cmd_ps_filter(f, stdout, pids, n, err);
+	/* closed before the wait: a ps that still writes (the filter stopped early) gets EPIPE
+	 * instead of blocking on a full pipe while we wait for it */
+	fclose(f);
+	f = NULL;
 	int st;
 	waitpid(c, &st, 0);
+	if (r < 0)
+		return -1;
 	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
 		return oci_err(err, OCI_E_IO, "ps: 'ps' failed (exit %d)",
 			       WIFEXITED(st) ? WEXITSTATUS(st) : 128);

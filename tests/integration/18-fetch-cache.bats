@@ -36,6 +36,18 @@ teardown() {
 	fi
 }
 
+# Hold the lock file FILE (as a pull downloading its blob does) from a background process,
+# HOLDER, the one process that has it open (flock(1) would leave its `sleep` child, and the
+# output bats waits on, for the whole minute after teardown killed flock).
+hold_lock() {
+	(exec 9<>"$1" && flock 9 && exec sleep 60) >/dev/null 2>&1 &
+	HOLDER=$!
+	for _ in $(seq 1 50); do
+		flock -n "$1" true || break
+		sleep 0.1
+	done
+}
+
 @test "cache list: every layer a pull stored, sizes and the total, in the default cache" {
 	"$OCI_FETCH" -q -o "$T/l1" "$REGISTRY/test/two:latest"
 	run -0 "$OCI_FETCH" cache list
@@ -89,15 +101,8 @@ teardown() {
 @test "cache prune leaves what running pulls hold and never follows a link out of the cache" {
 	"$OCI_FETCH" -q --cache "$T/c" -o "$T/l1" "$REGISTRY/test/two:latest"
 	held=${LAYERS[0]}
-	# a pull downloading that blob holds its lock: the holder is the one process that has the
-	# lock file open (flock(1) would leave its `sleep` child, and the output bats waits on, for
-	# the whole minute after teardown killed flock)
-	(exec 9<>"$T/c/.locks/sha256-${held#sha256:}" && flock 9 && exec sleep 60) >/dev/null 2>&1 &
-	HOLDER=$!
-	for _ in $(seq 1 50); do
-		flock -n "$T/c/.locks/sha256-${held#sha256:}" true || break
-		sleep 0.1
-	done
+	# a pull downloading that blob holds its lock
+	hold_lock "$T/c/.locks/sha256-${held#sha256:}"
 	# a download in progress by a live process, and one left by a dead one
 	live="$T/c/sha256/.partial-0123456789abcdef-$$-0"
 	dead="$T/c/sha256/.partial-0123456789abcdef-999999999-0"
@@ -184,6 +189,40 @@ teardown() {
 		[ "$(stat -c '%u %a' "$T/l2/blobs/sha256/$h")" = "0 644" ]
 		cmp "$T/l2/blobs/sha256/$h" "$T/c/sha256/$h"
 	done
+}
+
+@test "attack: a cache another user owns or can write is refused in one line: a lock they hold stalled a pull for ever" {
+	require_root
+	held=${LAYERS[0]}
+	# made first by someone else (a shared /tmp), with the lock of a layer held by them
+	mkdir -p "$T/c/.locks" "$T/c/sha256"
+	chmod 0777 "$T/c" "$T/c/.locks" "$T/c/sha256"
+	chown -R 65534:65534 "$T/c"
+	hold_lock "$T/c/.locks/sha256-${held#sha256:}"
+	run timeout -k 1 15 "$OCI_FETCH" -q --cache "$T/c" -o "$T/l1" "$REGISTRY/test/two:latest"
+	[ "$status" = 1 ]
+	assert_one_line_error oci-fetch
+	assert_output_contains "cache '$T/c' belongs to uid 65534, not to us (uid 0): refusing it"
+	run "$OCI_FETCH" cache prune --all --cache "$T/c"
+	assert_failure
+	assert_output_contains "belongs to uid 65534"
+	[ -e "$T/c/.locks/sha256-${held#sha256:}" ]
+	# ours, but others can write it (or its sha256/ or .locks/)
+	chown 0:0 "$T/c"
+	run timeout -k 1 15 "$OCI_FETCH" -q --cache "$T/c" -o "$T/l1" "$REGISTRY/test/two:latest"
+	[ "$status" = 1 ]
+	assert_output_contains "cache '$T/c' has mode 0777: refusing it"
+	chmod 0755 "$T/c"
+	run timeout -k 1 15 "$OCI_FETCH" -q --cache "$T/c" -o "$T/l1" "$REGISTRY/test/two:latest"
+	[ "$status" = 1 ]
+	assert_output_contains "refusing it"
+	# all ours and closed to others: the pull works (once the lock is let go)
+	kill "$HOLDER" && wait "$HOLDER" 2>/dev/null || true
+	HOLDER=
+	chown -R 0:0 "$T/c"
+	chmod 0755 "$T/c/.locks" "$T/c/sha256"
+	run -0 timeout -k 1 30 "$OCI_FETCH" -q --cache "$T/c" -o "$T/l1" "$REGISTRY/test/two:latest"
+	check_layout "$T/l1"
 }
 
 @test "attack: cache list prints a name another user put in the cache with its control bytes escaped" {

@@ -97,6 +97,31 @@ as_nobody() {
 	[ ! -e nb ]
 }
 
+@test "attack: the bundle directory swapped for a symlink while the image arrives: config.json stays beside the rootfs, nothing goes through the link" {
+	# whoever can rename in DIR's parent swaps DIR mid-unpack: the rootfs went to the
+	# directory the staging had opened, config.json and image-config.json to DIR's path again
+	mkdir elsewhere
+	mkfifo in.fifo
+	"$OCI_UNPACK" --bundle b -i in.fifo &
+	pid=$!
+	exec 7>in.fifo
+	head -c 20000 w/img.tar >&7
+	for _ in $(seq 1 200); do
+		compgen -G 'b/.rootfs.oci-unpack-*' >/dev/null && break
+		sleep 0.05
+	done
+	compgen -G 'b/.rootfs.oci-unpack-*' >/dev/null
+	mv b b.real
+	ln -s "$PWD/elsewhere" b
+	tail -c +20001 w/img.tar >&7
+	exec 7>&-
+	wait "$pid"
+	[ -x b.real/rootfs/bin/busybox ]
+	jq -e '.root.path == "rootfs"' b.real/config.json >/dev/null
+	jq -e '.rootfs.diff_ids | length > 1' b.real/image-config.json >/dev/null
+	[ -z "$(ls -A elsewhere)" ]
+}
+
 @test "rootless: a failed unpack removes its staging tree even with read-only directories in it" {
 	require_root
 	require_cmd setpriv

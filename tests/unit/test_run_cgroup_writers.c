@@ -4,7 +4,10 @@
  * test sees exactly what a driver wrote, and where (a v1 file in the hierarchy that has it;
  * on v2 the controller enabled in every ancestor first). */
 #include <check.h>
+#include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -697,6 +700,95 @@ START_TEST(test_v1_freeze_that_never_happens)
 }
 END_TEST
 
+/* The walk below a container's cgroup leaves nothing out: a directory past the 100000th (the
+ * walk stopped there once, so a process in a cgroup below it was never signalled and its
+ * parent never removed) nor one deeper than PATH_MAX, whose processes are read and which is
+ * removed through its parent. A plain directory tree stands for the cgroups. */
+START_TEST(test_subtree_wide_and_deep)
+{
+	/* in memory where there is a tmpfs: 100000 directories on a disk take a minute */
+	char top[64] = "/dev/shm/test_cgtree.XXXXXX";
+	if (!mkdtemp(top)) {
+		snprintf(top, sizeof(top), "/tmp/test_cgtree.XXXXXX");
+		ck_assert_ptr_nonnull(mkdtemp(top));
+	}
+	int tfd = open(top, O_RDONLY | O_DIRECTORY);
+	ck_assert_int_ge(tfd, 0);
+	enum { WIDE = 100005, DEPTH = 25 };
+	for (int i = 0; i < WIDE; i++) {
+		char n[16];
+		snprintf(n, sizeof(n), "c%d", i);
+		ck_assert_int_eq(mkdirat(tfd, n, 0755), 0);
+	}
+	/* the grandchild goes under the child the walk reaches last */
+	char last[256] = "";
+	DIR *d = opendir(top);
+	ck_assert_ptr_nonnull(d);
+	for (struct dirent *de; (de = readdir(d));)
+		if (de->d_name[0] == 'c')
+			snprintf(last, sizeof(last), "%s", de->d_name);
+	closedir(d);
+	char g[300];
+	snprintf(g, sizeof(g), "%s/g", last);
+	ck_assert_int_eq(mkdirat(tfd, g, 0755), 0);
+	/* and a chain of 25 names of 200 characters below c0 */
+	char name[201];
+	memset(name, 'n', 200);
+	name[200] = '\0';
+	int cur = openat(tfd, "c0", O_RDONLY | O_DIRECTORY);
+	for (int i = 0; i < DEPTH; i++) {
+		ck_assert_int_eq(mkdirat(cur, name, 0755), 0);
+		int next = openat(cur, name, O_RDONLY | O_DIRECTORY);
+		ck_assert_int_ge(next, 0);
+		close(cur);
+		cur = next;
+	}
+	int f = openat(cur, "cgroup.procs", O_WRONLY | O_CREAT, 0644);
+	ck_assert_int_eq(write(f, "42\n", 3), 3);
+	close(f);
+	close(cur);
+
+	char *dirs[] = {top};
+	size_t count = 0;
+	char **all = oci_cgroup_subtree(dirs, 1, &count);
+	ck_assert_ptr_nonnull(all);
+	ck_assert_uint_eq(count, 1 + WIDE + 1 + DEPTH);
+	char want[400];
+	snprintf(want, sizeof(want), "%s/%s/g", top, last);
+	const char *deepest = NULL;
+	bool found = false;
+	for (size_t i = 0; i < count; i++) {
+		found |= !strcmp(all[i], want);
+		if (strlen(all[i]) > PATH_MAX)
+			deepest = all[i];
+	}
+	ck_assert_msg(found, "'%s' not walked", want);
+	ck_assert_ptr_nonnull(deepest);
+	pid_t *pids = NULL;
+	size_t n = 0, cap = 0;
+	oci_error err = OCI_ERROR_INIT;
+	ck_assert_msg(oci_cgroup_read_procs(deepest, &pids, &n, &cap, &err) == 0, "%s", err.msg);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_int_eq(pids[0], 42);
+	free(pids);
+	/* removed through its parent once empty; gone already is no error */
+	ck_assert_int_lt(oci_cgroup_rmdir(deepest, &err), 0);
+	ck_assert_int_eq(err.sys_errno, ENOTEMPTY);
+	oci_err_clear(&err);
+	int dd = oci_open_any_length(deepest, O_PATH | O_DIRECTORY);
+	ck_assert_int_ge(dd, 0);
+	ck_assert_int_eq(unlinkat(dd, "cgroup.procs", 0), 0);
+	close(dd);
+	ck_assert_msg(oci_cgroup_rmdir(deepest, &err) == 0, "%s", err.msg);
+	ck_assert_int_lt(oci_open_any_length(deepest, O_PATH), 0);
+	ck_assert_int_eq(errno, ENOENT);
+	ck_assert_int_eq(oci_cgroup_rmdir(deepest, &err), 0);
+	oci_cgroup_free_list(all, count);
+	close(tfd);
+	ck_assert_int_eq(oci_remove_tree_at(AT_FDCWD, top, &err), 0);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("run_cgroup_writers");
@@ -711,6 +803,11 @@ int main(void)
 	tcase_add_test(tc, test_v2_freeze_that_never_happens);
 	tcase_add_test(tc, test_v1_freeze_that_never_happens);
 	suite_add_tcase(s, tc);
+	/* 100000 directories made and removed: seconds (a minute without /dev/shm) */
+	TCase *walk = tcase_create("walk");
+	tcase_set_timeout(walk, 120);
+	tcase_add_test(walk, test_subtree_wide_and_deep);
+	suite_add_tcase(s, walk);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
 	int failed = srunner_ntests_failed(sr);

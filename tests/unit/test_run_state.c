@@ -526,6 +526,37 @@ static bool alive(pid_t pid, uint64_t start)
 
 /* oci_proc_signal signals a pid only while it is the process that started at the recorded
  * time: never another process that reused the pid. */
+/* The command name is the process's to choose (prctl PR_SET_NAME, or its file's name): a
+ * ") " or a newline in it must not move the fields read after it. */
+START_TEST(test_proc_stat_start)
+{
+	const char *tail = " S 1 1 1 0 -1 4194560 100 0 0 0 0 0 0 0 20 0 1 0 987654 1 2\n";
+	char buf[256];
+	bool zombie = true;
+	snprintf(buf, sizeof(buf), "4242 (sleep)%s", tail);
+	ck_assert_uint_eq(oci_proc_stat_start(buf, &zombie), 987654);
+	ck_assert(!zombie);
+	/* a name that plays a whole stat line, with a start time of its own */
+	snprintf(buf, sizeof(buf), "4242 (x) Z 1 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 5 \n)%s",
+		 tail);
+	char *st = strrchr(buf, ')') + 2;
+	*st = 'Z';
+	ck_assert_uint_eq(oci_proc_stat_start(buf, &zombie), 987654);
+	ck_assert(zombie);
+	/* cut short, a start time that is not a number, or no name at all: nothing */
+	snprintf(buf, sizeof(buf), "4242 (sleep) S 1 1 1");
+	ck_assert_uint_eq(oci_proc_stat_start(buf, &zombie), 0);
+	ck_assert(!zombie);
+	snprintf(buf, sizeof(buf), "4242 (sleep) S 1 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 -5 1\n");
+	ck_assert_uint_eq(oci_proc_stat_start(buf, &zombie), 0);
+	snprintf(buf, sizeof(buf), "4242 (sleep) S 1 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 12ab 1\n");
+	ck_assert_uint_eq(oci_proc_stat_start(buf, &zombie), 0);
+	ck_assert_uint_eq(oci_proc_stat_start("4242 sleep S 1", &zombie), 0);
+	ck_assert_uint_eq(oci_proc_stat_start("", &zombie), 0);
+	ck_assert_uint_eq(oci_proc_stat_start("4242 (x)", &zombie), 0);
+}
+END_TEST
+
 START_TEST(test_proc_signal)
 {
 	int wake;
@@ -754,6 +785,7 @@ int main(void)
 	TCase *tc = tcase_create("core");
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_ids);
+	tcase_add_test(tc, test_proc_stat_start);
 	tcase_add_test(tc, test_root);
 	tcase_add_test(tc, test_container_dir);
 	tcase_add_test(tc, test_owner);
