@@ -172,6 +172,8 @@ FUZZ_BIN := $(FUZZ_NAMES:%=$(FUZZ_BUILD)/fuzz_%)
 FUZZ_LIB := $(FUZZ_BUILD)/libocitk.a
 FUZZ_UNPACK := $(basename $(filter-out unpack/main.c,$(sort $(wildcard unpack/*.c))))
 FUZZ_OBJ_auth := fetch/auth fetch/credentials fetch/url tests/fuzz/stub_http
+FUZZ_OBJ_inspect := $(basename $(filter-out fetch/main.c fetch/http.c,$(sort $(wildcard fetch/*.c)))) \
+	tests/fuzz/stub_http
 FUZZ_OBJ_credentials := fetch/credentials
 FUZZ_OBJ_http := fetch/http fetch/url fetch/tls
 FUZZ_OBJ_registries_conf := fetch/registries_conf
