@@ -677,8 +677,18 @@ static int send_to_init(int sock, int type, const char *data, size_t len, oci_er
 
 /* Phase 4, while the init sets itself up (cgroups_later): the other hierarchies'
  * directories, recorded, checked and given their limits and device filter, then each
- * directory to the init and the word that it may join them; config.json last, which
- * nothing of the init's reads. */
+ * directory to the init and the word that it may join them; then, while it builds its
+ * mounts, a hybrid host's eBPF backup of the v1 device list and the word that it is there;
+ * config.json last, which nothing of the init's reads.
+ *
+ * Why the backup may wait for the init's mounts: the init joins the v1 devices cgroup
+ * before them, and the kernel checks a device access (a mknod, a block device a mount
+ * opens) against the v1 list as well as any eBPF filter, so with the same rules in both the
+ * filter decides nothing during the mounts that the list does not already; what it backs up
+ * against is a container process leaving its v1 devices cgroup, and none runs before the
+ * init has heard DEVICES_READY (it waits before the hooks and the exec). Where the filter is
+ * the only list (pure cgroup v2, or no v1 devices hierarchy) it is attached before
+ * CGROUPS_READY, as before: there a mount of a block device would open it unchecked. */
 static int finish_cgroups(creation *c, const oci_bundle_config *b, oci_error *err)
 {
 	const oci_resources *res = &b->cfg.linux_.resources;
@@ -690,6 +700,7 @@ static int finish_cgroups(creation *c, const oci_bundle_config *b, oci_error *er
 	c->d.st.cgroups = all;
 	for (size_t i = 0; i < all->n; i++)
 		log_debug("cgroup (%s): '%s'", all->ops->name, all->dirs[i]);
+	all->device_backup_later = true;
 	if (record_and_apply(&c->d, res, err) < 0)
 		return -1;
 	/* as many directories as fit in a message, each ending with its NUL */
@@ -711,6 +722,9 @@ static int finish_cgroups(creation *c, const oci_bundle_config *b, oci_error *er
 		}
 	}
 	if (send_to_init(c->sock[0], OCI_SYNC_CGROUPS_READY, NULL, 0, err) < 0)
+		return -1;
+	oci_cgroup_attach_device_backup(all, res);
+	if (send_to_init(c->sock[0], OCI_SYNC_DEVICES_READY, NULL, 0, err) < 0)
 		return -1;
 	return write_config(&c->d, b, err);
 }

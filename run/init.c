@@ -82,6 +82,7 @@ typedef struct init_wait {
 	oci_init_args *a;
 	char *state; /* GO's payload: the state JSON the hooks read */
 	size_t len;
+	bool devices_later; /* joined: DEVICES_READY is to come (container_create.c) */
 } init_wait;
 
 /* cgroups_later: GO (read only now: a wait for it at the start would put the init to sleep
@@ -95,6 +96,7 @@ static int join_cgroups(init_wait *w, oci_error *err)
 	if (!a->cgroups_later)
 		return 0;
 	a->cgroups_later = false;
+	w->devices_later = true;
 	if (oci_sync_expect(a->sync, OCI_SYNC_GO, w->state, w->len, NULL, err) < 0)
 		_exit(1); /* the runtime is gone, or failed: it tells its own error */
 	char buf[OCI_SYNC_MAX + 1];
@@ -329,6 +331,11 @@ void oci_init_main(oci_init_args *a)
 	 * namespace, above, the most). */
 	if (join_cgroups(&wait, &err) < 0 || oci_mounts_prepare(&mctx, &err) < 0)
 		fail(a, &err);
+	/* Made under the v1 device list; its eBPF backup is in place before anything of the
+	 * container's runs (a hook, the process). */
+	if (wait.devices_later &&
+	    oci_sync_expect(a->sync, OCI_SYNC_DEVICES_READY, NULL, 0, NULL, &err) < 0)
+		_exit(1); /* the runtime is gone, or failed: it tells its own error */
 
 	/* The runtime's hooks, when the config has any: without, the round trip (two context
 	 * switches, each a wait for the other side to be scheduled) would only say so. */

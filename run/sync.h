@@ -28,6 +28,9 @@ enum oci_sync_type {
 	OCI_SYNC_CGROUPS_READY, /* runtime -> init: every directory sent, limits and device filter
 				   in place: the init joins them before anything of the
 				   container's runs */
+	OCI_SYNC_DEVICES_READY, /* runtime -> init, after CGROUPS_READY: a hybrid host's eBPF
+				   backup of the v1 device list is attached (or cannot be): the
+				   init waits for it after its mounts, before any hook */
 };
 
 #define OCI_SYNC_MAX 8192

@@ -85,6 +85,10 @@ struct oci_cgroup {
 	char **dirs; /* one directory per hierarchy (v1 ones and/or the unified one) */
 	size_t n;
 	bool fresh; /* every directory was made by this create: nothing is in them yet */
+	/* create's apply leaves out a hybrid host's eBPF backup of the v1 device list: the
+	 * caller attaches it with oci_cgroup_attach_device_backup (create does, while the init,
+	 * already under the v1 list, builds its mounts) */
+	bool device_backup_later;
 };
 
 /* The host's manager: hierarchies of /proc/self/mountinfo below /sys/fs/cgroup; the systemd
@@ -132,6 +136,11 @@ int oci_cgroup_open_unified(const oci_cgroup *cg, int *unified);
 int oci_cgroup_enter_self(const oci_cgroup *cg, int unified, bool cloned_into, oci_error *err);
 /* Resources at create: everything, the default devices included. */
 int oci_cgroup_apply(const oci_cgroup *cg, const oci_resources *res, oci_error *err);
+/* What oci_cgroup_apply left out with cg->device_backup_later: on a hybrid host whose v1
+ * devices hierarchy holds the list, the same rules as an eBPF filter on the unified directory
+ * (a backup: where eBPF is not allowed to us, the v1 list alone still holds, so a failure is
+ * ignored, as it was at create). Nothing to do for any other handle. */
+void oci_cgroup_attach_device_backup(const oci_cgroup *cg, const oci_resources *res);
 /* Resources at update: only what res asks. */
 int oci_cgroup_update(const oci_cgroup *cg, const oci_resources *res, oci_error *err);
 int oci_cgroup_freeze(const oci_cgroup *cg, bool frozen, oci_error *err);

@@ -41,6 +41,29 @@ static void rule_line(const oci_device_rule *r, char *out, size_t len)
 		 r->access & OCI_DEV_W ? "w" : "", r->access & OCI_DEV_M ? "m" : "");
 }
 
+/* The eBPF backup of a hybrid host's v1 device list, on its unified directory. */
+static void attach_backup(const oci_cgroup *cg, const oci_device_rule *rules, size_t n)
+{
+	const char *unified = oci_cgroup_v2_unified(cg);
+	if (!unified)
+		return;
+	oci_error e = OCI_ERROR_INIT;
+	oci_devices_bpf_attach(unified, rules, n, &e);
+	oci_err_clear(&e);
+}
+
+void oci_cgroup_attach_device_backup(const oci_cgroup *cg, const oci_resources *res)
+{
+	if (cg->ops != &oci_cgroup_v1_ops || !v1_dir(cg, "devices.allow"))
+		return;
+	cleanup_free oci_device_rule *rules = NULL;
+	size_t n;
+	oci_error e = OCI_ERROR_INIT;
+	if (oci_cgroup_device_rules(res, true, &rules, &n, &e) == 0)
+		attach_backup(cg, rules, n);
+	oci_err_clear(&e);
+}
+
 static int v1_devices(const oci_cgroup *cg, const oci_resources *res, bool create, oci_error *err)
 {
 	cleanup_free oci_device_rule *rules = NULL;
@@ -52,13 +75,9 @@ static int v1_devices(const oci_cgroup *cg, const oci_resources *res, bool creat
 	if (!d)
 		return oci_cgroup_v2_devices(cg, rules, n, create, err);
 	/* In a hybrid setup the eBPF filter backs the v1 list up (where eBPF is not allowed to
-	 * us, v1 alone still holds). */
-	const char *unified = oci_cgroup_v2_unified(cg);
-	if (unified && create && !oci_cgroup_dry_run) {
-		oci_error e = OCI_ERROR_INIT;
-		oci_devices_bpf_attach(unified, rules, n, &e);
-		oci_err_clear(&e);
-	}
+	 * us, v1 alone still holds), now or when the caller says (device_backup_later). */
+	if (create && !oci_cgroup_dry_run && !cg->device_backup_later)
+		attach_backup(cg, rules, n);
 	/* runc's v1 manager: a list that does not allow everything starts from deny-all. Each
 	 * file is opened once for all its lines. */
 	cleanup_close int allow = -1, deny = -1;

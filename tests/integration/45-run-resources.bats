@@ -302,6 +302,29 @@ with_mknod() {
 	assert_output_contains "null=0"
 }
 
+@test "a hybrid host's eBPF backup of the v1 device list holds before the createContainer hooks run" {
+	peer_is runc "filters devices with eBPF only on a pure cgroup v2 host"
+	peer_is crun "does not enforce the list through a v2 eBPF filter of its own on this hybrid host"
+	[ -d /sys/fs/cgroup/unified ] && [ -d /sys/fs/cgroup/devices ] || skip "not a hybrid host with a v1 devices hierarchy"
+	read -r t maj min < <(host_dev) || skip "no openable device on the host"
+	local d
+	for d in /dev/zram0 /dev/sda /dev/vda /dev/nvme0n1 /dev/xvda /dev/loop0 /dev/vcs /dev/loop-control /dev/fuse; do
+		[ "$(stat -c '%t %T' "$d" 2>/dev/null)" = "$(printf '%x %x' "$maj" "$min")" ] && break
+	done
+	# the hook (the runtime's work is done by then, the init built its mounts meanwhile)
+	# leaves the container's v1 devices cgroup: only the eBPF filter on its unified
+	# directory still stands between it and a host device the list does not allow
+	cat >"$BATS_TEST_TMPDIR/hook.sh" <<EOF
+echo \$\$ >/sys/fs/cgroup/devices/tasks && grep -q ':devices:/\$' /proc/self/cgroup || exit 1
+{ head -c1 $d >/dev/null; echo rc=\$?; } >$BATS_TEST_TMPDIR/hook 2>&1
+EOF
+	edit_config ".hooks = {createContainer: [{path: \"/bin/sh\", args: [\"sh\", \"$BATS_TEST_TMPDIR/hook.sh\"]}]}"
+	rt run --bundle "$B" "$CID" </dev/null
+	cat "$BATS_TEST_TMPDIR/hook"
+	grep -q "Operation not permitted" "$BATS_TEST_TMPDIR/hook"
+	grep -qx "rc=[1-9][0-9]*" "$BATS_TEST_TMPDIR/hook"
+}
+
 @test "devices: an allow-all rule after deny-all (podman --privileged) opens host devices" {
 	read -r t maj min < <(host_dev) || skip "no openable device on the host"
 	with_mknod
