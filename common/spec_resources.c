@@ -148,6 +148,8 @@ static void walk_memory(oci_spec_checker *c, json_t *res, oci_resources *r)
 	get_int(c, m, p, "swappiness", V_UINT64, &r->memory.swappiness);
 	r->memory.disable_oom_killer =
 	    json_is_true(check(c, m, p, "disableOOMKiller", V_BOOL, false));
+	r->memory.check_before_update =
+	    json_is_true(check(c, m, p, "checkBeforeUpdate", V_BOOL, false));
 }
 
 /* The kernel's own ceilings (NR_CPUS with MAXSMP, MAX_NUMNODES); the host's possible CPUs
@@ -242,6 +244,15 @@ static void walk_cpu(oci_spec_checker *c, json_t *res, oci_resources *r)
 	    cpuset(c, cpu, "cpus", "CPU", "/sys/devices/system/cpu/possible", CPUSET_MAX_CPUS);
 	r->cpu.mems = cpuset(c, cpu, "mems", "memory node", "/sys/devices/system/node/possible",
 			     CPUSET_MAX_NODES);
+	/* runtime-spec 1.2's cpu.max.burst and cpu.idle: no driver writes them (0 is the
+	 * kernel's default, so asking for it changes nothing). */
+	oci_res_int burst, idle;
+	get_int(c, cpu, p, "burst", V_UINT64, &burst);
+	get_int(c, cpu, p, "idle", V_INT64, &idle);
+	if (burst.set && burst.v && !r->unsupported)
+		r->unsupported = "cpu.burst";
+	if (idle.set && idle.v && !r->unsupported)
+		r->unsupported = "cpu.idle";
 }
 
 const oci_res_throttle_kind oci_res_throttle_kinds[OCI_RES_THROTTLE_N] = {
@@ -369,6 +380,14 @@ static void walk_unified(oci_spec_checker *c, json_t *res, oci_resources *r)
 			oci_spec_problem(c, kp, "expected a string");
 			continue;
 		}
+		/* these move the processes they name (any of the host's) into the container's
+		 * cgroup, under its limits and its freezer */
+		if (!strcmp(key, "cgroup.procs") || !strcmp(key, "cgroup.threads")) {
+			char kp[1024];
+			PATHF(kp, R ".unified.%s", key);
+			oci_spec_problem(c, kp, "moves processes, not a resource: not allowed");
+			continue;
+		}
 		oci_res_unified *e = &r->unified[r->n_unified++];
 		e->key = sdup(c, key);
 		e->value = sdup(c, json_string_value(v));
@@ -394,6 +413,8 @@ int oci_spec_resources_walk(oci_spec_checker *c, json_t *json, oci_resources *r)
 	walk_network(c, json, r);
 	walk_unified(c, json, r);
 	r->rdma_requested = json_object_size(get(json, "rdma")) > 0;
+	if (r->rdma_requested)
+		r->unsupported = "rdma";
 	return c->failed ? -1 : 0;
 }
 

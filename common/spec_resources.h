@@ -68,6 +68,8 @@ typedef struct oci_resources {
 		bool requested; /* a non-empty object */
 		oci_res_int limit, swap, reservation, swappiness, kernel, kernel_tcp;
 		bool disable_oom_killer;
+		bool check_before_update; /* checkBeforeUpdate: for update only (a new cgroup
+					   * has no usage to check) */
 	} memory;
 	struct {
 		bool requested;
@@ -95,6 +97,10 @@ typedef struct oci_resources {
 		size_t n_prios;
 	} network;
 	bool rdma_requested; /* not applied by any driver: only checked for rootless placement */
+	/* The first field asked for that no cgroup driver applies ("rdma", "cpu.burst",
+	 * "cpu.idle" with a non-zero value), path below linux.resources; NULL when none.
+	 * create and update refuse it rather than ignore it. */
+	const char *unsupported;
 	oci_res_unified *unified;
 	size_t n_unified;
 } oci_resources;

@@ -141,11 +141,13 @@ int oci_process_check_host(const oci_config *cfg, oci_error *err)
 		return oci_err(err, OCI_E_UNSUPPORTED,
 			       "linux.intelRdt: not supported by oci-run (remove it, or use runc)");
 	}
-	/* No cgroup driver writes rdma.max: refused rather than ignored (features says so). */
-	if (cfg->linux_.resources.rdma_requested)
+	/* No cgroup driver writes rdma.max (features says so), cpu.max.burst or cpu.idle:
+	 * refused rather than ignored. */
+	if (cfg->linux_.resources.unsupported)
 		return oci_err(err, OCI_E_UNSUPPORTED,
-			       "linux.resources.rdma: not supported by oci-run (remove it, or use "
-			       "runc)");
+			       "linux.resources.%s: not supported by oci-run (remove it, or use "
+			       "runc)",
+			       cfg->linux_.resources.unsupported);
 	return 0;
 }
 

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <seccomp.h>
 
 #include "common/cli.h"
 #include "common/json.h"
@@ -87,6 +88,11 @@ int oci_cmd_features(const oci_runtime *rt, int argc, char **argv, oci_error *er
 			    json_pack("{s:o,s:o}", "modes", modes, "flags", flags));
 	json_object_set_new(f, "linux", lin);
 	json_t *ann = json_pack("{s:s}", "org.opencontainers.runc.version", "oci-run " OCI_VERSION);
+	/* runc's: the libseccomp the filters are compiled with (linked in) */
+	const struct scmp_version *sv = seccomp_version();
+	char svs[48];
+	snprintf(svs, sizeof(svs), "%u.%u.%u", sv->major, sv->minor, sv->micro);
+	json_object_set_new(ann, "io.github.seccomp.libseccomp.version", json_string(svs));
 #ifdef HAVE_CRIU
 	/* runc's way of saying checkpoint/restore works (podman reads it) */
 	json_object_set_new(ann, "org.opencontainers.runc.checkpoint.enabled", json_string("true"));

@@ -146,11 +146,16 @@ static int build_resources(const char *file, const char *const *vals, oci_resour
 			return -1;
 		if (oci_resources_parse(json, r, err) < 0)
 			return oci_err_prefix(err, "update: --resources '%s'", file);
-		if (r->rdma_requested) {
+		/* checkBeforeUpdate: runc refuses a memory limit below the usage; no driver
+		 * here reads the usage first. */
+		const char *no = r->unsupported			 ? r->unsupported
+				 : r->memory.check_before_update ? "memory.checkBeforeUpdate"
+								 : NULL;
+		if (no) {
 			oci_resources_release(r);
 			return oci_err(err, OCI_E_UNSUPPORTED,
-				       "update: --resources '%s': rdma: not supported by oci-run",
-				       file);
+				       "update: --resources '%s': %s: not supported by oci-run",
+				       file, no);
 		}
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(int_opts); i++) {

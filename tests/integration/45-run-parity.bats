@@ -73,6 +73,18 @@ policy_is() {
 	[ "$(head -n1 /proc/self/numa_maps | cut -d' ' -f2)" = default ]
 }
 
+# create_refused MESSAGE: create fails in one line containing MESSAGE and leaves nothing. Its
+# output goes through a file: an init that wrongly starts would hold a pipe of bats' run open.
+create_refused() {
+	status=0
+	timeout -k 5 60 "$OCI_RUN" --root "$ROOT" create --bundle "$B" "$CID" </dev/null >"$BATS_TEST_TMPDIR/create.out" 2>&1 || status=$?
+	output=$(cat "$BATS_TEST_TMPDIR/create.out")
+	assert_failure
+	assert_one_line_error oci-run
+	assert_output_contains "$1"
+	no_leftovers
+}
+
 # refused POLICY-JSON MESSAGE: validate and create refuse the policy, each in the one line
 # MESSAGE for it; create leaves nothing.
 refused() {
@@ -82,11 +94,7 @@ refused() {
 	echo "$1: $output"
 	[ "$(grep -c . <<<"$output")" = 2 ] # the problem, then the count
 	assert_output_contains "$2"
-	run timeout -k 5 60 "$OCI_RUN" --root "$ROOT" create --bundle "$B" "$CID" </dev/null
-	assert_failure
-	assert_one_line_error oci-run
-	assert_output_contains "$2"
-	no_leftovers
+	create_refused "$2"
 }
 
 @test "linux.memoryPolicy: runc's refusals and the kernel's flag rules, one line each, nothing left" {
@@ -127,12 +135,8 @@ refused() {
 	edit_config ".linux.memoryPolicy = {mode: \"MPOL_BIND\", nodes: \"$n\"}"
 	run "$OCI_BUNDLE" validate "$B"
 	assert_success
-	run timeout -k 5 60 "$OCI_RUN" --root "$ROOT" run --bundle "$B" "$CID" </dev/null
-	assert_failure
-	assert_one_line_error oci-run
-	assert_output_contains "linux.memoryPolicy: the kernel refuses MPOL_BIND with nodes '$n'"
+	create_refused "linux.memoryPolicy: the kernel refuses MPOL_BIND with nodes '$n'"
 	assert_output_contains "Invalid argument"
-	no_leftovers
 	[ -z "$(rt list -q)" ]
 }
 
@@ -141,6 +145,10 @@ refused() {
 	[ "$(rt features | jq -c .linux.memoryPolicy.modes)" = "$MODES" ]
 	[ "$(rt features | jq -c .linux.memoryPolicy.flags)" = "$FLAGS" ]
 	is_oci_run || return 0
+	# runc's annotation for the libseccomp the filters are compiled with
+	if command -v pkg-config >/dev/null && pkg-config --exists libseccomp; then
+		[ "$(rt features | jq -r '.annotations["io.github.seccomp.libseccomp.version"]')" = "$(pkg-config --modversion libseccomp)" ]
+	fi
 	local m f
 	for m in $(jq -r '.[]' <<<"$MODES"); do
 		case $m in MPOL_DEFAULT | MPOL_LOCAL) n='""' ;; *) n='"0"' ;; esac
@@ -210,4 +218,29 @@ cg_limit_file() {
 	assert_success
 	[ "${lines[0]}" = refused ]
 	assert_output_contains "lazytime"
+}
+
+@test "linux.resources fields no cgroup driver here writes (cpu.burst, cpu.idle, update's checkBeforeUpdate) are refused, not ignored" {
+	is_oci_run || skip_peer "checks what oci-run refuses (runc applies them)"
+	set_args sleep 100
+	edit_config '.linux.resources.cpu = {burst: 1000}'
+	create_refused "linux.resources.cpu.burst: not supported by oci-run"
+	edit_config '.linux.resources.cpu = {idle: 1}'
+	create_refused "linux.resources.cpu.idle: not supported by oci-run"
+	# the kernel's defaults change nothing: accepted; a wrong type is a problem as always
+	edit_config '.linux.resources.cpu = {burst: 0, idle: 0} | .linux.resources.memory = {checkBeforeUpdate: true}'
+	rt run -d --bundle "$B" "$CID" </dev/null >/dev/null
+	echo '{"memory": {"limit": 67108864, "checkBeforeUpdate": true}}' >"$BATS_TEST_TMPDIR/r.json"
+	run rt update --resources "$BATS_TEST_TMPDIR/r.json" "$CID"
+	assert_failure
+	assert_one_line_error oci-run
+	assert_output_contains "memory.checkBeforeUpdate: not supported by oci-run"
+	echo '{"cpu": {"idle": 1}}' >"$BATS_TEST_TMPDIR/r.json"
+	run rt update --resources "$BATS_TEST_TMPDIR/r.json" "$CID"
+	assert_failure
+	assert_output_contains "cpu.idle: not supported by oci-run"
+	edit_config '.linux.resources.cpu = {idle: "1"}'
+	run "$OCI_BUNDLE" validate "$B"
+	assert_failure
+	assert_output_contains "linux.resources.cpu.idle: expected"
 }
