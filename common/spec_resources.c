@@ -379,6 +379,14 @@ static void walk_unified(oci_spec_checker *c, json_t *res, oci_resources *r)
 			oci_spec_problem(c, kp, "expected a string");
 			continue;
 		}
+		/* these move the processes they name (any of the host's) into the container's
+		 * cgroup, under its limits and its freezer */
+		if (!strcmp(key, "cgroup.procs") || !strcmp(key, "cgroup.threads")) {
+			char kp[1024];
+			PATHF(kp, R ".unified.%s", key);
+			oci_spec_problem(c, kp, "moves processes, not a resource: not allowed");
+			continue;
+		}
 		oci_res_unified *e = &r->unified[r->n_unified++];
 		e->key = sdup(c, key);
 		e->value = sdup(c, json_string_value(v));

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <termios.h>
@@ -457,9 +458,57 @@ static int save_auth_file(const char *path, json_t *j, oci_error *err)
 	return r < 0 ? oci_err_prefix(err, "auth file") : 0;
 }
 
+#define AUTH_LOCK_WAIT_MS 10000
+
+/* The auth file's directory, flock'ed while login or logout reads the file, changes it and
+ * replaces it: two at once (a CI job logging in to several registries in parallel) each wrote
+ * back what it had read, and one's change was lost while both said they succeeded. The file
+ * is replaced by each write, so the lock is on its directory. The wait is bounded: anyone
+ * who can open that directory (an auth file in /tmp) can hold the lock. With create the
+ * directory is made (0700); without, -2 when it does not exist (no file to change). */
+static int lock_auth_dir(const char *path, bool create, oci_error *err)
+{
+	cleanup_free char *dir = oci_strdup(path, err);
+	if (!dir)
+		return -1;
+	char *slash = strrchr(dir, '/');
+	if (!slash)
+		strcpy(dir, ".");
+	else
+		slash[slash == dir] = '\0'; /* "/auth.json": "/" */
+	if (create && oci_mkdir_p(dir, 0700, err) < 0)
+		return oci_err_prefix(err, "auth file '%s'", path);
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno == ENOENT && !create)
+			return -2;
+		return oci_err_errno(err, errno, "auth file '%s': cannot open its directory", path);
+	}
+	int64_t until = oci_now_ms() + AUTH_LOCK_WAIT_MS;
+	while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		int e = errno;
+		if ((e != EWOULDBLOCK && e != EINTR) || oci_now_ms() >= until) {
+			close(fd);
+			if (e == EWOULDBLOCK)
+				return oci_err(
+				    err, OCI_E_IO,
+				    "auth file '%s': another process has held the lock of "
+				    "its directory '%s' for %d s: try again",
+				    path, dir, AUTH_LOCK_WAIT_MS / 1000);
+			return oci_err_errno(err, e, "auth file '%s': cannot lock its directory",
+					     path);
+		}
+		usleep(5000);
+	}
+	return fd;
+}
+
 int oci_creds_store(const char *path, const char *host, const char *user, const char *secret,
 		    oci_error *err)
 {
+	cleanup_close int lock = lock_auth_dir(path, true, err);
+	if (lock < 0)
+		return -1;
 	cleanup_json json_t *j = load_auth_file(path, err);
 	if (!j)
 		return -1;
@@ -498,6 +547,9 @@ int oci_creds_store(const char *path, const char *host, const char *user, const 
 
 int oci_creds_erase(const char *path, const char *host, oci_error *err)
 {
+	cleanup_close int lock = lock_auth_dir(path, false, err);
+	if (lock == -1)
+		return -1;
 	cleanup_json json_t *j = load_auth_file(path, err);
 	if (!j)
 		return -1;

@@ -136,6 +136,10 @@ bool oci_pid_in_own_mntns(pid_t pid)
 	return r.st_dev == own.st_dev && r.st_ino == own.st_ino;
 }
 
+/* How long a process of our mount namespace found in a container's cgroup is given to leave
+ * it (an exec's helper joining the container) before the cgroup is taken for the host's. */
+#define HELPER_WAIT_MS 1000
+
 struct round {
 	char **all;
 	size_t count;
@@ -202,6 +206,19 @@ static long kill_round(char **all, size_t count, oci_error *err)
 		if (!host && !(host = oci_calloc(uniq, sizeof(pid_t), err)))
 			return -1;
 		host[n_host++] = pids[k];
+	}
+	/* exec puts its helper in the container's cgroups from here, and the helper then joins
+	 * the container's namespaces (exec lets go of the state lock before, so as never to
+	 * hold delete up): given a moment, such a process leaves our mount namespace or exits.
+	 * A host process stays, and the cgroup is refused for it below. */
+	for (int t = 0; n_host > 0 && t < HELPER_WAIT_MS / 5; t++) {
+		struct timespec ts = {0, 5 * 1000 * 1000};
+		nanosleep(&ts, NULL);
+		size_t still = 0;
+		for (size_t k = 0; k < n_host; k++)
+			if (oci_pid_in_own_mntns(host[k]))
+				host[still++] = host[k];
+		n_host = still;
 	}
 	if (n_host > 0 && oci_pidfds_signal_all(host, n_host, 0, confirm_round, &r, err) < 0)
 		return -1;

@@ -58,6 +58,26 @@ digest_with() {
 	assert_output_contains "authentication required"
 }
 
+@test "login and logout at once: no change is lost (each read the file, changed it and wrote it back over the others' changes)" {
+	af=$T/par/auth.json
+	mkdir -p "$T/par"
+	python3 -c 'import json; print(json.dumps({"auths": {"host%d.example" % i: {"auth": "dTpw"} for i in range(30)}}))' >"$af"
+	chmod 600 "$af"
+	pids=()
+	for i in $(seq 0 29); do
+		"$OCI_FETCH" logout --authfile "$af" "host$i.example" >/dev/null &
+		pids+=($!)
+	done
+	printf '%s\n' "$REGISTRY_PASS" | "$OCI_FETCH" login --authfile "$af" -u "$REGISTRY_USER" --password-stdin "$REGISTRY" >/dev/null &
+	pids+=($!)
+	for p in "${pids[@]}"; do wait "$p"; done
+	# every logout said it removed its entry, and the login its own: the file must agree
+	[ "$(jq -r '.auths | keys | join(" ")' "$af")" = "$REGISTRY" ]
+	[ "$(jq -r --arg r "$REGISTRY" '.auths[$r].auth' "$af" | base64 -d)" = "$REGISTRY_USER:$REGISTRY_PASS" ]
+	[ "$(ls -A "$T/par")" = auth.json ]
+	[ "$(stat -c %a "$af")" = 600 ]
+}
+
 @test "login: a wrong password is a clear error and nothing is stored or changed" {
 	for env in "$BASIC_ENV" "$TOKEN_ENV"; do
 		registry_use "$env"

@@ -418,6 +418,13 @@ START_TEST(test_validate_classes)
 		       "linux.resources.hugepageLimits[0]: expected pageSize and limit");
 	expect_problem("linux.resources", "{\"unified\":{\"memory.high\":5}}",
 		       "linux.resources.unified.memory.high: expected a string");
+	expect_problem("linux.resources", "{\"unified\":{\"cgroup.procs\":\"1\"}}",
+		       "linux.resources.unified.cgroup.procs: moves processes, not a resource: not "
+		       "allowed");
+	expect_problem(
+	    "linux.resources", "{\"unified\":{\"cgroup.threads\":\"1\"}}",
+	    "linux.resources.unified.cgroup.threads: moves processes, not a resource: not "
+	    "allowed");
 	expect_problem("linux.resources", "{\"devices\":[{\"allow\":true,\"type\":\"x\"}]}",
 		       "linux.resources.devices[0].type: expected a, b or c, got 'x'");
 	expect_problem("linux.resources", "{\"devices\":[{\"allow\":true,\"major\":4294967296}]}",
