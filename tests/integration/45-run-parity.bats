@@ -244,3 +244,16 @@ cg_limit_file() {
 	assert_failure
 	assert_output_contains "linux.resources.cpu.idle: expected"
 }
+
+@test "linux.personality: an exec'd process gets the container's, as the init (runc's setns init)" {
+	peer_is runc "has no linux.personality (runc 1.2 has it)"
+	edit_config '.linux.personality = {domain: "LINUX32"}'
+	set_args sleep 100
+	rt run -d --bundle "$B" "$CID" </dev/null >/dev/null
+	pid=$(rt_state_field "$CID" pid)
+	# PER_LINUX32 is 8
+	[ "$(cat "/proc/$pid/personality")" = 00000008 ]
+	run rt exec "$CID" cat /proc/self/personality
+	assert_success
+	[ "$output" = 00000008 ]
+}
