@@ -86,6 +86,8 @@ extern const size_t oci_spec_n_mpol_flags;
 /* The most NUMA nodes a kernel numbers (MAX_NUMNODES: NODES_SHIFT is at most 10 on every
  * architecture): a node above it is refused by set_mempolicy(2) everywhere. */
 #define OCI_SPEC_NUMA_NODES 1024
+/* The most CPUs a kernel numbers (NR_CPUS with MAXSMP). */
+#define OCI_SPEC_MAX_CPUS 8192
 
 /* An id list as the kernel writes cpu and node lists ("0-3,7": items separated by ',', each
  * an id or a range "A-B" with A <= B, at least one id), every id at most max; loose: as runc

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/spec.h"
 #include "common/spec_check.h"
 #include "common/util.h"
 
@@ -152,10 +153,8 @@ static void walk_memory(oci_spec_checker *c, json_t *res, oci_resources *r)
 	    json_is_true(check(c, m, p, "checkBeforeUpdate", V_BOOL, false));
 }
 
-/* The kernel's own ceilings (NR_CPUS with MAXSMP, MAX_NUMNODES); the host's possible CPUs
+/* The kernel's own ceilings (OCI_SPEC_MAX_CPUS, OCI_SPEC_NUMA_NODES); the host's possible CPUs
  * and nodes lower them when /sys tells. */
-#define CPUSET_MAX_CPUS	 8192
-#define CPUSET_MAX_NODES 1024
 
 /* The highest number in a sysfs list like "0-3,8" (the host's possible CPUs), or -1. */
 static long sysfs_list_max(const char *file)
@@ -241,9 +240,9 @@ static void walk_cpu(oci_spec_checker *c, json_t *res, oci_resources *r)
 	get_int(c, cpu, p, "realtimeRuntime", V_INT64, &r->cpu.rt_runtime);
 	get_int(c, cpu, p, "realtimePeriod", V_UINT64, &r->cpu.rt_period);
 	r->cpu.cpus =
-	    cpuset(c, cpu, "cpus", "CPU", "/sys/devices/system/cpu/possible", CPUSET_MAX_CPUS);
+	    cpuset(c, cpu, "cpus", "CPU", "/sys/devices/system/cpu/possible", OCI_SPEC_MAX_CPUS);
 	r->cpu.mems = cpuset(c, cpu, "mems", "memory node", "/sys/devices/system/node/possible",
-			     CPUSET_MAX_NODES);
+			     OCI_SPEC_NUMA_NODES);
 	/* runtime-spec 1.2's cpu.max.burst and cpu.idle: no driver writes them (0 is the
 	 * kernel's default, so asking for it changes nothing). */
 	oci_res_int burst, idle;

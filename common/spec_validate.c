@@ -422,13 +422,13 @@ static void check_io_priority(oci_spec_checker *c, json_t *process, oci_process 
 	m->io_level = (int)json_integer_value(prio);
 }
 
-/* A cpu list as the kernel writes them ("0-3,7"): numbers below 8192, ranges ascending. Not
- * runc's looser syntax: run/process.c reads it again as the kernel writes it. */
+/* A cpu list as runc reads it ("0-3,7", blanks around items and empty items allowed), CPUs
+ * below OCI_SPEC_MAX_CPUS; run/process.c reads it with the same parser. */
 static bool cpu_list_ok(const char *s)
 {
-	unsigned long mask[8192 / (8 * sizeof(unsigned long))];
+	unsigned long mask[OCI_SPEC_MAX_CPUS / (8 * sizeof(unsigned long))];
 	size_t n;
-	return !*s || oci_spec_id_list(s, 8191, false, mask, &n, NULL) == 0;
+	return !*s || oci_spec_id_list(s, OCI_SPEC_MAX_CPUS - 1, true, mask, &n, NULL) == 0;
 }
 
 static void check_exec_affinity(oci_spec_checker *c, json_t *process, oci_process *m)

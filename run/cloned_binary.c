@@ -336,9 +336,7 @@ static int run_from_copy(char *const argv[], oci_error *err)
 		return 0;
 	}
 	if (!argv)
-		return oci_err(err, OCI_E_INTERNAL,
-			       "cannot switch to the sealed copy of the runtime binary "
-			       "(CVE-2019-5736)");
+		return oci_err(err, OCI_E_INTERNAL, "the kernel refused the switch in place");
 	extern char **environ;
 	fexecve(mfd, argv, environ);
 	return oci_err_errno(err, errno, "cannot re-execute the runtime");

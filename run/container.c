@@ -12,6 +12,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <pwd.h>
 #include <sched.h>
@@ -190,39 +191,6 @@ int oci_container_start(const oci_runtime *rt, const char *id, oci_error *err)
 	return r;
 }
 
-/* The processes of init's pid namespace, init included: without a cgroup (rootless) the
- * container's own pid namespace is what holds them. */
-static int pidns_pids(const char *proc, pid_t init, pid_t **out, size_t *n, oci_error *err)
-{
-	char path[4200], ns[64], other[64];
-	snprintf(path, sizeof(path), "%s/%d/ns/pid", proc, (int)init);
-	ssize_t l = readlink(path, ns, sizeof(ns) - 1);
-	if (l <= 0)
-		return 0;
-	cleanup_closedir DIR *d = opendir(proc);
-	struct dirent *de;
-	size_t cap = *n;
-	while (d && (de = readdir(d))) {
-		char *end;
-		long p = strtol(de->d_name, &end, 10);
-		if (*end || p <= 0)
-			continue;
-		snprintf(path, sizeof(path), "%s/%ld/ns/pid", proc, p);
-		ssize_t m = readlink(path, other, sizeof(other) - 1);
-		if (m != l || memcmp(ns, other, (size_t)l))
-			continue;
-		if (*n == cap) {
-			cap = cap ? cap * 2 : 16;
-			pid_t *np = realloc(*out, cap * sizeof(pid_t));
-			if (!np)
-				return oci_err(err, OCI_E_INTERNAL, "out of memory");
-			*out = np;
-		}
-		(*out)[(*n)++] = (pid_t)p;
-	}
-	return 0;
-}
-
 /* PIDFD_GET_PID_NAMESPACE of linux/pidfd.h (Linux 6.11), which older headers lack */
 #define PIDFD_GET_PID_NS _IO(0xFF, 5)
 
@@ -270,20 +238,59 @@ static int confirm_pidns(void *ctx, oci_pidfds *batch, oci_error *err)
 	return 0;
 }
 
-void oci_container_signal_pidns(const char *proc, pid_t init, uint64_t start, uint64_t ino, int sig)
+int oci_container_pidns_pids(const char *proc, pid_t init, uint64_t start, uint64_t ino,
+			     pid_t **out, size_t *n, uint64_t *pidns, oci_error *err)
 {
+	*out = NULL;
+	*n = 0;
+	if (pidns)
+		*pidns = 0;
 	/* The namespace is the init's only while init is still the container's: its pidfd is
 	 * opened before its identity is checked, as oci_proc_signal does. A pid reused by a
-	 * host process would otherwise make every process of the host's namespace a target. */
+	 * host process would otherwise make every process of the host's namespace the
+	 * container's. */
 	cleanup_close int ifd = (int)syscall(SYS_pidfd_open, init, 0);
 	if (ifd < 0 && errno != ENOSYS)
-		return;
-	struct pidns_check c = {proc, pidns_of(proc, init, ifd)};
-	if (!c.ns || oci_proc_start_time(init, NULL) != start || (ino && oci_pidfd_ino(ifd) != ino))
-		return;
+		return 0;
+	uint64_t ns = pidns_of(proc, init, ifd);
+	if (!ns || oci_proc_start_time(init, NULL) != start || (ino && oci_pidfd_ino(ifd) != ino))
+		return 0;
+	if (pidns)
+		*pidns = ns;
+	cleanup_closedir DIR *d = opendir(proc);
+	struct dirent *de;
+	size_t cap = 0;
+	while (d && (de = readdir(d))) {
+		char *end;
+		long p = strtol(de->d_name, &end, 10);
+		if (*end || p <= 0 || p > INT_MAX)
+			continue;
+		/* what proc named may be another process by now: its pidfd tells */
+		cleanup_close int fd = (int)syscall(SYS_pidfd_open, (pid_t)p, 0);
+		if ((fd < 0 && errno != ENOSYS) || pidns_of(proc, (pid_t)p, fd) != ns)
+			continue;
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 16;
+			pid_t *np = realloc(*out, cap * sizeof(pid_t));
+			if (!np) {
+				free(*out);
+				*out = NULL;
+				*n = 0;
+				return oci_err(err, OCI_E_INTERNAL, "out of memory");
+			}
+			*out = np;
+		}
+		(*out)[(*n)++] = (pid_t)p;
+	}
+	return 0;
+}
+
+void oci_container_signal_pidns(const char *proc, pid_t init, uint64_t start, uint64_t ino, int sig)
+{
 	cleanup_free pid_t *pids = NULL;
 	size_t n = 0, others = 0;
-	if (pidns_pids(proc, init, &pids, &n, NULL) < 0)
+	struct pidns_check c = {proc, 0};
+	if (oci_container_pidns_pids(proc, init, start, ino, &pids, &n, &c.ns, NULL) < 0 || !c.ns)
 		return;
 	for (size_t i = 0; i < n; i++)
 		if (pids[i] != init) /* the caller signals it last */
@@ -575,7 +582,8 @@ int oci_container_pids(const oci_runtime *rt, const char *id, pid_t **pids, size
 		if (st.cgroups && st.cgroups->n > 0)
 			ret = oci_cgroup_pids(st.cgroups, pids, n, err);
 		else if (st.own_pidns)
-			ret = pidns_pids("/proc", st.pid, pids, n, err);
+			ret = oci_container_pidns_pids("/proc", st.pid, st.pid_start, st.pid_ino,
+						       pids, n, NULL, err);
 		else if ((*pids = malloc(sizeof(pid_t))))
 			(*pids)[(*n)++] = st.pid;
 	}

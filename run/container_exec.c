@@ -225,7 +225,7 @@ static __attribute__((noreturn)) void exec_process(int sync, const oci_process *
 	if (oci_process_oom_score(process, &err) < 0 || oci_process_rlimits(process, &err) < 0 ||
 	    oci_process_sched(process, &err) < 0 ||
 	    oci_process_set_affinity(process->exec_cpu_final, "final", &err) < 0 ||
-	    oci_mempolicy_apply(cfg, &err) < 0)
+	    oci_process_personality(cfg, &err) < 0 || oci_mempolicy_apply(cfg, &err) < 0)
 		child_fail(sync, &err, 1);
 	if (oci_lsm_set_keycreate(&lsm, process, &err) < 0)
 		child_fail(sync, &err, 1);

@@ -37,6 +37,12 @@ void oci_container_kill_all(const oci_state *st, bool is_child);
  * cgroup (rootless). */
 void oci_container_signal_pidns(const char *proc, pid_t init, uint64_t start, uint64_t ino,
 				int sig);
+/* The processes proc lists in the pid namespace of init, init included, each confirmed through
+ * its pidfd (Linux 6.11): none while init is not the one recorded (started at start, pidfs
+ * inode ino when not 0), whose pid may be a host process's by now. *pidns (when not NULL)
+ * gets the namespace's inode number, 0 then. ps of a container without a cgroup. */
+int oci_container_pidns_pids(const char *proc, pid_t init, uint64_t start, uint64_t ino,
+			     pid_t **out, size_t *n, uint64_t *pidns, oci_error *err);
 /* Remove what a container left: cgroups, state directory; poststop hooks when asked. */
 int oci_container_destroy(int rootfd, const char *id, const oci_state *st, bool poststop,
 			  oci_error *err);

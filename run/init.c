@@ -233,8 +233,11 @@ void oci_init_main(oci_init_args *a)
 	/* Until READY the runtime owns us: if it dies, so do we. */
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 	/* Nothing of the container exists yet, and the runtime makes our cgroups meanwhile. */
-	if (a->seal_self && oci_cloned_binary_switch_in_place(&err) < 0)
+	if (a->seal_self && oci_cloned_binary_switch_in_place(&err) < 0) {
+		oci_err_prefix(&err, "cannot run from a sealed copy of the runtime binary "
+				     "(CVE-2019-5736)");
 		fail(a, &err);
+	}
 	/* Our cgroups, before anything else is done or allocated here; a failure is told after
 	 * GO, which the runtime sends without waiting for us. */
 	oci_error cg_err = OCI_ERROR_INIT;

@@ -107,20 +107,13 @@ int oci_process_set_affinity(const char *list, const char *what, oci_error *err)
 {
 	if (!list || !*list)
 		return 0;
-	cpu_set_t set;
-	CPU_ZERO(&set);
-	for (const char *s = list; *s;) {
-		char *end;
-		unsigned long a = strtoul(s, &end, 10), b = a;
-		if (*end == '-')
-			b = strtoul(end + 1, &end, 10);
-		for (unsigned long i = a; i <= b && i < CPU_SETSIZE; i++)
-			CPU_SET(i, &set);
-		s = *end == ',' ? end + 1 : end;
-		if (end == s && *s)
-			break; /* validated already: never here */
-	}
-	if (sched_setaffinity(0, sizeof(set), &set) < 0)
+	/* The validator's parser (runc's syntax) over every CPU it allows, handed to the kernel
+	 * whole as runc does: glibc's cpu_set_t (1024 CPUs) dropped the ones above it. */
+	unsigned long mask[OCI_SPEC_MAX_CPUS / (8 * sizeof(unsigned long))];
+	size_t n;
+	if (oci_spec_id_list(list, OCI_SPEC_MAX_CPUS - 1, true, mask, &n, err) < 0)
+		return oci_err_prefix(err, "process.execCPUAffinity.%s", what);
+	if (syscall(SYS_sched_setaffinity, 0, sizeof(mask), mask) < 0)
 		return oci_err_errno(err, errno, "process.execCPUAffinity.%s '%s'", what, list);
 	return 0;
 }
@@ -191,6 +184,11 @@ int oci_process_identity(const oci_config *cfg, oci_error *err)
 	const char *d = cfg->domainname;
 	if (d && d[0] && setdomainname(d, strlen(d)) < 0)
 		return oci_err_errno(err, errno, "cannot set domainname '%s'", d);
+	return oci_process_personality(cfg, err);
+}
+
+int oci_process_personality(const oci_config *cfg, oci_error *err)
+{
 	if (cfg->linux_.has_personality && personality(cfg->linux_.personality) < 0)
 		return oci_err_errno(err, errno, "cannot set personality %s",
 				     cfg->linux_.personality_domain);

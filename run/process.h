@@ -28,6 +28,8 @@ int oci_process_oom_score(const oci_process *p, oci_error *err);
 int oci_process_sysctl(const oci_config *cfg, oci_error *err);
 /* hostname, domainname, personality. */
 int oci_process_identity(const oci_config *cfg, oci_error *err);
+/* linux.personality alone (exec's processes get it too, as runc's setns init sets it). */
+int oci_process_personality(const oci_config *cfg, oci_error *err);
 /* Create cwd (inside the new root) if needed. */
 int oci_process_make_cwd(const oci_process *p, oci_error *err);
 /* Bounding set, the cwd (as root, or failing that as the user after the switch: runc's

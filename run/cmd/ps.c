@@ -26,8 +26,9 @@ static const oci_cli_option ps_options[] = {
 static int ps_table(char **args, int nargs, const pid_t *pids, size_t n, oci_error *err)
 {
 	int pfd[2];
-	/* no variable-length array sized by the command line (STYLE rule 10) */
-	cleanup_free char **argv = calloc((size_t)nargs + 2, sizeof(*argv));
+	/* no variable-length array sized by the command line (STYLE rule 10); room for "ps",
+	 * the arguments or "-ef", and the NULL */
+	cleanup_free char **argv = calloc((size_t)nargs + 3, sizeof(*argv));
 	if (!argv)
 		return oci_err_errno(err, ENOMEM, "cannot allocate");
 	if (pipe2(pfd, O_CLOEXEC) < 0)
@@ -35,12 +36,9 @@ static int ps_table(char **args, int nargs, const pid_t *pids, size_t n, oci_err
 	char ef[] = "-ef";
 	argv[0] = (char *)"ps";
 	if (nargs == 0)
-		argv[1] = ef, argv[2] = NULL;
-	else {
-		for (int i = 0; i < nargs; i++)
-			argv[1 + i] = args[i];
-		argv[1 + nargs] = NULL;
-	}
+		argv[1] = ef;
+	for (int i = 0; i < nargs; i++)
+		argv[1 + i] = args[i];
 	fflush(stdout);
 	pid_t c = fork();
 	if (c < 0)

@@ -61,7 +61,10 @@ policy_is() {
 
 @test "linux.memoryPolicy: an exec'd process gets it too (runc's setns init); the init keeps it" {
 	require_mempolicy
-	edit_config '.linux.memoryPolicy = {mode: "MPOL_PREFERRED", nodes: "0", flags: ["MPOL_F_RELATIVE_NODES"]}'
+	# set before the seccomp filter goes in, so a profile denying set_mempolicy (docker's
+	# does without CAP_SYS_NICE) does not stop it
+	edit_config '.linux.memoryPolicy = {mode: "MPOL_PREFERRED", nodes: "0", flags: ["MPOL_F_RELATIVE_NODES"]}
+		| .linux.seccomp = {defaultAction: "SCMP_ACT_ALLOW", syscalls: [{names: ["set_mempolicy"], action: "SCMP_ACT_ERRNO"}]}'
 	set_args sleep 100
 	rt run -d --bundle "$B" "$CID" </dev/null >/dev/null
 	run rt exec "$CID" sh -c 'head -n1 /proc/self/numa_maps | cut -d" " -f2'
@@ -243,4 +246,17 @@ cg_limit_file() {
 	run "$OCI_BUNDLE" validate "$B"
 	assert_failure
 	assert_output_contains "linux.resources.cpu.idle: expected"
+}
+
+@test "linux.personality: an exec'd process gets the container's, as the init (runc's setns init)" {
+	peer_is runc "has no linux.personality (runc 1.2 has it)"
+	edit_config '.linux.personality = {domain: "LINUX32"}'
+	set_args sleep 100
+	rt run -d --bundle "$B" "$CID" </dev/null >/dev/null
+	pid=$(rt_state_field "$CID" pid)
+	# PER_LINUX32 is 8
+	[ "$(cat "/proc/$pid/personality")" = 00000008 ]
+	run rt exec "$CID" cat /proc/self/personality
+	assert_success
+	[ "$output" = 00000008 ]
 }

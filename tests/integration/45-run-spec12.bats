@@ -374,6 +374,15 @@ teardown_idmap() {
 	assert_output_contains "process.execCPUAffinity.initial '4000': Invalid argument"
 	# oci-run's own affinity is not the container's concern: unchanged
 	[ "$(grep Cpus_allowed_list /proc/self/status | cut -f2)" = "$all" ]
+	# runc's list syntax (blanks, empty items), read alike by validation and exec; a CPU no
+	# kernel numbers is refused by validation
+	run rt exec --process <(jq '.process | .execCPUAffinity = {final: " 1 ,,"} | .args = ["grep", "Cpus_allowed_list", "/proc/self/status"]' "$B/config.json") "$CID"
+	assert_success
+	[ "$(cut -f2 <<<"$output")" = 1 ]
+	run rt exec --process <(jq '.process | .execCPUAffinity = {final: "0,8192"}' "$B/config.json") "$CID"
+	assert_failure
+	assert_one_line_error oci-run
+	assert_output_contains "process.execCPUAffinity.final: '0,8192' is not a cpu list"
 	rt delete -f "$CID"
 	edit_config '.process.execCPUAffinity = {final: "3-1"}'
 	run rt run --bundle "$B" "$CID"

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -379,6 +380,31 @@ static void stale_proc(const char *proc, const char *ns, const pid_t *pids, size
 	}
 }
 
+/* A stale copy of /proc in a new directory (dir), into proc: init, member and host all listed
+ * in init's pid namespace. */
+static void stale_pidns_proc(pid_t init, pid_t member, pid_t host, char *proc, size_t len)
+{
+	char ns[64] = "", path[64];
+	snprintf(path, sizeof(path), "/proc/%d/ns/pid", (int)init);
+	ck_assert_int_gt(readlink(path, ns, sizeof(ns) - 1), 0);
+	snprintf(dir, sizeof(dir), "/tmp/test_container.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(proc, len, "%s/proc", dir);
+	pid_t listed[] = {init, member, host};
+	stale_proc(proc, ns, listed, ARRAY_SIZE(listed));
+}
+
+/* The end of a test of stale_pidns_proc: host reaped alive, init killed, dir removed. */
+static void stale_pidns_done(pid_t init, pid_t host)
+{
+	reap_spared(host);
+	ck_assert_int_eq(kill(init, SIGKILL), 0);
+	reap_killed(init);
+	char cmd[128];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
 /* Whether pid's process (held by pidfd) exits within a few seconds. */
 static bool exits(int pidfd)
 {
@@ -403,15 +429,8 @@ START_TEST(test_signal_pidns)
 	pid_t host = sleeper();
 	ck_assert_int_gt(host, 0);
 	uint64_t host_start = oci_proc_start_time(host, NULL);
-	char ns[64] = "", path[64];
-	snprintf(path, sizeof(path), "/proc/%d/ns/pid", (int)init);
-	ck_assert_int_gt(readlink(path, ns, sizeof(ns) - 1), 0);
-	snprintf(dir, sizeof(dir), "/tmp/test_container.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
 	char proc[128];
-	snprintf(proc, sizeof(proc), "%s/proc", dir);
-	pid_t listed[] = {init, member, host};
-	stale_proc(proc, ns, listed, ARRAY_SIZE(listed));
+	stale_pidns_proc(init, member, host, proc, sizeof(proc));
 	int member_fd = (int)syscall(SYS_pidfd_open, member, 0);
 	ck_assert_int_ge(member_fd, 0);
 
@@ -424,12 +443,59 @@ START_TEST(test_signal_pidns)
 	ck_assert_msg(exits(member_fd), "the namespace's process was not signalled");
 	close(member_fd);
 	ck_assert(alive(init, init_start)); /* the caller signals the init */
-	reap_spared(host);
-	ck_assert_int_eq(kill(init, SIGKILL), 0);
-	reap_killed(init);
-	char cmd[128];
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	ck_assert_int_eq(system(cmd), 0);
+	stale_pidns_done(init, host);
+}
+END_TEST
+
+/* ps of a container without a cgroup lists the processes of the init's pid namespace. The
+ * init's pid, once it exited, may be a host process's: then the namespace read through it is
+ * the host's, and ps listed every process of the host as the container's. Here the recorded
+ * start time is not the init's (as after such a reuse): nothing is listed. And a pid the walk
+ * of /proc (a stale copy here) names in the namespace is listed only when its pidfd agrees. */
+START_TEST(test_pidns_pids)
+{
+	pid_t member = 0, init = pidns_init(&member);
+	if (!init) {
+		unit_skip("no new pid namespace (needs root)");
+		return;
+	}
+	uint64_t init_start = oci_proc_start_time(init, NULL);
+	pid_t host = sleeper();
+	ck_assert_int_gt(host, 0);
+	char proc[128];
+	stale_pidns_proc(init, member, host, proc, sizeof(proc));
+
+	pid_t *pids = NULL;
+	size_t n = 9;
+	uint64_t pidns = 9;
+	oci_error err = OCI_ERROR_INIT;
+	ck_assert_int_eq(
+	    oci_container_pidns_pids(proc, init, init_start + 1, 0, &pids, &n, &pidns, &err), 0);
+	ck_assert_uint_eq(n, 0);
+	ck_assert_uint_eq(pidns, 0);
+	free(pids);
+
+	ck_assert_int_eq(
+	    oci_container_pidns_pids(proc, init, init_start, 0, &pids, &n, &pidns, &err), 0);
+	ck_assert_uint_gt(pidns, 0);
+	bool has_init = false, has_member = false, has_host = false;
+	for (size_t i = 0; i < n; i++) {
+		has_init |= pids[i] == init;
+		has_member |= pids[i] == member;
+		has_host |= pids[i] == host;
+	}
+	free(pids);
+	ck_assert(has_init && has_member);
+	/* without PIDFD_GET_PID_NAMESPACE (before Linux 6.11) only /proc can tell */
+	int self = (int)syscall(SYS_pidfd_open, getpid(), 0);
+	int nsfd = self >= 0 ? ioctl(self, _IO(0xFF, 5), 0) : -1;
+	if (nsfd >= 0)
+		ck_assert_msg(!has_host, "a host process the stale walk named was listed");
+	if (nsfd >= 0)
+		close(nsfd);
+	if (self >= 0)
+		close(self);
+	stale_pidns_done(init, host);
 }
 END_TEST
 
@@ -737,6 +803,7 @@ int main(void)
 	tcase_add_test(tc, test_kill_tree_reused_cgroup_pid);
 	tcase_add_test(tc, test_kill_tree_host_reuse_before_check);
 	tcase_add_test(tc, test_signal_pidns);
+	tcase_add_test(tc, test_pidns_pids);
 	tcase_add_test(tc, test_signal_all_past_the_file_limit);
 	tcase_add_test(tc, test_signal_all_leaves_files_to_confirm);
 	tcase_add_test(tc, test_unreadable_procs_are_an_error);
