@@ -187,6 +187,14 @@ ocirun() {
 	[ "$output" = "net:[$ino]" ]
 }
 
+@test "podman --cgroupns=container:A (a pod's shared cgroup namespace): /sys/fs/cgroup is A's cgroup" {
+	# oci-run failed here: "mount '/sys/fs/cgroup': cannot clone '/sys/fs/cgroup/hugetlb/../libpod-...'"
+	a=$(pm run -d --network none --memory 64m --cgroupns private "$IMG" sleep 100)
+	run pm run --rm --network none --cgroupns "container:$a" "$IMG" sh -c 'cat /sys/fs/cgroup/memory/memory.limit_in_bytes 2>/dev/null || cat /sys/fs/cgroup/memory.max'
+	assert_success
+	[ "$output" = 67108864 ]
+}
+
 @test "podman kill sends the signal through oci-run kill" {
 	pm run -d --network none --name pmk "$IMG" sh -c 'trap "exit 42" USR1; while :; do sleep 0.1; done' >/dev/null
 	id=$(pm inspect --format '{{.ID}}' pmk)
