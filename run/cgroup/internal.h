@@ -57,9 +57,22 @@ int oci_cgroup_fs_pids(const oci_cgroup *cg, pid_t **out, size_t *n, oci_error *
 /* Remove the directories and every cgroup below them, children first. */
 int oci_cgroup_fs_destroy(const oci_cgroup *cg, oci_error *err);
 /* Every directory of the subtrees of dirs, parents before children (walked with a heap list,
- * not recursion: the depth is whatever is on disk); NULL when out of memory. */
-char **oci_cgroup_subtree(char *const *dirs, size_t n_dirs, size_t *count);
-void oci_cgroup_free_list(char **l, size_t n);
+ * not recursion: the depth is whatever is on disk). Each is held as its name and its parent's
+ * index, never as a full path: a container chooses the depth of its sub-cgroups, and full
+ * paths would cost the runtime memory growing with the square of it (2000 levels of 200-byte
+ * names were 400 MB). */
+typedef struct oci_cgroup_tree {
+	size_t n;
+	size_t *parent; /* SIZE_MAX: one of dirs */
+	char **name;	/* a directory of dirs itself for those */
+	char *path;	/* oci_cgroup_tree_path's buffer */
+	size_t path_cap;
+} oci_cgroup_tree;
+/* -1 when out of memory (never a shorter list). */
+int oci_cgroup_subtree(char *const *dirs, size_t n_dirs, oci_cgroup_tree *t);
+/* The path of entry k, valid until the next call; NULL when out of memory. */
+const char *oci_cgroup_tree_path(oci_cgroup_tree *t, size_t k);
+void oci_cgroup_tree_release(oci_cgroup_tree *t);
 /* rmdir(dir), retried for about a second while the kernel still counts a leaving process
  * (EBUSY); a missing directory is success. */
 int oci_cgroup_rmdir(const char *dir, oci_error *err);

@@ -655,17 +655,38 @@ int oci_cgroup_rmdir(const char *dir, oci_error *err)
  * what is there, and a cgroup skipped would keep its processes alive (the container makes as
  * many sub-cgroups as it likes, each one costing it kernel memory). NULL when memory runs
  * out, never a shorter list. */
-char **oci_cgroup_subtree(char *const *dirs, size_t n_dirs, size_t *count)
+/* A directory below entry parent (SIZE_MAX: one of the dirs given), its name stored alone. */
+static int tree_add(oci_cgroup_tree *t, size_t *cap, size_t parent, const char *name)
 {
-	size_t n = 0, cap = n_dirs + 16;
-	char **all = calloc(cap, sizeof(char *));
-	if (!all)
-		return NULL;
+	if (t->n == *cap) {
+		size_t nc = *cap ? 2 * *cap : 16;
+		size_t *np = realloc(t->parent, nc * sizeof(*np));
+		if (np)
+			t->parent = np;
+		char **nn = np ? realloc(t->name, nc * sizeof(*nn)) : NULL;
+		if (!nn)
+			return -1;
+		t->name = nn;
+		*cap = nc;
+	}
+	if (!(t->name[t->n] = strdup(name)))
+		return -1;
+	t->parent[t->n++] = parent;
+	return 0;
+}
+
+int oci_cgroup_subtree(char *const *dirs, size_t n_dirs, oci_cgroup_tree *t)
+{
+	memset(t, 0, sizeof(*t));
+	size_t cap = 0;
 	for (size_t i = 0; i < n_dirs; i++)
-		if (dirs[i] && !(all[n++] = strdup(dirs[i])))
+		if (dirs[i] && tree_add(t, &cap, SIZE_MAX, dirs[i]) < 0)
 			goto oom;
-	for (size_t i = 0; i < n; i++) {
-		int fd = oci_open_any_length(all[i], O_RDONLY | O_DIRECTORY);
+	for (size_t i = 0; i < t->n; i++) {
+		const char *path = oci_cgroup_tree_path(t, i);
+		if (!path)
+			goto oom;
+		int fd = oci_open_any_length(path, O_RDONLY | O_DIRECTORY);
 		cleanup_closedir DIR *dir = fd >= 0 ? fdopendir(fd) : NULL;
 		if (fd >= 0 && !dir)
 			close(fd);
@@ -673,29 +694,54 @@ char **oci_cgroup_subtree(char *const *dirs, size_t n_dirs, size_t *count)
 		while (dir && (de = readdir(dir))) {
 			if (de->d_type != DT_DIR || de->d_name[0] == '.')
 				continue;
-			if (n == cap) {
-				char **na = realloc(all, 2 * cap * sizeof(char *));
-				if (!na)
-					goto oom;
-				all = na;
-				cap *= 2;
-			}
-			if (!(all[n++] = oci_asprintf(NULL, "%s/%s", all[i], de->d_name)))
+			if (tree_add(t, &cap, i, de->d_name) < 0)
 				goto oom;
 		}
 	}
-	*count = n;
-	return all;
+	return 0;
 oom:
-	oci_cgroup_free_list(all, n);
-	return NULL;
+	oci_cgroup_tree_release(t);
+	return -1;
 }
 
-void oci_cgroup_free_list(char **l, size_t n)
+const char *oci_cgroup_tree_path(oci_cgroup_tree *t, size_t k)
 {
-	for (size_t i = 0; l && i < n; i++)
-		free(l[i]);
-	free(l);
+	/* the length first, then the names written from the end back */
+	size_t len = 0;
+	for (size_t i = k;; i = t->parent[i]) {
+		len += strlen(t->name[i]);
+		if (t->parent[i] == SIZE_MAX)
+			break;
+		len++;
+	}
+	if (len + 1 > t->path_cap) {
+		char *np = realloc(t->path, len + 1);
+		if (!np)
+			return NULL;
+		t->path = np;
+		t->path_cap = len + 1;
+	}
+	t->path[len] = '\0';
+	size_t at = len;
+	for (size_t i = k;; i = t->parent[i]) {
+		size_t l = strlen(t->name[i]);
+		at -= l;
+		memcpy(t->path + at, t->name[i], l);
+		if (t->parent[i] == SIZE_MAX)
+			break;
+		t->path[--at] = '/';
+	}
+	return t->path;
+}
+
+void oci_cgroup_tree_release(oci_cgroup_tree *t)
+{
+	for (size_t i = 0; t->name && i < t->n; i++)
+		free(t->name[i]);
+	free(t->name);
+	free(t->parent);
+	free(t->path);
+	memset(t, 0, sizeof(*t));
 }
 
 int oci_cgroup_fs_destroy(const oci_cgroup *cg, oci_error *err)
@@ -710,15 +756,19 @@ int oci_cgroup_fs_destroy(const oci_cgroup *cg, oci_error *err)
 		return 0;
 	/* cgroups made below the container's (by a nested runtime, systemd in the container, or
 	 * a process of the container) go first: a cgroup with children cannot be removed */
-	size_t count = 0;
-	char **all = oci_cgroup_subtree(cg->dirs, cg->n, &count);
-	if (!all)
+	oci_cgroup_tree all;
+	if (oci_cgroup_subtree(cg->dirs, cg->n, &all) < 0)
 		return oci_err(err, OCI_E_INTERNAL, "out of memory");
 	int ret = 0;
-	for (size_t k = count; k-- > 0;)
-		if (oci_cgroup_rmdir(all[k], ret < 0 ? NULL : err) < 0)
+	for (size_t k = all.n; k-- > 0;) {
+		const char *p = oci_cgroup_tree_path(&all, k);
+		if (!p || oci_cgroup_rmdir(p, ret < 0 ? NULL : err) < 0) {
+			if (!p && ret == 0)
+				oci_err(err, OCI_E_INTERNAL, "out of memory");
 			ret = -1;
-	oci_cgroup_free_list(all, count);
+		}
+	}
+	oci_cgroup_tree_release(&all);
 	return ret;
 }
 
@@ -785,14 +835,17 @@ int oci_cgroup_fs_pids(const oci_cgroup *cg, pid_t **out, size_t *n, oci_error *
 	/* the first hierarchy that lists any process, in the container's cgroup or below it
 	 * (every process is in exactly one cgroup of a hierarchy: no pid is listed twice) */
 	for (size_t i = 0; i < cg->n; i++) {
-		size_t count = 0, cap = 0;
-		char **all = oci_cgroup_subtree(&cg->dirs[i], 1, &count);
-		if (!all)
+		size_t cap = 0;
+		oci_cgroup_tree all;
+		if (oci_cgroup_subtree(&cg->dirs[i], 1, &all) < 0)
 			return oci_err(err, OCI_E_INTERNAL, "out of memory");
 		int r = 0;
-		for (size_t k = 0; k < count && r == 0; k++)
-			r = oci_cgroup_read_procs(all[k], out, n, &cap, err);
-		oci_cgroup_free_list(all, count);
+		for (size_t k = 0; k < all.n && r == 0; k++) {
+			const char *p = oci_cgroup_tree_path(&all, k);
+			r = p ? oci_cgroup_read_procs(p, out, n, &cap, err)
+			      : oci_err(err, OCI_E_INTERNAL, "out of memory");
+		}
+		oci_cgroup_tree_release(&all);
 		if (r < 0) {
 			free(*out);
 			*out = NULL;

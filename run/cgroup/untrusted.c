@@ -141,8 +141,7 @@ bool oci_pid_in_own_mntns(pid_t pid)
 #define HELPER_WAIT_MS 1000
 
 struct round {
-	char **all;
-	size_t count;
+	oci_cgroup_tree *all;
 };
 
 static int host_process(const char *dir, pid_t pid, oci_error *err)
@@ -151,6 +150,20 @@ static int host_process(const char *dir, pid_t pid, oci_error *err)
 		       "cgroup '%s' holds pid %ld of the host's mount namespace: not a container's "
 		       "cgroup, left alone",
 		       dir, (long)pid);
+}
+
+/* The pids listed in every cgroup of all, appended to *pids (*n of *cap). */
+static int read_all_procs(oci_cgroup_tree *all, pid_t **pids, size_t *n, size_t *cap,
+			  oci_error *err)
+{
+	for (size_t i = 0; i < all->n; i++) {
+		const char *p = oci_cgroup_tree_path(all, i);
+		if (!p)
+			return oci_err(err, OCI_E_INTERNAL, "out of memory");
+		if (oci_cgroup_read_procs(p, pids, n, cap, err) < 0)
+			return -1;
+	}
+	return 0;
 }
 
 /* A batch, its pidfds opened: a read of the lists after the open must still list each (a
@@ -164,13 +177,12 @@ static int confirm_round(void *ctx, oci_pidfds *batch, oci_error *err)
 	const struct round *r = ctx;
 	cleanup_free pid_t *again = NULL;
 	size_t m = 0, cap = 0;
-	for (size_t i = 0; i < r->count; i++)
-		if (oci_cgroup_read_procs(r->all[i], &again, &m, &cap, err) < 0)
-			return -1;
+	if (read_all_procs(r->all, &again, &m, &cap, err) < 0)
+		return -1;
 	oci_pidfds_keep_listed(batch, again, m);
 	for (size_t k = 0; k < batch->n; k++)
 		if (oci_pid_in_own_mntns(batch->pid[k]))
-			return host_process(r->all[0], batch->pid[k], err);
+			return host_process(r->all->name[0], batch->pid[k], err);
 	return 0;
 }
 
@@ -183,13 +195,12 @@ static int confirm_round(void *ctx, oci_pidfds *batch, oci_error *err)
  * has joined the cgroup since that check, so what the earlier batches signalled was checked
  * and confirmed to be the container's; the refusal then stops the kill there. Returns the
  * number signalled, or -1. */
-static long kill_round(char **all, size_t count, oci_error *err)
+static long kill_round(oci_cgroup_tree *all, oci_error *err)
 {
 	cleanup_free pid_t *pids = NULL;
 	size_t n = 0, cap = 0;
-	for (size_t i = 0; i < count; i++)
-		if (oci_cgroup_read_procs(all[i], &pids, &n, &cap, err) < 0)
-			return -1;
+	if (read_all_procs(all, &pids, &n, &cap, err) < 0)
+		return -1;
 	/* a process is in one cgroup of each v1 hierarchy: checked and signalled once */
 	size_t uniq = 0;
 	if (n > 0)
@@ -197,7 +208,7 @@ static long kill_round(char **all, size_t count, oci_error *err)
 	for (size_t k = 0; k < n; k++)
 		if (pids[k] > 0 && (uniq == 0 || pids[uniq - 1] != pids[k]))
 			pids[uniq++] = pids[k];
-	struct round r = {all, count};
+	struct round r = {all};
 	cleanup_free pid_t *host = NULL;
 	size_t n_host = 0;
 	for (size_t k = 0; k < uniq; k++) {
@@ -227,20 +238,24 @@ static long kill_round(char **all, size_t count, oci_error *err)
 
 int oci_cgroup_kill_tree(const oci_cgroup *cg, oci_error *err)
 {
-	size_t count = 0;
-	char **all = oci_cgroup_subtree(cg->dirs, cg->n, &count);
-	if (!all)
+	oci_cgroup_tree all;
+	if (oci_cgroup_subtree(cg->dirs, cg->n, &all) < 0)
 		return oci_err(err, OCI_E_INTERNAL, "out of memory");
 	/* Frozen tasks only die once thawed; every level, a child may be frozen by itself. */
-	for (size_t i = 0; i < count; i++) {
-		write_if_present(all[i], "freezer.state", "THAWED");
-		write_if_present(all[i], "cgroup.freeze", "0");
+	for (size_t i = 0; i < all.n; i++) {
+		const char *p = oci_cgroup_tree_path(&all, i);
+		if (!p) {
+			oci_cgroup_tree_release(&all);
+			return oci_err(err, OCI_E_INTERNAL, "out of memory");
+		}
+		write_if_present(p, "freezer.state", "THAWED");
+		write_if_present(p, "cgroup.freeze", "0");
 	}
 	int ret = 0;
 	for (int round = 0; round < 400; round++) {
-		long n = kill_round(all, count, err);
+		long n = kill_round(&all, err);
 		if (n < 0) {
-			oci_cgroup_free_list(all, count);
+			oci_cgroup_tree_release(&all);
 			return -1;
 		}
 		if (n == 0)
@@ -249,11 +264,13 @@ int oci_cgroup_kill_tree(const oci_cgroup *cg, oci_error *err)
 		nanosleep(&ts, NULL);
 	}
 	/* Children before parents. */
-	for (size_t k = count; k-- > 0 && ret == 0;) {
-		const char *d = all[k];
-		if (oci_cgroup_rmdir(d, err) < 0)
+	for (size_t k = all.n; k-- > 0 && ret == 0;) {
+		const char *d = oci_cgroup_tree_path(&all, k);
+		if (!d)
+			ret = oci_err(err, OCI_E_INTERNAL, "out of memory");
+		else if (oci_cgroup_rmdir(d, err) < 0)
 			ret = -1;
 	}
-	oci_cgroup_free_list(all, count);
+	oci_cgroup_tree_release(&all);
 	return ret;
 }

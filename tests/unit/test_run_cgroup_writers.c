@@ -749,18 +749,21 @@ START_TEST(test_subtree_wide_and_deep)
 	close(cur);
 
 	char *dirs[] = {top};
-	size_t count = 0;
-	char **all = oci_cgroup_subtree(dirs, 1, &count);
-	ck_assert_ptr_nonnull(all);
-	ck_assert_uint_eq(count, 1 + WIDE + 1 + DEPTH);
+	oci_cgroup_tree all;
+	ck_assert_int_eq(oci_cgroup_subtree(dirs, 1, &all), 0);
+	ck_assert_uint_eq(all.n, 1 + WIDE + 1 + DEPTH);
 	char want[400];
 	snprintf(want, sizeof(want), "%s/%s/g", top, last);
-	const char *deepest = NULL;
+	char *deepest = NULL;
 	bool found = false;
-	for (size_t i = 0; i < count; i++) {
-		found |= !strcmp(all[i], want);
-		if (strlen(all[i]) > PATH_MAX)
-			deepest = all[i];
+	for (size_t i = 0; i < all.n; i++) {
+		const char *p = oci_cgroup_tree_path(&all, i);
+		ck_assert_ptr_nonnull(p);
+		found |= !strcmp(p, want);
+		if (strlen(p) > PATH_MAX) {
+			free(deepest);
+			deepest = strdup(p);
+		}
 	}
 	ck_assert_msg(found, "'%s' not walked", want);
 	ck_assert_ptr_nonnull(deepest);
@@ -783,7 +786,8 @@ START_TEST(test_subtree_wide_and_deep)
 	ck_assert_int_lt(oci_open_any_length(deepest, O_PATH), 0);
 	ck_assert_int_eq(errno, ENOENT);
 	ck_assert_int_eq(oci_cgroup_rmdir(deepest, &err), 0);
-	oci_cgroup_free_list(all, count);
+	oci_cgroup_tree_release(&all);
+	free(deepest);
 	close(tfd);
 	ck_assert_int_eq(oci_remove_tree_at(AT_FDCWD, top, &err), 0);
 }
