@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/log.h"
 #include "common/util.h"
 #include "run/cgroup/internal.h"
 #include "run/cgroup/stats.h"
@@ -169,6 +170,14 @@ int oci_cgroup_v2_memory(const oci_cgroup *cg, const oci_resources *res, oci_err
 		return -1;
 	if (rsv > 0 && oci_cgroup_write_int(d, "memory.low", rsv, "memory.reservation", err) < 0)
 		return -1;
+	/* runc's fs2 drops these two in silence; they are said, not refused (a config written
+	 * for v1 still runs), and not for disableOOMKiller false, the default podman passes */
+	if (res->memory.swappiness.set)
+		log_warn("linux.resources.memory.swappiness: ignored: cgroup v2 has no "
+			 "memory.swappiness (the host's vm.swappiness applies)");
+	if (res->memory.disable_oom_killer)
+		log_warn("linux.resources.memory.disableOOMKiller: ignored: cgroup v2 cannot "
+			 "disable the OOM killer of a cgroup");
 	return 0;
 }
 
