@@ -305,9 +305,20 @@ static const char *ref_name(json_t *entry)
 	return n && json_is_string(n) ? json_string_value(n) : NULL;
 }
 
+/* How long add_manifest waits for another writer of index.json (a read, a change, a write). */
+#define INDEX_LOCK_WAIT_MS 10000
+
 int oci_layout_add_manifest(oci_layout *l, const oci_descriptor *d, const char *name,
 			    oci_error *err)
 {
+	/* The layout directory is locked while index.json is read, changed and replaced: pulls
+	 * of several tags into one layout at once each wrote back the index they had read, and
+	 * all but one tag were lost. A descriptor of its own, so that closing it unlocks. */
+	cleanup_close int lock = openat(l->dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (lock < 0)
+		return oci_err_errno(err, errno, "layout '%s'", l->path);
+	if (oci_flock_wait(lock, INDEX_LOCK_WAIT_MS, l->path, err) < 0)
+		return oci_err_prefix(err, "layout");
 	cleanup_json json_t *idx = oci_layout_read_index(l, err);
 	if (!idx)
 		return -1;

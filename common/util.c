@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -258,6 +259,23 @@ int64_t oci_now_ms(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int oci_flock_wait(int fd, int64_t wait_ms, const char *what, oci_error *err)
+{
+	int64_t until = oci_now_ms() + wait_ms;
+	while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		int e = errno;
+		if (e != EWOULDBLOCK && e != EINTR)
+			return oci_err_errno(err, e, "cannot lock '%s'", what);
+		if (oci_now_ms() >= until)
+			return oci_err(
+			    err, OCI_E_IO,
+			    "'%s' has been locked by another process for %lld s: try again", what,
+			    (long long)(wait_ms / 1000));
+		usleep(5000);
+	}
+	return 0;
 }
 
 int oci_mkdir_p(const char *path, mode_t mode, oci_error *err)

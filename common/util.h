@@ -87,6 +87,9 @@ int oci_write_file_replace(int dirfd, const char *name, const void *data, size_t
 			   oci_error *err);
 /* The monotonic clock in milliseconds (timeouts, rates). */
 int64_t oci_now_ms(void);
+/* flock(fd, LOCK_EX), waiting at most wait_ms: whoever can open the file (or directory) can
+ * hold its lock, so an endless wait would be theirs to cause. 0, or -1 with err naming what. */
+int oci_flock_wait(int fd, int64_t wait_ms, const char *what, oci_error *err);
 
 /* mkdir -p for a plain host path. */
 int oci_mkdir_p(const char *path, mode_t mode, oci_error *err);

@@ -17,7 +17,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <termios.h>
@@ -484,21 +483,9 @@ static int lock_auth_dir(const char *path, bool create, oci_error *err)
 			return -2;
 		return oci_err_errno(err, errno, "auth file '%s': cannot open its directory", path);
 	}
-	int64_t until = oci_now_ms() + AUTH_LOCK_WAIT_MS;
-	while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-		int e = errno;
-		if ((e != EWOULDBLOCK && e != EINTR) || oci_now_ms() >= until) {
-			close(fd);
-			if (e == EWOULDBLOCK)
-				return oci_err(
-				    err, OCI_E_IO,
-				    "auth file '%s': another process has held the lock of "
-				    "its directory '%s' for %d s: try again",
-				    path, dir, AUTH_LOCK_WAIT_MS / 1000);
-			return oci_err_errno(err, e, "auth file '%s': cannot lock its directory",
-					     path);
-		}
-		usleep(5000);
+	if (oci_flock_wait(fd, AUTH_LOCK_WAIT_MS, dir, err) < 0) {
+		close(fd);
+		return oci_err_prefix(err, "auth file '%s'", path);
 	}
 	return fd;
 }

@@ -127,6 +127,23 @@ setup() {
 	done
 }
 
+@test "layout: pulls of several tags into one layout at once keep every tag in index.json" {
+	"$OCI_FETCH" -q --cache "$T/c" -o "oci:$T/lay:warm" "$REGISTRY/test/one:latest"
+	pids=()
+	for i in $(seq 1 12); do
+		"$OCI_FETCH" -q --cache "$T/c" -o "oci:$T/lay:t$i" "$REGISTRY/test/one:latest" &
+		pids+=($!)
+	done
+	for p in "${pids[@]}"; do wait "$p"; done
+	# each read index.json, added its tag and wrote it back over the others' tags
+	[ "$(jq '.manifests | length' "$T/lay/index.json")" = 13 ]
+	for i in $(seq 1 12); do
+		[ "$(jq -r --arg t "t$i" '.manifests[] | select(.annotations["org.opencontainers.image.ref.name"] == $t) | .digest' "$T/lay/index.json")" = "$ONE_DIGEST" ]
+	done
+	check_layout "$T/lay"
+	[ -z "$(find "$T/lay" -name '.tmp-*')" ]
+}
+
 @test "--no-cache into a layout downloads straight into it and leaves no temporary files" {
 	TMPDIR=$T/tmp
 	mkdir -p "$TMPDIR"

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <grp.h>
+#include <sys/file.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -560,6 +561,31 @@ START_TEST(test_strings_and_cleanup)
 }
 END_TEST
 
+/* A lock held by someone else is waited for, but not for ever: one line after wait_ms, and
+ * taken at once when it is let go. */
+START_TEST(test_flock_wait_bounded)
+{
+	oci_error err = OCI_ERROR_INIT;
+	int holder = open(tmpdir, O_RDONLY | O_DIRECTORY);
+	int waiter = open(tmpdir, O_RDONLY | O_DIRECTORY);
+	ck_assert_int_ge(holder, 0);
+	ck_assert_int_ge(waiter, 0);
+	ck_assert_int_eq(flock(holder, LOCK_EX), 0);
+	int64_t t0 = oci_now_ms();
+	ck_assert_int_eq(oci_flock_wait(waiter, 200, "dir", &err), -1);
+	ck_assert_int_ge(oci_now_ms() - t0, 200);
+	ck_assert_msg(strstr(err.msg, "'dir' has been locked by another process"), "%s", err.msg);
+	ck_assert_int_eq(flock(holder, LOCK_UN), 0);
+	oci_err_clear(&err);
+	ck_assert_int_eq(oci_flock_wait(waiter, 200, "dir", &err), 0);
+	/* now ours: the other one cannot take it */
+	ck_assert_int_eq(flock(holder, LOCK_EX | LOCK_NB), -1);
+	ck_assert_int_eq(errno, EWOULDBLOCK);
+	close(holder);
+	close(waiter);
+}
+END_TEST
+
 START_TEST(test_flush_stdout_reports_errors)
 {
 	oci_error err = OCI_ERROR_INIT;
@@ -586,6 +612,7 @@ static Suite *util_suite(void)
 	TCase *tc = tcase_create("core");
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_read_fd_cap);
+	tcase_add_test(tc, test_flock_wait_bounded);
 	tcase_add_test(tc, test_write_file_atomic);
 	tcase_add_test(tc, test_parse_size);
 	tcase_add_test(tc, test_parse_u64);
