@@ -200,3 +200,18 @@ accepted_by_both() {
 	done
 	rmdir /sys/fs/cgroup/*/ocitest-"$CID" 2>/dev/null || true
 }
+
+@test "a bundle whose config.json is a FIFO: create refuses it in one line, never blocks on it" {
+	mv "$B/config.json" "$BATS_TEST_TMPDIR/config.json"
+	mkfifo "$B/config.json"
+	# before: create opened the FIFO and waited for a writer for ever (status 124 here)
+	run timeout -k 5 20 "$OCI_RUN" --root "$ROOT" create --bundle "$B" "$CID" </dev/null
+	[ "$status" -ne 124 ]
+	[ "$status" -ne 137 ]
+	assert_failure
+	assert_one_line_error oci-run
+	assert_output_contains "'config.json' is not a regular file"
+	no_leftovers
+	# a path the caller names may still be a pipe (runc reads --process <(...) too): exec's
+	# --process is covered in 45-run-spec12
+}
