@@ -107,7 +107,10 @@ accepted_by_both() {
 	set_args sh -c 'cat /proc/sys/kernel/msgmax /proc/sys/fs/mqueue/msg_max /proc/sys/net/ipv4/tcp_keepalive_probes /proc/sys/kernel/domainname'
 	run timeout -k 5 60 "$RUNTIME" --root "$ROOT" run "$CID" </dev/null
 	assert_success
-	[ "${lines[0]}" = 12345 ] && [ "${lines[1]}" = 42 ] && [ "${lines[2]}" = $((orig + 2)) ] && [ "${lines[3]}" = example.test ]
+	[ "${lines[0]}" = 12345 ]
+	[ "${lines[1]}" = 42 ]
+	[ "${lines[2]}" = $((orig + 2)) ]
+	[ "${lines[3]}" = example.test ]
 	[ "$(host_sysctl net.ipv4.tcp_keepalive_probes)" = "$orig" ]
 	[ "$(host_sysctl kernel.msgmax)" != 12345 ]
 	# a network namespace that is not the host's, joined by path
