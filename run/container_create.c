@@ -32,6 +32,7 @@
 #include "common/spec.h"
 #include "common/util.h"
 #include "run/cgroup/cgroup.h"
+#include "run/cgroup/stats.h"
 #include "run/cloned_binary.h"
 #include "run/container_internal.h"
 #include "run/hooks.h"
@@ -912,6 +913,30 @@ static int start_or_wait(creation *c, int *exit_status, oci_error *err)
 	return oci_container_destroy(c->d.rootfd, c->opts->id, &c->d.st, true, err);
 }
 
+/* An init that died while it set itself up may have been killed by its own memory cgroup's
+ * OOM killer (a limit too low for it: its sealed copy of the runtime binary, 0.7 MB, is charged
+ * there where it is cloned into the cgroup): that is the one line, not the broken conversation
+ * ("cannot talk to the container init: Connection reset by peer"). */
+static void explain_oom(const creation *c, oci_error *err)
+{
+	uint64_t n = 0;
+	oci_error e = OCI_ERROR_INIT;
+	if (c->pid <= 0 || !c->d.st.cgroups || oci_cgroup_oom_kills(c->d.st.cgroups, &n, &e) < 0 ||
+	    !n)
+		return;
+	const oci_res_int *lim = &c->cfg->linux_.resources.memory.limit;
+	oci_err_clear(err);
+	if (lim->set)
+		oci_err(err, OCI_E_INVALID,
+			"container init was OOM-killed: linux.resources.memory.limit %lld is too "
+			"low for it (give it at least a few MiB)",
+			(long long)lim->v);
+	else
+		oci_err(err, OCI_E_INVALID,
+			"container init was OOM-killed: the container's memory limit is too low "
+			"for it");
+}
+
 int oci_container_create(const oci_runtime *rt, const oci_create_opts *opts, int *exit_status,
 			 oci_error *err)
 {
@@ -945,8 +970,10 @@ int oci_container_create(const oci_runtime *rt, const oci_create_opts *opts, int
 		ret = oci_process_write_pid_file(opts->pid_file, c.pid, err);
 	if (ret == 0)
 		ret = start_or_wait(&c, exit_status, err);
-	if (ret < 0 && !c.finished)
+	if (ret < 0 && !c.finished) {
+		explain_oom(&c, err);
 		rollback(&c);
+	}
 	creation_release(&c);
 	return ret;
 }

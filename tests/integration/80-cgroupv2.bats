@@ -54,6 +54,18 @@ setup_file() {
 	vm_is cgroup-left ""
 }
 
+@test "run: an init OOM-killed while it sets itself up is one line saying so, nothing left" {
+	vm_test init-oom
+	vm_cmd run
+	assert_failure
+	assert_output_contains "OOM-killed"
+	# oci-run said "cannot talk to the container init: Connection reset by peer"
+	! guest_oci_run || [ "${#lines[@]}" = 1 ]
+	! guest_oci_run || assert_output_contains "linux.resources.memory.limit 524288 is too low"
+	vm_is cgroup-left ""
+	vm_is state-left ""
+}
+
 @test "create/start/kill/delete: the container has its own cgroup, removed at delete" {
 	vm_test lifecycle
 	vm_cmd create

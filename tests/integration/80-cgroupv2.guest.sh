@@ -23,6 +23,16 @@ rec run rt run -b "$B" "$CID"
 put cgroup-left "$(ls -d /sys/fs/cgroup/oci-run/"$CID" /sys/fs/cgroup/"$CID" 2>/dev/null)"
 cleanup
 
+# a limit below what the init needs while it sets itself up (on a pure v2 host it is cloned
+# into the cgroup, its sealed copy of the runtime binary charged there)
+t init-oom
+bundle true
+edit '.linux.resources.memory = {"limit": 524288}'
+rec run rt run -b "$B" "$CID"
+put cgroup-left "$(ls -d /sys/fs/cgroup/oci-run/"$CID" /sys/fs/cgroup/"$CID" 2>/dev/null)"
+put state-left "$(ls "$RT_ROOT/$CID" 2>/dev/null)"
+cleanup
+
 t lifecycle
 bundle sleep 1000
 rec create rt create -b "$B" "$CID"
