@@ -150,14 +150,16 @@ setup_file() {
 	vm_is freeze-paused 1
 	vm_is events-paused "frozen 1"
 	read -r a b < <(vm_get count-paused)
-	[ -n "$a" ] && [ "$a" = "$b" ]
+	[ -n "$a" ]
+	[ "$a" = "$b" ]
 	vm_cmd resume
 	assert_success
 	vm_is status-resumed running
 	vm_is freeze-resumed 0
 	vm_is events-resumed "frozen 0"
 	read -r a b < <(vm_get count-resumed)
-	[ -n "$a" ] && [ "$b" -gt "$a" ]
+	[ -n "$a" ]
+	[ "$b" -gt "$a" ]
 }
 
 @test "kill KILL and kill --all KILL of a paused container stop it (issue 17), delete then works" {
