@@ -140,6 +140,19 @@ setup_file() {
 	vm_is cpu.weight 20
 }
 
+@test "memory.swappiness and disableOOMKiller, which cgroup v2 has no file for, are said in a warning" {
+	vm_test memory-no-v2-file
+	vm_cmd run
+	assert_success
+	guest_oci_run || return 0
+	assert_output_contains "linux.resources.memory.swappiness: ignored: cgroup v2 has no memory.swappiness"
+	assert_output_contains "linux.resources.memory.disableOOMKiller: ignored: cgroup v2 cannot"
+	[ "$(printf '%s\n' "$output" | grep -c .)" -eq 2 ]
+	vm_cmd run-default
+	assert_success
+	[ -z "$output" ]
+}
+
 @test "pause/resume freeze and thaw the container through cgroup.freeze" {
 	vm_test pause
 	vm_cmd run
