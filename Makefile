@@ -186,6 +186,7 @@ FUZZ_OBJ_targuard := $(FUZZ_UNPACK)
 FUZZ_OBJ_state := run/state run/userns $(basename $(sort $(wildcard run/cgroup/*.c)))
 FUZZ_OBJ_cgroup_stats := run/state run/userns $(basename $(sort $(wildcard run/cgroup/*.c)))
 FUZZ_OBJ_proc := run/state run/userns run/cmd/cmd $(basename $(sort $(wildcard run/cgroup/*.c)))
+FUZZ_OBJ_systemd_props := run/cgroup/systemd_props run/cgroup/systemd_dbus
 FUZZ_STAMP := $(FUZZ_BUILD)/flags
 FUZZ_TEXT := $(FUZZ_CC) $(FUZZ_CFLAGS) | $(ALL_LIBS)
 ifneq ($(filter fuzz%,$(MAKECMDGOALS)),)

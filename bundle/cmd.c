@@ -81,7 +81,7 @@ static json_t *load_image_config(oci_bundle_opts *o, int bundle_fd, oci_error *e
 	if (o->image_config && !strcmp(o->image_config, "-"))
 		j = oci_json_load_fd(STDIN_FILENO, OCI_JSON_MAX_SIZE, "image config (stdin)", err);
 	else if (o->image_config)
-		j = oci_json_load_file_at(AT_FDCWD, o->image_config, OCI_JSON_MAX_SIZE, err);
+		j = oci_json_load_named(o->image_config, OCI_JSON_MAX_SIZE, err);
 	else {
 		j = load_bundle_json(bundle_fd, o->bundle, BUNDLE_IMAGE_CONFIG, 0, NULL, err);
 		if (!j)

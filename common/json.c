@@ -67,7 +67,15 @@ json_t *oci_json_load_fd(int fd, size_t max_size, const char *what, oci_error *e
 
 json_t *oci_json_load_file_at(int dirfd, const char *path, size_t max_size, oci_error *err)
 {
-	cleanup_close int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
+	cleanup_close int fd = oci_open_regular_at(dirfd, path, 0, err);
+	if (fd < 0)
+		return NULL;
+	return oci_json_load_fd(fd, max_size, path, err);
+}
+
+json_t *oci_json_load_named(const char *path, size_t max_size, oci_error *err)
+{
+	cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0) {
 		oci_err_errno(err, errno, "cannot open '%s'", path);
 		return NULL;

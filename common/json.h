@@ -26,7 +26,13 @@ static inline void oci_json_decrefp(json_t **j)
 json_t *oci_json_loadb(const char *buf, size_t len, size_t max_size, int max_depth,
 		       const char *what, oci_error *err);
 json_t *oci_json_load_fd(int fd, size_t max_size, const char *what, oci_error *err);
+/* A JSON file the tools keep or find in a directory (a bundle's config.json, a state file, a
+ * checkpoint's records): opened only once known to be a regular file, so a FIFO or a device
+ * put there never blocks or acts on being opened ("'PATH' is not a regular file"). */
 json_t *oci_json_load_file_at(int dirfd, const char *path, size_t max_size, oci_error *err);
+/* A file the caller named on the command line (exec --process, --image-config), read as
+ * opened: it may be a pipe (`--process <(...)`), as with runc and umoci. */
+json_t *oci_json_load_named(const char *path, size_t max_size, oci_error *err);
 
 /* Nesting depth of a parsed value (a scalar is 0). */
 int oci_json_depth(const json_t *j);

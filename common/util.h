@@ -133,6 +133,9 @@ int oci_parse_size(const char *s, uint64_t *out);
 void oci_format_size(uint64_t n, char *buf, size_t len);
 
 bool oci_str_has_prefix(const char *s, const char *prefix);
+/* The UTF-8 of code point cp into out: its length, 0 for what a string cannot hold (NUL, a
+ * surrogate, beyond U+10FFFF). */
+size_t oci_utf8_put(char out[4], uint32_t cp);
 bool oci_str_has_suffix(const char *s, const char *suffix);
 
 /* RFC 3339 UTC timestamp with nanoseconds, as runc writes it: 2024-01-02T03:04:05.123456789Z */

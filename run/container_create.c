@@ -302,7 +302,9 @@ static int prepare_dir_state(oci_container_dir *d, const oci_runtime *rt, const 
 			     const char *bundle, const oci_bundle_config *b, bool own_pidns,
 			     oci_error *err)
 {
-	if (oci_cgroup_manager_init(&d->cgm, rt->systemd_cgroup, err) < 0)
+	if (oci_cgroup_manager_init(&d->cgm, rt->systemd_cgroup, err) < 0 ||
+	    oci_cgroup_systemd_annotations(&d->cgm, b->cfg.annotations, b->cfg.n_annotations, err) <
+		0)
 		return -1;
 	d->dirfd = oci_state_create_dir(d->rootfd, id, err);
 	if (d->dirfd < 0)

@@ -75,7 +75,7 @@ static int strv_extend(char ***v, const char *const *add, size_t n, oci_error *e
  * goes through (runc: without a user it runs as root, whatever the config's user). */
 static int process_from_file(const char *file, oci_process *out, oci_error *err)
 {
-	cleanup_json json_t *p = oci_json_load_file_at(AT_FDCWD, file, OCI_JSON_MAX_SIZE, err);
+	cleanup_json json_t *p = oci_json_load_named(file, OCI_JSON_MAX_SIZE, err);
 	if (!p)
 		return oci_err_prefix(err, "--process");
 	if (!json_is_object(p))

@@ -52,10 +52,13 @@ int oci_signal_parse(const char *s, oci_error *err)
 		int base = !strncasecmp(name, "RTMIN", 5) ? SIGRTMIN : SIGRTMAX;
 		int off = 0;
 		if (name[5]) {
-			char *end;
-			off = (int)strtol(name + 5, &end, 10);
-			if (*end)
+			/* RTMIN+N or RTMAX-N: a sign, then digits only (strtol took spaces, and an
+			 * offset past int wrapped: RTMIN+4294967297 was RTMIN+1) */
+			uint64_t k;
+			if ((name[5] != '+' && name[5] != '-') ||
+			    oci_parse_u64(name + 6, 64, &k) < 0)
 				return oci_err(err, OCI_E_INVALID, "unknown signal '%s'", s);
+			off = name[5] == '+' ? (int)k : -(int)k;
 		}
 		int sig = base + off;
 		if (sig >= SIGRTMIN && sig <= SIGRTMAX)

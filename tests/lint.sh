@@ -7,6 +7,10 @@
 # alike) no iteration stops the test, and the loop's status is its last one's at best.
 # Conditions (`if ! cmd`, `while ! cmd`, `a && ! b; then`) and subshells `( ! cmd )` are
 # checks already and are not flagged.
+# The same holds for `[ a ] && [ b ]` on a line of its own in a test: errexit ignores a failed
+# command of an && list but the last, so only `[ b ]` is checked; each test goes on its own
+# line (a helper whose status is its result, like tests/lib's proc_alive, is not in a .bats
+# file's test body and is not flagged there: only .bats files are checked for this).
 # Usage: tests/lint.sh [FILE...] (default: the integration tests and their libraries).
 # Prints each offending line and exits 1.
 cd "$(dirname "$0")" || exit 1
@@ -22,6 +26,15 @@ lint() {
 			$bad = 1 unless $1 =~ /\|\|/;
 		}
 		print "$ARGV:$.: $_" if $bad;
+		close ARGV if eof;
+	' "$@"
+}
+
+# lint_and FILE...: `[ a ] && [ b ]` lines of .bats files, as FILE:LINE: TEXT
+lint_and() {
+	perl -ne '
+		next if /^\s*#/ || $ARGV !~ /\.bats$/;
+		print "$ARGV:$.: $_" if /^\s*(?:\[\[?\s.*?\s\]\]?\s*&&\s*)+\[\[?\s.*\s\]\]?\s*$/ && !/\|\|/;
 		close ARGV if eof;
 	' "$@"
 }
@@ -47,6 +60,19 @@ if [ -e f ] && ! grep -q x f; then echo; fi # ok
 ( ! grep -q x f ) # ok
 # for k in a; do ! grep x; done # ok
 SAMPLES
+and_samples=$(mktemp --suffix=.bats) || exit 1
+trap 'rm -f "$samples" "$and_samples"' EXIT
+cat >"$and_samples" <<'SAMPLES'
+	[ -f a ] && [ ! -L a ]
+	[[ "$x" == *y* ]] && [ "$n" -le 3 ] && [ -d d ]
+	[ -f a ]
+	[ -f a ] && [ -f b ] || return 0
+	[ -n "$x" ] && echo "$x"
+SAMPLES
+if [ "$(lint_and "$and_samples" | wc -l)" != 2 ] || lint_and "$and_samples" | grep -q 'return\|echo\|\[ -f a \]$'; then
+	echo "tests/lint.sh: the && rule does not flag its two bad samples (and only them)"
+	exit 1
+fi
 want=$(grep -c '# BAD$' "$samples")
 got=$(lint "$samples" | grep -c '# BAD$')
 wrong=$(lint "$samples" | grep '# ok$')
@@ -64,7 +90,14 @@ else
 	prefix=
 fi
 bad=$(lint "$@")
-[ -z "$bad" ] && exit 0
-echo "tests/lint.sh: a negated command asserts nothing under errexit; end it with '|| false':"
-echo "$bad" | sed "s|^|  $prefix|"
+bad_and=$(lint_and "$@")
+[ -z "$bad" ] && [ -z "$bad_and" ] && exit 0
+if [ -n "$bad" ]; then
+	echo "tests/lint.sh: a negated command asserts nothing under errexit; end it with '|| false':"
+	echo "$bad" | sed "s|^|  $prefix|"
+fi
+if [ -n "$bad_and" ]; then
+	echo "tests/lint.sh: in '[ a ] && [ b ]' errexit checks only the last test; one per line:"
+	echo "$bad_and" | sed "s|^|  $prefix|"
+fi
 exit 1

@@ -23,6 +23,8 @@
 #include "run/cgroup/devices_bpf.h"
 
 typedef struct oci_cgroup oci_cgroup;
+struct oci_config_kv;
+struct oci_sd_props;
 typedef struct oci_cgroup_manager oci_cgroup_manager;
 typedef struct oci_cgroup_stats oci_cgroup_stats; /* run/cgroup/stats.h */
 
@@ -77,6 +79,8 @@ struct oci_cgroup_manager {
 	char *base;		   /* only hierarchies mounted at or below it are used */
 	oci_cgroup_mount *mounts;
 	size_t n_mounts;
+	/* the systemd driver: the unit's extra properties (oci_cgroup_systemd_annotations) */
+	struct oci_sd_props *unit_props;
 };
 
 /* The handle of a container's cgroups. */
@@ -98,6 +102,11 @@ int oci_cgroup_manager_init(oci_cgroup_manager *m, bool systemd, oci_error *err)
 int oci_cgroup_manager_init_at(oci_cgroup_manager *m, const char *mountinfo, const char *base,
 			       bool systemd, oci_error *err);
 void oci_cgroup_manager_release(oci_cgroup_manager *m);
+/* The systemd driver: the config's org.systemd.property.* annotations checked and kept for the
+ * unit create starts (one line naming a bad one); other drivers have no unit (runc ignores
+ * them too). a is config.json's annotations (common/config.h's oci_config_kv). */
+int oci_cgroup_systemd_annotations(oci_cgroup_manager *m, const struct oci_config_kv *a, size_t n,
+				   oci_error *err);
 
 /* Plan and create the container's cgroup (res: see ops.create). */
 oci_cgroup *oci_cgroup_create(const oci_cgroup_manager *m, const char *cgroups_path, const char *id,

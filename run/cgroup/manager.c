@@ -182,6 +182,7 @@ void oci_cgroup_manager_release(oci_cgroup_manager *m)
 	}
 	free(m->mounts);
 	free(m->base);
+	oci_sd_props_free(m->unit_props);
 	memset(m, 0, sizeof(*m));
 }
 

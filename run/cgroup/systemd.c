@@ -28,6 +28,21 @@ bool oci_cgroup_systemd_running(void)
 	return stat("/run/systemd/system", &sb) == 0 && S_ISDIR(sb.st_mode);
 }
 
+int oci_cgroup_systemd_annotations(oci_cgroup_manager *m, const oci_config_kv *a, size_t n,
+				   oci_error *err)
+{
+	if (m->ops != &oci_cgroup_systemd_ops)
+		return 0;
+	oci_sd_props *p = oci_sd_props_new(err);
+	if (!p || oci_sd_props_annotations(p, a, n, err) < 0) {
+		oci_sd_props_free(p);
+		return -1;
+	}
+	oci_sd_props_free(m->unit_props);
+	m->unit_props = p;
+	return 0;
+}
+
 /* One part of "slice:prefix:name": what systemd accepts in a unit name, refused here before
  * any D-Bus call (a '/' or ".." would also leave the cgroup tree). */
 static bool unit_part_ok(const char *s, size_t n)
@@ -187,7 +202,7 @@ static int systemd_create(const oci_cgroup_manager *m, const char *rel, const oc
 	pid_t pid = 0;
 	if (scope && (pid = holder_start(err)) < 0)
 		return -1;
-	if (oci_sd_start_unit(bus, unit, slice, pid, err) < 0) {
+	if (oci_sd_start_unit(bus, unit, slice, pid, m->unit_props, err) < 0) {
 		holder_end();
 		return -1;
 	}
@@ -347,6 +362,8 @@ static int systemd_apply(const oci_cgroup *cg, const oci_resources *res, bool cr
 	/* only what was asked: the device filter is not rebuilt */
 	oci_resources again = *res;
 	again.has_devices = false;
+	again.memory.swappiness.set = false; /* v2 says these once, in the first pass */
+	again.memory.disable_oom_killer = false;
 	return fs->apply(cg, &again, false, err);
 }
 

@@ -97,8 +97,12 @@ struct oci_sd_bus {
 };
 
 struct sd_prop {
-	char name[32];
+	char name[OCI_SD_PROP_NAME_MAX];
+	char type; /* 't' for the driver's own integers */
 	uint64_t v;
+	int64_t i;
+	double d;
+	char *s;
 	uint8_t *bytes; /* a byte array when set */
 	size_t n;
 };
@@ -251,7 +255,32 @@ static int append_props(sd_bus_message *m, const oci_sd_props *p)
 	int r = 0;
 	for (size_t i = 0; p && i < p->n && r >= 0; i++) {
 		const struct sd_prop *q = &p->v[i];
-		if (!q->bytes) {
+		const char sig[2] = {q->type, '\0'};
+		switch (q->bytes ? 0 : q->type) {
+		case 0:
+			break;
+		case 'b':
+		case 'y':
+		case 'q':
+			r = sd_bus_message_append(m, "(sv)", q->name, sig, (int)q->v);
+			continue;
+		case 'u':
+			r = sd_bus_message_append(m, "(sv)", q->name, sig, (uint32_t)q->v);
+			continue;
+		case 'n':
+		case 'i':
+			r = sd_bus_message_append(m, "(sv)", q->name, sig, (int32_t)q->i);
+			continue;
+		case 'x':
+			r = sd_bus_message_append(m, "(sv)", q->name, sig, q->i);
+			continue;
+		case 'd':
+			r = sd_bus_message_append(m, "(sv)", q->name, sig, q->d);
+			continue;
+		case 's':
+			r = sd_bus_message_append(m, "(sv)", q->name, sig, q->s);
+			continue;
+		default:
 			r = sd_bus_message_append(m, "(sv)", q->name, "t", q->v);
 			continue;
 		}
@@ -266,7 +295,8 @@ static int append_props(sd_bus_message *m, const oci_sd_props *p)
 	return r;
 }
 
-int oci_sd_start_unit(oci_sd_bus *b, const char *unit, const char *slice, pid_t pid, oci_error *err)
+int oci_sd_start_unit(oci_sd_bus *b, const char *unit, const char *slice, pid_t pid,
+		      const oci_sd_props *extra, oci_error *err)
 {
 	sd_bus_message *m = NULL;
 	int r = sd_bus_message_new_method_call(b->bus, &m, SD_DEST, SD_PATH, SD_MANAGER,
@@ -286,6 +316,8 @@ int oci_sd_start_unit(oci_sd_bus *b, const char *unit, const char *slice, pid_t 
 	if (r >= 0 && pid > 0)
 		r = sd_bus_message_append(m, "(sv)(sv)", "PIDs", "au", 1, (uint32_t)pid, "Delegate",
 					  "b", 1);
+	if (r >= 0)
+		r = append_props(m, extra);
 	if (r >= 0)
 		r = sd_bus_message_close_container(m);
 	if (r >= 0)
@@ -386,8 +418,10 @@ oci_sd_props *oci_sd_props_new(oci_error *err)
 
 void oci_sd_props_free(oci_sd_props *p)
 {
-	for (size_t i = 0; p && i < p->n; i++)
+	for (size_t i = 0; p && i < p->n; i++) {
 		free(p->v[i].bytes);
+		free(p->v[i].s);
+	}
 	if (p)
 		free(p->v);
 	free(p);
@@ -407,6 +441,7 @@ static struct sd_prop *prop_add(oci_sd_props *p, const char *name, oci_error *er
 	struct sd_prop *q = &p->v[p->n++];
 	memset(q, 0, sizeof(*q));
 	snprintf(q->name, sizeof(q->name), "%s", name);
+	q->type = 't';
 	return q;
 }
 
@@ -416,6 +451,24 @@ int oci_sd_props_u64(oci_sd_props *p, const char *name, uint64_t v, oci_error *e
 	if (!q)
 		return -1;
 	q->v = v;
+	return 0;
+}
+
+int oci_sd_props_value(oci_sd_props *p, const char *name, const oci_sd_value *v, oci_error *err)
+{
+	char *s = NULL;
+	if (v->type == 's' && !(s = oci_strdup(v->s, err)))
+		return -1;
+	struct sd_prop *q = prop_add(p, name, err);
+	if (!q) {
+		free(s);
+		return -1;
+	}
+	q->type = v->type;
+	q->v = v->u;
+	q->i = v->i;
+	q->d = v->d;
+	q->s = s;
 	return 0;
 }
 

@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/log.h"
 #include "common/util.h"
 #include "run/cgroup/internal.h"
 #include "run/cgroup/stats.h"
@@ -169,6 +170,15 @@ int oci_cgroup_v2_memory(const oci_cgroup *cg, const oci_resources *res, oci_err
 		return -1;
 	if (rsv > 0 && oci_cgroup_write_int(d, "memory.low", rsv, "memory.reservation", err) < 0)
 		return -1;
+	/* runc's fs2 drops these two in silence, crun refuses them; they are said (once: not in
+	 * the dry run), not refused (a config written for v1 still runs as with runc), and not
+	 * for disableOOMKiller false */
+	if (res->memory.swappiness.set && !oci_cgroup_dry_run)
+		log_warn("linux.resources.memory.swappiness: ignored: cgroup v2 has no "
+			 "memory.swappiness (the host's vm.swappiness applies)");
+	if (res->memory.disable_oom_killer && !oci_cgroup_dry_run)
+		log_warn("linux.resources.memory.disableOOMKiller: ignored: cgroup v2 cannot "
+			 "disable the OOM killer of a cgroup");
 	return 0;
 }
 

@@ -69,7 +69,8 @@ get_manifest() {
 
 @test "basic registry: 401 without or with wrong credentials, 200 with the right ones" {
 	registry_use "$FX_BASIC"
-	[ -n "$REGISTRY_USER" ] && [ -n "$REGISTRY_PASS" ]
+	[ -n "$REGISTRY_USER" ]
+	[ -n "$REGISTRY_PASS" ]
 	curl -s -D "$BATS_TEST_TMPDIR/h" -o /dev/null "$REGISTRY_URL/v2/"
 	grep -qi '^www-authenticate: Basic realm=' "$BATS_TEST_TMPDIR/h"
 	run get_manifest "$REGISTRY_URL/v2/fx/busybox/manifests/v1"

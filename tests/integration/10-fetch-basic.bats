@@ -376,7 +376,8 @@ setup() {
 		run timeout 60 "$OCI_FETCH" --cache "$T/c" "$REGISTRY/test/one:latest" -o "$T/lay-$kind"
 		assert_success
 		check_layout "$T/lay-$kind"
-		[ -f "$f" ] && [ ! -L "$f" ]
+		[ -f "$f" ]
+		[ ! -L "$f" ]
 		[ "$(sha256sum <"$f" | cut -d' ' -f1)" = "${l#sha256:}" ]
 	done
 }

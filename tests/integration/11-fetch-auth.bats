@@ -190,7 +190,8 @@ teardown() {
 		--data-urlencode "username=$REGISTRY_USER" --data-urlencode "password=$REGISTRY_PASS" \
 		--data-urlencode access_type=offline --data-urlencode "service=$REGISTRY_TOKEN_SERVICE" \
 		--data-urlencode client_id=test | jq -r .refresh_token)
-	[ -n "$rt" ] && [ "$rt" != null ]
+	[ -n "$rt" ]
+	[ "$rt" != null ]
 	: >"$REGISTRY_TOKEN_LOG"
 	printf '{"auths":{"%s":{"auth":"%s","identitytoken":"%s"}}}' "$REGISTRY" \
 		"$(printf '%s:' "$REGISTRY_USER" | base64 -w0)" "$rt" >"$T/auth.json"

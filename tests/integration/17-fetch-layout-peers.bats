@@ -64,7 +64,8 @@ ref_digest() {
 	"$OCI_UNPACK" -q --layout "$L:second" "$T/o2"
 	[ "$(cat "$T/o1/etc/layer")" = 2 ]
 	[ "$(cat "$T/o2/etc/layer")" = 3 ]
-	[ -d "$T/o2/feat" ] && [ ! -e "$T/o1/feat" ]
+	[ -d "$T/o2/feat" ]
+	[ ! -e "$T/o1/feat" ]
 	"$TREECMP" "${OWNER[@]}" "$T/u1/rootfs" "$T/o1"
 	"$TREECMP" "${OWNER[@]}" "$T/u2/rootfs" "$T/o2"
 }

@@ -124,7 +124,8 @@ PY
 	run "$OCI_UNPACK" --debug --layout img rootfs
 	assert_success
 	assert_output_contains "xattr 'user.skip' cannot be set on a symlink or special file"
-	[ -L rootfs/link ] && [ -p rootfs/fifo ]
+	[ -L rootfs/link ]
+	[ -p rootfs/fifo ]
 	[ -z "$(lxattrs rootfs/link rootfs/fifo)" ]
 }
 
@@ -209,9 +210,13 @@ PY
 	python3 "$MKIMAGE" img --no-base --layer-tar lower.tar --layer-tar upper.tar >/dev/null
 	run "$OCI_UNPACK" --layout img rootfs
 	assert_success
-	[ -f rootfs/o/new ] && [ -f rootfs/o/sub/new2 ]
-	[ ! -e rootfs/o/lower1 ] && [ ! -e rootfs/o/sub/lower2 ]
-	[ ! -e rootfs/w/gone ] && [ -f rootfs/w/stays ] && [ ! -e rootfs/keep ]
+	[ -f rootfs/o/new ]
+	[ -f rootfs/o/sub/new2 ]
+	[ ! -e rootfs/o/lower1 ]
+	[ ! -e rootfs/o/sub/lower2 ]
+	[ ! -e rootfs/w/gone ]
+	[ -f rootfs/w/stays ]
+	[ ! -e rootfs/keep ]
 	! find rootfs -name '.wh.*' | grep -q . || false
 	if command -v umoci >/dev/null && [ "$(id -u)" = 0 ]; then
 		umoci unpack --image img:latest b >/dev/null 2>&1
@@ -226,7 +231,8 @@ PY
 	python3 "$MKIMAGE" img --no-base --layer-tar l1.tar --layer-tar l2.tar >/dev/null
 	run "$OCI_UNPACK" --layout img rootfs
 	assert_success
-	[ -f rootfs/b ] && [ ! -e rootfs/a ]
+	[ -f rootfs/b ]
+	[ ! -e rootfs/a ]
 }
 
 @test "features: dir->file, file->symlink, file->dir across layers; hardlinks to lower layers" {
@@ -235,9 +241,12 @@ PY
 	python3 "$MKIMAGE" img --no-base --layer-tar l1.tar --layer-tar l2.tar >/dev/null
 	run "$OCI_UNPACK" --layout img rootfs
 	assert_success
-	[ -f rootfs/x ] && [ "$(cat rootfs/x)" = now-a-file ]
-	[ -L rootfs/y ] && [ "$(readlink rootfs/y)" = z ]
-	[ -d rootfs/t ] && [ -f rootfs/t/in ]
+	[ -f rootfs/x ]
+	[ "$(cat rootfs/x)" = now-a-file ]
+	[ -L rootfs/y ]
+	[ "$(readlink rootfs/y)" = z ]
+	[ -d rootfs/t ]
+	[ -f rootfs/t/in ]
 	[ "$(stat -c %i rootfs/hl)" = "$(stat -c %i rootfs/z)" ]
 }
 

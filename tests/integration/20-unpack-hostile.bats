@@ -99,7 +99,9 @@ refused() {
 	[ "$before" = "$after" ]
 	[ "$(cat "$V/etc/passwd-target")" = original ]
 	[ "$(stat -c %a "$V/etc/passwd-target")" = 640 ]
-	[ -f rootfs/l ] && [ ! -L rootfs/l ] && [ "$(cat rootfs/l)" = overwritten ]
+	[ -f rootfs/l ]
+	[ ! -L rootfs/l ]
+	[ "$(cat rootfs/l)" = overwritten ]
 }
 
 @test "hostile: a hardlink to an absolute path (/etc/shadow)" {
@@ -141,7 +143,8 @@ refused() {
 	assert_success
 	[ "$before" = "$after" ]
 	[ "$(stat -c %h "$V/etc/shadow")" = 1 ]
-	[ -L rootfs/h ] && [ "$(readlink rootfs/h)" = "$V/etc/shadow" ]
+	[ -L rootfs/h ]
+	[ "$(readlink rootfs/h)" = "$V/etc/shadow" ]
 	[ "$(stat -c %i rootfs/h)" = "$(stat -c %i rootfs/s)" ]
 }
 
@@ -252,8 +255,10 @@ t.close()' alt.tar
 	assert_success
 	[ "$before" = "$after" ]
 	! ls -A | grep -q oci-unpack || false
-	[ "$(ls -A rootfs/c)" = kept ] && [ "$(cat rootfs/c/kept)" = kept ]
-	[ -L rootfs/l1 ] && [ -L rootfs/l2 ]
+	[ "$(ls -A rootfs/c)" = kept ]
+	[ "$(cat rootfs/c/kept)" = kept ]
+	[ -L rootfs/l1 ]
+	[ -L rootfs/l2 ]
 }
 
 @test "hostile: a refusal after a tree 3800 directories deep removes the staging directory" {

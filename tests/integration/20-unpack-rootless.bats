@@ -35,7 +35,8 @@ as_nobody() {
 	[ "$(getfattr --only-values -n user.rootlesscontainers w/r/home/app | od -An -tx1 | tr -d ' \n')" = 08e80710e807 ]
 	# no device node was created, an empty regular file stands in
 	[ -z "$(find w/r -type c -o -type b)" ]
-	[ -f w/r/dev/mynull ] && [ ! -s w/r/dev/mynull ]
+	[ -f w/r/dev/mynull ]
+	[ ! -s w/r/dev/mynull ]
 	[ -p w/r/feat/fifo ]
 	! find w/r -name '.wh.*' | grep -q . || false
 }
@@ -152,7 +153,8 @@ PY
 	run "$TOP/tests/lib/userns-root.sh" "$BATS_TEST_TMPDIR" "$OCI_UNPACK" -i w/img.tar w/r
 	assert_success
 	# mknod of a device is refused in a user namespace: an empty file stands in, as rootless
-	[ -f w/r/dev/mynull ] && [ ! -s w/r/dev/mynull ]
+	[ -f w/r/dev/mynull ]
+	[ ! -s w/r/dev/mynull ]
 	[ -p w/r/feat/fifo ]
 	# ids mapped 1:1, so the image's owners are the files' owners
 	[ "$(stat -c %u w/r/home/app)" = 1000 ]

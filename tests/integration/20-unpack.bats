@@ -38,7 +38,8 @@ PY
 	assert_success
 	[ -x rootfs/bin/busybox ]
 	[ "$(cat rootfs/etc/layer)" = 3 ]
-	[ -f rootfs/layers/2.txt ] && [ -f rootfs/layers/3.txt ]
+	[ -f rootfs/layers/2.txt ]
+	[ -f rootfs/layers/3.txt ]
 	[ "$(stat -c %a rootfs/tmp)" = 1777 ]
 	# nothing but DEST is left next to it: the staging directory is gone
 	[ "$(ls -A . | tr '\n' ' ')" = "rootfs " ]
@@ -92,7 +93,8 @@ PY
 	mkdir rootfs
 	run "$OCI_UNPACK" -i bad.tar rootfs
 	assert_failure
-	[ -d rootfs ] && [ -z "$(ls -A rootfs)" ]
+	[ -d rootfs ]
+	[ -z "$(ls -A rootfs)" ]
 }
 
 @test "unpack: a diff_id mismatch in the config is caught" {

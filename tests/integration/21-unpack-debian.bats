@@ -48,8 +48,10 @@ teardown() {
 check_debian_tree() {
 	local t=$1
 	# layer 1
-	[ -x "$t/usr/bin/bash" ] && [ -x "$t/usr/bin/dpkg" ]
-	[ "$(stat -c %t:%T "$t/dev/null")" = 1:3 ] && [ -c "$t/dev/null" ]
+	[ -x "$t/usr/bin/bash" ]
+	[ -x "$t/usr/bin/dpkg" ]
+	[ "$(stat -c %t:%T "$t/dev/null")" = 1:3 ]
+	[ -c "$t/dev/null" ]
 	[ "$(stat -c %i "$t/usr/bin/perl")" = "$(stat -c %i "$t/usr/bin/perl5.36.0")" ]
 	[ "$(stat -c %G "$t/var/log/wtmp")" = utmp ] || [ "$(stat -c %g "$t/var/log/wtmp")" = 43 ]
 	# layer 2: whiteouts, opaque directories, type changes, owners, xattrs
@@ -59,14 +61,16 @@ check_debian_tree() {
 	[ ! -e "$t/usr/share/man" ]
 	[ "$(ls -A "$t/usr/share/locale" | tr '\n' ' ')" = "C.UTF-8 locale.alias " ]
 	[ "$(ls -A "$t/etc/apt/apt.conf.d")" = 99minimal ]
-	[ -f "$t/etc/os-release" ] && [ ! -L "$t/etc/os-release" ]
+	[ -f "$t/etc/os-release" ]
+	[ ! -L "$t/etc/os-release" ]
 	[ "$(readlink "$t/etc/motd")" = /run/motd.dynamic ]
 	[ "$(stat -c %a "$t/usr/local/bin/setuid-true")" = 4755 ]
 	[ "$(stat -c %u:%g:%a "$t/srv/app")" = 1000:1000:2750 ]
 	[ "$(getfattr --only-values -n user.oci.test "$t/srv/xattr.txt")" = hello ]
 	getfattr -n security.capability "$t/usr/local/bin/cap-true" >/dev/null
 	# layer 3
-	[ -p "$t/opt/app/fifo" ] && [ -c "$t/opt/app/null" ]
+	[ -p "$t/opt/app/fifo" ]
+	[ -c "$t/opt/app/null" ]
 	[ "$(cat "$t/var/log/apt/history.log")" = history ]
 	[ "$(readlink "$t/usr/local/games")" = /usr/games ]
 	[ ! -e "$t/srv/shared/b" ]

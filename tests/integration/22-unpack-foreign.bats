@@ -51,7 +51,8 @@ layer_digest() {
 	assert_one_line_error oci-unpack
 	assert_output_contains "layer 2/3 ${d:0:19}"
 	assert_output_contains ": non-distributable layer is not in the image (urls: https://example.invalid/blobs/${d#sha256:}, http://127.0.0.1:9/x)"
-	[ ! -e "$T/out" ] && [ ! -L "$T/out" ]
+	[ ! -e "$T/out" ]
+	[ ! -L "$T/out" ]
 	[ -z "$(ls -A "$T" | grep -v '^img$')" ]
 	# an existing empty DEST stays empty
 	mkdir "$T/empty"

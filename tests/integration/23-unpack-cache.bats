@@ -188,7 +188,8 @@ entry() { ls "$C/rootfs" | grep -E '^[0-9a-f]{64}$'; }
 	run "$OCI_UNPACK" --cache="$C" --debug r3 <"$BATS_FILE_TMPDIR/b.tar"
 	assert_success
 	[[ "$output" != *"layers cloned"* ]]
-	[ -d "$C/rootfs/$e" ] && [ ! -L "$C/rootfs/$e" ]
+	[ -d "$C/rootfs/$e" ]
+	[ ! -L "$C/rootfs/$e" ]
 	[ -f elsewhere/etc/layer ]
 	# rootfs/ a symlink, writable by others, or someone else's: refused, nothing published
 	mv "$C/rootfs" "$C/rootfs.real"

@@ -223,7 +223,9 @@ in_container() {
 	[ "${lines[1]}" = secret ]
 	# nothing was created on the host side of the symlinks
 	[ -z "$(ls -A "$outside")" ]
-	[ -d "$B/rootfs/$outside/m1" ] && [ -d "$B/rootfs/$outside/m2" ] && [ -f "$B/rootfs/$outside/f3" ]
+	[ -d "$B/rootfs/$outside/m1" ]
+	[ -d "$B/rootfs/$outside/m2" ]
+	[ -f "$B/rootfs/$outside/f3" ]
 }
 
 @test "a file bind onto a symlink lands on its target inside the rootfs, never outside (issue 17)" {
@@ -440,7 +442,8 @@ userns_holder() {
 	[ "${lines[1]}" = from-host ]
 	[ "${lines[2]}" = file-host ]
 	[ "${lines[3]}" = wrote ]
-	[ "${lines[4]}" = ro ] && [ "${lines[5]}" = ro ]
+	[ "${lines[4]}" = ro ]
+	[ "${lines[5]}" = ro ]
 	[ "${lines[*]:6}" = "0 1 2" ]
 	[ "$(stat -c %u "$L/vol/new")" = 100000 ]
 	[ ! -e "$L/vol/x" ]

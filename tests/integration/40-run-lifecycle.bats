@@ -73,7 +73,8 @@ wait_children() {
 	[ "$(jq -r .rootfs <<<"$output")" = "$(shared_rootfs)" ]
 	jq -r .created <<<"$output" | grep -Eq '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]+Z$'
 	pid=$(jq -r .pid <<<"$output")
-	[ "$pid" -gt 1 ] && [ -d "/proc/$pid" ]
+	[ "$pid" -gt 1 ]
+	[ -d "/proc/$pid" ]
 	# The init waits in the container's namespaces before start.
 	[ "$(readlink /proc/$pid/ns/pid)" != "$(readlink /proc/self/ns/pid)" ]
 }

@@ -36,7 +36,8 @@ runtime_has_ns() {
 	assert_success
 	[ "${lines[0]}" != "$(readlink /proc/self/ns/time)" ]
 	# uptime counts boottime: the host's plus the offset
-	[ "${lines[1]}" -ge $((host_up + 1000000)) ] && [ "${lines[1]}" -lt $((host_up + 1000000 + 60)) ]
+	[ "${lines[1]}" -ge $((host_up + 1000000)) ]
+	[ "${lines[1]}" -lt $((host_up + 1000000 + 60)) ]
 	# offsets without a new time namespace are refused
 	edit_config '.linux.namespaces |= map(select(.type != "time"))'
 	run rt run --bundle "$B" "$CID"

@@ -321,7 +321,8 @@ exec_at_terminal() {
 	run rt exec --process "$BATS_TEST_TMPDIR/p.json" "$CID"
 	assert_failure
 	assert_output_contains "Operation not permitted"
-	[ ! -e "$B/rootfs/tmp/denied" ] && [ ! -e "$B/rootfs/tmp/denied2" ]
+	[ ! -e "$B/rootfs/tmp/denied" ]
+	[ ! -e "$B/rootfs/tmp/denied2" ]
 }
 
 @test "exec reaches the container's root when it was created with --no-pivot (chroot)" {

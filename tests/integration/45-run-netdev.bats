@@ -343,7 +343,8 @@ while time.time() < end:
 	run rt delete --force "$CID"
 	assert_success
 	assert_output_contains "is not the '${D}a' moved in: left to the kernel"
-	[ ! -e "/sys/class/net/${D}a" ] && [ ! -e "/sys/class/net/${D}p" ]
+	[ ! -e "/sys/class/net/${D}a" ]
+	[ ! -e "/sys/class/net/${D}p" ]
 	nothing_left
 }
 
@@ -358,7 +359,8 @@ while time.time() < end:
 	[ -e "/sys/class/net/${D}w" ]
 	rt delete --force "$CID"
 	for _ in $(seq 100); do [ -e "/sys/class/net/${D}w" ] || break; sleep 0.05; done
-	[ ! -e "/sys/class/net/${D}v" ] && [ ! -e "/sys/class/net/${D}w" ]
+	[ ! -e "/sys/class/net/${D}v" ]
+	[ ! -e "/sys/class/net/${D}w" ]
 	nothing_left
 }
 

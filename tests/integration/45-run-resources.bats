@@ -104,7 +104,8 @@ with_mknod() {
 	assert_success
 	assert_output_contains "can't fork"
 	n=$(printf '%s\n' "$output" | sed -n 's/^procs=//p')
-	[ "$n" -ge 2 ] && [ "$n" -le 10 ]
+	[ "$n" -ge 2 ]
+	[ "$n" -le 10 ]
 }
 
 @test "memory.limit: a process allocating beyond it is killed" {

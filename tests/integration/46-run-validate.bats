@@ -107,7 +107,10 @@ accepted_by_both() {
 	set_args sh -c 'cat /proc/sys/kernel/msgmax /proc/sys/fs/mqueue/msg_max /proc/sys/net/ipv4/tcp_keepalive_probes /proc/sys/kernel/domainname'
 	run timeout -k 5 60 "$RUNTIME" --root "$ROOT" run "$CID" </dev/null
 	assert_success
-	[ "${lines[0]}" = 12345 ] && [ "${lines[1]}" = 42 ] && [ "${lines[2]}" = $((orig + 2)) ] && [ "${lines[3]}" = example.test ]
+	[ "${lines[0]}" = 12345 ]
+	[ "${lines[1]}" = 42 ]
+	[ "${lines[2]}" = $((orig + 2)) ]
+	[ "${lines[3]}" = example.test ]
 	[ "$(host_sysctl net.ipv4.tcp_keepalive_probes)" = "$orig" ]
 	[ "$(host_sysctl kernel.msgmax)" != 12345 ]
 	# a network namespace that is not the host's, joined by path
@@ -199,4 +202,19 @@ accepted_by_both() {
 		accepted_by_both "$c"
 	done
 	rmdir /sys/fs/cgroup/*/ocitest-"$CID" 2>/dev/null || true
+}
+
+@test "a bundle whose config.json is a FIFO: create refuses it in one line, never blocks on it" {
+	mv "$B/config.json" "$BATS_TEST_TMPDIR/config.json"
+	mkfifo "$B/config.json"
+	# before: create opened the FIFO and waited for a writer for ever (status 124 here)
+	run timeout -k 5 20 "$OCI_RUN" --root "$ROOT" create --bundle "$B" "$CID" </dev/null
+	[ "$status" -ne 124 ]
+	[ "$status" -ne 137 ]
+	assert_failure
+	assert_one_line_error oci-run
+	assert_output_contains "'config.json' is not a regular file"
+	no_leftovers
+	# a path the caller names may still be a pipe (runc reads --process <(...) too): exec's
+	# --process is covered in 45-run-spec12
 }

@@ -129,7 +129,8 @@ mount_with_submount() {
 	assert_output_contains "touch: /data/sub/x: Read-only file system"
 	assert_output_contains "touch: /data/y: Read-only file system"
 	assert_output_contains read-ok
-	[ ! -e "$SRC/sub/x" ] && [ ! -e "$SRC/y" ]
+	[ ! -e "$SRC/sub/x" ]
+	[ ! -e "$SRC/y" ]
 }
 
 @test "rbind + ro: every mount below the bind is read-only as well" {
@@ -142,7 +143,8 @@ mount_with_submount() {
 	assert_no_hang
 	assert_output_contains "touch: /data/sub/x: Read-only file system"
 	assert_output_contains "touch: /data/y: Read-only file system"
-	[ ! -e "$SRC/sub/x" ] && [ ! -e "$SRC/y" ]
+	[ ! -e "$SRC/sub/x" ]
+	[ ! -e "$SRC/y" ]
 	# rrw undoes it below, ro still holds at the top
 	edit_config '.mounts[-1].options = ["rbind", "rrw", "ro"]'
 	set_args sh -c 'touch /data/sub/x && echo sub-written; touch /data/y'

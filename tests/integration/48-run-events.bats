@@ -47,7 +47,8 @@ shape() {
 	RUNC_ROOT=$BATS_TEST_TMPDIR/runc
 	runc --root "$RUNC_ROOT" run -d --bundle "$B" "$CID" </dev/null >/dev/null 2>&1
 	theirs=$(runc --root "$RUNC_ROOT" events --stats "$CID" | shape)
-	[ -n "$theirs" ] && [ "$theirs" != "[]" ]
+	[ -n "$theirs" ]
+	[ "$theirs" != "[]" ]
 	if [ "$ours" != "$theirs" ]; then
 		diff <(jq '.[]' <<<"$ours") <(jq '.[]' <<<"$theirs") >&2
 		false
@@ -123,14 +124,16 @@ shape() {
 	assert_success
 	n=$(printf '%s\n' "$output" | jq -s 'map(select(.type == "stats")) | length')
 	# 12 in 1.2 s; fewer when a loaded machine delays the stream, never more than 13
-	[ "$n" -ge 4 ] && [ "$n" -le 13 ]
+	[ "$n" -ge 4 ]
+	[ "$n" -le 13 ]
 	rt delete "$CID"
 	set_args sleep 2.5
 	run_detached
 	run timeout 10 "$RUNTIME" --root "$ROOT" events --interval 1s "$CID"
 	assert_success
 	n=$(printf '%s\n' "$output" | jq -s 'map(select(.type == "stats")) | length')
-	[ "$n" -ge 1 ] && [ "$n" -le 3 ]
+	[ "$n" -ge 1 ]
+	[ "$n" -le 3 ]
 }
 
 @test "events --interval: a bad duration is refused in one line" {

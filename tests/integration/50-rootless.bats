@@ -164,14 +164,16 @@ subid() {
 	uargs sh -c 'id -u; id -g; cat /proc/self/uid_map /proc/self/gid_map /proc/self/setgroups; ls -ln /bin/busybox'
 	run urt $U1 --root "$T/state" run c1
 	assert_success
-	[ "${lines[0]}" = 0 ] && [ "${lines[1]}" = 0 ]
+	[ "${lines[0]}" = 0 ]
+	[ "${lines[1]}" = 0 ]
 	[ "$(echo ${lines[2]})" = "0 $UID1 1" ]
 	[ "$(echo ${lines[3]})" = "0 $GID1 1" ]
 	[ "${lines[4]}" = deny ]
 	# the user's files are root's inside
 	[[ "${lines[5]}" =~ ^-rwxr-xr-x\ +1\ 0\ +0\  ]]
 	# nothing left: no state, no cgroup of the container
-	[ -d "$T/state" ] && [ -z "$(ls -A "$T/state")" ]
+	[ -d "$T/state" ]
+	[ -z "$(ls -A "$T/state")" ]
 	[ "$(stat -c %a "$T/state")" = 700 ]
 	! ls -d /sys/fs/cgroup/*/oci-run/c1 2>/dev/null || false
 }
@@ -264,7 +266,8 @@ subid() {
 	user_bundle "$T/b" rootless/features
 	S=$(subid /etc/subuid $U1)
 	G=$(subid /etc/subgid $U1)
-	[ -n "$S" ] && [ -n "$G" ]
+	[ -n "$S" ]
+	[ -n "$G" ]
 	ucfg ".root.readonly = false
 		| .linux.uidMappings = [{containerID: 0, hostID: $UID1, size: 1}, {containerID: 1, hostID: $S, size: 65536}]
 		| .linux.gidMappings = [{containerID: 0, hostID: $GID1, size: 1}, {containerID: 1, hostID: $G, size: 65536}]"
@@ -301,9 +304,12 @@ EOF
 	uargs sh -c 'cat /proc/self/uid_map /proc/self/gid_map && sh /fix.sh && stat -c "%u:%g" /feat/owned-1000 /feat/owned-2000'
 	run urt $U1 --root "$T/state" run c5
 	assert_success
-	[ "$(echo ${lines[0]})" = "0 $UID1 1" ] && [ "$(echo ${lines[1]})" = "1 $S 65536" ]
-	[ "$(echo ${lines[2]})" = "0 $GID1 1" ] && [ "$(echo ${lines[3]})" = "1 $G 65536" ]
-	[ "${lines[4]}" = 1000:1000 ] && [ "${lines[5]}" = 2000:2000 ]
+	[ "$(echo ${lines[0]})" = "0 $UID1 1" ]
+	[ "$(echo ${lines[1]})" = "1 $S 65536" ]
+	[ "$(echo ${lines[2]})" = "0 $GID1 1" ]
+	[ "$(echo ${lines[3]})" = "1 $G 65536" ]
+	[ "${lines[4]}" = 1000:1000 ]
+	[ "${lines[5]}" = 2000:2000 ]
 	# on the host those owners are the user's subordinate ids
 	[ "$(stat -c %u:%g "$B/rootfs/feat/owned-1000")" = "$((S + 999)):$((G + 999))" ]
 	[ "$(stat -c %u:%g "$B/rootfs/feat/owned-2000")" = "$((S + 1999)):$((G + 1999))" ]
@@ -312,8 +318,10 @@ EOF
 	uargs sh -c 'id -u; cat /feat/owned-1000; cat /feat/owned-2000 2>&1; echo rc=$?'
 	run urt $U1 --root "$T/state" run c6
 	assert_success
-	[ "${lines[0]}" = 1000 ] && [ "${lines[1]}" = "owned by 1000" ]
-	[[ "${lines[2]}" == *"Permission denied"* ]] && [ "${lines[3]}" = rc=1 ]
+	[ "${lines[0]}" = 1000 ]
+	[ "${lines[1]}" = "owned by 1000" ]
+	[[ "${lines[2]}" == *"Permission denied"* ]]
+	[ "${lines[3]}" = rc=1 ]
 	# a range that is not the user's is refused by newuidmap, in one line, leaving nothing
 	ucfg '.linux.uidMappings[1].hostID = 7000000'
 	run urt $U1 --root "$T/state" run c7

@@ -90,7 +90,8 @@ nothing_left() {
 	# the pid file is there when ExecStart exits: decimal, no newline
 	[ -f "$PF" ]
 	pid=$(cat "$PF")
-	[[ "$pid" =~ ^[1-9][0-9]*$ ]] && [ "$(wc -l <"$PF")" = 0 ]
+	[[ "$pid" =~ ^[1-9][0-9]*$ ]]
+	[ "$(wc -l <"$PF")" = 0 ]
 	# systemd's main pid: alive, the container's init (pid 1 of its own namespace), running
 	kill -0 "$pid"
 	[ "$(awk '/^NSpid:/ {print $NF}' /proc/$pid/status)" = 1 ]

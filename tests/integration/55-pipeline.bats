@@ -46,7 +46,9 @@ teardown() {
 
 @test "pipeline: fetch | unpack --bundle runs the image's own process (Entrypoint, Cmd, User, WorkingDir, Env)" {
 	"$OCI_FETCH" --quiet --no-cache "$REGISTRY/e2e/app:latest" | "$OCI_UNPACK" --quiet --bundle b
-	[ -d b/rootfs ] && [ -f b/config.json ] && [ -f b/image-config.json ]
+	[ -d b/rootfs ]
+	[ -f b/config.json ]
+	[ -f b/image-config.json ]
 	run "$OCI_BUNDLE" validate b
 	assert_success
 	cd b

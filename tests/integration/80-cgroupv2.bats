@@ -140,6 +140,19 @@ setup_file() {
 	vm_is cpu.weight 20
 }
 
+@test "memory.swappiness and disableOOMKiller, which cgroup v2 has no file for, are said in a warning" {
+	vm_test memory-no-v2-file
+	vm_cmd run
+	assert_success
+	guest_oci_run || return 0
+	assert_output_contains "linux.resources.memory.swappiness: ignored: cgroup v2 has no memory.swappiness"
+	assert_output_contains "linux.resources.memory.disableOOMKiller: ignored: cgroup v2 cannot"
+	[ "$(printf '%s\n' "$output" | grep -c .)" -eq 2 ]
+	vm_cmd run-default
+	assert_success
+	[ -z "$output" ]
+}
+
 @test "pause/resume freeze and thaw the container through cgroup.freeze" {
 	vm_test pause
 	vm_cmd run
@@ -150,14 +163,16 @@ setup_file() {
 	vm_is freeze-paused 1
 	vm_is events-paused "frozen 1"
 	read -r a b < <(vm_get count-paused)
-	[ -n "$a" ] && [ "$a" = "$b" ]
+	[ -n "$a" ]
+	[ "$a" = "$b" ]
 	vm_cmd resume
 	assert_success
 	vm_is status-resumed running
 	vm_is freeze-resumed 0
 	vm_is events-resumed "frozen 0"
 	read -r a b < <(vm_get count-resumed)
-	[ -n "$a" ] && [ "$b" -gt "$a" ]
+	[ -n "$a" ]
+	[ "$b" -gt "$a" ]
 }
 
 @test "kill KILL and kill --all KILL of a paused container stop it (issue 17), delete then works" {

@@ -101,6 +101,18 @@ for f in memory.max pids.max cpu.max cpu.weight; do
 done
 cleanup
 
+# memory fields v2 has no file for: said, not dropped in silence (runc) nor refused (crun);
+# disableOOMKiller false (a default) says nothing
+t memory-no-v2-file
+bundle true
+edit '.linux.resources.memory = {"limit": 67108864, "swappiness": 60, "disableOOMKiller": true}'
+rec run rt run -b "$B" "$CID"
+cleanup
+bundle true
+edit '.linux.resources.memory = {"limit": 67108864, "disableOOMKiller": false}'
+rec run-default rt run -b "$B" "$CID"
+cleanup
+
 t pause
 bundle sh -c 'i=0; while :; do i=$((i+1)); echo $i >/tmp/count; sleep 0.05; done'
 edit '.mounts += [{"destination": "/tmp", "type": "tmpfs", "source": "tmpfs", "options": ["nosuid", "nodev"]}]'

@@ -181,6 +181,39 @@ is() {
 	vm_is list ""
 }
 
+@test "org.systemd.property.* annotations are properties of the unit; bad ones fail in one line" {
+	vm_test sd-properties
+	vm_cmd create
+	assert_success
+	is TimeoutStopUSec show 15s
+	is RuntimeMaxUSec show 2h
+	is CPUWeight show 321
+	is CollectMode show inactive-or-failed
+	is Description show "props é"
+	vm_is cpu-weight 321
+	vm_cmd delete
+	assert_success
+	n=$(vm_get bad-n)
+	[ "$n" -eq 5 ]
+	for i in $(seq "$n"); do
+		# runc 1.1.5 takes a Slice annotation (and puts the scope where its cgroup is not)
+		if ! guest_oci_run && [[ "$(vm_get bad-$i)" == Slice=* ]]; then
+			continue
+		fi
+		vm_cmd bad-create-$i
+		if [ "$status" -eq 0 ]; then
+			echo "annotation '$(vm_get bad-$i)' was accepted" >&2
+			return 1
+		fi
+		if guest_oci_run; then
+			assert_one_line_error oci-run
+			assert_output_contains "$(vm_get bad-$i | cut -d= -f1)"
+		fi
+		vm_is bad-units-$i ""
+		vm_is bad-list-$i ""
+	done
+}
+
 @test "hostile cgroupsPaths are refused in one line and start no unit" {
 	vm_test sd-hostile
 	n=$(vm_get n)

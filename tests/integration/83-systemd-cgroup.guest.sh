@@ -117,6 +117,41 @@ put units-after "$(units)"
 rec list rt list -q
 cleanup
 
+t sd-properties
+# org.systemd.property.* annotations (podman's --stop-timeout writes TimeoutStopUSec): given
+# to systemd after the driver's properties (Description overrides the driver's); NAMESec is
+# runc's seconds -> NAMEUSec
+bundle sleep 1000
+edit ".linux.cgroupsPath = \"system.slice:oci:$CID\"
+	| .annotations[\"org.systemd.property.TimeoutStopUSec\"] = \"uint64 15000000\"
+	| .annotations[\"org.systemd.property.RuntimeMaxSec\"] = \"7200\"
+	| .annotations[\"org.systemd.property.CPUWeight\"] = \"uint64 321\"
+	| .annotations[\"org.systemd.property.CollectMode\"] = \"'inactive-or-failed'\"
+	| .annotations[\"org.systemd.property.Description\"] = \"string \\\"props \\\\u00e9\\\"\""
+rec create rt --systemd-cgroup create -b "$B" "$CID"
+systemctl show -p TimeoutStopUSec,RuntimeMaxUSec,CPUWeight,CollectMode,Description \
+	-- "oci-$CID.scope" </dev/null >"$T/show" 2>&1
+put cpu-weight "$(cat "$(cgroup_of "$(state_field "$CID" pid)")/cpu.weight" 2>&1)"
+rec delete rt --systemd-cgroup delete --force "$CID"
+cleanup
+# values runc refuses (a negative uint64, an array), a name it refuses, one the driver sets,
+# and a property systemd does not know: each create fails, no unit, no container left
+set -- 'TimeoutStopUSec=uint64 -5' 'CPUWeight=[1, 2]' 'CPU_Weight=uint64 5' \
+	"Slice='evil.slice'" 'NoSuchProperty=true'
+i=0
+for a; do
+	i=$((i + 1))
+	bundle sleep 1000
+	edit ".linux.cgroupsPath = \"system.slice:oci:$CID\"
+		| .annotations[\"org.systemd.property.${a%%=*}\"] = \"${a#*=}\""
+	put bad-$i "$a"
+	rec bad-create-$i rt --systemd-cgroup create -b "$B" "$CID"
+	put bad-units-$i "$(units)"
+	put bad-list-$i "$(rt list -q 2>&1)"
+	cleanup
+done
+put bad-n "$i"
+
 t sd-hostile
 i=0
 CID=c-hostile

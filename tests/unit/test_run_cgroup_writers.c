@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/log.h"
 #include "common/util.h"
 #include "run/cgroup/cgroup.h"
 #include "run/cgroup/internal.h"
@@ -395,6 +396,38 @@ START_TEST(test_v2_refusals)
 	put("unified/oci-run/c/cgroup.controllers", "cpu\n");
 	APPLY_FAILS("{\"pids\": {\"limit\": 5}}",
 		    "linux.resources.pids: cannot be applied: no pids cgroup controller");
+	unhost();
+}
+END_TEST
+
+/* The two memory fields cgroup v2 has no file for are said on stderr (runc's fs2 drops them in
+ * silence), not refused; disableOOMKiller false, which podman passes by default, says nothing. */
+START_TEST(test_v2_ignored_fields_are_said)
+{
+	unit_skip_unless_root(CREATE_IN_FAKE_TREE);
+	host(false, true);
+	char logp[128];
+	snprintf(logp, sizeof(logp), "%s/warnings.log", base);
+	oci_error err = OCI_ERROR_INIT;
+	ck_assert_int_eq(oci_log_set_file(logp, &err), 0);
+	oci_log_set_level(OCI_LOG_WARN);
+	APPLY_OK("{\"memory\": {\"limit\": 104857600, \"disableOOMKiller\": false}}", false);
+	ck_assert_str_eq(get("warnings.log"), "");
+	APPLY_OK("{\"memory\": {\"swappiness\": 60}}", false);
+	ck_assert_msg(strstr(get("warnings.log"), "linux.resources.memory.swappiness: ignored: "
+						  "cgroup v2 has no memory.swappiness"),
+		      "%s", get("warnings.log"));
+	ck_assert(!strstr(get("warnings.log"), "disableOOMKiller"));
+	/* once: the apply's dry run (which checks everything first) says nothing */
+	ck_assert(
+	    !strstr(strstr(get("warnings.log"), "swappiness: ignored") + 1, "swappiness: ignored"));
+	put("warnings.log", "");
+	APPLY_OK("{\"memory\": {\"disableOOMKiller\": true}}", false);
+	ck_assert_msg(strstr(get("warnings.log"), "linux.resources.memory.disableOOMKiller: "
+						  "ignored: cgroup v2 cannot disable"),
+		      "%s", get("warnings.log"));
+	ck_assert(!strstr(get("warnings.log"), "swappiness"));
+	ck_assert_str_eq(get("unified/oci-run/c/memory.max"), "104857600");
 	unhost();
 }
 END_TEST
@@ -801,6 +834,7 @@ int main(void)
 	tcase_add_test(tc, test_v1_devices_at_create);
 	tcase_add_test(tc, test_v2_writers);
 	tcase_add_test(tc, test_v2_refusals);
+	tcase_add_test(tc, test_v2_ignored_fields_are_said);
 	tcase_add_test(tc, test_parse_errors_name_the_path);
 	tcase_add_test(tc, test_freezers);
 	tcase_add_test(tc, test_enter_self);
