@@ -67,11 +67,21 @@ typedef struct oci_cgroup_tree {
 	char **name;	/* a directory of dirs itself for those */
 	char *path;	/* oci_cgroup_tree_path's buffer */
 	size_t path_cap;
+	int *fd;		/* an O_PATH fd of each entry, -1 when not held */
+	size_t held[8], n_held; /* the entries whose fd is held, a ring */
 } oci_cgroup_tree;
 /* -1 when out of memory (never a shorter list). */
 int oci_cgroup_subtree(char *const *dirs, size_t n_dirs, oci_cgroup_tree *t);
 /* The path of entry k, valid until the next call; NULL when out of memory. */
 const char *oci_cgroup_tree_path(oci_cgroup_tree *t, size_t k);
+/* An O_PATH directory fd of entry k (the caller's to close), opened name by name from the
+ * nearest entry above it whose fd is held (the last 8 opened): a chain is not walked again
+ * from its top for each of its levels. -1 with errno. */
+int oci_cgroup_tree_open(oci_cgroup_tree *t, size_t k);
+/* oci_cgroup_read_procs and oci_cgroup_rmdir of entry k. */
+int oci_cgroup_tree_read_procs(oci_cgroup_tree *t, size_t k, pid_t **pids, size_t *n, size_t *cap,
+			       oci_error *err);
+int oci_cgroup_tree_rmdir(oci_cgroup_tree *t, size_t k, oci_error *err);
 void oci_cgroup_tree_release(oci_cgroup_tree *t);
 /* rmdir(dir), retried for about a second while the kernel still counts a leaving process
  * (EBUSY); a missing directory is success. */

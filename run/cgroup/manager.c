@@ -625,6 +625,21 @@ int oci_cgroup_fs_enter_self(const oci_cgroup *cg, int unified, bool cloned_into
 	return 0;
 }
 
+/* name in the directory pfd removed, retried for about a second while the kernel still counts
+ * a leaving process (EBUSY); gone already is success. -1 with errno. */
+static int rmdir_at(int pfd, const char *name)
+{
+	for (int tries = 0; unlinkat(pfd, name, AT_REMOVEDIR) < 0; tries++) {
+		if (errno == ENOENT)
+			return 0;
+		if (errno != EBUSY || tries >= 200)
+			return -1;
+		struct timespec ts = {0, 5 * 1000 * 1000};
+		nanosleep(&ts, NULL);
+	}
+	return 0;
+}
+
 int oci_cgroup_rmdir(const char *dir, oci_error *err)
 {
 	/* through its parent, opened: a sub-cgroup a container made may be deeper than PATH_MAX */
@@ -640,22 +655,15 @@ int oci_cgroup_rmdir(const char *dir, oci_error *err)
 		return errno == ENOENT
 			   ? 0
 			   : oci_err_errno(err, errno, "cannot remove cgroup '%s'", dir);
-	const char *name = slash ? slash + 1 : dir;
-	for (int tries = 0; unlinkat(pfd, name, AT_REMOVEDIR) < 0; tries++) {
-		if (errno == ENOENT)
-			return 0;
-		if (errno != EBUSY || tries >= 200)
-			return oci_err_errno(err, errno, "cannot remove cgroup '%s'", dir);
-		struct timespec ts = {0, 5 * 1000 * 1000};
-		nanosleep(&ts, NULL);
-	}
+	if (rmdir_at(pfd, slash ? slash + 1 : dir) < 0)
+		return oci_err_errno(err, errno, "cannot remove cgroup '%s'", dir);
 	return 0;
 }
 
-/* Every directory below dirs, breadth first, none left out: the callers kill, list and remove
- * what is there, and a cgroup skipped would keep its processes alive (the container makes as
- * many sub-cgroups as it likes, each one costing it kernel memory). NULL when memory runs
- * out, never a shorter list. */
+static int parse_procs(char *data, size_t len, pid_t **pids, size_t *n, size_t *cap,
+		       oci_error *err);
+static void tree_drop_held(oci_cgroup_tree *t);
+
 /* A directory below entry parent (SIZE_MAX: one of the dirs given), its name stored alone. */
 static int tree_add(oci_cgroup_tree *t, size_t *cap, size_t parent, const char *name)
 {
@@ -665,16 +673,24 @@ static int tree_add(oci_cgroup_tree *t, size_t *cap, size_t parent, const char *
 		if (np)
 			t->parent = np;
 		char **nn = np ? realloc(t->name, nc * sizeof(*nn)) : NULL;
-		if (!nn)
+		if (nn)
+			t->name = nn;
+		int *nf = nn ? realloc(t->fd, nc * sizeof(*nf)) : NULL;
+		if (!nf)
 			return -1;
-		t->name = nn;
+		t->fd = nf;
 		*cap = nc;
 	}
 	if (!(t->name[t->n] = strdup(name)))
 		return -1;
+	t->fd[t->n] = -1;
 	t->parent[t->n++] = parent;
 	return 0;
 }
+
+/* Every directory below dirs, breadth first, none left out: the callers kill, list and remove
+ * what is there, and a cgroup skipped would keep its processes alive (the container makes as
+ * many sub-cgroups as it likes, each one costing it kernel memory). */
 
 int oci_cgroup_subtree(char *const *dirs, size_t n_dirs, oci_cgroup_tree *t)
 {
@@ -684,10 +700,15 @@ int oci_cgroup_subtree(char *const *dirs, size_t n_dirs, oci_cgroup_tree *t)
 		if (dirs[i] && tree_add(t, &cap, SIZE_MAX, dirs[i]) < 0)
 			goto oom;
 	for (size_t i = 0; i < t->n; i++) {
-		const char *path = oci_cgroup_tree_path(t, i);
-		if (!path)
-			goto oom;
-		int fd = oci_open_any_length(path, O_RDONLY | O_DIRECTORY);
+		int pfd = oci_cgroup_tree_open(t, i);
+		int fd = pfd >= 0 ? openat(pfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+		if (fd < 0 && pfd >= 0 && errno == EMFILE && t->n_held) {
+			/* the fds held are the caller's (a batch of pidfds leaves it two) */
+			tree_drop_held(t);
+			fd = openat(pfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		}
+		if (pfd >= 0)
+			close(pfd);
 		cleanup_closedir DIR *dir = fd >= 0 ? fdopendir(fd) : NULL;
 		if (fd >= 0 && !dir)
 			close(fd);
@@ -735,10 +756,131 @@ const char *oci_cgroup_tree_path(oci_cgroup_tree *t, size_t k)
 	return t->path;
 }
 
+/* Hold fd as entry k's, the oldest held one let go when the ring is full. */
+static void tree_hold(oci_cgroup_tree *t, size_t k, int fd)
+{
+	const size_t ring = ARRAY_SIZE(t->held);
+	size_t slot = t->n_held % ring;
+	if (t->n_held >= ring) {
+		close(t->fd[t->held[slot]]);
+		t->fd[t->held[slot]] = -1;
+	}
+	t->held[slot] = k;
+	t->fd[k] = fd;
+	t->n_held++;
+}
+
+/* Every held fd let go. */
+static void tree_drop_held(oci_cgroup_tree *t)
+{
+	size_t ring = ARRAY_SIZE(t->held), n = t->n_held < ring ? t->n_held : ring;
+	for (size_t s = 0; s < n; s++) {
+		close(t->fd[t->held[s]]);
+		t->fd[t->held[s]] = -1;
+	}
+	t->n_held = 0;
+}
+
+static int tree_open(oci_cgroup_tree *t, size_t k);
+
+int oci_cgroup_tree_open(oci_cgroup_tree *t, size_t k)
+{
+	int fd = tree_open(t, k);
+	if (fd < 0 && errno == EMFILE && t->n_held) {
+		/* the fds held are the caller's to use (its pidfds): let them go first */
+		tree_drop_held(t);
+		fd = tree_open(t, k);
+	}
+	return fd;
+}
+
+static int tree_open(oci_cgroup_tree *t, size_t k)
+{
+	/* up from k to the first entry held, or to a top one */
+	size_t depth = 0, i = k;
+	while (t->fd[i] < 0 && t->parent[i] != SIZE_MAX) {
+		i = t->parent[i];
+		depth++;
+	}
+	cleanup_free size_t *down = depth ? malloc(depth * sizeof(*down)) : NULL;
+	if (depth && !down) {
+		errno = ENOMEM;
+		return -1;
+	}
+	for (size_t j = k, d = depth; d > 0; j = t->parent[j])
+		down[--d] = j;
+	int cur;
+	if (t->fd[i] >= 0) {
+		cur = fcntl(t->fd[i], F_DUPFD_CLOEXEC, 3);
+	} else {
+		cur = oci_open_any_length(t->name[i], O_PATH | O_DIRECTORY);
+		int keep = cur >= 0 ? fcntl(cur, F_DUPFD_CLOEXEC, 3) : -1;
+		if (keep >= 0)
+			tree_hold(t, i, keep);
+	}
+	for (size_t d = 0; cur >= 0 && d < depth; d++) {
+		/* a name read from its parent: one component, and a cgroup fs has no links */
+		int next =
+		    openat(cur, t->name[down[d]], O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		int e = errno;
+		close(cur);
+		cur = next;
+		errno = e;
+		int keep = cur >= 0 ? fcntl(cur, F_DUPFD_CLOEXEC, 3) : -1;
+		if (keep >= 0)
+			tree_hold(t, down[d], keep);
+	}
+	return cur;
+}
+
+int oci_cgroup_tree_read_procs(oci_cgroup_tree *t, size_t k, pid_t **pids, size_t *n, size_t *cap,
+			       oci_error *err)
+{
+	cleanup_close int dfd = oci_cgroup_tree_open(t, k);
+	cleanup_free char *data = NULL;
+	size_t len;
+	oci_error e = OCI_ERROR_INIT;
+	int r =
+	    dfd >= 0 ? oci_read_file_at(dfd, "cgroup.procs", (size_t)8 << 22, &data, &len, &e) : -1;
+	if (r < 0 && dfd >= 0 && e.sys_errno == EMFILE && t->n_held) {
+		tree_drop_held(t);
+		oci_err_clear(&e);
+		r = oci_read_file_at(dfd, "cgroup.procs", (size_t)8 << 22, &data, &len, &e);
+	}
+	if (r == 0)
+		return parse_procs(data, len, pids, n, cap, err);
+	/* gone meanwhile, or an error said with its path: the path's own rules */
+	const char *p = oci_cgroup_tree_path(t, k);
+	return p ? oci_cgroup_read_procs(p, pids, n, cap, err)
+		 : oci_err(err, OCI_E_INTERNAL, "out of memory");
+}
+
+int oci_cgroup_tree_rmdir(oci_cgroup_tree *t, size_t k, oci_error *err)
+{
+	if (t->parent[k] != SIZE_MAX) {
+		cleanup_close int pfd = oci_cgroup_tree_open(t, t->parent[k]);
+		if (pfd < 0 && errno == ENOENT)
+			return 0;
+		if (pfd >= 0) {
+			if (rmdir_at(pfd, t->name[k]) == 0)
+				return 0;
+			int e = errno;
+			const char *p = oci_cgroup_tree_path(t, k);
+			return oci_err_errno(err, e, "cannot remove cgroup '%s'",
+					     p ? p : t->name[k]);
+		}
+	}
+	const char *p = oci_cgroup_tree_path(t, k);
+	return p ? oci_cgroup_rmdir(p, err) : oci_err(err, OCI_E_INTERNAL, "out of memory");
+}
+
 void oci_cgroup_tree_release(oci_cgroup_tree *t)
 {
 	for (size_t i = 0; t->name && i < t->n; i++)
 		free(t->name[i]);
+	if (t->fd)
+		tree_drop_held(t);
+	free(t->fd);
 	free(t->name);
 	free(t->parent);
 	free(t->path);
@@ -761,14 +903,9 @@ int oci_cgroup_fs_destroy(const oci_cgroup *cg, oci_error *err)
 	if (oci_cgroup_subtree(cg->dirs, cg->n, &all) < 0)
 		return oci_err(err, OCI_E_INTERNAL, "out of memory");
 	int ret = 0;
-	for (size_t k = all.n; k-- > 0;) {
-		const char *p = oci_cgroup_tree_path(&all, k);
-		if (!p || oci_cgroup_rmdir(p, ret < 0 ? NULL : err) < 0) {
-			if (!p && ret == 0)
-				oci_err(err, OCI_E_INTERNAL, "out of memory");
+	for (size_t k = all.n; k-- > 0;)
+		if (oci_cgroup_tree_rmdir(&all, k, ret < 0 ? NULL : err) < 0)
 			ret = -1;
-		}
-	}
 	oci_cgroup_tree_release(&all);
 	return ret;
 }
@@ -806,6 +943,12 @@ int oci_cgroup_read_procs(const char *dir, pid_t **pids, size_t *n, size_t *cap,
 		return oci_err_prefix(err, "cannot tell which processes are left in cgroup '%s'",
 				      dir);
 	}
+	return parse_procs(data, len, pids, n, cap, err);
+}
+
+/* cgroup.procs' text (len bytes, NUL-terminated) appended to *pids. */
+static int parse_procs(char *data, size_t len, pid_t **pids, size_t *n, size_t *cap, oci_error *err)
+{
 	if (len == 0)
 		return 0;
 	for (char *s = data; *s;) {
@@ -841,11 +984,8 @@ int oci_cgroup_fs_pids(const oci_cgroup *cg, pid_t **out, size_t *n, oci_error *
 		if (oci_cgroup_subtree(&cg->dirs[i], 1, &all) < 0)
 			return oci_err(err, OCI_E_INTERNAL, "out of memory");
 		int r = 0;
-		for (size_t k = 0; k < all.n && r == 0; k++) {
-			const char *p = oci_cgroup_tree_path(&all, k);
-			r = p ? oci_cgroup_read_procs(p, out, n, &cap, err)
-			      : oci_err(err, OCI_E_INTERNAL, "out of memory");
-		}
+		for (size_t k = 0; k < all.n && r == 0; k++)
+			r = oci_cgroup_tree_read_procs(&all, k, out, n, &cap, err);
 		oci_cgroup_tree_release(&all);
 		if (r < 0) {
 			free(*out);

@@ -109,9 +109,9 @@ oci_cgroup *oci_cgroup_check(const oci_cgroup *cg, oci_error *err)
 	return r == 0 ? oci_cgroup_from_dirs(ok, n_ok, err) : NULL;
 }
 
-static void write_if_present(const char *dir, const char *file, const char *val)
+/* file of the directory dfd (-1: none) */
+static void write_if_present(int dfd, const char *file, const char *val)
 {
-	cleanup_close int dfd = oci_open_any_length(dir, O_PATH | O_DIRECTORY);
 	int fd = dfd >= 0 ? openat(dfd, file, O_WRONLY | O_CLOEXEC) : -1;
 	if (fd >= 0) {
 		if (write(fd, val, strlen(val)) < 0) {
@@ -156,13 +156,9 @@ static int host_process(const char *dir, pid_t pid, oci_error *err)
 static int read_all_procs(oci_cgroup_tree *all, pid_t **pids, size_t *n, size_t *cap,
 			  oci_error *err)
 {
-	for (size_t i = 0; i < all->n; i++) {
-		const char *p = oci_cgroup_tree_path(all, i);
-		if (!p)
-			return oci_err(err, OCI_E_INTERNAL, "out of memory");
-		if (oci_cgroup_read_procs(p, pids, n, cap, err) < 0)
+	for (size_t i = 0; i < all->n; i++)
+		if (oci_cgroup_tree_read_procs(all, i, pids, n, cap, err) < 0)
 			return -1;
-	}
 	return 0;
 }
 
@@ -243,13 +239,9 @@ int oci_cgroup_kill_tree(const oci_cgroup *cg, oci_error *err)
 		return oci_err(err, OCI_E_INTERNAL, "out of memory");
 	/* Frozen tasks only die once thawed; every level, a child may be frozen by itself. */
 	for (size_t i = 0; i < all.n; i++) {
-		const char *p = oci_cgroup_tree_path(&all, i);
-		if (!p) {
-			oci_cgroup_tree_release(&all);
-			return oci_err(err, OCI_E_INTERNAL, "out of memory");
-		}
-		write_if_present(p, "freezer.state", "THAWED");
-		write_if_present(p, "cgroup.freeze", "0");
+		cleanup_close int dfd = oci_cgroup_tree_open(&all, i);
+		write_if_present(dfd, "freezer.state", "THAWED");
+		write_if_present(dfd, "cgroup.freeze", "0");
 	}
 	int ret = 0;
 	for (int round = 0; round < 400; round++) {
@@ -264,13 +256,9 @@ int oci_cgroup_kill_tree(const oci_cgroup *cg, oci_error *err)
 		nanosleep(&ts, NULL);
 	}
 	/* Children before parents. */
-	for (size_t k = all.n; k-- > 0 && ret == 0;) {
-		const char *d = oci_cgroup_tree_path(&all, k);
-		if (!d)
-			ret = oci_err(err, OCI_E_INTERNAL, "out of memory");
-		else if (oci_cgroup_rmdir(d, err) < 0)
+	for (size_t k = all.n; k-- > 0 && ret == 0;)
+		if (oci_cgroup_tree_rmdir(&all, k, err) < 0)
 			ret = -1;
-	}
 	oci_cgroup_tree_release(&all);
 	return ret;
 }
