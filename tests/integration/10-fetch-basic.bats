@@ -25,6 +25,11 @@ teardown_file() {
 	registry_stop
 }
 
+teardown() {
+	# a layout a test made outside its own directory (another user must reach it)
+	[ -z "${L:-}" ] || rm -rf "$L"
+}
+
 setup() {
 	registry_use "$REGISTRY_ENV"
 	T=$BATS_TEST_TMPDIR
@@ -142,6 +147,34 @@ setup() {
 	done
 	check_layout "$T/lay"
 	[ -z "$(find "$T/lay" -name '.tmp-*')" ]
+	[ ! -e "$T/lay/.index.json.lock" ]
+}
+
+# The index lock was a flock on the layout directory, which needs only a descriptor: any local
+# user who could read the layout (0755, as mkdir makes it) held every pull into it, each
+# failing after its 10 s wait with its blobs downloaded ("'D' has been locked by another
+# process for 10 s: try again").
+@test "layout: another user who can read the layout cannot hold its pulls up" {
+	require_root
+	require_cmd setpriv flock
+	L=$(mktemp -d /tmp/oci-lay.XXXXXX)
+	chmod 755 "$L"
+	"$OCI_FETCH" -q --cache "$T/c" -o "oci:$L/lay:a" "$REGISTRY/test/one:latest"
+	setpriv --reuid 65534 --regid 65534 --clear-groups flock -x "$L/lay" sleep 60 3>&- &
+	holder=$!
+	for i in $(seq 100); do
+		flock -n "$L/lay" true || break
+		sleep 0.05
+	done
+	run ! flock -n "$L/lay" true
+	run timeout 30 "$OCI_FETCH" -q --cache "$T/c" -o "oci:$L/lay:b" "$REGISTRY/test/one:latest"
+	kill "$holder"
+	wait "$holder" || true
+	assert_success
+	[ "$(jq '.manifests | length' "$L/lay/index.json")" = 2 ]
+	check_layout "$L/lay"
+	# the writers' lock file is there only while one holds it
+	[ "$(ls -A "$L/lay")" = "$(printf 'blobs\nindex.json\noci-layout')" ]
 }
 
 @test "--no-cache into a layout downloads straight into it and leaves no temporary files" {
