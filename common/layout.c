@@ -308,74 +308,12 @@ static const char *ref_name(json_t *entry)
 /* How long add_manifest waits for another writer of index.json (a read, a change, a write). */
 #define INDEX_LOCK_WAIT_MS 10000
 
-/* What add_manifest locks: a file of the layout that only its writers can open, there only while
- * one holds it (OCI tools read oci-layout, index.json and blobs/ alone). */
+/* What add_manifest locks (oci_lockfile_take): a file of the layout that only its writers can
+ * open, there only while one holds it (OCI tools read oci-layout, index.json and blobs/
+ * alone). Pulls of several tags into one layout at once each wrote back the index they had
+ * read, and all but one tag were lost; a lock on the layout directory itself could be held
+ * by anyone who could read the layout. */
 #define INDEX_LOCK ".index.json.lock"
-
-/* The layout locked for a change of index.json: pulls of several tags into one layout at once
- * each wrote back the index they had read, and all but one tag were lost. The lock is not on
- * the directory: flock needs no more than a descriptor, and anyone who could read the layout
- * held every pull into it until the wait gave up. It is INDEX_LOCK, made 0600 and removed by
- * its holder when done; a lock taken on a file already removed locks nothing, so it is taken
- * again. Only where we cannot make it (a layout we may not write, whose index.json write then
- * fails) is the directory locked, as before. *file: INDEX_LOCK is held (unlock_index). */
-static int lock_index(oci_layout *l, bool *file, oci_error *err)
-{
-	int64_t until = oci_now_ms() + INDEX_LOCK_WAIT_MS;
-	for (;;) {
-		struct stat st, now;
-		int fd =
-		    openat(l->dirfd, INDEX_LOCK, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-		int e = errno;
-		*file = fd >= 0;
-		if (fd < 0 && e == EACCES &&
-		    fstatat(l->dirfd, INDEX_LOCK, &now, AT_SYMLINK_NOFOLLOW) == 0) {
-			/* another writer's (a shared layout), held: gone when it is done */
-			if (oci_now_ms() >= until)
-				return oci_err(
-				    err, OCI_E_IO,
-				    "layout: '%s' has been locked by another process for "
-				    "%d s: try again",
-				    l->path, INDEX_LOCK_WAIT_MS / 1000);
-			usleep(5000);
-			continue;
-		}
-		if (fd < 0 && e != EACCES && e != EPERM && e != EROFS)
-			return oci_err_errno(err, e, "layout '%s': cannot open '%s'", l->path,
-					     INDEX_LOCK);
-		if (fd < 0 && (fd = openat(l->dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
-			return oci_err_errno(err, errno, "layout '%s'", l->path);
-		if (*file && (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))) {
-			close(fd);
-			return oci_err(err, OCI_E_UNSAFE, "layout '%s': '%s' is not a regular file",
-				       l->path, INDEX_LOCK);
-		}
-		int64_t left = until - oci_now_ms();
-		if (oci_flock_wait(fd, left > 0 ? left : 0, l->path, err) < 0) {
-			close(fd);
-			if (err->code == OCI_E_IO)
-				oci_err(
-				    err, OCI_E_IO,
-				    "layout: '%s' has been locked by another process for %d s: try "
-				    "again",
-				    l->path, INDEX_LOCK_WAIT_MS / 1000);
-			return -1;
-		}
-		if (!*file || (fstatat(l->dirfd, INDEX_LOCK, &now, AT_SYMLINK_NOFOLLOW) == 0 &&
-			       now.st_dev == st.st_dev && now.st_ino == st.st_ino))
-			return fd;
-		close(fd); /* its holder removed it as we waited */
-	}
-}
-
-/* The lock let go; INDEX_LOCK removed while still held, so a waiter that opened it takes its
- * lock on a removed file and opens again. */
-static void unlock_index(oci_layout *l, int fd, bool file)
-{
-	if (file)
-		unlinkat(l->dirfd, INDEX_LOCK, 0);
-	close(fd);
-}
 
 static int add_manifest_locked(oci_layout *l, const oci_descriptor *d, const char *name,
 			       oci_error *err)
@@ -422,13 +360,10 @@ static int add_manifest_locked(oci_layout *l, const oci_descriptor *d, const cha
 int oci_layout_add_manifest(oci_layout *l, const oci_descriptor *d, const char *name,
 			    oci_error *err)
 {
-	bool file;
-	int lock = lock_index(l, &file, err);
-	if (lock < 0)
-		return -1;
-	int r = add_manifest_locked(l, d, name, err);
-	unlock_index(l, lock, file);
-	return r;
+	cleanup_lockfile oci_lockfile lock = OCI_LOCKFILE_INIT;
+	if (oci_lockfile_take(&lock, l->dirfd, INDEX_LOCK, INDEX_LOCK_WAIT_MS, l->path, err) < 0)
+		return oci_err_prefix(err, "layout");
+	return add_manifest_locked(l, d, name, err);
 }
 
 int oci_layout_resolve(oci_layout *l, const char *name, oci_descriptor *out, json_t **index_doc,

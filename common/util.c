@@ -278,6 +278,70 @@ int oci_flock_wait(int fd, int64_t wait_ms, const char *what, oci_error *err)
 	return 0;
 }
 
+int oci_lockfile_take(oci_lockfile *lk, int dirfd, const char *name, int64_t wait_ms,
+		      const char *what, oci_error *err)
+{
+	int64_t until = oci_now_ms() + wait_ms;
+	*lk = (oci_lockfile)OCI_LOCKFILE_INIT;
+	if (strlen(name) >= sizeof(lk->name))
+		return oci_err(err, OCI_E_INVALID, "'%s': lock name too long", what);
+	for (;;) {
+		struct stat st, now;
+		int fd = openat(dirfd, name, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+		int e = errno;
+		bool file = fd >= 0;
+		if (fd < 0 && e == EACCES && fstatat(dirfd, name, &now, AT_SYMLINK_NOFOLLOW) == 0) {
+			/* another writer's (a shared directory), held: gone when it is done */
+			if (oci_now_ms() >= until)
+				return oci_err(
+				    err, OCI_E_IO,
+				    "'%s' has been locked by another process for %lld s: "
+				    "try again",
+				    what, (long long)(wait_ms / 1000));
+			usleep(5000);
+			continue;
+		}
+		if (fd < 0 && e != EACCES && e != EPERM && e != EROFS)
+			return oci_err_errno(err, e, "'%s': cannot open '%s'", what, name);
+		if (fd < 0 && (fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+			return oci_err_errno(err, errno, "'%s'", what);
+		if (file && (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))) {
+			close(fd);
+			return oci_err(err, OCI_E_UNSAFE, "'%s': '%s' is not a regular file", what,
+				       name);
+		}
+		int64_t left = until - oci_now_ms();
+		if (oci_flock_wait(fd, left > 0 ? left : 0, what, err) < 0) {
+			close(fd);
+			if (err && err->code == OCI_E_IO)
+				oci_err(
+				    err, OCI_E_IO,
+				    "'%s' has been locked by another process for %lld s: try again",
+				    what, (long long)(wait_ms / 1000));
+			return -1;
+		}
+		if (!file || (fstatat(dirfd, name, &now, AT_SYMLINK_NOFOLLOW) == 0 &&
+			      now.st_dev == st.st_dev && now.st_ino == st.st_ino)) {
+			lk->dirfd = dirfd;
+			lk->fd = fd;
+			lk->file = file;
+			strcpy(lk->name, name);
+			return 0;
+		}
+		close(fd); /* its holder removed it as we waited */
+	}
+}
+
+void oci_lockfile_drop(oci_lockfile *lk)
+{
+	if (lk->fd < 0)
+		return;
+	if (lk->file)
+		unlinkat(lk->dirfd, lk->name, 0);
+	close(lk->fd);
+	lk->fd = -1;
+}
+
 int oci_mkdir_p(const char *path, mode_t mode, oci_error *err)
 {
 	char buf[4096];

@@ -90,6 +90,29 @@ int64_t oci_now_ms(void);
 /* flock(fd, LOCK_EX), waiting at most wait_ms: whoever can open the file (or directory) can
  * hold its lock, so an endless wait would be theirs to cause. 0, or -1 with err naming what. */
 int oci_flock_wait(int fd, int64_t wait_ms, const char *what, oci_error *err);
+/* A lock only the writers of a directory can take, held while they read, change and replace a
+ * file there (a layout's index.json, an auth file): flock on the directory itself needs no
+ * more than a descriptor, and anyone who could read it held every writer until the wait gave
+ * up. The lock is the file NAME in dirfd, made 0600 by its holder and removed by it while
+ * still held; a lock taken on a file its holder removed meanwhile locks nothing, so it is
+ * taken again, and another user's file is waited for until it is gone. Where NAME cannot be
+ * made (a directory we may not write, where the change itself fails anyway) the directory is
+ * locked instead. At most wait_ms in all, then "'what' has been locked by another process for
+ * N s: try again". dirfd must stay open until oci_lockfile_drop. */
+typedef struct oci_lockfile {
+	int dirfd, fd; /* fd -1: not held */
+	bool file;     /* fd is NAME's, ours to remove */
+	char name[256];
+} oci_lockfile;
+#define OCI_LOCKFILE_INIT                                                                          \
+	{                                                                                          \
+		.dirfd = -1, .fd = -1, .file = false, .name = ""                                   \
+	}
+int oci_lockfile_take(oci_lockfile *lk, int dirfd, const char *name, int64_t wait_ms,
+		      const char *what, oci_error *err);
+/* Removes NAME (when it is ours) while still holding it, then lets go. Idempotent. */
+void oci_lockfile_drop(oci_lockfile *lk);
+#define cleanup_lockfile __attribute__((cleanup(oci_lockfile_drop)))
 
 /* mkdir -p for a plain host path. */
 int oci_mkdir_p(const char *path, mode_t mode, oci_error *err);

@@ -459,42 +459,46 @@ static int save_auth_file(const char *path, json_t *j, oci_error *err)
 
 #define AUTH_LOCK_WAIT_MS 10000
 
-/* The auth file's directory, flock'ed while login or logout reads the file, changes it and
- * replaces it: two at once (a CI job logging in to several registries in parallel) each wrote
- * back what it had read, and one's change was lost while both said they succeeded. The file
- * is replaced by each write, so the lock is on its directory. The wait is bounded: anyone
- * who can open that directory (an auth file in /tmp) can hold the lock. With create the
- * directory is made (0700); without, -2 when it does not exist (no file to change). */
-static int lock_auth_dir(const char *path, bool create, oci_error *err)
+/* The auth file locked while login or logout reads it, changes it and replaces it: two at
+ * once (a CI job logging in to several registries in parallel) each wrote back what it had
+ * read, and one's change was lost while both said they succeeded. The file is replaced by
+ * each write, so the lock is a file beside it, ".NAME.lock" (oci_lockfile_take: a lock on
+ * the directory could be held by anyone who can read it). *dirfd: the auth file's directory,
+ * made (0700) with create; without, -2 when it does not exist (no file to change). */
+static int lock_auth_file(const char *path, bool create, int *dirfd, oci_lockfile *lock,
+			  oci_error *err)
 {
 	cleanup_free char *dir = oci_strdup(path, err);
 	if (!dir)
 		return -1;
 	char *slash = strrchr(dir, '/');
+	const char *base = slash ? slash + 1 : path;
 	if (!slash)
 		strcpy(dir, ".");
 	else
 		slash[slash == dir] = '\0'; /* "/auth.json": "/" */
 	if (create && oci_mkdir_p(dir, 0700, err) < 0)
 		return oci_err_prefix(err, "auth file '%s'", path);
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0) {
+	*dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (*dirfd < 0) {
 		if (errno == ENOENT && !create)
 			return -2;
 		return oci_err_errno(err, errno, "auth file '%s': cannot open its directory", path);
 	}
-	if (oci_flock_wait(fd, AUTH_LOCK_WAIT_MS, dir, err) < 0) {
-		close(fd);
-		return oci_err_prefix(err, "auth file '%s'", path);
-	}
-	return fd;
+	cleanup_free char *name = oci_asprintf(err, ".%s.lock", base);
+	if (!name)
+		return -1;
+	if (oci_lockfile_take(lock, *dirfd, name, AUTH_LOCK_WAIT_MS, path, err) < 0)
+		return oci_err_prefix(err, "auth file");
+	return 0;
 }
 
 int oci_creds_store(const char *path, const char *host, const char *user, const char *secret,
 		    oci_error *err)
 {
-	cleanup_close int lock = lock_auth_dir(path, true, err);
-	if (lock < 0)
+	cleanup_close int dirfd = -1;
+	cleanup_lockfile oci_lockfile lock = OCI_LOCKFILE_INIT;
+	if (lock_auth_file(path, true, &dirfd, &lock, err) < 0)
 		return -1;
 	cleanup_json json_t *j = load_auth_file(path, err);
 	if (!j)
@@ -534,8 +538,9 @@ int oci_creds_store(const char *path, const char *host, const char *user, const 
 
 int oci_creds_erase(const char *path, const char *host, oci_error *err)
 {
-	cleanup_close int lock = lock_auth_dir(path, false, err);
-	if (lock == -1)
+	cleanup_close int dirfd = -1;
+	cleanup_lockfile oci_lockfile lock = OCI_LOCKFILE_INIT;
+	if (lock_auth_file(path, false, &dirfd, &lock, err) == -1)
 		return -1;
 	cleanup_json json_t *j = load_auth_file(path, err);
 	if (!j)

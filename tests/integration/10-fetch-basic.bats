@@ -160,16 +160,10 @@ setup() {
 	L=$(mktemp -d /tmp/oci-lay.XXXXXX)
 	chmod 755 "$L"
 	"$OCI_FETCH" -q --cache "$T/c" -o "oci:$L/lay:a" "$REGISTRY/test/one:latest"
-	setpriv --reuid 65534 --regid 65534 --clear-groups flock -x "$L/lay" sleep 60 3>&- &
-	holder=$!
-	for i in $(seq 100); do
-		flock -n "$L/lay" true || break
-		sleep 0.05
-	done
-	run ! flock -n "$L/lay" true
+	flock_as_nobody "$L/lay"
 	run timeout 30 "$OCI_FETCH" -q --cache "$T/c" -o "oci:$L/lay:b" "$REGISTRY/test/one:latest"
-	kill "$holder"
-	wait "$holder" || true
+	kill "$HOLDER"
+	wait "$HOLDER" || true
 	assert_success
 	[ "$(jq '.manifests | length' "$L/lay/index.json")" = 2 ]
 	check_layout "$L/lay"

@@ -78,6 +78,28 @@ digest_with() {
 	[ "$(stat -c %a "$af")" = 600 ]
 }
 
+# The same lock was a flock on the auth file's directory, which needs only a descriptor: any
+# local user who could read that directory (a ~/.docker made 0755) held every login and
+# logout, each failing after its 10 s wait ("another process has held the lock...").
+@test "login: another user who can read the auth file's directory cannot hold logins up" {
+	require_root
+	require_cmd setpriv flock
+	D=$(mktemp -d /tmp/oci-auth.XXXXXX)
+	chmod 755 "$D"
+	flock_as_nobody "$D"
+	run timeout 30 "$OCI_FETCH" login --authfile "$D/auth.json" -u "$REGISTRY_USER" -p "$REGISTRY_PASS" "$REGISTRY"
+	local login_status=$status
+	run timeout 30 "$OCI_FETCH" logout --authfile "$D/auth.json" "$REGISTRY"
+	local logout_status=$status
+	kill "$HOLDER"
+	wait "$HOLDER" || true
+	[ "$login_status" = 0 ]
+	[ "$logout_status" = 0 ]
+	# the writers' lock file is there only while one holds it
+	[ "$(ls -A "$D")" = auth.json ]
+	rm -rf "$D"
+}
+
 @test "login: a wrong password is a clear error and nothing is stored or changed" {
 	for env in "$BASIC_ENV" "$TOKEN_ENV"; do
 		registry_use "$env"

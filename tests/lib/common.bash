@@ -64,6 +64,20 @@ proc_alive() {
 	[ -n "$st" ] && [ "$st" != Z ]
 }
 
+# flock_as_nobody PATH: user nobody holds flock on PATH (a directory others can read) until
+# killed or for 60 s; HOLDER is its pid. Returns once the lock is held.
+flock_as_nobody() {
+	setpriv --reuid 65534 --regid 65534 --clear-groups flock -x "$1" sleep 60 3>&- &
+	HOLDER=$!
+	local i
+	for i in $(seq 100); do
+		flock -n "$1" true || return 0
+		sleep 0.05
+	done
+	echo "flock_as_nobody: '$1' was not locked by nobody within 5 s" >&2
+	return 1
+}
+
 # wait_gone PID: true once the process is gone or a zombie, within 5 s.
 wait_gone() {
 	local i
