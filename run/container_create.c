@@ -968,14 +968,16 @@ int oci_container_create(const oci_runtime *rt, const oci_create_opts *opts, int
 	ns_plan_release(&ns);
 	if (ret == 0)
 		ret = serve_init(&c, err);
+	/* an OOM kill is the init's only while it sets itself up: after that it is the
+	 * container's own, and a later failure is not explained by it */
+	if (ret < 0 && !c.finished)
+		explain_oom(&c, err);
 	if (ret == 0 && opts->pid_file)
 		ret = oci_process_write_pid_file(opts->pid_file, c.pid, err);
 	if (ret == 0)
 		ret = start_or_wait(&c, exit_status, err);
-	if (ret < 0 && !c.finished) {
-		explain_oom(&c, err);
+	if (ret < 0 && !c.finished)
 		rollback(&c);
-	}
 	creation_release(&c);
 	return ret;
 }
