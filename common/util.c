@@ -261,6 +261,14 @@ int64_t oci_now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* The one line a bounded lock wait ends with. */
+static int held_too_long(oci_error *err, const char *what, int64_t wait_ms)
+{
+	return oci_err(err, OCI_E_IO,
+		       "'%s' has been locked by another process for %lld s: try again", what,
+		       (long long)(wait_ms / 1000));
+}
+
 int oci_flock_wait(int fd, int64_t wait_ms, const char *what, oci_error *err)
 {
 	int64_t until = oci_now_ms() + wait_ms;
@@ -269,10 +277,7 @@ int oci_flock_wait(int fd, int64_t wait_ms, const char *what, oci_error *err)
 		if (e != EWOULDBLOCK && e != EINTR)
 			return oci_err_errno(err, e, "cannot lock '%s'", what);
 		if (oci_now_ms() >= until)
-			return oci_err(
-			    err, OCI_E_IO,
-			    "'%s' has been locked by another process for %lld s: try again", what,
-			    (long long)(wait_ms / 1000));
+			return held_too_long(err, what, wait_ms);
 		usleep(5000);
 	}
 	return 0;
@@ -293,11 +298,7 @@ int oci_lockfile_take(oci_lockfile *lk, int dirfd, const char *name, int64_t wai
 		if (fd < 0 && e == EACCES && fstatat(dirfd, name, &now, AT_SYMLINK_NOFOLLOW) == 0) {
 			/* another writer's (a shared directory), held: gone when it is done */
 			if (oci_now_ms() >= until)
-				return oci_err(
-				    err, OCI_E_IO,
-				    "'%s' has been locked by another process for %lld s: "
-				    "try again",
-				    what, (long long)(wait_ms / 1000));
+				return held_too_long(err, what, wait_ms);
 			usleep(5000);
 			continue;
 		}
@@ -313,11 +314,8 @@ int oci_lockfile_take(oci_lockfile *lk, int dirfd, const char *name, int64_t wai
 		int64_t left = until - oci_now_ms();
 		if (oci_flock_wait(fd, left > 0 ? left : 0, what, err) < 0) {
 			close(fd);
-			if (err && err->code == OCI_E_IO)
-				oci_err(
-				    err, OCI_E_IO,
-				    "'%s' has been locked by another process for %lld s: try again",
-				    what, (long long)(wait_ms / 1000));
+			if (err && err->code == OCI_E_IO) /* it counted only what was left */
+				held_too_long(err, what, wait_ms);
 			return -1;
 		}
 		if (!file || (fstatat(dirfd, name, &now, AT_SYMLINK_NOFOLLOW) == 0 &&
