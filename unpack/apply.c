@@ -504,6 +504,25 @@ static int extend_to_size(oci_unpack_root *r, struct archive_entry *e, int fd, o
 	return 0;
 }
 
+/* A block of an entry's data must lie within the file's size. libarchive hands a sparse
+ * entry's blocks at the offsets its map names and holds none of them to the size the entry
+ * declares (GNU.sparse.realsize, the old GNU header's): one byte mapped at 1 TiB made a file
+ * of 1 TiB from a one-byte entry, past --max-bytes, which extend_to_size holds the declared
+ * size to. Go's archive/tar (umoci, containerd) and GNU tar refuse such a map too. */
+static int check_block(oci_unpack_root *r, struct archive_entry *e, la_int64_t off, size_t size,
+		       oci_error *err)
+{
+	uint64_t limit = archive_entry_size_is_set(e) && archive_entry_size(e) >= 0
+			     ? (uint64_t)archive_entry_size(e)
+			     : r->opts->max_bytes;
+	if (off < 0 || (uint64_t)off > limit || size > limit - (uint64_t)off)
+		return oci_err(err, OCI_E_INVALID,
+			       "data at byte %lld is past the file's size of %llu bytes (a sparse "
+			       "map out of bounds)",
+			       (long long)off, (unsigned long long)limit);
+	return 0;
+}
+
 /* The rest of an entry's data, written through fd as it comes; end: what is written so far. */
 static int write_data(oci_unpack_root *r, struct archive *a, struct archive_entry *e, int fd,
 		      off_t end, oci_error *err)
@@ -517,7 +536,8 @@ static int write_data(oci_unpack_root *r, struct archive *a, struct archive_entr
 			break;
 		if (rc < ARCHIVE_WARN)
 			return oci_err_archive(err, a, "cannot read data");
-		if (write_block(fd, buf, size, off, err) < 0)
+		if (check_block(r, e, off, size, err) < 0 ||
+		    write_block(fd, buf, size, off, err) < 0)
 			return -1;
 		if (off + (off_t)size > end)
 			end = off + (off_t)size;
@@ -575,7 +595,8 @@ static int buffer_data(oci_unpack_root *r, struct archive *a, struct archive_ent
 		}
 		rc = write_block(fd, buf, filled, 0, err);
 		free(buf);
-		if (rc < 0 || write_block(fd, b, size, off, err) < 0)
+		if (rc < 0 || check_block(r, e, off, size, err) < 0 ||
+		    write_block(fd, b, size, off, err) < 0)
 			return -1;
 		off_t end = off + (off_t)size > (off_t)filled ? off + (off_t)size : (off_t)filled;
 		return write_data(r, a, e, fd, end, err) < 0 ? -1 : 0;
