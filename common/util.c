@@ -202,6 +202,17 @@ int oci_open_regular_at(int dirfd, const char *path, int flags, oci_error *err)
 	return oci_reopen_regular(pfd, path, err);
 }
 
+int oci_read_regular_at(int dirfd, const char *path, int flags, size_t max, char **out, size_t *len,
+			oci_error *err)
+{
+	cleanup_close int fd = oci_open_regular_at(dirfd, path, flags, err);
+	if (fd < 0)
+		return -1;
+	if (oci_read_fd(fd, max, out, len, err) < 0)
+		return oci_err_prefix(err, "'%s'", path);
+	return 0;
+}
+
 /* Writes data to a fresh temporary file beside dirfd/name; *tmp receives its name (tmp_size
  * bytes), *ino its inode and *keep (when not NULL) the open fd. Nothing is left on failure. */
 static int write_temp(int dirfd, const char *name, const void *data, size_t len, mode_t mode,

@@ -76,6 +76,11 @@ int oci_open_any_length(const char *path, int flags);
 int oci_reopen_regular(int pathfd, const char *what, oci_error *err);
 /* The same for dirfd/path (O_NOFOLLOW in flags: a symlink there is refused too). */
 int oci_open_regular_at(int dirfd, const char *path, int flags, oci_error *err);
+/* oci_read_file_at for a file that must be regular (same flags as oci_open_regular_at): for
+ * files in a directory someone else may write (a cache's), where a FIFO would block the read
+ * for ever. */
+int oci_read_regular_at(int dirfd, const char *path, int flags, size_t max, char **out, size_t *len,
+			oci_error *err);
 /* Write data to dirfd/name through a temporary file in the same directory, fsync'd, then
  * renamed over name: readers see the old or the new content, never a part. */
 int oci_write_file_atomic(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
