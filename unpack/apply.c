@@ -742,6 +742,30 @@ static int make_hardlink(oci_unpack_root *r, const char *hl, int pfd, const char
 	return 0;
 }
 
+/* A hard link carries no data: pax lets one have some, and readers disagree on what it means
+ * (libarchive's own extractor writes it into the target, GNU tar and Go's archive/tar, hence
+ * umoci and containerd, fail on the layer). Linking and dropping it gave the tree another
+ * reader of the same layer would not give: refused, as those peers do. */
+static int no_link_data(struct archive *a, const char *hl, oci_error *err)
+{
+	const void *buf;
+	size_t size;
+	la_int64_t off;
+	for (;;) {
+		int rc = archive_read_data_block(a, &buf, &size, &off);
+		if (rc == ARCHIVE_EOF)
+			return 0;
+		if (rc < ARCHIVE_WARN)
+			return oci_err_archive(err, a, "cannot read data");
+		if (size > 0)
+			return oci_err(
+			    err, OCI_E_INVALID,
+			    "a hard link to '%.200s%s' that carries data (peers refuse it, "
+			    "or write it into the target)",
+			    hl, strlen(hl) > 200 ? "..." : "");
+	}
+}
+
 /* As umoci --rootless does: an empty regular file stands in for a device node. */
 static int make_device_standin(oci_unpack_root *r, struct archive_entry *e, int pfd,
 			       const char *leaf, oci_error *err)
@@ -847,7 +871,8 @@ static int apply_entry(oci_unpack_root *r, struct archive *a, struct archive_ent
 	}
 
 	if (hl)
-		return make_hardlink(r, hl, pfd, leaf, path, err);
+		return no_link_data(a, hl, err) < 0 ? -1
+						    : make_hardlink(r, hl, pfd, leaf, path, err);
 	switch (archive_entry_filetype(e)) {
 	case AE_IFREG:
 		return make_file(r, a, e, pfd, leaf, path, err);

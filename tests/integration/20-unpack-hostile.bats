@@ -272,6 +272,11 @@ t.close()' alt.tar
 	refused d/d/d/d "too long"
 }
 
+@test "hostile: a hardlink that carries data is refused (libarchive writes it into the target, umoci and GNU tar fail)" {
+	hostile hardlink-with-data
+	refused h "a hard link to 'f' that carries data"
+}
+
 @test "hostile: a sparse map past the file's size (GNU 1.0, 0.1, old) is refused, not a 1 TiB file" {
 	# one byte mapped at 1 TiB in a file of 1 byte: libarchive hands the block at that
 	# offset; Go's archive/tar (umoci) and GNU tar refuse such a map

@@ -355,6 +355,17 @@ def c_hardlink_later(a):
     return tar(member("h", LNK, link="later"), member("later", data="later\n"))
 
 
+@case("hardlink-with-data", "tar",
+      "file 'f' 'original', then a pax hardlink 'h' -> 'f' carrying the data 'hacked' "
+      "(libarchive's extractor writes it into f, GNU tar and Go's archive/tar fail)")
+def c_hardlink_with_data(a):
+    recs = pax_record("size", "6")
+    h = header("h", LNK, 6, link="f")
+    return tar(member("f", data="original\n"),
+               header("PaxHeader", b"x", len(recs)) + recs + bytes(-len(recs) % 512),
+               h + b"hacked" + bytes(506))
+
+
 @case("hardlink-dir", "tar", "dir 'd/', then hardlink 'h' -> 'd'")
 def c_hardlink_dir(a):
     return tar(member("d/", DIR, mode=0o755), member("h", LNK, link="d"))
