@@ -252,7 +252,7 @@ static int manifest_read(int entryfd, manifest *m, bool header_only, oci_error *
 	memset(m, 0, sizeof(*m));
 	cleanup_free char *buf = NULL;
 	size_t len;
-	if (oci_read_file_at(entryfd, "manifest", MANIFEST_MAX, &buf, &len, err) < 0)
+	if (oci_read_regular_at(entryfd, "manifest", O_NOFOLLOW, MANIFEST_MAX, &buf, &len, err) < 0)
 		return -1;
 	char *p = buf, *end = buf + len, *nl;
 	size_t nl_count = 0, n_inodes = 0;
@@ -820,9 +820,18 @@ static int clone_node(clone_ctx *c, int sdir, int ddir, const char *name, const 
 	ssize_t recidx = -1;
 	int nx = 0;
 	if (S_ISREG(st->st_mode)) {
-		cleanup_close int sfd = openat(sdir, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		/* Only the file that was stat'ed (and checked against the manifest): a FIFO or a
+		 * device put under its name since then, which the cache's owner (only they can
+		 * write the cache) could do, is never opened for reading: it would block the
+		 * clone for ever, or act on being opened. */
+		struct stat now;
+		cleanup_close int sfd = oci_open_regular_at(sdir, name, O_NOFOLLOW, err);
 		if (sfd < 0)
-			return oci_err_errno(err, errno, "cannot open");
+			return -1;
+		if (fstat(sfd, &now) < 0)
+			return oci_err_errno(err, errno, "cannot stat");
+		if (now.st_dev != st->st_dev || now.st_ino != st->st_ino)
+			return oci_err(err, OCI_E_UNSAFE, "replaced while it was cloned");
 		bool owned = made_owned(c, st);
 		cleanup_close int dfd =
 		    openat(ddir, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
@@ -1198,7 +1207,7 @@ static bool note_dead(oci_treecache *t, const char *name)
 	cleanup_free char *buf = NULL;
 	size_t len;
 	oci_error e = OCI_ERROR_INIT;
-	if (oci_read_file_at(t->dirfd, name, 4096, &buf, &len, &e) < 0)
+	if (oci_read_regular_at(t->dirfd, name, O_NOFOLLOW, 4096, &buf, &len, &e) < 0)
 		return false;
 	return pid_gone(note_pid(buf, len));
 }
@@ -1513,11 +1522,12 @@ bool oci_treecache_claimed(oci_treecache *t, int outfd, const oci_digest *d)
 	if (t->dirfd < 0 || fstat(outfd, &out) < 0 || !S_ISFIFO(out.st_mode))
 		return false;
 	claim_name(&out, name, sizeof(name));
-	cleanup_close int fd = openat(t->dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	oci_error e = OCI_ERROR_INIT;
+	/* a FIFO under the note's name must not block the sender */
+	cleanup_close int fd = oci_open_regular_at(t->dirfd, name, O_NOFOLLOW, &e);
 	cleanup_free char *buf = NULL;
 	size_t len;
-	oci_error e = OCI_ERROR_INIT;
-	if (fd < 0 || fstat(fd, &in) < 0 || !S_ISREG(in.st_mode) || in.st_uid != geteuid() ||
+	if (fd < 0 || fstat(fd, &in) < 0 || in.st_uid != geteuid() ||
 	    oci_read_fd(fd, CLAIM_MAX, &buf, &len, &e) < 0)
 		return false;
 	char *end = buf + len, *p = buf + strlen(CLAIM_HEAD), *nl;

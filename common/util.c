@@ -202,10 +202,22 @@ int oci_open_regular_at(int dirfd, const char *path, int flags, oci_error *err)
 	return oci_reopen_regular(pfd, path, err);
 }
 
-static int write_replace(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
-			 bool sync, oci_error *err)
+int oci_read_regular_at(int dirfd, const char *path, int flags, size_t max, char **out, size_t *len,
+			oci_error *err)
 {
-	char tmp[4096];
+	cleanup_close int fd = oci_open_regular_at(dirfd, path, flags, err);
+	if (fd < 0)
+		return -1;
+	if (oci_read_fd(fd, max, out, len, err) < 0)
+		return oci_err_prefix(err, "'%s'", path);
+	return 0;
+}
+
+/* Writes data to a fresh temporary file beside dirfd/name; *tmp receives its name (tmp_size
+ * bytes), *ino its inode and *keep (when not NULL) the open fd. Nothing is left on failure. */
+static int write_temp(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
+		      bool sync, char *tmp, size_t tmp_size, ino_t *ino, int *keep, oci_error *err)
+{
 	const char *slash = strrchr(name, '/');
 	/* A fresh file of our own (O_EXCL, unpredictable name): in a directory others may write,
 	 * a file planted under the temporary name must not receive the data (auth.json's secrets)
@@ -216,29 +228,158 @@ static int write_replace(int dirfd, const char *name, const void *data, size_t l
 		if (getrandom(&r, sizeof(r), GRND_NONBLOCK) != (ssize_t)sizeof(r))
 			r = (unsigned int)time(NULL) ^ ((unsigned int)getpid() << 16) ^
 			    (unsigned int)tries;
-		int n = slash
-			    ? snprintf(tmp, sizeof(tmp), "%.*s/.tmp-%s.%d.%08x",
-				       (int)(slash - name), name, slash + 1, (int)getpid(), r)
-			    : snprintf(tmp, sizeof(tmp), ".tmp-%s.%d.%08x", name, (int)getpid(), r);
-		if (n < 0 || (size_t)n >= sizeof(tmp))
+		int n = slash ? snprintf(tmp, tmp_size, "%.*s/.tmp-%s.%d.%08x", (int)(slash - name),
+					 name, slash + 1, (int)getpid(), r)
+			      : snprintf(tmp, tmp_size, ".tmp-%s.%d.%08x", name, (int)getpid(), r);
+		if (n < 0 || (size_t)n >= tmp_size)
 			return oci_err(err, OCI_E_INVALID, "path too long: '%s'", name);
 		fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
 		if (fd < 0 && (errno != EEXIST || tries >= 16))
 			return oci_err_errno(err, errno, "cannot create '%s'", tmp);
 	}
 	cleanup_close int fdc = fd;
+	struct stat st;
 	if (oci_write_all(fdc, data, len, err) < 0 || fchmod(fdc, mode) < 0 ||
-	    (sync && fsync(fdc) < 0)) {
+	    (sync && fsync(fdc) < 0) || fstat(fdc, &st) < 0) {
 		if (!err || !err->code)
 			oci_err_errno(err, errno, "cannot write '%s'", tmp);
 		unlinkat(dirfd, tmp, 0);
 		return oci_err_prefix(err, "'%s'", name);
 	}
+	*ino = st.st_ino;
+	if (keep)
+		*keep = steal_fd(&fdc);
+	return 0;
+}
+
+static int write_replace(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
+			 bool sync, oci_error *err)
+{
+	char tmp[4096];
+	ino_t ino;
+	if (write_temp(dirfd, name, data, len, mode, sync, tmp, sizeof(tmp), &ino, NULL, err) < 0)
+		return -1;
 	if (renameat(dirfd, tmp, dirfd, name) < 0) {
 		int e = errno;
 		unlinkat(dirfd, tmp, 0);
 		return oci_err_errno(err, e, "cannot rename to '%s'", name);
 	}
+	return 0;
+}
+
+int oci_staged_file_write(oci_staged_file *f, int dirfd, const char *name, const void *data,
+			  size_t len, mode_t mode, oci_error *err)
+{
+	*f = (oci_staged_file)OCI_STAGED_FILE_INIT;
+	if (write_temp(dirfd, name, data, len, mode, false, f->tmp, sizeof(f->tmp), &f->ino, &f->fd,
+		       err) < 0)
+		return -1;
+	f->dirfd = dirfd;
+	f->name = name;
+	f->state = OCI_STAGED_WRITTEN;
+	return 0;
+}
+
+/* name still holds the file this run wrote (nobody put another there meanwhile; f->fd keeps
+ * its inode number from being reused) */
+static bool staged_ours(const oci_staged_file *f, const char *name)
+{
+	struct stat st;
+	return fstatat(f->dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && st.st_ino == f->ino &&
+	       S_ISREG(st.st_mode);
+}
+
+int oci_staged_file_swap(oci_staged_file *f, oci_error *err)
+{
+	if (f->state != OCI_STAGED_WRITTEN)
+		return 0;
+	if (renameat2(f->dirfd, f->tmp, f->dirfd, f->name, RENAME_NOREPLACE) == 0) {
+		f->state = OCI_STAGED_PLACED;
+		return 0;
+	}
+	int e = errno;
+	if (e == EEXIST) {
+		if (renameat2(f->dirfd, f->tmp, f->dirfd, f->name, RENAME_EXCHANGE) == 0) {
+			struct stat st;
+			int sr = fstatat(f->dirfd, f->tmp, &st, AT_SYMLINK_NOFOLLOW);
+			if (sr == 0 && !S_ISDIR(st.st_mode)) {
+				f->state = OCI_STAGED_EXCHANGED;
+				return 0;
+			}
+			/* a directory would not go away when kept: it goes back, as a rename over
+			 * it would have failed */
+			e = sr == 0 ? EISDIR : errno;
+			(void)renameat2(f->dirfd, f->tmp, f->dirfd, f->name, RENAME_EXCHANGE);
+		} else {
+			e = errno;
+		}
+	}
+	if (e == EINVAL || e == ENOSYS || e == EOPNOTSUPP) {
+		/* a filesystem without these flags: renamed into place when kept */
+		f->state = OCI_STAGED_LATE;
+		return 0;
+	}
+	unlinkat(f->dirfd, f->tmp, 0);
+	f->state = OCI_STAGED_NONE;
+	return oci_err_errno(err, e, "cannot rename to '%s'", f->name);
+}
+
+int oci_staged_file_keep(oci_staged_file *f, oci_error *err)
+{
+	int r = 0;
+	if (f->state == OCI_STAGED_EXCHANGED) {
+		unlinkat(f->dirfd, f->tmp, 0); /* the old content */
+	} else if (f->state == OCI_STAGED_LATE || f->state == OCI_STAGED_WRITTEN) {
+		if (renameat(f->dirfd, f->tmp, f->dirfd, f->name) < 0) {
+			r = oci_err_errno(err, errno, "cannot rename to '%s'", f->name);
+			unlinkat(f->dirfd, f->tmp, 0);
+		}
+	}
+	f->state = OCI_STAGED_NONE;
+	oci_closep(&f->fd);
+	f->fd = -1;
+	return r;
+}
+
+void oci_staged_file_undo(oci_staged_file *f)
+{
+	switch (f->state) {
+	case OCI_STAGED_NONE:
+		return;
+	case OCI_STAGED_WRITTEN:
+	case OCI_STAGED_LATE:
+		unlinkat(f->dirfd, f->tmp, 0);
+		break;
+	case OCI_STAGED_PLACED:
+		if (staged_ours(f, f->name))
+			unlinkat(f->dirfd, f->name, 0);
+		break;
+	case OCI_STAGED_EXCHANGED:
+		/* the old file back under its name, ours (now under the temporary name) gone */
+		if (staged_ours(f, f->name) &&
+		    renameat2(f->dirfd, f->tmp, f->dirfd, f->name, RENAME_EXCHANGE) == 0)
+			unlinkat(f->dirfd, f->tmp, 0);
+		break;
+	}
+	f->state = OCI_STAGED_NONE;
+	oci_closep(&f->fd);
+	f->fd = -1;
+}
+
+int oci_write_file_new(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
+		       oci_error *err)
+{
+	char tmp[4096];
+	ino_t ino;
+	if (write_temp(dirfd, name, data, len, mode, true, tmp, sizeof(tmp), &ino, NULL, err) < 0)
+		return -1;
+	int r = renameat2(dirfd, tmp, dirfd, name, RENAME_NOREPLACE);
+	if (r < 0 && (errno == EINVAL || errno == ENOSYS))
+		r = linkat(dirfd, tmp, dirfd, name, 0); /* a filesystem without the flag */
+	int e = errno;
+	unlinkat(dirfd, tmp, 0); /* after a link; after a rename, nothing is there */
+	if (r < 0 && e != EEXIST)
+		return oci_err_errno(err, e, "cannot create '%s'", name);
 	return 0;
 }
 
@@ -340,9 +481,23 @@ void oci_lockfile_drop(oci_lockfile *lk)
 	lk->fd = -1;
 }
 
-int oci_mkdir_p(const char *path, mode_t mode, oci_error *err)
+/* mkdir(buf) that is fine when it exists; the first one made is copied to *made */
+static int mkdir_step(const char *buf, mode_t mode, char **made, oci_error *err)
+{
+	if (mkdir(buf, mode) < 0)
+		return errno == EEXIST
+			   ? 0
+			   : oci_err_errno(err, errno, "cannot create directory '%s'", buf);
+	if (made && !*made && !(*made = oci_strdup(buf, err)))
+		return -1;
+	return 0;
+}
+
+int oci_mkdir_p_made(const char *path, mode_t mode, char **made, oci_error *err)
 {
 	char buf[4096];
+	if (made)
+		*made = NULL;
 	if (strlen(path) >= sizeof(buf))
 		return oci_err(err, OCI_E_INVALID, "path too long: '%s'", path);
 	strcpy(buf, path);
@@ -350,13 +505,16 @@ int oci_mkdir_p(const char *path, mode_t mode, oci_error *err)
 		if (*p != '/')
 			continue;
 		*p = '\0';
-		if (mkdir(buf, mode) < 0 && errno != EEXIST)
-			return oci_err_errno(err, errno, "cannot create directory '%s'", buf);
+		if (mkdir_step(buf, mode, made, err) < 0)
+			return -1;
 		*p = '/';
 	}
-	if (mkdir(buf, mode) < 0 && errno != EEXIST)
-		return oci_err_errno(err, errno, "cannot create directory '%s'", buf);
-	return 0;
+	return mkdir_step(buf, mode, made, err);
+}
+
+int oci_mkdir_p(const char *path, mode_t mode, oci_error *err)
+{
+	return oci_mkdir_p_made(path, mode, NULL, err);
 }
 
 static void dirframe_free(oci_dirframe *f)

@@ -76,15 +76,55 @@ int oci_open_any_length(const char *path, int flags);
 int oci_reopen_regular(int pathfd, const char *what, oci_error *err);
 /* The same for dirfd/path (O_NOFOLLOW in flags: a symlink there is refused too). */
 int oci_open_regular_at(int dirfd, const char *path, int flags, oci_error *err);
+/* oci_read_file_at for a file that must be regular (same flags as oci_open_regular_at): for
+ * files in a directory someone else may write (a cache's), where a FIFO would block the read
+ * for ever. */
+int oci_read_regular_at(int dirfd, const char *path, int flags, size_t max, char **out, size_t *len,
+			oci_error *err);
 /* Write data to dirfd/name through a temporary file in the same directory, fsync'd, then
  * renamed over name: readers see the old or the new content, never a part. */
 int oci_write_file_atomic(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
 			  oci_error *err);
+/* The same for a file that must not replace one of that name (another writer's, made
+ * meanwhile): 0 when it is there afterwards, whoever made it. */
+int oci_write_file_new(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
+		       oci_error *err);
 /* The same without the fsync, for a file whose neighbours are not synced either (oci-unpack's
  * bundle files: the tree beside them is not; forcing the journal for one small file costs
  * 10-30 ms on XFS after a clone), or that lasts one boot (oci-run's state files, --pid-file). */
 int oci_write_file_replace(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
 			   oci_error *err);
+/* A file replaced in steps, for a caller with more to do after it that must leave everything
+ * as it was should that fail (oci-unpack --bundle: config.json goes in place only with the
+ * rootfs): write puts the new content in a temporary file beside dirfd/name (no fsync; a
+ * failure leaves nothing); swap puts it in place and keeps the old file under the temporary
+ * name (RENAME_EXCHANGE; a directory at name is refused); then keep removes the old file, or
+ * undo puts it back and removes ours (only while name still holds ours). A filesystem without
+ * renameat2's flags gets the rename at keep instead (a failure there comes after the rest).
+ * Every step is a no-op once the file is kept or undone. dirfd and name are borrowed and must
+ * outlive f. */
+enum {
+	OCI_STAGED_NONE,
+	OCI_STAGED_WRITTEN,
+	OCI_STAGED_PLACED,
+	OCI_STAGED_EXCHANGED,
+	OCI_STAGED_LATE
+};
+typedef struct oci_staged_file {
+	int dirfd, fd, state;
+	const char *name;
+	ino_t ino;
+	char tmp[4096];
+} oci_staged_file;
+#define OCI_STAGED_FILE_INIT                                                                       \
+	{                                                                                          \
+		.dirfd = -1, .fd = -1, .state = OCI_STAGED_NONE                                    \
+	}
+int oci_staged_file_write(oci_staged_file *f, int dirfd, const char *name, const void *data,
+			  size_t len, mode_t mode, oci_error *err);
+int oci_staged_file_swap(oci_staged_file *f, oci_error *err);
+int oci_staged_file_keep(oci_staged_file *f, oci_error *err);
+void oci_staged_file_undo(oci_staged_file *f);
 /* The monotonic clock in milliseconds (timeouts, rates). */
 int64_t oci_now_ms(void);
 /* flock(fd, LOCK_EX), waiting at most wait_ms: whoever can open the file (or directory) can
@@ -116,6 +156,9 @@ void oci_lockfile_drop(oci_lockfile *lk);
 
 /* mkdir -p for a plain host path. */
 int oci_mkdir_p(const char *path, mode_t mode, oci_error *err);
+/* The same; *made receives (a new string) the first directory of path this call created, the
+ * top of what it made, or NULL when every one existed. */
+int oci_mkdir_p_made(const char *path, mode_t mode, char **made, oci_error *err);
 /* rm -rf below dirfd/name without following symlinks or crossing mount points. Iterative:
  * any depth, a bounded number of open fds. */
 int oci_remove_tree_at(int dirfd, const char *name, oci_error *err);

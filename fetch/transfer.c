@@ -40,11 +40,14 @@ enum { P_IDLE = 0, P_ACTIVE, P_RETRY, P_DONE };
 #define XFER_DIRECT (128u << 10)
 #define XFER_RECV   (1L << 20)
 
-size_t oci_xfer_plan_parts(int64_t size, uint64_t chunk)
+size_t oci_xfer_plan_parts(int64_t size, uint64_t chunk, uint64_t *part_len)
 {
+	*part_len = size > 0 ? (uint64_t)size : 0;
 	if (chunk == 0 || size <= 0 || (uint64_t)size <= 2 * chunk)
 		return 1;
-	return (size_t)(((uint64_t)size + chunk - 1) / chunk);
+	uint64_t least = ((uint64_t)size + OCI_XFER_MAX_PARTS - 1) / OCI_XFER_MAX_PARTS;
+	*part_len = chunk > least ? chunk : least;
+	return (size_t)(((uint64_t)size + *part_len - 1) / *part_len);
 }
 
 int oci_xfer_set_init(oci_xfer_set *s, oci_registry *reg, oci_cache *store, int jobs, size_t n,
@@ -387,7 +390,7 @@ static int xfer_begin(oci_xfer_set *s, oci_xfer *x, oci_error *err)
 	x->h = oci_hasher_new(x->digest.alg, err);
 	if (!x->h)
 		return -1;
-	size_t n = oci_xfer_plan_parts(x->size, s->chunk_size);
+	size_t n = oci_xfer_plan_parts(x->size, s->chunk_size, &x->part_len);
 	x->parts = oci_calloc(n, sizeof(*x->parts), err);
 	if (!x->parts)
 		return -1;
@@ -396,9 +399,9 @@ static int xfer_begin(oci_xfer_set *s, oci_xfer *x, oci_error *err)
 	for (size_t k = 0; k < n; k++) {
 		oci_xfer_part *p = &x->parts[k];
 		p->x = x;
-		p->start = k * s->chunk_size;
+		p->start = k * x->part_len;
 		p->len = n == 1 ? (uint64_t)x->size
-				: (k + 1 == n ? (uint64_t)x->size - p->start : s->chunk_size);
+				: (k + 1 == n ? (uint64_t)x->size - p->start : x->part_len);
 		p->ranged = n > 1;
 		oci_http_resp_init(&p->resp);
 	}

@@ -67,6 +67,7 @@ typedef struct oci_xfer {
 	oci_hasher *h;
 	uint64_t hashed; /* the hash has seen [0, hashed) */
 	oci_xfer_part *parts;
+	uint64_t part_len;    /* each part's length but the last one's */
 	size_t n_parts;	      /* planned */
 	size_t parts_enabled; /* 1 until the server has shown it honours Range */
 	bool range_ok;
@@ -116,6 +117,13 @@ int oci_xfer_run(oci_xfer_set *s, oci_error *err);
 int64_t oci_xfer_wait(oci_xfer_set *s, size_t i, uint64_t seen, bool *done);
 /* Consumer side: stop the downloads (the consumer failed). */
 void oci_xfer_cancel(oci_xfer_set *s);
-/* How blob sizes split into Range chunks: the number of parts (1: one plain GET). */
-size_t oci_xfer_plan_parts(int64_t size, uint64_t chunk_size);
+/* Parts a blob is split into at most: each costs some 16 KiB of memory whatever its length,
+ * and the size that decides how many there are is the manifest's (a hostile registry's): a
+ * layer claiming 1 TiB asked for 65536 parts at 16 MiB, 1 GiB of memory before any byte came.
+ * 256 parts is 4 GiB at 16 MiB chunks; a bigger blob gets longer parts. */
+#define OCI_XFER_MAX_PARTS 256
+/* How blob sizes split into Range chunks: the number of parts (1: one plain GET), each
+ * *part_len bytes long (the last one shorter): chunk_size, or more to stay within
+ * OCI_XFER_MAX_PARTS. */
+size_t oci_xfer_plan_parts(int64_t size, uint64_t chunk_size, uint64_t *part_len);
 #endif

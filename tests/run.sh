@@ -233,14 +233,20 @@ report() {
 	s=$(grep -acE '^ok [0-9]+ .*# skip' "$log" | tr -d ' ')
 	n=$(grep -acE '^not ok [0-9]+' "$log" | tr -d ' ')
 	plan=$(grep -aE '^1\.\.[0-9]+' "$log" | head -1 | cut -d. -f3)
-	# A file that died before finishing its plan counts its missing tests as failures.
+	# A file that died before finishing its plan counts its missing tests as failures; one
+	# that printed no plan, or ran no test (1..0: its tests are not seen as tests), counts as
+	# one failure (01-harness.bats shows each).
 	if [ -n "$plan" ] && [ $((p + n)) -lt "$plan" ]; then n=$((plan - p)); fi
-	if [ -z "$plan" ]; then n=$((n + 1)); fi
+	if [ -z "$plan" ] || [ "$plan" = 0 ]; then n=$((n + 1)); fi
 	passed=$((passed + p - s)); skipped=$((skipped + s)); failed=$((failed + n))
 	us=$((file_end[$1] - file_start[$1]))
 	files_us=$((files_us + us))
 	echo "integration $(basename "$f"): $((p - s)) passed, $n failed, $s skipped in $(secs $us) (cpu $(secs "${file_cpu[$1]}"), from +$(secs $((file_start[$1] - int_start))), ${slot_of[$1]} slot)"
 	if [ "$n" -gt 0 ]; then
+		if [ -z "$plan" ] || [ "$plan" = 0 ]; then
+			echo "  the file ran no test; its output:"
+			head -20 "$log" | sed 's/^/  /'
+		fi
 		grep -a -A15 -E '^not ok' "$log" | sed 's/^/  /' | head -80
 		failed_names+=("$f")
 	fi

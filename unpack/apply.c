@@ -504,6 +504,25 @@ static int extend_to_size(oci_unpack_root *r, struct archive_entry *e, int fd, o
 	return 0;
 }
 
+/* A block of an entry's data must lie within the file's size. libarchive hands a sparse
+ * entry's blocks at the offsets its map names and holds none of them to the size the entry
+ * declares (GNU.sparse.realsize, the old GNU header's): one byte mapped at 1 TiB made a file
+ * of 1 TiB from a one-byte entry, past --max-bytes, which extend_to_size holds the declared
+ * size to. Go's archive/tar (umoci, containerd) and GNU tar refuse such a map too. */
+static int check_block(oci_unpack_root *r, struct archive_entry *e, la_int64_t off, size_t size,
+		       oci_error *err)
+{
+	uint64_t limit = archive_entry_size_is_set(e) && archive_entry_size(e) >= 0
+			     ? (uint64_t)archive_entry_size(e)
+			     : r->opts->max_bytes;
+	if (off < 0 || (uint64_t)off > limit || size > limit - (uint64_t)off)
+		return oci_err(err, OCI_E_INVALID,
+			       "data at byte %lld is past the file's size of %llu bytes (a sparse "
+			       "map out of bounds)",
+			       (long long)off, (unsigned long long)limit);
+	return 0;
+}
+
 /* The rest of an entry's data, written through fd as it comes; end: what is written so far. */
 static int write_data(oci_unpack_root *r, struct archive *a, struct archive_entry *e, int fd,
 		      off_t end, oci_error *err)
@@ -517,7 +536,8 @@ static int write_data(oci_unpack_root *r, struct archive *a, struct archive_entr
 			break;
 		if (rc < ARCHIVE_WARN)
 			return oci_err_archive(err, a, "cannot read data");
-		if (write_block(fd, buf, size, off, err) < 0)
+		if (check_block(r, e, off, size, err) < 0 ||
+		    write_block(fd, buf, size, off, err) < 0)
 			return -1;
 		if (off + (off_t)size > end)
 			end = off + (off_t)size;
@@ -575,7 +595,8 @@ static int buffer_data(oci_unpack_root *r, struct archive *a, struct archive_ent
 		}
 		rc = write_block(fd, buf, filled, 0, err);
 		free(buf);
-		if (rc < 0 || write_block(fd, b, size, off, err) < 0)
+		if (rc < 0 || check_block(r, e, off, size, err) < 0 ||
+		    write_block(fd, b, size, off, err) < 0)
 			return -1;
 		off_t end = off + (off_t)size > (off_t)filled ? off + (off_t)size : (off_t)filled;
 		return write_data(r, a, e, fd, end, err) < 0 ? -1 : 0;
@@ -721,6 +742,30 @@ static int make_hardlink(oci_unpack_root *r, const char *hl, int pfd, const char
 	return 0;
 }
 
+/* A hard link carries no data: pax lets one have some, and readers disagree on what it means
+ * (libarchive's own extractor writes it into the target, GNU tar and Go's archive/tar, hence
+ * umoci and containerd, fail on the layer). Linking and dropping it gave the tree another
+ * reader of the same layer would not give: refused, as those peers do. */
+static int no_link_data(struct archive *a, const char *hl, oci_error *err)
+{
+	const void *buf;
+	size_t size;
+	la_int64_t off;
+	for (;;) {
+		int rc = archive_read_data_block(a, &buf, &size, &off);
+		if (rc == ARCHIVE_EOF)
+			return 0;
+		if (rc < ARCHIVE_WARN)
+			return oci_err_archive(err, a, "cannot read data");
+		if (size > 0)
+			return oci_err(
+			    err, OCI_E_INVALID,
+			    "a hard link to '%.200s%s' that carries data (peers refuse it, "
+			    "or write it into the target)",
+			    hl, strlen(hl) > 200 ? "..." : "");
+	}
+}
+
 /* As umoci --rootless does: an empty regular file stands in for a device node. */
 static int make_device_standin(oci_unpack_root *r, struct archive_entry *e, int pfd,
 			       const char *leaf, oci_error *err)
@@ -826,7 +871,8 @@ static int apply_entry(oci_unpack_root *r, struct archive *a, struct archive_ent
 	}
 
 	if (hl)
-		return make_hardlink(r, hl, pfd, leaf, path, err);
+		return no_link_data(a, hl, err) < 0 ? -1
+						    : make_hardlink(r, hl, pfd, leaf, path, err);
 	switch (archive_entry_filetype(e)) {
 	case AE_IFREG:
 		return make_file(r, a, e, pfd, leaf, path, err);

@@ -124,36 +124,38 @@ typedef struct cmd {
 	oci_unpack_opts opts;
 } cmd;
 
-/* name in the directory dfd (the bundle's, as the staging opened it) */
-static int write_file_at(int dfd, const char *dir, const char *name, const char *data, size_t len,
-			 oci_error *err)
+/* The JSON files an image run writes beside its rootfs (--image-config FILE, --bundle's
+ * image-config.json and config.json) are written under temporary names first and put in
+ * place with the rootfs (common/util.h's staged files): any failure up to the publish leaves
+ * the user's files of those names as they were. Not synced, as the tree beside them is not. */
+static int stage_bundle_file(oci_staged_file *f, int dfd, const char *dir, const char *name,
+			     const char *data, size_t len, oci_error *err)
 {
-	/* not synced, as the tree beside it is not */
-	if (oci_write_file_replace(dfd, name, data, len, 0644, err) < 0)
+	if (oci_staged_file_write(f, dfd, name, data, len, 0644, err) < 0)
 		return oci_err_prefix(err, "bundle '%s'", dir);
 	return 0;
 }
 
-static int write_file(const char *path, const char *data, size_t len, oci_error *err)
+/* --image-config PATH: *dfd receives PATH's directory, f the file staged in it. */
+static int stage_image_config(cmd *c, int *dfd, oci_staged_file *f, oci_error *err)
 {
-	cleanup_free char *copy = oci_strdup(path, err);
-	if (!copy)
+	const char *path = c->image_config;
+	cleanup_free char *dir = oci_strdup(path, err);
+	if (!dir)
 		return -1;
-	char *slash = strrchr(copy, '/');
-	const char *name = slash ? slash + 1 : copy;
-	const char *dir = slash ? (slash == copy ? "/" : copy) : ".";
+	char *slash = strrchr(dir, '/');
+	const char *name = slash ? path + (slash - dir) + 1 : path;
 	if (slash)
-		*slash = '\0';
-	cleanup_close int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0)
+		slash[slash == dir ? 1 : 0] = '\0';
+	*dfd = open(slash ? dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (*dfd < 0)
 		return oci_err_errno(err, errno, "cannot open directory of '%s'", path);
-	/* not synced, as the tree beside it is not */
-	return oci_write_file_replace(dfd, name, data, len, 0644, err);
+	return oci_staged_file_write(f, *dfd, name, c->in.config_blob, c->in.config_len, 0644, err);
 }
 
 /* --bundle: DIR/config.json from runc's defaults and the image config (common/spec.c); dfd is
  * DIR. */
-static int write_bundle_config(cmd *c, int dfd, int rootfd, oci_error *err)
+static int stage_bundle_config(cmd *c, int dfd, int rootfd, oci_staged_file *f, oci_error *err)
 {
 	cleanup_json json_t *img =
 	    oci_json_loadb(c->in.config_blob, c->in.config_len, OCI_JSON_MAX_SIZE,
@@ -169,7 +171,7 @@ static int write_bundle_config(cmd *c, int dfd, int rootfd, oci_error *err)
 	cleanup_free char *text = oci_json_dump_pretty(spec, err);
 	if (!text)
 		return -1;
-	return write_file_at(dfd, c->bundle, "config.json", text, strlen(text), err);
+	return stage_bundle_file(f, dfd, c->bundle, "config.json", text, strlen(text), err);
 }
 
 static double mono_secs(void)
@@ -412,36 +414,39 @@ static int do_image(cmd *c, const char *dest, oci_error *err)
 	if (ret == 0)
 		oci_unpack_cache_end(&r);
 	progress_stop(&pg);
+	/* [0] --image-config's, [1] and [2] the bundle's image-config.json and config.json */
+	oci_staged_file files[3] = {OCI_STAGED_FILE_INIT, OCI_STAGED_FILE_INIT,
+				    OCI_STAGED_FILE_INIT};
+	cleanup_close int icdir = -1;
 	if (ret == 0 && c->image_config)
-		ret = write_file(c->image_config, c->in.config_blob, c->in.config_len, err);
-	bool wrote_image_config = false, wrote_config = false;
+		ret = stage_image_config(c, &icdir, &files[0], err);
 	if (ret == 0 && c->bundle) {
-		ret = write_file_at(bundlefd, c->bundle, "image-config.json", c->in.config_blob,
-				    c->in.config_len, err);
-		wrote_image_config = ret == 0;
+		ret = stage_bundle_file(&files[1], bundlefd, c->bundle, "image-config.json",
+					c->in.config_blob, c->in.config_len, err);
 		if (ret == 0)
-			ret = write_bundle_config(c, bundlefd, st.rootfd, err);
-		wrote_config = wrote_image_config && ret == 0;
+			ret = stage_bundle_config(c, bundlefd, st.rootfd, &files[2], err);
 	}
+	for (size_t i = 0; ret == 0 && i < ARRAY_SIZE(files); i++)
+		if ((ret = oci_staged_file_swap(&files[i], err)) < 0 && i > 0)
+			oci_err_prefix(err, "bundle '%s'", c->bundle);
 	if (ret == 0)
 		ret = oci_unpack_stage_publish(&st, err);
+	for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
+		if (ret < 0)
+			oci_staged_file_undo(&files[i]);
+		else if ((ret = oci_staged_file_keep(&files[i], err)) < 0 && i > 0)
+			oci_err_prefix(err, "bundle '%s'", c->bundle);
+	}
 	if (ret == 0 && !c->quiet && isatty(STDERR_FILENO))
 		summary(c, &r, dest, t0);
 	oci_unpack_cache_detach(&r);
 	oci_unpack_root_release(&r);
 	oci_unpack_stage_abort(&st);
-	if (ret < 0 && c->bundle) {
-		/* leave the bundle directory as it was: what this run wrote goes, files of the
-		 * same names that were there before it (a bundle being refilled) stay */
+	if (ret < 0 && made_bundle) {
+		/* a bundle directory this run made goes too when it holds nothing (no rootfs) */
 		struct stat sb;
-		if (fstatat(bundlefd, "rootfs", &sb, AT_SYMLINK_NOFOLLOW) < 0) {
-			if (wrote_image_config)
-				unlinkat(bundlefd, "image-config.json", 0);
-			if (wrote_config)
-				unlinkat(bundlefd, "config.json", 0);
-			if (made_bundle)
-				rmdir(c->bundle);
-		}
+		if (fstatat(bundlefd, "rootfs", &sb, AT_SYMLINK_NOFOLLOW) < 0)
+			rmdir(c->bundle);
 	}
 	return ret;
 }

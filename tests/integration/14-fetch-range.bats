@@ -60,6 +60,23 @@ big_gets() {
 	fi
 }
 
+@test "attack: a layer whose descriptor claims 1 TiB is planned in at most 256 parts: memory does not follow the claim" {
+	# the 40 MiB layer's descriptor says 1 TiB: 65536 parts of 16 MiB took 1 GiB of memory
+	# (16 KiB each) before any byte came; 256 longer parts take 4 MiB
+	curl -fsS -H 'Accept: application/vnd.oci.image.manifest.v1+json' \
+		"$REGISTRY_URL/v2/test/big/manifests/v1" | jq -c '.layers[-1].size = 1099511627776' >"$T/huge.json"
+	registry_put_manifest test/big huge "$T/huge.json"
+	run /usr/bin/time -f %M -o "$T/rss" timeout 120 "$OCI_FETCH" --no-cache -o "$T/lay" \
+		"$REGISTRY/test/big:huge"
+	assert_failure
+	assert_one_line_error oci-fetch
+	assert_output_contains "layer 2/2"
+	[ ! -e "$T/lay/blobs/sha256/${BIG#sha256:}" ]
+	if ! nm "$OCI_FETCH" 2>/dev/null | grep -q __asan_init; then
+		[ "$(tail -1 "$T/rss")" -lt $((64 * 1024)) ]
+	fi
+}
+
 @test "--chunk-size: the chunks of one blob are downloaded concurrently, into a layout too" {
 	proxy_start --delay 300
 	"$OCI_FETCH" --no-cache --jobs 4 --chunk-size 8M -o "$T/lay" "$PROXY/test/big:v1"

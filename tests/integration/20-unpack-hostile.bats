@@ -272,6 +272,36 @@ t.close()' alt.tar
 	refused d/d/d/d "too long"
 }
 
+@test "hostile: a hardlink that carries data is refused (libarchive writes it into the target, umoci and GNU tar fail)" {
+	hostile hardlink-with-data
+	refused h "a hard link to 'f' that carries data"
+}
+
+@test "hostile: a sparse map past the file's size (GNU 1.0, 0.1, old) is refused, not a 1 TiB file" {
+	# one byte mapped at 1 TiB in a file of 1 byte: libarchive hands the block at that
+	# offset; Go's archive/tar (umoci) and GNU tar refuse such a map
+	for c in 10 01 old; do
+		hostile sparse-past-size-$c
+		refused f "data at byte 1099511627776 is past the file's size of 1 bytes"
+	done
+	# honest sparse files (GNU tar's formats) keep their holes and bytes
+	mkdir src
+	truncate -s 4M src/f
+	printf data | dd of=src/f bs=1 seek=1048576 conv=notrunc status=none
+	printf end | dd of=src/f bs=1 seek=$((4 * 1024 * 1024 - 3)) conv=notrunc status=none
+	for f in gnu posix:0.0 posix:0.1 posix:1.0; do
+		rm -rf L rootfs
+		v=()
+		[ "$f" = gnu ] || v=(--sparse-version="${f#*:}")
+		tar --format="${f%%:*}" --sparse "${v[@]}" -C src -cf - f | gzip >sparse.tar.gz
+		python3 "$MKIMAGE" L --layer-blob sparse.tar.gz --no-base >/dev/null
+		run "$OCI_UNPACK" --layout L rootfs
+		assert_success
+		cmp rootfs/f src/f
+		[ "$(du -k rootfs/f | cut -f1)" -lt 1024 ]
+	done
+}
+
 @test "hostile: a damaged header block between entries is refused in one line, not applied as an empty entry" {
 	# libarchive skips the block (ARCHIVE_RETRY) and hands over an empty entry; Go's
 	# archive/tar (umoci) refuses such a layer too

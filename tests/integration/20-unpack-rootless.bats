@@ -20,6 +20,23 @@ as_nobody() {
 	setpriv --reuid=65534 --regid=65534 --clear-groups "$@"
 }
 
+# The unpack into bundle b reading in.fifo: its first 20000 bytes of w/img.tar (the fifo held
+# open as fd 7), then a wait until it has made its staging directory; feed_rest ends it.
+feed_until_staging() {
+	exec 7>in.fifo
+	head -c 20000 w/img.tar >&7
+	for _ in $(seq 1 200); do
+		compgen -G 'b/.rootfs.oci-unpack-*' >/dev/null && break
+		sleep 0.05
+	done
+	compgen -G 'b/.rootfs.oci-unpack-*' >/dev/null
+}
+
+feed_rest() {
+	tail -c +20001 w/img.tar >&7
+	exec 7>&-
+}
+
 @test "rootless: an unprivileged unpack equals umoci unpack --rootless" {
 	require_root
 	require_cmd setpriv umoci getfattr
@@ -98,6 +115,40 @@ as_nobody() {
 	[ ! -e nb ]
 }
 
+@test "bundle: a publish that fails after the image verified keeps the bundle's config.json, image-config.json and the --image-config file as they were" {
+	# a bundle being refilled into its empty rootfs, which a second run fills meanwhile: the
+	# rename of the staged rootfs fails at the very end, after the JSON files were written
+	mkdir -p b/rootfs
+	echo '{"mine":1}' >b/config.json
+	echo '{"img":1}' >b/image-config.json
+	echo '{"ic":1}' >ic.json
+	mkfifo in.fifo
+	"$OCI_UNPACK" --bundle b --image-config ic.json -i in.fifo 2>err &
+	pid=$!
+	feed_until_staging
+	touch b/rootfs/other-run
+	feed_rest
+	rc=0
+	wait "$pid" || rc=$?
+	[ "$rc" -ne 0 ]
+	run cat err
+	assert_one_line_error oci-unpack
+	assert_output_contains "is no longer empty"
+	[ "$(cat b/config.json)" = '{"mine":1}' ]
+	[ "$(cat b/image-config.json)" = '{"img":1}' ]
+	[ "$(cat ic.json)" = '{"ic":1}' ]
+	[ "$(ls -A b | sort | tr '\n' ' ')" = "config.json image-config.json rootfs " ]
+	[ "$(ls -A b/rootfs)" = other-run ]
+	[ -z "$(ls -A | grep -v '^\(b\|w\|ic.json\|in.fifo\|err\)$')" ]
+	# the same refill succeeds once the rootfs is empty again, replacing all three
+	rm b/rootfs/other-run
+	run "$OCI_UNPACK" --bundle b --image-config ic.json -i w/img.tar
+	assert_success
+	jq -e '.root.path == "rootfs"' b/config.json >/dev/null
+	jq -e '.rootfs.diff_ids | length > 1' b/image-config.json ic.json >/dev/null
+	[ "$(ls -A b | sort | tr '\n' ' ')" = "config.json image-config.json rootfs " ]
+}
+
 @test "attack: the bundle directory swapped for a symlink while the image arrives: config.json stays beside the rootfs, nothing goes through the link" {
 	# whoever can rename in DIR's parent swaps DIR mid-unpack: the rootfs went to the
 	# directory the staging had opened, config.json and image-config.json to DIR's path again
@@ -105,17 +156,10 @@ as_nobody() {
 	mkfifo in.fifo
 	"$OCI_UNPACK" --bundle b -i in.fifo &
 	pid=$!
-	exec 7>in.fifo
-	head -c 20000 w/img.tar >&7
-	for _ in $(seq 1 200); do
-		compgen -G 'b/.rootfs.oci-unpack-*' >/dev/null && break
-		sleep 0.05
-	done
-	compgen -G 'b/.rootfs.oci-unpack-*' >/dev/null
+	feed_until_staging
 	mv b b.real
 	ln -s "$PWD/elsewhere" b
-	tail -c +20001 w/img.tar >&7
-	exec 7>&-
+	feed_rest
 	wait "$pid"
 	[ -x b.real/rootfs/bin/busybox ]
 	jq -e '.root.path == "rootfs"' b.real/config.json >/dev/null

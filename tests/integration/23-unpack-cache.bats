@@ -135,6 +135,69 @@ entry() { ls "$C/rootfs" | grep -E '^[0-9a-f]{64}$'; }
 	assert_success
 }
 
+@test "attack: a FIFO swapped in for a cached file after its check neither hangs the clone nor is read; the tree is dropped, the image unpacked afresh" {
+	require_cmd cc
+	run "$OCI_UNPACK" --cache="$C" r1 <"$BATS_FILE_TMPDIR/b.tar"
+	assert_success
+	# the cache's owner (only they can write it) renames a FIFO over etc/layer in the window
+	# between the clone's stat and its open: a preloaded openat does it at that very moment
+	cat >shim.c <<'EOF'
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+static int done;
+static void swap_in_fifo(int dirfd, const char *name)
+{
+	char link[64], dir[4096], to[8192];
+	if (done || strcmp(name, "layer"))
+		return;
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", dirfd);
+	ssize_t n = readlink(link, dir, sizeof(dir) - 1);
+	if (n < 0)
+		return;
+	dir[n] = '\0';
+	if (!strstr(dir, "/cache/rootfs/"))
+		return;
+	done = 1;
+	snprintf(to, sizeof(to), "%s/%s", dir, name);
+	rename(getenv("SWAP_FIFO"), to);
+}
+int openat(int dirfd, const char *name, int flags, ...)
+{
+	static int (*real)(int, const char *, int, ...);
+	va_list ap;
+	va_start(ap, flags);
+	int mode = (flags & O_CREAT) ? va_arg(ap, int) : 0;
+	va_end(ap);
+	if (!(flags & (O_CREAT | O_WRONLY | O_RDWR)))
+		swap_in_fifo(dirfd, name);
+	if (!real)
+		real = (int (*)(int, const char *, int, ...))dlsym(RTLD_NEXT, "openat");
+	return real(dirfd, name, flags, mode);
+}
+int openat64(int dirfd, const char *name, int flags, ...) __attribute__((alias("openat")));
+EOF
+	cc -shared -fPIC -o shim.so shim.c -ldl
+	mkfifo fifo
+	SWAP_FIFO=$PWD/fifo LD_PRELOAD=$PWD/shim.so run timeout -k 5 20 "$OCI_UNPACK" --cache="$C" --debug r2 <"$BATS_FILE_TMPDIR/b.tar"
+	assert_success
+	[ ! -e fifo ] # it was swapped in
+	assert_output_contains "etc/layer"
+	assert_output_contains "not a regular file"
+	assert_output_contains "unpacking afresh"
+	[[ "$output" != *"layers cloned"* ]]
+	run "$TREECMP" --mtime "$BATS_FILE_TMPDIR/fresh-b" r2
+	assert_success
+	# the tree holding the FIFO is gone from the cache (the fresh one stored in its place)
+	[ -z "$(find "$C/rootfs" -path '*/etc/layer' -type p)" ]
+	[ -f "$C/rootfs/$(entry)/tree/etc/layer" ]
+}
+
 @test "cache: a big tree is cloned by several threads, equal to a fresh unpack on XFS and on a copy; a change deep in it is still caught" {
 	[ "$(nproc)" -ge 2 ] || skip "one CPU: the clone runs in one thread"
 	require_cmd mkfs.xfs

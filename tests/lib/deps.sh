@@ -47,7 +47,7 @@ fi
 	"${BUILD_PKGS[@]}" check libsubunit-dev
 	docker-registry busybox-static skopeo umoci runc crun bats hyperfine
 	jq curl openssl apache2-utils tmux iproute2 uidmap zstd python3 debootstrap clang-format zsh man-db
-	procps psmisc util-linux attr xfsprogs strace
+	procps psmisc util-linux attr xfsprogs strace time
 	clang libclang-rt-14-dev llvm
 	podman containerd slirp4netns catatonit
 	qemu-system-x86 linux-image-amd64 apparmor checkpolicy keyutils

@@ -355,6 +355,17 @@ def c_hardlink_later(a):
     return tar(member("h", LNK, link="later"), member("later", data="later\n"))
 
 
+@case("hardlink-with-data", "tar",
+      "file 'f' 'original', then a pax hardlink 'h' -> 'f' carrying the data 'hacked' "
+      "(libarchive's extractor writes it into f, GNU tar and Go's archive/tar fail)")
+def c_hardlink_with_data(a):
+    recs = pax_record("size", "6")
+    h = header("h", LNK, 6, link="f")
+    return tar(member("f", data="original\n"),
+               header("PaxHeader", b"x", len(recs)) + recs + bytes(-len(recs) % 512),
+               h + b"hacked" + bytes(506))
+
+
 @case("hardlink-dir", "tar", "dir 'd/', then hardlink 'h' -> 'd'")
 def c_hardlink_dir(a):
     return tar(member("d/", DIR, mode=0o755), member("h", LNK, link="d"))
@@ -441,6 +452,44 @@ def c_deep_name(a):
       "libarchive would skip the block and hand over an empty entry")
 def c_damaged_header(a):
     return tar(member("a", data="a\n"), b"garbage" + b"\x01" * 505, member("b", data="b\n"))
+
+
+def sparse_member(name, fmt, offset, realsize=1):
+    """A GNU sparse file NAME of REALSIZE bytes whose map holds one byte of data 'x' at
+    OFFSET: fmt "1.0" (the map at the start of the data), "0.1" (GNU.sparse.map) or "old"
+    (a GNU 'S' header). Nothing holds a map's offsets to the file's size but the reader."""
+    if fmt == "old":
+        h = bytearray(header(name, b"S", 1))
+        h[257:265] = b"ustar  \0"  # GNU magic
+        h[386:398] = b"\x80" + offset.to_bytes(11, "big")  # sp[0].offset, base-256
+        h[398:410] = octal(1, 12)  # sp[0].numbytes
+        h[483:495] = octal(realsize, 12)  # realsize
+        h[148:156] = b" " * 8
+        h[148:156] = b"%06o\0 " % sum(h)
+        return bytes(h) + b"x" + bytes(511)
+    recs = pax_record("GNU.sparse.realsize" if fmt == "1.0" else "GNU.sparse.size",
+                      str(realsize))
+    if fmt == "1.0":
+        recs += pax_record("GNU.sparse.major", "1") + pax_record("GNU.sparse.minor", "0")
+        recs += pax_record("GNU.sparse.name", name)
+        data = b"1\n%d\n1\n" % offset
+        data += bytes(-len(data) % 512) + b"x"
+        real = "GNUSparseFile.0/" + name
+    else:
+        recs += pax_record("GNU.sparse.major", "0") + pax_record("GNU.sparse.minor", "1")
+        recs += pax_record("GNU.sparse.name", name)
+        recs += pax_record("GNU.sparse.map", "%d,1" % offset)
+        data, real = b"x", name
+    return (header("PaxHeader", b"x", len(recs)) + recs + bytes(-len(recs) % 512)
+            + member(real, data=data))
+
+
+for _fmt in ("1.0", "0.1", "old"):
+    @case("sparse-past-size-" + _fmt.replace(".", ""), "tar",
+          "a GNU sparse %s file 'f' of 1 byte whose map puts its byte at 1 TiB (or --size): "
+          "a 1 TiB file from a 1-byte entry, past any --max-bytes" % _fmt)
+    def c_sparse_past_size(a, fmt=_fmt):
+        return tar(sparse_member("f", fmt, parse_size(a.size or "1T")))
 
 
 @case("long-names", "tar",

@@ -86,16 +86,37 @@ END_TEST
 
 START_TEST(range_plan)
 {
-	const uint64_t M = 1u << 20;
-	ck_assert_uint_eq(oci_xfer_plan_parts(0, 16 * M), 1);
-	ck_assert_uint_eq(oci_xfer_plan_parts((int64_t)(32 * M), 16 * M),
+	const uint64_t M = 1u << 20, T = 1ull << 40;
+	uint64_t len;
+	ck_assert_uint_eq(oci_xfer_plan_parts(0, 16 * M, &len), 1);
+	ck_assert_uint_eq(oci_xfer_plan_parts((int64_t)(32 * M), 16 * M, &len),
 			  1); /* not over twice the chunk */
-	ck_assert_uint_eq(oci_xfer_plan_parts((int64_t)(32 * M + 1), 16 * M), 3);
-	ck_assert_uint_eq(oci_xfer_plan_parts((int64_t)(40 * M), 16 * M), 3);
-	ck_assert_uint_eq(oci_xfer_plan_parts((int64_t)(48 * M), 16 * M), 3);
-	ck_assert_uint_eq(oci_xfer_plan_parts((int64_t)(1024 * M), 16 * M), 64);
-	ck_assert_uint_eq(oci_xfer_plan_parts((int64_t)(1024 * M), 0), 1); /* --chunk-size 0 */
-	ck_assert_uint_eq(oci_xfer_plan_parts(-1, 16 * M), 1);
+	ck_assert_uint_eq(len, 32 * M);
+	ck_assert_uint_eq(oci_xfer_plan_parts((int64_t)(32 * M + 1), 16 * M, &len), 3);
+	ck_assert_uint_eq(len, 16 * M);
+	ck_assert_uint_eq(oci_xfer_plan_parts((int64_t)(40 * M), 16 * M, &len), 3);
+	ck_assert_uint_eq(oci_xfer_plan_parts((int64_t)(48 * M), 16 * M, &len), 3);
+	ck_assert_uint_eq(oci_xfer_plan_parts((int64_t)(1024 * M), 16 * M, &len), 64);
+	ck_assert_uint_eq(len, 16 * M);
+	ck_assert_uint_eq(oci_xfer_plan_parts((int64_t)(1024 * M), 0, &len),
+			  1); /* --chunk-size 0 */
+	ck_assert_uint_eq(len, 1024 * M);
+	ck_assert_uint_eq(oci_xfer_plan_parts(-1, 16 * M, &len), 1);
+	/* a size the manifest claims: never more than OCI_XFER_MAX_PARTS parts, which cover it */
+	ck_assert_uint_eq(oci_xfer_plan_parts((int64_t)(4096 * M), 16 * M, &len), 256);
+	ck_assert_uint_eq(len, 16 * M);
+	ck_assert_uint_eq(oci_xfer_plan_parts((int64_t)T, 16 * M, &len), OCI_XFER_MAX_PARTS);
+	ck_assert_uint_eq(len, T / OCI_XFER_MAX_PARTS);
+	size_t n = oci_xfer_plan_parts((int64_t)T + 1, 16 * M, &len);
+	ck_assert_uint_le(n, OCI_XFER_MAX_PARTS);
+	ck_assert_uint_ge(n * len, T + 1);
+	ck_assert_uint_lt((n - 1) * len, T + 1);
+	n = oci_xfer_plan_parts(INT64_MAX, 1024, &len);
+	ck_assert_uint_le(n, OCI_XFER_MAX_PARTS);
+	ck_assert_uint_lt((n - 1) * len, (uint64_t)INT64_MAX);
+	ck_assert_uint_eq(oci_xfer_plan_parts((int64_t)(1024 * M), 1024, &len),
+			  256); /* --chunk-size 1K */
+	ck_assert_uint_eq(len, 4 * M);
 }
 END_TEST
 

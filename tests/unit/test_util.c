@@ -196,6 +196,66 @@ START_TEST(test_write_file_atomic)
 }
 END_TEST
 
+/* Staged files: nothing changes until the swap, the old file comes back on undo, goes on
+ * keep; a directory in the way is refused before anything moved. */
+START_TEST(test_staged_file)
+{
+	oci_error err = OCI_ERROR_INIT;
+	oci_staged_file f;
+	int dfd = open_tmpdir();
+	put("config.json", "old");
+	ck_assert_int_eq(oci_staged_file_write(&f, dfd, "config.json", "new", 3, 0644, &err), 0);
+	ck_assert_str_eq(get("config.json"), "old");
+	ck_assert_int_eq(count_entries("."), 2);
+	ck_assert_int_eq(oci_staged_file_swap(&f, &err), 0);
+	ck_assert_str_eq(get("config.json"), "new");
+	oci_staged_file_undo(&f);
+	ck_assert_str_eq(get("config.json"), "old");
+	ck_assert_int_eq(count_entries("."), 1);
+	oci_staged_file_undo(&f); /* a no-op once undone */
+	ck_assert_str_eq(get("config.json"), "old");
+
+	/* kept: the new content, the old one gone with its temporary name */
+	ck_assert_int_eq(oci_staged_file_write(&f, dfd, "config.json", "new", 3, 0644, &err), 0);
+	ck_assert_int_eq(oci_staged_file_swap(&f, &err), 0);
+	ck_assert_int_eq(oci_staged_file_keep(&f, &err), 0);
+	ck_assert_str_eq(get("config.json"), "new");
+	ck_assert_int_eq(count_entries("."), 1);
+
+	/* a file that did not exist: undo removes ours, but only while the name still holds it */
+	ck_assert_int_eq(oci_staged_file_write(&f, dfd, "fresh", "x", 1, 0644, &err), 0);
+	ck_assert_int_eq(oci_staged_file_swap(&f, &err), 0);
+	oci_staged_file_undo(&f);
+	ck_assert_int_eq(count_entries("."), 1);
+	ck_assert_int_eq(oci_staged_file_write(&f, dfd, "fresh", "x", 1, 0644, &err), 0);
+	ck_assert_int_eq(oci_staged_file_swap(&f, &err), 0);
+	ck_assert_int_eq(unlinkat(dfd, "fresh", 0), 0);
+	put("fresh", "someone else's");
+	oci_staged_file_undo(&f);
+	ck_assert_str_eq(get("fresh"), "someone else's");
+	ck_assert_int_eq(unlinkat(dfd, "fresh", 0), 0);
+
+	/* written but never swapped: undo leaves nothing */
+	ck_assert_int_eq(oci_staged_file_write(&f, dfd, "config.json", "other", 5, 0644, &err), 0);
+	oci_staged_file_undo(&f);
+	ck_assert_str_eq(get("config.json"), "new");
+	ck_assert_int_eq(count_entries("."), 1);
+
+	/* a directory at the name stays, and so does nothing else */
+	ck_assert_int_eq(mkdirat(dfd, "d", 0755), 0);
+	ck_assert_int_eq(oci_staged_file_write(&f, dfd, "d", "x", 1, 0644, &err), 0);
+	ck_assert_int_lt(oci_staged_file_swap(&f, &err), 0);
+	ck_assert_msg(strstr(err.msg, "'d'") && strstr(err.msg, "Is a directory"), "%s", err.msg);
+	struct stat st;
+	ck_assert_int_eq(fstatat(dfd, "d", &st, AT_SYMLINK_NOFOLLOW), 0);
+	ck_assert(S_ISDIR(st.st_mode));
+	ck_assert_int_eq(count_entries("."), 2);
+	oci_staged_file_undo(&f);
+	ck_assert_int_eq(count_entries("."), 2);
+	close(dfd);
+}
+END_TEST
+
 START_TEST(test_parse_size)
 {
 	static const struct {
@@ -614,6 +674,7 @@ static Suite *util_suite(void)
 	tcase_add_test(tc, test_read_fd_cap);
 	tcase_add_test(tc, test_flock_wait_bounded);
 	tcase_add_test(tc, test_write_file_atomic);
+	tcase_add_test(tc, test_staged_file);
 	tcase_add_test(tc, test_parse_size);
 	tcase_add_test(tc, test_parse_u64);
 	tcase_add_test(tc, test_remove_tree_stays_inside);
