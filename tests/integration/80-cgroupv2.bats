@@ -103,6 +103,23 @@ setup_file() {
 	[ -z "$output" ]
 }
 
+@test "a fork storm without a pid namespace: kill --all KILL or TERM, or delete --force, leave nothing alive" {
+	vm_test fork-storm
+	for how in kill term force; do
+		vm_cmd run-$how
+		assert_success
+		[ "$(vm_get before-$how)" -ge 100 ]
+		if [ $how != force ]; then
+			vm_cmd signal-$how
+			assert_success
+			vm_is left-$how 0
+		fi
+		vm_cmd delete-$how
+		assert_success
+		vm_is cgroup-after-$how ""
+	done
+}
+
 @test "delete --force kills a process in a cgroup below the container's and removes both" {
 	vm_test delete-force-nested
 	vm_cmd run
