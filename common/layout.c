@@ -5,10 +5,12 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "common/json.h"
+#include "common/log.h"
 #include "common/util.h"
 
 #define OCI_LAYOUT_FILE "{\"imageLayoutVersion\":\"1.0.0\"}"
@@ -23,13 +25,37 @@ int oci_layout_read_file(int dirfd, const char *name, size_t max, char **out, si
 	return 0;
 }
 
-int oci_layout_open(const char *path, bool create, oci_layout *l, oci_error *err)
+/* A writer's hold on the layout it opened: a shared flock on its oci-layout file, which a
+ * failed writer that made the layout's directory must turn exclusive before it removes that
+ * directory again (oci_layout_discard). A flock held exclusively by someone else (anyone who
+ * can read the file) delays the writer by at most a second: then it goes on without the hold
+ * (which only such a holder's own removal would have needed). */
+static int layout_hold(oci_layout *l, int dirfd, oci_error *err)
 {
-	memset(l, 0, sizeof(*l));
-	l->dirfd = -1;
-	if (create && oci_mkdir_p(path, 0755, err) < 0)
+	l->usefd = oci_open_regular_at(dirfd, "oci-layout", O_NOFOLLOW, err);
+	if (l->usefd < 0)
 		return -1;
-	cleanup_close int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	for (int64_t until = oci_now_ms() + 1000; flock(l->usefd, LOCK_SH | LOCK_NB) < 0;) {
+		if ((errno != EWOULDBLOCK && errno != EINTR) || oci_now_ms() >= until)
+			break;
+		usleep(5000);
+	}
+	return 0;
+}
+
+/* Whether dirfd's directory was removed (by a failed writer that had made it). */
+static bool layout_removed(int dirfd)
+{
+	struct stat st;
+	return dirfd >= 0 && fstat(dirfd, &st) == 0 && st.st_nlink == 0;
+}
+
+static int layout_open_once(const char *path, bool create, oci_layout *l, int *dirfd,
+			    oci_error *err)
+{
+	if (create && oci_mkdir_p_made(path, 0755, &l->made, err) < 0)
+		return -1;
+	int fd = *dirfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return oci_err_errno(err, errno, "cannot open layout '%s'", path);
 	cleanup_free char *ver = NULL;
@@ -41,8 +67,9 @@ int oci_layout_open(const char *path, bool create, oci_layout *l, oci_error *err
 			return oci_err(err, OCI_E_INVALID,
 				       "'%s' is not an OCI image layout (no oci-layout file)",
 				       path);
-		if (oci_write_file_atomic(fd, "oci-layout", OCI_LAYOUT_FILE,
-					  strlen(OCI_LAYOUT_FILE), 0644, err) < 0)
+		/* never over another writer's: its hold is on that file */
+		if (oci_write_file_new(fd, "oci-layout", OCI_LAYOUT_FILE, strlen(OCI_LAYOUT_FILE),
+				       0644, err) < 0)
 			return oci_err_prefix(err, "layout '%s'", path);
 	} else {
 		cleanup_json json_t *j =
@@ -54,30 +81,111 @@ int oci_layout_open(const char *path, bool create, oci_layout *l, oci_error *err
 			return oci_err(err, OCI_E_UNSUPPORTED,
 				       "layout '%s': unsupported imageLayoutVersion '%s'", path, v);
 	}
+	if (create && layout_hold(l, fd, err) < 0)
+		return oci_err_prefix(err, "layout '%s'", path);
 	if (faccessat(fd, "index.json", F_OK, AT_SYMLINK_NOFOLLOW) < 0) {
 		if (!create)
 			return oci_err(err, OCI_E_INVALID,
 				       "'%s' is not an OCI image layout (no index.json)", path);
-		if (oci_write_file_atomic(fd, "index.json", EMPTY_INDEX, strlen(EMPTY_INDEX), 0644,
-					  err) < 0)
+		/* never over another writer's, which may hold its tag already */
+		if (oci_write_file_new(fd, "index.json", EMPTY_INDEX, strlen(EMPTY_INDEX), 0644,
+				       err) < 0)
 			return oci_err_prefix(err, "layout '%s'", path);
 	}
 	if (create) {
 		if (mkdirat(fd, "blobs", 0755) < 0 && errno != EEXIST)
 			return oci_err_errno(err, errno, "cannot create '%s/blobs'", path);
 	}
+	if (layout_removed(fd))
+		return oci_err(err, OCI_E_IO, "layout '%s' was removed while it was opened", path);
+	struct stat st;
+	if (l->made && fstat(fd, &st) < 0)
+		return oci_err_errno(err, errno, "cannot stat layout '%s'", path);
+	if (l->made) {
+		l->made_dev = st.st_dev;
+		l->made_ino = st.st_ino;
+	}
 	l->path = oci_strdup(path, err);
 	if (!l->path)
 		return -1;
-	l->dirfd = steal_fd(&fd);
+	l->dirfd = fd;
+	*dirfd = -1;
 	return 0;
+}
+
+int oci_layout_open(const char *path, bool create, oci_layout *l, oci_error *err)
+{
+	for (int tries = 0;; tries++) {
+		memset(l, 0, sizeof(*l));
+		l->dirfd = l->usefd = -1;
+		int fd = -1;
+		int r = layout_open_once(path, create, l, &fd, err);
+		/* a writer that had made the directory failed and removed it meanwhile: this
+		 * writer makes it again */
+		bool again = r < 0 && create && tries < 3 && layout_removed(fd);
+		if (fd >= 0)
+			close(fd);
+		if (r == 0)
+			return 0;
+		oci_layout_release(l);
+		if (!again)
+			return -1;
+		oci_err_clear(err);
+	}
+}
+
+void oci_layout_discard(oci_layout *l)
+{
+	if (!l->made || l->usefd < 0 || l->dirfd < 0)
+		return;
+	/* another writer holds the layout too: it is theirs as well now */
+	if (flock(l->usefd, LOCK_EX | LOCK_NB) < 0) {
+		log_debug("layout '%s': in use by another process: kept", l->path);
+		return;
+	}
+	cleanup_free char *dir = oci_strdup(l->path, NULL);
+	if (!dir)
+		return;
+	size_t n = strlen(dir), top = strlen(l->made);
+	while (n > 1 && dir[n - 1] == '/')
+		dir[--n] = '\0';
+	/* the layout's directory with all in it, then each parent up to the first one this run
+	 * made while it is empty (a parent another pull put its layout in stays) */
+	for (bool first = true;; first = false) {
+		struct stat st;
+		bool last = strlen(dir) <= top;
+		char *slash = strrchr(dir, '/');
+		const char *name = slash ? slash + 1 : dir;
+		const char *parent = !slash ? "." : slash == dir ? "/" : dir;
+		if (slash && slash != dir)
+			*slash = '\0';
+		cleanup_close int pfd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		oci_error e = OCI_ERROR_INIT;
+		if (pfd < 0)
+			return;
+		if (first) {
+			/* the directory this run made, not one put under its name since */
+			if (fstatat(pfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+			    st.st_dev != l->made_dev || st.st_ino != l->made_ino ||
+			    oci_remove_tree_at(pfd, name, &e) < 0)
+				return;
+		} else if (unlinkat(pfd, name, AT_REMOVEDIR) < 0) {
+			return;
+		}
+		if (last || !slash || slash == dir)
+			return;
+	}
 }
 
 void oci_layout_release(oci_layout *l)
 {
 	if (l->dirfd >= 0)
 		close(l->dirfd);
-	l->dirfd = -1;
+	if (l->usefd >= 0)
+		close(l->usefd);
+	l->dirfd = l->usefd = -1;
+	free(l->made);
+	l->made = NULL;
 	free(l->path);
 	l->path = NULL;
 }

@@ -9,6 +9,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "common/digest.h"
 #include "common/error.h"
@@ -17,6 +18,10 @@
 typedef struct oci_layout {
 	int dirfd;
 	char *path;
+	int usefd;	/* a writer's: its oci-layout, flock'ed shared while open */
+	char *made;	/* the first directory of path the open made, or NULL */
+	dev_t made_dev; /* the layout's directory, when made */
+	ino_t made_ino;
 } oci_layout;
 
 /* Open a layout; with create, make the directory, oci-layout and an empty index.json if absent.
@@ -26,6 +31,9 @@ typedef struct oci_layout {
 int oci_layout_read_file(int dirfd, const char *name, size_t max, char **out, size_t *len,
 			 oci_error *err);
 int oci_layout_open(const char *path, bool create, oci_layout *l, oci_error *err);
+/* A failed writer's undo: the layout's directory (and the parents the open made), when the
+ * open made it and no other writer has it open; else nothing. Call before release. */
+void oci_layout_discard(oci_layout *l);
 void oci_layout_release(oci_layout *l);
 
 /* Whether the layout holds blob d as it should: a regular file of that size (size < 0: any)

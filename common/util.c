@@ -366,6 +366,23 @@ void oci_staged_file_undo(oci_staged_file *f)
 	f->fd = -1;
 }
 
+int oci_write_file_new(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
+		       oci_error *err)
+{
+	char tmp[4096];
+	ino_t ino;
+	if (write_temp(dirfd, name, data, len, mode, true, tmp, sizeof(tmp), &ino, NULL, err) < 0)
+		return -1;
+	int r = renameat2(dirfd, tmp, dirfd, name, RENAME_NOREPLACE);
+	if (r < 0 && (errno == EINVAL || errno == ENOSYS))
+		r = linkat(dirfd, tmp, dirfd, name, 0); /* a filesystem without the flag */
+	int e = errno;
+	unlinkat(dirfd, tmp, 0); /* after a link; after a rename, nothing is there */
+	if (r < 0 && e != EEXIST)
+		return oci_err_errno(err, e, "cannot create '%s'", name);
+	return 0;
+}
+
 int oci_write_file_atomic(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
 			  oci_error *err)
 {
@@ -464,9 +481,23 @@ void oci_lockfile_drop(oci_lockfile *lk)
 	lk->fd = -1;
 }
 
-int oci_mkdir_p(const char *path, mode_t mode, oci_error *err)
+/* mkdir(buf) that is fine when it exists; the first one made is copied to *made */
+static int mkdir_step(const char *buf, mode_t mode, char **made, oci_error *err)
+{
+	if (mkdir(buf, mode) < 0)
+		return errno == EEXIST
+			   ? 0
+			   : oci_err_errno(err, errno, "cannot create directory '%s'", buf);
+	if (made && !*made && !(*made = oci_strdup(buf, err)))
+		return -1;
+	return 0;
+}
+
+int oci_mkdir_p_made(const char *path, mode_t mode, char **made, oci_error *err)
 {
 	char buf[4096];
+	if (made)
+		*made = NULL;
 	if (strlen(path) >= sizeof(buf))
 		return oci_err(err, OCI_E_INVALID, "path too long: '%s'", path);
 	strcpy(buf, path);
@@ -474,13 +505,16 @@ int oci_mkdir_p(const char *path, mode_t mode, oci_error *err)
 		if (*p != '/')
 			continue;
 		*p = '\0';
-		if (mkdir(buf, mode) < 0 && errno != EEXIST)
-			return oci_err_errno(err, errno, "cannot create directory '%s'", buf);
+		if (mkdir_step(buf, mode, made, err) < 0)
+			return -1;
 		*p = '/';
 	}
-	if (mkdir(buf, mode) < 0 && errno != EEXIST)
-		return oci_err_errno(err, errno, "cannot create directory '%s'", buf);
-	return 0;
+	return mkdir_step(buf, mode, made, err);
+}
+
+int oci_mkdir_p(const char *path, mode_t mode, oci_error *err)
+{
+	return oci_mkdir_p_made(path, mode, NULL, err);
 }
 
 static void dirframe_free(oci_dirframe *f)

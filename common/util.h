@@ -85,6 +85,10 @@ int oci_read_regular_at(int dirfd, const char *path, int flags, size_t max, char
  * renamed over name: readers see the old or the new content, never a part. */
 int oci_write_file_atomic(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
 			  oci_error *err);
+/* The same for a file that must not replace one of that name (another writer's, made
+ * meanwhile): 0 when it is there afterwards, whoever made it. */
+int oci_write_file_new(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
+		       oci_error *err);
 /* The same without the fsync, for a file whose neighbours are not synced either (oci-unpack's
  * bundle files: the tree beside them is not; forcing the journal for one small file costs
  * 10-30 ms on XFS after a clone), or that lasts one boot (oci-run's state files, --pid-file). */
@@ -152,6 +156,9 @@ void oci_lockfile_drop(oci_lockfile *lk);
 
 /* mkdir -p for a plain host path. */
 int oci_mkdir_p(const char *path, mode_t mode, oci_error *err);
+/* The same; *made receives (a new string) the first directory of path this call created, the
+ * top of what it made, or NULL when every one existed. */
+int oci_mkdir_p_made(const char *path, mode_t mode, char **made, oci_error *err);
 /* rm -rf below dirfd/name without following symlinks or crossing mount points. Iterative:
  * any depth, a bounded number of open fds. */
 int oci_remove_tree_at(int dirfd, const char *name, oci_error *err);

@@ -870,6 +870,9 @@ int oci_pull(const oci_pull_opts *o, oci_error *err)
 		summary(&p, t0);
 	ret = 0;
 out:
+	/* a layout this run made goes again: a failed pull leaves nothing behind */
+	if (ret < 0 && p.layout_open)
+		oci_layout_discard(&p.layout);
 	pull_release(&p);
 	oci_policy_release(&pol);
 	oci_regconf_release(&rc);

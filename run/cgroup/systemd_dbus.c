@@ -5,6 +5,7 @@
 #include "run/cgroup/systemd_dbus.h"
 
 #include <dlfcn.h>
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -105,6 +106,7 @@ struct sd_prop {
 	char *s;
 	uint8_t *bytes; /* a byte array when set */
 	size_t n;
+	char *annotation; /* the org.systemd.property.* annotation it came from, or NULL */
 };
 
 struct oci_sd_props {
@@ -121,6 +123,62 @@ static int sd_fail(const oci_sd_bus *b, const char *what, const sd_bus_error *e,
 		       ? OCI_E_EXISTS
 		       : OCI_E_IO;
 	return oci_err(err, code, "systemd unit '%s': %s: %s", b->unit, what, msg);
+}
+
+/* NAME as a word of systemd's message ("Cannot set property NAME, or unknown property.") */
+static bool names_prop(const char *msg, const char *name)
+{
+	size_t n = strlen(name);
+	for (const char *h = msg; (h = strstr(h, name)); h++) {
+		bool start = h == msg || !isalnum((unsigned char)h[-1]);
+		if (start && !isalnum((unsigned char)h[n]))
+			return true;
+	}
+	return false;
+}
+
+/* systemd refused a unit that holds properties from org.systemd.property.* annotations: the
+ * one line names the annotation systemd's message names, or every annotation when it names
+ * none of them (a value of the wrong type: "Invalid argument"), and says what to do. The
+ * driver's own properties are not the caller's to change: then the plain line. */
+static int sd_fail_props(const oci_sd_bus *b, const char *what, const sd_bus_error *e, int r,
+			 const oci_sd_props *p, oci_error *err)
+{
+	const struct sd_prop *hit = NULL;
+	size_t n_ann = 0;
+	bool driver = false;
+	const char *msg = e && sd_bus_error_is_set(e) && e->message ? e->message : NULL;
+	for (size_t i = 0; msg && p && i < p->n; i++) {
+		bool named = names_prop(msg, p->v[i].name);
+		n_ann += p->v[i].annotation != NULL;
+		if (named && p->v[i].annotation)
+			hit = &p->v[i];
+		else if (named)
+			driver = true;
+	}
+	if (!msg || !n_ann || (driver && !hit) ||
+	    sd_bus_error_has_name(e, "org.freedesktop.systemd1.UnitExists"))
+		return sd_fail(b, what, e, r, err);
+	if (hit)
+		return oci_err(err, OCI_E_INVALID,
+			       "annotation '%s': systemd refused it for unit '%s': %s (correct its "
+			       "value or remove the annotation)",
+			       hit->annotation, b->unit, msg);
+	cleanup_free char *list = NULL;
+	for (size_t i = 0; i < p->n; i++) {
+		if (!p->v[i].annotation)
+			continue;
+		char *more = oci_asprintf(err, "%s%s'%s'", list ? list : "", list ? ", " : "",
+					  p->v[i].annotation);
+		if (!more)
+			return -1;
+		free(list);
+		list = more;
+	}
+	return oci_err(
+	    err, OCI_E_INVALID, "systemd unit '%s': %s: %s (with the annotation%s %s: %s)", b->unit,
+	    what, msg, n_ann > 1 ? "s" : "", list,
+	    n_ann > 1 ? "correct their values or remove them" : "correct its value or remove it");
 }
 
 oci_sd_bus *oci_sd_open(const char *unit, oci_error *err)
@@ -186,7 +244,7 @@ static int job_removed(sd_bus_message *m, void *userdata, sd_bus_error *ret_erro
 /* Call m (a method returning a job), then wait for the job's end. 1 when done, 0 when
  * systemd answered with the error named ignore (e.g. no such unit), -1 on error. */
 static int call_job(oci_sd_bus *b, sd_bus_message *m, const char *what, const char *ignore,
-		    oci_error *err)
+		    const oci_sd_props *blame, oci_error *err)
 {
 	struct job j = {.path = NULL, .done = false};
 	sd_bus_slot *slot = NULL;
@@ -205,7 +263,7 @@ static int call_job(oci_sd_bus *b, sd_bus_message *m, const char *what, const ch
 		if (ignore && sd_bus_error_has_name(&e, ignore))
 			ret = 0;
 		else
-			sd_fail(b, what, &e, r, err);
+			sd_fail_props(b, what, &e, r, blame, err);
 		goto out;
 	}
 	const char *path;
@@ -326,7 +384,7 @@ int oci_sd_start_unit(oci_sd_bus *b, const char *unit, const char *slice, pid_t 
 		sd_bus_message_unref(m);
 		return sd_fail(b, "cannot build StartTransientUnit", NULL, r, err);
 	}
-	r = call_job(b, m, "cannot start the transient unit", NULL, err);
+	r = call_job(b, m, "cannot start the transient unit", NULL, extra, err);
 	sd_bus_message_unref(m);
 	return r < 0 ? -1 : 0;
 }
@@ -342,7 +400,8 @@ int oci_sd_stop_unit(oci_sd_bus *b, const char *unit, oci_error *err)
 		sd_bus_message_unref(m);
 		return sd_fail(b, "cannot build StopUnit", NULL, r, err);
 	}
-	r = call_job(b, m, "cannot stop the unit", "org.freedesktop.systemd1.NoSuchUnit", err);
+	r = call_job(b, m, "cannot stop the unit", "org.freedesktop.systemd1.NoSuchUnit", NULL,
+		     err);
 	sd_bus_message_unref(m);
 	if (r < 0)
 		return -1;
@@ -421,6 +480,7 @@ void oci_sd_props_free(oci_sd_props *p)
 	for (size_t i = 0; p && i < p->n; i++) {
 		free(p->v[i].bytes);
 		free(p->v[i].s);
+		free(p->v[i].annotation);
 	}
 	if (p)
 		free(p->v);
@@ -454,16 +514,22 @@ int oci_sd_props_u64(oci_sd_props *p, const char *name, uint64_t v, oci_error *e
 	return 0;
 }
 
-int oci_sd_props_value(oci_sd_props *p, const char *name, const oci_sd_value *v, oci_error *err)
+int oci_sd_props_value(oci_sd_props *p, const char *name, const oci_sd_value *v,
+		       const char *annotation, oci_error *err)
 {
-	char *s = NULL;
-	if (v->type == 's' && !(s = oci_strdup(v->s, err)))
-		return -1;
-	struct sd_prop *q = prop_add(p, name, err);
-	if (!q) {
+	char *s = NULL, *a = NULL;
+	if ((v->type == 's' && !(s = oci_strdup(v->s, err))) ||
+	    (annotation && !(a = oci_strdup(annotation, err)))) {
 		free(s);
 		return -1;
 	}
+	struct sd_prop *q = prop_add(p, name, err);
+	if (!q) {
+		free(s);
+		free(a);
+		return -1;
+	}
+	q->annotation = a;
 	q->type = v->type;
 	q->v = v->u;
 	q->i = v->i;

@@ -56,7 +56,10 @@ typedef struct oci_sd_value {
 	double d;
 	char *s;
 } oci_sd_value;
-int oci_sd_props_value(oci_sd_props *p, const char *name, const oci_sd_value *v, oci_error *err);
+/* annotation: the org.systemd.property.* key it came from (named when systemd refuses the
+ * unit), or NULL. */
+int oci_sd_props_value(oci_sd_props *p, const char *name, const oci_sd_value *v,
+		       const char *annotation, oci_error *err);
 /* GVariant text ("uint64 15000000", "true", "'text'") into *v (released with
  * oci_sd_value_release); the reason in err when it is not one (systemd_props.c). */
 int oci_sd_value_parse(const char *text, oci_sd_value *v, oci_error *err);

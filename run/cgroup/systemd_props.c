@@ -318,7 +318,7 @@ int oci_sd_props_annotations(oci_sd_props *p, const oci_config_kv *a, size_t n, 
 			}
 		}
 		if (r == 0)
-			r = oci_sd_props_value(p, name, &v, &e);
+			r = oci_sd_props_value(p, name, &v, a[i].key, &e);
 		oci_sd_value_release(&v);
 		if (r < 0)
 			return oci_err(

@@ -150,6 +150,35 @@ setup() {
 	[ ! -e "$T/lay/.index.json.lock" ]
 }
 
+@test "layout: failed pulls into a new layout remove it only while no other pull has it open" {
+	printf 'unique %s\n' "$RANDOM$RANDOM$BATS_TEST_NUMBER" >"$T/u.txt"
+	tar -C "$T" -cf "$T/u.tar" u.txt
+	image_push_busybox test/bad2 v1 --no-base --layer-tar "$T/u.tar" --compression none >/dev/null
+	l=$(curl -s -H 'Accept: application/vnd.oci.image.manifest.v1+json' "$REGISTRY_URL/v2/test/bad2/manifests/v1" | jq -r '.layers[-1].digest')
+	python3 -c 'import sys; p=sys.argv[1]; b=bytearray(open(p,"rb").read()); b[100]^=0x01; open(p,"wb").write(b)' "$(image_blob_path "$l")"
+	# good and bad pulls into one new directory at once, twice: every good one succeeds and
+	# keeps its tag, whatever the bad ones removed before or after it
+	for round in 1 2; do
+		pids=()
+		for i in 1 2 3 4; do
+			"$OCI_FETCH" -q --cache "$T/c$i" -o "oci:$T/lay$round:t$i" "$REGISTRY/test/one:latest" &
+			pids+=($!)
+			"$OCI_FETCH" -q --cache "$T/c$i" -o "oci:$T/lay$round:b$i" "$REGISTRY/test/bad2:v1" 2>/dev/null &
+			pids+=($!)
+		done
+		good=0
+		for k in "${!pids[@]}"; do
+			if wait "${pids[$k]}"; then
+				good=$((good + 1))
+				[ $((k % 2)) = 0 ]
+			fi
+		done
+		[ "$good" = 4 ]
+		[ "$(jq '.manifests | length' "$T/lay$round/index.json")" = 4 ]
+		check_layout "$T/lay$round"
+	done
+}
+
 # The index lock was a flock on the layout directory, which needs only a descriptor: any local
 # user who could read the layout (0755, as mkdir makes it) held every pull into it, each
 # failing after its 10 s wait with its blobs downloaded ("'D' has been locked by another
@@ -438,7 +467,21 @@ setup() {
 	[ ! -e "$T/c/sha256/${l#sha256:}" ]
 	[ ! -e "$T/lay/blobs/sha256/${l#sha256:}" ]
 	[ -z "$(find "$T/c" -name '.partial-*')" ]
-	[ "$(jq '.manifests | length' "$T/lay/index.json" 2>/dev/null || echo 0)" = 0 ]
+	# the layout directory this run made goes again (and the parents it made), not one
+	# the user made: that keeps what is in it
+	[ ! -e "$T/lay" ]
+	run "$OCI_FETCH" --cache "$T/c" -o "$T/new/deeper/lay" "$REGISTRY/test/bad:v1"
+	assert_failure
+	[ ! -e "$T/new" ]
+	mkdir "$T/mine"
+	echo keep >"$T/mine/notes"
+	run "$OCI_FETCH" --cache "$T/c" -o "$T/mine/lay" "$REGISTRY/test/bad:v1"
+	assert_failure
+	[ "$(ls -A "$T/mine")" = notes ]
+	run "$OCI_FETCH" --cache "$T/c" -o "$T/mine" "$REGISTRY/test/bad:v1"
+	assert_failure
+	[ -f "$T/mine/notes" ]
+	[ "$(jq '.manifests | length' "$T/mine/index.json")" = 0 ]
 	# streaming: fails, and the stream never holds the whole bad blob
 	run bash -c "'$OCI_FETCH' --no-cache $REGISTRY/test/bad:v1 2>'$T/err' >'$T/s.tar'"
 	assert_failure

@@ -135,9 +135,10 @@ put cpu-weight "$(cat "$(cgroup_of "$(state_field "$CID" pid)")/cpu.weight" 2>&1
 rec delete rt --systemd-cgroup delete --force "$CID"
 cleanup
 # values runc refuses (a negative uint64, an array), a name it refuses, one the driver sets,
-# and a property systemd does not know: each create fails, no unit, no container left
+# a property systemd does not know, and one it knows given a value of the wrong type (its
+# message names no property): each create fails, no unit, no container left
 set -- 'TimeoutStopUSec=uint64 -5' 'CPUWeight=[1, 2]' 'CPU_Weight=uint64 5' \
-	"Slice='evil.slice'" 'NoSuchProperty=true'
+	"Slice='evil.slice'" 'NoSuchProperty=true' 'MemoryMax=true'
 i=0
 for a; do
 	i=$((i + 1))
