@@ -70,13 +70,46 @@ int oci_container_signal_cgroup(const oci_cgroup *cg, int sig, size_t *found, oc
 	cleanup_free pid_t *pids = NULL;
 	size_t n = 0;
 	*found = 0;
+	/* SIGKILL by the kernel's cgroup.kill where there is one: a process forking while a list
+	 * read here is signalled leaves its new child alive (a fork storm survived kill --all by
+	 * hundreds). The list is still read, before, for the caller's count and for a v1
+	 * hierarchy's processes that are not in the unified tree. */
 	if (oci_cgroup_pids(cg, &pids, &n, err) < 0)
 		return -1;
+	int atomic = sig == SIGKILL && n > 0 ? oci_cgroup_kill_atomic(cg, err) : 0;
+	if (atomic < 0)
+		return -1;
+	/* Otherwise the cgroup is frozen while its list is read and signalled, as runc does: a
+	 * frozen process cannot fork. A paused container stays as it is (frozen already, and not
+	 * to be thawed by a kill); a freeze that fails (no freezer, or a task that would not
+	 * stop within its wait) leaves the signals sent to the list read unfrozen. */
+	bool froze = false;
+	if (!atomic && n > 0 && !oci_cgroup_is_frozen(cg)) {
+		oci_error fe = OCI_ERROR_INIT;
+		froze = oci_cgroup_freeze(cg, true, &fe) == 0;
+		if (!froze)
+			log_debug("signalling the container's processes unfrozen: %s", fe.msg);
+		oci_err_clear(&fe);
+		if (froze) {
+			free(pids);
+			pids = NULL;
+			n = 0;
+			if (oci_cgroup_pids(cg, &pids, &n, err) < 0) {
+				(void)oci_cgroup_freeze(cg, false, NULL);
+				return -1;
+			}
+		}
+	}
 	long signalled = oci_pidfds_signal_all(pids, n, sig, confirm_listed, (void *)cg, err);
+	if (froze && oci_cgroup_freeze(cg, false, signalled < 0 ? NULL : err) < 0 && signalled >= 0)
+		return oci_err_prefix(err, "cannot thaw the container after signalling it");
 	if (signalled < 0)
 		return -1;
-	log_debug("signal %d sent to %ld of the %zu processes of the container's cgroup", sig,
-		  signalled, n);
+	log_debug("signal %d sent to %ld of the %zu processes of the container's cgroup%s", sig,
+		  signalled, n,
+		  atomic  ? " (after cgroup.kill)"
+		  : froze ? " (frozen)"
+			  : "");
 	*found = n;
 	return 0;
 }

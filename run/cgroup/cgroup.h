@@ -161,6 +161,16 @@ const char *oci_cgroup_frozen_dir(const oci_cgroup *cg);
  * any); caller frees. */
 int oci_cgroup_pids(const oci_cgroup *cg, pid_t **out, size_t *n, oci_error *err);
 int oci_cgroup_kill(const oci_cgroup *cg, oci_error *err);
+/* SIGKILL to every process of cg's unified (cgroup2) directory and the cgroups below it, by
+ * the kernel at once (cgroup.kill, Linux 5.14): a process forking meanwhile cannot leave a
+ * child behind, as it can between a read of cgroup.procs and the signals sent to the pids
+ * read. 1 when written, 0 when there is no such file to write (no unified directory, an
+ * older kernel, a cgroup not delegated to the caller), -1 on another failure. On a hybrid host
+ * the unified tree holds the container's processes too (create puts them in every hierarchy).
+ * It signals whatever is there, unchecked: a caller that does not trust cg checks first that
+ * it is a container's (untrusted.c). */
+int oci_cgroup_kill_atomic(const oci_cgroup *cg, oci_error *err);
+
 int oci_cgroup_destroy(const oci_cgroup *cg, oci_error *err);
 
 /* For the container's mount of type "cgroup" (run/mounts.c) on a pure cgroup v2 host: mount

@@ -447,6 +447,25 @@ int oci_cgroup_kill(const oci_cgroup *cg, oci_error *err)
 	return cg->ops->kill(cg, err);
 }
 
+int oci_cgroup_kill_atomic(const oci_cgroup *cg, oci_error *err)
+{
+	const char *d = oci_cgroup_v2_unified(cg);
+	if (!d)
+		return 0;
+	cleanup_close int dfd = oci_open_any_length(d, O_PATH | O_DIRECTORY);
+	if (dfd < 0)
+		return errno == ENOENT ? 0
+				       : oci_err_errno(err, errno, "cannot open cgroup '%s'", d);
+	cleanup_close int fd = openat(dfd, "cgroup.kill", O_WRONLY | O_CLOEXEC);
+	/* no cgroup.kill (Linux < 5.14), or not ours to write (a cgroup not delegated to an
+	 * unprivileged caller): the caller signals the listed processes itself */
+	if (fd < 0 && (errno == ENOENT || errno == EACCES || errno == EPERM))
+		return 0;
+	if (fd < 0 || write(fd, "1", 1) != 1)
+		return oci_err_errno(err, errno, "cannot write '%s/cgroup.kill'", d);
+	return 1;
+}
+
 int oci_cgroup_destroy(const oci_cgroup *cg, oci_error *err)
 {
 	return cg->ops->destroy(cg, err);

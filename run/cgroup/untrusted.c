@@ -182,6 +182,35 @@ static int confirm_round(void *ctx, oci_pidfds *batch, oci_error *err)
 	return 0;
 }
 
+/* Every level thawed: frozen tasks only die once thawed, and a process of the container may
+ * freeze a cgroup below its own (v1's freezer.state, v2's cgroup.freeze, where its cgroup
+ * mount is writable) at any time until it is dead: done again each round. */
+static void thaw_levels(oci_cgroup_tree *all)
+{
+	for (size_t i = 0; i < all->n; i++) {
+		cleanup_close int dfd = oci_cgroup_tree_open(all, i);
+		write_if_present(dfd, "freezer.state", "THAWED");
+		write_if_present(dfd, "cgroup.freeze", "0");
+	}
+}
+
+/* The deduplicated pids of every cgroup of all into *pids (*n): a process is in one cgroup of
+ * each v1 hierarchy, checked and signalled once. */
+static int read_uniq(oci_cgroup_tree *all, pid_t **pids, size_t *n, oci_error *err)
+{
+	size_t cap = 0, uniq = 0;
+	*n = 0;
+	if (read_all_procs(all, pids, n, &cap, err) < 0)
+		return -1;
+	if (*n > 0)
+		qsort(*pids, *n, sizeof(**pids), oci_pid_cmp);
+	for (size_t k = 0; k < *n; k++)
+		if ((*pids)[k] > 0 && (uniq == 0 || (*pids)[uniq - 1] != (*pids)[k]))
+			(*pids)[uniq++] = (*pids)[k];
+	*n = uniq;
+	return 0;
+}
+
 /* One round. The decision to leave the cgroup alone is made before anything is signalled:
  * every process the lists name is checked first, and one that looks like the host's is
  * confirmed a member (its pidfd opened, then still listed: confirm_round with signal 0)
@@ -189,21 +218,23 @@ static int confirm_round(void *ctx, oci_pidfds *batch, oci_error *err)
  * not refuse it. The batches of the kill (at most OCI_PIDFDS_BATCH pidfds are held at once)
  * are confirmed by the same function: a host process that only a later batch finds listed
  * has joined the cgroup since that check, so what the earlier batches signalled was checked
- * and confirmed to be the container's; the refusal then stops the kill there. Returns the
- * number signalled, or -1. */
-static long kill_round(oci_cgroup_tree *all, oci_error *err)
+ * and confirmed to be the container's; the refusal then stops the kill there.
+ *
+ * Checked, the cgroup is killed at once by the kernel where it can (cgroup.kill), else frozen
+ * while its lists are read again and signalled (*freeze: until a freeze fails once), so that
+ * nothing forks between the read and the signals; a freeze that catches a process of our
+ * mount namespace (an exec's helper, which cannot leave it while frozen) is thawed and the
+ * round ends, the next one waiting for the helper first. Returns the number of processes
+ * found (0: the cgroups are empty), or -1. */
+static long kill_round(const oci_cgroup *cg, oci_cgroup_tree *all, bool *freeze, oci_error *err)
 {
+	thaw_levels(all);
 	cleanup_free pid_t *pids = NULL;
-	size_t n = 0, cap = 0;
-	if (read_all_procs(all, &pids, &n, &cap, err) < 0)
-		return -1;
-	/* a process is in one cgroup of each v1 hierarchy: checked and signalled once */
 	size_t uniq = 0;
-	if (n > 0)
-		qsort(pids, n, sizeof(*pids), oci_pid_cmp);
-	for (size_t k = 0; k < n; k++)
-		if (pids[k] > 0 && (uniq == 0 || pids[uniq - 1] != pids[k]))
-			pids[uniq++] = pids[k];
+	if (read_uniq(all, &pids, &uniq, err) < 0)
+		return -1;
+	if (uniq == 0)
+		return 0;
 	struct round r = {all};
 	cleanup_free pid_t *host = NULL;
 	size_t n_host = 0;
@@ -229,36 +260,65 @@ static long kill_round(oci_cgroup_tree *all, oci_error *err)
 	}
 	if (n_host > 0 && oci_pidfds_signal_all(host, n_host, 0, confirm_round, &r, err) < 0)
 		return -1;
-	return oci_pidfds_signal_all(pids, uniq, SIGKILL, confirm_round, &r, err);
+	int atomic = oci_cgroup_kill_atomic(cg, err);
+	if (atomic < 0)
+		return -1;
+	bool froze = false;
+	if (!atomic && *freeze) {
+		froze = oci_cgroup_freeze(cg, true, NULL) == 0;
+		*freeze = froze;
+	}
+	if (froze) {
+		free(pids);
+		pids = NULL;
+		long r2 = read_uniq(all, &pids, &uniq, err);
+		for (size_t k = 0; r2 == 0 && k < uniq; k++)
+			if (oci_pid_in_own_mntns(pids[k]))
+				uniq = 0, r2 = 1; /* the next round waits for it */
+		if (r2 != 0) {
+			(void)oci_cgroup_freeze(cg, false, NULL);
+			return r2 < 0 ? -1 : 1;
+		}
+	}
+	long sent = oci_pidfds_signal_all(pids, uniq, SIGKILL, confirm_round, &r, err);
+	if (froze)
+		(void)oci_cgroup_freeze(cg, false, NULL);
+	return sent < 0 ? -1 : (long)uniq + (atomic ? 1 : 0);
 }
 
 int oci_cgroup_kill_tree(const oci_cgroup *cg, oci_error *err)
 {
-	oci_cgroup_tree all;
-	if (oci_cgroup_subtree(cg->dirs, cg->n, &all) < 0)
-		return oci_err(err, OCI_E_INTERNAL, "out of memory");
-	/* Frozen tasks only die once thawed; every level, a child may be frozen by itself. */
-	for (size_t i = 0; i < all.n; i++) {
-		cleanup_close int dfd = oci_cgroup_tree_open(&all, i);
-		write_if_present(dfd, "freezer.state", "THAWED");
-		write_if_present(dfd, "cgroup.freeze", "0");
-	}
-	int ret = 0;
-	for (int round = 0; round < 400; round++) {
-		long n = kill_round(&all, err);
+	bool freeze = true;
+	int ret = -1;
+	/* A process may join the cgroups after the rounds found them empty (an exec racing the
+	 * delete, without a pid namespace of the container's to die with its init): the removal
+	 * then finds them busy, and the kill starts again, a few times. */
+	for (int pass = 0; pass < 5 && ret < 0; pass++) {
+		oci_cgroup_tree all;
+		if (oci_cgroup_subtree(cg->dirs, cg->n, &all) < 0)
+			return oci_err(err, OCI_E_INTERNAL, "out of memory");
+		long n = 1;
+		for (int round = 0; round < 400 && n > 0; round++) {
+			n = kill_round(cg, &all, &freeze, err);
+			if (n > 0) {
+				struct timespec ts = {0, 5 * 1000 * 1000};
+				nanosleep(&ts, NULL);
+			}
+		}
 		if (n < 0) {
 			oci_cgroup_tree_release(&all);
 			return -1;
 		}
-		if (n == 0)
+		/* Children before parents. */
+		ret = 0;
+		if (err)
+			oci_err_clear(err);
+		for (size_t k = all.n; k-- > 0 && ret == 0;)
+			if (oci_cgroup_tree_rmdir(&all, k, err) < 0)
+				ret = -1;
+		oci_cgroup_tree_release(&all);
+		if (ret < 0 && (!err || err->sys_errno != EBUSY))
 			break;
-		struct timespec ts = {0, 5 * 1000 * 1000};
-		nanosleep(&ts, NULL);
 	}
-	/* Children before parents. */
-	for (size_t k = all.n; k-- > 0 && ret == 0;)
-		if (oci_cgroup_tree_rmdir(&all, k, err) < 0)
-			ret = -1;
-	oci_cgroup_tree_release(&all);
 	return ret;
 }

@@ -61,7 +61,7 @@ setup_file() {
 	assert_output_contains "OOM-killed"
 	# oci-run said "cannot talk to the container init: Connection reset by peer"
 	! guest_oci_run || [ "${#lines[@]}" = 1 ]
-	! guest_oci_run || assert_output_contains "linux.resources.memory.limit 524288 is too low"
+	! guest_oci_run || assert_output_contains "linux.resources.memory.limit 65536 is too low"
 	vm_is cgroup-left ""
 	vm_is state-left ""
 }
@@ -101,6 +101,23 @@ setup_file() {
 	vm_is cgroup-after ""
 	vm_cmd list
 	[ -z "$output" ]
+}
+
+@test "a fork storm without a pid namespace: kill --all KILL or TERM, or delete --force, leave nothing alive" {
+	vm_test fork-storm
+	for how in kill term force; do
+		vm_cmd run-$how
+		assert_success
+		[ "$(vm_get before-$how)" -ge 100 ]
+		if [ $how != force ]; then
+			vm_cmd signal-$how
+			assert_success
+			vm_is left-$how 0
+		fi
+		vm_cmd delete-$how
+		assert_success
+		vm_is cgroup-after-$how ""
+	done
 }
 
 @test "delete --force kills a process in a cgroup below the container's and removes both" {

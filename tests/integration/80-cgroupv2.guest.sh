@@ -24,10 +24,11 @@ put cgroup-left "$(ls -d /sys/fs/cgroup/oci-run/"$CID" /sys/fs/cgroup/"$CID" 2>/
 cleanup
 
 # a limit below what the init needs while it sets itself up (on a pure v2 host it is cloned
-# into the cgroup, its sealed copy of the runtime binary charged there)
+# into the cgroup; its sealed copy of the runtime binary is the runtime's, made before the
+# clone: measured on this guest, 256 KiB and less kill the init, 384 KiB runs true)
 t init-oom
 bundle true
-edit '.linux.resources.memory = {"limit": 524288}'
+edit '.linux.resources.memory = {"limit": 65536}'
 rec run rt run -b "$B" "$CID"
 put cgroup-left "$(ls -d /sys/fs/cgroup/oci-run/"$CID" /sys/fs/cgroup/"$CID" 2>/dev/null)"
 put state-left "$(ls "$RT_ROOT/$CID" 2>/dev/null)"
@@ -81,6 +82,36 @@ put exec-after "$(grep '^State:' "/proc/$xp/status" 2>/dev/null)"
 put cgroup-after "$(ls -d "$cg" 2>/dev/null)"
 rec list rt list -q
 cleanup
+
+# a fork storm in a container without a pid namespace of its own (nothing dies with its init)
+# under pids.limit 300, torn down at 100 processes or more by kill --all KILL and delete, by
+# kill --all TERM (signalled frozen) and delete, and by delete --force
+t fork-storm
+for how in kill term force; do
+	bundle sh -c 'for i in 1 2 3 4; do (while :; do sh -c "sleep 100 &"; done) & done; wait'
+	edit '.linux.namespaces |= map(select(.type != "pid")) | .linux.resources.pids = {"limit": 300}'
+	rec run-$how rt run -d -b "$B" "$CID"
+	cg=$(cgroup_of "$(state_field "$CID" pid)")
+	i=0
+	while [ $i -lt 100 ] && [ "$(wc -l <"$cg/cgroup.procs")" -lt 100 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	put before-$how "$(wc -l <"$cg/cgroup.procs")"
+	case $how in
+	kill) rec signal-$how rt kill --all "$CID" KILL ;;
+	term) rec signal-$how rt kill --all "$CID" TERM ;;
+	esac
+	if [ $how != force ]; then
+		sleep 1
+		put left-$how "$(cat "$cg/cgroup.procs" 2>/dev/null | wc -l)"
+		rec delete-$how rt delete "$CID"
+	else
+		rec delete-$how rt delete --force "$CID"
+	fi
+	put cgroup-after-$how "$(ls -d "$cg" 2>/dev/null)"
+	cleanup
+done
 
 t failed-create
 bundle sleep 1000
