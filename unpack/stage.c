@@ -1,8 +1,8 @@
 /* All or nothing: the root filesystem is built in a private (0700) staging directory next to
  * DEST, on the same filesystem, and renamed into place only when every layer verified. On an
- * error or an interruption (signals.c) the staging directory is removed and DEST is as it was
- * (absent, or the empty directory it was). When DEST is an empty mount point, which cannot be
- * replaced by rename, staging happens inside it and the finished entries are moved up. */
+ * error or an interruption (oci_interrupt_install) the staging directory is removed and DEST
+ * is as it was (absent, or the empty directory it was). When DEST is an empty mount point, which
+ * cannot be replaced by rename, staging happens inside it and the finished entries are moved up. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
