@@ -21,4 +21,14 @@ bool oci_cloned_binary_can_switch_in_place(void);
 /* Switch to a sealed copy in place, never by re-executing: for a process that cannot start
  * again (create's init, right after its clone). 0 when running from the copy. */
 int oci_cloned_binary_switch_in_place(oci_error *err);
+/* create/run: make the sealed copy in a thread, ahead of its use by the init (or by
+ * oci_cloned_binary_ensure); nothing where the init could not switch in place, or where this
+ * process already runs from a copy. Called once the preserved fds were checked: the copy's
+ * fd must not take the number of one the caller left closed. */
+void oci_cloned_binary_prepare(void);
+/* Join that thread: before any clone or fork, which must not copy a half-made copy. The
+ * switch joins it itself. */
+void oci_cloned_binary_prepared_wait(void);
+/* Join it and close the copy if nobody took it (the runtime's own, once the init is cloned). */
+void oci_cloned_binary_prepared_drop(void);
 #endif

@@ -400,9 +400,11 @@ static int prepare_state(creation *c, const oci_bundle_config *b, const ns_plan 
 {
 	/* CVE-2019-5736: every runtime process a container can reach runs from a sealed copy
 	 * (cloned_binary.c says why). An init cloned straight into a new pid namespace switches
-	 * to one itself, first thing, while we make its cgroups, and we make none: no process
-	 * of that namespace sees us (we are in an ancestor of it), and we never enter the
-	 * container (no setns of a pid or user namespace here; the hooks are other binaries).
+	 * to one itself, first thing, while we make its cgroups (the copy our thread made
+	 * meanwhile, oci_cloned_binary_prepare, whole and sealed before the clone), and we
+	 * never run from it: no process of that namespace sees us (we are in an ancestor of
+	 * it), and we never enter the container (no setns of a pid or user namespace here;
+	 * the hooks are other binaries).
 	 * A process that could still open our /proc/PID/exe (CAP_SYS_PTRACE over the host and
 	 * a procfs of the host's pid namespace) passes the same check for /proc/PID/root, the
 	 * host's root directory, so a copy here would guard nothing; runc's parent process runs
@@ -736,6 +738,8 @@ static int finish_cgroups(creation *c, const oci_bundle_config *b, oci_error *er
  * cgroups and let it go on (GO carries the state JSON for its hooks). */
 static int spawn_init(creation *c, const oci_bundle_config *b, const ns_plan *ns, oci_error *err)
 {
+	/* the copy is finished and sealed before a process that may use it exists */
+	oci_cloned_binary_prepared_wait();
 	oci_init_args ia;
 	memset(&ia, 0, sizeof(ia));
 	ia.cfg = &b->cfg;
@@ -916,9 +920,9 @@ static int start_or_wait(creation *c, int *exit_status, oci_error *err)
 }
 
 /* An init that died while it set itself up may have been killed by its own memory cgroup's
- * OOM killer (a limit too low for it: its sealed copy of the runtime binary, 0.7 MB, is charged
- * there where it is cloned into the cgroup): that is the one line, not the broken conversation
- * ("cannot talk to the container init: Connection reset by peer"). */
+ * OOM killer (a limit too low for what it touches before its exec, where it is cloned into
+ * the cgroup): that is the one line, not the broken conversation ("cannot talk to the
+ * container init: Connection reset by peer"). */
 static void explain_oom(const creation *c, oci_error *err)
 {
 	uint64_t n = 0;
@@ -947,6 +951,9 @@ int oci_container_create(const oci_runtime *rt, const oci_create_opts *opts, int
 	if (oci_process_check_preserved(opts->preserve_fds, err) < 0 ||
 	    oci_state_check_id(opts->id, err) < 0)
 		return -1;
+	/* The sealed copy of our binary (see prepare_state) is made by a thread meanwhile: now,
+	 * when no fd the caller left closed can be taken by it. */
+	oci_cloned_binary_prepare();
 	cleanup_bundle_config oci_bundle_config b = {0};
 	if (oci_container_load_bundle(opts->bundle, opts, &b, err) < 0)
 		return -1;
@@ -962,6 +969,8 @@ int oci_container_create(const oci_runtime *rt, const oci_create_opts *opts, int
 		debug_plan(&c, &b);
 		ret = spawn_init(&c, &b, &ns, err);
 	}
+	/* the init has the copy (or we run from it): ours would only keep it in memory */
+	oci_cloned_binary_prepared_drop();
 	if (ret == 0)
 		log_debug("init started: pid %d", (int)c.pid);
 	/* The init has its own copies: ours would only keep the namespaces alive. */

@@ -61,7 +61,7 @@ setup_file() {
 	assert_output_contains "OOM-killed"
 	# oci-run said "cannot talk to the container init: Connection reset by peer"
 	! guest_oci_run || [ "${#lines[@]}" = 1 ]
-	! guest_oci_run || assert_output_contains "linux.resources.memory.limit 524288 is too low"
+	! guest_oci_run || assert_output_contains "linux.resources.memory.limit 65536 is too low"
 	vm_is cgroup-left ""
 	vm_is state-left ""
 }
