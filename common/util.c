@@ -380,7 +380,7 @@ int oci_write_file_new(int dirfd, const char *name, const void *data, size_t len
 	unlinkat(dirfd, tmp, 0); /* after a link; after a rename, nothing is there */
 	if (r < 0 && e != EEXIST)
 		return oci_err_errno(err, e, "cannot create '%s'", name);
-	return 0;
+	return r < 0 ? 1 : 0;
 }
 
 int oci_write_file_atomic(int dirfd, const char *name, const void *data, size_t len, mode_t mode,

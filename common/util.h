@@ -86,7 +86,7 @@ int oci_read_regular_at(int dirfd, const char *path, int flags, size_t max, char
 int oci_write_file_atomic(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
 			  oci_error *err);
 /* The same for a file that must not replace one of that name (another writer's, made
- * meanwhile): 0 when it is there afterwards, whoever made it. */
+ * meanwhile): 0 when this call made it, 1 when one was there (left as it was), or -1. */
 int oci_write_file_new(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
 		       oci_error *err);
 /* The same without the fsync, for a file whose neighbours are not synced either (oci-unpack's

@@ -312,7 +312,7 @@ teardown() {
 		srv.serve_forever()
 	PY
 	local pid=$!
-	for _ in $(seq 50); do grep -q ready "$T/srv.out" 2>/dev/null && break; sleep 0.1; done
+	wait_until 10 "the token server to be ready" grep -q ready "$T/srv.out"
 	run timeout 60 "$OCI_FETCH" --no-cache "127.0.0.1:$port/test/one:latest"
 	kill "$pid"
 	wait "$pid" || true

@@ -109,7 +109,8 @@ other_ca() {
 	# docker-registry reads REGISTRY_* variables as configuration: hide the fixture's
 	env $(env | grep -o '^REGISTRY_[A-Z_]*' | sed 's/^/-u /') docker-registry serve "$d/config.yml" >"$d/log" 2>&1 3>&- &
 	EXTRA_PID=$!
-	for i in $(seq 100); do curl -s -o /dev/null --cacert "$REGISTRY_CA" "https://127.0.0.1:$port/v2/" --cert "$d/client.pem" --key "$d/client.key" && break; sleep 0.1; done
+	wait_until 20 "the client-certificate registry to answer" \
+		curl -s --max-time 5 -o /dev/null --cacert "$REGISTRY_CA" "https://127.0.0.1:$port/v2/" --cert "$d/client.pem" --key "$d/client.key"
 	"$OCI_FETCH" --no-cache --cacert "$REGISTRY_CA" --cert "$d/client.pem" --key "$d/client.key" -o "$T/l1" "127.0.0.1:$port/test/one:latest"
 	check_layout "$T/l1"
 	mkdir -p "$d/certs.d/127.0.0.1:$port"
@@ -153,7 +154,7 @@ s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bi
 c,_=s.accept(); open('$T/realm-hit','w').write(c.recv(4096).decode(errors='replace'))
 " 3>&- &
 	EXTRA_PID=$!
-	for i in $(seq 50); do curl -s -o /dev/null --cacert "$REGISTRY_CA" "https://127.0.0.1:$port/v2/" && break; sleep 0.1; done
+	wait_until 10 "the server to answer" curl -s --max-time 5 -o /dev/null --cacert "$REGISTRY_CA" "https://127.0.0.1:$port/v2/"
 	run "$OCI_FETCH" --no-cache --cacert "$REGISTRY_CA" --creds "user:topsecret" "127.0.0.1:$port/test/one:latest"
 	assert_failure
 	assert_one_line_error oci-fetch

@@ -44,12 +44,7 @@ teardown() {
 in_terminal() {
 	rm -f "$T/rc"
 	env -u TMUX tmux -S "$T/tmux.sock" new-session -d -x 200 -y 50 "$1; echo \$? >'$T/rc.tmp'; mv '$T/rc.tmp' '$T/rc'; sleep 600"
-	local i
-	for i in $(seq 1 300); do
-		[ -s "$T/rc" ] && break
-		sleep 0.1
-	done
-	[ -s "$T/rc" ] || { echo "command did not finish in the terminal" >&2; return 1; }
+	wait_until 30 "the command to finish in the terminal" test -s "$T/rc"
 	tmux -S "$T/tmux.sock" capture-pane -p -J >"$T/pane"
 	tmux -S "$T/tmux.sock" kill-server 2>/dev/null || true
 }
@@ -196,7 +191,7 @@ c = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER); c.load_cert_chain(sys.argv[2], sys.
 s.socket = c.wrap_socket(s.socket, server_side=True)
 print("ready", flush=True); s.serve_forever()' "$port" "$T/c.pem" "$T/k.pem" >"$T/tls.out" 2>/dev/null 3>&- &
 	EXTRA_PID=$!
-	for _ in $(seq 1 50); do grep -q ready "$T/tls.out" && break; sleep 0.1; done
+	wait_until 10 "the TLS server to be ready" grep -q ready "$T/tls.out"
 	run "$OCI_FETCH" --no-cache --cacert "$T/other.pem" "127.0.0.1:$port/test/multi:v1"
 	assert_failure
 	assert_one_line_error oci-fetch

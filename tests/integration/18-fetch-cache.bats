@@ -280,7 +280,7 @@ for _ in range(3000):
 m[100:116] = b"tampered-by-mmap"  # no page fault: neither ctime nor mtime moves
 PY
 	HOLDER=$!
-	for _ in $(seq 600); do [ -e "$T/ready" ] && break; sleep 0.05; done
+	wait_for_file "$T/ready" 30
 	run -0 "$OCI_FETCH" -q --cache "$T/c" -o "$T/l2" "$REGISTRY/test/two:latest"
 	before=$(stat -c '%Y.%Z' "$f")
 	touch "$T/go"

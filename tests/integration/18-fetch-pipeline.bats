@@ -58,7 +58,7 @@ teardown() {
 	m=$IMAGE_LAYOUT/blobs/sha256/${IMAGE_DIGEST#sha256:}
 	f=$(image_blob_path "$(jq -r '.layers[-1].digest' "$m")")
 	printf 'X' | dd of="$f" bs=1 seek=$(($(stat -c %s "$f") - 100)) conv=notrunc 2>/dev/null
-	run bash -c "'$OCI_FETCH' --no-cache $REGISTRY/test/corrupt:latest 2>'$T/fetch.err' | '$OCI_UNPACK' '$T/root' 2>'$T/unpack.err'; echo \"\${PIPESTATUS[*]}\" >'$T/st'"
+	bash -c "'$OCI_FETCH' --no-cache $REGISTRY/test/corrupt:latest 2>'$T/fetch.err' | '$OCI_UNPACK' '$T/root' 2>'$T/unpack.err'; echo \"\${PIPESTATUS[*]}\" >'$T/st'"
 	[ "$(cat "$T/st")" = "1 1" ]
 	[ "$(grep -c . "$T/fetch.err")" = 1 ]
 	grep -q "digest" "$T/fetch.err"
@@ -69,14 +69,14 @@ teardown() {
 
 @test "oci-unpack fails: oci-fetch adds no 'Broken pipe', one line in all" {
 	"$OCI_FETCH" -q -o "$T/warm" "$REGISTRY/test/big:latest" # the cache: oci-fetch outruns the pipe
-	run bash -c "'$OCI_FETCH' $REGISTRY/test/big:latest 2>'$T/fetch.err' | '$OCI_UNPACK' --max-files 3 '$T/root' 2>'$T/unpack.err'; echo \"\${PIPESTATUS[*]}\" >'$T/st'"
+	bash -c "'$OCI_FETCH' $REGISTRY/test/big:latest 2>'$T/fetch.err' | '$OCI_UNPACK' --max-files 3 '$T/root' 2>'$T/unpack.err'; echo \"\${PIPESTATUS[*]}\" >'$T/st'"
 	# oci-unpack stopped reading long before the 16 MiB were through
 	[ "$(cat "$T/st")" = "1 1" ]
 	[ ! -s "$T/fetch.err" ]
 	[ "$(grep -c . "$T/unpack.err")" = 1 ]
 	grep -q "^oci-unpack: .*more than 3 entries (see --max-files)" "$T/unpack.err"
 	# --debug still says what happened
-	run bash -c "'$OCI_FETCH' --debug $REGISTRY/test/big:latest 2>'$T/fetch.err' | '$OCI_UNPACK' --max-files 3 '$T/root' 2>/dev/null"
+	run -1 bash -c "'$OCI_FETCH' --debug $REGISTRY/test/big:latest 2>'$T/fetch.err' | '$OCI_UNPACK' --max-files 3 '$T/root' 2>/dev/null"
 	grep -q "writing the image stream: write failed: Broken pipe" "$T/fetch.err" || {
 		cat "$T/fetch.err" >&2
 		false

@@ -25,11 +25,7 @@ as_nobody() {
 feed_until_staging() {
 	exec 7>in.fifo
 	head -c 20000 w/img.tar >&7
-	for _ in $(seq 1 200); do
-		compgen -G 'b/.rootfs.oci-unpack-*' >/dev/null && break
-		sleep 0.05
-	done
-	compgen -G 'b/.rootfs.oci-unpack-*' >/dev/null
+	wait_until 10 "oci-unpack's staging directory b/.rootfs.oci-unpack-*" "compgen -G 'b/.rootfs.oci-unpack-*' >/dev/null"
 }
 
 feed_rest() {

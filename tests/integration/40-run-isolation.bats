@@ -416,9 +416,9 @@ userns_locked_source() {
 userns_holder() {
 	unshare -U sleep 60 &
 	HOLDER=$!
-	local i self
+	local self
 	self=$(readlink /proc/self/ns/user)
-	for i in $(seq 100); do [ "$(readlink /proc/$HOLDER/ns/user)" != "$self" ] && break; sleep 0.05; done
+	wait_until 10 "the holder's user namespace" '[ "$(readlink /proc/$HOLDER/ns/user)" != "$self" ]'
 	echo "0 100000 65536" >/proc/$HOLDER/uid_map && echo "0 100000 65536" >/proc/$HOLDER/gid_map
 }
 
@@ -580,7 +580,7 @@ userns_holder() {
 	is_oci_run || skip_peer "runtime-spec 1.2's idmap: oci-run's own refusal"
 	unshare -U -r sleep 60 &
 	holder=$!
-	for i in $(seq 50); do [ "$(readlink /proc/$holder/ns/user)" != "$(readlink /proc/self/ns/user)" ] && break; sleep 0.1; done
+	wait_until 10 "the holder's user namespace" '[ "$(readlink /proc/$holder/ns/user)" != "$(readlink /proc/self/ns/user)" ]'
 	mkdir -p "$BATS_TEST_TMPDIR/src" "$B/rootfs/n"
 	edit_config ".linux.namespaces += [{type: \"user\", path: \"/proc/$holder/ns/user\"}]
 		| .mounts += [{destination: \"/n\", type: \"bind\", source: \"$BATS_TEST_TMPDIR/src\", options: [\"rbind\", \"idmap\"],

@@ -19,11 +19,29 @@ teardown() {
 	cleanup_containers
 }
 
-# wait_children PID N: PID's children once it has N of them (within 10 s), one a word.
+# wait_children PID N: PID's children once it has N of them (within 10 s), one a word; fails
+# when it has not (used in `$( )`, where only its status reaches the test).
 wait_children() {
-	local i
-	for i in $(seq 200); do [ "$(wc -w </proc/$1/task/$1/children)" = "$2" ] && break; sleep 0.05; done
+	wait_until 10 "process $1 to have $2 children" "[ \"\$(wc -w </proc/$1/task/$1/children)\" = $2 ]" || return 1
 	cat "/proc/$1/task/$1/children"
+}
+
+# none_alive PID...: none of the processes is alive (tests/lib's proc_alive).
+none_alive() {
+	local p
+	for p in "$@"; do
+		! proc_alive "$p" || return 1
+	done
+}
+
+# init_gone PID BORN: process PID, born at BORN (stat's starttime), is gone or a zombie; it
+# reads stat once, so a process that vanishes between two reads cannot fail it, and another
+# process under that pid later is not the init.
+init_gone() {
+	local st f
+	st=$(cat "/proc/$1/stat" 2>/dev/null) || return 0
+	read -ra f <<<"${st##*) }"
+	[ "${f[19]}" != "$2" ] || [ "${f[0]}" = Z ]
 }
 
 @test "seed workflow: spec, create, list, start, list, delete" {
@@ -56,7 +74,7 @@ wait_children() {
 	run rt list -q
 	assert_success
 	[ -z "$output" ]
-	[ ! -d /proc/"$pid" ] || [ "$(awk '{print $3}' /proc/"$pid"/stat 2>/dev/null)" = Z ] || ! grep -q sleep /proc/"$pid"/cmdline
+	[ ! -d /proc/"$pid" ] || [ "$(awk '{print $3}' /proc/"$pid"/stat 2>/dev/null)" = Z ] || ! grep -q sleep /proc/"$pid"/cmdline || false
 }
 
 @test "state JSON has runc's fields in runc's order" {
@@ -168,7 +186,7 @@ wait_children() {
 	cd "$B"
 	"$RUNTIME" --root "$ROOT" run "$CID" >"$BATS_TEST_TMPDIR/out" 2>&1 </dev/null &
 	rpid=$!
-	for i in $(seq 100); do grep -q ready "$BATS_TEST_TMPDIR/out" && break; sleep 0.05; done
+	wait_until 10 "the container to print ready" grep -q ready "$BATS_TEST_TMPDIR/out"
 	kill -TERM "$rpid"
 	wait "$rpid" && st=0 || st=$?
 	[ "$st" -eq 42 ]
@@ -209,12 +227,12 @@ wait_children() {
 	rt start "$CID"
 	pid=$(rt_state_field "$CID" pid)
 	# the traps are set once the container says so (a fixed sleep flakes under load)
-	for i in $(seq 200); do [ -e /proc/$pid/root/dev/shm/ready ] && break; sleep 0.05; done
+	wait_for_file "/proc/$pid/root/dev/shm/ready" 20
 	run rt kill "$CID" SIGUSR1
 	assert_success
 	run rt kill "$CID" HUP
 	assert_success
-	for i in $(seq 200); do [ "$(grep -c hup /proc/$pid/root/dev/shm/sig 2>/dev/null)" = 1 ] && break; sleep 0.05; done
+	wait_until 20 "the container to record the HUP" 'grep -q hup "/proc/$pid/root/dev/shm/sig" 2>/dev/null'
 	[ "$(grep -c usr1 /proc/$pid/root/dev/shm/sig)" -eq 1 ]
 	[ "$(grep -c hup /proc/$pid/root/dev/shm/sig)" -eq 1 ]
 	run rt kill "$CID" 9
@@ -271,16 +289,8 @@ wait_children() {
 	born=${f[19]}
 	run rt delete "$CID"
 	assert_success
-	# gone, or a zombie waiting for its reaper, within 5 s; each check reads stat once, so
-	# a process that vanishes between two reads cannot fail it
-	for _ in $(seq 100); do
-		st=$(cat /proc/$pid/stat 2>/dev/null) || break
-		read -ra f <<<"${st##*) }"
-		[ "${f[19]}" = "$born" ] || break
-		[ "${f[0]}" = Z ] && break
-		sleep 0.05
-	done
-	[ -z "$st" ] || [ "${f[19]}" != "$born" ] || [ "${f[0]}" = Z ]
+	# gone, or a zombie waiting for its reaper, within 5 s
+	wait_until 5 "the init $pid to be gone or a zombie" init_gone "$pid" "$born"
 }
 
 @test "state of a missing container fails with one line" {
@@ -341,7 +351,7 @@ wait_children() {
 	set_args sleep 30
 	"$RUNTIME" --root "$ROOT" create --bundle "$B" "$CID" </dev/null >/dev/null 2>&1 &
 	rpid=$!
-	for i in $(seq 100); do [ -n "$(pgrep -P "$rpid" -x sleep)" ] && break; sleep 0.05; done
+	wait_until 10 "the hook (a sleep) to start" '[ -n "$(pgrep -P "$rpid" -x sleep)" ]'
 	hook=$(pgrep -P "$rpid" -x sleep)
 	[ -n "$hook" ]
 	# the init's pid is recorded before any hook runs
@@ -488,14 +498,7 @@ wait_children() {
 	[ "$(wc -w <<<"$kids")" = 60 ]
 	run bash -c 'ulimit -n 32 && exec "$@"' - "$RUNTIME" --root "$ROOT" kill --all "$CID" KILL
 	assert_success
-	for i in $(seq 100); do
-		alive=0
-		for k in $pid $kids; do proc_alive "$k" && alive=$((alive + 1)); done
-		[ "$alive" = 0 ] && break
-		sleep 0.05
-	done
-	echo "$alive of the 61 processes still alive" >&2
-	[ "$alive" = 0 ]
+	wait_until 10 "the 61 processes to die" none_alive $pid $kids
 	wait_status "$CID" stopped
 }
 
@@ -512,7 +515,8 @@ wait_children() {
 	rt_create "$CID"
 	rt start "$CID"
 	pid=$(rt_state_field "$CID" pid)
-	kid=$(wait_children "$pid" 1 | tr -d " ")
+	kid=$(wait_children "$pid" 1)
+	kid=${kid// /}
 	[ -n "$kid" ]
 	for d in /sys/fs/cgroup/*/oci-run/"$CID" /sys/fs/cgroup/oci-run/"$CID"; do
 		[ -d "$d" ] || continue

@@ -132,8 +132,7 @@ runtime_has_ns() {
 	set_args sh -c 'for h in "$@"; do mkdir -p "/sys/fs/cgroup/$h/oci-ns-'"$CID"'-b" && : >"/sys/fs/cgroup/$h/oci-ns-'"$CID"'-b/tasks"; done; : >/planted; exec sleep 100' sh "${hier[@]}"
 	rt_create "$CID-a" || { cat "$BATS_TEST_TMPDIR/create.err"; false; }
 	rt start "$CID-a"
-	for _ in $(seq 100); do [ -e "$B/rootfs/planted" ] && break; sleep 0.05; done
-	[ -e "$B/rootfs/planted" ]
+	wait_for_file "$B/rootfs/planted"
 	apid=$(rt_state_field "$CID-a" pid)
 	# this one's root is a directory of the other's (at a path the host has too, which
 	# create checks); nothing of the host's is mounted in it

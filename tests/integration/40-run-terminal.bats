@@ -25,8 +25,7 @@ start_receiver() {
 	python3 "$BATS_TEST_DIRNAME/40-run-console-socket.py" "$SOCKDIR/console.sock" "$SOCKDIR/ready" "${1:-}" \
 		>"$SOCKDIR/recv.out" 2>"$SOCKDIR/recv.err" &
 	RECV_PID=$!
-	for i in $(seq 100); do [ -e "$SOCKDIR/ready" ] && return 0; sleep 0.05; done
-	return 1
+	wait_for_file "$SOCKDIR/ready"
 }
 
 @test "--console-socket receives the pty master; the container's stdio is that terminal" {
@@ -58,7 +57,7 @@ s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(0)
 c = socket.socket(socket.AF_UNIX); c.connect(sys.argv[1])
 open(sys.argv[2], "w").close(); time.sleep(90)' "$SOCKDIR/console.sock" "$SOCKDIR/ready" >/dev/null 2>&1 &
 	RECV_PID=$!
-	for i in $(seq 100); do [ -e "$SOCKDIR/ready" ] && break; sleep 0.05; done
+	wait_for_file "$SOCKDIR/ready"
 	edit_config '.process.terminal = true'
 	set_args sleep 4242
 	rt_fails_within 20 create --bundle "$B" --console-socket "$SOCKDIR/console.sock" "$CID"
@@ -119,10 +118,7 @@ open(sys.argv[2], "w").close(); time.sleep(90)' "$SOCKDIR/console.sock" "$SOCKDI
 	edit_config '.process.terminal = true | .process.args = ["sh"]'
 	TMUX_SESSION=ocirunw$$
 	tmux new-session -d -s "$TMUX_SESSION" -x 100 -y 30 "cd '$B' && '$RUNTIME' --root '$ROOT' run $CID; sleep 30"
-	for i in $(seq 100); do
-		tmux capture-pane -p -t "$TMUX_SESSION" | grep -q '#' && break
-		sleep 0.05
-	done
+	wait_until 10 "the container's shell prompt" 'tmux capture-pane -p -t "$TMUX_SESSION" | grep -q "#"'
 	tmux resize-window -t "$TMUX_SESSION" -x 90 -y 20 2>/dev/null || tmux resize-pane -t "$TMUX_SESSION" -x 90 -y 20
 	sleep 0.3
 	tmux send-keys -t "$TMUX_SESSION" 'stty size' Enter

@@ -602,8 +602,7 @@ bad_profile() {
 		out=$BATS_TEST_TMPDIR/out
 		rt run -d "$CID" </dev/null >"$out" 2>&1
 		# the agent has taken mkdir and sits on it: a signal now
-		for _ in $(seq 50); do grep -q '^took mkdir' "$ALOG" && break; sleep 0.05; done
-		grep -q '^took mkdir' "$ALOG"
+		wait_until 10 "the agent to take mkdir" grep -q '^took mkdir' "$ALOG"
 		rt kill "$CID" USR1
 		wait_status "$CID" stopped
 		rt delete "$CID"

@@ -226,7 +226,7 @@ exec_at_terminal() {
 	"$RUNTIME" --root "$ROOT" exec "$CID" sh -c 'trap "echo got-term; exit 9" TERM; echo ready; while :; do sleep 0.1; done' \
 		>"$BATS_TEST_TMPDIR/out" 2>&1 </dev/null &
 	epid=$!
-	for i in $(seq 100); do grep -q ready "$BATS_TEST_TMPDIR/out" && break; sleep 0.05; done
+	wait_until 10 "the exec'd process to print ready" grep -q ready "$BATS_TEST_TMPDIR/out"
 	kill -TERM "$epid"
 	st=0
 	wait "$epid" || st=$?
@@ -240,7 +240,7 @@ exec_at_terminal() {
 	python3 "$BATS_TEST_DIRNAME/40-run-console-socket.py" "$SOCKDIR/console.sock" "$SOCKDIR/ready" \
 		>"$SOCKDIR/recv.out" 2>"$SOCKDIR/recv.err" &
 	RECV_PID=$!
-	for i in $(seq 100); do [ -e "$SOCKDIR/ready" ] && break; sleep 0.05; done
+	wait_for_file "$SOCKDIR/ready"
 	rt exec --tty --detach --console-socket "$SOCKDIR/console.sock" "$CID" sh -c 'tty; [ -t 0 ] && [ -t 1 ] && echo is-a-tty' \
 		</dev/null >"$SOCKDIR/exec.out" 2>&1 || { cat "$SOCKDIR/exec.out"; false; }
 	wait "$RECV_PID" || { cat "$SOCKDIR/recv.err"; false; }
@@ -391,7 +391,7 @@ exec_at_terminal() {
 	python3 "$BATS_TEST_DIRNAME/40-run-console-socket.py" "$SOCKDIR/console.sock" "$SOCKDIR/ready" \
 		>"$SOCKDIR/recv.out" 2>"$SOCKDIR/recv.err" &
 	RECV_PID=$!
-	for i in $(seq 100); do [ -e "$SOCKDIR/ready" ] && break; sleep 0.05; done
+	wait_for_file "$SOCKDIR/ready"
 	rt exec --tty --detach --console-socket "$SOCKDIR/console.sock" --user 1000:1000 "$CID" \
 		sh -c 'echo "owner=$(stat -c %u "$(tty)")"; echo "size=$(stty size)"' \
 		</dev/null >"$SOCKDIR/exec.out" 2>&1 || { cat "$SOCKDIR/exec.out"; false; }
@@ -405,7 +405,7 @@ exec_at_terminal() {
 	python3 "$BATS_TEST_DIRNAME/40-run-console-socket.py" "$SOCKDIR/console.sock" "$SOCKDIR/ready" \
 		>"$SOCKDIR/recv.out" 2>"$SOCKDIR/recv.err" &
 	RECV_PID=$!
-	for i in $(seq 100); do [ -e "$SOCKDIR/ready" ] && break; sleep 0.05; done
+	wait_for_file "$SOCKDIR/ready"
 	jq -n '{terminal: true, consoleSize: {height: 21, width: 77}, user: {uid: 65534, gid: 65534},
 		env: ["PATH=/usr/sbin:/usr/bin:/sbin:/bin"],
 		args: ["sh", "-c", "echo \"owner=$(stat -c %u \"$(tty)\")\"; echo \"size=$(stty size)\""], cwd: "/"}' >"$BATS_TEST_TMPDIR/p.json"

@@ -26,7 +26,7 @@ count() {
 @test "pause freezes every process, resume thaws them; state and list say paused" {
 	rt run -d --bundle "$B" "$CID" </dev/null >/dev/null 2>&1
 	PID=$(rt_state_field "$CID" pid)
-	for i in $(seq 100); do [ -s "/proc/$PID/root/tmp/count" ] && break; sleep 0.02; done
+	wait_for_file -s "/proc/$PID/root/tmp/count"
 	run rt pause "$CID"
 	assert_success
 	[ "$(rt_state_field "$CID" status)" = paused ]

@@ -377,10 +377,7 @@ while time.time() < end:
 	# every mount made private (util-linux unshare's default): no umount reaches its copies
 	unshare -m --propagation private sleep 100 3>&- &
 	holder=$!
-	for _ in $(seq 100); do
-		[ "$(readlink "/proc/$holder/ns/mnt")" != "$(readlink /proc/self/ns/mnt)" ] && break
-		sleep 0.05
-	done
+	wait_until 10 "the holder's mount namespace" '[ "$(readlink "/proc/$holder/ns/mnt")" != "$(readlink /proc/self/ns/mnt)" ]'
 	grep -q " $ROOT/$CID/netns " "/proc/$holder/mountinfo"
 	rt delete --force "$CID"
 	[ "$(link_field "${D}a" address)" = "$mac" ]

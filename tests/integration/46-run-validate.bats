@@ -116,7 +116,7 @@ accepted_by_both() {
 	# a network namespace that is not the host's, joined by path
 	unshare -n sleep 60 &
 	NSPID=$!
-	for i in $(seq 50); do [ "$(readlink /proc/$NSPID/ns/net)" != "$(readlink /proc/self/ns/net)" ] && break; sleep 0.05; done
+	wait_until 10 "the holder's network namespace" '[ "$(readlink /proc/$NSPID/ns/net)" != "$(readlink /proc/self/ns/net)" ]'
 	edit_config '.linux.sysctl = {"net.ipv4.tcp_keepalive_probes": "'$((orig + 1))'"} | (.linux.namespaces[] | select(.type == "network")) |= {type: "network", path: "/proc/'$NSPID'/ns/net"}'
 	set_args cat /proc/sys/net/ipv4/tcp_keepalive_probes
 	run timeout -k 5 60 "$RUNTIME" --root "$ROOT" run "$CID" </dev/null

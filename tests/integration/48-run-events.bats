@@ -64,7 +64,7 @@ shape() {
 	PID=$(rt_state_field "$CID" pid)
 	before=$(rt events --stats "$CID")
 	touch "/proc/$PID/root/tmp/go"
-	for i in $(seq 200); do [ -e "/proc/$PID/root/tmp/done" ] && break; sleep 0.05; done
+	wait_for_file "/proc/$PID/root/tmp/done" 20
 	after=$(rt events --stats "$CID")
 	b=$(jq '.data.memory.usage.usage' <<<"$before")
 	a=$(jq '.data.memory.usage.usage' <<<"$after")
@@ -94,7 +94,7 @@ shape() {
 	set_args sh -c 'sh -c "for i in \$(seq 40); do sleep 30 & done" 2>/tmp/bomb; touch /tmp/done; exec sleep 30'
 	run_detached
 	PID=$(rt_state_field "$CID" pid)
-	for i in $(seq 100); do [ -e "/proc/$PID/root/tmp/done" ] && break; sleep 0.05; done
+	wait_for_file "/proc/$PID/root/tmp/done"
 	grep -q "can't fork" "/proc/$PID/root/tmp/bomb"
 	run rt events --stats "$CID"
 	assert_success

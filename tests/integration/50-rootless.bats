@@ -385,7 +385,12 @@ unshare -U sh -c 'while ! grep -q 65536 /proc/self/uid_map; do sleep 0.01; done
 exec sh -c "echo 0 >/proc/sys/user/max_user_namespaces && exec setpriv --reuid='"$uid"' --regid='"$gid"' --clear-groups \"\$@\"" sh "$@"' sh "$@" &
 p=$!
 self=$(readlink /proc/self/ns/user)
-for i in $(seq 500); do [ "$(readlink /proc/$p/ns/user)" != "$self" ] && break; sleep 0.01; done
+i=0
+until [ "$(readlink /proc/$p/ns/user)" != "$self" ]; do
+	i=$((i + 1))
+	[ $i -le 500 ] || { echo "nouserns.sh: no new user namespace in 5 s" >&2; exit 1; }
+	sleep 0.01
+done
 echo "0 0 65536" >/proc/$p/uid_map && echo "0 0 65536" >/proc/$p/gid_map
 wait $p
 EOF

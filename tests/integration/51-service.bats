@@ -149,8 +149,7 @@ nothing_left() {
 	TMUX_SESSION=svc-$CID
 	tmux new-session -d -s "$TMUX_SESSION" -x 80 -y 24 \
 		"cd '$B' && '$RUNTIME' --root '$ROOT' run -d --pid-file '$PF' '$CID'; sleep 600"
-	for i in $(seq 100); do [ -s "$PF" ] && break; sleep 0.05; done
-	[ -s "$PF" ]
+	wait_for_file -s "$PF"
 	wait_status "$CID" running
 	tmux kill-session -t "$TMUX_SESSION"
 	TMUX_SESSION=

@@ -215,7 +215,7 @@ ocirun() {
 	pm run -d --network none --name pmp "$IMG" sh -c 'while :; do echo >>/tmp/count; sleep 0.02; done' >/dev/null
 	id=$(pm inspect --format '{{.ID}}' pmp)
 	pid=$(ocirun state "$id" | jq -r .pid)
-	for i in $(seq 100); do [ -s "/proc/$pid/root/tmp/count" ] && break; sleep 0.02; done
+	wait_for_file -s "/proc/$pid/root/tmp/count"
 	run pm pause pmp
 	assert_success
 	runtime_log_has "^pause $id\$"
@@ -259,8 +259,7 @@ ocirun() {
 
 @test "podman logs, top, stats, cp both ways, restart and stop (TERM, then KILL after the timeout)" {
 	pm run -d --network none --name pmd "$IMG" sh -c 'echo started; trap "echo bye; exit 0" TERM; while :; do sleep 0.1; done' >/dev/null
-	for i in $(seq 50); do [ "$(pm logs pmd 2>/dev/null)" = started ] && break; sleep 0.1; done
-	[ "$(pm logs pmd)" = started ]
+	wait_until 10 "podman logs pmd to say started" '[ "$(pm logs pmd 2>/dev/null)" = started ]'
 	run pm top pmd
 	assert_success
 	assert_output_contains 'sh -c echo started'
@@ -292,8 +291,7 @@ ocirun() {
 	pm attach --no-stdin pma >"$BATS_TEST_TMPDIR/attach.out" 2>&1 &
 	apid=$!
 	# attached once its stream carries the container's ticks
-	for i in $(seq 300); do grep -q tick "$BATS_TEST_TMPDIR/attach.out" && break; sleep 0.1; done
-	grep -q tick "$BATS_TEST_TMPDIR/attach.out"
+	wait_until 30 "podman attach to pass the container's ticks" grep -q tick "$BATS_TEST_TMPDIR/attach.out"
 	pm exec pma touch /tmp/go
 	# the client returns when the container ends (podman 4.3's attach exits 0, with runc
 	# too); the container's own status is podman's record of it
@@ -344,10 +342,7 @@ ocirun() {
 	[ "$(pm inspect --format '{{.State.Health.Status}}' pmh)" = healthy ]
 	port=$((20000 + RANDOM % 20000))
 	pm run -d --name pmweb -p "127.0.0.1:$port:8080" "$IMG" httpd -f -p 8080 -h /etc >/dev/null
-	for i in $(seq 50); do
-		out=$(curl -s --max-time 2 "http://127.0.0.1:$port/passwd") && [ -n "$out" ] && break
-		sleep 0.1
-	done
+	wait_until 10 "httpd to serve /passwd on port $port" 'out=$(curl -s --max-time 2 "http://127.0.0.1:$port/passwd") && [ -n "$out" ]'
 	[[ "$out" == root:x:0:0:* ]]
 	cat >"$BATS_TEST_TMPDIR/pod.yaml" <<YAML
 apiVersion: v1
@@ -370,8 +365,7 @@ spec:
 YAML
 	run pm play kube --network none "$BATS_TEST_TMPDIR/pod.yaml"
 	assert_success
-	for i in $(seq 50); do [ "$(pm logs pmkube-c2 2>/dev/null)" = from-c1 ] && break; sleep 0.1; done
-	[ "$(pm logs pmkube-c2)" = from-c1 ]
+	wait_until 10 "podman logs pmkube-c2 to say from-c1" '[ "$(pm logs pmkube-c2 2>/dev/null)" = from-c1 ]'
 	# the containers share the infra container's network, ipc and uts namespaces
 	infra=$(pm pod inspect --format '{{.InfraContainerID}}' pmkube)
 	ipid=$(pm inspect --format '{{.State.Pid}}' "$infra")
@@ -406,10 +400,5 @@ YAML
 	container_mounts() {
 		peers_mounts | grep -vxF "$PEER_DIR/podman/root/overlay" || true
 	}
-	for i in $(seq 100); do
-		[ -z "$(container_mounts)" ] && break
-		sleep 0.1
-	done
-	run container_mounts
-	[ -z "$output" ]
+	wait_until 10 "the containers' mounts to go" '[ -z "$(container_mounts)" ]' || { container_mounts >&2; false; }
 }

@@ -215,8 +215,7 @@ wait_task_status() {
 	for p in $pids; do
 		! proc_alive "$p" || false
 	done
-	for i in $(seq 100); do [ -z "$(containerd_shims)" ] && break; sleep 0.05; done
-	[ -z "$(containerd_shims)" ]
+	wait_until 5 "the shims to exit" '[ -z "$(containerd_shims)" ]'
 	run peers_mounts
 	[ -z "$output" ]
 }

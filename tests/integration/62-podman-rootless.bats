@@ -124,10 +124,7 @@ pm() {
 @test "rootless podman -p: a port published through slirp4netns/rootlessport reaches the container" {
 	port=$((20000 + RANDOM % 20000))
 	pm run -d --name web -p "127.0.0.1:$port:8080" "$IMG" httpd -f -p 8080 -h /etc >/dev/null
-	for i in $(seq 100); do
-		out=$(curl -s --max-time 2 "http://127.0.0.1:$port/passwd") && [ -n "$out" ] && break
-		sleep 0.1
-	done
+	wait_until 10 "httpd to serve /passwd on port $port" 'out=$(curl -s --max-time 2 "http://127.0.0.1:$port/passwd") && [ -n "$out" ]'
 	[[ "$out" == root:x:0:0:* ]]
 }
 

@@ -43,8 +43,7 @@ unit_here() {
 	[ "$(rt_state_field "$CID" status)" = running ]
 	SECONDS=0
 	rt kill "$CID" TERM
-	for i in $(seq 100); do [ "$(rt_state_field "$CID" status)" = stopped ] && break; sleep 0.05; done
-	[ "$(rt_state_field "$CID" status)" = stopped ]
+	wait_status "$CID" stopped
 	[ "$SECONDS" -le 3 ]
 	rt delete "$CID"
 }

@@ -85,6 +85,42 @@ wait_gone() {
 	return 1
 }
 
+# wait_until SECONDS WHAT CONDITION...: polls CONDITION every 0.05 s until it holds; when it
+# has not within SECONDS (wall time), says "timed out after SECONDS s waiting for WHAT" and
+# returns 1, which fails the test. A loop that waits with `COND && break` and then carries on
+# when COND never came asserts nothing of what it waited for (tests/lint.sh flags one).
+# CONDITION is a command and its arguments (`test -e "$f"`, `grep -q ready "$log"`), or one
+# string evaluated each time (`'[ "$(readlink /proc/$p/ns/user)" != "$self" ]'`). Call it
+# as a command of its own: in an `if`, a `&&` list or `$( )` its failure is not the test's.
+wait_until() {
+	local _wu_secs=$1 _wu_what=$2 _wu_end
+	shift 2
+	_wu_end=$((${EPOCHREALTIME/[.,]/} + _wu_secs * 1000000))
+	while :; do
+		if [ $# = 1 ]; then
+			eval "$1" && return 0
+		else
+			"$@" && return 0
+		fi
+		if [ "${EPOCHREALTIME/[.,]/}" -ge "$_wu_end" ]; then
+			echo "timed out after ${_wu_secs} s waiting for ${_wu_what}" >&2
+			return 1
+		fi
+		sleep 0.05
+	done
+}
+
+# wait_for_file [-s] PATH [SECONDS]: PATH exists (-s: and is not empty) within SECONDS
+# (default 10), or the test fails naming it.
+wait_for_file() {
+	local t=-e what=
+	if [ "$1" = -s ]; then
+		t=-s what=" and hold something"
+		shift
+	fi
+	wait_until "${2:-10}" "'$1' to exist$what" test "$t" "$1"
+}
+
 require_root() {
 	[ "$(id -u)" = 0 ] || skip "needs root"
 }

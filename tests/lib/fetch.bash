@@ -67,12 +67,8 @@ proxy_start() {
 	python3 "$FETCH_LIB_DIR/faultproxy.py" --port "$PROXY_PORT" --redirect-port "$PROXY_PORT2" \
 		--upstream "$REGISTRY_URL" --log "$PROXY_LOG" "$@" >"$BATS_TEST_TMPDIR/proxy.out" 2>&1 3>&- &
 	PROXY_PID=$!
-	local i
-	for i in $(seq 1 50); do
-		grep -q ready "$BATS_TEST_TMPDIR/proxy.out" 2>/dev/null && break
-		sleep 0.1
-	done
-	grep -q ready "$BATS_TEST_TMPDIR/proxy.out" || { cat "$BATS_TEST_TMPDIR/proxy.out" >&2; return 1; }
+	wait_until 10 "the fault proxy to be ready" grep -q ready "$BATS_TEST_TMPDIR/proxy.out" ||
+		{ cat "$BATS_TEST_TMPDIR/proxy.out" >&2; return 1; }
 	PROXY=127.0.0.1:$PROXY_PORT
 	export PROXY PROXY_LOG PROXY_PID PROXY_PORT PROXY_PORT2
 }
@@ -151,12 +147,7 @@ pager_start() {
 	python3 "$FETCH_LIB_DIR/tagpager.py" --port "$port" --upstream "$REGISTRY_URL" \
 		--log "$PAGER_LOG" "$@" >"$out" 2>&1 3>&- &
 	PAGER_PID=$!
-	local i
-	for i in $(seq 1 50); do
-		grep -q ready "$out" 2>/dev/null && break
-		sleep 0.1
-	done
-	grep -q ready "$out" || { cat "$out" >&2; return 1; }
+	wait_until 10 "the tag pager to be ready" grep -q ready "$out" || { cat "$out" >&2; return 1; }
 	PAGER=127.0.0.1:$port
 	export PAGER PAGER_LOG PAGER_PID
 }

@@ -111,12 +111,7 @@ disabled_plugins = ["io.containerd.grpc.v1.cri", "io.containerd.snapshotter.v1.b
 EOF
 	containerd --config "$PEER_DIR/containerd.toml" >"$PEER_DIR/containerd.log" 2>&1 &
 	CTR_PID=$!
-	local i
-	for i in $(seq 200); do
-		[ -S "$CTR_SOCK" ] && ctr --address "$CTR_SOCK" version >/dev/null 2>&1 && break
-		sleep 0.05
-	done
-	ctr --address "$CTR_SOCK" version >/dev/null || {
+	wait_until 10 "containerd to answer on $CTR_SOCK" '[ -S "$CTR_SOCK" ] && ctr --address "$CTR_SOCK" version >/dev/null 2>&1' || {
 		tail -20 "$PEER_DIR/containerd.log" >&2
 		return 1
 	}

@@ -12,17 +12,11 @@ tmux_shell() {
 	TMUX_SESSION=$name
 	tmux new-session -d -s "$name" -x 100 -y 30 \
 		"$cmdline; echo exit-status=\$? >'$status'; sleep 30"
-	for i in $(seq 200); do
-		tmux capture-pane -p -t "$name" | grep -q '#' && break
-		sleep 0.05
-	done
+	wait_until 10 "the shell's '#' prompt in tmux session $name" "tmux capture-pane -p -t '$name' | grep -q '#'" || return 1
 	tmux send-keys -t "$name" "$keys" Enter
 	sleep 0.5
 	tmux send-keys -t "$name" "exit $code" Enter
-	for i in $(seq 100); do
-		[ -s "$status" ] && break
-		sleep 0.05
-	done
+	wait_for_file -s "$status" 5 || return 1
 	run tmux capture-pane -p -t "$name"
 	tmux kill-session -t "$name"
 	TMUX_SESSION=
