@@ -831,19 +831,29 @@ static size_t levels_below(const oci_cgroup_tree *t, size_t h, size_t k, size_t 
  * that is removed children first. A cgroup directory cannot be moved to another parent (the
  * kernel refuses such a rename) and nothing is mounted inside a cgroup file system but by the
  * host, so ".." of a cgroup is its parent. */
+/* One level from cur (which it closes) to its entry name, one component ("..": its parent);
+ * a dup of the result held as entry k's, unless k is SIZE_MAX. errno kept from the open. */
+static int tree_step(oci_cgroup_tree *t, int cur, const char *name, size_t k)
+{
+	int next = openat(cur, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	int e = errno;
+	close(cur);
+	int keep = next >= 0 && k != SIZE_MAX ? fcntl(next, F_DUPFD_CLOEXEC, 3) : -1;
+	if (keep >= 0)
+		tree_hold(t, k, keep);
+	errno = e;
+	return next;
+}
+
+/* Entry k opened up from the held entry below it (".." levels times): the way back up a chain
+ * that is removed children first. A cgroup directory cannot be moved to another parent (the
+ * kernel refuses such a rename) and nothing is mounted inside a cgroup file system but by the
+ * host, so ".." of a cgroup is its parent. */
 static int tree_open_up(oci_cgroup_tree *t, size_t k, size_t h, size_t levels)
 {
 	int cur = fcntl(t->fd[h], F_DUPFD_CLOEXEC, 3);
-	for (size_t d = 0; cur >= 0 && d < levels; d++) {
-		int next = openat(cur, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
-		int e = errno;
-		close(cur);
-		cur = next;
-		errno = e;
-	}
-	int keep = cur >= 0 ? fcntl(cur, F_DUPFD_CLOEXEC, 3) : -1;
-	if (keep >= 0)
-		tree_hold(t, k, keep);
+	for (size_t d = 0; cur >= 0 && d < levels; d++)
+		cur = tree_step(t, cur, "..", d + 1 == levels ? k : SIZE_MAX);
 	return cur;
 }
 
@@ -884,18 +894,9 @@ static int tree_open(oci_cgroup_tree *t, size_t k)
 		if (keep >= 0)
 			tree_hold(t, i, keep);
 	}
-	for (size_t d = 0; cur >= 0 && d < depth; d++) {
-		/* a name read from its parent: one component, and a cgroup fs has no links */
-		int next =
-		    openat(cur, t->name[down[d]], O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		int e = errno;
-		close(cur);
-		cur = next;
-		errno = e;
-		int keep = cur >= 0 ? fcntl(cur, F_DUPFD_CLOEXEC, 3) : -1;
-		if (keep >= 0)
-			tree_hold(t, down[d], keep);
-	}
+	/* a name read from its parent: one component, and a cgroup fs has no links */
+	for (size_t d = 0; cur >= 0 && d < depth; d++)
+		cur = tree_step(t, cur, t->name[down[d]], down[d]);
 	return cur;
 }
 
