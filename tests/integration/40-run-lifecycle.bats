@@ -602,7 +602,7 @@ pidfs_ino() {
 	edit_config '.mounts += [{"destination": "/tmp", "type": "bind", "source": "'"$BATS_TEST_TMPDIR"'", "options": ["bind"]}]'
 	rt run -d --bundle "$B" "$CID" </dev/null >/dev/null 2>&1
 	pid=$(rt_state_field "$CID" pid)
-	for i in $(seq 100); do [ -s "$BATS_TEST_TMPDIR/left" ] && break; sleep 0.05; done
+	wait_for_file -s "$BATS_TEST_TMPDIR/left" 5
 	left=$(cat "$BATS_TEST_TMPDIR/left")
 	kill -KILL "$pid"
 	wait_gone "$pid"
