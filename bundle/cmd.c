@@ -64,14 +64,36 @@ static int open_rootfs(json_t *spec, int bundle_fd, const char *bundle, int *out
 	return 0;
 }
 
-static int write_config(int bundle_fd, const char *bundle, json_t *spec, mode_t mode,
+/* replace: over the config.json there (edit, spec --force); else only where none is, one
+ * made since spec looked (another spec) included. */
+static int write_config(int bundle_fd, const char *bundle, json_t *spec, mode_t mode, bool replace,
 			oci_error *err)
 {
 	cleanup_free char *text = oci_json_dump_pretty(spec, err);
 	if (!text)
 		return -1;
-	if (oci_write_file_atomic(bundle_fd, CONFIG, text, strlen(text), mode, err) < 0)
+	int r = replace ? oci_write_file_atomic(bundle_fd, CONFIG, text, strlen(text), mode, err)
+			: oci_write_file_new(bundle_fd, CONFIG, text, strlen(text), mode, err);
+	if (r < 0)
 		return oci_err_prefix(err, "bundle '%s'", bundle);
+	if (r > 0)
+		return oci_err(err, OCI_E_EXISTS,
+			       "'%s/%s' already exists (use --force to replace it)", bundle,
+			       CONFIG);
+	return 0;
+}
+
+#define CONFIG_LOCK	    ".config.json.lock"
+#define CONFIG_LOCK_WAIT_MS 10000
+
+/* config.json locked while a command reads, changes and replaces it: two edits at once
+ * (a script adding a mount and an env in parallel) each wrote back what it had read, and one
+ * change was lost while both succeeded. The lock is a file beside it (oci_lockfile_take: a
+ * 0600 file there only while held, so a user who can only read the bundle cannot hold it). */
+static int lock_config(oci_lockfile *lk, int bundle_fd, const char *bundle, oci_error *err)
+{
+	if (oci_lockfile_take(lk, bundle_fd, CONFIG_LOCK, CONFIG_LOCK_WAIT_MS, bundle, err) < 0)
+		return oci_err_prefix(err, "bundle");
 	return 0;
 }
 
@@ -114,7 +136,8 @@ int oci_bundle_cmd_spec(oci_bundle_opts *o, oci_error *err)
 {
 	struct stat st;
 	cleanup_close int bundle_fd = open_bundle(o->bundle, err), rootfs_fd = -1;
-	if (bundle_fd < 0)
+	cleanup_lockfile oci_lockfile lock = OCI_LOCKFILE_INIT;
+	if (bundle_fd < 0 || lock_config(&lock, bundle_fd, o->bundle, err) < 0)
 		return -1;
 	if (!o->force && fstatat(bundle_fd, CONFIG, &st, AT_SYMLINK_NOFOLLOW) == 0)
 		return oci_err(err, OCI_E_EXISTS,
@@ -147,7 +170,7 @@ int oci_bundle_cmd_spec(oci_bundle_opts *o, oci_error *err)
 	}
 	if (oci_bundle_edits_apply(spec, &o->edits, rootfs_fd, from_image, err) < 0)
 		return -1;
-	return write_config(bundle_fd, o->bundle, spec, 0644, err);
+	return write_config(bundle_fd, o->bundle, spec, 0644, o->force, err);
 }
 
 /* edit's --args / -- and --entrypoint: on a bundle from an image (BUNDLE/image-config.json,
@@ -185,7 +208,8 @@ int oci_bundle_cmd_edit(oci_bundle_opts *o, oci_error *err)
 	if (oci_bundle_edits_empty(&o->edits) && !o->entrypoint_set)
 		return oci_err(err, OCI_E_INVALID, "edit: no change given (see --help)");
 	cleanup_close int bundle_fd = open_bundle(o->bundle, err), rootfs_fd = -1;
-	if (bundle_fd < 0)
+	cleanup_lockfile oci_lockfile lock = OCI_LOCKFILE_INIT;
+	if (bundle_fd < 0 || lock_config(&lock, bundle_fd, o->bundle, err) < 0)
 		return -1;
 	cleanup_json json_t *spec =
 	    load_bundle_json(bundle_fd, o->bundle, CONFIG, O_NOFOLLOW, &st, err);
@@ -200,7 +224,7 @@ int oci_bundle_cmd_edit(oci_bundle_opts *o, oci_error *err)
 		return -1;
 	if (oci_bundle_edits_apply(spec, &o->edits, rootfs_fd, false, err) < 0)
 		return -1;
-	return write_config(bundle_fd, o->bundle, spec, st.st_mode & 07777, err);
+	return write_config(bundle_fd, o->bundle, spec, st.st_mode & 07777, true, err);
 }
 
 int oci_bundle_cmd_validate(oci_bundle_opts *o, oci_error *err)

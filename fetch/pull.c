@@ -846,8 +846,10 @@ int oci_pull(const oci_pull_opts *o, oci_error *err)
 	int have_policy = o->insecure_policy ? 0 : oci_policy_load(&pol, o->policy, err);
 	if (have_policy < 0 || oci_regconf_resolve(&rc, o->image, &cands, err) < 0)
 		goto out;
-	/* a consumer that goes away is an error on write, not a silent death */
+	/* a consumer that goes away is an error on write, not a silent death; an interruption
+	 * ends the transfers and goes through the failure path (a layout this run made goes) */
 	signal(SIGPIPE, SIG_IGN);
+	oci_interrupt_install();
 	p.policy = have_policy ? &pol : NULL;
 	if (resolve_sources(&p, &rc, cands, err) < 0)
 		goto out;
@@ -870,6 +872,9 @@ int oci_pull(const oci_pull_opts *o, oci_error *err)
 		summary(&p, t0);
 	ret = 0;
 out:
+	/* whatever an interruption made fail (a write cut short: EINTR), it is the reason */
+	if (ret < 0 && oci_interrupted)
+		oci_check_interrupted(err);
 	/* a layout this run made goes again: a failed pull leaves nothing behind */
 	if (ret < 0 && p.layout_open)
 		oci_layout_discard(&p.layout);

@@ -943,17 +943,9 @@ static void explain_oom(const creation *c, oci_error *err)
 			"for it");
 }
 
-int oci_container_create(const oci_runtime *rt, const oci_create_opts *opts, int *exit_status,
-			 oci_error *err)
+static int create(const oci_runtime *rt, const oci_create_opts *opts, int *exit_status,
+		  oci_error *err)
 {
-	/* Before anything is opened: a closed fd among the preserved ones would be taken by
-	 * the bundle or the state root and handed to the container (CVE-2024-21626 class). */
-	if (oci_process_check_preserved(opts->preserve_fds, err) < 0 ||
-	    oci_state_check_id(opts->id, err) < 0)
-		return -1;
-	/* The sealed copy of our binary (see prepare_state) is made by a thread meanwhile: now,
-	 * when no fd the caller left closed can be taken by it. */
-	oci_cloned_binary_prepare();
 	cleanup_bundle_config oci_bundle_config b = {0};
 	if (oci_container_load_bundle(opts->bundle, opts, &b, err) < 0)
 		return -1;
@@ -989,4 +981,21 @@ int oci_container_create(const oci_runtime *rt, const oci_create_opts *opts, int
 		rollback(&c);
 	creation_release(&c);
 	return ret;
+}
+
+int oci_container_create(const oci_runtime *rt, const oci_create_opts *opts, int *exit_status,
+			 oci_error *err)
+{
+	/* Before anything is opened: a closed fd among the preserved ones would be taken by
+	 * the bundle or the state root and handed to the container (CVE-2024-21626 class). */
+	if (oci_process_check_preserved(opts->preserve_fds, err) < 0 ||
+	    oci_state_check_id(opts->id, err) < 0)
+		return -1;
+	/* The sealed copy of our binary (see prepare_state) is made by a thread meanwhile: now,
+	 * when no fd the caller left closed can be taken by it. Whatever the outcome, the
+	 * thread is joined and our copy closed before we return. */
+	oci_cloned_binary_prepare();
+	int r = create(rt, opts, exit_status, err);
+	oci_cloned_binary_prepared_drop();
+	return r;
 }

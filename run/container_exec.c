@@ -222,8 +222,7 @@ static __attribute__((noreturn)) void exec_process(int sync, const oci_process *
 		close(procfd);
 	if (lsm_r < 0)
 		child_fail(sync, &err, 1);
-	if (oci_process_oom_score(process, &err) < 0 || oci_process_rlimits(process, &err) < 0 ||
-	    oci_process_sched(process, &err) < 0 ||
+	if (oci_process_rlimits(process, &err) < 0 || oci_process_sched(process, &err) < 0 ||
 	    oci_process_set_affinity(process->exec_cpu_final, "final", &err) < 0 ||
 	    oci_process_personality(cfg, &err) < 0 || oci_mempolicy_apply(cfg, &err) < 0)
 		child_fail(sync, &err, 1);
@@ -300,15 +299,21 @@ join_and_fork(int sync, const int *nsfds, int rootfd, const int *stdio, const oc
 			oci_err_errno(&err, errno, "cannot set up the process's stdio");
 			child_fail(sync, &err, 1);
 		}
+	/* oomScoreAdj: set here once the namespaces are joined (G inherits it), through our own
+	 * /proc, opened while our /proc files are still ours (see run/process.h). */
+	int oomfd;
+	if (oci_process_oom_open(process, &oomfd, &err) < 0)
+		child_fail(sync, &err, 1);
 	/* Nothing in the container may open our /proc/PID/exe (CVE-2019-5736). */
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	/* The state root and directory are host directories: with CAP_SYS_PTRACE (or a pid
 	 * namespace shared with another container) a process of the container opens
 	 * /proc/G/fd/N and walks '..' to the host's root. Only what joining needs stays, and
 	 * that goes too before G exists (CVE-2024-21626 class). */
-	int keep[N_NS + 4];
+	int keep[N_NS + 5];
 	size_t nkeep = 0;
 	keep[nkeep++] = sync;
+	keep[nkeep++] = oomfd;
 	keep[nkeep++] = procfd;
 	keep[nkeep++] = rootfd;
 	keep[nkeep++] = oci_log_fd();
@@ -344,6 +349,10 @@ join_and_fork(int sync, const int *nsfds, int rootfd, const int *stdio, const oc
 		if (nsfds[i] >= 0)
 			close(nsfds[i]);
 	close(rootfd);
+	if (oci_process_oom_score(process, oomfd, &err) < 0)
+		child_fail(sync, &err, 1);
+	if (oomfd >= 0)
+		close(oomfd);
 	pid_t g = fork();
 	if (g < 0) {
 		oci_err_errno(&err, errno, "cannot fork in the container");

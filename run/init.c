@@ -250,6 +250,10 @@ void oci_init_main(oci_init_args *a)
 		fail(a, &err);
 	}
 	close_inherited(a);
+	/* Our oom_score_adj file, in the runtime's /proc too (see run/process.h). */
+	int oomfd;
+	if (oci_process_oom_open(process, &oomfd, &err) < 0)
+		fail(a, &err);
 	/* The runtime's own /proc, before any namespace is joined or anything mounted: the
 	 * LSM labels are written through it, never through the container's /proc. */
 	int procfd = oci_lsm_open_procfs(process, &err);
@@ -315,9 +319,11 @@ void oci_init_main(oci_init_args *a)
 	/* a scheduler policy (SCHED_DEADLINE's bandwidth) is admitted by the cpuset joined */
 	if (process->has_scheduler && join_cgroups(&wait, &err) < 0)
 		fail(a, &err);
-	if (oci_process_oom_score(process, &err) < 0 || oci_process_rlimits(process, &err) < 0 ||
-	    oci_process_sched(process, &err) < 0)
+	if (oci_process_oom_score(process, oomfd, &err) < 0 ||
+	    oci_process_rlimits(process, &err) < 0 || oci_process_sched(process, &err) < 0)
 		fail(a, &err);
+	if (oomfd >= 0)
+		close(oomfd);
 
 	const char *bundle = a->opts->bundle;
 	oci_mount_ctx mctx = {.cfg = cfg,

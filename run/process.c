@@ -52,15 +52,25 @@ int oci_process_rlimits(const oci_process *p, oci_error *err)
 	return 0;
 }
 
-int oci_process_oom_score(const oci_process *p, oci_error *err)
+int oci_process_oom_open(const oci_process *p, int *fd, oci_error *err)
+{
+	*fd = -1;
+	if (!p->has_oom_score_adj)
+		return 0;
+	*fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+	if (*fd < 0)
+		return oci_err_errno(err, errno, "cannot set oomScoreAdj %d", p->oom_score_adj);
+	return 0;
+}
+
+int oci_process_oom_score(const oci_process *p, int fd, oci_error *err)
 {
 	if (!p->has_oom_score_adj)
 		return 0;
 	char buf[32];
 	int n = snprintf(buf, sizeof(buf), "%d", p->oom_score_adj);
-	cleanup_close int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
 	if (fd < 0 || write(fd, buf, (size_t)n) != n)
-		return oci_err_errno(err, errno, "cannot set oomScoreAdj %s", buf);
+		return oci_err_errno(err, fd < 0 ? EBADF : errno, "cannot set oomScoreAdj %s", buf);
 	return 0;
 }
 

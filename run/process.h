@@ -22,8 +22,14 @@ int oci_process_set_affinity(const char *list, const char *what, oci_error *err)
  * (refused in one line: no resctrl here, or not supported) and linux.resources.rdma (no driver
  * applies it). */
 int oci_process_check_host(const oci_config *cfg, oci_error *err);
-/* oom_score_adj, written to /proc/self/oom_score_adj. */
-int oci_process_oom_score(const oci_process *p, oci_error *err);
+/* process.oomScoreAdj in two steps. open: *fd gets /proc/self/oom_score_adj of the runtime's
+ * own /proc (-1 when the process has no value), taken before any namespace is joined and while
+ * this process is still dumpable (its /proc files are then its own): once in the container's
+ * mount namespace, /proc may be a mount of the container's making, and the value would go to a
+ * file it chose while the process kept the runtime's score (CVE-2025-52881). write: the value
+ * through that fd, as whoever this process is by then; its children inherit it. */
+int oci_process_oom_open(const oci_process *p, int *fd, oci_error *err);
+int oci_process_oom_score(const oci_process *p, int fd, oci_error *err);
 /* linux.sysctl written under /proc/sys (inside the container, after pivot_root). */
 int oci_process_sysctl(const oci_config *cfg, oci_error *err);
 /* hostname, domainname, personality. */

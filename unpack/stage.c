@@ -1,8 +1,8 @@
 /* All or nothing: the root filesystem is built in a private (0700) staging directory next to
  * DEST, on the same filesystem, and renamed into place only when every layer verified. On an
- * error or an interruption (signals.c) the staging directory is removed and DEST is as it was
- * (absent, or the empty directory it was). When DEST is an empty mount point, which cannot be
- * replaced by rename, staging happens inside it and the finished entries are moved up. */
+ * error or an interruption (oci_interrupt_install) the staging directory is removed and DEST
+ * is as it was (absent, or the empty directory it was). When DEST is an empty mount point, which
+ * cannot be replaced by rename, staging happens inside it and the finished entries are moved up. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -114,7 +114,9 @@ int oci_unpack_stage_begin(oci_unpack_stage *s, const char *dest, oci_error *err
 }
 
 /* Mount-point destination: move each top-level entry of the staged root into DEST and give
- * DEST the root directory's metadata. */
+ * DEST the root directory's metadata. A move that fails (a second run filled DEST meanwhile)
+ * moves the entries already moved back into the staging root, which the abort removes: DEST
+ * is left as it was, not half filled. */
 static int publish_inside(oci_unpack_stage *s, oci_error *err)
 {
 	int d2 = openat(s->rootfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -127,28 +129,53 @@ static int publish_inside(oci_unpack_stage *s, oci_error *err)
 		return oci_err_errno(err, errno, "cannot read the staging directory");
 	}
 	cleanup_closedir DIR *dc = d;
+	cleanup_strv char **moved = NULL;
+	size_t n = 0;
 	struct dirent *de;
 	while ((de = readdir(d))) {
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;
-		if (renameat(s->rootfd, de->d_name, s->destfd, de->d_name) < 0)
-			return oci_err_errno(err, errno, "cannot move '%s' into '%s'", de->d_name,
-					     s->dest);
+		char **more = realloc(moved, (n + 2) * sizeof(*moved));
+		if (more)
+			moved = more;
+		if (!more || !(moved[n] = strdup(de->d_name))) {
+			oci_err(err, OCI_E_INTERNAL, "out of memory");
+			goto undo;
+		}
+		moved[++n] = NULL;
+		if (renameat(s->rootfd, de->d_name, s->destfd, de->d_name) < 0) {
+			oci_err_errno(err, errno, "cannot move '%s' into '%s'", de->d_name,
+				      s->dest);
+			free(moved[--n]);
+			moved[n] = NULL;
+			goto undo;
+		}
 	}
 	if (fstat(s->rootfd, &st) == 0) {
 		struct timespec ts[2] = {st.st_atim, st.st_mtim};
-		if (fchown(s->destfd, st.st_uid, st.st_gid) < 0 && geteuid() == 0)
-			return oci_err_errno(err, errno, "cannot chown '%s'", s->dest);
-		if (fchmod(s->destfd, st.st_mode & 07777) < 0)
-			return oci_err_errno(err, errno, "cannot chmod '%s'", s->dest);
+		if (fchown(s->destfd, st.st_uid, st.st_gid) < 0 && geteuid() == 0) {
+			oci_err_errno(err, errno, "cannot chown '%s'", s->dest);
+			goto undo;
+		}
+		if (fchmod(s->destfd, st.st_mode & 07777) < 0) {
+			oci_err_errno(err, errno, "cannot chmod '%s'", s->dest);
+			goto undo;
+		}
 		(void)futimens(s->destfd, ts);
 	}
 	return 0;
+undo:
+	for (size_t i = 0; i < n; i++) {
+		oci_error e2 = OCI_ERROR_INIT;
+		if (renameat(s->destfd, moved[i], s->rootfd, moved[i]) < 0)
+			oci_remove_tree_at(s->destfd, moved[i], &e2);
+	}
+	return -1;
 }
 
 int oci_unpack_stage_publish(oci_unpack_stage *s, oci_error *err)
 {
-	if (oci_unpack_check_interrupted(err) < 0)
+	if (oci_check_interrupted(err) < 0)
 		return -1;
 	if (s->inside) {
 		if (publish_inside(s, err) < 0)

@@ -813,6 +813,50 @@ int oci_cgroup_tree_open(oci_cgroup_tree *t, size_t k)
 	return fd;
 }
 
+/* How many levels below k the held entry h is (k an ancestor of h, at most max levels up), or
+ * 0. */
+static size_t levels_below(const oci_cgroup_tree *t, size_t h, size_t k, size_t max)
+{
+	size_t up = 0;
+	for (size_t i = h; up < max && t->parent[i] != SIZE_MAX;) {
+		i = t->parent[i];
+		up++;
+		if (i == k)
+			return up;
+	}
+	return 0;
+}
+
+/* Entry k opened up from the held entry below it (".." levels times): the way back up a chain
+ * that is removed children first. A cgroup directory cannot be moved to another parent (the
+ * kernel refuses such a rename) and nothing is mounted inside a cgroup file system but by the
+ * host, so ".." of a cgroup is its parent. */
+/* One level from cur (which it closes) to its entry name, one component ("..": its parent);
+ * a dup of the result held as entry k's, unless k is SIZE_MAX. errno kept from the open. */
+static int tree_step(oci_cgroup_tree *t, int cur, const char *name, size_t k)
+{
+	int next = openat(cur, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	int e = errno;
+	close(cur);
+	int keep = next >= 0 && k != SIZE_MAX ? fcntl(next, F_DUPFD_CLOEXEC, 3) : -1;
+	if (keep >= 0)
+		tree_hold(t, k, keep);
+	errno = e;
+	return next;
+}
+
+/* Entry k opened up from the held entry below it (".." levels times): the way back up a chain
+ * that is removed children first. A cgroup directory cannot be moved to another parent (the
+ * kernel refuses such a rename) and nothing is mounted inside a cgroup file system but by the
+ * host, so ".." of a cgroup is its parent. */
+static int tree_open_up(oci_cgroup_tree *t, size_t k, size_t h, size_t levels)
+{
+	int cur = fcntl(t->fd[h], F_DUPFD_CLOEXEC, 3);
+	for (size_t d = 0; cur >= 0 && d < levels; d++)
+		cur = tree_step(t, cur, "..", d + 1 == levels ? k : SIZE_MAX);
+	return cur;
+}
+
 static int tree_open(oci_cgroup_tree *t, size_t k)
 {
 	/* up from k to the first entry held, or to a top one */
@@ -821,6 +865,19 @@ static int tree_open(oci_cgroup_tree *t, size_t k)
 		i = t->parent[i];
 		depth++;
 	}
+	/* a held entry fewer levels below k than the walk down would open (children are
+	 * removed before their parents, in the reverse of the order they were opened: a chain
+	 * of N cgroups was walked down from its top every 8 levels, N * N / 8 opens in all, a
+	 * delete of 3000 levels 5.6 s) */
+	size_t best = 0, best_h = 0, ring = ARRAY_SIZE(t->held);
+	for (size_t s = 0; depth > 1 && s < ring && s < t->n_held; s++) {
+		size_t h = t->held[s];
+		size_t up = t->fd[h] >= 0 && h != k ? levels_below(t, h, k, depth - 1) : 0;
+		if (up && (!best || up < best))
+			best = up, best_h = h;
+	}
+	if (best)
+		return tree_open_up(t, k, best_h, best);
 	cleanup_free size_t *down = depth ? malloc(depth * sizeof(*down)) : NULL;
 	if (depth && !down) {
 		errno = ENOMEM;
@@ -837,18 +894,9 @@ static int tree_open(oci_cgroup_tree *t, size_t k)
 		if (keep >= 0)
 			tree_hold(t, i, keep);
 	}
-	for (size_t d = 0; cur >= 0 && d < depth; d++) {
-		/* a name read from its parent: one component, and a cgroup fs has no links */
-		int next =
-		    openat(cur, t->name[down[d]], O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		int e = errno;
-		close(cur);
-		cur = next;
-		errno = e;
-		int keep = cur >= 0 ? fcntl(cur, F_DUPFD_CLOEXEC, 3) : -1;
-		if (keep >= 0)
-			tree_hold(t, down[d], keep);
-	}
+	/* a name read from its parent: one component, and a cgroup fs has no links */
+	for (size_t d = 0; cur >= 0 && d < depth; d++)
+		cur = tree_step(t, cur, t->name[down[d]], down[d]);
 	return cur;
 }
 

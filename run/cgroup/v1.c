@@ -515,12 +515,16 @@ static int v1_freeze(const oci_cgroup *cg, bool frozen, oci_error *err)
 	return 0;
 }
 
+/* Either freezer: a hybrid host's unified cgroup.freeze stops the container as well, and a
+ * container whose cgroups are mounted read-write can write it itself (exec's process, put
+ * there, would never run). */
 static bool v1_is_frozen(const oci_cgroup *cg)
 {
 	for (size_t i = 0; i < cg->n; i++) {
 		char buf[64];
-		if (oci_cgroup_read(cg->dirs[i], "freezer.state", buf, sizeof(buf)) == 0)
-			return !strncmp(buf, "FROZEN", 6);
+		if (oci_cgroup_read(cg->dirs[i], "freezer.state", buf, sizeof(buf)) == 0 &&
+		    !strncmp(buf, "FROZEN", 6))
+			return true;
 		if (oci_cgroup_read(cg->dirs[i], "cgroup.freeze", buf, sizeof(buf)) == 0 &&
 		    buf[0] == '1')
 			return true;

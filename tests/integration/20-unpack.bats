@@ -17,6 +17,9 @@ setup() {
 
 teardown() {
 	registry_stop || true
+	if mountpoint -q "$BATS_TEST_TMPDIR/mnt" 2>/dev/null; then
+		umount "$BATS_TEST_TMPDIR/mnt"
+	fi
 }
 
 # Rewrite a blob inside an oci-archive copy: python edits the tar member in place.
@@ -77,6 +80,41 @@ PY
 	assert_one_line_error oci-unpack
 	assert_output_contains "'full' exists and is not empty: remove it, or give a new or empty directory"
 	[ "$(ls -A full)" = keep ]
+}
+
+@test "unpack: into an empty mount point, a move that fails half-way (a second run filled DEST) takes back what it had moved" {
+	require_root
+	"$OCI_UNPACK" -q -i "$BATS_FILE_TMPDIR/img3.tar" fresh
+	mkdir mnt
+	mount -t tmpfs tmpfs mnt
+	# DEST cannot be renamed over: the finished entries are moved into it one by one; one of
+	# them, blocked by another run's directory of that name, fails the move. Blocking each
+	# name in turn, the failing move comes after others for all but the first in order.
+	for n in $(ls -A fresh); do
+		rm -f in.fifo
+		mkfifo in.fifo
+		"$OCI_UNPACK" -i in.fifo mnt 2>err &
+		pid=$!
+		exec 7>in.fifo
+		head -c 20000 "$BATS_FILE_TMPDIR/img3.tar" >&7
+		wait_until 10 "the staging directory" "compgen -G 'mnt/.staging.oci-unpack-*' >/dev/null"
+		mkdir -p "mnt/$n/other-run"
+		tail -c +20001 "$BATS_FILE_TMPDIR/img3.tar" >&7
+		exec 7>&-
+		rc=0
+		wait "$pid" || rc=$?
+		[ "$rc" -ne 0 ]
+		run cat err
+		assert_one_line_error oci-unpack
+		assert_output_contains "cannot move '$n' into 'mnt'"
+		[ "$(ls -A mnt)" = "$n" ]
+		[ "$(ls -A "mnt/$n")" = other-run ]
+		rm -r "mnt/$n"
+	done
+	# the same unpack into the empty mount point succeeds
+	run "$OCI_UNPACK" -i "$BATS_FILE_TMPDIR/img3.tar" mnt
+	assert_success
+	[ "$(ls -A mnt | sort)" = "$(ls -A fresh | sort)" ]
 }
 
 @test "unpack: a corrupted layer fails naming the layer, and DEST does not exist" {

@@ -361,3 +361,30 @@ runnable_bundle() {
 	[ "$status" = 1 ]
 	assert_output_contains "'image-config.json' is not a regular file"
 }
+
+@test "edits and specs of one bundle at once: every edit lands, one spec wins, the others say why" {
+	"$OCI_BUNDLE" spec --bundle "$B"
+	# each edit read config.json, changed it and wrote it back over the others' changes
+	pids=()
+	for i in $(seq 1 12); do
+		"$OCI_BUNDLE" edit --bundle "$B" --env "V$i=$i" &
+		pids+=($!)
+	done
+	for p in "${pids[@]}"; do wait "$p"; done
+	for i in $(seq 1 12); do
+		jq -e --arg e "V$i=$i" '.process.env | index($e) != null' "$B/config.json" >/dev/null
+	done
+	[ "$(ls -A "$B")" = config.json ]
+	# specs without --force into a bundle without config.json: one writes it
+	mkdir "$B/new"
+	pids=()
+	for i in $(seq 1 6); do
+		"$OCI_BUNDLE" spec --bundle "$B/new" --hostname "h$i" 2>"$B/new.err$i" &
+		pids+=($!)
+	done
+	ok=0
+	for p in "${pids[@]}"; do wait "$p" && ok=$((ok + 1)); done
+	[ "$ok" = 1 ]
+	[ "$(cat "$B"/new.err* | grep -c "already exists (use --force to replace it)")" = 5 ]
+	[ "$(ls -A "$B/new")" = config.json ]
+}

@@ -540,6 +540,33 @@ storm_dead() {
 	done
 }
 
+@test "delete --force removes a chain of 600 sub-cgroups opening each level a few times, not once per level below it" {
+	is_oci_run || skip "counts oci-run's own opens"
+	require_cmd strace python3
+	set_args sleep 100
+	rt run -d --bundle "$B" "$CID" </dev/null >/dev/null 2>&1
+	top=$(cgroup_dir "$(rt_state_field "$CID" pid)" pids)
+	# 600 levels of 100-byte names (60 kB of path, deeper than PATH_MAX), made name by name
+	python3 -c '
+import os, sys
+fd = os.open(sys.argv[1], os.O_RDONLY | os.O_DIRECTORY)
+for i in range(600):
+    name = str(i).rjust(100, "x")
+    os.mkdir(name, dir_fd=fd)
+    nfd = os.open(name, os.O_RDONLY | os.O_DIRECTORY, dir_fd=fd)
+    os.close(fd)
+    fd = nfd
+' "$top"
+	run strace -f -qq -c -e trace=openat -o "$BATS_TEST_TMPDIR/opens" "$RUNTIME" --root "$ROOT" delete --force "$CID"
+	assert_success
+	[ ! -e "$top" ]
+	n=$(awk '$NF == "openat" { print $4 }' "$BATS_TEST_TMPDIR/opens")
+	# ~8 a level now; removed children first, the chain was walked down from its top again
+	# every 8 levels on the way back up (~48 a level at this depth, N * N / 8 in all)
+	echo "$n opens" >&2
+	[ "$n" -lt $((600 * 16)) ]
+}
+
 # blk_dev: "MAJOR MINOR" of a block device of the host (a disk).
 blk_dev() {
 	local d

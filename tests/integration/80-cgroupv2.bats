@@ -108,7 +108,7 @@ setup_file() {
 	for how in kill term force; do
 		vm_cmd run-$how
 		assert_success
-		[ "$(vm_get before-$how)" -ge 100 ]
+		[ "$(vm_get before-$how)" -ge 50 ]
 		if [ $how != force ]; then
 			vm_cmd signal-$how
 			assert_success

@@ -84,16 +84,16 @@ rec list rt list -q
 cleanup
 
 # a fork storm in a container without a pid namespace of its own (nothing dies with its init)
-# under pids.limit 300, torn down at 100 processes or more by kill --all KILL and delete, by
+# under pids.limit 150, torn down at 50 processes or more by kill --all KILL and delete, by
 # kill --all TERM (signalled frozen) and delete, and by delete --force
 t fork-storm
 for how in kill term force; do
 	bundle sh -c 'for i in 1 2 3 4; do (while :; do sh -c "sleep 100 &"; done) & done; wait'
-	edit '.linux.namespaces |= map(select(.type != "pid")) | .linux.resources.pids = {"limit": 300}'
+	edit '.linux.namespaces |= map(select(.type != "pid")) | .linux.resources.pids = {"limit": 150}'
 	rec run-$how rt run -d -b "$B" "$CID"
 	cg=$(cgroup_of "$(state_field "$CID" pid)")
 	i=0
-	while [ $i -lt 100 ] && [ "$(wc -l <"$cg/cgroup.procs")" -lt 100 ]; do
+	while [ $i -lt 100 ] && [ "$(wc -l <"$cg/cgroup.procs")" -lt 50 ]; do
 		sleep 0.1
 		i=$((i + 1))
 	done
