@@ -753,6 +753,16 @@ static int try_source(pull *p, const oci_pull_source *s, oci_error *err)
 	/* insecure: TLS without verification, then plain HTTP (as containers/image does) */
 	if (s->insecure)
 		ro.tls.insecure = true;
+	/* --creds and --username name no registry: they are the user's for the one the
+	 * reference names. A mirror or a rewritten location on another host (registries.conf,
+	 * maybe a third party's pull-through cache) got them all the same; it gets only what
+	 * the auth files and helpers hold for its own host, as containers/image does. */
+	if (strcmp(s->ref.domain, p->ref.domain)) {
+		ro.creds = ro.username = ro.password = NULL;
+		if (p->o->reg.creds || p->o->reg.username)
+			log_debug(
+			    "%s: not the reference's registry: no --creds or --username there", ss);
+	}
 	for (int attempt = 0;; attempt++) {
 		int r = oci_registry_init(&p->reg, &s->ref, &ro, err);
 		p->reg_init = true;
