@@ -1,8 +1,10 @@
 /* All or nothing: the root filesystem is built in a private (0700) staging directory next to
  * DEST, on the same filesystem, and renamed into place only when every layer verified. On an
  * error or an interruption (oci_interrupt_install) the staging directory is removed and DEST
- * is as it was (absent, or the empty directory it was). When DEST is an empty mount point, which
- * cannot be replaced by rename, staging happens inside it and the finished entries are moved up. */
+ * is as it was (absent, or the empty directory it was); a run killed outright leaves it to the
+ * next run into the same DEST, which removes it. When DEST is an empty mount point, which
+ * cannot be replaced by rename, staging happens inside it and the finished entries are moved
+ * up. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -10,10 +12,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/log.h"
 #include "common/util.h"
 #include "unpack/unpack.h"
 
@@ -36,6 +40,47 @@ static bool dir_is_empty(int fd)
 		}
 	closedir(d);
 	return empty;
+}
+
+/* ".PREFIX.oci-unpack-" and 12 hex digits: a staging directory's name (PREFIX: DEST's name
+ * cut to 24 bytes, or "staging" inside DEST) */
+static bool staging_name(const char *entry, const char *prefix)
+{
+	size_t n = strlen(prefix);
+	const char *tail = entry + 1 + n;
+	return entry[0] == '.' && !strncmp(entry + 1, prefix, n) &&
+	       !strncmp(tail, ".oci-unpack-", 12) && strlen(tail + 12) == 12 &&
+	       strspn(tail + 12, "0123456789abcdef") == 12;
+}
+
+/* Staging directories in dirfd of runs that are gone (SIGKILL, a crash, a power loss): each
+ * run holds an exclusive flock on its own as long as it lives, and nobody else can open it to
+ * hold one (0700, ours); one of ours whose lock is free is removed. A run killed mid-way
+ * leaves its half-built tree only until the next run into the same DEST. */
+static void remove_dead_staging(int dirfd, const char *prefix)
+{
+	int d2 = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = d2 >= 0 ? fdopendir(d2) : NULL;
+	if (!d) {
+		if (d2 >= 0)
+			close(d2);
+		return;
+	}
+	cleanup_closedir DIR *dc = d;
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		struct stat st;
+		if (!staging_name(de->d_name, prefix))
+			continue;
+		cleanup_close int fd =
+		    openat(dirfd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0 || fstat(fd, &st) < 0 || st.st_uid != geteuid() ||
+		    flock(fd, LOCK_EX | LOCK_NB) < 0)
+			continue;
+		oci_error e = OCI_ERROR_INIT;
+		log_debug("removing '%s', the staging directory of a run that is gone", de->d_name);
+		oci_remove_tree_at(dirfd, de->d_name, &e);
+	}
 }
 
 int oci_unpack_stage_begin(oci_unpack_stage *s, const char *dest, oci_error *err)
@@ -76,6 +121,8 @@ int oci_unpack_stage_begin(oci_unpack_stage *s, const char *dest, oci_error *err
 		    openat(s->parentfd, s->name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (s->destfd < 0)
 			return oci_err_errno(err, errno, "cannot open '%s'", dest);
+		/* a killed run's staging inside an empty mount point left it not empty */
+		remove_dead_staging(s->destfd, "staging");
 		if (!dir_is_empty(s->destfd))
 			return oci_err(err, OCI_E_EXISTS,
 				       "'%s' exists and is not empty: remove it, or give a new or "
@@ -87,6 +134,11 @@ int oci_unpack_stage_begin(oci_unpack_stage *s, const char *dest, oci_error *err
 		return oci_err_errno(err, errno, "cannot stat '%s'", dest);
 	}
 	int where = s->inside ? s->destfd : s->parentfd;
+	if (!s->inside) {
+		char prefix[32];
+		snprintf(prefix, sizeof(prefix), "%.24s", s->name);
+		remove_dead_staging(where, prefix);
+	}
 	for (int tries = 0;; tries++) {
 		unsigned char rnd[6];
 		if (getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd))
@@ -95,15 +147,30 @@ int oci_unpack_stage_begin(oci_unpack_stage *s, const char *dest, oci_error *err
 			 ".%.24s.oci-unpack-%02x%02x%02x%02x%02x%02x",
 			 s->inside ? "staging" : s->name, rnd[0], rnd[1], rnd[2], rnd[3], rnd[4],
 			 rnd[5]);
-		if (mkdirat(where, s->tmpname, 0700) == 0)
+		if (mkdirat(where, s->tmpname, 0700) < 0) {
+			if (errno != EEXIST || tries > 10)
+				return oci_err_errno(
+				    err, errno, "cannot create a staging directory next to '%s'",
+				    dest);
+			continue;
+		}
+		/* held until the staging directory is gone (remove_dead_staging); another run
+		 * may have taken it for a dead one's before the lock: then a new one */
+		s->tmpfd =
+		    openat(where, s->tmpname, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (s->tmpfd >= 0 && flock(s->tmpfd, LOCK_EX | LOCK_NB) == 0 &&
+		    fstat(s->tmpfd, &st) == 0 && st.st_nlink > 0)
 			break;
-		if (errno != EEXIST || tries > 10)
-			return oci_err_errno(
-			    err, errno, "cannot create a staging directory next to '%s'", dest);
+		if (s->tmpfd >= 0)
+			close(s->tmpfd);
+		s->tmpfd = -1;
+		if (tries > 10)
+			return oci_err(err, OCI_E_IO,
+				       "cannot create a staging directory next to '%s': removed "
+				       "by another run as soon as made",
+				       dest);
 	}
-	s->tmpfd = openat(where, s->tmpname, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (s->tmpfd < 0 || mkdirat(s->tmpfd, "rootfs", 0755) < 0 ||
-	    mkdirat(s->tmpfd, "spool", 0700) < 0)
+	if (mkdirat(s->tmpfd, "rootfs", 0755) < 0 || mkdirat(s->tmpfd, "spool", 0700) < 0)
 		return oci_err_errno(err, errno, "cannot create a staging directory next to '%s'",
 				     dest);
 	s->rootfd = openat(s->tmpfd, "rootfs", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
