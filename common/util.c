@@ -395,6 +395,37 @@ int oci_write_file_replace(int dirfd, const char *name, const void *data, size_t
 	return write_replace(dirfd, name, data, len, mode, false, err);
 }
 
+volatile sig_atomic_t oci_interrupted;
+
+static void on_interrupt(int sig)
+{
+	oci_interrupted = sig;
+}
+
+void oci_interrupt_install(void)
+{
+	static const int sigs[] = {SIGINT, SIGTERM, SIGHUP};
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_interrupt;
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+		/* one the caller ignores stays ignored (nohup's SIGHUP, a background job's
+		 * SIGINT) */
+		struct sigaction old;
+		if (sigaction(sigs[i], NULL, &old) == 0 && old.sa_handler == SIG_IGN)
+			continue;
+		sigaction(sigs[i], &sa, NULL);
+	}
+}
+
+int oci_check_interrupted(oci_error *err)
+{
+	if (!oci_interrupted)
+		return 0;
+	return oci_err(err, OCI_E_IO, "interrupted by signal %d", (int)oci_interrupted);
+}
+
 int64_t oci_now_ms(void)
 {
 	struct timespec ts;

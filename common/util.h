@@ -3,6 +3,7 @@
 #define OCI_UTIL_H
 
 #include <dirent.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -125,6 +126,14 @@ int oci_staged_file_write(oci_staged_file *f, int dirfd, const char *name, const
 int oci_staged_file_swap(oci_staged_file *f, oci_error *err);
 int oci_staged_file_keep(oci_staged_file *f, oci_error *err);
 void oci_staged_file_undo(oci_staged_file *f);
+/* SIGINT, SIGTERM and SIGHUP while a tool writes files (oci-unpack's rootfs, oci-fetch's
+ * layout): the handler only records the signal (no SA_RESTART: a blocking read or write
+ * returns EINTR), and the long loops poll it, so that an interrupted run unwinds through its
+ * ordinary error path and removes what it made. oci_check_interrupted: 0, or -1 with
+ * "interrupted by signal N". */
+extern volatile sig_atomic_t oci_interrupted;
+void oci_interrupt_install(void);
+int oci_check_interrupted(oci_error *err);
 /* The monotonic clock in milliseconds (timeouts, rates). */
 int64_t oci_now_ms(void);
 /* flock(fd, LOCK_EX), waiting at most wait_ms: whoever can open the file (or directory) can

@@ -342,7 +342,7 @@ int main(int argc, char **argv)
 	}
 fail:
 	oci_log_error_final(&err);
-	ret = 1;
+	ret = oci_interrupted ? 128 + oci_interrupted : 1;
 out:
 	if (password) {
 		explicit_bzero(password, strlen(password));

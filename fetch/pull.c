@@ -753,6 +753,16 @@ static int try_source(pull *p, const oci_pull_source *s, oci_error *err)
 	/* insecure: TLS without verification, then plain HTTP (as containers/image does) */
 	if (s->insecure)
 		ro.tls.insecure = true;
+	/* --creds and --username name no registry: they are the user's for the one the
+	 * reference names. A mirror or a rewritten location on another host (registries.conf,
+	 * maybe a third party's pull-through cache) got them all the same; it gets only what
+	 * the auth files and helpers hold for its own host, as containers/image does. */
+	if (strcmp(s->ref.domain, p->ref.domain)) {
+		ro.creds = ro.username = ro.password = NULL;
+		if (p->o->reg.creds || p->o->reg.username)
+			log_debug(
+			    "%s: not the reference's registry: no --creds or --username there", ss);
+	}
 	for (int attempt = 0;; attempt++) {
 		int r = oci_registry_init(&p->reg, &s->ref, &ro, err);
 		p->reg_init = true;
@@ -846,8 +856,10 @@ int oci_pull(const oci_pull_opts *o, oci_error *err)
 	int have_policy = o->insecure_policy ? 0 : oci_policy_load(&pol, o->policy, err);
 	if (have_policy < 0 || oci_regconf_resolve(&rc, o->image, &cands, err) < 0)
 		goto out;
-	/* a consumer that goes away is an error on write, not a silent death */
+	/* a consumer that goes away is an error on write, not a silent death; an interruption
+	 * ends the transfers and goes through the failure path (a layout this run made goes) */
 	signal(SIGPIPE, SIG_IGN);
+	oci_interrupt_install();
 	p.policy = have_policy ? &pol : NULL;
 	if (resolve_sources(&p, &rc, cands, err) < 0)
 		goto out;
@@ -870,6 +882,9 @@ int oci_pull(const oci_pull_opts *o, oci_error *err)
 		summary(&p, t0);
 	ret = 0;
 out:
+	/* whatever an interruption made fail (a write cut short: EINTR), it is the reason */
+	if (ret < 0 && oci_interrupted)
+		oci_check_interrupted(err);
 	/* a layout this run made goes again: a failed pull leaves nothing behind */
 	if (ret < 0 && p.layout_open)
 		oci_layout_discard(&p.layout);

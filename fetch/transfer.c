@@ -767,7 +767,14 @@ int oci_xfer_run(oci_xfer_set *s, oci_error *err)
 	if (s->progress)
 		oci_progress_init(&s->pg, STDERR_FILENO);
 	for (;;) {
+		oci_error ie = OCI_ERROR_INIT;
 		pthread_mutex_lock(&s->mu);
+		/* polled at least every 200 ms (curl_multi_poll's longest wait below) */
+		if (!s->failed && oci_check_interrupted(&ie) < 0) {
+			s->failed = true;
+			s->err = ie;
+			pthread_cond_broadcast(&s->cv);
+		}
 		bool stop = s->cancel || s->failed;
 		pthread_mutex_unlock(&s->mu);
 		if (stop)

@@ -375,6 +375,9 @@ struct exec_children {
 	const char *state; /* the container's state, for a seccomp agent */
 	int notify_fd;	   /* G's seccomp notify fd, until the agent has it */
 	int sock;
+	const oci_cgroup *cgroups; /* the container's, NULL without */
+	const char *id;
+	bool *frozen; /* set when they were found frozen: C and G cannot be waited for */
 };
 
 /* G's notify fd to the agent, with G's pid (known once C reported it). */
@@ -396,6 +399,20 @@ static int exec_seccomp(void *ctx, int sock, int fd, oci_error *err)
 	ch->notify_fd = fd;
 	ch->sock = sock;
 	return *ch->g > 0 ? exec_notify(ch, err) : 0;
+}
+
+/* A container can freeze its own cgroup (cgroups mounted read-write) once C shows up in it:
+ * C would never answer and we would wait for ever, our signals blocked. */
+static int exec_idle(void *ctx, oci_error *err)
+{
+	struct exec_children *ch = ctx;
+	if (!ch->cgroups || !oci_cgroup_frozen_dir(ch->cgroups))
+		return 0;
+	*ch->frozen = true;
+	return oci_err(err, OCI_E_STATE,
+		       "container '%s' was paused while the process was being started: resume it "
+		       "and try again",
+		       ch->id);
 }
 
 static int exec_ready(void *ctx, const char *payload, oci_error *err)
@@ -431,6 +448,7 @@ typedef struct exec_ctx {
 	pid_t c, g; /* the joining child; the process, ours to kill until waited for or handed on */
 	sigset_t oldmask;
 	bool blocked;
+	bool frozen; /* the container froze while C and G were starting (exec_idle) */
 } exec_ctx;
 
 static void exec_init(exec_ctx *x, const oci_exec_opts *o)
@@ -448,13 +466,16 @@ static void exec_init(exec_ctx *x, const oci_exec_opts *o)
 
 static void exec_release(exec_ctx *x)
 {
+	/* Frozen by cgroup v1's freezer, a killed process only dies once thawed: not waited
+	 * for then (whoever reaps orphans does when it dies). */
+	int wait_flags = x->frozen ? WNOHANG : 0;
 	if (x->g > 0) {
 		kill(x->g, SIGKILL);
-		waitpid(x->g, NULL, 0);
+		waitpid(x->g, NULL, wait_flags);
 	}
 	if (x->c > 0) {
 		kill(x->c, SIGKILL);
-		waitpid(x->c, NULL, 0);
+		waitpid(x->c, NULL, wait_flags);
 	}
 	for (size_t i = 0; i < N_NS; i++)
 		oci_closep(&x->nsfds[i]);
@@ -657,11 +678,17 @@ static int serve(exec_ctx *x, oci_error *err)
 				   .seccomp = x->cfg.linux_.seccomp,
 				   .state = state,
 				   .notify_fd = -1,
-				   .sock = -1};
+				   .sock = -1,
+				   .cgroups = x->st.cgroups,
+				   .id = x->o->id,
+				   .frozen = &x->frozen};
 	oci_sync_server srv = {.console_socket = x->o->console_socket,
 			       .master = -1,
 			       .ready = exec_ready,
 			       .seccomp = x->cfg.linux_.seccomp ? exec_seccomp : NULL,
+			       /* --ignore-paused: waiting for a thaw is what was asked */
+			       .idle = x->o->ignore_paused ? NULL : exec_idle,
+			       .idle_ms = 1000,
 			       .ctx = &ch};
 	int r = oci_sync_serve(x->sock[0], &srv, err);
 	x->master = srv.master;

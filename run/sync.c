@@ -4,6 +4,7 @@
 #include "run/sync.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -120,6 +121,17 @@ int oci_sync_expect(int sock, int type, char *buf, size_t buflen, int *fd, oci_e
 int oci_sync_serve(int sock, oci_sync_server *s, oci_error *err)
 {
 	for (;;) {
+		if (s->idle && s->idle_ms > 0) {
+			struct pollfd pf = {.fd = sock, .events = POLLIN};
+			int r = poll(&pf, 1, s->idle_ms);
+			if (r < 0 && errno != EINTR)
+				return oci_err_errno(err, errno,
+						     "cannot talk to the container init");
+			if (r == 0 && s->idle(s->ctx, err) < 0)
+				return -1;
+			if (r <= 0)
+				continue;
+		}
 		char buf[OCI_SYNC_MAX + 1];
 		int fd = -1;
 		int t = oci_sync_recv(sock, buf, sizeof(buf), &fd, err);

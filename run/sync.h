@@ -54,6 +54,10 @@ typedef struct oci_sync_server {
 	/* OCI_SYNC_SECCOMP: the callback owns fd and sends OCI_SYNC_SECCOMP_DONE on sock once
 	 * the agent has it (NULL: the message is refused). */
 	int (*seccomp)(void *ctx, int sock, int fd, oci_error *err);
+	/* Called each time idle_ms pass without a message (NULL or 0: wait for ever); -1 ends
+	 * the loop with err set (a peer that can no longer answer: its cgroup frozen). */
+	int (*idle)(void *ctx, oci_error *err);
+	int idle_ms;
 	void *ctx;
 } oci_sync_server;
 

@@ -477,7 +477,7 @@ static int write_block(int fd, const void *buf, size_t size, off_t off, oci_erro
 	while (size > 0) {
 		ssize_t w = pwrite(fd, p, size, off);
 		if (w < 0) {
-			if (errno == EINTR && !oci_unpack_interrupted)
+			if (errno == EINTR && !oci_interrupted)
 				continue;
 			return oci_err_errno(err, errno, "cannot write");
 		}

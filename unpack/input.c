@@ -277,7 +277,7 @@ static int take_doc_from_fd(oci_unpack_image *img, const oci_digest *d, int64_t 
 int oci_unpack_image_advance(oci_unpack_image *img, oci_error *err)
 {
 	for (;;) {
-		if (oci_unpack_check_interrupted(err) < 0)
+		if (oci_check_interrupted(err) < 0)
 			return -1;
 		const oci_digest *d;
 		int64_t size;

@@ -44,7 +44,7 @@ int oci_unpack_fd_source_read(void *ctx, const void **buf, size_t *len, oci_erro
 		ssize_t n = read(s->fd, s->buf, s->cap);
 		if (n < 0) {
 			if (errno == EINTR) {
-				if (oci_unpack_check_interrupted(err) < 0)
+				if (oci_check_interrupted(err) < 0)
 					return -1;
 				continue;
 			}
@@ -116,9 +116,9 @@ static ssize_t decode_next(decoder *d, const void **buf)
 	ssize_t n;
 	if (d->failed)
 		return -1;
-	if (oci_unpack_interrupted) {
+	if (oci_interrupted) {
 		fail(d);
-		oci_unpack_check_interrupted(&d->err);
+		oci_check_interrupted(&d->err);
 		return -1;
 	}
 	n = d->pipe ? oci_unpack_pipeline_next(d->pipe, buf, &d->err)
@@ -277,7 +277,7 @@ static int read_entries(decoder *d, oci_error *err)
 			ret = -1;
 			goto out;
 		}
-		if (oci_unpack_check_interrupted(err) < 0) {
+		if (oci_check_interrupted(err) < 0) {
 			ret = -1;
 			goto out;
 		}
@@ -318,7 +318,7 @@ static int skip_layer(oci_unpack_root *r, const oci_unpack_layer_desc *ld, oci_u
 		if (rc == 0)
 			break;
 		total += n;
-		if (oci_unpack_check_interrupted(err) < 0)
+		if (oci_check_interrupted(err) < 0)
 			return -1;
 	}
 	if (ld->size >= 0 && total != (uint64_t)ld->size)

@@ -237,7 +237,7 @@ static void progress_start(progress *p, const oci_unpack_root *r, bool show)
 		return;
 	pthread_mutex_init(&p->mu, NULL);
 	pthread_cond_init(&p->cv, NULL);
-	/* signals are for the main thread (it polls oci_unpack_interrupted) */
+	/* signals are for the main thread (it polls oci_interrupted) */
 	sigset_t all, old;
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, &old);
@@ -294,7 +294,7 @@ static int wait_for_input(int fd, const char *what, oci_error *err)
 			break;
 		if (r < 0 && errno != EINTR)
 			return oci_err_errno(err, errno, "waiting for %s", what);
-		if (oci_unpack_check_interrupted(err) < 0)
+		if (oci_check_interrupted(err) < 0)
 			return -1;
 	}
 	int avail = 0;
@@ -361,7 +361,7 @@ static int do_image(cmd *c, const char *dest, oci_error *err)
 				(void)fcntl(infd, F_SETPIPE_SZ, 1 << 20);
 		}
 	}
-	oci_unpack_signals_install();
+	oci_interrupt_install();
 	const char *what = c->input ? c->input : "the input";
 	if (infd >= 0 && wait_for_input(infd, what, err) < 0)
 		return -1;
@@ -595,7 +595,7 @@ int main(int argc, char **argv)
 	free(c.in.config_blob);
 	if (ret < 0) {
 		oci_log_error_final(&err);
-		return oci_unpack_interrupted ? 128 + oci_unpack_interrupted : 1;
+		return oci_interrupted ? 128 + oci_interrupted : 1;
 	}
 	return 0;
 }

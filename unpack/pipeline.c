@@ -16,6 +16,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/util.h"
 #include "unpack/unpack.h"
 
 #define IN_CAP (256u << 10) /* a compressed block in the ring */
@@ -361,10 +362,10 @@ ssize_t oci_unpack_pipeline_next(oci_unpack_pipeline *p, const void **buf, oci_e
 			ts.tv_nsec -= 1000000000;
 		}
 		pthread_cond_timedwait(&p->caller_cv, &p->mu, &ts);
-		if (oci_unpack_interrupted) {
+		if (oci_interrupted) {
 			pthread_mutex_unlock(&p->mu);
 			oci_unpack_pipeline_stop(p);
-			oci_unpack_check_interrupted(err);
+			oci_check_interrupted(err);
 			return -1;
 		}
 	}

@@ -1,8 +1,10 @@
 /* All or nothing: the root filesystem is built in a private (0700) staging directory next to
  * DEST, on the same filesystem, and renamed into place only when every layer verified. On an
- * error or an interruption (signals.c) the staging directory is removed and DEST is as it was
- * (absent, or the empty directory it was). When DEST is an empty mount point, which cannot be
- * replaced by rename, staging happens inside it and the finished entries are moved up. */
+ * error or an interruption (oci_interrupt_install) the staging directory is removed and DEST
+ * is as it was (absent, or the empty directory it was); a run killed outright leaves it to the
+ * next run into the same DEST, which removes it. When DEST is an empty mount point, which
+ * cannot be replaced by rename, staging happens inside it and the finished entries are moved
+ * up. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -10,10 +12,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/log.h"
 #include "common/util.h"
 #include "unpack/unpack.h"
 
@@ -36,6 +40,47 @@ static bool dir_is_empty(int fd)
 		}
 	closedir(d);
 	return empty;
+}
+
+/* ".PREFIX.oci-unpack-" and 12 hex digits: a staging directory's name (PREFIX: DEST's name
+ * cut to 24 bytes, or "staging" inside DEST) */
+static bool staging_name(const char *entry, const char *prefix)
+{
+	size_t n = strlen(prefix);
+	const char *tail = entry + 1 + n;
+	return entry[0] == '.' && !strncmp(entry + 1, prefix, n) &&
+	       !strncmp(tail, ".oci-unpack-", 12) && strlen(tail + 12) == 12 &&
+	       strspn(tail + 12, "0123456789abcdef") == 12;
+}
+
+/* Staging directories in dirfd of runs that are gone (SIGKILL, a crash, a power loss): each
+ * run holds an exclusive flock on its own as long as it lives, and nobody else can open it to
+ * hold one (0700, ours); one of ours whose lock is free is removed. A run killed mid-way
+ * leaves its half-built tree only until the next run into the same DEST. */
+static void remove_dead_staging(int dirfd, const char *prefix)
+{
+	int d2 = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = d2 >= 0 ? fdopendir(d2) : NULL;
+	if (!d) {
+		if (d2 >= 0)
+			close(d2);
+		return;
+	}
+	cleanup_closedir DIR *dc = d;
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		struct stat st;
+		if (!staging_name(de->d_name, prefix))
+			continue;
+		cleanup_close int fd =
+		    openat(dirfd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0 || fstat(fd, &st) < 0 || st.st_uid != geteuid() ||
+		    flock(fd, LOCK_EX | LOCK_NB) < 0)
+			continue;
+		oci_error e = OCI_ERROR_INIT;
+		log_debug("removing '%s', the staging directory of a run that is gone", de->d_name);
+		oci_remove_tree_at(dirfd, de->d_name, &e);
+	}
 }
 
 int oci_unpack_stage_begin(oci_unpack_stage *s, const char *dest, oci_error *err)
@@ -76,6 +121,8 @@ int oci_unpack_stage_begin(oci_unpack_stage *s, const char *dest, oci_error *err
 		    openat(s->parentfd, s->name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (s->destfd < 0)
 			return oci_err_errno(err, errno, "cannot open '%s'", dest);
+		/* a killed run's staging inside an empty mount point left it not empty */
+		remove_dead_staging(s->destfd, "staging");
 		if (!dir_is_empty(s->destfd))
 			return oci_err(err, OCI_E_EXISTS,
 				       "'%s' exists and is not empty: remove it, or give a new or "
@@ -87,6 +134,11 @@ int oci_unpack_stage_begin(oci_unpack_stage *s, const char *dest, oci_error *err
 		return oci_err_errno(err, errno, "cannot stat '%s'", dest);
 	}
 	int where = s->inside ? s->destfd : s->parentfd;
+	if (!s->inside) {
+		char prefix[32];
+		snprintf(prefix, sizeof(prefix), "%.24s", s->name);
+		remove_dead_staging(where, prefix);
+	}
 	for (int tries = 0;; tries++) {
 		unsigned char rnd[6];
 		if (getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd))
@@ -95,15 +147,30 @@ int oci_unpack_stage_begin(oci_unpack_stage *s, const char *dest, oci_error *err
 			 ".%.24s.oci-unpack-%02x%02x%02x%02x%02x%02x",
 			 s->inside ? "staging" : s->name, rnd[0], rnd[1], rnd[2], rnd[3], rnd[4],
 			 rnd[5]);
-		if (mkdirat(where, s->tmpname, 0700) == 0)
+		if (mkdirat(where, s->tmpname, 0700) < 0) {
+			if (errno != EEXIST || tries > 10)
+				return oci_err_errno(
+				    err, errno, "cannot create a staging directory next to '%s'",
+				    dest);
+			continue;
+		}
+		/* held until the staging directory is gone (remove_dead_staging); another run
+		 * may have taken it for a dead one's before the lock: then a new one */
+		s->tmpfd =
+		    openat(where, s->tmpname, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (s->tmpfd >= 0 && flock(s->tmpfd, LOCK_EX | LOCK_NB) == 0 &&
+		    fstat(s->tmpfd, &st) == 0 && st.st_nlink > 0)
 			break;
-		if (errno != EEXIST || tries > 10)
-			return oci_err_errno(
-			    err, errno, "cannot create a staging directory next to '%s'", dest);
+		if (s->tmpfd >= 0)
+			close(s->tmpfd);
+		s->tmpfd = -1;
+		if (tries > 10)
+			return oci_err(err, OCI_E_IO,
+				       "cannot create a staging directory next to '%s': removed "
+				       "by another run as soon as made",
+				       dest);
 	}
-	s->tmpfd = openat(where, s->tmpname, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (s->tmpfd < 0 || mkdirat(s->tmpfd, "rootfs", 0755) < 0 ||
-	    mkdirat(s->tmpfd, "spool", 0700) < 0)
+	if (mkdirat(s->tmpfd, "rootfs", 0755) < 0 || mkdirat(s->tmpfd, "spool", 0700) < 0)
 		return oci_err_errno(err, errno, "cannot create a staging directory next to '%s'",
 				     dest);
 	s->rootfd = openat(s->tmpfd, "rootfs", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -114,7 +181,9 @@ int oci_unpack_stage_begin(oci_unpack_stage *s, const char *dest, oci_error *err
 }
 
 /* Mount-point destination: move each top-level entry of the staged root into DEST and give
- * DEST the root directory's metadata. */
+ * DEST the root directory's metadata. A move that fails (a second run filled DEST meanwhile)
+ * moves the entries already moved back into the staging root, which the abort removes: DEST
+ * is left as it was, not half filled. */
 static int publish_inside(oci_unpack_stage *s, oci_error *err)
 {
 	int d2 = openat(s->rootfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -127,28 +196,53 @@ static int publish_inside(oci_unpack_stage *s, oci_error *err)
 		return oci_err_errno(err, errno, "cannot read the staging directory");
 	}
 	cleanup_closedir DIR *dc = d;
+	cleanup_strv char **moved = NULL;
+	size_t n = 0;
 	struct dirent *de;
 	while ((de = readdir(d))) {
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;
-		if (renameat(s->rootfd, de->d_name, s->destfd, de->d_name) < 0)
-			return oci_err_errno(err, errno, "cannot move '%s' into '%s'", de->d_name,
-					     s->dest);
+		char **more = realloc(moved, (n + 2) * sizeof(*moved));
+		if (more)
+			moved = more;
+		if (!more || !(moved[n] = strdup(de->d_name))) {
+			oci_err(err, OCI_E_INTERNAL, "out of memory");
+			goto undo;
+		}
+		moved[++n] = NULL;
+		if (renameat(s->rootfd, de->d_name, s->destfd, de->d_name) < 0) {
+			oci_err_errno(err, errno, "cannot move '%s' into '%s'", de->d_name,
+				      s->dest);
+			free(moved[--n]);
+			moved[n] = NULL;
+			goto undo;
+		}
 	}
 	if (fstat(s->rootfd, &st) == 0) {
 		struct timespec ts[2] = {st.st_atim, st.st_mtim};
-		if (fchown(s->destfd, st.st_uid, st.st_gid) < 0 && geteuid() == 0)
-			return oci_err_errno(err, errno, "cannot chown '%s'", s->dest);
-		if (fchmod(s->destfd, st.st_mode & 07777) < 0)
-			return oci_err_errno(err, errno, "cannot chmod '%s'", s->dest);
+		if (fchown(s->destfd, st.st_uid, st.st_gid) < 0 && geteuid() == 0) {
+			oci_err_errno(err, errno, "cannot chown '%s'", s->dest);
+			goto undo;
+		}
+		if (fchmod(s->destfd, st.st_mode & 07777) < 0) {
+			oci_err_errno(err, errno, "cannot chmod '%s'", s->dest);
+			goto undo;
+		}
 		(void)futimens(s->destfd, ts);
 	}
 	return 0;
+undo:
+	for (size_t i = 0; i < n; i++) {
+		oci_error e2 = OCI_ERROR_INIT;
+		if (renameat(s->destfd, moved[i], s->rootfd, moved[i]) < 0)
+			oci_remove_tree_at(s->destfd, moved[i], &e2);
+	}
+	return -1;
 }
 
 int oci_unpack_stage_publish(oci_unpack_stage *s, oci_error *err)
 {
-	if (oci_unpack_check_interrupted(err) < 0)
+	if (oci_check_interrupted(err) < 0)
 		return -1;
 	if (s->inside) {
 		if (publish_inside(s, err) < 0)

@@ -35,10 +35,10 @@ static la_ssize_t outer_read(struct archive *a, void *ctx, const void **buf)
 	outer *o = ctx;
 	for (;;) {
 		ssize_t n = read(o->fd, o->buf, OUTER_BUF);
-		if (n < 0 && errno == EINTR && !oci_unpack_interrupted)
+		if (n < 0 && errno == EINTR && !oci_interrupted)
 			continue;
 		if (n < 0) {
-			if (oci_unpack_check_interrupted(&o->err) == 0)
+			if (oci_check_interrupted(&o->err) == 0)
 				oci_err_errno(&o->err, errno, "cannot read the image stream");
 			o->failed = true;
 			archive_set_error(a, EIO, "%s", o->err.msg);
@@ -262,7 +262,7 @@ int oci_unpack_stream(oci_unpack_root *r, int fd, int spoolfd, oci_unpack_input 
 			    spool_entry(a, spoolfd, spname, &spooled, r->opts->max_bytes, err) < 0)
 				goto out;
 		}
-		if (oci_unpack_check_interrupted(err) < 0)
+		if (oci_check_interrupted(err) < 0)
 			goto out;
 	}
 	/* Let the writer finish its padding rather than die of EPIPE (bounded). */

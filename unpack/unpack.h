@@ -3,7 +3,7 @@
  * verification (verify.c), decompressors (decompress.c) and worker threads (pipeline.c), the
  * image being assembled from a stream, a layout or a docker-save archive (input.c,
  * stream.c), the private staging directory that is published by rename (stage.c), and
- * interruption by a signal (signals.c). */
+ * interruption by a signal (common/util.c's oci_interrupt_install). */
 #ifndef OCI_UNPACK_H
 #define OCI_UNPACK_H
 
@@ -303,11 +303,6 @@ ssize_t oci_unpack_pipeline_next(oci_unpack_pipeline *p, const void **buf, oci_e
 /* Stop the threads and wait for them (quick: they only wait on the rings). NULL is a no-op. */
 void oci_unpack_pipeline_stop(oci_unpack_pipeline *p);
 void oci_unpack_pipeline_free(oci_unpack_pipeline *p);
-
-/* ---- interruption by a signal (signals.c) ---- */
-extern volatile sig_atomic_t oci_unpack_interrupted;
-int oci_unpack_check_interrupted(oci_error *err);
-void oci_unpack_signals_install(void);
 
 /* ---- staging (stage.c) ---- */
 typedef struct oci_unpack_stage {

@@ -317,7 +317,9 @@ int oci_cgroup_kill_tree(const oci_cgroup *cg, oci_error *err)
 			if (oci_cgroup_tree_rmdir(&all, k, err) < 0)
 				ret = -1;
 		oci_cgroup_tree_release(&all);
-		if (ret < 0 && (!err || err->sys_errno != EBUSY))
+		/* again only for a process that joined after the rounds emptied the cgroups: one
+		 * that never died in them (stuck in the kernel) would not die in the next pass */
+		if (ret < 0 && (n > 0 || !err || err->sys_errno != EBUSY))
 			break;
 	}
 	return ret;

@@ -179,6 +179,32 @@ setup() {
 	done
 }
 
+@test "layout: a full filesystem fails in one line; a new layout goes, an existing directory keeps its files and gets no temporary" {
+	require_root
+	mkdir "$T/small"
+	mount -t tmpfs -o size=400k tmpfs "$T/small"
+	run "$OCI_FETCH" --no-cache -o "$T/small/lay" "$REGISTRY/test/multi:v1"
+	local left
+	left=$(ls -A "$T/small")
+	mkdir "$T/small/mine"
+	echo notes >"$T/small/mine/notes"
+	local out1=$output st1=$status
+	run "$OCI_FETCH" --no-cache -o "$T/small/mine" "$REGISTRY/test/multi:v1"
+	local left2 tmp2
+	left2=$(ls -A "$T/small/mine" | sort | tr '\n' ' ')
+	tmp2=$(find "$T/small" -name '.tmp-*' -o -name '.partial-*')
+	umount "$T/small"
+	assert_failure
+	assert_output_contains "No space left on device"
+	[ "$left2" = "blobs index.json notes oci-layout " ]
+	[ -z "$tmp2" ]
+	output=$out1 status=$st1
+	assert_failure
+	assert_one_line_error oci-fetch
+	assert_output_contains "No space left on device"
+	[ -z "$left" ]
+}
+
 # The index lock was a flock on the layout directory, which needs only a descriptor: any local
 # user who could read the layout (0755, as mkdir makes it) held every pull into it, each
 # failing after its 10 s wait with its blobs downloaded ("'D' has been locked by another

@@ -98,3 +98,29 @@ teardown() {
 	assert_one_line_error oci-fetch
 	assert_output_contains "No space left on device"
 }
+
+@test "an interrupted pull into a new layout (SIGTERM, SIGHUP): exit 128+N, one line, the layout and the partial blobs gone" {
+	# the blob GETs wait 3 s: the layout is made, no blob is there yet
+	proxy_start --delay 3000
+	for sig in TERM HUP; do
+		"$OCI_FETCH" --cache "$T/c" -o "$T/new/lay" "$PROXY/test/multi:v1" 2>"$T/err" &
+		pid=$!
+		wait_for_file "$T/new/lay/index.json" 5
+		kill -"$sig" "$pid"
+		rc=0
+		wait "$pid" || rc=$?
+		[ "$rc" = $((128 + $(kill -l "$sig"))) ]
+		run cat "$T/err"
+		assert_one_line_error oci-fetch
+		assert_output_contains "interrupted by signal $(kill -l "$sig")"
+		[ ! -e "$T/new" ]
+		[ -z "$(find "$T/c" -name '.partial-*')" ]
+	done
+	# an ignored SIGHUP (nohup) stays ignored: the pull completes
+	nohup "$OCI_FETCH" -q --cache "$T/c" -o "$T/new/lay" "$PROXY/test/multi:v1" >/dev/null 2>"$T/err" &
+	pid=$!
+	wait_for_file "$T/new/lay/index.json" 5
+	kill -HUP "$pid"
+	wait "$pid"
+	check_layout "$T/new/lay"
+}

@@ -89,6 +89,56 @@ gets() {
 	assert_output_contains "$R1/lib/none:v1"
 }
 
+@test "attack: --creds for the reference's registry never reach a mirror on another host; the mirror's own auth file entry does" {
+	# the mirror: a registry that asks every request for basic credentials and logs them
+	cat >"$T/mirror.py" <<-'EOP'
+		import http.server, sys
+		class H(http.server.BaseHTTPRequestHandler):
+		    protocol_version = "HTTP/1.1"
+		    def log_message(self, *a): pass
+		    def do_GET(self):
+		        with open(sys.argv[1], "a") as f:
+		            f.write("%s %s\n" % (self.path, self.headers.get("Authorization")))
+		        b = b'{"errors":[{"code":"UNAUTHORIZED","message":"who?"}]}'
+		        self.send_response(401)
+		        self.send_header("WWW-Authenticate", 'Basic realm="mirror"')
+		        self.send_header("Content-Length", str(len(b)))
+		        self.end_headers()
+		        self.wfile.write(b)
+		    do_HEAD = do_GET
+		s = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
+		open(sys.argv[2], "w").write(str(s.server_address[1]))
+		s.serve_forever()
+	EOP
+	python3 "$T/mirror.py" "$T/mirror.log" "$T/port" 3>&- &
+	local pid=$! mirror
+	wait_for_file -s "$T/port" || { kill "$pid"; false; }
+	mirror=127.0.0.1:$(cat "$T/port")
+	printf '[[registry]]\nprefix = "%s"\nlocation = "%s"\n[[registry.mirror]]\nlocation = "%s"\n' \
+		"$R1/lib" "$R1/lib" "$mirror/lib" >"$CONF"
+	# the mirror refuses, the primary serves: the user's --creds go to the primary only;
+	# skopeo sends them no credentials either; the mirror's own auth file entry is what it gets
+	echo "{\"auths\":{\"$mirror\":{\"auth\":\"$(printf m:mirror-secret | base64)\"}}}" >"$T/auth.json"
+	local a b c
+	a=$(pulled "$R1/lib/app:v1" --creds user:primary-secret) && mv "$T/mirror.log" "$T/1.log" &&
+		skopeo --registries-conf "$CONF" copy -q --src-tls-verify=false \
+			--src-creds user:primary-secret "docker://$R1/lib/app:v1" "oci:$T/sk:v1" &&
+		mv "$T/mirror.log" "$T/2.log" &&
+		c=$(pulled "$R1/lib/app:v1" --creds user:primary-secret --authfile "$T/auth.json") &&
+		mv "$T/mirror.log" "$T/3.log"
+	b=$?
+	kill "$pid"
+	wait "$pid" || true
+	[ "$b" -eq 0 ]
+	[ "$a" = "$P" ]
+	[ "$c" = "$P" ]
+	grep -q '^/v2/lib/app/manifests/v1 None$' "$T/1.log"
+	! grep -q Basic "$T/1.log" || false
+	! grep -q "$(printf user:primary-secret | base64)" "$T/2.log" || false
+	grep -q "Basic $(printf m:mirror-secret | base64)" "$T/3.log"
+	! grep -q "$(printf user:primary-secret | base64)" "$T/3.log" || false
+}
+
 @test "registries.conf: pull-from-mirror digest-only and tag-only, mirror-by-digest-only" {
 	local mode
 	for mode in 'pull-from-mirror = "digest-only"' 'pull-from-mirror = "tag-only"' by-digest; do

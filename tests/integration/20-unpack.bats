@@ -15,8 +15,23 @@ setup() {
 	cd "$BATS_TEST_TMPDIR"
 }
 
+# An unpack into mnt reading in.fifo ($pid, stderr in err): fed the first 20000 bytes of img3
+# (the fifo held open as fd 7), then waited for until its staging directory exists.
+start_fed_unpack() {
+	rm -f in.fifo
+	mkfifo in.fifo
+	"$OCI_UNPACK" -i in.fifo mnt 2>err &
+	pid=$!
+	exec 7>in.fifo
+	head -c 20000 "$BATS_FILE_TMPDIR/img3.tar" >&7
+	wait_until 10 "the staging directory" "compgen -G 'mnt/.staging.oci-unpack-*' >/dev/null"
+}
+
 teardown() {
 	registry_stop || true
+	if mountpoint -q "$BATS_TEST_TMPDIR/mnt" 2>/dev/null; then
+		umount "$BATS_TEST_TMPDIR/mnt"
+	fi
 }
 
 # Rewrite a blob inside an oci-archive copy: python edits the tar member in place.
@@ -77,6 +92,40 @@ PY
 	assert_one_line_error oci-unpack
 	assert_output_contains "'full' exists and is not empty: remove it, or give a new or empty directory"
 	[ "$(ls -A full)" = keep ]
+}
+
+@test "unpack: into an empty mount point, a move that fails half-way (a second run filled DEST) takes back what it had moved" {
+	require_root
+	"$OCI_UNPACK" -q -i "$BATS_FILE_TMPDIR/img3.tar" fresh
+	mkdir mnt
+	mount -t tmpfs tmpfs mnt
+	# DEST cannot be renamed over: the finished entries are moved into it one by one; one of
+	# them, blocked by another run's directory of that name, fails the move. Blocking each
+	# name in turn, the failing move comes after others for all but the first in order.
+	for n in $(ls -A fresh); do
+		start_fed_unpack
+		mkdir -p "mnt/$n/other-run"
+		tail -c +20001 "$BATS_FILE_TMPDIR/img3.tar" >&7
+		exec 7>&-
+		rc=0
+		wait "$pid" || rc=$?
+		[ "$rc" -ne 0 ]
+		run cat err
+		assert_one_line_error oci-unpack
+		assert_output_contains "cannot move '$n' into 'mnt'"
+		[ "$(ls -A mnt)" = "$n" ]
+		[ "$(ls -A "mnt/$n")" = other-run ]
+		rm -r "mnt/$n"
+	done
+	# a run killed outright leaves its staging inside the mount point: the next run removes it
+	# (it made DEST look not empty) and fills DEST
+	start_fed_unpack
+	kill -KILL "$pid"
+	wait "$pid" || true
+	exec 7>&-
+	run "$OCI_UNPACK" -i "$BATS_FILE_TMPDIR/img3.tar" mnt
+	assert_success
+	[ "$(ls -A mnt | sort)" = "$(ls -A fresh | sort)" ]
 }
 
 @test "unpack: a corrupted layer fails naming the layer, and DEST does not exist" {
@@ -146,6 +195,37 @@ PY
 	[ "$rc" = 143 ]
 	[ ! -e rootfs ]
 	[ "$(ls -A . | tr '\n' ' ')" = "pipe " ]
+}
+
+@test "unpack: a run killed outright (SIGKILL) leaves its staging directory only until the next run into the same DEST; a live run's is never taken" {
+	mkfifo pipe pipe2
+	"$OCI_UNPACK" rootfs <pipe 3>&- &
+	local pid=$!
+	exec 4>pipe
+	head -c 1000000 "$BATS_FILE_TMPDIR/img3.tar" >&4
+	wait_until 10 "the staging directory" "compgen -G '.rootfs.oci-unpack-*' >/dev/null"
+	kill -KILL $pid
+	wait $pid || true
+	exec 4>&-
+	local dead
+	dead=$(compgen -G '.rootfs.oci-unpack-*')
+	# the next run into rootfs removes it as it begins
+	"$OCI_UNPACK" rootfs <pipe2 3>&- &
+	local pid2=$!
+	exec 5>pipe2
+	head -c 1000000 "$BATS_FILE_TMPDIR/img3.tar" >&5
+	wait_until 10 "the dead run's staging directory to go" "[ ! -e '$dead' ]"
+	compgen -G '.rootfs.oci-unpack-*' >/dev/null
+	# a third run, failing, leaves the live second one's alone
+	head -c 100000 "$BATS_FILE_TMPDIR/img3.tar" >t.tar
+	run "$OCI_UNPACK" -i t.tar rootfs
+	assert_failure
+	compgen -G '.rootfs.oci-unpack-*' >/dev/null
+	tail -c +1000001 "$BATS_FILE_TMPDIR/img3.tar" >&5
+	exec 5>&-
+	wait $pid2
+	[ -x rootfs/bin/busybox ]
+	[ "$(ls -A . | sort | tr '\n' ' ')" = "pipe pipe2 rootfs t.tar " ]
 }
 
 @test "unpack: --image-config writes the verified config blob" {

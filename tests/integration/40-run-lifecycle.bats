@@ -573,10 +573,14 @@ pidfs_ino() {
 	run rt kill "$CID" KILL
 	assert_failure
 	assert_output_contains "container not running"
+	run rt kill --all "$CID" KILL
+	assert_failure
+	assert_output_contains "container not running"
 	run rt exec "$CID" true
 	assert_failure
 	run rt pause "$CID"
 	assert_failure
+	proc_alive "$impostor"
 	run rt delete --force "$CID"
 	assert_success
 	proc_alive "$impostor"
@@ -584,4 +588,49 @@ pidfs_ino() {
 	kill "$impostor"
 	# the real init was recorded by create
 	[ "$recorded" = "$init_ino" ]
+}
+
+@test "init exited and its pid reused, the container's other processes alive (no pid namespace): no signal path reaches the pid's new process; delete --force kills the others" {
+	# The pid (and, within a clock tick, the start time) of an init that exited can be taken
+	# by a host process; the state then names that process with the dead init's pidfd inode
+	# (pid_ino). kill, kill --all, pause, exec and delete --force must leave it alone, and
+	# delete --force must still empty the cgroup of the processes the init left behind.
+	is_oci_run || skip "pid_ino is oci-run's"
+	[ "$(pidfs_ino $$)" != "$(pidfs_ino $PPID)" ] || skip "no pidfs (Linux before 6.9)"
+	edit_config '.linux.namespaces |= map(select(.type != "pid"))'
+	set_args sh -c 'sleep 100 & echo $! >/tmp/left; exec sleep 100'
+	edit_config '.mounts += [{"destination": "/tmp", "type": "bind", "source": "'"$BATS_TEST_TMPDIR"'", "options": ["bind"]}]'
+	rt run -d --bundle "$B" "$CID" </dev/null >/dev/null 2>&1
+	pid=$(rt_state_field "$CID" pid)
+	wait_for_file -s "$BATS_TEST_TMPDIR/left" 5
+	left=$(cat "$BATS_TEST_TMPDIR/left")
+	kill -KILL "$pid"
+	wait_gone "$pid"
+	proc_alive "$left"
+	sleep 100 &
+	impostor=$!
+	start=$(awk '{print $22}' "/proc/$impostor/stat")
+	jq --argjson p "$impostor" --argjson s "$start" '.pid = $p | .pid_start = $s' \
+		"$ROOT/$CID/state.json" >"$BATS_TEST_TMPDIR/st"
+	cp "$BATS_TEST_TMPDIR/st" "$ROOT/$CID/state.json"
+	[ "$(rt_state_field "$CID" status)" = stopped ]
+	for sig in KILL TERM; do
+		run rt kill "$CID" $sig
+		assert_failure
+		assert_output_contains "container not running"
+		run rt kill --all "$CID" $sig
+		assert_failure
+		assert_output_contains "container not running"
+	done
+	run rt pause "$CID"
+	assert_failure
+	run rt exec "$CID" true
+	assert_failure
+	proc_alive "$impostor"
+	proc_alive "$left"
+	run rt delete --force "$CID"
+	assert_success
+	proc_alive "$impostor"
+	wait_gone "$left"
+	kill "$impostor"
 }

@@ -540,6 +540,26 @@ storm_dead() {
 	done
 }
 
+@test "a fork storm whose state lists no unified directory (no cgroup.kill to write) is killed frozen by delete --force" {
+	# a kernel before 5.14 has no cgroup.kill: delete then freezes the cgroups (v1's freezer
+	# here) while it reads and signals their lists; the state is edited to leave the unified
+	# directory out, so that this host, which has cgroup.kill, takes that way too
+	is_oci_run || skip "edits oci-run's state files"
+	require_cmd strace
+	start_storm 4000 500
+	jq -c 'map(select(test("/unified/") | not))' "$ROOT/$CID/cgroups.json" >"$BATS_TEST_TMPDIR/c"
+	cp "$BATS_TEST_TMPDIR/c" "$ROOT/$CID/cgroups.json"
+	jq '.cgroups |= map(select(test("/unified/") | not))' "$ROOT/$CID/state.json" >"$BATS_TEST_TMPDIR/s"
+	cp "$BATS_TEST_TMPDIR/s" "$ROOT/$CID/state.json"
+	run strace -f -qq -s 16 -e trace=write -o "$BATS_TEST_TMPDIR/writes" "$RUNTIME" --root "$ROOT" delete --force "$CID"
+	assert_success
+	[ ! -e "$STORM" ]
+	grep -q '"FROZEN"' "$BATS_TEST_TMPDIR/writes"
+	# the unified directory, left out of the state, was emptied all the same
+	u=/sys/fs/cgroup/unified/oci-run/$CID
+	[ ! -e "$u" ] || { [ -z "$(cat "$u/cgroup.procs")" ] && rmdir "$u"; }
+}
+
 @test "delete --force removes a chain of 600 sub-cgroups opening each level a few times, not once per level below it" {
 	is_oci_run || skip "counts oci-run's own opens"
 	require_cmd strace python3

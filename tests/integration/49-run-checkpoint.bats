@@ -36,6 +36,7 @@ run_detached() {
 	# the reason is the one CRIU logged
 	reason=${output#*criu: }
 	reason=${reason% (log:*}
+	[ -n "$reason" ] # an empty one would match any log
 	grep -qF "$reason" "$BATS_TEST_TMPDIR/img/dump.log"
 	[ "$elapsed" -lt 20000 ]
 	[ "$(rt_state_field "$CID" status)" = running ]

@@ -12,6 +12,7 @@
 #include <sys/file.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -192,6 +193,48 @@ START_TEST(test_write_file_atomic)
 	ck_assert_str_eq(get("auth.json"), "secret");
 	ck_assert_int_eq(fstatat(dfd, "auth.json", &st, 0), 0);
 	ck_assert(st.st_ino != planted.st_ino);
+	close(dfd);
+}
+END_TEST
+
+/* renameat2 as a filesystem without its flags answers (vfat, some FUSE): EINVAL, when asked */
+static bool no_rename_flags;
+int renameat2(int olddirfd, const char *oldpath, int newdirfd, const char *newpath,
+	      unsigned int flags)
+{
+	if (flags && no_rename_flags) {
+		errno = EINVAL;
+		return -1;
+	}
+	return (int)syscall(SYS_renameat2, olddirfd, oldpath, newdirfd, newpath, flags);
+}
+
+/* Without renameat2's flags: a staged file goes in place only when kept, never before; a new
+ * file is linked, never over one that is there. */
+START_TEST(test_staged_file_no_rename_flags)
+{
+	oci_error err = OCI_ERROR_INIT;
+	oci_staged_file f;
+	int dfd = open_tmpdir();
+	no_rename_flags = true;
+	put("config.json", "old");
+	ck_assert_int_eq(oci_staged_file_write(&f, dfd, "config.json", "new", 3, 0644, &err), 0);
+	ck_assert_int_eq(oci_staged_file_swap(&f, &err), 0);
+	ck_assert_str_eq(get("config.json"), "old");
+	oci_staged_file_undo(&f);
+	ck_assert_str_eq(get("config.json"), "old");
+	ck_assert_int_eq(count_entries("."), 1);
+	ck_assert_int_eq(oci_staged_file_write(&f, dfd, "config.json", "new", 3, 0644, &err), 0);
+	ck_assert_int_eq(oci_staged_file_swap(&f, &err), 0);
+	ck_assert_int_eq(oci_staged_file_keep(&f, &err), 0);
+	ck_assert_str_eq(get("config.json"), "new");
+	ck_assert_int_eq(count_entries("."), 1);
+	ck_assert_int_eq(oci_write_file_new(dfd, "config.json", "x", 1, 0644, &err), 1);
+	ck_assert_str_eq(get("config.json"), "new");
+	ck_assert_int_eq(oci_write_file_new(dfd, "index.json", "[]", 2, 0644, &err), 0);
+	ck_assert_str_eq(get("index.json"), "[]");
+	ck_assert_int_eq(count_entries("."), 2);
+	no_rename_flags = false;
 	close(dfd);
 }
 END_TEST
@@ -675,6 +718,7 @@ static Suite *util_suite(void)
 	tcase_add_test(tc, test_flock_wait_bounded);
 	tcase_add_test(tc, test_write_file_atomic);
 	tcase_add_test(tc, test_staged_file);
+	tcase_add_test(tc, test_staged_file_no_rename_flags);
 	tcase_add_test(tc, test_parse_size);
 	tcase_add_test(tc, test_parse_u64);
 	tcase_add_test(tc, test_remove_tree_stays_inside);
