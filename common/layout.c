@@ -31,15 +31,23 @@ int oci_layout_read_file(int dirfd, const char *name, size_t max, char **out, si
  * directory again (oci_layout_discard). A flock held exclusively by someone else (anyone who
  * can read the file) delays the writer by at most a second: then it goes on without the hold
  * (which only such a holder's own removal would have needed). */
-static int layout_hold(oci_layout *l, int dirfd, oci_error *err)
+static int layout_hold(oci_layout *l, int dirfd, bool *again, oci_error *err)
 {
+	struct stat st;
 	l->usefd = oci_open_regular_at(dirfd, "oci-layout", O_NOFOLLOW, err);
-	if (l->usefd < 0)
+	if (l->usefd < 0) {
+		/* removed since it was read, by a failed writer that had made it */
+		*again = err->code == OCI_E_NOTFOUND;
 		return -1;
+	}
 	for (int64_t until = oci_now_ms() + 1000; flock(l->usefd, LOCK_SH | LOCK_NB) < 0;) {
 		if ((errno != EWOULDBLOCK && errno != EINTR) || oci_now_ms() >= until)
 			break;
 		usleep(5000);
+	}
+	if (fstat(l->usefd, &st) == 0 && st.st_nlink == 0) {
+		*again = true;
+		return oci_err(err, OCI_E_IO, "'oci-layout' was removed while it was opened");
 	}
 	return 0;
 }
@@ -51,9 +59,10 @@ static bool layout_removed(int dirfd)
 	return dirfd >= 0 && fstat(dirfd, &st) == 0 && st.st_nlink == 0;
 }
 
-static int layout_open_once(const char *path, bool create, oci_layout *l, int *dirfd,
+static int layout_open_once(const char *path, bool create, oci_layout *l, int *dirfd, bool *again,
 			    oci_error *err)
 {
+	int made_files = 0; /* oci-layout, index.json and blobs/ this open made */
 	if (create && oci_mkdir_p_made(path, 0755, &l->made, err) < 0)
 		return -1;
 	int fd = *dirfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -69,9 +78,11 @@ static int layout_open_once(const char *path, bool create, oci_layout *l, int *d
 				       "'%s' is not an OCI image layout (no oci-layout file)",
 				       path);
 		/* never over another writer's: its hold is on that file */
-		if (oci_write_file_new(fd, "oci-layout", OCI_LAYOUT_FILE, strlen(OCI_LAYOUT_FILE),
-				       0644, err) < 0)
+		int r = oci_write_file_new(fd, "oci-layout", OCI_LAYOUT_FILE,
+					   strlen(OCI_LAYOUT_FILE), 0644, err);
+		if (r < 0)
 			return oci_err_prefix(err, "layout '%s'", path);
+		made_files += r == 0;
 	} else {
 		cleanup_json json_t *j =
 		    oci_json_loadb(ver, strlen(ver), 4096, 4, "oci-layout", err);
@@ -82,21 +93,26 @@ static int layout_open_once(const char *path, bool create, oci_layout *l, int *d
 			return oci_err(err, OCI_E_UNSUPPORTED,
 				       "layout '%s': unsupported imageLayoutVersion '%s'", path, v);
 	}
-	if (create && layout_hold(l, fd, err) < 0)
+	if (create && layout_hold(l, fd, again, err) < 0)
 		return oci_err_prefix(err, "layout '%s'", path);
 	if (faccessat(fd, "index.json", F_OK, AT_SYMLINK_NOFOLLOW) < 0) {
 		if (!create)
 			return oci_err(err, OCI_E_INVALID,
 				       "'%s' is not an OCI image layout (no index.json)", path);
 		/* never over another writer's, which may hold its tag already */
-		if (oci_write_file_new(fd, "index.json", EMPTY_INDEX, strlen(EMPTY_INDEX), 0644,
-				       err) < 0)
+		int r = oci_write_file_new(fd, "index.json", EMPTY_INDEX, strlen(EMPTY_INDEX), 0644,
+					   err);
+		if (r < 0)
 			return oci_err_prefix(err, "layout '%s'", path);
+		made_files += r == 0;
 	}
 	if (create) {
-		if (mkdirat(fd, "blobs", 0755) < 0 && errno != EEXIST)
+		if (mkdirat(fd, "blobs", 0755) == 0)
+			made_files++;
+		else if (errno != EEXIST)
 			return oci_err_errno(err, errno, "cannot create '%s/blobs'", path);
 	}
+	l->made_files = made_files == 3;
 	if (layout_removed(fd))
 		return oci_err(err, OCI_E_IO, "layout '%s' was removed while it was opened", path);
 	struct stat st;
@@ -120,10 +136,11 @@ int oci_layout_open(const char *path, bool create, oci_layout *l, oci_error *err
 		memset(l, 0, sizeof(*l));
 		l->dirfd = l->usefd = -1;
 		int fd = -1;
-		int r = layout_open_once(path, create, l, &fd, err);
-		/* a writer that had made the directory failed and removed it meanwhile: this
-		 * writer makes it again */
-		bool again = r < 0 && create && tries < 3 && layout_removed(fd);
+		bool removed = false;
+		int r = layout_open_once(path, create, l, &fd, &removed, err);
+		/* a writer that had made the directory (or the layout in it) failed and removed
+		 * it meanwhile: this writer makes it again */
+		bool again = r < 0 && create && tries < 3 && (removed || layout_removed(fd));
 		if (fd >= 0)
 			close(fd);
 		if (r == 0)
@@ -183,11 +200,20 @@ static int remove_pull_files(oci_layout *l)
 
 void oci_layout_discard(oci_layout *l)
 {
-	if (!l->made || l->usefd < 0 || l->dirfd < 0)
+	if ((!l->made && !l->made_files) || l->usefd < 0 || l->dirfd < 0)
 		return;
 	/* another writer holds the layout too: it is theirs as well now */
 	if (flock(l->usefd, LOCK_EX | LOCK_NB) < 0) {
 		log_debug("layout '%s': in use by another process: kept", l->path);
+		return;
+	}
+	if (!l->made) {
+		/* a directory that was there (the user's): only the layout this open made in
+		 * it, oci-layout (the hold) last */
+		oci_error e = OCI_ERROR_INIT;
+		if (oci_remove_tree_at(l->dirfd, "blobs", &e) == 0 &&
+		    unlinkat(l->dirfd, "index.json", 0) == 0)
+			unlinkat(l->dirfd, "oci-layout", 0);
 		return;
 	}
 	cleanup_free char *dir = oci_strdup(l->path, NULL);

@@ -101,15 +101,19 @@ rt_state_field() {
 	rt state "$1" | jq -r ".$2"
 }
 
-# wait_status ID STATUS: poll until the container reaches STATUS (5 s at most).
+# wait_status ID STATUS: poll until the container reaches STATUS (10 s at most), or fail
+# saying what it is.
 wait_status() {
-	local i
-	for i in $(seq 100); do
-		[ "$(rt_state_field "$1" status 2>/dev/null)" = "$2" ] && return 0
-		sleep 0.05
-	done
-	echo "container $1 never reached $2 (now: $(rt_state_field "$1" status 2>&1))" >&2
+	if wait_until 10 "container $1 to be $2" status_is "$1" "$2"; then
+		return 0
+	fi
+	echo "container $1 is $(rt_state_field "$1" status 2>&1)" >&2
 	return 1
+}
+
+# status_is ID STATUS: the container's state says STATUS.
+status_is() {
+	[ "$(rt_state_field "$1" status 2>/dev/null)" = "$2" ]
 }
 
 cleanup_containers() {

@@ -69,20 +69,26 @@ proc_alive() {
 flock_as_nobody() {
 	setpriv --reuid 65534 --regid 65534 --clear-groups flock -x "$1" sleep 60 3>&- &
 	HOLDER=$!
-	local i
-	for i in $(seq 100); do
-		flock -n "$1" true || return 0
-		sleep 0.05
-	done
-	echo "flock_as_nobody: '$1' was not locked by nobody within 5 s" >&2
-	return 1
+	wait_until 10 "nobody to hold flock on '$1'" flock_held "$1"
 }
 
-# wait_gone PID: true once the process is gone or a zombie, within 5 s.
+# flock_held PATH: another process holds flock on PATH.
+flock_held() {
+	if flock -n "$1" true; then
+		return 1
+	fi
+}
+
+# wait_gone PID: the process is gone or a zombie within 10 s, or the test fails saying so.
 wait_gone() {
-	local i
-	for i in $(seq 100); do proc_alive "$1" || return 0; sleep 0.05; done
-	return 1
+	wait_until 10 "process $1 to end" proc_gone "$1"
+}
+
+# proc_gone PID: the process is gone or a zombie (tests/lib's proc_alive is not true).
+proc_gone() {
+	if proc_alive "$1"; then
+		return 1
+	fi
 }
 
 # wait_until SECONDS WHAT CONDITION...: polls CONDITION every 0.05 s until it holds; when it
