@@ -1,6 +1,7 @@
 /* OCI image layout directories: oci-layout, index.json and verified, atomically written blobs. */
 #include "common/layout.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -30,15 +31,23 @@ int oci_layout_read_file(int dirfd, const char *name, size_t max, char **out, si
  * directory again (oci_layout_discard). A flock held exclusively by someone else (anyone who
  * can read the file) delays the writer by at most a second: then it goes on without the hold
  * (which only such a holder's own removal would have needed). */
-static int layout_hold(oci_layout *l, int dirfd, oci_error *err)
+static int layout_hold(oci_layout *l, int dirfd, bool *again, oci_error *err)
 {
+	struct stat st;
 	l->usefd = oci_open_regular_at(dirfd, "oci-layout", O_NOFOLLOW, err);
-	if (l->usefd < 0)
+	if (l->usefd < 0) {
+		/* removed since it was read, by a failed writer that had made it */
+		*again = err->code == OCI_E_NOTFOUND;
 		return -1;
+	}
 	for (int64_t until = oci_now_ms() + 1000; flock(l->usefd, LOCK_SH | LOCK_NB) < 0;) {
 		if ((errno != EWOULDBLOCK && errno != EINTR) || oci_now_ms() >= until)
 			break;
 		usleep(5000);
+	}
+	if (fstat(l->usefd, &st) == 0 && st.st_nlink == 0) {
+		*again = true;
+		return oci_err(err, OCI_E_IO, "'oci-layout' was removed while it was opened");
 	}
 	return 0;
 }
@@ -50,9 +59,10 @@ static bool layout_removed(int dirfd)
 	return dirfd >= 0 && fstat(dirfd, &st) == 0 && st.st_nlink == 0;
 }
 
-static int layout_open_once(const char *path, bool create, oci_layout *l, int *dirfd,
+static int layout_open_once(const char *path, bool create, oci_layout *l, int *dirfd, bool *again,
 			    oci_error *err)
 {
+	int made_files = 0; /* oci-layout, index.json and blobs/ this open made */
 	if (create && oci_mkdir_p_made(path, 0755, &l->made, err) < 0)
 		return -1;
 	int fd = *dirfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -68,9 +78,11 @@ static int layout_open_once(const char *path, bool create, oci_layout *l, int *d
 				       "'%s' is not an OCI image layout (no oci-layout file)",
 				       path);
 		/* never over another writer's: its hold is on that file */
-		if (oci_write_file_new(fd, "oci-layout", OCI_LAYOUT_FILE, strlen(OCI_LAYOUT_FILE),
-				       0644, err) < 0)
+		int r = oci_write_file_new(fd, "oci-layout", OCI_LAYOUT_FILE,
+					   strlen(OCI_LAYOUT_FILE), 0644, err);
+		if (r < 0)
 			return oci_err_prefix(err, "layout '%s'", path);
+		made_files += r == 0;
 	} else {
 		cleanup_json json_t *j =
 		    oci_json_loadb(ver, strlen(ver), 4096, 4, "oci-layout", err);
@@ -81,21 +93,26 @@ static int layout_open_once(const char *path, bool create, oci_layout *l, int *d
 			return oci_err(err, OCI_E_UNSUPPORTED,
 				       "layout '%s': unsupported imageLayoutVersion '%s'", path, v);
 	}
-	if (create && layout_hold(l, fd, err) < 0)
+	if (create && layout_hold(l, fd, again, err) < 0)
 		return oci_err_prefix(err, "layout '%s'", path);
 	if (faccessat(fd, "index.json", F_OK, AT_SYMLINK_NOFOLLOW) < 0) {
 		if (!create)
 			return oci_err(err, OCI_E_INVALID,
 				       "'%s' is not an OCI image layout (no index.json)", path);
 		/* never over another writer's, which may hold its tag already */
-		if (oci_write_file_new(fd, "index.json", EMPTY_INDEX, strlen(EMPTY_INDEX), 0644,
-				       err) < 0)
+		int r = oci_write_file_new(fd, "index.json", EMPTY_INDEX, strlen(EMPTY_INDEX), 0644,
+					   err);
+		if (r < 0)
 			return oci_err_prefix(err, "layout '%s'", path);
+		made_files += r == 0;
 	}
 	if (create) {
-		if (mkdirat(fd, "blobs", 0755) < 0 && errno != EEXIST)
+		if (mkdirat(fd, "blobs", 0755) == 0)
+			made_files++;
+		else if (errno != EEXIST)
 			return oci_err_errno(err, errno, "cannot create '%s/blobs'", path);
 	}
+	l->made_files = made_files == 3;
 	if (layout_removed(fd))
 		return oci_err(err, OCI_E_IO, "layout '%s' was removed while it was opened", path);
 	struct stat st;
@@ -119,10 +136,11 @@ int oci_layout_open(const char *path, bool create, oci_layout *l, oci_error *err
 		memset(l, 0, sizeof(*l));
 		l->dirfd = l->usefd = -1;
 		int fd = -1;
-		int r = layout_open_once(path, create, l, &fd, err);
-		/* a writer that had made the directory failed and removed it meanwhile: this
-		 * writer makes it again */
-		bool again = r < 0 && create && tries < 3 && layout_removed(fd);
+		bool removed = false;
+		int r = layout_open_once(path, create, l, &fd, &removed, err);
+		/* a writer that had made the directory (or the layout in it) failed and removed
+		 * it meanwhile: this writer makes it again */
+		bool again = r < 0 && create && tries < 3 && (removed || layout_removed(fd));
 		if (fd >= 0)
 			close(fd);
 		if (r == 0)
@@ -134,13 +152,68 @@ int oci_layout_open(const char *path, bool create, oci_layout *l, oci_error *err
 	}
 }
 
+/* What a pull puts in a layout it made, while no image is tagged in it (its index.json the
+ * empty one it wrote): the blobs (a digest's hex, a partial download, a writer's temporary
+ * file: no other pull has the layout open), blobs/ALG,
+ * blobs, index.json, oci-layout. Anything else stays, and with it the directories holding it.
+ * -1 when the layout holds something else (an image another pull finished meanwhile). */
+static int remove_pull_files(oci_layout *l)
+{
+	cleanup_free char *idx = NULL;
+	size_t n = 0;
+	oci_error e = OCI_ERROR_INIT;
+	if (oci_layout_read_file(l->dirfd, "index.json", 4096, &idx, &n, &e) < 0 ||
+	    n != strlen(EMPTY_INDEX) || memcmp(idx, EMPTY_INDEX, n) != 0)
+		return -1;
+	int bfd = openat(l->dirfd, "blobs", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	cleanup_closedir DIR *blobs = bfd >= 0 ? fdopendir(bfd) : NULL;
+	if (!blobs && bfd >= 0)
+		close(bfd);
+	for (struct dirent *alg; blobs && (alg = readdir(blobs));) {
+		if (alg->d_name[0] == '.') {
+			if (oci_str_has_prefix(alg->d_name, ".tmp-"))
+				unlinkat(bfd, alg->d_name, 0);
+			continue;
+		}
+		int afd = openat(bfd, alg->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		cleanup_closedir DIR *a = afd >= 0 ? fdopendir(afd) : NULL;
+		if (!a && afd >= 0)
+			close(afd);
+		for (struct dirent *b; a && (b = readdir(a));) {
+			struct stat st;
+			size_t len = strlen(b->d_name);
+			bool blob = len >= 32 && strspn(b->d_name, "0123456789abcdef") == len;
+			if ((blob || oci_str_has_prefix(b->d_name, ".partial-") ||
+			     oci_str_has_prefix(b->d_name, ".tmp-")) &&
+			    fstatat(afd, b->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+			    S_ISREG(st.st_mode))
+				unlinkat(afd, b->d_name, 0);
+		}
+		unlinkat(bfd, alg->d_name, AT_REMOVEDIR);
+	}
+	if (blobs)
+		unlinkat(l->dirfd, "blobs", AT_REMOVEDIR);
+	unlinkat(l->dirfd, "index.json", 0);
+	unlinkat(l->dirfd, "oci-layout", 0);
+	return 0;
+}
+
 void oci_layout_discard(oci_layout *l)
 {
-	if (!l->made || l->usefd < 0 || l->dirfd < 0)
+	if ((!l->made && !l->made_files) || l->usefd < 0 || l->dirfd < 0)
 		return;
 	/* another writer holds the layout too: it is theirs as well now */
 	if (flock(l->usefd, LOCK_EX | LOCK_NB) < 0) {
 		log_debug("layout '%s': in use by another process: kept", l->path);
+		return;
+	}
+	if (!l->made) {
+		/* a directory that was there (the user's): only the layout this open made in
+		 * it, oci-layout (the hold) last */
+		oci_error e = OCI_ERROR_INIT;
+		if (oci_remove_tree_at(l->dirfd, "blobs", &e) == 0 &&
+		    unlinkat(l->dirfd, "index.json", 0) == 0)
+			unlinkat(l->dirfd, "oci-layout", 0);
 		return;
 	}
 	cleanup_free char *dir = oci_strdup(l->path, NULL);
@@ -160,15 +233,20 @@ void oci_layout_discard(oci_layout *l)
 		if (slash && slash != dir)
 			*slash = '\0';
 		cleanup_close int pfd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		oci_error e = OCI_ERROR_INIT;
 		if (pfd < 0)
 			return;
 		if (first) {
-			/* the directory this run made, not one put under its name since */
+			/* the directory this run made, not one put under its name since, and only
+			 * what a pull puts there: a file someone else put there meanwhile keeps it
+			 */
 			if (fstatat(pfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
 			    st.st_dev != l->made_dev || st.st_ino != l->made_ino ||
-			    oci_remove_tree_at(pfd, name, &e) < 0)
+			    remove_pull_files(l) < 0 || unlinkat(pfd, name, AT_REMOVEDIR) < 0) {
+				log_debug(
+				    "layout '%s': holds what this pull did not put there: kept",
+				    l->path);
 				return;
+			}
 		} else if (unlinkat(pfd, name, AT_REMOVEDIR) < 0) {
 			return;
 		}

@@ -22,6 +22,7 @@ typedef struct oci_layout {
 	char *made;	/* the first directory of path the open made, or NULL */
 	dev_t made_dev; /* the layout's directory, when made */
 	ino_t made_ino;
+	bool made_files; /* oci-layout, index.json and blobs/ all made by the open */
 } oci_layout;
 
 /* Open a layout; with create, make the directory, oci-layout and an empty index.json if absent.
@@ -31,8 +32,10 @@ typedef struct oci_layout {
 int oci_layout_read_file(int dirfd, const char *name, size_t max, char **out, size_t *len,
 			 oci_error *err);
 int oci_layout_open(const char *path, bool create, oci_layout *l, oci_error *err);
-/* A failed writer's undo: the layout's directory (and the parents the open made), when the
- * open made it and no other writer has it open; else nothing. Call before release. */
+/* A failed writer's undo, when no other writer has the layout open: the layout's directory
+ * (and the parents the open made) when the open made it; in a directory that was there, the
+ * oci-layout, index.json and blobs/ the open made (all three), leaving the rest; else
+ * nothing. Call before release. */
 void oci_layout_discard(oci_layout *l);
 void oci_layout_release(oci_layout *l);
 

@@ -102,11 +102,26 @@ lint_more() {
 				if (!$cond && !/\|\|/ && /\bassert_\w+[^;|&]*&&/) {
 					print "$f:$n: assert-and: $_";
 				}
-				if (!$sh && /&&\s*break\b/ && !/#\s*best effort/) {
-					my $poll = /&&\s*break\s*;\s*sleep\b/;
-					for (my $j = $i + 1; !$poll && $j < @lines && $j <= $i + 3; $j++) {
+				if (!$sh && /&&\s*(?:break|return 0)\b/ && !/#\s*best effort/) {
+					# a sleep in the same loop: after the break, or before it since the "do"
+					my $poll = /&&\s*(?:break|return 0)\s*;\s*sleep\b/;
+					my $j;
+					for ($j = $i + 1; !$poll && $j < @lines && $j <= $i + 3; $j++) {
 						last if $lines[$j] =~ /^\s*done\b/;
 						$poll = 1 if $lines[$j] =~ /^\s*sleep\b/;
+					}
+					for ($j = $i - 1; !$poll && $j >= 0 && $j >= $i - 3; $j--) {
+						last if $lines[$j] =~ /\bdo\s*$/;
+						$poll = 1 if $lines[$j] =~ /^\s*sleep\b/;
+					}
+					if ($poll && /&&\s*return 0\b/) {
+						# a helper that returns 0 when the condition came is right when
+						# it fails after the loop, not when it ends with the status of the loop
+						my $k = $i + 1;
+						$k++ while $k < @lines && $lines[$k] !~ /\bdone\b/;
+						$k++;
+						$k++ while $k < @lines && $lines[$k] =~ /^\s*$/;
+						$poll = $k >= @lines || $lines[$k] =~ /^\}/;
 					}
 					print "$f:$n: wait-loop: $_" if $poll;
 				}
@@ -194,6 +209,25 @@ calls_a_looker() {
 		[ -e "$d" ] && break # ok
 	done
 	for i in 1 2; do rmdir d 2>/dev/null && break; sleep 0.1; done # best effort # ok
+	while :; do
+		sleep 0.1
+		[ -e f ] && break # BAD
+	done
+}
+waits_and_fails() {
+	for i in $(seq 10); do
+		[ -e f ] && return 0 # ok
+		sleep 0.1
+	done
+	return 1
+}
+waits_and_passes() {
+	for i in $(seq 10); do
+		[ -e f ] && return 0 # BAD
+		sleep 0.1
+	done
+}
+@test "more samples" {
 	[ -e f ] || skip # BAD
 	skip "" # BAD
 	skip "needs root" # ok

@@ -431,12 +431,13 @@ static int do_image(cmd *c, const char *dest, oci_error *err)
 			oci_err_prefix(err, "bundle '%s'", c->bundle);
 	if (ret == 0)
 		ret = oci_unpack_stage_publish(&st, err);
-	for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
-		if (ret < 0)
-			oci_staged_file_undo(&files[i]);
-		else if ((ret = oci_staged_file_keep(&files[i], err)) < 0 && i > 0)
+	for (size_t i = 0; ret == 0 && i < ARRAY_SIZE(files); i++)
+		if ((ret = oci_staged_file_keep(&files[i], err)) < 0 && i > 0)
 			oci_err_prefix(err, "bundle '%s'", c->bundle);
-	}
+	/* what is not kept goes back, in reverse: a file named twice (--image-config
+	 * B/image-config.json) comes back as it was (a no-op for a file kept) */
+	for (size_t i = ARRAY_SIZE(files); i > 0; i--)
+		oci_staged_file_undo(&files[i - 1]);
 	if (ret == 0 && !c->quiet && isatty(STDERR_FILENO))
 		summary(c, &r, dest, t0);
 	oci_unpack_cache_detach(&r);

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/bpf.h>
+#include <stdbool.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -33,10 +34,19 @@ static struct bpf_insn insn(uint8_t code, uint8_t dst, uint8_t src, int16_t off,
 	return i;
 }
 
+/* Whether a rule's block tests the access asked: not for one that allows every access
+ * (rwm), whose test could never fail (runc's filter leaves it out too). Of the 12 rules of
+ * the default list 9 are such: the filter has 69 instructions instead of 96, and the
+ * verifier processes 209 instead of 290 (23 states instead of 32). */
+static bool tests_access(const oci_device_rule *r)
+{
+	return !r->allow || (r->access & 7u) != 7u;
+}
+
 /* Instructions of one rule's block, the jumps to its end included. */
 static size_t rule_len(const oci_device_rule *r)
 {
-	return (r->type != 'a') + 3 + (r->major >= 0) + (r->minor >= 0) + 2;
+	return (r->type != 'a') + 3 * tests_access(r) + (r->major >= 0) + (r->minor >= 0) + 2;
 }
 
 int oci_devices_bpf_attach(const char *cgroup_dir, const oci_device_rule *rules, size_t n,
@@ -66,18 +76,21 @@ int oci_devices_bpf_attach(const char *cgroup_dir, const oci_device_rule *rules,
 				    r->type == 'b' ? BPF_DEVCG_DEV_BLOCK : BPF_DEVCG_DEV_CHAR);
 			k++;
 		}
-		p[k++] = insn(BPF_ALU | BPF_MOV | BPF_X, R1, R3, 0, 0);
-		if (r->allow) {
-			/* every access asked must be in the rule */
-			p[k++] =
-			    insn(BPF_ALU | BPF_AND | BPF_K, R1, 0, 0, (int32_t)(~r->access & 7u));
-			p[k] = insn(BPF_JMP | BPF_JNE | BPF_K, R1, 0, TO_END, 0);
-		} else {
-			/* any access the rule names is refused */
-			p[k++] = insn(BPF_ALU | BPF_AND | BPF_K, R1, 0, 0, (int32_t)r->access);
-			p[k] = insn(BPF_JMP | BPF_JEQ | BPF_K, R1, 0, TO_END, 0);
+		if (tests_access(r)) {
+			p[k++] = insn(BPF_ALU | BPF_MOV | BPF_X, R1, R3, 0, 0);
+			if (r->allow) {
+				/* every access asked must be in the rule */
+				p[k++] = insn(BPF_ALU | BPF_AND | BPF_K, R1, 0, 0,
+					      (int32_t)(~r->access & 7u));
+				p[k] = insn(BPF_JMP | BPF_JNE | BPF_K, R1, 0, TO_END, 0);
+			} else {
+				/* any access the rule names is refused */
+				p[k++] =
+				    insn(BPF_ALU | BPF_AND | BPF_K, R1, 0, 0, (int32_t)r->access);
+				p[k] = insn(BPF_JMP | BPF_JEQ | BPF_K, R1, 0, TO_END, 0);
+			}
+			k++;
 		}
-		k++;
 		if (r->major >= 0) {
 			p[k] = insn(BPF_JMP | BPF_JNE | BPF_K, R4, 0, TO_END, (int32_t)r->major);
 			k++;

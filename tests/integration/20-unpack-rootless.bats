@@ -33,6 +33,20 @@ feed_rest() {
 	exec 7>&-
 }
 
+# 'oci-unpack --bundle b --image-config FILE' from in.fifo (stderr in err), beaten to b/rootfs
+# by another run (a file put in it) once it has begun: it must fail.
+refill_beaten() {
+	rm -f in.fifo
+	mkfifo in.fifo
+	"$OCI_UNPACK" --bundle b --image-config "$1" -i in.fifo 2>err &
+	local pid=$! rc=0
+	feed_until_staging
+	touch b/rootfs/other-run
+	feed_rest
+	wait "$pid" || rc=$?
+	[ "$rc" -ne 0 ]
+}
+
 @test "rootless: an unprivileged unpack equals umoci unpack --rootless" {
 	require_root
 	require_cmd setpriv umoci getfattr
@@ -118,15 +132,7 @@ feed_rest() {
 	echo '{"mine":1}' >b/config.json
 	echo '{"img":1}' >b/image-config.json
 	echo '{"ic":1}' >ic.json
-	mkfifo in.fifo
-	"$OCI_UNPACK" --bundle b --image-config ic.json -i in.fifo 2>err &
-	pid=$!
-	feed_until_staging
-	touch b/rootfs/other-run
-	feed_rest
-	rc=0
-	wait "$pid" || rc=$?
-	[ "$rc" -ne 0 ]
+	refill_beaten ic.json
 	run cat err
 	assert_one_line_error oci-unpack
 	assert_output_contains "is no longer empty"
@@ -136,6 +142,12 @@ feed_rest() {
 	[ "$(ls -A b | sort | tr '\n' ' ')" = "config.json image-config.json rootfs " ]
 	[ "$(ls -A b/rootfs)" = other-run ]
 	[ -z "$(ls -A | grep -v '^\(b\|w\|ic.json\|in.fifo\|err\)$')" ]
+	# the bundle's own image-config.json named by --image-config too: still the user's
+	rm b/rootfs/other-run
+	refill_beaten b/image-config.json
+	[ "$(cat b/image-config.json)" = '{"img":1}' ]
+	[ "$(cat b/config.json)" = '{"mine":1}' ]
+	[ "$(ls -A b | sort | tr '\n' ' ')" = "config.json image-config.json rootfs " ]
 	# the same refill succeeds once the rootfs is empty again, replacing all three
 	rm b/rootfs/other-run
 	run "$OCI_UNPACK" --bundle b --image-config ic.json -i w/img.tar
