@@ -209,11 +209,9 @@ void oci_layout_discard(oci_layout *l)
 	}
 	if (!l->made) {
 		/* a directory that was there (the user's): only the layout this open made in
-		 * it, oci-layout (the hold) last */
-		oci_error e = OCI_ERROR_INIT;
-		if (oci_remove_tree_at(l->dirfd, "blobs", &e) == 0 &&
-		    unlinkat(l->dirfd, "index.json", 0) == 0)
-			unlinkat(l->dirfd, "oci-layout", 0);
+		 * it, oci-layout (the hold) last, and nothing once another pull tagged an image */
+		if (remove_pull_files(l) < 0)
+			log_debug("layout '%s': holds an image now: kept", l->path);
 		return;
 	}
 	cleanup_free char *dir = oci_strdup(l->path, NULL);

@@ -106,17 +106,22 @@ teardown() {
 	[ "$(cat "$T/new/lay/blobs/mine/f")" = keep ]
 	[ ! -e "$T/new/lay/oci-layout" ]
 	[ -z "$(find "$T/c" -name '.partial-*')" ]
-	# another pull into the same new layout finished (and let go of it) meanwhile: its image stays
-	"$OCI_FETCH" --cache "$T/c2" -o "$T/new2/lay" "$PROXY/test/multi:v1" 2>"$T/err" &
-	pid=$!
-	wait_for_file "$T/new2/lay/index.json" 5
-	"$OCI_FETCH" -q --cache "$T/c3" -o "$T/new2/lay" "$REGISTRY/test/multi:v1" >/dev/null
-	kill -TERM "$pid"
-	rc=0
-	wait "$pid" || rc=$?
-	[ "$rc" = 143 ]
-	check_layout "$T/new2/lay"
-	[ "$(jq '.manifests | length' "$T/new2/lay/index.json")" = 1 ]
+	# another pull into the same new layout finished (and let go of it) meanwhile: its image
+	# stays; the same into an empty directory that was there
+	mkdir "$T/mine"
+	for d in "$T/new2/lay" "$T/mine"; do
+		rm -rf "$T/c2" "$T/c3"
+		"$OCI_FETCH" --cache "$T/c2" -o "$d" "$PROXY/test/multi:v1" 2>"$T/err" &
+		pid=$!
+		wait_for_file "$d/index.json" 5
+		"$OCI_FETCH" -q --cache "$T/c3" -o "$d" "$REGISTRY/test/multi:v1" >/dev/null
+		kill -TERM "$pid"
+		rc=0
+		wait "$pid" || rc=$?
+		[ "$rc" = 143 ]
+		check_layout "$d"
+		[ "$(jq '.manifests | length' "$d/index.json")" = 1 ]
+	done
 }
 
 @test "a consumer that goes away: error on write, no hang, no partial cache entries" {
