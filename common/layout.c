@@ -1,6 +1,7 @@
 /* OCI image layout directories: oci-layout, index.json and verified, atomically written blobs. */
 #include "common/layout.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -151,6 +152,52 @@ int oci_layout_open(const char *path, bool create, oci_layout *l, oci_error *err
 	}
 }
 
+/* What a pull puts in a layout it made, while no image is tagged in it (its index.json the
+ * empty one it wrote): the blobs (a digest's hex, a partial download, a writer's temporary
+ * file: no other pull has the layout open), blobs/ALG,
+ * blobs, index.json, oci-layout. Anything else stays, and with it the directories holding it.
+ * -1 when the layout holds something else (an image another pull finished meanwhile). */
+static int remove_pull_files(oci_layout *l)
+{
+	cleanup_free char *idx = NULL;
+	size_t n = 0;
+	oci_error e = OCI_ERROR_INIT;
+	if (oci_layout_read_file(l->dirfd, "index.json", 4096, &idx, &n, &e) < 0 ||
+	    n != strlen(EMPTY_INDEX) || memcmp(idx, EMPTY_INDEX, n) != 0)
+		return -1;
+	int bfd = openat(l->dirfd, "blobs", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	cleanup_closedir DIR *blobs = bfd >= 0 ? fdopendir(bfd) : NULL;
+	if (!blobs && bfd >= 0)
+		close(bfd);
+	for (struct dirent *alg; blobs && (alg = readdir(blobs));) {
+		if (alg->d_name[0] == '.') {
+			if (oci_str_has_prefix(alg->d_name, ".tmp-"))
+				unlinkat(bfd, alg->d_name, 0);
+			continue;
+		}
+		int afd = openat(bfd, alg->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		cleanup_closedir DIR *a = afd >= 0 ? fdopendir(afd) : NULL;
+		if (!a && afd >= 0)
+			close(afd);
+		for (struct dirent *b; a && (b = readdir(a));) {
+			struct stat st;
+			size_t len = strlen(b->d_name);
+			bool blob = len >= 32 && strspn(b->d_name, "0123456789abcdef") == len;
+			if ((blob || oci_str_has_prefix(b->d_name, ".partial-") ||
+			     oci_str_has_prefix(b->d_name, ".tmp-")) &&
+			    fstatat(afd, b->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+			    S_ISREG(st.st_mode))
+				unlinkat(afd, b->d_name, 0);
+		}
+		unlinkat(bfd, alg->d_name, AT_REMOVEDIR);
+	}
+	if (blobs)
+		unlinkat(l->dirfd, "blobs", AT_REMOVEDIR);
+	unlinkat(l->dirfd, "index.json", 0);
+	unlinkat(l->dirfd, "oci-layout", 0);
+	return 0;
+}
+
 void oci_layout_discard(oci_layout *l)
 {
 	if ((!l->made && !l->made_files) || l->usefd < 0 || l->dirfd < 0)
@@ -162,11 +209,9 @@ void oci_layout_discard(oci_layout *l)
 	}
 	if (!l->made) {
 		/* a directory that was there (the user's): only the layout this open made in
-		 * it, oci-layout (the hold) last */
-		oci_error e = OCI_ERROR_INIT;
-		if (oci_remove_tree_at(l->dirfd, "blobs", &e) == 0 &&
-		    unlinkat(l->dirfd, "index.json", 0) == 0)
-			unlinkat(l->dirfd, "oci-layout", 0);
+		 * it, oci-layout (the hold) last, and nothing once another pull tagged an image */
+		if (remove_pull_files(l) < 0)
+			log_debug("layout '%s': holds an image now: kept", l->path);
 		return;
 	}
 	cleanup_free char *dir = oci_strdup(l->path, NULL);
@@ -175,9 +220,10 @@ void oci_layout_discard(oci_layout *l)
 	size_t n = strlen(dir);
 	while (n > 1 && dir[n - 1] == '/')
 		dir[--n] = '\0';
-	/* the layout's directory with all in it (the one this open made, not one put under its
-	 * name since), then the parents it made while they are empty (a parent another pull put
-	 * its layout in stays) */
+	/* the layout's directory (the one this open made, not one put under its name since)
+	 * with only what a pull puts there: a file someone else put there meanwhile keeps it;
+	 * then the parents it made while they are empty (a parent another pull put its layout
+	 * in stays) */
 	struct stat st;
 	char *slash = strrchr(dir, '/');
 	const char *name = slash ? slash + 1 : dir;
@@ -185,11 +231,12 @@ void oci_layout_discard(oci_layout *l)
 	if (slash && slash != dir)
 		*slash = '\0';
 	cleanup_close int pfd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	oci_error e = OCI_ERROR_INIT;
 	if (pfd < 0 || fstatat(pfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
-	    st.st_dev != l->made_dev || st.st_ino != l->made_ino ||
-	    oci_remove_tree_at(pfd, name, &e) < 0)
+	    st.st_dev != l->made_dev || st.st_ino != l->made_ino || remove_pull_files(l) < 0 ||
+	    unlinkat(pfd, name, AT_REMOVEDIR) < 0) {
+		log_debug("layout '%s': holds what this pull did not put there: kept", l->path);
 		return;
+	}
 	if (slash && slash != dir)
 		oci_rmdir_made(dir, l->made);
 }

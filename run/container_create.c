@@ -250,6 +250,7 @@ typedef struct creation {
 	bool cgroups_later;
 	/* The init switches to the sealed copy of the binary itself (prepare_state says when). */
 	bool init_seals;
+	bool frozen; /* its cgroup was frozen while the init was set up (init_frozen) */
 	bool blocked;
 	sigset_t oldmask;
 } creation;
@@ -287,7 +288,8 @@ static void rollback(creation *c)
 {
 	if (c->pid > 0) {
 		kill(c->pid, SIGKILL);
-		waitpid(c->pid, NULL, 0);
+		/* held by cgroup v1's freezer, it dies only once thawed: not waited for then */
+		waitpid(c->pid, NULL, c->frozen ? WNOHANG : 0);
 		c->pid = -1;
 	}
 	if (c->d.dirfd >= 0)
@@ -865,6 +867,20 @@ static int send_notify_fd(void *ctx, int sock, int fd, oci_error *err)
 	return oci_sync_send(sock, OCI_SYNC_SECCOMP_DONE, NULL, 0, -1, err);
 }
 
+/* Phase 5: a container sharing the cgroup (cgroupsPath, its cgroups mounted read-write) can
+ * freeze it once the init shows up there: the init would never answer, and we would wait
+ * for ever with our signals blocked. */
+static int init_frozen(void *ctx, oci_error *err)
+{
+	creation *c = ctx;
+	if (!c->d.st.cgroups || !oci_cgroup_frozen_dir(c->d.st.cgroups))
+		return 0;
+	c->frozen = true;
+	return oci_err(err, OCI_E_STATE,
+		       "the container's cgroup was frozen while its init was set up: thaw it and "
+		       "try again");
+}
+
 /* Phase 5: serve the init until it waits for start. */
 static int serve_init(creation *c, oci_error *err)
 {
@@ -872,6 +888,8 @@ static int serve_init(creation *c, oci_error *err)
 			     .master = -1,
 			     .hooks = run_create_hooks,
 			     .seccomp = c->cfg->linux_.seccomp ? send_notify_fd : NULL,
+			     .idle = init_frozen,
+			     .idle_ms = 1000,
 			     .ctx = c};
 	int r = oci_sync_serve(c->sock[0], &s, err);
 	c->master = s.master;

@@ -25,6 +25,23 @@ static int blob_digest(const char *name, oci_digest *d)
 	return oci_digest_parse(dstr, d, NULL);
 }
 
+/* The digest a config's name gives it: the image ID that docker save (<hex>.json), Docker 25
+ * and later (blobs/sha256/<hex>) and go-containerregistry (sha256:<hex>) name it by, or -1
+ * for another name. */
+static int config_name_digest(const char *name, oci_digest *d)
+{
+	size_t n = strlen(name);
+	char dstr[OCI_DIGEST_STR_MAX + 8];
+	while (name[0] == '.' && name[1] == '/')
+		name += 2, n -= 2;
+	if (blob_digest(name, d) == 0 || oci_digest_parse(name, d, NULL) == 0)
+		return 0;
+	if (n != 64 + strlen(".json") || strcmp(name + 64, ".json"))
+		return -1;
+	snprintf(dstr, sizeof(dstr), "sha256:%.64s", name);
+	return oci_digest_parse(dstr, d, NULL);
+}
+
 static int open_named(int spoolfd, oci_unpack_strmap *names, const char *name, oci_error *err)
 {
 	uint32_t idx;
@@ -103,6 +120,14 @@ int oci_unpack_docker_save(oci_unpack_root *r, int spoolfd, oci_unpack_strmap *n
 	cleanup_free char *cbuf = NULL;
 	size_t clen;
 	if (cfd < 0 || oci_read_fd(cfd, OCI_JSON_MAX_SIZE, &cbuf, &clen, err) < 0)
+		return oci_err_prefix(err, "config '%s'", cfgname);
+	/* Named by its digest (the image ID): the bytes must be those, as the layers named by
+	 * theirs are checked. Another config under the ID's name carried other diff_ids, Env,
+	 * Entrypoint or User than the image the archive says it holds. */
+	oci_digest want, got;
+	if (config_name_digest(cfgname, &want) == 0 &&
+	    (oci_digest_buffer(want.alg, cbuf, clen, &got, err) < 0 ||
+	     oci_digest_verify(&want, -1, &got, clen, "named by its digest", err) < 0))
 		return oci_err_prefix(err, "config '%s'", cfgname);
 	cleanup_json json_t *cdoc =
 	    oci_json_loadb(cbuf, clen, OCI_JSON_MAX_SIZE, OCI_JSON_MAX_DEPTH, "config", err);

@@ -53,6 +53,25 @@ static bool staging_name(const char *entry, const char *prefix)
 	       strspn(tail + 12, "0123456789abcdef") == 12;
 }
 
+/* Whether the directory fd holds nothing but what a staging directory holds (rootfs,
+ * spool): a tree of ours that whoever may write DEST's parent renamed to a staging name
+ * (they may move it, never remove what is in it) is no dead run's. */
+static bool staging_shape(int fd)
+{
+	int d2 = dup(fd);
+	cleanup_closedir DIR *d = d2 >= 0 ? fdopendir(d2) : NULL;
+	if (!d) {
+		if (d2 >= 0)
+			close(d2);
+		return false;
+	}
+	for (struct dirent *de; (de = readdir(d));)
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..") &&
+		    strcmp(de->d_name, "rootfs") && strcmp(de->d_name, "spool"))
+			return false;
+	return true;
+}
+
 /* Staging directories in dirfd of runs that are gone (SIGKILL, a crash, a power loss): each
  * run holds an exclusive flock on its own as long as it lives, and nobody else can open it to
  * hold one (0700, ours); one of ours whose lock is free is removed. A run killed mid-way
@@ -75,11 +94,16 @@ static void remove_dead_staging(int dirfd, const char *prefix)
 		cleanup_close int fd =
 		    openat(dirfd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (fd < 0 || fstat(fd, &st) < 0 || st.st_uid != geteuid() ||
+		    (st.st_mode & 07777) != 0700 || !staging_shape(fd) ||
 		    flock(fd, LOCK_EX | LOCK_NB) < 0)
 			continue;
+		/* through the directory checked and locked: its name may be another's by now,
+		 * which the rmdir leaves unless empty */
 		oci_error e = OCI_ERROR_INIT;
 		log_debug("removing '%s', the staging directory of a run that is gone", de->d_name);
-		oci_remove_tree_at(dirfd, de->d_name, &e);
+		if (oci_remove_tree_at(fd, "rootfs", &e) == 0 &&
+		    oci_remove_tree_at(fd, "spool", &e) == 0)
+			unlinkat(dirfd, de->d_name, AT_REMOVEDIR);
 	}
 }
 

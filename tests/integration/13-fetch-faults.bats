@@ -88,6 +88,42 @@ teardown() {
 	assert_output_contains "127.0.0.1:$port"
 }
 
+@test "a failed pull into a layout it made keeps what others put there meanwhile (a user's file, another tool's image)" {
+	proxy_start --delay 3000
+	"$OCI_FETCH" --cache "$T/c" -o "$T/new/lay" "$PROXY/test/multi:v1" 2>"$T/err" &
+	pid=$!
+	wait_for_file "$T/new/lay/index.json" 5
+	echo keep >"$T/new/lay/notes"
+	mkdir "$T/new/lay/blobs/mine"
+	echo keep >"$T/new/lay/blobs/mine/f"
+	kill -TERM "$pid"
+	rc=0
+	wait "$pid" || rc=$?
+	[ "$rc" = 143 ]
+	run cat "$T/err"
+	assert_one_line_error oci-fetch
+	[ "$(cat "$T/new/lay/notes")" = keep ]
+	[ "$(cat "$T/new/lay/blobs/mine/f")" = keep ]
+	[ ! -e "$T/new/lay/oci-layout" ]
+	[ -z "$(find "$T/c" -name '.partial-*')" ]
+	# another pull into the same new layout finished (and let go of it) meanwhile: its image
+	# stays; the same into an empty directory that was there
+	mkdir "$T/mine"
+	for d in "$T/new2/lay" "$T/mine"; do
+		rm -rf "$T/c2" "$T/c3"
+		"$OCI_FETCH" --cache "$T/c2" -o "$d" "$PROXY/test/multi:v1" 2>"$T/err" &
+		pid=$!
+		wait_for_file "$d/index.json" 5
+		"$OCI_FETCH" -q --cache "$T/c3" -o "$d" "$REGISTRY/test/multi:v1" >/dev/null
+		kill -TERM "$pid"
+		rc=0
+		wait "$pid" || rc=$?
+		[ "$rc" = 143 ]
+		check_layout "$d"
+		[ "$(jq '.manifests | length' "$d/index.json")" = 1 ]
+	done
+}
+
 @test "a consumer that goes away: error on write, no hang, no partial cache entries" {
 	run bash -c "set -o pipefail; timeout 60 '$OCI_FETCH' --cache '$T/c' $REGISTRY/test/multi:v1 | head -c 1000 >/dev/null"
 	assert_failure

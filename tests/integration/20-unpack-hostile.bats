@@ -408,6 +408,42 @@ t.close()' alt.tar
 	[ ! -e rootfs ]
 }
 
+@test "hostile: a docker save archive whose config is not the one its name (the image ID) says is refused" {
+	# docker save names the config by its digest, the image ID ('<hex>.json'; Docker 25+
+	# 'blobs/sha256/<hex>'; crane 'sha256:<hex>'): another config under that name changed the
+	# image's Cmd, User, Env or diff_ids unnoticed, while the layers named by digest were checked
+	mkdir d && echo hi >d/f && tar -C d -cf d/layer.tar f
+	(cd d && python3 -c 'import hashlib, json
+h = hashlib.sha256(open("layer.tar", "rb").read()).hexdigest()
+def cfg(cmd):
+    return json.dumps({"architecture": "amd64", "os": "linux", "config": {"Cmd": [cmd]},
+        "rootfs": {"type": "layers", "diff_ids": ["sha256:" + h]}}).encode()
+good, evil = cfg("/f"), cfg("/evil")
+g = hashlib.sha256(good).hexdigest()
+for name, data, out in ((g + ".json", good, "ok"), (g + ".json", evil, "bad1"),
+                        ("blobs/sha256/" + g, evil, "bad2"), ("sha256:" + g, evil, "bad3")):
+    open("config", "wb").write(data)
+    json.dump([{"Config": name, "RepoTags": ["x:1"], "Layers": ["layer.tar"]}],
+              open("manifest.json", "w"))
+    import tarfile
+    with tarfile.open("../%s.tar" % out, "w") as t:
+        t.add("manifest.json")
+        t.add("config", arcname=name)
+        t.add("layer.tar")')
+	run "$OCI_UNPACK" -i ok.tar rootfs
+	assert_success
+	[ "$(cat rootfs/f)" = hi ]
+	rm -rf rootfs
+	local b
+	for b in bad1 bad2 bad3; do
+		run "$OCI_UNPACK" -i "$b.tar" rootfs
+		assert_failure
+		assert_one_line_error oci-unpack
+		assert_output_contains "named by its digest: digest mismatch"
+		[ ! -e rootfs ]
+	done
+}
+
 @test "hostile: a docker save archive listing one layer 1001 times is held to the manifests' 1000-layer cap" {
 	# an OCI manifest over 1000 layers is refused; manifest.json and the config's diff_ids
 	# were not, so a small archive could have its layer applied 50000 times

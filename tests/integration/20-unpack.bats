@@ -228,6 +228,17 @@ PY
 	[ "$(ls -A . | sort | tr '\n' ' ')" = "pipe pipe2 rootfs t.tar " ]
 }
 
+@test "unpack: a directory given a staging directory's name (by whoever can write DEST's parent) is not removed as a dead run's" {
+	# a tree of ours that was there (an earlier root unpack in a directory a user can write:
+	# the user may rename it, never remove what is in it), renamed to a staging name
+	mkdir -p victim/etc
+	echo keep >victim/etc/f
+	mv victim .rootfs.oci-unpack-000000000000
+	run "$OCI_UNPACK" rootfs <"$BATS_FILE_TMPDIR/img3.tar"
+	assert_success
+	[ "$(cat .rootfs.oci-unpack-000000000000/etc/f)" = keep ]
+}
+
 @test "unpack: --image-config writes the verified config blob" {
 	run "$OCI_UNPACK" --image-config cfg.json rootfs <"$BATS_FILE_TMPDIR/img3.tar"
 	assert_success

@@ -96,9 +96,13 @@ rt_fails_within() {
 	[ "$SECONDS" -lt "$limit" ] || { echo "took ${SECONDS}s, not less than ${limit}s" >&2; return 1; }
 }
 
-# rt_run_fg [OPTIONS] ID: foreground run from the bundle, output captured by bats' run.
+# rt_state_field ID FIELD: FIELD of the container's state (fails when state does).
 rt_state_field() {
-	rt state "$1" | jq -r ".$2"
+	local st
+	# a failed state is a failure (in a pipe only jq's status counted: an empty pid, a
+	# status compared with nothing)
+	st=$(rt state "$1") || return 1
+	jq -r ".$2" <<<"$st"
 }
 
 # wait_status ID STATUS: poll until the container reaches STATUS (10 s at most), or fail
