@@ -217,40 +217,28 @@ void oci_layout_discard(oci_layout *l)
 	cleanup_free char *dir = oci_strdup(l->path, NULL);
 	if (!dir)
 		return;
-	size_t n = strlen(dir), top = strlen(l->made);
+	size_t n = strlen(dir);
 	while (n > 1 && dir[n - 1] == '/')
 		dir[--n] = '\0';
-	/* the layout's directory with all in it, then each parent up to the first one this run
-	 * made while it is empty (a parent another pull put its layout in stays) */
-	for (bool first = true;; first = false) {
-		struct stat st;
-		bool last = strlen(dir) <= top;
-		char *slash = strrchr(dir, '/');
-		const char *name = slash ? slash + 1 : dir;
-		const char *parent = !slash ? "." : slash == dir ? "/" : dir;
-		if (slash && slash != dir)
-			*slash = '\0';
-		cleanup_close int pfd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (pfd < 0)
-			return;
-		if (first) {
-			/* the directory this run made, not one put under its name since, and only
-			 * what a pull puts there: a file someone else put there meanwhile keeps it
-			 */
-			if (fstatat(pfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
-			    st.st_dev != l->made_dev || st.st_ino != l->made_ino ||
-			    remove_pull_files(l) < 0 || unlinkat(pfd, name, AT_REMOVEDIR) < 0) {
-				log_debug(
-				    "layout '%s': holds what this pull did not put there: kept",
-				    l->path);
-				return;
-			}
-		} else if (unlinkat(pfd, name, AT_REMOVEDIR) < 0) {
-			return;
-		}
-		if (last || !slash || slash == dir)
-			return;
+	/* the layout's directory (the one this open made, not one put under its name since)
+	 * with only what a pull puts there: a file someone else put there meanwhile keeps it;
+	 * then the parents it made while they are empty (a parent another pull put its layout
+	 * in stays) */
+	struct stat st;
+	char *slash = strrchr(dir, '/');
+	const char *name = slash ? slash + 1 : dir;
+	const char *parent = !slash ? "." : slash == dir ? "/" : dir;
+	if (slash && slash != dir)
+		*slash = '\0';
+	cleanup_close int pfd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (pfd < 0 || fstatat(pfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+	    st.st_dev != l->made_dev || st.st_ino != l->made_ino || remove_pull_files(l) < 0 ||
+	    unlinkat(pfd, name, AT_REMOVEDIR) < 0) {
+		log_debug("layout '%s': holds what this pull did not put there: kept", l->path);
+		return;
 	}
+	if (slash && slash != dir)
+		oci_rmdir_made(dir, l->made);
 }
 
 void oci_layout_release(oci_layout *l)

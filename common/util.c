@@ -543,6 +543,23 @@ int oci_mkdir_p_made(const char *path, mode_t mode, char **made, oci_error *err)
 	return mkdir_step(buf, mode, made, err);
 }
 
+void oci_rmdir_made(const char *path, const char *made)
+{
+	char buf[4096];
+	size_t top = strlen(made), n = strlen(path);
+	if (n >= sizeof(buf) || n < top || strncmp(path, made, top))
+		return;
+	memcpy(buf, path, n + 1);
+	while (n > 1 && buf[n - 1] == '/')
+		buf[--n] = '\0';
+	while (strlen(buf) >= top && rmdir(buf) == 0) {
+		char *slash = strrchr(buf, '/');
+		if (!slash || slash == buf)
+			return;
+		*slash = '\0';
+	}
+}
+
 int oci_mkdir_p(const char *path, mode_t mode, oci_error *err)
 {
 	return oci_mkdir_p_made(path, mode, NULL, err);

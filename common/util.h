@@ -168,6 +168,9 @@ int oci_mkdir_p(const char *path, mode_t mode, oci_error *err);
 /* The same; *made receives (a new string) the first directory of path this call created, the
  * top of what it made, or NULL when every one existed. */
 int oci_mkdir_p_made(const char *path, mode_t mode, char **made, oci_error *err);
+/* A failed run's undo of oci_mkdir_p_made: rmdir path, then each parent of it up to made
+ * (included), while they are empty (one another run put something in stays). */
+void oci_rmdir_made(const char *path, const char *made);
 /* rm -rf below dirfd/name without following symlinks or crossing mount points. Iterative:
  * any depth, a bounded number of open fds. */
 int oci_remove_tree_at(int dirfd, const char *name, oci_error *err);

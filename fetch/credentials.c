@@ -466,7 +466,7 @@ static int save_auth_file(const char *path, json_t *j, oci_error *err)
  * the directory could be held by anyone who can read it). *dirfd: the auth file's directory,
  * made (0700) with create; without, -2 when it does not exist (no file to change). */
 static int lock_auth_file(const char *path, bool create, int *dirfd, oci_lockfile *lock,
-			  oci_error *err)
+			  char **made, oci_error *err)
 {
 	cleanup_free char *dir = oci_strdup(path, err);
 	if (!dir)
@@ -477,7 +477,7 @@ static int lock_auth_file(const char *path, bool create, int *dirfd, oci_lockfil
 		strcpy(dir, ".");
 	else
 		slash[slash == dir] = '\0'; /* "/auth.json": "/" */
-	if (create && oci_mkdir_p(dir, 0700, err) < 0)
+	if (create && oci_mkdir_p_made(dir, 0700, made, err) < 0)
 		return oci_err_prefix(err, "auth file '%s'", path);
 	*dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (*dirfd < 0) {
@@ -493,12 +493,12 @@ static int lock_auth_file(const char *path, bool create, int *dirfd, oci_lockfil
 	return 0;
 }
 
-int oci_creds_store(const char *path, const char *host, const char *user, const char *secret,
-		    oci_error *err)
+static int creds_store(const char *path, const char *host, const char *user, const char *secret,
+		       char **made, oci_error *err)
 {
 	cleanup_close int dirfd = -1;
 	cleanup_lockfile oci_lockfile lock = OCI_LOCKFILE_INIT;
-	if (lock_auth_file(path, true, &dirfd, &lock, err) < 0)
+	if (lock_auth_file(path, true, &dirfd, &lock, made, err) < 0)
 		return -1;
 	cleanup_json json_t *j = load_auth_file(path, err);
 	if (!j)
@@ -536,11 +536,28 @@ int oci_creds_store(const char *path, const char *host, const char *user, const 
 	return r;
 }
 
+int oci_creds_store(const char *path, const char *host, const char *user, const char *secret,
+		    oci_error *err)
+{
+	cleanup_free char *made = NULL;
+	int r = creds_store(path, host, user, secret, &made, err);
+	/* a login that failed to write leaves no directory it made for the file (~/.docker) */
+	if (r < 0 && made) {
+		cleanup_free char *dir = oci_strdup(path, NULL);
+		char *slash = dir ? strrchr(dir, '/') : NULL;
+		if (slash && slash != dir) {
+			*slash = '\0';
+			oci_rmdir_made(dir, made);
+		}
+	}
+	return r;
+}
+
 int oci_creds_erase(const char *path, const char *host, oci_error *err)
 {
 	cleanup_close int dirfd = -1;
 	cleanup_lockfile oci_lockfile lock = OCI_LOCKFILE_INIT;
-	if (lock_auth_file(path, false, &dirfd, &lock, err) == -1)
+	if (lock_auth_file(path, false, &dirfd, &lock, NULL, err) == -1)
 		return -1;
 	cleanup_json json_t *j = load_auth_file(path, err);
 	if (!j)

@@ -120,6 +120,22 @@ digest_with() {
 	done
 }
 
+@test "login: a full filesystem under a new auth directory: one line, the directories it made go" {
+	require_root
+	mkdir "$T/full"
+	# room for the root, two directories and the lock file: the auth file's temporary fails
+	mount -t tmpfs -o size=64k,nr_inodes=4 tmpfs "$T/full"
+	export REGISTRY_AUTH_FILE=$T/full/a/b/auth.json
+	run "$OCI_FETCH" login -u "$REGISTRY_USER" -p "$REGISTRY_PASS" "$REGISTRY"
+	local left
+	left=$(ls -A "$T/full")
+	umount "$T/full"
+	assert_failure
+	assert_one_line_error oci-fetch
+	assert_output_contains "No space left on device"
+	[ -z "$left" ]
+}
+
 @test "login: where the file goes (REGISTRY_AUTH_FILE, XDG_RUNTIME_DIR, --authfile), others kept" {
 	mkdir -p "$T/run/containers"
 	printf '{"auths":{"other.example":{"auth":"eDp5"}},"credHelpers":{"x.example":"test"}}' \
