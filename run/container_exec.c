@@ -262,8 +262,12 @@ static __attribute__((noreturn)) void exec_process(int sync, const oci_process *
 	/* The state root and directory, the namespace fds and the init's root are host
 	 * directories: none may be open when the cwd is resolved (CVE-2024-21626). */
 	int keep[] = {sync, oci_log_fd()};
+	/* HOME from the container's /etc/passwd where the config sets none (runc's rule), read
+	 * as the container's user: what it opens, the process could open itself */
+	char **env = NULL;
 	if (oci_process_close_fds(o->preserve_fds, keep, ARRAY_SIZE(keep), &err) < 0 ||
-	    oci_process_set_user(process, &err) < 0)
+	    oci_process_set_user(process, &err) < 0 ||
+	    !(env = oci_process_env_with_home(process, &err)))
 		child_fail(sync, &err, 1);
 	cleanup_free char *exe = oci_process_lookup(process, &err);
 	if (!exe)
@@ -282,6 +286,7 @@ static __attribute__((noreturn)) void exec_process(int sync, const oci_process *
 	/* no_new_privs is set already: not again under the filter */
 	oci_process p = *process;
 	p.no_new_privileges = false;
+	p.env = env;
 	oci_process_exec_seccomp(&p, exe, NULL, &err);
 	child_fail(sync, &err, err.sys_errno == ENOENT ? 127 : 126);
 }

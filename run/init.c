@@ -391,8 +391,12 @@ void oci_init_main(oci_init_args *a)
 	/* Whatever the mounts or hooks left open goes before the cwd is resolved: only the
 	 * sync socket, the exec fifo and the log stay (none is a directory) (CVE-2024-21626). */
 	int keep[] = {a->sync, a->fifo, oci_log_fd()};
+	/* HOME from the container's /etc/passwd where the config sets none (runc's rule), read
+	 * as the container's user: what it opens, the process could open itself */
+	char **env = NULL;
 	if (oci_process_close_fds(a->opts->preserve_fds, keep, ARRAY_SIZE(keep), &err) < 0 ||
-	    oci_process_set_user(process, &err) < 0)
+	    oci_process_set_user(process, &err) < 0 ||
+	    !(env = oci_process_env_with_home(process, &err)))
 		fail(a, &err);
 	cleanup_free char *exe = oci_process_lookup(process, &err);
 	if (!exe || oci_process_fds(a->opts->preserve_fds, &err) < 0)
@@ -435,6 +439,7 @@ void oci_init_main(oci_init_args *a)
 	/* no_new_privs is set already: not again under the filter */
 	oci_process p = *process;
 	p.no_new_privileges = false;
+	p.env = env;
 	oci_process_exec_seccomp(&p, exe, NULL, &err);
 	fail(a, &err);
 }

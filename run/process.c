@@ -24,6 +24,7 @@
 
 #include "common/config.h"
 #include "common/log.h"
+#include "common/passwd.h"
 #include "common/safepath.h"
 #include "common/spec.h"
 #include "common/util.h"
@@ -348,6 +349,42 @@ static bool is_executable(const char *p)
 {
 	struct stat st;
 	return stat(p, &st) == 0 && S_ISREG(st.st_mode) && access(p, X_OK) == 0;
+}
+
+char **oci_process_env_with_home(const oci_process *p, oci_error *err)
+{
+	static char *const none[] = {NULL};
+	const char *have = oci_config_env_get(p->env, "HOME");
+	if (have && *have)
+		return p->env ? p->env : (char **)none;
+	const char *home = "/";
+	oci_user u = {0};
+	oci_error e = OCI_ERROR_INIT;
+	/* uid:gid, so that /etc/group is not read: only the home is wanted */
+	char uid[32];
+	snprintf(uid, sizeof(uid), "%u:%u", p->user.uid, p->user.gid);
+	cleanup_close int rootfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd >= 0 && oci_passwd_resolve(rootfd, uid, &u, &e) == 0 && u.found_passwd && u.home)
+		home = u.home;
+	size_t n = 0;
+	while (p->env && p->env[n])
+		n++;
+	char *kv = oci_asprintf(err, "HOME=%s", home);
+	oci_user_release(&u);
+	char **env = kv ? calloc(n + 2, sizeof(*env)) : NULL;
+	if (!env) {
+		free(kv);
+		if (!err || !err->code)
+			oci_err_errno(err, ENOMEM, "cannot set HOME");
+		return NULL;
+	}
+	/* an empty HOME= goes, the one found takes its place at the end */
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(p->env[i], "HOME="))
+			env[k++] = p->env[i];
+	env[k] = kv;
+	return env;
 }
 
 char *oci_process_lookup(const oci_process *process, oci_error *err)

@@ -42,6 +42,16 @@ int oci_process_make_cwd(const oci_process *p, oci_error *err);
  * fallback), groups, uid/gid, capability sets, ambient, umask; the cwd must lead inside the
  * root. Call oci_process_close_fds first: no runtime fd may be open when the cwd is resolved. */
 int oci_process_set_user(const oci_process *p, oci_error *err);
+/* The environment to exec p with: process.env with HOME added where it has none or an empty
+ * one, as runc and crun do: the home of p's uid in the container's /etc/passwd, "/" where the
+ * uid has no entry or the file cannot be read (missing, not a regular file, too big: runc
+ * treats an unreadable file as none). Called inside the container's root after the user
+ * switch (runc reads it before: a passwd file only root may read gives '/' here), so that no
+ * file the container could point the lookup at (a mount over /proc included) is opened with
+ * more than the process's own rights; only a regular file is read (common/passwd.h). Returns
+ * p->env itself when HOME is there, a new array otherwise (exec is next: never freed), or NULL
+ * out of memory (err). */
+char **oci_process_env_with_home(const oci_process *p, oci_error *err);
 /* chdir(process.cwd), refused unless the result is inside our root (CVE-2024-21626). */
 int oci_process_chdir(const oci_process *p, oci_error *err);
 /* Close every fd except stdio, the preserved ones (3 .. 3+preserve_fds-1) and the at most 16

@@ -260,3 +260,64 @@ cg_limit_file() {
 	assert_success
 	[ "$output" = 00000008 ]
 }
+
+# home_is WANT: the container's process (sh -c 'echo "HOME=$HOME"') prints HOME=WANT.
+home_is() {
+	run timeout -k 5 30 "$RUNTIME" --root "$ROOT" run --bundle "$B" "$CID" </dev/null
+	assert_success
+	[ "$output" = "HOME=$1" ]
+}
+
+@test "HOME: where the config sets none, the home of the process's uid in the container's /etc/passwd, '/' without an entry; create and exec alike (runc)" {
+	peer_is crun "leaves HOME unset for a uid without a passwd entry and keeps an empty one (runc sets '/')"
+	setup_bundle private
+	edit_config '.process.env |= map(select(startswith("HOME=") | not))'
+	set_args sh -c 'echo "HOME=$HOME"'
+	home_is /root
+	edit_config '.process.user.uid = 1000'
+	home_is /home/user
+	edit_config '.process.user.uid = 1234'
+	home_is /
+	# set but empty is replaced, as runc does; set is kept
+	edit_config '.process.env += ["HOME="]'
+	home_is /
+	edit_config '.process.env |= map(select(startswith("HOME=") | not)) + ["HOME=/x"]'
+	home_is /x
+	# exec'd processes: their own uid's home, unless --env sets one
+	edit_config '.process.env |= map(select(startswith("HOME=") | not)) | .process.user.uid = 0'
+	set_args sleep 100
+	rt run -d --bundle "$B" "$CID" </dev/null >/dev/null
+	run rt exec --user 1000 "$CID" sh -c 'echo "HOME=$HOME"'
+	assert_success
+	[ "$output" = HOME=/home/user ]
+	run rt exec "$CID" sh -c 'echo "HOME=$HOME"'
+	assert_success
+	[ "$output" = HOME=/root ]
+	run rt exec --env HOME=/y --user 1000 "$CID" sh -c 'echo "HOME=$HOME"'
+	assert_success
+	[ "$output" = HOME=/y ]
+}
+
+@test "attack: HOME from a hostile /etc/passwd: a FIFO, a symlink to the host's, a huge file give '/' and never hang or read outside" {
+	peer_is runc "hangs for ever reading a FIFO /etc/passwd"
+	peer_is crun "hangs for ever reading a FIFO /etc/passwd"
+	setup_bundle private
+	edit_config '.process.env |= map(select(startswith("HOME=") | not))'
+	set_args sh -c 'echo "HOME=$HOME"'
+	rm "$B/rootfs/etc/passwd"
+	mkfifo "$B/rootfs/etc/passwd"
+	home_is /
+	rm "$B/rootfs/etc/passwd"
+	# the host's /etc/passwd has root's /root too: a home of its own tells them apart
+	printf 'root:x:0:0:root:/host-home:/bin/sh\n' >"$BATS_TEST_TMPDIR/hostpasswd"
+	ln -s "$BATS_TEST_TMPDIR/hostpasswd" "$B/rootfs/etc/passwd"
+	home_is /
+	rm "$B/rootfs/etc/passwd"
+	# over the 4 MiB a passwd file may have
+	{
+		printf 'root:x:0:0:root:/huge:/bin/sh\n'
+		head -c 5000000 /dev/zero | tr '\0' '#'
+		echo
+	} >"$B/rootfs/etc/passwd"
+	home_is /
+}
