@@ -41,6 +41,20 @@ static int sys_openat2(int dirfd, const char *path, struct open_how *how)
 #endif
 }
 
+/* openat2 of a scoped lookup (RESOLVE_IN_ROOT, RESOLVE_BENEATH), which fails with EAGAIN when
+ * a rename or a mount anywhere on the host raced one of its ".." steps: the kernel asks for a
+ * retry. A few are cheap; after them the walk, which applies the same rule, decides. */
+static int sys_openat2_scoped(int dirfd, const char *path, struct open_how *how)
+{
+	int fd = -1;
+	for (int tries = 0; tries < 8; tries++) {
+		fd = sys_openat2(dirfd, path, how);
+		if (fd >= 0 || errno != EAGAIN)
+			break;
+	}
+	return fd;
+}
+
 /* The next component of a path at or after p (slashes skipped): its start, with its length in
  * *n, or NULL at the end. */
 static const char *next_component(const char *p, size_t *n)
@@ -135,11 +149,13 @@ static int splice_target(char **rest, const char *target, bool trailing_slash, o
 }
 
 /* What the fallback walk is for. WALK_OPEN: oci_safe_open's walk, which opens the last
- * component with the caller's flags and fails on a missing one. WALK_MKDIR:
+ * component with the caller's flags and fails on a missing one. WALK_BENEATH:
+ * oci_safe_open_beneath's, the same but refusing, as RESOLVE_BENEATH does, what would leave
+ * the root (an absolute path or symlink, ".." above the root) instead of confining it. WALK_MKDIR:
  * oci_safe_mkdir_in_root's, where every component is a directory, symlinks are always
  * followed and whatever is missing is made where the walk stands, so the target of a dangling
  * symlink is made too, inside the root like everything else. Each keeps its error texts. */
-enum walk_mode { WALK_OPEN, WALK_MKDIR };
+enum walk_mode { WALK_OPEN, WALK_BENEATH, WALK_MKDIR };
 
 /* The fallback walk: one component at a time from a dup of the root, each looked up with
  * O_NOFOLLOW in the directory reached so far and checked through the fd it opened; "." is
@@ -150,7 +166,10 @@ enum walk_mode { WALK_OPEN, WALK_MKDIR };
 static int walk(int rootfd, const char *path, enum walk_mode wm, int flags, mode_t mode,
 		bool follow_last, oci_error *err)
 {
-	const bool mk = wm == WALK_MKDIR;
+	const bool mk = wm == WALK_MKDIR, beneath = wm == WALK_BENEATH;
+	if (beneath && path[0] == '/')
+		return oci_err(err, OCI_E_UNSAFE, "path escapes the root through a symlink in '%s'",
+			       path);
 	struct walk w = {.depth = 0};
 	int links = 0, ret = -1;
 	w.fds[0] = fcntl(rootfd, F_DUPFD_CLOEXEC, 3);
@@ -208,8 +227,13 @@ static int walk(int rootfd, const char *path, enum walk_mode wm, int flags, mode
 		if (!strcmp(comp, "."))
 			continue;
 		if (!strcmp(comp, "..")) {
-			if (w.depth > 0)
+			if (w.depth > 0) {
 				close(w.fds[w.depth--]);
+			} else if (beneath) {
+				oci_err(err, OCI_E_UNSAFE,
+					"path escapes the root through a symlink in '%s'", path);
+				goto out;
+			}
 			continue;
 		}
 		int cur = w.fds[w.depth];
@@ -248,6 +272,11 @@ static int walk(int rootfd, const char *path, enum walk_mode wm, int flags, mode
 				goto out;
 			}
 			target[tl] = '\0';
+			if (target[0] == '/' && beneath) {
+				oci_err(err, OCI_E_UNSAFE,
+					"path escapes the root through a symlink in '%s'", path);
+				goto out;
+			}
 			if (target[0] == '/')
 				walk_reset(&w);
 			if (splice_target(&rest, target, trailing_slash, err) < 0)
@@ -302,14 +331,12 @@ int oci_safe_open(int rootfd, const char *path, int flags, mode_t mode, oci_erro
 		    .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
 		};
 		const char *p = *path ? path : ".";
-		int fd = sys_openat2(rootfd, p, &how);
+		int fd = sys_openat2_scoped(rootfd, p, &how);
 		if (fd >= 0)
 			return fd;
+		/* (EAGAIN: renames raced every try; the walk below is still safe) */
 		if (errno != ENOSYS && errno != EPERM && errno != E2BIG && errno != EAGAIN)
 			return oci_err_errno(err, errno, "cannot open '%s'", path);
-		if (errno == EAGAIN) {
-			/* A concurrent rename raced the lookup: the walk below is still safe. */
-		}
 	}
 	return walk(rootfd, path, WALK_OPEN, flags, mode, !(flags & O_NOFOLLOW), err);
 }
@@ -321,7 +348,7 @@ int oci_safe_open_beneath(int rootfd, const char *path, int flags, oci_error *er
 		    .flags = (uint64_t)(flags | O_CLOEXEC),
 		    .resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS,
 		};
-		int fd = sys_openat2(rootfd, *path ? path : ".", &how);
+		int fd = sys_openat2_scoped(rootfd, *path ? path : ".", &how);
 		if (fd >= 0)
 			return fd;
 		if (errno == EXDEV)
@@ -330,8 +357,8 @@ int oci_safe_open_beneath(int rootfd, const char *path, int flags, oci_error *er
 		if (errno != ENOSYS && errno != EPERM && errno != E2BIG && errno != EAGAIN)
 			return oci_err_errno(err, errno, "cannot open '%s'", path);
 	}
-	/* No openat2: symlinks are confined to the root instead of refused. */
-	return oci_safe_open(rootfd, path, flags, 0, err);
+	/* No openat2, or renames raced every try: the walk applies the same rule. */
+	return walk(rootfd, path, WALK_BENEATH, flags, 0, !(flags & O_NOFOLLOW), err);
 }
 
 int oci_safe_open_parent(int rootfd, const char *path, const char **leaf, char *leafbuf,

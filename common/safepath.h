@@ -6,8 +6,8 @@
  *            ".." stops there, so every path leads somewhere inside. For the runtime and for
  *            the image's own view of its files.
  *   beneath  (oci_safe_open_beneath, oci_safe_cursor_dir): a symlink that would lead
- *            out of the root (absolute, or ".." above it) is refused (OCI_E_UNSAFE) where
- *            the kernel can tell. For applying layers, where no honest image needs one.
+ *            out of the root (absolute, or ".." above it) is refused (OCI_E_UNSAFE). For
+ *            applying layers, where no honest image needs one.
  *   procfs   (oci_safe_procfs_open, oci_safe_procfs_open_self): a handle on a real procfs
  *            taken before anything of a container is mounted, and files below it reached
  *            through no symlink and no other mount, checked to be procfs files. For the
@@ -48,8 +48,8 @@ int oci_safe_mkdir_p(int rootfd, const char *path, mode_t mode, oci_error *err);
 
 /* The beneath rule: open path relative to rootfd with openat2(RESOLVE_BENEATH): a symlink
  * that leads out of the root (absolute, or ".." above it) is an OCI_E_UNSAFE error, never
- * followed. Without openat2 (old kernel, seccomp) the in-root rule of oci_safe_open applies
- * instead: such a symlink is then confined to the root rather than refused. No O_CREAT. */
+ * followed. Without openat2 (old kernel, seccomp), or when renames elsewhere raced each try
+ * (EAGAIN), the walk refuses the same paths. No O_CREAT. */
 int oci_safe_open_beneath(int rootfd, const char *path, int flags, oci_error *err);
 
 /* The beneath rule with memory, for applying a layer's entries one after the other: the
