@@ -152,18 +152,26 @@ int oci_layout_open(const char *path, bool create, oci_layout *l, oci_error *err
 	}
 }
 
-/* What a pull puts in a layout it made, while no image is tagged in it (its index.json the
- * empty one it wrote): the blobs (a digest's hex, a partial download, a writer's temporary
- * file: no other pull has the layout open), blobs/ALG,
- * blobs, index.json, oci-layout. Anything else stays, and with it the directories holding it.
- * -1 when the layout holds something else (an image another pull finished meanwhile). */
+/* What a pull puts in a layout it made, while no image is tagged in it but its own (its
+ * index.json the empty one it wrote, or the one it wrote with its tag alone): the blobs (a
+ * digest's hex, a partial download, a writer's temporary file: no other pull has the layout
+ * open), blobs/ALG, blobs, index.json, oci-layout. Anything else stays, and with it the
+ * directories holding it. -1 when the layout holds something else (an image another pull
+ * finished meanwhile). */
 static int remove_pull_files(oci_layout *l)
 {
 	cleanup_free char *idx = NULL;
 	size_t n = 0;
 	oci_error e = OCI_ERROR_INIT;
-	if (oci_layout_read_file(l->dirfd, "index.json", 4096, &idx, &n, &e) < 0 ||
-	    n != strlen(EMPTY_INDEX) || memcmp(idx, EMPTY_INDEX, n) != 0)
+	struct stat ist;
+	if (oci_layout_read_file(l->dirfd, "index.json", 1 << 20, &idx, &n, &e) < 0)
+		return -1;
+	bool empty = n == strlen(EMPTY_INDEX) && !memcmp(idx, EMPTY_INDEX, n);
+	/* or only this pull's tag, in the file it wrote (nobody wrote it since) */
+	bool own = l->own_index && n == strlen(l->own_index) && !memcmp(idx, l->own_index, n) &&
+		   fstatat(l->dirfd, "index.json", &ist, AT_SYMLINK_NOFOLLOW) == 0 &&
+		   ist.st_ino == l->own_index_ino;
+	if (!empty && !own)
 		return -1;
 	int bfd = openat(l->dirfd, "blobs", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	cleanup_closedir DIR *blobs = bfd >= 0 ? fdopendir(bfd) : NULL;
@@ -250,6 +258,8 @@ void oci_layout_release(oci_layout *l)
 	l->dirfd = l->usefd = -1;
 	free(l->made);
 	l->made = NULL;
+	free(l->own_index);
+	l->own_index = NULL;
 	free(l->path);
 	l->path = NULL;
 }
@@ -526,7 +536,19 @@ static int add_manifest_locked(oci_layout *l, const oci_descriptor *d, const cha
 	cleanup_free char *s = oci_json_dump_pretty(idx, err);
 	if (!s)
 		return -1;
-	return oci_write_file_atomic(l->dirfd, "index.json", s, strlen(s), 0644, err);
+	if (oci_write_file_atomic(l->dirfd, "index.json", s, strlen(s), 0644, err) < 0)
+		return -1;
+	/* the only image in it is ours: a later failure of this pull may take it back */
+	struct stat st;
+	free(l->own_index);
+	l->own_index = NULL;
+	if (json_array_size(arr) == 1 &&
+	    fstatat(l->dirfd, "index.json", &st, AT_SYMLINK_NOFOLLOW) == 0) {
+		l->own_index = s;
+		l->own_index_ino = st.st_ino;
+		s = NULL;
+	}
+	return 0;
 }
 
 int oci_layout_add_manifest(oci_layout *l, const oci_descriptor *d, const char *name,

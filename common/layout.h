@@ -22,6 +22,8 @@ typedef struct oci_layout {
 	char *made;	/* the first directory of path the open made, or NULL */
 	dev_t made_dev; /* the layout's directory, when made */
 	ino_t made_ino;
+	char *own_index; /* index.json as this writer wrote it when its tag was the only one */
+	ino_t own_index_ino;
 	bool made_files; /* oci-layout, index.json and blobs/ all made by the open */
 } oci_layout;
 

@@ -122,6 +122,12 @@ teardown() {
 		check_layout "$d"
 		[ "$(jq '.manifests | length' "$d/index.json")" = 1 ]
 	done
+	# a pull that failed once it had tagged its own image (--digest-file cannot be written)
+	# removes it all the same
+	run "$OCI_FETCH" --cache "$T/c2" -o "$T/new3/lay" --digest-file "$T/nodir/d" "$REGISTRY/test/multi:v1"
+	assert_failure
+	assert_output_contains "--digest-file"
+	[ ! -e "$T/new3" ]
 }
 
 @test "a consumer that goes away: error on write, no hang, no partial cache entries" {
