@@ -82,6 +82,13 @@ int oci_open_regular_at(int dirfd, const char *path, int flags, oci_error *err);
  * for ever. */
 int oci_read_regular_at(int dirfd, const char *path, int flags, size_t max, char **out, size_t *len,
 			oci_error *err);
+/* Open for appending (O_CREAT, mode) a file a caller named for output (--log), which may sit
+ * in a directory another user can write: its last component is followed only when it is a
+ * symlink of root's or ours (/dev/stderr), never one that user planted (root would append to
+ * or create the file it points to); what is opened must be a regular file with one link (a
+ * hard link would append to the file it shares) or a character device, never a FIFO (whose
+ * open or write blocks for ever). Anything else is OCI_E_UNSAFE. Returns an fd, or -1. */
+int oci_open_append(const char *path, mode_t mode, oci_error *err);
 /* Write data to dirfd/name through a temporary file in the same directory, fsync'd, then
  * renamed over name: readers see the old or the new content, never a part. */
 int oci_write_file_atomic(int dirfd, const char *name, const void *data, size_t len, mode_t mode,

@@ -32,10 +32,11 @@ typedef struct oci_create_opts {
 	const char *console_socket;
 	bool no_pivot;
 	bool no_new_keyring;
-	bool detach;	 /* run -d */
-	bool foreground; /* run without -d: the runtime relays the terminal and waits */
-	int preserve_fds;
-	bool keep; /* run without -d: leave the stopped container for delete (run --keep) */
+	bool detach;	  /* run -d */
+	bool foreground;  /* run without -d: the runtime relays the terminal and waits */
+	int preserve_fds; /* every fd passed after stdio: listen_fds + --preserve-fds */
+	int listen_fds;	  /* the first of them, socket activation's (LISTEN_FDS, LISTEN_PID) */
+	bool keep;	  /* run without -d: leave the stopped container for delete (run --keep) */
 } oci_create_opts;
 
 /* create: the container's init is left waiting for start. With opts->foreground (run), the

@@ -396,7 +396,8 @@ void oci_init_main(oci_init_args *a)
 	char **env = NULL;
 	if (oci_process_close_fds(a->opts->preserve_fds, keep, ARRAY_SIZE(keep), &err) < 0 ||
 	    oci_process_set_user(process, &err) < 0 ||
-	    !(env = oci_process_env_with_home(process, &err)))
+	    !(env = oci_process_env_with_home(process, &err)) ||
+	    !(env = oci_process_env_listen(env, a->opts->listen_fds, &err)))
 		fail(a, &err);
 	cleanup_free char *exe = oci_process_lookup(process, &err);
 	if (!exe || oci_process_fds(a->opts->preserve_fds, &err) < 0)

@@ -387,6 +387,35 @@ char **oci_process_env_with_home(const oci_process *p, oci_error *err)
 	return env;
 }
 
+char **oci_process_env_listen(char **env, int n, oci_error *err)
+{
+	if (n == 0)
+		return env;
+	size_t len = 0;
+	while (env[len])
+		len++;
+	/* LISTEN_PID is this process's pid as the process sees it (1 in a pid namespace of its
+	 * own, as runc sets it; its real one in the host's, where runc's 1 would name init) */
+	char **out = calloc(len + 3, sizeof(*out));
+	char *fds = oci_asprintf(err, "LISTEN_FDS=%d", n);
+	char *pid = oci_asprintf(err, "LISTEN_PID=%d", (int)getpid());
+	if (!out || !fds || !pid) {
+		free(out);
+		free(fds);
+		free(pid);
+		if (!err || !err->code)
+			oci_err_errno(err, ENOMEM, "cannot set LISTEN_FDS");
+		return NULL;
+	}
+	size_t k = 0;
+	for (size_t i = 0; i < len; i++)
+		if (strncmp(env[i], "LISTEN_FDS=", 11) && strncmp(env[i], "LISTEN_PID=", 11))
+			out[k++] = env[i];
+	out[k++] = fds;
+	out[k] = pid;
+	return out;
+}
+
 char *oci_process_lookup(const oci_process *process, oci_error *err)
 {
 	const char *a0 = process->args ? process->args[0] : NULL;

@@ -52,6 +52,10 @@ int oci_process_set_user(const oci_process *p, oci_error *err);
  * p->env itself when HOME is there, a new array otherwise (exec is next: never freed), or NULL
  * out of memory (err). */
 char **oci_process_env_with_home(const oci_process *p, oci_error *err);
+/* Socket activation (create's caller had LISTEN_FDS, runc's rule): env with LISTEN_FDS=n and
+ * LISTEN_PID=getpid() in place of any it had, for the process this one is about to exec.
+ * Returns env itself when n is 0, a new array otherwise (never freed), or NULL (err). */
+char **oci_process_env_listen(char **env, int n, oci_error *err);
 /* chdir(process.cwd), refused unless the result is inside our root (CVE-2024-21626). */
 int oci_process_chdir(const oci_process *p, oci_error *err);
 /* Close every fd except stdio, the preserved ones (3 .. 3+preserve_fds-1) and the at most 16

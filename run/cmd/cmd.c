@@ -3,9 +3,12 @@
 #include "run/cmd/cmd.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/cli.h"
 #include "common/util.h"
@@ -67,6 +70,29 @@ int oci_cmd_parse_preserve_fds(const char *arg, int *out, oci_error *err)
 	uint64_t n;
 	if (oci_parse_u64(arg, 1u << 20, &n) < 0)
 		return oci_err(err, OCI_E_INVALID, "--preserve-fds: invalid number '%s'", arg);
+	*out = (int)n;
+	return 0;
+}
+
+int oci_cmd_listen_fds(int *out, oci_error *err)
+{
+	const char *pid = getenv("LISTEN_PID"), *fds = getenv("LISTEN_FDS");
+	uint64_t p, n;
+	*out = 0;
+	/* sd_listen_fds(3)'s rule: the fds are ours only when LISTEN_PID names this process
+	 * (a variable inherited from an activated parent names the parent) */
+	if (!pid || oci_parse_u64(pid, INT32_MAX, &p) < 0 || p != (uint64_t)getpid() || !fds)
+		return 0;
+	if (oci_parse_u64(fds, 1u << 20, &n) < 0)
+		return oci_err(err, OCI_E_INVALID,
+			       "LISTEN_FDS '%s': not a number of fds (socket activation passes "
+			       "fds 3..3+N-1; unset LISTEN_PID to pass none)",
+			       fds);
+	for (int fd = 3; fd < 3 + (int)n; fd++)
+		if (fcntl(fd, F_GETFD) < 0)
+			return oci_err(err, OCI_E_INVALID,
+				       "LISTEN_FDS=%d (socket activation): fd %d is not open",
+				       (int)n, fd);
 	*out = (int)n;
 	return 0;
 }

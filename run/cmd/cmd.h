@@ -52,4 +52,8 @@ int oci_cmd_ps_filter(FILE *in, FILE *out, const pid_t *pids, size_t n, oci_erro
 int oci_cmd_parse_duration(const char *s, uint64_t *ns, oci_error *err);
 /* --preserve-fds N (create, run, exec): 0 .. 2^20. */
 int oci_cmd_parse_preserve_fds(const char *arg, int *out, oci_error *err);
+/* create, run: socket activation as sd_listen_fds(3) and runc read it. When LISTEN_PID is
+ * our pid, *out = LISTEN_FDS (fds 3..3+N-1, each checked open), else 0; a LISTEN_FDS that is
+ * not a number fails. */
+int oci_cmd_listen_fds(int *out, oci_error *err);
 #endif

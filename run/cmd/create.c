@@ -95,6 +95,10 @@ static int create_or_run(const oci_runtime *rt, int argc, char **argv, bool run,
 		return oci_err(err, OCI_E_INVALID, "%s: expected exactly one container id",
 			       run ? "run" : "create");
 	o.id = argv[cli.index];
+	/* runc's socket activation: the caller's LISTEN_FDS go first, then --preserve-fds */
+	if (oci_cmd_listen_fds(&o.listen_fds, err) < 0)
+		return -1;
+	o.preserve_fds += o.listen_fds;
 	cleanup_free char *abs = realpath(bundle, NULL);
 	if (!abs)
 		return oci_err_errno(err, errno, "bundle '%s'", bundle);

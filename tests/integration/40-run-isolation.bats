@@ -204,6 +204,61 @@ in_container() {
 	[ "${lines[2]}" = "0 1 2 3 4 5 " ]
 }
 
+# activated RUNTIME-ARGS...: run the runtime as a socket-activated service is run: a
+# listening unix socket on fd 3, LISTEN_FDS=1 and LISTEN_PID=its own pid (systemd's
+# protocol), with $BATS_TEST_TMPDIR/f1 on fd 4 and the socket's inode in .../ino.
+activated() {
+	python3 - "$RUNTIME" --root "$ROOT" "$@" <<-'PY'
+		import os, socket, sys
+		d = os.environ["BATS_TEST_TMPDIR"]
+		s = socket.socket(socket.AF_UNIX)
+		s.bind(d + "/sock")
+		s.listen()
+		os.dup2(s.fileno(), 3)
+		os.dup2(os.open(d + "/f1", os.O_RDONLY), 4)
+		open(d + "/ino", "w").write(str(os.fstat(3).st_ino))
+		os.environ["LISTEN_FDS"] = "1"
+		os.environ["LISTEN_PID"] = os.environ.get("FAKE_LISTEN_PID", str(os.getpid()))
+		os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
+		os.execvp(sys.argv[1], sys.argv[1:])
+	PY
+}
+
+@test "socket activation: LISTEN_FDS fds go to the process first, with LISTEN_FDS and LISTEN_PID (runc)" {
+	# runc passes a socket-activated caller's fds 3..3+N-1 on, then --preserve-fds; oci-run
+	# closed them and the service found no socket.
+	echo one >"$BATS_TEST_TMPDIR/f1"
+	edit_config '.process.env += ["LISTEN_FDS=9", "LISTEN_PID=77"]'
+	set_args sh -c 'echo "$LISTEN_FDS $LISTEN_PID"; readlink /proc/self/fd/3; cat <&4; ls /proc/self/fd | tr "\n" " "'
+	run activated run --preserve-fds 1 "$CID"
+	assert_success
+	[ "${lines[0]}" = "1 1" ]
+	[ "${lines[1]}" = "socket:[$(cat "$BATS_TEST_TMPDIR/ino")]" ]
+	[ "${lines[2]}" = one ]
+	[ "${lines[3]}" = "0 1 2 3 4 5 " ]
+	# LISTEN_PID naming another process (a parent's variables): nothing is passed
+	rm "$BATS_TEST_TMPDIR/sock"
+	set_args sh -c 'echo "$LISTEN_FDS $LISTEN_PID"; ls /proc/self/fd | tr "\n" " "'
+	FAKE_LISTEN_PID=1 run activated run "$CID"
+	assert_success
+	[ "${lines[0]}" = "9 77" ]
+	[ "${lines[1]}" = "0 1 2 3 " ]
+	is_oci_run || return 0
+	# in the host's pid namespace LISTEN_PID is the process's own pid, not runc's 1
+	rm "$BATS_TEST_TMPDIR/sock"
+	edit_config '.linux.namespaces |= map(select(.type != "pid"))'
+	set_args sh -c '[ "$LISTEN_PID" = $$ ] && echo same'
+	run activated run "$CID"
+	assert_success
+	[ "$output" = same ]
+	# a LISTEN_FDS naming fds that are not open is one line, nothing created
+	run bash -c 'LISTEN_PID=$$ LISTEN_FDS=3 exec "$@" 3</dev/null 4</dev/null 5<&- </dev/null' - "$RUNTIME" --root "$ROOT" run "$CID"
+	assert_failure
+	assert_one_line_error oci-run
+	assert_output_contains "LISTEN_FDS=3 (socket activation): fd 5 is not open"
+	[ ! -e "$ROOT/$CID" ]
+}
+
 @test "mount destinations with symlinks stay inside the rootfs" {
 	peer_is crun "does not create a destination below a symlink whose target is missing in the rootfs (openat2: No such file or directory)"
 	setup_bundle private
