@@ -10,8 +10,11 @@
 #include <sys/file.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <linux/magic.h>
 
 void oci_closep(int *fd)
 {
@@ -213,9 +216,7 @@ int oci_read_regular_at(int dirfd, const char *path, int flags, size_t max, char
 	return 0;
 }
 
-/* path opened with flags (O_RDONLY, or O_WRONLY | O_APPEND | O_CREAT) by the rules of
- * oci_open_append */
-static int open_named(const char *path, int flags, mode_t mode, oci_error *err)
+int oci_open_named(const char *path, int flags, mode_t mode, oci_error *err)
 {
 	const char *slash = strrchr(path, '/'), *leaf = slash ? slash + 1 : path;
 	char dir[PATH_MAX], target[PATH_MAX];
@@ -237,11 +238,18 @@ static int open_named(const char *path, int flags, mode_t mode, oci_error *err)
 			    "'%s' is a symlink of uid %u: not followed (name the file it "
 			    "points to)",
 			    path, (unsigned int)st.st_uid);
-		ssize_t n = readlinkat(lfd, "", target, sizeof(target) - 1);
-		if (n <= 0)
-			return oci_err_errno(err, n < 0 ? errno : ENOENT, "cannot read '%s'", path);
-		target[n] = '\0';
-		leaf = target;
+		/* procfs's fd links (/dev/fd/2) name no path to open again, and nobody can
+		 * swap them: followed by name */
+		struct statfs sfs;
+		ssize_t n = 0;
+		if (fstatfs(lfd, &sfs) < 0 || sfs.f_type != PROC_SUPER_MAGIC) {
+			n = readlinkat(lfd, "", target, sizeof(target) - 1);
+			if (n <= 0)
+				return oci_err_errno(err, n < 0 ? errno : ENOENT,
+						     "cannot read '%s'", path);
+			target[n] = '\0';
+			leaf = target;
+		}
 		follow = 0;
 	}
 	int fd = openat(dfd, leaf, flags | O_NONBLOCK | O_NOCTTY | O_CLOEXEC | follow, mode);
@@ -253,7 +261,8 @@ static int open_named(const char *path, int flags, mode_t mode, oci_error *err)
 		bad = "cannot be checked";
 	else if (follow && S_ISREG(st.st_mode) && st.st_nlink > 1 && st.st_uid != dst.st_uid)
 		bad = "is a hard link to a file its directory's owner does not own";
-	else if (follow && !S_ISREG(st.st_mode) && !S_ISCHR(st.st_mode))
+	else if (follow && !S_ISREG(st.st_mode) && !S_ISCHR(st.st_mode) && st.st_uid != 0 &&
+		 st.st_uid != geteuid())
 		bad = "is not a regular file";
 	if (bad || fcntl(fd, F_SETFL, flags & O_APPEND) < 0) {
 		close(fd);
@@ -263,14 +272,9 @@ static int open_named(const char *path, int flags, mode_t mode, oci_error *err)
 	return fd;
 }
 
-int oci_open_append(const char *path, mode_t mode, oci_error *err)
-{
-	return open_named(path, O_WRONLY | O_APPEND | O_CREAT, mode, err);
-}
-
 int oci_read_named(const char *path, size_t max, char **out, size_t *len, oci_error *err)
 {
-	cleanup_close int fd = open_named(path, O_RDONLY, 0, err);
+	cleanup_close int fd = oci_open_named(path, O_RDONLY, 0, err);
 	if (fd < 0)
 		return -1;
 	if (oci_read_fd(fd, max, out, len, err) < 0)

@@ -13,6 +13,7 @@ setup() {
 
 teardown() {
 	runc_cleanup
+	[ -z "${U:-}" ] || rm -rf "$U" # a directory under /tmp another user can reach
 }
 
 # The default spec with only what the runtime needs changed (a rootfs, args, no terminal).
@@ -360,6 +361,38 @@ runnable_bundle() {
 	run timeout -k 1 10 "$OCI_BUNDLE" edit -b "$B" --args true
 	[ "$status" = 1 ]
 	assert_output_contains "'image-config.json' is not a regular file"
+}
+
+@test "attack: --image-config in a user's directory: no FIFO blocks it, no symlink or hard link of theirs is read" {
+	require_root
+	U=$(mktemp -d /tmp/oci-bundle-user.XXXXXX)
+	chmod 755 "$U"
+	chown 65534:65534 "$U"
+	SECRET=$BATS_TEST_TMPDIR/root-secret
+	printf 'rootonlytoken7f3a\n' >"$SECRET"
+	chmod 600 "$SECRET"
+	setpriv --reuid=65534 --regid=65534 --clear-groups mkfifo "$U/fifo.json"
+	setpriv --reuid=65534 --regid=65534 --clear-groups ln -s "$SECRET" "$U/link.json"
+	ln "$SECRET" "$U/hard.json" # a user's where fs.protected_hardlinks is 0
+	local f
+	for f in fifo link hard; do
+		run timeout -k 1 10 "$OCI_BUNDLE" spec -b "$B" --image-config "$U/$f.json"
+		[ "$status" = 1 ]
+		assert_one_line_error oci-bundle
+		[[ "$output" != *rootonlytoken* ]]
+		[ ! -e "$B/config.json" ]
+	done
+	assert_output_contains "'$U/hard.json' is a hard link to a file its directory's owner does not own"
+	# a pipe (process substitution, stdin) and the user's own file are read as before
+	run "$OCI_BUNDLE" spec -b "$B" --image-config <(echo '{"config": {"Cmd": ["a"]}}')
+	assert_success
+	echo '{"config": {"Cmd": ["b"]}}' | "$OCI_BUNDLE" spec -b "$B" --force --image-config /dev/stdin
+	[ "$(jq -c .process.args "$B/config.json")" = '["b"]' ]
+	echo '{"config": {"Cmd": ["c"]}}' >"$U/own.json"
+	chown 65534:65534 "$U/own.json"
+	"$OCI_BUNDLE" spec -b "$B" --force --image-config "$U/own.json"
+	[ "$(jq -c .process.args "$B/config.json")" = '["c"]' ]
+	rm -rf "$U"
 }
 
 @test "edits and specs of one bundle at once: every edit lands, one spec wins, the others say why" {
