@@ -213,7 +213,9 @@ int oci_read_regular_at(int dirfd, const char *path, int flags, size_t max, char
 	return 0;
 }
 
-int oci_open_append(const char *path, mode_t mode, oci_error *err)
+/* path opened with flags (O_RDONLY, or O_WRONLY | O_APPEND | O_CREAT) by the rules of
+ * oci_open_append */
+static int open_named(const char *path, int flags, mode_t mode, oci_error *err)
 {
 	const char *slash = strrchr(path, '/'), *leaf = slash ? slash + 1 : path;
 	char dir[PATH_MAX], target[PATH_MAX];
@@ -226,7 +228,7 @@ int oci_open_append(const char *path, mode_t mode, oci_error *err)
 	/* a symlink is read through the inode checked, so a swap after the check opens the
 	 * name with O_NOFOLLOW, which fails */
 	int follow = O_NOFOLLOW;
-	struct stat st;
+	struct stat st, dst;
 	cleanup_close int lfd = openat(dfd, leaf, O_PATH | O_NOFOLLOW | O_CLOEXEC);
 	if (lfd >= 0 && fstat(lfd, &st) == 0 && S_ISLNK(st.st_mode)) {
 		if (st.st_uid != 0 && st.st_uid != geteuid())
@@ -242,25 +244,38 @@ int oci_open_append(const char *path, mode_t mode, oci_error *err)
 		leaf = target;
 		follow = 0;
 	}
-	int fd = openat(dfd, leaf,
-			O_WRONLY | O_APPEND | O_CREAT | O_NONBLOCK | O_NOCTTY | O_CLOEXEC | follow,
-			mode);
+	int fd = openat(dfd, leaf, flags | O_NONBLOCK | O_NOCTTY | O_CLOEXEC | follow, mode);
 	if (fd < 0)
 		return oci_err_errno(err, errno, "cannot open '%s'", path);
 	/* what a symlink of root's names (a pipe behind /dev/stderr) is root's choice */
 	const char *bad = NULL;
-	if (fstat(fd, &st) < 0)
+	if (fstat(fd, &st) < 0 || fstat(dfd, &dst) < 0)
 		bad = "cannot be checked";
-	else if (follow && S_ISREG(st.st_mode) && st.st_nlink > 1)
-		bad = "has more than one hard link";
+	else if (follow && S_ISREG(st.st_mode) && st.st_nlink > 1 && st.st_uid != dst.st_uid)
+		bad = "is a hard link to a file its directory's owner does not own";
 	else if (follow && !S_ISREG(st.st_mode) && !S_ISCHR(st.st_mode))
 		bad = "is not a regular file";
-	if (bad || fcntl(fd, F_SETFL, O_APPEND) < 0) {
+	if (bad || fcntl(fd, F_SETFL, flags & O_APPEND) < 0) {
 		close(fd);
 		return oci_err(err, OCI_E_UNSAFE, "'%s' %s: give a new or regular file", path,
 			       bad ? bad : "cannot be set to block");
 	}
 	return fd;
+}
+
+int oci_open_append(const char *path, mode_t mode, oci_error *err)
+{
+	return open_named(path, O_WRONLY | O_APPEND | O_CREAT, mode, err);
+}
+
+int oci_read_named(const char *path, size_t max, char **out, size_t *len, oci_error *err)
+{
+	cleanup_close int fd = open_named(path, O_RDONLY, 0, err);
+	if (fd < 0)
+		return -1;
+	if (oci_read_fd(fd, max, out, len, err) < 0)
+		return oci_err_prefix(err, "'%s'", path);
+	return 0;
 }
 
 /* Writes data to a fresh temporary file beside dirfd/name; *tmp receives its name (tmp_size

@@ -244,7 +244,7 @@ as_nobody() {
 	ln "$VICTIM" "$U/hard"
 	run timeout -k 5 20 "$RUNTIME" --root "$ROOT" --log "$U/hard" state nosuchcontainer
 	assert_failure
-	assert_output_contains "log file: '$U/hard' has more than one hard link"
+	assert_output_contains "log file: '$U/hard' is a hard link to a file its directory's owner does not own"
 	[ "$(cat "$VICTIM")" = root-only ]
 	# a FIFO with no reader used to block the open for ever, one with a reader the writes
 	as_nobody mkfifo "$U/fifo"
