@@ -1,6 +1,8 @@
 /* Small helpers every tool uses: scoped cleanup, bounded reads, atomic writes. */
 #include "common/util.h"
 
+#include "common/log.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -319,6 +321,35 @@ static int write_temp(int dirfd, const char *name, const void *data, size_t len,
 	if (keep)
 		*keep = steal_fd(&fdc);
 	return 0;
+}
+
+void oci_remove_dead_temps(int dirfd, const char *name)
+{
+	int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	cleanup_closedir DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	size_t nl = strlen(name);
+	for (struct dirent *de; (de = readdir(d));) {
+		/* ".tmp-NAME.PID.XXXXXXXX" */
+		const char *p = de->d_name;
+		if (strncmp(p, ".tmp-", 5) || strncmp(p + 5, name, nl) || p[5 + nl] != '.')
+			continue;
+		p += 6 + nl;
+		size_t digits = strspn(p, "0123456789");
+		if (!digits || p[digits] != '.' || strlen(p + digits + 1) != 8 ||
+		    strspn(p + digits + 1, "0123456789abcdef") != 8)
+			continue;
+		struct stat st;
+		if (fstatat(dirfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    S_ISREG(st.st_mode) && st.st_uid == geteuid() &&
+		    unlinkat(dirfd, de->d_name, 0) == 0)
+			log_debug("removed '%s', left by a writer of '%s' that died", de->d_name,
+				  name);
+	}
 }
 
 static int write_replace(int dirfd, const char *name, const void *data, size_t len, mode_t mode,

@@ -98,6 +98,11 @@ int oci_read_named(const char *path, size_t max, char **out, size_t *len, oci_er
  * renamed over name: readers see the old or the new content, never a part. */
 int oci_write_file_atomic(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
 			  oci_error *err);
+/* Remove the temporary files the writers above left beside dirfd/name (a plain name) when
+ * they died before their rename (kill -9): regular files of ours named as write_temp names
+ * them. Only for a caller holding the lock every writer of name holds while it writes (a
+ * live writer's temporary would go too). */
+void oci_remove_dead_temps(int dirfd, const char *name);
 /* The same for a file that must not replace one of that name (another writer's, made
  * meanwhile): 0 when this call made it, 1 when one was there (left as it was), or -1. */
 int oci_write_file_new(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
