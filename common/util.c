@@ -199,9 +199,29 @@ int oci_reopen_regular(int pathfd, const char *what, oci_error *err)
 	return fd;
 }
 
+/* A symlink only root or we may follow: one another user made in a directory of theirs
+ * would have root read, create or append to whatever it names. */
+static int foreign_link(const struct stat *st, const char *path, oci_error *err)
+{
+	if (st->st_uid == 0 || st->st_uid == geteuid())
+		return 0;
+	return oci_err(err, OCI_E_UNSAFE,
+		       "'%s' is a symlink of uid %u: not followed (name the file it points to)",
+		       path, (unsigned int)st->st_uid);
+}
+
 int oci_open_regular_at(int dirfd, const char *path, int flags, oci_error *err)
 {
-	cleanup_close int pfd = openat(dirfd, path, O_PATH | O_CLOEXEC | flags);
+	struct stat st;
+	cleanup_close int pfd = openat(dirfd, path, O_PATH | O_CLOEXEC | O_NOFOLLOW | flags);
+	if (pfd >= 0 && !(flags & O_NOFOLLOW) && fstat(pfd, &st) == 0 && S_ISLNK(st.st_mode)) {
+		/* a user's bundle or layout: their symlink to a file only root may read would
+		 * have it read (its first token printed in the JSON error, or run as a config) */
+		if (foreign_link(&st, path, err) < 0)
+			return -1;
+		close(pfd);
+		pfd = openat(dirfd, path, O_PATH | O_CLOEXEC | flags);
+	}
 	if (pfd < 0)
 		return oci_err_errno(err, errno, "cannot open '%s'", path);
 	return oci_reopen_regular(pfd, path, err);
@@ -234,12 +254,8 @@ int oci_open_named(const char *path, int flags, mode_t mode, oci_error *err)
 	struct stat st, dst;
 	cleanup_close int lfd = openat(dfd, leaf, O_PATH | O_NOFOLLOW | O_CLOEXEC);
 	if (lfd >= 0 && fstat(lfd, &st) == 0 && S_ISLNK(st.st_mode)) {
-		if (st.st_uid != 0 && st.st_uid != geteuid())
-			return oci_err(
-			    err, OCI_E_UNSAFE,
-			    "'%s' is a symlink of uid %u: not followed (name the file it "
-			    "points to)",
-			    path, (unsigned int)st.st_uid);
+		if (foreign_link(&st, path, err) < 0)
+			return -1;
 		/* procfs's fd links (/dev/fd/2) name no path to open again, and nobody can
 		 * swap them: followed by name */
 		struct statfs sfs;
