@@ -573,9 +573,10 @@ pidfs_ino() {
 	run rt kill "$CID" KILL
 	assert_failure
 	assert_output_contains "container not running"
+	# kill --all of a stopped container succeeds (runc): it reaches the cgroup only
 	run rt kill --all "$CID" KILL
-	assert_failure
-	assert_output_contains "container not running"
+	assert_success
+	proc_alive "$impostor"
 	run rt exec "$CID" true
 	assert_failure
 	run rt pause "$CID"
@@ -614,14 +615,10 @@ pidfs_ino() {
 		"$ROOT/$CID/state.json" >"$BATS_TEST_TMPDIR/st"
 	cp "$BATS_TEST_TMPDIR/st" "$ROOT/$CID/state.json"
 	[ "$(rt_state_field "$CID" status)" = stopped ]
-	for sig in KILL TERM; do
-		run rt kill "$CID" $sig
-		assert_failure
-		assert_output_contains "container not running"
-		run rt kill --all "$CID" $sig
-		assert_failure
-		assert_output_contains "container not running"
-	done
+	# (KILL and kill --all reach the cgroup's processes: the next test)
+	run rt kill "$CID" TERM
+	assert_failure
+	assert_output_contains "container not running"
 	run rt pause "$CID"
 	assert_failure
 	run rt exec "$CID" true
@@ -633,4 +630,72 @@ pidfs_ino() {
 	proc_alive "$impostor"
 	wait_gone "$left"
 	kill "$impostor"
+}
+
+@test "kill KILL of a container without a pid namespace whose init exited kills what is left in its cgroup, never the init's pid; kill --all of a stopped container succeeds (runc 1.2)" {
+	# The init of a container in the host's pid namespace takes nobody with it when it dies:
+	# runc 1.2 answers KILL with every process of the cgroup, stopped or not, and a kill
+	# --all of a stopped container with success; oci-run said "container not running" and
+	# left them. The state names a host process under the dead init's pid (reuse): only
+	# the cgroup's processes may be signalled.
+	is_oci_run || skip "runc 1.1 and crun 1.8 answer 'container not running' (runc 1.2 kills the cgroup)"
+	edit_config '.linux.namespaces |= map(select(.type != "pid"))'
+	set_args sh -c 'sleep 100 & echo $! >/tmp/left; exec sleep 100'
+	edit_config '.mounts += [{"destination": "/tmp", "type": "bind", "source": "'"$BATS_TEST_TMPDIR"'", "options": ["bind"]}]'
+	rt run -d --bundle "$B" "$CID" </dev/null >/dev/null 2>&1
+	pid=$(rt_state_field "$CID" pid)
+	wait_for_file -s "$BATS_TEST_TMPDIR/left" 5
+	left=$(cat "$BATS_TEST_TMPDIR/left")
+	kill -KILL "$pid"
+	wait_gone "$pid"
+	sleep 100 &
+	impostor=$!
+	start=$(awk '{print $22}' "/proc/$impostor/stat")
+	jq --argjson p "$impostor" --argjson s "$start" '.pid = $p | .pid_start = $s' \
+		"$ROOT/$CID/state.json" >"$BATS_TEST_TMPDIR/st"
+	cp "$BATS_TEST_TMPDIR/st" "$ROOT/$CID/state.json"
+	[ "$(rt_state_field "$CID" status)" = stopped ]
+	# another signal goes to the init alone, as runc's: it is gone
+	run rt kill "$CID" TERM
+	assert_failure
+	assert_one_line_error oci-run
+	assert_output_contains "container not running"
+	proc_alive "$left"
+	run rt kill "$CID" KILL
+	assert_success
+	wait_gone "$left"
+	proc_alive "$impostor"
+	run rt kill --all "$CID" KILL
+	assert_success
+	# nothing left in the cgroup: KILL alone has no one to reach
+	run rt kill "$CID" KILL
+	assert_failure
+	assert_output_contains "container not running"
+	proc_alive "$impostor"
+	run rt delete "$CID"
+	assert_success
+	proc_alive "$impostor"
+	kill "$impostor"
+	# a container with a pid namespace of its own: its init's death killed the rest
+	setup_bundle
+	set_args sleep 100
+	rt run -d --bundle "$B" "$CID" </dev/null >/dev/null 2>&1
+	rt kill "$CID" KILL
+	wait_status "$CID" stopped
+	run rt kill "$CID" KILL
+	assert_failure
+	assert_output_contains "container not running"
+	run rt kill --all "$CID" TERM
+	assert_success
+	rt delete "$CID"
+	# running, in the host's pid namespace: KILL without --all reaches the init's child too
+	edit_config '.linux.namespaces |= map(select(.type != "pid"))'
+	set_args sh -c 'sleep 100 & wait'
+	rt run -d --bundle "$B" "$CID" </dev/null >/dev/null 2>&1
+	pid=$(rt_state_field "$CID" pid)
+	kid=$(wait_children "$pid" 1)
+	run rt kill "$CID" KILL
+	assert_success
+	wait_gone "$kid"
+	wait_status "$CID" stopped
 }
