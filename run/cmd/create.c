@@ -95,6 +95,15 @@ static int create_or_run(const oci_runtime *rt, int argc, char **argv, bool run,
 		return oci_err(err, OCI_E_INVALID, "%s: expected exactly one container id",
 			       run ? "run" : "create");
 	o.id = argv[cli.index];
+	/* runc proxies sd_notify(3) from the container to systemd; oci-run does not, and a
+	 * Type=notify unit would wait for a READY=1 that never comes */
+	const char *notify = getenv("NOTIFY_SOCKET");
+	if (notify && *notify)
+		return oci_err(
+		    err, OCI_E_UNSUPPORTED,
+		    "%s: NOTIFY_SOCKET is set (systemd Type=notify): oci-run does not "
+		    "relay sd_notify; use Type=forking with run -d --pid-file, or unset it",
+		    run ? "run" : "create");
 	/* runc's socket activation: the caller's LISTEN_FDS go first, then --preserve-fds */
 	if (oci_cmd_listen_fds(&o.listen_fds, err) < 0)
 		return -1;
