@@ -20,7 +20,8 @@ enum {
 	OPT_NOKEYRING,
 	OPT_PRESERVE,
 	OPT_NOSUBREAPER,
-	OPT_KEEP
+	OPT_KEEP,
+	OPT_PIDFD
 };
 
 static const oci_cli_option create_opts[] = {
@@ -32,6 +33,7 @@ static const oci_cli_option create_opts[] = {
     {"no-new-keyring", 0, OCI_ARG_NONE, NULL, "do not create a new session keyring", OPT_NOKEYRING},
     {"no-pivot", 0, OCI_ARG_NONE, NULL, "use MS_MOVE + chroot instead of pivot_root", OPT_NOPIVOT},
     {"pid-file", 0, OCI_ARG_REQUIRED, "FILE", "write the container's pid to FILE", OPT_PIDFILE},
+    {"pidfd-socket", 0, OCI_ARG_REQUIRED, "PATH", "runc 1.2's: refused, use --pid-file", OPT_PIDFD},
     {"preserve-fds", 0, OCI_ARG_REQUIRED, "N", "pass N extra fds (3..3+N-1) to the container",
      OPT_PRESERVE},
     /* last: run's only, create parses and lists the table without them */
@@ -77,6 +79,8 @@ static int create_or_run(const oci_runtime *rt, int argc, char **argv, bool run,
 		case OPT_NOKEYRING:
 			o.no_new_keyring = true;
 			break;
+		case OPT_PIDFD:
+			return oci_cmd_refuse_pidfd_socket(run ? "run" : "create", err);
 		case OPT_PRESERVE:
 			if (oci_cmd_parse_preserve_fds(cli.optarg, &o.preserve_fds, err) < 0)
 				return -1;

@@ -699,3 +699,28 @@ pidfs_ino() {
 	wait_gone "$kid"
 	wait_status "$CID" stopped
 }
+
+@test "runc 1.2's --pidfd-socket, --tcp-skip-in-flight and --link-remap are refused by name with what to do, nothing made" {
+	# they were "unknown option": no reason, no way out
+	is_oci_run || skip_peer "runc 1.2 has them"
+	set_args sleep 100
+	for c in create run; do
+		run rt $c --pidfd-socket "$BATS_TEST_TMPDIR/s" --bundle "$B" "$CID"
+		assert_failure
+		assert_one_line_error oci-run
+		assert_output_contains "$c: --pidfd-socket is not supported by oci-run (no pidfd is sent); use --pid-file"
+		[ ! -e "$ROOT/$CID" ]
+	done
+	rt run -d --bundle "$B" "$CID" </dev/null >/dev/null 2>&1
+	run rt exec --pidfd-socket "$BATS_TEST_TMPDIR/s" "$CID" touch /tmp/ran
+	[ "$status" = 255 ]
+	assert_one_line_error oci-run
+	assert_output_contains "exec: --pidfd-socket is not supported by oci-run"
+	for o in tcp-skip-in-flight link-remap; do
+		run rt checkpoint --$o "$CID"
+		assert_failure
+		assert_one_line_error oci-run
+		assert_output_contains "checkpoint: --$o is not supported by oci-run (not passed to CRIU"
+	done
+	[ "$(rt_state_field "$CID" status)" = running ]
+}
