@@ -61,9 +61,9 @@ int oci_log_set_format(const char *name, oci_error *err)
 
 int oci_log_set_file(const char *path, oci_error *err)
 {
-	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+	int fd = oci_open_append(path, 0644, err);
 	if (fd < 0)
-		return oci_err_errno(err, errno, "cannot open log file '%s'", path);
+		return oci_err_prefix(err, "log file");
 	if (logger.fd >= 0)
 		close(logger.fd);
 	logger.fd = fd;

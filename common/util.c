@@ -213,6 +213,71 @@ int oci_read_regular_at(int dirfd, const char *path, int flags, size_t max, char
 	return 0;
 }
 
+/* path opened with flags (O_RDONLY, or O_WRONLY | O_APPEND | O_CREAT) by the rules of
+ * oci_open_append */
+static int open_named(const char *path, int flags, mode_t mode, oci_error *err)
+{
+	const char *slash = strrchr(path, '/'), *leaf = slash ? slash + 1 : path;
+	char dir[PATH_MAX], target[PATH_MAX];
+	if (!*leaf || (size_t)(leaf - path) >= sizeof(dir))
+		return oci_err(err, OCI_E_INVALID, "'%s': not a file name", path);
+	snprintf(dir, sizeof(dir), "%.*s", slash == path ? 1 : (int)(leaf - path), path);
+	cleanup_close int dfd = open(slash ? dir : ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return oci_err_errno(err, errno, "cannot open the directory of '%s'", path);
+	/* a symlink is read through the inode checked, so a swap after the check opens the
+	 * name with O_NOFOLLOW, which fails */
+	int follow = O_NOFOLLOW;
+	struct stat st, dst;
+	cleanup_close int lfd = openat(dfd, leaf, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (lfd >= 0 && fstat(lfd, &st) == 0 && S_ISLNK(st.st_mode)) {
+		if (st.st_uid != 0 && st.st_uid != geteuid())
+			return oci_err(
+			    err, OCI_E_UNSAFE,
+			    "'%s' is a symlink of uid %u: not followed (name the file it "
+			    "points to)",
+			    path, (unsigned int)st.st_uid);
+		ssize_t n = readlinkat(lfd, "", target, sizeof(target) - 1);
+		if (n <= 0)
+			return oci_err_errno(err, n < 0 ? errno : ENOENT, "cannot read '%s'", path);
+		target[n] = '\0';
+		leaf = target;
+		follow = 0;
+	}
+	int fd = openat(dfd, leaf, flags | O_NONBLOCK | O_NOCTTY | O_CLOEXEC | follow, mode);
+	if (fd < 0)
+		return oci_err_errno(err, errno, "cannot open '%s'", path);
+	/* what a symlink of root's names (a pipe behind /dev/stderr) is root's choice */
+	const char *bad = NULL;
+	if (fstat(fd, &st) < 0 || fstat(dfd, &dst) < 0)
+		bad = "cannot be checked";
+	else if (follow && S_ISREG(st.st_mode) && st.st_nlink > 1 && st.st_uid != dst.st_uid)
+		bad = "is a hard link to a file its directory's owner does not own";
+	else if (follow && !S_ISREG(st.st_mode) && !S_ISCHR(st.st_mode))
+		bad = "is not a regular file";
+	if (bad || fcntl(fd, F_SETFL, flags & O_APPEND) < 0) {
+		close(fd);
+		return oci_err(err, OCI_E_UNSAFE, "'%s' %s: give a new or regular file", path,
+			       bad ? bad : "cannot be set to block");
+	}
+	return fd;
+}
+
+int oci_open_append(const char *path, mode_t mode, oci_error *err)
+{
+	return open_named(path, O_WRONLY | O_APPEND | O_CREAT, mode, err);
+}
+
+int oci_read_named(const char *path, size_t max, char **out, size_t *len, oci_error *err)
+{
+	cleanup_close int fd = open_named(path, O_RDONLY, 0, err);
+	if (fd < 0)
+		return -1;
+	if (oci_read_fd(fd, max, out, len, err) < 0)
+		return oci_err_prefix(err, "'%s'", path);
+	return 0;
+}
+
 /* Writes data to a fresh temporary file beside dirfd/name; *tmp receives its name (tmp_size
  * bytes), *ino its inode and *keep (when not NULL) the open fd. Nothing is left on failure. */
 static int write_temp(int dirfd, const char *name, const void *data, size_t len, mode_t mode,

@@ -255,7 +255,7 @@ static int lookup_file(const char *path, const char *host, oci_creds *c, oci_err
 {
 	cleanup_free char *data = NULL;
 	size_t len = 0;
-	if (oci_read_file_at(AT_FDCWD, path, AUTH_FILE_MAX, &data, &len, err) < 0) {
+	if (oci_read_named(path, AUTH_FILE_MAX, &data, &len, err) < 0) {
 		if (err->code == OCI_E_NOTFOUND) {
 			oci_err_clear(err);
 			return 0;
@@ -406,7 +406,7 @@ static json_t *load_auth_file(const char *path, oci_error *err)
 {
 	cleanup_free char *data = NULL;
 	size_t len = 0;
-	if (oci_read_file_at(AT_FDCWD, path, AUTH_FILE_MAX, &data, &len, err) < 0) {
+	if (oci_read_named(path, AUTH_FILE_MAX, &data, &len, err) < 0) {
 		if (err->code != OCI_E_NOTFOUND)
 			return oci_err_prefix(err, "auth file '%s'", path), NULL;
 		oci_err_clear(err);

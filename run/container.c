@@ -114,6 +114,28 @@ int oci_container_signal_cgroup(const oci_cgroup *cg, int sig, size_t *found, oc
 	return 0;
 }
 
+void oci_container_kill_child(pid_t pid, const oci_cgroup *cg, bool frozen)
+{
+	kill(pid, SIGKILL);
+	if (!frozen) {
+		waitpid(pid, NULL, 0);
+		return;
+	}
+	if (cg)
+		oci_cgroup_release_killed(cg, pid);
+	int64_t end = oci_now_ms() + 2000;
+	while (waitpid(pid, NULL, WNOHANG) == 0) {
+		if (oci_now_ms() >= end) {
+			log_warn("process %d, killed, is still held by the container's frozen "
+				 "cgroup",
+				 (int)pid);
+			return;
+		}
+		struct timespec ts = {0, 5 * 1000 * 1000};
+		nanosleep(&ts, NULL);
+	}
+}
+
 void oci_container_kill_all(const oci_state *st, bool is_child)
 {
 	if (st->pid > 0)

@@ -287,9 +287,7 @@ static void creation_release(creation *c)
 static void rollback(creation *c)
 {
 	if (c->pid > 0) {
-		kill(c->pid, SIGKILL);
-		/* held by cgroup v1's freezer, it dies only once thawed: not waited for then */
-		waitpid(c->pid, NULL, c->frozen ? WNOHANG : 0);
+		oci_container_kill_child(c->pid, c->d.st.cgroups, c->frozen);
 		c->pid = -1;
 	}
 	if (c->d.dirfd >= 0)

@@ -471,17 +471,10 @@ static void exec_init(exec_ctx *x, const oci_exec_opts *o)
 
 static void exec_release(exec_ctx *x)
 {
-	/* Frozen by cgroup v1's freezer, a killed process only dies once thawed: not waited
-	 * for then (whoever reaps orphans does when it dies). */
-	int wait_flags = x->frozen ? WNOHANG : 0;
-	if (x->g > 0) {
-		kill(x->g, SIGKILL);
-		waitpid(x->g, NULL, wait_flags);
-	}
-	if (x->c > 0) {
-		kill(x->c, SIGKILL);
-		waitpid(x->c, NULL, wait_flags);
-	}
+	if (x->g > 0)
+		oci_container_kill_child(x->g, x->st.cgroups, x->frozen);
+	if (x->c > 0)
+		oci_container_kill_child(x->c, x->st.cgroups, x->frozen);
 	for (size_t i = 0; i < N_NS; i++)
 		oci_closep(&x->nsfds[i]);
 	oci_closep(&x->proot);

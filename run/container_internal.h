@@ -31,6 +31,12 @@ int oci_container_signal_cgroup(const oci_cgroup *cg, int sig, size_t *found, oc
 /* Kill every process of the container and wait until the init is gone (reaped when it is
  * our child); a cgroup whose processes cannot be listed is warned about. */
 void oci_container_kill_all(const oci_state *st, bool is_child);
+/* SIGKILL to pid, a child of ours being set up in the container, and reap it. When the
+ * container's cgroups cg were found frozen (the container can freeze itself), the child is
+ * moved out of cgroup v1's freezer (which holds a killed task until thawed) and waited for
+ * 2 s at most: never for ever, and never left a zombie for the frozen container's init to
+ * reap (the pid namespace's orphans go to it), counted in its pids.current. */
+void oci_container_kill_child(pid_t pid, const oci_cgroup *cg, bool frozen);
 /* Send sig to every process but the init in the pid namespace of init (which started at
  * start, with pidfd inode ino when not 0: oci_proc_is), found by walking proc ("/proc"; a
  * test's snapshot of it): kill --all of a container that has its own pid namespace and no

@@ -157,6 +157,11 @@ int oci_cgroup_freeze(const oci_cgroup *cg, bool frozen, oci_error *err);
 bool oci_cgroup_is_frozen(const oci_cgroup *cg);
 /* A process placed in a frozen cgroup would stop at once: create refuses such a cgroup. */
 const char *oci_cgroup_frozen_dir(const oci_cgroup *cg);
+/* pid, sent SIGKILL while cg was frozen, moved out of each of cg's v1 freezer cgroups that
+ * hold it into the nearest thawed one above: cgroup v1's freezer holds a killed task until
+ * thawed (v2's lets a fatal signal through), and a container that froze itself would hold a
+ * runtime's child there for ever. Best effort: what cannot be moved stays. */
+void oci_cgroup_release_killed(const oci_cgroup *cg, pid_t pid);
 /* Pids in the container's cgroup and the cgroups below it (of the first hierarchy that lists
  * any); caller frees. */
 int oci_cgroup_pids(const oci_cgroup *cg, pid_t **out, size_t *n, oci_error *err);

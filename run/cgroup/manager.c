@@ -437,6 +437,37 @@ const char *oci_cgroup_frozen_dir(const oci_cgroup *cg)
 	return cg->ops->frozen_dir(cg);
 }
 
+void oci_cgroup_release_killed(const oci_cgroup *cg, pid_t pid)
+{
+	char val[32];
+	snprintf(val, sizeof(val), "%d", (int)pid);
+	for (size_t i = 0; i < cg->n; i++) {
+		char buf[64];
+		if (!cg->dirs[i] ||
+		    oci_cgroup_read(cg->dirs[i], "freezer.state", buf, sizeof(buf)) < 0 ||
+		    !strncmp(buf, "THAWED", 6))
+			continue;
+		oci_error e = OCI_ERROR_INIT;
+		cleanup_free char *up = oci_strdup(cg->dirs[i], &e);
+		if (!up)
+			return;
+		/* v1 reports FROZEN below a frozen ancestor too: up to the first THAWED one, or
+		 * the hierarchy's root (no freezer.state there, never frozen) */
+		char *slash;
+		while ((slash = strrchr(up, '/')) && slash != up) {
+			*slash = '\0';
+			if (oci_cgroup_read(up, "freezer.state", buf, sizeof(buf)) == 0 &&
+			    strncmp(buf, "THAWED", 6))
+				continue;
+			if (oci_cgroup_write(up, "cgroup.procs", val, "", &e) < 0)
+				log_debug(
+				    "cannot move killed process %s out of frozen cgroup '%s': %s",
+				    val, cg->dirs[i], e.msg);
+			break;
+		}
+	}
+}
+
 int oci_cgroup_pids(const oci_cgroup *cg, pid_t **out, size_t *n, oci_error *err)
 {
 	return cg->ops->pids(cg, out, n, err);

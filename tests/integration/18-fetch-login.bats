@@ -28,6 +28,10 @@ setup() {
 	registry_use "$BASIC_ENV"
 }
 
+teardown() {
+	[ -z "${D:-}" ] || rm -rf "$D" # a directory under /tmp another user can reach
+}
+
 # digest_with ARGS...: the image's digest as oci-fetch inspect sees it with ARGS
 digest_with() {
 	"$OCI_FETCH" inspect --no-tags "$@" "$REGISTRY/test/one:latest" | jq -r .Digest
@@ -97,6 +101,46 @@ digest_with() {
 	[ "$logout_status" = 0 ]
 	# the writers' lock file is there only while one holds it
 	[ "$(ls -A "$D")" = auth.json ]
+	rm -rf "$D"
+}
+
+@test "attack: --authfile in a user's directory: root reads through no symlink or hard link of theirs, never blocks on a FIFO" {
+	require_root
+	require_cmd setpriv
+	D=$(mktemp -d /tmp/oci-auth.XXXXXX)
+	chmod 755 "$D"
+	chown 65534:65534 "$D"
+	SECRET=$T/root-secret
+	printf 'rootonlytoken7f3a\n' >"$SECRET"
+	chmod 600 "$SECRET"
+	setpriv --reuid=65534 --regid=65534 --clear-groups ln -s "$SECRET" "$D/auth.json"
+	setpriv --reuid=65534 --regid=65534 --clear-groups mkfifo "$D/fifo.json"
+	# a hard link (a user makes it where fs.protected_hardlinks is 0; the test, as root)
+	ln "$SECRET" "$D/hard.json"
+	local f
+	for f in auth.json fifo.json hard.json; do
+		# logout reads the file to change it, inspect to look the registry up
+		run timeout 20 "$OCI_FETCH" logout --authfile "$D/$f" "$REGISTRY"
+		[ "$status" -ne 124 ]
+		assert_failure
+		assert_one_line_error oci-fetch
+		[[ "$output" != *rootonlytoken* ]]
+		run timeout 20 "$OCI_FETCH" inspect --no-tags --authfile "$D/$f" "$REGISTRY/test/one:latest"
+		[ "$status" -ne 124 ]
+		assert_failure
+		[[ "$output" != *rootonlytoken* ]]
+	done
+	assert_output_contains "'$D/hard.json' is a hard link to a file its directory's owner does not own"
+	run "$OCI_FETCH" logout --authfile "$D/auth.json" "$REGISTRY"
+	assert_output_contains "'$D/auth.json' is a symlink of uid 65534: not followed"
+	run "$OCI_FETCH" logout --authfile "$D/fifo.json" "$REGISTRY"
+	assert_output_contains "'$D/fifo.json' is not a regular file"
+	[ "$(cat "$SECRET")" = rootonlytoken7f3a ]
+	# the user's own file in their directory is read as before
+	printf '{"auths": {}}\n' >"$D/own.json"
+	chown 65534:65534 "$D/own.json"
+	run "$OCI_FETCH" logout --authfile "$D/own.json" "$REGISTRY"
+	assert_output_contains "not logged in to $REGISTRY"
 	rm -rf "$D"
 }
 

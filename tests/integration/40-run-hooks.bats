@@ -202,3 +202,69 @@ times_out() {
 	run "$RUNTIME" --log-format yaml list
 	assert_failure
 }
+
+# U: a directory user nobody owns, in which root runs the runtime with --log U/NAME.
+user_dir() {
+	U=$BATS_TEST_TMPDIR/u
+	local d=$BATS_TEST_TMPDIR
+	# nobody reaches it: bats makes its run directories 0700
+	while [ "${#d}" -ge "${#BATS_RUN_TMPDIR}" ]; do
+		chmod a+x "$d"
+		d=$(dirname "$d")
+	done
+	mkdir -p "$U"
+	chown 65534:65534 "$U"
+	VICTIM=$BATS_TEST_TMPDIR/victim
+	echo root-only >"$VICTIM"
+	chmod 600 "$VICTIM"
+}
+
+as_nobody() {
+	setpriv --reuid=65534 --regid=65534 --clear-groups "$@"
+}
+
+@test "attack: --log in a user's directory: root appends through no symlink of theirs, no hard link, no FIFO" {
+	peer_is runc "follows the symlink (os.OpenFile) and blocks on the FIFO"
+	peer_is crun "follows the symlink and blocks on the FIFO"
+	user_dir
+	# the user's symlink to root's file, and to a file that does not exist yet
+	as_nobody ln -s "$VICTIM" "$U/log"
+	as_nobody ln -s "$BATS_TEST_TMPDIR/made-by-root" "$U/log2"
+	for l in log log2; do
+		run timeout -k 5 20 "$RUNTIME" --root "$ROOT" --log "$U/$l" state nosuchcontainer
+		[ "$status" -ne 124 ]
+		assert_failure
+		assert_output_contains "log file: '$U/$l' is a symlink of uid 65534: not followed"
+		assert_one_line_error "$(basename "$RUNTIME")"
+	done
+	[ "$(cat "$VICTIM")" = root-only ]
+	[ ! -e "$BATS_TEST_TMPDIR/made-by-root" ]
+	# a hard link to root's file (a user makes it where fs.protected_hardlinks is 0; the
+	# test makes it as root, which is the same name on disk)
+	ln "$VICTIM" "$U/hard"
+	run timeout -k 5 20 "$RUNTIME" --root "$ROOT" --log "$U/hard" state nosuchcontainer
+	assert_failure
+	assert_output_contains "log file: '$U/hard' is a hard link to a file its directory's owner does not own"
+	[ "$(cat "$VICTIM")" = root-only ]
+	# a FIFO with no reader used to block the open for ever, one with a reader the writes
+	as_nobody mkfifo "$U/fifo"
+	run timeout -k 5 20 "$RUNTIME" --root "$ROOT" --log "$U/fifo" state nosuchcontainer
+	[ "$status" -ne 124 ]
+	assert_failure
+	as_nobody sleep 30 <>"$U/fifo" &
+	local reader=$!
+	run timeout -k 5 20 "$RUNTIME" --root "$ROOT" --log "$U/fifo" state nosuchcontainer
+	kill "$reader"
+	[ "$status" -ne 124 ]
+	assert_failure
+	assert_output_contains "log file: '$U/fifo' is not a regular file"
+	# what root's own symlink names is followed (/dev/stderr is one), a plain file is used
+	ln -s "$BATS_TEST_TMPDIR/root.log" "$BATS_TEST_TMPDIR/rootlink"
+	run timeout -k 5 20 "$RUNTIME" --root "$ROOT" --log "$BATS_TEST_TMPDIR/rootlink" state nosuchcontainer
+	assert_failure
+	grep -q "does not exist" "$BATS_TEST_TMPDIR/root.log"
+	as_nobody touch "$U/mine.log"
+	run timeout -k 5 20 "$RUNTIME" --root "$ROOT" --log "$U/mine.log" state nosuchcontainer
+	assert_failure
+	grep -q "does not exist" "$U/mine.log"
+}
