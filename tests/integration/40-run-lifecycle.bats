@@ -591,13 +591,10 @@ pidfs_ino() {
 	[ "$recorded" = "$init_ino" ]
 }
 
-@test "init exited and its pid reused, the container's other processes alive (no pid namespace): no signal path reaches the pid's new process; delete --force kills the others" {
-	# The pid (and, within a clock tick, the start time) of an init that exited can be taken
-	# by a host process; the state then names that process with the dead init's pidfd inode
-	# (pid_ino). kill, kill --all, pause, exec and delete --force must leave it alone, and
-	# delete --force must still empty the cgroup of the processes the init left behind.
-	is_oci_run || skip "pid_ino is oci-run's"
-	[ "$(pidfs_ino $$)" != "$(pidfs_ino $PPID)" ] || skip "no pidfs (Linux before 6.9)"
+# orphan_and_impostor: run -d a container without a pid namespace whose init leaves a child
+# ($left), kill the init ($pid), and have its state name a host process ($impostor) under the
+# dead init's pidfd inode, as a reused pid would: the container is then stopped.
+orphan_and_impostor() {
 	edit_config '.linux.namespaces |= map(select(.type != "pid"))'
 	set_args sh -c 'sleep 100 & echo $! >/tmp/left; exec sleep 100'
 	edit_config '.mounts += [{"destination": "/tmp", "type": "bind", "source": "'"$BATS_TEST_TMPDIR"'", "options": ["bind"]}]'
@@ -607,7 +604,6 @@ pidfs_ino() {
 	left=$(cat "$BATS_TEST_TMPDIR/left")
 	kill -KILL "$pid"
 	wait_gone "$pid"
-	proc_alive "$left"
 	sleep 100 &
 	impostor=$!
 	start=$(awk '{print $22}' "/proc/$impostor/stat")
@@ -615,6 +611,17 @@ pidfs_ino() {
 		"$ROOT/$CID/state.json" >"$BATS_TEST_TMPDIR/st"
 	cp "$BATS_TEST_TMPDIR/st" "$ROOT/$CID/state.json"
 	[ "$(rt_state_field "$CID" status)" = stopped ]
+}
+
+@test "init exited and its pid reused, the container's other processes alive (no pid namespace): no signal path reaches the pid's new process; delete --force kills the others" {
+	# The pid (and, within a clock tick, the start time) of an init that exited can be taken
+	# by a host process; the state then names that process with the dead init's pidfd inode
+	# (pid_ino). kill, kill --all, pause, exec and delete --force must leave it alone, and
+	# delete --force must still empty the cgroup of the processes the init left behind.
+	is_oci_run || skip "pid_ino is oci-run's"
+	[ "$(pidfs_ino $$)" != "$(pidfs_ino $PPID)" ] || skip "no pidfs (Linux before 6.9)"
+	orphan_and_impostor
+	proc_alive "$left"
 	# (KILL and kill --all reach the cgroup's processes: the next test)
 	run rt kill "$CID" TERM
 	assert_failure
@@ -639,22 +646,7 @@ pidfs_ino() {
 	# left them. The state names a host process under the dead init's pid (reuse): only
 	# the cgroup's processes may be signalled.
 	is_oci_run || skip "runc 1.1 and crun 1.8 answer 'container not running' (runc 1.2 kills the cgroup)"
-	edit_config '.linux.namespaces |= map(select(.type != "pid"))'
-	set_args sh -c 'sleep 100 & echo $! >/tmp/left; exec sleep 100'
-	edit_config '.mounts += [{"destination": "/tmp", "type": "bind", "source": "'"$BATS_TEST_TMPDIR"'", "options": ["bind"]}]'
-	rt run -d --bundle "$B" "$CID" </dev/null >/dev/null 2>&1
-	pid=$(rt_state_field "$CID" pid)
-	wait_for_file -s "$BATS_TEST_TMPDIR/left" 5
-	left=$(cat "$BATS_TEST_TMPDIR/left")
-	kill -KILL "$pid"
-	wait_gone "$pid"
-	sleep 100 &
-	impostor=$!
-	start=$(awk '{print $22}' "/proc/$impostor/stat")
-	jq --argjson p "$impostor" --argjson s "$start" '.pid = $p | .pid_start = $s' \
-		"$ROOT/$CID/state.json" >"$BATS_TEST_TMPDIR/st"
-	cp "$BATS_TEST_TMPDIR/st" "$ROOT/$CID/state.json"
-	[ "$(rt_state_field "$CID" status)" = stopped ]
+	orphan_and_impostor
 	# another signal goes to the init alone, as runc's: it is gone
 	run rt kill "$CID" TERM
 	assert_failure
