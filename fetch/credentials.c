@@ -490,6 +490,9 @@ static int lock_auth_file(const char *path, bool create, int *dirfd, oci_lockfil
 		return -1;
 	if (oci_lockfile_take(lock, *dirfd, name, AUTH_LOCK_WAIT_MS, path, err) < 0)
 		return oci_err_prefix(err, "auth file");
+	/* a login killed before its rename left its temporary (0600, the secrets in it):
+	 * nobody else writes the file while we hold its lock */
+	oci_remove_dead_temps(*dirfd, base);
 	return 0;
 }
 

@@ -104,6 +104,19 @@ digest_with() {
 	rm -rf "$D"
 }
 
+@test "login: a login killed before its rename leaves a 0600 temporary the next login removes" {
+	require_cmd strace
+	local D=$T/killed
+	mkdir -p "$D"
+	# SIGKILL at the rename that would put the written file in place
+	run strace -f -qq -o /dev/null -e trace=rename,renameat,renameat2 -e inject=rename,renameat,renameat2:signal=KILL \
+		"$OCI_FETCH" login --authfile "$D/auth.json" -u "$REGISTRY_USER" -p "$REGISTRY_PASS" "$REGISTRY"
+	assert_failure
+	compgen -G "$D/.tmp-auth.json.*" >/dev/null
+	run -0 "$OCI_FETCH" login --authfile "$D/auth.json" -u "$REGISTRY_USER" -p "$REGISTRY_PASS" "$REGISTRY"
+	[ "$(ls -A "$D")" = auth.json ]
+}
+
 @test "attack: --authfile in a user's directory: root reads through no symlink or hard link of theirs, never blocks on a FIFO" {
 	require_root
 	require_cmd setpriv

@@ -215,7 +215,8 @@ PY
 	exec 5>pipe2
 	head -c 1000000 "$BATS_FILE_TMPDIR/img3.tar" >&5
 	wait_until 10 "the dead run's staging directory to go" "[ ! -e '$dead' ]"
-	compgen -G '.rootfs.oci-unpack-*' >/dev/null
+	# (removed before the second run makes its own)
+	wait_until 10 "the second run's staging directory" "compgen -G '.rootfs.oci-unpack-*' >/dev/null"
 	# a third run, failing, leaves the live second one's alone
 	head -c 100000 "$BATS_FILE_TMPDIR/img3.tar" >t.tar
 	run "$OCI_UNPACK" -i t.tar rootfs

@@ -145,7 +145,8 @@ rec run-default rt run -b "$B" "$CID"
 cleanup
 
 t pause
-bundle sh -c 'i=0; while :; do i=$((i+1)); echo $i >/tmp/count; sleep 0.05; done'
+# (written aside and renamed: a read never meets the file truncated and not yet written)
+bundle sh -c 'i=0; while :; do i=$((i+1)); echo $i >/tmp/count.new; mv /tmp/count.new /tmp/count; sleep 0.05; done'
 edit '.mounts += [{"destination": "/tmp", "type": "tmpfs", "source": "tmpfs", "options": ["nosuid", "nodev"]}]'
 rec run rt run -d -b "$B" "$CID"
 pid=$(state_field "$CID" pid)

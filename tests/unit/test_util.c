@@ -211,6 +211,36 @@ int renameat2(int olddirfd, const char *oldpath, int newdirfd, const char *newpa
 
 /* Without renameat2's flags: a staged file goes in place only when kept, never before; a new
  * file is linked, never over one that is there. */
+/* What a writer killed before its rename left goes; anything else named near it stays. */
+START_TEST(test_remove_dead_temps)
+{
+	const char *gone[] = {".tmp-auth.json.123.deadbeef", ".tmp-auth.json.7.00000000"};
+	const char *kept[] = {".tmp-auth.json.123.deadbee",
+			      ".tmp-auth.json.123.deadbeefa",
+			      ".tmp-auth.json..deadbeef",
+			      ".tmp-auth.json.12x.deadbeef",
+			      ".tmp-other.json.123.deadbeef",
+			      ".tmp-auth.jsonx.1.deadbeef",
+			      "auth.json"};
+	for (size_t i = 0; i < ARRAY_SIZE(gone); i++)
+		put(gone[i], "secret");
+	for (size_t i = 0; i < ARRAY_SIZE(kept); i++)
+		put(kept[i], "x");
+	int dfd = open_tmpdir();
+	/* a directory of that name is not a writer's temporary */
+	ck_assert_int_eq(mkdirat(dfd, ".tmp-auth.json.9.abcdef01", 0700), 0);
+	oci_remove_dead_temps(dfd, "auth.json");
+	for (size_t i = 0; i < ARRAY_SIZE(gone); i++)
+		ck_assert_msg(faccessat(dfd, gone[i], F_OK, AT_SYMLINK_NOFOLLOW) < 0, "%s",
+			      gone[i]);
+	for (size_t i = 0; i < ARRAY_SIZE(kept); i++)
+		ck_assert_msg(faccessat(dfd, kept[i], F_OK, AT_SYMLINK_NOFOLLOW) == 0, "%s",
+			      kept[i]);
+	ck_assert_int_eq(faccessat(dfd, ".tmp-auth.json.9.abcdef01", F_OK, AT_SYMLINK_NOFOLLOW), 0);
+	close(dfd);
+}
+END_TEST
+
 START_TEST(test_staged_file_no_rename_flags)
 {
 	oci_error err = OCI_ERROR_INIT;
@@ -717,6 +747,7 @@ static Suite *util_suite(void)
 	tcase_add_test(tc, test_read_fd_cap);
 	tcase_add_test(tc, test_flock_wait_bounded);
 	tcase_add_test(tc, test_write_file_atomic);
+	tcase_add_test(tc, test_remove_dead_temps);
 	tcase_add_test(tc, test_staged_file);
 	tcase_add_test(tc, test_staged_file_no_rename_flags);
 	tcase_add_test(tc, test_parse_size);
