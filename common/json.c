@@ -75,11 +75,9 @@ json_t *oci_json_load_file_at(int dirfd, const char *path, size_t max_size, oci_
 
 json_t *oci_json_load_named(const char *path, size_t max_size, oci_error *err)
 {
-	cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0) {
-		oci_err_errno(err, errno, "cannot open '%s'", path);
+	cleanup_close int fd = oci_open_named(path, O_RDONLY, 0, err);
+	if (fd < 0)
 		return NULL;
-	}
 	return oci_json_load_fd(fd, max_size, path, err);
 }
 

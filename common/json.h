@@ -30,8 +30,9 @@ json_t *oci_json_load_fd(int fd, size_t max_size, const char *what, oci_error *e
  * checkpoint's records): opened only once known to be a regular file, so a FIFO or a device
  * put there never blocks or acts on being opened ("'PATH' is not a regular file"). */
 json_t *oci_json_load_file_at(int dirfd, const char *path, size_t max_size, oci_error *err);
-/* A file the caller named on the command line (exec --process, --image-config), read as
- * opened: it may be a pipe (`--process <(...)`), as with runc and umoci. */
+/* A file the caller named on the command line (exec --process, --image-config), opened by
+ * oci_open_named: it may be a pipe (`--process <(...)`, /dev/stdin), as with runc and umoci,
+ * but no FIFO, symlink or hard link another user put in a directory of theirs. */
 json_t *oci_json_load_named(const char *path, size_t max_size, oci_error *err);
 
 /* Nesting depth of a parsed value (a scalar is 0). */

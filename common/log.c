@@ -61,7 +61,7 @@ int oci_log_set_format(const char *name, oci_error *err)
 
 int oci_log_set_file(const char *path, oci_error *err)
 {
-	int fd = oci_open_append(path, 0644, err);
+	int fd = oci_open_named(path, O_WRONLY | O_APPEND | O_CREAT, 0644, err);
 	if (fd < 0)
 		return oci_err_prefix(err, "log file");
 	if (logger.fd >= 0)

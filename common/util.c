@@ -12,8 +12,11 @@
 #include <sys/file.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <linux/magic.h>
 
 void oci_closep(int *fd)
 {
@@ -196,9 +199,29 @@ int oci_reopen_regular(int pathfd, const char *what, oci_error *err)
 	return fd;
 }
 
+/* A symlink only root or we may follow: one another user made in a directory of theirs
+ * would have root read, create or append to whatever it names. */
+static int foreign_link(const struct stat *st, const char *path, oci_error *err)
+{
+	if (st->st_uid == 0 || st->st_uid == geteuid())
+		return 0;
+	return oci_err(err, OCI_E_UNSAFE,
+		       "'%s' is a symlink of uid %u: not followed (name the file it points to)",
+		       path, (unsigned int)st->st_uid);
+}
+
 int oci_open_regular_at(int dirfd, const char *path, int flags, oci_error *err)
 {
-	cleanup_close int pfd = openat(dirfd, path, O_PATH | O_CLOEXEC | flags);
+	struct stat st;
+	cleanup_close int pfd = openat(dirfd, path, O_PATH | O_CLOEXEC | O_NOFOLLOW | flags);
+	if (pfd >= 0 && !(flags & O_NOFOLLOW) && fstat(pfd, &st) == 0 && S_ISLNK(st.st_mode)) {
+		/* a user's bundle or layout: their symlink to a file only root may read would
+		 * have it read (its first token printed in the JSON error, or run as a config) */
+		if (foreign_link(&st, path, err) < 0)
+			return -1;
+		close(pfd);
+		pfd = openat(dirfd, path, O_PATH | O_CLOEXEC | flags);
+	}
 	if (pfd < 0)
 		return oci_err_errno(err, errno, "cannot open '%s'", path);
 	return oci_reopen_regular(pfd, path, err);
@@ -215,9 +238,7 @@ int oci_read_regular_at(int dirfd, const char *path, int flags, size_t max, char
 	return 0;
 }
 
-/* path opened with flags (O_RDONLY, or O_WRONLY | O_APPEND | O_CREAT) by the rules of
- * oci_open_append */
-static int open_named(const char *path, int flags, mode_t mode, oci_error *err)
+int oci_open_named(const char *path, int flags, mode_t mode, oci_error *err)
 {
 	const char *slash = strrchr(path, '/'), *leaf = slash ? slash + 1 : path;
 	char dir[PATH_MAX], target[PATH_MAX];
@@ -233,17 +254,20 @@ static int open_named(const char *path, int flags, mode_t mode, oci_error *err)
 	struct stat st, dst;
 	cleanup_close int lfd = openat(dfd, leaf, O_PATH | O_NOFOLLOW | O_CLOEXEC);
 	if (lfd >= 0 && fstat(lfd, &st) == 0 && S_ISLNK(st.st_mode)) {
-		if (st.st_uid != 0 && st.st_uid != geteuid())
-			return oci_err(
-			    err, OCI_E_UNSAFE,
-			    "'%s' is a symlink of uid %u: not followed (name the file it "
-			    "points to)",
-			    path, (unsigned int)st.st_uid);
-		ssize_t n = readlinkat(lfd, "", target, sizeof(target) - 1);
-		if (n <= 0)
-			return oci_err_errno(err, n < 0 ? errno : ENOENT, "cannot read '%s'", path);
-		target[n] = '\0';
-		leaf = target;
+		if (foreign_link(&st, path, err) < 0)
+			return -1;
+		/* procfs's fd links (/dev/fd/2) name no path to open again, and nobody can
+		 * swap them: followed by name */
+		struct statfs sfs;
+		ssize_t n = 0;
+		if (fstatfs(lfd, &sfs) < 0 || sfs.f_type != PROC_SUPER_MAGIC) {
+			n = readlinkat(lfd, "", target, sizeof(target) - 1);
+			if (n <= 0)
+				return oci_err_errno(err, n < 0 ? errno : ENOENT,
+						     "cannot read '%s'", path);
+			target[n] = '\0';
+			leaf = target;
+		}
 		follow = 0;
 	}
 	int fd = openat(dfd, leaf, flags | O_NONBLOCK | O_NOCTTY | O_CLOEXEC | follow, mode);
@@ -255,7 +279,8 @@ static int open_named(const char *path, int flags, mode_t mode, oci_error *err)
 		bad = "cannot be checked";
 	else if (follow && S_ISREG(st.st_mode) && st.st_nlink > 1 && st.st_uid != dst.st_uid)
 		bad = "is a hard link to a file its directory's owner does not own";
-	else if (follow && !S_ISREG(st.st_mode) && !S_ISCHR(st.st_mode))
+	else if (follow && !S_ISREG(st.st_mode) && !S_ISCHR(st.st_mode) && st.st_uid != 0 &&
+		 st.st_uid != geteuid())
 		bad = "is not a regular file";
 	if (bad || fcntl(fd, F_SETFL, flags & O_APPEND) < 0) {
 		close(fd);
@@ -265,14 +290,9 @@ static int open_named(const char *path, int flags, mode_t mode, oci_error *err)
 	return fd;
 }
 
-int oci_open_append(const char *path, mode_t mode, oci_error *err)
-{
-	return open_named(path, O_WRONLY | O_APPEND | O_CREAT, mode, err);
-}
-
 int oci_read_named(const char *path, size_t max, char **out, size_t *len, oci_error *err)
 {
-	cleanup_close int fd = open_named(path, O_RDONLY, 0, err);
+	cleanup_close int fd = oci_open_named(path, O_RDONLY, 0, err);
 	if (fd < 0)
 		return -1;
 	if (oci_read_fd(fd, max, out, len, err) < 0)

@@ -82,17 +82,17 @@ int oci_open_regular_at(int dirfd, const char *path, int flags, oci_error *err);
  * for ever. */
 int oci_read_regular_at(int dirfd, const char *path, int flags, size_t max, char **out, size_t *len,
 			oci_error *err);
-/* Open for appending (O_CREAT, mode) a file a caller named (--log), which may sit in a
- * directory another user can write: its last component is followed only when it is a
- * symlink of root's or ours (/dev/stderr), never one that user planted (root would append to
- * or create the file it points to); what is opened must be a regular file or a character
- * device, never a FIFO (whose open or write blocks for ever), nor a second hard link to a
- * file the directory's owner does not own (root's, linked where fs.protected_hardlinks is
- * 0). Anything else is OCI_E_UNSAFE. Returns an fd, or -1. */
-int oci_open_append(const char *path, mode_t mode, oci_error *err);
-/* oci_read_file_at(AT_FDCWD, path, ...) by the same rules, for a file a caller named to be
- * read (--authfile): a FIFO cannot block the read, and a file the user cannot read does not
- * reach an error message through their symlink or hard link. */
+/* Open a file a caller named (--log, --authfile, exec --process) with flags (O_RDONLY, or
+ * O_WRONLY | O_APPEND | O_CREAT and mode), in a directory another user may write: its last
+ * component is followed only when it is a symlink of root's or ours (/dev/stderr, a
+ * procfs fd link as `<(...)` gives), never one that user planted (root would create, append
+ * to or read the file it points to); nor is a FIFO or socket of that user's opened (its
+ * open, read or write would block for ever), nor a second hard link to a file the
+ * directory's owner does not own (root's, linked where fs.protected_hardlinks is 0).
+ * Anything else is OCI_E_UNSAFE. Returns a blocking fd, or -1. */
+int oci_open_named(const char *path, int flags, mode_t mode, oci_error *err);
+/* oci_read_file_at(AT_FDCWD, path, ...) through oci_open_named: a FIFO cannot block the
+ * read, and a file the user cannot read reaches no error message through their link. */
 int oci_read_named(const char *path, size_t max, char **out, size_t *len, oci_error *err);
 /* Write data to dirfd/name through a temporary file in the same directory, fsync'd, then
  * renamed over name: readers see the old or the new content, never a part. */

@@ -13,6 +13,7 @@ setup() {
 
 teardown() {
 	runc_cleanup
+	[ -z "${U:-}" ] || rm -rf "$U" # a directory under /tmp another user can reach
 }
 
 # The default spec with only what the runtime needs changed (a rootfs, args, no terminal).
@@ -360,6 +361,61 @@ runnable_bundle() {
 	run timeout -k 1 10 "$OCI_BUNDLE" edit -b "$B" --args true
 	[ "$status" = 1 ]
 	assert_output_contains "'image-config.json' is not a regular file"
+}
+
+# U: a directory user nobody owns, where root runs oci-bundle; SECRET: a file only root reads.
+user_dir_and_secret() {
+	require_root
+	U=$(mktemp -d /tmp/oci-bundle-user.XXXXXX)
+	chmod 755 "$U"
+	chown 65534:65534 "$U"
+	SECRET=$BATS_TEST_TMPDIR/root-secret
+	printf 'rootonlytoken7f3a\n' >"$SECRET"
+	chmod 600 "$SECRET"
+}
+
+@test "attack: --image-config in a user's directory: no FIFO blocks it, no symlink or hard link of theirs is read" {
+	user_dir_and_secret
+	setpriv --reuid=65534 --regid=65534 --clear-groups mkfifo "$U/fifo.json"
+	setpriv --reuid=65534 --regid=65534 --clear-groups ln -s "$SECRET" "$U/link.json"
+	ln "$SECRET" "$U/hard.json" # a user's where fs.protected_hardlinks is 0
+	local f
+	for f in fifo link hard; do
+		run timeout -k 1 10 "$OCI_BUNDLE" spec -b "$B" --image-config "$U/$f.json"
+		[ "$status" = 1 ]
+		assert_one_line_error oci-bundle
+		[[ "$output" != *rootonlytoken* ]]
+		[ ! -e "$B/config.json" ]
+	done
+	assert_output_contains "'$U/hard.json' is a hard link to a file its directory's owner does not own"
+	# a pipe (process substitution, stdin) and the user's own file are read as before
+	run "$OCI_BUNDLE" spec -b "$B" --image-config <(echo '{"config": {"Cmd": ["a"]}}')
+	assert_success
+	echo '{"config": {"Cmd": ["b"]}}' | "$OCI_BUNDLE" spec -b "$B" --force --image-config /dev/stdin
+	[ "$(jq -c .process.args "$B/config.json")" = '["b"]' ]
+	echo '{"config": {"Cmd": ["c"]}}' >"$U/own.json"
+	chown 65534:65534 "$U/own.json"
+	"$OCI_BUNDLE" spec -b "$B" --force --image-config "$U/own.json"
+	[ "$(jq -c .process.args "$B/config.json")" = '["c"]' ]
+	rm -rf "$U"
+}
+
+@test "attack: a user's bundle whose config.json is their symlink to a root-only file: not read" {
+	user_dir_and_secret
+	setpriv --reuid=65534 --regid=65534 --clear-groups mkdir "$U/rootfs"
+	setpriv --reuid=65534 --regid=65534 --clear-groups ln -s "$SECRET" "$U/config.json"
+	for cmd in "validate $U" "spec -b $U --force --from-image"; do
+		setpriv --reuid=65534 --regid=65534 --clear-groups ln -sf "$SECRET" "$U/image-config.json"
+		# shellcheck disable=SC2086
+		run timeout -k 1 10 "$OCI_BUNDLE" $cmd
+		[ "$status" = 1 ]
+		assert_one_line_error oci-bundle
+		[[ "$output" != *rootonlytoken* ]]
+		assert_output_contains "is a symlink of uid 65534: not followed"
+	done
+	[ -L "$U/config.json" ]
+	# root's own symlink is followed as before (the attack test above)
+	rm -rf "$U"
 }
 
 @test "edits and specs of one bundle at once: every edit lands, one spec wins, the others say why" {
