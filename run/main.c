@@ -104,7 +104,8 @@ static const struct run_command {
       "oci-run help create"},
      NULL,
      false},
-    {{"kill", "send a signal to the container's init",
+    {{"kill",
+      "send a signal to the container's init (KILL: to all its processes without a pid namespace)",
       "# ask the container to stop (SIGTERM), then force it\n"
       "oci-run kill web1 TERM\n"
       "oci-run kill --all web1 KILL"},
