@@ -26,11 +26,119 @@ int oci_layout_read_file(int dirfd, const char *name, size_t max, char **out, si
 	return 0;
 }
 
+#define HOLD_FILE    ".writers.lock"
+#define HOLD_WAIT_MS 10000
+
+/* The writers' own hold, a shared flock on HOLD_FILE: a file made 0600, which only the
+ * layout's writers of our uid can open (oci-layout is readable by anyone, and anyone holding
+ * it exclusively made a writer go on without its hold there: a failing pull that had made the
+ * layout then removed it under that one). Its only exclusive holders are brief (a failed
+ * writer's discard, a new writer's sweep, the last writer's removal of the file). A file that
+ * cannot be made or opened (another uid's: a shared layout) leaves holdfd -1: the oci-layout
+ * hold alone then, as before. */
+static int hold_take(oci_layout *l, int dirfd, oci_error *err)
+{
+	for (int64_t until = oci_now_ms() + HOLD_WAIT_MS;;) {
+		struct stat st, now;
+		int fd = openat(dirfd, HOLD_FILE, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (fd < 0)
+			return 0;
+		if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid()) {
+			close(fd);
+			return 0;
+		}
+		while (flock(fd, LOCK_SH | LOCK_NB) < 0) {
+			if ((errno != EWOULDBLOCK && errno != EINTR) || oci_now_ms() >= until) {
+				int e = errno;
+				close(fd);
+				return oci_err_errno(err, e == EWOULDBLOCK ? ETIMEDOUT : e,
+						     "cannot hold '%s'", HOLD_FILE);
+			}
+			usleep(5000);
+		}
+		if (fstatat(dirfd, HOLD_FILE, &now, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    now.st_dev == st.st_dev && now.st_ino == st.st_ino) {
+			l->holdfd = fd;
+			return 0;
+		}
+		close(fd); /* its last holder removed it as we took it */
+	}
+}
+
+/* Take a shared flock on fd again (within wait_ms): a flock that fails to turn exclusive
+ * has let go of the shared one it was (Linux removes the old lock before it tries). */
+static void hold_again(int fd, int64_t wait_ms)
+{
+	for (int64_t until = oci_now_ms() + wait_ms; flock(fd, LOCK_SH | LOCK_NB) < 0;) {
+		if ((errno != EWOULDBLOCK && errno != EINTR) || oci_now_ms() >= until)
+			return;
+		usleep(5000);
+	}
+}
+
+/* Whether no other writer has the layout open: both holds taken exclusively (then kept so).
+ * When not, the shared holds are taken again: HOLD_FILE's is held exclusively only briefly;
+ * oci-layout's may be held by anyone, so it is tried once. */
+static bool hold_alone(oci_layout *l)
+{
+	if (l->holdfd >= 0 && flock(l->holdfd, LOCK_EX | LOCK_NB) < 0) {
+		hold_again(l->holdfd, HOLD_WAIT_MS);
+		return false;
+	}
+	if (flock(l->usefd, LOCK_EX | LOCK_NB) < 0) {
+		hold_again(l->usefd, 0);
+		if (l->holdfd >= 0)
+			hold_again(l->holdfd, HOLD_WAIT_MS);
+		return false;
+	}
+	return true;
+}
+
+/* dirfd/name, a temporary file of ours (a regular file), removed. */
+static void remove_dead_temp(int dirfd, const char *name)
+{
+	struct stat st;
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) &&
+	    st.st_uid == geteuid() && unlinkat(dirfd, name, 0) == 0)
+		log_debug("layout: removed '%s', left by a writer that died", name);
+}
+
+/* A writer killed outright (kill -9, an OOM kill) left its temporary blob files
+ * (blobs/.tmp-PID-N, blobs/ALG/.partial-HEX-PID-N: a download is resumed only within its
+ * run): removed when a writer opening the layout finds no other one there. */
+static void sweep_dead_temps(oci_layout *l, int dirfd)
+{
+	if (l->holdfd < 0 || !hold_alone(l))
+		return;
+	int bfd = openat(dirfd, "blobs", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	cleanup_closedir DIR *d = bfd >= 0 ? fdopendir(bfd) : NULL;
+	if (!d && bfd >= 0)
+		close(bfd);
+	for (struct dirent *de; d && (de = readdir(d));) {
+		if (oci_str_has_prefix(de->d_name, ".tmp-")) {
+			remove_dead_temp(bfd, de->d_name);
+			continue;
+		}
+		if (de->d_name[0] == '.')
+			continue;
+		int afd = openat(bfd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		cleanup_closedir DIR *a = afd >= 0 ? fdopendir(afd) : NULL;
+		if (!a && afd >= 0)
+			close(afd);
+		for (struct dirent *f; a && (f = readdir(a));)
+			if (oci_str_has_prefix(f->d_name, ".partial-") ||
+			    oci_str_has_prefix(f->d_name, ".tmp-"))
+				remove_dead_temp(afd, f->d_name);
+	}
+	flock(l->usefd, LOCK_SH);
+	flock(l->holdfd, LOCK_SH);
+}
+
 /* A writer's hold on the layout it opened: a shared flock on its oci-layout file, which a
  * failed writer that made the layout's directory must turn exclusive before it removes that
  * directory again (oci_layout_discard). A flock held exclusively by someone else (anyone who
- * can read the file) delays the writer by at most a second: then it goes on without the hold
- * (which only such a holder's own removal would have needed). */
+ * can read the file) delays the writer by at most a second: then it goes on without that hold;
+ * HOLD_FILE's (hold_take) still keeps a failed writer of our uid from removing the layout. */
 static int layout_hold(oci_layout *l, int dirfd, bool *again, oci_error *err)
 {
 	struct stat st;
@@ -45,6 +153,8 @@ static int layout_hold(oci_layout *l, int dirfd, bool *again, oci_error *err)
 			break;
 		usleep(5000);
 	}
+	if (hold_take(l, dirfd, err) < 0)
+		return -1;
 	if (fstat(l->usefd, &st) == 0 && st.st_nlink == 0) {
 		*again = true;
 		return oci_err(err, OCI_E_IO, "'oci-layout' was removed while it was opened");
@@ -115,6 +225,8 @@ static int layout_open_once(const char *path, bool create, oci_layout *l, int *d
 			return oci_err_errno(err, errno, "cannot create '%s/blobs'", path);
 	}
 	l->made_files = made_files == 3;
+	if (create)
+		sweep_dead_temps(l, fd);
 	if (layout_removed(fd))
 		return oci_err(err, OCI_E_IO, "layout '%s' was removed while it was opened", path);
 	struct stat st;
@@ -136,7 +248,7 @@ int oci_layout_open(const char *path, bool create, oci_layout *l, oci_error *err
 {
 	for (int tries = 0;; tries++) {
 		memset(l, 0, sizeof(*l));
-		l->dirfd = l->usefd = -1;
+		l->dirfd = l->usefd = l->holdfd = -1;
 		int fd = -1;
 		bool removed = false;
 		int r = layout_open_once(path, create, l, &fd, &removed, err);
@@ -204,6 +316,8 @@ static int remove_pull_files(oci_layout *l)
 	if (blobs)
 		unlinkat(l->dirfd, "blobs", AT_REMOVEDIR);
 	unlinkat(l->dirfd, "index.json", 0);
+	if (l->holdfd >= 0)
+		unlinkat(l->dirfd, HOLD_FILE, 0);
 	unlinkat(l->dirfd, "oci-layout", 0);
 	return 0;
 }
@@ -213,7 +327,7 @@ void oci_layout_discard(oci_layout *l)
 	if ((!l->made && !l->made_files) || l->usefd < 0 || l->dirfd < 0)
 		return;
 	/* another writer holds the layout too: it is theirs as well now */
-	if (flock(l->usefd, LOCK_EX | LOCK_NB) < 0) {
+	if (!hold_alone(l)) {
 		log_debug("layout '%s': in use by another process: kept", l->path);
 		return;
 	}
@@ -253,6 +367,17 @@ void oci_layout_discard(oci_layout *l)
 
 void oci_layout_release(oci_layout *l)
 {
+	/* the last writer out removes the writers' hold file (see hold_take for one taking it
+	 * meanwhile) */
+	struct stat st, now;
+	if (l->holdfd >= 0 && l->dirfd >= 0 && flock(l->holdfd, LOCK_EX | LOCK_NB) == 0 &&
+	    fstat(l->holdfd, &st) == 0 &&
+	    fstatat(l->dirfd, HOLD_FILE, &now, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    now.st_dev == st.st_dev && now.st_ino == st.st_ino)
+		unlinkat(l->dirfd, HOLD_FILE, 0);
+	if (l->holdfd >= 0)
+		close(l->holdfd);
+	l->holdfd = -1;
 	if (l->dirfd >= 0)
 		close(l->dirfd);
 	if (l->usefd >= 0)

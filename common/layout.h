@@ -19,6 +19,7 @@ typedef struct oci_layout {
 	int dirfd;
 	char *path;
 	int usefd;	/* a writer's: its oci-layout, flock'ed shared while open */
+	int holdfd;	/* a writer's: the layout's .writers.lock (0600), flock'ed shared */
 	char *made;	/* the first directory of path the open made, or NULL */
 	dev_t made_dev; /* the layout's directory, when made */
 	ino_t made_ino;

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -553,6 +554,13 @@ volatile sig_atomic_t oci_interrupted;
 
 static void on_interrupt(int sig)
 {
+	if (oci_interrupted) {
+		/* the second: its default action (blocked while we handle it, it is delivered
+		 * when the handler returns) */
+		signal(sig, SIG_DFL);
+		raise(sig);
+		return;
+	}
 	oci_interrupted = sig;
 }
 

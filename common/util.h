@@ -152,8 +152,11 @@ void oci_staged_file_undo(oci_staged_file *f);
 /* SIGINT, SIGTERM and SIGHUP while a tool writes files (oci-unpack's rootfs, oci-fetch's
  * layout): the handler only records the signal (no SA_RESTART: a blocking read or write
  * returns EINTR), and the long loops poll it, so that an interrupted run unwinds through its
- * ordinary error path and removes what it made. oci_check_interrupted: 0, or -1 with
- * "interrupted by signal N". */
+ * ordinary error path and removes what it made. A second one ends the process at once, by
+ * that signal (runc's and skopeo's convention: a second Ctrl-C is for a cleanup that hangs);
+ * what it leaves, the next run into the same place removes (oci-unpack's staging directory,
+ * a layout's temporary blobs). oci_check_interrupted: 0, or -1 with "interrupted by signal
+ * N". */
 extern volatile sig_atomic_t oci_interrupted;
 void oci_interrupt_install(void);
 int oci_check_interrupted(oci_error *err);

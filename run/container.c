@@ -365,28 +365,28 @@ int oci_container_kill(const oci_runtime *rt, const char *id, int sig, bool all,
 	if (dirfd < 0)
 		return -1;
 	int ret = 0;
-	if (oci_state_status(dirfd, &st) == OCI_STATUS_STOPPED) {
+	bool stopped = oci_state_status(dirfd, &st) == OCI_STATUS_STOPPED;
+	/* Without a pid namespace of its own, the init's death takes nobody with it: runc 1.2's
+	 * KILL reaches every process of the cgroup, of a stopped container too (a service
+	 * whose main process died and left its children). The cgroup is all that is signalled
+	 * then, each process through a pidfd and only while it is still listed there: never
+	 * the init's pid, which may be another process's by now. */
+	bool whole = all || (sig == SIGKILL && !st.own_pidns && st.cgroups);
+	size_t n = 0;
+	if (whole && st.cgroups && oci_container_signal_cgroup(st.cgroups, sig, &n, err) < 0) {
+		ret = -1;
+	} else if (stopped && !(all || n > 0)) {
 		/* "container not running" is the text of runc's error, which containerd's shim
 		 * matches to treat a kill of a stopped task as done (ctr task rm -f) rather than as
-		 * a failure. */
+		 * a failure. kill --all of a stopped container succeeds (runc). */
 		ret = oci_err(err, OCI_E_STATE,
 			      "cannot signal '%s': container not running (it has stopped)", id);
-	} else if (all) {
-		size_t n = 0;
-		if (st.cgroups && oci_container_signal_cgroup(st.cgroups, sig, &n, err) < 0) {
-			ret = -1;
-		} else {
-			/* No cgroup (rootless): the container's pid namespace holds its processes.
-			 */
-			if (n == 0 && st.own_pidns)
-				oci_container_signal_pidns("/proc", st.pid, st.pid_start,
-							   st.pid_ino, sig);
-			if (n == 0 && oci_proc_signal(st.pid, st.pid_start, st.pid_ino, sig) < 0)
-				ret = oci_err_errno(err, errno, "cannot send signal %d to '%s'",
-						    sig, id);
-		}
-	} else if (oci_proc_signal(st.pid, st.pid_start, st.pid_ino, sig) < 0) {
-		ret = oci_err_errno(err, errno, "cannot send signal %d to '%s'", sig, id);
+	} else if (!stopped && n == 0) {
+		/* No cgroup (rootless): the container's pid namespace holds its processes. */
+		if (whole && st.own_pidns)
+			oci_container_signal_pidns("/proc", st.pid, st.pid_start, st.pid_ino, sig);
+		if (oci_proc_signal(st.pid, st.pid_start, st.pid_ino, sig) < 0)
+			ret = oci_err_errno(err, errno, "cannot send signal %d to '%s'", sig, id);
 	}
 	/* A frozen task cannot act on SIGKILL (on cgroup v1 it stays in D state forever, and
 	 * podman and containerd then wait for an exit that never comes): thaw a paused

@@ -551,6 +551,11 @@ static int load_container(const oci_runtime *rt, exec_ctx *x, oci_error *err)
 		return -1;
 	if (oci_lsm_check(&x->process, NULL, err) < 0)
 		return oci_err_prefix(err, "container '%s'", o->id);
+	if (o->process_file && o->tty && !x->process.terminal)
+		return oci_err(err, OCI_E_INVALID,
+			       "exec: --tty with a --process whose terminal is false: set "
+			       "\"terminal\": true in '%s'",
+			       o->process_file);
 	if (x->process.terminal && o->detach && !o->console_socket)
 		return oci_err(
 		    err, OCI_E_INVALID,

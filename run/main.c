@@ -24,6 +24,7 @@ enum {
 	OPT_SYSTEMD_CGROUP,
 	OPT_CRIU,
 	OPT_ROOTLESS,
+	OPT_CGROUP_MANAGER,
 	OPT_HELP,
 	OPT_VERSION
 };
@@ -42,6 +43,9 @@ static const oci_cli_option global_opts[] = {
      "true|false|auto: unprivileged towards the host (auto: not uid 0, or uid 0 only in a user "
      "namespace, as under rootless podman)",
      OPT_ROOTLESS},
+    {"cgroup-manager", 0, OCI_ARG_REQUIRED, "MANAGER",
+     "crun's: systemd (as --systemd-cgroup) or cgroupfs (the default); disabled is refused",
+     OPT_CGROUP_MANAGER},
     {"help", 'h', OCI_ARG_NONE, NULL, "show this help", OPT_HELP},
     {"version", 'v', OCI_ARG_NONE, NULL, "print the version", OPT_VERSION},
 };
@@ -100,7 +104,8 @@ static const struct run_command {
       "oci-run help create"},
      NULL,
      false},
-    {{"kill", "send a signal to the container's init",
+    {{"kill",
+      "send a signal to the container's init (KILL: to all its processes without a pid namespace)",
       "# ask the container to stop (SIGTERM), then force it\n"
       "oci-run kill web1 TERM\n"
       "oci-run kill --all web1 KILL"},
@@ -214,6 +219,17 @@ int main(int argc, char **argv)
 			if (oci_rootless_set(cli.optarg, &err) < 0)
 				goto fail;
 			break;
+		case OPT_CGROUP_MANAGER:
+			if (!strcmp(cli.optarg, "systemd") || !strcmp(cli.optarg, "cgroupfs")) {
+				rt.systemd_cgroup = !strcmp(cli.optarg, "systemd");
+				break;
+			}
+			oci_err(&err, OCI_E_INVALID,
+				"--cgroup-manager '%s': oci-run takes systemd or cgroupfs (a "
+				"container always gets cgroups of its own; 'disabled' is not "
+				"supported)",
+				cli.optarg);
+			goto fail;
 		case OPT_HELP:
 			usage(stdout);
 			return 0;

@@ -25,6 +25,7 @@ enum {
 	OPT_IMAGE_PATH,
 	OPT_LAZY_PAGES,
 	OPT_LEAVE_RUNNING,
+	OPT_LINK_REMAP,
 	OPT_LSM_MOUNT_CONTEXT,
 	OPT_LSM_PROFILE,
 	OPT_MANAGE_CGROUPS,
@@ -37,6 +38,7 @@ enum {
 	OPT_SHELL_JOB,
 	OPT_STATUS_FD,
 	OPT_TCP_ESTABLISHED,
+	OPT_TCP_SKIP_IN_FLIGHT,
 	OPT_WORK_PATH,
 };
 
@@ -60,6 +62,7 @@ static const oci_cli_option cr_options[] = {
      OPT_IMAGE_PATH},
     {"lazy-pages", 0, OCI_ARG_NONE, NULL, B "refused: not supported", OPT_LAZY_PAGES},
     {"leave-running", 0, OCI_ARG_NONE, NULL, C "leave the container running", OPT_LEAVE_RUNNING},
+    {"link-remap", 0, OCI_ARG_NONE, NULL, C "refused: not passed to CRIU", OPT_LINK_REMAP},
     {"lsm-mount-context", 0, OCI_ARG_REQUIRED, "CTX", R "refused: not supported",
      OPT_LSM_MOUNT_CONTEXT},
     {"lsm-profile", 0, OCI_ARG_REQUIRED, "PROFILE", R "refused: not supported", OPT_LSM_PROFILE},
@@ -80,6 +83,8 @@ static const oci_cli_option cr_options[] = {
     {"status-fd", 0, OCI_ARG_REQUIRED, "FD", C "refused: not supported (lazy pages)",
      OPT_STATUS_FD},
     {"tcp-established", 0, OCI_ARG_NONE, NULL, B "allow open tcp connections", OPT_TCP_ESTABLISHED},
+    {"tcp-skip-in-flight", 0, OCI_ARG_NONE, NULL, C "refused: not passed to CRIU",
+     OPT_TCP_SKIP_IN_FLIGHT},
     {"work-path", 0, OCI_ARG_REQUIRED, "DIR", B "CRIU's logs and work files (default: images)",
      OPT_WORK_PATH},
 };
@@ -189,6 +194,13 @@ static int cr_main(const oci_runtime *rt, int argc, char **argv, bool restore, o
 					       cmd, cli.optarg);
 			o->empty_ns |= CLONE_NEWNET;
 			break;
+		case OPT_LINK_REMAP:
+		case OPT_TCP_SKIP_IN_FLIGHT:
+			return refuse(
+			    cmd, name_of(opt),
+			    "not passed to CRIU; checkpoint without it (CRIU then fails on "
+			    "what it would have handled)",
+			    err);
 		case OPT_NO_PIVOT:
 			return refuse(cmd, name_of(opt),
 				      "CRIU restores the container's root as it was dumped", err);

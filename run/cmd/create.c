@@ -20,7 +20,8 @@ enum {
 	OPT_NOKEYRING,
 	OPT_PRESERVE,
 	OPT_NOSUBREAPER,
-	OPT_KEEP
+	OPT_KEEP,
+	OPT_PIDFD
 };
 
 static const oci_cli_option create_opts[] = {
@@ -32,6 +33,7 @@ static const oci_cli_option create_opts[] = {
     {"no-new-keyring", 0, OCI_ARG_NONE, NULL, "do not create a new session keyring", OPT_NOKEYRING},
     {"no-pivot", 0, OCI_ARG_NONE, NULL, "use MS_MOVE + chroot instead of pivot_root", OPT_NOPIVOT},
     {"pid-file", 0, OCI_ARG_REQUIRED, "FILE", "write the container's pid to FILE", OPT_PIDFILE},
+    {"pidfd-socket", 0, OCI_ARG_REQUIRED, "PATH", "runc 1.2's: refused, use --pid-file", OPT_PIDFD},
     {"preserve-fds", 0, OCI_ARG_REQUIRED, "N", "pass N extra fds (3..3+N-1) to the container",
      OPT_PRESERVE},
     /* last: run's only, create parses and lists the table without them */
@@ -77,6 +79,8 @@ static int create_or_run(const oci_runtime *rt, int argc, char **argv, bool run,
 		case OPT_NOKEYRING:
 			o.no_new_keyring = true;
 			break;
+		case OPT_PIDFD:
+			return oci_cmd_refuse_pidfd_socket(run ? "run" : "create", err);
 		case OPT_PRESERVE:
 			if (oci_cmd_parse_preserve_fds(cli.optarg, &o.preserve_fds, err) < 0)
 				return -1;
@@ -95,6 +99,15 @@ static int create_or_run(const oci_runtime *rt, int argc, char **argv, bool run,
 		return oci_err(err, OCI_E_INVALID, "%s: expected exactly one container id",
 			       run ? "run" : "create");
 	o.id = argv[cli.index];
+	/* runc proxies sd_notify(3) from the container to systemd; oci-run does not, and a
+	 * Type=notify unit would wait for a READY=1 that never comes */
+	const char *notify = getenv("NOTIFY_SOCKET");
+	if (notify && *notify)
+		return oci_err(
+		    err, OCI_E_UNSUPPORTED,
+		    "%s: NOTIFY_SOCKET is set (systemd Type=notify): oci-run does not "
+		    "relay sd_notify; use Type=forking with run -d --pid-file, or unset it",
+		    run ? "run" : "create");
 	/* runc's socket activation: the caller's LISTEN_FDS go first, then --preserve-fds */
 	if (oci_cmd_listen_fds(&o.listen_fds, err) < 0)
 		return -1;

@@ -26,6 +26,7 @@ enum {
 	OPT_APPARMOR,
 	OPT_CGROUP,
 	OPT_IGNORE_PAUSED,
+	OPT_PIDFD,
 	OPT_HELP
 };
 
@@ -50,10 +51,12 @@ static const oci_cli_option exec_options[] = {
     {"ignore-paused", 0, OCI_ARG_NONE, NULL, "exec even in a paused container", OPT_IGNORE_PAUSED},
     {"no-new-privs", 0, OCI_ARG_NONE, NULL, "set no_new_privs for the process", OPT_NNP},
     {"pid-file", 0, OCI_ARG_REQUIRED, "FILE", "write the process's pid to FILE", OPT_PIDFILE},
+    {"pidfd-socket", 0, OCI_ARG_REQUIRED, "PATH", "runc 1.2's: refused, use --pid-file", OPT_PIDFD},
     {"preserve-fds", 0, OCI_ARG_REQUIRED, "N", "pass N extra fds (3..3+N-1) to the process",
      OPT_PRESERVE},
     {"process", 'p', OCI_ARG_REQUIRED, "FILE",
-     "the process as runtime-spec JSON (other process options ignored)", OPT_PROCESS},
+     "the process as runtime-spec JSON (not with a command or the options that set one)",
+     OPT_PROCESS},
     {"process-label", 0, OCI_ARG_REQUIRED, "LABEL",
      "SELinux label of the process (process.selinuxLabel; also over --process)", OPT_LABEL},
     {"tty", 't', OCI_ARG_NONE, NULL, "allocate a pseudo-terminal", OPT_TTY},
@@ -139,6 +142,10 @@ int oci_cmd_exec(const oci_runtime *rt, int argc, char **argv, oci_error *err)
 			    err, OCI_E_UNSUPPORTED,
 			    "exec --cgroup: not supported by oci-run (the process joins the "
 			    "container's own cgroup); leave the option out");
+		case OPT_PIDFD:
+			if (oci_cmd_refuse_pidfd_socket("exec", err) < 0)
+				return OCI_CMD_FAIL_255;
+			break;
 		case OPT_PRESERVE:
 			if (oci_cmd_parse_preserve_fds(cli.optarg, &o.preserve_fds, err) < 0)
 				return -1;
@@ -158,6 +165,23 @@ int oci_cmd_exec(const oci_runtime *rt, int argc, char **argv, oci_error *err)
 	o.id = argv[cli.index];
 	o.args = argv + cli.index + 1;
 	o.nargs = argc - cli.index - 1;
+	/* runc takes the whole process from --process and drops these in silence: refused
+	 * here, each said by name (--apparmor and --process-label do apply over it) */
+	const char *over = !o.process_file  ? NULL
+			   : o.nargs > 0    ? "a command after the id"
+			   : o.cwd	    ? "--cwd"
+			   : o.n_env	    ? "--env"
+			   : o.user	    ? "--user"
+			   : o.n_gids	    ? "--additional-gids"
+			   : o.n_caps	    ? "--cap"
+			   : o.no_new_privs ? "--no-new-privs"
+					    : NULL;
+	if (over)
+		return oci_err(
+		    err, OCI_E_INVALID,
+		    "exec: %s does not apply with --process (the process comes whole from "
+		    "'%s'): put it in that JSON",
+		    over, o.process_file);
 	if (!o.process_file && o.nargs == 0)
 		return oci_err(err, OCI_E_INVALID,
 			       "exec: expected a command after the container id (or --process)");

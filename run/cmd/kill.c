@@ -1,5 +1,6 @@
 /* oci-run kill [--all] ID [SIGNAL]: a signal (SIGTERM by default) to the container's init,
- * or with --all to every process of the container; signal 0 only checks that it is alive. */
+ * or with --all to every process of the container (KILL too, without a pid namespace of its
+ * own: runc 1.2's rule, run/container.c); signal 0 only checks that it is alive. */
 #include "run/cmd/cmd.h"
 
 #include <stdio.h>

@@ -31,7 +31,15 @@ enum {
 	OPT_MEMORY,
 	OPT_MEM_RES,
 	OPT_MEM_SWAP,
-	OPT_PIDS
+	OPT_KMEM,
+	OPT_KMEM_TCP,
+	OPT_PIDS,
+	/* runc's, refused: no driver writes them */
+	OPT_CPU_BURST,
+	OPT_CPU_IDLE,
+	OPT_L3,
+	OPT_MEMBW,
+	OPT_LAST
 };
 
 static const oci_cli_option update_opts[] = {
@@ -49,7 +57,19 @@ static const oci_cli_option update_opts[] = {
     {"memory-reservation", 0, OCI_ARG_REQUIRED, "SIZE", "memory soft limit", OPT_MEM_RES},
     {"memory-swap", 0, OCI_ARG_REQUIRED, "SIZE", "memory plus swap limit (-1: unlimited swap)",
      OPT_MEM_SWAP},
+    {"kernel-memory", 0, OCI_ARG_REQUIRED, "SIZE",
+     "v1 kernel memory limit, where the kernel still enforces one", OPT_KMEM},
+    {"kernel-memory-tcp", 0, OCI_ARG_REQUIRED, "SIZE", "v1 kernel TCP buffer memory limit",
+     OPT_KMEM_TCP},
     {"pids-limit", 0, OCI_ARG_REQUIRED, "N", "maximum number of processes (-1: none)", OPT_PIDS},
+    {"cpu-burst", 0, OCI_ARG_REQUIRED, "US", "refused: no cgroup driver here writes cpu.burst",
+     OPT_CPU_BURST},
+    {"cpu-idle", 0, OCI_ARG_REQUIRED, "0|1", "refused: no cgroup driver here writes cpu.idle",
+     OPT_CPU_IDLE},
+    {"l3-cache-schema", 0, OCI_ARG_REQUIRED, "SCHEMA", "refused: no Intel RDT (resctrl) support",
+     OPT_L3},
+    {"mem-bw-schema", 0, OCI_ARG_REQUIRED, "SCHEMA", "refused: no Intel RDT (resctrl) support",
+     OPT_MEMBW},
     {"help", 'h', OCI_ARG_NONE, NULL, "show this help", OPT_HELP},
 };
 
@@ -74,10 +94,14 @@ static oci_res_int *int_field(oci_resources *r, int id, bool **requested)
 	case OPT_MEMORY:
 	case OPT_MEM_RES:
 	case OPT_MEM_SWAP:
+	case OPT_KMEM:
+	case OPT_KMEM_TCP:
 		*requested = &r->memory.requested;
-		return id == OPT_MEMORY	   ? &r->memory.limit
-		       : id == OPT_MEM_RES ? &r->memory.reservation
-					   : &r->memory.swap;
+		return id == OPT_MEMORY	    ? &r->memory.limit
+		       : id == OPT_MEM_RES  ? &r->memory.reservation
+		       : id == OPT_MEM_SWAP ? &r->memory.swap
+		       : id == OPT_KMEM	    ? &r->memory.kernel
+					    : &r->memory.kernel_tcp;
 	default:
 		*requested = &r->pids.requested;
 		return &r->pids.limit;
@@ -91,7 +115,7 @@ static const struct {
 } int_opts[] = {
     {OPT_BLKIO, false},	    {OPT_CPU_PERIOD, false}, {OPT_CPU_QUOTA, false}, {OPT_CPU_SHARE, false},
     {OPT_RT_PERIOD, false}, {OPT_RT_RUNTIME, false}, {OPT_MEMORY, true},     {OPT_MEM_RES, true},
-    {OPT_MEM_SWAP, true},   {OPT_PIDS, false},
+    {OPT_MEM_SWAP, true},   {OPT_KMEM, true},	     {OPT_KMEM_TCP, true},   {OPT_PIDS, false},
 };
 
 static const char *opt_name(int id)
@@ -193,7 +217,7 @@ int oci_cmd_update(const oci_runtime *rt, int argc, char **argv, oci_error *err)
 	oci_cli cli;
 	int opt;
 	const char *files = NULL;
-	const char *vals[OPT_PIDS + 1] = {0};
+	const char *vals[OPT_LAST] = {0};
 	oci_cli_init(&cli, update_opts, ARRAY_SIZE(update_opts), argc, argv, 1, false);
 	while ((opt = oci_cli_next(&cli, err)) > 0) {
 		if (opt == OPT_HELP) {
@@ -201,6 +225,15 @@ int oci_cmd_update(const oci_runtime *rt, int argc, char **argv, oci_error *err)
 				     "Change the resource limits of a container.", update_opts,
 				     ARRAY_SIZE(update_opts));
 			return 0;
+		}
+		if (opt >= OPT_CPU_BURST) {
+			const char *o = opt_name(opt);
+			return oci_err(
+			    err, OCI_E_UNSUPPORTED, "update: --%s is not supported by oci-run (%s)",
+			    o,
+			    opt == OPT_CPU_BURST  ? "no cgroup driver here writes cpu.burst"
+			    : opt == OPT_CPU_IDLE ? "no cgroup driver here writes cpu.idle"
+						  : "no Intel RDT (resctrl) support");
 		}
 		if (opt == OPT_RES)
 			files = cli.optarg;

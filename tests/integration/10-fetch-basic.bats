@@ -146,7 +146,7 @@ setup() {
 		[ "$(jq -r --arg t "t$i" '.manifests[] | select(.annotations["org.opencontainers.image.ref.name"] == $t) | .digest' "$T/lay/index.json")" = "$ONE_DIGEST" ]
 	done
 	check_layout "$T/lay"
-	[ -z "$(find "$T/lay" -name '.tmp-*')" ]
+	[ -z "$(find "$T/lay" -name '.tmp-*' -o -name '.partial-*')" ]
 	[ ! -e "$T/lay/.index.json.lock" ]
 }
 
@@ -228,6 +228,20 @@ setup() {
 	check_layout "$L/lay"
 	# the writers' lock file is there only while one holds it
 	[ "$(ls -A "$L/lay")" = "$(printf 'blobs\nindex.json\noci-layout')" ]
+}
+
+@test "layout: a pull killed outright leaves temporary blobs the next pull into the layout removes" {
+	require_cmd strace
+	# SIGKILL at the first blob's rename (renameat; the layout's own files go in place with
+	# renameat2): its downloads stay in blobs/sha256/.partial-*
+	run strace -f -qq -o /dev/null -e trace=renameat -e inject=renameat:signal=KILL \
+		"$OCI_FETCH" -q --no-cache -o "$T/lay" "$REGISTRY/test/multi:v1"
+	assert_failure
+	[ -n "$(find "$T/lay/blobs" -name '.tmp-*' -o -name '.partial-*')" ]
+	run -0 "$OCI_FETCH" -q --no-cache -o "$T/lay" "$REGISTRY/test/multi:v1"
+	check_layout "$T/lay"
+	[ -z "$(find "$T/lay" -name '.tmp-*' -o -name '.partial-*')" ]
+	[ "$(ls -A "$T/lay")" = "$(printf 'blobs\nindex.json\noci-layout')" ]
 }
 
 @test "--no-cache into a layout downloads straight into it and leaves no temporary files" {

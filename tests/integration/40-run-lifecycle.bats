@@ -573,9 +573,10 @@ pidfs_ino() {
 	run rt kill "$CID" KILL
 	assert_failure
 	assert_output_contains "container not running"
+	# kill --all of a stopped container succeeds (runc): it reaches the cgroup only
 	run rt kill --all "$CID" KILL
-	assert_failure
-	assert_output_contains "container not running"
+	assert_success
+	proc_alive "$impostor"
 	run rt exec "$CID" true
 	assert_failure
 	run rt pause "$CID"
@@ -590,13 +591,10 @@ pidfs_ino() {
 	[ "$recorded" = "$init_ino" ]
 }
 
-@test "init exited and its pid reused, the container's other processes alive (no pid namespace): no signal path reaches the pid's new process; delete --force kills the others" {
-	# The pid (and, within a clock tick, the start time) of an init that exited can be taken
-	# by a host process; the state then names that process with the dead init's pidfd inode
-	# (pid_ino). kill, kill --all, pause, exec and delete --force must leave it alone, and
-	# delete --force must still empty the cgroup of the processes the init left behind.
-	is_oci_run || skip "pid_ino is oci-run's"
-	[ "$(pidfs_ino $$)" != "$(pidfs_ino $PPID)" ] || skip "no pidfs (Linux before 6.9)"
+# orphan_and_impostor: run -d a container without a pid namespace whose init leaves a child
+# ($left), kill the init ($pid), and have its state name a host process ($impostor) under the
+# dead init's pidfd inode, as a reused pid would: the container is then stopped.
+orphan_and_impostor() {
 	edit_config '.linux.namespaces |= map(select(.type != "pid"))'
 	set_args sh -c 'sleep 100 & echo $! >/tmp/left; exec sleep 100'
 	edit_config '.mounts += [{"destination": "/tmp", "type": "bind", "source": "'"$BATS_TEST_TMPDIR"'", "options": ["bind"]}]'
@@ -606,7 +604,6 @@ pidfs_ino() {
 	left=$(cat "$BATS_TEST_TMPDIR/left")
 	kill -KILL "$pid"
 	wait_gone "$pid"
-	proc_alive "$left"
 	sleep 100 &
 	impostor=$!
 	start=$(awk '{print $22}' "/proc/$impostor/stat")
@@ -614,14 +611,21 @@ pidfs_ino() {
 		"$ROOT/$CID/state.json" >"$BATS_TEST_TMPDIR/st"
 	cp "$BATS_TEST_TMPDIR/st" "$ROOT/$CID/state.json"
 	[ "$(rt_state_field "$CID" status)" = stopped ]
-	for sig in KILL TERM; do
-		run rt kill "$CID" $sig
-		assert_failure
-		assert_output_contains "container not running"
-		run rt kill --all "$CID" $sig
-		assert_failure
-		assert_output_contains "container not running"
-	done
+}
+
+@test "init exited and its pid reused, the container's other processes alive (no pid namespace): no signal path reaches the pid's new process; delete --force kills the others" {
+	# The pid (and, within a clock tick, the start time) of an init that exited can be taken
+	# by a host process; the state then names that process with the dead init's pidfd inode
+	# (pid_ino). kill, kill --all, pause, exec and delete --force must leave it alone, and
+	# delete --force must still empty the cgroup of the processes the init left behind.
+	is_oci_run || skip "pid_ino is oci-run's"
+	[ "$(pidfs_ino $$)" != "$(pidfs_ino $PPID)" ] || skip "no pidfs (Linux before 6.9)"
+	orphan_and_impostor
+	proc_alive "$left"
+	# (KILL and kill --all reach the cgroup's processes: the next test)
+	run rt kill "$CID" TERM
+	assert_failure
+	assert_output_contains "container not running"
 	run rt pause "$CID"
 	assert_failure
 	run rt exec "$CID" true
@@ -633,4 +637,82 @@ pidfs_ino() {
 	proc_alive "$impostor"
 	wait_gone "$left"
 	kill "$impostor"
+}
+
+@test "kill KILL of a container without a pid namespace whose init exited kills what is left in its cgroup, never the init's pid; kill --all of a stopped container succeeds (runc 1.2)" {
+	# The init of a container in the host's pid namespace takes nobody with it when it dies:
+	# runc 1.2 answers KILL with every process of the cgroup, stopped or not, and a kill
+	# --all of a stopped container with success; oci-run said "container not running" and
+	# left them. The state names a host process under the dead init's pid (reuse): only
+	# the cgroup's processes may be signalled.
+	is_oci_run || skip "runc 1.1 and crun 1.8 answer 'container not running' (runc 1.2 kills the cgroup)"
+	orphan_and_impostor
+	# another signal goes to the init alone, as runc's: it is gone
+	run rt kill "$CID" TERM
+	assert_failure
+	assert_one_line_error oci-run
+	assert_output_contains "container not running"
+	proc_alive "$left"
+	run rt kill "$CID" KILL
+	assert_success
+	wait_gone "$left"
+	proc_alive "$impostor"
+	run rt kill --all "$CID" KILL
+	assert_success
+	# nothing left in the cgroup: KILL alone has no one to reach
+	run rt kill "$CID" KILL
+	assert_failure
+	assert_output_contains "container not running"
+	proc_alive "$impostor"
+	run rt delete "$CID"
+	assert_success
+	proc_alive "$impostor"
+	kill "$impostor"
+	# a container with a pid namespace of its own: its init's death killed the rest
+	setup_bundle
+	set_args sleep 100
+	rt run -d --bundle "$B" "$CID" </dev/null >/dev/null 2>&1
+	rt kill "$CID" KILL
+	wait_status "$CID" stopped
+	run rt kill "$CID" KILL
+	assert_failure
+	assert_output_contains "container not running"
+	run rt kill --all "$CID" TERM
+	assert_success
+	rt delete "$CID"
+	# running, in the host's pid namespace: KILL without --all reaches the init's child too
+	edit_config '.linux.namespaces |= map(select(.type != "pid"))'
+	set_args sh -c 'sleep 100 & wait'
+	rt run -d --bundle "$B" "$CID" </dev/null >/dev/null 2>&1
+	pid=$(rt_state_field "$CID" pid)
+	kid=$(wait_children "$pid" 1)
+	run rt kill "$CID" KILL
+	assert_success
+	wait_gone "$kid"
+	wait_status "$CID" stopped
+}
+
+@test "runc 1.2's --pidfd-socket, --tcp-skip-in-flight and --link-remap are refused by name with what to do, nothing made" {
+	# they were "unknown option": no reason, no way out
+	is_oci_run || skip_peer "runc 1.2 has them"
+	set_args sleep 100
+	for c in create run; do
+		run rt $c --pidfd-socket "$BATS_TEST_TMPDIR/s" --bundle "$B" "$CID"
+		assert_failure
+		assert_one_line_error oci-run
+		assert_output_contains "$c: --pidfd-socket is not supported by oci-run (no pidfd is sent); use --pid-file"
+		[ ! -e "$ROOT/$CID" ]
+	done
+	rt run -d --bundle "$B" "$CID" </dev/null >/dev/null 2>&1
+	run rt exec --pidfd-socket "$BATS_TEST_TMPDIR/s" "$CID" touch /tmp/ran
+	[ "$status" = 255 ]
+	assert_one_line_error oci-run
+	assert_output_contains "exec: --pidfd-socket is not supported by oci-run"
+	for o in tcp-skip-in-flight link-remap; do
+		run rt checkpoint --$o "$CID"
+		assert_failure
+		assert_one_line_error oci-run
+		assert_output_contains "checkpoint: --$o is not supported by oci-run (not passed to CRIU"
+	done
+	[ "$(rt_state_field "$CID" status)" = running ]
 }

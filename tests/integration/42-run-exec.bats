@@ -132,6 +132,33 @@ exec_at_terminal() {
 	[[ "${lines[2]}" =~ CapBnd:[[:space:]]+0+20$ ]]
 }
 
+@test "exec --process with an option that sets the process is refused by name (runc drops it in silence)" {
+	# oci-run, as runc, ran the JSON's process and dropped --env, --cwd, --user, ... and a
+	# command given with --process: the caller got another process than it asked for.
+	is_oci_run || skip_peer "runc ignores them"
+	start_container
+	process_json sh -c 'echo ran >/marker' >"$BATS_TEST_TMPDIR/p.json"
+	for o in "--env A=1" "--cwd /tmp" "--user 1000" "--additional-gids 5" "--cap CAP_CHOWN" "--no-new-privs" "--tty"; do
+		# shellcheck disable=SC2086
+		run rt exec --process "$BATS_TEST_TMPDIR/p.json" $o "$CID"
+		assert_failure
+		assert_one_line_error oci-run
+		if [ "$o" = --tty ]; then
+			assert_output_contains "--tty with a --process whose terminal is false"
+		else
+			assert_output_contains "exec: ${o% *} does not apply with --process"
+		fi
+	done
+	run rt exec --process "$BATS_TEST_TMPDIR/p.json" "$CID" echo other
+	assert_failure
+	assert_output_contains "exec: a command after the id does not apply with --process"
+	[ "$(cat "$B/rootfs/marker")" = in-the-rootfs ]
+	# what the JSON does not say either way still applies over it
+	run rt exec --process "$BATS_TEST_TMPDIR/p.json" --detach --pid-file "$BATS_TEST_TMPDIR/pid" "$CID"
+	assert_success
+	[ -s "$BATS_TEST_TMPDIR/pid" ]
+}
+
 @test "exec's process is checked like config.json's: one line naming the JSON path, nothing runs" {
 	is_oci_run || skip_peer "oci-run's messages"
 	start_container

@@ -244,6 +244,25 @@ with_mknod() {
 	assert_output_contains "does not exist"
 }
 
+@test "update: runc's --cpu-burst, --cpu-idle, --l3-cache-schema and --mem-bw-schema are refused by name, never dropped; --kernel-memory-tcp is applied on v1" {
+	# oci-run answered runc's options it has no driver for with "unknown option" and no
+	# reason, and had no --kernel-memory-tcp at all (runc 1.1 and 1.2 take it).
+	is_oci_run || skip_peer "oci-run's messages"
+	set_args sleep 30
+	rt run -d --bundle "$B" "$CID" </dev/null >/dev/null 2>&1
+	for o in "cpu-burst 1000" "cpu-idle 1" "l3-cache-schema L3:0=ff" "mem-bw-schema MB:0=50"; do
+		run rt update --${o% *} "${o#* }" "$CID"
+		assert_failure
+		assert_one_line_error oci-run
+		assert_output_contains "update: --${o% *} is not supported by oci-run ("
+	done
+	[ -e /sys/fs/cgroup/memory/memory.kmem.tcp.limit_in_bytes ] || skip "no v1 kmem.tcp accounting"
+	mem=$(cgroup_dir "$(rt_state_field "$CID" pid)" memory)
+	run rt update --kernel-memory-tcp 16m "$CID"
+	assert_success
+	[ "$(cat "$mem/memory.kmem.tcp.limit_in_bytes")" = 16777216 ]
+}
+
 @test "memory swap and OOM killer, blkio weight, hugepage limits where the controllers exist" {
 	edit_config '.linux.resources.memory = {"limit": 104857600, "swap": 209715200, "disableOOMKiller": true}'
 	blkio=
@@ -413,6 +432,28 @@ EOF
 	is_oci_run && assert_output_contains "systemd is not running"
 	[ -z "$(rt list -q)" ]
 	[ -z "$(find /sys/fs/cgroup -maxdepth 3 -name "oci-$CID.scope")" ]
+}
+
+@test "crun's --cgroup-manager: systemd is --systemd-cgroup, cgroupfs the default, disabled refused by name" {
+	# oci-run answered crun's global option with "unknown option"
+	peer_is runc "has no --cgroup-manager (crun's option)"
+	edit_config ".linux.cgroupsPath = \"system.slice:oci:$CID\""
+	if [ ! -d /run/systemd/system ]; then
+		run rt --cgroup-manager systemd run --bundle "$B" "$CID" </dev/null
+		assert_failure
+		is_oci_run && assert_output_contains "systemd is not running"
+		[ -z "$(rt list -q)" ]
+	fi
+	edit_config ".linux.cgroupsPath = \"/oci-cm-$CID\" | .process.args = [\"sh\", \"-c\", \"cat /proc/self/cgroup\"]"
+	run rt --cgroup-manager=cgroupfs run --bundle "$B" "$CID" </dev/null
+	assert_success
+	assert_output_contains ":/oci-cm-$CID"
+	is_oci_run || return 0
+	run rt --cgroup-manager disabled run --bundle "$B" "$CID" </dev/null
+	assert_failure
+	assert_one_line_error oci-run
+	assert_output_contains "--cgroup-manager 'disabled': oci-run takes systemd or cgroupfs"
+	[ -z "$(rt list -q)" ]
 }
 
 @test "a container in a cgroup that already holds a process: a warning, as runc gives" {

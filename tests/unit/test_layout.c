@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -48,6 +49,61 @@ static void open_new(oci_layout *l)
 	oci_error err = OCI_ERROR_INIT;
 	ck_assert_msg(oci_layout_open(lpath, true, l, &err) == 0, "%s", err.msg);
 }
+
+/* Attack: anyone who can read oci-layout (0644) may hold it exclusively. A pull (b) that made
+ * the layout and went on without its shared hold there (the holder took the lock in the
+ * moment between b's write of the file and its flock), then a pull (a) that also had to go on
+ * without it: when the holder lets go and b fails, b's discard must still see a (through the
+ * writers' own 0600 hold file) and keep the layout, which b removed under a. */
+START_TEST(test_discard_sees_writers_past_a_foreign_lock)
+{
+	oci_layout a, b;
+	open_new(&b);
+	flock(b.usefd, LOCK_UN); /* the moment the holder got in first */
+	char p[400];
+	snprintf(p, sizeof(p), "%s/oci-layout", lpath);
+	int holder = open(p, O_RDONLY | O_CLOEXEC);
+	ck_assert_int_ge(holder, 0);
+	ck_assert_int_eq(flock(holder, LOCK_EX | LOCK_NB), 0);
+	open_new(&a); /* waits its second for oci-layout, goes on without */
+	close(holder);
+	oci_layout_discard(&b);
+	oci_layout_release(&b);
+	ck_assert_int_eq(faccessat(a.dirfd, "oci-layout", F_OK, 0), 0);
+	ck_assert_int_eq(faccessat(a.dirfd, "index.json", F_OK, 0), 0);
+	struct stat st;
+	ck_assert_int_eq(fstat(a.dirfd, &st), 0);
+	ck_assert_uint_gt(st.st_nlink, 0);
+	/* the hold file is 0600 and goes with the last writer */
+	ck_assert_int_eq(fstatat(a.dirfd, ".writers.lock", &st, 0), 0);
+	ck_assert_uint_eq(st.st_mode & 07777, 0600);
+	oci_layout_release(&a);
+	snprintf(p, sizeof(p), "%s/.writers.lock", lpath);
+	ck_assert_int_lt(faccessat(AT_FDCWD, p, F_OK, 0), 0);
+}
+END_TEST
+
+/* A writer killed outright left blobs/.tmp-*: the next writer, alone, removes them; one
+ * opened while another writer has the layout open leaves them (they may be its own). */
+START_TEST(test_dead_writer_temps_swept)
+{
+	oci_layout a, b;
+	open_new(&a);
+	int bfd = openat(a.dirfd, "blobs", O_RDONLY | O_DIRECTORY);
+	ck_assert_int_ge(bfd, 0);
+	int t = openat(bfd, ".tmp-999999-0", O_WRONLY | O_CREAT | O_EXCL, 0644);
+	ck_assert_int_ge(t, 0);
+	close(t);
+	open_new(&b); /* a is live: its temporaries stay */
+	ck_assert_int_eq(faccessat(bfd, ".tmp-999999-0", F_OK, 0), 0);
+	oci_layout_release(&b);
+	oci_layout_release(&a);
+	open_new(&b); /* alone */
+	ck_assert_int_lt(faccessat(bfd, ".tmp-999999-0", F_OK, 0), 0);
+	oci_layout_release(&b);
+	close(bfd);
+}
+END_TEST
 
 START_TEST(test_create_and_open)
 {
@@ -398,6 +454,8 @@ static Suite *layout_suite(void)
 	TCase *tc = tcase_create("core");
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_create_and_open);
+	tcase_add_test(tc, test_discard_sees_writers_past_a_foreign_lock);
+	tcase_add_test(tc, test_dead_writer_temps_swept);
 	tcase_add_test(tc, test_put_read_verify);
 	tcase_add_test(tc, test_writer_refuses_wrong_content);
 	tcase_add_test(tc, test_prepared_layout);
