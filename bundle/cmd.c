@@ -20,7 +20,7 @@
 static int open_bundle(const char *dir, oci_error *err)
 {
 	int fd = oci_open_dir_named(dir, O_PATH, err);
-	if (fd < 0 && err && err->code)
+	if (fd == -2)
 		return oci_err_prefix(err, "bundle");
 	if (fd < 0)
 		return oci_err_errno(err, errno, "cannot open bundle directory '%s'", dir);

@@ -176,8 +176,10 @@ static int layout_open_once(const char *path, bool create, oci_layout *l, int *d
 	if (create && oci_mkdir_p_made(path, 0755, &l->made, err) < 0)
 		return -1;
 	int fd = *dirfd = oci_open_dir_named(path, O_RDONLY, err);
-	if (fd < 0 && err && err->code)
+	if (fd == -2) {
+		*dirfd = -1;
 		return oci_err_prefix(err, "layout");
+	}
 	if (fd < 0)
 		return oci_err_errno(err, errno, "cannot open layout '%s'", path);
 	cleanup_free char *ver = NULL;

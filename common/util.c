@@ -268,7 +268,7 @@ int oci_open_dir_named(const char *path, int flags, oci_error *err)
 	}
 	if (foreign_link(&st, path, err) < 0) {
 		errno = ELOOP;
-		return -1;
+		return -2;
 	}
 	/* root's or ours: followed (a swap to another's after the check needs a directory
 	 * another user can write that holds a symlink of root's) */
@@ -283,7 +283,7 @@ int oci_open_named(const char *path, int flags, mode_t mode, oci_error *err)
 		return oci_err(err, OCI_E_INVALID, "'%s': not a file name", path);
 	snprintf(dir, sizeof(dir), "%.*s", slash == path ? 1 : (int)(leaf - path), path);
 	cleanup_close int dfd = oci_open_dir_named(slash ? dir : ".", O_PATH, err);
-	if (dfd < 0 && err && err->code)
+	if (dfd == -2)
 		return -1;
 	if (dfd < 0)
 		return oci_err_errno(err, errno, "cannot open the directory of '%s'", path);
@@ -410,14 +410,31 @@ void oci_remove_dead_temps(int dirfd, const char *name)
 static int write_replace(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
 			 bool sync, oci_error *err)
 {
-	char tmp[4096];
+	char tmp[4096], dir[PATH_MAX];
 	ino_t ino;
+	const char *slash = strrchr(name, '/'), *path = name;
+	cleanup_close int pfd = -1;
+	if (dirfd == AT_FDCWD && slash && slash[1]) {
+		/* a path the caller named (--pid-file, --digest-file, the auth file), in a place
+		 * another user may write: its directory is opened once, by oci_open_dir_named's
+		 * rule (not through their symlink), and the file made and renamed in that fd */
+		if ((size_t)(slash - name) >= sizeof(dir))
+			return oci_err(err, OCI_E_INVALID, "path too long: '%s'", name);
+		snprintf(dir, sizeof(dir), "%.*s", slash == name ? 1 : (int)(slash - name), name);
+		pfd = oci_open_dir_named(dir, O_PATH, err);
+		if (pfd == -2)
+			return -1;
+		if (pfd < 0)
+			return oci_err_errno(err, errno, "cannot open the directory of '%s'", name);
+		dirfd = pfd;
+		name = slash + 1;
+	}
 	if (write_temp(dirfd, name, data, len, mode, sync, tmp, sizeof(tmp), &ino, NULL, err) < 0)
-		return -1;
+		return path == name ? -1 : oci_err_prefix(err, "'%s'", path);
 	if (renameat(dirfd, tmp, dirfd, name) < 0) {
 		int e = errno;
 		unlinkat(dirfd, tmp, 0);
-		return oci_err_errno(err, e, "cannot rename to '%s'", name);
+		return oci_err_errno(err, e, "cannot rename to '%s'", path);
 	}
 	return 0;
 }

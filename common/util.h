@@ -94,8 +94,8 @@ int oci_open_named(const char *path, int flags, mode_t mode, oci_error *err);
 /* open(path, flags | O_DIRECTORY) for a directory a caller named (--bundle, -o, --root) that
  * may sit in a directory another user can write: its last component is followed only when it
  * is a symlink of root's or ours, never one that user planted (root would write a bundle, a
- * layout or state where it points). That one fills err (OCI_E_UNSAFE) and gives ELOOP; any
- * other failure leaves err alone, with open(2)'s errno. */
+ * layout or state where it points). That one returns -2 with err filled (OCI_E_UNSAFE); any
+ * other failure returns -1 with open(2)'s errno and err untouched. */
 int oci_open_dir_named(const char *path, int flags, oci_error *err);
 /* oci_read_file_at(AT_FDCWD, path, ...) through oci_open_named: a FIFO cannot block the
  * read, and a file the user cannot read reaches no error message through their link. */

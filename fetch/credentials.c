@@ -480,8 +480,10 @@ static int lock_auth_file(const char *path, bool create, int *dirfd, oci_lockfil
 	if (create && oci_mkdir_p_made(dir, 0700, made, err) < 0)
 		return oci_err_prefix(err, "auth file '%s'", path);
 	*dirfd = oci_open_dir_named(dir, O_RDONLY, err);
-	if (*dirfd < 0 && err && err->code)
+	if (*dirfd == -2) {
+		*dirfd = -1;
 		return oci_err_prefix(err, "auth file '%s'", path);
+	}
 	if (*dirfd < 0) {
 		if (errno == ENOENT && !create)
 			return -2;

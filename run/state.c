@@ -58,7 +58,7 @@ int oci_state_open_root(const char *root, bool create, oci_error *err)
 			return oci_err_prefix(err, "state root");
 		fd = oci_open_dir_named(root, O_RDONLY, err);
 	}
-	if (fd < 0 && err && err->code)
+	if (fd == -2)
 		return oci_err_prefix(err, "state root");
 	if (fd < 0) {
 		if (errno == ENOENT)

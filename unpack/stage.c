@@ -133,8 +133,10 @@ int oci_unpack_stage_begin(oci_unpack_stage *s, const char *dest, oci_error *err
 	else if (slash) {
 		*slash = '\0';
 		s->parentfd = oci_open_dir_named(buf, O_RDONLY, err);
-		if (s->parentfd < 0 && err && err->code)
+		if (s->parentfd == -2) {
+			s->parentfd = -1;
 			return oci_err_prefix(err, "'%s'", dest);
+		}
 	} else
 		s->parentfd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (s->parentfd < 0)

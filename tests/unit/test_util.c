@@ -642,6 +642,41 @@ START_TEST(test_remove_tree_unwritable_dirs)
 }
 END_TEST
 
+/* A file written by path (--pid-file DIR/NAME) where DIR is another user's symlink to a
+ * directory of root's: nothing is written there; root's own symlink is followed. */
+START_TEST(test_write_through_foreign_dir_link)
+{
+	if (geteuid() != 0) {
+		unit_skip("needs root to own a symlink as another user");
+		return;
+	}
+	char target[512], link[512], file[600];
+	oci_error err = OCI_ERROR_INIT;
+	snprintf(target, sizeof(target), "%s/root-only", tmpdir);
+	snprintf(link, sizeof(link), "%s/d", tmpdir);
+	ck_assert_int_eq(mkdir(target, 0700), 0);
+	ck_assert_int_eq(symlink(target, link), 0);
+	ck_assert_int_eq(lchown(link, 65534, 65534), 0);
+	snprintf(file, sizeof(file), "%s/pid", link);
+	ck_assert_int_lt(oci_write_file_replace(AT_FDCWD, file, "1", 1, 0644, &err), 0);
+	ck_assert_int_eq(err.code, OCI_E_UNSAFE);
+	ck_assert_msg(strstr(err.msg, "is a symlink of uid 65534: not followed"), "%s", err.msg);
+	oci_err_clear(&err);
+	int dfd = open(target, O_RDONLY | O_DIRECTORY);
+	ck_assert_int_ge(dfd, 0);
+	DIR *d = fdopendir(dfd);
+	int n = 0;
+	for (struct dirent *de; (de = readdir(d));)
+		n += strcmp(de->d_name, ".") && strcmp(de->d_name, "..");
+	closedir(d);
+	ck_assert_int_eq(n, 0);
+	ck_assert_int_eq(lchown(link, 0, 0), 0);
+	ck_assert_int_eq(oci_write_file_replace(AT_FDCWD, file, "1", 1, 0644, &err), 0);
+	snprintf(file, sizeof(file), "%s/pid", target);
+	ck_assert_int_eq(access(file, F_OK), 0);
+}
+END_TEST
+
 START_TEST(test_mkdir_p)
 {
 	oci_error err = OCI_ERROR_INIT;
@@ -779,6 +814,7 @@ static Suite *util_suite(void)
 	tcase_add_test(tc, test_open_any_length);
 	tcase_add_test(tc, test_dirstack_reopen_checks_parent);
 	tcase_add_test(tc, test_mkdir_p);
+	tcase_add_test(tc, test_write_through_foreign_dir_link);
 	tcase_add_test(tc, test_time_rfc3339);
 	tcase_add_test(tc, test_strings_and_cleanup);
 	tcase_add_test(tc, test_flush_stdout_reports_errors);
