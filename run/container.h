@@ -30,6 +30,7 @@ typedef struct oci_create_opts {
 	const char *bundle; /* absolute */
 	const char *pid_file;
 	const char *console_socket;
+	const char *pidfd_socket; /* runc 1.2: a pidfd of the init goes there */
 	bool no_pivot;
 	bool no_new_keyring;
 	bool detach;	  /* run -d */
