@@ -19,7 +19,9 @@
 
 static int open_bundle(const char *dir, oci_error *err)
 {
-	int fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	int fd = oci_open_dir_named(dir, O_PATH, err);
+	if (fd < 0 && err && err->code)
+		return oci_err_prefix(err, "bundle");
 	if (fd < 0)
 		return oci_err_errno(err, errno, "cannot open bundle directory '%s'", dir);
 	return fd;

@@ -175,7 +175,9 @@ static int layout_open_once(const char *path, bool create, oci_layout *l, int *d
 	int made_files = 0; /* oci-layout, index.json and blobs/ this open made */
 	if (create && oci_mkdir_p_made(path, 0755, &l->made, err) < 0)
 		return -1;
-	int fd = *dirfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int fd = *dirfd = oci_open_dir_named(path, O_RDONLY, err);
+	if (fd < 0 && err && err->code)
+		return oci_err_prefix(err, "layout");
 	if (fd < 0)
 		return oci_err_errno(err, errno, "cannot open layout '%s'", path);
 	cleanup_free char *ver = NULL;

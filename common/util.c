@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -206,8 +207,8 @@ static int foreign_link(const struct stat *st, const char *path, oci_error *err)
 	if (st->st_uid == 0 || st->st_uid == geteuid())
 		return 0;
 	return oci_err(err, OCI_E_UNSAFE,
-		       "'%s' is a symlink of uid %u: not followed (name the file it points to)",
-		       path, (unsigned int)st->st_uid);
+		       "'%s' is a symlink of uid %u: not followed (name what it points to)", path,
+		       (unsigned int)st->st_uid);
 }
 
 int oci_open_regular_at(int dirfd, const char *path, int flags, oci_error *err)
@@ -238,6 +239,42 @@ int oci_read_regular_at(int dirfd, const char *path, int flags, size_t max, char
 	return 0;
 }
 
+int oci_open_dir_named(const char *path, int flags, oci_error *err)
+{
+	char buf[PATH_MAX];
+	size_t n = strlen(path);
+	if (n == 0 || n >= sizeof(buf))
+		return open(path, flags | O_DIRECTORY | O_CLOEXEC);
+	memcpy(buf, path, n + 1);
+	while (n > 1 && buf[n - 1] == '/')
+		buf[--n] = '\0';
+	char *slash = strrchr(buf, '/');
+	const char *leaf = slash ? slash + 1 : buf;
+	if (!strcmp(leaf, ".") || !strcmp(leaf, "..") || !strcmp(buf, "/"))
+		return open(path, flags | O_DIRECTORY | O_CLOEXEC);
+	const char *parent = !slash ? "." : slash == buf ? "/" : buf;
+	if (slash && slash != buf)
+		*slash = '\0';
+	cleanup_close int dfd = open(parent, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return -1;
+	int fd = openat(dfd, leaf, flags | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	int e = errno;
+	struct stat st;
+	if (fd >= 0 || (e != ELOOP && e != ENOTDIR) ||
+	    fstatat(dfd, leaf, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISLNK(st.st_mode)) {
+		errno = e;
+		return fd;
+	}
+	if (foreign_link(&st, path, err) < 0) {
+		errno = ELOOP;
+		return -1;
+	}
+	/* root's or ours: followed (a swap to another's after the check needs a directory
+	 * another user can write that holds a symlink of root's) */
+	return openat(dfd, leaf, flags | O_DIRECTORY | O_CLOEXEC);
+}
+
 int oci_open_named(const char *path, int flags, mode_t mode, oci_error *err)
 {
 	const char *slash = strrchr(path, '/'), *leaf = slash ? slash + 1 : path;
@@ -245,7 +282,9 @@ int oci_open_named(const char *path, int flags, mode_t mode, oci_error *err)
 	if (!*leaf || (size_t)(leaf - path) >= sizeof(dir))
 		return oci_err(err, OCI_E_INVALID, "'%s': not a file name", path);
 	snprintf(dir, sizeof(dir), "%.*s", slash == path ? 1 : (int)(leaf - path), path);
-	cleanup_close int dfd = open(slash ? dir : ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	cleanup_close int dfd = oci_open_dir_named(slash ? dir : ".", O_PATH, err);
+	if (dfd < 0 && err && err->code)
+		return -1;
 	if (dfd < 0)
 		return oci_err_errno(err, errno, "cannot open the directory of '%s'", path);
 	/* a symlink is read through the inode checked, so a swap after the check opens the
@@ -515,6 +554,13 @@ volatile sig_atomic_t oci_interrupted;
 
 static void on_interrupt(int sig)
 {
+	if (oci_interrupted) {
+		/* the second: its default action (blocked while we handle it, it is delivered
+		 * when the handler returns) */
+		signal(sig, SIG_DFL);
+		raise(sig);
+		return;
+	}
 	oci_interrupted = sig;
 }
 

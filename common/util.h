@@ -91,6 +91,12 @@ int oci_read_regular_at(int dirfd, const char *path, int flags, size_t max, char
  * directory's owner does not own (root's, linked where fs.protected_hardlinks is 0).
  * Anything else is OCI_E_UNSAFE. Returns a blocking fd, or -1. */
 int oci_open_named(const char *path, int flags, mode_t mode, oci_error *err);
+/* open(path, flags | O_DIRECTORY) for a directory a caller named (--bundle, -o, --root) that
+ * may sit in a directory another user can write: its last component is followed only when it
+ * is a symlink of root's or ours, never one that user planted (root would write a bundle, a
+ * layout or state where it points). That one fills err (OCI_E_UNSAFE) and gives ELOOP; any
+ * other failure leaves err alone, with open(2)'s errno. */
+int oci_open_dir_named(const char *path, int flags, oci_error *err);
 /* oci_read_file_at(AT_FDCWD, path, ...) through oci_open_named: a FIFO cannot block the
  * read, and a file the user cannot read reaches no error message through their link. */
 int oci_read_named(const char *path, size_t max, char **out, size_t *len, oci_error *err);
@@ -146,8 +152,11 @@ void oci_staged_file_undo(oci_staged_file *f);
 /* SIGINT, SIGTERM and SIGHUP while a tool writes files (oci-unpack's rootfs, oci-fetch's
  * layout): the handler only records the signal (no SA_RESTART: a blocking read or write
  * returns EINTR), and the long loops poll it, so that an interrupted run unwinds through its
- * ordinary error path and removes what it made. oci_check_interrupted: 0, or -1 with
- * "interrupted by signal N". */
+ * ordinary error path and removes what it made. A second one ends the process at once, by
+ * that signal (runc's and skopeo's convention: a second Ctrl-C is for a cleanup that hangs);
+ * what it leaves, the next run into the same place removes (oci-unpack's staging directory,
+ * a layout's temporary blobs). oci_check_interrupted: 0, or -1 with "interrupted by signal
+ * N". */
 extern volatile sig_atomic_t oci_interrupted;
 void oci_interrupt_install(void);
 int oci_check_interrupted(oci_error *err);

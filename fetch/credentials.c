@@ -479,7 +479,9 @@ static int lock_auth_file(const char *path, bool create, int *dirfd, oci_lockfil
 		slash[slash == dir] = '\0'; /* "/auth.json": "/" */
 	if (create && oci_mkdir_p_made(dir, 0700, made, err) < 0)
 		return oci_err_prefix(err, "auth file '%s'", path);
-	*dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	*dirfd = oci_open_dir_named(dir, O_RDONLY, err);
+	if (*dirfd < 0 && err && err->code)
+		return oci_err_prefix(err, "auth file '%s'", path);
 	if (*dirfd < 0) {
 		if (errno == ENOENT && !create)
 			return -2;

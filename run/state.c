@@ -52,12 +52,14 @@ int oci_state_check_id(const char *id, oci_error *err)
 
 int oci_state_open_root(const char *root, bool create, oci_error *err)
 {
-	int fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int fd = oci_open_dir_named(root, O_RDONLY, err);
 	if (fd < 0 && errno == ENOENT && create) {
 		if (oci_mkdir_p(root, 0700, err) < 0)
 			return oci_err_prefix(err, "state root");
-		fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		fd = oci_open_dir_named(root, O_RDONLY, err);
 	}
+	if (fd < 0 && err && err->code)
+		return oci_err_prefix(err, "state root");
 	if (fd < 0) {
 		if (errno == ENOENT)
 			return oci_err(err, OCI_E_NOTFOUND, "state root '%s' does not exist", root);

@@ -147,7 +147,9 @@ static int stage_image_config(cmd *c, int *dfd, oci_staged_file *f, oci_error *e
 	const char *name = slash ? path + (slash - dir) + 1 : path;
 	if (slash)
 		slash[slash == dir ? 1 : 0] = '\0';
-	*dfd = open(slash ? dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	*dfd = oci_open_dir_named(slash ? dir : ".", O_RDONLY, err);
+	if (*dfd < 0 && err && err->code)
+		return oci_err_prefix(err, "--image-config");
 	if (*dfd < 0)
 		return oci_err_errno(err, errno, "cannot open directory of '%s'", path);
 	return oci_staged_file_write(f, *dfd, name, c->in.config_blob, c->in.config_len, 0644, err);

@@ -132,7 +132,9 @@ int oci_unpack_stage_begin(oci_unpack_stage *s, const char *dest, oci_error *err
 		s->parentfd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	else if (slash) {
 		*slash = '\0';
-		s->parentfd = open(buf, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		s->parentfd = oci_open_dir_named(buf, O_RDONLY, err);
+		if (s->parentfd < 0 && err && err->code)
+			return oci_err_prefix(err, "'%s'", dest);
 	} else
 		s->parentfd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (s->parentfd < 0)

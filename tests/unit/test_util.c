@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <regex.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <grp.h>
@@ -238,6 +239,25 @@ START_TEST(test_remove_dead_temps)
 			      kept[i]);
 	ck_assert_int_eq(faccessat(dfd, ".tmp-auth.json.9.abcdef01", F_OK, AT_SYMLINK_NOFOLLOW), 0);
 	close(dfd);
+}
+END_TEST
+
+/* The first SIGINT is recorded for the cleanup; a second ends the process by that signal. */
+START_TEST(test_second_interrupt_ends_the_process)
+{
+	pid_t pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		oci_interrupt_install();
+		raise(SIGINT);
+		if (oci_interrupted != SIGINT)
+			_exit(2);
+		raise(SIGTERM);
+		_exit(3);
+	}
+	int st;
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	ck_assert_msg(WIFSIGNALED(st) && WTERMSIG(st) == SIGTERM, "status %#x", st);
 }
 END_TEST
 
@@ -748,6 +768,7 @@ static Suite *util_suite(void)
 	tcase_add_test(tc, test_flock_wait_bounded);
 	tcase_add_test(tc, test_write_file_atomic);
 	tcase_add_test(tc, test_remove_dead_temps);
+	tcase_add_test(tc, test_second_interrupt_ends_the_process);
 	tcase_add_test(tc, test_staged_file);
 	tcase_add_test(tc, test_staged_file_no_rename_flags);
 	tcase_add_test(tc, test_parse_size);

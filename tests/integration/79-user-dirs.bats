@@ -1,0 +1,85 @@
+#!/usr/bin/env bats
+# Root running the tools on a path a user owns (a CI job on a bundle, layout or state root in
+# their home): the directory named last is followed only when it is a symlink of root's, never
+# one the user planted there, or root writes, reads or deletes where it points. U is nobody's
+# directory; R is root's (0700), which the user's symlinks name.
+
+load ../lib/common
+load ../lib/images
+
+setup() {
+	require_root
+	require_cmd setpriv python3
+	U=$(mktemp -d /tmp/oci-user-dirs.XXXXXX)
+	chmod 755 "$U"
+	chown 65534:65534 "$U"
+	R=$BATS_TEST_TMPDIR/root-only
+	mkdir -m 700 "$R"
+}
+
+teardown() {
+	[ -z "${U:-}" ] || rm -rf "$U" # a directory under /tmp another user can reach
+}
+
+as_nobody() {
+	setpriv --reuid=65534 --regid=65534 --clear-groups "$@"
+}
+
+@test "attack: oci-bundle spec/validate and oci-run --root on a user's symlink to root's directory" {
+	as_nobody ln -s "$R" "$U/b"
+	as_nobody ln -s "$R" "$U/state"
+	run "$OCI_BUNDLE" spec -b "$U/b"
+	assert_failure
+	assert_one_line_error oci-bundle
+	assert_output_contains "'$U/b' is a symlink of uid 65534: not followed"
+	run "$OCI_BUNDLE" validate "$U/b"
+	assert_failure
+	assert_output_contains "'$U/b' is a symlink of uid 65534: not followed"
+	# a state root there: root's containers would be listed, killed or deleted through it
+	run timeout -k 5 20 "$OCI_RUN" --root "$U/state" list
+	assert_failure
+	assert_one_line_error oci-run
+	assert_output_contains "state root: '$U/state' is a symlink of uid 65534: not followed"
+	run timeout -k 5 20 "$OCI_RUN" --root "$U/state/" list
+	assert_failure
+	[ -z "$(ls -A "$R")" ]
+	# root's own symlink and the user's real directory are used as before
+	ln -s "$R" "$BATS_TEST_TMPDIR/rootlink"
+	"$OCI_BUNDLE" spec -b "$BATS_TEST_TMPDIR/rootlink"
+	[ -f "$R/config.json" ]
+	as_nobody mkdir "$U/real"
+	"$OCI_BUNDLE" spec -b "$U/real"
+	[ -f "$U/real/config.json" ]
+	"$OCI_RUN" --root "$U/real/state" list >/dev/null
+}
+
+@test "attack: oci-unpack --bundle and --layout, oci-fetch login's auth directory on a user's symlink" {
+	python3 "$MKIMAGE" "$BATS_TEST_TMPDIR/img" --oci-archive "$BATS_TEST_TMPDIR/img.tar" >/dev/null
+	as_nobody ln -s "$R" "$U/b"
+	run "$OCI_UNPACK" -i "$BATS_TEST_TMPDIR/img.tar" --bundle "$U/b"
+	assert_failure
+	assert_one_line_error oci-unpack
+	assert_output_contains "'$U/b' is a symlink of uid 65534: not followed"
+	[ -z "$(ls -A "$R")" ]
+	# root's private layout read into the user's rootfs
+	mkdir "$R/layout"
+	cp -a "$BATS_TEST_TMPDIR/img/." "$R/layout/"
+	as_nobody ln -s "$R/layout" "$U/lay"
+	run "$OCI_UNPACK" --layout "$U/lay" "$U/rootfs"
+	assert_failure
+	assert_output_contains "layout: '$U/lay' is a symlink of uid 65534: not followed"
+	[ ! -e "$U/rootfs" ]
+	# login and logout change the auth file in its directory: root's, through the user's link
+	printf '{"auths": {"r.example": {"auth": "cm9vdDpzZWNyZXQ="}}}\n' >"$R/auth.json"
+	chmod 600 "$R/auth.json"
+	as_nobody ln -s "$R" "$U/d"
+	run timeout -k 5 20 "$OCI_FETCH" logout --authfile "$U/d/auth.json" r.example
+	assert_failure
+	assert_output_contains "'$U/d' is a symlink of uid 65534: not followed"
+	grep -q cm9vdDpzZWNyZXQ= "$R/auth.json"
+	# a user's own directories work as before
+	as_nobody mkdir "$U/real"
+	"$OCI_UNPACK" -q -i "$BATS_TEST_TMPDIR/img.tar" --bundle "$U/real/b"
+	[ -x "$U/real/b/rootfs/bin/busybox" ]
+	[ -f "$U/real/b/config.json" ]
+}
