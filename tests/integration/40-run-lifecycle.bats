@@ -711,7 +711,7 @@ pidfd_recv() {
 	PY
 }
 
-@test "create --pidfd-socket sends a pidfd of the init (runc 1.2); exec's, --tcp-skip-in-flight and --link-remap are refused by name" {
+@test "create and exec --pidfd-socket send a pidfd of the process (runc 1.2); --tcp-skip-in-flight and --link-remap are refused by name" {
 	# they were "unknown option": no pidfd, no reason, no way out
 	is_oci_run || skip_peer "runc 1.1 has none of them"
 	set_args sleep 100
@@ -731,10 +731,21 @@ pidfd_recv() {
 	assert_output_contains "cannot connect to pidfd socket '$BATS_TEST_TMPDIR/none'"
 	[ ! -e "$ROOT/$CID" ]
 	rt run -d --bundle "$B" "$CID" </dev/null >/dev/null 2>&1
-	run rt exec --pidfd-socket "$BATS_TEST_TMPDIR/s" "$CID" touch /tmp/ran
+	# exec's: a pidfd of the exec'd process, message "setns"
+	rm -f "$sock"
+	pidfd_recv "$sock" >"$BATS_TEST_TMPDIR/got" &
+	wait_for_file "$sock" 10
+	rt exec -d --pidfd-socket "$sock" --pid-file "$BATS_TEST_TMPDIR/xpid" "$CID" sleep 100
+	wait $!
+	xpid=$(cat "$BATS_TEST_TMPDIR/xpid")
+	[ "$(cat "$BATS_TEST_TMPDIR/got")" = "setns 1 anon_inode:[pidfd] $xpid" ]
+	wait_gone "$xpid"
+	# nobody listening: exec's failure (255), its process killed
+	run rt exec -d --pidfd-socket "$BATS_TEST_TMPDIR/none" --pid-file "$BATS_TEST_TMPDIR/xpid2" "$CID" sleep 100
 	[ "$status" = 255 ]
 	assert_one_line_error oci-run
-	assert_output_contains "exec: --pidfd-socket is not supported by oci-run (no pidfd is sent); use --pid-file"
+	assert_output_contains "cannot connect to pidfd socket '$BATS_TEST_TMPDIR/none'"
+	wait_gone "$(cat "$BATS_TEST_TMPDIR/xpid2")"
 	for o in tcp-skip-in-flight link-remap; do
 		run rt checkpoint --$o "$CID"
 		assert_failure
