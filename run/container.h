@@ -30,6 +30,7 @@ typedef struct oci_create_opts {
 	const char *bundle; /* absolute */
 	const char *pid_file;
 	const char *console_socket;
+	const char *pidfd_socket; /* runc 1.2: a pidfd of the init goes there */
 	bool no_pivot;
 	bool no_new_keyring;
 	bool detach;	  /* run -d */
@@ -65,9 +66,10 @@ int oci_container_update(const oci_runtime *rt, const char *id, const oci_resour
 
 typedef struct oci_exec_opts {
 	const char *id;
-	const char *process_file; /* the process as runtime-spec JSON; the overrides are unused */
+	const char *process_file; /* the process as runtime-spec JSON (no overrides then) */
 	const char *pid_file;
 	const char *console_socket;
+	const char *pidfd_socket; /* runc 1.2: a pidfd of the process goes there */
 	/* Overrides of the container's own process (runc's rules). */
 	const char *cwd;
 	const char *user; /* UID[:GID] */

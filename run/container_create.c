@@ -991,6 +991,10 @@ static int create(const oci_runtime *rt, const oci_create_opts *opts, int *exit_
 		explain_oom(&c, err);
 	if (ret == 0 && opts->pid_file)
 		ret = oci_process_write_pid_file(opts->pid_file, c.pid, err);
+	/* runc sends it from the init, "standard" its message: the init is our child here,
+	 * not yet reaped, so its pid names it */
+	if (ret == 0 && opts->pidfd_socket)
+		ret = oci_process_send_pidfd(opts->pidfd_socket, c.pid, "standard", err);
 	if (ret == 0)
 		ret = start_or_wait(&c, exit_status, err);
 	if (ret < 0 && !c.finished)

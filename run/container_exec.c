@@ -711,6 +711,10 @@ static int wait_or_detach(exec_ctx *x, int *exit_status, oci_error *err)
 {
 	if (x->o->pid_file && oci_process_write_pid_file(x->o->pid_file, x->g, err) < 0)
 		return -1;
+	/* G is our unreaped child (we are its subreaper, C is gone): its pid names it */
+	if (x->o->pidfd_socket &&
+	    oci_process_send_pidfd(x->o->pidfd_socket, x->g, "setns", err) < 0)
+		return -1;
 	pid_t g = x->g;
 	x->g = -1; /* from here on not ours to kill */
 	if (x->o->detach)

@@ -30,6 +30,7 @@
 #include "common/util.h"
 #include "run/seccomp.h"
 #include "run/state.h"
+#include "run/terminal.h"
 
 int oci_process_rlimits(const oci_process *p, oci_error *err)
 {
@@ -414,6 +415,15 @@ char **oci_process_env_listen(char **env, int n, oci_error *err)
 	out[k++] = fds;
 	out[k] = pid;
 	return out;
+}
+
+int oci_process_send_pidfd(const char *path, pid_t pid, const char *name, oci_error *err)
+{
+	cleanup_close int fd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (fd < 0)
+		return oci_err_errno(err, errno, "--pidfd-socket: cannot open a pidfd of %d",
+				     (int)pid);
+	return oci_unix_send_fd(path, fd, name, "pidfd socket", err);
 }
 
 char *oci_process_lookup(const oci_process *process, oci_error *err)

@@ -78,4 +78,7 @@ int oci_process_exec_seccomp(const oci_process *p, const char *path, const struc
 /* --pid-file of create and exec: pid in decimal without a newline (runc's), replaced
  * atomically so a reader never sees a partial number. */
 int oci_process_write_pid_file(const char *path, pid_t pid, oci_error *err);
+/* --pidfd-socket (runc 1.2): a pidfd of pid, which must be our unreaped child (so the pid
+ * cannot name another process), sent to the unix socket at path with name as the message. */
+int oci_process_send_pidfd(const char *path, pid_t pid, const char *name, oci_error *err);
 #endif

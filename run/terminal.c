@@ -79,32 +79,32 @@ int oci_terminal_attach(int slave, oci_error *err)
 	return 0;
 }
 
-int oci_terminal_send(const char *path, int master, const char *name, oci_error *err)
+int oci_unix_send_fd(const char *path, int fd, const char *name, const char *what, oci_error *err)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	if (strlen(path) >= sizeof(sa.sun_path))
-		return oci_err(err, OCI_E_INVALID, "console socket path too long: '%s'", path);
+		return oci_err(err, OCI_E_INVALID, "%s path too long: '%s'", what, path);
 	strcpy(sa.sun_path, path);
 	cleanup_close int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (s < 0)
-		return oci_err_errno(err, errno, "cannot connect to console socket '%s'", path);
+		return oci_err_errno(err, errno, "cannot connect to %s '%s'", what, path);
 	/* A peer whose backlog is full (one that never accepts) would hold connect(2) and
 	 * sendmsg(2) for ever, and us with our signals blocked: both are bounded (a unix
 	 * socket's connect waits for the send timeout). */
 	struct timeval tv = {.tv_sec = OCI_TERMINAL_SOCKET_TIMEOUT};
 	if (setsockopt(s, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) < 0)
-		return oci_err_errno(err, errno, "console socket '%s': SO_SNDTIMEO", path);
+		return oci_err_errno(err, errno, "%s '%s': SO_SNDTIMEO", what, path);
 	int r;
 	do
 		r = connect(s, (struct sockaddr *)&sa, sizeof(sa));
 	while (r < 0 && errno == EINTR);
 	if (r < 0 && errno == EAGAIN)
 		return oci_err(err, OCI_E_IO,
-			       "console socket '%s': nothing accepted the connection within %ds "
+			       "%s '%s': nothing accepted the connection within %ds "
 			       "(is its listener still serving?)",
-			       path, OCI_TERMINAL_SOCKET_TIMEOUT);
+			       what, path, OCI_TERMINAL_SOCKET_TIMEOUT);
 	if (r < 0)
-		return oci_err_errno(err, errno, "cannot connect to console socket '%s'", path);
+		return oci_err_errno(err, errno, "cannot connect to %s '%s'", what, path);
 	union {
 		char b[CMSG_SPACE(sizeof(int))];
 		struct cmsghdr align;
@@ -117,15 +117,19 @@ int oci_terminal_send(const char *path, int master, const char *name, oci_error 
 	c->cmsg_level = SOL_SOCKET;
 	c->cmsg_type = SCM_RIGHTS;
 	c->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(c), &master, sizeof(int));
+	memcpy(CMSG_DATA(c), &fd, sizeof(int));
 	ssize_t n;
 	do
 		n = sendmsg(s, &msg, MSG_NOSIGNAL);
 	while (n < 0 && errno == EINTR);
 	if (n < 0)
-		return oci_err_errno(err, errno, "cannot send the terminal to console socket '%s'",
-				     path);
+		return oci_err_errno(err, errno, "cannot send to %s '%s'", what, path);
 	return 0;
+}
+
+int oci_terminal_send(const char *path, int master, const char *name, oci_error *err)
+{
+	return oci_unix_send_fd(path, master, name, "console socket", err);
 }
 
 static struct termios saved;

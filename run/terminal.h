@@ -18,6 +18,8 @@ int oci_terminal_prepare(int master, int slave, const oci_process *p, oci_error 
 int oci_terminal_attach(int slave, oci_error *err);
 /* Send master as exactly one fd in one SCM_RIGHTS message to the unix socket at path. */
 int oci_terminal_send(const char *path, int master, const char *name, oci_error *err);
+/* The same for any fd (--pidfd-socket's); what names the socket in errors. */
+int oci_unix_send_fd(const char *path, int fd, const char *name, const char *what, oci_error *err);
 /* Put stdin in raw mode if it is a terminal (saved for oci_terminal_restore) and copy its size. */
 void oci_terminal_raw(int master);
 void oci_terminal_restore(void);

@@ -97,14 +97,6 @@ int oci_cmd_listen_fds(int *out, oci_error *err)
 	return 0;
 }
 
-int oci_cmd_refuse_pidfd_socket(const char *cmd, oci_error *err)
-{
-	return oci_err(err, OCI_E_UNSUPPORTED,
-		       "%s: --pidfd-socket is not supported by oci-run (no pidfd is sent); use "
-		       "--pid-file and pidfd_open(2) the pid",
-		       cmd);
-}
-
 static bool has_pid(const pid_t *pids, size_t n, long p)
 {
 	for (size_t i = 0; i < n; i++)

@@ -56,6 +56,4 @@ int oci_cmd_parse_preserve_fds(const char *arg, int *out, oci_error *err);
  * our pid, *out = LISTEN_FDS (fds 3..3+N-1, each checked open), else 0; a LISTEN_FDS that is
  * not a number fails. */
 int oci_cmd_listen_fds(int *out, oci_error *err);
-/* create, run, exec: runc 1.2's --pidfd-socket, refused in one line (returns -1). */
-int oci_cmd_refuse_pidfd_socket(const char *cmd, oci_error *err);
 #endif

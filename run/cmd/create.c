@@ -80,7 +80,8 @@ static int create_or_run(const oci_runtime *rt, int argc, char **argv, bool run,
 			o.no_new_keyring = true;
 			break;
 		case OPT_PIDFD:
-			return oci_cmd_refuse_pidfd_socket(run ? "run" : "create", err);
+			o.pidfd_socket = cli.optarg;
+			break;
 		case OPT_PRESERVE:
 			if (oci_cmd_parse_preserve_fds(cli.optarg, &o.preserve_fds, err) < 0)
 				return -1;

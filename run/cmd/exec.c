@@ -51,7 +51,8 @@ static const oci_cli_option exec_options[] = {
     {"ignore-paused", 0, OCI_ARG_NONE, NULL, "exec even in a paused container", OPT_IGNORE_PAUSED},
     {"no-new-privs", 0, OCI_ARG_NONE, NULL, "set no_new_privs for the process", OPT_NNP},
     {"pid-file", 0, OCI_ARG_REQUIRED, "FILE", "write the process's pid to FILE", OPT_PIDFILE},
-    {"pidfd-socket", 0, OCI_ARG_REQUIRED, "PATH", "runc 1.2's: refused, use --pid-file", OPT_PIDFD},
+    {"pidfd-socket", 0, OCI_ARG_REQUIRED, "PATH",
+     "unix socket that receives a pidfd of the process", OPT_PIDFD},
     {"preserve-fds", 0, OCI_ARG_REQUIRED, "N", "pass N extra fds (3..3+N-1) to the process",
      OPT_PRESERVE},
     {"process", 'p', OCI_ARG_REQUIRED, "FILE",
@@ -143,8 +144,7 @@ int oci_cmd_exec(const oci_runtime *rt, int argc, char **argv, oci_error *err)
 			    "exec --cgroup: not supported by oci-run (the process joins the "
 			    "container's own cgroup); leave the option out");
 		case OPT_PIDFD:
-			if (oci_cmd_refuse_pidfd_socket("exec", err) < 0)
-				return OCI_CMD_FAIL_255;
+			o.pidfd_socket = cli.optarg;
 			break;
 		case OPT_PRESERVE:
 			if (oci_cmd_parse_preserve_fds(cli.optarg, &o.preserve_fds, err) < 0)

@@ -227,8 +227,8 @@ activated() {
 @test "socket activation: LISTEN_FDS fds go to the process first, with LISTEN_FDS and LISTEN_PID (runc)" {
 	# runc passes a socket-activated caller's fds 3..3+N-1 on, then --preserve-fds; oci-run
 	# closed them and the service found no socket.
+	peer_is crun "1.8 passes the fds with LISTEN_PID=1 but no LISTEN_FDS"
 	echo one >"$BATS_TEST_TMPDIR/f1"
-	edit_config '.process.env += ["LISTEN_FDS=9", "LISTEN_PID=77"]'
 	set_args sh -c 'echo "$LISTEN_FDS $LISTEN_PID"; readlink /proc/self/fd/3; cat <&4; ls /proc/self/fd | tr "\n" " "'
 	run activated run --preserve-fds 1 "$CID"
 	assert_success
@@ -236,8 +236,14 @@ activated() {
 	[ "${lines[1]}" = "socket:[$(cat "$BATS_TEST_TMPDIR/ino")]" ]
 	[ "${lines[2]}" = one ]
 	[ "${lines[3]}" = "0 1 2 3 4 5 " ]
-	# LISTEN_PID naming another process (a parent's variables): nothing is passed
 	rm "$BATS_TEST_TMPDIR/sock"
+	edit_config '.process.env += ["LISTEN_FDS=9", "LISTEN_PID=77"]'
+	# the runtime's values win over the config's (runc)
+	run activated run --preserve-fds 1 "$CID"
+	assert_success
+	[ "${lines[0]}" = "1 1" ]
+	rm "$BATS_TEST_TMPDIR/sock"
+	# LISTEN_PID naming another process (a parent's variables): nothing is passed
 	set_args sh -c 'echo "$LISTEN_FDS $LISTEN_PID"; ls /proc/self/fd | tr "\n" " "'
 	FAKE_LISTEN_PID=1 run activated run "$CID"
 	assert_success

@@ -692,22 +692,60 @@ orphan_and_impostor() {
 	wait_status "$CID" stopped
 }
 
-@test "runc 1.2's --pidfd-socket, --tcp-skip-in-flight and --link-remap are refused by name with what to do, nothing made" {
-	# they were "unknown option": no reason, no way out
-	is_oci_run || skip_peer "runc 1.2 has them"
+# pidfd_recv SOCKET: listen on SOCKET (ready once it exists), take one message with one fd,
+# print "MESSAGE FD-COUNT LINK PID" (LINK: what /proc says the fd is; PID: its fdinfo's), and
+# SIGKILL that process through the fd.
+pidfd_recv() {
+	python3 - "$1" <<-'PY'
+		import os, signal, socket, sys
+		s = socket.socket(socket.AF_UNIX)
+		s.bind(sys.argv[1] + ".tmp")
+		s.listen(1)
+		os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+		s.settimeout(20)
+		c, _ = s.accept()
+		msg, fds, _, _ = socket.recv_fds(c, 64, 4)
+		pid = [l.split()[1] for l in open("/proc/self/fdinfo/%d" % fds[0]) if l.startswith("Pid:")][0]
+		print(msg.decode(), len(fds), os.readlink("/proc/self/fd/%d" % fds[0]), pid)
+		signal.pidfd_send_signal(fds[0], signal.SIGKILL)
+	PY
+}
+
+@test "create and exec --pidfd-socket send a pidfd of the process (runc 1.2); --tcp-skip-in-flight and --link-remap are refused by name" {
+	# they were "unknown option": no pidfd, no reason, no way out
+	is_oci_run || skip_peer "runc 1.1 has none of them"
 	set_args sleep 100
-	for c in create run; do
-		run rt $c --pidfd-socket "$BATS_TEST_TMPDIR/s" --bundle "$B" "$CID"
-		assert_failure
-		assert_one_line_error oci-run
-		assert_output_contains "$c: --pidfd-socket is not supported by oci-run (no pidfd is sent); use --pid-file"
-		[ ! -e "$ROOT/$CID" ]
-	done
+	sock=$BATS_TEST_TMPDIR/pidfd.sock
+	pidfd_recv "$sock" >"$BATS_TEST_TMPDIR/got" &
+	wait_for_file "$sock" 10
+	rt create --pidfd-socket "$sock" --pid-file "$BATS_TEST_TMPDIR/pid" --bundle "$B" "$CID" </dev/null >/dev/null 2>&1
+	wait $!
+	[ "$(cat "$BATS_TEST_TMPDIR/got")" = "standard 1 anon_inode:[pidfd] $(cat "$BATS_TEST_TMPDIR/pid")" ]
+	# the receiver killed the init through it
+	wait_status "$CID" stopped
+	rt delete "$CID"
+	# nobody listening: one line, nothing left
+	run rt create --pidfd-socket "$BATS_TEST_TMPDIR/none" --bundle "$B" "$CID"
+	assert_failure
+	assert_one_line_error oci-run
+	assert_output_contains "cannot connect to pidfd socket '$BATS_TEST_TMPDIR/none'"
+	[ ! -e "$ROOT/$CID" ]
 	rt run -d --bundle "$B" "$CID" </dev/null >/dev/null 2>&1
-	run rt exec --pidfd-socket "$BATS_TEST_TMPDIR/s" "$CID" touch /tmp/ran
+	# exec's: a pidfd of the exec'd process, message "setns"
+	rm -f "$sock"
+	pidfd_recv "$sock" >"$BATS_TEST_TMPDIR/got" &
+	wait_for_file "$sock" 10
+	rt exec -d --pidfd-socket "$sock" --pid-file "$BATS_TEST_TMPDIR/xpid" "$CID" sleep 100
+	wait $!
+	xpid=$(cat "$BATS_TEST_TMPDIR/xpid")
+	[ "$(cat "$BATS_TEST_TMPDIR/got")" = "setns 1 anon_inode:[pidfd] $xpid" ]
+	wait_gone "$xpid"
+	# nobody listening: exec's failure (255), its process killed
+	run rt exec -d --pidfd-socket "$BATS_TEST_TMPDIR/none" --pid-file "$BATS_TEST_TMPDIR/xpid2" "$CID" sleep 100
 	[ "$status" = 255 ]
 	assert_one_line_error oci-run
-	assert_output_contains "exec: --pidfd-socket is not supported by oci-run"
+	assert_output_contains "cannot connect to pidfd socket '$BATS_TEST_TMPDIR/none'"
+	wait_gone "$(cat "$BATS_TEST_TMPDIR/xpid2")"
 	for o in tcp-skip-in-flight link-remap; do
 		run rt checkpoint --$o "$CID"
 		assert_failure
