@@ -121,6 +121,7 @@ declare -A PARALLEL=(
 	[74-cve-review3]="cpu"
 	[75-cve-review4]=""
 	[76-cve-review5]=""
+	[79-user-dirs]=""
 	[80-cgroupv2]="cpu"
 	[82-run-events-criu]="cpu"
 	[83-systemd-cgroup]="cpu"
