@@ -352,6 +352,42 @@ static bool is_executable(const char *p)
 	return stat(p, &st) == 0 && S_ISREG(st.st_mode) && access(p, X_OK) == 0;
 }
 
+/* env without the variables named in drop (NAME=... entries), then add[0..nadd-1] (strings
+ * made for it, taken over): a new array (exec is next: never freed), or NULL out of memory,
+ * when add is freed too. */
+static char **env_replace(char *const *env, const char *const *drop, size_t ndrop, char **add,
+			  size_t nadd, oci_error *err)
+{
+	size_t n = 0;
+	while (env && env[n])
+		n++;
+	char **out = calloc(n + nadd + 1, sizeof(*out));
+	bool made = true;
+	for (size_t j = 0; j < nadd; j++)
+		made = made && add[j];
+	if (!out || !made) {
+		free(out);
+		for (size_t j = 0; j < nadd; j++)
+			free(add[j]);
+		if (!err || !err->code)
+			oci_err_errno(err, ENOMEM, "cannot set %s", drop[0]);
+		return NULL;
+	}
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++) {
+		bool keep = true;
+		for (size_t j = 0; j < ndrop && keep; j++) {
+			size_t l = strlen(drop[j]);
+			keep = strncmp(env[i], drop[j], l) || env[i][l] != '=';
+		}
+		if (keep)
+			out[k++] = env[i];
+	}
+	for (size_t j = 0; j < nadd; j++)
+		out[k++] = add[j];
+	return out;
+}
+
 char **oci_process_env_with_home(const oci_process *p, oci_error *err)
 {
 	static char *const none[] = {NULL};
@@ -367,54 +403,23 @@ char **oci_process_env_with_home(const oci_process *p, oci_error *err)
 	cleanup_close int rootfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (rootfd >= 0 && oci_passwd_resolve(rootfd, uid, &u, &e) == 0 && u.found_passwd && u.home)
 		home = u.home;
-	size_t n = 0;
-	while (p->env && p->env[n])
-		n++;
-	char *kv = oci_asprintf(err, "HOME=%s", home);
+	/* an empty HOME goes, the one found takes its place at the end */
+	static const char *const drop[] = {"HOME"};
+	char *add[] = {oci_asprintf(err, "HOME=%s", home)};
 	oci_user_release(&u);
-	char **env = kv ? calloc(n + 2, sizeof(*env)) : NULL;
-	if (!env) {
-		free(kv);
-		if (!err || !err->code)
-			oci_err_errno(err, ENOMEM, "cannot set HOME");
-		return NULL;
-	}
-	/* an empty HOME= goes, the one found takes its place at the end */
-	size_t k = 0;
-	for (size_t i = 0; i < n; i++)
-		if (strcmp(p->env[i], "HOME="))
-			env[k++] = p->env[i];
-	env[k] = kv;
-	return env;
+	return env_replace(p->env, drop, 1, add, 1, err);
 }
 
 char **oci_process_env_listen(char **env, int n, oci_error *err)
 {
 	if (n == 0)
 		return env;
-	size_t len = 0;
-	while (env[len])
-		len++;
 	/* LISTEN_PID is this process's pid as the process sees it (1 in a pid namespace of its
 	 * own, as runc sets it; its real one in the host's, where runc's 1 would name init) */
-	char **out = calloc(len + 3, sizeof(*out));
-	char *fds = oci_asprintf(err, "LISTEN_FDS=%d", n);
-	char *pid = oci_asprintf(err, "LISTEN_PID=%d", (int)getpid());
-	if (!out || !fds || !pid) {
-		free(out);
-		free(fds);
-		free(pid);
-		if (!err || !err->code)
-			oci_err_errno(err, ENOMEM, "cannot set LISTEN_FDS");
-		return NULL;
-	}
-	size_t k = 0;
-	for (size_t i = 0; i < len; i++)
-		if (strncmp(env[i], "LISTEN_FDS=", 11) && strncmp(env[i], "LISTEN_PID=", 11))
-			out[k++] = env[i];
-	out[k++] = fds;
-	out[k] = pid;
-	return out;
+	static const char *const drop[] = {"LISTEN_FDS", "LISTEN_PID"};
+	char *add[] = {oci_asprintf(err, "LISTEN_FDS=%d", n),
+		       oci_asprintf(err, "LISTEN_PID=%d", (int)getpid())};
+	return env_replace(env, drop, 2, add, 2, err);
 }
 
 int oci_process_send_pidfd(const char *path, pid_t pid, const char *name, oci_error *err)
