@@ -39,6 +39,18 @@ other_ca() {
 		-keyout "$1/other.key" -out "$1/other.pem" >/dev/null 2>&1
 }
 
+# client_cert DIR: a client CA (DIR/cca.pem) and a certificate it signed for TLS clients
+# (DIR/client.pem, DIR/client.key)
+client_cert() {
+	mkdir -p "$1"
+	openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj "/CN=client CA" \
+		-keyout "$1/cca.key" -out "$1/cca.pem" >/dev/null 2>&1
+	openssl req -newkey rsa:2048 -nodes -subj "/CN=client" -keyout "$1/client.key" -out "$1/client.csr" >/dev/null 2>&1
+	printf 'extendedKeyUsage=clientAuth\n' >"$1/ext"
+	openssl x509 -req -in "$1/client.csr" -CA "$1/cca.pem" -CAkey "$1/cca.key" -CAcreateserial -days 30 \
+		-extfile "$1/ext" -out "$1/client.pem" >/dev/null 2>&1
+}
+
 @test "--cacert: TLS registry with the test CA, over HTTP/2" {
 	"$OCI_FETCH" --no-cache --cacert "$REGISTRY_CA" "$REGISTRY/test/one:latest" >"$T/s.tar"
 	check_stream "$T/s.tar" "$T/x"
@@ -95,13 +107,7 @@ other_ca() {
 @test "client certificates: --cert/--key and certs.d client.cert/client.key" {
 	require_cmd docker-registry
 	d=$T/mtls
-	mkdir -p "$d"
-	openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj "/CN=client CA" \
-		-keyout "$d/cca.key" -out "$d/cca.pem" >/dev/null 2>&1
-	openssl req -newkey rsa:2048 -nodes -subj "/CN=client" -keyout "$d/client.key" -out "$d/client.csr" >/dev/null 2>&1
-	printf 'extendedKeyUsage=clientAuth\n' >"$d/ext"
-	openssl x509 -req -in "$d/client.csr" -CA "$d/cca.pem" -CAkey "$d/cca.key" -CAcreateserial -days 30 \
-		-extfile "$d/ext" -out "$d/client.pem" >/dev/null 2>&1
+	client_cert "$d"
 	port=$(free_port)
 	sed -e "s/addr: 127.0.0.1:[0-9]*/addr: 127.0.0.1:$port/" \
 		-e "s|^    key: .*|&\n    clientcas:\n      - $d/cca.pem|" "$REGISTRY_DIR/config.yml" >"$d/config.yml"
@@ -165,13 +171,7 @@ c,_=s.accept(); open('$T/realm-hit','w').write(c.recv(4096).decode(errors='repla
 
 @test "attack: a blob redirected to another origin never gets the client certificate (the registry itself does)" {
 	d=$T/mtls
-	mkdir -p "$d"
-	openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj "/CN=client CA" \
-		-keyout "$d/cca.key" -out "$d/cca.pem" >/dev/null 2>&1
-	openssl req -newkey rsa:2048 -nodes -subj "/CN=client" -keyout "$d/client.key" -out "$d/client.csr" >/dev/null 2>&1
-	printf 'extendedKeyUsage=clientAuth\n' >"$d/ext"
-	openssl x509 -req -in "$d/client.csr" -CA "$d/cca.pem" -CAkey "$d/cca.key" -CAcreateserial -days 30 \
-		-extfile "$d/ext" -out "$d/client.pem" >/dev/null 2>&1
+	client_cert "$d"
 	python3 "$MKIMAGE" "$T/img" >/dev/null
 	port=$(free_port)
 	cdn=$(free_port)
