@@ -75,7 +75,10 @@ int oci_open_any_length(const char *path, int flags);
  * act on being opened). Anything but a regular file is OCI_E_UNSAFE "'what' is not a regular
  * file"; without /proc, OCI_E_NOTFOUND. Returns a new fd, or -1. */
 int oci_reopen_regular(int pathfd, const char *what, oci_error *err);
-/* The same for dirfd/path (O_NOFOLLOW in flags: a symlink there is refused too). */
+/* The same for dirfd/path (O_NOFOLLOW in flags: a symlink there is refused too). Without
+ * O_NOFOLLOW (a file of a directory the caller named, which another user may own) a symlink
+ * is followed only when it is root's or ours, and a hard link to a file the directory's owner
+ * does not own is refused (OCI_E_UNSAFE), as oci_open_named does. */
 int oci_open_regular_at(int dirfd, const char *path, int flags, oci_error *err);
 /* oci_read_file_at for a file that must be regular (same flags as oci_open_regular_at): for
  * files in a directory someone else may write (a cache's), where a FIFO would block the read
