@@ -306,10 +306,13 @@ static int prepare_dir_state(oci_container_dir *d, const oci_runtime *rt, const 
 	    oci_cgroup_systemd_annotations(&d->cgm, b->cfg.annotations, b->cfg.n_annotations, err) <
 		0)
 		return -1;
+	if (oci_state_keyring_name(id, d->keyring, sizeof(d->keyring), err) < 0)
+		return -1;
 	d->dirfd = oci_state_create_dir(d->rootfd, id, err);
 	if (d->dirfd < 0)
 		return -1;
 	oci_time_rfc3339(d->created, sizeof(d->created));
+	d->st.keyring = d->keyring;
 	d->st.id = (char *)id;
 	d->st.bundle = (char *)bundle;
 	d->st.rootfs = b->rootfs;
@@ -744,6 +747,7 @@ static int spawn_init(creation *c, const oci_bundle_config *b, const ns_plan *ns
 	memset(&ia, 0, sizeof(ia));
 	ia.cfg = &b->cfg;
 	ia.opts = c->opts;
+	ia.keyring = c->d.st.keyring;
 	ia.rootfs = b->rootfs;
 	ia.seccomp = &c->seccomp;
 	ia.userns = ns->clone_flags & CLONE_NEWUSER;
