@@ -258,21 +258,26 @@ int oci_open_dir_named(const char *path, int flags, oci_error *err)
 	cleanup_close int dfd = open(parent, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)
 		return -1;
-	int fd = openat(dfd, leaf, flags | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	return oci_open_dir_at(dfd, leaf, path, flags, err);
+}
+
+int oci_open_dir_at(int dirfd, const char *name, const char *what, int flags, oci_error *err)
+{
+	int fd = openat(dirfd, name, flags | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	int e = errno;
 	struct stat st;
 	if (fd >= 0 || (e != ELOOP && e != ENOTDIR) ||
-	    fstatat(dfd, leaf, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISLNK(st.st_mode)) {
+	    fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISLNK(st.st_mode)) {
 		errno = e;
 		return fd;
 	}
-	if (foreign_link(&st, path, err) < 0) {
+	if (foreign_link(&st, what, err) < 0) {
 		errno = ELOOP;
 		return -2;
 	}
 	/* root's or ours: followed (a swap to another's after the check needs a directory
 	 * another user can write that holds a symlink of root's) */
-	return openat(dfd, leaf, flags | O_DIRECTORY | O_CLOEXEC);
+	return openat(dirfd, name, flags | O_DIRECTORY | O_CLOEXEC);
 }
 
 int oci_open_named(const char *path, int flags, mode_t mode, oci_error *err)

@@ -97,6 +97,9 @@ int oci_open_named(const char *path, int flags, mode_t mode, oci_error *err);
  * layout or state where it points). That one returns -2 with err filled (OCI_E_UNSAFE); any
  * other failure returns -1 with open(2)'s errno and err untouched. */
 int oci_open_dir_named(const char *path, int flags, oci_error *err);
+/* The same rule for dirfd/name, one component (a directory inside one the caller named, such
+ * as a layout's blobs/): what names it in the error. */
+int oci_open_dir_at(int dirfd, const char *name, const char *what, int flags, oci_error *err);
 /* oci_read_file_at(AT_FDCWD, path, ...) through oci_open_named: a FIFO cannot block the
  * read, and a file the user cannot read reaches no error message through their link. */
 int oci_read_named(const char *path, size_t max, char **out, size_t *len, oci_error *err);

@@ -83,3 +83,33 @@ as_nobody() {
 	[ -x "$U/real/b/rootfs/bin/busybox" ]
 	[ -f "$U/real/b/config.json" ]
 }
+
+@test "attack: oci-unpack --layout of a user's layout whose blobs/ or blobs/sha256/ is their symlink into root's private layout" {
+	# the user knows the digests of an image only root can read (its index.json is public
+	# knowledge: a tag's digest); their own layout names it and borrows root's blobs
+	python3 "$MKIMAGE" "$BATS_TEST_TMPDIR/img" >/dev/null
+	mkdir "$R/layout"
+	cp -a "$BATS_TEST_TMPDIR/img/." "$R/layout/"
+	as_nobody mkdir "$U/lay" "$U/lay2" "$U/lay2/blobs"
+	for l in lay lay2; do
+		cp "$BATS_TEST_TMPDIR/img/oci-layout" "$BATS_TEST_TMPDIR/img/index.json" "$U/$l/"
+		chown 65534:65534 "$U/$l/oci-layout" "$U/$l/index.json"
+	done
+	as_nobody ln -s "$R/layout/blobs" "$U/lay/blobs"
+	as_nobody ln -s "$R/layout/blobs/sha256" "$U/lay2/blobs/sha256"
+	run "$OCI_UNPACK" --layout "$U/lay" "$U/rootfs"
+	assert_failure
+	assert_one_line_error oci-unpack
+	assert_output_contains "'blobs' is a symlink of uid 65534: not followed"
+	[ ! -e "$U/rootfs" ]
+	run "$OCI_UNPACK" --layout "$U/lay2" "$U/rootfs"
+	assert_failure
+	assert_one_line_error oci-unpack
+	assert_output_contains "'blobs/sha256' is a symlink of uid 65534: not followed"
+	[ ! -e "$U/rootfs" ]
+	# root's own link there is followed, as a layout directory of root's is
+	rm "$U/lay/blobs"
+	ln -s "$R/layout/blobs" "$U/lay/blobs"
+	"$OCI_UNPACK" -q --layout "$U/lay" "$U/rootfs"
+	[ -x "$U/rootfs/bin/busybox" ]
+}
