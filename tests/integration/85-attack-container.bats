@@ -73,3 +73,32 @@ keyring_bundle() {
 		"an unpredictable keyring name"
 	[[ "$output" == "session "*" _ses.$CID-v"* ]]
 }
+
+# at_terminal TYPING ARG...: the runtime with ARG... from a caller at a terminal
+# (42-run-exec-caller.py: TYPING, its STATUS: and GOT: lines), then "ECHO:1" or "ECHO:0",
+# whether that terminal still echoes once the runtime returned; output in $output.
+at_terminal() {
+	local typing=$1
+	shift
+	run timeout -k 5 30 python3 "$BATS_TEST_DIRNAME/42-run-exec-caller.py" "$typing" \
+		sh -c '"$@"; s=$?; python3 -c "import termios; print(\"ECHO:%d\" % bool(termios.tcgetattr(0)[3] & termios.ECHO))"; exit $s' \
+		sh "$RUNTIME" --root "$ROOT" "$@"
+	assert_success
+}
+
+# Finding 2 (run/container_create.c): run in the foreground without a terminal in the config
+# handed a terminal of the caller's to the container as its stdio. Its processes could set
+# that terminal's modes (no echo, raw, output stopped) for the caller's shell after run
+# returned, and read it and write it as it pleased. runc relays a foreground run's stdio
+# through pipes; oci-run's exec already did for a terminal of the caller's. Now run does too.
+@test "attack: run in the foreground from a terminal without process.terminal never hands the container that terminal" {
+	set_args sh -c 'stty -echo; [ -t 0 ] && echo stdin-is-a-tty; read l; echo "read:$l"; exit 3'
+	at_terminal 'during:typed-in\n' run --bundle "$B" "$CID"
+	assert_output_contains "STATUS:3"
+	assert_output_contains "read:typed-in"
+	local escaped=0
+	[[ "$output" != *ECHO:0* && "$output" != *stdin-is-a-tty* ]] || escaped=1
+	verdict "$escaped" "the container had the caller's terminal and turned its echo off ($output)" \
+		"a relay through pipes for a foreground run's terminal stdio"
+	assert_output_contains "ECHO:1"
+}
