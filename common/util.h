@@ -78,7 +78,10 @@ int oci_open_any_length(const char *path, int flags);
  * act on being opened). Anything but a regular file is OCI_E_UNSAFE "'what' is not a regular
  * file"; without /proc, OCI_E_NOTFOUND. Returns a new fd, or -1. */
 int oci_reopen_regular(int pathfd, const char *what, oci_error *err);
-/* The same for dirfd/path (O_NOFOLLOW in flags: a symlink there is refused too). */
+/* The same for dirfd/path (O_NOFOLLOW in flags: a symlink there is refused too). Without
+ * O_NOFOLLOW (a file of a directory the caller named, which another user may own) a symlink
+ * is followed only when it is root's or ours, and a hard link to a file the directory's owner
+ * does not own is refused (OCI_E_UNSAFE), as oci_open_named does. */
 int oci_open_regular_at(int dirfd, const char *path, int flags, oci_error *err);
 /* oci_read_file_at for a file that must be regular (same flags as oci_open_regular_at): for
  * files in a directory someone else may write (a cache's), where a FIFO would block the read
@@ -101,6 +104,9 @@ int oci_open_named(const char *path, int flags, mode_t mode, oci_error *err);
  * layout or state where it points). That one returns -2 with err filled (OCI_E_UNSAFE); any
  * other failure returns -1 with open(2)'s errno and err untouched. */
 int oci_open_dir_named(const char *path, int flags, oci_error *err);
+/* The same rule for dirfd/name, one component (a directory inside one the caller named, such
+ * as a layout's blobs/): what names it in the error. */
+int oci_open_dir_at(int dirfd, const char *name, const char *what, int flags, oci_error *err);
 /* oci_read_file_at(AT_FDCWD, path, ...) through oci_open_named: a FIFO cannot block the
  * read, and a file the user cannot read reaches no error message through their link. */
 int oci_read_named(const char *path, size_t max, char **out, size_t *len, oci_error *err);

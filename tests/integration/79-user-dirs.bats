@@ -83,3 +83,61 @@ as_nobody() {
 	[ -x "$U/real/b/rootfs/bin/busybox" ]
 	[ -f "$U/real/b/config.json" ]
 }
+
+@test "attack: oci-unpack --layout of a user's layout whose blobs/ or blobs/sha256/ is their symlink into root's private layout" {
+	# the user knows the digests of an image only root can read (its index.json is public
+	# knowledge: a tag's digest); their own layout names it and borrows root's blobs
+	python3 "$MKIMAGE" "$BATS_TEST_TMPDIR/img" >/dev/null
+	mkdir "$R/layout"
+	cp -a "$BATS_TEST_TMPDIR/img/." "$R/layout/"
+	as_nobody mkdir "$U/lay" "$U/lay2" "$U/lay2/blobs"
+	for l in lay lay2; do
+		cp "$BATS_TEST_TMPDIR/img/oci-layout" "$BATS_TEST_TMPDIR/img/index.json" "$U/$l/"
+		chown 65534:65534 "$U/$l/oci-layout" "$U/$l/index.json"
+	done
+	as_nobody ln -s "$R/layout/blobs" "$U/lay/blobs"
+	as_nobody ln -s "$R/layout/blobs/sha256" "$U/lay2/blobs/sha256"
+	run "$OCI_UNPACK" --layout "$U/lay" "$U/rootfs"
+	assert_failure
+	assert_one_line_error oci-unpack
+	assert_output_contains "'blobs' is a symlink of uid 65534: not followed"
+	[ ! -e "$U/rootfs" ]
+	run "$OCI_UNPACK" --layout "$U/lay2" "$U/rootfs"
+	assert_failure
+	assert_one_line_error oci-unpack
+	assert_output_contains "'blobs/sha256' is a symlink of uid 65534: not followed"
+	[ ! -e "$U/rootfs" ]
+	# root's own link there is followed, as a layout directory of root's is
+	rm "$U/lay/blobs"
+	ln -s "$R/layout/blobs" "$U/lay/blobs"
+	"$OCI_UNPACK" -q --layout "$U/lay" "$U/rootfs"
+	[ -x "$U/rootfs/bin/busybox" ]
+}
+
+@test "attack: a user's layout index.json or bundle config.json that is a hard link to a root-only file is not read (its first token showed in the JSON error)" {
+	printf 'rootonlysecret5d2e:x\n' >"$R/secret"
+	chmod 600 "$R/secret"
+	as_nobody mkdir "$U/lay" "$U/b"
+	printf '{"imageLayoutVersion":"1.0.0"}' >"$U/lay/oci-layout"
+	chown 65534:65534 "$U/lay/oci-layout"
+	# the user's hard links (they make them where fs.protected_hardlinks is 0; here, root)
+	ln "$R/secret" "$U/lay/index.json"
+	ln "$R/secret" "$U/b/config.json"
+	run "$OCI_UNPACK" --layout "$U/lay" "$U/rootfs"
+	assert_failure
+	assert_one_line_error oci-unpack
+	assert_output_contains "'index.json' is a hard link to a file its directory's owner does not own"
+	[[ "$output" != *rootonlysecret* ]]
+	[ ! -e "$U/rootfs" ]
+	run "$OCI_BUNDLE" validate "$U/b"
+	assert_failure
+	assert_output_contains "'config.json' is a hard link to a file its directory's owner does not own"
+	[[ "$output" != *rootonlysecret* ]]
+	# the user's own file with a second name (a copy made with cp -al) is read as before
+	rm "$U/b/config.json"
+	as_nobody mkdir "$U/b/rootfs"
+	"$OCI_BUNDLE" spec -b "$U/b"
+	chown 65534:65534 "$U/b/config.json"
+	as_nobody ln "$U/b/config.json" "$U/b/config.json.orig"
+	"$OCI_BUNDLE" validate "$U/b"
+}
