@@ -113,3 +113,31 @@ as_nobody() {
 	"$OCI_UNPACK" -q --layout "$U/lay" "$U/rootfs"
 	[ -x "$U/rootfs/bin/busybox" ]
 }
+
+@test "attack: a user's layout index.json or bundle config.json that is a hard link to a root-only file is not read (its first token showed in the JSON error)" {
+	printf 'rootonlysecret5d2e:x\n' >"$R/secret"
+	chmod 600 "$R/secret"
+	as_nobody mkdir "$U/lay" "$U/b"
+	printf '{"imageLayoutVersion":"1.0.0"}' >"$U/lay/oci-layout"
+	chown 65534:65534 "$U/lay/oci-layout"
+	# the user's hard links (they make them where fs.protected_hardlinks is 0; here, root)
+	ln "$R/secret" "$U/lay/index.json"
+	ln "$R/secret" "$U/b/config.json"
+	run "$OCI_UNPACK" --layout "$U/lay" "$U/rootfs"
+	assert_failure
+	assert_one_line_error oci-unpack
+	assert_output_contains "'index.json' is a hard link to a file its directory's owner does not own"
+	[[ "$output" != *rootonlysecret* ]]
+	[ ! -e "$U/rootfs" ]
+	run "$OCI_BUNDLE" validate "$U/b"
+	assert_failure
+	assert_output_contains "'config.json' is a hard link to a file its directory's owner does not own"
+	[[ "$output" != *rootonlysecret* ]]
+	# the user's own file with a second name (a copy made with cp -al) is read as before
+	rm "$U/b/config.json"
+	as_nobody mkdir "$U/b/rootfs"
+	"$OCI_BUNDLE" spec -b "$U/b"
+	chown 65534:65534 "$U/b/config.json"
+	as_nobody ln "$U/b/config.json" "$U/b/config.json.orig"
+	"$OCI_BUNDLE" validate "$U/b"
+}
