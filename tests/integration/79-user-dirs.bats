@@ -172,3 +172,25 @@ as_nobody() {
 	"$OCI_UNPACK" -q -i <(cat "$R/img.tar") "$U/rootfs3"
 	[ -x "$U/rootfs3/bin/busybox" ]
 }
+
+@test "attack: oci-fetch --policy, --registries-conf and --cacert on a user's symlink to a root-only file, or their FIFO" {
+	printf 'rootonlysecret8c1b = 1\n' >"$R/secret"
+	chmod 600 "$R/secret"
+	as_nobody ln -s "$R/secret" "$U/link"
+	as_nobody mkfifo "$U/fifo"
+	local opt
+	for opt in --policy --registries-conf --cacert; do
+		# read before any request: no registry is needed to see the file refused
+		run timeout 20 "$OCI_FETCH" "$opt" "$U/link" -o "$U/lay" 127.0.0.1:9/x/y:z
+		[ "$status" -ne 124 ]
+		assert_failure
+		assert_one_line_error oci-fetch
+		assert_output_contains "'$U/link' is a symlink of uid 65534: not followed"
+		[[ "$output" != *rootonlysecret* ]]
+		run timeout 20 "$OCI_FETCH" "$opt" "$U/fifo" -o "$U/lay" 127.0.0.1:9/x/y:z
+		[ "$status" -ne 124 ]
+		assert_failure
+		assert_output_contains "'$U/fifo' is not a regular file"
+	done
+	[ ! -e "$U/lay" ]
+}
