@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/random.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <time.h>
@@ -76,6 +77,31 @@ char *oci_asprintf(oci_error *err, const char *fmt, ...)
 	}
 	va_end(ap);
 	return p;
+}
+
+ssize_t oci_send_with_fd(int sock, const void *buf, size_t len, int fd)
+{
+	union {
+		char b[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	memset(&u, 0, sizeof(u));
+	struct iovec iov = {.iov_base = (void *)buf, .iov_len = len};
+	struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1};
+	if (fd >= 0) {
+		m.msg_control = u.b;
+		m.msg_controllen = sizeof(u.b);
+		struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	}
+	ssize_t n;
+	do
+		n = sendmsg(sock, &m, MSG_NOSIGNAL);
+	while (n < 0 && errno == EINTR);
+	return n;
 }
 
 int oci_write_all(int fd, const void *buf, size_t len, oci_error *err)
@@ -354,6 +380,10 @@ int oci_open_named(const char *path, int flags, mode_t mode, oci_error *err)
 		return oci_err_errno(err, errno, "cannot open '%s'", path);
 	/* what a symlink of root's names (a pipe behind /dev/stderr) is root's choice */
 	const char *bad = NULL;
+	/* O_PATH (a socket to connect to through /proc/self/fd/N) neither reads nor blocks: the
+	 * caller checks what it found */
+	if (flags & O_PATH)
+		return fd;
 	if (fstat(fd, &st) < 0 || fstat(dfd, &dst) < 0)
 		bad = "cannot be checked";
 	else if (follow && foreign_hardlink(&st, &dst))

@@ -57,6 +57,9 @@ void *oci_calloc(size_t n, size_t size, oci_error *err);
 char *oci_strdup(const char *s, oci_error *err);
 char *oci_asprintf(oci_error *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* One sendmsg(2) of buf on a unix socket with fd in SCM_RIGHTS (fd < 0: none), MSG_NOSIGNAL,
+ * again on EINTR: the bytes sent, or -1 with errno. */
+ssize_t oci_send_with_fd(int sock, const void *buf, size_t len, int fd);
 /* Write all of buf to fd, retrying on EINTR and short writes. */
 int oci_write_all(int fd, const void *buf, size_t len, oci_error *err);
 /* Read up to max bytes of fd into a new NUL-terminated buffer; more than max is OCI_E_LIMIT. */
@@ -92,7 +95,8 @@ int oci_read_regular_at(int dirfd, const char *path, int flags, size_t max, char
  * to or read the file it points to); nor is a FIFO or socket of that user's opened (its
  * open, read or write would block for ever), nor a second hard link to a file the
  * directory's owner does not own (root's, linked where fs.protected_hardlinks is 0).
- * Anything else is OCI_E_UNSAFE. Returns a blocking fd, or -1. */
+ * Anything else is OCI_E_UNSAFE. Returns a blocking fd, or -1. With O_PATH the symlink rule
+ * alone applies (nothing is read through the fd: the caller checks its type). */
 int oci_open_named(const char *path, int flags, mode_t mode, oci_error *err);
 /* open(path, flags | O_DIRECTORY) for a directory a caller named (--bundle, -o, --root) that
  * may sit in a directory another user can write: its last component is followed only when it

@@ -40,6 +40,7 @@
 #include "run/lsm.h"
 #include "run/mounts.h"
 #include "run/netdev.h"
+#include "run/notify.h"
 #include "run/process.h"
 #include "run/seccomp.h"
 #include "run/terminal.h"
@@ -962,7 +963,7 @@ static int serve_init(creation *c, oci_error *err)
 
 /* Phase 6: create stops here; run starts the container, and without -d waits for it, then
  * removes it (the exit status is the container's). */
-static int start_or_wait(creation *c, int *exit_status, oci_error *err)
+static int start_or_wait(creation *c, oci_notify *nt, int *exit_status, oci_error *err)
 {
 	if (!c->opts->foreground && !c->opts->detach)
 		return 0;
@@ -977,8 +978,10 @@ static int start_or_wait(creation *c, int *exit_status, oci_error *err)
 	/* Foreground: let kill/delete in while we wait. */
 	flock(c->d.dirfd, LOCK_UN);
 	int io[3] = {c->relay[0][1], c->relay[1][0], c->relay[2][0]};
-	c->relay[0][1] = -1; /* oci_signals_wait_io closes it */
-	if (oci_signals_wait_io(c->pid, c->master, io, exit_status, err) < 0)
+	c->relay[0][1] = -1; /* oci_signals_wait_opts closes it */
+	oci_wait_opts wo = {.reap_orphans = c->opts->subreaper,
+			    .watch = oci_notify_watch(nt, getpid())};
+	if (oci_signals_wait_opts(c->pid, c->master, io, &wo, exit_status, err) < 0)
 		return -1;
 	/* The init is reaped: from here on nothing is rolled back. */
 	c->pid = -1;
@@ -1031,10 +1034,20 @@ static int create(const oci_runtime *rt, const oci_create_opts *opts, int *exit_
 	if (plan_namespaces(&b.cfg, &ns, err) < 0)
 		return -1;
 
+	/* sd_notify: the host's socket is checked before anything of the container exists */
+	bool relay = opts->foreground || opts->detach;
+	cleanup_notify oci_notify nt;
+	oci_notify_init(&nt);
+	if (opts->notify_socket && (relay ? oci_notify_connect(&nt, opts->notify_socket, err)
+					  : oci_notify_check(opts->notify_socket, err)) < 0)
+		return -1;
+
 	creation c;
 	creation_init(&c, rt, opts);
 	c.cfg = &b.cfg;
 	int ret = prepare_state(&c, &b, &ns, err);
+	if (ret == 0 && opts->notify_socket)
+		ret = oci_notify_prepare(&nt, c.d.dirfd, &b.cfg, relay, err);
 	if (ret == 0) {
 		debug_plan(&c, &b);
 		ret = spawn_init(&c, &b, &ns, err);
@@ -1058,10 +1071,16 @@ static int create(const oci_runtime *rt, const oci_create_opts *opts, int *exit_
 	if (ret == 0 && opts->pidfd_socket)
 		ret = oci_process_send_pidfd(opts->pidfd_socket, c.pid, "standard", err);
 	if (ret == 0)
-		ret = start_or_wait(&c, exit_status, err);
+		ret = start_or_wait(&c, &nt, exit_status, err);
 	if (ret < 0 && !c.finished)
 		rollback(&c);
+	pid_t init = c.pid;
+	uint64_t init_start = c.d.st.pid_start, init_ino = c.d.st.pid_ino;
 	creation_release(&c);
+	/* run -d: as runc, returns once the container said READY=1 (or its init exited),
+	 * unlocked and with our signals back */
+	if (ret == 0 && opts->detach && opts->notify_socket)
+		ret = oci_notify_wait_ready(&nt, init, init_start, init_ino, err);
 	return ret;
 }
 

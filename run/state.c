@@ -388,6 +388,11 @@ bool oci_proc_is(pid_t pid, uint64_t start, uint64_t ino, bool *zombie)
 	return is;
 }
 
+bool oci_proc_hold(pid_t pid, uint64_t start, uint64_t ino, int *pidfd)
+{
+	return proc_is(pid, start, ino, NULL, pidfd);
+}
+
 int oci_proc_signal(pid_t pid, uint64_t start, uint64_t ino, int sig)
 {
 	cleanup_close int pfd = -1;

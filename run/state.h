@@ -106,6 +106,10 @@ uint64_t oci_proc_ino(pid_t pid);
  * not 0, a pidfd opened on it before its start time was read has inode ino. *zombie (when
  * not NULL) says whether it is a zombie. */
 bool oci_proc_is(pid_t pid, uint64_t start, uint64_t ino, bool *zombie);
+/* oci_proc_is, and when it is, *pidfd holds a pidfd opened before the check (-1 on a
+ * kernel without pidfds, before Linux 5.3): it names that process and polls readable when it
+ * exits. */
+bool oci_proc_hold(pid_t pid, uint64_t start, uint64_t ino, int *pidfd);
 /* Send sig to pid only while it is the process recorded as (start, ino) (oci_proc_is):
  * through a pidfd opened before the check, so the pid cannot be reused by another process
  * between the two. -1 with errno ESRCH when it is gone or the pid names another process now.
