@@ -436,11 +436,24 @@ bool oci_layout_has_blob(oci_layout *l, const oci_digest *d, int64_t size)
 	return oci_digest_equal(&got, d) && (size < 0 || n == (uint64_t)size);
 }
 
+int oci_layout_open_blob_at(int dirfd, const oci_digest *d, oci_error *err)
+{
+	char what[32];
+	snprintf(what, sizeof(what), "blobs/%s", oci_digest_alg_name(d->alg));
+	cleanup_close int blobs = oci_open_dir_at(dirfd, "blobs", "blobs", O_PATH, err);
+	cleanup_close int alg =
+	    blobs < 0 ? blobs : oci_open_dir_at(blobs, what + strlen("blobs/"), what, O_PATH, err);
+	if (alg == -2)
+		return -1;
+	if (alg < 0)
+		return oci_err_errno(err, errno, "cannot open '%s'", blobs < 0 ? "blobs" : what);
+	return oci_open_regular_at(alg, d->hex, O_NOFOLLOW, err);
+}
+
 int oci_layout_open_blob(oci_layout *l, const oci_digest *d, oci_error *err)
 {
-	char p[256], ds[OCI_DIGEST_STR_MAX];
-	int fd =
-	    oci_open_regular_at(l->dirfd, oci_digest_blob_path(d, p, sizeof(p)), O_NOFOLLOW, err);
+	char ds[OCI_DIGEST_STR_MAX];
+	int fd = oci_layout_open_blob_at(l->dirfd, d, err);
 	if (fd < 0)
 		return oci_err_prefix(err, "blob %s", oci_digest_str(d, ds));
 	return fd;

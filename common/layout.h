@@ -52,6 +52,12 @@ bool oci_layout_has_blob(oci_layout *l, const oci_digest *d, int64_t size);
 int oci_layout_blob_dir(oci_layout *l, int alg, bool create, oci_error *err);
 /* Open a blob for reading (O_NOFOLLOW, regular files only). */
 int oci_layout_open_blob(oci_layout *l, const oci_digest *d, oci_error *err);
+/* The same in the layout directory dirfd. blobs/ and blobs/<alg>/ are followed only when they
+ * are symlinks of root's or ours (oci_open_dir_at): root reading a user's layout whose blobs/
+ * is the user's link to a store only root may read would unpack root's images for them. -1
+ * with err set: OCI_E_NOTFOUND when the blob (or its directory) is not there, OCI_E_UNSAFE
+ * for another user's symlink or what is not a regular file. */
+int oci_layout_open_blob_at(int dirfd, const oci_digest *d, oci_error *err);
 /* Read a small blob (manifest, config) with a size cap, verified against its digest. */
 int oci_layout_read_blob(oci_layout *l, const oci_digest *d, size_t max, char **out, size_t *len,
 			 oci_error *err);

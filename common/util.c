@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/random.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <time.h>
@@ -76,6 +77,31 @@ char *oci_asprintf(oci_error *err, const char *fmt, ...)
 	}
 	va_end(ap);
 	return p;
+}
+
+ssize_t oci_send_with_fd(int sock, const void *buf, size_t len, int fd)
+{
+	union {
+		char b[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	memset(&u, 0, sizeof(u));
+	struct iovec iov = {.iov_base = (void *)buf, .iov_len = len};
+	struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1};
+	if (fd >= 0) {
+		m.msg_control = u.b;
+		m.msg_controllen = sizeof(u.b);
+		struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	}
+	ssize_t n;
+	do
+		n = sendmsg(sock, &m, MSG_NOSIGNAL);
+	while (n < 0 && errno == EINTR);
+	return n;
 }
 
 int oci_write_all(int fd, const void *buf, size_t len, oci_error *err)
@@ -211,9 +237,32 @@ static int foreign_link(const struct stat *st, const char *path, oci_error *err)
 		       (unsigned int)st->st_uid);
 }
 
+/* A second name, in a directory of another user's, for a file that user does not own: one
+ * they made where fs.protected_hardlinks is 0 would have root read or append to a file only
+ * root may. NULL when st (in a directory whose metadata is dir) is none. */
+static const char *foreign_hardlink(const struct stat *st, const struct stat *dir)
+{
+	if (S_ISREG(st->st_mode) && st->st_nlink > 1 && st->st_uid != dir->st_uid)
+		return "is a hard link to a file its directory's owner does not own";
+	return NULL;
+}
+
+/* The metadata of the directory that holds dirfd/path's last component. */
+static int stat_parent_at(int dirfd, const char *path, struct stat *dir)
+{
+	const char *slash = strrchr(path, '/');
+	if (!slash)
+		return fstatat(dirfd, ".", dir, 0);
+	cleanup_free char *parent = strndup(path, slash == path ? 1 : (size_t)(slash - path));
+	if (!parent)
+		return -1;
+	return fstatat(dirfd, parent, dir, 0);
+}
+
 int oci_open_regular_at(int dirfd, const char *path, int flags, oci_error *err)
 {
-	struct stat st;
+	struct stat st, dir;
+	bool named = false; /* path is a symlink of root's or ours, followed */
 	cleanup_close int pfd = openat(dirfd, path, O_PATH | O_CLOEXEC | O_NOFOLLOW | flags);
 	if (pfd >= 0 && !(flags & O_NOFOLLOW) && fstat(pfd, &st) == 0 && S_ISLNK(st.st_mode)) {
 		/* a user's bundle or layout: their symlink to a file only root may read would
@@ -222,9 +271,21 @@ int oci_open_regular_at(int dirfd, const char *path, int flags, oci_error *err)
 			return -1;
 		close(pfd);
 		pfd = openat(dirfd, path, O_PATH | O_CLOEXEC | flags);
+		named = true;
 	}
 	if (pfd < 0)
 		return oci_err_errno(err, errno, "cannot open '%s'", path);
+	if (!(flags & O_NOFOLLOW) && !named) {
+		/* their hard link to such a file the same */
+		const char *bad = NULL;
+		if (fstat(pfd, &st) < 0 || (S_ISREG(st.st_mode) && st.st_nlink > 1 &&
+					    stat_parent_at(dirfd, path, &dir) < 0))
+			bad = "cannot be checked";
+		else if (S_ISREG(st.st_mode) && st.st_nlink > 1)
+			bad = foreign_hardlink(&st, &dir);
+		if (bad)
+			return oci_err(err, OCI_E_UNSAFE, "'%s' %s", path, bad);
+	}
 	return oci_reopen_regular(pfd, path, err);
 }
 
@@ -258,21 +319,26 @@ int oci_open_dir_named(const char *path, int flags, oci_error *err)
 	cleanup_close int dfd = open(parent, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)
 		return -1;
-	int fd = openat(dfd, leaf, flags | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	return oci_open_dir_at(dfd, leaf, path, flags, err);
+}
+
+int oci_open_dir_at(int dirfd, const char *name, const char *what, int flags, oci_error *err)
+{
+	int fd = openat(dirfd, name, flags | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	int e = errno;
 	struct stat st;
 	if (fd >= 0 || (e != ELOOP && e != ENOTDIR) ||
-	    fstatat(dfd, leaf, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISLNK(st.st_mode)) {
+	    fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISLNK(st.st_mode)) {
 		errno = e;
 		return fd;
 	}
-	if (foreign_link(&st, path, err) < 0) {
+	if (foreign_link(&st, what, err) < 0) {
 		errno = ELOOP;
 		return -2;
 	}
 	/* root's or ours: followed (a swap to another's after the check needs a directory
 	 * another user can write that holds a symlink of root's) */
-	return openat(dfd, leaf, flags | O_DIRECTORY | O_CLOEXEC);
+	return openat(dirfd, name, flags | O_DIRECTORY | O_CLOEXEC);
 }
 
 int oci_open_named(const char *path, int flags, mode_t mode, oci_error *err)
@@ -314,10 +380,14 @@ int oci_open_named(const char *path, int flags, mode_t mode, oci_error *err)
 		return oci_err_errno(err, errno, "cannot open '%s'", path);
 	/* what a symlink of root's names (a pipe behind /dev/stderr) is root's choice */
 	const char *bad = NULL;
+	/* O_PATH (a socket to connect to through /proc/self/fd/N) neither reads nor blocks: the
+	 * caller checks what it found */
+	if (flags & O_PATH)
+		return fd;
 	if (fstat(fd, &st) < 0 || fstat(dfd, &dst) < 0)
 		bad = "cannot be checked";
-	else if (follow && S_ISREG(st.st_mode) && st.st_nlink > 1 && st.st_uid != dst.st_uid)
-		bad = "is a hard link to a file its directory's owner does not own";
+	else if (follow && foreign_hardlink(&st, &dst))
+		bad = foreign_hardlink(&st, &dst);
 	else if (follow && !S_ISREG(st.st_mode) && !S_ISCHR(st.st_mode) && st.st_uid != 0 &&
 		 st.st_uid != geteuid())
 		bad = "is not a regular file";

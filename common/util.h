@@ -57,6 +57,9 @@ void *oci_calloc(size_t n, size_t size, oci_error *err);
 char *oci_strdup(const char *s, oci_error *err);
 char *oci_asprintf(oci_error *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* One sendmsg(2) of buf on a unix socket with fd in SCM_RIGHTS (fd < 0: none), MSG_NOSIGNAL,
+ * again on EINTR: the bytes sent, or -1 with errno. */
+ssize_t oci_send_with_fd(int sock, const void *buf, size_t len, int fd);
 /* Write all of buf to fd, retrying on EINTR and short writes. */
 int oci_write_all(int fd, const void *buf, size_t len, oci_error *err);
 /* Read up to max bytes of fd into a new NUL-terminated buffer; more than max is OCI_E_LIMIT. */
@@ -75,7 +78,10 @@ int oci_open_any_length(const char *path, int flags);
  * act on being opened). Anything but a regular file is OCI_E_UNSAFE "'what' is not a regular
  * file"; without /proc, OCI_E_NOTFOUND. Returns a new fd, or -1. */
 int oci_reopen_regular(int pathfd, const char *what, oci_error *err);
-/* The same for dirfd/path (O_NOFOLLOW in flags: a symlink there is refused too). */
+/* The same for dirfd/path (O_NOFOLLOW in flags: a symlink there is refused too). Without
+ * O_NOFOLLOW (a file of a directory the caller named, which another user may own) a symlink
+ * is followed only when it is root's or ours, and a hard link to a file the directory's owner
+ * does not own is refused (OCI_E_UNSAFE), as oci_open_named does. */
 int oci_open_regular_at(int dirfd, const char *path, int flags, oci_error *err);
 /* oci_read_file_at for a file that must be regular (same flags as oci_open_regular_at): for
  * files in a directory someone else may write (a cache's), where a FIFO would block the read
@@ -89,7 +95,8 @@ int oci_read_regular_at(int dirfd, const char *path, int flags, size_t max, char
  * to or read the file it points to); nor is a FIFO or socket of that user's opened (its
  * open, read or write would block for ever), nor a second hard link to a file the
  * directory's owner does not own (root's, linked where fs.protected_hardlinks is 0).
- * Anything else is OCI_E_UNSAFE. Returns a blocking fd, or -1. */
+ * Anything else is OCI_E_UNSAFE. Returns a blocking fd, or -1. With O_PATH the symlink rule
+ * alone applies (nothing is read through the fd: the caller checks its type). */
 int oci_open_named(const char *path, int flags, mode_t mode, oci_error *err);
 /* open(path, flags | O_DIRECTORY) for a directory a caller named (--bundle, -o, --root) that
  * may sit in a directory another user can write: its last component is followed only when it
@@ -97,6 +104,9 @@ int oci_open_named(const char *path, int flags, mode_t mode, oci_error *err);
  * layout or state where it points). That one returns -2 with err filled (OCI_E_UNSAFE); any
  * other failure returns -1 with open(2)'s errno and err untouched. */
 int oci_open_dir_named(const char *path, int flags, oci_error *err);
+/* The same rule for dirfd/name, one component (a directory inside one the caller named, such
+ * as a layout's blobs/): what names it in the error. */
+int oci_open_dir_at(int dirfd, const char *name, const char *what, int flags, oci_error *err);
 /* oci_read_file_at(AT_FDCWD, path, ...) through oci_open_named: a FIFO cannot block the
  * read, and a file the user cannot read reaches no error message through their link. */
 int oci_read_named(const char *path, size_t max, char **out, size_t *len, oci_error *err);

@@ -78,6 +78,8 @@ void oci_registry_release(oci_registry *r)
 {
 	if (r->easy)
 		curl_easy_cleanup(r->easy);
+	if (r->easy_other)
+		curl_easy_cleanup(r->easy_other);
 	if (r->share)
 		curl_share_cleanup(r->share);
 	oci_auth_release(&r->auth);
@@ -154,6 +156,22 @@ int oci_registry_reauth(oci_registry *r, const oci_http_resp *resp, oci_error *e
 	return oci_auth_challenge(&r->auth, resp->www_auth, r->scope, err);
 }
 
+/* The handle for a request to url: the registry's own, or for another origin (a redirect to
+ * blob storage) one that presents no client certificate. NULL with err set. */
+static CURL *other_origin_handle(oci_registry *r, const char *url, oci_error *err)
+{
+	if (oci_registry_same_origin(r, url))
+		return r->easy;
+	if (!r->easy_other) {
+		r->easy_other = curl_easy_init();
+		if (!r->easy_other)
+			return oci_err(err, OCI_E_INTERNAL, "cannot start libcurl"), NULL;
+		if (oci_registry_setup_foreign(r, r->easy_other, url, err) < 0)
+			return NULL;
+	}
+	return r->easy_other;
+}
+
 int oci_registry_get(oci_registry *r, const char *method, const char *path, const char *accept,
 		     size_t max_body, oci_http_resp *resp, oci_error *err)
 {
@@ -165,11 +183,14 @@ int oci_registry_get(oci_registry *r, const char *method, const char *path, cons
 		if (oci_auth_refresh(&r->auth, err) < 0)
 			return -1;
 		bool ok;
+		CURL *e = other_origin_handle(r, url, err);
+		if (!e)
+			return -1;
 		struct curl_slist *h = make_headers(r, url, accept, &ok);
 		if (!ok)
 			return oci_err(err, OCI_E_IO, "out of memory");
 		int cc = 0;
-		int rc = oci_http_perform(r->easy, method, url, h, max_body, resp, &cc, err);
+		int rc = oci_http_perform(e, method, url, h, max_body, resp, &cc, err);
 		curl_slist_free_all(h);
 		if (rc < 0) {
 			if (oci_http_retryable_code(cc) &&
@@ -479,11 +500,15 @@ int oci_registry_get_blob(oci_registry *r, const oci_descriptor *d, size_t max, 
 int oci_registry_setup_blob(oci_registry *r, CURL *e, const char *url, struct curl_slist **hdrs,
 			    oci_error *err)
 {
+	bool ok;
+	if (!oci_registry_same_origin(r, url)) {
+		*hdrs = NULL;
+		return oci_registry_setup_foreign(r, e, url, err);
+	}
 	if (oci_http_setup(e, &r->tls, err) < 0)
 		return -1;
 	if (r->share)
 		curl_easy_setopt(e, CURLOPT_SHARE, r->share);
-	bool ok;
 	*hdrs = make_headers(r, url, NULL, &ok);
 	if (!ok)
 		return oci_err(err, OCI_E_IO, "out of memory");

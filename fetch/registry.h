@@ -39,7 +39,8 @@ typedef struct oci_registry {
 			      TLS) */
 	oci_tls tls;
 	oci_auth auth;
-	CURL *easy; /* for one-at-a-time requests; keeps its connection */
+	CURL *easy;	  /* for one-at-a-time requests; keeps its connection */
+	CURL *easy_other; /* the same after a redirect to another origin: no client certificate */
 	CURLSH *share;
 	int max_attempts;
 } oci_registry;
@@ -83,7 +84,9 @@ char *oci_registry_blob_url(oci_registry *r, const oci_digest *d, oci_error *err
 /* Whether url is on the registry's own origin (credentials may be sent there). */
 bool oci_registry_same_origin(oci_registry *r, const char *url);
 /* Set up a handle for a blob transfer from url: shared connections, TLS, Authorization only
- * when url is on the registry's origin. *hdrs receives the header list (free it after). */
+ * when url is on the registry's origin, and the client certificate only there too (a blob
+ * redirected to storage on another host is set up as oci_registry_setup_foreign does). *hdrs
+ * receives the header list (free it after). */
 int oci_registry_setup_blob(oci_registry *r, CURL *e, const char *url, struct curl_slist **hdrs,
 			    oci_error *err);
 /* Set up a handle for a URL that is not the registry's (a foreign layer's "urls"): nothing

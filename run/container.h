@@ -38,6 +38,11 @@ typedef struct oci_create_opts {
 	int preserve_fds; /* every fd passed after stdio: listen_fds + --preserve-fds */
 	int listen_fds;	  /* the first of them, socket activation's (LISTEN_FDS, LISTEN_PID) */
 	bool keep;	  /* run without -d: leave the stopped container for delete (run --keep) */
+	/* run without -d: the caller made itself a child subreaper (runc's default) before
+	 * create, so the container's orphans reparent to it; the wait reaps them */
+	bool subreaper;
+	/* NOTIFY_SOCKET's value (NULL: unset): the sd_notify relay of run/notify.h */
+	const char *notify_socket;
 } oci_create_opts;
 
 /* create: the container's init is left waiting for start. With opts->foreground (run), the
@@ -122,6 +127,9 @@ typedef struct oci_restore_opts {
 	const char *pid_file;
 	const char *console_socket; /* receives the restored terminal's pty master */
 	bool detach;
+	/* without detach: the process that waits for the restored init is a child subreaper
+	 * (runc's default; --no-subreaper: false) and reaps the container's orphans */
+	bool subreaper;
 	oci_criu_opts criu;
 } oci_restore_opts;
 /* A new container id from bundle with the processes of a checkpoint. Without detach it is

@@ -27,6 +27,7 @@
 #include <linux/netlink.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
@@ -835,6 +836,10 @@ static int restore_run(restoring *r, criu_opts *c, const char *work_path, int wo
 			dup2(i, STDIO_BASE + i);
 		if (r->netns >= 0)
 			dup2(r->netns, STDIO_BASE + 3);
+		/* runc's subreaper: the restored tree is this process's child, and whatever it
+		 * leaves behind reparents here and is reaped below */
+		bool reap = !r->o->detach && r->o->subreaper &&
+			    prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0;
 		notify_restoring = r;
 		notify_report = &rep;
 		criu_local_set_notify_cb(c, restore_notify);
@@ -865,9 +870,10 @@ static int restore_run(restoring *r, criu_opts *c, const char *work_path, int wo
 		close(p[1]);
 		if (r->o->detach)
 			_exit(0);
-		int st;
-		while (waitpid(rep.pid, &st, 0) < 0 && errno == EINTR)
-			;
+		int st = 0;
+		for (pid_t w; (w = waitpid(reap ? -1 : rep.pid, &st, 0)) != rep.pid;)
+			if (w < 0 && errno != EINTR)
+				_exit(255);
 		_exit(WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
 	}
 	close(p[1]);

@@ -41,6 +41,7 @@
 #include "run/lsm.h"
 #include "run/mounts.h"
 #include "run/netdev.h"
+#include "run/notify.h"
 #include "run/process.h"
 #include "run/seccomp.h"
 #include "run/terminal.h"
@@ -241,6 +242,7 @@ typedef struct creation {
 	int fifo_go;	       /* run: the pipe's write end, the init's go already in it */
 	int sock[2];	       /* sync socketpair: ours, the init's */
 	int master;	       /* the pty master of a foreground run */
+	int relay[3][2]; /* a foreground run's pipes for the caller's terminals (relay_open) */
 	oci_seccomp seccomp;
 	char *hook_state; /* the state JSON prestart/createRuntime read */
 	pid_t pid;	  /* the init, until it is reaped */
@@ -263,6 +265,8 @@ static void creation_init(creation *c, const oci_runtime *rt, const oci_create_o
 	c->opts = opts;
 	c->d.rootfd = c->d.dirfd = c->fifo = c->fifo_go = c->master = -1;
 	c->sock[0] = c->sock[1] = -1;
+	for (int k = 0; k < 3; k++)
+		c->relay[k][0] = c->relay[k][1] = -1;
 	c->pid = -1;
 }
 
@@ -274,6 +278,10 @@ static void creation_release(creation *c)
 			close(*fds[i]);
 			*fds[i] = -1;
 		}
+	for (int k = 0; k < 3; k++) {
+		oci_closep(&c->relay[k][0]);
+		oci_closep(&c->relay[k][1]);
+	}
 	oci_seccomp_release(&c->seccomp);
 	oci_container_dir_release(&c->d);
 	free(c->hook_state);
@@ -307,10 +315,13 @@ static int prepare_dir_state(oci_container_dir *d, const oci_runtime *rt, const 
 	    oci_cgroup_systemd_annotations(&d->cgm, b->cfg.annotations, b->cfg.n_annotations, err) <
 		0)
 		return -1;
+	if (oci_state_keyring_name(id, d->keyring, sizeof(d->keyring), err) < 0)
+		return -1;
 	d->dirfd = oci_state_create_dir(d->rootfd, id, err);
 	if (d->dirfd < 0)
 		return -1;
 	oci_time_rfc3339(d->created, sizeof(d->created));
+	d->st.keyring = d->keyring;
 	d->st.id = (char *)id;
 	d->st.bundle = (char *)bundle;
 	d->st.rootfs = b->rootfs;
@@ -735,6 +746,43 @@ static int finish_cgroups(creation *c, const oci_bundle_config *b, oci_error *er
 	return write_config(&c->d, b, err);
 }
 
+/* run in the foreground without a pty: a terminal of the caller's is relayed through a pipe,
+ * as exec does (runc relays all of a foreground run's stdio so): handed on, it was the
+ * container's to read and write as it pleased, and to set modes on (no echo, raw, output
+ * stopped) that the caller's shell kept after run returned. [k][0] is read, [k][1] written. */
+static int relay_open(creation *c, oci_error *err)
+{
+	for (int k = 0; k < 3 && c->opts->foreground && !c->cfg->process.terminal; k++)
+		if (isatty(k) && pipe2(c->relay[k], O_CLOEXEC) < 0)
+			return oci_err_errno(err, errno, "pipe");
+	return 0;
+}
+
+/* The relay's ends in place of our stdio while the init is cloned (it inherits fds 0-2);
+ * ours are kept in saved for relay_restore. */
+static int relay_swap(creation *c, int saved[3], oci_error *err)
+{
+	for (int k = 0; k < 3; k++) {
+		saved[k] = -1;
+		if (c->relay[k][0] < 0)
+			continue;
+		if ((saved[k] = fcntl(k, F_DUPFD_CLOEXEC, 3)) < 0 ||
+		    dup2(c->relay[k][k == 0 ? 0 : 1], k) < 0)
+			return oci_err_errno(err, errno, "cannot relay the terminal");
+	}
+	return 0;
+}
+
+static void relay_restore(creation *c, int saved[3])
+{
+	for (int k = 0; k < 3; k++)
+		if (saved[k] >= 0) {
+			dup2(saved[k], k);
+			oci_closep(&saved[k]);
+			oci_closep(&c->relay[k][k == 0 ? 0 : 1]);
+		}
+}
+
 /* Phase 4: clone the init into its new namespaces, record it, map its ids, place it in its
  * cgroups and let it go on (GO carries the state JSON for its hooks). */
 static int spawn_init(creation *c, const oci_bundle_config *b, const ns_plan *ns, oci_error *err)
@@ -745,6 +793,7 @@ static int spawn_init(creation *c, const oci_bundle_config *b, const ns_plan *ns
 	memset(&ia, 0, sizeof(ia));
 	ia.cfg = &b->cfg;
 	ia.opts = c->opts;
+	ia.keyring = c->d.st.keyring;
 	ia.rootfs = b->rootfs;
 	ia.seccomp = &c->seccomp;
 	ia.userns = ns->clone_flags & CLONE_NEWUSER;
@@ -769,8 +818,13 @@ static int spawn_init(creation *c, const oci_bundle_config *b, const ns_plan *ns
 	oci_signals_block(&c->oldmask);
 	c->blocked = true;
 	pid_t pid;
+	int saved[3] = {-1, -1, -1};
+	if (relay_open(c, err) < 0)
+		return -1;
 	if (ns->join_pid_fd >= 0 || ns->join_user_fd >= 0) {
-		pid = spawn_via_intermediate(c, &ia, ns, cgfd, err);
+		pid = relay_swap(c, saved, err) < 0 ? -1
+						    : spawn_via_intermediate(c, &ia, ns, cgfd, err);
+		relay_restore(c, saved);
 		if (pid < 0)
 			return -1;
 	} else {
@@ -787,9 +841,16 @@ static int spawn_init(creation *c, const oci_bundle_config *b, const ns_plan *ns
 			flags &= ~(unsigned long)CLONE_NEWNET;
 			ia.unshare_net = true;
 		}
+		if (relay_swap(c, saved, err) < 0) {
+			relay_restore(c, saved);
+			return -1;
+		}
 		pid = clone_init_into(flags, cgfd, &ia);
+		int e = errno;
+		if (pid != 0)
+			relay_restore(c, saved);
 		if (pid < 0)
-			return clone_error(errno, flags, err);
+			return clone_error(e, flags, err);
 		if (pid == 0) {
 			close(c->sock[0]);
 			ia.sync = c->sock[1];
@@ -903,7 +964,7 @@ static int serve_init(creation *c, oci_error *err)
 
 /* Phase 6: create stops here; run starts the container, and without -d waits for it, then
  * removes it (the exit status is the container's). */
-static int start_or_wait(creation *c, int *exit_status, oci_error *err)
+static int start_or_wait(creation *c, oci_notify *nt, int *exit_status, oci_error *err)
 {
 	if (!c->opts->foreground && !c->opts->detach)
 		return 0;
@@ -917,7 +978,11 @@ static int start_or_wait(creation *c, int *exit_status, oci_error *err)
 		return 0;
 	/* Foreground: let kill/delete in while we wait. */
 	flock(c->d.dirfd, LOCK_UN);
-	if (oci_signals_wait(c->pid, c->master, exit_status, err) < 0)
+	int io[3] = {c->relay[0][1], c->relay[1][0], c->relay[2][0]};
+	c->relay[0][1] = -1; /* oci_signals_wait_opts closes it */
+	oci_wait_opts wo = {.reap_orphans = c->opts->subreaper,
+			    .watch = oci_notify_watch(nt, getpid())};
+	if (oci_signals_wait_opts(c->pid, c->master, io, &wo, exit_status, err) < 0)
 		return -1;
 	/* The init is reaped: from here on nothing is rolled back. */
 	c->pid = -1;
@@ -989,10 +1054,20 @@ static int create(const oci_runtime *rt, const oci_create_opts *opts, int *exit_
 	if (plan_namespaces(&b.cfg, &ns, err) < 0)
 		return -1;
 
+	/* sd_notify: the host's socket is checked before anything of the container exists */
+	bool relay = opts->foreground || opts->detach;
+	cleanup_notify oci_notify nt;
+	oci_notify_init(&nt);
+	if (opts->notify_socket && (relay ? oci_notify_connect(&nt, opts->notify_socket, err)
+					  : oci_notify_check(opts->notify_socket, err)) < 0)
+		return -1;
+
 	creation c;
 	creation_init(&c, rt, opts);
 	c.cfg = &b.cfg;
 	int ret = prepare_state(&c, &b, &ns, err);
+	if (ret == 0 && opts->notify_socket)
+		ret = oci_notify_prepare(&nt, c.d.dirfd, &b.cfg, relay, err);
 	if (ret == 0) {
 		debug_plan(&c, &b);
 		ret = spawn_init(&c, &b, &ns, err);
@@ -1021,12 +1096,18 @@ static int create(const oci_runtime *rt, const oci_create_opts *opts, int *exit_
 	if (ret == 0 && opts->pidfd_socket)
 		ret = oci_process_send_pidfd(opts->pidfd_socket, c.pid, "standard", err);
 	if (ret == 0)
-		ret = start_or_wait(&c, exit_status, err);
+		ret = start_or_wait(&c, &nt, exit_status, err);
 	if (trash_started)
 		pthread_join(trash, NULL);
 	if (ret < 0 && !c.finished)
 		rollback(&c);
+	pid_t init = c.pid;
+	uint64_t init_start = c.d.st.pid_start, init_ino = c.d.st.pid_ino;
 	creation_release(&c);
+	/* run -d: as runc, returns once the container said READY=1 (or its init exited),
+	 * unlocked and with our signals back */
+	if (ret == 0 && opts->detach && opts->notify_socket)
+		ret = oci_notify_wait_ready(&nt, init, init_start, init_ino, err);
 	return ret;
 }
 

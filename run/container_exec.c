@@ -192,12 +192,10 @@ static int set_label(char **field, const char *value, oci_error *err)
 	*field = v;
 	return 0;
 }
-/* The container's session keyring (named as the init named it), so that the caller's keys
- * never reach the process; kernels or users without keyrings are fine. */
-static void join_keyring(const char *id)
+/* The container's session keyring (the name in its state, run/state.h), so that the
+ * caller's keys never reach the process; kernels or users without keyrings are fine. */
+static void join_keyring(const char *name)
 {
-	char name[1100];
-	snprintf(name, sizeof(name), "_ses.%s", id);
 	syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, name, 0, 0, 0);
 }
 
@@ -211,7 +209,7 @@ static __attribute__((noreturn)) void child_fail(int sync, const oci_error *err,
 static __attribute__((noreturn)) void exec_process(int sync, const oci_process *process,
 						   const oci_config *cfg,
 						   const oci_seccomp *seccomp, int procfd,
-						   const oci_exec_opts *o)
+						   const char *keyring, const oci_exec_opts *o)
 {
 	oci_error err = OCI_ERROR_INIT;
 	/* First of all: this process is in the container's pid namespace, where its processes
@@ -228,7 +226,7 @@ static __attribute__((noreturn)) void exec_process(int sync, const oci_process *
 		child_fail(sync, &err, 1);
 	if (oci_lsm_set_keycreate(&lsm, process, &err) < 0)
 		child_fail(sync, &err, 1);
-	join_keyring(o->id);
+	join_keyring(keyring);
 	/* A session of its own, as the init's (run/init.c) and runc's exec: in ours, the
 	 * caller's terminal would be its controlling terminal, which TIOCSTI lets it type into
 	 * (the caller's shell reads that once exec returns), and whose hangup and job control
@@ -292,9 +290,11 @@ static __attribute__((noreturn)) void exec_process(int sync, const oci_process *
 }
 
 /* C: join the namespaces and the init's root, fork G, report its pid and exit. */
-static __attribute__((noreturn)) void
-join_and_fork(int sync, const int *nsfds, int rootfd, const int *stdio, const oci_process *process,
-	      const oci_config *cfg, const oci_seccomp *seccomp, int procfd, const oci_exec_opts *o)
+static __attribute__((noreturn)) void join_and_fork(int sync, const int *nsfds, int rootfd,
+						    const int *stdio, const oci_process *process,
+						    const oci_config *cfg,
+						    const oci_seccomp *seccomp, int procfd,
+						    const char *keyring, const oci_exec_opts *o)
 {
 	oci_error err = OCI_ERROR_INIT;
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
@@ -365,7 +365,7 @@ join_and_fork(int sync, const int *nsfds, int rootfd, const int *stdio, const oc
 	}
 	if (g == 0) {
 		prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
-		exec_process(sync, process, cfg, seccomp, procfd, o);
+		exec_process(sync, process, cfg, seccomp, procfd, keyring, o);
 	}
 	char buf[32];
 	int n = snprintf(buf, sizeof(buf), "%d", (int)g);
@@ -381,6 +381,7 @@ struct exec_children {
 	int notify_fd;	   /* G's seccomp notify fd, until the agent has it */
 	int sock;
 	const oci_cgroup *cgroups; /* the container's, NULL without */
+	const char *joined;	   /* the init's cgroup below it, when C went there */
 	const char *id;
 	bool *frozen; /* set when they were found frozen: C and G cannot be waited for */
 };
@@ -411,7 +412,8 @@ static int exec_seccomp(void *ctx, int sock, int fd, oci_error *err)
 static int exec_idle(void *ctx, oci_error *err)
 {
 	struct exec_children *ch = ctx;
-	if (!ch->cgroups || !oci_cgroup_frozen_dir(ch->cgroups))
+	if (!ch->cgroups || (!oci_cgroup_frozen_dir(ch->cgroups) &&
+			     !(ch->joined && oci_cgroup_dir_frozen(ch->joined))))
 		return 0;
 	*ch->frozen = true;
 	return oci_err(err, OCI_E_STATE,
@@ -454,6 +456,8 @@ typedef struct exec_ctx {
 	sigset_t oldmask;
 	bool blocked;
 	bool frozen; /* the container froze while C and G were starting (exec_idle) */
+	char keyring[OCI_KEYRING_NAME_MAX]; /* its session keyring's name */
+	char *joined; /* the init's cgroup C went to, where the container's takes no process */
 } exec_ctx;
 
 static void exec_init(exec_ctx *x, const oci_exec_opts *o)
@@ -488,6 +492,7 @@ static void exec_release(exec_ctx *x)
 	}
 	if (x->blocked)
 		sigprocmask(SIG_SETMASK, &x->oldmask, NULL);
+	free(x->joined);
 	oci_seccomp_release(&x->seccomp);
 	oci_config_process_release(&x->process);
 	oci_config_release(&x->cfg);
@@ -514,6 +519,11 @@ static int load_container(const oci_runtime *rt, exec_ctx *x, oci_error *err)
 	if (status != OCI_STATUS_RUNNING && status != OCI_STATUS_CREATED &&
 	    status != OCI_STATUS_PAUSED)
 		return oci_err(err, OCI_E_STATE, "cannot exec in a stopped container '%s'", o->id);
+	/* a container an older oci-run created has runc's name */
+	if (x->st.keyring)
+		snprintf(x->keyring, sizeof(x->keyring), "%s", x->st.keyring);
+	else
+		snprintf(x->keyring, sizeof(x->keyring), "_ses.%s", o->id);
 	/* The config create checked, saved in the state directory (the bundle's may have been
 	 * edited since); a container created by an oci-run that did not save it has the bundle's.
 	 */
@@ -658,14 +668,32 @@ static int spawn(exec_ctx *x, oci_error *err)
 	if (x->c == 0) {
 		close(x->sock[0]);
 		join_and_fork(x->sock[1], x->nsfds, x->proot, stdio, &x->process, &x->cfg,
-			      &x->seccomp, x->procfd, x->o);
+			      &x->seccomp, x->procfd, x->keyring, x->o);
 	}
 	oci_closep(&x->sock[1]);
 	for (int k = 0; k < 3; k++)
 		if (stdio[k] >= 0)
 			oci_closep(&x->relay[k][k == 0 ? 0 : 1]);
-	if (x->st.cgroups && oci_cgroup_enter(x->st.cgroups, x->c, err) < 0)
-		return -1;
+	if (x->st.cgroups && oci_cgroup_enter(x->st.cgroups, x->c, err) < 0) {
+		/* cgroup v2 takes no process into a cgroup that enabled domain controllers for
+		 * its children, as a container may have made its own (systemd in one moves its
+		 * processes into sub-cgroups first): C goes where the init is, as runc's exec. */
+		if (err->sys_errno != EBUSY)
+			return -1;
+		oci_error e = OCI_ERROR_INIT;
+		x->joined = oci_cgroup_enter_init_cgroup(x->st.cgroups, x->c, x->st.pid,
+							 x->st.pid_start, x->st.pid_ino, &e);
+		if (!x->joined) {
+			oci_error busy = *err;
+			oci_err_clear(err);
+			oci_err(err, OCI_E_STATE, "%s, nor the init's: %s", busy.msg, e.msg);
+			oci_err_clear(&busy);
+			oci_err_clear(&e);
+			return -1;
+		}
+		oci_err_clear(err);
+		log_debug("exec: joined the init's cgroup '%s'", x->joined);
+	}
 	return oci_sync_send(x->sock[0], OCI_SYNC_GO, NULL, 0, -1, err);
 }
 
@@ -683,6 +711,7 @@ static int serve(exec_ctx *x, oci_error *err)
 				   .notify_fd = -1,
 				   .sock = -1,
 				   .cgroups = x->st.cgroups,
+				   .joined = x->joined,
 				   .id = x->o->id,
 				   .frozen = &x->frozen};
 	oci_sync_server srv = {.console_socket = x->o->console_socket,

@@ -77,6 +77,7 @@ typedef struct oci_container_dir {
 	oci_cgroup_manager cgm;
 	oci_state st;
 	char created[64];
+	char keyring[OCI_KEYRING_NAME_MAX];
 } oci_container_dir;
 /* The state directory of id, the state's fields from b, and the cgroups with the config's
  * limits applied (refused when the cgroup is frozen). */

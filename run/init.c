@@ -170,33 +170,27 @@ static int enter_timens(const oci_config_linux *l, oci_error *err)
 	return 0;
 }
 
-/* A session keyring of the container's own, named after it as runc names it, so that keys
- * of the runtime's session never reach the container. Kernels without keyrings are fine. */
-static int join_keyring(const char *id, bool userns, oci_error *err)
+/* A session keyring of the container's own, so that keys of the runtime's session never
+ * reach the container, under the name of run/state.h that nobody else can guess (runc's
+ * _ses.ID another container joined, or made first). Kernels without keyrings are fine. */
+static int join_keyring(const char *name, bool userns, oci_error *err)
 {
-	char name[1100];
-	snprintf(name, sizeof(name), "_ses.%s", id);
 	long key = syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, name, 0, 0, 0);
 	if (key < 0) {
 		if (errno == ENOSYS || errno == EACCES)
 			return 0;
 		return oci_err_errno(err, errno, "cannot join a session keyring");
 	}
-	/* The container's processes, whatever their uid, may search it: "other" search in a
-	 * user namespace (ids there are not the key's), "user" search otherwise. */
-	char desc[1200];
-	long n = syscall(SYS_keyctl, KEYCTL_DESCRIBE, key, desc, sizeof(desc) - 1, 0);
-	if (n > 0) {
-		desc[n < (long)sizeof(desc) ? n : (long)sizeof(desc) - 1] = '\0';
-		/* "type;uid;gid;perm;description" */
-		char *p = strchr(desc, ';');
-		p = p ? strchr(p + 1, ';') : NULL;
-		p = p ? strchr(p + 1, ';') : NULL;
-		if (p) {
-			unsigned long perm = strtoul(p + 1, NULL, 16) | (userns ? 0x8u : 0x80000u);
-			syscall(SYS_keyctl, KEYCTL_SETPERM, key, perm, 0, 0);
-		}
-	}
+	/* The container's processes hold it (the possessor's rights, whatever their uid); the
+	 * key's uid, or "other" in a user namespace (ids there are not the key's), may only
+	 * search it, which exec needs to join it by name. runc also gives that uid view, read
+	 * and link: uid 0 of the host's user namespace is every container without one, and with
+	 * the keyring's serial (trying them all takes minutes) one linked it into its own and
+	 * held every key, or read its name and joined it. */
+	long perm = 0x3f000000 /* KEY_POS_ALL */ |
+		    (userns ? 0x8 /* KEY_OTH_SEARCH */ : 0x80000 /* KEY_USR_SEARCH */);
+	if (syscall(SYS_keyctl, KEYCTL_SETPERM, key, perm, 0, 0) < 0)
+		return oci_err_errno(err, errno, "cannot restrict the session keyring");
 	return 0;
 }
 
@@ -314,7 +308,7 @@ void oci_init_main(oci_init_args *a)
 	if (!a->opts->no_new_keyring && oci_lsm_set_keycreate(&lsm, process, &err) < 0)
 		fail(a, &err);
 	if (!a->opts->no_new_keyring &&
-	    join_keyring(a->opts->id, a->userns || a->joined_userns, &err) < 0)
+	    join_keyring(a->keyring, a->userns || a->joined_userns, &err) < 0)
 		fail(a, &err);
 	/* a scheduler policy (SCHED_DEADLINE's bandwidth) is admitted by the cpuset joined */
 	if (process->has_scheduler && join_cgroups(&wait, &err) < 0)

@@ -13,6 +13,7 @@
 typedef struct oci_init_args {
 	const oci_config *cfg; /* config.json, typed */
 	const oci_create_opts *opts;
+	const char *keyring; /* the session keyring's name (run/state.h) */
 	const char *rootfs;
 	int sync;    /* our end of the sync socketpair */
 	int fifo;    /* exec.fifo opened O_RDWR: we block reading it until start writes */

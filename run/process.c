@@ -352,11 +352,8 @@ static bool is_executable(const char *p)
 	return stat(p, &st) == 0 && S_ISREG(st.st_mode) && access(p, X_OK) == 0;
 }
 
-/* env without the variables named in drop (NAME=... entries), then add[0..nadd-1] (strings
- * made for it, taken over): a new array (exec is next: never freed), or NULL out of memory,
- * when add is freed too. */
-static char **env_replace(char *const *env, const char *const *drop, size_t ndrop, char **add,
-			  size_t nadd, oci_error *err)
+char **oci_process_env_replace(char *const *env, const char *const *drop, size_t ndrop, char **add,
+			       size_t nadd, oci_error *err)
 {
 	size_t n = 0;
 	while (env && env[n])
@@ -407,7 +404,7 @@ char **oci_process_env_with_home(const oci_process *p, oci_error *err)
 	static const char *const drop[] = {"HOME"};
 	char *add[] = {oci_asprintf(err, "HOME=%s", home)};
 	oci_user_release(&u);
-	return env_replace(p->env, drop, 1, add, 1, err);
+	return oci_process_env_replace(p->env, drop, 1, add, 1, err);
 }
 
 char **oci_process_env_listen(char **env, int n, oci_error *err)
@@ -419,7 +416,7 @@ char **oci_process_env_listen(char **env, int n, oci_error *err)
 	static const char *const drop[] = {"LISTEN_FDS", "LISTEN_PID"};
 	char *add[] = {oci_asprintf(err, "LISTEN_FDS=%d", n),
 		       oci_asprintf(err, "LISTEN_PID=%d", (int)getpid())};
-	return env_replace(env, drop, 2, add, 2, err);
+	return oci_process_env_replace(env, drop, 2, add, 2, err);
 }
 
 int oci_process_send_pidfd(const char *path, pid_t pid, const char *name, oci_error *err)

@@ -42,6 +42,11 @@ int oci_process_make_cwd(const oci_process *p, oci_error *err);
  * fallback), groups, uid/gid, capability sets, ambient, umask; the cwd must lead inside the
  * root. Call oci_process_close_fds first: no runtime fd may be open when the cwd is resolved. */
 int oci_process_set_user(const oci_process *p, oci_error *err);
+/* env without the variables named in drop (NAME=... entries), then add[0..nadd-1] (strings
+ * made for it, taken over): a new array holding env's other strings (the caller keeps or
+ * frees the old array and the dropped strings), or NULL out of memory, when add is freed too. */
+char **oci_process_env_replace(char *const *env, const char *const *drop, size_t ndrop, char **add,
+			       size_t nadd, oci_error *err);
 /* The environment to exec p with: process.env with HOME added where it has none or an empty
  * one, as runc and crun do: the home of p's uid in the container's /etc/passwd, "/" where the
  * uid has no entry or the file cannot be read (missing, not a regular file, too big: runc

@@ -520,30 +520,15 @@ int oci_seccomp_send_listener(const oci_config_seccomp *s, pid_t pid, const char
 	if (r < 0)
 		return oci_err_errno(err, errno, "%s: cannot connect to the seccomp agent at '%s'",
 				     path, s->listener_path);
-	struct iovec iov = {.iov_base = text, .iov_len = strlen(text)};
-	union {
-		char b[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} u;
-	memset(&u, 0, sizeof(u));
-	struct msghdr m = {
-	    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.b, .msg_controllen = sizeof(u.b)};
-	struct cmsghdr *c = CMSG_FIRSTHDR(&m);
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(c), &notify_fd, sizeof(int));
-	ssize_t n;
-	do
-		n = sendmsg(sock, &m, MSG_NOSIGNAL);
-	while (n < 0 && errno == EINTR);
+	size_t len = strlen(text);
+	ssize_t n = oci_send_with_fd(sock, text, len, notify_fd);
 	if (n < 0)
 		return oci_err_errno(err, errno,
 				     "%s: cannot send the notify fd to the agent at '%s'", path,
 				     s->listener_path);
 	/* The rest of a long message, without the fd. */
-	for (size_t done = (size_t)n; done < iov.iov_len;) {
-		ssize_t w = send(sock, text + done, iov.iov_len - done, MSG_NOSIGNAL);
+	for (size_t done = (size_t)n; done < len;) {
+		ssize_t w = send(sock, text + done, len - done, MSG_NOSIGNAL);
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w <= 0)

@@ -117,6 +117,33 @@ int oci_signals_wait(pid_t pid, int master, int *status, oci_error *err)
 
 int oci_signals_wait_io(pid_t pid, int master, const int io[3], int *status, oci_error *err)
 {
+	return oci_signals_wait_opts(pid, master, io, NULL, status, err);
+}
+
+/* Reap pid (and, with reap_all, every other child that has exited): 1 with *st when pid was
+ * reaped, 0 when it runs, -1 when it is not our child. */
+static int reap(pid_t pid, bool reap_all, int *st)
+{
+	for (;;) {
+		int wst;
+		pid_t w = waitpid(reap_all ? -1 : pid, &wst, WNOHANG);
+		if (w == pid) {
+			*st = wst;
+			return 1;
+		}
+		if (w > 0)
+			continue; /* an orphan of the container, reparented to us */
+		if (w < 0 && errno == EINTR)
+			continue;
+		return w < 0 && errno == ECHILD ? -1 : 0;
+	}
+}
+
+int oci_signals_wait_opts(pid_t pid, int master, const int io[3], const oci_wait_opts *o,
+			  int *status, oci_error *err)
+{
+	oci_wait_watch *watch = o ? o->watch : NULL;
+	bool reap_all = o && o->reap_orphans;
 	sigset_t all;
 	sigfillset(&all);
 	cleanup_close int sfd = signalfd(-1, &all, SFD_CLOEXEC | SFD_NONBLOCK);
@@ -134,23 +161,38 @@ int oci_signals_wait_io(pid_t pid, int master, const int io[3], int *status, oci
 	bool pin_ready = false;
 	int st;
 	for (;;) {
-		pid_t w = waitpid(pid, &st, WNOHANG);
-		if (w == pid)
+		int r = reap(pid, reap_all, &st);
+		if (r > 0)
 			break;
-		if (w < 0 && errno == ECHILD) {
+		if (r < 0) {
 			oci_closep(&pin);
 			oci_terminal_restore();
 			return oci_err(err, OCI_E_STATE, "lost the container process");
 		}
 		bool read_in = in_open || (pin >= 0 && pin_ready);
-		struct pollfd pf[6] = {{.fd = sfd, .events = POLLIN},
+		struct pollfd pf[8] = {{.fd = sfd, .events = POLLIN},
 				       {.fd = read_in ? STDIN_FILENO : -1, .events = POLLIN},
 				       {.fd = master_open ? master : -1, .events = POLLIN},
 				       {.fd = pin >= 0 && !pin_ready ? pin : -1, .events = POLLOUT},
 				       {.fd = pout, .events = POLLIN},
-				       {.fd = perr, .events = POLLIN}};
-		if (poll(pf, 6, -1) < 0 && errno != EINTR)
+				       {.fd = perr, .events = POLLIN},
+				       {.fd = watch ? watch->fd[0] : -1, .events = POLLIN},
+				       {.fd = watch ? watch->fd[1] : -1, .events = POLLIN}};
+		int timeout = -1;
+		if (watch && watch->deadline_ms) {
+			int64_t left = watch->deadline_ms - oci_now_ms();
+			timeout = left < 0 ? 0 : left > INT_MAX ? INT_MAX : (int)left;
+		}
+		int nready = poll(pf, 8, timeout);
+		if (nready < 0 && errno != EINTR)
 			break;
+		if (watch) {
+			for (int k = 0; k < 2; k++)
+				if (pf[6 + k].revents)
+					watch->serve(watch, k);
+			if (watch->deadline_ms && oci_now_ms() >= watch->deadline_ms)
+				watch->serve(watch, -1);
+		}
 		if (pf[0].revents & POLLIN) {
 			struct signalfd_siginfo si;
 			while (read(sfd, &si, sizeof(si)) == sizeof(si)) {

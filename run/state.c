@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
@@ -26,6 +27,7 @@ void oci_state_release(oci_state *st)
 	free(st->bundle);
 	free(st->rootfs);
 	free(st->created);
+	free(st->keyring);
 	if (st->annotations)
 		json_decref(st->annotations);
 	if (st->hooks)
@@ -48,6 +50,19 @@ int oci_state_check_id(const char *id, oci_error *err)
 			return oci_err(err, OCI_E_INVALID, "invalid container id '%s': %s", id,
 				       ID_RULE);
 	}
+	return 0;
+}
+
+int oci_state_keyring_name(const char *id, char *buf, size_t len, oci_error *err)
+{
+	unsigned char r[16];
+	if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r))
+		return oci_err_errno(err, errno, "cannot name the session keyring");
+	int n = snprintf(buf, len, "_ses.%s.", id);
+	if (n < 0 || (size_t)n + 2 * sizeof(r) >= len)
+		return oci_err(err, OCI_E_INVALID, "container id too long for a keyring name");
+	for (size_t i = 0; i < sizeof(r); i++)
+		snprintf(buf + n + 2 * i, 3, "%02x", r[i]);
 	return 0;
 }
 
@@ -214,6 +229,8 @@ int oci_state_write(int dirfd, const oci_state *st, oci_error *err)
 		return oci_err(err, OCI_E_INTERNAL, "cannot build state");
 	if (st->pid_ino && json_object_set_new(j, "pid_ino", json_integer((json_int_t)st->pid_ino)))
 		return oci_err(err, OCI_E_INTERNAL, "cannot build state");
+	if (st->keyring && json_object_set_new(j, "keyring", json_string(st->keyring)))
+		return oci_err(err, OCI_E_INTERNAL, "cannot build state");
 	if (st->annotations)
 		json_object_set(j, "annotations", st->annotations);
 	if (st->hooks)
@@ -298,6 +315,11 @@ int oci_state_read(int dirfd, oci_state *st, oci_error *err)
 	st->pid_ino = (uint64_t)json_integer_value(json_object_get(j, "pid_ino"));
 	st->owner = (uid_t)json_integer_value(json_object_get(j, "owner"));
 	st->own_pidns = json_is_true(json_object_get(j, "own_pidns"));
+	const char *ring = json_string_value(json_object_get(j, "keyring"));
+	if (ring && !(st->keyring = strdup(ring))) {
+		oci_state_release(st);
+		return oci_err(err, OCI_E_INTERNAL, "out of memory");
+	}
 	json_t *a = json_object_get(j, "annotations");
 	if (json_is_object(a))
 		st->annotations = json_incref(a);
@@ -435,6 +457,11 @@ bool oci_proc_is(pid_t pid, uint64_t start, uint64_t ino, bool *zombie)
 	if (fd >= 0)
 		close(fd);
 	return is;
+}
+
+bool oci_proc_hold(pid_t pid, uint64_t start, uint64_t ino, int *pidfd)
+{
+	return proc_is(pid, start, ino, NULL, pidfd);
 }
 
 int oci_proc_signal(pid_t pid, uint64_t start, uint64_t ino, int sig)

@@ -43,7 +43,16 @@ typedef struct oci_state {
 	json_t *hooks;	     /* config hooks, for poststop at delete (may be NULL) */
 	oci_cgroup *cgroups; /* the container's cgroups, removed at delete (may be NULL) */
 	bool own_pidns;	     /* the container has its own pid namespace */
+	char *keyring;	     /* its session keyring's name; NULL in an older state (_ses.ID) */
 } oci_state;
+
+/* The name of a container's session keyring: runc's _ses.ID and 32 random hex digits. The
+ * names of keyrings are one namespace per user namespace, where any process of the key's uid
+ * that may search a keyring joins it by its name, and the first to use a name makes it: a
+ * name another container (uid 0 of the host's user namespace, as all without one) can
+ * guess, it could join, or make first for the container to join. */
+#define OCI_KEYRING_NAME_MAX (sizeof("_ses.") + 1024 + 1 + 32)
+int oci_state_keyring_name(const char *id, char *buf, size_t len, oci_error *err);
 
 void oci_state_release(oci_state *st);
 
@@ -110,6 +119,10 @@ uint64_t oci_proc_ino(pid_t pid);
  * not 0, a pidfd opened on it before its start time was read has inode ino. *zombie (when
  * not NULL) says whether it is a zombie. */
 bool oci_proc_is(pid_t pid, uint64_t start, uint64_t ino, bool *zombie);
+/* oci_proc_is, and when it is, *pidfd holds a pidfd opened before the check (-1 on a
+ * kernel without pidfds, before Linux 5.3): it names that process and polls readable when it
+ * exits. */
+bool oci_proc_hold(pid_t pid, uint64_t start, uint64_t ino, int *pidfd);
 /* Send sig to pid only while it is the process recorded as (start, ino) (oci_proc_is):
  * through a pidfd opened before the check, so the pid cannot be reused by another process
  * between the two. -1 with errno ESRCH when it is gone or the pid names another process now.

@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "common/util.h"
 #include "run/terminal.h"
 
 int oci_sync_send(int sock, int type, const void *data, size_t len, int fd, oci_error *err)
@@ -21,26 +22,7 @@ int oci_sync_send(int sock, int type, const void *data, size_t len, int fd, oci_
 	memcpy(buf, &t, sizeof(t));
 	if (len)
 		memcpy(buf + sizeof(t), data, len);
-	struct iovec iov = {.iov_base = buf, .iov_len = sizeof(t) + len};
-	union {
-		char b[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} u;
-	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
-	if (fd >= 0) {
-		memset(&u, 0, sizeof(u));
-		msg.msg_control = u.b;
-		msg.msg_controllen = sizeof(u.b);
-		struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(c), &fd, sizeof(int));
-	}
-	ssize_t n;
-	do
-		n = sendmsg(sock, &msg, MSG_NOSIGNAL);
-	while (n < 0 && errno == EINTR);
+	ssize_t n = oci_send_with_fd(sock, buf, sizeof(t) + len, fd);
 	if (n < 0)
 		return oci_err_errno(err, errno, "cannot talk to the container init");
 	return 0;

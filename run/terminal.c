@@ -105,24 +105,7 @@ int oci_unix_send_fd(const char *path, int fd, const char *name, const char *wha
 			       what, path, OCI_TERMINAL_SOCKET_TIMEOUT);
 	if (r < 0)
 		return oci_err_errno(err, errno, "cannot connect to %s '%s'", what, path);
-	union {
-		char b[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} u;
-	memset(&u, 0, sizeof(u));
-	struct iovec iov = {.iov_base = (void *)name, .iov_len = strlen(name)};
-	struct msghdr msg = {
-	    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.b, .msg_controllen = sizeof(u.b)};
-	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(c), &fd, sizeof(int));
-	ssize_t n;
-	do
-		n = sendmsg(s, &msg, MSG_NOSIGNAL);
-	while (n < 0 && errno == EINTR);
-	if (n < 0)
+	if (oci_send_with_fd(s, name, strlen(name), fd) < 0)
 		return oci_err_errno(err, errno, "cannot send to %s '%s'", what, path);
 	return 0;
 }

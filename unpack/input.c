@@ -245,11 +245,11 @@ static int open_blob(oci_unpack_image *img, const oci_digest *d, oci_error *err)
 		snprintf(path, sizeof(path), "%s-%s", oci_digest_alg_name(d->alg), d->hex);
 		return openat(img->blobdirfd, path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	}
-	oci_digest_blob_path(d, path, sizeof(path));
-	cleanup_close int pfd = openat(img->blobdirfd, path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-	if (pfd < 0)
+	int fd = oci_layout_open_blob_at(img->blobdirfd, d, err);
+	if (fd < 0 && err->code == OCI_E_NOTFOUND) {
+		oci_err_clear(err);
 		return -1;
-	int fd = oci_reopen_regular(pfd, path, err);
+	}
 	if (fd < 0) {
 		oci_err_prefix(err, "blob %s", short_digest(d, ds, sizeof(ds)));
 		return -2;

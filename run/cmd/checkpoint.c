@@ -70,7 +70,8 @@ static const oci_cli_option cr_options[] = {
      OPT_MANAGE_CGROUPS},
     {"no-pivot", 0, OCI_ARG_NONE, NULL, R "refused: CRIU restores the root as dumped",
      OPT_NO_PIVOT},
-    {"no-subreaper", 0, OCI_ARG_NONE, NULL, R "accepted: restore never becomes a subreaper",
+    {"no-subreaper", 0, OCI_ARG_NONE, NULL,
+     R "without -d: the container's orphans go to the host's init, not to restore",
      OPT_NO_SUBREAPER},
     {"page-server", 0, OCI_ARG_REQUIRED, "ADDR", C "refused: not supported", OPT_PAGE_SERVER},
     {"parent-path", 0, OCI_ARG_REQUIRED, "DIR", C "previous pre-dump, relative to --image-path",
@@ -111,7 +112,7 @@ static int not_for(const char *cmd, const char *opt, oci_error *err)
 static int cr_main(const oci_runtime *rt, int argc, char **argv, bool restore, oci_error *err)
 {
 	const char *cmd = restore ? "restore" : "checkpoint";
-	oci_restore_opts ro = {0};
+	oci_restore_opts ro = {.subreaper = true};
 	oci_criu_opts *o = &ro.criu;
 	const char *bundle = ".";
 	oci_cli cli;
@@ -180,6 +181,8 @@ static int cr_main(const oci_runtime *rt, int argc, char **argv, bool restore, o
 				ro.pid_file = cli.optarg;
 			else if (opt == OPT_CONSOLE)
 				ro.console_socket = cli.optarg;
+			else if (opt == OPT_NO_SUBREAPER)
+				ro.subreaper = false;
 			break;
 		case OPT_LAZY_PAGES:
 		case OPT_PAGE_SERVER:

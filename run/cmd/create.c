@@ -6,8 +6,11 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
 
 #include "common/cli.h"
+#include "common/log.h"
 #include "common/util.h"
 
 enum {
@@ -41,14 +44,14 @@ static const oci_cli_option create_opts[] = {
     {"keep", 0, OCI_ARG_NONE, NULL,
      "run without -d: keep the stopped container (its state and cgroups) for delete", OPT_KEEP},
     {"no-subreaper", 0, OCI_ARG_NONE, NULL,
-     "runc's switch to not reap orphans; oci-run run never is a subreaper, so nothing changes",
+     "without -d: do not become a subreaper (the container's orphans go to the host's init)",
      OPT_NOSUBREAPER},
 };
 #define N_RUN_ONLY 3
 
 static int create_or_run(const oci_runtime *rt, int argc, char **argv, bool run, oci_error *err)
 {
-	oci_create_opts o = {0};
+	oci_create_opts o = {.subreaper = true};
 	oci_cli cli;
 	int opt;
 	const char *bundle = ".";
@@ -69,7 +72,8 @@ static int create_or_run(const oci_runtime *rt, int argc, char **argv, bool run,
 			o.keep = true;
 			break;
 		case OPT_NOSUBREAPER:
-			break; /* what oci-run run does anyway (see the option's help) */
+			o.subreaper = false;
+			break;
 		case OPT_PIDFILE:
 			o.pid_file = cli.optarg;
 			break;
@@ -100,15 +104,9 @@ static int create_or_run(const oci_runtime *rt, int argc, char **argv, bool run,
 		return oci_err(err, OCI_E_INVALID, "%s: expected exactly one container id",
 			       run ? "run" : "create");
 	o.id = argv[cli.index];
-	/* runc proxies sd_notify(3) from the container to systemd; oci-run does not, and a
-	 * Type=notify unit would wait for a READY=1 that never comes */
+	/* runc's sd_notify relay (run/notify.h): an empty value is unset, as for sd_notify */
 	const char *notify = getenv("NOTIFY_SOCKET");
-	if (notify && *notify)
-		return oci_err(
-		    err, OCI_E_UNSUPPORTED,
-		    "%s: NOTIFY_SOCKET is set (systemd Type=notify): oci-run does not "
-		    "relay sd_notify; use Type=forking with run -d --pid-file, or unset it",
-		    run ? "run" : "create");
+	o.notify_socket = notify && *notify ? notify : NULL;
 	/* runc's socket activation: the caller's LISTEN_FDS go first, then --preserve-fds */
 	if (oci_cmd_listen_fds(&o.listen_fds, err) < 0)
 		return -1;
@@ -118,6 +116,13 @@ static int create_or_run(const oci_runtime *rt, int argc, char **argv, bool run,
 		return oci_err_errno(err, errno, "bundle '%s'", bundle);
 	o.bundle = abs;
 	o.foreground = run && !o.detach;
+	/* runc's subreaper, before the container's first process exists: what it leaves
+	 * behind reparents to us, not to the host's init, and the wait reaps it */
+	o.subreaper = o.subreaper && o.foreground;
+	if (o.subreaper && prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0) {
+		log_warn("cannot become a subreaper: %s", strerror(errno));
+		o.subreaper = false;
+	}
 	int status = 0;
 	if (oci_container_create(rt, &o, &status, err) < 0)
 		return -1;

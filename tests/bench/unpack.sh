@@ -15,7 +15,8 @@
 # and for ours the registry's, which serves only our pull): unpack-cpu-per-core-vs-tar-x is
 # that CPU time of ours divided by the machine's CPUs, against tar -x's wall time, i.e. what
 # ours would take with every CPU busy all the time. At 1.00 or more, unpack-vs-tar-x cannot
-# reach 1.00 on this machine whatever the overlap: the work itself must shrink.
+# reach 1.00 on this machine whatever the overlap: the work itself must shrink. Where ours'
+# CPU goes is printed beside it: oci-fetch, oci-unpack and the registry, each a median.
 #   RUNS=N  OCI_FETCH=PATH  OCI_UNPACK=PATH (e.g. an older build, for before/after figures)
 # Two builds compared: OCI_UNPACK_B=PATH (and OCI_FETCH_B, default OCI_FETCH) adds B's
 # configurations right after A's in every round (A B A B ...), leaves the peers out, and
@@ -86,6 +87,13 @@ clean() {
 	return 0
 }
 
+# pipeline FETCH UNPACK NAME: the command of oci-fetch | oci-unpack; each side is a subshell
+# that keeps its tool's exit status and leaves the tool's user and system time (bash's
+# `times`, second line) in $W/NAME.fetch and $W/NAME.unpack.
+pipeline() {
+	printf '%s' "{ '$1' -q --no-cache '$REF'; r=\$?; times >'$W/$3.fetch'; exit \$r; } |"
+	printf '%s' " { '$2' '$O/out'; r=\$?; times >'$W/$3.unpack'; exit \$r; }"
+}
 NAMES=(ours floor_raw peers floor)
 declare -A LABEL=(
 	[ours]="oci-fetch | oci-unpack"
@@ -96,7 +104,7 @@ declare -A LABEL=(
 	[floor]="tar -xzf"
 )
 declare -A CMD=(
-	[ours]="'$OCI_FETCH' -q --no-cache '$REF' | '$OCI_UNPACK' '$O/out'"
+	[ours]="$(pipeline "$OCI_FETCH" "$OCI_UNPACK" ours)"
 	[floor_raw]="mkdir '$O/out' && for l in '$W/raw/'*.tar; do tar -xf \$l -C '$O/out' || exit 1; done"
 	[layout_isal]="'$OCI_UNPACK' --layout '$IMG' '$O/out'"
 	[layout_zlib]="'$OCI_UNPACK' --zlib --layout '$IMG' '$O/out'"
@@ -112,15 +120,22 @@ if [ -n "${OCI_UNPACK_B:-}" ]; then
 	LABEL[layout_isal_b]="B: --layout (igzip)"
 	LABEL[layout_zlib]="A: --layout --zlib"
 	LABEL[layout_zlib_b]="B: --layout --zlib"
-	CMD[ours_b]="'$OCI_FETCH_B' -q --no-cache '$REF' | '$OCI_UNPACK_B' '$O/out'"
+	CMD[ours_b]="$(pipeline "$OCI_FETCH_B" "$OCI_UNPACK_B" ours_b)"
 	CMD[layout_isal_b]="'$OCI_UNPACK_B' --layout '$IMG' '$O/out'"
 	CMD[layout_zlib_b]="'$OCI_UNPACK_B' --zlib --layout '$IMG' '$O/out'"
 	echo "unpack bench A/B: A=$OCI_FETCH, $OCI_UNPACK; B=$OCI_FETCH_B, $OCI_UNPACK_B"
 fi
-declare -A T C
+declare -A T C CF CU CR
 # cpu_ticks PID: user + system clock ticks the process has used (fields 14 and 15)
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 TCK=$(getconf CLK_TCK)
+# cpu_of FILE [TICKS]: user + system seconds from the last line of `times` output, plus the
+# registry's clock ticks
+cpu_of() {
+	tail -1 "$1" | awk -v r="${2:-0}" -v hz="$TCK" '
+		function s(x) { split(x, a, /[ms]/); return a[1] * 60 + a[2] }
+		{ printf "%.3f", s($1) + s($2) + r / hz }'
+}
 echo "unpack bench: $(echo "$layers" | wc -w) layers, $((csize >> 20)) MiB compressed; $RUNS rounds; output on $(df --output=fstype "$O" | tail -1) $O"
 echo "unpack bench: load average before: $(loadavg)"
 for i in $(seq "$RUNS"); do
@@ -138,10 +153,14 @@ for i in $(seq "$RUNS"); do
 		r1=$(cpu_ticks "$REGISTRY_PID")
 		t=$(echo "$t1 - $t0" | bc)
 		T[$n]="${T[$n]:-} $t"
-		c=$(tail -1 "$W/cpu" | awk -v r=$((r1 - r0)) -v hz="$TCK" '
-			function s(x) { split(x, a, /[ms]/); return a[1] * 60 + a[2] }
-			{ printf "%.3f", s($1) + s($2) + r / hz }')
+		c=$(cpu_of "$W/cpu" $((r1 - r0)))
 		C[$n]="${C[$n]:-} $c"
+		if [ -e "$W/$n.fetch" ]; then
+			CF[$n]="${CF[$n]:-} $(cpu_of "$W/$n.fetch")"
+			CU[$n]="${CU[$n]:-} $(cpu_of "$W/$n.unpack")"
+			CR[$n]="${CR[$n]:-} $(echo "($r1 - $r0) / $TCK" | bc -l)"
+			rm -f "$W/$n.fetch" "$W/$n.unpack"
+		fi
 		line="${line:-}$(printf ' %s %.2f' "$n" "$t")"
 	done
 	echo "unpack bench: round $i/$RUNS:$line; load average $(loadavg)"
@@ -160,6 +179,13 @@ for n in "${NAMES[@]}"; do
 	printf '%-32s %7.2fs %7.2fs %7.2fs %8.2fs\n' "${LABEL[$n]}" "$med" "$lo" "$hi" "$cmed"
 done
 echo "load average after: $(loadavg) ($(nproc) CPUs)"
+for n in ours ours_b; do
+	[ -n "${CF[$n]:-}" ] || continue
+	# shellcheck disable=SC2086
+	printf 'CPU-s of %s by process (medians): oci-fetch %.2f, oci-unpack %.2f, registry %.2f\n' \
+		"${LABEL[$n]}" "$(bench_stats ${CF[$n]} | cut -d' ' -f1)" \
+		"$(bench_stats ${CU[$n]} | cut -d' ' -f1)" "$(bench_stats ${CR[$n]} | cut -d' ' -f1)"
+done
 if [ -n "${OCI_UNPACK_B:-}" ]; then
 	for n in ours layout_isal layout_zlib; do
 		printf 'ratio B / A, %-26s %.2f\n' "${LABEL[$n]#A: }:" "$(echo "${MED[${n}_b]} / ${MED[$n]}" | bc -l)"

@@ -39,6 +39,18 @@ other_ca() {
 		-keyout "$1/other.key" -out "$1/other.pem" >/dev/null 2>&1
 }
 
+# client_cert DIR: a client CA (DIR/cca.pem) and a certificate it signed for TLS clients
+# (DIR/client.pem, DIR/client.key)
+client_cert() {
+	mkdir -p "$1"
+	openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj "/CN=client CA" \
+		-keyout "$1/cca.key" -out "$1/cca.pem" >/dev/null 2>&1
+	openssl req -newkey rsa:2048 -nodes -subj "/CN=client" -keyout "$1/client.key" -out "$1/client.csr" >/dev/null 2>&1
+	printf 'extendedKeyUsage=clientAuth\n' >"$1/ext"
+	openssl x509 -req -in "$1/client.csr" -CA "$1/cca.pem" -CAkey "$1/cca.key" -CAcreateserial -days 30 \
+		-extfile "$1/ext" -out "$1/client.pem" >/dev/null 2>&1
+}
+
 @test "--cacert: TLS registry with the test CA, over HTTP/2" {
 	"$OCI_FETCH" --no-cache --cacert "$REGISTRY_CA" "$REGISTRY/test/one:latest" >"$T/s.tar"
 	check_stream "$T/s.tar" "$T/x"
@@ -95,13 +107,7 @@ other_ca() {
 @test "client certificates: --cert/--key and certs.d client.cert/client.key" {
 	require_cmd docker-registry
 	d=$T/mtls
-	mkdir -p "$d"
-	openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj "/CN=client CA" \
-		-keyout "$d/cca.key" -out "$d/cca.pem" >/dev/null 2>&1
-	openssl req -newkey rsa:2048 -nodes -subj "/CN=client" -keyout "$d/client.key" -out "$d/client.csr" >/dev/null 2>&1
-	printf 'extendedKeyUsage=clientAuth\n' >"$d/ext"
-	openssl x509 -req -in "$d/client.csr" -CA "$d/cca.pem" -CAkey "$d/cca.key" -CAcreateserial -days 30 \
-		-extfile "$d/ext" -out "$d/client.pem" >/dev/null 2>&1
+	client_cert "$d"
 	port=$(free_port)
 	sed -e "s/addr: 127.0.0.1:[0-9]*/addr: 127.0.0.1:$port/" \
 		-e "s|^    key: .*|&\n    clientcas:\n      - $d/cca.pem|" "$REGISTRY_DIR/config.yml" >"$d/config.yml"
@@ -161,4 +167,70 @@ c,_=s.accept(); open('$T/realm-hit','w').write(c.recv(4096).decode(errors='repla
 	assert_output_contains "refusing to send the credentials"
 	[[ "$output" != *topsecret* ]]
 	[ ! -e "$T/realm-hit" ]
+}
+
+@test "attack: a blob redirected to another origin never gets the client certificate (the registry itself does)" {
+	d=$T/mtls
+	client_cert "$d"
+	python3 "$MKIMAGE" "$T/img" >/dev/null
+	port=$(free_port)
+	cdn=$(free_port)
+	# the registry serves the image's manifest and redirects every blob to storage on another
+	# origin, which asks every client for a certificate and notes whether one came
+	cat >"$T/mtls.py" <<PY
+import http.server, json, ssl, threading
+img = "$T/img"
+idx = json.load(open(img + "/index.json"))["manifests"][0]
+def blob(d): return open(img + "/blobs/sha256/" + d.split(":")[1], "rb").read()
+class H(http.server.BaseHTTPRequestHandler):
+    def log_message(self, *a): pass
+    def send(self, body, ctype="application/octet-stream"):
+        self.send_response(200)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+    def do_GET(self):
+        cert = "yes" if self.connection.getpeercert() else "no"
+        with open("$T/mtls.log", "a") as f:
+            f.write("%s %s cert=%s\n" % (self.server.name, self.path, cert))
+        if self.server.name == "cdn":
+            if not self.path.startswith("/store/"):
+                return self.send(b"")
+            return self.send(blob(self.path.rsplit("/", 1)[1]))
+        if self.path == "/v2/":
+            return self.send(b"{}", "application/json")
+        if "/manifests/" in self.path:
+            return self.send(blob(idx["digest"]), idx["mediaType"])
+        self.send_response(307)
+        self.send_header("Location", "https://127.0.0.1:$cdn/store/" + self.path.rsplit("/", 1)[1])
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+def serve(name, port, verify):
+    s = http.server.ThreadingHTTPServer(("127.0.0.1", port), H)
+    s.name = name
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain("$REGISTRY_DIR/server.pem", "$REGISTRY_DIR/server.key")
+    ctx.load_verify_locations("$d/cca.pem")
+    ctx.verify_mode = verify
+    s.socket = ctx.wrap_socket(s.socket, server_side=True)
+    s.serve_forever()
+threading.Thread(target=serve, args=("cdn", $cdn, ssl.CERT_OPTIONAL), daemon=True).start()
+serve("registry", $port, ssl.CERT_REQUIRED)
+PY
+	python3 "$T/mtls.py" 3>&- &
+	STUB_PID=$!
+	wait_until 10 "the storage to answer" curl -s --max-time 5 -o /dev/null --cacert "$REGISTRY_CA" "https://127.0.0.1:$cdn/"
+	wait_until 10 "the registry to answer" curl -s --max-time 5 -o /dev/null --cacert "$REGISTRY_CA" \
+		--cert "$d/client.pem" --key "$d/client.key" "https://127.0.0.1:$port/v2/"
+	: >"$T/mtls.log"
+	"$OCI_FETCH" --no-cache --cacert "$REGISTRY_CA" --cert "$d/client.pem" --key "$d/client.key" \
+		-o "$T/lay" "127.0.0.1:$port/test/one:latest"
+	check_layout "$T/lay"
+	# the config (fetched on its own) and the layers (by the parallel downloader) both went
+	# through the redirect, with no certificate; the registry got it on every request
+	grep -q "^cdn /store/sha256:.* cert=no" "$T/mtls.log"
+	[ "$(grep -c '^cdn ' "$T/mtls.log")" -ge 2 ]
+	! grep -q "^cdn .* cert=yes" "$T/mtls.log" || false
+	! grep -q "^registry .* cert=no" "$T/mtls.log" || false
 }

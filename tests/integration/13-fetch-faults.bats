@@ -31,6 +31,10 @@ setup() {
 
 teardown() {
 	proxy_stop
+	for pid in ${FETCH_PID:-} ${TRICKLE_PID:-}; do
+		kill -KILL "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+	done
+	return 0
 }
 
 @test "a blob transfer cut mid-way is resumed with a Range request" {
@@ -139,6 +143,46 @@ teardown() {
 	assert_failure
 	assert_one_line_error oci-fetch
 	assert_output_contains "No space left on device"
+}
+
+@test "attack: a registry trickling its manifest just over the stall limit: SIGTERM and SIGHUP still stop the pull at once" {
+	# 2000 bytes a second of a 4 MB manifest: over libcurl's 1 KiB/s stall limit, so the
+	# transfer alone would take over half an hour
+	port=$(free_port)
+	python3 -c "
+import socket, sys, threading, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(('127.0.0.1', $port)); s.listen(8)
+open('$T/trickle.ready', 'w').close()
+def serve(c):
+    req = c.recv(65536).split(b'\r\n')[0].decode()
+    open('$T/trickle.log', 'a').write(req + '\n')
+    c.sendall(b'HTTP/1.1 200 OK\r\nContent-Type: application/vnd.oci.image.manifest.v1+json\r\n'
+              b'Content-Length: 4000000\r\n\r\n{')
+    while True:
+        c.sendall(b' ' * 400); time.sleep(0.2)
+while True:
+    threading.Thread(target=serve, args=(s.accept()[0],), daemon=True).start()
+" 3>&- &
+	TRICKLE_PID=$!
+	wait_for_file "$T/trickle.ready" 5
+	for sig in TERM HUP; do
+		: >"$T/trickle.log"
+		"$OCI_FETCH" --plain-http --no-cache -o "$T/new/lay" "127.0.0.1:$port/test/one:latest" 2>"$T/err" &
+		FETCH_PID=$!
+		wait_until 10 "the manifest request" grep -q "GET /v2/test/one/manifests/latest" "$T/trickle.log"
+		sleep 1
+		kill -"$sig" "$FETCH_PID"
+		wait_until 5 "oci-fetch to stop after SIG$sig" proc_gone "$FETCH_PID"
+		rc=0
+		wait "$FETCH_PID" || rc=$?
+		FETCH_PID=
+		[ "$rc" = $((128 + $(kill -l "$sig"))) ]
+		run cat "$T/err"
+		assert_one_line_error oci-fetch
+		assert_output_contains "interrupted by signal $(kill -l "$sig")"
+		[ ! -e "$T/new" ]
+	done
 }
 
 @test "an interrupted pull into a new layout (SIGTERM, SIGHUP): exit 128+N, one line, the layout and the partial blobs gone" {

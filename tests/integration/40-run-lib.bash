@@ -144,3 +144,79 @@ no_leftovers() {
 		return 1
 	fi
 }
+
+# build_keytool: a static program (built once per file) that runs keyctl(2) steps in order on
+# its session keyring, for the keyring tests: join NAME (join or make a named session
+# keyring), perm HEX (set its permissions), add DESC VALUE (a user key in it), link SERIAL
+# (link that keyring into it), show (print "session SERIAL DESCRIPTION", then every key it
+# can read in it and in the keyrings linked there, as "key DESC=VALUE"), exec PROG ARGS...
+# (run it, the session keyring kept). A step that fails
+# prints "failed STEP: ERROR" and ends it with status 1. Sets KEYTOOL.
+build_keytool() {
+	KEYTOOL=$BATS_FILE_TMPDIR/keytool
+	[ -x "$KEYTOOL" ] && return 0
+	cat >"$BATS_FILE_TMPDIR/keytool.c" <<'C'
+#define _GNU_SOURCE
+#include <errno.h>
+#include <linux/keyctl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+static long kc(long op, long a, long b, long c) { return syscall(SYS_keyctl, op, a, b, c, 0); }
+static void show(long ring, int depth)
+{
+	int ids[256];
+	long n = kc(KEYCTL_READ, ring, (long)ids, sizeof(ids));
+	for (long i = 0; depth < 3 && i < n / 4 && i < 256; i++) {
+		char d[512] = {0}, v[512] = {0};
+		if (kc(KEYCTL_DESCRIBE, ids[i], (long)d, sizeof(d) - 1) < 0)
+			continue;
+		if (!strncmp(d, "keyring;", 8)) {
+			show(ids[i], depth + 1);
+			continue;
+		}
+		long l = kc(KEYCTL_READ, ids[i], (long)v, sizeof(v) - 1);
+		if (l >= 0)
+			printf("key %s=%.*s\n", strrchr(d, ';') + 1, (int)l, v);
+	}
+}
+int main(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		const char *op = argv[i];
+		long r = 0;
+		if (!strcmp(op, "join") && i + 1 < argc)
+			r = kc(KEYCTL_JOIN_SESSION_KEYRING, (long)argv[++i], 0, 0);
+		else if (!strcmp(op, "perm") && i + 1 < argc)
+			r = kc(KEYCTL_SETPERM, KEY_SPEC_SESSION_KEYRING, strtol(argv[++i], NULL, 16), 0);
+		else if (!strcmp(op, "add") && i + 2 < argc) {
+			r = syscall(SYS_add_key, "user", argv[i + 1], argv[i + 2], strlen(argv[i + 2]),
+				    KEY_SPEC_SESSION_KEYRING);
+			i += 2;
+		} else if (!strcmp(op, "exec") && i + 1 < argc) {
+			execvp(argv[i + 1], argv + i + 1);
+			r = -1;
+		} else if (!strcmp(op, "link") && i + 1 < argc)
+			r = kc(KEYCTL_LINK, atol(argv[++i]), KEY_SPEC_SESSION_KEYRING, 0);
+		else if (!strcmp(op, "show")) {
+			long s = kc(KEYCTL_GET_KEYRING_ID, KEY_SPEC_SESSION_KEYRING, 0, 0);
+			char d[512] = {0};
+			kc(KEYCTL_DESCRIBE, s, (long)d, sizeof(d) - 1);
+			printf("session %ld %s\n", s, strrchr(d, ';') ? strrchr(d, ';') + 1 : "?");
+			show(s, 0);
+		} else {
+			fprintf(stderr, "keytool: bad step '%s'\n", op);
+			return 2;
+		}
+		if (r < 0) {
+			printf("failed %s: %s\n", op, strerror(errno));
+			return 1;
+		}
+	}
+	return fflush(stdout) != 0;
+}
+C
+	cc -static -O2 -o "$KEYTOOL" "$BATS_FILE_TMPDIR/keytool.c"
+}

@@ -790,3 +790,27 @@ pidfd_recv() {
 	done
 	[ "$(rt_state_field "$CID" status)" = running ]
 }
+
+# orphan_script: a container process (no pid namespace) that leaves an orphan, a sleep whose
+# parent exits, and prints the orphan's parent ("ppid N"), its own parent, the runtime ("me
+# N"), and once the orphan has exited whether it is still there ("reaped" or its state).
+orphan_script() {
+	edit_config '.linux.namespaces |= map(select(.type != "pid"))'
+	set_args sh -c 'o=$(sh -c "sleep 0.3 >/dev/null 2>&1 & echo \$!"); echo "ppid $(sed -n "s/^PPid:\t//p" /proc/$o/status)"; echo "me $PPID"; sleep 1; if [ -e /proc/$o ]; then echo "left $(cut -d" " -f3 /proc/$o/stat)"; else echo reaped; fi'
+}
+
+@test "run is a subreaper (runc's default): a container's orphan reparents to it and is reaped" {
+	orphan_script
+	run timeout -k 5 30 "$RUNTIME" --root "$ROOT" run -b "$B" "$CID" </dev/null
+	assert_success
+	[ "${lines[0]}" = "ppid ${lines[1]#me }" ] || { echo "$output" >&2; false; }
+	[ "${lines[2]}" = reaped ]
+}
+
+@test "run --no-subreaper: a container's orphan goes to the host's init, not to the runtime" {
+	orphan_script
+	run timeout -k 5 30 "$RUNTIME" --root "$ROOT" run --no-subreaper -b "$B" "$CID" </dev/null
+	assert_success
+	[[ "${lines[0]}" == "ppid "[0-9]* ]] || { echo "$output" >&2; false; }
+	[ "${lines[0]}" != "ppid ${lines[1]#me }" ]
+}

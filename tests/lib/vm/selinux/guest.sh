@@ -20,12 +20,13 @@ label_of() {
 	getfattr --absolute-names --only-values -n security.selinux "$1" 2>&1 | tr -d '\0'
 }
 
-# key_label NAME: the label of the keyring NAME, found in the guest's /proc/keys.
+# key_label ID: the label of container ID's session keyring, joined by its name (only the
+# container's processes may view oci-run's, which anyone else may only search, under the
+# name in its state: 85-attack-container; runc's is _ses.ID).
 key_label() {
-	local id
-	id=$(awk -v n="$1:" '$9 == n { print $1; exit }' /proc/keys)
-	[ -n "$id" ] || { echo "no keyring $1 in /proc/keys"; return 1; }
-	keyctl security "$(printf %d "0x$id")" 2>&1
+	local name
+	name=$(sed -n 's/.*"keyring":"\([^"]*\)".*/\1/p' "$RT_ROOT/$1/state.json" 2>/dev/null)
+	keyctl session "${name:-_ses.$1}" keyctl security @s 2>&1 | grep -v '^Joined session keyring'
 }
 
 # se_bundle ARGS...: bundle ARGS... with a private /tmp (the shared rootfs stays clean)
@@ -60,7 +61,7 @@ edit '.mounts += [{"destination": "/secret", "type": "bind", "source": "/srv/sec
 rec run rt run -d -b "$B" "$CID"
 pid=$(state_field "$CID" pid)
 put init "$(cat "/proc/$pid/attr/current" 2>&1)"
-put keyring "$(key_label "_ses.$CID")"
+put keyring "$(key_label "$CID")"
 put tmp "$(label_of "/proc/$pid/root/tmp")"
 put dev "$(label_of "/proc/$pid/root/dev")"
 put pts "$(label_of "/proc/$pid/root/dev/pts")"

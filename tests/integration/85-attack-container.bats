@@ -1,0 +1,104 @@
+#!/usr/bin/env bats
+# Attacks of a container on the host and on other containers after it started (session 10):
+# root in a container of the default config (or of one a real user would write) against the
+# runtime's later commands and the kernel objects it shares with its neighbours, on ground
+# 70-79 leave open. Each finding's test failed before its fix. Containers are named t$$-N.
+
+bats_require_minimum_version 1.5.0
+load ../lib/common
+load 40-run-lib
+load 71-cve-lib
+
+setup() {
+	require_root
+	setup_bundle
+}
+
+teardown() {
+	cleanup_containers
+}
+
+# keyring_bundle: $B gets the key tool at /keytool and a volume at /vol ($VOL).
+keyring_bundle() {
+	[ -r /proc/keys ] || skip "no /proc/keys (kernel without keyrings)"
+	build_keytool
+	VOL=$BATS_TEST_TMPDIR/vol
+	mkdir -p "$VOL"
+	edit_config ".mounts += [{destination: \"/vol\", type: \"bind\", source: \"$VOL\", options: [\"rbind\"]},
+		{destination: \"/keytool\", type: \"bind\", source: \"$KEYTOOL\", options: [\"bind\", \"ro\"]}]"
+}
+
+# Finding 1 (run/init.c, run/container_exec.c): a container's session keyring was named
+# _ses.ID (runc's name) and made searchable, linkable, readable and viewable by its owner,
+# uid 0 of the host's user namespace: every container without a user namespace is that user.
+# keyctl needs no capability and the default config has no seccomp filter, so any other
+# container joined it by its name (or linked it into its own by its serial, which a loop over
+# KEYCTL_DESCRIBE finds in minutes) and read every key the container kept there. The name is
+# now unpredictable (in the state, for exec) and only search is granted beyond the
+# container's own processes, which hold it.
+@test "keyring: another container neither joins a container's session keyring by name nor links it by serial" {
+	keyring_bundle
+	set_args sh -c '/keytool add secret s3cr3t show >/vol/victim.tmp && mv /vol/victim.tmp /vol/victim && exec sleep 1000'
+	rtt run -d --bundle "$B" "$CID" </dev/null >/dev/null
+	wait_for_file "$VOL/victim"
+	local serial
+	serial=$(awk '$1 == "session" {print $2}' "$VOL/victim")
+	[ -n "$serial" ]
+	# another container of the same config: the name runc gives, then the serial
+	set_args sh -c "/keytool join _ses.$CID show; /keytool link $serial show; true"
+	run -0 rtt run --bundle "$B" "$CID-a" </dev/null
+	local escaped=0
+	[[ "$output" != *s3cr3t* ]] || escaped=1
+	verdict "$escaped" "another container read a container's session key ($output)" \
+		"an unpredictable keyring name and search-only permissions for others"
+	# the container's own processes still share it: exec joins it
+	run -0 rtt exec "$CID" /keytool show
+	[[ "$output" == *"session $serial "* ]]
+	[[ "$output" == *"key secret=s3cr3t"* ]]
+}
+
+# The other way round: a container that made (and kept) a keyring under the name of a
+# container not created yet, searchable by all, had that container's init join it instead of
+# a keyring of its own, and saw every key put there.
+@test "keyring: a keyring another container made under a container's name before its create is not its keyring" {
+	keyring_bundle
+	set_args /keytool join "_ses.$CID-v" perm 3f3f3f3f add planted by-attacker exec sh -c 'touch /vol/ready && exec sleep 1000'
+	rtt run -d --bundle "$B" "$CID" </dev/null >/dev/null
+	wait_for_file "$VOL/ready"
+	set_args /keytool show
+	run -0 rtt run --bundle "$B" "$CID-v" </dev/null
+	local escaped=0
+	[[ "$output" != *by-attacker* ]] || escaped=1
+	verdict "$escaped" "a container's init joined a keyring planted by another ($output)" \
+		"an unpredictable keyring name"
+	[[ "$output" == "session "*" _ses.$CID-v"* ]]
+}
+
+# at_terminal TYPING ARG...: the runtime with ARG... from a caller at a terminal
+# (42-run-exec-caller.py: TYPING, its STATUS: and GOT: lines), then "ECHO:1" or "ECHO:0",
+# whether that terminal still echoes once the runtime returned; output in $output.
+at_terminal() {
+	local typing=$1
+	shift
+	run timeout -k 5 30 python3 "$BATS_TEST_DIRNAME/42-run-exec-caller.py" "$typing" \
+		sh -c '"$@"; s=$?; python3 -c "import termios; print(\"ECHO:%d\" % bool(termios.tcgetattr(0)[3] & termios.ECHO))"; exit $s' \
+		sh "$RUNTIME" --root "$ROOT" "$@"
+	assert_success
+}
+
+# Finding 2 (run/container_create.c): run in the foreground without a terminal in the config
+# handed a terminal of the caller's to the container as its stdio. Its processes could set
+# that terminal's modes (no echo, raw, output stopped) for the caller's shell after run
+# returned, and read it and write it as it pleased. runc relays a foreground run's stdio
+# through pipes; oci-run's exec already did for a terminal of the caller's. Now run does too.
+@test "attack: run in the foreground from a terminal without process.terminal never hands the container that terminal" {
+	set_args sh -c 'stty -echo; [ -t 0 ] && echo stdin-is-a-tty; read l; echo "read:$l"; exit 3'
+	at_terminal 'during:typed-in\n' run --bundle "$B" "$CID"
+	assert_output_contains "STATUS:3"
+	assert_output_contains "read:typed-in"
+	local escaped=0
+	[[ "$output" != *ECHO:0* && "$output" != *stdin-is-a-tty* ]] || escaped=1
+	verdict "$escaped" "the container had the caller's terminal and turned its echo off ($output)" \
+		"a relay through pipes for a foreground run's terminal stdio"
+	assert_output_contains "ECHO:1"
+}
