@@ -1025,21 +1025,22 @@ static void explain_oom(const creation *c, oci_error *err)
 			"for it");
 }
 
-static void *empty_trash(void *rootfd)
+static void *empty_trash(void *arg)
 {
-	oci_state_empty_trash(*(const int *)rootfd);
+	const creation *c = arg;
+	oci_state_empty_trash(c->d.rootfd, c->opts->id);
 	return NULL;
 }
 
 /* A small stack (oci_state_empty_trash holds a directory's names on it); signals stay with
  * the main thread, which has them blocked by now. */
-static bool start_trash_thread(pthread_t *t, const int *rootfd)
+static bool start_trash_thread(pthread_t *t, const creation *c)
 {
 	pthread_attr_t attr;
 	if (pthread_attr_init(&attr) != 0)
 		return false;
 	pthread_attr_setstacksize(&attr, 64 << 10);
-	bool ok = pthread_create(t, &attr, empty_trash, (void *)rootfd) == 0;
+	bool ok = pthread_create(t, &attr, empty_trash, (void *)c) == 0;
 	pthread_attr_destroy(&attr);
 	return ok;
 }
@@ -1082,7 +1083,7 @@ static int create(const oci_runtime *rt, const oci_create_opts *opts, int *exit_
 	 * built and run: the discard of their blocks is nobody's wait. Not before the clone:
 	 * the thread allocates, and the init is cloned without fork's lock handling. */
 	pthread_t trash;
-	bool trash_started = ret == 0 && start_trash_thread(&trash, &c.d.rootfd);
+	bool trash_started = ret == 0 && start_trash_thread(&trash, &c);
 	if (ret == 0)
 		ret = serve_init(&c, err);
 	/* an OOM kill is the init's only while it sets itself up: after that it is the

@@ -151,6 +151,12 @@ int oci_state_open_dir(int rootfd, const char *id, bool exclusive, oci_error *er
 
 #define TRASH ".trash"
 
+/* The name id's directory gets in the trash when this process moves it there. */
+static int trash_name(char *buf, size_t len, const char *id)
+{
+	return snprintf(buf, len, "%s.%d", id, (int)getpid());
+}
+
 /* <root>/.trash, made when missing: 0700 and ours, or -1 (then nothing is moved there). */
 static int open_trash(int rootfd, bool create)
 {
@@ -182,7 +188,7 @@ int oci_state_remove_dir(int rootfd, const char *id, oci_error *err)
 	}
 	cleanup_close int tfd = open_trash(rootfd, true);
 	char name[1100];
-	int n = snprintf(name, sizeof(name), "%s.%d", id, (int)getpid());
+	int n = trash_name(name, sizeof(name), id);
 	if (tfd >= 0 && n > 0 && (size_t)n < sizeof(name) &&
 	    renameat2(rootfd, id, tfd, name, RENAME_NOREPLACE) == 0)
 		return 0;
@@ -191,13 +197,17 @@ int oci_state_remove_dir(int rootfd, const char *id, oci_error *err)
 	return 0;
 }
 
-void oci_state_empty_trash(int rootfd)
+void oci_state_empty_trash(int rootfd, const char *id)
 {
 	cleanup_close int tfd = open_trash(rootfd, false);
 	if (tfd < 0)
 		return;
-	/* The names first, then the removals: what a removal of ours adds meanwhile (this
-	 * create's own directory, at its end) waits for the next call. */
+	char own[1100];
+	trash_name(own, sizeof(own), id);
+	/* The names first, then the removals: what is added meanwhile waits for the next
+	 * call, and so does what this process moved there (id's own, at the end of a run that
+	 * ended before this thread got to it: its discard is what the thread is there to keep
+	 * off the run's exit). */
 	char buf[8192];
 	long len = syscall(SYS_getdents64, tfd, buf, sizeof(buf));
 	oci_error e = OCI_ERROR_INIT;
@@ -210,7 +220,8 @@ void oci_state_empty_trash(int rootfd)
 			char d_name[];
 		} *de = (void *)(buf + off);
 		off += de->d_reclen;
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") ||
+		    !strcmp(de->d_name, own))
 			continue;
 		if (unlinkat(tfd, de->d_name, AT_REMOVEDIR) < 0 && errno != ENOENT) {
 			oci_remove_tree_at(tfd, de->d_name, &e);

@@ -86,9 +86,10 @@ int oci_state_load(const char *root, const char *id, bool exclusive, int *rootfd
  * never start with '.', so .trash is nobody's state. Falls back to removing the directory
  * where the trash cannot be used (made by someone else, a full name, another filesystem). */
 int oci_state_remove_dir(int rootfd, const char *id, oci_error *err);
-/* Remove what <root>/.trash held when called (a create's thread does it while the container
- * is built and run). Errors are ignored: whatever is left, the next call removes. */
-void oci_state_empty_trash(int rootfd);
+/* Remove what <root>/.trash held when called but id's directory as this process moves it
+ * there (a create's thread does it while the container is built and run). Errors are
+ * ignored: whatever is left, the next call removes. */
+void oci_state_empty_trash(int rootfd, const char *id);
 
 /* state.json, replaced atomically (oci_write_file_replace, as the state directory's other
  * files and --pid-file: no fsync, state lives for one boot and readers only need never to see
