@@ -381,6 +381,7 @@ struct exec_children {
 	int notify_fd;	   /* G's seccomp notify fd, until the agent has it */
 	int sock;
 	const oci_cgroup *cgroups; /* the container's, NULL without */
+	const char *joined;	   /* the init's cgroup below it, when C went there */
 	const char *id;
 	bool *frozen; /* set when they were found frozen: C and G cannot be waited for */
 };
@@ -411,7 +412,8 @@ static int exec_seccomp(void *ctx, int sock, int fd, oci_error *err)
 static int exec_idle(void *ctx, oci_error *err)
 {
 	struct exec_children *ch = ctx;
-	if (!ch->cgroups || !oci_cgroup_frozen_dir(ch->cgroups))
+	if (!ch->cgroups || (!oci_cgroup_frozen_dir(ch->cgroups) &&
+			     !(ch->joined && oci_cgroup_dir_frozen(ch->joined))))
 		return 0;
 	*ch->frozen = true;
 	return oci_err(err, OCI_E_STATE,
@@ -455,6 +457,7 @@ typedef struct exec_ctx {
 	bool blocked;
 	bool frozen; /* the container froze while C and G were starting (exec_idle) */
 	char keyring[OCI_KEYRING_NAME_MAX]; /* its session keyring's name */
+	char *joined; /* the init's cgroup C went to, where the container's takes no process */
 } exec_ctx;
 
 static void exec_init(exec_ctx *x, const oci_exec_opts *o)
@@ -489,6 +492,7 @@ static void exec_release(exec_ctx *x)
 	}
 	if (x->blocked)
 		sigprocmask(SIG_SETMASK, &x->oldmask, NULL);
+	free(x->joined);
 	oci_seccomp_release(&x->seccomp);
 	oci_config_process_release(&x->process);
 	oci_config_release(&x->cfg);
@@ -670,8 +674,26 @@ static int spawn(exec_ctx *x, oci_error *err)
 	for (int k = 0; k < 3; k++)
 		if (stdio[k] >= 0)
 			oci_closep(&x->relay[k][k == 0 ? 0 : 1]);
-	if (x->st.cgroups && oci_cgroup_enter(x->st.cgroups, x->c, err) < 0)
-		return -1;
+	if (x->st.cgroups && oci_cgroup_enter(x->st.cgroups, x->c, err) < 0) {
+		/* cgroup v2 takes no process into a cgroup that enabled domain controllers for
+		 * its children, as a container may have made its own (systemd in one moves its
+		 * processes into sub-cgroups first): C goes where the init is, as runc's exec. */
+		if (err->sys_errno != EBUSY)
+			return -1;
+		oci_error e = OCI_ERROR_INIT;
+		x->joined = oci_cgroup_enter_init_cgroup(x->st.cgroups, x->c, x->st.pid,
+							 x->st.pid_start, x->st.pid_ino, &e);
+		if (!x->joined) {
+			oci_error busy = *err;
+			oci_err_clear(err);
+			oci_err(err, OCI_E_STATE, "%s, nor the init's: %s", busy.msg, e.msg);
+			oci_err_clear(&busy);
+			oci_err_clear(&e);
+			return -1;
+		}
+		oci_err_clear(err);
+		log_debug("exec: joined the init's cgroup '%s'", x->joined);
+	}
 	return oci_sync_send(x->sock[0], OCI_SYNC_GO, NULL, 0, -1, err);
 }
 
@@ -689,6 +711,7 @@ static int serve(exec_ctx *x, oci_error *err)
 				   .notify_fd = -1,
 				   .sock = -1,
 				   .cgroups = x->st.cgroups,
+				   .joined = x->joined,
 				   .id = x->o->id,
 				   .frozen = &x->frozen};
 	oci_sync_server srv = {.console_socket = x->o->console_socket,

@@ -129,6 +129,16 @@ oci_cgroup *oci_cgroup_from_dirs(const char *const *dirs, size_t n, oci_error *e
 void oci_cgroup_free(oci_cgroup *cg);
 
 int oci_cgroup_enter(const oci_cgroup *cg, pid_t pid, oci_error *err);
+/* exec's way into a container whose own cgroup2 directory takes no process: cgroup v2's rule
+ * once a cgroup enabled domain controllers for its children, as systemd in a container does
+ * after moving its processes into sub-cgroups. pid goes where the container's init is (init,
+ * checked by its start time and pidfd inode afterwards), as runc's exec does, if that is
+ * strictly below cg's directory: the init chose it, so it is opened below that directory,
+ * crossing no symlink or mount. Returns the directory joined (caller frees), or NULL. */
+char *oci_cgroup_enter_init_cgroup(const oci_cgroup *cg, pid_t pid, pid_t init, uint64_t start,
+				   uint64_t ino, oci_error *err);
+/* dir (one that oci_cgroup_enter_init_cgroup returned) is frozen. */
+bool oci_cgroup_dir_frozen(const char *dir);
 /* A new init may join its cgroups itself (oci_cgroup_enter_self) instead of the runtime
  * writing its pid (oci_cgroup_enter): a write of a pid to cgroup.procs takes the kernel's
  * global threadgroup lock for writing, which waits for an RCU grace period (1 to 20 ms

@@ -18,8 +18,10 @@
 
 #include "common/log.h"
 #include "common/util.h"
+#include "common/safepath.h"
 #include "run/cgroup/internal.h"
 #include "run/cgroup/stats.h"
+#include "run/state.h"
 
 const char *oci_cgroup_v2_unified(const oci_cgroup *cg)
 {
@@ -482,6 +484,59 @@ static const char *v2_frozen_dir(const oci_cgroup *cg)
 		    oci_cgroup_v2_dir_frozen(cg->dirs[i]))
 			return cg->dirs[i];
 	return NULL;
+}
+
+char *oci_cgroup_enter_init_cgroup(const oci_cgroup *cg, pid_t pid, pid_t init, uint64_t start,
+				   uint64_t ino, oci_error *err)
+{
+	static const char mnt[] = "/sys/fs/cgroup";
+	const size_t ml = sizeof(mnt) - 1;
+	struct statfs sf;
+	/* a pure cgroup2 host's (cgroup v1 has no such rule), paths relative to its mount */
+	if (cg->n != 1 || strncmp(cg->dirs[0], mnt, ml) || cg->dirs[0][ml] != '/' ||
+	    statfs(mnt, &sf) < 0 || sf.f_type != CGROUP2_SUPER_MAGIC)
+		return oci_err(err, OCI_E_UNSUPPORTED, "not a cgroup2 directory of %s", mnt), NULL;
+	const char *own = cg->dirs[0] + ml;
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)init);
+	cleanup_free char *t = NULL;
+	size_t len;
+	if (oci_read_file_at(AT_FDCWD, path, 1 << 16, &t, &len, err) < 0)
+		return NULL;
+	if (!oci_proc_is(init, start, ino, NULL))
+		return oci_err(err, OCI_E_STATE, "the container's init has exited"), NULL;
+	/* "0::/REL\n": REL the init's cgroup below the container's (own) */
+	char *rel = strncmp(t, "0::", 3) ? NULL : t + 3;
+	size_t ol = strlen(own);
+	if (rel)
+		rel[strcspn(rel, "\n")] = '\0';
+	if (!rel || strncmp(rel, own, ol) || rel[ol] != '/' || !rel[ol + 1])
+		return oci_err(err, OCI_E_STATE,
+			       "the container's init is not in a cgroup below '%s'", cg->dirs[0]),
+		       NULL;
+	cleanup_close int dir = open(cg->dirs[0], O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dir < 0)
+		return oci_err_errno(err, errno, "cannot open '%s'", cg->dirs[0]), NULL;
+	cleanup_close int below =
+	    oci_safe_open_beneath(dir, rel + ol + 1, O_PATH | O_DIRECTORY, err);
+	if (below < 0)
+		return oci_err_prefix(err, "the init's cgroup '%s'", rel), NULL;
+	if (fstatfs(below, &sf) < 0 || sf.f_type != CGROUP2_SUPER_MAGIC)
+		return oci_err(err, OCI_E_UNSAFE, "the init's cgroup '%s' is not a cgroup", rel),
+		       NULL;
+	cleanup_close int procs = openat(below, "cgroup.procs", O_WRONLY | O_CLOEXEC);
+	char buf[32];
+	int n = snprintf(buf, sizeof(buf), "%d", (int)pid);
+	if (procs < 0 || write(procs, buf, (size_t)n) != n)
+		return oci_err_errno(err, errno, "cannot join the init's cgroup '%s'", rel), NULL;
+	return oci_asprintf(err, "%s%s", mnt, rel);
+}
+
+bool oci_cgroup_dir_frozen(const char *dir)
+{
+	char buf[64];
+	return (oci_cgroup_read(dir, "cgroup.freeze", buf, sizeof(buf)) == 0 && buf[0] == '1') ||
+	       oci_cgroup_v2_dir_frozen(dir);
 }
 
 static int v2_create(const oci_cgroup_manager *m, const char *rel, const oci_resources *res,

@@ -318,6 +318,35 @@ sysfs_cgroup() {
 	assert_output_contains write-ok
 }
 
+@test "a container in systemd's layout (its processes in a sub-cgroup, controllers enabled below its own): exec joins the init's cgroup; update, pause, ps, events and delete work" {
+	vm_test subtree-layout
+	vm_cmd run
+	assert_success
+	vm_is subtree "memory pids"
+	vm_cmd exec
+	assert_success
+	[ "$output" = "0::/init" ]
+	vm_cmd update
+	assert_success
+	vm_is memory-max 33554432
+	vm_cmd pause
+	assert_success
+	vm_is freeze 1
+	vm_cmd resume
+	assert_success
+	vm_cmd ps
+	assert_success
+	vm_cmd stats
+	assert_success
+	vm_cmd exec-frozen
+	assert_failure
+	assert_output_contains "was paused while the process was being started"
+	vm_is exec-frozen-procs 1
+	vm_cmd delete
+	assert_success
+	vm_is left ""
+}
+
 @test "update --cpu-period or --cpu-quota alone keeps the other half of cpu.max" {
 	vm_test update-cpu-half
 	vm_cmd run

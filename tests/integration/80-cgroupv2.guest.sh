@@ -258,6 +258,39 @@ PROBE
 	cleanup
 done
 
+# systemd's layout in a container (a cgroup namespace, /sys/fs/cgroup read-write): its
+# processes moved into a sub-cgroup and domain controllers enabled below its own, so that no
+# process may join its own cgroup any more (cgroup v2's no-internal-process rule)
+t subtree-layout
+bundle sh -c 'mkdir /sys/fs/cgroup/init && echo $$ >/sys/fs/cgroup/init/cgroup.procs && echo "+memory +pids" >/sys/fs/cgroup/cgroup.subtree_control && exec sleep 1000'
+edit '.linux.namespaces += [{"type": "cgroup"}] | .linux.resources.memory.limit = 67108864'
+edit '(.mounts[] | select(.destination == "/sys/fs/cgroup") | .options) -= ["ro"]'
+rec run rt run -d -b "$B" "$CID"
+cg=/sys/fs/cgroup/oci-run/$CID
+i=0
+while [ $i -lt 100 ] && [ -z "$(cat "$cg/cgroup.subtree_control" 2>/dev/null)" ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+put subtree "$(cat "$cg/cgroup.subtree_control" 2>&1)"
+rec exec rt exec "$CID" cat /proc/self/cgroup
+rec update rt update --memory 33554432 "$CID"
+put memory-max "$(cat "$cg/memory.max" 2>&1)"
+rec pause rt pause "$CID"
+put freeze "$(cat "$cg/cgroup.freeze" 2>&1)"
+rec resume rt resume "$CID"
+rec ps rt ps "$CID"
+rec stats rt events --stats "$CID"
+# the init's cgroup frozen (as the container may freeze it itself): exec gives up, its helper
+# killed and gone, instead of waiting for ever
+echo 1 >"$cg/init/cgroup.freeze"
+rec exec-frozen rt exec "$CID" true
+put exec-frozen-procs "$(wc -l <"$cg/init/cgroup.procs")"
+echo 0 >"$cg/init/cgroup.freeze"
+rec delete rt delete --force "$CID"
+put left "$(ls -d "$cg" 2>/dev/null)"
+cleanup
+
 t update-cpu-half
 bundle sleep 1000
 edit '.linux.resources.cpu = {"quota": 50000, "period": 100000}'
