@@ -391,7 +391,7 @@ static int load_file(oci_policy *p, const char *path, oci_error *err)
 {
 	cleanup_free char *text = NULL;
 	size_t len;
-	if (oci_read_file_at(AT_FDCWD, path, POLICY_MAX, &text, &len, err) < 0)
+	if (oci_read_named(path, POLICY_MAX, &text, &len, err) < 0)
 		return oci_err_prefix(err, "policy");
 	cleanup_free char *what = oci_asprintf(err, "policy '%s'", path);
 	if (!what || oci_policy_parse(p, text, len, what, err) < 0)
@@ -564,7 +564,7 @@ static int load_keys(const oci_policy_req *r, keyset *ks, oci_error *err)
 	for (char **q = r->key_paths; q && *q; q++) {
 		cleanup_free char *pem = NULL;
 		size_t len;
-		if (oci_read_file_at(AT_FDCWD, *q, KEY_FILE_MAX, &pem, &len, err) < 0)
+		if (oci_read_named(*q, KEY_FILE_MAX, &pem, &len, err) < 0)
 			return oci_err_prefix(err, "keyPath");
 		cleanup_free char *what = oci_asprintf(err, "keyPath '%s'", *q);
 		if (!what || !(ks->k[ks->n] = oci_sig_load_key(pem, len, what, err)))

@@ -444,7 +444,7 @@ static int merge_file(oci_regconf *c, const char *path, oci_error *err)
 	cleanup_free char *text = NULL;
 	size_t len;
 	oci_error e2 = OCI_ERROR_INIT;
-	if (oci_read_file_at(AT_FDCWD, path, OCI_TOML_MAX_SIZE, &text, &len, &e2) < 0) {
+	if (oci_read_named(path, OCI_TOML_MAX_SIZE, &text, &len, &e2) < 0) {
 		if (e2.code == OCI_E_NOTFOUND)
 			return 0;
 		*err = e2;

@@ -25,7 +25,7 @@ static int append_file(oci_tls *t, const char *path, bool required, oci_error *e
 {
 	cleanup_free char *data = NULL;
 	size_t len = 0;
-	if (oci_read_file_at(AT_FDCWD, path, CA_FILE_MAX, &data, &len, err) < 0) {
+	if (oci_read_named(path, CA_FILE_MAX, &data, &len, err) < 0) {
 		if (!required && err->code == OCI_E_NOTFOUND) {
 			oci_err_clear(err);
 			return 0;

@@ -316,9 +316,11 @@ static int do_layer(cmd *c, const char *dest, oci_error *err)
 	cleanup_close int fd = -1;
 	if (rootfd < 0)
 		return oci_err_errno(err, errno, "cannot open the root filesystem '%s'", dest);
-	fd = open(c->layer, O_RDONLY | O_CLOEXEC);
+	/* named by the caller, maybe in another user's directory: not through their symlink,
+	 * FIFO or hard link (oci_open_named) */
+	fd = oci_open_named(c->layer, O_RDONLY, 0, err);
 	if (fd < 0)
-		return oci_err_errno(err, errno, "cannot open '%s'", c->layer);
+		return -1;
 	oci_unpack_root_init(&r, rootfd, &c->opts, err);
 	oci_unpack_layer_desc ld = {
 	    .index = 0, .count = 1, .compression = -1, .size = -1, .name = c->layer};
@@ -351,9 +353,9 @@ static int do_image(cmd *c, const char *dest, oci_error *err)
 	}
 	if (!c->layout) {
 		if (c->input) {
-			infd = open(c->input, O_RDONLY | O_CLOEXEC);
+			infd = oci_open_named(c->input, O_RDONLY, 0, err);
 			if (infd < 0)
-				return oci_err_errno(err, errno, "cannot open '%s'", c->input);
+				return -1;
 		} else {
 			if (isatty(0))
 				return oci_err(err, OCI_E_INVALID,

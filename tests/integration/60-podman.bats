@@ -402,3 +402,26 @@ YAML
 	}
 	wait_until 10 "the containers' mounts to go" '[ -z "$(container_mounts)" ]' || { container_mounts >&2; false; }
 }
+
+@test "podman run --sdnotify=container: the container's READY=1 reaches podman's NOTIFY_SOCKET (podman 4.3 mounts its own socket and conmon relays it)" {
+	# podman 4.3 keeps NOTIFY_SOCKET from the runtime: it bind-mounts a socket of its own at
+	# /run/notify and conmon relays READY=1 with MAINPID=conmon's pid (podman's --sdnotify);
+	# this shows that works through oci-run, mounts and environment as podman wrote them
+	L=$BATS_TEST_TMPDIR/notify.log
+	python3 "$TOP/tests/lib/notify-listen.py" "$BATS_TEST_TMPDIR/host.sock" "$L" 3>&- &
+	LPID=$!
+	wait_for_file "$L.ready"
+	NOTIFY_SOCKET=$BATS_TEST_TMPDIR/host.sock run timeout -k 5 60 podman --root "$PEER_DIR/podman/root" \
+		--runroot "$PEER_DIR/podman/run" --tmpdir "$PEER_DIR/podman/tmp" --runtime "$PEER_RUNTIME" \
+		--cgroup-manager cgroupfs --events-backend file --storage-driver overlay \
+		run --rm --sdnotify=container --network none -v "$OCI_BUILD/tests/lib/notify-send:/notify-send:ro" \
+		"$IMG" sh -c '/notify-send STATUS=hi READY=1 && echo "sent to $NOTIFY_SOCKET"'
+	kill "$LPID"
+	assert_success
+	[ "$output" = "sent to /run/notify/notify.sock" ]
+	mainpid=$(jq -r '.text | select(startswith("MAINPID=")) | ltrimstr("MAINPID=")' "$L")
+	[ -n "$mainpid" ]
+	# READY=1 came once, from the process MAINPID names
+	[ "$(jq -c 'select(.text | test("READY=1")) | [.text, .pid]' "$L")" = "[\"READY=1\",$mainpid]" ]
+	runtime_log_has '^start [0-9a-f]{64}$'
+}

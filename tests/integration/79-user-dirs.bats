@@ -141,3 +141,56 @@ as_nobody() {
 	as_nobody ln "$U/b/config.json" "$U/b/config.json.orig"
 	"$OCI_BUNDLE" validate "$U/b"
 }
+
+@test "attack: oci-unpack -i and --layer on a user's symlink to root's private archive, or their FIFO" {
+	python3 "$MKIMAGE" "$BATS_TEST_TMPDIR/img" --oci-archive "$R/img.tar" >/dev/null
+	printf 'rootonly\n' >"$BATS_TEST_TMPDIR/f"
+	tar -C "$BATS_TEST_TMPDIR" -cf "$R/layer.tar" f
+	as_nobody ln -s "$R/img.tar" "$U/img.tar"
+	as_nobody ln -s "$R/layer.tar" "$U/layer.tar"
+	as_nobody mkfifo "$U/fifo"
+	run "$OCI_UNPACK" -i "$U/img.tar" "$U/rootfs"
+	assert_failure
+	assert_one_line_error oci-unpack
+	assert_output_contains "'$U/img.tar' is a symlink of uid 65534: not followed"
+	[ ! -e "$U/rootfs" ]
+	as_nobody mkdir "$U/root2"
+	run "$OCI_UNPACK" --layer "$U/layer.tar" "$U/root2"
+	assert_failure
+	assert_one_line_error oci-unpack
+	assert_output_contains "'$U/layer.tar' is a symlink of uid 65534: not followed"
+	[ ! -e "$U/root2/f" ]
+	# their FIFO: refused at once, never waited on
+	run timeout 20 "$OCI_UNPACK" -i "$U/fifo" "$U/rootfs"
+	[ "$status" -ne 124 ]
+	assert_failure
+	assert_output_contains "'$U/fifo' is not a regular file"
+	# root's own archive, through root's link or a pipe, is read as before
+	ln -s "$R/img.tar" "$BATS_TEST_TMPDIR/link.tar"
+	"$OCI_UNPACK" -q -i "$BATS_TEST_TMPDIR/link.tar" "$U/rootfs"
+	[ -x "$U/rootfs/bin/busybox" ]
+	"$OCI_UNPACK" -q -i <(cat "$R/img.tar") "$U/rootfs3"
+	[ -x "$U/rootfs3/bin/busybox" ]
+}
+
+@test "attack: oci-fetch --policy, --registries-conf and --cacert on a user's symlink to a root-only file, or their FIFO" {
+	printf 'rootonlysecret8c1b = 1\n' >"$R/secret"
+	chmod 600 "$R/secret"
+	as_nobody ln -s "$R/secret" "$U/link"
+	as_nobody mkfifo "$U/fifo"
+	local opt
+	for opt in --policy --registries-conf --cacert; do
+		# read before any request: no registry is needed to see the file refused
+		run timeout 20 "$OCI_FETCH" "$opt" "$U/link" -o "$U/lay" 127.0.0.1:9/x/y:z
+		[ "$status" -ne 124 ]
+		assert_failure
+		assert_one_line_error oci-fetch
+		assert_output_contains "'$U/link' is a symlink of uid 65534: not followed"
+		[[ "$output" != *rootonlysecret* ]]
+		run timeout 20 "$OCI_FETCH" "$opt" "$U/fifo" -o "$U/lay" 127.0.0.1:9/x/y:z
+		[ "$status" -ne 124 ]
+		assert_failure
+		assert_output_contains "'$U/fifo' is not a regular file"
+	done
+	[ ! -e "$U/lay" ]
+}
