@@ -675,7 +675,7 @@ orphan_and_impostor() {
 	kill "$impostor"
 }
 
-@test "kill KILL of a container without a pid namespace whose init exited kills what is left in its cgroup, never the init's pid; kill --all of a stopped container succeeds (runc 1.2)" {
+@test "kill KILL of a container without a pid namespace whose init exited kills what is left in its cgroup, never the init's pid, and succeeds while the emptied cgroup exists; kill --all of a stopped container succeeds (runc HEAD)" {
 	# The init of a container in the host's pid namespace takes nobody with it when it dies:
 	# runc 1.2 answers KILL with every process of the cgroup, stopped or not, and a kill
 	# --all of a stopped container with success; oci-run said "container not running" and
@@ -695,9 +695,18 @@ orphan_and_impostor() {
 	proc_alive "$impostor"
 	run rt kill --all "$CID" KILL
 	assert_success
-	# nothing left in the cgroup: KILL alone has no one to reach
+	# nothing left in the cgroup, which is still there: KILL succeeds as runc HEAD's
+	# (cgroup.kill of the empty cgroup); other signals go to the init, which is gone
+	run rt kill "$CID" KILL
+	assert_success
+	run rt kill "$CID" 0
+	assert_failure
+	assert_output_contains "container not running"
+	# the cgroup gone too (systemd removes an emptied scope's): then "not running", as runc
+	jq -r '.cgroups[]' "$ROOT/$CID/state.json" | while read -r d; do rmdir "$d"; done
 	run rt kill "$CID" KILL
 	assert_failure
+	assert_one_line_error oci-run
 	assert_output_contains "container not running"
 	proc_alive "$impostor"
 	run rt delete "$CID"
