@@ -248,7 +248,15 @@ refused_naming() {
 	else
 		refused_naming "linux.intelRdt: this host has no resctrl filesystem"
 	fi
-	[ "$(rt features | jq -c .linux.intelRdt)" = '{"enabled":false}' ]
+	# runtime-spec 1.3's schemata and enableMonitoring alone: refused with the rest
+	edit_config '.linux.intelRdt = {schemata: ["L3:0=ff"], enableMonitoring: true}'
+	run rt run --bundle "$B" "$CID"
+	if grep -q resctrl /proc/mounts; then
+		refused_naming "linux.intelRdt: not supported by oci-run"
+	else
+		refused_naming "linux.intelRdt: this host has no resctrl filesystem"
+	fi
+	[ "$(rt features | jq -c .linux.intelRdt)" = '{"enabled":false,"schemata":false,"monitoring":false}' ]
 	# netDevices are implemented: 45-run-netdev.bats
 }
 
