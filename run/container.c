@@ -175,7 +175,7 @@ int oci_container_destroy(int rootfd, const char *id, const oci_state *st, bool 
 		if (s && oci_hooks_run_saved(st->hooks, "poststop", s, &herr) < 0)
 			log_warn("%s", herr.msg);
 	}
-	if (oci_remove_tree_at(rootfd, id, err) < 0)
+	if (oci_state_remove_dir(rootfd, id, err) < 0)
 		return oci_err_prefix(err, "cannot remove state of '%s'", id);
 	return 0;
 }
