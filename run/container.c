@@ -175,7 +175,7 @@ int oci_container_destroy(int rootfd, const char *id, const oci_state *st, bool 
 		if (s && oci_hooks_run_saved(st->hooks, "poststop", s, &herr) < 0)
 			log_warn("%s", herr.msg);
 	}
-	if (oci_remove_tree_at(rootfd, id, err) < 0)
+	if (oci_state_remove_dir(rootfd, id, err) < 0)
 		return oci_err_prefix(err, "cannot remove state of '%s'", id);
 	return 0;
 }
@@ -358,6 +358,18 @@ void oci_container_signal_pidns(const char *proc, pid_t init, uint64_t start, ui
 	oci_err_clear(&e);
 }
 
+/* runc's cgroup manager Exists(): the container's cgroup directory is still there (an empty
+ * one too; systemd removes a scope's once its processes are gone). */
+static bool cgroup_exists(const oci_cgroup *cg)
+{
+	for (size_t i = 0; cg && i < cg->n; i++) {
+		cleanup_close int fd = oci_open_any_length(cg->dirs[i], O_PATH | O_DIRECTORY);
+		if (fd >= 0)
+			return true;
+	}
+	return false;
+}
+
 int oci_container_kill(const oci_runtime *rt, const char *id, int sig, bool all, oci_error *err)
 {
 	oci_state st;
@@ -375,10 +387,13 @@ int oci_container_kill(const oci_runtime *rt, const char *id, int sig, bool all,
 	size_t n = 0;
 	if (whole && st.cgroups && oci_container_signal_cgroup(st.cgroups, sig, &n, err) < 0) {
 		ret = -1;
-	} else if (stopped && !(all || n > 0)) {
+	} else if (stopped && !(all || n > 0 || (whole && cgroup_exists(st.cgroups)))) {
 		/* "container not running" is the text of runc's error, which containerd's shim
 		 * matches to treat a kill of a stopped task as done (ctr task rm -f) rather than as
-		 * a failure. kill --all of a stopped container succeeds (runc). */
+		 * a failure. kill --all of a stopped container succeeds (runc). So does KILL
+		 * without a pid namespace of its own while its cgroup exists, emptied or not:
+		 * runc HEAD writes cgroup.kill then, and says "not running" only when the cgroup
+		 * is gone too (libcontainer's signal(), ErrCgroupNotExist without an init). */
 		ret = oci_err(err, OCI_E_STATE,
 			      "cannot signal '%s': container not running (it has stopped)", id);
 	} else if (!stopped && n == 0) {

@@ -5,8 +5,8 @@
 # transient scope systemd creates (Delegate=yes, the container's pid in it), resources as unit
 # properties and in the cgroup files, update of both, pause/resume/exec/kill, delete and a
 # failed create leaving no unit, nested slices, runc's default path, hostile cgroupsPaths
-# refused before any D-Bus call, a tampered state that names another scope, and the
-# examples/systemd units run by this systemd. RUNTIME=runc runs the same guest script with runc.
+# refused before any D-Bus call, a tampered state that names another scope, the
+# examples/systemd units run by this systemd, and a Type=notify unit (the sd_notify relay). RUNTIME=runc runs the same guest script with runc.
 
 load ../lib/common
 load ../lib/vm
@@ -20,7 +20,8 @@ setup_file() {
 	VM_TIMEOUT=${VM_TIMEOUT_SYSTEMD:-900}
 	mkdir -p "$BATS_FILE_TMPDIR/vm/examples"
 	cp "$TOP"/examples/systemd/*.service "$BATS_FILE_TMPDIR/vm/examples/"
-	VM_RUN=run-systemd vm_setup_file "$BATS_TEST_DIRNAME/83-systemd-cgroup.guest.sh"
+	VM_RUN=run-systemd vm_setup_file "$BATS_TEST_DIRNAME/83-systemd-cgroup.guest.sh" \
+		"$OCI_BUILD/tests/lib/notify-send"
 }
 
 # prop KEY FILE: the value of KEY in a recorded `systemctl show` or files list.
@@ -277,4 +278,22 @@ is() {
 	done
 	# Type=forking: systemd supervises the container's init from the pid file
 	[ "$(vm_get mainpid-mycontainer)" = "$(vm_get cpid-mycontainer)" ]
+}
+
+@test "a Type=notify unit running oci-run run: systemctl start returns once the container said READY=1" {
+	guest_oci_run || skip "the unit runs oci-run"
+	vm_test sd-notify
+	vm_cmd start
+	assert_success
+	# start waited for the container's READY=1, sent 2 s after it started
+	[ "$(vm_get notifying)" = /srv/containers/notifyc/rootfs/tmp/notifying ]
+	vm_is active active
+	# MAINPID is the runtime's (the relay's), the process systemd started
+	vm_is mainpid-cmdline "/mnt/host/bin/oci-run run notifyc "
+	# the container's STATUS= went nowhere
+	vm_is status-text ""
+	vm_cmd stop
+	assert_success
+	vm_is after inactive
+	vm_is result success
 }

@@ -102,3 +102,37 @@ at_terminal() {
 		"a relay through pipes for a foreground run's terminal stdio"
 	assert_output_contains "ECHO:1"
 }
+
+# Finding 4 (run/container_exec.c): exec's process, a fork of the runtime until its own exec,
+# showed every process of the container the runtime's command line (its state root, the pid
+# file, console socket and --process paths, --env values: /proc/PID/cmdline needs no right
+# over the process) and, to one with CAP_SYS_PTRACE (a user's choice, for strace or gdb),
+# the caller's whole environment. runc's helper there is a fresh "runc init". Both are
+# blanked before that process exists.
+@test "attack: exec's process shows the container neither the runtime's command line nor the caller's environment" {
+	build_watcher
+	VOL=$BATS_TEST_TMPDIR/vol
+	mkdir -p "$VOL"
+	edit_config '.process.capabilities |= with_entries(.value += ["CAP_SYS_PTRACE"])'
+	edit_config ".mounts += [{destination: \"/vol\", type: \"bind\", source: \"$VOL\", options: [\"rbind\"]},
+		{destination: \"/watcher\", type: \"bind\", source: \"$WATCHER\", options: [\"bind\", \"ro\"]}]"
+	set_args sh -c '/watcher 6 /vol/ready /vol/seen.tmp && mv /vol/seen.tmp /vol/seen && exec sleep 1000'
+	rtt run -d --bundle "$B" "$CID" </dev/null >/dev/null
+	wait_for_file "$VOL/ready"
+	local secret=$BATS_TEST_TMPDIR/host-secret-dir
+	mkdir -p "$secret"
+	local i
+	for i in 1 2 3 4 5 6 7 8; do
+		OCI_TEST_SECRET=env-secret-$$ rtt exec --pid-file "$secret/exec.pid" "$CID" true
+	done
+	wait_for_file "$VOL/seen"
+	# the watcher saw exec's processes before their exec (their comm is the runtime's)
+	local forks
+	forks=$(grep -c '^comm [^t]' "$VOL/seen" || true)
+	echo "processes seen before their exec: $forks" >&3
+	[ "$forks" -ge 1 ]
+	local escaped=0
+	! grep -q -e host-secret-dir -e "env-secret-$$" "$VOL/seen" || escaped=1
+	verdict "$escaped" "the container read the runtime's command line or the caller's environment" \
+		"blanking them in exec's helper before it forks the process"
+}
