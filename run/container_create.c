@@ -970,9 +970,10 @@ static int start_or_wait(creation *c, oci_notify *nt, int *exit_status, oci_erro
 		return 0;
 	log_debug("starting the container process ('%s')", c->cfg->process.args[0]);
 	/* The init just said it waits for start (READY): no status to check. */
-	if (c->fifo_go >= 0)
-		oci_container_started(c->d.dirfd, &c->d.st, c->fifo_go);
-	else if (oci_container_start_created(c->d.dirfd, &c->d.st, err) < 0)
+	if (c->fifo_go >= 0) {
+		if (oci_container_started(c->d.dirfd, &c->d.st, c->fifo_go, err) < 0)
+			return -1;
+	} else if (oci_container_start_created(c->d.dirfd, &c->d.st, err) < 0)
 		return -1;
 	if (c->opts->detach)
 		return 0;
