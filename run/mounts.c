@@ -409,18 +409,27 @@ static int bind_onto(const char *src, int target, unsigned long flags, bool recu
  * network files) lands on the link's target as seen from the root — absolute targets restart
  * at the root, ".." never climbs above it — created when missing, as runc does. links counts
  * the symlinks followed so far. */
+/* The directory path's last component goes in, made inside the root as needed (its fd), and
+ * that component (*leaf, within path); what names path in errors. */
+static int parent_in_root(int rootfd, const char *path, const char **leaf, const char *what,
+			  oci_error *err)
+{
+	const char *slash = strrchr(path, '/');
+	*leaf = slash ? slash + 1 : path;
+	if (!**leaf || !strcmp(*leaf, ".") || !strcmp(*leaf, ".."))
+		return oci_err(err, OCI_E_INVALID, "invalid %s '%s'", what, path);
+	cleanup_free char *parent = strndup(path, slash ? (size_t)(slash - path) : 0);
+	if (!parent)
+		return oci_err_errno(err, ENOMEM, "%s '%s'", what, path);
+	return oci_safe_mkdir_in_root(rootfd, parent[0] ? parent : "/", 0755, err);
+}
+
 static int make_dest_at(int rootfd, const char *dest, bool want_file, int links, oci_error *err)
 {
 	if (!want_file)
 		return oci_safe_mkdir_in_root(rootfd, dest, 0755, err);
-	const char *slash = strrchr(dest, '/');
-	const char *leaf = slash ? slash + 1 : dest;
-	if (!*leaf || !strcmp(leaf, ".") || !strcmp(leaf, ".."))
-		return oci_err(err, OCI_E_INVALID, "invalid destination '%s'", dest);
-	cleanup_free char *parent = strndup(dest, slash ? (size_t)(slash - dest) : 0);
-	if (!parent)
-		return oci_err_errno(err, ENOMEM, "destination '%s'", dest);
-	cleanup_close int pfd = oci_safe_mkdir_in_root(rootfd, parent[0] ? parent : "/", 0755, err);
+	const char *leaf;
+	cleanup_close int pfd = parent_in_root(rootfd, dest, &leaf, "destination", err);
 	if (pfd < 0)
 		return -1;
 	int fd = openat(pfd, leaf, O_PATH | O_NOFOLLOW | O_CLOEXEC);
@@ -439,8 +448,11 @@ static int make_dest_at(int rootfd, const char *dest, bool want_file, int links,
 		if (n < 0)
 			return oci_err_errno(err, errno, "cannot read the symlink '%s'", dest);
 		target[n] = 0;
-		cleanup_free char *next =
-		    target[0] == '/' ? strdup(target) : oci_asprintf(NULL, "%s/%s", parent, target);
+		/* the parent as dest spells it ("" when dest is a bare name) */
+		int plen = leaf > dest ? (int)(leaf - dest - 1) : 0;
+		cleanup_free char *next = target[0] == '/'
+					      ? strdup(target)
+					      : oci_asprintf(NULL, "%.*s/%s", plen, dest, target);
 		if (!next)
 			return oci_err_errno(err, ENOMEM, "destination '%s'", dest);
 		return make_dest_at(rootfd, next, want_file, links + 1, err);
@@ -799,14 +811,8 @@ static int make_device_at(int pfd, const char *leaf, const char *path, mode_t ty
 static int make_device(int rootfd, const char *path, mode_t type, unsigned maj, unsigned min,
 		       mode_t mode, uid_t uid, gid_t gid, bool bind, oci_error *err)
 {
-	const char *slash = strrchr(path, '/');
-	const char *leaf = slash ? slash + 1 : path;
-	if (!*leaf || !strcmp(leaf, ".") || !strcmp(leaf, ".."))
-		return oci_err(err, OCI_E_INVALID, "invalid device path '%s'", path);
-	cleanup_free char *parent = strndup(path, slash ? (size_t)(slash - path) : 0);
-	if (!parent)
-		return oci_err_errno(err, ENOMEM, "device '%s'", path);
-	cleanup_close int pfd = oci_safe_mkdir_in_root(rootfd, parent[0] ? parent : "/", 0755, err);
+	const char *leaf;
+	cleanup_close int pfd = parent_in_root(rootfd, path, &leaf, "device path", err);
 	if (pfd < 0)
 		return -1;
 	return make_device_at(pfd, leaf, path, type, maj, min, mode, uid, gid, bind, err);
