@@ -25,6 +25,13 @@
 /* datagrams read at one wake-up: a flood cannot keep the foreground wait from the signals
  * and the container's exit */
 #define NOTIFY_BATCH 64
+/* Linux 6.16's switch to refuse SCM_RIGHTS on a socket (asm-generic's number; the
+ * architectures with their own numbering, alpha, mips, parisc, sparc, are not built for) */
+#ifdef SO_PASSRIGHTS
+#define OCI_SO_PASSRIGHTS SO_PASSRIGHTS
+#else
+#define OCI_SO_PASSRIGHTS 83
+#endif
 /* how long a send to the host's socket may block on its full queue */
 #define NOTIFY_SEND_TIMEOUT_S 5
 
@@ -108,6 +115,15 @@ static int bind_sock(oci_notify *n, int dirfd, oci_error *err)
 	cleanup_close int s = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (s < 0)
 		return oci_err_errno(err, errno, "notify socket");
+	/* fds are refused at the container's sendmsg (EPERM), never queued here: one the runtime
+	 * dropped unread was still closed by the runtime, and the last close of a file runs its
+	 * release in the closing task, for as long as the file says (a TCP socket's SO_LINGER,
+	 * a hung NFS or FUSE file): the container held start, run -d and the foreground wait. A
+	 * kernel before 6.16 has no SO_PASSRIGHTS (ENOPROTOOPT): there the kernel closes them. */
+	static const int no = 0;
+	if (setsockopt(s, SOL_SOCKET, OCI_SO_PASSRIGHTS, &no, sizeof(no)) < 0 &&
+	    errno != ENOPROTOOPT)
+		return oci_err_errno(err, errno, "notify socket: SO_PASSRIGHTS");
 	if (bind(s, (struct sockaddr *)&sa, sizeof(sa)) < 0)
 		return oci_err_errno(err, errno, "cannot bind the container's notify socket");
 	if (fchmodat(dirfd, OCI_NOTIFY_SOCK, 0777, 0) < 0)

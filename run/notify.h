@@ -5,8 +5,9 @@
  * environment. The runtime waits for a READY=1 line on it and then tells the host's socket
  * READY=1 and MAINPID (itself for a foreground run, the init for start and run -d), then
  * BARRIER=1 with a pipe it waits on (30 s at most). Nothing else the container sends reaches
- * the host (docs/RUNTIME.md says why): other lines are dropped, fds it attaches are closed
- * unread by the kernel (no control buffer is given), a datagram longer than sd_notify's
+ * the host (docs/RUNTIME.md says why): other lines are dropped, a datagram with fds is
+ * refused at its sendmsg (SO_PASSRIGHTS; before Linux 6.16 its fds are closed unread by the
+ * kernel: no control buffer is given), a datagram longer than sd_notify's
  * limit is dropped whole, and every read goes into one fixed buffer. */
 #ifndef OCI_RUN_NOTIFY_H
 #define OCI_RUN_NOTIFY_H

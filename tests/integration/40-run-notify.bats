@@ -191,3 +191,35 @@ relayed() {
 	[[ "$output" == *"created without it"* ]]
 	[ "$(rt_state_field "$CID" status)" = created ]
 }
+
+# attack10: the relay dropped a container's fds unread, but dropping is closing, and the last
+# close of a file runs its release in the closing task for as long as the file says: a TCP
+# socket with SO_LINGER and a send queue its peer never reads (tests/lib/notify-send -L) held
+# the runtime in recvmsg for the linger's length. run -d and start never returned, a
+# foreground run forwarded no signal. The socket now refuses fds (SO_PASSRIGHTS, Linux 6.16).
+@test "attack: a container's fd whose last close blocks (a lingering TCP socket) holds neither run -d, start nor a foreground run" {
+	listen "$HS"
+	# the host's network: the container's loopback carries the lingering connection
+	edit_config 'del(.linux.namespaces[] | select(.type == "network"))'
+	sh_args 'notify-send -L 60 READY=1; sleep 60'
+	# (the container's stdio is not ours: it lives on after run -d)
+	NOTIFY_SOCKET=$HS timeout -k 5 10 "$RUNTIME" --root "$ROOT" run -d -b "$B" "$CID" </dev/null >/dev/null
+	relayed "$(rt_state_field "$CID" pid)"
+	: >"$L"
+	NOTIFY_SOCKET=$HS rt_create "$CID-s"
+	NOTIFY_SOCKET=$HS run timeout -k 5 10 "$RUNTIME" --root "$ROOT" start "$CID-s"
+	assert_success
+	relayed "$(rt_state_field "$CID-s" pid)"
+	# foreground: SIGTERM reaches the container while the lingering fd is in flight
+	sh_args 'trap "exit 7" TERM; notify-send -L 60; while :; do sleep 0.1; done'
+	NOTIFY_SOCKET=$HS timeout -k 5 10 "$RUNTIME" --root "$ROOT" run -b "$B" "$CID-f" </dev/null &
+	local rpid=$!
+	sleep 1.5
+	kill -TERM "$rpid"
+	local st=0
+	wait "$rpid" || st=$?
+	[ "$st" = 7 ] || {
+		echo "foreground run exited $st (124, 137: held until timeout killed it), not the container's 7" >&2
+		false
+	}
+}

@@ -55,10 +55,12 @@ link_field() {
 	fi
 }
 
-# nothing_left: no container, no state directory, no pinned namespace under the state root.
+# nothing_left: no container, no state directory (a deleted one waits in .trash, emptied, for
+# the next create to remove it), no pinned namespace under the state root.
 nothing_left() {
 	[ -z "$(rt list -q)" ]
-	[ -z "$(ls -A "$ROOT" 2>/dev/null)" ]
+	[ -z "$(ls -A "$ROOT" 2>/dev/null | grep -vx .trash)" ]
+	[ -z "$(find "$ROOT/.trash" -mindepth 2 2>/dev/null)" ]
 	! grep -q " $ROOT/" /proc/self/mountinfo || false
 }
 

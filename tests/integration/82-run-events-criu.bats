@@ -247,3 +247,19 @@ data() {
 	assert_success
 	vm_is status running
 }
+
+@test "a foreground restore is a subreaper (runc's): an orphan of the restored container (no pid namespace) goes to it and is reaped; with --no-subreaper it goes to the host's init" {
+	vm_test ckpt-subreaper
+	for mode in sub nosub; do
+		vm_cmd checkpoint-$mode
+		assert_success
+		vm_cmd restore-$mode
+		assert_success
+	done
+	# "ppid P me M": the orphan's parent, the restored init's parent (restore's waiter)
+	read -r _ ppid _ me < <(vm_get result-sub)
+	[ -n "$me" ] && [ "$ppid" = "$me" ] || { vm_get result-sub >&2; false; }
+	[ "$(vm_get result-sub | sed -n 2p)" = reaped ]
+	read -r _ ppid _ me < <(vm_get result-nosub)
+	[ -n "$me" ] && [ "$ppid" != "$me" ] || { vm_get result-nosub >&2; false; }
+}

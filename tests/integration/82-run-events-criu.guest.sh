@@ -307,3 +307,27 @@ grep -o 'pipe:' /tmp/img7/descriptors.json | wc -l >"$T/pipes"
 rec restore rt restore -d --image-path /tmp/img7 -b "$B" "$CID-r"
 put status "$(state_field "$CID-r" status)"
 cleanup
+
+t ckpt-subreaper
+# no pid namespace: an orphan the restored container makes goes to a foreground restore's
+# waiter (runc's subreaper), which reaps it; with --no-subreaper it goes to the host's init
+for mode in sub nosub; do
+	O=/srv/out-$CID-$mode
+	rm -rf "$O"
+	mkdir -p "$O"
+	bundle sh -c 'exec </dev/null >/dev/null 2>&1; while [ ! -e /out/go ]; do sleep 0.1; done; o=$(sh -c "sleep 0.3 >/dev/null 2>&1 & echo \$!"); echo "ppid $(sed -n "s/^PPid:\t//p" /proc/$o/status) me $(sed -n "s/^PPid:\t//p" /proc/$$/status)" >/out/result; sleep 1; if [ -e /proc/$o ]; then echo "left $(cut -d" " -f3 /proc/$o/stat)"; else echo reaped; fi >>/out/result'
+	edit ".mounts += [{\"destination\": \"/out\", \"type\": \"bind\", \"source\": \"$O\", \"options\": [\"rbind\", \"rw\"]}]"
+	edit '.linux.namespaces |= map(select(.type != "pid"))'
+	run_bg "$CID-$mode"
+	sleep 1
+	rec checkpoint-$mode rt checkpoint --image-path /tmp/img-sr-$mode "$CID-$mode"
+	touch "$O/go"
+	flag=
+	[ $mode = sub ] || flag=--no-subreaper
+	RT_TIMEOUT=120
+	rec restore-$mode rt restore $flag --image-path /tmp/img-sr-$mode -b "$B" "$CID-$mode-r"
+	RT_TIMEOUT=30
+	cp "$O/result" "$T/result-$mode" 2>/dev/null
+	grep -B3 Error /tmp/img-sr-$mode/restore.log 2>/dev/null | tail -12 >"$T/rlog-$mode"
+	cleanup
+done
