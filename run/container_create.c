@@ -582,6 +582,7 @@ static __attribute__((noreturn)) void clone_into_joined_ns(creation *c, oci_init
 	oci_error err = OCI_ERROR_INIT;
 	oci_mount_trees trees = {0};
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	oci_process_blank_cmdline(); /* the joined namespace sees the init from its clone */
 	close(c->sock[0]);
 	ia->sync = c->sock[1];
 	ia->fifo = c->fifo;
@@ -970,9 +971,10 @@ static int start_or_wait(creation *c, oci_notify *nt, int *exit_status, oci_erro
 		return 0;
 	log_debug("starting the container process ('%s')", c->cfg->process.args[0]);
 	/* The init just said it waits for start (READY): no status to check. */
-	if (c->fifo_go >= 0)
-		oci_container_started(c->d.dirfd, &c->d.st, c->fifo_go);
-	else if (oci_container_start_created(c->d.dirfd, &c->d.st, err) < 0)
+	if (c->fifo_go >= 0) {
+		if (oci_container_started(c->d.dirfd, &c->d.st, c->fifo_go, err) < 0)
+			return -1;
+	} else if (oci_container_start_created(c->d.dirfd, &c->d.st, err) < 0)
 		return -1;
 	if (c->opts->detach)
 		return 0;
