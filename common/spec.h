@@ -10,7 +10,7 @@
 #include "common/error.h"
 
 /* The runtime-spec version this toolkit implements (config.json ociVersion, state JSON). */
-#define OCI_RUNTIME_SPEC_VERSION "1.2.0"
+#define OCI_RUNTIME_SPEC_VERSION "1.3.0"
 /* The PATH of runc's default spec, also the base of image-derived environments. */
 #define OCI_SPEC_DEFAULT_PATH "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 

@@ -404,7 +404,9 @@ int oci_spec_resources_walk(oci_spec_checker *c, json_t *json, oci_resources *r)
 	walk_memory(c, json, r);
 	walk_cpu(c, json, r);
 	json_t *pids = group(c, json, "pids", &r->pids.requested);
-	json_t *limit = check(c, pids, R ".pids", "limit", V_INT64, true);
+	/* runtime-spec 1.3: optional; -1 (any negative, as runc) is no limit, and 0 is a limit
+	 * of 0 (runc HEAD writes it; runc 1.1 and the spec before 1.3 took 0 as unset) */
+	json_t *limit = check(c, pids, R ".pids", "limit", V_INT64, false);
 	r->pids.limit.set = limit != NULL;
 	r->pids.limit.v = json_integer_value(limit);
 	walk_blkio(c, json, r);

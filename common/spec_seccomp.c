@@ -33,9 +33,17 @@ const oci_spec_seccomp_name oci_spec_seccomp_operators[] = {
 };
 const size_t oci_spec_seccomp_n_operators = ARRAY_SIZE(oci_spec_seccomp_operators);
 
+/* runtime-spec 1.3's architectures (libseccomp 2.6's), each where the libseccomp this is
+ * built with has it: features lists this table, and the rest are refused by name below. */
 const oci_spec_seccomp_name oci_spec_seccomp_archs[] = {
     {"SCMP_ARCH_AARCH64", SCMP_ARCH_AARCH64, false},
     {"SCMP_ARCH_ARM", SCMP_ARCH_ARM, false},
+#ifdef SCMP_ARCH_LOONGARCH64
+    {"SCMP_ARCH_LOONGARCH64", SCMP_ARCH_LOONGARCH64, false},
+#endif
+#ifdef SCMP_ARCH_M68K
+    {"SCMP_ARCH_M68K", SCMP_ARCH_M68K, false},
+#endif
     {"SCMP_ARCH_MIPS", SCMP_ARCH_MIPS, false},
     {"SCMP_ARCH_MIPS64", SCMP_ARCH_MIPS64, false},
     {"SCMP_ARCH_MIPS64N32", SCMP_ARCH_MIPS64N32, false},
@@ -50,11 +58,30 @@ const oci_spec_seccomp_name oci_spec_seccomp_archs[] = {
     {"SCMP_ARCH_RISCV64", SCMP_ARCH_RISCV64, false},
     {"SCMP_ARCH_S390", SCMP_ARCH_S390, false},
     {"SCMP_ARCH_S390X", SCMP_ARCH_S390X, false},
+#ifdef SCMP_ARCH_SH
+    {"SCMP_ARCH_SH", SCMP_ARCH_SH, false},
+#endif
+#ifdef SCMP_ARCH_SHEB
+    {"SCMP_ARCH_SHEB", SCMP_ARCH_SHEB, false},
+#endif
     {"SCMP_ARCH_X32", SCMP_ARCH_X32, false},
     {"SCMP_ARCH_X86", SCMP_ARCH_X86, false},
     {"SCMP_ARCH_X86_64", SCMP_ARCH_X86_64, false},
 };
 const size_t oci_spec_seccomp_n_archs = ARRAY_SIZE(oci_spec_seccomp_archs);
+
+/* The runtime-spec's architectures that libseccomp lacks here (runc fails at create on them,
+ * adding the architecture to its filter). */
+static bool arch_missing_here(const char *name)
+{
+	static const char *const names[] = {"SCMP_ARCH_LOONGARCH64", "SCMP_ARCH_M68K",
+					    "SCMP_ARCH_SH", "SCMP_ARCH_SHEB"};
+	for (size_t k = 0; k < ARRAY_SIZE(names); k++)
+		if (!strcmp(name, names[k]))
+			return !oci_spec_seccomp_lookup(oci_spec_seccomp_archs,
+							oci_spec_seccomp_n_archs, name);
+	return false;
+}
 
 const oci_spec_seccomp_name oci_spec_seccomp_flags[] = {
     {"SECCOMP_FILTER_FLAG_TSYNC", SECCOMP_FILTER_FLAG_TSYNC, false},
@@ -289,6 +316,12 @@ static int parse(json_t *seccomp, oci_config_seccomp *s, oci_error *err)
 				       "%s.architectures[%zu]: expected a string", path, i);
 		const oci_spec_seccomp_name *a =
 		    oci_spec_seccomp_lookup(oci_spec_seccomp_archs, oci_spec_seccomp_n_archs, name);
+		if (!a && arch_missing_here(name))
+			return oci_err(
+			    err, OCI_E_INVALID,
+			    "%s.architectures[%zu]: '%s' is not supported by the libseccomp "
+			    "%d.%d.%d this is built with (libseccomp 2.6 has it)",
+			    path, i, name, SCMP_VER_MAJOR, SCMP_VER_MINOR, SCMP_VER_MICRO);
 		if (!a)
 			return oci_err(err, OCI_E_INVALID,
 				       "%s.architectures[%zu]: unknown architecture '%s'", path, i,

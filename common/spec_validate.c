@@ -908,14 +908,19 @@ static void check_devices(oci_spec_checker *c, json_t *linux_, oci_config_linux 
 
 /* linux.timeOffsets: per clock (monotonic, boottime) seconds and nanoseconds. */
 /* An interface name as the kernel takes it (dev_valid_name): 1 to 15 bytes, not "." or "..",
- * no '/', ':' or white space; and no '%', which the kernel takes as a pattern ("e%d": e0). */
-static bool valid_ifname(const char *s)
+ * no '/', ':' or white space. A '%' makes it a pattern the kernel numbers ("e%d": e0, e1...):
+ * only a name in the container may be one (runtime-spec 1.3's template), with one '%', before
+ * a 'd' (dev_alloc_name_ns refuses any other); a host's interface is named, never a pattern. */
+static bool valid_ifname(const char *s, bool pattern)
 {
 	size_t n = strlen(s);
 	if (n == 0 || n >= OCI_SPEC_IFNAME_SIZE || !strcmp(s, ".") || !strcmp(s, ".."))
 		return false;
+	const char *pct = strchr(s, '%');
+	if (pct && (!pattern || pct[1] != 'd' || strchr(pct + 1, '%')))
+		return false;
 	for (; *s; s++)
-		if (*s == '/' || *s == ':' || *s == '%' || isspace((unsigned char)*s))
+		if (*s == '/' || *s == ':' || isspace((unsigned char)*s))
 			return false;
 	return true;
 }
@@ -942,7 +947,7 @@ static void check_net_devices(oci_spec_checker *c, json_t *linux_, oci_config_li
 	{
 		char ip[1024], np[1100];
 		PATHF(ip, "linux.netDevices.%s", k);
-		if (!valid_ifname(k))
+		if (!valid_ifname(k, false))
 			oci_spec_problem(c, "linux.netDevices",
 					 "'%s' is not an interface name (1 to %d bytes, no '/', "
 					 "':', '%%' or white space, not '.' or '..')",
@@ -953,12 +958,15 @@ static void check_net_devices(oci_spec_checker *c, json_t *linux_, oci_config_li
 		json_t *nj = oci_spec_check(c, v, ip, "name", V_STRING, false);
 		const char *name =
 		    json_string_value(nj) && *json_string_value(nj) ? json_string_value(nj) : k;
-		if (name != k && !valid_ifname(name))
-			oci_spec_problem(c, np,
-					 "'%s' is not an interface name (1 to %d bytes, no '/', "
-					 "':', '%%' or white space, not '.' or '..')",
-					 name, OCI_SPEC_IFNAME_SIZE - 1);
-		for (size_t j = 0; j < m->n_net_devices; j++)
+		if (name != k && !valid_ifname(name, true))
+			oci_spec_problem(
+			    c, np,
+			    "'%s' is not an interface name (1 to %d bytes, no '/', "
+			    "':' or white space, not '.' or '..'; '%%' only as one '%%d', "
+			    "which the kernel numbers)",
+			    name, OCI_SPEC_IFNAME_SIZE - 1);
+		/* a pattern's devices get a number each: never one name */
+		for (size_t j = 0; j < m->n_net_devices && !strchr(name, '%'); j++)
 			if (!strcmp(m->net_devices[j].value, name))
 				oci_spec_problem(
 				    c, ip, "'%s' and '%s' would both be '%s' in the container",

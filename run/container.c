@@ -175,7 +175,7 @@ int oci_container_destroy(int rootfd, const char *id, const oci_state *st, bool 
 		if (s && oci_hooks_run_saved(st->hooks, "poststop", s, &herr) < 0)
 			log_warn("%s", herr.msg);
 	}
-	if (oci_remove_tree_at(rootfd, id, err) < 0)
+	if (oci_state_remove_dir(rootfd, id, err) < 0)
 		return oci_err_prefix(err, "cannot remove state of '%s'", id);
 	return 0;
 }
@@ -204,26 +204,31 @@ int oci_container_start_created(int dirfd, oci_state *st, oci_error *err)
 	}
 	if (write(fifo, "0", 1) != 1)
 		return oci_err_errno(err, errno, "cannot start the container");
-	oci_container_started(dirfd, st, fifo);
-	return 0;
+	return oci_container_started(dirfd, st, fifo, err);
 }
 
-void oci_container_started(int dirfd, oci_state *st, int fifo)
+int oci_container_started(int dirfd, oci_state *st, int fifo, oci_error *err)
 {
 	unlinkat(dirfd, OCI_EXEC_FIFO, 0);
 	/* Without poststart hooks, start is done: the init has its go and nothing more waits
 	 * for its exec (runc's start returns there too). */
 	if (!json_array_size(json_object_get(st->hooks, "poststart")))
-		return;
+		return 0;
 	/* The init holds the fifo until its exec closes it (close-on-exec): a write end with no
 	 * reader left polls POLLERR. So poststart runs after the container process started. */
 	struct pollfd pf = {.fd = fifo, .events = 0};
 	while (poll(&pf, 1, -1) < 0 && errno == EINTR)
 		;
 	cleanup_free char *s = oci_container_hook_state(st, "running");
-	oci_error herr = OCI_ERROR_INIT;
-	if (s && oci_hooks_run_saved(st->hooks, "poststart", s, &herr) < 0)
-		log_warn("%s", herr.msg);
+	if (!s)
+		return oci_err(err, OCI_E_INTERNAL, "out of memory");
+	if (oci_hooks_run_saved(st->hooks, "poststart", s, err) == 0)
+		return 0;
+	/* runtime-spec 1.3: a failing poststart hook is an error that stops the container (1.2
+	 * made it a warning); runc HEAD's postStart kills it too and keeps its state for
+	 * delete. */
+	oci_container_kill_all(st, false);
+	return oci_err_prefix(err, "container '%s' killed", st->id);
 }
 
 /* A missing state root means a missing container; any other failure (another user's root

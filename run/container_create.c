@@ -11,6 +11,7 @@
 #include <linux/magic.h>
 #include <linux/nsfs.h>
 #include <linux/sched.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -581,6 +582,7 @@ static __attribute__((noreturn)) void clone_into_joined_ns(creation *c, oci_init
 	oci_error err = OCI_ERROR_INIT;
 	oci_mount_trees trees = {0};
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	oci_process_blank_cmdline(); /* the joined namespace sees the init from its clone */
 	close(c->sock[0]);
 	ia->sync = c->sock[1];
 	ia->fifo = c->fifo;
@@ -969,9 +971,10 @@ static int start_or_wait(creation *c, oci_notify *nt, int *exit_status, oci_erro
 		return 0;
 	log_debug("starting the container process ('%s')", c->cfg->process.args[0]);
 	/* The init just said it waits for start (READY): no status to check. */
-	if (c->fifo_go >= 0)
-		oci_container_started(c->d.dirfd, &c->d.st, c->fifo_go);
-	else if (oci_container_start_created(c->d.dirfd, &c->d.st, err) < 0)
+	if (c->fifo_go >= 0) {
+		if (oci_container_started(c->d.dirfd, &c->d.st, c->fifo_go, err) < 0)
+			return -1;
+	} else if (oci_container_start_created(c->d.dirfd, &c->d.st, err) < 0)
 		return -1;
 	if (c->opts->detach)
 		return 0;
@@ -1024,6 +1027,26 @@ static void explain_oom(const creation *c, oci_error *err)
 			"for it");
 }
 
+static void *empty_trash(void *arg)
+{
+	const creation *c = arg;
+	oci_state_empty_trash(c->d.rootfd, c->opts->id);
+	return NULL;
+}
+
+/* A small stack (oci_state_empty_trash holds a directory's names on it); signals stay with
+ * the main thread, which has them blocked by now. */
+static bool start_trash_thread(pthread_t *t, const creation *c)
+{
+	pthread_attr_t attr;
+	if (pthread_attr_init(&attr) != 0)
+		return false;
+	pthread_attr_setstacksize(&attr, 64 << 10);
+	bool ok = pthread_create(t, &attr, empty_trash, (void *)c) == 0;
+	pthread_attr_destroy(&attr);
+	return ok;
+}
+
 static int create(const oci_runtime *rt, const oci_create_opts *opts, int *exit_status,
 		  oci_error *err)
 {
@@ -1058,6 +1081,11 @@ static int create(const oci_runtime *rt, const oci_create_opts *opts, int *exit_
 		log_debug("init started: pid %d", (int)c.pid);
 	/* The init has its own copies: ours would only keep the namespaces alive. */
 	ns_plan_release(&ns);
+	/* Earlier containers' state directories (oci_state_remove_dir) go while this one is
+	 * built and run: the discard of their blocks is nobody's wait. Not before the clone:
+	 * the thread allocates, and the init is cloned without fork's lock handling. */
+	pthread_t trash;
+	bool trash_started = ret == 0 && start_trash_thread(&trash, &c);
 	if (ret == 0)
 		ret = serve_init(&c, err);
 	/* an OOM kill is the init's only while it sets itself up: after that it is the
@@ -1072,6 +1100,8 @@ static int create(const oci_runtime *rt, const oci_create_opts *opts, int *exit_
 		ret = oci_process_send_pidfd(opts->pidfd_socket, c.pid, "standard", err);
 	if (ret == 0)
 		ret = start_or_wait(&c, &nt, exit_status, err);
+	if (trash_started)
+		pthread_join(trash, NULL);
 	if (ret < 0 && !c.finished)
 		rollback(&c);
 	pid_t init = c.pid;

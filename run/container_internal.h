@@ -23,8 +23,8 @@ int oci_container_start_locked(int dirfd, oci_state *st, oci_error *err);
 int oci_container_start_created(int dirfd, oci_state *st, oci_error *err);
 /* The init has its go on exec.fifo, of which fifo is a write end: the fifo goes, and the
  * poststart hooks run once the container process started (the init's exec closed the read
- * side). */
-void oci_container_started(int dirfd, oci_state *st, int fifo);
+ * side). A failing hook kills the container (its state stays) and is the error. */
+int oci_container_started(int dirfd, oci_state *st, int fifo, oci_error *err);
 /* Send sig to the processes of cg, each through a pidfd confirmed by a second read of the
  * list (*found: how many the first read listed). -1 when a list cannot be read. */
 int oci_container_signal_cgroup(const oci_cgroup *cg, int sig, size_t *found, oci_error *err);

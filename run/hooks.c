@@ -170,7 +170,10 @@ int oci_hooks_run_saved(json_t *saved, const char *name, const char *state_json,
 		oci_config_report(problems, n, "state.json", err);
 	if (n == 0)
 		log_debug("running the %s hooks", name);
-	int r = n == 0 ? run_kind(&hooks, name, state_json, NULL, true, err) : -1;
+	/* runtime-spec 1.3: a failing poststop hook is a warning and the next ones run; a
+	 * failing poststart hook fails start at once (runc's Hooks.Run stops there too) */
+	int r =
+	    n == 0 ? run_kind(&hooks, name, state_json, NULL, !strcmp(name, "poststop"), err) : -1;
 	if (problems)
 		oci_config_hooks_release(&hooks);
 	return r;

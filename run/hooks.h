@@ -16,8 +16,8 @@ int oci_hooks_run(const oci_config_hooks *hooks, const char *name, const char *s
 /* How many hooks of kind name the config has (0 for hooks NULL). */
 size_t oci_hooks_count(const oci_config_hooks *hooks, const char *name);
 /* poststart and poststop, from the copy of config.json's hooks a container's state keeps (saved
- * may be NULL), read through the checker config.json's hooks went through. A failing hook is
- * a warning and the remaining hooks still run (runtime-spec); -1 only when the saved hooks
- * cannot be read. */
+ * may be NULL), read through the checker config.json's hooks went through. A failing poststop
+ * hook is a warning and the remaining hooks still run; the first failing poststart hook is the
+ * error (runtime-spec 1.3). -1 also when the saved hooks cannot be read. */
 int oci_hooks_run_saved(json_t *saved, const char *name, const char *state_json, oci_error *err);
 #endif

@@ -883,7 +883,11 @@ static int move_in_one(int host_sock, int ns_sock, int netns_fd, const oci_confi
 	if (e < 0)
 		return oci_err_errno(err, -e, "linux.netDevices: '%s' moved in as '%s'", host,
 				     name);
-	if (strcmp(in.name, name))
+	/* a pattern ("eth%d", runtime-spec 1.3) is the kernel's to number: the record keeps
+	 * the name it gave */
+	if (strchr(name, '%'))
+		snprintf(r->name, sizeof(r->name), "%s", in.name);
+	else if (strcmp(in.name, name))
 		log_debug("interface '%s' was renamed '%s' in the container's namespace as it "
 			  "arrived",
 			  host, in.name);

@@ -3,6 +3,7 @@
  * replaces the whole file. */
 #include "run/state.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -146,6 +147,87 @@ int oci_state_open_dir(int rootfd, const char *id, bool exclusive, oci_error *er
 		return oci_err_errno(err, e, "cannot lock state directory for '%s'", id);
 	}
 	return fd;
+}
+
+#define TRASH ".trash"
+
+/* The name id's directory gets in the trash when this process moves it there. */
+static int trash_name(char *buf, size_t len, const char *id)
+{
+	return snprintf(buf, len, "%s.%d", id, (int)getpid());
+}
+
+/* <root>/.trash, made when missing: 0700 and ours, or -1 (then nothing is moved there). */
+static int open_trash(int rootfd, bool create)
+{
+	if (create && mkdirat(rootfd, TRASH, 0700) < 0 && errno != EEXIST)
+		return -1;
+	int fd = openat(rootfd, TRASH, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	struct stat sb;
+	if (fd >= 0 && (fstat(fd, &sb) < 0 || sb.st_uid != geteuid() || (sb.st_mode & 077))) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+int oci_state_remove_dir(int rootfd, const char *id, oci_error *err)
+{
+	cleanup_close int dfd = openat(rootfd, id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dfd < 0)
+		return oci_remove_tree_at(rootfd, id, err);
+	/* its entries, each whole (a directory of a checkpoint's files too) */
+	cleanup_closedir DIR *d = fdopendir(dup(dfd));
+	if (!d)
+		return oci_remove_tree_at(rootfd, id, err);
+	for (struct dirent *de; (de = readdir(d));) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if (oci_remove_tree_at(dfd, de->d_name, err) < 0)
+			return -1;
+	}
+	cleanup_close int tfd = open_trash(rootfd, true);
+	char name[1100];
+	int n = trash_name(name, sizeof(name), id);
+	if (tfd >= 0 && n > 0 && (size_t)n < sizeof(name) &&
+	    renameat2(rootfd, id, tfd, name, RENAME_NOREPLACE) == 0)
+		return 0;
+	if (unlinkat(rootfd, id, AT_REMOVEDIR) < 0 && errno != ENOENT)
+		return oci_err_errno(err, errno, "cannot remove '%s'", id);
+	return 0;
+}
+
+void oci_state_empty_trash(int rootfd, const char *id)
+{
+	cleanup_close int tfd = open_trash(rootfd, false);
+	if (tfd < 0)
+		return;
+	char own[1100];
+	trash_name(own, sizeof(own), id);
+	/* The names first, then the removals: what is added meanwhile waits for the next
+	 * call, and so does what this process moved there (id's own, at the end of a run that
+	 * ended before this thread got to it: its discard is what the thread is there to keep
+	 * off the run's exit). */
+	char buf[8192];
+	long len = syscall(SYS_getdents64, tfd, buf, sizeof(buf));
+	oci_error e = OCI_ERROR_INIT;
+	for (long off = 0; off < len;) {
+		struct linux_dirent64 {
+			uint64_t d_ino;
+			int64_t d_off;
+			unsigned short d_reclen;
+			unsigned char d_type;
+			char d_name[];
+		} *de = (void *)(buf + off);
+		off += de->d_reclen;
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") ||
+		    !strcmp(de->d_name, own))
+			continue;
+		if (unlinkat(tfd, de->d_name, AT_REMOVEDIR) < 0 && errno != ENOENT) {
+			oci_remove_tree_at(tfd, de->d_name, &e);
+			oci_err_clear(&e);
+		}
+	}
 }
 
 int oci_state_write(int dirfd, const oci_state *st, oci_error *err)

@@ -65,6 +65,8 @@ int oci_sd_props_value(oci_sd_props *p, const char *name, const oci_sd_value *v,
 int oci_sd_value_parse(const char *text, oci_sd_value *v, oci_error *err);
 void oci_sd_value_release(oci_sd_value *v);
 /* The org.systemd.property.* annotations of a[0..n) as properties, as runc reads them; one
- * line naming the annotation for one it does not take. */
+ * line naming the annotation for one it does not take. features lists the prefix among the
+ * annotations that change what the runtime does. */
+#define OCI_SD_PROPERTY_PREFIX "org.systemd.property."
 int oci_sd_props_annotations(oci_sd_props *p, const oci_config_kv *a, size_t n, oci_error *err);
 #endif

@@ -17,7 +17,7 @@
 #include "common/util.h"
 #include "run/cgroup/systemd_dbus.h"
 
-#define PREFIX "org.systemd.property."
+#define PREFIX OCI_SD_PROPERTY_PREFIX
 
 static const struct {
 	const char *word;

@@ -428,8 +428,7 @@ static int v1_apply(const oci_cgroup *cg, const oci_resources *res, bool create,
 	/* an absent or empty group asks for nothing, and needs no controller */
 	if (res->memory.requested && v1_memory(cg, res, err) < 0)
 		return -1;
-	if (res->pids.requested && res->pids.limit.set && res->pids.limit.v != 0 &&
-	    v1_pids(cg, res->pids.limit.v, err) < 0)
+	if (res->pids.requested && res->pids.limit.set && v1_pids(cg, res->pids.limit.v, err) < 0)
 		return -1;
 	if (res->cpu.requested && v1_cpu(cg, res, err) < 0)
 		return -1;

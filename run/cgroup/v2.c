@@ -357,7 +357,7 @@ static int v2_apply_all(const oci_cgroup *cg, const oci_resources *res, bool cre
 		return -1;
 	if (res->memory.requested && oci_cgroup_v2_memory(cg, res, err) < 0)
 		return -1;
-	if (res->pids.requested && res->pids.limit.set && res->pids.limit.v != 0) {
+	if (res->pids.requested && res->pids.limit.set) {
 		char buf[32];
 		int64_t l = res->pids.limit.v;
 		snprintf(buf, sizeof(buf), l < 0 ? "max" : "%" PRId64, l);

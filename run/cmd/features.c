@@ -11,6 +11,7 @@
 #include "common/json.h"
 #include "common/spec.h"
 #include "common/util.h"
+#include "run/cgroup/systemd_dbus.h"
 #include "run/mounts.h"
 #include "run/seccomp.h"
 
@@ -73,8 +74,11 @@ int oci_cmd_features(const oci_runtime *rt, int argc, char **argv, oci_error *er
 		      namespace_names(), "capabilities", caps, "cgroup", "v1", 1, "v2", 1,
 		      "systemd", 1, "systemdUser", 0, "rdma", 0, "seccomp", oci_seccomp_features(),
 		      "apparmor", "enabled", 1, "selinux", "enabled", 1);
-	/* runtime-spec 1.2's switches (features-linux.md), as they are implemented. */
-	json_object_set_new(lin, "intelRdt", json_pack("{s:b}", "enabled", 0));
+	/* runtime-spec 1.3's switches (features-linux.md), as they are implemented: intelRdt,
+	 * with its 1.3 schemata and enableMonitoring, is refused (oci_process_check_host). */
+	json_object_set_new(
+	    lin, "intelRdt",
+	    json_pack("{s:b,s:b,s:b}", "enabled", 0, "schemata", 0, "monitoring", 0));
 	json_object_set_new(lin, "netDevices", json_pack("{s:b}", "enabled", 1)); /* run/netdev.c */
 	json_object_set_new(lin, "mountExtensions", json_pack("{s:{s:b}}", "idmap", "enabled", 1));
 	/* run/mempolicy.c: every mode and flag of the table validation reads, as runc lists
@@ -98,6 +102,10 @@ int oci_cmd_features(const oci_runtime *rt, int argc, char **argv, oci_error *er
 	json_object_set_new(ann, "org.opencontainers.runc.checkpoint.enabled", json_string("true"));
 #endif
 	json_object_set_new(f, "annotations", ann);
+	/* The config annotations the runtime acts on (runc also lists "bundle" and
+	 * "org.criu.config", which oci-run does not read): a prefix ends with a dot. */
+	json_object_set_new(f, "potentiallyUnsafeConfigAnnotations",
+			    json_pack("[s]", OCI_SD_PROPERTY_PREFIX));
 	cleanup_free char *s = oci_json_dump_pretty(f, err);
 	if (!s)
 		return -1;

@@ -30,7 +30,7 @@ runnable_bundle() {
 	assert_success
 	[ -z "$output" ]
 	diff <(jq -S 'del(.ociVersion)' "$BATS_TEST_TMPDIR/runc/config.json") <(jq -S 'del(.ociVersion)' "$B/config.json")
-	[ "$(jq -r .ociVersion "$B/config.json")" = "1.2.0" ]
+	[ "$(jq -r .ociVersion "$B/config.json")" = "1.3.0" ]
 	# runc's own layout, key order included, with 2 spaces for its tabs
 	diff <(sed 's/\t/  /g; s/"ociVersion": ".*"/"ociVersion": "X"/' "$BATS_TEST_TMPDIR/runc/config.json"; echo) \
 		<(sed 's/"ociVersion": ".*"/"ociVersion": "X"/' "$B/config.json")
@@ -82,7 +82,7 @@ runnable_bundle() {
 	[ "$(cat "$B/config.json")" = '{"mine":true}' ]
 	run "$OCI_BUNDLE" spec --bundle "$B" --force
 	assert_success
-	[ "$(jq -r .ociVersion "$B/config.json")" = 1.2.0 ]
+	[ "$(jq -r .ociVersion "$B/config.json")" = 1.3.0 ]
 	# no temporary file left behind
 	[ "$(ls -A "$B")" = config.json ]
 }

@@ -76,18 +76,30 @@ set_hooks() {
 	[ -z "$output" ]
 }
 
-@test "a failing poststart hook is a warning and the next poststart hooks still run (runtime-spec; runc kills the container)" {
-	peer_is runc "runs poststart hooks at create, stops at the first failing one and fails create"
+@test "a failing poststart hook fails start and kills the container, the next hooks not run; its state stays for delete (runtime-spec 1.3, runc HEAD)" {
+	peer_is runc "1.1 runs poststart hooks at create, stops at the first failing one and fails create"
+	peer_is crun "1.8 warns and runs the next poststart hooks (runtime-spec 1.2)"
 	edit_config ".hooks = {poststart: [$(hook poststart 1), $(hook poststart2)]}"
 	set_args sleep 30
 	rt_create "$CID"
+	pid=$(rt_state_field "$CID" pid)
 	run rt start "$CID"
-	assert_success
-	# the warning names the hook (crun 1.8.1 runs the next ones too, but says nothing)
-	is_crun || assert_output_contains "hooks.poststart[0]"
-	[ "$(rt_state_field "$CID" status)" = running ]
+	assert_failure
+	assert_one_line_error oci-run
+	assert_output_contains "hooks.poststart[0]"
+	wait_gone "$pid"
+	[ "$(rt_state_field "$CID" status)" = stopped ]
 	run cut -d' ' -f1 "$HL/log"
-	[ "$(echo $output)" = "poststart poststart2" ]
+	[ "$(echo $output)" = "poststart" ]
+	rt delete "$CID"
+	# run (and run -d): the error, and nothing left
+	for d in "" -d; do
+		run rt run $d --bundle "$B" "$CID" </dev/null
+		assert_failure
+		assert_output_contains "hooks.poststart[0]"
+		run rt list -q
+		[ -z "$output" ]
+	done
 }
 
 @test "a failing poststop hook is a warning: the next poststop hooks run and delete succeeds" {

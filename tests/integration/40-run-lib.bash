@@ -47,7 +47,7 @@ setup_bundle() {
 		edit_config ".root.path = \"$(shared_rootfs)\""
 	fi
 	edit_config '.process.terminal = false | .process.args = ["true"]'
-	# crun 1.8 refuses the ociVersion 1.2.0 that `oci-bundle spec` writes.
+	# crun 1.8 refuses the ociVersion 1.3.0 that `oci-bundle spec` writes.
 	if is_crun; then
 		edit_config '.ociVersion = "1.0.2-dev"'
 	fi

@@ -152,6 +152,42 @@ init_gone() {
 	[ -z "$output" ]
 }
 
+@test "run and delete leave no state directory; the emptied ones in .trash go at the next create" {
+	set_args true
+	rt run --bundle "$B" "$CID" </dev/null
+	[ ! -e "$ROOT/$CID" ]
+	[ -z "$(rt list -q)" ]
+	rt_create "$CID-2"
+	rt delete "$CID-2"
+	[ ! -e "$ROOT/$CID-2" ]
+	[ -z "$(rt list -q)" ]
+	is_oci_run || return 0
+	# delete moved its directory there, empty (docs/RUNTIME.md); the create of $CID-2
+	# removed the one the run had moved there
+	run ls -A "$ROOT/.trash"
+	[ "${#lines[@]}" = 1 ]
+	[[ "$output" == "$CID-2".[0-9]* ]]
+	[ -z "$(find "$ROOT/.trash" -mindepth 2)" ]
+	[ "$(stat -c '%a %u' "$ROOT/.trash")" = "700 $(id -u)" ]
+	# a trash entry is no container
+	run rt state .trash
+	assert_failure
+	run rt delete ".trash/$CID-2.1"
+	assert_failure
+	# the next create removes what was there when it started, its own goes there at its end
+	rt run --bundle "$B" "$CID" </dev/null
+	run ls -A "$ROOT/.trash"
+	[ "${#lines[@]}" = 1 ]
+	[[ "$output" == "$CID".[0-9]* ]]
+	# a .trash that others may enter is not used: the directory is removed as before
+	rm -rf "$ROOT/.trash"
+	mkdir -m 755 "$ROOT/.trash"
+	touch "$ROOT/.trash/kept"
+	rt run --bundle "$B" "$CID" </dev/null
+	[ ! -e "$ROOT/$CID" ]
+	[ "$(ls -A "$ROOT/.trash")" = kept ]
+}
+
 @test "run --keep leaves the stopped container for delete; create has no --keep" {
 	is_crun && skip "crun 1.8 has no run --keep"
 	set_args sh -c 'exit 3'

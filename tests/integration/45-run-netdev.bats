@@ -55,10 +55,12 @@ link_field() {
 	fi
 }
 
-# nothing_left: no container, no state directory, no pinned namespace under the state root.
+# nothing_left: no container, no state directory (a deleted one waits in .trash, emptied, for
+# the next create to remove it), no pinned namespace under the state root.
 nothing_left() {
 	[ -z "$(rt list -q)" ]
-	[ -z "$(ls -A "$ROOT" 2>/dev/null)" ]
+	[ -z "$(ls -A "$ROOT" 2>/dev/null | grep -vx .trash)" ]
+	[ -z "$(find "$ROOT/.trash" -mindepth 2 2>/dev/null)" ]
 	! grep -q " $ROOT/" /proc/self/mountinfo || false
 }
 
@@ -103,6 +105,38 @@ nothing_left() {
 	run rt run --bundle "$B" "$CID"
 	assert_success
 	assert_output_contains "inet 10.201.7.1/24 scope global ${D}a"
+	[ -e "/sys/class/net/${D}a" ]
+	nothing_left
+}
+
+@test "a name with %d (runtime-spec 1.3's template) is numbered by the kernel: two devices under one pattern, lo%d beside the namespace's lo; each goes back under its own name" {
+	needs_netdevices
+	add_ifb "${D}a"
+	ip link add "${D}b" type ifb
+	edit_config ".linux.netDevices = {\"${D}a\": {name: \"ct%d\"}, \"${D}b\": {name: \"ct%d\"}}"
+	set_args sh -c 'ls /sys/class/net | tr "\n" " "; ip -o addr show dev ct0; ip -o addr show dev ct1'
+	run rt run --bundle "$B" "$CID"
+	assert_success
+	assert_output_contains "ct0 ct1 lo"
+	assert_output_contains "inet 10.201.7.1/24 scope global ct"
+	[ -e "/sys/class/net/${D}a" ]
+	[ -e "/sys/class/net/${D}b" ]
+	# beside the namespace's own lo: lo0
+	edit_config ".linux.netDevices = {\"${D}a\": {name: \"lo%d\"}}"
+	set_args sh -c 'ls /sys/class/net | tr "\n" " "'
+	run rt run --bundle "$B" "$CID"
+	assert_success
+	assert_output_contains "lo lo0"
+	[ -e "/sys/class/net/${D}a" ]
+	# create, delete of the stopped container
+	edit_config ".linux.netDevices = {\"${D}a\": {name: \"e%d\"}}"
+	set_args true
+	rt_create "$CID"
+	[ ! -e "/sys/class/net/${D}a" ]
+	[ "$(jq -r '.[0].name' "$ROOT/$CID/netdevices.json")" = e0 ]
+	rt start "$CID"
+	wait_status "$CID" stopped
+	rt delete "$CID"
 	[ -e "/sys/class/net/${D}a" ]
 	nothing_left
 }
@@ -396,15 +430,24 @@ while time.time() < end:
 @test "validation: interface names and the names in the container, in one line each" {
 	needs_netdevices
 	local bad
-	for bad in "a/b" "a b" "a:1" ".." "." "0123456789abcdef"; do
+	for bad in "a/b" "a b" "a:1" ".." "." "0123456789abcdef" "e%d"; do
 		edit_config ".linux.netDevices = {\"$bad\": {}}"
 		run rt run --bundle "$B" "$CID"
 		assert_failure
 		assert_one_line_error oci-run
 		assert_output_contains "linux.netDevices: '$bad' is not an interface name (1 to 15 bytes"
+		[ "$bad" != "e%d" ] || continue # a pattern names a device in the container only
 		edit_config ".linux.netDevices = {\"${D}a\": {name: \"$bad\"}}"
 		run rt run --bundle "$B" "$CID"
 		assert_failure
+		assert_output_contains "linux.netDevices.${D}a.name: '$bad' is not an interface name"
+	done
+	# a pattern the kernel would refuse: a '%' not before 'd', or two
+	for bad in "e%s" "e%" "e%d%d" "%%d"; do
+		edit_config ".linux.netDevices = {\"${D}a\": {name: \"$bad\"}}"
+		run rt run --bundle "$B" "$CID"
+		assert_failure
+		assert_one_line_error oci-run
 		assert_output_contains "linux.netDevices.${D}a.name: '$bad' is not an interface name"
 	done
 	edit_config ".linux.netDevices = {\"${D}a\": {name: \"eth0\"}, \"${D}b\": {name: \"eth0\"}}"

@@ -321,3 +321,82 @@ home_is() {
 	} >"$B/rootfs/etc/passwd"
 	home_is /
 }
+
+# ns_file TYPE: the /proc/PID/ns name of a runtime-spec namespace type.
+ns_file() {
+	case $1 in mount) echo mnt ;; network) echo net ;; *) echo "$1" ;; esac
+}
+
+@test "features: every namespace, hook and capability it lists works in one run, at ociVersionMax and ociVersionMin; each seccomp name it lists is taken and 1.3's it does not list is refused by name" {
+	# (the other entries are checked where they are implemented: mountOptions in
+	# 47-run-hardening, seccomp supportedFlags in 41-run-seccomp, cgroup in 45-run-resources,
+	# apparmor/selinux in 47-run-lsm, intelRdt and mountExtensions in 45-run-spec12,
+	# netDevices in 45-run-netdev, memoryPolicy and the libseccomp annotation above,
+	# potentiallyUnsafeConfigAnnotations' org.systemd.property. in 83-systemd-cgroup)
+	peer_is crun "has no features command"
+	local f ns t hooks k caps out known
+	f=$(rt features)
+	ns=$(jq -c '[.linux.namespaces[] | {type: .}]' <<<"$f")
+	edit_config ".ociVersion = $(jq .ociVersionMax <<<"$f") | .linux.namespaces = $ns"
+	if jq -e '.linux.namespaces | index("user")' <<<"$f" >/dev/null; then
+		edit_config '.linux.uidMappings = [{containerID: 0, hostID: 0, size: 65536}] | .linux.gidMappings = .linux.uidMappings'
+	fi
+	# every hook kind logs its name (startContainer runs in the container, after pivot_root)
+	HL=$BATS_TEST_TMPDIR/hooklog
+	mkdir -p "$HL" && chmod 777 "$HL"
+	hooks=$(jq -c --arg l "$HL/log" '[.hooks[] | {key: ., value: [{path: "/bin/sh", args: ["sh", "-c", "echo \(.) >>" + (if . == "startContainer" then "/hooklog/log" else $l end)]}]}] | from_entries' <<<"$f")
+	edit_config ".hooks = $hooks | .mounts += [{destination: \"/hooklog\", type: \"bind\", source: \"$HL\", options: [\"bind\"]}]"
+	# every listed capability the runtime holds itself (a test host may lack some: none is
+	# given beyond the caller's bounding set); the process gets exactly those
+	known=$(capsh --decode="$(sed -n 's/^CapBnd:[[:space:]]*//p' /proc/self/status)" | cut -d= -f2 | tr , '\n')
+	caps=$(jq -c --arg k "$known" '.linux.capabilities | map(select(ascii_downcase as $c | $k | split("\n") | index($c)))' <<<"$f")
+	[ "$(jq length <<<"$caps")" -gt 30 ]
+	edit_config ".process.capabilities = {bounding: $caps, effective: $caps, permitted: $caps}"
+	set_args sh -c 'for n in '"$(for t in $(jq -r '.linux.namespaces[]' <<<"$f"); do printf '%s ' "$(ns_file "$t")"; done)"'; do echo "ns $n $(readlink /proc/self/ns/$n)"; done; grep -E "^Cap(Eff|Bnd):" /proc/self/status'
+	run rt run --bundle "$B" "$CID"
+	assert_success
+	out=$output
+	for t in $(jq -r '.linux.namespaces[]' <<<"$f"); do
+		k=$(ns_file "$t")
+		grep -q "^ns $k $k:" <<<"$out"
+		# its own, not the host's
+		! grep -qF "ns $k $(readlink "/proc/$$/ns/$k")" <<<"$out" || false
+	done
+	[ "$(sort "$HL/log" | tr '\n' ' ')" = "$(jq -r '.hooks[]' <<<"$f" | sort | tr '\n' ' ')" ]
+	expected=$(jq -r '.[] | ascii_downcase' <<<"$caps" | sort | tr '\n' ' ')
+	for k in CapEff CapBnd; do
+		[ "$(capsh --decode="$(sed -n "s/^$k:[[:space:]]*//p" <<<"$out")" | cut -d= -f2 | tr , '\n' | sort | tr '\n' ' ')" = "$expected" ]
+	done
+	rt delete "$CID" 2>/dev/null || true
+	edit_config ".ociVersion = $(jq .ociVersionMin <<<"$f")"
+	set_args true
+	rt run --bundle "$B" "$CID"
+	is_oci_run || return 0
+	# seccomp: validation takes each listed architecture, action and operator
+	local base='.linux.seccomp = {defaultAction: "SCMP_ACT_ALLOW"}'
+	for k in $(jq -r '.linux.seccomp.archs[]' <<<"$f"); do
+		edit_config "$base | .linux.seccomp.architectures = [\"$k\"]"
+		"$OCI_BUNDLE" validate "$B"
+	done
+	for k in $(jq -r '.linux.seccomp.actions[]' <<<"$f"); do
+		edit_config "$base | .linux.seccomp.syscalls = [{names: [\"getppid\"], action: \"$k\"}]"
+		[ "$k" != SCMP_ACT_NOTIFY ] || edit_config '.linux.seccomp.listenerPath = "/run/agent.sock"'
+		"$OCI_BUNDLE" validate "$B"
+	done
+	for k in $(jq -r '.linux.seccomp.operators[]' <<<"$f"); do
+		edit_config "$base | .linux.seccomp.syscalls = [{names: [\"getppid\"], action: \"SCMP_ACT_ERRNO\", args: [{index: 0, value: 1, valueTwo: 1, op: \"$k\"}]}]"
+		"$OCI_BUNDLE" validate "$B"
+	done
+	# runtime-spec 1.3's architectures (libseccomp 2.6's) that are not listed: refused by name
+	for k in SCMP_ARCH_LOONGARCH64 SCMP_ARCH_M68K SCMP_ARCH_SH SCMP_ARCH_SHEB; do
+		jq -e --arg k "$k" '.linux.seccomp.archs | index($k)' <<<"$f" >/dev/null && continue
+		edit_config "$base | .linux.seccomp.architectures = [\"$k\"]"
+		run "$OCI_BUNDLE" validate "$B"
+		assert_failure
+		assert_output_contains "linux.seccomp.architectures[0]: '$k' is not supported by the libseccomp"
+		run rt run --bundle "$B" "$CID"
+		assert_failure
+		assert_one_line_error oci-run
+		assert_output_contains "'$k' is not supported by the libseccomp"
+	done
+}

@@ -108,6 +108,29 @@ with_mknod() {
 	[ "$n" -le 10 ]
 }
 
+@test "pids.limit as runtime-spec 1.3 and runc HEAD: 0 is a limit of 0, -1 none, an absent limit leaves pids.max alone; update likewise" {
+	is_oci_run || skip_peer "runc 1.1 takes a limit of 0 as none and requires limit (runtime-spec 1.2)"
+	edit_config '.linux.resources.pids = {"limit": 0}'
+	set_args sh -c '(true) && echo forked; exec sleep 30'
+	run timeout 30 "$RUNTIME" --root "$ROOT" run --bundle "$B" "$CID" </dev/null
+	assert_output_contains "can't fork"
+	[[ "$output" != *forked* ]]
+	rt delete --force "$CID" 2>/dev/null || true
+	edit_config '.linux.resources.pids = {}'
+	set_args sleep 30
+	rt run -d --bundle "$B" "$CID" </dev/null >/dev/null 2>&1
+	pids=$(cgroup_dir "$(rt_state_field "$CID" pid)" pids)
+	[ "$(cat "$pids/pids.max")" = max ]
+	rt update --pids-limit 0 "$CID"
+	[ "$(cat "$pids/pids.max")" = 0 ]
+	rt update --pids-limit -1 "$CID"
+	[ "$(cat "$pids/pids.max")" = max ]
+	echo '{"pids": {"limit": 0}}' | rt update -r - "$CID"
+	[ "$(cat "$pids/pids.max")" = 0 ]
+	echo '{"pids": {}}' | rt update -r - "$CID"
+	[ "$(cat "$pids/pids.max")" = 0 ]
+}
+
 @test "memory.limit: a process allocating beyond it is killed" {
 	edit_config '.linux.resources.memory = {"limit": 16777216, "swap": 16777216}'
 	edit_config '.mounts += [{"destination": "/tmp", "type": "tmpfs", "source": "tmpfs", "options": ["nosuid", "nodev"]}]'

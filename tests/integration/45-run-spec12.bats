@@ -241,14 +241,17 @@ refused_naming() {
 	edit_config '.linux.personality = {domain: "LINUX", flags: ["ADDR_NO_RANDOMIZE"]}'
 	run rt run --bundle "$B" "$CID"
 	refused_naming "linux.personality.flags: 'ADDR_NO_RANDOMIZE': the runtime-spec defines no personality flag"
-	edit_config 'del(.linux.personality) | .linux.intelRdt = {closID: "x", l3CacheSchema: "L3:0=ff"}'
-	run rt run --bundle "$B" "$CID"
-	if grep -q resctrl /proc/mounts; then
-		refused_naming "linux.intelRdt: not supported by oci-run"
-	else
-		refused_naming "linux.intelRdt: this host has no resctrl filesystem"
-	fi
-	[ "$(rt features | jq -c .linux.intelRdt)" = '{"enabled":false}' ]
+	# 1.2's fields, then runtime-spec 1.3's schemata and enableMonitoring alone
+	for r in '{closID: "x", l3CacheSchema: "L3:0=ff"}' '{schemata: ["L3:0=ff"], enableMonitoring: true}'; do
+		edit_config "del(.linux.personality) | .linux.intelRdt = $r"
+		run rt run --bundle "$B" "$CID"
+		if grep -q resctrl /proc/mounts; then
+			refused_naming "linux.intelRdt: not supported by oci-run"
+		else
+			refused_naming "linux.intelRdt: this host has no resctrl filesystem"
+		fi
+	done
+	[ "$(rt features | jq -c .linux.intelRdt)" = '{"enabled":false,"schemata":false,"monitoring":false}' ]
 	# netDevices are implemented: 45-run-netdev.bats
 }
 

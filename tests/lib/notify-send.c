@@ -1,12 +1,20 @@
 /* A container's sd_notify, hostile or not, for tests/integration/40-run-notify.bats: built
  * static, so it runs in the busybox rootfs. Each MESSAGE is one datagram to $NOTIFY_SOCKET
  * ("\n" in it stands for a newline). Options apply to the messages after them:
- *   -f N   attach N fds (SCM_RIGHTS, copies of /) to each message
+ *   -f N   attach N fds (SCM_RIGHTS, copies of /) to each message (a message the socket
+ *          refuses for its fds, EPERM: SO_PASSRIGHTS off, counts as sent)
  *   -s N   send a datagram of N bytes (READY=1 lines and padding) instead of the next message
  *   -n N   send each message N times (a flood: a full queue ends it, EAGAIN is not an error)
+ *   -L N   now, LINGER_TRIES children each send "STATUS=linger" with a TCP socket on loopback
+ *          whose last close waits N s (SO_LINGER, its send queue full, its peer held open by
+ *          the child, never read) and close their copy: whoever closes last waits, so the
+ *          tries make it the receiver at least once (the child that loses waits instead);
+ *          the children hold their peers N s and exit (an exiting close never waits)
  * Exits 0 when every message went (or the flood filled the queue), 1 otherwise. */
 #include <errno.h>
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,9 +45,54 @@ static int send_one(int s, const char *msg, size_t len, int nfds, int flags)
 		memcpy(CMSG_DATA(c), fds, sizeof(int) * (size_t)nfds);
 	}
 	ssize_t r = sendmsg(s, &mh, flags);
+	int e = errno;
 	for (int i = 0; i < nfds; i++)
 		close(fds[i]);
+	if (r < 0 && e == EPERM && nfds > 0)
+		return 0;
+	errno = e;
 	return r == (ssize_t)len ? 0 : -1;
+}
+
+#define LINGER_TRIES 5
+
+/* -L: one child's try (see the top) on s. */
+static void linger_try(int s, int secs)
+{
+	struct sockaddr_in in = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t sl = sizeof(in);
+	int l = socket(AF_INET, SOCK_STREAM, 0), c = socket(AF_INET, SOCK_STREAM, 0), peer;
+	if (l < 0 || c < 0 || bind(l, (struct sockaddr *)&in, sizeof(in)) < 0 ||
+	    getsockname(l, (struct sockaddr *)&in, &sl) < 0 || listen(l, 1) < 0 ||
+	    connect(c, (struct sockaddr *)&in, sizeof(in)) < 0 ||
+	    (peer = accept(l, NULL, NULL)) < 0) {
+		perror("notify-send: lingering socket");
+		_exit(1);
+	}
+	static char fill[65536];
+	while (send(c, fill, sizeof(fill), MSG_DONTWAIT) > 0)
+		;
+	struct linger lg = {.l_onoff = 1, .l_linger = secs};
+	setsockopt(c, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+	union {
+		char b[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	memset(&u, 0, sizeof(u));
+	struct iovec iov = {.iov_base = "STATUS=linger", .iov_len = 13};
+	struct msghdr mh = {
+	    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.b, .msg_controllen = sizeof(u.b)};
+	struct cmsghdr *h = CMSG_FIRSTHDR(&mh);
+	h->cmsg_level = SOL_SOCKET;
+	h->cmsg_type = SCM_RIGHTS;
+	h->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(h), &c, sizeof(int));
+	if (sendmsg(s, &mh, 0) >= 0)
+		close(c);
+	else if (errno != EPERM)
+		perror("notify-send: lingering socket not sent");
+	sleep((unsigned)secs);
+	_exit(0);
 }
 
 int main(int argc, char **argv)
@@ -58,6 +111,18 @@ int main(int argc, char **argv)
 	}
 	int nfds = 0, size = 0, count = 1;
 	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "-L") && i + 1 < argc) {
+			int secs = atoi(argv[++i]);
+			for (int k = 0; k < LINGER_TRIES; k++) {
+				pid_t p = fork();
+				if (p < 0)
+					return 1;
+				if (p == 0)
+					linger_try(s, secs);
+				usleep(50000);
+			}
+			continue;
+		}
 		if (!strcmp(argv[i], "-f") && i + 1 < argc) {
 			nfds = atoi(argv[++i]);
 			if (nfds < 0 || nfds > 16)

@@ -248,8 +248,9 @@ START_TEST(test_bad_fields_same_problems)
 		      "linux.timeOffsets.boottime: secs must be an integer, nanosecs in");
 	same_problems("linux.resources", "{\"devices\":[{\"allow\":true,\"type\":\"x\"}]}",
 		      "linux.resources.devices[0].type: expected a, b or c, got 'x'");
-	same_problems("linux.resources", "{\"pids\":{}}",
-		      "linux.resources.pids.limit: missing (an integer is required)");
+	/* runtime-spec 1.3: pids.limit is optional; a wrong type is still named */
+	same_problems("linux.resources", "{\"pids\":{\"limit\":\"5\"}}",
+		      "linux.resources.pids.limit: expected an integer");
 	same_problems("linux.seccomp", "{\"defaultAction\":\"SCMP_ACT_FOO\"}",
 		      "linux.seccomp.defaultAction");
 	same_problems("annotations", "{\"a\":1}", "annotations.a: expected a string");

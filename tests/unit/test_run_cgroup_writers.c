@@ -229,6 +229,12 @@ START_TEST(test_v1_writers)
 	APPLY_OK("{\"pids\": {\"limit\": -1}}", false);
 	ck_assert_str_eq(get("pids/oci-run/c/pids.max"), "max");
 	ck_assert_str_eq(get("memory/oci-run/c/memory.limit_in_bytes"), "");
+	/* runtime-spec 1.3 (runc HEAD): 0 is a limit of 0; no limit leaves pids.max alone */
+	put("pids/oci-run/c/pids.max", "");
+	APPLY_OK("{\"pids\": {\"limit\": 0}}", false);
+	ck_assert_str_eq(get("pids/oci-run/c/pids.max"), "0");
+	APPLY_OK("{\"pids\": {}}", false);
+	ck_assert_str_eq(get("pids/oci-run/c/pids.max"), "0");
 	/* no v1 hierarchy for it and no unified tree: an error naming the key */
 	APPLY_FAILS("{\"network\": {\"classID\": 1}}",
 		    "linux.resources.network.classID: cannot be applied: no net_cls");
