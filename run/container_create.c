@@ -582,6 +582,7 @@ static __attribute__((noreturn)) void clone_into_joined_ns(creation *c, oci_init
 	oci_error err = OCI_ERROR_INIT;
 	oci_mount_trees trees = {0};
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	oci_process_blank_cmdline(); /* the joined namespace sees the init from its clone */
 	close(c->sock[0]);
 	ia->sync = c->sock[1];
 	ia->fifo = c->fifo;

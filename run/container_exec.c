@@ -18,7 +18,6 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <sched.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -290,31 +289,6 @@ static __attribute__((noreturn)) void exec_process(int sync, const oci_process *
 	child_fail(sync, &err, err.sys_errno == ENOENT ? 127 : 126);
 }
 
-/* C's copy of what oci-run was started with, blanked before G exists: G shows its command
- * line (the state root, pid file, console socket and --process paths, --env values) to
- * every process of the container until its exec, as /proc/PID/cmdline needs no right over
- * the process, and holds the caller's environment, which CAP_SYS_PTRACE reads (runc's helper
- * there is a fresh "runc init"). The areas are the kernel's arg_start..env_end of
- * /proc/self/stat (fields 48 to 51); nothing in C or G reads them. */
-static void blank_cmdline(void)
-{
-	char buf[2048];
-	cleanup_close int fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
-	ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
-	if (n <= 0)
-		return;
-	buf[n] = '\0';
-	char *p = strrchr(buf, ')'); /* the command name may hold spaces */
-	unsigned long long v[4];
-	for (int field = 2; p && field < 48; field++)
-		p = strchr(p + 1, ' ');
-	if (!p || sscanf(p, " %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3]) != 4)
-		return;
-	for (int k = 0; k < 4; k += 2)
-		if (v[k] && v[k + 1] > v[k] && v[k + 1] - v[k] < (1u << 30))
-			memset((void *)(uintptr_t)v[k], 0, (size_t)(v[k + 1] - v[k]));
-}
-
 /* C: join the namespaces and the init's root, fork G, report its pid and exit. */
 static __attribute__((noreturn)) void join_and_fork(int sync, const int *nsfds, int rootfd,
 						    const int *stdio, const oci_process *process,
@@ -324,7 +298,8 @@ static __attribute__((noreturn)) void join_and_fork(int sync, const int *nsfds, 
 {
 	oci_error err = OCI_ERROR_INIT;
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-	blank_cmdline();
+	/* (G shows its command line to the whole container until its exec) */
+	oci_process_blank_cmdline();
 	/* The relay's ends in place of the caller's terminals (the originals close below). */
 	for (int k = 0; k < 3; k++)
 		if (stdio[k] >= 0 && dup2(stdio[k], k) < 0) {

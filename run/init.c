@@ -232,6 +232,8 @@ void oci_init_main(oci_init_args *a)
 				     "(CVE-2019-5736)");
 		fail(a, &err);
 	}
+	/* an exec'd process sees us until our exec (a created container) */
+	oci_process_blank_cmdline();
 	/* Our cgroups, before anything else is done or allocated here; a failure is told after
 	 * GO, which the runtime sends without waiting for us. */
 	oci_error cg_err = OCI_ERROR_INIT;

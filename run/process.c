@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <linux/close_range.h>
 #include <stdio.h>
@@ -543,6 +544,25 @@ int oci_process_exec_seccomp(const oci_process *process, const char *path,
 		return -1;
 	execve(path, process->args, process->env ? process->env : none);
 	return oci_err_errno(err, errno, "exec '%s'", path);
+}
+
+void oci_process_blank_cmdline(void)
+{
+	char buf[2048];
+	cleanup_close int fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
+	if (n <= 0)
+		return;
+	buf[n] = '\0';
+	char *p = strrchr(buf, ')'); /* the command name may hold spaces */
+	unsigned long long v[4];
+	for (int field = 2; p && field < 48; field++)
+		p = strchr(p + 1, ' ');
+	if (!p || sscanf(p, " %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3]) != 4)
+		return;
+	for (int k = 0; k < 4; k += 2)
+		if (v[k] && v[k + 1] > v[k] && v[k + 1] - v[k] < (1u << 30))
+			memset((void *)(uintptr_t)v[k], 0, (size_t)(v[k + 1] - v[k]));
 }
 
 int oci_process_write_pid_file(const char *path, pid_t pid, oci_error *err)

@@ -86,4 +86,12 @@ int oci_process_write_pid_file(const char *path, pid_t pid, oci_error *err);
 /* --pidfd-socket (runc 1.2): a pidfd of pid, which must be our unreaped child (so the pid
  * cannot name another process), sent to the unix socket at path with name as the message. */
 int oci_process_send_pidfd(const char *path, pid_t pid, const char *name, oci_error *err);
+/* Blank what the runtime was started with in the calling process, a fork of it that a
+ * container's processes see before its exec: its command line (the state root, the bundle,
+ * pid file, console socket and --process paths, --env values), which /proc/PID/cmdline shows
+ * without any right over the process, and the caller's environment, which /proc/PID/environ
+ * shows to the same uid while the process is dumpable, or to CAP_SYS_PTRACE (runc's helper
+ * is a fresh "runc init"). The areas are the kernel's arg_start..env_end (/proc/self/stat
+ * fields 48 to 51); the caller must not read argv or the environment afterwards. */
+void oci_process_blank_cmdline(void);
 #endif

@@ -136,3 +136,25 @@ at_terminal() {
 	verdict "$escaped" "the container read the runtime's command line or the caller's environment" \
 		"blanking them in exec's helper before it forks the process"
 }
+
+# The same for the init of a created container, waiting for start: a fork of create until
+# its exec, and dumpable, so a process exec'd into it (the image's programs) read the
+# runtime's command line and the caller's whole environment from /proc/1 with no capability.
+@test "attack: a created container's init shows an exec'd process neither the runtime's command line nor the caller's environment" {
+	local secret=$BATS_TEST_TMPDIR/host-secret-dir
+	mkdir -p "$secret"
+	OCI_TEST_SECRET=env-secret-$$ rt_create --pid-file "$secret/init.pid" "$CID" || {
+		cat "$BATS_TEST_TMPDIR/create.err"
+		false
+	}
+	# (environ is refused where the init is not dumpable)
+	run -0 rtt exec "$CID" sh -c 'tr "\0" " " </proc/1/cmdline && echo " cmdline-read"; tr "\0" " " </proc/1/environ; true'
+	assert_output_contains cmdline-read
+	local escaped=0
+	[[ "$output" != *host-secret-dir* && "$output" != *env-secret-$$* ]] || escaped=1
+	verdict "$escaped" "a process in a created container read the runtime's command line or the caller's environment ($output)" \
+		"blanking them in the init"
+	# and the container still starts and runs its process
+	rt start "$CID"
+	wait_status "$CID" stopped
+}
