@@ -11,9 +11,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "common/log.h"
@@ -46,6 +49,13 @@ void oci_notify_release(oci_notify *n)
 	oci_closep(&n->host);
 	oci_closep(&n->sock);
 	oci_closep(&n->barrier);
+	/* not waited for: a release it is held in may outlast SIGKILL (an NFS file's); a
+	 * zombie goes to our reaper when we exit */
+	if (n->filter > 0) {
+		kill(n->filter, SIGKILL);
+		waitpid(n->filter, NULL, WNOHANG);
+		n->filter = 0;
+	}
 }
 
 int oci_notify_check(const char *value, oci_error *err)
@@ -102,6 +112,74 @@ int oci_notify_connect(oci_notify *n, const char *value, oci_error *err)
 	return 0;
 }
 
+/* The filter's loop: each datagram of sock up to OCI_NOTIFY_MAX bytes, its bytes only, to
+ * out (blocking: a full queue waits for the runtime, as the container's own socket would). */
+static __attribute__((noreturn)) void filter(int sock, int out)
+{
+	char buf[OCI_NOTIFY_MAX];
+	for (;;) {
+		struct pollfd pf = {.fd = sock, .events = POLLIN};
+		if (poll(&pf, 1, -1) < 0 && errno != EINTR)
+			_exit(1);
+		struct iovec iov = {.iov_base = buf, .iov_len = sizeof(buf)};
+		struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
+		ssize_t r = recvmsg(sock, &msg, MSG_DONTWAIT);
+		if (r < 0 && errno != EAGAIN && errno != EINTR)
+			_exit(1);
+		/* the runtime's end closed: nothing to pass on */
+		if (r >= 0 && !(msg.msg_flags & MSG_TRUNC) && send(out, buf, (size_t)r, 0) < 0 &&
+		    errno != EINTR)
+			_exit(0);
+	}
+}
+
+/* A kernel without SO_PASSRIGHTS: fds come with the container's datagrams, and whoever
+ * dequeues them closes them. A child of ours does (killed when the relay is done, by
+ * PR_SET_PDEATHSIG when we die first), passing the datagrams' bytes on through a socketpair,
+ * which carries no fd: a release that waits holds that child, never the runtime. n->sock
+ * becomes the pair's end. */
+static int start_filter(oci_notify *n, int sock, oci_error *err)
+{
+	int pair[2];
+	if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, pair) < 0)
+		return oci_err_errno(err, errno, "notify: socketpair");
+	pid_t parent = getpid();
+	pid_t pid = fork();
+	if (pid < 0) {
+		int e = errno;
+		close(pair[0]);
+		close(pair[1]);
+		return oci_err_errno(err, e, "notify: fork");
+	}
+	if (pid == 0) {
+		sigset_t all;
+		sigfillset(&all);
+		sigprocmask(SIG_SETMASK, &all, NULL);
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || getppid() != parent)
+			_exit(1);
+		/* nothing of ours but the two: our copy of a locked state directory's fd would
+		 * keep its lock, stdio would keep a caller's pipe open */
+		int keep[] = {sock, pair[1]};
+		oci_error e = OCI_ERROR_INIT;
+		oci_process_close_fds(0, keep, ARRAY_SIZE(keep), &e);
+		for (int fd = 0; fd < 3; fd++)
+			close(fd);
+		filter(sock, pair[1]);
+	}
+	close(pair[1]);
+	if (fcntl(pair[0], F_SETFL, O_NONBLOCK) < 0) {
+		int e = errno;
+		close(pair[0]);
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		return oci_err_errno(err, e, "notify: socketpair");
+	}
+	n->sock = pair[0];
+	n->filter = pid;
+	log_debug("notify: no SO_PASSRIGHTS: the container's socket is read by pid %d", (int)pid);
+	return 0;
+}
+
 /* Bind the container's socket in its notify directory (an fd), writable by anyone: the
  * container's user may be any uid, and only the container (through its mount) and the
  * runtime's user (through the state directory) reach it. */
@@ -118,16 +196,18 @@ static int bind_sock(oci_notify *n, int dirfd, oci_error *err)
 	/* fds are refused at the container's sendmsg (EPERM), never queued here: one the runtime
 	 * dropped unread was still closed by the runtime, and the last close of a file runs its
 	 * release in the closing task, for as long as the file says (a TCP socket's SO_LINGER,
-	 * a hung NFS or FUSE file): the container held start, run -d and the foreground wait. A
-	 * kernel before 6.16 has no SO_PASSRIGHTS (ENOPROTOOPT): there the kernel closes them. */
+	 * a hung NFS or FUSE file): the container held start, run -d and the foreground wait.
+	 * A kernel before 6.16 has no SO_PASSRIGHTS (ENOPROTOOPT): start_filter then. */
 	static const int no = 0;
-	if (setsockopt(s, SOL_SOCKET, OCI_SO_PASSRIGHTS, &no, sizeof(no)) < 0 &&
-	    errno != ENOPROTOOPT)
+	bool refuses = setsockopt(s, SOL_SOCKET, OCI_SO_PASSRIGHTS, &no, sizeof(no)) == 0;
+	if (!refuses && errno != ENOPROTOOPT)
 		return oci_err_errno(err, errno, "notify socket: SO_PASSRIGHTS");
 	if (bind(s, (struct sockaddr *)&sa, sizeof(sa)) < 0)
 		return oci_err_errno(err, errno, "cannot bind the container's notify socket");
 	if (fchmodat(dirfd, OCI_NOTIFY_SOCK, 0777, 0) < 0)
 		return oci_err_errno(err, errno, "cannot chmod the container's notify socket");
+	if (!refuses)
+		return start_filter(n, s, err);
 	n->sock = steal_fd(&s);
 	return 0;
 }

@@ -6,8 +6,9 @@
  * READY=1 and MAINPID (itself for a foreground run, the init for start and run -d), then
  * BARRIER=1 with a pipe it waits on (30 s at most). Nothing else the container sends reaches
  * the host (docs/RUNTIME.md says why): other lines are dropped, a datagram with fds is
- * refused at its sendmsg (SO_PASSRIGHTS; before Linux 6.16 its fds are closed unread by the
- * kernel: no control buffer is given), a datagram longer than sd_notify's
+ * refused at its sendmsg (SO_PASSRIGHTS; before Linux 6.16 a child of the runtime reads the
+ * socket, the fds are closed there, and only the bytes reach the runtime), a datagram longer
+ * than sd_notify's
  * limit is dropped whole, and every read goes into one fixed buffer. */
 #ifndef OCI_RUN_NOTIFY_H
 #define OCI_RUN_NOTIFY_H
@@ -33,6 +34,7 @@ typedef struct oci_notify {
 	int host;	      /* connected to the host's NOTIFY_SOCKET; -1: none */
 	int sock;	      /* the container's, bound in its state directory; -1: none */
 	int barrier;	      /* the read end of BARRIER=1's pipe while it is waited for; -1 */
+	pid_t filter;	      /* without SO_PASSRIGHTS: the child that reads sock for us; 0 */
 	pid_t mainpid;	      /* what MAINPID= names (foreground run: the runtime) */
 	bool ready;	      /* READY=1 was relayed */
 	oci_wait_watch watch; /* the foreground wait's view of it (oci_notify_watch) */

@@ -167,8 +167,13 @@ int oci_signals_wait_opts(pid_t pid, int master, const int io[3], const oci_wait
 	int st;
 	for (;;) {
 		int r = reap(pid, reap_all, &st);
-		if (r > 0)
+		if (r > 0) {
+			/* what the container said before its exit is still served (its last
+			 * sd_notify READY=1 was lost when the exit was seen first) */
+			if (watch && watch->fd[0] >= 0)
+				watch->serve(watch, 0);
 			break;
+		}
 		if (r < 0) {
 			oci_closep(&pin);
 			oci_terminal_restore();
