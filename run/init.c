@@ -50,9 +50,33 @@ static __attribute__((noreturn)) void fail(oci_init_args *a, const oci_error *er
 	_exit(a->sync >= 0 ? 1 : 127);
 }
 
-/* Close every inherited fd that is not stdio, preserved, or one of ours. */
+/* Close every inherited fd that is not stdio, preserved, or one of ours: by ranges around
+ * ours where they are few (close_range), else by a walk of our fds. */
 static void close_inherited(oci_init_args *a)
 {
+	int keep[16];
+	size_t n = 0;
+	bool fits = true;
+	int own[] = {a->sync, a->fifo, oci_log_fd()};
+	for (size_t i = 0; i < ARRAY_SIZE(own); i++)
+		keep[n++] = own[i];
+	for (int i = 0; a->join_fds[i] >= 0; i++) {
+		if (n < ARRAY_SIZE(keep))
+			keep[n++] = a->join_fds[i];
+		else
+			fits = false;
+	}
+	for (size_t i = 0; a->mount_trees && i < a->cfg->n_mounts; i++) {
+		if (a->mount_trees[i] < 0)
+			continue;
+		if (n < ARRAY_SIZE(keep))
+			keep[n++] = a->mount_trees[i];
+		else
+			fits = false;
+	}
+	oci_error e = OCI_ERROR_INIT;
+	if (fits && oci_process_close_fds(a->opts->preserve_fds, keep, n, &e) == 0)
+		return;
 	DIR *d = opendir("/proc/self/fd");
 	if (!d)
 		return;

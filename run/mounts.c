@@ -409,18 +409,27 @@ static int bind_onto(const char *src, int target, unsigned long flags, bool recu
  * network files) lands on the link's target as seen from the root — absolute targets restart
  * at the root, ".." never climbs above it — created when missing, as runc does. links counts
  * the symlinks followed so far. */
+/* The directory path's last component goes in, made inside the root as needed (its fd), and
+ * that component (*leaf, within path); what names path in errors. */
+static int parent_in_root(int rootfd, const char *path, const char **leaf, const char *what,
+			  oci_error *err)
+{
+	const char *slash = strrchr(path, '/');
+	*leaf = slash ? slash + 1 : path;
+	if (!**leaf || !strcmp(*leaf, ".") || !strcmp(*leaf, ".."))
+		return oci_err(err, OCI_E_INVALID, "invalid %s '%s'", what, path);
+	cleanup_free char *parent = strndup(path, slash ? (size_t)(slash - path) : 0);
+	if (!parent)
+		return oci_err_errno(err, ENOMEM, "%s '%s'", what, path);
+	return oci_safe_mkdir_in_root(rootfd, parent[0] ? parent : "/", 0755, err);
+}
+
 static int make_dest_at(int rootfd, const char *dest, bool want_file, int links, oci_error *err)
 {
 	if (!want_file)
 		return oci_safe_mkdir_in_root(rootfd, dest, 0755, err);
-	const char *slash = strrchr(dest, '/');
-	const char *leaf = slash ? slash + 1 : dest;
-	if (!*leaf || !strcmp(leaf, ".") || !strcmp(leaf, ".."))
-		return oci_err(err, OCI_E_INVALID, "invalid destination '%s'", dest);
-	cleanup_free char *parent = strndup(dest, slash ? (size_t)(slash - dest) : 0);
-	if (!parent)
-		return oci_err_errno(err, ENOMEM, "destination '%s'", dest);
-	cleanup_close int pfd = oci_safe_mkdir_in_root(rootfd, parent[0] ? parent : "/", 0755, err);
+	const char *leaf;
+	cleanup_close int pfd = parent_in_root(rootfd, dest, &leaf, "destination", err);
 	if (pfd < 0)
 		return -1;
 	int fd = openat(pfd, leaf, O_PATH | O_NOFOLLOW | O_CLOEXEC);
@@ -439,8 +448,11 @@ static int make_dest_at(int rootfd, const char *dest, bool want_file, int links,
 		if (n < 0)
 			return oci_err_errno(err, errno, "cannot read the symlink '%s'", dest);
 		target[n] = 0;
-		cleanup_free char *next =
-		    target[0] == '/' ? strdup(target) : oci_asprintf(NULL, "%s/%s", parent, target);
+		/* the parent as dest spells it ("" when dest is a bare name) */
+		int plen = leaf > dest ? (int)(leaf - dest - 1) : 0;
+		cleanup_free char *next = target[0] == '/'
+					      ? strdup(target)
+					      : oci_asprintf(NULL, "%.*s/%s", plen, dest, target);
 		if (!next)
 			return oci_err_errno(err, ENOMEM, "destination '%s'", dest);
 		return make_dest_at(rootfd, next, want_file, links + 1, err);
@@ -765,32 +777,20 @@ static const struct {
     {"random", 1, 8}, {"urandom", 1, 9}, {"tty", 5, 0},
 };
 
-/* Create one device node at dev inside the root: mknod, or (in a user namespace, where mknod
- * is not allowed) an empty file with the host's node bound over it. */
-static int make_device(int rootfd, const char *path, mode_t type, unsigned maj, unsigned min,
-		       mode_t mode, uid_t uid, gid_t gid, bool bind, oci_error *err)
+/* Create one device node, leaf in the directory pfd (path is its name inside the root, for
+ * messages and the bind's source): mknod, or (in a user namespace, where mknod is not
+ * allowed) an empty file with the host's node bound over it. The caller's umask is 0 (the
+ * mode is the one asked for, with no chmod after). */
+static int make_device_at(int pfd, const char *leaf, const char *path, mode_t type, unsigned maj,
+			  unsigned min, mode_t mode, uid_t uid, gid_t gid, bool bind,
+			  oci_error *err)
 {
-	const char *slash = strrchr(path, '/');
-	const char *leaf = slash ? slash + 1 : path;
-	if (!*leaf || !strcmp(leaf, ".") || !strcmp(leaf, ".."))
-		return oci_err(err, OCI_E_INVALID, "invalid device path '%s'", path);
-	cleanup_free char *parent = strndup(path, slash ? (size_t)(slash - path) : 0);
-	if (!parent)
-		return oci_err_errno(err, ENOMEM, "device '%s'", path);
-	cleanup_close int pfd = oci_safe_mkdir_in_root(rootfd, parent[0] ? parent : "/", 0755, err);
-	if (pfd < 0)
-		return -1;
 	unlinkat(pfd, leaf, 0);
 	if (!bind && mknodat(pfd, leaf, type | (mode & 07777), makedev(maj, min)) == 0) {
-		if (fchownat(pfd, leaf, uid, gid, AT_SYMLINK_NOFOLLOW) < 0)
+		/* made as ours (a tmpfs of ours: no set-group-id directory) */
+		if ((uid != geteuid() || gid != getegid()) &&
+		    fchownat(pfd, leaf, uid, gid, AT_SYMLINK_NOFOLLOW) < 0)
 			return oci_err_errno(err, errno, "cannot chown device '%s'", path);
-		/* mknod is subject to umask: set the mode exactly. */
-		char p2[64];
-		cleanup_close int nfd = openat(pfd, leaf, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-		if (nfd >= 0) {
-			fd_path(p2, sizeof(p2), nfd);
-			chmod(p2, mode & 07777);
-		}
 		return 0;
 	}
 	if (!bind && errno != EPERM)
@@ -807,13 +807,28 @@ static int make_device(int rootfd, const char *path, mode_t type, unsigned maj, 
 	return 0;
 }
 
-static int setup_dev(const oci_mount_ctx *ctx, int rootfd, oci_error *err)
+/* The same at path inside the root, its parent directories made as needed. */
+static int make_device(int rootfd, const char *path, mode_t type, unsigned maj, unsigned min,
+		       mode_t mode, uid_t uid, gid_t gid, bool bind, oci_error *err)
 {
+	const char *leaf;
+	cleanup_close int pfd = parent_in_root(rootfd, path, &leaf, "device path", err);
+	if (pfd < 0)
+		return -1;
+	return make_device_at(pfd, leaf, path, type, maj, min, mode, uid, gid, bind, err);
+}
+
+static int make_devices(const oci_mount_ctx *ctx, int rootfd, oci_error *err)
+{
+	/* the default ones in /dev, resolved once */
+	cleanup_close int dev = oci_safe_mkdir_in_root(rootfd, "/dev", 0755, err);
+	if (dev < 0)
+		return -1;
 	for (size_t i = 0; i < ARRAY_SIZE(default_devices); i++) {
 		char p[64];
 		snprintf(p, sizeof(p), "/dev/%s", default_devices[i].name);
-		if (make_device(rootfd, p, S_IFCHR, default_devices[i].maj, default_devices[i].min,
-				0666, 0, 0, ctx->userns, err) < 0)
+		if (make_device_at(dev, default_devices[i].name, p, S_IFCHR, default_devices[i].maj,
+				   default_devices[i].min, 0666, 0, 0, ctx->userns, err) < 0)
 			return -1;
 	}
 	const oci_config_linux *l = &ctx->cfg->linux_;
@@ -837,6 +852,17 @@ static int setup_dev(const oci_mount_ctx *ctx, int rootfd, oci_error *err)
 				(uid_t)uid, (gid_t)gid, ctx->userns && t != S_IFIFO, err) < 0)
 			return -1;
 	}
+	return 0;
+}
+
+static int setup_dev(const oci_mount_ctx *ctx, int rootfd, oci_error *err)
+{
+	/* mknod is subject to umask: none while the nodes are made, so each has its mode */
+	mode_t old = umask(0);
+	int r = make_devices(ctx, rootfd, err);
+	umask(old);
+	if (r < 0)
+		return -1;
 	static const struct {
 		const char *target, *name;
 	} links[] = {
