@@ -159,6 +159,11 @@ int oci_signals_wait_opts(pid_t pid, int master, const int io[3], const oci_wait
 	 * process that reads nothing never blocks us. */
 	int pin = io[0], pout = io[1], perr = io[2];
 	bool pin_ready = false;
+	/* What was read for the pty and did not fit yet (the master is non-blocking: a write
+	 * that did not fit was dropped, all the caller typed or pasted while the process read
+	 * nothing); stdin is read again once it is all written. */
+	char pend[8192];
+	size_t pend_len = 0, pend_off = 0;
 	int st;
 	for (;;) {
 		int r = reap(pid, reap_all, &st);
@@ -174,10 +179,11 @@ int oci_signals_wait_opts(pid_t pid, int master, const int io[3], const oci_wait
 			oci_terminal_restore();
 			return oci_err(err, OCI_E_STATE, "lost the container process");
 		}
-		bool read_in = in_open || (pin >= 0 && pin_ready);
+		bool read_in = (in_open && !pend_len) || (pin >= 0 && pin_ready);
+		short mev = (short)(POLLIN | (pend_len ? POLLOUT : 0));
 		struct pollfd pf[8] = {{.fd = sfd, .events = POLLIN},
 				       {.fd = read_in ? STDIN_FILENO : -1, .events = POLLIN},
-				       {.fd = master_open ? master : -1, .events = POLLIN},
+				       {.fd = master_open ? master : -1, .events = mev},
 				       {.fd = pin >= 0 && !pin_ready ? pin : -1, .events = POLLOUT},
 				       {.fd = pout, .events = POLLIN},
 				       {.fd = perr, .events = POLLIN},
@@ -220,11 +226,22 @@ int oci_signals_wait_opts(pid_t pid, int master, const int io[3], const oci_wait
 		else if (pf[3].revents & POLLOUT)
 			pin_ready = true;
 		if (pf[1].revents & (POLLIN | POLLHUP | POLLERR)) {
-			if (in_open)
-				in_open = pump(STDIN_FILENO, master, 8192);
-			else if (pin >= 0 && !pump(STDIN_FILENO, pin, PIPE_BUF))
+			if (in_open) {
+				ssize_t n = read(STDIN_FILENO, pend, sizeof(pend));
+				if (n > 0)
+					pend_len = (size_t)n, pend_off = 0;
+				else if (n == 0 || (errno != EAGAIN && errno != EINTR))
+					in_open = false;
+			} else if (pin >= 0 && !pump(STDIN_FILENO, pin, PIPE_BUF))
 				oci_closep(&pin); /* the caller's end of input is the process's */
 			pin_ready = false;
+		}
+		if (pend_len && master_open) {
+			ssize_t w = write(master, pend + pend_off, pend_len - pend_off);
+			if (w > 0 && (pend_off += (size_t)w) == pend_len)
+				pend_len = 0;
+			else if (w < 0 && errno != EAGAIN && errno != EINTR)
+				pend_len = 0; /* the pty is gone */
 		}
 		if (pf[2].revents & (POLLIN | POLLHUP | POLLERR))
 			master_open = pump(master, STDOUT_FILENO, 8192);

@@ -284,8 +284,8 @@ static int collect_props(const char *d, const oci_resources *res, oci_sd_props *
 			    oci_sd_props_u64(p, mem[i][1], v, err) < 0)
 				return -1;
 	}
-	/* a pids.limit of 0 is TasksMax 1, as runc HEAD converts it ("a limitation of
-	 * systemd", its changelog); the cgroup's pids.max, written above, says 0 */
+	/* systemd does not accept a TasksMax of 0: a pids.limit of 0 asks for 1, as runc
+	 * HEAD's cgroups library does; the cgroup's pids.max, written above, says 0 */
 	if ((res->pids.requested || unified_asks(res, "pids.")) && read_u64(d, "pids.max", &v) &&
 	    oci_sd_props_u64(p, "TasksMax", v ? v : 1, err) < 0)
 		return -1;

@@ -137,14 +137,14 @@ relayed() {
 @test "NOTIFY_SOCKET unset: no /run/notify mount, no NOTIFY_SOCKET in the process" {
 	sh_args 'grep -c " /run/notify " /proc/mounts; env | grep -c NOTIFY_SOCKET'
 	edit_config '.process.env += ["NOTIFY_SOCKET=/from/config"]'
-	run env -u NOTIFY_SOCKET "$RUNTIME" --root "$ROOT" run -b "$B" "$CID" </dev/null
+	run env -u NOTIFY_SOCKET timeout -k 5 30 "$RUNTIME" --root "$ROOT" run -b "$B" "$CID" </dev/null
 	# grep -c prints 0 (and fails) for the mount; the config's own variable stays as it is
 	[ "${lines[0]}" = 0 ]
 	[ "${lines[1]}" = 1 ]
 	# with it set, the config's is replaced, not doubled
 	listen "$HS"
-	sh_args 'env | grep NOTIFY_SOCKET'
-	NOTIFY_SOCKET=$HS run "$RUNTIME" --root "$ROOT" run -b "$B" "$CID-2" </dev/null
+	sh_args 'env | grep NOTIFY_SOCKET; notify-send READY=1'
+	NOTIFY_SOCKET=$HS run timeout -k 5 30 "$RUNTIME" --root "$ROOT" run -b "$B" "$CID-2" </dev/null
 	assert_success
 	[ "$output" = NOTIFY_SOCKET=/run/notify/notify.sock ]
 }

@@ -183,6 +183,11 @@ is() {
 }
 
 @test "org.systemd.property.* annotations are properties of the unit; bad ones fail in one line" {
+	# features names them (potentiallyUnsafeConfigAnnotations, runtime-spec 1.2): what this
+	# test shows they do
+	if is_oci_run; then
+		[ "$("$OCI_RUN" features | jq -c .potentiallyUnsafeConfigAnnotations)" = '["org.systemd.property."]' ]
+	fi
 	vm_test sd-properties
 	vm_cmd create
 	assert_success

@@ -158,3 +158,45 @@ at_terminal() {
 	rt start "$CID"
 	wait_status "$CID" stopped
 }
+
+# Finding 6 (run/signals.c): exec --tty (and run with a terminal) in the foreground wrote the
+# caller's input to the pty non-blocking and dropped what did not fit: a process that read
+# nothing for a while (or one that chose not to) lost all the caller typed or pasted beyond
+# what the pty holds, silently. runc writes it all. Now it waits for room.
+@test "attack: exec --tty: what the caller sends while the process reads nothing reaches it whole" {
+	set_args sleep 100
+	rtt run -d --bundle "$B" "$CID" </dev/null >/dev/null
+	# a caller at a terminal that sends 100000 bytes once the process says it is in raw mode,
+	# while it sleeps; the process then counts what it gets
+	run timeout -k 5 40 python3 -c '
+import os, pty, select, sys, time
+pid, fd = pty.fork()
+if pid == 0:
+    os.execvp(sys.argv[1], sys.argv[1:])
+out, data, sent = b"", b"a" * 100000, -1
+while True:
+    want = [fd] if 0 <= sent < len(data) else []
+    r, w, _ = select.select([fd], want, [], 0.1)
+    if r:
+        try:
+            b = os.read(fd, 65536)
+        except OSError:
+            break
+        if not b:
+            break
+        out += b
+        if sent < 0 and b"RAW" in out:
+            sent = 0
+    if w:
+        sent += os.write(fd, data[sent:sent + 4096])
+os.waitpid(pid, 0)
+sys.stdout.write(out.decode(errors="replace").replace("\r", ""))
+' "$RUNTIME" --root "$ROOT" exec -t "$CID" sh -c 'stty raw -echo && echo RAW && sleep 2 && timeout 10 head -c 100000 | wc -c'
+	assert_success
+	local got
+	got=$(grep -o '^[0-9]*$' <<<"$output" | tail -1)
+	local escaped=0
+	[ "$got" = 100000 ] || escaped=1
+	verdict "$escaped" "the process got $got of the 100000 bytes the caller sent" \
+		"writing the caller's input to the pty as it makes room"
+}
