@@ -222,20 +222,3 @@ nothing_left() {
 	systemctl stop "$unit"
 	nothing_left "$ns"
 }
-
-@test "Type=notify (NOTIFY_SOCKET set): create and run refuse in one line, nothing made" {
-	# runc relays sd_notify(3) from the container; oci-run does not, and ran the container
-	# as if NOTIFY_SOCKET were not there: systemd waited for a READY=1 that never came.
-	is_oci_run || skip_peer "runc relays READY=1"
-	set_args true
-	for c in run create; do
-		run env NOTIFY_SOCKET=/run/systemd/notify "$RUNTIME" --root "$ROOT" $c --bundle "$B" "$CID"
-		assert_failure
-		assert_one_line_error oci-run
-		assert_output_contains "$c: NOTIFY_SOCKET is set (systemd Type=notify): oci-run does not relay sd_notify"
-		[ ! -e "$ROOT/$CID" ]
-	done
-	# an empty one is no socket
-	run env NOTIFY_SOCKET= "$RUNTIME" --root "$ROOT" run --bundle "$B" "$CID" </dev/null
-	assert_success
-}
