@@ -59,8 +59,7 @@ link_field() {
 # the next create to remove it), no pinned namespace under the state root.
 nothing_left() {
 	[ -z "$(rt list -q)" ]
-	[ -z "$(ls -A "$ROOT" 2>/dev/null | grep -vx .trash)" ]
-	[ -z "$(find "$ROOT/.trash" -mindepth 2 2>/dev/null)" ]
+	state_root_empty "$ROOT"
 	! grep -q " $ROOT/" /proc/self/mountinfo || false
 }
 

@@ -173,7 +173,7 @@ subid() {
 	[[ "${lines[5]}" =~ ^-rwxr-xr-x\ +1\ 0\ +0\  ]]
 	# nothing left: no state, no cgroup of the container
 	[ -d "$T/state" ]
-	[ -z "$(ls -A "$T/state")" ]
+	state_root_empty "$T/state"
 	[ "$(stat -c %a "$T/state")" = 700 ]
 	! ls -d /sys/fs/cgroup/*/oci-run/c1 2>/dev/null || false
 }
@@ -329,7 +329,7 @@ EOF
 	assert_one_line_error oci-run
 	assert_output_contains "newuidmap"
 	assert_output_contains "/etc/subuid"
-	[ -z "$(ls -A "$T/state")" ]
+	state_root_empty "$T/state"
 }
 
 @test "rootless cgroups: none without delegation, resources then fail clearly, a delegated one is used" {
@@ -341,7 +341,7 @@ EOF
 	assert_failure
 	assert_one_line_error oci-run
 	assert_output_contains "linux.resources.pids"
-	[ -z "$(ls -A "$T/state")" ]
+	state_root_empty "$T/state"
 	# a cgroup delegated to the user (v1 pids hierarchy here) is used without resources
 	mountpoint -q /sys/fs/cgroup/pids && [ -w /sys/fs/cgroup/pids ] ||
 		skip "no cgroup v1 pids hierarchy to delegate"
@@ -399,7 +399,7 @@ EOF
 	assert_one_line_error oci-run
 	assert_output_contains "cannot create a user namespace"
 	assert_output_contains "user.max_user_namespaces"
-	[ -z "$(ls -A "$T/state")" ]
+	state_root_empty "$T/state"
 }
 
 @test "rootless: the default terminal config of spec --rootless runs interactively under tmux" {

@@ -127,6 +127,14 @@ wait_for_file() {
 	wait_until "${2:-10}" "'$1' to exist$what" test "$t" "$1"
 }
 
+# state_root_empty DIR: a runtime's state root holds no container's state. oci-run moves a
+# deleted container's emptied directory into DIR/.trash, which the next create empties
+# (run/state.h): .trash may be there, holding empty directories only.
+state_root_empty() {
+	[ -z "$(ls -A "$1" 2>/dev/null | grep -vx .trash)" ] &&
+		[ -z "$(find "$1/.trash" -mindepth 2 2>/dev/null)" ]
+}
+
 require_root() {
 	[ "$(id -u)" = 0 ] || skip "needs root"
 }
